@@ -1,0 +1,39 @@
+/** One Jest run, four projects: unit (no I/O), contract (each port against each adapter), int and e2e. */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      target: 'es2022',
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+const base = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': swc },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^@app/([^/]+)$': '<rootDir>/libs/$1/src',
+    '^@app/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.infra/'],
+};
+const project = (name, pattern, extra = {}) => ({
+  ...base,
+  displayName: name,
+  testMatch: [`<rootDir>/{apps,libs,bench,test}/**/*.${pattern}.spec.ts`],
+  ...extra,
+});
+module.exports = {
+  projects: [
+    project('unit', 'unit'),
+    project('contract', 'contract', { testTimeout: 60_000 }),
+    project('int', 'int', { testTimeout: 60_000 }),
+    project('e2e', 'e2e', { testTimeout: 60_000 }),
+  ],
+};

@@ -1,0 +1,130 @@
+import {
+  START,
+  eventTypeFilter,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type EventStoreDBClient,
+  type Filter,
+} from '@eventstore/db-client';
+import { type DomainEvent } from '@app/domain';
+import { type CheckpointStore } from './checkpoint-store';
+import { parsePosition, toRecordedDomainEvent, type RecordedDomainEvent } from './recorded-event';
+import { noUpcasters, type Upcasters } from './upcasting';
+
+export interface AllStreamFilter {
+  readonly streamPrefixes?: readonly string[];
+  readonly eventTypePrefixes?: readonly string[];
+}
+
+export interface CatchUpSubscriptionOptions<E extends DomainEvent = DomainEvent> {
+  /** Names the checkpoint; two followers with the same name share progress. */
+  readonly name: string;
+  readonly client: EventStoreDBClient;
+  readonly checkpoints: CheckpointStore;
+  readonly filter?: AllStreamFilter;
+  /** Called with up to `maxBatchSize` events; the next batch starts only after this one resolved. */
+  readonly handle: (events: readonly RecordedDomainEvent<E>[]) => Promise<void>;
+  readonly maxBatchSize?: number;
+  readonly upcasters?: Upcasters;
+  /** After a failure (handler or connection), resubscribe from the last checkpoint after this pause. */
+  readonly retryDelayMs?: number;
+  readonly onError?: (error: unknown) => void;
+  readonly onCaughtUp?: () => void;
+}
+
+export interface RunningSubscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows `$all` from a stored checkpoint. Events are handled strictly one batch after another, and the checkpoint
+ * is saved only after a batch was handled, so a crash at any point replays (never skips) what was not confirmed.
+ * Consumers are therefore idempotent. A failure resubscribes from the last checkpoint; it never skips an event.
+ */
+export function followAll<E extends DomainEvent>(
+  options: CatchUpSubscriptionOptions<E>,
+): RunningSubscription {
+  let stopped = false;
+  let current: AllStreamSubscription | undefined;
+  const maxBatchSize = options.maxBatchSize ?? 1;
+
+  const runOnce = async (): Promise<void> => {
+    const checkpoint = await options.checkpoints.load(options.name);
+    const subscription = options.client.subscribeToAll({
+      fromPosition: checkpoint ? parsePosition(checkpoint) : START,
+      ...(options.filter ? { filter: toClientFilter(options.filter) } : {}),
+    });
+    current = subscription;
+    if (options.onCaughtUp) subscription.on('caughtUp', options.onCaughtUp);
+    for await (const batch of readBatches(subscription, maxBatchSize)) {
+      if (stopped) return;
+      const events: RecordedDomainEvent<E>[] = [];
+      for (const resolved of batch) {
+        const recorded = toRecordedDomainEvent<E>(
+          resolved as AllStreamResolvedEvent,
+          options.upcasters ?? noUpcasters,
+        );
+        if (recorded && !recorded.streamName.startsWith('$')) events.push(recorded);
+      }
+      if (events.length > 0) await options.handle(events);
+      const last = (batch[batch.length - 1] as AllStreamResolvedEvent).event?.position;
+      if (last) await options.checkpoints.save(options.name, `${last.commit}/${last.prepare}`);
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        await runOnce();
+      } catch (error) {
+        if (stopped) return;
+        options.onError?.(error);
+      } finally {
+        await current?.unsubscribe().catch(() => undefined);
+      }
+      if (!stopped) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 500));
+    }
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      current?.destroy();
+      await loop;
+    },
+  };
+}
+
+/** Takes whatever the subscription has buffered, up to `max`, so bursts are handled in batches and trickles one by one. */
+async function* readBatches(readable: AllStreamSubscription, max: number): AsyncGenerator<unknown[]> {
+  for (;;) {
+    const batch: unknown[] = [];
+    let item: unknown;
+    while (batch.length < max && (item = readable.read()) !== null) batch.push(item);
+    if (batch.length > 0) {
+      yield batch;
+      continue;
+    }
+    if (readable.readableEnded || readable.destroyed) return;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        readable.off('readable', done).off('end', done).off('close', done).off('error', fail);
+        resolve();
+      };
+      const fail = (error: Error) => {
+        readable.off('readable', done).off('end', done).off('close', done).off('error', fail);
+        reject(error);
+      };
+      readable.on('readable', done).on('end', done).on('close', done).on('error', fail);
+    });
+  }
+}
+
+function toClientFilter(filter: AllStreamFilter): Filter {
+  if (filter.streamPrefixes?.length && filter.eventTypePrefixes?.length) {
+    throw new Error('EventStoreDB filters on stream names or on event types, not both');
+  }
+  if (filter.streamPrefixes?.length) return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
+  return eventTypeFilter({ prefixes: [...(filter.eventTypePrefixes ?? [])] });
+}

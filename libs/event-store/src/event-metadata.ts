@@ -1,0 +1,41 @@
+/** Metadata stored with every event (R21: who, when, in which flow). Never secrets. */
+export interface EventMetadata {
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** A user id, or `system` for reactions and scheduled work. */
+  readonly actor: string;
+  /** The organization the event belongs to, when it belongs to one. */
+  readonly tenant?: string;
+  readonly schemaVersion: number;
+  readonly commandId: string;
+}
+
+/** What a caller knows about the command it is running; the rest of the metadata is derived. */
+export interface CommandContext {
+  readonly commandId: string;
+  readonly actor: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly tenant?: string;
+}
+
+export const SYSTEM_ACTOR = 'system';
+
+export function metadataFor(context: CommandContext, schemaVersion: number): EventMetadata {
+  return {
+    correlationId: context.correlationId ?? context.commandId,
+    causationId: context.causationId ?? context.commandId,
+    actor: context.actor,
+    ...(context.tenant === undefined ? {} : { tenant: context.tenant }),
+    schemaVersion,
+    commandId: context.commandId,
+  };
+}
+
+export function isEventMetadata(value: unknown): value is EventMetadata {
+  if (typeof value !== 'object' || value === null) return false;
+  const m = value as Record<string, unknown>;
+  return (
+    typeof m.correlationId === 'string' && typeof m.actor === 'string' && typeof m.schemaVersion === 'number'
+  );
+}

@@ -1,0 +1,25 @@
+/**
+ * Long streams (an organization with 200k events) are loaded from a snapshot plus a short tail. The snapshot lives in
+ * its own stream, `snapshot-<stream>`, outside the aggregate prefixes the relay follows, so it is never published.
+ */
+export interface SnapshotPolicy<State> {
+  /** Bump when the state's shape changes: snapshots of another version are ignored and rebuilt. */
+  readonly version: number;
+  /** Write a new snapshot once the tail read after the last one is at least this long. */
+  readonly every: number;
+  readonly toSnapshot: (state: State) => unknown;
+  readonly fromSnapshot: (snapshot: unknown) => State;
+}
+
+export const SNAPSHOT_EVENT_TYPE = 'AggregateSnapshot';
+
+export interface SnapshotRecord {
+  readonly version: number;
+  /** Stream revision of the last event the snapshot includes, as a decimal string. */
+  readonly revision: string;
+  readonly state: unknown;
+}
+
+export function snapshotStreamOf(streamName: string): string {
+  return `snapshot-${streamName}`;
+}

@@ -8,3 +8,4 @@ export * from './event-store-client';
 export * from './recorded-event';
 export * from './snapshot-policy';
 export * from './upcasting';
+export * from './event-store.module';

@@ -1,0 +1,40 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import { AggregateStore, type AggregateStoreOptions } from './aggregate-store';
+import { connectEventStore } from './event-store-client';
+
+export const EVENT_STORE_CLIENT = Symbol('EVENT_STORE_CLIENT');
+
+class EventStoreLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.dispose();
+  }
+}
+
+/** Provides the EventStoreDB client and an AggregateStore over it to a service. */
+@Global()
+@Module({})
+export class EventStoreModule {
+  static forRoot(connectionString: string, options: AggregateStoreOptions = {}): DynamicModule {
+    return {
+      module: EventStoreModule,
+      providers: [
+        { provide: EVENT_STORE_CLIENT, useFactory: () => connectEventStore(connectionString) },
+        {
+          provide: AggregateStore,
+          inject: [EVENT_STORE_CLIENT],
+          useFactory: (client: EventStoreDBClient) => new AggregateStore(client, options),
+        },
+        EventStoreLifecycle,
+      ],
+      exports: [EVENT_STORE_CLIENT, AggregateStore],
+    };
+  }
+}
+
+/** Readiness: the store answers a one-event read of `$all`. */
+export async function pingEventStore(client: EventStoreDBClient): Promise<boolean> {
+  for await (const _ of client.readAll({ maxCount: 1 })) break;
+  return true;
+}

@@ -1,0 +1,65 @@
+import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+
+/** A readiness probe of one real dependency (event store, bus, read store ...). Throws or returns false when down. */
+export interface ReadinessCheck {
+  readonly name: string;
+  readonly check: () => Promise<boolean | void>;
+}
+
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
+  ) {}
+
+  /** Liveness: the process answers. Never checks dependencies, so a broker outage does not restart every pod. */
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check(
+      this.checks.map((c) => async () => {
+        const indicator = this.indicators.check(c.name);
+        try {
+          const ok = (await withTimeout(c.check(), 2_000)) !== false;
+          return ok ? indicator.up() : indicator.down({ message: 'check returned false' });
+        } catch (error) {
+          return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e instanceof Error ? e : new Error(String(e)))),
+    );
+  });
+}
+
+@Module({})
+export class HealthModule {
+  /** `checks` is a provider factory so each service lists its own real dependencies. */
+  static forChecks(checks: Omit<Extract<Provider, { useFactory: unknown }>, 'provide'>): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule],
+      controllers: [HealthController],
+      providers: [{ provide: READINESS_CHECKS, ...checks }],
+    };
+  }
+}

@@ -1,0 +1,118 @@
+import {
+  BadRequestException,
+  Catch,
+  HttpException,
+  HttpStatus,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { type Request, type Response } from 'express';
+import { type DomainErrorKind, isDomainError } from '@app/domain';
+
+/** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance?: string;
+  errors?: { field: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const statusByKind: Record<DomainErrorKind, number> = {
+  validation: HttpStatus.BAD_REQUEST,
+  'not-found': HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  forbidden: HttpStatus.FORBIDDEN,
+  'rule-violation': HttpStatus.UNPROCESSABLE_ENTITY,
+  gone: HttpStatus.GONE,
+};
+
+export function statusOfKind(kind: DomainErrorKind): number {
+  return statusByKind[kind];
+}
+
+export function problemType(code: string): string {
+  return `https://errors.identity-platform.dev/${code}`;
+}
+
+export function toProblem(error: unknown, instance?: string): ProblemDocument {
+  if (isDomainError(error)) {
+    const status = statusOfKind(error.kind);
+    return {
+      type: problemType(error.code),
+      title: error.message,
+      status,
+      code: error.code,
+      ...(instance ? { instance } : {}),
+      ...error.details,
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    const problem = typeof body === 'object' && body !== null ? (body as Partial<ProblemDocument>) : {};
+    const code = typeof problem.code === 'string' ? problem.code : codeOfStatus(status);
+    return {
+      ...problem,
+      type: problemType(code),
+      title: typeof problem.title === 'string' ? problem.title : error.message,
+      status,
+      code,
+      ...(instance ? { instance } : {}),
+    };
+  }
+  return {
+    type: problemType('internal-error'),
+    title: 'Internal server error',
+    status: 500,
+    code: 'internal-error',
+    ...(instance ? { instance } : {}),
+  };
+}
+
+function codeOfStatus(status: number): string {
+  switch (status) {
+    case 400:
+      return 'bad-request';
+    case 401:
+      return 'unauthenticated';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 409:
+      return 'conflict';
+    case 429:
+      return 'too-many-requests';
+    default:
+      return status >= 500 ? 'internal-error' : 'request-failed';
+  }
+}
+
+/** A 400 naming every invalid field, for the ValidationPipe's exceptionFactory. */
+export function validationProblem(errors: { field: string; message: string }[]): BadRequestException {
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: `Invalid request: ${errors.map((e) => e.field).join(', ')}`,
+    errors,
+  });
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly onUnexpected: (error: unknown) => void = () => undefined) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const problem = toProblem(error, req.originalUrl);
+    if (problem.status >= 500) this.onUnexpected(error);
+    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  }
+}

@@ -1,0 +1,34 @@
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { infraEnv } from './infra-env';
+import { makeTempDir } from './temp-dir';
+import { rm } from 'node:fs/promises';
+
+export interface TestEventStore {
+  readonly connectionString: string;
+  readonly embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real EventStoreDB when EVENTSTORE_CONNECTION_STRING is set, otherwise the embedded server on a random port with
+ * its data in a temp dir (fsync off: tests prove semantics, the bench measures durability costs).
+ */
+export async function startTestEventStore(): Promise<TestEventStore> {
+  if (infraEnv.eventStoreConnectionString) {
+    return {
+      connectionString: infraEnv.eventStoreConnectionString,
+      embedded: false,
+      stop: async () => undefined,
+    };
+  }
+  const dataDir = await makeTempDir('esdb-test');
+  const server = await startEmbeddedEventStore({ port: 0, dataDir, fsync: false });
+  return {
+    connectionString: server.connectionString,
+    embedded: true,
+    async stop() {
+      await server.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import { type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { readInfrastructureConfig } from '@app/platform';
+import { startTestEventStore, type TestEventStore } from '@app/testing';
+import { createGatewayApp } from '../apps/gateway/src/gateway.app';
+import { createIdentityApp } from '../apps/identity/src/identity.app';
+import { createMembershipApp } from '../apps/membership/src/membership.app';
+import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
+
+const services = [
+  ['gateway', createGatewayApp],
+  ['identity', createIdentityApp],
+  ['membership', createMembershipApp],
+  ['notifications', createNotificationsApp],
+] as const;
+
+describe('every service boots with health and metrics endpoints', () => {
+  let store: TestEventStore;
+  beforeAll(async () => {
+    store = await startTestEventStore();
+  });
+  afterAll(() => store.stop());
+
+  describe.each(services)('%s', (name, create) => {
+    let app: INestApplication;
+    beforeAll(async () => {
+      const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
+      app = await create(infra, { quiet: true });
+      await app.init();
+    });
+    afterAll(() => app.close());
+
+    it('answers /health/live', async () => {
+      const res = await request(app.getHttpServer()).get('/health/live').expect(200);
+      expect(res.body.status).toBe('ok');
+    });
+
+    it('checks its real dependencies on /health/ready', async () => {
+      const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
+      expect(res.body.info.eventstore.status).toBe('up');
+    });
+
+    it('serves Prometheus metrics on /metrics with request latencies', async () => {
+      await request(app.getHttpServer()).get('/health/live');
+      const res = await request(app.getHttpServer()).get('/metrics').expect(200);
+      expect(res.headers['content-type']).toContain('text/plain');
+      expect(res.text).toContain(`http_request_duration_seconds_count{service="${name}"`);
+    });
+
+    it('echoes a safe x-correlation-id and mints one otherwise', async () => {
+      const echoed = await request(app.getHttpServer())
+        .get('/health/live')
+        .set('x-correlation-id', 'abc-123');
+      expect(echoed.headers['x-correlation-id']).toBe('abc-123');
+      const minted = await request(app.getHttpServer())
+        .get('/health/live')
+        .set('x-correlation-id', '<script>');
+      expect(minted.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  it('reports not ready when the event store is unreachable', async () => {
+    const infra = {
+      ...readInfrastructureConfig(),
+      eventStoreConnectionString: 'esdb://127.0.0.1:1?tls=false',
+    };
+    const app = await createMembershipApp(infra, { quiet: true });
+    await app.init();
+    try {
+      const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+      expect(res.body.error.eventstore.status).toBe('down');
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { type INestApplication } from '@nestjs/common';
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { positiveInt, readInfrastructureConfig } from '@app/platform';
+import { createGatewayApp, GATEWAY_DEFAULT_PORT } from '../../apps/gateway/src/gateway.app';
+import { createIdentityApp, IDENTITY_DEFAULT_PORT } from '../../apps/identity/src/identity.app';
+import { createMembershipApp, MEMBERSHIP_DEFAULT_PORT } from '../../apps/membership/src/membership.app';
+import {
+  createNotificationsApp,
+  NOTIFICATIONS_DEFAULT_PORT,
+} from '../../apps/notifications/src/notifications.app';
+
+/**
+ * The embedded default: the whole system in one process with no external infrastructure. The event store is our
+ * embedded EventStoreDB-protocol server (durable under DATA_DIR), the bus is in-process, read models are in memory and
+ * rebuilt from the event store at start. Setting KAFKA_BROKERS / MONGO_URL / EVENTSTORE_CONNECTION_STRING swaps in the
+ * real thing for that concern.
+ */
+async function main(): Promise<void> {
+  const config = readInfrastructureConfig();
+  const host = process.env.HOST ?? '127.0.0.1';
+  let connectionString = config.eventStoreConnectionString;
+  let stopEventStore = async () => undefined as void;
+  if (!connectionString) {
+    const server = await startEmbeddedEventStore({
+      host: '127.0.0.1',
+      port: positiveInt(process.env.EVENTSTORE_PORT, 2113, 'EVENTSTORE_PORT'),
+      dataDir: join(config.dataDir, 'eventstore'),
+      fsync: process.env.EVENTSTORE_FSYNC !== 'false',
+    });
+    connectionString = server.connectionString;
+    stopEventStore = () => server.close();
+  }
+  const infra = { ...config, eventStoreConnectionString: connectionString };
+  const services: [string, (i: typeof infra) => Promise<INestApplication>, number][] = [
+    ['identity', createIdentityApp, IDENTITY_DEFAULT_PORT],
+    ['membership', createMembershipApp, MEMBERSHIP_DEFAULT_PORT],
+    ['notifications', createNotificationsApp, NOTIFICATIONS_DEFAULT_PORT],
+    ['gateway', createGatewayApp, GATEWAY_DEFAULT_PORT],
+  ];
+  const apps: INestApplication[] = [];
+  for (const [name, create, port] of services) {
+    const app = await create(infra);
+    await app.listen(port, host);
+    apps.push(app);
+    console.log(`${name} listening on http://${host}:${port}`);
+  }
+  console.log(`event store: ${connectionString}; data under ${config.dataDir}`);
+  console.log(`public API: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (docs at /docs)`);
+
+  const shutdown = async () => {
+    for (const app of apps.reverse()) await app.close();
+    await stopEventStore();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -27,6 +27,11 @@ export interface CatchUpSubscriptionOptions<E extends DomainEvent = DomainEvent>
   readonly handle: (events: readonly RecordedDomainEvent<E>[]) => Promise<void>;
   readonly maxBatchSize?: number;
   readonly upcasters?: Upcasters;
+  /**
+   * Save the checkpoint at most this often (and always on stop). 0 saves after every batch. A crash replays what
+   * was handled since the last save, which consumers absorb by being idempotent.
+   */
+  readonly checkpointEveryMs?: number;
   /** After a failure (handler or connection), resubscribe from the last checkpoint after this pause. */
   readonly retryDelayMs?: number;
   readonly onError?: (error: unknown) => void;
@@ -48,9 +53,23 @@ export function followAll<E extends DomainEvent>(
   let stopped = false;
   let current: AllStreamSubscription | undefined;
   const maxBatchSize = options.maxBatchSize ?? 1;
+  const checkpointEveryMs = options.checkpointEveryMs ?? 0;
+  let handledUpTo: string | undefined;
+  let savedUpTo: string | undefined;
+  let lastSaveAt = 0;
+  const saveCheckpoint = async (force: boolean) => {
+    if (handledUpTo === undefined || handledUpTo === savedUpTo) return;
+    if (!force && Date.now() - lastSaveAt < checkpointEveryMs) return;
+    const position = handledUpTo;
+    await options.checkpoints.save(options.name, position);
+    savedUpTo = position;
+    lastSaveAt = Date.now();
+  };
 
   const runOnce = async (): Promise<void> => {
-    const checkpoint = await options.checkpoints.load(options.name);
+    // Within this process, what was handled is known exactly; only a fresh start needs the stored checkpoint.
+    if (handledUpTo === undefined) handledUpTo = savedUpTo = await options.checkpoints.load(options.name);
+    const checkpoint = handledUpTo;
     const subscription = options.client.subscribeToAll({
       fromPosition: checkpoint ? parsePosition(checkpoint) : START,
       ...(options.filter ? { filter: toClientFilter(options.filter) } : {}),
@@ -69,7 +88,8 @@ export function followAll<E extends DomainEvent>(
       }
       if (events.length > 0) await options.handle(events);
       const last = (batch[batch.length - 1] as AllStreamResolvedEvent).event?.position;
-      if (last) await options.checkpoints.save(options.name, `${last.commit}/${last.prepare}`);
+      if (last) handledUpTo = `${last.commit}/${last.prepare}`;
+      await saveCheckpoint(false);
     }
   };
 
@@ -92,6 +112,7 @@ export function followAll<E extends DomainEvent>(
       stopped = true;
       current?.destroy();
       await loop;
+      await saveCheckpoint(true);
     },
   };
 }

@@ -9,3 +9,4 @@ export * from './recorded-event';
 export * from './snapshot-policy';
 export * from './upcasting';
 export * from './event-store.module';
+export * from './event-store-checkpoint-store';

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { FORWARDS, START, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { DomainError } from '@app/domain';
+import {
+  AggregateStore,
+  ConcurrencyConflictError,
+  Upcasters,
+  connectEventStore,
+  deterministicEventId,
+  snapshotStreamOf,
+  type CommandContext,
+} from '@app/event-store';
+import { startTestEventStore, type TestEventStore } from '@app/testing';
+import { counterDecider, type CounterState } from './counter.decider';
+
+const ctx = (commandId = randomUUID()): CommandContext => ({
+  commandId,
+  actor: 'user-1',
+  correlationId: 'corr-1',
+  tenant: 'org-1',
+});
+
+describe('AggregateStore against the event store', () => {
+  let es: TestEventStore;
+  let client: EventStoreDBClient;
+  let store: AggregateStore;
+  const counter = { decider: counterDecider };
+
+  beforeAll(async () => {
+    es = await startTestEventStore();
+    client = connectEventStore(es.connectionString);
+    store = new AggregateStore(client, { maxAttempts: 100 });
+  });
+  afterAll(async () => {
+    await client.dispose();
+    await es.stop();
+  });
+
+  const stream = () => `counter-${randomUUID()}`;
+
+  it('creates a stream, folds it back, and stores metadata with every event (R21)', async () => {
+    const s = stream();
+    const first = await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+    expect(first.revision).toBe(0n);
+    await store.handle(s, counter, { type: 'Add', amount: 5 }, ctx());
+    const loaded = await store.load(s, counter);
+    expect(loaded.state).toEqual({ opened: true, balance: 5, events: 2 });
+    expect(loaded.revision).toBe(1n);
+    for await (const e of client.readStream(s, { direction: FORWARDS, fromRevision: START })) {
+      expect(e.event?.metadata).toMatchObject({
+        actor: 'user-1',
+        correlationId: 'corr-1',
+        tenant: 'org-1',
+        schemaVersion: 1,
+      });
+    }
+  });
+
+  it('refuses with the domain error and appends nothing', async () => {
+    const s = stream();
+    await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+    await expect(store.handle(s, counter, { type: 'Withdraw', amount: 1 }, ctx())).rejects.toBeInstanceOf(
+      DomainError,
+    );
+    expect((await store.load(s, counter)).revision).toBe(0n);
+  });
+
+  it('a retried command (same command id) appends once and reports the duplicate', async () => {
+    const s = stream();
+    await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+    const commandId = randomUUID();
+    const once = await store.handle(s, counter, { type: 'Add', amount: 7 }, ctx(commandId));
+    const again = await store.handle(s, counter, { type: 'Add', amount: 7 }, ctx(commandId));
+    expect(once.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect((await store.load(s, counter)).state.balance).toBe(7);
+  });
+
+  it('uses deterministic event ids derived from the command id', async () => {
+    const s = stream();
+    const commandId = randomUUID();
+    await store.handle(s, counter, { type: 'Open', id: s }, ctx(commandId));
+    for await (const e of client.readStream(s)) expect(e.event?.id).toBe(deterministicEventId(commandId, 0));
+  });
+
+  it('50 concurrent commands on one stream: conflicts are retried, nothing lost, invariant holds', async () => {
+    const s = stream();
+    await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+    await store.handle(s, counter, { type: 'Add', amount: 25 }, ctx());
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => store.handle(s, counter, { type: 'Withdraw', amount: 1 }, ctx())),
+    );
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as DomainError).code === 'insufficient-balance',
+    ).length;
+    expect(ok).toBe(25);
+    expect(refused).toBe(25);
+    const { state } = await store.load(s, counter);
+    expect(state.balance).toBe(0);
+    expect(state.events).toBe(27);
+  });
+
+  it('gives up with a typed conflict after the bounded retries', async () => {
+    const impatient = new AggregateStore(client, { maxAttempts: 1 });
+    const s = stream();
+    await impatient.handle(s, counter, { type: 'Open', id: s }, ctx());
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => impatient.handle(s, counter, { type: 'Add', amount: 1 }, ctx())),
+    );
+    const conflicts = results.filter(
+      (r) => r.status === 'rejected' && r.reason instanceof ConcurrencyConflictError,
+    );
+    expect(conflicts.length).toBeGreaterThan(0);
+    const { state } = await impatient.load(s, counter);
+    expect(state.balance).toBe(results.filter((r) => r.status === 'fulfilled').length);
+    expect((conflicts[0] as PromiseRejectedResult).reason.code).toBe('concurrency-conflict');
+  });
+
+  it('loads from a snapshot plus the tail, with the same state as a full replay', async () => {
+    const snapshots = {
+      version: 1,
+      every: 10,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (json: unknown) => json as CounterState,
+    };
+    const withSnapshots = { decider: counterDecider, snapshots };
+    const s = stream();
+    await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
+    for (let i = 0; i < 25; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+    const fromSnapshot = await store.load(s, withSnapshots);
+    const replayed = await store.load(s, counter);
+    expect(fromSnapshot.state).toEqual(replayed.state);
+    expect(fromSnapshot.revision).toBe(replayed.revision);
+    expect(fromSnapshot.tailLength).toBeLessThan(10);
+    let snapshotCount = 0;
+    for await (const _ of client.readStream(snapshotStreamOf(s))) snapshotCount++;
+    expect(snapshotCount).toBeGreaterThan(0);
+  });
+
+  it('upcasts old event versions on read', async () => {
+    const s = stream();
+    await client.appendToStream(s, [
+      jsonEvent({
+        type: 'Opened',
+        data: { id: s },
+        metadata: { ...ctx(), causationId: 'x', correlationId: 'x', schemaVersion: 1 },
+      }),
+      // v1 of Added stored cents; v2 stores units.
+      jsonEvent({
+        type: 'Added',
+        data: { cents: 500 },
+        metadata: { ...ctx(), causationId: 'x', correlationId: 'x', schemaVersion: 1 },
+      }),
+    ]);
+    const upcasters = new Upcasters().register('Added', 1, (d) => ({ amount: (d.cents as number) / 100 }));
+    const upcasting = new AggregateStore(client, { upcasters });
+    expect((await upcasting.load(s, counter)).state.balance).toBe(5);
+    await upcasting.handle(s, counter, { type: 'Add', amount: 1 }, ctx());
+    expect((await upcasting.load(s, counter)).state.balance).toBe(6);
+  });
+});

@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  EventStoreCheckpointStore,
+  InMemoryCheckpointStore,
+  connectEventStore,
+  followAll,
+  type RecordedDomainEvent,
+} from '@app/event-store';
+import { startTestEventStore, waitFor, type TestEventStore } from '@app/testing';
+
+describe('followAll: checkpointed catch-up subscription to $all', () => {
+  let es: TestEventStore;
+  let client: EventStoreDBClient;
+  beforeAll(async () => {
+    es = await startTestEventStore();
+    client = connectEventStore(es.connectionString);
+  });
+  afterAll(async () => {
+    await client.dispose();
+    await es.stop();
+  });
+
+  const meta = { correlationId: 'c', causationId: 'c', actor: 'system', schemaVersion: 1, commandId: 'x' };
+  async function append(stream: string, count: number, from = 0) {
+    await client.appendToStream(
+      stream,
+      Array.from({ length: count }, (_, i) =>
+        jsonEvent({ type: 'Numbered', data: { n: from + i }, metadata: meta }),
+      ),
+    );
+  }
+
+  it('delivers only the followed prefixes, in order, catching up then live', async () => {
+    const prefix = `fol${randomUUID().slice(0, 8)}-`;
+    await append(`${prefix}a`, 3);
+    await append(`other${prefix}b`, 2);
+    const seen: RecordedDomainEvent[] = [];
+    const sub = followAll({
+      name: `t-${randomUUID()}`,
+      client,
+      checkpoints: new InMemoryCheckpointStore(),
+      filter: { streamPrefixes: [prefix] },
+      maxBatchSize: 100,
+      handle: async (events) => void seen.push(...events),
+    });
+    await waitFor(() => seen.length === 3);
+    await append(`${prefix}a`, 2, 3);
+    await waitFor(() => seen.length === 5, { what: 'live events' });
+    await sub.stop();
+    expect(seen.map((e) => (e.event.data as { n: number }).n)).toEqual([0, 1, 2, 3, 4]);
+    expect(seen.every((e) => e.streamName === `${prefix}a`)).toBe(true);
+    expect(seen.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
+  });
+
+  it('resumes after the stored checkpoint: a restarted follower does not handle old events again', async () => {
+    const prefix = `res${randomUUID().slice(0, 8)}-`;
+    const name = `t-${randomUUID()}`;
+    const checkpoints = new EventStoreCheckpointStore(client);
+    await append(`${prefix}x`, 4);
+    const first: number[] = [];
+    const one = followAll({
+      name,
+      client,
+      checkpoints,
+      filter: { streamPrefixes: [prefix] },
+      handle: async (events) => void first.push(...events.map((e) => (e.event.data as { n: number }).n)),
+    });
+    await waitFor(() => first.length === 4);
+    await one.stop();
+    expect(await checkpoints.load(name)).toMatch(/^\d+\/\d+$/);
+
+    await append(`${prefix}x`, 2, 4);
+    const second: number[] = [];
+    const two = followAll({
+      name,
+      client,
+      checkpoints,
+      filter: { streamPrefixes: [prefix] },
+      handle: async (events) => void second.push(...events.map((e) => (e.event.data as { n: number }).n)),
+    });
+    await waitFor(() => second.length === 2);
+    await two.stop();
+    expect(second).toEqual([4, 5]);
+  });
+
+  it('a failing handler is retried from the last handled event, never skipped', async () => {
+    const prefix = `fail${randomUUID().slice(0, 8)}-`;
+    await append(`${prefix}x`, 5);
+    const handled: number[] = [];
+    let failuresLeft = 3;
+    const errors: unknown[] = [];
+    const sub = followAll({
+      name: `t-${randomUUID()}`,
+      client,
+      checkpoints: new InMemoryCheckpointStore(),
+      filter: { streamPrefixes: [prefix] },
+      retryDelayMs: 10,
+      onError: (e) => errors.push(e),
+      handle: async (events) => {
+        for (const e of events) {
+          const n = (e.event.data as { n: number }).n;
+          if (n === 2 && failuresLeft-- > 0) throw new Error('transient');
+          handled.push(n);
+        }
+      },
+    });
+    await waitFor(() => handled.length === 5);
+    await sub.stop();
+    expect(handled).toEqual([0, 1, 2, 3, 4]);
+    expect(errors).toHaveLength(3);
+  });
+});

@@ -1,0 +1,18 @@
+# One image for the four services; SERVICE picks the entry point.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./
+COPY --from=build /app/libs/contracts ./libs/contracts
+USER node
+ENV SERVICE=gateway
+CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/src/main.js"]

@@ -1,7 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { readInfrastructureConfig } from '@app/platform';
-import { startTestEventStore, type TestEventStore } from '@app/testing';
+import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { createMembershipApp } from '../apps/membership/src/membership.app';

@@ -10,7 +10,7 @@ import {
   snapshotStreamOf,
   type CommandContext,
 } from '@app/event-store';
-import { startTestEventStore, type TestEventStore } from '@app/testing';
+import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { counterDecider, type CounterState } from './counter.decider';
 
 const ctx = (commandId = randomUUID()): CommandContext => ({

@@ -7,7 +7,8 @@ import {
   followAll,
   type RecordedDomainEvent,
 } from '@app/event-store';
-import { startTestEventStore, waitFor, type TestEventStore } from '@app/testing';
+import { waitFor } from '@app/testing';
+import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 
 describe('followAll: checkpointed catch-up subscription to $all', () => {
   let es: TestEventStore;

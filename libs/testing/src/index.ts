@@ -1,4 +1,3 @@
 export * from './wait-for';
 export * from './temp-dir';
 export * from './infra-env';
-export * from './test-event-store';

@@ -1,0 +1,5 @@
+export * from './delivery-log';
+export * from './mail-transport';
+export * from './notifier';
+export * from './outgoing-message';
+export * from './sms-transport';

@@ -1,0 +1,77 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nodemailer, { type Transporter } from 'nodemailer';
+import { type OutgoingEmail } from './outgoing-message';
+
+export interface MailTransport {
+  readonly name: string;
+  send(email: OutgoingEmail): Promise<{ providerId?: string }>;
+  close(): Promise<void>;
+}
+
+/** Real SMTP through nodemailer, e.g. `smtp://user:pass@mail.example.com:587`. */
+export class SmtpMailTransport implements MailTransport {
+  readonly name = 'smtp';
+  private readonly transporter: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    this.transporter = nodemailer.createTransport(smtpUrl);
+  }
+
+  async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
+    const info = await this.transporter.sendMail({
+      from: this.from,
+      to: email.to,
+      subject: email.subject,
+      text: email.text,
+      ...(email.html ? { html: email.html } : {}),
+      headers: { 'X-Idempotency-Key': email.idempotencyKey },
+    });
+    return { providerId: String(info.messageId) };
+  }
+
+  async close(): Promise<void> {
+    this.transporter.close();
+  }
+}
+
+/**
+ * The embedded default: each e-mail becomes an RFC 822 `.eml` file under `<dataDir>/outbox/email`, named by its
+ * idempotency key, openable in any mail client. Rendering goes through nodemailer, so the file is what SMTP would carry.
+ */
+export class FileMailTransport implements MailTransport {
+  readonly name = 'file';
+  private readonly renderer = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
+
+  constructor(
+    private readonly dir: string,
+    private readonly from: string,
+  ) {}
+
+  async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
+    const info = await this.renderer.sendMail({
+      from: this.from,
+      to: email.to,
+      subject: email.subject,
+      text: email.text,
+      ...(email.html ? { html: email.html } : {}),
+    });
+    await mkdir(this.dir, { recursive: true });
+    const file = join(this.dir, `${safeFileName(email.idempotencyKey)}.eml`);
+    await writeFile(file, info.message as Buffer);
+    return { providerId: file };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function safeFileName(key: string): string {
+  return key.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
+}

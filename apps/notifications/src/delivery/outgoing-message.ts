@@ -1,0 +1,28 @@
+/** A message to one recipient, already rendered. Channel decides the transport. */
+export interface OutgoingEmail {
+  readonly channel: 'email';
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+  /** Stable id of what caused it (event id + purpose): a redelivered event sends nothing twice. */
+  readonly idempotencyKey: string;
+}
+
+export interface OutgoingSms {
+  readonly channel: 'sms';
+  readonly to: string;
+  readonly text: string;
+  readonly idempotencyKey: string;
+}
+
+export type OutgoingMessage = OutgoingEmail | OutgoingSms;
+
+export interface DeliveryReceipt {
+  readonly idempotencyKey: string;
+  readonly channel: OutgoingMessage['channel'];
+  readonly to: string;
+  readonly transport: string;
+  readonly providerId?: string;
+  readonly deliveredAt: string;
+}

@@ -1,0 +1,51 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type OutgoingSms } from './outgoing-message';
+
+export interface SmsTransport {
+  readonly name: string;
+  send(sms: OutgoingSms): Promise<{ providerId?: string }>;
+}
+
+/**
+ * An HTTP SMS provider: POSTs `{ to, text }` as JSON to SMS_PROVIDER_URL with a bearer token. Most providers take a
+ * request of this shape; adapt the body here for one that does not.
+ */
+export class HttpSmsTransport implements SmsTransport {
+  readonly name = 'http';
+  constructor(
+    private readonly url: string,
+    private readonly token?: string,
+  ) {}
+
+  async send(sms: OutgoingSms): Promise<{ providerId?: string }> {
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': sms.idempotencyKey,
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: JSON.stringify({ to: sms.to, text: sms.text }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`SMS provider answered ${res.status}`);
+    const body = (await res.json().catch(() => ({}))) as { id?: unknown };
+    return typeof body.id === 'string' ? { providerId: body.id } : {};
+  }
+}
+
+/** The embedded default: one JSON line per SMS in `<dataDir>/outbox/sms.jsonl`. */
+export class FileSmsTransport implements SmsTransport {
+  readonly name = 'file';
+  constructor(private readonly dir: string) {}
+
+  async send(sms: OutgoingSms): Promise<{ providerId?: string }> {
+    await mkdir(this.dir, { recursive: true });
+    await appendFile(
+      join(this.dir, 'sms.jsonl'),
+      `${JSON.stringify({ ...sms, at: new Date().toISOString() })}\n`,
+    );
+    return {};
+  }
+}

@@ -32,8 +32,10 @@ const project = (name, pattern, extra = {}) => ({
 module.exports = {
   projects: [
     project('unit', 'unit'),
-    project('contract', 'contract', { testTimeout: 60_000 }),
-    project('int', 'int', { testTimeout: 60_000 }),
-    project('e2e', 'e2e', { testTimeout: 60_000 }),
+    project('contract', 'contract'),
+    project('int', 'int'),
+    project('e2e', 'e2e'),
   ],
+  // Global, not per project: integration suites start servers and brokers.
+  testTimeout: 30_000,
 };

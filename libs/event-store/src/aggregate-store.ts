@@ -1,6 +1,4 @@
 import {
-  BACKWARDS,
-  END,
   FORWARDS,
   NO_STREAM,
   START,
@@ -13,6 +11,7 @@ import { type Decider, type DomainEvent } from '@app/domain';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';
+import { readLastEvent } from './read-last-event';
 import { toRecordedDomainEvent } from './recorded-event';
 import {
   SNAPSHOT_EVENT_TYPE,
@@ -155,21 +154,10 @@ export class AggregateStore {
     streamName: string,
     policy: SnapshotPolicy<State>,
   ): Promise<{ state: State; revision: bigint } | undefined> {
-    try {
-      const reads = this.client.readStream(snapshotStreamOf(streamName), {
-        direction: BACKWARDS,
-        fromRevision: END,
-        maxCount: 1,
-      });
-      for await (const resolved of reads) {
-        const data = resolved.event?.data as unknown as SnapshotRecord | undefined;
-        if (!data || data.version !== policy.version) return undefined;
-        return { state: policy.fromSnapshot(data.state), revision: BigInt(data.revision) };
-      }
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
-    return undefined;
+    const resolved = await readLastEvent(this.client, snapshotStreamOf(streamName));
+    const data = resolved?.event?.data as unknown as SnapshotRecord | undefined;
+    if (!data || data.version !== policy.version) return undefined;
+    return { state: policy.fromSnapshot(data.state), revision: BigInt(data.revision) };
   }
 
   // A snapshot is an optimisation: losing the race or failing to write one never fails the command.

@@ -1,11 +1,6 @@
-import {
-  BACKWARDS,
-  END,
-  StreamNotFoundError,
-  jsonEvent,
-  type EventStoreDBClient,
-} from '@eventstore/db-client';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { type CheckpointStore } from './checkpoint-store';
+import { readLastEvent } from './read-last-event';
 
 const CHECKPOINT_EVENT_TYPE = 'CheckpointStored';
 
@@ -22,19 +17,9 @@ export class EventStoreCheckpointStore implements CheckpointStore {
   ) {}
 
   async load(subscriptionName: string): Promise<string | undefined> {
-    try {
-      for await (const resolved of this.client.readStream(streamOf(subscriptionName), {
-        direction: BACKWARDS,
-        fromRevision: END,
-        maxCount: 1,
-      })) {
-        const data = resolved.event?.data as { position?: unknown } | undefined;
-        return typeof data?.position === 'string' ? data.position : undefined;
-      }
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
-    return undefined;
+    const resolved = await readLastEvent(this.client, streamOf(subscriptionName));
+    const data = resolved?.event?.data as { position?: unknown } | undefined;
+    return typeof data?.position === 'string' ? data.position : undefined;
   }
 
   async save(subscriptionName: string, position: string): Promise<void> {

@@ -35,6 +35,8 @@ export class EventStoreModule {
 
 /** Readiness: the store answers a one-event read of `$all`. */
 export async function pingEventStore(client: EventStoreDBClient): Promise<boolean> {
-  for await (const _ of client.readAll({ maxCount: 1 })) break;
+  for await (const _ of client.readAll({ maxCount: 1 })) {
+    // consumed to the end on purpose (see readLastEvent)
+  }
   return true;
 }

@@ -10,3 +10,4 @@ export * from './snapshot-policy';
 export * from './upcasting';
 export * from './event-store.module';
 export * from './event-store-checkpoint-store';
+export * from './read-last-event';

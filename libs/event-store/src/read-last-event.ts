@@ -1,0 +1,30 @@
+import {
+  BACKWARDS,
+  END,
+  StreamNotFoundError,
+  type EventStoreDBClient,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+
+/**
+ * The last event of a stream, or undefined. Reads are always consumed to the end: leaving a gRPC read half-consumed
+ * (a `return` inside `for await`) keeps its stream open and makes `client.dispose()` wait forever.
+ */
+export async function readLastEvent(
+  client: EventStoreDBClient,
+  streamName: string,
+): Promise<ResolvedEvent | undefined> {
+  let last: ResolvedEvent | undefined;
+  try {
+    for await (const resolved of client.readStream(streamName, {
+      direction: BACKWARDS,
+      fromRevision: END,
+      maxCount: 1,
+    })) {
+      last = resolved;
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return last;
+}

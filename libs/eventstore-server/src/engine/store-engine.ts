@@ -1,0 +1,273 @@
+import { EventLogFile } from '../storage/event-log-file';
+import { encodeRecord } from '../storage/record-codec';
+import { type NewRecord, type StoredEvent } from '../storage/stored-event';
+import { type AppendOutcome, type ExpectedRevision, type ProposedEvent } from './expected-revision';
+import { StreamIndex } from './stream-index';
+
+const TICKS_AT_UNIX_EPOCH = 0n;
+const TICKS_PER_MS = 10_000n;
+
+interface PendingAppend {
+  readonly stream: StreamIndex;
+  readonly records: NewRecord[];
+  readonly buffers: Buffer[];
+  readonly resolve: (outcome: AppendOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded store's state and its write path. Expected-revision checks and revision assignment happen
+ * synchronously (Node runs one at a time, so they are atomic per stream); the durable write is group-committed: every
+ * append that arrives while a write+fdatasync is in flight goes into the next one. Readers and subscribers only ever
+ * see durable events, in log order.
+ */
+export class StoreEngine {
+  readonly all: StoredEvent[] = [];
+  private readonly streams = new Map<string, StreamIndex>();
+  private queue: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private failure: unknown;
+  private readonly commitListeners = new Set<() => void>();
+  private waitingForCommit: { revision: number; stream: StreamIndex; resolve: () => void }[] = [];
+
+  private constructor(private log: EventLogFile | undefined) {}
+
+  static async open(
+    dataDir: string,
+    fsync: boolean,
+  ): Promise<{ engine: StoreEngine; truncatedBytes: number }> {
+    const engine = new StoreEngine(undefined);
+    const { log, truncatedBytes } = await EventLogFile.open(dataDir, fsync, (event) => engine.index(event));
+    engine.log = log;
+    return { engine, truncatedBytes };
+  }
+
+  get lastPosition(): number {
+    return this.all.length === 0 ? 0 : this.all[this.all.length - 1]!.position;
+  }
+
+  stream(name: string): StreamIndex | undefined {
+    return this.streams.get(name);
+  }
+
+  onCommit(listener: () => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  append(
+    streamName: string,
+    expected: ExpectedRevision,
+    events: readonly ProposedEvent[],
+  ): Promise<AppendOutcome> {
+    if (this.failure) return Promise.reject(this.failure);
+    const stream = this.streamFor(streamName);
+    const current = stream.exists ? stream.nextRevision - 1 : undefined;
+
+    const replay = this.idempotentReplay(stream, expected, events);
+    if (replay !== undefined) return this.whenCommitted(stream, replay);
+
+    if (!satisfies(expected, stream, current)) {
+      return Promise.resolve({ kind: 'wrong-expected-version', expected, currentRevision: current });
+    }
+    if (events.length === 0) {
+      if (current === undefined) return Promise.resolve({ kind: 'success-no-stream' });
+      return this.whenCommitted(stream, current);
+    }
+
+    const createdTicks = TICKS_AT_UNIX_EPOCH + BigInt(Date.now()) * TICKS_PER_MS;
+    const records: NewRecord[] = events.map((e, i) => ({
+      streamName,
+      revision: stream.nextRevision + i,
+      eventId: e.eventId,
+      type: e.type,
+      contentType: e.contentType,
+      createdTicks,
+      data: e.data,
+      metadata: e.metadata,
+    }));
+    const buffers = records.map(encodeRecord);
+    for (const r of records) {
+      stream.revisionOfId.set(r.eventId, r.revision);
+      stream.eventIds.push(r.eventId);
+    }
+    stream.deleted = false;
+    return new Promise<AppendOutcome>((resolve, reject) => {
+      this.queue.push({ stream, records, buffers, resolve, reject });
+      this.flushing ??= this.flush();
+    });
+  }
+
+  /** Soft delete: the stream reads as not found until appended to again, and numbering continues. */
+  async softDelete(streamName: string, expected: ExpectedRevision): Promise<AppendOutcome> {
+    const stream = this.streams.get(streamName);
+    const current = stream?.exists ? stream.nextRevision - 1 : undefined;
+    if (!stream || current === undefined) {
+      return { kind: 'wrong-expected-version', expected, currentRevision: undefined };
+    }
+    if (!satisfies(expected, stream, current))
+      return { kind: 'wrong-expected-version', expected, currentRevision: current };
+    const metadata = { ...(await this.currentMetadata(streamName)), $tb: current + 1 };
+    const outcome = await this.append(`$$${streamName}`, { kind: 'any' }, [
+      {
+        eventId: crypto.randomUUID(),
+        type: '$metadata',
+        contentType: 'application/json',
+        data: Buffer.from(JSON.stringify(metadata)),
+        metadata: Buffer.alloc(0),
+      },
+    ]);
+    stream.deleted = true;
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    await this.flushing;
+    await this.log?.close();
+  }
+
+  private async currentMetadata(streamName: string): Promise<Record<string, unknown>> {
+    const meta = this.streams.get(`$$${streamName}`);
+    const last = meta?.committed[meta.committed.length - 1];
+    if (!last) return {};
+    try {
+      return JSON.parse(last.data.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+
+  private streamFor(name: string): StreamIndex {
+    let stream = this.streams.get(name);
+    if (!stream) {
+      stream = new StreamIndex(name);
+      this.streams.set(name, stream);
+    }
+    return stream;
+  }
+
+  /**
+   * EventStoreDB's idempotence: events whose ids already sit in the stream, in the same order, at the place the
+   * expected revision points to, are acknowledged again instead of appended twice.
+   */
+  private idempotentReplay(
+    stream: StreamIndex,
+    expected: ExpectedRevision,
+    events: readonly ProposedEvent[],
+  ): number | undefined {
+    if (events.length === 0) return undefined;
+    const first = stream.revisionOfId.get(events[0]!.eventId);
+    if (first === undefined) return undefined;
+    const placed =
+      expected.kind === 'any' ||
+      (expected.kind === 'exact' && expected.revision + 1 === first) ||
+      (expected.kind === 'no_stream' && first === 0) ||
+      (expected.kind === 'stream_exists' && first > 0);
+    if (!placed) return undefined;
+    for (let i = 0; i < events.length; i++) {
+      if (stream.eventIds[first + i] !== events[i]!.eventId) return undefined;
+    }
+    return first + events.length - 1;
+  }
+
+  private whenCommitted(stream: StreamIndex, revision: number): Promise<AppendOutcome> {
+    const outcome = (): AppendOutcome => ({
+      kind: 'success',
+      currentRevision: revision,
+      position: stream.committed[revision]!.position,
+    });
+    if (stream.committed.length > revision) return Promise.resolve(outcome());
+    return new Promise((resolve) =>
+      this.waitingForCommit.push({ revision, stream, resolve: () => resolve(outcome()) }),
+    );
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        let position: number;
+        try {
+          position = await this.log!.append(batch.flatMap((p) => p.buffers));
+        } catch (error) {
+          // Revisions were promised in memory; after a failed write the only safe state is a stopped store.
+          this.failure = new Error(`event log write failed, store stopped: ${(error as Error).message}`);
+          for (const p of [...batch, ...this.queue]) p.reject(this.failure);
+          this.queue = [];
+          return;
+        }
+        for (const pending of batch) {
+          let last = position;
+          pending.records.forEach((record, i) => {
+            last = position;
+            this.index({ ...record, position });
+            position += pending.buffers[i]!.length;
+          });
+          pending.resolve({
+            kind: 'success',
+            currentRevision: pending.records[pending.records.length - 1]!.revision,
+            position: last,
+          });
+        }
+        this.releaseWaiters();
+        for (const listener of this.commitListeners) listener();
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private releaseWaiters(): void {
+    if (this.waitingForCommit.length === 0) return;
+    const still: typeof this.waitingForCommit = [];
+    for (const w of this.waitingForCommit) {
+      if (w.stream.committed.length > w.revision) w.resolve();
+      else still.push(w);
+    }
+    this.waitingForCommit = still;
+  }
+
+  /** Adds a durable event to the indexes: on recovery, and after each group commit. */
+  private index(event: StoredEvent): void {
+    const stream = this.streamFor(event.streamName);
+    if (stream.committed.length !== event.revision) {
+      throw new Error(
+        `log out of order: ${event.streamName}@${event.revision} after ${stream.committed.length - 1}`,
+      );
+    }
+    stream.committed.push(event);
+    if (stream.eventIds.length <= event.revision) {
+      stream.eventIds.push(event.eventId);
+      stream.revisionOfId.set(event.eventId, event.revision);
+    }
+    this.all.push(event);
+    if (event.streamName.startsWith('$$') && event.type === '$metadata') this.applyMetadata(event);
+  }
+
+  private applyMetadata(event: StoredEvent): void {
+    const target = this.streamFor(event.streamName.slice(2));
+    try {
+      const meta = JSON.parse(event.data.toString('utf8')) as { $tb?: unknown; $maxCount?: unknown };
+      target.truncateBefore = typeof meta.$tb === 'number' ? meta.$tb : 0;
+      target.maxCount = typeof meta.$maxCount === 'number' ? meta.$maxCount : undefined;
+      // Recovery: a stream whose $tb is past its last event was soft-deleted and not appended to since.
+      target.deleted = target.eventIds.length > 0 && target.truncateBefore >= target.eventIds.length;
+    } catch {
+      // Metadata that is not JSON has no effect, as in EventStoreDB.
+    }
+  }
+}
+
+function satisfies(expected: ExpectedRevision, stream: StreamIndex, current: number | undefined): boolean {
+  switch (expected.kind) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return !stream.exists;
+    case 'stream_exists':
+      return stream.exists;
+    case 'exact':
+      return current === expected.revision;
+  }
+}

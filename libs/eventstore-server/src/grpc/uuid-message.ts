@@ -1,0 +1,27 @@
+import { sharedPb } from './generated';
+
+/** UUIDs arrive as a string or as two signed 64-bit halves (the "structured" form); we keep the canonical string. */
+export function uuidFromMessage(message: InstanceType<typeof sharedPb.UUID> | undefined): string | undefined {
+  if (!message) return undefined;
+  if (message.hasString()) return message.getString().toLowerCase();
+  if (message.hasStructured()) {
+    const s = message.getStructured()!;
+    const hi = BigInt.asUintN(64, BigInt(s.getMostSignificantBits()));
+    const lo = BigInt.asUintN(64, BigInt(s.getLeastSignificantBits()));
+    const hex = hi.toString(16).padStart(16, '0') + lo.toString(16).padStart(16, '0');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  return undefined;
+}
+
+export function uuidMessage(id: string): InstanceType<typeof sharedPb.UUID> {
+  return new sharedPb.UUID().setString(id);
+}
+
+export function streamIdentifier(name: string): InstanceType<typeof sharedPb.StreamIdentifier> {
+  return new sharedPb.StreamIdentifier().setStreamName(Buffer.from(name, 'utf8'));
+}
+
+export function streamNameOf(identifier: InstanceType<typeof sharedPb.StreamIdentifier> | undefined): string {
+  return Buffer.from(identifier?.getStreamName_asU8() ?? new Uint8Array()).toString('utf8');
+}

@@ -1,0 +1,2 @@
+export * from './embedded-event-store';
+export { CorruptLogError } from './storage/event-log-file';

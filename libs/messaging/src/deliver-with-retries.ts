@@ -1,0 +1,92 @@
+import {
+  DEFAULT_RETRY_POLICY,
+  DLQ_HEADERS,
+  dlqTopic,
+  type BusMessage,
+  type MessageHandler,
+  type ReceivedMessage,
+  type RetryPolicy,
+} from './message-bus';
+import { PoisonMessageError } from './poison-message-error';
+
+export interface DeliveryControl {
+  /** Publishes to the DLQ; must resolve only once the broker acknowledged. */
+  readonly publishToDlq: (message: BusMessage) => Promise<void>;
+  /** False once the subscription is closing: backoff waits end early and no more attempts start. */
+  readonly isRunning: () => boolean;
+  /** Kafka needs heartbeats while a handler backs off longer than the session timeout. */
+  readonly heartbeat?: () => Promise<void>;
+  readonly onDeadLettered?: (message: ReceivedMessage, error: unknown) => void;
+}
+
+export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, ...partial };
+}
+
+/**
+ * Runs the handler with bounded, exponentially backed-off retries; after the last attempt (or at once for a poison
+ * message) the message goes to `<topic>.dlq` with the error and attempt count. Returns true when the message is done
+ * with (handled or dead-lettered) and its offset may be committed; false when the subscription closed first, in which
+ * case the offset must not be committed and the message will be delivered again.
+ */
+export async function deliverWithRetries(
+  message: Omit<ReceivedMessage, 'attempt'>,
+  handler: MessageHandler,
+  policy: RetryPolicy,
+  control: DeliveryControl,
+): Promise<boolean> {
+  let lastError: unknown;
+  let attempt = 0;
+  while (attempt < policy.maxAttempts) {
+    attempt++;
+    try {
+      await handler({ ...message, attempt });
+      return true;
+    } catch (error) {
+      lastError = error;
+      if (error instanceof PoisonMessageError) break;
+      if (attempt >= policy.maxAttempts) break;
+      const backoff = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 1));
+      if (!(await pause(backoff * (0.5 + Math.random() / 2), control))) return false;
+    }
+  }
+  const dead: BusMessage = {
+    topic: dlqTopic(message.topic),
+    key: message.key,
+    value: message.value,
+    headers: {
+      ...message.headers,
+      [DLQ_HEADERS.error]: describe(lastError),
+      [DLQ_HEADERS.attempts]: String(attempt),
+      [DLQ_HEADERS.originalTopic]: message.topic,
+      [DLQ_HEADERS.originalPartition]: String(message.partition),
+      [DLQ_HEADERS.originalOffset]: message.offset,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+    },
+  };
+  // The offset may only move on once the DLQ holds the message; keep trying (the partition waits, nothing is lost).
+  for (let dlqAttempt = 1; ; dlqAttempt++) {
+    try {
+      await control.publishToDlq(dead);
+      control.onDeadLettered?.({ ...message, attempt }, lastError);
+      return true;
+    } catch {
+      if (!(await pause(Math.min(policy.maxBackoffMs, 100 * 2 ** dlqAttempt), control))) return false;
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.slice(0, 1000);
+}
+
+async function pause(ms: number, control: DeliveryControl): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!control.isRunning()) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(250, until - Date.now())));
+    await control.heartbeat?.();
+  }
+  return control.isRunning();
+}

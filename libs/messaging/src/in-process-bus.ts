@@ -1,0 +1,221 @@
+import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
+import {
+  dlqTopic,
+  type BusMessage,
+  type MessageBus,
+  type RetryPolicy,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from './message-bus';
+
+interface StoredRecord {
+  readonly key: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: Buffer;
+}
+
+class Partition {
+  readonly records: StoredRecord[] = [];
+  private waiters: (() => void)[] = [];
+
+  append(record: StoredRecord): void {
+    this.records.push(record);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when a record at `offset` exists or `cancel` fires. */
+  waitFor(offset: number, cancelled: Promise<void>): Promise<void> {
+    if (this.records.length > offset) return Promise.resolve();
+    return Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), cancelled]);
+  }
+}
+
+interface PartitionWorker {
+  readonly topic: string;
+  readonly partition: number;
+  stop(): Promise<void>;
+}
+
+class Member {
+  readonly workers = new Map<string, PartitionWorker>();
+  constructor(
+    readonly options: SubscribeOptions,
+    readonly policy: RetryPolicy,
+  ) {}
+}
+
+class ConsumerGroup {
+  readonly members: Member[] = [];
+  readonly committed = new Map<string, number>();
+  readonly owner = new Map<string, Member>();
+  /** A partition's previous worker, which its next owner waits for so no message is handled twice at once. */
+  readonly stopping = new Map<string, Promise<void>>();
+}
+
+/**
+ * The embedded bus: Kafka's model (topics with partitions, keys, consumer groups, committed offsets) in memory, with
+ * the same delivery guarantees as the Kafka bus. One instance per process connects every service in it.
+ */
+export class InProcessBus implements MessageBus {
+  readonly kind = 'in-process' as const;
+  private readonly topics = new Map<string, Partition[]>();
+  private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly subscriptions = new Set<Subscription>();
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    for (const spec of specs) {
+      for (const name of [spec.topic, dlqTopic(spec.topic)]) {
+        if (!this.topics.has(name)) {
+          this.topics.set(
+            name,
+            Array.from({ length: Math.max(1, spec.partitions) }, () => new Partition()),
+          );
+        }
+      }
+    }
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    const targets = messages.map((m) => {
+      const partitions = this.topics.get(m.topic);
+      if (!partitions)
+        throw new Error(`unknown topic ${m.topic}: topics are created at start-up, not on publish`);
+      return partitions[partitionOf(m.key, partitions.length)]!;
+    });
+    // All or nothing, like one acknowledged produce request.
+    messages.forEach((m, i) => targets[i]!.append({ key: m.key, headers: { ...m.headers }, value: m.value }));
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    for (const topic of options.topics) {
+      if (!this.topics.has(topic)) throw new Error(`unknown topic ${topic}`);
+    }
+    let group = this.groups.get(options.groupId);
+    if (!group) {
+      group = new ConsumerGroup();
+      this.groups.set(options.groupId, group);
+      if (options.fromBeginning === false) {
+        for (const topic of options.topics) {
+          this.topics.get(topic)!.forEach((p, i) => group!.committed.set(`${topic}/${i}`, p.records.length));
+        }
+      }
+    }
+    const member = new Member(options, retryPolicy(options.retry));
+    group.members.push(member);
+    this.rebalance(group);
+    const subscription: Subscription = {
+      close: async () => {
+        if (!this.subscriptions.delete(subscription)) return;
+        group!.members.splice(group!.members.indexOf(member), 1);
+        const stops = [...member.workers.values()].map((w) => w.stop());
+        member.workers.clear();
+        for (const [tp, owner] of group!.owner) if (owner === member) group!.owner.delete(tp);
+        await Promise.all(stops);
+        this.rebalance(group!);
+      },
+    };
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+  }
+
+  /** Round-robin assignment of every partition of the group's topics over its members, in join order. */
+  private rebalance(group: ConsumerGroup): void {
+    const wanted = new Map<string, Member>();
+    const topics = [...new Set(group.members.flatMap((m) => m.options.topics))].sort();
+    let next = 0;
+    for (const topic of topics) {
+      const partitions = this.topics.get(topic)!;
+      for (let p = 0; p < partitions.length; p++) {
+        const candidates = group.members.filter((m) => m.options.topics.includes(topic));
+        if (candidates.length === 0) continue;
+        wanted.set(`${topic}/${p}`, candidates[next++ % candidates.length]!);
+      }
+    }
+    for (const [tp, owner] of group.owner) {
+      if (wanted.get(tp) !== owner) {
+        const worker = owner.workers.get(tp);
+        owner.workers.delete(tp);
+        group.owner.delete(tp);
+        if (worker) group.stopping.set(tp, worker.stop());
+      }
+    }
+    for (const [tp, member] of wanted) {
+      if (group.owner.get(tp) === member) continue;
+      group.owner.set(tp, member);
+      const [topic, partition] = splitTopicPartition(tp);
+      member.workers.set(tp, this.startWorker(group, member, topic, partition));
+    }
+  }
+
+  private startWorker(
+    group: ConsumerGroup,
+    member: Member,
+    topic: string,
+    partitionNo: number,
+  ): PartitionWorker {
+    const tp = `${topic}/${partitionNo}`;
+    const partition = this.topics.get(topic)![partitionNo]!;
+    let running = true;
+    let cancel!: () => void;
+    const cancelled = new Promise<void>((resolve) => (cancel = resolve));
+    const previous = group.stopping.get(tp) ?? Promise.resolve();
+    const loop = (async () => {
+      await previous;
+      while (running) {
+        const offset = group.committed.get(tp) ?? 0;
+        await partition.waitFor(offset, cancelled);
+        if (!running) break;
+        const record = partition.records[offset]!;
+        const done = await deliverWithRetries(
+          { topic, partition: partitionNo, offset: String(offset), ...record },
+          member.options.handler,
+          member.policy,
+          { publishToDlq: (m) => this.publish([m]), isRunning: () => running },
+        );
+        if (!done) break;
+        group.committed.set(tp, offset + 1);
+      }
+    })();
+    return {
+      topic,
+      partition: partitionNo,
+      stop: async () => {
+        running = false;
+        cancel();
+        await loop;
+      },
+    };
+  }
+}
+
+function splitTopicPartition(tp: string): [string, number] {
+  const at = tp.lastIndexOf('/');
+  return [tp.slice(0, at), Number(tp.slice(at + 1))];
+}
+
+/** FNV-1a over the key's UTF-8 bytes: stable across processes, so one key always lands on one partition. */
+export function partitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % partitions;
+}
+
+let shared: InProcessBus | undefined;
+
+/** The process-wide bus of the embedded default, so services started in one process reach each other. */
+export function sharedInProcessBus(): InProcessBus {
+  shared ??= new InProcessBus();
+  return shared;
+}

@@ -1,0 +1,174 @@
+import { Kafka, logLevel, type Admin, type Consumer, type Producer, type IHeaders } from 'kafkajs';
+import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
+import {
+  dlqTopic,
+  type BusMessage,
+  type MessageBus,
+  type SubscribeOptions,
+  type Subscription,
+  type TopicSpec,
+} from './message-bus';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** How many partitions one subscriber handles at once (each still strictly in order). */
+  readonly partitionsConsumedConcurrently?: number;
+}
+
+/**
+ * The bus on Apache Kafka through kafkajs. We use kafkajs directly rather than Nest's Kafka transport because the
+ * guarantees we need are not all there: Nest's transport has no bounded retry or dead-letter topic and commits on its
+ * own schedule. Here offsets are resolved only after a message's handler (or its DLQ write) finished, and kafkajs
+ * commits resolved offsets only.
+ */
+export class KafkaBus implements MessageBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+  private connected: Promise<void> | undefined;
+  private readonly consumers = new Set<Subscription>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+    this.admin = this.kafka.admin();
+    // Idempotent producer with acks=all: a retried send never duplicates or reorders within a partition.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+    });
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= Promise.all([this.admin.connect(), this.producer.connect()]).then(() => undefined);
+    return this.connected;
+  }
+
+  async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    await this.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = specs
+      .flatMap((s) => [s, { ...s, topic: dlqTopic(s.topic) }])
+      .filter((s) => !existing.has(s.topic));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+        configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    });
+  }
+
+  async publish(messages: readonly BusMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.connect();
+    const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push({ key: m.key, value: m.value, headers: { ...m.headers } });
+      byTopic.set(m.topic, list);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+    });
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    await this.connect();
+    const policy = retryPolicy(options.retry);
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10 },
+    });
+    let running = true;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 200,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
+        for (const message of batch.messages) {
+          if (!running || !isRunning() || isStale()) return;
+          const done = await deliverWithRetries(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? '',
+              value: message.value ?? Buffer.alloc(0),
+              headers: decodeHeaders(message.headers),
+            },
+            options.handler,
+            policy,
+            {
+              publishToDlq: (m) => this.publish([m]),
+              isRunning: () => running && isRunning() && !isStale(),
+              heartbeat,
+            },
+          );
+          if (!done) return;
+          resolveOffset(message.offset);
+          await commitOffsetsIfNecessary();
+        }
+        await heartbeat();
+      },
+    });
+    const subscription: Subscription = {
+      close: async () => {
+        if (!this.consumers.delete(subscription)) return;
+        running = false;
+        // disconnect waits for the in-flight batch, then commits resolved offsets and leaves the group.
+        await consumer.disconnect();
+      },
+    };
+    this.consumers.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    await this.connect();
+    await this.admin.describeCluster();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((s) => s.close()));
+    if (this.connected) {
+      await this.connected.catch(() => undefined);
+      await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    }
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+/** A message as both bus implementations carry it: Kafka's record model (topic, key, headers, bytes). */
+export interface BusMessage {
+  readonly topic: string;
+  /** Partitioning key (the aggregate id): messages with one key keep their order. */
+  readonly key: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly value: Buffer;
+}
+
+export interface ReceivedMessage extends BusMessage {
+  readonly partition: number;
+  readonly offset: string;
+  /** 1 on first delivery, then 2, 3 ... while the handler keeps failing. */
+  readonly attempt: number;
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  /** Topic-level settings, e.g. `{ 'retention.ms': '60000' }`. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface RetryPolicy {
+  /** Deliveries before the message goes to `<topic>.dlq` (including the first). */
+  readonly maxAttempts: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  initialBackoffMs: 100,
+  maxBackoffMs: 5_000,
+};
+
+export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
+
+export interface SubscribeOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: MessageHandler;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Where a group with no committed offset starts: the earliest message (default) or only new ones. */
+  readonly fromBeginning?: boolean;
+}
+
+export interface Subscription {
+  /** Stops taking messages, lets the in-flight handler finish, commits what finished, leaves the group. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one messaging port the services use. Guarantees, for every implementation: consumer groups; per-key order;
+ * at-least-once; an offset is committed only after its handler finished; one message of a partition is fully handled
+ * before the next; bounded retries with backoff, then `<topic>.dlq` (committed only after the DLQ write succeeded); a
+ * bad message never stops the consumer.
+ */
+export interface MessageBus {
+  readonly kind: 'kafka' | 'in-process';
+  /** Creates topics (and their `.dlq`) that do not exist yet. Topics are never auto-created by publishing. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<void>;
+  /** Resolves once the broker acknowledged every message (acks=all). */
+  publish(messages: readonly BusMessage[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<Subscription>;
+  /** Cheap liveness check of the broker connection, for readiness probes. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function dlqTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
+
+export const DLQ_HEADERS = {
+  error: 'dlq_error',
+  attempts: 'dlq_attempts',
+  originalTopic: 'dlq_original_topic',
+  originalPartition: 'dlq_original_partition',
+  originalOffset: 'dlq_original_offset',
+  failedAt: 'dlq_failed_at',
+} as const;

@@ -1,0 +1,35 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { sharedInProcessBus } from './in-process-bus';
+import { KafkaBus } from './kafka-bus';
+import { type MessageBus } from './message-bus';
+
+export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
+
+export interface MessagingModuleOptions {
+  /** Kafka when brokers are configured, the process-wide in-process bus otherwise. */
+  readonly kafka?: { readonly brokers: readonly string[]; readonly clientId: string };
+}
+
+export function createMessageBus(options: MessagingModuleOptions): MessageBus {
+  return options.kafka ? new KafkaBus(options.kafka) : sharedInProcessBus();
+}
+
+class MessageBusLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(MESSAGE_BUS) private readonly bus: MessageBus) {}
+  async onApplicationShutdown(): Promise<void> {
+    // The shared in-process bus outlives one service of the embedded default; its subscriptions close with their owners.
+    if (this.bus.kind === 'kafka') await this.bus.close();
+  }
+}
+
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingModuleOptions): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [{ provide: MESSAGE_BUS, useFactory: () => createMessageBus(options) }, MessageBusLifecycle],
+      exports: [MESSAGE_BUS],
+    };
+  }
+}

@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DLQ_HEADERS,
+  InProcessBus,
+  KafkaBus,
+  PoisonMessageError,
+  RequestReplyClient,
+  RequestTimeoutError,
+  dlqTopic,
+  serveRequests,
+  type MessageBus,
+  type ReceivedMessage,
+} from '@app/messaging';
+import { infraEnv, waitFor } from '@app/testing';
+
+const adapters: [string, () => MessageBus][] = [['in-process', () => new InProcessBus()]];
+if (infraEnv.kafkaBrokers) {
+  const brokers = infraEnv.kafkaBrokers;
+  adapters.push(['kafka', () => new KafkaBus({ brokers, clientId: `contract-${randomUUID().slice(0, 8)}` })]);
+}
+
+const fast = { initialBackoffMs: 5, maxBackoffMs: 20 };
+const msg = (topic: string, key: string, body: unknown, headers: Record<string, string> = {}) => ({
+  topic,
+  key,
+  headers,
+  value: Buffer.from(JSON.stringify(body)),
+});
+const body = (m: ReceivedMessage) => JSON.parse(m.value.toString('utf8')) as { n: number; key?: string };
+
+describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
+  let bus: MessageBus;
+  const topicName = () => `contract.${randomUUID().slice(0, 12)}`;
+  async function topic(partitions = 3) {
+    const t = topicName();
+    await bus.ensureTopics([{ topic: t, partitions, replicationFactor: 1 }]);
+    return t;
+  }
+
+  beforeAll(() => {
+    bus = create();
+  });
+  afterAll(() => bus.close());
+
+  it('delivers key, headers and value as published, after the broker acknowledged', async () => {
+    const t = await topic();
+    const seen: ReceivedMessage[] = [];
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => void seen.push(m),
+    });
+    await bus.publish([msg(t, 'org-1', { n: 1 }, { ce_type: 'x.Created.v1' })]);
+    await waitFor(() => seen.length === 1);
+    await sub.close();
+    expect(seen[0]).toMatchObject({
+      topic: t,
+      key: 'org-1',
+      attempt: 1,
+      headers: { ce_type: 'x.Created.v1' },
+    });
+    expect(body(seen[0]!)).toEqual({ n: 1 });
+  });
+
+  it('refuses to publish to a topic that was not created at start-up', async () => {
+    await expect(bus.publish([msg(topicName(), 'k', {})])).rejects.toThrow();
+  });
+
+  it('gives every group every message, and splits one group’s work between its members', async () => {
+    const t = await topic(4);
+    const groupA: number[] = [];
+    const groupB1: number[] = [];
+    const groupB2: number[] = [];
+    const a = await bus.subscribe({
+      groupId: `a-${t}`,
+      topics: [t],
+      handler: async (m) => void groupA.push(body(m).n),
+    });
+    const b1 = await bus.subscribe({
+      groupId: `b-${t}`,
+      topics: [t],
+      handler: async (m) => void groupB1.push(body(m).n),
+    });
+    const b2 = await bus.subscribe({
+      groupId: `b-${t}`,
+      topics: [t],
+      handler: async (m) => void groupB2.push(body(m).n),
+    });
+    await bus.publish(Array.from({ length: 40 }, (_, n) => msg(t, `key-${n}`, { n })));
+    await waitFor(() => groupA.length === 40 && groupB1.length + groupB2.length >= 40, { timeoutMs: 30_000 });
+    await Promise.all([a.close(), b1.close(), b2.close()]);
+    expect([...groupA].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n));
+    expect(new Set([...groupB1, ...groupB2]).size).toBe(40);
+  });
+
+  it('keeps per-key order under load', async () => {
+    const t = await topic(3);
+    const byKey = new Map<string, number[]>();
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => {
+        const { n, key } = body(m);
+        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
+      },
+    });
+    const keys = Array.from({ length: 10 }, (_, i) => `agg-${i}`);
+    for (let batch = 0; batch < 10; batch++) {
+      await bus.publish(
+        keys.flatMap((key) => Array.from({ length: 5 }, (_, i) => msg(t, key, { key, n: batch * 5 + i }))),
+      );
+    }
+    await waitFor(() => [...byKey.values()].reduce((s, l) => s + l.length, 0) === 500, { timeoutMs: 30_000 });
+    await sub.close();
+    for (const key of keys) expect(byKey.get(key)).toEqual(Array.from({ length: 50 }, (_, n) => n));
+  });
+
+  it('retries with backoff, then dead-letters with error and attempt headers, and the partition moves on', async () => {
+    const t = await topic(1);
+    const attempts: number[] = [];
+    const handled: number[] = [];
+    const dead: ReceivedMessage[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${t}`,
+      topics: [dlqTopic(t)],
+      handler: async (m) => void dead.push(m),
+    });
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 3, ...fast },
+      handler: async (m) => {
+        if (body(m).n === 1) {
+          attempts.push(m.attempt);
+          throw new Error('downstream unavailable');
+        }
+        handled.push(body(m).n);
+      },
+    });
+    await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
+    await waitFor(() => dead.length === 1 && handled.length === 1, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(handled).toEqual([2]);
+    expect(dead[0]!.headers).toMatchObject({
+      [DLQ_HEADERS.attempts]: '3',
+      [DLQ_HEADERS.originalTopic]: t,
+      [DLQ_HEADERS.originalPartition]: '0',
+      [DLQ_HEADERS.originalOffset]: '0',
+    });
+    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('downstream unavailable');
+    expect(body(dead[0]!)).toEqual({ n: 1 });
+  });
+
+  it('sends a poison message to the DLQ without retrying, and a handler failing forever never kills the consumer', async () => {
+    const t = await topic(1);
+    const dead: ReceivedMessage[] = [];
+    const handled: number[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${t}`,
+      topics: [dlqTopic(t)],
+      handler: async (m) => void dead.push(m),
+    });
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 2, ...fast },
+      handler: async (m) => {
+        const { n } = body(m);
+        if (n % 3 === 0) throw new PoisonMessageError('schema violation', 'invalid');
+        if (n % 3 === 1) throw new Error('always fails');
+        handled.push(n);
+      },
+    });
+    await bus.publish(Array.from({ length: 9 }, (_, n) => msg(t, 'k', { n })));
+    await waitFor(() => dead.length === 6 && handled.length === 3, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(handled).toEqual([2, 5, 8]);
+    const attemptsByN = new Map(dead.map((d) => [body(d).n, d.headers[DLQ_HEADERS.attempts]]));
+    expect(attemptsByN).toEqual(
+      new Map([
+        [0, '1'],
+        [1, '2'],
+        [3, '1'],
+        [4, '2'],
+        [6, '1'],
+        [7, '2'],
+      ]),
+    );
+  });
+
+  it('commits only what was handled: a closed member’s unfinished work goes to the next member of the group', async () => {
+    const t = await topic(1);
+    const first: number[] = [];
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const one = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 2, ...fast },
+      handler: async (m) => {
+        const { n } = body(m);
+        if (n === 1) await blocked; // in flight while we close
+        first.push(n);
+      },
+    });
+    await bus.publish([
+      msg(t, 'k', { n: 0 }),
+      msg(t, 'k', { n: 1 }),
+      msg(t, 'k', { n: 2 }),
+      msg(t, 'k', { n: 3 }),
+    ]);
+    await waitFor(() => first.length === 1);
+    const closing = one.close();
+    release();
+    await closing;
+    const second: number[] = [];
+    const two = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => void second.push(body(m).n),
+    });
+    await waitFor(() => second.includes(3), { timeoutMs: 30_000 });
+    await two.close();
+    // Graceful close finished and committed the in-flight message and took no new one; the next member goes on.
+    expect(first).toEqual([0, 1]);
+    expect(second).toEqual([2, 3]);
+  });
+
+  it('answers requests with replies correlated to the requester, and times out when nobody serves', async () => {
+    const t = await topic(3);
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      handler: async (payload) => ({ echoed: payload }),
+    });
+    const client = await RequestReplyClient.start(bus, `test-${randomUUID().slice(0, 8)}`);
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => client.request(t, `org-${i % 4}`, { i }, { timeoutMs: 20_000 })),
+      );
+      expect(replies).toEqual(Array.from({ length: 20 }, (_, i) => ({ echoed: { i } })));
+      const silent = await topic(1);
+      await expect(client.request(silent, 'k', {}, { timeoutMs: 300 })).rejects.toBeInstanceOf(
+        RequestTimeoutError,
+      );
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Starts (start) or stops (stop) a single-node KRaft Apache Kafka broker on 127.0.0.1 from Maven Central jars.
+source "$(dirname "$0")/common.sh"
+cmd=${1:-start}
+libs="$INFRA_CACHE/kafka-$KAFKA_VERSION/libs"
+state="$INFRA_STATE/kafka"
+pidfile="$state/kafka.pid"
+
+fetch() {
+  [ -f "$libs/.complete" ] && return
+  need java "Java 17+"; need mvn "Apache Maven"
+  log "resolving Kafka $KAFKA_VERSION jars from Maven Central into $libs (first run only)"
+  mkdir -p "$libs"
+  mvn -q -B -f "$INFRA_DIR/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >&2
+  touch "$libs/.complete"
+}
+
+start() {
+  if pid_alive "$pidfile"; then log "Kafka already running (pid $(cat "$pidfile"))"; return; fi
+  fetch
+  rm -rf "$state"; mkdir -p "$state/data" "$state/logs"
+  cat > "$state/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$state/data
+num.partitions=3
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+log.flush.interval.messages=9223372036854775807
+PROPS
+  local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$state/logs"
+    -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" -Djava.awt.headless=true)
+  local cluster_id
+  cluster_id=$(java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
+  java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
+    > "$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; die "Kafka storage format failed"; }
+  nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$state/server.properties" \
+    > "$state/logs/stdout.log" 2>&1 &
+  echo $! > "$pidfile"
+  wait_for_port "$KAFKA_PORT" 90 "Kafka" || { tail -50 "$state/logs/stdout.log" >&2; exit 1; }
+  log "Kafka $KAFKA_VERSION up on 127.0.0.1:$KAFKA_PORT (pid $(cat "$pidfile"))"
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop_pid "$pidfile" Kafka; rm -rf "$state" ;;
+  fetch) fetch ;;
+  *) die "usage: kafka.sh start|stop|fetch" ;;
+esac

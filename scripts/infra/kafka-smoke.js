@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Proves kafkajs can use the broker: create a topic, produce idempotently with acks=all, consume in a group.
-const { Kafka, logLevel } = require('kafkajs');
+const { Kafka, Partitioners, logLevel } = require('kafkajs');
 const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:19092').split(',');
 (async () => {
   const kafka = new Kafka({ clientId: 'infra-smoke', brokers, logLevel: logLevel.WARN });
@@ -8,7 +8,7 @@ const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:19092').split(',');
   await admin.connect();
   const topic = `infra-smoke-${Date.now()}`;
   await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'hello' }] });
   const consumer = kafka.consumer({ groupId: `${topic}-group` });

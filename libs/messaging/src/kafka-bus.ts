@@ -1,4 +1,12 @@
-import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer, type IHeaders } from 'kafkajs';
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type Producer,
+  type IHeaders,
+} from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
   dlqTopic,
@@ -43,6 +51,7 @@ export class KafkaBus implements MessageBus {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
   }
 

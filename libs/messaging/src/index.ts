@@ -5,3 +5,4 @@ export * from './message-bus';
 export * from './messaging.module';
 export * from './poison-message-error';
 export * from './request-reply';
+export * from './event-channel';

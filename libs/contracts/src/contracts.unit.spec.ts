@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { MalformedEnvelopeError, decodeEnvelope, encodeEnvelope, type EventEnvelope } from './event-envelope';
+import { SchemaRegistry, schemaRegistry } from './schema-registry';
+
+const envelope: EventEnvelope = {
+  id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+  type: 'identity.UserRegistered.v1',
+  source: '/identity-platform/identity',
+  subject: 'user-1',
+  time: '2026-11-22T10:00:00.000Z',
+  specversion: '1.0',
+  datacontenttype: 'application/json',
+  correlationid: 'corr-1',
+  causationid: 'cmd-1',
+  actor: 'user-1',
+  revision: '0',
+  data: {
+    userId: 'user-1',
+    email: 'ada@example.com',
+    name: 'Ada',
+    actorId: 'user-1',
+    at: '2026-11-22T10:00:00.000Z',
+  },
+};
+
+describe('CloudEvents envelope in Kafka binary mode', () => {
+  it('round-trips every attribute through ce_* headers and a JSON body', () => {
+    const record = encodeEnvelope({ ...envelope, tenant: 'org-1' });
+    expect(record.key).toBe('user-1');
+    expect(record.headers).toMatchObject({
+      ce_id: envelope.id,
+      ce_type: envelope.type,
+      ce_specversion: '1.0',
+      ce_tenant: 'org-1',
+    });
+    expect(JSON.parse(record.value.toString())).toEqual(envelope.data);
+    expect(decodeEnvelope(record)).toEqual({ ...envelope, tenant: 'org-1' });
+  });
+
+  it('names what is missing in a malformed envelope', () => {
+    const record = encodeEnvelope(envelope);
+    const { ce_actor: _a, ce_revision: _r, ...headers } = record.headers;
+    expect(() => decodeEnvelope({ ...record, headers })).toThrow(/missing ce_actor, ce_revision/);
+    expect(() => decodeEnvelope({ ...record, value: Buffer.from('{nope') })).toThrow(MalformedEnvelopeError);
+    expect(() =>
+      decodeEnvelope({ ...record, headers: { ...record.headers, ce_specversion: '0.3' } }),
+    ).toThrow(/specversion/);
+  });
+});
+
+describe('schema registry', () => {
+  const registry = schemaRegistry();
+
+  it('accepts valid event data', () => {
+    expect(registry.validate(envelope.type, envelope.data)).toEqual({ ok: true });
+  });
+
+  it('rejects invalid data with the failing paths', () => {
+    const result = registry.validate(envelope.type, {
+      ...(envelope.data as object),
+      email: 'not-an-email',
+      extra: 1,
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.reason).toBe('invalid');
+      expect(result.errors.join('\n')).toMatch(/\/email must match format "email"/);
+      expect(result.errors.join('\n')).toMatch(/additional properties/);
+    }
+  });
+
+  it('reports unknown event types', () => {
+    expect(registry.validate('identity.Nope.v1', {})).toMatchObject({ ok: false, reason: 'unknown-type' });
+  });
+
+  it('refuses a schema that is not strict JSON Schema', () => {
+    expect(() => new SchemaRegistry([{ $id: 'x', type: 'object', propertiez: {} } as never])).toThrow();
+  });
+});
+
+describe('AsyncAPI document', () => {
+  const root = join(__dirname, '..');
+  const doc = parse(readFileSync(join(root, 'asyncapi.yaml'), 'utf8')) as {
+    asyncapi: string;
+    channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
+    components: { messages: Record<string, { name: string; payload: { $ref: string } }> };
+  };
+
+  it('is AsyncAPI 3 and every channel message resolves to a component message', () => {
+    expect(doc.asyncapi).toMatch(/^3\./);
+    for (const channel of Object.values(doc.channels)) {
+      for (const ref of Object.values(channel.messages)) {
+        const name = ref.$ref.replace('#/components/messages/', '');
+        expect(doc.components.messages[name]).toBeDefined();
+      }
+    }
+  });
+
+  it('describes exactly the event types of the schema registry, each with its schema file as payload', () => {
+    const messages = Object.values(doc.components.messages);
+    expect(messages.map((m) => m.name).sort()).toEqual(schemaRegistry().types);
+    for (const message of messages) {
+      const schema = JSON.parse(readFileSync(join(root, message.payload.$ref), 'utf8')) as { $id: string };
+      expect(schema.$id).toBe(message.name);
+    }
+  });
+});

@@ -1,0 +1,3 @@
+export * from './event-envelope';
+export * from './schema-registry';
+export * from './topics';

@@ -1,0 +1,207 @@
+import mongoose, { type Connection } from 'mongoose';
+import { type Collection, type Document, type Filter, MongoServerError } from 'mongodb';
+import { type CheckpointStore } from '@app/event-store';
+import {
+  TOMBSTONE_FIELD,
+  decodeCursor,
+  encodeCursor,
+  physicalName,
+  type FieldCondition,
+  type Page,
+  type ReadFilter,
+  type ReadModelCollection,
+  type ReadModelDocument,
+  type ReadStore,
+  type Rebuild,
+} from './read-store';
+
+type Stored = Document & { _id: string; revision: number };
+const DUPLICATE_KEY = 11000;
+const ALIASES = 'read_model_aliases';
+const ALIAS_TTL_MS = 1_000;
+
+/** Runs tasks for one key one after another; different keys run concurrently. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
+class MongoCollection<D extends ReadModelDocument> implements ReadModelCollection<D> {
+  // MongoDB applies the conditional replace atomically per document; FerretDB v1 does not (it reads, then writes).
+  // Serialising guarded writes per document in this process keeps the guard exact there too; across processes,
+  // only a real MongoDB gives that guarantee.
+  private readonly writes = new KeyedQueue();
+
+  constructor(private readonly collection: () => Promise<Collection<Stored>>) {}
+
+  async get(id: string): Promise<D | null> {
+    const doc = await (await this.collection()).findOne({ _id: id, [TOMBSTONE_FIELD]: { $ne: true } });
+    return doc as unknown as D | null;
+  }
+
+  /**
+   * One conditional replace with upsert: it matches only an older document; when a newer or equal one exists the
+   * upsert's insert collides on `_id` (duplicate key), which means "skip". No read-then-write race.
+   */
+  async upsertIfNewer(doc: D): Promise<boolean> {
+    return this.writeIfNewer(doc._id, doc.revision, { ...doc } as unknown as Stored);
+  }
+
+  async deleteIfNewer(id: string, revision: number): Promise<boolean> {
+    return this.writeIfNewer(id, revision, { _id: id, revision, [TOMBSTONE_FIELD]: true });
+  }
+
+  private writeIfNewer(id: string, revision: number, replacement: Stored): Promise<boolean> {
+    return this.writes.run(id, () => this.replaceIfOlder(id, revision, replacement));
+  }
+
+  private async replaceIfOlder(id: string, revision: number, replacement: Stored): Promise<boolean> {
+    try {
+      const result = await (
+        await this.collection()
+      ).replaceOne({ _id: id, revision: { $lt: revision } }, replacement, {
+        upsert: true,
+      });
+      return result.modifiedCount + result.upsertedCount > 0;
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
+    const after = decodeCursor(page.cursor);
+    const query = toMongoFilter(filter);
+    if (after !== undefined) query._id = { $gt: after };
+    const docs = await (
+      await this.collection()
+    )
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(page.limit + 1)
+      .toArray();
+    const items = docs.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items as unknown as D[],
+      ...(docs.length > page.limit && last ? { nextCursor: encodeCursor(last._id) } : {}),
+    };
+  }
+
+  async count(filter: ReadFilter): Promise<number> {
+    return (await this.collection()).countDocuments(toMongoFilter(filter));
+  }
+}
+
+function toMongoFilter(filter: ReadFilter): Filter<Stored> & Record<string, unknown> {
+  const query: Record<string, unknown> = { [TOMBSTONE_FIELD]: { $ne: true } };
+  for (const [path, condition] of Object.entries(filter.where ?? {}))
+    query[path] = toMongoCondition(condition);
+  if (filter.search && filter.search.text !== '') {
+    const pattern = filter.search.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    query.$or = filter.search.fields.map((f) => ({ [f]: { $regex: pattern, $options: 'i' } }));
+  }
+  return query as Filter<Stored> & Record<string, unknown>;
+}
+
+function toMongoCondition(condition: FieldCondition): unknown {
+  if (condition !== null && typeof condition === 'object') {
+    if ('$in' in condition) return { $in: [...condition.$in] };
+    if ('$ne' in condition) return { $ne: condition.$ne };
+    return { $exists: condition.$exists };
+  }
+  return condition;
+}
+
+class MongoCheckpointStore implements CheckpointStore {
+  constructor(private readonly connection: Connection) {}
+
+  async load(subscriptionName: string): Promise<string | undefined> {
+    const doc = await this.connection
+      .collection<{ _id: string; position: string }>('checkpoints')
+      .findOne({ _id: subscriptionName });
+    return doc?.position;
+  }
+
+  async save(subscriptionName: string, position: string): Promise<void> {
+    await this.connection
+      .collection<{ _id: string; position: string }>('checkpoints')
+      .updateOne({ _id: subscriptionName }, { $set: { position } }, { upsert: true });
+  }
+}
+
+/** Read models in MongoDB (or a MongoDB-protocol server such as FerretDB) through a mongoose connection. */
+export class MongoReadStore implements ReadStore {
+  readonly kind = 'mongodb' as const;
+  readonly checkpoints: CheckpointStore;
+  private readonly aliasCache = new Map<string, { physical: string; until: number }>();
+
+  private constructor(readonly connection: Connection) {
+    this.checkpoints = new MongoCheckpointStore(connection);
+  }
+
+  static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
+    const connection = await mongoose
+      .createConnection(url, { serverSelectionTimeoutMS: 10_000, ...(dbName ? { dbName } : {}) })
+      .asPromise();
+    return new MongoReadStore(connection);
+  }
+
+  collection<D extends ReadModelDocument>(name: string): ReadModelCollection<D> {
+    return new MongoCollection<D>(async () => this.connection.collection<Stored>(await this.resolve(name)));
+  }
+
+  async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
+    const target = physicalName(name, Date.now());
+    const aliases = this.connection.collection<{ _id: string; physical: string }>(ALIASES);
+    return {
+      collection: new MongoCollection<D>(async () => this.connection.collection<Stored>(target)),
+      swap: async () => {
+        const previous = await this.resolve(name, true);
+        await aliases.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });
+        this.aliasCache.set(name, { physical: target, until: Date.now() + ALIAS_TTL_MS });
+        if (previous !== target)
+          await this.connection
+            .collection(previous)
+            .drop()
+            .catch(() => undefined);
+      },
+      abort: async () => {
+        await this.connection
+          .collection(target)
+          .drop()
+          .catch(() => undefined);
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.connection.db!.admin().ping();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Logical name -> physical collection, cached briefly so readers need no extra round trip per query. */
+  private async resolve(name: string, fresh = false): Promise<string> {
+    const cached = this.aliasCache.get(name);
+    if (!fresh && cached && cached.until > Date.now()) return cached.physical;
+    const alias = await this.connection
+      .collection<{ _id: string; physical: string }>(ALIASES)
+      .findOne({ _id: name });
+    const physical = alias?.physical ?? name;
+    this.aliasCache.set(name, { physical, until: Date.now() + ALIAS_TTL_MS });
+    return physical;
+  }
+}

@@ -1,0 +1,72 @@
+import { type CheckpointStore } from '@app/event-store';
+
+/** A read-model document: keyed by `_id`, recording the aggregate revision it reflects. */
+export interface ReadModelDocument {
+  readonly _id: string;
+  readonly revision: number;
+}
+
+export type FieldCondition =
+  | string
+  | number
+  | boolean
+  | null
+  | { readonly $in: readonly (string | number | boolean)[] }
+  | { readonly $ne: string | number | boolean | null }
+  | { readonly $exists: boolean };
+
+/**
+ * The filter language both adapters implement identically: per field (dotted paths allowed) an equality (which on
+ * an array field means "contains"), `$in`, `$ne` or `$exists`; plus an optional case-insensitive substring search.
+ */
+export interface ReadFilter {
+  readonly where?: Readonly<Record<string, FieldCondition>>;
+  readonly search?: { readonly text: string; readonly fields: readonly string[] };
+}
+
+export interface Page<D> {
+  readonly items: D[];
+  /** Opaque; absent on the last page. */
+  readonly nextCursor?: string;
+}
+
+export interface ReadModelCollection<D extends ReadModelDocument> {
+  get(id: string): Promise<D | null>;
+  /** Writes `doc` unless the stored revision is equal or newer; atomic against concurrent writers. */
+  upsertIfNewer(doc: D): Promise<boolean>;
+  /** Deletes, leaving a tombstone at `revision` so a late older upsert cannot bring the document back. */
+  deleteIfNewer(id: string, revision: number): Promise<boolean>;
+  find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>>;
+  count(filter: ReadFilter): Promise<number>;
+}
+
+export interface Rebuild<D extends ReadModelDocument> {
+  /** Writes go to a fresh physical collection; readers keep seeing the old one until `swap`. */
+  readonly collection: ReadModelCollection<D>;
+  swap(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface ReadStore {
+  readonly kind: 'mongodb' | 'in-memory';
+  collection<D extends ReadModelDocument>(name: string): ReadModelCollection<D>;
+  beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>>;
+  readonly checkpoints: CheckpointStore;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const TOMBSTONE_FIELD = '_deleted';
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  return Buffer.from(cursor, 'base64url').toString('utf8');
+}
+
+export function physicalName(logical: string, generation: number): string {
+  return `${logical}__g${generation}`;
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { InMemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import { infraEnv } from '@app/testing';
+
+interface Member {
+  _id: string;
+  revision: number;
+  orgId: string;
+  name: string;
+  email: string;
+  role: 'owner' | 'admin' | 'user';
+  schedulable: boolean;
+  teamIds: string[];
+  contact?: { person: boolean };
+}
+
+const adapters: [string, () => Promise<ReadStore>][] = [['in-memory', async () => new InMemoryReadStore()]];
+if (infraEnv.mongoUrl) {
+  const url = infraEnv.mongoUrl;
+  adapters.push(['mongodb', () => MongoReadStore.connect(url, `contract_${randomUUID().slice(0, 8)}`)]);
+}
+
+const member = (id: string, revision: number, extra: Partial<Member> = {}): Member => ({
+  _id: id,
+  revision,
+  orgId: 'org-1',
+  name: `Member ${id}`,
+  email: `${id}@example.com`,
+  role: 'user',
+  schedulable: false,
+  teamIds: [],
+  ...extra,
+});
+
+describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
+  let store: ReadStore;
+  beforeAll(async () => {
+    store = await open();
+  });
+  afterAll(async () => {
+    if (store instanceof MongoReadStore) await store.connection.dropDatabase();
+    await store.close();
+  });
+  const fresh = () => store.collection<Member>(`members_${randomUUID().slice(0, 8)}`);
+
+  it('applies a newer revision and skips an older or equal one (replays and duplicates are harmless)', async () => {
+    const members = fresh();
+    expect(await members.upsertIfNewer(member('a', 2, { role: 'admin' }))).toBe(true);
+    expect(await members.upsertIfNewer(member('a', 1, { role: 'user' }))).toBe(false);
+    expect(await members.upsertIfNewer(member('a', 2, { role: 'user' }))).toBe(false);
+    expect((await members.get('a'))?.role).toBe('admin');
+    expect(await members.upsertIfNewer(member('a', 3, { role: 'user' }))).toBe(true);
+    expect(await members.get('a')).toMatchObject({ revision: 3, role: 'user' });
+  });
+
+  it('50 racing upserts with random revisions end at the highest revision', async () => {
+    const members = fresh();
+    const revisions = Array.from({ length: 50 }, () => 1 + Math.floor(Math.random() * 1000));
+    await Promise.all(revisions.map((r) => members.upsertIfNewer(member('race', r, { name: `rev ${r}` }))));
+    const max = Math.max(...revisions);
+    expect(await members.get('race')).toMatchObject({ revision: max, name: `rev ${max}` });
+  });
+
+  it('deletes with a tombstone that a late, older upsert cannot resurrect', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(member('gone', 1));
+    expect(await members.deleteIfNewer('gone', 3)).toBe(true);
+    expect(await members.get('gone')).toBeNull();
+    expect(await members.upsertIfNewer(member('gone', 2))).toBe(false);
+    expect(await members.get('gone')).toBeNull();
+    expect(await members.count({})).toBe(0);
+    expect(await members.upsertIfNewer(member('gone', 4))).toBe(true);
+    expect(await members.get('gone')).not.toBeNull();
+  });
+
+  it('filters by equality, array contains, $in, $ne, $exists, nested paths and case-insensitive search', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(
+      member('m1', 1, {
+        role: 'owner',
+        schedulable: true,
+        teamIds: ['t1'],
+        name: 'Ada Lovelace',
+        contact: { person: true },
+      }),
+    );
+    await members.upsertIfNewer(
+      member('m2', 1, { role: 'admin', teamIds: ['t1', 't2'], name: 'Grace Hopper' }),
+    );
+    await members.upsertIfNewer(member('m3', 1, { role: 'user', schedulable: true, name: 'Alan Turing' }));
+    await members.upsertIfNewer(member('m4', 1, { role: 'user', orgId: 'org-2', name: 'Other Tenant' }));
+    const ids = async (filter: Parameters<typeof members.count>[0]) =>
+      (await members.find(filter, { limit: 100 })).items.map((m) => m._id);
+    expect(await ids({ where: { orgId: 'org-1', role: 'user' } })).toEqual(['m3']);
+    expect(await ids({ where: { teamIds: 't1' } })).toEqual(['m1', 'm2']);
+    expect(await ids({ where: { role: { $in: ['owner', 'admin'] } } })).toEqual(['m1', 'm2']);
+    expect(await ids({ where: { orgId: 'org-1', role: { $ne: 'user' } } })).toEqual(['m1', 'm2']);
+    expect(await ids({ where: { contact: { $exists: true } } })).toEqual(['m1']);
+    expect(await ids({ where: { 'contact.person': true } })).toEqual(['m1']);
+    expect(await ids({ where: { schedulable: true, orgId: 'org-1' } })).toEqual(['m1', 'm3']);
+    expect(await ids({ search: { text: 'HOP', fields: ['name', 'email'] } })).toEqual(['m2']);
+    expect(await ids({ search: { text: 'm3@', fields: ['name', 'email'] } })).toEqual(['m3']);
+    expect(await ids({ search: { text: 'a.c', fields: ['name'] } })).toEqual([]);
+    expect(await members.count({ where: { orgId: 'org-1' } })).toBe(3);
+  });
+
+  it('paginates with a cursor: every item exactly once, no cursor after the last page', async () => {
+    const members = fresh();
+    for (let i = 0; i < 23; i++) await members.upsertIfNewer(member(`p${String(i).padStart(2, '0')}`, 1));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await members.find({}, { limit: 5, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((m) => m._id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(5);
+    expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `p${String(i).padStart(2, '0')}`));
+  });
+
+  it('stores and loads checkpoints', async () => {
+    const name = `projector-${randomUUID()}`;
+    expect(await store.checkpoints.load(name)).toBeUndefined();
+    await store.checkpoints.save(name, '100/100');
+    await store.checkpoints.save(name, '250/250');
+    expect(await store.checkpoints.load(name)).toBe('250/250');
+  });
+
+  it('rebuilds into a fresh collection: readers see the old data until the swap, then the new', async () => {
+    const name = `roster_${randomUUID().slice(0, 8)}`;
+    const live = store.collection<Member>(name);
+    await live.upsertIfNewer(member('old', 1));
+    const rebuild = await store.beginRebuild<Member>(name);
+    await rebuild.collection.upsertIfNewer(member('new', 1));
+    expect(await live.get('old')).not.toBeNull();
+    expect(await live.get('new')).toBeNull();
+    await rebuild.swap();
+    const after = store.collection<Member>(name);
+    expect(await after.get('new')).not.toBeNull();
+    expect(await after.get('old')).toBeNull();
+  });
+});

@@ -1,0 +1,299 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ANY,
+  BACKWARDS,
+  END,
+  FORWARDS,
+  NO_STREAM,
+  START,
+  STREAM_EXISTS,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  eventTypeFilter,
+  jsonEvent,
+  streamNameFilter,
+  type EventStoreDBClient,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { connectEventStore } from '@app/event-store';
+import { makeTempDir, waitFor } from '@app/testing';
+import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+
+/**
+ * EventStoreDB's semantics as our code relies on them, stated through @eventstore/db-client only. Runs against the
+ * embedded server always, and against a real EventStoreDB when EVENTSTORE_CONNECTION_STRING is set.
+ */
+describe('event store contract (EventStoreDB semantics)', () => {
+  let es: TestEventStore;
+  let client: EventStoreDBClient;
+  beforeAll(async () => {
+    es = await startTestEventStore();
+    client = connectEventStore(es.connectionString);
+  });
+  afterAll(async () => {
+    await client.dispose();
+    await es.stop();
+  });
+
+  const stream = (prefix = 'contract') => `${prefix}-${randomUUID()}`;
+  const ev = (type: string, n: number, id: string = randomUUID()) =>
+    jsonEvent({ id, type, data: { n }, metadata: { by: 'test' } });
+  async function readAll(name: string, options: Parameters<EventStoreDBClient['readStream']>[1] = {}) {
+    const out: ResolvedEvent[] = [];
+    for await (const e of client.readStream(name, options)) out.push(e);
+    return out;
+  }
+  const numbers = (events: ResolvedEvent[]) => events.map((e) => (e.event!.data as { n: number }).n);
+
+  describe('append and expected revision', () => {
+    it('no_stream creates, stream_exists and the exact revision continue, any always appends', async () => {
+      const s = stream();
+      expect(
+        (await client.appendToStream(s, ev('A', 0), { expectedRevision: NO_STREAM })).nextExpectedRevision,
+      ).toBe(0n);
+      expect(
+        (await client.appendToStream(s, ev('A', 1), { expectedRevision: STREAM_EXISTS }))
+          .nextExpectedRevision,
+      ).toBe(1n);
+      expect(
+        (await client.appendToStream(s, [ev('A', 2), ev('A', 3)], { expectedRevision: 1n }))
+          .nextExpectedRevision,
+      ).toBe(3n);
+      const last = await client.appendToStream(s, ev('A', 4), { expectedRevision: ANY });
+      expect(last.nextExpectedRevision).toBe(4n);
+      expect(last.position!.commit).toBeGreaterThan(0n);
+      expect(numbers(await readAll(s))).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('a wrong expectation is a WrongExpectedVersionError with the current revision, and appends nothing', async () => {
+      const s = stream();
+      await client.appendToStream(s, [ev('A', 0), ev('A', 1)]);
+      const stale = await client
+        .appendToStream(s, ev('A', 9), { expectedRevision: 0n })
+        .catch((e: unknown) => e);
+      expect(stale).toBeInstanceOf(WrongExpectedVersionError);
+      expect((stale as WrongExpectedVersionError).actualVersion).toBe(1n);
+      await expect(
+        client.appendToStream(s, ev('A', 9), { expectedRevision: NO_STREAM }),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      await expect(
+        client.appendToStream(stream(), ev('A', 9), { expectedRevision: STREAM_EXISTS }),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect(numbers(await readAll(s))).toEqual([0, 1]);
+    });
+
+    it('a retried append of the same event ids at the same expected revision succeeds once (idempotence)', async () => {
+      const s = stream();
+      await client.appendToStream(s, ev('A', 0), { expectedRevision: NO_STREAM });
+      const batch = [ev('A', 1, randomUUID()), ev('A', 2, randomUUID())];
+      const first = await client.appendToStream(s, batch, { expectedRevision: 0n });
+      const retried = await client.appendToStream(s, batch, { expectedRevision: 0n });
+      expect(retried.nextExpectedRevision).toBe(first.nextExpectedRevision);
+      expect(numbers(await readAll(s))).toEqual([0, 1, 2]);
+    });
+
+    it('of 20 concurrent appends expecting the same revision, exactly one wins', async () => {
+      const s = stream();
+      await client.appendToStream(s, ev('A', 0));
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          client.appendToStream(s, ev('B', i + 1), { expectedRevision: 0n }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(
+        results.filter((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedVersionError),
+      ).toHaveLength(19);
+      expect(await readAll(s)).toHaveLength(2);
+    });
+
+    it('keeps type, content type, data, metadata, id and created exactly', async () => {
+      const s = stream();
+      const id = randomUUID();
+      const before = Date.now();
+      await client.appendToStream(
+        s,
+        jsonEvent({ id, type: 'Typed', data: { a: [1, 'two', null] }, metadata: { m: true } }),
+      );
+      const [read] = await readAll(s);
+      expect(read!.event).toMatchObject({
+        id,
+        type: 'Typed',
+        isJson: true,
+        data: { a: [1, 'two', null] },
+        metadata: { m: true },
+        revision: 0n,
+        streamId: s,
+      });
+      expect(read!.event!.created.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    });
+  });
+
+  describe('reading', () => {
+    it('reads a stream forwards and backwards from a revision with a count', async () => {
+      const s = stream();
+      await client.appendToStream(
+        s,
+        Array.from({ length: 10 }, (_, n) => ev('A', n)),
+      );
+      expect(numbers(await readAll(s, { fromRevision: 3n, maxCount: 4 }))).toEqual([3, 4, 5, 6]);
+      expect(numbers(await readAll(s, { direction: BACKWARDS, fromRevision: END, maxCount: 3 }))).toEqual([
+        9, 8, 7,
+      ]);
+      expect(numbers(await readAll(s, { direction: BACKWARDS, fromRevision: 2n }))).toEqual([2, 1, 0]);
+      expect(await readAll(s, { fromRevision: 10n })).toEqual([]);
+    });
+
+    it('reading a missing stream is a StreamNotFoundError', async () => {
+      await expect(readAll(stream())).rejects.toBeInstanceOf(StreamNotFoundError);
+    });
+
+    it('reads $all forwards and backwards from a position, in commit order', async () => {
+      const s = stream();
+      await client.appendToStream(
+        s,
+        Array.from({ length: 5 }, (_, n) => ev('A', n)),
+      );
+      const mine = async (options: Parameters<EventStoreDBClient['readAll']>[0]) => {
+        const out: { n: number; commit: bigint }[] = [];
+        for await (const e of client.readAll(options)) {
+          if (e.event?.streamId === s)
+            out.push({ n: (e.event.data as { n: number }).n, commit: e.event.position.commit });
+        }
+        return out;
+      };
+      const forwards = await mine({ direction: FORWARDS, fromPosition: START });
+      expect(forwards.map((e) => e.n)).toEqual([0, 1, 2, 3, 4]);
+      expect([...forwards].sort((a, b) => Number(a.commit - b.commit))).toEqual(forwards);
+      const third = forwards[2]!.commit;
+      const fromThird = await mine({ direction: FORWARDS, fromPosition: { commit: third, prepare: third } });
+      expect(fromThird.map((e) => e.n)).toEqual([2, 3, 4]);
+      const beforeThird = await mine({
+        direction: BACKWARDS,
+        fromPosition: { commit: third, prepare: third },
+      });
+      expect(beforeThird.map((e) => e.n)).toEqual([1, 0]);
+      const lastTwo: number[] = [];
+      for await (const e of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 2 })) {
+        if (e.event) lastTwo.push(Number(e.event.position.commit));
+      }
+      expect(lastTwo[0]).toBeGreaterThan(lastTwo[1]!);
+    });
+  });
+
+  describe('subscriptions', () => {
+    it('subscribes to a stream from a revision: catch-up, caught-up, then live, without gap or duplicate', async () => {
+      const s = stream();
+      await client.appendToStream(
+        s,
+        Array.from({ length: 3 }, (_, n) => ev('A', n)),
+      );
+      const seen: number[] = [];
+      let caughtUp = false;
+      const sub = client.subscribeToStream(s, { fromRevision: 0n });
+      sub.on('caughtUp', () => (caughtUp = true));
+      sub.on('data', (e: ResolvedEvent) => seen.push((e.event!.data as { n: number }).n));
+      await waitFor(() => seen.length === 2 && caughtUp);
+      await client.appendToStream(s, [ev('A', 3), ev('A', 4)]);
+      await waitFor(() => seen.length === 4);
+      await sub.unsubscribe();
+      expect(seen).toEqual([1, 2, 3, 4]);
+    });
+
+    it('subscribes to $all filtered by stream prefix, with checkpoints for the filtered-out stretches', async () => {
+      const prefix = `pre${randomUUID().slice(0, 8)}`;
+      const checkpoints: bigint[] = [];
+      const seen: string[] = [];
+      const sub = client.subscribeToAll({
+        fromPosition: END,
+        filter: streamNameFilter({
+          prefixes: [`${prefix}-`],
+          checkpointInterval: 1,
+          checkpointReached: (_s, position) => void checkpoints.push(position.commit),
+        }),
+      });
+      sub.on('data', (e: ResolvedEvent) => seen.push(e.event!.streamId));
+      await new Promise((resolve) => sub.once('confirmation', resolve));
+      for (let i = 0; i < 40; i++) await client.appendToStream(stream('noise'), ev('Noise', i));
+      await client.appendToStream(`${prefix}-1`, ev('A', 0));
+      await client.appendToStream(`other-${prefix}-1`, ev('A', 0));
+      await client.appendToStream(`${prefix}-2`, ev('A', 1));
+      await waitFor(() => seen.length === 2);
+      await waitFor(() => checkpoints.length > 0, { what: 'a checkpoint' });
+      await sub.unsubscribe();
+      expect(seen).toEqual([`${prefix}-1`, `${prefix}-2`]);
+    });
+
+    it('subscribes to $all filtered by event type, from a position (exclusive)', async () => {
+      const type = `Type${randomUUID().slice(0, 8)}`;
+      const s = stream();
+      const first = await client.appendToStream(s, [jsonEvent({ type, data: { n: 0 } })]);
+      await client.appendToStream(s, [ev('Other', 1), jsonEvent({ type, data: { n: 2 } })]);
+      const seen: number[] = [];
+      const sub = client.subscribeToAll({
+        fromPosition: first.position!,
+        filter: eventTypeFilter({ prefixes: [type] }),
+      });
+      sub.on('data', (e: ResolvedEvent) => seen.push((e.event!.data as { n: number }).n));
+      await waitFor(() => seen.length === 1);
+      await client.appendToStream(s, jsonEvent({ type, data: { n: 3 } }));
+      await waitFor(() => seen.length === 2);
+      await sub.unsubscribe();
+      expect(seen).toEqual([2, 3]);
+    });
+  });
+
+  describe('deletion and metadata', () => {
+    it('a soft-deleted stream reads as not found; appending recreates it and revisions continue', async () => {
+      const s = stream();
+      await client.appendToStream(s, [ev('A', 0), ev('A', 1)]);
+      await client.deleteStream(s);
+      await expect(readAll(s)).rejects.toBeInstanceOf(StreamNotFoundError);
+      const again = await client.appendToStream(s, ev('A', 2));
+      expect(again.nextExpectedRevision).toBe(2n);
+      expect(numbers(await readAll(s))).toEqual([2]);
+    });
+
+    it('honours $maxCount from stream metadata on reads', async () => {
+      const s = stream();
+      await client.setStreamMetadata(s, { maxCount: 2 });
+      await client.appendToStream(
+        s,
+        Array.from({ length: 5 }, (_, n) => ev('A', n)),
+      );
+      expect(numbers(await readAll(s))).toEqual([3, 4]);
+      expect((await client.getStreamMetadata(s)).metadata).toMatchObject({ maxCount: 2 });
+    });
+  });
+});
+
+describe('embedded server durability', () => {
+  it('keeps every acknowledged event across a restart and continues at the right revision', async () => {
+    const dataDir = await makeTempDir('esdb-restart');
+    const first = await startEmbeddedEventStore({ dataDir, port: 0, fsync: true });
+    let client = connectEventStore(first.connectionString);
+    await client.appendToStream(
+      'durable-1',
+      Array.from({ length: 50 }, (_, n) => jsonEvent({ type: 'A', data: { n } })),
+    );
+    await client.dispose();
+    await first.close();
+
+    const second = await startEmbeddedEventStore({ dataDir, port: 0, fsync: true });
+    client = connectEventStore(second.connectionString);
+    try {
+      expect(second.eventCount).toBe(50);
+      const next = await client.appendToStream('durable-1', jsonEvent({ type: 'A', data: { n: 50 } }), {
+        expectedRevision: 49n,
+      });
+      expect(next.nextExpectedRevision).toBe(50n);
+      let count = 0;
+      for await (const _ of client.readStream('durable-1')) count++;
+      expect(count).toBe(51);
+    } finally {
+      await client.dispose();
+      await second.close();
+    }
+  });
+});

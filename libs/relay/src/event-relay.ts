@@ -20,6 +20,7 @@ export interface EventRelayOptions<Message> {
   readonly publish: (messages: Message[]) => Promise<void>;
   readonly maxBatchSize?: number;
   readonly checkpointEveryMs?: number;
+  readonly retryDelayMs?: number;
   readonly upcasters?: Upcasters;
   readonly onError?: (error: unknown) => void;
   readonly onPublished?: (count: number) => void;
@@ -39,6 +40,7 @@ export function startEventRelay<Message>(options: EventRelayOptions<Message>): R
     filter: { streamPrefixes: options.streamPrefixes },
     maxBatchSize: options.maxBatchSize ?? 500,
     checkpointEveryMs: options.checkpointEveryMs ?? 200,
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.upcasters ? { upcasters: options.upcasters } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     handle: async (events) => {

@@ -1,5 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { TOPICS } from '@app/contracts';
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { readInfrastructureConfig } from '@app/platform';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
@@ -8,10 +10,10 @@ import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
 
 const services = [
-  ['gateway', createGatewayApp],
-  ['identity', createIdentityApp],
-  ['membership', createMembershipApp],
-  ['notifications', createNotificationsApp],
+  ['gateway', createGatewayApp, ['eventstore', 'bus', 'readstore']],
+  ['identity', createIdentityApp, ['eventstore', 'bus', 'readstore']],
+  ['membership', createMembershipApp, ['eventstore', 'bus']],
+  ['notifications', createNotificationsApp, ['eventstore', 'bus', 'readstore']],
 ] as const;
 
 describe('every service boots with health and metrics endpoints', () => {
@@ -21,7 +23,7 @@ describe('every service boots with health and metrics endpoints', () => {
   });
   afterAll(() => store.stop());
 
-  describe.each(services)('%s', (name, create) => {
+  describe.each(services)('%s', (name, create, dependencies) => {
     let app: INestApplication;
     beforeAll(async () => {
       const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
@@ -37,7 +39,17 @@ describe('every service boots with health and metrics endpoints', () => {
 
     it('checks its real dependencies on /health/ready', async () => {
       const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
-      expect(res.body.info.eventstore.status).toBe('up');
+      expect(Object.keys(res.body.info).sort()).toEqual([...dependencies].sort());
+      for (const dependency of dependencies) expect(res.body.info[dependency].status).toBe('up');
+    });
+
+    it('created its topics and their dead-letter topics at start-up', async () => {
+      const bus = app.get<MessageBus>(MESSAGE_BUS);
+      await expect(
+        bus.publish([
+          { topic: `${TOPICS.identityUsers}.dlq`, key: 'boot-test', headers: {}, value: Buffer.from('{}') },
+        ]),
+      ).resolves.toBeUndefined();
     });
 
     it('serves Prometheus metrics on /metrics with request latencies', async () => {

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EVENT_STORE_CLIENT, EventStoreModule, pingEventStore } from '@app/event-store';
-import { HealthModule, MetricsModule, type ResolvedInfrastructure } from '@app/platform';
-import { type EventStoreDBClient } from '@eventstore/db-client';
+import { TOPICS } from '@app/contracts';
+import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 
 @Module({})
 export class NotificationsModule {
@@ -9,13 +8,10 @@ export class NotificationsModule {
     return {
       module: NotificationsModule,
       imports: [
-        EventStoreModule.forRoot(infra.eventStoreConnectionString),
-        MetricsModule,
-        HealthModule.forChecks({
-          inject: [EVENT_STORE_CLIENT],
-          useFactory: (client: EventStoreDBClient) => [
-            { name: 'eventstore', check: () => pingEventStore(client) },
-          ],
+        ServiceInfrastructureModule.register(infra, {
+          service: 'notifications',
+          topics: [TOPICS.notificationCommands, TOPICS.identityUsers, TOPICS.membershipOrganizations],
+          readStore: true,
         }),
       ],
     };

@@ -6,3 +6,4 @@ export * from './metrics';
 export * from './problem-details';
 export * from './service-config';
 export * from './service-main';
+export * from './infrastructure.module';

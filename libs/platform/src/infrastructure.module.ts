@@ -1,0 +1,84 @@
+import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import { topicSpecs } from '@app/contracts';
+import { EVENT_STORE_CLIENT, EventStoreModule, pingEventStore } from '@app/event-store';
+import { MESSAGE_BUS, MessagingModule, type MessageBus } from '@app/messaging';
+import { READ_STORE, ReadStoreModule, type ReadStore } from '@app/read-store';
+import { HealthModule, type ReadinessCheck } from './health';
+import { MetricsModule } from './metrics';
+import { type ResolvedInfrastructure } from './service-main';
+
+export interface ServiceInfrastructureOptions {
+  readonly service: string;
+  /** Topics this service produces or consumes; created (with their DLQs) at start-up, never auto-created. */
+  readonly topics: readonly string[];
+  /** Whether the service keeps documents in MongoDB (read models, secrets). */
+  readonly readStore: boolean;
+}
+
+const TOPICS_TO_CREATE = Symbol('TOPICS_TO_CREATE');
+
+class TopicsAtStartup implements OnModuleInit {
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(TOPICS_TO_CREATE) private readonly specs: ReturnType<typeof topicSpecs>,
+  ) {}
+  async onModuleInit(): Promise<void> {
+    await this.bus.ensureTopics(this.specs);
+  }
+}
+
+/**
+ * A service's connections to its real dependencies, each also a readiness check: the event store always, the bus,
+ * and the read store where the service has one. Which adapter backs each comes from the infrastructure settings.
+ */
+@Module({})
+export class ServiceInfrastructureModule {
+  static register(infra: ResolvedInfrastructure, options: ServiceInfrastructureOptions): DynamicModule {
+    const checks: { token: symbol; check: (dep: never) => ReadinessCheck }[] = [
+      {
+        token: EVENT_STORE_CLIENT,
+        check: (client: EventStoreDBClient) => ({ name: 'eventstore', check: () => pingEventStore(client) }),
+      },
+      { token: MESSAGE_BUS, check: (bus: MessageBus) => ({ name: 'bus', check: () => bus.ping() }) },
+    ];
+    if (options.readStore) {
+      checks.push({
+        token: READ_STORE,
+        check: (store: ReadStore) => ({ name: 'readstore', check: () => store.ping() }),
+      });
+    }
+    return {
+      module: ServiceInfrastructureModule,
+      imports: [
+        EventStoreModule.forRoot(infra.eventStoreConnectionString),
+        MessagingModule.forRoot(
+          infra.kafkaBrokers ? { kafka: { brokers: infra.kafkaBrokers, clientId: options.service } } : {},
+        ),
+        ...(options.readStore
+          ? [
+              ReadStoreModule.forRoot({
+                ...(infra.mongoUrl ? { mongoUrl: infra.mongoUrl } : {}),
+                dbName: options.service,
+              }),
+            ]
+          : []),
+        MetricsModule,
+        HealthModule.forChecks({
+          inject: checks.map((c) => c.token),
+          useFactory: (...deps: never[]) => checks.map((c, i) => c.check(deps[i]!)),
+        }),
+      ],
+      providers: [
+        {
+          provide: TOPICS_TO_CREATE,
+          useValue: topicSpecs(options.topics, {
+            partitions: infra.topicPartitions,
+            replicationFactor: infra.topicReplicationFactor,
+          }),
+        },
+        TopicsAtStartup,
+      ],
+    };
+  }
+}

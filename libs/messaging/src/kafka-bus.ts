@@ -78,9 +78,46 @@ export class KafkaBus implements MessageBus {
     });
   }
 
-  async publish(messages: readonly BusMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.connect();
+  /**
+   * Publishes that arrive while a send is in flight are coalesced into the next send, so many small publishes cost
+   * one produce request instead of queueing one by one behind the single in-flight request the idempotent producer
+   * allows. Sends stay sequential, so order per key holds; each caller resolves when its own batch is acknowledged.
+   */
+  publish(messages: readonly BusMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pendingSend.push({ messages, resolve, reject });
+      if (!this.sending) this.sending = this.drainSends();
+    });
+  }
+
+  private readonly pendingSend: {
+    messages: readonly BusMessage[];
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private sending: Promise<void> | undefined;
+
+  private async drainSends(): Promise<void> {
+    try {
+      await this.connect();
+      while (this.pendingSend.length > 0) {
+        const batch = this.pendingSend.splice(0, this.pendingSend.length);
+        try {
+          await this.send(batch.flatMap((b) => b.messages));
+          for (const b of batch) b.resolve();
+        } catch (error) {
+          for (const b of batch) b.reject(error);
+        }
+      }
+    } catch (error) {
+      for (const b of this.pendingSend.splice(0, this.pendingSend.length)) b.reject(error);
+    } finally {
+      this.sending = undefined;
+    }
+  }
+
+  private async send(messages: readonly BusMessage[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
     for (const m of messages) {
       const list = byTopic.get(m.topic) ?? [];

@@ -19,3 +19,15 @@ export const ServerFeaturesService = (
     ServerFeaturesService: ServiceDefinition;
   }
 ).ServerFeaturesService;
+
+export const statusPb = require('@eventstore/db-client/generated/status_pb') as {
+  Status: new () => {
+    setCode(code: number): unknown;
+    setMessage(message: string): unknown;
+    setDetails(details: unknown): unknown;
+  };
+};
+export const anyPb = require('google-protobuf/google/protobuf/any_pb') as {
+  Any: new () => { pack(serialized: Uint8Array, name: string): void };
+};
+export const emptyPb = require('google-protobuf/google/protobuf/empty_pb') as { Empty: new () => object };

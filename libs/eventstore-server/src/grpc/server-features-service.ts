@@ -7,11 +7,12 @@ export const EMBEDDED_SERVER_VERSION = '24.10.0-embedded';
 const METHODS: [service: string, method: string][] = [
   ['event_store.client.streams.streams', 'read'],
   ['event_store.client.streams.streams', 'append'],
+  ['event_store.client.streams.streams', 'batchappend'],
   ['event_store.client.streams.streams', 'delete'],
   ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
 ];
 
-/** Not listing BatchAppend makes the client use the plain Append call, which is what we serve. */
+/** Listing BatchAppend makes the client send every append over one multiplexed stream instead of a call each. */
 export function serverFeaturesService(): UntypedServiceImplementation {
   return {
     getSupportedMethods: (

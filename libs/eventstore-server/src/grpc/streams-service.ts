@@ -11,6 +11,7 @@ import {
 import { type StoreEngine } from '../engine/store-engine';
 import { type AppendOutcome, type ExpectedRevision, type ProposedEvent } from '../engine/expected-revision';
 import { type StoredEvent } from '../storage/stored-event';
+import { handleBatchAppend } from './batch-append';
 import { eventFilterFrom, type EventFilter } from './event-filter';
 import { sharedPb, streamsPb } from './generated';
 import { streamIdentifier, streamNameOf, uuidFromMessage, uuidMessage } from './uuid-message';
@@ -40,11 +41,7 @@ export function streamsService(engine: StoreEngine): UntypedServiceImplementatio
       handleDelete(engine, call, callback),
     tombstone: (_call: unknown, callback: sendUnaryData<unknown>) =>
       callback({ code: status.UNIMPLEMENTED, details: 'tombstone is not supported by the embedded server' }),
-    batchAppend: (call: ServerWritableStream<unknown, unknown>) =>
-      call.emit('error', {
-        code: status.UNIMPLEMENTED,
-        details: 'batch append is not supported by the embedded server',
-      }),
+    batchAppend: (call: Parameters<typeof handleBatchAppend>[1]) => handleBatchAppend(engine, call),
   };
 }
 

@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jsonEvent, START, type EventStoreDBClient } from '@eventstore/db-client';
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { connectEventStore } from '@app/event-store';
+import { makeTempDir } from '@app/testing';
+import { line, ms, perSecond, summarize } from './stats';
+
+const payload = {
+  orgId: 'org-1',
+  userId: 'user-1',
+  role: 'admin',
+  actorId: 'user-2',
+  at: new Date().toISOString(),
+};
+const event = () => jsonEvent({ type: 'MemberRoleChanged', data: payload, metadata: { actor: 'user-2' } });
+
+/** The disk's own cost of durability: 4 KiB write + fdatasync in a loop, on the data dir's filesystem. */
+async function fdatasyncBaseline(
+  dir: string,
+  iterations: number,
+): Promise<{ p50: number; p99: number; rate: number }> {
+  const handle = await open(join(dir, 'fsync-probe'), 'w');
+  const block = Buffer.alloc(4096, 7);
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    await handle.write(block);
+    await handle.datasync();
+    samples.push(performance.now() - t);
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  await handle.close();
+  return { ...summarize(samples), rate: iterations / elapsed };
+}
+
+/**
+ * The server runs in its own process, as it does for `npm run eventstore:embedded` and for any client: measuring
+ * it inside the client's process would make both share one thread.
+ */
+async function startServerProcess(
+  dataDir: string,
+): Promise<{ connectionString: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      join(__dirname, '../libs/eventstore-server/src/cli.ts'),
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  for await (const chunk of child.stdout!) {
+    output += String(chunk);
+    const match = /esdb:\/\/[^ ]+/.exec(output);
+    if (match) {
+      return {
+        connectionString: match[0],
+        stop: async () => {
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        },
+      };
+    }
+  }
+  throw new Error(`embedded server did not start: ${output}`);
+}
+
+/** Share of one core this (client) process used while `work` ran. */
+async function withClientCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpu: string }> {
+  const started = performance.now();
+  const before = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(before);
+  const share = (used.user + used.system) / 1000 / (performance.now() - started);
+  return { result, cpu: `client CPU ${Math.round(share * 100)}%` };
+}
+
+async function serialAppends(client: EventStoreDBClient, count: number) {
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    await client.appendToStream('bench-serial', event());
+    samples.push(performance.now() - t);
+  }
+  return { ...summarize(samples), rate: count / ((performance.now() - started) / 1000) };
+}
+
+async function concurrentAppends(
+  client: EventStoreDBClient,
+  writers: number,
+  perWriter: number,
+  batch: number,
+) {
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) {
+        await client.appendToStream(`bench-w${w}-b${batch}`, Array.from({ length: batch }, event));
+      }
+    }),
+  );
+  return (writers * perWriter * batch) / ((performance.now() - started) / 1000);
+}
+
+export async function run(): Promise<void> {
+  const dir = await makeTempDir('bench-esdb');
+  const baseline = await fdatasyncBaseline(dir, 300);
+  line('disk fdatasync (4 KiB) p50 / p99', `${ms(baseline.p50)} / ${ms(baseline.p99)}`);
+  line('disk fdatasync serial rate', perSecond(baseline.rate));
+
+  const server = await startServerProcess(join(dir, 'store'));
+  const client = connectEventStore(server.connectionString);
+  await serialAppends(client, 50); // warm-up: connection, JIT
+  const one = await withClientCpu(() => serialAppends(client, 1000));
+  line(
+    '1 writer append p50 / p99',
+    `${ms(one.result.p50)} / ${ms(one.result.p99)}`,
+    `p99 <= ${ms(baseline.p99 + 1)}`,
+    one.result.p99 <= baseline.p99 + 1,
+  );
+  line(
+    '1 writer appends',
+    `${perSecond(one.result.rate)}, ${one.cpu}`,
+    '>= 1,000/s',
+    one.result.rate >= 1000,
+  );
+
+  const eight = await withClientCpu(() => concurrentAppends(client, 8, 400, 1));
+  line(
+    '8 writers appends',
+    `${perSecond(eight.result)}, ${eight.cpu}`,
+    `>= 3x fdatasync = ${perSecond(3 * baseline.rate)}`,
+    eight.result >= 3 * baseline.rate,
+  );
+  line('8 writers / serial fdatasync rate', `${(eight.result / baseline.rate).toFixed(2)}x`);
+  const batched = await withClientCpu(() => concurrentAppends(client, 8, 150, 10));
+  line(
+    '8 writers, batches of 10: events',
+    `${perSecond(batched.result)}, ${batched.cpu}`,
+    '>= 20,000/s',
+    batched.result >= 20_000,
+  );
+
+  const read = await withClientCpu(async () => {
+    const t = performance.now();
+    let n = 0;
+    for await (const _ of client.readAll({ fromPosition: START })) n++;
+    return { n, rate: n / ((performance.now() - t) / 1000) };
+  });
+  const total = read.result.n;
+  line(
+    `read $all through the client (${total} events)`,
+    `${perSecond(read.result.rate)}, ${read.cpu}`,
+    '>= 60,000/s',
+    read.result.rate >= 60_000,
+  );
+
+  const catchUp = await withClientCpu(async () => {
+    const t = performance.now();
+    let n = 0;
+    await new Promise<void>((resolve, reject) => {
+      const sub = client.subscribeToAll({ fromPosition: START });
+      sub.on('data', () => {
+        if (++n === total) void sub.unsubscribe().then(resolve, reject);
+      });
+      sub.on('error', reject);
+    });
+    return n / ((performance.now() - t) / 1000);
+  });
+  line(
+    `catch-up subscription to $all (${total} events)`,
+    `${perSecond(catchUp.result)}, ${catchUp.cpu}`,
+    '>= 60,000/s',
+    catchUp.result >= 60_000,
+  );
+  await client.dispose();
+  await server.stop();
+
+  // Restart with 100k events: fill without fsync (the restart cost is the scan, not how the data got there).
+  const bigDir = join(dir, 'big');
+  const filler = await startEmbeddedEventStore({ dataDir: bigDir, port: 0, fsync: false });
+  const fillClient = connectEventStore(filler.connectionString);
+  for (let i = 0; i < 1000; i++) {
+    await fillClient.appendToStream(`org-${i % 100}`, Array.from({ length: 100 }, event));
+  }
+  await fillClient.dispose();
+  await filler.close();
+  const restartStarted = performance.now();
+  const restarted = await startEmbeddedEventStore({ dataDir: bigDir, port: 0 });
+  const restartMs = performance.now() - restartStarted;
+  line(
+    `restart with ${restarted.eventCount.toLocaleString('en-US')} events`,
+    ms(restartMs),
+    '< 1,000 ms',
+    restartMs < 1000,
+  );
+  await restarted.close();
+  await rm(dir, { recursive: true, force: true });
+}
+
+if (require.main === module) {
+  run().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -6,6 +6,7 @@ import { jsonEvent, START, type EventStoreDBClient } from '@eventstore/db-client
 import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { connectEventStore } from '@app/event-store';
 import { makeTempDir } from '@app/testing';
+import { startServerProcess } from './server-process';
 import { line, ms, perSecond, summarize } from './stats';
 
 const payload = {
@@ -35,43 +36,6 @@ async function fdatasyncBaseline(
   const elapsed = (performance.now() - started) / 1000;
   await handle.close();
   return { ...summarize(samples), rate: iterations / elapsed };
-}
-
-/**
- * The server runs in its own process, as it does for `npm run eventstore:embedded` and for any client: measuring
- * it inside the client's process would make both share one thread.
- */
-async function startServerProcess(
-  dataDir: string,
-): Promise<{ connectionString: string; stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '-r',
-      '@swc-node/register',
-      join(__dirname, '../libs/eventstore-server/src/cli.ts'),
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let output = '';
-  for await (const chunk of child.stdout!) {
-    output += String(chunk);
-    const match = /esdb:\/\/[^ ]+/.exec(output);
-    if (match) {
-      return {
-        connectionString: match[0],
-        stop: async () => {
-          child.kill('SIGTERM');
-          await once(child, 'exit');
-        },
-      };
-    }
-  }
-  throw new Error(`embedded server did not start: ${output}`);
 }
 
 /** Share of one core this (client) process used while `work` ran. */

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { jsonEvent } from '@eventstore/db-client';
+import { InMemoryCheckpointStore, connectEventStore } from '@app/event-store';
+import { InProcessBus, KafkaBus, type BusMessage, type MessageBus } from '@app/messaging';
+import { startEventRelay } from '@app/relay';
+import { makeTempDir } from '@app/testing';
+import { startServerProcess } from './server-process';
+import { line, perSecond } from './stats';
+
+const EVENTS = 30_000;
+
+export async function run(): Promise<void> {
+  const dir = await makeTempDir('bench-relay');
+  const server = await startServerProcess(join(dir, 'store'));
+  const client = connectEventStore(server.connectionString);
+  const data = {
+    orgId: 'org',
+    userId: 'user',
+    role: 'admin',
+    actorId: 'actor',
+    at: new Date().toISOString(),
+    pad: 'x'.repeat(400),
+  };
+  for (let i = 0; i < EVENTS / 100; i++) {
+    await client.appendToStream(
+      `organization-${i % 50}`,
+      Array.from({ length: 100 }, () => jsonEvent({ type: 'MemberRoleChanged', data })),
+    );
+  }
+  const buses: [string, () => MessageBus][] = [['in-process bus', () => new InProcessBus()]];
+  const brokers = process.env.KAFKA_BROKERS?.split(',').filter(Boolean);
+  if (brokers?.length) buses.push(['Kafka', () => new KafkaBus({ brokers, clientId: 'bench-relay' })]);
+  for (const [name, create] of buses) {
+    const bus = create();
+    const topic = `bench.relay.${randomUUID().slice(0, 8)}`;
+    await bus.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+    let published = 0;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const started = performance.now();
+    const relay = startEventRelay({
+      name: `bench-${topic}`,
+      client,
+      checkpoints: new InMemoryCheckpointStore(),
+      streamPrefixes: ['organization-'],
+      maxBatchSize: 1_000,
+      toMessages: (events): BusMessage[] =>
+        events.map((e) => ({
+          topic,
+          key: e.streamName,
+          headers: { ce_id: e.id },
+          value: Buffer.from(JSON.stringify(e.event.data)),
+        })),
+      publish: (messages) => bus.publish(messages),
+      onPublished: (count) => {
+        published += count;
+        if (published >= EVENTS) done();
+      },
+    });
+    await finished;
+    const rate = published / ((performance.now() - started) / 1000);
+    line(
+      `relay to ${name}, batched sends (${published} events)`,
+      perSecond(rate),
+      '>= 30,000/s',
+      rate >= 30_000,
+    );
+    await relay.stop();
+    await bus.close();
+  }
+  await client.dispose();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+if (require.main === module) {
+  run().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,40 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+/**
+ * The server runs in its own process, as it does for `npm run eventstore:embedded` and for any client: measuring
+ * it inside the client's process would make both share one thread.
+ */
+export async function startServerProcess(
+  dataDir: string,
+): Promise<{ connectionString: string; stop: () => Promise<void> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      join(__dirname, '../libs/eventstore-server/src/cli.ts'),
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  for await (const chunk of child.stdout!) {
+    output += String(chunk);
+    const match = /esdb:\/\/[^ ]+/.exec(output);
+    if (match) {
+      return {
+        connectionString: match[0],
+        stop: async () => {
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        },
+      };
+    }
+  }
+  throw new Error(`embedded server did not start: ${output}`);
+}

@@ -71,6 +71,20 @@ describe('every service boots with health and metrics endpoints', () => {
     });
   });
 
+  it('the gateway serves its OpenAPI document and Swagger UI', async () => {
+    const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
+    const app = await createGatewayApp(infra, { quiet: true });
+    await app.init();
+    try {
+      const spec = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
+      expect(spec.body.openapi).toMatch(/^3\./);
+      expect(spec.body.info.title).toBe('Identity & membership platform');
+      await request(app.getHttpServer()).get('/docs').expect(200).expect('content-type', /html/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('reports not ready when the event store is unreachable', async () => {
     const infra = {
       ...readInfrastructureConfig(),

@@ -2,7 +2,8 @@
  * A refused command. `code` is stable and public (it becomes the problem+json `code`), `kind` picks the HTTP status
  * family at the edge, `details` names the field, rule or missing prerequisite.
  */
-export type DomainErrorKind = 'validation' | 'not-found' | 'conflict' | 'forbidden' | 'rule-violation' | 'gone';
+export type DomainErrorKind =
+  'validation' | 'not-found' | 'conflict' | 'forbidden' | 'rule-violation' | 'gone';
 
 export class DomainError extends Error {
   constructor(
@@ -15,7 +16,12 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 
-  toJSON(): { code: string; kind: DomainErrorKind; message: string; details: Readonly<Record<string, unknown>> } {
+  toJSON(): {
+    code: string;
+    kind: DomainErrorKind;
+    message: string;
+    details: Readonly<Record<string, unknown>>;
+  } {
     return { code: this.code, kind: this.kind, message: this.message, details: this.details };
   }
 }

@@ -5,6 +5,8 @@ import {
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
   type EventStoreDBClient,
+  type ResolvedEvent,
+  type StreamSubscription,
   type Filter,
 } from '@eventstore/db-client';
 import { type DomainEvent } from '@app/domain';
@@ -17,12 +19,11 @@ export interface AllStreamFilter {
   readonly eventTypePrefixes?: readonly string[];
 }
 
-export interface CatchUpSubscriptionOptions<E extends DomainEvent = DomainEvent> {
+export interface FollowOptions<E extends DomainEvent = DomainEvent> {
   /** Names the checkpoint; two followers with the same name share progress. */
   readonly name: string;
   readonly client: EventStoreDBClient;
   readonly checkpoints: CheckpointStore;
-  readonly filter?: AllStreamFilter;
   /** Called with up to `maxBatchSize` events; the next batch starts only after this one resolved. */
   readonly handle: (events: readonly RecordedDomainEvent<E>[]) => Promise<void>;
   readonly maxBatchSize?: number;
@@ -38,20 +39,59 @@ export interface CatchUpSubscriptionOptions<E extends DomainEvent = DomainEvent>
   readonly onCaughtUp?: () => void;
 }
 
+export interface CatchUpSubscriptionOptions<E extends DomainEvent = DomainEvent> extends FollowOptions<E> {
+  readonly filter?: AllStreamFilter;
+}
+
+/** What differs between following `$all` and following one stream: how to subscribe, and what a checkpoint is. */
+interface Source {
+  subscribe(checkpoint: string | undefined): Subscribed;
+  checkpointOf(resolved: ResolvedEvent): string | undefined;
+}
+type Subscribed = AllStreamSubscription | StreamSubscription;
+
 export interface RunningSubscription {
   stop(): Promise<void>;
 }
 
 /**
- * Follows `$all` from a stored checkpoint. Events are handled strictly one batch after another, and the checkpoint
- * is saved only after a batch was handled, so a crash at any point replays (never skips) what was not confirmed.
- * Consumers are therefore idempotent. A failure resubscribes from the last checkpoint; it never skips an event.
+ * Follows `$all` from a stored checkpoint (`commit/prepare`), optionally filtered by stream or event-type prefixes.
+ * Events are handled strictly one batch after another, and the checkpoint is saved only after a batch was handled,
+ * so a crash at any point replays (never skips) what was not confirmed; consumers are therefore idempotent. A failure
+ * resubscribes from the last handled position; it never skips an event.
  */
 export function followAll<E extends DomainEvent>(
   options: CatchUpSubscriptionOptions<E>,
 ): RunningSubscription {
+  return follow(options, {
+    subscribe: (checkpoint) =>
+      options.client.subscribeToAll({
+        fromPosition: checkpoint ? parsePosition(checkpoint) : START,
+        ...(options.filter ? { filter: toClientFilter(options.filter) } : {}),
+      }),
+    checkpointOf: (resolved) => {
+      const position = (resolved as AllStreamResolvedEvent).event?.position;
+      return position ? `${position.commit}/${position.prepare}` : undefined;
+    },
+  });
+}
+
+/** Follows one stream from a stored checkpoint (the last handled revision), with the same guarantees as followAll. */
+export function followStream<E extends DomainEvent>(
+  options: FollowOptions<E> & { readonly streamName: string },
+): RunningSubscription {
+  return follow(options, {
+    subscribe: (checkpoint) =>
+      options.client.subscribeToStream(options.streamName, {
+        fromRevision: checkpoint === undefined ? START : BigInt(checkpoint),
+      }),
+    checkpointOf: (resolved) => resolved.event?.revision.toString(),
+  });
+}
+
+function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source): RunningSubscription {
   let stopped = false;
-  let current: AllStreamSubscription | undefined;
+  let current: Subscribed | undefined;
   const maxBatchSize = options.maxBatchSize ?? 1;
   const checkpointEveryMs = options.checkpointEveryMs ?? 0;
   let handledUpTo: string | undefined;
@@ -69,11 +109,7 @@ export function followAll<E extends DomainEvent>(
   const runOnce = async (): Promise<void> => {
     // Within this process, what was handled is known exactly; only a fresh start needs the stored checkpoint.
     if (handledUpTo === undefined) handledUpTo = savedUpTo = await options.checkpoints.load(options.name);
-    const checkpoint = handledUpTo;
-    const subscription = options.client.subscribeToAll({
-      fromPosition: checkpoint ? parsePosition(checkpoint) : START,
-      ...(options.filter ? { filter: toClientFilter(options.filter) } : {}),
-    });
+    const subscription = source.subscribe(handledUpTo);
     current = subscription;
     if (options.onCaughtUp) subscription.on('caughtUp', options.onCaughtUp);
     for await (const batch of readBatches(subscription, maxBatchSize)) {
@@ -81,14 +117,14 @@ export function followAll<E extends DomainEvent>(
       const events: RecordedDomainEvent<E>[] = [];
       for (const resolved of batch) {
         const recorded = toRecordedDomainEvent<E>(
-          resolved as AllStreamResolvedEvent,
+          resolved as ResolvedEvent,
           options.upcasters ?? noUpcasters,
         );
         if (recorded && !recorded.streamName.startsWith('$')) events.push(recorded);
       }
       if (events.length > 0) await options.handle(events);
-      const last = (batch[batch.length - 1] as AllStreamResolvedEvent).event?.position;
-      if (last) handledUpTo = `${last.commit}/${last.prepare}`;
+      const last = source.checkpointOf(batch[batch.length - 1] as ResolvedEvent);
+      if (last !== undefined) handledUpTo = last;
       await saveCheckpoint(false);
     }
   };
@@ -118,7 +154,7 @@ export function followAll<E extends DomainEvent>(
 }
 
 /** Takes whatever the subscription has buffered, up to `max`, so bursts are handled in batches and trickles one by one. */
-async function* readBatches(readable: AllStreamSubscription, max: number): AsyncGenerator<unknown[]> {
+async function* readBatches(readable: Subscribed, max: number): AsyncGenerator<unknown[]> {
   for (;;) {
     const batch: unknown[] = [];
     let item: unknown;

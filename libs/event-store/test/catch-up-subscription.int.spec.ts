@@ -5,6 +5,7 @@ import {
   InMemoryCheckpointStore,
   connectEventStore,
   followAll,
+  followStream,
   type RecordedDomainEvent,
 } from '@app/event-store';
 import { waitFor } from '@app/testing';
@@ -110,5 +111,36 @@ describe('followAll: checkpointed catch-up subscription to $all', () => {
     await sub.stop();
     expect(handled).toEqual([0, 1, 2, 3, 4]);
     expect(errors).toHaveLength(3);
+  });
+
+  it('followStream follows one stream and resumes after the last handled revision', async () => {
+    const streamName = `single-${randomUUID()}`;
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(streamName, 3);
+    await append(`${streamName}-other`, 2);
+    const first: number[] = [];
+    const one = followStream({
+      name: 'single',
+      streamName,
+      client,
+      checkpoints,
+      handle: async (events) => void first.push(...events.map((e) => (e.event.data as { n: number }).n)),
+    });
+    await waitFor(() => first.length === 3);
+    await one.stop();
+    expect(await checkpoints.load('single')).toBe('2');
+    await append(streamName, 2, 3);
+    const second: number[] = [];
+    const two = followStream({
+      name: 'single',
+      streamName,
+      client,
+      checkpoints,
+      handle: async (events) => void second.push(...events.map((e) => (e.event.data as { n: number }).n)),
+    });
+    await waitFor(() => second.length === 2);
+    await two.stop();
+    expect(first).toEqual([0, 1, 2]);
+    expect(second).toEqual([3, 4]);
   });
 });

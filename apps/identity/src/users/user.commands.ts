@@ -1,0 +1,23 @@
+/** Commands on one user. `actorId` and `at` come from the handler (authenticated caller, clock), never the domain. */
+interface Envelope {
+  readonly userId: string;
+  readonly actorId: string;
+  readonly at: string;
+}
+
+export type UserCommand =
+  | (Envelope & { type: 'RegisterUser'; name: string; email: string; phone?: string })
+  | (Envelope & { type: 'VerifyEmail'; email: string })
+  | (Envelope & { type: 'ChangeEmail'; email: string })
+  | (Envelope & { type: 'UpdateProfile'; name?: string; phone?: string | null })
+  | (Envelope & { type: 'ChangePassword'; reason: 'change' | 'reset' })
+  | (Envelope & { type: 'EnableTwoFactor' })
+  | (Envelope & { type: 'DisableTwoFactor' })
+  | (Envelope & { type: 'LockUser'; reason: string })
+  | (Envelope & { type: 'UnlockUser' })
+  | (Envelope & {
+      type: 'DeleteUser';
+      /** Organizations this user owns, as the membership read model knows them when the command is issued. */
+      ownedOrganizationIds: readonly string[];
+      ownedOrganizationsConfirmed: boolean;
+    });

@@ -1,0 +1,187 @@
+import { type Decider, DomainError } from '@app/domain';
+import { parseEmail } from './email';
+import { assertE164 } from './phone';
+import { type UserCommand } from './user.commands';
+import { type UserEvent } from './user.events';
+
+export interface ActiveUser {
+  readonly status: 'active';
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly phone?: string;
+  readonly twoFactorEnabled: boolean;
+  readonly locked: boolean;
+}
+
+export type UserState =
+  { readonly status: 'none' } | ActiveUser | { readonly status: 'deleted'; readonly userId: string };
+
+const MAX_NAME = 200;
+
+function parseName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || [...name].length > MAX_NAME)
+    throw new DomainError('invalid-name', 'validation', `name must be 1-${MAX_NAME} characters`, {
+      field: 'name',
+    });
+  return name;
+}
+
+function evolve(state: UserState, event: UserEvent): UserState {
+  if (event.type === 'UserRegistered') {
+    const { userId, name, email, phone } = event.data;
+    return {
+      status: 'active',
+      userId,
+      name,
+      email,
+      emailVerified: false,
+      ...(phone ? { phone } : {}),
+      twoFactorEnabled: false,
+      locked: false,
+    };
+  }
+  if (state.status !== 'active') return state;
+  switch (event.type) {
+    case 'EmailVerified':
+      return event.data.email === state.email ? { ...state, emailVerified: true } : state;
+    case 'EmailChanged':
+      return { ...state, email: event.data.email, emailVerified: false };
+    case 'ProfileUpdated': {
+      const { name, phone } = event.data;
+      const next: ActiveUser = { ...state, ...(name !== undefined ? { name } : {}) };
+      if (phone === undefined) return next;
+      if (phone === null) {
+        const { phone: _removed, ...rest } = next;
+        return rest;
+      }
+      return { ...next, phone };
+    }
+    case 'PasswordChanged':
+      return state;
+    case 'TwoFactorEnabled':
+      return { ...state, twoFactorEnabled: true };
+    case 'TwoFactorDisabled':
+      return { ...state, twoFactorEnabled: false };
+    case 'UserLocked':
+      return { ...state, locked: true };
+    case 'UserUnlocked':
+      return { ...state, locked: false };
+    case 'UserDeleted':
+      return { status: 'deleted', userId: state.userId };
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+}
+
+function requireActive(state: UserState, userId: string): ActiveUser {
+  if (state.status === 'none')
+    throw new DomainError('user-not-found', 'not-found', 'no such user', { userId });
+  if (state.status === 'deleted')
+    throw new DomainError('user-deleted', 'gone', 'the user was deleted', { userId });
+  return state;
+}
+
+function decide(command: UserCommand, state: UserState): UserEvent[] {
+  const stamp = { userId: command.userId, actorId: command.actorId, at: command.at };
+  if (command.type === 'RegisterUser') {
+    const name = parseName(command.name);
+    const email = parseEmail(command.email);
+    const phone = command.phone === undefined ? undefined : assertE164(command.phone);
+    if (state.status === 'active') {
+      // A retried registration with the same data already took effect.
+      if (state.email === email && state.name === name && state.phone === phone) return [];
+      throw new DomainError('user-already-registered', 'conflict', 'this user id is already registered', {
+        userId: command.userId,
+      });
+    }
+    if (state.status === 'deleted')
+      throw new DomainError('user-deleted', 'gone', 'the user was deleted', { userId: command.userId });
+    return [{ type: 'UserRegistered', data: { ...stamp, name, email, ...(phone ? { phone } : {}) } }];
+  }
+
+  const user = requireActive(state, command.userId);
+  switch (command.type) {
+    case 'VerifyEmail': {
+      const email = parseEmail(command.email);
+      // R18: the link proves the address it was sent to; after a change of address it proves nothing.
+      if (email !== user.email)
+        throw new DomainError(
+          'email-verification-stale',
+          'rule-violation',
+          'the address changed since the link was sent',
+          {
+            email,
+          },
+        );
+      return user.emailVerified ? [] : [{ type: 'EmailVerified', data: { ...stamp, email } }];
+    }
+    case 'ChangeEmail': {
+      const email = parseEmail(command.email);
+      if (email === user.email) return [];
+      return [{ type: 'EmailChanged', data: { ...stamp, previousEmail: user.email, email } }];
+    }
+    case 'UpdateProfile': {
+      const name = command.name === undefined ? undefined : parseName(command.name);
+      const phone =
+        command.phone === undefined || command.phone === null ? command.phone : assertE164(command.phone);
+      const nameChanged = name !== undefined && name !== user.name;
+      const phoneChanged = phone !== undefined && (phone ?? undefined) !== user.phone;
+      if (!nameChanged && !phoneChanged) return [];
+      return [
+        {
+          type: 'ProfileUpdated',
+          data: {
+            ...stamp,
+            ...(nameChanged ? { name } : {}),
+            ...(phoneChanged ? { phone, ...(user.phone ? { previousPhone: user.phone } : {}) } : {}),
+          },
+        },
+      ];
+    }
+    case 'ChangePassword':
+      return [{ type: 'PasswordChanged', data: { ...stamp, reason: command.reason } }];
+    case 'EnableTwoFactor':
+      return user.twoFactorEnabled ? [] : [{ type: 'TwoFactorEnabled', data: stamp }];
+    case 'DisableTwoFactor':
+      return user.twoFactorEnabled ? [{ type: 'TwoFactorDisabled', data: stamp }] : [];
+    case 'LockUser':
+      return user.locked ? [] : [{ type: 'UserLocked', data: { ...stamp, reason: command.reason } }];
+    case 'UnlockUser':
+      return user.locked ? [{ type: 'UserUnlocked', data: stamp }] : [];
+    case 'DeleteUser': {
+      // R10: an Owner deleting their account takes their organizations with it, but only after saying so explicitly.
+      if (command.ownedOrganizationIds.length > 0 && !command.ownedOrganizationsConfirmed)
+        throw new DomainError(
+          'owned-organizations-confirmation-required',
+          'rule-violation',
+          'deleting this account deletes the organizations it owns; confirm to proceed',
+          { ownedOrganizationIds: [...command.ownedOrganizationIds] },
+        );
+      return [
+        {
+          type: 'UserDeleted',
+          data: {
+            ...stamp,
+            ownedOrganizationIds: [...command.ownedOrganizationIds],
+            ownedOrganizationsConfirmed: command.ownedOrganizationsConfirmed,
+          },
+        },
+      ];
+    }
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+}
+
+export const userDecider: Decider<UserState, UserCommand, UserEvent> = {
+  initialState: () => ({ status: 'none' }),
+  evolve,
+  decide,
+};

@@ -1,0 +1,247 @@
+import fc from 'fast-check';
+import { DomainError, fold } from '@app/domain';
+import { type UserCommand } from './user.commands';
+import { userDecider, type UserState } from './user.decider';
+import { type UserEvent } from './user.events';
+
+const at = '2026-01-01T00:00:00.000Z';
+const base = { userId: 'u1', actorId: 'u1', at };
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: { ...base, name: 'Ada', email: 'ada@example.com' },
+};
+
+function given(events: UserEvent[], command: UserCommand): UserEvent[] {
+  return userDecider.decide(command, fold(userDecider, events));
+}
+
+function errorOf(run: () => unknown): DomainError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('user decider', () => {
+  it('registers with a normalized e-mail and an E.164 phone', () => {
+    const events = given([], {
+      ...base,
+      type: 'RegisterUser',
+      name: '  Ada Lovelace ',
+      email: '  Ada@Example.COM ',
+      phone: '+14155552671',
+    });
+    expect(events).toEqual([
+      {
+        type: 'UserRegistered',
+        data: { ...base, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671' },
+      },
+    ]);
+  });
+
+  it('rejects a malformed e-mail, a non-E.164 phone and an empty name', () => {
+    expect(errorOf(() => given([], { ...base, type: 'RegisterUser', name: 'A', email: 'nope' })).code).toBe(
+      'invalid-email',
+    );
+    expect(
+      errorOf(() =>
+        given([], { ...base, type: 'RegisterUser', name: 'A', email: 'a@b.io', phone: '0415 555' }),
+      ).code,
+    ).toBe('invalid-phone');
+    expect(
+      errorOf(() => given([], { ...base, type: 'RegisterUser', name: '  ', email: 'a@b.io' })).code,
+    ).toBe('invalid-name');
+  });
+
+  it('a retried registration with the same data decides nothing; different data is a conflict', () => {
+    expect(
+      given([registered], { ...base, type: 'RegisterUser', name: 'Ada', email: 'ADA@example.com' }),
+    ).toEqual([]);
+    const error = errorOf(() =>
+      given([registered], { ...base, type: 'RegisterUser', name: 'Bob', email: 'b@x.io' }),
+    );
+    expect([error.code, error.kind]).toEqual(['user-already-registered', 'conflict']);
+  });
+
+  it('R18: a new account starts unverified and is verified only for its current address', () => {
+    expect(fold(userDecider, [registered])).toMatchObject({ emailVerified: false });
+    const verified = given([registered], { ...base, type: 'VerifyEmail', email: 'ada@example.com' });
+    expect(verified.map((e) => e.type)).toEqual(['EmailVerified']);
+    expect(fold(userDecider, [registered, ...verified])).toMatchObject({ emailVerified: true });
+    expect(
+      given([registered, ...verified], { ...base, type: 'VerifyEmail', email: 'ada@example.com' }),
+    ).toEqual([]);
+  });
+
+  it('R18: changing the address makes it unverified, and a link for the old address is stale', () => {
+    const history: UserEvent[] = [
+      registered,
+      { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
+      ...given([registered], { ...base, type: 'ChangeEmail', email: 'ada@new.example' }),
+    ];
+    expect(history[2]).toEqual({
+      type: 'EmailChanged',
+      data: { ...base, previousEmail: 'ada@example.com', email: 'ada@new.example' },
+    });
+    expect(fold(userDecider, history)).toMatchObject({ email: 'ada@new.example', emailVerified: false });
+    expect(
+      errorOf(() => given(history, { ...base, type: 'VerifyEmail', email: 'ada@example.com' })).code,
+    ).toBe('email-verification-stale');
+  });
+
+  it('updates the profile only when something changes and can remove the phone', () => {
+    expect(given([registered], { ...base, type: 'UpdateProfile', name: 'Ada' })).toEqual([]);
+    const withPhone = [
+      registered,
+      ...given([registered], { ...base, type: 'UpdateProfile', phone: '+442079460958' }),
+    ];
+    expect(fold(userDecider, withPhone)).toMatchObject({ phone: '+442079460958' });
+    const removed = given(withPhone, { ...base, type: 'UpdateProfile', phone: null });
+    expect(removed).toEqual([
+      { type: 'ProfileUpdated', data: { ...base, phone: null, previousPhone: '+442079460958' } },
+    ]);
+    expect(fold(userDecider, [...withPhone, ...removed])).not.toHaveProperty('phone');
+  });
+
+  it('password change events carry no secret', () => {
+    const [event] = given([registered], { ...base, type: 'ChangePassword', reason: 'reset' });
+    expect(Object.keys(event!.data).sort()).toEqual(['actorId', 'at', 'reason', 'userId']);
+  });
+
+  it('two-factor, lock and unlock are idempotent toggles', () => {
+    const enabled = given([registered], { ...base, type: 'EnableTwoFactor' });
+    expect(enabled.map((e) => e.type)).toEqual(['TwoFactorEnabled']);
+    expect(given([registered, ...enabled], { ...base, type: 'EnableTwoFactor' })).toEqual([]);
+    expect(given([registered], { ...base, type: 'DisableTwoFactor' })).toEqual([]);
+    const locked = given([registered], { ...base, actorId: 'system', type: 'LockUser', reason: 'abuse' });
+    expect(fold(userDecider, [registered, ...locked])).toMatchObject({ locked: true });
+    expect(given([registered, ...locked], { ...base, type: 'UnlockUser' }).map((e) => e.type)).toEqual([
+      'UserUnlocked',
+    ]);
+  });
+
+  it('R10: an Owner deleting their account must confirm deleting the organizations they own', () => {
+    const command = {
+      ...base,
+      type: 'DeleteUser' as const,
+      ownedOrganizationIds: ['org-1'],
+      ownedOrganizationsConfirmed: false,
+    };
+    const error = errorOf(() => given([registered], command));
+    expect([error.code, error.details]).toEqual([
+      'owned-organizations-confirmation-required',
+      { ownedOrganizationIds: ['org-1'] },
+    ]);
+    expect(given([registered], { ...command, ownedOrganizationsConfirmed: true })).toEqual([
+      {
+        type: 'UserDeleted',
+        data: { ...base, ownedOrganizationIds: ['org-1'], ownedOrganizationsConfirmed: true },
+      },
+    ]);
+  });
+
+  it('R10: a user owning nothing deletes their account without confirmation (they leave all organizations)', () => {
+    const [event] = given([registered], {
+      ...base,
+      type: 'DeleteUser',
+      ownedOrganizationIds: [],
+      ownedOrganizationsConfirmed: false,
+    });
+    expect(event?.type).toBe('UserDeleted');
+  });
+
+  it('commands on an unknown user are not-found, on a deleted one gone', () => {
+    expect(errorOf(() => given([], { ...base, type: 'EnableTwoFactor' })).kind).toBe('not-found');
+    const deleted: UserEvent = {
+      type: 'UserDeleted',
+      data: { ...base, ownedOrganizationIds: [], ownedOrganizationsConfirmed: false },
+    };
+    expect(
+      errorOf(() => given([registered, deleted], { ...base, type: 'UpdateProfile', name: 'X' })).kind,
+    ).toBe('gone');
+    expect(
+      errorOf(() =>
+        given([registered, deleted], {
+          ...base,
+          type: 'RegisterUser',
+          name: 'Ada',
+          email: 'ada@example.com',
+        }),
+      ).kind,
+    ).toBe('gone');
+  });
+
+  it('property: any command sequence keeps the state consistent and a deleted user stays deleted', () => {
+    const command = fc.oneof(
+      fc.constantFrom<UserCommand['type']>(
+        'VerifyEmail',
+        'EnableTwoFactor',
+        'DisableTwoFactor',
+        'LockUser',
+        'UnlockUser',
+        'ChangePassword',
+      ),
+      fc.constant('ChangeEmail' as const),
+      fc.constant('DeleteUser' as const),
+    );
+    const emails = fc.constantFrom('a@x.io', 'B@x.io', 'c@y.io');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(command, emails, fc.boolean()), { maxLength: 30 }), (steps) => {
+        let events: UserEvent[] = [registered];
+        let state: UserState = fold(userDecider, events);
+        let deleted = false;
+        for (const [type, email, flag] of steps) {
+          const cmd = toCommand(type, email, flag, state);
+          let produced: UserEvent[] = [];
+          try {
+            produced = userDecider.decide(cmd, state);
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            if (deleted) expect(error.kind).toBe('gone');
+          }
+          if (deleted) expect(produced).toEqual([]);
+          events = [...events, ...produced];
+          state = fold(userDecider, produced, state);
+          if (state.status === 'deleted') deleted = true;
+          // Replaying the whole history gives the same state as folding step by step.
+          expect(fold(userDecider, events)).toEqual(state);
+          // Repeating a command that just took effect is a no-op (or a rejection), never a second event.
+          if (produced.length > 0 && cmd.type !== 'ChangePassword' && cmd.type !== 'DeleteUser')
+            expect(safeDecide(cmd, state)).toEqual([]);
+        }
+      }),
+    );
+  });
+});
+
+function safeDecide(command: UserCommand, state: UserState): UserEvent[] {
+  try {
+    return userDecider.decide(command, state);
+  } catch {
+    return [];
+  }
+}
+
+function toCommand(type: UserCommand['type'], email: string, flag: boolean, state: UserState): UserCommand {
+  switch (type) {
+    case 'VerifyEmail':
+      return { ...base, type, email: flag && state.status === 'active' ? state.email : email };
+    case 'ChangeEmail':
+      return { ...base, type, email };
+    case 'ChangePassword':
+      return { ...base, type, reason: flag ? 'change' : 'reset' };
+    case 'LockUser':
+      return { ...base, type, reason: 'r' };
+    case 'DeleteUser':
+      return { ...base, type, ownedOrganizationIds: flag ? ['o'] : [], ownedOrganizationsConfirmed: false };
+    case 'EnableTwoFactor':
+    case 'DisableTwoFactor':
+    case 'UnlockUser':
+      return { ...base, type };
+    default:
+      return { ...base, type: 'UnlockUser' };
+  }
+}

@@ -1,0 +1,27 @@
+/** Events of the `user-<userId>` stream. Never carries a secret (hash, TOTP secret, token). */
+interface Stamp {
+  readonly userId: string;
+  /** A user id or `system`. */
+  readonly actorId: string;
+  /** ISO-8601. */
+  readonly at: string;
+}
+
+export type UserEvent =
+  | { type: 'UserRegistered'; data: Stamp & { name: string; email: string; phone?: string } }
+  | { type: 'EmailVerified'; data: Stamp & { email: string } }
+  | { type: 'EmailChanged'; data: Stamp & { previousEmail: string; email: string } }
+  | { type: 'ProfileUpdated'; data: Stamp & { name?: string; phone?: string | null; previousPhone?: string } }
+  | { type: 'PasswordChanged'; data: Stamp & { reason: 'change' | 'reset' } }
+  | { type: 'TwoFactorEnabled'; data: Stamp }
+  | { type: 'TwoFactorDisabled'; data: Stamp }
+  | { type: 'UserLocked'; data: Stamp & { reason: string } }
+  | { type: 'UserUnlocked'; data: Stamp }
+  | {
+      type: 'UserDeleted';
+      data: Stamp & { ownedOrganizationIds: string[]; ownedOrganizationsConfirmed: boolean };
+    };
+
+export type UserEventType = UserEvent['type'];
+
+export const userStreamName = (userId: string): string => `user-${userId}`;

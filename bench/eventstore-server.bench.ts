@@ -5,7 +5,7 @@ import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { connectEventStore } from '@app/event-store';
 import { makeTempDir } from '@app/testing';
 import { startServerProcess } from './server-process';
-import { line, ms, perSecond, summarize } from './stats';
+import { line, ms, perSecond, summarize, runIfMain } from './stats';
 
 const payload = {
   orgId: 'org-1',
@@ -170,12 +170,4 @@ export async function run(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-if (require.main === module) {
-  run().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, run);

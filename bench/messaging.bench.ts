@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InProcessBus, KafkaBus, type BusMessage, type MessageBus } from '@app/messaging';
-import { line, ms, perSecond, summarize } from './stats';
+import { line, ms, perSecond, summarize, runIfMain } from './stats';
 
 const body600 = Buffer.alloc(600, 'x');
 const message = (topic: string, i: number, sentAt = performance.now()): BusMessage => ({
@@ -113,12 +113,4 @@ export async function run(): Promise<void> {
   await kafka.close();
 }
 
-if (require.main === module) {
-  run().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, run);

@@ -7,7 +7,7 @@ import { InProcessBus, KafkaBus, type BusMessage, type MessageBus } from '@app/m
 import { startEventRelay } from '@app/relay';
 import { makeTempDir } from '@app/testing';
 import { startServerProcess } from './server-process';
-import { line, perSecond } from './stats';
+import { line, perSecond, runIfMain } from './stats';
 
 const EVENTS = 30_000;
 
@@ -75,12 +75,4 @@ export async function run(): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-if (require.main === module) {
-  run().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, run);

@@ -20,3 +20,15 @@ export function line(name: string, value: string, target?: string, ok?: boolean)
 
 export const ms = (v: number) => `${v.toFixed(3)} ms`;
 export const perSecond = (v: number) => `${Math.round(v).toLocaleString('en-US')}/s`;
+
+/** Runs a benchmark file's `run` when the file is executed directly (not through bench/run.ts). */
+export function runIfMain(module: NodeModule, run: () => Promise<void>): void {
+  if (require.main !== module) return;
+  run().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

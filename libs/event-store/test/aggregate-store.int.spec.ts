@@ -5,12 +5,11 @@ import {
   AggregateStore,
   ConcurrencyConflictError,
   Upcasters,
-  connectEventStore,
   deterministicEventId,
   snapshotStreamOf,
   type CommandContext,
 } from '@app/event-store';
-import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
 import { counterDecider, type CounterState } from './counter.decider';
 
 const ctx = (commandId = randomUUID()): CommandContext => ({
@@ -21,19 +20,13 @@ const ctx = (commandId = randomUUID()): CommandContext => ({
 });
 
 describe('AggregateStore against the event store', () => {
-  let es: TestEventStore;
+  const eventStore = useTestEventStore();
   let client: EventStoreDBClient;
   let store: AggregateStore;
   const counter = { decider: counterDecider };
-
-  beforeAll(async () => {
-    es = await startTestEventStore();
-    client = connectEventStore(es.connectionString);
+  beforeAll(() => {
+    client = eventStore.client;
     store = new AggregateStore(client, { maxAttempts: 100 });
-  });
-  afterAll(async () => {
-    await client.dispose();
-    await es.stop();
   });
 
   const stream = () => `counter-${randomUUID()}`;

@@ -3,24 +3,18 @@ import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import {
   EventStoreCheckpointStore,
   InMemoryCheckpointStore,
-  connectEventStore,
   followAll,
   followStream,
   type RecordedDomainEvent,
 } from '@app/event-store';
 import { waitFor } from '@app/testing';
-import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
 
 describe('followAll: checkpointed catch-up subscription to $all', () => {
-  let es: TestEventStore;
+  const eventStore = useTestEventStore();
   let client: EventStoreDBClient;
-  beforeAll(async () => {
-    es = await startTestEventStore();
-    client = connectEventStore(es.connectionString);
-  });
-  afterAll(async () => {
-    await client.dispose();
-    await es.stop();
+  beforeAll(() => {
+    client = eventStore.client;
   });
 
   const meta = { correlationId: 'c', causationId: 'c', actor: 'system', schemaVersion: 1, commandId: 'x' };

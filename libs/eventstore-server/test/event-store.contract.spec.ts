@@ -18,22 +18,17 @@ import {
 import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { connectEventStore } from '@app/event-store';
 import { makeTempDir, waitFor } from '@app/testing';
-import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
 
 /**
  * EventStoreDB's semantics as our code relies on them, stated through @eventstore/db-client only. Runs against the
  * embedded server always, and against a real EventStoreDB when EVENTSTORE_CONNECTION_STRING is set.
  */
 describe('event store contract (EventStoreDB semantics)', () => {
-  let es: TestEventStore;
+  const eventStore = useTestEventStore();
   let client: EventStoreDBClient;
-  beforeAll(async () => {
-    es = await startTestEventStore();
-    client = connectEventStore(es.connectionString);
-  });
-  afterAll(async () => {
-    await client.dispose();
-    await es.stop();
+  beforeAll(() => {
+    client = eventStore.client;
   });
 
   const stream = (prefix = 'contract') => `${prefix}-${randomUUID()}`;

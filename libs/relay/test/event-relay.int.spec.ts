@@ -2,11 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
-import { EventStoreCheckpointStore, connectEventStore } from '@app/event-store';
+import { EventStoreCheckpointStore } from '@app/event-store';
 import { InProcessBus, KafkaBus, type BusMessage, type ReceivedMessage } from '@app/messaging';
 import { startEventRelay } from '@app/relay';
 import { describeIf, infraEnv, waitFor } from '@app/testing';
-import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
 import { toTestMessages } from './relay-mapping';
 
 const meta = { correlationId: 'c', causationId: 'c', actor: 'system', schemaVersion: 1, commandId: 'x' };
@@ -47,15 +47,10 @@ function expectCompleteAndOrdered(
 }
 
 describe('event relay: EventStoreDB -> bus, checkpoint after the broker acknowledged', () => {
-  let es: TestEventStore;
+  const eventStore = useTestEventStore();
   let client: EventStoreDBClient;
-  beforeAll(async () => {
-    es = await startTestEventStore();
-    client = connectEventStore(es.connectionString);
-  });
-  afterAll(async () => {
-    await client.dispose();
-    await es.stop();
+  beforeAll(() => {
+    client = eventStore.client;
   });
 
   it('publishes only its prefixes, keyed by aggregate, and loses nothing when publishing fails part-way', async () => {
@@ -121,7 +116,7 @@ describe('event relay: EventStoreDB -> bus, checkpoint after the broker acknowle
       });
       const env = {
         ...process.env,
-        RELAY_ESDB: es.connectionString,
+        RELAY_ESDB: eventStore.store.connectionString,
         KAFKA_BROKERS: brokers.join(','),
         RELAY_NAME: `relay-${topic}`,
         RELAY_PREFIX: prefix,

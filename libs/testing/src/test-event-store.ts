@@ -1,3 +1,4 @@
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { infraEnv } from './infra-env';
 import { makeTempDir } from './temp-dir';
@@ -31,4 +32,21 @@ export async function startTestEventStore(): Promise<TestEventStore> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that start a test event store and a client for the enclosing `describe`, and
+ * dispose of both (client first: a client left open keeps its streams alive).
+ */
+export function useTestEventStore(): { readonly client: EventStoreDBClient; readonly store: TestEventStore } {
+  const context = {} as { client: EventStoreDBClient; store: TestEventStore };
+  beforeAll(async () => {
+    context.store = await startTestEventStore();
+    context.client = EventStoreDBClient.connectionString(context.store.connectionString);
+  });
+  afterAll(async () => {
+    await context.client?.dispose();
+    await context.store?.stop();
+  });
+  return context;
 }

@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { AccessTokenService, InvalidAccessTokenError, type InvalidTokenReason } from './access-token.service';
 import { generateSigningKey } from './signing-key';
 

@@ -1,0 +1,63 @@
+import { type Connection } from 'mongoose';
+import { type Collection, type Document } from 'mongodb';
+import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
+import { type RefreshFamily, type RefreshTokenRecord, type RefreshTokenStore } from './refresh-token.store';
+
+type TokenDoc = Omit<RefreshTokenRecord, 'tokenHash'> & { _id: string };
+type FamilyDoc = Omit<RefreshFamily, 'familyId'> & { _id: string };
+
+/** Collections `refresh_tokens`, `refresh_token_uses`, `refresh_families` in the identity service's own database. */
+export class MongoRefreshTokenStore implements RefreshTokenStore {
+  readonly uses: MongoClaimLedger;
+  private readonly tokens: Collection<TokenDoc>;
+  private readonly families: Collection<FamilyDoc>;
+
+  constructor(connection: Connection) {
+    this.uses = new MongoClaimLedger(connection, 'refresh_token_uses');
+    this.tokens = connection.collection<TokenDoc>('refresh_tokens');
+    this.families = connection.collection<FamilyDoc>('refresh_families');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.uses.ensureIndexes();
+    await ensureIndex(
+      this.tokens as unknown as Collection<Document>,
+      { expiresAt: 1 },
+      { expireAfterSeconds: 0 },
+    );
+    await ensureIndex(this.families as unknown as Collection<Document>, { userId: 1 });
+  }
+
+  async createFamily({ familyId, ...rest }: RefreshFamily): Promise<void> {
+    await this.families.insertOne({ _id: familyId, ...rest });
+  }
+
+  async getFamily(familyId: string): Promise<RefreshFamily | null> {
+    const doc = await this.families.findOne({ _id: familyId });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { familyId: _id, ...rest };
+  }
+
+  async insertToken({ tokenHash, ...rest }: RefreshTokenRecord): Promise<void> {
+    await this.tokens.insertOne({ _id: tokenHash, ...rest });
+  }
+
+  async findToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const doc = await this.tokens.findOne({ _id: tokenHash });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { tokenHash: _id, ...rest };
+  }
+
+  async revokeFamily(familyId: string, at: Date): Promise<void> {
+    await this.families.updateOne(
+      { _id: familyId, revokedAt: { $exists: false } },
+      { $set: { revokedAt: at } },
+    );
+  }
+
+  async revokeAllForUser(userId: string, at: Date): Promise<void> {
+    await this.families.updateMany({ userId, revokedAt: { $exists: false } }, { $set: { revokedAt: at } });
+  }
+}

@@ -1,0 +1,65 @@
+import { InMemoryClaimLedger, type ClaimLedger } from '../shared/claim-ledger';
+
+export interface RefreshTokenRecord {
+  /** sha256 of the token: the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly familyId: string;
+  readonly userId: string;
+  readonly issuedAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface RefreshFamily {
+  readonly familyId: string;
+  readonly userId: string;
+  readonly createdAt: Date;
+  readonly revokedAt?: Date;
+}
+
+export interface RefreshTokenStore {
+  /** Marks a token as used; exactly one concurrent caller gets true. */
+  readonly uses: ClaimLedger;
+  createFamily(family: RefreshFamily): Promise<void>;
+  getFamily(familyId: string): Promise<RefreshFamily | null>;
+  insertToken(record: RefreshTokenRecord): Promise<void>;
+  findToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  revokeFamily(familyId: string, at: Date): Promise<void>;
+  revokeAllForUser(userId: string, at: Date): Promise<void>;
+}
+
+export class InMemoryRefreshTokenStore implements RefreshTokenStore {
+  readonly uses = new InMemoryClaimLedger();
+  private readonly families = new Map<string, RefreshFamily>();
+  private readonly tokens = new Map<string, RefreshTokenRecord>();
+
+  createFamily(family: RefreshFamily): Promise<void> {
+    this.families.set(family.familyId, family);
+    return Promise.resolve();
+  }
+
+  getFamily(familyId: string): Promise<RefreshFamily | null> {
+    return Promise.resolve(this.families.get(familyId) ?? null);
+  }
+
+  insertToken(record: RefreshTokenRecord): Promise<void> {
+    this.tokens.set(record.tokenHash, record);
+    return Promise.resolve();
+  }
+
+  findToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    return Promise.resolve(this.tokens.get(tokenHash) ?? null);
+  }
+
+  revokeFamily(familyId: string, at: Date): Promise<void> {
+    const family = this.families.get(familyId);
+    if (family && !family.revokedAt) this.families.set(familyId, { ...family, revokedAt: at });
+    return Promise.resolve();
+  }
+
+  revokeAllForUser(userId: string, at: Date): Promise<void> {
+    for (const family of this.families.values())
+      if (family.userId === userId && !family.revokedAt)
+        this.families.set(family.familyId, { ...family, revokedAt: at });
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,104 @@
+import { sha256Hex } from '../shared/secrets';
+import { adapterCases } from '../shared/adapters.testing';
+import { MongoRefreshTokenStore } from './mongo-refresh-token.store';
+import { InMemoryRefreshTokenStore, type RefreshTokenStore } from './refresh-token.store';
+import { RefreshTokenError, RefreshTokens, type RefreshFailure } from './refresh-tokens';
+
+const cases = adapterCases<RefreshTokenStore>(
+  () => new InMemoryRefreshTokenStore(),
+  async (connection) => {
+    const store = new MongoRefreshTokenStore(connection);
+    await store.ensureIndexes();
+    return store;
+  },
+);
+
+async function failure(promise: Promise<unknown>): Promise<RefreshFailure> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RefreshTokenError) return error.reason;
+    throw error;
+  }
+  throw new Error('the refresh token was accepted');
+}
+
+describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
+  let store: RefreshTokenStore;
+  let close: () => Promise<void>;
+  let clock: number;
+  let tokens: RefreshTokens;
+
+  beforeEach(async () => {
+    ({ subject: store, close } = await adapter.open());
+    clock = Date.UTC(2026, 0, 1);
+    tokens = new RefreshTokens(store, { ttlMs: 3600_000, now: () => clock });
+  });
+  afterEach(() => close());
+
+  it('stores only the hash of the token', async () => {
+    const issued = await tokens.issue('u1');
+    expect(await store.findToken(issued.token)).toBeNull();
+    const record = await store.findToken(sha256Hex(issued.token));
+    expect(record).toMatchObject({ familyId: issued.familyId, userId: 'u1' });
+    expect(JSON.stringify(record)).not.toContain(issued.token);
+    expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('rotates: the successor works, in the same family', async () => {
+    const first = await tokens.issue('u1');
+    const second = await tokens.rotate(first.token);
+    expect(second).toMatchObject({ familyId: first.familyId, userId: 'u1' });
+    expect(second.token).not.toBe(first.token);
+    const third = await tokens.rotate(second.token);
+    expect(third.familyId).toBe(first.familyId);
+  });
+
+  it('reuse of a rotated token revokes the whole family', async () => {
+    const first = await tokens.issue('u1');
+    const second = await tokens.rotate(first.token);
+    expect(await failure(tokens.rotate(first.token))).toBe('reused');
+    expect(await failure(tokens.rotate(second.token))).toBe('revoked');
+    expect(await tokens.isSessionActive(first.familyId)).toBe(false);
+  });
+
+  it('two concurrent uses of one token: one wins, the other is a reuse that ends the session', async () => {
+    const first = await tokens.issue('u1');
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => tokens.rotate(first.token)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const reasons = results.flatMap((r) =>
+      r.status === 'rejected' ? [(r.reason as RefreshTokenError).reason] : [],
+    );
+    expect(won).toHaveLength(1);
+    expect(reasons.filter((r) => r === 'reused').length).toBeGreaterThanOrEqual(1);
+    expect(reasons.every((r) => r === 'reused' || r === 'revoked')).toBe(true);
+    const winner = (won[0] as PromiseFulfilledResult<{ token: string }>).value;
+    expect(await failure(tokens.rotate(winner.token))).toBe('revoked');
+  });
+
+  it('logout revokes the session; unknown tokens are ignored', async () => {
+    const session = await tokens.issue('u1');
+    await tokens.revoke(session.token);
+    await tokens.revoke('never-issued');
+    expect(await failure(tokens.rotate(session.token))).toBe('revoked');
+  });
+
+  it('revokeAllForUser ends every session of that user and no other', async () => {
+    const a = await tokens.issue('u1');
+    const b = await tokens.issue('u1');
+    const other = await tokens.issue('u2');
+    await tokens.revokeAllForUser('u1');
+    expect(await failure(tokens.rotate(a.token))).toBe('revoked');
+    expect(await failure(tokens.rotate(b.token))).toBe('revoked');
+    expect((await tokens.rotate(other.token)).userId).toBe('u2');
+    const fresh = await tokens.issue('u1');
+    expect((await tokens.rotate(fresh.token)).userId).toBe('u1');
+  });
+
+  it('rejects expired and unknown tokens', async () => {
+    const session = await tokens.issue('u1');
+    clock += 3600_000;
+    expect(await failure(tokens.rotate(session.token))).toBe('expired');
+    expect(await failure(tokens.rotate('bogus'))).toBe('unknown');
+  });
+});

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { randomToken, sha256Hex } from '../shared/secrets';
+import { type RefreshTokenStore } from './refresh-token.store';
+
+export type RefreshFailure = 'unknown' | 'expired' | 'revoked' | 'reused';
+
+/** Always answered to the client as one `invalid-refresh-token`; `reason` is for logs and metrics. */
+export class RefreshTokenError extends Error {
+  readonly code = 'invalid-refresh-token';
+  constructor(readonly reason: RefreshFailure) {
+    super(`refresh token rejected: ${reason}`);
+    this.name = 'RefreshTokenError';
+  }
+}
+
+export interface IssuedRefreshToken {
+  /** Give to the client once; only its hash is stored. */
+  readonly token: string;
+  readonly familyId: string;
+  readonly userId: string;
+  readonly expiresAt: Date;
+}
+
+export interface RefreshTokenOptions {
+  /** Lifetime of each token (sliding), default 30 days. */
+  readonly ttlMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Opaque refresh tokens with rotation (OAuth 2.0 Security BCP §4.14): every use returns a new token of the same
+ * family; presenting a token that was already used means it leaked, so the whole family (the session) is revoked.
+ */
+export class RefreshTokens {
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: RefreshTokenStore,
+    options: RefreshTokenOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 30 * 24 * 3600_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A new session (login). */
+  async issue(userId: string): Promise<IssuedRefreshToken> {
+    const familyId = randomUUID();
+    await this.store.createFamily({ familyId, userId, createdAt: new Date(this.now()) });
+    return this.mint(familyId, userId);
+  }
+
+  /** Exchanges a token for its successor. Exactly one of any number of concurrent uses succeeds. */
+  async rotate(token: string): Promise<IssuedRefreshToken> {
+    const now = new Date(this.now());
+    const record = await this.store.findToken(sha256Hex(token));
+    if (!record) throw new RefreshTokenError('unknown');
+    const family = await this.store.getFamily(record.familyId);
+    if (!family || family.revokedAt) throw new RefreshTokenError('revoked');
+    if (record.expiresAt <= now) throw new RefreshTokenError('expired');
+    if (!(await this.store.uses.claim(record.tokenHash, now, record.expiresAt))) {
+      await this.store.revokeFamily(record.familyId, now);
+      throw new RefreshTokenError('reused');
+    }
+    return this.mint(record.familyId, record.userId);
+  }
+
+  /** Logout: ends the session the token belongs to. Unknown tokens are ignored (logout is idempotent). */
+  async revoke(token: string): Promise<void> {
+    const record = await this.store.findToken(sha256Hex(token));
+    if (record) await this.store.revokeFamily(record.familyId, new Date(this.now()));
+  }
+
+  /** Password change or reset, account deletion, removal from an organization: every session of the user ends. */
+  async revokeAllForUser(userId: string): Promise<void> {
+    await this.store.revokeAllForUser(userId, new Date(this.now()));
+  }
+
+  /** Whether a session (the `sid` of an access token) is still alive. */
+  async isSessionActive(familyId: string): Promise<boolean> {
+    const family = await this.store.getFamily(familyId);
+    return family !== null && !family.revokedAt;
+  }
+
+  private async mint(familyId: string, userId: string): Promise<IssuedRefreshToken> {
+    const token = randomToken();
+    const issuedAt = new Date(this.now());
+    const expiresAt = new Date(issuedAt.getTime() + this.ttlMs);
+    await this.store.insertToken({ tokenHash: sha256Hex(token), familyId, userId, issuedAt, expiresAt });
+    return { token, familyId, userId, expiresAt };
+  }
+}

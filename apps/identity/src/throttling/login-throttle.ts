@@ -1,0 +1,111 @@
+import { type ThrottleStore } from './throttle.store';
+
+export interface ThrottleLimit {
+  readonly maxFailures: number;
+  readonly windowMs: number;
+  readonly lockMs: number;
+}
+
+export interface LoginThrottleOptions {
+  /** Per account (normalized e-mail, known or not): default 5 failures in 15 min -> locked 15 min. */
+  readonly account?: ThrottleLimit;
+  /** Per client IP: default 100 failures in 15 min -> locked 15 min. */
+  readonly ip?: ThrottleLimit;
+  readonly now?: () => number;
+}
+
+export type ThrottleDecision =
+  | { readonly allowed: true; readonly attempt: LoginAttempt }
+  | { readonly allowed: false; readonly lockedUntil: Date };
+
+export interface LoginAttempt {
+  /** The password was right: this attempt was no failure, and the account's count starts over. */
+  succeeded(): Promise<void>;
+  /** The password was wrong: the attempt stays counted and may lock. */
+  failed(): Promise<void>;
+}
+
+const MINUTES_15 = 15 * 60_000;
+
+/**
+ * Counts an attempt *before* the password is checked, so parallel guesses cannot all slip in before the count
+ * catches up: the k-th attempt recorded sees a count of at least k, hence at most `maxFailures` attempts per window
+ * ever reach the password check, however many race.
+ */
+export class LoginThrottle {
+  private readonly account: ThrottleLimit;
+  private readonly ip: ThrottleLimit;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: ThrottleStore,
+    options: LoginThrottleOptions = {},
+  ) {
+    this.account = options.account ?? { maxFailures: 5, windowMs: MINUTES_15, lockMs: MINUTES_15 };
+    this.ip = options.ip ?? { maxFailures: 100, windowMs: MINUTES_15, lockMs: MINUTES_15 };
+    this.now = options.now ?? Date.now;
+  }
+
+  async begin(accountKey: string, ip?: string): Promise<ThrottleDecision> {
+    const at = new Date(this.now());
+    const keys: Array<[string, ThrottleLimit]> = [[`account:${accountKey}`, this.account]];
+    if (ip) keys.push([`ip:${ip}`, this.ip]);
+
+    const locks = await Promise.all(keys.map(([key]) => this.store.lockedUntil(key, at)));
+    const lockedUntil = latest(locks);
+    if (lockedUntil) return { allowed: false, lockedUntil };
+
+    const recorded = await Promise.all(
+      keys.map(([key, limit]) => this.store.recordAttempt(key, at, limit.windowMs)),
+    );
+    const over = keys.filter(([, limit], i) => recorded[i]!.count > limit.maxFailures);
+    if (over.length > 0) {
+      const until = await this.lockAll(over, at);
+      return { allowed: false, lockedUntil: until };
+    }
+
+    const [accountKeyName] = keys[0]!;
+    return {
+      allowed: true,
+      attempt: {
+        succeeded: async () => {
+          await Promise.all(keys.map(([key], i) => this.store.removeAttempt(key, recorded[i]!.attemptId)));
+          await this.store.clear(accountKeyName);
+        },
+        failed: async () => {
+          const reached = keys.filter(([, limit], i) => recorded[i]!.count >= limit.maxFailures);
+          if (reached.length > 0) await this.lockAll(reached, new Date(this.now()));
+        },
+      },
+    };
+  }
+
+  /** For operators and tests: when the account or IP is locked until, if it is. */
+  async lockedUntil(accountKey: string, ip?: string): Promise<Date | undefined> {
+    const at = new Date(this.now());
+    return latest(
+      await Promise.all([
+        this.store.lockedUntil(`account:${accountKey}`, at),
+        ...(ip ? [this.store.lockedUntil(`ip:${ip}`, at)] : []),
+      ]),
+    );
+  }
+
+  /** An administrator unlocks an account (also forgets its failures). */
+  async reset(accountKey: string): Promise<void> {
+    await this.store.clear(`account:${accountKey}`);
+    await this.store.unlock(`account:${accountKey}`);
+  }
+
+  private async lockAll(keys: Array<[string, ThrottleLimit]>, at: Date): Promise<Date> {
+    const untils = keys.map(([, limit]) => new Date(at.getTime() + limit.lockMs));
+    await Promise.all(keys.map(([key], i) => this.store.lock(key, untils[i]!)));
+    return latest(untils)!;
+  }
+}
+
+function latest(dates: ReadonlyArray<Date | undefined>): Date | undefined {
+  let result: Date | undefined;
+  for (const date of dates) if (date && (!result || date > result)) result = date;
+  return result;
+}

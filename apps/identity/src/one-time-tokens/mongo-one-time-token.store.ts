@@ -1,0 +1,46 @@
+import { type Connection } from 'mongoose';
+import { type Collection, type Document } from 'mongodb';
+import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
+import {
+  type OneTimeTokenPurpose,
+  type OneTimeTokenRecord,
+  type OneTimeTokenStore,
+} from './one-time-token.store';
+
+type TokenDoc = Omit<OneTimeTokenRecord, 'tokenHash'> & { _id: string };
+
+/** Collections `one_time_tokens` and `one_time_token_redemptions`, both TTL-expired. */
+export class MongoOneTimeTokenStore implements OneTimeTokenStore {
+  readonly redemptions: MongoClaimLedger;
+  private readonly tokens: Collection<TokenDoc>;
+
+  constructor(connection: Connection) {
+    this.redemptions = new MongoClaimLedger(connection, 'one_time_token_redemptions');
+    this.tokens = connection.collection<TokenDoc>('one_time_tokens');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.redemptions.ensureIndexes();
+    await ensureIndex(
+      this.tokens as unknown as Collection<Document>,
+      { expiresAt: 1 },
+      { expireAfterSeconds: 0 },
+    );
+    await ensureIndex(this.tokens as unknown as Collection<Document>, { userId: 1, purpose: 1 });
+  }
+
+  async insert({ tokenHash, ...rest }: OneTimeTokenRecord): Promise<void> {
+    await this.tokens.insertOne({ _id: tokenHash, ...rest });
+  }
+
+  async find(tokenHash: string): Promise<OneTimeTokenRecord | null> {
+    const doc = await this.tokens.findOne({ _id: tokenHash });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { tokenHash: _id, ...rest };
+  }
+
+  async deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
+    await this.tokens.deleteMany({ userId, purpose });
+  }
+}

@@ -1,0 +1,43 @@
+import { InMemoryClaimLedger, type ClaimLedger } from '../shared/claim-ledger';
+
+export type OneTimeTokenPurpose = 'email-verification' | 'password-reset';
+
+export interface OneTimeTokenRecord {
+  /** sha256 of the token. */
+  readonly tokenHash: string;
+  readonly purpose: OneTimeTokenPurpose;
+  readonly userId: string;
+  /** What the token vouches for, e.g. the address a verification link was sent to (R18). */
+  readonly subject?: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+export interface OneTimeTokenStore {
+  /** Redemptions: exactly one concurrent caller per token gets true. */
+  readonly redemptions: ClaimLedger;
+  insert(record: OneTimeTokenRecord): Promise<void>;
+  find(tokenHash: string): Promise<OneTimeTokenRecord | null>;
+  /** Drops the user's outstanding tokens of one purpose (a newer link replaces older ones). */
+  deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
+}
+
+export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
+  readonly redemptions = new InMemoryClaimLedger();
+  private readonly records = new Map<string, OneTimeTokenRecord>();
+
+  insert(record: OneTimeTokenRecord): Promise<void> {
+    this.records.set(record.tokenHash, record);
+    return Promise.resolve();
+  }
+
+  find(tokenHash: string): Promise<OneTimeTokenRecord | null> {
+    return Promise.resolve(this.records.get(tokenHash) ?? null);
+  }
+
+  deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
+    for (const [hash, record] of this.records)
+      if (record.userId === userId && record.purpose === purpose) this.records.delete(hash);
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,84 @@
+import { DomainError } from '@app/domain';
+import { adapterCases } from '../shared/adapters.testing';
+import { sha256Hex } from '../shared/secrets';
+import { MongoOneTimeTokenStore } from './mongo-one-time-token.store';
+import { InMemoryOneTimeTokenStore, type OneTimeTokenStore } from './one-time-token.store';
+import { OneTimeTokens } from './one-time-tokens';
+
+const cases = adapterCases<OneTimeTokenStore>(
+  () => new InMemoryOneTimeTokenStore(),
+  async (connection) => {
+    const store = new MongoOneTimeTokenStore(connection);
+    await store.ensureIndexes();
+    return store;
+  },
+);
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return 'accepted';
+}
+
+describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
+  let store: OneTimeTokenStore;
+  let close: () => Promise<void>;
+  let clock: number;
+  let tokens: OneTimeTokens;
+
+  beforeEach(async () => {
+    ({ subject: store, close } = await adapter.open());
+    clock = Date.UTC(2026, 0, 1);
+    tokens = new OneTimeTokens(store, { now: () => clock });
+  });
+  afterEach(() => close());
+
+  it('R18: a verification link lasts 24 hours, names the address it was sent to, and works once', async () => {
+    const { token, expiresAt } = await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    expect(expiresAt).toEqual(new Date(clock + 24 * 3600_000));
+    expect(await store.find(token)).toBeNull();
+    expect(await store.find(sha256Hex(token))).toMatchObject({ userId: 'u1', purpose: 'email-verification' });
+    expect(await tokens.redeem('email-verification', token)).toEqual({
+      userId: 'u1',
+      subject: 'ada@example.com',
+    });
+    expect(await codeOf(tokens.redeem('email-verification', token))).toBe('token-invalid');
+  });
+
+  it('R17: a reset link expires after 30 minutes', async () => {
+    const { token } = await tokens.issue('password-reset', 'u1');
+    clock += 30 * 60_000;
+    expect(await codeOf(tokens.redeem('password-reset', token))).toBe('token-expired');
+  });
+
+  it('R17: a token is good for its own purpose only, and a newer link replaces the older one', async () => {
+    const verification = await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    expect(await codeOf(tokens.redeem('password-reset', verification.token))).toBe('token-invalid');
+    const older = await tokens.issue('password-reset', 'u1');
+    const newer = await tokens.issue('password-reset', 'u1');
+    expect(await codeOf(tokens.redeem('password-reset', older.token))).toBe('token-invalid');
+    expect(await tokens.redeem('password-reset', newer.token)).toEqual({ userId: 'u1' });
+    expect(await tokens.redeem('email-verification', verification.token)).toMatchObject({ userId: 'u1' });
+  });
+
+  it('R17: 50 racing redemptions of one reset link -> exactly one success', async () => {
+    const { token } = await tokens.issue('password-reset', 'u1');
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => tokens.redeem('password-reset', token)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      results.every((r) => r.status === 'fulfilled' || (r.reason as DomainError).code === 'token-invalid'),
+    ).toBe(true);
+  });
+
+  it('revoke makes outstanding links of that purpose unusable', async () => {
+    const { token } = await tokens.issue('password-reset', 'u1');
+    await tokens.revoke('password-reset', 'u1');
+    expect(await codeOf(tokens.redeem('password-reset', token))).toBe('token-invalid');
+  });
+});

@@ -1,0 +1,73 @@
+import { DomainError } from '@app/domain';
+import { randomToken, sha256Hex } from '../shared/secrets';
+import { type OneTimeTokenPurpose, type OneTimeTokenStore } from './one-time-token.store';
+
+export const DEFAULT_LIFETIMES_MS: Readonly<Record<OneTimeTokenPurpose, number>> = {
+  'email-verification': 24 * 3600_000,
+  'password-reset': 30 * 60_000,
+};
+
+export interface IssuedOneTimeToken {
+  /** Goes into the link that is sent; only its hash is stored. */
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+export interface RedeemedOneTimeToken {
+  readonly userId: string;
+  readonly subject?: string;
+}
+
+/**
+ * Single-use expiring links: e-mail verification (R18) and password reset (R17). The newest link of a purpose
+ * replaces older ones, and a redemption succeeds once however many race.
+ */
+export class OneTimeTokens {
+  private readonly lifetimes: Readonly<Record<OneTimeTokenPurpose, number>>;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: OneTimeTokenStore,
+    options: { lifetimesMs?: Partial<Record<OneTimeTokenPurpose, number>>; now?: () => number } = {},
+  ) {
+    this.lifetimes = { ...DEFAULT_LIFETIMES_MS, ...options.lifetimesMs };
+    this.now = options.now ?? Date.now;
+  }
+
+  async issue(purpose: OneTimeTokenPurpose, userId: string, subject?: string): Promise<IssuedOneTimeToken> {
+    const token = randomToken();
+    const createdAt = new Date(this.now());
+    const expiresAt = new Date(createdAt.getTime() + this.lifetimes[purpose]);
+    await this.store.deleteFor(userId, purpose);
+    await this.store.insert({
+      tokenHash: sha256Hex(token),
+      purpose,
+      userId,
+      ...(subject !== undefined ? { subject } : {}),
+      createdAt,
+      expiresAt,
+    });
+    return { token, expiresAt };
+  }
+
+  /** Consumes the token. Unknown, used, replaced or other-purpose tokens are all `token-invalid`. */
+  async redeem(purpose: OneTimeTokenPurpose, token: string): Promise<RedeemedOneTimeToken> {
+    const now = new Date(this.now());
+    const record = await this.store.find(sha256Hex(token));
+    if (!record || record.purpose !== purpose) throw invalid();
+    if (record.expiresAt <= now)
+      throw new DomainError('token-expired', 'gone', 'this link has expired; ask for a new one', { purpose });
+    if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalid();
+    await this.store.deleteFor(record.userId, purpose);
+    return { userId: record.userId, ...(record.subject !== undefined ? { subject: record.subject } : {}) };
+  }
+
+  /** E.g. after a password change: outstanding reset links stop working. */
+  async revoke(purpose: OneTimeTokenPurpose, userId: string): Promise<void> {
+    await this.store.deleteFor(userId, purpose);
+  }
+}
+
+function invalid(): DomainError {
+  return new DomainError('token-invalid', 'gone', 'this link is not valid (it may have been used already)');
+}

@@ -1,0 +1,398 @@
+import { type Decider, DomainError, type DomainErrorKind } from '@app/domain';
+import { type OrganizationEvent, type TeamRole } from './organization.events';
+import {
+  billableSeats,
+  evolveOrganization,
+  initialOrganizationState,
+  type ActiveOrganization,
+  type Member,
+  type OrganizationState,
+} from './organization.state';
+import {
+  defaultCatalog,
+  effectivePermissions,
+  grantableInPlan,
+  isKnownPermission,
+  missingPrerequisites,
+  type PermissionsCatalog,
+  type Role,
+} from './permissions-catalog';
+
+/** Who acts and when: time comes in with the command, never from a clock inside the domain. */
+interface CommandMeta {
+  readonly actorId: string;
+  readonly at: string;
+}
+
+export type OrganizationCommand = CommandMeta &
+  (
+    | { type: 'CreateOrganization'; orgId: string; name: string; plan?: string }
+    | { type: 'AdmitMember'; userId: string; role: 'admin' | 'user'; via: 'invitation' | 'auto-join' }
+    | { type: 'ChangeMemberRole'; userId: string; role: 'admin' | 'user' }
+    | { type: 'TransferOwnership'; newOwnerId: string }
+    | { type: 'GrantPermissions'; userId: string; permissions: string[] }
+    | { type: 'RevokePermissions'; userId: string; permissions: string[] }
+    | { type: 'SetSchedulable'; userId: string; schedulable: boolean }
+    | { type: 'RemoveMember'; userId: string }
+    | { type: 'LeaveOrganization' }
+    | { type: 'CreateTeam'; teamId: string; name: string }
+    | { type: 'RenameTeam'; teamId: string; name: string }
+    | { type: 'DeleteTeam'; teamId: string }
+    | { type: 'AddTeamMember'; teamId: string; userId: string; role: TeamRole }
+    | { type: 'RemoveTeamMember'; teamId: string; userId: string }
+    | { type: 'DeleteOrganization' }
+  );
+
+export const SYSTEM_ACTOR = 'system';
+
+function refuse(
+  code: string,
+  kind: DomainErrorKind,
+  message: string,
+  details: Record<string, unknown> = {},
+): never {
+  throw new DomainError(code, kind, message, details);
+}
+
+export function organizationDecider(
+  catalog: PermissionsCatalog = defaultCatalog,
+): Decider<OrganizationState, OrganizationCommand, OrganizationEvent> {
+  return {
+    initialState: initialOrganizationState,
+    evolve: evolveOrganization,
+    decide: (command, state) => decideOrganization(command, state, catalog),
+  };
+}
+
+function decideOrganization(
+  command: OrganizationCommand,
+  state: OrganizationState,
+  catalog: PermissionsCatalog,
+): OrganizationEvent[] {
+  if (command.type === 'CreateOrganization') return create(command, state);
+  if (state.status === 'none') refuse('organization-not-found', 'not-found', 'no such organization');
+  if (state.status === 'deleted') refuse('organization-deleted', 'gone', 'the organization was deleted');
+  const org = state;
+  const stamp = { orgId: org.orgId, actorId: command.actorId, at: command.at };
+
+  switch (command.type) {
+    case 'AdmitMember': {
+      if (command.actorId !== SYSTEM_ACTOR && command.actorId !== command.userId) {
+        refuse('forbidden', 'forbidden', 'members join through an invitation or auto-join');
+      }
+      if (org.members.has(command.userId)) return [];
+      return [
+        {
+          type: 'MemberJoined',
+          data: { ...stamp, userId: command.userId, role: command.role, via: command.via },
+        },
+      ];
+    }
+    case 'ChangeMemberRole': {
+      // R3: Owner and Admins change other members' roles between Admin and User.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (command.userId === command.actorId) {
+        refuse('cannot-change-own-role', 'rule-violation', 'nobody changes their own role (R3)');
+      }
+      const target = memberOf(org, command.userId);
+      if (target.role === 'owner') {
+        refuse(
+          'owner-required',
+          'rule-violation',
+          'the Owner role changes only by transferring ownership (R2, R3)',
+        );
+      }
+      if (target.role === command.role) return [];
+      const changed: OrganizationEvent = {
+        type: 'MemberRoleChanged',
+        data: { ...stamp, userId: target.userId, from: target.role, to: command.role },
+      };
+      // R20 holds in every state: grants whose prerequisites only the old role gave are revoked with the change.
+      const orphaned = grantsLackingPrerequisites(catalog, command.role, target.granted);
+      return orphaned.length === 0
+        ? [changed]
+        : [
+            changed,
+            { type: 'PermissionsRevoked', data: { ...stamp, userId: target.userId, permissions: orphaned } },
+          ];
+    }
+    case 'TransferOwnership': {
+      // R2: only the Owner transfers, to another active member, who becomes Owner; the previous Owner becomes Admin.
+      if (org.ownerId !== command.actorId)
+        refuse('owner-only', 'forbidden', 'only the Owner transfers ownership (R2)');
+      if (command.newOwnerId === command.actorId) return [];
+      memberOf(org, command.newOwnerId);
+      return [
+        { type: 'OwnershipTransferred', data: { ...stamp, from: command.actorId, to: command.newOwnerId } },
+      ];
+    }
+    case 'GrantPermissions': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const target = memberOf(org, command.userId);
+      for (const permission of command.permissions) {
+        if (!isKnownPermission(catalog, permission)) {
+          refuse('unknown-permission', 'validation', `unknown permission ${permission}`, {
+            field: 'permissions',
+            permission,
+          });
+        }
+        if (!grantableInPlan(catalog, org.plan, permission)) {
+          refuse(
+            'permission-not-in-plan',
+            'rule-violation',
+            `${permission} cannot be granted on the ${org.plan} plan (R20)`,
+            {
+              permission,
+              plan: org.plan,
+            },
+          );
+        }
+      }
+      const held = effectivePermissions(catalog, target.role, target.granted);
+      const requested = new Set(command.permissions);
+      for (const permission of command.permissions) {
+        const missing = missingPrerequisites(catalog, permission, new Set([...held, ...requested]));
+        if (missing.length > 0) {
+          refuse(
+            'permission-prerequisite-missing',
+            'rule-violation',
+            `${permission} requires ${missing.join(', ')} (R20)`,
+            {
+              permission,
+              missing,
+            },
+          );
+        }
+      }
+      const fresh = [...requested].filter((p) => !target.granted.has(p)).sort();
+      if (fresh.length === 0) return [];
+      return [{ type: 'PermissionsGranted', data: { ...stamp, userId: target.userId, permissions: fresh } }];
+    }
+    case 'RevokePermissions': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const target = memberOf(org, command.userId);
+      const revoking = command.permissions.filter((p) => target.granted.has(p)).sort();
+      if (revoking.length === 0) return [];
+      const remaining = new Set([...target.granted].filter((p) => !revoking.includes(p)));
+      const dependents = grantsLackingPrerequisites(catalog, target.role, remaining);
+      if (dependents.length > 0) {
+        refuse(
+          'permission-required-by-other-grant',
+          'rule-violation',
+          `${dependents.join(', ')} still require it (R20)`,
+          {
+            requiredBy: dependents,
+          },
+        );
+      }
+      return [
+        { type: 'PermissionsRevoked', data: { ...stamp, userId: target.userId, permissions: revoking } },
+      ];
+    }
+    case 'SetSchedulable': {
+      // R15: Owner and Admins mark members schedulable; every change of the seat count is an event for billing.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const target = memberOf(org, command.userId);
+      if (target.schedulable === command.schedulable) return [];
+      const seats = billableSeats(org) + (command.schedulable ? 1 : -1);
+      return [
+        {
+          type: 'SchedulableChanged',
+          data: { ...stamp, userId: target.userId, schedulable: command.schedulable },
+        },
+        { type: 'SeatsChanged', data: { ...stamp, seats } },
+      ];
+    }
+    case 'RemoveMember': {
+      // R8: Owner and Admins remove any member except the Owner.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (!org.members.has(command.userId)) return [];
+      const target = memberOf(org, command.userId);
+      if (target.role === 'owner')
+        refuse('cannot-remove-owner', 'rule-violation', 'the Owner cannot be removed (R8)');
+      return departure(org, target, 'MemberRemoved', stamp);
+    }
+    case 'LeaveOrganization': {
+      // R9: a member may leave; the Owner only after transferring ownership.
+      if (!org.members.has(command.actorId)) return [];
+      const self = memberOf(org, command.actorId);
+      if (self.role === 'owner') {
+        refuse('owner-cannot-leave', 'rule-violation', 'transfer ownership before leaving (R9)');
+      }
+      return departure(org, self, 'MemberLeft', stamp);
+    }
+    case 'CreateTeam': {
+      // R11: Owner and Admins create teams; a User cannot.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const name = validTeamName(command.name);
+      const existing = org.teams.get(command.teamId);
+      if (existing) {
+        if (existing.name === name) return [];
+        refuse('team-exists', 'conflict', 'a team with this id exists', { teamId: command.teamId });
+      }
+      assertTeamNameFree(org, name);
+      return [{ type: 'TeamCreated', data: { ...stamp, teamId: command.teamId, name } }];
+    }
+    case 'RenameTeam': {
+      const team = teamOf(org, command.teamId);
+      requireTeamManager(org, command.actorId, team.teamId);
+      const name = validTeamName(command.name);
+      if (team.name === name) return [];
+      assertTeamNameFree(org, name);
+      return [{ type: 'TeamRenamed', data: { ...stamp, teamId: team.teamId, name } }];
+    }
+    case 'DeleteTeam': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (!org.teams.has(command.teamId)) return [];
+      return [{ type: 'TeamDeleted', data: { ...stamp, teamId: command.teamId, reason: 'deleted' } }];
+    }
+    case 'AddTeamMember': {
+      const team = teamOf(org, command.teamId);
+      requireTeamManager(org, command.actorId, team.teamId);
+      // R12: only members of the organization can be in its teams.
+      memberOf(org, command.userId);
+      if (team.members.get(command.userId) === command.role) return [];
+      return [
+        {
+          type: 'TeamMemberAdded',
+          data: { ...stamp, teamId: team.teamId, userId: command.userId, role: command.role },
+        },
+      ];
+    }
+    case 'RemoveTeamMember': {
+      const team = teamOf(org, command.teamId);
+      requireTeamManager(org, command.actorId, team.teamId);
+      if (!team.members.has(command.userId)) return [];
+      return [{ type: 'TeamMemberRemoved', data: { ...stamp, teamId: team.teamId, userId: command.userId } }];
+    }
+    case 'DeleteOrganization': {
+      // R10: only the Owner deletes the organization; teams are disbanded and memberships end.
+      if (org.ownerId !== command.actorId)
+        refuse('owner-only', 'forbidden', 'only the Owner deletes the organization (R10)');
+      const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
+        type: 'TeamDeleted',
+        data: { ...stamp, teamId, reason: 'organization-deleted' },
+      }));
+      if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
+      events.push({ type: 'OrganizationDeleted', data: stamp });
+      return events;
+    }
+  }
+}
+
+function create(
+  command: Extract<OrganizationCommand, { type: 'CreateOrganization' }>,
+  state: OrganizationState,
+): OrganizationEvent[] {
+  const name = command.name.trim();
+  if (name.length === 0 || name.length > 200) {
+    refuse('invalid-name', 'validation', 'name must be 1 to 200 characters', { field: 'name' });
+  }
+  if (state.status !== 'none') {
+    if (state.ownerId === command.actorId && state.name === name) return [];
+    refuse('organization-exists', 'conflict', 'an organization with this id exists');
+  }
+  // R1: the creator becomes the Owner and the contact person.
+  return [
+    {
+      type: 'OrganizationCreated',
+      data: {
+        orgId: command.orgId,
+        actorId: command.actorId,
+        at: command.at,
+        name,
+        ownerId: command.actorId,
+        plan: command.plan ?? 'standard',
+      },
+    },
+  ];
+}
+
+/** Removal or leaving: out of every team first, empty teams deleted (R8), seats updated (R15). */
+function departure(
+  org: ActiveOrganization,
+  member: Member,
+  type: 'MemberRemoved' | 'MemberLeft',
+  stamp: { orgId: string; actorId: string; at: string },
+): OrganizationEvent[] {
+  const events: OrganizationEvent[] = [];
+  const emptied: string[] = [];
+  for (const team of org.teams.values()) {
+    if (!team.members.has(member.userId)) continue;
+    events.push({
+      type: 'TeamMemberRemoved',
+      data: { ...stamp, teamId: team.teamId, userId: member.userId },
+    });
+    if (team.members.size === 1) emptied.push(team.teamId);
+  }
+  events.push({ type, data: { ...stamp, userId: member.userId } });
+  for (const teamId of emptied)
+    events.push({ type: 'TeamDeleted', data: { ...stamp, teamId, reason: 'emptied' } });
+  if (member.schedulable)
+    events.push({ type: 'SeatsChanged', data: { ...stamp, seats: billableSeats(org) - 1 } });
+  return events;
+}
+
+function memberOf(org: ActiveOrganization, userId: string): Member {
+  const member = org.members.get(userId);
+  if (!member)
+    refuse('not-a-member', 'not-found', `${userId} is not a member of this organization`, { userId });
+  return member;
+}
+
+function requireRole(org: ActiveOrganization, actorId: string, roles: readonly Role[]): Member {
+  const actor = org.members.get(actorId);
+  if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
+  if (!roles.includes(actor.role)) {
+    refuse('insufficient-role', 'forbidden', `requires ${roles.join(' or ')}`, { required: roles });
+  }
+  return actor;
+}
+
+/** R11: Owner and Admins manage any team; a User manages the teams they manage. */
+function requireTeamManager(org: ActiveOrganization, actorId: string, teamId: string): void {
+  const actor = org.members.get(actorId);
+  if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
+  if (actor.role === 'owner' || actor.role === 'admin') return;
+  if (org.teams.get(teamId)?.members.get(actorId) !== 'manager') {
+    refuse('insufficient-role', 'forbidden', 'requires owner, admin or a manager of this team (R11)');
+  }
+}
+
+function teamOf(org: ActiveOrganization, teamId: string) {
+  const team = org.teams.get(teamId);
+  if (!team) refuse('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
+  return team;
+}
+
+function validTeamName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > 100) {
+    refuse('invalid-name', 'validation', 'team name must be 1 to 100 characters', { field: 'name' });
+  }
+  return name;
+}
+
+function assertTeamNameFree(org: ActiveOrganization, name: string): void {
+  for (const team of org.teams.values()) {
+    if (team.name.toLowerCase() === name.toLowerCase()) {
+      refuse('team-name-taken', 'conflict', `a team named ${name} exists`, { field: 'name' });
+    }
+  }
+}
+
+/** Grants that lose their prerequisites, including those that lose them only once others are gone (to a fixed point). */
+function grantsLackingPrerequisites(
+  catalog: PermissionsCatalog,
+  role: Role,
+  granted: ReadonlySet<string>,
+): string[] {
+  const kept = new Set(granted);
+  for (;;) {
+    const held = effectivePermissions(catalog, role, kept);
+    const lacking = [...kept].filter((p) => missingPrerequisites(catalog, p, held).length > 0);
+    if (lacking.length === 0) break;
+    for (const p of lacking) kept.delete(p);
+  }
+  return [...granted].filter((p) => !kept.has(p)).sort();
+}

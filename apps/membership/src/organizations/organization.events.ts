@@ -1,0 +1,35 @@
+import { type Role } from './permissions-catalog';
+
+/** Every event says who did it and when (R21); `orgId` makes each one self-describing for the public contract. */
+interface Stamp {
+  readonly orgId: string;
+  readonly actorId: string;
+  readonly at: string;
+}
+
+export type OrganizationEvent =
+  | { type: 'OrganizationCreated'; data: Stamp & { name: string; ownerId: string; plan: string } }
+  | {
+      type: 'MemberJoined';
+      data: Stamp & { userId: string; role: Exclude<Role, 'owner'>; via: 'invitation' | 'auto-join' };
+    }
+  | { type: 'MemberRoleChanged'; data: Stamp & { userId: string; from: Role; to: Role } }
+  | { type: 'OwnershipTransferred'; data: Stamp & { from: string; to: string } }
+  | { type: 'PermissionsGranted'; data: Stamp & { userId: string; permissions: string[] } }
+  | { type: 'PermissionsRevoked'; data: Stamp & { userId: string; permissions: string[] } }
+  | { type: 'SchedulableChanged'; data: Stamp & { userId: string; schedulable: boolean } }
+  | { type: 'SeatsChanged'; data: Stamp & { seats: number } }
+  | { type: 'MemberRemoved'; data: Stamp & { userId: string } }
+  | { type: 'MemberLeft'; data: Stamp & { userId: string } }
+  | { type: 'TeamCreated'; data: Stamp & { teamId: string; name: string } }
+  | { type: 'TeamRenamed'; data: Stamp & { teamId: string; name: string } }
+  | {
+      type: 'TeamDeleted';
+      data: Stamp & { teamId: string; reason: 'deleted' | 'emptied' | 'organization-deleted' };
+    }
+  | { type: 'TeamMemberAdded'; data: Stamp & { teamId: string; userId: string; role: TeamRole } }
+  | { type: 'TeamMemberRemoved'; data: Stamp & { teamId: string; userId: string } }
+  | { type: 'OrganizationDeleted'; data: Stamp };
+
+export type TeamRole = 'manager' | 'member';
+export type OrganizationEventType = OrganizationEvent['type'];

@@ -1,0 +1,97 @@
+import { adapterCases } from '../shared/adapters.testing';
+import { MongoTwoFactorStore } from './mongo-two-factor.store';
+import { SecretCipher } from './secret-cipher';
+import { totpCode } from './totp';
+import { TwoFactorService } from './two-factor.service';
+import { InMemoryTwoFactorStore, type TwoFactorStore } from './two-factor.store';
+
+const cases = adapterCases<TwoFactorStore>(
+  () => new InMemoryTwoFactorStore(),
+  async (connection) => {
+    const store = new MongoTwoFactorStore(connection);
+    await store.ensureIndexes();
+    return store;
+  },
+);
+
+describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
+  let store: TwoFactorStore;
+  let close: () => Promise<void>;
+  let clock: number;
+  let service: TwoFactorService;
+  const codeAt = (secret: string, ms: number): Promise<string> =>
+    Promise.resolve(totpCode(secret, Math.floor(ms / 1000)));
+
+  beforeEach(async () => {
+    ({ subject: store, close } = await adapter.open());
+    clock = Date.UTC(2026, 0, 1, 12, 0, 10);
+    service = new TwoFactorService(store, new SecretCipher(Buffer.alloc(32, 7)), {
+      issuer: 'Imp',
+      now: () => clock,
+    });
+  });
+  afterEach(() => close());
+
+  it('enrolls with an otpauth URI, stores the secret sealed, and is enabled only after a confirming code', async () => {
+    const { secret, otpauthUri } = await service.enroll('u1', 'ada@example.com');
+    expect(otpauthUri).toMatch(/^otpauth:\/\/totp\/Imp:ada(%40|@)example\.com\?/);
+    expect(otpauthUri).toContain(`secret=${secret}`);
+    const stored = await store.get('u1');
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(await service.isEnabled('u1')).toBe(false);
+    await expect(service.confirm('u1', '000000')).rejects.toMatchObject({ code: 'invalid-two-factor-code' });
+    const { recoveryCodes } = await service.confirm('u1', await codeAt(secret, clock));
+    expect(recoveryCodes).toHaveLength(10);
+    expect(await service.isEnabled('u1')).toBe(true);
+    expect(JSON.stringify(await store.get('u1'))).not.toContain(recoveryCodes[0]);
+    await expect(service.enroll('u1', 'ada@example.com')).rejects.toMatchObject({
+      code: 'two-factor-already-enabled',
+    });
+  });
+
+  it('accepts a code from the previous or next 30-s step, not further, and each code only once', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    clock -= 120_000;
+    await service.confirm('u1', await codeAt(secret, clock));
+    clock += 120_000;
+    expect(await service.verify('u1', await codeAt(secret, clock - 30_000))).toEqual({
+      valid: true,
+      method: 'totp',
+    });
+    expect(await service.verify('u1', await codeAt(secret, clock + 30_000))).toEqual({
+      valid: true,
+      method: 'totp',
+    });
+    expect((await service.verify('u1', await codeAt(secret, clock - 90_000))).valid).toBe(false);
+    const current = await codeAt(secret, clock);
+    expect((await service.verify('u1', current)).valid).toBe(true);
+    expect((await service.verify('u1', current)).valid).toBe(false);
+  });
+
+  it('recovery codes work once each, with or without the dash', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    const { recoveryCodes } = await service.confirm('u1', await codeAt(secret, clock));
+    const [first, second] = recoveryCodes as [string, string];
+    expect(await service.verify('u1', first.toUpperCase())).toEqual({ valid: true, method: 'recovery-code' });
+    expect((await service.verify('u1', first)).valid).toBe(false);
+    expect((await service.verify('u1', second.replace('-', ''))).valid).toBe(true);
+    expect((await service.verify('u1', 'aaaaa-bbbbb')).valid).toBe(false);
+  });
+
+  it('disable removes the secret; a user without 2FA never verifies', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    await service.confirm('u1', await codeAt(secret, clock));
+    await service.disable('u1');
+    expect(await service.isEnabled('u1')).toBe(false);
+    expect(await store.get('u1')).toBeNull();
+    expect((await service.verify('u2', '123456')).valid).toBe(false);
+  });
+
+  it('a sealed secret cannot be decrypted for another user or with another key', () => {
+    const cipher = new SecretCipher(Buffer.alloc(32, 7));
+    const sealed = cipher.encrypt('JBSWY3DPEHPK3PXP', 'u1');
+    expect(cipher.decrypt(sealed, 'u1')).toBe('JBSWY3DPEHPK3PXP');
+    expect(() => cipher.decrypt(sealed, 'u2')).toThrow();
+    expect(() => new SecretCipher(Buffer.alloc(32, 8)).decrypt(sealed, 'u1')).toThrow();
+  });
+});

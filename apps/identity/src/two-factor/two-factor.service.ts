@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { DomainError } from '@app/domain';
+import { sha256Hex } from '../shared/secrets';
+import { type SecretCipher } from './secret-cipher';
+import { generateTotpSecret, totpUri, verifyTotp } from './totp';
+import { type TwoFactorStore } from './two-factor.store';
+
+export interface TwoFactorOptions {
+  readonly issuer: string;
+  /** Accepted clock drift in seconds either side (default 30: the previous and next 30-s step). */
+  readonly toleranceSeconds?: number;
+  readonly recoveryCodeCount?: number;
+  readonly now?: () => number;
+}
+
+export interface Enrollment {
+  readonly secret: string;
+  readonly otpauthUri: string;
+}
+
+const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/**
+ * TOTP (RFC 6238) second factor (R22): enroll -> confirm with a first code -> verify at login. A code is accepted
+ * once (its time step is claimed), a recovery code once. Secrets stay in this service's collection, sealed.
+ */
+export class TwoFactorService {
+  private readonly tolerance: number;
+  private readonly recoveryCodeCount: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: TwoFactorStore,
+    private readonly cipher: SecretCipher,
+    private readonly options: TwoFactorOptions,
+  ) {
+    this.tolerance = options.toleranceSeconds ?? 30;
+    this.recoveryCodeCount = options.recoveryCodeCount ?? 10;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Starts (or restarts) an enrollment; refused while a confirmed one exists. */
+  async enroll(userId: string, accountLabel: string): Promise<Enrollment> {
+    const existing = await this.store.get(userId);
+    if (existing?.confirmedAt)
+      throw new DomainError(
+        'two-factor-already-enabled',
+        'conflict',
+        'two-factor authentication is already on',
+      );
+    const secret = generateTotpSecret();
+    await this.store.put({
+      userId,
+      sealedSecret: this.cipher.encrypt(secret, userId),
+      recoveryCodeHashes: [],
+    });
+    const otpauthUri = totpUri(this.options.issuer, accountLabel, secret);
+    return { secret, otpauthUri };
+  }
+
+  /** Proves the authenticator works; returns the recovery codes, shown once. */
+  async confirm(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    const record = await this.store.get(userId);
+    if (!record) throw new DomainError('two-factor-not-enrolled', 'not-found', 'start an enrollment first');
+    if (record.confirmedAt)
+      throw new DomainError(
+        'two-factor-already-enabled',
+        'conflict',
+        'two-factor authentication is already on',
+      );
+    if (!(await this.checkTotp(userId, record.sealedSecret, code)))
+      throw new DomainError('invalid-two-factor-code', 'validation', 'the code is not valid', {
+        field: 'code',
+      });
+    const recoveryCodes = Array.from({ length: this.recoveryCodeCount }, recoveryCode);
+    await this.store.put({
+      ...record,
+      confirmedAt: new Date(this.now()),
+      recoveryCodeHashes: recoveryCodes.map((c) => sha256Hex(normalizeRecoveryCode(c))),
+    });
+    return { recoveryCodes };
+  }
+
+  async isEnabled(userId: string): Promise<boolean> {
+    return Boolean((await this.store.get(userId))?.confirmedAt);
+  }
+
+  /** A current TOTP code or an unused recovery code. */
+  async verify(userId: string, code: string): Promise<{ valid: boolean; method?: 'totp' | 'recovery-code' }> {
+    const record = await this.store.get(userId);
+    if (!record?.confirmedAt) return { valid: false };
+    const trimmed = code.replace(/\s+/g, '');
+    if (/^\d{6}$/.test(trimmed))
+      return (await this.checkTotp(userId, record.sealedSecret, trimmed))
+        ? { valid: true, method: 'totp' }
+        : { valid: false };
+    const hash = sha256Hex(normalizeRecoveryCode(code));
+    if (!record.recoveryCodeHashes.includes(hash)) return { valid: false };
+    const fresh = await this.store.uses.claim(`${userId}:recovery:${hash}`, new Date(this.now()));
+    return fresh ? { valid: true, method: 'recovery-code' } : { valid: false };
+  }
+
+  async disable(userId: string): Promise<void> {
+    await this.store.delete(userId);
+  }
+
+  private async checkTotp(userId: string, sealedSecret: string, code: string): Promise<boolean> {
+    if (!/^\d{6}$/.test(code)) return false;
+    const secret = this.cipher.decrypt(sealedSecret, userId);
+    const timeStep = verifyTotp(secret, code, Math.floor(this.now() / 1000), this.tolerance);
+    if (timeStep === undefined) return false;
+    // Replay protection: a code (its 30-s time step) is good once per user.
+    return this.store.uses.claim(`${userId}:totp:${timeStep}`, new Date(this.now()));
+  }
+}
+
+function recoveryCode(): string {
+  const bytes = randomBytes(10);
+  const chars = [...bytes].map((b) => RECOVERY_ALPHABET[b % RECOVERY_ALPHABET.length]).join('');
+  return `${chars.slice(0, 5)}-${chars.slice(5)}`;
+}
+
+function normalizeRecoveryCode(code: string): string {
+  return code.toLowerCase().replace(/[\s-]/g, '');
+}

@@ -1,6 +1,6 @@
 import { InMemoryClaimLedger, type ClaimLedger } from '../shared/claim-ledger';
 
-export type OneTimeTokenPurpose = 'email-verification' | 'password-reset';
+export type OneTimeTokenPurpose = 'email-verification' | 'password-reset' | 'two-factor-challenge';
 
 export interface OneTimeTokenRecord {
   /** sha256 of the token. */

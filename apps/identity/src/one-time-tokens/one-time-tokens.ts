@@ -5,6 +5,8 @@ import { type OneTimeTokenPurpose, type OneTimeTokenStore } from './one-time-tok
 export const DEFAULT_LIFETIMES_MS: Readonly<Record<OneTimeTokenPurpose, number>> = {
   'email-verification': 24 * 3600_000,
   'password-reset': 30 * 60_000,
+  // Between a correct password and the TOTP code at login.
+  'two-factor-challenge': 5 * 60_000,
 };
 
 export interface IssuedOneTimeToken {

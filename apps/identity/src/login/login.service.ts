@@ -1,0 +1,123 @@
+import { DomainError } from '@app/domain';
+import { type CredentialStore } from '../credentials/credential.store';
+import { type PasswordHasher } from '../credentials/password-hasher';
+import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type RefreshTokens } from '../sessions/refresh-tokens';
+import { type LoginThrottle } from '../throttling/login-throttle';
+import { type AccessTokenService } from '../tokens/access-token.service';
+import { type TwoFactorService } from '../two-factor/two-factor.service';
+import { normalizeEmail } from '../users/email';
+
+/** What login needs to know of an account, from the identity read model. */
+export interface LoginAccount {
+  readonly userId: string;
+  readonly locked: boolean;
+  readonly twoFactorEnabled: boolean;
+}
+
+export interface UserLookup {
+  findByEmail(normalizedEmail: string): Promise<LoginAccount | null>;
+}
+
+export interface SessionTokens {
+  readonly status: 'authenticated';
+  readonly userId: string;
+  readonly accessToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly refreshToken: string;
+  readonly refreshTokenExpiresAt: Date;
+  readonly sessionId: string;
+}
+
+export interface TwoFactorChallenge {
+  readonly status: 'two-factor-required';
+  /** Single use, 5 minutes: send it back with the TOTP or recovery code. */
+  readonly challenge: string;
+  readonly expiresAt: Date;
+}
+
+export interface LoginDependencies {
+  readonly users: UserLookup;
+  readonly credentials: CredentialStore;
+  readonly hasher: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  readonly refreshTokens: RefreshTokens;
+  readonly accessTokens: AccessTokenService;
+  readonly twoFactor: TwoFactorService;
+  readonly challenges: OneTimeTokens;
+  readonly now?: () => number;
+}
+
+/** Wrong password, unknown account, locked account, throttled: one answer, so none of them can be told apart. */
+export function invalidCredentials(): DomainError {
+  return new DomainError('invalid-credentials', 'forbidden', 'the e-mail or password is not correct');
+}
+
+export class LoginService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: LoginDependencies) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async login(input: {
+    email: string;
+    password: string;
+    ip?: string;
+  }): Promise<SessionTokens | TwoFactorChallenge> {
+    const { users, credentials, hasher, throttle } = this.deps;
+    const email = normalizeEmail(input.email);
+    const decision = await throttle.begin(email, input.ip);
+    if (!decision.allowed) {
+      // Same work as a real check: the response time does not reveal the lockout either.
+      await hasher.dummyVerify(input.password);
+      throw invalidCredentials();
+    }
+    const account = await users.findByEmail(email);
+    const hash = account ? await credentials.getHash(account.userId) : null;
+    const passwordOk = hash
+      ? await hasher.verify(hash, input.password)
+      : await hasher.dummyVerify(input.password);
+    if (!account || !hash || !passwordOk || account.locked) {
+      await decision.attempt.failed();
+      throw invalidCredentials();
+    }
+    await decision.attempt.succeeded();
+    if (hasher.needsRehash(hash))
+      await credentials.setHash(account.userId, await hasher.hash(input.password), new Date(this.now()));
+
+    if (account.twoFactorEnabled && (await this.deps.twoFactor.isEnabled(account.userId))) {
+      const { token, expiresAt } = await this.deps.challenges.issue('two-factor-challenge', account.userId);
+      return { status: 'two-factor-required', challenge: token, expiresAt };
+    }
+    return this.startSession(account.userId, ['pwd']);
+  }
+
+  /** Second step when the account has TOTP: a wrong code ends the challenge (log in again). */
+  async completeTwoFactor(input: { challenge: string; code: string; ip?: string }): Promise<SessionTokens> {
+    let userId: string;
+    try {
+      ({ userId } = await this.deps.challenges.redeem('two-factor-challenge', input.challenge));
+    } catch (error) {
+      if (error instanceof DomainError) throw invalidCredentials();
+      throw error;
+    }
+    const result = await this.deps.twoFactor.verify(userId, input.code);
+    if (!result.valid) throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid');
+    return this.startSession(userId, ['pwd', 'otp']);
+  }
+
+  private async startSession(userId: string, amr: readonly string[]): Promise<SessionTokens> {
+    const refresh = await this.deps.refreshTokens.issue(userId);
+    const access = this.deps.accessTokens.issue(userId, { sid: refresh.familyId, amr });
+    return {
+      status: 'authenticated',
+      userId,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken: refresh.token,
+      refreshTokenExpiresAt: refresh.expiresAt,
+      sessionId: refresh.familyId,
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { DomainError } from '@app/domain';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { totpCode } from '../two-factor/totp';
+import { createInMemoryLogin } from './in-memory-login';
+import { type SessionTokens } from './login.service';
+
+const fast = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
+const at = new Date(0);
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return 'accepted';
+}
+
+async function setup() {
+  const login = createInMemoryLogin({ argon2: fast });
+  login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: false });
+  await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
+  return login;
+}
+
+describe('login', () => {
+  it('a correct password gives an access token for the user and a refresh token of a new session', async () => {
+    const { service, accessTokens, refreshTokens } = await setup();
+    const result = (await service.login({
+      email: ' ADA@example.com',
+      password: 'correct horse battery',
+    })) as SessionTokens;
+    expect(result.status).toBe('authenticated');
+    expect(accessTokens.verify(result.accessToken)).toMatchObject({
+      sub: 'u1',
+      sid: result.sessionId,
+      amr: ['pwd'],
+    });
+    expect((await refreshTokens.rotate(result.refreshToken)).familyId).toBe(result.sessionId);
+  });
+
+  it('wrong password, unknown account and locked account give the same invalid-credentials error', async () => {
+    const login = await setup();
+    login.users.set('locked@example.com', { userId: 'u2', locked: true, twoFactorEnabled: false });
+    await login.credentials.setHash('u2', await login.hasher.hash('correct horse battery'), at);
+    const errors = await Promise.all([
+      codeOf(login.service.login({ email: 'ada@example.com', password: 'wrong password!' })),
+      codeOf(login.service.login({ email: 'nobody@example.com', password: 'correct horse battery' })),
+      codeOf(login.service.login({ email: 'locked@example.com', password: 'correct horse battery' })),
+    ]);
+    expect(errors).toEqual(['invalid-credentials', 'invalid-credentials', 'invalid-credentials']);
+  });
+
+  it('after 5 failures even the right password is refused with the same error', async () => {
+    const { service } = await setup();
+    for (let i = 0; i < 5; i++)
+      expect(await codeOf(service.login({ email: 'ada@example.com', password: `nope ${i} nope` }))).toBe(
+        'invalid-credentials',
+      );
+    expect(await codeOf(service.login({ email: 'ada@example.com', password: 'correct horse battery' }))).toBe(
+      'invalid-credentials',
+    );
+  });
+
+  it('rehashes on login when the hash parameters changed', async () => {
+    const login = createInMemoryLogin({ argon2: { ...fast, memoryCost: 2048 } });
+    login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: false });
+    const oldHash = await new PasswordHasher(fast).hash('correct horse battery');
+    await login.credentials.setHash('u1', oldHash, at);
+    await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    const newHash = await login.credentials.getHash('u1');
+    expect(newHash).not.toBe(oldHash);
+    expect(newHash).toContain('m=2048');
+    expect(login.hasher.needsRehash(newHash!)).toBe(false);
+  });
+
+  it('R22: with TOTP enrolled the password only yields a challenge; the code completes the login once', async () => {
+    let clock = Date.UTC(2026, 0, 1, 12);
+    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
+    login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: true });
+    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
+    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
+    await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
+    clock += 120_000;
+    const now = clock / 1000;
+    const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
+    expect(await codeOf(login.service.completeTwoFactor({ challenge: step.challenge, code: '000000' }))).toBe(
+      'invalid-two-factor-code',
+    );
+    const again = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    if (again.status !== 'two-factor-required') throw new Error('expected a challenge');
+    const done = await login.service.completeTwoFactor({
+      challenge: again.challenge,
+      code: totpCode(secret, now),
+    });
+    expect(login.accessTokens.verify(done.accessToken).amr).toEqual(['pwd', 'otp']);
+    expect(
+      await codeOf(
+        login.service.completeTwoFactor({ challenge: again.challenge, code: totpCode(secret, now) }),
+      ),
+    ).toBe('invalid-credentials');
+  });
+});

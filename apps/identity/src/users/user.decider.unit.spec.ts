@@ -11,7 +11,7 @@ const registered: UserEvent = {
   data: { ...base, name: 'Ada', email: 'ada@example.com' },
 };
 
-function given(events: UserEvent[], command: UserCommand): UserEvent[] {
+function given(events: UserEvent[], command: UserCommand): readonly UserEvent[] {
   return userDecider.decide(command, fold(userDecider, events));
 }
 
@@ -195,7 +195,7 @@ describe('user decider', () => {
         let deleted = false;
         for (const [type, email, flag] of steps) {
           const cmd = toCommand(type, email, flag, state);
-          let produced: UserEvent[] = [];
+          let produced: readonly UserEvent[] = [];
           try {
             produced = userDecider.decide(cmd, state);
           } catch (error) {
@@ -217,7 +217,7 @@ describe('user decider', () => {
   });
 });
 
-function safeDecide(command: UserCommand, state: UserState): UserEvent[] {
+function safeDecide(command: UserCommand, state: UserState): readonly UserEvent[] {
   try {
     return userDecider.decide(command, state);
   } catch {

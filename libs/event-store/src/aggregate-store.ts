@@ -134,7 +134,9 @@ export class AggregateStore {
           { expectedRevision: loaded.revision ?? NO_STREAM },
         );
         const state = events.reduce(definition.decider.evolve, loaded.state);
-        await this.maybeSnapshot(
+        // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
+        // synchronously here, before the first await inside, so later use of `state` cannot change it.
+        void this.maybeSnapshot(
           streamName,
           definition,
           state,

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DomainError, fold } from '@app/domain';
 import { organizationDecider, type OrganizationCommand } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
+import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
 import { billableSeats, type OrganizationState } from './organization.state';
 import { defaultCatalog, effectivePermissions, missingPrerequisites } from './permissions-catalog';
 
@@ -118,7 +119,7 @@ function assertInvariants(state: OrganizationState, events: readonly Organizatio
 }
 
 describe('organization invariants hold in every reachable state (property-based)', () => {
-  it('R1 R2 R3 R12 R15 R20: over 1,000 random command sequences; replay gives the same state; refusals change nothing', () => {
+  it('R1 R2 R3 R12 R15 R20: over 1,000 random command sequences; replay and snapshots give the same state; refusals change nothing', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 40 }), (commands) => {
         const history: OrganizationEvent[] = [];
@@ -146,6 +147,9 @@ describe('organization invariants hold in every reachable state (property-based)
           assertInvariants(state, history);
         }
         expect(snapshot(fold(decider, history))).toEqual(snapshot(state));
+        // Snapshots round-trip through JSON to the same state.
+        const stored = JSON.parse(JSON.stringify(toOrganizationSnapshot(state))) as unknown;
+        expect(snapshot(fromOrganizationSnapshot(stored))).toEqual(snapshot(state));
       }),
       { numRuns: 1_000 },
     );

@@ -1,0 +1,75 @@
+import { type SnapshotPolicy } from '@app/event-store';
+import { type TeamRole } from './organization.events';
+import { type ActiveOrganization, type OrganizationState } from './organization.state';
+import { type Role } from './permissions-catalog';
+
+/** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
+interface OrganizationSnapshotV1 {
+  status: 'none' | 'active' | 'deleted';
+  org?: {
+    orgId: string;
+    name: string;
+    plan: string;
+    ownerId: string;
+    contactPersonId: string | null;
+    seats: number;
+    members: [string, Role, string[], boolean, string][];
+    teams: [string, string, [string, TeamRole][]][];
+  };
+}
+
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV1 {
+  if (state.status === 'none') return { status: 'none' };
+  return {
+    status: state.status,
+    org: {
+      orgId: state.orgId,
+      name: state.name,
+      plan: state.plan,
+      ownerId: state.ownerId,
+      contactPersonId: state.contactPersonId ?? null,
+      seats: state.seats,
+      members: [...state.members.values()].map((m) => [
+        m.userId,
+        m.role,
+        [...m.granted],
+        m.schedulable,
+        m.joinedAt,
+      ]),
+      teams: [...state.teams.values()].map((t) => [t.teamId, t.name, [...t.members]]),
+    },
+  };
+}
+
+export function fromOrganizationSnapshot(json: unknown): OrganizationState {
+  const snapshot = json as OrganizationSnapshotV1;
+  if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
+  const o = snapshot.org;
+  const state: ActiveOrganization = {
+    status: snapshot.status,
+    orgId: o.orgId,
+    name: o.name,
+    plan: o.plan,
+    ownerId: o.ownerId,
+    contactPersonId: o.contactPersonId ?? undefined,
+    seats: o.seats,
+    members: new Map(
+      o.members.map(([userId, role, granted, schedulable, joinedAt]) => [
+        userId,
+        { userId, role, granted: new Set(granted), schedulable, joinedAt },
+      ]),
+    ),
+    teams: new Map(
+      o.teams.map(([teamId, name, members]) => [teamId, { teamId, name, members: new Map(members) }]),
+    ),
+  };
+  return state;
+}
+
+/** Long histories load from a snapshot plus a tail of at most `every` events. */
+export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
+  version: 1,
+  every: 100,
+  toSnapshot: toOrganizationSnapshot,
+  fromSnapshot: fromOrganizationSnapshot,
+};

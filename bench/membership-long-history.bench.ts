@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { jsonEvent } from '@eventstore/db-client';
+import { AggregateStore, connectEventStore } from '@app/event-store';
+import { makeTempDir } from '@app/testing';
+import { organizationDecider } from '../apps/membership/src/organizations/organization.decider';
+import { type OrganizationEvent } from '../apps/membership/src/organizations/organization.events';
+import { organizationSnapshots } from '../apps/membership/src/organizations/organization.snapshot';
+import { startServerProcess } from './server-process';
+import { line, ms, runIfMain, summarize } from './stats';
+
+const MEMBERS = 10_000;
+const EVENTS = 200_000;
+
+/** An organization with 10,000 members and 200,000 events: joins, then schedulable toggles with seat changes. */
+function* history(orgId: string): Generator<OrganizationEvent> {
+  const stamp = (actorId: string) => ({ orgId, actorId, at: '2026-11-22T10:00:00.000Z' });
+  yield {
+    type: 'OrganizationCreated',
+    data: { ...stamp('u0'), name: 'Big', ownerId: 'u0', plan: 'standard' },
+  };
+  for (let i = 1; i < MEMBERS; i++) {
+    yield {
+      type: 'MemberJoined',
+      data: { ...stamp('system'), userId: `u${i}`, role: 'user', via: 'invitation' },
+    };
+  }
+  const schedulable = new Set<number>();
+  for (let n = MEMBERS; n < EVENTS; n += 2) {
+    const i = 1 + ((n * 7919) % (MEMBERS - 1));
+    const on = !schedulable.has(i);
+    if (on) schedulable.add(i);
+    else schedulable.delete(i);
+    yield { type: 'SchedulableChanged', data: { ...stamp('u0'), userId: `u${i}`, schedulable: on } };
+    yield { type: 'SeatsChanged', data: { ...stamp('u0'), seats: schedulable.size } };
+  }
+}
+
+export async function run(): Promise<void> {
+  const dir = await makeTempDir('bench-membership');
+  const server = await startServerProcess(join(dir, 'store'));
+  const client = connectEventStore(server.connectionString);
+  const orgId = randomUUID();
+  const stream = `organization-${orgId}`;
+  const meta = {
+    correlationId: 'bench',
+    causationId: 'bench',
+    actor: 'u0',
+    schemaVersion: 1,
+    commandId: 'bench',
+  };
+  let batch: ReturnType<typeof jsonEvent>[] = [];
+  for (const event of history(orgId)) {
+    batch.push(
+      jsonEvent({ type: event.type, data: event.data as unknown as Record<string, unknown>, metadata: meta }),
+    );
+    if (batch.length === 1_000) {
+      await client.appendToStream(stream, batch);
+      batch = [];
+    }
+  }
+  if (batch.length) await client.appendToStream(stream, batch);
+
+  const decider = organizationDecider();
+  const store = new AggregateStore(client);
+  let t = performance.now();
+  const replayed = await store.load(stream, { decider });
+  line(
+    `full replay of ${replayed.tailLength.toLocaleString('en-US')} events through the client`,
+    ms(performance.now() - t),
+    'baseline',
+  );
+
+  const withSnapshots = { decider, snapshots: organizationSnapshots };
+  const command = (i: number) => ({
+    type: 'SetSchedulable' as const,
+    userId: `u${1 + i}`,
+    schedulable: i % 2 === 0,
+    actorId: 'u0',
+    at: new Date().toISOString(),
+  });
+  t = performance.now();
+  await store.handle(stream, withSnapshots, command(0), { commandId: randomUUID(), actor: 'u0' });
+  line('first command (replays everything, writes a snapshot)', ms(performance.now() - t));
+
+  const samples: number[] = [];
+  for (let i = 1; i <= 200; i++) {
+    t = performance.now();
+    await store.handle(stream, withSnapshots, command(i), { commandId: randomUUID(), actor: 'u0' });
+    samples.push(performance.now() - t);
+  }
+  const s = summarize(samples);
+  line('load (snapshot + tail) + decide + append p50', ms(s.p50), '< 50 ms', s.p50 < 50);
+  line('load (snapshot + tail) + decide + append p99', ms(s.p99), '< 50 ms', s.p99 < 50);
+  await client.dispose();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+runIfMain(module, run);

@@ -1,0 +1,58 @@
+import { type OrganizationEvent } from './organization.events';
+import { rosterAt } from './roster-at';
+
+const e = (at: string, event: Omit<OrganizationEvent, 'data'> & { data: object }): OrganizationEvent =>
+  ({ ...event, data: { orgId: 'org-1', actorId: 'owner', at, ...event.data } }) as OrganizationEvent;
+
+const history: OrganizationEvent[] = [
+  e('2026-01-01T00:00:00Z', {
+    type: 'OrganizationCreated',
+    data: { name: 'Acme', ownerId: 'owner', plan: 'standard' },
+  }),
+  e('2026-02-01T00:00:00Z', {
+    type: 'MemberJoined',
+    data: { userId: 'ada', role: 'user', via: 'invitation' },
+  }),
+  e('2026-03-01T00:00:00Z', { type: 'TeamCreated', data: { teamId: 't1', name: 'Sales' } }),
+  e('2026-03-02T00:00:00Z', {
+    type: 'TeamMemberAdded',
+    data: { teamId: 't1', userId: 'ada', role: 'manager' },
+  }),
+  e('2026-04-01T00:00:00Z', {
+    type: 'MemberRoleChanged',
+    data: { userId: 'ada', from: 'user', to: 'admin' },
+  }),
+  e('2026-05-01T00:00:00Z', {
+    type: 'PermissionsGranted',
+    data: { userId: 'ada', permissions: ['org.billing'] },
+  }),
+  e('2026-06-01T00:00:00Z', { type: 'MemberRemoved', data: { userId: 'ada' } }),
+];
+
+describe('R21 audit: roster at a past instant', () => {
+  const ada = (instant: string) => rosterAt(history, new Date(instant)).find((m) => m.userId === 'ada');
+
+  it('R21: gives each member’s role, permissions and teams as they were at that instant', () => {
+    expect(ada('2026-01-15T00:00:00Z')).toBeUndefined();
+    expect(ada('2026-03-15T00:00:00Z')).toEqual({
+      userId: 'ada',
+      role: 'user',
+      permissions: ['availability.editOwn', 'members.read'],
+      teams: [{ teamId: 't1', name: 'Sales', role: 'manager' }],
+    });
+    expect(ada('2026-04-15T00:00:00Z')?.role).toBe('admin');
+    expect(ada('2026-04-15T00:00:00Z')?.permissions).not.toContain('org.billing');
+    expect(ada('2026-05-15T00:00:00Z')?.permissions).toContain('org.billing');
+    expect(ada('2026-06-15T00:00:00Z')).toBeUndefined();
+  });
+
+  it('R21: an instant before the organization existed gives an empty roster', () => {
+    expect(rosterAt(history, new Date('2025-12-31T00:00:00Z'))).toEqual([]);
+  });
+
+  it('R21: the owner is listed with every owner permission', () => {
+    const owner = rosterAt(history, new Date('2026-12-31T00:00:00Z')).find((m) => m.userId === 'owner');
+    expect(owner?.role).toBe('owner');
+    expect(owner?.permissions).toContain('org.delete');
+  });
+});

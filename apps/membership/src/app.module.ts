@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import { MembershipCommandServer } from './commands/membership-command-server';
 
 @Module({})
 export class MembershipModule {
@@ -14,6 +15,7 @@ export class MembershipModule {
           readStore: false,
         }),
       ],
+      providers: [MembershipCommandServer],
     };
   }
 }

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { type INestApplication } from '@nestjs/common';
+import { TOPICS } from '@app/contracts';
+import { AggregateStore } from '@app/event-store';
+import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { createMembershipApp } from '../membership.app';
+import { organizationDecider } from '../organizations/organization.decider';
+import { type ActiveOrganization } from '../organizations/organization.state';
+import { type CommandReply } from './command-reply';
+import { organizationStream } from './organization-command-handler';
+
+describe('membership commands over the bus, on the event store', () => {
+  const eventStore = useTestEventStore();
+  let app: INestApplication;
+  let client: RequestReplyClient;
+
+  beforeAll(async () => {
+    app = await createMembershipApp(
+      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
+      { quiet: true },
+    );
+    await app.init();
+    client = await RequestReplyClient.start(
+      app.get<MessageBus>(MESSAGE_BUS),
+      `membership-test-${randomUUID().slice(0, 8)}`,
+    );
+  });
+  afterAll(async () => {
+    await client.close();
+    await app.close();
+  });
+
+  const send = (orgId: string, actorId: string, command: Record<string, unknown>, commandId = randomUUID()) =>
+    client.request<CommandReply>(
+      TOPICS.membershipCommands,
+      orgId,
+      { commandId, orgId, actorId, command },
+      { timeoutMs: 20_000 },
+    );
+
+  async function newOrganization(members: string[] = []) {
+    const orgId = randomUUID();
+    expect(await send(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
+      ok: true,
+      revision: '0',
+    });
+    for (const userId of members) {
+      expect(
+        await send(orgId, 'system', { type: 'AdmitMember', userId, role: 'user', via: 'invitation' }),
+      ).toMatchObject({ ok: true });
+    }
+    return orgId;
+  }
+
+  async function stateOf(orgId: string): Promise<ActiveOrganization> {
+    const loaded = await new AggregateStore(eventStore.client).load(organizationStream(orgId), {
+      decider: organizationDecider(),
+    });
+    return loaded.state as ActiveOrganization;
+  }
+
+  it('answers with the new revision, and with a typed refusal that appends nothing (R3)', async () => {
+    const orgId = await newOrganization(['ada']);
+    expect(await send(orgId, 'owner', { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' })).toEqual({
+      ok: true,
+      revision: '2',
+      events: 1,
+      duplicate: false,
+    });
+    const refused = await send(orgId, 'ada', { type: 'ChangeMemberRole', userId: 'ada', role: 'user' });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'cannot-change-own-role', kind: 'rule-violation' },
+    });
+    expect((await stateOf(orgId)).members.get('ada')?.role).toBe('admin');
+  });
+
+  it('a retried command id is applied once', async () => {
+    const orgId = await newOrganization(['ada']);
+    const commandId = randomUUID();
+    const first = await send(
+      orgId,
+      'owner',
+      { type: 'SetSchedulable', userId: 'ada', schedulable: true },
+      commandId,
+    );
+    const again = await send(
+      orgId,
+      'owner',
+      { type: 'SetSchedulable', userId: 'ada', schedulable: true },
+      commandId,
+    );
+    expect(first).toMatchObject({ ok: true, events: 2, duplicate: false });
+    expect(again).toMatchObject({
+      ok: true,
+      events: 0,
+      duplicate: true,
+      revision: (first as { revision: string }).revision,
+    });
+  });
+
+  it('a malformed command is a validation error naming the field', async () => {
+    const orgId = await newOrganization();
+    expect(
+      await send(orgId, 'owner', { type: 'SetSchedulable', userId: 'ada', schedulable: 'yes' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'validation-failed', details: { field: 'command.schedulable' } },
+    });
+    expect(
+      await send(orgId, 'owner', { type: 'ChangeMemberRole', userId: 'ada', role: 'owner' }),
+    ).toMatchObject({
+      ok: false,
+      error: { details: { field: 'command.role' } },
+    });
+    expect(
+      await send(orgId, 'owner', { type: 'RemoveMember', userId: 'ada', emailVerified: true }),
+    ).toMatchObject({
+      ok: false,
+      error: { details: { field: 'command.emailVerified' } },
+    });
+    expect(await send(orgId, 'owner', { type: 'Nope' })).toMatchObject({
+      ok: false,
+      error: { details: { field: 'command.type' } },
+    });
+    expect(await send(randomUUID(), 'owner', { type: 'RemoveMember', userId: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'organization-not-found', kind: 'not-found' },
+    });
+  });
+
+  it('50 conflicting commands at once leave exactly one Owner; every command is answered and none is lost', async () => {
+    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    const orgId = await newOrganization(members);
+    const before = (await stateOf(orgId)).members.size;
+    const commands = Array.from({ length: 50 }, (_, i) => {
+      const target = members[i % members.length]!;
+      if (i % 3 === 0) return send(orgId, 'owner', { type: 'TransferOwnership', newOwnerId: target });
+      if (i % 3 === 1)
+        return send(orgId, 'owner', {
+          type: 'ChangeMemberRole',
+          userId: target,
+          role: i % 2 ? 'admin' : 'user',
+        });
+      return send(orgId, 'owner', { type: 'RemoveMember', userId: target });
+    });
+    const replies = await Promise.all(commands);
+    expect(replies).toHaveLength(50);
+    for (const reply of replies) {
+      if (!reply.ok)
+        expect([
+          'owner-only',
+          'insufficient-role',
+          'not-a-member',
+          'cannot-remove-owner',
+          'owner-required',
+          'concurrency-conflict',
+          'cannot-change-own-role',
+        ]).toContain(reply.error.code);
+    }
+    const state = await stateOf(orgId);
+    const owners = [...state.members.values()].filter((m) => m.role === 'owner');
+    expect(owners).toHaveLength(1);
+    expect(owners[0]!.userId).toBe(state.ownerId);
+    // Nothing lost, nothing doubled: the stream holds the setup events plus exactly what the accepted replies reported.
+    let streamEvents = 0;
+    for await (const _ of eventStore.client.readStream(organizationStream(orgId))) streamEvents++;
+    const reported = replies.reduce((sum, r) => sum + (r.ok ? r.events : 0), 0);
+    expect(reported).toBeGreaterThan(0);
+    expect(streamEvents).toBe(1 + members.length + reported);
+    expect(state.members.size).toBeLessThanOrEqual(before);
+  });
+});

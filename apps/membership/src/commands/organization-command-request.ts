@@ -1,0 +1,96 @@
+import { DomainError } from '@app/domain';
+import { type OrganizationCommand } from '../organizations/organization.decider';
+
+/**
+ * The wire form of a membership command: who, for which organization, with which command id (idempotency), and the
+ * command's own fields. Time is stamped by the handler; the client never supplies it.
+ */
+export interface OrganizationCommandRequest {
+  readonly commandId: string;
+  readonly orgId: string;
+  readonly actorId: string;
+  readonly correlationId?: string;
+  readonly command: { readonly type: string } & Record<string, unknown>;
+}
+
+type FieldSpec = 'string' | 'boolean' | 'string[]' | readonly string[];
+const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
+  CreateOrganization: { name: 'string' },
+  AdmitMember: { userId: 'string', role: ['admin', 'user'], via: ['invitation', 'auto-join'] },
+  ChangeMemberRole: { userId: 'string', role: ['admin', 'user'] },
+  TransferOwnership: { newOwnerId: 'string' },
+  GrantPermissions: { userId: 'string', permissions: 'string[]' },
+  RevokePermissions: { userId: 'string', permissions: 'string[]' },
+  SetSchedulable: { userId: 'string', schedulable: 'boolean' },
+  RemoveMember: { userId: 'string' },
+  LeaveOrganization: {},
+  CreateTeam: { teamId: 'string', name: 'string' },
+  RenameTeam: { teamId: 'string', name: 'string' },
+  DeleteTeam: { teamId: 'string' },
+  AddTeamMember: { teamId: 'string', userId: 'string', role: ['manager', 'member'] },
+  RemoveTeamMember: { teamId: 'string', userId: 'string' },
+  DeleteOrganization: {},
+};
+const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
+  CreateOrganization: { plan: 'string' },
+};
+
+function invalid(field: string, message: string): never {
+  throw new DomainError('validation-failed', 'validation', `${field}: ${message}`, { field });
+}
+
+function nonEmptyString(value: unknown, field: string, max = 200): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max)
+    invalid(field, `must be a non-empty string of at most ${max} characters`);
+  return value;
+}
+
+function checkField(value: unknown, spec: FieldSpec, field: string): void {
+  if (spec === 'string') nonEmptyString(value, field);
+  else if (spec === 'boolean') {
+    if (typeof value !== 'boolean') invalid(field, 'must be true or false');
+  } else if (spec === 'string[]') {
+    if (
+      !Array.isArray(value) ||
+      value.length === 0 ||
+      value.length > 50 ||
+      !value.every((v) => typeof v === 'string' && v !== '')
+    ) {
+      invalid(field, 'must be a list of 1 to 50 non-empty strings');
+    }
+  } else if (!spec.includes(value as string)) invalid(field, `must be one of ${spec.join(', ')}`);
+}
+
+/** Checks the shape of an incoming request and turns it into a domain command; unknown fields are refused by name. */
+export function parseOrganizationCommand(
+  raw: unknown,
+  at: string,
+): { request: OrganizationCommandRequest; command: OrganizationCommand } {
+  if (typeof raw !== 'object' || raw === null) invalid('body', 'must be an object');
+  const r = raw as Record<string, unknown>;
+  const commandId = nonEmptyString(r.commandId, 'commandId', 100);
+  const orgId = nonEmptyString(r.orgId, 'orgId', 100);
+  const actorId = nonEmptyString(r.actorId, 'actorId', 100);
+  if (r.correlationId !== undefined) nonEmptyString(r.correlationId, 'correlationId', 128);
+  if (typeof r.command !== 'object' || r.command === null) invalid('command', 'must be an object');
+  const command = r.command as Record<string, unknown>;
+  const type = command.type as OrganizationCommand['type'];
+  const fields = FIELDS[type];
+  if (typeof type !== 'string' || !fields) invalid('command.type', `unknown command ${String(command.type)}`);
+  const optional = OPTIONAL[type] ?? {};
+  for (const [field, spec] of Object.entries(fields)) checkField(command[field], spec, `command.${field}`);
+  for (const [field, spec] of Object.entries(optional))
+    if (command[field] !== undefined) checkField(command[field], spec, `command.${field}`);
+  for (const field of Object.keys(command)) {
+    if (field !== 'type' && !(field in fields) && !(field in optional))
+      invalid(`command.${field}`, 'is not a field of this command');
+  }
+  const request = raw as OrganizationCommandRequest;
+  const domainCommand = {
+    ...command,
+    actorId,
+    at,
+    ...(type === 'CreateOrganization' ? { orgId } : {}),
+  } as OrganizationCommand;
+  return { request: { ...request, commandId, orgId, actorId }, command: domainCommand };
+}

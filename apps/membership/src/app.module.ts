@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { MembershipCommandServer } from './commands/membership-command-server';
+import { MembershipRelay } from './publishing/membership-relay';
 
 @Module({})
 export class MembershipModule {
@@ -15,7 +16,7 @@ export class MembershipModule {
           readStore: false,
         }),
       ],
-      providers: [MembershipCommandServer],
+      providers: [MembershipCommandServer, MembershipRelay],
     };
   }
 }

@@ -148,7 +148,8 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
       stopped = true;
       current?.destroy();
       await loop;
-      await saveCheckpoint(true);
+      // Best effort: if the store is already gone, the next start replays from the previous checkpoint (at-least-once).
+      await saveCheckpoint(true).catch((error: unknown) => options.onError?.(error));
     },
   };
 }

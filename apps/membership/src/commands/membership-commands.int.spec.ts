@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
-import { TOPICS } from '@app/contracts';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
-import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
+import { MESSAGE_BUS, RequestReplyClient, subscribeToEvents, type MessageBus } from '@app/messaging';
 import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
@@ -75,6 +76,43 @@ describe('membership commands over the bus, on the event store', () => {
       error: { code: 'cannot-change-own-role', kind: 'rule-violation' },
     });
     expect((await stateOf(orgId)).members.get('ada')?.role).toBe('admin');
+  });
+
+  it('R21: publishes each event to membership.organization.v1 as a valid CloudEvent with actor, time and correlation id', async () => {
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+    const seen: EventEnvelope[] = [];
+    const sub = await subscribeToEvents(bus, {
+      groupId: `probe-${randomUUID()}`,
+      topics: [TOPICS.membershipOrganizations],
+      handler: async (event) => void seen.push(event),
+    });
+    const orgId = await newOrganization(['ada']);
+    const correlationId = randomUUID();
+    await client.request(TOPICS.membershipCommands, orgId, {
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      correlationId,
+      command: { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' },
+    });
+    const changed = await waitFor(() =>
+      seen.find((e) => e.subject === orgId && e.type === 'membership.MemberRoleChanged.v1'),
+    );
+    await sub.close();
+    expect(changed).toMatchObject({
+      source: '/identity-platform/membership',
+      actor: 'owner',
+      tenant: orgId,
+      correlationid: correlationId,
+      revision: '2',
+      data: { orgId, userId: 'ada', from: 'user', to: 'admin', actorId: 'owner' },
+    });
+    expect(Date.parse(changed.time)).not.toBeNaN();
+    expect(seen.filter((e) => e.subject === orgId).map((e) => e.type)).toEqual([
+      'membership.OrganizationCreated.v1',
+      'membership.MemberJoined.v1',
+      'membership.MemberRoleChanged.v1',
+    ]);
   });
 
   it('a retried command id is applied once', async () => {

@@ -5,9 +5,41 @@
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
+import membershipMemberJoinedV1 from './membership/membership.MemberJoined.v1.schema.json';
+import membershipMemberLeftV1 from './membership/membership.MemberLeft.v1.schema.json';
+import membershipMemberRemovedV1 from './membership/membership.MemberRemoved.v1.schema.json';
+import membershipMemberRoleChangedV1 from './membership/membership.MemberRoleChanged.v1.schema.json';
+import membershipOrganizationCreatedV1 from './membership/membership.OrganizationCreated.v1.schema.json';
+import membershipOrganizationDeletedV1 from './membership/membership.OrganizationDeleted.v1.schema.json';
+import membershipOwnershipTransferredV1 from './membership/membership.OwnershipTransferred.v1.schema.json';
+import membershipPermissionsGrantedV1 from './membership/membership.PermissionsGranted.v1.schema.json';
+import membershipPermissionsRevokedV1 from './membership/membership.PermissionsRevoked.v1.schema.json';
+import membershipSchedulableChangedV1 from './membership/membership.SchedulableChanged.v1.schema.json';
+import membershipSeatsChangedV1 from './membership/membership.SeatsChanged.v1.schema.json';
+import membershipTeamCreatedV1 from './membership/membership.TeamCreated.v1.schema.json';
+import membershipTeamDeletedV1 from './membership/membership.TeamDeleted.v1.schema.json';
+import membershipTeamMemberAddedV1 from './membership/membership.TeamMemberAdded.v1.schema.json';
+import membershipTeamMemberRemovedV1 from './membership/membership.TeamMemberRemoved.v1.schema.json';
+import membershipTeamRenamedV1 from './membership/membership.TeamRenamed.v1.schema.json';
 
 export const eventSchemas: readonly { readonly $id: string; readonly [key: string]: unknown }[] = [
   identityUserRegisteredV1,
   identityEmailVerifiedV1,
   identityUserDeletedV1,
+  membershipMemberJoinedV1,
+  membershipMemberLeftV1,
+  membershipMemberRemovedV1,
+  membershipMemberRoleChangedV1,
+  membershipOrganizationCreatedV1,
+  membershipOrganizationDeletedV1,
+  membershipOwnershipTransferredV1,
+  membershipPermissionsGrantedV1,
+  membershipPermissionsRevokedV1,
+  membershipSchedulableChangedV1,
+  membershipSeatsChangedV1,
+  membershipTeamCreatedV1,
+  membershipTeamDeletedV1,
+  membershipTeamMemberAddedV1,
+  membershipTeamMemberRemovedV1,
+  membershipTeamRenamedV1,
 ];

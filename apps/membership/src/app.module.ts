@@ -3,6 +3,9 @@ import { TOPICS } from '@app/contracts';
 import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { MembershipRelay } from './publishing/membership-relay';
+import { IdentityReactions } from './reactions/identity-reactions';
+import { OrganizationCommandHandler } from './commands/organization-command-handler';
+import { AggregateStore } from '@app/event-store';
 
 @Module({})
 export class MembershipModule {
@@ -16,7 +19,16 @@ export class MembershipModule {
           readStore: false,
         }),
       ],
-      providers: [MembershipCommandServer, MembershipRelay],
+      providers: [
+        {
+          provide: OrganizationCommandHandler,
+          inject: [AggregateStore],
+          useFactory: (store: AggregateStore) => new OrganizationCommandHandler(store),
+        },
+        MembershipCommandServer,
+        MembershipRelay,
+        IdentityReactions,
+      ],
     };
   }
 }

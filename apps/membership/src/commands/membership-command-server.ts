@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
-import { AggregateStore } from '@app/event-store';
 import { MESSAGE_BUS, serveRequests, type MessageBus, type Subscription } from '@app/messaging';
 import { OrganizationCommandHandler } from './organization-command-handler';
 
@@ -8,14 +7,11 @@ import { OrganizationCommandHandler } from './organization-command-handler';
 @Injectable()
 export class MembershipCommandServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private subscription: Subscription | undefined;
-  private readonly handler: OrganizationCommandHandler;
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    store: AggregateStore,
-  ) {
-    this.handler = new OrganizationCommandHandler(store);
-  }
+    private readonly handler: OrganizationCommandHandler,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscription = await serveRequests(this.bus, {

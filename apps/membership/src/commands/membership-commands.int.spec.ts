@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
-import { MESSAGE_BUS, RequestReplyClient, subscribeToEvents, type MessageBus } from '@app/messaging';
+import {
+  MESSAGE_BUS,
+  RequestReplyClient,
+  eventMessage,
+  subscribeToEvents,
+  type MessageBus,
+} from '@app/messaging';
 import { readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
@@ -209,5 +215,47 @@ describe('membership commands over the bus, on the event store', () => {
     expect(reported).toBeGreaterThan(0);
     expect(streamEvents).toBe(1 + members.length + reported);
     expect(state.members.size).toBeLessThanOrEqual(before);
+  });
+
+  it('R10: a deleted user leaves every organization and their own organization is deleted; redelivery changes nothing', async () => {
+    const joinedOrg = await newOrganization(['ada']);
+    const ownOrg = randomUUID();
+    expect(await send(ownOrg, 'ada', { type: 'CreateOrganization', name: 'Ada Inc' })).toMatchObject({
+      ok: true,
+    });
+    const deleted = eventMessage(TOPICS.identityUsers, {
+      id: randomUUID(),
+      type: 'identity.UserDeleted.v1',
+      source: '/identity-platform/identity',
+      subject: 'ada',
+      time: new Date().toISOString(),
+      specversion: '1.0',
+      datacontenttype: 'application/json',
+      correlationid: randomUUID(),
+      causationid: randomUUID(),
+      actor: 'ada',
+      revision: '3',
+      data: {
+        userId: 'ada',
+        ownedOrganizationsConfirmed: true,
+        actorId: 'ada',
+        at: new Date().toISOString(),
+      },
+    });
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+    await bus.publish([deleted]);
+    await waitFor(async () => !(await stateOf(joinedOrg)).members.has('ada'), { what: 'ada removed' });
+    await waitFor(async () => (await stateOf(ownOrg)).status === 'deleted', {
+      what: 'her organization deleted',
+    });
+    const count = async (orgId: string) => {
+      let n = 0;
+      for await (const _ of eventStore.client.readStream(organizationStream(orgId))) n++;
+      return n;
+    };
+    const before = [await count(joinedOrg), await count(ownOrg)];
+    await bus.publish([deleted]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // give a wrong second reaction the chance to append
+    expect([await count(joinedOrg), await count(ownOrg)]).toEqual(before);
   });
 });

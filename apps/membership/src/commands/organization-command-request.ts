@@ -30,6 +30,7 @@ const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   AddTeamMember: { teamId: 'string', userId: 'string', role: ['manager', 'member'] },
   RemoveTeamMember: { teamId: 'string', userId: 'string' },
   DeleteOrganization: {},
+  RemoveDeletedUser: { userId: 'string', ownedOrganizationsConfirmed: 'boolean' },
 };
 const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
   CreateOrganization: { plan: 'string' },

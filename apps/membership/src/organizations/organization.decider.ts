@@ -41,6 +41,7 @@ export type OrganizationCommand = CommandMeta &
     | { type: 'AddTeamMember'; teamId: string; userId: string; role: TeamRole }
     | { type: 'RemoveTeamMember'; teamId: string; userId: string }
     | { type: 'DeleteOrganization' }
+    | { type: 'RemoveDeletedUser'; userId: string; ownedOrganizationsConfirmed: boolean }
   );
 
 export const SYSTEM_ACTOR = 'system';
@@ -269,13 +270,24 @@ function decideOrganization(
       // R10: only the Owner deletes the organization; teams are disbanded and memberships end.
       if (org.ownerId !== command.actorId)
         refuse('owner-only', 'forbidden', 'only the Owner deletes the organization (R10)');
-      const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
-        type: 'TeamDeleted',
-        data: { ...stamp, teamId, reason: 'organization-deleted' },
-      }));
-      if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
-      events.push({ type: 'OrganizationDeleted', data: stamp });
-      return events;
+      return deletion(org, stamp);
+    }
+    case 'RemoveDeletedUser': {
+      // R10 reaction to an account deletion: an owner's organizations go (the deletion carried their confirmation);
+      // anyone else leaves.
+      if (command.actorId !== SYSTEM_ACTOR)
+        refuse('forbidden', 'forbidden', 'only the system reacts to deleted accounts');
+      const member = org.members.get(command.userId);
+      if (!member) return [];
+      if (member.role !== 'owner') return departure(org, member, 'MemberLeft', stamp);
+      if (!command.ownedOrganizationsConfirmed) {
+        refuse(
+          'owned-organizations-confirmation-required',
+          'rule-violation',
+          'the owner did not confirm deleting their organizations (R10)',
+        );
+      }
+      return deletion(org, stamp);
     }
   }
 }
@@ -306,6 +318,19 @@ function create(
       },
     },
   ];
+}
+
+function deletion(
+  org: ActiveOrganization,
+  stamp: { orgId: string; actorId: string; at: string },
+): OrganizationEvent[] {
+  const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
+    type: 'TeamDeleted',
+    data: { ...stamp, teamId, reason: 'organization-deleted' },
+  }));
+  if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
+  events.push({ type: 'OrganizationDeleted', data: stamp });
+  return events;
 }
 
 /** Removal or leaving: out of every team first, empty teams deleted (R8), seats updated (R15). */

@@ -357,6 +357,52 @@ describe('organization decider', () => {
     });
   });
 
+  describe('R10 account deletion', () => {
+    const owned = [created, joined('ada'), team('t1'), inTeam('t1', 'ada')];
+    it('R10: a deleted user who is not the owner leaves, out of every team', () => {
+      const { events } = given(owned).when({
+        type: 'RemoveDeletedUser',
+        userId: 'ada',
+        ownedOrganizationsConfirmed: false,
+        actorId: 'system',
+        at,
+      });
+      expect(events.map((e) => e.type)).toEqual(['TeamMemberRemoved', 'MemberLeft', 'TeamDeleted']);
+    });
+
+    it('R10: a deleted owner’s organization is deleted only with the confirmation', () => {
+      expect(
+        given(owned).when({
+          type: 'RemoveDeletedUser',
+          userId: 'owner',
+          ownedOrganizationsConfirmed: false,
+          actorId: 'system',
+          at,
+        }).code,
+      ).toBe('owned-organizations-confirmation-required');
+      const { events } = given(owned).when({
+        type: 'RemoveDeletedUser',
+        userId: 'owner',
+        ownedOrganizationsConfirmed: true,
+        actorId: 'system',
+        at,
+      });
+      expect(events.map((e) => e.type)).toEqual(['TeamDeleted', 'OrganizationDeleted']);
+    });
+
+    it('R10: only the system reacts to deleted accounts', () => {
+      expect(
+        given(owned).when({
+          type: 'RemoveDeletedUser',
+          userId: 'ada',
+          ownedOrganizationsConfirmed: true,
+          actorId: 'owner',
+          at,
+        }).code,
+      ).toBe('forbidden');
+    });
+  });
+
   describe('R11/R12 teams', () => {
     it('R11: a User cannot create teams, but manages the teams they manage', () => {
       const history = [...base, team('t1'), inTeam('t1', 'ada', 'manager')];

@@ -83,6 +83,13 @@ const command: fc.Arbitrary<OrganizationCommand> = fc.oneof(
     at: fc.constant(at),
   }),
   fc.record({ type: fc.constant('DeleteOrganization' as const), actorId: user, at: fc.constant(at) }),
+  fc.record({
+    type: fc.constant('RemoveDeletedUser' as const),
+    userId: user,
+    ownedOrganizationsConfirmed: fc.boolean(),
+    actorId: fc.constant('system'),
+    at: fc.constant(at),
+  }),
 );
 
 /** Plain, comparable form of the state (Maps and Sets as sorted entries). */

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { TOPICS } from '@app/contracts';
+import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { makeTempDir } from '@app/testing';
+import { type CommandReply } from '../apps/membership/src/commands/command-reply';
+import { createMembershipApp } from '../apps/membership/src/membership.app';
+import { startServerProcess } from './server-process';
+import { line, ms, perSecond, runIfMain, summarize } from './stats';
+
+const ORGS = 100;
+const MEMBERS = 10;
+const COMMANDS = 3_000;
+const CONCURRENCY = 16;
+
+/** A mix of membership commands on 100 organizations through the bus, as the gateway sends them. */
+export async function run(): Promise<void> {
+  const dir = await makeTempDir('bench-membership-commands');
+  const server = await startServerProcess(join(dir, 'store'));
+  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString };
+  const app = await createMembershipApp(infra, { quiet: true });
+  await app.init();
+  const client = await RequestReplyClient.start(
+    app.get<MessageBus>(MESSAGE_BUS),
+    `bench-${randomUUID().slice(0, 8)}`,
+  );
+  const send = (orgId: string, actorId: string, command: Record<string, unknown>) =>
+    client.request<CommandReply>(
+      TOPICS.membershipCommands,
+      orgId,
+      { commandId: randomUUID(), orgId, actorId, command },
+      { timeoutMs: 60_000 },
+    );
+
+  const orgs = Array.from({ length: ORGS }, () => randomUUID());
+  await Promise.all(
+    orgs.map(async (orgId) => {
+      await send(orgId, 'owner', { type: 'CreateOrganization', name: 'Bench' });
+      for (let m = 0; m < MEMBERS; m++)
+        await send(orgId, 'system', {
+          type: 'AdmitMember',
+          userId: `m${m}`,
+          role: 'user',
+          via: 'invitation',
+        });
+      await send(orgId, 'owner', { type: 'CreateTeam', teamId: 't1', name: 'Team' });
+    }),
+  );
+  const mix = (i: number): [string, Record<string, unknown>] => {
+    const member = `m${i % MEMBERS}`;
+    switch (i % 4) {
+      case 0:
+        return ['owner', { type: 'ChangeMemberRole', userId: member, role: i % 8 === 0 ? 'admin' : 'user' }];
+      case 1:
+        return ['owner', { type: 'SetSchedulable', userId: member, schedulable: i % 8 === 1 }];
+      case 2:
+        return [
+          'owner',
+          { type: 'AddTeamMember', teamId: 't1', userId: member, role: i % 8 === 2 ? 'manager' : 'member' },
+        ];
+      default:
+        return ['owner', { type: 'GrantPermissions', userId: member, permissions: ['members.invite'] }];
+    }
+  };
+  const samples: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < COMMANDS) {
+        const i = next++;
+        const [actor, command] = mix(i);
+        const t = performance.now();
+        const reply = await send(orgs[i % ORGS]!, actor, command);
+        samples.push(performance.now() - t);
+        if (!reply.ok) failures++;
+      }
+    }),
+  );
+  const rate = COMMANDS / ((performance.now() - started) / 1000);
+  const s = summarize(samples);
+  const bus = infra.kafkaBrokers ? 'Kafka' : 'in-process bus';
+  line(
+    `membership commands via ${bus}, ${CONCURRENCY} in flight`,
+    `${perSecond(rate)} (${failures} refused)`,
+  );
+  line(`membership command latency via ${bus} p50 / p99`, `${ms(s.p50)} / ${ms(s.p99)}`);
+  await client.close();
+  await app.close();
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+runIfMain(module, run);

@@ -2,22 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { type EventEnvelope } from '@app/contracts';
 import {
   DLQ_HEADERS,
-  InProcessBus,
   InvalidEventError,
-  KafkaBus,
   dlqTopic,
   eventMessage,
   subscribeToEvents,
   type MessageBus,
   type ReceivedMessage,
 } from '@app/messaging';
-import { infraEnv, waitFor } from '@app/testing';
+import { waitFor } from '@app/testing';
+import { busAdapters } from './bus-adapters';
 
-const adapters: [string, () => MessageBus][] = [['in-process', () => new InProcessBus()]];
-if (infraEnv.kafkaBrokers) {
-  const brokers = infraEnv.kafkaBrokers;
-  adapters.push(['kafka', () => new KafkaBus({ brokers, clientId: `events-${randomUUID().slice(0, 8)}` })]);
-}
+const adapters = busAdapters('events');
 
 const registered = (userId: string, email = `${userId}@example.com`): EventEnvelope => ({
   id: randomUUID(),

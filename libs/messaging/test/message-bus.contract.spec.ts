@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   DLQ_HEADERS,
-  InProcessBus,
-  KafkaBus,
   PoisonMessageError,
   RequestReplyClient,
   RequestTimeoutError,
@@ -11,13 +9,10 @@ import {
   type MessageBus,
   type ReceivedMessage,
 } from '@app/messaging';
-import { infraEnv, waitFor } from '@app/testing';
+import { waitFor } from '@app/testing';
+import { busAdapters } from './bus-adapters';
 
-const adapters: [string, () => MessageBus][] = [['in-process', () => new InProcessBus()]];
-if (infraEnv.kafkaBrokers) {
-  const brokers = infraEnv.kafkaBrokers;
-  adapters.push(['kafka', () => new KafkaBus({ brokers, clientId: `contract-${randomUUID().slice(0, 8)}` })]);
-}
+const adapters = busAdapters('contract');
 
 const fast = { initialBackoffMs: 5, maxBackoffMs: 20 };
 const msg = (topic: string, key: string, body: unknown, headers: Record<string, string> = {}) => ({

@@ -1,5 +1,6 @@
 # One image for the four services; SERVICE picks the entry point.
-FROM node:20-bookworm-slim AS build
+# The full image has python3, make and g++ for the argon2 native build (see README, "Install scripts").
+FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund

@@ -258,4 +258,54 @@ describe('membership commands over the bus, on the event store', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // give a wrong second reaction the chance to append
     expect([await count(joinedOrg), await count(ownOrg)]).toEqual(before);
   });
+
+  it('R5: an invitation sent and accepted over the bus is published as valid CloudEvents', async () => {
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+    const seen: EventEnvelope[] = [];
+    const sub = await subscribeToEvents(bus, {
+      groupId: `probe-${randomUUID()}`,
+      topics: [TOPICS.membershipOrganizations],
+      handler: async (event) => void seen.push(event),
+    });
+    const orgId = await newOrganization();
+    expect(await send(orgId, 'owner', { type: 'CreateTeam', teamId: 't1', name: 'Sales' })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await send(orgId, 'owner', {
+        type: 'InviteMember',
+        invitationId: 'inv-1',
+        email: 'Ada@Example.com',
+        role: 'admin',
+        teamIds: ['t1'],
+        send: true,
+      }),
+    ).toMatchObject({ ok: true, events: 2 });
+    expect(
+      await send(orgId, 'ada', {
+        type: 'AcceptInvitation',
+        invitationId: 'inv-1',
+        sendSequence: 1,
+        userId: 'ada',
+        email: 'ada@example.com',
+      }),
+    ).toMatchObject({ ok: true, events: 3 });
+    await waitFor(() => seen.filter((e) => e.subject === orgId).length === 7);
+    await sub.close();
+    const mine = seen.filter((e) => e.subject === orgId);
+    expect(mine.map((e) => e.type)).toEqual([
+      'membership.OrganizationCreated.v1',
+      'membership.TeamCreated.v1',
+      'membership.InvitationCreated.v1',
+      'membership.InvitationSent.v1',
+      'membership.InvitationAccepted.v1',
+      'membership.MemberJoined.v1',
+      'membership.TeamMemberAdded.v1',
+    ]);
+    expect(mine[2]!.data).toMatchObject({ email: 'ada@example.com', role: 'admin', teamIds: ['t1'] });
+    expect(Date.parse((mine[3]!.data as { expiresAt: string }).expiresAt) - Date.now()).toBeGreaterThan(
+      6 * 24 * 3600_000,
+    );
+    expect((await stateOf(orgId)).members.get('ada')?.role).toBe('admin');
+  });
 });

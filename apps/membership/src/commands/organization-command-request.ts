@@ -13,7 +13,10 @@ export interface OrganizationCommandRequest {
   readonly command: { readonly type: string } & Record<string, unknown>;
 }
 
-type FieldSpec = 'string' | 'boolean' | 'string[]' | readonly string[];
+/** R5: invitations expire after 7 days unless configured otherwise. */
+export const DEFAULT_INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
+type FieldSpec = 'string' | 'boolean' | 'integer' | 'string[]' | 'string[]?' | readonly string[];
 const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   CreateOrganization: { name: 'string' },
   AdmitMember: { userId: 'string', role: ['admin', 'user'], via: ['invitation', 'auto-join'] },
@@ -31,9 +34,28 @@ const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   RemoveTeamMember: { teamId: 'string', userId: 'string' },
   DeleteOrganization: {},
   RemoveDeletedUser: { userId: 'string', ownedOrganizationsConfirmed: 'boolean' },
+  InviteMember: {
+    invitationId: 'string',
+    role: ['admin', 'user'],
+    teamIds: 'string[]?',
+    permissions: 'string[]?',
+    send: 'boolean',
+  },
+  ChangeInvitation: {
+    invitationId: 'string',
+    role: ['admin', 'user'],
+    teamIds: 'string[]?',
+    permissions: 'string[]?',
+  },
+  SendInvitation: { invitationId: 'string' },
+  RevokeInvitation: { invitationId: 'string' },
+  AcceptInvitation: { invitationId: 'string', sendSequence: 'integer', userId: 'string' },
+  ExpireInvitation: { invitationId: 'string' },
 };
 const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
   CreateOrganization: { plan: 'string' },
+  InviteMember: { email: 'string', phone: 'string', inviteeUserId: 'string' },
+  AcceptInvitation: { email: 'string', phone: 'string' },
 };
 
 function invalid(field: string, message: string): never {
@@ -48,7 +70,18 @@ function nonEmptyString(value: unknown, field: string, max = 200): string {
 
 function checkField(value: unknown, spec: FieldSpec, field: string): void {
   if (spec === 'string') nonEmptyString(value, field);
-  else if (spec === 'boolean') {
+  else if (spec === 'integer') {
+    if (!Number.isInteger(value) || (value as number) < 0) invalid(field, 'must be a whole number');
+  } else if (spec === 'string[]?') {
+    if (value === undefined) return;
+    if (
+      !Array.isArray(value) ||
+      value.length > 50 ||
+      !value.every((v) => typeof v === 'string' && v !== '')
+    ) {
+      invalid(field, 'must be a list of at most 50 non-empty strings');
+    }
+  } else if (spec === 'boolean') {
     if (typeof value !== 'boolean') invalid(field, 'must be true or false');
   } else if (spec === 'string[]') {
     if (
@@ -66,6 +99,7 @@ function checkField(value: unknown, spec: FieldSpec, field: string): void {
 export function parseOrganizationCommand(
   raw: unknown,
   at: string,
+  invitationLifetimeMs = DEFAULT_INVITATION_LIFETIME_MS,
 ): { request: OrganizationCommandRequest; command: OrganizationCommand } {
   if (typeof raw !== 'object' || raw === null) invalid('body', 'must be an object');
   const r = raw as Record<string, unknown>;
@@ -87,6 +121,13 @@ export function parseOrganizationCommand(
       invalid(`command.${field}`, 'is not a field of this command');
   }
   const request = raw as OrganizationCommandRequest;
+  if (type === 'InviteMember' || type === 'ChangeInvitation') {
+    command.teamIds ??= [];
+    command.permissions ??= [];
+  }
+  if (type === 'InviteMember' || type === 'SendInvitation') {
+    command.expiresAt = new Date(Date.parse(at) + invitationLifetimeMs).toISOString();
+  }
   const domainCommand = {
     ...command,
     actorId,

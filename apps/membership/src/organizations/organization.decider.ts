@@ -42,6 +42,39 @@ export type OrganizationCommand = CommandMeta &
     | { type: 'RemoveTeamMember'; teamId: string; userId: string }
     | { type: 'DeleteOrganization' }
     | { type: 'RemoveDeletedUser'; userId: string; ownedOrganizationsConfirmed: boolean }
+    | {
+        type: 'InviteMember';
+        invitationId: string;
+        email?: string;
+        phone?: string;
+        role: 'admin' | 'user';
+        teamIds: string[];
+        permissions: string[];
+        send: boolean;
+        expiresAt: string;
+        /** The account holding this e-mail or phone, when one exists (looked up by the handler). */
+        inviteeUserId?: string;
+      }
+    | {
+        type: 'ChangeInvitation';
+        invitationId: string;
+        role: 'admin' | 'user';
+        teamIds: string[];
+        permissions: string[];
+      }
+    | { type: 'SendInvitation'; invitationId: string; expiresAt: string }
+    | { type: 'RevokeInvitation'; invitationId: string }
+    | {
+        type: 'AcceptInvitation';
+        invitationId: string;
+        /** From the link: a link of an earlier send no longer works (R5). */
+        sendSequence: number;
+        userId: string;
+        /** The accepting account's verified identity; must be the invited one. */
+        email?: string;
+        phone?: string;
+      }
+    | { type: 'ExpireInvitation'; invitationId: string }
   );
 
 export const SYSTEM_ACTOR = 'system';
@@ -289,6 +322,150 @@ function decideOrganization(
       }
       return deletion(org, stamp);
     }
+    case 'InviteMember': {
+      // R5: Owner and Admins, or holders of members.invite, invite with a role that is never Owner (R6: maybe unsent).
+      requirePermission(org, catalog, command.actorId, 'members.invite');
+      const email = command.email?.trim().toLowerCase();
+      const phone = command.phone?.trim();
+      if (!email === !phone)
+        refuse('validation-failed', 'validation', 'invite by e-mail or by phone', { field: 'email' });
+      if (command.inviteeUserId && org.members.has(command.inviteeUserId)) {
+        refuse('already-member', 'conflict', 'this person is already a member (R5)');
+      }
+      for (const teamId of command.teamIds) teamOf(org, teamId);
+      assertGrantable(catalog, org, command.role, command.permissions);
+      const existing = org.invitations.get(command.invitationId);
+      if (existing) return [];
+      for (const other of org.invitations.values()) {
+        if (
+          other.status === 'pending' &&
+          ((email && other.email === email) || (phone && other.phone === phone))
+        ) {
+          refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
+            invitationId: other.invitationId,
+          });
+        }
+      }
+      const created: OrganizationEvent = {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp,
+          invitationId: command.invitationId,
+          ...(email ? { email } : {}),
+          ...(phone ? { phone } : {}),
+          role: command.role,
+          teamIds: [...command.teamIds],
+          permissions: [...command.permissions].sort(),
+          expiresAt: command.expiresAt,
+        },
+      };
+      if (!command.send) return [created];
+      return [
+        created,
+        {
+          type: 'InvitationSent',
+          data: {
+            ...stamp,
+            invitationId: command.invitationId,
+            sendSequence: 1,
+            expiresAt: command.expiresAt,
+          },
+        },
+      ];
+    }
+    case 'ChangeInvitation': {
+      requirePermission(org, catalog, command.actorId, 'members.invite');
+      const invitation = pendingInvitation(org, command.invitationId, command.at);
+      for (const teamId of command.teamIds) teamOf(org, teamId);
+      assertGrantable(catalog, org, command.role, command.permissions);
+      return [
+        {
+          type: 'InvitationChanged',
+          data: {
+            ...stamp,
+            invitationId: invitation.invitationId,
+            role: command.role,
+            teamIds: [...command.teamIds],
+            permissions: [...command.permissions].sort(),
+          },
+        },
+      ];
+    }
+    case 'SendInvitation': {
+      requirePermission(org, catalog, command.actorId, 'members.invite');
+      const invitation = pendingInvitation(org, command.invitationId, command.at);
+      return [
+        {
+          type: 'InvitationSent',
+          data: {
+            ...stamp,
+            invitationId: invitation.invitationId,
+            sendSequence: invitation.sendSequence + 1,
+            expiresAt: command.expiresAt,
+          },
+        },
+      ];
+    }
+    case 'RevokeInvitation': {
+      requirePermission(org, catalog, command.actorId, 'members.invite');
+      const invitation = invitationOf(org, command.invitationId);
+      if (invitation.status === 'revoked') return [];
+      if (invitation.status !== 'pending')
+        refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
+      return [{ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } }];
+    }
+    case 'AcceptInvitation': {
+      // R5: accepted once, only by the invited identity, with the latest link, before it expires.
+      const invitation = invitationOf(org, command.invitationId);
+      if (invitation.status === 'accepted') {
+        if (invitation.acceptedBy === command.userId) return [];
+        refuse('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      }
+      if (invitation.status === 'revoked')
+        refuse('invitation-revoked', 'gone', 'this invitation was revoked');
+      if (invitation.status === 'expired' || command.at >= invitation.expiresAt)
+        refuse('invitation-expired', 'gone', 'this invitation expired');
+      if (invitation.sendSequence === 0 || command.sendSequence !== invitation.sendSequence) {
+        refuse('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
+      }
+      const matches = invitation.email
+        ? command.email?.trim().toLowerCase() === invitation.email
+        : command.phone === invitation.phone;
+      if (!matches) refuse('invitation-identity-mismatch', 'forbidden', 'the invitation is for someone else');
+      if (org.members.has(command.userId))
+        refuse('already-member', 'conflict', 'already a member of this organization');
+      const events: OrganizationEvent[] = [
+        {
+          type: 'InvitationAccepted',
+          data: { ...stamp, invitationId: invitation.invitationId, userId: command.userId },
+        },
+        {
+          type: 'MemberJoined',
+          data: { ...stamp, userId: command.userId, role: invitation.role, via: 'invitation' },
+        },
+      ];
+      for (const teamId of invitation.teamIds) {
+        if (org.teams.has(teamId)) {
+          events.push({
+            type: 'TeamMemberAdded',
+            data: { ...stamp, teamId, userId: command.userId, role: 'member' },
+          });
+        }
+      }
+      // Prerequisites may have been met by the role at invite time; grant only what still holds (R20).
+      const granted = invitation.permissions.filter((p) => isKnownPermission(catalog, p));
+      const lacking = grantsLackingPrerequisites(catalog, invitation.role, new Set(granted));
+      const permissions = granted.filter((p) => !lacking.includes(p)).sort();
+      if (permissions.length > 0) {
+        events.push({ type: 'PermissionsGranted', data: { ...stamp, userId: command.userId, permissions } });
+      }
+      return events;
+    }
+    case 'ExpireInvitation': {
+      const invitation = invitationOf(org, command.invitationId);
+      if (invitation.status !== 'pending' || command.at < invitation.expiresAt) return [];
+      return [{ type: 'InvitationExpired', data: { ...stamp, invitationId: invitation.invitationId } }];
+    }
   }
 }
 
@@ -328,9 +505,81 @@ function deletion(
     type: 'TeamDeleted',
     data: { ...stamp, teamId, reason: 'organization-deleted' },
   }));
+  for (const invitation of org.invitations.values()) {
+    if (invitation.status === 'pending') {
+      events.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } });
+    }
+  }
   if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
   events.push({ type: 'OrganizationDeleted', data: stamp });
   return events;
+}
+
+function invitationOf(org: ActiveOrganization, invitationId: string) {
+  const invitation = org.invitations.get(invitationId);
+  if (!invitation)
+    refuse('invitation-not-found', 'not-found', `no invitation ${invitationId}`, { invitationId });
+  return invitation;
+}
+
+function pendingInvitation(org: ActiveOrganization, invitationId: string, at: string) {
+  const invitation = invitationOf(org, invitationId);
+  if (invitation.status !== 'pending')
+    refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
+  if (at >= invitation.expiresAt) refuse('invitation-expired', 'gone', 'this invitation expired');
+  return invitation;
+}
+
+/** R5: Owner and Admins always; a User when granted the permission. */
+function requirePermission(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  actorId: string,
+  permission: string,
+): void {
+  const actor = org.members.get(actorId);
+  if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
+  if (!effectivePermissions(catalog, actor.role, actor.granted).has(permission)) {
+    refuse('insufficient-permission', 'forbidden', `requires ${permission}`, { required: permission });
+  }
+}
+
+/** Permissions an invitation may carry: known, allowed by the plan, prerequisites met by the role or the list (R20). */
+function assertGrantable(
+  catalog: PermissionsCatalog,
+  org: ActiveOrganization,
+  role: Role,
+  permissions: readonly string[],
+): void {
+  for (const permission of permissions) {
+    if (!isKnownPermission(catalog, permission)) {
+      refuse('unknown-permission', 'validation', `unknown permission ${permission}`, {
+        field: 'permissions',
+        permission,
+      });
+    }
+    if (!grantableInPlan(catalog, org.plan, permission)) {
+      refuse(
+        'permission-not-in-plan',
+        'rule-violation',
+        `${permission} cannot be granted on the ${org.plan} plan (R20)`,
+        { permission, plan: org.plan },
+      );
+    }
+    const missing = missingPrerequisites(
+      catalog,
+      permission,
+      effectivePermissions(catalog, role, permissions),
+    );
+    if (missing.length > 0) {
+      refuse(
+        'permission-prerequisite-missing',
+        'rule-violation',
+        `${permission} requires ${missing.join(', ')} (R20)`,
+        { permission, missing },
+      );
+    }
+  }
 }
 
 /** Removal or leaving: out of every team first, empty teams deleted (R8), seats updated (R15). */

@@ -29,7 +29,33 @@ export type OrganizationEvent =
     }
   | { type: 'TeamMemberAdded'; data: Stamp & { teamId: string; userId: string; role: TeamRole } }
   | { type: 'TeamMemberRemoved'; data: Stamp & { teamId: string; userId: string } }
-  | { type: 'OrganizationDeleted'; data: Stamp };
+  | { type: 'OrganizationDeleted'; data: Stamp }
+  | {
+      type: 'InvitationCreated';
+      data: Stamp & {
+        invitationId: string;
+        email?: string;
+        phone?: string;
+        role: InvitedRole;
+        teamIds: string[];
+        permissions: string[];
+        expiresAt: string;
+      };
+    }
+  | {
+      type: 'InvitationChanged';
+      data: Stamp & { invitationId: string; role: InvitedRole; teamIds: string[]; permissions: string[] };
+    }
+  /** The link is derived from invitation id + send sequence; a new sequence makes the previous link stop working (R5). */
+  | {
+      type: 'InvitationSent';
+      data: Stamp & { invitationId: string; sendSequence: number; expiresAt: string };
+    }
+  | { type: 'InvitationRevoked'; data: Stamp & { invitationId: string } }
+  | { type: 'InvitationAccepted'; data: Stamp & { invitationId: string; userId: string } }
+  | { type: 'InvitationExpired'; data: Stamp & { invitationId: string } };
+
+export type InvitedRole = 'admin' | 'user';
 
 export type TeamRole = 'manager' | 'member';
 export type OrganizationEventType = OrganizationEvent['type'];

@@ -1,10 +1,10 @@
 import { type SnapshotPolicy } from '@app/event-store';
 import { type TeamRole } from './organization.events';
-import { type ActiveOrganization, type OrganizationState } from './organization.state';
+import { type ActiveOrganization, type Invitation, type OrganizationState } from './organization.state';
 import { type Role } from './permissions-catalog';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV1 {
+interface OrganizationSnapshotV2 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -15,10 +15,11 @@ interface OrganizationSnapshotV1 {
     seats: number;
     members: [string, Role, string[], boolean, string][];
     teams: [string, string, [string, TeamRole][]][];
+    invitations: Invitation[];
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV1 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV2 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -37,12 +38,13 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
         m.joinedAt,
       ]),
       teams: [...state.teams.values()].map((t) => [t.teamId, t.name, [...t.members]]),
+      invitations: [...state.invitations.values()].map((i) => ({ ...i })),
     },
   };
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV1;
+  const snapshot = json as OrganizationSnapshotV2;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -62,13 +64,14 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     teams: new Map(
       o.teams.map(([teamId, name, members]) => [teamId, { teamId, name, members: new Map(members) }]),
     ),
+    invitations: new Map(o.invitations.map((i) => [i.invitationId, { ...i }])),
   };
   return state;
 }
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 1,
+  version: 2,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

@@ -15,6 +15,19 @@ export interface Team {
   readonly members: Map<string, TeamRole>;
 }
 
+export interface Invitation {
+  readonly invitationId: string;
+  readonly email: string | undefined;
+  readonly phone: string | undefined;
+  role: 'admin' | 'user';
+  teamIds: string[];
+  permissions: string[];
+  status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  expiresAt: string;
+  sendSequence: number;
+  acceptedBy: string | undefined;
+}
+
 export interface ActiveOrganization {
   readonly status: 'active' | 'deleted';
   readonly orgId: string;
@@ -24,6 +37,7 @@ export interface ActiveOrganization {
   contactPersonId: string | undefined;
   readonly members: Map<string, Member>;
   readonly teams: Map<string, Team>;
+  readonly invitations: Map<string, Invitation>;
   seats: number;
 }
 
@@ -50,6 +64,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
         [ownerId, { userId: ownerId, role: 'owner', granted: new Set(), schedulable: false, joinedAt: at }],
       ]),
       teams: new Map(),
+      invitations: new Map(),
       seats: 0,
     };
   }
@@ -120,6 +135,53 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     case 'TeamMemberRemoved':
       org.teams.get(event.data.teamId)?.members.delete(event.data.userId);
       return org;
+    case 'InvitationCreated': {
+      const d = event.data;
+      org.invitations.set(d.invitationId, {
+        invitationId: d.invitationId,
+        email: d.email,
+        phone: d.phone,
+        role: d.role,
+        teamIds: [...d.teamIds],
+        permissions: [...d.permissions],
+        status: 'pending',
+        expiresAt: d.expiresAt,
+        sendSequence: 0,
+        acceptedBy: undefined,
+      });
+      return org;
+    }
+    case 'InvitationChanged': {
+      const invitation = org.invitations.get(event.data.invitationId);
+      if (invitation) {
+        invitation.role = event.data.role;
+        invitation.teamIds = [...event.data.teamIds];
+        invitation.permissions = [...event.data.permissions];
+      }
+      return org;
+    }
+    case 'InvitationSent': {
+      const invitation = org.invitations.get(event.data.invitationId);
+      if (invitation) {
+        invitation.sendSequence = event.data.sendSequence;
+        invitation.expiresAt = event.data.expiresAt;
+      }
+      return org;
+    }
+    case 'InvitationRevoked':
+    case 'InvitationExpired': {
+      const invitation = org.invitations.get(event.data.invitationId);
+      if (invitation) invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : 'expired';
+      return org;
+    }
+    case 'InvitationAccepted': {
+      const invitation = org.invitations.get(event.data.invitationId);
+      if (invitation) {
+        invitation.status = 'accepted';
+        invitation.acceptedBy = event.data.userId;
+      }
+      return org;
+    }
     case 'OrganizationDeleted':
       org.members.clear();
       org.teams.clear();

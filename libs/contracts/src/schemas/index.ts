@@ -5,6 +5,12 @@
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
+import membershipInvitationCreatedV1 from './membership/membership.InvitationCreated.v1.schema.json';
+import membershipInvitationChangedV1 from './membership/membership.InvitationChanged.v1.schema.json';
+import membershipInvitationSentV1 from './membership/membership.InvitationSent.v1.schema.json';
+import membershipInvitationRevokedV1 from './membership/membership.InvitationRevoked.v1.schema.json';
+import membershipInvitationAcceptedV1 from './membership/membership.InvitationAccepted.v1.schema.json';
+import membershipInvitationExpiredV1 from './membership/membership.InvitationExpired.v1.schema.json';
 import membershipMemberJoinedV1 from './membership/membership.MemberJoined.v1.schema.json';
 import membershipMemberLeftV1 from './membership/membership.MemberLeft.v1.schema.json';
 import membershipMemberRemovedV1 from './membership/membership.MemberRemoved.v1.schema.json';
@@ -42,4 +48,10 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   membershipTeamMemberAddedV1,
   membershipTeamMemberRemovedV1,
   membershipTeamRenamedV1,
+  membershipInvitationCreatedV1,
+  membershipInvitationChangedV1,
+  membershipInvitationSentV1,
+  membershipInvitationRevokedV1,
+  membershipInvitationAcceptedV1,
+  membershipInvitationExpiredV1,
 ];

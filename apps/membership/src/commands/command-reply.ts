@@ -17,3 +17,14 @@ export type CommandReply =
         readonly details: Readonly<Record<string, unknown>>;
       };
     };
+
+/** R7: one result per imported row, in order. */
+export interface ImportReply {
+  readonly ok: true;
+  readonly results: readonly {
+    readonly row: number;
+    readonly status: 'invited' | 'unchanged' | 'refused';
+    readonly invitationId?: string;
+    readonly error?: { readonly code: string; readonly field?: string; readonly message: string };
+  }[];
+}

@@ -15,7 +15,7 @@ import { useTestEventStore } from '@app/testing/test-event-store';
 import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
-import { type CommandReply } from './command-reply';
+import { type CommandReply, type ImportReply } from './command-reply';
 import { organizationStream } from './organization-command-handler';
 
 describe('membership commands over the bus, on the event store', () => {
@@ -307,5 +307,44 @@ describe('membership commands over the bus, on the event store', () => {
       6 * 24 * 3600_000,
     );
     expect((await stateOf(orgId)).members.get('ada')?.role).toBe('admin');
+  });
+
+  it('R7: a bulk import reports a result per row; bad rows do not stop good ones; re-running invites nobody twice', async () => {
+    const orgId = await newOrganization();
+    const rows = [
+      { email: 'ada@example.com', role: 'admin' },
+      { email: 'broken' },
+      { phone: '+14155552671' },
+      { email: 'ADA@example.com' },
+      { email: 'eve@example.com', teamIds: ['no-such-team'] },
+    ];
+    const importOnce = () =>
+      client.request<ImportReply>(
+        TOPICS.membershipCommands,
+        orgId,
+        { commandId: randomUUID(), orgId, actorId: 'owner', command: { type: 'ImportInvitations', rows } },
+        { timeoutMs: 20_000 },
+      );
+    const first = await importOnce();
+    expect(first.results.map((r) => `${r.row}:${r.status}:${r.error?.code ?? ''}`)).toEqual([
+      '0:invited:',
+      '1:refused:validation-failed',
+      '2:invited:',
+      '3:refused:duplicate-row',
+      '4:refused:team-not-found',
+    ]);
+    const again = await importOnce();
+    expect(again.results.map((r) => r.status)).toEqual([
+      'unchanged',
+      'refused',
+      'unchanged',
+      'refused',
+      'refused',
+    ]);
+    const state = await stateOf(orgId);
+    expect([...state.invitations.values()].map((i) => i.email ?? i.phone).sort()).toEqual([
+      '+14155552671',
+      'ada@example.com',
+    ]);
   });
 });

@@ -1,9 +1,10 @@
-import { isDomainError } from '@app/domain';
 import { type AggregateStore } from '@app/event-store';
 import { organizationDecider } from '../organizations/organization.decider';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
 import { type PermissionsCatalog } from '../organizations/permissions-catalog';
-import { type CommandReply } from './command-reply';
+import { DomainError, isDomainError } from '@app/domain';
+import { MAX_IMPORT_ROWS, planInvitationImport, type ImportRow } from '../invitations/invitation-import';
+import { type CommandReply, type ImportReply } from './command-reply';
 import { parseOrganizationCommand } from './organization-command-request';
 
 export const organizationStream = (orgId: string) => `organization-${orgId}`;
@@ -24,7 +25,8 @@ export class OrganizationCommandHandler {
     this.aggregate = { decider: organizationDecider(catalog), snapshots: organizationSnapshots };
   }
 
-  async handle(raw: unknown): Promise<CommandReply> {
+  async handle(raw: unknown): Promise<CommandReply | ImportReply> {
+    if (isImportRequest(raw)) return this.importInvitations(raw);
     try {
       const { request, command } = parseOrganizationCommand(raw, this.now().toISOString());
       const result = await this.store.handle(organizationStream(request.orgId), this.aggregate, command, {
@@ -44,4 +46,99 @@ export class OrganizationCommandHandler {
       throw error;
     }
   }
+
+  /**
+   * R7: each good row is its own InviteMember, so one refused row never undoes the others; invitation ids come from
+   * the organization and the person, so running the same import again invites nobody twice.
+   */
+  private async importInvitations(raw: ImportRequest): Promise<CommandReply | ImportReply> {
+    if (
+      !Array.isArray(raw.command.rows) ||
+      raw.command.rows.length === 0 ||
+      raw.command.rows.length > MAX_IMPORT_ROWS
+    ) {
+      return refusal('command.rows', `must be a list of 1 to ${MAX_IMPORT_ROWS} rows`);
+    }
+    if (raw.command.send !== undefined && typeof raw.command.send !== 'boolean')
+      return refusal('command.send', 'must be true or false');
+    const results: ImportReply['results'][number][] = [];
+    for (const planned of planInvitationImport(raw.orgId, raw.command.rows as ImportRow[])) {
+      if (!planned.ok) {
+        results.push({
+          row: planned.row,
+          status: 'refused',
+          error: { code: planned.code, field: planned.field, message: planned.message },
+        });
+        continue;
+      }
+      const reply = (await this.handle({
+        commandId: `${raw.commandId}/${planned.row}`,
+        orgId: raw.orgId,
+        actorId: raw.actorId,
+        ...(raw.correlationId ? { correlationId: raw.correlationId } : {}),
+        command: {
+          type: 'InviteMember',
+          invitationId: planned.invitationId,
+          ...(planned.email ? { email: planned.email } : { phone: planned.phone }),
+          role: planned.role,
+          teamIds: planned.teamIds,
+          send: raw.command.send ?? true,
+        },
+      })) as CommandReply;
+      results.push(
+        reply.ok
+          ? {
+              row: planned.row,
+              status: reply.events > 0 ? 'invited' : 'unchanged',
+              invitationId: planned.invitationId,
+            }
+          : {
+              row: planned.row,
+              status: 'refused',
+              error: {
+                code: reply.error.code,
+                message: reply.error.message,
+                ...fieldOf(reply.error.details),
+              },
+            },
+      );
+    }
+    return { ok: true, results };
+  }
+}
+
+interface ImportRequest {
+  readonly commandId: string;
+  readonly orgId: string;
+  readonly actorId: string;
+  readonly correlationId?: string;
+  readonly command: { readonly type: 'ImportInvitations'; readonly rows?: unknown; readonly send?: unknown };
+}
+
+function isImportRequest(raw: unknown): raw is ImportRequest {
+  const r = raw as {
+    commandId?: unknown;
+    orgId?: unknown;
+    actorId?: unknown;
+    command?: { type?: unknown };
+  } | null;
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    r.command?.type === 'ImportInvitations' &&
+    typeof r.commandId === 'string' &&
+    typeof r.orgId === 'string' &&
+    typeof r.actorId === 'string'
+  );
+}
+
+function refusal(field: string, message: string): CommandReply {
+  return {
+    ok: false,
+    error: new DomainError('validation-failed', 'validation', `${field}: ${message}`, { field }).toJSON(),
+  };
+}
+
+function fieldOf(details: Readonly<Record<string, unknown>>): { field?: string } {
+  return typeof details.field === 'string' ? { field: details.field } : {};
 }

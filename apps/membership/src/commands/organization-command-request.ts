@@ -16,7 +16,7 @@ export interface OrganizationCommandRequest {
 /** R5: invitations expire after 7 days unless configured otherwise. */
 export const DEFAULT_INVITATION_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
 
-type FieldSpec = 'string' | 'boolean' | 'integer' | 'string[]' | 'string[]?' | readonly string[];
+type FieldSpec = 'string' | 'boolean' | 'integer' | 'string[]' | 'string[]?' | 'slots' | readonly string[];
 const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   CreateOrganization: { name: 'string' },
   AdmitMember: { userId: 'string', role: ['admin', 'user'], via: ['invitation', 'auto-join'] },
@@ -51,11 +51,20 @@ const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   RevokeInvitation: { invitationId: 'string' },
   AcceptInvitation: { invitationId: 'string', sendSequence: 'integer', userId: 'string' },
   ExpireInvitation: { invitationId: 'string' },
+  UpdateSettings: {},
+  SetContactPerson: { userId: 'string' },
+  SetAvailability: { userId: 'string', available: 'boolean', weekly: 'slots' },
 };
 const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
   CreateOrganization: { plan: 'string' },
   InviteMember: { email: 'string', phone: 'string', inviteeUserId: 'string' },
   AcceptInvitation: { email: 'string', phone: 'string' },
+  UpdateSettings: {
+    name: 'string',
+    autoJoin: 'boolean',
+    membersMayEditOwnAvailability: 'boolean',
+    requireTwoFactor: 'boolean',
+  },
 };
 
 function invalid(field: string, message: string): never {
@@ -70,7 +79,15 @@ function nonEmptyString(value: unknown, field: string, max = 200): string {
 
 function checkField(value: unknown, spec: FieldSpec, field: string): void {
   if (spec === 'string') nonEmptyString(value, field);
-  else if (spec === 'integer') {
+  else if (spec === 'slots') {
+    if (
+      !Array.isArray(value) ||
+      value.length > 50 ||
+      !value.every((v) => typeof v === 'object' && v !== null)
+    ) {
+      invalid(field, 'must be a list of at most 50 {day, from, to} slots');
+    }
+  } else if (spec === 'integer') {
     if (!Number.isInteger(value) || (value as number) < 0) invalid(field, 'must be a whole number');
   } else if (spec === 'string[]?') {
     if (value === undefined) return;

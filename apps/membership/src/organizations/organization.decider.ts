@@ -1,5 +1,5 @@
 import { type Decider, DomainError, type DomainErrorKind } from '@app/domain';
-import { type OrganizationEvent, type TeamRole } from './organization.events';
+import { type Availability, type OrganizationEvent, type TeamRole } from './organization.events';
 import {
   billableSeats,
   evolveOrganization,
@@ -75,6 +75,15 @@ export type OrganizationCommand = CommandMeta &
         phone?: string;
       }
     | { type: 'ExpireInvitation'; invitationId: string }
+    | {
+        type: 'UpdateSettings';
+        name?: string;
+        autoJoin?: boolean;
+        membersMayEditOwnAvailability?: boolean;
+        requireTwoFactor?: boolean;
+      }
+    | { type: 'SetContactPerson'; userId: string }
+    | { type: 'SetAvailability'; userId: string; available: boolean; weekly: Availability['weekly'] }
   );
 
 export const SYSTEM_ACTOR = 'system';
@@ -321,6 +330,81 @@ function decideOrganization(
         );
       }
       return deletion(org, stamp);
+    }
+    case 'UpdateSettings': {
+      requirePermission(org, catalog, command.actorId, 'org.update');
+      const name = command.name === undefined ? org.name : command.name.trim();
+      if (name.length === 0 || name.length > 200) {
+        refuse('invalid-name', 'validation', 'name must be 1 to 200 characters', { field: 'name' });
+      }
+      const next = {
+        name,
+        autoJoin: command.autoJoin ?? org.autoJoin,
+        membersMayEditOwnAvailability:
+          command.membersMayEditOwnAvailability ?? org.membersMayEditOwnAvailability,
+        requireTwoFactor: command.requireTwoFactor ?? org.requireTwoFactor,
+      };
+      const unchanged =
+        next.name === org.name &&
+        next.autoJoin === org.autoJoin &&
+        next.membersMayEditOwnAvailability === org.membersMayEditOwnAvailability &&
+        next.requireTwoFactor === org.requireTwoFactor;
+      return unchanged ? [] : [{ type: 'SettingsUpdated', data: { ...stamp, ...next } }];
+    }
+    case 'SetContactPerson': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      memberOf(org, command.userId);
+      if (org.contactPersonId === command.userId) return [];
+      return [{ type: 'ContactPersonChanged', data: { ...stamp, userId: command.userId } }];
+    }
+    case 'SetAvailability': {
+      // R14: members change their own availability only when the organization allows it; Owner and Admins always can.
+      const actor = org.members.get(command.actorId);
+      if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
+      const target = memberOf(org, command.userId);
+      const privileged = actor.role === 'owner' || actor.role === 'admin';
+      if (!privileged) {
+        if (command.userId !== command.actorId)
+          refuse('insufficient-role', 'forbidden', 'only Owner and Admins set others’ availability (R14)');
+        if (!org.membersMayEditOwnAvailability) {
+          refuse(
+            'availability-locked',
+            'rule-violation',
+            'this organization does not let members edit their availability (R14)',
+          );
+        }
+      }
+      for (const slot of command.weekly) {
+        if (
+          !Number.isInteger(slot.day) ||
+          slot.day < 0 ||
+          slot.day > 6 ||
+          !/^([01]\d|2[0-3]):[0-5]\d$/.test(slot.from) ||
+          !/^([01]\d|2[0-3]):[0-5]\d$/.test(slot.to) ||
+          slot.from >= slot.to
+        ) {
+          refuse(
+            'validation-failed',
+            'validation',
+            'weekly slots are {day 0-6, from HH:MM, to HH:MM} with from before to',
+            { field: 'weekly' },
+          );
+        }
+      }
+      const weekly = command.weekly.map((w) => ({ day: w.day, from: w.from, to: w.to }));
+      const current = target.availability;
+      if (
+        current &&
+        current.available === command.available &&
+        JSON.stringify(current.weekly) === JSON.stringify(weekly)
+      )
+        return [];
+      return [
+        {
+          type: 'AvailabilityChanged',
+          data: { ...stamp, userId: target.userId, available: command.available, weekly },
+        },
+      ];
     }
     case 'InviteMember': {
       // R5: Owner and Admins, or holders of members.invite, invite with a role that is never Owner (R6: maybe unsent).

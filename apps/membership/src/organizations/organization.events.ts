@@ -53,7 +53,23 @@ export type OrganizationEvent =
     }
   | { type: 'InvitationRevoked'; data: Stamp & { invitationId: string } }
   | { type: 'InvitationAccepted'; data: Stamp & { invitationId: string; userId: string } }
-  | { type: 'InvitationExpired'; data: Stamp & { invitationId: string } };
+  | { type: 'InvitationExpired'; data: Stamp & { invitationId: string } }
+  | { type: 'SettingsUpdated'; data: Stamp & OrganizationSettings }
+  | { type: 'ContactPersonChanged'; data: Stamp & { userId: string } }
+  | { type: 'AvailabilityChanged'; data: Stamp & { userId: string } & Availability };
+
+export interface OrganizationSettings {
+  readonly name: string;
+  readonly autoJoin: boolean;
+  readonly membersMayEditOwnAvailability: boolean;
+  readonly requireTwoFactor: boolean;
+}
+
+/** R14: a weekly schedule (day 0 = Sunday, times HH:MM) and an available/unavailable switch. */
+export interface Availability {
+  readonly available: boolean;
+  readonly weekly: readonly { readonly day: number; readonly from: string; readonly to: string }[];
+}
 
 export type InvitedRole = 'admin' | 'user';
 

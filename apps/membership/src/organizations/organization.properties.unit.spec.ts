@@ -121,6 +121,8 @@ function assertInvariants(state: OrganizationState, events: readonly Organizatio
   }
   // R15: the seat count recorded by SeatsChanged events equals the active schedulable members.
   expect(state.seats).toBe(billableSeats(state));
+  // The contact person, when there is one, is a member.
+  if (state.contactPersonId !== undefined) expect(state.members.has(state.contactPersonId)).toBe(true);
   // R3: nobody changed their own role.
   for (const e of events) if (e.type === 'MemberRoleChanged') expect(e.data.actorId).not.toBe(e.data.userId);
 }

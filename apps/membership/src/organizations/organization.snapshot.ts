@@ -1,10 +1,10 @@
 import { type SnapshotPolicy } from '@app/event-store';
-import { type TeamRole } from './organization.events';
+import { type Availability, type TeamRole } from './organization.events';
 import { type ActiveOrganization, type Invitation, type OrganizationState } from './organization.state';
 import { type Role } from './permissions-catalog';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV2 {
+interface OrganizationSnapshotV3 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -13,13 +13,16 @@ interface OrganizationSnapshotV2 {
     ownerId: string;
     contactPersonId: string | null;
     seats: number;
-    members: [string, Role, string[], boolean, string][];
+    autoJoin: boolean;
+    membersMayEditOwnAvailability: boolean;
+    requireTwoFactor: boolean;
+    members: [string, Role, string[], boolean, string, Availability | null][];
     teams: [string, string, [string, TeamRole][]][];
     invitations: Invitation[];
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV2 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV3 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -30,12 +33,16 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       ownerId: state.ownerId,
       contactPersonId: state.contactPersonId ?? null,
       seats: state.seats,
+      autoJoin: state.autoJoin,
+      membersMayEditOwnAvailability: state.membersMayEditOwnAvailability,
+      requireTwoFactor: state.requireTwoFactor,
       members: [...state.members.values()].map((m) => [
         m.userId,
         m.role,
         [...m.granted],
         m.schedulable,
         m.joinedAt,
+        m.availability ?? null,
       ]),
       teams: [...state.teams.values()].map((t) => [t.teamId, t.name, [...t.members]]),
       invitations: [...state.invitations.values()].map((i) => ({ ...i })),
@@ -44,7 +51,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV2;
+  const snapshot = json as OrganizationSnapshotV3;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -55,10 +62,20 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     ownerId: o.ownerId,
     contactPersonId: o.contactPersonId ?? undefined,
     seats: o.seats,
+    autoJoin: o.autoJoin,
+    membersMayEditOwnAvailability: o.membersMayEditOwnAvailability,
+    requireTwoFactor: o.requireTwoFactor,
     members: new Map(
-      o.members.map(([userId, role, granted, schedulable, joinedAt]) => [
+      o.members.map(([userId, role, granted, schedulable, joinedAt, availability]) => [
         userId,
-        { userId, role, granted: new Set(granted), schedulable, joinedAt },
+        {
+          userId,
+          role,
+          granted: new Set(granted),
+          schedulable,
+          joinedAt,
+          ...(availability ? { availability } : {}),
+        },
       ]),
     ),
     teams: new Map(
@@ -71,7 +88,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 2,
+  version: 3,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

@@ -1,4 +1,4 @@
-import { type OrganizationEvent, type TeamRole } from './organization.events';
+import { type Availability, type OrganizationEvent, type TeamRole } from './organization.events';
 import { type Role } from './permissions-catalog';
 
 export interface Member {
@@ -7,6 +7,7 @@ export interface Member {
   readonly granted: Set<string>;
   schedulable: boolean;
   readonly joinedAt: string;
+  availability?: Availability;
 }
 
 export interface Team {
@@ -39,6 +40,9 @@ export interface ActiveOrganization {
   readonly teams: Map<string, Team>;
   readonly invitations: Map<string, Invitation>;
   seats: number;
+  autoJoin: boolean;
+  membersMayEditOwnAvailability: boolean;
+  requireTwoFactor: boolean;
 }
 
 export type OrganizationState = { readonly status: 'none' } | ActiveOrganization;
@@ -66,6 +70,9 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       teams: new Map(),
       invitations: new Map(),
       seats: 0,
+      autoJoin: false,
+      membersMayEditOwnAvailability: true,
+      requireTwoFactor: false,
     };
   }
   if (state.status === 'none') return state;
@@ -180,6 +187,24 @@ export function evolveOrganization(state: OrganizationState, event: Organization
         invitation.status = 'accepted';
         invitation.acceptedBy = event.data.userId;
       }
+      return org;
+    }
+    case 'SettingsUpdated':
+      org.name = event.data.name;
+      org.autoJoin = event.data.autoJoin;
+      org.membersMayEditOwnAvailability = event.data.membersMayEditOwnAvailability;
+      org.requireTwoFactor = event.data.requireTwoFactor;
+      return org;
+    case 'ContactPersonChanged':
+      org.contactPersonId = event.data.userId;
+      return org;
+    case 'AvailabilityChanged': {
+      const member = org.members.get(event.data.userId);
+      if (member)
+        member.availability = {
+          available: event.data.available,
+          weekly: event.data.weekly.map((w) => ({ ...w })),
+        };
       return org;
     }
     case 'OrganizationDeleted':

@@ -5,6 +5,9 @@
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
+import membershipSettingsUpdatedV1 from './membership/membership.SettingsUpdated.v1.schema.json';
+import membershipContactPersonChangedV1 from './membership/membership.ContactPersonChanged.v1.schema.json';
+import membershipAvailabilityChangedV1 from './membership/membership.AvailabilityChanged.v1.schema.json';
 import membershipInvitationCreatedV1 from './membership/membership.InvitationCreated.v1.schema.json';
 import membershipInvitationChangedV1 from './membership/membership.InvitationChanged.v1.schema.json';
 import membershipInvitationSentV1 from './membership/membership.InvitationSent.v1.schema.json';
@@ -54,4 +57,7 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   membershipInvitationRevokedV1,
   membershipInvitationAcceptedV1,
   membershipInvitationExpiredV1,
+  membershipSettingsUpdatedV1,
+  membershipContactPersonChangedV1,
+  membershipAvailabilityChangedV1,
 ];

@@ -347,4 +347,42 @@ describe('membership commands over the bus, on the event store', () => {
       'ada@example.com',
     ]);
   });
+
+  it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {
+    const domain = `d${randomUUID().slice(0, 8)}.example.com`;
+    const [first, second] = [await newOrganization(), await newOrganization()];
+    const replies = await Promise.all([
+      send(first, 'owner', { type: 'ClaimDomain', domain }),
+      send(second, 'owner', { type: 'ClaimDomain', domain }),
+    ]);
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    expect(replies.find((r) => !r.ok)).toMatchObject({ error: { code: 'domain-claimed', kind: 'conflict' } });
+    const winner = replies[0]!.ok ? first : second;
+    expect(await send(winner, 'owner', { type: 'UpdateSettings', autoJoin: true })).toMatchObject({
+      ok: true,
+    });
+
+    const verified = (userId: string, email: string) =>
+      eventMessage(TOPICS.identityUsers, {
+        id: randomUUID(),
+        type: 'identity.EmailVerified.v1',
+        source: '/identity-platform/identity',
+        subject: userId,
+        time: new Date().toISOString(),
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: randomUUID(),
+        causationid: randomUUID(),
+        actor: userId,
+        revision: '1',
+        data: { userId, email, actorId: userId, at: new Date().toISOString() },
+      });
+    await app
+      .get<MessageBus>(MESSAGE_BUS)
+      .publish([verified('joiner', `joiner@${domain}`), verified('outsider', 'x@elsewhere.org')]);
+    await waitFor(async () => (await stateOf(winner)).members.get('joiner')?.role === 'user', {
+      what: 'auto-join',
+    });
+    expect((await stateOf(winner)).members.has('outsider')).toBe(false);
+  });
 });

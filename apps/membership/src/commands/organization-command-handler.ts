@@ -1,5 +1,6 @@
 import { type AggregateStore } from '@app/event-store';
-import { organizationDecider } from '../organizations/organization.decider';
+import { domainClaimDecider, domainClaimStream } from '../organizations/domain-claim.decider';
+import { organizationDecider, type OrganizationCommand } from '../organizations/organization.decider';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
 import { type PermissionsCatalog } from '../organizations/permissions-catalog';
 import { DomainError, isDomainError } from '@app/domain';
@@ -29,12 +30,20 @@ export class OrganizationCommandHandler {
     if (isImportRequest(raw)) return this.importInvitations(raw);
     try {
       const { request, command } = parseOrganizationCommand(raw, this.now().toISOString());
+      if (command.type === 'ClaimDomain')
+        await this.claimDomainFirst(request.orgId, request.commandId, command);
       const result = await this.store.handle(organizationStream(request.orgId), this.aggregate, command, {
         commandId: request.commandId,
         actor: request.actorId,
         tenant: request.orgId,
         ...(request.correlationId ? { correlationId: request.correlationId } : {}),
       });
+      if (command.type === 'ReleaseDomain') {
+        for (const event of result.events) {
+          if (event.type === 'DomainReleased')
+            await this.releaseClaim(event.data.domain, request.orgId, request.commandId);
+        }
+      }
       return {
         ok: true,
         revision: result.revision === undefined ? null : result.revision.toString(),
@@ -45,6 +54,57 @@ export class OrganizationCommandHandler {
       if (isDomainError(error)) return { ok: false, error: error.toJSON() };
       throw error;
     }
+  }
+
+  /**
+   * R16: one organization per domain. The organization's own rules are checked first (a dry run), then the domain's
+   * stream is claimed, then the organization records it. A claim held by an organization that no longer holds the
+   * domain (deleted, or a crash between the two appends) is taken over, so a claim never locks a domain forever.
+   */
+  private async claimDomainFirst(
+    orgId: string,
+    commandId: string,
+    command: OrganizationCommand & { type: 'ClaimDomain' },
+  ): Promise<void> {
+    const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
+    const events = this.aggregate.decider.decide(command, loaded.state);
+    const claimed = events.find((e) => e.type === 'DomainClaimed');
+    if (!claimed || claimed.type !== 'DomainClaimed') return;
+    const domain = claimed.data.domain;
+    const register = (attempt: string) =>
+      this.store.handle(
+        domainClaimStream(domain),
+        { decider: domainClaimDecider },
+        { type: 'RegisterClaim', domain, orgId, at: command.at },
+        { commandId: `${commandId}/claim/${attempt}`, actor: command.actorId, tenant: orgId },
+      );
+    try {
+      await register('first');
+    } catch (error) {
+      if (!isDomainError(error) || error.code !== 'domain-claimed') throw error;
+      const holder = (await this.store.load(domainClaimStream(domain), { decider: domainClaimDecider })).state
+        .orgId;
+      const holderState = holder
+        ? (await this.store.load(organizationStream(holder), this.aggregate)).state
+        : undefined;
+      if (holderState?.status === 'active' && holderState.domains.has(domain)) throw error;
+      await this.releaseClaim(domain, holder!, `${commandId}/takeover`);
+      await register('after-takeover');
+    }
+  }
+
+  private async releaseClaim(domain: string, orgId: string, commandId: string): Promise<void> {
+    await this.store.handle(
+      domainClaimStream(domain),
+      { decider: domainClaimDecider },
+      { type: 'ReleaseClaim', domain, orgId, at: this.now().toISOString() },
+      { commandId: `${commandId}/release`, actor: 'system', tenant: orgId },
+    );
+  }
+
+  /** The organization that claimed a domain, if any (R16 auto-join). */
+  async organizationClaiming(domain: string): Promise<string | undefined> {
+    return (await this.store.load(domainClaimStream(domain), { decider: domainClaimDecider })).state.orgId;
   }
 
   /**

@@ -54,6 +54,9 @@ const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   UpdateSettings: {},
   SetContactPerson: { userId: 'string' },
   SetAvailability: { userId: 'string', available: 'boolean', weekly: 'slots' },
+  ClaimDomain: { domain: 'string' },
+  ReleaseDomain: { domain: 'string' },
+  AutoJoinMember: { userId: 'string', email: 'string' },
 };
 const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
   CreateOrganization: { plan: 'string' },

@@ -1,4 +1,5 @@
 import { type Decider, DomainError, type DomainErrorKind } from '@app/domain';
+import { normalizeDomain } from './domain-claim.decider';
 import { type Availability, type OrganizationEvent, type TeamRole } from './organization.events';
 import {
   billableSeats,
@@ -84,6 +85,9 @@ export type OrganizationCommand = CommandMeta &
       }
     | { type: 'SetContactPerson'; userId: string }
     | { type: 'SetAvailability'; userId: string; available: boolean; weekly: Availability['weekly'] }
+    | { type: 'ClaimDomain'; domain: string }
+    | { type: 'ReleaseDomain'; domain: string }
+    | { type: 'AutoJoinMember'; userId: string; email: string }
   );
 
 export const SYSTEM_ACTOR = 'system';
@@ -406,6 +410,30 @@ function decideOrganization(
         },
       ];
     }
+    case 'ClaimDomain': {
+      // R16: Owner and Admins claim e-mail domains; uniqueness across organizations is the domain stream's job.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const domain = normalizeDomain(command.domain);
+      if (!domain) refuse('validation-failed', 'validation', 'not a domain name', { field: 'domain' });
+      if (org.domains.has(domain)) return [];
+      return [{ type: 'DomainClaimed', data: { ...stamp, domain } }];
+    }
+    case 'ReleaseDomain': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      const domain = normalizeDomain(command.domain);
+      if (!domain || !org.domains.has(domain)) return [];
+      return [{ type: 'DomainReleased', data: { ...stamp, domain } }];
+    }
+    case 'AutoJoinMember': {
+      // R16/R18: a verified address at a claimed domain joins as User when auto-join is on (the system acts).
+      if (command.actorId !== SYSTEM_ACTOR)
+        refuse('forbidden', 'forbidden', 'auto-join is done by the system');
+      const domain = command.email.split('@')[1]?.toLowerCase();
+      if (!org.autoJoin || !domain || !org.domains.has(domain) || org.members.has(command.userId)) return [];
+      return [
+        { type: 'MemberJoined', data: { ...stamp, userId: command.userId, role: 'user', via: 'auto-join' } },
+      ];
+    }
     case 'InviteMember': {
       // R5: Owner and Admins, or holders of members.invite, invite with a role that is never Owner (R6: maybe unsent).
       requirePermission(org, catalog, command.actorId, 'members.invite');
@@ -594,6 +622,7 @@ function deletion(
       events.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } });
     }
   }
+  for (const domain of org.domains) events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
   if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
   events.push({ type: 'OrganizationDeleted', data: stamp });
   return events;

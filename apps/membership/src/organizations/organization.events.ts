@@ -56,7 +56,9 @@ export type OrganizationEvent =
   | { type: 'InvitationExpired'; data: Stamp & { invitationId: string } }
   | { type: 'SettingsUpdated'; data: Stamp & OrganizationSettings }
   | { type: 'ContactPersonChanged'; data: Stamp & { userId: string } }
-  | { type: 'AvailabilityChanged'; data: Stamp & { userId: string } & Availability };
+  | { type: 'AvailabilityChanged'; data: Stamp & { userId: string } & Availability }
+  | { type: 'DomainClaimed'; data: Stamp & { domain: string } }
+  | { type: 'DomainReleased'; data: Stamp & { domain: string } };
 
 export interface OrganizationSettings {
   readonly name: string;

@@ -94,4 +94,40 @@ describe('settings, contact person and availability', () => {
       'not-a-member',
     );
   });
+
+  it('R16: Owner and Admins claim domains (normalised); a User cannot', () => {
+    expect(
+      run(base, { type: 'ClaimDomain', domain: '@Example.COM', actorId: 'admin', at }).events[0]!.data,
+    ).toMatchObject({ domain: 'example.com' });
+    expect(run(base, { type: 'ClaimDomain', domain: 'example.com', actorId: 'ada', at }).code).toBe(
+      'insufficient-role',
+    );
+    expect(run(base, { type: 'ClaimDomain', domain: 'not a domain', actorId: 'owner', at }).code).toBe(
+      'validation-failed',
+    );
+  });
+
+  it('R16/R18: a verified address at a claimed domain auto-joins as User only when auto-join is on', () => {
+    const claimed = [
+      ...base,
+      ...run(base, { type: 'ClaimDomain', domain: 'example.com', actorId: 'owner', at }).events,
+    ];
+    const join: OrganizationCommand = {
+      type: 'AutoJoinMember',
+      userId: 'new',
+      email: 'new@example.com',
+      actorId: 'system',
+      at,
+    };
+    expect(run(claimed, join).events).toEqual([]);
+    const on = [
+      ...claimed,
+      ...run(claimed, { type: 'UpdateSettings', autoJoin: true, actorId: 'owner', at }).events,
+    ];
+    expect(run(on, join).events).toEqual([
+      { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
+    ]);
+    expect(run(on, { ...join, email: 'new@other.com' }).events).toEqual([]);
+    expect(run(on, { ...join, actorId: 'new' }).code).toBe('forbidden');
+  });
 });

@@ -16,6 +16,7 @@ interface OrganizationSnapshotV3 {
     autoJoin: boolean;
     membersMayEditOwnAvailability: boolean;
     requireTwoFactor: boolean;
+    domains: string[];
     members: [string, Role, string[], boolean, string, Availability | null][];
     teams: [string, string, [string, TeamRole][]][];
     invitations: Invitation[];
@@ -36,6 +37,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       autoJoin: state.autoJoin,
       membersMayEditOwnAvailability: state.membersMayEditOwnAvailability,
       requireTwoFactor: state.requireTwoFactor,
+      domains: [...state.domains],
       members: [...state.members.values()].map((m) => [
         m.userId,
         m.role,
@@ -65,6 +67,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     autoJoin: o.autoJoin,
     membersMayEditOwnAvailability: o.membersMayEditOwnAvailability,
     requireTwoFactor: o.requireTwoFactor,
+    domains: new Set(o.domains),
     members: new Map(
       o.members.map(([userId, role, granted, schedulable, joinedAt, availability]) => [
         userId,
@@ -88,7 +91,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 3,
+  version: 4,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

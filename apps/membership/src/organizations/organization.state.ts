@@ -43,6 +43,7 @@ export interface ActiveOrganization {
   autoJoin: boolean;
   membersMayEditOwnAvailability: boolean;
   requireTwoFactor: boolean;
+  readonly domains: Set<string>;
 }
 
 export type OrganizationState = { readonly status: 'none' } | ActiveOrganization;
@@ -73,6 +74,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       autoJoin: false,
       membersMayEditOwnAvailability: true,
       requireTwoFactor: false,
+      domains: new Set(),
     };
   }
   if (state.status === 'none') return state;
@@ -194,6 +196,12 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       org.autoJoin = event.data.autoJoin;
       org.membersMayEditOwnAvailability = event.data.membersMayEditOwnAvailability;
       org.requireTwoFactor = event.data.requireTwoFactor;
+      return org;
+    case 'DomainClaimed':
+      org.domains.add(event.data.domain);
+      return org;
+    case 'DomainReleased':
+      org.domains.delete(event.data.domain);
       return org;
     case 'ContactPersonChanged':
       org.contactPersonId = event.data.userId;

@@ -65,6 +65,22 @@ export class IdentityReactions implements OnApplicationBootstrap, OnApplicationS
    * The index lags the event store a little. Before acting on a user, wait until it has read every organization
    * event that exists now; if it cannot within the bound, fail so the bus retries the message.
    */
+  /** R16/R18: only a verified address auto-joins, as User, the organization that claimed its domain with auto-join on. */
+  private async autoJoin(event: EventEnvelope): Promise<void> {
+    const { userId, email } = event.data as { userId: string; email: string };
+    const domain = email.split('@')[1]?.toLowerCase();
+    const orgId = domain ? await this.commands.organizationClaiming(domain) : undefined;
+    if (!orgId) return;
+    const reply = await this.commands.handle({
+      commandId: `${event.id}/auto-join`,
+      orgId,
+      actorId: SYSTEM_ACTOR,
+      correlationId: event.correlationid,
+      command: { type: 'AutoJoinMember', userId, email },
+    });
+    if (!reply.ok) this.logger.warn(`auto-join of ${userId} into ${orgId} refused: ${reply.error.code}`);
+  }
+
   private async indexIncludesEverythingUntilNow(): Promise<void> {
     let latest: bigint | undefined;
     for await (const resolved of this.client.readAll({
@@ -87,6 +103,7 @@ export class IdentityReactions implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async react(event: EventEnvelope): Promise<void> {
+    if (event.type === 'identity.EmailVerified.v1') return this.autoJoin(event);
     if (event.type !== 'identity.UserDeleted.v1') return;
     await this.indexIncludesEverythingUntilNow();
     const { userId, ownedOrganizationsConfirmed } = event.data as {

@@ -5,6 +5,8 @@
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
+import membershipDomainClaimedV1 from './membership/membership.DomainClaimed.v1.schema.json';
+import membershipDomainReleasedV1 from './membership/membership.DomainReleased.v1.schema.json';
 import membershipSettingsUpdatedV1 from './membership/membership.SettingsUpdated.v1.schema.json';
 import membershipContactPersonChangedV1 from './membership/membership.ContactPersonChanged.v1.schema.json';
 import membershipAvailabilityChangedV1 from './membership/membership.AvailabilityChanged.v1.schema.json';
@@ -60,4 +62,6 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   membershipSettingsUpdatedV1,
   membershipContactPersonChangedV1,
   membershipAvailabilityChangedV1,
+  membershipDomainClaimedV1,
+  membershipDomainReleasedV1,
 ];

@@ -384,5 +384,13 @@ describe('membership commands over the bus, on the event store', () => {
       what: 'auto-join',
     });
     expect((await stateOf(winner)).members.has('outsider')).toBe(false);
+
+    // Deleting the winner frees the domain for the other organization.
+    const loser = winner === first ? second : first;
+    expect(await send(winner, 'owner', { type: 'DeleteOrganization' })).toMatchObject({ ok: true });
+    expect(await send(loser, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: true,
+      events: 1,
+    });
   });
 });

@@ -38,11 +38,10 @@ export class OrganizationCommandHandler {
         tenant: request.orgId,
         ...(request.correlationId ? { correlationId: request.correlationId } : {}),
       });
-      if (command.type === 'ReleaseDomain') {
-        for (const event of result.events) {
-          if (event.type === 'DomainReleased')
-            await this.releaseClaim(event.data.domain, request.orgId, request.commandId);
-        }
+      // Whatever released a domain (ReleaseDomain, deleting the organization) also frees its claim stream.
+      for (const event of result.events) {
+        if (event.type === 'DomainReleased')
+          await this.releaseClaim(event.data.domain, request.orgId, request.commandId);
       }
       return {
         ok: true,
@@ -58,8 +57,8 @@ export class OrganizationCommandHandler {
 
   /**
    * R16: one organization per domain. The organization's own rules are checked first (a dry run), then the domain's
-   * stream is claimed, then the organization records it. A claim held by an organization that no longer holds the
-   * domain (deleted, or a crash between the two appends) is taken over, so a claim never locks a domain forever.
+   * stream is claimed, then the organization records it. Releases (ReleaseDomain, organization deletion) free the
+   * claim stream afterwards; a claim left by a deleted organization is taken over.
    */
   private async claimDomainFirst(
     orgId: string,
@@ -87,7 +86,8 @@ export class OrganizationCommandHandler {
       const holderState = holder
         ? (await this.store.load(organizationStream(holder), this.aggregate)).state
         : undefined;
-      if (holderState?.status === 'active' && holderState.domains.has(domain)) throw error;
+      // Only a deleted holder's claim is stale: an active holder may be between claiming and recording the claim.
+      if (holderState?.status === 'active') throw error;
       await this.releaseClaim(domain, holder!, `${commandId}/takeover`);
       await register('after-takeover');
     }

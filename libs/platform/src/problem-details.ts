@@ -112,7 +112,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const problem = toProblem(error, req.originalUrl);
-    if (problem.status >= 500) this.onUnexpected(error);
+    // Deliberate HTTP answers (a 503 from a readiness check) are not failures; anything else reaching here is.
+    if (!(error instanceof HttpException)) this.onUnexpected(error);
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

@@ -111,6 +111,15 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
     if (handledUpTo === undefined) handledUpTo = savedUpTo = await options.checkpoints.load(options.name);
     const subscription = source.subscribe(handledUpTo);
     current = subscription;
+    // Listen for errors for the subscription's whole life: an 'error' emitted while a batch is being handled (or when
+    // stop() cancels the call) would otherwise be an unhandled error event and take the process down. The stream is
+    // destroyed after an error, so the read loop below ends; the error is then reported and we resubscribe.
+    let streamError: unknown;
+    subscription.on('error', (error: unknown) => {
+      streamError ??= error;
+      // The client emits the error without ending the stream; end it so the read loop stops waiting.
+      subscription.destroy();
+    });
     if (options.onCaughtUp) subscription.on('caughtUp', options.onCaughtUp);
     for await (const batch of readBatches(subscription, maxBatchSize)) {
       if (stopped) return;
@@ -127,6 +136,7 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
       if (last !== undefined) handledUpTo = last;
       await saveCheckpoint(false);
     }
+    if (streamError !== undefined && !stopped) throw streamError;
   };
 
   const loop = (async () => {

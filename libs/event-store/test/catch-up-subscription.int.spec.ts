@@ -3,11 +3,13 @@ import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import {
   EventStoreCheckpointStore,
   InMemoryCheckpointStore,
+  connectEventStore,
   followAll,
   followStream,
   type RecordedDomainEvent,
 } from '@app/event-store';
-import { waitFor } from '@app/testing';
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 
 describe('followAll: checkpointed catch-up subscription to $all', () => {
@@ -136,5 +138,37 @@ describe('followAll: checkpointed catch-up subscription to $all', () => {
     await two.stop();
     expect(first).toEqual([0, 1, 2]);
     expect(second).toEqual([3, 4]);
+  });
+
+  it('the server going away while a batch is being handled is reported, never an unhandled error', async () => {
+    const dataDir = await makeTempDir('esdb-gone');
+    const server = await startEmbeddedEventStore({ dataDir, port: 0, fsync: false });
+    const own = connectEventStore(server.connectionString);
+    await own.appendToStream('gone-1', jsonEvent({ type: 'Numbered', data: { n: 0 }, metadata: meta }));
+    let entered!: () => void;
+    const inHandler = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const errors: unknown[] = [];
+    const sub = followAll({
+      name: `t-${randomUUID()}`,
+      client: own,
+      checkpoints: new InMemoryCheckpointStore(),
+      filter: { streamPrefixes: ['gone-'] },
+      retryDelayMs: 10_000,
+      onError: (e) => errors.push(e),
+      handle: async () => {
+        entered();
+        await blocked;
+      },
+    });
+    await inHandler;
+    await server.close(); // cancels the subscription from the server side while the handler runs
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await waitFor(() => errors.length > 0, { what: 'the cancellation reported through onError' });
+    await sub.stop();
+    await own.dispose();
+    expect(String(errors[0])).toMatch(/CANCELLED|UNAVAILABLE|cancel/i);
   });
 });

@@ -176,41 +176,13 @@ function decideOrganization(
     case 'GrantPermissions': {
       requireRole(org, command.actorId, ['owner', 'admin']);
       const target = memberOf(org, command.userId);
-      for (const permission of command.permissions) {
-        if (!isKnownPermission(catalog, permission)) {
-          refuse('unknown-permission', 'validation', `unknown permission ${permission}`, {
-            field: 'permissions',
-            permission,
-          });
-        }
-        if (!grantableInPlan(catalog, org.plan, permission)) {
-          refuse(
-            'permission-not-in-plan',
-            'rule-violation',
-            `${permission} cannot be granted on the ${org.plan} plan (R20)`,
-            {
-              permission,
-              plan: org.plan,
-            },
-          );
-        }
-      }
-      const held = effectivePermissions(catalog, target.role, target.granted);
+      assertGrantable(
+        catalog,
+        org,
+        effectivePermissions(catalog, target.role, target.granted),
+        command.permissions,
+      );
       const requested = new Set(command.permissions);
-      for (const permission of command.permissions) {
-        const missing = missingPrerequisites(catalog, permission, new Set([...held, ...requested]));
-        if (missing.length > 0) {
-          refuse(
-            'permission-prerequisite-missing',
-            'rule-violation',
-            `${permission} requires ${missing.join(', ')} (R20)`,
-            {
-              permission,
-              missing,
-            },
-          );
-        }
-      }
       const fresh = [...requested].filter((p) => !target.granted.has(p)).sort();
       if (fresh.length === 0) return [];
       return [{ type: 'PermissionsGranted', data: { ...stamp, userId: target.userId, permissions: fresh } }];
@@ -445,7 +417,7 @@ function decideOrganization(
         refuse('already-member', 'conflict', 'this person is already a member (R5)');
       }
       for (const teamId of command.teamIds) teamOf(org, teamId);
-      assertGrantable(catalog, org, command.role, command.permissions);
+      assertGrantable(catalog, org, effectivePermissions(catalog, command.role, []), command.permissions);
       const existing = org.invitations.get(command.invitationId);
       if (existing) return [];
       for (const other of org.invitations.values()) {
@@ -489,7 +461,7 @@ function decideOrganization(
       requirePermission(org, catalog, command.actorId, 'members.invite');
       const invitation = pendingInvitation(org, command.invitationId, command.at);
       for (const teamId of command.teamIds) teamOf(org, teamId);
-      assertGrantable(catalog, org, command.role, command.permissions);
+      assertGrantable(catalog, org, effectivePermissions(catalog, command.role, []), command.permissions);
       return [
         {
           type: 'InvitationChanged',
@@ -657,13 +629,17 @@ function requirePermission(
   }
 }
 
-/** Permissions an invitation may carry: known, allowed by the plan, prerequisites met by the role or the list (R20). */
+/**
+ * R20: every permission is known, allowed by the organization's plan, and has its prerequisites among what the member
+ * already holds (`held`, role defaults included) or what the same request adds.
+ */
 function assertGrantable(
   catalog: PermissionsCatalog,
   org: ActiveOrganization,
-  role: Role,
+  held: ReadonlySet<string>,
   permissions: readonly string[],
 ): void {
+  const withRequested = new Set([...held, ...permissions]);
   for (const permission of permissions) {
     if (!isKnownPermission(catalog, permission)) {
       refuse('unknown-permission', 'validation', `unknown permission ${permission}`, {
@@ -676,20 +652,22 @@ function assertGrantable(
         'permission-not-in-plan',
         'rule-violation',
         `${permission} cannot be granted on the ${org.plan} plan (R20)`,
-        { permission, plan: org.plan },
+        {
+          permission,
+          plan: org.plan,
+        },
       );
     }
-    const missing = missingPrerequisites(
-      catalog,
-      permission,
-      effectivePermissions(catalog, role, permissions),
-    );
+    const missing = missingPrerequisites(catalog, permission, withRequested);
     if (missing.length > 0) {
       refuse(
         'permission-prerequisite-missing',
         'rule-violation',
         `${permission} requires ${missing.join(', ')} (R20)`,
-        { permission, missing },
+        {
+          permission,
+          missing,
+        },
       );
     }
   }

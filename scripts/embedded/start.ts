@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     console.log(`${name} listening on http://${host}:${port}`);
   }
   console.log(`event store: ${connectionString}; data under ${config.dataDir}`);
-  console.log(`public API: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (docs at /docs)`);
+  console.log(`gateway: http://${host}:${GATEWAY_DEFAULT_PORT} (OpenAPI at /docs; the /v1 routes come with the gateway)`);
 
   const shutdown = async () => {
     for (const app of apps.reverse()) await app.close();

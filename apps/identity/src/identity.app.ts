@@ -1,12 +1,16 @@
 import { type INestApplication } from '@nestjs/common';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
-import { IdentityModule } from './app.module';
+import { IdentityModule, type IdentityModuleOptions } from './app.module';
 
 export const IDENTITY_DEFAULT_PORT = 3001;
 
 export function createIdentityApp(
   infra: ResolvedInfrastructure,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean } & IdentityModuleOptions = {},
 ): Promise<INestApplication> {
-  return createHttpApp(IdentityModule.register(infra), { service: 'identity', ...options });
+  const { quiet, ...moduleOptions } = options;
+  return createHttpApp(IdentityModule.register(infra, moduleOptions), {
+    service: 'identity',
+    ...(quiet !== undefined ? { quiet } : {}),
+  });
 }

@@ -11,3 +11,4 @@ export * from './upcasting';
 export * from './event-store.module';
 export * from './event-store-checkpoint-store';
 export * from './read-last-event';
+export * from './in-memory-index';

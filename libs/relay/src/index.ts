@@ -1,1 +1,2 @@
 export * from './event-relay';
+export * from './public-event-messages';

@@ -1,3 +1,5 @@
+import { type InvitationReference } from './user.events';
+
 /** Commands on one user. `actorId` and `at` come from the handler (authenticated caller, clock), never the domain. */
 interface Envelope {
   readonly userId: string;
@@ -6,7 +8,16 @@ interface Envelope {
 }
 
 export type UserCommand =
-  | (Envelope & { type: 'RegisterUser'; name: string; email: string; phone?: string })
+  | (Envelope & {
+      type: 'RegisterUser';
+      name: string;
+      email: string;
+      phone?: string;
+      /** Registering from an invitation link (R5). */
+      invitation?: InvitationReference;
+      /** The address is proven already: the invitation was sent to it. */
+      emailVerified?: boolean;
+    })
   | (Envelope & { type: 'VerifyEmail'; email: string })
   | (Envelope & { type: 'ChangeEmail'; email: string })
   | (Envelope & { type: 'UpdateProfile'; name?: string; phone?: string | null })

@@ -101,7 +101,19 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
     }
     if (state.status === 'deleted')
       throw new DomainError('user-deleted', 'gone', 'the user was deleted', { userId: command.userId });
-    return [{ type: 'UserRegistered', data: { ...stamp, name, email, ...(phone ? { phone } : {}) } }];
+    const registered: UserEvent = {
+      type: 'UserRegistered',
+      data: {
+        ...stamp,
+        name,
+        email,
+        ...(phone ? { phone } : {}),
+        ...(command.invitation ? { invitation: { ...command.invitation } } : {}),
+      },
+    };
+    return command.emailVerified
+      ? [registered, { type: 'EmailVerified', data: { ...stamp, email } }]
+      : [registered];
   }
 
   const user = requireActive(state, command.userId);

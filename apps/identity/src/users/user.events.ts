@@ -7,8 +7,17 @@ interface Stamp {
   readonly at: string;
 }
 
+export interface InvitationReference {
+  readonly orgId: string;
+  readonly invitationId: string;
+  readonly sendSequence: number;
+}
+
 export type UserEvent =
-  | { type: 'UserRegistered'; data: Stamp & { name: string; email: string; phone?: string } }
+  | {
+      type: 'UserRegistered';
+      data: Stamp & { name: string; email: string; phone?: string; invitation?: InvitationReference };
+    }
   | { type: 'EmailVerified'; data: Stamp & { email: string } }
   | { type: 'EmailChanged'; data: Stamp & { previousEmail: string; email: string } }
   | { type: 'ProfileUpdated'; data: Stamp & { name?: string; phone?: string | null; previousPhone?: string } }

@@ -5,6 +5,14 @@
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
+import identityEmailChangedV1 from './identity/identity.EmailChanged.v1.schema.json';
+import identityProfileUpdatedV1 from './identity/identity.ProfileUpdated.v1.schema.json';
+import identityPasswordChangedV1 from './identity/identity.PasswordChanged.v1.schema.json';
+import identityTwoFactorEnabledV1 from './identity/identity.TwoFactorEnabled.v1.schema.json';
+import identityTwoFactorDisabledV1 from './identity/identity.TwoFactorDisabled.v1.schema.json';
+import identityUserLockedV1 from './identity/identity.UserLocked.v1.schema.json';
+import identityUserUnlockedV1 from './identity/identity.UserUnlocked.v1.schema.json';
+import notificationsEmailRequestedV1 from './notifications/notifications.EmailRequested.v1.schema.json';
 import membershipDomainClaimedV1 from './membership/membership.DomainClaimed.v1.schema.json';
 import membershipDomainReleasedV1 from './membership/membership.DomainReleased.v1.schema.json';
 import membershipSettingsUpdatedV1 from './membership/membership.SettingsUpdated.v1.schema.json';
@@ -37,6 +45,14 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   identityUserRegisteredV1,
   identityEmailVerifiedV1,
   identityUserDeletedV1,
+  identityEmailChangedV1,
+  identityProfileUpdatedV1,
+  identityPasswordChangedV1,
+  identityTwoFactorEnabledV1,
+  identityTwoFactorDisabledV1,
+  identityUserLockedV1,
+  identityUserUnlockedV1,
+  notificationsEmailRequestedV1,
   membershipMemberJoinedV1,
   membershipMemberLeftV1,
   membershipMemberRemovedV1,

@@ -1,0 +1,188 @@
+import { DomainError } from '@app/domain';
+import { type InMemoryIndex } from '@app/event-store';
+import { type CredentialStore } from '../credentials/credential.store';
+import { type PasswordHasher } from '../credentials/password-hasher';
+import { type IdentityMail } from '../notifying/identity-mail';
+import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type RefreshTokens } from '../sessions/refresh-tokens';
+import { type TwoFactorService } from '../two-factor/two-factor.service';
+import { parseEmail } from '../users/email';
+import { type ActiveUser } from '../users/user.decider';
+import { type IdentifierReservations } from './identifier-reservations';
+import { type OwnedOrganizations } from './owned-organizations';
+import { type CommandContext, type UserAccounts } from './user-accounts';
+
+export interface AccountManagementDependencies {
+  readonly accounts: UserAccounts;
+  readonly reservations: IdentifierReservations;
+  readonly credentials: CredentialStore;
+  readonly hasher: PasswordHasher;
+  readonly verificationLinks: OneTimeTokens;
+  readonly refreshTokens: RefreshTokens;
+  readonly twoFactor: TwoFactorService;
+  readonly mail: IdentityMail;
+  readonly ownedOrganizations: { index: OwnedOrganizations; follower: InMemoryIndex };
+  readonly now?: () => Date;
+}
+
+export interface Profile {
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly phone?: string;
+  readonly twoFactorEnabled: boolean;
+}
+
+export function profileOf(user: ActiveUser): Profile {
+  return {
+    userId: user.userId,
+    name: user.name,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    ...(user.phone ? { phone: user.phone } : {}),
+    twoFactorEnabled: user.twoFactorEnabled,
+  };
+}
+
+/** The account's own lifecycle after registration: verification (R18), profile, e-mail change, deletion (R10), locks. */
+export class AccountManagement {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AccountManagementDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async profile(userId: string): Promise<Profile> {
+    return profileOf(await this.deps.accounts.active(userId));
+  }
+
+  /** R18: the link proves the address it was sent to, once. */
+  async verifyEmail(token: string, context: CommandContext): Promise<Profile> {
+    const { userId, subject } = await this.deps.verificationLinks.redeem('email-verification', token);
+    const result = await this.deps.accounts.execute(
+      { type: 'VerifyEmail', userId, actorId: userId, at: this.at(), email: subject ?? '' },
+      context,
+    );
+    return profileOf(result.state as ActiveUser);
+  }
+
+  /** Always the same answer; a link goes out only to an existing, unverified account. */
+  async resendVerification(rawEmail: string, context: CommandContext): Promise<void> {
+    const user = await this.deps.accounts.findActiveByEmail(parseEmail(rawEmail));
+    if (!user || user.emailVerified) return;
+    await this.sendVerification(user, context);
+  }
+
+  async updateProfile(
+    userId: string,
+    changes: { name?: string; phone?: string | null },
+    context: CommandContext,
+  ): Promise<Profile> {
+    const user = await this.deps.accounts.active(userId);
+    const command = { type: 'UpdateProfile' as const, userId, actorId: userId, at: this.at(), ...changes };
+    const newPhone = changes.phone && changes.phone !== user.phone ? changes.phone : undefined;
+    if (newPhone) await this.deps.reservations.reserve('phone', newPhone, userId, context.commandId);
+    const result = await this.deps.accounts.execute(command, context);
+    if (changes.phone !== undefined && user.phone && user.phone !== changes.phone)
+      await this.deps.reservations.release('phone', user.phone, userId, context.commandId);
+    return profileOf(result.state as ActiveUser);
+  }
+
+  /** Re-authenticated with the password; the new address is unverified until its link is used (R18). */
+  async changeEmail(
+    userId: string,
+    input: { email: string; password: string },
+    context: CommandContext,
+  ): Promise<Profile> {
+    const user = await this.reauthenticate(userId, input.password);
+    const email = parseEmail(input.email);
+    if (email === user.email) return profileOf(user);
+    await this.deps.reservations.reserve('email', email, userId, context.commandId);
+    const result = await this.deps.accounts.execute(
+      { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
+      context,
+    );
+    await this.deps.reservations.release('email', user.email, userId, context.commandId);
+    const changed = result.state as ActiveUser;
+    await this.sendVerification(changed, context);
+    await this.deps.mail.send({ template: 'email-changed', to: user.email, userId, name: user.name });
+    return profileOf(changed);
+  }
+
+  /**
+   * R10: an Owner's organizations go with their account, only after they confirm it; every session ends, the
+   * secrets are erased and the e-mail and phone become free. Membership reacts to UserDeleted.
+   */
+  async deleteAccount(
+    userId: string,
+    input: { password: string; confirmOwnedOrganizations: boolean },
+    context: CommandContext,
+  ): Promise<{ deletedOrganizationIds: string[] }> {
+    const user = await this.reauthenticate(userId, input.password);
+    await this.deps.ownedOrganizations.follower.catchUp();
+    const owned = this.deps.ownedOrganizations.index.ownedBy(userId);
+    await this.deps.accounts.execute(
+      {
+        type: 'DeleteUser',
+        userId,
+        actorId: userId,
+        at: this.at(),
+        ownedOrganizationIds: owned,
+        ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
+      },
+      context,
+    );
+    await this.erase(user, context);
+    return { deletedOrganizationIds: owned };
+  }
+
+  /** An operator's lock: the account cannot sign in and its sessions end. */
+  async lock(userId: string, actorId: string, reason: string, context: CommandContext): Promise<void> {
+    await this.deps.accounts.execute({ type: 'LockUser', userId, actorId, at: this.at(), reason }, context);
+    await this.deps.refreshTokens.revokeAllForUser(userId);
+  }
+
+  async unlock(userId: string, actorId: string, context: CommandContext): Promise<void> {
+    await this.deps.accounts.execute({ type: 'UnlockUser', userId, actorId, at: this.at() }, context);
+  }
+
+  private async erase(user: ActiveUser, context: CommandContext): Promise<void> {
+    const { reservations, credentials, refreshTokens, twoFactor } = this.deps;
+    await refreshTokens.revokeAllForUser(user.userId);
+    await credentials.delete(user.userId);
+    await twoFactor.disable(user.userId);
+    await reservations.release('email', user.email, user.userId, context.commandId);
+    if (user.phone) await reservations.release('phone', user.phone, user.userId, context.commandId);
+  }
+
+  private async reauthenticate(userId: string, password: string): Promise<ActiveUser> {
+    const user = await this.deps.accounts.active(userId);
+    const hash = await this.deps.credentials.getHash(userId);
+    const ok = hash
+      ? await this.deps.hasher.verify(hash, password)
+      : await this.deps.hasher.dummyVerify(password);
+    if (!ok)
+      throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
+        field: 'password',
+      });
+    return user;
+  }
+
+  private async sendVerification(user: ActiveUser, context: CommandContext): Promise<void> {
+    const link = await this.deps.verificationLinks.issue('email-verification', user.userId, user.email);
+    await this.deps.mail.send({
+      template: 'verify-email',
+      to: user.email,
+      userId: user.userId,
+      name: user.name,
+      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
+      expiresAt: link.expiresAt,
+      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+    });
+  }
+
+  private at(): string {
+    return this.now().toISOString();
+  }
+}

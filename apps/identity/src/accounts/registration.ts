@@ -1,0 +1,172 @@
+import { v5 as uuidv5 } from 'uuid';
+import { DomainError, isDomainError } from '@app/domain';
+import { type CredentialStore } from '../credentials/credential.store';
+import { type PasswordHasher } from '../credentials/password-hasher';
+import { type PasswordPolicy } from '../credentials/password-policy';
+import { type InvitationDirectory } from '../invitations/membership-invitations';
+import { type IdentityMail } from '../notifying/identity-mail';
+import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type UserCommand } from '../users/user.commands';
+import { userDecider } from '../users/user.decider';
+import { type IdentifierReservations } from './identifier-reservations';
+import { type UserAccounts } from './user-accounts';
+
+const USER_ID_NAMESPACE = '6f1c3c0e-5d4e-4f0a-9a57-2f3f8f1f0b7e';
+
+export interface RegistrationInput {
+  readonly commandId: string;
+  readonly correlationId?: string;
+  readonly name: string;
+  readonly email: string;
+  readonly password: string;
+  readonly phone?: string;
+}
+
+export interface InvitationRegistrationInput extends Omit<RegistrationInput, 'email'> {
+  readonly token: string;
+  readonly termsAccepted: boolean;
+  /** Only for an invitation sent to a phone number: the address to sign in with (unverified). */
+  readonly email?: string;
+}
+
+/** The answer to every self-registration, new address or not, so registration cannot be used to find accounts. */
+export const REGISTRATION_ACCEPTED = { status: 'accepted' } as const;
+
+export interface RegistrationDependencies {
+  readonly accounts: UserAccounts;
+  readonly reservations: IdentifierReservations;
+  readonly credentials: CredentialStore;
+  readonly hasher: PasswordHasher;
+  readonly policy: PasswordPolicy;
+  readonly verificationLinks: OneTimeTokens;
+  readonly mail: IdentityMail;
+  readonly invitations: InvitationDirectory;
+  readonly now?: () => Date;
+}
+
+/**
+ * Registration, in an order that leaves nothing half-written: validate everything, hash, reserve the e-mail (then the
+ * phone), store the hash, and only then append UserRegistered. A failure after a reservation releases it; a crash
+ * there leaves a reservation without a user, which the next registration of that address takes over.
+ */
+export class Registration {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RegistrationDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Self-registration. An address that already has an account gets a "you already have an account" e-mail. */
+  async register(input: RegistrationInput): Promise<typeof REGISTRATION_ACCEPTED> {
+    const command = this.registerCommand(input, input.email);
+    const created = await this.create(input, command);
+    if (created === 'email-taken') {
+      await this.deps.mail.send({ template: 'account-exists', to: command.email, ...correlation(input) });
+      return REGISTRATION_ACCEPTED;
+    }
+    const link = await this.deps.verificationLinks.issue('email-verification', command.userId, command.email);
+    await this.deps.mail.send({
+      template: 'verify-email',
+      to: command.email,
+      userId: command.userId,
+      name: command.name,
+      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
+      expiresAt: link.expiresAt,
+      ...correlation(input),
+    });
+    return REGISTRATION_ACCEPTED;
+  }
+
+  /**
+   * R5, a new user: the invitation link proves the address it was sent to, so the account starts verified and the
+   * UserRegistered event names the invitation, which membership then accepts for the new user. However many
+   * redemptions race, the address is reserved once: one account, one acceptance.
+   */
+  async registerFromInvitation(
+    input: InvitationRegistrationInput,
+  ): Promise<{ userId: string; orgId: string; invitationId: string }> {
+    if (input.termsAccepted !== true)
+      throw new DomainError('terms-not-accepted', 'validation', 'the terms must be accepted', {
+        field: 'termsAccepted',
+      });
+    const invitation = await this.deps.invitations.describe(input.token);
+    const email = invitation.email ?? input.email;
+    if (!email)
+      throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {
+        field: 'email',
+      });
+    const command: UserCommand & { type: 'RegisterUser' } = {
+      ...this.registerCommand(input, email),
+      invitation: {
+        orgId: invitation.orgId,
+        invitationId: invitation.invitationId,
+        sendSequence: invitation.sendSequence,
+      },
+      emailVerified: invitation.email !== undefined,
+    };
+    if ((await this.create(input, command)) === 'email-taken')
+      throw new DomainError(
+        'account-exists',
+        'conflict',
+        'an account with this address exists; sign in to accept the invitation',
+        { field: 'email' },
+      );
+    return { userId: command.userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
+  }
+
+  /** The domain's own validation, run before any side effect (a dry run against an empty stream). */
+  private registerCommand(
+    input: Pick<RegistrationInput, 'commandId' | 'name' | 'phone' | 'password'>,
+    email: string,
+  ): UserCommand & { type: 'RegisterUser' } {
+    const command = {
+      type: 'RegisterUser' as const,
+      // From the command id: a retried registration lands on the same user and converges.
+      userId: uuidv5(input.commandId, USER_ID_NAMESPACE),
+      actorId: uuidv5(input.commandId, USER_ID_NAMESPACE),
+      at: this.now().toISOString(),
+      name: input.name,
+      email,
+      ...(input.phone !== undefined ? { phone: input.phone } : {}),
+    };
+    const [registered] = userDecider.decide(command, userDecider.initialState());
+    const data = (registered as { data: { email: string; name: string } }).data;
+    this.deps.policy.assert(input.password, { email: data.email });
+    return { ...command, email: data.email, name: data.name };
+  }
+
+  private async create(
+    input: Pick<RegistrationInput, 'commandId' | 'correlationId' | 'password'>,
+    command: UserCommand & { type: 'RegisterUser' },
+  ): Promise<'created' | 'email-taken'> {
+    const { reservations, credentials, accounts } = this.deps;
+    // Hashed whether or not the address is free: the time taken does not tell either.
+    const hash = await this.deps.hasher.hash(input.password);
+    try {
+      await reservations.reserve('email', command.email, command.userId, input.commandId);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'email-taken') return 'email-taken';
+      throw error;
+    }
+    const reserved: ['email' | 'phone', string][] = [['email', command.email]];
+    try {
+      if (command.phone) {
+        await reservations.reserve('phone', command.phone, command.userId, input.commandId);
+        reserved.push(['phone', command.phone]);
+      }
+      await credentials.setHash(command.userId, hash, this.now());
+      await accounts.execute(command, { commandId: input.commandId, ...correlation(input) });
+      return 'created';
+    } catch (error) {
+      for (const [kind, value] of reserved)
+        await reservations
+          .release(kind, value, command.userId, `${input.commandId}/undo`)
+          .catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function correlation(input: { correlationId?: string }): { correlationId?: string } {
+  return input.correlationId ? { correlationId: input.correlationId } : {};
+}

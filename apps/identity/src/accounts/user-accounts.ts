@@ -1,0 +1,58 @@
+import { type AggregateStore, type CommandResult } from '@app/event-store';
+import { DomainError } from '@app/domain';
+import { type LoginAccount, type UserLookup } from '../login/login.service';
+import { type UserCommand } from '../users/user.commands';
+import { userDecider, type ActiveUser, type UserState } from '../users/user.decider';
+import { userStreamName, type UserEvent } from '../users/user.events';
+import { type IdentifierReservations } from './identifier-reservations';
+
+export interface CommandContext {
+  readonly commandId: string;
+  readonly correlationId?: string;
+}
+
+/**
+ * The user aggregate on the event store, and the login lookup. Lookups go through the e-mail reservation stream and
+ * the user stream, so a user can sign in the moment registration answered (no read model lag on the login path).
+ */
+export class UserAccounts implements UserLookup {
+  private readonly aggregate = { decider: userDecider };
+
+  constructor(
+    private readonly store: AggregateStore,
+    private readonly reservations: IdentifierReservations,
+  ) {}
+
+  async load(userId: string): Promise<UserState> {
+    return (await this.store.load(userStreamName(userId), this.aggregate)).state;
+  }
+
+  async active(userId: string): Promise<ActiveUser> {
+    const state = await this.load(userId);
+    if (state.status !== 'active')
+      throw new DomainError('user-not-found', 'not-found', 'no such user', { userId });
+    return state;
+  }
+
+  async findActiveByEmail(normalizedEmail: string): Promise<ActiveUser | undefined> {
+    const holder = await this.reservations.holderOf('email', normalizedEmail);
+    if (!holder) return undefined;
+    const state = await this.load(holder);
+    return state.status === 'active' && state.email === normalizedEmail ? state : undefined;
+  }
+
+  async findByEmail(normalizedEmail: string): Promise<LoginAccount | null> {
+    const user = await this.findActiveByEmail(normalizedEmail);
+    return user
+      ? { userId: user.userId, locked: user.locked, twoFactorEnabled: user.twoFactorEnabled }
+      : null;
+  }
+
+  execute(command: UserCommand, context: CommandContext): Promise<CommandResult<UserState, UserEvent>> {
+    return this.store.handle(userStreamName(command.userId), this.aggregate, command, {
+      commandId: context.commandId,
+      actor: command.actorId,
+      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+    });
+  }
+}

@@ -1,0 +1,127 @@
+import { isDomainError, type DomainErrorKind } from '@app/domain';
+import { type AccountManagement } from '../accounts/account-management';
+import { type Registration } from '../accounts/registration';
+import { type CommandContext } from '../accounts/user-accounts';
+import { type PasswordManagement } from '../credentials/password-management';
+import { type LoginService } from '../login/login.service';
+import { type SessionRefresh } from '../sessions/session-refresh';
+import { type AccessTokenService } from '../tokens/access-token.service';
+import { type TwoFactorEnrollment } from '../two-factor/two-factor-enrollment';
+import { parseIdentityRequest, type CommandFields, type IdentityRequest } from './identity-request';
+
+export type IdentityReply =
+  | { readonly ok: true; readonly result: unknown }
+  | {
+      readonly ok: false;
+      readonly error: {
+        readonly code: string;
+        readonly kind: DomainErrorKind;
+        readonly message: string;
+        readonly details: Readonly<Record<string, unknown>>;
+      };
+    };
+
+export interface IdentityServices {
+  readonly registration: Registration;
+  readonly accounts: AccountManagement;
+  readonly passwords: PasswordManagement;
+  readonly login: LoginService;
+  readonly sessions: SessionRefresh;
+  readonly twoFactor: TwoFactorEnrollment;
+  readonly accessTokens: AccessTokenService;
+}
+
+const ACCEPTED = { status: 'accepted' };
+
+/**
+ * Answers identity requests from the gateway: a result, or a typed refusal with a stable code. Refusals are replies,
+ * not exceptions, so the bus does not retry them; anything else (infrastructure) throws and is retried.
+ */
+export class IdentityCommandHandler {
+  constructor(private readonly services: IdentityServices) {}
+
+  async handle(raw: unknown): Promise<IdentityReply> {
+    try {
+      return { ok: true, result: await this.dispatch(parseIdentityRequest(raw)) };
+    } catch (error) {
+      if (isDomainError(error)) return { ok: false, error: error.toJSON() };
+      throw error;
+    }
+  }
+
+  private async dispatch(request: IdentityRequest): Promise<unknown> {
+    const { registration, accounts, passwords, login, sessions, twoFactor } = this.services;
+    const c = request.command as unknown as CommandFields;
+    const context: CommandContext = {
+      commandId: request.commandId,
+      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    };
+    const actor = request.actorId!;
+    switch (request.command.type) {
+      case 'Register':
+        return registration.register({ ...context, ...c });
+      case 'RegisterFromInvitation':
+        return registration.registerFromInvitation({ ...context, ...c });
+      case 'VerifyEmail':
+        return accounts.verifyEmail(c.token, context);
+      case 'ResendVerification':
+        await accounts.resendVerification(c.email, context);
+        return ACCEPTED;
+      case 'Login':
+        return login.login(c);
+      case 'CompleteTwoFactorLogin':
+        return login.completeTwoFactor(c);
+      case 'Refresh':
+        return sessions.refresh(c.refreshToken);
+      case 'Logout':
+        await sessions.logout(c.refreshToken);
+        return ACCEPTED;
+      case 'SessionActive':
+        return { active: await sessions.sessionActive(c.sessionId) };
+      case 'GetJwks':
+        return this.services.accessTokens.jwks();
+      case 'ForgotPassword':
+        await passwords.forgot(c.email, context);
+        return ACCEPTED;
+      case 'ResetPassword':
+        await passwords.reset(c.token, c.password, context);
+        return ACCEPTED;
+      case 'ChangePassword':
+        await passwords.change(actor, c, context);
+        return ACCEPTED;
+      case 'TriggerPasswordReset':
+        await passwords.resetOnRequestOf(c.userId, context);
+        return ACCEPTED;
+      case 'GetProfile':
+        return accounts.profile(actor);
+      case 'UpdateProfile':
+        return accounts.updateProfile(actor, pick(request.command, ['name', 'phone']), context);
+      case 'ChangeEmail':
+        return accounts.changeEmail(actor, c, context);
+      case 'DeleteAccount':
+        return accounts.deleteAccount(actor, c, context);
+      case 'StartTwoFactorEnrollment':
+        return twoFactor.start(actor);
+      case 'ConfirmTwoFactor':
+        return twoFactor.confirm(actor, c.code, context);
+      case 'DisableTwoFactor':
+        await twoFactor.disable(actor, c.code, context);
+        return ACCEPTED;
+      case 'LockUser':
+        await accounts.lock(c.userId, actor, c.reason, context);
+        return ACCEPTED;
+      case 'UnlockUser':
+        await accounts.unlock(c.userId, actor, context);
+        return ACCEPTED;
+    }
+  }
+}
+
+function pick<K extends string>(
+  source: Readonly<Record<string, unknown>>,
+  keys: readonly K[],
+): Partial<Record<K, never>> {
+  const picked: Partial<Record<K, never>> = {};
+  for (const key of keys) if (source[key] !== undefined) picked[key] = source[key] as never;
+  return picked;
+}

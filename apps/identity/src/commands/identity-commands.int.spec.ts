@@ -1,0 +1,370 @@
+import { createPublicKey, randomUUID, verify, type JsonWebKey } from 'node:crypto';
+import request from 'supertest';
+import { AggregateStore } from '@app/event-store';
+import { eventMessage } from '@app/messaging';
+import { TOPICS } from '@app/contracts';
+import { waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { jsonEvent } from '@eventstore/db-client';
+import { totpCode } from '../two-factor/totp';
+import { userStreamName } from '../users/user.events';
+import { type IdentityHarness, startIdentity } from './identity-harness.testing';
+
+const PASSWORD = 'correct horse battery';
+
+describe('identity over the bus, on the event store', () => {
+  const eventStore = useTestEventStore();
+  let identity: IdentityHarness;
+
+  beforeAll(async () => {
+    identity = await startIdentity(eventStore.store.connectionString);
+  });
+  afterAll(() => identity.close());
+
+  const email = () => `u-${randomUUID().slice(0, 8)}@example.com`;
+  const login = (address: string, password = PASSWORD) =>
+    identity.send({ type: 'Login', email: address, password, ip: '10.0.0.1' });
+  const userStreamExists = async (userId: string) =>
+    (
+      await new AggregateStore(eventStore.client).load(userStreamName(userId), {
+        decider: { initialState: () => 0, evolve: (n: number) => n + 1 },
+      })
+    ).revision !== undefined;
+
+  it('R18: registers, publishes UserRegistered, and verifies the address once with the mailed link', async () => {
+    const address = email();
+    expect(
+      await identity.send({
+        type: 'Register',
+        name: ' Ada ',
+        email: address.toUpperCase(),
+        password: PASSWORD,
+      }),
+    ).toEqual({
+      ok: true,
+      result: { status: 'accepted' },
+    });
+    const token = await identity.linkToken('verify-email', address);
+    const verified = await identity.result<{ userId: string; emailVerified: boolean; name: string }>({
+      type: 'VerifyEmail',
+      token,
+    });
+    expect(verified).toMatchObject({ emailVerified: true, name: 'Ada', email: address });
+    expect(await identity.send({ type: 'VerifyEmail', token })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
+    const events = await waitFor(() => {
+      const mine = identity.userEvents.filter((e) => e.subject === verified.userId);
+      return mine.length >= 2 && mine;
+    });
+    expect(events.map((e) => e.type)).toEqual(['identity.UserRegistered.v1', 'identity.EmailVerified.v1']);
+    expect(events[0]).toMatchObject({ actor: verified.userId, revision: '0', data: { email: address } });
+    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+  });
+
+  it('enumeration: registration, login and forgot-password answer the same for existing and unknown e-mails', async () => {
+    const existing = email();
+    await identity.registerVerified(existing);
+    const unknown = email();
+    const again = await identity.send({
+      type: 'Register',
+      name: 'Eve',
+      email: existing,
+      password: 'another fine passphrase',
+    });
+    const fresh = await identity.send({
+      type: 'Register',
+      name: 'Eve',
+      email: unknown,
+      password: 'another fine passphrase',
+    });
+    expect(again).toEqual(fresh);
+    await waitFor(() =>
+      identity.mails.find((m) => m.data.template === 'account-exists' && m.data.to === existing),
+    );
+    expect(await login(existing, 'wrong password here')).toEqual(await login(email(), 'wrong password here'));
+    expect(await identity.send({ type: 'ForgotPassword', email: existing })).toEqual(
+      await identity.send({ type: 'ForgotPassword', email: email() }),
+    );
+  });
+
+  it('bad input names the field, mass assignment is refused, and nothing is written', async () => {
+    const address = email();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ type: 'Register', name: 'A', password: PASSWORD }, 'validation-failed', 'email'],
+      [{ type: 'Register', name: 'A', email: 'not-an-email', password: PASSWORD }, 'invalid-email', 'email'],
+      [{ type: 'Register', name: 'A', email: address, password: 'short' }, 'weak-password', 'password'],
+      [{ type: 'Register', name: 'A', email: address, password: 'password123' }, 'weak-password', 'password'],
+      [
+        { type: 'Register', name: 'A', email: address, password: PASSWORD, phone: '12' },
+        'invalid-phone',
+        'phone',
+      ],
+      [
+        { type: 'Register', name: 'A', email: address, password: PASSWORD, emailVerified: true },
+        'unknown-field',
+        'emailVerified',
+      ],
+      [
+        { type: 'Register', name: 'A', email: address, password: PASSWORD, roles: ['admin'] },
+        'unknown-field',
+        'roles',
+      ],
+    ];
+    for (const [command, code, field] of cases) {
+      expect(await identity.send(command)).toMatchObject({ ok: false, error: { code, details: { field } } });
+    }
+    const proto = JSON.parse(
+      `{"type":"Register","name":"A","email":"${address}","password":"${PASSWORD}","__proto__":{"admin":true}}`,
+    );
+    expect(await identity.send(proto)).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-field', details: { field: '__proto__' } },
+    });
+    expect(await identity.send({ type: 'GetProfile' })).toMatchObject({
+      ok: false,
+      error: { code: 'authentication-required' },
+    });
+    expect(identity.mails.some((m) => m.data.to === address)).toBe(false);
+    // The address is still free: nothing was reserved by the refused attempts.
+    await identity.registerVerified(address);
+  });
+
+  it('a duplicate phone is a conflict and leaves no user, no event and no reservation behind', async () => {
+    const first = email();
+    await identity.registerVerified(first, PASSWORD, { phone: '+1 415 555 2671' });
+    const second = email();
+    const refused = await identity.send({
+      type: 'Register',
+      name: 'B',
+      email: second,
+      password: PASSWORD,
+      phone: '+14155552671',
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'phone-taken', kind: 'conflict', details: { field: 'phone' } },
+    });
+    expect(JSON.stringify(refused)).not.toContain(first);
+    expect(identity.mails.some((m) => m.data.to === second)).toBe(false);
+    // The e-mail reserved before the phone was released.
+    await identity.registerVerified(second);
+  });
+
+  it('login issues a verifiable access token and a rotating refresh token; reuse revokes the family; logout ends it', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const session = (await login(address)) as {
+      ok: true;
+      result: { accessToken: string; refreshToken: string };
+    };
+    expect(session.ok).toBe(true);
+    const claims = JSON.parse(
+      Buffer.from(session.result.accessToken.split('.')[1]!, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: userId });
+    const jwks = (await request(identity.app.getHttpServer()).get('/.well-known/jwks.json').expect(200))
+      .body as {
+      keys: (JsonWebKey & { kid: string })[];
+    };
+    const [header, payload, signature] = session.result.accessToken.split('.') as [string, string, string];
+    const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string };
+    const key = createPublicKey({ key: jwks.keys.find((k) => k.kid === kid)!, format: 'jwk' });
+    expect(verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))).toBe(
+      true,
+    );
+    expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(300);
+
+    const rotated = await identity.result<{ refreshToken: string }>({
+      type: 'Refresh',
+      refreshToken: session.result.refreshToken,
+    });
+    expect(await identity.send({ type: 'Refresh', refreshToken: session.result.refreshToken })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'refresh-token-reused' },
+      },
+    );
+    expect(await identity.send({ type: 'Refresh', refreshToken: rotated.refreshToken })).toMatchObject({
+      ok: false,
+      error: { code: 'refresh-token-revoked' },
+    });
+
+    const second = (await login(address)) as {
+      ok: true;
+      result: { refreshToken: string; sessionId: string };
+    };
+    await identity.result({ type: 'Logout', refreshToken: second.result.refreshToken });
+    expect(await identity.result({ type: 'SessionActive', sessionId: second.result.sessionId })).toEqual({
+      active: false,
+    });
+    expect(await identity.send({ type: 'Refresh', refreshToken: second.result.refreshToken })).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('R17: a reset link sets a new password once, ends every session, and PasswordChanged carries no hash', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const before = (await login(address)) as { ok: true; result: { refreshToken: string } };
+    await identity.result({ type: 'ForgotPassword', email: address });
+    const token = await identity.linkToken('reset-password', address);
+    await identity.result({ type: 'ResetPassword', token, password: 'a brand new passphrase' });
+    expect(
+      await identity.send({ type: 'ResetPassword', token, password: 'yet another passphrase' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
+    expect(await identity.send({ type: 'Refresh', refreshToken: before.result.refreshToken })).toMatchObject({
+      ok: false,
+    });
+    expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await login(address, 'a brand new passphrase')).toMatchObject({ ok: true });
+    const changed = await waitFor(() =>
+      identity.userEvents.find((e) => e.subject === userId && e.type === 'identity.PasswordChanged.v1'),
+    );
+    expect(changed.data).toEqual({ userId, actorId: userId, at: expect.any(String), reason: 'reset' });
+  });
+
+  it('R17: an admin-triggered reset mails the member a link', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await identity.result({ type: 'TriggerPasswordReset', userId }, 'an-admin');
+    expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
+  });
+
+  it('lockout cannot be raced: 50 parallel wrong passwords, then the right one is refused alike', async () => {
+    const address = email();
+    await identity.registerVerified(address);
+    const replies = await Promise.all(Array.from({ length: 50 }, () => login(address, 'wrong password!!')));
+    expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(replies[0]).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await login(address)).toEqual(replies[0]);
+  });
+
+  it('R22: TOTP enrollment publishes TwoFactorEnabled; login then needs the code and the token says otp', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment' },
+      userId,
+    );
+    const now = Math.floor(Date.now() / 1000);
+    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, now) },
+      userId,
+    );
+    expect(recoveryCodes).toHaveLength(10);
+    const challenge = await identity.result<{ status: string; challenge: string }>({
+      type: 'Login',
+      email: address,
+      password: PASSWORD,
+    });
+    expect(challenge.status).toBe('two-factor-required');
+    const session = await identity.result<{ accessToken: string }>({
+      type: 'CompleteTwoFactorLogin',
+      challenge: challenge.challenge,
+      code: recoveryCodes[0]!,
+    });
+    const claims = JSON.parse(Buffer.from(session.accessToken.split('.')[1]!, 'base64url').toString()) as {
+      amr: string[];
+    };
+    expect(claims.amr).toEqual(['pwd', 'otp']);
+    await waitFor(() =>
+      identity.userEvents.find((e) => e.subject === userId && e.type === 'identity.TwoFactorEnabled.v1'),
+    );
+  });
+
+  it('R10: deleting an owner needs confirmation; then UserDeleted names the organizations and the address is free', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const orgId = randomUUID();
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({
+        type: 'OrganizationCreated',
+        data: {
+          orgId,
+          name: 'Acme',
+          ownerId: userId,
+          plan: 'standard',
+          actorId: userId,
+          at: new Date().toISOString(),
+        },
+      }),
+    ]);
+    const session = (await login(address)) as { ok: true; result: { refreshToken: string } };
+    expect(
+      await identity.send(
+        { type: 'DeleteAccount', password: PASSWORD, confirmOwnedOrganizations: false },
+        userId,
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: {
+        code: 'owned-organizations-confirmation-required',
+        details: { ownedOrganizationIds: [orgId] },
+      },
+    });
+    expect(
+      await identity.send(
+        { type: 'DeleteAccount', password: 'not my password', confirmOwnedOrganizations: true },
+        userId,
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-credentials' },
+    });
+    expect(
+      await identity.result(
+        { type: 'DeleteAccount', password: PASSWORD, confirmOwnedOrganizations: true },
+        userId,
+      ),
+    ).toEqual({
+      deletedOrganizationIds: [orgId],
+    });
+    const deleted = await waitFor(() =>
+      identity.userEvents.find((e) => e.subject === userId && e.type === 'identity.UserDeleted.v1'),
+    );
+    expect(deleted.data).toMatchObject({ ownedOrganizationIds: [orgId], ownedOrganizationsConfirmed: true });
+    expect(await identity.send({ type: 'Refresh', refreshToken: session.result.refreshToken })).toMatchObject(
+      { ok: false },
+    );
+    expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    const newUser = await identity.registerVerified(address);
+    expect(newUser).not.toBe(userId);
+  });
+
+  it('removal from an organization ends the member’s sessions', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const session = (await login(address)) as { ok: true; result: { sessionId: string } };
+    const orgId = randomUUID();
+    await identity.bus.publish([
+      eventMessage(TOPICS.membershipOrganizations, {
+        id: randomUUID(),
+        type: 'membership.MemberRemoved.v1',
+        source: '/identity-platform/membership',
+        subject: orgId,
+        time: new Date().toISOString(),
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: randomUUID(),
+        causationid: randomUUID(),
+        actor: 'owner',
+        tenant: orgId,
+        revision: '3',
+        data: { orgId, userId, actorId: 'owner', at: new Date().toISOString() },
+      }),
+    ]);
+    await waitFor(async () => {
+      const reply = await identity.result<{ active: boolean }>({
+        type: 'SessionActive',
+        sessionId: session.result.sessionId,
+      });
+      return !reply.active;
+    });
+    expect(await userStreamExists(userId)).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { type INestApplication } from '@nestjs/common';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
+import {
+  MESSAGE_BUS,
+  RequestReplyClient,
+  subscribeToEvents,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
+import { readIdentityConfig, type IdentityConfig } from '../config/identity.config';
+import { createIdentityApp } from '../identity.app';
+import { type IdentityReply } from './identity-command-handler';
+
+/** The identity service on a test event store and the configured bus, with a requester and an inbox of mails/events. */
+export async function startIdentity(
+  connectionString: string,
+  config: Partial<IdentityConfig> = {},
+): Promise<IdentityHarness> {
+  const app = await createIdentityApp(
+    { ...readInfrastructureConfig(), eventStoreConnectionString: connectionString },
+    { quiet: true, persistSecrets: false, config: { ...readIdentityConfig({}), ...config } },
+  );
+  await app.init();
+  const bus = app.get<MessageBus>(MESSAGE_BUS);
+  const harness = new IdentityHarness(
+    app,
+    bus,
+    await RequestReplyClient.start(bus, `identity-test-${randomUUID().slice(0, 8)}`),
+  );
+  await harness.listen();
+  return harness;
+}
+
+export class IdentityHarness {
+  readonly mails: EventEnvelope<Record<string, string>>[] = [];
+  readonly userEvents: EventEnvelope<Record<string, unknown>>[] = [];
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    readonly app: INestApplication,
+    readonly bus: MessageBus,
+    private readonly client: RequestReplyClient,
+  ) {}
+
+  async listen(): Promise<void> {
+    const group = randomUUID().slice(0, 8);
+    this.subscriptions = [
+      await subscribeToEvents(this.bus, {
+        groupId: `test-mails-${group}`,
+        topics: [TOPICS.notificationCommands],
+        fromBeginning: true,
+        handler: async (event) => void this.mails.push(event as EventEnvelope<Record<string, string>>),
+      }),
+      await subscribeToEvents(this.bus, {
+        groupId: `test-users-${group}`,
+        topics: [TOPICS.identityUsers],
+        fromBeginning: true,
+        handler: async (event) => void this.userEvents.push(event as EventEnvelope<Record<string, unknown>>),
+      }),
+    ];
+  }
+
+  send(command: Record<string, unknown>, actorId?: string, commandId = randomUUID()): Promise<IdentityReply> {
+    return this.client.request<IdentityReply>(
+      TOPICS.identityCommands,
+      commandId,
+      { commandId, ...(actorId ? { actorId } : {}), command },
+      { timeoutMs: 20_000 },
+    );
+  }
+
+  async result<T = Record<string, unknown>>(command: Record<string, unknown>, actorId?: string): Promise<T> {
+    const reply = await this.send(command, actorId);
+    if (!reply.ok) throw new Error(`${String(command.type)} refused: ${JSON.stringify(reply.error)}`);
+    return reply.result as T;
+  }
+
+  /** The token of the newest mail of a template to an address (waits for it). */
+  async linkToken(template: string, to: string): Promise<string> {
+    const mail = await waitFor(
+      () => [...this.mails].reverse().find((m) => m.data.template === template && m.data.to === to),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    return new URL(mail.data.link!).searchParams.get('token')!;
+  }
+
+  /** Registers and verifies; returns the user id. */
+  async registerVerified(
+    email: string,
+    password = 'correct horse battery',
+    extra: Record<string, unknown> = {},
+  ) {
+    await this.result({ type: 'Register', name: 'Test User', email, password, ...extra });
+    const token = await this.linkToken('verify-email', email.toLowerCase());
+    const profile = await this.result<{ userId: string }>({ type: 'VerifyEmail', token });
+    return profile.userId;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscriptions) await s.close();
+    await this.client.close();
+    await this.app.close();
+  }
+}

@@ -1,0 +1,103 @@
+import { DomainError } from '@app/domain';
+import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
+import { type IdentityMail } from '../notifying/identity-mail';
+import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type RefreshTokens } from '../sessions/refresh-tokens';
+import { type LoginThrottle } from '../throttling/login-throttle';
+import { parseEmail } from '../users/email';
+import { type ActiveUser } from '../users/user.decider';
+import { type CredentialStore } from './credential.store';
+import { type PasswordHasher } from './password-hasher';
+import { type PasswordPolicy } from './password-policy';
+
+export interface PasswordManagementDependencies {
+  readonly accounts: UserAccounts;
+  readonly credentials: CredentialStore;
+  readonly hasher: PasswordHasher;
+  readonly policy: PasswordPolicy;
+  readonly resetLinks: OneTimeTokens;
+  readonly refreshTokens: RefreshTokens;
+  readonly throttle: LoginThrottle;
+  readonly mail: IdentityMail;
+  readonly now?: () => Date;
+}
+
+/** R17: forgot / reset (single-use, expiring links; never says whether an account exists), admin reset, change. */
+export class PasswordManagement {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: PasswordManagementDependencies) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Always answers the same; a link goes out only when the account exists. */
+  async forgot(rawEmail: string, context: CommandContext): Promise<void> {
+    const user = await this.deps.accounts.findActiveByEmail(parseEmail(rawEmail));
+    if (user) await this.sendResetLink(user, context);
+  }
+
+  /** R17: Owner and Admins trigger a reset for a member (the gateway checks that role before asking). */
+  async resetOnRequestOf(userId: string, context: CommandContext): Promise<void> {
+    await this.sendResetLink(await this.deps.accounts.active(userId), context);
+  }
+
+  async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {
+    this.deps.policy.assert(newPassword);
+    const { userId } = await this.deps.resetLinks.redeem('password-reset', token);
+    const user = await this.deps.accounts.active(userId);
+    await this.replace(user, newPassword, 'reset', user.userId, context);
+    // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted.
+    await this.deps.throttle.reset(user.email);
+  }
+
+  async change(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+    context: CommandContext,
+  ): Promise<void> {
+    const user = await this.deps.accounts.active(userId);
+    const hash = await this.deps.credentials.getHash(userId);
+    if (!hash || !(await this.deps.hasher.verify(hash, input.currentPassword)))
+      throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
+        field: 'currentPassword',
+      });
+    await this.replace(user, input.newPassword, 'change', userId, context);
+  }
+
+  /** New hash, PasswordChanged, then every session and outstanding reset link ends. */
+  private async replace(
+    user: ActiveUser,
+    password: string,
+    reason: 'change' | 'reset',
+    actorId: string,
+    context: CommandContext,
+  ): Promise<void> {
+    this.deps.policy.assert(password, { email: user.email });
+    await this.deps.credentials.setHash(user.userId, await this.deps.hasher.hash(password), this.now());
+    await this.deps.accounts.execute(
+      { type: 'ChangePassword', userId: user.userId, actorId, at: this.now().toISOString(), reason },
+      context,
+    );
+    await this.deps.refreshTokens.revokeAllForUser(user.userId);
+    await this.deps.resetLinks.revoke('password-reset', user.userId);
+    await this.deps.mail.send({
+      template: 'password-changed',
+      to: user.email,
+      userId: user.userId,
+      name: user.name,
+    });
+  }
+
+  private async sendResetLink(user: ActiveUser, context: CommandContext): Promise<void> {
+    const link = await this.deps.resetLinks.issue('password-reset', user.userId);
+    await this.deps.mail.send({
+      template: 'reset-password',
+      to: user.email,
+      userId: user.userId,
+      name: user.name,
+      path: `/reset-password?token=${encodeURIComponent(link.token)}`,
+      expiresAt: link.expiresAt,
+      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import { AggregateStore, followIntoMemory, type InMemoryIndex } from '@app/event-store';
+import { RequestReplyClient, type MessageBus } from '@app/messaging';
+import { AccountManagement } from './accounts/account-management';
+import { IdentifierReservations } from './accounts/identifier-reservations';
+import { OwnedOrganizations } from './accounts/owned-organizations';
+import { Registration } from './accounts/registration';
+import { UserAccounts } from './accounts/user-accounts';
+import { IdentityCommandHandler, type IdentityServices } from './commands/identity-command-handler';
+import { type IdentityConfig } from './config/identity.config';
+import { PasswordHasher } from './credentials/password-hasher';
+import { PasswordManagement } from './credentials/password-management';
+import { PasswordPolicy } from './credentials/password-policy';
+import { MembershipInvitations } from './invitations/membership-invitations';
+import { LoginService } from './login/login.service';
+import { IdentityMail } from './notifying/identity-mail';
+import { OneTimeTokens } from './one-time-tokens/one-time-tokens';
+import { RefreshTokens } from './sessions/refresh-tokens';
+import { SessionRefresh } from './sessions/session-refresh';
+import { type SecretStores } from './shared/secret-stores';
+import { LoginThrottle } from './throttling/login-throttle';
+import { AccessTokenService } from './tokens/access-token.service';
+import { loadSigningKey } from './tokens/signing-key';
+import { loadTotpKey } from './two-factor/totp-key';
+import { SecretCipher } from './two-factor/secret-cipher';
+import { TwoFactorEnrollment } from './two-factor/two-factor-enrollment';
+import { TwoFactorService } from './two-factor/two-factor.service';
+
+export interface IdentityComponents {
+  readonly handler: IdentityCommandHandler;
+  readonly services: IdentityServices;
+  readonly refreshTokens: RefreshTokens;
+  readonly ownedOrganizations: InMemoryIndex;
+  close(): Promise<void>;
+}
+
+/** Every identity component, wired once: the Nest module, the tests and the benchmarks all build it here. */
+export function createIdentityComponents(deps: {
+  readonly config: IdentityConfig;
+  readonly client: EventStoreDBClient;
+  readonly bus: MessageBus;
+  readonly stores: SecretStores;
+  /** Where development keys are kept when none is configured; undefined = fresh keys in memory. */
+  readonly dataDir?: string;
+}): IdentityComponents {
+  const { config, client, bus, stores } = deps;
+  const keyDir = deps.dataDir ? join(deps.dataDir, 'identity') : undefined;
+  const store = new AggregateStore(client);
+  const reservations = new IdentifierReservations(store);
+  const accounts = new UserAccounts(store, reservations);
+  const hasher = new PasswordHasher(config.argon2);
+  const policy = new PasswordPolicy();
+  const mail = new IdentityMail(bus, config.publicUrl);
+  const links = new OneTimeTokens(stores.oneTimeTokens, {
+    lifetimesMs: {
+      'email-verification': config.verificationTokenTtlMs,
+      'password-reset': config.resetTokenTtlMs,
+    },
+  });
+  const refreshTokens = new RefreshTokens(stores.refreshTokens, { ttlMs: config.refreshTokenTtlMs });
+  const throttle = new LoginThrottle(stores.throttle, {
+    account: config.accountThrottle,
+    ip: config.ipThrottle,
+  });
+  const accessTokens = new AccessTokenService({
+    issuer: config.issuer,
+    audience: config.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+    signingKey: loadSigningKey({
+      ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}),
+      ...(keyDir ? { dataDir: keyDir } : {}),
+    }),
+  });
+  const twoFactor = new TwoFactorService(
+    stores.twoFactor,
+    SecretCipher.fromBase64(loadTotpKey(config.totpEncryptionKey, keyDir)),
+    { issuer: 'Identity Platform' },
+  );
+  const owned = new OwnedOrganizations();
+  const ownedFollower = followIntoMemory({
+    name: 'identity-owned-organizations',
+    client,
+    apply: (event) => owned.apply(event),
+  });
+  let requester: Promise<RequestReplyClient> | undefined;
+  const invitations = new MembershipInvitations(() => {
+    requester ??= RequestReplyClient.start(bus, `identity-${process.pid}-${Date.now().toString(36)}`);
+    return requester;
+  });
+  const services: IdentityServices = {
+    registration: new Registration({
+      accounts,
+      reservations,
+      credentials: stores.credentials,
+      hasher,
+      policy,
+      verificationLinks: links,
+      mail,
+      invitations,
+    }),
+    accounts: new AccountManagement({
+      accounts,
+      reservations,
+      credentials: stores.credentials,
+      hasher,
+      verificationLinks: links,
+      refreshTokens,
+      twoFactor,
+      mail,
+      ownedOrganizations: { index: owned, follower: ownedFollower },
+    }),
+    passwords: new PasswordManagement({
+      accounts,
+      credentials: stores.credentials,
+      hasher,
+      policy,
+      resetLinks: links,
+      refreshTokens,
+      throttle,
+      mail,
+    }),
+    login: new LoginService({
+      users: accounts,
+      credentials: stores.credentials,
+      hasher,
+      throttle,
+      refreshTokens,
+      accessTokens,
+      twoFactor,
+      challenges: links,
+    }),
+    sessions: new SessionRefresh(refreshTokens, accessTokens, accounts),
+    twoFactor: new TwoFactorEnrollment(twoFactor, accounts, refreshTokens),
+    accessTokens,
+  };
+  return {
+    handler: new IdentityCommandHandler(services),
+    services,
+    refreshTokens,
+    ownedOrganizations: ownedFollower,
+    close: async () => {
+      await ownedFollower.stop();
+      await (await requester)?.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@app/contracts';
+import { eventMessage, type MessageBus } from '@app/messaging';
+
+export type MailTemplate =
+  'verify-email' | 'reset-password' | 'account-exists' | 'email-changed' | 'password-changed';
+
+export interface MailRequest {
+  readonly template: MailTemplate;
+  readonly to: string;
+  readonly userId?: string;
+  readonly name?: string;
+  /** Path and query under PUBLIC_URL, e.g. `/verify-email?token=...`. */
+  readonly path?: string;
+  readonly expiresAt?: Date;
+  readonly correlationId?: string;
+}
+
+export const IDENTITY_SOURCE = '/identity-platform/identity';
+
+/**
+ * Asks the notifications service to send an e-mail (`notifications.EmailRequested.v1` on `notifications.commands.v1`).
+ * Links carry single-use secrets, so they travel only in this message, never in an event. Not transactional with
+ * the token store: a lost request means the user asks for a new link, which replaces the old one.
+ */
+export class IdentityMail {
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly publicUrl: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async send(request: MailRequest): Promise<void> {
+    const id = randomUUID();
+    await this.bus.publish([
+      eventMessage(TOPICS.notificationCommands, {
+        id,
+        type: 'notifications.EmailRequested.v1',
+        source: IDENTITY_SOURCE,
+        subject: request.userId ?? request.to,
+        time: this.now().toISOString(),
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: request.correlationId ?? id,
+        causationid: id,
+        actor: 'system',
+        revision: '0',
+        data: {
+          template: request.template,
+          to: request.to,
+          ...(request.userId ? { userId: request.userId } : {}),
+          ...(request.name ? { name: request.name } : {}),
+          ...(request.path ? { link: `${this.publicUrl}${request.path}` } : {}),
+          ...(request.expiresAt ? { expiresAt: request.expiresAt.toISOString() } : {}),
+          requestedBy: 'identity',
+          at: this.now().toISOString(),
+        },
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,42 @@
+import { DomainError } from '@app/domain';
+import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
+import { type RefreshTokens } from '../sessions/refresh-tokens';
+import { type Enrollment, type TwoFactorService } from './two-factor.service';
+
+/** R22: a user enrolls a TOTP authenticator (events TwoFactorEnabled / TwoFactorDisabled for organizations). */
+export class TwoFactorEnrollment {
+  constructor(
+    private readonly twoFactor: TwoFactorService,
+    private readonly accounts: UserAccounts,
+    private readonly refreshTokens: RefreshTokens,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async start(userId: string): Promise<Enrollment> {
+    const user = await this.accounts.active(userId);
+    return this.twoFactor.enroll(userId, user.email);
+  }
+
+  /** The first code proves the authenticator works; every session ends, the next sign-in asks for a code. */
+  async confirm(userId: string, code: string, context: CommandContext): Promise<{ recoveryCodes: string[] }> {
+    const result = await this.twoFactor.confirm(userId, code);
+    await this.accounts.execute(
+      { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
+      context,
+    );
+    await this.refreshTokens.revokeAllForUser(userId);
+    return result;
+  }
+
+  async disable(userId: string, code: string, context: CommandContext): Promise<void> {
+    if (!(await this.twoFactor.verify(userId, code)).valid)
+      throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid', {
+        field: 'code',
+      });
+    await this.twoFactor.disable(userId);
+    await this.accounts.execute(
+      { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
+      context,
+    );
+  }
+}

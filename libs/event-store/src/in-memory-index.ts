@@ -1,0 +1,56 @@
+import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
+import { type DomainEvent } from '@app/domain';
+import { InMemoryCheckpointStore } from './checkpoint-store';
+import { followAll, type RunningSubscription } from './catch-up-subscription';
+import { type RecordedDomainEvent } from './recorded-event';
+
+export interface InMemoryIndex extends RunningSubscription {
+  /** Resolves once the index has applied every event that exists in the store now; rejects after `timeoutMs`. */
+  catchUp(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * A small derived index kept in memory and rebuilt from `$all` at every start (it needs no storage of its own).
+ * Unfiltered on purpose: the checkpoint then moves over every event, so "has it read everything until now" is a
+ * comparison with the newest position in `$all`.
+ */
+export function followIntoMemory<E extends DomainEvent>(options: {
+  readonly name: string;
+  readonly client: EventStoreDBClient;
+  readonly apply: (event: RecordedDomainEvent<E>) => void;
+  readonly onError?: (error: unknown) => void;
+}): InMemoryIndex {
+  const progress = new InMemoryCheckpointStore();
+  const running = followAll<E>({
+    name: options.name,
+    client: options.client,
+    checkpoints: progress,
+    checkpointEveryMs: 0,
+    maxBatchSize: 500,
+    ...(options.onError ? { onError: options.onError } : {}),
+    handle: async (events) => events.forEach(options.apply),
+  });
+  const appliedUpTo = async () => {
+    const checkpoint = await progress.load(options.name);
+    return checkpoint === undefined ? -1n : BigInt(checkpoint.split('/')[0]!);
+  };
+  return {
+    stop: () => running.stop(),
+    catchUp: async (timeoutMs = 10_000) => {
+      const latest = await newestPosition(options.client);
+      const deadline = Date.now() + timeoutMs;
+      while (latest !== undefined && (await appliedUpTo()) < latest) {
+        if (Date.now() > deadline) throw new Error(`${options.name} is behind the event store`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+  };
+}
+
+async function newestPosition(client: EventStoreDBClient): Promise<bigint | undefined> {
+  let latest: bigint | undefined;
+  for await (const resolved of client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) {
+    latest = resolved.event?.position.commit;
+  }
+  return latest;
+}

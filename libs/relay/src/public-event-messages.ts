@@ -1,0 +1,45 @@
+import { type EventEnvelope } from '@app/contracts';
+import { type RecordedDomainEvent } from '@app/event-store';
+import { eventMessage, type BusMessage } from '@app/messaging';
+
+export interface PublicEventMapping {
+  /** e.g. `identity`: the CloudEvent type becomes `identity.<EventType>.v<schema version>`. */
+  readonly service: string;
+  readonly topic: string;
+  /** e.g. `/identity-platform/identity`. */
+  readonly source: string;
+  /** The aggregate's stream prefix, e.g. `user-`: the rest of the stream name is the subject and Kafka key. */
+  readonly streamPrefix: string;
+  /** Whether the aggregate id is also the tenant (an organization's events). */
+  readonly subjectIsTenant?: boolean;
+}
+
+/**
+ * Recorded events as their public contract: CloudEvents keyed by the aggregate, carrying the stream revision for
+ * ordering and deduplication, the actor and correlation id (R21), validated against their JSON Schemas.
+ */
+export function publicEventMessages(
+  mapping: PublicEventMapping,
+): (events: readonly RecordedDomainEvent[]) => BusMessage[] {
+  return (events) =>
+    events.map((recorded) => {
+      const subject = recorded.streamName.slice(mapping.streamPrefix.length);
+      const data = recorded.event.data as { at?: string };
+      const envelope: EventEnvelope = {
+        id: recorded.id,
+        type: `${mapping.service}.${recorded.event.type}.v${recorded.metadata.schemaVersion}`,
+        source: mapping.source,
+        subject,
+        time: data.at ?? recorded.created.toISOString(),
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: recorded.metadata.correlationId,
+        causationid: recorded.metadata.causationId,
+        actor: recorded.metadata.actor,
+        ...(mapping.subjectIsTenant ? { tenant: subject } : {}),
+        revision: recorded.revision.toString(),
+        data: recorded.event.data,
+      };
+      return eventMessage(mapping.topic, envelope);
+    });
+}

@@ -4,6 +4,7 @@ import { AggregateStore, followIntoMemory, type InMemoryIndex } from '@app/event
 import { RequestReplyClient, type MessageBus } from '@app/messaging';
 import { AccountManagement } from './accounts/account-management';
 import { IdentifierReservations } from './accounts/identifier-reservations';
+import { LoginIndex } from './accounts/login-index';
 import { OwnedOrganizations } from './accounts/owned-organizations';
 import { Registration } from './accounts/registration';
 import { UserAccounts } from './accounts/user-accounts';
@@ -31,7 +32,8 @@ export interface IdentityComponents {
   readonly handler: IdentityCommandHandler;
   readonly services: IdentityServices;
   readonly refreshTokens: RefreshTokens;
-  readonly ownedOrganizations: InMemoryIndex;
+  /** Follows the event store into the login and owned-organization indexes. */
+  readonly indexes: InMemoryIndex;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,18 @@ export function createIdentityComponents(deps: {
   const keyDir = deps.dataDir ? join(deps.dataDir, 'identity') : undefined;
   const store = new AggregateStore(client);
   const reservations = new IdentifierReservations(store);
-  const accounts = new UserAccounts(store, reservations);
+  const loginIndex = new LoginIndex();
+  const owned = new OwnedOrganizations();
+  // One pass over the store feeds both in-memory indexes.
+  const follower = followIntoMemory({
+    name: 'identity-indexes',
+    client,
+    apply: (event) => {
+      owned.apply(event);
+      loginIndex.apply(event as never);
+    },
+  });
+  const accounts = new UserAccounts(store, reservations, loginIndex);
   const hasher = new PasswordHasher(config.argon2);
   const policy = new PasswordPolicy();
   const mail = new IdentityMail(bus, config.publicUrl);
@@ -77,12 +90,6 @@ export function createIdentityComponents(deps: {
     SecretCipher.fromBase64(loadTotpKey(config.totpEncryptionKey, keyDir)),
     { issuer: 'Identity Platform' },
   );
-  const owned = new OwnedOrganizations();
-  const ownedFollower = followIntoMemory({
-    name: 'identity-owned-organizations',
-    client,
-    apply: (event) => owned.apply(event),
-  });
   let requester: Promise<RequestReplyClient> | undefined;
   const invitations = new MembershipInvitations(() => {
     requester ??= RequestReplyClient.start(bus, `identity-${process.pid}-${Date.now().toString(36)}`);
@@ -108,7 +115,7 @@ export function createIdentityComponents(deps: {
       refreshTokens,
       twoFactor,
       mail,
-      ownedOrganizations: { index: owned, follower: ownedFollower },
+      ownedOrganizations: { index: owned, follower },
     }),
     passwords: new PasswordManagement({
       accounts,
@@ -138,9 +145,9 @@ export function createIdentityComponents(deps: {
     handler: new IdentityCommandHandler(services),
     services,
     refreshTokens,
-    ownedOrganizations: ownedFollower,
+    indexes: follower,
     close: async () => {
-      await ownedFollower.stop();
+      await follower.stop();
       await (await requester)?.close();
     },
   };

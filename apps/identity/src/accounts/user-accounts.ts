@@ -5,6 +5,7 @@ import { type UserCommand } from '../users/user.commands';
 import { userDecider, type ActiveUser, type UserState } from '../users/user.decider';
 import { userStreamName, type UserEvent } from '../users/user.events';
 import { type IdentifierReservations } from './identifier-reservations';
+import { type LoginIndex } from './login-index';
 
 export interface CommandContext {
   readonly commandId: string;
@@ -21,6 +22,7 @@ export class UserAccounts implements UserLookup {
   constructor(
     private readonly store: AggregateStore,
     private readonly reservations: IdentifierReservations,
+    private readonly index?: LoginIndex,
   ) {}
 
   async load(userId: string): Promise<UserState> {
@@ -42,6 +44,8 @@ export class UserAccounts implements UserLookup {
   }
 
   async findByEmail(normalizedEmail: string): Promise<LoginAccount | null> {
+    const indexed = this.index?.find(normalizedEmail);
+    if (indexed) return indexed;
     const user = await this.findActiveByEmail(normalizedEmail);
     return user
       ? { userId: user.userId, locked: user.locked, twoFactorEnabled: user.twoFactorEnabled }

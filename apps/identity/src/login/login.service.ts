@@ -86,7 +86,8 @@ export class LoginService {
     if (hasher.needsRehash(hash))
       await credentials.setHash(account.userId, await hasher.hash(input.password), new Date(this.now()));
 
-    if (account.twoFactorEnabled && (await this.deps.twoFactor.isEnabled(account.userId))) {
+    // The enrollment store decides, not the lookup (which may lag an enrollment by a moment).
+    if (await this.deps.twoFactor.isEnabled(account.userId)) {
       const { token, expiresAt } = await this.deps.challenges.issue('two-factor-challenge', account.userId);
       return { status: 'two-factor-required', challenge: token, expiresAt };
     }

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TOPICS } from '@app/contracts';
+import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { makeTempDir } from '@app/testing';
+import { type IdentityReply } from '../apps/identity/src/commands/identity-command-handler';
+import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
+import { PasswordHasher } from '../apps/identity/src/credentials/password-hasher';
+import { createIdentityApp } from '../apps/identity/src/identity.app';
+import { startServerProcess } from './server-process';
+import { line, ms, perSecond, runIfMain, summarize } from './stats';
+
+const PASSWORD = 'correct horse battery staple';
+const USERS = 20;
+
+/**
+ * The identity service end to end, as the gateway uses it: requests over the in-process bus, users on the embedded
+ * event store (its own process), default argon2id parameters. Baseline: argon2id verifications in this process.
+ */
+export async function run(): Promise<void> {
+  const hasher = new PasswordHasher();
+  const hash = await hasher.hash(PASSWORD);
+  const hashSamples: number[] = [];
+  const hashStart = performance.now();
+  for (let i = 0; i < 40; i++) {
+    const t = performance.now();
+    await hasher.verify(hash, PASSWORD);
+    hashSamples.push(performance.now() - t);
+  }
+  const verifyRate = 40 / ((performance.now() - hashStart) / 1000);
+  const oneHash = summarize(hashSamples);
+
+  const dir = await makeTempDir('bench-identity');
+  const server = await startServerProcess(join(dir, 'store'));
+  const app = await createIdentityApp(
+    { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString },
+    {
+      quiet: true,
+      persistSecrets: false,
+      config: {
+        ...readIdentityConfig({}),
+        accountThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
+        ipThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
+      },
+    },
+  );
+  await app.init();
+  const client = await RequestReplyClient.start(
+    app.get<MessageBus>(MESSAGE_BUS),
+    `bench-${randomUUID().slice(0, 8)}`,
+  );
+  const send = async (command: Record<string, unknown>) => {
+    const commandId = randomUUID();
+    const reply = await client.request<IdentityReply>(
+      TOPICS.identityCommands,
+      commandId,
+      { commandId, command },
+      { timeoutMs: 60_000 },
+    );
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+    return reply.result;
+  };
+
+  const registrations: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const t = performance.now();
+    await send({
+      type: 'Register',
+      name: 'Bench',
+      email: `user${i}-${randomUUID()}@example.com`,
+      password: PASSWORD,
+    });
+    registrations.push(performance.now() - t);
+  }
+  const registration = summarize(registrations);
+  for (let i = 0; i < USERS; i++)
+    await send({ type: 'Register', name: 'Bench', email: `login${i}@example.com`, password: PASSWORD });
+  const loginOnce = (i: number) =>
+    send({ type: 'Login', email: `login${i % USERS}@example.com`, password: PASSWORD, ip: '10.0.0.1' });
+  await loginOnce(0);
+
+  const loginStart = performance.now();
+  for (let i = 0; i < 40; i++) await loginOnce(i);
+  const loginRate = 40 / ((performance.now() - loginStart) / 1000);
+
+  const latencies: number[] = [];
+  const intervalMs = 1000 / (loginRate / 2);
+  const origin = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < 60; i++) {
+    const due = origin + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inflight.push(loginOnce(i).then(() => void latencies.push(performance.now() - due)));
+  }
+  await Promise.all(inflight);
+  const paced = summarize(latencies);
+
+  console.log('identity service over the bus (embedded event store, argon2id m=19456 KiB, t=2, p=1)');
+  line('argon2id verifications in this process (baseline)', perSecond(verifyRate));
+  line('one argon2id verification (p50 / p99)', `${ms(oneHash.p50)} / ${ms(oneHash.p99)}`);
+  line('registration, sequential (p50 / p99)', `${ms(registration.p50)} / ${ms(registration.p99)}`);
+  line('  ratio registration p99 / one hash p50', `${(registration.p99 / oneHash.p50).toFixed(2)}x`);
+  line('logins over the bus (sequential)', perSecond(loginRate));
+  const rateRatio = loginRate / verifyRate;
+  line('  ratio logins / verifications', `${rateRatio.toFixed(2)}x`, '>= 0.8x', rateRatio >= 0.8);
+  line(`login at ${perSecond(loginRate / 2)} (p50 / p99)`, `${ms(paced.p50)} / ${ms(paced.p99)}`);
+  const latencyRatio = paced.p99 / oneHash.p50;
+  line('  ratio login p99 / one hash p50', `${latencyRatio.toFixed(2)}x`, '<= 3x', latencyRatio <= 3);
+
+  await client.close();
+  await app.close();
+  await server.stop();
+}
+
+runIfMain(module, run);

@@ -114,6 +114,22 @@ export class Registration {
     return { userId: command.userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
   }
 
+  /** R5, an existing user: signed in, they accept an invitation sent to their own address (or phone). */
+  async acceptAsExistingUser(
+    userId: string,
+    token: string,
+    commandId: string,
+  ): Promise<{ orgId: string; invitationId: string; revision: string | null }> {
+    const user = await this.deps.accounts.active(userId);
+    const invitation = await this.deps.invitations.describe(token);
+    const result = await this.deps.invitations.accept(
+      invitation,
+      { userId, email: user.email, ...(user.phone ? { phone: user.phone } : {}) },
+      commandId,
+    );
+    return { orgId: invitation.orgId, invitationId: invitation.invitationId, ...result };
+  }
+
   /** The domain's own validation, run before any side effect (a dry run against an empty stream). */
   private registerCommand(
     input: Pick<RegistrationInput, 'commandId' | 'name' | 'phone' | 'password'>,

@@ -62,6 +62,8 @@ export class IdentityCommandHandler {
         return registration.register({ ...context, ...c });
       case 'RegisterFromInvitation':
         return registration.registerFromInvitation({ ...context, ...c });
+      case 'AcceptInvitation':
+        return registration.acceptAsExistingUser(actor, c.token, request.commandId);
       case 'VerifyEmail':
         return accounts.verifyEmail(c.token, context);
       case 'ResendVerification':

@@ -30,6 +30,7 @@ const COMMANDS = {
     },
   },
   VerifyEmail: { fields: { token: 'text' } },
+  AcceptInvitation: { actor: true, fields: { token: 'text' } },
   ResendVerification: { fields: { email: 'text' } },
   Login: { fields: { email: 'text', password: 'secret', ip: 'text?' } },
   CompleteTwoFactorLogin: { fields: { challenge: 'text', code: 'text', ip: 'text?' } },

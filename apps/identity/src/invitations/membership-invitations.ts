@@ -14,16 +14,22 @@ export interface InvitationDescription {
   readonly sendSequence: number;
 }
 
-type DescribeReply =
-  | { ok: true; invitation: InvitationDescription }
-  | {
-      ok: false;
-      error: { code: string; kind: DomainErrorKind; message: string; details?: Record<string, unknown> };
-    };
+type Refusal = {
+  ok: false;
+  error: { code: string; kind: DomainErrorKind; message: string; details?: Record<string, unknown> };
+};
+
+type DescribeReply = { ok: true; invitation: InvitationDescription } | Refusal;
 
 /** What an invitation link stands for, asked of the membership service (which holds the invitation and its key). */
 export interface InvitationDirectory {
   describe(token: string): Promise<InvitationDescription>;
+  /** R5: the invited user (signed in, their identity checked here) accepts; membership accepts once. */
+  accept(
+    invitation: InvitationDescription,
+    user: { userId: string; email: string; phone?: string },
+    commandId: string,
+  ): Promise<{ revision: string | null }>;
 }
 
 export class MembershipInvitations implements InvitationDirectory {
@@ -53,4 +59,36 @@ export class MembershipInvitations implements InvitationDirectory {
       );
     return reply.invitation;
   }
+
+  async accept(
+    invitation: InvitationDescription,
+    user: { userId: string; email: string; phone?: string },
+    commandId: string,
+  ): Promise<{ revision: string | null }> {
+    const reply = await (
+      await this.client()
+    ).request<{ ok: true; revision: string | null } | Refusal>(
+      TOPICS.membershipCommands,
+      invitation.orgId,
+      {
+        commandId,
+        orgId: invitation.orgId,
+        actorId: user.userId,
+        command: {
+          type: 'AcceptInvitation',
+          invitationId: invitation.invitationId,
+          sendSequence: invitation.sendSequence,
+          userId: user.userId,
+          ...(invitation.email ? { email: user.email } : { phone: user.phone }),
+        },
+      },
+      { timeoutMs: 10_000 },
+    );
+    if (!reply.ok) throw refusal(reply);
+    return { revision: reply.revision };
+  }
+}
+
+function refusal(reply: Refusal): DomainError {
+  return new DomainError(reply.error.code, reply.error.kind, reply.error.message, reply.error.details ?? {});
 }

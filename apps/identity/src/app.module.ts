@@ -9,7 +9,7 @@ import { IdentityCommandServer } from './commands/identity-command-server';
 import { readIdentityConfig, type IdentityConfig } from './config/identity.config';
 import { JwksController } from './http/jwks.controller';
 import { createIdentityComponents, type IdentityComponents } from './identity-components';
-import { IdentityRelay } from './publishing/identity-relay';
+import { identityRelay } from './publishing/identity-relay';
 import { MembershipReactions } from './reactions/membership-reactions';
 import { RefreshTokens } from './sessions/refresh-tokens';
 import { openSecretStores, type SecretStores } from './shared/secret-stores';
@@ -92,7 +92,7 @@ export class IdentityModule {
         },
         IdentityLifecycle,
         IdentityCommandServer,
-        IdentityRelay,
+        identityRelay,
         MembershipReactions,
       ],
     };

@@ -16,14 +16,17 @@ export class DomainError extends Error {
     this.name = 'DomainError';
   }
 
-  toJSON(): {
-    code: string;
-    kind: DomainErrorKind;
-    message: string;
-    details: Readonly<Record<string, unknown>>;
-  } {
+  toJSON(): DomainErrorJson {
     return { code: this.code, kind: this.kind, message: this.message, details: this.details };
   }
+}
+
+/** A refusal as it travels in a reply: stable code, kind (maps to an HTTP status), message, details. */
+export interface DomainErrorJson {
+  readonly code: string;
+  readonly kind: DomainErrorKind;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
 }
 
 export function isDomainError(error: unknown): error is DomainError {

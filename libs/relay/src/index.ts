@@ -1,2 +1,3 @@
 export * from './event-relay';
 export * from './public-event-messages';
+export * from './publishing-relay';

@@ -169,17 +169,8 @@ export class AccountManagement {
     return user;
   }
 
-  private async sendVerification(user: ActiveUser, context: CommandContext): Promise<void> {
-    const link = await this.deps.verificationLinks.issue('email-verification', user.userId, user.email);
-    await this.deps.mail.send({
-      template: 'verify-email',
-      to: user.email,
-      userId: user.userId,
-      name: user.name,
-      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
-      expiresAt: link.expiresAt,
-      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
-    });
+  private sendVerification(user: ActiveUser, context: CommandContext): Promise<void> {
+    return this.deps.mail.sendVerificationLink(this.deps.verificationLinks, user, context.correlationId);
   }
 
   private at(): string {

@@ -64,16 +64,7 @@ export class Registration {
       await this.deps.mail.send({ template: 'account-exists', to: command.email, ...correlation(input) });
       return REGISTRATION_ACCEPTED;
     }
-    const link = await this.deps.verificationLinks.issue('email-verification', command.userId, command.email);
-    await this.deps.mail.send({
-      template: 'verify-email',
-      to: command.email,
-      userId: command.userId,
-      name: command.name,
-      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
-      expiresAt: link.expiresAt,
-      ...correlation(input),
-    });
+    await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     return REGISTRATION_ACCEPTED;
   }
 

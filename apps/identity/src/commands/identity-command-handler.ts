@@ -1,4 +1,4 @@
-import { isDomainError, type DomainErrorKind } from '@app/domain';
+import { isDomainError, type DomainErrorJson } from '@app/domain';
 import { type AccountManagement } from '../accounts/account-management';
 import { type Registration } from '../accounts/registration';
 import { type CommandContext } from '../accounts/user-accounts';
@@ -10,16 +10,7 @@ import { type TwoFactorEnrollment } from '../two-factor/two-factor-enrollment';
 import { parseIdentityRequest, type CommandFields, type IdentityRequest } from './identity-request';
 
 export type IdentityReply =
-  | { readonly ok: true; readonly result: unknown }
-  | {
-      readonly ok: false;
-      readonly error: {
-        readonly code: string;
-        readonly kind: DomainErrorKind;
-        readonly message: string;
-        readonly details: Readonly<Record<string, unknown>>;
-      };
-    };
+  { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: DomainErrorJson };
 
 export interface IdentityServices {
   readonly registration: Registration;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@app/contracts';
 import { eventMessage, type MessageBus } from '@app/messaging';
+import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 
 export type MailTemplate =
   'verify-email' | 'reset-password' | 'account-exists' | 'email-changed' | 'password-changed';
@@ -29,6 +30,24 @@ export class IdentityMail {
     private readonly publicUrl: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** R18: a link proving `user.email`, replacing any earlier one. */
+  async sendVerificationLink(
+    links: OneTimeTokens,
+    user: { userId: string; email: string; name: string },
+    correlationId?: string,
+  ): Promise<void> {
+    const link = await links.issue('email-verification', user.userId, user.email);
+    await this.send({
+      template: 'verify-email',
+      to: user.email,
+      userId: user.userId,
+      name: user.name,
+      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
+      expiresAt: link.expiresAt,
+      ...(correlationId ? { correlationId } : {}),
+    });
+  }
 
   async send(request: MailRequest): Promise<void> {
     const id = randomUUID();

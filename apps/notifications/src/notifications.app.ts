@@ -1,12 +1,15 @@
 import { type INestApplication } from '@nestjs/common';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
-import { NotificationsModule } from './app.module';
+import { NotificationsModule, readNotificationsOptions, type NotificationsOptions } from './app.module';
 
 export const NOTIFICATIONS_DEFAULT_PORT = 3003;
 
 export function createNotificationsApp(
   infra: ResolvedInfrastructure,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; delivery?: NotificationsOptions } = {},
 ): Promise<INestApplication> {
-  return createHttpApp(NotificationsModule.register(infra), { service: 'notifications', ...options });
+  return createHttpApp(NotificationsModule.register(infra, options.delivery ?? readNotificationsOptions()), {
+    service: 'notifications',
+    ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+  });
 }

@@ -1,51 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { withTempDir } from '@app/testing';
+import { startSmtpServer } from './smtp-server.testing';
 import { InMemoryDeliveryLog } from './delivery-log';
 import { FileMailTransport, SmtpMailTransport } from './mail-transport';
 import { Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
 import { FileSmsTransport } from './sms-transport';
-
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on loopback that keeps what it receives. */
-async function startSmtpServer(
-  failFirst = 0,
-): Promise<{ url: string; received: Received[]; stop: () => Promise<void> }> {
-  const received: Received[] = [];
-  let failures = failFirst;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (failures-- > 0) return callback(Object.assign(new Error('mailbox busy'), { responseCode: 451 }));
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    stop: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 const email = (key: string): OutgoingEmail => ({
   channel: 'email',

@@ -1,0 +1,64 @@
+import { type INestApplication } from '@nestjs/common';
+import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { type IdentityHarness, startIdentity } from '../../../identity/src/commands/identity-harness.testing';
+import { startSmtpServer } from '../delivery/smtp-server.testing';
+import { createNotificationsApp } from '../notifications.app';
+
+describe('e-mail requests through a real SMTP server', () => {
+  const eventStore = useTestEventStore();
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let notifications: INestApplication;
+  let identity: IdentityHarness;
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    notifications = await createNotificationsApp(
+      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
+      { quiet: true, delivery: { smtpUrl: smtp.url, mailFrom: 'no-reply@platform.test' } },
+    );
+    await notifications.init();
+    identity = await startIdentity(eventStore.store.connectionString, {
+      publicUrl: 'https://app.example.com',
+    });
+  });
+  afterAll(async () => {
+    await identity.close();
+    await notifications.close();
+    await smtp.stop();
+  });
+
+  it('R18: the verification link identity asks for arrives by SMTP, once, and verifies the account', async () => {
+    const address = `mail-${Date.now()}@example.com`;
+    await identity.result({
+      type: 'Register',
+      name: 'Ada',
+      email: address,
+      password: 'correct horse battery',
+    });
+    const mail = await waitFor(() => smtp.received.find((m) => m.to.includes(address)), {
+      timeoutMs: 15_000,
+    });
+    expect(mail.from).toBe('no-reply@platform.test');
+    expect(mail.raw).toContain('Subject: Confirm your e-mail address');
+    const unfolded = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const token = /https:\/\/app\.example\.com\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
+    expect(token).toBeDefined();
+    expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({ emailVerified: true });
+    expect(smtp.received.filter((m) => m.to.includes(address))).toHaveLength(1);
+  });
+
+  it('R17: a reset request is mailed; an unknown address gets nothing', async () => {
+    const address = `reset-${Date.now()}@example.com`;
+    await identity.registerVerified(address);
+    await identity.result({ type: 'ForgotPassword', email: address });
+    await identity.result({ type: 'ForgotPassword', email: `nobody-${Date.now()}@example.com` });
+    const mail = await waitFor(
+      () => smtp.received.find((m) => m.to.includes(address) && m.raw.includes('Reset your password')),
+      { timeoutMs: 15_000 },
+    );
+    expect(mail.raw).toContain('reset-password?token');
+    expect(smtp.received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
+  });
+});

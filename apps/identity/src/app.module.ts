@@ -53,7 +53,8 @@ export class IdentityModule {
             TOPICS.membershipCommands,
             TOPICS.notificationCommands,
           ],
-          readStore: false,
+          // Readiness then covers the MongoDB that holds the secrets (same server, database `identity`).
+          readStore: true,
         }),
       ],
       controllers: [JwksController],

@@ -237,6 +237,7 @@ describe('membership commands over the bus, on the event store', () => {
       revision: '3',
       data: {
         userId: 'ada',
+        ownedOrganizationIds: [ownOrg],
         ownedOrganizationsConfirmed: true,
         actorId: 'ada',
         at: new Date().toISOString(),

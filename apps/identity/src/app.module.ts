@@ -7,6 +7,7 @@ import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/p
 import { IdentityCommandHandler } from './commands/identity-command-handler';
 import { IdentityCommandServer } from './commands/identity-command-server';
 import { readIdentityConfig, type IdentityConfig } from './config/identity.config';
+import { PasswordManagement } from './credentials/password-management';
 import { JwksController } from './http/jwks.controller';
 import { createIdentityComponents, type IdentityComponents } from './identity-components';
 import { identityRelay } from './publishing/identity-relay';
@@ -85,6 +86,11 @@ export class IdentityModule {
           provide: RefreshTokens,
           inject: [COMPONENTS],
           useFactory: (c: IdentityComponents) => c.refreshTokens,
+        },
+        {
+          provide: PasswordManagement,
+          inject: [COMPONENTS],
+          useFactory: (c: IdentityComponents) => c.services.passwords,
         },
         {
           provide: AccessTokenService,

@@ -235,6 +235,31 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
   });
 
+  it('R17: a reset membership asks for (PasswordResetRequested) mails the member a link', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    await identity.bus.publish([
+      eventMessage(TOPICS.membershipOrganizations, {
+        id: randomUUID(),
+        type: 'membership.PasswordResetRequested.v1',
+        source: '/identity-platform/membership',
+        subject: orgId,
+        time: at,
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: randomUUID(),
+        causationid: randomUUID(),
+        actor: 'an-owner',
+        tenant: orgId,
+        revision: '4',
+        data: { orgId, userId, actorId: 'an-owner', at },
+      }),
+    ]);
+    expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
+  });
+
   it('lockout cannot be raced: 50 parallel wrong passwords, then the right one is refused alike', async () => {
     const address = email();
     await identity.registerVerified(address);

@@ -1,9 +1,14 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
+import { isDomainError } from '@app/domain';
 import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type Subscription } from '@app/messaging';
+import { PasswordManagement } from '../credentials/password-management';
 import { RefreshTokens } from '../sessions/refresh-tokens';
 
-/** Removal from an organization ends the user's sessions: their next token carries no stale memberships. */
+/**
+ * Identity's reactions to membership: removal from an organization ends the user's sessions (their next token carries
+ * no stale memberships); an Owner's or Admin's reset request for a member (R17) mails the member a reset link.
+ */
 @Injectable()
 export class MembershipReactions implements OnApplicationBootstrap, OnApplicationShutdown {
   private subscription: Subscription | undefined;
@@ -11,6 +16,7 @@ export class MembershipReactions implements OnApplicationBootstrap, OnApplicatio
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly refreshTokens: RefreshTokens,
+    private readonly passwords: PasswordManagement,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -18,8 +24,12 @@ export class MembershipReactions implements OnApplicationBootstrap, OnApplicatio
       groupId: 'identity.membership-reactions',
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
-        if (event.type !== 'membership.MemberRemoved.v1') return;
-        await this.refreshTokens.revokeAllForUser((event.data as { userId: string }).userId);
+        const { userId } = event.data as { userId: string };
+        if (event.type === 'membership.MemberRemoved.v1') await this.refreshTokens.revokeAllForUser(userId);
+        if (event.type === 'membership.PasswordResetRequested.v1')
+          await this.passwords
+            .resetOnRequestOf(userId, { commandId: event.id, correlationId: event.correlationid })
+            .catch(ignoreGoneUser);
       },
     });
   }
@@ -27,4 +37,9 @@ export class MembershipReactions implements OnApplicationBootstrap, OnApplicatio
   async onApplicationShutdown(): Promise<void> {
     await this.subscription?.close();
   }
+}
+
+/** A member whose account is gone by now needs no link; anything else is retried by the bus. */
+function ignoreGoneUser(error: unknown): void {
+  if (!isDomainError(error) || error.kind !== 'not-found') throw error;
 }

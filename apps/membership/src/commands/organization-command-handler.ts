@@ -1,14 +1,46 @@
 import { type AggregateStore } from '@app/event-store';
 import { domainClaimDecider, domainClaimStream } from '../organizations/domain-claim.decider';
-import { organizationDecider, type OrganizationCommand } from '../organizations/organization.decider';
+import {
+  organizationDecider,
+  SYSTEM_ACTOR,
+  type OrganizationCommand,
+} from '../organizations/organization.decider';
+import { type ActiveOrganization } from '../organizations/organization.state';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
-import { type PermissionsCatalog } from '../organizations/permissions-catalog';
+import {
+  defaultCatalog,
+  effectivePermissions,
+  type PermissionsCatalog,
+} from '../organizations/permissions-catalog';
 import { DomainError, isDomainError } from '@app/domain';
 import { MAX_IMPORT_ROWS, planInvitationImport, type ImportRow } from '../invitations/invitation-import';
 import { type CommandReply, type ImportReply } from './command-reply';
-import { parseOrganizationCommand } from './organization-command-request';
+import { parseOrganizationCommand, type OrganizationCommandRequest } from './organization-command-request';
 
 export const organizationStream = (orgId: string) => `organization-${orgId}`;
+
+/** Refusals for lacking a role or permission: R19 may still let the actor act through the parent. */
+const LACKS_ROLE: ReadonlySet<string> = new Set([
+  'not-a-member',
+  'insufficient-role',
+  'insufficient-permission',
+]);
+const CUSTOMERS_MANAGE = 'customers.manage';
+/** R19: how far up a chain of parents the cycle check looks. */
+const MAX_DEPTH = 32;
+
+function reply(result: {
+  revision: bigint | undefined;
+  events: readonly unknown[];
+  duplicate: boolean;
+}): CommandReply {
+  return {
+    ok: true,
+    revision: result.revision === undefined ? null : result.revision.toString(),
+    events: result.events.length,
+    duplicate: result.duplicate,
+  };
+}
 
 /**
  * Runs one membership command against its organization's stream: validate, load (snapshot + tail), decide, append
@@ -18,11 +50,14 @@ export const organizationStream = (orgId: string) => `organization-${orgId}`;
 export class OrganizationCommandHandler {
   private readonly aggregate;
 
+  private readonly catalog: PermissionsCatalog;
+
   constructor(
     private readonly store: AggregateStore,
-    catalog?: PermissionsCatalog,
+    catalog: PermissionsCatalog = defaultCatalog,
     private readonly now: () => Date = () => new Date(),
   ) {
+    this.catalog = catalog;
     this.aggregate = { decider: organizationDecider(catalog), snapshots: organizationSnapshots };
   }
 
@@ -30,29 +65,118 @@ export class OrganizationCommandHandler {
     if (isImportRequest(raw)) return this.importInvitations(raw);
     try {
       const { request, command } = parseOrganizationCommand(raw, this.now().toISOString());
+      if (command.type === 'LinkChildOrganization') return await this.linkChild(request, command);
+      if (command.type === 'UnlinkChildOrganization') return await this.unlinkChild(request, command);
       if (command.type === 'ClaimDomain')
         await this.claimDomainFirst(request.orgId, request.commandId, command);
-      const result = await this.store.handle(organizationStream(request.orgId), this.aggregate, command, {
-        commandId: request.commandId,
-        actor: request.actorId,
-        tenant: request.orgId,
-        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      });
+      const result = await this.run(request, command);
       // Whatever released a domain (ReleaseDomain, deleting the organization) also frees its claim stream.
       for (const event of result.events) {
         if (event.type === 'DomainReleased')
           await this.releaseClaim(event.data.domain, request.orgId, request.commandId);
       }
-      return {
-        ok: true,
-        revision: result.revision === undefined ? null : result.revision.toString(),
-        events: result.events.length,
-        duplicate: result.duplicate,
-      };
+      return reply(result);
     } catch (error) {
       if (isDomainError(error)) return { ok: false, error: error.toJSON() };
       throw error;
     }
+  }
+
+  /**
+   * Runs the command as the actor. R19: when the actor lacks the role here but holds `customers.manage` in this
+   * organization's parent, it runs again with the actor acting as an Admin (the decider checks the parent is ours).
+   */
+  private async run(
+    request: OrganizationCommandRequest,
+    command: OrganizationCommand,
+    orgId = request.orgId,
+    commandId = request.commandId,
+  ) {
+    const execute = (cmd: OrganizationCommand) =>
+      this.store.handle(organizationStream(orgId), this.aggregate, cmd, {
+        commandId,
+        actor: request.actorId,
+        tenant: orgId,
+        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+      });
+    try {
+      return await execute(command);
+    } catch (error) {
+      if (!isDomainError(error) || !LACKS_ROLE.has(error.code)) throw error;
+      const via = await this.parentGrantingAdmin(orgId, request.actorId);
+      if (!via) throw error;
+      return execute({ ...command, actorActsAsAdminVia: via });
+    }
+  }
+
+  /** R19: the parent organization in which the actor holds `customers.manage`, if this organization has one. */
+  private async parentGrantingAdmin(orgId: string, actorId: string): Promise<string | undefined> {
+    const org = await this.loadActive(orgId);
+    if (!org?.parentOrgId) return undefined;
+    const parent = await this.loadActive(org.parentOrgId);
+    const member = parent?.members.get(actorId);
+    if (!member) return undefined;
+    return effectivePermissions(this.catalog, member.role, member.granted).has(CUSTOMERS_MANAGE)
+      ? org.parentOrgId
+      : undefined;
+  }
+
+  private async loadActive(orgId: string): Promise<ActiveOrganization | undefined> {
+    const { state } = await this.store.load(organizationStream(orgId), this.aggregate);
+    return state.status === 'active' ? state : undefined;
+  }
+
+  /**
+   * R19: the parent's Owner/Admin links a child whose Owner/Admin they also are. The parent's rules are checked first
+   * (a dry run), then the child records its parent (its stream is the one-parent guard), then the parent records
+   * the child. Cycles are refused by walking the parent's ancestors. A retried command id converges.
+   */
+  private async linkChild(
+    request: OrganizationCommandRequest,
+    command: OrganizationCommand & { type: 'LinkChildOrganization' },
+  ): Promise<CommandReply> {
+    const parent = await this.store.load(organizationStream(request.orgId), this.aggregate);
+    this.aggregate.decider.decide(command, parent.state);
+    const child = await this.loadActive(command.childOrgId);
+    if (!child)
+      throw new DomainError('organization-not-found', 'not-found', 'no such child organization', {
+        field: 'childOrgId',
+      });
+    for (let ancestor = request.orgId, depth = 0; depth < MAX_DEPTH; depth++) {
+      if (ancestor === command.childOrgId)
+        throw new DomainError(
+          'organization-link-cycle',
+          'rule-violation',
+          'the link would make a cycle (R19)',
+        );
+      const next = (await this.loadActive(ancestor))?.parentOrgId;
+      if (!next) break;
+      ancestor = next;
+    }
+    const attach: OrganizationCommand = {
+      type: 'AttachToParent',
+      parentOrgId: request.orgId,
+      actorId: command.actorId,
+      at: command.at,
+      ...(command.actorTwoFactor ? { actorTwoFactor: true } : {}),
+    };
+    await this.run(request, attach, command.childOrgId, `${request.commandId}/attach`);
+    return reply(await this.run(request, command));
+  }
+
+  /** The parent's Owner/Admin unlinks; the child then forgets its parent (the system acts on the child's side). */
+  private async unlinkChild(
+    request: OrganizationCommandRequest,
+    command: OrganizationCommand & { type: 'UnlinkChildOrganization' },
+  ): Promise<CommandReply> {
+    const result = await this.run(request, command);
+    await this.store.handle(
+      organizationStream(command.childOrgId),
+      this.aggregate,
+      { type: 'DetachFromParent', parentOrgId: request.orgId, actorId: SYSTEM_ACTOR, at: command.at },
+      { commandId: `${request.commandId}/detach`, actor: request.actorId, tenant: command.childOrgId },
+    );
+    return reply(result);
   }
 
   /**

@@ -10,6 +10,8 @@ export interface OrganizationCommandRequest {
   readonly orgId: string;
   readonly actorId: string;
   readonly correlationId?: string;
+  /** R22: set by the gateway when the caller's access token shows a second factor (`amr` contains `otp`). */
+  readonly actorTwoFactor?: boolean;
   readonly command: { readonly type: string } & Record<string, unknown>;
 }
 
@@ -57,7 +59,15 @@ const FIELDS: Record<OrganizationCommand['type'], Record<string, FieldSpec>> = {
   ClaimDomain: { domain: 'string' },
   ReleaseDomain: { domain: 'string' },
   AutoJoinMember: { userId: 'string', email: 'string' },
+  LinkChildOrganization: { childOrgId: 'string' },
+  UnlinkChildOrganization: { childOrgId: 'string' },
+  AttachToParent: { parentOrgId: 'string' },
+  DetachFromParent: { parentOrgId: 'string' },
+  RequestPasswordReset: { userId: 'string' },
 };
+
+/** Steps the handler takes itself (the child's side of a link): never accepted from a caller. */
+const INTERNAL: ReadonlySet<string> = new Set(['AttachToParent', 'DetachFromParent']);
 const OPTIONAL: Partial<Record<OrganizationCommand['type'], Record<string, FieldSpec>>> = {
   CreateOrganization: { plan: 'string' },
   InviteMember: { email: 'string', phone: 'string', inviteeUserId: 'string' },
@@ -130,8 +140,11 @@ export function parseOrganizationCommand(
   if (typeof r.command !== 'object' || r.command === null) invalid('command', 'must be an object');
   const command = r.command as Record<string, unknown>;
   const type = command.type as OrganizationCommand['type'];
-  const fields = FIELDS[type];
-  if (typeof type !== 'string' || !fields) invalid('command.type', `unknown command ${String(command.type)}`);
+  const fields = Object.hasOwn(FIELDS, type) ? FIELDS[type] : undefined;
+  if (typeof type !== 'string' || !fields || INTERNAL.has(type))
+    invalid('command.type', `unknown command ${String(command.type)}`);
+  if (r.actorTwoFactor !== undefined && typeof r.actorTwoFactor !== 'boolean')
+    invalid('actorTwoFactor', 'must be true or false');
   const optional = OPTIONAL[type] ?? {};
   for (const [field, spec] of Object.entries(fields)) checkField(command[field], spec, `command.${field}`);
   for (const [field, spec] of Object.entries(optional))
@@ -152,6 +165,7 @@ export function parseOrganizationCommand(
     ...command,
     actorId,
     at,
+    ...(r.actorTwoFactor === true ? { actorTwoFactor: true } : {}),
     ...(type === 'CreateOrganization' ? { orgId } : {}),
   } as OrganizationCommand;
   return { request: { ...request, commandId, orgId, actorId }, command: domainCommand };

@@ -23,6 +23,13 @@ import {
 interface CommandMeta {
   readonly actorId: string;
   readonly at: string;
+  /** R22: the actor signed in with a second factor (the gateway reads it from the access token's `amr`). */
+  readonly actorTwoFactor?: boolean;
+  /**
+   * R19: the parent organization in which the actor holds `customers.manage`, checked by the handler against the
+   * parent's state; the actor then acts as an Admin here (never as Owner).
+   */
+  readonly actorActsAsAdminVia?: string;
 }
 
 export type OrganizationCommand = CommandMeta &
@@ -88,7 +95,44 @@ export type OrganizationCommand = CommandMeta &
     | { type: 'ClaimDomain'; domain: string }
     | { type: 'ReleaseDomain'; domain: string }
     | { type: 'AutoJoinMember'; userId: string; email: string }
+    | { type: 'LinkChildOrganization'; childOrgId: string }
+    | { type: 'UnlinkChildOrganization'; childOrgId: string }
+    | { type: 'AttachToParent'; parentOrgId: string }
+    | { type: 'DetachFromParent'; parentOrgId: string }
+    | { type: 'RequestPasswordReset'; userId: string }
   );
+
+/** R22: what a member may still do in an organization that requires 2FA before enrolling. */
+const ALLOWED_WITHOUT_TWO_FACTOR: ReadonlySet<OrganizationCommand['type']> = new Set([
+  'LeaveOrganization',
+  'AcceptInvitation',
+  'AdmitMember',
+  'CreateOrganization',
+]);
+
+/** R19: what an Admin acting through the parent's `customers.manage` may do (member-only acts need membership). */
+const ADMIN_ACTS: ReadonlySet<OrganizationCommand['type']> = new Set([
+  'ChangeMemberRole',
+  'GrantPermissions',
+  'RevokePermissions',
+  'SetSchedulable',
+  'RemoveMember',
+  'CreateTeam',
+  'RenameTeam',
+  'DeleteTeam',
+  'AddTeamMember',
+  'RemoveTeamMember',
+  'InviteMember',
+  'ChangeInvitation',
+  'SendInvitation',
+  'RevokeInvitation',
+  'UpdateSettings',
+  'SetContactPerson',
+  'SetAvailability',
+  'ClaimDomain',
+  'ReleaseDomain',
+  'RequestPasswordReset',
+]);
 
 export const SYSTEM_ACTOR = 'system';
 
@@ -119,7 +163,15 @@ function decideOrganization(
   if (command.type === 'CreateOrganization') return create(command, state);
   if (state.status === 'none') refuse('organization-not-found', 'not-found', 'no such organization');
   if (state.status === 'deleted') refuse('organization-deleted', 'gone', 'the organization was deleted');
-  const org = state;
+  if (
+    state.requireTwoFactor &&
+    command.actorId !== SYSTEM_ACTOR &&
+    command.actorTwoFactor !== true &&
+    !ALLOWED_WITHOUT_TWO_FACTOR.has(command.type)
+  ) {
+    refuse('two-factor-required', 'forbidden', 'this organization requires two-factor authentication (R22)');
+  }
+  const org = actingView(state, command);
   const stamp = { orgId: org.orgId, actorId: command.actorId, at: command.at };
 
   switch (command.type) {
@@ -403,7 +455,16 @@ function decideOrganization(
       const domain = command.email.split('@')[1]?.toLowerCase();
       if (!org.autoJoin || !domain || !org.domains.has(domain) || org.members.has(command.userId)) return [];
       return [
-        { type: 'MemberJoined', data: { ...stamp, userId: command.userId, role: 'user', via: 'auto-join' } },
+        {
+          type: 'MemberJoined',
+          data: {
+            ...stamp,
+            userId: command.userId,
+            role: 'user',
+            via: 'auto-join',
+            ...(org.requireTwoFactor ? { twoFactorEnrollmentRequired: true } : {}),
+          },
+        },
       ];
     }
     case 'InviteMember': {
@@ -550,7 +611,67 @@ function decideOrganization(
       if (invitation.status !== 'pending' || command.at < invitation.expiresAt) return [];
       return [{ type: 'InvitationExpired', data: { ...stamp, invitationId: invitation.invitationId } }];
     }
+    case 'LinkChildOrganization': {
+      // R19: the parent's side. The child's side (AttachToParent) is the one-parent guard; the handler writes it first.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (command.childOrgId === org.orgId)
+        refuse('organization-link-cycle', 'rule-violation', 'an organization cannot be its own child (R19)');
+      if (org.childOrgIds.has(command.childOrgId)) return [];
+      return [{ type: 'ChildOrganizationLinked', data: { ...stamp, childOrgId: command.childOrgId } }];
+    }
+    case 'UnlinkChildOrganization': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (!org.childOrgIds.has(command.childOrgId)) return [];
+      return [{ type: 'ChildOrganizationUnlinked', data: { ...stamp, childOrgId: command.childOrgId } }];
+    }
+    case 'AttachToParent': {
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      if (command.parentOrgId === org.orgId)
+        refuse('organization-link-cycle', 'rule-violation', 'an organization cannot be its own parent (R19)');
+      if (org.parentOrgId === command.parentOrgId) return [];
+      if (org.parentOrgId !== undefined)
+        refuse('organization-already-linked', 'conflict', 'this organization already has a parent (R19)', {
+          parentOrgId: org.parentOrgId,
+        });
+      return [{ type: 'ParentOrganizationLinked', data: { ...stamp, parentOrgId: command.parentOrgId } }];
+    }
+    case 'DetachFromParent': {
+      // The parent's Owner/Admin unlinks (checked on the parent's stream first) or the child's own Owner/Admin.
+      if (command.actorId !== SYSTEM_ACTOR) requireRole(org, command.actorId, ['owner', 'admin']);
+      if (org.parentOrgId !== command.parentOrgId) return [];
+      return [{ type: 'ParentOrganizationUnlinked', data: { ...stamp, parentOrgId: command.parentOrgId } }];
+    }
+    case 'RequestPasswordReset': {
+      // R17: Owner and Admins trigger a reset for a member; identity sends the link when it sees the event.
+      requireRole(org, command.actorId, ['owner', 'admin']);
+      memberOf(org, command.userId);
+      return [{ type: 'PasswordResetRequested', data: { ...stamp, userId: command.userId } }];
+    }
   }
+}
+
+/**
+ * R19: for an actor acting through the parent's `customers.manage`, the organization as seen by the rules has them as
+ * an Admin (keeping any grants they hold as a member). Only for admin acts, and never for a real Owner or Admin.
+ */
+function actingView(org: ActiveOrganization, command: OrganizationCommand): ActiveOrganization {
+  if (
+    !command.actorActsAsAdminVia ||
+    !ADMIN_ACTS.has(command.type) ||
+    org.parentOrgId !== command.actorActsAsAdminVia
+  )
+    return org;
+  const own = org.members.get(command.actorId);
+  if (own && (own.role === 'owner' || own.role === 'admin')) return org;
+  const members = new Map(org.members);
+  members.set(command.actorId, {
+    userId: command.actorId,
+    granted: own?.granted ?? new Set(),
+    schedulable: own?.schedulable ?? false,
+    joinedAt: own?.joinedAt ?? command.at,
+    role: 'admin',
+  });
+  return { ...org, members };
 }
 
 function create(

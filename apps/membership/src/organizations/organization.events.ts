@@ -11,7 +11,13 @@ export type OrganizationEvent =
   | { type: 'OrganizationCreated'; data: Stamp & { name: string; ownerId: string; plan: string } }
   | {
       type: 'MemberJoined';
-      data: Stamp & { userId: string; role: Exclude<Role, 'owner'>; via: 'invitation' | 'auto-join' };
+      data: Stamp & {
+        userId: string;
+        role: Exclude<Role, 'owner'>;
+        via: 'invitation' | 'auto-join';
+        /** R22: the organization requires two-factor authentication and the new member is asked to enroll. */
+        twoFactorEnrollmentRequired?: boolean;
+      };
     }
   | { type: 'MemberRoleChanged'; data: Stamp & { userId: string; from: Role; to: Role } }
   | { type: 'OwnershipTransferred'; data: Stamp & { from: string; to: string } }
@@ -58,7 +64,12 @@ export type OrganizationEvent =
   | { type: 'ContactPersonChanged'; data: Stamp & { userId: string } }
   | { type: 'AvailabilityChanged'; data: Stamp & { userId: string } & Availability }
   | { type: 'DomainClaimed'; data: Stamp & { domain: string } }
-  | { type: 'DomainReleased'; data: Stamp & { domain: string } };
+  | { type: 'DomainReleased'; data: Stamp & { domain: string } }
+  | { type: 'ChildOrganizationLinked'; data: Stamp & { childOrgId: string } }
+  | { type: 'ChildOrganizationUnlinked'; data: Stamp & { childOrgId: string } }
+  | { type: 'ParentOrganizationLinked'; data: Stamp & { parentOrgId: string } }
+  | { type: 'ParentOrganizationUnlinked'; data: Stamp & { parentOrgId: string } }
+  | { type: 'PasswordResetRequested'; data: Stamp & { userId: string } };
 
 export interface OrganizationSettings {
   readonly name: string;

@@ -4,7 +4,7 @@ import { type ActiveOrganization, type Invitation, type OrganizationState } from
 import { type Role } from './permissions-catalog';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV3 {
+interface OrganizationSnapshotV5 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -17,13 +17,15 @@ interface OrganizationSnapshotV3 {
     membersMayEditOwnAvailability: boolean;
     requireTwoFactor: boolean;
     domains: string[];
+    parentOrgId: string | null;
+    childOrgIds: string[];
     members: [string, Role, string[], boolean, string, Availability | null][];
     teams: [string, string, [string, TeamRole][]][];
     invitations: Invitation[];
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV3 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV5 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -38,6 +40,8 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       membersMayEditOwnAvailability: state.membersMayEditOwnAvailability,
       requireTwoFactor: state.requireTwoFactor,
       domains: [...state.domains],
+      parentOrgId: state.parentOrgId ?? null,
+      childOrgIds: [...state.childOrgIds],
       members: [...state.members.values()].map((m) => [
         m.userId,
         m.role,
@@ -53,7 +57,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV3;
+  const snapshot = json as OrganizationSnapshotV5;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -68,6 +72,8 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     membersMayEditOwnAvailability: o.membersMayEditOwnAvailability,
     requireTwoFactor: o.requireTwoFactor,
     domains: new Set(o.domains),
+    parentOrgId: o.parentOrgId ?? undefined,
+    childOrgIds: new Set(o.childOrgIds),
     members: new Map(
       o.members.map(([userId, role, granted, schedulable, joinedAt, availability]) => [
         userId,
@@ -91,7 +97,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 4,
+  version: 5,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

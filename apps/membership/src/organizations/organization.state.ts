@@ -44,6 +44,9 @@ export interface ActiveOrganization {
   membersMayEditOwnAvailability: boolean;
   requireTwoFactor: boolean;
   readonly domains: Set<string>;
+  /** R19: one parent at most; the parent's `customers.manage` holders act as Admin here. */
+  parentOrgId: string | undefined;
+  readonly childOrgIds: Set<string>;
 }
 
 export type OrganizationState = { readonly status: 'none' } | ActiveOrganization;
@@ -75,6 +78,8 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       membersMayEditOwnAvailability: true,
       requireTwoFactor: false,
       domains: new Set(),
+      parentOrgId: undefined,
+      childOrgIds: new Set(),
     };
   }
   if (state.status === 'none') return state;
@@ -215,6 +220,20 @@ export function evolveOrganization(state: OrganizationState, event: Organization
         };
       return org;
     }
+    case 'ChildOrganizationLinked':
+      org.childOrgIds.add(event.data.childOrgId);
+      return org;
+    case 'ChildOrganizationUnlinked':
+      org.childOrgIds.delete(event.data.childOrgId);
+      return org;
+    case 'ParentOrganizationLinked':
+      org.parentOrgId = event.data.parentOrgId;
+      return org;
+    case 'ParentOrganizationUnlinked':
+      if (org.parentOrgId === event.data.parentOrgId) org.parentOrgId = undefined;
+      return org;
+    case 'PasswordResetRequested':
+      return org;
     case 'OrganizationDeleted':
       org.members.clear();
       org.teams.clear();

@@ -13,6 +13,11 @@ import identityTwoFactorDisabledV1 from './identity/identity.TwoFactorDisabled.v
 import identityUserLockedV1 from './identity/identity.UserLocked.v1.schema.json';
 import identityUserUnlockedV1 from './identity/identity.UserUnlocked.v1.schema.json';
 import notificationsEmailRequestedV1 from './notifications/notifications.EmailRequested.v1.schema.json';
+import membershipChildOrganizationLinkedV1 from './membership/membership.ChildOrganizationLinked.v1.schema.json';
+import membershipChildOrganizationUnlinkedV1 from './membership/membership.ChildOrganizationUnlinked.v1.schema.json';
+import membershipParentOrganizationLinkedV1 from './membership/membership.ParentOrganizationLinked.v1.schema.json';
+import membershipParentOrganizationUnlinkedV1 from './membership/membership.ParentOrganizationUnlinked.v1.schema.json';
+import membershipPasswordResetRequestedV1 from './membership/membership.PasswordResetRequested.v1.schema.json';
 import membershipDomainClaimedV1 from './membership/membership.DomainClaimed.v1.schema.json';
 import membershipDomainReleasedV1 from './membership/membership.DomainReleased.v1.schema.json';
 import membershipSettingsUpdatedV1 from './membership/membership.SettingsUpdated.v1.schema.json';
@@ -80,4 +85,9 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   membershipAvailabilityChangedV1,
   membershipDomainClaimedV1,
   membershipDomainReleasedV1,
+  membershipChildOrganizationLinkedV1,
+  membershipChildOrganizationUnlinkedV1,
+  membershipParentOrganizationLinkedV1,
+  membershipParentOrganizationUnlinkedV1,
+  membershipPasswordResetRequestedV1,
 ];

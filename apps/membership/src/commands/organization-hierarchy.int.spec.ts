@@ -1,0 +1,130 @@
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { type MembershipHarness, startMembership } from './membership-harness.testing';
+
+describe('parent/child organizations and required 2FA over the bus', () => {
+  const eventStore = useTestEventStore();
+  let membership: MembershipHarness;
+
+  beforeAll(async () => {
+    membership = await startMembership({
+      client: eventStore.client,
+      connectionString: eventStore.store.connectionString,
+    });
+  });
+  afterAll(() => membership.close());
+
+  it('R19: linking records both sides; parent members with customers.manage act as Admin in the child only', async () => {
+    const partner = await membership.organization('paula', ['carl', 'ulla']);
+    await membership.expectOk(
+      membership.send(partner, 'paula', {
+        type: 'GrantPermissions',
+        userId: 'carl',
+        permissions: ['customers.manage'],
+      }),
+    );
+    const customer = await membership.organization('paula', ['dora']);
+    expect(
+      await membership.send(partner, 'paula', { type: 'LinkChildOrganization', childOrgId: customer }),
+    ).toMatchObject({ ok: true });
+    expect((await membership.state(customer)).parentOrgId).toBe(partner);
+    expect([...(await membership.state(partner)).childOrgIds]).toEqual([customer]);
+
+    // carl is no member of the customer, yet acts there as an Admin through the partner.
+    expect(
+      await membership.send(customer, 'carl', { type: 'ChangeMemberRole', userId: 'dora', role: 'admin' }),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect((await membership.state(customer)).members.get('dora')?.role).toBe('admin');
+    expect(await membership.send(customer, 'carl', { type: 'DeleteOrganization' })).toMatchObject({
+      ok: false,
+      error: { code: 'owner-only' },
+    });
+    // ulla has no customers.manage; in the partner itself the permission gives carl nothing extra.
+    expect(
+      await membership.send(customer, 'ulla', { type: 'CreateTeam', teamId: 't', name: 'T' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'not-a-member' },
+    });
+    expect(
+      await membership.send(partner, 'carl', { type: 'CreateTeam', teamId: 't', name: 'T' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'insufficient-role' },
+    });
+  });
+
+  it('R19: a child has one parent, cycles are refused, and the parent must be Owner/Admin of both', async () => {
+    const a = await membership.organization('olga');
+    const b = await membership.organization('olga');
+    const c = await membership.organization('olga');
+    const foreign = await membership.organization('someone-else');
+    await membership.expectOk(membership.send(a, 'olga', { type: 'LinkChildOrganization', childOrgId: b }));
+    await membership.expectOk(membership.send(b, 'olga', { type: 'LinkChildOrganization', childOrgId: c }));
+    expect(await membership.send(c, 'olga', { type: 'LinkChildOrganization', childOrgId: a })).toMatchObject({
+      ok: false,
+      error: { code: 'organization-link-cycle' },
+    });
+    const d = await membership.organization('olga');
+    expect(await membership.send(d, 'olga', { type: 'LinkChildOrganization', childOrgId: b })).toMatchObject({
+      ok: false,
+      error: { code: 'organization-already-linked' },
+    });
+    expect((await membership.state(d)).childOrgIds.size).toBe(0);
+    expect(
+      await membership.send(a, 'olga', { type: 'LinkChildOrganization', childOrgId: foreign }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'not-a-member' },
+    });
+    expect((await membership.state(foreign)).parentOrgId).toBeUndefined();
+    expect(await membership.send(a, 'olga', { type: 'AttachToParent', parentOrgId: c })).toMatchObject({
+      ok: false,
+      error: { code: 'validation-failed', details: { field: 'command.type' } },
+    });
+    await membership.expectOk(membership.send(a, 'olga', { type: 'UnlinkChildOrganization', childOrgId: b }));
+    expect((await membership.state(b)).parentOrgId).toBeUndefined();
+  });
+
+  it('R22: once required, members act only with a second factor; the setting itself needs one to change', async () => {
+    const orgId = await membership.organization('tess', ['uma']);
+    await membership.expectOk(
+      membership.send(orgId, 'tess', { type: 'UpdateSettings', requireTwoFactor: true }),
+    );
+    expect(
+      await membership.send(orgId, 'tess', { type: 'SetSchedulable', userId: 'uma', schedulable: true }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-required', kind: 'forbidden' },
+    });
+    expect(
+      await membership.send(orgId, 'tess', { type: 'UpdateSettings', requireTwoFactor: false }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-required' },
+    });
+    expect(
+      await membership.send(
+        orgId,
+        'tess',
+        { type: 'SetSchedulable', userId: 'uma', schedulable: true },
+        { actorTwoFactor: true },
+      ),
+    ).toMatchObject({ ok: true });
+    expect(await membership.send(orgId, 'uma', { type: 'LeaveOrganization' })).toMatchObject({ ok: true });
+  });
+
+  it('R17: an Owner’s reset request for a member is published for identity', async () => {
+    const orgId = await membership.organization('rita', ['sam']);
+    expect(
+      await membership.send(orgId, 'rita', { type: 'RequestPasswordReset', userId: 'sam' }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await membership.send(orgId, 'sam', { type: 'RequestPasswordReset', userId: 'rita' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'insufficient-role' },
+    });
+  });
+});

@@ -1,15 +1,29 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
+import { AggregateStore, EVENT_STORE_CLIENT } from '@app/event-store';
+import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import { PublishingRelay } from '@app/relay';
 import { MembershipCommandServer } from './commands/membership-command-server';
-import { MembershipRelay } from './publishing/membership-relay';
+import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
+import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
+import { MembershipIndexes } from './indexes/membership-indexes';
+import { InvitationExpiry } from './invitations/invitation-expiry';
+import { InvitationQueries } from './invitations/invitation-queries';
+import { organizationDecider } from './organizations/organization.decider';
+import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
-import { OrganizationCommandHandler } from './commands/organization-command-handler';
-import { AggregateStore } from '@app/event-store';
+
+export const MEMBERSHIP_SOURCE = '/identity-platform/membership';
 
 @Module({})
 export class MembershipModule {
-  static register(infra: ResolvedInfrastructure): DynamicModule {
+  static register(
+    infra: ResolvedInfrastructure,
+    config: MembershipConfig = readMembershipConfig(),
+  ): DynamicModule {
     return {
       module: MembershipModule,
       imports: [
@@ -20,13 +34,54 @@ export class MembershipModule {
         }),
       ],
       providers: [
+        MembershipIndexes,
         {
           provide: OrganizationCommandHandler,
-          inject: [AggregateStore],
-          useFactory: (store: AggregateStore) => new OrganizationCommandHandler(store),
+          inject: [AggregateStore, MembershipIndexes],
+          useFactory: (store: AggregateStore, indexes: MembershipIndexes) =>
+            new OrganizationCommandHandler(store, {
+              invitationLifetimeMs: config.invitationLifetimeMs,
+              users: indexes.users,
+            }),
+        },
+        {
+          provide: InvitationQueries,
+          inject: [AggregateStore, MembershipIndexes],
+          useFactory: (store: AggregateStore, indexes: MembershipIndexes) =>
+            new InvitationQueries({
+              tokens: new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+              findInvitation: async (invitationId) => {
+                if (!indexes.invitations.get(invitationId)) await indexes.catchUp();
+                return indexes.invitations.get(invitationId);
+              },
+              loadOrganization: async (orgId) => {
+                const { state } = await store.load(organizationStream(orgId), {
+                  decider: organizationDecider(),
+                  snapshots: organizationSnapshots,
+                });
+                return state.status === 'active' ? state : undefined;
+              },
+            }),
+        },
+        {
+          provide: InvitationExpiry,
+          inject: [MembershipIndexes, OrganizationCommandHandler],
+          useFactory: (indexes: MembershipIndexes, commands: OrganizationCommandHandler) =>
+            new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
+        },
+        {
+          provide: PublishingRelay,
+          inject: [EVENT_STORE_CLIENT, MESSAGE_BUS],
+          useFactory: (client: EventStoreDBClient, bus: MessageBus) =>
+            new PublishingRelay(client, bus, {
+              service: 'membership',
+              topic: TOPICS.membershipOrganizations,
+              source: MEMBERSHIP_SOURCE,
+              streamPrefix: 'organization-',
+              subjectIsTenant: true,
+            }),
         },
         MembershipCommandServer,
-        MembershipRelay,
         IdentityReactions,
       ],
     };

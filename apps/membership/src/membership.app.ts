@@ -1,12 +1,16 @@
 import { type INestApplication } from '@nestjs/common';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { MembershipModule } from './app.module';
+import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
 
 export const MEMBERSHIP_DEFAULT_PORT = 3002;
 
 export function createMembershipApp(
   infra: ResolvedInfrastructure,
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; config?: Partial<MembershipConfig> } = {},
 ): Promise<INestApplication> {
-  return createHttpApp(MembershipModule.register(infra), { service: 'membership', ...options });
+  return createHttpApp(MembershipModule.register(infra, { ...readMembershipConfig(), ...options.config }), {
+    service: 'membership',
+    ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+  });
 }

@@ -1,1 +1,2 @@
 export * from './invitation-token';
+export * from './invitation-token-secret';

@@ -5,6 +5,7 @@ import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
 import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
 import { readInfrastructureConfig } from '@app/platform';
+import { type MembershipConfig } from '../config/membership.config';
 import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
@@ -12,13 +13,13 @@ import { type CommandReply } from './command-reply';
 import { organizationStream } from './organization-command-handler';
 
 /** The membership service on a test event store and the configured bus, with a requester. */
-export async function startMembership(eventStore: {
-  client: EventStoreDBClient;
-  connectionString: string;
-}): Promise<MembershipHarness> {
+export async function startMembership(
+  eventStore: { client: EventStoreDBClient; connectionString: string },
+  config: Partial<MembershipConfig> = {},
+): Promise<MembershipHarness> {
   const app = await createMembershipApp(
     { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.connectionString },
-    { quiet: true },
+    { quiet: true, config },
   );
   await app.init();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
@@ -37,6 +38,10 @@ export class MembershipHarness {
     private readonly client: EventStoreDBClient,
     readonly requests: RequestReplyClient,
   ) {}
+
+  query<T>(payload: Record<string, unknown>): Promise<T> {
+    return this.requests.request<T>(TOPICS.membershipCommands, randomUUID(), payload, { timeoutMs: 20_000 });
+  }
 
   send(
     orgId: string,

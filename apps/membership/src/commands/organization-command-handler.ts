@@ -6,6 +6,7 @@ import {
   type OrganizationCommand,
 } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
+import { type UserDirectory } from '../indexes/user-directory';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
 import {
   defaultCatalog,
@@ -18,6 +19,15 @@ import { type CommandReply, type ImportReply } from './command-reply';
 import { parseOrganizationCommand, type OrganizationCommandRequest } from './organization-command-request';
 
 export const organizationStream = (orgId: string) => `organization-${orgId}`;
+
+export interface OrganizationCommandOptions {
+  readonly catalog?: PermissionsCatalog;
+  readonly now?: () => Date;
+  /** R5: how long invitations stay valid (default 7 days). */
+  readonly invitationLifetimeMs?: number;
+  /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
+  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
+}
 
 /** Refusals for lacking a role or permission: R19 may still let the actor act through the parent. */
 const LACKS_ROLE: ReadonlySet<string> = new Set([
@@ -51,20 +61,27 @@ export class OrganizationCommandHandler {
   private readonly aggregate;
 
   private readonly catalog: PermissionsCatalog;
+  private readonly now: () => Date;
 
   constructor(
     private readonly store: AggregateStore,
-    catalog: PermissionsCatalog = defaultCatalog,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: OrganizationCommandOptions = {},
   ) {
-    this.catalog = catalog;
-    this.aggregate = { decider: organizationDecider(catalog), snapshots: organizationSnapshots };
+    this.catalog = options.catalog ?? defaultCatalog;
+    this.now = options.now ?? (() => new Date());
+    this.aggregate = { decider: organizationDecider(this.catalog), snapshots: organizationSnapshots };
   }
 
   async handle(raw: unknown): Promise<CommandReply | ImportReply> {
     if (isImportRequest(raw)) return this.importInvitations(raw);
     try {
-      const { request, command } = parseOrganizationCommand(raw, this.now().toISOString());
+      const parsed = parseOrganizationCommand(
+        raw,
+        this.now().toISOString(),
+        this.options.invitationLifetimeMs,
+      );
+      const request = parsed.request;
+      const command = this.withInvitee(parsed.command);
       if (command.type === 'LinkChildOrganization') return await this.linkChild(request, command);
       if (command.type === 'UnlinkChildOrganization') return await this.unlinkChild(request, command);
       if (command.type === 'ClaimDomain')
@@ -80,6 +97,18 @@ export class OrganizationCommandHandler {
       if (isDomainError(error)) return { ok: false, error: error.toJSON() };
       throw error;
     }
+  }
+
+  /** R5: inviting someone who already has an account names that account, so the decider can spot a member. */
+  private withInvitee(command: OrganizationCommand): OrganizationCommand {
+    const users = this.options.users;
+    if (command.type !== 'InviteMember' || !users || command.inviteeUserId) return command;
+    const inviteeUserId = command.email
+      ? users.userWithEmail(command.email)
+      : command.phone
+        ? users.userWithPhone(command.phone)
+        : undefined;
+    return inviteeUserId ? { ...command, inviteeUserId } : command;
   }
 
   /**

@@ -1,0 +1,61 @@
+import { type RecordedDomainEvent } from '@app/event-store';
+import { InvitationIndex } from './invitation-index';
+import { UserDirectory } from './user-directory';
+
+const at = '2026-11-22T10:00:00.000Z';
+const on = (streamName: string, type: string, data: Record<string, unknown>) =>
+  ({ streamName, event: { type, data } }) as unknown as RecordedDomainEvent<never>;
+
+describe('membership indexes', () => {
+  it('R5: the invitation index knows where each invitation lives and which pending ones are due', () => {
+    const index = new InvitationIndex();
+    const base = { orgId: 'o1', actorId: 'owner', at };
+    index.apply(
+      on('organization-o1', 'InvitationCreated', {
+        ...base,
+        invitationId: 'a',
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      }),
+    );
+    index.apply(
+      on('organization-o1', 'InvitationCreated', {
+        ...base,
+        invitationId: 'b',
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      }),
+    );
+    index.apply(
+      on('organization-o1', 'InvitationSent', {
+        ...base,
+        invitationId: 'a',
+        sendSequence: 2,
+        expiresAt: '2026-11-30T00:00:00.000Z',
+      }),
+    );
+    index.apply(
+      on('organization-o1', 'InvitationCreated', {
+        ...base,
+        invitationId: 'c',
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      }),
+    );
+    index.apply(on('organization-o1', 'InvitationRevoked', { ...base, invitationId: 'c' }));
+    expect(index.get('a')).toMatchObject({ orgId: 'o1', sendSequence: 2, status: 'pending' });
+    expect(index.due('2026-11-24T00:00:00.000Z').map((i) => i.invitationId)).toEqual(['b']);
+  });
+
+  it('R5: the user directory follows addresses through changes and deletion', () => {
+    const users = new UserDirectory();
+    users.apply(on('user-u1', 'UserRegistered', { userId: 'u1', email: 'a@x.io', phone: '+14155552671' }));
+    expect(users.userWithEmail(' A@X.io ')).toBe('u1');
+    users.apply(on('user-u1', 'EmailChanged', { userId: 'u1', previousEmail: 'a@x.io', email: 'b@x.io' }));
+    users.apply(on('user-u1', 'ProfileUpdated', { userId: 'u1', phone: null }));
+    expect(users.userWithEmail('a@x.io')).toBeUndefined();
+    expect(users.userWithEmail('b@x.io')).toBe('u1');
+    expect(users.userWithPhone('+14155552671')).toBeUndefined();
+    users.apply(on('user-u1', 'UserDeleted', { userId: 'u1' }));
+    expect(users.userWithEmail('b@x.io')).toBeUndefined();
+    users.apply(on('email-abc', 'UserRegistered', { userId: 'u2', email: 'c@x.io' }));
+    expect(users.userWithEmail('c@x.io')).toBeUndefined();
+  });
+});

@@ -1,0 +1,77 @@
+import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
+import { type InvitationTokens } from '@app/invitation-tokens';
+import { type ActiveOrganization } from '../organizations/organization.state';
+import { type IndexedInvitation } from '../indexes/invitation-index';
+
+export interface InvitationDescription {
+  readonly invitationId: string;
+  readonly orgId: string;
+  readonly orgName: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly role: string;
+  readonly status: 'pending';
+  readonly expiresAt: string;
+  readonly sendSequence: number;
+}
+
+export type DescribeInvitationReply =
+  | { readonly ok: true; readonly invitation: InvitationDescription }
+  | { readonly ok: false; readonly error: DomainErrorJson };
+
+export interface InvitationQueryDependencies {
+  readonly tokens: InvitationTokens;
+  readonly findInvitation: (invitationId: string) => Promise<IndexedInvitation | undefined>;
+  readonly loadOrganization: (orgId: string) => Promise<ActiveOrganization | undefined>;
+  readonly now?: () => Date;
+}
+
+/**
+ * R5: what an invitation link stands for (the preview, and identity's registration from a link). Only an authentic
+ * link of the latest send of a pending, unexpired invitation is described; everything else is a typed refusal.
+ */
+export class InvitationQueries {
+  constructor(private readonly deps: InvitationQueryDependencies) {}
+
+  async describe(token: unknown): Promise<DescribeInvitationReply> {
+    try {
+      return { ok: true, invitation: await this.lookup(token) };
+    } catch (error) {
+      if (isDomainError(error)) return { ok: false, error: error.toJSON() };
+      throw error;
+    }
+  }
+
+  private async lookup(token: unknown): Promise<InvitationDescription> {
+    const claims =
+      typeof token === 'string' && token.length <= 512 ? this.deps.tokens.verify(token) : undefined;
+    if (!claims)
+      throw new DomainError('invitation-token-invalid', 'validation', 'this invitation link is not valid', {
+        field: 'token',
+      });
+    const indexed = await this.deps.findInvitation(claims.invitationId);
+    const org = indexed ? await this.deps.loadOrganization(indexed.orgId) : undefined;
+    const invitation = org?.invitations.get(claims.invitationId);
+    if (!org || !invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
+    if (invitation.status === 'accepted')
+      throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+    if (invitation.status === 'revoked')
+      throw new DomainError('invitation-revoked', 'gone', 'this invitation was revoked');
+    const now = (this.deps.now ?? (() => new Date()))().toISOString();
+    if (invitation.status === 'expired' || now >= invitation.expiresAt)
+      throw new DomainError('invitation-expired', 'gone', 'this invitation expired');
+    if (claims.sendSequence !== invitation.sendSequence)
+      throw new DomainError('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
+    return {
+      invitationId: invitation.invitationId,
+      orgId: org.orgId,
+      orgName: org.name,
+      ...(invitation.email ? { email: invitation.email } : {}),
+      ...(invitation.phone ? { phone: invitation.phone } : {}),
+      role: invitation.role,
+      status: 'pending',
+      expiresAt: invitation.expiresAt,
+      sendSequence: invitation.sendSequence,
+    };
+  }
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { jsonEvent } from '@eventstore/db-client';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
+import { InvitationTokens } from '@app/invitation-tokens';
+import { subscribeToEvents } from '@app/messaging';
+import { waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { type MembershipHarness, startMembership } from '../commands/membership-harness.testing';
+import { MembershipIndexes } from '../indexes/membership-indexes';
+
+const SECRET = 'membership-int-invitation-secret-32-bytes!!';
+
+describe('invitations over the bus: links, expiry, existing accounts (R5)', () => {
+  const eventStore = useTestEventStore();
+  const tokens = new InvitationTokens(SECRET);
+  let membership: MembershipHarness;
+  const previous = process.env.INVITATION_TOKEN_SECRET;
+
+  beforeAll(async () => {
+    process.env.INVITATION_TOKEN_SECRET = SECRET;
+    membership = await startMembership(
+      { client: eventStore.client, connectionString: eventStore.store.connectionString },
+      { invitationLifetimeMs: 1_500, invitationExpirySweepMs: 100 },
+    );
+  });
+  afterAll(async () => {
+    await membership.close();
+    if (previous === undefined) delete process.env.INVITATION_TOKEN_SECRET;
+    else process.env.INVITATION_TOKEN_SECRET = previous;
+  });
+
+  const invite = async (orgId: string, email: string, send = true) => {
+    const invitationId = randomUUID();
+    const reply = await membership.send(orgId, 'owner', {
+      type: 'InviteMember',
+      invitationId,
+      email,
+      role: 'user',
+      send,
+    });
+    return { reply, invitationId };
+  };
+  const describe_ = (token: string) =>
+    membership.query<{ ok: boolean; invitation?: Record<string, unknown>; error?: { code: string } }>({
+      query: 'DescribeInvitation',
+      token,
+    });
+
+  it('R5: a link describes its pending invitation; a forged, resent-over or revoked one is refused by code', async () => {
+    const orgId = await membership.organization('owner');
+    const { invitationId } = await invite(orgId, 'Pat@Example.com');
+    const first = tokens.issue({ invitationId, sendSequence: 1 });
+    expect(await describe_(first)).toMatchObject({
+      ok: true,
+      invitation: {
+        invitationId,
+        orgId,
+        orgName: 'Acme',
+        email: 'pat@example.com',
+        role: 'user',
+        sendSequence: 1,
+      },
+    });
+    expect(await describe_(`${first}x`)).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-token-invalid' },
+    });
+    expect(
+      await describe_(
+        new InvitationTokens('another-secret-of-at-least-32-bytes!!').issue({
+          invitationId,
+          sendSequence: 1,
+        }),
+      ),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-token-invalid' },
+    });
+    expect(await describe_(tokens.issue({ invitationId: randomUUID(), sendSequence: 1 }))).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-not-found' },
+    });
+    await membership.expectOk(membership.send(orgId, 'owner', { type: 'SendInvitation', invitationId }));
+    expect(await describe_(first)).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-link-superseded' },
+    });
+    await membership.expectOk(membership.send(orgId, 'owner', { type: 'RevokeInvitation', invitationId }));
+    expect(await describe_(tokens.issue({ invitationId, sendSequence: 2 }))).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-revoked' },
+    });
+  });
+
+  it('R5: pending invitations past their lifetime are expired by the sweep and InvitationExpired is published', async () => {
+    const published: EventEnvelope[] = [];
+    const sub = await subscribeToEvents(membership.bus, {
+      groupId: `expiry-${randomUUID()}`,
+      topics: [TOPICS.membershipOrganizations],
+      fromBeginning: true,
+      handler: async (event) => void published.push(event),
+    });
+    try {
+      const orgId = await membership.organization('owner');
+      const { invitationId } = await invite(orgId, 'late@example.com');
+      await waitFor(
+        async () => (await membership.state(orgId)).invitations.get(invitationId)?.status === 'expired',
+        {
+          timeoutMs: 15_000,
+        },
+      );
+      const expired = await waitFor(() =>
+        published.find((e) => e.type === 'membership.InvitationExpired.v1' && e.subject === orgId),
+      );
+      expect(expired).toMatchObject({ actor: 'system', data: { invitationId } });
+      expect(await describe_(tokens.issue({ invitationId, sendSequence: 1 }))).toMatchObject({
+        ok: false,
+        error: { code: 'invitation-expired' },
+      });
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('R5: inviting the address of an existing member is a conflict (identity’s users are known by address)', async () => {
+    const userId = randomUUID();
+    await eventStore.client.appendToStream(`user-${userId}`, [
+      jsonEvent({
+        type: 'UserRegistered',
+        data: { userId, name: 'Mo', email: 'mo@example.com', actorId: userId, at: new Date().toISOString() },
+      }),
+    ]);
+    const orgId = await membership.organization('owner', [userId]);
+    const users = membership.app.get(MembershipIndexes).users;
+    await waitFor(() => users.userWithEmail('mo@example.com') === userId);
+    expect((await invite(orgId, 'MO@example.com', false)).reply).toMatchObject({
+      ok: false,
+      error: { code: 'already-member' },
+    });
+    const { reply } = await invite(orgId, 'someone.else@example.com', false);
+    expect(reply).toMatchObject({ ok: true });
+  });
+});

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { type INestApplication } from '@nestjs/common';
+import { TOPICS } from '@app/contracts';
+import { AggregateStore } from '@app/event-store';
+import { InvitationTokens } from '@app/invitation-tokens';
+import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { type IdentityHarness, startIdentity } from '../apps/identity/src/commands/identity-harness.testing';
+import { type CommandReply } from '../apps/membership/src/commands/command-reply';
+import { organizationStream } from '../apps/membership/src/commands/organization-command-handler';
+import { createMembershipApp } from '../apps/membership/src/membership.app';
+import { organizationDecider } from '../apps/membership/src/organizations/organization.decider';
+import { type ActiveOrganization } from '../apps/membership/src/organizations/organization.state';
+
+const SECRET = 'e2e-invitation-secret-of-at-least-32-bytes!';
+
+/** R5 across identity and membership: accepting an invitation as a new or an existing user, under races. */
+describe('invitation acceptance across identity and membership', () => {
+  const eventStore = useTestEventStore();
+  const tokens = new InvitationTokens(SECRET);
+  let membership: INestApplication;
+  let identity: IdentityHarness;
+  let client: RequestReplyClient;
+  const previousSecret = process.env.INVITATION_TOKEN_SECRET;
+
+  beforeAll(async () => {
+    process.env.INVITATION_TOKEN_SECRET = SECRET;
+    const infra = {
+      ...readInfrastructureConfig(),
+      eventStoreConnectionString: eventStore.store.connectionString,
+    };
+    membership = await createMembershipApp(infra, { quiet: true });
+    await membership.init();
+    identity = await startIdentity(eventStore.store.connectionString);
+    client = await RequestReplyClient.start(
+      membership.get<MessageBus>(MESSAGE_BUS),
+      `e2e-${randomUUID().slice(0, 8)}`,
+    );
+  });
+  afterAll(async () => {
+    await client.close();
+    await identity.close();
+    await membership.close();
+    if (previousSecret === undefined) delete process.env.INVITATION_TOKEN_SECRET;
+    else process.env.INVITATION_TOKEN_SECRET = previousSecret;
+  });
+
+  const orgCommand = (orgId: string, actorId: string, command: Record<string, unknown>) =>
+    client.request<CommandReply>(
+      TOPICS.membershipCommands,
+      orgId,
+      { commandId: randomUUID(), orgId, actorId, command },
+      { timeoutMs: 20_000 },
+    );
+  const stateOf = async (orgId: string) =>
+    (
+      await new AggregateStore(eventStore.client).load(organizationStream(orgId), {
+        decider: organizationDecider(),
+      })
+    ).state as ActiveOrganization;
+
+  async function invite(email: string): Promise<{ orgId: string; token: string; invitationId: string }> {
+    const orgId = randomUUID();
+    const invitationId = randomUUID();
+    expect(await orgCommand(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await orgCommand(orgId, 'owner', {
+        type: 'InviteMember',
+        invitationId,
+        email,
+        role: 'admin',
+        send: true,
+      }),
+    ).toMatchObject({ ok: true });
+    return { orgId, invitationId, token: tokens.issue({ invitationId, sendSequence: 1 }) };
+  }
+
+  it('R5: 50 racing registrations from one invitation make one verified account and one membership', async () => {
+    const email = `new-${randomUUID().slice(0, 8)}@example.com`;
+    const { orgId, token } = await invite(email);
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        identity.send({
+          type: 'RegisterFromInvitation',
+          token,
+          name: `Racer ${i}`,
+          password: 'correct horse battery',
+          termsAccepted: true,
+        }),
+      ),
+    );
+    const winners = replies.filter((r) => r.ok);
+    expect(winners).toHaveLength(1);
+    // Losers either raced the winner to the address or came after the acceptance.
+    for (const loser of replies.filter((r) => !r.ok))
+      expect(['account-exists', 'invitation-already-accepted']).toContain(
+        (loser as { error: { code: string } }).error.code,
+      );
+    const { userId } = (winners[0] as { result: { userId: string } }).result;
+    const org = await waitFor(async () => {
+      const state = await stateOf(orgId);
+      return state.members.has(userId) && state;
+    });
+    expect(org.members.get(userId)?.role).toBe('admin');
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({
+      email,
+      emailVerified: true,
+    });
+    // A used link cannot be used again, not even to register someone else.
+    expect(
+      await identity.send({
+        type: 'RegisterFromInvitation',
+        token,
+        name: 'Late',
+        password: 'correct horse battery',
+        termsAccepted: true,
+      }),
+    ).toMatchObject({ ok: false });
+  });
+
+  it('R5: terms must be accepted, and nothing is written otherwise', async () => {
+    const email = `terms-${randomUUID().slice(0, 8)}@example.com`;
+    const { orgId, token } = await invite(email);
+    expect(
+      await identity.send({
+        type: 'RegisterFromInvitation',
+        token,
+        name: 'No',
+        password: 'correct horse battery',
+        termsAccepted: false,
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'terms-not-accepted', details: { field: 'termsAccepted' } },
+    });
+    expect((await stateOf(orgId)).members.size).toBe(1);
+  });
+
+  it('R5: an existing user accepts once, however many acceptances race; another user cannot use their link', async () => {
+    const email = `existing-${randomUUID().slice(0, 8)}@example.com`;
+    const userId = await identity.registerVerified(email);
+    const stranger = await identity.registerVerified(`stranger-${randomUUID().slice(0, 8)}@example.com`);
+    const { orgId, token } = await invite(email);
+    expect(await identity.send({ type: 'AcceptInvitation', token }, stranger)).toMatchObject({ ok: false });
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () => identity.send({ type: 'AcceptInvitation', token }, userId)),
+    );
+    expect(replies.some((r) => r.ok)).toBe(true);
+    const accepted: string[] = [];
+    for await (const resolved of eventStore.client.readStream(organizationStream(orgId))) {
+      if (resolved.event?.type === 'InvitationAccepted') accepted.push(resolved.event.id);
+    }
+    expect(accepted).toHaveLength(1);
+    const org = await stateOf(orgId);
+    expect(org.members.has(userId)).toBe(true);
+    expect(org.members.has(stranger)).toBe(false);
+  });
+});

@@ -387,7 +387,7 @@ function decideOrganization(
     }
     case 'SetAvailability': {
       // R14: members change their own availability only when the organization allows it; Owner and Admins always can.
-      const actor = org.members.get(command.actorId);
+      const actor = actorOf(org, command.actorId);
       if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
       const target = memberOf(org, command.userId);
       const privileged = actor.role === 'owner' || actor.role === 'admin';
@@ -654,7 +654,7 @@ function decideOrganization(
  * R19: for an actor acting through the parent's `customers.manage`, the organization as seen by the rules has them as
  * an Admin (keeping any grants they hold as a member). Only for admin acts, and never for a real Owner or Admin.
  */
-function actingView(org: ActiveOrganization, command: OrganizationCommand): ActiveOrganization {
+function actingView(org: ActiveOrganization, command: OrganizationCommand): OrganizationView {
   if (
     !command.actorActsAsAdminVia ||
     !ADMIN_ACTS.has(command.type) ||
@@ -663,15 +663,25 @@ function actingView(org: ActiveOrganization, command: OrganizationCommand): Acti
     return org;
   const own = org.members.get(command.actorId);
   if (own && (own.role === 'owner' || own.role === 'admin')) return org;
-  const members = new Map(org.members);
-  members.set(command.actorId, {
+  const actingAs: Member = {
     userId: command.actorId,
     granted: own?.granted ?? new Set(),
-    schedulable: own?.schedulable ?? false,
-    joinedAt: own?.joinedAt ?? command.at,
+    schedulable: false,
+    joinedAt: command.at,
     role: 'admin',
-  });
-  return { ...org, members };
+  };
+  return { ...org, actingAs };
+}
+
+/**
+ * The organization as the rules see it for one command: R19 may add an actor's acting role, which counts for
+ * authorization only; it never makes them a member (so no rule can target them as one).
+ */
+type OrganizationView = ActiveOrganization & { readonly actingAs?: Member };
+
+/** The acting member: their membership, or the Admin role they act in through the parent (R19). */
+function actorOf(org: OrganizationView, actorId: string): Member | undefined {
+  return org.actingAs?.userId === actorId ? org.actingAs : org.members.get(actorId);
 }
 
 function create(
@@ -743,7 +753,7 @@ function requirePermission(
   actorId: string,
   permission: string,
 ): void {
-  const actor = org.members.get(actorId);
+  const actor = actorOf(org, actorId);
   if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
   if (!effectivePermissions(catalog, actor.role, actor.granted).has(permission)) {
     refuse('insufficient-permission', 'forbidden', `requires ${permission}`, { required: permission });
@@ -827,7 +837,7 @@ function memberOf(org: ActiveOrganization, userId: string): Member {
 }
 
 function requireRole(org: ActiveOrganization, actorId: string, roles: readonly Role[]): Member {
-  const actor = org.members.get(actorId);
+  const actor = actorOf(org, actorId);
   if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
   if (!roles.includes(actor.role)) {
     refuse('insufficient-role', 'forbidden', `requires ${roles.join(' or ')}`, { required: roles });
@@ -837,7 +847,7 @@ function requireRole(org: ActiveOrganization, actorId: string, roles: readonly R
 
 /** R11: Owner and Admins manage any team; a User manages the teams they manage. */
 function requireTeamManager(org: ActiveOrganization, actorId: string, teamId: string): void {
-  const actor = org.members.get(actorId);
+  const actor = actorOf(org, actorId);
   if (!actor) refuse('not-a-member', 'forbidden', 'only members act in an organization');
   if (actor.role === 'owner' || actor.role === 'admin') return;
   if (org.teams.get(teamId)?.members.get(actorId) !== 'manager') {

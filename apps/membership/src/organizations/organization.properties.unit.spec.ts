@@ -14,7 +14,7 @@ const at = '2026-11-22T10:00:00.000Z';
 
 const user = fc.constantFrom(...users);
 const team = fc.constantFrom(...teams);
-const command: fc.Arbitrary<OrganizationCommand> = fc.oneof(
+const baseCommand: fc.Arbitrary<OrganizationCommand> = fc.oneof(
   fc.record({
     type: fc.constant('AdmitMember' as const),
     userId: user,
@@ -90,7 +90,36 @@ const command: fc.Arbitrary<OrganizationCommand> = fc.oneof(
     actorId: fc.constant('system'),
     at: fc.constant(at),
   }),
+  fc.record({
+    type: fc.constant('UpdateSettings' as const),
+    requireTwoFactor: fc.boolean(),
+    actorId: user,
+    at: fc.constant(at),
+  }),
+  fc.record({
+    type: fc.constant('AttachToParent' as const),
+    parentOrgId: fc.constantFrom('parent', 'other'),
+    actorId: user,
+    at: fc.constant(at),
+  }),
+  fc.record({
+    type: fc.constant('DetachFromParent' as const),
+    parentOrgId: fc.constant('parent'),
+    actorId: user,
+    at: fc.constant(at),
+  }),
 );
+
+/** R22 and R19 ride on any command: whether the actor has a second factor, and whether they act through a parent. */
+const command: fc.Arbitrary<OrganizationCommand> = fc
+  .tuple(baseCommand, fc.boolean(), fc.constantFrom(undefined, 'parent', 'other'))
+  .map(([c, actorTwoFactor, via]) => ({
+    ...c,
+    ...(actorTwoFactor ? { actorTwoFactor } : {}),
+    ...(via ? { actorActsAsAdminVia: via } : {}),
+  }));
+
+const ALLOWED_WITHOUT_TWO_FACTOR = new Set(['LeaveOrganization', 'AcceptInvitation', 'AdmitMember']);
 
 /** Plain, comparable form of the state (Maps and Sets as sorted entries). */
 function snapshot(state: OrganizationState): unknown {
@@ -128,7 +157,7 @@ function assertInvariants(state: OrganizationState, events: readonly Organizatio
 }
 
 describe('organization invariants hold in every reachable state (property-based)', () => {
-  it('R1 R2 R3 R12 R15 R20: over 1,000 random command sequences; replay and snapshots give the same state; refusals change nothing', () => {
+  it('R1 R2 R3 R12 R15 R19 R20 R22: over 1,000 random command sequences; replay and snapshots give the same state; refusals change nothing', () => {
     fc.assert(
       fc.property(fc.array(command, { minLength: 1, maxLength: 40 }), (commands) => {
         const history: OrganizationEvent[] = [];
@@ -142,9 +171,17 @@ describe('organization invariants hold in every reachable state (property-based)
         };
         for (const c of [create, ...commands]) {
           const before = snapshot(state);
+          const twoFactorGate =
+            state.status === 'active' &&
+            state.requireTwoFactor &&
+            c.actorId !== 'system' &&
+            !c.actorTwoFactor &&
+            !ALLOWED_WITHOUT_TWO_FACTOR.has(c.type);
           let events: readonly OrganizationEvent[] = [];
           try {
             events = decider.decide(c, state);
+            // R22: nobody without a second factor changes an organization that requires one.
+            expect(twoFactorGate && events.length > 0).toBe(false);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             expect(snapshot(state)).toEqual(before); // a refusal produces no events and changes nothing

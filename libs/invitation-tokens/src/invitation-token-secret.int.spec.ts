@@ -20,4 +20,12 @@ describe('invitation token secret', () => {
       expect(statSync(join(dataDir, 'secrets', 'invitation-token.key')).mode & 0o777).toBe(0o600);
     });
   });
+
+  it('refuses to invent one where secrets must be configured (several replicas must share it)', async () => {
+    await withTempDir('secret', async (dataDir) => {
+      expect(() =>
+        loadInvitationTokenSecret({ env: { REQUIRE_CONFIGURED_SECRETS: 'true' }, dataDir }),
+      ).toThrow(/INVITATION_TOKEN_SECRET/);
+    });
+  });
 });

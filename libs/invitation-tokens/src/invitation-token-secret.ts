@@ -8,8 +8,10 @@ import { dirname, join } from 'node:path';
  * `<dataDir>/secrets/invitation-token.key` (mode 0600), so links survive restarts.
  */
 export function loadInvitationTokenSecret(options: { env?: NodeJS.ProcessEnv; dataDir: string }): string {
-  const configured = (options.env ?? process.env).INVITATION_TOKEN_SECRET;
-  if (configured) return configured;
+  const env = options.env ?? process.env;
+  if (env.INVITATION_TOKEN_SECRET) return env.INVITATION_TOKEN_SECRET;
+  if (env.REQUIRE_CONFIGURED_SECRETS === 'true')
+    throw new Error('INVITATION_TOKEN_SECRET must be set (REQUIRE_CONFIGURED_SECRETS=true)');
   const file = join(options.dataDir, 'secrets', 'invitation-token.key');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   const secret = randomBytes(32).toString('base64url');

@@ -31,6 +31,14 @@ export function readIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     throw new Error('ACCESS_TOKEN_TTL_SECONDS must be at most 300 (5 minutes)');
   const pemFile = env.IDENTITY_SIGNING_KEY_FILE;
   const signingKeyPem = env.IDENTITY_SIGNING_KEY_PEM ?? (pemFile ? readFileSync(pemFile, 'utf8') : undefined);
+  if (env.REQUIRE_CONFIGURED_SECRETS === 'true') {
+    // Several replicas must share these; generated ones would differ per pod.
+    for (const [name, value] of [
+      ['IDENTITY_SIGNING_KEY_PEM or IDENTITY_SIGNING_KEY_FILE', signingKeyPem],
+      ['TOTP_ENCRYPTION_KEY', env.TOTP_ENCRYPTION_KEY],
+    ] as const)
+      if (!value) throw new Error(`${name} must be set (REQUIRE_CONFIGURED_SECRETS=true)`);
+  }
   return {
     issuer: env.IDENTITY_ISSUER ?? 'http://127.0.0.1:3001',
     audience: env.IDENTITY_AUDIENCE ?? 'identity-platform',

@@ -10,7 +10,7 @@ import { readIdentityConfig } from '../apps/identity/src/config/identity.config'
 import { PasswordHasher } from '../apps/identity/src/credentials/password-hasher';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { startServerProcess } from './server-process';
-import { line, ms, perSecond, runIfMain, summarize } from './stats';
+import { line, ms, pacedLatencies, perSecond, runIfMain, summarize } from './stats';
 
 const PASSWORD = 'correct horse battery staple';
 const USERS = 20;
@@ -85,18 +85,7 @@ export async function run(): Promise<void> {
   for (let i = 0; i < 40; i++) await loginOnce(i);
   const loginRate = 40 / ((performance.now() - loginStart) / 1000);
 
-  const latencies: number[] = [];
-  const intervalMs = 1000 / (loginRate / 2);
-  const origin = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let i = 0; i < 60; i++) {
-    const due = origin + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inflight.push(loginOnce(i).then(() => void latencies.push(performance.now() - due)));
-  }
-  await Promise.all(inflight);
-  const paced = summarize(latencies);
+  const paced = await pacedLatencies(loginRate / 2, 60, loginOnce);
 
   console.log('identity service over the bus (embedded event store, argon2id m=19456 KiB, t=2, p=1)');
   line('argon2id verifications in this process (baseline)', perSecond(verifyRate));

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { PasswordHasher } from '../apps/identity/src/credentials/password-hasher';
 import { createInMemoryLogin } from '../apps/identity/src/login/in-memory-login';
-import { line, ms, perSecond, runIfMain, summarize } from './stats';
+import { line, ms, pacedLatencies, perSecond, runIfMain, summarize } from './stats';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -41,20 +41,8 @@ export async function run(): Promise<void> {
   for (let i = 0; i < loginRuns; i++) await loginOnce(i);
   const loginRate = loginRuns / ((performance.now() - loginStart) / 1000);
 
-  // Open loop at half the sequential rate: arrivals on a fixed schedule, latency from scheduled arrival.
-  const paced = 60;
-  const intervalMs = 1000 / (loginRate / 2);
-  const latencies: number[] = [];
-  const origin = performance.now();
-  const inflight: Array<Promise<void>> = [];
-  for (let i = 0; i < paced; i++) {
-    const due = origin + i * intervalMs;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inflight.push(loginOnce(i).then(() => void latencies.push(performance.now() - due)));
-  }
-  await Promise.all(inflight);
-  const pacedStats = summarize(latencies);
+  // Open loop at half the sequential rate.
+  const pacedStats = await pacedLatencies(loginRate / 2, 60, loginOnce);
 
   const { token } = login.accessTokens.issue('u1', { sid: 's', amr: ['pwd'] });
   const tokenRuns = 20_000;

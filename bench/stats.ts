@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** Small helpers for printing benchmark figures. */
 export function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return NaN;
@@ -31,4 +33,27 @@ export function runIfMain(module: NodeModule, run: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/**
+ * Open loop: `count` calls arriving on a fixed schedule at `ratePerSecond`, each latency measured from its scheduled
+ * arrival (so queueing behind a slow call counts, as it would for a real client).
+ */
+export async function pacedLatencies(
+  ratePerSecond: number,
+  count: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<{ p50: number; p99: number; mean: number }> {
+  const intervalMs = 1000 / ratePerSecond;
+  const latencies: number[] = [];
+  const origin = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = origin + i * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inflight.push(call(i).then(() => void latencies.push(performance.now() - due)));
+  }
+  await Promise.all(inflight);
+  return summarize(latencies);
 }

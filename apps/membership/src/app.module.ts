@@ -1,11 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
-import { AggregateStore, EVENT_STORE_CLIENT } from '@app/event-store';
+import { AggregateStore } from '@app/event-store';
 import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
-import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
-import { PublishingRelay } from '@app/relay';
+import { publishingRelayProvider } from '@app/relay';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
 import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
@@ -69,18 +67,13 @@ export class MembershipModule {
           useFactory: (indexes: MembershipIndexes, commands: OrganizationCommandHandler) =>
             new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
         },
-        {
-          provide: PublishingRelay,
-          inject: [EVENT_STORE_CLIENT, MESSAGE_BUS],
-          useFactory: (client: EventStoreDBClient, bus: MessageBus) =>
-            new PublishingRelay(client, bus, {
-              service: 'membership',
-              topic: TOPICS.membershipOrganizations,
-              source: MEMBERSHIP_SOURCE,
-              streamPrefix: 'organization-',
-              subjectIsTenant: true,
-            }),
-        },
+        publishingRelayProvider({
+          service: 'membership',
+          topic: TOPICS.membershipOrganizations,
+          source: MEMBERSHIP_SOURCE,
+          streamPrefix: 'organization-',
+          subjectIsTenant: true,
+        }),
         MembershipCommandServer,
         IdentityReactions,
       ],

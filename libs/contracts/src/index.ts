@@ -1,3 +1,4 @@
 export * from './event-envelope';
 export * from './schema-registry';
 export * from './topics';
+export * from './invitation-query';

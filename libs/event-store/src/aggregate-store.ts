@@ -8,6 +8,7 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import { type Decider, type DomainEvent } from '@app/domain';
+import { AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';
@@ -24,6 +25,8 @@ import { noUpcasters, type Upcasters } from './upcasting';
 export interface AggregateDefinition<State, Command, Event extends DomainEvent> {
   readonly decider: Decider<State, Command, Event>;
   readonly snapshots?: SnapshotPolicy<State>;
+  /** Keep folded states in memory between commands (long-lived aggregates). */
+  readonly cache?: AggregateStateCache<State>;
 }
 
 /** What loading needs: folding, not deciding. */
@@ -78,14 +81,17 @@ export class AggregateStore {
     streamName: string,
     definition: LoadableAggregate<State, Event>,
     commandId?: string,
-  ): Promise<LoadedAggregate<State>> {
+    from?: CachedAggregate<State>,
+  ): Promise<LoadedAggregate<State> & { recentCommands: Map<string, bigint>; sinceSnapshot: number }> {
     const { decider, snapshots } = definition;
-    const snapshot = snapshots ? await this.readSnapshot(streamName, snapshots) : undefined;
+    const snapshot = from ?? (snapshots ? await this.readSnapshot(streamName, snapshots) : undefined);
     let state = snapshot?.state ?? decider.initialState();
     let revision = snapshot?.revision;
     let tailLength = 0;
-    let alreadyAppliedAt: bigint | undefined;
     const firstIdOfCommand = commandId === undefined ? undefined : deterministicEventId(commandId, 0);
+    // Taken from the cache, the entry is this command's alone: its index is extended in place.
+    const recentCommands = from?.recentCommands ?? new Map<string, bigint>();
+    let alreadyAppliedAt = firstIdOfCommand === undefined ? undefined : recentCommands.get(firstIdOfCommand);
     try {
       const reads = this.client.readStream(streamName, {
         direction: FORWARDS,
@@ -98,11 +104,19 @@ export class AggregateStore {
         revision = recorded.revision;
         tailLength++;
         if (recorded.id === firstIdOfCommand) alreadyAppliedAt = recorded.revision;
+        recentCommands.set(recorded.id, recorded.revision);
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
-    return { state, revision, tailLength, ...(alreadyAppliedAt === undefined ? {} : { alreadyAppliedAt }) };
+    return {
+      state,
+      revision,
+      tailLength,
+      recentCommands,
+      sinceSnapshot: (from?.sinceSnapshot ?? 0) + tailLength,
+      ...(alreadyAppliedAt === undefined ? {} : { alreadyAppliedAt }),
+    };
   }
 
   async handle<State, Command, Event extends DomainEvent>(
@@ -111,13 +125,26 @@ export class AggregateStore {
     command: Command,
     context: CommandContext,
   ): Promise<CommandResult<State, Event>> {
+    const cache = definition.cache;
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamName, definition, context.commandId);
+      const loaded = await this.load(streamName, definition, context.commandId, cache?.take(streamName));
+      const keep = (state: State, revision: bigint | undefined, sinceSnapshot: number) => {
+        if (cache && revision !== undefined)
+          cache.put(streamName, { state, revision, sinceSnapshot, recentCommands: loaded.recentCommands });
+      };
       if (loaded.alreadyAppliedAt !== undefined) {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         return { state: loaded.state, events: [], revision: loaded.revision, duplicate: true };
       }
-      const events = definition.decider.decide(command, loaded.state);
+      let events: readonly Event[];
+      try {
+        events = definition.decider.decide(command, loaded.state);
+      } catch (refusal) {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
+        throw refusal;
+      }
       if (events.length === 0) {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         return { state: loaded.state, events, revision: loaded.revision, duplicate: false };
       }
       try {
@@ -134,18 +161,18 @@ export class AggregateStore {
           { expectedRevision: loaded.revision ?? NO_STREAM },
         );
         const state = events.reduce(definition.decider.evolve, loaded.state);
+        const sinceSnapshot = loaded.sinceSnapshot + events.length;
+        const snapshotDue = definition.snapshots !== undefined && sinceSnapshot >= definition.snapshots.every;
         // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
         // synchronously here, before the first await inside, so later use of `state` cannot change it.
-        void this.maybeSnapshot(
-          streamName,
-          definition,
-          state,
-          result.nextExpectedRevision,
-          loaded.tailLength,
-        );
+        if (snapshotDue)
+          void this.writeSnapshot(streamName, definition.snapshots!, state, result.nextExpectedRevision);
+        loaded.recentCommands.set(deterministicEventId(context.commandId, 0), result.nextExpectedRevision);
+        keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot);
         return { state, events, revision: result.nextExpectedRevision, duplicate: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot); // still right as of its revision
         if (attempt >= this.maxAttempts) throw new ConcurrencyConflictError(streamName, attempt);
         await jitteredPause(attempt);
       }
@@ -163,15 +190,12 @@ export class AggregateStore {
   }
 
   // A snapshot is an optimisation: losing the race or failing to write one never fails the command.
-  private async maybeSnapshot<State>(
+  private async writeSnapshot<State>(
     streamName: string,
-    definition: { readonly snapshots?: SnapshotPolicy<State> },
+    policy: SnapshotPolicy<State>,
     state: State,
     revision: bigint,
-    tailLength: number,
   ): Promise<void> {
-    const policy = definition.snapshots;
-    if (!policy || tailLength + 1 < policy.every) return;
     const record: SnapshotRecord = {
       version: policy.version,
       revision: revision.toString(),

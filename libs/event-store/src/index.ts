@@ -12,3 +12,4 @@ export * from './event-store.module';
 export * from './event-store-checkpoint-store';
 export * from './read-last-event';
 export * from './in-memory-index';
+export * from './aggregate-state-cache';

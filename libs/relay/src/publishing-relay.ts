@@ -1,7 +1,12 @@
-import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { EventStoreCheckpointStore, type RunningSubscription } from '@app/event-store';
-import { type MessageBus } from '@app/messaging';
+import { EVENT_STORE_CLIENT, EventStoreCheckpointStore, type RunningSubscription } from '@app/event-store';
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { startEventRelay } from './event-relay';
 import { publicEventMessages, type PublicEventMapping } from './public-event-messages';
 
@@ -36,4 +41,13 @@ export class PublishingRelay implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
   }
+}
+
+/** The relay of one service, on the module's event-store client and bus. */
+export function publishingRelayProvider(mapping: PublicEventMapping): Provider {
+  return {
+    provide: PublishingRelay,
+    inject: [EVENT_STORE_CLIENT, MESSAGE_BUS],
+    useFactory: (client: EventStoreDBClient, bus: MessageBus) => new PublishingRelay(client, bus, mapping),
+  };
 }

@@ -1,18 +1,6 @@
-import { TOPICS } from '@app/contracts';
+import { TOPICS, type DescribeInvitationRequest, type InvitationDescription } from '@app/contracts';
 import { DomainError, type DomainErrorKind } from '@app/domain';
 import { type RequestReplyClient } from '@app/messaging';
-
-export interface InvitationDescription {
-  readonly invitationId: string;
-  readonly orgId: string;
-  readonly orgName: string;
-  readonly email?: string;
-  readonly phone?: string;
-  readonly role: string;
-  readonly status: string;
-  readonly expiresAt: string;
-  readonly sendSequence: number;
-}
 
 type Refusal = {
   ok: false;
@@ -41,7 +29,7 @@ export class MembershipInvitations implements InvitationDirectory {
     ).request<DescribeReply>(
       TOPICS.membershipCommands,
       token.slice(0, 64),
-      { query: 'DescribeInvitation', token },
+      { query: 'DescribeInvitation', token } satisfies DescribeInvitationRequest,
       { timeoutMs: 10_000 },
     );
     if (!reply.ok)

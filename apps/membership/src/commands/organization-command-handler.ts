@@ -1,11 +1,11 @@
-import { type AggregateStore } from '@app/event-store';
+import { AggregateStateCache, type AggregateStore } from '@app/event-store';
 import { domainClaimDecider, domainClaimStream } from '../organizations/domain-claim.decider';
 import {
   organizationDecider,
   SYSTEM_ACTOR,
   type OrganizationCommand,
 } from '../organizations/organization.decider';
-import { type ActiveOrganization } from '../organizations/organization.state';
+import { type ActiveOrganization, type OrganizationState } from '../organizations/organization.state';
 import { type UserDirectory } from '../indexes/user-directory';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
 import {
@@ -25,6 +25,8 @@ export interface OrganizationCommandOptions {
   readonly now?: () => Date;
   /** R5: how long invitations stay valid (default 7 days). */
   readonly invitationLifetimeMs?: number;
+  /** How many organizations' states stay in memory between commands (default 1,000). */
+  readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
   readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
 }
@@ -69,7 +71,11 @@ export class OrganizationCommandHandler {
   ) {
     this.catalog = options.catalog ?? defaultCatalog;
     this.now = options.now ?? (() => new Date());
-    this.aggregate = { decider: organizationDecider(this.catalog), snapshots: organizationSnapshots };
+    this.aggregate = {
+      decider: organizationDecider(this.catalog),
+      snapshots: organizationSnapshots,
+      cache: new AggregateStateCache<OrganizationState>(options.cachedOrganizations ?? 1_000),
+    };
   }
 
   async handle(raw: unknown): Promise<CommandReply | ImportReply> {

@@ -1,19 +1,8 @@
+import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type IndexedInvitation } from '../indexes/invitation-index';
-
-export interface InvitationDescription {
-  readonly invitationId: string;
-  readonly orgId: string;
-  readonly orgName: string;
-  readonly email?: string;
-  readonly phone?: string;
-  readonly role: string;
-  readonly status: 'pending';
-  readonly expiresAt: string;
-  readonly sendSequence: number;
-}
 
 export type DescribeInvitationReply =
   | { readonly ok: true; readonly invitation: InvitationDescription }

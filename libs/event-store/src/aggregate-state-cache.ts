@@ -1,0 +1,35 @@
+/** A state held for one stream: its revision, how many events since the last snapshot, the recent command ids. */
+const RECENT_COMMANDS = 1_000;
+
+export interface CachedAggregate<State> {
+  readonly state: State;
+  readonly revision: bigint;
+  readonly sinceSnapshot: number;
+  /** First event id of each recent command -> its revision: a retried command is recognised without a read. */
+  readonly recentCommands: Map<string, bigint>;
+}
+
+/**
+ * Keeps the latest folded state of recently used streams in memory, so a command on a long-lived aggregate reads
+ * only the events appended since (usually none) instead of a snapshot and its tail. An entry is *taken* for the
+ * duration of a command and put back afterwards: states may be updated in place by `evolve`, so a state is never
+ * shared between two commands in flight (the second one loads from the store instead). Bounded, least recently used
+ * first out. Pair one cache with one decider: states of different deciders must not meet.
+ */
+export class AggregateStateCache<State> {
+  private readonly entries = new Map<string, CachedAggregate<State>>();
+
+  constructor(private readonly maxEntries = 1_000) {}
+
+  take(streamName: string): CachedAggregate<State> | undefined {
+    const entry = this.entries.get(streamName);
+    if (entry) this.entries.delete(streamName);
+    return entry;
+  }
+
+  put(streamName: string, entry: CachedAggregate<State>): void {
+    this.entries.delete(streamName);
+    this.entries.set(streamName, entry);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '@app/domain';
+import { AggregateStateCache, AggregateStore, type CommandContext } from '@app/event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { counterDecider, type CounterState } from './counter.decider';
+
+const ctx = (commandId = randomUUID()): CommandContext => ({ commandId, actor: 'user-1' });
+
+describe('AggregateStore with a state cache', () => {
+  const eventStore = useTestEventStore();
+  const stream = () => `counter-${randomUUID()}`;
+  const cachedCounter = () => ({ decider: counterDecider, cache: new AggregateStateCache<CounterState>() });
+
+  it('sees what another instance appended since the state was cached', async () => {
+    const s = stream();
+    const mine = new AggregateStore(eventStore.client);
+    const theirs = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await mine.handle(s, definition, { type: 'Add', amount: 5 }, ctx());
+    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 7 }, ctx());
+    const result = await mine.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    expect(result.state).toMatchObject({ balance: 13, events: 4 });
+    expect(result.revision).toBe(3n);
+  });
+
+  it('recognises a retried command from the cached state, without appending it twice', async () => {
+    const s = stream();
+    const store = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    const retried = ctx();
+    await store.handle(s, definition, { type: 'Add', amount: 5 }, retried);
+    for (let i = 0; i < 5; i++) await store.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    const again = await store.handle(s, definition, { type: 'Add', amount: 5 }, retried);
+    expect(again.duplicate).toBe(true);
+    expect((await store.load(s, { decider: counterDecider })).state).toMatchObject({ balance: 10 });
+  });
+
+  it('a refusal leaves the cached state as it was', async () => {
+    const s = stream();
+    const store = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await store.handle(s, definition, { type: 'Add', amount: 2 }, ctx());
+    await expect(store.handle(s, definition, { type: 'Withdraw', amount: 3 }, ctx())).rejects.toBeInstanceOf(
+      DomainError,
+    );
+    const result = await store.handle(s, definition, { type: 'Withdraw', amount: 2 }, ctx());
+    expect(result.state).toMatchObject({ balance: 0 });
+  });
+
+  it('keeps at most its bound of streams, least recently used out first', () => {
+    const cache = new AggregateStateCache<number>(2);
+    const entry = (state: number) => ({ state, revision: 0n, sinceSnapshot: 0, recentCommands: new Map() });
+    cache.put('a', entry(1));
+    cache.put('b', entry(2));
+    cache.put('c', entry(3));
+    expect(cache.take('a')).toBeUndefined();
+    expect(cache.take('c')?.state).toBe(3);
+    expect(cache.take('c')).toBeUndefined();
+  });
+});

@@ -1,6 +1,7 @@
-/** A state held for one stream: its revision, how many events since the last snapshot, the recent command ids. */
+/** How many recent command ids an entry remembers (retries older than that are found by reading, as without cache). */
 const RECENT_COMMANDS = 1_000;
 
+/** A state held for one stream: its revision, how many events since the last snapshot, the recent command ids. */
 export interface CachedAggregate<State> {
   readonly state: State;
   readonly revision: bigint;
@@ -31,5 +32,7 @@ export class AggregateStateCache<State> {
     this.entries.delete(streamName);
     this.entries.set(streamName, entry);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const recent = entry.recentCommands;
+    while (recent.size > RECENT_COMMANDS) recent.delete(recent.keys().next().value!);
   }
 }

@@ -8,7 +8,7 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import { type Decider, type DomainEvent } from '@app/domain';
-import { AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
+import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';

@@ -52,12 +52,23 @@ describe('AggregateStore with a state cache', () => {
 
   it('keeps at most its bound of streams, least recently used out first', () => {
     const cache = new AggregateStateCache<number>(2);
-    const entry = (state: number) => ({ state, revision: 0n, sinceSnapshot: 0, recentCommands: new Map() });
+    const entry = (state: number) => ({
+      state,
+      revision: 0n,
+      sinceSnapshot: 0,
+      recentCommands: new Map<string, bigint>(),
+    });
     cache.put('a', entry(1));
     cache.put('b', entry(2));
     cache.put('c', entry(3));
     expect(cache.take('a')).toBeUndefined();
     expect(cache.take('c')?.state).toBe(3);
     expect(cache.take('c')).toBeUndefined();
+    const long = entry(4);
+    for (let i = 0; i < 1_500; i++) long.recentCommands.set(`cmd-${i}`, BigInt(i));
+    cache.put('d', long);
+    expect(long.recentCommands.size).toBe(1_000);
+    expect(long.recentCommands.has('cmd-1499')).toBe(true);
+    expect(long.recentCommands.has('cmd-0')).toBe(false);
   });
 });

@@ -6,7 +6,9 @@ import { InMemoryDeliveryLog } from './delivery/delivery-log';
 import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
 import { Notifier } from './delivery/notifier';
 import { FileSmsTransport, HttpSmsTransport } from './delivery/sms-transport';
+import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
 import { EmailRequests } from './requests/email-requests';
+import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
 
 export interface NotificationsOptions {
   /** SMTP URL (e.g. smtp://user:pass@mail:587); absent = `.eml` files under `<DATA_DIR>/outbox/email`. */
@@ -15,6 +17,8 @@ export interface NotificationsOptions {
   /** HTTP SMS provider; absent = `<DATA_DIR>/outbox/sms/sms.jsonl`. */
   readonly smsUrl?: string;
   readonly smsToken?: string;
+  /** Base of the links in messages (PUBLIC_URL). */
+  readonly publicUrl?: string;
 }
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
@@ -23,6 +27,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),
     ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
+    ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
   };
 }
 
@@ -57,7 +62,15 @@ export class NotificationsModule {
               new InMemoryDeliveryLog(),
             ),
         },
+        {
+          provide: INVITATION_LINKS,
+          useFactory: (): InvitationLinks => ({
+            tokens: new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+            publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
+          }),
+        },
         EmailRequests,
+        InvitationMessages,
       ],
     };
   }

@@ -514,6 +514,10 @@ function decideOrganization(
             invitationId: command.invitationId,
             sendSequence: 1,
             expiresAt: command.expiresAt,
+            ...(email ? { email } : {}),
+            ...(phone ? { phone } : {}),
+            orgName: org.name,
+            role: command.role,
           },
         },
       ];
@@ -547,6 +551,10 @@ function decideOrganization(
             invitationId: invitation.invitationId,
             sendSequence: invitation.sendSequence + 1,
             expiresAt: command.expiresAt,
+            ...(invitation.email ? { email: invitation.email } : {}),
+            ...(invitation.phone ? { phone: invitation.phone } : {}),
+            orgName: org.name,
+            role: invitation.role,
           },
         },
       ];

@@ -55,7 +55,16 @@ export type OrganizationEvent =
   /** The link is derived from invitation id + send sequence; a new sequence makes the previous link stop working (R5). */
   | {
       type: 'InvitationSent';
-      data: Stamp & { invitationId: string; sendSequence: number; expiresAt: string };
+      data: Stamp & {
+        invitationId: string;
+        sendSequence: number;
+        expiresAt: string;
+        /** Whom to deliver the link to, and what it is for: the notifications service needs nothing else. */
+        email?: string;
+        phone?: string;
+        orgName?: string;
+        role?: InvitedRole;
+      };
     }
   | { type: 'InvitationRevoked'; data: Stamp & { invitationId: string } }
   | { type: 'InvitationAccepted'; data: Stamp & { invitationId: string; userId: string } }

@@ -142,7 +142,7 @@ export function createIdentityComponents(deps: {
     accessTokens,
   };
   return {
-    handler: new IdentityCommandHandler(services),
+    handler: new IdentityCommandHandler(services, new Set(config.operators)),
     services,
     refreshTokens,
     indexes: follower,

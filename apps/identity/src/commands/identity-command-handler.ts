@@ -1,4 +1,4 @@
-import { isDomainError, type DomainErrorJson } from '@app/domain';
+import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
 import { type AccountManagement } from '../accounts/account-management';
 import { type Registration } from '../accounts/registration';
 import { type CommandContext } from '../accounts/user-accounts';
@@ -29,7 +29,16 @@ const ACCEPTED = { status: 'accepted' };
  * not exceptions, so the bus does not retry them; anything else (infrastructure) throws and is retried.
  */
 export class IdentityCommandHandler {
-  constructor(private readonly services: IdentityServices) {}
+  constructor(
+    private readonly services: IdentityServices,
+    /** User ids allowed to lock and unlock accounts (IDENTITY_OPERATORS); nobody by default. */
+    private readonly operators: ReadonlySet<string> = new Set(),
+  ) {}
+
+  private requireOperator(actorId: string): void {
+    if (!this.operators.has(actorId))
+      throw new DomainError('operator-only', 'forbidden', 'only platform operators lock or unlock accounts');
+  }
 
   async handle(raw: unknown): Promise<IdentityReply> {
     try {
@@ -82,9 +91,6 @@ export class IdentityCommandHandler {
       case 'ChangePassword':
         await passwords.change(actor, c, context);
         return ACCEPTED;
-      case 'TriggerPasswordReset':
-        await passwords.resetOnRequestOf(c.userId, context);
-        return ACCEPTED;
       case 'GetProfile':
         return accounts.profile(actor);
       case 'UpdateProfile':
@@ -101,9 +107,11 @@ export class IdentityCommandHandler {
         await twoFactor.disable(actor, c.code, context);
         return ACCEPTED;
       case 'LockUser':
+        this.requireOperator(actor);
         await accounts.lock(c.userId, actor, c.reason, context);
         return ACCEPTED;
       case 'UnlockUser':
+        this.requireOperator(actor);
         await accounts.unlock(c.userId, actor, context);
         return ACCEPTED;
     }

@@ -17,7 +17,7 @@ describe('identity over the bus, on the event store', () => {
   let identity: IdentityHarness;
 
   beforeAll(async () => {
-    identity = await startIdentity(eventStore.store.connectionString);
+    identity = await startIdentity(eventStore.store.connectionString, { operators: ['operator-1'] });
   });
   afterAll(() => identity.close());
 
@@ -228,11 +228,24 @@ describe('identity over the bus, on the event store', () => {
     expect(changed.data).toEqual({ userId, actorId: userId, at: expect.any(String), reason: 'reset' });
   });
 
-  it('R17: an admin-triggered reset mails the member a link', async () => {
+  it('only a platform operator locks an account; a locked account cannot sign in and its sessions end', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    await identity.result({ type: 'TriggerPasswordReset', userId }, 'an-admin');
-    expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
+    const session = (await login(address)) as { ok: true; result: { sessionId: string } };
+    expect(await identity.send({ type: 'LockUser', userId, reason: 'abuse' }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'operator-only' },
+    });
+    await identity.result({ type: 'LockUser', userId, reason: 'abuse' }, 'operator-1');
+    expect(await identity.result({ type: 'SessionActive', sessionId: session.result.sessionId })).toEqual({
+      active: false,
+    });
+    await waitFor(() =>
+      identity.userEvents.find((e) => e.subject === userId && e.type === 'identity.UserLocked.v1'),
+    );
+    expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    await identity.result({ type: 'UnlockUser', userId }, 'operator-1');
+    await waitFor(async () => (await login(address)).ok);
   });
 
   it('R17: a reset membership asks for (PasswordResetRequested) mails the member a link', async () => {

@@ -41,7 +41,6 @@ const COMMANDS = {
   SessionActive: { fields: { sessionId: 'text' } },
   GetJwks: { fields: {} },
   ChangePassword: { actor: true, fields: { currentPassword: 'secret', newPassword: 'secret' } },
-  TriggerPasswordReset: { actor: true, fields: { userId: 'text' } },
   GetProfile: { actor: true, fields: {} },
   UpdateProfile: { actor: true, fields: { name: 'text?', phone: 'phone|null?' } },
   ChangeEmail: { actor: true, fields: { email: 'text', password: 'secret' } },

@@ -20,6 +20,8 @@ export interface IdentityConfig {
   readonly resetTokenTtlMs: number;
   /** Base of the links put into e-mails, e.g. https://app.example.com. */
   readonly publicUrl: string;
+  /** User ids of platform operators (may lock and unlock accounts). */
+  readonly operators: readonly string[];
 }
 
 const MINUTE = 60_000;
@@ -64,5 +66,9 @@ export function readIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     verificationTokenTtlMs: int('EMAIL_VERIFICATION_TTL_HOURS', 24) * 60 * MINUTE,
     resetTokenTtlMs: int('PASSWORD_RESET_TTL_MINUTES', 30) * MINUTE,
     publicUrl: (env.PUBLIC_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, ''),
+    operators: (env.IDENTITY_OPERATORS ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean),
   };
 }

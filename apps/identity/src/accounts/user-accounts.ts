@@ -52,6 +52,13 @@ export class UserAccounts implements UserLookup {
       : null;
   }
 
+  async current(userId: string): Promise<LoginAccount | null> {
+    const state = await this.load(userId);
+    return state.status === 'active'
+      ? { userId, locked: state.locked, twoFactorEnabled: state.twoFactorEnabled }
+      : null;
+  }
+
   execute(command: UserCommand, context: CommandContext): Promise<CommandResult<UserState, UserEvent>> {
     return this.store.handle(userStreamName(command.userId), this.aggregate, command, {
       commandId: context.commandId,

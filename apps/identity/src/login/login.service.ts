@@ -17,6 +17,8 @@ export interface LoginAccount {
 
 export interface UserLookup {
   findByEmail(normalizedEmail: string): Promise<LoginAccount | null>;
+  /** The account as it is now, when `findByEmail` may lag (asked only after a correct password). */
+  current?(userId: string): Promise<LoginAccount | null>;
 }
 
 export interface SessionTokens {
@@ -74,11 +76,15 @@ export class LoginService {
       throw invalidCredentials();
     }
     const account = await users.findByEmail(email);
+    // Read while the hash is checked (the hashing runs off the event loop), so it costs no time of its own.
+    const current = account && users.current ? users.current(account.userId) : undefined;
     const hash = account ? await credentials.getHash(account.userId) : null;
     const passwordOk = hash
       ? await hasher.verify(hash, input.password)
       : await hasher.dummyVerify(input.password);
-    if (!account || !hash || !passwordOk || account.locked) {
+    // A lock or deletion of a moment ago counts, even where the lookup has not seen it yet.
+    const confirmed = current ? await current : account;
+    if (!account || !hash || !passwordOk || !confirmed || confirmed.locked) {
       await decision.attempt.failed();
       throw invalidCredentials();
     }

@@ -78,6 +78,7 @@ export class LoginService {
     const account = await users.findByEmail(email);
     // Read while the hash is checked (the hashing runs off the event loop), so it costs no time of its own.
     const current = account && users.current ? users.current(account.userId) : undefined;
+    current?.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
     const hash = account ? await credentials.getHash(account.userId) : null;
     const passwordOk = hash
       ? await hasher.verify(hash, input.password)

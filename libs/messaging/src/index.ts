@@ -6,3 +6,4 @@ export * from './messaging.module';
 export * from './poison-message-error';
 export * from './request-reply';
 export * from './event-channel';
+export * from './bus-subscriber';

@@ -1,7 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { isDomainError } from '@app/domain';
-import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type Subscription } from '@app/messaging';
+import {
+  BusSubscriber,
+  MESSAGE_BUS,
+  subscribeToEvents,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
 import { PasswordManagement } from '../credentials/password-management';
 import { RefreshTokens } from '../sessions/refresh-tokens';
 
@@ -10,17 +16,17 @@ import { RefreshTokens } from '../sessions/refresh-tokens';
  * no stale memberships); an Owner's or Admin's reset request for a member (R17) mails the member a reset link.
  */
 @Injectable()
-export class MembershipReactions implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: Subscription | undefined;
-
+export class MembershipReactions extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly refreshTokens: RefreshTokens,
     private readonly passwords: PasswordManagement,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await subscribeToEvents(this.bus, {
+  protected subscribe(): Promise<Subscription> {
+    return subscribeToEvents(this.bus, {
       groupId: 'identity.membership-reactions',
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
@@ -32,10 +38,6 @@ export class MembershipReactions implements OnApplicationBootstrap, OnApplicatio
             .catch(ignoreGoneUser);
       },
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 }
 

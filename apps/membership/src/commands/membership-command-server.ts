@@ -1,31 +1,33 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
-import { MESSAGE_BUS, serveRequests, type MessageBus, type Subscription } from '@app/messaging';
+import {
+  BusSubscriber,
+  MESSAGE_BUS,
+  serveRequests,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
 import { InvitationQueries } from '../invitations/invitation-queries';
 import { OrganizationCommandHandler } from './organization-command-handler';
 
 /** Serves `membership.commands.v1` (commands and the invitation query, request/reply) in the `membership` group. */
 @Injectable()
-export class MembershipCommandServer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: Subscription | undefined;
-
+export class MembershipCommandServer extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly handler: OrganizationCommandHandler,
     private readonly queries: InvitationQueries,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await serveRequests(this.bus, {
+  protected subscribe(): Promise<Subscription> {
+    return serveRequests(this.bus, {
       groupId: 'membership',
       topic: TOPICS.membershipCommands,
       handler: (payload) =>
         isDescribeInvitation(payload) ? this.queries.describe(payload.token) : this.handler.handle(payload),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 }
 

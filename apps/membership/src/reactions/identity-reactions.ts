@@ -1,12 +1,12 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
-import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type Subscription } from '@app/messaging';
+import {
+  BusSubscriber,
+  MESSAGE_BUS,
+  subscribeToEvents,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
@@ -20,26 +20,23 @@ import { SYSTEM_ACTOR } from '../organizations/organization.decider';
  * - R5: a user who registered from an invitation link accepts that invitation.
  */
 @Injectable()
-export class IdentityReactions implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IdentityReactions extends BusSubscriber {
   private readonly logger = new Logger(IdentityReactions.name);
-  private subscription: Subscription | undefined;
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly commands: OrganizationCommandHandler,
     private readonly indexes: MembershipIndexes,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await subscribeToEvents(this.bus, {
+  protected subscribe(): Promise<Subscription> {
+    return subscribeToEvents(this.bus, {
       groupId: 'membership.identity-reactions',
       topics: [TOPICS.identityUsers],
       handler: (event) => this.react(event),
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 
   private react(event: EventEnvelope): Promise<void> {

@@ -1,21 +1,27 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
-import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type Subscription } from '@app/messaging';
+import {
+  BusSubscriber,
+  MESSAGE_BUS,
+  subscribeToEvents,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
 import { Notifier } from '../delivery/notifier';
 import { renderEmail, type EmailRequest } from './email-templates';
 
 /** Delivers `notifications.EmailRequested.v1` from `notifications.commands.v1`, once per request id. */
 @Injectable()
-export class EmailRequests implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: Subscription | undefined;
-
+export class EmailRequests extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await subscribeToEvents(this.bus, {
+  protected subscribe(): Promise<Subscription> {
+    return subscribeToEvents(this.bus, {
       groupId: 'notifications.email-requests',
       topics: [TOPICS.notificationCommands],
       handler: async (event) => {
@@ -29,9 +35,5 @@ export class EmailRequests implements OnApplicationBootstrap, OnApplicationShutd
         });
       },
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 }

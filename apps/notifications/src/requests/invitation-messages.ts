@@ -1,7 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type InvitationTokens } from '@app/invitation-tokens';
-import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type Subscription } from '@app/messaging';
+import {
+  BusSubscriber,
+  MESSAGE_BUS,
+  subscribeToEvents,
+  type MessageBus,
+  type Subscription,
+} from '@app/messaging';
 import { Notifier } from '../delivery/notifier';
 
 export const INVITATION_LINKS = Symbol('INVITATION_LINKS');
@@ -28,17 +34,17 @@ interface InvitationSent {
  * no secret is ever in an event, and a resend's link replaces the previous one.
  */
 @Injectable()
-export class InvitationMessages implements OnApplicationBootstrap, OnApplicationShutdown {
-  private subscription: Subscription | undefined;
-
+export class InvitationMessages extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
-  ) {}
+  ) {
+    super();
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await subscribeToEvents(this.bus, {
+  protected subscribe(): Promise<Subscription> {
+    return subscribeToEvents(this.bus, {
       groupId: 'notifications.invitations',
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
@@ -63,9 +69,5 @@ export class InvitationMessages implements OnApplicationBootstrap, OnApplication
           await this.notifier.deliver({ channel: 'sms', to: sent.phone, text, idempotencyKey: event.id });
       },
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 }

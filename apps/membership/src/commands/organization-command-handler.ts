@@ -12,7 +12,7 @@ import {
   defaultCatalog,
   effectivePermissions,
   type PermissionsCatalog,
-} from '../organizations/permissions-catalog';
+} from '@app/permissions';
 import { DomainError, isDomainError } from '@app/domain';
 import { MAX_IMPORT_ROWS, planInvitationImport, type ImportRow } from '../invitations/invitation-import';
 import { type CommandReply, type ImportReply } from './command-reply';

@@ -19,7 +19,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       membership.send(partner, 'paula', {
         type: 'GrantPermissions',
         userId: 'carl',
-        permissions: ['customers.manage'],
+        permissions: ['members.read', 'customers.manage'],
       }),
     );
     const customer = await membership.organization('paula', ['dora']);

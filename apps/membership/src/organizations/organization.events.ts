@@ -1,4 +1,4 @@
-import { type Role } from './permissions-catalog';
+import { type Role } from '@app/permissions';
 
 /** Every event says who did it and when (R21); `orgId` makes each one self-describing for the public contract. */
 interface Stamp {

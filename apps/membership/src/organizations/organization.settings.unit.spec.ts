@@ -1,133 +1,185 @@
-import { DomainError, fold } from '@app/domain';
-import { organizationDecider, type OrganizationCommand } from './organization.decider';
-import { type OrganizationEvent } from './organization.events';
 import { type ActiveOrganization } from './organization.state';
+import { type OrganizationEvent } from './organization.events';
+import { base, cmd, given, granted, settings, stamp, team } from './organization.fixtures.testing';
 
-const decider = organizationDecider();
-const at = '2026-11-22T10:00:00.000Z';
-const stamp = (actorId: string) => ({ orgId: 'org-1', actorId, at });
-const base: OrganizationEvent[] = [
-  {
-    type: 'OrganizationCreated',
-    data: { ...stamp('owner'), name: 'Acme', ownerId: 'owner', plan: 'standard' },
-  },
-  { type: 'MemberJoined', data: { ...stamp('system'), userId: 'admin', role: 'admin', via: 'invitation' } },
-  { type: 'MemberJoined', data: { ...stamp('system'), userId: 'ada', role: 'user', via: 'invitation' } },
-  { type: 'MemberJoined', data: { ...stamp('system'), userId: 'bob', role: 'user', via: 'invitation' } },
-];
-
-function run(history: OrganizationEvent[], command: OrganizationCommand) {
-  try {
-    return {
-      events: [...decider.decide(command, fold(decider, history))],
-      code: undefined as string | undefined,
-    };
-  } catch (error) {
-    if (error instanceof DomainError) return { events: [] as OrganizationEvent[], code: error.code };
-    throw error;
-  }
-}
-const weekly = [{ day: 1, from: '09:00', to: '17:00' }];
-const availability = (userId: string, actorId: string): OrganizationCommand => ({
-  type: 'SetAvailability',
-  userId,
-  available: true,
-  weekly,
-  actorId,
-  at,
-});
-const locked = [
-  ...base,
-  ...run(base, { type: 'UpdateSettings', membersMayEditOwnAvailability: false, actorId: 'owner', at }).events,
-];
-
-describe('settings, contact person and availability', () => {
-  it('R14: a member changes their own availability when the organization allows it', () => {
-    const { events } = run(base, availability('ada', 'ada'));
-    expect(events).toEqual([
-      { type: 'AvailabilityChanged', data: { ...stamp('ada'), userId: 'ada', available: true, weekly } },
-    ]);
-    expect(
-      (fold(decider, [...base, ...events]) as ActiveOrganization).members.get('ada')?.availability,
-    ).toEqual({ available: true, weekly });
+describe('settings, contact person, domains and deletion', () => {
+  it('R14/R16/R22: holders of org.update change the settings; an unchanged update decides nothing', () => {
+    given(base)
+      .when(cmd('admin', { type: 'UpdateSettings', name: ' Acme Inc ', requireTwoFactor: true }))
+      .then([
+        {
+          type: 'SettingsUpdated',
+          data: {
+            ...stamp('admin'),
+            name: 'Acme Inc',
+            autoJoin: false,
+            membersMayEditOwnAvailability: true,
+            requireTwoFactor: true,
+          },
+        },
+      ]);
+    for (const change of [
+      { autoJoin: true },
+      { membersMayEditOwnAvailability: false },
+      { requireTwoFactor: true },
+    ])
+      given(base)
+        .when(cmd('owner', { type: 'UpdateSettings', ...change }))
+        .thenTypes(['SettingsUpdated']);
+    given(base)
+      .when(cmd('owner', { type: 'UpdateSettings', name: 'Acme', autoJoin: false }))
+      .then([]);
+    given(base)
+      .when(cmd('owner', { type: 'UpdateSettings' }))
+      .then([]);
+    given(base)
+      .when(cmd('ada', { type: 'UpdateSettings', autoJoin: true }))
+      .thenRefuses('insufficient-permission', { required: 'org.update' });
+    given(base)
+      .when(cmd('owner', { type: 'UpdateSettings', name: '' }))
+      .thenRefuses('invalid-name', { field: 'name' });
   });
 
-  it('R14: when the organization does not allow it, only Owner and Admins change availability', () => {
-    expect(run(locked, availability('ada', 'ada')).code).toBe('availability-locked');
-    expect(run(locked, availability('ada', 'admin')).events).toHaveLength(1);
-    expect(run(base, availability('bob', 'ada')).code).toBe('insufficient-role');
+  it('the contact person is handed to another member (org.update), never to a stranger; the same again is a no-op', () => {
+    const state = given(base)
+      .when(cmd('owner', { type: 'SetContactPerson', userId: 'ada' }))
+      .then([{ type: 'ContactPersonChanged', data: { ...stamp('owner'), userId: 'ada' } }])
+      .state() as ActiveOrganization;
+    expect(state.contactPersonId).toBe('ada');
+    given(base)
+      .when(cmd('owner', { type: 'SetContactPerson', userId: 'owner' }))
+      .then([]);
+    given(base)
+      .when(cmd('owner', { type: 'SetContactPerson', userId: 'nobody' }))
+      .thenRefuses('not-a-member');
+    given(base)
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'ada' }))
+      .thenRefuses('insufficient-permission');
   });
 
-  it('R14: a malformed weekly slot names the field', () => {
-    expect(
-      run(base, {
-        type: 'SetAvailability',
-        userId: 'ada',
-        available: true,
-        weekly: [{ day: 9, from: '09:00', to: '08:00' }],
-        actorId: 'ada',
-        at,
-      }).code,
-    ).toBe('validation-failed');
+  it('the contact person who leaves leaves the label empty', () => {
+    const history = [
+      ...base,
+      { type: 'ContactPersonChanged', data: { ...stamp('owner'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    const state = given(history)
+      .when(cmd('ada', { type: 'LeaveOrganization' }))
+      .state() as ActiveOrganization;
+    expect(state.contactPersonId).toBeUndefined();
   });
 
-  it('Owner and Admins update settings; a User cannot; an unchanged update decides nothing', () => {
-    expect(
-      run(base, { type: 'UpdateSettings', name: 'Acme Inc', actorId: 'admin', at }).events[0]!.data,
-    ).toMatchObject({
-      name: 'Acme Inc',
-      autoJoin: false,
-      membersMayEditOwnAvailability: true,
-      requireTwoFactor: false,
-    });
-    expect(run(base, { type: 'UpdateSettings', autoJoin: true, actorId: 'ada', at }).code).toBe(
-      'insufficient-permission',
-    );
-    expect(run(base, { type: 'UpdateSettings', name: 'Acme', actorId: 'owner', at }).events).toEqual([]);
-  });
-
-  it('R1: the contact person can be handed to another member, never to a stranger', () => {
-    expect(run(base, { type: 'SetContactPerson', userId: 'ada', actorId: 'owner', at }).events).toHaveLength(
-      1,
-    );
-    expect(run(base, { type: 'SetContactPerson', userId: 'nobody', actorId: 'owner', at }).code).toBe(
-      'not-a-member',
-    );
-  });
-
-  it('R16: Owner and Admins claim domains (normalised); a User cannot', () => {
-    expect(
-      run(base, { type: 'ClaimDomain', domain: '@Example.COM', actorId: 'admin', at }).events[0]!.data,
-    ).toMatchObject({ domain: 'example.com' });
-    expect(run(base, { type: 'ClaimDomain', domain: 'example.com', actorId: 'ada', at }).code).toBe(
-      'insufficient-role',
-    );
-    expect(run(base, { type: 'ClaimDomain', domain: 'not a domain', actorId: 'owner', at }).code).toBe(
-      'validation-failed',
-    );
-  });
-
-  it('R16/R18: a verified address at a claimed domain auto-joins as User only when auto-join is on', () => {
+  it('R16: Owner and Admins claim domains (normalised) and release them; a User cannot', () => {
+    given(base)
+      .when(cmd('admin', { type: 'ClaimDomain', domain: '@Example.COM' }))
+      .then([{ type: 'DomainClaimed', data: { ...stamp('admin'), domain: 'example.com' } }]);
+    given(base)
+      .when(cmd('ada', { type: 'ClaimDomain', domain: 'example.com' }))
+      .thenRefuses('insufficient-permission', { required: 'org.update' });
+    given(base)
+      .when(cmd('owner', { type: 'ClaimDomain', domain: 'not a domain' }))
+      .thenRefuses('validation-failed', { field: 'domain' });
     const claimed = [
       ...base,
-      ...run(base, { type: 'ClaimDomain', domain: 'example.com', actorId: 'owner', at }).events,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'example.com' } } as OrganizationEvent,
     ];
-    const join: OrganizationCommand = {
-      type: 'AutoJoinMember',
-      userId: 'new',
-      email: 'new@example.com',
-      actorId: 'system',
-      at,
-    };
-    expect(run(claimed, join).events).toEqual([]);
-    const on = [
-      ...claimed,
-      ...run(claimed, { type: 'UpdateSettings', autoJoin: true, actorId: 'owner', at }).events,
+    given(claimed)
+      .when(cmd('owner', { type: 'ClaimDomain', domain: 'EXAMPLE.com' }))
+      .then([]);
+    given(claimed)
+      .when(cmd('admin', { type: 'ReleaseDomain', domain: 'Example.com' }))
+      .then([{ type: 'DomainReleased', data: { ...stamp('admin'), domain: 'example.com' } }]);
+    given(claimed)
+      .when(cmd('admin', { type: 'ReleaseDomain', domain: 'other.com' }))
+      .then([]);
+    given(claimed)
+      .when(cmd('admin', { type: 'ReleaseDomain', domain: 'not a domain' }))
+      .then([]);
+    given(claimed)
+      .when(cmd('ada', { type: 'ReleaseDomain', domain: 'example.com' }))
+      .thenRefuses('insufficient-permission');
+  });
+
+  it('R16/R18: a verified address at a claimed domain auto-joins as User only when auto-join is on (the system acts)', () => {
+    const claimed = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'example.com' } } as OrganizationEvent,
     ];
-    expect(run(on, join).events).toEqual([
-      { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
+    const join = cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@Example.com' });
+    given(claimed).when(join).then([]);
+    const on = [...claimed, settings({ autoJoin: true })];
+    given(on)
+      .when(join)
+      .then([
+        { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
+      ]);
+    given(on)
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@other.com' }))
+      .then([]);
+    given(on)
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'no-domain' }))
+      .then([]);
+    given(on)
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'ada', email: 'ada@example.com' }))
+      .then([]);
+    given(on)
+      .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@example.com' }))
+      .thenRefuses('system-only');
+  });
+
+  it('R10: only the Owner deletes; teams disbanded, invitations revoked, domains released, seats to zero', () => {
+    const history: OrganizationEvent[] = [
+      ...base,
+      team('t1'),
+      { type: 'SchedulableChanged', data: { ...stamp('owner'), userId: 'ada', schedulable: true } },
+      { type: 'SeatsChanged', data: { ...stamp('owner'), seats: 1 } },
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'example.com' } },
+      {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp('owner'),
+          invitationId: 'i1',
+          email: 'x@example.com',
+          role: 'user',
+          teamIds: [],
+          permissions: [],
+          expiresAt: '2026-12-01T00:00:00.000Z',
+        },
+      },
+      {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp('owner'),
+          invitationId: 'i2',
+          email: 'y@example.com',
+          role: 'user',
+          teamIds: [],
+          permissions: [],
+          expiresAt: '2026-12-01T00:00:00.000Z',
+        },
+      },
+      { type: 'InvitationRevoked', data: { ...stamp('owner'), invitationId: 'i2' } },
+    ];
+    given(history)
+      .when(cmd('admin', { type: 'DeleteOrganization' }))
+      .thenRefuses('insufficient-permission', { required: 'org.delete' });
+    given([...history, granted('admin', ['org.update'])])
+      .when(cmd('admin', { type: 'DeleteOrganization' }))
+      .thenRefuses('insufficient-permission');
+    const deletion = given(history).when(cmd('owner', { type: 'DeleteOrganization' }));
+    deletion.then([
+      { type: 'TeamDeleted', data: { ...stamp('owner'), teamId: 't1', reason: 'organization-deleted' } },
+      { type: 'InvitationRevoked', data: { ...stamp('owner'), invitationId: 'i1' } },
+      { type: 'DomainReleased', data: { ...stamp('owner'), domain: 'example.com' } },
+      { type: 'SeatsChanged', data: { ...stamp('owner'), seats: 0 } },
+      { type: 'OrganizationDeleted', data: stamp('owner') },
     ]);
-    expect(run(on, { ...join, email: 'new@other.com' }).events).toEqual([]);
-    expect(run(on, { ...join, actorId: 'new' }).code).toBe('forbidden');
+    const after = [...history, ...deletion.decided()];
+    expect(given(after).state().status).toBe('deleted');
+    given(after)
+      .when(cmd('owner', { type: 'CreateTeam', teamId: 'x', name: 'x' }))
+      .thenRefuses('organization-deleted');
+    given(after)
+      .when(cmd('owner', { type: 'DeleteOrganization' }))
+      .thenRefuses('organization-deleted');
   });
 });

@@ -1,10 +1,10 @@
 import { type SnapshotPolicy } from '@app/event-store';
 import { type Availability, type TeamRole } from './organization.events';
 import { type ActiveOrganization, type Invitation, type OrganizationState } from './organization.state';
-import { type Role } from './permissions-catalog';
+import { type Role } from '@app/permissions';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV5 {
+interface OrganizationSnapshotV6 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -19,13 +19,14 @@ interface OrganizationSnapshotV5 {
     domains: string[];
     parentOrgId: string | null;
     childOrgIds: string[];
+    lastEventAt: string;
     members: [string, Role, string[], boolean, string, Availability | null][];
     teams: [string, string, [string, TeamRole][]][];
     invitations: Invitation[];
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV5 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV6 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -42,6 +43,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       domains: [...state.domains],
       parentOrgId: state.parentOrgId ?? null,
       childOrgIds: [...state.childOrgIds],
+      lastEventAt: state.lastEventAt,
       members: [...state.members.values()].map((m) => [
         m.userId,
         m.role,
@@ -57,7 +59,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV5;
+  const snapshot = json as OrganizationSnapshotV6;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -74,6 +76,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     domains: new Set(o.domains),
     parentOrgId: o.parentOrgId ?? undefined,
     childOrgIds: new Set(o.childOrgIds),
+    lastEventAt: o.lastEventAt,
     members: new Map(
       o.members.map(([userId, role, granted, schedulable, joinedAt, availability]) => [
         userId,
@@ -97,7 +100,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 5,
+  version: 6,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

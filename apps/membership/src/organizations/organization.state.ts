@@ -1,5 +1,5 @@
 import { type Availability, type OrganizationEvent, type TeamRole } from './organization.events';
-import { type Role } from './permissions-catalog';
+import { type Role } from '@app/permissions';
 
 export interface Member {
   readonly userId: string;
@@ -24,6 +24,8 @@ export interface Invitation {
   teamIds: string[];
   permissions: string[];
   status: 'pending' | 'accepted' | 'revoked' | 'expired';
+  /** Who set its role and permissions last: the source of what acceptance grants (R21). */
+  grantedBy: string;
   expiresAt: string;
   sendSequence: number;
   acceptedBy: string | undefined;
@@ -47,6 +49,8 @@ export interface ActiveOrganization {
   /** R19: one parent at most; the parent's `customers.manage` holders act as Admin here. */
   parentOrgId: string | undefined;
   readonly childOrgIds: Set<string>;
+  /** Time of the newest event: later events are never stamped earlier (R21 reads history by time). */
+  lastEventAt: string;
 }
 
 export type OrganizationState = { readonly status: 'none' } | ActiveOrganization;
@@ -80,10 +84,12 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       domains: new Set(),
       parentOrgId: undefined,
       childOrgIds: new Set(),
+      lastEventAt: at,
     };
   }
   if (state.status === 'none') return state;
   const org = state;
+  org.lastEventAt = latestOf(org.lastEventAt, event.data.at);
   switch (event.type) {
     case 'MemberJoined': {
       const { userId, role, at } = event.data;
@@ -159,6 +165,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
         teamIds: [...d.teamIds],
         permissions: [...d.permissions],
         status: 'pending',
+        grantedBy: d.actorId,
         expiresAt: d.expiresAt,
         sendSequence: 0,
         acceptedBy: undefined,
@@ -171,6 +178,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
         invitation.role = event.data.role;
         invitation.teamIds = [...event.data.teamIds];
         invitation.permissions = [...event.data.permissions];
+        invitation.grantedBy = event.data.actorId;
       }
       return org;
     }
@@ -246,4 +254,9 @@ export function billableSeats(org: ActiveOrganization): number {
   let seats = 0;
   for (const member of org.members.values()) if (member.schedulable) seats++;
   return seats;
+}
+
+/** The later of two ISO-8601 instants (compared as instants: `…00Z` and `…00.000Z` are the same time). */
+export function latestOf(a: string, b: string): string {
+  return Date.parse(b) > Date.parse(a) ? b : a;
 }

@@ -1,11 +1,6 @@
 import { type OrganizationEvent, type TeamRole } from './organization.events';
 import { evolveOrganization, initialOrganizationState, type OrganizationState } from './organization.state';
-import {
-  defaultCatalog,
-  effectivePermissions,
-  type PermissionsCatalog,
-  type Role,
-} from './permissions-catalog';
+import { defaultCatalog, effectivePermissions, type PermissionsCatalog, type Role } from '@app/permissions';
 
 export interface RosterEntry {
   readonly userId: string;
@@ -15,8 +10,10 @@ export interface RosterEntry {
 }
 
 /**
- * R21: every member's role, effective permissions and teams as they were at `instant`, by folding the history up to
- * it. Events are in stream order and carry their time, so the fold stops at the first event after the instant.
+ * R21: every member's role, effective permissions and teams as they were at `instant`: the history is folded in
+ * stream order up to the first event recorded after the instant. Within a stream, event times never go backwards
+ * (the decider stamps no event earlier than the one before it); histories written before that rule are read the
+ * same way, each event taking the latest time seen so far, so the answer is always a prefix of the stream.
  */
 export function rosterAt(
   history: Iterable<OrganizationEvent>,
@@ -25,8 +22,10 @@ export function rosterAt(
 ): RosterEntry[] {
   let state: OrganizationState = initialOrganizationState();
   const until = instant.getTime();
+  let recordedAt = -Infinity;
   for (const event of history) {
-    if (Date.parse(event.data.at) > until) break;
+    recordedAt = Math.max(recordedAt, Date.parse(event.data.at));
+    if (recordedAt > until) break;
     state = evolveOrganization(state, event);
   }
   if (state.status !== 'active') return [];

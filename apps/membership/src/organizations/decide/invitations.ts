@@ -1,0 +1,280 @@
+import { grantsLackingPrerequisites, isKnownPermission } from '@app/permissions';
+import { type CommandOf } from '../organization.commands';
+import { type InvitedRole, type OrganizationEvent } from '../organization.events';
+import { type ActiveOrganization, type Invitation } from '../organization.state';
+import {
+  assertGrantable,
+  refuse,
+  requirePermission,
+  requireRoleNotAbove,
+  requireSystem,
+  type Decision,
+  type OrganizationView,
+} from './guards';
+import { teamOf } from './teams';
+
+/**
+ * Invitations (R5, R6, R7): holders of members.invite invite by e-mail or phone with a role and permissions they may
+ * give, change, send, resend and revoke them; the invited identity accepts once, with the latest link, in time.
+ */
+
+export function inviteMember({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'InviteMember'>>): OrganizationEvent[] {
+  // R5: Owner and Admins, or holders of members.invite, invite with a role that is never Owner (R6: maybe unsent).
+  const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
+  const email = command.email?.trim().toLowerCase();
+  const phone = command.phone?.trim();
+  if (!email === !phone)
+    refuse('validation-failed', 'validation', 'invite by e-mail or by phone', { field: 'email' });
+  if (command.inviteeUserId && org.members.has(command.inviteeUserId)) {
+    refuse('already-member', 'conflict', 'this person is already a member (R5)');
+  }
+  const terms = invitationTerms(org, command);
+  requireRoleNotAbove(actor, command.role);
+  assertGrantable(org, catalog, {
+    actor,
+    role: command.role,
+    held: catalog.roleDefaults.get(command.role) ?? new Set(),
+    permissions: terms.permissions,
+  });
+  const existing = org.invitations.get(command.invitationId);
+  if (existing) {
+    // A retry of the same invitation changes nothing; the same id for someone or something else is a conflict.
+    if (sameInvitee(existing, email, phone) && sameTerms(existing, { role: command.role, ...terms }))
+      return [];
+    refuse('invitation-id-reused', 'conflict', 'this invitation id belongs to another invitation', {
+      invitationId: command.invitationId,
+    });
+  }
+  for (const other of org.invitations.values()) {
+    if (other.status === 'pending' && sameInvitee(other, email, phone)) {
+      refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
+        invitationId: other.invitationId,
+        sameTerms: sameTerms(other, { role: command.role, ...terms }),
+      });
+    }
+  }
+  const invitee = { ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
+  const created: OrganizationEvent = {
+    type: 'InvitationCreated',
+    data: {
+      ...stamp,
+      invitationId: command.invitationId,
+      ...invitee,
+      role: command.role,
+      ...terms,
+      expiresAt: command.expiresAt,
+    },
+  };
+  if (!command.send) return [created];
+  return [
+    created,
+    {
+      type: 'InvitationSent',
+      data: {
+        ...stamp,
+        invitationId: command.invitationId,
+        sendSequence: 1,
+        expiresAt: command.expiresAt,
+        ...invitee,
+        orgName: org.name,
+        role: command.role,
+      },
+    },
+  ];
+}
+
+export function changeInvitation({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'ChangeInvitation'>>): OrganizationEvent[] {
+  // R5: role, teams and permissions of a pending invitation change before it is accepted, within the changer's rights.
+  const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
+  const invitation = pendingInvitation(org, command.invitationId, stamp.at);
+  requireRoleNotAbove(actor, invitation.role);
+  const terms = invitationTerms(org, command);
+  requireRoleNotAbove(actor, command.role);
+  assertGrantable(org, catalog, {
+    actor,
+    role: command.role,
+    held: catalog.roleDefaults.get(command.role) ?? new Set(),
+    permissions: terms.permissions,
+  });
+  if (sameTerms(invitation, { role: command.role, ...terms })) return [];
+  return [
+    {
+      type: 'InvitationChanged',
+      data: { ...stamp, invitationId: invitation.invitationId, role: command.role, ...terms },
+    },
+  ];
+}
+
+export function sendInvitation({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'SendInvitation'>>): OrganizationEvent[] {
+  // R5/R6: send (or resend: a new link, the old one stops working) a pending invitation.
+  requirePermission(org, catalog, command.actorId, 'members.invite');
+  const invitation = pendingInvitation(org, command.invitationId, stamp.at);
+  return [
+    {
+      type: 'InvitationSent',
+      data: {
+        ...stamp,
+        invitationId: invitation.invitationId,
+        sendSequence: invitation.sendSequence + 1,
+        expiresAt: command.expiresAt,
+        ...(invitation.email ? { email: invitation.email } : {}),
+        ...(invitation.phone ? { phone: invitation.phone } : {}),
+        orgName: org.name,
+        role: invitation.role,
+      },
+    },
+  ];
+}
+
+export function revokeInvitation({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'RevokeInvitation'>>): OrganizationEvent[] {
+  requirePermission(org, catalog, command.actorId, 'members.invite');
+  const invitation = invitationOf(org, command.invitationId);
+  if (invitation.status === 'revoked') return [];
+  if (invitation.status !== 'pending')
+    refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
+  return [{ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } }];
+}
+
+export function acceptInvitation({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'AcceptInvitation'>>): OrganizationEvent[] {
+  // R5: accepted once, only by the invited identity, for themselves, with the latest link, before it expires.
+  if (command.actorId !== command.userId)
+    refuse('forbidden', 'forbidden', 'an invitation is accepted by the invited person themselves');
+  const invitation = invitationOf(org, command.invitationId);
+  if (invitation.status === 'accepted') {
+    if (invitation.acceptedBy === command.userId) return [];
+    refuse('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+  }
+  if (invitation.status === 'revoked') refuse('invitation-revoked', 'gone', 'this invitation was revoked');
+  if (invitation.status === 'expired' || expired(invitation, stamp.at))
+    refuse('invitation-expired', 'gone', 'this invitation expired');
+  if (invitation.sendSequence === 0 || command.sendSequence !== invitation.sendSequence) {
+    refuse('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
+  }
+  const matches = invitation.email
+    ? command.email?.trim().toLowerCase() === invitation.email
+    : command.phone !== undefined && command.phone === invitation.phone;
+  if (!matches) refuse('invitation-identity-mismatch', 'forbidden', 'the invitation is for someone else');
+  if (org.members.has(command.userId))
+    refuse('already-member', 'conflict', 'already a member of this organization');
+  const events: OrganizationEvent[] = [
+    {
+      type: 'InvitationAccepted',
+      data: { ...stamp, invitationId: invitation.invitationId, userId: command.userId },
+    },
+    {
+      type: 'MemberJoined',
+      data: { ...stamp, userId: command.userId, role: invitation.role, via: 'invitation' },
+    },
+  ];
+  for (const teamId of invitation.teamIds) {
+    if (org.teams.has(teamId)) {
+      events.push({
+        type: 'TeamMemberAdded',
+        data: { ...stamp, teamId, userId: command.userId, role: 'member' },
+      });
+    }
+  }
+  // R20 in every state: grant only what the role may still hold with its prerequisites. The grant is the inviter's
+  // (whoever set the invitation's permissions last), so the event names them, not the invitee, as who granted it.
+  const known = new Set(invitation.permissions.filter((p) => isKnownPermission(catalog, p)));
+  const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
+  const permissions = [...known].filter((p) => !lacking.includes(p)).sort();
+  if (permissions.length > 0) {
+    events.push({
+      type: 'PermissionsGranted',
+      data: { ...stamp, actorId: invitation.grantedBy, userId: command.userId, permissions },
+    });
+  }
+  return events;
+}
+
+export function expireInvitation({
+  command,
+  org,
+  stamp,
+}: Decision<CommandOf<'ExpireInvitation'>>): OrganizationEvent[] {
+  requireSystem(command, 'expiring invitations');
+  const invitation = invitationOf(org, command.invitationId);
+  if (invitation.status !== 'pending' || !expired(invitation, stamp.at)) return [];
+  return [{ type: 'InvitationExpired', data: { ...stamp, invitationId: invitation.invitationId } }];
+}
+
+/** R5: pending invitations of one organization, open to revocation when it is deleted (R10). */
+export function pendingInvitations(org: ActiveOrganization): Invitation[] {
+  return [...org.invitations.values()].filter((i) => i.status === 'pending');
+}
+
+function invitationTerms(
+  org: OrganizationView,
+  command: { readonly teamIds: readonly string[]; readonly permissions: readonly string[] },
+): { teamIds: string[]; permissions: string[] } {
+  for (const teamId of command.teamIds) teamOf(org, teamId);
+  return {
+    teamIds: [...new Set(command.teamIds)].sort(),
+    permissions: [...new Set(command.permissions)].sort(),
+  };
+}
+
+function sameInvitee(invitation: Invitation, email: string | undefined, phone: string | undefined): boolean {
+  return email ? invitation.email === email : invitation.phone === phone;
+}
+
+function sameTerms(
+  invitation: Invitation,
+  terms: { role: InvitedRole; teamIds: readonly string[]; permissions: readonly string[] },
+): boolean {
+  return (
+    invitation.role === terms.role &&
+    sameSet(invitation.teamIds, terms.teamIds) &&
+    sameSet(invitation.permissions, terms.permissions)
+  );
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  return left.size === new Set(b).size && b.every((x) => left.has(x));
+}
+
+function expired(invitation: Invitation, at: string): boolean {
+  return Date.parse(at) >= Date.parse(invitation.expiresAt);
+}
+
+function invitationOf(org: ActiveOrganization, invitationId: string): Invitation {
+  const invitation = org.invitations.get(invitationId);
+  if (!invitation)
+    refuse('invitation-not-found', 'not-found', `no invitation ${invitationId}`, { invitationId });
+  return invitation;
+}
+
+function pendingInvitation(org: ActiveOrganization, invitationId: string, at: string): Invitation {
+  const invitation = invitationOf(org, invitationId);
+  if (invitation.status !== 'pending')
+    refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
+  if (expired(invitation, at)) refuse('invitation-expired', 'gone', 'this invitation expired');
+  return invitation;
+}

@@ -1,0 +1,135 @@
+import { isKnownPlan } from '@app/permissions';
+import { normalizeDomain } from '../domain-claim.decider';
+import { type CommandOf } from '../organization.commands';
+import { type OrganizationEvent } from '../organization.events';
+import { type ActiveOrganization, type OrganizationState } from '../organization.state';
+import { type PermissionsCatalog } from '@app/permissions';
+import { memberOf, refuse, requirePermission, type Decision, type Stamp } from './guards';
+import { pendingInvitations } from './invitations';
+
+/** The organization itself: creation (R1), settings (R14, R22), contact person, domains (R16), deletion (R10). */
+
+export function createOrganization(
+  command: CommandOf<'CreateOrganization'>,
+  state: OrganizationState,
+  catalog: PermissionsCatalog,
+): OrganizationEvent[] {
+  const name = validName(command.name);
+  const plan = command.plan ?? 'standard';
+  if (!isKnownPlan(catalog, plan))
+    refuse('unknown-plan', 'validation', `unknown plan ${plan}`, { field: 'plan' });
+  if (state.status === 'deleted')
+    refuse('organization-deleted', 'conflict', 'an organization with this id existed and was deleted');
+  if (state.status === 'active') {
+    if (state.ownerId === command.actorId && state.name === name) return [];
+    refuse('organization-exists', 'conflict', 'an organization with this id exists');
+  }
+  // R1: the creator becomes the Owner and the contact person.
+  return [
+    {
+      type: 'OrganizationCreated',
+      data: {
+        orgId: command.orgId,
+        actorId: command.actorId,
+        at: command.at,
+        name,
+        ownerId: command.actorId,
+        plan,
+      },
+    },
+  ];
+}
+
+export function updateSettings({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'UpdateSettings'>>): OrganizationEvent[] {
+  // R14 (members may edit their availability), R16 (auto-join), R22 (require 2FA): holders of org.update.
+  requirePermission(org, catalog, command.actorId, 'org.update');
+  const next = {
+    name: command.name === undefined ? org.name : validName(command.name),
+    autoJoin: command.autoJoin ?? org.autoJoin,
+    membersMayEditOwnAvailability: command.membersMayEditOwnAvailability ?? org.membersMayEditOwnAvailability,
+    requireTwoFactor: command.requireTwoFactor ?? org.requireTwoFactor,
+  };
+  const unchanged =
+    next.name === org.name &&
+    next.autoJoin === org.autoJoin &&
+    next.membersMayEditOwnAvailability === org.membersMayEditOwnAvailability &&
+    next.requireTwoFactor === org.requireTwoFactor;
+  return unchanged ? [] : [{ type: 'SettingsUpdated', data: { ...stamp, ...next } }];
+}
+
+export function setContactPerson({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'SetContactPerson'>>): OrganizationEvent[] {
+  // The contact person is a label on one member, set by holders of org.update.
+  requirePermission(org, catalog, command.actorId, 'org.update');
+  memberOf(org, command.userId);
+  if (org.contactPersonId === command.userId) return [];
+  return [{ type: 'ContactPersonChanged', data: { ...stamp, userId: command.userId } }];
+}
+
+export function claimDomain({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'ClaimDomain'>>): OrganizationEvent[] {
+  // R16: Owner and Admins (org.update) claim e-mail domains; one organization per domain is the claim stream's job.
+  requirePermission(org, catalog, command.actorId, 'org.update');
+  const domain = normalizeDomain(command.domain);
+  if (!domain) refuse('validation-failed', 'validation', 'not a domain name', { field: 'domain' });
+  if (org.domains.has(domain)) return [];
+  return [{ type: 'DomainClaimed', data: { ...stamp, domain } }];
+}
+
+export function releaseDomain({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'ReleaseDomain'>>): OrganizationEvent[] {
+  requirePermission(org, catalog, command.actorId, 'org.update');
+  const domain = normalizeDomain(command.domain);
+  if (!domain || !org.domains.has(domain)) return [];
+  return [{ type: 'DomainReleased', data: { ...stamp, domain } }];
+}
+
+export function deleteOrganization({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'DeleteOrganization'>>): OrganizationEvent[] {
+  // R10: only the Owner (org.delete is the Owner's alone) deletes the organization.
+  requirePermission(org, catalog, command.actorId, 'org.delete');
+  return dissolution(org, stamp);
+}
+
+/** R10: teams disbanded, pending invitations revoked, domains released, seats to zero, then the organization. */
+export function dissolution(org: ActiveOrganization, stamp: Stamp): OrganizationEvent[] {
+  const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
+    type: 'TeamDeleted',
+    data: { ...stamp, teamId, reason: 'organization-deleted' },
+  }));
+  for (const invitation of pendingInvitations(org))
+    events.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } });
+  for (const domain of org.domains) events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
+  if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
+  events.push({ type: 'OrganizationDeleted', data: stamp });
+  return events;
+}
+
+function validName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > 200) {
+    refuse('invalid-name', 'validation', 'name must be 1 to 200 characters', { field: 'name' });
+  }
+  return name;
+}

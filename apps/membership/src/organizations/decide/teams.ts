@@ -1,0 +1,128 @@
+import { type CommandOf } from '../organization.commands';
+import { type OrganizationEvent } from '../organization.events';
+import { type Team } from '../organization.state';
+import {
+  holds,
+  memberOf,
+  refuse,
+  requireActor,
+  requirePermission,
+  type Decision,
+  type OrganizationView,
+} from './guards';
+import { type PermissionsCatalog } from '@app/permissions';
+
+/** Teams (R11, R12): holders of teams.create create them; teams.manage or managing the team edits it. */
+
+export function createTeam({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'CreateTeam'>>): OrganizationEvent[] {
+  // R11: Owner and Admins (holders of teams.create) create teams; a User cannot unless granted it.
+  requirePermission(org, catalog, command.actorId, 'teams.create');
+  const name = validTeamName(command.name);
+  const existing = org.teams.get(command.teamId);
+  if (existing) {
+    if (existing.name === name) return [];
+    refuse('team-exists', 'conflict', 'a team with this id exists', { teamId: command.teamId });
+  }
+  assertTeamNameFree(org, name);
+  return [{ type: 'TeamCreated', data: { ...stamp, teamId: command.teamId, name } }];
+}
+
+export function renameTeam({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'RenameTeam'>>): OrganizationEvent[] {
+  const team = teamOf(org, command.teamId);
+  requireTeamManager(org, catalog, command.actorId, team);
+  const name = validTeamName(command.name);
+  if (team.name === name) return [];
+  assertTeamNameFree(org, name);
+  return [{ type: 'TeamRenamed', data: { ...stamp, teamId: team.teamId, name } }];
+}
+
+export function deleteTeam({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'DeleteTeam'>>): OrganizationEvent[] {
+  // R11: deleting is for holders of teams.manage (Owner and Admins); a team's managers do not delete it.
+  requirePermission(org, catalog, command.actorId, 'teams.manage');
+  if (!org.teams.has(command.teamId)) return [];
+  return [{ type: 'TeamDeleted', data: { ...stamp, teamId: command.teamId, reason: 'deleted' } }];
+}
+
+export function addTeamMember({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'AddTeamMember'>>): OrganizationEvent[] {
+  const team = teamOf(org, command.teamId);
+  requireTeamManager(org, catalog, command.actorId, team);
+  // R12: only members of the organization can be in its teams.
+  memberOf(org, command.userId);
+  if (team.members.get(command.userId) === command.role) return [];
+  return [
+    {
+      type: 'TeamMemberAdded',
+      data: { ...stamp, teamId: team.teamId, userId: command.userId, role: command.role },
+    },
+  ];
+}
+
+export function removeTeamMember({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'RemoveTeamMember'>>): OrganizationEvent[] {
+  const team = teamOf(org, command.teamId);
+  requireTeamManager(org, catalog, command.actorId, team);
+  if (!team.members.has(command.userId)) return [];
+  return [{ type: 'TeamMemberRemoved', data: { ...stamp, teamId: team.teamId, userId: command.userId } }];
+}
+
+export function teamOf(org: OrganizationView, teamId: string): Team {
+  const team = org.teams.get(teamId);
+  if (!team) refuse('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
+  return team;
+}
+
+/** R11: holders of teams.manage (Owner and Admins) manage any team; a User manages the teams they manage. */
+function requireTeamManager(
+  org: OrganizationView,
+  catalog: PermissionsCatalog,
+  actorId: string,
+  team: Team,
+): void {
+  const actor = requireActor(org, actorId);
+  if (holds(catalog, actor, 'teams.manage')) return;
+  if (team.members.get(actorId) !== 'manager') {
+    refuse('insufficient-role', 'forbidden', 'requires teams.manage or managing this team (R11)', {
+      required: 'teams.manage',
+    });
+  }
+}
+
+function validTeamName(raw: string): string {
+  const name = raw.trim();
+  if (name.length === 0 || name.length > 100) {
+    refuse('invalid-name', 'validation', 'team name must be 1 to 100 characters', { field: 'name' });
+  }
+  return name;
+}
+
+function assertTeamNameFree(org: OrganizationView, name: string): void {
+  for (const team of org.teams.values()) {
+    if (team.name.toLowerCase() === name.toLowerCase()) {
+      refuse('team-name-taken', 'conflict', `a team named ${name} exists`, { field: 'name' });
+    }
+  }
+}

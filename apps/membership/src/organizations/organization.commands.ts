@@ -1,0 +1,95 @@
+import { type Availability, type InvitedRole, type TeamRole } from './organization.events';
+
+/**
+ * Who acts and when. Time comes in with the command, never from a clock inside the domain; the actor's standing is
+ * resolved by the handler before deciding (from a verified request, never from what a caller claims about itself).
+ */
+export interface CommandMeta {
+  readonly actorId: string;
+  readonly at: string;
+  /** R22: the actor signed in with a second factor (the gateway reads it from the access token's `amr`). */
+  readonly actorTwoFactor?: boolean;
+  /**
+   * R19: the parent organization in which the actor holds `customers.manage`, as resolved by the handler from the
+   * parent's state; the actor then acts as an Admin here (never as Owner). The decider checks it is this
+   * organization's parent.
+   */
+  readonly actorActsAsAdminVia?: string;
+}
+
+export type OrganizationCommand = CommandMeta &
+  (
+    | { type: 'CreateOrganization'; orgId: string; name: string; plan?: string }
+    | { type: 'AdmitMember'; userId: string; role: InvitedRole; via: 'invitation' | 'auto-join' }
+    | { type: 'ChangeMemberRole'; userId: string; role: InvitedRole }
+    | { type: 'TransferOwnership'; newOwnerId: string }
+    | { type: 'GrantPermissions'; userId: string; permissions: string[] }
+    | { type: 'RevokePermissions'; userId: string; permissions: string[] }
+    | { type: 'SetSchedulable'; userId: string; schedulable: boolean }
+    | { type: 'RemoveMember'; userId: string }
+    | { type: 'LeaveOrganization' }
+    | { type: 'CreateTeam'; teamId: string; name: string }
+    | { type: 'RenameTeam'; teamId: string; name: string }
+    | { type: 'DeleteTeam'; teamId: string }
+    | { type: 'AddTeamMember'; teamId: string; userId: string; role: TeamRole }
+    | { type: 'RemoveTeamMember'; teamId: string; userId: string }
+    | { type: 'DeleteOrganization' }
+    | { type: 'RemoveDeletedUser'; userId: string; ownedOrganizationsConfirmed: boolean }
+    | {
+        type: 'InviteMember';
+        invitationId: string;
+        email?: string;
+        phone?: string;
+        role: InvitedRole;
+        teamIds: string[];
+        permissions: string[];
+        send: boolean;
+        expiresAt: string;
+        /** The account holding this e-mail or phone, when one exists (looked up by the handler). */
+        inviteeUserId?: string;
+      }
+    | {
+        type: 'ChangeInvitation';
+        invitationId: string;
+        role: InvitedRole;
+        teamIds: string[];
+        permissions: string[];
+      }
+    | { type: 'SendInvitation'; invitationId: string; expiresAt: string }
+    | { type: 'RevokeInvitation'; invitationId: string }
+    | {
+        type: 'AcceptInvitation';
+        invitationId: string;
+        /** From the link: a link of an earlier send no longer works (R5). */
+        sendSequence: number;
+        userId: string;
+        /** The accepting account's verified identity (vouched for by identity); must be the invited one. */
+        email?: string;
+        phone?: string;
+      }
+    | { type: 'ExpireInvitation'; invitationId: string }
+    | {
+        type: 'UpdateSettings';
+        name?: string;
+        autoJoin?: boolean;
+        membersMayEditOwnAvailability?: boolean;
+        requireTwoFactor?: boolean;
+      }
+    | { type: 'SetContactPerson'; userId: string }
+    | { type: 'SetAvailability'; userId: string; available: boolean; weekly: Availability['weekly'] }
+    | { type: 'ClaimDomain'; domain: string }
+    | { type: 'ReleaseDomain'; domain: string }
+    | { type: 'AutoJoinMember'; userId: string; email: string }
+    | { type: 'LinkChildOrganization'; childOrgId: string }
+    | { type: 'UnlinkChildOrganization'; childOrgId: string }
+    | { type: 'AttachToParent'; parentOrgId: string }
+    | { type: 'DetachFromParent'; parentOrgId: string }
+    | { type: 'RequestPasswordReset'; userId: string }
+  );
+
+export type OrganizationCommandType = OrganizationCommand['type'];
+
+export type CommandOf<T extends OrganizationCommandType> = Extract<OrganizationCommand, { type: T }>;
+
+/** The actor of in-process reactions and scheduled work (never accepted from a message). */
+export const SYSTEM_ACTOR = 'system';

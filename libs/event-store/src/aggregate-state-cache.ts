@@ -1,13 +1,11 @@
-/** How many recent command ids an entry remembers (retries older than that are found by reading, as without cache). */
-const RECENT_COMMANDS = 1_000;
+import { type CommandWindow } from './command-window';
 
-/** A state held for one stream: its revision, how many events since the last snapshot, the recent command ids. */
+/** A state held for one stream: its revision, how many events since the last snapshot, its latest command ids. */
 export interface CachedAggregate<State> {
   readonly state: State;
   readonly revision: bigint;
   readonly sinceSnapshot: number;
-  /** First event id of each recent command -> its revision: a retried command is recognised without a read. */
-  readonly recentCommands: Map<string, bigint>;
+  readonly commands: CommandWindow;
 }
 
 /**
@@ -32,7 +30,5 @@ export class AggregateStateCache<State> {
     this.entries.delete(streamName);
     this.entries.set(streamName, entry);
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const recent = entry.recentCommands;
-    while (recent.size > RECENT_COMMANDS) recent.delete(recent.keys().next().value!);
   }
 }

@@ -7,8 +7,9 @@ import {
   jsonEvent,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { type Decider, type DomainEvent } from '@app/domain';
+import { DomainError, type Decider, type DomainEvent } from '@app/domain';
 import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
+import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';
@@ -40,8 +41,6 @@ export interface LoadedAggregate<State> {
   /** Revision of the last event folded in, or `undefined` when the stream does not exist. */
   readonly revision: bigint | undefined;
   readonly tailLength: number;
-  /** Revision of the first event of `commandId` when it is already in the stream (a retried command). */
-  readonly alreadyAppliedAt?: bigint;
 }
 
 export interface CommandResult<State, Event extends DomainEvent> {
@@ -57,13 +56,19 @@ export interface AggregateStoreOptions {
   readonly upcasters?: Upcasters;
   /** Attempts on a concurrency conflict before giving up with ConcurrencyConflictError. */
   readonly maxAttempts?: number;
+  /** How many of a stream's latest command ids are recognised as retries (default 5,000). */
+  readonly commandWindow?: number;
   readonly onSnapshotError?: (error: unknown, streamName: string) => void;
 }
 
 /**
  * Runs a command against one stream: load (snapshot + tail), decide, append with the expected revision. A conflict
- * reloads and decides again, a bounded number of times. Event ids derive from the command id, so a command retried
- * after a lost reply neither appends twice nor fails.
+ * reloads and decides again, a bounded number of times.
+ *
+ * Commands are idempotent by id. Every event's metadata names its command (and a fingerprint of what it asked); a
+ * stream's latest command ids (`commandWindow`) are rebuilt from its events and kept in its snapshots, so a retry is
+ * recognised by any instance, after any restart, and answered as a duplicate without deciding again. The same id
+ * for a different command is refused (`command-id-reused`). Event ids derive from the stream and the command.
  */
 export class AggregateStore {
   private readonly upcasters: Upcasters;
@@ -75,23 +80,23 @@ export class AggregateStore {
   ) {
     this.upcasters = options.upcasters ?? noUpcasters;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.windowSize = options.commandWindow ?? DEFAULT_COMMAND_WINDOW;
   }
+
+  private readonly windowSize: number;
 
   async load<State, Event extends DomainEvent>(
     streamName: string,
     definition: LoadableAggregate<State, Event>,
-    commandId?: string,
     from?: CachedAggregate<State>,
-  ): Promise<LoadedAggregate<State> & { recentCommands: Map<string, bigint>; sinceSnapshot: number }> {
+  ): Promise<LoadedAggregate<State> & { commands: CommandWindow; sinceSnapshot: number }> {
     const { decider, snapshots } = definition;
     const snapshot = from ?? (snapshots ? await this.readSnapshot(streamName, snapshots) : undefined);
     let state = snapshot?.state ?? decider.initialState();
     let revision = snapshot?.revision;
     let tailLength = 0;
-    const firstIdOfCommand = commandId === undefined ? undefined : deterministicEventId(commandId, 0);
-    // Taken from the cache, the entry is this command's alone: its index is extended in place.
-    const recentCommands = from?.recentCommands ?? new Map<string, bigint>();
-    let alreadyAppliedAt = firstIdOfCommand === undefined ? undefined : recentCommands.get(firstIdOfCommand);
+    // Taken from the cache, the window is this command's alone: it is extended in place.
+    const commands = snapshot?.commands ?? new CommandWindow(this.windowSize);
     try {
       const reads = this.client.readStream(streamName, {
         direction: FORWARDS,
@@ -103,8 +108,10 @@ export class AggregateStore {
         state = decider.evolve(state, recorded.event);
         revision = recorded.revision;
         tailLength++;
-        if (recorded.id === firstIdOfCommand) alreadyAppliedAt = recorded.revision;
-        recentCommands.set(recorded.id, recorded.revision);
+        commands.record(recorded.metadata.commandId, {
+          revision: recorded.revision,
+          fingerprint: recorded.metadata.commandFingerprint,
+        });
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
@@ -113,9 +120,8 @@ export class AggregateStore {
       state,
       revision,
       tailLength,
-      recentCommands,
+      commands,
       sinceSnapshot: (from?.sinceSnapshot ?? 0) + tailLength,
-      ...(alreadyAppliedAt === undefined ? {} : { alreadyAppliedAt }),
     };
   }
 
@@ -127,13 +133,24 @@ export class AggregateStore {
   ): Promise<CommandResult<State, Event>> {
     const cache = definition.cache;
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamName, definition, context.commandId, cache?.take(streamName));
+      const loaded = await this.load(streamName, definition, cache?.take(streamName));
       const keep = (state: State, revision: bigint | undefined, sinceSnapshot: number) => {
         if (cache && revision !== undefined)
-          cache.put(streamName, { state, revision, sinceSnapshot, recentCommands: loaded.recentCommands });
+          cache.put(streamName, { state, revision, sinceSnapshot, commands: loaded.commands });
       };
-      if (loaded.alreadyAppliedAt !== undefined) {
+      const applied = loaded.commands.get(context.commandId);
+      if (applied) {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
+        if (applied.fingerprint && context.fingerprint && applied.fingerprint !== context.fingerprint) {
+          throw new DomainError(
+            'command-id-reused',
+            'conflict',
+            'this command id was used for another command',
+            {
+              commandId: context.commandId,
+            },
+          );
+        }
         return { state: loaded.state, events: [], revision: loaded.revision, duplicate: true };
       }
       let events: readonly Event[];
@@ -152,7 +169,7 @@ export class AggregateStore {
           streamName,
           events.map((event, index) =>
             jsonEvent({
-              id: deterministicEventId(context.commandId, index),
+              id: deterministicEventId(streamName, context.commandId, index),
               type: event.type,
               data: event.data as Record<string, unknown>,
               metadata: metadataFor(context, this.upcasters.currentVersion(event.type)),
@@ -165,9 +182,16 @@ export class AggregateStore {
         const snapshotDue = definition.snapshots !== undefined && sinceSnapshot >= definition.snapshots.every;
         // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
         // synchronously here, before the first await inside, so later use of `state` cannot change it.
+        loaded.commands.record(context.commandId, {
+          revision: result.nextExpectedRevision,
+          fingerprint: context.fingerprint,
+        });
         if (snapshotDue)
-          void this.writeSnapshot(streamName, definition.snapshots!, state, result.nextExpectedRevision);
-        loaded.recentCommands.set(deterministicEventId(context.commandId, 0), result.nextExpectedRevision);
+          void this.writeSnapshot(streamName, definition.snapshots!, {
+            state,
+            revision: result.nextExpectedRevision,
+            commands: loaded.commands,
+          });
         keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot);
         return { state, events, revision: result.nextExpectedRevision, duplicate: false };
       } catch (error) {
@@ -182,24 +206,29 @@ export class AggregateStore {
   private async readSnapshot<State>(
     streamName: string,
     policy: SnapshotPolicy<State>,
-  ): Promise<{ state: State; revision: bigint } | undefined> {
+  ): Promise<{ state: State; revision: bigint; commands: CommandWindow } | undefined> {
     const resolved = await readLastEvent(this.client, snapshotStreamOf(streamName));
     const data = resolved?.event?.data as unknown as SnapshotRecord | undefined;
-    if (!data || data.version !== policy.version) return undefined;
-    return { state: policy.fromSnapshot(data.state), revision: BigInt(data.revision) };
+    // A snapshot without the command window (written before it existed) cannot tell retries: read the stream instead.
+    if (!data || data.version !== policy.version || !data.commands) return undefined;
+    return {
+      state: policy.fromSnapshot(data.state),
+      revision: BigInt(data.revision),
+      commands: CommandWindow.fromSnapshot(data.commands, this.windowSize),
+    };
   }
 
   // A snapshot is an optimisation: losing the race or failing to write one never fails the command.
   private async writeSnapshot<State>(
     streamName: string,
     policy: SnapshotPolicy<State>,
-    state: State,
-    revision: bigint,
+    at: { state: State; revision: bigint; commands: CommandWindow },
   ): Promise<void> {
     const record: SnapshotRecord = {
       version: policy.version,
-      revision: revision.toString(),
-      state: policy.toSnapshot(state),
+      revision: at.revision.toString(),
+      state: policy.toSnapshot(at.state),
+      commands: at.commands.toSnapshot(),
     };
     try {
       await this.client.appendToStream(

@@ -4,9 +4,9 @@ import { v5 as uuidv5 } from 'uuid';
 const EVENT_ID_NAMESPACE = '6f1c7d3e-5a8b-4c2d-9e0f-1a2b3c4d5e6f';
 
 /**
- * The id of the `index`-th event a command produces. A retried command yields the same ids, so the event store's
- * idempotent append turns a duplicate into a no-op instead of a second copy.
+ * The id of the `index`-th event a command produces in a stream. A retried command yields the same ids; the same
+ * command id in two streams yields different ones (consumers key deliveries on event ids).
  */
-export function deterministicEventId(commandId: string, index: number): string {
-  return uuidv5(`${commandId}/${index}`, EVENT_ID_NAMESPACE);
+export function deterministicEventId(streamName: string, commandId: string, index: number): string {
+  return uuidv5(`${streamName}\u0000${commandId}/${index}`, EVENT_ID_NAMESPACE);
 }

@@ -8,6 +8,10 @@ export interface EventMetadata {
   readonly tenant?: string;
   readonly schemaVersion: number;
   readonly commandId: string;
+  /** Digest of what the command asked: the same id with another fingerprint is a reused id, not a retry. */
+  readonly commandFingerprint?: string;
+  /** R19: the actor acted as an Admin through this parent organization's customers.manage. */
+  readonly actingVia?: string;
 }
 
 /** What a caller knows about the command it is running; the rest of the metadata is derived. */
@@ -17,6 +21,10 @@ export interface CommandContext {
   readonly correlationId?: string;
   readonly causationId?: string;
   readonly tenant?: string;
+  /** See EventMetadata.commandFingerprint (e.g. `commandFingerprint(request)`). */
+  readonly fingerprint?: string;
+  /** See EventMetadata.actingVia. */
+  readonly actingVia?: string;
 }
 
 export const SYSTEM_ACTOR = 'system';
@@ -29,6 +37,8 @@ export function metadataFor(context: CommandContext, schemaVersion: number): Eve
     ...(context.tenant === undefined ? {} : { tenant: context.tenant }),
     schemaVersion,
     commandId: context.commandId,
+    ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
+    ...(context.actingVia === undefined ? {} : { actingVia: context.actingVia }),
   };
 }
 

@@ -13,3 +13,4 @@ export * from './event-store-checkpoint-store';
 export * from './read-last-event';
 export * from './in-memory-index';
 export * from './aggregate-state-cache';
+export * from './command-window';

@@ -18,6 +18,8 @@ export interface SnapshotRecord {
   /** Stream revision of the last event the snapshot includes, as a decimal string. */
   readonly revision: string;
   readonly state: unknown;
+  /** The stream's latest command ids as of `revision`: `[commandId, revision, fingerprint]`, oldest first. */
+  readonly commands?: readonly [string, string, string | null][];
 }
 
 export function snapshotStreamOf(streamName: string): string {

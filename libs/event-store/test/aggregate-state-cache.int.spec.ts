@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '@app/domain';
-import { AggregateStateCache, AggregateStore, type CommandContext } from '@app/event-store';
+import {
+  AggregateStateCache,
+  AggregateStore,
+  CommandWindow,
+  commandFingerprint,
+  type CommandContext,
+} from '@app/event-store';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { counterDecider, type CounterState } from './counter.decider';
 
@@ -56,7 +62,7 @@ describe('AggregateStore with a state cache', () => {
       state,
       revision: 0n,
       sinceSnapshot: 0,
-      recentCommands: new Map<string, bigint>(),
+      commands: new CommandWindow(),
     });
     cache.put('a', entry(1));
     cache.put('b', entry(2));
@@ -64,11 +70,28 @@ describe('AggregateStore with a state cache', () => {
     expect(cache.take('a')).toBeUndefined();
     expect(cache.take('c')?.state).toBe(3);
     expect(cache.take('c')).toBeUndefined();
-    const long = entry(4);
-    for (let i = 0; i < 1_500; i++) long.recentCommands.set(`cmd-${i}`, BigInt(i));
-    cache.put('d', long);
-    expect(long.recentCommands.size).toBe(1_000);
-    expect(long.recentCommands.has('cmd-1499')).toBe(true);
-    expect(long.recentCommands.has('cmd-0')).toBe(false);
+  });
+
+  it('a command window keeps its latest ids, oldest out first, and round-trips through a snapshot', () => {
+    const window = new CommandWindow(1_000);
+    for (let i = 0; i < 1_500; i++) window.record(`cmd-${i}`, { revision: BigInt(i), fingerprint: `f${i}` });
+    window.record('cmd-1499', { revision: 0n, fingerprint: 'other' });
+    expect(window.get('cmd-1499')).toEqual({ revision: 1499n, fingerprint: 'f1499' });
+    expect(window.get('cmd-500')).toBeDefined();
+    expect(window.get('cmd-499')).toBeUndefined();
+    const restored = CommandWindow.fromSnapshot(JSON.parse(JSON.stringify(window.toSnapshot())), 1_000);
+    expect(restored.get('cmd-1499')).toEqual({ revision: 1499n, fingerprint: 'f1499' });
+    expect(restored.get('cmd-499')).toBeUndefined();
+    expect(CommandWindow.fromSnapshot(undefined).get('cmd-1')).toBeUndefined();
+  });
+
+  it('fingerprints are stable whatever the key order, and differ for different commands', () => {
+    expect(commandFingerprint({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(
+      commandFingerprint({ b: [1, { d: 3, c: 2 }], a: 1 }),
+    );
+    expect(commandFingerprint({ type: 'RemoveMember', userId: 'u' })).not.toBe(
+      commandFingerprint({ type: 'ChangeMemberRole', userId: 'u' }),
+    );
+    expect(commandFingerprint({ x: 1 })).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 });

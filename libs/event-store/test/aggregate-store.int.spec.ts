@@ -10,9 +10,10 @@ import {
   type CommandContext,
 } from '@app/event-store';
 import { useTestEventStore } from '@app/testing/test-event-store';
+import { waitFor } from '@app/testing';
 import { counterDecider, type CounterState } from './counter.decider';
 
-const ctx = (commandId = randomUUID()): CommandContext => ({
+const ctx = (commandId: string = randomUUID()): CommandContext => ({
   commandId,
   actor: 'user-1',
   correlationId: 'corr-1',
@@ -69,11 +70,101 @@ describe('AggregateStore against the event store', () => {
     expect((await store.load(s, counter)).state.balance).toBe(7);
   });
 
-  it('uses deterministic event ids derived from the command id', async () => {
-    const s = stream();
+  it('uses deterministic event ids derived from the stream and the command id', async () => {
+    const [s, t] = [stream(), stream()];
     const commandId = randomUUID();
     await store.handle(s, counter, { type: 'Open', id: s }, ctx(commandId));
-    for await (const e of client.readStream(s)) expect(e.event?.id).toBe(deterministicEventId(commandId, 0));
+    await store.handle(t, counter, { type: 'Open', id: t }, ctx(commandId));
+    const ids: string[] = [];
+    for (const name of [s, t]) for await (const e of client.readStream(name)) ids.push(e.event!.id);
+    expect(ids).toEqual([deterministicEventId(s, commandId, 0), deterministicEventId(t, commandId, 0)]);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  describe('idempotency that survives restarts, snapshots and other instances', () => {
+    const snapshots = {
+      version: 1,
+      every: 3,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (json: unknown) => json as CounterState,
+    };
+    const withSnapshots = { decider: counterDecider, snapshots };
+    const fingerprinted = (commandId: string, fingerprint: string): CommandContext => ({
+      ...ctx(commandId),
+      fingerprint,
+    });
+
+    it('a retry reaching another instance after snapshots were taken is recognised, not decided again', async () => {
+      const s = stream();
+      await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
+      const retried = randomUUID();
+      await store.handle(s, withSnapshots, { type: 'Add', amount: 5 }, fingerprinted(retried, 'add-5'));
+      for (let i = 0; i < 20; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+      await waitForSnapshotCovering(s, 15n);
+      // A fresh store: no cache, no memory of the first attempt, as after a restart or on another instance.
+      const restarted = new AggregateStore(client);
+      const loaded = await restarted.load(s, withSnapshots);
+      expect(loaded.tailLength).toBeLessThan(10);
+      const again = await restarted.handle(
+        s,
+        withSnapshots,
+        { type: 'Add', amount: 5 },
+        fingerprinted(retried, 'add-5'),
+      );
+      expect(again).toMatchObject({ duplicate: true, events: [] });
+      expect((await restarted.load(s, counter)).state.balance).toBe(25);
+    });
+
+    it('the same command id for a different command is refused as reused, appending nothing', async () => {
+      const s = stream();
+      const commandId = randomUUID();
+      await store.handle(s, withSnapshots, { type: 'Open', id: s }, fingerprinted(commandId, 'open'));
+      const refusal = await store
+        .handle(s, withSnapshots, { type: 'Add', amount: 9 }, fingerprinted(commandId, 'add-9'))
+        .catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(DomainError);
+      expect(refusal).toMatchObject({ code: 'command-id-reused', kind: 'conflict', details: { commandId } });
+      expect((await store.load(s, counter)).revision).toBe(0n);
+    });
+
+    it('remembers the latest commands up to its window; an older id is decided again (the documented bound)', async () => {
+      const small = new AggregateStore(client, { commandWindow: 3 });
+      const s = stream();
+      const first = randomUUID();
+      await small.handle(s, counter, { type: 'Open', id: s }, ctx());
+      await small.handle(s, counter, { type: 'Add', amount: 1 }, ctx(first));
+      expect((await small.handle(s, counter, { type: 'Add', amount: 1 }, ctx(first))).duplicate).toBe(true);
+      for (let i = 0; i < 3; i++) await small.handle(s, counter, { type: 'Add', amount: 1 }, ctx());
+      expect((await small.handle(s, counter, { type: 'Add', amount: 1 }, ctx(first))).duplicate).toBe(false);
+    });
+
+    it('a snapshot written before snapshots carried command ids is not used: the stream is read instead', async () => {
+      const s = stream();
+      const retried = randomUUID();
+      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+      await store.handle(s, counter, { type: 'Add', amount: 4 }, ctx(retried));
+      await client.appendToStream(
+        snapshotStreamOf(s),
+        jsonEvent({
+          type: 'AggregateSnapshot',
+          data: { version: 1, revision: '1', state: { opened: true, balance: 4, events: 2 } },
+        }),
+      );
+      const loaded = await store.load(s, withSnapshots);
+      expect(loaded.tailLength).toBe(2);
+      expect((await store.handle(s, withSnapshots, { type: 'Add', amount: 4 }, ctx(retried))).duplicate).toBe(
+        true,
+      );
+    });
+
+    async function waitForSnapshotCovering(s: string, revision: bigint): Promise<void> {
+      await waitFor(async () => {
+        let latest = -1n;
+        for await (const e of client.readStream(snapshotStreamOf(s)))
+          latest = BigInt((e.event!.data as { revision: string }).revision);
+        return latest >= revision;
+      });
+    }
   });
 
   it('50 concurrent commands on one stream: conflicts are retried, nothing lost, invariant holds', async () => {

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TOPICS } from '@app/contracts';
-import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { MESSAGE_BUS, RequestReplyClient, RequestSigner, type MessageBus } from '@app/messaging';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { makeTempDir } from '@app/testing';
 import { type IdentityReply } from '../apps/identity/src/commands/identity-command-handler';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
@@ -34,8 +34,9 @@ export async function run(): Promise<void> {
 
   const dir = await makeTempDir('bench-identity');
   const server = await startServerProcess(join(dir, 'store'));
+  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString };
   const app = await createIdentityApp(
-    { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString },
+    infra,
     {
       quiet: true,
       persistSecrets: false,
@@ -51,12 +52,13 @@ export async function run(): Promise<void> {
     app.get<MessageBus>(MESSAGE_BUS),
     `bench-${randomUUID().slice(0, 8)}`,
   );
+  const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
   const send = async (command: Record<string, unknown>) => {
     const commandId = randomUUID();
     const reply = await client.request<IdentityReply>(
       TOPICS.identityCommands,
       commandId,
-      { commandId, command },
+      gateway.sign({ commandId, command }),
       { timeoutMs: 60_000 },
     );
     if (!reply.ok) throw new Error(JSON.stringify(reply.error));

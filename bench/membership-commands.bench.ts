@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { TOPICS } from '@app/contracts';
-import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { MESSAGE_BUS, RequestReplyClient, RequestSigner, type MessageBus } from '@app/messaging';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { makeTempDir } from '@app/testing';
 import { type CommandReply } from '../apps/membership/src/commands/command-reply';
+import { trusted } from '../apps/membership/src/commands/membership-request';
+import { OrganizationCommandHandler } from '../apps/membership/src/commands/organization-command-handler';
 import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { startServerProcess } from './server-process';
 import { line, ms, perSecond, runIfMain, summarize } from './stats';
@@ -26,25 +28,29 @@ export async function run(): Promise<void> {
     app.get<MessageBus>(MESSAGE_BUS),
     `bench-${randomUUID().slice(0, 8)}`,
   );
+  const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
   const send = (orgId: string, actorId: string, command: Record<string, unknown>) =>
     client.request<CommandReply>(
       TOPICS.membershipCommands,
       orgId,
-      { commandId: randomUUID(), orgId, actorId, command },
+      gateway.sign({ commandId: randomUUID(), orgId, actorId, command }),
       { timeoutMs: 60_000 },
     );
+  const handler = app.get(OrganizationCommandHandler);
 
   const orgs = Array.from({ length: ORGS }, () => randomUUID());
   await Promise.all(
     orgs.map(async (orgId) => {
       await send(orgId, 'owner', { type: 'CreateOrganization', name: 'Bench' });
       for (let m = 0; m < MEMBERS; m++)
-        await send(orgId, 'system', {
-          type: 'AdmitMember',
-          userId: `m${m}`,
-          role: 'user',
-          via: 'invitation',
-        });
+        await handler.execute(
+          trusted({
+            commandId: randomUUID(),
+            orgId,
+            actorId: 'system',
+            command: { type: 'AdmitMember', userId: `m${m}`, role: 'user', via: 'invitation' },
+          }),
+        );
       await send(orgId, 'owner', { type: 'CreateTeam', teamId: 't1', name: 'Team' });
     }),
   );
@@ -61,7 +67,7 @@ export async function run(): Promise<void> {
           { type: 'AddTeamMember', teamId: 't1', userId: member, role: i % 8 === 2 ? 'manager' : 'member' },
         ];
       default:
-        return ['owner', { type: 'GrantPermissions', userId: member, permissions: ['members.invite'] }];
+        return ['owner', { type: 'GrantPermissions', userId: member, permissions: ['members.read', 'members.invite'] }];
     }
   };
   const samples: number[] = [];

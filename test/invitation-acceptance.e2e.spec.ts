@@ -3,8 +3,8 @@ import { type INestApplication } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
 import { InvitationTokens } from '@app/invitation-tokens';
-import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { MESSAGE_BUS, RequestReplyClient, RequestSigner, type MessageBus } from '@app/messaging';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type IdentityHarness, startIdentity } from '../apps/identity/src/commands/identity-harness.testing';
@@ -23,6 +23,7 @@ describe('invitation acceptance across identity and membership', () => {
   let membership: INestApplication;
   let identity: IdentityHarness;
   let client: RequestReplyClient;
+  let gateway: RequestSigner;
   const previousSecret = process.env.INVITATION_TOKEN_SECRET;
 
   beforeAll(async () => {
@@ -31,6 +32,7 @@ describe('invitation acceptance across identity and membership', () => {
       ...readInfrastructureConfig(),
       eventStoreConnectionString: eventStore.store.connectionString,
     };
+    gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
     membership = await createMembershipApp(infra, { quiet: true });
     await membership.init();
     identity = await startIdentity(eventStore.store.connectionString);
@@ -51,7 +53,7 @@ describe('invitation acceptance across identity and membership', () => {
     client.request<CommandReply>(
       TOPICS.membershipCommands,
       orgId,
-      { commandId: randomUUID(), orgId, actorId, command },
+      gateway.sign({ commandId: randomUUID(), orgId, actorId, command }),
       { timeoutMs: 20_000 },
     );
   const stateOf = async (orgId: string) =>

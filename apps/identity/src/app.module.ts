@@ -3,7 +3,11 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
-import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import {
+  loadRequestSigningKeys,
+  ServiceInfrastructureModule,
+  type ResolvedInfrastructure,
+} from '@app/platform';
 import { IdentityCommandHandler } from './commands/identity-command-handler';
 import { IdentityCommandServer } from './commands/identity-command-server';
 import { readIdentityConfig, type IdentityConfig } from './config/identity.config';
@@ -74,6 +78,7 @@ export class IdentityModule {
               client,
               bus,
               stores,
+              requestKeys: loadRequestSigningKeys({ dataDir: infra.dataDir }),
               ...(dataDir ? { dataDir } : {}),
             }),
         },

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { AggregateStore, followIntoMemory, type InMemoryIndex } from '@app/event-store';
-import { RequestReplyClient, type MessageBus } from '@app/messaging';
+import {
+  RequestReplyClient,
+  RequestSigner,
+  RequestVerifier,
+  type MessageBus,
+  type RequestSigningKeys,
+} from '@app/messaging';
 import { AccountManagement } from './accounts/account-management';
 import { IdentifierReservations } from './accounts/identifier-reservations';
 import { LoginIndex } from './accounts/login-index';
@@ -43,6 +49,8 @@ export function createIdentityComponents(deps: {
   readonly client: EventStoreDBClient;
   readonly bus: MessageBus;
   readonly stores: SecretStores;
+  /** Keys of the requests between our services: identity verifies the gateway's and signs its own to membership. */
+  readonly requestKeys: RequestSigningKeys;
   /** Where development keys are kept when none is configured; undefined = fresh keys in memory. */
   readonly dataDir?: string;
 }): IdentityComponents {
@@ -91,10 +99,13 @@ export function createIdentityComponents(deps: {
     { issuer: 'Identity Platform' },
   );
   let requester: Promise<RequestReplyClient> | undefined;
-  const invitations = new MembershipInvitations(() => {
-    requester ??= RequestReplyClient.start(bus, `identity-${process.pid}-${Date.now().toString(36)}`);
-    return requester;
-  });
+  const invitations = new MembershipInvitations(
+    () => {
+      requester ??= RequestReplyClient.start(bus, `identity-${process.pid}-${Date.now().toString(36)}`);
+      return requester;
+    },
+    new RequestSigner(deps.requestKeys, 'identity'),
+  );
   const services: IdentityServices = {
     registration: new Registration({
       accounts,
@@ -142,7 +153,11 @@ export function createIdentityComponents(deps: {
     accessTokens,
   };
   return {
-    handler: new IdentityCommandHandler(services, new Set(config.operators)),
+    handler: new IdentityCommandHandler(
+      services,
+      new RequestVerifier(deps.requestKeys),
+      new Set(config.operators),
+    ),
     services,
     refreshTokens,
     indexes: follower,

@@ -2,7 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
 import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
-import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import { RequestVerifier } from '@app/messaging';
+import {
+  loadRequestSigningKeys,
+  ServiceInfrastructureModule,
+  type ResolvedInfrastructure,
+} from '@app/platform';
 import { publishingRelayProvider } from '@app/relay';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
@@ -34,10 +39,16 @@ export class MembershipModule {
       providers: [
         MembershipIndexes,
         {
+          provide: RequestVerifier,
+          useFactory: () => new RequestVerifier(loadRequestSigningKeys({ dataDir: infra.dataDir })),
+        },
+        {
           provide: OrganizationCommandHandler,
-          inject: [AggregateStore, MembershipIndexes],
-          useFactory: (store: AggregateStore, indexes: MembershipIndexes) =>
+          inject: [AggregateStore, MembershipIndexes, RequestVerifier],
+          useFactory: (store: AggregateStore, indexes: MembershipIndexes, verifier: RequestVerifier) =>
             new OrganizationCommandHandler(store, {
+              verifier,
+              catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
             }),

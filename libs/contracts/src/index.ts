@@ -2,3 +2,4 @@ export * from './event-envelope';
 export * from './schema-registry';
 export * from './topics';
 export * from './invitation-query';
+export * from './commands';

@@ -52,6 +52,14 @@ export interface CommandResult<State, Event extends DomainEvent> {
   readonly duplicate: boolean;
 }
 
+/**
+ * A command that depends on the state it will be decided against beyond what `decide` sees, resolved after loading
+ * and before deciding (e.g. the actor's standing through another aggregate), with metadata to record about it.
+ */
+export type CommandResolver<State, Command> = (
+  state: State,
+) => Promise<{ readonly command: Command; readonly actingVia?: string }>;
+
 export interface AggregateStoreOptions {
   readonly upcasters?: Upcasters;
   /** Attempts on a concurrency conflict before giving up with ConcurrencyConflictError. */
@@ -128,10 +136,11 @@ export class AggregateStore {
   async handle<State, Command, Event extends DomainEvent>(
     streamName: string,
     definition: AggregateDefinition<State, Command, Event>,
-    command: Command,
-    context: CommandContext,
+    command: Command | CommandResolver<State, Command>,
+    given: CommandContext,
   ): Promise<CommandResult<State, Event>> {
     const cache = definition.cache;
+    let context = given;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(streamName, definition, cache?.take(streamName));
       const keep = (state: State, revision: bigint | undefined, sinceSnapshot: number) => {
@@ -155,7 +164,13 @@ export class AggregateStore {
       }
       let events: readonly Event[];
       try {
-        events = definition.decider.decide(command, loaded.state);
+        let decided = command as Command;
+        if (typeof command === 'function') {
+          const resolved = await (command as CommandResolver<State, Command>)(loaded.state);
+          decided = resolved.command;
+          context = resolved.actingVia === undefined ? given : { ...given, actingVia: resolved.actingVia };
+        }
+        events = definition.decider.decide(decided, loaded.state);
       } catch (refusal) {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         throw refusal;

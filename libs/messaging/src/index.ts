@@ -7,3 +7,4 @@ export * from './poison-message-error';
 export * from './request-reply';
 export * from './event-channel';
 export * from './bus-subscriber';
+export * from './signed-requests';

@@ -1,1 +1,2 @@
 export * from './permissions-catalog';
+export * from './catalog-file';

@@ -7,3 +7,5 @@ export * from './problem-details';
 export * from './service-config';
 export * from './service-main';
 export * from './infrastructure.module';
+export * from './shared-secret';
+export * from './request-signing-keys';

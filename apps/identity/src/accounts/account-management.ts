@@ -6,7 +6,7 @@ import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
-import { parseEmail } from '../users/email';
+import { parseEmail } from '@app/identifiers';
 import { type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';

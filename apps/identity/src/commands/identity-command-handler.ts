@@ -7,7 +7,8 @@ import { type LoginService } from '../login/login.service';
 import { type SessionRefresh } from '../sessions/session-refresh';
 import { type AccessTokenService } from '../tokens/access-token.service';
 import { type TwoFactorEnrollment } from '../two-factor/two-factor-enrollment';
-import { parseIdentityRequest, type CommandFields, type IdentityRequest } from './identity-request';
+import { type RequestVerifier } from '@app/messaging';
+import { checkIdentityRequest, type CommandFields, type IdentityRequest } from './identity-request';
 
 export type IdentityReply =
   { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: DomainErrorJson };
@@ -31,6 +32,8 @@ const ACCEPTED = { status: 'accepted' };
 export class IdentityCommandHandler {
   constructor(
     private readonly services: IdentityServices,
+    /** Checks that a request was signed by the gateway (the only sender of identity commands). */
+    private readonly verifier: RequestVerifier,
     /** User ids allowed to lock and unlock accounts (IDENTITY_OPERATORS); nobody by default. */
     private readonly operators: ReadonlySet<string> = new Set(),
   ) {}
@@ -42,7 +45,7 @@ export class IdentityCommandHandler {
 
   async handle(raw: unknown): Promise<IdentityReply> {
     try {
-      return { ok: true, result: await this.dispatch(parseIdentityRequest(raw)) };
+      return { ok: true, result: await this.dispatch(checkIdentityRequest(raw, this.verifier)) };
     } catch (error) {
       if (isDomainError(error)) return { ok: false, error: error.toJSON() };
       throw error;

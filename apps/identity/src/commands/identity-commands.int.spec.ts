@@ -92,24 +92,24 @@ describe('identity over the bus, on the event store', () => {
   it('bad input names the field, mass assignment is refused, and nothing is written', async () => {
     const address = email();
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ type: 'Register', name: 'A', password: PASSWORD }, 'validation-failed', 'email'],
+      [{ type: 'Register', name: 'A', password: PASSWORD }, 'validation-failed', 'command.email'],
       [{ type: 'Register', name: 'A', email: 'not-an-email', password: PASSWORD }, 'invalid-email', 'email'],
       [{ type: 'Register', name: 'A', email: address, password: 'short' }, 'weak-password', 'password'],
       [{ type: 'Register', name: 'A', email: address, password: 'password123' }, 'weak-password', 'password'],
       [
         { type: 'Register', name: 'A', email: address, password: PASSWORD, phone: '12' },
         'invalid-phone',
-        'phone',
+        'command.phone',
       ],
       [
         { type: 'Register', name: 'A', email: address, password: PASSWORD, emailVerified: true },
         'unknown-field',
-        'emailVerified',
+        'command.emailVerified',
       ],
       [
         { type: 'Register', name: 'A', email: address, password: PASSWORD, roles: ['admin'] },
         'unknown-field',
-        'roles',
+        'command.roles',
       ],
     ];
     for (const [command, code, field] of cases) {
@@ -120,7 +120,7 @@ describe('identity over the bus, on the event store', () => {
     );
     expect(await identity.send(proto)).toMatchObject({
       ok: false,
-      error: { code: 'unknown-field', details: { field: '__proto__' } },
+      error: { code: 'unknown-field', details: { field: 'command.__proto__' } },
     });
     expect(await identity.send({ type: 'GetProfile' })).toMatchObject({
       ok: false,

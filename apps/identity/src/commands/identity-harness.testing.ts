@@ -4,11 +4,12 @@ import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
   MESSAGE_BUS,
   RequestReplyClient,
+  RequestSigner,
   subscribeToEvents,
   type MessageBus,
   type Subscription,
 } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { readIdentityConfig, type IdentityConfig } from '../config/identity.config';
 import { createIdentityApp } from '../identity.app';
@@ -19,16 +20,19 @@ export async function startIdentity(
   connectionString: string,
   config: Partial<IdentityConfig> = {},
 ): Promise<IdentityHarness> {
-  const app = await createIdentityApp(
-    { ...readInfrastructureConfig(), eventStoreConnectionString: connectionString },
-    { quiet: true, persistSecrets: false, config: { ...readIdentityConfig({}), ...config } },
-  );
+  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: connectionString };
+  const app = await createIdentityApp(infra, {
+    quiet: true,
+    persistSecrets: false,
+    config: { ...readIdentityConfig({}), ...config },
+  });
   await app.init();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
   const harness = new IdentityHarness(
     app,
     bus,
     await RequestReplyClient.start(bus, `identity-test-${randomUUID().slice(0, 8)}`),
+    new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway'),
   );
   await harness.listen();
   return harness;
@@ -43,6 +47,8 @@ export class IdentityHarness {
     readonly app: INestApplication,
     readonly bus: MessageBus,
     private readonly client: RequestReplyClient,
+    /** Signs as the gateway does. */
+    readonly signer: RequestSigner,
   ) {}
 
   async listen(): Promise<void> {
@@ -64,12 +70,12 @@ export class IdentityHarness {
   }
 
   send(command: Record<string, unknown>, actorId?: string, commandId = randomUUID()): Promise<IdentityReply> {
-    return this.client.request<IdentityReply>(
-      TOPICS.identityCommands,
-      commandId,
-      { commandId, ...(actorId ? { actorId } : {}), command },
-      { timeoutMs: 20_000 },
-    );
+    return this.raw(commandId, this.signer.sign({ commandId, ...(actorId ? { actorId } : {}), command }));
+  }
+
+  /** A payload sent as it is: unsigned, forged or signed by someone else. */
+  raw(key: string, payload: unknown): Promise<IdentityReply> {
+    return this.client.request<IdentityReply>(TOPICS.identityCommands, key, payload, { timeoutMs: 20_000 });
   }
 
   async result<T = Record<string, unknown>>(command: Record<string, unknown>, actorId?: string): Promise<T> {

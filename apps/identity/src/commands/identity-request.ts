@@ -1,10 +1,16 @@
+import { CommandRequests, IDENTITY_COMMANDS, type IdentityCommandType } from '@app/contracts';
 import { DomainError } from '@app/domain';
-import { parsePhone } from '../users/phone';
+import { parsePhone } from '@app/identifiers';
+import { type RequestVerifier } from '@app/messaging';
+import { Type } from '@sinclair/typebox';
+
+export type { IdentityCommandType } from '@app/contracts';
 
 /**
  * The wire form of an identity request over `identity.commands.v1`: a command id (idempotency), the authenticated
- * caller when there is one (set by the gateway from a verified access token), and the command. Unknown fields are
- * refused by name, so `emailVerified`, `roles`, `userId` or `__proto__` in a body never reach the domain.
+ * caller when there is one (named by the gateway from a verified access token, and believed only because the
+ * gateway signed the request), and the command. Unknown fields are refused by name, so `emailVerified`, `roles`,
+ * `userId` or `__proto__` in a body never reach the domain.
  */
 export interface IdentityRequest {
   readonly commandId: string;
@@ -13,48 +19,7 @@ export interface IdentityRequest {
   readonly command: IdentityCommand;
 }
 
-type Kind = 'text' | 'secret' | 'bool' | 'phone' | 'phone|null';
-type Spec = Readonly<Record<string, Kind | `${Kind}?`>>;
-
-/** `actor`: the command acts on the authenticated caller and is refused without one. */
-const COMMANDS = {
-  Register: { fields: { name: 'text', email: 'text', password: 'secret', phone: 'phone?' } },
-  RegisterFromInvitation: {
-    fields: {
-      token: 'text',
-      name: 'text',
-      password: 'secret',
-      termsAccepted: 'bool',
-      email: 'text?',
-      phone: 'phone?',
-    },
-  },
-  VerifyEmail: { fields: { token: 'text' } },
-  AcceptInvitation: { actor: true, fields: { token: 'text' } },
-  ResendVerification: { fields: { email: 'text' } },
-  Login: { fields: { email: 'text', password: 'secret', ip: 'text?' } },
-  CompleteTwoFactorLogin: { fields: { challenge: 'text', code: 'text', ip: 'text?' } },
-  Refresh: { fields: { refreshToken: 'text' } },
-  Logout: { fields: { refreshToken: 'text' } },
-  ForgotPassword: { fields: { email: 'text' } },
-  ResetPassword: { fields: { token: 'text', password: 'secret' } },
-  SessionActive: { fields: { sessionId: 'text' } },
-  GetJwks: { fields: {} },
-  ChangePassword: { actor: true, fields: { currentPassword: 'secret', newPassword: 'secret' } },
-  GetProfile: { actor: true, fields: {} },
-  UpdateProfile: { actor: true, fields: { name: 'text?', phone: 'phone|null?' } },
-  ChangeEmail: { actor: true, fields: { email: 'text', password: 'secret' } },
-  DeleteAccount: { actor: true, fields: { password: 'secret', confirmOwnedOrganizations: 'bool' } },
-  StartTwoFactorEnrollment: { actor: true, fields: {} },
-  ConfirmTwoFactor: { actor: true, fields: { code: 'text' } },
-  DisableTwoFactor: { actor: true, fields: { code: 'text' } },
-  LockUser: { actor: true, fields: { userId: 'text', reason: 'text' } },
-  UnlockUser: { actor: true, fields: { userId: 'text' } },
-} as const satisfies Record<string, { actor?: boolean; fields: Spec }>;
-
-export type IdentityCommandType = keyof typeof COMMANDS;
-
-/** Every field any command has, as the parser leaves it (each command has only its own; the parser checked which). */
+/** Every field any command has, as the checks leave it (each command has only its own; the schema checked which). */
 export interface CommandFields {
   readonly name: string;
   readonly email: string;
@@ -75,75 +40,36 @@ export interface CommandFields {
 }
 export type IdentityCommand = { readonly type: IdentityCommandType } & Readonly<Record<string, unknown>>;
 
-const MAX_TEXT = 320;
-/** ASVS: at least 64 characters accepted; our policy caps at 128, this only bounds the payload. */
-const MAX_SECRET = 1024;
+const requests = new CommandRequests<IdentityRequest>(IDENTITY_COMMANDS, {
+  actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' })),
+});
 
-function invalid(field: string, message: string, code = 'validation-failed'): never {
-  throw new DomainError(code, 'validation', `${field}: ${message}`, { field });
-}
-
-function text(value: unknown, field: string, max: number, trim: boolean): string {
-  if (typeof value !== 'string' || (trim ? value.trim() : value) === '' || value.length > max)
-    invalid(field, `must be a non-empty string of at most ${max} characters`);
-  return value;
-}
-
-function parseValue(value: unknown, kind: Kind, field: string): unknown {
-  switch (kind) {
-    case 'text':
-      return text(value, field, MAX_TEXT, true);
-    case 'secret':
-      return text(value, field, MAX_SECRET, false);
-    case 'bool':
-      if (typeof value !== 'boolean') invalid(field, 'must be true or false');
-      return value;
-    case 'phone':
-      return parsePhone(text(value, field, 40, true));
-    case 'phone|null':
-      return value === null ? null : parsePhone(text(value, field, 40, true));
-  }
-}
-
-export function parseIdentityRequest(raw: unknown): IdentityRequest {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) invalid('body', 'must be an object');
-  const r = raw as Record<string, unknown>;
-  const commandId = text(r.commandId, 'commandId', 100, true);
-  const correlationId =
-    r.correlationId === undefined ? undefined : text(r.correlationId, 'correlationId', 128, true);
-  const actorId = r.actorId === undefined ? undefined : text(r.actorId, 'actorId', 100, true);
-  const body = r.command;
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    invalid('command', 'must be an object');
-  const given = body as Record<string, unknown>;
-  const type = given.type;
-  if (typeof type !== 'string' || !Object.hasOwn(COMMANDS, type))
-    invalid('command.type', `unknown command ${String(type)}`);
-  const spec = COMMANDS[type as IdentityCommandType];
-  if ('actor' in spec && !actorId)
+/** A request from the bus, signed by the gateway; phones are normalised to E.164 here, once. */
+export function checkIdentityRequest(raw: unknown, verifier: RequestVerifier): IdentityRequest {
+  const signed = verifier.verify(raw);
+  if (!signed.ok)
+    throw new DomainError(
+      'request-not-authenticated',
+      'forbidden',
+      `the request is not signed by one of our services (${signed.reason})`,
+    );
+  const checked = requests.check(raw);
+  if (!checked.ok)
+    throw new DomainError(checked.code, 'validation', checked.message, { field: checked.field });
+  if (!checked.description.senders.includes(signed.sender))
+    throw new DomainError(
+      'sender-not-allowed',
+      'forbidden',
+      `${checked.request.command.type} is not accepted from ${signed.sender}`,
+    );
+  const { auth: _auth, ...request } = checked.request as IdentityRequest & { auth?: unknown };
+  if (checked.description.signedIn && !request.actorId)
     throw new DomainError(
       'authentication-required',
       'forbidden',
       'this command needs an authenticated caller',
     );
-  const fields: Spec = spec.fields;
-  for (const field of Object.keys(given))
-    if (field !== 'type' && !Object.hasOwn(fields, field))
-      invalid(field, 'is not a field of this command', 'unknown-field');
-  const command: Record<string, unknown> = { type };
-  for (const [field, declared] of Object.entries(fields)) {
-    const optional = declared.endsWith('?');
-    const value = given[field];
-    if (value === undefined) {
-      if (!optional) invalid(field, 'is required');
-      continue;
-    }
-    command[field] = parseValue(value, declared.replace('?', '') as Kind, field);
-  }
-  return {
-    commandId,
-    ...(correlationId ? { correlationId } : {}),
-    ...(actorId ? { actorId } : {}),
-    command: command as IdentityCommand,
-  };
+  const command: Record<string, unknown> = { ...request.command };
+  if (typeof command.phone === 'string') command.phone = parsePhone(command.phone, 'command.phone');
+  return { ...request, command: command as IdentityCommand };
 }

@@ -4,7 +4,7 @@ import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
-import { parseEmail } from '../users/email';
+import { parseEmail } from '@app/identifiers';
 import { type ActiveUser } from '../users/user.decider';
 import { type CredentialStore } from './credential.store';
 import { type PasswordHasher } from './password-hasher';

@@ -1,6 +1,6 @@
 import { TOPICS, type DescribeInvitationRequest, type InvitationDescription } from '@app/contracts';
 import { DomainError, type DomainErrorKind } from '@app/domain';
-import { type RequestReplyClient } from '@app/messaging';
+import { type RequestReplyClient, type RequestSigner } from '@app/messaging';
 
 type Refusal = {
   ok: false;
@@ -21,7 +21,11 @@ export interface InvitationDirectory {
 }
 
 export class MembershipInvitations implements InvitationDirectory {
-  constructor(private readonly client: () => Promise<RequestReplyClient>) {}
+  constructor(
+    private readonly client: () => Promise<RequestReplyClient>,
+    /** Identity signs what it asks membership: the acceptance names an identity only identity can vouch for. */
+    private readonly signer: RequestSigner,
+  ) {}
 
   async describe(token: string): Promise<InvitationDescription> {
     const reply = await (
@@ -29,7 +33,7 @@ export class MembershipInvitations implements InvitationDirectory {
     ).request<DescribeReply>(
       TOPICS.membershipCommands,
       token.slice(0, 64),
-      { query: 'DescribeInvitation', token } satisfies DescribeInvitationRequest,
+      this.signer.sign({ query: 'DescribeInvitation', token } satisfies DescribeInvitationRequest),
       { timeoutMs: 10_000 },
     );
     if (!reply.ok)
@@ -58,7 +62,7 @@ export class MembershipInvitations implements InvitationDirectory {
     ).request<{ ok: true; revision: string | null } | Refusal>(
       TOPICS.membershipCommands,
       invitation.orgId,
-      {
+      this.signer.sign({
         commandId,
         orgId: invitation.orgId,
         actorId: user.userId,
@@ -69,7 +73,7 @@ export class MembershipInvitations implements InvitationDirectory {
           userId: user.userId,
           ...(invitation.email ? { email: user.email } : { phone: user.phone }),
         },
-      },
+      }),
       { timeoutMs: 10_000 },
     );
     if (!reply.ok) throw refusal(reply);

@@ -11,7 +11,7 @@ import { generateSigningKey } from '../tokens/signing-key';
 import { SecretCipher } from '../two-factor/secret-cipher';
 import { TwoFactorService } from '../two-factor/two-factor.service';
 import { InMemoryTwoFactorStore } from '../two-factor/two-factor.store';
-import { normalizeEmail } from '../users/email';
+import { normalizeEmail } from '@app/identifiers';
 import { LoginService, type LoginAccount, type UserLookup } from './login.service';
 
 export class InMemoryUserLookup implements UserLookup {

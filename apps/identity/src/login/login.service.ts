@@ -6,7 +6,7 @@ import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import { type AccessTokenService } from '../tokens/access-token.service';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
-import { normalizeEmail } from '../users/email';
+import { normalizeEmail } from '@app/identifiers';
 
 /** What login needs to know of an account, from the identity read model. */
 export interface LoginAccount {

@@ -5,7 +5,7 @@ import {
   reservationDecider,
   type ReservationEvent,
 } from './reservation.decider';
-import { normalizeEmail } from './email';
+import { normalizeEmail } from '@app/identifiers';
 
 const at = '2026-01-01T00:00:00.000Z';
 

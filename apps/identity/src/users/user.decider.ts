@@ -1,6 +1,6 @@
 import { type Decider, DomainError } from '@app/domain';
-import { parseEmail } from './email';
-import { assertE164 } from './phone';
+import { parseEmail } from '@app/identifiers';
+import { assertE164 } from '@app/identifiers';
 import { type UserCommand } from './user.commands';
 import { type UserEvent } from './user.events';
 

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TOPICS } from '@app/contracts';
+import { DESCRIBE_INVITATION_SENDERS, TOPICS } from '@app/contracts';
+import { DomainError } from '@app/domain';
 import {
   BusSubscriber,
   MESSAGE_BUS,
+  RequestVerifier,
   serveRequests,
   type MessageBus,
   type Subscription,
@@ -17,6 +19,7 @@ export class MembershipCommandServer extends BusSubscriber {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly handler: OrganizationCommandHandler,
     private readonly queries: InvitationQueries,
+    private readonly verifier: RequestVerifier,
   ) {
     super();
   }
@@ -26,9 +29,29 @@ export class MembershipCommandServer extends BusSubscriber {
       groupId: 'membership',
       topic: TOPICS.membershipCommands,
       handler: (payload) =>
-        isDescribeInvitation(payload) ? this.queries.describe(payload.token) : this.handler.handle(payload),
+        isDescribeInvitation(payload) ? this.describe(payload) : this.handler.handleRequest(payload),
     });
   }
+
+  private describe(payload: { token: unknown }) {
+    const signed = this.verifier.verify(payload);
+    if (!signed.ok) return Promise.resolve(notAllowed(signed.reason));
+    if (!(DESCRIBE_INVITATION_SENDERS as readonly string[]).includes(signed.sender))
+      return Promise.resolve(notAllowed(`not for ${signed.sender}`));
+    return this.queries.describe(payload.token);
+  }
+}
+
+/** R5: what a link stands for, told only to our services (the token is the secret; a signature shows who asks). */
+function notAllowed(reason: string) {
+  return {
+    ok: false as const,
+    error: new DomainError(
+      'request-not-authenticated',
+      'forbidden',
+      `the query is not signed by one of our services (${reason})`,
+    ).toJSON(),
+  };
 }
 
 /** `{ query: 'DescribeInvitation', token }`: what an invitation link stands for (R5). */

@@ -4,61 +4,43 @@ import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
 import {
   MESSAGE_BUS,
-  RequestReplyClient,
   eventMessage,
   subscribeToEvents,
   type MessageBus,
+  type RequestSender,
 } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type CommandReply, type ImportReply } from './command-reply';
+import { startMembership, type MembershipHarness } from './membership-harness.testing';
 import { organizationStream } from './organization-command-handler';
 
 describe('membership commands over the bus, on the event store', () => {
   const eventStore = useTestEventStore();
+  let membership: MembershipHarness;
   let app: INestApplication;
-  let client: RequestReplyClient;
 
   beforeAll(async () => {
-    app = await createMembershipApp(
-      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
-      { quiet: true },
-    );
-    await app.init();
-    client = await RequestReplyClient.start(
-      app.get<MessageBus>(MESSAGE_BUS),
-      `membership-test-${randomUUID().slice(0, 8)}`,
-    );
+    membership = await startMembership({
+      client: eventStore.client,
+      connectionString: eventStore.store.connectionString,
+    });
+    app = membership.app;
   });
-  afterAll(async () => {
-    await client.close();
-    await app.close();
-  });
+  afterAll(() => membership.close());
 
-  const send = (orgId: string, actorId: string, command: Record<string, unknown>, commandId = randomUUID()) =>
-    client.request<CommandReply>(
-      TOPICS.membershipCommands,
-      orgId,
-      { commandId, orgId, actorId, command },
-      { timeoutMs: 20_000 },
-    );
+  const send = (
+    orgId: string,
+    actorId: string,
+    command: Record<string, unknown>,
+    commandId = randomUUID(),
+    sender: RequestSender = 'gateway',
+  ) => membership.raw<CommandReply>(orgId, membership.signed({ commandId, orgId, actorId, command }, sender));
 
   async function newOrganization(members: string[] = []) {
-    const orgId = randomUUID();
-    expect(await send(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
-      ok: true,
-      revision: '0',
-    });
-    for (const userId of members) {
-      expect(
-        await send(orgId, 'system', { type: 'AdmitMember', userId, role: 'user', via: 'invitation' }),
-      ).toMatchObject({ ok: true });
-    }
-    return orgId;
+    return membership.organization('owner', members);
   }
 
   async function stateOf(orgId: string): Promise<ActiveOrganization> {
@@ -94,13 +76,16 @@ describe('membership commands over the bus, on the event store', () => {
     });
     const orgId = await newOrganization(['ada']);
     const correlationId = randomUUID();
-    await client.request(TOPICS.membershipCommands, orgId, {
-      commandId: randomUUID(),
+    await membership.raw(
       orgId,
-      actorId: 'owner',
-      correlationId,
-      command: { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' },
-    });
+      membership.signed({
+        commandId: randomUUID(),
+        orgId,
+        actorId: 'owner',
+        correlationId,
+        command: { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' },
+      }),
+    );
     const changed = await waitFor(() =>
       seen.find((e) => e.subject === orgId && e.type === 'membership.MemberRoleChanged.v1'),
     );
@@ -282,15 +267,22 @@ describe('membership commands over the bus, on the event store', () => {
         send: true,
       }),
     ).toMatchObject({ ok: true, events: 2 });
-    expect(
-      await send(orgId, 'ada', {
-        type: 'AcceptInvitation',
-        invitationId: 'inv-1',
-        sendSequence: 1,
-        userId: 'ada',
-        email: 'ada@example.com',
-      }),
-    ).toMatchObject({ ok: true, events: 3 });
+    const acceptance = {
+      type: 'AcceptInvitation',
+      invitationId: 'inv-1',
+      sendSequence: 1,
+      userId: 'ada',
+      email: 'ada@example.com',
+    };
+    // Only identity vouches for who accepts (it checked the address); the gateway cannot send an acceptance.
+    expect(await send(orgId, 'ada', acceptance)).toMatchObject({
+      ok: false,
+      error: { code: 'sender-not-allowed' },
+    });
+    expect(await send(orgId, 'ada', acceptance, randomUUID(), 'identity')).toMatchObject({
+      ok: true,
+      events: 3,
+    });
     await waitFor(() => seen.filter((e) => e.subject === orgId).length === 7);
     await sub.close();
     const mine = seen.filter((e) => e.subject === orgId);
@@ -319,12 +311,15 @@ describe('membership commands over the bus, on the event store', () => {
       { email: 'ADA@example.com' },
       { email: 'eve@example.com', teamIds: ['no-such-team'] },
     ];
-    const importOnce = () =>
-      client.request<ImportReply>(
-        TOPICS.membershipCommands,
+    const importOnce = (commandId: string = randomUUID()) =>
+      membership.raw<ImportReply>(
         orgId,
-        { commandId: randomUUID(), orgId, actorId: 'owner', command: { type: 'ImportInvitations', rows } },
-        { timeoutMs: 20_000 },
+        membership.signed({
+          commandId,
+          orgId,
+          actorId: 'owner',
+          command: { type: 'ImportInvitations', rows },
+        }),
       );
     const first = await importOnce();
     expect(first.results.map((r) => `${r.row}:${r.status}:${r.error?.code ?? ''}`)).toEqual([
@@ -347,6 +342,34 @@ describe('membership commands over the bus, on the event store', () => {
       '+14155552671',
       'ada@example.com',
     ]);
+    // A retried import (same command id) answers as the first time and appends nothing.
+    const retried = randomUUID();
+    const firstTry = await importOnce(retried);
+    expect((await importOnce(retried)).results).toEqual(firstTry.results);
+  });
+
+  it('R7: after an imported invitation is revoked, importing that person again invites them afresh', async () => {
+    const orgId = await newOrganization();
+    const importRows = (rows: unknown[]) =>
+      membership.raw<ImportReply>(
+        orgId,
+        membership.signed({
+          commandId: randomUUID(),
+          orgId,
+          actorId: 'owner',
+          command: { type: 'ImportInvitations', rows },
+        }),
+      );
+    const [first] = (await importRows([{ email: 'ada@example.com' }])).results;
+    expect(first).toMatchObject({ status: 'invited' });
+    expect(
+      await send(orgId, 'owner', { type: 'RevokeInvitation', invitationId: first!.invitationId }),
+    ).toMatchObject({ ok: true, events: 1 });
+    const [again] = (await importRows([{ email: 'ADA@example.com' }])).results;
+    expect(again).toMatchObject({ status: 'invited' });
+    expect(again!.invitationId).not.toBe(first!.invitationId);
+    const pending = [...(await stateOf(orgId)).invitations.values()].filter((i) => i.status === 'pending');
+    expect(pending.map((i) => i.invitationId)).toEqual([again!.invitationId]);
   });
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {

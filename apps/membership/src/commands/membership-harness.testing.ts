@@ -3,24 +3,29 @@ import { type INestApplication } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
-import { MESSAGE_BUS, RequestReplyClient, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import {
+  MESSAGE_BUS,
+  RequestReplyClient,
+  RequestSigner,
+  type MessageBus,
+  type RequestSender,
+} from '@app/messaging';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { type MembershipConfig } from '../config/membership.config';
 import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type CommandReply } from './command-reply';
-import { organizationStream } from './organization-command-handler';
+import { trusted } from './membership-request';
+import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
 
 /** The membership service on a test event store and the configured bus, with a requester. */
 export async function startMembership(
   eventStore: { client: EventStoreDBClient; connectionString: string },
   config: Partial<MembershipConfig> = {},
 ): Promise<MembershipHarness> {
-  const app = await createMembershipApp(
-    { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.connectionString },
-    { quiet: true, config },
-  );
+  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.connectionString };
+  const app = await createMembershipApp(infra, { quiet: true, config });
   await app.init();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
   return new MembershipHarness(
@@ -28,6 +33,7 @@ export async function startMembership(
     bus,
     eventStore.client,
     await RequestReplyClient.start(bus, `membership-test-${randomUUID().slice(0, 8)}`),
+    loadRequestSigningKeys({ dataDir: infra.dataDir }),
   );
 }
 
@@ -37,10 +43,21 @@ export class MembershipHarness {
     readonly bus: MessageBus,
     private readonly client: EventStoreDBClient,
     readonly requests: RequestReplyClient,
+    private readonly keys: ReturnType<typeof loadRequestSigningKeys>,
   ) {}
 
-  query<T>(payload: Record<string, unknown>): Promise<T> {
-    return this.requests.request<T>(TOPICS.membershipCommands, randomUUID(), payload, { timeoutMs: 20_000 });
+  /** Signs as one of our services would (the gateway by default). */
+  signed(payload: Record<string, unknown>, sender: RequestSender = 'gateway'): Record<string, unknown> {
+    return new RequestSigner(this.keys, sender).sign(payload);
+  }
+
+  query<T>(payload: Record<string, unknown>, sender: RequestSender = 'gateway'): Promise<T> {
+    return this.raw<T>(randomUUID(), this.signed(payload, sender));
+  }
+
+  /** A payload sent as it is: unsigned, forged or signed by someone else. */
+  raw<T = CommandReply>(key: string, payload: unknown): Promise<T> {
+    return this.requests.request<T>(TOPICS.membershipCommands, key, payload, { timeoutMs: 20_000 });
   }
 
   send(
@@ -48,14 +65,19 @@ export class MembershipHarness {
     actorId: string,
     command: Record<string, unknown>,
     extra: Record<string, unknown> = {},
+    sender: RequestSender = 'gateway',
   ): Promise<CommandReply> {
     const commandId = randomUUID();
-    return this.requests.request<CommandReply>(
-      TOPICS.membershipCommands,
-      orgId,
-      { commandId, orgId, actorId, command, ...extra },
-      { timeoutMs: 20_000 },
-    );
+    return this.raw(orgId, this.signed({ commandId, orgId, actorId, command, ...extra }, sender));
+  }
+
+  /** The system's in-process work, e.g. seeding members (never possible over the bus). */
+  system(orgId: string, command: Record<string, unknown> & { type: string }): Promise<CommandReply> {
+    return this.app
+      .get(OrganizationCommandHandler)
+      .execute(
+        trusted({ commandId: randomUUID(), orgId, actorId: 'system', command: command as never }),
+      ) as Promise<CommandReply>;
   }
 
   async organization(ownerId: string, members: string[] = []): Promise<string> {
@@ -63,7 +85,7 @@ export class MembershipHarness {
     await this.expectOk(this.send(orgId, ownerId, { type: 'CreateOrganization', name: 'Acme' }));
     for (const userId of members)
       await this.expectOk(
-        this.send(orgId, 'system', { type: 'AdmitMember', userId, role: 'user', via: 'invitation' }),
+        this.system(orgId, { type: 'AdmitMember', userId, role: 'user', via: 'invitation' }),
       );
     return orgId;
   }

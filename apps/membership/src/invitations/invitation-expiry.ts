@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
+import { trusted } from '../commands/membership-request';
 
 export const DEFAULT_EXPIRY_SWEEP_MS = 60_000;
 
@@ -41,12 +42,14 @@ export class InvitationExpiry implements OnApplicationBootstrap, OnApplicationSh
 
   async sweep(): Promise<void> {
     for (const invitation of this.indexes.invitations.due(this.now().toISOString())) {
-      await this.commands.handle({
-        commandId: `${invitation.invitationId}/expire/${invitation.sendSequence}`,
-        orgId: invitation.orgId,
-        actorId: SYSTEM_ACTOR,
-        command: { type: 'ExpireInvitation', invitationId: invitation.invitationId },
-      });
+      await this.commands.execute(
+        trusted({
+          commandId: `${invitation.invitationId}/expire/${invitation.sendSequence}`,
+          orgId: invitation.orgId,
+          actorId: SYSTEM_ACTOR,
+          command: { type: 'ExpireInvitation', invitationId: invitation.invitationId },
+        }),
+      );
     }
   }
 }

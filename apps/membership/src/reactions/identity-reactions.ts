@@ -10,6 +10,7 @@ import {
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
+import { trusted, type TrustedRequest } from '../commands/membership-request';
 
 /**
  * Membership's reactions to identity events. Each reaction's command id derives from the event id (and the
@@ -68,12 +69,13 @@ export class IdentityReactions extends BusSubscriber {
       invitation?: { orgId: string; invitationId: string; sendSequence: number };
     };
     if (!invitation) return;
-    await this.commands
-      .handle({
+    const reply = await this.commands.execute(
+      trusted({
         commandId: `${event.id}/accept`,
         orgId: invitation.orgId,
         actorId: userId,
-        correlationId: event.correlationid,
+        causationId: event.id,
+        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
         command: {
           type: 'AcceptInvitation',
           invitationId: invitation.invitationId,
@@ -82,11 +84,10 @@ export class IdentityReactions extends BusSubscriber {
           email,
           ...(phone ? { phone } : {}),
         },
-      })
-      .then((reply) => {
-        if (!reply.ok)
-          this.logger.warn(`invitation ${invitation.invitationId} not accepted: ${reply.error.code}`);
-      });
+      }),
+    );
+    if (!reply.ok)
+      this.logger.warn(`invitation ${invitation.invitationId} not accepted: ${reply.error.code}`);
   }
 
   /** The index lags the event store a little: it must have read everything that exists now before it is used. */
@@ -111,13 +112,16 @@ export class IdentityReactions extends BusSubscriber {
     commandId: string,
     command: Record<string, unknown> & { type: string },
   ): Promise<void> {
-    const reply = await this.commands.handle({
-      commandId,
-      orgId,
-      actorId: SYSTEM_ACTOR,
-      correlationId: event.correlationid,
-      command,
-    });
+    const reply = await this.commands.execute(
+      trusted({
+        commandId,
+        orgId,
+        actorId: SYSTEM_ACTOR,
+        causationId: event.id,
+        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
+        command: command as TrustedRequest['command'],
+      }),
+    );
     if (!reply.ok && reply.error.code !== 'organization-deleted')
       this.logger.warn(`${command.type} in ${orgId} refused: ${reply.error.code}`);
   }

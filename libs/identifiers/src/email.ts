@@ -7,11 +7,11 @@ export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
 }
 
-/** Normalized e-mail, or a `invalid-email` validation error. */
-export function parseEmail(raw: string): string {
+/** Normalized e-mail, or a `invalid-email` validation error naming the field. */
+export function parseEmail(raw: string, field = 'email'): string {
   const email = normalizeEmail(raw);
   if (!EMAIL.test(email))
-    throw new DomainError('invalid-email', 'validation', 'not a valid e-mail address', { field: 'email' });
+    throw new DomainError('invalid-email', 'validation', `${field}: not a valid e-mail address`, { field });
   return email;
 }
 

@@ -3,11 +3,14 @@ import { DomainError } from '@app/domain';
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 
-/** At the edge: any human-typed number (with a default country for national formats) -> E.164. */
-export function parsePhone(raw: string, defaultCountry?: CountryCode): string {
+/**
+ * At the edge: any human-typed number (with a default country for national formats) -> E.164, so that
+ * `+44 20 7946 0958` and `+442079460958` are one number everywhere (uniqueness, invitations, acceptance).
+ */
+export function parsePhone(raw: string, field = 'phone', defaultCountry?: CountryCode): string {
   const parsed = parsePhoneNumberFromString(raw.trim(), defaultCountry);
   if (!parsed || !parsed.isValid())
-    throw new DomainError('invalid-phone', 'validation', 'not a valid phone number', { field: 'phone' });
+    throw new DomainError('invalid-phone', 'validation', `${field}: not a valid phone number`, { field });
   return parsed.number;
 }
 

@@ -3,7 +3,7 @@ import { assertE164, parsePhone } from './phone';
 describe('phone numbers at the edge', () => {
   it('turns international and national formats into E.164', () => {
     expect(parsePhone('+1 (415) 555-2671')).toBe('+14155552671');
-    expect(parsePhone('020 7946 0958', 'GB')).toBe('+442079460958');
+    expect(parsePhone('020 7946 0958', 'phone', 'GB')).toBe('+442079460958');
   });
 
   it('rejects numbers that are not valid', () => {

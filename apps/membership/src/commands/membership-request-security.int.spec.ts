@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { RequestSigner, RequestSigningKeys } from '@app/messaging';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { type CommandReply } from './command-reply';
+import { startMembership, type MembershipHarness } from './membership-harness.testing';
+import { organizationStream } from './organization-command-handler';
+
+/** Item 1 of the review: nobody joins or acts by naming an actor in a message, and internal commands stay internal. */
+describe('membership commands: who may send what (never trust an actor named in a message)', () => {
+  const eventStore = useTestEventStore();
+  let membership: MembershipHarness;
+  let orgId: string;
+
+  beforeAll(async () => {
+    membership = await startMembership({
+      client: eventStore.client,
+      connectionString: eventStore.store.connectionString,
+    });
+    orgId = await membership.organization('owner', ['ada']);
+  });
+  afterAll(() => membership.close());
+
+  async function eventsIn(id: string): Promise<number> {
+    let n = 0;
+    for await (const _ of eventStore.client.readStream(organizationStream(id))) n++;
+    return n;
+  }
+
+  async function refusedAndNothingAppended(payload: unknown, code: string): Promise<void> {
+    const before = await eventsIn(orgId);
+    const reply = await membership.raw<CommandReply>(orgId, payload);
+    expect(reply).toMatchObject({ ok: false, error: { code } });
+    expect(await eventsIn(orgId)).toBe(before);
+  }
+
+  const request = (actorId: string, command: Record<string, unknown>) => ({
+    commandId: randomUUID(),
+    orgId,
+    actorId,
+    command,
+  });
+  const admitSelf = { type: 'AdmitMember', userId: 'eve', role: 'admin', via: 'invitation' };
+
+  it('an unsigned request is refused, whatever actor it names', async () => {
+    await refusedAndNothingAppended(request('eve', admitSelf), 'request-not-authenticated');
+    await refusedAndNothingAppended(
+      request('owner', { type: 'RemoveMember', userId: 'ada' }),
+      'request-not-authenticated',
+    );
+  });
+
+  it('a request signed with another key, or changed after signing, is refused', async () => {
+    const forger = new RequestSigner(new RequestSigningKeys('not-our-secret'), 'gateway');
+    await refusedAndNothingAppended(
+      forger.sign(request('owner', { type: 'RemoveMember', userId: 'ada' })),
+      'request-not-authenticated',
+    );
+    const genuine = membership.signed(request('ada', { type: 'LeaveOrganization' }));
+    await refusedAndNothingAppended({ ...genuine, actorId: 'owner' }, 'request-not-authenticated');
+    await refusedAndNothingAppended(
+      { ...genuine, command: { type: 'DeleteOrganization' } },
+      'request-not-authenticated',
+    );
+  });
+
+  it('internal commands do not exist on the bus, even signed by our own services', async () => {
+    for (const command of [
+      admitSelf,
+      { type: 'RemoveDeletedUser', userId: 'ada', ownedOrganizationsConfirmed: true },
+      { type: 'ExpireInvitation', invitationId: 'x' },
+      { type: 'AutoJoinMember', userId: 'eve', email: 'eve@example.com' },
+      { type: 'AttachToParent', parentOrgId: 'p' },
+      { type: 'DetachFromParent', parentOrgId: 'p' },
+    ]) {
+      for (const sender of ['gateway', 'identity'] as const)
+        await refusedAndNothingAppended(
+          membership.signed(request('eve', command), sender),
+          'validation-failed',
+        );
+    }
+  });
+
+  it('the system actor is reserved for in-process work', async () => {
+    await refusedAndNothingAppended(
+      membership.signed(request('system', { type: 'RemoveMember', userId: 'ada' })),
+      'system-only',
+    );
+    await refusedAndNothingAppended(
+      membership.signed(
+        request('system', {
+          type: 'AcceptInvitation',
+          invitationId: 'x',
+          sendSequence: 1,
+          userId: 'system',
+          email: 's@example.com',
+        }),
+        'identity',
+      ),
+      'system-only',
+    );
+  });
+
+  it('each command comes only from the service that may vouch for it', async () => {
+    const acceptance = {
+      type: 'AcceptInvitation',
+      invitationId: 'x',
+      sendSequence: 1,
+      userId: 'eve',
+      email: 'eve@example.com',
+    };
+    await refusedAndNothingAppended(
+      membership.signed(request('eve', acceptance), 'gateway'),
+      'sender-not-allowed',
+    );
+    await refusedAndNothingAppended(
+      membership.signed(request('owner', { type: 'RemoveMember', userId: 'ada' }), 'identity'),
+      'sender-not-allowed',
+    );
+  });
+
+  it('the invitation link query is answered only to our services', async () => {
+    expect(await membership.raw(randomUUID(), { query: 'DescribeInvitation', token: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'request-not-authenticated' },
+    });
+    expect(await membership.query({ query: 'DescribeInvitation', token: 'x' })).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-token-invalid' },
+    });
+  });
+
+  it('a command id reused for a different command is a conflict; the same command again is a duplicate', async () => {
+    const commandId = randomUUID();
+    const role = membership.signed({
+      commandId,
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' },
+    });
+    expect(await membership.raw(orgId, role)).toMatchObject({ ok: true, events: 1, duplicate: false });
+    expect(await membership.raw(orgId, role)).toMatchObject({ ok: true, events: 0, duplicate: true });
+    await refusedAndNothingAppended(
+      membership.signed({
+        commandId,
+        orgId,
+        actorId: 'owner',
+        command: { type: 'RemoveMember', userId: 'ada' },
+      }),
+      'command-id-reused',
+    );
+    expect((await membership.state(orgId)).members.get('ada')?.role).toBe('admin');
+  });
+
+  it('phones are one number however they are typed: invited with spaces, accepted in E.164, never invited twice', async () => {
+    const org = await membership.organization('owner');
+    const invite = (invitationId: string, phone: string) =>
+      membership.send(org, 'owner', { type: 'InviteMember', invitationId, phone, role: 'user', send: true });
+    expect(await invite('by-phone', '+44 20 7946 0958')).toMatchObject({ ok: true, events: 2 });
+    expect(await invite('again', '+442079460958')).toMatchObject({
+      ok: false,
+      error: { code: 'already-invited' },
+    });
+    expect(await invite('bad', '+44 20')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-phone', details: { field: 'command.phone' } },
+    });
+    const accept = (phone: string) =>
+      membership.send(
+        org,
+        'newbie',
+        { type: 'AcceptInvitation', invitationId: 'by-phone', sendSequence: 1, userId: 'newbie', phone },
+        {},
+        'identity',
+      );
+    expect(await accept('+442079460958')).toMatchObject({ ok: true, events: 2 });
+    expect((await membership.state(org)).members.get('newbie')?.role).toBe('user');
+  });
+});

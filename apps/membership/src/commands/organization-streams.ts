@@ -1,0 +1,64 @@
+import {
+  AggregateStateCache,
+  type AggregateStore,
+  type CommandResolver,
+  type CommandResult,
+} from '@app/event-store';
+import { type PermissionsCatalog } from '@app/permissions';
+import { type OrganizationCommand } from '../organizations/organization.commands';
+import { organizationDecider } from '../organizations/organization.decider';
+import { type OrganizationEvent } from '../organizations/organization.events';
+import { organizationSnapshots } from '../organizations/organization.snapshot';
+import { type ActiveOrganization, type OrganizationState } from '../organizations/organization.state';
+import { type TrustedRequest } from './membership-request';
+
+export const organizationStream = (orgId: string) => `organization-${orgId}`;
+
+export type OrganizationResult = CommandResult<OrganizationState, OrganizationEvent>;
+
+/** The organization aggregate over the event store: one decider, its snapshots, and the states kept in memory. */
+export class OrganizationStreams {
+  readonly aggregate;
+
+  constructor(
+    private readonly store: AggregateStore,
+    catalog: PermissionsCatalog,
+    cachedOrganizations: number,
+  ) {
+    this.aggregate = {
+      decider: organizationDecider(catalog),
+      snapshots: organizationSnapshots,
+      cache: new AggregateStateCache<OrganizationState>(cachedOrganizations),
+    };
+  }
+
+  /** An organization's current state (through the cache, which it leaves as warm as it found it). */
+  async state(orgId: string): Promise<OrganizationState> {
+    const stream = organizationStream(orgId);
+    const loaded = await this.store.load(stream, this.aggregate, this.aggregate.cache.take(stream));
+    if (loaded.revision !== undefined)
+      this.aggregate.cache.put(stream, { ...loaded, revision: loaded.revision });
+    return loaded.state;
+  }
+
+  async active(orgId: string): Promise<ActiveOrganization | undefined> {
+    const state = await this.state(orgId);
+    return state.status === 'active' ? state : undefined;
+  }
+
+  /** Decides and appends one command on an organization's stream, as the request's actor and with its ids. */
+  run(
+    orgId: string,
+    request: TrustedRequest,
+    command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>,
+  ): Promise<OrganizationResult> {
+    return this.store.handle(organizationStream(orgId), this.aggregate, command, {
+      commandId: request.commandId,
+      actor: request.actorId,
+      tenant: orgId,
+      fingerprint: request.fingerprint,
+      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+      ...(request.causationId ? { causationId: request.causationId } : {}),
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { isDomainError } from '@app/domain';
+import { type AggregateStore } from '@app/event-store';
+import { domainClaimDecider, domainClaimStream } from '../../organizations/domain-claim.decider';
+import { SYSTEM_ACTOR, type CommandOf } from '../../organizations/organization.commands';
+import { type OrganizationEvent } from '../../organizations/organization.events';
+import { type TrustedRequest } from '../membership-request';
+import { type OrganizationStreams } from '../organization-streams';
+
+/**
+ * R16: one organization per e-mail domain, across organizations. Each domain has a small claim stream; a claim is
+ * registered there (with its expected revision, so two organizations racing cannot both win) before the organization
+ * records it, and released whenever the organization releases the domain or is deleted.
+ */
+export class DomainClaims {
+  private readonly claims = { decider: domainClaimDecider };
+
+  constructor(
+    private readonly store: AggregateStore,
+    private readonly streams: OrganizationStreams,
+  ) {}
+
+  /** The organization's own rules are checked first (a dry run); a claim left by a deleted organization is taken over. */
+  async claimFirst(request: TrustedRequest, command: CommandOf<'ClaimDomain'>): Promise<void> {
+    const events = this.streams.aggregate.decider.decide(command, await this.streams.state(request.orgId));
+    const claimed = events.find((e) => e.type === 'DomainClaimed');
+    if (!claimed || claimed.type !== 'DomainClaimed') return;
+    const domain = claimed.data.domain;
+    const register = (attempt: string) =>
+      this.store.handle(
+        domainClaimStream(domain),
+        this.claims,
+        { type: 'RegisterClaim', domain, orgId: request.orgId, at: command.at },
+        { commandId: `${request.commandId}/claim/${attempt}`, actor: command.actorId, tenant: request.orgId },
+      );
+    try {
+      await register('first');
+    } catch (error) {
+      if (!isDomainError(error) || error.code !== 'domain-claimed') throw error;
+      const holder = await this.holderOf(domain);
+      // Only a deleted holder's claim is stale: an active holder may be between claiming and recording the claim.
+      if (!holder || (await this.streams.state(holder)).status === 'active') throw error;
+      await this.release(domain, holder, `${request.commandId}/takeover`, command.at);
+      await register('after-takeover');
+    }
+  }
+
+  /** Whatever released a domain (ReleaseDomain, deleting the organization) also frees its claim stream. */
+  async releaseAll(
+    orgId: string,
+    request: TrustedRequest,
+    events: readonly OrganizationEvent[],
+    at: string,
+  ): Promise<void> {
+    for (const event of events)
+      if (event.type === 'DomainReleased')
+        await this.release(event.data.domain, orgId, request.commandId, at);
+  }
+
+  async holderOf(domain: string): Promise<string | undefined> {
+    return (await this.store.load(domainClaimStream(domain), this.claims)).state.orgId;
+  }
+
+  private async release(domain: string, orgId: string, commandId: string, at: string): Promise<void> {
+    await this.store.handle(
+      domainClaimStream(domain),
+      this.claims,
+      { type: 'ReleaseClaim', domain, orgId, at },
+      { commandId: `${commandId}/release`, actor: SYSTEM_ACTOR, tenant: orgId },
+    );
+  }
+}

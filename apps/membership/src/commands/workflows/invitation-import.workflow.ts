@@ -1,0 +1,59 @@
+import { v5 as uuidv5 } from 'uuid';
+import { type DomainErrorJson } from '@app/domain';
+import { planInvitationImport } from '../../invitations/invitation-import';
+import { type CommandReply, type ImportReply } from '../command-reply';
+import { type TrustedRequest } from '../membership-request';
+import { step } from './link-child.workflow';
+
+// Fixed namespace: the same import (command id) and person always get the same invitation id.
+const INVITATION_NAMESPACE = '3b0d2b8e-2f6c-4f7e-9a41-6c1c3f0f5d21';
+
+type RunOne = (request: TrustedRequest) => Promise<CommandReply>;
+
+/**
+ * R7: each good row is its own InviteMember, so one refused row never undoes the others. A row's command id and
+ * invitation id come from the import's command id and the person: a retried import is recognised row by row, while
+ * a new import of a person whose invitation was revoked or expired creates a fresh invitation. A person who already
+ * has a pending invitation on the same terms is `unchanged`, so running the same file again invites nobody twice.
+ */
+export async function importInvitations(request: TrustedRequest, runOne: RunOne): Promise<ImportReply> {
+  const { rows, send } = request.command as unknown as { rows: readonly unknown[]; send?: boolean };
+  const results: ImportReply['results'][number][] = [];
+  for (const planned of planInvitationImport(rows)) {
+    if (!planned.ok) {
+      results.push({
+        row: planned.row,
+        status: 'refused',
+        error: { code: planned.code, field: planned.field, message: planned.message },
+      });
+      continue;
+    }
+    const person = planned.email ?? planned.phone!;
+    const invitationId = uuidv5(`${request.orgId}:${request.commandId}:${person}`, INVITATION_NAMESPACE);
+    const reply = await runOne(
+      step(request, request.orgId, `row/${person}`, {
+        type: 'InviteMember',
+        invitationId,
+        ...(planned.email ? { email: planned.email } : { phone: planned.phone! }),
+        role: planned.role,
+        teamIds: planned.teamIds,
+        permissions: [],
+        send: send ?? true,
+      }),
+    );
+    results.push(resultOf(planned.row, invitationId, reply));
+  }
+  return { ok: true, results };
+}
+
+function resultOf(row: number, invitationId: string, reply: CommandReply): ImportReply['results'][number] {
+  if (reply.ok) return { row, status: 'invited', invitationId };
+  const { code, details, message } = reply.error;
+  if (code === 'already-invited' && details.sameTerms === true)
+    return { row, status: 'unchanged', invitationId: details.invitationId as string };
+  return { row, status: 'refused', error: { code, message, ...fieldOf(details) } };
+}
+
+function fieldOf(details: DomainErrorJson['details']): { field?: string } {
+  return typeof details.field === 'string' ? { field: details.field } : {};
+}

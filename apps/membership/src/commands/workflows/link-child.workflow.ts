@@ -1,0 +1,76 @@
+import { DomainError } from '@app/domain';
+import { SYSTEM_ACTOR, type CommandOf } from '../../organizations/organization.commands';
+import { trusted, type TrustedRequest } from '../membership-request';
+import { type OrganizationResult, type OrganizationStreams } from '../organization-streams';
+
+/** R19: how far up a chain of parents the cycle check looks. */
+const MAX_DEPTH = 32;
+
+/**
+ * R19: the parent's Owner or Admin links a child whose Owner or Admin they also are. The parent's rules are checked
+ * first (a dry run), then the child records its parent (the child's stream is the one-parent guard), then the parent
+ * records the child. Cycles are refused by walking the parent's ancestors. A retried command id converges: each
+ * step has its own id derived from it.
+ */
+export async function linkChild(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  command: CommandOf<'LinkChildOrganization'>,
+): Promise<OrganizationResult> {
+  streams.aggregate.decider.decide(command, await streams.state(request.orgId));
+  if (!(await streams.active(command.childOrgId)))
+    throw new DomainError('organization-not-found', 'not-found', 'no such child organization', {
+      field: 'childOrgId',
+    });
+  for (let ancestor: string | undefined = request.orgId, depth = 0; ancestor && depth < MAX_DEPTH; depth++) {
+    if (ancestor === command.childOrgId)
+      throw new DomainError('organization-link-cycle', 'rule-violation', 'the link would make a cycle (R19)');
+    ancestor = (await streams.active(ancestor))?.parentOrgId;
+  }
+  await streams.run(
+    command.childOrgId,
+    step(request, command.childOrgId, 'attach', { type: 'AttachToParent', parentOrgId: request.orgId }),
+    {
+      type: 'AttachToParent',
+      parentOrgId: request.orgId,
+      actorId: command.actorId,
+      at: command.at,
+      ...(command.actorTwoFactor ? { actorTwoFactor: true } : {}),
+    },
+  );
+  return streams.run(request.orgId, request, command);
+}
+
+/** The parent's Owner or Admin unlinks; the child then forgets its parent (the system acts on the child's side). */
+export async function unlinkChild(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  command: CommandOf<'UnlinkChildOrganization'>,
+): Promise<OrganizationResult> {
+  const result = await streams.run(request.orgId, request, command);
+  const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
+  await streams.run(command.childOrgId, step(request, command.childOrgId, 'detach', detach, SYSTEM_ACTOR), {
+    ...detach,
+    actorId: SYSTEM_ACTOR,
+    at: command.at,
+  });
+  return result;
+}
+
+/** One step of a workflow on another stream: its own command id, caused by the request. */
+export function step(
+  request: TrustedRequest,
+  orgId: string,
+  name: string,
+  command: TrustedRequest['command'] | { type: string; [field: string]: unknown },
+  actorId = request.actorId,
+): TrustedRequest {
+  return trusted({
+    commandId: `${request.commandId}/${name}`,
+    orgId,
+    actorId,
+    causationId: request.commandId,
+    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    command: command as TrustedRequest['command'],
+  });
+}

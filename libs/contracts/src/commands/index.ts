@@ -1,0 +1,4 @@
+export * from './command-description';
+export * from './command-requests';
+export * from './membership-commands';
+export * from './identity-commands';

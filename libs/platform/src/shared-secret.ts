@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/**
+ * A secret several services (or replicas) must share: the environment variable when set; otherwise, on the embedded
+ * default, one generated once and kept in `<dataDir>/secrets/<file>` (mode 0600), so it survives restarts and the
+ * services started together share it. With REQUIRE_CONFIGURED_SECRETS=true nothing is invented.
+ */
+export function loadSharedSecret(options: {
+  readonly variable: string;
+  readonly file: string;
+  readonly dataDir: string;
+  readonly env?: NodeJS.ProcessEnv;
+}): string {
+  const env = options.env ?? process.env;
+  const configured = env[options.variable];
+  if (configured) return configured;
+  if (env.REQUIRE_CONFIGURED_SECRETS === 'true')
+    throw new Error(`${options.variable} must be set (REQUIRE_CONFIGURED_SECRETS=true)`);
+  const path = join(options.dataDir, 'secrets', options.file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, secret, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secret;
+}

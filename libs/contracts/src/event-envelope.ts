@@ -18,6 +18,8 @@ export interface EventEnvelope<Data = unknown> {
   /** A user id, or `system`. */
   readonly actor: string;
   readonly tenant?: string;
+  /** R19: the actor acted as an Admin through this parent organization's `customers.manage`. */
+  readonly actingvia?: string;
   /** The aggregate's stream revision after this event: consumers dedupe and order by it. */
   readonly revision: string;
   readonly data: Data;
@@ -53,6 +55,7 @@ export function encodeEnvelope(envelope: EventEnvelope): KafkaRecordLike {
   const headers: Record<string, string> = { 'content-type': envelope.datacontenttype };
   for (const name of REQUIRED) headers[`ce_${name}`] = String(envelope[name]);
   if (envelope.tenant !== undefined) headers.ce_tenant = envelope.tenant;
+  if (envelope.actingvia !== undefined) headers.ce_actingvia = envelope.actingvia;
   return { key: envelope.subject, headers, value: Buffer.from(JSON.stringify(envelope.data)) };
 }
 
@@ -84,6 +87,7 @@ export function decodeEnvelope(record: KafkaRecordLike): EventEnvelope {
     causationid: h.ce_causationid!,
     actor: h.ce_actor!,
     ...(h.ce_tenant ? { tenant: h.ce_tenant } : {}),
+    ...(h.ce_actingvia ? { actingvia: h.ce_actingvia } : {}),
     revision: h.ce_revision!,
     data,
   };

@@ -37,6 +37,7 @@ export function publicEventMessages(
         causationid: recorded.metadata.causationId,
         actor: recorded.metadata.actor,
         ...(mapping.subjectIsTenant ? { tenant: subject } : {}),
+        ...(recorded.metadata.actingVia ? { actingvia: recorded.metadata.actingVia } : {}),
         revision: recorded.revision.toString(),
         data: recorded.event.data,
       };

@@ -1,17 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
+import { subscribeToEvents, type Subscription } from '@app/messaging';
+import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type MembershipHarness, startMembership } from './membership-harness.testing';
 
 describe('parent/child organizations and required 2FA over the bus', () => {
   const eventStore = useTestEventStore();
   let membership: MembershipHarness;
+  let probe: Subscription;
+  const envelopes: EventEnvelope[] = [];
 
   beforeAll(async () => {
     membership = await startMembership({
       client: eventStore.client,
       connectionString: eventStore.store.connectionString,
     });
+    probe = await subscribeToEvents(membership.bus, {
+      groupId: `probe-${randomUUID()}`,
+      topics: [TOPICS.membershipOrganizations],
+      handler: async (event) => void envelopes.push(event),
+    });
   });
-  afterAll(() => membership.close());
+  afterAll(async () => {
+    await probe.close();
+    await membership.close();
+  });
+
+  async function lastEventOf(orgId: string) {
+    const events = [];
+    for await (const e of eventStore.client.readStream(`organization-${orgId}`)) events.push(e.event!);
+    return events.at(-1)!;
+  }
 
   it('R19: linking records both sides; parent members with customers.manage act as Admin in the child only', async () => {
     const partner = await membership.organization('paula', ['carl', 'ulla']);
@@ -36,6 +56,21 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       ok: true,
     });
     expect((await membership.state(customer)).members.get('dora')?.role).toBe('admin');
+    // R19/R21: the history says the change was made through the partner, for auditors and subscribers alike.
+    const changed = await lastEventOf(customer);
+    expect(changed).toMatchObject({
+      type: 'MemberRoleChanged',
+      metadata: { actor: 'carl', actingVia: partner },
+    });
+    const published = await waitFor(() =>
+      envelopes.find((e) => e.subject === customer && e.type === 'membership.MemberRoleChanged.v1'),
+    );
+    expect(published).toMatchObject({ actor: 'carl', actingvia: partner });
+    // A member acting in their own right is recorded without it.
+    await membership.expectOk(
+      membership.send(customer, 'paula', { type: 'ChangeMemberRole', userId: 'dora', role: 'user' }),
+    );
+    expect((await lastEventOf(customer)).metadata).not.toHaveProperty('actingVia');
     expect(await membership.send(customer, 'carl', { type: 'DeleteOrganization' })).toMatchObject({
       ok: false,
       error: { code: 'not-a-member' },

@@ -7,20 +7,15 @@ import {
   jsonEvent,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
+import { SnapshotStore } from './snapshot-store';
 import { DomainError, type Decider, type DomainEvent } from '@app/domain';
 import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
 import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';
-import { readLastEvent } from './read-last-event';
 import { toRecordedDomainEvent } from './recorded-event';
-import {
-  SNAPSHOT_EVENT_TYPE,
-  snapshotStreamOf,
-  type SnapshotPolicy,
-  type SnapshotRecord,
-} from './snapshot-policy';
+import { type SnapshotPolicy, type SnapshotRecord } from './snapshot-policy';
 import { noUpcasters, type Upcasters } from './upcasting';
 
 export interface AggregateDefinition<State, Command, Event extends DomainEvent> {
@@ -89,7 +84,10 @@ export class AggregateStore {
     this.upcasters = options.upcasters ?? noUpcasters;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.windowSize = options.commandWindow ?? DEFAULT_COMMAND_WINDOW;
+    this.snapshotStore = new SnapshotStore(client);
   }
+
+  private readonly snapshotStore: SnapshotStore;
 
   private readonly windowSize: number;
 
@@ -222,8 +220,7 @@ export class AggregateStore {
     streamName: string,
     policy: SnapshotPolicy<State>,
   ): Promise<{ state: State; revision: bigint; commands: CommandWindow } | undefined> {
-    const resolved = await readLastEvent(this.client, snapshotStreamOf(streamName));
-    const data = resolved?.event?.data as unknown as SnapshotRecord | undefined;
+    const data = await this.snapshotStore.read(streamName);
     // A snapshot without the command window (written before it existed) cannot tell retries: read the stream instead.
     if (!data || data.version !== policy.version || !data.commands) return undefined;
     return {
@@ -246,10 +243,7 @@ export class AggregateStore {
       commands: at.commands.toSnapshot(),
     };
     try {
-      await this.client.appendToStream(
-        snapshotStreamOf(streamName),
-        jsonEvent({ type: SNAPSHOT_EVENT_TYPE, data: record as unknown as Record<string, unknown> }),
-      );
+      await this.snapshotStore.write(streamName, record);
     } catch (error) {
       this.options.onSnapshotError?.(error, streamName);
     }

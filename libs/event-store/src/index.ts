@@ -14,3 +14,4 @@ export * from './read-last-event';
 export * from './in-memory-index';
 export * from './aggregate-state-cache';
 export * from './command-window';
+export * from './snapshot-store';

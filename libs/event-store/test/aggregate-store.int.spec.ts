@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { FORWARDS, START, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { FORWARDS, START, binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { DomainError } from '@app/domain';
 import {
   AggregateStore,
@@ -161,7 +161,8 @@ describe('AggregateStore against the event store', () => {
       await waitFor(async () => {
         let latest = -1n;
         for await (const e of client.readStream(snapshotStreamOf(s)))
-          latest = BigInt((e.event!.data as { revision: string }).revision);
+          if (e.event?.type === 'AggregateSnapshot')
+            latest = BigInt((e.event.data as { revision: string }).revision);
         return latest >= revision;
       });
     }
@@ -220,6 +221,52 @@ describe('AggregateStore against the event store', () => {
     let snapshotCount = 0;
     for await (const _ of client.readStream(snapshotStreamOf(s))) snapshotCount++;
     expect(snapshotCount).toBeGreaterThan(0);
+  });
+
+  it('a snapshot larger than one append may be is written in chunks, and read back whole', async () => {
+    // 2 MiB of hex: over 1 MiB even compressed, so several 512 KiB chunks, each under the 1 MiB append limit.
+    const padding = randomBytes(1024 * 1024).toString('hex');
+    const big = {
+      version: 7,
+      every: 2,
+      toSnapshot: (st: CounterState) => ({ ...st, padding }),
+      fromSnapshot: (json: unknown) => {
+        const { padding: kept, ...st } = json as CounterState & { padding: string };
+        expect(kept).toBe(padding);
+        return st as CounterState;
+      },
+    };
+    const s = stream();
+    const definition = { decider: counterDecider, snapshots: big };
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await store.handle(s, definition, { type: 'Add', amount: 3 }, ctx());
+    let manifest: { chunks: number; revision: string } | undefined;
+    await waitFor(async () => {
+      for await (const e of client.readStream(snapshotStreamOf(s)))
+        if (e.event?.type === 'AggregateSnapshot') manifest = e.event.data as never;
+      return manifest;
+    });
+    expect(manifest!.chunks).toBeGreaterThanOrEqual(2);
+    const loaded = await new AggregateStore(client).load(s, definition);
+    expect(loaded.tailLength).toBe(0);
+    expect(loaded.state).toEqual({ opened: true, balance: 3, events: 2 });
+  });
+
+  it('chunks without their manifest (a write cut short) are ignored: the stream is read instead', async () => {
+    const s = stream();
+    const snapshots = {
+      version: 1,
+      every: 1_000,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (j: unknown) => j as CounterState,
+    };
+    await store.handle(s, { decider: counterDecider, snapshots }, { type: 'Open', id: s }, ctx());
+    await client.appendToStream(
+      snapshotStreamOf(s),
+      binaryEvent({ type: 'AggregateSnapshotChunk', data: Buffer.from('partial') }),
+    );
+    const loaded = await store.load(s, { decider: counterDecider, snapshots });
+    expect(loaded).toMatchObject({ tailLength: 1, state: { opened: true } });
   });
 
   it('upcasts old event versions on read', async () => {

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startEmbeddedEventStore } from './embedded-event-store';
 
-/** `npm run eventstore:embedded -- --port 2113 --data .data/eventstore [--no-fsync] [--host 127.0.0.1]` */
+/**
+ * `npm run eventstore:embedded -- --port 2113 --data .data/eventstore [--no-fsync] [--host 127.0.0.1]
+ * [--max-append-size 1048576]`
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -9,6 +12,7 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string', default: '.data/eventstore' },
       'no-fsync': { type: 'boolean', default: false },
+      'max-append-size': { type: 'string' },
     },
   });
   const port = Number(values.port);
@@ -20,6 +24,7 @@ async function main(): Promise<void> {
     host: values.host,
     dataDir: values.data,
     fsync: !values['no-fsync'],
+    ...(values['max-append-size'] ? { maxAppendSize: Number(values['max-append-size']) } : {}),
   });
   const ms = (performance.now() - startedAt).toFixed(0);
   console.log(

@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { StoreEngine } from './engine/store-engine';
 import { ServerFeaturesService, StreamsService } from './grpc/generated';
 import { serverFeaturesService } from './grpc/server-features-service';
+import { DEFAULT_MAX_APPEND_SIZE, LARGEST_MAX_APPEND_SIZE } from './grpc/append-rules';
 import { streamsService } from './grpc/streams-service';
 
 export interface EmbeddedEventStoreOptions {
@@ -11,6 +12,8 @@ export interface EmbeddedEventStoreOptions {
   readonly host?: string;
   /** fdatasync before acknowledging an append (default true). Off only for tests that measure semantics, not durability. */
   readonly fsync?: boolean;
+  /** EventStoreDB's `MaxAppendSize` (default 1 MiB, at most 16,767,216 bytes): larger appends are refused. */
+  readonly maxAppendSize?: number;
 }
 
 export interface EmbeddedEventStore {
@@ -30,12 +33,15 @@ export interface EmbeddedEventStore {
 export async function startEmbeddedEventStore(
   options: EmbeddedEventStoreOptions,
 ): Promise<EmbeddedEventStore> {
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
+  if (!Number.isInteger(maxAppendSize) || maxAppendSize <= 0 || maxAppendSize > LARGEST_MAX_APPEND_SIZE)
+    throw new Error(`maxAppendSize must be 1..${LARGEST_MAX_APPEND_SIZE} bytes, got ${maxAppendSize}`);
   const { engine, truncatedBytes } = await StoreEngine.open(options.dataDir, options.fsync ?? true);
   const server = new Server({
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,
   });
-  server.addService(StreamsService, streamsService(engine));
+  server.addService(StreamsService, streamsService(engine, { maxAppendSize }));
   server.addService(ServerFeaturesService, serverFeaturesService());
   const host = options.host ?? '127.0.0.1';
   let port: number;

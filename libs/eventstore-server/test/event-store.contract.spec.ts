@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   ANY,
+  AccessDeniedError,
   BACKWARDS,
+  MaxAppendSizeExceededError,
+  binaryEvent,
   END,
   FORWARDS,
   NO_STREAM,
@@ -123,6 +126,46 @@ describe('event store contract (EventStoreDB semantics)', () => {
       });
       expect(read!.event!.created.getTime()).toBeGreaterThanOrEqual(before - 1000);
     });
+  });
+
+  describe('what the server refuses on append (so what works here works in production)', () => {
+    const MiB = 1_048_576;
+    // Unary Append (with per-call credentials) and BatchAppend (the client's default) answer alike.
+    const paths = [
+      ['BatchAppend', {}],
+      ['Append', { credentials: { username: 'admin', password: 'changeit' } }],
+    ] as const;
+    const sized = (bytes: number, type = 'Big') =>
+      binaryEvent({ type, data: Buffer.alloc(bytes - 2 * type.length, 1), metadata: Buffer.alloc(0) });
+
+    it.each(paths)(
+      '%s: an append over the 1 MiB default is MaxAppendSizeExceeded, naming the limit, and writes nothing',
+      async (_path, options) => {
+        const s = stream();
+        const refused = await client.appendToStream(s, sized(MiB + 1), options).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(MaxAppendSizeExceededError);
+        expect((refused as MaxAppendSizeExceededError).maxAppendSize).toBe(MiB);
+        await expect(readAll(s)).rejects.toBeInstanceOf(StreamNotFoundError);
+        const split = await client
+          .appendToStream(s, [sized(MiB / 2), sized(MiB / 2 + 1)], options)
+          .catch((e: unknown) => e);
+        expect(split).toBeInstanceOf(MaxAppendSizeExceededError);
+        expect((await client.appendToStream(s, sized(MiB), options)).nextExpectedRevision).toBe(0n);
+      },
+    );
+
+    it.each(paths)(
+      '%s: the empty stream name, $all and system streams are refused as access denied',
+      async (_path, options) => {
+        for (const name of ['', '$all', '$settings', '$et-Created', '$$$settings']) {
+          const refused = await client.appendToStream(name, ev('A', 0), options).catch((e: unknown) => e);
+          expect([name, refused]).toEqual([name, expect.any(AccessDeniedError)]);
+        }
+        const own = stream();
+        await client.setStreamMetadata(own, { maxCount: 5 });
+        expect((await client.getStreamMetadata(own)).metadata).toMatchObject({ maxCount: 5 });
+      },
+    );
   });
 
   describe('reading', () => {
@@ -260,6 +303,26 @@ describe('event store contract (EventStoreDB semantics)', () => {
       expect(numbers(await readAll(s))).toEqual([3, 4]);
       expect((await client.getStreamMetadata(s)).metadata).toMatchObject({ maxCount: 2 });
     });
+  });
+});
+
+describe('embedded server limits', () => {
+  it('MaxAppendSize is configurable within the real server’s bounds', async () => {
+    const dataDir = await makeTempDir('esdb-limits');
+    const server = await startEmbeddedEventStore({ port: 0, dataDir, fsync: false, maxAppendSize: 2_000 });
+    const small = connectEventStore(server.connectionString);
+    try {
+      const refused = await small
+        .appendToStream('limits-1', jsonEvent({ type: 'A', data: { x: 'y'.repeat(3_000) } }))
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ maxAppendSize: 2_000 });
+    } finally {
+      await small.dispose();
+      await server.close();
+    }
+    await expect(startEmbeddedEventStore({ port: 0, dataDir, maxAppendSize: 16_767_217 })).rejects.toThrow(
+      /maxAppendSize/,
+    );
   });
 });
 

@@ -1,7 +1,9 @@
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
 import { type ExpectedRevision, type ProposedEvent } from '../engine/expected-revision';
 import { type StoreEngine } from '../engine/store-engine';
+import { AppendSize, batchError, eventRefusal, streamRefusal, type AppendRefusal } from './append-rules';
 import { anyPb, emptyPb, sharedPb, statusPb, streamsPb } from './generated';
+import { type AppendLimits } from './streams-service';
 import { streamIdentifier, streamNameOf, uuidFromMessage } from './uuid-message';
 
 const { BatchAppendReq, BatchAppendResp } = streamsPb;
@@ -12,6 +14,9 @@ interface OpenAppend {
   stream: string;
   expected: ExpectedRevision;
   events: ProposedEvent[];
+  size: AppendSize;
+  /** Refused: answered already; later chunks of the same append are ignored until its final one. */
+  refused: boolean;
 }
 
 /**
@@ -19,7 +24,11 @@ interface OpenAppend {
  * correlation id and possibly split over several requests (options first, `is_final` last). Answers go back in
  * completion order; the client matches them by correlation id. Saves a gRPC call per append.
  */
-export function handleBatchAppend(engine: StoreEngine, call: ServerDuplexStream<Req, Resp>): void {
+export function handleBatchAppend(
+  engine: StoreEngine,
+  limits: AppendLimits,
+  call: ServerDuplexStream<Req, Resp>,
+): void {
   const open = new Map<string, OpenAppend>();
   call.on('data', (req: Req) => {
     const correlation = req.getCorrelationId();
@@ -34,24 +43,43 @@ export function handleBatchAppend(engine: StoreEngine, call: ServerDuplexStream<
         stream: streamNameOf(options.getStreamIdentifier()),
         expected: expectedOf(options),
         events: [],
+        size: new AppendSize(limits.maxAppendSize),
+        refused: false,
       };
       open.set(id, append);
     }
+    const refuse = (refusal: AppendRefusal) => {
+      append.refused = true;
+      call.write(refused(correlation, append.stream, refusal));
+    };
+    if (!append.refused) {
+      const denied = streamRefusal(append.stream);
+      if (denied) refuse(denied);
+    }
     for (const message of req.getProposedMessagesList()) {
+      if (append.refused) break;
       const map = message.getMetadataMap();
       const eventId = uuidFromMessage(message.getId());
       const type = map.get('type');
-      if (!eventId || !type) continue;
-      append.events.push({
+      const contentType = map.get('content-type');
+      if (!eventId || type === undefined || contentType === undefined) {
+        refuse({ kind: 'bad-request', message: 'every event needs an id, a type and a content type' });
+        break;
+      }
+      const event: ProposedEvent = {
         eventId,
         type,
-        contentType: map.get('content-type') ?? 'application/octet-stream',
+        contentType,
         data: Buffer.from(message.getData_asU8()),
         metadata: Buffer.from(message.getCustomMetadata_asU8()),
-      });
+      };
+      const refusal = eventRefusal(event) ?? append.size.add(event);
+      if (refusal) refuse(refusal);
+      else append.events.push(event);
     }
     if (!req.getIsFinal()) return;
     open.delete(id);
+    if (append.refused) return;
     const { stream, expected, events } = append;
     engine.append(stream, expected, events).then(
       (outcome) => {
@@ -125,6 +153,18 @@ function errorStatus(code: number, message: string, detail: Uint8Array, typeName
   result.setMessage(message);
   result.setDetails(any);
   return result as never;
+}
+
+function refused(
+  correlation: InstanceType<typeof sharedPb.UUID>,
+  stream: string,
+  refusal: AppendRefusal,
+): Resp {
+  const { code, message, detail, typeName } = batchError(refusal);
+  return new BatchAppendResp()
+    .setCorrelationId(correlation)
+    .setStreamIdentifier(streamIdentifier(stream))
+    .setError(errorStatus(code, message, detail, typeName));
 }
 
 function failure(

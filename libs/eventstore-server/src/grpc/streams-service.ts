@@ -11,6 +11,7 @@ import {
 import { type StoreEngine } from '../engine/store-engine';
 import { type AppendOutcome, type ExpectedRevision, type ProposedEvent } from '../engine/expected-revision';
 import { type StoredEvent } from '../storage/stored-event';
+import { AppendSize, eventRefusal, streamRefusal, unaryError, type AppendRefusal } from './append-rules';
 import { handleBatchAppend } from './batch-append';
 import { eventFilterFrom, type EventFilter } from './event-filter';
 import { sharedPb, streamsPb } from './generated';
@@ -27,11 +28,16 @@ type ReadCall = ServerWritableStream<ReadReqT, ReadRespT>;
 
 const empty = () => new sharedPb.Empty();
 
+export interface AppendLimits {
+  /** EventStoreDB's `MaxAppendSize`: the largest append accepted, in bytes (see append-rules). */
+  readonly maxAppendSize: number;
+}
+
 /** The `event_store.client.streams.Streams` service over the engine. */
-export function streamsService(engine: StoreEngine): UntypedServiceImplementation {
+export function streamsService(engine: StoreEngine, limits: AppendLimits): UntypedServiceImplementation {
   return {
     append: (call: ServerReadableStream<AppendReqT, AppendRespT>, callback: sendUnaryData<AppendRespT>) =>
-      handleAppend(engine, call, callback),
+      handleAppend(engine, limits, call, callback),
     read: (call: ReadCall) => {
       handleRead(engine, call).catch((error: unknown) => {
         if (!call.cancelled) call.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -41,45 +47,60 @@ export function streamsService(engine: StoreEngine): UntypedServiceImplementatio
       handleDelete(engine, call, callback),
     tombstone: (_call: unknown, callback: sendUnaryData<unknown>) =>
       callback({ code: status.UNIMPLEMENTED, details: 'tombstone is not supported by the embedded server' }),
-    batchAppend: (call: Parameters<typeof handleBatchAppend>[1]) => handleBatchAppend(engine, call),
+    batchAppend: (call: Parameters<typeof handleBatchAppend>[2]) => handleBatchAppend(engine, limits, call),
   };
 }
 
 function handleAppend(
   engine: StoreEngine,
+  limits: AppendLimits,
   call: ServerReadableStream<AppendReqT, AppendRespT>,
   callback: sendUnaryData<AppendRespT>,
 ): void {
   let options: InstanceType<typeof AppendReq.Options> | undefined;
   const events: ProposedEvent[] = [];
-  let invalid: string | undefined;
+  const size = new AppendSize(limits.maxAppendSize);
+  let missingMetadata = false;
+  let refusal: AppendRefusal | undefined;
   call.on('data', (req: AppendReqT) => {
     if (req.hasOptions()) {
       options = req.getOptions();
+      refusal ??= streamRefusal(streamNameOf(options!.getStreamIdentifier()));
       return;
     }
     const message = req.getProposedMessage();
-    if (!message) return;
+    if (!message || refusal) return;
     const eventId = uuidFromMessage(message.getId());
     const map = message.getMetadataMap();
     const type = map.get('type');
-    if (!eventId || !type) {
-      invalid ??= 'every event needs an id and a type';
+    const contentType = map.get('content-type');
+    if (!eventId || type === undefined || contentType === undefined) {
+      missingMetadata = true;
       return;
     }
-    events.push({
+    const event: ProposedEvent = {
       eventId,
       type,
-      contentType: map.get('content-type') ?? 'application/octet-stream',
+      contentType,
       data: Buffer.from(message.getData_asU8()),
       metadata: Buffer.from(message.getCustomMetadata_asU8()),
-    });
+    };
+    refusal = eventRefusal(event) ?? size.add(event);
+    events.push(event);
   });
   call.on('error', () => undefined);
   call.on('end', () => {
-    if (!options || invalid) {
-      callback({ code: status.INVALID_ARGUMENT, details: invalid ?? 'append options missing' });
-      return;
+    if (!options) return callback({ code: status.INVALID_ARGUMENT, details: 'append options missing' });
+    if (refusal) return callback(unaryError(refusal));
+    if (missingMetadata) {
+      const md = new Metadata();
+      md.set('exception', 'missing-required-metadata-property');
+      md.set('required-metadata-properties', 'type,content-type');
+      return callback({
+        code: status.INVALID_ARGUMENT,
+        details: 'Missing required metadata properties',
+        metadata: md,
+      });
     }
     const stream = streamNameOf(options.getStreamIdentifier());
     const expected = expectedFromCase(options.getExpectedStreamRevisionCase(), () => options!.getRevision());

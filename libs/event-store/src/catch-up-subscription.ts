@@ -111,6 +111,8 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
     if (handledUpTo === undefined) handledUpTo = savedUpTo = await options.checkpoints.load(options.name);
     const subscription = source.subscribe(handledUpTo);
     current = subscription;
+    // stop() may have come while the checkpoint was loading, before there was a subscription to cut.
+    if (stopped) subscription.destroy();
     // Listen for errors for the subscription's whole life: an 'error' emitted while a batch is being handled (or when
     // stop() cancels the call) would otherwise be an unhandled error event and take the process down. The stream is
     // destroyed after an error, so the read loop below ends; the error is then reported and we resubscribe.

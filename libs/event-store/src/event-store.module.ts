@@ -1,14 +1,14 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { AggregateStore, type AggregateStoreOptions } from './aggregate-store';
-import { connectEventStore } from './event-store-client';
+import { acquireEventStoreClient, releaseEventStoreClient } from './event-store-client';
 
 export const EVENT_STORE_CLIENT = Symbol('EVENT_STORE_CLIENT');
 
 class EventStoreLifecycle implements OnApplicationShutdown {
   constructor(@Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.client.dispose();
+    await releaseEventStoreClient(this.client);
   }
 }
 
@@ -20,7 +20,7 @@ export class EventStoreModule {
     return {
       module: EventStoreModule,
       providers: [
-        { provide: EVENT_STORE_CLIENT, useFactory: () => connectEventStore(connectionString) },
+        { provide: EVENT_STORE_CLIENT, useFactory: () => acquireEventStoreClient(connectionString) },
         {
           provide: AggregateStore,
           inject: [EVENT_STORE_CLIENT],

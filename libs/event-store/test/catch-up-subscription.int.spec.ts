@@ -51,6 +51,26 @@ describe('followAll: checkpointed catch-up subscription to $all', () => {
     expect(seen.map((e) => e.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
   });
 
+  it('stopped while its checkpoint is still loading, it stops (a service closed right after it started)', async () => {
+    class SlowCheckpoints extends InMemoryCheckpointStore {
+      override async load(name: string) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return super.load(name);
+      }
+    }
+    const sub = followAll({
+      name: `t-${randomUUID()}`,
+      client,
+      checkpoints: new SlowCheckpoints(),
+      handle: async () => undefined,
+    });
+    const stopped = await Promise.race([
+      sub.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 3_000)),
+    ]);
+    expect(stopped).toBe('stopped');
+  });
+
   it('resumes after the stored checkpoint: a restarted follower does not handle old events again', async () => {
     const prefix = `res${randomUUID().slice(0, 8)}-`;
     const name = `t-${randomUUID()}`;

@@ -15,7 +15,9 @@ const swc = [
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // ESM-only dependencies (jose) are compiled to CommonJS like our own code.
+  transform: { '^.+\\.(ts|js)$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@app/([^/]+)$': '<rootDir>/libs/$1/src',

@@ -44,10 +44,11 @@ export async function run(): Promise<void> {
   // Open loop at half the sequential rate.
   const pacedStats = await pacedLatencies(loginRate / 2, 60, loginOnce);
 
-  const { token } = login.accessTokens.issue('u1', { sid: 's', amr: ['pwd'] });
+  const { token } = await login.accessTokens.issue('u1', { sid: 's', amr: ['pwd'] });
   const tokenRuns = 20_000;
+  await login.accessTokens.verify(token); // keys imported once, as a long-running verifier does
   const tokenStart = performance.now();
-  for (let i = 0; i < tokenRuns; i++) login.accessTokens.verify(token);
+  for (let i = 0; i < tokenRuns; i++) await login.accessTokens.verify(token);
   const tokenRate = tokenRuns / ((performance.now() - tokenStart) / 1000);
 
   console.log('identity: password login (argon2id m=19456 KiB, t=2, p=1, sequential)');

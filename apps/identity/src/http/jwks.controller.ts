@@ -8,7 +8,7 @@ export class JwksController {
 
   @Get('.well-known/jwks.json')
   @Header('cache-control', 'public, max-age=300')
-  jwks(): Jwks {
+  jwks(): Promise<Jwks> {
     return this.accessTokens.jwks();
   }
 }

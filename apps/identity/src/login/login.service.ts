@@ -117,7 +117,7 @@ export class LoginService {
 
   private async startSession(userId: string, amr: readonly string[]): Promise<SessionTokens> {
     const refresh = await this.deps.refreshTokens.issue(userId);
-    const access = this.deps.accessTokens.issue(userId, { sid: refresh.familyId, amr });
+    const access = await this.deps.accessTokens.issue(userId, { sid: refresh.familyId, amr });
     return {
       status: 'authenticated',
       userId,

@@ -32,7 +32,7 @@ describe('login', () => {
       password: 'correct horse battery',
     })) as SessionTokens;
     expect(result.status).toBe('authenticated');
-    expect(accessTokens.verify(result.accessToken)).toMatchObject({
+    expect(await accessTokens.verify(result.accessToken)).toMatchObject({
       sub: 'u1',
       sid: result.sessionId,
       amr: ['pwd'],
@@ -95,7 +95,7 @@ describe('login', () => {
       challenge: again.challenge,
       code: totpCode(secret, now),
     });
-    expect(login.accessTokens.verify(done.accessToken).amr).toEqual(['pwd', 'otp']);
+    expect((await login.accessTokens.verify(done.accessToken)).amr).toEqual(['pwd', 'otp']);
     expect(
       await codeOf(
         login.service.completeTwoFactor({ challenge: again.challenge, code: totpCode(secret, now) }),

@@ -39,7 +39,7 @@ export class SessionRefresh {
         field: 'refreshToken',
       });
     }
-    const access = this.accessTokens.issue(user.userId, {
+    const access = await this.accessTokens.issue(user.userId, {
       sid: rotated.familyId,
       amr: user.twoFactorEnabled ? ['pwd', 'otp'] : ['pwd'],
     });

@@ -1,0 +1,121 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+
+export const ACCESS_TOKEN_ALGORITHM = 'EdDSA';
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  readonly iss: string;
+  readonly aud: string;
+  readonly sub: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+  /** Session (refresh-token family) id, so a revoked session can be told apart. */
+  readonly sid?: string;
+  /** Authentication methods, e.g. ['pwd'] or ['pwd', 'otp'] (R22 checks for 'otp'). */
+  readonly amr?: readonly string[];
+}
+
+export type InvalidTokenReason =
+  | 'malformed'
+  | 'unsupported-algorithm'
+  | 'unknown-key'
+  | 'bad-signature'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'wrong-issuer'
+  | 'wrong-audience'
+  | 'missing-subject'
+  | 'keys-unavailable';
+
+export class InvalidAccessTokenError extends Error {
+  readonly code = 'invalid-token';
+  constructor(readonly reason: InvalidTokenReason) {
+    super(`invalid access token: ${reason}`);
+    this.name = 'InvalidAccessTokenError';
+  }
+}
+
+export interface AccessTokenVerifierOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  /** The issuer's public keys: a JWKS document, or its URL (fetched, cached, refetched for an unknown `kid`). */
+  readonly keys: JSONWebKeySet | URL;
+  /** Allowed clock skew when checking exp / nbf / iat (default 5 s). */
+  readonly clockToleranceSeconds?: number;
+  /** How long fetched keys are used before they are fetched again (default 10 minutes). */
+  readonly cacheMaxAgeMs?: number;
+  /** The least time between two fetches prompted by unknown keys, so forged `kid`s cannot flood the issuer (10 s). */
+  readonly refetchCooldownMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Verifies identity's access tokens with `jose`: EdDSA only (the algorithm is pinned here, never taken from the
+ * token, which is what defeats `alg: none` and HS256-with-the-public-key), `typ: at+jwt`, issuer, audience, expiry
+ * with a small tolerance, a subject. Keys are imported once and reused; a token signed by a key not yet known makes
+ * a remote key set refetch (rotation), within jose's cooldown.
+ */
+export class AccessTokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AccessTokenVerifierOptions) {
+    this.keys =
+      options.keys instanceof URL
+        ? createRemoteJWKSet(options.keys, {
+            cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+            cooldownDuration: options.refetchCooldownMs ?? 10_000,
+          })
+        : createLocalJWKSet(options.keys);
+    this.now = options.now ?? Date.now;
+  }
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    try {
+      const { payload } = await jwtVerify(token, this.keys, {
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        typ: ACCESS_TOKEN_TYPE,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+        currentDate: new Date(this.now()),
+      });
+      if (typeof payload.sub !== 'string' || payload.sub === '')
+        throw new InvalidAccessTokenError('missing-subject');
+      return payload as unknown as AccessTokenClaims;
+    } catch (error) {
+      throw new InvalidAccessTokenError(reasonOf(error));
+    }
+  }
+}
+
+function reasonOf(error: unknown): InvalidTokenReason {
+  if (error instanceof InvalidAccessTokenError) return error.reason;
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported)
+    return 'unsupported-algorithm';
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+    return 'unknown-key';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'bad-signature';
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWKSTimeout) return 'keys-unavailable';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'iss') return 'wrong-issuer';
+    if (error.claim === 'aud') return 'wrong-audience';
+    if (error.claim === 'nbf' || error.claim === 'iat') return 'not-yet-valid';
+    if (error.claim === 'sub') return 'missing-subject';
+    if (error.claim === 'exp') return 'expired';
+    return 'malformed';
+  }
+  if (error instanceof errors.JOSEError) return 'malformed';
+  if (error instanceof TypeError || error instanceof SyntaxError) return 'malformed';
+  return 'keys-unavailable';
+}

@@ -19,11 +19,17 @@ import { type IdentityReply } from './identity-command-handler';
 export async function startIdentity(
   connectionString: string,
   config: Partial<IdentityConfig> = {},
+  /** Keep secrets and session state under this directory, as the embedded default does (else all in memory). */
+  dataDir?: string,
 ): Promise<IdentityHarness> {
-  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: connectionString };
+  const infra = {
+    ...readInfrastructureConfig(),
+    eventStoreConnectionString: connectionString,
+    ...(dataDir ? { dataDir } : {}),
+  };
   const app = await createIdentityApp(infra, {
     quiet: true,
-    persistSecrets: false,
+    persistSecrets: dataDir !== undefined,
     config: { ...readIdentityConfig({}), ...config },
   });
   await app.init();

@@ -1,4 +1,4 @@
-import { InMemoryClaimLedger, type ClaimLedger } from '../shared/claim-ledger';
+import { InMemoryClaimLedger, type ClaimLedger, type KeyValueMap } from '../shared/claim-ledger';
 
 export type OneTimeTokenPurpose = 'email-verification' | 'password-reset' | 'two-factor-challenge';
 
@@ -22,9 +22,12 @@ export interface OneTimeTokenStore {
   deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
 }
 
+/** In one process (its maps may be kept under the data dir, see data-dir-stores). */
 export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
-  readonly redemptions = new InMemoryClaimLedger();
-  private readonly records = new Map<string, OneTimeTokenRecord>();
+  constructor(
+    private readonly records: KeyValueMap<OneTimeTokenRecord> = new Map(),
+    readonly redemptions: ClaimLedger = new InMemoryClaimLedger(),
+  ) {}
 
   insert(record: OneTimeTokenRecord): Promise<void> {
     this.records.set(record.tokenHash, record);
@@ -36,7 +39,7 @@ export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
   }
 
   deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
-    for (const [hash, record] of this.records)
+    for (const [hash, record] of [...this.records])
       if (record.userId === userId && record.purpose === purpose) this.records.delete(hash);
     return Promise.resolve();
   }

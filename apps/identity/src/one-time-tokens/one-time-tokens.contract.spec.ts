@@ -1,5 +1,6 @@
 import { DomainError } from '@app/domain';
 import { adapterCases } from '../shared/adapters.testing';
+import { dataDirSessionStores } from '../shared/data-dir-stores';
 import { sha256Hex } from '../shared/secrets';
 import { MongoOneTimeTokenStore } from './mongo-one-time-token.store';
 import { InMemoryOneTimeTokenStore, type OneTimeTokenStore } from './one-time-token.store';
@@ -12,6 +13,7 @@ const cases = adapterCases<OneTimeTokenStore>(
     await store.ensureIndexes();
     return store;
   },
+  (dir) => dataDirSessionStores(dir).oneTimeTokens,
 );
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {

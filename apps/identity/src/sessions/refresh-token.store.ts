@@ -1,4 +1,4 @@
-import { InMemoryClaimLedger, type ClaimLedger } from '../shared/claim-ledger';
+import { InMemoryClaimLedger, type ClaimLedger, type KeyValueMap } from '../shared/claim-ledger';
 
 export interface RefreshTokenRecord {
   /** sha256 of the token: the token itself is never stored. */
@@ -27,10 +27,13 @@ export interface RefreshTokenStore {
   revokeAllForUser(userId: string, at: Date): Promise<void>;
 }
 
+/** In one process (its maps may be kept under the data dir, see data-dir-stores). */
 export class InMemoryRefreshTokenStore implements RefreshTokenStore {
-  readonly uses = new InMemoryClaimLedger();
-  private readonly families = new Map<string, RefreshFamily>();
-  private readonly tokens = new Map<string, RefreshTokenRecord>();
+  constructor(
+    private readonly families: KeyValueMap<RefreshFamily> = new Map(),
+    private readonly tokens: KeyValueMap<RefreshTokenRecord> = new Map(),
+    readonly uses: ClaimLedger = new InMemoryClaimLedger(),
+  ) {}
 
   createFamily(family: RefreshFamily): Promise<void> {
     this.families.set(family.familyId, family);
@@ -57,7 +60,7 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
   }
 
   revokeAllForUser(userId: string, at: Date): Promise<void> {
-    for (const family of this.families.values())
+    for (const family of [...this.families.values()])
       if (family.userId === userId && !family.revokedAt)
         this.families.set(family.familyId, { ...family, revokedAt: at });
     return Promise.resolve();

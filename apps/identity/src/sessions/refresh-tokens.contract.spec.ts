@@ -1,5 +1,6 @@
 import { sha256Hex } from '../shared/secrets';
 import { adapterCases } from '../shared/adapters.testing';
+import { dataDirSessionStores } from '../shared/data-dir-stores';
 import { MongoRefreshTokenStore } from './mongo-refresh-token.store';
 import { InMemoryRefreshTokenStore, type RefreshTokenStore } from './refresh-token.store';
 import { RefreshTokenError, RefreshTokens, type RefreshFailure } from './refresh-tokens';
@@ -11,6 +12,7 @@ const cases = adapterCases<RefreshTokenStore>(
     await store.ensureIndexes();
     return store;
   },
+  (dir) => dataDirSessionStores(dir).refreshTokens,
 );
 
 async function failure(promise: Promise<unknown>): Promise<RefreshFailure> {

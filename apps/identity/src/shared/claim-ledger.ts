@@ -8,18 +8,30 @@ export interface ClaimLedger {
   claim(key: string, at: Date, expiresAt?: Date): Promise<boolean>;
 }
 
+/** The part of a Map the in-process stores use: a plain Map, or a JournalMap that keeps it under the data dir. */
+export interface KeyValueMap<T> extends Iterable<[string, T]> {
+  readonly size: number;
+  get(key: string): T | undefined;
+  has(key: string): boolean;
+  set(key: string, value: T): unknown;
+  delete(key: string): boolean;
+  values(): IterableIterator<T>;
+}
+
+/** In one process: a Map of claims and their expiry (epoch ms, or null for never), swept once it grows. */
 export class InMemoryClaimLedger implements ClaimLedger {
-  private readonly claimed = new Map<string, Date | undefined>();
+  constructor(private readonly claimed: KeyValueMap<number | null> = new Map()) {}
 
   claim(key: string, at: Date, expiresAt?: Date): Promise<boolean> {
     this.sweep(at);
     if (this.claimed.has(key)) return Promise.resolve(false);
-    this.claimed.set(key, expiresAt);
+    this.claimed.set(key, expiresAt ? expiresAt.getTime() : null);
     return Promise.resolve(true);
   }
 
   private sweep(now: Date): void {
     if (this.claimed.size < 10_000) return;
-    for (const [key, expiresAt] of this.claimed) if (expiresAt && expiresAt <= now) this.claimed.delete(key);
+    for (const [key, expiresAt] of [...this.claimed])
+      if (expiresAt !== null && expiresAt <= now.getTime()) this.claimed.delete(key);
   }
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type TwoFactorRecord, type TwoFactorStore } from '../two-factor/two-factor.store';
 import { InMemoryClaimLedger } from './claim-ledger';
+import { JournalMap } from './journal-map';
 import { JsonFileMap } from './json-file-map';
 
 /** Embedded default: password hashes under `<dataDir>/identity/credentials.json` (mode 0600). */
@@ -31,11 +32,13 @@ type StoredTwoFactor = Omit<TwoFactorRecord, 'confirmedAt'> & { confirmedAt?: st
 
 /** Embedded default: sealed TOTP secrets and recovery-code hashes under `<dataDir>/identity/two-factor.json`. */
 export class FileTwoFactorStore implements TwoFactorStore {
-  readonly uses = new InMemoryClaimLedger();
+  /** TOTP time steps and recovery codes used, so a code is not accepted twice across a restart either. */
+  readonly uses: InMemoryClaimLedger;
   private readonly records: JsonFileMap<StoredTwoFactor>;
 
   constructor(dataDir: string) {
     this.records = new JsonFileMap(join(dataDir, 'identity', 'two-factor.json'));
+    this.uses = new InMemoryClaimLedger(new JournalMap(join(dataDir, 'identity', 'two-factor-uses.jsonl')));
   }
 
   get(userId: string): Promise<TwoFactorRecord | null> {

@@ -12,6 +12,7 @@ import { MongoThrottleStore } from '../throttling/mongo-throttle.store';
 import { InMemoryThrottleStore, type ThrottleStore } from '../throttling/throttle.store';
 import { MongoTwoFactorStore } from '../two-factor/mongo-two-factor.store';
 import { InMemoryTwoFactorStore, type TwoFactorStore } from '../two-factor/two-factor.store';
+import { dataDirSessionStores } from './data-dir-stores';
 import { FileCredentialStore, FileTwoFactorStore } from './file-secret-stores';
 
 /** Identity's own collections: secrets and session state, never in events. */
@@ -25,9 +26,9 @@ export interface SecretStores {
 }
 
 /**
- * MongoDB when MONGO_URL is set. Otherwise the embedded default: hashes and TOTP secrets in files under the data
- * directory (they cannot be rebuilt), sessions, links and throttling counters in memory (a restart signs everyone out).
- * `dataDir: undefined` keeps everything in memory (tests).
+ * MongoDB when MONGO_URL is set. Otherwise the embedded default, everything under the data directory: hashes and
+ * TOTP secrets in files, sessions, links and throttling in journals, so a restart keeps people signed in and keeps
+ * counting failed logins. `dataDir: undefined` keeps everything in memory (tests).
  */
 export async function openSecretStores(options: {
   mongoUrl?: string;
@@ -53,9 +54,17 @@ export async function openSecretStores(options: {
     return { ...stores, close: () => connection.close() };
   }
   const dataDir = options.dataDir;
+  if (dataDir) {
+    return {
+      credentials: new FileCredentialStore(dataDir),
+      twoFactor: new FileTwoFactorStore(dataDir),
+      ...dataDirSessionStores(dataDir),
+      close: async () => {},
+    };
+  }
   return {
-    credentials: dataDir ? new FileCredentialStore(dataDir) : new InMemoryCredentialStore(),
-    twoFactor: dataDir ? new FileTwoFactorStore(dataDir) : new InMemoryTwoFactorStore(),
+    credentials: new InMemoryCredentialStore(),
+    twoFactor: new InMemoryTwoFactorStore(),
     refreshTokens: new InMemoryRefreshTokenStore(),
     oneTimeTokens: new InMemoryOneTimeTokenStore(),
     throttle: new InMemoryThrottleStore(),

@@ -1,4 +1,5 @@
 import { adapterCases } from '../shared/adapters.testing';
+import { dataDirSessionStores } from '../shared/data-dir-stores';
 import { LoginThrottle } from './login-throttle';
 import { MongoThrottleStore } from './mongo-throttle.store';
 import { InMemoryThrottleStore, type ThrottleStore } from './throttle.store';
@@ -10,6 +11,7 @@ const cases = adapterCases<ThrottleStore>(
     await store.ensureIndexes();
     return store;
   },
+  (dir) => dataDirSessionStores(dir).throttle,
 );
 
 const MIN = 60_000;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { type KeyValueMap } from '../shared/claim-ledger';
 /**
  * Attempts are recorded one document (or entry) each, and counted over a window: an insert is never lost, so 50
  * parallel attempts count as 50 on MongoDB, FerretDB and in memory alike.
@@ -14,23 +16,34 @@ export interface ThrottleStore {
   lockedUntil(key: string, at: Date): Promise<Date | undefined>;
 }
 
+/**
+ * In one process (its maps may be kept under the data dir, see data-dir-stores). Each key's attempts are replaced
+ * as a whole on every change, so a journaled map records them.
+ */
 export class InMemoryThrottleStore implements ThrottleStore {
-  private readonly attempts = new Map<string, Map<string, number>>();
-  private readonly locks = new Map<string, Date>();
-  private sequence = 0;
+  constructor(
+    /** key -> [attempt id, epoch ms] within the window */
+    private readonly attempts: KeyValueMap<[string, number][]> = new Map(),
+    /** key -> locked until (epoch ms) */
+    private readonly locks: KeyValueMap<number> = new Map(),
+  ) {}
 
   recordAttempt(key: string, at: Date, windowMs: number): Promise<{ attemptId: string; count: number }> {
-    const attempts = this.attempts.get(key) ?? new Map<string, number>();
-    this.attempts.set(key, attempts);
     const since = at.getTime() - windowMs;
-    for (const [id, time] of attempts) if (time <= since) attempts.delete(id);
-    const attemptId = String(++this.sequence);
-    attempts.set(attemptId, at.getTime());
-    return Promise.resolve({ attemptId, count: attempts.size });
+    const attemptId = randomUUID();
+    const recent = (this.attempts.get(key) ?? []).filter(([, time]) => time > since);
+    recent.push([attemptId, at.getTime()]);
+    this.attempts.set(key, recent);
+    return Promise.resolve({ attemptId, count: recent.length });
   }
 
   removeAttempt(key: string, attemptId: string): Promise<void> {
-    this.attempts.get(key)?.delete(attemptId);
+    const attempts = this.attempts.get(key);
+    if (attempts?.some(([id]) => id === attemptId))
+      this.attempts.set(
+        key,
+        attempts.filter(([id]) => id !== attemptId),
+      );
     return Promise.resolve();
   }
 
@@ -41,7 +54,7 @@ export class InMemoryThrottleStore implements ThrottleStore {
 
   lock(key: string, until: Date): Promise<void> {
     const current = this.locks.get(key);
-    if (!current || current < until) this.locks.set(key, until);
+    if (current === undefined || current < until.getTime()) this.locks.set(key, until.getTime());
     return Promise.resolve();
   }
 
@@ -52,7 +65,11 @@ export class InMemoryThrottleStore implements ThrottleStore {
 
   lockedUntil(key: string, at: Date): Promise<Date | undefined> {
     const until = this.locks.get(key);
-    if (until && until <= at) this.locks.delete(key);
-    return Promise.resolve(until && until > at ? until : undefined);
+    if (until === undefined) return Promise.resolve(undefined);
+    if (until <= at.getTime()) {
+      this.locks.delete(key);
+      return Promise.resolve(undefined);
+    }
+    return Promise.resolve(new Date(until));
   }
 }

@@ -1,4 +1,5 @@
 import { adapterCases } from '../shared/adapters.testing';
+import { FileTwoFactorStore } from '../shared/file-secret-stores';
 import { MongoTwoFactorStore } from './mongo-two-factor.store';
 import { SecretCipher } from './secret-cipher';
 import { totpCode } from './totp';
@@ -12,6 +13,7 @@ const cases = adapterCases<TwoFactorStore>(
     await store.ensureIndexes();
     return store;
   },
+  (dir) => new FileTwoFactorStore(dir),
 );
 
 describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {

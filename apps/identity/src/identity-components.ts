@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { AggregateStore, followIntoMemory, type InMemoryIndex } from '@app/event-store';
@@ -137,6 +138,7 @@ export function createIdentityComponents(deps: {
       refreshTokens,
       throttle,
       mail,
+      onBackgroundError: (error) => new Logger('PasswordManagement').warn(`reset link not sent: ${String(error)}`),
     }),
     login: new LoginService({
       users: accounts,
@@ -162,6 +164,7 @@ export function createIdentityComponents(deps: {
     refreshTokens,
     indexes: follower,
     close: async () => {
+      await services.passwords.drain();
       await follower.stop();
       await (await requester)?.close();
     },

@@ -20,20 +20,38 @@ export interface PasswordManagementDependencies {
   readonly throttle: LoginThrottle;
   readonly mail: IdentityMail;
   readonly now?: () => Date;
+  /** Where a reset link that could not be sent in the background is reported. */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 /** R17: forgot / reset (single-use, expiring links; never says whether an account exists), admin reset, change. */
 export class PasswordManagement {
   private readonly now: () => Date;
+  private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly deps: PasswordManagementDependencies) {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Always answers the same; a link goes out only when the account exists. */
-  async forgot(rawEmail: string, context: CommandContext): Promise<void> {
-    const user = await this.deps.accounts.findActiveByEmail(parseEmail(rawEmail));
-    if (user) await this.sendResetLink(user, context);
+  /**
+   * R17: always answers the same, in the same time. Only the address's shape is checked before answering; looking the
+   * account up and sending the link happen afterwards, so neither the lookup (an index hit or a store read) nor the
+   * link's work shows in how long the answer takes.
+   */
+  forgot(rawEmail: string, context: CommandContext): Promise<void> {
+    const email = parseEmail(rawEmail);
+    const work = this.deps.accounts
+      .findActiveByEmail(email)
+      .then((user) => (user ? this.sendResetLink(user, context) : undefined))
+      .catch((error: unknown) => this.deps.onBackgroundError?.(error))
+      .finally(() => this.background.delete(work));
+    this.background.add(work);
+    return Promise.resolve();
+  }
+
+  /** Waits for reset links still being sent (at shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.background]);
   }
 
   /** R17: Owner and Admins trigger a reset for a member (the gateway checks that role before asking). */

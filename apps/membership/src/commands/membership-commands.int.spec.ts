@@ -245,6 +245,43 @@ describe('membership commands over the bus, on the event store', () => {
     expect([await count(joinedOrg), await count(ownOrg)]).toEqual(before);
   });
 
+  it('R1/R10: a deletion decided on a lagging index (no confirmation, no owned organizations named) leaves no organization owned by a deleted account', async () => {
+    const orgId = randomUUID();
+    expect(await send(orgId, 'lea', { type: 'CreateOrganization', name: 'Lea Inc' })).toMatchObject({
+      ok: true,
+    });
+    await membership.expectOk(
+      membership.system(orgId, { type: 'AdmitMember', userId: 'max', role: 'admin', via: 'invitation' }),
+    );
+    const deleted = eventMessage(TOPICS.identityUsers, {
+      id: randomUUID(),
+      type: 'identity.UserDeleted.v1',
+      source: '/identity-platform/identity',
+      subject: 'lea',
+      time: new Date().toISOString(),
+      specversion: '1.0',
+      datacontenttype: 'application/json',
+      correlationid: randomUUID(),
+      causationid: randomUUID(),
+      actor: 'lea',
+      revision: '3',
+      // What identity decides when its index has not seen the organization yet.
+      data: {
+        userId: 'lea',
+        ownedOrganizationIds: [],
+        ownedOrganizationsConfirmed: false,
+        actorId: 'lea',
+        at: new Date().toISOString(),
+      },
+    });
+    await app.get<MessageBus>(MESSAGE_BUS).publish([deleted]);
+    await waitFor(async () => !(await stateOf(orgId)).members.has('lea'), { what: 'lea gone' });
+    const state = await stateOf(orgId);
+    expect(state.status).toBe('active');
+    expect(state.ownerId).toBe('max');
+    expect(state.members.get('max')?.role).toBe('owner');
+  });
+
   it('R5: an invitation sent and accepted over the bus is published as valid CloudEvents', async () => {
     const bus = app.get<MessageBus>(MESSAGE_BUS);
     const seen: EventEnvelope[] = [];

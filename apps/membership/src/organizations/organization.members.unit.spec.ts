@@ -300,17 +300,47 @@ describe('members and roles', () => {
         .then([]);
     });
 
-    it('R10: a deleted owner’s organization is deleted only with the confirmation', () => {
-      given(owned)
-        .when(
-          cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: false }),
-        )
-        .thenRefuses('owned-organizations-confirmation-required');
+    it('R10: a deleted owner’s organization is deleted with the confirmation', () => {
       given(owned)
         .when(
           cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: true }),
         )
         .thenTypes(['TeamDeleted', 'OrganizationDeleted']);
+    });
+
+    it('R1/R10: without it (identity decided before it knew of this organization) it is neither deleted nor left to a deleted owner', () => {
+      const joinedAt = (userId: string, role: 'admin' | 'user', when: string): OrganizationEvent => ({
+        type: 'MemberJoined',
+        data: { ...stamp('system', when), userId, role, via: 'invitation' },
+      });
+      const history = [
+        created(),
+        joinedAt('ulf', 'user', '2026-11-22T09:00:00.000Z'),
+        joinedAt('bea', 'admin', '2026-11-22T11:00:00.000Z'),
+        joinedAt('abe', 'admin', '2026-11-22T12:00:00.000Z'),
+      ];
+      const last = '2026-11-22T12:00:00.000Z';
+      const state = given(history)
+        .when(
+          cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: false }),
+        )
+        .then([
+          { type: 'OwnershipTransferred', data: { ...stamp('system', last), from: 'owner', to: 'bea' } },
+          { type: 'MemberLeft', data: { ...stamp('system', last), userId: 'owner' } },
+        ])
+        .state() as ActiveOrganization;
+      expect(state.ownerId).toBe('bea');
+      expect(state.members.has('owner')).toBe(false);
+      given([created(), joinedAt('ulf', 'user', at)])
+        .when(
+          cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: false }),
+        )
+        .thenTypes(['OwnershipTransferred', 'MemberLeft']);
+      given([created()])
+        .when(
+          cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: false }),
+        )
+        .thenTypes(['OrganizationDeleted']);
     });
 
     it('R10: only the system reacts to deleted accounts', () => {

@@ -1,4 +1,4 @@
-import { grantsLackingPrerequisites, type PermissionsCatalog, type Role } from '@app/permissions';
+import { grantsLackingPrerequisites, rankOf, type PermissionsCatalog, type Role } from '@app/permissions';
 import { type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
 import { billableSeats, type ActiveOrganization, type Member } from '../organization.state';
@@ -291,20 +291,33 @@ export function removeDeletedUser({
   org,
   stamp,
 }: Decision<CommandOf<'RemoveDeletedUser'>>): OrganizationEvent[] {
-  // R10 reaction to an account deletion: an owner's organizations go (the deletion carried their confirmation);
-  // anyone else leaves.
+  // R10 reaction to an account deletion: the organizations an owner confirmed deleting go; anyone else leaves.
   requireSystem(command, 'reacting to a deleted account');
   const member = org.members.get(command.userId);
   if (!member) return [];
   if (member.role !== 'owner') return departure(org, member, 'MemberLeft', stamp);
-  if (!command.ownedOrganizationsConfirmed) {
-    refuse(
-      'owned-organizations-confirmation-required',
-      'rule-violation',
-      'the owner did not confirm deleting their organizations (R10)',
-    );
-  }
-  return dissolution(org, stamp);
+  if (command.ownedOrganizationsConfirmed) return dissolution(org, stamp);
+  // The account is gone, but its owner never confirmed deleting this organization (identity decided before it knew
+  // of it). It is neither deleted unasked nor left owned by a deleted account (R1): the longest-standing Admin, else
+  // member, becomes Owner and the deleted account leaves. With nobody else, nothing is left to keep.
+  const successor = successorOf(org, member.userId);
+  if (!successor) return dissolution(org, stamp);
+  return [
+    { type: 'OwnershipTransferred', data: { ...stamp, from: member.userId, to: successor.userId } },
+    ...departure(org, member, 'MemberLeft', stamp),
+  ];
+}
+
+/** Admins before Users, then who joined first (then the user id, for a deterministic choice). */
+function successorOf(org: ActiveOrganization, leaving: string): Member | undefined {
+  return [...org.members.values()]
+    .filter((m) => m.userId !== leaving)
+    .sort(
+      (a, b) =>
+        rankOf(b.role) - rankOf(a.role) ||
+        Date.parse(a.joinedAt) - Date.parse(b.joinedAt) ||
+        a.userId.localeCompare(b.userId),
+    )[0];
 }
 
 export function requestPasswordReset({

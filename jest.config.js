@@ -23,7 +23,7 @@ const base = {
     '^@app/([^/]+)$': '<rootDir>/libs/$1/src',
     '^@app/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.infra/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.infra/', '/.stryker-tmp/'],
 };
 const project = (name, pattern, extra = {}) => ({
   ...base,

@@ -1,51 +1,66 @@
-import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { type EventStoreDBClient } from '@eventstore/db-client';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { join } from 'node:path';
 import { TOPICS } from '@app/contracts';
-import { EVENT_STORE_CLIENT } from '@app/event-store';
-import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
+import { RequestVerifier, type RequestSigningKeys } from '@app/messaging';
 import {
   loadRequestSigningKeys,
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
 } from '@app/platform';
+import { AccountManagement } from './accounts/account-management';
+import { Registration } from './accounts/registration';
 import { IdentityCommandHandler } from './commands/identity-command-handler';
 import { IdentityCommandServer } from './commands/identity-command-server';
 import { readIdentityConfig, type IdentityConfig } from './config/identity.config';
 import { PasswordManagement } from './credentials/password-management';
 import { JwksController } from './http/jwks.controller';
-import { createIdentityComponents, type IdentityComponents } from './identity-components';
+import { LoginService } from './login/login.service';
+import { IDENTITY_CONFIG, KEY_DIR, REQUEST_SIGNING_KEYS } from './modules/identity-tokens';
+import { IdentityStorageModule } from './modules/storage.module';
+import { IdentityUseCasesModule } from './modules/use-cases.module';
 import { identityRelay } from './publishing/identity-relay';
 import { MembershipReactions } from './reactions/membership-reactions';
-import { RefreshTokens } from './sessions/refresh-tokens';
-import { openSecretStores, type SecretStores } from './shared/secret-stores';
+import { SessionRefresh } from './sessions/session-refresh';
 import { AccessTokenService } from './tokens/access-token.service';
-
-const SECRET_STORES = Symbol('SECRET_STORES');
-const COMPONENTS = Symbol('IDENTITY_COMPONENTS');
+import { TwoFactorEnrollment } from './two-factor/two-factor-enrollment';
 
 export interface IdentityModuleOptions {
   readonly config?: IdentityConfig;
-  /** Keep password hashes, TOTP secrets and keys under the data directory when MongoDB is not configured (default). */
+  /** Keep password hashes, TOTP secrets, sessions and keys under the data directory when MongoDB is not configured (default). */
   readonly persistSecrets?: boolean;
 }
 
-class IdentityLifecycle implements OnApplicationShutdown {
-  constructor(
-    @Inject(COMPONENTS) private readonly components: IdentityComponents,
-    @Inject(SECRET_STORES) private readonly stores: SecretStores,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.components.close();
-    await this.stores.close();
+/** The configuration every identity module reads: settings, the development key directory, request keys. */
+@Module({})
+class IdentityConfigModule {
+  static register(
+    config: IdentityConfig,
+    keyDir: string | undefined,
+    keys: RequestSigningKeys,
+  ): DynamicModule {
+    return {
+      module: IdentityConfigModule,
+      global: true,
+      providers: [
+        { provide: IDENTITY_CONFIG, useValue: config },
+        { provide: KEY_DIR, useValue: keyDir },
+        { provide: REQUEST_SIGNING_KEYS, useValue: keys },
+      ],
+      exports: [IDENTITY_CONFIG, KEY_DIR, REQUEST_SIGNING_KEYS],
+    };
   }
 }
 
+/**
+ * The identity service: its infrastructure, storage, use cases, and the edges that reach them - the command server on
+ * `identity.commands.v1`, the JWKS endpoint, the relay of user events and the reactions to membership.
+ */
 @Module({})
 export class IdentityModule {
   static register(infra: ResolvedInfrastructure, options: IdentityModuleOptions = {}): DynamicModule {
     const persist = options.persistSecrets ?? true;
     const dataDir = persist ? infra.dataDir : undefined;
+    const config = options.config ?? readIdentityConfig();
     return {
       module: IdentityModule,
       imports: [
@@ -61,48 +76,44 @@ export class IdentityModule {
           // Readiness then covers the MongoDB that holds the secrets (same server, database `identity`).
           readStore: true,
         }),
+        IdentityConfigModule.register(
+          config,
+          dataDir ? join(dataDir, 'identity') : undefined,
+          loadRequestSigningKeys({ dataDir: infra.dataDir }),
+        ),
+        IdentityStorageModule.register({ ...(infra.mongoUrl ? { mongoUrl: infra.mongoUrl } : {}), dataDir }),
+        IdentityUseCasesModule,
       ],
       controllers: [JwksController],
       providers: [
         {
-          provide: SECRET_STORES,
-          useFactory: () =>
-            openSecretStores({ ...(infra.mongoUrl ? { mongoUrl: infra.mongoUrl } : {}), dataDir }),
-        },
-        {
-          provide: COMPONENTS,
-          inject: [EVENT_STORE_CLIENT, MESSAGE_BUS, SECRET_STORES],
-          useFactory: (client: EventStoreDBClient, bus: MessageBus, stores: SecretStores) =>
-            createIdentityComponents({
-              config: options.config ?? readIdentityConfig(),
-              client,
-              bus,
-              stores,
-              requestKeys: loadRequestSigningKeys({ dataDir: infra.dataDir }),
-              ...(dataDir ? { dataDir } : {}),
-            }),
-        },
-        {
           provide: IdentityCommandHandler,
-          inject: [COMPONENTS],
-          useFactory: (c: IdentityComponents) => c.handler,
+          inject: [
+            Registration,
+            AccountManagement,
+            PasswordManagement,
+            LoginService,
+            SessionRefresh,
+            TwoFactorEnrollment,
+            AccessTokenService,
+            REQUEST_SIGNING_KEYS,
+          ],
+          useFactory: (
+            registration: Registration,
+            accounts: AccountManagement,
+            passwords: PasswordManagement,
+            login: LoginService,
+            sessions: SessionRefresh,
+            twoFactor: TwoFactorEnrollment,
+            accessTokens: AccessTokenService,
+            keys: RequestSigningKeys,
+          ) =>
+            new IdentityCommandHandler(
+              { registration, accounts, passwords, login, sessions, twoFactor, accessTokens },
+              new RequestVerifier(keys),
+              new Set(config.operators),
+            ),
         },
-        {
-          provide: RefreshTokens,
-          inject: [COMPONENTS],
-          useFactory: (c: IdentityComponents) => c.refreshTokens,
-        },
-        {
-          provide: PasswordManagement,
-          inject: [COMPONENTS],
-          useFactory: (c: IdentityComponents) => c.services.passwords,
-        },
-        {
-          provide: AccessTokenService,
-          inject: [COMPONENTS],
-          useFactory: (c: IdentityComponents) => c.services.accessTokens,
-        },
-        IdentityLifecycle,
         IdentityCommandServer,
         identityRelay,
         MembershipReactions,

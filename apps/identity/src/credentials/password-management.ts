@@ -54,6 +54,10 @@ export class PasswordManagement {
     await Promise.all([...this.background]);
   }
 
+  onApplicationShutdown(): Promise<void> {
+    return this.drain();
+  }
+
   /** R17: Owner and Admins trigger a reset for a member (the gateway checks that role before asking). */
   async resetOnRequestOf(userId: string, context: CommandContext): Promise<void> {
     await this.sendResetLink(await this.deps.accounts.active(userId), context);

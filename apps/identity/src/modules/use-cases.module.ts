@@ -1,0 +1,188 @@
+import { Logger, Module } from '@nestjs/common';
+import { AccountManagement } from '../accounts/account-management';
+import { IdentifierReservations } from '../accounts/identifier-reservations';
+import { Registration } from '../accounts/registration';
+import { UserAccounts } from '../accounts/user-accounts';
+import { type CredentialStore } from '../credentials/credential.store';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { PasswordManagement } from '../credentials/password-management';
+import { PasswordPolicy } from '../credentials/password-policy';
+import { MembershipInvitations } from '../invitations/membership-invitations';
+import { LoginService } from '../login/login.service';
+import { IdentityMail } from '../notifying/identity-mail';
+import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { RefreshTokens } from '../sessions/refresh-tokens';
+import { SessionRefresh } from '../sessions/session-refresh';
+import { LoginThrottle } from '../throttling/login-throttle';
+import { AccessTokenService } from '../tokens/access-token.service';
+import { TwoFactorEnrollment } from '../two-factor/two-factor-enrollment';
+import { TwoFactorService } from '../two-factor/two-factor.service';
+import { CREDENTIAL_STORE } from './identity-tokens';
+import { IdentitySecurityModule } from './security.module';
+import { IdentityIndexes } from './storage.module';
+
+/** What identity does: registration, account management, passwords, login, sessions, two-factor enrolment. */
+@Module({
+  imports: [IdentitySecurityModule],
+  providers: [
+    {
+      provide: Registration,
+      inject: [
+        UserAccounts,
+        IdentifierReservations,
+        CREDENTIAL_STORE,
+        PasswordHasher,
+        PasswordPolicy,
+        OneTimeTokens,
+        IdentityMail,
+        MembershipInvitations,
+      ],
+      useFactory: (
+        accounts: UserAccounts,
+        reservations: IdentifierReservations,
+        credentials: CredentialStore,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        verificationLinks: OneTimeTokens,
+        mail: IdentityMail,
+        invitations: MembershipInvitations,
+      ) =>
+        new Registration({
+          accounts,
+          reservations,
+          credentials,
+          hasher,
+          policy,
+          verificationLinks,
+          mail,
+          invitations,
+        }),
+    },
+    {
+      provide: AccountManagement,
+      inject: [
+        UserAccounts,
+        IdentifierReservations,
+        CREDENTIAL_STORE,
+        PasswordHasher,
+        OneTimeTokens,
+        RefreshTokens,
+        TwoFactorService,
+        IdentityMail,
+        IdentityIndexes,
+      ],
+      useFactory: (
+        accounts: UserAccounts,
+        reservations: IdentifierReservations,
+        credentials: CredentialStore,
+        hasher: PasswordHasher,
+        verificationLinks: OneTimeTokens,
+        refreshTokens: RefreshTokens,
+        twoFactor: TwoFactorService,
+        mail: IdentityMail,
+        indexes: IdentityIndexes,
+      ) =>
+        new AccountManagement({
+          accounts,
+          reservations,
+          credentials,
+          hasher,
+          verificationLinks,
+          refreshTokens,
+          twoFactor,
+          mail,
+          ownedOrganizations: { index: indexes.ownedOrganizations, follower: indexes.follower },
+        }),
+    },
+    {
+      provide: PasswordManagement,
+      inject: [
+        UserAccounts,
+        CREDENTIAL_STORE,
+        PasswordHasher,
+        PasswordPolicy,
+        OneTimeTokens,
+        RefreshTokens,
+        LoginThrottle,
+        IdentityMail,
+      ],
+      useFactory: (
+        accounts: UserAccounts,
+        credentials: CredentialStore,
+        hasher: PasswordHasher,
+        policy: PasswordPolicy,
+        resetLinks: OneTimeTokens,
+        refreshTokens: RefreshTokens,
+        throttle: LoginThrottle,
+        mail: IdentityMail,
+      ) =>
+        new PasswordManagement({
+          accounts,
+          credentials,
+          hasher,
+          policy,
+          resetLinks,
+          refreshTokens,
+          throttle,
+          mail,
+          onBackgroundError: (error) =>
+            new Logger(PasswordManagement.name).warn(`reset link not sent: ${String(error)}`),
+        }),
+    },
+    {
+      provide: LoginService,
+      inject: [
+        UserAccounts,
+        CREDENTIAL_STORE,
+        PasswordHasher,
+        LoginThrottle,
+        RefreshTokens,
+        AccessTokenService,
+        TwoFactorService,
+        OneTimeTokens,
+      ],
+      useFactory: (
+        users: UserAccounts,
+        credentials: CredentialStore,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        refreshTokens: RefreshTokens,
+        accessTokens: AccessTokenService,
+        twoFactor: TwoFactorService,
+        challenges: OneTimeTokens,
+      ) =>
+        new LoginService({
+          users,
+          credentials,
+          hasher,
+          throttle,
+          refreshTokens,
+          accessTokens,
+          twoFactor,
+          challenges,
+        }),
+    },
+    {
+      provide: SessionRefresh,
+      inject: [RefreshTokens, AccessTokenService, UserAccounts],
+      useFactory: (refreshTokens: RefreshTokens, accessTokens: AccessTokenService, accounts: UserAccounts) =>
+        new SessionRefresh(refreshTokens, accessTokens, accounts),
+    },
+    {
+      provide: TwoFactorEnrollment,
+      inject: [TwoFactorService, UserAccounts, RefreshTokens],
+      useFactory: (twoFactor: TwoFactorService, accounts: UserAccounts, refreshTokens: RefreshTokens) =>
+        new TwoFactorEnrollment(twoFactor, accounts, refreshTokens),
+    },
+  ],
+  exports: [
+    Registration,
+    AccountManagement,
+    PasswordManagement,
+    LoginService,
+    SessionRefresh,
+    TwoFactorEnrollment,
+    IdentitySecurityModule,
+  ],
+})
+export class IdentityUseCasesModule {}

@@ -1,0 +1,17 @@
+/**
+ * The unit tests of the domain core, for mutation testing (StrykerJS): the organization and user deciders, the
+ * organization state, the permissions catalog and the roster. One Jest project, no I/O.
+ */
+const base = require('./jest.config.js').projects.find((p) => p.displayName === 'unit');
+
+module.exports = {
+  ...base,
+  displayName: 'mutation',
+  // The long property suites cover nearly every mutant, so each mutant would pay for them; the example tests must
+  // notice a broken rule on their own.
+  testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'organization.properties.unit.spec.ts'],
+  testMatch: [
+    '<rootDir>/apps/membership/src/organizations/**/*.unit.spec.ts',
+    '<rootDir>/apps/identity/src/users/*.unit.spec.ts',
+  ],
+};

@@ -68,6 +68,15 @@ class Expectation<State, Command, Event extends DomainEvent> {
     return this.outcome.refusal;
   }
 
+  /** The refusal (failing the test if the command was decided). */
+  refused(): DomainError {
+    if (!('refusal' in this.outcome))
+      throw new Error(
+        `expected a refusal, but the command was decided: ${JSON.stringify(this.outcome.events.map((e) => e.type))}`,
+      );
+    return this.outcome.refusal;
+  }
+
   /** The events decided (failing the test if the command was refused). */
   decided(): readonly Event[] {
     if ('refusal' in this.outcome) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DomainError, fold } from '@app/domain';
+import { deciderSpec } from '@app/testing';
 import { type UserCommand } from './user.commands';
 import { userDecider, type UserState } from './user.decider';
 import { type UserEvent } from './user.events';
@@ -11,29 +12,19 @@ const registered: UserEvent = {
   data: { ...base, name: 'Ada', email: 'ada@example.com' },
 };
 
-function given(events: UserEvent[], command: UserCommand): readonly UserEvent[] {
-  return userDecider.decide(command, fold(userDecider, events));
-}
-
-function errorOf(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
+const { given } = deciderSpec(userDecider);
 
 describe('user decider', () => {
   it('registers with a normalized e-mail and an E.164 phone', () => {
-    const events = given([], {
-      ...base,
-      type: 'RegisterUser',
-      name: '  Ada Lovelace ',
-      email: '  Ada@Example.COM ',
-      phone: '+14155552671',
-    });
+    const events = given([])
+      .when({
+        ...base,
+        type: 'RegisterUser',
+        name: '  Ada Lovelace ',
+        email: '  Ada@Example.COM ',
+        phone: '+14155552671',
+      })
+      .decided();
     expect(events).toEqual([
       {
         type: 'UserRegistered',
@@ -43,36 +34,46 @@ describe('user decider', () => {
   });
 
   it('rejects a malformed e-mail, a non-E.164 phone and an empty name', () => {
-    expect(errorOf(() => given([], { ...base, type: 'RegisterUser', name: 'A', email: 'nope' })).code).toBe(
-      'invalid-email',
-    );
     expect(
-      errorOf(() =>
-        given([], { ...base, type: 'RegisterUser', name: 'A', email: 'a@b.io', phone: '0415 555' }),
-      ).code,
+      given([])
+        .when({ ...base, type: 'RegisterUser', name: 'A', email: 'nope' })
+        .refused().code,
+    ).toBe('invalid-email');
+    expect(
+      given([])
+        .when({ ...base, type: 'RegisterUser', name: 'A', email: 'a@b.io', phone: '0415 555' })
+        .refused().code,
     ).toBe('invalid-phone');
     expect(
-      errorOf(() => given([], { ...base, type: 'RegisterUser', name: '  ', email: 'a@b.io' })).code,
+      given([])
+        .when({ ...base, type: 'RegisterUser', name: '  ', email: 'a@b.io' })
+        .refused().code,
     ).toBe('invalid-name');
   });
 
   it('a retried registration with the same data decides nothing; different data is a conflict', () => {
     expect(
-      given([registered], { ...base, type: 'RegisterUser', name: 'Ada', email: 'ADA@example.com' }),
+      given([registered])
+        .when({ ...base, type: 'RegisterUser', name: 'Ada', email: 'ADA@example.com' })
+        .decided(),
     ).toEqual([]);
-    const error = errorOf(() =>
-      given([registered], { ...base, type: 'RegisterUser', name: 'Bob', email: 'b@x.io' }),
-    );
+    const error = given([registered])
+      .when({ ...base, type: 'RegisterUser', name: 'Bob', email: 'b@x.io' })
+      .refused();
     expect([error.code, error.kind]).toEqual(['user-already-registered', 'conflict']);
   });
 
   it('R18: a new account starts unverified and is verified only for its current address', () => {
     expect(fold(userDecider, [registered])).toMatchObject({ emailVerified: false });
-    const verified = given([registered], { ...base, type: 'VerifyEmail', email: 'ada@example.com' });
+    const verified = given([registered])
+      .when({ ...base, type: 'VerifyEmail', email: 'ada@example.com' })
+      .decided();
     expect(verified.map((e) => e.type)).toEqual(['EmailVerified']);
     expect(fold(userDecider, [registered, ...verified])).toMatchObject({ emailVerified: true });
     expect(
-      given([registered, ...verified], { ...base, type: 'VerifyEmail', email: 'ada@example.com' }),
+      given([registered, ...verified])
+        .when({ ...base, type: 'VerifyEmail', email: 'ada@example.com' })
+        .decided(),
     ).toEqual([]);
   });
 
@@ -80,7 +81,9 @@ describe('user decider', () => {
     const history: UserEvent[] = [
       registered,
       { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
-      ...given([registered], { ...base, type: 'ChangeEmail', email: 'ada@new.example' }),
+      ...given([registered])
+        .when({ ...base, type: 'ChangeEmail', email: 'ada@new.example' })
+        .decided(),
     ];
     expect(history[2]).toEqual({
       type: 'EmailChanged',
@@ -88,18 +91,28 @@ describe('user decider', () => {
     });
     expect(fold(userDecider, history)).toMatchObject({ email: 'ada@new.example', emailVerified: false });
     expect(
-      errorOf(() => given(history, { ...base, type: 'VerifyEmail', email: 'ada@example.com' })).code,
+      given(history)
+        .when({ ...base, type: 'VerifyEmail', email: 'ada@example.com' })
+        .refused().code,
     ).toBe('email-verification-stale');
   });
 
   it('updates the profile only when something changes and can remove the phone', () => {
-    expect(given([registered], { ...base, type: 'UpdateProfile', name: 'Ada' })).toEqual([]);
+    expect(
+      given([registered])
+        .when({ ...base, type: 'UpdateProfile', name: 'Ada' })
+        .decided(),
+    ).toEqual([]);
     const withPhone = [
       registered,
-      ...given([registered], { ...base, type: 'UpdateProfile', phone: '+442079460958' }),
+      ...given([registered])
+        .when({ ...base, type: 'UpdateProfile', phone: '+442079460958' })
+        .decided(),
     ];
     expect(fold(userDecider, withPhone)).toMatchObject({ phone: '+442079460958' });
-    const removed = given(withPhone, { ...base, type: 'UpdateProfile', phone: null });
+    const removed = given(withPhone)
+      .when({ ...base, type: 'UpdateProfile', phone: null })
+      .decided();
     expect(removed).toEqual([
       { type: 'ProfileUpdated', data: { ...base, phone: null, previousPhone: '+442079460958' } },
     ]);
@@ -107,20 +120,37 @@ describe('user decider', () => {
   });
 
   it('password change events carry no secret', () => {
-    const [event] = given([registered], { ...base, type: 'ChangePassword', reason: 'reset' });
+    const [event] = given([registered])
+      .when({ ...base, type: 'ChangePassword', reason: 'reset' })
+      .decided();
     expect(Object.keys(event!.data).sort()).toEqual(['actorId', 'at', 'reason', 'userId']);
   });
 
   it('two-factor, lock and unlock are idempotent toggles', () => {
-    const enabled = given([registered], { ...base, type: 'EnableTwoFactor' });
+    const enabled = given([registered])
+      .when({ ...base, type: 'EnableTwoFactor' })
+      .decided();
     expect(enabled.map((e) => e.type)).toEqual(['TwoFactorEnabled']);
-    expect(given([registered, ...enabled], { ...base, type: 'EnableTwoFactor' })).toEqual([]);
-    expect(given([registered], { ...base, type: 'DisableTwoFactor' })).toEqual([]);
-    const locked = given([registered], { ...base, actorId: 'system', type: 'LockUser', reason: 'abuse' });
+    expect(
+      given([registered, ...enabled])
+        .when({ ...base, type: 'EnableTwoFactor' })
+        .decided(),
+    ).toEqual([]);
+    expect(
+      given([registered])
+        .when({ ...base, type: 'DisableTwoFactor' })
+        .decided(),
+    ).toEqual([]);
+    const locked = given([registered])
+      .when({ ...base, actorId: 'system', type: 'LockUser', reason: 'abuse' })
+      .decided();
     expect(fold(userDecider, [registered, ...locked])).toMatchObject({ locked: true });
-    expect(given([registered, ...locked], { ...base, type: 'UnlockUser' }).map((e) => e.type)).toEqual([
-      'UserUnlocked',
-    ]);
+    expect(
+      given([registered, ...locked])
+        .when({ ...base, type: 'UnlockUser' })
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['UserUnlocked']);
   });
 
   it('R10: an Owner deleting their account must confirm deleting the organizations they own', () => {
@@ -130,12 +160,16 @@ describe('user decider', () => {
       ownedOrganizationIds: ['org-1'],
       ownedOrganizationsConfirmed: false,
     };
-    const error = errorOf(() => given([registered], command));
+    const error = given([registered]).when(command).refused();
     expect([error.code, error.details]).toEqual([
       'owned-organizations-confirmation-required',
       { ownedOrganizationIds: ['org-1'] },
     ]);
-    expect(given([registered], { ...command, ownedOrganizationsConfirmed: true })).toEqual([
+    expect(
+      given([registered])
+        .when({ ...command, ownedOrganizationsConfirmed: true })
+        .decided(),
+    ).toEqual([
       {
         type: 'UserDeleted',
         data: { ...base, ownedOrganizationIds: ['org-1'], ownedOrganizationsConfirmed: true },
@@ -144,33 +178,41 @@ describe('user decider', () => {
   });
 
   it('R10: a user owning nothing deletes their account without confirmation (they leave all organizations)', () => {
-    const [event] = given([registered], {
-      ...base,
-      type: 'DeleteUser',
-      ownedOrganizationIds: [],
-      ownedOrganizationsConfirmed: false,
-    });
+    const [event] = given([registered])
+      .when({
+        ...base,
+        type: 'DeleteUser',
+        ownedOrganizationIds: [],
+        ownedOrganizationsConfirmed: false,
+      })
+      .decided();
     expect(event?.type).toBe('UserDeleted');
   });
 
   it('commands on an unknown user are not-found, on a deleted one gone', () => {
-    expect(errorOf(() => given([], { ...base, type: 'EnableTwoFactor' })).kind).toBe('not-found');
+    expect(
+      given([])
+        .when({ ...base, type: 'EnableTwoFactor' })
+        .refused().kind,
+    ).toBe('not-found');
     const deleted: UserEvent = {
       type: 'UserDeleted',
       data: { ...base, ownedOrganizationIds: [], ownedOrganizationsConfirmed: false },
     };
     expect(
-      errorOf(() => given([registered, deleted], { ...base, type: 'UpdateProfile', name: 'X' })).kind,
+      given([registered, deleted])
+        .when({ ...base, type: 'UpdateProfile', name: 'X' })
+        .refused().kind,
     ).toBe('gone');
     expect(
-      errorOf(() =>
-        given([registered, deleted], {
+      given([registered, deleted])
+        .when({
           ...base,
           type: 'RegisterUser',
           name: 'Ada',
           email: 'ada@example.com',
-        }),
-      ).kind,
+        })
+        .refused().kind,
     ).toBe('gone');
   });
 

@@ -7,9 +7,9 @@ const base = require('./jest.config.js').projects.find((p) => p.displayName === 
 module.exports = {
   ...base,
   displayName: 'mutation',
-  // The long property suites cover nearly every mutant, so each mutant would pay for them; the example tests must
-  // notice a broken rule on their own.
-  testPathIgnorePatterns: [...base.testPathIgnorePatterns, 'organization.properties.unit.spec.ts'],
+  // The property suites (*.properties.unit.spec.ts) cover nearly every mutant, so each mutant would pay for them; the
+  // example tests must notice a broken rule on their own.
+  testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.properties\\.unit\\.spec\\.ts$'],
   testMatch: [
     '<rootDir>/apps/membership/src/organizations/**/*.unit.spec.ts',
     '<rootDir>/apps/identity/src/users/*.unit.spec.ts',

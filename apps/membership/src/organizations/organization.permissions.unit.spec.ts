@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import {
   defaultCatalog,
   effectivePermissions,
@@ -62,10 +61,32 @@ describe('the role -> permission table (docs/permissions.md)', () => {
       `${__dirname}/../../../../docs/permissions.md`,
       'utf8',
     );
+    const rows = new Map(
+      docs
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .map((line) =>
+          line
+            .split('|')
+            .slice(1, -1)
+            .map((cell) => cell.trim()),
+        )
+        .filter((cells) => cells.length === 6)
+        .map((cells) => [cells[0]!.replaceAll('`', ''), cells.slice(1)]),
+    );
     for (const [permission, roles, requires, minimumRole] of ROLE_TABLE) {
-      const row = `| \`${permission}\` | ${mark(roles.owner)} | ${mark(roles.admin)} | ${mark(roles.user)} | ${requires.map((r) => `\`${r}\``).join(', ') || '—'} | ${minimumRole} |`;
-      expect(docs).toContain(row);
+      expect([permission, rows.get(permission)]).toEqual([
+        permission,
+        [
+          mark(roles.owner),
+          mark(roles.admin),
+          mark(roles.user),
+          requires.map((r) => `\`${r}\``).join(', ') || '—',
+          minimumRole,
+        ],
+      ]);
     }
+    expect(rows.size).toBe(ROLE_TABLE.length);
   });
 });
 
@@ -424,70 +445,5 @@ describe('permission and plan names are data, never object keys', () => {
     );
     expect(grantsLackingPrerequisites(catalog, 'user', new Set(['org.billing']))).toEqual(['org.billing']);
     expect([rankOf('user'), rankOf('admin'), rankOf('owner')]).toEqual([1, 2, 3]);
-  });
-
-  it('fuzz: every string field of every command is refused or decided, never a crash', () => {
-    const text = fc.oneof(fc.string(), fc.constantFrom(...prototypeKeys, '', ' ', 'ada', 'owner', 't1', 'i'));
-    const history = [...base, team('t1')];
-    const command = fc.oneof(
-      fc.record({
-        type: fc.constant('GrantPermissions' as const),
-        userId: text,
-        permissions: fc.array(text, { maxLength: 3 }),
-      }),
-      fc.record({
-        type: fc.constant('RevokePermissions' as const),
-        userId: text,
-        permissions: fc.array(text, { maxLength: 3 }),
-      }),
-      fc.record({
-        type: fc.constant('ChangeMemberRole' as const),
-        userId: text,
-        role: fc.constantFrom('admin' as const, 'user' as const),
-      }),
-      fc.record({ type: fc.constant('CreateTeam' as const), teamId: text, name: text }),
-      fc.record({ type: fc.constant('RenameTeam' as const), teamId: text, name: text }),
-      fc.record({
-        type: fc.constant('AddTeamMember' as const),
-        teamId: text,
-        userId: text,
-        role: fc.constantFrom('manager' as const, 'member' as const),
-      }),
-      fc.record({
-        type: fc.constant('InviteMember' as const),
-        invitationId: text,
-        email: text,
-        role: fc.constantFrom('admin' as const, 'user' as const),
-        teamIds: fc.array(text, { maxLength: 2 }),
-        permissions: fc.array(text, { maxLength: 2 }),
-        send: fc.boolean(),
-        expiresAt: fc.constant('2026-12-01T00:00:00.000Z'),
-      }),
-      fc.record({
-        type: fc.constant('AcceptInvitation' as const),
-        invitationId: text,
-        sendSequence: fc.nat(),
-        userId: text,
-        email: text,
-      }),
-      fc.record({ type: fc.constant('ClaimDomain' as const), domain: text }),
-      fc.record({ type: fc.constant('SetContactPerson' as const), userId: text }),
-      fc.record({ type: fc.constant('TransferOwnership' as const), newOwnerId: text }),
-      fc.record({ type: fc.constant('LinkChildOrganization' as const), childOrgId: text }),
-      fc.record({ type: fc.constant('RequestPasswordReset' as const), userId: text }),
-      fc.record({ type: fc.constant('CreateOrganization' as const), orgId: text, name: text, plan: text }),
-    );
-    fc.assert(
-      fc.property(command, fc.constantFrom('owner', 'admin', 'ada', '__proto__'), (c, actorId) => {
-        const outcome = given(history).when({
-          ...c,
-          actorId,
-          at: '2026-11-22T10:00:00.000Z',
-        } as OrganizationCommand).outcome;
-        if ('refusal' in outcome) expect(outcome.refusal.code).toMatch(/^[a-z][a-z-]*[a-z]$/);
-        else for (const event of outcome.events) expect(typeof event.type).toBe('string');
-      }),
-      { numRuns: 2_000 },
-    );
   });
 });

@@ -15,6 +15,7 @@ import { organizationDecider } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
 import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
 import { billableSeats, type ActiveOrganization, type OrganizationState } from './organization.state';
+import { base as members, given, team as teamCreated } from './organization.fixtures.testing';
 
 const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'] as const;
 const teams = ['t0', 't1', 't2'] as const;
@@ -450,5 +451,80 @@ describe('organization invariants hold in every reachable state (property-based)
     expect(
       viewFor(state, { type: 'LeaveOrganization', actorId: 'x', at, actorActsAsAdminVia: 'parent' }),
     ).toBe(state);
+  });
+});
+
+describe('string fields are data (fuzz)', () => {
+  const prototypeKeys = [
+    'toString',
+    'constructor',
+    '__proto__',
+    'hasOwnProperty',
+    'valueOf',
+    '__defineGetter__',
+  ];
+  it('fuzz: every string field of every command is refused or decided, never a crash', () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom(...prototypeKeys, '', ' ', 'ada', 'owner', 't1', 'i'));
+    const history = [...members, teamCreated('t1')];
+    const command = fc.oneof(
+      fc.record({
+        type: fc.constant('GrantPermissions' as const),
+        userId: text,
+        permissions: fc.array(text, { maxLength: 3 }),
+      }),
+      fc.record({
+        type: fc.constant('RevokePermissions' as const),
+        userId: text,
+        permissions: fc.array(text, { maxLength: 3 }),
+      }),
+      fc.record({
+        type: fc.constant('ChangeMemberRole' as const),
+        userId: text,
+        role: fc.constantFrom('admin' as const, 'user' as const),
+      }),
+      fc.record({ type: fc.constant('CreateTeam' as const), teamId: text, name: text }),
+      fc.record({ type: fc.constant('RenameTeam' as const), teamId: text, name: text }),
+      fc.record({
+        type: fc.constant('AddTeamMember' as const),
+        teamId: text,
+        userId: text,
+        role: fc.constantFrom('manager' as const, 'member' as const),
+      }),
+      fc.record({
+        type: fc.constant('InviteMember' as const),
+        invitationId: text,
+        email: text,
+        role: fc.constantFrom('admin' as const, 'user' as const),
+        teamIds: fc.array(text, { maxLength: 2 }),
+        permissions: fc.array(text, { maxLength: 2 }),
+        send: fc.boolean(),
+        expiresAt: fc.constant('2026-12-01T00:00:00.000Z'),
+      }),
+      fc.record({
+        type: fc.constant('AcceptInvitation' as const),
+        invitationId: text,
+        sendSequence: fc.nat(),
+        userId: text,
+        email: text,
+      }),
+      fc.record({ type: fc.constant('ClaimDomain' as const), domain: text }),
+      fc.record({ type: fc.constant('SetContactPerson' as const), userId: text }),
+      fc.record({ type: fc.constant('TransferOwnership' as const), newOwnerId: text }),
+      fc.record({ type: fc.constant('LinkChildOrganization' as const), childOrgId: text }),
+      fc.record({ type: fc.constant('RequestPasswordReset' as const), userId: text }),
+      fc.record({ type: fc.constant('CreateOrganization' as const), orgId: text, name: text, plan: text }),
+    );
+    fc.assert(
+      fc.property(command, fc.constantFrom('owner', 'admin', 'ada', '__proto__'), (c, actorId) => {
+        const outcome = given(history).when({
+          ...c,
+          actorId,
+          at: '2026-11-22T10:00:00.000Z',
+        } as OrganizationCommand).outcome;
+        if ('refusal' in outcome) expect(outcome.refusal.code).toMatch(/^[a-z][a-z-]*[a-z]$/);
+        else for (const event of outcome.events) expect(typeof event.type).toBe('string');
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });

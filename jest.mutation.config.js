@@ -9,7 +9,9 @@ module.exports = {
   displayName: 'mutation',
   // The property suites (*.properties.unit.spec.ts) cover nearly every mutant, so each mutant would pay for them; the
   // example tests must notice a broken rule on their own.
-  testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.properties\\.unit\\.spec\\.ts$'],
+  // It runs inside Stryker's sandbox (under .stryker-tmp/), which the other projects ignore.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.properties\\.unit\\.spec\\.ts$'],
+  modulePathIgnorePatterns: [],
   testMatch: [
     '<rootDir>/apps/membership/src/organizations/**/*.unit.spec.ts',
     '<rootDir>/apps/identity/src/users/*.unit.spec.ts',

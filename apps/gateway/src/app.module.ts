@@ -1,10 +1,51 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { TOPICS } from '@app/contracts';
-import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
+import { loadPermissionsCatalog } from '@app/permissions';
+import {
+  loadRequestSigningKeys,
+  ServiceInfrastructureModule,
+  type ResolvedInfrastructure,
+} from '@app/platform';
+import { READ_STORE, type ReadStore } from '@app/read-store';
+import { OrgAccess } from './access/org-access';
+import { AccessTokenStrategy } from './auth/access-token.strategy';
+import { AccessTokenGuard } from './auth/auth.guard';
+import { type Caller } from './auth/caller';
+import { ReadYourWrites } from './commands/read-your-writes';
+import { WriteServices } from './commands/write-services';
+import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
+import {
+  GATEWAY_CONFIG,
+  INVITATION_TOKENS,
+  PERMISSIONS_CATALOG,
+  READ_MODELS,
+  REQUEST_SIGNING_KEYS,
+} from './gateway.tokens';
+import { AuditController } from './http/audit.controller';
+import { AuthController, authRateLimit } from './http/auth.controller';
+import { InvitationsController } from './http/invitations.controller';
+import { MeController } from './http/me.controller';
+import { MembersController } from './http/members.controller';
+import { OrgsController } from './http/orgs.controller';
+import { PublicInvitationsController } from './http/public-invitations.controller';
+import { TeamsController } from './http/teams.controller';
+import { OrgQueries } from './queries/org-queries';
+import { ProjectionFeed } from './read-models/projection-feed';
+import { readModelsOf } from './read-models/read-models';
 
+/**
+ * The public HTTP API. Commands go to identity and membership over signed request/reply; queries are answered from
+ * the read models this service projects from the public topics. Every route needs an access token unless marked
+ * public, and is authorized on the caller's standing in the organization it names.
+ */
 @Module({})
 export class GatewayModule {
-  static register(infra: ResolvedInfrastructure): DynamicModule {
+  static register(infra: ResolvedInfrastructure, config: GatewayConfig = readGatewayConfig()): DynamicModule {
+    authRateLimit.perMinute = config.authRateLimitPerIp;
     return {
       module: GatewayModule,
       imports: [
@@ -18,7 +59,55 @@ export class GatewayModule {
           ],
           readStore: true,
         }),
+        PassportModule,
+        // Per client address, and per signed-in user (counted after authentication); auth routes are stricter.
+        ThrottlerModule.forRoot([
+          { name: 'ip', ttl: 60_000, limit: config.rateLimitPerIp, getTracker: (req) => clientAddress(req) },
+          {
+            name: 'user',
+            ttl: 60_000,
+            limit: config.rateLimitPerUser,
+            getTracker: (req) => (req.user as Caller | undefined)?.userId ?? clientAddress(req),
+            skipIf: (context) => !context.switchToHttp().getRequest<{ user?: Caller }>().user,
+          },
+        ]),
+      ],
+      controllers: [
+        AuthController,
+        MeController,
+        OrgsController,
+        MembersController,
+        InvitationsController,
+        PublicInvitationsController,
+        TeamsController,
+        AuditController,
+      ],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        {
+          provide: REQUEST_SIGNING_KEYS,
+          useFactory: () => loadRequestSigningKeys({ dataDir: infra.dataDir }),
+        },
+        { provide: PERMISSIONS_CATALOG, useFactory: () => loadPermissionsCatalog() },
+        {
+          provide: INVITATION_TOKENS,
+          useFactory: () => new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+        },
+        { provide: READ_MODELS, inject: [READ_STORE], useFactory: (store: ReadStore) => readModelsOf(store) },
+        WriteServices,
+        ReadYourWrites,
+        OrgAccess,
+        OrgQueries,
+        ProjectionFeed,
+        AccessTokenStrategy,
+        { provide: APP_GUARD, useClass: AccessTokenGuard },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
       ],
     };
   }
+}
+
+function clientAddress(req: Record<string, unknown>): string {
+  const r = req as { ip?: string; socket?: { remoteAddress?: string } };
+  return r.ip ?? r.socket?.remoteAddress ?? 'unknown';
 }

@@ -8,7 +8,7 @@ import {
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
 } from '@app/platform';
-import { publishingRelayProvider } from '@app/relay';
+import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
 import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
@@ -19,7 +19,7 @@ import { organizationDecider } from './organizations/organization.decider';
 import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
 
-export const MEMBERSHIP_SOURCE = '/identity-platform/membership';
+export const MEMBERSHIP_SOURCE = PUBLIC_EVENT_MAPPINGS.membership.source;
 
 @Module({})
 export class MembershipModule {
@@ -78,13 +78,7 @@ export class MembershipModule {
           useFactory: (indexes: MembershipIndexes, commands: OrganizationCommandHandler) =>
             new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
         },
-        publishingRelayProvider({
-          service: 'membership',
-          topic: TOPICS.membershipOrganizations,
-          source: MEMBERSHIP_SOURCE,
-          streamPrefix: 'organization-',
-          subjectIsTenant: true,
-        }),
+        publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
         MembershipCommandServer,
         IdentityReactions,
       ],

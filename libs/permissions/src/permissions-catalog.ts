@@ -257,7 +257,8 @@ export function grantsLackingPrerequisites(
   granted: ReadonlySet<string>,
 ): string[] {
   const kept = new Set([...granted].filter((p) => roleMayHold(catalog, role, p)));
-  for (;;) {
+  // Each round drops at least one grant, so it ends within as many rounds as there are grants.
+  for (let round = 0; round <= granted.size; round++) {
     const held = effectivePermissions(catalog, role, kept);
     const lacking = [...kept].filter((p) => missingPrerequisites(catalog, p, held).length > 0);
     if (lacking.length === 0) break;

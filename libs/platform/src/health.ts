@@ -1,3 +1,4 @@
+import { Public } from './public-route';
 import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
@@ -9,6 +10,7 @@ export interface ReadinessCheck {
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

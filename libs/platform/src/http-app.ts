@@ -9,6 +9,8 @@ import { ProblemDetailsFilter, validationProblem } from './problem-details';
 export interface HttpAppOptions {
   readonly service: string;
   readonly quiet?: boolean;
+  /** false: the service installs its own body parsers (limits, content types). */
+  readonly bodyParser?: boolean;
 }
 
 /** Creates a service's HTTP app with the cross-cutting pieces every service shares. Listening is the caller's job. */
@@ -20,6 +22,7 @@ export async function createHttpApp(
   const app = await NestFactory.create(module, {
     logger: options.quiet ? false : new PinoNestLogger(logger),
     bufferLogs: !options.quiet,
+    ...(options.bodyParser === false ? { bodyParser: false } : {}),
   });
   configureHttpApp(app, options.service, (error) => logger.error({ err: error }, 'unexpected error'));
   app.enableShutdownHooks();

@@ -9,3 +9,4 @@ export * from './service-main';
 export * from './infrastructure.module';
 export * from './shared-secret';
 export * from './request-signing-keys';
+export * from './public-route';

@@ -1,3 +1,4 @@
+import { Public } from './public-route';
 import { Controller, Get, Header, Module } from '@nestjs/common';
 import { type NextFunction, type Request, type Response } from 'express';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -14,6 +15,7 @@ export const httpRequestDuration = new Histogram({
   registers: [metricsRegistry],
 });
 
+@Public()
 @Controller('metrics')
 export class MetricsController {
   @Get()

@@ -112,6 +112,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
     const problem = toProblem(error, req.originalUrl);
+    // A service that did not answer in time says when to come back.
+    const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
     // Deliberate HTTP answers (a 503 from a readiness check) are not failures; anything else reaching here is.
     if (!(error instanceof HttpException)) this.onUnexpected(error);
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);

@@ -9,6 +9,7 @@ import {
   type ReadFilter,
   type ReadModelCollection,
   type ReadModelDocument,
+  type Range,
   type ReadStore,
   type Rebuild,
 } from './read-store';
@@ -37,6 +38,12 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     if (current && current.revision >= revision) return false;
     docs.set(id, { _id: id, revision, [TOMBSTONE_FIELD]: true });
     return true;
+  }
+
+  async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
+    const matching = this.matching(filter);
+    for (const doc of matching) Object.assign(doc, structuredClone(set));
+    return matching.length;
   }
 
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
@@ -80,10 +87,20 @@ function satisfies(value: unknown, condition: FieldCondition): boolean {
   if (condition !== null && typeof condition === 'object') {
     if ('$in' in condition) return condition.$in.some((c) => equalsOrContains(value, c));
     if ('$ne' in condition) return !equalsOrContains(value === undefined ? null : value, condition.$ne);
-    return (value !== undefined) === condition.$exists;
+    if ('$exists' in condition) return (value !== undefined) === condition.$exists;
+    return inRange(value, condition);
   }
   if (condition === null) return value === null || value === undefined;
   return equalsOrContains(value, condition);
+}
+
+function inRange(value: unknown, range: Range): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number') return false;
+  if (range.$gt !== undefined && !(value > range.$gt)) return false;
+  if (range.$gte !== undefined && !(value >= range.$gte)) return false;
+  if (range.$lt !== undefined && !(value < range.$lt)) return false;
+  if (range.$lte !== undefined && !(value <= range.$lte)) return false;
+  return true;
 }
 
 function matches(doc: Stored, filter: ReadFilter): boolean {

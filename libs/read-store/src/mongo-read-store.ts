@@ -79,6 +79,11 @@ class MongoCollection<D extends ReadModelDocument> implements ReadModelCollectio
     }
   }
 
+  async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
+    const result = await (await this.collection()).updateMany(toMongoFilter(filter), { $set: { ...set } });
+    return result.modifiedCount;
+  }
+
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
     const query = toMongoFilter(filter);
@@ -118,7 +123,8 @@ function toMongoCondition(condition: FieldCondition): unknown {
   if (condition !== null && typeof condition === 'object') {
     if ('$in' in condition) return { $in: [...condition.$in] };
     if ('$ne' in condition) return { $ne: condition.$ne };
-    return { $exists: condition.$exists };
+    if ('$exists' in condition) return { $exists: condition.$exists };
+    return { ...condition };
   }
   return condition;
 }

@@ -13,7 +13,16 @@ export type FieldCondition =
   | null
   | { readonly $in: readonly (string | number | boolean)[] }
   | { readonly $ne: string | number | boolean | null }
-  | { readonly $exists: boolean };
+  | { readonly $exists: boolean }
+  | Range;
+
+/** An ordered comparison (strings compare as stored, e.g. ISO-8601 instants): any of lower and upper bounds. */
+export interface Range {
+  readonly $gt?: string | number;
+  readonly $gte?: string | number;
+  readonly $lt?: string | number;
+  readonly $lte?: string | number;
+}
 
 /**
  * The filter language both adapters implement identically: per field (dotted paths allowed) an equality (which on
@@ -36,6 +45,11 @@ export interface ReadModelCollection<D extends ReadModelDocument> {
   upsertIfNewer(doc: D): Promise<boolean>;
   /** Deletes, leaving a tombstone at `revision` so a late older upsert cannot bring the document back. */
   deleteIfNewer(id: string, revision: number): Promise<boolean>;
+  /**
+   * Sets fields on every matching document, whatever its revision: for values owned by another aggregate than the
+   * document's (a member's name, which the user's stream owns), written in that aggregate's order.
+   */
+  updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number>;
   find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>>;
   count(filter: ReadFilter): Promise<number>;
 }

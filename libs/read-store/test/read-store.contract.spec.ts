@@ -53,6 +53,34 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await members.get('a')).toMatchObject({ revision: 3, role: 'user' });
   });
 
+  it('filters by ordered ranges (ISO instants, numbers), combined with equality', async () => {
+    const members = fresh();
+    const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+    for (const [id, day] of [
+      ['a', 1],
+      ['b', 5],
+      ['c', 9],
+    ] as const)
+      await members.upsertIfNewer({ ...member(id, day), name: at(day) });
+    const ids = async (where: Record<string, unknown>) =>
+      (await members.find({ where: where as never }, { limit: 10 })).items.map((m) => m._id);
+    expect(await ids({ name: { $lte: at(5) } })).toEqual(['a', 'b']);
+    expect(await ids({ name: { $gt: at(1), $lt: at(9) } })).toEqual(['b']);
+    expect(await ids({ revision: { $gte: 5 }, orgId: 'org-1' })).toEqual(['b', 'c']);
+    expect(await ids({ revision: { $gte: 5 }, orgId: 'org-2' })).toEqual([]);
+  });
+
+  it('updateMany sets fields on every match, whatever its revision, and nothing else', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(member('a', 7, { email: 'x@example.com' }));
+    await members.upsertIfNewer(member('b', 3, { email: 'x@example.com' }));
+    await members.upsertIfNewer(member('c', 1, { email: 'other@example.com' }));
+    expect(await members.updateMany({ where: { email: 'x@example.com' } }, { name: 'Renamed' })).toBe(2);
+    expect(await members.get('a')).toMatchObject({ name: 'Renamed', revision: 7 });
+    expect(await members.get('b')).toMatchObject({ name: 'Renamed', revision: 3 });
+    expect((await members.get('c'))?.name).toBe('Member c');
+  });
+
   it('50 racing upserts with random revisions end at the highest revision', async () => {
     const members = fresh();
     const revisions = Array.from({ length: 50 }, () => 1 + Math.floor(Math.random() * 1000));

@@ -1,4 +1,4 @@
-import { type EventEnvelope } from '@app/contracts';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { type RecordedDomainEvent } from '@app/event-store';
 import { eventMessage, type BusMessage } from '@app/messaging';
 
@@ -22,25 +22,44 @@ export function publicEventMessages(
   mapping: PublicEventMapping,
 ): (events: readonly RecordedDomainEvent[]) => BusMessage[] {
   return (events) =>
-    events.map((recorded) => {
-      const subject = recorded.streamName.slice(mapping.streamPrefix.length);
-      const data = recorded.event.data as { at?: string };
-      const envelope: EventEnvelope = {
-        id: recorded.id,
-        type: `${mapping.service}.${recorded.event.type}.v${recorded.metadata.schemaVersion}`,
-        source: mapping.source,
-        subject,
-        time: data.at ?? recorded.created.toISOString(),
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: recorded.metadata.correlationId,
-        causationid: recorded.metadata.causationId,
-        actor: recorded.metadata.actor,
-        ...(mapping.subjectIsTenant ? { tenant: subject } : {}),
-        ...(recorded.metadata.actingVia ? { actingvia: recorded.metadata.actingVia } : {}),
-        revision: recorded.revision.toString(),
-        data: recorded.event.data,
-      };
-      return eventMessage(mapping.topic, envelope);
-    });
+    events.map((recorded) => eventMessage(mapping.topic, toPublicEnvelope(mapping, recorded)));
 }
+
+/** One recorded event as the CloudEvent the relay publishes (also what a read-model rebuild projects). */
+export function toPublicEnvelope(mapping: PublicEventMapping, recorded: RecordedDomainEvent): EventEnvelope {
+  const subject = recorded.streamName.slice(mapping.streamPrefix.length);
+  const data = recorded.event.data as { at?: string };
+  return {
+    id: recorded.id,
+    type: `${mapping.service}.${recorded.event.type}.v${recorded.metadata.schemaVersion}`,
+    source: mapping.source,
+    subject,
+    time: data.at ?? recorded.created.toISOString(),
+    specversion: '1.0',
+    datacontenttype: 'application/json',
+    correlationid: recorded.metadata.correlationId,
+    causationid: recorded.metadata.causationId,
+    actor: recorded.metadata.actor,
+    ...(mapping.subjectIsTenant ? { tenant: subject } : {}),
+    ...(recorded.metadata.actingVia ? { actingvia: recorded.metadata.actingVia } : {}),
+    revision: recorded.revision.toString(),
+    data: recorded.event.data,
+  };
+}
+
+/** The public event streams of the write services. */
+export const PUBLIC_EVENT_MAPPINGS = {
+  identity: {
+    service: 'identity',
+    topic: TOPICS.identityUsers,
+    source: '/identity-platform/identity',
+    streamPrefix: 'user-',
+  },
+  membership: {
+    service: 'membership',
+    topic: TOPICS.membershipOrganizations,
+    source: '/identity-platform/membership',
+    streamPrefix: 'organization-',
+    subjectIsTenant: true,
+  },
+} as const satisfies Record<string, PublicEventMapping>;

@@ -1,11 +1,4 @@
-import { TOPICS } from '@app/contracts';
-import { publishingRelayProvider } from '@app/relay';
-import { IDENTITY_SOURCE } from '../notifying/identity-mail';
+import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 
 /** The user streams to `identity.user.v1` (key = user id); the e-mail/phone reservation streams stay internal. */
-export const identityRelay = publishingRelayProvider({
-  service: 'identity',
-  topic: TOPICS.identityUsers,
-  source: IDENTITY_SOURCE,
-  streamPrefix: 'user-',
-});
+export const identityRelay = publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.identity);

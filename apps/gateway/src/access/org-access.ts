@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@app/domain';
+import { effectivePermissions, type PermissionsCatalog, type Role } from '@app/permissions';
+import { type Caller } from '../auth/caller';
+import { PERMISSIONS_CATALOG, READ_MODELS } from '../gateway.tokens';
+import { orgScoped, type MemberDoc, type OrganizationDoc } from '../read-models/documents';
+import { type ReadModels } from '../read-models/read-models';
+
+/** The caller's standing in one organization, from the read models: what the read routes authorize against. */
+export interface Standing {
+  readonly org: OrganizationDoc;
+  readonly userId: string;
+  /** Their membership; absent for an Admin acting through the parent (R19). */
+  readonly member?: MemberDoc;
+  readonly role: Role;
+  readonly permissions: ReadonlySet<string>;
+  /** R19: acting as an Admin through this parent organization. */
+  readonly actingVia?: string;
+}
+
+const CUSTOMERS_MANAGE = 'customers.manage';
+
+/**
+ * Authorization on the read side, tenant by tenant. Someone with no standing in an organization (not a member, no
+ * R19 rights through its parent) gets `organization-not-found`, the same answer as for an organization that does not
+ * exist, so nothing of another tenant shows. R22: in an organization that requires two-factor authentication, a
+ * session without a second factor reads nothing either.
+ */
+@Injectable()
+export class OrgAccess {
+  constructor(
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+    @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
+  ) {}
+
+  async standing(caller: Caller, orgId: string): Promise<Standing> {
+    const org = await this.models.organizations.get(orgId);
+    if (!org || org.deleted) throw notFound();
+    const member = await this.models.members.get(orgScoped(orgId, caller.userId));
+    let standing: Standing | undefined;
+    if (member && member.role !== 'user')
+      standing = {
+        org,
+        userId: caller.userId,
+        member,
+        role: member.role,
+        permissions: new Set(member.permissions),
+      };
+    else if (org.parentOrgId && (await this.holdsInParent(caller.userId, org.parentOrgId)))
+      standing = {
+        org,
+        userId: caller.userId,
+        ...(member ? { member } : {}),
+        role: 'admin',
+        permissions: effectivePermissions(this.catalog, 'admin', member?.granted ?? []),
+        actingVia: org.parentOrgId,
+      };
+    else if (member)
+      standing = {
+        org,
+        userId: caller.userId,
+        member,
+        role: member.role,
+        permissions: new Set(member.permissions),
+      };
+    if (!standing) throw notFound();
+    if (org.requireTwoFactor && !caller.twoFactor)
+      throw new DomainError(
+        'two-factor-required',
+        'forbidden',
+        'this organization requires two-factor authentication (R22)',
+      );
+    return standing;
+  }
+
+  /** The standing, and the permission required for what is asked. */
+  async requiring(caller: Caller, orgId: string, permission: string): Promise<Standing> {
+    const standing = await this.standing(caller, orgId);
+    if (!standing.permissions.has(permission))
+      throw new DomainError('insufficient-permission', 'forbidden', `requires ${permission}`, {
+        required: permission,
+      });
+    return standing;
+  }
+
+  private async holdsInParent(userId: string, parentOrgId: string): Promise<boolean> {
+    const parent = await this.models.organizations.get(parentOrgId);
+    if (!parent || parent.deleted) return false;
+    const member = await this.models.members.get(orgScoped(parentOrgId, userId));
+    return member?.permissions.includes(CUSTOMERS_MANAGE) === true;
+  }
+}
+
+function notFound(): DomainError {
+  return new DomainError('organization-not-found', 'not-found', 'no such organization');
+}

@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-http-bearer';
+import { AccessTokenVerifier, InvalidAccessTokenError } from '@app/access-tokens';
+import { type GatewayConfig } from '../config/gateway.config';
+import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { type Caller } from './caller';
+
+/**
+ * `Authorization: Bearer <access token>`: identity's EdDSA JWT, verified with `jose` against identity's JWKS (fetched,
+ * cached, refetched when a rotated key appears). The caller is the token's subject; nothing else in a request names
+ * who is asking.
+ */
+@Injectable()
+export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-token') {
+  private readonly verifier: AccessTokenVerifier;
+
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    super();
+    this.verifier = new AccessTokenVerifier({
+      issuer: config.issuer,
+      audience: config.audience,
+      keys: new URL(config.jwksUrl),
+    });
+  }
+
+  async validate(token: string): Promise<Caller | false> {
+    try {
+      const claims = await this.verifier.verify(token);
+      return {
+        userId: claims.sub,
+        twoFactor: claims.amr?.includes('otp') === true,
+        ...(claims.sid ? { sessionId: claims.sid } : {}),
+      };
+    } catch (error) {
+      if (error instanceof InvalidAccessTokenError && error.reason !== 'keys-unavailable') return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { type Request } from 'express';
+
+/** The signed-in caller, from a verified access token. */
+export interface Caller {
+  readonly userId: string;
+  /** R22: the session was opened with a second factor (`amr` contains `otp`). */
+  readonly twoFactor: boolean;
+  readonly sessionId?: string;
+}
+
+export { Public, PUBLIC_ROUTE } from '@app/platform';
+
+/** The caller of a signed-in route. */
+export const CurrentCaller = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Caller =>
+    context.switchToHttp().getRequest<Request>().user as Caller,
+);

@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Response } from 'express';
+import { type GatewayConfig } from '../config/gateway.config';
+import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
+import { type ReadModels } from '../read-models/read-models';
+import { type MembershipResult } from './write-services';
+
+/** What a command answers when the read models have not reached its revision within the bound. */
+export interface Accepted {
+  readonly status: 'accepted';
+  readonly revision: string | null;
+}
+
+/**
+ * Read-your-writes: a command's answer waits (within READ_YOUR_WRITES_MS, 2 s by default) until the read models
+ * reach the revision the command produced, so the caller's next read shows the change. Beyond the bound the answer
+ * is 202 with the revision, never a stale 200.
+ */
+@Injectable()
+export class ReadYourWrites {
+  constructor(
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  /** Resolves true once the organization's read models reflect `revision` (false after the bound). */
+  async organizationAt(orgId: string, revision: string | null): Promise<boolean> {
+    if (revision === null) return true;
+    const wanted = Number(revision);
+    const deadline = Date.now() + this.config.readYourWritesMs;
+    for (;;) {
+      const org = await this.models.organizations.get(orgId);
+      if (org && org.revision >= wanted) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /**
+   * Waits for the command's revision, then answers with `read()` (the resource as the read models now show it), or
+   * with 202 and the revision when they lag beyond the bound.
+   */
+  async answer<T>(
+    orgId: string,
+    result: MembershipResult,
+    res: Response,
+    read: () => Promise<T>,
+  ): Promise<T | Accepted> {
+    if (await this.organizationAt(orgId, result.revision)) return read();
+    res.status(202);
+    return { status: 'accepted', revision: result.revision };
+  }
+}

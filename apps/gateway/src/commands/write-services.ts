@@ -1,0 +1,134 @@
+import { Inject, Injectable, ServiceUnavailableException, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@app/contracts';
+import { DomainError, type DomainErrorJson } from '@app/domain';
+import {
+  MESSAGE_BUS,
+  RequestReplyClient,
+  RequestSigner,
+  RequestTimeoutError,
+  type MessageBus,
+  type RequestSigningKeys,
+} from '@app/messaging';
+import { type GatewayConfig } from '../config/gateway.config';
+import { GATEWAY_CONFIG, REQUEST_SIGNING_KEYS } from '../gateway.tokens';
+
+type Reply<T> = ({ ok: true } & T) | { ok: false; error: DomainErrorJson };
+
+/** Who asks, as the gateway vouches for them (a verified access token), and the request's ids. */
+export interface Requester {
+  readonly actorId?: string;
+  readonly actorTwoFactor?: boolean;
+  readonly correlationId: string;
+  /** From an `Idempotency-Key`: the same key and command give the same command id, so it is applied once. */
+  readonly commandId?: string;
+}
+
+export interface MembershipResult {
+  readonly revision: string | null;
+  readonly events: number;
+  readonly duplicate: boolean;
+}
+
+/**
+ * The gateway's way to the write services: requests signed as the gateway (the services believe the actor because of
+ * that signature), answered over request/reply. A refusal becomes the service's DomainError (its code and kind make
+ * the problem+json); no answer within the timeout is a 503 with Retry-After, never a hang.
+ */
+@Injectable()
+export class WriteServices implements OnApplicationShutdown {
+  private client: Promise<RequestReplyClient> | undefined;
+  private readonly signer: RequestSigner;
+
+  constructor(
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(REQUEST_SIGNING_KEYS) keys: RequestSigningKeys,
+  ) {
+    this.signer = new RequestSigner(keys, 'gateway');
+  }
+
+  /** A membership command on one organization; its answer carries the organization's new revision. */
+  membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
+    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+      commandId: requester.commandId ?? randomUUID(),
+      orgId,
+      actorId: requester.actorId,
+      correlationId: requester.correlationId,
+      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
+      command,
+    });
+  }
+
+  /** The bulk import's answer: a result per row. */
+  importInvitations(orgId: string, command: Record<string, unknown>, requester: Requester) {
+    return this.send<{ results: unknown[] }>(TOPICS.membershipCommands, orgId, {
+      commandId: requester.commandId ?? randomUUID(),
+      orgId,
+      actorId: requester.actorId,
+      correlationId: requester.correlationId,
+      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
+      command: { type: 'ImportInvitations', ...command },
+    });
+  }
+
+  /** What an invitation link stands for (R5). */
+  describeInvitation(token: string) {
+    return this.send<{ invitation: Record<string, unknown> }>(TOPICS.membershipCommands, token.slice(0, 64), {
+      query: 'DescribeInvitation',
+      token,
+    });
+  }
+
+  /** An identity command; `actorId` is the signed-in caller when the command acts on one. */
+  async identity<T = unknown>(
+    command: Record<string, unknown> & { type: string },
+    requester: Requester,
+  ): Promise<T> {
+    const commandId = requester.commandId ?? randomUUID();
+    const reply = await this.send<{ result: T }>(TOPICS.identityCommands, requester.actorId ?? commandId, {
+      commandId,
+      ...(requester.actorId ? { actorId: requester.actorId } : {}),
+      correlationId: requester.correlationId,
+      command,
+    });
+    return reply.result;
+  }
+
+  private async send<T>(topic: string, key: string, request: object): Promise<T> {
+    let reply: Reply<T>;
+    try {
+      reply = await (
+        await this.requests()
+      ).request<Reply<T>>(topic, key, this.signer.sign(request), {
+        timeoutMs: this.config.commandTimeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof RequestTimeoutError) throw unavailable(this.config.commandTimeoutMs);
+      throw error;
+    }
+    if (!reply.ok)
+      throw new DomainError(reply.error.code, reply.error.kind, reply.error.message, reply.error.details);
+    return reply as unknown as T;
+  }
+
+  private requests(): Promise<RequestReplyClient> {
+    this.client ??= RequestReplyClient.start(this.bus, `gateway-${process.pid}-${Date.now().toString(36)}`);
+    return this.client;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await (await this.client)?.close();
+  }
+}
+
+/** The write service did not answer in time: try again shortly (the command id makes a retry safe). */
+export class WriteServiceUnavailable extends ServiceUnavailableException {
+  constructor(readonly retryAfterSeconds: number) {
+    super({ code: 'service-unavailable', title: 'The service did not answer in time; retry shortly' });
+  }
+}
+
+function unavailable(timeoutMs: number): WriteServiceUnavailable {
+  return new WriteServiceUnavailable(Math.max(1, Math.ceil(timeoutMs / 1000)));
+}

@@ -1,0 +1,41 @@
+import { positiveInt } from '@app/platform';
+
+/** The gateway's own settings (README "gateway"); infrastructure settings come from the platform. */
+export interface GatewayConfig {
+  /** Identity's public keys: `IDENTITY_JWKS_URL` (default identity's `/.well-known/jwks.json` on the embedded ports). */
+  readonly jwksUrl: string;
+  readonly issuer: string;
+  readonly audience: string;
+  /** How long a request waits for a write service's answer before a 503 with Retry-After (default 5 s). */
+  readonly commandTimeoutMs: number;
+  /** How long a command's answer waits for the read models to reach its revision before a 202 (default 2 s). */
+  readonly readYourWritesMs: number;
+  /** Origins allowed by CORS (comma-separated `CORS_ORIGINS`; none by default). */
+  readonly corsOrigins: readonly string[];
+  /** The largest request body accepted, in bytes (default 256 KiB; imports up to 1,000 rows fit). */
+  readonly bodyLimitBytes: number;
+  /** Requests per minute per client address, and per signed-in user; auth routes get a fifth (defaults 600, 300). */
+  readonly rateLimitPerIp: number;
+  readonly rateLimitPerUser: number;
+  /** Per client address on the auth routes (register, login, forgot, ...): default 20 per minute. */
+  readonly authRateLimitPerIp: number;
+}
+
+export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const issuer = env.IDENTITY_ISSUER ?? 'http://127.0.0.1:3001';
+  return {
+    jwksUrl: env.IDENTITY_JWKS_URL ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+    issuer,
+    audience: env.IDENTITY_AUDIENCE ?? 'identity-platform',
+    commandTimeoutMs: positiveInt(env.COMMAND_TIMEOUT_MS, 5_000, 'COMMAND_TIMEOUT_MS'),
+    readYourWritesMs: positiveInt(env.READ_YOUR_WRITES_MS, 2_000, 'READ_YOUR_WRITES_MS'),
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    bodyLimitBytes: positiveInt(env.BODY_LIMIT_BYTES, 256 * 1024, 'BODY_LIMIT_BYTES'),
+    rateLimitPerIp: positiveInt(env.RATE_LIMIT_PER_IP, 600, 'RATE_LIMIT_PER_IP'),
+    rateLimitPerUser: positiveInt(env.RATE_LIMIT_PER_USER, 300, 'RATE_LIMIT_PER_USER'),
+    authRateLimitPerIp: positiveInt(env.AUTH_RATE_LIMIT_PER_IP, 20, 'AUTH_RATE_LIMIT_PER_IP'),
+  };
+}

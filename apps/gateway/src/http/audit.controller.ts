@@ -1,0 +1,60 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OrgAccess } from '../access/org-access';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { Inject } from '@nestjs/common';
+import { READ_MODELS } from '../gateway.tokens';
+import { type ReadModels } from '../read-models/read-models';
+import { OrgQueries } from '../queries/org-queries';
+import { auditEventView } from '../queries/views';
+import { AtQuery, PageQuery } from './dto/org.dto';
+import { problems } from './problems';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/audit')
+export class AuditController {
+  constructor(
+    private readonly access: OrgAccess,
+    private readonly queries: OrgQueries,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  @Get('events')
+  @ApiOperation({
+    summary:
+      'The organization’s history, oldest first, with actor, acting-via, time and correlation id (R21; audit.read)',
+  })
+  @problems(400, 401, 403, 404)
+  async events(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
+    await this.access.requiring(caller, orgId, 'audit.read');
+    const page = await this.models.auditEvents.find(
+      { where: { orgId } },
+      { limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) },
+    );
+    return {
+      items: page.items.map(auditEventView),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
+  }
+
+  @Get('roster')
+  @ApiOperation({
+    summary: 'Every member’s role, permissions and teams as they were at an instant (R21; audit.read)',
+  })
+  @problems(400, 401, 403, 404)
+  async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: AtQuery) {
+    const standing = await this.access.requiring(caller, orgId, 'audit.read');
+    const at = new Date(query.at).toISOString();
+    const intervals = await this.queries.rosterAt(standing, at);
+    return {
+      at,
+      members: intervals.map((i) => ({
+        userId: i.userId,
+        role: i.role,
+        permissions: i.permissions,
+        teams: i.teams,
+      })),
+    };
+  }
+}

@@ -1,0 +1,111 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Throttle } from '@nestjs/throttler';
+import { type Request } from 'express';
+import { Public } from '../auth/caller';
+import { WriteServices } from '../commands/write-services';
+import {
+  ForgotPasswordBody,
+  LoginBody,
+  RefreshBody,
+  RegisterBody,
+  ResetPasswordBody,
+  TokenBody,
+  TwoFactorLoginBody,
+} from './dto/auth.dto';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+/** Stricter limits on the routes that guess at passwords and addresses: per client address, per minute. */
+export const authRateLimit = { perMinute: 20 };
+const AUTH_LIMIT = { ip: { limit: () => authRateLimit.perMinute, ttl: 60_000 } };
+
+@ApiTags('auth')
+@Public()
+@Throttle(AUTH_LIMIT)
+@Controller('v1/auth')
+export class AuthController {
+  constructor(private readonly services: WriteServices) {}
+
+  @Post('register')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Create an account; a verification link is mailed (R18). Answers alike for a taken address.',
+  })
+  @ApiResponse({ status: 202, description: '{ status: "accepted" }' })
+  @problems(400, 409, 429)
+  register(@Body() body: RegisterBody, @Req() req: Request) {
+    return this.services.identity({ type: 'Register', ...body }, requesterOf(req));
+  }
+
+  @Post('verify-email')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
+  @problems(400, 410)
+  verifyEmail(@Body() body: TokenBody, @Req() req: Request) {
+    return this.services.identity({ type: 'VerifyEmail', token: body.token }, requesterOf(req));
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'E-mail and password: an access token (5 min) and a refresh token, or a two-factor challenge (R22)',
+  })
+  @problems(400, 403, 429)
+  login(@Body() body: LoginBody, @Req() req: Request) {
+    return this.services.identity({ type: 'Login', ...body, ip: clientAddress(req) }, requesterOf(req));
+  }
+
+  @Post('login/two-factor')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The TOTP (or recovery code) step of a login (R22)' })
+  @problems(400, 403, 429)
+  loginTwoFactor(@Body() body: TwoFactorLoginBody, @Req() req: Request) {
+    return this.services.identity(
+      { type: 'CompleteTwoFactorLogin', ...body, ip: clientAddress(req) },
+      requesterOf(req),
+    );
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate a refresh token; using an old one again ends the session' })
+  @problems(400, 403)
+  refresh(@Body() body: RefreshBody, @Req() req: Request) {
+    return this.services.identity({ type: 'Refresh', refreshToken: body.refreshToken }, requesterOf(req));
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a refresh token and its session' })
+  @problems(400)
+  async logout(@Body() body: RefreshBody, @Req() req: Request): Promise<void> {
+    await this.services.identity({ type: 'Logout', refreshToken: body.refreshToken }, requesterOf(req));
+  }
+
+  @Post('password/forgot')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'R17: mails a reset link if the account exists; answers alike, in the same time, either way',
+  })
+  @problems(400, 429)
+  forgot(@Body() body: ForgotPasswordBody, @Req() req: Request) {
+    return this.services.identity({ type: 'ForgotPassword', email: body.email }, requesterOf(req));
+  }
+
+  @Post('password/reset')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'R17: set a new password with the mailed token (single use); every session ends' })
+  @problems(400, 410)
+  async reset(@Body() body: ResetPasswordBody, @Req() req: Request): Promise<void> {
+    await this.services.identity(
+      { type: 'ResetPassword', token: body.token, password: body.password },
+      requesterOf(req),
+    );
+  }
+}
+
+function clientAddress(req: Request): string {
+  return (req.ip ?? req.socket.remoteAddress ?? 'unknown').slice(0, 64);
+}

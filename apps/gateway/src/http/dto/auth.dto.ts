@@ -1,0 +1,142 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+export class RegisterBody {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    description: '12 to 128 characters, not a common password',
+  })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty({ example: 'Ada Lovelace' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0958', description: 'any format; stored in E.164' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  phone?: string;
+}
+
+export class TokenBody {
+  @ApiProperty({ description: 'the token from the link that was mailed' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  token!: string;
+}
+
+export class LoginBody {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ example: 'correct horse battery staple' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class TwoFactorLoginBody {
+  @ApiProperty({ description: 'the challenge a login answered with' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  challenge!: string;
+
+  @ApiProperty({ example: '123456', description: 'a TOTP code or a recovery code' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  code!: string;
+}
+
+export class RefreshBody {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  refreshToken!: string;
+}
+
+export class ForgotPasswordBody {
+  @ApiProperty({ example: 'ada@example.com' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(320)
+  email!: string;
+}
+
+export class ResetPasswordBody {
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  token!: string;
+
+  @ApiProperty({ example: 'a new long passphrase' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class UpdateMeBody {
+  @ApiPropertyOptional({ example: 'Ada King' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ example: '+442079460958', nullable: true, description: 'null removes it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  phone?: string | null;
+}
+
+export class DeleteMeBody {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+
+  @ApiProperty({ description: 'R10: delete the organizations I own with my account' })
+  @IsBoolean()
+  confirmOwnedOrganizations!: boolean;
+}
+
+export class AcceptInvitationBody {
+  @ApiPropertyOptional({
+    description: 'a new user registering from the link (omit when signed in)',
+    example: 'Bob',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'a new user registering from the link' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'a new user registering from the link must accept the terms' })
+  @IsOptional()
+  @IsBoolean()
+  termsAccepted?: boolean;
+}

@@ -1,0 +1,196 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+
+const ID = { example: '7f9c2b1e-3d4a-4c5b-8e6f-1a2b3c4d5e6f' };
+
+export class CreateOrganizationBody {
+  @ApiProperty({ example: 'Acme Inc' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+}
+
+export class UpdateOrganizationBody {
+  @ApiPropertyOptional({ example: 'Acme Incorporated' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'R16: verified addresses at claimed domains join as User' })
+  @IsOptional()
+  @IsBoolean()
+  autoJoin?: boolean;
+
+  @ApiPropertyOptional({ description: 'R14: members edit their own availability' })
+  @IsOptional()
+  @IsBoolean()
+  membersMayEditOwnAvailability?: boolean;
+
+  @ApiPropertyOptional({ description: 'R22: members act only with a second factor' })
+  @IsOptional()
+  @IsBoolean()
+  requireTwoFactor?: boolean;
+}
+
+export class TransferOwnershipBody {
+  @ApiProperty(ID)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  newOwnerId!: string;
+}
+
+export class UserIdBody {
+  @ApiProperty(ID)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  userId!: string;
+}
+
+export class DomainBody {
+  @ApiProperty({ example: 'acme.example' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(253)
+  domain!: string;
+}
+
+export class LinkChildBody {
+  @ApiProperty(ID)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  childOrgId!: string;
+}
+
+export class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'cursor is not a cursor this API gave' })
+  cursor?: string;
+}
+
+export class MembersQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['owner', 'admin', 'user'] })
+  @IsOptional()
+  @IsIn(['owner', 'admin', 'user'])
+  role?: 'owner' | 'admin' | 'user';
+
+  @ApiPropertyOptional({ description: 'R15', type: Boolean })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  schedulable?: boolean;
+
+  @ApiPropertyOptional(ID)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  teamId?: string;
+
+  @ApiPropertyOptional({ description: 'part of a name or e-mail address, case-insensitive', example: 'ada' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}
+
+class WeeklySlot {
+  @ApiProperty({ minimum: 0, maximum: 6, description: '0 is Sunday' })
+  @IsInt()
+  @Min(0)
+  @Max(6)
+  day!: number;
+
+  @ApiProperty({ example: '09:00' })
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/)
+  from!: string;
+
+  @ApiProperty({ example: '17:00' })
+  @Matches(/^([01]\d|2[0-3]):[0-5]\d$/)
+  to!: string;
+}
+
+export class AvailabilityBody {
+  @ApiProperty()
+  @IsBoolean()
+  available!: boolean;
+
+  @ApiProperty({ type: [WeeklySlot] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => WeeklySlot)
+  weekly!: WeeklySlot[];
+}
+
+/** One change per request, so each is applied whole or not at all. */
+export class UpdateMemberBody {
+  @ApiPropertyOptional({ enum: ['admin', 'user'], description: 'R3' })
+  @IsOptional()
+  @IsIn(['admin', 'user'])
+  role?: 'admin' | 'user';
+
+  @ApiPropertyOptional({
+    example: ['members.read', 'members.invite'],
+    description: 'R20: permissions to grant',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  grant?: string[];
+
+  @ApiPropertyOptional({ example: ['members.invite'], description: 'R20: granted permissions to revoke' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  revoke?: string[];
+
+  @ApiPropertyOptional({ description: 'R15: a billable seat' })
+  @IsOptional()
+  @IsBoolean()
+  schedulable?: boolean;
+
+  @ApiPropertyOptional({ type: AvailabilityBody, description: 'R14' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AvailabilityBody)
+  availability?: AvailabilityBody;
+}
+
+export class AtQuery {
+  @ApiProperty({ example: '2026-11-30T12:00:00Z', description: 'an ISO-8601 instant' })
+  @IsISO8601({ strict: true })
+  at!: string;
+}

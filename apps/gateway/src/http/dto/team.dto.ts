@@ -1,0 +1,133 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { PageQuery } from './org.dto';
+
+export class TeamBody {
+  @ApiProperty({ example: 'Support' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name!: string;
+}
+
+export class TeamMemberBody {
+  @ApiProperty({ enum: ['manager', 'member'] })
+  @IsIn(['manager', 'member'])
+  role!: 'manager' | 'member';
+}
+
+export class InvitationBody {
+  @ApiPropertyOptional({ example: 'bob@example.com', description: 'e-mail or phone, not both' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0958' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  phone?: string;
+
+  @ApiProperty({ enum: ['admin', 'user'] })
+  @IsIn(['admin', 'user'])
+  role!: 'admin' | 'user';
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  teamIds?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['members.read'],
+    description: 'R20: within the inviter’s rights',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  permissions?: string[];
+
+  @ApiPropertyOptional({ default: true, description: 'R6: false adds the invitation without sending it' })
+  @IsOptional()
+  @IsBoolean()
+  send?: boolean;
+}
+
+export class ChangeInvitationBody {
+  @ApiProperty({ enum: ['admin', 'user'] })
+  @IsIn(['admin', 'user'])
+  role!: 'admin' | 'user';
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  teamIds?: string[];
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  permissions?: string[];
+}
+
+class ImportRowBody {
+  @ApiPropertyOptional({ example: 'carol@example.com' })
+  @IsOptional()
+  email?: unknown;
+
+  @ApiPropertyOptional({ example: '+14155552671' })
+  @IsOptional()
+  phone?: unknown;
+
+  @ApiPropertyOptional({ enum: ['admin', 'user'] })
+  @IsOptional()
+  role?: unknown;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  teamIds?: unknown;
+}
+
+export class ImportBody {
+  @ApiProperty({
+    type: [ImportRowBody],
+    description: 'R7: checked row by row; a bad row refuses only itself',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1_000)
+  @ValidateNested({ each: true })
+  @Type(() => ImportRowBody)
+  rows!: ImportRowBody[];
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  send?: boolean;
+}
+
+export class InvitationsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['pending', 'accepted', 'revoked', 'expired'] })
+  @IsOptional()
+  @IsIn(['pending', 'accepted', 'revoked', 'expired'])
+  status?: 'pending' | 'accepted' | 'revoked' | 'expired';
+}

@@ -1,0 +1,257 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { parse } from 'csv-parse/sync';
+import { type Request, type Response } from 'express';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { DomainError } from '@app/domain';
+import { validationProblem } from '@app/platform';
+import { OrgAccess } from '../access/org-access';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices } from '../commands/write-services';
+import { READ_MODELS } from '../gateway.tokens';
+import { orgScoped } from '../read-models/documents';
+import { type ReadModels } from '../read-models/read-models';
+import { invitationView } from '../queries/views';
+import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } from './dto/team.dto';
+import { newId } from './orgs.controller';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+@ApiTags('invitations')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/invitations')
+export class InvitationsController {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly access: OrgAccess,
+    private readonly freshness: ReadYourWrites,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6)',
+  })
+  @problems(400, 401, 403, 404, 409, 422)
+  async invite(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: InvitationBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (!body.email === !body.phone)
+      throw new BadRequestException({
+        code: 'validation-failed',
+        title: 'give exactly one of email or phone',
+        errors: [{ field: body.email ? 'phone' : 'email', message: 'give exactly one of email or phone' }],
+      });
+    const requester = requesterOf(req, caller);
+    const invitationId = newId(requester.commandId);
+    const result = await this.services.membership(
+      orgId,
+      { type: 'InviteMember', invitationId, ...body, send: body.send ?? true },
+      requester,
+    );
+    res.setHeader('location', `/v1/orgs/${orgId}/invitations/${invitationId}`);
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @ApiConsumes('application/json', 'text/csv')
+  @ApiBody({
+    description:
+      'JSON `{ rows, send? }`, or CSV with a header row (`email`, `phone`, `role`, `teamIds` separated by `;`); `?send=false` for CSV',
+    type: ImportBody,
+  })
+  @ApiOperation({
+    summary: 'Bulk invitations, row by row with a result per row; re-running invites nobody twice (R7)',
+  })
+  @problems(400, 401, 403, 404, 413)
+  async import(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Req() req: Request,
+    @Query('send') send?: string,
+  ) {
+    const body = req.is('text/csv')
+      ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
+      : importBodyOf(req.body);
+    return this.services.importInvitations(orgId, body, requesterOf(req, caller));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Invitations, filtered by status (R5; members.read)' })
+  @problems(400, 401, 403, 404)
+  async list(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Query() query: InvitationsQuery,
+  ) {
+    await this.access.requiring(caller, orgId, 'members.read');
+    const now = new Date().toISOString();
+    const where: Record<string, unknown> = { orgId };
+    if (query.status === 'pending') Object.assign(where, { status: 'pending', expiresAt: { $gt: now } });
+    else if (query.status === 'expired') Object.assign(where, { status: { $in: ['pending', 'expired'] } });
+    else if (query.status) where.status = query.status;
+    const page = await this.models.invitations.find(
+      { where: where as never },
+      { limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) },
+    );
+    const items = page.items
+      .map((i) => invitationView(i))
+      .filter((i) => !query.status || i.status === query.status);
+    return { items, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  @Get(':invitationId')
+  @ApiOperation({ summary: 'One invitation (members.read)' })
+  @problems(401, 403, 404)
+  async read(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('invitationId') invitationId: string,
+  ) {
+    await this.access.requiring(caller, orgId, 'members.read');
+    const invitation = await this.models.invitations.get(orgScoped(orgId, invitationId));
+    if (!invitation)
+      throw new DomainError('invitation-not-found', 'not-found', `no invitation ${invitationId}`, {
+        invitationId,
+      });
+    return invitationView(invitation);
+  }
+
+  @Patch(':invitationId')
+  @ApiOperation({ summary: 'Change the role, teams or permissions of a pending invitation (R5)' })
+  @problems(400, 401, 403, 404, 409, 410, 422)
+  async change(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('invitationId') invitationId: string,
+    @Body() body: ChangeInvitationBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'ChangeInvitation', invitationId, ...body },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
+  }
+
+  @Post(':invitationId/send')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send or resend: a new link, the previous one stops working (R5, R6)' })
+  @problems(401, 403, 404, 409, 410)
+  async send(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('invitationId') invitationId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'SendInvitation', invitationId },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
+  }
+
+  @Delete(':invitationId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a pending invitation (R5)' })
+  @problems(401, 403, 404, 409)
+  async revoke(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('invitationId') invitationId: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'RevokeInvitation', invitationId },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+}
+
+/** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`. */
+export function rowsOfCsv(text: string): Record<string, unknown>[] {
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, {
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    });
+  } catch (error) {
+    throw new BadRequestException({
+      code: 'validation-failed',
+      title: `not CSV: ${(error as Error).message}`,
+      errors: [{ field: 'body', message: 'not CSV with a header row' }],
+    });
+  }
+  if (records.length === 0 || records.length > 1_000)
+    throw new BadRequestException({
+      code: 'validation-failed',
+      title: 'give 1 to 1,000 rows',
+      errors: [{ field: 'rows', message: 'give 1 to 1,000 rows' }],
+    });
+  return records.map((record) => {
+    const row: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(record)) {
+      if (value === '') continue;
+      row[column] =
+        column === 'teamIds'
+          ? value
+              .split(';')
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : value;
+    }
+    return row;
+  });
+}
+
+/** JSON bodies are checked like every other body (the route also takes CSV, so the pipe cannot do it). */
+function importBodyOf(body: unknown): { rows: unknown[]; send?: boolean } {
+  const checked = plainToInstance(ImportBody, body ?? {});
+  const errors = validateSync(checked, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) throw validationProblem(fieldErrors(errors));
+  return {
+    rows: checked.rows.map((row) => ({ ...row })),
+    ...(checked.send !== undefined ? { send: checked.send } : {}),
+  };
+}
+
+function fieldErrors(errors: ValidationError[], prefix = ''): { field: string; message: string }[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    return [
+      ...Object.values(e.constraints ?? {}).map((message) => ({ field, message })),
+      ...fieldErrors(e.children ?? [], field),
+    ];
+  });
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Request } from 'express';
+import { DomainError } from '@app/domain';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { WriteServices } from '../commands/write-services';
+import { READ_MODELS } from '../gateway.tokens';
+import { type ReadModels } from '../read-models/read-models';
+import { myOrganizationView, userView } from '../queries/views';
+import { DeleteMeBody, UpdateMeBody } from './dto/auth.dto';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+@ApiTags('me')
+@ApiBearerAuth()
+@Controller('v1/me')
+export class MeController {
+  constructor(
+    private readonly services: WriteServices,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'My profile' })
+  @problems(401, 404)
+  async profile(@CurrentCaller() caller: Caller) {
+    const user = await this.models.users.get(caller.userId);
+    if (!user) throw new DomainError('user-not-found', 'not-found', 'no such user');
+    return userView(user);
+  }
+
+  @Patch()
+  @ApiOperation({
+    summary: 'Change my name or phone (R14: members edit their own profile); null removes the phone',
+  })
+  @problems(400, 401, 409)
+  update(@CurrentCaller() caller: Caller, @Body() body: UpdateMeBody, @Req() req: Request) {
+    return this.services.identity({ type: 'UpdateProfile', ...body }, requesterOf(req, caller));
+  }
+
+  @Delete()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Delete my account (R10): I leave every organization; those I own go with it when I confirm',
+  })
+  @problems(400, 401, 403, 422)
+  remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: Request) {
+    return this.services.identity({ type: 'DeleteAccount', ...body }, requesterOf(req, caller));
+  }
+
+  @Get('organizations')
+  @ApiOperation({ summary: 'The organizations I belong to, with my role' })
+  @problems(401)
+  async organizations(@CurrentCaller() caller: Caller) {
+    const page = await this.models.members.find({ where: { userId: caller.userId } }, { limit: 1_000 });
+    return { items: page.items.map(myOrganizationView) };
+  }
+}

@@ -1,0 +1,143 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Request, type Response } from 'express';
+import { OrgAccess } from '../access/org-access';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices } from '../commands/write-services';
+import { OrgQueries } from '../queries/org-queries';
+import { memberView } from '../queries/views';
+import { MembersQuery, UpdateMemberBody } from './dto/org.dto';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+@ApiTags('members')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/members')
+export class MembersController {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly access: OrgAccess,
+    private readonly queries: OrgQueries,
+    private readonly freshness: ReadYourWrites,
+  ) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Members with their tags (owner/admin, schedulable, contact person), filtered by role, schedulable, team and text. R13: a User sees themself and the members of their teams.',
+  })
+  @problems(400, 401, 403, 404)
+  async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: MembersQuery) {
+    const standing = await this.access.standing(caller, orgId);
+    const { limit = 50, cursor, ...filters } = query;
+    const page = await this.queries.members(standing, filters, { limit, ...(cursor ? { cursor } : {}) });
+    return { items: page.items.map(memberView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  @Get(':userId')
+  @ApiOperation({ summary: 'One member (R13)' })
+  @problems(401, 403, 404)
+  async read(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('userId') userId: string,
+  ) {
+    return memberView(await this.queries.member(await this.access.standing(caller, orgId), userId));
+  }
+
+  @Patch(':userId')
+  @ApiOperation({
+    summary:
+      'One change per request: role (R3), grant or revoke permissions (R20), schedulable (R15) or availability (R14)',
+  })
+  @problems(400, 401, 403, 404, 422)
+  async update(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('userId') userId: string,
+    @Body() body: UpdateMemberBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(orgId, commandOf(userId, body), requesterOf(req, caller));
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, userId));
+  }
+
+  @Delete(':userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a member, from every team too (R8)' })
+  @problems(401, 403, 404, 422)
+  async remove(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('userId') userId: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'RemoveMember', userId },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+
+  @Post(':userId/password-reset')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Mail a member a password reset link (R17)' })
+  @problems(401, 403, 404)
+  async passwordReset(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('userId') userId: string,
+    @Req() req: Request,
+  ) {
+    await this.services.membership(orgId, { type: 'RequestPasswordReset', userId }, requesterOf(req, caller));
+    return { status: 'accepted' };
+  }
+}
+
+function commandOf(userId: string, body: UpdateMemberBody): Record<string, unknown> & { type: string } {
+  const given = (['role', 'grant', 'revoke', 'schedulable', 'availability'] as const).filter(
+    (f) => body[f] !== undefined,
+  );
+  if (given.length !== 1)
+    throw new BadRequestException({
+      code: 'validation-failed',
+      title: 'give exactly one of role, grant, revoke, schedulable, availability',
+      errors: (given.length ? given : ['body']).map((field) => ({
+        field,
+        message: 'one change per request',
+      })),
+    });
+  switch (given[0]) {
+    case 'role':
+      return { type: 'ChangeMemberRole', userId, role: body.role };
+    case 'grant':
+      return { type: 'GrantPermissions', userId, permissions: body.grant };
+    case 'revoke':
+      return { type: 'RevokePermissions', userId, permissions: body.revoke };
+    case 'schedulable':
+      return { type: 'SetSchedulable', userId, schedulable: body.schedulable };
+    default:
+      return {
+        type: 'SetAvailability',
+        userId,
+        available: body.availability!.available,
+        weekly: body.availability!.weekly.map((w) => ({ day: w.day, from: w.from, to: w.to })),
+      };
+  }
+}

@@ -1,0 +1,265 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { type Request, type Response } from 'express';
+import { v5 as uuidv5 } from 'uuid';
+import { OrgAccess } from '../access/org-access';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices } from '../commands/write-services';
+import { organizationView } from '../queries/views';
+import {
+  CreateOrganizationBody,
+  DomainBody,
+  LinkChildBody,
+  TransferOwnershipBody,
+  UpdateOrganizationBody,
+  UserIdBody,
+} from './dto/org.dto';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+const ID_NAMESPACE = '0a7e3f2c-6b1d-4e8f-9a2b-3c4d5e6f7a8b';
+
+/** A new resource id: random, or derived from the command id when an Idempotency-Key makes the request repeatable. */
+export function newId(commandId: string | undefined): string {
+  return commandId ? uuidv5(commandId, ID_NAMESPACE) : randomUUID();
+}
+
+@ApiTags('organizations')
+@ApiBearerAuth()
+@Controller('v1/orgs')
+export class OrgsController {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly access: OrgAccess,
+    private readonly freshness: ReadYourWrites,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create an organization; I become its Owner and contact person (R1)' })
+  @problems(400, 401, 409)
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Body() body: CreateOrganizationBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const requester = requesterOf(req, caller);
+    const orgId = newId(requester.commandId);
+    const result = await this.services.membership(
+      orgId,
+      { type: 'CreateOrganization', name: body.name },
+      requester,
+    );
+    res.setHeader('location', `/v1/orgs/${orgId}`);
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+  }
+
+  @Get(':orgId')
+  @ApiOperation({ summary: 'An organization I belong to (or act in through its parent, R19)' })
+  @problems(401, 403, 404)
+  read(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
+    return this.access.standing(caller, orgId).then((standing) => organizationView(standing.org, standing));
+  }
+
+  @Patch(':orgId')
+  @ApiOperation({
+    summary: 'Change name, auto-join (R16), the availability policy (R14), the 2FA requirement (R22)',
+  })
+  @problems(400, 401, 403, 404)
+  async update(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: UpdateOrganizationBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'UpdateSettings', ...body },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+  }
+
+  @Delete(':orgId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete the organization (R10, the Owner only)' })
+  @problems(401, 403, 404)
+  async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'DeleteOrganization' },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+
+  @Post(':orgId/ownership-transfer')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Hand the Owner role to another member; I become Admin (R2)' })
+  @problems(400, 401, 403, 404)
+  async transfer(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: TransferOwnershipBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'TransferOwnership', newOwnerId: body.newOwnerId },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+  }
+
+  @Put(':orgId/contact-person')
+  @ApiOperation({ summary: 'Make a member the contact person (a label, no rights)' })
+  @problems(400, 401, 403, 404)
+  async setContact(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: UserIdBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'SetContactPerson', userId: body.userId },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+  }
+
+  @Delete(':orgId/contact-person')
+  @ApiOperation({ summary: 'The Owner becomes the contact person again' })
+  @problems(401, 403, 404)
+  async resetContact(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const { org } = await this.access.standing(caller, orgId);
+    const result = await this.services.membership(
+      orgId,
+      { type: 'SetContactPerson', userId: org.ownerId },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+  }
+
+  @Post(':orgId/domains')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Claim an e-mail domain, one organization per domain (R16)' })
+  @problems(400, 401, 403, 404, 409)
+  async claimDomain(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: DomainBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'ClaimDomain', domain: body.domain },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.domains(caller, orgId));
+  }
+
+  @Get(':orgId/domains')
+  @ApiOperation({ summary: 'The claimed e-mail domains (R16; org.update)' })
+  @problems(401, 403, 404)
+  async domains(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
+    const { org } = await this.access.requiring(caller, orgId, 'org.update');
+    return { items: org.domains.map((domain) => ({ domain })) };
+  }
+
+  @Delete(':orgId/domains/:domain')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Release a claimed domain (R16)' })
+  @problems(401, 403, 404)
+  async releaseDomain(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('domain') domain: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'ReleaseDomain', domain },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+
+  @Post(':orgId/children')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Link a child organization whose Owner or Admin I also am (R19)' })
+  @problems(400, 401, 403, 404, 409, 422)
+  async linkChild(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: LinkChildBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'LinkChildOrganization', childOrgId: body.childOrgId },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.children(caller, orgId));
+  }
+
+  @Get(':orgId/children')
+  @ApiOperation({ summary: 'The child organizations (R19; members.read)' })
+  @problems(401, 403, 404)
+  async children(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
+    const { org } = await this.access.requiring(caller, orgId, 'members.read');
+    return { items: org.childOrgIds.map((childOrgId) => ({ orgId: childOrgId })) };
+  }
+
+  @Delete(':orgId/children/:childOrgId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unlink a child organization (R19)' })
+  @problems(401, 403, 404)
+  async unlinkChild(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('childOrgId') childOrgId: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'UnlinkChildOrganization', childOrgId },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+
+  @Get(':orgId/seats')
+  @ApiOperation({ summary: 'Billable seats: the schedulable members (R15; org.billing)' })
+  @problems(401, 403, 404)
+  async seats(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
+    const { org } = await this.access.requiring(caller, orgId, 'org.billing');
+    return { seats: org.seats };
+  }
+
+  @Post(':orgId/leave')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Leave the organization (R9; the Owner transfers ownership first)' })
+  @problems(401, 404, 422)
+  async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'LeaveOrganization' },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+}

@@ -1,0 +1,28 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
+
+const MEANING: Record<number, string> = {
+  400: 'invalid request: the problem names the field (`errors[].field`)',
+  401: 'no valid access token',
+  403: 'not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`)',
+  404: 'not found, or not visible to the caller (another tenant answers the same)',
+  409: 'conflict with the current state (`code` says which)',
+  410: 'gone: expired, revoked, used or superseded',
+  413: 'the body is too large',
+  422: 'a business rule refused it (`code` names the rule)',
+  429: 'too many requests; retry after the `Retry-After` seconds',
+  503: 'a service did not answer in time; retry after the `Retry-After` seconds',
+};
+
+/** The problem responses (application/problem+json, RFC 9457, stable `code`) a route may answer. */
+export function problems(...statuses: number[]) {
+  return applyDecorators(
+    ...[...new Set([...statuses, 429, 503])].map((status) =>
+      ApiResponse({
+        status,
+        description: MEANING[status] ?? 'problem',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      }),
+    ),
+  );
+}

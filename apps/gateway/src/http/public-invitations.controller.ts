@@ -1,0 +1,103 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Request } from 'express';
+import { DomainError } from '@app/domain';
+import { type InvitationTokens } from '@app/invitation-tokens';
+import { AccessTokenStrategy } from '../auth/access-token.strategy';
+import { Public } from '../auth/caller';
+import { WriteServices } from '../commands/write-services';
+import { INVITATION_TOKENS, READ_MODELS } from '../gateway.tokens';
+import { type InvitationDoc } from '../read-models/documents';
+import { type ReadModels } from '../read-models/read-models';
+import { AcceptInvitationBody } from './dto/auth.dto';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+const GONE = {
+  accepted: 'invitation-already-accepted',
+  revoked: 'invitation-revoked',
+  expired: 'invitation-expired',
+} as const;
+
+/** The invitation links people follow from their mail or SMS (R5). */
+@ApiTags('invitations')
+@Public()
+@Controller('v1/invitations')
+export class PublicInvitationsController {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly tokens: AccessTokenStrategy,
+    @Inject(INVITATION_TOKENS) private readonly links: InvitationTokens,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {}
+
+  @Get(':token')
+  @ApiOperation({
+    summary: 'What a link invites to: organization, role, and whether the invitee already has an account',
+  })
+  @problems(400, 404, 410)
+  async preview(@Param('token') token: string) {
+    const invitation = await this.current(token);
+    const org = await this.models.organizations.get(invitation.orgId);
+    const account = invitation.email
+      ? (await this.models.users.find({ where: { email: invitation.email } }, { limit: 1 })).items.length > 0
+      : (await this.models.users.find({ where: { phone: invitation.phone! } }, { limit: 1 })).items.length >
+        0;
+    return {
+      orgName: org?.name ?? '',
+      role: invitation.role,
+      ...(invitation.email ? { email: invitation.email } : { phone: invitation.phone }),
+      expiresAt: invitation.expiresAt,
+      accountExists: account,
+    };
+  }
+
+  @Post(':token/accept')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Accept: signed in (Authorization header) as the invited person, or as a new person with name, password and termsAccepted (R5)',
+  })
+  @problems(400, 403, 404, 409, 410)
+  async accept(@Param('token') token: string, @Body() body: AcceptInvitationBody, @Req() req: Request) {
+    const bearer = req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
+    const caller = bearer ? await this.tokens.validate(bearer) : undefined;
+    if (bearer && !caller)
+      throw new DomainError('unauthenticated', 'forbidden', 'the access token is not valid');
+    if (caller) return this.services.identity({ type: 'AcceptInvitation', token }, requesterOf(req, caller));
+    return this.services.identity(
+      {
+        type: 'RegisterFromInvitation',
+        token,
+        name: body.name ?? '',
+        password: body.password ?? '',
+        termsAccepted: body.termsAccepted ?? false,
+      },
+      requesterOf(req),
+    );
+  }
+
+  /** The invitation a link stands for, if it is the latest link of a pending, unexpired invitation. */
+  private async current(token: string): Promise<InvitationDoc> {
+    const claims = token.length <= 512 ? this.links.verify(token) : undefined;
+    if (!claims)
+      throw new DomainError('invitation-token-invalid', 'validation', 'this invitation link is not valid', {
+        field: 'token',
+      });
+    const [invitation] = (
+      await this.models.invitations.find({ where: { invitationId: claims.invitationId } }, { limit: 1 })
+    ).items;
+    if (!invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
+    if (invitation.status !== 'pending')
+      throw new DomainError(
+        GONE[invitation.status],
+        'gone',
+        `this invitation was ${invitation.status}`,
+      );
+    if (invitation.sendSequence !== claims.sendSequence)
+      throw new DomainError('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
+    if (Date.parse(invitation.expiresAt) <= Date.now())
+      throw new DomainError('invitation-expired', 'gone', 'this invitation expired');
+    return invitation;
+  }
+}

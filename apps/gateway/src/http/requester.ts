@@ -1,0 +1,30 @@
+import { BadRequestException } from '@nestjs/common';
+import { type Request } from 'express';
+import { v5 as uuidv5 } from 'uuid';
+import { CORRELATION_HEADER } from '@app/platform';
+import { type Caller } from '../auth/caller';
+import { type Requester } from '../commands/write-services';
+
+// Fixed namespace: the same caller and Idempotency-Key always give the same command id.
+const IDEMPOTENCY_NAMESPACE = 'b6f3c0a2-1f4e-4d8a-9c7b-2e5d6a8f0c11';
+const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Who asks and with which ids: the verified caller (nothing a body says), the correlation id (carried into the bus
+ * messages and the event metadata), and a command id that is the same for a repeated `Idempotency-Key` of the same
+ * caller, so a retried request is applied once and a key reused for another request is `command-id-reused`.
+ */
+export function requesterOf(req: Request, caller?: Caller): Requester {
+  const key = req.header('idempotency-key');
+  if (key !== undefined && !KEY.test(key))
+    throw new BadRequestException({
+      code: 'validation-failed',
+      title: 'Idempotency-Key must be 8 to 128 letters, digits or ._:-',
+      errors: [{ field: 'Idempotency-Key', message: 'must be 8 to 128 letters, digits or ._:-' }],
+    });
+  return {
+    ...(caller ? { actorId: caller.userId, actorTwoFactor: caller.twoFactor } : {}),
+    correlationId: req.header(CORRELATION_HEADER)!,
+    ...(key ? { commandId: uuidv5(`${caller?.userId ?? 'anonymous'}:${key}`, IDEMPOTENCY_NAMESPACE) } : {}),
+  };
+}

@@ -1,0 +1,161 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type Request, type Response } from 'express';
+import { OrgAccess } from '../access/org-access';
+import { CurrentCaller, type Caller } from '../auth/caller';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices } from '../commands/write-services';
+import { OrgQueries } from '../queries/org-queries';
+import { teamView } from '../queries/views';
+import { PageQuery } from './dto/org.dto';
+import { TeamBody, TeamMemberBody } from './dto/team.dto';
+import { newId } from './orgs.controller';
+import { problems } from './problems';
+import { requesterOf } from './requester';
+
+@ApiTags('teams')
+@ApiBearerAuth()
+@Controller('v1/orgs/:orgId/teams')
+export class TeamsController {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly access: OrgAccess,
+    private readonly queries: OrgQueries,
+    private readonly freshness: ReadYourWrites,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a team (R11; teams.create)' })
+  @problems(400, 401, 403, 404, 409)
+  async create(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Body() body: TeamBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const requester = requesterOf(req, caller);
+    const teamId = newId(requester.commandId);
+    const result = await this.services.membership(
+      orgId,
+      { type: 'CreateTeam', teamId, name: body.name },
+      requester,
+    );
+    res.setHeader('location', `/v1/orgs/${orgId}/teams/${teamId}`);
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Teams (R13: a User sees the teams they belong to)' })
+  @problems(400, 401, 403, 404)
+  async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
+    const page = await this.queries.teams(await this.access.standing(caller, orgId), {
+      limit: query.limit ?? 50,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return { items: page.items.map(teamView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+  }
+
+  @Get(':teamId')
+  @ApiOperation({ summary: 'One team with its managers and members' })
+  @problems(401, 403, 404)
+  async read(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('teamId') teamId: string,
+  ) {
+    return teamView(await this.queries.team(await this.access.standing(caller, orgId), teamId));
+  }
+
+  @Patch(':teamId')
+  @ApiOperation({ summary: 'Rename a team (R11: teams.manage, or its managers)' })
+  @problems(400, 401, 403, 404, 409)
+  async rename(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('teamId') teamId: string,
+    @Body() body: TeamBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'RenameTeam', teamId, name: body.name },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
+  }
+
+  @Delete(':teamId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a team (R11; teams.manage)' })
+  @problems(401, 403, 404)
+  async remove(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('teamId') teamId: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'DeleteTeam', teamId },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+
+  @Put(':teamId/members/:userId')
+  @ApiOperation({
+    summary: 'Add a member to the team as manager or member, or change their team role (R11, R12)',
+  })
+  @problems(400, 401, 403, 404)
+  async addMember(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('teamId') teamId: string,
+    @Param('userId') userId: string,
+    @Body() body: TeamMemberBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'AddTeamMember', teamId, userId, role: body.role },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
+  }
+
+  @Delete(':teamId/members/:userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Take a member out of the team (R11)' })
+  @problems(401, 403, 404)
+  async removeMember(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Param('teamId') teamId: string,
+    @Param('userId') userId: string,
+    @Req() req: Request,
+  ) {
+    const result = await this.services.membership(
+      orgId,
+      { type: 'RemoveTeamMember', teamId, userId },
+      requesterOf(req, caller),
+    );
+    await this.freshness.organizationAt(orgId, result.revision);
+  }
+}

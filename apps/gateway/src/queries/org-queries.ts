@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@app/domain';
+import { type FieldCondition, type Page } from '@app/read-store';
+import { type Standing } from '../access/org-access';
+import { READ_MODELS } from '../gateway.tokens';
+import { orgScoped, type MemberDoc, type RoleIntervalDoc, type TeamDoc } from '../read-models/documents';
+import { type ReadModels } from '../read-models/read-models';
+
+export interface MemberFilters {
+  readonly role?: 'owner' | 'admin' | 'user';
+  readonly schedulable?: boolean;
+  readonly teamId?: string;
+  readonly q?: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+/**
+ * The read side's questions, always within one organization (every query carries its `orgId`), and R13: holders of
+ * `members.read` (Owner and Admins) see everyone; a User sees themself, the teams they belong to and those teams'
+ * members.
+ */
+@Injectable()
+export class OrgQueries {
+  constructor(@Inject(READ_MODELS) private readonly models: ReadModels) {}
+
+  async members(standing: Standing, filters: MemberFilters, page: PageRequest): Promise<Page<MemberDoc>> {
+    const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
+    if (filters.role) where.role = filters.role;
+    if (filters.schedulable !== undefined) where.schedulable = filters.schedulable;
+    if (filters.teamId) where.teamIds = filters.teamId;
+    if (!standing.permissions.has('members.read')) where.userId = { $in: await this.visibleTo(standing) };
+    return this.models.members.find(
+      { where, ...(filters.q ? { search: { text: filters.q, fields: ['name', 'email'] } } : {}) },
+      page,
+    );
+  }
+
+  /** One member, or `not-a-member` when there is none the caller may see (R13). */
+  async member(standing: Standing, userId: string): Promise<MemberDoc> {
+    const member = await this.models.members.get(orgScoped(standing.org.orgId, userId));
+    const visible =
+      member &&
+      (standing.permissions.has('members.read') || (await this.visibleTo(standing)).includes(userId));
+    if (!member || !visible) throw notAMember(userId);
+    return member;
+  }
+
+  async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
+    const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
+    if (!standing.permissions.has('members.read')) where.memberIds = standing.userId;
+    return this.models.teams.find({ where }, page);
+  }
+
+  async team(standing: Standing, teamId: string): Promise<TeamDoc> {
+    const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
+    if (!team || (!standing.permissions.has('members.read') && !team.memberIds.includes(standing.userId)))
+      throw new DomainError('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
+    return team;
+  }
+
+  /** R21: every member's role, permissions and teams as they were at `at`. */
+  async rosterAt(standing: Standing, at: string): Promise<RoleIntervalDoc[]> {
+    const intervals: RoleIntervalDoc[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.models.roleIntervals.find(
+        { where: { orgId: standing.org.orgId, validFrom: { $lte: at } } },
+        { limit: 1_000, ...(cursor ? { cursor } : {}) },
+      );
+      for (const interval of page.items)
+        if (!interval.validTo || interval.validTo > at) intervals.push(interval);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return intervals.sort((a, b) => a.userId.localeCompare(b.userId));
+  }
+
+  /** R13: the caller, and the members of the teams they belong to. */
+  private async visibleTo(standing: Standing): Promise<string[]> {
+    const visible = new Set([standing.userId]);
+    for (const teamId of standing.member?.teamIds ?? []) {
+      const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
+      for (const userId of team?.memberIds ?? []) visible.add(userId);
+    }
+    return [...visible];
+  }
+}
+
+function notAMember(userId: string): DomainError {
+  return new DomainError('not-a-member', 'not-found', `${userId} is not a member of this organization`, {
+    userId,
+  });
+}

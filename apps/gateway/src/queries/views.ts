@@ -1,0 +1,113 @@
+import {
+  type AuditEventDoc,
+  type InvitationDoc,
+  type MemberDoc,
+  type OrganizationDoc,
+  type TeamDoc,
+  type UserDoc,
+} from '../read-models/documents';
+import { type Standing } from '../access/org-access';
+
+/** What the API shows of each read model: documents as resources, without storage fields. */
+
+export function userView(user: UserDoc) {
+  return {
+    userId: user.userId,
+    name: user.name,
+    email: user.email,
+    ...(user.phone ? { phone: user.phone } : {}),
+    emailVerified: user.emailVerified,
+    twoFactorEnabled: user.twoFactorEnabled,
+  };
+}
+
+export function organizationView(org: OrganizationDoc, standing: Standing) {
+  const can = (p: string) => standing.permissions.has(p);
+  return {
+    orgId: org.orgId,
+    name: org.name,
+    plan: org.plan,
+    ownerId: org.ownerId,
+    ...(org.contactPersonId ? { contactPersonId: org.contactPersonId } : {}),
+    settings: {
+      autoJoin: org.autoJoin,
+      membersMayEditOwnAvailability: org.membersMayEditOwnAvailability,
+      requireTwoFactor: org.requireTwoFactor,
+    },
+    ...(can('org.update') ? { domains: org.domains } : {}),
+    ...(org.parentOrgId ? { parentOrgId: org.parentOrgId } : {}),
+    ...(can('members.read') ? { childOrgIds: org.childOrgIds, memberCount: org.memberCount } : {}),
+    ...(can('org.billing') ? { seats: org.seats } : {}),
+    myRole: standing.role,
+    ...(standing.actingVia ? { actingVia: standing.actingVia } : {}),
+    myPermissions: [...standing.permissions].sort(),
+  };
+}
+
+/** Tags as the users page shows them (R1, R15): owner or admin, schedulable, contact person. */
+export function memberTags(member: MemberDoc): string[] {
+  return [
+    ...(member.role === 'owner' ? ['owner'] : member.role === 'admin' ? ['admin'] : []),
+    ...(member.schedulable ? ['schedulable'] : []),
+    ...(member.contactPerson ? ['contact-person'] : []),
+  ];
+}
+
+export function memberView(member: MemberDoc) {
+  return {
+    userId: member.userId,
+    ...(member.name !== undefined ? { name: member.name } : {}),
+    ...(member.email !== undefined ? { email: member.email } : {}),
+    role: member.role,
+    tags: memberTags(member),
+    permissions: member.permissions,
+    granted: member.granted,
+    schedulable: member.schedulable,
+    contactPerson: member.contactPerson,
+    teams: member.teamIds.map((teamId) => ({
+      teamId,
+      role: member.managedTeamIds.includes(teamId) ? 'manager' : 'member',
+    })),
+    ...(member.availability ? { availability: member.availability } : {}),
+    joinedAt: member.joinedAt,
+  };
+}
+
+export function myOrganizationView(member: MemberDoc) {
+  return { orgId: member.orgId, name: member.orgName, role: member.role, tags: memberTags(member) };
+}
+
+export function teamView(team: TeamDoc) {
+  return { teamId: team.teamId, name: team.name, members: team.members, createdAt: team.createdAt };
+}
+
+export function invitationView(invitation: InvitationDoc, now = new Date()) {
+  const expired = invitation.status === 'pending' && Date.parse(invitation.expiresAt) <= now.getTime();
+  return {
+    invitationId: invitation.invitationId,
+    ...(invitation.email ? { email: invitation.email } : {}),
+    ...(invitation.phone ? { phone: invitation.phone } : {}),
+    role: invitation.role,
+    teamIds: invitation.teamIds,
+    permissions: invitation.permissions,
+    status: expired ? 'expired' : invitation.status,
+    sent: invitation.sendSequence > 0,
+    expiresAt: invitation.expiresAt,
+    invitedBy: invitation.invitedBy,
+    createdAt: invitation.createdAt,
+    ...(invitation.acceptedBy ? { acceptedBy: invitation.acceptedBy } : {}),
+  };
+}
+
+export function auditEventView(event: AuditEventDoc) {
+  return {
+    revision: event.revision,
+    eventId: event.eventId,
+    type: event.type,
+    actorId: event.actorId,
+    ...(event.actingVia ? { actingVia: event.actingVia } : {}),
+    at: event.at,
+    correlationId: event.correlationId,
+    data: event.data,
+  };
+}

@@ -1,0 +1,150 @@
+import { type Role } from '@app/permissions';
+
+/**
+ * The gateway's read models, one collection each, every document recording the revision of the aggregate stream it
+ * reflects (the organization's, or the user's for users). Ids are `<orgId>/<...>`, so a page of one organization is
+ * one `_id` range and nothing of another tenant sits in between.
+ */
+
+export const COLLECTIONS = {
+  users: 'users_v1',
+  organizations: 'organizations_v1',
+  members: 'members_v1',
+  teams: 'teams_v1',
+  invitations: 'invitations_v1',
+  auditEvents: 'audit_events_v1',
+  roleIntervals: 'role_intervals_v1',
+} as const;
+
+export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
+
+export interface UserDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly phone?: string;
+  readonly emailVerified: boolean;
+  readonly twoFactorEnabled: boolean;
+  readonly locked: boolean;
+  readonly createdAt: string;
+}
+
+export interface OrganizationDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly name: string;
+  readonly plan: string;
+  readonly ownerId: string;
+  readonly contactPersonId?: string;
+  readonly autoJoin: boolean;
+  readonly membersMayEditOwnAvailability: boolean;
+  readonly requireTwoFactor: boolean;
+  readonly domains: readonly string[];
+  readonly parentOrgId?: string;
+  readonly childOrgIds: readonly string[];
+  readonly seats: number;
+  readonly memberCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** Deleted organizations keep their document (with the revision), so a replayed older event cannot revive them. */
+  readonly deleted?: boolean;
+}
+
+export interface Availability {
+  readonly available: boolean;
+  readonly weekly: readonly { readonly day: number; readonly from: string; readonly to: string }[];
+}
+
+export interface MemberDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly role: Role;
+  /** Extra permissions granted to this member. */
+  readonly granted: readonly string[];
+  /** Role defaults plus grants. */
+  readonly permissions: readonly string[];
+  readonly schedulable: boolean;
+  readonly contactPerson: boolean;
+  readonly teamIds: readonly string[];
+  readonly managedTeamIds: readonly string[];
+  readonly availability?: Availability;
+  readonly joinedAt: string;
+  readonly via: 'invitation' | 'auto-join' | 'creation';
+  readonly twoFactorEnrollmentRequired?: boolean;
+  /** Copied from the user and organization read models, for search and for "my organizations". */
+  readonly name?: string;
+  readonly email?: string;
+  readonly orgName: string;
+}
+
+export interface TeamDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly teamId: string;
+  readonly name: string;
+  readonly members: readonly { readonly userId: string; readonly role: 'manager' | 'member' }[];
+  readonly memberIds: readonly string[];
+  readonly createdAt: string;
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export interface InvitationDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly invitationId: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly role: 'admin' | 'user';
+  readonly teamIds: readonly string[];
+  readonly permissions: readonly string[];
+  readonly status: InvitationStatus;
+  readonly sendSequence: number;
+  readonly expiresAt: string;
+  readonly invitedBy: string;
+  readonly createdAt: string;
+  readonly acceptedBy?: string;
+}
+
+export interface AuditEventDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly eventId: string;
+  readonly type: string;
+  readonly actorId: string;
+  readonly actingVia?: string;
+  readonly at: string;
+  readonly correlationId: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** R21: what one member was (role, permissions, teams) from one instant to the next change. */
+export interface RoleIntervalDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly role: Role;
+  readonly permissions: readonly string[];
+  readonly teams: readonly {
+    readonly teamId: string;
+    readonly name: string;
+    readonly role: 'manager' | 'member';
+  }[];
+  readonly validFrom: string;
+  /** Absent while it still holds. */
+  readonly validTo?: string;
+  readonly fromRevision: number;
+}
+
+/** Ids that sort by organization, then in stream order. */
+export const orgScoped = (orgId: string, ...parts: string[]) => [orgId, ...parts].join('/');
+export const revisionKey = (revision: number) => String(revision).padStart(12, '0');

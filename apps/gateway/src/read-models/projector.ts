@@ -1,0 +1,182 @@
+import { type EventEnvelope } from '@app/contracts';
+import { type PermissionsCatalog } from '@app/permissions';
+import { orgScoped, type MemberDoc, type RoleIntervalDoc } from './documents';
+import {
+  needsOf,
+  projectOrganizationEvent,
+  type Changes,
+  type OrganizationEvent,
+  type OrganizationView,
+} from './organization.projection';
+import { type ReadModels } from './read-models';
+import { projectUserEvent, type UserEvent } from './user.projection';
+
+/** `membership.MemberJoined.v1` -> `MemberJoined`. */
+export const eventName = (type: string) => type.split('.')[1] ?? type;
+
+/**
+ * Applies public events to the read models: loads what an event touches, projects it (pure), writes the result with
+ * the revision guard. An organization's document moves to every event's revision and is written last, so an event
+ * at or below it was applied whole and a redelivery changes nothing; one cut short is applied again.
+ */
+export class ReadModelProjector {
+  constructor(
+    private readonly models: ReadModels,
+    private readonly catalog: PermissionsCatalog,
+  ) {}
+
+  async apply(envelope: EventEnvelope): Promise<void> {
+    if (envelope.type.startsWith('membership.'))
+      await this.applyOrganizationEvent(organizationEventOf(envelope));
+    else if (envelope.type.startsWith('identity.')) await this.applyUserEvent(userEventOf(envelope));
+  }
+
+  async applyOrganizationEvent(event: OrganizationEvent): Promise<void> {
+    const org = await this.models.organizations.get(event.orgId);
+    if (org && org.revision >= event.revision) return;
+    if (!org && event.type !== 'OrganizationCreated') return;
+    const view = await this.viewFor(event, org);
+    const changes = projectOrganizationEvent(view, event, this.catalog);
+    await this.write(event, changes);
+  }
+
+  async applyUserEvent(event: UserEvent): Promise<void> {
+    const current = await this.models.users.get(event.userId);
+    const next = projectUserEvent(current, event);
+    if (next === 'deleted') {
+      await this.models.users.deleteIfNewer(event.userId, event.revision);
+      return;
+    }
+    if (!next) return;
+    await this.models.users.upsertIfNewer(next);
+    // The member documents carry the name and address for search; the user's stream owns them.
+    await this.models.members.updateMany(
+      { where: { userId: event.userId } },
+      { name: next.name, email: next.email },
+    );
+  }
+
+  private async viewFor(event: OrganizationEvent, org: OrganizationView['org']): Promise<OrganizationView> {
+    const needs = needsOf(event, org);
+    const { members, teams, invitations, roleIntervals } = this.models;
+    const inOrg = { where: { orgId: event.orgId } };
+    const memberDocs =
+      needs.members === 'all'
+        ? await all(members, inOrg)
+        : await many(
+            members,
+            needs.members.map((u) => orgScoped(event.orgId, u)),
+          );
+    for (const teamId of needs.membersOfTeams)
+      for (const m of await all(members, { where: { orgId: event.orgId, teamIds: teamId } }))
+        memberDocs.push(m);
+    const teamDocs =
+      needs.teams === 'all'
+        ? await all(teams, inOrg)
+        : await many(
+            teams,
+            needs.teams.map((t) => orgScoped(event.orgId, t)),
+          );
+    const invitationDocs =
+      needs.invitations === 'all'
+        ? await all(invitations, inOrg)
+        : await many(
+            invitations,
+            needs.invitations.map((i) => orgScoped(event.orgId, i)),
+          );
+    const userIds = [
+      ...new Set([
+        ...memberDocs.map((m) => m.userId),
+        ...(event.type === 'MemberJoined' ? [event.data.userId as string] : []),
+      ]),
+    ];
+    const intervals = new Map<string, RoleIntervalDoc>();
+    for (const userId of userIds) {
+      const [open] = await all(roleIntervals, {
+        where: { orgId: event.orgId, userId, validTo: { $exists: false } },
+      });
+      if (open) intervals.set(userId, open);
+    }
+    return {
+      org,
+      members: new Map(memberDocs.map((m) => [m.userId, m])),
+      teams: new Map(teamDocs.map((t) => [t.teamId, t])),
+      invitations: new Map(invitationDocs.map((i) => [i.invitationId, i])),
+      intervals,
+    };
+  }
+
+  private async write(event: OrganizationEvent, changes: Changes): Promise<void> {
+    const { models } = this;
+    const rev = event.revision;
+    await models.auditEvents.upsertIfNewer(changes.audit);
+    for (const interval of changes.intervals) await models.roleIntervals.upsertIfNewer(interval);
+    for (const member of changes.members) await models.members.upsertIfNewer(await this.withProfile(member));
+    for (const userId of changes.removedMembers)
+      await models.members.deleteIfNewer(orgScoped(event.orgId, userId), rev);
+    for (const team of changes.teams) await models.teams.upsertIfNewer(team);
+    for (const teamId of changes.removedTeams)
+      await models.teams.deleteIfNewer(orgScoped(event.orgId, teamId), rev);
+    for (const invitation of changes.invitations) await models.invitations.upsertIfNewer(invitation);
+    if (changes.org) await models.organizations.upsertIfNewer(changes.org);
+  }
+
+  private async withProfile(member: MemberDoc): Promise<MemberDoc> {
+    if (member.name !== undefined) return member;
+    const user = await this.models.users.get(member.userId);
+    return user ? { ...member, name: user.name, email: user.email } : member;
+  }
+}
+
+async function many<D extends { _id: string }>(
+  collection: { get(id: string): Promise<D | null> },
+  ids: readonly string[],
+): Promise<D[]> {
+  const docs = await Promise.all(ids.map((id) => collection.get(id)));
+  return docs.filter((d): d is Awaited<D> => d !== null) as D[];
+}
+
+async function all<D>(
+  collection: {
+    find(
+      filter: object,
+      page: { limit: number; cursor?: string },
+    ): Promise<{ items: D[]; nextCursor?: string }>;
+  },
+  filter: object,
+): Promise<D[]> {
+  const out: D[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await collection.find(filter, { limit: 500, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+export function organizationEventOf(envelope: EventEnvelope): OrganizationEvent {
+  const data = envelope.data as Record<string, unknown>;
+  return {
+    id: envelope.id,
+    type: eventName(envelope.type),
+    orgId: envelope.subject,
+    revision: Number(envelope.revision),
+    actorId: envelope.actor,
+    ...(envelope.actingvia ? { actingVia: envelope.actingvia } : {}),
+    correlationId: envelope.correlationid,
+    at: typeof data.at === 'string' ? data.at : envelope.time,
+    data,
+  };
+}
+
+export function userEventOf(envelope: EventEnvelope): UserEvent {
+  const data = envelope.data as Record<string, unknown>;
+  return {
+    type: eventName(envelope.type),
+    userId: envelope.subject,
+    revision: Number(envelope.revision),
+    at: typeof data.at === 'string' ? data.at : envelope.time,
+    data,
+  };
+}

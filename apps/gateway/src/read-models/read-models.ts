@@ -1,0 +1,39 @@
+import { type ReadModelCollection, type ReadStore } from '@app/read-store';
+import {
+  COLLECTIONS,
+  type AuditEventDoc,
+  type CollectionName,
+  type InvitationDoc,
+  type MemberDoc,
+  type OrganizationDoc,
+  type RoleIntervalDoc,
+  type TeamDoc,
+  type UserDoc,
+} from './documents';
+
+/** The gateway's read-model collections, by logical name, over one read store (or over a rebuild's fresh ones). */
+export interface ReadModels {
+  readonly users: ReadModelCollection<UserDoc>;
+  readonly organizations: ReadModelCollection<OrganizationDoc>;
+  readonly members: ReadModelCollection<MemberDoc>;
+  readonly teams: ReadModelCollection<TeamDoc>;
+  readonly invitations: ReadModelCollection<InvitationDoc>;
+  readonly auditEvents: ReadModelCollection<AuditEventDoc>;
+  readonly roleIntervals: ReadModelCollection<RoleIntervalDoc>;
+}
+
+export function readModelsOf(store: ReadStore): ReadModels {
+  return collectionsBy((name) => store.collection(name));
+}
+
+export function collectionsBy(open: (name: CollectionName) => ReadModelCollection<never>): ReadModels {
+  return {
+    users: open(COLLECTIONS.users),
+    organizations: open(COLLECTIONS.organizations),
+    members: open(COLLECTIONS.members),
+    teams: open(COLLECTIONS.teams),
+    invitations: open(COLLECTIONS.invitations),
+    auditEvents: open(COLLECTIONS.auditEvents),
+    roleIntervals: open(COLLECTIONS.roleIntervals),
+  };
+}

@@ -1,0 +1,117 @@
+import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
+import { toRecordedDomainEvent } from '@app/event-store';
+import { type PermissionsCatalog } from '@app/permissions';
+import { type ReadStore } from '@app/read-store';
+import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
+import { COLLECTIONS } from './documents';
+import { ReadModelProjector } from './projector';
+import { collectionsBy, type ReadModels } from './read-models';
+
+export interface RebuildProgress {
+  readonly events: number;
+  readonly position: bigint;
+  readonly eventsPerSecond: number;
+  /** Of the events in the store when the rebuild began (all streams, not only the projected ones). */
+  readonly fraction: number;
+}
+
+const mappings = [PUBLIC_EVENT_MAPPINGS.identity, PUBLIC_EVENT_MAPPINGS.membership];
+
+/** Where a pass over the event store stopped: the next pass goes on after it. */
+export interface Projected {
+  readonly events: number;
+  readonly position: { commit: bigint; prepare: bigint } | undefined;
+}
+
+/**
+ * Projects the user and organization events of the event store, oldest first, after `after` (from the start when
+ * absent), into `target`: the live collections of an empty store, or a rebuild's fresh ones.
+ */
+export async function projectFromEventStore(
+  client: EventStoreDBClient,
+  target: ReadModels,
+  catalog: PermissionsCatalog,
+  after?: Projected['position'],
+  onProgress?: (progress: RebuildProgress) => void,
+): Promise<Projected> {
+  const projector = new ReadModelProjector(target, catalog);
+  const last = await lastPosition(client);
+  const started = performance.now();
+  let events = 0;
+  let lastReport = started;
+  let position = after;
+  const reads = client.readAll({
+    direction: FORWARDS,
+    fromPosition: after ?? START,
+    maxCount: Number.MAX_SAFE_INTEGER,
+  });
+  for await (const resolved of reads) {
+    const at = resolved.event?.position;
+    if (after && at && at.commit === after.commit && at.prepare === after.prepare) continue;
+    if (at) position = at;
+    const streamId = resolved.event?.streamId ?? '';
+    const mapping = mappings.find((m) => streamId.startsWith(m.streamPrefix));
+    if (!mapping) continue;
+    const recorded = toRecordedDomainEvent(resolved);
+    if (!recorded) continue;
+    await projector.apply(toPublicEnvelope(mapping, recorded));
+    events++;
+    const now = performance.now();
+    if (onProgress && now - lastReport > 1_000) {
+      lastReport = now;
+      const commit = at?.commit ?? 0n;
+      onProgress({
+        events,
+        position: commit,
+        eventsPerSecond: events / ((now - started) / 1000),
+        fraction: last > 0n ? Number(commit) / Number(last) : 1,
+      });
+    }
+  }
+  return { events, position };
+}
+
+/**
+ * Rebuilds every read model without downtime: projects the whole event store into fresh collections while reads and
+ * the live feed keep using the current ones, catches up with what was appended meanwhile, then - with the feed held
+ * for that moment only (`exclusive`) - takes the last events and switches every collection over. The feed then goes
+ * on into the new collections; what they already hold is skipped by the revision guard.
+ */
+export async function rebuildReadModels(options: {
+  readonly client: EventStoreDBClient;
+  readonly store: ReadStore;
+  readonly catalog: PermissionsCatalog;
+  readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+}): Promise<number> {
+  const { client, store, catalog } = options;
+  const rebuilds = new Map(
+    await Promise.all(
+      Object.values(COLLECTIONS).map(async (name) => [name, await store.beginRebuild(name)] as const),
+    ),
+  );
+  const target = collectionsBy((name) => rebuilds.get(name)!.collection as never);
+  try {
+    let pass = await projectFromEventStore(client, target, catalog, undefined, options.onProgress);
+    let events = pass.events;
+    for (let round = 0; round < 3 && pass.events > 0; round++) {
+      pass = await projectFromEventStore(client, target, catalog, pass.position);
+      events += pass.events;
+    }
+    return await options.exclusive(async () => {
+      events += (await projectFromEventStore(client, target, catalog, pass.position)).events;
+      for (const rebuild of rebuilds.values()) await rebuild.swap();
+      return events;
+    });
+  } catch (error) {
+    for (const rebuild of rebuilds.values()) await rebuild.abort();
+    throw error;
+  }
+}
+
+async function lastPosition(client: EventStoreDBClient): Promise<bigint> {
+  let position = 0n;
+  for await (const resolved of client.readAll({ direction: 'backwards', fromPosition: 'end', maxCount: 1 }))
+    position = resolved.event?.position?.commit ?? 0n;
+  return position;
+}

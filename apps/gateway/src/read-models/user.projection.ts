@@ -1,0 +1,56 @@
+import { type UserDoc } from './documents';
+
+/** One user event as the projection needs it (from a CloudEvent of `identity.user.v1`). */
+export interface UserEvent {
+  readonly type: string;
+  readonly userId: string;
+  readonly revision: number;
+  readonly at: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** A user's profile as the API shows it: pure, from the document as it is to the document as it becomes. */
+export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc | 'deleted' | null {
+  const d = event.data;
+  if (event.type === 'UserRegistered')
+    return {
+      _id: event.userId,
+      revision: event.revision,
+      userId: event.userId,
+      name: d.name as string,
+      email: d.email as string,
+      ...(typeof d.phone === 'string' ? { phone: d.phone } : {}),
+      emailVerified: false,
+      twoFactorEnabled: false,
+      locked: false,
+      createdAt: event.at,
+    };
+  if (event.type === 'UserDeleted') return 'deleted';
+  if (!doc) return null;
+  const next = { ...doc, revision: event.revision };
+  switch (event.type) {
+    case 'EmailVerified':
+      return { ...next, emailVerified: true };
+    case 'EmailChanged':
+      return { ...next, email: d.email as string, emailVerified: false };
+    case 'ProfileUpdated': {
+      const { phone: _previous, ...rest } = next;
+      const phone = d.phone === undefined ? doc.phone : (d.phone as string | null);
+      return {
+        ...rest,
+        ...(typeof d.name === 'string' ? { name: d.name } : {}),
+        ...(phone ? { phone } : {}),
+      };
+    }
+    case 'TwoFactorEnabled':
+      return { ...next, twoFactorEnabled: true };
+    case 'TwoFactorDisabled':
+      return { ...next, twoFactorEnabled: false };
+    case 'UserLocked':
+      return { ...next, locked: true };
+    case 'UserUnlocked':
+      return { ...next, locked: false };
+    default:
+      return next;
+  }
+}

@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo } from 'node:net';
+import { type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
+import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
+import { readGatewayConfig } from '../apps/gateway/src/config/gateway.config';
+import { createGatewayApp } from '../apps/gateway/src/gateway.app';
+import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
+import { createIdentityApp } from '../apps/identity/src/identity.app';
+import { createMembershipApp } from '../apps/membership/src/membership.app';
+import { startSmtpServer, type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
+import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface SignedIn {
+  readonly userId: string;
+  readonly email: string;
+  readonly token: string;
+  readonly refreshToken: string;
+}
+
+/**
+ * The whole system as `npm start` runs it (four services in one process, the embedded event store, the configured
+ * bus and read store), with a real SMTP server receiving the mail, and the gateway reached over HTTP.
+ */
+export async function startPlatform(): Promise<Platform> {
+  const store = await startTestEventStore();
+  const smtp = await startSmtpServer();
+  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
+  const identity = await createIdentityApp(infra, {
+    quiet: true,
+    persistSecrets: false,
+    config: { ...readIdentityConfig({}), publicUrl: 'http://gateway.test' },
+  });
+  await identity.listen(0, '127.0.0.1');
+  const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
+  const membership = await createMembershipApp(infra, { quiet: true });
+  await membership.init();
+  const notifications = await createNotificationsApp(infra, {
+    quiet: true,
+    delivery: { smtpUrl: smtp.url, publicUrl: 'http://gateway.test' },
+  });
+  await notifications.init();
+  const gateway = await createGatewayApp(infra, {
+    quiet: true,
+    config: {
+      ...readGatewayConfig({}),
+      jwksUrl: `http://127.0.0.1:${identityPort}/.well-known/jwks.json`,
+      rateLimitPerIp: 1_000_000,
+      rateLimitPerUser: 1_000_000,
+      authRateLimitPerIp: 1_000_000,
+    },
+  });
+  await gateway.init();
+  return new Platform(store, smtp, [gateway, notifications, membership, identity], gateway);
+}
+
+export class Platform {
+  constructor(
+    readonly store: TestEventStore,
+    private readonly smtp: { received: Received[]; stop: () => Promise<void> },
+    private readonly apps: INestApplication[],
+    readonly gateway: INestApplication,
+  ) {}
+
+  get http() {
+    return request(this.gateway.getHttpServer());
+  }
+
+  get mails(): Received[] {
+    return this.smtp.received;
+  }
+
+  /** The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it). */
+  async linkFromMail(to: string, path: string): Promise<string> {
+    const link = await waitFor(
+      () => {
+        for (const mail of [...this.smtp.received].reverse()) {
+          if (!mail.to.includes(to)) continue;
+          const body = decodeQuotedPrintable(mail.raw);
+          const match = body.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
+          if (match) return match[0];
+        }
+        return undefined;
+      },
+      { timeoutMs: 10_000, what: `a mail to ${to} with ${path}` },
+    );
+    const url = new URL(link.replaceAll('&amp;', '&'));
+    return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
+  }
+
+  /** Registers, verifies with the mailed link and signs in. */
+  async signUp(name = 'Ada', email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`): Promise<SignedIn> {
+    await this.http.post('/v1/auth/register').send({ email, password: PASSWORD, name }).expect(202);
+    const token = await this.linkFromMail(email, '/verify-email');
+    await this.http.post('/v1/auth/verify-email').send({ token }).expect(200);
+    return this.signIn(email);
+  }
+
+  async signIn(email: string, password = PASSWORD): Promise<SignedIn> {
+    const res = await this.http.post('/v1/auth/login').send({ email, password }).expect(200);
+    return { userId: res.body.userId, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+  }
+
+  async close(): Promise<void> {
+    for (const app of this.apps) await app.close();
+    await this.smtp.stop();
+    await this.store.stop();
+  }
+}
+
+function decodeQuotedPrintable(raw: string): string {
+  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export const bearer = (who: { token: string }) => ({ authorization: `Bearer ${who.token}` });

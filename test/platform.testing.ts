@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -29,6 +30,7 @@ export interface SignedIn {
 export async function startPlatform(): Promise<Platform> {
   const store = await startTestEventStore();
   const smtp = await startSmtpServer();
+  const sms = await startSmsProvider();
   const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
   const identity = await createIdentityApp(infra, {
     quiet: true,
@@ -41,7 +43,7 @@ export async function startPlatform(): Promise<Platform> {
   await membership.init();
   const notifications = await createNotificationsApp(infra, {
     quiet: true,
-    delivery: { smtpUrl: smtp.url, publicUrl: 'http://gateway.test' },
+    delivery: { smtpUrl: smtp.url, smsUrl: sms.url, publicUrl: 'http://gateway.test' },
   });
   await notifications.init();
   const gateway = await createGatewayApp(infra, {
@@ -55,13 +57,14 @@ export async function startPlatform(): Promise<Platform> {
     },
   });
   await gateway.init();
-  return new Platform(store, smtp, [gateway, notifications, membership, identity], gateway);
+  return new Platform(store, smtp, sms, [gateway, notifications, membership, identity], gateway);
 }
 
 export class Platform {
   constructor(
     readonly store: TestEventStore,
     private readonly smtp: { received: Received[]; stop: () => Promise<void> },
+    private readonly sms: SmsProvider,
     private readonly apps: INestApplication[],
     readonly gateway: INestApplication,
   ) {}
@@ -92,8 +95,22 @@ export class Platform {
     return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
   }
 
+  /** The invitation token of the newest SMS to `to` (waits for it). */
+  async linkFromSms(to: string): Promise<string> {
+    const text = await waitFor(() => [...this.sms.received].reverse().find((m) => m.to === to)?.text, {
+      timeoutMs: 10_000,
+      what: `an SMS to ${to}`,
+    });
+    const link = text.match(/https?:\/\/\S*\/invitations\/(\S+)/);
+    if (!link) throw new Error(`no invitation link in "${text}"`);
+    return decodeURIComponent(link[1]!);
+  }
+
   /** Registers, verifies with the mailed link and signs in. */
-  async signUp(name = 'Ada', email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`): Promise<SignedIn> {
+  async signUp(
+    name = 'Ada',
+    email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`,
+  ): Promise<SignedIn> {
     await this.http.post('/v1/auth/register').send({ email, password: PASSWORD, name }).expect(202);
     const token = await this.linkFromMail(email, '/verify-email');
     await this.http.post('/v1/auth/verify-email').send({ token }).expect(200);
@@ -102,18 +119,51 @@ export class Platform {
 
   async signIn(email: string, password = PASSWORD): Promise<SignedIn> {
     const res = await this.http.post('/v1/auth/login').send({ email, password }).expect(200);
-    return { userId: res.body.userId, email, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+    return {
+      userId: res.body.userId,
+      email,
+      token: res.body.accessToken,
+      refreshToken: res.body.refreshToken,
+    };
   }
 
   async close(): Promise<void> {
     for (const app of this.apps) await app.close();
     await this.smtp.stop();
+    await this.sms.stop();
     await this.store.stop();
   }
 }
 
+interface SmsProvider {
+  readonly url: string;
+  readonly received: { to: string; text: string }[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP SMS provider as notifications calls one: `POST { to, text }` with JSON, kept for the test to read. */
+async function startSmsProvider(): Promise<SmsProvider> {
+  const received: { to: string; text: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as { to: string; text: string });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: randomUUID() }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`,
+    received,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 function decodeQuotedPrintable(raw: string): string {
-  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export const bearer = (who: { token: string }) => ({ authorization: `Bearer ${who.token}` });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Response } from 'express';
 import { type GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
+import { orgScoped } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
 import { type MembershipResult } from './write-services';
 
@@ -24,13 +25,28 @@ export class ReadYourWrites {
   ) {}
 
   /** Resolves true once the organization's read models reflect `revision` (false after the bound). */
-  async organizationAt(orgId: string, revision: string | null): Promise<boolean> {
-    if (revision === null) return true;
+  organizationAt(orgId: string, revision: string | null): Promise<boolean> {
+    if (revision === null) return Promise.resolve(true);
     const wanted = Number(revision);
+    return this.until(async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= wanted);
+  }
+
+  /** Resolves true once the user's read model reflects `revision` of their account stream. */
+  userAt(userId: string, revision: string | undefined): Promise<boolean> {
+    if (revision === undefined) return Promise.resolve(true);
+    const wanted = Number(revision);
+    return this.until(async () => ((await this.models.users.get(userId))?.revision ?? -1) >= wanted);
+  }
+
+  /** Resolves true once the user shows as a member (an acceptance membership makes after a registration). */
+  memberShows(orgId: string, userId: string): Promise<boolean> {
+    return this.until(async () => (await this.models.members.get(orgScoped(orgId, userId))) !== null);
+  }
+
+  private async until(reached: () => Promise<boolean>): Promise<boolean> {
     const deadline = Date.now() + this.config.readYourWritesMs;
     for (;;) {
-      const org = await this.models.organizations.get(orgId);
-      if (org && org.revision >= wanted) return true;
+      if (await reached()) return true;
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -49,5 +65,16 @@ export class ReadYourWrites {
     if (await this.organizationAt(orgId, result.revision)) return read();
     res.status(202);
     return { status: 'accepted', revision: result.revision };
+  }
+
+  /** A profile change (identity answers with the account's revision): the profile once the read model shows it. */
+  async answerProfile<P extends { userId: string; revision?: string }>(
+    profile: P,
+    res: Response,
+  ): Promise<Omit<P, 'revision'> | Accepted> {
+    const { revision, ...shown } = profile;
+    if (await this.userAt(profile.userId, revision)) return shown;
+    res.status(202);
+    return { status: 'accepted', revision: revision ?? null };
   }
 }

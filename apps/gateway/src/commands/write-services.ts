@@ -24,6 +24,17 @@ export interface Requester {
   readonly commandId?: string;
 }
 
+/** Identity's answer to a profile change: the profile, and the account stream's revision after it. */
+export interface Profile {
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly phone?: string;
+  readonly twoFactorEnabled: boolean;
+  readonly revision?: string;
+}
+
 export interface MembershipResult {
   readonly revision: string | null;
   readonly events: number;

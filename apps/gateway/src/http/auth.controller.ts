@@ -1,9 +1,10 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
-import { type Request } from 'express';
+import { type Request, type Response } from 'express';
 import { Public } from '../auth/caller';
-import { WriteServices } from '../commands/write-services';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices, type Profile } from '../commands/write-services';
 import {
   ForgotPasswordBody,
   LoginBody,
@@ -25,7 +26,10 @@ const AUTH_LIMIT = { ip: { limit: () => authRateLimit.perMinute, ttl: 60_000 } }
 @Throttle(AUTH_LIMIT)
 @Controller('v1/auth')
 export class AuthController {
-  constructor(private readonly services: WriteServices) {}
+  constructor(
+    private readonly services: WriteServices,
+    private readonly freshness: ReadYourWrites,
+  ) {}
 
   @Post('register')
   @HttpCode(202)
@@ -42,8 +46,12 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
   @problems(400, 410)
-  verifyEmail(@Body() body: TokenBody, @Req() req: Request) {
-    return this.services.identity({ type: 'VerifyEmail', token: body.token }, requesterOf(req));
+  async verifyEmail(@Body() body: TokenBody, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const profile = await this.services.identity<Profile>(
+      { type: 'VerifyEmail', token: body.token },
+      requesterOf(req),
+    );
+    return this.freshness.answerProfile(profile, res);
   }
 
   @Post('login')

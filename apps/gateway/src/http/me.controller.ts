@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request } from 'express';
+import { type Request, type Response } from 'express';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { WriteServices } from '../commands/write-services';
+import { ReadYourWrites } from '../commands/read-your-writes';
+import { WriteServices, type Profile } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { myOrganizationView, userView } from '../queries/views';
@@ -17,6 +18,7 @@ import { requesterOf } from './requester';
 export class MeController {
   constructor(
     private readonly services: WriteServices,
+    private readonly freshness: ReadYourWrites,
     @Inject(READ_MODELS) private readonly models: ReadModels,
   ) {}
 
@@ -34,8 +36,17 @@ export class MeController {
     summary: 'Change my name or phone (R14: members edit their own profile); null removes the phone',
   })
   @problems(400, 401, 409)
-  update(@CurrentCaller() caller: Caller, @Body() body: UpdateMeBody, @Req() req: Request) {
-    return this.services.identity({ type: 'UpdateProfile', ...body }, requesterOf(req, caller));
+  async update(
+    @CurrentCaller() caller: Caller,
+    @Body() body: UpdateMeBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const profile = await this.services.identity<Profile>(
+      { type: 'UpdateProfile', ...body },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answerProfile(profile, res);
   }
 
   @Delete()

@@ -1,10 +1,22 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request } from 'express';
+import { type Request, type Response } from 'express';
 import { DomainError } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import { AccessTokenStrategy } from '../auth/access-token.strategy';
 import { Public } from '../auth/caller';
+import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices } from '../commands/write-services';
 import { INVITATION_TOKENS, READ_MODELS } from '../gateway.tokens';
 import { type InvitationDoc } from '../read-models/documents';
@@ -26,6 +38,7 @@ const GONE = {
 export class PublicInvitationsController {
   constructor(
     private readonly services: WriteServices,
+    private readonly freshness: ReadYourWrites,
     private readonly tokens: AccessTokenStrategy,
     @Inject(INVITATION_TOKENS) private readonly links: InvitationTokens,
     @Inject(READ_MODELS) private readonly models: ReadModels,
@@ -59,22 +72,49 @@ export class PublicInvitationsController {
       'Accept: signed in (Authorization header) as the invited person, or as a new person with name, password and termsAccepted (R5)',
   })
   @problems(400, 403, 404, 409, 410)
-  async accept(@Param('token') token: string, @Body() body: AcceptInvitationBody, @Req() req: Request) {
+  async accept(
+    @Param('token') token: string,
+    @Body() body: AcceptInvitationBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const bearer = req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
     const caller = bearer ? await this.tokens.validate(bearer) : undefined;
     if (bearer && !caller)
-      throw new DomainError('unauthenticated', 'forbidden', 'the access token is not valid');
-    if (caller) return this.services.identity({ type: 'AcceptInvitation', token }, requesterOf(req, caller));
-    return this.services.identity(
+      throw new UnauthorizedException({ code: 'unauthenticated', title: 'the access token is not valid' });
+    if (caller) {
+      const accepted = await this.services.identity<{
+        orgId: string;
+        invitationId: string;
+        revision: string | null;
+      }>({ type: 'AcceptInvitation', token }, requesterOf(req, caller));
+      const shown = await this.freshness.organizationAt(accepted.orgId, accepted.revision);
+      return this.answer({ ...accepted, userId: caller.userId }, shown, res);
+    }
+    const registered = await this.services.identity<{ userId: string; orgId: string; invitationId: string }>(
       {
         type: 'RegisterFromInvitation',
         token,
         name: body.name ?? '',
         password: body.password ?? '',
         termsAccepted: body.termsAccepted ?? false,
+        ...(body.email ? { email: body.email } : {}),
       },
       requesterOf(req),
     );
+    // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes).
+    const shown = await this.freshness.memberShows(registered.orgId, registered.userId);
+    return this.answer(registered, shown, res);
+  }
+
+  private answer(
+    accepted: { userId: string; orgId: string; invitationId: string },
+    shown: boolean,
+    res: Response,
+  ) {
+    const { userId, orgId, invitationId } = accepted;
+    if (!shown) res.status(202);
+    return { status: shown ? 'member' : 'accepted', userId, orgId, invitationId };
   }
 
   /** The invitation a link stands for, if it is the latest link of a pending, unexpired invitation. */
@@ -89,11 +129,7 @@ export class PublicInvitationsController {
     ).items;
     if (!invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     if (invitation.status !== 'pending')
-      throw new DomainError(
-        GONE[invitation.status],
-        'gone',
-        `this invitation was ${invitation.status}`,
-      );
+      throw new DomainError(GONE[invitation.status], 'gone', `this invitation was ${invitation.status}`);
     if (invitation.sendSequence !== claims.sendSequence)
       throw new DomainError('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
     if (Date.parse(invitation.expiresAt) <= Date.now())

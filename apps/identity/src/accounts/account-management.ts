@@ -32,9 +32,11 @@ export interface Profile {
   readonly emailVerified: boolean;
   readonly phone?: string;
   readonly twoFactorEnabled: boolean;
+  /** After a change: the account stream's revision, so a reader can wait until its read model shows the change. */
+  readonly revision?: string;
 }
 
-export function profileOf(user: ActiveUser): Profile {
+export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   return {
     userId: user.userId,
     name: user.name,
@@ -42,6 +44,7 @@ export function profileOf(user: ActiveUser): Profile {
     emailVerified: user.emailVerified,
     ...(user.phone ? { phone: user.phone } : {}),
     twoFactorEnabled: user.twoFactorEnabled,
+    ...(revision !== undefined ? { revision: String(revision) } : {}),
   };
 }
 
@@ -64,7 +67,7 @@ export class AccountManagement {
       { type: 'VerifyEmail', userId, actorId: userId, at: this.at(), email: subject ?? '' },
       context,
     );
-    return profileOf(result.state as ActiveUser);
+    return profileOf(result.state as ActiveUser, result.revision);
   }
 
   /** Always the same answer; a link goes out only to an existing, unverified account. */
@@ -86,7 +89,7 @@ export class AccountManagement {
     const result = await this.deps.accounts.execute(command, context);
     if (changes.phone !== undefined && user.phone && user.phone !== changes.phone)
       await this.deps.reservations.release('phone', user.phone, userId, context.commandId);
-    return profileOf(result.state as ActiveUser);
+    return profileOf(result.state as ActiveUser, result.revision);
   }
 
   /** Re-authenticated with the password; the new address is unverified until its link is used (R18). */
@@ -107,7 +110,7 @@ export class AccountManagement {
     const changed = result.state as ActiveUser;
     await this.sendVerification(changed, context);
     await this.deps.mail.send({ template: 'email-changed', to: user.email, userId, name: user.name });
-    return profileOf(changed);
+    return profileOf(changed, result.revision);
   }
 
   /**

@@ -86,8 +86,10 @@ export class Registration {
       throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {
         field: 'email',
       });
+    // The link proves the number it was sent to as it proves an address: the account takes it.
+    const phone = invitation.phone ?? input.phone;
     const command: UserCommand & { type: 'RegisterUser' } = {
-      ...this.registerCommand(input, email),
+      ...this.registerCommand({ ...input, ...(phone ? { phone } : {}) }, email),
       invitation: {
         orgId: invitation.orgId,
         invitationId: invitation.invitationId,

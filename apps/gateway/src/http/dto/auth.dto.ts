@@ -139,4 +139,13 @@ export class AcceptInvitationBody {
   @IsOptional()
   @IsBoolean()
   termsAccepted?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'a new user invited by phone: the address to sign in with (verified by a mailed link)',
+    example: 'dan@example.com',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  email?: string;
 }

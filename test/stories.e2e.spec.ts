@@ -1,0 +1,740 @@
+import { randomUUID } from 'node:crypto';
+import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/**
+ * Every story of the domain, told over HTTP to the gateway of the whole system (identity, membership, notifications
+ * and the gateway, mail through a real SMTP server, SMS through an HTTP provider). Runs on the embedded default and,
+ * under `npm run test:infra`, on Kafka and FerretDB.
+ */
+describe('stories over the public API', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const http = () => platform.http;
+  const unique = (name: string) => `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
+
+  async function createOrg(owner: SignedIn, name = 'Acme'): Promise<string> {
+    const res = await http().post('/v1/orgs').set(bearer(owner)).send({ name }).expect(201);
+    return res.body.orgId as string;
+  }
+
+  /** Invites by e-mail, takes the link from the delivered mail, accepts as that (new) person, signs them in. */
+  async function inviteNewMember(
+    owner: SignedIn,
+    orgId: string,
+    name: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<SignedIn> {
+    const email = unique(name);
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(owner))
+      .send({ email, role: 'user', ...extra })
+      .expect(201);
+    const token = await platform.linkFromMail(email, '/invitations/');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name, password: PASSWORD, termsAccepted: true })
+      .expect(200);
+    return platform.signIn(email);
+  }
+
+  async function member(as: SignedIn, orgId: string, userId: string) {
+    return (await http().get(`/v1/orgs/${orgId}/members/${userId}`).set(bearer(as)).expect(200)).body;
+  }
+
+  it('R18: sign up, verify with the token from the delivered mail, sign in', async () => {
+    const email = unique('Grace');
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Grace' }).expect(202);
+    const unverified = await platform.signIn(email);
+    expect((await http().get('/v1/me').set(bearer(unverified)).expect(200)).body.emailVerified).toBe(false);
+    const token = await platform.linkFromMail(email, '/verify-email');
+    const verified = await http().post('/v1/auth/verify-email').send({ token }).expect(200);
+    expect(verified.body).toMatchObject({ userId: unverified.userId, emailVerified: true });
+    // Read-your-writes: the next read shows it.
+    const me = await http().get('/v1/me').set(bearer(unverified)).expect(200);
+    expect(me.body).toMatchObject({ userId: unverified.userId, name: 'Grace', email, emailVerified: true });
+    // The link works once.
+    const again = await http().post('/v1/auth/verify-email').send({ token });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it('R1: creating an organization makes me its Owner and contact person', async () => {
+    const ada = await platform.signUp('Ada');
+    const res = await http().post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' }).expect(201);
+    expect(res.headers.location).toBe(`/v1/orgs/${res.body.orgId}`);
+    expect(res.body).toMatchObject({
+      name: 'Acme',
+      ownerId: ada.userId,
+      contactPersonId: ada.userId,
+      myRole: 'owner',
+    });
+    const members = await http().get(`/v1/orgs/${res.body.orgId}/members`).set(bearer(ada)).expect(200);
+    expect(members.body.items).toEqual([
+      expect.objectContaining({ userId: ada.userId, role: 'owner', tags: ['owner', 'contact-person'] }),
+    ]);
+    const mine = await http().get('/v1/me/organizations').set(bearer(ada)).expect(200);
+    expect(mine.body.items).toEqual([
+      { orgId: res.body.orgId, name: 'Acme', role: 'owner', tags: ['owner', 'contact-person'] },
+    ]);
+  });
+
+  it('R5: invited by e-mail, a new person previews the link, registers from it and is a member', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const email = unique('Bob');
+    const invited = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email, role: 'admin' })
+      .expect(201);
+    expect(invited.body).toMatchObject({
+      email,
+      role: 'admin',
+      status: 'pending',
+      sent: true,
+      invitedBy: ada.userId,
+    });
+    const token = await platform.linkFromMail(email, '/invitations/');
+    const preview = await http()
+      .get(`/v1/invitations/${encodeURIComponent(token)}`)
+      .expect(200);
+    expect(preview.body).toMatchObject({ orgName: 'Acme', role: 'admin', email, accountExists: false });
+
+    const refused = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name: 'Bob', password: PASSWORD, termsAccepted: false });
+    expect(refused.body.code).toBe('terms-not-accepted');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name: 'Bob', password: PASSWORD, termsAccepted: true })
+      .expect(200);
+    const bob = await platform.signIn(email);
+    expect(await member(ada, orgId, bob.userId)).toMatchObject({ role: 'admin', name: 'Bob', email });
+    const listed = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=accepted`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(listed.body.items).toEqual([
+      expect.objectContaining({ email, status: 'accepted', acceptedBy: bob.userId }),
+    ]);
+    // Accepted once: the link is spent.
+    const reused = await http().get(`/v1/invitations/${encodeURIComponent(token)}`);
+    expect([reused.status, reused.body.code]).toEqual([410, 'invitation-already-accepted']);
+  });
+
+  it('R5: an existing user signs in and accepts; inviting a member again is a conflict', async () => {
+    const ada = await platform.signUp('Ada');
+    const carol = await platform.signUp('Carol');
+    const orgId = await createOrg(ada);
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: carol.email, role: 'user' })
+      .expect(201);
+    const token = await platform.linkFromMail(carol.email, '/invitations/');
+    const preview = await http()
+      .get(`/v1/invitations/${encodeURIComponent(token)}`)
+      .expect(200);
+    expect(preview.body.accountExists).toBe(true);
+    const stranger = await platform.signUp('Mallory');
+    const wrong = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .set(bearer(stranger))
+      .send({});
+    expect([wrong.status, wrong.body.code]).toEqual([403, 'invitation-identity-mismatch']);
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .set(bearer(carol))
+      .send({})
+      .expect(200);
+    expect(await member(ada, orgId, carol.userId)).toMatchObject({ role: 'user' });
+    const again = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: carol.email, role: 'user' });
+    expect([again.status, again.body.code]).toEqual([409, 'already-member']);
+  });
+
+  it('R5, R6: invited by phone without sending, sent later by SMS, resent (the old link stops working), accepted', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const phone = `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    const created = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ phone, role: 'user', send: false })
+      .expect(201);
+    expect(created.body).toMatchObject({ phone, sent: false, status: 'pending' });
+    const { invitationId } = created.body;
+    await http().post(`/v1/orgs/${orgId}/invitations/${invitationId}/send`).set(bearer(ada)).expect(200);
+    const first = await platform.linkFromSms(phone);
+    await http().post(`/v1/orgs/${orgId}/invitations/${invitationId}/send`).set(bearer(ada)).expect(200);
+    const second = await waitForNewSms(phone, first);
+    const old = await http().get(`/v1/invitations/${encodeURIComponent(first)}`);
+    expect([old.status, old.body.code]).toEqual([410, 'invitation-link-superseded']);
+    const email = unique('Dan');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(second)}/accept`)
+      .send({ name: 'Dan', password: PASSWORD, termsAccepted: true, email })
+      .expect(200);
+    const members = await http().get(`/v1/orgs/${orgId}/members?role=user`).set(bearer(ada)).expect(200);
+    expect(members.body.items).toEqual([expect.objectContaining({ name: 'Dan', role: 'user' })]);
+  });
+
+  async function waitForNewSms(phone: string, previous: string): Promise<string> {
+    for (let i = 0; i < 200; i++) {
+      const latest = await platform.linkFromSms(phone);
+      if (latest !== previous) return latest;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('no second SMS');
+  }
+
+  it('R5: a pending invitation is changed before acceptance, and a revoked one cannot be accepted', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const email = unique('Erin');
+    const { body } = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email, role: 'user' })
+      .expect(201);
+    const changed = await http()
+      .patch(`/v1/orgs/${orgId}/invitations/${body.invitationId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin', permissions: ['org.billing'] })
+      .expect(200);
+    expect(changed.body).toMatchObject({ role: 'admin', permissions: ['org.billing'] });
+    const token = await platform.linkFromMail(email, '/invitations/');
+    await http().delete(`/v1/orgs/${orgId}/invitations/${body.invitationId}`).set(bearer(ada)).expect(204);
+    const accept = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name: 'Erin', password: PASSWORD, termsAccepted: true });
+    expect(accept.status).toBe(410);
+    const revoked = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=revoked`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(revoked.body.items.map((i: { invitationId: string }) => i.invitationId)).toEqual([
+      body.invitationId,
+    ]);
+  });
+
+  it('R7: a bulk import answers row by row, and running it again invites nobody twice', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const a = unique('Fay');
+    const b = unique('Gus');
+    const csv = `email,role\n${a},user\nnot-an-address,user\n${b},admin\n`;
+    const first = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(csv)
+      .expect(200);
+    expect(first.body.results.map((r: { status: string }) => r.status)).toEqual([
+      'invited',
+      'refused',
+      'invited',
+    ]);
+    const again = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import`)
+      .set(bearer(ada))
+      .send({
+        rows: [
+          { email: a, role: 'user' },
+          { email: b, role: 'admin' },
+        ],
+        send: false,
+      })
+      .expect(200);
+    expect(again.body.results.map((r: { status: string }) => r.status)).not.toContain('invited');
+    const pending = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=pending`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(pending.body.items).toHaveLength(2);
+  });
+
+  it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Night shift' })
+      .expect(201);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect(200);
+
+    const promoted = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    expect(promoted.body).toMatchObject({ role: 'admin', tags: ['admin'] });
+    // Read-your-writes: the next read shows it.
+    expect(await member(bob, orgId, bob.userId)).toMatchObject({ role: 'admin' });
+
+    const own = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(bob))
+      .send({ role: 'user' });
+    expect([own.status, own.body.code]).toEqual([422, 'cannot-change-own-role']);
+    const owner = await http()
+      .patch(`/v1/orgs/${orgId}/members/${ada.userId}`)
+      .set(bearer(bob))
+      .send({ role: 'user' });
+    expect([owner.status, owner.body.code]).toEqual([422, 'owner-required']);
+    const toOwner = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'owner' });
+    expect([toOwner.status, toOwner.body.errors?.[0]?.field]).toEqual([400, 'role']);
+
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'user' })
+      .expect(200);
+    expect(await member(ada, orgId, bob.userId)).toMatchObject({
+      role: 'user',
+      teams: [{ teamId: team.body.teamId, role: 'manager' }],
+    });
+  });
+
+  it('R20: a grant without its prerequisite is refused naming what is missing; with it, granted', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const unknown = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['no.such'] });
+    expect([unknown.status, unknown.body.code]).toEqual([400, 'unknown-permission']);
+    const lacking = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['members.invite'] });
+    expect([lacking.status, lacking.body.code, lacking.body.missing]).toEqual([
+      422,
+      'permission-prerequisite-missing',
+      ['members.read'],
+    ]);
+    expect((await member(ada, orgId, bob.userId)).granted).toEqual([]);
+    const granted = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['members.read', 'members.invite'] })
+      .expect(200);
+    expect(granted.body.granted).toEqual(['members.invite', 'members.read']);
+    expect(granted.body.permissions).toContain('members.invite');
+  });
+
+  it('R11-R13: teams — Admins create them, a User manages their own, only members join, a User sees their teams', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const cat = await inviteNewMember(ada, orgId, 'Cat');
+    const dee = await inviteNewMember(ada, orgId, 'Dee');
+    const outsider = await platform.signUp('Olga');
+
+    const refused = await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).send({ name: 'Mine' });
+    expect(refused.status).toBe(403);
+    const team = (
+      await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'Front desk' }).expect(201)
+    ).body;
+    const other = (
+      await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'Back office' }).expect(201)
+    ).body;
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect(200);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${other.teamId}/members/${dee.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
+
+    // R11: the manager (a User) adds a member and renames the team; not another team.
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${cat.userId}`)
+      .set(bearer(bob))
+      .send({ role: 'member' })
+      .expect(200);
+    const renamed = await http()
+      .patch(`/v1/orgs/${orgId}/teams/${team.teamId}`)
+      .set(bearer(bob))
+      .send({ name: 'Reception' })
+      .expect(200);
+    expect(renamed.body.name).toBe('Reception');
+    const notHis = await http()
+      .patch(`/v1/orgs/${orgId}/teams/${other.teamId}`)
+      .set(bearer(bob))
+      .send({ name: 'Taken over' });
+    expect([403, 404]).toContain(notHis.status);
+    // R12
+    const stranger = await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${outsider.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' });
+    expect(stranger.body.code).toBe('not-a-member');
+
+    // R13: Cat (a User) sees herself and her team's members, not Dee, nor the other team.
+    const seen = await http().get(`/v1/orgs/${orgId}/members`).set(bearer(cat)).expect(200);
+    expect(seen.body.items.map((m: { userId: string }) => m.userId).sort()).toEqual(
+      [bob.userId, cat.userId].sort(),
+    );
+    const teams = await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(cat)).expect(200);
+    expect(teams.body.items.map((t: { teamId: string }) => t.teamId)).toEqual([team.teamId]);
+    expect((await http().get(`/v1/orgs/${orgId}/members/${dee.userId}`).set(bearer(cat))).status).toBe(404);
+    expect((await http().get(`/v1/orgs/${orgId}/invitations`).set(bearer(cat))).status).toBe(403);
+    // The Admin's filters
+    const inTeam = await http()
+      .get(`/v1/orgs/${orgId}/members?teamId=${team.teamId}`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(inTeam.body.items.map((m: { userId: string }) => m.userId).sort()).toEqual(
+      [bob.userId, cat.userId].sort(),
+    );
+    const byName = await http().get(`/v1/orgs/${orgId}/members?q=dee`).set(bearer(ada)).expect(200);
+    expect(byName.body.items.map((m: { userId: string }) => m.userId)).toEqual([dee.userId]);
+  });
+
+  it('R2: the Owner transfers ownership; the previous Owner becomes Admin and team roles stay', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const team = (
+      await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'Ops' }).expect(201)
+    ).body;
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${ada.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect(200);
+    const notOwner = await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(bob))
+      .send({ newOwnerId: bob.userId });
+    expect([notOwner.status, notOwner.body.code]).toEqual([403, 'owner-only']);
+    const moved = await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId })
+      .expect(200);
+    expect(moved.body).toMatchObject({ ownerId: bob.userId, myRole: 'admin' });
+    expect(await member(bob, orgId, ada.userId)).toMatchObject({
+      role: 'admin',
+      teams: [{ teamId: team.teamId, role: 'manager' }],
+    });
+    expect(await member(bob, orgId, bob.userId)).toMatchObject({ role: 'owner' });
+  });
+
+  it('R8: removal takes the member out of every team, and a team left empty is deleted; the Owner stays', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const solo = (
+      await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'Solo' }).expect(201)
+    ).body;
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${solo.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
+    const owner = await http().delete(`/v1/orgs/${orgId}/members/${ada.userId}`).set(bearer(ada));
+    expect(owner.body.code).toBe('cannot-remove-owner');
+    await http().delete(`/v1/orgs/${orgId}/members/${bob.userId}`).set(bearer(ada)).expect(204);
+    expect((await http().get(`/v1/orgs/${orgId}/members/${bob.userId}`).set(bearer(ada))).status).toBe(404);
+    expect((await http().get(`/v1/orgs/${orgId}/teams/${solo.teamId}`).set(bearer(ada))).status).toBe(404);
+    // Bob no longer sees the organization at all.
+    expect((await http().get(`/v1/orgs/${orgId}`).set(bearer(bob))).status).toBe(404);
+  });
+
+  it('R9, R10: a member leaves; the Owner cannot leave; the Owner deletes the organization', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const pending = unique('Zed');
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: pending, role: 'user', send: false })
+      .expect(201);
+    const ownerLeaves = await http().post(`/v1/orgs/${orgId}/leave`).set(bearer(ada));
+    expect([ownerLeaves.status, ownerLeaves.body.code]).toEqual([422, 'owner-cannot-leave']);
+    await http().post(`/v1/orgs/${orgId}/leave`).set(bearer(bob)).expect(204);
+    expect((await http().get('/v1/me/organizations').set(bearer(bob)).expect(200)).body.items).toEqual([]);
+
+    const carol = await inviteNewMember(ada, orgId, 'Carol');
+    const notOwner = await http().delete(`/v1/orgs/${orgId}`).set(bearer(carol));
+    expect(notOwner.status).toBe(403);
+    await http().delete(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(204);
+    expect((await http().get(`/v1/orgs/${orgId}`).set(bearer(ada))).status).toBe(404);
+    expect((await http().get('/v1/me/organizations').set(bearer(carol)).expect(200)).body.items).toEqual([]);
+  });
+
+  it('R10: deleting my account asks for confirmation when I own organizations, then deletes them', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const unconfirmed = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: false });
+    expect([unconfirmed.status, unconfirmed.body.code]).toEqual([
+      422,
+      'owned-organizations-confirmation-required',
+    ]);
+    const deleted = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true })
+      .expect(200);
+    expect(deleted.body.deletedOrganizationIds).toEqual([orgId]);
+    await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD }).expect(403);
+  });
+
+  it('R16, R18: a user whose address at a claimed domain is verified joins as User (auto-join)', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    await http().post(`/v1/orgs/${orgId}/domains`).set(bearer(ada)).send({ domain }).expect(201);
+    await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ autoJoin: true }).expect(200);
+    const elsewhere = await createOrg(await platform.signUp('Eve'), 'Other');
+    expect(elsewhere).not.toBe(orgId);
+
+    const email = `hal@${domain}`;
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Hal' }).expect(202);
+    // R18: not before the address is verified.
+    expect(
+      (await http().get(`/v1/orgs/${orgId}/members`).set(bearer(ada)).expect(200)).body.items,
+    ).toHaveLength(1);
+    const token = await platform.linkFromMail(email, '/verify-email');
+    await http().post('/v1/auth/verify-email').send({ token }).expect(200);
+    const hal = await platform.signIn(email);
+    const joined = await waitUntil(async () => {
+      const res = await http().get('/v1/me/organizations').set(bearer(hal));
+      return res.body.items?.length ? res.body.items : undefined;
+    });
+    expect(joined).toEqual([expect.objectContaining({ orgId, role: 'user' })]);
+  });
+
+  it('R17: an Admin triggers a reset for a member; the mailed link sets a new password once', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    await http().post(`/v1/orgs/${orgId}/members/${bob.userId}/password-reset`).set(bearer(ada)).expect(202);
+    const token = await platform.linkFromMail(bob.email, '/reset-password');
+    await http()
+      .post('/v1/auth/password/reset')
+      .send({ token, password: 'a brand new passphrase' })
+      .expect(204);
+    await http().post('/v1/auth/login').send({ email: bob.email, password: PASSWORD }).expect(403);
+    await platform.signIn(bob.email, 'a brand new passphrase');
+    const twice = await http()
+      .post('/v1/auth/password/reset')
+      .send({ token, password: 'yet another passphrase' });
+    expect(twice.status).toBeGreaterThanOrEqual(400);
+    // A User may not trigger one.
+    const byUser = await http()
+      .post(`/v1/orgs/${orgId}/members/${ada.userId}/password-reset`)
+      .set(bearer(bob));
+    expect(byUser.status).toBe(403);
+  });
+
+  it('R17: forgot-password answers alike for an unknown address', async () => {
+    const ada = await platform.signUp('Ada');
+    const known = await http().post('/v1/auth/password/forgot').send({ email: ada.email }).expect(202);
+    const unknown = await http()
+      .post('/v1/auth/password/forgot')
+      .send({ email: unique('nobody') })
+      .expect(202);
+    expect(unknown.body).toEqual(known.body);
+  });
+
+  it('R21: the roster at a past instant shows roles as they were; audit events name actor and correlation id', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const cat = await inviteNewMember(ada, orgId, 'Cat');
+    await new Promise((r) => setTimeout(r, 20));
+    const before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .set('x-correlation-id', 'promote-bob-1')
+      .send({ role: 'admin' })
+      .expect(200);
+
+    const then = await http().get(`/v1/orgs/${orgId}/audit/roster?at=${before}`).set(bearer(ada)).expect(200);
+    expect(then.body.members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: ada.userId, role: 'owner' }),
+        expect.objectContaining({ userId: bob.userId, role: 'user' }),
+      ]),
+    );
+    const now = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${new Date().toISOString()}`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(now.body.members).toEqual(
+      expect.arrayContaining([expect.objectContaining({ userId: bob.userId, role: 'admin' })]),
+    );
+    const beforeCreation = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=2000-01-01T00:00:00Z`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(beforeCreation.body.members).toEqual([]);
+
+    const events = await collectPages(`/v1/orgs/${orgId}/audit/events?limit=2`, ada);
+    expect(events[0]).toMatchObject({ type: 'OrganizationCreated', actorId: ada.userId });
+    const revisions = events.map((e) => e.revision as number);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    expect(events.find((e) => e.correlationId === 'promote-bob-1')).toMatchObject({
+      actorId: ada.userId,
+      type: 'MemberRoleChanged',
+    });
+    // A User does not read the audit.
+    expect((await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(cat))).status).toBe(403);
+    expect((await http().get(`/v1/orgs/${orgId}/audit/roster?at=${before}`).set(bearer(cat))).status).toBe(
+      403,
+    );
+  });
+
+  it('R14, R15: availability follows the organization’s policy; schedulable members are the billable seats', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const week = { available: true, weekly: [{ day: 1, from: '09:00', to: '17:00' }] };
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(bob))
+      .send({ availability: week })
+      .expect(200);
+    await http()
+      .patch(`/v1/orgs/${orgId}`)
+      .set(bearer(ada))
+      .send({ membersMayEditOwnAvailability: false })
+      .expect(200);
+    const locked = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(bob))
+      .send({ availability: { ...week, available: false } });
+    expect([locked.status, locked.body.code]).toEqual([422, 'availability-locked']);
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ availability: { ...week, available: false } })
+      .expect(200);
+
+    expect((await http().get(`/v1/orgs/${orgId}/seats`).set(bearer(ada)).expect(200)).body).toEqual({
+      seats: 0,
+    });
+    const marked = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ schedulable: true })
+      .expect(200);
+    expect(marked.body.tags).toEqual(['schedulable']);
+    expect((await http().get(`/v1/orgs/${orgId}/seats`).set(bearer(ada)).expect(200)).body).toEqual({
+      seats: 1,
+    });
+    const schedulable = await http()
+      .get(`/v1/orgs/${orgId}/members?schedulable=true`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(schedulable.body.items.map((m: { userId: string }) => m.userId)).toEqual([bob.userId]);
+  });
+
+  it('R19: a parent’s customers.manage holder acts as Admin in a linked child, and gains nothing in the parent', async () => {
+    const partner = await platform.signUp('Pat');
+    const parentId = await createOrg(partner, 'Partner');
+    const childId = await createOrg(partner, 'Customer');
+    await http()
+      .post(`/v1/orgs/${parentId}/children`)
+      .set(bearer(partner))
+      .send({ childOrgId: childId })
+      .expect(201);
+    const agent = await inviteNewMember(partner, parentId, 'Agent', {
+      permissions: ['members.read', 'customers.manage'],
+    });
+    expect(
+      (await http().post(`/v1/orgs/${parentId}/teams`).set(bearer(agent)).send({ name: 'Mine' })).status,
+    ).toBe(403);
+    const child = await http().get(`/v1/orgs/${childId}`).set(bearer(agent)).expect(200);
+    expect(child.body).toMatchObject({ myRole: 'admin', actingVia: parentId, parentOrgId: parentId });
+    const team = await http()
+      .post(`/v1/orgs/${childId}/teams`)
+      .set(bearer(agent))
+      .send({ name: 'Support' })
+      .expect(201);
+    const events = await collectPages(`/v1/orgs/${childId}/audit/events`, partner);
+    expect(events.find((e) => e.type === 'TeamCreated')).toMatchObject({
+      actorId: agent.userId,
+      actingVia: parentId,
+    });
+    expect(team.body.name).toBe('Support');
+  });
+
+  it('profile: PATCH /v1/me changes my name and the next read shows it, in my memberships too', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const changed = await http().patch('/v1/me').set(bearer(ada)).send({ name: 'Ada L.' }).expect(200);
+    expect(changed.body.name).toBe('Ada L.');
+    expect((await http().get('/v1/me').set(bearer(ada)).expect(200)).body.name).toBe('Ada L.');
+    expect(await member(ada, orgId, ada.userId)).toMatchObject({ name: 'Ada L.' });
+  });
+
+  it('sessions: refresh rotates the token, reusing the old one ends the session, logout revokes', async () => {
+    const ada = await platform.signUp('Ada');
+    const rotated = await http()
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: ada.refreshToken })
+      .expect(200);
+    expect(rotated.body.refreshToken).not.toBe(ada.refreshToken);
+    const reused = await http().post('/v1/auth/refresh').send({ refreshToken: ada.refreshToken });
+    expect([reused.status, reused.body.code]).toEqual([403, 'refresh-token-reused']);
+    const family = await http().post('/v1/auth/refresh').send({ refreshToken: rotated.body.refreshToken });
+    expect(family.status).toBe(403);
+
+    const fresh = await platform.signIn(ada.email);
+    await http().post('/v1/auth/logout').send({ refreshToken: fresh.refreshToken }).expect(204);
+    expect((await http().post('/v1/auth/refresh').send({ refreshToken: fresh.refreshToken })).status).toBe(
+      403,
+    );
+  });
+
+  async function collectPages(path: string, as: SignedIn): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let url: string | undefined = path;
+    while (url) {
+      const res = await http().get(url).set(bearer(as)).expect(200);
+      items.push(...res.body.items);
+      url = res.body.nextCursor
+        ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(res.body.nextCursor)}`
+        : undefined;
+    }
+    return items;
+  }
+
+  async function waitUntil<T>(probe: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 200; i++) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error('condition not reached');
+  }
+});

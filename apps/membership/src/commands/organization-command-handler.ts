@@ -74,20 +74,17 @@ export class OrganizationCommandHandler {
       if (request.command.type === 'ImportInvitations')
         return importInvitations(request, (row) => this.execute(row) as Promise<CommandReply>);
       const command = this.toDomainCommand(request);
+      const standing = withActorStanding(command, this.streams, this.catalog);
       switch (command.type) {
         case 'LinkChildOrganization':
           return reply(await linkChild(this.streams, request, command));
         case 'UnlinkChildOrganization':
           return reply(await unlinkChild(this.streams, request, command));
         case 'ClaimDomain':
-          await this.domains.claimFirst(request, command);
+          await this.domains.claimFirst(request, command, standing);
           break;
       }
-      const result = await this.streams.run(
-        request.orgId,
-        request,
-        withActorStanding(command, this.streams, this.catalog),
-      );
+      const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
       return reply(result);
     });

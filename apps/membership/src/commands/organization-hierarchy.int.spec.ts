@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StreamNotFoundError } from '@eventstore/db-client';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { subscribeToEvents, type Subscription } from '@app/messaging';
 import { waitFor } from '@app/testing';
@@ -88,6 +89,41 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       ok: false,
       error: { code: 'insufficient-permission' },
     });
+  });
+
+  it('R16, R19: an Admin through the parent claims a domain for the child (the claim is checked as the real run)', async () => {
+    const partner = await membership.organization('pia', ['cleo']);
+    await membership.expectOk(
+      membership.send(partner, 'pia', {
+        type: 'GrantPermissions',
+        userId: 'cleo',
+        permissions: ['members.read', 'customers.manage'],
+      }),
+    );
+    const customer = await membership.organization('pia', []);
+    await membership.expectOk(
+      membership.send(partner, 'pia', { type: 'LinkChildOrganization', childOrgId: customer }),
+    );
+    const domain = `${randomUUID().slice(0, 8)}.example.com`;
+    await membership.expectOk(membership.send(customer, 'cleo', { type: 'ClaimDomain', domain }));
+    expect([...(await membership.state(customer)).domains]).toEqual([domain]);
+    expect(await lastEventOf(customer)).toMatchObject({
+      type: 'DomainClaimed',
+      metadata: { actor: 'cleo', actingVia: partner },
+    });
+    // Someone with no standing there claims nothing, and the domain's claim stream stays as it was.
+    const other = `${randomUUID().slice(0, 8)}.example.com`;
+    expect(await membership.send(customer, 'stranger', { type: 'ClaimDomain', domain: other })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'not-a-member' },
+      },
+    );
+    const readClaim = async () => {
+      for await (const resolved of eventStore.client.readStream(`domain-${other}`)) return resolved;
+      return undefined;
+    };
+    await expect(readClaim()).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 
   it('R19: a child has one parent, cycles are refused, and the parent must be Owner/Admin of both', async () => {

@@ -1,7 +1,12 @@
 import { isDomainError } from '@app/domain';
-import { type AggregateStore } from '@app/event-store';
+import { type AggregateStore, type CommandResolver } from '@app/event-store';
 import { domainClaimDecider, domainClaimStream } from '../../organizations/domain-claim.decider';
-import { SYSTEM_ACTOR, type CommandOf } from '../../organizations/organization.commands';
+import {
+  SYSTEM_ACTOR,
+  type CommandOf,
+  type OrganizationCommand,
+} from '../../organizations/organization.commands';
+import { type OrganizationState } from '../../organizations/organization.state';
 import { type OrganizationEvent } from '../../organizations/organization.events';
 import { type TrustedRequest } from '../membership-request';
 import { type OrganizationStreams } from '../organization-streams';
@@ -19,9 +24,18 @@ export class DomainClaims {
     private readonly streams: OrganizationStreams,
   ) {}
 
-  /** The organization's own rules are checked first (a dry run); a claim left by a deleted organization is taken over. */
-  async claimFirst(request: TrustedRequest, command: CommandOf<'ClaimDomain'>): Promise<void> {
-    const events = this.streams.aggregate.decider.decide(command, await this.streams.state(request.orgId));
+  /**
+   * The organization's own rules are checked first (a dry run, with the actor's standing resolved as the real run
+   * resolves it, R19); a claim left by a deleted organization is taken over.
+   */
+  async claimFirst(
+    request: TrustedRequest,
+    asked: CommandOf<'ClaimDomain'>,
+    resolve: CommandResolver<OrganizationState, OrganizationCommand>,
+  ): Promise<void> {
+    const state = await this.streams.state(request.orgId);
+    const { command } = await resolve(state);
+    const events = this.streams.aggregate.decider.decide(command, state);
     const claimed = events.find((e) => e.type === 'DomainClaimed');
     if (!claimed || claimed.type !== 'DomainClaimed') return;
     const domain = claimed.data.domain;
@@ -29,8 +43,8 @@ export class DomainClaims {
       this.store.handle(
         domainClaimStream(domain),
         this.claims,
-        { type: 'RegisterClaim', domain, orgId: request.orgId, at: command.at },
-        { commandId: `${request.commandId}/claim/${attempt}`, actor: command.actorId, tenant: request.orgId },
+        { type: 'RegisterClaim', domain, orgId: request.orgId, at: asked.at },
+        { commandId: `${request.commandId}/claim/${attempt}`, actor: asked.actorId, tenant: request.orgId },
       );
     try {
       await register('first');
@@ -39,7 +53,7 @@ export class DomainClaims {
       const holder = await this.holderOf(domain);
       // Only a deleted holder's claim is stale: an active holder may be between claiming and recording the claim.
       if (!holder || (await this.streams.state(holder)).status === 'active') throw error;
-      await this.release(domain, holder, `${request.commandId}/takeover`, command.at);
+      await this.release(domain, holder, `${request.commandId}/takeover`, asked.at);
       await register('after-takeover');
     }
   }

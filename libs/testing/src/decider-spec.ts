@@ -1,4 +1,5 @@
 import { DomainError, fold, type Decider, type DomainEvent } from '@app/domain';
+import { documentedErrorKinds } from './documented-errors';
 
 /**
  * Given events, when a command, then events or a refusal. A refusal never passes for "no events": `then([])` fails
@@ -65,15 +66,24 @@ class Expectation<State, Command, Event extends DomainEvent> {
     }
     expect(this.outcome.refusal.code).toBe(code);
     if (details) expect(this.outcome.refusal.details).toMatchObject(details);
-    return this.outcome.refusal;
+    return this.refused();
   }
 
-  /** The refusal (failing the test if the command was decided). */
+  /**
+   * The refusal (failing the test if the command was decided). Every refusal is held to docs/errors.md: its code is
+   * documented with the kind it has (the kind makes the HTTP status), and it says why in a message.
+   */
   refused(): DomainError {
     if (!('refusal' in this.outcome))
       throw new Error(
         `expected a refusal, but the command was decided: ${JSON.stringify(this.outcome.events.map((e) => e.type))}`,
       );
+    const { code, kind, message } = this.outcome.refusal;
+    expect({ code, kind: documentedErrorKinds().get(code)?.has(kind) ? 'as documented' : kind }).toEqual({
+      code,
+      kind: 'as documented',
+    });
+    expect(message.trim()).not.toBe('');
     return this.outcome.refusal;
   }
 

@@ -2,3 +2,4 @@ export * from './wait-for';
 export * from './temp-dir';
 export * from './infra-env';
 export * from './decider-spec';
+export * from './documented-errors';

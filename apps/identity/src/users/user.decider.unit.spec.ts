@@ -213,4 +213,170 @@ describe('user decider', () => {
         .refused().kind,
     ).toBe('gone');
   });
+
+  it('names are 1 to 200 characters (counted as characters, not UTF-16 units), after trimming', () => {
+    const register = (name: string) =>
+      given([]).when({ ...base, type: 'RegisterUser', name, email: 'a@b.io' });
+    expect(register('é'.repeat(200)).decided()[0]).toMatchObject({ data: { name: 'é'.repeat(200) } });
+    expect(register('😀'.repeat(200)).decided()).toHaveLength(1);
+    expect(register('x'.repeat(201)).thenRefuses('invalid-name', { field: 'name' }).kind).toBe('validation');
+    expect(
+      given([registered])
+        .when({ ...base, type: 'UpdateProfile', name: 'y'.repeat(201) })
+        .thenRefuses('invalid-name', { field: 'name' }),
+    ).toBeTruthy();
+  });
+
+  it('a registration from an invitation names it, and one whose address the link proved starts verified', () => {
+    const invitation = { orgId: 'org-1', invitationId: 'inv-1', sendSequence: 1 };
+    const events = given([])
+      .when({
+        ...base,
+        type: 'RegisterUser',
+        name: 'Ada',
+        email: 'ada@example.com',
+        invitation,
+        emailVerified: true,
+      })
+      .decided();
+    expect(events).toEqual([
+      { type: 'UserRegistered', data: { ...base, name: 'Ada', email: 'ada@example.com', invitation } },
+      { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
+    ]);
+    expect(fold(userDecider, events)).toMatchObject({
+      emailVerified: true,
+      locked: false,
+      twoFactorEnabled: false,
+    });
+  });
+
+  it('a retried registration differing only in name or phone is a conflict, not a no-op', () => {
+    const withPhone: UserEvent = {
+      type: 'UserRegistered',
+      data: { ...base, name: 'Ada', email: 'ada@example.com', phone: '+14155552671' },
+    };
+    expect(fold(userDecider, [withPhone])).toMatchObject({ phone: '+14155552671' });
+    const again = { ...base, type: 'RegisterUser' as const, email: 'ada@example.com' };
+    given([withPhone])
+      .when({ ...again, name: 'Ada', phone: '+14155552671' })
+      .then([]);
+    given([withPhone])
+      .when({ ...again, name: 'Ada L', phone: '+14155552671' })
+      .thenRefuses('user-already-registered', { userId: 'u1' });
+    given([withPhone])
+      .when({ ...again, name: 'Ada', phone: '+14155552672' })
+      .thenRefuses('user-already-registered');
+    given([withPhone])
+      .when({ ...again, name: 'Ada' })
+      .thenRefuses('user-already-registered');
+    given([withPhone])
+      .when({ ...again, name: 'Ada', email: 'other@example.com', phone: '+14155552671' })
+      .thenRefuses('user-already-registered');
+  });
+
+  it('a profile change of name alone keeps the phone; of phone alone keeps the name', () => {
+    const withPhone: UserEvent = {
+      type: 'UserRegistered',
+      data: { ...base, name: 'Ada', email: 'ada@example.com', phone: '+14155552671' },
+    };
+    const renamed = given([withPhone])
+      .when({ ...base, type: 'UpdateProfile', name: 'Ada L' })
+      .decided();
+    expect(renamed).toEqual([{ type: 'ProfileUpdated', data: { ...base, name: 'Ada L' } }]);
+    expect(fold(userDecider, [withPhone, ...renamed])).toMatchObject({
+      name: 'Ada L',
+      phone: '+14155552671',
+    });
+    const renumbered = given([withPhone])
+      .when({ ...base, type: 'UpdateProfile', phone: '+14155552672' })
+      .decided();
+    expect(renumbered).toEqual([
+      { type: 'ProfileUpdated', data: { ...base, phone: '+14155552672', previousPhone: '+14155552671' } },
+    ]);
+    expect(fold(userDecider, [withPhone, ...renumbered])).toMatchObject({
+      name: 'Ada',
+      phone: '+14155552672',
+    });
+    // The same number again, or removing a phone there is none of: nothing to do.
+    given([withPhone])
+      .when({ ...base, type: 'UpdateProfile', phone: '+14155552671' })
+      .then([]);
+    given([registered])
+      .when({ ...base, type: 'UpdateProfile', phone: null })
+      .then([]);
+    given([withPhone])
+      .when({ ...base, type: 'UpdateProfile', phone: '12' })
+      .thenRefuses('invalid-phone');
+  });
+
+  it('the same address again is no change; verification of an address it does not have is refused naming it', () => {
+    given([registered])
+      .when({ ...base, type: 'ChangeEmail', email: ' ADA@example.com' })
+      .then([]);
+    given([registered])
+      .when({ ...base, type: 'VerifyEmail', email: 'other@example.com' })
+      .thenRefuses('email-verification-stale', { email: 'other@example.com' });
+  });
+
+  it('password changes are recorded with their reason; two-factor is turned off; an unlocked user stays so', () => {
+    given([registered])
+      .when({ ...base, type: 'ChangePassword', reason: 'reset' })
+      .then([{ type: 'PasswordChanged', data: { ...base, reason: 'reset' } }]);
+    const changed: UserEvent = { type: 'PasswordChanged', data: { ...base, reason: 'change' } };
+    expect(fold(userDecider, [registered, changed])).toEqual(fold(userDecider, [registered]));
+
+    const enabled: UserEvent = { type: 'TwoFactorEnabled', data: base };
+    const disabled = given([registered, enabled])
+      .when({ ...base, type: 'DisableTwoFactor' })
+      .decided();
+    expect(disabled).toEqual([{ type: 'TwoFactorDisabled', data: base }]);
+    expect(fold(userDecider, [registered, enabled, ...disabled])).toMatchObject({ twoFactorEnabled: false });
+
+    given([registered])
+      .when({ ...base, type: 'UnlockUser' })
+      .then([]);
+    const locked: UserEvent = { type: 'UserLocked', data: { ...base, reason: 'abuse' } };
+    given([registered, locked])
+      .when({ ...base, type: 'LockUser', reason: 'again' })
+      .then([]);
+    given([registered])
+      .when({ ...base, type: 'LockUser', reason: 'abuse' })
+      .then([locked]);
+    const unlocked: UserEvent = { type: 'UserUnlocked', data: base };
+    expect(fold(userDecider, [registered, locked, unlocked])).toMatchObject({ locked: false });
+  });
+
+  it('a deleted user stays deleted whatever comes after; the refusals name the user', () => {
+    const deleted: UserEvent = {
+      type: 'UserDeleted',
+      data: { ...base, ownedOrganizationIds: [], ownedOrganizationsConfirmed: false },
+    };
+    const after: UserEvent[] = [
+      { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
+      { type: 'TwoFactorEnabled', data: base },
+      { type: 'UserLocked', data: { ...base, reason: 'x' } },
+    ];
+    expect(fold(userDecider, [registered, deleted, ...after])).toEqual({ status: 'deleted', userId: 'u1' });
+    given([registered, deleted])
+      .when({ ...base, type: 'EnableTwoFactor' })
+      .thenRefuses('user-deleted', { userId: 'u1' });
+    given([])
+      .when({ ...base, type: 'EnableTwoFactor' })
+      .thenRefuses('user-not-found', { userId: 'u1' });
+    given([registered, deleted])
+      .when({ ...base, type: 'RegisterUser', name: 'Ada', email: 'ada@example.com' })
+      .thenRefuses('user-deleted', { userId: 'u1' });
+  });
+
+  it('R10: the refusal to delete without confirmation explains itself', () => {
+    const error = given([registered])
+      .when({
+        ...base,
+        type: 'DeleteUser',
+        ownedOrganizationIds: ['org-1'],
+        ownedOrganizationsConfirmed: false,
+      })
+      .thenRefuses('owned-organizations-confirmation-required');
+    expect(error.kind).toBe('rule-violation');
+  });
 });

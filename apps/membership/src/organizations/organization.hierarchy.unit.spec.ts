@@ -52,6 +52,92 @@ describe('parent and child organizations (R19)', () => {
       ]);
   });
 
+  describe('R19: every admin act, done through the parent, and refused to the same person without that standing', () => {
+    const expiresAt = '2026-12-01T00:00:00.000Z';
+    const inChild: OrganizationEvent[] = [
+      ...linked,
+      granted('ada', ['members.read']),
+      { type: 'TeamCreated', data: { ...stamp('owner'), teamId: 't1', name: 'T1' } },
+      { type: 'TeamMemberAdded', data: { ...stamp('owner'), teamId: 't1', userId: 'ada', role: 'member' } },
+      {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp('owner'),
+          invitationId: 'inv-0',
+          email: 'pending@example.com',
+          role: 'user',
+          teamIds: [],
+          permissions: [],
+          expiresAt,
+        },
+      },
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'branch.example' } },
+    ];
+    const acts: [OrganizationCommand['type'], Parameters<typeof cmd>[1], string][] = [
+      ['ChangeMemberRole', { type: 'ChangeMemberRole', userId: 'ada', role: 'admin' }, 'MemberRoleChanged'],
+      [
+        'GrantPermissions',
+        { type: 'GrantPermissions', userId: 'ada', permissions: ['audit.read'] },
+        'PermissionsGranted',
+      ],
+      [
+        'RevokePermissions',
+        { type: 'RevokePermissions', userId: 'ada', permissions: ['members.read'] },
+        'PermissionsRevoked',
+      ],
+      ['SetSchedulable', { type: 'SetSchedulable', userId: 'ada', schedulable: true }, 'SchedulableChanged'],
+      ['RemoveMember', { type: 'RemoveMember', userId: 'ada' }, 'MemberRemoved'],
+      ['CreateTeam', { type: 'CreateTeam', teamId: 't2', name: 'T2' }, 'TeamCreated'],
+      ['RenameTeam', { type: 'RenameTeam', teamId: 't1', name: 'Renamed' }, 'TeamRenamed'],
+      ['DeleteTeam', { type: 'DeleteTeam', teamId: 't1' }, 'TeamDeleted'],
+      [
+        'AddTeamMember',
+        { type: 'AddTeamMember', teamId: 't1', userId: 'owner', role: 'manager' },
+        'TeamMemberAdded',
+      ],
+      ['RemoveTeamMember', { type: 'RemoveTeamMember', teamId: 't1', userId: 'ada' }, 'TeamMemberRemoved'],
+      [
+        'InviteMember',
+        {
+          type: 'InviteMember',
+          invitationId: 'inv-1',
+          email: 'new@example.com',
+          role: 'user',
+          teamIds: [],
+          permissions: [],
+          send: false,
+          expiresAt,
+        },
+        'InvitationCreated',
+      ],
+      [
+        'ChangeInvitation',
+        { type: 'ChangeInvitation', invitationId: 'inv-0', role: 'admin', teamIds: [], permissions: [] },
+        'InvitationChanged',
+      ],
+      ['SendInvitation', { type: 'SendInvitation', invitationId: 'inv-0', expiresAt }, 'InvitationSent'],
+      ['RevokeInvitation', { type: 'RevokeInvitation', invitationId: 'inv-0' }, 'InvitationRevoked'],
+      ['UpdateSettings', { type: 'UpdateSettings', name: 'Branch 2' }, 'SettingsUpdated'],
+      ['SetContactPerson', { type: 'SetContactPerson', userId: 'ada' }, 'ContactPersonChanged'],
+      [
+        'SetAvailability',
+        { type: 'SetAvailability', userId: 'ada', available: false, weekly: [] },
+        'AvailabilityChanged',
+      ],
+      ['ClaimDomain', { type: 'ClaimDomain', domain: 'other.example' }, 'DomainClaimed'],
+      ['ReleaseDomain', { type: 'ReleaseDomain', domain: 'branch.example' }, 'DomainReleased'],
+      ['RequestPasswordReset', { type: 'RequestPasswordReset', userId: 'ada' }, 'PasswordResetRequested'],
+    ];
+
+    it.each(acts)('%s', (_type, asked, eventType) => {
+      const command = cmd('partner-admin', asked);
+      const events = given(inChild).when(acting(command)).decided();
+      expect(events.map((e) => e.type)).toContain(eventType);
+      for (const event of events) expect(event.data).toMatchObject({ actorId: 'partner-admin' });
+      given(inChild).when(command).thenRefuses('not-a-member');
+    });
+  });
+
   it('R19: acting as Admin never makes them Owner, a member, or anything through another organization', () => {
     given(linked)
       .when(acting(cmd('partner-admin', { type: 'DeleteOrganization' })))

@@ -183,7 +183,7 @@ describe('invitations', () => {
       .thenRefuses('invitation-identity-mismatch');
     given(invited)
       .when(accept({ actorId: 'eve' }))
-      .thenRefuses('forbidden');
+      .thenRefuses('invitation-identity-mismatch');
     given(invited)
       .when(accept({ userId: 'ada', actorId: 'ada' }))
       .thenRefuses('already-member');

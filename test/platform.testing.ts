@@ -10,6 +10,7 @@ import { readGatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
+import { totpCode } from '../apps/identity/src/two-factor/totp';
 import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { startSmtpServer, type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
@@ -77,11 +78,14 @@ export class Platform {
     return this.smtp.received;
   }
 
-  /** The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it). */
-  async linkFromMail(to: string, path: string): Promise<string> {
+  /**
+   * The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it); `after`: only
+   * mails received after that many (`mails.length` before the request that sends it).
+   */
+  async linkFromMail(to: string, path: string, after = 0): Promise<string> {
     const link = await waitFor(
       () => {
-        for (const mail of [...this.smtp.received].reverse()) {
+        for (const mail of this.smtp.received.slice(after).reverse()) {
           if (!mail.to.includes(to)) continue;
           const body = decodeQuotedPrintable(mail.raw);
           const match = body.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
@@ -115,6 +119,82 @@ export class Platform {
     const token = await this.linkFromMail(email, '/verify-email');
     await this.http.post('/v1/auth/verify-email').send({ token }).expect(200);
     return this.signIn(email);
+  }
+
+  /** An organization of `owner`'s. */
+  async createOrg(owner: SignedIn, name = 'Acme'): Promise<string> {
+    const res = await this.http.post('/v1/orgs').set(bearer(owner)).send({ name }).expect(201);
+    return res.body.orgId as string;
+  }
+
+  /**
+   * A new person, invited by `by` (by e-mail, with `terms` such as role and permissions), who follows the link in the
+   * delivered mail, registers from it and signs in.
+   */
+  async join(
+    by: SignedIn,
+    orgId: string,
+    name: string,
+    terms: Record<string, unknown> = {},
+  ): Promise<SignedIn> {
+    const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
+    await this.http
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(by))
+      .send({ email, role: 'user', ...terms })
+      .expect(201);
+    const token = await this.linkFromMail(email, '/invitations/');
+    await this.http
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name, password: PASSWORD, termsAccepted: true })
+      .expect(200);
+    return this.signIn(email);
+  }
+
+  /** An existing user invited again (after leaving) accepts while signed in. */
+  async rejoin(
+    by: SignedIn,
+    orgId: string,
+    who: SignedIn,
+    terms: Record<string, unknown> = {},
+  ): Promise<void> {
+    const mailsBefore = this.smtp.received.length;
+    await this.http
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(by))
+      .send({ email: who.email, role: 'user', ...terms })
+      .expect(201);
+    const token = await this.linkFromMail(who.email, '/invitations/', mailsBefore);
+    await this.http
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .set(bearer(who))
+      .send({})
+      .expect(200);
+  }
+
+  /**
+   * R22: enrolls an authenticator for `who` (confirmed with a code) and signs in again with the next code: a session
+   * whose token says a second factor was used.
+   */
+  async enrollTwoFactor(who: SignedIn): Promise<SignedIn> {
+    const started = await this.http.post('/v1/me/two-factor').set(bearer(who)).expect(200);
+    const secret = started.body.secret as string;
+    const now = Math.floor(Date.now() / 1000);
+    await this.http
+      .post('/v1/me/two-factor/confirm')
+      .set(bearer(who))
+      .send({ code: totpCode(secret, now) })
+      .expect(200);
+    const login = await this.http
+      .post('/v1/auth/login')
+      .send({ email: who.email, password: PASSWORD })
+      .expect(200);
+    // Each 30-s step is good once: the next step's code, within the accepted drift.
+    const res = await this.http
+      .post('/v1/auth/login/two-factor')
+      .send({ challenge: login.body.challenge, code: totpCode(secret, now + 30) })
+      .expect(200);
+    return { ...who, token: res.body.accessToken, refreshToken: res.body.refreshToken };
   }
 
   async signIn(email: string, password = PASSWORD): Promise<SignedIn> {

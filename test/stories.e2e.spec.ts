@@ -16,31 +16,9 @@ describe('stories over the public API', () => {
   const http = () => platform.http;
   const unique = (name: string) => `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
 
-  async function createOrg(owner: SignedIn, name = 'Acme'): Promise<string> {
-    const res = await http().post('/v1/orgs').set(bearer(owner)).send({ name }).expect(201);
-    return res.body.orgId as string;
-  }
-
-  /** Invites by e-mail, takes the link from the delivered mail, accepts as that (new) person, signs them in. */
-  async function inviteNewMember(
-    owner: SignedIn,
-    orgId: string,
-    name: string,
-    extra: Record<string, unknown> = {},
-  ): Promise<SignedIn> {
-    const email = unique(name);
-    await http()
-      .post(`/v1/orgs/${orgId}/invitations`)
-      .set(bearer(owner))
-      .send({ email, role: 'user', ...extra })
-      .expect(201);
-    const token = await platform.linkFromMail(email, '/invitations/');
-    await http()
-      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
-      .send({ name, password: PASSWORD, termsAccepted: true })
-      .expect(200);
-    return platform.signIn(email);
-  }
+  const createOrg = (owner: SignedIn, name?: string) => platform.createOrg(owner, name);
+  const inviteNewMember = (by: SignedIn, orgId: string, name: string, terms?: Record<string, unknown>) =>
+    platform.join(by, orgId, name, terms);
 
   async function member(as: SignedIn, orgId: string, userId: string) {
     return (await http().get(`/v1/orgs/${orgId}/members/${userId}`).set(bearer(as)).expect(200)).body;
@@ -686,6 +664,24 @@ describe('stories over the public API', () => {
       actingVia: parentId,
     });
     expect(team.body.name).toBe('Support');
+  });
+
+  it('R22: where two-factor authentication is required, a member acts only in a session with a second factor', async () => {
+    const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob', { role: 'admin' });
+    await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ requireTwoFactor: true }).expect(200);
+
+    const read = await http().get(`/v1/orgs/${orgId}/members`).set(bearer(bob));
+    expect([read.status, read.body.code]).toEqual([403, 'two-factor-required']);
+    const write = await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).send({ name: 'Ops' });
+    expect([write.status, write.body.code]).toEqual([403, 'two-factor-required']);
+
+    const bobWithCode = await platform.enrollTwoFactor(bob);
+    await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(bobWithCode)).send({ name: 'Ops' }).expect(201);
+    expect((await http().get('/v1/me').set(bearer(bobWithCode)).expect(200)).body.twoFactorEnabled).toBe(
+      true,
+    );
   });
 
   it('profile: PATCH /v1/me changes my name and the next read shows it, in my memberships too', async () => {

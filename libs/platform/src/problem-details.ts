@@ -116,7 +116,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
     // Deliberate HTTP answers (a 503 from a readiness check) are not failures; anything else reaching here is.
-    if (!(error instanceof HttpException)) this.onUnexpected(error);
+    if (!(error instanceof HttpException) && !isDomainError(error)) this.onUnexpected(error);
     res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
   }
 }

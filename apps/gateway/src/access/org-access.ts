@@ -33,7 +33,12 @@ export class OrgAccess {
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
   ) {}
 
-  async standing(caller: Caller, orgId: string): Promise<Standing> {
+  /** `twoFactorExempt`: what R22 allows without a second factor (leaving). */
+  async standing(
+    caller: Caller,
+    orgId: string,
+    options: { twoFactorExempt?: boolean } = {},
+  ): Promise<Standing> {
     const org = await this.models.organizations.get(orgId);
     if (!org || org.deleted) throw notFound();
     const member = await this.models.members.get(orgScoped(orgId, caller.userId));
@@ -64,7 +69,7 @@ export class OrgAccess {
         permissions: new Set(member.permissions),
       };
     if (!standing) throw notFound();
-    if (org.requireTwoFactor && !caller.twoFactor)
+    if (org.requireTwoFactor && !caller.twoFactor && !options.twoFactorExempt)
       throw new DomainError(
         'two-factor-required',
         'forbidden',

@@ -10,6 +10,7 @@ import {
   type MessageBus,
   type RequestSigningKeys,
 } from '@app/messaging';
+import { OrgAccess } from '../access/org-access';
 import { type GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG, REQUEST_SIGNING_KEYS } from '../gateway.tokens';
 
@@ -55,12 +56,18 @@ export class WriteServices implements OnApplicationShutdown {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REQUEST_SIGNING_KEYS) keys: RequestSigningKeys,
+    private readonly access: OrgAccess,
   ) {
     this.signer = new RequestSigner(keys, 'gateway');
   }
 
-  /** A membership command on one organization; its answer carries the organization's new revision. */
-  membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
+  /**
+   * A membership command on one organization; its answer carries the organization's new revision. Someone with no
+   * standing in the organization gets the 404 a read would give, before anything is sent: the write side's refusal
+   * ("not a member") would tell them the organization exists.
+   */
+  async membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
+    if (command.type !== 'CreateOrganization') await this.requireStanding(orgId, command.type, requester);
     return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
       commandId: requester.commandId ?? randomUUID(),
       orgId,
@@ -72,7 +79,8 @@ export class WriteServices implements OnApplicationShutdown {
   }
 
   /** The bulk import's answer: a result per row. */
-  importInvitations(orgId: string, command: Record<string, unknown>, requester: Requester) {
+  async importInvitations(orgId: string, command: Record<string, unknown>, requester: Requester) {
+    await this.requireStanding(orgId, 'ImportInvitations', requester);
     return this.send<{ results: unknown[] }>(TOPICS.membershipCommands, orgId, {
       commandId: requester.commandId ?? randomUUID(),
       orgId,
@@ -104,6 +112,17 @@ export class WriteServices implements OnApplicationShutdown {
       command,
     });
     return reply.result;
+  }
+
+  private async requireStanding(orgId: string, type: string, requester: Requester): Promise<void> {
+    if (!requester.actorId) return;
+    await this.access.standing(
+      { userId: requester.actorId, twoFactor: requester.actorTwoFactor === true },
+      orgId,
+      {
+        twoFactorExempt: type === 'LeaveOrganization',
+      },
+    );
   }
 
   private async send<T>(topic: string, key: string, request: object): Promise<T> {

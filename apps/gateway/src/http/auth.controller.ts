@@ -6,7 +6,7 @@ import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices, type Profile } from '../commands/write-services';
 import {
-  ForgotPasswordBody,
+  EmailBody,
   LoginBody,
   RefreshBody,
   RegisterBody,
@@ -54,6 +54,16 @@ export class AuthController {
     return this.freshness.answerProfile(profile, res);
   }
 
+  @Post('verify-email/resend')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Mail a fresh verification link (R18); answers alike whether or not the account exists',
+  })
+  @problems(400, 429)
+  resendVerification(@Body() body: EmailBody, @Req() req: Request) {
+    return this.services.identity({ type: 'ResendVerification', email: body.email }, requesterOf(req));
+  }
+
   @Post('login')
   @HttpCode(200)
   @ApiOperation({
@@ -98,7 +108,7 @@ export class AuthController {
     summary: 'R17: mails a reset link if the account exists; answers alike, in the same time, either way',
   })
   @problems(400, 429)
-  forgot(@Body() body: ForgotPasswordBody, @Req() req: Request) {
+  forgot(@Body() body: EmailBody, @Req() req: Request) {
     return this.services.identity({ type: 'ForgotPassword', email: body.email }, requesterOf(req));
   }
 

@@ -92,6 +92,8 @@ export class InvitationsController {
     @Req() req: Request,
     @Query('send') send?: string,
   ) {
+    // Rows are decided one by one; someone who may invite nobody is refused the whole import up front.
+    await this.access.requiring(caller, orgId, 'members.invite');
     const body = req.is('text/csv')
       ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { DomainError } from '@app/domain';
@@ -8,7 +8,13 @@ import { WriteServices, type Profile } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { myOrganizationView, userView } from '../queries/views';
-import { DeleteMeBody, UpdateMeBody } from './dto/auth.dto';
+import {
+  ChangeEmailBody,
+  ChangePasswordBody,
+  DeleteMeBody,
+  TwoFactorCodeBody,
+  UpdateMeBody,
+} from './dto/auth.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -65,5 +71,67 @@ export class MeController {
   async organizations(@CurrentCaller() caller: Caller) {
     const page = await this.models.members.find({ where: { userId: caller.userId } }, { limit: 1_000 });
     return { items: page.items.map(myOrganizationView) };
+  }
+
+  @Put('password')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change my password with the current one; every session ends' })
+  @problems(400, 401, 403)
+  async changePassword(
+    @CurrentCaller() caller: Caller,
+    @Body() body: ChangePasswordBody,
+    @Req() req: Request,
+  ) {
+    await this.services.identity({ type: 'ChangePassword', ...body }, requesterOf(req, caller));
+  }
+
+  @Put('email')
+  @ApiOperation({ summary: 'Change my e-mail address; the new one is verified by a mailed link (R18)' })
+  @problems(400, 401, 403, 409)
+  async changeEmail(
+    @CurrentCaller() caller: Caller,
+    @Body() body: ChangeEmailBody,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const profile = await this.services.identity<Profile>(
+      { type: 'ChangeEmail', ...body },
+      requesterOf(req, caller),
+    );
+    return this.freshness.answerProfile(profile, res);
+  }
+
+  @Post('two-factor')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'R22: start enrolling an authenticator: the secret and an otpauth:// URI to scan; confirm with a code',
+  })
+  @problems(401, 409)
+  startTwoFactor(@CurrentCaller() caller: Caller, @Req() req: Request) {
+    return this.services.identity({ type: 'StartTwoFactorEnrollment' }, requesterOf(req, caller));
+  }
+
+  @Post('two-factor/confirm')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'R22: confirm the enrolment with a code: recovery codes, shown once; sign in again (with a code)',
+  })
+  @problems(400, 401, 403)
+  confirmTwoFactor(@CurrentCaller() caller: Caller, @Body() body: TwoFactorCodeBody, @Req() req: Request) {
+    return this.services.identity({ type: 'ConfirmTwoFactor', code: body.code }, requesterOf(req, caller));
+  }
+
+  @Delete('two-factor')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'R22: turn two-factor authentication off with a current code' })
+  @problems(400, 401, 403)
+  async disableTwoFactor(
+    @CurrentCaller() caller: Caller,
+    @Body() body: TwoFactorCodeBody,
+    @Req() req: Request,
+  ) {
+    await this.services.identity({ type: 'DisableTwoFactor', code: body.code }, requesterOf(req, caller));
   }
 }

@@ -71,7 +71,8 @@ export class RefreshBody {
   refreshToken!: string;
 }
 
-export class ForgotPasswordBody {
+/** An address to mail a link to (forgot-password, a fresh verification link). */
+export class EmailBody {
   @ApiProperty({ example: 'ada@example.com' })
   @IsString()
   @IsNotEmpty()
@@ -148,4 +149,39 @@ export class AcceptInvitationBody {
   @IsString()
   @MaxLength(320)
   email?: string;
+}
+
+export class ChangePasswordBody {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(1024)
+  currentPassword!: string;
+
+  @ApiProperty({
+    example: 'a new long passphrase',
+    description: '12 to 128 characters, not a common password',
+  })
+  @IsString()
+  @MaxLength(1024)
+  newPassword!: string;
+}
+
+export class ChangeEmailBody {
+  @ApiProperty({ example: 'ada@example.org', description: 'unverified until its mailed link is used (R18)' })
+  @IsEmail()
+  @MaxLength(320)
+  email!: string;
+
+  @ApiProperty({ description: 'the current password, to confirm it is me' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
+export class TwoFactorCodeBody {
+  @ApiProperty({ example: '123456', description: 'a code from the authenticator' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(32)
+  code!: string;
 }

@@ -1,0 +1,525 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreDBClient, BACKWARDS, END, StreamNotFoundError } from '@eventstore/db-client';
+import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/**
+ * Every organization route of the gateway, asked by every kind of caller: the status each gets, that a refused
+ * command appended nothing to the organization's stream, and that no answer carries another tenant's data.
+ */
+
+type Actor = 'anonymous' | 'stranger' | 'noTwoFactor' | 'user' | 'manager' | 'partner' | 'admin' | 'owner';
+/** Owner last: the matrix ends with the organization's deletion, which only the Owner may do. */
+const ACTORS: readonly Actor[] = [
+  'anonymous',
+  'stranger',
+  'noTwoFactor',
+  'user',
+  'manager',
+  'partner',
+  'admin',
+  'owner',
+];
+
+type Expected = Record<Actor, number>;
+/** Outside the organization: no token 401, another tenant's Owner 404 (nothing of it shows), no second factor 403. */
+const outside = { anonymous: 401, stranger: 404, noTwoFactor: 403 } as const;
+const members = (ok: number): Expected => ({
+  ...outside,
+  user: ok,
+  manager: ok,
+  partner: ok,
+  admin: ok,
+  owner: ok,
+});
+const admins = (ok: number): Expected => ({
+  ...outside,
+  user: 403,
+  manager: 403,
+  partner: ok,
+  admin: ok,
+  owner: ok,
+});
+const owner = (ok: number): Expected => ({
+  ...outside,
+  user: 403,
+  manager: 403,
+  partner: 403,
+  admin: 403,
+  owner: ok,
+});
+
+interface Fixture {
+  readonly orgId: string;
+  readonly teamId: string;
+  readonly ownerId: string;
+  readonly targetId: string;
+}
+
+interface Route {
+  readonly name: string;
+  readonly expected: Expected;
+  /** Prepares what the request acts on (a fresh member, team, invitation ...) and returns the request. */
+  readonly request: (
+    f: Fixture,
+  ) => Promise<{ method: 'get' | 'post' | 'patch' | 'put' | 'delete'; path: string; body?: object }>;
+  /** Puts back what an allowed request changed that later requests rely on. */
+  readonly restore?: (actor: Actor, status: number) => Promise<void>;
+}
+
+describe('authorization matrix: every organization route × every kind of caller', () => {
+  let platform: Platform;
+  let events: EventStoreDBClient;
+  const who = {} as Record<Exclude<Actor, 'anonymous'>, SignedIn>;
+  let main: Fixture;
+  /** The organization that requires two-factor authentication, where `noTwoFactor` is an Admin without it. */
+  let guarded: Fixture;
+  /** What must never show to someone outside the main organization, and to anyone in it of the stranger's tenant. */
+  const secrets = { main: [] as string[], stranger: [] as string[] };
+
+  const http = () => platform.http;
+  const unique = () => randomUUID().slice(0, 8);
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    events = EventStoreDBClient.connectionString(platform.store.connectionString);
+
+    who.owner = await platform.signUp('Olivia');
+    const mainName = `Main-${unique()}`;
+    const orgId = await platform.createOrg(who.owner, mainName);
+    const parentId = await platform.createOrg(who.owner, `Partner-${unique()}`);
+    await http()
+      .post(`/v1/orgs/${parentId}/children`)
+      .set(bearer(who.owner))
+      .send({ childOrgId: orgId })
+      .expect(201);
+    who.partner = await platform.join(who.owner, parentId, 'Parker', {
+      permissions: ['members.read', 'customers.manage'],
+    });
+    who.admin = await platform.join(who.owner, orgId, 'Adam', { role: 'admin' });
+    who.user = await platform.join(who.owner, orgId, 'Uma');
+    who.manager = await platform.join(who.owner, orgId, 'Manny');
+    const target = await platform.join(who.owner, orgId, 'Tess');
+    const teamName = `Team-${unique()}`;
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(who.owner))
+      .send({ name: teamName })
+      .expect(201);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${who.manager.userId}`)
+      .set(bearer(who.owner))
+      .send({ role: 'manager' })
+      .expect(200);
+    main = { orgId, teamId: team.body.teamId, ownerId: who.owner.userId, targetId: target.userId };
+    secrets.main.push(mainName, teamName, who.owner.email, who.admin.email, who.user.email, target.email);
+
+    who.stranger = await platform.signUp('Stella');
+    const strangerOrg = `Elsewhere-${unique()}`;
+    await platform.createOrg(who.stranger, strangerOrg);
+    secrets.stranger.push(strangerOrg, who.stranger.email);
+
+    const guardOwner = await platform.enrollTwoFactor(await platform.signUp('Gina'));
+    const guardedId = await platform.createOrg(guardOwner, `Guarded-${unique()}`);
+    who.noTwoFactor = await platform.join(guardOwner, guardedId, 'Noah', { role: 'admin' });
+    await http()
+      .patch(`/v1/orgs/${guardedId}`)
+      .set(bearer(guardOwner))
+      .send({ requireTwoFactor: true })
+      .expect(200);
+    guarded = { ...main, orgId: guardedId, ownerId: guardOwner.userId };
+    rejoinGuarded = () => platform.rejoin(guardOwner, guardedId, who.noTwoFactor, { role: 'admin' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await events?.dispose();
+    await platform?.close();
+  });
+
+  let rejoinGuarded: () => Promise<void>;
+
+  const freshMember = async (f: Fixture) => (await platform.join(who.owner, f.orgId, `M${unique()}`)).userId;
+  const freshTeam = async (f: Fixture) =>
+    (
+      await http()
+        .post(`/v1/orgs/${f.orgId}/teams`)
+        .set(bearer(who.owner))
+        .send({ name: `T-${unique()}` })
+        .expect(201)
+    ).body.teamId as string;
+  const freshInvitation = async (f: Fixture) =>
+    (
+      await http()
+        .post(`/v1/orgs/${f.orgId}/invitations`)
+        .set(bearer(who.owner))
+        .send({ email: `i-${unique()}@example.com`, role: 'user', send: false })
+        .expect(201)
+    ).body.invitationId as string;
+  const freshDomain = async (f: Fixture) => {
+    const domain = `${unique()}.example.net`;
+    await http().post(`/v1/orgs/${f.orgId}/domains`).set(bearer(who.owner)).send({ domain }).expect(201);
+    return domain;
+  };
+  const freshChild = async () => platform.createOrg(who.owner, `Child-${unique()}`);
+  const linkedChild = async (f: Fixture) => {
+    const childOrgId = await freshChild();
+    await http().post(`/v1/orgs/${f.orgId}/children`).set(bearer(who.owner)).send({ childOrgId }).expect(201);
+    return childOrgId;
+  };
+
+  const ROUTES: readonly Route[] = [
+    {
+      name: 'GET /v1/orgs/:orgId',
+      expected: members(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}` }),
+    },
+    {
+      name: 'PATCH /v1/orgs/:orgId',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'patch',
+        path: `/v1/orgs/${f.orgId}`,
+        body: { membersMayEditOwnAvailability: true },
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/ownership-transfer',
+      // To oneself: nothing to do (200, no event).
+      expected: owner(200),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/ownership-transfer`,
+        body: { newOwnerId: f.ownerId },
+      }),
+    },
+    {
+      name: 'PUT /v1/orgs/:orgId/contact-person',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'put',
+        path: `/v1/orgs/${f.orgId}/contact-person`,
+        body: { userId: f.ownerId },
+      }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/contact-person',
+      expected: admins(200),
+      request: async (f) => ({ method: 'delete', path: `/v1/orgs/${f.orgId}/contact-person` }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/domains',
+      expected: admins(201),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/domains`,
+        body: { domain: `${unique()}.example.com` },
+      }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/domains',
+      expected: admins(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/domains` }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/domains/:domain',
+      expected: admins(204),
+      request: async (f) => ({
+        method: 'delete',
+        path: `/v1/orgs/${f.orgId}/domains/${await freshDomain(main)}`,
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/children',
+      // R19: linking needs Owner or Admin rights in the child too; the fresh child is the Owner's alone.
+      expected: { ...admins(201), partner: 403, admin: 403 },
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/children`,
+        body: { childOrgId: await freshChild() },
+      }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/children',
+      expected: admins(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/children` }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/children/:childOrgId',
+      // R19 rights are for admin acts in the child, not for reshaping the hierarchy.
+      expected: { ...admins(204), partner: 403 },
+      request: async (f) => ({
+        method: 'delete',
+        path: `/v1/orgs/${f.orgId}/children/${await linkedChild(main)}`,
+      }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/seats',
+      expected: owner(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/seats` }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/members',
+      expected: members(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/members` }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/members/:userId',
+      // R13: the Owner is in none of a User's teams.
+      expected: { ...members(200), user: 404, manager: 404 },
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/members/${f.ownerId}` }),
+    },
+    {
+      name: 'PATCH /v1/orgs/:orgId/members/:userId',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'patch',
+        path: `/v1/orgs/${f.orgId}/members/${f.targetId}`,
+        body: { schedulable: false },
+      }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/members/:userId',
+      expected: admins(204),
+      request: async (f) => ({
+        method: 'delete',
+        path: `/v1/orgs/${f.orgId}/members/${await freshMember(main)}`,
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/members/:userId/password-reset',
+      expected: admins(202),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/members/${f.targetId}/password-reset`,
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/invitations',
+      expected: admins(201),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/invitations`,
+        body: { email: `n-${unique()}@example.com`, role: 'user', send: false },
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/invitations/import',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/invitations/import`,
+        body: { rows: [{ email: `r-${unique()}@example.com`, role: 'user' }], send: false },
+      }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/invitations',
+      expected: admins(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/invitations` }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/invitations/:id',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'get',
+        path: `/v1/orgs/${f.orgId}/invitations/${await freshInvitation(main)}`,
+      }),
+    },
+    {
+      name: 'PATCH /v1/orgs/:orgId/invitations/:id',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'patch',
+        path: `/v1/orgs/${f.orgId}/invitations/${await freshInvitation(main)}`,
+        body: { role: 'admin' },
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/invitations/:id/send',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/invitations/${await freshInvitation(main)}/send`,
+      }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/invitations/:id',
+      expected: admins(204),
+      request: async (f) => ({
+        method: 'delete',
+        path: `/v1/orgs/${f.orgId}/invitations/${await freshInvitation(main)}`,
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/teams',
+      expected: admins(201),
+      request: async (f) => ({
+        method: 'post',
+        path: `/v1/orgs/${f.orgId}/teams`,
+        body: { name: `N-${unique()}` },
+      }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/teams',
+      expected: members(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/teams` }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/teams/:teamId',
+      expected: { ...members(200), user: 404 },
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/teams/${f.teamId}` }),
+    },
+    {
+      name: 'PATCH /v1/orgs/:orgId/teams/:teamId',
+      // R11: a User renames the teams they manage.
+      expected: { ...admins(200), manager: 200 },
+      request: async (f) => ({
+        method: 'patch',
+        path: `/v1/orgs/${f.orgId}/teams/${f.teamId}`,
+        body: { name: `R-${unique()}` },
+      }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/teams/:teamId',
+      expected: admins(204),
+      request: async (f) => ({
+        method: 'delete',
+        path: `/v1/orgs/${f.orgId}/teams/${await freshTeam(main)}`,
+      }),
+    },
+    {
+      name: 'PUT /v1/orgs/:orgId/teams/:teamId/members/:userId',
+      expected: { ...admins(200), manager: 200 },
+      request: async (f) => ({
+        method: 'put',
+        path: `/v1/orgs/${f.orgId}/teams/${f.teamId}/members/${f.targetId}`,
+        body: { role: 'member' },
+      }),
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId/teams/:teamId/members/:userId',
+      expected: { ...admins(204), manager: 204 },
+      request: async (f) => {
+        const userId = await freshMember(main);
+        await http()
+          .put(`/v1/orgs/${main.orgId}/teams/${main.teamId}/members/${userId}`)
+          .set(bearer(who.owner))
+          .send({ role: 'member' })
+          .expect(200);
+        return { method: 'delete', path: `/v1/orgs/${f.orgId}/teams/${f.teamId}/members/${userId}` };
+      },
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/audit/events',
+      expected: admins(200),
+      request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/audit/events` }),
+    },
+    {
+      name: 'GET /v1/orgs/:orgId/audit/roster',
+      expected: admins(200),
+      request: async (f) => ({
+        method: 'get',
+        path: `/v1/orgs/${f.orgId}/audit/roster?at=${new Date().toISOString()}`,
+      }),
+    },
+    {
+      name: 'POST /v1/orgs/:orgId/leave',
+      // R9: anyone leaves but the Owner; leaving needs no second factor. Acting through the parent is no membership:
+      // leaving is nothing to do (as for a retried leave), and the R19 rights stay.
+      expected: { ...members(204), noTwoFactor: 204, owner: 422 },
+      request: async (f) => ({ method: 'post', path: `/v1/orgs/${f.orgId}/leave` }),
+      restore: async (actor, status) => {
+        if (status !== 204 || actor === 'partner') return;
+        if (actor === 'noTwoFactor') return rejoinGuarded();
+        await platform.rejoin(
+          who.owner,
+          main.orgId,
+          who[actor as 'user'],
+          actor === 'admin' ? { role: 'admin' } : {},
+        );
+        if (actor === 'manager')
+          await http()
+            .put(`/v1/orgs/${main.orgId}/teams/${main.teamId}/members/${who.manager.userId}`)
+            .set(bearer(who.owner))
+            .send({ role: 'manager' })
+            .expect(200);
+      },
+    },
+    {
+      name: 'DELETE /v1/orgs/:orgId',
+      expected: owner(204),
+      request: async (f) => ({ method: 'delete', path: `/v1/orgs/${f.orgId}` }),
+    },
+  ];
+
+  async function streamRevision(orgId: string): Promise<bigint> {
+    const last: bigint[] = [];
+    try {
+      const reads = events.readStream(`organization-${orgId}`, {
+        direction: BACKWARDS,
+        fromRevision: END,
+        maxCount: 1,
+      });
+      for await (const resolved of reads) last.push(resolved.event?.revision ?? -1n);
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return last[0] ?? -1n;
+  }
+
+  it.each(ROUTES.map((r) => [r.name, r] as const))('%s', async (_name, route) => {
+    const outcomes: string[] = [];
+    for (const actor of ACTORS) {
+      const fixture = actor === 'noTwoFactor' ? guarded : main;
+      const { method, path, body } = await route.request(fixture);
+      const before = await streamRevision(fixture.orgId);
+      let call = http()[method](path);
+      if (actor !== 'anonymous') call = call.set(bearer(who[actor]));
+      const res = await (body ? call.send(body) : call);
+      const expected = route.expected[actor];
+      outcomes.push(
+        `${actor}: ${res.status}${res.status === expected ? '' : ` (expected ${expected}) ${JSON.stringify(res.body)}`}`,
+      );
+
+      if (res.status >= 400 && method !== 'get')
+        expect({ actor, appended: (await streamRevision(fixture.orgId)) - before }).toEqual({
+          actor,
+          appended: 0n,
+        });
+      const text = JSON.stringify(res.body ?? '');
+      const hidden =
+        actor === 'stranger' || actor === 'anonymous' || actor === 'noTwoFactor'
+          ? secrets.main
+          : secrets.stranger;
+      for (const secret of hidden)
+        expect({ actor, leaked: text.includes(secret) ? secret : undefined }).toEqual({
+          actor,
+          leaked: undefined,
+        });
+      if (res.status >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      await route.restore?.(actor, res.status);
+    }
+    expect(outcomes).toEqual(ACTORS.map((actor) => `${actor}: ${route.expected[actor]}`));
+  });
+
+  it.each([['GET /v1/me'], ['GET /v1/me/organizations']])(
+    '%s: signed in, anyone; anonymous 401',
+    async (name) => {
+      const path = name.split(' ')[1]!;
+      expect((await http().get(path)).status).toBe(401);
+      for (const actor of ACTORS.filter((a): a is Exclude<Actor, 'anonymous'> => a !== 'anonymous')) {
+        const res = await http().get(path).set(bearer(who[actor]));
+        expect([actor, res.status]).toEqual([actor, 200]);
+        const hidden = actor === 'stranger' ? secrets.main : secrets.stranger;
+        for (const secret of hidden) expect(JSON.stringify(res.body)).not.toContain(secret);
+      }
+    },
+  );
+
+  it('a token that is forged, expired or for another audience is 401, never an answer', async () => {
+    const [header, payload] = who.owner.token.split('.');
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ sub: who.stranger.userId })).toString('base64url')}.${who.owner.token.split('.')[2]}`;
+    for (const token of [tampered, `${header}.${payload}.`, 'not-a-jwt'])
+      expect(
+        (await http().get(`/v1/orgs/${main.orgId}`).set('authorization', `Bearer ${token}`)).status,
+      ).toBe(401);
+  });
+});

@@ -424,4 +424,44 @@ describe('invitations', () => {
       .when(cmd('owner', { type: 'DeleteOrganization' }))
       .thenTypes(['TeamDeleted', 'InvitationRevoked', 'OrganizationDeleted']);
   });
+
+  it('R5: terms are kept as sets (sorted, no repeats), a phone is trimmed, and a retry in another order is the same', () => {
+    const history = [...base, team('t2', 'Ops')];
+    const [created] = given(history)
+      .when(
+        invite({ teamIds: ['t2', 't1', 't2'], permissions: ['members.read', 'audit.read', 'members.read'] }),
+      )
+      .decided();
+    expect(created).toMatchObject({
+      type: 'InvitationCreated',
+      data: { teamIds: ['t1', 't2'], permissions: ['audit.read', 'members.read'] },
+    });
+    const after = [
+      ...history,
+      ...given(history)
+        .when(invite({ teamIds: ['t2', 't1'] }))
+        .decided(),
+    ];
+    given(after)
+      .when(invite({ teamIds: ['t1', 't2'] }))
+      .then([]);
+
+    const [byPhone] = given(base)
+      .when(invite({ email: undefined, phone: ' +14155550100 ', send: false }))
+      .decided();
+    expect(byPhone).toMatchObject({ data: { phone: '+14155550100' } });
+    expect(byPhone?.data).not.toHaveProperty('email');
+  });
+
+  it('R5: an invitation expires at its expiry instant exactly, not a moment later', () => {
+    given(invited)
+      .when(accept({ at: expiresAt }))
+      .thenRefuses('invitation-expired');
+    given(invited)
+      .when(accept({ at: new Date(Date.parse(expiresAt) - 1).toISOString() }))
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+    given(invited)
+      .when({ type: 'ExpireInvitation', invitationId: 'inv-1', actorId: 'system', at: expiresAt })
+      .thenTypes(['InvitationExpired']);
+  });
 });

@@ -442,6 +442,36 @@ describe('members and roles', () => {
           .thenRefuses('validation-failed', { field: 'weekly' });
       }
     });
+
+    it('R14: Sunday (0) to Saturday (6), whole HH:MM times only; each of the switch and the week is a change', () => {
+      const set = (slot: { day: number; from: string; to: string }, available = true) =>
+        cmd('ada', { type: 'SetAvailability', userId: 'ada', available, weekly: [slot] });
+      given(base)
+        .when(set({ day: 0, from: '00:00', to: '23:59' }))
+        .thenTypes(['AvailabilityChanged']);
+      given(base)
+        .when(set({ day: 6, from: '19:05', to: '20:00' }))
+        .thenTypes(['AvailabilityChanged']);
+      given(base)
+        .when(set({ day: 7, from: '09:00', to: '17:00' }))
+        .thenRefuses('validation-failed');
+      for (const [from, to] of [
+        ['x09:00', '17:00'],
+        ['09:00', '17:00x'],
+        ['09:60', '17:00'],
+      ] as const)
+        given(base)
+          .when(set({ day: 1, from, to }))
+          .thenRefuses('validation-failed', { field: 'weekly' });
+
+      const monday = { day: 1, from: '09:00', to: '17:00' };
+      const history = [...base, ...given(base).when(set(monday)).decided()];
+      given(history).when(set(monday)).then([]);
+      given(history).when(set(monday, false)).thenTypes(['AvailabilityChanged']);
+      given(history)
+        .when(set({ ...monday, to: '18:00' }))
+        .thenTypes(['AvailabilityChanged']);
+    });
   });
 
   describe('R17 admin-triggered password reset', () => {

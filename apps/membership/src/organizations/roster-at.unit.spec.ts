@@ -55,4 +55,31 @@ describe('R21 audit: roster at a past instant', () => {
     expect(owner?.role).toBe('owner');
     expect(owner?.permissions).toContain('org.delete');
   });
+
+  it('R21: an event recorded exactly at the instant counts; members and their teams come sorted by id', () => {
+    const at = '2026-03-02T00:00:00Z';
+    expect(ada(at)?.teams).toEqual([{ teamId: 't1', name: 'Sales', role: 'manager' }]);
+    const more: OrganizationEvent[] = [
+      ...history.slice(0, 4),
+      e('2026-03-03T00:00:00Z', {
+        type: 'MemberJoined',
+        data: { userId: 'aaron', role: 'user', via: 'invitation' },
+      }),
+      e('2026-03-03T00:00:00Z', { type: 'TeamCreated', data: { teamId: 't0', name: 'Ops' } }),
+      e('2026-03-03T00:00:00Z', {
+        type: 'TeamMemberAdded',
+        data: { teamId: 't0', userId: 'ada', role: 'member' },
+      }),
+      e('2026-03-03T00:00:00Z', {
+        type: 'PermissionsGranted',
+        data: { userId: 'ada', permissions: ['members.read', 'audit.read'] },
+      }),
+    ];
+    const roster = rosterAt(more, new Date('2026-03-03T00:00:00Z'));
+    expect(roster.map((m) => m.userId)).toEqual(['aaron', 'ada', 'owner']);
+    const adaThen = roster.find((m) => m.userId === 'ada')!;
+    expect(adaThen.teams.map((t) => t.teamId)).toEqual(['t0', 't1']);
+    expect(adaThen.permissions).toEqual(['audit.read', 'members.read']);
+    expect(roster.find((m) => m.userId === 'aaron')?.teams).toEqual([]);
+  });
 });

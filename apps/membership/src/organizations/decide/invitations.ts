@@ -163,7 +163,11 @@ export function acceptInvitation({
 }: Decision<CommandOf<'AcceptInvitation'>>): OrganizationEvent[] {
   // R5: accepted once, only by the invited identity, for themselves, with the latest link, before it expires.
   if (command.actorId !== command.userId)
-    refuse('invitation-identity-mismatch', 'forbidden', 'an invitation is accepted by the invited person themselves');
+    refuse(
+      'invitation-identity-mismatch',
+      'forbidden',
+      'an invitation is accepted by the invited person themselves',
+    );
   const invitation = invitationOf(org, command.invitationId);
   if (invitation.status === 'accepted') {
     if (invitation.acceptedBy === command.userId) return [];

@@ -1,0 +1,73 @@
+import {
+  defaultCatalog,
+  effectivePermissions,
+  extendCatalog,
+  grantableInPlan,
+  grantsLackingPrerequisites,
+  ROLES,
+  roleMayHold,
+} from './permissions-catalog';
+
+describe('the permissions catalog (R20)', () => {
+  it('knows the three roles, highest first, and a User holds nothing by default', () => {
+    expect(ROLES).toEqual(['owner', 'admin', 'user']);
+    expect([...defaultCatalog.roleDefaults.get('user')!]).toEqual([]);
+    expect(defaultCatalog.roleDefaults.get('admin')!.has('org.billing')).toBe(false);
+    expect(defaultCatalog.roleDefaults.get('owner')!.has('org.delete')).toBe(true);
+  });
+
+  it('says what each permission gates, for the docs and the API', () => {
+    for (const [name, definition] of defaultCatalog.permissions)
+      expect({ name, gates: definition.gates.length > 10 }).toEqual({ name, gates: true });
+  });
+
+  it('the free plan bounds what can be granted; the standard plan does not', () => {
+    expect(grantableInPlan(defaultCatalog, 'free', 'members.invite')).toBe(true);
+    expect(grantableInPlan(defaultCatalog, 'free', 'teams.manage')).toBe(true);
+    expect(grantableInPlan(defaultCatalog, 'free', 'availability.editOwn')).toBe(true);
+    expect(grantableInPlan(defaultCatalog, 'free', 'audit.read')).toBe(false);
+    expect(grantableInPlan(defaultCatalog, 'standard', 'audit.read')).toBe(true);
+    expect(grantableInPlan(defaultCatalog, 'no-such-plan', 'audit.read')).toBe(false);
+  });
+
+  it('an operator permission gets a default description, joins the Admin defaults only when asked, and its plans', () => {
+    const catalog = extendCatalog(defaultCatalog, {
+      'environments.admin': { requires: ['members.read'], admin: true, plans: ['free'] },
+      'environments.view': { minimumRole: 'owner', admin: true },
+      'reports.export': {},
+    });
+    expect(catalog.permissions.get('environments.admin')).toEqual({
+      requires: ['members.read'],
+      minimumRole: 'user',
+      gates: 'operator permission environments.admin',
+    });
+    expect(catalog.roleDefaults.get('admin')!.has('environments.admin')).toBe(true);
+    // An owner-only permission is no Admin default, even when marked admin.
+    expect(catalog.roleDefaults.get('admin')!.has('environments.view')).toBe(false);
+    expect(catalog.roleDefaults.get('admin')!.has('reports.export')).toBe(false);
+    expect(grantableInPlan(catalog, 'free', 'environments.admin')).toBe(true);
+    expect(grantableInPlan(catalog, 'free', 'reports.export')).toBe(false);
+    expect(grantableInPlan(defaultCatalog, 'free', 'environments.admin')).toBe(false);
+    expect(roleMayHold(catalog, 'admin', 'environments.view')).toBe(false);
+  });
+
+  it('grants that lose their prerequisites go, through chains, however they are ordered', () => {
+    const catalog = extendCatalog(defaultCatalog, {
+      'a.one': { requires: ['members.read'] },
+      'a.two': { requires: ['a.one'] },
+      'a.three': { requires: ['a.two'] },
+    });
+    // Without members.read the whole chain goes, the last link only once the one before it is gone.
+    expect(grantsLackingPrerequisites(catalog, 'user', new Set(['a.three', 'a.two', 'a.one']))).toEqual([
+      'a.one',
+      'a.three',
+      'a.two',
+    ]);
+    expect(grantsLackingPrerequisites(catalog, 'user', new Set(['members.read', 'a.one', 'a.two']))).toEqual(
+      [],
+    );
+    expect(grantsLackingPrerequisites(catalog, 'admin', new Set(['a.three', 'a.two', 'a.one']))).toEqual([]);
+    expect(grantsLackingPrerequisites(catalog, 'user', new Set(['org.billing']))).toEqual(['org.billing']);
+    expect([...effectivePermissions(catalog, 'user', ['a.one'])]).toEqual(['a.one']);
+  });
+});

@@ -6,7 +6,8 @@ import request from 'supertest';
 import { readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
-import { readGatewayConfig } from '../apps/gateway/src/config/gateway.config';
+import { type DestinationStream } from 'pino';
+import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
@@ -28,7 +29,16 @@ export interface SignedIn {
  * The whole system as `npm start` runs it (four services in one process, the embedded event store, the configured
  * bus and read store), with a real SMTP server receiving the mail, and the gateway reached over HTTP.
  */
-export async function startPlatform(): Promise<Platform> {
+export interface PlatformOptions {
+  /** Gateway settings over the test defaults (which lift the rate limits out of the way). */
+  readonly gateway?: Partial<GatewayConfig>;
+  /** Leave membership out, as if it were down. */
+  readonly withoutMembership?: boolean;
+  /** Where the gateway's log lines go (it logs nothing otherwise). */
+  readonly gatewayLogTo?: DestinationStream;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const store = await startTestEventStore();
   const smtp = await startSmtpServer();
   const sms = await startSmsProvider();
@@ -40,8 +50,10 @@ export async function startPlatform(): Promise<Platform> {
   });
   await identity.listen(0, '127.0.0.1');
   const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
-  const membership = await createMembershipApp(infra, { quiet: true });
-  await membership.init();
+  const membership = options.withoutMembership
+    ? undefined
+    : await createMembershipApp(infra, { quiet: true });
+  await membership?.init();
   const notifications = await createNotificationsApp(infra, {
     quiet: true,
     delivery: { smtpUrl: smtp.url, smsUrl: sms.url, publicUrl: 'http://gateway.test' },
@@ -55,10 +67,13 @@ export async function startPlatform(): Promise<Platform> {
       rateLimitPerIp: 1_000_000,
       rateLimitPerUser: 1_000_000,
       authRateLimitPerIp: 1_000_000,
+      ...options.gateway,
     },
+    ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : {}),
   });
   await gateway.init();
-  return new Platform(store, smtp, sms, [gateway, notifications, membership, identity], gateway);
+  const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
+  return new Platform(store, smtp, sms, apps, gateway);
 }
 
 export class Platform {

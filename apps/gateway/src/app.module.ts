@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TOPICS } from '@app/contracts';
 import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
 import { loadPermissionsCatalog } from '@app/permissions';
@@ -16,6 +16,7 @@ import { AccessTokenStrategy } from './auth/access-token.strategy';
 import { AccessTokenGuard } from './auth/auth.guard';
 import { type Caller } from './auth/caller';
 import { ReadYourWrites } from './commands/read-your-writes';
+import { RateLimitGuard } from './edge/rate-limit.guard';
 import { WriteServices } from './commands/write-services';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import {
@@ -101,7 +102,7 @@ export class GatewayModule {
         ProjectionFeed,
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },
-        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
       ],
     };
   }

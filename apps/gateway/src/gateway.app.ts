@@ -2,6 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import { type DestinationStream } from 'pino';
 import { createHttpApp, PROBLEM_CONTENT_TYPE, problemType, type ResolvedInfrastructure } from '@app/platform';
 import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
@@ -10,25 +11,33 @@ export const GATEWAY_DEFAULT_PORT = 3000;
 
 export async function createGatewayApp(
   infra: ResolvedInfrastructure,
-  options: { quiet?: boolean; config?: GatewayConfig } = {},
+  options: { quiet?: boolean; config?: GatewayConfig; logTo?: DestinationStream } = {},
 ): Promise<INestApplication> {
   const config = options.config ?? readGatewayConfig();
   const app = await createHttpApp(GatewayModule.register(infra, config), {
     service: 'gateway',
     bodyParser: false,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
+    ...(options.logTo ? { logTo: options.logTo } : {}),
   });
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
     exposedHeaders: ['x-correlation-id', 'location', 'retry-after'],
   });
-  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use(express.json({ limit: config.bodyLimitBytes, reviver: refusePrototypeKeys }));
   app.use(express.text({ type: 'text/csv', limit: config.bodyLimitBytes }));
   app.use(bodyProblems);
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/** Keys that reach an object's prototype are refused while parsing, before anything can copy them. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (key === '__proto__' || key === 'constructor' || key === 'prototype')
+    throw new SyntaxError(`forbidden key ${key}`);
+  return value;
 }
 
 /** Malformed JSON is a 400 naming the body, an oversize one a 413: problem+json like every other refusal. */
@@ -48,15 +57,16 @@ function bodyProblems(error: unknown, req: Request, res: Response, next: NextFun
     return;
   }
   if (e?.type === 'entity.parse.failed') {
+    const key = (error as Error).message.match(/^forbidden key (.+)$/)?.[1];
     res
       .status(400)
       .type(PROBLEM_CONTENT_TYPE)
       .send({
         type: problemType('validation-failed'),
-        title: 'The body is not valid JSON',
+        title: key ? `The body may not contain ${key}` : 'The body is not valid JSON',
         status: 400,
         code: 'validation-failed',
-        errors: [{ field: 'body', message: 'not valid JSON' }],
+        errors: [key ? { field: key, message: 'not allowed' } : { field: 'body', message: 'not valid JSON' }],
         instance: req.originalUrl,
       });
     return;

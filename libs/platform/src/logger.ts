@@ -1,8 +1,37 @@
 import { type LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-export function createLogger(service: string): Logger {
-  return pino({ name: service, level: process.env.LOG_LEVEL ?? 'info', base: { service } });
+/** Secrets never reach a log line, whatever object they travel in. */
+const REDACTED = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.challenge',
+  '*.code',
+  '*.secret',
+];
+
+export function createLogger(service: string, destination?: DestinationStream): Logger {
+  const options = {
+    name: service,
+    level: process.env.LOG_LEVEL ?? 'info',
+    base: { service },
+    redact: { paths: REDACTED, censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/** Paths carry tokens too (an invitation link, a `?token=` query): logged without them. */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/(\/v1\/invitations\/)[^/?#]+/g, (_m, prefix: string) => `${prefix}[redacted]`)
+    .replace(/([?&](?:token|code|access_token)=)[^&#]*/gi, (_m, name: string) => `${name}[redacted]`);
 }
 
 /** Nest's logger interface over pino, so framework and application logs are the same JSON lines. */

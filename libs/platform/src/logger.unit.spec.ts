@@ -1,0 +1,36 @@
+import { Writable } from 'node:stream';
+import { createLogger, redactUrl } from './logger';
+
+describe('logs keep secrets out', () => {
+  it('paths and queries lose their tokens, nothing else', () => {
+    expect(redactUrl('/v1/invitations/abc.def-123/accept')).toBe('/v1/invitations/[redacted]/accept');
+    expect(redactUrl('/v1/orgs/o1/invitations/i1/send')).toBe('/v1/orgs/o1/invitations/i1/send');
+    expect(redactUrl('/verify-email?token=s3cret&x=1')).toBe('/verify-email?token=[redacted]&x=1');
+    expect(redactUrl('/v1/orgs/o1/members?role=admin')).toBe('/v1/orgs/o1/members?role=admin');
+  });
+
+  it('passwords, tokens and the authorization header are censored wherever they appear', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      'test',
+      new Writable({
+        write(chunk: Buffer, _e, done) {
+          lines.push(chunk.toString('utf8'));
+          done();
+        },
+      }),
+    );
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer abc.def.ghi' } },
+        body: { password: 'hunter2hunter2', refreshToken: 'r-token', name: 'Ada' },
+      },
+      'request',
+    );
+    const line = lines.join('');
+    expect(line).not.toContain('abc.def.ghi');
+    expect(line).not.toContain('hunter2hunter2');
+    expect(line).not.toContain('r-token');
+    expect(line).toContain('"name":"Ada"');
+  });
+});

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
+import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** What bad input, a missing or broken caller, retries and a dead write service get at the gateway's edge. */
+describe('the gateway edge', () => {
+  let platform: Platform;
+  let ada: SignedIn;
+  let orgId: string;
+  const logLines: string[] = [];
+
+  beforeAll(async () => {
+    platform = await startPlatform({
+      gateway: { corsOrigins: ['https://app.example.com'], bodyLimitBytes: 4 * 1024 },
+      gatewayLogTo: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+          done();
+        },
+      }),
+    });
+    ada = await platform.signUp('Ada');
+    orgId = await platform.createOrg(ada);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const http = () => platform.http;
+  const problem = (res: {
+    status: number;
+    headers: Record<string, string>;
+    body: Record<string, unknown>;
+  }) => {
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|node_modules|\.ts:\d+/);
+    return res.body as { code: string; errors?: { field: string }[] };
+  };
+  const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
+
+  it('malformed JSON is a 400 naming the body; nothing is appended', async () => {
+    const res = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send('{"name": "Ops"');
+    expect(res.status).toBe(400);
+    expect(fields(problem(res))).toEqual(['body']);
+    expect((await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada))).body.items).toEqual([]);
+  });
+
+  it('unknown fields and wrong types are 400s naming the field', async () => {
+    const unknown = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Ops', owner: 'me' });
+    expect([unknown.status, fields(problem(unknown))]).toEqual([400, ['owner']]);
+    const wrongType = await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ autoJoin: 'yes' });
+    expect([wrongType.status, fields(problem(wrongType))]).toEqual([400, ['autoJoin']]);
+    const nested = await http()
+      .patch(`/v1/orgs/${orgId}/members/${ada.userId}`)
+      .set(bearer(ada))
+      .send({ availability: { available: true, weekly: [{ day: 'monday', from: '09:00', to: '17:00' }] } });
+    expect(nested.status).toBe(400);
+    expect([...new Set(fields(problem(nested)))]).toEqual(['availability.weekly.0.day']);
+    const proto = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send('{"name":"Ops","__proto__":{"admin":true}}');
+    expect([proto.status, fields(problem(proto))]).toEqual([400, ['__proto__']]);
+  });
+
+  it('bad cursors, limits and ISO dates are 400s naming the parameter', async () => {
+    const cursor = await http()
+      .get(`/v1/orgs/${orgId}/members?cursor=${encodeURIComponent('not a cursor!')}`)
+      .set(bearer(ada));
+    expect([cursor.status, fields(problem(cursor))]).toEqual([400, ['cursor']]);
+    const limit = await http().get(`/v1/orgs/${orgId}/members?limit=100000`).set(bearer(ada));
+    expect([limit.status, fields(problem(limit))]).toEqual([400, ['limit']]);
+    const at = await http().get(`/v1/orgs/${orgId}/audit/roster?at=yesterday`).set(bearer(ada));
+    expect([at.status, fields(problem(at))]).toEqual([400, ['at']]);
+    const role = await http().get(`/v1/orgs/${orgId}/members?role=king`).set(bearer(ada));
+    expect([role.status, fields(problem(role))]).toEqual([400, ['role']]);
+  });
+
+  it('an oversize body is a 413', async () => {
+    const res = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'x'.repeat(10 * 1024) });
+    expect([res.status, problem(res).code]).toEqual([413, 'payload-too-large']);
+  });
+
+  it('no token, a malformed header or a forged token is a 401 problem', async () => {
+    for (const authorization of [undefined, 'Basic YWRhOnB3', `Bearer ${ada.token.slice(0, -4)}AAAA`]) {
+      const call = http().get(`/v1/orgs/${orgId}`);
+      const res = await (authorization ? call.set('authorization', authorization) : call);
+      expect([authorization, res.status, problem(res).code]).toEqual([authorization, 401, 'unauthenticated']);
+    }
+  });
+
+  it('an Idempotency-Key makes a retried request answer the first answer and append nothing more', async () => {
+    const key = `create-${randomUUID()}`;
+    const first = await http()
+      .post('/v1/orgs')
+      .set(bearer(ada))
+      .set('idempotency-key', key)
+      .send({ name: 'Once' });
+    const again = await http()
+      .post('/v1/orgs')
+      .set(bearer(ada))
+      .set('idempotency-key', key)
+      .send({ name: 'Once' });
+    expect([first.status, again.status]).toEqual([201, 201]);
+    expect(again.body.orgId).toBe(first.body.orgId);
+    const mine = await http().get('/v1/me/organizations').set(bearer(ada)).expect(200);
+    expect(mine.body.items.filter((o: { name: string }) => o.name === 'Once')).toHaveLength(1);
+    const history = await http()
+      .get(`/v1/orgs/${first.body.orgId}/audit/events`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['OrganizationCreated']);
+
+    // The same key for another request is a conflict, not a silent replay.
+    const other = await http()
+      .post('/v1/orgs')
+      .set(bearer(ada))
+      .set('idempotency-key', key)
+      .send({ name: 'Twice' });
+    expect([other.status, problem(other).code]).toEqual([409, 'command-id-reused']);
+    const bad = await http()
+      .post('/v1/orgs')
+      .set(bearer(ada))
+      .set('idempotency-key', 'x')
+      .send({ name: 'Once' });
+    expect([bad.status, fields(problem(bad))]).toEqual([400, ['Idempotency-Key']]);
+  });
+
+  it('x-correlation-id is echoed, or created, and reaches the event metadata', async () => {
+    const given = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('x-correlation-id', 'edge-correlation-1')
+      .send({ name: 'Correlated' })
+      .expect(201);
+    expect(given.headers['x-correlation-id']).toBe('edge-correlation-1');
+    const created = await http().get('/health/live');
+    expect(created.headers['x-correlation-id']).toMatch(/^[0-9a-f-]{36}$/);
+
+    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
+    try {
+      const metadata: Record<string, unknown>[] = [];
+      for await (const resolved of client.readStream(`organization-${orgId}`, {
+        direction: FORWARDS,
+        fromRevision: START,
+      }))
+        metadata.push(resolved.event!.metadata as Record<string, unknown>);
+      expect(metadata.at(-1)).toMatchObject({ correlationId: 'edge-correlation-1', actor: ada.userId });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('security headers on every answer; CORS only for the configured origins', async () => {
+    const res = await http().get('/health/live').set('origin', 'https://app.example.com');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const foreign = await http().get('/health/live').set('origin', 'https://evil.example.com');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('the log has a line per request with its correlation id, and no password, token or invitation link', async () => {
+    const email = `log-${randomUUID().slice(0, 8)}@example.com`;
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Log' }).expect(202);
+    const signedIn = await http().post('/v1/auth/login').send({ email, password: PASSWORD }).expect(200);
+    await http()
+      .get('/v1/me')
+      .set('authorization', `Bearer ${signedIn.body.accessToken}`)
+      .set('x-correlation-id', 'log-check-1')
+      .expect(200);
+    await http().post('/v1/auth/refresh').send({ refreshToken: signedIn.body.refreshToken }).expect(200);
+    await http().get('/v1/invitations/some-secret-invitation-token');
+
+    const log = logLines.join('\n');
+    expect(
+      logLines.some(
+        (line) => line.includes('"correlationId":"log-check-1"') && line.includes('"status":200'),
+      ),
+    ).toBe(true);
+    for (const secret of [
+      PASSWORD,
+      signedIn.body.accessToken,
+      signedIn.body.refreshToken,
+      'some-secret-invitation-token',
+    ])
+      expect(log.includes(secret) ? secret.slice(0, 12) : 'absent').toBe('absent');
+  });
+});
+
+describe('the gateway edge when a write service is down, and under a rate limit', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({
+      withoutMembership: true,
+      gateway: { commandTimeoutMs: 300, authRateLimitPerIp: 4 },
+    });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('a command nobody answers is a 503 with Retry-After within the configured timeout, never a hang', async () => {
+    const ada = await platform.signUp('Ada');
+    const started = Date.now();
+    const res = await platform.http.post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' });
+    expect([res.status, res.body.code]).toEqual([503, 'service-unavailable']);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    // Bounded by the timeout (300 ms), not by any default of the transport.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('the auth routes are limited per address: beyond the limit a 429 with Retry-After', async () => {
+    const statuses: number[] = [];
+    let limited: { headers: Record<string, string>; body: { code?: string } } | undefined;
+    for (let i = 0; i < 8; i++) {
+      const res = await platform.http.post('/v1/auth/password/forgot').send({ email: `x${i}@example.com` });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    // The sign-up before spent 3 of the 4; once limited, every further request is limited.
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 202)).toBe(true);
+    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
+    expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
+    expect(limited?.body.code).toBe('too-many-requests');
+  });
+});

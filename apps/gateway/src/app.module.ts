@@ -33,10 +33,12 @@ import { MeController } from './http/me.controller';
 import { MembersController } from './http/members.controller';
 import { OrgsController } from './http/orgs.controller';
 import { PublicInvitationsController } from './http/public-invitations.controller';
+import { OperatorController } from './http/operator.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
 import { ProjectionFeed } from './read-models/projection-feed';
 import { readModelsOf } from './read-models/read-models';
+import { RebuildJobs } from './read-models/rebuild-jobs';
 
 /**
  * The public HTTP API. Commands go to identity and membership over signed request/reply; queries are answered from
@@ -82,6 +84,7 @@ export class GatewayModule {
         PublicInvitationsController,
         TeamsController,
         AuditController,
+        OperatorController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -100,6 +103,7 @@ export class GatewayModule {
         OrgAccess,
         OrgQueries,
         ProjectionFeed,
+        RebuildJobs,
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

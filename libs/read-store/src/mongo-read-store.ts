@@ -19,6 +19,10 @@ type Stored = Document & { _id: string; revision: number };
 const DUPLICATE_KEY = 11000;
 const ALIASES = 'read_model_aliases';
 const ALIAS_TTL_MS = 1_000;
+/** A collection retired by a rebuild stays readable this long (several alias cache lifetimes). */
+const RETIRED_COLLECTION_GRACE_MS = 5 * ALIAS_TTL_MS;
+/** A rebuild generation older than this that is not live was abandoned (rebuilds finish or abort well within it). */
+const ABANDONED_AFTER_MS = 6 * 60 * 60 * 1000;
 
 /** Runs tasks for one key one after another; different keys run concurrently. */
 class KeyedQueue {
@@ -168,6 +172,7 @@ export class MongoReadStore implements ReadStore {
   }
 
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
+    await this.dropAbandonedGenerations(name);
     const target = physicalName(name, Date.now());
     const aliases = this.connection.collection<{ _id: string; physical: string }>(ALIASES);
     return {
@@ -176,11 +181,14 @@ export class MongoReadStore implements ReadStore {
         const previous = await this.resolve(name, true);
         await aliases.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });
         this.aliasCache.set(name, { physical: target, until: Date.now() + ALIAS_TTL_MS });
+        // Other instances may read the previous collection until their cached alias expires: dropped after that.
         if (previous !== target)
-          await this.connection
-            .collection(previous)
-            .drop()
-            .catch(() => undefined);
+          setTimeout(() => {
+            void this.connection
+              .collection(previous)
+              .drop()
+              .catch(() => undefined);
+          }, RETIRED_COLLECTION_GRACE_MS).unref();
       },
       abort: async () => {
         await this.connection
@@ -189,6 +197,22 @@ export class MongoReadStore implements ReadStore {
           .catch(() => undefined);
       },
     };
+  }
+
+  /** Generations a crashed rebuild or process left behind: neither the live one nor within the grace period. */
+  private async dropAbandonedGenerations(name: string): Promise<void> {
+    const live = await this.resolve(name, true);
+    const prefix = `${name}__g`;
+    const collections = await this.connection.db!.listCollections({}, { nameOnly: true }).toArray();
+    for (const { name: physical } of collections) {
+      if (!physical.startsWith(prefix) || physical === live) continue;
+      const createdAt = Number(physical.slice(prefix.length));
+      if (Date.now() - createdAt > ABANDONED_AFTER_MS)
+        await this.connection
+          .collection(physical)
+          .drop()
+          .catch(() => undefined);
+    }
   }
 
   async ping(): Promise<void> {

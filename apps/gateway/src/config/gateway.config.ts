@@ -19,6 +19,8 @@ export interface GatewayConfig {
   readonly rateLimitPerUser: number;
   /** Per client address on the auth routes (register, login, forgot, ...): default 20 per minute. */
   readonly authRateLimitPerIp: number;
+  /** User ids allowed the operator routes (`IDENTITY_OPERATORS`, comma-separated, as identity reads it). */
+  readonly operators: readonly string[];
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -37,5 +39,9 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     rateLimitPerIp: positiveInt(env.RATE_LIMIT_PER_IP, 600, 'RATE_LIMIT_PER_IP'),
     rateLimitPerUser: positiveInt(env.RATE_LIMIT_PER_USER, 300, 'RATE_LIMIT_PER_USER'),
     authRateLimitPerIp: positiveInt(env.AUTH_RATE_LIMIT_PER_IP, 20, 'AUTH_RATE_LIMIT_PER_IP'),
+    operators: (env.IDENTITY_OPERATORS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
   };
 }

@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     console.log(`${name} listening on http://${host}:${port}`);
   }
   console.log(`event store: ${connectionString}; data under ${config.dataDir}`);
-  console.log(`gateway: http://${host}:${GATEWAY_DEFAULT_PORT} (OpenAPI at /docs; the /v1 routes come with the gateway)`);
+  console.log(`gateway: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (OpenAPI at http://${host}:${GATEWAY_DEFAULT_PORT}/docs)`);
+  console.log(`mail and SMS: ${join(config.dataDir, 'outbox')} (open the .eml files to follow links)`);
 
   const shutdown = async () => {
     for (const app of apps.reverse()) await app.close();

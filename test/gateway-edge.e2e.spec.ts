@@ -171,6 +171,92 @@ describe('the gateway edge', () => {
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('OpenAPI documents every route of the public API with its answers and problems', async () => {
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: object }>; security?: object[] }>
+      >;
+    };
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    const surface = [
+      'POST /v1/auth/register',
+      'POST /v1/auth/verify-email',
+      'POST /v1/auth/login',
+      'POST /v1/auth/refresh',
+      'POST /v1/auth/logout',
+      'POST /v1/auth/password/forgot',
+      'POST /v1/auth/password/reset',
+      'GET /v1/me',
+      'PATCH /v1/me',
+      'DELETE /v1/me',
+      'GET /v1/me/organizations',
+      'POST /v1/orgs',
+      'GET /v1/orgs/{orgId}',
+      'PATCH /v1/orgs/{orgId}',
+      'DELETE /v1/orgs/{orgId}',
+      'POST /v1/orgs/{orgId}/ownership-transfer',
+      'PUT /v1/orgs/{orgId}/contact-person',
+      'DELETE /v1/orgs/{orgId}/contact-person',
+      'POST /v1/orgs/{orgId}/domains',
+      'GET /v1/orgs/{orgId}/domains',
+      'DELETE /v1/orgs/{orgId}/domains/{domain}',
+      'POST /v1/orgs/{orgId}/children',
+      'GET /v1/orgs/{orgId}/children',
+      'GET /v1/orgs/{orgId}/seats',
+      'POST /v1/orgs/{orgId}/leave',
+      'GET /v1/orgs/{orgId}/members',
+      'GET /v1/orgs/{orgId}/members/{userId}',
+      'PATCH /v1/orgs/{orgId}/members/{userId}',
+      'DELETE /v1/orgs/{orgId}/members/{userId}',
+      'POST /v1/orgs/{orgId}/members/{userId}/password-reset',
+      'POST /v1/orgs/{orgId}/invitations',
+      'POST /v1/orgs/{orgId}/invitations/import',
+      'GET /v1/orgs/{orgId}/invitations',
+      'POST /v1/orgs/{orgId}/invitations/{invitationId}/send',
+      'DELETE /v1/orgs/{orgId}/invitations/{invitationId}',
+      'GET /v1/invitations/{token}',
+      'POST /v1/invitations/{token}/accept',
+      'POST /v1/orgs/{orgId}/teams',
+      'GET /v1/orgs/{orgId}/teams',
+      'GET /v1/orgs/{orgId}/teams/{teamId}',
+      'PATCH /v1/orgs/{orgId}/teams/{teamId}',
+      'DELETE /v1/orgs/{orgId}/teams/{teamId}',
+      'PUT /v1/orgs/{orgId}/teams/{teamId}/members/{userId}',
+      'DELETE /v1/orgs/{orgId}/teams/{teamId}/members/{userId}',
+      'GET /v1/orgs/{orgId}/audit/events',
+      'GET /v1/orgs/{orgId}/audit/roster',
+    ];
+    expect(surface.filter((route) => !documented.has(route))).toEqual([]);
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        const route = `${method.toUpperCase()} ${path}`;
+        const statuses = Object.keys(op.responses);
+        const success = statuses.filter((s) => s.startsWith('2'));
+        expect({ route, success: success.length > 0 }).toEqual({ route, success: true });
+        for (const status of success.filter((s) => s !== '204'))
+          expect({ route, status, schema: op.responses[status]!.content !== undefined }).toEqual({
+            route,
+            status,
+            schema: true,
+          });
+        for (const status of ['429', '503'])
+          expect({ route, status, has: statuses.includes(status) }).toEqual({ route, status, has: true });
+        const isPublic = path.startsWith('/v1/auth') || path.startsWith('/v1/invitations');
+        if (!isPublic)
+          expect({ route, unauthenticated: statuses.includes('401') }).toEqual({
+            route,
+            unauthenticated: true,
+          });
+      }
+    }
+  });
+
   it('the log has a line per request with its correlation id, and no password, token or invitation link', async () => {
     const email = `log-${randomUUID().slice(0, 8)}@example.com`;
     await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Log' }).expect(202);

@@ -8,6 +8,7 @@ import { type ReadModels } from '../read-models/read-models';
 import { OrgQueries } from '../queries/org-queries';
 import { auditEventView } from '../queries/views';
 import { AtQuery, PageQuery } from './dto/org.dto';
+import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 
 @ApiTags('audit')
@@ -25,6 +26,7 @@ export class AuditController {
     summary:
       'The organization’s history, oldest first, with actor, acting-via, time and correlation id (R21; audit.read)',
   })
+  @answersPage(AuditEventView)
   @problems(400, 401, 403, 404)
   async events(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
     await this.access.requiring(caller, orgId, 'audit.read');
@@ -42,6 +44,7 @@ export class AuditController {
   @ApiOperation({
     summary: 'Every member’s role, permissions and teams as they were at an instant (R21; audit.read)',
   })
+  @answers(200, RosterView, { lagging: false })
   @problems(400, 401, 403, 404)
   async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: AtQuery) {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle } from '@nestjs/throttler';
 import { type Request, type Response } from 'express';
 import { Public } from '../auth/caller';
@@ -14,6 +14,7 @@ import {
   TokenBody,
   TwoFactorLoginBody,
 } from './dto/auth.dto';
+import { AcceptedView, SessionView, UserView, answers, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -36,7 +37,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Create an account; a verification link is mailed (R18). Answers alike for a taken address.',
   })
-  @ApiResponse({ status: 202, description: '{ status: "accepted" }' })
+  @answers(202, AcceptedView)
   @problems(400, 409, 429)
   register(@Body() body: RegisterBody, @Req() req: Request) {
     return this.services.identity({ type: 'Register', ...body }, requesterOf(req));
@@ -45,6 +46,7 @@ export class AuthController {
   @Post('verify-email')
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
+  @answers(200, UserView)
   @problems(400, 410)
   async verifyEmail(@Body() body: TokenBody, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const profile = await this.services.identity<Profile>(
@@ -59,6 +61,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'Mail a fresh verification link (R18); answers alike whether or not the account exists',
   })
+  @answers(202, AcceptedView)
   @problems(400, 429)
   resendVerification(@Body() body: EmailBody, @Req() req: Request) {
     return this.services.identity({ type: 'ResendVerification', email: body.email }, requesterOf(req));
@@ -70,6 +73,7 @@ export class AuthController {
     summary:
       'E-mail and password: an access token (5 min) and a refresh token, or a two-factor challenge (R22)',
   })
+  @answers(200, SessionView, { lagging: false })
   @problems(400, 403, 429)
   login(@Body() body: LoginBody, @Req() req: Request) {
     return this.services.identity({ type: 'Login', ...body, ip: clientAddress(req) }, requesterOf(req));
@@ -78,6 +82,7 @@ export class AuthController {
   @Post('login/two-factor')
   @HttpCode(200)
   @ApiOperation({ summary: 'The TOTP (or recovery code) step of a login (R22)' })
+  @answers(200, SessionView, { lagging: false })
   @problems(400, 403, 429)
   loginTwoFactor(@Body() body: TwoFactorLoginBody, @Req() req: Request) {
     return this.services.identity(
@@ -89,6 +94,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token; using an old one again ends the session' })
+  @answers(200, SessionView, { lagging: false })
   @problems(400, 403)
   refresh(@Body() body: RefreshBody, @Req() req: Request) {
     return this.services.identity({ type: 'Refresh', refreshToken: body.refreshToken }, requesterOf(req));
@@ -97,6 +103,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a refresh token and its session' })
+  @done()
   @problems(400)
   async logout(@Body() body: RefreshBody, @Req() req: Request): Promise<void> {
     await this.services.identity({ type: 'Logout', refreshToken: body.refreshToken }, requesterOf(req));
@@ -107,6 +114,7 @@ export class AuthController {
   @ApiOperation({
     summary: 'R17: mails a reset link if the account exists; answers alike, in the same time, either way',
   })
+  @answers(202, AcceptedView)
   @problems(400, 429)
   forgot(@Body() body: EmailBody, @Req() req: Request) {
     return this.services.identity({ type: 'ForgotPassword', email: body.email }, requesterOf(req));
@@ -115,6 +123,7 @@ export class AuthController {
   @Post('password/reset')
   @HttpCode(204)
   @ApiOperation({ summary: 'R17: set a new password with the mailed token (single use); every session ends' })
+  @done()
   @problems(400, 410)
   async reset(@Body() body: ResetPasswordBody, @Req() req: Request): Promise<void> {
     await this.services.identity(

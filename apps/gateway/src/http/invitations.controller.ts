@@ -30,6 +30,7 @@ import { type ReadModels } from '../read-models/read-models';
 import { invitationView } from '../queries/views';
 import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } from './dto/team.dto';
 import { newId } from './orgs.controller';
+import { ImportResult, InvitationView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -49,6 +50,7 @@ export class InvitationsController {
   @ApiOperation({
     summary: 'Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6)',
   })
+  @answers(201, InvitationView)
   @problems(400, 401, 403, 404, 409, 422)
   async invite(
     @CurrentCaller() caller: Caller,
@@ -85,6 +87,7 @@ export class InvitationsController {
   @ApiOperation({
     summary: 'Bulk invitations, row by row with a result per row; re-running invites nobody twice (R7)',
   })
+  @answers(200, ImportResult, { lagging: false })
   @problems(400, 401, 403, 404, 413)
   async import(
     @CurrentCaller() caller: Caller,
@@ -102,6 +105,7 @@ export class InvitationsController {
 
   @Get()
   @ApiOperation({ summary: 'Invitations, filtered by status (R5; members.read)' })
+  @answersPage(InvitationView)
   @problems(400, 401, 403, 404)
   async list(
     @CurrentCaller() caller: Caller,
@@ -126,6 +130,7 @@ export class InvitationsController {
 
   @Get(':invitationId')
   @ApiOperation({ summary: 'One invitation (members.read)' })
+  @answers(200, InvitationView, { lagging: false })
   @problems(401, 403, 404)
   async read(
     @CurrentCaller() caller: Caller,
@@ -143,6 +148,7 @@ export class InvitationsController {
 
   @Patch(':invitationId')
   @ApiOperation({ summary: 'Change the role, teams or permissions of a pending invitation (R5)' })
+  @answers(200, InvitationView)
   @problems(400, 401, 403, 404, 409, 410, 422)
   async change(
     @CurrentCaller() caller: Caller,
@@ -163,6 +169,7 @@ export class InvitationsController {
   @Post(':invitationId/send')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send or resend: a new link, the previous one stops working (R5, R6)' })
+  @answers(200, InvitationView)
   @problems(401, 403, 404, 409, 410)
   async send(
     @CurrentCaller() caller: Caller,
@@ -182,6 +189,7 @@ export class InvitationsController {
   @Delete(':invitationId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a pending invitation (R5)' })
+  @done()
   @problems(401, 403, 404, 409)
   async revoke(
     @CurrentCaller() caller: Caller,

@@ -15,6 +15,16 @@ import {
   TwoFactorCodeBody,
   UpdateMeBody,
 } from './dto/auth.dto';
+import {
+  DeletedAccountView,
+  MyOrganizationView,
+  RecoveryCodesView,
+  TwoFactorEnrollmentView,
+  UserView,
+  answers,
+  answersPage,
+  done,
+} from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -30,6 +40,7 @@ export class MeController {
 
   @Get()
   @ApiOperation({ summary: 'My profile' })
+  @answers(200, UserView, { lagging: false })
   @problems(401, 404)
   async profile(@CurrentCaller() caller: Caller) {
     const user = await this.models.users.get(caller.userId);
@@ -41,6 +52,7 @@ export class MeController {
   @ApiOperation({
     summary: 'Change my name or phone (R14: members edit their own profile); null removes the phone',
   })
+  @answers(200, UserView)
   @problems(400, 401, 409)
   async update(
     @CurrentCaller() caller: Caller,
@@ -60,6 +72,7 @@ export class MeController {
   @ApiOperation({
     summary: 'Delete my account (R10): I leave every organization; those I own go with it when I confirm',
   })
+  @answers(200, DeletedAccountView, { lagging: false })
   @problems(400, 401, 403, 422)
   remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: Request) {
     return this.services.identity({ type: 'DeleteAccount', ...body }, requesterOf(req, caller));
@@ -67,6 +80,7 @@ export class MeController {
 
   @Get('organizations')
   @ApiOperation({ summary: 'The organizations I belong to, with my role' })
+  @answersPage(MyOrganizationView)
   @problems(401)
   async organizations(@CurrentCaller() caller: Caller) {
     const page = await this.models.members.find({ where: { userId: caller.userId } }, { limit: 1_000 });
@@ -76,6 +90,7 @@ export class MeController {
   @Put('password')
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password with the current one; every session ends' })
+  @done()
   @problems(400, 401, 403)
   async changePassword(
     @CurrentCaller() caller: Caller,
@@ -87,6 +102,7 @@ export class MeController {
 
   @Put('email')
   @ApiOperation({ summary: 'Change my e-mail address; the new one is verified by a mailed link (R18)' })
+  @answers(200, UserView)
   @problems(400, 401, 403, 409)
   async changeEmail(
     @CurrentCaller() caller: Caller,
@@ -107,6 +123,7 @@ export class MeController {
     summary:
       'R22: start enrolling an authenticator: the secret and an otpauth:// URI to scan; confirm with a code',
   })
+  @answers(200, TwoFactorEnrollmentView, { lagging: false })
   @problems(401, 409)
   startTwoFactor(@CurrentCaller() caller: Caller, @Req() req: Request) {
     return this.services.identity({ type: 'StartTwoFactorEnrollment' }, requesterOf(req, caller));
@@ -118,6 +135,7 @@ export class MeController {
     summary:
       'R22: confirm the enrolment with a code: recovery codes, shown once; sign in again (with a code)',
   })
+  @answers(200, RecoveryCodesView, { lagging: false })
   @problems(400, 401, 403)
   confirmTwoFactor(@CurrentCaller() caller: Caller, @Body() body: TwoFactorCodeBody, @Req() req: Request) {
     return this.services.identity({ type: 'ConfirmTwoFactor', code: body.code }, requesterOf(req, caller));
@@ -126,6 +144,7 @@ export class MeController {
   @Delete('two-factor')
   @HttpCode(204)
   @ApiOperation({ summary: 'R22: turn two-factor authentication off with a current code' })
+  @done()
   @problems(400, 401, 403)
   async disableTwoFactor(
     @CurrentCaller() caller: Caller,

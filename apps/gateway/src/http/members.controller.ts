@@ -21,6 +21,7 @@ import { WriteServices } from '../commands/write-services';
 import { OrgQueries } from '../queries/org-queries';
 import { memberView } from '../queries/views';
 import { MembersQuery, UpdateMemberBody } from './dto/org.dto';
+import { AcceptedView, MemberView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -40,6 +41,7 @@ export class MembersController {
     summary:
       'Members with their tags (owner/admin, schedulable, contact person), filtered by role, schedulable, team and text. R13: a User sees themself and the members of their teams.',
   })
+  @answersPage(MemberView)
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: MembersQuery) {
     const standing = await this.access.standing(caller, orgId);
@@ -50,6 +52,7 @@ export class MembersController {
 
   @Get(':userId')
   @ApiOperation({ summary: 'One member (R13)' })
+  @answers(200, MemberView, { lagging: false })
   @problems(401, 403, 404)
   async read(
     @CurrentCaller() caller: Caller,
@@ -64,6 +67,7 @@ export class MembersController {
     summary:
       'One change per request: role (R3), grant or revoke permissions (R20), schedulable (R15) or availability (R14)',
   })
+  @answers(200, MemberView)
   @problems(400, 401, 403, 404, 422)
   async update(
     @CurrentCaller() caller: Caller,
@@ -80,6 +84,7 @@ export class MembersController {
   @Delete(':userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member, from every team too (R8)' })
+  @done()
   @problems(401, 403, 404, 422)
   async remove(
     @CurrentCaller() caller: Caller,
@@ -98,6 +103,7 @@ export class MembersController {
   @Post(':userId/password-reset')
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a member a password reset link (R17)' })
+  @answers(202, AcceptedView)
   @problems(401, 403, 404)
   async passwordReset(
     @CurrentCaller() caller: Caller,

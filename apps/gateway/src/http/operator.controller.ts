@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@app/domain';
 import { OperatorGuard } from '../auth/operator.guard';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
+import { RebuildStatusView, answers } from './dto/views.dto';
 import { problems } from './problems';
 
 /** Operator routes: for the user ids in IDENTITY_OPERATORS only. */
@@ -19,6 +20,7 @@ export class OperatorController {
     summary:
       'Re-project every read model from the event store into fresh collections, then switch reads over at once (reads keep working throughout)',
   })
+  @answers(202, RebuildStatusView)
   @problems(401, 403, 409)
   start() {
     return this.rebuilds.start();
@@ -26,6 +28,7 @@ export class OperatorController {
 
   @Get('read-models/rebuild')
   @ApiOperation({ summary: 'The latest rebuild: state, events, events/s, position, fraction done and ETA' })
+  @answers(200, RebuildStatusView, { lagging: false })
   @problems(401, 403, 404)
   status() {
     const status = this.rebuilds.status();

@@ -16,6 +16,15 @@ import {
   UpdateOrganizationBody,
   UserIdBody,
 } from './dto/org.dto';
+import {
+  ChildItem,
+  DomainItem,
+  OrganizationView,
+  SeatsView,
+  answers,
+  answersPage,
+  done,
+} from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -39,6 +48,7 @@ export class OrgsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an organization; I become its Owner and contact person (R1)' })
+  @answers(201, OrganizationView)
   @problems(400, 401, 409)
   async create(
     @CurrentCaller() caller: Caller,
@@ -59,6 +69,7 @@ export class OrgsController {
 
   @Get(':orgId')
   @ApiOperation({ summary: 'An organization I belong to (or act in through its parent, R19)' })
+  @answers(200, OrganizationView, { lagging: false })
   @problems(401, 403, 404)
   read(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
     return this.access.standing(caller, orgId).then((standing) => organizationView(standing.org, standing));
@@ -68,6 +79,7 @@ export class OrgsController {
   @ApiOperation({
     summary: 'Change name, auto-join (R16), the availability policy (R14), the 2FA requirement (R22)',
   })
+  @answers(200, OrganizationView)
   @problems(400, 401, 403, 404)
   async update(
     @CurrentCaller() caller: Caller,
@@ -87,6 +99,7 @@ export class OrgsController {
   @Delete(':orgId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the organization (R10, the Owner only)' })
+  @done()
   @problems(401, 403, 404)
   async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
     const result = await this.services.membership(
@@ -100,6 +113,7 @@ export class OrgsController {
   @Post(':orgId/ownership-transfer')
   @HttpCode(200)
   @ApiOperation({ summary: 'Hand the Owner role to another member; I become Admin (R2)' })
+  @answers(200, OrganizationView)
   @problems(400, 401, 403, 404)
   async transfer(
     @CurrentCaller() caller: Caller,
@@ -118,6 +132,7 @@ export class OrgsController {
 
   @Put(':orgId/contact-person')
   @ApiOperation({ summary: 'Make a member the contact person (a label, no rights)' })
+  @answers(200, OrganizationView)
   @problems(400, 401, 403, 404)
   async setContact(
     @CurrentCaller() caller: Caller,
@@ -136,6 +151,7 @@ export class OrgsController {
 
   @Delete(':orgId/contact-person')
   @ApiOperation({ summary: 'The Owner becomes the contact person again' })
+  @answers(200, OrganizationView)
   @problems(401, 403, 404)
   async resetContact(
     @CurrentCaller() caller: Caller,
@@ -155,6 +171,7 @@ export class OrgsController {
   @Post(':orgId/domains')
   @HttpCode(201)
   @ApiOperation({ summary: 'Claim an e-mail domain, one organization per domain (R16)' })
+  @answersPage(DomainItem, 201)
   @problems(400, 401, 403, 404, 409)
   async claimDomain(
     @CurrentCaller() caller: Caller,
@@ -173,6 +190,7 @@ export class OrgsController {
 
   @Get(':orgId/domains')
   @ApiOperation({ summary: 'The claimed e-mail domains (R16; org.update)' })
+  @answersPage(DomainItem)
   @problems(401, 403, 404)
   async domains(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
     const { org } = await this.access.requiring(caller, orgId, 'org.update');
@@ -182,6 +200,7 @@ export class OrgsController {
   @Delete(':orgId/domains/:domain')
   @HttpCode(204)
   @ApiOperation({ summary: 'Release a claimed domain (R16)' })
+  @done()
   @problems(401, 403, 404)
   async releaseDomain(
     @CurrentCaller() caller: Caller,
@@ -200,6 +219,7 @@ export class OrgsController {
   @Post(':orgId/children')
   @HttpCode(201)
   @ApiOperation({ summary: 'Link a child organization whose Owner or Admin I also am (R19)' })
+  @answersPage(ChildItem, 201)
   @problems(400, 401, 403, 404, 409, 422)
   async linkChild(
     @CurrentCaller() caller: Caller,
@@ -218,6 +238,7 @@ export class OrgsController {
 
   @Get(':orgId/children')
   @ApiOperation({ summary: 'The child organizations (R19; members.read)' })
+  @answersPage(ChildItem)
   @problems(401, 403, 404)
   async children(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
     const { org } = await this.access.requiring(caller, orgId, 'members.read');
@@ -227,6 +248,7 @@ export class OrgsController {
   @Delete(':orgId/children/:childOrgId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Unlink a child organization (R19)' })
+  @done()
   @problems(401, 403, 404)
   async unlinkChild(
     @CurrentCaller() caller: Caller,
@@ -244,6 +266,7 @@ export class OrgsController {
 
   @Get(':orgId/seats')
   @ApiOperation({ summary: 'Billable seats: the schedulable members (R15; org.billing)' })
+  @answers(200, SeatsView, { lagging: false })
   @problems(401, 403, 404)
   async seats(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
     const { org } = await this.access.requiring(caller, orgId, 'org.billing');
@@ -253,6 +276,7 @@ export class OrgsController {
   @Post(':orgId/leave')
   @HttpCode(204)
   @ApiOperation({ summary: 'Leave the organization (R9; the Owner transfers ownership first)' })
+  @done()
   @problems(401, 404, 422)
   async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
     const result = await this.services.membership(

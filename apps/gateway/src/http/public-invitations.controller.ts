@@ -10,7 +10,7 @@ import {
   Res,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { DomainError } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
@@ -22,6 +22,7 @@ import { INVITATION_TOKENS, READ_MODELS } from '../gateway.tokens';
 import { type InvitationDoc } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
 import { AcceptInvitationBody } from './dto/auth.dto';
+import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -48,6 +49,7 @@ export class PublicInvitationsController {
   @ApiOperation({
     summary: 'What a link invites to: organization, role, and whether the invitee already has an account',
   })
+  @answers(200, InvitationPreview, { lagging: false })
   @problems(400, 404, 410)
   async preview(@Param('token') token: string) {
     const invitation = await this.current(token);
@@ -70,6 +72,12 @@ export class PublicInvitationsController {
   @ApiOperation({
     summary:
       'Accept: signed in (Authorization header) as the invited person, or as a new person with name, password and termsAccepted (R5)',
+  })
+  @answers(200, InvitationAcceptance, { lagging: false })
+  @ApiResponse({
+    status: 202,
+    type: InvitationAcceptance,
+    description: 'accepted; the membership is not in the read models yet',
   })
   @problems(400, 403, 404, 409, 410)
   async accept(

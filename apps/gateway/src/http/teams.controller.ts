@@ -23,6 +23,7 @@ import { teamView } from '../queries/views';
 import { PageQuery } from './dto/org.dto';
 import { TeamBody, TeamMemberBody } from './dto/team.dto';
 import { newId } from './orgs.controller';
+import { TeamView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -40,6 +41,7 @@ export class TeamsController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a team (R11; teams.create)' })
+  @answers(201, TeamView)
   @problems(400, 401, 403, 404, 409)
   async create(
     @CurrentCaller() caller: Caller,
@@ -61,6 +63,7 @@ export class TeamsController {
 
   @Get()
   @ApiOperation({ summary: 'Teams (R13: a User sees the teams they belong to)' })
+  @answersPage(TeamView)
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
     const page = await this.queries.teams(await this.access.standing(caller, orgId), {
@@ -72,6 +75,7 @@ export class TeamsController {
 
   @Get(':teamId')
   @ApiOperation({ summary: 'One team with its managers and members' })
+  @answers(200, TeamView, { lagging: false })
   @problems(401, 403, 404)
   async read(
     @CurrentCaller() caller: Caller,
@@ -83,6 +87,7 @@ export class TeamsController {
 
   @Patch(':teamId')
   @ApiOperation({ summary: 'Rename a team (R11: teams.manage, or its managers)' })
+  @answers(200, TeamView)
   @problems(400, 401, 403, 404, 409)
   async rename(
     @CurrentCaller() caller: Caller,
@@ -103,6 +108,7 @@ export class TeamsController {
   @Delete(':teamId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a team (R11; teams.manage)' })
+  @done()
   @problems(401, 403, 404)
   async remove(
     @CurrentCaller() caller: Caller,
@@ -122,6 +128,7 @@ export class TeamsController {
   @ApiOperation({
     summary: 'Add a member to the team as manager or member, or change their team role (R11, R12)',
   })
+  @answers(200, TeamView)
   @problems(400, 401, 403, 404)
   async addMember(
     @CurrentCaller() caller: Caller,
@@ -143,6 +150,7 @@ export class TeamsController {
   @Delete(':teamId/members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Take a member out of the team (R11)' })
+  @done()
   @problems(401, 403, 404)
   async removeMember(
     @CurrentCaller() caller: Caller,

@@ -1,0 +1,279 @@
+import { applyDecorators, type Type } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+
+/** The shapes the API answers with, for the OpenAPI document (the views in queries/views.ts build them). */
+
+const ID = '3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f';
+const AT = '2026-11-30T12:00:00.000Z';
+
+export class UserView {
+  @ApiProperty({ example: ID }) userId!: string;
+  @ApiProperty({ example: 'Ada Lovelace' }) name!: string;
+  @ApiProperty({ example: 'ada@example.com' }) email!: string;
+  @ApiPropertyOptional({ example: '+442079460958' }) phone?: string;
+  @ApiProperty() emailVerified!: boolean;
+  @ApiProperty() twoFactorEnabled!: boolean;
+}
+
+export class SettingsView {
+  @ApiProperty({ description: 'R16: verified addresses at a claimed domain join as Users' })
+  autoJoin!: boolean;
+  @ApiProperty({ description: 'R14' }) membersMayEditOwnAvailability!: boolean;
+  @ApiProperty({ description: 'R22' }) requireTwoFactor!: boolean;
+}
+
+export class OrganizationView {
+  @ApiProperty({ example: ID }) orgId!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ example: 'standard' }) plan!: string;
+  @ApiProperty({ example: ID }) ownerId!: string;
+  @ApiPropertyOptional({ example: ID }) contactPersonId?: string;
+  @ApiProperty({ type: SettingsView }) settings!: SettingsView;
+  @ApiPropertyOptional({ type: [String], description: 'holders of org.update', example: ['acme.com'] })
+  domains?: string[];
+  @ApiPropertyOptional({ example: ID, description: 'R19' }) parentOrgId?: string;
+  @ApiPropertyOptional({ type: [String], description: 'holders of members.read' }) childOrgIds?: string[];
+  @ApiPropertyOptional({ description: 'holders of members.read', example: 12 }) memberCount?: number;
+  @ApiPropertyOptional({ description: 'R15, holders of org.billing', example: 4 }) seats?: number;
+  @ApiProperty({ enum: ['owner', 'admin', 'user'] }) myRole!: string;
+  @ApiPropertyOptional({ example: ID, description: 'R19: I act here as Admin through this parent' })
+  actingVia?: string;
+  @ApiProperty({ type: [String], example: ['members.read', 'teams.create'] }) myPermissions!: string[];
+}
+
+export class MyOrganizationView {
+  @ApiProperty({ example: ID }) orgId!: string;
+  @ApiProperty({ example: 'Acme' }) name!: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
+  @ApiProperty({ type: [String], example: ['admin', 'schedulable'] }) tags!: string[];
+}
+
+export class MemberTeamView {
+  @ApiProperty({ example: ID }) teamId!: string;
+  @ApiProperty({ enum: ['manager', 'member'] }) role!: string;
+}
+
+export class WeeklySlotView {
+  @ApiProperty({ example: 1, description: '0 = Sunday .. 6 = Saturday' }) day!: number;
+  @ApiProperty({ example: '09:00' }) from!: string;
+  @ApiProperty({ example: '17:00' }) to!: string;
+}
+
+export class AvailabilityView {
+  @ApiProperty() available!: boolean;
+  @ApiProperty({ type: [WeeklySlotView] }) weekly!: WeeklySlotView[];
+}
+
+export class MemberView {
+  @ApiProperty({ example: ID }) userId!: string;
+  @ApiPropertyOptional({ example: 'Bob' }) name?: string;
+  @ApiPropertyOptional({ example: 'bob@example.com' }) email?: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
+  @ApiProperty({ type: [String], example: ['admin', 'schedulable', 'contact-person'] }) tags!: string[];
+  @ApiProperty({ type: [String], description: 'effective: role defaults and grants' }) permissions!: string[];
+  @ApiProperty({ type: [String], description: 'granted individually (R20)' }) granted!: string[];
+  @ApiProperty() schedulable!: boolean;
+  @ApiProperty() contactPerson!: boolean;
+  @ApiProperty({ type: [MemberTeamView] }) teams!: MemberTeamView[];
+  @ApiPropertyOptional({ type: AvailabilityView }) availability?: AvailabilityView;
+  @ApiProperty({ example: AT }) joinedAt!: string;
+}
+
+export class TeamView {
+  @ApiProperty({ example: ID }) teamId!: string;
+  @ApiProperty({ example: 'Front desk' }) name!: string;
+  @ApiProperty({
+    description: 'user id -> team role',
+    example: { [ID]: 'manager' },
+    additionalProperties: { type: 'string', enum: ['manager', 'member'] },
+  })
+  members!: Record<string, string>;
+  @ApiProperty({ example: AT }) createdAt!: string;
+}
+
+export class InvitationView {
+  @ApiProperty({ example: ID }) invitationId!: string;
+  @ApiPropertyOptional({ example: 'new@example.com' }) email?: string;
+  @ApiPropertyOptional({ example: '+14155550100' }) phone?: string;
+  @ApiProperty({ enum: ['admin', 'user'] }) role!: string;
+  @ApiProperty({ type: [String] }) teamIds!: string[];
+  @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty({ enum: ['pending', 'accepted', 'revoked', 'expired'] }) status!: string;
+  @ApiProperty({ description: 'a link went out (R6: an invitation may be sent later)' }) sent!: boolean;
+  @ApiProperty({ example: AT }) expiresAt!: string;
+  @ApiProperty({ example: ID }) invitedBy!: string;
+  @ApiProperty({ example: AT }) createdAt!: string;
+  @ApiPropertyOptional({ example: ID }) acceptedBy?: string;
+}
+
+export class InvitationPreview {
+  @ApiProperty({ example: 'Acme' }) orgName!: string;
+  @ApiProperty({ enum: ['admin', 'user'] }) role!: string;
+  @ApiPropertyOptional({ example: 'new@example.com' }) email?: string;
+  @ApiPropertyOptional({ example: '+14155550100' }) phone?: string;
+  @ApiProperty({ example: AT }) expiresAt!: string;
+  @ApiProperty({ description: 'sign in and accept, or register from the link' }) accountExists!: boolean;
+}
+
+export class InvitationAcceptance {
+  @ApiProperty({ enum: ['member', 'accepted'], description: '`accepted` (202): not yet in the read models' })
+  status!: string;
+  @ApiProperty({ example: ID }) userId!: string;
+  @ApiProperty({ example: ID }) orgId!: string;
+  @ApiProperty({ example: ID }) invitationId!: string;
+}
+
+export class ImportRowResult {
+  @ApiProperty({ example: 0 }) row!: number;
+  @ApiProperty({ enum: ['invited', 'already-invited', 'refused'] }) status!: string;
+  @ApiPropertyOptional({ example: ID }) invitationId?: string;
+  @ApiPropertyOptional({ example: { code: 'invalid-email', message: 'not an e-mail address' } })
+  error?: { code: string; message: string };
+}
+
+export class ImportResult {
+  @ApiProperty({ type: [ImportRowResult] }) results!: ImportRowResult[];
+}
+
+export class AuditEventView {
+  @ApiProperty({ example: 7, description: 'the organization stream revision: oldest first' })
+  revision!: number;
+  @ApiProperty({ example: ID }) eventId!: string;
+  @ApiProperty({ example: 'MemberRoleChanged' }) type!: string;
+  @ApiProperty({ example: ID }) actorId!: string;
+  @ApiPropertyOptional({ example: ID, description: 'R19: acting as Admin through this parent' })
+  actingVia?: string;
+  @ApiProperty({ example: AT }) at!: string;
+  @ApiProperty({ example: 'b1e2c3d4-0000-4000-8000-000000000001' }) correlationId!: string;
+  @ApiProperty({ example: { userId: ID, from: 'user', to: 'admin' } }) data!: Record<string, unknown>;
+}
+
+export class RosterTeamView {
+  @ApiProperty({ example: ID }) teamId!: string;
+  @ApiProperty({ example: 'Front desk' }) name!: string;
+  @ApiProperty({ enum: ['manager', 'member'] }) role!: string;
+}
+
+export class RosterEntryView {
+  @ApiProperty({ example: ID }) userId!: string;
+  @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
+  @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty({ type: [RosterTeamView] }) teams!: RosterTeamView[];
+}
+
+export class RosterView {
+  @ApiProperty({ example: AT }) at!: string;
+  @ApiProperty({ type: [RosterEntryView] }) members!: RosterEntryView[];
+}
+
+export class SessionView {
+  @ApiPropertyOptional({ description: 'EdDSA JWT, 5 minutes' }) accessToken?: string;
+  @ApiPropertyOptional({ description: 'rotated on every refresh' }) refreshToken?: string;
+  @ApiPropertyOptional({ example: ID }) userId?: string;
+  @ApiPropertyOptional({
+    enum: ['two-factor-required'],
+    description: 'R22: finish at /v1/auth/login/two-factor',
+  })
+  status?: string;
+  @ApiPropertyOptional({ description: 'R22: the challenge for the second step' }) challenge?: string;
+}
+
+export class AcceptedView {
+  @ApiProperty({ enum: ['accepted'] }) status!: string;
+  @ApiPropertyOptional({
+    example: '12',
+    nullable: true,
+    description: 'the revision the read models will reach',
+  })
+  revision?: string | null;
+}
+
+export class SeatsView {
+  @ApiProperty({ example: 4, description: 'R15: active schedulable members' }) seats!: number;
+}
+
+export class DomainItem {
+  @ApiProperty({ example: 'acme.com' }) domain!: string;
+}
+
+export class ChildItem {
+  @ApiProperty({ example: ID }) orgId!: string;
+}
+
+export class TwoFactorEnrollmentView {
+  @ApiProperty({ description: 'base32 secret, for manual entry' }) secret!: string;
+  @ApiProperty({ example: 'otpauth://totp/Identity:ada@example.com?secret=...' }) otpauthUri!: string;
+}
+
+export class RecoveryCodesView {
+  @ApiProperty({ type: [String], description: 'each usable once instead of a code; shown once' })
+  recoveryCodes!: string[];
+}
+
+export class DeletedAccountView {
+  @ApiProperty({ type: [String], description: 'R10: organizations deleted with the account' })
+  deletedOrganizationIds!: string[];
+}
+
+/** `status` answers with `type`, or 202 `{ status: "accepted", revision }` when the read models lag (read-your-writes). */
+export function answers(status: 200 | 201 | 202, type: Type<unknown>, options: { lagging?: boolean } = {}) {
+  return applyDecorators(
+    ApiResponse({ status, type }),
+    ...(options.lagging !== false && status !== 202
+      ? [
+          ApiResponse({
+            status: 202,
+            type: AcceptedView,
+            description: 'done, but the read models have not shown it within READ_YOUR_WRITES_MS',
+          }),
+        ]
+      : []),
+  );
+}
+
+/** A page of `type`: `{ items, nextCursor? }`. */
+export function answersPage(type: Type<unknown>, status: 200 | 201 = 200) {
+  return applyDecorators(
+    ApiExtraModels(type),
+    ApiResponse({
+      status,
+      schema: {
+        type: 'object',
+        required: ['items'],
+        properties: {
+          items: { type: 'array', items: { $ref: getSchemaPath(type) } },
+          nextCursor: {
+            type: 'string',
+            description: 'pass as `cursor` for the next page; absent on the last',
+          },
+        },
+      },
+    }),
+  );
+}
+
+/** 204: done, nothing to answer with. */
+export function done() {
+  return ApiResponse({ status: 204, description: 'done' });
+}
+
+export class RebuildStatusView {
+  @ApiProperty({ example: ID }) rebuildId!: string;
+  @ApiProperty({ enum: ['running', 'done', 'failed'] }) state!: string;
+  @ApiProperty({ example: AT }) startedAt!: string;
+  @ApiPropertyOptional({ example: AT }) finishedAt?: string;
+  @ApiProperty({ example: 120000 }) events!: number;
+  @ApiProperty({ example: 45000 }) eventsPerSecond!: number;
+  @ApiProperty({ example: '987654', description: 'the event store commit position reached' })
+  position!: string;
+  @ApiProperty({ example: 0.42, description: 'of the store as it was when the rebuild began' })
+  fraction!: number;
+  @ApiPropertyOptional({ example: 3 }) etaSeconds?: number;
+  @ApiPropertyOptional() error?: string;
+}

@@ -1,0 +1,282 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventStoreDBClient, FORWARDS, jsonEvent, START } from '@eventstore/db-client';
+import { toRecordedDomainEvent } from '@app/event-store';
+import { defaultCatalog } from '@app/permissions';
+import { InMemoryReadStore } from '@app/read-store';
+import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
+import { makeTempDir } from '@app/testing';
+import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
+import { ReadModelProjector } from '../apps/gateway/src/read-models/projector';
+import { readModelsOf, type ReadModels } from '../apps/gateway/src/read-models/read-models';
+import { projectFromEventStore } from '../apps/gateway/src/read-models/rebuild';
+import { bearer, startPlatform } from '../test/platform.testing';
+import { startServerProcess } from './server-process';
+import { line, ms, perSecond, runIfMain, summarize } from './stats';
+
+const MEMBERS = 10_000;
+
+/**
+ * The public API under load, with the load generator (autocannon) in its own process: one member read at 1, 10 and
+ * 100 connections against a bare Nest route on the same adapter; the members list of a 10,000-member organization;
+ * a command's round trip (PATCH a role, then GET shows it); and rebuilding the read models.
+ */
+export async function run(): Promise<void> {
+  const platform = await startPlatform();
+  try {
+    const gatewayUrl = await listen(platform.gateway);
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Bench');
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const bare = await bareNestRoute();
+    const auth = `authorization=Bearer ${ada.token}`;
+
+    console.log(
+      'adapter: Nest on Express; access tokens verified with a prepared (cached) key object from the JWKS',
+    );
+    for (const connections of [1, 10, 100]) {
+      const baseline = await load(`${bare.url}/bare`, connections, []);
+      const member = await load(`${gatewayUrl}/v1/orgs/${orgId}/members/${bob.userId}`, connections, [auth]);
+      line(
+        `GET member, ${connections} connection(s): req/s, p99`,
+        `${perSecond(member.rps)}, ${ms(member.p99)}; bare route ${perSecond(baseline.rps)}, ${ms(baseline.p99)}; ${(member.rps / baseline.rps).toFixed(2)}x`,
+        '>= 5,000/s per core, p99 <= 10 ms, >= 0.4x bare',
+        member.rps >= 5_000 && member.p99 <= 10 && member.rps >= 0.4 * baseline.rps,
+      );
+    }
+    await bare.app.close();
+
+    const large = await seedLargeOrganization(platform.gateway.get<ReadModels>(READ_MODELS));
+    for (const [what, query] of [
+      ['first page', 'limit=50'],
+      ['role=user, page 2', `role=user&limit=50&cursor=${large.cursor}`],
+      ['q=member-42', 'q=member-42&limit=50'],
+      ['teamId', `teamId=${large.teamId}&limit=50`],
+      ['schedulable=true', 'schedulable=true&limit=50'],
+    ] as const) {
+      const list = await load(`${gatewayUrl}/v1/orgs/${large.orgId}/members?${query}`, 10, [
+        `authorization=Bearer ${ada.token}`,
+      ]);
+      line(
+        `members of 10,000, ${what}: p99, req/s`,
+        `${ms(list.p99)}, ${perSecond(list.rps)}`,
+        'p99 <= 20 ms',
+        list.p99 <= 20,
+      );
+    }
+
+    const roundTrips: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const role = i % 2 === 0 ? 'admin' : 'user';
+      const started = performance.now();
+      await platform.http
+        .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+        .set(bearer(ada))
+        .send({ role })
+        .expect(200);
+      const read = await platform.http
+        .get(`/v1/orgs/${orgId}/members/${bob.userId}`)
+        .set(bearer(ada))
+        .expect(200);
+      roundTrips.push(performance.now() - started);
+      if (read.body.role !== role) throw new Error('the read did not show the change');
+    }
+    const trip = summarize(roundTrips.slice(20));
+    line(
+      `command round trip (PATCH role, GET shows it) on ${process.env.KAFKA_BROKERS ? 'Kafka' : 'the in-process bus'}`,
+      `p50 ${ms(trip.p50)}, p99 ${ms(trip.p99)}`,
+      process.env.KAFKA_BROKERS ? 'p99 <= 50 ms' : 'figure',
+      process.env.KAFKA_BROKERS ? trip.p99 <= 50 : undefined,
+    );
+  } finally {
+    await platform.close();
+  }
+  await rebuildFigures();
+}
+
+async function listen(app: INestApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+}
+
+/** The same adapter with nothing on it: the ceiling a route of ours is compared with. */
+async function bareNestRoute(): Promise<{ app: INestApplication; url: string }> {
+  @Controller()
+  class BareController {
+    @Get('bare')
+    bare() {
+      return { userId: 'u1', name: 'Bare', role: 'user', tags: [], teams: [] };
+    }
+  }
+  @Module({ controllers: [BareController] })
+  class BareModule {}
+  const app = await NestFactory.create(BareModule, { logger: false });
+  return { app, url: await listen(app) };
+}
+
+/** autocannon in its own process for 5 s: requests per second and p99 latency. */
+async function load(
+  url: string,
+  connections: number,
+  headers: string[],
+): Promise<{ rps: number; p99: number }> {
+  const { stdout } = await promisify(execFile)(
+    join(__dirname, '../node_modules/.bin/autocannon'),
+    ['-c', String(connections), '-d', '5', '-j', ...headers.flatMap((h) => ['-H', h]), url],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const result = JSON.parse(stdout) as {
+    requests: { average: number };
+    latency: { p99: number };
+    non2xx: number;
+    errors: number;
+  };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+/** 10,000 members (a third schedulable, 1,000 in one team) projected into the gateway's read models. */
+async function seedLargeOrganization(
+  models: ReadModels,
+): Promise<{ orgId: string; teamId: string; cursor: string }> {
+  const projector = new ReadModelProjector(models, defaultCatalog);
+  const orgId = randomUUID();
+  const teamId = randomUUID();
+  const at = new Date().toISOString();
+  let revision = 0;
+  const org = (type: string, data: Record<string, unknown>) =>
+    projector.applyOrganizationEvent({
+      id: randomUUID(),
+      type,
+      orgId,
+      revision: revision++,
+      actorId: 'owner',
+      correlationId: 'bench',
+      at,
+      data: { orgId, actorId: 'owner', at, ...data },
+    });
+  await org('OrganizationCreated', { name: 'Large', ownerId: 'owner', plan: 'standard' });
+  await org('TeamCreated', { teamId, name: 'Team' });
+  for (let i = 0; i < MEMBERS; i++) {
+    const userId = `member-${i}`;
+    await projector.applyUserEvent({
+      type: 'UserRegistered',
+      userId,
+      revision: 0,
+      at,
+      data: { userId, name: `Member ${i}`, email: `member-${i}@example.com`, at },
+    });
+    await org('MemberJoined', { userId, role: 'user', via: 'invitation' });
+    if (i % 3 === 0) await org('SchedulableChanged', { userId, schedulable: true });
+    if (i % 10 === 0) await org('TeamMemberAdded', { teamId, userId, role: 'member' });
+  }
+  const first = await models.members.find({ where: { orgId, role: 'user' } }, { limit: 50 });
+  return { orgId, teamId, cursor: first.nextCursor! };
+}
+
+/** A history of 100,000 organization events in an event store of its own, projected from scratch. */
+async function rebuildFigures(): Promise<void> {
+  const dir = await makeTempDir('bench-rebuild');
+  const server = await startServerProcess(join(dir, 'store'));
+  const client = EventStoreDBClient.connectionString(server.connectionString);
+  try {
+    const events = await appendHistory(client, 400, 250);
+    const read = performance.now();
+    let count = 0;
+    for await (const resolved of client.readAll({
+      direction: FORWARDS,
+      fromPosition: START,
+      maxCount: Number.MAX_SAFE_INTEGER,
+    }))
+      if (resolved.event) count++;
+    const readRate = count / ((performance.now() - read) / 1000);
+
+    const started = performance.now();
+    const projected = await projectFromEventStore(
+      client,
+      readModelsOf(new InMemoryReadStore()),
+      defaultCatalog,
+    );
+    const endToEnd = projected.events / ((performance.now() - started) / 1000);
+
+    const envelopes = [];
+    const mapping = PUBLIC_EVENT_MAPPINGS.membership;
+    for await (const resolved of client.readAll({
+      direction: FORWARDS,
+      fromPosition: START,
+      maxCount: Number.MAX_SAFE_INTEGER,
+    })) {
+      if (!resolved.event?.streamId.startsWith(mapping.streamPrefix)) continue;
+      const recorded = toRecordedDomainEvent(resolved);
+      if (recorded) envelopes.push(toPublicEnvelope(mapping, recorded));
+    }
+    const projector = new ReadModelProjector(readModelsOf(new InMemoryReadStore()), defaultCatalog);
+    const applied = performance.now();
+    for (const envelope of envelopes) await projector.apply(envelope);
+    const projectionOnly = envelopes.length / ((performance.now() - applied) / 1000);
+
+    line(
+      `rebuild ${events.toLocaleString('en-US')} events into memory, end to end`,
+      perSecond(endToEnd),
+      '>= 100,000/s per core',
+      endToEnd >= 100_000,
+    );
+    line('  reading $all through the client alone', perSecond(readRate), 'the ceiling of the above');
+    line(
+      '  projecting alone (events already read)',
+      perSecond(projectionOnly),
+      '>= 100,000/s per core',
+      projectionOnly >= 100_000,
+    );
+  } finally {
+    await client.dispose();
+    await server.stop();
+  }
+}
+
+async function appendHistory(
+  client: EventStoreDBClient,
+  organizations: number,
+  perOrganization: number,
+): Promise<number> {
+  let total = 0;
+  const at = new Date().toISOString();
+  for (let o = 0; o < organizations; o++) {
+    const orgId = randomUUID();
+    const stamp = { orgId, actorId: 'owner', at };
+    const data: [string, Record<string, unknown>][] = [
+      ['OrganizationCreated', { ...stamp, name: `Org ${o}`, ownerId: 'owner', plan: 'standard' }],
+      ['TeamCreated', { ...stamp, teamId: 't1', name: 'Team' }],
+    ];
+    for (let i = 0; data.length < perOrganization; i++) {
+      const userId = `u${i}`;
+      data.push(['MemberJoined', { ...stamp, userId, role: 'user', via: 'invitation' }]);
+      if (data.length < perOrganization)
+        data.push(['TeamMemberAdded', { ...stamp, teamId: 't1', userId, role: 'member' }]);
+      if (data.length < perOrganization && i % 4 === 0)
+        data.push(['MemberRoleChanged', { ...stamp, userId, from: 'user', to: 'admin' }]);
+    }
+    const metadata = {
+      correlationId: 'bench',
+      causationId: 'bench',
+      actor: 'owner',
+      tenant: orgId,
+      schemaVersion: 1,
+      commandId: 'bench',
+    };
+    await client.appendToStream(
+      `organization-${orgId}`,
+      data.map(([type, body]) => jsonEvent({ type, data: body, metadata })),
+    );
+    total += data.length;
+  }
+  return total;
+}
+
+runIfMain(module, run);

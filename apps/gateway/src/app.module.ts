@@ -27,7 +27,7 @@ import {
   REQUEST_SIGNING_KEYS,
 } from './gateway.tokens';
 import { AuditController } from './http/audit.controller';
-import { AuthController, authRateLimit } from './http/auth.controller';
+import { AuthController } from './http/auth.controller';
 import { InvitationsController } from './http/invitations.controller';
 import { MeController } from './http/me.controller';
 import { MembersController } from './http/members.controller';
@@ -48,7 +48,6 @@ import { RebuildJobs } from './read-models/rebuild-jobs';
 @Module({})
 export class GatewayModule {
   static register(infra: ResolvedInfrastructure, config: GatewayConfig = readGatewayConfig()): DynamicModule {
-    authRateLimit.perMinute = config.authRateLimitPerIp;
     return {
       module: GatewayModule,
       imports: [
@@ -63,7 +62,8 @@ export class GatewayModule {
           readStore: true,
         }),
         PassportModule,
-        // Per client address, and per signed-in user (counted after authentication); auth routes are stricter.
+        // Per client address, per signed-in user (counted after authentication), and stricter per address on the
+        // auth routes, where passwords and addresses are guessed.
         ThrottlerModule.forRoot([
           { name: 'ip', ttl: 60_000, limit: config.rateLimitPerIp, getTracker: (req) => clientAddress(req) },
           {
@@ -72,6 +72,13 @@ export class GatewayModule {
             limit: config.rateLimitPerUser,
             getTracker: (req) => (req.user as Caller | undefined)?.userId ?? clientAddress(req),
             skipIf: (context) => !context.switchToHttp().getRequest<{ user?: Caller }>().user,
+          },
+          {
+            name: 'auth',
+            ttl: 60_000,
+            limit: config.authRateLimitPerIp,
+            getTracker: (req) => clientAddress(req),
+            skipIf: (context) => context.getClass() !== AuthController,
           },
         ]),
       ],

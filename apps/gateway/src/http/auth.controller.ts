@@ -1,6 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Throttle } from '@nestjs/throttler';
 import { type Request, type Response } from 'express';
 import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
@@ -18,13 +17,8 @@ import { AcceptedView, SessionView, UserView, answers, done } from './dto/views.
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
-/** Stricter limits on the routes that guess at passwords and addresses: per client address, per minute. */
-export const authRateLimit = { perMinute: 20 };
-const AUTH_LIMIT = { ip: { limit: () => authRateLimit.perMinute, ttl: 60_000 } };
-
 @ApiTags('auth')
 @Public()
-@Throttle(AUTH_LIMIT)
 @Controller('v1/auth')
 export class AuthController {
   constructor(

@@ -42,32 +42,29 @@ export class OrgAccess {
     const org = await this.models.organizations.get(orgId);
     if (!org || org.deleted) throw notFound();
     const member = await this.models.members.get(orgScoped(orgId, caller.userId));
-    let standing: Standing | undefined;
-    if (member && member.role !== 'user')
-      standing = {
-        org,
-        userId: caller.userId,
-        member,
-        role: member.role,
-        permissions: new Set(member.permissions),
-      };
-    else if (org.parentOrgId && (await this.holdsInParent(caller.userId, org.parentOrgId)))
-      standing = {
-        org,
-        userId: caller.userId,
-        ...(member ? { member } : {}),
-        role: 'admin',
-        permissions: effectivePermissions(this.catalog, 'admin', member?.granted ?? []),
-        actingVia: org.parentOrgId,
-      };
-    else if (member)
-      standing = {
-        org,
-        userId: caller.userId,
-        member,
-        role: member.role,
-        permissions: new Set(member.permissions),
-      };
+    // R19: a User here (or no member at all) who holds customers.manage in the parent acts as an Admin.
+    const viaParent =
+      (!member || member.role === 'user') &&
+      org.parentOrgId !== undefined &&
+      (await this.holdsInParent(caller.userId, org.parentOrgId));
+    const standing: Standing | undefined = viaParent
+      ? {
+          org,
+          userId: caller.userId,
+          ...(member ? { member } : {}),
+          role: 'admin',
+          permissions: effectivePermissions(this.catalog, 'admin', member?.granted ?? []),
+          actingVia: org.parentOrgId!,
+        }
+      : member === null
+        ? undefined
+        : {
+            org,
+            userId: caller.userId,
+            member,
+            role: member.role,
+            permissions: new Set(member.permissions),
+          };
     if (!standing) throw notFound();
     if (org.requireTwoFactor && !caller.twoFactor && !options.twoFactorExempt)
       throw new DomainError(

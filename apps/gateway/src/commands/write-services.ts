@@ -1,6 +1,8 @@
 import { Inject, Injectable, ServiceUnavailableException, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@app/contracts';
+import { TOPICS, type Profile } from '@app/contracts';
+
+export type { Profile };
 import { DomainError, type DomainErrorJson } from '@app/domain';
 import {
   MESSAGE_BUS,
@@ -23,17 +25,6 @@ export interface Requester {
   readonly correlationId: string;
   /** From an `Idempotency-Key`: the same key and command give the same command id, so it is applied once. */
   readonly commandId?: string;
-}
-
-/** Identity's answer to a profile change: the profile, and the account stream's revision after it. */
-export interface Profile {
-  readonly userId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly emailVerified: boolean;
-  readonly phone?: string;
-  readonly twoFactorEnabled: boolean;
-  readonly revision?: string;
 }
 
 export interface MembershipResult {

@@ -1,3 +1,4 @@
+import { type Profile } from '@app/contracts';
 import { DomainError } from '@app/domain';
 import { type InMemoryIndex } from '@app/event-store';
 import { type CredentialStore } from '../credentials/credential.store';
@@ -25,16 +26,7 @@ export interface AccountManagementDependencies {
   readonly now?: () => Date;
 }
 
-export interface Profile {
-  readonly userId: string;
-  readonly name: string;
-  readonly email: string;
-  readonly emailVerified: boolean;
-  readonly phone?: string;
-  readonly twoFactorEnabled: boolean;
-  /** After a change: the account stream's revision, so a reader can wait until its read model shows the change. */
-  readonly revision?: string;
-}
+export type { Profile };
 
 export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   return {

@@ -2,3 +2,4 @@ export * from './command-description';
 export * from './command-requests';
 export * from './membership-commands';
 export * from './identity-commands';
+export * from './identity-answers';

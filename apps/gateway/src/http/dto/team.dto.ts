@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -69,25 +69,12 @@ export class InvitationBody {
   send?: boolean;
 }
 
-export class ChangeInvitationBody {
-  @ApiProperty({ enum: ['admin', 'user'] })
-  @IsIn(['admin', 'user'])
-  role!: 'admin' | 'user';
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  teamIds?: string[];
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  permissions?: string[];
-}
+/** The terms of a pending invitation (R5): what an invitation says besides whom it is for. */
+export class ChangeInvitationBody extends PickType(InvitationBody, [
+  'role',
+  'teamIds',
+  'permissions',
+] as const) {}
 
 class ImportRowBody {
   @ApiPropertyOptional({ example: 'carol@example.com' })

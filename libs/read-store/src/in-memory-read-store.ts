@@ -9,6 +9,8 @@ import {
   type ReadFilter,
   type ReadModelCollection,
   type ReadModelDocument,
+  type CollectionOptions,
+  type IndexFields,
   type Range,
   type ReadStore,
   type Rebuild,
@@ -16,33 +18,108 @@ import {
 
 type Stored = Record<string, unknown> & { _id: string; revision: number };
 
+/** Equality lookups: the ids of the documents whose fields hold a given combination of values. */
+class EqualityIndex {
+  private readonly ids = new Map<string, Set<string>>();
+
+  constructor(readonly fields: IndexFields) {}
+
+  add(doc: Stored): void {
+    for (const key of this.keysOf(doc)) {
+      let ids = this.ids.get(key);
+      if (!ids) this.ids.set(key, (ids = new Set()));
+      ids.add(doc._id);
+    }
+  }
+
+  remove(doc: Stored): void {
+    for (const key of this.keysOf(doc)) this.ids.get(key)?.delete(doc._id);
+  }
+
+  /** The ids matching `where`, if it gives every field of this index one value; undefined otherwise. */
+  lookup(where: ReadFilter['where']): ReadonlySet<string> | undefined {
+    const values: unknown[] = [];
+    for (const field of this.fields) {
+      const condition = where?.[field];
+      if (condition === undefined || (condition !== null && typeof condition === 'object')) return undefined;
+      values.push(condition);
+    }
+    return this.ids.get(keyOf(values)) ?? new Set();
+  }
+
+  private keysOf(doc: Stored): string[] {
+    if (doc[TOMBSTONE_FIELD]) return [];
+    let combos: unknown[][] = [[]];
+    for (const field of this.fields) {
+      const value = valueAt(doc, field);
+      const options = Array.isArray(value) ? value : [value === undefined ? null : value];
+      combos = combos.flatMap((combo) => options.map((option) => [...combo, option]));
+    }
+    return combos.map(keyOf);
+  }
+}
+
+const keyOf = (values: unknown[]) => JSON.stringify(values);
+
+/** One physical collection: its documents and the indexes kept over them. */
+class Table {
+  readonly docs = new Map<string, Stored>();
+  private readonly indexes: EqualityIndex[];
+
+  constructor(indexes: readonly IndexFields[]) {
+    this.indexes = indexes.map((fields) => new EqualityIndex(fields));
+  }
+
+  put(doc: Stored): void {
+    const current = this.docs.get(doc._id);
+    if (current) for (const index of this.indexes) index.remove(current);
+    this.docs.set(doc._id, doc);
+    for (const index of this.indexes) index.add(doc);
+  }
+
+  /** The documents a filter can match: through the narrowest index it fully names, else all of them. */
+  candidates(where: ReadFilter['where']): Iterable<Stored> {
+    let best: ReadonlySet<string> | undefined;
+    for (const index of this.indexes) {
+      const ids = index.lookup(where);
+      if (ids && (!best || ids.size < best.size)) best = ids;
+    }
+    if (!best) return this.docs.values();
+    const docs = this.docs;
+    return (function* () {
+      for (const id of best) yield docs.get(id)!;
+    })();
+  }
+}
+
 class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollection<D> {
-  constructor(private readonly docs: () => Map<string, Stored>) {}
+  constructor(private readonly table: () => Table) {}
 
   async get(id: string): Promise<D | null> {
-    const doc = this.docs().get(id);
+    const doc = this.table().docs.get(id);
     return doc && !doc[TOMBSTONE_FIELD] ? (structuredClone(doc) as unknown as D) : null;
   }
 
   async upsertIfNewer(doc: D): Promise<boolean> {
-    const docs = this.docs();
-    const current = docs.get(doc._id);
+    const table = this.table();
+    const current = table.docs.get(doc._id);
     if (current && current.revision >= doc.revision) return false;
-    docs.set(doc._id, structuredClone(doc) as unknown as Stored);
+    table.put(structuredClone(doc) as unknown as Stored);
     return true;
   }
 
   async deleteIfNewer(id: string, revision: number): Promise<boolean> {
-    const docs = this.docs();
-    const current = docs.get(id);
+    const table = this.table();
+    const current = table.docs.get(id);
     if (current && current.revision >= revision) return false;
-    docs.set(id, { _id: id, revision, [TOMBSTONE_FIELD]: true });
+    table.put({ _id: id, revision, [TOMBSTONE_FIELD]: true });
     return true;
   }
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
+    const table = this.table();
     const matching = this.matching(filter);
-    for (const doc of matching) Object.assign(doc, structuredClone(set));
+    for (const doc of matching) table.put({ ...doc, ...structuredClone(set) });
     return matching.length;
   }
 
@@ -64,9 +141,10 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   }
 
   private matching(filter: ReadFilter): Stored[] {
-    return [...this.docs().values()]
-      .filter((d) => !d[TOMBSTONE_FIELD] && matches(d, filter))
-      .sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const out: Stored[] = [];
+    for (const d of this.table().candidates(filter.where))
+      if (!d[TOMBSTONE_FIELD] && matches(d, filter)) out.push(d);
+    return out.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
   }
 }
 
@@ -121,19 +199,33 @@ function matches(doc: Stored, filter: ReadFilter): boolean {
 export class InMemoryReadStore implements ReadStore {
   readonly kind = 'in-memory' as const;
   readonly checkpoints = new InMemoryCheckpointStore();
-  private readonly physical = new Map<string, Map<string, Stored>>();
+  private readonly physical = new Map<string, Table>();
   private readonly aliases = new Map<string, string>();
+  private readonly indexes = new Map<string, readonly IndexFields[]>();
   private generation = 0;
 
-  collection<D extends ReadModelDocument>(name: string): ReadModelCollection<D> {
-    return new InMemoryCollection<D>(() => this.physicalOf(this.aliases.get(name) ?? name));
+  collection<D extends ReadModelDocument>(
+    name: string,
+    options: CollectionOptions = {},
+  ): ReadModelCollection<D> {
+    if (options.indexes && JSON.stringify(options.indexes) !== JSON.stringify(this.indexes.get(name))) {
+      this.indexes.set(name, options.indexes);
+      const physical = this.aliases.get(name) ?? name;
+      const existing = this.physical.get(physical);
+      if (existing) {
+        const reindexed = new Table(options.indexes);
+        for (const doc of existing.docs.values()) reindexed.put(doc);
+        this.physical.set(physical, reindexed);
+      }
+    }
+    return new InMemoryCollection<D>(() => this.physicalOf(this.aliases.get(name) ?? name, name));
   }
 
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     const target = physicalName(name, ++this.generation);
-    this.physical.set(target, new Map());
+    this.physical.set(target, new Table(this.indexes.get(name) ?? []));
     return {
-      collection: new InMemoryCollection<D>(() => this.physicalOf(target)),
+      collection: new InMemoryCollection<D>(() => this.physicalOf(target, name)),
       swap: async () => {
         const previous = this.aliases.get(name) ?? name;
         this.aliases.set(name, target);
@@ -146,12 +238,12 @@ export class InMemoryReadStore implements ReadStore {
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 
-  private physicalOf(name: string): Map<string, Stored> {
-    let docs = this.physical.get(name);
-    if (!docs) {
-      docs = new Map();
-      this.physical.set(name, docs);
+  private physicalOf(physical: string, logical: string): Table {
+    let table = this.physical.get(physical);
+    if (!table) {
+      table = new Table(this.indexes.get(logical) ?? []);
+      this.physical.set(physical, table);
     }
-    return docs;
+    return table;
   }
 }

@@ -6,7 +6,9 @@ import {
   decodeCursor,
   encodeCursor,
   physicalName,
+  type CollectionOptions,
   type FieldCondition,
+  type IndexFields,
   type Page,
   type ReadFilter,
   type ReadModelCollection,
@@ -155,6 +157,8 @@ export class MongoReadStore implements ReadStore {
   readonly kind = 'mongodb' as const;
   readonly checkpoints: CheckpointStore;
   private readonly aliasCache = new Map<string, { physical: string; until: number }>();
+  private readonly indexes = new Map<string, readonly IndexFields[]>();
+  private readonly indexed = new Map<string, Promise<void>>();
 
   private constructor(readonly connection: Connection) {
     this.checkpoints = new MongoCheckpointStore(connection);
@@ -167,8 +171,30 @@ export class MongoReadStore implements ReadStore {
     return new MongoReadStore(connection);
   }
 
-  collection<D extends ReadModelDocument>(name: string): ReadModelCollection<D> {
-    return new MongoCollection<D>(async () => this.connection.collection<Stored>(await this.resolve(name)));
+  collection<D extends ReadModelDocument>(
+    name: string,
+    options: CollectionOptions = {},
+  ): ReadModelCollection<D> {
+    if (options.indexes) this.indexes.set(name, options.indexes);
+    return new MongoCollection<D>(async () => this.indexedCollection(await this.resolve(name), name));
+  }
+
+  /** A physical collection, with the logical collection's indexes created on first use (rebuilt ones included). */
+  private async indexedCollection(physical: string, logical: string): Promise<Collection<Stored>> {
+    const collection = this.connection.collection<Stored>(physical);
+    let ready = this.indexed.get(physical);
+    if (!ready) {
+      const specs = this.indexes.get(logical) ?? [];
+      ready = Promise.all(
+        specs.map((fields) =>
+          collection.createIndex(Object.fromEntries([...fields.map((f) => [f, 1]), ['_id', 1]])),
+        ),
+      ).then(() => undefined);
+      this.indexed.set(physical, ready);
+      ready.catch(() => this.indexed.delete(physical));
+    }
+    await ready;
+    return collection;
   }
 
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
@@ -176,7 +202,7 @@ export class MongoReadStore implements ReadStore {
     const target = physicalName(name, Date.now());
     const aliases = this.connection.collection<{ _id: string; physical: string }>(ALIASES);
     return {
-      collection: new MongoCollection<D>(async () => this.connection.collection<Stored>(target)),
+      collection: new MongoCollection<D>(async () => this.indexedCollection(target, name)),
       swap: async () => {
         const previous = await this.resolve(name, true);
         await aliases.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });

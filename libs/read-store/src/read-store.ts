@@ -61,9 +61,20 @@ export interface Rebuild<D extends ReadModelDocument> {
   abort(): Promise<void>;
 }
 
+/**
+ * An index over equality fields, in order (`['orgId', 'role']`); an array field is indexed by each element. Queries
+ * whose filter gives every field of an index an equal value use it; the rest scan.
+ */
+export type IndexFields = readonly string[];
+
+export interface CollectionOptions {
+  readonly indexes?: readonly IndexFields[];
+}
+
 export interface ReadStore {
   readonly kind: 'mongodb' | 'in-memory';
-  collection<D extends ReadModelDocument>(name: string): ReadModelCollection<D>;
+  /** `indexes` hold for the collection under this name from then on, rebuilds included. */
+  collection<D extends ReadModelDocument>(name: string, options?: CollectionOptions): ReadModelCollection<D>;
   beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>>;
   readonly checkpoints: CheckpointStore;
   ping(): Promise<void>;

@@ -169,4 +169,65 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await after.get('new')).not.toBeNull();
     expect(await after.get('old')).toBeNull();
   });
+
+  it('an indexed collection answers exactly as a scan does, while documents move between index keys', async () => {
+    const name = `indexed_${randomUUID().slice(0, 8)}`;
+    const indexed = store.collection<Member>(name, {
+      indexes: [['orgId'], ['orgId', 'role'], ['orgId', 'teamIds'], ['orgId', 'schedulable']],
+    });
+    const scanned = fresh();
+    const both = async (write: (c: typeof indexed) => Promise<unknown>) => {
+      await write(indexed);
+      await write(scanned);
+    };
+    for (let i = 0; i < 30; i++)
+      await both((c) =>
+        c.upsertIfNewer(
+          member(`m${String(i).padStart(2, '0')}`, 1, {
+            orgId: i % 3 === 0 ? 'org-2' : 'org-1',
+            role: i % 4 === 0 ? 'admin' : 'user',
+            schedulable: i % 2 === 0,
+            teamIds: i % 5 === 0 ? ['t1', 't2'] : ['t2'],
+          }),
+        ),
+      );
+    // Moves between keys: a role change, a team change, a removal, a bulk change.
+    await both((c) => c.upsertIfNewer(member('m01', 2, { role: 'admin', teamIds: ['t1'] })));
+    await both((c) => c.deleteIfNewer('m02', 2));
+    await both((c) => c.updateMany({ where: { orgId: 'org-1', role: 'admin' } }, { schedulable: true }));
+
+    const filters = [
+      { where: { orgId: 'org-1' } },
+      { where: { orgId: 'org-1', role: 'admin' } },
+      { where: { orgId: 'org-1', teamIds: 't1' } },
+      { where: { orgId: 'org-1', schedulable: true, role: 'user' } },
+      { where: { orgId: 'org-2', teamIds: 't1' } },
+      { where: { orgId: 'org-3' } },
+      { where: { orgId: 'org-1', role: 'admin' }, search: { text: 'member m0', fields: ['name'] } },
+    ];
+    const ids = async (c: typeof indexed, filter: (typeof filters)[number]) => {
+      const out: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await c.find(filter, { limit: 4, ...(cursor ? { cursor } : {}) });
+        out.push(...page.items.map((m) => m._id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return out;
+    };
+    for (const filter of filters) {
+      const expected = await ids(scanned, filter);
+      expect({ filter, ids: await ids(indexed, filter) }).toEqual({ filter, ids: expected });
+      expect(await indexed.count(filter)).toBe(expected.length);
+    }
+    expect(await ids(indexed, { where: { orgId: 'org-1', role: 'admin' } })).toContain('m01');
+    expect(await ids(indexed, { where: { orgId: 'org-1' } })).not.toContain('m02');
+
+    // A rebuild's collection is indexed as well and, once switched, answers the same.
+    const rebuild = await store.beginRebuild<Member>(name);
+    for (const m of (await indexed.find({}, { limit: 100 })).items) await rebuild.collection.upsertIfNewer(m);
+    await rebuild.swap();
+    const after = store.collection<Member>(name);
+    for (const filter of filters) expect(await ids(after, filter)).toEqual(await ids(scanned, filter));
+  });
 });

@@ -18,6 +18,26 @@ export const COLLECTIONS = {
 
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
+/**
+ * What each collection is looked up by (every tenant's collection by `orgId` first): the members filters `role`,
+ * `schedulable` and `teamId`, a user's memberships, an invitation by its id, a member's open role interval.
+ */
+export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[])[]>> = {
+  [COLLECTIONS.users]: [['email'], ['phone']],
+  [COLLECTIONS.organizations]: [],
+  [COLLECTIONS.members]: [
+    ['orgId'],
+    ['orgId', 'role'],
+    ['orgId', 'schedulable'],
+    ['orgId', 'teamIds'],
+    ['userId'],
+  ],
+  [COLLECTIONS.teams]: [['orgId'], ['orgId', 'memberIds']],
+  [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId']],
+  [COLLECTIONS.auditEvents]: [['orgId']],
+  [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
+};
+
 export interface UserDoc {
   readonly _id: string;
   readonly revision: number;

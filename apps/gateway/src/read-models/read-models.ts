@@ -1,6 +1,7 @@
 import { type ReadModelCollection, type ReadStore } from '@app/read-store';
 import {
   COLLECTIONS,
+  INDEXES,
   type AuditEventDoc,
   type CollectionName,
   type InvitationDoc,
@@ -23,7 +24,7 @@ export interface ReadModels {
 }
 
 export function readModelsOf(store: ReadStore): ReadModels {
-  return collectionsBy((name) => store.collection(name));
+  return collectionsBy((name) => store.collection(name, { indexes: INDEXES[name] }));
 }
 
 export function collectionsBy(open: (name: CollectionName) => ReadModelCollection<never>): ReadModels {

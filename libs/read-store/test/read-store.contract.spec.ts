@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InMemoryReadStore, MongoReadStore, type ReadStore } from '@app/read-store';
+import { InMemoryReadStore, MongoReadStore, type ReadFilter, type ReadStore } from '@app/read-store';
 import { infraEnv } from '@app/testing';
 
 interface Member {
@@ -196,7 +196,7 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     await both((c) => c.deleteIfNewer('m02', 2));
     await both((c) => c.updateMany({ where: { orgId: 'org-1', role: 'admin' } }, { schedulable: true }));
 
-    const filters = [
+    const filters: ReadFilter[] = [
       { where: { orgId: 'org-1' } },
       { where: { orgId: 'org-1', role: 'admin' } },
       { where: { orgId: 'org-1', teamIds: 't1' } },
@@ -205,7 +205,7 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
       { where: { orgId: 'org-3' } },
       { where: { orgId: 'org-1', role: 'admin' }, search: { text: 'member m0', fields: ['name'] } },
     ];
-    const ids = async (c: typeof indexed, filter: (typeof filters)[number]) => {
+    const ids = async (c: typeof indexed, filter: ReadFilter) => {
       const out: string[] = [];
       let cursor: string | undefined;
       do {

@@ -35,18 +35,15 @@ export async function run(): Promise<void> {
   const dir = await makeTempDir('bench-identity');
   const server = await startServerProcess(join(dir, 'store'));
   const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString };
-  const app = await createIdentityApp(
-    infra,
-    {
-      quiet: true,
-      persistSecrets: false,
-      config: {
-        ...readIdentityConfig({}),
-        accountThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
-        ipThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
-      },
+  const app = await createIdentityApp(infra, {
+    quiet: true,
+    persistSecrets: false,
+    config: {
+      ...readIdentityConfig({}),
+      accountThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
+      ipThrottle: { maxFailures: 1e9, windowMs: 1, lockMs: 1 },
     },
-  );
+  });
   await app.init();
   const client = await RequestReplyClient.start(
     app.get<MessageBus>(MESSAGE_BUS),
@@ -94,7 +91,8 @@ export async function run(): Promise<void> {
   const forgot = { known: [] as number[], unknownA: [] as number[], unknownB: [] as number[] };
   for (let i = 0; i < 600; i++) {
     const kind = (['known', 'unknownA', 'unknownB'] as const)[i % 3]!;
-    const email = kind === 'known' ? `login${i % USERS}@example.com` : `nobody${i}-${randomUUID()}@example.com`;
+    const email =
+      kind === 'known' ? `login${i % USERS}@example.com` : `nobody${i}-${randomUUID()}@example.com`;
     const t = performance.now();
     await send({ type: 'ForgotPassword', email });
     forgot[kind].push(performance.now() - t);

@@ -67,7 +67,10 @@ export async function run(): Promise<void> {
           { type: 'AddTeamMember', teamId: 't1', userId: member, role: i % 8 === 2 ? 'manager' : 'member' },
         ];
       default:
-        return ['owner', { type: 'GrantPermissions', userId: member, permissions: ['members.read', 'members.invite'] }];
+        return [
+          'owner',
+          { type: 'GrantPermissions', userId: member, permissions: ['members.read', 'members.invite'] },
+        ];
     }
   };
   const samples: number[] = [];

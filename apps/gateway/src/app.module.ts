@@ -17,6 +17,7 @@ import { AccessTokenGuard } from './auth/auth.guard';
 import { type Caller } from './auth/caller';
 import { ReadYourWrites } from './commands/read-your-writes';
 import { RateLimitGuard } from './edge/rate-limit.guard';
+import { SlidingWindowStorage } from './edge/sliding-window-storage';
 import { WriteServices } from './commands/write-services';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import {
@@ -64,23 +65,33 @@ export class GatewayModule {
         PassportModule,
         // Per client address, per signed-in user (counted after authentication), and stricter per address on the
         // auth routes, where passwords and addresses are guessed.
-        ThrottlerModule.forRoot([
-          { name: 'ip', ttl: 60_000, limit: config.rateLimitPerIp, getTracker: (req) => clientAddress(req) },
-          {
-            name: 'user',
-            ttl: 60_000,
-            limit: config.rateLimitPerUser,
-            getTracker: (req) => (req.user as Caller | undefined)?.userId ?? clientAddress(req),
-            skipIf: (context) => !context.switchToHttp().getRequest<{ user?: Caller }>().user,
-          },
-          {
-            name: 'auth',
-            ttl: 60_000,
-            limit: config.authRateLimitPerIp,
-            getTracker: (req) => clientAddress(req),
-            skipIf: (context) => context.getClass() !== AuthController,
-          },
-        ]),
+        ThrottlerModule.forRoot({
+          storage: new SlidingWindowStorage(),
+          // One count per caller across every route (the default key is per route, and hashed).
+          generateKey: (_context, tracker, throttler) => `${throttler}:${tracker}`,
+          throttlers: [
+            {
+              name: 'ip',
+              ttl: 60_000,
+              limit: config.rateLimitPerIp,
+              getTracker: (req) => clientAddress(req),
+            },
+            {
+              name: 'user',
+              ttl: 60_000,
+              limit: config.rateLimitPerUser,
+              getTracker: (req) => (req.user as Caller | undefined)?.userId ?? clientAddress(req),
+              skipIf: (context) => !context.switchToHttp().getRequest<{ user?: Caller }>().user,
+            },
+            {
+              name: 'auth',
+              ttl: 60_000,
+              limit: config.authRateLimitPerIp,
+              getTracker: (req) => clientAddress(req),
+              skipIf: (context) => context.getClass() !== AuthController,
+            },
+          ],
+        }),
       ],
       controllers: [
         AuthController,

@@ -61,6 +61,18 @@ class EqualityIndex {
 
 const keyOf = (values: unknown[]) => JSON.stringify(values);
 
+function frozenCopy<T>(value: T): T {
+  return deepFreeze(structuredClone(value));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /** One physical collection: its documents and the indexes kept over them. */
 class Table {
   readonly docs = new Map<string, Stored>();
@@ -95,16 +107,18 @@ class Table {
 class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollection<D> {
   constructor(private readonly table: () => Table) {}
 
+  // Documents are stored as deep-frozen copies and handed out as they are: reads copy nothing, and a reader that
+  // tried to change one would fail loudly instead of changing the store.
   async get(id: string): Promise<D | null> {
     const doc = this.table().docs.get(id);
-    return doc && !doc[TOMBSTONE_FIELD] ? (structuredClone(doc) as unknown as D) : null;
+    return doc && !doc[TOMBSTONE_FIELD] ? (doc as unknown as D) : null;
   }
 
   async upsertIfNewer(doc: D): Promise<boolean> {
     const table = this.table();
     const current = table.docs.get(doc._id);
     if (current && current.revision >= doc.revision) return false;
-    table.put(structuredClone(doc) as unknown as Stored);
+    table.put(frozenCopy(doc as unknown as Stored));
     return true;
   }
 
@@ -112,14 +126,14 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     const table = this.table();
     const current = table.docs.get(id);
     if (current && current.revision >= revision) return false;
-    table.put({ _id: id, revision, [TOMBSTONE_FIELD]: true });
+    table.put(Object.freeze({ _id: id, revision, [TOMBSTONE_FIELD]: true }));
     return true;
   }
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
     const matching = this.matching(filter);
-    for (const doc of matching) table.put({ ...doc, ...structuredClone(set) });
+    for (const doc of matching) table.put(frozenCopy({ ...doc, ...set }));
     return matching.length;
   }
 
@@ -131,7 +145,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     const items = matching.slice(0, page.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((d) => structuredClone(d) as unknown as D),
+      items: items as unknown as D[],
       ...(matching.length > page.limit && last ? { nextCursor: encodeCursor(last._id) } : {}),
     };
   }

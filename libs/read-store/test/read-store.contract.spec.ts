@@ -53,6 +53,24 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await members.get('a')).toMatchObject({ revision: 3, role: 'user' });
   });
 
+  it('neither the writer nor a reader can change a stored document through the objects they hold', async () => {
+    const members = fresh();
+    const written = member('a', 1, { teamIds: ['t1'] });
+    await members.upsertIfNewer(written);
+    written.teamIds.push('t2');
+    const read = (await members.get('a'))!;
+    const page = await members.find({ where: { orgId: 'org-1' } }, { limit: 10 });
+    for (const doc of [read, page.items[0]!]) {
+      try {
+        doc.teamIds.push('t3');
+        doc.name = 'changed';
+      } catch {
+        // a store may hand out frozen documents; refusing the change is as good as not sharing it
+      }
+    }
+    expect(await members.get('a')).toMatchObject({ name: 'Member a', teamIds: ['t1'] });
+  });
+
   it('filters by ordered ranges (ISO instants, numbers), combined with equality', async () => {
     const members = fresh();
     const at = (day: number) => `2026-01-${String(day).padStart(2, '0')}T00:00:00.000Z`;

@@ -51,7 +51,7 @@ export async function run(): Promise<void> {
     }
     await bare.app.close();
 
-    const large = await seedLargeOrganization(platform.gateway.get<ReadModels>(READ_MODELS));
+    const large = await seedLargeOrganization(platform.gateway.get<ReadModels>(READ_MODELS), ada.userId);
     for (const [what, query] of [
       ['first page', 'limit=50'],
       ['role=user, page 2', `role=user&limit=50&cursor=${large.cursor}`],
@@ -144,6 +144,7 @@ async function load(
 /** 10,000 members (a third schedulable, 1,000 in one team) projected into the gateway's read models. */
 async function seedLargeOrganization(
   models: ReadModels,
+  ownerId: string,
 ): Promise<{ orgId: string; teamId: string; cursor: string }> {
   const projector = new ReadModelProjector(models, defaultCatalog);
   const orgId = randomUUID();
@@ -156,12 +157,12 @@ async function seedLargeOrganization(
       type,
       orgId,
       revision: revision++,
-      actorId: 'owner',
+      actorId: ownerId,
       correlationId: 'bench',
       at,
-      data: { orgId, actorId: 'owner', at, ...data },
+      data: { orgId, actorId: ownerId, at, ...data },
     });
-  await org('OrganizationCreated', { name: 'Large', ownerId: 'owner', plan: 'standard' });
+  await org('OrganizationCreated', { name: 'Large', ownerId, plan: 'standard' });
   await org('TeamCreated', { teamId, name: 'Team' });
   for (let i = 0; i < MEMBERS; i++) {
     const userId = `member-${i}`;

@@ -20,6 +20,8 @@ export async function createGatewayApp(
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   });
+  // Answers are per caller and small: hashing each body for an ETag costs more than it saves.
+  (app.getHttpAdapter().getInstance() as express.Application).set('etag', false);
   app.use(helmet({ contentSecurityPolicy: false }));
   app.enableCors({
     origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,

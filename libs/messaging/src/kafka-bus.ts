@@ -22,6 +22,8 @@ export interface KafkaBusOptions {
   readonly clientId: string;
   /** How many partitions one subscriber handles at once (each still strictly in order). */
   readonly partitionsConsumedConcurrently?: number;
+  /** How long `subscribe` waits for the consumer to join its group and fetch before it resolves anyway (default 60 s). */
+  readonly joinTimeoutMs?: number;
 }
 
 /**
@@ -144,6 +146,7 @@ export class KafkaBus implements MessageBus {
     let running = true;
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
     await consumer.run({
       autoCommit: true,
       autoCommitInterval: 200,
@@ -192,6 +195,9 @@ export class KafkaBus implements MessageBus {
       },
     };
     this.consumers.add(subscription);
+    // run() returns before the group is joined and the positions are resolved. Waiting for the first fetch means a
+    // started service is consuming: nothing published from here on is skipped, or waits for a rebalance.
+    await live;
     return subscription;
   }
 
@@ -207,6 +213,22 @@ export class KafkaBus implements MessageBus {
       await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
     }
   }
+}
+
+/**
+ * Resolves after the consumer's first fetch (it joined its group and resolved the positions of its partitions), or
+ * after `timeoutMs` regardless.
+ */
+function firstFetch(consumer: Consumer, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const stopListening = consumer.on(consumer.events.FETCH, done);
+    function done() {
+      clearTimeout(timer);
+      stopListening();
+      resolve();
+    }
+  });
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -222,6 +222,22 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     expect(second).toEqual([2, 3]);
   });
 
+  it('is a live member of its group once subscribe resolves: a "from now on" subscriber gets what is published next', async () => {
+    const t = await topic(1);
+    await bus.publish([msg(t, 'k', { n: 0 })]);
+    const seen: number[] = [];
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      fromBeginning: false,
+      handler: async (m) => void seen.push(body(m).n),
+    });
+    await bus.publish([msg(t, 'k', { n: 1 })]);
+    await waitFor(() => seen.includes(1), { what: 'the message published after subscribing' });
+    await sub.close();
+    expect(seen).toEqual([1]);
+  });
+
   it('answers requests with replies correlated to the requester, and times out when nobody serves', async () => {
     const t = await topic(3);
     const server = await serveRequests(bus, {

@@ -3,3 +3,4 @@ export * from './schema-registry';
 export * from './topics';
 export * from './invitation-query';
 export * from './commands';
+export * from './streams';

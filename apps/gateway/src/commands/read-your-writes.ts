@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { type EventStoreDBClient } from '@eventstore/db-client';
 import { type Response } from 'express';
+import { organizationStream } from '@app/contracts';
+import { EVENT_STORE_CLIENT, readLastEvent } from '@app/event-store';
 import { type GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
 import { orgScoped } from '../read-models/documents';
@@ -22,6 +25,7 @@ export class ReadYourWrites {
   constructor(
     @Inject(READ_MODELS) private readonly models: ReadModels,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
   ) {}
 
   /** Resolves true once the organization's read models reflect `revision` (false after the bound). */
@@ -31,6 +35,13 @@ export class ReadYourWrites {
     return this.until(async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= wanted);
   }
 
+  /** Resolves true once the read models reflect a command's result on every organization it changed. */
+  async shown(orgId: string, result: MembershipResult): Promise<boolean> {
+    const changed = [[orgId, result.revision] as const, ...Object.entries(result.alsoChanged ?? {})];
+    const reached = await Promise.all(changed.map(([id, revision]) => this.organizationAt(id, revision)));
+    return reached.every(Boolean);
+  }
+
   /** Resolves true once the user's read model reflects `revision` of their account stream. */
   userAt(userId: string, revision: string | undefined): Promise<boolean> {
     if (revision === undefined) return Promise.resolve(true);
@@ -38,13 +49,31 @@ export class ReadYourWrites {
     return this.until(async () => ((await this.models.users.get(userId))?.revision ?? -1) >= wanted);
   }
 
-  /** Resolves true once the user shows as a member (an acceptance membership makes after a registration). */
-  memberShows(orgId: string, userId: string): Promise<boolean> {
-    return this.until(async () => (await this.models.members.get(orgScoped(orgId, userId))) !== null);
+  /**
+   * Resolves true once the user shows as a member with everything joining brought (teams, grants). Membership admits
+   * them when it sees the registration, so no revision comes back to wait for; but an admission is one atomic
+   * append, so once the member shows, the organization's stream head covers all of it.
+   */
+  async memberShows(orgId: string, userId: string): Promise<boolean> {
+    const deadline = Date.now() + this.config.readYourWritesMs;
+    const joined = async () => (await this.models.members.get(orgScoped(orgId, userId))) !== null;
+    if (!(await this.until(joined, deadline))) return false;
+    const head = await this.streamHead(orgId);
+    return this.until(
+      async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= head,
+      deadline,
+    );
   }
 
-  private async until(reached: () => Promise<boolean>): Promise<boolean> {
-    const deadline = Date.now() + this.config.readYourWritesMs;
+  private async streamHead(orgId: string): Promise<number> {
+    const last = await readLastEvent(this.client, organizationStream(orgId));
+    return last?.event ? Number(last.event.revision) : -1;
+  }
+
+  private async until(
+    reached: () => Promise<boolean>,
+    deadline = Date.now() + this.config.readYourWritesMs,
+  ): Promise<boolean> {
     for (;;) {
       if (await reached()) return true;
       if (Date.now() >= deadline) return false;
@@ -62,7 +91,7 @@ export class ReadYourWrites {
     res: Response,
     read: () => Promise<T>,
   ): Promise<T | Accepted> {
-    if (await this.organizationAt(orgId, result.revision)) return read();
+    if (await this.shown(orgId, result)) return read();
     res.status(202);
     return { status: 'accepted', revision: result.revision };
   }

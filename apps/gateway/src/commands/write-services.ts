@@ -31,6 +31,8 @@ export interface MembershipResult {
   readonly revision: string | null;
   readonly events: number;
   readonly duplicate: boolean;
+  /** Other organizations the command changed (R19 links), by id, at the revision it left them. */
+  readonly alsoChanged?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -72,7 +74,7 @@ export class WriteServices implements OnApplicationShutdown {
   /** The bulk import's answer: a result per row. */
   async importInvitations(orgId: string, command: Record<string, unknown>, requester: Requester) {
     await this.requireStanding(orgId, 'ImportInvitations', requester);
-    return this.send<{ results: unknown[] }>(TOPICS.membershipCommands, orgId, {
+    return this.send<{ revision: string | null; results: unknown[] }>(TOPICS.membershipCommands, orgId, {
       commandId: requester.commandId ?? randomUUID(),
       orgId,
       actorId: requester.actorId,

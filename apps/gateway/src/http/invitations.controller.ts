@@ -100,7 +100,14 @@ export class InvitationsController {
     const body = req.is('text/csv')
       ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);
-    return this.services.importInvitations(orgId, body, requesterOf(req, caller));
+    const { revision, results } = await this.services.importInvitations(
+      orgId,
+      body,
+      requesterOf(req, caller),
+    );
+    // Answered row by row whatever the read models show; the wait only lets the caller's next read see the rows.
+    await this.freshness.organizationAt(orgId, revision);
+    return { results };
   }
 
   @Get()
@@ -202,7 +209,7 @@ export class InvitationsController {
       { type: 'RevokeInvitation', invitationId },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 }
 

@@ -97,7 +97,7 @@ export class MembersController {
       { type: 'RemoveMember', userId },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 
   @Post(':userId/password-reset')

@@ -107,7 +107,7 @@ export class OrgsController {
       { type: 'DeleteOrganization' },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 
   @Post(':orgId/ownership-transfer')
@@ -213,7 +213,7 @@ export class OrgsController {
       { type: 'ReleaseDomain', domain },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 
   @Post(':orgId/children')
@@ -261,7 +261,7 @@ export class OrgsController {
       { type: 'UnlinkChildOrganization', childOrgId },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 
   @Get(':orgId/seats')
@@ -284,6 +284,6 @@ export class OrgsController {
       { type: 'LeaveOrganization' },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 }

@@ -121,7 +121,7 @@ export class TeamsController {
       { type: 'DeleteTeam', teamId },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 
   @Put(':teamId/members/:userId')
@@ -164,6 +164,6 @@ export class TeamsController {
       { type: 'RemoveTeamMember', teamId, userId },
       requesterOf(req, caller),
     );
-    await this.freshness.organizationAt(orgId, result.revision);
+    await this.freshness.shown(orgId, result);
   }
 }

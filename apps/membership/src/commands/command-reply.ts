@@ -7,6 +7,8 @@ export type CommandReply =
       readonly revision: string | null;
       readonly events: number;
       readonly duplicate: boolean;
+      /** Other organizations the command changed (R19 links), by id, at the revision it left them. */
+      readonly alsoChanged?: Readonly<Record<string, string>>;
     }
   | {
       readonly ok: false;
@@ -18,9 +20,10 @@ export type CommandReply =
       };
     };
 
-/** R7: one result per imported row, in order. */
+/** R7: one result per imported row, in order, and the revision the last invited row left the organization at. */
 export interface ImportReply {
   readonly ok: true;
+  readonly revision: string | null;
   readonly results: readonly {
     readonly row: number;
     readonly status: 'invited' | 'unchanged' | 'refused';

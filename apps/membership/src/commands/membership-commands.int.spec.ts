@@ -359,6 +359,11 @@ describe('membership commands over the bus, on the event store', () => {
         }),
       );
     const first = await importOnce();
+    // The revision the last invited row left the stream at, for readers to wait on; none when nothing changed.
+    let lastRevision = '';
+    for await (const e of eventStore.client.readStream(organizationStream(orgId)))
+      lastRevision = String(e.event!.revision);
+    expect(first.revision).toBe(lastRevision);
     expect(first.results.map((r) => `${r.row}:${r.status}:${r.error?.code ?? ''}`)).toEqual([
       '0:invited:',
       '1:refused:validation-failed',
@@ -367,6 +372,7 @@ describe('membership commands over the bus, on the event store', () => {
       '4:refused:team-not-found',
     ]);
     const again = await importOnce();
+    expect(again.revision).toBeNull();
     expect(again.results.map((r) => r.status)).toEqual([
       'unchanged',
       'refused',

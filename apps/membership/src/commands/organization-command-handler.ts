@@ -10,7 +10,7 @@ import { checkMembershipRequest, type TrustedRequest } from './membership-reques
 import { OrganizationStreams, type OrganizationResult } from './organization-streams';
 import { DomainClaims } from './workflows/domain-claim.workflow';
 import { importInvitations } from './workflows/invitation-import.workflow';
-import { linkChild, unlinkChild } from './workflows/link-child.workflow';
+import { linkChild, unlinkChild, type TwoOrganizationsResult } from './workflows/link-child.workflow';
 
 export { organizationStream } from './organization-streams';
 
@@ -30,14 +30,20 @@ export interface OrganizationCommandOptions {
   readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
 }
 
-function reply(result: OrganizationResult): CommandReply {
+function reply(result: OrganizationResult, other?: TwoOrganizationsResult['other']): CommandReply {
   return {
     ok: true,
-    revision: result.revision === undefined ? null : result.revision.toString(),
+    revision: revisionOf(result),
     events: result.events.length,
     duplicate: result.duplicate,
+    ...(other && other.result.revision !== undefined
+      ? { alsoChanged: { [other.orgId]: other.result.revision.toString() } }
+      : {}),
   };
 }
+
+const revisionOf = (result: OrganizationResult) =>
+  result.revision === undefined ? null : result.revision.toString();
 
 /**
  * Runs membership commands: from the bus (`handleRequest`: signed, checked, never internal or as the system), or
@@ -76,10 +82,14 @@ export class OrganizationCommandHandler {
       const command = this.toDomainCommand(request);
       const standing = withActorStanding(command, this.streams, this.catalog);
       switch (command.type) {
-        case 'LinkChildOrganization':
-          return reply(await linkChild(this.streams, request, command));
-        case 'UnlinkChildOrganization':
-          return reply(await unlinkChild(this.streams, request, command));
+        case 'LinkChildOrganization': {
+          const linked = await linkChild(this.streams, request, command);
+          return reply(linked.result, linked.other);
+        }
+        case 'UnlinkChildOrganization': {
+          const unlinked = await unlinkChild(this.streams, request, command);
+          return reply(unlinked.result, unlinked.other);
+        }
         case 'ClaimDomain':
           await this.domains.claimFirst(request, command, standing);
           break;

@@ -44,9 +44,18 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       }),
     );
     const customer = await membership.organization('paula', ['dora']);
-    expect(
-      await membership.send(partner, 'paula', { type: 'LinkChildOrganization', childOrgId: customer }),
-    ).toMatchObject({ ok: true });
+    const linked = await membership.send(partner, 'paula', {
+      type: 'LinkChildOrganization',
+      childOrgId: customer,
+    });
+    // Both streams changed: the answer names where it left each, so a reader can wait for both.
+    expect(linked).toEqual({
+      ok: true,
+      revision: String((await lastEventOf(partner)).revision),
+      events: 1,
+      duplicate: false,
+      alsoChanged: { [customer]: String((await lastEventOf(customer)).revision) },
+    });
     expect((await membership.state(customer)).parentOrgId).toBe(partner);
     expect([...(await membership.state(partner)).childOrgIds]).toEqual([customer]);
 
@@ -154,7 +163,13 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       ok: false,
       error: { code: 'validation-failed', details: { field: 'command.type' } },
     });
-    await membership.expectOk(membership.send(a, 'olga', { type: 'UnlinkChildOrganization', childOrgId: b }));
+    const unlinked = await membership.send(a, 'olga', { type: 'UnlinkChildOrganization', childOrgId: b });
+    expect(unlinked).toMatchObject({
+      ok: true,
+      revision: String((await lastEventOf(a)).revision),
+      alsoChanged: { [b]: String((await lastEventOf(b)).revision) },
+    });
+    expect((await lastEventOf(b)).type).toBe('ParentOrganizationUnlinked');
     expect((await membership.state(b)).parentOrgId).toBeUndefined();
   });
 

@@ -4,6 +4,7 @@ import {
   type CommandResolver,
   type CommandResult,
 } from '@app/event-store';
+import { organizationStream } from '@app/contracts';
 import { type PermissionsCatalog } from '@app/permissions';
 import { type OrganizationCommand } from '../organizations/organization.commands';
 import { organizationDecider } from '../organizations/organization.decider';
@@ -12,7 +13,7 @@ import { organizationSnapshots } from '../organizations/organization.snapshot';
 import { type ActiveOrganization, type OrganizationState } from '../organizations/organization.state';
 import { type TrustedRequest } from './membership-request';
 
-export const organizationStream = (orgId: string) => `organization-${orgId}`;
+export { organizationStream } from '@app/contracts';
 
 export type OrganizationResult = CommandResult<OrganizationState, OrganizationEvent>;
 

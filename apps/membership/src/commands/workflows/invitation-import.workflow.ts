@@ -19,6 +19,7 @@ type RunOne = (request: TrustedRequest) => Promise<CommandReply>;
 export async function importInvitations(request: TrustedRequest, runOne: RunOne): Promise<ImportReply> {
   const { rows, send } = request.command as unknown as { rows: readonly unknown[]; send?: boolean };
   const results: ImportReply['results'][number][] = [];
+  let revision: string | null = null;
   for (const planned of planInvitationImport(rows)) {
     if (!planned.ok) {
       results.push({
@@ -42,8 +43,9 @@ export async function importInvitations(request: TrustedRequest, runOne: RunOne)
       }),
     );
     results.push(resultOf(planned.row, invitationId, reply));
+    if (reply.ok && reply.revision !== null) revision = reply.revision;
   }
-  return { ok: true, results };
+  return { ok: true, revision, results };
 }
 
 function resultOf(row: number, invitationId: string, reply: CommandReply): ImportReply['results'][number] {

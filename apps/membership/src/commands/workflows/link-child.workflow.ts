@@ -3,6 +3,12 @@ import { SYSTEM_ACTOR, type CommandOf } from '../../organizations/organization.c
 import { trusted, type TrustedRequest } from '../membership-request';
 import { type OrganizationResult, type OrganizationStreams } from '../organization-streams';
 
+/** A workflow over two organizations: the result on the requested one, and where it left the other. */
+export interface TwoOrganizationsResult {
+  readonly result: OrganizationResult;
+  readonly other: { readonly orgId: string; readonly result: OrganizationResult };
+}
+
 /** R19: how far up a chain of parents the cycle check looks. */
 const MAX_DEPTH = 32;
 
@@ -16,7 +22,7 @@ export async function linkChild(
   streams: OrganizationStreams,
   request: TrustedRequest,
   command: CommandOf<'LinkChildOrganization'>,
-): Promise<OrganizationResult> {
+): Promise<TwoOrganizationsResult> {
   streams.aggregate.decider.decide(command, await streams.state(request.orgId));
   if (!(await streams.active(command.childOrgId)))
     throw new DomainError('organization-not-found', 'not-found', 'no such child organization', {
@@ -27,7 +33,7 @@ export async function linkChild(
       throw new DomainError('organization-link-cycle', 'rule-violation', 'the link would make a cycle (R19)');
     ancestor = (await streams.active(ancestor))?.parentOrgId;
   }
-  await streams.run(
+  const attached = await streams.run(
     command.childOrgId,
     step(request, command.childOrgId, 'attach', { type: 'AttachToParent', parentOrgId: request.orgId }),
     {
@@ -38,7 +44,8 @@ export async function linkChild(
       ...(command.actorTwoFactor ? { actorTwoFactor: true } : {}),
     },
   );
-  return streams.run(request.orgId, request, command);
+  const result = await streams.run(request.orgId, request, command);
+  return { result, other: { orgId: command.childOrgId, result: attached } };
 }
 
 /** The parent's Owner or Admin unlinks; the child then forgets its parent (the system acts on the child's side). */
@@ -46,15 +53,15 @@ export async function unlinkChild(
   streams: OrganizationStreams,
   request: TrustedRequest,
   command: CommandOf<'UnlinkChildOrganization'>,
-): Promise<OrganizationResult> {
+): Promise<TwoOrganizationsResult> {
   const result = await streams.run(request.orgId, request, command);
   const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
-  await streams.run(command.childOrgId, step(request, command.childOrgId, 'detach', detach, SYSTEM_ACTOR), {
-    ...detach,
-    actorId: SYSTEM_ACTOR,
-    at: command.at,
-  });
-  return result;
+  const detached = await streams.run(
+    command.childOrgId,
+    step(request, command.childOrgId, 'detach', detach, SYSTEM_ACTOR),
+    { ...detach, actorId: SYSTEM_ACTOR, at: command.at },
+  );
+  return { result, other: { orgId: command.childOrgId, result: detached } };
 }
 
 /** One step of a workflow on another stream: its own command id, caused by the request. */

@@ -18,16 +18,42 @@ import {
 
 type Stored = Record<string, unknown> & { _id: string; revision: number };
 
+/** A set of ids that also hands them out in order, sorted again only after it changed. */
+class OrderedIds {
+  private readonly ids = new Set<string>();
+  private sorted: string[] | undefined;
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
+    this.sorted = undefined;
+  }
+
+  delete(id: string): void {
+    if (this.ids.delete(id)) this.sorted = undefined;
+  }
+
+  inOrder(): readonly string[] {
+    return (this.sorted ??= [...this.ids].sort());
+  }
+}
+
+const NO_IDS = new OrderedIds();
+
 /** Equality lookups: the ids of the documents whose fields hold a given combination of values. */
 class EqualityIndex {
-  private readonly ids = new Map<string, Set<string>>();
+  private readonly ids = new Map<string, OrderedIds>();
 
   constructor(readonly fields: IndexFields) {}
 
   add(doc: Stored): void {
     for (const key of this.keysOf(doc)) {
       let ids = this.ids.get(key);
-      if (!ids) this.ids.set(key, (ids = new Set()));
+      if (!ids) this.ids.set(key, (ids = new OrderedIds()));
       ids.add(doc._id);
     }
   }
@@ -37,14 +63,14 @@ class EqualityIndex {
   }
 
   /** The ids matching `where`, if it gives every field of this index one value; undefined otherwise. */
-  lookup(where: ReadFilter['where']): ReadonlySet<string> | undefined {
+  lookup(where: ReadFilter['where']): OrderedIds | undefined {
     const values: unknown[] = [];
     for (const field of this.fields) {
       const condition = where?.[field];
       if (condition === undefined || (condition !== null && typeof condition === 'object')) return undefined;
       values.push(condition);
     }
-    return this.ids.get(keyOf(values)) ?? new Set();
+    return this.ids.get(keyOf(values)) ?? NO_IDS;
   }
 
   private keysOf(doc: Stored): string[] {
@@ -76,6 +102,7 @@ function deepFreeze<T>(value: T): T {
 /** One physical collection: its documents and the indexes kept over them. */
 class Table {
   readonly docs = new Map<string, Stored>();
+  private readonly all = new OrderedIds();
   private readonly indexes: EqualityIndex[];
 
   constructor(indexes: readonly IndexFields[]) {
@@ -86,21 +113,18 @@ class Table {
     const current = this.docs.get(doc._id);
     if (current) for (const index of this.indexes) index.remove(current);
     this.docs.set(doc._id, doc);
+    this.all.add(doc._id);
     for (const index of this.indexes) index.add(doc);
   }
 
-  /** The documents a filter can match: through the narrowest index it fully names, else all of them. */
-  candidates(where: ReadFilter['where']): Iterable<Stored> {
-    let best: ReadonlySet<string> | undefined;
+  /** The ids of the documents a filter can match, in id order: the narrowest index it fully names, else all. */
+  candidates(where: ReadFilter['where']): readonly string[] {
+    let best = this.all;
     for (const index of this.indexes) {
       const ids = index.lookup(where);
-      if (ids && (!best || ids.size < best.size)) best = ids;
+      if (ids && ids.size < best.size) best = ids;
     }
-    if (!best) return this.docs.values();
-    const docs = this.docs;
-    return (function* () {
-      for (const id of best) yield docs.get(id)!;
-    })();
+    return best.inOrder();
   }
 }
 
@@ -137,16 +161,26 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     return matching.length;
   }
 
+  /** Walks the candidates in id order from the cursor and stops at the first match beyond the page. */
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
-    const matching = this.matching(filter)
-      .filter((d) => after === undefined || d._id > after)
-      .slice(0, page.limit + 1);
-    const items = matching.slice(0, page.limit);
+    const table = this.table();
+    const ids = table.candidates(filter.where);
+    const items: Stored[] = [];
+    let more = false;
+    for (let i = after === undefined ? 0 : firstAfter(ids, after); i < ids.length; i++) {
+      const doc = table.docs.get(ids[i]!)!;
+      if (doc[TOMBSTONE_FIELD] || !matches(doc, filter)) continue;
+      if (items.length === page.limit) {
+        more = true;
+        break;
+      }
+      items.push(doc);
+    }
     const last = items[items.length - 1];
     return {
       items: items as unknown as D[],
-      ...(matching.length > page.limit && last ? { nextCursor: encodeCursor(last._id) } : {}),
+      ...(more && last ? { nextCursor: encodeCursor(last._id) } : {}),
     };
   }
 
@@ -155,11 +189,26 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   }
 
   private matching(filter: ReadFilter): Stored[] {
+    const table = this.table();
     const out: Stored[] = [];
-    for (const d of this.table().candidates(filter.where))
-      if (!d[TOMBSTONE_FIELD] && matches(d, filter)) out.push(d);
-    return out.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    for (const id of table.candidates(filter.where)) {
+      const doc = table.docs.get(id)!;
+      if (!doc[TOMBSTONE_FIELD] && matches(doc, filter)) out.push(doc);
+    }
+    return out;
   }
+}
+
+/** The index of the first id greater than `after` in ascending `ids`. */
+function firstAfter(ids: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid]! <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function valueAt(doc: Record<string, unknown>, path: string): unknown {
@@ -201,12 +250,32 @@ function matches(doc: Stored, filter: ReadFilter): boolean {
   }
   if (filter.search && filter.search.text !== '') {
     const needle = filter.search.text.toLowerCase();
-    return filter.search.fields.some((f) => {
-      const v = valueAt(doc, f);
-      return typeof v === 'string' && v.toLowerCase().includes(needle);
-    });
+    if (needle.includes(FIELD_SEPARATOR)) return false;
+    return searchTextOf(doc, filter.search.fields).includes(needle);
   }
   return true;
+}
+
+const FIELD_SEPARATOR = '\u0000';
+const searchTexts = new WeakMap<Stored, Map<string, string>>();
+
+/**
+ * The searched fields of a document, lower-cased and joined, computed once per stored document (they are frozen, so
+ * it never goes stale): a search walks thousands of documents and would otherwise lower-case each of them each time.
+ */
+function searchTextOf(doc: Stored, fields: readonly string[]): string {
+  const key = fields.join(FIELD_SEPARATOR);
+  let texts = searchTexts.get(doc);
+  if (!texts) searchTexts.set(doc, (texts = new Map()));
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = fields
+      .map((f) => valueAt(doc, f))
+      .map((v) => (typeof v === 'string' ? v.toLowerCase() : ''))
+      .join(FIELD_SEPARATOR);
+    texts.set(key, text);
+  }
+  return text;
 }
 
 /** The embedded default's read models: in memory, rebuilt from the event store at start. */

@@ -61,3 +61,57 @@ describe('access tokens verified against a remote JWKS', () => {
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidAccessTokenError);
   });
 });
+
+/** A verified token is remembered, never beyond what verifying it again would answer. */
+describe('verified tokens remembered until they expire', () => {
+  const issuer = 'http://identity.test';
+  const audience = 'identity-platform';
+  const key = generateSigningKey();
+  const tokens = new AccessTokenService({ issuer, audience, signingKey: key });
+  let clock = Date.now();
+  const verifierOf = async (rememberedTokens?: number) =>
+    new AccessTokenVerifier({
+      issuer,
+      audience,
+      keys: await tokens.jwks(),
+      now: () => clock,
+      ...(rememberedTokens !== undefined ? { rememberedTokens } : {}),
+    });
+
+  it('a remembered token still expires, at the same moment a fresh check says so', async () => {
+    const verifier = await verifierOf();
+    const { token } = await tokens.issue('ada');
+    const claims = await verifier.verify(token);
+    clock = claims.exp * 1000 + 4_000; // within the 5 s tolerance
+    expect((await verifier.verify(token)).sub).toBe('ada');
+    clock = claims.exp * 1000 + 5_000;
+    await expect(verifier.verify(token)).rejects.toEqual(new InvalidAccessTokenError('expired'));
+    clock = Date.now();
+  });
+
+  it('is the exact token only: a tampered copy of a remembered token is still refused', async () => {
+    const verifier = await verifierOf();
+    const { token } = await tokens.issue('ada');
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = [
+      header,
+      Buffer.from(JSON.stringify({ ...claims, sub: 'eve' })).toString('base64url'),
+      signature,
+    ];
+    await expect(verifier.verify(forged.join('.'))).rejects.toEqual(
+      new InvalidAccessTokenError('bad-signature'),
+    );
+    expect((await verifier.verify(token)).sub).toBe('ada');
+  });
+
+  it('answers the claims it verified, which nobody can change afterwards', async () => {
+    const verifier = await verifierOf();
+    const { token } = await tokens.issue('ada', { amr: ['pwd'] });
+    const first = await verifier.verify(token);
+    expect(() => (first.amr as string[]).push('otp')).toThrow(TypeError);
+    expect(await verifier.verify(token)).toEqual(first);
+    expect((await verifier.verify(token)).amr).toEqual(first.amr);
+  });
+});

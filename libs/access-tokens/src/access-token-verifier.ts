@@ -55,6 +55,8 @@ export interface AccessTokenVerifierOptions {
   /** The least time between two fetches prompted by unknown keys, so forged `kid`s cannot flood the issuer (10 s). */
   readonly refetchCooldownMs?: number;
   readonly now?: () => number;
+  /** How many verified tokens are remembered until they expire, so a client's next request skips the signature check (default 10,000; 0 turns it off). */
+  readonly rememberedTokens?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export interface AccessTokenVerifierOptions {
 export class AccessTokenVerifier {
   private readonly keys: JWTVerifyGetKey;
   private readonly now: () => number;
+  private readonly remembered: VerifiedTokens;
 
   constructor(private readonly options: AccessTokenVerifierOptions) {
     this.keys =
@@ -76,9 +79,19 @@ export class AccessTokenVerifier {
           })
         : createLocalJWKSet(options.keys);
     this.now = options.now ?? Date.now;
+    this.remembered = new VerifiedTokens(options.rememberedTokens ?? 10_000);
   }
 
   async verify(token: string): Promise<AccessTokenClaims> {
+    const tolerance = this.options.clockToleranceSeconds ?? 5;
+    const known = this.remembered.get(token, this.now() / 1000 - tolerance);
+    if (known) return known;
+    const claims = await this.verifySignatureAndClaims(token, tolerance);
+    this.remembered.add(token, claims);
+    return claims;
+  }
+
+  private async verifySignatureAndClaims(token: string, tolerance: number): Promise<AccessTokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         algorithms: [ACCESS_TOKEN_ALGORITHM],
@@ -86,7 +99,7 @@ export class AccessTokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         requiredClaims: ['exp', 'sub'],
-        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+        clockTolerance: tolerance,
         currentDate: new Date(this.now()),
       });
       if (typeof payload.sub !== 'string' || payload.sub === '')
@@ -95,6 +108,32 @@ export class AccessTokenVerifier {
     } catch (error) {
       throw new InvalidAccessTokenError(reasonOf(error));
     }
+  }
+}
+
+/**
+ * Tokens that verified, with their claims, until they expire: the same bytes verify the same way, so a client's
+ * next request costs a map lookup instead of an EdDSA check. Bounded; the oldest entry goes first.
+ */
+class VerifiedTokens {
+  private readonly claims = new Map<string, AccessTokenClaims>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** The claims of `token` if it verified before and has not expired by `expiredBefore` (seconds). */
+  get(token: string, expiredBefore: number): AccessTokenClaims | undefined {
+    const claims = this.claims.get(token);
+    if (!claims) return undefined;
+    if (claims.exp > expiredBefore) return claims;
+    this.claims.delete(token);
+    return undefined;
+  }
+
+  add(token: string, claims: AccessTokenClaims): void {
+    if (this.capacity === 0) return;
+    if (this.claims.size >= this.capacity) this.claims.delete(this.claims.keys().next().value!);
+    if (claims.amr) Object.freeze(claims.amr);
+    this.claims.set(token, Object.freeze(claims));
   }
 }
 

@@ -50,18 +50,6 @@ class EqualityIndex {
 
   constructor(readonly fields: IndexFields) {}
 
-  add(doc: Stored): void {
-    for (const key of this.keysOf(doc)) {
-      let ids = this.ids.get(key);
-      if (!ids) this.ids.set(key, (ids = new OrderedIds()));
-      ids.add(doc._id);
-    }
-  }
-
-  remove(doc: Stored): void {
-    for (const key of this.keysOf(doc)) this.ids.get(key)?.delete(doc._id);
-  }
-
   /** The ids matching `where`, if it gives every field of this index one value; undefined otherwise. */
   lookup(where: ReadFilter['where']): OrderedIds | undefined {
     const values: unknown[] = [];
@@ -73,22 +61,63 @@ class EqualityIndex {
     return this.ids.get(keyOf(values)) ?? NO_IDS;
   }
 
+  /** Keeps the index right for a document replaced by another (either absent): only the keys that changed move. */
+  replace(before: Stored | undefined, after: Stored | undefined): void {
+    const old = before ? this.keysOf(before) : [];
+    const now = after ? this.keysOf(after) : [];
+    if (old.length === now.length && old.every((key, i) => key === now[i])) return;
+    const kept = new Set(now);
+    for (const key of old) if (!kept.delete(key)) this.ids.get(key)?.delete(before!._id);
+    for (const key of kept) {
+      let ids = this.ids.get(key);
+      if (!ids) this.ids.set(key, (ids = new OrderedIds()));
+      ids.add(after!._id);
+    }
+  }
+
   private keysOf(doc: Stored): string[] {
     if (doc[TOMBSTONE_FIELD]) return [];
-    let combos: unknown[][] = [[]];
+    let keys = [''];
     for (const field of this.fields) {
       const value = valueAt(doc, field);
-      const options = Array.isArray(value) ? value : [value === undefined ? null : value];
-      combos = combos.flatMap((combo) => options.map((option) => [...combo, option]));
+      const parts = Array.isArray(value) ? value.map(keyPart) : [keyPart(value ?? null)];
+      keys =
+        keys.length === 1
+          ? parts.map((part) => keys[0] + part)
+          : keys.flatMap((k) => parts.map((p) => k + p));
     }
-    return combos.map(keyOf);
+    return keys;
   }
 }
 
-const keyOf = (values: unknown[]) => JSON.stringify(values);
+/**
+ * One value's part of an index key. Cheap rather than collision-proof (a string holding the separator could meet
+ * another combination's key): a lookup only narrows the candidates, each of which is matched in full after.
+ */
+function keyPart(value: unknown): string {
+  return typeof value === 'string' ? `\u0001${value}` : `\u0002${JSON.stringify(value)}`;
+}
 
+function keyOf(values: readonly unknown[]): string {
+  return values.map(keyPart).join('');
+}
+
+/** Values this store made immutable: a new document may share them with the one it replaces instead of copying. */
+const stored = new WeakSet<object>();
+
+/** A deep, frozen copy of plain data, sharing what the store already holds. */
 function frozenCopy<T>(value: T): T {
-  return deepFreeze(structuredClone(value));
+  if (value === null || typeof value !== 'object' || stored.has(value)) return value;
+  let copy: object;
+  if (Array.isArray(value)) copy = value.map(frozenCopy);
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) out[key] = frozenCopy(inner);
+    copy = out;
+  } else copy = deepFreeze(structuredClone(value));
+  Object.freeze(copy);
+  stored.add(copy);
+  return copy as T;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -111,10 +140,9 @@ class Table {
 
   put(doc: Stored): void {
     const current = this.docs.get(doc._id);
-    if (current) for (const index of this.indexes) index.remove(current);
     this.docs.set(doc._id, doc);
     this.all.add(doc._id);
-    for (const index of this.indexes) index.add(doc);
+    for (const index of this.indexes) index.replace(current, doc);
   }
 
   /** The ids of the documents a filter can match, in id order: the narrowest index it fully names, else all. */

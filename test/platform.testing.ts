@@ -3,12 +3,15 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS } from '@app/contracts';
 import { readInfrastructureConfig } from '@app/platform';
-import { waitFor } from '@app/testing';
+import { infraEnv, waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { type DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
+import { PROJECTION_GROUP } from '../apps/gateway/src/read-models/projection-feed';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
@@ -72,8 +75,39 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : {}),
   });
   await gateway.init();
+  await projectionsCaughtUp();
   const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
   return new Platform(store, smtp, sms, apps, gateway);
+}
+
+/**
+ * On Kafka every test platform's gateway reads in one consumer group: a new one first works off what the platform
+ * before it left unprojected, and its first commands would wait for that. Start from a drained group instead.
+ */
+async function projectionsCaughtUp(): Promise<void> {
+  if (!infraEnv.kafkaBrokers) return;
+  const admin = new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = [TOPICS.identityUsers, TOPICS.membershipOrganizations];
+    await waitFor(
+      async () => {
+        const committed = await admin.fetchOffsets({ groupId: PROJECTION_GROUP, topics });
+        for (const topic of topics) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          const done = committed.find((c) => c.topic === topic)?.partitions ?? [];
+          for (const { partition, high } of ends) {
+            const at = done.find((p) => p.partition === partition)?.offset ?? '-1';
+            if (BigInt(high) > 0n && BigInt(at) < BigInt(high)) return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs: 50_000, intervalMs: 100, what: 'the gateway to project what earlier platforms left' },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export class Platform {

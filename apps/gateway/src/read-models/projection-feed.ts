@@ -17,6 +17,9 @@ import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
 import { projectFromEventStore, rebuildReadModels, type RebuildProgress } from './rebuild';
 
+/** The consumer group the gateway's projections read the topics in. */
+export const PROJECTION_GROUP = 'gateway.read-models';
+
 /**
  * Keeps the read models up to date from `identity.user.v1` and `membership.organization.v1` (consumer group
  * `gateway.read-models`, one event at a time per partition). An empty store (the in-memory one at every start) is
@@ -51,7 +54,7 @@ export class ProjectionFeed extends BusSubscriber {
       this.logger.error(`read models not filled: ${String(error)}`),
     );
     return subscribeToEvents(this.bus, {
-      groupId: 'gateway.read-models',
+      groupId: PROJECTION_GROUP,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       handler: async (event) => {
         await this.ready();

@@ -15,6 +15,7 @@ import { OrgAccess } from './access/org-access';
 import { AccessTokenStrategy } from './auth/access-token.strategy';
 import { AccessTokenGuard } from './auth/auth.guard';
 import { type Caller } from './auth/caller';
+import { OrganizationCommands } from './commands/organization-commands';
 import { ReadYourWrites } from './commands/read-your-writes';
 import { RateLimitGuard } from './edge/rate-limit.guard';
 import { SlidingWindowStorage } from './edge/sliding-window-storage';
@@ -118,6 +119,7 @@ export class GatewayModule {
         { provide: READ_MODELS, inject: [READ_STORE], useFactory: (store: ReadStore) => readModelsOf(store) },
         WriteServices,
         ReadYourWrites,
+        OrganizationCommands,
         OrgAccess,
         OrgQueries,
         ProjectionFeed,

@@ -22,6 +22,7 @@ import { DomainError } from '@app/domain';
 import { validationProblem } from '@app/platform';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
+import { OrganizationCommands } from '../commands/organization-commands';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
@@ -42,6 +43,7 @@ export class InvitationsController {
     private readonly services: WriteServices,
     private readonly access: OrgAccess,
     private readonly freshness: ReadYourWrites,
+    private readonly commands: OrganizationCommands,
     @Inject(READ_MODELS) private readonly models: ReadModels,
   ) {}
 
@@ -67,13 +69,15 @@ export class InvitationsController {
       });
     const requester = requesterOf(req, caller);
     const invitationId = newId(requester.commandId);
-    const result = await this.services.membership(
+    const answer = await this.commands.answer(
       orgId,
       { type: 'InviteMember', invitationId, ...body, send: body.send ?? true },
       requester,
+      res,
+      () => this.read(caller, orgId, invitationId),
     );
     res.setHeader('location', `/v1/orgs/${orgId}/invitations/${invitationId}`);
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
+    return answer;
   }
 
   @Post('import')
@@ -165,12 +169,13 @@ export class InvitationsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'ChangeInvitation', invitationId, ...body },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId, invitationId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
   }
 
   @Post(':invitationId/send')
@@ -185,12 +190,13 @@ export class InvitationsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'SendInvitation', invitationId },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId, invitationId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, invitationId));
   }
 
   @Delete(':invitationId')
@@ -204,12 +210,7 @@ export class InvitationsController {
     @Param('invitationId') invitationId: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'RevokeInvitation', invitationId },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'RevokeInvitation', invitationId }, requesterOf(req, caller));
   }
 }
 

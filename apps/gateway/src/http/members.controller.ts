@@ -16,7 +16,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { ReadYourWrites } from '../commands/read-your-writes';
+import { OrganizationCommands } from '../commands/organization-commands';
 import { WriteServices } from '../commands/write-services';
 import { OrgQueries } from '../queries/org-queries';
 import { memberView } from '../queries/views';
@@ -33,7 +33,7 @@ export class MembersController {
     private readonly services: WriteServices,
     private readonly access: OrgAccess,
     private readonly queries: OrgQueries,
-    private readonly freshness: ReadYourWrites,
+    private readonly commands: OrganizationCommands,
   ) {}
 
   @Get()
@@ -77,8 +77,9 @@ export class MembersController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(orgId, commandOf(userId, body), requesterOf(req, caller));
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, userId));
+    return this.commands.answer(orgId, commandOf(userId, body), requesterOf(req, caller), res, () =>
+      this.read(caller, orgId, userId),
+    );
   }
 
   @Delete(':userId')
@@ -92,12 +93,7 @@ export class MembersController {
     @Param('userId') userId: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'RemoveMember', userId },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'RemoveMember', userId }, requesterOf(req, caller));
   }
 
   @Post(':userId/password-reset')

@@ -5,8 +5,7 @@ import { type Request, type Response } from 'express';
 import { v5 as uuidv5 } from 'uuid';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { ReadYourWrites } from '../commands/read-your-writes';
-import { WriteServices } from '../commands/write-services';
+import { OrganizationCommands } from '../commands/organization-commands';
 import { organizationView } from '../queries/views';
 import {
   CreateOrganizationBody,
@@ -40,9 +39,8 @@ export function newId(commandId: string | undefined): string {
 @Controller('v1/orgs')
 export class OrgsController {
   constructor(
-    private readonly services: WriteServices,
     private readonly access: OrgAccess,
-    private readonly freshness: ReadYourWrites,
+    private readonly commands: OrganizationCommands,
   ) {}
 
   @Post()
@@ -58,13 +56,15 @@ export class OrgsController {
   ) {
     const requester = requesterOf(req, caller);
     const orgId = newId(requester.commandId);
-    const result = await this.services.membership(
+    const answer = await this.commands.answer(
       orgId,
       { type: 'CreateOrganization', name: body.name },
       requester,
+      res,
+      () => this.read(caller, orgId),
     );
     res.setHeader('location', `/v1/orgs/${orgId}`);
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
+    return answer;
   }
 
   @Get(':orgId')
@@ -88,12 +88,13 @@ export class OrgsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'UpdateSettings', ...body },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
   }
 
   @Delete(':orgId')
@@ -102,12 +103,7 @@ export class OrgsController {
   @done()
   @problems(401, 403, 404)
   async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'DeleteOrganization' },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'DeleteOrganization' }, requesterOf(req, caller));
   }
 
   @Post(':orgId/ownership-transfer')
@@ -122,12 +118,13 @@ export class OrgsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'TransferOwnership', newOwnerId: body.newOwnerId },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
   }
 
   @Put(':orgId/contact-person')
@@ -141,12 +138,13 @@ export class OrgsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'SetContactPerson', userId: body.userId },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
   }
 
   @Delete(':orgId/contact-person')
@@ -160,12 +158,13 @@ export class OrgsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const { org } = await this.access.standing(caller, orgId);
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'SetContactPerson', userId: org.ownerId },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId));
   }
 
   @Post(':orgId/domains')
@@ -180,12 +179,13 @@ export class OrgsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'ClaimDomain', domain: body.domain },
       requesterOf(req, caller),
+      res,
+      () => this.domains(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.domains(caller, orgId));
   }
 
   @Get(':orgId/domains')
@@ -208,12 +208,7 @@ export class OrgsController {
     @Param('domain') domain: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'ReleaseDomain', domain },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'ReleaseDomain', domain }, requesterOf(req, caller));
   }
 
   @Post(':orgId/children')
@@ -228,12 +223,13 @@ export class OrgsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'LinkChildOrganization', childOrgId: body.childOrgId },
       requesterOf(req, caller),
+      res,
+      () => this.children(caller, orgId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.children(caller, orgId));
   }
 
   @Get(':orgId/children')
@@ -256,12 +252,7 @@ export class OrgsController {
     @Param('childOrgId') childOrgId: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'UnlinkChildOrganization', childOrgId },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'UnlinkChildOrganization', childOrgId }, requesterOf(req, caller));
   }
 
   @Get(':orgId/seats')
@@ -279,11 +270,6 @@ export class OrgsController {
   @done()
   @problems(401, 404, 422)
   async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'LeaveOrganization' },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'LeaveOrganization' }, requesterOf(req, caller));
   }
 }

@@ -16,8 +16,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
-import { ReadYourWrites } from '../commands/read-your-writes';
-import { WriteServices } from '../commands/write-services';
+import { OrganizationCommands } from '../commands/organization-commands';
 import { OrgQueries } from '../queries/org-queries';
 import { teamView } from '../queries/views';
 import { PageQuery } from './dto/org.dto';
@@ -32,10 +31,9 @@ import { requesterOf } from './requester';
 @Controller('v1/orgs/:orgId/teams')
 export class TeamsController {
   constructor(
-    private readonly services: WriteServices,
     private readonly access: OrgAccess,
     private readonly queries: OrgQueries,
-    private readonly freshness: ReadYourWrites,
+    private readonly commands: OrganizationCommands,
   ) {}
 
   @Post()
@@ -52,13 +50,15 @@ export class TeamsController {
   ) {
     const requester = requesterOf(req, caller);
     const teamId = newId(requester.commandId);
-    const result = await this.services.membership(
+    const answer = await this.commands.answer(
       orgId,
       { type: 'CreateTeam', teamId, name: body.name },
       requester,
+      res,
+      () => this.read(caller, orgId, teamId),
     );
     res.setHeader('location', `/v1/orgs/${orgId}/teams/${teamId}`);
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
+    return answer;
   }
 
   @Get()
@@ -97,12 +97,13 @@ export class TeamsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'RenameTeam', teamId, name: body.name },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId, teamId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
   }
 
   @Delete(':teamId')
@@ -116,12 +117,7 @@ export class TeamsController {
     @Param('teamId') teamId: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'DeleteTeam', teamId },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'DeleteTeam', teamId }, requesterOf(req, caller));
   }
 
   @Put(':teamId/members/:userId')
@@ -139,12 +135,13 @@ export class TeamsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const result = await this.services.membership(
+    return this.commands.answer(
       orgId,
       { type: 'AddTeamMember', teamId, userId, role: body.role },
       requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId, teamId),
     );
-    return this.freshness.answer(orgId, result, res, () => this.read(caller, orgId, teamId));
   }
 
   @Delete(':teamId/members/:userId')
@@ -159,11 +156,6 @@ export class TeamsController {
     @Param('userId') userId: string,
     @Req() req: Request,
   ) {
-    const result = await this.services.membership(
-      orgId,
-      { type: 'RemoveTeamMember', teamId, userId },
-      requesterOf(req, caller),
-    );
-    await this.freshness.shown(orgId, result);
+    await this.commands.run(orgId, { type: 'RemoveTeamMember', teamId, userId }, requesterOf(req, caller));
   }
 }

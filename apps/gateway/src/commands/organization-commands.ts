@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { type Response } from 'express';
+import { ReadYourWrites, type Accepted } from './read-your-writes';
+import { WriteServices, type Requester } from './write-services';
+
+type MembershipCommand = Record<string, unknown> & { type: string };
+
+/** A membership command on one organization, answered once the read models show it (read-your-writes). */
+@Injectable()
+export class OrganizationCommands {
+  constructor(
+    private readonly services: WriteServices,
+    private readonly freshness: ReadYourWrites,
+  ) {}
+
+  /** For routes that answer 204: resolves once the read models show the change, or the bound has passed. */
+  async run(orgId: string, command: MembershipCommand, requester: Requester): Promise<void> {
+    await this.freshness.shown(orgId, await this.services.membership(orgId, command, requester));
+  }
+
+  /** For routes that answer with what changed: `read()` once the read models show it, else 202 and the revision. */
+  async answer<T>(
+    orgId: string,
+    command: MembershipCommand,
+    requester: Requester,
+    res: Response,
+    read: () => Promise<T>,
+  ): Promise<T | Accepted> {
+    return this.freshness.answer(orgId, await this.services.membership(orgId, command, requester), res, read);
+  }
+}

@@ -40,6 +40,10 @@ class OrderedIds {
   inOrder(): readonly string[] {
     return (this.sorted ??= [...this.ids].sort());
   }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.ids.values();
+  }
 }
 
 const NO_IDS = new OrderedIds();
@@ -145,14 +149,14 @@ class Table {
     for (const index of this.indexes) index.replace(current, doc);
   }
 
-  /** The ids of the documents a filter can match, in id order: the narrowest index it fully names, else all. */
-  candidates(where: ReadFilter['where']): readonly string[] {
+  /** The ids of the documents a filter can match: the narrowest index it fully names, else all. */
+  candidates(where: ReadFilter['where']): OrderedIds {
     let best = this.all;
     for (const index of this.indexes) {
       const ids = index.lookup(where);
       if (ids && ids.size < best.size) best = ids;
     }
-    return best.inOrder();
+    return best;
   }
 }
 
@@ -184,7 +188,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
-    const matching = this.matching(filter);
+    const matching = [...this.matching(filter, table.candidates(filter.where))];
     for (const doc of matching) table.put(frozenCopy({ ...doc, ...set }));
     return matching.length;
   }
@@ -192,13 +196,10 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   /** Walks the candidates in id order from the cursor and stops at the first match beyond the page. */
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
-    const table = this.table();
-    const ids = table.candidates(filter.where);
+    const ids = this.table().candidates(filter.where).inOrder();
     const items: Stored[] = [];
     let more = false;
-    for (let i = after === undefined ? 0 : firstAfter(ids, after); i < ids.length; i++) {
-      const doc = table.docs.get(ids[i]!)!;
-      if (doc[TOMBSTONE_FIELD] || !matches(doc, filter)) continue;
+    for (const doc of this.matching(filter, from(ids, after === undefined ? 0 : firstAfter(ids, after)))) {
       if (items.length === page.limit) {
         more = true;
         break;
@@ -213,18 +214,22 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   }
 
   async count(filter: ReadFilter): Promise<number> {
-    return this.matching(filter).length;
+    let count = 0;
+    for (const _ of this.matching(filter, this.table().candidates(filter.where))) count++;
+    return count;
   }
 
-  private matching(filter: ReadFilter): Stored[] {
-    const table = this.table();
-    const out: Stored[] = [];
-    for (const id of table.candidates(filter.where)) {
-      const doc = table.docs.get(id)!;
-      if (!doc[TOMBSTONE_FIELD] && matches(doc, filter)) out.push(doc);
+  private *matching(filter: ReadFilter, ids: Iterable<string>): Generator<Stored> {
+    const docs = this.table().docs;
+    for (const id of ids) {
+      const doc = docs.get(id)!;
+      if (!doc[TOMBSTONE_FIELD] && matches(doc, filter)) yield doc;
     }
-    return out;
   }
+}
+
+function* from(ids: readonly string[], start: number): Generator<string> {
+  for (let i = start; i < ids.length; i++) yield ids[i]!;
 }
 
 /** The index of the first id greater than `after` in ascending `ids`. */

@@ -31,8 +31,11 @@ export class ReadYourWrites {
   /** Resolves true once the organization's read models reflect `revision` (false after the bound). */
   organizationAt(orgId: string, revision: string | null): Promise<boolean> {
     if (revision === null) return Promise.resolve(true);
-    const wanted = Number(revision);
-    return this.until(async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= wanted);
+    return this.until(this.organizationReached(orgId, Number(revision)));
+  }
+
+  private organizationReached(orgId: string, wanted: number): () => Promise<boolean> {
+    return async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= wanted;
   }
 
   /** Resolves true once the read models reflect a command's result on every organization it changed. */
@@ -58,11 +61,7 @@ export class ReadYourWrites {
     const deadline = Date.now() + this.config.readYourWritesMs;
     const joined = async () => (await this.models.members.get(orgScoped(orgId, userId))) !== null;
     if (!(await this.until(joined, deadline))) return false;
-    const head = await this.streamHead(orgId);
-    return this.until(
-      async () => ((await this.models.organizations.get(orgId))?.revision ?? -1) >= head,
-      deadline,
-    );
+    return this.until(this.organizationReached(orgId, await this.streamHead(orgId)), deadline);
   }
 
   private async streamHead(orgId: string): Promise<number> {

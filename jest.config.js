@@ -15,9 +15,12 @@ const swc = [
 const base = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // ESM-only dependencies (jose) are compiled to CommonJS like our own code.
+  // ESM-only dependencies (jose, and content-disposition under @fastify/static) are compiled to CommonJS like our
+  // own code: Node 20 loads them with require(esm), Jest does not.
   transform: { '^.+\\.(ts|js)$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(jose)/)'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(jose|content-disposition)/)(?!@fastify/static/node_modules/content-disposition/)',
+  ],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@app/([^/]+)$': '<rootDir>/libs/$1/src',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventStoreDBClient, FORWARDS, jsonEvent, START } from '@eventstore/db-client';
 import { toRecordedDomainEvent } from '@app/event-store';
 import { defaultCatalog } from '@app/permissions';
@@ -33,23 +34,26 @@ export async function run(): Promise<void> {
     const ada = await platform.signUp('Ada');
     const orgId = await platform.createOrg(ada, 'Bench');
     const bob = await platform.join(ada, orgId, 'Bob');
-    const bare = await bareNestRoute();
+    const bare = await bareNestRoute('fastify');
+    const bareExpress = await bareNestRoute('express');
     const auth = `authorization=Bearer ${ada.token}`;
 
     console.log(
-      'adapter: Nest on Express; access tokens verified with a prepared (cached) key object from the JWKS',
+      'adapter: Nest on Fastify; access tokens verified with a prepared (cached) key object from the JWKS',
     );
     for (const connections of [1, 10, 100]) {
       const baseline = await load(`${bare.url}/bare`, connections, []);
+      const express = await load(`${bareExpress.url}/bare`, connections, []);
       const member = await load(`${gatewayUrl}/v1/orgs/${orgId}/members/${bob.userId}`, connections, [auth]);
       line(
         `GET member, ${connections} connection(s): req/s, p99`,
-        `${perSecond(member.rps)}, ${ms(member.p99)}; bare route ${perSecond(baseline.rps)}, ${ms(baseline.p99)}; ${(member.rps / baseline.rps).toFixed(2)}x`,
+        `${perSecond(member.rps)}, ${ms(member.p99)}; bare Fastify route ${perSecond(baseline.rps)}, ${ms(baseline.p99)}; ${(member.rps / baseline.rps).toFixed(2)}x (bare Express route ${perSecond(express.rps)}, Fastify/Express ${(baseline.rps / express.rps).toFixed(2)}x)`,
         '>= 5,000/s per core, p99 <= 10 ms, >= 0.4x bare',
         member.rps >= 5_000 && member.p99 <= 10 && member.rps >= 0.4 * baseline.rps,
       );
     }
     await bare.app.close();
+    await bareExpress.app.close();
 
     const large = await seedLargeOrganization(platform.gateway.get<ReadModels>(READ_MODELS), ada.userId);
     for (const [what, query] of [
@@ -104,8 +108,10 @@ async function listen(app: INestApplication): Promise<string> {
   return `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
 
-/** The same adapter with nothing on it: the ceiling a route of ours is compared with. */
-async function bareNestRoute(): Promise<{ app: INestApplication; url: string }> {
+/** An adapter with nothing on it: the ceiling a route of ours is compared with. */
+async function bareNestRoute(
+  adapter: 'fastify' | 'express',
+): Promise<{ app: INestApplication; url: string }> {
   @Controller()
   class BareController {
     @Get('bare')
@@ -115,7 +121,10 @@ async function bareNestRoute(): Promise<{ app: INestApplication; url: string }> 
   }
   @Module({ controllers: [BareController] })
   class BareModule {}
-  const app = await NestFactory.create(BareModule, { logger: false });
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(BareModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(BareModule, { logger: false });
   return { app, url: await listen(app) };
 }
 

@@ -91,6 +91,20 @@ describe('the gateway edge', () => {
     expect([res.status, problem(res).code]).toEqual([413, 'payload-too-large']);
   });
 
+  it('a body in a media type the API does not read is a 415 problem; nothing is appended', async () => {
+    const res = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .send('name=Ops');
+    expect([res.status, res.headers['content-type'], problem(res).code]).toEqual([
+      415,
+      expect.stringContaining('application/problem+json'),
+      'unsupported-media-type',
+    ]);
+    expect((await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada))).body.items).toEqual([]);
+  });
+
   it('no token, a malformed header or a forged token is a 401 problem', async () => {
     for (const authorization of [undefined, 'Basic YWRhOnB3', `Bearer ${ada.token.slice(0, -4)}AAAA`]) {
       const call = http().get(`/v1/orgs/${orgId}`);

@@ -5,7 +5,7 @@ import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@app/contracts';
-import { readInfrastructureConfig } from '@app/platform';
+import { initHttpApp, readInfrastructureConfig } from '@app/platform';
 import { infraEnv, waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { type DestinationStream } from 'pino';
@@ -74,7 +74,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     },
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : {}),
   });
-  await gateway.init();
+  await initHttpApp(gateway);
   await projectionsCaughtUp();
   const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
   return new Platform(store, smtp, sms, apps, gateway);

@@ -2,7 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { initHttpApp, readInfrastructureConfig } from '@app/platform';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
@@ -28,7 +28,7 @@ describe('every service boots with health and metrics endpoints', () => {
     beforeAll(async () => {
       const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
       app = await create(infra, { quiet: true });
-      await app.init();
+      await initHttpApp(app);
     });
     afterAll(() => app.close());
 
@@ -56,7 +56,11 @@ describe('every service boots with health and metrics endpoints', () => {
       await request(app.getHttpServer()).get('/health/live');
       const res = await request(app.getHttpServer()).get('/metrics').expect(200);
       expect(res.headers['content-type']).toContain('text/plain');
-      expect(res.text).toContain(`http_request_duration_seconds_count{service="${name}"`);
+      expect(res.text).toMatch(
+        new RegExp(
+          `http_request_duration_seconds_count\\{service="${name}",method="GET",route="/health/live",status="200"\\}`,
+        ),
+      );
     });
 
     it('echoes a safe x-correlation-id and mints one otherwise', async () => {
@@ -74,7 +78,7 @@ describe('every service boots with health and metrics endpoints', () => {
   it('the gateway serves its OpenAPI document and Swagger UI', async () => {
     const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
     const app = await createGatewayApp(infra, { quiet: true });
-    await app.init();
+    await initHttpApp(app);
     try {
       const spec = await request(app.getHttpServer()).get('/docs/openapi.json').expect(200);
       expect(spec.body.openapi).toMatch(/^3\./);
@@ -91,7 +95,7 @@ describe('every service boots with health and metrics endpoints', () => {
       eventStoreConnectionString: 'esdb://127.0.0.1:1?tls=false',
     };
     const app = await createMembershipApp(infra, { quiet: true });
-    await app.init();
+    await initHttpApp(app);
     try {
       const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
       expect(res.body.error.eventstore.status).toBe('down');

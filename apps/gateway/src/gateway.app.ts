@@ -1,11 +1,11 @@
-import { type INestApplication } from '@nestjs/common';
+import { BadRequestException, type INestApplication } from '@nestjs/common';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import express, { type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import { type DestinationStream } from 'pino';
-import { createHttpApp, PROBLEM_CONTENT_TYPE, problemType, type ResolvedInfrastructure } from '@app/platform';
+import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
+import { securityHeaders } from './edge/security-headers';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
 
@@ -14,66 +14,64 @@ export async function createGatewayApp(
   options: { quiet?: boolean; config?: GatewayConfig; logTo?: DestinationStream } = {},
 ): Promise<INestApplication> {
   const config = options.config ?? readGatewayConfig();
-  const app = await createHttpApp(GatewayModule.register(infra, config), {
+  const app = (await createHttpApp(GatewayModule.register(infra, config), {
     service: 'gateway',
+    adapter: 'fastify',
     bodyParser: false,
+    bodyLimitBytes: config.bodyLimitBytes,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
-  });
-  // Answers are per caller and small: hashing each body for an ETag costs more than it saves.
-  (app.getHttpAdapter().getInstance() as express.Application).set('etag', false);
-  app.use(helmet({ contentSecurityPolicy: false }));
-  app.enableCors({
-    origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false,
-    exposedHeaders: ['x-correlation-id', 'location', 'retry-after'],
-  });
-  app.use(express.json({ limit: config.bodyLimitBytes, reviver: refusePrototypeKeys }));
-  app.use(express.text({ type: 'text/csv', limit: config.bodyLimitBytes }));
-  app.use(bodyProblems);
+  })) as NestFastifyApplication;
+  const headers = securityHeaders({ contentSecurityPolicy: false });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      reply.headers(headers);
+      done();
+    });
+  // No origin configured: no CORS at all, and no per-request work for it.
+  if (config.corsOrigins.length > 0)
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      exposedHeaders: ['x-correlation-id', 'location', 'retry-after'],
+    });
+  acceptJsonAndCsv(app);
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
 }
 
-/** Keys that reach an object's prototype are refused while parsing, before anything can copy them. */
+/**
+ * The bodies the API reads: JSON (keys that reach an object's prototype refused while parsing, before anything can
+ * copy them) and CSV for imports. Anything else is a 415; a body over the limit a 413 (Fastify's `bodyLimit`).
+ */
+function acceptJsonAndCsv(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? {} : JSON.parse(body as string, refusePrototypeKeys));
+    } catch (error) {
+      done(malformedJson(error), undefined);
+    }
+  });
+  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+}
+
 function refusePrototypeKeys(key: string, value: unknown): unknown {
   if (key === '__proto__' || key === 'constructor' || key === 'prototype')
     throw new SyntaxError(`forbidden key ${key}`);
   return value;
 }
 
-/** Malformed JSON is a 400 naming the body, an oversize one a 413: problem+json like every other refusal. */
-function bodyProblems(error: unknown, req: Request, res: Response, next: NextFunction): void {
-  const e = error as { type?: string; status?: number };
-  if (e?.type === 'entity.too.large' || e?.status === 413) {
-    res
-      .status(413)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send({
-        type: problemType('payload-too-large'),
-        title: 'The request body is too large',
-        status: 413,
-        code: 'payload-too-large',
-        instance: req.originalUrl,
-      });
-    return;
-  }
-  if (e?.type === 'entity.parse.failed') {
-    const key = (error as Error).message.match(/^forbidden key (.+)$/)?.[1];
-    res
-      .status(400)
-      .type(PROBLEM_CONTENT_TYPE)
-      .send({
-        type: problemType('validation-failed'),
-        title: key ? `The body may not contain ${key}` : 'The body is not valid JSON',
-        status: 400,
-        code: 'validation-failed',
-        errors: [key ? { field: key, message: 'not allowed' } : { field: 'body', message: 'not valid JSON' }],
-        instance: req.originalUrl,
-      });
-    return;
-  }
-  next(error);
+function malformedJson(error: unknown): BadRequestException {
+  const key = (error as Error).message.match(/^forbidden key (.+)$/)?.[1];
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: key ? `The body may not contain ${key}` : 'The body is not valid JSON',
+    errors: [key ? { field: key, message: 'not allowed' } : { field: 'body', message: 'not valid JSON' }],
+  });
 }
 
 function openApiDocument(app: INestApplication): OpenAPIObject {

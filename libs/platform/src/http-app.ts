@@ -1,12 +1,13 @@
 import { ValidationPipe, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ValidationError } from 'class-validator';
-import { correlationId } from './correlation-id';
 import { type DestinationStream, type Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { CORRELATION_HEADER } from './correlation-id';
+import { onEveryRequest } from './every-request';
+import { CORRELATION_HEADER, correlationId } from './correlation-id';
 import { createLogger, PinoNestLogger, redactUrl } from './logger';
-import { requestMetrics } from './metrics';
+import { timeRequest } from './metrics';
 import { ProblemDetailsFilter, validationProblem } from './problem-details';
 
 export interface HttpAppOptions {
@@ -17,6 +18,13 @@ export interface HttpAppOptions {
   readonly logTo?: DestinationStream;
   /** false: the service installs its own body parsers (limits, content types). */
   readonly bodyParser?: boolean;
+  /**
+   * The public edge runs on Fastify, which serves several times what Express does per core (bench/gateway); the
+   * internal services, which answer only health, metrics and keys over HTTP, stay on Nest's default, Express.
+   */
+  readonly adapter?: 'express' | 'fastify';
+  /** The largest request body Fastify reads before answering 413 (Express services set their own parsers' limit). */
+  readonly bodyLimitBytes?: number;
 }
 
 /** Creates a service's HTTP app with the cross-cutting pieces every service shares. Listening is the caller's job. */
@@ -26,15 +34,37 @@ export async function createHttpApp(
 ): Promise<INestApplication> {
   const logger = createLogger(options.service, options.logTo);
   const logging = !options.quiet || options.logTo !== undefined;
-  const app = await NestFactory.create(module, {
-    logger: logging ? new PinoNestLogger(logger) : false,
+  const nestOptions = {
+    logger: logging ? new PinoNestLogger(logger) : (false as const),
     bufferLogs: logging,
     ...(options.bodyParser === false ? { bodyParser: false } : {}),
-  });
+  };
+  const app =
+    options.adapter === 'fastify'
+      ? await NestFactory.create<NestFastifyApplication>(
+          module,
+          new FastifyAdapter({
+            ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
+            // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
+            routerOptions: { maxParamLength: 512 },
+          }),
+          nestOptions,
+        )
+      : await NestFactory.create(module, nestOptions);
   configureHttpApp(app, options.service, (error) => logger.error({ err: error }, 'unexpected error'));
-  if (logging) app.use(requestLog(logger));
+  if (logging) {
+    const log = requestLog(logger);
+    onEveryRequest(app, (req, res) => log(req, res));
+  }
   app.enableShutdownHooks();
   return app;
+}
+
+/** `app.init()`, and on Fastify the plugin tree's readiness too, so `getHttpServer()` answers without `listen()`. */
+export async function initHttpApp(app: INestApplication): Promise<void> {
+  await app.init();
+  if (app.getHttpAdapter().getType() === 'fastify')
+    await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
 }
 
 export function configureHttpApp(
@@ -42,9 +72,11 @@ export function configureHttpApp(
   service: string,
   onUnexpected?: (e: unknown) => void,
 ): void {
-  app.use(correlationId);
-  app.use(requestMetrics(service));
-  app.useGlobalFilters(new ProblemDetailsFilter(onUnexpected));
+  onEveryRequest(app, (req, res, routeOf) => {
+    correlationId(req, res, () => undefined);
+    timeRequest(service, req, res, routeOf);
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(app.getHttpAdapter(), onUnexpected));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,6 +1,7 @@
 export * from './correlation-id';
 export * from './health';
 export * from './http-app';
+export * from './every-request';
 export * from './logger';
 export * from './metrics';
 export * from './problem-details';

@@ -1,6 +1,6 @@
 import { Public } from './public-route';
 import { Controller, Get, Header, Module } from '@nestjs/common';
-import { type NextFunction, type Request, type Response } from 'express';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process; each service labels its series with `service`. */
@@ -25,15 +25,18 @@ export class MetricsController {
   }
 }
 
-export function requestMetrics(service: string) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const end = httpRequestDuration.startTimer({ service, method: req.method });
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      end({ route, status: String(res.statusCode) });
-    });
-    next();
-  };
+/**
+ * Times one request from its arrival to its last byte. `routeOf` names the matched route pattern once the response
+ * is finished (each adapter keeps it in its own place), so the label set stays small.
+ */
+export function timeRequest(
+  service: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  routeOf: () => string | undefined,
+): void {
+  const end = httpRequestDuration.startTimer({ service, method: req.method ?? 'UNKNOWN' });
+  res.once('finish', () => end({ route: routeOf() ?? 'unmatched', status: String(res.statusCode) }));
 }
 
 @Module({ controllers: [MetricsController] })

@@ -6,7 +6,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import { type Request, type Response } from 'express';
+import { type HttpServer } from '@nestjs/common';
 import { type DomainErrorKind, isDomainError } from '@app/domain';
 
 /** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
@@ -66,12 +66,37 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
       ...(instance ? { instance } : {}),
     };
   }
+  const refused = frameworkRefusal(error);
+  if (refused) {
+    const code = codeOfStatus(refused.status);
+    return {
+      type: problemType(code),
+      title: refused.title,
+      status: refused.status,
+      code,
+      ...(instance ? { instance } : {}),
+    };
+  }
   return {
     type: problemType('internal-error'),
     title: 'Internal server error',
     status: 500,
     code: 'internal-error',
     ...(instance ? { instance } : {}),
+  };
+}
+
+/**
+ * The HTTP framework's own refusals of a request before any route ran (Fastify's body too large, media type not
+ * supported, ...): a client error with its status, never a 500.
+ */
+function frameworkRefusal(error: unknown): { status: number; title: string } | undefined {
+  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
+  if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
+  if (typeof e.statusCode !== 'number' || e.statusCode < 400 || e.statusCode >= 500) return undefined;
+  return {
+    status: e.statusCode,
+    title: typeof e.message === 'string' ? e.message : 'The request was refused',
   };
 }
 
@@ -87,6 +112,10 @@ function codeOfStatus(status: number): string {
       return 'not-found';
     case 409:
       return 'conflict';
+    case 413:
+      return 'payload-too-large';
+    case 415:
+      return 'unsupported-media-type';
     case 429:
       return 'too-many-requests';
     default:
@@ -105,18 +134,22 @@ export function validationProblem(errors: { field: string; message: string }[]):
 
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  constructor(private readonly onUnexpected: (error: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly http: HttpServer,
+    private readonly onUnexpected: (error: unknown) => void = () => undefined,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
-    const problem = toProblem(error, req.originalUrl);
+    const context = host.switchToHttp();
+    const res = context.getResponse<unknown>();
+    const problem = toProblem(error, this.http.getRequestUrl?.(context.getRequest()));
     // A service that did not answer in time says when to come back.
     const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
+    if (typeof retryAfter === 'number') this.http.setHeader(res, 'retry-after', String(retryAfter));
     // Deliberate HTTP answers (a 503 from a readiness check) are not failures; anything else reaching here is.
-    if (!(error instanceof HttpException) && !isDomainError(error)) this.onUnexpected(error);
-    res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+    if (!(error instanceof HttpException) && !isDomainError(error) && problem.status >= 500)
+      this.onUnexpected(error);
+    this.http.setHeader(res, 'content-type', PROBLEM_CONTENT_TYPE);
+    this.http.reply(res, problem, problem.status);
   }
 }

@@ -1,5 +1,4 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { type Request } from 'express';
 
 /** The signed-in caller, from a verified access token. */
 export interface Caller {
@@ -14,5 +13,5 @@ export { Public, PUBLIC_ROUTE } from '@app/platform';
 /** The caller of a signed-in route. */
 export const CurrentCaller = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Caller =>
-    context.switchToHttp().getRequest<Request>().user as Caller,
+    context.switchToHttp().getRequest<{ user?: unknown }>().user as Caller,
 );

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { type Response } from 'express';
+import { type FastifyReply } from 'fastify';
 import { ReadYourWrites, type Accepted } from './read-your-writes';
 import { WriteServices, type Requester } from './write-services';
 
@@ -23,7 +23,7 @@ export class OrganizationCommands {
     orgId: string,
     command: MembershipCommand,
     requester: Requester,
-    res: Response,
+    res: FastifyReply,
     read: () => Promise<T>,
   ): Promise<T | Accepted> {
     return this.freshness.answer(orgId, await this.services.membership(orgId, command, requester), res, read);

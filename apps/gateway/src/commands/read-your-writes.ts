@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { type Response } from 'express';
+import { type FastifyReply } from 'fastify';
 import { organizationStream } from '@app/contracts';
 import { EVENT_STORE_CLIENT, readLastEvent } from '@app/event-store';
 import { type GatewayConfig } from '../config/gateway.config';
@@ -87,7 +87,7 @@ export class ReadYourWrites {
   async answer<T>(
     orgId: string,
     result: MembershipResult,
-    res: Response,
+    res: FastifyReply,
     read: () => Promise<T>,
   ): Promise<T | Accepted> {
     if (await this.shown(orgId, result)) return read();
@@ -98,7 +98,7 @@ export class ReadYourWrites {
   /** A profile change (identity answers with the account's revision): the profile once the read model shows it. */
   async answerProfile<P extends { userId: string; revision?: string }>(
     profile: P,
-    res: Response,
+    res: FastifyReply,
   ): Promise<Omit<P, 'revision'> | Accepted> {
     const { revision, ...shown } = profile;
     if (await this.userAt(profile.userId, revision)) return shown;

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices, type Profile } from '../commands/write-services';
@@ -33,7 +33,7 @@ export class AuthController {
   })
   @answers(202, AcceptedView)
   @problems(400, 409, 429)
-  register(@Body() body: RegisterBody, @Req() req: Request) {
+  register(@Body() body: RegisterBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'Register', ...body }, requesterOf(req));
   }
 
@@ -42,7 +42,11 @@ export class AuthController {
   @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
   @answers(200, UserView)
   @problems(400, 410)
-  async verifyEmail(@Body() body: TokenBody, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async verifyEmail(
+    @Body() body: TokenBody,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
     const profile = await this.services.identity<Profile>(
       { type: 'VerifyEmail', token: body.token },
       requesterOf(req),
@@ -57,7 +61,7 @@ export class AuthController {
   })
   @answers(202, AcceptedView)
   @problems(400, 429)
-  resendVerification(@Body() body: EmailBody, @Req() req: Request) {
+  resendVerification(@Body() body: EmailBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'ResendVerification', email: body.email }, requesterOf(req));
   }
 
@@ -69,7 +73,7 @@ export class AuthController {
   })
   @answers(200, SessionView, { lagging: false })
   @problems(400, 403, 429)
-  login(@Body() body: LoginBody, @Req() req: Request) {
+  login(@Body() body: LoginBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'Login', ...body, ip: clientAddress(req) }, requesterOf(req));
   }
 
@@ -78,7 +82,7 @@ export class AuthController {
   @ApiOperation({ summary: 'The TOTP (or recovery code) step of a login (R22)' })
   @answers(200, SessionView, { lagging: false })
   @problems(400, 403, 429)
-  loginTwoFactor(@Body() body: TwoFactorLoginBody, @Req() req: Request) {
+  loginTwoFactor(@Body() body: TwoFactorLoginBody, @Req() req: FastifyRequest) {
     return this.services.identity(
       { type: 'CompleteTwoFactorLogin', ...body, ip: clientAddress(req) },
       requesterOf(req),
@@ -90,7 +94,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Rotate a refresh token; using an old one again ends the session' })
   @answers(200, SessionView, { lagging: false })
   @problems(400, 403)
-  refresh(@Body() body: RefreshBody, @Req() req: Request) {
+  refresh(@Body() body: RefreshBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'Refresh', refreshToken: body.refreshToken }, requesterOf(req));
   }
 
@@ -99,7 +103,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Revoke a refresh token and its session' })
   @done()
   @problems(400)
-  async logout(@Body() body: RefreshBody, @Req() req: Request): Promise<void> {
+  async logout(@Body() body: RefreshBody, @Req() req: FastifyRequest): Promise<void> {
     await this.services.identity({ type: 'Logout', refreshToken: body.refreshToken }, requesterOf(req));
   }
 
@@ -110,7 +114,7 @@ export class AuthController {
   })
   @answers(202, AcceptedView)
   @problems(400, 429)
-  forgot(@Body() body: EmailBody, @Req() req: Request) {
+  forgot(@Body() body: EmailBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'ForgotPassword', email: body.email }, requesterOf(req));
   }
 
@@ -119,7 +123,7 @@ export class AuthController {
   @ApiOperation({ summary: 'R17: set a new password with the mailed token (single use); every session ends' })
   @done()
   @problems(400, 410)
-  async reset(@Body() body: ResetPasswordBody, @Req() req: Request): Promise<void> {
+  async reset(@Body() body: ResetPasswordBody, @Req() req: FastifyRequest): Promise<void> {
     await this.services.identity(
       { type: 'ResetPassword', token: body.token, password: body.password },
       requesterOf(req),
@@ -127,6 +131,6 @@ export class AuthController {
   }
 }
 
-function clientAddress(req: Request): string {
+function clientAddress(req: FastifyRequest): string {
   return (req.ip ?? req.socket.remoteAddress ?? 'unknown').slice(0, 64);
 }

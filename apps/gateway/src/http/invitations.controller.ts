@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { parse } from 'csv-parse/sync';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DomainError } from '@app/domain';
@@ -33,7 +33,7 @@ import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } fr
 import { newId } from './orgs.controller';
 import { ImportResult, InvitationView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
-import { requesterOf } from './requester';
+import { headerOf, requesterOf } from './requester';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -58,8 +58,8 @@ export class InvitationsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: InvitationBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     if (!body.email === !body.phone)
       throw new BadRequestException({
@@ -76,7 +76,7 @@ export class InvitationsController {
       res,
       () => this.read(caller, orgId, invitationId),
     );
-    res.setHeader('location', `/v1/orgs/${orgId}/invitations/${invitationId}`);
+    res.header('location', `/v1/orgs/${orgId}/invitations/${invitationId}`);
     return answer;
   }
 
@@ -96,12 +96,12 @@ export class InvitationsController {
   async import(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
     @Query('send') send?: string,
   ) {
     // Rows are decided one by one; someone who may invite nobody is refused the whole import up front.
     await this.access.requiring(caller, orgId, 'members.invite');
-    const body = req.is('text/csv')
+    const body = /^text\/csv\b/i.test(headerOf(req, 'content-type') ?? '')
       ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);
     const { revision, results } = await this.services.importInvitations(
@@ -166,8 +166,8 @@ export class InvitationsController {
     @Param('orgId') orgId: string,
     @Param('invitationId') invitationId: string,
     @Body() body: ChangeInvitationBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -187,8 +187,8 @@ export class InvitationsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('invitationId') invitationId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -208,7 +208,7 @@ export class InvitationsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('invitationId') invitationId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'RevokeInvitation', invitationId }, requesterOf(req, caller));
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
@@ -57,8 +57,8 @@ export class MeController {
   async update(
     @CurrentCaller() caller: Caller,
     @Body() body: UpdateMeBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const profile = await this.services.identity<Profile>(
       { type: 'UpdateProfile', ...body },
@@ -74,7 +74,7 @@ export class MeController {
   })
   @answers(200, DeletedAccountView, { lagging: false })
   @problems(400, 401, 403, 422)
-  remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: Request) {
+  remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'DeleteAccount', ...body }, requesterOf(req, caller));
   }
 
@@ -95,7 +95,7 @@ export class MeController {
   async changePassword(
     @CurrentCaller() caller: Caller,
     @Body() body: ChangePasswordBody,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.services.identity({ type: 'ChangePassword', ...body }, requesterOf(req, caller));
   }
@@ -107,8 +107,8 @@ export class MeController {
   async changeEmail(
     @CurrentCaller() caller: Caller,
     @Body() body: ChangeEmailBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const profile = await this.services.identity<Profile>(
       { type: 'ChangeEmail', ...body },
@@ -125,7 +125,7 @@ export class MeController {
   })
   @answers(200, TwoFactorEnrollmentView, { lagging: false })
   @problems(401, 409)
-  startTwoFactor(@CurrentCaller() caller: Caller, @Req() req: Request) {
+  startTwoFactor(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
     return this.services.identity({ type: 'StartTwoFactorEnrollment' }, requesterOf(req, caller));
   }
 
@@ -137,7 +137,11 @@ export class MeController {
   })
   @answers(200, RecoveryCodesView, { lagging: false })
   @problems(400, 401, 403)
-  confirmTwoFactor(@CurrentCaller() caller: Caller, @Body() body: TwoFactorCodeBody, @Req() req: Request) {
+  confirmTwoFactor(
+    @CurrentCaller() caller: Caller,
+    @Body() body: TwoFactorCodeBody,
+    @Req() req: FastifyRequest,
+  ) {
     return this.services.identity({ type: 'ConfirmTwoFactor', code: body.code }, requesterOf(req, caller));
   }
 
@@ -149,7 +153,7 @@ export class MeController {
   async disableTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.services.identity({ type: 'DisableTwoFactor', code: body.code }, requesterOf(req, caller));
   }

@@ -13,7 +13,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OrganizationCommands } from '../commands/organization-commands';
@@ -74,8 +74,8 @@ export class MembersController {
     @Param('orgId') orgId: string,
     @Param('userId') userId: string,
     @Body() body: UpdateMemberBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(orgId, commandOf(userId, body), requesterOf(req, caller), res, () =>
       this.read(caller, orgId, userId),
@@ -91,7 +91,7 @@ export class MembersController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('userId') userId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'RemoveMember', userId }, requesterOf(req, caller));
   }
@@ -105,7 +105,7 @@ export class MembersController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('userId') userId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.services.membership(orgId, { type: 'RequestPasswordReset', userId }, requesterOf(req, caller));
     return { status: 'accepted' };

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
@@ -51,8 +51,8 @@ export class OrgsController {
   async create(
     @CurrentCaller() caller: Caller,
     @Body() body: CreateOrganizationBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const requester = requesterOf(req, caller);
     const orgId = newId(requester.commandId);
@@ -63,7 +63,7 @@ export class OrgsController {
       res,
       () => this.read(caller, orgId),
     );
-    res.setHeader('location', `/v1/orgs/${orgId}`);
+    res.header('location', `/v1/orgs/${orgId}`);
     return answer;
   }
 
@@ -85,8 +85,8 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: UpdateOrganizationBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -102,7 +102,7 @@ export class OrgsController {
   @ApiOperation({ summary: 'Delete the organization (R10, the Owner only)' })
   @done()
   @problems(401, 403, 404)
-  async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
+  async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: FastifyRequest) {
     await this.commands.run(orgId, { type: 'DeleteOrganization' }, requesterOf(req, caller));
   }
 
@@ -115,8 +115,8 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: TransferOwnershipBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -135,8 +135,8 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: UserIdBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -154,8 +154,8 @@ export class OrgsController {
   async resetContact(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const { org } = await this.access.standing(caller, orgId);
     return this.commands.answer(
@@ -176,8 +176,8 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: DomainBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -206,7 +206,7 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('domain') domain: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'ReleaseDomain', domain }, requesterOf(req, caller));
   }
@@ -220,8 +220,8 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: LinkChildBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -250,7 +250,7 @@ export class OrgsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('childOrgId') childOrgId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'UnlinkChildOrganization', childOrgId }, requesterOf(req, caller));
   }
@@ -269,7 +269,7 @@ export class OrgsController {
   @ApiOperation({ summary: 'Leave the organization (R9; the Owner transfers ownership first)' })
   @done()
   @problems(401, 404, 422)
-  async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: Request) {
+  async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: FastifyRequest) {
     await this.commands.run(orgId, { type: 'LeaveOrganization' }, requesterOf(req, caller));
   }
 }

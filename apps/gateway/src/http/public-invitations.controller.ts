@@ -11,7 +11,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import { AccessTokenStrategy } from '../auth/access-token.strategy';
@@ -24,7 +24,7 @@ import { type ReadModels } from '../read-models/read-models';
 import { AcceptInvitationBody } from './dto/auth.dto';
 import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
 import { problems } from './problems';
-import { requesterOf } from './requester';
+import { headerOf, requesterOf } from './requester';
 
 const GONE = {
   accepted: 'invitation-already-accepted',
@@ -83,10 +83,10 @@ export class PublicInvitationsController {
   async accept(
     @Param('token') token: string,
     @Body() body: AcceptInvitationBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const bearer = req.header('authorization')?.match(/^Bearer (.+)$/)?.[1];
+    const bearer = headerOf(req, 'authorization')?.match(/^Bearer (.+)$/)?.[1];
     const caller = bearer ? await this.tokens.validate(bearer) : undefined;
     if (bearer && !caller)
       throw new UnauthorizedException({ code: 'unauthenticated', title: 'the access token is not valid' });
@@ -118,7 +118,7 @@ export class PublicInvitationsController {
   private answer(
     accepted: { userId: string; orgId: string; invitationId: string },
     shown: boolean,
-    res: Response,
+    res: FastifyReply,
   ) {
     const { userId, orgId, invitationId } = accepted;
     if (!shown) res.status(202);

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import { type Request } from 'express';
+import { type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
 import { CORRELATION_HEADER } from '@app/platform';
 import { type Caller } from '../auth/caller';
@@ -14,8 +14,8 @@ const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
  * messages and the event metadata), and a command id that is the same for a repeated `Idempotency-Key` of the same
  * caller, so a retried request is applied once and a key reused for another request is `command-id-reused`.
  */
-export function requesterOf(req: Request, caller?: Caller): Requester {
-  const key = req.header('idempotency-key');
+export function requesterOf(req: FastifyRequest, caller?: Caller): Requester {
+  const key = headerOf(req, 'idempotency-key');
   if (key !== undefined && !KEY.test(key))
     throw new BadRequestException({
       code: 'validation-failed',
@@ -24,7 +24,13 @@ export function requesterOf(req: Request, caller?: Caller): Requester {
     });
   return {
     ...(caller ? { actorId: caller.userId, actorTwoFactor: caller.twoFactor } : {}),
-    correlationId: req.header(CORRELATION_HEADER)!,
+    correlationId: headerOf(req, CORRELATION_HEADER)!,
     ...(key ? { commandId: uuidv5(`${caller?.userId ?? 'anonymous'}:${key}`, IDEMPOTENCY_NAMESPACE) } : {}),
   };
+}
+
+/** A request header's value; a header sent twice counts as its first value. */
+export function headerOf(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

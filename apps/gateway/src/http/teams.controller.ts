@@ -13,7 +13,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OrganizationCommands } from '../commands/organization-commands';
@@ -45,8 +45,8 @@ export class TeamsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Body() body: TeamBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const requester = requesterOf(req, caller);
     const teamId = newId(requester.commandId);
@@ -57,7 +57,7 @@ export class TeamsController {
       res,
       () => this.read(caller, orgId, teamId),
     );
-    res.setHeader('location', `/v1/orgs/${orgId}/teams/${teamId}`);
+    res.header('location', `/v1/orgs/${orgId}/teams/${teamId}`);
     return answer;
   }
 
@@ -94,8 +94,8 @@ export class TeamsController {
     @Param('orgId') orgId: string,
     @Param('teamId') teamId: string,
     @Body() body: TeamBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -115,7 +115,7 @@ export class TeamsController {
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('teamId') teamId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'DeleteTeam', teamId }, requesterOf(req, caller));
   }
@@ -132,8 +132,8 @@ export class TeamsController {
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
     @Body() body: TeamMemberBody,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     return this.commands.answer(
       orgId,
@@ -154,7 +154,7 @@ export class TeamsController {
     @Param('orgId') orgId: string,
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ) {
     await this.commands.run(orgId, { type: 'RemoveTeamMember', teamId, userId }, requesterOf(req, caller));
   }

@@ -14,17 +14,26 @@ export async function readLastEvent(
   client: EventStoreDBClient,
   streamName: string,
 ): Promise<ResolvedEvent | undefined> {
-  let last: ResolvedEvent | undefined;
+  return (await readLastEvents(client, streamName, 1))[0];
+}
+
+/** The last `count` events of a stream, newest first; none when the stream does not exist. */
+export async function readLastEvents(
+  client: EventStoreDBClient,
+  streamName: string,
+  count: number,
+): Promise<ResolvedEvent[]> {
+  const events: ResolvedEvent[] = [];
   try {
     for await (const resolved of client.readStream(streamName, {
       direction: BACKWARDS,
       fromRevision: END,
-      maxCount: 1,
+      maxCount: count,
     })) {
-      last = resolved;
+      events.push(resolved);
     }
   } catch (error) {
     if (!(error instanceof StreamNotFoundError)) throw error;
   }
-  return last;
+  return events;
 }

@@ -1,12 +1,15 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { FORWARDS, binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
-import { readLastEvent } from './read-last-event';
+import { readLastEvents } from './read-last-event';
 import { SNAPSHOT_EVENT_TYPE, snapshotStreamOf, type SnapshotRecord } from './snapshot-policy';
 
 export const SNAPSHOT_CHUNK_EVENT_TYPE = 'AggregateSnapshotChunk';
 
 /** Well under EventStoreDB's default MaxAppendSize (1 MiB), which bounds every append, snapshots included. */
 const CHUNK_BYTES = 512 * 1024;
+
+/** How far back from a snapshot stream's end a reader looks for the newest complete snapshot's manifest. */
+const MANIFEST_LOOKBACK = 32;
 
 /** The last event of a snapshot stream: where the snapshot's compressed chunks are. */
 interface SnapshotManifest {
@@ -30,8 +33,10 @@ export class SnapshotStore {
 
   async read(streamName: string): Promise<SnapshotRecord | undefined> {
     const snapshots = snapshotStreamOf(streamName);
-    const last = await readLastEvent(this.client, snapshots);
-    if (last?.event?.type !== SNAPSHOT_EVENT_TYPE) return undefined;
+    // Snapshots are written while commands go on, so the newest manifest may sit behind the chunks of the next one.
+    const recent = await readLastEvents(this.client, snapshots, MANIFEST_LOOKBACK);
+    const last = recent.find((e) => e.event?.type === SNAPSHOT_EVENT_TYPE);
+    if (!last?.event) return undefined;
     const data = last.event.data as unknown as SnapshotRecord | SnapshotManifest;
     if (!('encoding' in data)) return data; // written inline, before snapshots were chunked
     const pieces: Buffer[] = [];
@@ -45,7 +50,11 @@ export class SnapshotStore {
     }
     const packed = Buffer.concat(pieces);
     if (pieces.length !== data.chunks || packed.length !== data.bytes) return undefined;
-    return JSON.parse(gunzipSync(packed).toString('utf8')) as SnapshotRecord;
+    try {
+      return JSON.parse(gunzipSync(packed).toString('utf8')) as SnapshotRecord;
+    } catch {
+      return undefined; // chunks of two writers interleaved: the stream itself is the fallback
+    }
   }
 
   async write(streamName: string, record: SnapshotRecord): Promise<void> {

@@ -252,6 +252,33 @@ describe('AggregateStore against the event store', () => {
     expect(loaded.state).toEqual({ opened: true, balance: 3, events: 2 });
   });
 
+  it('a snapshot whose successor is still being written (its chunks after the manifest) is still used', async () => {
+    const snapshots = {
+      version: 1,
+      every: 2,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (json: unknown) => json as CounterState,
+    };
+    const definition = { decider: counterDecider, snapshots };
+    const s = stream();
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await store.handle(s, definition, { type: 'Add', amount: 4 }, ctx());
+    await waitFor(async () => {
+      let manifests = 0;
+      for await (const e of client.readStream(snapshotStreamOf(s)))
+        if (e.event?.type === 'AggregateSnapshot') manifests++;
+      return manifests > 0;
+    });
+    // The next snapshot's first chunk has been appended, its manifest not yet.
+    await client.appendToStream(
+      snapshotStreamOf(s),
+      binaryEvent({ type: 'AggregateSnapshotChunk', data: randomBytes(64) }),
+    );
+    const loaded = await new AggregateStore(client).load(s, definition);
+    expect(loaded.tailLength).toBe(0);
+    expect(loaded.state).toEqual({ opened: true, balance: 4, events: 2 });
+  });
+
   it('chunks without their manifest (a write cut short) are ignored: the stream is read instead', async () => {
     const s = stream();
     const snapshots = {

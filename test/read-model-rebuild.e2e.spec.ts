@@ -6,7 +6,7 @@ import { defaultCatalog } from '@app/permissions';
 import { InMemoryReadStore, READ_STORE, type ReadStore } from '@app/read-store';
 import { COLLECTIONS } from '../apps/gateway/src/read-models/documents';
 import { readModelsOf } from '../apps/gateway/src/read-models/read-models';
-import { projectFromEventStore } from '../apps/gateway/src/read-models/rebuild';
+import { projectFromEventStore, projectionTargetFor } from '../apps/gateway/src/read-models/rebuild';
 import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /**
@@ -80,7 +80,7 @@ describe('read-model rebuild', () => {
     const fresh = new InMemoryReadStore();
     const client = EventStoreDBClient.connectionString(platform.store.connectionString);
     try {
-      await projectFromEventStore(client, readModelsOf(fresh), defaultCatalog);
+      await projectFromEventStore(client, projectionTargetFor(fresh, readModelsOf(fresh)), defaultCatalog);
     } finally {
       await client.dispose();
     }

@@ -10,6 +10,7 @@ import {
   type ReadModelCollection,
   type ReadModelDocument,
   type CollectionOptions,
+  type DocumentWrite,
   type IndexFields,
   type Range,
   type ReadStore,
@@ -67,6 +68,7 @@ class EqualityIndex {
 
   /** Keeps the index right for a document replaced by another (either absent): only the keys that changed move. */
   replace(before: Stored | undefined, after: Stored | undefined): void {
+    if (before && after && this.sameKeyFields(before, after)) return;
     const old = before ? this.keysOf(before) : [];
     const now = after ? this.keysOf(after) : [];
     if (old.length === now.length && old.every((key, i) => key === now[i])) return;
@@ -77,6 +79,13 @@ class EqualityIndex {
       if (!ids) this.ids.set(key, (ids = new OrderedIds()));
       ids.add(after!._id);
     }
+  }
+
+  /** The indexed fields hold the very same values (a stored document shares what did not change with its successor). */
+  private sameKeyFields(before: Stored, after: Stored): boolean {
+    if (Boolean(before[TOMBSTONE_FIELD]) !== Boolean(after[TOMBSTONE_FIELD])) return false;
+    for (const field of this.fields) if (valueAt(before, field) !== valueAt(after, field)) return false;
+    return true;
   }
 
   private keysOf(doc: Stored): string[] {
@@ -106,22 +115,21 @@ function keyOf(values: readonly unknown[]): string {
   return values.map(keyPart).join('');
 }
 
-/** Values this store made immutable: a new document may share them with the one it replaces instead of copying. */
-const stored = new WeakSet<object>();
-
-/** A deep, frozen copy of plain data, sharing what the store already holds. */
+/**
+ * A deep, frozen copy of plain data. A frozen value is shared as it is: this store freezes all it keeps, so a new
+ * document shares what did not change with the one it replaces instead of copying it again. (A value frozen only
+ * on its surface by someone else would be shared too; nothing hands such values to the store.)
+ */
 function frozenCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || stored.has(value)) return value;
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   let copy: object;
   if (Array.isArray(value)) copy = value.map(frozenCopy);
   else if (Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) out[key] = frozenCopy(inner);
+    for (const key of Object.keys(value)) out[key] = frozenCopy((value as Record<string, unknown>)[key]);
     copy = out;
   } else copy = deepFreeze(structuredClone(value));
-  Object.freeze(copy);
-  stored.add(copy);
-  return copy as T;
+  return Object.freeze(copy) as T;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -132,11 +140,53 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Substring search over some fields: for each three-character piece of their lower-cased text, the documents that
+ * hold it. A needle's rarest piece narrows a search to a few documents, which are then matched in full.
+ */
+class TrigramIndex {
+  private readonly ids = new Map<string, OrderedIds>();
+
+  constructor(readonly fields: readonly string[]) {}
+
+  lookup(needle: string): OrderedIds | undefined {
+    if (needle.length < 3) return undefined;
+    let best: OrderedIds | undefined;
+    for (const trigram of trigramsOf(needle)) {
+      const ids = this.ids.get(trigram) ?? NO_IDS;
+      if (!best || ids.size < best.size) best = ids;
+    }
+    return best;
+  }
+
+  replace(before: Stored | undefined, after: Stored | undefined): void {
+    const old = before && !before[TOMBSTONE_FIELD] ? searchTextOf(before, this.fields) : '';
+    const now = after && !after[TOMBSTONE_FIELD] ? searchTextOf(after, this.fields) : '';
+    if (old === now) return;
+    const kept = trigramsOf(now);
+    for (const trigram of trigramsOf(old))
+      if (!kept.delete(trigram)) this.ids.get(trigram)?.delete(before!._id);
+    for (const trigram of kept) {
+      let ids = this.ids.get(trigram);
+      if (!ids) this.ids.set(trigram, (ids = new OrderedIds()));
+      ids.add(after!._id);
+    }
+  }
+}
+
+function trigramsOf(text: string): Set<string> {
+  const trigrams = new Set<string>();
+  for (let i = 0; i + 3 <= text.length; i++) trigrams.add(text.slice(i, i + 3));
+  return trigrams;
+}
+
 /** One physical collection: its documents and the indexes kept over them. */
 class Table {
   readonly docs = new Map<string, Stored>();
   private readonly all = new OrderedIds();
   private readonly indexes: EqualityIndex[];
+  /** Built on a collection's first search over a set of fields, and kept from then on. */
+  private readonly searchIndexes = new Map<string, TrigramIndex>();
 
   constructor(indexes: readonly IndexFields[]) {
     this.indexes = indexes.map((fields) => new EqualityIndex(fields));
@@ -147,16 +197,32 @@ class Table {
     this.docs.set(doc._id, doc);
     this.all.add(doc._id);
     for (const index of this.indexes) index.replace(current, doc);
+    for (const index of this.searchIndexes.values()) index.replace(current, doc);
   }
 
   /** The ids of the documents a filter can match: the narrowest index it fully names, else all. */
-  candidates(where: ReadFilter['where']): OrderedIds {
+  candidates(filter: ReadFilter): OrderedIds {
     let best = this.all;
     for (const index of this.indexes) {
-      const ids = index.lookup(where);
+      const ids = index.lookup(filter.where);
+      if (ids && ids.size < best.size) best = ids;
+    }
+    const needle = filter.search?.text.toLowerCase();
+    if (needle) {
+      const ids = this.searchIndex(filter.search!.fields).lookup(needle);
       if (ids && ids.size < best.size) best = ids;
     }
     return best;
+  }
+
+  private searchIndex(fields: readonly string[]): TrigramIndex {
+    const key = fields.join(FIELD_SEPARATOR);
+    let index = this.searchIndexes.get(key);
+    if (!index) {
+      this.searchIndexes.set(key, (index = new TrigramIndex(fields)));
+      for (const doc of this.docs.values()) index.replace(undefined, doc);
+    }
+    return index;
   }
 }
 
@@ -186,9 +252,15 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     return true;
   }
 
+  async writeMany(writes: readonly DocumentWrite<D>[]): Promise<void> {
+    for (const write of writes)
+      if ('upsert' in write) await this.upsertIfNewer(write.upsert);
+      else await this.deleteIfNewer(write.delete, write.revision);
+  }
+
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
-    const matching = [...this.matching(filter, table.candidates(filter.where))];
+    const matching = [...this.matching(filter, table.candidates(filter))];
     for (const doc of matching) table.put(frozenCopy({ ...doc, ...set }));
     return matching.length;
   }
@@ -196,7 +268,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   /** Walks the candidates in id order from the cursor and stops at the first match beyond the page. */
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
-    const ids = this.table().candidates(filter.where).inOrder();
+    const ids = this.table().candidates(filter).inOrder();
     const items: Stored[] = [];
     let more = false;
     for (const doc of this.matching(filter, from(ids, after === undefined ? 0 : firstAfter(ids, after)))) {
@@ -215,7 +287,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
 
   async count(filter: ReadFilter): Promise<number> {
     let count = 0;
-    for (const _ of this.matching(filter, this.table().candidates(filter.where))) count++;
+    for (const _ of this.matching(filter, this.table().candidates(filter))) count++;
     return count;
   }
 
@@ -245,6 +317,7 @@ function firstAfter(ids: readonly string[], after: string): number {
 }
 
 function valueAt(doc: Record<string, unknown>, path: string): unknown {
+  if (!path.includes('.')) return doc[path];
   let value: unknown = doc;
   for (const part of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -39,6 +39,10 @@ export interface Page<D> {
   readonly nextCursor?: string;
 }
 
+/** One write of a batch: a document to upsert, or the deletion of one (a tombstone at `revision`). */
+export type DocumentWrite<D extends ReadModelDocument> =
+  { readonly upsert: D } | { readonly delete: string; readonly revision: number };
+
 export interface ReadModelCollection<D extends ReadModelDocument> {
   get(id: string): Promise<D | null>;
   /** Writes `doc` unless the stored revision is equal or newer; atomic against concurrent writers. */
@@ -50,6 +54,11 @@ export interface ReadModelCollection<D extends ReadModelDocument> {
    * document's (a member's name, which the user's stream owns), written in that aggregate's order.
    */
   updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number>;
+  /**
+   * Many upserts and deletions in one round trip where the store allows it, each guarded by its revision exactly as
+   * `upsertIfNewer` and `deleteIfNewer` are (rebuilds and catch-up write their documents in batches this way).
+   */
+  writeMany(writes: readonly DocumentWrite<D>[]): Promise<void>;
   find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>>;
   count(filter: ReadFilter): Promise<number>;
 }

@@ -53,6 +53,30 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await members.get('a')).toMatchObject({ revision: 3, role: 'user' });
   });
 
+  it('writes a batch of upserts and deletions in one call, each guarded by its revision like a single write', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(member('kept', 5, { role: 'admin' }));
+    await members.upsertIfNewer(member('gone', 1));
+    await members.writeMany([
+      { upsert: member('kept', 4, { role: 'user' }) },
+      { upsert: member('new', 1, { role: 'admin' }) },
+      { upsert: member('older', 3) },
+      { delete: 'gone', revision: 2 },
+      { delete: 'kept', revision: 5 },
+    ]);
+    expect(await members.get('kept')).toMatchObject({ revision: 5, role: 'admin' });
+    expect(await members.get('new')).toMatchObject({ revision: 1, role: 'admin' });
+    expect(await members.get('gone')).toBeNull();
+    // the deletion left its tombstone: an older write cannot bring the document back
+    await members.writeMany([{ upsert: member('gone', 1) }]);
+    expect(await members.get('gone')).toBeNull();
+    expect(
+      (await members.find({ where: { orgId: 'org-1' } }, { limit: 10 })).items.map((m) => m._id),
+    ).toEqual(['kept', 'new', 'older']);
+    await members.writeMany([]);
+    expect(await members.count({ where: { orgId: 'org-1' } })).toBe(3);
+  });
+
   it('neither the writer nor a reader can change a stored document through the objects they hold', async () => {
     const members = fresh();
     const written = member('a', 1, { teamIds: ['t1'] });
@@ -186,6 +210,50 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     const after = store.collection<Member>(name);
     expect(await after.get('new')).not.toBeNull();
     expect(await after.get('old')).toBeNull();
+  });
+
+  it('searches case-insensitively for a piece of any searched field, while documents are renamed and removed', async () => {
+    const members = fresh();
+    const people: [string, string, string][] = [
+      ['p1', 'Ada Lovelace', 'ada@example.com'],
+      ['p2', 'Adam Smith', 'adam@work.test'],
+      ['p3', 'Grace Hopper', 'grace@example.com'],
+      ['p4', 'Ünïcode Person', 'u@example.com'],
+      ['p5', 'Bob', 'bob@elsewhere.test'],
+    ];
+    for (const [id, name, email] of people) await members.upsertIfNewer(member(id, 1, { name, email }));
+    await members.upsertIfNewer(member('p3', 2, { name: 'Grace Brewster', email: 'grace@example.com' }));
+    await members.updateMany({ where: { email: 'bob@elsewhere.test' } }, { name: 'Robert' });
+    await members.deleteIfNewer('p2', 2);
+    const now: Record<string, [string, string]> = {
+      p1: ['Ada Lovelace', 'ada@example.com'],
+      p3: ['Grace Brewster', 'grace@example.com'],
+      p4: ['Ünïcode Person', 'u@example.com'],
+      p5: ['Robert', 'bob@elsewhere.test'],
+    };
+    for (const text of [
+      'ada',
+      'ADA',
+      'a',
+      'love',
+      'hopper',
+      'brew',
+      'example.com',
+      'ünï',
+      'bob',
+      'robert',
+      'zzz',
+      'ace l',
+    ]) {
+      const expected = Object.keys(now).filter((id) =>
+        now[id]!.some((value) => value.toLowerCase().includes(text.toLowerCase())),
+      );
+      const found = await members.find(
+        { where: { orgId: 'org-1' }, search: { text, fields: ['name', 'email'] } },
+        { limit: 10 },
+      );
+      expect({ text, ids: found.items.map((m) => m._id) }).toEqual({ text, ids: expected });
+    }
   });
 
   it('an indexed collection answers exactly as a scan does, while documents move between index keys', async () => {

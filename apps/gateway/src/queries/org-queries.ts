@@ -51,13 +51,17 @@ export class OrgQueries {
 
   async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
     const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
-    if (!standing.permissions.has('members.read')) where.memberIds = standing.userId;
+    // R13: a User sees the teams they belong to, as their own member document lists them.
+    if (!standing.permissions.has('members.read')) where.teamId = { $in: standing.member?.teamIds ?? [] };
     return this.models.teams.find({ where }, page);
   }
 
   async team(standing: Standing, teamId: string): Promise<TeamDoc> {
     const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
-    if (!team || (!standing.permissions.has('members.read') && !team.memberIds.includes(standing.userId)))
+    if (
+      !team ||
+      (!standing.permissions.has('members.read') && !(standing.member?.teamIds ?? []).includes(teamId))
+    )
       throw new DomainError('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
     return team;
   }
@@ -83,7 +87,7 @@ export class OrgQueries {
     const visible = new Set([standing.userId]);
     for (const teamId of standing.member?.teamIds ?? []) {
       const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
-      for (const userId of team?.memberIds ?? []) visible.add(userId);
+      for (const { userId } of team?.members ?? []) visible.add(userId);
     }
     return [...visible];
   }

@@ -32,7 +32,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
     ['orgId', 'teamIds'],
     ['userId'],
   ],
-  [COLLECTIONS.teams]: [['orgId'], ['orgId', 'memberIds']],
+  [COLLECTIONS.teams]: [['orgId']],
   [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId']],
   [COLLECTIONS.auditEvents]: [['orgId']],
   [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
@@ -109,7 +109,6 @@ export interface TeamDoc {
   readonly teamId: string;
   readonly name: string;
   readonly members: readonly { readonly userId: string; readonly role: 'manager' | 'member' }[];
-  readonly memberIds: readonly string[];
   readonly createdAt: string;
 }
 

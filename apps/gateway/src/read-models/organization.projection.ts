@@ -301,7 +301,6 @@ export function projectOrganizationEvent(
         teamId: str(d, 'teamId'),
         name: str(d, 'name'),
         members: [],
-        memberIds: [],
         createdAt: event.at,
       });
       break;
@@ -336,7 +335,7 @@ export function projectOrganizationEvent(
       if (team) {
         const others = team.members.filter((m) => m.userId !== userId);
         const members = added ? [...others, { userId, role }] : others;
-        changes.teams.push({ ...team, revision: rev, members, memberIds: members.map((m) => m.userId) });
+        changes.teams.push({ ...team, revision: rev, members });
       }
       const m = member(userId);
       if (m) {

@@ -15,7 +15,12 @@ import { PERMISSIONS_CATALOG } from '../gateway.tokens';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
-import { projectFromEventStore, rebuildReadModels, type RebuildProgress } from './rebuild';
+import {
+  projectFromEventStore,
+  projectionTargetFor,
+  rebuildReadModels,
+  type RebuildProgress,
+} from './rebuild';
 
 /** The consumer group the gateway's projections read the topics in. */
 export const PROJECTION_GROUP = 'gateway.read-models';
@@ -83,7 +88,11 @@ export class ProjectionFeed extends BusSubscriber {
     const organizations = this.store.collection(COLLECTIONS.organizations);
     const users = this.store.collection(COLLECTIONS.users);
     if ((await organizations.count({})) > 0 || (await users.count({})) > 0) return;
-    const { events } = await projectFromEventStore(this.client, readModelsOf(this.store), this.catalog);
+    const { events } = await projectFromEventStore(
+      this.client,
+      projectionTargetFor(this.store, readModelsOf(this.store)),
+      this.catalog,
+    );
     this.logger.log(`read models filled from the event store (${events} events)`);
   }
 }

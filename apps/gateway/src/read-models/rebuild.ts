@@ -6,6 +6,7 @@ import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { collectionsBy, type ReadModels } from './read-models';
+import { directTarget, StagedReadModels, type ProjectionTarget } from './staged-read-models';
 
 export interface RebuildProgress {
   readonly events: number;
@@ -23,18 +24,30 @@ export interface Projected {
   readonly position: { commit: bigint; prepare: bigint } | undefined;
 }
 
+/** Events projected between two flushes of a staged target. */
+const EVENTS_PER_BATCH = 5_000;
+
+/**
+ * How a pass reaches `store`: the in-memory store is written directly; a remote one (MongoDB) through memory, in
+ * bulk writes per batch of events.
+ */
+export function projectionTargetFor(store: ReadStore, models: ReadModels): ProjectionTarget {
+  return store.kind === 'in-memory' ? directTarget(models) : new StagedReadModels(models);
+}
+
 /**
  * Projects the user and organization events of the event store, oldest first, after `after` (from the start when
- * absent), into `target`: the live collections of an empty store, or a rebuild's fresh ones.
+ * absent), into `target`: the live collections of an empty store, or a rebuild's fresh ones. Every few thousand
+ * events what was projected is written while projecting goes on; the pass ends once everything is written.
  */
 export async function projectFromEventStore(
   client: EventStoreDBClient,
-  target: ReadModels,
+  target: ProjectionTarget,
   catalog: PermissionsCatalog,
   after?: Projected['position'],
   onProgress?: (progress: RebuildProgress) => void,
 ): Promise<Projected> {
-  const projector = new ReadModelProjector(target, catalog);
+  const projector = new ReadModelProjector(target.models, catalog);
   const last = await lastPosition(client);
   const started = performance.now();
   let events = 0;
@@ -56,6 +69,7 @@ export async function projectFromEventStore(
     if (!recorded) continue;
     await projector.apply(toPublicEnvelope(mapping, recorded));
     events++;
+    if (events % EVENTS_PER_BATCH === 0) await target.writeBehind();
     const now = performance.now();
     if (onProgress && now - lastReport > 1_000) {
       lastReport = now;
@@ -68,6 +82,7 @@ export async function projectFromEventStore(
       });
     }
   }
+  await target.flush();
   return { events, position };
 }
 
@@ -90,7 +105,10 @@ export async function rebuildReadModels(options: {
       Object.values(COLLECTIONS).map(async (name) => [name, await store.beginRebuild(name)] as const),
     ),
   );
-  const target = collectionsBy((name) => rebuilds.get(name)!.collection as never);
+  const target = projectionTargetFor(
+    store,
+    collectionsBy((name) => rebuilds.get(name)!.collection as never),
+  );
   try {
     let pass = await projectFromEventStore(client, target, catalog, undefined, options.onProgress);
     let events = pass.events;

@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
 import { readInfrastructureConfig } from '@app/platform';
-import { waitFor } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type IdentityHarness, startIdentity } from '../apps/identity/src/commands/identity-harness.testing';
 import {
@@ -32,6 +33,7 @@ describe('an invitation travels by mail and is accepted by registering', () => {
     notifications = await createNotificationsApp(infra, {
       quiet: true,
       delivery: {
+        deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
         smtpUrl: smtp.url,
         mailFrom: 'no-reply@platform.test',
         publicUrl: 'https://app.example.com',

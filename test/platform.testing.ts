@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
@@ -6,7 +7,7 @@ import request from 'supertest';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@app/contracts';
 import { initHttpApp, readInfrastructureConfig } from '@app/platform';
-import { infraEnv, waitFor } from '@app/testing';
+import { infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { type DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
@@ -59,7 +60,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   await membership?.init();
   const notifications = await createNotificationsApp(infra, {
     quiet: true,
-    delivery: { smtpUrl: smtp.url, smsUrl: sms.url, publicUrl: 'http://gateway.test' },
+    delivery: {
+      smtpUrl: smtp.url,
+      smsUrl: sms.url,
+      publicUrl: 'http://gateway.test',
+      deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+    },
   });
   await notifications.init();
   const gateway = await createGatewayApp(infra, {

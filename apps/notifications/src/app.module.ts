@@ -1,8 +1,14 @@
 import { join } from 'node:path';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
+import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { TOPICS } from '@app/contracts';
-import { ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
-import { InMemoryDeliveryLog } from './delivery/delivery-log';
+import { positiveInt, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
+import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
+import { DELIVERY_LOG, DELIVERY_RETRY } from './delivery-retry';
+import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
+import { DeliveriesController } from './admin/deliveries.controller';
 import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
 import { Notifier } from './delivery/notifier';
 import { FileSmsTransport, HttpSmsTransport } from './delivery/sms-transport';
@@ -19,6 +25,14 @@ export interface NotificationsOptions {
   readonly smsToken?: string;
   /** Base of the links in messages (PUBLIC_URL). */
   readonly publicUrl?: string;
+  /** Without MongoDB, where the delivery log is kept (default `<DATA_DIR>/notifications/deliveries.jsonl`). */
+  readonly deliveryLogFile?: string;
+  /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
+  readonly retry?: {
+    readonly maxAttempts?: number;
+    readonly initialBackoffMs?: number;
+    readonly maxBackoffMs?: number;
+  };
 }
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
@@ -28,6 +42,11 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+    retry: {
+      maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
+      initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
+      maxBackoffMs: positiveInt(env.NOTIFY_MAX_BACKOFF_MS, 60_000, 'NOTIFY_MAX_BACKOFF_MS'),
+    },
   };
 }
 
@@ -44,14 +63,31 @@ export class NotificationsModule {
       imports: [
         ServiceInfrastructureModule.register(infra, {
           service: 'notifications',
-          topics: [TOPICS.notificationCommands, TOPICS.identityUsers, TOPICS.membershipOrganizations],
+          topics: [
+            TOPICS.notificationCommands,
+            TOPICS.notificationDeliveries,
+            TOPICS.identityUsers,
+            TOPICS.membershipOrganizations,
+          ],
           readStore: true,
         }),
       ],
+      controllers: [DeliveriesController],
       providers: [
         {
+          provide: DELIVERY_LOG,
+          useFactory: (): Promise<DeliveryLog> | DeliveryLog =>
+            infra.mongoUrl
+              ? MongoDeliveryLog.connect(infra.mongoUrl)
+              : new LocalDeliveryLog(
+                  options.deliveryLogFile ?? join(infra.dataDir, 'notifications', 'deliveries.jsonl'),
+                ),
+        },
+        { provide: DELIVERY_RETRY, useValue: busRetryOf(options) },
+        {
           provide: Notifier,
-          useFactory: () =>
+          inject: [DELIVERY_LOG, MESSAGE_BUS],
+          useFactory: (log: DeliveryLog, bus: MessageBus) =>
             new Notifier(
               options.smtpUrl
                 ? new SmtpMailTransport(options.smtpUrl, from)
@@ -59,9 +95,15 @@ export class NotificationsModule {
               options.smsUrl
                 ? new HttpSmsTransport(options.smsUrl, options.smsToken)
                 : new FileSmsTransport(join(outbox, 'sms')),
-              new InMemoryDeliveryLog(),
+              log,
+              {
+                maxAttempts: options.retry?.maxAttempts ?? 6,
+                onSettled: (record) => new DeliveryOutcomes(bus).announce(record),
+              },
             ),
         },
+        DeliveryLogLifecycle,
+        { provide: ADMIN_TOKEN, useFactory: () => loadAdminToken(infra.dataDir) },
         {
           provide: INVITATION_LINKS,
           useFactory: (): InvitationLinks => ({
@@ -73,5 +115,26 @@ export class NotificationsModule {
         InvitationMessages,
       ],
     };
+  }
+}
+
+/**
+ * The bus retries a deferred delivery with this backoff; it allows one delivery more than the notifier's limit, so a
+ * delivery is marked `dead` (and then dead-lettered) by the notifier, never dropped by the bus first.
+ */
+export function busRetryOf(options: NotificationsOptions): RetryPolicy {
+  return {
+    maxAttempts: (options.retry?.maxAttempts ?? 6) + 1,
+    initialBackoffMs: options.retry?.initialBackoffMs ?? 1_000,
+    maxBackoffMs: options.retry?.maxBackoffMs ?? 60_000,
+  };
+}
+
+@Injectable()
+class DeliveryLogLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DELIVERY_LOG) private readonly log: DeliveryLog) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.log.close();
   }
 }

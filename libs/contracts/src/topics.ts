@@ -5,6 +5,7 @@ export const TOPICS = {
   identityCommands: 'identity.commands.v1',
   membershipCommands: 'membership.commands.v1',
   notificationCommands: 'notifications.commands.v1',
+  notificationDeliveries: 'notifications.deliveries.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

@@ -46,8 +46,7 @@ export async function deliverWithRetries(
       lastError = error;
       if (error instanceof PoisonMessageError) break;
       if (attempt >= policy.maxAttempts) break;
-      const backoff = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 1));
-      if (!(await pause(backoff * (0.5 + Math.random() / 2), control))) return false;
+      if (!(await pause(backoffBefore(attempt + 1, policy, error), control))) return false;
     }
   }
   const dead: BusMessage = {
@@ -89,4 +88,15 @@ async function pause(ms: number, control: DeliveryControl): Promise<boolean> {
     await control.heartbeat?.();
   }
   return control.isRunning();
+}
+
+/**
+ * Exponential with jitter; never shorter than what the failure itself asked for (an error carrying `retryAfterMs`,
+ * e.g. from an HTTP `Retry-After`), and never longer than the policy's cap.
+ */
+export function backoffBefore(attempt: number, policy: RetryPolicy, error: unknown): number {
+  const exponential = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 2));
+  const jittered = exponential * (0.5 + Math.random() / 2);
+  const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof asked === 'number' ? Math.min(policy.maxBackoffMs, Math.max(jittered, asked)) : jittered;
 }

@@ -1,32 +1,124 @@
-import { type DeliveryReceipt } from './outgoing-message';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type OutgoingMessage } from './outgoing-message';
 
-/**
- * Records what was delivered, keyed by idempotency key, so a redelivered event (the bus is at-least-once) does not
- * send the same e-mail twice. `claim` is atomic: of two concurrent deliveries of one key, one sends.
- */
-export interface DeliveryLog {
-  claim(idempotencyKey: string): Promise<boolean>;
-  release(idempotencyKey: string): Promise<void>;
-  record(receipt: DeliveryReceipt): Promise<void>;
-  find(idempotencyKey: string): Promise<DeliveryReceipt | undefined>;
+/** `pending` while attempts go on; `sent`, `failed` (permanently) and `dead` (attempts exhausted) are settled. */
+export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'dead';
+
+/** One delivery: an event's message to one recipient on one channel. */
+export interface DeliveryRecord {
+  /** `<event key>|<channel>|<recipient>`: unique, so a redelivered event finds its delivery instead of making one. */
+  readonly _id: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly providerId?: string;
+  /** What is sent, kept so that an operator can retry a dead delivery without the event. */
+  readonly message: OutgoingMessage;
+  /** While an attempt runs (epoch ms): nobody else starts one until then, and a crashed attempt is taken over after. */
+  readonly leaseUntil?: number;
+  readonly updatedAt: string;
 }
 
-export class InMemoryDeliveryLog implements DeliveryLog {
-  private readonly claimed = new Set<string>();
-  private readonly receipts = new Map<string, DeliveryReceipt>();
+export type Claim =
+  | { readonly kind: 'claimed'; readonly record: DeliveryRecord }
+  | { readonly kind: 'settled'; readonly record: DeliveryRecord }
+  | { readonly kind: 'busy' };
 
-  async claim(key: string): Promise<boolean> {
-    if (this.claimed.has(key)) return false;
-    this.claimed.add(key);
+export interface AttemptOutcome {
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly providerId?: string;
+}
+
+/**
+ * Where deliveries are recorded, so that what was sent is sent once across redeliveries, restarts and instances.
+ * `claim` is the only way to start an attempt and is atomic per delivery: of two claims of one pending delivery
+ * whose lease is free, one wins.
+ */
+export interface DeliveryLog {
+  claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim>;
+  /** Ends an attempt (frees the lease). */
+  finish(id: string, outcome: AttemptOutcome, now: number): Promise<void>;
+  find(id: string): Promise<DeliveryRecord | undefined>;
+  list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]>;
+  /** A dead delivery back to pending with its attempts counted from zero; false when it was not dead. */
+  revive(id: string, now: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function deliveryIdOf(message: OutgoingMessage): string {
+  return `${message.idempotencyKey}|${message.channel}|${message.to.toLowerCase()}`;
+}
+
+/**
+ * The log in this process's memory, and, given a file, kept there too: each change appends the record as it now is
+ * to a JSON-lines file (the embedded default's `<DATA_DIR>/notifications/deliveries.jsonl`), read back at start.
+ */
+export class LocalDeliveryLog implements DeliveryLog {
+  private readonly records = new Map<string, DeliveryRecord>();
+
+  constructor(private readonly file?: string) {
+    if (!file) return;
+    mkdirSync(dirname(file), { recursive: true });
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const record = JSON.parse(line) as DeliveryRecord;
+        this.records.set(record._id, record);
+      } catch {
+        // a line cut short by a crash mid-write: the record before it stands
+      }
+    }
+  }
+
+  async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
+    const id = deliveryIdOf(message);
+    const current = this.records.get(id);
+    if (current && current.status !== 'pending') return { kind: 'settled', record: current };
+    if (current?.leaseUntil !== undefined && current.leaseUntil > now) return { kind: 'busy' };
+    const record: DeliveryRecord = {
+      ...(current ?? { _id: id, status: 'pending', attempts: 0, message }),
+      leaseUntil: now + leaseMs,
+      updatedAt: new Date(now).toISOString(),
+    };
+    this.save(record);
+    return { kind: 'claimed', record };
+  }
+
+  async finish(id: string, outcome: AttemptOutcome, now: number): Promise<void> {
+    const current = this.records.get(id);
+    if (!current) return;
+    const { leaseUntil: _free, lastError: _e, providerId: _p, ...rest } = current;
+    this.save({ ...rest, ...outcome, updatedAt: new Date(now).toISOString() });
+  }
+
+  async find(id: string): Promise<DeliveryRecord | undefined> {
+    return this.records.get(id);
+  }
+
+  async list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]> {
+    return [...this.records.values()].filter((r) => r.status === status).slice(0, limit);
+  }
+
+  async revive(id: string, now: number): Promise<boolean> {
+    const current = this.records.get(id);
+    if (current?.status !== 'dead') return false;
+    this.save({ ...current, status: 'pending', attempts: 0, updatedAt: new Date(now).toISOString() });
     return true;
   }
-  async release(key: string): Promise<void> {
-    this.claimed.delete(key);
-  }
-  async record(receipt: DeliveryReceipt): Promise<void> {
-    this.receipts.set(receipt.idempotencyKey, receipt);
-  }
-  async find(key: string): Promise<DeliveryReceipt | undefined> {
-    return this.receipts.get(key);
+
+  async close(): Promise<void> {}
+
+  private save(record: DeliveryRecord): void {
+    this.records.set(record._id, record);
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`);
   }
 }

@@ -1,64 +1,215 @@
+import { randomUUID } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { withTempDir } from '@app/testing';
-import { startSmtpServer } from './smtp-server.testing';
-import { InMemoryDeliveryLog } from './delivery-log';
+import { PoisonMessageError } from '@app/messaging';
+import { infraEnv, makeTempDir, withTempDir } from '@app/testing';
+import { LocalDeliveryLog, type DeliveryLog } from './delivery-log';
 import { FileMailTransport, SmtpMailTransport } from './mail-transport';
-import { Notifier } from './notifier';
+import { MongoDeliveryLog } from './mongo-delivery-log';
+import { DeliveryDeferredError, Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
-import { FileSmsTransport } from './sms-transport';
+import { FileSmsTransport, HttpSmsTransport } from './sms-transport';
+import { startSmtpServer } from './smtp-server.testing';
 
-const email = (key: string): OutgoingEmail => ({
+const email = (key: string, to = 'ada@example.com'): OutgoingEmail => ({
   channel: 'email',
-  to: 'ada@example.com',
+  to,
   subject: 'Verify your e-mail',
   text: 'Open https://app.example.com/verify?token=abc',
   idempotencyKey: key,
 });
 
-describe('Notifier', () => {
-  it('delivers e-mail through a real SMTP server, once per idempotency key', async () => {
-    const smtp = await startSmtpServer();
-    const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
-    const log = new InMemoryDeliveryLog();
-    const notifier = new Notifier(transport, new FileSmsTransport('/nonexistent'), log);
-    try {
-      const receipt = await notifier.deliver(email('evt-1/verify'));
-      const duplicate = await notifier.deliver(email('evt-1/verify'));
-      expect(receipt).toMatchObject({ transport: 'smtp', to: 'ada@example.com' });
-      expect(duplicate).toBeUndefined();
-      expect(smtp.received).toHaveLength(1);
-      expect(smtp.received[0]!.to).toEqual(['ada@example.com']);
-      expect(smtp.received[0]!.from).toBe('no-reply@platform.test');
+/**
+ * Each kind of log, opened again on the same storage as after a restart. MongoDB is shared by the instances of the
+ * service; the file is one process's (the embedded default), where concurrent consumers share one log.
+ */
+const logs: [string, () => Promise<() => Promise<DeliveryLog>>, { sharedByInstances: boolean }][] = [
+  [
+    'a file under DATA_DIR',
+    async () => {
+      const file = join(await makeTempDir('deliveries'), 'deliveries.jsonl');
+      return async () => new LocalDeliveryLog(file);
+    },
+    { sharedByInstances: false },
+  ],
+];
+if (infraEnv.mongoUrl) {
+  const url = `${infraEnv.mongoUrl.replace(/\/$/, '')}/deliveries_${randomUUID().slice(0, 8)}`;
+  logs.push(['MongoDB', async () => () => MongoDeliveryLog.connect(url), { sharedByInstances: true }]);
+}
+
+describe.each(logs)(
+  'Notifier with its delivery log in %s, through a real SMTP server',
+  (_name, storage, kind) => {
+    let open: () => Promise<DeliveryLog>;
+    const opened: DeliveryLog[] = [];
+    const closers: (() => Promise<void>)[] = [];
+    beforeEach(async () => {
+      open = await storage();
+    });
+    afterEach(async () => {
+      for (const close of closers.splice(0)) await close();
+      for (const log of opened.splice(0)) await log.close();
+    });
+
+    async function setUp(smtpBehaviour: Parameters<typeof startSmtpServer>[0] = {}, maxAttempts = 3) {
+      const smtp = await startSmtpServer(smtpBehaviour);
+      const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
+      closers.push(
+        () => transport.close(),
+        () => smtp.stop(),
+      );
+      const log = await open();
+      opened.push(log);
+      const notifier = (using: DeliveryLog) =>
+        new Notifier(transport, new FileSmsTransport('/nonexistent'), using, { maxAttempts });
+      return { smtp, log, notifier };
+    }
+
+    it('sends once per event, channel and recipient, and records it as sent', async () => {
+      const { smtp, log, notifier } = await setUp();
+      const sender = notifier(log);
+      const first = await sender.deliver(email('evt-1'));
+      expect(first).toMatchObject({ status: 'sent', attempts: 1, providerId: expect.any(String) });
+      expect(await sender.deliver(email('evt-1'))).toBeUndefined();
+      // the same event to another recipient is another delivery
+      expect(await sender.deliver(email('evt-1', 'bob@example.com'))).toMatchObject({ status: 'sent' });
+      expect(smtp.received.map((m) => m.to)).toEqual([['ada@example.com'], ['bob@example.com']]);
       expect(smtp.received[0]!.raw).toContain('Subject: Verify your e-mail');
-      expect(smtp.received[0]!.raw).toContain('token=abc');
-      expect(await log.find('evt-1/verify')).toBeDefined();
-    } finally {
-      await transport.close();
-      await smtp.stop();
-    }
-  });
+    });
 
-  it('releases the claim when the server refuses, so a retry delivers', async () => {
-    const smtp = await startSmtpServer(1);
-    const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
-    const notifier = new Notifier(transport, new FileSmsTransport('/nonexistent'), new InMemoryDeliveryLog());
-    try {
-      await expect(notifier.deliver(email('evt-2/reset'))).rejects.toThrow(/mailbox busy/);
-      await expect(notifier.deliver(email('evt-2/reset'))).resolves.toMatchObject({ transport: 'smtp' });
+    it('a redelivered event after a restart sends nothing: the log is kept', async () => {
+      const { smtp, log, notifier } = await setUp();
+      await notifier(log).deliver(email('evt-2'));
+      const restarted = await open();
+      opened.push(restarted);
+      expect(await notifier(restarted).deliver(email('evt-2'))).toBeUndefined();
       expect(smtp.received).toHaveLength(1);
-    } finally {
-      await transport.close();
-      await smtp.stop();
-    }
+    });
+
+    it('two consumers (instances, where the log is shared) racing on one delivery send it once', async () => {
+      const { smtp, log, notifier } = await setUp();
+      const other = kind.sharedByInstances ? await open() : log;
+      if (other !== log) opened.push(other);
+      const outcomes = await Promise.allSettled([
+        notifier(log).deliver(email('evt-3')),
+        notifier(other).deliver(email('evt-3')),
+      ]);
+      expect(smtp.received).toHaveLength(1);
+      // the loser either saw it settled or was told to come back (its retry then finds it sent)
+      for (const outcome of outcomes)
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DeliveryDeferredError);
+      expect(await notifier(other).deliver(email('evt-3'))).toBeUndefined();
+    });
+
+    it('an SMTP 4xx is transient: deferred for the bus to retry, then sent', async () => {
+      const { smtp, log, notifier } = await setUp({ failFirst: 1, failWith: 451 });
+      const sender = notifier(log);
+      await expect(sender.deliver(email('evt-4'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+      expect(await log.find('evt-4|email|ada@example.com')).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastError: expect.stringMatching(/451/),
+      });
+      expect(await sender.deliver(email('evt-4'))).toMatchObject({ status: 'sent', attempts: 2 });
+      expect(smtp.received).toHaveLength(1);
+    });
+
+    it('an SMTP 5xx is permanent: failed at once with the reason, never tried again', async () => {
+      const { smtp, log, notifier } = await setUp({ failFirst: 5, failWith: 550 });
+      const sender = notifier(log);
+      expect(await sender.deliver(email('evt-5'))).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        lastError: expect.stringMatching(/550/),
+      });
+      smtp.failNext(0);
+      expect(await sender.deliver(email('evt-5'))).toBeUndefined();
+      expect(smtp.received).toHaveLength(0);
+    });
+
+    it('an invalid address fails at once without reaching the server', async () => {
+      const { smtp, log, notifier } = await setUp();
+      expect(await notifier(log).deliver(email('evt-6', 'not an address'))).toMatchObject({
+        status: 'failed',
+        lastError: expect.stringMatching(/not a deliverable address/),
+      });
+      expect(smtp.received).toHaveLength(0);
+    });
+
+    it('attempts used up: dead, thrown as poison for the DLQ; an operator retry sends it', async () => {
+      const { smtp, log, notifier } = await setUp({ failFirst: 100, failWith: 421 }, 2);
+      const sender = notifier(log);
+      await expect(sender.deliver(email('evt-7'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+      await expect(sender.deliver(email('evt-7'))).rejects.toBeInstanceOf(PoisonMessageError);
+      expect(await log.find('evt-7|email|ada@example.com')).toMatchObject({ status: 'dead', attempts: 2 });
+      expect(await sender.deliver(email('evt-7'))).toBeUndefined(); // dead stays dead until an operator acts
+      smtp.failNext(0);
+      expect(await sender.retryDead()).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
+      expect(smtp.received).toHaveLength(1);
+      expect(await log.list('dead', 10)).toEqual([]);
+    });
+  },
+);
+
+describe('Notifier through an HTTP SMS provider', () => {
+  let server: Server;
+  let answers: { status: number; headers?: Record<string, string> }[];
+  const received: unknown[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const answer = answers.shift() ?? { status: 200 };
+        if (answer.status === 200) received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(JSON.stringify({ id: `sms-${received.length}` }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const sms = (key: string) => ({
+    channel: 'sms' as const,
+    to: '+14155550100',
+    text: 'Your code',
+    idempotencyKey: key,
+  });
+  const notifier = () =>
+    new Notifier(
+      new FileMailTransport('/nonexistent', 'x@y.z'),
+      new HttpSmsTransport(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sms`),
+      new LocalDeliveryLog(),
+    );
+
+  it('429 with Retry-After is deferred for that long; then sent with the provider id', async () => {
+    answers = [{ status: 429, headers: { 'retry-after': '2' } }];
+    const sender = notifier();
+    const deferred = await sender.deliver(sms('sms-1')).catch((e: unknown) => e);
+    expect(deferred).toBeInstanceOf(DeliveryDeferredError);
+    expect((deferred as DeliveryDeferredError).retryAfterMs).toBe(2_000);
+    expect(await sender.deliver(sms('sms-1'))).toMatchObject({ status: 'sent', providerId: 'sms-1' });
   });
 
-  it('writes viewable .eml files and SMS lines under the data dir in the embedded default', async () => {
+  it('a 4xx is permanent, a 5xx transient', async () => {
+    answers = [{ status: 400 }];
+    expect(await notifier().deliver(sms('sms-2'))).toMatchObject({ status: 'failed', lastError: /400/ });
+    answers = [{ status: 503 }];
+    await expect(notifier().deliver(sms('sms-3'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+  });
+});
+
+describe('Notifier on the embedded default', () => {
+  it('writes viewable .eml files and SMS lines under the data dir', async () => {
     await withTempDir('outbox', async (dir) => {
       const notifier = new Notifier(
         new FileMailTransport(join(dir, 'email'), 'no-reply@platform.test'),
         new FileSmsTransport(join(dir, 'sms')),
-        new InMemoryDeliveryLog(),
+        new LocalDeliveryLog(join(dir, 'deliveries.jsonl')),
       );
       await notifier.deliver(email('evt-3/invite'));
       await notifier.deliver({

@@ -1,3 +1,10 @@
+/** What a message is about, named in the delivery's outcome event (never the address or the text). */
+export interface MessageSubject {
+  readonly orgId?: string;
+  readonly invitationId?: string;
+  readonly userId?: string;
+}
+
 /** A message to one recipient, already rendered. Channel decides the transport. */
 export interface OutgoingEmail {
   readonly channel: 'email';
@@ -7,6 +14,7 @@ export interface OutgoingEmail {
   readonly html?: string;
   /** Stable id of what caused it (event id + purpose): a redelivered event sends nothing twice. */
   readonly idempotencyKey: string;
+  readonly about?: MessageSubject;
 }
 
 export interface OutgoingSms {
@@ -14,6 +22,7 @@ export interface OutgoingSms {
   readonly to: string;
   readonly text: string;
   readonly idempotencyKey: string;
+  readonly about?: MessageSubject;
 }
 
 export type OutgoingMessage = OutgoingEmail | OutgoingSms;

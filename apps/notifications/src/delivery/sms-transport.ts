@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { retryAfterMs, SmsProviderError } from './delivery-failure';
 import { type OutgoingSms } from './outgoing-message';
 
 export interface SmsTransport {
@@ -29,7 +30,11 @@ export class HttpSmsTransport implements SmsTransport {
       body: JSON.stringify({ to: sms.to, text: sms.text }),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!res.ok) throw new Error(`SMS provider answered ${res.status}`);
+    if (!res.ok) {
+      const wait = retryAfterMs(res.headers.get('retry-after'));
+      await res.body?.cancel();
+      throw new SmsProviderError(res.status, wait);
+    }
     const body = (await res.json().catch(() => ({}))) as { id?: unknown };
     return typeof body.id === 'string' ? { providerId: body.id } : {};
   }

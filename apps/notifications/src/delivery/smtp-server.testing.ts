@@ -7,12 +7,23 @@ export interface Received {
   raw: string;
 }
 
+export interface SmtpServerBehaviour {
+  /** Refuse this many messages first (default 0)... */
+  readonly failFirst?: number;
+  /** ...with this reply code (default 451, a transient refusal; 550 is a permanent one). */
+  readonly failWith?: number;
+}
+
 /** A real SMTP server on loopback that keeps what it receives. */
-export async function startSmtpServer(
-  failFirst = 0,
-): Promise<{ url: string; received: Received[]; stop: () => Promise<void> }> {
+export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Promise<{
+  url: string;
+  received: Received[];
+  stop: () => Promise<void>;
+  failNext: (count: number) => void;
+}> {
   const received: Received[] = [];
-  let failures = failFirst;
+  let failures = behaviour.failFirst ?? 0;
+  const code = behaviour.failWith ?? 451;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -20,7 +31,12 @@ export async function startSmtpServer(
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        if (failures-- > 0) return callback(Object.assign(new Error('mailbox busy'), { responseCode: 451 }));
+        if (failures-- > 0)
+          return callback(
+            Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'mailbox busy'), {
+              responseCode: code,
+            }),
+          );
         received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -35,6 +51,9 @@ export async function startSmtpServer(
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    failNext: (count: number) => {
+      failures = count;
+    },
     stop: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import { readInfrastructureConfig } from '@app/platform';
-import { waitFor } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type IdentityHarness, startIdentity } from '../../../identity/src/commands/identity-harness.testing';
 import { startSmtpServer } from '../delivery/smtp-server.testing';
@@ -16,7 +17,14 @@ describe('e-mail requests through a real SMTP server', () => {
     smtp = await startSmtpServer();
     notifications = await createNotificationsApp(
       { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
-      { quiet: true, delivery: { smtpUrl: smtp.url, mailFrom: 'no-reply@platform.test' } },
+      {
+        quiet: true,
+        delivery: {
+          smtpUrl: smtp.url,
+          mailFrom: 'no-reply@platform.test',
+          deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+        },
+      },
     );
     await notifications.init();
     identity = await startIdentity(eventStore.store.connectionString, {

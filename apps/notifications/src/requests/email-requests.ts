@@ -5,8 +5,10 @@ import {
   MESSAGE_BUS,
   subscribeToEvents,
   type MessageBus,
+  type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
+import { DELIVERY_RETRY } from '../delivery-retry';
 import { Notifier } from '../delivery/notifier';
 import { renderEmail, type EmailRequest } from './email-templates';
 
@@ -16,6 +18,7 @@ export class EmailRequests extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
+    @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
   ) {
     super();
   }
@@ -23,6 +26,7 @@ export class EmailRequests extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.email-requests',
+      retry: this.retry,
       topics: [TOPICS.notificationCommands],
       handler: async (event) => {
         if (event.type !== 'notifications.EmailRequested.v1') return;
@@ -32,6 +36,7 @@ export class EmailRequests extends BusSubscriber {
           to: request.to,
           ...renderEmail(request),
           idempotencyKey: event.id,
+          ...(request.userId ? { about: { userId: request.userId } } : {}),
         });
       },
     });

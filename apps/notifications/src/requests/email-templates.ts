@@ -3,6 +3,7 @@ export interface EmailRequest {
   readonly template:
     'verify-email' | 'reset-password' | 'account-exists' | 'email-changed' | 'password-changed';
   readonly to: string;
+  readonly userId?: string;
   readonly name?: string;
   readonly link?: string;
   readonly expiresAt?: string;

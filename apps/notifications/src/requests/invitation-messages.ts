@@ -6,8 +6,10 @@ import {
   MESSAGE_BUS,
   subscribeToEvents,
   type MessageBus,
+  type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
+import { DELIVERY_RETRY } from '../delivery-retry';
 import { Notifier } from '../delivery/notifier';
 
 export const INVITATION_LINKS = Symbol('INVITATION_LINKS');
@@ -38,6 +40,7 @@ export class InvitationMessages extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
+    @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
   ) {
     super();
@@ -46,6 +49,7 @@ export class InvitationMessages extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.invitations',
+      retry: this.retry,
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
         if (event.type !== 'membership.InvitationSent.v1') return;
@@ -56,6 +60,7 @@ export class InvitationMessages extends BusSubscriber {
         });
         const link = `${this.links.publicUrl}/invitations/${encodeURIComponent(token)}`;
         const what = `${sent.orgName ?? 'an organization'}${sent.role ? ` as ${sent.role === 'admin' ? 'an Admin' : 'a member'}` : ''}`;
+        const about = { orgId: event.subject, invitationId: sent.invitationId };
         const text = `You are invited to join ${what}.\n\nAccept the invitation:\n${link}\n\nThe link works until ${sent.expiresAt}.\n`;
         if (sent.email)
           await this.notifier.deliver({
@@ -64,9 +69,16 @@ export class InvitationMessages extends BusSubscriber {
             subject: `Invitation to join ${sent.orgName ?? 'an organization'}`,
             text,
             idempotencyKey: event.id,
+            about,
           });
         else if (sent.phone)
-          await this.notifier.deliver({ channel: 'sms', to: sent.phone, text, idempotencyKey: event.id });
+          await this.notifier.deliver({
+            channel: 'sms',
+            to: sent.phone,
+            text,
+            idempotencyKey: event.id,
+            about,
+          });
       },
     });
   }

@@ -13,6 +13,8 @@ import identityTwoFactorDisabledV1 from './identity/identity.TwoFactorDisabled.v
 import identityUserLockedV1 from './identity/identity.UserLocked.v1.schema.json';
 import identityUserUnlockedV1 from './identity/identity.UserUnlocked.v1.schema.json';
 import notificationsEmailRequestedV1 from './notifications/notifications.EmailRequested.v1.schema.json';
+import notificationsDeliverySucceededV1 from './notifications/notifications.DeliverySucceeded.v1.schema.json';
+import notificationsDeliveryFailedV1 from './notifications/notifications.DeliveryFailed.v1.schema.json';
 import membershipChildOrganizationLinkedV1 from './membership/membership.ChildOrganizationLinked.v1.schema.json';
 import membershipChildOrganizationUnlinkedV1 from './membership/membership.ChildOrganizationUnlinked.v1.schema.json';
 import membershipParentOrganizationLinkedV1 from './membership/membership.ParentOrganizationLinked.v1.schema.json';
@@ -58,6 +60,8 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   identityUserLockedV1,
   identityUserUnlockedV1,
   notificationsEmailRequestedV1,
+  notificationsDeliverySucceededV1,
+  notificationsDeliveryFailedV1,
   membershipMemberJoinedV1,
   membershipMemberLeftV1,
   membershipMemberRemovedV1,

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
+import {
+  dlqTopic,
+  eventMessage,
+  MESSAGE_BUS,
+  subscribeToEvents,
+  type MessageBus,
+  type ReceivedMessage,
+} from '@app/messaging';
+import { readInfrastructureConfig } from '@app/platform';
+import { makeTempDir, waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { DeliveryOutcomes } from '../delivery/delivery-outcomes';
+import { startSmtpServer } from '../delivery/smtp-server.testing';
+import { createNotificationsApp } from '../notifications.app';
+
+const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+describe('dead deliveries: dead-lettered, listed and retried by an operator', () => {
+  const eventStore = useTestEventStore();
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let notifications: INestApplication;
+  const deadLettered: ReceivedMessage[] = [];
+  const outcomes: EventEnvelope[] = [];
+
+  beforeAll(async () => {
+    process.env.NOTIFICATIONS_ADMIN_TOKEN = ADMIN_TOKEN;
+    smtp = await startSmtpServer({ failFirst: 1_000, failWith: 421 });
+    notifications = await createNotificationsApp(
+      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
+      {
+        quiet: true,
+        delivery: {
+          smtpUrl: smtp.url,
+          deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+          retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 50 },
+        },
+      },
+    );
+    await notifications.init();
+    await notifications.get<MessageBus>(MESSAGE_BUS).subscribe({
+      groupId: `dlq-watch-${randomUUID()}`,
+      topics: [dlqTopic(TOPICS.notificationCommands)],
+      fromBeginning: false,
+      handler: async (message) => void deadLettered.push(message),
+    });
+    await subscribeToEvents(notifications.get<MessageBus>(MESSAGE_BUS), {
+      groupId: `outcomes-watch-${randomUUID()}`,
+      topics: [TOPICS.notificationDeliveries],
+      fromBeginning: false,
+      handler: async (event) => void outcomes.push(event),
+    });
+  });
+  afterAll(async () => {
+    delete process.env.NOTIFICATIONS_ADMIN_TOKEN;
+    await notifications.close();
+    await smtp.stop();
+  });
+
+  it('a delivery that keeps failing is dead and in the DLQ; an operator retries it once the server is back', async () => {
+    const id = randomUUID();
+    const to = `dead-${Date.now()}@example.com`;
+    await notifications.get<MessageBus>(MESSAGE_BUS).publish([
+      eventMessage(TOPICS.notificationCommands, {
+        id,
+        type: 'notifications.EmailRequested.v1',
+        source: '/identity-platform/identity',
+        subject: to,
+        time: new Date().toISOString(),
+        specversion: '1.0',
+        datacontenttype: 'application/json',
+        correlationid: id,
+        causationid: id,
+        actor: 'system',
+        revision: '0',
+        data: {
+          template: 'verify-email',
+          to,
+          userId: 'user-dead-1',
+          name: 'Ada',
+          link: 'https://app.example.com/verify-email?token=t',
+          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          requestedBy: 'identity',
+          at: new Date().toISOString(),
+        },
+      }),
+    ]);
+    const letter = await waitFor(() => deadLettered.find((m) => m.key === to || m.value.includes(id)), {
+      timeoutMs: 15_000,
+    });
+    expect(letter.headers.dlq_error).toMatch(/dead after 2 attempts/);
+    const http = request(notifications.getHttpServer());
+    await http.get('/admin/deliveries?status=dead').expect(401);
+    await http.get('/admin/deliveries?status=dead').set('authorization', 'Bearer wrong-token').expect(401);
+    const dead = await http
+      .get('/admin/deliveries?status=dead')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(200);
+    expect(dead.body.items).toEqual([
+      expect.objectContaining({
+        id: `${id}|email|${to}`,
+        status: 'dead',
+        attempts: 2,
+        lastError: expect.stringMatching(/421/),
+      }),
+    ]);
+    expect(JSON.stringify(dead.body)).not.toContain('token=t');
+    expect(smtp.received).toHaveLength(0);
+
+    smtp.failNext(0);
+    const retried = await http
+      .post('/admin/deliveries/retry-dead')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(201);
+    expect(retried.body).toMatchObject({
+      retried: 1,
+      items: [expect.objectContaining({ status: 'sent', attempts: 1 })],
+    });
+    expect(smtp.received.map((m) => m.to)).toEqual([[to]]);
+    // announced: dead, then sent; with what it was about, never the address or the link
+    const announced = await waitFor(
+      () => {
+        const mine = outcomes.filter((e) => e.causationid === id);
+        return mine.length >= 2 ? mine : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(announced.map((e) => [e.type, (e.data as { status?: string }).status])).toEqual([
+      ['notifications.DeliveryFailed.v1', 'dead'],
+      ['notifications.DeliverySucceeded.v1', undefined],
+    ]);
+    expect(announced[1]!.data).toMatchObject({
+      deliveryId: DeliveryOutcomes.publicIdOf(`${id}|email|${to}`),
+      causeEventId: id,
+      channel: 'email',
+      attempts: 1,
+      about: { userId: 'user-dead-1' },
+    });
+    expect(JSON.stringify(announced)).not.toContain('token=t');
+    expect(JSON.stringify(announced)).not.toContain(to);
+    await http
+      .get('/admin/deliveries?status=bogus')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(400);
+  });
+});

@@ -1,0 +1,58 @@
+/** A provider's refusal that trying again cannot change, or a failure that may pass. */
+export interface DeliveryFailure {
+  readonly permanent: boolean;
+  readonly reason: string;
+  /** What the provider asked for (HTTP 429/503 `Retry-After`). */
+  readonly retryAfterMs?: number;
+}
+
+/** The HTTP SMS provider answered with an error status. */
+export class SmsProviderError extends Error {
+  constructor(
+    readonly status: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(`SMS provider answered ${status}`);
+    this.name = 'SmsProviderError';
+  }
+}
+
+/** The recipient's address cannot be delivered to, whatever the provider. */
+export class InvalidAddressError extends Error {
+  constructor(readonly address: string) {
+    super(`not a deliverable address: ${address}`);
+    this.name = 'InvalidAddressError';
+  }
+}
+
+/**
+ * SMTP: a 5xx reply is permanent, a 4xx transient. HTTP: 429 and 5xx are transient (429 with its `Retry-After`),
+ * other 4xx permanent. An invalid address or an envelope nodemailer refuses is permanent. Everything else (network
+ * failures, timeouts, the unknown) is transient: the attempt limit bounds it.
+ */
+export function classifyFailure(error: unknown): DeliveryFailure {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof InvalidAddressError) return { permanent: true, reason };
+  if (error instanceof SmsProviderError) {
+    const transient = error.status === 429 || error.status >= 500;
+    return {
+      permanent: !transient,
+      reason,
+      ...(transient && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    };
+  }
+  const e = error as { responseCode?: unknown; code?: unknown } | null;
+  if (typeof e?.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
+  if (e?.code === 'EENVELOPE') return { permanent: true, reason };
+  // Connection refused or reset, timeouts, DNS, an SMTP login the operator is fixing: worth another attempt.
+  return { permanent: false, reason };
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds from `now`. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}

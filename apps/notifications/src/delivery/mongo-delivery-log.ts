@@ -1,0 +1,105 @@
+import mongoose, { Schema, type Connection, type Model } from 'mongoose';
+import { MongoServerError } from 'mongodb';
+import {
+  deliveryIdOf,
+  type AttemptOutcome,
+  type Claim,
+  type DeliveryLog,
+  type DeliveryRecord,
+  type DeliveryStatus,
+} from './delivery-log';
+import { type OutgoingMessage } from './outgoing-message';
+
+const DUPLICATE_KEY = 11000;
+
+const deliverySchema = new Schema<DeliveryRecord>(
+  {
+    _id: { type: String, required: true },
+    status: { type: String, required: true, enum: ['pending', 'sent', 'failed', 'dead'] },
+    attempts: { type: Number, required: true },
+    lastError: String,
+    providerId: String,
+    message: { type: Schema.Types.Mixed, required: true },
+    leaseUntil: Number,
+    updatedAt: { type: String, required: true },
+  },
+  { collection: 'notification_deliveries', versionKey: false, strict: true },
+);
+// Operators list what is dead (or failed) by status, oldest first.
+deliverySchema.index({ status: 1, updatedAt: 1 });
+
+/**
+ * The delivery log in MongoDB through mongoose. The unique `_id` (event, channel, recipient) is what makes a
+ * redelivered event, a restarted service and a second instance find the delivery instead of sending it again.
+ */
+export class MongoDeliveryLog implements DeliveryLog {
+  private constructor(
+    private readonly connection: Connection,
+    private readonly deliveries: Model<DeliveryRecord>,
+  ) {}
+
+  static async connect(url: string): Promise<MongoDeliveryLog> {
+    const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5_000 }).asPromise();
+    const deliveries = connection.model<DeliveryRecord>('NotificationDelivery', deliverySchema);
+    await deliveries.createIndexes();
+    return new MongoDeliveryLog(connection, deliveries);
+  }
+
+  async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
+    const id = deliveryIdOf(message);
+    const updatedAt = new Date(now).toISOString();
+    try {
+      const created = await this.deliveries.create({
+        _id: id,
+        status: 'pending',
+        attempts: 0,
+        message,
+        leaseUntil: now + leaseMs,
+        updatedAt,
+      });
+      return { kind: 'claimed', record: created.toObject() };
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+    }
+    const taken = await this.deliveries
+      .findOneAndUpdate(
+        { _id: id, status: 'pending', $or: [{ leaseUntil: { $lte: now } }, { leaseUntil: null }] },
+        { $set: { leaseUntil: now + leaseMs, updatedAt } },
+        { new: true },
+      )
+      .lean<DeliveryRecord>();
+    if (taken) return { kind: 'claimed', record: taken };
+    const current = await this.find(id);
+    return current && current.status !== 'pending' ? { kind: 'settled', record: current } : { kind: 'busy' };
+  }
+
+  async finish(id: string, outcome: AttemptOutcome, now: number): Promise<void> {
+    const unset: Record<string, 1> = { leaseUntil: 1 };
+    if (outcome.lastError === undefined) unset.lastError = 1;
+    if (outcome.providerId === undefined) unset.providerId = 1;
+    await this.deliveries.updateOne(
+      { _id: id },
+      { $set: { ...outcome, updatedAt: new Date(now).toISOString() }, $unset: unset },
+    );
+  }
+
+  async find(id: string): Promise<DeliveryRecord | undefined> {
+    return (await this.deliveries.findById(id).lean<DeliveryRecord>()) ?? undefined;
+  }
+
+  async list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]> {
+    return this.deliveries.find({ status }).sort({ updatedAt: 1 }).limit(limit).lean<DeliveryRecord[]>();
+  }
+
+  async revive(id: string, now: number): Promise<boolean> {
+    const result = await this.deliveries.updateOne(
+      { _id: id, status: 'dead' },
+      { $set: { status: 'pending', attempts: 0, updatedAt: new Date(now).toISOString() } },
+    );
+    return result.modifiedCount > 0;
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}

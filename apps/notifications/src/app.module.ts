@@ -6,7 +6,8 @@ import { TOPICS } from '@app/contracts';
 import { positiveInt, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
-import { DELIVERY_LOG, DELIVERY_RETRY } from './delivery-retry';
+import { DELIVERY_LOG, DELIVERY_RETRY, MESSAGE_LOCALE } from './notifications.tokens';
+import { localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
@@ -27,6 +28,8 @@ export interface NotificationsOptions {
   readonly publicUrl?: string;
   /** Without MongoDB, where the delivery log is kept (default `<DATA_DIR>/notifications/deliveries.jsonl`). */
   readonly deliveryLogFile?: string;
+  /** The locale of messages whose recipient's locale is not known (`NOTIFY_LOCALE`: `en` or `de`). */
+  readonly locale?: string;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -42,6 +45,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
+    ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
       initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
@@ -84,6 +88,7 @@ export class NotificationsModule {
                 ),
         },
         { provide: DELIVERY_RETRY, useValue: busRetryOf(options) },
+        { provide: MESSAGE_LOCALE, useValue: localeOf(options.locale) },
         {
           provide: Notifier,
           inject: [DELIVERY_LOG, MESSAGE_BUS],

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
-import { DELIVERY_LOG } from '../delivery-retry';
+import { DELIVERY_LOG } from '../notifications.tokens';
 import { type DeliveryLog, type DeliveryRecord, type DeliveryStatus } from '../delivery/delivery-log';
 import { Notifier } from '../delivery/notifier';
 import { AdminTokenGuard } from './admin-token';

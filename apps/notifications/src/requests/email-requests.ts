@@ -8,7 +8,8 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { DELIVERY_RETRY } from '../delivery-retry';
+import { DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
+import { type Locale } from '../templates/catalog';
 import { Notifier } from '../delivery/notifier';
 import { renderEmail, type EmailRequest } from './email-templates';
 
@@ -19,6 +20,7 @@ export class EmailRequests extends BusSubscriber {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
+    @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
   ) {
     super();
   }
@@ -34,7 +36,7 @@ export class EmailRequests extends BusSubscriber {
         await this.notifier.deliver({
           channel: 'email',
           to: request.to,
-          ...renderEmail(request),
+          ...renderEmail(request, this.locale),
           idempotencyKey: event.id,
           ...(request.userId ? { about: { userId: request.userId } } : {}),
         });

@@ -9,7 +9,9 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { DELIVERY_RETRY } from '../delivery-retry';
+import { DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
+import { type Locale } from '../templates/catalog';
+import { renderMessage } from '../templates/render';
 import { Notifier } from '../delivery/notifier';
 
 export const INVITATION_LINKS = Symbol('INVITATION_LINKS');
@@ -41,6 +43,7 @@ export class InvitationMessages extends BusSubscriber {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     private readonly notifier: Notifier,
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
+    @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
   ) {
     super();
@@ -59,15 +62,18 @@ export class InvitationMessages extends BusSubscriber {
           sendSequence: sent.sendSequence,
         });
         const link = `${this.links.publicUrl}/invitations/${encodeURIComponent(token)}`;
-        const what = `${sent.orgName ?? 'an organization'}${sent.role ? ` as ${sent.role === 'admin' ? 'an Admin' : 'a member'}` : ''}`;
         const about = { orgId: event.subject, invitationId: sent.invitationId };
-        const text = `You are invited to join ${what}.\n\nAccept the invitation:\n${link}\n\nThe link works until ${sent.expiresAt}.\n`;
+        const message = renderMessage('invitation', this.locale, {
+          org: sent.orgName ?? '',
+          ...(sent.role ? { role: sent.role } : {}),
+          link,
+          until: sent.expiresAt,
+        });
         if (sent.email)
           await this.notifier.deliver({
             channel: 'email',
             to: sent.email,
-            subject: `Invitation to join ${sent.orgName ?? 'an organization'}`,
-            text,
+            ...message,
             idempotencyKey: event.id,
             about,
           });
@@ -75,7 +81,7 @@ export class InvitationMessages extends BusSubscriber {
           await this.notifier.deliver({
             channel: 'sms',
             to: sent.phone,
-            text,
+            text: message.text,
             idempotencyKey: event.id,
             about,
           });

@@ -3,3 +3,6 @@ export const DELIVERY_LOG = Symbol('DELIVERY_LOG');
 
 /** The bus retry policy of the subscriptions that deliver (see `busRetryOf`). */
 export const DELIVERY_RETRY = Symbol('DELIVERY_RETRY');
+
+/** The locale messages are written in when the recipient's is not known (`NOTIFY_LOCALE`, default `en`). */
+export const MESSAGE_LOCALE = Symbol('MESSAGE_LOCALE');

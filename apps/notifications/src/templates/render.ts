@@ -1,0 +1,65 @@
+import { CATALOGS, type Locale, type TemplateName } from './catalog';
+
+/** The values a message may carry; every one of them may come from a user and is escaped in HTML. */
+export interface MessageValues {
+  readonly name?: string;
+  readonly org?: string;
+  readonly role?: string;
+  readonly link?: string;
+  readonly until?: string;
+}
+
+export interface RenderedMessage {
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** A message in plain text (for SMS too) and HTML, in the recipient's locale. */
+export function renderMessage(
+  template: TemplateName,
+  locale: Locale,
+  values: MessageValues,
+): RenderedMessage {
+  const catalog = CATALOGS[locale];
+  const words = catalog[template];
+  const filled: Record<string, string> = {
+    name: values.name ?? '',
+    org: values.org ?? '',
+    role: values.role ? (catalog.roles[values.role] ?? values.role) : '',
+    until: values.until ?? '',
+  };
+  const fill = (pattern: string, escape: (s: string) => string) =>
+    pattern.replace(/\{(name|org|role|until)\}/g, (_m, key: string) => escape(filled[key] ?? ''));
+  const hello = values.name ? catalog.helloNamed : catalog.hello;
+  const until = values.link && values.until ? catalog.until : undefined;
+  const plain = (s: string) => s;
+
+  const text = [
+    fill(hello, plain),
+    ...words.body.map((p) => fill(p, plain)),
+    ...(values.link ? [values.link] : []),
+    ...(until ? [fill(until, plain)] : []),
+  ].join('\n\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;color:#1a1a1a">',
+    `<p>${fill(hello, escapeHtml)}</p>`,
+    ...words.body.map((p) => `<p>${fill(p, escapeHtml)}</p>`),
+    ...(values.link
+      ? [`<p><a href="${escapeHtml(values.link)}">${escapeHtml(words.action ?? values.link)}</a></p>`]
+      : []),
+    ...(until ? [`<p>${fill(until, escapeHtml)}</p>`] : []),
+    '</body></html>',
+  ].join('\n');
+  // A header carries one line, whatever a name holds.
+  return { subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '), text: `${text}\n`, html };
+}
+
+export function escapeHtml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}

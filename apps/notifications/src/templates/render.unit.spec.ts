@@ -1,0 +1,50 @@
+import { LOCALES, localeOf, TEMPLATES } from './catalog';
+import { escapeHtml, renderMessage } from './render';
+
+const hostile = {
+  name: 'Mallory <script>alert(1)</script> & "Co"',
+  org: 'Evil <img src=x onerror=alert(2)> Org',
+  role: 'admin',
+  link: 'https://app.example.com/invitations/abc?x=1&y=<2>',
+  until: '2026-12-31T00:00:00.000Z',
+};
+
+describe('message templates', () => {
+  it.each(TEMPLATES.flatMap((t) => LOCALES.map((l) => [t, l] as const)))(
+    '%s in %s renders subject, text and HTML with every value filled in and escaped',
+    (template, locale) => {
+      const message = renderMessage(template, locale, hostile);
+      for (const part of [message.subject, message.text, message.html]) {
+        expect(part).not.toMatch(/\{(name|org|role|until)\}/);
+        expect(part.length).toBeGreaterThan(0);
+      }
+      expect(message.subject).not.toMatch(/[\r\n]/);
+      expect(message.html).not.toContain('<script>');
+      expect(message.html).not.toContain('<img');
+      expect(message.html).toContain(escapeHtml(hostile.name));
+      if (template === 'invitation') {
+        expect(message.subject).toContain(hostile.org);
+        expect(message.html).toContain(escapeHtml(hostile.org));
+        expect(message.text).toContain(hostile.org);
+      }
+      if (template === 'invitation' || template === 'verify-email' || template === 'reset-password') {
+        expect(message.text).toContain(hostile.link);
+        expect(message.html).toContain(`href="${escapeHtml(hostile.link)}"`);
+        expect(message.text).toContain(hostile.until);
+      }
+    },
+  );
+
+  it('speaks the recipient’s language, and English when it is not offered', () => {
+    const values = { org: 'Acme', role: 'user', link: 'https://x.test/i', until: '2027-01-01' };
+    expect(renderMessage('invitation', localeOf('de-AT'), values).subject).toBe('Einladung zu Acme');
+    expect(renderMessage('invitation', localeOf('de-AT'), values).text).toContain('als Mitglied');
+    expect(renderMessage('invitation', localeOf('fr'), values).subject).toBe('Invitation to join Acme');
+    expect(renderMessage('invitation', localeOf(undefined), values).text).toContain('as a member');
+  });
+
+  it('a name that tries to add a header stays on the subject line', () => {
+    const message = renderMessage('invitation', 'en', { org: 'Acme\r\nBcc: victim@example.com' });
+    expect(message.subject).toBe('Invitation to join Acme Bcc: victim@example.com');
+  });
+});

@@ -11,6 +11,7 @@ import {
   type ReadModelDocument,
   type CollectionOptions,
   type DocumentWrite,
+  writeOneByOne,
   type IndexFields,
   type Range,
   type ReadStore,
@@ -252,10 +253,8 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     return true;
   }
 
-  async writeMany(writes: readonly DocumentWrite<D>[]): Promise<void> {
-    for (const write of writes)
-      if ('upsert' in write) await this.upsertIfNewer(write.upsert);
-      else await this.deleteIfNewer(write.delete, write.revision);
+  writeMany(writes: readonly DocumentWrite<D>[]): Promise<void> {
+    return writeOneByOne(this, writes);
   }
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {

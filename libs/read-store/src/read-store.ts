@@ -43,6 +43,16 @@ export interface Page<D> {
 export type DocumentWrite<D extends ReadModelDocument> =
   { readonly upsert: D } | { readonly delete: string; readonly revision: number };
 
+/** `writeMany` where one round trip buys nothing (memory): each write as the single-document call it stands for. */
+export async function writeOneByOne<D extends ReadModelDocument>(
+  collection: Pick<ReadModelCollection<D>, 'upsertIfNewer' | 'deleteIfNewer'>,
+  writes: readonly DocumentWrite<D>[],
+): Promise<void> {
+  for (const write of writes)
+    if ('upsert' in write) await collection.upsertIfNewer(write.upsert);
+    else await collection.deleteIfNewer(write.delete, write.revision);
+}
+
 export interface ReadModelCollection<D extends ReadModelDocument> {
   get(id: string): Promise<D | null>;
   /** Writes `doc` unless the stored revision is equal or newer; atomic against concurrent writers. */

@@ -5,6 +5,7 @@ import {
   type ReadFilter,
   type ReadModelCollection,
   type ReadModelDocument,
+  writeOneByOne,
 } from '@app/read-store';
 import { COLLECTIONS, INDEXES, type CollectionName } from './documents';
 import { collectionsBy, type ReadModels } from './read-models';
@@ -136,10 +137,8 @@ class StagedCollection<D extends ReadModelDocument> implements ReadModelCollecti
     return true;
   }
 
-  async writeMany(writes: readonly DocumentWrite<D>[]): Promise<void> {
-    for (const write of writes)
-      if ('upsert' in write) await this.upsertIfNewer(write.upsert);
-      else await this.deleteIfNewer(write.delete, write.revision);
+  writeMany(writes: readonly DocumentWrite<D>[]): Promise<void> {
+    return writeOneByOne(this, writes);
   }
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {

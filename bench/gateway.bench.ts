@@ -57,47 +57,7 @@ export async function run(): Promise<void> {
     await bare.app.close();
     await bareExpress.app.close();
 
-    const store = platform.gateway.get<ReadStore>(READ_STORE);
-    const large = await seedLargeOrganization(
-      store,
-      platform.gateway.get<ReadModels>(READ_MODELS),
-      ada.userId,
-    );
-    const onMongo = store instanceof MongoReadStore ? store : undefined;
-    const notDeleted = { _deleted: { $ne: true } };
-    const cursorId = Buffer.from(large.cursor, 'base64url').toString('utf8');
-    for (const [what, query, plain] of [
-      ['first page', 'limit=50', {}],
-      [
-        'role=user, page 2',
-        `role=user&limit=50&cursor=${large.cursor}`,
-        { role: 'user', _id: { $gt: cursorId } },
-      ],
-      ['q=member-42', 'q=member-42&limit=50', { $or: [{ name: /member-42/i }, { email: /member-42/i }] }],
-      ['teamId', `teamId=${large.teamId}&limit=50`, { teamIds: large.teamId }],
-      ['schedulable=true', 'schedulable=true&limit=50', { schedulable: true }],
-    ] as const) {
-      const list = await load(`${gatewayUrl}/v1/orgs/${large.orgId}/members?${query}`, 10, [
-        `authorization=Bearer ${ada.token}`,
-      ]);
-      if (!onMongo) {
-        line(
-          `members of 10,000, ${what}: p99, req/s`,
-          `${ms(list.p99)}, ${perSecond(list.rps)}`,
-          'p99 <= 20 ms',
-          list.p99 <= 20,
-        );
-        continue;
-      }
-      const find = await plainFind(onMongo, { orgId: large.orgId, ...notDeleted, ...plain });
-      line(
-        `members of 10,000 on FerretDB, ${what}: p99`,
-        `${ms(list.p99)}; plain indexed find ${ms(find.p99)}; ${(list.p99 / Math.max(find.p99, 1)).toFixed(2)}x`,
-        '<= 2x a plain indexed find',
-        list.p99 <= 2 * Math.max(find.p99, 1),
-      );
-    }
-
+    // Before the 10,000-member organization: on FerretDB, which scans, it slows every later projection.
     const roundTrips: number[] = [];
     for (let i = 0; i < 300; i++) {
       const role = i % 2 === 0 ? 'admin' : 'user';
@@ -121,6 +81,47 @@ export async function run(): Promise<void> {
       process.env.KAFKA_BROKERS ? 'p99 <= 50 ms' : 'figure',
       process.env.KAFKA_BROKERS ? trip.p99 <= 50 : undefined,
     );
+    const store = platform.gateway.get<ReadStore>(READ_STORE);
+    const large = await seedLargeOrganization(
+      store,
+      platform.gateway.get<ReadModels>(READ_MODELS),
+      ada.userId,
+    );
+    const onMongo = store instanceof MongoReadStore ? store : undefined;
+    const notDeleted = { _deleted: { $ne: true } };
+    const cursorId = Buffer.from(large.cursor, 'base64url').toString('utf8');
+    for (const [what, query, plain] of [
+      ['first page', 'limit=50', {}],
+      [
+        'role=user, page 2',
+        `role=user&limit=50&cursor=${large.cursor}`,
+        { role: 'user', _id: { $gt: cursorId } },
+      ],
+      ['q=member-42', 'q=member-42&limit=50', { $or: [{ name: /member-42/i }, { email: /member-42/i }] }],
+      ['teamId', `teamId=${large.teamId}&limit=50`, { teamIds: large.teamId }],
+      ['schedulable=true', 'schedulable=true&limit=50', { schedulable: true }],
+    ] as const) {
+      // FerretDB v1 scans for every query: at 10 connections both sides only measure its queue.
+      const list = await load(`${gatewayUrl}/v1/orgs/${large.orgId}/members?${query}`, onMongo ? 1 : 10, [
+        `authorization=Bearer ${ada.token}`,
+      ]);
+      if (!onMongo) {
+        line(
+          `members of 10,000, ${what}: p99, req/s`,
+          `${ms(list.p99)}, ${perSecond(list.rps)}`,
+          'p99 <= 20 ms',
+          list.p99 <= 20,
+        );
+        continue;
+      }
+      const find = await plainFind(onMongo, { orgId: large.orgId, ...notDeleted, ...plain }, 1);
+      line(
+        `members of 10,000 on FerretDB, ${what}: p99`,
+        `${ms(list.p99)}; plain indexed find ${ms(find.p99)}; ${(list.p99 / Math.max(find.p99, 1)).toFixed(2)}x`,
+        '<= 2x a plain indexed find',
+        list.p99 <= 2 * Math.max(find.p99, 1),
+      );
+    }
   } finally {
     await platform.close();
   }
@@ -153,10 +154,14 @@ async function bareNestRoute(
 }
 
 /**
- * The list's query straight through the driver, on the same collection and indexes, from 10 concurrent callers for
- * 5 s (as the load on the API): p99 in whole milliseconds, as autocannon reports them.
+ * The list's query straight through the driver, on the same collection and indexes, from as many concurrent callers
+ * as the load on the API, for 5 s: p99 in whole milliseconds, as autocannon reports them.
  */
-async function plainFind(store: MongoReadStore, filter: Record<string, unknown>): Promise<{ p99: number }> {
+async function plainFind(
+  store: MongoReadStore,
+  filter: Record<string, unknown>,
+  concurrency: number,
+): Promise<{ p99: number }> {
   const db = store.connection.db!;
   const alias = await db.collection<{ _id: string; physical: string }>('read_model_aliases').findOne({
     _id: COLLECTIONS.members,
@@ -165,7 +170,7 @@ async function plainFind(store: MongoReadStore, filter: Record<string, unknown>)
   const latencies: number[] = [];
   const until = performance.now() + 5_000;
   await Promise.all(
-    Array.from({ length: 10 }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (performance.now() < until) {
         const started = performance.now();
         await members.find(filter).sort({ _id: 1 }).limit(51).toArray();

@@ -31,7 +31,12 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
     process.env.NOTIFICATIONS_ADMIN_TOKEN = ADMIN_TOKEN;
     smtp = await startSmtpServer({ failFirst: 1_000, failWith: 421 });
     notifications = await createNotificationsApp(
-      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
+      // On the in-process bus and the file log even in the Kafka run: a notifications service whose SMTP server
+      // refuses everything must not join the consumer group that the other suites' services deliver in.
+      {
+        ...readInfrastructureConfig({ DATA_DIR: await makeTempDir('notifications-admin') }),
+        eventStoreConnectionString: eventStore.store.connectionString,
+      },
       {
         quiet: true,
         delivery: {

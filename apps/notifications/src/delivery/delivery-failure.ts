@@ -20,7 +20,7 @@ export class SmsProviderError extends Error {
 /** The recipient's address cannot be delivered to, whatever the provider. */
 export class InvalidAddressError extends Error {
   constructor(readonly address: string) {
-    super(`not a deliverable address: ${address}`);
+    super('not a deliverable address');
     this.name = 'InvalidAddressError';
   }
 }
@@ -42,6 +42,8 @@ export function classifyFailure(error: unknown): DeliveryFailure {
     };
   }
   const e = error as { responseCode?: unknown; code?: unknown } | null;
+  // A login the server refuses (535) is the operator's to fix, not the recipient's: worth another attempt.
+  if (e?.code === 'EAUTH') return { permanent: false, reason };
   if (typeof e?.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
   if (e?.code === 'EENVELOPE') return { permanent: true, reason };
   // Connection refused or reset, timeouts, DNS, an SMTP login the operator is fixing: worth another attempt.
@@ -55,4 +57,9 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** A failure's text with the addresses and numbers it quotes taken out, for whoever sees it beyond this service. */
+export function withoutAddresses(text: string): string {
+  return text.replace(/[^\s<>"'@]+@[^\s<>"'@]+/g, '[address]').replace(/\+?\d[\d ()-]{6,}\d/g, '[number]');
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type OutgoingMessage } from './outgoing-message';
@@ -17,13 +18,15 @@ export interface DeliveryRecord {
   readonly message: OutgoingMessage;
   /** While an attempt runs (epoch ms): nobody else starts one until then, and a crashed attempt is taken over after. */
   readonly leaseUntil?: number;
+  /** Which attempt holds the lease: only it may end the attempt, so a slow one taken over cannot undo the next. */
+  readonly leaseToken?: string;
   readonly updatedAt: string;
 }
 
 export type Claim =
-  | { readonly kind: 'claimed'; readonly record: DeliveryRecord }
+  | { readonly kind: 'claimed'; readonly record: DeliveryRecord & { readonly leaseToken: string } }
   | { readonly kind: 'settled'; readonly record: DeliveryRecord }
-  | { readonly kind: 'busy' };
+  | { readonly kind: 'busy'; readonly leaseUntil: number };
 
 export interface AttemptOutcome {
   readonly status: DeliveryStatus;
@@ -39,13 +42,37 @@ export interface AttemptOutcome {
  */
 export interface DeliveryLog {
   claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim>;
-  /** Ends an attempt (frees the lease). */
-  finish(id: string, outcome: AttemptOutcome, now: number): Promise<void>;
+  /**
+   * Ends the attempt holding `leaseToken` (frees the lease); false, and nothing written, when that attempt no longer
+   * holds it (it ran past its lease and another took over). A settled delivery keeps only the message's channel and
+   * address: its text may hold a single-use link.
+   */
+  finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean>;
   find(id: string): Promise<DeliveryRecord | undefined>;
   list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]>;
   /** A dead delivery back to pending with its attempts counted from zero; false when it was not dead. */
   revive(id: string, now: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What a settled delivery keeps of its message. */
+export function settledMessage(message: OutgoingMessage): OutgoingMessage {
+  return message.channel === 'email'
+    ? {
+        channel: 'email',
+        to: message.to,
+        subject: '',
+        text: '',
+        idempotencyKey: message.idempotencyKey,
+        ...(message.about ? { about: message.about } : {}),
+      }
+    : {
+        channel: 'sms',
+        to: message.to,
+        text: '',
+        idempotencyKey: message.idempotencyKey,
+        ...(message.about ? { about: message.about } : {}),
+      };
 }
 
 export function deliveryIdOf(message: OutgoingMessage): string {
@@ -68,6 +95,8 @@ export class LocalDeliveryLog implements DeliveryLog {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
+    // A crash mid-append leaves a line without its end: close it, so the next record starts a line of its own.
+    if (text !== '' && !text.endsWith('\n')) appendFileSync(file, '\n');
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       try {
@@ -83,21 +112,26 @@ export class LocalDeliveryLog implements DeliveryLog {
     const id = deliveryIdOf(message);
     const current = this.records.get(id);
     if (current && current.status !== 'pending') return { kind: 'settled', record: current };
-    if (current?.leaseUntil !== undefined && current.leaseUntil > now) return { kind: 'busy' };
-    const record: DeliveryRecord = {
-      ...(current ?? { _id: id, status: 'pending', attempts: 0, message }),
+    if (current?.leaseUntil !== undefined && current.leaseUntil > now)
+      return { kind: 'busy', leaseUntil: current.leaseUntil };
+    const record = {
+      ...(current ?? { _id: id, status: 'pending' as const, attempts: 0, message }),
       leaseUntil: now + leaseMs,
+      leaseToken: randomUUID(),
       updatedAt: new Date(now).toISOString(),
     };
     this.save(record);
     return { kind: 'claimed', record };
   }
 
-  async finish(id: string, outcome: AttemptOutcome, now: number): Promise<void> {
+  async finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean> {
     const current = this.records.get(id);
-    if (!current) return;
-    const { leaseUntil: _free, lastError: _e, providerId: _p, ...rest } = current;
-    this.save({ ...rest, ...outcome, updatedAt: new Date(now).toISOString() });
+    if (current?.status !== 'pending' || current.leaseToken !== leaseToken) return false;
+    const { leaseUntil: _free, leaseToken: _t, lastError: _e, providerId: _p, ...rest } = current;
+    const message =
+      outcome.status === 'pending' || outcome.status === 'dead' ? rest.message : settledMessage(rest.message);
+    this.save({ ...rest, ...outcome, message, updatedAt: new Date(now).toISOString() });
+    return true;
   }
 
   async find(id: string): Promise<DeliveryRecord | undefined> {

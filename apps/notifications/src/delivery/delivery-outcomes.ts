@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import { TOPICS } from '@app/contracts';
 import { eventMessage, type MessageBus } from '@app/messaging';
+import { withoutAddresses } from './delivery-failure';
 import { type DeliveryRecord } from './delivery-log';
 
 export const NOTIFICATIONS_SOURCE = '/identity-platform/notifications';
@@ -43,7 +44,11 @@ export class DeliveryOutcomes {
           ]
         : [
             'notifications.DeliveryFailed.v1',
-            { ...common, status: record.status, reason: (record.lastError ?? 'unknown').slice(0, 500) },
+            {
+              ...common,
+              status: record.status,
+              reason: withoutAddresses(record.lastError ?? 'unknown').slice(0, 500),
+            },
           ];
     await this.bus.publish([
       eventMessage(TOPICS.notificationDeliveries, {

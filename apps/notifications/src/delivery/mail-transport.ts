@@ -18,7 +18,13 @@ export class SmtpMailTransport implements MailTransport {
     smtpUrl: string,
     private readonly from: string,
   ) {
-    this.transporter = nodemailer.createTransport(smtpUrl);
+    // Well inside the delivery's lease (60 s): an attempt ends before another may take the delivery over.
+    this.transporter = nodemailer.createTransport({
+      url: smtpUrl,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    });
   }
 
   async send(email: OutgoingEmail): Promise<{ providerId?: string }> {

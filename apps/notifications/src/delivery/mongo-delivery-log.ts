@@ -1,7 +1,9 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import { MongoServerError } from 'mongodb';
+import { randomUUID } from 'node:crypto';
 import {
   deliveryIdOf,
+  settledMessage,
   type AttemptOutcome,
   type Claim,
   type DeliveryLog,
@@ -21,6 +23,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     providerId: String,
     message: { type: Schema.Types.Mixed, required: true },
     leaseUntil: Number,
+    leaseToken: String,
     updatedAt: { type: String, required: true },
   },
   { collection: 'notification_deliveries', versionKey: false, strict: true },
@@ -48,6 +51,7 @@ export class MongoDeliveryLog implements DeliveryLog {
   async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
     const id = deliveryIdOf(message);
     const updatedAt = new Date(now).toISOString();
+    const leaseToken = randomUUID();
     try {
       const created = await this.deliveries.create({
         _id: id,
@@ -55,32 +59,40 @@ export class MongoDeliveryLog implements DeliveryLog {
         attempts: 0,
         message,
         leaseUntil: now + leaseMs,
+        leaseToken,
         updatedAt,
       });
-      return { kind: 'claimed', record: created.toObject() };
+      return { kind: 'claimed', record: { ...created.toObject(), leaseToken } };
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
     }
     const taken = await this.deliveries
       .findOneAndUpdate(
         { _id: id, status: 'pending', $or: [{ leaseUntil: { $lte: now } }, { leaseUntil: null }] },
-        { $set: { leaseUntil: now + leaseMs, updatedAt } },
+        { $set: { leaseUntil: now + leaseMs, leaseToken, updatedAt } },
         { new: true },
       )
       .lean<DeliveryRecord>();
-    if (taken) return { kind: 'claimed', record: taken };
+    if (taken) return { kind: 'claimed', record: { ...taken, leaseToken } };
     const current = await this.find(id);
-    return current && current.status !== 'pending' ? { kind: 'settled', record: current } : { kind: 'busy' };
+    if (current && current.status !== 'pending') return { kind: 'settled', record: current };
+    return { kind: 'busy', leaseUntil: current?.leaseUntil ?? now + leaseMs };
   }
 
-  async finish(id: string, outcome: AttemptOutcome, now: number): Promise<void> {
-    const unset: Record<string, 1> = { leaseUntil: 1 };
+  async finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean> {
+    const unset: Record<string, 1> = { leaseUntil: 1, leaseToken: 1 };
     if (outcome.lastError === undefined) unset.lastError = 1;
     if (outcome.providerId === undefined) unset.providerId = 1;
-    await this.deliveries.updateOne(
-      { _id: id },
-      { $set: { ...outcome, updatedAt: new Date(now).toISOString() }, $unset: unset },
+    const set: Record<string, unknown> = { ...outcome, updatedAt: new Date(now).toISOString() };
+    if (outcome.status === 'sent' || outcome.status === 'failed') {
+      const current = await this.find(id);
+      if (current) set.message = settledMessage(current.message);
+    }
+    const result = await this.deliveries.updateOne(
+      { _id: id, status: 'pending', leaseToken },
+      { $set: set, $unset: unset },
     );
+    return result.modifiedCount > 0;
   }
 
   async find(id: string): Promise<DeliveryRecord | undefined> {

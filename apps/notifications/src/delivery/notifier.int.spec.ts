@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -73,6 +73,8 @@ describe.each(logs)(
       const sender = notifier(log);
       const first = await sender.deliver(email('evt-1'));
       expect(first).toMatchObject({ status: 'sent', attempts: 1, providerId: expect.any(String) });
+      // the sent message's text (it may hold a single-use link) is not kept
+      expect(JSON.stringify(await log.find('evt-1|email|ada@example.com'))).not.toContain('token=abc');
       expect(await sender.deliver(email('evt-1'))).toBeUndefined();
       // the same event to another recipient is another delivery
       expect(await sender.deliver(email('evt-1', 'bob@example.com'))).toMatchObject({ status: 'sent' });
@@ -134,9 +136,36 @@ describe.each(logs)(
       const { smtp, log, notifier } = await setUp();
       expect(await notifier(log).deliver(email('evt-6', 'not an address'))).toMatchObject({
         status: 'failed',
-        lastError: expect.stringMatching(/not a deliverable address/),
+        lastError: 'not a deliverable address',
       });
       expect(smtp.received).toHaveLength(0);
+    });
+
+    it('an attempt that ran past its lease cannot undo the attempt that took over', async () => {
+      const { smtp, log } = await setUp();
+      let clock = 1_000_000;
+      const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
+      closers.push(() => transport.close());
+      const sender = new Notifier(transport, new FileSmsTransport('/nonexistent'), log, {
+        leaseMs: 1_000,
+        now: () => clock,
+      });
+      const stale = await log.claim(email('evt-8'), clock, 1_000);
+      if (stale.kind !== 'claimed') throw new Error('expected to claim');
+      // the first attempt hangs; once its lease is over another takes the delivery and sends it
+      const busy = await sender.deliver(email('evt-8')).catch((e: unknown) => e);
+      expect(busy).toBeInstanceOf(DeliveryDeferredError);
+      expect((busy as DeliveryDeferredError).retryAfterMs).toBe(1_000);
+      clock += 1_001;
+      expect(await sender.deliver(email('evt-8'))).toMatchObject({ status: 'sent' });
+      // the stale attempt now ends in a transient failure: what it writes no longer counts
+      const id = 'evt-8|email|ada@example.com';
+      expect(await log.finish(id, stale.record.leaseToken, { status: 'pending', attempts: 1 }, clock)).toBe(
+        false,
+      );
+      expect(await log.find(id)).toMatchObject({ status: 'sent' });
+      expect(await sender.deliver(email('evt-8'))).toBeUndefined();
+      expect(smtp.received).toHaveLength(1);
     });
 
     it('attempts used up: dead, thrown as poison for the DLQ; an operator retry sends it', async () => {
@@ -145,7 +174,8 @@ describe.each(logs)(
       await expect(sender.deliver(email('evt-7'))).rejects.toBeInstanceOf(DeliveryDeferredError);
       await expect(sender.deliver(email('evt-7'))).rejects.toBeInstanceOf(PoisonMessageError);
       expect(await log.find('evt-7|email|ada@example.com')).toMatchObject({ status: 'dead', attempts: 2 });
-      expect(await sender.deliver(email('evt-7'))).toBeUndefined(); // dead stays dead until an operator acts
+      // dead stays dead until an operator acts; its event, delivered again, goes to the DLQ again
+      await expect(sender.deliver(email('evt-7'))).rejects.toBeInstanceOf(PoisonMessageError);
       smtp.failNext(0);
       expect(await sender.retryDead()).toEqual([expect.objectContaining({ status: 'sent', attempts: 1 })]);
       expect(smtp.received).toHaveLength(1);
@@ -228,6 +258,24 @@ describe('Notifier on the embedded default', () => {
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(sms).toEqual([expect.objectContaining({ to: '+14155550100', text: 'Your code' })]);
+    });
+  });
+});
+
+describe('the delivery log file after a crash', () => {
+  it('a record cut short by a crash is skipped, and the records written after the restart are kept', async () => {
+    await withTempDir('deliveries', async (dir) => {
+      const file = join(dir, 'deliveries.jsonl');
+      const first = new LocalDeliveryLog(file);
+      const claim = await first.claim(email('evt-9'), 1, 60_000);
+      if (claim.kind !== 'claimed') throw new Error('expected to claim');
+      await first.finish(claim.record._id, claim.record.leaseToken, { status: 'sent', attempts: 1 }, 2);
+      await appendFile(file, '{"_id":"torn');
+      const restarted = new LocalDeliveryLog(file);
+      expect(await restarted.find('evt-9|email|ada@example.com')).toMatchObject({ status: 'sent' });
+      await restarted.claim(email('evt-10'), 3, 60_000);
+      const again = new LocalDeliveryLog(file);
+      expect(await again.find('evt-10|email|ada@example.com')).toMatchObject({ status: 'pending' });
     });
   });
 });

@@ -1,6 +1,6 @@
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { PoisonMessageError } from '@app/messaging';
-import { classifyFailure, InvalidAddressError } from './delivery-failure';
+import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
 import { type DeliveryLog, type DeliveryRecord } from './delivery-log';
 import { type MailTransport } from './mail-transport';
 import { type OutgoingMessage } from './outgoing-message';
@@ -58,53 +58,61 @@ export class Notifier {
 
   /** The delivery as it stands after this call; undefined when it was already settled before it. */
   async deliver(message: OutgoingMessage): Promise<DeliveryRecord | undefined> {
-    const claim = await this.log.claim(message, this.now(), this.leaseMs);
-    if (claim.kind === 'settled') {
-      if (claim.record.status !== 'pending') await this.onSettled(claim.record);
-      return undefined;
-    }
+    const now = this.now();
+    const claim = await this.log.claim(message, now, this.leaseMs);
     if (claim.kind === 'busy')
-      throw new DeliveryDeferredError('another attempt at this delivery is under way');
-    return this.attempt(claim.record);
+      throw new DeliveryDeferredError(
+        'another attempt at this delivery is under way',
+        claim.leaseUntil - now,
+      );
+    if (claim.kind === 'claimed') return this.attempt(claim.record, this.maxAttempts);
+    if (claim.record.status === 'pending') return undefined;
+    await this.onSettled(claim.record);
+    // Dead, and its event back again (a crash between marking it and dead-lettering): to the DLQ once more.
+    if (claim.record.status === 'dead') throw deadLetter(claim.record.attempts, claim.record.lastError);
+    return undefined;
   }
 
-  /** Operators: dead deliveries back to pending, each tried once more now. */
+  /** Operators: dead deliveries back to pending, each tried once more now (and dead again if that fails too). */
   async retryDead(limit = 1_000): Promise<DeliveryRecord[]> {
     const outcomes: DeliveryRecord[] = [];
     for (const dead of await this.log.list('dead', limit)) {
       if (!(await this.log.revive(dead._id, this.now()))) continue;
-      try {
-        outcomes.push((await this.deliver(dead.message)) ?? (await this.log.find(dead._id))!);
-      } catch {
-        outcomes.push((await this.log.find(dead._id))!);
-      }
+      const claim = await this.log.claim(dead.message, this.now(), this.leaseMs);
+      if (claim.kind === 'claimed') await this.attempt(claim.record, 1).catch(() => undefined);
+      outcomes.push((await this.log.find(dead._id))!);
     }
     return outcomes;
   }
 
-  private async attempt(record: DeliveryRecord): Promise<DeliveryRecord> {
-    const id = record._id;
+  private async attempt(
+    record: DeliveryRecord & { leaseToken: string },
+    maxAttempts: number,
+  ): Promise<DeliveryRecord> {
+    const { _id: id, leaseToken } = record;
     const attempts = record.attempts + 1;
+    let providerId: string | undefined;
     try {
-      const { providerId } = await this.send(record.message);
-      await this.log.finish(
-        id,
-        { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
-        this.now(),
-      );
+      ({ providerId } = await this.send(record.message));
     } catch (error) {
       const failure = classifyFailure(error);
-      const status = failure.permanent ? 'failed' : attempts >= this.maxAttempts ? 'dead' : 'pending';
-      await this.log.finish(id, { status, attempts, lastError: failure.reason }, this.now());
+      const status = failure.permanent ? 'failed' : attempts >= maxAttempts ? 'dead' : 'pending';
+      await this.log.finish(id, leaseToken, { status, attempts, lastError: failure.reason }, this.now());
       if (status === 'pending') throw new DeliveryDeferredError(failure.reason, failure.retryAfterMs);
-      if (status === 'dead') {
-        await this.onSettled((await this.log.find(id))!);
-        throw new PoisonMessageError(
-          `delivery ${id} dead after ${attempts} attempts: ${failure.reason}`,
-          'dead',
-        );
-      }
+      const settled = (await this.log.find(id))!;
+      await this.onSettled(settled);
+      if (status === 'dead') throw deadLetter(attempts, failure.reason);
+      return settled;
     }
+    // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried.
+    await retried(() =>
+      this.log.finish(
+        id,
+        leaseToken,
+        { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
+        this.now(),
+      ),
+    );
     const settled = (await this.log.find(id))!;
     await this.onSettled(settled);
     return settled;
@@ -117,5 +125,23 @@ export class Notifier {
     }
     if (!isValidPhoneNumber(message.to)) throw new InvalidAddressError(message.to);
     return this.sms.send(message);
+  }
+}
+
+function deadLetter(attempts: number, reason: string | undefined): PoisonMessageError {
+  return new PoisonMessageError(
+    `delivery dead after ${attempts} attempts: ${withoutAddresses(reason ?? 'unknown')}`,
+    'dead',
+  );
+}
+
+async function retried<T>(write: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= tries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
   }
 }

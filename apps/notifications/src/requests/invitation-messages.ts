@@ -64,7 +64,7 @@ export class InvitationMessages extends BusSubscriber {
         const link = `${this.links.publicUrl}/invitations/${encodeURIComponent(token)}`;
         const about = { orgId: event.subject, invitationId: sent.invitationId };
         const message = renderMessage('invitation', this.locale, {
-          org: sent.orgName ?? '',
+          ...(sent.orgName ? { org: sent.orgName } : {}),
           ...(sent.role ? { role: sent.role } : {}),
           link,
           until: sent.expiresAt,

@@ -28,6 +28,8 @@ type Catalog = Record<TemplateName, Omit<MessageWords, 'hello' | 'helloNamed'>> 
   readonly hello: string;
   readonly helloNamed: string;
   readonly until: string;
+  /** Stands in for an organization whose name the event did not carry. */
+  readonly someOrganization: string;
   readonly roles: Record<string, string>;
 };
 
@@ -35,6 +37,7 @@ const en: Catalog = {
   hello: 'Hello,',
   helloNamed: 'Hello {name},',
   until: 'The link works once, until {until}.',
+  someOrganization: 'an organization',
   roles: { admin: 'an Admin', user: 'a member' },
   'verify-email': {
     subject: 'Confirm your e-mail address',
@@ -78,6 +81,7 @@ const de: Catalog = {
   hello: 'Hallo,',
   helloNamed: 'Hallo {name},',
   until: 'Der Link gilt einmal, bis {until}.',
+  someOrganization: 'eine Organisation',
   roles: { admin: 'Admin', user: 'Mitglied' },
   'verify-email': {
     subject: 'Bestätigen Sie Ihre E-Mail-Adresse',

@@ -25,29 +25,29 @@ export function renderMessage(
   const words = catalog[template];
   const filled: Record<string, string> = {
     name: values.name ?? '',
-    org: values.org ?? '',
-    role: values.role ? (catalog.roles[values.role] ?? values.role) : '',
+    org: values.org || catalog.someOrganization,
+    role: catalog.roles[values.role && Object.hasOwn(catalog.roles, values.role) ? values.role : 'user']!,
     until: values.until ?? '',
   };
   const fill = (pattern: string, escape: (s: string) => string) =>
     pattern.replace(/\{(name|org|role|until)\}/g, (_m, key: string) => escape(filled[key] ?? ''));
   const hello = values.name ? catalog.helloNamed : catalog.hello;
-  const until = values.link && values.until ? catalog.until : undefined;
+  // Only web links become links: a `javascript:` or `data:` one would run in the reader's mail client.
+  const link = values.link && /^https?:\/\//i.test(values.link) ? values.link : undefined;
+  const until = link && values.until ? catalog.until : undefined;
   const plain = (s: string) => s;
 
   const text = [
     fill(hello, plain),
     ...words.body.map((p) => fill(p, plain)),
-    ...(values.link ? [values.link] : []),
+    ...(link ? [link] : []),
     ...(until ? [fill(until, plain)] : []),
   ].join('\n\n');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;color:#1a1a1a">',
     `<p>${fill(hello, escapeHtml)}</p>`,
     ...words.body.map((p) => `<p>${fill(p, escapeHtml)}</p>`),
-    ...(values.link
-      ? [`<p><a href="${escapeHtml(values.link)}">${escapeHtml(words.action ?? values.link)}</a></p>`]
-      : []),
+    ...(link ? [`<p><a href="${escapeHtml(link)}">${escapeHtml(words.action ?? link)}</a></p>`] : []),
     ...(until ? [`<p>${fill(until, escapeHtml)}</p>`] : []),
     '</body></html>',
   ].join('\n');

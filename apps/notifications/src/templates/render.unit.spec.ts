@@ -43,6 +43,15 @@ describe('message templates', () => {
     expect(renderMessage('invitation', localeOf(undefined), values).text).toContain('as a member');
   });
 
+  it('only web links become links; an unknown role or a missing organization reads as a plain invitation', () => {
+    const script = renderMessage('verify-email', 'en', { link: 'javascript:alert(1)', until: 'x' });
+    expect(script.html).not.toContain('href');
+    expect(script.text).not.toContain('javascript:');
+    const bare = renderMessage('invitation', 'en', { role: 'constructor' });
+    expect(bare.text).toContain('You are invited to join an organization as a member.');
+    expect(renderMessage('invitation', 'de', {}).subject).toBe('Einladung zu eine Organisation');
+  });
+
   it('a name that tries to add a header stays on the subject line', () => {
     const message = renderMessage('invitation', 'en', { org: 'Acme\r\nBcc: victim@example.com' });
     expect(message.subject).toBe('Invitation to join Acme Bcc: victim@example.com');

@@ -6,7 +6,12 @@ import { TOPICS } from '@app/contracts';
 import { positiveInt, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
-import { DELIVERY_LOG, DELIVERY_RETRY, MESSAGE_LOCALE } from './notifications.tokens';
+import { DELIVERY_LOG, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from './notifications.tokens';
+import { enabledNotices } from './notices/notice-rules';
+import { Notices } from './notices/notices';
+import { RecipientDirectory } from './notices/recipient-directory';
+import { EVENT_STORE_CLIENT } from '@app/event-store';
+import { type EventStoreDBClient } from '@eventstore/db-client';
 import { localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
@@ -28,6 +33,8 @@ export interface NotificationsOptions {
   readonly publicUrl?: string;
   /** Without MongoDB, where the delivery log is kept (default `<DATA_DIR>/notifications/deliveries.jsonl`). */
   readonly deliveryLogFile?: string;
+  /** Notice kinds not to send (`NOTIFY_OFF`, comma-separated; README "notifications" lists them). */
+  readonly noticesOff?: string;
   /** The locale of messages whose recipient's locale is not known (`NOTIFY_LOCALE`: `en` or `de`). */
   readonly locale?: string;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
@@ -46,6 +53,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
+    ...(env.NOTIFY_OFF ? { noticesOff: env.NOTIFY_OFF } : {}),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
       initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
@@ -89,6 +97,13 @@ export class NotificationsModule {
         },
         { provide: DELIVERY_RETRY, useValue: busRetryOf(options) },
         { provide: MESSAGE_LOCALE, useValue: localeOf(options.locale) },
+        { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
+        {
+          provide: RecipientDirectory,
+          inject: [EVENT_STORE_CLIENT],
+          useFactory: (client: EventStoreDBClient) => new RecipientDirectory(client),
+        },
+        Notices,
         {
           provide: Notifier,
           inject: [DELIVERY_LOG, MESSAGE_BUS],

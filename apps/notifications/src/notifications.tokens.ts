@@ -6,3 +6,6 @@ export const DELIVERY_RETRY = Symbol('DELIVERY_RETRY');
 
 /** The locale messages are written in when the recipient's is not known (`NOTIFY_LOCALE`, default `en`). */
 export const MESSAGE_LOCALE = Symbol('MESSAGE_LOCALE');
+
+/** The kinds of notice that are sent (all but those in `NOTIFY_OFF`). */
+export const ENABLED_NOTICES = Symbol('ENABLED_NOTICES');

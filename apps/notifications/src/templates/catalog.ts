@@ -18,6 +18,12 @@ export const TEMPLATES = [
   'email-changed',
   'password-changed',
   'invitation',
+  'role-changed',
+  'ownership-transferred',
+  'removed-from-organization',
+  'added-to-team',
+  'made-team-manager',
+  'account-locked',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
@@ -38,7 +44,7 @@ const en: Catalog = {
   helloNamed: 'Hello {name},',
   until: 'The link works once, until {until}.',
   someOrganization: 'an organization',
-  roles: { admin: 'an Admin', user: 'a member' },
+  roles: { owner: 'the Owner', admin: 'an Admin', user: 'a member' },
   'verify-email': {
     subject: 'Confirm your e-mail address',
     body: ['Confirm this address.'],
@@ -75,6 +81,24 @@ const en: Catalog = {
     body: ['You are invited to join {org} as {role}.'],
     action: 'Accept the invitation',
   },
+  'role-changed': { subject: 'Your role in {org} changed', body: ['You are now {role} in {org}.'] },
+  'ownership-transferred': {
+    subject: 'Ownership of {org} was transferred',
+    body: ['The ownership of {org} was transferred. You are now {role} there.'],
+  },
+  'removed-from-organization': {
+    subject: 'You were removed from {org}',
+    body: ['You are no longer a member of {org}, and no longer in its teams.'],
+  },
+  'added-to-team': { subject: 'You joined a team in {org}', body: ['You were added to a team in {org}.'] },
+  'made-team-manager': {
+    subject: 'You manage a team in {org}',
+    body: ['You are now a manager of a team in {org}: you may add its members and rename it.'],
+  },
+  'account-locked': {
+    subject: 'Your account was locked',
+    body: ['Your account was locked after too many failed sign-ins. Reset your password to unlock it.'],
+  },
 };
 
 const de: Catalog = {
@@ -82,7 +106,7 @@ const de: Catalog = {
   helloNamed: 'Hallo {name},',
   until: 'Der Link gilt einmal, bis {until}.',
   someOrganization: 'eine Organisation',
-  roles: { admin: 'Admin', user: 'Mitglied' },
+  roles: { owner: 'Inhaber', admin: 'Admin', user: 'Mitglied' },
   'verify-email': {
     subject: 'Bestätigen Sie Ihre E-Mail-Adresse',
     body: ['Bitte bestätigen Sie diese Adresse.'],
@@ -118,6 +142,29 @@ const de: Catalog = {
     subject: 'Einladung zu {org}',
     body: ['Sie sind eingeladen, {org} als {role} beizutreten.'],
     action: 'Einladung annehmen',
+  },
+  'role-changed': {
+    subject: 'Ihre Rolle in {org} wurde geändert',
+    body: ['Sie sind jetzt {role} in {org}.'],
+  },
+  'ownership-transferred': {
+    subject: 'Inhaberschaft von {org} übertragen',
+    body: ['Die Inhaberschaft von {org} wurde übertragen. Sie sind dort jetzt {role}.'],
+  },
+  'removed-from-organization': {
+    subject: 'Sie wurden aus {org} entfernt',
+    body: ['Sie sind kein Mitglied von {org} mehr und auch nicht mehr in seinen Teams.'],
+  },
+  'added-to-team': { subject: 'Neues Team in {org}', body: ['Sie wurden einem Team in {org} hinzugefügt.'] },
+  'made-team-manager': {
+    subject: 'Sie leiten ein Team in {org}',
+    body: ['Sie leiten jetzt ein Team in {org}: Sie können Mitglieder hinzufügen und es umbenennen.'],
+  },
+  'account-locked': {
+    subject: 'Ihr Konto wurde gesperrt',
+    body: [
+      'Ihr Konto wurde nach zu vielen fehlgeschlagenen Anmeldungen gesperrt. Setzen Sie Ihr Passwort zurück, um es zu entsperren.',
+    ],
   },
 };
 

@@ -1,0 +1,78 @@
+import { type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
+import { waitFor } from '@app/testing';
+import { bearer, startPlatform, type Platform } from './platform.testing';
+
+/** The changes that matter to people reach them by e-mail, once, with the organization's name and nothing else's. */
+describe('notices to the people a change is about', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const mailsTo = (address: string, subject: RegExp): Received[] =>
+    platform.mails.filter((m) => m.to.includes(address) && subject.test(decodedSubject(m)));
+  const arrives = (address: string, subject: RegExp) =>
+    waitFor(() => (mailsTo(address, subject).length > 0 ? mailsTo(address, subject) : undefined), {
+      timeoutMs: 10_000,
+      what: `a mail to ${address} about ${subject}`,
+    });
+
+  it('role changed, added to a team and made its manager, ownership transferred (to both), removed', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Notice Works');
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const http = () => platform.http;
+
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    const roleMail = (await arrives(bob.email, /Your role in Notice Works changed/))[0]!;
+    expect(roleMail.raw).toContain('You are now an Admin in Notice Works.');
+
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Desk' })
+      .expect(201);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect(200);
+    await arrives(bob.email, /You manage a team in Notice Works/);
+
+    await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId })
+      .expect(200);
+    const toBob = (await arrives(bob.email, /Ownership of Notice Works was transferred/))[0]!;
+    expect(toBob.raw).toContain('You are now the Owner there.');
+    const toAda = (await arrives(ada.email, /Ownership of Notice Works was transferred/))[0]!;
+    expect(toAda.raw).toContain('You are now an Admin there.');
+
+    await http().delete(`/v1/orgs/${orgId}/members/${ada.userId}`).set(bearer(bob)).expect(204);
+    await arrives(ada.email, /You were removed from Notice Works/);
+
+    // once per event and person, and only to the person concerned
+    expect(mailsTo(bob.email, /Your role in/)).toHaveLength(1);
+    expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
+  });
+});
+
+function decodedSubject(mail: Received): string {
+  const line = mail.raw.match(/^Subject: (.*(?:\r?\n[ \t].*)*)/m)?.[1] ?? '';
+  return line
+    .replace(/=\?utf-8\?Q\?(.*?)\?=/gi, (_m, q: string) =>
+      Buffer.from(
+        q
+          .replace(/_/g, ' ')
+          .replace(/=([0-9A-F]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      ).toString('utf8'),
+    )
+    .replace(/\r?\n[ \t]/g, '');
+}

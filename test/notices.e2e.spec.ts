@@ -57,9 +57,48 @@ describe('notices to the people a change is about', () => {
     await http().delete(`/v1/orgs/${orgId}/members/${ada.userId}`).set(bearer(bob)).expect(204);
     await arrives(ada.email, /You were removed from Notice Works/);
 
+    // the inviter hears of an acceptance
+    await arrives(ada.email, /Your invitation to Notice Works was accepted/);
+
     // once per event and person, and only to the person concerned
     expect(mailsTo(bob.email, /Your role in/)).toHaveLength(1);
     expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
+  });
+
+  it('a second factor newly required is announced to the members who have none', async () => {
+    const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
+    const orgId = await platform.createOrg(ada, 'Strict Co');
+    const bob = await platform.join(ada, orgId, 'Bob');
+    await platform.http
+      .patch(`/v1/orgs/${orgId}`)
+      .set(bearer(ada))
+      .send({ requireTwoFactor: true })
+      .expect(200);
+    await arrives(bob.email, /Strict Co now requires a second factor/);
+    // Ada has one: she is not told
+    expect(mailsTo(ada.email, /requires a second factor/)).toHaveLength(0);
+  });
+
+  it('a withdrawn invitation is announced to its invitee, a deleted organization to its members', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Short Lived');
+    const cat = await platform.join(ada, orgId, 'Cat');
+    const erin = `erin-${Date.now()}@example.com`;
+    const invitation = await platform.http
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: erin, role: 'user' })
+      .expect(201);
+    await platform.linkFromMail(erin, '/invitations/');
+    await platform.http
+      .delete(`/v1/orgs/${orgId}/invitations/${invitation.body.invitationId}`)
+      .set(bearer(ada))
+      .expect(204);
+    await arrives(erin, /Your invitation to Short Lived was withdrawn/);
+
+    await platform.http.delete(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(204);
+    await arrives(cat.email, /Short Lived was deleted/);
+    await arrives(ada.email, /Short Lived was deleted/);
   });
 });
 

@@ -8,13 +8,27 @@ export const NOTICE_KINDS = [
   'added-to-team',
   'made-team-manager',
   'account-locked',
+  'invitation-accepted',
+  'invitation-revoked',
+  'organization-deleted',
+  'two-factor-required',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
+/**
+ * Who is told: a user (at their own account's address), the one who created an invitation, the address a sent
+ * invitation went to, or the members of the organization as the event found it (all, or those without a second
+ * factor).
+ */
+export type Audience =
+  | { readonly userId: string }
+  | { readonly inviterOf: string }
+  | { readonly inviteeOf: string }
+  | { readonly members: 'all' | 'without-two-factor' };
+
 export interface Notice {
   readonly kind: NoticeKind;
-  /** Who is told (a user id; their address comes from their own account). */
-  readonly userId: string;
+  readonly to: Audience;
   readonly orgId?: string;
   readonly role?: string;
 }
@@ -31,29 +45,48 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
   const notices: Notice[] = [];
   switch (event.type) {
     case 'membership.MemberRoleChanged.v1':
-      notices.push({ kind: 'role-changed', userId: str(data, 'userId'), orgId, role: str(data, 'to') });
+      notices.push({
+        kind: 'role-changed',
+        to: { userId: str(data, 'userId') },
+        orgId,
+        role: str(data, 'to'),
+      });
       break;
     case 'membership.OwnershipTransferred.v1':
       notices.push(
-        { kind: 'ownership-transferred', userId: str(data, 'from'), orgId, role: 'admin' },
-        { kind: 'ownership-transferred', userId: str(data, 'to'), orgId, role: 'owner' },
+        { kind: 'ownership-transferred', to: { userId: str(data, 'from') }, orgId, role: 'admin' },
+        { kind: 'ownership-transferred', to: { userId: str(data, 'to') }, orgId, role: 'owner' },
       );
       break;
     case 'membership.MemberRemoved.v1':
-      notices.push({ kind: 'removed-from-organization', userId: str(data, 'userId'), orgId });
+      notices.push({ kind: 'removed-from-organization', to: { userId: str(data, 'userId') }, orgId });
       break;
     case 'membership.TeamMemberAdded.v1':
       notices.push({
         kind: data.role === 'manager' ? 'made-team-manager' : 'added-to-team',
-        userId: str(data, 'userId'),
+        to: { userId: str(data, 'userId') },
         orgId,
       });
       break;
     case 'identity.UserLocked.v1':
-      notices.push({ kind: 'account-locked', userId: event.subject });
+      notices.push({ kind: 'account-locked', to: { userId: event.subject } });
+      break;
+    case 'membership.InvitationAccepted.v1':
+      notices.push({ kind: 'invitation-accepted', to: { inviterOf: str(data, 'invitationId') }, orgId });
+      break;
+    case 'membership.InvitationRevoked.v1':
+      notices.push({ kind: 'invitation-revoked', to: { inviteeOf: str(data, 'invitationId') }, orgId });
+      break;
+    case 'membership.OrganizationDeleted.v1':
+      notices.push({ kind: 'organization-deleted', to: { members: 'all' }, orgId });
+      break;
+    case 'membership.SettingsUpdated.v1':
+      // Told when it is asked for: the recipients are those who have no second factor yet.
+      if (data.requireTwoFactor === true)
+        notices.push({ kind: 'two-factor-required', to: { members: 'without-two-factor' }, orgId });
       break;
   }
-  return notices.filter((n) => enabled.has(n.kind) && n.userId !== '');
+  return notices.filter((n) => enabled.has(n.kind) && !Object.values(n.to).includes(''));
 }
 
 /** `NOTIFY_OFF`: comma-separated kinds not to send (every kind is on by default). */

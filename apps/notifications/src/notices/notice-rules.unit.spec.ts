@@ -12,25 +12,43 @@ describe('who is told about what', () => {
         event('membership.MemberRoleChanged.v1', 'o1', { userId: 'u1', from: 'user', to: 'admin' }),
         all,
       ),
-    ).toEqual([{ kind: 'role-changed', userId: 'u1', orgId: 'o1', role: 'admin' }]);
+    ).toEqual([{ kind: 'role-changed', to: { userId: 'u1' }, orgId: 'o1', role: 'admin' }]);
     expect(
       noticesOf(event('membership.OwnershipTransferred.v1', 'o1', { from: 'u1', to: 'u2' }), all),
     ).toEqual([
-      { kind: 'ownership-transferred', userId: 'u1', orgId: 'o1', role: 'admin' },
-      { kind: 'ownership-transferred', userId: 'u2', orgId: 'o1', role: 'owner' },
+      { kind: 'ownership-transferred', to: { userId: 'u1' }, orgId: 'o1', role: 'admin' },
+      { kind: 'ownership-transferred', to: { userId: 'u2' }, orgId: 'o1', role: 'owner' },
     ]);
     expect(noticesOf(event('membership.MemberRemoved.v1', 'o1', { userId: 'u3' }), all)).toEqual([
-      { kind: 'removed-from-organization', userId: 'u3', orgId: 'o1' },
+      { kind: 'removed-from-organization', to: { userId: 'u3' }, orgId: 'o1' },
     ]);
     expect(
       noticesOf(event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', role: 'member' }), all),
-    ).toEqual([{ kind: 'added-to-team', userId: 'u4', orgId: 'o1' }]);
+    ).toEqual([{ kind: 'added-to-team', to: { userId: 'u4' }, orgId: 'o1' }]);
     expect(
       noticesOf(event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', role: 'manager' }), all),
-    ).toEqual([{ kind: 'made-team-manager', userId: 'u4', orgId: 'o1' }]);
+    ).toEqual([{ kind: 'made-team-manager', to: { userId: 'u4' }, orgId: 'o1' }]);
     expect(noticesOf(event('identity.UserLocked.v1', 'u5', { userId: 'u5', reason: 'x' }), all)).toEqual([
-      { kind: 'account-locked', userId: 'u5' },
+      { kind: 'account-locked', to: { userId: 'u5' } },
     ]);
+  });
+
+  it('tells the inviter, the invitee, or the members as the organization stood', () => {
+    expect(
+      noticesOf(event('membership.InvitationAccepted.v1', 'o1', { invitationId: 'i1', userId: 'u9' }), all),
+    ).toEqual([{ kind: 'invitation-accepted', to: { inviterOf: 'i1' }, orgId: 'o1' }]);
+    expect(noticesOf(event('membership.InvitationRevoked.v1', 'o1', { invitationId: 'i1' }), all)).toEqual([
+      { kind: 'invitation-revoked', to: { inviteeOf: 'i1' }, orgId: 'o1' },
+    ]);
+    expect(noticesOf(event('membership.OrganizationDeleted.v1', 'o1', {}), all)).toEqual([
+      { kind: 'organization-deleted', to: { members: 'all' }, orgId: 'o1' },
+    ]);
+    expect(noticesOf(event('membership.SettingsUpdated.v1', 'o1', { requireTwoFactor: true }), all)).toEqual([
+      { kind: 'two-factor-required', to: { members: 'without-two-factor' }, orgId: 'o1' },
+    ]);
+    expect(noticesOf(event('membership.SettingsUpdated.v1', 'o1', { requireTwoFactor: false }), all)).toEqual(
+      [],
+    );
   });
 
   it('tells nobody about other events, or about a kind configuration turned off', () => {

@@ -12,8 +12,15 @@ import { Notifier } from '../delivery/notifier';
 import { DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
 import { type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
-import { noticesOf, type NoticeKind } from './notice-rules';
+import { noticesOf, type Notice, type NoticeKind } from './notice-rules';
 import { RecipientDirectory } from './recipient-directory';
+
+interface Recipient {
+  readonly email?: string;
+  readonly phone?: string;
+  readonly name?: string;
+  readonly about: { userId?: string; invitationId?: string };
+}
 
 /**
  * Tells people about the changes that matter to them (role, ownership, removal, teams, a locked account), by e-mail
@@ -39,22 +46,56 @@ export class Notices extends BusSubscriber {
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],
       handler: async (event) => {
         for (const notice of noticesOf(event, this.enabled)) {
-          const contact = await this.directory.contactOf(notice.userId);
-          if (!contact) continue; // an account deleted since: nobody to tell
           const org = notice.orgId ? await this.directory.organizationNameOf(notice.orgId) : undefined;
-          await this.notifier.deliver({
-            channel: 'email',
-            to: contact.email,
-            ...renderMessage(notice.kind, this.locale, {
-              name: contact.name,
-              ...(org ? { org } : {}),
-              ...(notice.role ? { role: notice.role } : {}),
-            }),
-            idempotencyKey: event.id,
-            about: { userId: notice.userId, ...(notice.orgId ? { orgId: notice.orgId } : {}) },
-          });
+          const values = { ...(org ? { org } : {}), ...(notice.role ? { role: notice.role } : {}) };
+          const about = notice.orgId ? { orgId: notice.orgId } : {};
+          for (const recipient of await this.recipientsOf(notice, BigInt(event.revision))) {
+            const message = renderMessage(notice.kind, this.locale, {
+              ...values,
+              ...(recipient.name ? { name: recipient.name } : {}),
+            });
+            const base = { idempotencyKey: event.id, about: { ...about, ...recipient.about } };
+            if (recipient.email)
+              await this.notifier.deliver({ channel: 'email', to: recipient.email, ...message, ...base });
+            else if (recipient.phone)
+              await this.notifier.deliver({
+                channel: 'sms',
+                to: recipient.phone,
+                text: message.text,
+                ...base,
+              });
+          }
         }
       },
     });
+  }
+
+  /** The people a notice is for, with where to reach them; an account deleted since is nobody. */
+  private async recipientsOf(notice: Notice, revision: bigint): Promise<Recipient[]> {
+    const to = notice.to;
+    if ('inviteeOf' in to) {
+      const sent = notice.orgId ? await this.directory.sentInvitation(notice.orgId, to.inviteeOf) : undefined;
+      return sent ? [{ ...sent, about: { invitationId: to.inviteeOf } }] : [];
+    }
+    let userIds: string[];
+    if ('userId' in to) userIds = [to.userId];
+    else if ('inviterOf' in to) {
+      const inviter = notice.orgId ? await this.directory.inviterOf(notice.orgId, to.inviterOf) : undefined;
+      userIds = inviter ? [inviter] : [];
+    } else {
+      userIds = notice.orgId ? await this.directory.membersBefore(notice.orgId, revision) : [];
+      if (to.members === 'without-two-factor') {
+        const without: string[] = [];
+        for (const userId of userIds)
+          if (!(await this.directory.hasSecondFactor(userId))) without.push(userId);
+        userIds = without;
+      }
+    }
+    const recipients: Recipient[] = [];
+    for (const userId of userIds) {
+      const contact = await this.directory.contactOf(userId);
+      if (contact) recipients.push({ email: contact.email, name: contact.name, about: { userId } });
+    }
+    return recipients;
   }
 }

@@ -7,6 +7,9 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 
+/** Invitations are acted on soon after they are made: they are looked for among this many of the latest events. */
+const INVITATION_LOOKBACK = 5_000;
+
 export interface Contact {
   readonly email: string;
   readonly name: string;
@@ -42,6 +45,53 @@ export class RecipientDirectory {
     return created?.type === 'OrganizationCreated'
       ? String((created.data as Record<string, unknown>).name)
       : undefined;
+  }
+
+  /** Who created an invitation: the actor of its `InvitationCreated`, looked for among the organization's last events. */
+  async inviterOf(orgId: string, invitationId: string): Promise<string | undefined> {
+    const created = (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
+      (e) =>
+        e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId,
+    );
+    const actor = (created?.data as Record<string, unknown> | undefined)?.actorId;
+    return typeof actor === 'string' ? actor : undefined;
+  }
+
+  /** Where an invitation was last sent, if it was sent at all. */
+  async sentInvitation(
+    orgId: string,
+    invitationId: string,
+  ): Promise<{ email?: string; phone?: string } | undefined> {
+    const sent = (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
+      (e) => e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId,
+    );
+    if (!sent) return undefined;
+    const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
+    return {
+      ...(typeof email === 'string' ? { email } : {}),
+      ...(typeof phone === 'string' ? { phone } : {}),
+    };
+  }
+
+  /** The members of an organization before the event at `revision` (a whole read: for rare events only). */
+  async membersBefore(orgId: string, revision: bigint): Promise<string[]> {
+    const members = new Set<string>();
+    for (const event of await this.read(`organization-${orgId}`, FORWARDS, START, Number(revision))) {
+      const data = event.data as Record<string, unknown>;
+      if (event.type === 'OrganizationCreated') members.add(String(data.ownerId));
+      else if (event.type === 'MemberJoined') members.add(String(data.userId));
+      else if (event.type === 'MemberRemoved' || event.type === 'MemberLeft')
+        members.delete(String(data.userId));
+    }
+    return [...members];
+  }
+
+  async hasSecondFactor(userId: string): Promise<boolean> {
+    let enabled = false;
+    for (const event of await this.read(`user-${userId}`, FORWARDS, START, 10_000))
+      if (event.type === 'TwoFactorEnabled') enabled = true;
+      else if (event.type === 'TwoFactorDisabled') enabled = false;
+    return enabled;
   }
 
   /** Reads to the end (a read left half-consumed keeps its gRPC stream open). */

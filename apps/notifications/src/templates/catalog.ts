@@ -24,6 +24,10 @@ export const TEMPLATES = [
   'added-to-team',
   'made-team-manager',
   'account-locked',
+  'invitation-accepted',
+  'invitation-revoked',
+  'organization-deleted',
+  'two-factor-required',
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
@@ -99,6 +103,22 @@ const en: Catalog = {
     subject: 'Your account was locked',
     body: ['Your account was locked after too many failed sign-ins. Reset your password to unlock it.'],
   },
+  'invitation-accepted': {
+    subject: 'Your invitation to {org} was accepted',
+    body: ['Someone you invited has joined {org}.'],
+  },
+  'invitation-revoked': {
+    subject: 'Your invitation to {org} was withdrawn',
+    body: ['The invitation to join {org} you received was withdrawn; its link no longer works.'],
+  },
+  'organization-deleted': {
+    subject: '{org} was deleted',
+    body: ['The organization {org} was deleted. You are no longer a member of it.'],
+  },
+  'two-factor-required': {
+    subject: '{org} now requires a second factor',
+    body: ['{org} now requires two-factor authentication. Turn it on in your account to keep working there.'],
+  },
 };
 
 const de: Catalog = {
@@ -159,6 +179,24 @@ const de: Catalog = {
   'made-team-manager': {
     subject: 'Sie leiten ein Team in {org}',
     body: ['Sie leiten jetzt ein Team in {org}: Sie können Mitglieder hinzufügen und es umbenennen.'],
+  },
+  'invitation-accepted': {
+    subject: 'Ihre Einladung zu {org} wurde angenommen',
+    body: ['Jemand, den Sie eingeladen haben, ist {org} beigetreten.'],
+  },
+  'invitation-revoked': {
+    subject: 'Ihre Einladung zu {org} wurde zurückgezogen',
+    body: ['Die Einladung zu {org} wurde zurückgezogen; ihr Link gilt nicht mehr.'],
+  },
+  'organization-deleted': {
+    subject: '{org} wurde gelöscht',
+    body: ['Die Organisation {org} wurde gelöscht. Sie sind nicht mehr Mitglied.'],
+  },
+  'two-factor-required': {
+    subject: '{org} verlangt jetzt einen zweiten Faktor',
+    body: [
+      '{org} verlangt jetzt die Zwei-Faktor-Anmeldung. Schalten Sie sie in Ihrem Konto ein, um dort weiterzuarbeiten.',
+    ],
   },
   'account-locked': {
     subject: 'Ihr Konto wurde gesperrt',

@@ -5,7 +5,6 @@ import request from 'supertest';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
   dlqTopic,
-  eventMessage,
   MESSAGE_BUS,
   subscribeToEvents,
   type MessageBus,
@@ -17,6 +16,7 @@ import { useTestEventStore } from '@app/testing/test-event-store';
 import { DeliveryOutcomes } from '../delivery/delivery-outcomes';
 import { startSmtpServer } from '../delivery/smtp-server.testing';
 import { createNotificationsApp } from '../notifications.app';
+import { emailRequested } from '../requests/email-requested.testing';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -67,34 +67,17 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
   });
 
   it('a delivery that keeps failing is dead and in the DLQ; an operator retries it once the server is back', async () => {
-    const id = randomUUID();
     const to = `dead-${Date.now()}@example.com`;
-    await notifications.get<MessageBus>(MESSAGE_BUS).publish([
-      eventMessage(TOPICS.notificationCommands, {
-        id,
-        type: 'notifications.EmailRequested.v1',
-        source: '/identity-platform/identity',
-        subject: to,
-        time: new Date().toISOString(),
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: id,
-        causationid: id,
-        actor: 'system',
-        revision: '0',
-        data: {
-          template: 'verify-email',
-          to,
-          userId: 'user-dead-1',
-          name: 'Ada',
-          link: 'https://app.example.com/verify-email?token=t',
-          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-          requestedBy: 'identity',
-          at: new Date().toISOString(),
-        },
-      }),
-    ]);
-    const letter = await waitFor(() => deadLettered.find((m) => m.key === to || m.value.includes(id)), {
+    const { id, message } = emailRequested({
+      template: 'verify-email',
+      to,
+      userId: 'user-dead-1',
+      name: 'Ada',
+      link: 'https://app.example.com/verify-email?token=t',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await notifications.get<MessageBus>(MESSAGE_BUS).publish([message]);
+    const letter = await waitFor(() => deadLettered.find((m) => m.headers.ce_id === id), {
       timeoutMs: 15_000,
     });
     expect(letter.headers.dlq_error).toMatch(/dead after 2 attempts/);
@@ -117,6 +100,9 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
     expect(smtp.received).toHaveLength(0);
 
     smtp.failNext(0);
+    // without the admin token nothing is retried, and nothing is sent
+    await http.post('/admin/deliveries/retry-dead').expect(401);
+    expect(smtp.received).toHaveLength(0);
     const retried = await http
       .post('/admin/deliveries/retry-dead')
       .set('authorization', `Bearer ${ADMIN_TOKEN}`)

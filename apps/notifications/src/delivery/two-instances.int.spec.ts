@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
-import { TOPICS } from '@app/contracts';
-import { eventMessage, MESSAGE_BUS, type MessageBus } from '@app/messaging';
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { readInfrastructureConfig } from '@app/platform';
 import { describeIf, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { createNotificationsApp } from '../notifications.app';
+import { emailRequested } from '../requests/email-requested.testing';
 import { startSmtpServer } from './smtp-server.testing';
 
 /** Two instances of the service in one consumer group on Kafka, sharing the delivery log in MongoDB. */
@@ -40,25 +40,9 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)(
     it('send each requested e-mail once between them', async () => {
       const run = randomUUID().slice(0, 8);
       const addresses = Array.from({ length: 30 }, (_, i) => `two-${run}-${i}@example.com`);
-      await instances[0]!.get<MessageBus>(MESSAGE_BUS).publish(
-        addresses.map((to) => {
-          const id = randomUUID();
-          return eventMessage(TOPICS.notificationCommands, {
-            id,
-            type: 'notifications.EmailRequested.v1',
-            source: '/identity-platform/identity',
-            subject: to,
-            time: new Date().toISOString(),
-            specversion: '1.0',
-            datacontenttype: 'application/json',
-            correlationid: id,
-            causationid: id,
-            actor: 'system',
-            revision: '0',
-            data: { template: 'password-changed', to, at: new Date().toISOString() },
-          });
-        }),
-      );
+      await instances[0]!
+        .get<MessageBus>(MESSAGE_BUS)
+        .publish(addresses.map((to) => emailRequested({ template: 'password-changed', to }).message));
       const mine = () => smtp.received.filter((m) => m.to.some((to) => to.startsWith(`two-${run}-`)));
       await waitFor(() => mine().length >= addresses.length, { timeoutMs: 30_000, what: 'every e-mail' });
       await new Promise((resolve) => setTimeout(resolve, 1_000)); // a duplicate would arrive by now

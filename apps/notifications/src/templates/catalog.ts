@@ -1,3 +1,5 @@
+import { NOTICE_KINDS } from '../notices/notice-rules';
+
 /**
  * The words of every message, per locale. `{name}`, `{org}`, `{role}` and `{until}` are filled in (and escaped for
  * HTML) by the renderer; `{until}` holds a whole sentence or nothing. A message with a link names its button.
@@ -11,6 +13,7 @@ export interface MessageWords {
   readonly until?: string;
 }
 
+/** The e-mails other services request, the invitation, and one message per kind of notice. */
 export const TEMPLATES = [
   'verify-email',
   'reset-password',
@@ -18,16 +21,7 @@ export const TEMPLATES = [
   'email-changed',
   'password-changed',
   'invitation',
-  'role-changed',
-  'ownership-transferred',
-  'removed-from-organization',
-  'added-to-team',
-  'made-team-manager',
-  'account-locked',
-  'invitation-accepted',
-  'invitation-revoked',
-  'organization-deleted',
-  'two-factor-required',
+  ...NOTICE_KINDS,
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 

@@ -1,8 +1,12 @@
-import { type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Subscription } from './message-bus';
 
-/** A Nest provider that consumes from the bus for the application's lifetime: subscribe at start, close at stop. */
-export abstract class BusSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
+/**
+ * A Nest provider that consumes from the bus for the application's lifetime: subscribe at start, stop at shutdown.
+ * It stops before any connection closes (`onApplicationShutdown`, where the bus, stores and logs close), so the
+ * message in hand is finished on live connections; Nest runs one module's shutdown hooks concurrently.
+ */
+export abstract class BusSubscriber implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription: Subscription | undefined;
 
   protected abstract subscribe(): Promise<Subscription>;
@@ -11,7 +15,7 @@ export abstract class BusSubscriber implements OnApplicationBootstrap, OnApplica
     this.subscription = await this.subscribe();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.subscription?.close();
   }
 }

@@ -1,7 +1,7 @@
 import {
   Logger,
+  type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
@@ -14,7 +14,7 @@ import { publicEventMessages, type PublicEventMapping } from './public-event-mes
  * A service's relay as a Nest provider: follows its aggregate streams from the checkpoint kept in the event store and
  * publishes them as public events, from start-up to shutdown. Provide it with a factory, one per service.
  */
-export class PublishingRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
   private relay: RunningSubscription | undefined;
 
@@ -38,7 +38,8 @@ export class PublishingRelay implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the bus and the event-store client close, so the batch in hand is published and checkpointed. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
   }
 }

@@ -1,4 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
@@ -12,7 +17,7 @@ export const DEFAULT_EXPIRY_SWEEP_MS = 60_000;
  * names the invitation and its send, so two instances sweeping at once expire it once.
  */
 @Injectable()
-export class InvitationExpiry implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InvitationExpiry implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(InvitationExpiry.name);
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
@@ -35,7 +40,8 @@ export class InvitationExpiry implements OnApplicationBootstrap, OnApplicationSh
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the stores close, so a sweep under way finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.sweeping;
   }

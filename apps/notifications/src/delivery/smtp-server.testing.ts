@@ -12,6 +12,8 @@ export interface SmtpServerBehaviour {
   readonly failFirst?: number;
   /** ...with this reply code (default 451, a transient refusal; 550 is a permanent one). */
   readonly failWith?: number;
+  /** Hold each message this long after its data arrived before answering (default 0). */
+  readonly answerAfterMs?: number;
 }
 
 /** A real SMTP server on loopback that keeps what it receives. */
@@ -20,8 +22,11 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   received: Received[];
   stop: () => Promise<void>;
   failNext: (count: number) => void;
+  /** The recipients of every message whose data arrived, answered or not. */
+  arrived: string[];
 }> {
   const received: Received[] = [];
+  const arrived: string[] = [];
   let failures = behaviour.failFirst ?? 0;
   const code = behaviour.failWith ?? 451;
   const server = new SMTPServer({
@@ -31,6 +36,11 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        arrived.push(...session.envelope.rcptTo.map((r) => r.address));
+        if (behaviour.answerAfterMs) setTimeout(answer, behaviour.answerAfterMs);
+        else answer();
+      });
+      function answer() {
         if (failures-- > 0)
           return callback(
             Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'mailbox busy'), {
@@ -43,7 +53,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
           raw: Buffer.concat(chunks).toString('utf8'),
         });
         callback();
-      });
+      }
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -51,6 +61,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    arrived,
     failNext: (count: number) => {
       failures = count;
     },

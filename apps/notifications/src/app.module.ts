@@ -37,6 +37,11 @@ export interface NotificationsOptions {
   readonly noticesOff?: string;
   /** The locale of messages whose recipient's locale is not known (`NOTIFY_LOCALE`: `en` or `de`). */
   readonly locale?: string;
+  /**
+   * How long an attempt holds its delivery (`NOTIFY_LEASE_MS`, default 60,000): an instance killed mid-attempt delays
+   * that delivery (and its partition) this long. SMTP and SMS timeouts are half of it, so an attempt ends inside it.
+   */
+  readonly leaseMs?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -44,6 +49,8 @@ export interface NotificationsOptions {
     readonly maxBackoffMs?: number;
   };
 }
+
+const DEFAULT_LEASE_MS = 60_000;
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
   return {
@@ -54,6 +61,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
     ...(env.NOTIFY_OFF ? { noticesOff: env.NOTIFY_OFF } : {}),
+    leaseMs: positiveInt(env.NOTIFY_LEASE_MS, DEFAULT_LEASE_MS, 'NOTIFY_LEASE_MS'),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
       initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
@@ -70,6 +78,7 @@ export class NotificationsModule {
   ): DynamicModule {
     const from = options.mailFrom ?? 'Identity Platform <no-reply@identity-platform.local>';
     const outbox = join(infra.dataDir, 'outbox');
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     return {
       module: NotificationsModule,
       imports: [
@@ -110,13 +119,14 @@ export class NotificationsModule {
           useFactory: (log: DeliveryLog, bus: MessageBus) =>
             new Notifier(
               options.smtpUrl
-                ? new SmtpMailTransport(options.smtpUrl, from)
+                ? new SmtpMailTransport(options.smtpUrl, from, leaseMs / 2)
                 : new FileMailTransport(join(outbox, 'email'), from),
               options.smsUrl
-                ? new HttpSmsTransport(options.smsUrl, options.smsToken)
+                ? new HttpSmsTransport(options.smsUrl, options.smsToken, Math.min(10_000, leaseMs / 2))
                 : new FileSmsTransport(join(outbox, 'sms')),
               log,
               {
+                leaseMs,
                 maxAttempts: options.retry?.maxAttempts ?? 6,
                 onSettled: (record) => new DeliveryOutcomes(bus).announce(record),
               },

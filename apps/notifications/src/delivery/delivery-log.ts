@@ -23,8 +23,11 @@ export interface DeliveryRecord {
   readonly updatedAt: string;
 }
 
+/** A delivery as its claim left it: pending, under the lease of `leaseToken`. */
+export type ClaimedDelivery = DeliveryRecord & { readonly leaseToken: string };
+
 export type Claim =
-  | { readonly kind: 'claimed'; readonly record: DeliveryRecord & { readonly leaseToken: string } }
+  | { readonly kind: 'claimed'; readonly record: ClaimedDelivery }
   | { readonly kind: 'settled'; readonly record: DeliveryRecord }
   | { readonly kind: 'busy'; readonly leaseUntil: number };
 
@@ -43,16 +46,24 @@ export interface AttemptOutcome {
 export interface DeliveryLog {
   claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim>;
   /**
-   * Ends the attempt holding `leaseToken` (frees the lease); false, and nothing written, when that attempt no longer
-   * holds it (it ran past its lease and another took over). A settled delivery keeps only the message's channel and
-   * address: its text may hold a single-use link.
+   * Ends the attempt of `claimed` (frees its lease) and answers the delivery as it now stands; undefined, and nothing
+   * written, when that attempt no longer holds the lease (it ran past it and another took over). A settled delivery
+   * keeps only the message's channel and address: its text may hold a single-use link.
    */
-  finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean>;
+  finish(claimed: ClaimedDelivery, outcome: AttemptOutcome, now: number): Promise<DeliveryRecord | undefined>;
   find(id: string): Promise<DeliveryRecord | undefined>;
   list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]>;
   /** A dead delivery back to pending with its attempts counted from zero; false when it was not dead. */
   revive(id: string, now: number): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The delivery a claim becomes once its attempt ends with `outcome` (what `finish` writes). */
+export function finished(claimed: ClaimedDelivery, outcome: AttemptOutcome, now: number): DeliveryRecord {
+  const { leaseUntil: _free, leaseToken: _token, lastError: _e, providerId: _p, ...rest } = claimed;
+  const message =
+    outcome.status === 'pending' || outcome.status === 'dead' ? rest.message : settledMessage(rest.message);
+  return { ...rest, ...outcome, message, updatedAt: new Date(now).toISOString() };
 }
 
 /** What a settled delivery keeps of its message. */
@@ -124,14 +135,16 @@ export class LocalDeliveryLog implements DeliveryLog {
     return { kind: 'claimed', record };
   }
 
-  async finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean> {
-    const current = this.records.get(id);
-    if (current?.status !== 'pending' || current.leaseToken !== leaseToken) return false;
-    const { leaseUntil: _free, leaseToken: _t, lastError: _e, providerId: _p, ...rest } = current;
-    const message =
-      outcome.status === 'pending' || outcome.status === 'dead' ? rest.message : settledMessage(rest.message);
-    this.save({ ...rest, ...outcome, message, updatedAt: new Date(now).toISOString() });
-    return true;
+  async finish(
+    claimed: ClaimedDelivery,
+    outcome: AttemptOutcome,
+    now: number,
+  ): Promise<DeliveryRecord | undefined> {
+    const current = this.records.get(claimed._id);
+    if (current?.status !== 'pending' || current.leaseToken !== claimed.leaseToken) return undefined;
+    const record = finished({ ...current, leaseToken: claimed.leaseToken }, outcome, now);
+    this.save(record);
+    return record;
   }
 
   async find(id: string): Promise<DeliveryRecord | undefined> {

@@ -14,16 +14,21 @@ export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
   private readonly transporter: Transporter;
 
+  /** `attemptTimeoutMs` bounds each stage of a send; keep it well inside the delivery's lease (half of it). */
   constructor(
     smtpUrl: string,
     private readonly from: string,
+    attemptTimeoutMs = 30_000,
   ) {
-    // Well inside the delivery's lease (60 s): an attempt ends before another may take the delivery over.
+    // Pooled: a connection (and its TLS and EHLO) serves many messages; as many as partitions are consumed at once.
     this.transporter = nodemailer.createTransport({
       url: smtpUrl,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 30_000,
+      pool: true,
+      maxConnections: 3,
+      maxMessages: Infinity,
+      connectionTimeout: Math.min(10_000, attemptTimeoutMs),
+      greetingTimeout: Math.min(10_000, attemptTimeoutMs),
+      socketTimeout: attemptTimeoutMs,
     });
   }
 

@@ -3,9 +3,10 @@ import { MongoServerError } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import {
   deliveryIdOf,
-  settledMessage,
+  finished,
   type AttemptOutcome,
   type Claim,
+  type ClaimedDelivery,
   type DeliveryLog,
   type DeliveryRecord,
   type DeliveryStatus,
@@ -79,20 +80,22 @@ export class MongoDeliveryLog implements DeliveryLog {
     return { kind: 'busy', leaseUntil: current?.leaseUntil ?? now + leaseMs };
   }
 
-  async finish(id: string, leaseToken: string, outcome: AttemptOutcome, now: number): Promise<boolean> {
+  /** One write: the claim carries the message, and the lease guard means the stored record is the claimed one. */
+  async finish(
+    claimed: ClaimedDelivery,
+    outcome: AttemptOutcome,
+    now: number,
+  ): Promise<DeliveryRecord | undefined> {
+    const record = finished(claimed, outcome, now);
     const unset: Record<string, 1> = { leaseUntil: 1, leaseToken: 1 };
     if (outcome.lastError === undefined) unset.lastError = 1;
     if (outcome.providerId === undefined) unset.providerId = 1;
-    const set: Record<string, unknown> = { ...outcome, updatedAt: new Date(now).toISOString() };
-    if (outcome.status === 'sent' || outcome.status === 'failed') {
-      const current = await this.find(id);
-      if (current) set.message = settledMessage(current.message);
-    }
+    const { _id: id, ...set } = record;
     const result = await this.deliveries.updateOne(
-      { _id: id, status: 'pending', leaseToken },
+      { _id: id, status: 'pending', leaseToken: claimed.leaseToken },
       { $set: set, $unset: unset },
     );
-    return result.modifiedCount > 0;
+    return result.modifiedCount > 0 ? record : undefined;
   }
 
   async find(id: string): Promise<DeliveryRecord | undefined> {

@@ -160,9 +160,7 @@ describe.each(logs)(
       expect(await sender.deliver(email('evt-8'))).toMatchObject({ status: 'sent' });
       // the stale attempt now ends in a transient failure: what it writes no longer counts
       const id = 'evt-8|email|ada@example.com';
-      expect(await log.finish(id, stale.record.leaseToken, { status: 'pending', attempts: 1 }, clock)).toBe(
-        false,
-      );
+      expect(await log.finish(stale.record, { status: 'pending', attempts: 1 }, clock)).toBeUndefined();
       expect(await log.find(id)).toMatchObject({ status: 'sent' });
       expect(await sender.deliver(email('evt-8'))).toBeUndefined();
       expect(smtp.received).toHaveLength(1);
@@ -269,7 +267,11 @@ describe('the delivery log file after a crash', () => {
       const first = new LocalDeliveryLog(file);
       const claim = await first.claim(email('evt-9'), 1, 60_000);
       if (claim.kind !== 'claimed') throw new Error('expected to claim');
-      await first.finish(claim.record._id, claim.record.leaseToken, { status: 'sent', attempts: 1 }, 2);
+      expect(await first.finish(claim.record, { status: 'sent', attempts: 1 }, 2)).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+        updatedAt: new Date(2).toISOString(),
+      });
       await appendFile(file, '{"_id":"torn');
       const restarted = new LocalDeliveryLog(file);
       expect(await restarted.find('evt-9|email|ada@example.com')).toMatchObject({ status: 'sent' });

@@ -1,7 +1,7 @@
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { PoisonMessageError } from '@app/messaging';
 import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
-import { type DeliveryLog, type DeliveryRecord } from './delivery-log';
+import { type ClaimedDelivery, type DeliveryLog, type DeliveryRecord } from './delivery-log';
 import { type MailTransport } from './mail-transport';
 import { type OutgoingMessage } from './outgoing-message';
 import { type SmsTransport } from './sms-transport';
@@ -85,11 +85,7 @@ export class Notifier {
     return outcomes;
   }
 
-  private async attempt(
-    record: DeliveryRecord & { leaseToken: string },
-    maxAttempts: number,
-  ): Promise<DeliveryRecord> {
-    const { _id: id, leaseToken } = record;
+  private async attempt(record: ClaimedDelivery, maxAttempts: number): Promise<DeliveryRecord> {
     const attempts = record.attempts + 1;
     let providerId: string | undefined;
     try {
@@ -97,23 +93,27 @@ export class Notifier {
     } catch (error) {
       const failure = classifyFailure(error);
       const status = failure.permanent ? 'failed' : attempts >= maxAttempts ? 'dead' : 'pending';
-      await this.log.finish(id, leaseToken, { status, attempts, lastError: failure.reason }, this.now());
+      const settled = await this.log.finish(
+        record,
+        { status, attempts, lastError: failure.reason },
+        this.now(),
+      );
       if (status === 'pending') throw new DeliveryDeferredError(failure.reason, failure.retryAfterMs);
-      const settled = (await this.log.find(id))!;
+      // Taken over meanwhile: the attempt that holds it now announces the outcome.
+      if (!settled) throw new DeliveryDeferredError('the attempt ran past its lease');
       await this.onSettled(settled);
       if (status === 'dead') throw deadLetter(attempts, failure.reason);
       return settled;
     }
     // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried.
-    await retried(() =>
+    const settled = await retried(() =>
       this.log.finish(
-        id,
-        leaseToken,
+        record,
         { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
         this.now(),
       ),
     );
-    const settled = (await this.log.find(id))!;
+    if (!settled) return (await this.log.find(record._id))!; // ran past its lease: what the log holds is the truth
     await this.onSettled(settled);
     return settled;
   }

@@ -14,9 +14,11 @@ export interface SmsTransport {
  */
 export class HttpSmsTransport implements SmsTransport {
   readonly name = 'http';
+  /** `attemptTimeoutMs` bounds a request; keep it well inside the delivery's lease (half of it). */
   constructor(
     private readonly url: string,
     private readonly token?: string,
+    private readonly attemptTimeoutMs = 10_000,
   ) {}
 
   async send(sms: OutgoingSms): Promise<{ providerId?: string }> {
@@ -28,7 +30,7 @@ export class HttpSmsTransport implements SmsTransport {
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
       body: JSON.stringify({ to: sms.to, text: sms.text }),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(this.attemptTimeoutMs),
     });
     if (!res.ok) {
       const wait = retryAfterMs(res.headers.get('retry-after'));

@@ -65,6 +65,68 @@ describe('notices to the people a change is about', () => {
     expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
   });
 
+  it("messages are written in the recipient's locale: chosen at sign-up, changed in the profile", async () => {
+    const http = () => platform.http;
+    const email = `gerda-${Date.now()}@example.com`;
+    await http()
+      .post('/v1/auth/register')
+      .send({ email, password: 'correct horse battery staple', name: 'Gerda', locale: 'de-AT' })
+      .expect(202);
+    const french = await http()
+      .post('/v1/auth/register')
+      .send({ email: `f-${email}`, password: 'correct horse battery staple', name: 'Fleur', locale: 'fr-FR' })
+      .expect(400);
+    expect(french.body).toMatchObject({ code: 'unsupported-locale' });
+    const verification = (await arrives(email, /Bestätigen Sie Ihre E-Mail-Adresse/))[0]!;
+    expect(verification.raw).toContain('Hallo Gerda,');
+    const token = await platform.linkFromMail(email, '/verify-email');
+    await http().post('/v1/auth/verify-email').send({ token }).expect(200);
+    const gerda = await platform.signIn(email, 'correct horse battery staple');
+    expect((await http().get('/v1/me').set(bearer(gerda)).expect(200)).body.locale).toBe('de');
+
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Sprachen AG');
+    const bob = await platform.join(ada, orgId, 'Bob');
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email, role: 'user' })
+      .expect(201);
+    const invitation = await platform.linkFromMail(email, '/invitations/');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(invitation)}/accept`)
+      .set(bearer(gerda))
+      .send({})
+      .expect(200);
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${gerda.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    const german = (await arrives(email, /Ihre Rolle in Sprachen AG wurde geändert/))[0]!;
+    expect(german.raw).toContain('Sie sind jetzt Admin in Sprachen AG.');
+
+    // An unsupported locale is refused naming the field; English from then on once she picks it.
+    const refused = await http().patch('/v1/me').set(bearer(gerda)).send({ locale: 'fr' }).expect(400);
+    expect(refused.body).toMatchObject({ code: 'unsupported-locale' });
+    expect(JSON.stringify(refused.body)).toContain('locale');
+    const changed = await http().patch('/v1/me').set(bearer(gerda)).send({ locale: 'en' }).expect(200);
+    expect(changed.body.locale).toBe('en');
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${gerda.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'user' })
+      .expect(200);
+    await arrives(email, /Your role in Sprachen AG changed/);
+    // the others chose nothing: the deployment's default (English)
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await arrives(bob.email, /Your role in Sprachen AG changed/);
+  });
+
   it('a second factor newly required is announced to the members who have none', async () => {
     const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
     const orgId = await platform.createOrg(ada, 'Strict Co');

@@ -50,7 +50,8 @@ export class MeController {
 
   @Patch()
   @ApiOperation({
-    summary: 'Change my name or phone (R14: members edit their own profile); null removes the phone',
+    summary:
+      'Change my name, phone or locale (R14: members edit their own profile); null removes the phone; the locale is the language of messages to me',
   })
   @answers(200, UserView)
   @problems(400, 401, 409)

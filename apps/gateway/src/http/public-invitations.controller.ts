@@ -107,6 +107,7 @@ export class PublicInvitationsController {
         password: body.password ?? '',
         termsAccepted: body.termsAccepted ?? false,
         ...(body.email ? { email: body.email } : {}),
+        ...(body.locale ? { locale: body.locale } : {}),
       },
       requesterOf(req),
     );

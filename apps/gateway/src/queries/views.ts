@@ -16,6 +16,7 @@ export function userView(user: UserDoc) {
     name: user.name,
     email: user.email,
     ...(user.phone ? { phone: user.phone } : {}),
+    ...(user.locale ? { locale: user.locale } : {}),
     emailVerified: user.emailVerified,
     twoFactorEnabled: user.twoFactorEnabled,
   };

@@ -45,6 +45,7 @@ export interface UserDoc {
   readonly name: string;
   readonly email: string;
   readonly phone?: string;
+  readonly locale?: string;
   readonly emailVerified: boolean;
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;

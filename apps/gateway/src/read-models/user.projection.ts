@@ -20,6 +20,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       name: d.name as string,
       email: d.email as string,
       ...(typeof d.phone === 'string' ? { phone: d.phone } : {}),
+      ...(typeof d.locale === 'string' ? { locale: d.locale } : {}),
       emailVerified: false,
       twoFactorEnabled: false,
       locked: false,
@@ -39,6 +40,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       return {
         ...rest,
         ...(typeof d.name === 'string' ? { name: d.name } : {}),
+        ...(typeof d.locale === 'string' ? { locale: d.locale } : {}),
         ...(phone ? { phone } : {}),
       };
     }

@@ -35,6 +35,7 @@ export function profileOf(user: ActiveUser, revision?: bigint): Profile {
     email: user.email,
     emailVerified: user.emailVerified,
     ...(user.phone ? { phone: user.phone } : {}),
+    ...(user.locale ? { locale: user.locale } : {}),
     twoFactorEnabled: user.twoFactorEnabled,
     ...(revision !== undefined ? { revision: String(revision) } : {}),
   };
@@ -71,7 +72,7 @@ export class AccountManagement {
 
   async updateProfile(
     userId: string,
-    changes: { name?: string; phone?: string | null },
+    changes: { name?: string; phone?: string | null; locale?: string },
     context: CommandContext,
   ): Promise<Profile> {
     const user = await this.deps.accounts.active(userId);
@@ -101,7 +102,13 @@ export class AccountManagement {
     await this.deps.reservations.release('email', user.email, userId, context.commandId);
     const changed = result.state as ActiveUser;
     await this.sendVerification(changed, context);
-    await this.deps.mail.send({ template: 'email-changed', to: user.email, userId, name: user.name });
+    await this.deps.mail.send({
+      template: 'email-changed',
+      to: user.email,
+      userId,
+      name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
+    });
     return profileOf(changed, result.revision);
   }
 

@@ -20,6 +20,7 @@ export interface RegistrationInput {
   readonly email: string;
   readonly password: string;
   readonly phone?: string;
+  readonly locale?: string;
 }
 
 export interface InvitationRegistrationInput extends Omit<RegistrationInput, 'email'> {
@@ -61,7 +62,12 @@ export class Registration {
     const command = this.registerCommand(input, input.email);
     const created = await this.create(input, command);
     if (created === 'email-taken') {
-      await this.deps.mail.send({ template: 'account-exists', to: command.email, ...correlation(input) });
+      await this.deps.mail.send({
+        template: 'account-exists',
+        to: command.email,
+        ...(command.locale ? { locale: command.locale } : {}),
+        ...correlation(input),
+      });
       return REGISTRATION_ACCEPTED;
     }
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
@@ -125,7 +131,7 @@ export class Registration {
 
   /** The domain's own validation, run before any side effect (a dry run against an empty stream). */
   private registerCommand(
-    input: Pick<RegistrationInput, 'commandId' | 'name' | 'phone' | 'password'>,
+    input: Pick<RegistrationInput, 'commandId' | 'name' | 'phone' | 'locale' | 'password'>,
     email: string,
   ): UserCommand & { type: 'RegisterUser' } {
     const command = {
@@ -137,11 +143,17 @@ export class Registration {
       name: input.name,
       email,
       ...(input.phone !== undefined ? { phone: input.phone } : {}),
+      ...(input.locale !== undefined ? { locale: input.locale } : {}),
     };
     const [registered] = userDecider.decide(command, userDecider.initialState());
-    const data = (registered as { data: { email: string; name: string } }).data;
+    const data = (registered as { data: { email: string; name: string; locale?: string } }).data;
     this.deps.policy.assert(input.password, { email: data.email });
-    return { ...command, email: data.email, name: data.name };
+    return {
+      ...command,
+      email: data.email,
+      name: data.name,
+      ...(data.locale ? { locale: data.locale } : {}),
+    };
   }
 
   private async create(

@@ -97,7 +97,7 @@ export class IdentityCommandHandler {
       case 'GetProfile':
         return accounts.profile(actor);
       case 'UpdateProfile':
-        return accounts.updateProfile(actor, pick(request.command, ['name', 'phone']), context);
+        return accounts.updateProfile(actor, pick(request.command, ['name', 'phone', 'locale']), context);
       case 'ChangeEmail':
         return accounts.changeEmail(actor, c, context);
       case 'DeleteAccount':

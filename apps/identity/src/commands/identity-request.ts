@@ -25,6 +25,7 @@ export interface CommandFields {
   readonly email: string;
   readonly password: string;
   readonly phone?: string;
+  readonly locale?: string;
   readonly token: string;
   readonly termsAccepted: boolean;
   readonly ip?: string;

@@ -107,6 +107,7 @@ export class PasswordManagement {
       to: user.email,
       userId: user.userId,
       name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
     });
   }
 
@@ -117,6 +118,7 @@ export class PasswordManagement {
       to: user.email,
       userId: user.userId,
       name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
       path: `/reset-password?token=${encodeURIComponent(link.token)}`,
       expiresAt: link.expiresAt,
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),

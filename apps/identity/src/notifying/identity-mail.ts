@@ -11,6 +11,8 @@ export interface MailRequest {
   readonly to: string;
   readonly userId?: string;
   readonly name?: string;
+  /** The recipient's language when known (their profile's, or the one a registration asked for). */
+  readonly locale?: string;
   /** Path and query under PUBLIC_URL, e.g. `/verify-email?token=...`. */
   readonly path?: string;
   readonly expiresAt?: Date;
@@ -34,7 +36,7 @@ export class IdentityMail {
   /** R18: a link proving `user.email`, replacing any earlier one. */
   async sendVerificationLink(
     links: OneTimeTokens,
-    user: { userId: string; email: string; name: string },
+    user: { userId: string; email: string; name: string; locale?: string },
     correlationId?: string,
   ): Promise<void> {
     const link = await links.issue('email-verification', user.userId, user.email);
@@ -43,6 +45,7 @@ export class IdentityMail {
       to: user.email,
       userId: user.userId,
       name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
       path: `/verify-email?token=${encodeURIComponent(link.token)}`,
       expiresAt: link.expiresAt,
       ...(correlationId ? { correlationId } : {}),
@@ -69,6 +72,7 @@ export class IdentityMail {
           to: request.to,
           ...(request.userId ? { userId: request.userId } : {}),
           ...(request.name ? { name: request.name } : {}),
+          ...(request.locale ? { locale: request.locale } : {}),
           ...(request.path ? { link: `${this.publicUrl}${request.path}` } : {}),
           ...(request.expiresAt ? { expiresAt: request.expiresAt.toISOString() } : {}),
           requestedBy: 'identity',

@@ -13,6 +13,8 @@ export type UserCommand =
       name: string;
       email: string;
       phone?: string;
+      /** The language messages to this user are written in (`en`, `de`; a tag such as `de-AT` counts as `de`). */
+      locale?: string;
       /** Registering from an invitation link (R5). */
       invitation?: InvitationReference;
       /** The address is proven already: the invitation was sent to it. */
@@ -20,7 +22,7 @@ export type UserCommand =
     })
   | (Envelope & { type: 'VerifyEmail'; email: string })
   | (Envelope & { type: 'ChangeEmail'; email: string })
-  | (Envelope & { type: 'UpdateProfile'; name?: string; phone?: string | null })
+  | (Envelope & { type: 'UpdateProfile'; name?: string; phone?: string | null; locale?: string })
   | (Envelope & { type: 'ChangePassword'; reason: 'change' | 'reset' })
   | (Envelope & { type: 'EnableTwoFactor' })
   | (Envelope & { type: 'DisableTwoFactor' })

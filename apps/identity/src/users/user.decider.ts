@@ -1,6 +1,6 @@
 import { type Decider, DomainError } from '@app/domain';
 import { parseEmail } from '@app/identifiers';
-import { assertE164 } from '@app/identifiers';
+import { assertE164, parseLocale } from '@app/identifiers';
 import { type UserCommand } from './user.commands';
 import { type UserEvent } from './user.events';
 
@@ -11,6 +11,8 @@ export interface ActiveUser {
   readonly email: string;
   readonly emailVerified: boolean;
   readonly phone?: string;
+  /** Messages to the user are written in it; without one, in the deployment's default language. */
+  readonly locale?: string;
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;
 }
@@ -31,7 +33,7 @@ function parseName(raw: string): string {
 
 function evolve(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserRegistered') {
-    const { userId, name, email, phone } = event.data;
+    const { userId, name, email, phone, locale } = event.data;
     return {
       status: 'active',
       userId,
@@ -39,6 +41,7 @@ function evolve(state: UserState, event: UserEvent): UserState {
       email,
       emailVerified: false,
       ...(phone ? { phone } : {}),
+      ...(locale ? { locale } : {}),
       twoFactorEnabled: false,
       locked: false,
     };
@@ -50,8 +53,12 @@ function evolve(state: UserState, event: UserEvent): UserState {
     case 'EmailChanged':
       return { ...state, email: event.data.email, emailVerified: false };
     case 'ProfileUpdated': {
-      const { name, phone } = event.data;
-      const next: ActiveUser = { ...state, ...(name !== undefined ? { name } : {}) };
+      const { name, phone, locale } = event.data;
+      const next: ActiveUser = {
+        ...state,
+        ...(name !== undefined ? { name } : {}),
+        ...(locale !== undefined ? { locale } : {}),
+      };
       if (phone === undefined) return next;
       if (phone === null) {
         const { phone: _removed, ...rest } = next;
@@ -92,9 +99,11 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
     const name = parseName(command.name);
     const email = parseEmail(command.email);
     const phone = command.phone === undefined ? undefined : assertE164(command.phone);
+    const locale = command.locale === undefined ? undefined : parseLocale(command.locale);
     if (state.status === 'active') {
       // A retried registration with the same data already took effect.
-      if (state.email === email && state.name === name && state.phone === phone) return [];
+      if (state.email === email && state.name === name && state.phone === phone && state.locale === locale)
+        return [];
       throw new DomainError('user-already-registered', 'conflict', 'this user id is already registered', {
         userId: command.userId,
       });
@@ -108,6 +117,7 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
         name,
         email,
         ...(phone ? { phone } : {}),
+        ...(locale ? { locale } : {}),
         ...(command.invitation ? { invitation: { ...command.invitation } } : {}),
       },
     };
@@ -141,9 +151,11 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       const name = command.name === undefined ? undefined : parseName(command.name);
       const phone =
         command.phone === undefined || command.phone === null ? command.phone : assertE164(command.phone);
+      const locale = command.locale === undefined ? undefined : parseLocale(command.locale);
       const nameChanged = name !== undefined && name !== user.name;
       const phoneChanged = phone !== undefined && (phone ?? undefined) !== user.phone;
-      if (!nameChanged && !phoneChanged) return [];
+      const localeChanged = locale !== undefined && locale !== user.locale;
+      if (!nameChanged && !phoneChanged && !localeChanged) return [];
       return [
         {
           type: 'ProfileUpdated',
@@ -151,6 +163,7 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
             ...stamp,
             ...(nameChanged ? { name } : {}),
             ...(phoneChanged ? { phone, ...(user.phone ? { previousPhone: user.phone } : {}) } : {}),
+            ...(localeChanged ? { locale } : {}),
           },
         },
       ];

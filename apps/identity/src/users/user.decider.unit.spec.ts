@@ -309,6 +309,49 @@ describe('user decider', () => {
       .thenRefuses('invalid-phone');
   });
 
+  it('a locale is kept as its language: given at registration, changed in the profile, refused when unsupported', () => {
+    const events = given([])
+      .when({ ...base, type: 'RegisterUser', name: 'Ada', email: 'ada@example.com', locale: ' de-AT ' })
+      .decided();
+    expect(events).toEqual([
+      { type: 'UserRegistered', data: { ...base, name: 'Ada', email: 'ada@example.com', locale: 'de' } },
+    ]);
+    expect(fold(userDecider, events)).toMatchObject({ locale: 'de' });
+    expect(fold(userDecider, [registered])).not.toHaveProperty('locale');
+    const again = { ...base, type: 'RegisterUser' as const, name: 'Ada', email: 'ada@example.com' };
+    given(events)
+      .when({ ...again, locale: 'de' })
+      .then([]);
+    given(events)
+      .when({ ...again, locale: 'en' })
+      .thenRefuses('user-already-registered');
+    given(events).when(again).thenRefuses('user-already-registered');
+    expect(
+      given([])
+        .when({ ...again, locale: 'fr' })
+        .refused(),
+    ).toMatchObject({ code: 'unsupported-locale', details: { field: 'locale', supported: ['en', 'de'] } });
+
+    const switched = given(events)
+      .when({ ...base, type: 'UpdateProfile', locale: 'en_GB' })
+      .decided();
+    expect(switched).toEqual([{ type: 'ProfileUpdated', data: { ...base, locale: 'en' } }]);
+    expect(fold(userDecider, [...events, ...switched])).toMatchObject({ locale: 'en', name: 'Ada' });
+    // Renaming keeps the locale; the same locale again is nothing to do.
+    expect(
+      fold(userDecider, [...events, { type: 'ProfileUpdated', data: { ...base, name: 'Ada L' } }]),
+    ).toMatchObject({ locale: 'de', name: 'Ada L' });
+    given(events)
+      .when({ ...base, type: 'UpdateProfile', locale: 'DE' })
+      .then([]);
+    given(events)
+      .when({ ...base, type: 'UpdateProfile', locale: 'x' })
+      .thenRefuses('unsupported-locale');
+    given(events)
+      .when({ ...base, type: 'UpdateProfile', locale: 'english' })
+      .thenRefuses('unsupported-locale');
+  });
+
   it('the same address again is no change; verification of an address it does not have is refused naming it', () => {
     given([registered])
       .when({ ...base, type: 'ChangeEmail', email: ' ADA@example.com' })

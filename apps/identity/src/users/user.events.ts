@@ -16,11 +16,20 @@ export interface InvitationReference {
 export type UserEvent =
   | {
       type: 'UserRegistered';
-      data: Stamp & { name: string; email: string; phone?: string; invitation?: InvitationReference };
+      data: Stamp & {
+        name: string;
+        email: string;
+        phone?: string;
+        locale?: string;
+        invitation?: InvitationReference;
+      };
     }
   | { type: 'EmailVerified'; data: Stamp & { email: string } }
   | { type: 'EmailChanged'; data: Stamp & { previousEmail: string; email: string } }
-  | { type: 'ProfileUpdated'; data: Stamp & { name?: string; phone?: string | null; previousPhone?: string } }
+  | {
+      type: 'ProfileUpdated';
+      data: Stamp & { name?: string; phone?: string | null; previousPhone?: string; locale?: string };
+    }
   | { type: 'PasswordChanged'; data: Stamp & { reason: 'change' | 'reset' } }
   | { type: 'TwoFactorEnabled'; data: Stamp }
   | { type: 'TwoFactorDisabled'; data: Stamp }

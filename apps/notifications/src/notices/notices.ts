@@ -10,7 +10,7 @@ import {
 } from '@app/messaging';
 import { Notifier } from '../delivery/notifier';
 import { DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
-import { type Locale } from '../templates/catalog';
+import { localeOf, type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { noticesOf, type Notice, type NoticeKind } from './notice-rules';
 import { RecipientDirectory } from './recipient-directory';
@@ -19,6 +19,7 @@ interface Recipient {
   readonly email?: string;
   readonly phone?: string;
   readonly name?: string;
+  readonly locale?: string;
   readonly about: { userId?: string; invitationId?: string };
 }
 
@@ -50,7 +51,8 @@ export class Notices extends BusSubscriber {
           const values = { ...(org ? { org } : {}), ...(notice.role ? { role: notice.role } : {}) };
           const about = notice.orgId ? { orgId: notice.orgId } : {};
           for (const recipient of await this.recipientsOf(notice, BigInt(event.revision))) {
-            const message = renderMessage(notice.kind, this.locale, {
+            const locale = recipient.locale ? localeOf(recipient.locale) : this.locale;
+            const message = renderMessage(notice.kind, locale, {
               ...values,
               ...(recipient.name ? { name: recipient.name } : {}),
             });
@@ -94,7 +96,7 @@ export class Notices extends BusSubscriber {
     const recipients: Recipient[] = [];
     for (const userId of userIds) {
       const contact = await this.directory.contactOf(userId);
-      if (contact) recipients.push({ email: contact.email, name: contact.name, about: { userId } });
+      if (contact) recipients.push({ ...contact, about: { userId } });
     }
     return recipients;
   }

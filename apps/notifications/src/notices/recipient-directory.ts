@@ -7,12 +7,17 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 
+const localeIn = (data: Record<string, unknown>) =>
+  typeof data.locale === 'string' ? { locale: data.locale } : {};
+
 /** Invitations are acted on soon after they are made: they are looked for among this many of the latest events. */
 const INVITATION_LOOKBACK = 5_000;
 
 export interface Contact {
   readonly email: string;
   readonly name: string;
+  /** The language the user chose for messages, if they chose one. */
+  readonly locale?: string;
 }
 
 /**
@@ -23,16 +28,21 @@ export class RecipientDirectory {
   constructor(private readonly client: EventStoreDBClient) {}
 
   async contactOf(userId: string): Promise<Contact | undefined> {
-    let contact: { email?: string; name?: string } | undefined;
+    let contact: Contact | undefined;
     for (const event of await this.read(`user-${userId}`, FORWARDS, START, 10_000)) {
       const data = event.data as Record<string, unknown>;
-      if (event.type === 'UserRegistered') contact = { email: String(data.email), name: String(data.name) };
+      if (event.type === 'UserRegistered')
+        contact = { email: String(data.email), name: String(data.name), ...localeIn(data) };
       else if (event.type === 'EmailChanged' && contact) contact = { ...contact, email: String(data.email) };
-      else if (event.type === 'ProfileUpdated' && contact && typeof data.name === 'string')
-        contact = { ...contact, name: data.name };
+      else if (event.type === 'ProfileUpdated' && contact)
+        contact = {
+          ...contact,
+          ...(typeof data.name === 'string' ? { name: data.name } : {}),
+          ...localeIn(data),
+        };
       else if (event.type === 'UserDeleted') contact = undefined;
     }
-    return contact?.email ? { email: contact.email, name: contact.name ?? '' } : undefined;
+    return contact;
   }
 
   /** The name of the latest settings, looked for among the last events, else the one it was created with. */

@@ -9,7 +9,7 @@ import {
   type Subscription,
 } from '@app/messaging';
 import { DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
-import { type Locale } from '../templates/catalog';
+import { localeOf, type Locale } from '../templates/catalog';
 import { Notifier } from '../delivery/notifier';
 import { renderEmail, type EmailRequest } from './email-templates';
 
@@ -36,7 +36,7 @@ export class EmailRequests extends BusSubscriber {
         await this.notifier.deliver({
           channel: 'email',
           to: request.to,
-          ...renderEmail(request, this.locale),
+          ...renderEmail(request, request.locale ? localeOf(request.locale) : this.locale),
           idempotencyKey: event.id,
           ...(request.userId ? { about: { userId: request.userId } } : {}),
         });

@@ -10,6 +10,8 @@ export interface EmailRequest {
   readonly name?: string;
   readonly link?: string;
   readonly expiresAt?: string;
+  /** The recipient's language when the requesting service knows it. */
+  readonly locale?: string;
 }
 
 /** The e-mail a request asks for, in text and HTML, in `locale`. */

@@ -1,3 +1,4 @@
+import { SUPPORTED_LOCALES, type SupportedLocale } from '@app/identifiers';
 import { NOTICE_KINDS } from '../notices/notice-rules';
 
 /**
@@ -25,8 +26,9 @@ export const TEMPLATES = [
 ] as const;
 export type TemplateName = (typeof TEMPLATES)[number];
 
-export const LOCALES = ['en', 'de'] as const;
-export type Locale = (typeof LOCALES)[number];
+/** The identity domain accepts exactly these as a user's locale; each must have its words here. */
+export const LOCALES = SUPPORTED_LOCALES;
+export type Locale = SupportedLocale;
 
 type Catalog = Record<TemplateName, Omit<MessageWords, 'hello' | 'helloNamed'>> & {
   readonly hello: string;

@@ -5,6 +5,8 @@ export interface Profile {
   readonly email: string;
   readonly emailVerified: boolean;
   readonly phone?: string;
+  /** The language messages to the user are written in, when they chose one. */
+  readonly locale?: string;
   readonly twoFactorEnabled: boolean;
   /** After a change: the account stream's revision, so a reader can wait until its read model shows the change. */
   readonly revision?: string;

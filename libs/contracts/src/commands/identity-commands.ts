@@ -14,7 +14,7 @@ const anonymous = { signedIn: false, twoFactor: false } as const;
 export const IDENTITY_COMMANDS = {
   Register: command(
     'create an account (R18: a verification link is mailed)',
-    { name: text, email: text, password: secret, phone: Type.Optional(phone) },
+    { name: text, email: text, password: secret, phone: Type.Optional(phone), locale: Type.Optional(text) },
     anonymous,
   ),
   RegisterFromInvitation: command(
@@ -26,6 +26,7 @@ export const IDENTITY_COMMANDS = {
       termsAccepted: boolean,
       email: Type.Optional(text),
       phone: Type.Optional(phone),
+      locale: Type.Optional(text),
     },
     anonymous,
   ),
@@ -63,8 +64,12 @@ export const IDENTITY_COMMANDS = {
   ),
   GetProfile: command('the caller’s profile', {}, signedIn),
   UpdateProfile: command(
-    'change name or phone (null removes it)',
-    { name: Type.Optional(text), phone: Type.Optional(Type.Union([phone, Type.Null()])) },
+    'change name, phone (null removes it) or locale',
+    {
+      name: Type.Optional(text),
+      phone: Type.Optional(Type.Union([phone, Type.Null()])),
+      locale: Type.Optional(text),
+    },
     signedIn,
   ),
   ChangeEmail: command(

@@ -26,6 +26,16 @@ export class RegisterBody {
   @IsString()
   @MaxLength(40)
   phone?: string;
+
+  @ApiPropertyOptional({
+    example: 'de',
+    description:
+      'the language of messages to me: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(35)
+  locale?: string;
 }
 
 export class TokenBody {
@@ -106,6 +116,16 @@ export class UpdateMeBody {
   @IsString()
   @MaxLength(40)
   phone?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'de',
+    description:
+      'the language of messages to me: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(35)
+  locale?: string;
 }
 
 export class DeleteMeBody {
@@ -149,6 +169,16 @@ export class AcceptInvitationBody {
   @IsString()
   @MaxLength(320)
   email?: string;
+
+  @ApiPropertyOptional({
+    example: 'de',
+    description:
+      'the language of messages to a new user: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(35)
+  locale?: string;
 }
 
 export class ChangePasswordBody {

@@ -17,6 +17,12 @@ export class UserView {
   @ApiProperty({ example: 'Ada Lovelace' }) name!: string;
   @ApiProperty({ example: 'ada@example.com' }) email!: string;
   @ApiPropertyOptional({ example: '+442079460958' }) phone?: string;
+  @ApiPropertyOptional({
+    example: 'de',
+    enum: ['en', 'de'],
+    description: 'the language of messages to the user',
+  })
+  locale?: string;
   @ApiProperty() emailVerified!: boolean;
   @ApiProperty() twoFactorEnabled!: boolean;
 }

@@ -50,7 +50,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const identity = await createIdentityApp(infra, {
     quiet: true,
     persistSecrets: false,
-    config: { ...readIdentityConfig({}), publicUrl: 'http://gateway.test' },
+    // Operators are one list for identity and the gateway: a test adds a user to it once it has signed them up.
+    config: {
+      ...readIdentityConfig({}),
+      publicUrl: 'http://gateway.test',
+      operators: options.gateway?.operators ?? [],
+    },
   });
   await identity.listen(0, '127.0.0.1');
   const identityPort = (identity.getHttpServer().address() as AddressInfo).port;

@@ -111,7 +111,7 @@ export class IdentityModule {
             new IdentityCommandHandler(
               { registration, accounts, passwords, login, sessions, twoFactor, accessTokens },
               new RequestVerifier(keys),
-              new Set(config.operators),
+              config.operators,
             ),
         },
         IdentityCommandServer,

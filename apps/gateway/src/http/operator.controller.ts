@@ -1,10 +1,15 @@
-import { Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
+import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
+import { WriteServices } from '../commands/write-services';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
-import { RebuildStatusView, answers } from './dto/views.dto';
+import { LockUserBody } from './dto/operator.dto';
+import { RebuildStatusView, answers, done } from './dto/views.dto';
 import { problems } from './problems';
+import { requesterOf } from './requester';
 
 /** Operator routes: for the user ids in IDENTITY_OPERATORS only. */
 @ApiTags('operator')
@@ -12,7 +17,40 @@ import { problems } from './problems';
 @UseGuards(OperatorGuard)
 @Controller('v1/operator')
 export class OperatorController {
-  constructor(@Inject(RebuildJobs) private readonly rebuilds: RebuildJobs) {}
+  constructor(
+    @Inject(RebuildJobs) private readonly rebuilds: RebuildJobs,
+    private readonly services: WriteServices,
+  ) {}
+
+  @Post('users/:userId/lock')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Lock an account: it cannot sign in or refresh until unlocked; its owner is told by e-mail (notice `account-locked`)',
+  })
+  @done()
+  @problems(400, 401, 403, 404, 410)
+  async lock(
+    @Param('userId') userId: string,
+    @Body() body: LockUserBody,
+    @CurrentCaller() caller: Caller,
+    @Req() req: FastifyRequest,
+  ): Promise<void> {
+    await this.services.identity({ type: 'LockUser', userId, reason: body.reason }, requesterOf(req, caller));
+  }
+
+  @Post('users/:userId/unlock')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unlock an account' })
+  @done()
+  @problems(401, 403, 404, 410)
+  async unlock(
+    @Param('userId') userId: string,
+    @CurrentCaller() caller: Caller,
+    @Req() req: FastifyRequest,
+  ): Promise<void> {
+    await this.services.identity({ type: 'UnlockUser', userId }, requesterOf(req, caller));
+  }
 
   @Post('read-models/rebuild')
   @HttpCode(202)

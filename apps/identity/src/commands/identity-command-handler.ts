@@ -35,11 +35,11 @@ export class IdentityCommandHandler {
     /** Checks that a request was signed by the gateway (the only sender of identity commands). */
     private readonly verifier: RequestVerifier,
     /** User ids allowed to lock and unlock accounts (IDENTITY_OPERATORS); nobody by default. */
-    private readonly operators: ReadonlySet<string> = new Set(),
+    private readonly operators: readonly string[] = [],
   ) {}
 
   private requireOperator(actorId: string): void {
-    if (!this.operators.has(actorId))
+    if (!this.operators.includes(actorId))
       throw new DomainError('operator-only', 'forbidden', 'only platform operators lock or unlock accounts');
   }
 

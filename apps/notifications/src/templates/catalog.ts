@@ -97,7 +97,9 @@ const en: Catalog = {
   },
   'account-locked': {
     subject: 'Your account was locked',
-    body: ['Your account was locked after too many failed sign-ins. Reset your password to unlock it.'],
+    body: [
+      'Your account was locked by an operator of this service: you cannot sign in until it is unlocked. If you did not expect this, contact support.',
+    ],
   },
   'invitation-accepted': {
     subject: 'Your invitation to {org} was accepted',
@@ -197,7 +199,7 @@ const de: Catalog = {
   'account-locked': {
     subject: 'Ihr Konto wurde gesperrt',
     body: [
-      'Ihr Konto wurde nach zu vielen fehlgeschlagenen Anmeldungen gesperrt. Setzen Sie Ihr Passwort zurück, um es zu entsperren.',
+      'Ihr Konto wurde von einem Betreiber dieses Dienstes gesperrt: Sie können sich erst wieder anmelden, wenn es entsperrt ist. Wenn Sie das nicht erwartet haben, wenden Sie sich an den Support.',
     ],
   },
 };

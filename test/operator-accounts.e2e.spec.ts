@@ -1,0 +1,57 @@
+import { waitFor } from '@app/testing';
+import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** Operators lock and unlock accounts; the person is told, and a locked account cannot sign in. */
+describe('operators locking accounts', () => {
+  let platform: Platform;
+  const operators: string[] = [];
+  let opal: SignedIn;
+  beforeAll(async () => {
+    platform = await startPlatform({ gateway: { operators } });
+    opal = await platform.signUp('Opal');
+    operators.push(opal.userId);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const lockedMails = (to: string) =>
+    platform.mails.filter((m) => m.to.includes(to) && m.raw.includes('Your account was locked'));
+  const lock = (who: SignedIn, userId: string, body: object = { reason: 'reported as compromised' }) =>
+    platform.http.post(`/v1/operator/users/${userId}/lock`).set(bearer(who)).send(body);
+
+  it('a locked account cannot sign in, its owner is told once, and unlocking lets them in again', async () => {
+    const ada = await platform.signUp('Ada');
+    await lock(opal, ada.userId).expect(204);
+    await waitFor(() => lockedMails(ada.email).length === 1, { what: 'the account-locked notice' });
+    expect(lockedMails(ada.email)[0]!.raw).not.toContain('reported as compromised');
+    const login = await platform.http
+      .post('/v1/auth/login')
+      .send({ email: ada.email, password: PASSWORD })
+      .expect(403);
+    expect(login.body.code).toBe('invalid-credentials');
+
+    // Locking a locked account changes nothing and tells nobody again.
+    await lock(opal, ada.userId).expect(204);
+    await platform.http.post(`/v1/operator/users/${opal.userId}/unlock`).set(bearer(opal)).expect(204);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(lockedMails(ada.email)).toHaveLength(1);
+
+    await platform.http.post(`/v1/operator/users/${ada.userId}/unlock`).set(bearer(opal)).expect(204);
+    await platform.signIn(ada.email);
+  });
+
+  it('is refused to anyone not an operator, without a reason, and for nobody', async () => {
+    const bob = await platform.signUp('Bob');
+    const mallory = await platform.signUp('Mallory');
+    const refused = await lock(mallory, bob.userId).expect(403);
+    expect(refused.body.code).toBe('operator-only');
+    await platform.http.post(`/v1/operator/users/${bob.userId}/unlock`).set(bearer(mallory)).expect(403);
+    await platform.http.post(`/v1/operator/users/${bob.userId}/lock`).send({ reason: 'x' }).expect(401);
+
+    const noReason = await lock(opal, bob.userId, {}).expect(400);
+    expect(JSON.stringify(noReason.body)).toContain('reason');
+    const unknown = await lock(opal, '00000000-0000-4000-8000-000000000000').expect(404);
+    expect(unknown.body.code).toBe('user-not-found');
+    // none of it locked Bob
+    await platform.signIn(bob.email);
+  });
+});

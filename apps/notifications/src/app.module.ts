@@ -132,7 +132,7 @@ export class NotificationsModule {
               },
             ),
         },
-        DeliveryLogLifecycle,
+        DeliveryLifecycle,
         { provide: ADMIN_TOKEN, useFactory: () => loadAdminToken(infra.dataDir) },
         {
           provide: INVITATION_LINKS,
@@ -160,11 +160,16 @@ export function busRetryOf(options: NotificationsOptions): RetryPolicy {
   };
 }
 
+/** After the consumers stopped (BusSubscriber): the SMTP pool, whose idle connections would hold a server open. */
 @Injectable()
-class DeliveryLogLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(DELIVERY_LOG) private readonly log: DeliveryLog) {}
+class DeliveryLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(DELIVERY_LOG) private readonly log: DeliveryLog,
+    private readonly notifier: Notifier,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.notifier.close();
     await this.log.close();
   }
 }

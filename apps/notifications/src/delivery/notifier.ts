@@ -73,6 +73,11 @@ export class Notifier {
     return undefined;
   }
 
+  /** Closes the pooled SMTP connections (the delivery log is closed by its owner). */
+  async close(): Promise<void> {
+    await this.mail.close();
+  }
+
   /** Operators: dead deliveries back to pending, each tried once more now (and dead again if that fails too). */
   async retryDead(limit = 1_000): Promise<DeliveryRecord[]> {
     const outcomes: DeliveryRecord[] = [];

@@ -45,6 +45,8 @@ describe('notifications stopped during a send', () => {
       app = undefined;
 
       expect(mine()).toHaveLength(1);
+      // and its pooled SMTP connections are closed (an open one would hold the SMTP server's own shutdown)
+      await waitFor(() => smtp.openConnections() === 0, { what: 'the SMTP connections closed' });
       log = infra.mongoUrl
         ? await MongoDeliveryLog.connect(infra.mongoUrl)
         : new LocalDeliveryLog(deliveryLogFile);

@@ -26,6 +26,8 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   failNext: (count: number) => void;
   /** The recipients of every message whose data arrived, answered or not. */
   arrived: string[];
+  /** Connections clients hold open now. */
+  openConnections: () => number;
 }> {
   const received: Received[] = [];
   const arrived: string[] = [];
@@ -68,6 +70,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
     url: `smtp://127.0.0.1:${port}`,
     received,
     arrived,
+    openConnections: () => (server as unknown as { connections: Set<unknown> }).connections.size,
     failNext: (count: number) => {
       failures = count;
     },

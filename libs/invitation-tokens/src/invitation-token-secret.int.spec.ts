@@ -1,6 +1,8 @@
-import { statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withTempDir } from '@app/testing';
+import { waitFor, withTempDir } from '@app/testing';
 import { loadInvitationTokenSecret } from './invitation-token-secret';
 
 describe('invitation token secret', () => {
@@ -28,4 +30,33 @@ describe('invitation token secret', () => {
       ).toThrow(/INVITATION_TOKEN_SECRET/);
     });
   });
+
+  it('services starting at once on one folder (docker compose) all end up with the same one', async () => {
+    await withTempDir('secret', async (dataDir) => {
+      // Each process waits for the same signal, then asks at once: without an exclusive create, two write theirs.
+      const go = join(dataDir, 'go');
+      const module = JSON.stringify(join(__dirname, 'invitation-token-secret.ts'));
+      const script = `const { existsSync } = require('node:fs'); const { loadInvitationTokenSecret } = require(${module});
+        process.stdout.write('ready\\n');
+        while (!existsSync(${JSON.stringify(go)})) {}
+        process.stdout.write(loadInvitationTokenSecret({ env: {}, dataDir: ${JSON.stringify(dataDir)} }));`;
+      const children = Array.from({ length: 2 }, () =>
+        spawn(process.execPath, ['-r', '@swc-node/register', '-e', script]),
+      );
+      const outputs = children.map((child) => {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += String(chunk)));
+        return { ready: () => out.startsWith('ready\n'), secret: () => out.slice('ready\n'.length), child };
+      });
+      await waitFor(() => outputs.every((o) => o.ready()), {
+        timeoutMs: 30_000,
+        what: 'both processes ready',
+      });
+      writeFileSync(go, '');
+      await Promise.all(outputs.map((o) => once(o.child, 'exit')));
+      const secrets = new Set(outputs.map((o) => o.secret()));
+      expect(secrets.size).toBe(1);
+      expect(loadInvitationTokenSecret({ env: {}, dataDir })).toBe([...secrets][0]);
+    });
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -22,7 +22,18 @@ export function loadSharedSecret(options: {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const secret = randomBytes(32).toString('base64url');
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, secret, { mode: 0o600 });
+  // Written aside, then linked into place: the link is atomic and refuses an existing name, so of services starting
+  // at once on one folder (docker compose) the first wins for all, and nobody reads a file half written.
+  const written = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(written, secret, { mode: 0o600 });
+  try {
+    linkSync(written, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(path, 'utf8').trim();
+  } finally {
+    unlinkSync(written);
+  }
   chmodSync(path, 0o600);
   return secret;
 }

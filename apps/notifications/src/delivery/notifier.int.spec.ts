@@ -145,7 +145,7 @@ describe.each(logs)(
       const { smtp, log } = await setUp();
       let clock = 1_000_000;
       const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
-      closers.push(() => transport.close());
+      closers.unshift(() => transport.close()); // before the server stops: its pooled connection would hold it
       const sender = new Notifier(transport, new FileSmsTransport('/nonexistent'), log, {
         leaseMs: 1_000,
         now: () => clock,

@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import { startEmbeddedEventStore } from '@app/eventstore-server';
-import { positiveInt, readInfrastructureConfig } from '@app/platform';
+import {
+  positiveInt,
+  readInfrastructureConfig,
+  readShutdownSettings,
+  stopGracefullyOnSignals,
+} from '@app/platform';
 import { createGatewayApp, GATEWAY_DEFAULT_PORT } from '../../apps/gateway/src/gateway.app';
 import { createIdentityApp, IDENTITY_DEFAULT_PORT } from '../../apps/identity/src/identity.app';
 import { createMembershipApp, MEMBERSHIP_DEFAULT_PORT } from '../../apps/membership/src/membership.app';
@@ -47,16 +52,19 @@ async function main(): Promise<void> {
     console.log(`${name} listening on http://${host}:${port}`);
   }
   console.log(`event store: ${connectionString}; data under ${config.dataDir}`);
-  console.log(`gateway: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (OpenAPI at http://${host}:${GATEWAY_DEFAULT_PORT}/docs)`);
+  console.log(
+    `gateway: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (OpenAPI at http://${host}:${GATEWAY_DEFAULT_PORT}/docs)`,
+  );
   console.log(`mail and SMS: ${join(config.dataDir, 'outbox')} (open the .eml files to follow links)`);
 
-  const shutdown = async () => {
-    for (const app of apps.reverse()) await app.close();
-    await stopEventStore();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  stopGracefullyOnSignals(
+    async () => {
+      for (const app of apps.reverse()) await app.close();
+      await stopEventStore();
+    },
+    readShutdownSettings({ SHUTDOWN_DRAIN_MS: '0', ...process.env }),
+    (message) => console.log(message),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { processLifecycle } from './graceful-shutdown';
 import { Public } from './public-route';
 import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
@@ -29,6 +30,8 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    if (processLifecycle.stopping)
+      return this.health.check([async () => this.indicators.check('shutdown').down({ message: 'stopping' })]);
     return this.health.check(
       this.checks.map((c) => async () => {
         const indicator = this.indicators.check(c.name);

@@ -56,7 +56,7 @@ export async function createHttpApp(
     const log = requestLog(logger);
     onEveryRequest(app, (req, res) => log(req, res));
   }
-  app.enableShutdownHooks();
+  // No Nest shutdown hooks: whoever runs the app stops it on a signal (runServiceFromEnvironment, npm start).
   return app;
 }
 

@@ -11,3 +11,4 @@ export * from './infrastructure.module';
 export * from './shared-secret';
 export * from './request-signing-keys';
 export * from './public-route';
+export * from './graceful-shutdown';

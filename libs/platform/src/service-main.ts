@@ -1,4 +1,6 @@
 import { type INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { readShutdownSettings, stopGracefullyOnSignals } from './graceful-shutdown';
 import { positiveInt, readInfrastructureConfig, type InfrastructureConfig } from './service-config';
 
 /** Infrastructure with the event store decided: a real EventStoreDB or the embedded server the launcher started. */
@@ -14,6 +16,7 @@ export async function runServiceFromEnvironment(
   create: (infra: ResolvedInfrastructure) => Promise<INestApplication>,
 ): Promise<void> {
   const infra = readInfrastructureConfig();
+  const shutdown = readShutdownSettings();
   if (!infra.eventStoreConnectionString) {
     throw new Error(
       `${service}: EVENTSTORE_CONNECTION_STRING is not set. Point it at EventStoreDB, or run the whole system on the embedded default with "npm start".`,
@@ -21,5 +24,11 @@ export async function runServiceFromEnvironment(
   }
   const app = await create({ ...infra, eventStoreConnectionString: infra.eventStoreConnectionString });
   const port = positiveInt(process.env.PORT, defaultPort, 'PORT');
+  const logger = new Logger(service);
+  stopGracefullyOnSignals(
+    () => app.close(),
+    shutdown,
+    (message) => logger.log(message),
+  );
   await app.listen(port, process.env.HOST ?? '0.0.0.0');
 }

@@ -1,19 +1,22 @@
-# One image for the four services; SERVICE picks the entry point.
-# The full image has python3, make and g++ for the argon2 native build (see README, "Install scripts").
-FROM node:20-bookworm AS build
+# One image for the four services; SERVICE picks the entry point (gateway, identity, membership, notifications).
+# Build stage: the full Node image (compilers there, should a native module need one) and every dependency;
+# final stage: the slim image with production dependencies only, no compilers, as the unprivileged node user.
+FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
+COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/package.json ./
 COPY --from=build /app/libs/contracts ./libs/contracts
 USER node
-ENV SERVICE=gateway
+ENV SERVICE=gateway PORT=8080
+EXPOSE 8080
+# exec: node replaces the shell as PID 1, so SIGTERM reaches the service itself.
 CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/src/main.js"]

@@ -1,3 +1,4 @@
+import { recordConsumed } from './consumer-metrics';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
   dlqTopic,
@@ -175,14 +176,21 @@ export class InProcessBus implements MessageBus {
         await partition.waitFor(offset, cancelled);
         if (!running) break;
         const record = partition.records[offset]!;
+        let deadLettered = false;
         const done = await deliverWithRetries(
           { topic, partition: partitionNo, offset: String(offset), ...record },
           member.options.handler,
           member.policy,
-          { publishToDlq: (m) => this.publish([m]), isRunning: () => running },
+          {
+            publishToDlq: (m) => this.publish([m]),
+            isRunning: () => running,
+            onDeadLettered: () => (deadLettered = true),
+          },
         );
         if (!done) break;
         group.committed.set(tp, offset + 1);
+        const groupId = member.options.groupId;
+        recordConsumed(groupId, topic, partitionNo, partition.records.length - offset - 1, deadLettered);
       }
     })();
     return {

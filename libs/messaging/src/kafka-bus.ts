@@ -1,3 +1,4 @@
+import { recordConsumed } from './consumer-metrics';
 import {
   Kafka,
   Partitioners,
@@ -162,6 +163,7 @@ export class KafkaBus implements MessageBus {
       }) => {
         for (const message of batch.messages) {
           if (!running || !isRunning() || isStale()) return;
+          let deadLettered = false;
           const done = await deliverWithRetries(
             {
               topic: batch.topic,
@@ -177,10 +179,13 @@ export class KafkaBus implements MessageBus {
               publishToDlq: (m) => this.publish([m]),
               isRunning: () => running && isRunning() && !isStale(),
               heartbeat,
+              onDeadLettered: () => (deadLettered = true),
             },
           );
           if (!done) return;
           resolveOffset(message.offset);
+          const remaining = Number(batch.highWatermark) - Number(message.offset) - 1;
+          recordConsumed(options.groupId, batch.topic, batch.partition, remaining, deadLettered);
           await commitOffsetsIfNecessary();
         }
         await heartbeat();

@@ -1,3 +1,4 @@
+import { commandDuration } from '@app/metrics';
 import { randomUUID } from 'node:crypto';
 import { type MessageBus, type ReceivedMessage, type Subscription } from './message-bus';
 import { PoisonMessageError } from './poison-message-error';
@@ -142,7 +143,16 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
       } catch {
         throw new PoisonMessageError('request body is not JSON', 'malformed-request');
       }
-      const reply = await options.handler(payload, message);
+      const command = commandTypeOf(payload);
+      const end = commandDuration.startTimer({ service: options.groupId, command });
+      let reply: unknown;
+      try {
+        reply = await options.handler(payload, message);
+      } catch (error) {
+        end({ outcome: 'failed' });
+        throw error;
+      }
+      end({ outcome: (reply as { ok?: unknown } | null)?.ok === false ? 'refused' : 'ok' });
       if (!replyTo || !correlationId) return; // fire-and-forget command
       await bus.publish([
         {
@@ -154,4 +164,10 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
       ]);
     },
   });
+}
+
+/** The command's type for the metrics' label: only a short, plain name, so a bad request cannot blow up the series. */
+function commandTypeOf(payload: unknown): string {
+  const type = (payload as { command?: { type?: unknown } } | null)?.command?.type;
+  return typeof type === 'string' && /^[A-Za-z]{1,40}$/.test(type) ? type : 'unknown';
 }

@@ -1,19 +1,9 @@
 import { Public } from './public-route';
 import { Controller, Get, Header, Module } from '@nestjs/common';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { httpRequestDuration, metricsRegistry } from '@app/metrics';
 
-/** One registry per process; each service labels its series with `service`. */
-export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry });
-
-export const httpRequestDuration = new Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'HTTP request latency by route and status',
-  labelNames: ['service', 'method', 'route', 'status'] as const,
-  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  registers: [metricsRegistry],
-});
+export { httpRequestDuration, metricsRegistry };
 
 @Public()
 @Controller('metrics')

@@ -1,3 +1,4 @@
+import { relayLag, relayPublished } from '@app/metrics';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   followAll,
@@ -46,6 +47,9 @@ export function startEventRelay<Message>(options: EventRelayOptions<Message>): R
     handle: async (events) => {
       const messages = options.toMessages(events);
       if (messages.length > 0) await options.publish(messages);
+      relayPublished.inc({ relay: options.name }, messages.length);
+      const newest = events[events.length - 1]?.created;
+      if (newest) relayLag.set({ relay: options.name }, Math.max(0, (Date.now() - newest.getTime()) / 1000));
       options.onPublished?.(messages.length);
     },
   });

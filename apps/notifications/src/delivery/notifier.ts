@@ -1,3 +1,4 @@
+import { notificationDeliveries } from '@app/metrics';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { PoisonMessageError } from '@app/messaging';
 import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
@@ -98,6 +99,7 @@ export class Notifier {
     } catch (error) {
       const failure = classifyFailure(error);
       const status = failure.permanent ? 'failed' : attempts >= maxAttempts ? 'dead' : 'pending';
+      notificationDeliveries.inc({ channel: record.message.channel, status });
       const settled = await this.log.finish(
         record,
         { status, attempts, lastError: failure.reason },
@@ -110,6 +112,7 @@ export class Notifier {
       if (status === 'dead') throw deadLetter(attempts, failure.reason);
       return settled;
     }
+    notificationDeliveries.inc({ channel: record.message.channel, status: 'sent' });
     // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried.
     const settled = await retried(() =>
       this.log.finish(

@@ -1,0 +1,13 @@
+import { consumerLag, messagesHandled } from '@app/metrics';
+
+/** A consumer group is done with one message: its lag is what remains after it, and it was handled or dead-lettered. */
+export function recordConsumed(
+  group: string,
+  topic: string,
+  partition: number,
+  remaining: number,
+  deadLettered: boolean,
+): void {
+  consumerLag.set({ group, topic, partition: String(partition) }, Math.max(0, remaining));
+  messagesHandled.inc({ group, topic, outcome: deadLettered ? 'dead-lettered' : 'handled' });
+}

@@ -28,7 +28,7 @@ const exported = async () => {
   const names = new Set<string>();
   for (const metric of await metricsRegistry.getMetricsAsJSON()) {
     names.add(metric.name);
-    if (metric.type === 'histogram')
+    if (String(metric.type) === 'histogram')
       for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${metric.name}${suffix}`);
   }
   return names;

@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TOPICS } from '@app/contracts';
-import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
+import { loadInvitationTokens } from '@app/invitation-tokens';
 import { loadPermissionsCatalog } from '@app/permissions';
 import {
   loadRequestSigningKeys,
@@ -114,7 +114,7 @@ export class GatewayModule {
         { provide: PERMISSIONS_CATALOG, useFactory: () => loadPermissionsCatalog() },
         {
           provide: INVITATION_TOKENS,
-          useFactory: () => new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+          useFactory: () => loadInvitationTokens({ dataDir: infra.dataDir }),
         },
         { provide: READ_MODELS, inject: [READ_STORE], useFactory: (store: ReadStore) => readModelsOf(store) },
         WriteServices,

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
-import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
+import { loadInvitationTokens } from '@app/invitation-tokens';
 import { RequestVerifier } from '@app/messaging';
 import {
   loadRequestSigningKeys,
@@ -58,7 +58,7 @@ export class MembershipModule {
           inject: [AggregateStore, MembershipIndexes],
           useFactory: (store: AggregateStore, indexes: MembershipIndexes) =>
             new InvitationQueries({
-              tokens: new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+              tokens: loadInvitationTokens({ dataDir: infra.dataDir }),
               findInvitation: async (invitationId) => {
                 if (!indexes.invitations.get(invitationId)) await indexes.catchUp();
                 return indexes.invitations.get(invitationId);

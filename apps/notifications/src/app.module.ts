@@ -18,7 +18,7 @@ import { DeliveriesController } from './admin/deliveries.controller';
 import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
 import { Notifier } from './delivery/notifier';
 import { FileSmsTransport, HttpSmsTransport } from './delivery/sms-transport';
-import { InvitationTokens, loadInvitationTokenSecret } from '@app/invitation-tokens';
+import { loadInvitationTokens } from '@app/invitation-tokens';
 import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
 
@@ -137,7 +137,7 @@ export class NotificationsModule {
         {
           provide: INVITATION_LINKS,
           useFactory: (): InvitationLinks => ({
-            tokens: new InvitationTokens(loadInvitationTokenSecret({ dataDir: infra.dataDir })),
+            tokens: loadInvitationTokens({ dataDir: infra.dataDir }),
             publicUrl: options.publicUrl ?? 'http://127.0.0.1:3000',
           }),
         },

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor, withTempDir } from '@app/testing';
-import { loadInvitationTokenSecret } from './invitation-token-secret';
+import { loadInvitationTokenSecret, loadInvitationTokens } from './invitation-token-secret';
 
 describe('invitation token secret', () => {
   it('prefers INVITATION_TOKEN_SECRET', async () => {
@@ -59,4 +59,24 @@ describe('invitation token secret', () => {
       expect(loadInvitationTokenSecret({ env: {}, dataDir })).toBe([...secrets][0]);
     });
   }, 60_000);
+});
+
+describe('the invitation links of a deployment', () => {
+  it('accept INVITATION_TOKEN_SECRET_PREVIOUS during a rotation, and make links with the current secret', async () => {
+    await withTempDir('secret', async (dataDir) => {
+      const current = 'c'.repeat(40);
+      const previous = 'p'.repeat(40);
+      const claims = { invitationId: 'inv-9', sendSequence: 1 };
+      const old = loadInvitationTokens({ env: { INVITATION_TOKEN_SECRET: previous }, dataDir }).issue(claims);
+      const rotating = loadInvitationTokens({
+        env: { INVITATION_TOKEN_SECRET: current, INVITATION_TOKEN_SECRET_PREVIOUS: previous },
+        dataDir,
+      });
+      expect(rotating.verify(old)).toEqual(claims);
+      expect(rotating.issue(claims)).not.toBe(old);
+      expect(
+        loadInvitationTokens({ env: { INVITATION_TOKEN_SECRET: current }, dataDir }).verify(old),
+      ).toBeUndefined();
+    });
+  });
 });

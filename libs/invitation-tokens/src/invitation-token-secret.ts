@@ -1,4 +1,5 @@
 import { loadSharedSecret } from '@app/platform';
+import { InvitationTokens } from './invitation-token';
 
 /**
  * The key of invitation links, shared by membership (verifies) and notifications (renders links):
@@ -6,4 +7,17 @@ import { loadSharedSecret } from '@app/platform';
  */
 export function loadInvitationTokenSecret(options: { env?: NodeJS.ProcessEnv; dataDir: string }): string {
   return loadSharedSecret({ variable: 'INVITATION_TOKEN_SECRET', file: 'invitation-token.key', ...options });
+}
+
+/**
+ * The invitation links of this deployment: made with `INVITATION_TOKEN_SECRET` (or the generated one), and accepted
+ * with `INVITATION_TOKEN_SECRET_PREVIOUS` too while a rotation is under way (README, "Rotating keys").
+ */
+export function loadInvitationTokens(options: {
+  env?: NodeJS.ProcessEnv;
+  dataDir: string;
+}): InvitationTokens {
+  const env = options.env ?? process.env;
+  const previous = env.INVITATION_TOKEN_SECRET_PREVIOUS;
+  return new InvitationTokens(loadInvitationTokenSecret(options), previous ? [previous] : []);
 }

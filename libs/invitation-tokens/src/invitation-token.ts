@@ -15,33 +15,42 @@ const MIN_SECRET_BYTES = 32;
 
 export class InvitationTokens {
   private readonly key: Buffer;
+  private readonly otherKeys: readonly Buffer[];
 
-  constructor(secret: string | Buffer) {
-    this.key = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
-    if (this.key.length < MIN_SECRET_BYTES) {
-      throw new Error(`invitation token secret must be at least ${MIN_SECRET_BYTES} bytes`);
-    }
+  /**
+   * Links are made with `secret`; `otherSecrets` are accepted too, for a rotation without broken links: the next
+   * secret while every service learns it, then the previous one until the links it made have expired.
+   */
+  constructor(secret: string | Buffer, otherSecrets: readonly (string | Buffer)[] = []) {
+    [this.key, ...this.otherKeys] = [secret, ...otherSecrets].map((s) => {
+      const key = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+      if (key.length < MIN_SECRET_BYTES)
+        throw new Error(`invitation token secret must be at least ${MIN_SECRET_BYTES} bytes`);
+      return key;
+    }) as [Buffer, ...Buffer[]];
   }
 
   issue(claims: InvitationTokenClaims): string {
     if (claims.invitationId.includes('.')) throw new Error('invitation id must not contain "."');
     const body = `${claims.invitationId}.${claims.sendSequence}`;
-    return `${body}.${this.mac(body)}`;
+    return `${body}.${mac(this.key, body)}`;
   }
 
   /** The claims of a well-formed, authentic token; undefined for anything else. Whether it is current is the caller's. */
   verify(token: string): InvitationTokenClaims | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
-    const [invitationId, sequence, mac] = parts as [string, string, string];
+    const [invitationId, sequence, tag] = parts as [string, string, string];
     if (!invitationId || !/^\d{1,9}$/.test(sequence)) return undefined;
-    const expected = Buffer.from(this.mac(`${invitationId}.${sequence}`));
-    const given = Buffer.from(mac);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    return { invitationId, sendSequence: Number(sequence) };
+    const given = Buffer.from(tag);
+    const authentic = [this.key, ...this.otherKeys].some((key) => {
+      const expected = Buffer.from(mac(key, `${invitationId}.${sequence}`));
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    return authentic ? { invitationId, sendSequence: Number(sequence) } : undefined;
   }
+}
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.key).update(body).digest('base64url');
-  }
+function mac(key: Buffer, body: string): string {
+  return createHmac('sha256', key).update(body).digest('base64url');
 }

@@ -38,3 +38,29 @@ describe('invitation tokens (R5)', () => {
     expect(() => new InvitationTokens('short')).toThrow(/at least 32 bytes/);
   });
 });
+
+describe('invitation tokens across a rotation of the secret', () => {
+  const previous = 'p'.repeat(32);
+  const next = 'n'.repeat(32);
+  const claims = { invitationId: 'inv-1', sendSequence: 2 };
+
+  it('links made with either secret verify while both are known, and are made with the current one only', () => {
+    const learning = new InvitationTokens(previous, [next]); // phase 1: everyone accepts the next secret
+    const switched = new InvitationTokens(next, [previous]); // phase 2: links are made with it
+    const oldLink = learning.issue(claims);
+    const newLink = switched.issue(claims);
+    expect(oldLink).toBe(new InvitationTokens(previous).issue(claims));
+    expect(newLink).toBe(new InvitationTokens(next).issue(claims));
+    for (const tokens of [learning, switched]) {
+      expect(tokens.verify(oldLink)).toEqual(claims);
+      expect(tokens.verify(newLink)).toEqual(claims);
+    }
+    // phase 3: the previous secret dropped, its links no longer verify; a secret never configured never did
+    expect(new InvitationTokens(next).verify(oldLink)).toBeUndefined();
+    expect(new InvitationTokens('x'.repeat(32), [next]).verify(oldLink)).toBeUndefined();
+  });
+
+  it('a short secret is refused in either place', () => {
+    expect(() => new InvitationTokens(previous, ['short'])).toThrow(/at least 32 bytes/);
+  });
+});

@@ -11,6 +11,12 @@ export interface IdentityConfig {
   readonly refreshTokenTtlMs: number;
   /** PKCS#8 PEM of the Ed25519 signing key; absent = generated once and kept under the data directory. */
   readonly signingKeyPem?: string;
+  /**
+   * Keys published in the JWKS besides the signing key, not signed with (`IDENTITY_ADDITIONAL_KEYS_PEM`, one or more
+   * PEM blocks): the next key before a rotation, so every verifier knows it before any token carries it; the previous
+   * one after, until the tokens it signed have expired.
+   */
+  readonly additionalKeysPem: readonly string[];
   /** Base64 of 32 bytes sealing TOTP secrets at rest; absent = generated once under the data directory. */
   readonly totpEncryptionKey?: string;
   readonly argon2: Argon2Parameters;
@@ -47,6 +53,7 @@ export function readIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     accessTokenTtlSeconds,
     refreshTokenTtlMs: int('REFRESH_TOKEN_TTL_DAYS', 30) * 24 * 60 * MINUTE,
     ...(signingKeyPem ? { signingKeyPem } : {}),
+    additionalKeysPem: pemBlocks(env.IDENTITY_ADDITIONAL_KEYS_PEM ?? ''),
     ...(env.TOTP_ENCRYPTION_KEY ? { totpEncryptionKey: env.TOTP_ENCRYPTION_KEY } : {}),
     argon2: {
       memoryCost: int('ARGON2_MEMORY_KIB', DEFAULT_ARGON2_PARAMETERS.memoryCost),
@@ -71,4 +78,10 @@ export function readIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
       .map((id) => id.trim())
       .filter(Boolean),
   };
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/g;
+
+function pemBlocks(text: string): string[] {
+  return [...text.matchAll(PEM_BLOCK)].map((m) => m[0]);
 }

@@ -75,6 +75,7 @@ export class MembershipRequester implements OnApplicationShutdown {
             ...(config.signingKeyPem ? { privateKeyPem: config.signingKeyPem } : {}),
             ...(keyDir ? { dataDir: keyDir } : {}),
           }),
+          previousKeys: config.additionalKeysPem.map((pem) => loadSigningKey({ privateKeyPem: pem })),
         }),
     },
     {

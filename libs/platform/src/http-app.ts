@@ -37,6 +37,8 @@ export async function createHttpApp(
   const nestOptions = {
     logger: logging ? new PinoNestLogger(logger) : (false as const),
     bufferLogs: logging,
+    // A module that cannot start rejects, so the caller prints one line and exits 1 (Nest would abort the process).
+    abortOnError: false,
     ...(options.bodyParser === false ? { bodyParser: false } : {}),
   };
   const app =

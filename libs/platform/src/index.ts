@@ -12,3 +12,4 @@ export * from './shared-secret';
 export * from './request-signing-keys';
 export * from './public-route';
 export * from './graceful-shutdown';
+export * from './startup-failure';

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { startTracing } from '@app/tracing';
 import {
   positiveInt,
   readInfrastructureConfig,
@@ -23,6 +24,7 @@ import {
  * real thing for that concern.
  */
 async function main(): Promise<void> {
+  const stopTracing = startTracing('identity-platform');
   const config = readInfrastructureConfig();
   const host = process.env.HOST ?? '127.0.0.1';
   let connectionString = config.eventStoreConnectionString;
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     async () => {
       for (const app of apps.reverse()) await app.close();
       await stopEventStore();
+      await stopTracing?.();
     },
     readShutdownSettings({ SHUTDOWN_DRAIN_MS: '0', ...process.env }),
     (message) => console.log(message),

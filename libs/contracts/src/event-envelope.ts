@@ -22,6 +22,8 @@ export interface EventEnvelope<Data = unknown> {
   readonly actingvia?: string;
   /** The aggregate's stream revision after this event: consumers dedupe and order by it. */
   readonly revision: string;
+  /** CloudEvents distributed-tracing extension: the W3C trace context the event was recorded in. */
+  readonly traceparent?: string;
   readonly data: Data;
 }
 
@@ -56,6 +58,7 @@ export function encodeEnvelope(envelope: EventEnvelope): KafkaRecordLike {
   for (const name of REQUIRED) headers[`ce_${name}`] = String(envelope[name]);
   if (envelope.tenant !== undefined) headers.ce_tenant = envelope.tenant;
   if (envelope.actingvia !== undefined) headers.ce_actingvia = envelope.actingvia;
+  if (envelope.traceparent !== undefined) headers.ce_traceparent = envelope.traceparent;
   return { key: envelope.subject, headers, value: Buffer.from(JSON.stringify(envelope.data)) };
 }
 
@@ -89,6 +92,7 @@ export function decodeEnvelope(record: KafkaRecordLike): EventEnvelope {
     ...(h.ce_tenant ? { tenant: h.ce_tenant } : {}),
     ...(h.ce_actingvia ? { actingvia: h.ce_actingvia } : {}),
     revision: h.ce_revision!,
+    ...(h.ce_traceparent ? { traceparent: h.ce_traceparent } : {}),
     data,
   };
 }

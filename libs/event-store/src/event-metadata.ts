@@ -1,3 +1,5 @@
+import { activeTraceparent } from '@app/tracing';
+
 /** Metadata stored with every event (R21: who, when, in which flow). Never secrets. */
 export interface EventMetadata {
   readonly correlationId: string;
@@ -12,6 +14,8 @@ export interface EventMetadata {
   readonly commandFingerprint?: string;
   /** R19: the actor acted as an Admin through this parent organization's customers.manage. */
   readonly actingVia?: string;
+  /** The W3C trace context the command ran in, when traced: the relay carries it on to Kafka. */
+  readonly traceparent?: string;
 }
 
 /** What a caller knows about the command it is running; the rest of the metadata is derived. */
@@ -39,6 +43,7 @@ export function metadataFor(context: CommandContext, schemaVersion: number): Eve
     commandId: context.commandId,
     ...(context.fingerprint === undefined ? {} : { commandFingerprint: context.fingerprint }),
     ...(context.actingVia === undefined ? {} : { actingVia: context.actingVia }),
+    ...traced(),
   };
 }
 
@@ -48,4 +53,9 @@ export function isEventMetadata(value: unknown): value is EventMetadata {
   return (
     typeof m.correlationId === 'string' && typeof m.actor === 'string' && typeof m.schemaVersion === 'number'
   );
+}
+
+function traced(): { traceparent?: string } {
+  const traceparent = activeTraceparent();
+  return traceparent ? { traceparent } : {};
 }

@@ -1,3 +1,5 @@
+import { inSpan, SpanKind } from '@app/tracing';
+import { traceparentOf } from './trace-headers';
 import {
   DEFAULT_RETRY_POLICY,
   DLQ_HEADERS,
@@ -17,6 +19,8 @@ export interface DeliveryControl {
   /** Kafka needs heartbeats while a handler backs off longer than the session timeout. */
   readonly heartbeat?: () => Promise<void>;
   readonly onDeadLettered?: (message: ReceivedMessage, error: unknown) => void;
+  /** The consumer group, naming the spans of its handling. */
+  readonly group?: string;
 }
 
 export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
@@ -40,7 +44,16 @@ export async function deliverWithRetries(
   while (attempt < policy.maxAttempts) {
     attempt++;
     try {
-      await handler({ ...message, attempt });
+      await inSpan(
+        control.group ?? 'consumer',
+        `consume ${message.topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          traceparent: traceparentOf(message.headers),
+          attributes: { 'messaging.destination.name': message.topic, 'messaging.attempt': attempt },
+        },
+        () => handler({ ...message, attempt }),
+      );
       return true;
     } catch (error) {
       lastError = error;

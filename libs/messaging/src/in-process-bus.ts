@@ -1,3 +1,4 @@
+import { withTraceHeaders } from './trace-headers';
 import { recordConsumed } from './consumer-metrics';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
@@ -79,7 +80,8 @@ export class InProcessBus implements MessageBus {
     }
   }
 
-  async publish(messages: readonly BusMessage[]): Promise<void> {
+  async publish(published: readonly BusMessage[]): Promise<void> {
+    const messages = withTraceHeaders(published);
     const targets = messages.map((m) => {
       const partitions = this.topics.get(m.topic);
       if (!partitions)
@@ -200,6 +202,7 @@ export class InProcessBus implements MessageBus {
             publishToDlq: (m) => this.publish([m]),
             isRunning: () => running,
             onDeadLettered: () => (deadLettered = true),
+            group: member.options.groupId,
           },
         );
         if (!done) break;

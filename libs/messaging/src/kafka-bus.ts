@@ -1,3 +1,4 @@
+import { withTraceHeaders } from './trace-headers';
 import { recordConsumed } from './consumer-metrics';
 import {
   Kafka,
@@ -86,8 +87,9 @@ export class KafkaBus implements MessageBus {
    * one produce request instead of queueing one by one behind the single in-flight request the idempotent producer
    * allows. Sends stay sequential, so order per key holds; each caller resolves when its own batch is acknowledged.
    */
-  publish(messages: readonly BusMessage[]): Promise<void> {
-    if (messages.length === 0) return Promise.resolve();
+  publish(published: readonly BusMessage[]): Promise<void> {
+    if (published.length === 0) return Promise.resolve();
+    const messages = withTraceHeaders(published);
     return new Promise<void>((resolve, reject) => {
       this.pendingSend.push({ messages, resolve, reject });
       if (!this.sending) this.sending = this.drainSends();
@@ -180,6 +182,7 @@ export class KafkaBus implements MessageBus {
               isRunning: () => running && isRunning() && !isStale(),
               heartbeat,
               onDeadLettered: () => (deadLettered = true),
+              group: options.groupId,
             },
           );
           if (!done) return;

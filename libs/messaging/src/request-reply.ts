@@ -1,3 +1,4 @@
+import { inSpan, SpanKind } from '@app/tracing';
 import { commandDuration } from '@app/metrics';
 import { randomUUID } from 'node:crypto';
 import { type MessageBus, type ReceivedMessage, type Subscription } from './message-bus';
@@ -160,7 +161,9 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
       const end = commandDuration.startTimer({ service: options.groupId, command });
       let reply: unknown;
       try {
-        reply = await options.handler(payload, message);
+        reply = await inSpan(options.groupId, `command ${command}`, { kind: SpanKind.SERVER }, () =>
+          options.handler(payload, message),
+        );
       } catch (error) {
         end({ outcome: 'failed' });
         throw error;

@@ -1,3 +1,5 @@
+import { tracingEnabled } from '@app/tracing';
+import { TracingInterceptor } from './tracing-interceptor';
 import { ValidationPipe, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -79,6 +81,7 @@ export function configureHttpApp(
     timeRequest(service, req, res, routeOf);
   });
   app.useGlobalFilters(new ProblemDetailsFilter(app.getHttpAdapter(), onUnexpected));
+  if (tracingEnabled()) app.useGlobalInterceptors(new TracingInterceptor(service));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

@@ -1,3 +1,4 @@
+import { startTracing } from '@app/tracing';
 import { type INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { readShutdownSettings, stopGracefullyOnSignals } from './graceful-shutdown';
@@ -22,11 +23,15 @@ export async function runServiceFromEnvironment(
       `${service}: EVENTSTORE_CONNECTION_STRING is not set. Point it at EventStoreDB, or run the whole system on the embedded default with "npm start".`,
     );
   }
+  const stopTracing = startTracing(service);
   const app = await create({ ...infra, eventStoreConnectionString: infra.eventStoreConnectionString });
   const port = positiveInt(process.env.PORT, defaultPort, 'PORT');
   const logger = new Logger(service);
   stopGracefullyOnSignals(
-    () => app.close(),
+    async () => {
+      await app.close();
+      await stopTracing?.(); // what is still buffered is exported
+    },
     shutdown,
     (message) => logger.log(message),
   );

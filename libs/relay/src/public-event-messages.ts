@@ -1,3 +1,4 @@
+import { hop } from '@app/tracing';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { type RecordedDomainEvent } from '@app/event-store';
 import { eventMessage, type BusMessage } from '@app/messaging';
@@ -22,7 +23,16 @@ export function publicEventMessages(
   mapping: PublicEventMapping,
 ): (events: readonly RecordedDomainEvent[]) => BusMessage[] {
   return (events) =>
-    events.map((recorded) => eventMessage(mapping.topic, toPublicEnvelope(mapping, recorded)));
+    events.map((recorded) => {
+      const envelope = toPublicEnvelope(mapping, recorded);
+      // The relay's hop, in the trace of the command that recorded the event: consumers continue from it.
+      const traceparent = hop(
+        `${mapping.service}-relay`,
+        `relay ${envelope.type}`,
+        recorded.metadata.traceparent,
+      );
+      return eventMessage(mapping.topic, traceparent ? { ...envelope, traceparent } : envelope);
+    });
 }
 
 /** One recorded event as the CloudEvent the relay publishes (also what a read-model rebuild projects). */

@@ -126,21 +126,6 @@ export class InProcessBus implements MessageBus {
 
   async ping(): Promise<void> {}
 
-  async topicsWithGroups(prefix: string): Promise<{ topic: string; groupActive: boolean }[]> {
-    return [...this.topics.keys()]
-      .filter((t) => t.startsWith(prefix) && !t.endsWith('.dlq'))
-      .map((topic) => ({ topic, groupActive: (this.groups.get(topic)?.members.length ?? 0) > 0 }));
-  }
-
-  async deleteTopicsAndGroups(topics: readonly string[]): Promise<void> {
-    for (const topic of topics) {
-      if ((this.groups.get(topic)?.members.length ?? 0) > 0) continue;
-      this.groups.delete(topic);
-      this.topics.delete(topic);
-      this.topics.delete(dlqTopic(topic));
-    }
-  }
-
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
   }

@@ -209,30 +209,6 @@ export class KafkaBus implements MessageBus {
     return subscription;
   }
 
-  async topicsWithGroups(prefix: string): Promise<{ topic: string; groupActive: boolean }[]> {
-    await this.connect();
-    const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(prefix) && !t.endsWith('.dlq'));
-    if (topics.length === 0) return [];
-    const { groups } = await this.admin.describeGroups(topics);
-    const active = new Set(groups.filter((g) => g.members.length > 0).map((g) => g.groupId));
-    return topics.map((topic) => ({ topic, groupActive: active.has(topic) }));
-  }
-
-  async deleteTopicsAndGroups(topics: readonly string[]): Promise<void> {
-    if (topics.length === 0) return;
-    await this.connect();
-    const { groups } = await this.admin.describeGroups([...topics]);
-    // A group with members means the topic is still in use: it is left alone.
-    const inUse = new Set(groups.filter((g) => g.members.length > 0).map((g) => g.groupId));
-    const idle = topics.filter((t) => !inUse.has(t));
-    const known = new Set(groups.filter((g) => g.state !== 'Dead').map((g) => g.groupId));
-    const groupsToDelete = idle.filter((t) => known.has(t));
-    if (groupsToDelete.length > 0) await this.admin.deleteGroups(groupsToDelete);
-    const existing = new Set(await this.admin.listTopics());
-    const doomed = idle.flatMap((t) => [t, dlqTopic(t)]).filter((t) => existing.has(t));
-    if (doomed.length > 0) await this.admin.deleteTopics({ topics: doomed });
-  }
-
   async ping(): Promise<void> {
     await this.connect();
     await this.admin.describeCluster();

@@ -66,10 +66,6 @@ export interface MessageBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Cheap liveness check of the broker connection, for readiness probes. */
   ping(): Promise<void>;
-  /** The topics whose names start with `prefix`, each with whether the consumer group of the same name has members. */
-  topicsWithGroups(prefix: string): Promise<{ readonly topic: string; readonly groupActive: boolean }[]>;
-  /** Deletes topics (with their `.dlq`) and the consumer groups of the same names: what a departed instance owned. */
-  deleteTopicsAndGroups(topics: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

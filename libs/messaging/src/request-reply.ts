@@ -5,9 +5,6 @@ import { type MessageBus, type ReceivedMessage, type Subscription } from './mess
 import { PoisonMessageError } from './poison-message-error';
 
 export const REPLY_TO_HEADER = 'reply_to';
-export const REPLY_TOPIC_PREFIX = 'replies.';
-/** A reply topic this old without a member in its group belongs to an instance that is gone. */
-export const STALE_REPLY_TOPIC_MS = 10 * 60_000;
 export const CORRELATION_ID_HEADER = 'correlation_id';
 
 export class RequestTimeoutError extends Error {
@@ -31,12 +28,8 @@ interface Pending {
 /**
  * Request/reply over the bus, for commands from the gateway. Each requester instance owns a reply topic, named after
  * its instance, so replies reach only the instance that waits for them and it reads nothing else; it reads its topic
- * from the beginning, so a reply published while the consumer was still joining is not missed. Requests are
- * at-least-once: command ids make the handling idempotent.
- *
- * An instance that stops deletes its reply topic and group. One that crashed cannot: the reply topic's name carries
- * its start time, and each client starting sweeps reply topics older than `STALE_REPLY_TOPIC_MS` whose group has no
- * members left (a live instance is a member from its first minute on).
+ * from the beginning, so a reply published while the consumer was still joining is not missed. A short retention
+ * bounds what a crashed instance leaves behind. Requests are at-least-once: command ids make the handling idempotent.
  */
 export class RequestReplyClient {
   private readonly pending = new Map<string, Pending>();
@@ -47,12 +40,8 @@ export class RequestReplyClient {
     readonly replyTopic: string,
   ) {}
 
-  static async start(
-    bus: MessageBus,
-    instanceId: string,
-    now: () => number = Date.now,
-  ): Promise<RequestReplyClient> {
-    const replyTopic = `${REPLY_TOPIC_PREFIX}${instanceId.replace(/[^A-Za-z0-9_-]/g, '_')}.${now()}`;
+  static async start(bus: MessageBus, instanceId: string): Promise<RequestReplyClient> {
+    const replyTopic = `replies.${instanceId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
     const client = new RequestReplyClient(bus, replyTopic);
     await bus.ensureTopics([
       {
@@ -69,7 +58,6 @@ export class RequestReplyClient {
       retry: { maxAttempts: 1 },
       handler: async (message) => client.settle(message),
     });
-    void sweepStaleReplyTopics(bus, now()).catch(() => undefined); // best effort: the next instance tries again
     return client;
   }
 
@@ -110,7 +98,6 @@ export class RequestReplyClient {
 
   async close(): Promise<void> {
     await this.subscription?.close();
-    await this.bus.deleteTopicsAndGroups([this.replyTopic]).catch(() => undefined);
     for (const [id] of this.pending) this.fail(id, new Error('request/reply client closed'));
   }
 
@@ -186,16 +173,4 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
 function commandTypeOf(payload: unknown): string {
   const type = (payload as { command?: { type?: unknown } } | null)?.command?.type;
   return typeof type === 'string' && /^[A-Za-z]{1,40}$/.test(type) ? type : 'unknown';
-}
-
-/** Deletes the reply topics (and groups) of instances that are gone: named before the cut-off, with no member. */
-export async function sweepStaleReplyTopics(bus: MessageBus, now: number): Promise<string[]> {
-  const stale = (await bus.topicsWithGroups(REPLY_TOPIC_PREFIX))
-    .filter(({ topic, groupActive }) => {
-      const startedAt = Number(/\.(\d{13})$/.exec(topic)?.[1]);
-      return !groupActive && startedAt > 0 && startedAt < now - STALE_REPLY_TOPIC_MS;
-    })
-    .map(({ topic }) => topic);
-  await bus.deleteTopicsAndGroups(stale);
-  return stale;
 }

@@ -142,21 +142,8 @@ export class Platform {
    * The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it); `after`: only
    * mails received after that many (`mails.length` before the request that sends it).
    */
-  async linkFromMail(to: string, path: string, after = 0): Promise<string> {
-    const link = await waitFor(
-      () => {
-        for (const mail of this.smtp.received.slice(after).reverse()) {
-          if (!mail.to.includes(to)) continue;
-          const body = decodeQuotedPrintable(mail.raw);
-          const match = body.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
-          if (match) return match[0];
-        }
-        return undefined;
-      },
-      { timeoutMs: 10_000, what: `a mail to ${to} with ${path}` },
-    );
-    const url = new URL(link.replaceAll('&amp;', '&'));
-    return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
+  linkFromMail(to: string, path: string, after = 0): Promise<string> {
+    return tokenFromMails(this.smtp.received, to, path, after);
   }
 
   /** The invitation token of the newest SMS to `to` (waits for it). */
@@ -307,3 +294,30 @@ function decodeQuotedPrintable(raw: string): string {
 }
 
 export const bearer = (who: { token: string }) => ({ authorization: `Bearer ${who.token}` });
+
+/**
+ * The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it); `after`: only
+ * mails received after that many.
+ */
+export async function tokenFromMails(
+  mails: readonly Received[],
+  to: string,
+  path: string,
+  after = 0,
+  timeoutMs = 10_000,
+): Promise<string> {
+  const link = await waitFor(
+    () => {
+      for (const mail of mails.slice(after).reverse()) {
+        if (!mail.to.includes(to)) continue;
+        const body = decodeQuotedPrintable(mail.raw);
+        const match = body.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
+        if (match) return match[0];
+      }
+      return undefined;
+    },
+    { timeoutMs, what: `a mail to ${to} with ${path}` },
+  );
+  const url = new URL(link.replaceAll('&amp;', '&'));
+  return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
+}

@@ -13,6 +13,7 @@ import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
   dlqTopic,
   type BusMessage,
+  type LeaderRole,
   type MessageBus,
   type SubscribeOptions,
   type Subscription,
@@ -207,6 +208,52 @@ export class KafkaBus implements MessageBus {
     // started service is consuming: nothing published from here on is skipped, or waits for a rebalance.
     await live;
     return subscription;
+  }
+
+  /**
+   * The election is a consumer group on a one-partition topic `<name>.leader`: Kafka gives that partition to exactly
+   * one member, and reassigns it when the member leaves or stops heartbeating. A member steps down as soon as a
+   * rebalance starts, and leads again only if the partition comes back to it.
+   */
+  async electLeader(name: string, role: LeaderRole): Promise<Subscription> {
+    const topic = `${name}.leader`;
+    await this.ensureTopics([{ topic, partitions: 1, replicationFactor: -1 }]);
+    const consumer = this.kafka.consumer({
+      groupId: topic,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    let leading = false;
+    let transition = Promise.resolve();
+    const become = (assigned: boolean) => {
+      transition = transition.then(async () => {
+        if (assigned && !leading) {
+          leading = true;
+          role.lead();
+        } else if (!assigned && leading) {
+          leading = false;
+          await role.stepDown();
+        }
+      });
+      return transition;
+    };
+    consumer.on(consumer.events.REBALANCING, () => void become(false));
+    consumer.on(consumer.events.CRASH, () => void become(false));
+    consumer.on(
+      consumer.events.GROUP_JOIN,
+      (event) => void become((event.payload.memberAssignment[topic] ?? []).includes(0)),
+    );
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.run({ eachMessage: async () => undefined });
+    return {
+      close: async () => {
+        await become(false);
+        await consumer.disconnect();
+      },
+    };
   }
 
   async ping(): Promise<void> {

@@ -64,6 +64,8 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
       }
     },
   });
+  // A client killed mid-session resets its connection: that is the client's end, not the server's failure.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {

@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { KafkaBus } from '@app/messaging';
-import { makeTempDir } from '@app/testing';
+import { freePort, makeTempDir } from '@app/testing';
 import { startSmtpServer } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { emailRequested } from '../apps/notifications/src/requests/email-requested.testing';
 import { startServerProcess } from './server-process';
@@ -132,14 +131,6 @@ async function startService(
       await once(child, 'exit');
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const request = (to: string) => emailRequested({ template: 'password-changed', to }).message;

@@ -1,22 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import { KafkaBus, type ReceivedMessage } from '@app/messaging';
-import { describeIf, infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { startSmtpServer } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { PASSWORD, tokenFromMails } from './platform.testing';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Instance {
   readonly name: string;

@@ -3,3 +3,4 @@ export * from './temp-dir';
 export * from './infra-env';
 export * from './decider-spec';
 export * from './documented-errors';
+export * from './free-port';

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { KafkaBus } from '@app/messaging';
-import { describeIf, infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { emailRequested } from '../requests/email-requested.testing';
 import { MongoDeliveryLog } from './mongo-delivery-log';
@@ -13,14 +12,6 @@ import { startSmtpServer } from './smtp-server.testing';
 const LEASE_MS = 3_000;
 /** Partitions a consumer works on at once: at most this many deliveries are in hand when it is killed. */
 const IN_HAND_PER_KILL = 3;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const idempotencyKeyOf = (raw: string) => /^X-Idempotency-Key: (.+)$/im.exec(raw)?.[1]?.trim();
 

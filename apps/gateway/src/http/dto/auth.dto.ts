@@ -1,5 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
 import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+
+/** A person's locale: any tag is taken here; identity keeps its language or refuses it (`unsupported-locale`). */
+function LocaleField(whose: string) {
+  return applyDecorators(
+    ApiPropertyOptional({
+      example: 'de',
+      description: `the language of messages to ${whose}: \`en\` or \`de\` (a tag such as \`de-AT\` counts as \`de\`); else the deployment default`,
+    }),
+    IsOptional(),
+    IsString(),
+    MaxLength(35),
+  );
+}
 
 export class RegisterBody {
   @ApiProperty({ example: 'ada@example.com' })
@@ -27,14 +41,7 @@ export class RegisterBody {
   @MaxLength(40)
   phone?: string;
 
-  @ApiPropertyOptional({
-    example: 'de',
-    description:
-      'the language of messages to me: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(35)
+  @LocaleField('me')
   locale?: string;
 }
 
@@ -117,14 +124,7 @@ export class UpdateMeBody {
   @MaxLength(40)
   phone?: string | null;
 
-  @ApiPropertyOptional({
-    example: 'de',
-    description:
-      'the language of messages to me: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(35)
+  @LocaleField('me')
   locale?: string;
 }
 
@@ -170,14 +170,7 @@ export class AcceptInvitationBody {
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({
-    example: 'de',
-    description:
-      'the language of messages to a new user: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(35)
+  @LocaleField('a new user')
   locale?: string;
 }
 

@@ -53,6 +53,11 @@ export interface NotificationsOptions {
 const DEFAULT_LEASE_MS = 60_000;
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
+  // Where secrets must be configured (a cluster), mail written to files in a pod's scratch space would be lost.
+  if (env.REQUIRE_CONFIGURED_SECRETS === 'true' && !env.SMTP_URL)
+    throw new Error(
+      'SMTP_URL must be set (REQUIRE_CONFIGURED_SECRETS=true): without it mail only goes to files',
+    );
   return {
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),

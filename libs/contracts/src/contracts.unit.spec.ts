@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MalformedEnvelopeError, decodeEnvelope, encodeEnvelope, type EventEnvelope } from './event-envelope';
-import { SchemaRegistry, schemaRegistry } from './schema-registry';
+import { SchemaRegistry, consumerSchemaRegistry, schemaRegistry } from './schema-registry';
 
 const envelope: EventEnvelope = {
   id: '0f8fad5b-d9cb-469f-a165-70867728950e',
@@ -69,6 +69,18 @@ describe('schema registry', () => {
       expect(result.errors.join('\n')).toMatch(/\/email must match format "email"/);
       expect(result.errors.join('\n')).toMatch(/additional properties/);
     }
+  });
+
+  it('a consumer drops fields it does not know (a producer upgraded first), still refusing what breaks the schema', () => {
+    const consumer = consumerSchemaRegistry();
+    const newer = { ...(envelope.data as object), favouriteColour: 'teal' };
+    expect(registry.validate(envelope.type, { ...newer })).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(consumer.validate(envelope.type, newer)).toEqual({ ok: true });
+    expect(newer).not.toHaveProperty('favouriteColour');
+    expect(consumer.validate(envelope.type, { ...newer, email: 'not-an-email' })).toMatchObject({
+      ok: false,
+    });
+    expect(consumer.validate(envelope.type, { name: 'Ada' })).toMatchObject({ ok: false, reason: 'invalid' });
   });
 
   it('reports unknown event types', () => {

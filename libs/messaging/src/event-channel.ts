@@ -2,6 +2,7 @@ import {
   MalformedEnvelopeError,
   decodeEnvelope,
   encodeEnvelope,
+  consumerSchemaRegistry,
   schemaRegistry,
   type EventEnvelope,
   type SchemaRegistry,
@@ -50,7 +51,7 @@ export interface EventSubscriptionOptions {
  * it goes to the DLQ at once; the handler's own failures are retried and then dead-lettered.
  */
 export function subscribeToEvents(bus: MessageBus, options: EventSubscriptionOptions): Promise<Subscription> {
-  const registry = options.registry ?? schemaRegistry();
+  const registry = options.registry ?? consumerSchemaRegistry();
   return bus.subscribe({
     groupId: options.groupId,
     topics: options.topics,

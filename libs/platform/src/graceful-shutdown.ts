@@ -54,6 +54,7 @@ export function stopGracefullyOnSignals(
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  // `on`, not `once`: a second signal mid-drain must not fall back to Node's default, which exits at once.
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

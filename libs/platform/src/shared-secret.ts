@@ -19,21 +19,36 @@ export function loadSharedSecret(options: {
   if (env.REQUIRE_CONFIGURED_SECRETS === 'true')
     throw new Error(`${options.variable} must be set (REQUIRE_CONFIGURED_SECRETS=true)`);
   const path = join(options.dataDir, 'secrets', options.file);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  if (existsSync(path)) return existingSecret(path);
   const secret = randomBytes(32).toString('base64url');
   mkdirSync(dirname(path), { recursive: true });
   // Written aside, then linked into place: the link is atomic and refuses an existing name, so of services starting
   // at once on one folder (docker compose) the first wins for all, and nobody reads a file half written.
   const written = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(written, secret, { mode: 0o600 });
+  writeFileSync(written, secret, { mode: 0o600, flush: true });
   try {
     linkSync(written, path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(path, 'utf8').trim();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return existingSecret(path);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    // A filesystem without hard links: an exclusive create is the next best thing.
+    try {
+      writeFileSync(path, secret, { mode: 0o600, flag: 'wx', flush: true });
+    } catch (created) {
+      if ((created as NodeJS.ErrnoException).code === 'EEXIST') return existingSecret(path);
+      throw created;
+    }
   } finally {
     unlinkSync(written);
   }
   chmodSync(path, 0o600);
+  return secret;
+}
+
+function existingSecret(path: string): string {
+  const secret = readFileSync(path, 'utf8').trim();
+  if (!secret)
+    throw new Error(`${path} is empty: delete it to have a new secret generated, or set the variable`);
   return secret;
 }

@@ -20,11 +20,12 @@ export class SmtpMailTransport implements MailTransport {
     private readonly from: string,
     attemptTimeoutMs = 30_000,
   ) {
-    // Pooled: a connection (and its TLS and EHLO) serves many messages; as many as partitions are consumed at once.
+    // Pooled: a connection (and its TLS and EHLO) serves many messages; one per message in hand at once (three
+    // subscribers, three partitions each), so no attempt waits in the pool's queue beyond its timeouts and lease.
     this.transporter = nodemailer.createTransport({
       url: smtpUrl,
       pool: true,
-      maxConnections: 3,
+      maxConnections: 9,
       maxMessages: Infinity,
       connectionTimeout: Math.min(10_000, attemptTimeoutMs),
       greetingTimeout: Math.min(10_000, attemptTimeoutMs),

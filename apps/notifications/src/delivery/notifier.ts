@@ -121,7 +121,13 @@ export class Notifier {
         this.now(),
       ),
     );
-    if (!settled) return (await this.log.find(record._id))!; // ran past its lease: what the log holds is the truth
+    if (!settled) {
+      // The write landed but its answer was lost (the retry no longer holds the lease), or another attempt took over:
+      // what the log holds is the truth, and a settled delivery is announced (announcements carry a stable id).
+      const current = (await this.log.find(record._id))!;
+      if (current.status !== 'pending') await this.onSettled(current);
+      return current;
+    }
     await this.onSettled(settled);
     return settled;
   }

@@ -5,6 +5,6 @@ export class LockUserBody {
   @ApiProperty({ example: 'reported as compromised', description: 'recorded on the account (UserLocked)' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(500)
+  @MaxLength(320)
   reason!: string;
 }

@@ -1,0 +1,17 @@
+import { busRetryOf, readNotificationsOptions } from './app.module';
+
+describe('notifications settings', () => {
+  it('read the SMTP server, the lease and the retries from the environment, with defaults', () => {
+    const options = readNotificationsOptions({ SMTP_URL: 'smtp://mail:25', NOTIFY_LEASE_MS: '30000' });
+    expect(options).toMatchObject({ smtpUrl: 'smtp://mail:25', leaseMs: 30_000 });
+    expect(busRetryOf(options)).toEqual({ maxAttempts: 7, initialBackoffMs: 1_000, maxBackoffMs: 60_000 });
+    expect(readNotificationsOptions({}).leaseMs).toBe(60_000);
+  });
+
+  it('refuse to start without SMTP where secrets must be configured, naming the setting', () => {
+    expect(() => readNotificationsOptions({ REQUIRE_CONFIGURED_SECRETS: 'true' })).toThrow(
+      /^SMTP_URL must be set/,
+    );
+    expect(() => readNotificationsOptions({ NOTIFY_LEASE_MS: 'soon' })).toThrow(/NOTIFY_LEASE_MS/);
+  });
+});

@@ -221,15 +221,18 @@ export class KafkaBus implements MessageBus {
     const consumer = this.kafka.consumer({
       groupId: topic,
       allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      // Short: a leader that died is replaced within seconds, and a rebalance (a replica joining or leaving) is quick
+      // because nothing but the election runs in this group.
+      sessionTimeout: 6_000,
+      rebalanceTimeout: 3_000,
+      heartbeatInterval: 500,
     });
     let leading = false;
+    let closed = false;
     let transition = Promise.resolve();
     const become = (assigned: boolean) => {
       transition = transition.then(async () => {
-        if (assigned && !leading) {
+        if (assigned && !leading && !closed) {
           leading = true;
           role.lead();
         } else if (!assigned && leading) {
@@ -248,12 +251,17 @@ export class KafkaBus implements MessageBus {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: false });
     await consumer.run({ eachMessage: async () => undefined });
-    return {
+    const election: Subscription = {
       close: async () => {
-        await become(false);
+        if (closed) return;
+        closed = true; // a join completing from here on elects nobody
+        this.consumers.delete(election);
+        await become(false); // the work stops before the group hears this member leave
         await consumer.disconnect();
       },
     };
+    this.consumers.add(election);
+    return election;
   }
 
   async ping(): Promise<void> {

@@ -41,10 +41,9 @@ describe('a service stopped with SIGTERM', () => {
     // liveness still answers while it drains: nothing restarts a pod that is stopping
     expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
 
+    // Exit code 0: it stopped within the grace period (past it, it exits 1); not before the drain was over.
     const [code, signal] = await exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    const took = Date.now() - signalledAt;
-    expect(took).toBeGreaterThanOrEqual(1_500);
-    expect(took).toBeLessThan(15_000);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(1_500);
   }, 90_000);
 });

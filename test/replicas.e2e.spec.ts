@@ -220,7 +220,8 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
     );
     expect(owners.items.map((m) => m.userId)).toEqual([owner.userId]);
 
-    // The relay published each event of the organization once (duplicates would only come with a failover).
+    // What the relays published of the organization: every replica of membership runs one today, so each event is on
+    // Kafka once per running relay (consumers dedupe by event id); the figure is printed.
     const bus = new KafkaBus({ brokers: [...infraEnv.kafkaBrokers!], clientId: 'replicas-count' });
     const seen: ReceivedMessage[] = [];
     const sub = await bus.subscribe({
@@ -247,9 +248,7 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
       console.log(
         `replicas: ${created.length} teams created, ${others.length} refused; relay duplicates: ${duplicates}`,
       );
-      // Nothing lost, nothing published more than once per relay that led. Duplicates come only with a change of
-      // leader (here when the instance stopped was leading): the next leader resumes from the stored checkpoint.
-      // The figure is printed above; consumers dedupe by event id and revision.
+      // Nothing lost, and nothing more than once per relay (two replicas of membership).
       const teamIds = new Set(
         seen.filter((m) => m.headers.ce_type === 'membership.TeamCreated.v1').map((m) => m.headers.ce_id),
       );

@@ -4,7 +4,6 @@ import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
   dlqTopic,
   type BusMessage,
-  type LeaderRole,
   type MessageBus,
   type RetryPolicy,
   type SubscribeOptions,
@@ -126,19 +125,6 @@ export class InProcessBus implements MessageBus {
   }
 
   async ping(): Promise<void> {}
-
-  /** One process: it leads at once. */
-  async electLeader(_name: string, role: LeaderRole): Promise<Subscription> {
-    role.lead();
-    let leading = true;
-    return {
-      close: async () => {
-        if (!leading) return;
-        leading = false;
-        await role.stepDown();
-      },
-    };
-  }
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));

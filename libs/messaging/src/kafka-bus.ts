@@ -13,7 +13,6 @@ import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import {
   dlqTopic,
   type BusMessage,
-  type LeaderRole,
   type MessageBus,
   type SubscribeOptions,
   type Subscription,
@@ -208,60 +207,6 @@ export class KafkaBus implements MessageBus {
     // started service is consuming: nothing published from here on is skipped, or waits for a rebalance.
     await live;
     return subscription;
-  }
-
-  /**
-   * The election is a consumer group on a one-partition topic `<name>.leader`: Kafka gives that partition to exactly
-   * one member, and reassigns it when the member leaves or stops heartbeating. A member steps down as soon as a
-   * rebalance starts, and leads again only if the partition comes back to it.
-   */
-  async electLeader(name: string, role: LeaderRole): Promise<Subscription> {
-    const topic = `${name}.leader`;
-    await this.ensureTopics([{ topic, partitions: 1, replicationFactor: -1 }]);
-    const consumer = this.kafka.consumer({
-      groupId: topic,
-      allowAutoTopicCreation: false,
-      // Short: a leader that died is replaced within seconds, and a rebalance (a replica joining or leaving) is quick
-      // because nothing but the election runs in this group.
-      sessionTimeout: 6_000,
-      rebalanceTimeout: 3_000,
-      heartbeatInterval: 500,
-    });
-    let leading = false;
-    let closed = false;
-    let transition = Promise.resolve();
-    const become = (assigned: boolean) => {
-      transition = transition.then(async () => {
-        if (assigned && !leading && !closed) {
-          leading = true;
-          role.lead();
-        } else if (!assigned && leading) {
-          leading = false;
-          await role.stepDown();
-        }
-      });
-      return transition;
-    };
-    consumer.on(consumer.events.REBALANCING, () => void become(false));
-    consumer.on(consumer.events.CRASH, () => void become(false));
-    consumer.on(
-      consumer.events.GROUP_JOIN,
-      (event) => void become((event.payload.memberAssignment[topic] ?? []).includes(0)),
-    );
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
-    await consumer.run({ eachMessage: async () => undefined });
-    const election: Subscription = {
-      close: async () => {
-        if (closed) return;
-        closed = true; // a join completing from here on elects nobody
-        this.consumers.delete(election);
-        await become(false); // the work stops before the group hears this member leave
-        await consumer.disconnect();
-      },
-    };
-    this.consumers.add(election);
-    return election;
   }
 
   async ping(): Promise<void> {

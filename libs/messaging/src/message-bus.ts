@@ -66,18 +66,7 @@ export interface MessageBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Cheap liveness check of the broker connection, for readiness probes. */
   ping(): Promise<void>;
-  /**
-   * Of the processes electing under one `name`, one leads at a time: `lead` is called when this one is elected,
-   * `stepDown` (awaited) when it no longer is, and when the returned subscription closes. Around a failover two may
-   * briefly overlap; the work they lead must tolerate that (the relay: duplicates, deduped by consumers).
-   */
-  electLeader(name: string, role: LeaderRole): Promise<Subscription>;
   close(): Promise<void>;
-}
-
-export interface LeaderRole {
-  readonly lead: () => void;
-  readonly stepDown: () => Promise<void>;
 }
 
 export function dlqTopic(topic: string): string {

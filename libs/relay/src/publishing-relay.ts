@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { EVENT_STORE_CLIENT, EventStoreCheckpointStore, type RunningSubscription } from '@app/event-store';
-import { MESSAGE_BUS, type MessageBus, type Subscription } from '@app/messaging';
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { startEventRelay } from './event-relay';
 import { publicEventMessages, type PublicEventMapping } from './public-event-messages';
 
@@ -17,7 +17,6 @@ import { publicEventMessages, type PublicEventMapping } from './public-event-mes
 export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
   private relay: RunningSubscription | undefined;
-  private election: Subscription | undefined;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -27,23 +26,7 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
     this.logger = new Logger(`${mapping.service}-relay`);
   }
 
-  /**
-   * One relay per service publishes at a time, whatever the replicas: the instances elect a leader over the bus, and
-   * only it follows the event store. A new leader resumes from the stored checkpoint.
-   */
-  async onApplicationBootstrap(): Promise<void> {
-    this.election = await this.bus.electLeader(`${this.mapping.service}-relay`, {
-      lead: () => this.start(),
-      stepDown: async () => {
-        const running = this.relay;
-        this.relay = undefined;
-        await running?.stop();
-      },
-    });
-  }
-
-  private start(): void {
-    this.logger.log('elected: relaying from the stored checkpoint');
+  onApplicationBootstrap(): void {
     this.relay = startEventRelay({
       name: `${this.mapping.service}-relay`,
       client: this.client,
@@ -57,7 +40,7 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
 
   /** Before the bus and the event-store client close, so the batch in hand is published and checkpointed. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.election?.close(); // stops the relay if it leads, and lets another instance take over
+    await this.relay?.stop();
   }
 }
 

@@ -124,6 +124,5 @@ export function startServerSpan(service: string, name: string, traceparent: stri
       if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
     },
-    rename: (to: string) => span.updateName(to),
   };
 }

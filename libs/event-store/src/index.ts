@@ -15,3 +15,4 @@ export * from './in-memory-index';
 export * from './aggregate-state-cache';
 export * from './command-window';
 export * from './snapshot-store';
+export * from './stream-lease';

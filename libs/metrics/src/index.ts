@@ -46,6 +46,13 @@ export const relayPublished = new Counter({
   registers: [metricsRegistry],
 });
 
+export const relayLeader = new Gauge({
+  name: 'relay_leader',
+  help: 'Whether this replica holds its relay lease and publishes (1), or waits to take over (0)',
+  labelNames: ['relay'] as const,
+  registers: [metricsRegistry],
+});
+
 export const relayLag = new Gauge({
   name: 'relay_lag_seconds',
   help: 'Age of the newest event a relay published, when it published it: how far the bus is behind the event store',

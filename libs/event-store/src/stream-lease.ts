@@ -1,0 +1,152 @@
+import { performance } from 'node:perf_hooks';
+import {
+  jsonEvent,
+  NO_STREAM,
+  WrongExpectedVersionError,
+  type AppendExpectedRevision,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import { readLastEvent } from './read-last-event';
+
+export const LEASE_ACQUIRED = 'LeaseAcquired';
+export const LEASE_RENEWED = 'LeaseRenewed';
+export const LEASE_RELEASED = 'LeaseReleased';
+
+interface LeaseRecord {
+  readonly holder: string;
+  readonly ttlMs: number;
+}
+
+export interface StreamLeaseOptions {
+  readonly client: EventStoreDBClient;
+  /** What is led, e.g. `membership-relay`; the lease lives in the stream `lease-<name>`. */
+  readonly name: string;
+  /** This instance; unique per process. */
+  readonly holder: string;
+  /** How long a lease nobody renews blocks the others (default 10 s). */
+  readonly ttlMs?: number;
+  /** Called when this instance starts leading; the lease is renewed while it runs. */
+  readonly onAcquired: () => void | Promise<void>;
+  /** Called when this instance must stop leading; awaited before the lease is released or given up. */
+  readonly onLost: () => void | Promise<void>;
+  readonly onError?: (error: unknown) => void;
+  /** A monotonic clock in ms (tests only). */
+  readonly now?: () => number;
+}
+
+/**
+ * One leader among the replicas of a service, elected through the event store's optimistic concurrency: every
+ * acquisition and renewal is an append that expects the lease stream's last revision, so two instances can never both
+ * win the same round. The others only take over once the last record went unchanged for its TTL on their own clock
+ * (as Kubernetes' leader election does), so clocks need not agree. A leader that cannot renew gives up before the
+ * others may take over; duplicates remain possible only when a leader is paused past its TTL mid-work, which is why the
+ * led work (the relay) must stay idempotent downstream.
+ */
+export class StreamLease {
+  private readonly stream: string;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private held: { revision: bigint; renewedAt: number } | undefined;
+  private observed: { revision: bigint; at: number } | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: StreamLeaseOptions) {
+    this.stream = `lease-${options.name}`;
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  get isLeader(): boolean {
+    return this.held !== undefined;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops competing. A leader stops its work first, then releases the lease so another replica takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    if (!this.held) return;
+    const { revision } = this.held;
+    await this.lose();
+    await this.append(LEASE_RELEASED, revision).catch(() => undefined); // if lost, the TTL hands it over anyway
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      // A leader renews three times per TTL; the others look more often, to take over soon after a release.
+      await this.sleep(this.held ? this.ttlMs / 3 : Math.min(this.ttlMs / 3, 1_000));
+    }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.held) return this.renew(this.held);
+    const last = (await readLastEvent(this.options.client, this.stream))?.event;
+    if (this.stopped) return;
+    if (last && last.type !== LEASE_RELEASED && (last.data as Partial<LeaseRecord>).holder !== this.options.holder) {
+      if (this.observed?.revision !== last.revision) {
+        this.observed = { revision: last.revision, at: this.now() };
+        return;
+      }
+      const ttl = Number((last.data as Partial<LeaseRecord>).ttlMs) || this.ttlMs;
+      if (this.now() - this.observed.at < ttl) return;
+    }
+    const startedAt = this.now();
+    try {
+      const revision = await this.append(LEASE_ACQUIRED, last ? last.revision : NO_STREAM);
+      if (!last) await this.options.client.setStreamMetadata(this.stream, { maxCount: 10 });
+      this.held = { revision, renewedAt: startedAt };
+      await this.options.onAcquired();
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error; // another instance won this round
+    }
+  }
+
+  private async renew(held: { revision: bigint; renewedAt: number }): Promise<void> {
+    const startedAt = this.now();
+    try {
+      this.held = { revision: await this.append(LEASE_RENEWED, held.revision), renewedAt: startedAt };
+    } catch (error) {
+      // Another instance took it, or the store is unreachable for so long that the others may take it any moment.
+      if (error instanceof WrongExpectedVersionError || this.now() - held.renewedAt >= (this.ttlMs * 2) / 3)
+        await this.lose();
+      throw error;
+    }
+  }
+
+  private async lose(): Promise<void> {
+    if (!this.held) return;
+    this.held = undefined;
+    this.observed = undefined;
+    await this.options.onLost();
+  }
+
+  private async append(type: string, expectedRevision: AppendExpectedRevision): Promise<bigint> {
+    const data: LeaseRecord = { holder: this.options.holder, ttlMs: this.ttlMs };
+    const result = await this.options.client.appendToStream(this.stream, jsonEvent({ type, data: { ...data } }), {
+      expectedRevision,
+    });
+    return result.nextExpectedRevision;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+}

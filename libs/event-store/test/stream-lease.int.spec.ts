@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { EventStoreDBClient, jsonEvent, BACKWARDS, END } from '@eventstore/db-client';
+import { LEASE_ACQUIRED, LEASE_RELEASED, StreamLease, type StreamLeaseOptions } from '@app/event-store';
+import { startTestEventStore, useTestEventStore } from '@app/testing/test-event-store';
+import { waitFor } from '@app/testing';
+
+describe('StreamLease: one leader among replicas, through the event store', () => {
+  const eventStore = useTestEventStore();
+  const running: StreamLease[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((l) => l.stop()));
+  });
+
+  /** A contender that records when it leads; `leading` counts this name's leaders at every moment. */
+  function contender(name: string, holder: string, log: string[], extra: Partial<StreamLeaseOptions> = {}) {
+    const lease = new StreamLease({
+      client: eventStore.client,
+      name,
+      holder,
+      ttlMs: 900,
+      onAcquired: () => void log.push(`${holder} leads`),
+      onLost: () => void log.push(`${holder} stops`),
+      ...extra,
+    });
+    running.push(lease);
+    lease.start();
+    return lease;
+  }
+  const leaders = (...leases: StreamLease[]) => leases.filter((l) => l.isLeader).length;
+
+  it('elects exactly one of several, and keeps it while it renews', async () => {
+    const name = `relay-${randomUUID()}`;
+    const log: string[] = [];
+    const all = ['a', 'b', 'c'].map((h) => contender(name, h, log));
+    await waitFor(() => leaders(...all) === 1, { timeoutMs: 5_000, what: 'a leader' });
+    // Over three TTLs the leader renews and nobody else takes over.
+    const first = log[0];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      expect(leaders(...all)).toBe(1);
+    }
+    expect(log).toEqual([first]);
+  });
+
+  it('hands over at once when the leader stops, without waiting for the TTL', async () => {
+    const name = `relay-${randomUUID()}`;
+    const log: string[] = [];
+    const a = contender(name, 'a', log, { ttlMs: 60_000 });
+    await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
+    const b = contender(name, 'b', log, { ttlMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(b.isLeader).toBe(false);
+    await a.stop();
+    await waitFor(() => b.isLeader, { timeoutMs: 3_000, what: 'b leads after the release' });
+    expect(log).toEqual(['a leads', 'a stops', 'b leads']);
+    const client = eventStore.client;
+    const types: string[] = [];
+    for await (const e of client.readStream(`lease-${name}`, { direction: BACKWARDS, fromRevision: END, maxCount: 2 }))
+      types.push(e.event!.type);
+    expect(types).toEqual([LEASE_ACQUIRED, LEASE_RELEASED]);
+  });
+
+  it('waits a full TTL of silence before taking over from a holder that vanished without releasing', async () => {
+    const name = `relay-${randomUUID()}`;
+    await eventStore.client.appendToStream(
+      `lease-${name}`,
+      jsonEvent({ type: LEASE_ACQUIRED, data: { holder: 'crashed', ttlMs: 2_000 } }),
+    );
+    const log: string[] = [];
+    const started = Date.now();
+    const b = contender(name, 'b', log);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(b.isLeader).toBe(false); // the crashed holder's TTL (2 s, its own) has not passed
+    await waitFor(() => b.isLeader, { timeoutMs: 5_000, what: 'b takes over' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('steps down when another instance took the lease (its renewal is refused)', async () => {
+    const name = `relay-${randomUUID()}`;
+    const log: string[] = [];
+    const a = contender(name, 'a', log);
+    await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
+    await eventStore.client.appendToStream(
+      `lease-${name}`,
+      jsonEvent({ type: LEASE_ACQUIRED, data: { holder: 'usurper', ttlMs: 60_000 } }),
+    );
+    await waitFor(() => !a.isLeader, { timeoutMs: 3_000, what: 'a steps down' });
+    expect(log).toEqual(['a leads', 'a stops']);
+  });
+
+  it('steps down before its TTL runs out when it cannot reach the store to renew', async () => {
+    const store = await startTestEventStore();
+    if (!store.embedded) return store.stop(); // a shared EventStoreDB cannot be stopped from here
+    const client = EventStoreDBClient.connectionString(store.connectionString);
+    const log: string[] = [];
+    const a = new StreamLease({
+      client,
+      name: `relay-${randomUUID()}`,
+      holder: 'a',
+      ttlMs: 1_500,
+      onAcquired: () => void log.push('a leads'),
+      onLost: () => void log.push('a stops'),
+    });
+    a.start();
+    try {
+      await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
+      await store.stop();
+      const lostAt = Date.now();
+      await waitFor(() => !a.isLeader, { timeoutMs: 5_000, what: 'a steps down' });
+      // It gave up within the TTL (the others may take over only after a full TTL of silence).
+      expect(Date.now() - lostAt).toBeLessThan(1_500 + 500);
+      expect(log).toEqual(['a leads', 'a stops']);
+    } finally {
+      await a.stop();
+      await client.dispose();
+    }
+  });
+});

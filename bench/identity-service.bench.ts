@@ -45,10 +45,7 @@ export async function run(): Promise<void> {
     },
   });
   await app.init();
-  const client = await RequestReplyClient.start(
-    app.get<MessageBus>(MESSAGE_BUS),
-    `bench-${randomUUID().slice(0, 8)}`,
-  );
+  const client = await RequestReplyClient.start(app.get<MessageBus>(MESSAGE_BUS), 'bench');
   const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
   const send = async (command: Record<string, unknown>) => {
     const commandId = randomUUID();

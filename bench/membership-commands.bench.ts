@@ -24,10 +24,7 @@ export async function run(): Promise<void> {
   const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: server.connectionString };
   const app = await createMembershipApp(infra, { quiet: true });
   await app.init();
-  const client = await RequestReplyClient.start(
-    app.get<MessageBus>(MESSAGE_BUS),
-    `bench-${randomUUID().slice(0, 8)}`,
-  );
+  const client = await RequestReplyClient.start(app.get<MessageBus>(MESSAGE_BUS), 'bench');
   const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
   const send = (orgId: string, actorId: string, command: Record<string, unknown>) =>
     client.request<CommandReply>(

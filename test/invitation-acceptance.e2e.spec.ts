@@ -36,10 +36,7 @@ describe('invitation acceptance across identity and membership', () => {
     membership = await createMembershipApp(infra, { quiet: true });
     await membership.init();
     identity = await startIdentity(eventStore.store.connectionString);
-    client = await RequestReplyClient.start(
-      membership.get<MessageBus>(MESSAGE_BUS),
-      `e2e-${randomUUID().slice(0, 8)}`,
-    );
+    client = await RequestReplyClient.start(membership.get<MessageBus>(MESSAGE_BUS), 'e2e-test');
   });
   afterAll(async () => {
     await client.close();

@@ -39,6 +39,8 @@ transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Tests watch the broker drop a killed requester's reply group (empty, no offsets): look every 5 s, not every 10 min.
+offsets.retention.check.interval.ms=5000
 log.flush.interval.messages=9223372036854775807
 PROPS
   local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$state/logs"

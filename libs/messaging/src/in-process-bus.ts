@@ -100,7 +100,7 @@ export class InProcessBus implements MessageBus {
     if (!group) {
       group = new ConsumerGroup();
       this.groups.set(options.groupId, group);
-      if (options.fromBeginning === false) {
+      if (options.fromBeginning === false || options.ephemeral) {
         for (const topic of options.topics) {
           this.topics.get(topic)!.forEach((p, i) => group!.committed.set(`${topic}/${i}`, p.records.length));
         }
@@ -117,7 +117,8 @@ export class InProcessBus implements MessageBus {
         member.workers.clear();
         for (const [tp, owner] of group!.owner) if (owner === member) group!.owner.delete(tp);
         await Promise.all(stops);
-        this.rebalance(group!);
+        if (options.ephemeral && group!.members.length === 0) this.groups.delete(options.groupId);
+        else this.rebalance(group!);
       },
     };
     this.subscriptions.add(subscription);

@@ -138,21 +138,26 @@ export class KafkaBus implements MessageBus {
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
     await this.connect();
     const policy = retryPolicy(options.retry);
+    const ephemeral = options.ephemeral === true;
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      // An ephemeral member is alone in its group: a short session only shortens how long a crashed one lingers.
+      sessionTimeout: ephemeral ? 10_000 : 30_000,
+      heartbeatInterval: ephemeral ? 1_000 : 3_000,
       maxWaitTimeInMs: 100,
       retry: { retries: 10 },
     });
     let running = true;
     await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: [...options.topics],
+      fromBeginning: ephemeral ? false : (options.fromBeginning ?? true),
+    });
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 200,
+      // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
+      ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({
@@ -200,6 +205,7 @@ export class KafkaBus implements MessageBus {
         running = false;
         // disconnect waits for the in-flight batch, then commits resolved offsets and leaves the group.
         await consumer.disconnect();
+        if (ephemeral) await this.admin.deleteGroups([options.groupId]).catch(() => undefined); // else dropped later
       },
     };
     this.consumers.add(subscription);

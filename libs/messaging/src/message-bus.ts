@@ -44,6 +44,12 @@ export interface SubscribeOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Where a group with no committed offset starts: the earliest message (default) or only new ones. */
   readonly fromBeginning?: boolean;
+  /**
+   * A group of one instance that commits no offsets and starts at new messages (a requester's replies): nothing of it
+   * outlives the instance. Closing deletes the group; after a crash the broker drops it, empty and offset-less, at its
+   * next offsets-retention check.
+   */
+  readonly ephemeral?: boolean;
 }
 
 export interface Subscription {

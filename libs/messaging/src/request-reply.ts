@@ -26,10 +26,12 @@ interface Pending {
 }
 
 /**
- * Request/reply over the bus, for commands from the gateway. Each requester instance owns a reply topic, named after
- * its instance, so replies reach only the instance that waits for them and it reads nothing else; it reads its topic
- * from the beginning, so a reply published while the consumer was still joining is not missed. A short retention
- * bounds what a crashed instance leaves behind. Requests are at-least-once: command ids make the handling idempotent.
+ * Request/reply over the bus, for commands from the gateway (and identity's requests to membership). All instances of
+ * a requester share one reply topic, `replies.<requester>`; each reads it in a group of its own that commits nothing
+ * and starts at the newest message, and settles only the correlation ids it waits for. So nothing is created per
+ * instance that could outlive it: the group goes when the instance goes (see `ephemeral`), and the topic's short
+ * retention bounds the replies kept. The price is that every instance reads every reply of its requester, which is
+ * cheap at the few replicas a requester runs. Requests are at-least-once: command ids make the handling idempotent.
  */
 export class RequestReplyClient {
   private readonly pending = new Map<string, Pending>();
@@ -40,21 +42,26 @@ export class RequestReplyClient {
     readonly replyTopic: string,
   ) {}
 
-  static async start(bus: MessageBus, instanceId: string): Promise<RequestReplyClient> {
-    const replyTopic = `replies.${instanceId.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  /** `requester` names the service (the reply topic); `instanceId` this process, unique among its replicas. */
+  static async start(
+    bus: MessageBus,
+    requester: string,
+    instanceId: string = randomUUID(),
+  ): Promise<RequestReplyClient> {
+    const replyTopic = replyTopicOf(requester);
     const client = new RequestReplyClient(bus, replyTopic);
     await bus.ensureTopics([
       {
         topic: replyTopic,
-        partitions: 1,
+        partitions: 3,
         replicationFactor: 1,
         config: { 'retention.ms': String(10 * 60_000) },
       },
     ]);
     client.subscription = await bus.subscribe({
-      groupId: replyTopic,
+      groupId: `${replyTopic}.${safeName(instanceId)}`,
       topics: [replyTopic],
-      fromBeginning: true,
+      ephemeral: true,
       retry: { maxAttempts: 1 },
       handler: async (message) => client.settle(message),
     });
@@ -128,6 +135,14 @@ export interface ServeRequestsOptions {
   readonly topic: string;
   /** Returns the reply. Refusals are replies too; a throw is a failure the bus retries and then dead-letters. */
   readonly handler: (payload: unknown, message: ReceivedMessage) => Promise<unknown>;
+}
+
+export function replyTopicOf(requester: string): string {
+  return `replies.${safeName(requester)}`;
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /** Serves requests from `topic` in a consumer group and publishes each reply to the requester's reply topic. */

@@ -59,6 +59,7 @@ describe('the Grafana dashboard and the alert rules in deploy/monitoring', () =>
       'notifications_deliveries_total',
       'relay_events_published_total',
       'relay_lag_seconds',
+      'relay_leader',
     ]);
     expect(used.filter((name) => !names.has(name))).toEqual([]);
     // and the rules cover what the operators asked for: lag growing, DLQ growth, the error rate

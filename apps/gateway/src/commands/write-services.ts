@@ -136,7 +136,7 @@ export class WriteServices implements OnApplicationShutdown {
   }
 
   private requests(): Promise<RequestReplyClient> {
-    this.client ??= RequestReplyClient.start(this.bus, `gateway-${process.pid}-${Date.now().toString(36)}`);
+    this.client ??= RequestReplyClient.start(this.bus, 'gateway');
     return this.client;
   }
 

@@ -37,7 +37,7 @@ export async function startIdentity(
   const harness = new IdentityHarness(
     app,
     bus,
-    await RequestReplyClient.start(bus, `identity-test-${randomUUID().slice(0, 8)}`),
+    await RequestReplyClient.start(bus, 'identity-test'),
     new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway'),
   );
   await harness.listen();

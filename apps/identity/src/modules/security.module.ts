@@ -41,7 +41,7 @@ export class MembershipRequester implements OnApplicationShutdown {
   constructor(@Inject(MESSAGE_BUS) private readonly bus: MessageBus) {}
 
   get(): Promise<RequestReplyClient> {
-    this.client ??= RequestReplyClient.start(this.bus, `identity-${process.pid}-${Date.now().toString(36)}`);
+    this.client ??= RequestReplyClient.start(this.bus, 'identity');
     return this.client;
   }
 

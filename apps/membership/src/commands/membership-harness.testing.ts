@@ -32,7 +32,7 @@ export async function startMembership(
     app,
     bus,
     eventStore.client,
-    await RequestReplyClient.start(bus, `membership-test-${randomUUID().slice(0, 8)}`),
+    await RequestReplyClient.start(bus, 'membership-test'),
     loadRequestSigningKeys({ dataDir: infra.dataDir }),
   );
 }

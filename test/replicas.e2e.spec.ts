@@ -1,20 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import { KafkaBus, type ReceivedMessage } from '@app/messaging';
-import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { describeIf, infraEnv, makeTempDir, startServiceProcess, waitFor, type ServiceProcess } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { startSmtpServer } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { PASSWORD, tokenFromMails } from './platform.testing';
 
-interface Instance {
-  readonly name: string;
-  readonly port: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<unknown>;
-}
+type Instance = ServiceProcess;
 
 /**
  * Two instances of every service, each its own process as on Kubernetes, on one Kafka, one FerretDB and one event
@@ -26,19 +18,9 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
   const instances: Instance[] = [];
   let env: NodeJS.ProcessEnv;
 
-  async function start(service: string, extra: NodeJS.ProcessEnv = {}): Promise<Instance> {
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', join(__dirname, `../apps/${service}/src/main.ts`)],
-      { env: { ...env, ...extra, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    const instance = { name: service, port, child, exited: once(child, 'exit') };
+  async function start(service: string): Promise<Instance> {
+    const instance = await startServiceProcess(service, env);
     instances.push(instance);
-    await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok,
-      { timeoutMs: 120_000, intervalMs: 250, what: `${service} on ${port} ready` },
-    );
     return instance;
   }
 

@@ -26,17 +26,29 @@ start() {
   if pid_alive "$pidfile"; then log "FerretDB already running (pid $(cat "$pidfile"))"; return; fi
   fetch
   rm -rf "$state"; mkdir -p "$state/data"
+  launch
+}
+
+launch() {
   nohup "$bin" --handler=sqlite --sqlite-url="file:$state/data/" --state-dir="$state" \
     --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- --telemetry=disable --log-level=warn \
-    > "$state/ferretdb.log" 2>&1 &
+    >> "$state/ferretdb.log" 2>&1 &
   echo $! > "$pidfile"
   wait_for_port "$MONGO_PORT" 30 "FerretDB" || { tail -30 "$state/ferretdb.log" >&2; exit 1; }
   log "FerretDB $FERRETDB_VERSION up on 127.0.0.1:$MONGO_PORT (pid $(cat "$pidfile"))"
 }
 
+# halt and resume stop and start FerretDB keeping its data, as an outage would (test/dependency-outage.e2e.spec.ts).
+resume() {
+  [ -d "$state/data" ] || die "no halted FerretDB in $state"
+  pid_alive "$pidfile" || launch
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop_pid "$pidfile" FerretDB; rm -rf "$state" ;;
+  halt) stop_pid "$pidfile" FerretDB ;;
+  resume) resume ;;
   fetch) fetch ;;
-  *) die "usage: ferretdb.sh start|stop|fetch" ;;
+  *) die "usage: ferretdb.sh start|stop|halt|resume|fetch" ;;
 esac

@@ -43,22 +43,35 @@ group.initial.rebalance.delay.ms=0
 offsets.retention.check.interval.ms=5000
 log.flush.interval.messages=9223372036854775807
 PROPS
-  local java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$state/logs"
-    -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" -Djava.awt.headless=true)
   local cluster_id
   cluster_id=$(java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
   java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
     > "$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; die "Kafka storage format failed"; }
+  launch
+}
+
+java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -Dkafka.logs.dir="$state/logs"
+  -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.properties" -Djava.awt.headless=true)
+
+launch() {
   nohup java "${java_opts[@]}" -cp "$libs/*" kafka.Kafka "$state/server.properties" \
-    > "$state/logs/stdout.log" 2>&1 &
+    >> "$state/logs/stdout.log" 2>&1 &
   echo $! > "$pidfile"
   wait_for_port "$KAFKA_PORT" 90 "Kafka" || { tail -50 "$state/logs/stdout.log" >&2; exit 1; }
   log "Kafka $KAFKA_VERSION up on 127.0.0.1:$KAFKA_PORT (pid $(cat "$pidfile"))"
 }
 
+# halt and resume stop and start the broker keeping its data, as an outage would (test/dependency-outage.e2e.spec.ts).
+resume() {
+  [ -f "$state/server.properties" ] || die "no halted Kafka in $state"
+  pid_alive "$pidfile" || launch
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop_pid "$pidfile" Kafka; rm -rf "$state" ;;
+  halt) stop_pid "$pidfile" Kafka ;;
+  resume) resume ;;
   fetch) fetch ;;
-  *) die "usage: kafka.sh start|stop|fetch" ;;
+  *) die "usage: kafka.sh start|stop|halt|resume|fetch" ;;
 esac

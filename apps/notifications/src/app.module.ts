@@ -17,7 +17,7 @@ import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
 import { Notifier } from './delivery/notifier';
-import { FileSmsTransport, HttpSmsTransport } from './delivery/sms-transport';
+import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './delivery/sms-transport';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
@@ -28,6 +28,8 @@ export interface NotificationsOptions {
   readonly mailFrom?: string;
   /** HTTP SMS provider; absent = `<DATA_DIR>/outbox/sms/sms.jsonl`. */
   readonly smsUrl?: string;
+  /** Without `smsUrl`, fail every SMS (a cluster) instead of writing it to a file (the embedded default). */
+  readonly smsProviderRequired?: boolean;
   readonly smsToken?: string;
   /** Base of the links in messages (PUBLIC_URL). */
   readonly publicUrl?: string;
@@ -62,6 +64,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),
     ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
+    smsProviderRequired: env.REQUIRE_CONFIGURED_SECRETS === 'true',
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
@@ -128,7 +131,9 @@ export class NotificationsModule {
                 : new FileMailTransport(join(outbox, 'email'), from),
               options.smsUrl
                 ? new HttpSmsTransport(options.smsUrl, options.smsToken, Math.min(10_000, leaseMs / 2))
-                : new FileSmsTransport(join(outbox, 'sms')),
+                : options.smsProviderRequired
+                  ? new UnconfiguredSmsTransport()
+                  : new FileSmsTransport(join(outbox, 'sms')),
               log,
               {
                 leaseMs,

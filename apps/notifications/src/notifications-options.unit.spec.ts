@@ -14,4 +14,11 @@ describe('notifications settings', () => {
     );
     expect(() => readNotificationsOptions({ NOTIFY_LEASE_MS: 'soon' })).toThrow(/NOTIFY_LEASE_MS/);
   });
+
+  it('require an SMS provider only where secrets must be configured (else SMS go to files)', () => {
+    expect(readNotificationsOptions({}).smsProviderRequired).toBe(false);
+    expect(
+      readNotificationsOptions({ REQUIRE_CONFIGURED_SECRETS: 'true', SMTP_URL: 'smtp://mail:25' }),
+    ).toMatchObject({ smsProviderRequired: true });
+  });
 });

@@ -4,3 +4,4 @@ export * from './infra-env';
 export * from './decider-spec';
 export * from './documented-errors';
 export * from './free-port';
+export * from './service-process';

@@ -17,6 +17,14 @@ export class SmsProviderError extends Error {
   }
 }
 
+/** No SMS provider is configured where one must be (REQUIRE_CONFIGURED_SECRETS=true). */
+export class SmsNotConfiguredError extends Error {
+  constructor() {
+    super('no SMS provider configured (SMS_PROVIDER_URL)');
+    this.name = 'SmsNotConfiguredError';
+  }
+}
+
 /** The recipient's address cannot be delivered to, whatever the provider. */
 export class InvalidAddressError extends Error {
   constructor(readonly address: string) {
@@ -32,7 +40,7 @@ export class InvalidAddressError extends Error {
  */
 export function classifyFailure(error: unknown): DeliveryFailure {
   const reason = error instanceof Error ? error.message : String(error);
-  if (error instanceof InvalidAddressError) return { permanent: true, reason };
+  if (error instanceof InvalidAddressError || error instanceof SmsNotConfiguredError) return { permanent: true, reason };
   if (error instanceof SmsProviderError) {
     const transient = error.status === 429 || error.status >= 500;
     return {

@@ -10,7 +10,7 @@ import { FileMailTransport, SmtpMailTransport } from './mail-transport';
 import { MongoDeliveryLog } from './mongo-delivery-log';
 import { DeliveryDeferredError, Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
-import { FileSmsTransport, HttpSmsTransport } from './sms-transport';
+import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './sms-transport';
 import { startSmtpServer } from './smtp-server.testing';
 
 const email = (key: string, to = 'ada@example.com'): OutgoingEmail => ({
@@ -228,6 +228,19 @@ describe('Notifier through an HTTP SMS provider', () => {
     expect(await notifier().deliver(sms('sms-2'))).toMatchObject({ status: 'failed', lastError: /400/ });
     answers = [{ status: 503 }];
     await expect(notifier().deliver(sms('sms-3'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+  });
+
+  it('without a provider where one is required, an SMS fails at once with the setting named', async () => {
+    const unconfigured = new Notifier(
+      new FileMailTransport('/nonexistent', 'x@y.z'),
+      new UnconfiguredSmsTransport(),
+      new LocalDeliveryLog(),
+    );
+    expect(await unconfigured.deliver(sms('sms-4'))).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'no SMS provider configured (SMS_PROVIDER_URL)',
+    });
   });
 });
 

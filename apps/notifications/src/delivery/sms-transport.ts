@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { retryAfterMs, SmsProviderError } from './delivery-failure';
+import { retryAfterMs, SmsNotConfiguredError, SmsProviderError } from './delivery-failure';
 import { type OutgoingSms } from './outgoing-message';
 
 export interface SmsTransport {
@@ -54,5 +54,17 @@ export class FileSmsTransport implements SmsTransport {
       `${JSON.stringify({ ...sms, at: new Date().toISOString() })}\n`,
     );
     return {};
+  }
+}
+
+/**
+ * Where secrets must be configured (a cluster) but no SMS provider is: every SMS fails at once with that reason, in
+ * the delivery log and the metrics, rather than go to a file in a pod's scratch space that nobody reads.
+ */
+export class UnconfiguredSmsTransport implements SmsTransport {
+  readonly name = 'unconfigured';
+
+  async send(): Promise<{ providerId?: string }> {
+    throw new SmsNotConfiguredError();
   }
 }

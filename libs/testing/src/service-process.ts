@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+import { waitFor } from './wait-for';
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<unknown>;
+  /** `/health/ready`'s status, or 0 when nothing answers. */
+  readiness(): Promise<number>;
+}
+
+/** Starts one service as its own process, as a pod runs it, and resolves once its readiness probe answers 200. */
+export async function startServiceProcess(
+  service: string,
+  env: NodeJS.ProcessEnv,
+  options: { readonly timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join(__dirname, `../../../apps/${service}/src/main.ts`)],
+    { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const instance: ServiceProcess = {
+    name: service,
+    port,
+    child,
+    exited: once(child, 'exit'),
+    readiness: async () =>
+      (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status ?? 0,
+  };
+  try {
+    await waitFor(async () => (await instance.readiness()) === 200, {
+      timeoutMs: options.timeoutMs ?? 120_000,
+      intervalMs: 250,
+      what: `${service} on ${port} ready`,
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return instance;
+}

@@ -6,6 +6,8 @@ export interface CachedAggregate<State> {
   readonly revision: bigint;
   readonly sinceSnapshot: number;
   readonly commands: CommandWindow;
+  /** The hash of the stream's last event (`null`: it has none, written before hash chains; absent: not known). */
+  readonly chainHead?: string | null;
 }
 
 /**

@@ -8,6 +8,8 @@ import {
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import { SnapshotStore } from './snapshot-store';
+import { CHAIN_HASH_FIELD, chainHashOf } from './chain-hash';
+import { readLastEvent } from './read-last-event';
 import { DomainError, type Decider, type DomainEvent } from '@app/domain';
 import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
 import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window';
@@ -95,11 +97,14 @@ export class AggregateStore {
     streamName: string,
     definition: LoadableAggregate<State, Event>,
     from?: CachedAggregate<State>,
-  ): Promise<LoadedAggregate<State> & { commands: CommandWindow; sinceSnapshot: number }> {
+  ): Promise<
+    LoadedAggregate<State> & { commands: CommandWindow; sinceSnapshot: number; chainHead: string | null }
+  > {
     const { decider, snapshots } = definition;
     const snapshot = from ?? (snapshots ? await this.readSnapshot(streamName, snapshots) : undefined);
     let state = snapshot?.state ?? decider.initialState();
     let revision = snapshot?.revision;
+    let chainHead = snapshot?.chainHead;
     let tailLength = 0;
     // Taken from the cache, the window is this command's alone: it is extended in place.
     const commands = snapshot?.commands ?? new CommandWindow(this.windowSize);
@@ -109,6 +114,7 @@ export class AggregateStore {
         fromRevision: revision === undefined ? START : revision + 1n,
       });
       for await (const resolved of reads) {
+        chainHead = chainHashIn(resolved.event?.metadata);
         const recorded = toRecordedDomainEvent<Event>(resolved, this.upcasters);
         if (!recorded) continue;
         state = decider.evolve(state, recorded.event);
@@ -122,12 +128,16 @@ export class AggregateStore {
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
+    // Only a snapshot written before hash chains leaves the head unknown: read the last event once.
+    if (revision !== undefined && chainHead === undefined)
+      chainHead = chainHashIn((await readLastEvent(this.client, streamName))?.event?.metadata);
     return {
       state,
       revision,
       tailLength,
       commands,
       sinceSnapshot: (from?.sinceSnapshot ?? 0) + tailLength,
+      chainHead: chainHead ?? null,
     };
   }
 
@@ -141,9 +151,14 @@ export class AggregateStore {
     let context = given;
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(streamName, definition, cache?.take(streamName));
-      const keep = (state: State, revision: bigint | undefined, sinceSnapshot: number) => {
+      const keep = (
+        state: State,
+        revision: bigint | undefined,
+        sinceSnapshot: number,
+        chainHead: string | null = loaded.chainHead,
+      ) => {
         if (cache && revision !== undefined)
-          cache.put(streamName, { state, revision, sinceSnapshot, commands: loaded.commands });
+          cache.put(streamName, { state, revision, sinceSnapshot, commands: loaded.commands, chainHead });
       };
       const applied = loaded.commands.get(context.commandId);
       if (applied) {
@@ -178,18 +193,23 @@ export class AggregateStore {
         return { state: loaded.state, events, revision: loaded.revision, duplicate: false };
       }
       try {
-        const result = await this.client.appendToStream(
-          streamName,
-          events.map((event, index) =>
-            jsonEvent({
-              id: deterministicEventId(streamName, context.commandId, index),
-              type: event.type,
-              data: event.data as Record<string, unknown>,
-              metadata: metadataFor(context, this.upcasters.currentVersion(event.type)),
-            }),
-          ),
-          { expectedRevision: loaded.revision ?? NO_STREAM },
-        );
+        let chainHead = loaded.chainHead ?? undefined;
+        const firstRevision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
+        const appended = events.map((event, index) => {
+          const metadata = metadataFor(context, this.upcasters.currentVersion(event.type));
+          const data = event.data as Record<string, unknown>;
+          const revision = firstRevision + BigInt(index);
+          chainHead = chainHashOf(chainHead, { type: event.type, data, metadata: { ...metadata }, revision });
+          return jsonEvent({
+            id: deterministicEventId(streamName, context.commandId, index),
+            type: event.type,
+            data,
+            metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHead },
+          });
+        });
+        const result = await this.client.appendToStream(streamName, appended, {
+          expectedRevision: loaded.revision ?? NO_STREAM,
+        });
         const state = events.reduce(definition.decider.evolve, loaded.state);
         const sinceSnapshot = loaded.sinceSnapshot + events.length;
         const snapshotDue = definition.snapshots !== undefined && sinceSnapshot >= definition.snapshots.every;
@@ -204,8 +224,9 @@ export class AggregateStore {
             state,
             revision: result.nextExpectedRevision,
             commands: loaded.commands,
+            chainHead: chainHead ?? null,
           });
-        keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot);
+        keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot, chainHead ?? null);
         return { state, events, revision: result.nextExpectedRevision, duplicate: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -219,7 +240,9 @@ export class AggregateStore {
   private async readSnapshot<State>(
     streamName: string,
     policy: SnapshotPolicy<State>,
-  ): Promise<{ state: State; revision: bigint; commands: CommandWindow } | undefined> {
+  ): Promise<
+    { state: State; revision: bigint; commands: CommandWindow; chainHead?: string | null } | undefined
+  > {
     const data = await this.snapshotStore.read(streamName);
     // A snapshot without the command window (written before it existed) cannot tell retries: read the stream instead.
     if (!data || data.version !== policy.version || !data.commands) return undefined;
@@ -227,6 +250,7 @@ export class AggregateStore {
       state: policy.fromSnapshot(data.state),
       revision: BigInt(data.revision),
       commands: CommandWindow.fromSnapshot(data.commands, this.windowSize),
+      ...(data.chainHead === undefined ? {} : { chainHead: data.chainHead }),
     };
   }
 
@@ -234,13 +258,14 @@ export class AggregateStore {
   private async writeSnapshot<State>(
     streamName: string,
     policy: SnapshotPolicy<State>,
-    at: { state: State; revision: bigint; commands: CommandWindow },
+    at: { state: State; revision: bigint; commands: CommandWindow; chainHead: string | null },
   ): Promise<void> {
     const record: SnapshotRecord = {
       version: policy.version,
       revision: at.revision.toString(),
       state: policy.toSnapshot(at.state),
       commands: at.commands.toSnapshot(),
+      chainHead: at.chainHead,
     };
     try {
       await this.snapshotStore.write(streamName, record);
@@ -248,6 +273,11 @@ export class AggregateStore {
       this.options.onSnapshotError?.(error, streamName);
     }
   }
+}
+
+function chainHashIn(metadata: unknown): string | null {
+  const hash = (metadata as Record<string, unknown> | undefined)?.[CHAIN_HASH_FIELD];
+  return typeof hash === 'string' ? hash : null;
 }
 
 function jitteredPause(attempt: number): Promise<void> {

@@ -16,6 +16,8 @@ export interface EventMetadata {
   readonly actingVia?: string;
   /** The W3C trace context the command ran in, when traced: the relay carries it on to Kafka. */
   readonly traceparent?: string;
+  /** The event's link in its stream's hash chain (`chainHashOf`); absent on events written before chains. */
+  readonly chainHash?: string;
 }
 
 /** What a caller knows about the command it is running; the rest of the metadata is derived. */

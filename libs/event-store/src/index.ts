@@ -16,3 +16,4 @@ export * from './aggregate-state-cache';
 export * from './command-window';
 export * from './snapshot-store';
 export * from './stream-lease';
+export * from './chain-hash';

@@ -20,6 +20,8 @@ export interface SnapshotRecord {
   readonly state: unknown;
   /** The stream's latest command ids as of `revision`: `[commandId, revision, fingerprint]`, oldest first. */
   readonly commands?: readonly [string, string, string | null][];
+  /** The hash of the event at `revision` (`null` when it has none), so the next append links without reading it. */
+  readonly chainHead?: string | null;
 }
 
 export function snapshotStreamOf(streamName: string): string {

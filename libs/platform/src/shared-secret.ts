@@ -12,6 +12,8 @@ export function loadSharedSecret(options: {
   readonly file: string;
   readonly dataDir: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** What to generate on the embedded default (default: 32 random bytes, base64url). */
+  readonly generate?: () => string;
 }): string {
   const env = options.env ?? process.env;
   const configured = env[options.variable];
@@ -20,7 +22,7 @@ export function loadSharedSecret(options: {
     throw new Error(`${options.variable} must be set (REQUIRE_CONFIGURED_SECRETS=true)`);
   const path = join(options.dataDir, 'secrets', options.file);
   if (existsSync(path)) return existingSecret(path);
-  const secret = randomBytes(32).toString('base64url');
+  const secret = options.generate ? options.generate() : randomBytes(32).toString('base64url');
   mkdirSync(dirname(path), { recursive: true });
   // Written aside, then linked into place: the link is atomic and refuses an existing name, so of services starting
   // at once on one folder (docker compose) the first wins for all, and nobody reads a file half written.

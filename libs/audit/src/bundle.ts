@@ -1,0 +1,79 @@
+import { type SignedCheckpoint } from './checkpoints';
+
+export const BUNDLE_FORMAT = 'identity-platform-audit-bundle/1';
+
+/** The first line of a bundle. */
+export interface BundleHeader {
+  readonly kind: 'bundle';
+  readonly format: typeof BUNDLE_FORMAT;
+  readonly org: string;
+  readonly streams: readonly string[];
+  readonly exportedAt: string;
+  /** The checkpoints' Ed25519 public key (SPKI PEM) and its fingerprint, to compare with the one the operator published. */
+  readonly publicKey: string;
+  readonly keyId: string;
+}
+
+/**
+ * One recorded event: exactly the fields its hash covers, nothing else, so nothing in a bundle goes unchecked. Its
+ * time is `data.at`, which the hash covers (the store's own record time does not, so it is left out).
+ */
+export interface BundleEvent {
+  readonly kind: 'event';
+  readonly stream: string;
+  readonly revision: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Record<string, unknown>;
+}
+
+export interface BundleCheckpoint extends SignedCheckpoint {
+  readonly kind: 'checkpoint';
+}
+
+export interface Bundle {
+  readonly header: BundleHeader;
+  readonly events: BundleEvent[];
+  readonly checkpoints: BundleCheckpoint[];
+}
+
+export class BundleFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleFormatError';
+  }
+}
+
+/** A bundle is JSON lines: the header, then the events of each stream in revision order, then the checkpoints. */
+export function serializeBundle(bundle: Bundle): string {
+  return (
+    [bundle.header, ...bundle.events, ...bundle.checkpoints].map((line) => JSON.stringify(line)).join('\n') +
+    '\n'
+  );
+}
+
+/** Parses a bundle's lines; a line that is not JSON, or of no known kind, is a format error naming the line. */
+export function parseBundle(text: string): Bundle {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length === 0) throw new BundleFormatError('the bundle is empty');
+  const parsed = lines.map((line, i) => {
+    try {
+      return JSON.parse(line) as { kind?: unknown };
+    } catch {
+      throw new BundleFormatError(`line ${i + 1} is not JSON`);
+    }
+  });
+  const header = parsed[0] as Partial<BundleHeader>;
+  if (header.kind !== 'bundle' || header.format !== BUNDLE_FORMAT)
+    throw new BundleFormatError(`line 1 is not a ${BUNDLE_FORMAT} header`);
+  if (typeof header.publicKey !== 'string' || !Array.isArray(header.streams))
+    throw new BundleFormatError('the header lacks the public key or the stream list');
+  const events: BundleEvent[] = [];
+  const checkpoints: BundleCheckpoint[] = [];
+  parsed.slice(1).forEach((line, i) => {
+    if (line.kind === 'event') events.push(line as BundleEvent);
+    else if (line.kind === 'checkpoint') checkpoints.push(line as BundleCheckpoint);
+    else throw new BundleFormatError(`line ${i + 2} is neither an event nor a checkpoint`);
+  });
+  return { header: header as BundleHeader, events, checkpoints };
+}

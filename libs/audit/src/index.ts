@@ -1,0 +1,4 @@
+export * from './signing-key';
+export * from './checkpoints';
+export * from './bundle';
+export * from './verify-bundle';

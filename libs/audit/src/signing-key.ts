@@ -1,0 +1,58 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
+import { loadSharedSecret } from '@app/platform';
+
+export interface AuditSigningKey {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly keyId: string;
+}
+
+/**
+ * The Ed25519 key that signs chain checkpoints: `AUDIT_SIGNING_KEY_PEM` (PKCS#8), or on the embedded default one
+ * generated once under `<dataDir>/secrets/audit-signing-key.pem`. Only the services that write checkpoints (and an
+ * operator's on-demand `audit checkpoint`) hold it; auditors need only the public key.
+ */
+export function loadAuditSigningKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): AuditSigningKey {
+  const pem = loadSharedSecret({
+    variable: 'AUDIT_SIGNING_KEY_PEM',
+    file: 'audit-signing-key.pem',
+    dataDir,
+    env,
+    generate: () =>
+      generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(pem.replace(/\\n/g, '\n'));
+  } catch {
+    throw new Error('AUDIT_SIGNING_KEY_PEM is not a PEM private key');
+  }
+  if (privateKey.asymmetricKeyType !== 'ed25519')
+    throw new Error('AUDIT_SIGNING_KEY_PEM must be an Ed25519 key');
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+}
+
+/** A public key's fingerprint: the first 16 bytes of the SHA-256 of its DER form, hex. */
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export function publicKeyPem(publicKey: KeyObject): string {
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+export function readPublicKey(pem: string): KeyObject {
+  const key = createPublicKey(pem);
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 public key');
+  return key;
+}

@@ -19,6 +19,8 @@ import { IDENTITY_CONFIG, KEY_DIR, REQUEST_SIGNING_KEYS } from './modules/identi
 import { IdentityStorageModule } from './modules/storage.module';
 import { IdentityUseCasesModule } from './modules/use-cases.module';
 import { identityRelay } from './publishing/identity-relay';
+import { auditCheckpointsProvider } from '@app/audit';
+import { PUBLIC_EVENT_MAPPINGS } from '@app/relay';
 import { MembershipReactions } from './reactions/membership-reactions';
 import { SessionRefresh } from './sessions/session-refresh';
 import { AccessTokenService } from './tokens/access-token.service';
@@ -116,6 +118,7 @@ export class IdentityModule {
         },
         IdentityCommandServer,
         identityRelay,
+        auditCheckpointsProvider('identity', PUBLIC_EVENT_MAPPINGS.identity.streamPrefix),
         MembershipReactions,
       ],
     };

@@ -9,6 +9,7 @@ import {
   type ResolvedInfrastructure,
 } from '@app/platform';
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
+import { auditCheckpointsProvider } from '@app/audit';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
 import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
@@ -79,6 +80,7 @@ export class MembershipModule {
             new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
         },
         publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
+        auditCheckpointsProvider('membership', PUBLIC_EVENT_MAPPINGS.membership.streamPrefix),
         MembershipCommandServer,
         IdentityReactions,
       ],

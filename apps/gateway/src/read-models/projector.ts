@@ -70,12 +70,15 @@ export class ReadModelProjector {
     for (const teamId of needs.membersOfTeams)
       for (const m of await all(members, { where: { orgId: event.orgId, teamIds: teamId } }))
         memberDocs.push(m);
+    // A member's role interval (R21) names their teams: the teams of every member loaded come too.
+    const teamIds =
+      needs.teams === 'all' ? 'all' : [...new Set([...needs.teams, ...memberDocs.flatMap((m) => m.teamIds)])];
     const teamDocs =
-      needs.teams === 'all'
+      teamIds === 'all'
         ? await all(teams, inOrg)
         : await many(
             teams,
-            needs.teams.map((t) => orgScoped(event.orgId, t)),
+            teamIds.map((t) => orgScoped(event.orgId, t)),
           );
     const invitationDocs =
       needs.invitations === 'all'

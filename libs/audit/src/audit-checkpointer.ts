@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  EventStoreCheckpointStore,
+  StreamLease,
+  followAll,
+  type CheckpointStore,
+  type RunningSubscription,
+} from '@app/event-store';
+import { writeCheckpoints } from './checkpoints';
+import { type AuditSigningKey } from './signing-key';
+import { publishPublicKey } from './signing-keys-stream';
+
+export interface AuditCheckpointerOptions {
+  readonly client: EventStoreDBClient;
+  /** Names the lease and the follower's position, e.g. `membership`. */
+  readonly service: string;
+  /** The aggregate streams to sign the heads of, e.g. `organization-`. */
+  readonly streamPrefix: string;
+  readonly key: AuditSigningKey;
+  /** How often the heads of the streams that changed are signed (AUDIT_CHECKPOINT_EVERY_MS, default 60 s). */
+  readonly everyMs: number;
+  readonly leaseMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Signs the chain heads of a service's streams periodically: one replica (the lease holder) follows its streams and,
+ * every `everyMs`, writes a signed checkpoint for each stream that changed. Its own position is stored only after
+ * the heads seen up to it were signed, so a crash re-reads them rather than leave them unsigned.
+ */
+export class AuditCheckpointer {
+  private readonly lease: StreamLease;
+  private follower: RunningSubscription | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly pending = new Map<string, { revision: bigint; hash: string }>();
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: AuditCheckpointerOptions) {
+    this.lease = new StreamLease({
+      client: options.client,
+      name: `${options.service}-audit-checkpointer`,
+      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      ...(options.leaseMs === undefined ? {} : { ttlMs: options.leaseMs }),
+      onAcquired: () => this.lead(),
+      onLost: () => this.follow(),
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+
+  start(): void {
+    this.lease.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.lease.stop();
+  }
+
+  /** Signs what is pending now (also what `stop` does last). */
+  flush(): Promise<void> {
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        const heads = [...this.pending].map(([stream, head]) => ({ stream, ...head }));
+        if (heads.length === 0) return;
+        await writeCheckpoints(this.options.client, heads, this.options.key);
+        for (const head of heads)
+          if (this.pending.get(head.stream)?.revision === head.revision) this.pending.delete(head.stream);
+      });
+    return this.flushing;
+  }
+
+  private async lead(): Promise<void> {
+    await publishPublicKey(this.options.client, this.options.key);
+    const positions = new EventStoreCheckpointStore(this.options.client);
+    const signedFirst: CheckpointStore = {
+      load: (name) => positions.load(name),
+      save: async (name, position) => {
+        await this.flush();
+        await positions.save(name, position);
+      },
+    };
+    this.follower = followAll({
+      name: `${this.options.service}-audit-checkpointer`,
+      client: this.options.client,
+      checkpoints: signedFirst,
+      filter: { streamPrefixes: [this.options.streamPrefix] },
+      checkpointEveryMs: this.options.everyMs,
+      ...(this.options.onError ? { onError: this.options.onError } : {}),
+      handle: async (events) => {
+        for (const e of events)
+          if (e.metadata.chainHash)
+            this.pending.set(e.streamName, { revision: e.revision, hash: e.metadata.chainHash });
+      },
+    });
+    this.timer = setInterval(
+      () => void this.flush().catch((error: unknown) => this.options.onError?.(error)),
+      this.options.everyMs,
+    );
+  }
+
+  private async follow(): Promise<void> {
+    clearInterval(this.timer);
+    const follower = this.follower;
+    this.follower = undefined;
+    await follower?.stop(); // stores its position, which signs what is pending first
+    await this.flush().catch((error: unknown) => this.options.onError?.(error));
+  }
+}

@@ -1,0 +1,41 @@
+import {
+  FORWARDS,
+  START,
+  StreamNotFoundError,
+  jsonEvent,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import { publicKeyPem, type AuditSigningKey } from './signing-key';
+
+/** The public keys checkpoints were signed with, by key id: what `export` puts in a bundle. */
+export const SIGNING_KEYS_STREAM = 'audit-signing-keys';
+const PUBLISHED = 'AuditSigningKeyPublished';
+
+export async function publishedPublicKeys(client: EventStoreDBClient): Promise<Map<string, string>> {
+  const keys = new Map<string, string>();
+  try {
+    for await (const resolved of client.readStream(SIGNING_KEYS_STREAM, {
+      direction: FORWARDS,
+      fromRevision: START,
+    })) {
+      const data = resolved.event?.data as { keyId?: string; publicKey?: string } | undefined;
+      if (resolved.event?.type === PUBLISHED && data?.keyId && data.publicKey)
+        keys.set(data.keyId, data.publicKey);
+    }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return keys;
+}
+
+/** Records the public key of `key` once, so auditors' exports can carry it without access to the private key. */
+export async function publishPublicKey(client: EventStoreDBClient, key: AuditSigningKey): Promise<void> {
+  if ((await publishedPublicKeys(client)).has(key.keyId)) return;
+  await client.appendToStream(
+    SIGNING_KEYS_STREAM,
+    jsonEvent({
+      type: PUBLISHED,
+      data: { keyId: key.keyId, publicKey: publicKeyPem(key.publicKey), at: new Date().toISOString() },
+    }),
+  );
+}

@@ -1,0 +1,99 @@
+import { type OrganizationRecord } from './organization-stream';
+
+/** One change of membership, role, permission, team, ownership or hierarchy, as an auditor reads it. */
+export interface HistoryRow {
+  readonly revision: string;
+  readonly at: string;
+  readonly change: string;
+  /** The member the change is about, when it is about one. */
+  readonly user: string;
+  readonly detail: string;
+  readonly actor: string;
+  /** R19: the parent organization the actor acted through. */
+  readonly actingVia: string;
+  readonly correlationId: string;
+  readonly commandId: string;
+}
+
+type Data = Record<string, unknown>;
+const list = (v: unknown) => (Array.isArray(v) ? v.join(' ') : '');
+
+/** What each audited event says, as [user, detail]; events not listed (settings, availability ...) are not shown. */
+const DESCRIBE: Record<string, (d: Data) => [string, string]> = {
+  OrganizationCreated: (d) => [String(d.ownerId), `created "${String(d.name)}", owner`],
+  MemberJoined: (d) => [String(d.userId), `joined as ${String(d.role)} via ${String(d.via)}`],
+  MemberRoleChanged: (d) => [String(d.userId), `role ${String(d.from)} -> ${String(d.to)}`],
+  OwnershipTransferred: (d) => [String(d.to), `ownership from ${String(d.from)}`],
+  PermissionsGranted: (d) => [String(d.userId), `granted ${list(d.permissions)}`],
+  PermissionsRevoked: (d) => [String(d.userId), `revoked ${list(d.permissions)}`],
+  MemberRemoved: (d) => [String(d.userId), 'removed'],
+  MemberLeft: (d) => [String(d.userId), 'left'],
+  TeamCreated: (d) => ['', `team ${String(d.teamId)} "${String(d.name)}" created`],
+  TeamRenamed: (d) => ['', `team ${String(d.teamId)} renamed "${String(d.name)}"`],
+  TeamDeleted: (d) => ['', `team ${String(d.teamId)} deleted`],
+  TeamMemberAdded: (d) => [String(d.userId), `added to team ${String(d.teamId)} as ${String(d.role)}`],
+  TeamMemberRemoved: (d) => [String(d.userId), `removed from team ${String(d.teamId)}`],
+  InvitationCreated: (d) => [
+    '',
+    `invitation ${String(d.invitationId)} as ${String(d.role)} ${list(d.permissions)}`.trim(),
+  ],
+  InvitationChanged: (d) => [
+    '',
+    `invitation ${String(d.invitationId)} now ${String(d.role)} ${list(d.permissions)}`.trim(),
+  ],
+  InvitationAccepted: (d) => [String(d.userId), `accepted invitation ${String(d.invitationId)}`],
+  InvitationRevoked: (d) => ['', `invitation ${String(d.invitationId)} revoked`],
+  ParentOrganizationLinked: (d) => [
+    '',
+    `parent ${String(d.parentOrgId)} linked (its customers.manage act as Admin)`,
+  ],
+  ParentOrganizationUnlinked: (d) => ['', `parent ${String(d.parentOrgId)} unlinked`],
+  ChildOrganizationLinked: (d) => ['', `child ${String(d.childOrgId)} linked`],
+  ChildOrganizationUnlinked: (d) => ['', `child ${String(d.childOrgId)} unlinked`],
+  OrganizationDeleted: () => ['', 'organization deleted'],
+};
+
+export function historyRowOf(record: OrganizationRecord): HistoryRow | undefined {
+  const describe = DESCRIBE[record.event.type];
+  if (!describe) return undefined;
+  const data = record.event.data as unknown as Data;
+  const [user, detail] = describe(data);
+  return {
+    revision: record.revision.toString(),
+    at: String(data.at),
+    change: record.event.type,
+    user,
+    detail,
+    actor: record.metadata.actor,
+    actingVia: record.metadata.actingVia ?? '',
+    correlationId: record.metadata.correlationId,
+    commandId: record.metadata.commandId,
+  };
+}
+
+export interface HistoryFilter {
+  readonly from?: Date;
+  readonly to?: Date;
+  /** Changes about this user, or made by them. */
+  readonly user?: string;
+}
+
+export function inFilter(row: HistoryRow, filter: HistoryFilter): boolean {
+  const at = Date.parse(row.at);
+  if (filter.from && at < filter.from.getTime()) return false;
+  if (filter.to && at > filter.to.getTime()) return false;
+  if (filter.user && row.user !== filter.user && row.actor !== filter.user) return false;
+  return true;
+}
+
+export const HISTORY_COLUMNS: readonly (keyof HistoryRow)[] = [
+  'revision',
+  'at',
+  'change',
+  'user',
+  'detail',
+  'actor',
+  'actingVia',
+  'correlationId',
+  'commandId',
+];

@@ -1,0 +1,263 @@
+/**
+ * The auditor's CLI: npm run audit -- <command> (also the `identity-audit` bin). Reads the event store alone
+ * (EVENTSTORE_CONNECTION_STRING, else the embedded store `npm start` serves); only `diff` also reads MongoDB.
+ * docs/audit.md says what each command proves. Exit codes: 0 done; 1 tampering or divergence found; 2 bad input,
+ * an unknown organization or an unreachable store.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  BundleFormatError,
+  chainHeadOf,
+  loadAuditSigningKey,
+  parseBundle,
+  publicKeyPem,
+  publishPublicKey,
+  verifyBundle,
+  writeCheckpoints,
+} from '@app/audit';
+import { loadPermissionsCatalog } from '@app/permissions';
+import { readInfrastructureConfig } from '@app/platform';
+import { MongoReadStore } from '@app/read-store';
+import { rosterAt } from '../../apps/membership/src/organizations/roster-at';
+import { readModelsOf } from '../../apps/gateway/src/read-models/read-models';
+import { exportBundle } from './bundle-export';
+import { CliError, parseInstant, required } from './cli-error';
+import { HISTORY_COLUMNS, historyRowOf, inFilter, type HistoryRow } from './history';
+import { organizationStreamOf, readOrganization, readOrganizationFully } from './organization-stream';
+import { outputFormatOf, RowWriter } from './output-format';
+import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
+import { connectEventStore } from './store-connection';
+import { explainPermission, type Explanation } from './why';
+
+const USAGE = `usage: npm run audit -- <command> [options]
+  history --org <id> [--from <ISO>] [--to <ISO>] [--user <id>] [--format table|jsonl|csv]
+  roster  --org <id> --at <ISO> [--format table|jsonl|csv]
+  why     --org <id> --user <id> --permission <p> [--at <ISO>]
+  diff    --org <id> | --all            (needs MONGO_URL: the gateway's read models)
+  export  --org <id> --out <file> [--sign]
+  verify  <file> [--public-key <pem file>]
+  checkpoint --org <id>                 (operator: signs the head now, with AUDIT_SIGNING_KEY_PEM)
+  public-key                            (operator: the key auditors should trust)`;
+
+const OPTIONS = {
+  org: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  at: { type: 'string' },
+  user: { type: 'string' },
+  permission: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  all: { type: 'boolean' },
+  sign: { type: 'boolean' },
+  'public-key': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const [command, ...rest] = parsed.positionals;
+  const values = parsed.values;
+  if (!command || values.help) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === 'verify') return verify(rest[0], values['public-key']);
+  const handler = COMMANDS[command];
+  if (!handler) throw new CliError(`unknown command "${command}"\n${USAGE}`);
+  const client = await connectEventStore();
+  try {
+    return await handler(client, values);
+  } finally {
+    await client.dispose();
+  }
+}
+
+const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => Promise<number>> = {
+  async history(client, values) {
+    const orgId = required(values.org, '--org');
+    const filter = {
+      ...optional('from', parseInstant(values.from, '--from')),
+      ...optional('to', parseInstant(values.to, '--to')),
+      ...optional('user', values.user),
+    };
+    const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
+    for await (const record of readOrganization(client, orgId)) {
+      const row = historyRowOf(record);
+      if (row && inFilter(row, filter)) writer.write(row);
+    }
+    writer.end();
+    return 0;
+  },
+
+  async roster(client, values) {
+    const orgId = required(values.org, '--org');
+    const at = parseInstant(required(values.at, '--at'), '--at')!;
+    const history = (await readOrganizationFully(client, orgId)).map((r) => r.event);
+    const rows = rosterAt(history, at, loadPermissionsCatalog()).map((entry) => ({
+      userId: entry.userId,
+      role: entry.role,
+      permissions: entry.permissions.join(' '),
+      teams: entry.teams.map((t) => `${t.name} (${t.role})`).join(', '),
+    }));
+    const writer = new RowWriter<(typeof rows)[number]>(outputFormatOf(values.format), [
+      'userId',
+      'role',
+      'permissions',
+      'teams',
+    ]);
+    for (const row of rows) writer.write(row);
+    writer.end();
+    return 0;
+  },
+
+  async why(client, values) {
+    const orgId = required(values.org, '--org');
+    const userId = required(values.user, '--user');
+    const permission = required(values.permission, '--permission');
+    const instant = parseInstant(values.at, '--at');
+    const catalog = loadPermissionsCatalog();
+    if (!catalog.permissions.has(permission))
+      throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
+    const explain = async (org: string, p: string): Promise<Explanation> =>
+      explainPermission({
+        history: await readOrganizationFully(client, org),
+        userId,
+        permission: p,
+        catalog,
+        ...optional('instant', instant),
+        parent: (parent) => explain(parent, 'customers.manage'),
+      });
+    const answer = await explain(orgId, permission);
+    const when = instant ? `at ${instant.toISOString()}` : 'now';
+    console.log(
+      answer.held
+        ? `${userId} holds ${permission} in ${orgId} ${when}${answer.via === 'parent' ? ', acting as Admin through the parent (R19)' : ''}, because:`
+        : `not held: ${userId} does not hold ${permission} in ${orgId} ${when}: ${answer.why}`,
+    );
+    for (const r of answer.chain)
+      console.log(`  revision ${r.revision}  ${r.at}  ${r.change}  by ${r.actor}: ${r.says}`);
+    return 0;
+  },
+
+  async diff(client, values) {
+    const mongoUrl = process.env.MONGO_URL;
+    if (!mongoUrl) throw new CliError('diff compares with the read models in MongoDB: set MONGO_URL');
+    if (!values.all) required(values.org, '--org (or --all)');
+    const replayed = await replayReadModels(client, loadPermissionsCatalog());
+    const store = await MongoReadStore.connect(mongoUrl, process.env.GATEWAY_READ_DB ?? 'gateway').catch(
+      (error: unknown) => {
+        throw new CliError(
+          `cannot reach MongoDB (MONGO_URL): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      },
+    );
+    try {
+      const stored = readModelsOf(store);
+      const orgs = values.all ? await organizationIdsOf(replayed) : [values.org!];
+      if (!values.all && !(await replayed.organizations.get(values.org!)))
+        throw new CliError(`organization ${values.org!} is not in the event store`);
+      const divergences: Divergence[] = [];
+      for (const orgId of orgs) divergences.push(...(await diffOrganization(orgId, replayed, stored)));
+      for (const d of divergences) console.log(JSON.stringify(d));
+      console.error(`${orgs.length} organization(s) compared: ${divergences.length} divergence(s)`);
+      return divergences.length === 0 ? 0 : 1;
+    } finally {
+      await store.close();
+    }
+  },
+
+  async export(client, values) {
+    const orgId = required(values.org, '--org');
+    const out = required(values.out, '--out');
+    const key = values.sign ? loadAuditSigningKey(readInfrastructureConfig().dataDir) : undefined;
+    const summary = await exportBundle(client, orgId, out, key);
+    console.log(
+      `${out}: ${summary.events} events, ${summary.checkpoints} signed checkpoint(s)` +
+        `${summary.signedUpTo === undefined ? ', none yet: run with --sign as an operator' : `, signed up to revision ${summary.signedUpTo}`}` +
+        `; key ${summary.keyId}`,
+    );
+    return 0;
+  },
+
+  async checkpoint(client, values) {
+    const orgId = required(values.org, '--org');
+    const key = loadAuditSigningKey(readInfrastructureConfig().dataDir);
+    const stream = organizationStreamOf(orgId);
+    const head = await chainHeadOf(client, stream);
+    if (!head) throw new CliError(`organization ${orgId} has no chained event to sign`);
+    await publishPublicKey(client, key);
+    await writeCheckpoints(client, [{ stream, ...head }], key);
+    console.log(`signed ${stream} at revision ${head.revision} (${head.hash}) with key ${key.keyId}`);
+    return 0;
+  },
+
+  async 'public-key'() {
+    const key = loadAuditSigningKey(readInfrastructureConfig().dataDir);
+    console.log(`key id ${key.keyId}\n${publicKeyPem(key.publicKey).trim()}`);
+    return 0;
+  },
+};
+
+async function verify(file: string | undefined, trustedKeyFile: string | undefined): Promise<number> {
+  const path = required(file, 'verify <file>');
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new CliError(`${path}: cannot read the bundle`);
+  });
+  const trusted = trustedKeyFile
+    ? await readFile(trustedKeyFile, 'utf8').catch(() => {
+        throw new CliError(`${trustedKeyFile}: cannot read the public key`);
+      })
+    : undefined;
+  let verdict;
+  try {
+    verdict = verifyBundle(parseBundle(text), trusted);
+  } catch (error) {
+    if (error instanceof BundleFormatError) throw new CliError(`${path}: ${error.message}`);
+    throw new CliError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  console.log(
+    `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (compare it with the key the operator published, or pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
+  );
+  for (const s of verdict.streams) {
+    const from =
+      s.chainedFrom === undefined
+        ? 'no chained event'
+        : s.chainedFrom === 0
+          ? 'chained from revision 0'
+          : `chained from revision ${s.chainedFrom} (earlier events predate hash chains and are not verified)`;
+    const signed =
+      s.signedUpTo === undefined
+        ? 'not signed'
+        : `signed up to revision ${s.signedUpTo}${s.signedUpTo < s.events - 1 ? ` (revisions ${s.signedUpTo + 1}..${s.events - 1} chained but not yet signed)` : ''}`;
+    console.log(`${s.stream}: ${s.events} events, ${from}, ${signed}`);
+    if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${s.firstBad.reason}`);
+  }
+  console.log(verdict.intact ? 'intact' : 'NOT intact');
+  return verdict.intact ? 0 : 1;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      console.error(`audit: ${error.message}`);
+      process.exit(error.exitCode);
+    }
+    console.error(`audit: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,281 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeTempDir, infraEnv } from '@app/testing';
+import { MongoClient } from 'mongodb';
+import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+const run = promisify(execFile);
+
+/** The CLI as an auditor runs it: its own process, the event store's connection string, nothing else of ours. */
+async function audit(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['-r', '@swc-node/register', join(__dirname, '../scripts/audit/main.ts'), ...args],
+      { env: { ...process.env, ...env }, timeout: 120_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('the auditor CLI against the event store of a running system', () => {
+  let platform: Platform;
+  let store: { EVENTSTORE_CONNECTION_STRING: string };
+  let ada: SignedIn;
+  let bob: SignedIn;
+  let orgId: string;
+  const instants: string[] = [];
+  const pause = () => new Promise((r) => setTimeout(r, 30));
+  const mark = async () => {
+    await pause();
+    instants.push(new Date().toISOString());
+    await pause();
+  };
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    store = { EVENTSTORE_CONNECTION_STRING: platform.store.connectionString };
+    ada = await platform.signUp('Ada');
+    orgId = await platform.createOrg(ada, 'Audited');
+    await mark();
+    bob = await platform.join(ada, orgId, 'Bob');
+    await mark();
+    await platform.http
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['members.read', 'members.invite'] })
+      .expect(200);
+    const team = await platform.http
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Night shift' });
+    expect(team.status).toBe(201);
+    await platform.http
+      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect((r) => expect([200, 202]).toContain(r.status));
+    await mark();
+    await platform.http
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await mark();
+    await platform.http
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId })
+      .expect(200);
+    await mark();
+  }, 180_000);
+  afterAll(() => platform?.close());
+
+  it('history: every change oldest first, with time, actor, correlation and command ids, in jsonl, csv and a table', async () => {
+    const jsonl = await audit(['history', '--org', orgId, '--format', 'jsonl'], store);
+    expect(jsonl.code).toBe(0);
+    const rows = jsonl.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(rows.map((r) => r.change)).toEqual([
+      'OrganizationCreated',
+      'InvitationCreated',
+      'InvitationAccepted',
+      'MemberJoined',
+      'PermissionsGranted',
+      'TeamCreated',
+      'TeamMemberAdded',
+      'MemberRoleChanged',
+      'OwnershipTransferred',
+    ]);
+    expect(rows.map((r) => Number(r.revision))).toEqual(
+      [...rows.map((r) => Number(r.revision))].sort((a, b) => a - b),
+    );
+    expect(rows.find((r) => r.change === 'PermissionsGranted')).toMatchObject({
+      user: bob.userId,
+      detail: 'granted members.invite members.read',
+      actor: ada.userId,
+      correlationId: expect.any(String),
+      commandId: expect.any(String),
+    });
+    const mine = await audit(
+      ['history', '--org', orgId, '--user', bob.userId, '--from', instants[1]!, '--format', 'csv'],
+      store,
+    );
+    const lines = mine.stdout.trim().split('\n');
+    expect(lines[0]).toBe('revision,at,change,user,detail,actor,actingVia,correlationId,commandId');
+    expect(lines.slice(1).map((l) => l.split(',')[2])).toEqual([
+      'PermissionsGranted',
+      'TeamMemberAdded',
+      'MemberRoleChanged',
+      'OwnershipTransferred',
+    ]);
+    const table = await audit(['history', '--org', orgId], store);
+    expect(table.stdout.split('\n')[0]).toMatch(/^revision\s+at\s+change\s+user\s+detail\s+actor/);
+    expect(table.stderr).toBe(''); // no progress when not on a terminal
+  });
+
+  it('roster --at agrees with the gateway’s /audit/roster at every instant of the history (R21)', async () => {
+    for (const at of instants) {
+      const cli = await audit(['roster', '--org', orgId, '--at', at, '--format', 'jsonl'], store);
+      expect(cli.code).toBe(0);
+      const fromCli = cli.stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { userId: string; role: string; permissions: string; teams: string });
+      const gateway = await platform.http
+        .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent(at)}`)
+        .set(bearer(bob))
+        .expect(200);
+      const members = gateway.body.members as {
+        userId: string;
+        role: string;
+        permissions: string[];
+        teams: { name: string; role: string }[];
+      }[];
+      expect(fromCli).toEqual(
+        [...members]
+          .sort((a, b) => a.userId.localeCompare(b.userId))
+          .map((m) => ({
+            userId: m.userId,
+            role: m.role,
+            permissions: [...m.permissions].sort().join(' '),
+            teams: m.teams.map((t) => `${t.name} (${t.role})`).join(', '),
+          })),
+      );
+    }
+    const last = await audit(['roster', '--org', orgId, '--at', instants[4]!, '--format', 'jsonl'], store);
+    expect(last.stdout).toContain(`"userId":"${bob.userId}","role":"owner"`);
+  });
+
+  it('why: the chain of events that gives a permission, now or at an instant, or "not held"', async () => {
+    const now = await audit(
+      ['why', '--org', orgId, '--user', bob.userId, '--permission', 'members.invite'],
+      store,
+    );
+    expect(now.code).toBe(0);
+    expect(now.stdout).toContain(`${bob.userId} holds members.invite in ${orgId} now, because:`);
+    expect(now.stdout).toMatch(/MemberJoined {2}by .*: joined via invitation/);
+    expect(now.stdout).toMatch(/OwnershipTransferred {2}by .*: ownership transferred to them: Owner/);
+    expect(now.stdout).toContain('role owner holds members.invite by default');
+    const granted = await audit(
+      ['why', '--org', orgId, '--user', bob.userId, '--permission', 'members.invite', '--at', instants[2]!],
+      store,
+    );
+    expect(granted.stdout).toContain(`holds members.invite in ${orgId} at ${instants[2]}`);
+    expect(granted.stdout).toMatch(/PermissionsGranted {2}by .*: granted members.invite/);
+    const before = await audit(
+      ['why', '--org', orgId, '--user', bob.userId, '--permission', 'members.invite', '--at', instants[1]!],
+      store,
+    );
+    expect(before.stdout).toMatch(
+      /^not held: .* role user does not hold it by default and it is not granted/,
+    );
+  });
+
+  it('export --sign and verify: intact; a changed event is named by revision, with exit 1', async () => {
+    const dir = await makeTempDir('audit-bundle');
+    const bundle = join(dir, 'org.jsonl');
+    const exported = await audit(['export', '--org', orgId, '--out', bundle, '--sign'], store);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(
+      /\d+ events, \d+ signed checkpoint\(s\), signed up to revision \d+; key [0-9a-f]{32}/,
+    );
+    const verified = await audit(['verify', bundle]);
+    expect(verified).toMatchObject({ code: 0 });
+    expect(verified.stdout).toMatch(
+      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\nintact/,
+    );
+    const key = await audit(['public-key'], store);
+    await writeFile(join(dir, 'key.pem'), key.stdout.split('\n').slice(1).join('\n'));
+    expect((await audit(['verify', bundle, '--public-key', join(dir, 'key.pem')])).stdout).toContain(
+      '(the trusted key)',
+    );
+    const lines = (await readFile(bundle, 'utf8')).split('\n');
+    const granted = lines.findIndex((l) => l.includes('"type":"PermissionsGranted"'));
+    lines[granted] = lines[granted]!.replace('"members.invite"', '"org.billing"');
+    await writeFile(bundle, lines.join('\n'));
+    const tampered = await audit(['verify', bundle]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toContain(
+      `TAMPERED at revision ${JSON.parse(lines[granted]!).revision}: the event does not match its hash`,
+    );
+  });
+
+  it('bad input: an unknown organization, a bad date, a missing bundle, an unreachable store, each one line', async () => {
+    const unknown = await audit(['history', '--org', 'no-such-org'], store);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([
+      2,
+      'audit: organization no-such-org is not in the event store',
+    ]);
+    const date = await audit(['roster', '--org', orgId, '--at', 'yesterday'], store);
+    expect([date.code, date.stderr.trim()]).toEqual([
+      2,
+      'audit: --at: "yesterday" is not an ISO-8601 date or instant (e.g. 2026-11-30T12:00:00Z)',
+    ]);
+    const missing = await audit(['verify', '/nonexistent/bundle.jsonl']);
+    expect([missing.code, missing.stderr.trim()]).toEqual([
+      2,
+      'audit: /nonexistent/bundle.jsonl: cannot read the bundle',
+    ]);
+    const corrupt = join(await makeTempDir('audit-corrupt'), 'b.jsonl');
+    await writeFile(corrupt, '{"kind":"bundle"\n');
+    expect((await audit(['verify', corrupt])).stderr.trim()).toBe(`audit: ${corrupt}: line 1 is not JSON`);
+    const down = await audit(['history', '--org', orgId], {
+      EVENTSTORE_CONNECTION_STRING: 'esdb://auditor:s3cret@127.0.0.1:1?tls=false',
+    });
+    expect(down.code).toBe(2);
+    expect(down.stderr.trim().split('\n')).toHaveLength(1);
+    expect(down.stderr).toContain(
+      'audit: cannot reach the event store at esdb://auditor:***@127.0.0.1:1?tls=false',
+    );
+    expect(down.stderr).not.toContain('s3cret');
+  });
+
+  const withMongo = infraEnv.mongoUrl ? it : it.skip;
+  withMongo(
+    'diff: the read models agree with a replay of the event store, and a changed document is reported',
+    async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      const env = { ...store, MONGO_URL: infraEnv.mongoUrl! };
+      const same = await audit(['diff', '--org', orgId], env);
+      expect([same.code, same.stdout, same.stderr.trim()]).toEqual([
+        0,
+        '',
+        '1 organization(s) compared: 0 divergence(s)',
+      ]);
+      const mongo = await MongoClient.connect(infraEnv.mongoUrl!);
+      try {
+        // The read store keeps each collection under a physical name (rebuilds swap them): change it wherever it is.
+        const db = mongo.db('gateway');
+        const names = (await db.listCollections().toArray())
+          .map((c) => c.name)
+          .filter((n) => n.startsWith('members'));
+        let changed = 0;
+        for (const name of names)
+          changed += (
+            await db.collection(name).updateOne({ orgId, userId: bob.userId }, { $set: { role: 'user' } })
+          ).modifiedCount;
+        expect(changed).toBeGreaterThan(0);
+      } finally {
+        await mongo.close();
+      }
+      const differs = await audit(['diff', '--org', orgId], env);
+      expect(differs.code).toBe(1);
+      const divergence = JSON.parse(differs.stdout.trim().split('\n')[0]!);
+      expect(divergence).toMatchObject({
+        orgId,
+        collection: 'members',
+        kind: 'different',
+        fields: { role: { replayed: 'owner', stored: 'user' } },
+      });
+    },
+  );
+});

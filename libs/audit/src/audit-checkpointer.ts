@@ -49,6 +49,10 @@ export class AuditCheckpointer {
     });
   }
 
+  get isLeader(): boolean {
+    return this.lease.isLeader;
+  }
+
   start(): void {
     this.lease.start();
   }

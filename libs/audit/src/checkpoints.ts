@@ -1,15 +1,13 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import {
-  BACKWARDS,
-  END,
   FORWARDS,
   START,
   StreamNotFoundError,
   jsonEvent,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { CHAIN_HASH_FIELD } from '@app/event-store';
+import { CHAIN_HASH_FIELD, readLastEvent } from '@app/event-store';
 import { type AuditSigningKey } from './signing-key';
 
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
@@ -58,19 +56,9 @@ export async function chainHeadOf(
   client: EventStoreDBClient,
   stream: string,
 ): Promise<{ revision: bigint; hash: string } | undefined> {
-  try {
-    for await (const resolved of client.readStream(stream, {
-      direction: BACKWARDS,
-      fromRevision: END,
-      maxCount: 1,
-    })) {
-      const hash = (resolved.event?.metadata as Record<string, unknown> | undefined)?.[CHAIN_HASH_FIELD];
-      if (resolved.event && typeof hash === 'string') return { revision: resolved.event.revision, hash };
-    }
-  } catch (error) {
-    if (!(error instanceof StreamNotFoundError)) throw error;
-  }
-  return undefined;
+  const last = (await readLastEvent(client, stream))?.event;
+  const hash = (last?.metadata as Record<string, unknown> | undefined)?.[CHAIN_HASH_FIELD];
+  return last && typeof hash === 'string' ? { revision: last.revision, hash } : undefined;
 }
 
 /** Signs the given heads and appends each to its stream's checkpoint stream. */

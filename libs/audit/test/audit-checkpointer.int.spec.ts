@@ -1,0 +1,105 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { AggregateStore } from '@app/event-store';
+import {
+  AuditCheckpointer,
+  chainHeadOf,
+  checkpointSignatureValid,
+  keyIdOf,
+  publishedPublicKeys,
+  readCheckpoints,
+  type AuditSigningKey,
+} from '@app/audit';
+import { waitFor } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { counterDecider } from '../../event-store/test/counter.decider';
+
+describe('AuditCheckpointer: the services sign their streams’ chain heads periodically', () => {
+  const eventStore = useTestEventStore();
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const key: AuditSigningKey = { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+  const running: AuditCheckpointer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
+
+  const replica = (prefix: string) => {
+    const checkpointer = new AuditCheckpointer({
+      client: eventStore.client,
+      service: `svc-${prefix}`,
+      streamPrefix: prefix,
+      key,
+      everyMs: 200,
+      leaseMs: 900,
+    });
+    running.push(checkpointer);
+    checkpointer.start();
+    return checkpointer;
+  };
+  const signedHead = async (stream: string) => (await readCheckpoints(eventStore.client, stream)).at(-1);
+
+  it('one replica signs the head of every stream that changed, with the published key; another takes over when it stops', async () => {
+    const prefix = `acct${randomUUID().slice(0, 6)}-`;
+    const [a, b] = [replica(prefix), replica(prefix)];
+    await waitFor(() => a.isLeader !== b.isLeader, { timeoutMs: 5_000, what: 'one leader' });
+    const store = new AggregateStore(eventStore.client);
+    const streams = [`${prefix}1`, `${prefix}2`];
+    for (const stream of streams) {
+      await store.handle(
+        stream,
+        { decider: counterDecider },
+        { type: 'Open', id: stream },
+        { commandId: randomUUID(), actor: 'a' },
+      );
+      await store.handle(
+        stream,
+        { decider: counterDecider },
+        { type: 'Add', amount: 2 },
+        { commandId: randomUUID(), actor: 'a' },
+      );
+    }
+    for (const stream of streams) {
+      await waitFor(async () => (await signedHead(stream))?.revision === '1', {
+        timeoutMs: 5_000,
+        what: `${stream} signed`,
+      });
+      const head = (await chainHeadOf(eventStore.client, stream))!;
+      const checkpoint = (await signedHead(stream))!;
+      expect(checkpoint).toMatchObject({ stream, revision: '1', hash: head.hash, keyId: key.keyId });
+      expect(checkpointSignatureValid(checkpoint, publicKey)).toBe(true);
+    }
+    expect((await publishedPublicKeys(eventStore.client)).get(key.keyId)).toContain('BEGIN PUBLIC KEY');
+    const leader = a.isLeader ? a : b;
+    const other = leader === a ? b : a;
+    await leader.stop();
+    await waitFor(() => other.isLeader, { timeoutMs: 5_000, what: 'the other replica takes over' });
+    await store.handle(
+      streams[0]!,
+      { decider: counterDecider },
+      { type: 'Add', amount: 1 },
+      { commandId: randomUUID(), actor: 'a' },
+    );
+    await waitFor(async () => (await signedHead(streams[0]!))?.revision === '2', {
+      timeoutMs: 5_000,
+      what: 'the new head signed',
+    });
+  });
+
+  it('a stream nobody changed gets no new checkpoint', async () => {
+    const prefix = `idle${randomUUID().slice(0, 6)}-`;
+    const store = new AggregateStore(eventStore.client);
+    await store.handle(
+      `${prefix}1`,
+      { decider: counterDecider },
+      { type: 'Open', id: 'x' },
+      { commandId: randomUUID(), actor: 'a' },
+    );
+    const checkpointer = replica(prefix);
+    await waitFor(async () => (await readCheckpoints(eventStore.client, `${prefix}1`)).length === 1, {
+      timeoutMs: 5_000,
+      what: 'the first checkpoint',
+    });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await readCheckpoints(eventStore.client, `${prefix}1`)).toHaveLength(1);
+    expect(checkpointer.isLeader).toBe(true);
+  });
+});

@@ -1,5 +1,4 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import stableStringify from 'fast-json-stable-stringify';
 import {
   FORWARDS,
   START,
@@ -7,7 +6,7 @@ import {
   jsonEvent,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { CHAIN_HASH_FIELD, readLastEvent } from '@app/event-store';
+import { CHAIN_HASH_FIELD, canonicalJson, readLastEvent } from '@app/event-store';
 import { type AuditSigningKey } from './signing-key';
 
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
@@ -35,7 +34,7 @@ export function signCheckpoint(checkpoint: ChainCheckpoint, key: AuditSigningKey
   const signed = { ...checkpoint, keyId: key.keyId };
   return {
     ...signed,
-    signature: sign(null, Buffer.from(stableStringify(signed)), key.privateKey).toString('base64'),
+    signature: sign(null, Buffer.from(canonicalJson(signed)), key.privateKey).toString('base64'),
   };
 }
 
@@ -45,7 +44,7 @@ export function checkpointSignatureValid(checkpoint: SignedCheckpoint, publicKey
   // Node's base64 decoding skips what it cannot read: only the canonical text of the signature counts.
   if (bytes.toString('base64') !== signature) return false;
   try {
-    return verify(null, Buffer.from(stableStringify(signed)), publicKey, bytes);
+    return verify(null, Buffer.from(canonicalJson(signed)), publicKey, bytes);
   } catch {
     return false;
   }

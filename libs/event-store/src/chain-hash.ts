@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import stableStringify from 'fast-json-stable-stringify';
+import { canonicalJson } from './canonical-json';
 
 /** The metadata field that carries an event's link in its stream's hash chain. */
 export const CHAIN_HASH_FIELD = 'chainHash';
@@ -19,13 +19,12 @@ export interface ChainedContent {
  * independent of how a store or an export orders object keys.
  */
 export function chainHashOf(previous: string | undefined, event: ChainedContent): string {
-  const metadata: Record<string, unknown> = { ...event.metadata };
-  delete metadata[CHAIN_HASH_FIELD];
+  const content = canonicalJson(
+    { type: event.type, data: event.data, metadata: event.metadata, revision: event.revision.toString() },
+    'metadata',
+    CHAIN_HASH_FIELD,
+  );
   return createHash('sha256')
-    .update(previous ?? '')
-    .update('\n')
-    .update(
-      stableStringify({ type: event.type, data: event.data, metadata, revision: event.revision.toString() }),
-    )
+    .update(`${previous ?? ''}\n${content}`)
     .digest('hex');
 }

@@ -17,3 +17,4 @@ export * from './command-window';
 export * from './snapshot-store';
 export * from './stream-lease';
 export * from './chain-hash';
+export * from './canonical-json';

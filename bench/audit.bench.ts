@@ -7,7 +7,6 @@ import {
   parseBundle,
   publishPublicKey,
   verifyBundle,
-  writeCheckpoints,
   type AuditSigningKey,
 } from '@app/audit';
 import {
@@ -83,7 +82,9 @@ export async function run(): Promise<void> {
   let bytes = 0;
   for await (const record of readOrganization(client, orgId, { progress: false })) {
     const row = historyRowOf(record);
-    if (row) ((bytes += JSON.stringify(row).length + 1), rows++);
+    if (!row) continue;
+    bytes += JSON.stringify(row).length + 1;
+    rows++;
   }
   const historyRate = EVENTS / ((performance.now() - t) / 1000);
   line(

@@ -239,7 +239,7 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
       s.signedUpTo === undefined
         ? 'not signed'
         : `signed up to revision ${s.signedUpTo}${s.signedUpTo < s.events - 1 ? ` (revisions ${s.signedUpTo + 1}..${s.events - 1} chained but not yet signed)` : ''}`;
-    console.log(`${s.stream}: ${s.events} events, ${from}, ${signed}`);
+    console.log(`${s.stream}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
     if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${s.firstBad.reason}`);
   }
   console.log(verdict.intact ? 'intact' : 'NOT intact');

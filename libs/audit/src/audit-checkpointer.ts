@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   EventStoreCheckpointStore,
   StreamLease,
+  leaseHolderId,
   followAll,
   type CheckpointStore,
   type RunningSubscription,
@@ -41,7 +40,7 @@ export class AuditCheckpointer {
     this.lease = new StreamLease({
       client: options.client,
       name: `${options.service}-audit-checkpointer`,
-      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      holder: leaseHolderId(),
       ...(options.leaseMs === undefined ? {} : { ttlMs: options.leaseMs }),
       onAcquired: () => this.lead(),
       onLost: () => this.follow(),

@@ -1,12 +1,6 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import {
-  FORWARDS,
-  START,
-  StreamNotFoundError,
-  jsonEvent,
-  type EventStoreDBClient,
-} from '@eventstore/db-client';
-import { CHAIN_HASH_FIELD, canonicalJson, readLastEvent } from '@app/event-store';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { CHAIN_HASH_FIELD, canonicalJson, readLastEvent, readStreamEvents } from '@app/event-store';
 import { type AuditSigningKey } from './signing-key';
 
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
@@ -92,16 +86,7 @@ export async function readCheckpoints(
   client: EventStoreDBClient,
   stream: string,
 ): Promise<SignedCheckpoint[]> {
-  const found: SignedCheckpoint[] = [];
-  try {
-    for await (const resolved of client.readStream(checkpointStreamOf(stream), {
-      direction: FORWARDS,
-      fromRevision: START,
-    }))
-      if (resolved.event?.type === CHECKPOINT_EVENT_TYPE)
-        found.push(resolved.event.data as unknown as SignedCheckpoint);
-  } catch (error) {
-    if (!(error instanceof StreamNotFoundError)) throw error;
-  }
-  return found;
+  return (await readStreamEvents(client, checkpointStreamOf(stream)))
+    .filter((resolved) => resolved.event?.type === CHECKPOINT_EVENT_TYPE)
+    .map((resolved) => resolved.event!.data as unknown as SignedCheckpoint);
 }

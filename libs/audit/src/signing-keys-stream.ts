@@ -1,10 +1,5 @@
-import {
-  FORWARDS,
-  START,
-  StreamNotFoundError,
-  jsonEvent,
-  type EventStoreDBClient,
-} from '@eventstore/db-client';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { readStreamEvents } from '@app/event-store';
 import { publicKeyPem, type AuditSigningKey } from './signing-key';
 
 /** The public keys checkpoints were signed with, by key id: what `export` puts in a bundle. */
@@ -13,17 +8,10 @@ const PUBLISHED = 'AuditSigningKeyPublished';
 
 export async function publishedPublicKeys(client: EventStoreDBClient): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
-  try {
-    for await (const resolved of client.readStream(SIGNING_KEYS_STREAM, {
-      direction: FORWARDS,
-      fromRevision: START,
-    })) {
-      const data = resolved.event?.data as { keyId?: string; publicKey?: string } | undefined;
-      if (resolved.event?.type === PUBLISHED && data?.keyId && data.publicKey)
-        keys.set(data.keyId, data.publicKey);
-    }
-  } catch (error) {
-    if (!(error instanceof StreamNotFoundError)) throw error;
+  for (const resolved of await readStreamEvents(client, SIGNING_KEYS_STREAM)) {
+    const data = resolved.event?.data as { keyId?: string; publicKey?: string } | undefined;
+    if (resolved.event?.type === PUBLISHED && data?.keyId && data.publicKey)
+      keys.set(data.keyId, data.publicKey);
   }
   return keys;
 }

@@ -1,6 +1,8 @@
 import {
   BACKWARDS,
   END,
+  FORWARDS,
+  START,
   StreamNotFoundError,
   type EventStoreDBClient,
   type ResolvedEvent,
@@ -32,6 +34,21 @@ export async function readLastEvents(
     })) {
       events.push(resolved);
     }
+  } catch (error) {
+    if (!(error instanceof StreamNotFoundError)) throw error;
+  }
+  return events;
+}
+
+/** A whole stream, oldest first; none when the stream does not exist. */
+export async function readStreamEvents(
+  client: EventStoreDBClient,
+  streamName: string,
+): Promise<ResolvedEvent[]> {
+  const events: ResolvedEvent[] = [];
+  try {
+    for await (const resolved of client.readStream(streamName, { direction: FORWARDS, fromRevision: START }))
+      events.push(resolved);
   } catch (error) {
     if (!(error instanceof StreamNotFoundError)) throw error;
   }

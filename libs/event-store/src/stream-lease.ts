@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   jsonEvent,
@@ -15,6 +17,11 @@ export const LEASE_RELEASED = 'LeaseReleased';
 interface LeaseRecord {
   readonly holder: string;
   readonly ttlMs: number;
+}
+
+/** A lease holder id unique to this process: the pod's host name, the pid and a random suffix. */
+export function leaseHolderId(): string {
+  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 }
 
 export interface StreamLeaseOptions {
@@ -93,7 +100,11 @@ export class StreamLease {
     if (this.held) return this.renew(this.held);
     const last = (await readLastEvent(this.options.client, this.stream))?.event;
     if (this.stopped) return;
-    if (last && last.type !== LEASE_RELEASED && (last.data as Partial<LeaseRecord>).holder !== this.options.holder) {
+    if (
+      last &&
+      last.type !== LEASE_RELEASED &&
+      (last.data as Partial<LeaseRecord>).holder !== this.options.holder
+    ) {
       if (this.observed?.revision !== last.revision) {
         this.observed = { revision: last.revision, at: this.now() };
         return;
@@ -133,9 +144,13 @@ export class StreamLease {
 
   private async append(type: string, expectedRevision: AppendExpectedRevision): Promise<bigint> {
     const data: LeaseRecord = { holder: this.options.holder, ttlMs: this.ttlMs };
-    const result = await this.options.client.appendToStream(this.stream, jsonEvent({ type, data: { ...data } }), {
-      expectedRevision,
-    });
+    const result = await this.options.client.appendToStream(
+      this.stream,
+      jsonEvent({ type, data: { ...data } }),
+      {
+        expectedRevision,
+      },
+    );
     return result.nextExpectedRevision;
   }
 

@@ -4,13 +4,12 @@ import {
   type OnApplicationBootstrap,
   type Provider,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   EVENT_STORE_CLIENT,
   EventStoreCheckpointStore,
   StreamLease,
+  leaseHolderId,
   type RunningSubscription,
 } from '@app/event-store';
 import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
@@ -41,7 +40,7 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
     this.lease = new StreamLease({
       client,
       name: this.name,
-      holder: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      holder: leaseHolderId(),
       ttlMs: leaseMs,
       onAcquired: () => this.lead(),
       onLost: () => this.follow(),

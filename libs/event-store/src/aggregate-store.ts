@@ -201,7 +201,7 @@ export class AggregateStore {
           const revision = firstRevision + BigInt(index);
           chainHead = chainHashOf(chainHead, { type: event.type, data, metadata: { ...metadata }, revision });
           return jsonEvent({
-            id: deterministicEventId(streamName, context.commandId, index),
+            id: deterministicEventId(streamName, context.commandId, index, chainHead),
             type: event.type,
             data,
             metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHead },

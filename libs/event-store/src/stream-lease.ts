@@ -78,10 +78,7 @@ export class StreamLease {
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    if (!this.held) return;
-    const { revision } = this.held;
-    await this.lose();
-    await this.append(LEASE_RELEASED, revision).catch(() => undefined); // if lost, the TTL hands it over anyway
+    await this.release().catch(() => undefined); // if that fails, the TTL hands the lease over anyway
   }
 
   private async run(): Promise<void> {
@@ -113,14 +110,30 @@ export class StreamLease {
       if (this.now() - this.observed.at < ttl) return;
     }
     const startedAt = this.now();
+    let revision: bigint;
     try {
-      const revision = await this.append(LEASE_ACQUIRED, last ? last.revision : NO_STREAM);
-      if (!last) await this.options.client.setStreamMetadata(this.stream, { maxCount: 10 });
-      this.held = { revision, renewedAt: startedAt };
+      revision = await this.append(LEASE_ACQUIRED, last ? last.revision : NO_STREAM);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return; // another instance won this round
+      throw error;
+    }
+    this.held = { revision, renewedAt: startedAt };
+    if (!last)
+      await this.options.client.setStreamMetadata(this.stream, { maxCount: 10 }).catch(() => undefined);
+    try {
       await this.options.onAcquired();
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error; // another instance won this round
+      // A leader that cannot start its work must not sit on the lease: it hands over and tries again later.
+      await this.release().catch(() => undefined);
+      throw error;
     }
+  }
+
+  private async release(): Promise<void> {
+    if (!this.held) return;
+    const { revision } = this.held;
+    await this.lose();
+    await this.append(LEASE_RELEASED, revision);
   }
 
   private async renew(held: { revision: bigint; renewedAt: number }): Promise<void> {

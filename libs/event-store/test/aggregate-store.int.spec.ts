@@ -2,8 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { FORWARDS, START, binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { DomainError } from '@app/domain';
 import {
+  AggregateStateCache,
   AggregateStore,
   ConcurrencyConflictError,
+  chainHashOf,
   Upcasters,
   deterministicEventId,
   snapshotStreamOf,
@@ -70,15 +72,75 @@ describe('AggregateStore against the event store', () => {
     expect((await store.load(s, counter)).state.balance).toBe(7);
   });
 
-  it('uses deterministic event ids derived from the stream and the command id', async () => {
+  it('uses deterministic event ids derived from the stream, the command id and the chain hash', async () => {
     const [s, t] = [stream(), stream()];
     const commandId = randomUUID();
     await store.handle(s, counter, { type: 'Open', id: s }, ctx(commandId));
     await store.handle(t, counter, { type: 'Open', id: t }, ctx(commandId));
     const ids: string[] = [];
-    for (const name of [s, t]) for await (const e of client.readStream(name)) ids.push(e.event!.id);
-    expect(ids).toEqual([deterministicEventId(s, commandId, 0), deterministicEventId(t, commandId, 0)]);
+    const expected: string[] = [];
+    for (const name of [s, t])
+      for await (const e of client.readStream(name)) {
+        ids.push(e.event!.id);
+        const hash = (e.event!.metadata as { chainHash: string }).chainHash;
+        expected.push(deterministicEventId(name, commandId, 0, hash));
+      }
+    expect(ids).toEqual(expected);
     expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('two handlings of one command that race with different metadata: one is stored, the other is a duplicate', async () => {
+    const s = stream();
+    await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+    const cached = { decider: counterDecider, cache: new AggregateStateCache<CounterState>() };
+    const first = new AggregateStore(client);
+    const second = new AggregateStore(client);
+    await second.load(s, cached); // warm: its cache holds the head
+    await second.handle(s, cached, { type: 'Add', amount: 0 }, ctx());
+    const commandId = randomUUID();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The second handling decides on the same state as the first, but appends after it, under another trace.
+    const late = second.handle(
+      s,
+      cached,
+      async () => {
+        await held;
+        return { command: { type: 'Add' as const, amount: 3 } };
+      },
+      { ...ctx(commandId), correlationId: 'corr-late' },
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    const early = await first.handle(
+      s,
+      counter,
+      { type: 'Add', amount: 3 },
+      { ...ctx(commandId), correlationId: 'corr-early' },
+    );
+    release();
+    const answer = await late;
+    expect(early.duplicate).toBe(false);
+    expect(answer.duplicate).toBe(true);
+    // The loser's cache holds the stored head: its next event links to what the store holds.
+    await second.handle(s, cached, { type: 'Add', amount: 1 }, ctx());
+    let previous: string | undefined;
+    const correlations: string[] = [];
+    for await (const e of client.readStream(s)) {
+      const metadata = e.event!.metadata as Record<string, unknown>;
+      correlations.push(String(metadata.correlationId));
+      expect(metadata.chainHash).toBe(
+        chainHashOf(previous, {
+          type: e.event!.type,
+          data: e.event!.data,
+          metadata,
+          revision: e.event!.revision,
+        }),
+      );
+      previous = metadata.chainHash as string;
+    }
+    expect(correlations.filter((c) => c === 'corr-early')).toHaveLength(1);
+    expect(correlations).not.toContain('corr-late');
+    expect((await store.load(s, counter)).state.balance).toBe(4);
   });
 
   describe('idempotency that survives restarts, snapshots and other instances', () => {

@@ -60,6 +60,28 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     expect(types).toEqual([LEASE_ACQUIRED, LEASE_RELEASED]);
   });
 
+  it('hands the lease over when its work fails to start, instead of holding it with nothing running', async () => {
+    const name = `relay-${randomUUID()}`;
+    const log: string[] = [];
+    const errors: unknown[] = [];
+    const a = contender(name, 'a', log, {
+      ttlMs: 60_000,
+      onAcquired: () => {
+        log.push('a fails to start');
+        throw new Error('cannot start');
+      },
+      onError: (error) => errors.push(error),
+    });
+    await waitFor(() => errors.length > 0, { timeoutMs: 5_000, what: 'a tried to lead' });
+    expect(a.isLeader).toBe(false);
+    // Within one look (well under the 60 s TTL) a replica whose work starts takes over.
+    const b = contender(name, 'b', log, { ttlMs: 60_000 });
+    await waitFor(() => b.isLeader, { timeoutMs: 3_000, what: 'b leads' });
+    expect(a.isLeader).toBe(false);
+    expect(log.slice(0, 2)).toEqual(['a fails to start', 'a stops']);
+    expect(log).toContain('b leads');
+  });
+
   it('waits a full TTL of silence before taking over from a holder that vanished without releasing', async () => {
     const name = `relay-${randomUUID()}`;
     await eventStore.client.appendToStream(

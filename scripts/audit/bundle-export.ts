@@ -2,16 +2,20 @@ import { writeFile } from 'node:fs/promises';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   BUNDLE_FORMAT,
-  chainHeadOf,
+  CheckpointContinuityError,
   publishPublicKey,
   publishedPublicKeys,
   readCheckpoints,
   serializeBundle,
+  signSeal,
   writeCheckpoints,
   type AuditSigningKey,
   type BundleCheckpoint,
   type BundleEvent,
+  type BundleSeal,
+  type SignedCheckpoint,
 } from '@app/audit';
+import { CHAIN_HASH_FIELD } from '@app/event-store';
 import { CliError } from './cli-error';
 import { organizationStreamOf, readOrganization } from './organization-stream';
 
@@ -20,11 +24,14 @@ export interface ExportSummary {
   readonly checkpoints: number;
   readonly signedUpTo?: string;
   readonly keyId: string;
+  readonly sealed: boolean;
 }
 
 /**
  * Writes an organization's stream, its signed checkpoints and the public key to one self-contained file. With
- * `signWith` (an operator holding the key), a checkpoint of the head is signed first, so the whole stream is covered.
+ * `signWith` (an operator holding the key), the last exported event is signed as the next checkpoint, which first
+ * checks that the stream continues what was signed before, and the bundle is sealed: its streams, event and
+ * checkpoint counts signed, so that a shortened copy shows.
  */
 export async function exportBundle(
   client: EventStoreDBClient,
@@ -33,17 +40,28 @@ export async function exportBundle(
   signWith?: AuditSigningKey,
 ): Promise<ExportSummary> {
   const stream = organizationStreamOf(orgId);
-  const events: BundleEvent[] = [];
-  for await (const record of readOrganization(client, orgId))
-    events.push({ kind: 'event', stream, revision: record.revision.toString(), ...record.raw });
-  if (signWith) {
-    await publishPublicKey(client, signWith);
-    const head = await chainHeadOf(client, stream);
-    if (head && BigInt(events[events.length - 1]!.revision) === head.revision)
-      await writeCheckpoints(client, [{ stream, ...head }], signWith);
+  const exportedAt = new Date().toISOString();
+  let events: BundleEvent[] = [];
+  let checkpoints: SignedCheckpoint[] = [];
+  for (let attempt = 1; ; attempt++) {
+    events = [];
+    for await (const record of readOrganization(client, orgId))
+      events.push({ kind: 'event', stream, revision: record.revision.toString(), ...record.raw });
+    try {
+      if (signWith) await signLastEvent(client, stream, events, signWith);
+      break;
+    } catch (error) {
+      // The checkpointer signed a later head meanwhile: read again, up to it. Anything else is refused.
+      if (
+        !(error instanceof CheckpointContinuityError) ||
+        attempt >= 3 ||
+        !/ends at revision/.test(error.message)
+      )
+        throw signWith && error instanceof CheckpointContinuityError ? new CliError(error.message, 1) : error;
+    }
   }
+  checkpoints = await readCheckpoints(client, stream);
   const keys = await publishedPublicKeys(client);
-  const checkpoints = await readCheckpoints(client, stream);
   const keyId = signWith?.keyId ?? checkpoints[checkpoints.length - 1]?.keyId ?? [...keys.keys()].pop();
   const publicKey = keyId === undefined ? undefined : keys.get(keyId);
   if (!keyId || !publicKey)
@@ -51,9 +69,27 @@ export async function exportBundle(
       'no signing key is published in this event store: no service has written a checkpoint yet',
       1,
     );
-  const signed: BundleCheckpoint[] = checkpoints
-    .filter((c) => c.keyId === keyId && Number(c.revision) < events.length)
-    .map((c) => ({ kind: 'checkpoint', ...c }));
+  const signed = latestRunOf(
+    checkpoints.filter((c) => Number(c.revision) < events.length),
+    keyId,
+  ).map((c): BundleCheckpoint => ({ kind: 'checkpoint', ...c }));
+  const seal: BundleSeal | undefined = signWith
+    ? signSeal(
+        {
+          org: orgId,
+          exportedAt,
+          streams: [
+            {
+              stream,
+              events: events.length,
+              firstCheckpoint: signed[0]!.sequence,
+              lastCheckpoint: signed[signed.length - 1]!.sequence,
+            },
+          ],
+        },
+        signWith,
+      )
+    : undefined;
   await writeFile(
     out,
     serializeBundle({
@@ -62,12 +98,13 @@ export async function exportBundle(
         format: BUNDLE_FORMAT,
         org: orgId,
         streams: [stream],
-        exportedAt: new Date().toISOString(),
+        exportedAt,
         publicKey,
         keyId,
       },
       events,
       checkpoints: signed,
+      ...(seal ? { seal } : {}),
     }),
   );
   const last = signed[signed.length - 1];
@@ -75,6 +112,28 @@ export async function exportBundle(
     events: events.length,
     checkpoints: signed.length,
     keyId,
+    sealed: seal !== undefined,
     ...(last ? { signedUpTo: last.revision } : {}),
   };
+}
+
+async function signLastEvent(
+  client: EventStoreDBClient,
+  stream: string,
+  events: BundleEvent[],
+  key: AuditSigningKey,
+): Promise<void> {
+  const last = events[events.length - 1];
+  const hash = last?.metadata[CHAIN_HASH_FIELD];
+  if (!last || typeof hash !== 'string')
+    throw new CliError(`${stream} has no chained event to sign: its history cannot be sealed`, 1);
+  await publishPublicKey(client, key);
+  await writeCheckpoints(client, [{ stream, revision: BigInt(last.revision), hash }], key);
+}
+
+/** The unbroken run of checkpoints signed with `keyId` that ends with the last one (earlier keys' are left out). */
+function latestRunOf(checkpoints: SignedCheckpoint[], keyId: string): SignedCheckpoint[] {
+  let start = checkpoints.length;
+  while (start > 0 && checkpoints[start - 1]!.keyId === keyId) start--;
+  return checkpoints.slice(start);
 }

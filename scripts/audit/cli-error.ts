@@ -9,13 +9,27 @@ export class CliError extends Error {
   }
 }
 
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * An instant the same everywhere: a date (midnight UTC) or a date and time with `Z` or an offset. A time without a
+ * zone would be read in the auditor's local zone and name another instant on another machine, so it is refused, as
+ * is a day the calendar does not have (2026-02-30).
+ */
 export function parseInstant(value: string | undefined, option: string): Date | undefined {
   if (value === undefined) return undefined;
-  const at = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime()))
-    throw new CliError(
-      `${option}: "${value}" is not an ISO-8601 date or instant (e.g. 2026-11-30T12:00:00Z)`,
+  const refuse = (why: string) =>
+    new CliError(
+      `${option}: "${value}" ${why} (e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T13:00:00+01:00)`,
     );
+  const parts = INSTANT.exec(value);
+  if (!parts) throw refuse('is not a date, or a date and time with Z or an offset');
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day)
+    throw refuse('is not a day of the calendar');
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw refuse('is not a valid time of day');
   return at;
 }
 

@@ -64,7 +64,9 @@ export function historyRowOf(record: OrganizationRecord): HistoryRow | undefined
     change: record.event.type,
     user,
     detail,
-    actor: record.metadata.actor,
+    // The decider names who is responsible in the event when it is not the caller (an invitation's grants are the
+    // inviter's, though the invitee's acceptance appends them).
+    actor: typeof data.actorId === 'string' ? data.actorId : record.metadata.actor,
     actingVia: record.metadata.actingVia ?? '',
     correlationId: record.metadata.correlationId,
     commandId: record.metadata.commandId,
@@ -78,12 +80,18 @@ export interface HistoryFilter {
   readonly user?: string;
 }
 
-export function inFilter(row: HistoryRow, filter: HistoryFilter): boolean {
+export function inFilter(row: HistoryRow, filter: HistoryFilter, record?: OrganizationRecord): boolean {
   const at = Date.parse(row.at);
   if (filter.from && at < filter.from.getTime()) return false;
   if (filter.to && at > filter.to.getTime()) return false;
-  if (filter.user && row.user !== filter.user && row.actor !== filter.user) return false;
+  if (filter.user && row.user !== filter.user && row.actor !== filter.user && !alsoAbout(record, filter.user))
+    return false;
   return true;
+}
+
+/** A change about two people: an ownership transfer is about the Owner who gave it up as much as the new one. */
+function alsoAbout(record: OrganizationRecord | undefined, userId: string): boolean {
+  return record?.event.type === 'OwnershipTransferred' && record.event.data.from === userId;
 }
 
 export const HISTORY_COLUMNS: readonly (keyof HistoryRow)[] = [

@@ -1,14 +1,16 @@
 /**
  * The auditor's CLI: npm run audit -- <command> (also the `identity-audit` bin). Reads the event store alone
  * (EVENTSTORE_CONNECTION_STRING, else the embedded store `npm start` serves); only `diff` also reads MongoDB.
- * docs/audit.md says what each command proves. Exit codes: 0 done; 1 tampering or divergence found; 2 bad input,
- * an unknown organization or an unreachable store.
+ * docs/audit.md says what each command proves. Exit codes: 0 done; 1 tampering or divergence found, or a signer
+ * refused; 2 bad input, an unknown organization or an unreachable store; 3 `verify` found nothing altered but could
+ * not prove the bundle (no trusted key given, or not sealed).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   BundleFormatError,
+  CheckpointContinuityError,
   chainHeadOf,
   loadAuditSigningKey,
   parseBundle,
@@ -93,7 +95,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
     for await (const record of readOrganization(client, orgId)) {
       const row = historyRowOf(record);
-      if (row && inFilter(row, filter)) writer.write(row);
+      if (row && inFilter(row, filter, record)) writer.write(row);
     }
     writer.end();
     return 0;
@@ -128,16 +130,17 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const catalog = loadPermissionsCatalog();
     if (!catalog.permissions.has(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
-    const explain = async (org: string, p: string): Promise<Explanation> =>
+    const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
       explainPermission({
         history: await readOrganizationFully(client, org),
         userId,
         permission: p,
         catalog,
         ...optional('instant', instant),
-        parent: (parent) => explain(parent, 'customers.manage'),
+        // R19 goes one level up: a member of the parent holding customers.manage, never a grandparent's.
+        ...(throughParent ? { parent: (parent: string) => explain(parent, 'customers.manage', false) } : {}),
       });
-    const answer = await explain(orgId, permission);
+    const answer = await explain(orgId, permission, true);
     const when = instant ? `at ${instant.toISOString()}` : 'now';
     console.log(
       answer.held
@@ -179,11 +182,12 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
   async export(client, values) {
     const orgId = required(values.org, '--org');
     const out = required(values.out, '--out');
-    const key = values.sign ? loadAuditSigningKey(readInfrastructureConfig().dataDir) : undefined;
+    const key = values.sign ? operatorKey() : undefined;
     const summary = await exportBundle(client, orgId, out, key);
     console.log(
       `${out}: ${summary.events} events, ${summary.checkpoints} signed checkpoint(s)` +
-        `${summary.signedUpTo === undefined ? ', none yet: run with --sign as an operator' : `, signed up to revision ${summary.signedUpTo}`}` +
+        `${summary.signedUpTo === undefined ? ', none yet' : `, signed up to revision ${summary.signedUpTo}`}` +
+        `${summary.sealed ? ', sealed' : '; not sealed (an operator seals with --sign): verify cannot rule out a cut tail'}` +
         `; key ${summary.keyId}`,
     );
     return 0;
@@ -191,18 +195,27 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
 
   async checkpoint(client, values) {
     const orgId = required(values.org, '--org');
-    const key = loadAuditSigningKey(readInfrastructureConfig().dataDir);
+    const key = operatorKey();
     const stream = organizationStreamOf(orgId);
     const head = await chainHeadOf(client, stream);
     if (!head) throw new CliError(`organization ${orgId} has no chained event to sign`);
     await publishPublicKey(client, key);
-    await writeCheckpoints(client, [{ stream, ...head }], key);
-    console.log(`signed ${stream} at revision ${head.revision} (${head.hash}) with key ${key.keyId}`);
+    try {
+      const [written] = await writeCheckpoints(client, [{ stream, ...head }], key);
+      console.log(
+        written
+          ? `signed ${stream} at revision ${head.revision} (${head.hash}) as checkpoint ${written.sequence} with key ${key.keyId}`
+          : `${stream} is already signed at revision ${head.revision}`,
+      );
+    } catch (error) {
+      if (error instanceof CheckpointContinuityError) throw new CliError(`refused: ${error.message}`, 1);
+      throw error;
+    }
     return 0;
   },
 
   async 'public-key'() {
-    const key = loadAuditSigningKey(readInfrastructureConfig().dataDir);
+    const key = operatorKey();
     console.log(`key id ${key.keyId}\n${publicKeyPem(key.publicKey).trim()}`);
     return 0;
   },
@@ -226,8 +239,9 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     throw new CliError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   console.log(
-    `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (compare it with the key the operator published, or pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
+    `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (not compared with a trusted key: pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
   );
+  for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${problem}`);
   for (const s of verdict.streams) {
     const from =
       s.chainedFrom === undefined
@@ -242,13 +256,42 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     console.log(`${s.stream}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
     if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${s.firstBad.reason}`);
   }
-  console.log(verdict.intact ? 'intact' : 'NOT intact');
-  return verdict.intact ? 0 : 1;
+  if (!verdict.intact) {
+    console.log('NOT intact');
+    return 1;
+  }
+  if (verdict.proven) {
+    console.log('intact, sealed, signed by the trusted key: proven');
+    return 0;
+  }
+  const missing = [
+    ...(verdict.trustedKey === undefined ? ['the signer is not verified (pass --public-key)'] : []),
+    ...(verdict.sealed
+      ? []
+      : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
+  ];
+  console.log(`intact, but NOT proven: ${missing.join('; ')}`);
+  return 3;
+}
+
+/** The services' signing key, never one made up here. */
+function operatorKey() {
+  try {
+    return loadAuditSigningKey(readInfrastructureConfig().dataDir, process.env, { generate: false });
+  } catch (error) {
+    throw new CliError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
+
+// Piped into `head` or a pager that quits: the reader has what it wanted, which is no failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -1,6 +1,7 @@
 import { FORWARDS, START, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
 import { type EventMetadata, toRecordedDomainEvent } from '@app/event-store';
 import { type OrganizationEvent } from '../../apps/membership/src/organizations/organization.events';
+import { organizationStreamOf } from '@app/audit';
 import { CliError } from './cli-error';
 import { Progress } from './progress';
 
@@ -12,9 +13,7 @@ export interface OrganizationRecord {
   readonly raw: { readonly type: string; readonly data: unknown; readonly metadata: Record<string, unknown> };
 }
 
-export function organizationStreamOf(orgId: string): string {
-  return `organization-${orgId}`;
-}
+export { organizationStreamOf };
 
 /** An organization's stream, oldest first; an organization the store does not know is exit code 2. */
 export async function* readOrganization(

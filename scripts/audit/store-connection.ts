@@ -5,7 +5,8 @@ export const DEFAULT_CONNECTION_STRING = 'esdb://127.0.0.1:2113?tls=false';
 
 /** The connection string with any password replaced, fit to print. */
 export function maskedConnectionString(connectionString: string): string {
-  return connectionString.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+  // Up to the last @ before the hosts: a password may hold an @ of its own.
+  return connectionString.replace(/\/\/([^:/@?]+):[^?]*@/, '//$1:***@');
 }
 
 /**

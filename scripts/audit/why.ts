@@ -1,4 +1,4 @@
-import { effectivePermissions, type PermissionsCatalog } from '@app/permissions';
+import { effectivePermissions, rankOf, type PermissionsCatalog } from '@app/permissions';
 import {
   evolveOrganization,
   initialOrganizationState,
@@ -19,19 +19,24 @@ export type Explanation =
   | { readonly held: true; readonly via: 'member' | 'parent'; readonly chain: Reason[] }
   | { readonly held: false; readonly why: string; readonly chain: Reason[] };
 
-const reasonOf = (record: OrganizationRecord, says: string): Reason => ({
-  revision: record.revision.toString(),
-  at: (record.event.data as { at: string }).at,
-  change: record.event.type,
-  actor: record.metadata.actor,
-  says,
-});
+const reasonOf = (record: OrganizationRecord, says: string): Reason => {
+  const data = record.event.data as { at: string; actorId?: unknown };
+  return {
+    revision: record.revision.toString(),
+    at: data.at,
+    change: record.event.type,
+    // Who is responsible: an invitation's grants are the inviter's, though the invitee's acceptance appends them.
+    actor: typeof data.actorId === 'string' ? data.actorId : record.metadata.actor,
+    says,
+  };
+};
 
 /**
  * Why `userId` holds `permission` in an organization at `instant` (the end of the history by default): the events
- * that made them a member, set their role, and granted the permission (or the role that holds it by default). For
- * someone who is no member, R19: the parent link, then the same explanation of `customers.manage` in the parent
- * (`parent` explains it), which makes them act as an Admin.
+ * that made them a member (with the invitation they accepted), set their role, and granted the permission (or the
+ * role that holds it by default). R19: someone who is no Owner or Admin here acts as an Admin when the parent linked
+ * at that instant counts them as a member holding `customers.manage` (`parent` explains that, as a member of the
+ * parent only: rights do not pass through a grandparent).
  */
 export async function explainPermission(options: {
   readonly history: Iterable<OrganizationRecord>;
@@ -44,10 +49,13 @@ export async function explainPermission(options: {
   const { userId, permission, catalog } = options;
   const until = options.instant?.getTime() ?? Infinity;
   let state: OrganizationState = initialOrganizationState();
-  let membership: Reason | undefined;
+  /** The invitation accepted, when they joined by one; `role` says how they joined and what they are. */
+  let membership: Reason[] = [];
   let role: Reason | undefined;
   let grant: Reason | undefined;
   let parentLink: Reason | undefined;
+  const invitations = new Map<string, Reason>();
+  let accepted: { reason: Reason; commandId: string; invitationId: string } | undefined;
   let recordedAt = -Infinity;
   for (const record of options.history) {
     const data = record.event.data as unknown as Record<string, unknown>;
@@ -57,12 +65,37 @@ export async function explainPermission(options: {
     const about = (id: unknown) => id === userId;
     switch (record.event.type) {
       case 'OrganizationCreated':
-        if (about(data.ownerId)) role = membership = reasonOf(record, 'created the organization: Owner');
+        if (about(data.ownerId)) {
+          role = reasonOf(record, 'created the organization: Owner');
+          membership = [];
+        }
+        break;
+      case 'InvitationCreated':
+      case 'InvitationChanged': {
+        const granted = data.permissions as string[];
+        invitations.set(
+          String(data.invitationId),
+          reasonOf(
+            record,
+            `invitation ${String(data.invitationId)} as ${String(data.role)}${granted.length ? ` with ${granted.join(' ')}` : ''}`,
+          ),
+        );
+        break;
+      }
+      case 'InvitationAccepted':
+        if (about(data.userId))
+          accepted = {
+            reason: reasonOf(record, `accepted invitation ${String(data.invitationId)}`),
+            commandId: record.metadata.commandId,
+            invitationId: String(data.invitationId),
+          };
         break;
       case 'MemberJoined':
         if (about(data.userId)) {
-          membership = reasonOf(record, `joined via ${String(data.via)}`);
-          role = reasonOf(record, `role ${String(data.role)}`);
+          const invitation =
+            data.via === 'invitation' && accepted ? invitations.get(accepted.invitationId) : undefined;
+          membership = invitation && accepted ? [invitation, accepted.reason] : [];
+          role = reasonOf(record, `joined via ${String(data.via)} as ${String(data.role)}`);
           grant = undefined;
         }
         break;
@@ -75,14 +108,22 @@ export async function explainPermission(options: {
         break;
       case 'PermissionsGranted':
         if (about(data.userId) && (data.permissions as string[]).includes(permission))
-          grant = reasonOf(record, `granted ${permission}`);
+          grant = reasonOf(
+            record,
+            accepted?.commandId === record.metadata.commandId
+              ? `granted ${permission} through invitation ${accepted.invitationId}`
+              : `granted ${permission}`,
+          );
         break;
       case 'PermissionsRevoked':
         if (about(data.userId) && (data.permissions as string[]).includes(permission)) grant = undefined;
         break;
       case 'MemberRemoved':
       case 'MemberLeft':
-        if (about(data.userId)) membership = role = grant = undefined;
+        if (about(data.userId)) {
+          membership = [];
+          role = grant = undefined;
+        }
         break;
       case 'ParentOrganizationLinked':
         parentLink = reasonOf(
@@ -98,32 +139,39 @@ export async function explainPermission(options: {
   if (state.status !== 'active')
     return { held: false, why: 'the organization does not exist (yet, or any more)', chain: [] };
   const member = state.members.get(userId);
-  if (member) {
-    const byRole = catalog.roleDefaults.get(member.role)?.has(permission) ?? false;
-    const held = effectivePermissions(catalog, member.role, member.granted).has(permission);
-    const chain = [membership, role].filter((r): r is Reason => r !== undefined);
-    if (!held)
-      return {
-        held: false,
-        why: `role ${member.role} does not hold it by default and it is not granted`,
-        chain,
+  const memberChain = [...membership, ...(role ? [role] : [])];
+  if (member && effectivePermissions(catalog, member.role, member.granted).has(permission)) {
+    const chain = [...memberChain];
+    const last = chain[chain.length - 1];
+    if (last && catalog.roleDefaults.get(member.role)?.has(permission))
+      chain[chain.length - 1] = {
+        ...last,
+        says: `${last.says}; role ${member.role} holds ${permission} by default`,
       };
-    if (byRole)
-      chain.push({ ...chain[chain.length - 1]!, says: `role ${member.role} holds ${permission} by default` });
     else if (grant) chain.push(grant);
     return { held: true, via: 'member', chain };
   }
-  if (state.parentOrgId && parentLink && options.parent) {
-    const admin = catalog.roleDefaults.get('admin')?.has(permission) ?? false;
-    const upstream = await options.parent(state.parentOrgId);
-    if (upstream.held && admin) return { held: true, via: 'parent', chain: [parentLink, ...upstream.chain] };
-    return {
-      held: false,
-      why: upstream.held
-        ? `acting as Admin through the parent, and Admins do not hold ${permission}`
-        : 'not a member, and not acting through the parent',
-      chain: upstream.held ? [parentLink, ...upstream.chain] : [],
-    };
-  }
-  return { held: false, why: 'not a member', chain: [] };
+  const notHeld = member
+    ? `role ${member.role} does not hold it by default and it is not granted`
+    : 'not a member';
+  // R19: an Owner or Admin here acts in their own right; anyone else may act as an Admin through the parent.
+  if (
+    (member && rankOf(member.role) >= rankOf('admin')) ||
+    !state.parentOrgId ||
+    !parentLink ||
+    !options.parent
+  )
+    return { held: false, why: notHeld, chain: member ? memberChain : [] };
+  const upstream = await options.parent(state.parentOrgId);
+  const asAdmin = effectivePermissions(catalog, 'admin', member?.granted ?? new Set()).has(permission);
+  if (upstream.held && upstream.via === 'member' && asAdmin)
+    return { held: true, via: 'parent', chain: [parentLink, ...upstream.chain] };
+  return {
+    held: false,
+    why:
+      upstream.held && upstream.via === 'member'
+        ? `${notHeld}; acting as Admin through the parent, and Admins do not hold ${permission}`
+        : `${notHeld}, and not a member holding customers.manage in the parent ${state.parentOrgId}`,
+    chain: member ? memberChain : [],
+  };
 }

@@ -31,10 +31,42 @@ export interface BundleCheckpoint extends SignedCheckpoint {
   readonly kind: 'checkpoint';
 }
 
+/**
+ * What a sealed export holds of one stream: its events, and its checkpoints by number, the last of which signs the
+ * last event (checkpoints before `firstCheckpoint` were signed with an earlier key).
+ */
+export interface SealedStream {
+  readonly stream: string;
+  readonly events: number;
+  readonly firstCheckpoint: number;
+  readonly lastCheckpoint: number;
+}
+
+/**
+ * The last line of an export signed by an operator (`export --sign`): the organization, the moment, every stream and
+ * how much of each the bundle holds, signed. Without it a bundle cut back to an earlier checkpoint, its later
+ * checkpoints dropped too, would look like an honest older export.
+ */
+export interface BundleSeal {
+  readonly kind: 'seal';
+  readonly org: string;
+  readonly exportedAt: string;
+  readonly streams: readonly SealedStream[];
+  readonly keyId: string;
+  /** Ed25519 over the canonical JSON of the other fields (without `kind`), base64. */
+  readonly signature: string;
+}
+
 export interface Bundle {
   readonly header: BundleHeader;
   readonly events: BundleEvent[];
   readonly checkpoints: BundleCheckpoint[];
+  readonly seal?: BundleSeal;
+}
+
+/** The stream an organization's history lives in: a bundle of an organization must hold it. */
+export function organizationStreamOf(orgId: string): string {
+  return `organization-${orgId}`;
 }
 
 export class BundleFormatError extends Error {
@@ -44,12 +76,18 @@ export class BundleFormatError extends Error {
   }
 }
 
-/** A bundle is JSON lines: the header, then the events of each stream in revision order, then the checkpoints. */
+/**
+ * A bundle is JSON lines: the header, then the events of each stream in revision order, then the checkpoints, then
+ * the seal when there is one.
+ */
 export function serializeBundle(bundle: Bundle): string {
-  return (
-    [bundle.header, ...bundle.events, ...bundle.checkpoints].map((line) => JSON.stringify(line)).join('\n') +
-    '\n'
-  );
+  const lines = [
+    bundle.header,
+    ...bundle.events,
+    ...bundle.checkpoints,
+    ...(bundle.seal ? [bundle.seal] : []),
+  ];
+  return lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 }
 
 /** Parses a bundle's lines; a line that is not JSON, or of no known kind, is a format error naming the line. */
@@ -70,10 +108,13 @@ export function parseBundle(text: string): Bundle {
     throw new BundleFormatError('the header lacks the public key or the stream list');
   const events: BundleEvent[] = [];
   const checkpoints: BundleCheckpoint[] = [];
+  let seal: BundleSeal | undefined;
   parsed.slice(1).forEach((line, i) => {
     if (line.kind === 'event') events.push(line as BundleEvent);
     else if (line.kind === 'checkpoint') checkpoints.push(line as BundleCheckpoint);
-    else throw new BundleFormatError(`line ${i + 2} is neither an event nor a checkpoint`);
+    else if (line.kind === 'seal' && !seal && i === parsed.length - 2) seal = line as BundleSeal;
+    else if (line.kind === 'seal') throw new BundleFormatError(`line ${i + 2}: a seal comes once, last`);
+    else throw new BundleFormatError(`line ${i + 2} is neither an event, a checkpoint nor a seal`);
   });
-  return { header: header as BundleHeader, events, checkpoints };
+  return { header: header as BundleHeader, events, checkpoints, ...(seal ? { seal } : {}) };
 }

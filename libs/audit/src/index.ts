@@ -5,3 +5,4 @@ export * from './verify-bundle';
 export * from './signing-keys-stream';
 export * from './audit-checkpointer';
 export * from './audit-checkpointer.provider';
+export * from './seal';

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   createHash,
   createPrivateKey,
@@ -18,10 +20,21 @@ export interface AuditSigningKey {
  * generated once under `<dataDir>/secrets/audit-signing-key.pem`. Only the services that write checkpoints (and an
  * operator's on-demand `audit checkpoint`) hold it; auditors need only the public key.
  */
-export function loadAuditSigningKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): AuditSigningKey {
+export function loadAuditSigningKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { generate?: boolean } = {},
+): AuditSigningKey {
+  const file = 'audit-signing-key.pem';
+  // An operator's tool must sign with the services' key or not at all: a key made up on the spot signs nothing anyone
+  // trusts, and would be published next to the real one.
+  if (options.generate === false && !env.AUDIT_SIGNING_KEY_PEM && !existsSync(join(dataDir, 'secrets', file)))
+    throw new Error(
+      `no audit signing key: set AUDIT_SIGNING_KEY_PEM (or run where the services keep ${join(dataDir, 'secrets', file)})`,
+    );
   const pem = loadSharedSecret({
     variable: 'AUDIT_SIGNING_KEY_PEM',
-    file: 'audit-signing-key.pem',
+    file,
     dataDir,
     env,
     generate: () =>

@@ -1,7 +1,14 @@
 import { type KeyObject } from 'node:crypto';
 import { CHAIN_HASH_FIELD, chainHashOf } from '@app/event-store';
-import { type Bundle, type BundleEvent } from './bundle';
-import { checkpointSignatureValid } from './checkpoints';
+import {
+  organizationStreamOf,
+  type Bundle,
+  type BundleCheckpoint,
+  type BundleEvent,
+  type SealedStream,
+} from './bundle';
+import { checkpointDigest, checkpointSignatureValid } from './checkpoints';
+import { sealSignatureValid } from './seal';
 import { keyIdOf, readPublicKey } from './signing-key';
 
 export interface StreamVerdict {
@@ -15,47 +22,125 @@ export interface StreamVerdict {
 }
 
 export interface BundleVerdict {
+  /** Nothing in the bundle was found altered, missing or out of place, under the bundle's own key. */
   readonly intact: boolean;
+  /** A valid seal says the bundle holds every stream to the end it had when exported. */
+  readonly sealed: boolean;
+  /** Intact, sealed and signed by the key the auditor trusts: the only verdict that proves the history. */
+  readonly proven: boolean;
   readonly keyId: string;
   /** Whether the bundle's key is the one the auditor trusts (when given one). */
   readonly trustedKey?: boolean;
+  /** What is wrong with the bundle as a whole (its stream list, its seal). */
+  readonly problems: string[];
   readonly streams: StreamVerdict[];
 }
 
 /**
- * Checks a bundle offline. Per stream: revisions run 0, 1, 2 ... with none missing, doubled or out of order; once
- * the chain began, every event carries a hash and each hash is recomputed from the previous hash and the event's
- * content; every checkpoint's signature is valid for the key, and the hash it signs is the chain's hash at its
- * revision, which the bundle must reach. The first failure is named by revision.
+ * Checks a bundle offline. It must list its organization's stream, and every stream it lists must be chained and
+ * signed. Per stream: revisions run 0, 1, 2 ... with none missing, doubled or out of order; once the chain began,
+ * every event carries a hash and each hash is recomputed from the previous hash and the event's content;
+ * checkpoints are numbered without gaps, each linked to the one before and validly signed, and the hash each signs
+ * is the chain's hash at its revision, which the bundle must reach. A seal, when present, must be valid and match
+ * what the bundle holds: every stream, every event and every checkpoint up to the export. The first failure of a
+ * stream is named by revision.
  */
 export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): BundleVerdict {
   const publicKey = readPublicKey(bundle.header.publicKey);
   const keyId = keyIdOf(publicKey);
   const trustedKey =
     trustedPublicKeyPem === undefined ? undefined : keyIdOf(readPublicKey(trustedPublicKeyPem)) === keyId;
-  const byStream = new Map<string, BundleEvent[]>(bundle.header.streams.map((s) => [s, []]));
-  const verdicts: StreamVerdict[] = [];
-  const strays = bundle.events.filter((e) => !byStream.has(e.stream));
+  const listed = bundle.header.streams;
+  const problems: string[] = [];
+  if (listed.length === 0) problems.push('the bundle lists no stream');
+  if (!listed.includes(organizationStreamOf(bundle.header.org)))
+    problems.push(
+      `the bundle does not hold its organization's stream ${organizationStreamOf(bundle.header.org)}`,
+    );
+  if (new Set(listed).size !== listed.length) problems.push('the bundle lists a stream twice');
+  const byStream = new Map<string, BundleEvent[]>(listed.map((s) => [s, []]));
   for (const event of bundle.events) byStream.get(event.stream)?.push(event);
-  for (const [stream, events] of byStream) verdicts.push(verifyStream(stream, events, bundle, publicKey));
+  const strays = bundle.events.filter((e) => !byStream.has(e.stream));
+  if (bundle.checkpoints.some((c) => !byStream.has(c.stream)))
+    problems.push('a checkpoint of a stream the bundle does not list');
+  const seal = bundle.seal;
+  const sealed = seal !== undefined && sealMatchesHeader(bundle, publicKey, problems);
+  const verdicts: StreamVerdict[] = [];
+  for (const [stream, events] of byStream) {
+    const checkpoints = bundle.checkpoints
+      .filter((c) => c.stream === stream)
+      .sort((a, b) => Number(a.sequence) - Number(b.sequence));
+    const verdict = verifyStream(stream, events, checkpoints, publicKey);
+    const sealedStream = sealed ? seal.streams.find((s) => s.stream === stream) : undefined;
+    verdicts.push(
+      sealedStream && !verdict.firstBad ? checkSealed(verdict, sealedStream, checkpoints) : verdict,
+    );
+  }
   for (const stray of strays.slice(0, 1))
     verdicts.push({
       stream: stray.stream,
       events: 1,
       firstBad: { revision: Number(stray.revision), reason: 'an event of a stream the bundle does not list' },
     });
+  const intact = trustedKey !== false && problems.length === 0 && verdicts.every((v) => !v.firstBad);
   return {
-    intact: trustedKey !== false && verdicts.every((v) => !v.firstBad),
+    intact,
+    sealed,
+    proven: intact && sealed && trustedKey === true,
     keyId,
     ...(trustedKey === undefined ? {} : { trustedKey }),
+    problems,
     streams: verdicts,
   };
+}
+
+/** The seal's signature and its organization, moment and stream list against the header; problems are recorded. */
+function sealMatchesHeader(bundle: Bundle, publicKey: KeyObject, problems: string[]): boolean {
+  const seal = bundle.seal!;
+  const before = problems.length;
+  if (!sealSignatureValid(seal, publicKey)) problems.push("the seal's signature does not verify");
+  else {
+    if (seal.org !== bundle.header.org || seal.exportedAt !== bundle.header.exportedAt)
+      problems.push('the header names another organization or moment than the seal');
+    const sealedStreams = seal.streams.map((s) => s.stream).sort();
+    if (sealedStreams.join('\n') !== [...bundle.header.streams].sort().join('\n'))
+      problems.push('the header lists other streams than the seal');
+  }
+  return problems.length === before;
+}
+
+/** A sealed stream must hold exactly the events and checkpoints the seal counted. */
+function checkSealed(
+  verdict: StreamVerdict,
+  sealed: SealedStream,
+  checkpoints: BundleCheckpoint[],
+): StreamVerdict {
+  const first = checkpoints[0];
+  const last = checkpoints[checkpoints.length - 1];
+  const bad = (revision: number, reason: string): StreamVerdict => ({
+    ...verdict,
+    firstBad: { revision, reason },
+  });
+  if (verdict.events !== sealed.events)
+    return bad(
+      Math.min(verdict.events, sealed.events),
+      `truncated: the seal counts ${sealed.events} events, the bundle holds ${verdict.events}`,
+    );
+  if (Number(first?.sequence) !== sealed.firstCheckpoint || Number(last?.sequence) !== sealed.lastCheckpoint)
+    return bad(
+      Number(first?.revision ?? 0),
+      `the seal counts checkpoints ${sealed.firstCheckpoint}..${sealed.lastCheckpoint}, the bundle holds ` +
+        `${String(first?.sequence)}..${String(last?.sequence)}`,
+    );
+  if (Number(last!.revision) !== verdict.events - 1)
+    return bad(verdict.events - 1, "the seal's last checkpoint does not sign the last event");
+  return verdict;
 }
 
 function verifyStream(
   stream: string,
   events: BundleEvent[],
-  bundle: Bundle,
+  checkpoints: BundleCheckpoint[],
   publicKey: KeyObject,
 ): StreamVerdict {
   const hashes: (string | undefined)[] = [];
@@ -68,6 +153,7 @@ function verifyStream(
     ...(signedUpTo === undefined ? {} : { signedUpTo }),
     ...(firstBad ? { firstBad } : {}),
   });
+  if (events.length === 0) return verdict({ revision: 0, reason: 'the bundle holds no event of it' });
   for (let expected = 0; expected < events.length; expected++) {
     const event = events[expected]!;
     const revision = Number(event.revision);
@@ -106,14 +192,32 @@ function verifyStream(
     hashes.push(hash);
     previous = hash;
   }
+  if (chainedFrom === undefined)
+    return verdict({ revision: 0, reason: 'no event carries a hash: nothing in this stream can be proven' });
   let signedUpTo: number | undefined;
   let lastGood = -1;
-  for (const checkpoint of bundle.checkpoints.filter((c) => c.stream === stream)) {
+  let before: BundleCheckpoint | undefined;
+  for (const checkpoint of checkpoints) {
     const { kind: _kind, ...signed } = checkpoint;
     const at = Number(checkpoint.revision);
+    const where = Number.isInteger(at) && at >= 0 ? Math.min(at, events.length) : 0;
     if (!checkpointSignatureValid(signed, publicKey))
+      return verdict({ revision: where, reason: 'a checkpoint whose signature does not verify' }, signedUpTo);
+    const sequence = Number(checkpoint.sequence);
+    if (before && sequence !== Number(before.sequence) + 1)
       return verdict(
-        { revision: Number.isInteger(at) ? at : 0, reason: 'a checkpoint whose signature does not verify' },
+        {
+          revision: where,
+          reason:
+            sequence === Number(before.sequence)
+              ? `checkpoint ${sequence} appears twice`
+              : `checkpoints ${Number(before.sequence) + 1}..${sequence - 1} are missing`,
+        },
+        signedUpTo,
+      );
+    if (before && checkpoint.previous !== checkpointDigest(before))
+      return verdict(
+        { revision: where, reason: `checkpoint ${sequence} does not link to the one before it` },
         signedUpTo,
       );
     if (at >= events.length)
@@ -134,8 +238,9 @@ function verifyStream(
       );
     lastGood = Math.max(lastGood, at);
     signedUpTo = Math.max(signedUpTo ?? -1, at);
+    before = checkpoint;
   }
-  if (chainedFrom !== undefined && signedUpTo === undefined)
+  if (signedUpTo === undefined)
     return verdict({
       revision: chainedFrom,
       reason: 'no signed checkpoint: a rewritten chain would look the same',

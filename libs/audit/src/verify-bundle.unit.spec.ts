@@ -1,8 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import { CHAIN_HASH_FIELD, chainHashOf } from '@app/event-store';
-import { BUNDLE_FORMAT, parseBundle, serializeBundle, type Bundle, type BundleEvent } from './bundle';
-import { signCheckpoint } from './checkpoints';
+import {
+  BUNDLE_FORMAT,
+  parseBundle,
+  serializeBundle,
+  type Bundle,
+  type BundleCheckpoint,
+  type BundleEvent,
+} from './bundle';
+import { checkpointDigest, signCheckpoint } from './checkpoints';
+import { signSeal } from './seal';
 import { keyIdOf, publicKeyPem, type AuditSigningKey } from './signing-key';
 import { verifyBundle } from './verify-bundle';
 
@@ -11,7 +19,9 @@ const keyOf = (): AuditSigningKey => {
   return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
 };
 const key = keyOf();
+const TRUSTED = publicKeyPem(key.publicKey);
 const STREAM = 'organization-o1';
+const EXPORTED_AT = '2026-02-01T00:00:00.000Z';
 
 const jsonValue = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.boolean(), fc.constant(null));
 const eventContent = fc.record({
@@ -20,11 +30,15 @@ const eventContent = fc.record({
   actor: fc.uuid(),
 });
 
-/** A bundle as the services and `export` make it: `legacy` unchained events, then a chain, checkpoints on it. */
+/**
+ * A bundle as the services and `export --sign` make it: `legacy` unchained events, then a chain, checkpoints on it
+ * (the last at the head, signed at export), and the seal; `sealed: false` is an export without the key.
+ */
 function bundleOf(
   contents: { type: string; data: Record<string, unknown>; actor: string }[],
   legacy: number,
   signedAt: number[],
+  options: { sealed?: boolean } = {},
 ): Bundle {
   let previous: string | undefined;
   const events: BundleEvent[] = contents.map((c, i) => {
@@ -41,34 +55,58 @@ function bundleOf(
     }
     return { kind: 'event', stream: STREAM, revision: String(i), type: c.type, data, metadata };
   });
-  const checkpoints = [...new Set([...signedAt, contents.length - 1])]
+  const checkpoints: BundleCheckpoint[] = [];
+  for (const r of [...new Set([...signedAt, contents.length - 1])]
     .filter((r) => r >= legacy)
-    .sort((a, b) => a - b)
-    .map((r) => ({
-      kind: 'checkpoint' as const,
+    .sort((a, b) => a - b)) {
+    const before = checkpoints[checkpoints.length - 1];
+    checkpoints.push({
+      kind: 'checkpoint',
       ...signCheckpoint(
         {
           stream: STREAM,
           revision: String(r),
           hash: events[r]!.metadata[CHAIN_HASH_FIELD] as string,
-          at: '2026-02-01T00:00:00.000Z',
+          at: EXPORTED_AT,
           keyId: key.keyId,
+          sequence: checkpoints.length,
+          previous: before ? checkpointDigest(before) : '',
         },
         key,
       ),
-    }));
+    });
+  }
+  const seal =
+    options.sealed === false
+      ? undefined
+      : signSeal(
+          {
+            org: 'o1',
+            exportedAt: EXPORTED_AT,
+            streams: [
+              {
+                stream: STREAM,
+                events: events.length,
+                firstCheckpoint: 0,
+                lastCheckpoint: checkpoints.length - 1,
+              },
+            ],
+          },
+          key,
+        );
   return {
     header: {
       kind: 'bundle',
       format: BUNDLE_FORMAT,
       org: 'o1',
       streams: [STREAM],
-      exportedAt: '2026-02-01T00:00:00.000Z',
-      publicKey: publicKeyPem(key.publicKey),
+      exportedAt: EXPORTED_AT,
+      publicKey: TRUSTED,
       keyId: key.keyId,
     },
     events,
     checkpoints,
+    ...(seal ? { seal } : {}),
   };
 }
 
@@ -107,13 +145,20 @@ const tamperings = fc.oneof(
   fc.record({
     op: fc.constant('change-checkpoint'),
     at: fc.nat(),
-    field: fc.constantFrom('hash', 'revision', 'signature', 'at'),
+    field: fc.constantFrom('hash', 'revision', 'signature', 'at', 'sequence', 'previous'),
   }),
+  fc.record({ op: fc.constant('cut-to-checkpoint'), at: fc.nat() }),
+  fc.record({ op: fc.constant('drop-checkpoint'), at: fc.nat() }),
+  fc.record({ op: fc.constant('drop-seal') }),
+  fc.record({ op: fc.constant('change-seal'), field: fc.constantFrom('events', 'exportedAt', 'org') }),
+  fc.record({ op: fc.constant('change-header'), field: fc.constantFrom('streams', 'org', 'publicKey') }),
 );
 
 function tamper(bundle: Bundle, t: fc.Arbitrary<unknown> extends never ? never : Line): string {
   const events: Line[] = bundle.events.map((e) => structuredClone(e) as unknown as Line);
-  const checkpoints: Line[] = bundle.checkpoints.map((c) => ({ ...c }));
+  let checkpoints: Line[] = bundle.checkpoints.map((c) => ({ ...c }));
+  let seal: Line | undefined = bundle.seal ? (structuredClone(bundle.seal) as unknown as Line) : undefined;
+  const header: Line = structuredClone(bundle.header) as unknown as Line;
   const n = events.length;
   const pick = (i: number) => events[i % n]!;
   switch (t.op) {
@@ -171,24 +216,56 @@ function tamper(bundle: Bundle, t: fc.Arbitrary<unknown> extends never ? never :
       c[field] =
         field === 'revision'
           ? String(Number(c.revision) === 0 ? 1 : Number(c.revision) - 1)
-          : `${c[field] as string}x`;
+          : field === 'sequence'
+            ? Number(c.sequence) + 1
+            : `${c[field] as string}x`;
+      break;
+    }
+    case 'cut-to-checkpoint': {
+      // Back to an earlier signed state, the later checkpoints dropped with the events: consistent but for the seal.
+      const keep = (t.at as number) % checkpoints.length;
+      const last = Number(checkpoints[keep]!.revision);
+      events.splice(last + 1);
+      checkpoints = checkpoints.slice(0, keep + 1);
+      if (events.length === n) events.pop();
+      break;
+    }
+    case 'drop-checkpoint':
+      checkpoints.splice((t.at as number) % checkpoints.length, 1);
+      break;
+    case 'drop-seal':
+      seal = undefined;
+      break;
+    case 'change-seal': {
+      const field = t.field as string;
+      if (field === 'events') (seal!.streams as { events: number }[])[0]!.events -= 1;
+      else seal![field] = `${seal![field] as string}x`;
+      break;
+    }
+    case 'change-header': {
+      const field = t.field as string;
+      if (field === 'streams') header.streams = [];
+      else if (field === 'org') header.org = 'o2';
+      else header.publicKey = publicKeyPem(keyOf().publicKey);
       break;
     }
   }
-  return [bundle.header, ...events, ...checkpoints].map((l) => JSON.stringify(l)).join('\n');
+  return [header, ...events, ...checkpoints, ...(seal ? [seal] : [])]
+    .map((l) => JSON.stringify(l))
+    .join('\n');
 }
 
-/** Detected: the bundle does not parse, or verify names a bad revision. */
+/** Detected: the bundle does not parse, or verify does not prove it against the trusted key (the CLI exits non-zero). */
 function detected(text: string): boolean {
   try {
-    return !verifyBundle(parseBundle(text)).intact;
+    return !verifyBundle(parseBundle(text), TRUSTED).proven;
   } catch {
     return true;
   }
 }
 
 describe('verify: tamper evidence of an exported bundle', () => {
-  it('finds every one of 1,000 random tamperings: changed, deleted, inserted, reordered events, a cut tail, a forged checkpoint', () => {
+  it('finds every one of 1,000 random tamperings: changed, deleted, inserted, reordered events, a cut tail, forged or dropped checkpoints, a changed seal or header', () => {
     // Events written before chains prove nothing (verify says from where it checks), so these streams are chained.
     const missed: unknown[] = [];
     fc.assert(
@@ -203,10 +280,13 @@ describe('verify: tamper evidence of an exported bundle', () => {
   it('raises no false alarm on 1,000 untampered bundles, and says from where each chain runs and up to where it is signed', () => {
     fc.assert(
       fc.property(bundlesOf(true), (bundle) => {
-        const verdict = verifyBundle(parseBundle(serializeBundle(bundle)));
+        const verdict = verifyBundle(parseBundle(serializeBundle(bundle)), TRUSTED);
         const chained = bundle.events.findIndex((e) => CHAIN_HASH_FIELD in e.metadata);
         expect(verdict).toMatchObject({
           intact: true,
+          sealed: true,
+          proven: true,
+          problems: [],
           keyId: key.keyId,
           streams: [
             {
@@ -276,5 +356,86 @@ describe('verify: tamper evidence of an exported bundle', () => {
     });
     const unsigned = { ...bundle, checkpoints: [] };
     expect(verifyBundle(unsigned).streams[0]!.firstBad?.reason).toMatch(/no signed checkpoint/);
+  });
+
+  const tenEvents = Array.from({ length: 10 }, (_, i) => ({
+    type: 'TeamCreated',
+    data: { n: i },
+    actor: 'a',
+  }));
+
+  it('a sealed bundle cut back to an earlier checkpoint, later checkpoints dropped too, is caught by the seal', () => {
+    const bundle = bundleOf(tenEvents, 0, [4]);
+    const cut: Bundle = {
+      ...bundle,
+      events: bundle.events.slice(0, 5),
+      checkpoints: bundle.checkpoints.slice(0, 1),
+    };
+    expect(verifyBundle(cut, TRUSTED)).toMatchObject({
+      intact: false,
+      proven: false,
+      streams: [
+        { firstBad: { revision: 5, reason: 'truncated: the seal counts 10 events, the bundle holds 5' } },
+      ],
+    });
+    const lastCheckpointDropped: Bundle = { ...bundle, checkpoints: bundle.checkpoints.slice(0, 1) };
+    expect(verifyBundle(lastCheckpointDropped, TRUSTED).streams[0]!.firstBad?.reason).toBe(
+      'the seal counts checkpoints 0..1, the bundle holds 0..0',
+    );
+  });
+
+  it('an unsealed bundle is intact but not proven: the same cut would look like an honest older export', () => {
+    const unsealed = bundleOf(tenEvents, 0, [4], { sealed: false });
+    expect(verifyBundle(unsealed, TRUSTED)).toMatchObject({ intact: true, sealed: false, proven: false });
+    const cut: Bundle = {
+      ...unsealed,
+      events: unsealed.events.slice(0, 5),
+      checkpoints: unsealed.checkpoints.slice(0, 1),
+    };
+    expect(verifyBundle(cut, TRUSTED)).toMatchObject({ intact: true, sealed: false, proven: false });
+  });
+
+  it('without a trusted key nothing is proven: anyone can make a bundle that checks under its own key', () => {
+    const bundle = bundleOf(tenEvents, 0, []);
+    expect(verifyBundle(bundle)).toMatchObject({ intact: true, sealed: true, proven: false });
+    expect(verifyBundle(bundle).trustedKey).toBeUndefined();
+    expect(verifyBundle(bundle, TRUSTED)).toMatchObject({ proven: true, trustedKey: true });
+  });
+
+  it("a bundle without its organization's stream, or listing none, is not intact", () => {
+    const bundle = bundleOf(tenEvents, 0, [], { sealed: false });
+    const none: Bundle = {
+      ...bundle,
+      header: { ...bundle.header, streams: [] },
+      events: [],
+      checkpoints: [],
+    };
+    expect(verifyBundle(none, TRUSTED)).toMatchObject({
+      intact: false,
+      problems: [
+        'the bundle lists no stream',
+        "the bundle does not hold its organization's stream organization-o1",
+      ],
+      streams: [],
+    });
+    const otherOrg: Bundle = { ...bundle, header: { ...bundle.header, org: 'o2' } };
+    expect(verifyBundle(otherOrg, TRUSTED).problems).toEqual([
+      "the bundle does not hold its organization's stream organization-o2",
+    ]);
+  });
+
+  it('a stream with no hash at all, or a checkpoint missing from the middle, is not intact', () => {
+    const legacy = bundleOf(tenEvents, 10, [], { sealed: false });
+    expect(legacy.checkpoints).toEqual([]);
+    expect(verifyBundle(legacy, TRUSTED).streams[0]!.firstBad).toEqual({
+      revision: 0,
+      reason: 'no event carries a hash: nothing in this stream can be proven',
+    });
+    const bundle = bundleOf(tenEvents, 0, [2, 5]);
+    const gap: Bundle = { ...bundle, checkpoints: [bundle.checkpoints[0]!, bundle.checkpoints[2]!] };
+    expect(verifyBundle(gap, TRUSTED).streams[0]!.firstBad).toEqual({
+      revision: 9,
+      reason: 'checkpoints 1..1 are missing',
+    });
   });
 });

@@ -1,0 +1,91 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { jsonEvent } from '@eventstore/db-client';
+import { AggregateStore, CHAIN_HASH_FIELD, chainHashOf } from '@app/event-store';
+import {
+  CheckpointContinuityError,
+  chainHeadOf,
+  checkpointDigest,
+  checkpointStreamOf,
+  keyIdOf,
+  readCheckpoints,
+  writeCheckpoints,
+  type AuditSigningKey,
+} from '@app/audit';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { counterDecider } from '../../event-store/test/counter.decider';
+
+const keyOf = (): AuditSigningKey => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+};
+
+describe('signing a checkpoint: only a head that continues what was signed before', () => {
+  const eventStore = useTestEventStore();
+  const key = keyOf();
+  const ctx = () => ({ commandId: randomUUID(), actor: 'user-1', tenant: 'org-1' });
+
+  async function streamWith(amounts: number[]) {
+    const stream = `counter-${randomUUID()}`;
+    const store = new AggregateStore(eventStore.client);
+    await store.handle(stream, { decider: counterDecider }, { type: 'Open', id: stream }, ctx());
+    for (const amount of amounts)
+      await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount }, ctx());
+    return { stream, store };
+  }
+  const sign = async (stream: string, signer = key) => {
+    const head = (await chainHeadOf(eventStore.client, stream))!;
+    return writeCheckpoints(eventStore.client, [{ stream, ...head }], signer);
+  };
+
+  it('numbers checkpoints and links each to the one before; a head already signed is not signed again', async () => {
+    const { stream, store } = await streamWith([1, 2]);
+    const [first] = await sign(stream);
+    expect(first).toMatchObject({ sequence: 0, previous: '', revision: '2' });
+    expect(await sign(stream)).toEqual([]);
+    await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount: 3 }, ctx());
+    const [second] = await sign(stream);
+    expect(second).toMatchObject({ sequence: 1, previous: checkpointDigest(first!), revision: '3' });
+    expect(await readCheckpoints(eventStore.client, stream)).toEqual([first, second]);
+  });
+
+  it('refuses a head whose history was rewritten after the last checkpoint, hashes recomputed', async () => {
+    const { stream } = await streamWith([1]);
+    await sign(stream);
+    // Someone with write access to the store appends an event that claims a chain of its own.
+    const forged = chainHashOf('0'.repeat(64), {
+      type: 'Added',
+      data: { amount: 1_000 },
+      metadata: { actor: 'mallory' },
+      revision: 2n,
+    });
+    await eventStore.client.appendToStream(
+      stream,
+      jsonEvent({
+        type: 'Added',
+        data: { amount: 1_000 },
+        metadata: { actor: 'mallory', [CHAIN_HASH_FIELD]: forged },
+      }),
+    );
+    const before = await readCheckpoints(eventStore.client, stream);
+    await expect(sign(stream)).rejects.toThrow(CheckpointContinuityError);
+    await expect(sign(stream)).rejects.toThrow(/revision 2 does not match its hash; nothing was signed/);
+    expect(await readCheckpoints(eventStore.client, stream)).toEqual(before);
+  });
+
+  it('refuses when the checkpoint stream lost its checkpoints (deleted, then written again)', async () => {
+    const { stream, store } = await streamWith([1]);
+    await sign(stream);
+    await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount: 2 }, ctx());
+    await sign(stream);
+    await eventStore.client.deleteStream(checkpointStreamOf(stream));
+    await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount: 3 }, ctx());
+    await expect(sign(stream)).rejects.toThrow(/checkpoints were deleted/);
+    expect(await readCheckpoints(eventStore.client, stream)).toEqual([]);
+  });
+
+  it('refuses a checkpoint signed with a key nobody published', async () => {
+    const { stream } = await streamWith([1]);
+    await sign(stream, keyOf());
+    await expect(sign(stream)).rejects.toThrow(/is signed with key [0-9a-f]{32}, which is not published/);
+  });
+});

@@ -1,0 +1,163 @@
+import { defaultCatalog } from '@app/permissions';
+import { type OrganizationEvent } from '../apps/membership/src/organizations/organization.events';
+import { historyRowOf, inFilter } from '../scripts/audit/history';
+import { type OrganizationRecord } from '../scripts/audit/organization-stream';
+import { explainPermission, type Explanation } from '../scripts/audit/why';
+
+type Step = { type: OrganizationEvent['type']; data: Record<string, unknown>; by: string; command?: string };
+
+/** An organization's stream as the store holds it: each step one event, a minute apart, by `by`. */
+function historyOf(orgId: string, steps: Step[]): OrganizationRecord[] {
+  return steps.map((step, i) => {
+    const at = new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+    const data = { orgId, actorId: step.by, at, ...step.data };
+    const metadata = {
+      actor: step.by,
+      correlationId: `corr-${i}`,
+      causationId: `cause-${i}`,
+      commandId: step.command ?? `command-${orgId}-${i}`,
+      schemaVersion: 1,
+    };
+    return {
+      revision: BigInt(i),
+      event: { type: step.type, data } as unknown as OrganizationEvent,
+      metadata,
+      raw: { type: step.type, data, metadata },
+    };
+  });
+}
+
+const created = (owner: string): Step => ({
+  type: 'OrganizationCreated',
+  data: { name: 'Org', ownerId: owner, plan: 'standard' },
+  by: owner,
+});
+const joined = (userId: string, role: string): Step => ({
+  type: 'MemberJoined',
+  data: { userId, role, via: 'invitation' },
+  by: userId,
+});
+const linked = (parentOrgId: string, by: string): Step => ({
+  type: 'ParentOrganizationLinked',
+  data: { parentOrgId },
+  by,
+});
+
+/** `why` over a set of organizations, R19 one level up as the CLI runs it. */
+function whyIn(orgs: Record<string, OrganizationRecord[]>) {
+  const explain = (
+    orgId: string,
+    userId: string,
+    permission: string,
+    throughParent = true,
+  ): Promise<Explanation> =>
+    explainPermission({
+      history: orgs[orgId]!,
+      userId,
+      permission,
+      catalog: defaultCatalog,
+      ...(throughParent
+        ? { parent: (parent: string) => explain(parent, userId, 'customers.manage', false) }
+        : {}),
+    });
+  return explain;
+}
+
+describe('audit why (R19, R5, R21)', () => {
+  it('R19: a User member of the child acts as an Admin through the parent, where they hold customers.manage', async () => {
+    const why = whyIn({
+      parent: historyOf('parent', [created('pat'), joined('uma', 'admin')]),
+      child: historyOf('child', [created('carl'), linked('parent', 'carl'), joined('uma', 'user')]),
+    });
+    const answer = await why('child', 'uma', 'members.invite');
+    expect(answer).toMatchObject({ held: true, via: 'parent' });
+    expect(answer.chain.map((r) => r.change)).toEqual(['ParentOrganizationLinked', 'MemberJoined']);
+    expect(answer.chain[1]!.says).toBe(
+      'joined via invitation as admin; role admin holds customers.manage by default',
+    );
+    // What an Admin does not hold, the parent does not give.
+    expect(await why('child', 'uma', 'org.delete')).toMatchObject({
+      held: false,
+      why: expect.stringContaining('Admins do not hold org.delete'),
+    });
+  });
+
+  it('R19 goes one level up: an Admin of the grandparent is no Admin in the grandchild', async () => {
+    const why = whyIn({
+      grand: historyOf('grand', [created('gina'), joined('uma', 'admin')]),
+      parent: historyOf('parent', [created('pat'), linked('grand', 'pat')]),
+      child: historyOf('child', [created('carl'), linked('parent', 'carl')]),
+    });
+    expect(await why('parent', 'uma', 'members.invite')).toMatchObject({ held: true, via: 'parent' });
+    expect(await why('child', 'uma', 'members.invite')).toMatchObject({
+      held: false,
+      why: 'not a member, and not a member holding customers.manage in the parent parent',
+      chain: [],
+    });
+  });
+
+  it('an Owner or Admin of the child is never explained through the parent', async () => {
+    const why = whyIn({
+      parent: historyOf('parent', [created('pat'), joined('ann', 'admin')]),
+      child: historyOf('child', [created('carl'), linked('parent', 'carl'), joined('ann', 'admin')]),
+    });
+    expect(await why('child', 'ann', 'org.delete')).toMatchObject({
+      held: false,
+      why: 'role admin does not hold it by default and it is not granted',
+    });
+  });
+
+  it("R5: grants an invitation carried are the inviter's, and the chain shows the invitation", async () => {
+    const history = historyOf('org', [
+      created('ada'),
+      {
+        type: 'InvitationCreated',
+        data: {
+          invitationId: 'inv-1',
+          email: 'bob@x.test',
+          role: 'user',
+          teamIds: [],
+          permissions: ['members.read'],
+        },
+        by: 'ada',
+      },
+      {
+        type: 'InvitationAccepted',
+        data: { invitationId: 'inv-1', userId: 'bob' },
+        by: 'bob',
+        command: 'accept',
+      },
+      { ...joined('bob', 'user'), command: 'accept' },
+      {
+        type: 'PermissionsGranted',
+        data: { userId: 'bob', permissions: ['members.read'], actorId: 'ada' },
+        by: 'bob',
+        command: 'accept',
+      },
+    ]);
+    const answer = await whyIn({ org: history })('org', 'bob', 'members.read');
+    expect(answer).toMatchObject({ held: true, via: 'member' });
+    expect(answer.chain.map((r) => [r.change, r.actor])).toEqual([
+      ['InvitationCreated', 'ada'],
+      ['InvitationAccepted', 'bob'],
+      ['MemberJoined', 'bob'],
+      ['PermissionsGranted', 'ada'],
+    ]);
+    expect(answer.chain[3]!.says).toBe('granted members.read through invitation inv-1');
+    expect(historyRowOf(history[4]!)).toMatchObject({
+      change: 'PermissionsGranted',
+      actor: 'ada',
+      user: 'bob',
+    });
+  });
+
+  it('history --user: an ownership transfer is about the Owner who gave it up too', () => {
+    const [transfer] = historyOf('org', [
+      { type: 'OwnershipTransferred', data: { from: 'ada', to: 'bob' }, by: 'operator' },
+    ]);
+    const row = historyRowOf(transfer!)!;
+    expect(inFilter(row, { user: 'ada' }, transfer)).toBe(true);
+    expect(inFilter(row, { user: 'bob' }, transfer)).toBe(true);
+    expect(inFilter(row, { user: 'cid' }, transfer)).toBe(false);
+  });
+});

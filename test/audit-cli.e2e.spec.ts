@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { readStreamEvents } from '@app/event-store';
 import { makeTempDir, infraEnv } from '@app/testing';
 import { MongoClient } from 'mongodb';
 import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
@@ -162,7 +164,9 @@ describe('the auditor CLI against the event store of a running system', () => {
     );
     expect(now.code).toBe(0);
     expect(now.stdout).toContain(`${bob.userId} holds members.invite in ${orgId} now, because:`);
-    expect(now.stdout).toMatch(/MemberJoined {2}by .*: joined via invitation/);
+    expect(now.stdout).toMatch(new RegExp(`InvitationCreated {2}by ${ada.userId}: invitation \\S+ as user`));
+    expect(now.stdout).toMatch(new RegExp(`InvitationAccepted {2}by ${bob.userId}: accepted invitation`));
+    expect(now.stdout).toMatch(/MemberJoined {2}by .*: joined via invitation as user/);
     expect(now.stdout).toMatch(/OwnershipTransferred {2}by .*: ownership transferred to them: Owner/);
     expect(now.stdout).toContain('role owner holds members.invite by default');
     const granted = await audit(
@@ -180,32 +184,83 @@ describe('the auditor CLI against the event store of a running system', () => {
     );
   });
 
-  it('export --sign and verify: intact; a changed event is named by revision, with exit 1', async () => {
+  it('export --sign and verify: proven only with the trusted key; a changed event or a cut tail is named, with exit 1', async () => {
     const dir = await makeTempDir('audit-bundle');
     const bundle = join(dir, 'org.jsonl');
     const exported = await audit(['export', '--org', orgId, '--out', bundle, '--sign'], store);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(
-      /\d+ events, \d+ signed checkpoint\(s\), signed up to revision \d+; key [0-9a-f]{32}/,
+      /\d+ events, \d+ signed checkpoint\(s\), signed up to revision \d+, sealed; key [0-9a-f]{32}/,
     );
-    const verified = await audit(['verify', bundle]);
-    expect(verified).toMatchObject({ code: 0 });
-    expect(verified.stdout).toMatch(
-      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\nintact/,
+    const unproven = await audit(['verify', bundle]);
+    expect(unproven.code).toBe(3);
+    expect(unproven.stdout).toMatch(
+      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
     );
     const key = await audit(['public-key'], store);
-    await writeFile(join(dir, 'key.pem'), key.stdout.split('\n').slice(1).join('\n'));
-    expect((await audit(['verify', bundle, '--public-key', join(dir, 'key.pem')])).stdout).toContain(
-      '(the trusted key)',
+    const trusted = join(dir, 'key.pem');
+    await writeFile(trusted, key.stdout.split('\n').slice(1).join('\n'));
+    const proven = await audit(['verify', bundle, '--public-key', trusted]);
+    expect(proven.code).toBe(0);
+    expect(proven.stdout).toContain('(the trusted key)');
+    expect(proven.stdout).toContain('intact, sealed, signed by the trusted key: proven');
+
+    // Without --sign an auditor's export is not sealed: nothing found altered, but a cut tail could not show.
+    const unsealed = join(dir, 'unsealed.jsonl');
+    expect((await audit(['export', '--org', orgId, '--out', unsealed], store)).stdout).toContain(
+      'not sealed',
     );
+    const notSealed = await audit(['verify', unsealed, '--public-key', trusted]);
+    expect(notSealed.code).toBe(3);
+    expect(notSealed.stdout).toContain('intact, but NOT proven: the bundle is not sealed');
+
     const lines = (await readFile(bundle, 'utf8')).split('\n');
+    const cut = join(dir, 'cut.jsonl');
+    const lastEvent = lines.map((l) => l.includes('"kind":"event"')).lastIndexOf(true);
+    await writeFile(cut, [...lines.slice(0, lastEvent), ...lines.slice(lastEvent + 1)].join('\n'));
+    const shortened = await audit(['verify', cut, '--public-key', trusted]);
+    expect(shortened.code).toBe(1);
+    expect(shortened.stdout).toMatch(/TAMPERED at revision \d+: .*the bundle ends before it|truncated/);
+
     const granted = lines.findIndex((l) => l.includes('"type":"PermissionsGranted"'));
     lines[granted] = lines[granted]!.replace('"members.invite"', '"org.billing"');
     await writeFile(bundle, lines.join('\n'));
-    const tampered = await audit(['verify', bundle]);
+    const tampered = await audit(['verify', bundle, '--public-key', trusted]);
     expect(tampered.code).toBe(1);
     expect(tampered.stdout).toContain(
       `TAMPERED at revision ${JSON.parse(lines[granted]!).revision}: the event does not match its hash`,
+    );
+  });
+
+  it("checkpoint and public-key without the services' key refuse, and append nothing", async () => {
+    const noKey = {
+      ...store,
+      DATA_DIR: await makeTempDir('audit-no-key'),
+      AUDIT_SIGNING_KEY_PEM: '',
+    };
+    const streams = [`audit-organization-${orgId}`, 'audit-signing-keys'];
+    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
+    const counts = async () =>
+      Promise.all(streams.map(async (s) => (await readStreamEvents(client, s)).length));
+    const before = await counts();
+    expect(before[1]).toBeGreaterThan(0); // the services published their key
+    for (const args of [
+      ['checkpoint', '--org', orgId],
+      ['public-key'],
+      ['export', '--org', orgId, '--out', '/dev/null', '--sign'],
+    ]) {
+      const refused = await audit(args, noKey);
+      expect([refused.code, refused.stderr.trim()]).toEqual([
+        2,
+        expect.stringMatching(/^audit: no audit signing key: set AUDIT_SIGNING_KEY_PEM/),
+      ]);
+    }
+    expect(await counts()).toEqual(before);
+    await client.dispose();
+    const signed = await audit(['checkpoint', '--org', orgId], store);
+    expect(signed.code).toBe(0);
+    expect(signed.stdout).toMatch(
+      /is already signed at revision \d+|signed organization-\S+ at revision \d+/,
     );
   });
 
@@ -218,7 +273,17 @@ describe('the auditor CLI against the event store of a running system', () => {
     const date = await audit(['roster', '--org', orgId, '--at', 'yesterday'], store);
     expect([date.code, date.stderr.trim()]).toEqual([
       2,
-      'audit: --at: "yesterday" is not an ISO-8601 date or instant (e.g. 2026-11-30T12:00:00Z)',
+      'audit: --at: "yesterday" is not a date, or a date and time with Z or an offset (e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T13:00:00+01:00)',
+    ]);
+    const local = await audit(['roster', '--org', orgId, '--at', '2026-11-30T12:00:00'], store);
+    expect([local.code, local.stderr]).toEqual([
+      2,
+      expect.stringContaining('is not a date, or a date and time with Z'),
+    ]);
+    const noSuchDay = await audit(['roster', '--org', orgId, '--at', '2026-02-30'], store);
+    expect([noSuchDay.code, noSuchDay.stderr]).toEqual([
+      2,
+      expect.stringContaining('is not a day of the calendar'),
     ]);
     const missing = await audit(['verify', '/nonexistent/bundle.jsonl']);
     expect([missing.code, missing.stderr.trim()]).toEqual([
@@ -229,14 +294,15 @@ describe('the auditor CLI against the event store of a running system', () => {
     await writeFile(corrupt, '{"kind":"bundle"\n');
     expect((await audit(['verify', corrupt])).stderr.trim()).toBe(`audit: ${corrupt}: line 1 is not JSON`);
     const down = await audit(['history', '--org', orgId], {
-      EVENTSTORE_CONNECTION_STRING: 'esdb://auditor:s3cret@127.0.0.1:1?tls=false',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://auditor:s3c@ret@127.0.0.1:1?tls=false',
     });
     expect(down.code).toBe(2);
     expect(down.stderr.trim().split('\n')).toHaveLength(1);
     expect(down.stderr).toContain(
       'audit: cannot reach the event store at esdb://auditor:***@127.0.0.1:1?tls=false',
     );
-    expect(down.stderr).not.toContain('s3cret');
+    expect(down.stderr).not.toContain('ret@');
+    expect(down.stderr).not.toContain('s3c');
   });
 
   const withMongo = infraEnv.mongoUrl ? it : it.skip;

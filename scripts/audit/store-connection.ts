@@ -9,6 +9,15 @@ export function maskedConnectionString(connectionString: string): string {
   return connectionString.replace(/\/\/([^:/@?]+):[^?]*@/, '//$1:***@');
 }
 
+/** The client's own message may quote the connection string, or a piece of it when the password upsets parsing. */
+function withoutPassword(message: string, connectionString: string): string {
+  const password = /\/\/[^:/@?]+:([^?]*)@/.exec(connectionString)?.[1];
+  if (!password) return message;
+  return [password, ...password.split('@')]
+    .filter((piece) => piece.length > 0)
+    .reduce((text, piece) => text.split(piece).join('***'), message);
+}
+
 /**
  * A client for EVENTSTORE_CONNECTION_STRING, or the embedded store `npm start` serves. Checked with one read before
  * any work, so an unreachable store is one line naming it (password masked), never a gRPC stack.
@@ -27,7 +36,10 @@ export async function connectEventStore(env: NodeJS.ProcessEnv = process.env): P
     for await (const _ of client.readAll({ maxCount: 1, deadline: 5_000 })) void _;
   } catch (error) {
     await client.dispose().catch(() => undefined);
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = withoutPassword(
+      error instanceof Error ? error.message.split('\n')[0]! : String(error),
+      connectionString,
+    );
     throw new CliError(
       `cannot reach the event store at ${maskedConnectionString(connectionString)}: ${reason}`,
     );

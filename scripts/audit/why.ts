@@ -49,7 +49,7 @@ export async function explainPermission(options: {
   const { userId, permission, catalog } = options;
   const until = options.instant?.getTime() ?? Infinity;
   let state: OrganizationState = initialOrganizationState();
-  /** The invitation accepted, when they joined by one; `role` says how they joined and what they are. */
+  /** How they joined (with the invitation accepted); `role` is that join, or the change of role since. */
   let membership: Reason[] = [];
   let role: Reason | undefined;
   let grant: Reason | undefined;
@@ -67,7 +67,7 @@ export async function explainPermission(options: {
       case 'OrganizationCreated':
         if (about(data.ownerId)) {
           role = reasonOf(record, 'created the organization: Owner');
-          membership = [];
+          membership = [role];
         }
         break;
       case 'InvitationCreated':
@@ -94,8 +94,8 @@ export async function explainPermission(options: {
         if (about(data.userId)) {
           const invitation =
             data.via === 'invitation' && accepted ? invitations.get(accepted.invitationId) : undefined;
-          membership = invitation && accepted ? [invitation, accepted.reason] : [];
           role = reasonOf(record, `joined via ${String(data.via)} as ${String(data.role)}`);
+          membership = [...(invitation && accepted ? [invitation, accepted.reason] : []), role];
           grant = undefined;
         }
         break;
@@ -139,7 +139,7 @@ export async function explainPermission(options: {
   if (state.status !== 'active')
     return { held: false, why: 'the organization does not exist (yet, or any more)', chain: [] };
   const member = state.members.get(userId);
-  const memberChain = [...membership, ...(role ? [role] : [])];
+  const memberChain = [...membership, ...(role && role !== membership[membership.length - 1] ? [role] : [])];
   if (member && effectivePermissions(catalog, member.role, member.granted).has(permission)) {
     const chain = [...memberChain];
     const last = chain[chain.length - 1];

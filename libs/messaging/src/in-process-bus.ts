@@ -1,6 +1,10 @@
 import { withTraceHeaders } from './trace-headers';
 import { recordConsumed } from './consumer-metrics';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
+import { handleInKeyedLanes } from './keyed-lanes';
+
+/** At most this many records are taken from a partition at once, as a fetch would. */
+const MAX_BATCH = 500;
 import {
   dlqTopic,
   type BusMessage,
@@ -66,6 +70,9 @@ export class InProcessBus implements MessageBus {
   private readonly topics = new Map<string, Partition[]>();
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly subscriptions = new Set<Subscription>();
+
+  /** As the Kafka bus: how many messages of one partition are handled at once, each key strictly in order. */
+  constructor(private readonly keyConcurrency = 16) {}
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
@@ -178,23 +185,44 @@ export class InProcessBus implements MessageBus {
         const offset = group.committed.get(tp) ?? 0;
         await partition.waitFor(offset, cancelled);
         if (!running) break;
-        const record = partition.records[offset]!;
-        let deadLettered = false;
-        const done = await deliverWithRetries(
-          { topic, partition: partitionNo, offset: String(offset), ...record },
-          member.options.handler,
-          member.policy,
+        // What is there now, as a Kafka fetch would return it: each key in order, keys side by side.
+        const batch = partition.records
+          .slice(offset, offset + MAX_BATCH)
+          .map((record, i) => ({ record, at: offset + i }));
+        const deadLettered = new Set<number>();
+        const done = await handleInKeyedLanes(
+          batch,
+          (m) => m.record.key,
+          async (m) =>
+            running &&
+            deliverWithRetries(
+              { topic, partition: partitionNo, offset: String(m.at), ...m.record },
+              member.options.handler,
+              member.policy,
+              {
+                publishToDlq: (dlq) => this.publish([dlq]),
+                isRunning: () => running,
+                onDeadLettered: () => deadLettered.add(m.at),
+                group: member.options.groupId,
+              },
+            ),
           {
-            publishToDlq: (m) => this.publish([m]),
-            isRunning: () => running,
-            onDeadLettered: () => (deadLettered = true),
-            group: member.options.groupId,
+            concurrency: this.keyConcurrency,
+            onCommittable: (index) => {
+              const at = offset + index;
+              group.committed.set(tp, at + 1);
+              const groupId = member.options.groupId;
+              recordConsumed(
+                groupId,
+                topic,
+                partitionNo,
+                partition.records.length - at - 1,
+                deadLettered.has(at),
+              );
+            },
           },
         );
-        if (!done) break;
-        group.committed.set(tp, offset + 1);
-        const groupId = member.options.groupId;
-        recordConsumed(groupId, topic, partitionNo, partition.records.length - offset - 1, deadLettered);
+        if (done < batch.length) break;
       }
     })();
     return {

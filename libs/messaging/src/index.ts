@@ -8,3 +8,4 @@ export * from './request-reply';
 export * from './event-channel';
 export * from './bus-subscriber';
 export * from './signed-requests';
+export * from './keyed-lanes';

@@ -10,6 +10,7 @@ import {
   type IHeaders,
 } from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
+import { handleInKeyedLanes } from './keyed-lanes';
 import {
   dlqTopic,
   type BusMessage,
@@ -22,8 +23,10 @@ import {
 export interface KafkaBusOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
-  /** How many partitions one subscriber handles at once (each still strictly in order). */
+  /** How many partitions one subscriber handles at once. */
   readonly partitionsConsumedConcurrently?: number;
+  /** How many messages of one partition are handled at once, each key still strictly in order (default 16). */
+  readonly keyConcurrency?: number;
   /** How long `subscribe` waits for the consumer to join its group and fetch before it resolves anyway (default 60 s). */
   readonly joinTimeoutMs?: number;
 }
@@ -168,34 +171,52 @@ export class KafkaBus implements MessageBus {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        for (const message of batch.messages) {
-          if (!running || !isRunning() || isStale()) return;
-          let deadLettered = false;
-          const done = await deliverWithRetries(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8') ?? '',
-              value: message.value ?? Buffer.alloc(0),
-              headers: decodeHeaders(message.headers),
+        const consuming = () => running && isRunning() && !isStale();
+        const deadLettered = new Set<string>();
+        const highWatermark = Number(batch.highWatermark);
+        await handleInKeyedLanes(
+          batch.messages,
+          (message) => message.key?.toString('utf8') ?? '',
+          async (message) => {
+            if (!consuming()) return false;
+            return deliverWithRetries(
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key?.toString('utf8') ?? '',
+                value: message.value ?? Buffer.alloc(0),
+                headers: decodeHeaders(message.headers),
+              },
+              options.handler,
+              policy,
+              {
+                publishToDlq: (m) => this.publish([m]),
+                isRunning: consuming,
+                heartbeat,
+                onDeadLettered: () => deadLettered.add(message.offset),
+                group: options.groupId,
+              },
+            );
+          },
+          {
+            concurrency: this.options.keyConcurrency ?? 16,
+            // Offsets are resolved in order, up to the lowest message not yet done: a crash redelivers from there.
+            onCommittable: (index) => {
+              const { offset } = batch.messages[index]!;
+              resolveOffset(offset);
+              const remaining = highWatermark - Number(offset) - 1;
+              recordConsumed(
+                options.groupId,
+                batch.topic,
+                batch.partition,
+                remaining,
+                deadLettered.has(offset),
+              );
             },
-            options.handler,
-            policy,
-            {
-              publishToDlq: (m) => this.publish([m]),
-              isRunning: () => running && isRunning() && !isStale(),
-              heartbeat,
-              onDeadLettered: () => (deadLettered = true),
-              group: options.groupId,
-            },
-          );
-          if (!done) return;
-          resolveOffset(message.offset);
-          const remaining = Number(batch.highWatermark) - Number(message.offset) - 1;
-          recordConsumed(options.groupId, batch.topic, batch.partition, remaining, deadLettered);
-          await commitOffsetsIfNecessary();
-        }
+          },
+        );
+        await commitOffsetsIfNecessary();
         await heartbeat();
       },
     });

@@ -53,14 +53,15 @@ export interface SubscribeOptions {
 }
 
 export interface Subscription {
-  /** Stops taking messages, lets the in-flight handler finish, commits what finished, leaves the group. */
+  /** Stops taking messages, lets the in-flight handlers finish, commits what finished in order, leaves the group. */
   close(): Promise<void>;
 }
 
 /**
  * The one messaging port the services use. Guarantees, for every implementation: consumer groups; per-key order;
- * at-least-once; an offset is committed only after its handler finished; one message of a partition is fully handled
- * before the next; bounded retries with backoff, then `<topic>.dlq` (committed only after the DLQ write succeeded); a
+ * at-least-once; an offset is committed only once its message and every one before it in the partition finished; the
+ * messages of one key are handled one after another, those of different keys of a partition side by side (16 at
+ * most); bounded retries with backoff, then `<topic>.dlq` (committed only after the DLQ write succeeded); a
  * bad message never stops the consumer.
  */
 export interface MessageBus {

@@ -222,6 +222,76 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     expect(second).toEqual([2, 3]);
   });
 
+  it('handles different keys of a partition side by side, and each key strictly in order', async () => {
+    const t = await topic(1);
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const handled = new Map<string, number[]>(keys.map((k) => [k, []]));
+    const active = new Set<string>();
+    let overlapping = 0;
+    let sameKeyAtOnce = 0;
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => {
+        if (active.has(m.key)) sameKeyAtOnce++;
+        active.add(m.key);
+        overlapping = Math.max(overlapping, active.size);
+        await new Promise((r) => setTimeout(r, 1 + ((body(m).n * 7) % 5)));
+        handled.get(m.key)!.push(body(m).n);
+        active.delete(m.key);
+      },
+    });
+    await bus.publish(Array.from({ length: 60 }, (_, n) => msg(t, keys[n % keys.length]!, { n })));
+    await waitFor(() => [...handled.values()].every((list) => list.length === 10), { timeoutMs: 30_000 });
+    await sub.close();
+    for (const [i, key] of keys.entries())
+      expect(handled.get(key)).toEqual(Array.from({ length: 10 }, (_, j) => j * keys.length + i));
+    expect(sameKeyAtOnce).toBe(0);
+    expect(overlapping).toBeGreaterThan(1);
+  });
+
+  it('at-least-once with keys side by side: a member closed while one key is stuck loses nothing; the next goes on from the lowest unfinished', async () => {
+    const t = await topic(1);
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const first: string[] = [];
+    const one = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => {
+        const { n } = body(m);
+        if (m.key === 'slow' && n === 0) await stuck;
+        first.push(`${m.key}${n}`);
+      },
+    });
+    await bus.publish([
+      msg(t, 'slow', { n: 0 }),
+      msg(t, 'a', { n: 0 }),
+      msg(t, 'a', { n: 1 }),
+      msg(t, 'b', { n: 0 }),
+      msg(t, 'slow', { n: 1 }),
+      msg(t, 'a', { n: 2 }),
+    ]);
+    // The other keys go on while the first message is stuck.
+    await waitFor(() => ['a0', 'a1', 'b0', 'a2'].every((m) => first.includes(m)), { timeoutMs: 30_000 });
+    const closing = one.close();
+    release();
+    await closing;
+    expect(first).not.toContain('slow1');
+    const second: string[] = [];
+    const two = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => void second.push(`${m.key}${body(m).n}`),
+    });
+    await waitFor(() => second.includes('slow1'), { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await two.close();
+    // Committed up to the lowest unfinished message (slow1): it and what came after it are delivered again.
+    expect([...second].sort()).toEqual(['a2', 'slow1']);
+    expect(new Set([...first, ...second])).toEqual(new Set(['slow0', 'a0', 'a1', 'b0', 'slow1', 'a2']));
+  });
+
   it('is a live member of its group once subscribe resolves: a "from now on" subscriber gets what is published next', async () => {
     const t = await topic(1);
     await bus.publish([msg(t, 'k', { n: 0 })]);

@@ -44,6 +44,7 @@ export interface EventSubscriptionOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly registry?: SchemaRegistry;
   readonly fromBeginning?: boolean;
+  readonly keyConcurrency?: number;
 }
 
 /**
@@ -57,6 +58,7 @@ export function subscribeToEvents(bus: MessageBus, options: EventSubscriptionOpt
     topics: options.topics,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
+    ...(options.keyConcurrency === undefined ? {} : { keyConcurrency: options.keyConcurrency }),
     handler: async (message) => {
       let event: EventEnvelope;
       try {

@@ -207,7 +207,7 @@ export class InProcessBus implements MessageBus {
               },
             ),
           {
-            concurrency: this.keyConcurrency,
+            concurrency: member.options.keyConcurrency ?? this.keyConcurrency,
             onCommittable: (index) => {
               const at = offset + index;
               group.committed.set(tp, at + 1);

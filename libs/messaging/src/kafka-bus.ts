@@ -200,7 +200,7 @@ export class KafkaBus implements MessageBus {
             );
           },
           {
-            concurrency: this.options.keyConcurrency ?? 16,
+            concurrency: options.keyConcurrency ?? this.options.keyConcurrency ?? 16,
             // Offsets are resolved in order, up to the lowest message not yet done: a crash redelivers from there.
             onCommittable: (index) => {
               const { offset } = batch.messages[index]!;

@@ -50,6 +50,8 @@ export interface SubscribeOptions {
    * next offsets-retention check.
    */
   readonly ephemeral?: boolean;
+  /** How many messages of one partition this subscriber handles at once (each key still in order); the bus's default. */
+  readonly keyConcurrency?: number;
 }
 
 export interface Subscription {

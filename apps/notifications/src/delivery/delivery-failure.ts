@@ -40,7 +40,8 @@ export class InvalidAddressError extends Error {
  */
 export function classifyFailure(error: unknown): DeliveryFailure {
   const reason = error instanceof Error ? error.message : String(error);
-  if (error instanceof InvalidAddressError || error instanceof SmsNotConfiguredError) return { permanent: true, reason };
+  if (error instanceof InvalidAddressError || error instanceof SmsNotConfiguredError)
+    return { permanent: true, reason };
   if (error instanceof SmsProviderError) {
     const transient = error.status === 429 || error.status >= 500;
     return {

@@ -6,12 +6,13 @@ import { KafkaBus } from '@app/messaging';
 import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { emailRequested } from '../requests/email-requested.testing';
+import { DELIVERIES_IN_HAND_PER_PARTITION } from './mail-transport';
 import { MongoDeliveryLog } from './mongo-delivery-log';
 import { startSmtpServer } from './smtp-server.testing';
 
 const LEASE_MS = 3_000;
-/** Partitions a consumer works on at once: at most this many deliveries are in hand when it is killed. */
-const IN_HAND_PER_KILL = 3;
+/** Partitions a consumer works on at once, times what it takes of each: at most this many are in hand at a kill. */
+const IN_HAND_PER_KILL = 3 * DELIVERIES_IN_HAND_PER_PARTITION;
 
 const idempotencyKeyOf = (raw: string) => /^X-Idempotency-Key: (.+)$/im.exec(raw)?.[1]?.trim();
 

@@ -10,6 +10,13 @@ export interface MailTransport {
 }
 
 /** Real SMTP through nodemailer, e.g. `smtp://user:pass@mail.example.com:587`. */
+/**
+ * Deliveries a notifications consumer works on at once per partition. One: every attempt holds a lease sized to its
+ * timeouts (NOTIFY_LEASE_MS), so it must not wait behind others; and a killed instance can send again only what it had
+ * in hand.
+ */
+export const DELIVERIES_IN_HAND_PER_PARTITION = 1;
+
 export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
   private readonly transporter: Transporter;
@@ -21,11 +28,12 @@ export class SmtpMailTransport implements MailTransport {
     attemptTimeoutMs = 30_000,
   ) {
     // Pooled: a connection (and its TLS and EHLO) serves many messages; one per message in hand at once (three
-    // subscribers, three partitions each), so no attempt waits in the pool's queue beyond its timeouts and lease.
+    // subscribers, three partitions each, DELIVERIES_IN_HAND_PER_PARTITION), so no attempt waits in the pool's queue
+    // beyond its timeouts and lease.
     this.transporter = nodemailer.createTransport({
       url: smtpUrl,
       pool: true,
-      maxConnections: 9,
+      maxConnections: 9 * DELIVERIES_IN_HAND_PER_PARTITION,
       maxMessages: Infinity,
       connectionTimeout: Math.min(10_000, attemptTimeoutMs),
       greetingTimeout: Math.min(10_000, attemptTimeoutMs),

@@ -1,3 +1,4 @@
+import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
@@ -44,6 +45,7 @@ export class Notices extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.notices',
       retry: this.retry,
+      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],
       handler: async (event) => {
         for (const notice of noticesOf(event, this.enabled)) {

@@ -1,3 +1,4 @@
+import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
@@ -29,6 +30,7 @@ export class EmailRequests extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.email-requests',
       retry: this.retry,
+      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
       topics: [TOPICS.notificationCommands],
       handler: async (event) => {
         if (event.type !== 'notifications.EmailRequested.v1') return;

@@ -1,3 +1,4 @@
+import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type InvitationTokens } from '@app/invitation-tokens';
@@ -53,6 +54,7 @@ export class InvitationMessages extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.invitations',
       retry: this.retry,
+      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
         if (event.type !== 'membership.InvitationSent.v1') return;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { InProcessBus, KafkaBus, type BusMessage, type MessageBus } from '@app/messaging';
+import {
+  InProcessBus,
+  KafkaBus,
+  RequestReplyClient,
+  serveRequests,
+  type BusMessage,
+  type MessageBus,
+} from '@app/messaging';
 import { line, ms, perSecond, summarize, runIfMain } from './stats';
 
 const body600 = Buffer.alloc(600, 'x');
@@ -45,6 +52,46 @@ async function pacedLatency(
   while (samples.length < count && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 20));
   await sub.close();
+  return summarize(samples);
+}
+
+/**
+ * Request/reply round trips through a responder that answers at once, paced at `ratePerSecond` (or one after
+ * another when 0): the bus's own cost of a command, without any handling.
+ */
+async function roundTrips(
+  bus: MessageBus,
+  ratePerSecond: number,
+  count: number,
+): Promise<{ p50: number; p99: number }> {
+  const topic = `bench.requests.${randomUUID().slice(0, 8)}`;
+  await bus.ensureTopics([{ topic, partitions: 3, replicationFactor: 1 }]);
+  const responder = await serveRequests(bus, {
+    groupId: `bench-${topic}`,
+    topic,
+    handler: async (payload) => ({ echo: payload }),
+  });
+  const client = await RequestReplyClient.start(bus, `bench-${topic}`);
+  for (let warm = 0; warm < 20; warm++) await client.request(topic, `org-${warm}`, { warm }, { timeoutMs: 60_000 });
+  const samples: number[] = [];
+  const interval = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const sentAt = performance.now();
+    const trip = client
+      .request(topic, `org-${i % 100}`, { i }, { timeoutMs: 30_000 })
+      .then(() => void samples.push(performance.now() - sentAt));
+    if (interval === 0) await trip;
+    else {
+      inFlight.push(trip);
+      const wait = started + (i + 1) * interval - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+  await Promise.all(inFlight);
+  await client.close();
+  await responder.close();
   return summarize(samples);
 }
 
@@ -102,6 +149,22 @@ export async function run(): Promise<void> {
   const latency = await pacedLatency(kafka, 1_000, 5_000);
   line('Kafka end-to-end latency at 1,000 msg/s, 600 B: p50', ms(latency.p50), '<= 5 ms', latency.p50 <= 5);
   line('Kafka end-to-end latency at 1,000 msg/s, 600 B: p99', ms(latency.p99), '<= 20 ms', latency.p99 <= 20);
+  const oneWay = await pacedLatency(kafka, 200, 2_000);
+  const sequential = await roundTrips(kafka, 0, 500);
+  const paced = await roundTrips(kafka, 200, 2_000);
+  line('Kafka one-way latency at 200/s: p50 / p99', `${ms(oneWay.p50)} / ${ms(oneWay.p99)}`, 'baseline');
+  line(
+    'Kafka request/reply, one after another: p50 / p99',
+    `${ms(sequential.p50)} / ${ms(sequential.p99)} = ${(sequential.p50 / oneWay.p50).toFixed(2)}x one-way p50`,
+    '<= 3x one-way',
+    sequential.p50 <= 3 * oneWay.p50,
+  );
+  line(
+    'Kafka request/reply at 200/s: p50 / p99',
+    `${ms(paced.p50)} / ${ms(paced.p99)} = ${(paced.p50 / oneWay.p50).toFixed(2)}x one-way p50`,
+    'p50 <= 3x one-way, p99 <= 20 ms',
+    paced.p50 <= 3 * oneWay.p50 && paced.p99 <= 20,
+  );
   const k = await throughput(kafka, 100_000, 1_000);
   line('Kafka publish, batches of 1,000, acks=all', perSecond(k.publish), '>= 30,000/s', k.publish >= 30_000);
   line(

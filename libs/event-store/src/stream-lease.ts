@@ -117,9 +117,10 @@ export class StreamLease {
       if (error instanceof WrongExpectedVersionError) return; // another instance won this round
       throw error;
     }
-    this.held = { revision, renewedAt: startedAt };
     if (!last)
       await this.options.client.setStreamMetadata(this.stream, { maxCount: 10 }).catch(() => undefined);
+    // Leader and asked to start in one step: nobody sees a leader whose work was not started.
+    this.held = { revision, renewedAt: startedAt };
     try {
       await this.options.onAcquired();
     } catch (error) {

@@ -122,6 +122,16 @@ describe('audit why (R19, R5, R21)', () => {
         by: 'ada',
       },
       {
+        type: 'InvitationChanged',
+        data: {
+          invitationId: 'inv-1',
+          role: 'user',
+          teamIds: [],
+          permissions: ['members.read', 'audit.read'],
+        },
+        by: 'ann',
+      },
+      {
         type: 'InvitationAccepted',
         data: { invitationId: 'inv-1', userId: 'bob' },
         by: 'bob',
@@ -130,23 +140,26 @@ describe('audit why (R19, R5, R21)', () => {
       { ...joined('bob', 'user'), command: 'accept' },
       {
         type: 'PermissionsGranted',
-        data: { userId: 'bob', permissions: ['members.read'], actorId: 'ada' },
+        data: { userId: 'bob', permissions: ['audit.read', 'members.read'], actorId: 'ann' },
         by: 'bob',
         command: 'accept',
       },
     ]);
     const answer = await whyIn({ org: history })('org', 'bob', 'members.read');
     expect(answer).toMatchObject({ held: true, via: 'member' });
+    // Another Admin changed the terms: both show, and the grant is theirs.
     expect(answer.chain.map((r) => [r.change, r.actor])).toEqual([
       ['InvitationCreated', 'ada'],
+      ['InvitationChanged', 'ann'],
       ['InvitationAccepted', 'bob'],
       ['MemberJoined', 'bob'],
-      ['PermissionsGranted', 'ada'],
+      ['PermissionsGranted', 'ann'],
     ]);
-    expect(answer.chain[3]!.says).toBe('granted members.read through invitation inv-1');
-    expect(historyRowOf(history[4]!)).toMatchObject({
+    expect(answer.chain[1]!.says).toBe('invitation inv-1 changed: as user with members.read audit.read');
+    expect(answer.chain[4]!.says).toBe('granted members.read through invitation inv-1');
+    expect(historyRowOf(history[5]!)).toMatchObject({
       change: 'PermissionsGranted',
-      actor: 'ada',
+      actor: 'ann',
       user: 'bob',
     });
   });

@@ -3,6 +3,8 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   BUNDLE_FORMAT,
   CheckpointContinuityError,
+  StaleHeadError,
+  publicKeyPem,
   publishPublicKey,
   publishedPublicKeys,
   readCheckpoints,
@@ -51,19 +53,22 @@ export async function exportBundle(
       if (signWith) await signLastEvent(client, stream, events, signWith);
       break;
     } catch (error) {
-      // The checkpointer signed a later head meanwhile: read again, up to it. Anything else is refused.
-      if (
-        !(error instanceof CheckpointContinuityError) ||
-        attempt >= 3 ||
-        !/ends at revision/.test(error.message)
-      )
-        throw signWith && error instanceof CheckpointContinuityError ? new CliError(error.message, 1) : error;
+      // The checkpointer signed a later head meanwhile: read again, up to it. A broken history is refused.
+      if (error instanceof StaleHeadError && attempt < 3) continue;
+      if (error instanceof CheckpointContinuityError || error instanceof StaleHeadError)
+        throw new CliError(`refused: ${error.message}`, 1);
+      throw error;
     }
   }
   checkpoints = await readCheckpoints(client, stream);
   const keys = await publishedPublicKeys(client);
   const keyId = signWith?.keyId ?? checkpoints[checkpoints.length - 1]?.keyId ?? [...keys.keys()].pop();
-  const publicKey = keyId === undefined ? undefined : keys.get(keyId);
+  // Signing, the bundle carries the signer's own key, whatever the store says under its id.
+  const publicKey = signWith
+    ? publicKeyPem(signWith.publicKey)
+    : keyId === undefined
+      ? undefined
+      : keys.get(keyId);
   if (!keyId || !publicKey)
     throw new CliError(
       'no signing key is published in this event store: no service has written a checkpoint yet',

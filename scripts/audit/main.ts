@@ -132,7 +132,15 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
     const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
       explainPermission({
-        history: await readOrganizationFully(client, org),
+        history: await readOrganizationFully(client, org).catch((error: unknown) => {
+          // The parent named by a link is gone from the store: say so, rather than blame --org.
+          if (org !== orgId && error instanceof CliError)
+            throw new CliError(
+              `the parent organization ${org} linked to ${orgId} is not in the event store`,
+              1,
+            );
+          throw error;
+        }),
         userId,
         permission: p,
         catalog,
@@ -232,14 +240,19 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
       })
     : undefined;
   let verdict;
+  let bundle;
   try {
-    verdict = verifyBundle(parseBundle(text), trusted);
+    bundle = parseBundle(text);
+    verdict = verifyBundle(bundle, trusted);
   } catch (error) {
     if (error instanceof BundleFormatError) throw new CliError(`${path}: ${error.message}`);
     throw new CliError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   console.log(
     `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (not compared with a trusted key: pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
+  );
+  console.log(
+    `organization ${bundle.header.org}, exported ${bundle.header.exportedAt}, ${verdict.sealed ? 'sealed' : 'not sealed'}`,
   );
   for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${problem}`);
   for (const s of verdict.streams) {
@@ -269,6 +282,7 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     ...(verdict.sealed
       ? []
       : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
+    ...(verdict.whollyChained ? [] : ['events from before hash chains are in it, and nothing checks them']),
   ];
   console.log(`intact, but NOT proven: ${missing.join('; ')}`);
   return 3;

@@ -22,11 +22,18 @@ export async function* readOrganization(
   options: { until?: Date; progress?: boolean } = {},
 ): AsyncGenerator<OrganizationRecord> {
   const progress = options.progress === false ? undefined : new Progress(`organization ${orgId}`);
+  const reads = client
+    .readStream(organizationStreamOf(orgId), { direction: FORWARDS, fromRevision: START })
+    [Symbol.asyncIterator]();
+  let finished = false;
   try {
-    for await (const resolved of client.readStream(organizationStreamOf(orgId), {
-      direction: FORWARDS,
-      fromRevision: START,
-    })) {
+    for (;;) {
+      const next = await reads.next();
+      if (next.done) {
+        finished = true;
+        break;
+      }
+      const resolved = next.value;
       const recorded = toRecordedDomainEvent<OrganizationEvent>(resolved);
       if (!recorded || !resolved.event) continue;
       progress?.tick(`revision ${recorded.revision}`);
@@ -47,6 +54,9 @@ export async function* readOrganization(
     throw error;
   } finally {
     progress?.done();
+    // Whoever stopped early (a failure while reading on) leaves the read to be drained: a gRPC read left
+    // half-consumed keeps the client from closing.
+    if (!finished) while (!(await reads.next().catch(() => ({ done: true }))).done);
   }
 }
 

@@ -54,7 +54,8 @@ export async function explainPermission(options: {
   let role: Reason | undefined;
   let grant: Reason | undefined;
   let parentLink: Reason | undefined;
-  const invitations = new Map<string, Reason>();
+  /** Each invitation's creation and the changes after it: who set the terms the invitee accepted. */
+  const invitations = new Map<string, Reason[]>();
   let accepted: { reason: Reason; commandId: string; invitationId: string } | undefined;
   let recordedAt = -Infinity;
   for (const record of options.history) {
@@ -73,13 +74,18 @@ export async function explainPermission(options: {
       case 'InvitationCreated':
       case 'InvitationChanged': {
         const granted = data.permissions as string[];
-        invitations.set(
-          String(data.invitationId),
-          reasonOf(
-            record,
-            `invitation ${String(data.invitationId)} as ${String(data.role)}${granted.length ? ` with ${granted.join(' ')}` : ''}`,
-          ),
+        const id = String(data.invitationId);
+        const terms = `as ${String(data.role)}${granted.length ? ` with ${granted.join(' ')}` : ''}`;
+        const reason = reasonOf(
+          record,
+          record.event.type === 'InvitationCreated'
+            ? `invitation ${id} ${terms}`
+            : `invitation ${id} changed: ${terms}`,
         );
+        invitations.set(id, [
+          ...(record.event.type === 'InvitationCreated' ? [] : (invitations.get(id) ?? [])),
+          reason,
+        ]);
         break;
       }
       case 'InvitationAccepted':
@@ -95,7 +101,7 @@ export async function explainPermission(options: {
           const invitation =
             data.via === 'invitation' && accepted ? invitations.get(accepted.invitationId) : undefined;
           role = reasonOf(record, `joined via ${String(data.via)} as ${String(data.role)}`);
-          membership = [...(invitation && accepted ? [invitation, accepted.reason] : []), role];
+          membership = [...(invitation && accepted ? [...invitation, accepted.reason] : []), role];
           grant = undefined;
         }
         break;

@@ -8,6 +8,7 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
 import { positiveInt, readInfrastructureConfig } from '@app/platform';
 import { AuditCheckpointer } from './audit-checkpointer';
+import { CheckpointContinuityError } from './checkpoints';
 import { loadAuditSigningKey } from './signing-key';
 
 /** The service's checkpointer from start-up to shutdown, stopped before the event-store client closes. */
@@ -40,7 +41,11 @@ export function auditCheckpointsProvider(service: string, streamPrefix: string):
           streamPrefix,
           key: loadAuditSigningKey(readInfrastructureConfig().dataDir),
           everyMs: positiveInt(process.env.AUDIT_CHECKPOINT_EVERY_MS, 60_000, 'AUDIT_CHECKPOINT_EVERY_MS'),
-          onError: (error) => logger.warn(`audit checkpoints: ${String(error)}`),
+          // A stream that does not continue its signed history is evidence of tampering, not a passing fault.
+          onError: (error) =>
+            error instanceof CheckpointContinuityError
+              ? logger.error(`audit checkpoints: refused to sign: ${error.message}`)
+              : logger.warn(`audit checkpoints: ${String(error)}`),
         }),
       );
     },

@@ -7,7 +7,7 @@ import {
   type CheckpointStore,
   type RunningSubscription,
 } from '@app/event-store';
-import { writeCheckpoints } from './checkpoints';
+import { StaleHeadError, writeCheckpoints } from './checkpoints';
 import { type AuditSigningKey } from './signing-key';
 import { publishPublicKey } from './signing-keys-stream';
 
@@ -67,7 +67,13 @@ export class AuditCheckpointer {
       .then(async () => {
         const heads = [...this.pending].map(([stream, head]) => ({ stream, ...head }));
         if (heads.length === 0) return;
-        await writeCheckpoints(this.options.client, heads, this.options.key);
+        // A stream whose history no longer continues what was signed is reported and left unsigned (that is the
+        // evidence); it must not keep the other streams from being signed.
+        await writeCheckpoints(this.options.client, heads, this.options.key, {
+          onRefused: (refusal) => {
+            if (!(refusal instanceof StaleHeadError)) this.options.onError?.(refusal);
+          },
+        });
         for (const head of heads)
           if (this.pending.get(head.stream)?.revision === head.revision) this.pending.delete(head.stream);
       });

@@ -62,6 +62,38 @@ export interface Bundle {
   readonly events: BundleEvent[];
   readonly checkpoints: BundleCheckpoint[];
   readonly seal?: BundleSeal;
+  /** Lines not exactly as `export` writes them (parsed from text only): `verify` reports each as a problem. */
+  readonly malformed?: readonly string[];
+}
+
+/** The fields each kind of line has, no more and no fewer (a seal's and header's checked the same way). */
+const FIELDS: Record<string, readonly string[]> = {
+  bundle: ['kind', 'format', 'org', 'streams', 'exportedAt', 'publicKey', 'keyId'],
+  event: ['kind', 'stream', 'revision', 'type', 'data', 'metadata'],
+  checkpoint: ['kind', 'stream', 'revision', 'hash', 'at', 'keyId', 'sequence', 'previous', 'signature'],
+  seal: ['kind', 'org', 'exportedAt', 'streams', 'keyId', 'signature'],
+};
+
+/**
+ * What is wrong with a line's form: it must be the very text JSON.stringify makes of what it holds (so no doubled
+ * keys, which parsers read differently, no other spelling of a number, no padding), with its kind's fields only,
+ * and revisions and sequence numbers as plain decimal digits.
+ */
+function formProblem(line: string, parsed: Record<string, unknown>): string | undefined {
+  if (JSON.stringify(parsed) !== line) return 'is not written as export writes it';
+  const fields = FIELDS[String(parsed.kind)];
+  if (!fields) return undefined;
+  const keys = Object.keys(parsed);
+  if (keys.length !== fields.length || keys.some((k) => !fields.includes(k)))
+    return `has other fields than a ${String(parsed.kind)} line`;
+  if (
+    'revision' in parsed &&
+    !(typeof parsed.revision === 'string' && /^(0|[1-9]\d*)$/.test(parsed.revision))
+  )
+    return 'has a revision that is not a decimal number';
+  if ('sequence' in parsed && !Number.isSafeInteger(parsed.sequence))
+    return 'has a sequence that is not a number';
+  return undefined;
 }
 
 /** The stream an organization's history lives in: a bundle of an organization must hold it. */
@@ -92,7 +124,7 @@ export function serializeBundle(bundle: Bundle): string {
 
 /** Parses a bundle's lines; a line that is not JSON, or of no known kind, is a format error naming the line. */
 export function parseBundle(text: string): Bundle {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const lines = text.split('\n').filter((l) => l !== '');
   if (lines.length === 0) throw new BundleFormatError('the bundle is empty');
   const parsed = lines.map((line, i) => {
     try {
@@ -109,6 +141,11 @@ export function parseBundle(text: string): Bundle {
   const events: BundleEvent[] = [];
   const checkpoints: BundleCheckpoint[] = [];
   let seal: BundleSeal | undefined;
+  const malformed: string[] = [];
+  parsed.forEach((line, i) => {
+    const problem = formProblem(lines[i]!, line as Record<string, unknown>);
+    if (problem) malformed.push(`line ${i + 1} ${problem}`);
+  });
   parsed.slice(1).forEach((line, i) => {
     if (line.kind === 'event') events.push(line as BundleEvent);
     else if (line.kind === 'checkpoint') checkpoints.push(line as BundleCheckpoint);
@@ -116,5 +153,5 @@ export function parseBundle(text: string): Bundle {
     else if (line.kind === 'seal') throw new BundleFormatError(`line ${i + 2}: a seal comes once, last`);
     else throw new BundleFormatError(`line ${i + 2} is neither an event, a checkpoint nor a seal`);
   });
-  return { header: header as BundleHeader, events, checkpoints, ...(seal ? { seal } : {}) };
+  return { header: header as BundleHeader, events, checkpoints, ...(seal ? { seal } : {}), malformed };
 }

@@ -50,6 +50,17 @@ export class CheckpointContinuityError extends Error {
   }
 }
 
+/** The head to sign is older than one already signed (a signer that was behind): nothing is wrong, nothing to do. */
+export class StaleHeadError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly signedRevision: bigint,
+  ) {
+    super(`${stream}: a later revision (${signedRevision}) is already signed`);
+    this.name = 'StaleHeadError';
+  }
+}
+
 /** Checkpoints of a stream live in a stream of their own, outside every prefix the relays publish. */
 export function checkpointStreamOf(stream: string): string {
   return `audit-${stream}`;
@@ -110,20 +121,30 @@ export interface ChainHead {
  * Signs each head as the next checkpoint of its stream, and appends it to the stream's checkpoint stream. Before
  * signing, it checks what it is about to vouch for: the checkpoints so far form an unbroken chain under known keys,
  * their stream lost none of them, and the stream still holds the last signed head and runs on from it, every hash
- * recomputed, to this one. A head already signed is skipped. Anything else is a CheckpointContinuityError: a signer
- * never covers a rewritten or shortened history with a fresh signature.
+ * recomputed, to this one. A head already signed is skipped; one older than the last signed is a StaleHeadError.
+ * Anything else is a CheckpointContinuityError: a signer never covers a rewritten or shortened history with a fresh
+ * signature. One stream's refusal does not keep the others from being signed: with `onRefused` each is reported
+ * there, without it the first is thrown once every head was tried.
  */
 export async function writeCheckpoints(
   client: EventStoreDBClient,
   heads: readonly ChainHead[],
   key: AuditSigningKey,
-  options: { now?: Date } = {},
+  options: { now?: Date; onRefused?: (error: CheckpointContinuityError | StaleHeadError) => void } = {},
 ): Promise<SignedCheckpoint[]> {
   const written: SignedCheckpoint[] = [];
+  let refused: CheckpointContinuityError | StaleHeadError | undefined;
   for (const head of heads) {
-    const checkpoint = await signNextCheckpoint(client, head, key, options);
-    if (checkpoint) written.push(checkpoint);
+    try {
+      const checkpoint = await signNextCheckpoint(client, head, key, options);
+      if (checkpoint) written.push(checkpoint);
+    } catch (error) {
+      if (!(error instanceof CheckpointContinuityError || error instanceof StaleHeadError)) throw error;
+      if (options.onRefused) options.onRefused(error);
+      else refused ??= error;
+    }
   }
+  if (refused) throw refused;
   return written;
 }
 
@@ -133,10 +154,13 @@ async function signNextCheckpoint(
   key: AuditSigningKey,
   options: { now?: Date },
 ): Promise<SignedCheckpoint | undefined> {
+  // The stream may have been cut back below the last signed revision: requireContinues then finds it ends early.
   for (let attempt = 1; ; attempt++) {
     const { checkpoints, lastRevision } = await readCheckedCheckpoints(client, head.stream, key);
     const last = checkpoints[checkpoints.length - 1];
     if (last && BigInt(last.revision) === head.revision && last.hash === head.hash) return undefined;
+    if (last && BigInt(last.revision) > head.revision)
+      throw new StaleHeadError(head.stream, BigInt(last.revision));
     await requireContinues(client, head, last);
     const checkpoint = signCheckpoint(
       {
@@ -228,11 +252,6 @@ async function requireContinues(
   last: SignedCheckpoint | undefined,
 ): Promise<void> {
   const from = last ? BigInt(last.revision) : 0n;
-  if (head.revision < from)
-    throw new CheckpointContinuityError(
-      head.stream,
-      `the stream ends at revision ${head.revision}, before the checkpoint signed at ${last!.revision}`,
-    );
   let previous: string | undefined;
   let expected = from;
   let problem: string | undefined;

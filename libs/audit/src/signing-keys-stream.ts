@@ -1,6 +1,14 @@
 import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { readStreamEvents } from '@app/event-store';
-import { publicKeyPem, type AuditSigningKey } from './signing-key';
+import { keyIdOf, publicKeyPem, readPublicKey, type AuditSigningKey } from './signing-key';
+
+function fingerprintOf(pem: string): string | undefined {
+  try {
+    return keyIdOf(readPublicKey(pem));
+  } catch {
+    return undefined;
+  }
+}
 
 /** The public keys checkpoints were signed with, by key id: what `export` puts in a bundle. */
 export const SIGNING_KEYS_STREAM = 'audit-signing-keys';
@@ -10,8 +18,10 @@ export async function publishedPublicKeys(client: EventStoreDBClient): Promise<M
   const keys = new Map<string, string>();
   for (const resolved of await readStreamEvents(client, SIGNING_KEYS_STREAM)) {
     const data = resolved.event?.data as { keyId?: string; publicKey?: string } | undefined;
-    if (resolved.event?.type === PUBLISHED && data?.keyId && data.publicKey)
-      keys.set(data.keyId, data.publicKey);
+    if (resolved.event?.type !== PUBLISHED || !data?.keyId || !data.publicKey || keys.has(data.keyId))
+      continue;
+    // An id is the key's own fingerprint: an entry naming another key's id, or repeating one, is ignored.
+    if (fingerprintOf(data.publicKey) === data.keyId) keys.set(data.keyId, data.publicKey);
   }
   return keys;
 }

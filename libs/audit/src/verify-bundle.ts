@@ -26,7 +26,9 @@ export interface BundleVerdict {
   readonly intact: boolean;
   /** A valid seal says the bundle holds every stream to the end it had when exported. */
   readonly sealed: boolean;
-  /** Intact, sealed and signed by the key the auditor trusts: the only verdict that proves the history. */
+  /** Every stream is chained from its first event (none holds events from before hash chains). */
+  readonly whollyChained: boolean;
+  /** Intact, sealed, wholly chained and signed by the key the auditor trusts: the only verdict that proves it all. */
   readonly proven: boolean;
   readonly keyId: string;
   /** Whether the bundle's key is the one the auditor trusts (when given one). */
@@ -51,7 +53,8 @@ export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): Bund
   const trustedKey =
     trustedPublicKeyPem === undefined ? undefined : keyIdOf(readPublicKey(trustedPublicKeyPem)) === keyId;
   const listed = bundle.header.streams;
-  const problems: string[] = [];
+  const problems: string[] = [...(bundle.malformed ?? [])];
+  if (bundle.header.keyId !== keyId) problems.push("the header's key id is not its key's fingerprint");
   if (listed.length === 0) problems.push('the bundle lists no stream');
   if (!listed.includes(organizationStreamOf(bundle.header.org)))
     problems.push(
@@ -83,10 +86,13 @@ export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): Bund
       firstBad: { revision: Number(stray.revision), reason: 'an event of a stream the bundle does not list' },
     });
   const intact = trustedKey !== false && problems.length === 0 && verdicts.every((v) => !v.firstBad);
+  // Events from before hash chains are shown but checked by nothing: a bundle holding any is not proven.
+  const whollyChained = verdicts.every((v) => v.chainedFrom === 0);
   return {
     intact,
     sealed,
-    proven: intact && sealed && trustedKey === true,
+    whollyChained,
+    proven: intact && sealed && whollyChained && trustedKey === true,
     keyId,
     ...(trustedKey === undefined ? {} : { trustedKey }),
     problems,

@@ -151,7 +151,13 @@ const tamperings = fc.oneof(
   fc.record({ op: fc.constant('drop-checkpoint'), at: fc.nat() }),
   fc.record({ op: fc.constant('drop-seal') }),
   fc.record({ op: fc.constant('change-seal'), field: fc.constantFrom('events', 'exportedAt', 'org') }),
-  fc.record({ op: fc.constant('change-header'), field: fc.constantFrom('streams', 'org', 'publicKey') }),
+  fc.record({
+    op: fc.constant('change-header'),
+    field: fc.constantFrom('streams', 'org', 'publicKey', 'keyId'),
+  }),
+  fc.record({ op: fc.constant('extra-field'), at: fc.nat() }),
+  fc.record({ op: fc.constant('duplicate-key'), at: fc.nat() }),
+  fc.record({ op: fc.constant('respell-revision'), at: fc.nat() }),
 );
 
 function tamper(bundle: Bundle, t: fc.Arbitrary<unknown> extends never ? never : Line): string {
@@ -246,13 +252,24 @@ function tamper(bundle: Bundle, t: fc.Arbitrary<unknown> extends never ? never :
       const field = t.field as string;
       if (field === 'streams') header.streams = [];
       else if (field === 'org') header.org = 'o2';
+      else if (field === 'keyId') header.keyId = keyOf().keyId;
       else header.publicKey = publicKeyPem(keyOf().publicKey);
       break;
     }
+    case 'extra-field':
+      pick(t.at as number).approvedBy = 'the CEO';
+      break;
+    case 'respell-revision':
+      pick(t.at as number).revision = `0${pick(t.at as number).revision as string}`;
+      break;
   }
-  return [header, ...events, ...checkpoints, ...(seal ? [seal] : [])]
-    .map((l) => JSON.stringify(l))
-    .join('\n');
+  const lines = [header, ...events, ...checkpoints, ...(seal ? [seal] : [])].map((l) => JSON.stringify(l));
+  if (t.op === 'duplicate-key') {
+    // A key written twice: JavaScript reads the last, other parsers the first.
+    const i = 1 + ((t.at as number) % n);
+    lines[i] = lines[i]!.replace('"type":', '"type":"Forged","type":');
+  }
+  return lines.join('\n');
 }
 
 /** Detected: the bundle does not parse, or verify does not prove it against the trusted key (the CLI exits non-zero). */
@@ -285,7 +302,8 @@ describe('verify: tamper evidence of an exported bundle', () => {
         expect(verdict).toMatchObject({
           intact: true,
           sealed: true,
-          proven: true,
+          whollyChained: chained === 0,
+          proven: chained === 0, // events before the chain are checked by nothing
           problems: [],
           keyId: key.keyId,
           streams: [

@@ -3,10 +3,15 @@ import { jsonEvent } from '@eventstore/db-client';
 import { AggregateStore, CHAIN_HASH_FIELD, chainHashOf } from '@app/event-store';
 import {
   CheckpointContinuityError,
+  SIGNING_KEYS_STREAM,
+  StaleHeadError,
   chainHeadOf,
   checkpointDigest,
   checkpointStreamOf,
   keyIdOf,
+  publicKeyPem,
+  publishPublicKey,
+  publishedPublicKeys,
   readCheckpoints,
   writeCheckpoints,
   type AuditSigningKey,
@@ -87,5 +92,50 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     const { stream } = await streamWith([1]);
     await sign(stream, keyOf());
     await expect(sign(stream)).rejects.toThrow(/is signed with key [0-9a-f]{32}, which is not published/);
+  });
+
+  it('one refused stream does not keep the others from being signed; a head older than the signed one is stale', async () => {
+    const broken = await streamWith([1]);
+    const fine = await streamWith([2]);
+    await sign(broken.stream);
+    await eventStore.client.appendToStream(
+      broken.stream,
+      jsonEvent({
+        type: 'Added',
+        data: { amount: 5 },
+        metadata: { actor: 'mallory', [CHAIN_HASH_FIELD]: 'f'.repeat(64) },
+      }),
+    );
+    const heads = await Promise.all(
+      [broken.stream, fine.stream].map(async (stream) => ({
+        stream,
+        ...(await chainHeadOf(eventStore.client, stream))!,
+      })),
+    );
+    const refused: Error[] = [];
+    const written = await writeCheckpoints(eventStore.client, heads, key, {
+      onRefused: (e) => refused.push(e),
+    });
+    expect(written.map((c) => c.stream)).toEqual([fine.stream]);
+    expect(refused.map((e) => e.message)).toEqual([
+      expect.stringMatching(new RegExp(`^${broken.stream}: .*nothing was signed$`)),
+    ]);
+    await fine.store.handle(fine.stream, { decider: counterDecider }, { type: 'Add', amount: 3 }, ctx());
+    const [old] = heads.slice(1);
+    await sign(fine.stream);
+    await expect(writeCheckpoints(eventStore.client, [old!], key)).rejects.toThrow(StaleHeadError);
+  });
+
+  it("a public key published under another key's id is ignored", async () => {
+    const other = keyOf();
+    await eventStore.client.appendToStream(
+      SIGNING_KEYS_STREAM,
+      jsonEvent({
+        type: 'AuditSigningKeyPublished',
+        data: { keyId: key.keyId, publicKey: publicKeyPem(other.publicKey), at: new Date().toISOString() },
+      }),
+    );
+    await publishPublicKey(eventStore.client, key);
+    expect((await publishedPublicKeys(eventStore.client)).get(key.keyId)).toBe(publicKeyPem(key.publicKey));
   });
 });

@@ -113,18 +113,27 @@ export class AggregateStore {
         direction: FORWARDS,
         fromRevision: revision === undefined ? START : revision + 1n,
       });
+      // An event that cannot be upcast or folded fails the load, but only after the read ran to its end: a read
+      // left half-consumed keeps the client from ever closing.
+      let unreadable: unknown;
       for await (const resolved of reads) {
-        chainHead = chainHashIn(resolved.event?.metadata);
-        const recorded = toRecordedDomainEvent<Event>(resolved, this.upcasters);
-        if (!recorded) continue;
-        state = decider.evolve(state, recorded.event);
-        revision = recorded.revision;
-        tailLength++;
-        commands.record(recorded.metadata.commandId, {
-          revision: recorded.revision,
-          fingerprint: recorded.metadata.commandFingerprint,
-        });
+        if (unreadable !== undefined) continue;
+        try {
+          chainHead = chainHashIn(resolved.event?.metadata);
+          const recorded = toRecordedDomainEvent<Event>(resolved, this.upcasters);
+          if (!recorded) continue;
+          state = decider.evolve(state, recorded.event);
+          revision = recorded.revision;
+          tailLength++;
+          commands.record(recorded.metadata.commandId, {
+            revision: recorded.revision,
+            fingerprint: recorded.metadata.commandFingerprint,
+          });
+        } catch (error) {
+          unreadable = error ?? new Error('unreadable event');
+        }
       }
+      if (unreadable !== undefined) throw unreadable;
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }

@@ -7,7 +7,12 @@ export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
 
 export interface MessagingModuleOptions {
   /** Kafka when brokers are configured, the process-wide in-process bus otherwise. */
-  readonly kafka?: { readonly brokers: readonly string[]; readonly clientId: string };
+  readonly kafka?: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    /** Messages handled at once per partition for different keys (default 16). */
+    readonly keyConcurrency?: number;
+  };
 }
 
 export function createMessageBus(options: MessagingModuleOptions): MessageBus {

@@ -53,7 +53,15 @@ export class ServiceInfrastructureModule {
       imports: [
         EventStoreModule.forRoot(infra.eventStoreConnectionString),
         MessagingModule.forRoot(
-          infra.kafkaBrokers ? { kafka: { brokers: infra.kafkaBrokers, clientId: options.service } } : {},
+          infra.kafkaBrokers
+            ? {
+                kafka: {
+                  brokers: infra.kafkaBrokers,
+                  clientId: options.service,
+                  keyConcurrency: infra.keyConcurrency,
+                },
+              }
+            : {},
         ),
         ...(options.readStore
           ? [

@@ -11,6 +11,8 @@ export interface InfrastructureConfig {
   readonly mongoUrl?: string;
   readonly topicPartitions: number;
   readonly topicReplicationFactor: number;
+  /** Messages handled at once per partition, for different keys (each key stays in order): KAFKA_KEY_CONCURRENCY. */
+  readonly keyConcurrency: number;
 }
 
 export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): InfrastructureConfig {
@@ -30,6 +32,7 @@ export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): 
       1,
       'KAFKA_TOPIC_REPLICATION_FACTOR',
     ),
+    keyConcurrency: positiveInt(env.KAFKA_KEY_CONCURRENCY, 16, 'KAFKA_KEY_CONCURRENCY'),
   };
 }
 

@@ -166,28 +166,51 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
   };
 }
 
-/** Takes whatever the subscription has buffered, up to `max`, so bursts are handled in batches and trickles one by one. */
+/**
+ * Takes whatever the subscription has delivered, up to `max`, so bursts are handled in batches and trickles one by
+ * one. The subscription keeps flowing into a queue of its own while a batch is being handled (a publish waiting for
+ * the broker, say), up to `max * 4` events, where it is paused: the stream's own buffer (16 events) would otherwise
+ * stop the reading at every batch and make batches of 16.
+ */
 async function* readBatches(readable: Subscribed, max: number): AsyncGenerator<unknown[]> {
-  for (;;) {
-    const batch: unknown[] = [];
-    let item: unknown;
-    while (batch.length < max && (item = readable.read()) !== null) batch.push(item);
-    if (batch.length > 0) {
-      yield batch;
-      continue;
+  const highWater = Math.max(max * 4, 64);
+  const queue: unknown[] = [];
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const signal = () => {
+    const waiting = wake;
+    wake = undefined;
+    waiting?.();
+  };
+  const onData = (item: unknown) => {
+    queue.push(item);
+    if (queue.length >= highWater) readable.pause();
+    signal();
+  };
+  const onEnd = () => {
+    ended = true;
+    signal();
+  };
+  const onError = (error: unknown) => {
+    failure ??= { error };
+    signal();
+  };
+  readable.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        const batch = queue.splice(0, max);
+        if (readable.isPaused() && queue.length < highWater) readable.resume();
+        yield batch;
+        continue;
+      }
+      if (failure) throw failure.error;
+      if (ended || readable.destroyed) return;
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    if (readable.readableEnded || readable.destroyed) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = () => {
-        readable.off('readable', done).off('end', done).off('close', done).off('error', fail);
-        resolve();
-      };
-      const fail = (error: Error) => {
-        readable.off('readable', done).off('end', done).off('close', done).off('error', fail);
-        reject(error);
-      };
-      readable.on('readable', done).on('end', done).on('close', done).on('error', fail);
-    });
+  } finally {
+    readable.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
   }
 }
 

@@ -4,3 +4,4 @@ export * from './topics';
 export * from './invitation-query';
 export * from './commands';
 export * from './streams';
+export * from './schema-compatibility';

@@ -7,9 +7,11 @@ export type ValidationResult =
   | { readonly ok: false; readonly reason: 'unknown-type' | 'invalid'; readonly errors: readonly string[] };
 
 /**
- * Compiles every event schema once; validates event data by CloudEvents type. A producer's registry is strict. A
- * consumer's is a tolerant reader: fields it does not know are dropped, not refused, so a producer upgraded first
- * (adding an optional field within a major version) does not send its events to a consumer's dead-letter topic.
+ * Compiles every event schema once; validates event data by CloudEvents type. The published schemas are open (a field
+ * added within a version must not break a subscriber, docs/contracts.md), so both registries compile a closed copy:
+ * a producer's refuses a field its schema does not name (a typo, or a field added without its schema); a consumer's
+ * is a tolerant reader that drops such fields, so a producer upgraded first does not send its events to a consumer's
+ * dead-letter topic.
  */
 export class SchemaRegistry {
   private readonly validators = new Map<string, ValidateFunction>();
@@ -24,7 +26,7 @@ export class SchemaRegistry {
       removeAdditional: options.dropUnknownFields ?? false,
     });
     addFormats(ajv);
-    for (const schema of schemas) this.validators.set(schema.$id, ajv.compile(schema));
+    for (const schema of schemas) this.validators.set(schema.$id, ajv.compile(closedCopyOf(schema)));
   }
 
   get types(): string[] {
@@ -55,4 +57,15 @@ export function consumerSchemaRegistry(): SchemaRegistry {
 export function schemaRegistry(): SchemaRegistry {
   defaultRegistry ??= new SchemaRegistry();
   return defaultRegistry;
+}
+
+/** The schema with every object that lists its properties closed to others (unless it says otherwise). */
+export function closedCopyOf<S>(schema: S): S {
+  if (Array.isArray(schema)) return schema.map((item: unknown) => closedCopyOf(item)) as S;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = closedCopyOf(value);
+  if (copy.type === 'object' && copy.properties && !('additionalProperties' in copy))
+    copy.additionalProperties = false;
+  return copy as S;
 }

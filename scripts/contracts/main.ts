@@ -4,12 +4,15 @@
  *   npm run contracts:release   records the current schemas as released (refused while the check fails)
  * The released forms live in libs/contracts/released/, committed: CI compares against them.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemaSetProblems } from '@app/contracts';
 import { eventSchemas } from '../../libs/contracts/src/schemas';
 
-const RELEASED = process.env.CONTRACTS_RELEASED_DIR ?? join(__dirname, '../../libs/contracts/released');
+const ROOT = join(__dirname, '../..');
+const RELEASED_IN_REPO = 'libs/contracts/released';
+const RELEASED = process.env.CONTRACTS_RELEASED_DIR ?? join(ROOT, RELEASED_IN_REPO);
 
 function releasedSchemas(): Record<string, unknown>[] {
   return readdirSync(RELEASED)
@@ -17,22 +20,61 @@ function releasedSchemas(): Record<string, unknown>[] {
     .map((file) => JSON.parse(readFileSync(join(RELEASED, file), 'utf8')) as Record<string, unknown>);
 }
 
-function check(): number {
-  const released = releasedSchemas();
-  const problems = schemaSetProblems(released, eventSchemas as unknown as Record<string, unknown>[]);
-  for (const { type, problems: list } of problems)
-    for (const problem of list) console.log(`${type}: ${problem}`);
-  const added =
-    eventSchemas.length - released.filter((r) => eventSchemas.some((s) => s.$id === r.$id)).length;
+/**
+ * Every form a released schema ever had in git history: editing or deleting the snapshot together with the schema
+ * does not get past the check, because the forms committed before still count.
+ */
+function historicalReleases(): Record<string, unknown>[] {
+  if (process.env.CONTRACTS_RELEASED_DIR) return [];
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  let commits: string[];
+  try {
+    commits = git('log', '--format=%H', '--', RELEASED_IN_REPO).split('\n').filter(Boolean);
+  } catch {
+    console.error('no git history here: checked against the snapshot only');
+    return [];
+  }
+  const seen = new Set<string>();
+  const forms: Record<string, unknown>[] = [];
+  for (const commit of commits)
+    for (const file of git('ls-tree', '--name-only', commit, `${RELEASED_IN_REPO}/`)
+      .split('\n')
+      .filter(Boolean)) {
+      const text = git('show', `${commit}:${file}`);
+      if (seen.has(text)) continue;
+      seen.add(text);
+      forms.push(JSON.parse(text) as Record<string, unknown>);
+    }
+  return forms;
+}
+
+const NOT_RELEASED = 'not recorded as released';
+
+function problemsAgainst(released: Record<string, unknown>[]) {
+  return schemaSetProblems(released, eventSchemas as unknown as Record<string, unknown>[]);
+}
+
+function check(options: { newSchemasAllowed?: boolean } = {}): number {
+  const snapshot = releasedSchemas();
+  const history = historicalReleases();
+  const found = new Map<string, Set<string>>();
+  for (const released of [snapshot, ...history.map((form) => [form])])
+    for (const { type, problems } of problemsAgainst(released))
+      for (const problem of problems) {
+        if (released !== snapshot && problem.startsWith(NOT_RELEASED)) continue; // judged against the snapshot
+        if (options.newSchemasAllowed && problem.startsWith(NOT_RELEASED)) continue;
+        found.set(type, (found.get(type) ?? new Set()).add(problem));
+      }
+  for (const [type, problems] of found) for (const problem of problems) console.log(`${type}: ${problem}`);
   console.error(
-    `${released.length} released schema(s) checked: ${problems.length === 0 ? 'all compatible' : `${problems.length} incompatible (publish a new version instead)`}` +
-      `${added > 0 ? `; ${added} not released yet` : ''}`,
+    `${eventSchemas.length} schema(s) against ${snapshot.length} released and ${history.length} earlier released form(s): ` +
+      (found.size === 0 ? 'all compatible' : `${found.size} with problems (publish a new version instead)`),
   );
-  return problems.length === 0 ? 0 : 1;
+  return found.size === 0 ? 0 : 1;
 }
 
 function release(): number {
-  if (check() !== 0) return 1;
+  if (check({ newSchemasAllowed: true }) !== 0) return 1;
   mkdirSync(RELEASED, { recursive: true });
   for (const schema of eventSchemas)
     writeFileSync(join(RELEASED, `${schema.$id}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);

@@ -9,12 +9,25 @@
  */
 type Schema = Record<string, unknown>;
 
-const ANNOTATIONS = new Set(['title', 'description', 'examples', '$comment', 'deprecated']);
+const ANNOTATIONS = new Set([
+  'title',
+  'description',
+  'examples',
+  '$comment',
+  'deprecated',
+  'default',
+  'readOnly',
+  'writeOnly',
+]);
+/** Compared field by field, or as sets, below; everything else must stay exactly as released. */
+const WALKED = new Set(['properties', 'required', 'additionalProperties', 'items', 'enum', 'type']);
+/** Keywords that make an added field break old subscribers even in an open schema. */
+const LIMITS_ON_FIELDS = ['maxProperties', 'patternProperties', 'propertyNames'];
 
 export function compatibilityProblems(released: Schema, current: Schema, path = ''): string[] {
   const at = path || '/';
   const problems: string[] = [];
-  if (current.additionalProperties === false)
+  if (current.additionalProperties !== undefined && current.additionalProperties !== true)
     problems.push(`${at}: closed to other fields (subscribers must be able to receive added ones)`);
   const releasedProperties = (released.properties ?? {}) as Record<string, Schema>;
   const currentProperties = (current.properties ?? {}) as Record<string, Schema>;
@@ -32,16 +45,22 @@ export function compatibilityProblems(released: Schema, current: Schema, path = 
     if (!now) problems.push(`${path}/${name}: removed`);
     else problems.push(...compatibilityProblems(schema, now, `${path}/${name}`));
   }
+  for (const [name, schema] of Object.entries(currentProperties)) {
+    if (name in releasedProperties) continue;
+    const limit = LIMITS_ON_FIELDS.find((keyword) => keyword in released);
+    if (limit) problems.push(`${path}/${name}: added where \`${limit}\` limits the fields`);
+    problems.push(...closedPlaces(schema, `${path}/${name}`));
+  }
+  if (isSchema(released.items) && isSchema(current.items))
+    problems.push(...compatibilityProblems(released.items, current.items, `${path}[]`));
+  else if (canonical(released.items) !== canonical(current.items)) problems.push(`${path}[]: items changed`);
+  for (const keyword of ['enum', 'type'])
+    if (canonical(asSet(released[keyword])) !== canonical(asSet(current[keyword])))
+      problems.push(
+        `${at}: ${keyword} changed (${canonical(released[keyword]) ?? 'none'} -> ${canonical(current[keyword]) ?? 'none'})`,
+      );
   const constraintsOf = (schema: Schema) =>
-    Object.fromEntries(
-      Object.entries(schema).filter(
-        ([key]) =>
-          !ANNOTATIONS.has(key) &&
-          key !== 'properties' &&
-          key !== 'required' &&
-          key !== 'additionalProperties',
-      ),
-    );
+    Object.fromEntries(Object.entries(schema).filter(([key]) => !ANNOTATIONS.has(key) && !WALKED.has(key)));
   if (canonical(constraintsOf(released)) !== canonical(constraintsOf(current)))
     problems.push(
       `${at}: constraints changed (${describeChange(constraintsOf(released), constraintsOf(current))})`,
@@ -49,13 +68,41 @@ export function compatibilityProblems(released: Schema, current: Schema, path = 
   return problems;
 }
 
-/** Problems of the whole set: every released schema must still be there, and compatible. */
+/** Every place in a schema closed to other fields. */
+function closedPlaces(schema: unknown, path: string): string[] {
+  if (!isSchema(schema)) return [];
+  const here =
+    schema.additionalProperties !== undefined && schema.additionalProperties !== true
+      ? [`${path}: closed to other fields (subscribers must be able to receive added ones)`]
+      : [];
+  const below = Object.entries((schema.properties ?? {}) as Record<string, unknown>).flatMap(
+    ([name, child]) => closedPlaces(child, `${path}/${name}`),
+  );
+  return [...here, ...below, ...closedPlaces(schema.items, `${path}[]`)];
+}
+
+function isSchema(value: unknown): value is Schema {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function asSet(value: unknown): unknown {
+  return Array.isArray(value) ? [...value].map((v) => canonical(v)).sort() : value;
+}
+
+/** Problems of the whole set: every released schema must still be there, and compatible; and every schema released. */
 export function schemaSetProblems(
   released: readonly Schema[],
   current: readonly Schema[],
 ): { readonly type: string; readonly problems: string[] }[] {
   const byId = new Map(current.map((schema) => [String(schema.$id), schema]));
-  return released
+  const releasedIds = new Set(released.map((schema) => String(schema.$id)));
+  const unreleased = current
+    .filter((schema) => !releasedIds.has(String(schema.$id)))
+    .map((schema) => ({
+      type: String(schema.$id),
+      problems: ['not recorded as released: run npm run contracts:release and commit it with the schema'],
+    }));
+  const changed = released
     .map((schema) => {
       const type = String(schema.$id);
       const now = byId.get(type);
@@ -67,6 +114,7 @@ export function schemaSetProblems(
       };
     })
     .filter((result) => result.problems.length > 0);
+  return [...changed, ...unreleased];
 }
 
 function describeChange(before: Schema, after: Schema): string {

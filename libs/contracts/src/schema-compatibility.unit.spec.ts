@@ -62,12 +62,12 @@ describe('schema compatibility within a version (docs/contracts.md)', () => {
     [
       'a type changed',
       (s: typeof released) => void (s.properties.orgId.type = 'integer'),
-      '/orgId: constraints changed (type: "string" -> "integer")',
+      '/orgId: type changed ("string" -> "integer")',
     ],
     [
       'an enum widened',
       (s: typeof released) => void s.properties.role.enum.push('owner'),
-      '/role: constraints changed (enum: ["admin","user"] -> ["admin","user","owner"])',
+      '/role: enum changed (["admin","user"] -> ["admin","user","owner"])',
     ],
     [
       'a nested field removed',
@@ -83,13 +83,82 @@ describe('schema compatibility within a version (docs/contracts.md)', () => {
     expect(compatibilityProblems(released, changed(change as never))).toEqual([problem]);
   });
 
-  it('refuses a released event type that is gone', () => {
+  it('refuses a released event type that is gone, and a schema never recorded as released', () => {
     expect(schemaSetProblems([released], [])).toEqual([
       {
         type: 'membership.Example.v1',
         problems: ['removed (retire a version only after its deprecation period)'],
       },
     ]);
+    expect(schemaSetProblems([], [released])).toEqual([
+      {
+        type: 'membership.Example.v1',
+        problems: ['not recorded as released: run npm run contracts:release and commit it with the schema'],
+      },
+    ]);
+  });
+
+  it('looks inside array items and compares enums and types as sets', () => {
+    const withItems = (item: Record<string, unknown>) => ({
+      type: 'object',
+      properties: { weekly: { type: 'array', items: item } },
+    });
+    const item = {
+      type: 'object',
+      required: ['day'],
+      properties: { day: { type: 'integer', description: 'ISO' } },
+    };
+    const itemLater = {
+      type: 'object',
+      required: ['day'],
+      properties: { day: { type: 'integer', description: 'ISO weekday' }, note: { type: 'string' } },
+    };
+    expect(compatibilityProblems(withItems(item), withItems(itemLater))).toEqual([]);
+    expect(
+      compatibilityProblems(withItems(item), withItems({ ...item, properties: { day: { type: 'string' } } })),
+    ).toEqual(['/weekly[]/day: type changed ("integer" -> "string")']);
+    const reordered = changed((s) => void s.properties.role.enum.reverse());
+    expect(compatibilityProblems(released, reordered)).toEqual([]);
+  });
+
+  it('refuses an added field that is closed, a schema-valued additionalProperties, or a field added under a field limit', () => {
+    const closedField = changed((s) => {
+      (s.properties as Record<string, unknown>).meta = {
+        type: 'object',
+        additionalProperties: false,
+        properties: { a: { type: 'string' } },
+      };
+    });
+    expect(compatibilityProblems(released, closedField)).toEqual([
+      '/meta: closed to other fields (subscribers must be able to receive added ones)',
+    ]);
+    const typedExtras = changed(
+      (s) => void ((s as Record<string, unknown>).additionalProperties = { type: 'string' }),
+    );
+    expect(compatibilityProblems(released, typedExtras)).toEqual([
+      '/: closed to other fields (subscribers must be able to receive added ones)',
+    ]);
+    const limited = { ...released, maxProperties: 4 };
+    const added = { ...limited, properties: { ...released.properties, extra: { type: 'string' } } };
+    expect(compatibilityProblems(limited, added)).toEqual([
+      '/extra: added where `maxProperties` limits the fields',
+    ]);
+  });
+
+  it("the closed copies leave composition branches open (closing each would strip the others' fields)", () => {
+    const schema = {
+      $id: 'test.Composed.v1',
+      type: 'object',
+      properties: { kind: { type: 'string' } },
+      oneOf: [
+        { properties: { kind: { const: 'a' }, a: { type: 'string' } }, required: ['a'] },
+        { properties: { kind: { const: 'b' }, b: { type: 'integer' } }, required: ['b'] },
+      ],
+    };
+    const consumer = new SchemaRegistry([schema], { dropUnknownFields: true });
+    const data = { kind: 'b', b: 1 };
+    expect(consumer.validate('test.Composed.v1', data)).toEqual({ ok: true });
+    expect(data).toEqual({ kind: 'b', b: 1 });
   });
 
   it('the schemas in this repository are compatible with their released forms (what CI enforces)', () => {

@@ -59,13 +59,21 @@ export function schemaRegistry(): SchemaRegistry {
   return defaultRegistry;
 }
 
-/** The schema with every object that lists its properties closed to others (unless it says otherwise). */
+/**
+ * The schema with every object that lists its properties closed to others (unless it says otherwise). Branches of
+ * oneOf/anyOf/allOf stay as they are: closing each would refuse (or strip) the fields the other branches name.
+ */
 export function closedCopyOf<S>(schema: S): S {
   if (Array.isArray(schema)) return schema.map((item: unknown) => closedCopyOf(item)) as S;
   if (schema === null || typeof schema !== 'object') return schema;
   const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) copy[key] = closedCopyOf(value);
-  if (copy.type === 'object' && copy.properties && !('additionalProperties' in copy))
+  for (const [key, value] of Object.entries(schema))
+    copy[key] = COMPOSITION.has(key) ? value : closedCopyOf(value);
+  const types = Array.isArray(copy.type) ? copy.type : [copy.type];
+  const composed = ['oneOf', 'anyOf', 'allOf'].some((key) => key in copy); // its fields are spread over branches
+  if (types.includes('object') && copy.properties && !composed && !('additionalProperties' in copy))
     copy.additionalProperties = false;
   return copy as S;
 }
+
+const COMPOSITION = new Set(['oneOf', 'anyOf', 'allOf', 'not', 'if', 'then', 'else']);

@@ -96,18 +96,42 @@ describe('AsyncAPI document', () => {
   const root = join(__dirname, '..');
   const doc = parse(readFileSync(join(root, 'asyncapi.yaml'), 'utf8')) as {
     asyncapi: string;
-    channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
+    channels: Record<
+      string,
+      {
+        address: string;
+        messages?: Record<string, { $ref: string }>;
+        bindings?: { kafka?: { partitions?: number; topicConfiguration?: Record<string, unknown> } };
+      }
+    >;
     components: { messages: Record<string, { name: string; payload: { $ref: string } }> };
   };
 
   it('is AsyncAPI 3 and every channel message resolves to a component message', () => {
     expect(doc.asyncapi).toMatch(/^3\./);
     for (const channel of Object.values(doc.channels)) {
-      for (const ref of Object.values(channel.messages)) {
+      for (const ref of Object.values(channel.messages ?? {})) {
         const name = ref.$ref.replace('#/components/messages/', '');
         expect(doc.components.messages[name]).toBeDefined();
       }
     }
+  });
+
+  it('binds every topic to Kafka (partitions, retention), and every dead-letter topic to the topic it serves', () => {
+    const addresses = Object.values(doc.channels).map((c) => c.address);
+    for (const channel of Object.values(doc.channels)) {
+      expect(channel.bindings?.kafka?.partitions).toBe(3);
+      if (channel.address.endsWith('.dlq'))
+        expect(addresses).toContain(channel.address.replace(/\.dlq$/, ''));
+      else expect(channel.bindings?.kafka?.topicConfiguration?.['retention.ms']).toEqual(expect.any(Number));
+    }
+    const trait = (doc as unknown as { components: { messageTraits: { cloudEvent: Record<string, never> } } })
+      .components.messageTraits.cloudEvent as unknown as {
+      headers: { properties: Record<string, { type: string }> };
+      bindings: { kafka: { key: { type: string } } };
+    };
+    expect(trait.headers.properties.ce_revision!.type).toBe('integer');
+    expect(trait.bindings.kafka.key.type).toBe('string');
   });
 
   it('describes exactly the event types of the schema registry, each with its schema file as payload', () => {

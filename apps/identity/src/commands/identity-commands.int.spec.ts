@@ -257,7 +257,7 @@ describe('identity over the bus, on the event store', () => {
       eventMessage(TOPICS.membershipOrganizations, {
         id: randomUUID(),
         type: 'membership.PasswordResetRequested.v1',
-        source: '/identity-platform/membership',
+        source: '/identity-platform/tests/identity-commands', // a hand-made event: marked as a test's
         subject: orgId,
         time: at,
         specversion: '1.0',
@@ -383,7 +383,7 @@ describe('identity over the bus, on the event store', () => {
       eventMessage(TOPICS.membershipOrganizations, {
         id: randomUUID(),
         type: 'membership.MemberRemoved.v1',
-        source: '/identity-platform/membership',
+        source: '/identity-platform/tests/identity-commands',
         subject: orgId,
         time: new Date().toISOString(),
         specversion: '1.0',

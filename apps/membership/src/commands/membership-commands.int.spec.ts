@@ -211,7 +211,7 @@ describe('membership commands over the bus, on the event store', () => {
     const deleted = eventMessage(TOPICS.identityUsers, {
       id: randomUUID(),
       type: 'identity.UserDeleted.v1',
-      source: '/identity-platform/identity',
+      source: '/identity-platform/tests/membership-commands', // a hand-made event: marked as a test's
       subject: 'ada',
       time: new Date().toISOString(),
       specversion: '1.0',
@@ -256,7 +256,7 @@ describe('membership commands over the bus, on the event store', () => {
     const deleted = eventMessage(TOPICS.identityUsers, {
       id: randomUUID(),
       type: 'identity.UserDeleted.v1',
-      source: '/identity-platform/identity',
+      source: '/identity-platform/tests/membership-commands',
       subject: 'lea',
       time: new Date().toISOString(),
       specversion: '1.0',
@@ -433,7 +433,7 @@ describe('membership commands over the bus, on the event store', () => {
       eventMessage(TOPICS.identityUsers, {
         id: randomUUID(),
         type: 'identity.EmailVerified.v1',
-        source: '/identity-platform/identity',
+        source: '/identity-platform/tests/membership-commands',
         subject: userId,
         time: new Date().toISOString(),
         specversion: '1.0',

@@ -171,28 +171,7 @@ export class KafkaBus implements MessageBus {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        // kafkajs heartbeats and commits only when asked. Within a long batch handled in lanes, ask as messages finish
-        // (at most once a second, one request at a time): a member that stayed silent past the session timeout would
-        // be evicted and go on working while the partition's new owner starts over. A failed heartbeat or commit (a
-        // rebalance) stops the batch; what was committed up to then stays.
-        let lastBeat = Date.now();
-        let beating: Promise<void> | undefined;
-        let evicted = false;
-        const keepAlive = () => {
-          if (beating || Date.now() - lastBeat < 1_000) return;
-          lastBeat = Date.now();
-          beating = (async () => {
-            await commitOffsetsIfNecessary();
-            await heartbeat();
-          })()
-            .catch(() => {
-              evicted = true;
-            })
-            .finally(() => {
-              beating = undefined;
-            });
-        };
-        const consuming = () => running && !evicted && isRunning() && !isStale();
+        const consuming = () => running && isRunning() && !isStale();
         const deadLettered = new Set<string>();
         const highWatermark = Number(batch.highWatermark);
         await handleInKeyedLanes(
@@ -234,11 +213,9 @@ export class KafkaBus implements MessageBus {
                 remaining,
                 deadLettered.has(offset),
               );
-              keepAlive();
             },
           },
         );
-        await beating;
         await commitOffsetsIfNecessary();
         await heartbeat();
       },

@@ -61,9 +61,6 @@ export class ProjectionFeed extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: PROJECTION_GROUP,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
-      // Projections run one at a time anyway (`exclusive`): lanes would only put more events in hand, and more into
-      // the dead-letter topic during an outage.
-      keyConcurrency: 1,
       handler: async (event) => {
         await this.ready();
         await this.exclusive(() => this.projector.apply(event));

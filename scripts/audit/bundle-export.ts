@@ -44,7 +44,6 @@ export async function exportBundle(
   const stream = organizationStreamOf(orgId);
   const exportedAt = new Date().toISOString();
   let events: BundleEvent[] = [];
-  let checkpoints: SignedCheckpoint[] = [];
   for (let attempt = 1; ; attempt++) {
     events = [];
     for await (const record of readOrganization(client, orgId))
@@ -60,7 +59,7 @@ export async function exportBundle(
       throw error;
     }
   }
-  checkpoints = await readCheckpoints(client, stream);
+  const checkpoints = await readCheckpoints(client, stream);
   const keys = await publishedPublicKeys(client);
   const keyId = signWith?.keyId ?? checkpoints[checkpoints.length - 1]?.keyId ?? [...keys.keys()].pop();
   // Signing, the bundle carries the signer's own key, whatever the store says under its id.

@@ -40,18 +40,14 @@ export async function readLastEvents(
   return events;
 }
 
-/** A whole stream (or from `fromRevision` on), oldest first; none when the stream does not exist. */
+/** A whole stream, oldest first; none when the stream does not exist. */
 export async function readStreamEvents(
   client: EventStoreDBClient,
   streamName: string,
-  fromRevision?: bigint,
 ): Promise<ResolvedEvent[]> {
   const events: ResolvedEvent[] = [];
   try {
-    for await (const resolved of client.readStream(streamName, {
-      direction: FORWARDS,
-      fromRevision: fromRevision ?? START,
-    }))
+    for await (const resolved of client.readStream(streamName, { direction: FORWARDS, fromRevision: START }))
       events.push(resolved);
   } catch (error) {
     if (!(error instanceof StreamNotFoundError)) throw error;

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { TOPICS, dataschemaUri, publicBaseUrl, type EventEnvelope } from '@app/contracts';
+import { MESSAGE_BUS, subscribeToEvents, type MessageBus } from '@app/messaging';
+import { waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /** What bad input, a missing or broken caller, retries and a dead write service get at the gateway's edge. */
@@ -269,6 +274,49 @@ describe('the gateway edge', () => {
           });
       }
     }
+  });
+
+  it("every event names its JSON Schema's URI, where the gateway serves it with that URI as $id; the event validates against it", async () => {
+    const seen = new Map<string, EventEnvelope>();
+    const subscription = await subscribeToEvents(platform.gateway.get<MessageBus>(MESSAGE_BUS), {
+      groupId: `schema-check-${randomUUID()}`,
+      topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
+      fromBeginning: true,
+      handler: async (event) => {
+        if (event.subject === ada.userId || event.subject === orgId) seen.set(event.type, event);
+      },
+    });
+    await waitFor(
+      () => seen.has('identity.EmailVerified.v1') && seen.has('membership.OrganizationCreated.v1'),
+      { timeoutMs: 30_000, what: "Ada's and her organization's events" },
+    );
+    await subscription.close();
+    const ajv = addFormats(new Ajv({ strict: true }));
+    for (const event of seen.values()) {
+      expect(event.dataschema).toBe(dataschemaUri(event.type, publicBaseUrl()));
+      const served = await http().get(new URL(event.dataschema!).pathname).expect(200);
+      expect(served.headers['content-type']).toMatch(/^application\/schema\+json/);
+      const schema = JSON.parse(served.text) as { $id: string };
+      expect(schema.$id).toBe(event.dataschema);
+      expect({ type: event.type, valid: ajv.validate(schema, event.data), errors: ajv.errors }).toEqual({
+        type: event.type,
+        valid: true,
+        errors: null,
+      });
+    }
+    const listed = (await http().get('/schemas').expect(200)).body as {
+      schemas: { type: string; uri: string }[];
+    };
+    expect(listed.schemas).toContainEqual({
+      type: 'membership.MemberRoleChanged.v1',
+      uri: dataschemaUri('membership.MemberRoleChanged.v1', publicBaseUrl()),
+    });
+    for (const unknown of [
+      'membership.Nothing.v1.json',
+      'membership.MemberRoleChanged.v1',
+      '..%2Fpackage.json',
+    ])
+      expect(problem(await http().get(`/schemas/${unknown}`).expect(404)).code).toBe('schema-not-found');
   });
 
   it('the log has a line per request with its correlation id, and no password, token or invitation link', async () => {

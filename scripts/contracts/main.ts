@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { schemaSetProblems } from '@app/contracts';
+import { eventTypeOfSchema, schemaSetProblems } from '@app/contracts';
 import { eventSchemas } from '../../libs/contracts/src/schemas';
 
 const ROOT = join(__dirname, '../..');
@@ -77,7 +77,7 @@ function release(): number {
   if (check({ newSchemasAllowed: true }) !== 0) return 1;
   mkdirSync(RELEASED, { recursive: true });
   for (const schema of eventSchemas)
-    writeFileSync(join(RELEASED, `${schema.$id}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
+    writeFileSync(join(RELEASED, `${eventTypeOfSchema(schema)}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
   console.error(`${eventSchemas.length} schema(s) recorded as released`);
   return 0;
 }

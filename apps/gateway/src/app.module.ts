@@ -36,6 +36,7 @@ import { MembersController } from './http/members.controller';
 import { OrgsController } from './http/orgs.controller';
 import { PublicInvitationsController } from './http/public-invitations.controller';
 import { OperatorController } from './http/operator.controller';
+import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
 import { ProjectionFeed } from './read-models/projection-feed';
@@ -104,6 +105,7 @@ export class GatewayModule {
         TeamsController,
         AuditController,
         OperatorController,
+        SchemasController,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

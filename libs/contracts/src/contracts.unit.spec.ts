@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MalformedEnvelopeError, decodeEnvelope, encodeEnvelope, type EventEnvelope } from './event-envelope';
 import { SchemaRegistry, consumerSchemaRegistry, schemaRegistry } from './schema-registry';
+import { dataschemaUri, eventTypeOfSchema, publicBaseUrl, schemaPath } from './schema-uri';
+import { eventSchemas } from './schemas';
 
 const envelope: EventEnvelope = {
   id: '0f8fad5b-d9cb-469f-a165-70867728950e',
@@ -27,16 +29,19 @@ const envelope: EventEnvelope = {
 
 describe('CloudEvents envelope in Kafka binary mode', () => {
   it('round-trips every attribute through ce_* headers and a JSON body', () => {
-    const record = encodeEnvelope({ ...envelope, tenant: 'org-1' });
+    const dataschema = 'https://id.example.com/schemas/identity.UserRegistered.v1.json';
+    const record = encodeEnvelope({ ...envelope, tenant: 'org-1', dataschema });
     expect(record.key).toBe('user-1');
     expect(record.headers).toMatchObject({
       ce_id: envelope.id,
       ce_type: envelope.type,
       ce_specversion: '1.0',
       ce_tenant: 'org-1',
+      ce_dataschema: dataschema,
     });
     expect(JSON.parse(record.value.toString())).toEqual(envelope.data);
-    expect(decodeEnvelope(record)).toEqual({ ...envelope, tenant: 'org-1' });
+    expect(decodeEnvelope(record)).toEqual({ ...envelope, tenant: 'org-1', dataschema });
+    expect(decodeEnvelope(encodeEnvelope(envelope))).not.toHaveProperty('dataschema');
   });
 
   it('names what is missing in a malformed envelope', () => {
@@ -47,6 +52,28 @@ describe('CloudEvents envelope in Kafka binary mode', () => {
     expect(() =>
       decodeEnvelope({ ...record, headers: { ...record.headers, ce_specversion: '0.3' } }),
     ).toThrow(/specversion/);
+  });
+});
+
+describe('schema URIs', () => {
+  it('a schema is served at /schemas/<type>.json under PUBLIC_URL, which may carry a path', () => {
+    expect(schemaPath('membership.MemberRoleChanged.v1')).toBe(
+      '/schemas/membership.MemberRoleChanged.v1.json',
+    );
+    expect(dataschemaUri('identity.UserDeleted.v1', 'https://id.example.com/platform/')).toBe(
+      'https://id.example.com/platform/schemas/identity.UserDeleted.v1.json',
+    );
+    expect(publicBaseUrl({})).toBe('http://127.0.0.1:3000');
+    expect(publicBaseUrl({ PUBLIC_URL: 'https://id.example.com/' })).toBe('https://id.example.com');
+  });
+
+  it("a schema's type is read from its $id, in the path form and the bare form released before it", () => {
+    expect(eventTypeOfSchema({ $id: '/schemas/identity.UserDeleted.v1.json' })).toBe(
+      'identity.UserDeleted.v1',
+    );
+    expect(eventTypeOfSchema({ $id: 'identity.UserDeleted.v1' })).toBe('identity.UserDeleted.v1');
+    expect(eventTypeOfSchema({ $id: '/schemas/../x.json' })).toBe('/schemas/../x.json');
+    for (const schema of eventSchemas) expect(schema.$id).toBe(schemaPath(eventTypeOfSchema(schema)));
   });
 });
 
@@ -139,7 +166,7 @@ describe('AsyncAPI document', () => {
     expect(messages.map((m) => m.name).sort()).toEqual(schemaRegistry().types);
     for (const message of messages) {
       const schema = JSON.parse(readFileSync(join(root, message.payload.$ref), 'utf8')) as { $id: string };
-      expect(schema.$id).toBe(message.name);
+      expect(schema.$id).toBe(`/schemas/${message.name}.json`);
     }
   });
 });

@@ -13,6 +13,8 @@ export interface EventEnvelope<Data = unknown> {
   readonly time: string;
   readonly specversion: '1.0';
   readonly datacontenttype: 'application/json';
+  /** The absolute URI of the data's JSON Schema, served by the gateway (`<PUBLIC_URL>/schemas/<type>.json`). */
+  readonly dataschema?: string;
   readonly correlationid: string;
   readonly causationid: string;
   /** A user id, or `system`. */
@@ -56,6 +58,7 @@ export class MalformedEnvelopeError extends Error {
 export function encodeEnvelope(envelope: EventEnvelope): KafkaRecordLike {
   const headers: Record<string, string> = { 'content-type': envelope.datacontenttype };
   for (const name of REQUIRED) headers[`ce_${name}`] = String(envelope[name]);
+  if (envelope.dataschema !== undefined) headers.ce_dataschema = envelope.dataschema;
   if (envelope.tenant !== undefined) headers.ce_tenant = envelope.tenant;
   if (envelope.actingvia !== undefined) headers.ce_actingvia = envelope.actingvia;
   if (envelope.traceparent !== undefined) headers.ce_traceparent = envelope.traceparent;
@@ -86,6 +89,7 @@ export function decodeEnvelope(record: KafkaRecordLike): EventEnvelope {
     time: h.ce_time!,
     specversion: '1.0',
     datacontenttype: 'application/json',
+    ...(h.ce_dataschema ? { dataschema: h.ce_dataschema } : {}),
     correlationid: h.ce_correlationid!,
     causationid: h.ce_causationid!,
     actor: h.ce_actor!,

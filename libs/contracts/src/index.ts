@@ -5,3 +5,5 @@ export * from './invitation-query';
 export * from './commands';
 export * from './streams';
 export * from './schema-compatibility';
+export * from './schema-uri';
+export { eventSchemas } from './schemas';

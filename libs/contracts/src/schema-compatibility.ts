@@ -7,6 +7,8 @@
  * - titles, descriptions and examples may change.
  * Anything else is a new version (`.v2`), published side by side with the old one.
  */
+import { eventTypeOfSchema } from './schema-uri';
+
 type Schema = Record<string, unknown>;
 
 const ANNOTATIONS = new Set([
@@ -60,7 +62,10 @@ export function compatibilityProblems(released: Schema, current: Schema, path = 
         `${at}: ${keyword} changed (${canonical(released[keyword]) ?? 'none'} -> ${canonical(current[keyword]) ?? 'none'})`,
       );
   const constraintsOf = (schema: Schema) =>
-    Object.fromEntries(Object.entries(schema).filter(([key]) => !ANNOTATIONS.has(key) && !WALKED.has(key)));
+    Object.fromEntries(
+      // `$id` names the type, which schemaSetProblems matches by name (it moved from the bare type to a path).
+      Object.entries(schema).filter(([key]) => !ANNOTATIONS.has(key) && !WALKED.has(key) && key !== '$id'),
+    );
   if (canonical(constraintsOf(released)) !== canonical(constraintsOf(current)))
     problems.push(
       `${at}: constraints changed (${describeChange(constraintsOf(released), constraintsOf(current))})`,
@@ -94,18 +99,18 @@ export function schemaSetProblems(
   released: readonly Schema[],
   current: readonly Schema[],
 ): { readonly type: string; readonly problems: string[] }[] {
-  const byId = new Map(current.map((schema) => [String(schema.$id), schema]));
-  const releasedIds = new Set(released.map((schema) => String(schema.$id)));
+  const byType = new Map(current.map((schema) => [eventTypeOfSchema(schema), schema]));
+  const releasedTypes = new Set(released.map((schema) => eventTypeOfSchema(schema)));
   const unreleased = current
-    .filter((schema) => !releasedIds.has(String(schema.$id)))
+    .filter((schema) => !releasedTypes.has(eventTypeOfSchema(schema)))
     .map((schema) => ({
-      type: String(schema.$id),
+      type: eventTypeOfSchema(schema),
       problems: ['not recorded as released: run npm run contracts:release and commit it with the schema'],
     }));
   const changed = released
     .map((schema) => {
-      const type = String(schema.$id);
-      const now = byId.get(type);
+      const type = eventTypeOfSchema(schema);
+      const now = byType.get(type);
       return {
         type,
         problems: now

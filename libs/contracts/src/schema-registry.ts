@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { eventSchemas } from './schemas';
+import { eventTypeOfSchema } from './schema-uri';
 
 export type ValidationResult =
   | { readonly ok: true }
@@ -26,7 +27,7 @@ export class SchemaRegistry {
       removeAdditional: options.dropUnknownFields ?? false,
     });
     addFormats(ajv);
-    for (const schema of schemas) this.validators.set(schema.$id, ajv.compile(closedCopyOf(schema)));
+    for (const schema of schemas) this.validators.set(eventTypeOfSchema(schema), ajv.compile(closedCopyOf(schema)));
   }
 
   get types(): string[] {

@@ -3,6 +3,8 @@ import {
   decodeEnvelope,
   encodeEnvelope,
   consumerSchemaRegistry,
+  dataschemaUri,
+  publicBaseUrl,
   schemaRegistry,
   type EventEnvelope,
   type SchemaRegistry,
@@ -26,15 +28,22 @@ export class InvalidEventError extends Error {
   }
 }
 
-/** Encodes a public event for a topic, refusing one that does not validate against its JSON Schema. */
+/**
+ * Encodes a public event for a topic, refusing one that does not validate against its JSON Schema. The event names
+ * that schema's URI at the gateway (`dataschema`) unless it already names one.
+ */
 export function eventMessage(
   topic: string,
   envelope: EventEnvelope,
   registry: SchemaRegistry = schemaRegistry(),
+  publicUrl: string = publicBaseUrl(),
 ): BusMessage {
   const result = registry.validate(envelope.type, envelope.data);
   if (!result.ok) throw new InvalidEventError(envelope.type, result.errors);
-  return { topic, ...encodeEnvelope(envelope) };
+  return {
+    topic,
+    ...encodeEnvelope({ ...envelope, dataschema: envelope.dataschema ?? dataschemaUri(envelope.type, publicUrl) }),
+  };
 }
 
 export interface EventSubscriptionOptions {

@@ -1,3 +1,4 @@
+import { publicBaseUrl } from '@app/contracts';
 import { positiveInt } from '@app/platform';
 
 /** The gateway's own settings (README "gateway"); infrastructure settings come from the platform. */
@@ -21,6 +22,8 @@ export interface GatewayConfig {
   readonly authRateLimitPerIp: number;
   /** User ids allowed the operator routes (`IDENTITY_OPERATORS`, comma-separated, as identity reads it). */
   readonly operators: readonly string[];
+  /** Where the gateway is reached from outside (`PUBLIC_URL`): the base of the schema URIs events name. */
+  readonly publicUrl: string;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -43,5 +46,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    publicUrl: publicBaseUrl(env),
   };
 }

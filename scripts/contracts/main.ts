@@ -5,13 +5,14 @@
  * The released forms live in libs/contracts/released/, committed: CI compares against them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventTypeOfSchema, schemaSetProblems } from '@app/contracts';
 import { eventSchemas } from '../../libs/contracts/src/schemas';
 
 const ROOT = join(__dirname, '../..');
 const RELEASED_IN_REPO = 'libs/contracts/released';
+const SCHEMAS = join(ROOT, 'libs/contracts/src/schemas');
 const RELEASED = process.env.CONTRACTS_RELEASED_DIR ?? join(ROOT, RELEASED_IN_REPO);
 
 function releasedSchemas(): Record<string, unknown>[] {
@@ -76,8 +77,11 @@ function check(options: { newSchemasAllowed?: boolean } = {}): number {
 function release(): number {
   if (check({ newSchemasAllowed: true }) !== 0) return 1;
   mkdirSync(RELEASED, { recursive: true });
-  for (const schema of eventSchemas)
-    writeFileSync(join(RELEASED, `${eventTypeOfSchema(schema)}.schema.json`), `${JSON.stringify(schema, null, 2)}\n`);
+  for (const schema of eventSchemas) {
+    const file = `${eventTypeOfSchema(schema)}.schema.json`;
+    // The schema file as written (and formatted) in the repository, so the snapshot reads the same.
+    copyFileSync(join(SCHEMAS, file.split('.')[0]!, file), join(RELEASED, file));
+  }
   console.error(`${eventSchemas.length} schema(s) recorded as released`);
   return 0;
 }

@@ -27,7 +27,8 @@ export class SchemaRegistry {
       removeAdditional: options.dropUnknownFields ?? false,
     });
     addFormats(ajv);
-    for (const schema of schemas) this.validators.set(eventTypeOfSchema(schema), ajv.compile(closedCopyOf(schema)));
+    for (const schema of schemas)
+      this.validators.set(eventTypeOfSchema(schema), ajv.compile(closedCopyOf(schema)));
   }
 
   get types(): string[] {

@@ -42,7 +42,10 @@ export function eventMessage(
   if (!result.ok) throw new InvalidEventError(envelope.type, result.errors);
   return {
     topic,
-    ...encodeEnvelope({ ...envelope, dataschema: envelope.dataschema ?? dataschemaUri(envelope.type, publicUrl) }),
+    ...encodeEnvelope({
+      ...envelope,
+      dataschema: envelope.dataschema ?? dataschemaUri(envelope.type, publicUrl),
+    }),
   };
 }
 

@@ -50,7 +50,17 @@ export async function handleInKeyedLanes<M>(
         return;
       }
       done[index] = true;
-      while (committable < messages.length && done[committable]) options.onCommittable?.(committable++);
+      while (committable < messages.length && done[committable]) {
+        const next = committable++;
+        try {
+          options.onCommittable?.(next);
+        } catch (error) {
+          // Whatever the consumer could not record stops the batch like a failed handler: nothing more starts.
+          failure ??= { error };
+          stopped = true;
+          return;
+        }
+      }
     });
     lanes.set(key, lane);
   });

@@ -27,7 +27,7 @@ const base = {
     '^@app/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.infra/', '/.stryker-tmp/'],
-  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/', '<rootDir>/dist/'],
 };
 const project = (name, pattern, extra = {}) => ({
   ...base,

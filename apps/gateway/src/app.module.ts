@@ -40,6 +40,7 @@ import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
 import { ProjectionFeed } from './read-models/projection-feed';
+import { StatePublisher } from './state-topics/state-publisher';
 import { readModelsOf } from './read-models/read-models';
 import { RebuildJobs } from './read-models/rebuild-jobs';
 
@@ -59,6 +60,8 @@ export class GatewayModule {
           topics: [
             TOPICS.identityUsers,
             TOPICS.membershipOrganizations,
+            TOPICS.identityUserState,
+            TOPICS.membershipOrganizationState,
             TOPICS.identityCommands,
             TOPICS.membershipCommands,
           ],
@@ -125,6 +128,7 @@ export class GatewayModule {
         OrgAccess,
         OrgQueries,
         ProjectionFeed,
+        StatePublisher,
         RebuildJobs,
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { MalformedEnvelopeError, decodeEnvelope, encodeEnvelope, type EventEnvelope } from './event-envelope';
 import { SchemaRegistry, consumerSchemaRegistry, schemaRegistry } from './schema-registry';
+import { TOPICS, topicSpecs } from './topics';
 import { dataschemaUri, eventTypeOfSchema, publicBaseUrl, schemaPath } from './schema-uri';
 import { eventSchemas } from './schemas';
 
@@ -144,14 +145,25 @@ describe('AsyncAPI document', () => {
     }
   });
 
-  it('binds every topic to Kafka (partitions, retention), and every dead-letter topic to the topic it serves', () => {
+  it('binds every topic to Kafka (partitions, cleanup as the topics are created), every dead-letter topic to its topic', () => {
     const addresses = Object.values(doc.channels).map((c) => c.address);
     for (const channel of Object.values(doc.channels)) {
       expect(channel.bindings?.kafka?.partitions).toBe(3);
-      if (channel.address.endsWith('.dlq'))
+      if (channel.address.endsWith('.dlq')) {
         expect(addresses).toContain(channel.address.replace(/\.dlq$/, ''));
-      else expect(channel.bindings?.kafka?.topicConfiguration?.['retention.ms']).toEqual(expect.any(Number));
+        continue;
+      }
+      const [created] = topicSpecs([channel.address], { partitions: 3, replicationFactor: 1 });
+      const policy = created!.config?.['cleanup.policy'] ?? 'delete';
+      const documented = channel.bindings?.kafka?.topicConfiguration;
+      expect({ topic: channel.address, policy: documented?.['cleanup.policy'] }).toEqual({
+        topic: channel.address,
+        policy: [policy],
+      });
+      if (policy === 'delete') expect(documented?.['retention.ms']).toEqual(expect.any(Number));
     }
+    for (const topic of [TOPICS.identityUserState, TOPICS.membershipOrganizationState])
+      expect(addresses).toContain(topic);
     const trait = (doc as unknown as { components: { messageTraits: { cloudEvent: Record<string, never> } } })
       .components.messageTraits.cloudEvent as unknown as {
       headers: { properties: Record<string, { type: string }> };

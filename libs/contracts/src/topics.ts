@@ -6,17 +6,32 @@ export const TOPICS = {
   membershipCommands: 'membership.commands.v1',
   notificationCommands: 'notifications.commands.v1',
   notificationDeliveries: 'notifications.deliveries.v1',
+  /** Compacted: the latest public state per aggregate, a tombstone on deletion (docs/contracts.md, "Bootstrapping"). */
+  identityUserState: 'identity.user.state.v1',
+  membershipOrganizationState: 'membership.organization.state.v1',
 } as const;
+
+/** Topic settings beyond the broker's defaults. */
+const TOPIC_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
+  [TOPICS.identityUserState]: { 'cleanup.policy': 'compact' },
+  [TOPICS.membershipOrganizationState]: { 'cleanup.policy': 'compact' },
+};
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
 export function topicSpecs(
   topics: readonly string[],
   settings: { partitions: number; replicationFactor: number },
-): { topic: string; partitions: number; replicationFactor: number }[] {
+): {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  config?: Readonly<Record<string, string>>;
+}[] {
   return topics.map((topic) => ({
     topic,
     partitions: settings.partitions,
     replicationFactor: settings.replicationFactor,
+    ...(TOPIC_CONFIG[topic] ? { config: TOPIC_CONFIG[topic] } : {}),
   }));
 }

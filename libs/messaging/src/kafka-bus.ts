@@ -71,7 +71,8 @@ export class KafkaBus implements MessageBus {
     await this.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = specs
-      .flatMap((s) => [s, { ...s, topic: dlqTopic(s.topic) }])
+      // A dead-letter topic keeps the broker's defaults, whatever its topic's settings (a compacted one's too).
+      .flatMap((s) => [s, { ...s, topic: dlqTopic(s.topic), config: {} }])
       .filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
     await this.admin.createTopics({
@@ -126,7 +127,7 @@ export class KafkaBus implements MessageBus {
   }
 
   private async send(messages: readonly BusMessage[]): Promise<void> {
-    const byTopic = new Map<string, { key: string; value: Buffer; headers: IHeaders }[]>();
+    const byTopic = new Map<string, { key: string; value: Buffer | null; headers: IHeaders }[]>();
     for (const m of messages) {
       const list = byTopic.get(m.topic) ?? [];
       list.push({ key: m.key, value: m.value, headers: { ...m.headers } });

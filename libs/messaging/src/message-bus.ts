@@ -4,10 +4,13 @@ export interface BusMessage {
   /** Partitioning key (the aggregate id): messages with one key keep their order. */
   readonly key: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly value: Buffer;
+  /** `null` is a tombstone: on a compacted topic, the key's earlier messages go (state topics, docs/contracts.md). */
+  readonly value: Buffer | null;
 }
 
 export interface ReceivedMessage extends BusMessage {
+  /** A tombstone arrives empty: the platform's own consumers never read a compacted topic. */
+  readonly value: Buffer;
   readonly partition: number;
   readonly offset: string;
   /** 1 on first delivery, then 2, 3 ... while the handler keeps failing. */

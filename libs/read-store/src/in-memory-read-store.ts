@@ -237,6 +237,11 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     return doc && !doc[TOMBSTONE_FIELD] ? (doc as unknown as D) : null;
   }
 
+  async revisionOf(id: string): Promise<{ revision: number; deleted: boolean } | null> {
+    const doc = this.table().docs.get(id);
+    return doc ? { revision: doc.revision, deleted: doc[TOMBSTONE_FIELD] === true } : null;
+  }
+
   async upsertIfNewer(doc: D): Promise<boolean> {
     const table = this.table();
     const current = table.docs.get(doc._id);

@@ -56,6 +56,13 @@ class MongoCollection<D extends ReadModelDocument> implements ReadModelCollectio
     return doc as unknown as D | null;
   }
 
+  async revisionOf(id: string): Promise<{ revision: number; deleted: boolean } | null> {
+    const doc = await (
+      await this.collection()
+    ).findOne({ _id: id }, { projection: { revision: 1, [TOMBSTONE_FIELD]: 1 } });
+    return doc ? { revision: doc.revision as number, deleted: doc[TOMBSTONE_FIELD] === true } : null;
+  }
+
   /**
    * One conditional replace with upsert: it matches only an older document; when a newer or equal one exists the
    * upsert's insert collides on `_id` (duplicate key), which means "skip". No read-then-write race.

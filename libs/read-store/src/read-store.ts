@@ -55,6 +55,8 @@ export async function writeOneByOne<D extends ReadModelDocument>(
 
 export interface ReadModelCollection<D extends ReadModelDocument> {
   get(id: string): Promise<D | null>;
+  /** The revision a document was last written or deleted at (a deletion's tombstone counts); null if never written. */
+  revisionOf(id: string): Promise<{ readonly revision: number; readonly deleted: boolean } | null>;
   /** Writes `doc` unless the stored revision is equal or newer; atomic against concurrent writers. */
   upsertIfNewer(doc: D): Promise<boolean>;
   /** Deletes, leaving a tombstone at `revision` so a late older upsert cannot bring the document back. */

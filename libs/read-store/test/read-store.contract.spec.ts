@@ -143,6 +143,15 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await members.get('gone')).not.toBeNull();
   });
 
+  it('tells the revision a document was written or deleted at, and never-written from deleted', async () => {
+    const members = fresh();
+    expect(await members.revisionOf('m')).toBeNull();
+    await members.upsertIfNewer(member('m', 2));
+    expect(await members.revisionOf('m')).toEqual({ revision: 2, deleted: false });
+    await members.deleteIfNewer('m', 5);
+    expect(await members.revisionOf('m')).toEqual({ revision: 5, deleted: true });
+  });
+
   it('filters by equality, array contains, $in, $ne, $exists, nested paths and case-insensitive search', async () => {
     const members = fresh();
     await members.upsertIfNewer(

@@ -8,7 +8,7 @@ import {
   type OrganizationEvent,
   type OrganizationView,
 } from './organization.projection';
-import { type ReadModels } from './read-models';
+import { findAll, type ReadModels } from './read-models';
 import { projectUserEvent, type UserEvent } from './user.projection';
 
 /** `membership.MemberJoined.v1` -> `MemberJoined`. */
@@ -62,27 +62,27 @@ export class ReadModelProjector {
     const inOrg = { where: { orgId: event.orgId } };
     const memberDocs =
       needs.members === 'all'
-        ? await all(members, inOrg)
+        ? await findAll(members, inOrg)
         : await many(
             members,
             needs.members.map((u) => orgScoped(event.orgId, u)),
           );
     for (const teamId of needs.membersOfTeams)
-      for (const m of await all(members, { where: { orgId: event.orgId, teamIds: teamId } }))
+      for (const m of await findAll(members, { where: { orgId: event.orgId, teamIds: teamId } }))
         memberDocs.push(m);
     // A member's role interval (R21) names their teams: the teams of every member loaded come too.
     const teamIds =
       needs.teams === 'all' ? 'all' : [...new Set([...needs.teams, ...memberDocs.flatMap((m) => m.teamIds)])];
     const teamDocs =
       teamIds === 'all'
-        ? await all(teams, inOrg)
+        ? await findAll(teams, inOrg)
         : await many(
             teams,
             teamIds.map((t) => orgScoped(event.orgId, t)),
           );
     const invitationDocs =
       needs.invitations === 'all'
-        ? await all(invitations, inOrg)
+        ? await findAll(invitations, inOrg)
         : await many(
             invitations,
             needs.invitations.map((i) => orgScoped(event.orgId, i)),
@@ -95,7 +95,7 @@ export class ReadModelProjector {
     ];
     const intervals = new Map<string, RoleIntervalDoc>();
     for (const userId of userIds) {
-      const [open] = await all(roleIntervals, {
+      const [open] = await findAll(roleIntervals, {
         where: { orgId: event.orgId, userId, validTo: { $exists: false } },
       });
       if (open) intervals.set(userId, open);
@@ -137,25 +137,6 @@ async function many<D extends { _id: string }>(
 ): Promise<D[]> {
   const docs = await Promise.all(ids.map((id) => collection.get(id)));
   return docs.filter((d): d is Awaited<D> => d !== null) as D[];
-}
-
-async function all<D>(
-  collection: {
-    find(
-      filter: object,
-      page: { limit: number; cursor?: string },
-    ): Promise<{ items: D[]; nextCursor?: string }>;
-  },
-  filter: object,
-): Promise<D[]> {
-  const out: D[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await collection.find(filter, { limit: 500, ...(cursor ? { cursor } : {}) });
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
 }
 
 export function organizationEventOf(envelope: EventEnvelope): OrganizationEvent {

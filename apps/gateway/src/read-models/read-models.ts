@@ -1,4 +1,4 @@
-import { type ReadModelCollection, type ReadStore } from '@app/read-store';
+import { type ReadFilter, type ReadModelCollection, type ReadStore } from '@app/read-store';
 import {
   COLLECTIONS,
   INDEXES,
@@ -37,4 +37,24 @@ export function collectionsBy(open: (name: CollectionName) => ReadModelCollectio
     auditEvents: open(COLLECTIONS.auditEvents),
     roleIntervals: open(COLLECTIONS.roleIntervals),
   };
+}
+
+/** Every document matching `filter`, page by page. */
+export async function findAll<D>(
+  collection: {
+    find(
+      filter: ReadFilter,
+      page: { limit: number; cursor?: string },
+    ): Promise<{ items: D[]; nextCursor?: string }>;
+  },
+  filter: ReadFilter,
+): Promise<D[]> {
+  const out: D[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await collection.find(filter, { limit: 500, ...(cursor ? { cursor } : {}) });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
 }

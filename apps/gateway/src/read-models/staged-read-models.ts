@@ -111,6 +111,10 @@ class StagedCollection<D extends ReadModelDocument> implements ReadModelCollecti
     return this.memory.get(id);
   }
 
+  revisionOf(id: string): Promise<{ revision: number; deleted: boolean } | null> {
+    return this.memory.revisionOf(id);
+  }
+
   find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     return this.memory.find(filter, page);
   }

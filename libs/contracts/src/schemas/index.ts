@@ -47,6 +47,8 @@ import membershipTeamDeletedV1 from './membership/membership.TeamDeleted.v1.sche
 import membershipTeamMemberAddedV1 from './membership/membership.TeamMemberAdded.v1.schema.json';
 import membershipTeamMemberRemovedV1 from './membership/membership.TeamMemberRemoved.v1.schema.json';
 import membershipTeamRenamedV1 from './membership/membership.TeamRenamed.v1.schema.json';
+import identityUserStateV1 from './identity/identity.UserState.v1.schema.json';
+import membershipOrganizationStateV1 from './membership/membership.OrganizationState.v1.schema.json';
 
 export const eventSchemas: readonly { readonly $id: string; readonly [key: string]: unknown }[] = [
   identityUserRegisteredV1,
@@ -78,6 +80,8 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   membershipTeamMemberAddedV1,
   membershipTeamMemberRemovedV1,
   membershipTeamRenamedV1,
+  identityUserStateV1,
+  membershipOrganizationStateV1,
   membershipInvitationCreatedV1,
   membershipInvitationChangedV1,
   membershipInvitationSentV1,

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS } from '@app/contracts';
+import { MESSAGE_BUS, type MessageBus, type ReceivedMessage, type Subscription } from '@app/messaging';
+import { infraEnv, waitFor } from '@app/testing';
+import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
+import { type ReadModels } from '../apps/gateway/src/read-models/read-models';
+import { PASSWORD, bearer, startPlatform, type Platform } from './platform.testing';
+
+interface State {
+  readonly revision: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * The bootstrap recipe of docs/contracts.md, as a subscriber follows it: read a state topic from the beginning, keep
+ * the last message per key, drop a key on a tombstone. Built from nothing but the topic's messages.
+ */
+async function bootstrapFrom(bus: MessageBus, topic: string) {
+  const states = new Map<string, State>();
+  const subscription: Subscription = await bus.subscribe({
+    groupId: `bootstrap-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    handler: async (message: ReceivedMessage) => {
+      if (message.value.length === 0) states.delete(message.key);
+      else
+        states.set(message.key, {
+          revision: Number(message.headers.ce_revision),
+          type: message.headers.ce_type!,
+          data: JSON.parse(message.value.toString('utf8')) as Record<string, unknown>,
+        });
+    },
+  });
+  return { states, close: () => subscription.close() };
+}
+
+describe('state topics: a new subscriber bootstraps from them', () => {
+  let platform: Platform;
+  let models: ReadModels;
+  const http = () => platform.http;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+    models = platform.gateway.get<ReadModels>(READ_MODELS);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('a consumer built only from the state topics equals the gateway read model; deletions are tombstones', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Night shift' })
+      .expect(201);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'manager' })
+      .expect(200);
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    const carol = await platform.signUp('Carol');
+    const goneOrg = await platform.createOrg(carol, 'Short-lived');
+    await http()
+      .delete('/v1/me')
+      .set(bearer(carol))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true })
+      .expect(200);
+
+    const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);
+    const users = await bootstrapFrom(bus, TOPICS.identityUserState);
+    const orgs = await bootstrapFrom(bus, TOPICS.membershipOrganizationState);
+    try {
+      const org = (await models.organizations.get(orgId))!;
+      const bobDoc = (await models.users.get(bob.userId))!;
+      await waitFor(
+        () =>
+          orgs.states.get(orgId)?.revision === org.revision &&
+          users.states.get(bob.userId)?.revision === bobDoc.revision &&
+          !users.states.has(carol.userId) &&
+          !orgs.states.has(goneOrg),
+        { timeoutMs: 30_000, what: 'the state topics to reach the read models' },
+      );
+
+      for (const user of [ada, bob]) {
+        const { _id, revision, ...profile } = (await models.users.get(user.userId))!;
+        expect(users.states.get(user.userId)).toEqual({
+          revision,
+          type: 'identity.UserState.v1',
+          data: profile,
+        });
+      }
+      const { _id, revision, ...settings } = org;
+      const state = orgs.states.get(orgId)!;
+      expect({ revision: state.revision, type: state.type }).toEqual({
+        revision,
+        type: 'membership.OrganizationState.v1',
+      });
+      const { members, teams, ...orgFields } = state.data as {
+        members: Record<string, unknown>[];
+        teams: Record<string, unknown>[];
+      };
+      expect(orgFields).toEqual(settings);
+      const memberDocs = (await models.members.find({ where: { orgId } }, { limit: 100 })).items;
+      expect(members).toEqual(
+        memberDocs
+          .map(({ _id, revision: _r, orgId: _o, name: _n, email: _e, orgName: _on, ...m }) => m)
+          .sort((a, b) => a.userId.localeCompare(b.userId)),
+      );
+      expect(members.find((m) => m.userId === bob.userId)).toMatchObject({
+        role: 'admin',
+        teamIds: [team.body.teamId],
+        managedTeamIds: [team.body.teamId],
+      });
+      const teamDocs = (await models.teams.find({ where: { orgId } }, { limit: 100 })).items;
+      expect(teams).toEqual(teamDocs.map(({ _id, revision: _r, orgId: _o, ...t }) => t));
+      // No contact data of members in the organization's state: profiles are the users' own.
+      expect(JSON.stringify(state.data)).not.toContain(bob.email);
+    } finally {
+      await Promise.all([users.close(), orgs.close()]);
+    }
+  });
+
+  it('a change after the bootstrap reaches the state topic with the new revision', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const orgs = await bootstrapFrom(
+      platform.gateway.get<MessageBus>(MESSAGE_BUS),
+      TOPICS.membershipOrganizationState,
+    );
+    try {
+      await waitFor(() => orgs.states.has(orgId), { timeoutMs: 30_000, what: 'the organization state' });
+      const before = orgs.states.get(orgId)!.revision;
+      await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ name: 'Renamed' }).expect(200);
+      await waitFor(() => orgs.states.get(orgId)!.revision > before, {
+        timeoutMs: 30_000,
+        what: 'the rename',
+      });
+      expect(orgs.states.get(orgId)!.data).toMatchObject({ name: 'Renamed' });
+    } finally {
+      await orgs.close();
+    }
+  });
+
+  (infraEnv.kafkaBrokers ? it : it.skip)('on Kafka the state topics are compacted', async () => {
+    const admin = new Kafka({ brokers: infraEnv.kafkaBrokers!, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [TOPICS.identityUserState, TOPICS.membershipOrganizationState].map((name) => ({
+          type: 2, // TOPIC
+          name,
+          configNames: ['cleanup.policy'],
+        })),
+      });
+      expect(described.resources.map((r) => r.configEntries[0]?.configValue)).toEqual(['compact', 'compact']);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});

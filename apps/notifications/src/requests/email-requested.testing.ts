@@ -12,7 +12,7 @@ export function emailRequested(request: EmailRequest): { id: string; message: Bu
     message: eventMessage(TOPICS.notificationCommands, {
       id,
       type: 'notifications.EmailRequested.v1',
-      source: '/identity-platform/identity',
+      source: '/identity-platform/tests/notifications', // a hand-made request: marked as a test's
       subject: request.userId ?? request.to,
       time: at,
       specversion: '1.0',

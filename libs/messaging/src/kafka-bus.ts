@@ -29,6 +29,8 @@ export interface KafkaBusOptions {
   readonly keyConcurrency?: number;
   /** How long `subscribe` waits for the consumer to join its group and fetch before it resolves anyway (default 60 s). */
   readonly joinTimeoutMs?: number;
+  /** How long the group waits for a silent member before it takes its partitions away (default 30 s). */
+  readonly sessionTimeoutMs?: number;
 }
 
 /**
@@ -147,8 +149,8 @@ export class KafkaBus implements MessageBus {
       groupId: options.groupId,
       allowAutoTopicCreation: false,
       // An ephemeral member is alone in its group: a short session only shortens how long a crashed one lingers.
-      sessionTimeout: ephemeral ? 10_000 : 30_000,
-      heartbeatInterval: ephemeral ? 1_000 : 3_000,
+      sessionTimeout: ephemeral ? 10_000 : (this.options.sessionTimeoutMs ?? 30_000),
+      heartbeatInterval: ephemeral ? 1_000 : Math.min(3_000, (this.options.sessionTimeoutMs ?? 30_000) / 6),
       maxWaitTimeInMs: 100,
       retry: { retries: 10 },
     });
@@ -172,7 +174,28 @@ export class KafkaBus implements MessageBus {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        const consuming = () => running && isRunning() && !isStale();
+        // kafkajs heartbeats and commits only when asked. Within a long batch handled in lanes, ask as messages finish
+        // (at most once a second, one request at a time): a member silent past the session timeout would be evicted
+        // and go on working beside the partition's new owner, and what it finished would be delivered again. A failed
+        // heartbeat or commit (a rebalance) stops the batch; what was committed up to then stays.
+        let lastBeat = Date.now();
+        let beating: Promise<void> | undefined;
+        let evicted = false;
+        const keepAlive = () => {
+          if (beating || Date.now() - lastBeat < 1_000) return;
+          lastBeat = Date.now();
+          beating = (async () => {
+            await commitOffsetsIfNecessary();
+            await heartbeat();
+          })()
+            .catch(() => {
+              evicted = true;
+            })
+            .finally(() => {
+              beating = undefined;
+            });
+        };
+        const consuming = () => running && !evicted && isRunning() && !isStale();
         const deadLettered = new Set<string>();
         const highWatermark = Number(batch.highWatermark);
         await handleInKeyedLanes(
@@ -214,9 +237,11 @@ export class KafkaBus implements MessageBus {
                 remaining,
                 deadLettered.has(offset),
               );
+              keepAlive();
             },
           },
         );
+        await beating;
         await commitOffsetsIfNecessary();
         await heartbeat();
       },

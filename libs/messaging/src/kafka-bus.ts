@@ -43,7 +43,7 @@ export class KafkaBus implements MessageBus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
   private readonly admin: Admin;
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
   private readonly consumers = new Set<Subscription>();
 
@@ -55,8 +55,12 @@ export class KafkaBus implements MessageBus {
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.admin = this.kafka.admin();
-    // Idempotent producer with acks=all: a retried send never duplicates or reorders within a partition.
-    this.producer = this.kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  /** Idempotent producer with acks=all: a retried send never duplicates or reorders within a partition. */
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -64,9 +68,28 @@ export class KafkaBus implements MessageBus {
     });
   }
 
+  /** Connects once; a failed attempt is forgotten, so the next call tries again (the broker may be back). */
   private connect(): Promise<void> {
-    this.connected ??= Promise.all([this.admin.connect(), this.producer.connect()]).then(() => undefined);
+    this.connected ??= Promise.all([this.admin.connect(), this.producer.connect()]).then(
+      () => undefined,
+      (error: unknown) => {
+        this.connected = undefined;
+        throw error;
+      },
+    );
     return this.connected;
+  }
+
+  /**
+   * After a failed send the producer is replaced by a fresh one. kafkajs' producer does not always recover by itself
+   * once the broker was away (a severed connection, or an idempotent session the broker no longer knows), and every
+   * later publish of this process would fail with it. The failed send is the caller's to retry; consumers dedupe.
+   */
+  private replaceProducer(): void {
+    const failed = this.producer;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    void failed.disconnect().catch(() => undefined);
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -135,10 +158,16 @@ export class KafkaBus implements MessageBus {
       list.push({ key: m.key, value: m.value, headers: { ...m.headers } });
       byTopic.set(m.topic, list);
     }
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
-    });
+    await this.connect(); // a producer replaced after a failed send connects first
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+      });
+    } catch (error) {
+      this.replaceProducer();
+      throw error;
+    }
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

@@ -158,10 +158,14 @@ describe('state topics: a new subscriber bootstraps from them', () => {
         resources: [TOPICS.identityUserState, TOPICS.membershipOrganizationState].map((name) => ({
           type: 2, // TOPIC
           name,
-          configNames: ['cleanup.policy'],
+          configNames: ['cleanup.policy', 'max.message.bytes'],
         })),
       });
-      expect(described.resources.map((r) => r.configEntries[0]?.configValue)).toEqual(['compact', 'compact']);
+      const settings = described.resources.map((r) =>
+        Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
+      );
+      const compacted = { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) };
+      expect(settings).toEqual([compacted, compacted]);
     } finally {
       await admin.disconnect();
     }

@@ -12,9 +12,14 @@ export const TOPICS = {
 } as const;
 
 /** Topic settings beyond the broker's defaults. */
+const STATE_TOPIC = {
+  'cleanup.policy': 'compact',
+  // An organization's state holds all its members: room for some tens of thousands.
+  'max.message.bytes': String(16 * 1024 * 1024),
+};
 const TOPIC_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
-  [TOPICS.identityUserState]: { 'cleanup.policy': 'compact' },
-  [TOPICS.membershipOrganizationState]: { 'cleanup.policy': 'compact' },
+  [TOPICS.identityUserState]: STATE_TOPIC,
+  [TOPICS.membershipOrganizationState]: STATE_TOPIC,
 };
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

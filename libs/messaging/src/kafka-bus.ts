@@ -151,7 +151,28 @@ export class KafkaBus implements MessageBus {
     }
   }
 
+  /**
+   * Sends in order, in requests of at most MAX_REQUEST_BYTES: publishes coalesced under a burst (or one large one)
+   * would otherwise exceed the broker's limit on a partition's batch (`message.max.bytes`, 1 MiB by default) and be
+   * refused whole. A message larger than that goes alone; its topic must allow it.
+   */
   private async send(messages: readonly BusMessage[]): Promise<void> {
+    let chunk: BusMessage[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = approximateRecordBytes(message);
+      if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+        await this.sendRequest(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.sendRequest(chunk);
+  }
+
+  private async sendRequest(messages: readonly BusMessage[]): Promise<void> {
     const byTopic = new Map<string, { key: string; value: Buffer | null; headers: IHeaders }[]>();
     for (const m of messages) {
       const list = byTopic.get(m.topic) ?? [];
@@ -303,6 +324,16 @@ export class KafkaBus implements MessageBus {
       await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
     }
   }
+}
+
+/** Below the broker's default `message.max.bytes` (1 MiB), with room for the batch's own framing. */
+const MAX_REQUEST_BYTES = 900 * 1024;
+
+function approximateRecordBytes(message: BusMessage): number {
+  let bytes = 64 + Buffer.byteLength(message.key) + (message.value?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers))
+    bytes += name.length + Buffer.byteLength(value) + 2;
+  return bytes;
 }
 
 /**

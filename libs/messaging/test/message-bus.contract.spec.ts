@@ -110,6 +110,38 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     for (const key of keys) expect(byKey.get(key)).toEqual(Array.from({ length: 50 }, (_, n) => n));
   });
 
+  it('takes a burst of concurrent publishes larger than one broker request (6 MiB) whole, each key in order', async () => {
+    const t = await topic(3);
+    const byKey = new Map<string, number[]>();
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => {
+        const { n, key } = body(m);
+        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
+      },
+    });
+    const pad = 'x'.repeat(1_000);
+    const keys = ['big-0', 'big-1'];
+    // Ten publishes of 600 messages at once: coalesced, they would make batches of 3 MiB on a partition.
+    await Promise.all(
+      Array.from({ length: 10 }, (_, batch) =>
+        bus.publish(
+          Array.from({ length: 600 }, (_, i) => {
+            const key = keys[i % 2]!;
+            return msg(t, key, { key, n: batch * 300 + Math.floor(i / 2), pad });
+          }),
+        ),
+      ),
+    );
+    await waitFor(() => [...byKey.values()].reduce((s, l) => s + l.length, 0) === 6_000, {
+      timeoutMs: 60_000,
+      what: 'all 6,000 messages',
+    });
+    await sub.close();
+    for (const key of keys) expect(byKey.get(key)).toEqual(Array.from({ length: 3_000 }, (_, n) => n));
+  }, 90_000);
+
   it('retries with backoff, then dead-letters with error and attempt headers, and the partition moves on', async () => {
     const t = await topic(1);
     const attempts: number[] = [];

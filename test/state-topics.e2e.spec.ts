@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, type MessageBus, type ReceivedMessage, type Subscription } from '@app/messaging';
-import { infraEnv, waitFor } from '@app/testing';
+import { infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
 import { type ReadModels } from '../apps/gateway/src/read-models/read-models';
 import { PASSWORD, bearer, startPlatform, type Platform } from './platform.testing';
@@ -148,6 +153,75 @@ describe('state topics: a new subscriber bootstraps from them', () => {
       await orgs.close();
     }
   });
+
+  it('a subscriber written from the published package bootstraps from the state topic, then follows the change topic', async () => {
+    // What another team has: the contracts package (schemas and types), the topics, and the recipe in its docs.
+    const packaged = join(await makeTempDir('subscriber-contracts'), 'package');
+    await promisify(execFile)('npm', ['run', '-s', 'contracts:package', '--', packaged], {
+      cwd: join(__dirname, '..'),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { schemas } = require(join(packaged, 'index.js')) as { schemas: Record<string, object> };
+    const ajv = addFormats(new Ajv({ strict: true }));
+    const refused: string[] = [];
+    const check = (type: string, data: unknown) => {
+      if (!schemas[type] || !ajv.validate(schemas[type], data)) refused.push(type);
+    };
+
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);
+    const bootstrap = await bootstrapFrom(bus, TOPICS.membershipOrganizationState);
+    const modelRevision = async () => (await models.organizations.get(orgId))!.revision;
+    const atBootstrap = await modelRevision();
+    await waitFor(() => bootstrap.states.get(orgId)?.revision === atBootstrap, {
+      timeoutMs: 30_000,
+      what: 'the state at the current revision',
+    });
+    await bootstrap.close();
+    const state = bootstrap.states.get(orgId)!;
+    check(state.type, state.data);
+    const local = {
+      revision: state.revision,
+      roles: new Map(
+        (state.data.members as { userId: string; role: string }[]).map((m) => [m.userId, m.role]),
+      ),
+    };
+
+    const follower = await bus.subscribe({
+      groupId: `follower-${randomUUID()}`,
+      topics: [TOPICS.membershipOrganizations],
+      fromBeginning: true,
+      handler: async (message) => {
+        if (message.key !== orgId) return;
+        const type = message.headers.ce_type!;
+        const data = JSON.parse(message.value.toString('utf8')) as { userId: string; to: string };
+        check(type, data);
+        const revision = Number(message.headers.ce_revision);
+        if (revision <= local.revision) return; // already in the state it bootstrapped from
+        if (type === 'membership.MemberRoleChanged.v1') local.roles.set(data.userId, data.to);
+        local.revision = revision;
+      },
+    });
+    try {
+      await http()
+        .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+        .set(bearer(ada))
+        .send({ role: 'admin' })
+        .expect(200);
+      const now = await modelRevision();
+      expect(now).toBeGreaterThan(atBootstrap);
+      await waitFor(() => local.revision === now, {
+        timeoutMs: 30_000,
+        what: 'the follower at the new revision',
+      });
+      expect(Object.fromEntries(local.roles)).toEqual({ [ada.userId]: 'owner', [bob.userId]: 'admin' });
+      expect(refused).toEqual([]);
+    } finally {
+      await follower.close();
+    }
+  }, 60_000);
 
   (infraEnv.kafkaBrokers ? it : it.skip)('on Kafka the state topics are compacted', async () => {
     const admin = new Kafka({ brokers: infraEnv.kafkaBrokers!, logLevel: logLevel.NOTHING }).admin();

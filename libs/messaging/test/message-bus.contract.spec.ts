@@ -32,6 +32,20 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     return t;
   }
 
+  /** Subscribes to `t`, collecting each key's `n` in the order received. */
+  async function numbersByKey(t: string) {
+    const byKey = new Map<string, number[]>();
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      handler: async (m) => {
+        const { n, key } = body(m);
+        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
+      },
+    });
+    return { byKey, sub };
+  }
+
   beforeAll(() => {
     bus = create();
   });
@@ -90,15 +104,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
 
   it('keeps per-key order under load', async () => {
     const t = await topic(3);
-    const byKey = new Map<string, number[]>();
-    const sub = await bus.subscribe({
-      groupId: `g-${t}`,
-      topics: [t],
-      handler: async (m) => {
-        const { n, key } = body(m);
-        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
-      },
-    });
+    const { byKey, sub } = await numbersByKey(t);
     const keys = Array.from({ length: 10 }, (_, i) => `agg-${i}`);
     for (let batch = 0; batch < 10; batch++) {
       await bus.publish(
@@ -112,15 +118,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
 
   it('takes a burst of concurrent publishes larger than one broker request (6 MiB) whole, each key in order', async () => {
     const t = await topic(3);
-    const byKey = new Map<string, number[]>();
-    const sub = await bus.subscribe({
-      groupId: `g-${t}`,
-      topics: [t],
-      handler: async (m) => {
-        const { n, key } = body(m);
-        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
-      },
-    });
+    const { byKey, sub } = await numbersByKey(t);
     const pad = 'x'.repeat(1_000);
     const keys = ['big-0', 'big-1'];
     // Ten publishes of 600 messages at once: coalesced, they would make batches of 3 MiB on a partition.

@@ -224,10 +224,10 @@ export class KafkaBus implements MessageBus {
         isStale,
         commitOffsetsIfNecessary,
       }) => {
-        // kafkajs heartbeats and commits only when asked. Within a long batch handled in lanes, ask as messages finish
-        // (at most once a second, one request at a time): a member silent past the session timeout would be evicted
-        // and go on working beside the partition's new owner, and what it finished would be delivered again. A failed
-        // heartbeat or commit (a rebalance) stops the batch; what was committed up to then stays.
+        // kafkajs heartbeats and commits only when asked. Within a long batch handled in lanes, ask every second (one
+        // request at a time), whether or not messages finish: a member silent past the session timeout would be
+        // evicted and go on working beside the partition's new owner, and what it finished would be delivered again.
+        // A failed heartbeat or commit (a rebalance) stops the batch; what was committed up to then stays.
         let lastBeat = Date.now();
         let beating: Promise<void> | undefined;
         let evicted = false;
@@ -248,49 +248,54 @@ export class KafkaBus implements MessageBus {
         const consuming = () => running && !evicted && isRunning() && !isStale();
         const deadLettered = new Set<string>();
         const highWatermark = Number(batch.highWatermark);
-        await handleInKeyedLanes(
-          batch.messages,
-          (message) => message.key?.toString('utf8') ?? '',
-          async (message) => {
-            if (!consuming()) return false;
-            return deliverWithRetries(
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                offset: message.offset,
-                key: message.key?.toString('utf8') ?? '',
-                value: message.value ?? Buffer.alloc(0),
-                headers: decodeHeaders(message.headers),
-              },
-              options.handler,
-              policy,
-              {
-                publishToDlq: (m) => this.publish([m]),
-                isRunning: consuming,
-                heartbeat,
-                onDeadLettered: () => deadLettered.add(message.offset),
-                group: options.groupId,
-              },
-            );
-          },
-          {
-            concurrency: options.keyConcurrency ?? this.options.keyConcurrency ?? 16,
-            // Offsets are resolved in order, up to the lowest message not yet done: a crash redelivers from there.
-            onCommittable: (index) => {
-              const { offset } = batch.messages[index]!;
-              resolveOffset(offset);
-              const remaining = highWatermark - Number(offset) - 1;
-              recordConsumed(
-                options.groupId,
-                batch.topic,
-                batch.partition,
-                remaining,
-                deadLettered.has(offset),
+        const beat = setInterval(keepAlive, 1_000);
+        try {
+          await handleInKeyedLanes(
+            batch.messages,
+            (message) => message.key?.toString('utf8') ?? '',
+            async (message) => {
+              if (!consuming()) return false;
+              return deliverWithRetries(
+                {
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: message.offset,
+                  key: message.key?.toString('utf8') ?? '',
+                  value: message.value ?? Buffer.alloc(0),
+                  headers: decodeHeaders(message.headers),
+                },
+                options.handler,
+                policy,
+                {
+                  publishToDlq: (m) => this.publish([m]),
+                  isRunning: consuming,
+                  heartbeat,
+                  onDeadLettered: () => deadLettered.add(message.offset),
+                  group: options.groupId,
+                },
               );
-              keepAlive();
             },
-          },
-        );
+            {
+              concurrency: options.keyConcurrency ?? this.options.keyConcurrency ?? 16,
+              // Offsets are resolved in order, up to the lowest message not yet done: a crash redelivers from there.
+              onCommittable: (index) => {
+                const { offset } = batch.messages[index]!;
+                resolveOffset(offset);
+                const remaining = highWatermark - Number(offset) - 1;
+                recordConsumed(
+                  options.groupId,
+                  batch.topic,
+                  batch.partition,
+                  remaining,
+                  deadLettered.has(offset),
+                );
+                keepAlive();
+              },
+            },
+          );
+        } finally {
+          clearInterval(beat);
+        }
         await beating;
         await commitOffsetsIfNecessary();
         await heartbeat();

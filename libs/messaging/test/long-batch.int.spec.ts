@@ -46,4 +46,33 @@ describeIf(infraEnv.kafkaBrokers)('a batch longer than the session timeout, on K
       await bus.close();
     }
   }, 90_000);
+  it('keeps the member alive while the first message alone outlasts the session and the others are done', async () => {
+    const bus = new KafkaBus({
+      brokers: infraEnv.kafkaBrokers!,
+      clientId: `long-head-${randomUUID().slice(0, 8)}`,
+      sessionTimeoutMs: 6_000,
+    });
+    const topic = `long-head.${randomUUID().slice(0, 12)}`;
+    try {
+      await bus.ensureTopics([{ topic, partitions: 1, replicationFactor: 1 }]);
+      // The slow message heads the batch: nothing can be committed before it finishes, 9 s later.
+      const keys = ['slow', ...Array.from({ length: 6 }, (_, i) => `fast-${i}`)];
+      await bus.publish(keys.map((key) => ({ topic, key, headers: {}, value: Buffer.from(key) })));
+      const handled: string[] = [];
+      const subscription = await bus.subscribe({
+        groupId: `long-head-${topic}`,
+        topics: [topic],
+        handler: async (message) => {
+          if (message.key === 'slow') await pause(9_000);
+          handled.push(message.key);
+        },
+      });
+      await waitFor(() => handled.includes('slow'), { timeoutMs: 60_000, what: 'the slow message handled' });
+      await pause(3_000); // time for a redelivery, had the member been evicted
+      await subscription.close();
+      expect([...handled].sort()).toEqual([...keys].sort());
+    } finally {
+      await bus.close();
+    }
+  }, 90_000);
 });

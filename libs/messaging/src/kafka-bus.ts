@@ -45,6 +45,9 @@ export class KafkaBus implements MessageBus {
   private readonly admin: Admin;
   private producer: Producer;
   private connected: Promise<void> | undefined;
+  /** Whether a connection was ever attempted: close() then disconnects, even after a failed attempt was forgotten. */
+  private everConnected = false;
+  private readonly retiring = new Set<Promise<void>>();
   private readonly consumers = new Set<Subscription>();
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -70,6 +73,7 @@ export class KafkaBus implements MessageBus {
 
   /** Connects once; a failed attempt is forgotten, so the next call tries again (the broker may be back). */
   private connect(): Promise<void> {
+    this.everConnected = true;
     this.connected ??= Promise.all([this.admin.connect(), this.producer.connect()]).then(
       () => undefined,
       (error: unknown) => {
@@ -89,7 +93,9 @@ export class KafkaBus implements MessageBus {
     const failed = this.producer;
     this.producer = this.newProducer();
     this.connected = undefined;
-    void failed.disconnect().catch(() => undefined);
+    const retired = failed.disconnect().catch(() => undefined);
+    this.retiring.add(retired);
+    void retired.finally(() => this.retiring.delete(retired));
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -324,9 +330,9 @@ export class KafkaBus implements MessageBus {
 
   async close(): Promise<void> {
     await Promise.all([...this.consumers].map((s) => s.close()));
-    if (this.connected) {
-      await this.connected.catch(() => undefined);
-      await Promise.all([this.producer.disconnect(), this.admin.disconnect()]);
+    if (this.everConnected) {
+      await this.connected?.catch(() => undefined);
+      await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), ...this.retiring]);
     }
   }
 }

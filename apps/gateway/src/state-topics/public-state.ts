@@ -1,13 +1,31 @@
+import { eventSchemas, eventTypeOfSchema } from '@app/contracts';
 import { type MemberDoc, type OrganizationDoc, type TeamDoc, type UserDoc } from '../read-models/documents';
+
+interface ObjectSchema {
+  readonly properties: Readonly<Record<string, ObjectSchema & { readonly items?: ObjectSchema }>>;
+}
+
+function schemaOf(type: string): ObjectSchema {
+  const schema = eventSchemas.find((s) => eventTypeOfSchema(s) === type);
+  if (!schema) throw new Error(`no schema for ${type}`);
+  return schema as unknown as ObjectSchema;
+}
+
+const USER = schemaOf('identity.UserState.v1');
+const ORGANIZATION = schemaOf('membership.OrganizationState.v1');
+
+/** Only the fields the published schema names: a field added to a read-model document stays out until it is. */
+function only<T extends object>(doc: T, schema: ObjectSchema): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(doc).filter(([field]) => field in schema.properties));
+}
 
 /**
  * The public state of an aggregate as the state topics carry it (identity.UserState.v1, membership.OrganizationState.v1):
- * the read models' documents without their storage fields. Members are named by user id only: their profiles are the
- * users' own state.
+ * the read models' documents, cut to the fields of the published schemas. Members are named by user id only: their
+ * profiles are the users' own state.
  */
 export function userStateOf(doc: UserDoc): Record<string, unknown> {
-  const { _id, revision: _revision, ...state } = doc;
-  return state;
+  return only(doc, USER);
 }
 
 export function organizationStateOf(
@@ -15,16 +33,33 @@ export function organizationStateOf(
   members: readonly MemberDoc[],
   teams: readonly TeamDoc[],
 ): Record<string, unknown> {
-  const { _id, revision: _revision, deleted: _deleted, ...state } = org;
+  const { members: memberSchema, teams: teamSchema } = ORGANIZATION.properties;
   return {
-    ...state,
-    members: members
-      .map(({ _id, revision: _r, orgId: _o, name: _n, email: _e, orgName: _on, ...member }) => member)
-      .sort((a, b) => a.userId.localeCompare(b.userId)),
-    teams: teams
-      .map(({ _id, revision: _r, orgId: _o, ...team }) => team)
-      .sort((a, b) => a.teamId.localeCompare(b.teamId)),
+    ...only(org, ORGANIZATION),
+    members: [...members]
+      .sort((a, b) => a.userId.localeCompare(b.userId))
+      .map((member) => only(member, memberSchema!.items!)),
+    teams: [...teams]
+      .sort((a, b) => a.teamId.localeCompare(b.teamId))
+      .map((team) => only(team, teamSchema!.items!)),
   };
+}
+
+/**
+ * Whether members and teams read after the organization document at `revision` belong to that revision: the
+ * projector writes them before the organization document, so a read can catch part of the next event (a member
+ * changed or gone) while the organization document still shows the one before.
+ */
+export function consistentAt(
+  org: OrganizationDoc,
+  members: readonly MemberDoc[],
+  teams: readonly TeamDoc[],
+): boolean {
+  return (
+    members.length === org.memberCount &&
+    members.every((m) => m.revision <= org.revision) &&
+    teams.every((t) => t.revision <= org.revision)
+  );
 }
 
 /** What the state topic gets for one change event, given where the read model of its aggregate is. */

@@ -13,7 +13,7 @@ import {
 import { READ_MODELS } from '../gateway.tokens';
 import { ProjectionFeed } from '../read-models/projection-feed';
 import { findAll, type ReadModels } from '../read-models/read-models';
-import { organizationStateOf, stateStep, userStateOf } from './public-state';
+import { consistentAt, organizationStateOf, stateStep, userStateOf } from './public-state';
 
 /** The consumer group the state topics are written from. */
 export const STATE_GROUP = 'gateway.state-topics';
@@ -28,6 +28,8 @@ const KINDS = {
     type: 'membership.OrganizationState.v1',
   },
 } as const;
+
+const STATE_RETRY = { maxAttempts: 1_000, initialBackoffMs: 200, maxBackoffMs: 5_000 };
 
 export class ProjectionBehindError extends Error {
   constructor(subject: string, revision: string) {
@@ -52,13 +54,17 @@ export class StatePublisher extends BusSubscriber {
     super();
   }
 
-  /** How long an event waits for the read models to reach it before it is retried (the bus's retries, then DLQ). */
-  waitMs = 10_000;
+  /** How long one attempt waits for the read models to reach the event before it is retried (STATE_RETRY). */
+  waitMs = 2_000;
 
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: STATE_GROUP,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
+      // Read models behind (a large organization's deletion on MongoDB, a replica taking over the projections) are
+      // waited out for about an hour and a half before the event is dead-lettered: a state topic missing the last
+      // state, or a tombstone, of an aggregate would stay wrong until its next event.
+      retry: STATE_RETRY,
       handler: async (event, message) => {
         await this.feed.ready();
         const state = await this.stateAfter(event, message.topic as keyof typeof KINDS);
@@ -88,7 +94,8 @@ export class StatePublisher extends BusSubscriber {
         const after = isUser
           ? await this.models.users.revisionOf(event.subject)
           : await this.organizationModel(event.subject);
-        return data && after?.revision === revision ? this.message(kind, event, data) : null;
+        if (data && after?.revision === revision) return this.message(kind, event, data);
+        if (after && after.revision > revision) return null;
       }
       if (Date.now() >= deadline) throw new ProjectionBehindError(event.subject, event.revision);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -105,6 +112,7 @@ export class StatePublisher extends BusSubscriber {
     return user ? userStateOf(user) : null;
   }
 
+  /** Null when what was read mixes two revisions: the caller reads again (and then skips, the next event publishing). */
   private async organizationState(orgId: string) {
     const org = await this.models.organizations.get(orgId);
     if (!org) return null;
@@ -112,7 +120,7 @@ export class StatePublisher extends BusSubscriber {
       findAll(this.models.members, { where: { orgId } }),
       findAll(this.models.teams, { where: { orgId } }),
     ]);
-    return organizationStateOf(org, members, teams);
+    return consistentAt(org, members, teams) ? organizationStateOf(org, members, teams) : null;
   }
 
   private message(

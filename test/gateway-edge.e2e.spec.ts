@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { TOPICS, dataschemaUri, publicBaseUrl, type EventEnvelope } from '@app/contracts';
+import { TOPICS, dataschemaUri, schemaBaseUrl, type EventEnvelope } from '@app/contracts';
 import { MESSAGE_BUS, subscribeToEvents, type MessageBus } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
@@ -293,7 +293,7 @@ describe('the gateway edge', () => {
     await subscription.close();
     const ajv = addFormats(new Ajv({ strict: true }));
     for (const event of seen.values()) {
-      expect(event.dataschema).toBe(dataschemaUri(event.type, publicBaseUrl()));
+      expect(event.dataschema).toBe(dataschemaUri(event.type, schemaBaseUrl()));
       const served = await http().get(new URL(event.dataschema!).pathname).expect(200);
       expect(served.headers['content-type']).toMatch(/^application\/schema\+json/);
       const schema = JSON.parse(served.text) as { $id: string };
@@ -309,7 +309,7 @@ describe('the gateway edge', () => {
     };
     expect(listed.schemas).toContainEqual({
       type: 'membership.MemberRoleChanged.v1',
-      uri: dataschemaUri('membership.MemberRoleChanged.v1', publicBaseUrl()),
+      uri: dataschemaUri('membership.MemberRoleChanged.v1', schemaBaseUrl()),
     });
     for (const unknown of [
       'membership.Nothing.v1.json',

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { MalformedEnvelopeError, decodeEnvelope, encodeEnvelope, type EventEnvelope } from './event-envelope';
 import { SchemaRegistry, consumerSchemaRegistry, schemaRegistry } from './schema-registry';
 import { TOPICS, topicSpecs } from './topics';
-import { dataschemaUri, eventTypeOfSchema, publicBaseUrl, schemaPath } from './schema-uri';
+import { dataschemaUri, eventTypeOfSchema, schemaBaseUrl, schemaPath } from './schema-uri';
 import { eventSchemas } from './schemas';
 
 const envelope: EventEnvelope = {
@@ -64,8 +64,11 @@ describe('schema URIs', () => {
     expect(dataschemaUri('identity.UserDeleted.v1', 'https://id.example.com/platform/')).toBe(
       'https://id.example.com/platform/schemas/identity.UserDeleted.v1.json',
     );
-    expect(publicBaseUrl({})).toBe('http://127.0.0.1:3000');
-    expect(publicBaseUrl({ PUBLIC_URL: 'https://id.example.com/' })).toBe('https://id.example.com');
+    expect(schemaBaseUrl({})).toBe('http://127.0.0.1:3000');
+    expect(schemaBaseUrl({ PUBLIC_URL: 'https://id.example.com/' })).toBe('https://id.example.com');
+    expect(
+      schemaBaseUrl({ PUBLIC_URL: 'https://app.example.com', SCHEMA_BASE_URL: 'https://api.example.com/' }),
+    ).toBe('https://api.example.com');
   });
 
   it("a schema's type is read from its $id, in the path form and the bare form released before it", () => {

@@ -13,7 +13,7 @@ export interface EventEnvelope<Data = unknown> {
   readonly time: string;
   readonly specversion: '1.0';
   readonly datacontenttype: 'application/json';
-  /** The absolute URI of the data's JSON Schema, served by the gateway (`<PUBLIC_URL>/schemas/<type>.json`). */
+  /** The absolute URI of the data's JSON Schema, served by the gateway (`<SCHEMA_BASE_URL>/schemas/<type>.json`). */
   readonly dataschema?: string;
   readonly correlationid: string;
   readonly causationid: string;

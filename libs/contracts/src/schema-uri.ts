@@ -1,5 +1,5 @@
 /**
- * Where each event type's JSON Schema can be found. The gateway serves it at `<PUBLIC_URL>/schemas/<type>.json`;
+ * Where each event type's JSON Schema can be found. The gateway serves it at `<SCHEMA_BASE_URL>/schemas/<type>.json`;
  * every event names that URI in its CloudEvents `dataschema`, and the schema the gateway serves has it as its `$id`.
  * The schema files themselves (and the published package) carry the path, `/schemas/<type>.json`, which resolves to
  * the same URI against the gateway's address.
@@ -21,7 +21,11 @@ export function dataschemaUri(type: string, publicUrl: string): string {
   return `${publicUrl.replace(/\/+$/, '')}${schemaPath(type)}`;
 }
 
-/** The deployment's public base URL, shared by every service (the same PUBLIC_URL as the links in mail). */
-export function publicBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.PUBLIC_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
+/**
+ * Where the gateway's `/schemas` is reached from outside, the base of every event's `dataschema`: `SCHEMA_BASE_URL`,
+ * or else `PUBLIC_URL` (one origin serving the app and the API). One setting for every service, so producers and the
+ * gateway agree.
+ */
+export function schemaBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.SCHEMA_BASE_URL || env.PUBLIC_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
 }

@@ -4,7 +4,7 @@ import {
   encodeEnvelope,
   consumerSchemaRegistry,
   dataschemaUri,
-  publicBaseUrl,
+  schemaBaseUrl,
   schemaRegistry,
   type EventEnvelope,
   type SchemaRegistry,
@@ -36,7 +36,7 @@ export function eventMessage(
   topic: string,
   envelope: EventEnvelope,
   registry: SchemaRegistry = schemaRegistry(),
-  publicUrl: string = publicBaseUrl(),
+  baseUrl: string = schemaBaseUrl(),
 ): BusMessage {
   const result = registry.validate(envelope.type, envelope.data);
   if (!result.ok) throw new InvalidEventError(envelope.type, result.errors);
@@ -44,7 +44,7 @@ export function eventMessage(
     topic,
     ...encodeEnvelope({
       ...envelope,
-      dataschema: envelope.dataschema ?? dataschemaUri(envelope.type, publicUrl),
+      dataschema: envelope.dataschema ?? dataschemaUri(envelope.type, baseUrl),
     }),
   };
 }

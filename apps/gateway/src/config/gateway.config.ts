@@ -1,4 +1,4 @@
-import { publicBaseUrl } from '@app/contracts';
+import { schemaBaseUrl } from '@app/contracts';
 import { positiveInt } from '@app/platform';
 
 /** The gateway's own settings (README "gateway"); infrastructure settings come from the platform. */
@@ -22,8 +22,8 @@ export interface GatewayConfig {
   readonly authRateLimitPerIp: number;
   /** User ids allowed the operator routes (`IDENTITY_OPERATORS`, comma-separated, as identity reads it). */
   readonly operators: readonly string[];
-  /** Where the gateway is reached from outside (`PUBLIC_URL`): the base of the schema URIs events name. */
-  readonly publicUrl: string;
+  /** Where the gateway's `/schemas` is reached from outside (`SCHEMA_BASE_URL`, else `PUBLIC_URL`). */
+  readonly schemaBaseUrl: string;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -46,6 +46,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
-    publicUrl: publicBaseUrl(env),
+    schemaBaseUrl: schemaBaseUrl(env),
   };
 }

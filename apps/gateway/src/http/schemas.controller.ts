@@ -37,7 +37,7 @@ export class SchemasController {
     return {
       schemas: [...SCHEMAS.keys()]
         .sort()
-        .map((type) => ({ type, uri: dataschemaUri(type, this.config.publicUrl) })),
+        .map((type) => ({ type, uri: dataschemaUri(type, this.config.schemaBaseUrl) })),
     };
   }
 
@@ -52,6 +52,6 @@ export class SchemasController {
     const type = file.endsWith('.json') ? file.slice(0, -'.json'.length) : undefined;
     const schema = type === undefined ? undefined : SCHEMAS.get(type);
     if (!type || !schema) throw new DomainError('schema-not-found', 'not-found', `no event schema ${file}`);
-    return { ...schema, $id: dataschemaUri(type, this.config.publicUrl) };
+    return { ...schema, $id: dataschemaUri(type, this.config.schemaBaseUrl) };
   }
 }

@@ -4,7 +4,15 @@
  * index.js / index.d.ts: every schema by type, and a TypeScript type for each event's data, generated from its schema.
  * `npm pack` in the out dir makes the tarball to publish.
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from 'json-schema-to-typescript';
 import { eventSchemas, eventTypeOfSchema } from '@app/contracts';
@@ -32,14 +40,25 @@ async function dataTypeOf(schema: Record<string, unknown>): Promise<string> {
   });
 }
 
-export async function buildContractsPackage(out: string): Promise<string[]> {
+/** Only a folder that is missing, empty, or an earlier build of this package is replaced. */
+function clearOutput(out: string, name: string): void {
+  if (!existsSync(out) || readdirSync(out).length === 0) return;
+  const manifest = join(out, 'package.json');
+  const earlier =
+    existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
+  if (earlier !== name)
+    throw new Error(`${out} is not empty and not an earlier build of ${name}: not replacing it`);
   rmSync(out, { recursive: true, force: true });
-  mkdirSync(join(out, 'schemas'), { recursive: true });
+}
+
+export async function buildContractsPackage(out: string): Promise<string[]> {
   const manifest = JSON.parse(readFileSync(join(CONTRACTS, 'package.json'), 'utf8')) as Record<
     string,
     unknown
   >;
   const { private: _private, ...published } = manifest;
+  clearOutput(out, published.name as string);
+  mkdirSync(join(out, 'schemas'), { recursive: true });
   const types = eventSchemas.map((schema) => eventTypeOfSchema(schema)).sort();
   for (const schema of eventSchemas)
     writeFileSync(

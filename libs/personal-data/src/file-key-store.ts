@@ -1,0 +1,111 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, link, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type PersonalDataKeyStore } from './key-store';
+
+/**
+ * Per-person keys as files, one per subject (`<subject>.key`), each wrapped with the master key so a copy of the
+ * folder alone opens nothing. Erasing leaves `<subject>.erased` and removes the key file: the marker comes first, so
+ * no key is made again, and a key made in a race with the erasure removes itself. For the embedded default and one
+ * host; replicas on several hosts need a shared store.
+ */
+export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
+  constructor(
+    private readonly dir: string,
+    private readonly masterKey: Buffer,
+  ) {
+    if (masterKey.length !== 32) throw new Error('the personal-data master key is 32 bytes');
+  }
+
+  async keyFor(subject: string): Promise<Buffer | null> {
+    const existing = await this.existingKey(subject);
+    if (existing || (await this.isErased(subject))) return existing;
+    await mkdir(this.dir, { recursive: true });
+    const key = randomBytes(32);
+    const aside = join(this.dir, `.${subject}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    await writeFile(aside, this.wrap(subject, key), { mode: 0o600, flush: true });
+    try {
+      await link(aside, this.keyFile(subject));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return this.existingKey(subject); // another writer's key won
+    } finally {
+      await unlink(aside);
+    }
+    await this.syncDir();
+    if (await this.isErased(subject)) {
+      await this.erase(subject);
+      return null;
+    }
+    return key;
+  }
+
+  async existingKey(subject: string): Promise<Buffer | null> {
+    if (await this.isErased(subject)) return null;
+    let wrapped: Buffer;
+    try {
+      wrapped = await readFile(this.keyFile(subject));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return this.unwrap(subject, wrapped);
+  }
+
+  async erase(subject: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await writeFile(this.erasedFile(subject), '', { flush: true });
+    await unlink(this.keyFile(subject)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await this.syncDir();
+  }
+
+  async isErased(subject: string): Promise<boolean> {
+    try {
+      await readFile(this.erasedFile(subject));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  private keyFile(subject: string): string {
+    return join(this.dir, `${safe(subject)}.key`);
+  }
+
+  private erasedFile(subject: string): string {
+    return join(this.dir, `${safe(subject)}.erased`);
+  }
+
+  private wrap(subject: string, key: Buffer): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv);
+    cipher.setAAD(Buffer.from(subject));
+    return Buffer.concat([iv, cipher.update(key), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  private unwrap(subject: string, wrapped: Buffer): Buffer {
+    const decipher = createDecipheriv('aes-256-gcm', this.masterKey, wrapped.subarray(0, 12));
+    decipher.setAAD(Buffer.from(subject));
+    decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
+    return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
+  }
+
+  /** The directory entry (a new key, or an unlinked one) is durable only once the directory is synced. */
+  private async syncDir(): Promise<void> {
+    const handle = await open(this.dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function safe(subject: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(subject))
+    throw new Error(`a subject is letters, digits, - and _: "${subject}"`);
+  return subject;
+}

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { v5 as uuidv5 } from 'uuid';
+import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS, encodeEnvelope, type EventEnvelope } from '@app/contracts';
+import { EVENT_STORE_CLIENT, readLastEvent } from '@app/event-store';
+import { PUBLIC_EVENT_MAPPINGS } from '@app/relay';
 import {
   BusSubscriber,
   MESSAGE_BUS,
@@ -22,10 +25,15 @@ export const GATEWAY_SOURCE = '/identity-platform/gateway';
 const STATE_NAMESPACE = '9b7c2a4e-1f0d-4e8b-a6c3-5d2e7f9a1b84';
 
 const KINDS = {
-  [TOPICS.identityUsers]: { topic: TOPICS.identityUserState, type: 'identity.UserState.v1' },
+  [TOPICS.identityUsers]: {
+    topic: TOPICS.identityUserState,
+    type: 'identity.UserState.v1',
+    streamPrefix: PUBLIC_EVENT_MAPPINGS.identity.streamPrefix,
+  },
   [TOPICS.membershipOrganizations]: {
     topic: TOPICS.membershipOrganizationState,
     type: 'membership.OrganizationState.v1',
+    streamPrefix: PUBLIC_EVENT_MAPPINGS.membership.streamPrefix,
   },
 } as const;
 
@@ -47,6 +55,7 @@ export class ProjectionBehindError extends Error {
 @Injectable()
 export class StatePublisher extends BusSubscriber {
   constructor(
+    @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly feed: ProjectionFeed,
@@ -79,10 +88,14 @@ export class StatePublisher extends BusSubscriber {
     const isUser = changeTopic === TOPICS.identityUsers;
     const revision = Number(event.revision);
     const deadline = Date.now() + this.waitMs;
+    let inStore: boolean | undefined;
     for (;;) {
       const model = isUser
         ? await this.models.users.revisionOf(event.subject)
         : await this.organizationModel(event.subject);
+      // An aggregate the read models have never seen, and this deployment's event store does not hold either, is
+      // another deployment's on a shared cluster: nothing of ours to wait for.
+      if (!model && !(inStore ??= await this.inEventStore(kind.streamPrefix + event.subject))) return null;
       const step = stateStep(revision, model);
       if (step === 'skip') return null;
       if (step === 'tombstone') return this.message(kind, event, null);
@@ -100,6 +113,10 @@ export class StatePublisher extends BusSubscriber {
       if (Date.now() >= deadline) throw new ProjectionBehindError(event.subject, event.revision);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  private async inEventStore(streamName: string): Promise<boolean> {
+    return (await readLastEvent(this.client, streamName)) !== undefined;
   }
 
   private async organizationModel(orgId: string) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { Parser, fromFile } from '@asyncapi/parser';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -117,5 +118,22 @@ describe('the published contracts package', () => {
       stdout: expect.stringContaining('emperor'),
     });
     expect(readdirSync(consumer)).toContain('node_modules');
+  }, 60_000);
+  it('has an AsyncAPI document the official parser reads without a finding, its payloads resolved inside the package', async () => {
+    const installed = join(consumer, 'node_modules/@identity-platform/contracts');
+    for (const path of [join(ROOT, 'libs/contracts/asyncapi.yaml'), join(installed, 'asyncapi.yaml')]) {
+      const { document, diagnostics } = await fromFile(new Parser(), path).parse();
+      expect({ path, findings: diagnostics.map((d) => `${d.code}: ${d.message}`) }).toEqual({
+        path,
+        findings: [],
+      });
+      expect(document!.version()).toBe('3.1.0');
+      const payloads = document!
+        .allMessages()
+        .all()
+        .map((message) => message.payload()?.json() as { $id?: string } | undefined);
+      expect(payloads.length).toBe(eventSchemas.length);
+      for (const payload of payloads) expect(payload?.$id).toMatch(/^\/schemas\/.+\.json$/);
+    }
   }, 60_000);
 });

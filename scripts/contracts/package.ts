@@ -65,7 +65,14 @@ export async function buildContractsPackage(out: string): Promise<string[]> {
       join(out, 'schemas', `${eventTypeOfSchema(schema)}.json`),
       `${JSON.stringify(schema, null, 2)}\n`,
     );
-  copyFileSync(join(CONTRACTS, 'asyncapi.yaml'), join(out, 'asyncapi.yaml'));
+  // The payloads point at the schema files as they lie in the repository; in the package they lie in schemas/.
+  writeFileSync(
+    join(out, 'asyncapi.yaml'),
+    readFileSync(join(CONTRACTS, 'asyncapi.yaml'), 'utf8').replace(
+      /\.\/src\/schemas\/[a-z]+\/([A-Za-z0-9]+\.[A-Za-z0-9]+\.v[0-9]+)\.schema\.json/g,
+      './schemas/$1.json',
+    ),
+  );
   copyFileSync(join(CONTRACTS, 'CHANGELOG.md'), join(out, 'CHANGELOG.md'));
   writeFileSync(
     join(out, 'package.json'),

@@ -288,4 +288,35 @@ describe('state topics: a new subscriber bootstraps from them', () => {
       await admin.disconnect();
     }
   });
+
+  (infraEnv.kafkaBrokers ? it : it.skip)(
+    'on Kafka a deletion is a real tombstone: a plain kafkajs consumer reads the key last with no value',
+    async () => {
+      const carol = await platform.signUp('Carol');
+      await http()
+        .delete('/v1/me')
+        .set(bearer(carol))
+        .send({ password: PASSWORD, confirmOwnedOrganizations: true })
+        .expect(200);
+      const consumer = new Kafka({ brokers: infraEnv.kafkaBrokers!, logLevel: logLevel.NOTHING }).consumer({
+        groupId: `tombstone-reader-${randomUUID()}`,
+      });
+      const values: (Buffer | null)[] = [];
+      await consumer.connect();
+      try {
+        await consumer.subscribe({ topics: [TOPICS.identityUserState], fromBeginning: true });
+        await consumer.run({
+          eachMessage: async ({ message }) => {
+            if (message.key?.toString() === carol.userId) values.push(message.value);
+          },
+        });
+        await waitFor(() => values.at(-1) === null, { timeoutMs: 60_000, what: "Carol's tombstone" });
+        expect(values.length).toBeGreaterThan(1); // her state came first
+        expect(JSON.parse(values[0]!.toString('utf8'))).toMatchObject({ userId: carol.userId });
+      } finally {
+        await consumer.disconnect();
+      }
+    },
+    90_000,
+  );
 });

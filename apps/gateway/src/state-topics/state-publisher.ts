@@ -107,8 +107,10 @@ export class StatePublisher extends BusSubscriber {
         const after = isUser
           ? await this.models.users.revisionOf(event.subject)
           : await this.organizationModel(event.subject);
-        if (data && after?.revision === revision) return this.message(kind, event, data);
         if (after && after.revision > revision) return null;
+        // A read that looked mixed while the model stayed at this revision for a whole attempt is no race: published.
+        if (data && after?.revision === revision && (data.consistent || Date.now() >= deadline))
+          return this.message(kind, event, data.state);
       }
       if (Date.now() >= deadline) throw new ProjectionBehindError(event.subject, event.revision);
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -126,10 +128,10 @@ export class StatePublisher extends BusSubscriber {
 
   private async userState(userId: string) {
     const user = await this.models.users.get(userId);
-    return user ? userStateOf(user) : null;
+    return user ? { state: userStateOf(user), consistent: true } : null;
   }
 
-  /** Null when what was read mixes two revisions: the caller reads again (and then skips, the next event publishing). */
+  /** `consistent: false` when what was read seems to mix two revisions: the caller reads again. */
   private async organizationState(orgId: string) {
     const org = await this.models.organizations.get(orgId);
     if (!org) return null;
@@ -137,7 +139,7 @@ export class StatePublisher extends BusSubscriber {
       findAll(this.models.members, { where: { orgId } }),
       findAll(this.models.teams, { where: { orgId } }),
     ]);
-    return consistentAt(org, members, teams) ? organizationStateOf(org, members, teams) : null;
+    return { state: organizationStateOf(org, members, teams), consistent: consistentAt(org, members, teams) };
   }
 
   private message(

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { checkedSubject } from './key-wrapping';
 
 /** Sealed values read `pd1.<subject>.<iv>.<ciphertext and tag>`: versioned, and naming whose key opens them. */
 const PREFIX = 'pd1.';
@@ -15,8 +16,7 @@ export interface SealedValue {
  * does not open under another's key, and any change to it is detected.
  */
 export function sealValue(key: Buffer, subject: string, plaintext: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(subject))
-    throw new Error(`a subject is letters, digits, - and _: "${subject}"`);
+  checkedSubject(subject);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(subject));

@@ -1,7 +1,8 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, link, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PersonalDataKeyStore } from './key-store';
+import { KeyWrapping, checkedSubject } from './key-wrapping';
 
 /**
  * Per-person keys as files, one per subject (`<subject>.key`), each wrapped with the master key so a copy of the
@@ -10,11 +11,13 @@ import { type PersonalDataKeyStore } from './key-store';
  * host; replicas on several hosts need a shared store.
  */
 export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
+  private readonly wrapping: KeyWrapping;
+
   constructor(
     private readonly dir: string,
-    private readonly masterKey: Buffer,
+    masterKey: Buffer,
   ) {
-    if (masterKey.length !== 32) throw new Error('the personal-data master key is 32 bytes');
+    this.wrapping = new KeyWrapping(masterKey);
   }
 
   async keyFor(subject: string): Promise<Buffer | null> {
@@ -23,7 +26,7 @@ export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
     await mkdir(this.dir, { recursive: true });
     const key = randomBytes(32);
     const aside = join(this.dir, `.${subject}.${process.pid}.${randomBytes(4).toString('hex')}`);
-    await writeFile(aside, this.wrap(subject, key), { mode: 0o600, flush: true });
+    await writeFile(aside, this.wrapping.wrap(subject, key), { mode: 0o600, flush: true });
     try {
       await link(aside, this.keyFile(subject));
     } catch (error) {
@@ -49,7 +52,7 @@ export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw error;
     }
-    return this.unwrap(subject, wrapped);
+    return this.wrapping.unwrap(subject, wrapped);
   }
 
   async erase(subject: string): Promise<void> {
@@ -72,25 +75,11 @@ export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
   }
 
   private keyFile(subject: string): string {
-    return join(this.dir, `${safe(subject)}.key`);
+    return join(this.dir, `${checkedSubject(subject)}.key`);
   }
 
   private erasedFile(subject: string): string {
-    return join(this.dir, `${safe(subject)}.erased`);
-  }
-
-  private wrap(subject: string, key: Buffer): Buffer {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv);
-    cipher.setAAD(Buffer.from(subject));
-    return Buffer.concat([iv, cipher.update(key), cipher.final(), cipher.getAuthTag()]);
-  }
-
-  private unwrap(subject: string, wrapped: Buffer): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.masterKey, wrapped.subarray(0, 12));
-    decipher.setAAD(Buffer.from(subject));
-    decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
-    return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
+    return join(this.dir, `${checkedSubject(subject)}.erased`);
   }
 
   /** The directory entry (a new key, or an unlinked one) is durable only once the directory is synced. */
@@ -102,10 +91,4 @@ export class FilePersonalDataKeyStore implements PersonalDataKeyStore {
       await handle.close();
     }
   }
-}
-
-function safe(subject: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(subject))
-    throw new Error(`a subject is letters, digits, - and _: "${subject}"`);
-  return subject;
 }

@@ -1,20 +1,66 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTempDir } from '@app/testing';
-import { FilePersonalDataKeyStore, PersonalDataVault, SubjectErasedError } from '@app/personal-data';
+import { MongoClient } from 'mongodb';
+import { infraEnv, makeTempDir } from '@app/testing';
+import {
+  FilePersonalDataKeyStore,
+  MongoPersonalDataKeyStore,
+  PersonalDataVault,
+  SubjectErasedError,
+  type PersonalDataKeyStore,
+} from '@app/personal-data';
 
 const erasedAs = (field: string, subject: string) => `erased ${field} of ${subject}`;
 
-describe('crypto-shredding with keys in files', () => {
-  let dir: string;
+interface KeyStores {
+  /** A store over the same keys as every other one this returns, as another process would open them. */
+  open(masterKey: Buffer): PersonalDataKeyStore;
+  /** Whether any key material is left for `subject`. */
+  keyLeft(subject: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const stores: [string, () => Promise<KeyStores>][] = [
+  [
+    'files',
+    async () => {
+      const dir = join(await makeTempDir('personal-data'), 'keys');
+      return {
+        open: (master) => new FilePersonalDataKeyStore(dir, master),
+        keyLeft: async (subject) => (await readdir(dir)).includes(`${subject}.key`),
+        close: async () => undefined,
+      };
+    },
+  ],
+];
+if (infraEnv.mongoUrl)
+  stores.push([
+    'MongoDB',
+    async () => {
+      const client = await MongoClient.connect(infraEnv.mongoUrl!);
+      const db = client.db(`personal_data_${randomBytes(4).toString('hex')}`);
+      const keys = db.collection<{ _id: string; wrapped?: unknown }>('personal_data_keys');
+      return {
+        open: (master) => new MongoPersonalDataKeyStore(keys as never, master),
+        keyLeft: async (subject) => (await keys.findOne({ _id: subject }))?.wrapped !== undefined,
+        close: async () => {
+          await db.dropDatabase();
+          await client.close();
+        },
+      };
+    },
+  ]);
+
+describe.each(stores)('crypto-shredding with keys in %s', (_name, create) => {
+  let keyStores: KeyStores;
   const master = randomBytes(32);
-  const vault = (cacheMs = 30_000) =>
-    new PersonalDataVault(new FilePersonalDataKeyStore(dir, master), cacheMs);
+  const vault = (cacheMs = 30_000) => new PersonalDataVault(keyStores.open(master), cacheMs);
 
   beforeEach(async () => {
-    dir = join(await makeTempDir('personal-data'), 'keys');
+    keyStores = await create();
   });
+  afterEach(() => keyStores.close());
 
   it('seals the named fields for a person, and any vault on the folder opens them', async () => {
     const data = { userId: 'u1', email: 'ada@example.com', name: 'Ada', at: '2026-12-01T08:00:00Z' };
@@ -43,7 +89,8 @@ describe('crypto-shredding with keys in files', () => {
     await expect(vault().seal('u1', { email: 'ada@new.example' }, ['email'])).rejects.toBeInstanceOf(
       SubjectErasedError,
     );
-    expect((await readdir(dir)).filter((f) => f.startsWith('u1'))).toEqual(['u1.erased']);
+    expect(await keyStores.keyLeft('u1')).toBe(false);
+    expect(await keyStores.keyLeft('u2')).toBe(true);
     await vault().erase('u1'); // again: nothing changes
   });
 
@@ -60,8 +107,9 @@ describe('crypto-shredding with keys in files', () => {
   it('a key made while the person is being erased does not survive the erasure', async () => {
     for (let i = 0; i < 30; i++) {
       const subject = `race-${i}`;
-      const store = new FilePersonalDataKeyStore(dir, master);
-      await Promise.allSettled([store.keyFor(subject), store.erase(subject)]);
+      const store = keyStores.open(master);
+      const outcomes = await Promise.allSettled([store.keyFor(subject), store.erase(subject)]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
       expect({
         subject,
         key: await store.existingKey(subject),
@@ -72,13 +120,13 @@ describe('crypto-shredding with keys in files', () => {
         erased: true,
       });
       expect(await store.keyFor(subject)).toBeNull();
+      expect(await keyStores.keyLeft(subject)).toBe(false);
     }
-    expect((await readdir(dir)).filter((f) => f.endsWith('.key'))).toEqual([]);
   });
 
-  it('a folder of keys opens nothing without its master key', async () => {
+  it('the stored keys open nothing without their master key', async () => {
     const sealed = await vault().seal('u4', { email: 'c@example.com' }, ['email']);
-    const stranger = new PersonalDataVault(new FilePersonalDataKeyStore(dir, randomBytes(32)));
+    const stranger = new PersonalDataVault(keyStores.open(randomBytes(32)));
     await expect(stranger.open(sealed, erasedAs)).rejects.toThrow();
   });
 });

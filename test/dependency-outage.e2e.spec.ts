@@ -78,7 +78,8 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('a dependency outage unde
     Promise.all(
       services.map(async (s) => {
         const answer = await fetch(`http://127.0.0.1:${s.port}/health/ready`).catch(() => undefined);
-        const body = (await answer?.json().catch(() => undefined)) as { error?: Record<string, unknown> } | undefined;
+        const body = (await answer?.json().catch(() => undefined)) as
+          { error?: Record<string, unknown> } | undefined;
         return { service: s.name, status: answer?.status ?? 0, down: Object.keys(body?.error ?? {}).sort() };
       }),
     );

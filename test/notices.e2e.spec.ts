@@ -32,16 +32,7 @@ describe('notices to the people a change is about', () => {
     const roleMail = (await arrives(bob.email, /Your role in Notice Works changed/))[0]!;
     expect(roleMail.raw).toContain('You are now an Admin in Notice Works.');
 
-    const team = await http()
-      .post(`/v1/orgs/${orgId}/teams`)
-      .set(bearer(ada))
-      .send({ name: 'Desk' })
-      .expect(201);
-    await http()
-      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
-      .set(bearer(ada))
-      .send({ role: 'manager' })
-      .expect(200);
+    await platform.teamManagedBy(ada, orgId, bob, 'Desk');
     await arrives(bob.email, /You manage a team in Notice Works/);
 
     await http()

@@ -174,6 +174,18 @@ export class Platform {
     return res.body.orgId as string;
   }
 
+  /** A team of `orgId`, created by `by`, with `manager` made its manager; its id. */
+  async teamManagedBy(by: SignedIn, orgId: string, manager: SignedIn, name: string): Promise<string> {
+    const team = await this.http.post(`/v1/orgs/${orgId}/teams`).set(bearer(by)).send({ name }).expect(201);
+    const teamId = team.body.teamId as string;
+    await this.http
+      .put(`/v1/orgs/${orgId}/teams/${teamId}/members/${manager.userId}`)
+      .set(bearer(by))
+      .send({ role: 'manager' })
+      .expect(200);
+    return teamId;
+  }
+
   /**
    * A new person, invited by `by` (by e-mail, with `terms` such as role and permissions), who follows the link in the
    * delivered mail, registers from it and signs in.

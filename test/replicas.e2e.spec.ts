@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import { KafkaBus, type ReceivedMessage } from '@app/messaging';
-import { describeIf, infraEnv, makeTempDir, startServiceProcess, waitFor, type ServiceProcess } from '@app/testing';
+import {
+  describeIf,
+  infraEnv,
+  makeTempDir,
+  startServiceProcess,
+  waitFor,
+  type ServiceProcess,
+} from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { startSmtpServer } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { PASSWORD, tokenFromMails } from './platform.testing';
@@ -164,7 +171,8 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
         // Of the write services, stop the replica whose relay publishes, so the test goes through a relay handover.
         const leaders = await Promise.all(alive.map((i) => leadsRelay(i, service)));
         const victim = alive[leaders.indexOf(true)] ?? alive.at(-1)!;
-        if (service === 'membership' || service === 'identity') expect(leaders.filter(Boolean)).toHaveLength(1);
+        if (service === 'membership' || service === 'identity')
+          expect(leaders.filter(Boolean)).toHaveLength(1);
         victim.child.kill('SIGTERM');
         await victim.exited;
         expect(victim.child.exitCode).toBe(0);

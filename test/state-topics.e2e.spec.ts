@@ -62,16 +62,7 @@ describe('state topics: a new subscriber bootstraps from them', () => {
     const ada = await platform.signUp('Ada');
     const orgId = await platform.createOrg(ada);
     const bob = await platform.join(ada, orgId, 'Bob');
-    const team = await http()
-      .post(`/v1/orgs/${orgId}/teams`)
-      .set(bearer(ada))
-      .send({ name: 'Night shift' })
-      .expect(201);
-    await http()
-      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
-      .set(bearer(ada))
-      .send({ role: 'manager' })
-      .expect(200);
+    const teamId = await platform.teamManagedBy(ada, orgId, bob, 'Night shift');
     await http()
       .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
       .set(bearer(ada))
@@ -127,8 +118,8 @@ describe('state topics: a new subscriber bootstraps from them', () => {
       );
       expect(members.find((m) => m.userId === bob.userId)).toMatchObject({
         role: 'admin',
-        teamIds: [team.body.teamId],
-        managedTeamIds: [team.body.teamId],
+        teamIds: [teamId],
+        managedTeamIds: [teamId],
       });
       const teamDocs = (await models.teams.find({ where: { orgId } }, { limit: 100 })).items;
       expect(teams).toEqual(teamDocs.map(({ _id, revision: _r, orgId: _o, ...t }) => t));

@@ -242,16 +242,7 @@ describe('stories over the public API', () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);
     const bob = await inviteNewMember(ada, orgId, 'Bob');
-    const team = await http()
-      .post(`/v1/orgs/${orgId}/teams`)
-      .set(bearer(ada))
-      .send({ name: 'Night shift' })
-      .expect(201);
-    await http()
-      .put(`/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${bob.userId}`)
-      .set(bearer(ada))
-      .send({ role: 'manager' })
-      .expect(200);
+    const teamId = await platform.teamManagedBy(ada, orgId, bob, 'Night shift');
 
     const promoted = await http()
       .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
@@ -285,7 +276,7 @@ describe('stories over the public API', () => {
       .expect(200);
     expect(await member(ada, orgId, bob.userId)).toMatchObject({
       role: 'user',
-      teams: [{ teamId: team.body.teamId, role: 'manager' }],
+      teams: [{ teamId, role: 'manager' }],
     });
   });
 

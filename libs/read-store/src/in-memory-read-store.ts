@@ -265,7 +265,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
     const matching = [...this.matching(filter, table.candidates(filter))];
-    for (const doc of matching) table.put(frozenCopy({ ...doc, ...set }));
+    for (const doc of matching) table.put(frozenCopy(withFieldsSet(doc, set)));
     return matching.length;
   }
 
@@ -439,4 +439,11 @@ export class InMemoryReadStore implements ReadStore {
     }
     return table;
   }
+}
+
+/** `set` applied to `doc`; a field set to undefined is removed. */
+function withFieldsSet<T extends object>(doc: T, set: Readonly<Record<string, unknown>>): T {
+  const next: Record<string, unknown> = { ...doc, ...set };
+  for (const [field, value] of Object.entries(set)) if (value === undefined) delete next[field];
+  return next as T;
 }

@@ -112,7 +112,15 @@ class MongoCollection<D extends ReadModelDocument> implements ReadModelCollectio
   }
 
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
-    const result = await (await this.collection()).updateMany(toMongoFilter(filter), { $set: { ...set } });
+    // A field set to undefined is removed ($unset); either operator is left out when empty.
+    const fields = Object.entries(set);
+    const toSet = fields.filter(([, value]) => value !== undefined);
+    const toUnset = fields.filter(([, value]) => value === undefined).map(([field]) => [field, '']);
+    const update = {
+      ...(toSet.length > 0 ? { $set: Object.fromEntries(toSet) } : {}),
+      ...(toUnset.length > 0 ? { $unset: Object.fromEntries(toUnset) } : {}),
+    };
+    const result = await (await this.collection()).updateMany(toMongoFilter(filter), update);
     return result.modifiedCount;
   }
 

@@ -63,7 +63,8 @@ export interface ReadModelCollection<D extends ReadModelDocument> {
   deleteIfNewer(id: string, revision: number): Promise<boolean>;
   /**
    * Sets fields on every matching document, whatever its revision: for values owned by another aggregate than the
-   * document's (a member's name, which the user's stream owns), written in that aggregate's order.
+   * document's (a member's name, which the user's stream owns), written in that aggregate's order. A field set to
+   * undefined is removed.
    */
   updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number>;
   /**

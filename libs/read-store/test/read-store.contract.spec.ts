@@ -123,6 +123,20 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect((await members.get('c'))?.name).toBe('Member c');
   });
 
+  it('updateMany removes a field set to undefined, and only on the matches', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(member('a', 2, { email: 'x@example.com', name: 'Ada' }));
+    await members.upsertIfNewer(member('b', 2, { email: 'y@example.com', name: 'Bob' }));
+    expect(await members.updateMany({ where: { email: 'x@example.com' } }, { email: undefined })).toBe(1);
+    const a = await members.get('a');
+    expect(a && 'email' in a).toBe(false);
+    expect(a).toMatchObject({ name: 'Ada', revision: 2 });
+    expect(await members.count({ where: { email: { $exists: true } } })).toBe(1);
+    await members.updateMany({ where: { _id: 'b' } }, { email: undefined, name: 'Robert' });
+    expect(await members.get('b')).toMatchObject({ name: 'Robert' });
+    expect(await members.count({ where: { email: { $exists: true } } })).toBe(0);
+  });
+
   it('50 racing upserts with random revisions end at the highest revision', async () => {
     const members = fresh();
     const revisions = Array.from({ length: 50 }, () => 1 + Math.floor(Math.random() * 1000));

@@ -1,9 +1,10 @@
 import { type AggregateStore } from '@app/event-store';
-import { isDomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { userDecider } from '../users/user.decider';
 import { userStreamName } from '../users/user.events';
 import {
   emailReservationStream,
+  legacyPhoneReservationStream,
   phoneReservationStream,
   reservationDecider,
   type ReservationKind,
@@ -29,7 +30,14 @@ export class IdentifierReservations {
   ) {}
 
   async holderOf(kind: ReservationKind, value: string): Promise<string | undefined> {
-    return (await this.store.load(reservationStream(kind, value), this.aggregate)).state.holder;
+    const holder = (await this.store.load(reservationStream(kind, value), this.aggregate)).state.holder;
+    return holder ?? (await this.legacyHolderOf(kind, value));
+  }
+
+  /** A phone reserved before phone streams were hashed: its holder keeps it until they release it. */
+  private async legacyHolderOf(kind: ReservationKind, value: string): Promise<string | undefined> {
+    if (kind !== 'phone') return undefined;
+    return (await this.store.load(legacyPhoneReservationStream(value), this.aggregate)).state.holder;
   }
 
   /** Throws `<kind>-taken` (conflict) when another user holds it. */
@@ -42,6 +50,11 @@ export class IdentifierReservations {
         { commandId: `${commandId}/reserve-${kind}${suffix}`, actor: userId },
       );
     try {
+      const legacyHolder = await this.legacyHolderOf(kind, value);
+      if (legacyHolder !== undefined && legacyHolder !== userId)
+        throw new DomainError(`${kind}-taken`, 'conflict', `this ${kind} belongs to another account`, {
+          field: kind,
+        });
       await reserve('');
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
@@ -53,6 +66,13 @@ export class IdentifierReservations {
   }
 
   async release(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
+    if ((await this.legacyHolderOf(kind, value)) === userId)
+      await this.store.handle(
+        legacyPhoneReservationStream(value),
+        this.aggregate,
+        { type: 'ReleaseIdentifier', kind, userId, at: this.now().toISOString() },
+        { commandId: `${commandId}/release-legacy-${kind}`, actor: userId },
+      );
     await this.store.handle(
       reservationStream(kind, value),
       this.aggregate,

@@ -152,6 +152,32 @@ describe('identity over the bus, on the event store', () => {
     await identity.registerVerified(second);
   });
 
+  it('phones reserved before the streams were hashed stay their holders’; new ones name no number', async () => {
+    const phone = `+1415555${String(1000 + (Date.now() % 9000))}`;
+    await eventStore.client.appendToStream(`phone-${phone}`, [
+      jsonEvent({
+        type: 'IdentifierReserved',
+        data: { kind: 'phone', userId: 'legacy-holder', at: new Date().toISOString() },
+      }),
+    ]);
+    const refused = await identity.send({
+      type: 'Register',
+      name: 'B',
+      email: email(),
+      password: PASSWORD,
+      phone,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'phone-taken', details: { field: 'phone' } } });
+    const other = `+1650555${String(1000 + (Date.now() % 9000))}`;
+    const userId = await identity.registerVerified(email(), PASSWORD, { phone: other });
+    const names: string[] = [];
+    for await (const resolved of eventStore.client.readAll({ maxCount: 100_000 }))
+      if (resolved.event?.streamId.startsWith('phone-')) names.push(resolved.event.streamId);
+    expect(names).not.toContain(`phone-${other}`);
+    expect(names.some((name) => /^phone-[0-9a-f]{64}$/.test(name))).toBe(true);
+    expect(userId).toBeTruthy();
+  });
+
   it('login issues a verifiable access token and a rotating refresh token; reuse revokes the family; logout ends it', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

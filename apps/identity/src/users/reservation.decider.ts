@@ -23,7 +23,13 @@ export function emailReservationStream(normalizedEmail: string): string {
   return `email-${createHash('sha256').update(normalizedEmail, 'utf8').digest('hex')}`;
 }
 
+/** `phone-<sha256(E.164)>`, for the same reason. */
 export function phoneReservationStream(e164: string): string {
+  return `phone-${createHash('sha256').update(e164, 'utf8').digest('hex')}`;
+}
+
+/** Before phones were hashed, the stream was named by the number itself; still read, so old holders keep theirs. */
+export function legacyPhoneReservationStream(e164: string): string {
   return `phone-${e164}`;
 }
 

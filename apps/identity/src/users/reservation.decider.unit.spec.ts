@@ -1,6 +1,7 @@
 import { type DomainError, fold } from '@app/domain';
 import {
   emailReservationStream,
+  legacyPhoneReservationStream,
   phoneReservationStream,
   reservationDecider,
   type ReservationEvent,
@@ -10,12 +11,15 @@ import { normalizeEmail } from '@app/identifiers';
 const at = '2026-01-01T00:00:00.000Z';
 
 describe('identifier reservations (unique e-mail and phone)', () => {
-  it('the e-mail stream is named by the hash of the normalized address, case and spaces ignored', () => {
+  it('the e-mail and phone streams are named by hashes, case and spaces ignored (no address in a stream name)', () => {
     const name = emailReservationStream(normalizeEmail('  Ada@Example.com'));
     expect(name).toBe(emailReservationStream('ada@example.com'));
     expect(name).toMatch(/^email-[0-9a-f]{64}$/);
     expect(name).not.toContain('ada');
-    expect(phoneReservationStream('+14155552671')).toBe('phone-+14155552671');
+    const phone = phoneReservationStream('+14155552671');
+    expect(phone).toMatch(/^phone-[0-9a-f]{64}$/);
+    expect(phone).not.toContain('4155552671');
+    expect(legacyPhoneReservationStream('+14155552671')).toBe('phone-+14155552671');
   });
 
   it('reserves once; the holder reserving again is a no-op; another user gets email-taken', () => {

@@ -19,6 +19,7 @@ import { metadataFor, type CommandContext } from './event-metadata';
 import { toRecordedDomainEvent } from './recorded-event';
 import { type SnapshotPolicy, type SnapshotRecord } from './snapshot-policy';
 import { noUpcasters, type Upcasters } from './upcasting';
+import { noProtection, type StoredDataProtection } from './stored-data-protection';
 
 export interface AggregateDefinition<State, Command, Event extends DomainEvent> {
   readonly decider: Decider<State, Command, Event>;
@@ -64,6 +65,8 @@ export interface AggregateStoreOptions {
   /** How many of a stream's latest command ids are recognised as retries (default 5,000). */
   readonly commandWindow?: number;
   readonly onSnapshotError?: (error: unknown, streamName: string) => void;
+  /** Seals personal fields on append and opens them on load (default: stored as they are). */
+  readonly protection?: StoredDataProtection;
 }
 
 /**
@@ -84,12 +87,14 @@ export class AggregateStore {
     private readonly options: AggregateStoreOptions = {},
   ) {
     this.upcasters = options.upcasters ?? noUpcasters;
+    this.protection = options.protection ?? noProtection;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.windowSize = options.commandWindow ?? DEFAULT_COMMAND_WINDOW;
     this.snapshotStore = new SnapshotStore(client);
   }
 
   private readonly snapshotStore: SnapshotStore;
+  private readonly protection: StoredDataProtection;
 
   private readonly windowSize: number;
 
@@ -122,7 +127,7 @@ export class AggregateStore {
           chainHead = chainHashIn(resolved.event?.metadata);
           const recorded = toRecordedDomainEvent<Event>(resolved, this.upcasters);
           if (!recorded) continue;
-          state = decider.evolve(state, recorded.event);
+          state = decider.evolve(state, await this.protection.open(recorded.event));
           revision = recorded.revision;
           tailLength++;
           commands.record(recorded.metadata.commandId, {
@@ -204,8 +209,10 @@ export class AggregateStore {
       try {
         let chainHead = loaded.chainHead ?? undefined;
         const firstRevision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
-        const appended = events.map((event, index) => {
+        const stored = await Promise.all(events.map((event) => this.protection.seal(streamName, event)));
+        const appended = stored.map((event, index) => {
           const metadata = metadataFor(context, this.upcasters.currentVersion(event.type));
+          // What is stored, sealed, is what the chain hashes: an erasure later changes nothing that was written.
           const data = event.data as Record<string, unknown>;
           const revision = firstRevision + BigInt(index);
           chainHead = chainHashOf(chainHead, { type: event.type, data, metadata: { ...metadata }, revision });
@@ -256,7 +263,7 @@ export class AggregateStore {
     // A snapshot without the command window (written before it existed) cannot tell retries: read the stream instead.
     if (!data || data.version !== policy.version || !data.commands) return undefined;
     return {
-      state: policy.fromSnapshot(data.state),
+      state: policy.fromSnapshot(await this.protection.openSnapshot(data.state)),
       revision: BigInt(data.revision),
       commands: CommandWindow.fromSnapshot(data.commands, this.windowSize),
       ...(data.chainHead === undefined ? {} : { chainHead: data.chainHead }),
@@ -277,7 +284,10 @@ export class AggregateStore {
       chainHead: at.chainHead,
     };
     try {
-      await this.snapshotStore.write(streamName, record);
+      await this.snapshotStore.write(streamName, {
+        ...record,
+        state: await this.protection.sealSnapshot(streamName, record.state),
+      });
     } catch (error) {
       this.options.onSnapshotError?.(error, streamName);
     }

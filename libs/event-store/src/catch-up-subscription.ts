@@ -13,6 +13,7 @@ import { type DomainEvent } from '@app/domain';
 import { type CheckpointStore } from './checkpoint-store';
 import { parsePosition, toRecordedDomainEvent, type RecordedDomainEvent } from './recorded-event';
 import { noUpcasters, type Upcasters } from './upcasting';
+import { openRecorded, type StoredDataProtection } from './stored-data-protection';
 
 export interface AllStreamFilter {
   readonly streamPrefixes?: readonly string[];
@@ -28,6 +29,8 @@ export interface FollowOptions<E extends DomainEvent = DomainEvent> {
   readonly handle: (events: readonly RecordedDomainEvent<E>[]) => Promise<void>;
   readonly maxBatchSize?: number;
   readonly upcasters?: Upcasters;
+  /** Opens sealed personal fields before `handle` sees them. */
+  readonly protection?: StoredDataProtection;
   /**
    * Save the checkpoint at most this often (and always on stop). 0 saves after every batch. A crash replays what
    * was handled since the last save, which consumers absorb by being idempotent.
@@ -131,7 +134,8 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
           resolved as ResolvedEvent,
           options.upcasters ?? noUpcasters,
         );
-        if (recorded && !recorded.streamName.startsWith('$')) events.push(recorded);
+        if (recorded && !recorded.streamName.startsWith('$'))
+          events.push(options.protection ? await openRecorded(options.protection, recorded) : recorded);
       }
       if (events.length > 0) await options.handle(events);
       const last = source.checkpointOf(batch[batch.length - 1] as ResolvedEvent);

@@ -2,6 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { AggregateStore, type AggregateStoreOptions } from './aggregate-store';
 import { acquireEventStoreClient, releaseEventStoreClient } from './event-store-client';
+import { STORED_DATA_PROTECTION, type StoredDataProtection } from './stored-data-protection';
 
 export const EVENT_STORE_CLIENT = Symbol('EVENT_STORE_CLIENT');
 
@@ -23,8 +24,9 @@ export class EventStoreModule {
         { provide: EVENT_STORE_CLIENT, useFactory: () => acquireEventStoreClient(connectionString) },
         {
           provide: AggregateStore,
-          inject: [EVENT_STORE_CLIENT],
-          useFactory: (client: EventStoreDBClient) => new AggregateStore(client, options),
+          inject: [EVENT_STORE_CLIENT, { token: STORED_DATA_PROTECTION, optional: true }],
+          useFactory: (client: EventStoreDBClient, protection?: StoredDataProtection) =>
+            new AggregateStore(client, protection ? { protection, ...options } : options),
         },
         EventStoreLifecycle,
       ],

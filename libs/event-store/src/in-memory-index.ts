@@ -3,6 +3,7 @@ import { type DomainEvent } from '@app/domain';
 import { InMemoryCheckpointStore } from './checkpoint-store';
 import { followAll, type RunningSubscription } from './catch-up-subscription';
 import { type RecordedDomainEvent } from './recorded-event';
+import { type StoredDataProtection } from './stored-data-protection';
 
 export interface InMemoryIndex extends RunningSubscription {
   /** Resolves once the index has applied every event that exists in the store now; rejects after `timeoutMs`. */
@@ -19,6 +20,7 @@ export function followIntoMemory<E extends DomainEvent>(options: {
   readonly client: EventStoreDBClient;
   readonly apply: (event: RecordedDomainEvent<E>) => void;
   readonly onError?: (error: unknown) => void;
+  readonly protection?: StoredDataProtection;
 }): InMemoryIndex {
   const progress = new InMemoryCheckpointStore();
   const running = followAll<E>({
@@ -28,6 +30,7 @@ export function followIntoMemory<E extends DomainEvent>(options: {
     checkpointEveryMs: 0,
     maxBatchSize: 500,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.protection ? { protection: options.protection } : {}),
     handle: async (events) => events.forEach(options.apply),
   });
   const appliedUpTo = async () => {

@@ -18,3 +18,4 @@ export * from './snapshot-store';
 export * from './stream-lease';
 export * from './chain-hash';
 export * from './canonical-json';
+export * from './stored-data-protection';

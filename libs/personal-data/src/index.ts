@@ -4,3 +4,7 @@ export * from './key-wrapping';
 export * from './file-key-store';
 export * from './mongo-key-store';
 export * from './personal-data-vault';
+export * from './address-subjects';
+export * from './erased-values';
+export * from './personal-data-protection';
+export * from './personal-data-keys';

@@ -36,7 +36,10 @@ export class PersonalDataVault {
     return sealed as T;
   }
 
-  /** Opens every sealed top-level field; one whose person was erased becomes `erasedValue(field, subject)`. */
+  /**
+   * Opens every sealed top-level field; one whose person was erased becomes `erasedValue(field, subject)`, or is left
+   * out when that is undefined.
+   */
   async open<T extends Readonly<Record<string, unknown>>>(
     data: T,
     erasedValue: (field: string, subject: string) => unknown,
@@ -50,7 +53,9 @@ export class PersonalDataVault {
       const key = await this.keyOf(sealed.subject, false);
       if (key) opened[field] = openValue(key, sealed);
       else {
-        opened[field] = erasedValue(field, sealed.subject);
+        const replacement = erasedValue(field, sealed.subject);
+        if (replacement === undefined) delete opened[field];
+        else opened[field] = replacement;
         erased.add(sealed.subject);
       }
     }

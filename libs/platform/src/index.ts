@@ -13,3 +13,4 @@ export * from './request-signing-keys';
 export * from './public-route';
 export * from './graceful-shutdown';
 export * from './startup-failure';
+export * from './personal-data.module';

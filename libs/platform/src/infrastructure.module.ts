@@ -7,6 +7,8 @@ import { READ_STORE, ReadStoreModule, type ReadStore } from '@app/read-store';
 import { HealthModule, type ReadinessCheck } from './health';
 import { MetricsModule } from './metrics';
 import { type ResolvedInfrastructure } from './service-main';
+import { PersonalDataModule } from './personal-data.module';
+import { type PersonalData, type SealingRules } from '@app/personal-data';
 
 export interface ServiceInfrastructureOptions {
   readonly service: string;
@@ -14,6 +16,8 @@ export interface ServiceInfrastructureOptions {
   readonly topics: readonly string[];
   /** Whether the service keeps documents in MongoDB (read models, secrets). */
   readonly readStore: boolean;
+  /** Which personal fields of the events this service writes are sealed, and for whom. */
+  readonly sealing?: (personalData: PersonalData) => SealingRules;
 }
 
 const TOPICS_TO_CREATE = Symbol('TOPICS_TO_CREATE');
@@ -51,6 +55,7 @@ export class ServiceInfrastructureModule {
     return {
       module: ServiceInfrastructureModule,
       imports: [
+        PersonalDataModule.register(infra, options.sealing),
         EventStoreModule.forRoot(infra.eventStoreConnectionString),
         MessagingModule.forRoot(
           infra.kafkaBrokers

@@ -5,6 +5,7 @@ import {
   type CheckpointStore,
   type RecordedDomainEvent,
   type RunningSubscription,
+  type StoredDataProtection,
   type Upcasters,
 } from '@app/event-store';
 
@@ -23,6 +24,8 @@ export interface EventRelayOptions<Message> {
   readonly checkpointEveryMs?: number;
   readonly retryDelayMs?: number;
   readonly upcasters?: Upcasters;
+  /** Opens sealed personal fields: the public events carry them as the contract says. */
+  readonly protection?: StoredDataProtection;
   readonly onError?: (error: unknown) => void;
   readonly onPublished?: (count: number) => void;
 }
@@ -43,6 +46,7 @@ export function startEventRelay<Message>(options: EventRelayOptions<Message>): R
     checkpointEveryMs: options.checkpointEveryMs ?? 200,
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
     ...(options.upcasters ? { upcasters: options.upcasters } : {}),
+    ...(options.protection ? { protection: options.protection } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
     handle: async (events) => {
       const messages = options.toMessages(events);

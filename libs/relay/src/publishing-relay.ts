@@ -8,6 +8,8 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   EVENT_STORE_CLIENT,
   EventStoreCheckpointStore,
+  STORED_DATA_PROTECTION,
+  type StoredDataProtection,
   StreamLease,
   leaseHolderId,
   type RunningSubscription,
@@ -34,6 +36,7 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
     private readonly bus: MessageBus,
     private readonly mapping: PublicEventMapping,
     leaseMs: number = relayLeaseMs(),
+    private readonly protection?: StoredDataProtection,
   ) {
     this.name = `${mapping.service}-relay`;
     this.logger = new Logger(this.name);
@@ -70,6 +73,7 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
       checkpoints: new EventStoreCheckpointStore(this.client),
       streamPrefixes: [this.mapping.streamPrefix],
       toMessages: publicEventMessages(this.mapping),
+      ...(this.protection ? { protection: this.protection } : {}),
       publish: (messages) => this.bus.publish(messages),
       onError: (error) => this.logger.warn(`relay will retry from its last position: ${String(error)}`),
     });
@@ -98,7 +102,8 @@ export function relayLeaseMs(env: NodeJS.ProcessEnv = process.env): number {
 export function publishingRelayProvider(mapping: PublicEventMapping): Provider {
   return {
     provide: PublishingRelay,
-    inject: [EVENT_STORE_CLIENT, MESSAGE_BUS],
-    useFactory: (client: EventStoreDBClient, bus: MessageBus) => new PublishingRelay(client, bus, mapping),
+    inject: [EVENT_STORE_CLIENT, MESSAGE_BUS, { token: STORED_DATA_PROTECTION, optional: true }],
+    useFactory: (client: EventStoreDBClient, bus: MessageBus, protection?: StoredDataProtection) =>
+      new PublishingRelay(client, bus, mapping, relayLeaseMs(), protection),
   };
 }

@@ -1,0 +1,89 @@
+import { type DomainEvent } from '@app/domain';
+import { type StoredDataProtection } from '@app/event-store';
+import { parseSealed } from './field-cipher';
+import { erasedValue } from './erased-values';
+import { type PersonalDataVault } from './personal-data-vault';
+
+/** Which fields of an event are personal, and whose: the subject whose key seals each one. */
+export type SealingRule = (
+  streamName: string,
+  event: DomainEvent,
+) => readonly { readonly field: string; readonly subject: string }[];
+
+/**
+ * Whose key seals one value of a snapshot (anywhere in it, by its property name), or undefined when it is not
+ * personal. Snapshots hold what the events held, so they are sealed too.
+ */
+export type SnapshotSealingRule = (streamName: string, property: string, value: string) => string | undefined;
+
+export interface SealingRules {
+  readonly events?: readonly SealingRule[];
+  readonly snapshots?: SnapshotSealingRule;
+}
+
+/**
+ * The event store's protection by crypto-shredding: the writer's rules say which fields to seal for whom; opening
+ * needs no rules, since a sealed value names its subject. A service that only reads passes no rules.
+ */
+export class PersonalDataProtection implements StoredDataProtection {
+  constructor(
+    private readonly vault: PersonalDataVault,
+    private readonly rules: SealingRules = {},
+  ) {}
+
+  async seal(streamName: string, event: DomainEvent): Promise<DomainEvent> {
+    let data = event.data as Record<string, unknown>;
+    const bySubject = new Map<string, string[]>();
+    for (const rule of this.rules.events ?? [])
+      for (const { field, subject } of rule(streamName, event)) {
+        if (typeof data[field] !== 'string') continue;
+        bySubject.set(subject, [...(bySubject.get(subject) ?? []), field]);
+      }
+    for (const [subject, fields] of bySubject) data = await this.vault.seal(subject, data, fields);
+    return data === event.data ? event : { ...event, data };
+  }
+
+  async open<E extends DomainEvent>(event: E): Promise<E> {
+    const data = event.data as Record<string, unknown>;
+    if (!Object.values(data).some((value) => parseSealed(value))) return event;
+    const opened = await this.vault.open(data, erasedValue);
+    return { ...event, data: opened.data };
+  }
+
+  async sealSnapshot(streamName: string, state: unknown): Promise<unknown> {
+    const rule = this.rules.snapshots;
+    if (!rule) return state;
+    return mapObjects(state, async (object) => {
+      let sealed = object;
+      for (const [property, value] of Object.entries(object)) {
+        const subject = typeof value === 'string' ? rule(streamName, property, value) : undefined;
+        if (subject) sealed = await this.vault.seal(subject, sealed, [property]);
+      }
+      return sealed;
+    });
+  }
+
+  async openSnapshot(state: unknown): Promise<unknown> {
+    return mapObjects(state, async (object) =>
+      Object.values(object).some((value) => parseSealed(value))
+        ? (await this.vault.open(object, erasedValue)).data
+        : object,
+    );
+  }
+}
+
+/** Applies `change` to every plain object in a JSON value, innermost first. */
+async function mapObjects(
+  value: unknown,
+  change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
+): Promise<unknown> {
+  if (Array.isArray(value)) {
+    const items: unknown[] = [];
+    for (const item of value) items.push(await mapObjects(item, change));
+    return items;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = await mapObjects(item, change);
+  return change(copy);
+}

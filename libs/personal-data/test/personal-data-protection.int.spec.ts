@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeTempDir } from '@app/testing';
+import {
+  AddressSubjects,
+  FilePersonalDataKeyStore,
+  PersonalDataProtection,
+  PersonalDataVault,
+  acquirePersonalData,
+  releasePersonalData,
+  type SealingRules,
+} from '@app/personal-data';
+
+const at = '2026-12-01T08:00:00.000Z';
+
+describe('the event store protection: personal fields sealed per person, opened or read as erased', () => {
+  let vault: PersonalDataVault;
+  const addresses = new AddressSubjects(randomBytes(32));
+  const rules: SealingRules = {
+    events: [
+      (stream, event) =>
+        stream.startsWith('user-') && event.type === 'UserRegistered'
+          ? ['email', 'name', 'phone'].map((field) => ({ field, subject: stream.slice(5) }))
+          : [],
+      (_stream, event) =>
+        event.type === 'InvitationCreated'
+          ? [
+              {
+                field: 'email',
+                subject: addresses.of('email', String((event.data as { email?: unknown }).email)),
+              },
+            ]
+          : [],
+    ],
+    snapshots: (_stream, property, value) =>
+      property === 'email' ? addresses.of('email', value) : undefined,
+  };
+
+  beforeEach(async () => {
+    vault = new PersonalDataVault(
+      new FilePersonalDataKeyStore(join(await makeTempDir('protection'), 'keys'), randomBytes(32)),
+    );
+  });
+
+  it('seals what the rules name, for whom they name, and nothing else', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const registered = {
+      type: 'UserRegistered',
+      data: { userId: 'u1', email: 'ada@example.com', name: 'Ada', phone: '+14155552671', at },
+    };
+    const sealed = await protection.seal('user-u1', registered);
+    expect(sealed.data).toMatchObject({ userId: 'u1', at });
+    for (const field of ['email', 'name', 'phone'])
+      expect((sealed.data as Record<string, string>)[field]).toMatch(/^pd1\.u1\./);
+    const other = { type: 'UserLocked', data: { userId: 'u1', reason: 'r', at } };
+    expect(await protection.seal('user-u1', other)).toBe(other);
+    // A reader needs no rules: the sealed value names whose key opens it.
+    expect(await new PersonalDataProtection(vault).open(sealed)).toEqual(registered);
+  });
+
+  it('erasing a person: their fields read as erased (a phone is left out), another person’s still open', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const ada = await protection.seal('user-u1', {
+      type: 'UserRegistered',
+      data: { userId: 'u1', email: 'ada@example.com', name: 'Ada', phone: '+14155552671' },
+    });
+    const bob = await protection.seal('user-u2', {
+      type: 'UserRegistered',
+      data: { userId: 'u2', email: 'bob@example.com', name: 'Bob' },
+    });
+    await vault.erase('u1');
+    expect((await protection.open(ada)).data).toEqual({
+      userId: 'u1',
+      email: 'erased-u1@erased.invalid',
+      name: 'erased user u1',
+    });
+    expect((await protection.open(bob)).data).toEqual({
+      userId: 'u2',
+      email: 'bob@example.com',
+      name: 'Bob',
+    });
+  });
+
+  it('an invitee’s address has a key of its own, shared by every invitation to it and named without it', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const invite = (email: string) =>
+      protection.seal('organization-o1', { type: 'InvitationCreated', data: { invitationId: 'i', email } });
+    const [first, second] = [await invite('Zoe@Example.com'), await invite('zoe@example.com')];
+    const subjectOf = (event: { data: object }) =>
+      String((event.data as { email: string }).email).split('.')[1];
+    expect(subjectOf(first)).toBe(subjectOf(second));
+    expect(subjectOf(first)).toBe(addresses.of('email', 'zoe@example.com'));
+    expect(subjectOf(first)).not.toMatch(/zoe/i);
+    expect(addresses.of('email', 'zoe@example.com')).not.toBe(
+      new AddressSubjects(randomBytes(32)).of('email', 'zoe@example.com'),
+    );
+    await vault.erase(addresses.of('email', 'zoe@example.com'));
+    expect((await protection.open(second)).data).toEqual({
+      invitationId: 'i',
+      email: `erased-${addresses.of('email', 'zoe@example.com')}@erased.invalid`,
+    });
+  });
+
+  it('snapshots are sealed wherever the rule finds a personal value, and open to the same state', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const state = {
+      name: 'Acme',
+      invitations: [
+        ['i1', { email: 'zoe@example.com', role: 'user' }],
+        ['i2', { phone: '+14155552671', role: 'admin' }],
+      ],
+    };
+    const sealed = await protection.sealSnapshot('organization-o1', state);
+    expect(JSON.stringify(sealed)).not.toContain('zoe@example.com');
+    expect(JSON.stringify(sealed)).toContain('Acme');
+    expect(await protection.openSnapshot(sealed)).toEqual(state);
+    // Without snapshot rules a snapshot is stored as it is.
+    expect(await new PersonalDataProtection(vault).sealSnapshot('organization-o1', state)).toBe(state);
+  });
+
+  it('the services of one process share one vault per key store, so an erasure is seen by all at once', async () => {
+    const dataDir = await makeTempDir('shared-keys');
+    const [a, b] = await Promise.all([acquirePersonalData({ dataDir }), acquirePersonalData({ dataDir })]);
+    expect(a.vault).toBe(b.vault);
+    const masterKey = await readFile(join(dataDir, 'personal-data', 'master.key'), 'utf8');
+    expect(Buffer.from(masterKey, 'base64')).toHaveLength(32);
+    await releasePersonalData(a);
+    await releasePersonalData(b);
+    // Opened again, from the same folder: the same master key, so the same address subjects.
+    const again = await acquirePersonalData({ dataDir });
+    expect(again.vault).not.toBe(a.vault);
+    expect(again.addresses.of('email', 'x@example.com')).toBe(a.addresses.of('email', 'x@example.com'));
+    await releasePersonalData(again);
+    await expect(acquirePersonalData({ dataDir, masterKey: 'c2hvcnQ=' })).rejects.toThrow(/32 bytes/);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,12 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { EventStoreDBClient, FORWARDS, jsonEvent, START } from '@eventstore/db-client';
 import { toRecordedDomainEvent } from '@app/event-store';
 import { defaultCatalog } from '@app/permissions';
+import {
+  AddressSubjects,
+  acquirePersonalData,
+  releasePersonalData,
+  type PersonalData,
+} from '@app/personal-data';
 import { InMemoryReadStore, MongoReadStore, READ_STORE, type ReadStore } from '@app/read-store';
 import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
 import { infraEnv, makeTempDir } from '@app/testing';
@@ -211,7 +217,11 @@ async function seedLargeOrganization(
   ownerId: string,
 ): Promise<{ orgId: string; teamId: string; cursor: string }> {
   const target = projectionTargetFor(store, models);
-  const projector = new ReadModelProjector(target.models, defaultCatalog);
+  const projector = new ReadModelProjector(
+    target.models,
+    defaultCatalog,
+    new AddressSubjects(randomBytes(32)),
+  );
   const orgId = randomUUID();
   const teamId = randomUUID();
   const at = new Date().toISOString();
@@ -252,6 +262,7 @@ export async function rebuildFigures(): Promise<void> {
   const dir = await makeTempDir('bench-rebuild');
   const server = await startServerProcess(join(dir, 'store'));
   const client = EventStoreDBClient.connectionString(server.connectionString);
+  const personalData = await acquirePersonalData({ dataDir: dir });
   try {
     const events = await appendHistory(client, 400, 250);
     const read = performance.now();
@@ -269,6 +280,7 @@ export async function rebuildFigures(): Promise<void> {
       client,
       directTarget(readModelsOf(new InMemoryReadStore())),
       defaultCatalog,
+      personalData,
     );
     const endToEnd = projected.events / ((performance.now() - started) / 1000);
 
@@ -283,7 +295,11 @@ export async function rebuildFigures(): Promise<void> {
       const recorded = toRecordedDomainEvent(resolved);
       if (recorded) envelopes.push(toPublicEnvelope(mapping, recorded));
     }
-    const projector = new ReadModelProjector(readModelsOf(new InMemoryReadStore()), defaultCatalog);
+    const projector = new ReadModelProjector(
+      readModelsOf(new InMemoryReadStore()),
+      defaultCatalog,
+      personalData.addresses,
+    );
     const applied = performance.now();
     for (const envelope of envelopes) await projector.apply(envelope);
     const projectionOnly = envelopes.length / ((performance.now() - applied) / 1000);
@@ -301,8 +317,9 @@ export async function rebuildFigures(): Promise<void> {
       '>= 100,000/s per core',
       projectionOnly >= 100_000,
     );
-    if (infraEnv.mongoUrl) await rebuildIntoMongo(client, infraEnv.mongoUrl);
+    if (infraEnv.mongoUrl) await rebuildIntoMongo(client, infraEnv.mongoUrl, personalData);
   } finally {
+    await releasePersonalData(personalData);
     await client.dispose();
     await server.stop();
   }
@@ -312,7 +329,11 @@ export async function rebuildFigures(): Promise<void> {
  * The same history into MongoDB (FerretDB here), staged and written in bulk, against the ceiling: the rebuilt
  * documents inserted with the driver's `insertMany` in batches of 1,000 into an empty database.
  */
-async function rebuildIntoMongo(client: EventStoreDBClient, url: string): Promise<void> {
+async function rebuildIntoMongo(
+  client: EventStoreDBClient,
+  url: string,
+  personalData: PersonalData,
+): Promise<void> {
   const rebuilt = await MongoReadStore.connect(url, `bench_rebuild_${randomUUID().slice(0, 8)}`);
   const ceiling = await MongoReadStore.connect(url, `bench_ceiling_${randomUUID().slice(0, 8)}`);
   try {
@@ -321,6 +342,7 @@ async function rebuildIntoMongo(client: EventStoreDBClient, url: string): Promis
       client,
       projectionTargetFor(rebuilt, readModelsOf(rebuilt)),
       defaultCatalog,
+      personalData,
     );
     const seconds = (performance.now() - started) / 1000;
     const documents: Record<string, Record<string, unknown>[]> = {};

@@ -40,6 +40,8 @@ export interface PlatformOptions {
   readonly withoutMembership?: boolean;
   /** Where the gateway's log lines go (it logs nothing otherwise). */
   readonly gatewayLogTo?: DestinationStream;
+  /** Where every service's log lines go (they log nothing otherwise). */
+  readonly logTo?: DestinationStream;
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
@@ -47,8 +49,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const smtp = await startSmtpServer();
   const sms = await startSmsProvider();
   const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
+  const logTo = options.logTo ? { logTo: options.logTo } : {};
   const identity = await createIdentityApp(infra, {
     quiet: true,
+    ...logTo,
     persistSecrets: false,
     // Operators are one list for identity and the gateway: a test adds a user to it once it has signed them up.
     config: {
@@ -61,10 +65,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
   const membership = options.withoutMembership
     ? undefined
-    : await createMembershipApp(infra, { quiet: true });
+    : await createMembershipApp(infra, { quiet: true, ...logTo });
   await membership?.init();
   const notifications = await createNotificationsApp(infra, {
     quiet: true,
+    ...logTo,
     delivery: {
       smtpUrl: smtp.url,
       smsUrl: sms.url,
@@ -83,7 +88,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       authRateLimitPerIp: 1_000_000,
       ...options.gateway,
     },
-    ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : {}),
+    ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
   });
   await initHttpApp(gateway);
   await projectionsCaughtUp();

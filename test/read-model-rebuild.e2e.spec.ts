@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { EventStoreDBClient } from '@eventstore/db-client';
+import { type PersonalData } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
 import { defaultCatalog } from '@app/permissions';
 import { InMemoryReadStore, READ_STORE, type ReadStore } from '@app/read-store';
 import { COLLECTIONS } from '../apps/gateway/src/read-models/documents';
@@ -80,7 +82,12 @@ describe('read-model rebuild', () => {
     const fresh = new InMemoryReadStore();
     const client = EventStoreDBClient.connectionString(platform.store.connectionString);
     try {
-      await projectFromEventStore(client, projectionTargetFor(fresh, readModelsOf(fresh)), defaultCatalog);
+      await projectFromEventStore(
+        client,
+        projectionTargetFor(fresh, readModelsOf(fresh)),
+        defaultCatalog,
+        platform.gateway.get<PersonalData>(PERSONAL_DATA),
+      );
     } finally {
       await client.dispose();
     }

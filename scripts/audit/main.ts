@@ -20,7 +20,8 @@ import {
   writeCheckpoints,
 } from '@app/audit';
 import { loadPermissionsCatalog } from '@app/permissions';
-import { readInfrastructureConfig } from '@app/platform';
+import { acquirePersonalData, releasePersonalData } from '@app/personal-data';
+import { personalDataSettings, readInfrastructureConfig } from '@app/platform';
 import { MongoReadStore } from '@app/read-store';
 import { rosterAt } from '../../apps/membership/src/organizations/roster-at';
 import { readModelsOf } from '../../apps/gateway/src/read-models/read-models';
@@ -164,7 +165,11 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const mongoUrl = process.env.MONGO_URL;
     if (!mongoUrl) throw new CliError('diff compares with the read models in MongoDB: set MONGO_URL');
     if (!values.all) required(values.org, '--org (or --all)');
-    const replayed = await replayReadModels(client, loadPermissionsCatalog());
+    // The services' keys (MONGO_URL, or DATA_DIR, and PERSONAL_DATA_MASTER_KEY): personal fields open as they do.
+    const personalData = await acquirePersonalData(personalDataSettings(readInfrastructureConfig()));
+    const replayed = await replayReadModels(client, loadPermissionsCatalog(), personalData).finally(() =>
+      releasePersonalData(personalData),
+    );
     const store = await MongoReadStore.connect(mongoUrl, process.env.GATEWAY_READ_DB ?? 'gateway').catch(
       (error: unknown) => {
         throw new CliError(

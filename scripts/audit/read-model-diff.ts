@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { type PermissionsCatalog } from '@app/permissions';
+import { type PersonalData } from '@app/personal-data';
 import { InMemoryReadStore, type ReadModelCollection, type ReadModelDocument } from '@app/read-store';
 import { readModelsOf, type ReadModels } from '../../apps/gateway/src/read-models/read-models';
 import { projectFromEventStore } from '../../apps/gateway/src/read-models/rebuild';
@@ -35,9 +36,10 @@ async function allOf<D extends ReadModelDocument>(
 export async function replayReadModels(
   client: EventStoreDBClient,
   catalog: PermissionsCatalog,
+  personalData: PersonalData,
 ): Promise<ReadModels> {
   const models = readModelsOf(new InMemoryReadStore());
-  await projectFromEventStore(client, directTarget(models), catalog);
+  await projectFromEventStore(client, directTarget(models), catalog, personalData);
   return models;
 }
 

@@ -25,6 +25,7 @@ import { MembershipReactions } from './reactions/membership-reactions';
 import { SessionRefresh } from './sessions/session-refresh';
 import { AccessTokenService } from './tokens/access-token.service';
 import { TwoFactorEnrollment } from './two-factor/two-factor-enrollment';
+import { sealUserPersonalFields } from './users/personal-fields';
 
 export interface IdentityModuleOptions {
   readonly config?: IdentityConfig;
@@ -77,6 +78,7 @@ export class IdentityModule {
           ],
           // Readiness then covers the MongoDB that holds the secrets (same server, database `identity`).
           readStore: true,
+          sealing: () => ({ events: [sealUserPersonalFields] }),
         }),
         IdentityConfigModule.register(
           config,

@@ -19,6 +19,7 @@ import { InvitationQueries } from './invitations/invitation-queries';
 import { organizationDecider } from './organizations/organization.decider';
 import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
+import { inviteeSealing } from './organizations/personal-fields';
 
 export const MEMBERSHIP_SOURCE = PUBLIC_EVENT_MAPPINGS.membership.source;
 
@@ -35,6 +36,7 @@ export class MembershipModule {
           service: 'membership',
           topics: [TOPICS.membershipOrganizations, TOPICS.membershipCommands, TOPICS.identityUsers],
           readStore: false,
+          sealing: (personalData) => inviteeSealing(personalData.addresses),
         }),
       ],
       providers: [

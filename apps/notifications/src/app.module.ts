@@ -10,7 +10,7 @@ import { DELIVERY_LOG, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '.
 import { enabledNotices } from './notices/notice-rules';
 import { Notices } from './notices/notices';
 import { RecipientDirectory } from './notices/recipient-directory';
-import { EVENT_STORE_CLIENT } from '@app/event-store';
+import { EVENT_STORE_CLIENT, STORED_DATA_PROTECTION, type StoredDataProtection } from '@app/event-store';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
@@ -117,8 +117,9 @@ export class NotificationsModule {
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
         {
           provide: RecipientDirectory,
-          inject: [EVENT_STORE_CLIENT],
-          useFactory: (client: EventStoreDBClient) => new RecipientDirectory(client),
+          inject: [EVENT_STORE_CLIENT, STORED_DATA_PROTECTION],
+          useFactory: (client: EventStoreDBClient, protection: StoredDataProtection) =>
+            new RecipientDirectory(client, protection),
         },
         Notices,
         {

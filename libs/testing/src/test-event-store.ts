@@ -7,6 +7,8 @@ import { rm } from 'node:fs/promises';
 export interface TestEventStore {
   readonly connectionString: string;
   readonly embedded: boolean;
+  /** The embedded server's files (absent for a real EventStoreDB). */
+  readonly dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export async function startTestEventStore(): Promise<TestEventStore> {
   return {
     connectionString: server.connectionString,
     embedded: true,
+    dataDir,
     async stop() {
       await server.close();
       await rm(dataDir, { recursive: true, force: true });

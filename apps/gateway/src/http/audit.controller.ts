@@ -50,10 +50,12 @@ export class AuditController {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     const at = new Date(query.at).toISOString();
     const intervals = await this.queries.rosterAt(standing, at);
+    const names = await this.queries.namesOf(intervals.map((i) => i.userId));
     return {
       at,
       members: intervals.map((i) => ({
         userId: i.userId,
+        name: names.get(i.userId)!,
         role: i.role,
         permissions: i.permissions,
         teams: i.teams,

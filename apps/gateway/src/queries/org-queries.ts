@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { erasedValue } from '@app/personal-data';
 import { DomainError } from '@app/domain';
 import { type FieldCondition, type Page } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
 import { orgScoped, type MemberDoc, type RoleIntervalDoc, type TeamDoc } from '../read-models/documents';
-import { type ReadModels } from '../read-models/read-models';
+import { findAll, type ReadModels } from '../read-models/read-models';
 
 export interface MemberFilters {
   readonly role?: 'owner' | 'admin' | 'user';
@@ -80,6 +81,21 @@ export class OrgQueries {
       cursor = page.nextCursor;
     } while (cursor);
     return intervals.sort((a, b) => a.userId.localeCompare(b.userId));
+  }
+
+  /**
+   * Each user's name as the user read model has it now. A user it no longer holds was deleted, and deleting erases:
+   * such a user is named `erased user <id>`, as a replay of their events names them.
+   */
+  async namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    const ids = [...new Set(userIds)];
+    const found = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      for (const user of await findAll(this.models.users, { where: { _id: { $in: batch } } }))
+        found.set(user.userId, user.name);
+    }
+    return new Map(ids.map((id) => [id, found.get(id) ?? erasedValue('name', id)!]));
   }
 
   /** R13: the caller, and the members of the teams they belong to. */

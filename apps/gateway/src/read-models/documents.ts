@@ -20,7 +20,8 @@ export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
 
 /**
  * What each collection is looked up by (every tenant's collection by `orgId` first): the members filters `role`,
- * `schedulable` and `teamId`, a user's memberships, an invitation by its id, a member's open role interval.
+ * `schedulable` and `teamId`, a user's memberships, an invitation by its id, a member's open role interval; and,
+ * across tenants only when a user is erased, the copies of their addresses.
  */
 export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[])[]>> = {
   [COLLECTIONS.users]: [['email'], ['phone']],
@@ -33,8 +34,9 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
     ['userId'],
   ],
   [COLLECTIONS.teams]: [['orgId']],
-  [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId']],
-  [COLLECTIONS.auditEvents]: [['orgId']],
+  [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId'], ['email'], ['phone']],
+  // An erased user's address is looked for in the invitation events they received.
+  [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone']],
   [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
 };
 

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
+import { type PersonalData } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
 import {
   BusSubscriber,
   MESSAGE_BUS,
@@ -43,9 +45,10 @@ export class ProjectionFeed extends BusSubscriber {
     @Inject(READ_STORE) private readonly store: ReadStore,
     @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
+    @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
   ) {
     super();
-    this.projector = new ReadModelProjector(readModelsOf(store), catalog);
+    this.projector = new ReadModelProjector(readModelsOf(store), catalog, personalData.addresses);
   }
 
   /** Resolves once the read models hold what the event store held at start. */
@@ -73,6 +76,7 @@ export class ProjectionFeed extends BusSubscriber {
       client: this.client,
       store: this.store,
       catalog: this.catalog,
+      personalData: this.personalData,
       exclusive: (work) => this.exclusive(work),
       ...(onProgress ? { onProgress } : {}),
     });
@@ -92,6 +96,7 @@ export class ProjectionFeed extends BusSubscriber {
       this.client,
       projectionTargetFor(this.store, readModelsOf(this.store)),
       this.catalog,
+      this.personalData,
     );
     this.logger.log(`read models filled from the event store (${events} events)`);
   }

@@ -1,6 +1,7 @@
 import { type EventEnvelope } from '@app/contracts';
 import { type PermissionsCatalog } from '@app/permissions';
-import { orgScoped, type MemberDoc, type RoleIntervalDoc } from './documents';
+import { erasedValue, type AddressSubjects } from '@app/personal-data';
+import { orgScoped, type MemberDoc, type RoleIntervalDoc, type UserDoc } from './documents';
 import {
   needsOf,
   projectOrganizationEvent,
@@ -23,6 +24,7 @@ export class ReadModelProjector {
   constructor(
     private readonly models: ReadModels,
     private readonly catalog: PermissionsCatalog,
+    private readonly addresses: AddressSubjects,
   ) {}
 
   async apply(envelope: EventEnvelope): Promise<void> {
@@ -44,6 +46,7 @@ export class ReadModelProjector {
     const current = await this.models.users.get(event.userId);
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
+      if (current) await this.eraseAddressCopies(current);
       await this.models.users.deleteIfNewer(event.userId, event.revision);
       return;
     }
@@ -124,11 +127,38 @@ export class ReadModelProjector {
     if (changes.org) await models.organizations.upsertIfNewer(changes.org);
   }
 
+  /**
+   * A deleted user is erased: the invitations they received (and those events in the audit lists) keep their address
+   * only until here. It reads from now on as a replay of those events would: erased under the address's own key.
+   */
+  private async eraseAddressCopies(user: UserDoc): Promise<void> {
+    for (const kind of ['email', 'phone'] as const) {
+      const address = user[kind];
+      if (address === undefined) continue;
+      const erased = erasedValue(kind, this.addresses.of(kind, address));
+      await this.models.invitations.updateMany({ where: { [kind]: address } }, { [kind]: erased });
+      for (const audit of await findAll(this.models.auditEvents, { where: { [`data.${kind}`]: address } }))
+        await this.models.auditEvents.updateMany(
+          { where: { _id: audit._id } },
+          { data: withField(audit.data, kind, erased) },
+        );
+    }
+  }
+
   private async withProfile(member: MemberDoc): Promise<MemberDoc> {
     if (member.name !== undefined) return member;
     const user = await this.models.users.get(member.userId);
     return user ? { ...member, name: user.name, email: user.email } : member;
   }
+}
+
+function withField(
+  data: Readonly<Record<string, unknown>>,
+  field: string,
+  value: string | undefined,
+): Record<string, unknown> {
+  const { [field]: _replaced, ...rest } = data;
+  return value === undefined ? rest : { ...rest, [field]: value };
 }
 
 async function many<D extends { _id: string }>(

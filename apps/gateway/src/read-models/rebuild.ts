@@ -1,5 +1,6 @@
 import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
-import { toRecordedDomainEvent } from '@app/event-store';
+import { openRecorded, toRecordedDomainEvent } from '@app/event-store';
+import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { type PermissionsCatalog } from '@app/permissions';
 import { type ReadStore } from '@app/read-store';
 import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
@@ -44,10 +45,13 @@ export async function projectFromEventStore(
   client: EventStoreDBClient,
   target: ProjectionTarget,
   catalog: PermissionsCatalog,
+  personalData: PersonalData,
   after?: Projected['position'],
   onProgress?: (progress: RebuildProgress) => void,
 ): Promise<Projected> {
-  const projector = new ReadModelProjector(target.models, catalog);
+  const projector = new ReadModelProjector(target.models, catalog, personalData.addresses);
+  // Sealed personal fields are opened as the relay opens them: what was erased reads as erased.
+  const protection = new PersonalDataProtection(personalData.vault);
   const last = await lastPosition(client);
   const started = performance.now();
   let events = 0;
@@ -67,7 +71,7 @@ export async function projectFromEventStore(
     if (!mapping) continue;
     const recorded = toRecordedDomainEvent(resolved);
     if (!recorded) continue;
-    await projector.apply(toPublicEnvelope(mapping, recorded));
+    await projector.apply(toPublicEnvelope(mapping, await openRecorded(protection, recorded)));
     events++;
     if (events % EVENTS_PER_BATCH === 0) await target.writeBehind();
     const now = performance.now();
@@ -96,10 +100,11 @@ export async function rebuildReadModels(options: {
   readonly client: EventStoreDBClient;
   readonly store: ReadStore;
   readonly catalog: PermissionsCatalog;
+  readonly personalData: PersonalData;
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   readonly onProgress?: (progress: RebuildProgress) => void;
 }): Promise<number> {
-  const { client, store, catalog } = options;
+  const { client, store, catalog, personalData } = options;
   const rebuilds = new Map(
     await Promise.all(
       Object.values(COLLECTIONS).map(async (name) => [name, await store.beginRebuild(name)] as const),
@@ -110,14 +115,21 @@ export async function rebuildReadModels(options: {
     collectionsBy((name) => rebuilds.get(name)!.collection as never),
   );
   try {
-    let pass = await projectFromEventStore(client, target, catalog, undefined, options.onProgress);
+    let pass = await projectFromEventStore(
+      client,
+      target,
+      catalog,
+      personalData,
+      undefined,
+      options.onProgress,
+    );
     let events = pass.events;
     for (let round = 0; round < 3 && pass.events > 0; round++) {
-      pass = await projectFromEventStore(client, target, catalog, pass.position);
+      pass = await projectFromEventStore(client, target, catalog, personalData, pass.position);
       events += pass.events;
     }
     return await options.exclusive(async () => {
-      events += (await projectFromEventStore(client, target, catalog, pass.position)).events;
+      events += (await projectFromEventStore(client, target, catalog, personalData, pass.position)).events;
       for (const rebuild of rebuilds.values()) await rebuild.swap();
       return events;
     });

@@ -1,6 +1,7 @@
 import { type Profile } from '@app/contracts';
 import { DomainError } from '@app/domain';
 import { type InMemoryIndex } from '@app/event-store';
+import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
 import { type IdentityMail } from '../notifying/identity-mail';
@@ -23,6 +24,8 @@ export interface AccountManagementDependencies {
   readonly twoFactor: TwoFactorService;
   readonly mail: IdentityMail;
   readonly ownedOrganizations: { index: OwnedOrganizations; follower: InMemoryIndex };
+  /** Whose keys erasure destroys: the user's own, and those of their addresses. */
+  readonly personalData: PersonalData;
   readonly now?: () => Date;
 }
 
@@ -132,6 +135,7 @@ export class AccountManagement {
         at: this.at(),
         ownedOrganizationIds: owned,
         ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
+        addressKeys: this.addressKeysOf(user),
       },
       context,
     );
@@ -149,8 +153,18 @@ export class AccountManagement {
     await this.deps.accounts.execute({ type: 'UnlockUser', userId, actorId, at: this.at() }, context);
   }
 
+  private addressKeysOf(user: ActiveUser): string[] {
+    const { addresses } = this.deps.personalData;
+    return [addresses.of('email', user.email), ...(user.phone ? [addresses.of('phone', user.phone)] : [])];
+  }
+
+  /**
+   * The keys named by UserErased are destroyed here, before the answer; the key shredder destroys them again from the
+   * event, which finishes an erasure a crash cut short.
+   */
   private async erase(user: ActiveUser, context: CommandContext): Promise<void> {
-    const { reservations, credentials, refreshTokens, twoFactor } = this.deps;
+    const { reservations, credentials, refreshTokens, twoFactor, personalData } = this.deps;
+    for (const key of [user.userId, ...this.addressKeysOf(user)]) await personalData.vault.erase(key);
     await refreshTokens.revokeAllForUser(user.userId);
     await credentials.delete(user.userId);
     await twoFactor.disable(user.userId);

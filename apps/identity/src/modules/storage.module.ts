@@ -1,7 +1,22 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  Optional,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { AggregateStore, EVENT_STORE_CLIENT, followIntoMemory, type InMemoryIndex } from '@app/event-store';
+import {
+  AggregateStore,
+  EVENT_STORE_CLIENT,
+  STORED_DATA_PROTECTION,
+  followIntoMemory,
+  type InMemoryIndex,
+  type StoredDataProtection,
+} from '@app/event-store';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
+import { KeyShredder } from '../accounts/key-shredder';
 import { LoginIndex } from '../accounts/login-index';
 import { OwnedOrganizations } from '../accounts/owned-organizations';
 import { UserAccounts } from '../accounts/user-accounts';
@@ -24,10 +39,12 @@ export class IdentityIndexes implements OnApplicationShutdown {
     @Inject(EVENT_STORE_CLIENT) client: EventStoreDBClient,
     readonly logins: LoginIndex,
     readonly ownedOrganizations: OwnedOrganizations,
+    @Optional() @Inject(STORED_DATA_PROTECTION) protection?: StoredDataProtection,
   ) {
     this.follower = followIntoMemory({
       name: 'identity-indexes',
       client,
+      ...(protection ? { protection } : {}),
       apply: (event) => {
         ownedOrganizations.apply(event);
         logins.apply(event as never);
@@ -73,6 +90,7 @@ export class IdentityStorageModule {
         LoginIndex,
         OwnedOrganizations,
         IdentityIndexes,
+        KeyShredder,
         {
           provide: IdentifierReservations,
           inject: [AggregateStore],

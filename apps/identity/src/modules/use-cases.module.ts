@@ -20,6 +20,8 @@ import { TwoFactorService } from '../two-factor/two-factor.service';
 import { CREDENTIAL_STORE } from './identity-tokens';
 import { IdentitySecurityModule } from './security.module';
 import { IdentityIndexes } from './storage.module';
+import { PERSONAL_DATA } from '@app/platform';
+import { type PersonalData } from '@app/personal-data';
 
 /** What identity does: registration, account management, passwords, login, sessions, two-factor enrolment. */
 @Module({
@@ -70,6 +72,7 @@ import { IdentityIndexes } from './storage.module';
         TwoFactorService,
         IdentityMail,
         IdentityIndexes,
+        PERSONAL_DATA,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -81,8 +84,10 @@ import { IdentityIndexes } from './storage.module';
         twoFactor: TwoFactorService,
         mail: IdentityMail,
         indexes: IdentityIndexes,
+        personalData: PersonalData,
       ) =>
         new AccountManagement({
+          personalData,
           accounts,
           reservations,
           credentials,

@@ -33,4 +33,6 @@ export type UserCommand =
       /** Organizations this user owns, as the membership read model knows them when the command is issued. */
       ownedOrganizationIds: readonly string[];
       ownedOrganizationsConfirmed: boolean;
+      /** The key ids of the user's addresses (e-mail, phone), destroyed with the user's own key. */
+      addressKeys: readonly string[];
     });

@@ -74,7 +74,13 @@ function toCommand(type: UserCommand['type'], email: string, flag: boolean, stat
     case 'LockUser':
       return { ...base, type, reason: 'r' };
     case 'DeleteUser':
-      return { ...base, type, ownedOrganizationIds: flag ? ['o'] : [], ownedOrganizationsConfirmed: false };
+      return {
+        ...base,
+        type,
+        ownedOrganizationIds: flag ? ['o'] : [],
+        ownedOrganizationsConfirmed: false,
+        addressKeys: [],
+      };
     case 'EnableTwoFactor':
     case 'DisableTwoFactor':
     case 'UnlockUser':

@@ -78,6 +78,8 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, locked: false };
     case 'UserDeleted':
       return { status: 'deleted', userId: state.userId };
+    case 'UserErased':
+      return state;
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -196,6 +198,7 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
             ownedOrganizationsConfirmed: command.ownedOrganizationsConfirmed,
           },
         },
+        { type: 'UserErased', data: { ...stamp, erasedKeys: [command.userId, ...command.addressKeys] } },
       ];
     }
     default: {

@@ -157,6 +157,7 @@ describe('user decider', () => {
       type: 'DeleteUser' as const,
       ownedOrganizationIds: ['org-1'],
       ownedOrganizationsConfirmed: false,
+      addressKeys: ['addr-e', 'addr-p'],
     };
     const error = given([registered]).when(command).refused();
     expect([error.code, error.details]).toEqual([
@@ -172,19 +173,40 @@ describe('user decider', () => {
         type: 'UserDeleted',
         data: { ...base, ownedOrganizationIds: ['org-1'], ownedOrganizationsConfirmed: true },
       },
+      { type: 'UserErased', data: { ...base, erasedKeys: ['u1', 'addr-e', 'addr-p'] } },
     ]);
   });
 
   it('R10: a user owning nothing deletes their account without confirmation (they leave all organizations)', () => {
-    const [event] = given([registered])
+    const events = given([registered])
       .when({
         ...base,
         type: 'DeleteUser',
         ownedOrganizationIds: [],
         ownedOrganizationsConfirmed: false,
+        addressKeys: [],
       })
       .decided();
-    expect(event?.type).toBe('UserDeleted');
+    expect(events.map((e) => e.type)).toEqual(['UserDeleted', 'UserErased']);
+  });
+
+  it("deleting an account erases it: the user's own key and their address keys, and it stays deleted", () => {
+    const deleting = {
+      ...base,
+      type: 'DeleteUser' as const,
+      ownedOrganizationIds: [],
+      ownedOrganizationsConfirmed: false,
+      addressKeys: ['addr-1'],
+    };
+    const events = given([registered]).when(deleting).decided();
+    expect(events[1]).toEqual({ type: 'UserErased', data: { ...base, erasedKeys: ['u1', 'addr-1'] } });
+    const state = fold(userDecider, [registered, ...events]);
+    expect(state).toEqual({ status: 'deleted', userId: 'u1' });
+    expect(
+      given([registered, ...events])
+        .when(deleting)
+        .refused().code,
+    ).toBe('user-deleted');
   });
 
   it('commands on an unknown user are not-found, on a deleted one gone', () => {
@@ -418,6 +440,7 @@ describe('user decider', () => {
         type: 'DeleteUser',
         ownedOrganizationIds: ['org-1'],
         ownedOrganizationsConfirmed: false,
+        addressKeys: [],
       })
       .thenRefuses('owned-organizations-confirmation-required');
     expect(error.kind).toBe('rule-violation');

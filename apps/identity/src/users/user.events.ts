@@ -38,7 +38,12 @@ export type UserEvent =
   | {
       type: 'UserDeleted';
       data: Stamp & { ownedOrganizationIds: string[]; ownedOrganizationsConfirmed: boolean };
-    };
+    }
+  /**
+   * Right after UserDeleted: the person's data is erased. `erasedKeys` names the keys destroyed (the user's own and
+   * those of their addresses, opaque ids), so a restart can finish an erasure that a crash interrupted.
+   */
+  | { type: 'UserErased'; data: Stamp & { erasedKeys: string[] } };
 
 export type UserEventType = UserEvent['type'];
 

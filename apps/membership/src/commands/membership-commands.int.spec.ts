@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
-import { AggregateStore } from '@app/event-store';
 import {
   MESSAGE_BUS,
   eventMessage,
@@ -11,7 +10,6 @@ import {
 } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { organizationDecider } from '../organizations/organization.decider';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type CommandReply, type ImportReply } from './command-reply';
 import { startMembership, type MembershipHarness } from './membership-harness.testing';
@@ -43,12 +41,8 @@ describe('membership commands over the bus, on the event store', () => {
     return membership.organization('owner', members);
   }
 
-  async function stateOf(orgId: string): Promise<ActiveOrganization> {
-    const loaded = await new AggregateStore(eventStore.client).load(organizationStream(orgId), {
-      decider: organizationDecider(),
-    });
-    return loaded.state as ActiveOrganization;
-  }
+  /** As the service loads it (its store opens the invitees' sealed addresses). */
+  const stateOf = (orgId: string): Promise<ActiveOrganization> => membership.state(orgId);
 
   it('answers with the new revision, and with a typed refusal that appends nothing (R3)', async () => {
     const orgId = await newOrganization(['ada']);

@@ -96,7 +96,8 @@ export class MembershipHarness {
   }
 
   async state(orgId: string): Promise<ActiveOrganization> {
-    const loaded = await new AggregateStore(this.client).load(organizationStream(orgId), {
+    // The service's own store: it opens the invitees' sealed addresses.
+    const loaded = await this.app.get(AggregateStore).load(organizationStream(orgId), {
       decider: organizationDecider(),
     });
     return loaded.state as ActiveOrganization;

@@ -1,6 +1,19 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { EVENT_STORE_CLIENT, followIntoMemory, type InMemoryIndex } from '@app/event-store';
+import {
+  EVENT_STORE_CLIENT,
+  STORED_DATA_PROTECTION,
+  followIntoMemory,
+  type InMemoryIndex,
+  type StoredDataProtection,
+} from '@app/event-store';
 import { InvitationIndex } from './invitation-index';
 import { UserDirectory } from './user-directory';
 import { UserMemberships } from './user-memberships';
@@ -17,12 +30,16 @@ export class MembershipIndexes implements OnModuleInit, OnApplicationShutdown {
   readonly users = new UserDirectory();
   private follower: InMemoryIndex | undefined;
 
-  constructor(@Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient) {}
+  constructor(
+    @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
+    @Optional() @Inject(STORED_DATA_PROTECTION) private readonly protection?: StoredDataProtection,
+  ) {}
 
   onModuleInit(): void {
     this.follower = followIntoMemory({
       name: 'membership-indexes',
       client: this.client,
+      ...(this.protection ? { protection: this.protection } : {}),
       apply: (event) => {
         this.memberships.apply(event as never);
         this.invitations.apply(event as never);

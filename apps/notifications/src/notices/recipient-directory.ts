@@ -1,3 +1,5 @@
+import { noProtection, type StoredDataProtection } from '@app/event-store';
+import { isErasedEmail } from '@app/personal-data';
 import {
   BACKWARDS,
   END,
@@ -25,7 +27,11 @@ export interface Contact {
  * address and name, the organization's for its name. Nothing is copied into a second store to fall out of date.
  */
 export class RecipientDirectory {
-  constructor(private readonly client: EventStoreDBClient) {}
+  constructor(
+    private readonly client: EventStoreDBClient,
+    /** Opens the sealed e-mail, name and phone; an erased person reads as erased. */
+    private readonly protection: StoredDataProtection = noProtection,
+  ) {}
 
   async contactOf(userId: string): Promise<Contact | undefined> {
     let contact: Contact | undefined;
@@ -77,8 +83,9 @@ export class RecipientDirectory {
     );
     if (!sent) return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
+    // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
     return {
-      ...(typeof email === 'string' ? { email } : {}),
+      ...(typeof email === 'string' && !isErasedEmail(email) ? { email } : {}),
       ...(typeof phone === 'string' ? { phone } : {}),
     };
   }
@@ -118,7 +125,13 @@ export class RecipientDirectory {
         fromRevision: from,
         maxCount,
       }))
-        if (resolved.event) events.push({ type: resolved.event.type, data: resolved.event.data });
+        if (resolved.event)
+          events.push(
+            await this.protection.open({
+              type: resolved.event.type,
+              data: resolved.event.data as Record<string, unknown>,
+            }),
+          );
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }

@@ -4,6 +4,7 @@
  */
 import identityEmailVerifiedV1 from './identity/identity.EmailVerified.v1.schema.json';
 import identityUserDeletedV1 from './identity/identity.UserDeleted.v1.schema.json';
+import identityUserErasedV1 from './identity/identity.UserErased.v1.schema.json';
 import identityUserRegisteredV1 from './identity/identity.UserRegistered.v1.schema.json';
 import identityEmailChangedV1 from './identity/identity.EmailChanged.v1.schema.json';
 import identityProfileUpdatedV1 from './identity/identity.ProfileUpdated.v1.schema.json';
@@ -54,6 +55,7 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   identityUserRegisteredV1,
   identityEmailVerifiedV1,
   identityUserDeletedV1,
+  identityUserErasedV1,
   identityEmailChangedV1,
   identityProfileUpdatedV1,
   identityPasswordChangedV1,

@@ -168,6 +168,11 @@ export class RosterTeamView {
 
 export class RosterEntryView {
   @ApiProperty({ example: ID }) userId!: string;
+  @ApiProperty({
+    example: 'Ada Lovelace',
+    description: 'the member’s name now; `erased user <userId>` once their account was deleted and erased',
+  })
+  name!: string;
   @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
   @ApiProperty({ type: [String] }) permissions!: string[];
   @ApiProperty({ type: [RosterTeamView] }) teams!: RosterTeamView[];

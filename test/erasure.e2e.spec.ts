@@ -1,0 +1,241 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS } from '@app/contracts';
+import { CHAIN_HASH_FIELD, EVENT_STORE_CLIENT, chainHashOf } from '@app/event-store';
+import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
+import { infraEnv, waitFor } from '@app/testing';
+import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
+import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { findAll, type ReadModels } from '../apps/gateway/src/read-models/read-models';
+import { PASSWORD, bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** Every log line of every service, as written. */
+const logLines: string[] = [];
+const logTo = { write: (line: string) => void logLines.push(line) };
+
+/** Which of the person's values `text` holds in plain text. */
+function plaintextIn(text: string, person: Person): string[] {
+  return [person.email, person.name, person.phone, person.phone.slice(1)].filter((value) =>
+    text.toLowerCase().includes(value.toLowerCase()),
+  );
+}
+
+interface Person extends SignedIn {
+  readonly name: string;
+  readonly phone: string;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+async function everyDocument(models: ReadModels): Promise<unknown[]> {
+  const docs: unknown[] = [];
+  for (const collection of Object.values(models)) docs.push(...(await findAll(collection, {})));
+  return docs;
+}
+
+async function storedEvents(client: EventStoreDBClient, stream: string) {
+  const events: { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }[] = [];
+  for await (const resolved of client.readStream(stream, { direction: FORWARDS, fromRevision: START }))
+    if (resolved.event)
+      events.push({
+        type: resolved.event.type,
+        data: resolved.event.data as Record<string, unknown>,
+        metadata: resolved.event.metadata as Record<string, unknown>,
+      });
+  return events;
+}
+
+/** The first revision whose stored hash does not match the chain recomputed over what is stored; -1 if none. */
+function firstBrokenLink(events: Awaited<ReturnType<typeof storedEvents>>): number {
+  let previous: string | undefined;
+  for (const [revision, event] of events.entries()) {
+    const hash = chainHashOf(previous, {
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      revision: BigInt(revision),
+    });
+    if (hash !== event.metadata[CHAIN_HASH_FIELD]) return revision;
+    previous = hash;
+  }
+  return -1;
+}
+
+/** The offsets each topic has reached now, per partition. */
+async function topicEnds(kafka: Kafka): Promise<Map<string, Map<number, bigint>>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, Map<number, bigint>>();
+    for (const topic of Object.values(TOPICS))
+      ends.set(
+        topic,
+        new Map(
+          (await admin.fetchTopicOffsets(topic)).map(
+            (p) => [p.partition, BigInt(p.high)] as [number, bigint],
+          ),
+        ),
+      );
+    return ends;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every message written to the topics after `since` (keys, headers and values as text), up to their ends now. */
+async function messagesSince(kafka: Kafka, since: Map<string, Map<number, bigint>>): Promise<string[]> {
+  const until = await topicEnds(kafka);
+  const remaining = new Set<string>();
+  for (const [topic, partitions] of until)
+    for (const [partition, end] of partitions)
+      if (end > (since.get(topic)?.get(partition) ?? 0n)) remaining.add(`${topic}/${partition}`);
+  const texts: string[] = [];
+  if (remaining.size === 0) return texts;
+  const consumer = kafka.consumer({ groupId: `erasure-check-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...until.keys()], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const offset = BigInt(message.offset);
+        if (offset < (since.get(topic)?.get(partition) ?? 0n)) return;
+        if (offset >= (until.get(topic)?.get(partition) ?? 0n)) return;
+        const headers = Object.entries(message.headers ?? {}).map(([k, v]) => `${k}=${String(v)}`);
+        texts.push([message.key?.toString('utf8'), ...headers, message.value?.toString('utf8')].join(' '));
+        if (offset === (until.get(topic)?.get(partition) ?? 0n) - 1n)
+          remaining.delete(`${topic}/${partition}`);
+      },
+    });
+    await waitFor(() => remaining.size === 0, { timeoutMs: 30_000, what: 'the topics read to their ends' });
+  } finally {
+    await consumer.disconnect();
+  }
+  return texts;
+}
+
+describe('erasure: deleting an account crypto-shreds the person, and every store forgets them', () => {
+  let platform: Platform;
+  let models: ReadModels;
+  const http = () => platform.http;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ logTo });
+    models = platform.gateway.get<ReadModels>(READ_MODELS);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('a deleted user is erased: event store, read models, topics and logs hold no plaintext; the past still names them as erased', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Erasure Inc');
+    const tag = randomUUID().slice(0, 6);
+    const joined = await platform.join(ada, orgId, `Zelda${tag}`);
+    const phone = `+4915${randomInt(10_000_000, 99_999_999)}`;
+    await http().patch('/v1/me').set(bearer(joined)).send({ phone }).expect(200);
+    const zelda: Person = { ...joined, name: `Zelda${tag}`, phone };
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${zelda.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    const whileAdmin = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    // Her profile and her invitation are in the read models: the checks below look for real copies.
+    expect((await models.users.get(zelda.userId))?.name).toBe(zelda.name);
+    const [invitation] = await findAll(models.invitations, { where: { orgId, email: zelda.email } });
+    expect(invitation).toBeDefined();
+
+    const kafka = infraEnv.kafkaBrokers
+      ? new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING })
+      : undefined;
+    const beforeErasure = kafka ? await topicEnds(kafka) : undefined;
+    await http()
+      .delete('/v1/me')
+      .set(bearer(zelda))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: false })
+      .expect(200);
+    await waitFor(
+      async () =>
+        !(await models.users.get(zelda.userId)) &&
+        !(await models.members.get(`${orgId}/${zelda.userId}`)) &&
+        (await models.invitations.get(invitation!._id))?.email !== zelda.email,
+      { timeoutMs: 20_000, what: 'the read models to forget Zelda' },
+    );
+
+    // The event store: sealed from the first write, so its files never held her in plain text.
+    const files = await filesUnder(platform.store.dataDir!);
+    expect(files.length).toBeGreaterThan(0);
+    const hits: string[] = [];
+    for (const file of files) {
+      const found = plaintextIn((await readFile(file)).toString('latin1'), zelda);
+      if (found.length > 0) hits.push(`${file}: ${found.join(', ')}`);
+    }
+    expect(hits).toEqual([]);
+
+    // Replay still works, and reads her as erased; the hash chains, over what is stored, still verify.
+    const client = platform.gateway.get<EventStoreDBClient>(EVENT_STORE_CLIENT);
+    const personalData = platform.gateway.get<PersonalData>(PERSONAL_DATA);
+    const protection = new PersonalDataProtection(personalData.vault);
+    const userStream = await storedEvents(client, `user-${zelda.userId}`);
+    expect(userStream.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['UserRegistered', 'ProfileUpdated', 'UserDeleted', 'UserErased']),
+    );
+    expect(String(userStream[0]!.data.email)).toMatch(/^pd1\./);
+    const replayed = await protection.open({ type: 'UserRegistered', data: userStream[0]!.data });
+    expect(replayed.data).toMatchObject({
+      userId: zelda.userId,
+      email: `erased-${zelda.userId}@erased.invalid`,
+      name: `erased user ${zelda.userId}`,
+    });
+    expect(replayed.data).not.toHaveProperty('phone');
+    const orgStream = await storedEvents(client, `organization-${orgId}`);
+    const invited = orgStream.find((e) => e.type === 'InvitationCreated')!;
+    expect(String(invited.data.email)).toMatch(/^pd1\.addr-/);
+    expect((await protection.open({ type: 'InvitationCreated', data: invited.data })).data.email).toMatch(
+      /^erased-addr-[A-Za-z0-9_-]+@erased\.invalid$/,
+    );
+    expect(firstBrokenLink(userStream)).toBe(-1);
+    expect(firstBrokenLink(orgStream)).toBe(-1);
+
+    // The read models, live and rebuilt from the event store after the erasure.
+    expect(plaintextIn(JSON.stringify(await everyDocument(models)), zelda)).toEqual([]);
+    const erasedInvitation = await models.invitations.get(invitation!._id);
+    expect(erasedInvitation?.email).toMatch(/^erased-addr-[A-Za-z0-9_-]+@erased\.invalid$/);
+    await platform.gateway.get(ProjectionFeed).rebuild();
+    expect(plaintextIn(JSON.stringify(await everyDocument(models)), zelda)).toEqual([]);
+    // Erased live as a replay erases: the rebuilt invitation reads the same.
+    expect((await models.invitations.get(invitation!._id))?.email).toBe(erasedInvitation?.email);
+
+    // R21: the roster at a past instant still has her, under the name an erased person has.
+    const roster = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${whileAdmin}`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(roster.body.members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: zelda.userId, role: 'admin', name: `erased user ${zelda.userId}` }),
+        expect.objectContaining({ userId: ada.userId, role: 'owner', name: 'Ada' }),
+      ]),
+    );
+    const history = await http().get(`/v1/orgs/${orgId}/audit/events?limit=100`).set(bearer(ada)).expect(200);
+    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['InvitationCreated', 'MemberRoleChanged']),
+    );
+    expect(plaintextIn(JSON.stringify(history.body), zelda)).toEqual([]);
+
+    // Kafka: nothing written since the erasure names her.
+    if (kafka)
+      expect((await messagesSince(kafka, beforeErasure!)).flatMap((m) => plaintextIn(m, zelda))).toEqual([]);
+
+    // The logs of all four services, from start to end.
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((line) => plaintextIn(line, zelda).length > 0)).toEqual([]);
+  }, 120_000);
+});

@@ -13,7 +13,7 @@ import { type DomainEvent } from '@app/domain';
 import { type CheckpointStore } from './checkpoint-store';
 import { parsePosition, toRecordedDomainEvent, type RecordedDomainEvent } from './recorded-event';
 import { noUpcasters, type Upcasters } from './upcasting';
-import { openRecorded, type StoredDataProtection } from './stored-data-protection';
+import { openAllRecorded, type StoredDataProtection } from './stored-data-protection';
 
 export interface AllStreamFilter {
   readonly streamPrefixes?: readonly string[];
@@ -134,10 +134,10 @@ function follow<E extends DomainEvent>(options: FollowOptions<E>, source: Source
           resolved as ResolvedEvent,
           options.upcasters ?? noUpcasters,
         );
-        if (recorded && !recorded.streamName.startsWith('$'))
-          events.push(options.protection ? await openRecorded(options.protection, recorded) : recorded);
+        if (recorded && !recorded.streamName.startsWith('$')) events.push(recorded);
       }
-      if (events.length > 0) await options.handle(events);
+      if (events.length > 0)
+        await options.handle(options.protection ? await openAllRecorded(options.protection, events) : events);
       const last = source.checkpointOf(batch[batch.length - 1] as ResolvedEvent);
       if (last !== undefined) handledUpTo = last;
       await saveCheckpoint(false);

@@ -10,6 +10,8 @@ export interface StoredDataProtection {
   seal(streamName: string, event: DomainEvent): Promise<DomainEvent>;
   /** The event as its readers need it: sealed fields opened, or read as erased once their person was erased. */
   open<E extends DomainEvent>(event: E): Promise<E>;
+  /** `open` for many events at once, in their order: what they need is fetched together. */
+  openAll<E extends DomainEvent>(events: readonly E[]): Promise<E[]>;
   /** A snapshot's state as it is to be stored (snapshots hold what the events held). */
   sealSnapshot(streamName: string, state: unknown): Promise<unknown>;
   openSnapshot(state: unknown): Promise<unknown>;
@@ -19,6 +21,7 @@ export interface StoredDataProtection {
 export const noProtection: StoredDataProtection = {
   seal: (_streamName, event) => Promise.resolve(event),
   open: (event) => Promise.resolve(event),
+  openAll: (events) => Promise.resolve([...events]),
   sealSnapshot: (_streamName, state) => Promise.resolve(state),
   openSnapshot: (state) => Promise.resolve(state),
 };
@@ -29,6 +32,14 @@ export async function openRecorded<E extends DomainEvent>(
 ): Promise<RecordedDomainEvent<E>> {
   const event = await protection.open(recorded.event);
   return event === recorded.event ? recorded : { ...recorded, event };
+}
+
+export async function openAllRecorded<E extends DomainEvent>(
+  protection: StoredDataProtection,
+  recorded: readonly RecordedDomainEvent<E>[],
+): Promise<RecordedDomainEvent<E>[]> {
+  const events = await protection.openAll(recorded.map((r) => r.event));
+  return recorded.map((r, i) => (events[i] === r.event ? r : { ...r, event: events[i]! }));
 }
 
 /** Nest token of a service's StoredDataProtection (optional: without it data is stored as it is). */

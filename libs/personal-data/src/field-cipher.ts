@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { checkedSubject } from './key-wrapping';
 
 /** Sealed values read `pd1.<subject>.<iv>.<ciphertext and tag>`: versioned, and naming whose key opens them. */
-const PREFIX = 'pd1.';
+export const SEALED_PREFIX = 'pd1.';
 const SEALED = /^pd1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)$/;
 
 export interface SealedValue {
@@ -21,11 +21,11 @@ export function sealValue(key: Buffer, subject: string, plaintext: string): stri
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(subject));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `${PREFIX}${subject}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+  return `${SEALED_PREFIX}${subject}.${iv.toString('base64url')}.${body.toString('base64url')}`;
 }
 
 export function parseSealed(value: unknown): SealedValue | undefined {
-  if (typeof value !== 'string' || !value.startsWith(PREFIX)) return undefined;
+  if (typeof value !== 'string' || !value.startsWith(SEALED_PREFIX)) return undefined;
   const match = SEALED.exec(value);
   if (!match) return undefined;
   return {

@@ -1,8 +1,8 @@
 import { type DomainEvent } from '@app/domain';
 import { type StoredDataProtection } from '@app/event-store';
-import { parseSealed } from './field-cipher';
+import { SEALED_PREFIX } from './field-cipher';
 import { erasedValue } from './erased-values';
-import { type PersonalDataVault } from './personal-data-vault';
+import { sealedSubjectsIn, type PersonalDataVault } from './personal-data-vault';
 
 /** Which fields of an event are personal, and whose: the subject whose key seals each one. */
 export type SealingRule = (
@@ -45,9 +45,25 @@ export class PersonalDataProtection implements StoredDataProtection {
 
   async open<E extends DomainEvent>(event: E): Promise<E> {
     const data = event.data as Record<string, unknown>;
-    if (!Object.values(data).some((value) => parseSealed(value))) return event;
+    if (!Object.values(data).some(looksSealed)) return event;
     const opened = await this.vault.open(data, erasedValue);
     return { ...event, data: opened.data };
+  }
+
+  async openAll<E extends DomainEvent>(events: readonly E[]): Promise<E[]> {
+    const subjects = events.flatMap((event) => sealedSubjectsIn(event.data as Record<string, unknown>));
+    if (subjects.length === 0) return [...events];
+    await this.vault.prefetch(subjects);
+    const opened: E[] = [];
+    for (const event of events) {
+      const data = event.data as Record<string, unknown>;
+      if (!Object.values(data).some(looksSealed)) opened.push(event);
+      else {
+        const inMemory = this.vault.openFromMemory(data, erasedValue);
+        opened.push({ ...event, data: (inMemory ?? (await this.vault.open(data, erasedValue))).data });
+      }
+    }
+    return opened;
   }
 
   async sealSnapshot(streamName: string, state: unknown): Promise<unknown> {
@@ -65,12 +81,12 @@ export class PersonalDataProtection implements StoredDataProtection {
 
   async openSnapshot(state: unknown): Promise<unknown> {
     return mapObjects(state, async (object) =>
-      Object.values(object).some((value) => parseSealed(value))
-        ? (await this.vault.open(object, erasedValue)).data
-        : object,
+      Object.values(object).some(looksSealed) ? (await this.vault.open(object, erasedValue)).data : object,
     );
   }
 }
+
+const looksSealed = (value: unknown): boolean => typeof value === 'string' && value.startsWith(SEALED_PREFIX);
 
 /** Applies `change` to every plain object in a JSON value, innermost first. */
 async function mapObjects(

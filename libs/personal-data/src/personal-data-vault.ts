@@ -1,4 +1,4 @@
-import { openValue, parseSealed, sealValue } from './field-cipher';
+import { SEALED_PREFIX, openValue, parseSealed, sealValue } from './field-cipher';
 import { type PersonalDataKeyStore } from './key-store';
 
 export interface OpenedData<T> {
@@ -6,6 +6,9 @@ export interface OpenedData<T> {
   /** Subjects whose values could not be opened because they were erased. */
   readonly erased: readonly string[];
 }
+
+/** Key lookups in flight at once when many are needed (a rebuild, a batch of a follower). */
+const PREFETCH_CONCURRENCY = 16;
 
 /**
  * Crypto-shredding: personal fields are stored sealed with a key per person; erasing the person destroys the key, and
@@ -44,13 +47,34 @@ export class PersonalDataVault {
     data: T,
     erasedValue: (field: string, subject: string) => unknown,
   ): Promise<OpenedData<T>> {
+    const opened = this.openFromMemory(data, erasedValue);
+    if (opened) return opened;
+    const subjects = sealedSubjectsIn(data);
+    for (const subject of subjects) await this.keyOf(subject, false);
+    return this.openWith(data, erasedValue, (subject) => this.cache.get(subject)?.key ?? null);
+  }
+
+  /** `open` without waiting, when every key it needs is in memory (after `prefetch`); undefined otherwise. */
+  openFromMemory<T extends Readonly<Record<string, unknown>>>(
+    data: T,
+    erasedValue: (field: string, subject: string) => unknown,
+  ): OpenedData<T> | undefined {
+    for (const subject of sealedSubjectsIn(data)) if (this.cachedKey(subject) === undefined) return undefined;
+    return this.openWith(data, erasedValue, (subject) => this.cachedKey(subject) ?? null);
+  }
+
+  private openWith<T extends Readonly<Record<string, unknown>>>(
+    data: T,
+    erasedValue: (field: string, subject: string) => unknown,
+    keyOf: (subject: string) => Buffer | null,
+  ): OpenedData<T> {
     let opened: Record<string, unknown> | undefined;
     const erased = new Set<string>();
     for (const [field, value] of Object.entries(data)) {
       const sealed = parseSealed(value);
       if (!sealed) continue;
       opened ??= { ...data };
-      const key = await this.keyOf(sealed.subject, false);
+      const key = keyOf(sealed.subject);
       if (key) opened[field] = openValue(key, sealed);
       else {
         const replacement = erasedValue(field, sealed.subject);
@@ -62,9 +86,25 @@ export class PersonalDataVault {
     return { data: (opened ?? data) as T, erased: [...erased] };
   }
 
+  /** Fetches the keys of these subjects that are not in memory, several at a time, so opening them waits for none. */
+  async prefetch(subjects: Iterable<string>): Promise<void> {
+    const missing = [...new Set(subjects)].filter((subject) => this.cachedKey(subject) === undefined);
+    let next = 0;
+    const fetchNext = async (): Promise<void> => {
+      while (next < missing.length) await this.keyOf(missing[next++]!, false);
+    };
+    await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, missing.length) }, fetchNext));
+  }
+
   async erase(subject: string): Promise<void> {
     await this.keys.erase(subject);
     this.cache.set(subject, { key: null, until: Number.POSITIVE_INFINITY });
+  }
+
+  /** A key (or an erasure) still held in memory; undefined when it has to be looked up. */
+  private cachedKey(subject: string): Buffer | null | undefined {
+    const cached = this.cache.get(subject);
+    return cached && cached.until > Date.now() ? cached.key : undefined;
   }
 
   private async keyOf(subject: string, create: boolean): Promise<Buffer | null> {
@@ -81,4 +121,15 @@ export class SubjectErasedError extends Error {
     super(`the personal data of ${subject} was erased: nothing new is stored for them`);
     this.name = 'SubjectErasedError';
   }
+}
+
+/** The subjects whose keys open the sealed top-level fields of `data`. */
+export function sealedSubjectsIn(data: Readonly<Record<string, unknown>>): string[] {
+  const subjects: string[] = [];
+  for (const value of Object.values(data))
+    if (typeof value === 'string' && value.startsWith(SEALED_PREFIX)) {
+      const end = value.indexOf('.', SEALED_PREFIX.length);
+      if (end > 0) subjects.push(value.slice(SEALED_PREFIX.length, end));
+    }
+  return subjects;
 }

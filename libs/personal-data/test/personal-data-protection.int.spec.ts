@@ -37,10 +37,12 @@ describe('the event store protection: personal fields sealed per person, opened 
       property === 'email' ? addresses.of('email', value) : undefined,
   };
 
+  let keysDir: string;
+  const masterKey = randomBytes(32);
+
   beforeEach(async () => {
-    vault = new PersonalDataVault(
-      new FilePersonalDataKeyStore(join(await makeTempDir('protection'), 'keys'), randomBytes(32)),
-    );
+    keysDir = join(await makeTempDir('protection'), 'keys');
+    vault = new PersonalDataVault(new FilePersonalDataKeyStore(keysDir, masterKey));
   });
 
   it('seals what the rules name, for whom they name, and nothing else', async () => {
@@ -80,6 +82,28 @@ describe('the event store protection: personal fields sealed per person, opened 
       email: 'bob@example.com',
       name: 'Bob',
     });
+  });
+
+  it('opens many events at once as it opens each: keys fetched together, erased ones read as erased', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const events = [];
+    for (let i = 0; i < 40; i++)
+      events.push(
+        await protection.seal(`user-u${i % 7}`, {
+          type: i % 3 === 0 ? 'UserLocked' : 'UserRegistered',
+          data: { userId: `u${i % 7}`, email: `u${i}@example.com`, name: `User ${i}` },
+        }),
+      );
+    await vault.erase('u3');
+    const reader = new PersonalDataProtection(
+      new PersonalDataVault(new FilePersonalDataKeyStore(keysDir, masterKey)),
+    );
+    const each = [];
+    for (const event of events) each.push(await reader.open(event));
+    expect(await reader.openAll(events)).toEqual(each);
+    const names = each.map((e) => (e.data as { name?: string }).name);
+    expect(names.filter((name) => name === 'erased user u3')).toHaveLength(4);
+    expect(names.filter((name) => name?.startsWith('User '))).toHaveLength(36);
   });
 
   it('an invitee’s address has a key of its own, shared by every invitation to it and named without it', async () => {

@@ -1,9 +1,9 @@
 import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
-import { openRecorded, toRecordedDomainEvent } from '@app/event-store';
+import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { type PermissionsCatalog } from '@app/permissions';
 import { type ReadStore } from '@app/read-store';
-import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
+import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope, type PublicEventMapping } from '@app/relay';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { collectionsBy, type ReadModels } from './read-models';
@@ -27,6 +27,7 @@ export interface Projected {
 
 /** Events projected between two flushes of a staged target. */
 const EVENTS_PER_BATCH = 5_000;
+const EVENTS_OPENED_TOGETHER = 256;
 
 /**
  * How a pass reaches `store`: the in-memory store is written directly; a remote one (MongoDB) through memory, in
@@ -62,6 +63,30 @@ export async function projectFromEventStore(
     fromPosition: after ?? START,
     maxCount: Number.MAX_SAFE_INTEGER,
   });
+  // Opened a few hundred at a time: the keys those events need are fetched together, not one after another.
+  let pending: { mapping: PublicEventMapping; recorded: RecordedDomainEvent; commit: bigint }[] = [];
+  const projectPending = async () => {
+    const opened = await openAllRecorded(
+      protection,
+      pending.map((p) => p.recorded),
+    );
+    for (const [i, { mapping, commit }] of pending.entries()) {
+      await projector.apply(toPublicEnvelope(mapping, opened[i]!));
+      events++;
+      if (events % EVENTS_PER_BATCH === 0) await target.writeBehind();
+      const now = performance.now();
+      if (onProgress && now - lastReport > 1_000) {
+        lastReport = now;
+        onProgress({
+          events,
+          position: commit,
+          eventsPerSecond: events / ((now - started) / 1000),
+          fraction: last > 0n ? Number(commit) / Number(last) : 1,
+        });
+      }
+    }
+    pending = [];
+  };
   for await (const resolved of reads) {
     const at = resolved.event?.position;
     if (after && at && at.commit === after.commit && at.prepare === after.prepare) continue;
@@ -71,21 +96,10 @@ export async function projectFromEventStore(
     if (!mapping) continue;
     const recorded = toRecordedDomainEvent(resolved);
     if (!recorded) continue;
-    await projector.apply(toPublicEnvelope(mapping, await openRecorded(protection, recorded)));
-    events++;
-    if (events % EVENTS_PER_BATCH === 0) await target.writeBehind();
-    const now = performance.now();
-    if (onProgress && now - lastReport > 1_000) {
-      lastReport = now;
-      const commit = at?.commit ?? 0n;
-      onProgress({
-        events,
-        position: commit,
-        eventsPerSecond: events / ((now - started) / 1000),
-        fraction: last > 0n ? Number(commit) / Number(last) : 1,
-      });
-    }
+    pending.push({ mapping, recorded, commit: at?.commit ?? 0n });
+    if (pending.length >= EVENTS_OPENED_TOGETHER) await projectPending();
   }
+  await projectPending();
   await target.flush();
   return { events, position };
 }

@@ -3,13 +3,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@app/contracts';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { CHAIN_HASH_FIELD, EVENT_STORE_CLIENT, chainHashOf } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import { infraEnv, waitFor } from '@app/testing';
 import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
 import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { StatePublisher } from '../apps/gateway/src/state-topics/state-publisher';
 import { findAll, type ReadModels } from '../apps/gateway/src/read-models/read-models';
 import { PASSWORD, bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
@@ -202,6 +203,20 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       /^erased-addr-[A-Za-z0-9_-]+@erased\.invalid$/,
     );
     expect(firstBrokenLink(userStream)).toBe(-1);
+    // The state topic: UserErased, after the deletion's tombstone, is one more tombstone, not a wait for a projection.
+    const publisher = platform.gateway.get(StatePublisher);
+    const erasedAt = userStream.findIndex((e) => e.type === 'UserErased');
+    const envelope = {
+      id: randomUUID(),
+      type: 'identity.UserErased.v1',
+      source: '/identity-platform/identity',
+      subject: zelda.userId,
+      revision: String(erasedAt),
+      time: new Date().toISOString(),
+      data: userStream[erasedAt]!.data,
+    } as unknown as EventEnvelope;
+    publisher.waitMs = 500;
+    expect((await publisher.stateAfter(envelope, TOPICS.identityUsers))?.value).toBeNull();
     expect(firstBrokenLink(orgStream)).toBe(-1);
 
     // The read models, live and rebuilt from the event store after the erasure.

@@ -4,6 +4,7 @@ import { AggregateStore } from '@app/event-store';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { RequestVerifier } from '@app/messaging';
 import {
+  keyShredderProvider,
   loadRequestSigningKeys,
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
@@ -82,6 +83,7 @@ export class MembershipModule {
             new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
         },
         publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
+        keyShredderProvider('membership-key-shredder', 'organization-'),
         auditCheckpointsProvider('membership', PUBLIC_EVENT_MAPPINGS.membership.streamPrefix),
         MembershipCommandServer,
         IdentityReactions,

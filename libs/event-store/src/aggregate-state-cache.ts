@@ -28,6 +28,11 @@ export class AggregateStateCache<State> {
     return entry;
   }
 
+  /** Forgets every state: the next command on each stream loads it from the store. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   put(streamName: string, entry: CachedAggregate<State>): void {
     this.entries.delete(streamName);
     this.entries.set(streamName, entry);

@@ -1,7 +1,7 @@
 import { type DomainEvent } from '@app/domain';
 import { type StoredDataProtection } from '@app/event-store';
 import { SEALED_PREFIX } from './field-cipher';
-import { erasedValue } from './erased-values';
+import { erasedValue, isErasedEmail } from './erased-values';
 import { sealedSubjectsIn, type PersonalDataVault } from './personal-data-vault';
 
 /** Which fields of an event are personal, and whose: the subject whose key seals each one. */
@@ -39,8 +39,13 @@ export class PersonalDataProtection implements StoredDataProtection {
         if (typeof data[field] !== 'string') continue;
         bySubject.set(subject, [...(bySubject.get(subject) ?? []), field]);
       }
-    for (const [subject, fields] of bySubject) data = await this.vault.seal(subject, data, fields);
+    for (const [subject, fields] of bySubject)
+      data = await this.vault.seal(await this.liveSubject(subject), data, fields);
     return data === event.data ? event : { ...event, data };
+  }
+
+  private liveSubject(subject: string): Promise<string> {
+    return isAddressSubject(subject) ? this.vault.liveGeneration(subject) : Promise.resolve(subject);
   }
 
   async open<E extends DomainEvent>(event: E): Promise<E> {
@@ -72,8 +77,17 @@ export class PersonalDataProtection implements StoredDataProtection {
     return mapObjects(state, async (object) => {
       let sealed = object;
       for (const [property, value] of Object.entries(object)) {
-        const subject = typeof value === 'string' ? rule(streamName, property, value) : undefined;
-        if (subject) sealed = await this.vault.seal(subject, sealed, [property]);
+        if (typeof value !== 'string' || isErasedEmail(value)) continue;
+        const subject = rule(streamName, property, value);
+        if (!subject) continue;
+        const live = await this.liveSubject(subject);
+        // A later generation with no key yet: the value is one its first generation sealed, erased since, that a
+        // state in memory still held. It is stored as erased, never sealed again under a new key.
+        if (live !== subject && !(await this.vault.hasKey(live))) {
+          const { [property]: _erased, ...rest } = sealed;
+          const replacement = erasedValue(property, subject);
+          sealed = replacement === undefined ? rest : { ...rest, [property]: replacement };
+        } else sealed = await this.vault.seal(live, sealed, [property]);
       }
       return sealed;
     });
@@ -87,6 +101,9 @@ export class PersonalDataProtection implements StoredDataProtection {
 }
 
 const looksSealed = (value: unknown): boolean => typeof value === 'string' && value.startsWith(SEALED_PREFIX);
+
+/** Subjects named after an address have generations (PersonalDataVault.liveGeneration); a person's own do not. */
+export const isAddressSubject = (subject: string): boolean => subject.startsWith('addr-');
 
 /** Applies `change` to every plain object in a JSON value, innermost first. */
 async function mapObjects(

@@ -17,6 +17,8 @@ const PREFETCH_CONCURRENCY = 16;
  */
 export class PersonalDataVault {
   private readonly cache = new Map<string, { key: Buffer | null; until: number }>();
+  /** Subjects this process erased: never opened again here, whatever a lookup in flight brings back. */
+  private readonly erased = new Set<string>();
 
   /** `cacheMs`: how long a key is kept in memory; another process may still open an erased person's values that long. */
   constructor(
@@ -96,9 +98,33 @@ export class PersonalDataVault {
     await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, missing.length) }, fetchNext));
   }
 
+  async isErased(subject: string): Promise<boolean> {
+    if (this.erased.has(subject)) return true;
+    const cached = this.cache.get(subject);
+    if (cached && cached.until > Date.now() && cached.key) return false;
+    return this.keys.isErased(subject);
+  }
+
+  /** Whether a key exists (and is not erased) for the subject now. */
+  async hasKey(subject: string): Promise<boolean> {
+    return (this.cachedKey(subject) ?? (await this.keyOf(subject, false))) !== null;
+  }
+
+  /**
+   * An address keeps being reachable after it was erased (the person may be invited again), under a new key: its
+   * generations are `<subject>`, `<subject>-g2`, ... and the live one is the first not erased.
+   */
+  async liveGeneration(subject: string): Promise<string> {
+    for (let generation = 1; ; generation++) {
+      const candidate = generation === 1 ? subject : `${subject}-g${generation}`;
+      if (!(await this.isErased(candidate))) return candidate;
+    }
+  }
+
   async erase(subject: string): Promise<void> {
-    await this.keys.erase(subject);
+    this.erased.add(subject);
     this.cache.set(subject, { key: null, until: Number.POSITIVE_INFINITY });
+    await this.keys.erase(subject);
   }
 
   /** A key (or an erasure) still held in memory; undefined when it has to be looked up. */
@@ -111,6 +137,8 @@ export class PersonalDataVault {
     const cached = this.cache.get(subject);
     if (cached && cached.until > Date.now() && (cached.key || !create)) return cached.key;
     const key = create ? await this.keys.keyFor(subject) : await this.keys.existingKey(subject);
+    // An erasure here while the key was being looked up wins: the key read before it is not kept.
+    if (this.erased.has(subject)) return null;
     this.cache.set(subject, { key, until: Date.now() + this.cacheMs });
     return key;
   }

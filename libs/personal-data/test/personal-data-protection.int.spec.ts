@@ -126,6 +126,36 @@ describe('the event store protection: personal fields sealed per person, opened 
     });
   });
 
+  it('an erased address can be invited again: under a new key, while what was erased stays erased', async () => {
+    const protection = new PersonalDataProtection(vault, rules);
+    const invite = (invitationId: string) =>
+      protection.seal('organization-o1', {
+        type: 'InvitationCreated',
+        data: { invitationId, email: 'zoe@example.com' },
+      });
+    const base = addresses.of('email', 'zoe@example.com');
+    const first = await invite('i1');
+    // Erased while an organization still held her address in memory: its snapshot stores it as erased.
+    await vault.erase(await vault.liveGeneration(base));
+    const stale = { invitations: [['i1', { email: 'zoe@example.com' }]] };
+    expect(await protection.sealSnapshot('organization-o1', stale)).toEqual({
+      invitations: [['i1', { email: `erased-${base}@erased.invalid` }]],
+    });
+    const second = await invite('i2');
+    expect(String((second.data as { email: string }).email)).toMatch(new RegExp(`^pd1\\.${base}-g2\\.`));
+    expect((await protection.open(first)).data).toEqual({
+      invitationId: 'i1',
+      email: `erased-${base}@erased.invalid`,
+    });
+    expect((await protection.open(second)).data).toEqual({ invitationId: 'i2', email: 'zoe@example.com' });
+    // Invited again, the address is live under its second key, and snapshots seal it with that.
+    const live = await protection.sealSnapshot('organization-o1', {
+      invitations: [['i2', { email: 'zoe@example.com' }]],
+    });
+    expect(JSON.stringify(live)).toContain(`pd1.${base}-g2.`);
+    expect(await vault.liveGeneration(base)).toBe(`${base}-g2`);
+  });
+
   it('snapshots are sealed wherever the rule finds a personal value, and open to the same state', async () => {
     const protection = new PersonalDataProtection(vault, rules);
     const state = {

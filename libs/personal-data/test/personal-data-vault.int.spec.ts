@@ -124,6 +124,31 @@ describe.each(stores)('crypto-shredding with keys in %s', (_name, create) => {
     }
   });
 
+  it('an erasure while a key is being looked up wins: the key read before it is not kept', async () => {
+    const store = keyStores.open(master);
+    const sealed = await new PersonalDataVault(store).seal('u5', { email: 'e@example.com' }, ['email']);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The same store, with each lookup answering only once `release` is called (a slow round trip).
+    const slow: PersonalDataKeyStore = {
+      keyFor: (subject) => store.keyFor(subject),
+      existingKey: async (subject) => {
+        const key = await store.existingKey(subject);
+        await held;
+        return key;
+      },
+      erase: (subject) => store.erase(subject),
+      isErased: (subject) => store.isErased(subject),
+    };
+    const reader = new PersonalDataVault(slow);
+    const opening = reader.open(sealed, erasedAs);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await reader.erase('u5');
+    release();
+    expect((await opening).data).toEqual({ email: 'erased email of u5' });
+    expect((await reader.open(sealed, erasedAs)).data).toEqual({ email: 'erased email of u5' });
+  });
+
   it('the stored keys open nothing without their master key', async () => {
     const sealed = await vault().seal('u4', { email: 'c@example.com' }, ['email']);
     const stranger = new PersonalDataVault(keyStores.open(randomBytes(32)));

@@ -14,3 +14,4 @@ export * from './public-route';
 export * from './graceful-shutdown';
 export * from './startup-failure';
 export * from './personal-data.module';
+export * from './key-shredder';

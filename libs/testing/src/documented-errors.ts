@@ -22,7 +22,9 @@ function parse(markdown: string): Map<string, Set<string>> {
       .split('/')
       .map((k) => k.trim())
       .filter((k) => KINDS.has(k));
-    for (const [, code] of codeCell.matchAll(/`([a-z0-9-]+)`/g)) codes.set(code!, new Set(kinds));
+    // A code in several tables (the domain's, and the HTTP edge's with its status) has the kinds of all of them.
+    for (const [, code] of codeCell.matchAll(/`([a-z0-9-]+)`/g))
+      codes.set(code!, new Set([...(codes.get(code!) ?? []), ...kinds]));
   }
   return codes;
 }

@@ -26,7 +26,8 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       locked: false,
       createdAt: event.at,
     };
-  if (event.type === 'UserDeleted') return 'deleted';
+  // UserErased follows UserDeleted: the tombstone moves on to its revision too, so whoever waits for it sees it.
+  if (event.type === 'UserDeleted' || event.type === 'UserErased') return 'deleted';
   if (!doc) return null;
   const next = { ...doc, revision: event.revision };
   switch (event.type) {

@@ -135,7 +135,7 @@ export class AccountManagement {
         at: this.at(),
         ownedOrganizationIds: owned,
         ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
-        addressKeys: this.addressKeysOf(user),
+        addressKeys: await this.addressKeysOf(user),
       },
       context,
     );
@@ -153,9 +153,14 @@ export class AccountManagement {
     await this.deps.accounts.execute({ type: 'UnlockUser', userId, actorId, at: this.at() }, context);
   }
 
-  private addressKeysOf(user: ActiveUser): string[] {
-    const { addresses } = this.deps.personalData;
-    return [addresses.of('email', user.email), ...(user.phone ? [addresses.of('phone', user.phone)] : [])];
+  /** The live keys of the user's addresses (an address erased before, and invited again since, has a newer one). */
+  private async addressKeysOf(user: ActiveUser): Promise<string[]> {
+    const { addresses, vault } = this.deps.personalData;
+    const subjects = [
+      addresses.of('email', user.email),
+      ...(user.phone ? [addresses.of('phone', user.phone)] : []),
+    ];
+    return Promise.all(subjects.map((subject) => vault.liveGeneration(subject)));
   }
 
   /**
@@ -164,7 +169,7 @@ export class AccountManagement {
    */
   private async erase(user: ActiveUser, context: CommandContext): Promise<void> {
     const { reservations, credentials, refreshTokens, twoFactor, personalData } = this.deps;
-    for (const key of [user.userId, ...this.addressKeysOf(user)]) await personalData.vault.erase(key);
+    for (const key of [user.userId, ...(await this.addressKeysOf(user))]) await personalData.vault.erase(key);
     await refreshTokens.revokeAllForUser(user.userId);
     await credentials.delete(user.userId);
     await twoFactor.disable(user.userId);

@@ -15,8 +15,8 @@ import {
   type InMemoryIndex,
   type StoredDataProtection,
 } from '@app/event-store';
+import { keyShredderProvider } from '@app/platform';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
-import { KeyShredder } from '../accounts/key-shredder';
 import { LoginIndex } from '../accounts/login-index';
 import { OwnedOrganizations } from '../accounts/owned-organizations';
 import { UserAccounts } from '../accounts/user-accounts';
@@ -90,7 +90,7 @@ export class IdentityStorageModule {
         LoginIndex,
         OwnedOrganizations,
         IdentityIndexes,
-        KeyShredder,
+        keyShredderProvider('identity-key-shredder', 'user-'),
         {
           provide: IdentifierReservations,
           inject: [AggregateStore],

@@ -128,6 +128,7 @@ export class OrganizationCommandHandler {
       actorId: request.actorId,
       at,
       ...(request.actorTwoFactor === true ? { actorTwoFactor: true } : {}),
+      ...(request.actorIsOperator === true ? { actorIsOperator: true } : {}),
     } as OrganizationCommand;
   }
 

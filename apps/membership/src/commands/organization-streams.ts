@@ -42,6 +42,14 @@ export class OrganizationStreams {
     return loaded.state;
   }
 
+  /**
+   * Forgets the states held in memory: after an erasure they may still hold what was opened before it (an invitee's
+   * address), which a load from the store now reads as erased.
+   */
+  forgetCachedStates(): void {
+    this.aggregate.cache.clear();
+  }
+
   async active(orgId: string): Promise<ActiveOrganization | undefined> {
     const state = await this.state(orgId);
     return state.status === 'active' ? state : undefined;

@@ -9,6 +9,8 @@ export interface CommandMeta {
   readonly at: string;
   /** R22: the actor signed in with a second factor (the gateway reads it from the access token's `amr`). */
   readonly actorTwoFactor?: boolean;
+  /** The actor is one of the deployment's operators (the gateway vouches for it), not a member. */
+  readonly actorIsOperator?: boolean;
   /**
    * R19: the parent organization in which the actor holds `customers.manage`, as resolved by the handler from the
    * parent's state; the actor then acts as an Admin here (never as Owner). The decider checks it is this
@@ -56,6 +58,8 @@ export type OrganizationCommand = CommandMeta &
         permissions: string[];
       }
     | { type: 'SendInvitation'; invitationId: string; expiresAt: string }
+    /** Erasure of a person known only by an address: its key (`addressKey`) is destroyed once this is recorded. */
+    | { type: 'EraseInvitee'; invitationIds: string[]; addressKey: string }
     | { type: 'RevokeInvitation'; invitationId: string }
     | {
         type: 'AcceptInvitation';

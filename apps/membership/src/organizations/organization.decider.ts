@@ -13,6 +13,7 @@ import {
   expireInvitation,
   inviteMember,
   revokeInvitation,
+  eraseInvitee,
   sendInvitation,
 } from './decide/invitations';
 import {
@@ -112,6 +113,8 @@ function decideOrganization(
       return sendInvitation(narrow(d, command));
     case 'RevokeInvitation':
       return revokeInvitation(narrow(d, command));
+    case 'EraseInvitee':
+      return eraseInvitee(narrow(d, command));
     case 'AcceptInvitation':
       return acceptInvitation(narrow(d, command));
     case 'ExpireInvitation':

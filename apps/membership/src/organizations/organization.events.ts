@@ -67,6 +67,8 @@ export type OrganizationEvent =
       };
     }
   | { type: 'InvitationRevoked'; data: Stamp & { invitationId: string } }
+  /** The invitee behind these invitations is erased: their address reads as erased from now on. */
+  | { type: 'InviteeErased'; data: Stamp & { invitationIds: string[]; erasedKeys: string[] } }
   | { type: 'InvitationAccepted'; data: Stamp & { invitationId: string; userId: string } }
   | { type: 'InvitationExpired'; data: Stamp & { invitationId: string } }
   | { type: 'SettingsUpdated'; data: Stamp & OrganizationSettings }

@@ -1,5 +1,7 @@
 import { type CommandOf, type OrganizationCommand } from './organization.commands';
 import { type OrganizationEvent } from './organization.events';
+import { fold } from '@app/domain';
+import { organizationDecider } from './organization.decider';
 import { type ActiveOrganization } from './organization.state';
 import { base as members, cmd, given, granted, joined, stamp, team } from './organization.fixtures.testing';
 
@@ -463,5 +465,69 @@ describe('invitations', () => {
     given(invited)
       .when({ type: 'ExpireInvitation', invitationId: 'inv-1', actorId: 'system', at: expiresAt })
       .thenTypes(['InvitationExpired']);
+  });
+
+  describe('erasing an invitee (an operator, for someone who never registered)', () => {
+    const erase = (extra: Partial<CommandOf<'EraseInvitee'>> = {}): OrganizationCommand => ({
+      type: 'EraseInvitee',
+      invitationIds: ['inv-1'],
+      addressKey: 'addr-abcdefgh',
+      actorId: 'operator-1',
+      actorIsOperator: true,
+      at: later,
+      ...extra,
+    });
+
+    it('revokes the pending invitation and records the erasure with the key destroyed', () => {
+      given(invited)
+        .when(erase())
+        .then([
+          { type: 'InvitationRevoked', data: { ...stamp('operator-1', later), invitationId: 'inv-1' } },
+          {
+            type: 'InviteeErased',
+            data: { ...stamp('operator-1', later), invitationIds: ['inv-1'], erasedKeys: ['addr-abcdefgh'] },
+          },
+        ]);
+    });
+
+    it('is an operator’s action only, even for the Owner', () => {
+      given(invited)
+        .when(erase({ actorId: 'owner', actorIsOperator: false }))
+        .thenRefuses('operator-only');
+      given(invited)
+        .when(erase({ actorId: 'owner', actorIsOperator: undefined }))
+        .thenRefuses('operator-only');
+    });
+
+    it('an accepted invitation is erased without a revocation; unknown ones are left out', () => {
+      const accepted = [...invited, ...given(invited).when(accept()).decided()];
+      given(accepted)
+        .when(erase({ invitationIds: ['inv-1', 'inv-unknown', 'inv-1'] }))
+        .then([
+          {
+            type: 'InviteeErased',
+            data: { ...stamp('operator-1', later), invitationIds: ['inv-1'], erasedKeys: ['addr-abcdefgh'] },
+          },
+        ]);
+    });
+
+    it('nothing to erase is a no-op: no such invitation, or one already erased', () => {
+      given(invited)
+        .when(erase({ invitationIds: ['inv-unknown'] }))
+        .then([]);
+      const erased = [...invited, ...given(invited).when(erase()).decided()];
+      given(erased).when(erase()).then([]);
+    });
+
+    it('the organization forgets the address at once: accepting the erased invitation is refused', () => {
+      const erased = [...invited, ...given(invited).when(erase()).decided()];
+      const state = fold(organizationDecider(), erased) as ActiveOrganization;
+      expect(state.invitations.get('inv-1')).toMatchObject({
+        status: 'revoked',
+        email: undefined,
+        phone: undefined,
+      });
+      given(erased).when(accept()).thenRefuses('invitation-revoked');
+    });
   });
 });

@@ -196,6 +196,13 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       if (invitation) invitation.status = event.type === 'InvitationRevoked' ? 'revoked' : 'expired';
       return org;
     }
+    case 'InviteeErased':
+      for (const invitationId of event.data.invitationIds) {
+        const invitation = org.invitations.get(invitationId);
+        if (invitation)
+          org.invitations.set(invitationId, { ...invitation, email: undefined, phone: undefined });
+      }
+      return org;
     case 'InvitationAccepted': {
       const invitation = org.invitations.get(event.data.invitationId);
       if (invitation) {

@@ -1,3 +1,4 @@
+import { isErasedEmail } from '@app/personal-data';
 import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
@@ -59,6 +60,8 @@ export class InvitationMessages extends BusSubscriber {
       handler: async (event) => {
         if (event.type !== 'membership.InvitationSent.v1') return;
         const sent = event.data as InvitationSent;
+        // Replayed after its invitee was erased, it has no address left to write to.
+        if (sent.email && isErasedEmail(sent.email)) return;
         const token = this.links.tokens.issue({
           invitationId: sent.invitationId,
           sendSequence: sent.sendSequence,

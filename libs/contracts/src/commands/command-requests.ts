@@ -18,6 +18,8 @@ export const ENVELOPE_FIELDS = {
   correlationId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '\\S' })),
   /** R22: set by the gateway when the access token shows a second factor (`amr` contains `otp`). */
   actorTwoFactor: Type.Optional(Fields.boolean),
+  /** Set by the gateway for a caller in IDENTITY_OPERATORS (operator routes only). */
+  actorIsOperator: Type.Optional(Fields.boolean),
   command: Type.Object({ type: Type.String({ minLength: 1, maxLength: 100 }) }),
   /** Checked before the shape (see `@app/messaging` signed requests). */
   auth: Type.Optional(Type.Unknown()),

@@ -69,6 +69,14 @@ export const MEMBERSHIP_COMMANDS = {
   }),
   SendInvitation: command('R5, R6: send or resend an invitation (a new link)', { invitationId: id }),
   RevokeInvitation: command('R5: revoke a pending invitation', { invitationId: id }),
+  EraseInvitee: command(
+    'Erase a person known only by the address they were invited at: an operator’s command, sent by the gateway',
+    {
+      invitationIds: Type.Array(id, { minItems: 1, maxItems: 1_000 }),
+      addressKey: Type.String({ pattern: '^addr-[A-Za-z0-9_-]{8,64}$' }),
+    },
+    { twoFactor: false },
+  ),
   AcceptInvitation: command(
     'R5: the invited person accepts (identity vouches for their verified e-mail or phone)',
     {

@@ -27,6 +27,7 @@ import membershipSettingsUpdatedV1 from './membership/membership.SettingsUpdated
 import membershipContactPersonChangedV1 from './membership/membership.ContactPersonChanged.v1.schema.json';
 import membershipAvailabilityChangedV1 from './membership/membership.AvailabilityChanged.v1.schema.json';
 import membershipInvitationCreatedV1 from './membership/membership.InvitationCreated.v1.schema.json';
+import membershipInviteeErasedV1 from './membership/membership.InviteeErased.v1.schema.json';
 import membershipInvitationChangedV1 from './membership/membership.InvitationChanged.v1.schema.json';
 import membershipInvitationSentV1 from './membership/membership.InvitationSent.v1.schema.json';
 import membershipInvitationRevokedV1 from './membership/membership.InvitationRevoked.v1.schema.json';
@@ -85,6 +86,7 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   identityUserStateV1,
   membershipOrganizationStateV1,
   membershipInvitationCreatedV1,
+  membershipInviteeErasedV1,
   membershipInvitationChangedV1,
   membershipInvitationSentV1,
   membershipInvitationRevokedV1,

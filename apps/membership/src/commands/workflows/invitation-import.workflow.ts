@@ -29,10 +29,14 @@ export async function importInvitations(request: TrustedRequest, runOne: RunOne)
       });
       continue;
     }
-    const person = planned.email ?? planned.phone!;
-    const invitationId = uuidv5(`${request.orgId}:${request.commandId}:${person}`, INVITATION_NAMESPACE);
+    // Named by the row, never by the address: ids and command ids are stored in the clear, and erasure must not
+    // have to reach them.
+    const invitationId = uuidv5(
+      `${request.orgId}:${request.commandId}:row-${planned.row}`,
+      INVITATION_NAMESPACE,
+    );
     const reply = await runOne(
-      step(request, request.orgId, `row/${person}`, {
+      step(request, request.orgId, `row/${planned.row}`, {
         type: 'InviteMember',
         invitationId,
         ...(planned.email ? { email: planned.email } : { phone: planned.phone! }),

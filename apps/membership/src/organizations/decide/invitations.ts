@@ -155,6 +155,40 @@ export function revokeInvitation({
   return [{ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } }];
 }
 
+/**
+ * An operator erases a person known only by an address: the pending invitations to it are revoked, and InviteeErased
+ * tells everyone to forget the address (its key is destroyed once this is recorded). Invitations already erased, or
+ * not in this organization, are left out; with none left it changes nothing.
+ */
+export function eraseInvitee({
+  command,
+  org,
+  stamp,
+}: Decision<CommandOf<'EraseInvitee'>>): OrganizationEvent[] {
+  if (command.actorIsOperator !== true)
+    refuse('operator-only', 'forbidden', 'erasing an invitee is an operator’s action');
+  const invitations = [...new Set(command.invitationIds)]
+    .map((id) => org.invitations.get(id))
+    .filter((i): i is Invitation => i !== undefined && (i.email !== undefined || i.phone !== undefined));
+  if (invitations.length === 0) return [];
+  return [
+    ...invitations
+      .filter((i) => i.status === 'pending')
+      .map((i): OrganizationEvent => ({
+        type: 'InvitationRevoked',
+        data: { ...stamp, invitationId: i.invitationId },
+      })),
+    {
+      type: 'InviteeErased',
+      data: {
+        ...stamp,
+        invitationIds: invitations.map((i) => i.invitationId),
+        erasedKeys: [command.addressKey],
+      },
+    },
+  ];
+}
+
 export function acceptInvitation({
   command,
   org,

@@ -126,8 +126,10 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
   let models: ReadModels;
   const http = () => platform.http;
 
+  const operators: string[] = [];
+
   beforeAll(async () => {
-    platform = await startPlatform({ logTo });
+    platform = await startPlatform({ logTo, gateway: { operators } });
     models = platform.gateway.get<ReadModels>(READ_MODELS);
   }, 60_000);
   afterAll(() => platform?.close());
@@ -252,5 +254,93 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     // The logs of all four services, from start to end.
     expect(logLines.length).toBeGreaterThan(0);
     expect(logLines.filter((line) => plaintextIn(line, zelda).length > 0)).toEqual([]);
+  }, 120_000);
+
+  it('an operator erases an invitee who never registered: InviteeErased in each organization, the address forgotten', async () => {
+    const opal = await platform.signUp('Opal');
+    operators.push(opal.userId);
+    const ada = await platform.signUp('Ada');
+    const [acme, globex] = [await platform.createOrg(ada, 'Acme'), await platform.createOrg(ada, 'Globex')];
+    const address = `invitee-${randomUUID().slice(0, 8)}@example.com`;
+    for (const orgId of [acme, globex])
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .send({ email: address, role: 'user' })
+        .expect(201);
+    await platform.linkFromMail(address, '/invitations/');
+    const invited = await findAll(models.invitations, { where: { email: address } });
+    expect(invited.map((i) => i.orgId).sort()).toEqual([acme, globex].sort());
+
+    // Only operators; an address with an account is erased by deleting the account.
+    const body = { email: address.toUpperCase() };
+    await http().post('/v1/operator/personal-data/erase-invitee').set(bearer(ada)).send(body).expect(403);
+    const refused = await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send({ email: ada.email })
+      .expect(409);
+    expect(refused.body).toMatchObject({ code: 'address-has-account' });
+    await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send({ email: address, phone: '+14155552671' })
+      .expect(400);
+
+    const erased = await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send(body)
+      .expect(200);
+    expect(erased.body.erasedKey).toMatch(/^addr-/);
+    expect(
+      (erased.body.organizations as { orgId: string; invitationIds: string[] }[])
+        .map((o) => [o.orgId, o.invitationIds])
+        .sort(),
+    ).toEqual(invited.map((i) => [i.orgId, [i.invitationId]]).sort());
+
+    const erasedEmail = `erased-${erased.body.erasedKey}@erased.invalid`;
+    await waitFor(
+      async () =>
+        (await Promise.all(invited.map((i) => models.invitations.get(i._id)))).every(
+          (doc) => doc?.email === erasedEmail && doc.status === 'revoked',
+        ),
+      { timeoutMs: 20_000, what: 'the invitations to read as erased and revoked' },
+    );
+    for (const orgId of [acme, globex]) {
+      const history = await http()
+        .get(`/v1/orgs/${orgId}/audit/events?limit=100`)
+        .set(bearer(ada))
+        .expect(200);
+      const types = history.body.items.map((e: { type: string }) => e.type);
+      expect(types).toEqual(expect.arrayContaining(['InvitationRevoked', 'InviteeErased']));
+      expect(JSON.stringify(history.body)).not.toContain(address);
+      // A replay reads the address as erased, and the chain over what is stored still verifies.
+      const client = platform.gateway.get<EventStoreDBClient>(EVENT_STORE_CLIENT);
+      const stream = await storedEvents(client, `organization-${orgId}`);
+      const protection = new PersonalDataProtection(platform.gateway.get<PersonalData>(PERSONAL_DATA).vault);
+      for (const event of stream.filter((e) => e.type.startsWith('Invitation')))
+        expect(JSON.stringify((await protection.open(event)).data)).not.toContain(address);
+      expect(firstBrokenLink(stream)).toBe(-1);
+    }
+    expect(JSON.stringify(await everyDocument(models))).not.toContain(address);
+
+    // Erasing again changes nothing; the address may be invited afresh, under a new key.
+    const again = await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send(body)
+      .expect(200);
+    expect(again.body.organizations).toEqual([]);
+    await http()
+      .post(`/v1/orgs/${acme}/invitations`)
+      .set(bearer(ada))
+      .send({ email: address, role: 'user' })
+      .expect(201);
+    const reinvited = await waitFor(
+      async () => (await findAll(models.invitations, { where: { orgId: acme, email: address } }))[0],
+      { timeoutMs: 10_000, what: 'the new invitation' },
+    );
+    expect(reinvited.status).toBe('pending');
   }, 120_000);
 });

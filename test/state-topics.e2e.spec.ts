@@ -220,6 +220,66 @@ describe('state topics: a new subscriber bootstraps from them', () => {
     }
   }, 90_000);
 
+  it('a subscriber written from the package keeps a user directory and erases a person on UserErased', async () => {
+    const packaged = join(await makeTempDir('subscriber-contracts'), 'package');
+    await promisify(execFile)('npm', ['run', '-s', 'contracts:package', '--', packaged], {
+      cwd: join(__dirname, '..'),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { schemas } = require(join(packaged, 'index.js')) as { schemas: Record<string, object> };
+    const ajv = addFormats(new Ajv({ strict: true }));
+    const refused: string[] = [];
+    const check = (type: string, data: unknown) => {
+      if (!schemas[type] || !ajv.validate(schemas[type], data)) refused.push(type);
+    };
+    const cy = await platform.signUp('Cy');
+    const dee = await platform.signUp('Dee');
+    const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);
+    const bootstrap = await bootstrapFrom(bus, TOPICS.identityUserState);
+    await waitFor(() => bootstrap.states.has(cy.userId) && bootstrap.states.has(dee.userId), {
+      timeoutMs: 60_000,
+      what: 'both users in the state topic',
+    });
+    await bootstrap.close();
+    // The subscriber's own store: what it keeps about people, from the state it bootstrapped from.
+    const directory = new Map<string, { email: string; name: string }>();
+    for (const [userId, state] of bootstrap.states) {
+      check(state.type, state.data);
+      directory.set(userId, { email: String(state.data.email), name: String(state.data.name) });
+    }
+    const erasures: string[] = [];
+    const follower = await bus.subscribe({
+      groupId: `directory-${randomUUID()}`,
+      topics: [TOPICS.identityUsers],
+      fromBeginning: true,
+      handler: async (message) => {
+        if (message.key !== cy.userId && message.key !== dee.userId) return;
+        const type = message.headers.ce_type!;
+        const data = JSON.parse(message.value.toString('utf8')) as { userId: string };
+        check(type, data);
+        // What the contract asks of a subscriber on UserErased: forget the person, keep nothing but the id.
+        if (type === 'identity.UserErased.v1') {
+          directory.delete(data.userId);
+          erasures.push(data.userId);
+        }
+      },
+    });
+    try {
+      await http()
+        .delete('/v1/me')
+        .set(bearer(dee))
+        .send({ password: PASSWORD, confirmOwnedOrganizations: false })
+        .expect(200);
+      await waitFor(() => erasures.includes(dee.userId), { timeoutMs: 60_000, what: "Dee's erasure" });
+      expect([...directory.keys()]).toContain(cy.userId);
+      expect(directory.has(dee.userId)).toBe(false);
+      expect(JSON.stringify([...directory.values()])).not.toContain(dee.email);
+      expect(refused).toEqual([]);
+    } finally {
+      await follower.close();
+    }
+  }, 90_000);
+
   it("another deployment's events on a shared topic hold nothing up: they name aggregates this one does not have", async () => {
     const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);
     const at = new Date().toISOString();

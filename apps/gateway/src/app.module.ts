@@ -36,6 +36,7 @@ import { MembersController } from './http/members.controller';
 import { OrgsController } from './http/orgs.controller';
 import { PublicInvitationsController } from './http/public-invitations.controller';
 import { OperatorController } from './http/operator.controller';
+import { InviteeErasure } from './erasure/invitee-erasure';
 import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
@@ -130,6 +131,7 @@ export class GatewayModule {
         ProjectionFeed,
         StatePublisher,
         RebuildJobs,
+        InviteeErasure,
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

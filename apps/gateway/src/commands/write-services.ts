@@ -84,6 +84,21 @@ export class WriteServices implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * An operator's command on an organization they need not belong to (the operator routes check who may): sent with
+   * `actorIsOperator`, which the service believes because the gateway signs it.
+   */
+  asOperator(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
+    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+      commandId: requester.commandId ?? randomUUID(),
+      orgId,
+      actorId: requester.actorId,
+      correlationId: requester.correlationId,
+      actorIsOperator: true,
+      command,
+    });
+  }
+
   /** What an invitation link stands for (R5). */
   describeInvitation(token: string) {
     return this.send<{ invitation: Record<string, unknown> }>(TOPICS.membershipCommands, token.slice(0, 64), {

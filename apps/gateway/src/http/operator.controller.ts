@@ -6,8 +6,10 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
 import { WriteServices } from '../commands/write-services';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
-import { LockUserBody } from './dto/operator.dto';
-import { RebuildStatusView, answers, done } from './dto/views.dto';
+import { parseEmail, parsePhone } from '@app/identifiers';
+import { InviteeErasure } from '../erasure/invitee-erasure';
+import { EraseInviteeBody, LockUserBody } from './dto/operator.dto';
+import { InviteeErasedView, RebuildStatusView, answers, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 
@@ -20,6 +22,7 @@ export class OperatorController {
   constructor(
     @Inject(RebuildJobs) private readonly rebuilds: RebuildJobs,
     private readonly services: WriteServices,
+    private readonly erasure: InviteeErasure,
   ) {}
 
   @Post('users/:userId/lock')
@@ -50,6 +53,23 @@ export class OperatorController {
     @Req() req: FastifyRequest,
   ): Promise<void> {
     await this.services.identity({ type: 'UnlockUser', userId }, requesterOf(req, caller));
+  }
+
+  @Post('personal-data/erase-invitee')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Erase a person known only by the address they were invited at: each organization that invited it records InviteeErased (pending invitations revoked), then the address’s key is destroyed. Someone with an account deletes it instead (409 address-has-account)',
+  })
+  @answers(200, InviteeErasedView, { lagging: false })
+  @problems(400, 401, 403, 409)
+  eraseInvitee(@Body() body: EraseInviteeBody, @CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
+    if (!body.email === !body.phone)
+      throw new DomainError('validation-failed', 'validation', 'give the e-mail or the phone, one of them', {
+        field: 'email',
+      });
+    const address = body.email ? { email: parseEmail(body.email) } : { phone: parsePhone(body.phone!) };
+    return this.erasure.erase(address, requesterOf(req, caller));
   }
 
   @Post('read-models/rebuild')

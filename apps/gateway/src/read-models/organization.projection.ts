@@ -1,3 +1,4 @@
+import { erasedValue } from '@app/personal-data';
 import { effectivePermissions, type PermissionsCatalog, type Role } from '@app/permissions';
 import {
   orgScoped,
@@ -91,6 +92,8 @@ export function needsOf(event: OrganizationEvent, org: OrganizationDoc | null): 
     case 'InvitationAccepted':
     case 'InvitationExpired':
       return { ...none, invitations: [str(d, 'invitationId')] };
+    case 'InviteeErased':
+      return { ...none, invitations: d.invitationIds as string[] };
     case 'SettingsUpdated':
     case 'OrganizationDeleted':
       return { members: 'all', teams: 'all', invitations: 'all', membersOfTeams: [] };
@@ -375,6 +378,21 @@ export function projectOrganizationEvent(
     case 'InvitationExpired': {
       const invitation = view.invitations.get(str(d, 'invitationId'));
       if (invitation) changes.invitations.push({ ...invitation, revision: rev, ...invitationChange(event) });
+      break;
+    }
+    case 'InviteeErased': {
+      // The invitee's address reads as a replay of these invitations now would: erased under the key destroyed.
+      const [key] = d.erasedKeys as string[];
+      for (const invitationId of d.invitationIds as string[]) {
+        const invitation = view.invitations.get(invitationId);
+        if (!invitation) continue;
+        const { email, phone: _phone, ...rest } = invitation;
+        changes.invitations.push({
+          ...rest,
+          revision: rev,
+          ...(email !== undefined ? { email: erasedValue('email', key!)! } : {}),
+        });
+      }
       break;
     }
     case 'SettingsUpdated': {

@@ -39,6 +39,7 @@ export class ReadModelProjector {
     if (!org && event.type !== 'OrganizationCreated') return;
     const view = await this.viewFor(event, org);
     const changes = projectOrganizationEvent(view, event, this.catalog);
+    if (event.type === 'InviteeErased') await this.eraseInviteeInAudit(event);
     await this.write(event, changes);
   }
 
@@ -142,6 +143,20 @@ export class ReadModelProjector {
           { where: { _id: audit._id } },
           { data: withField(audit.data, kind, erased) },
         );
+    }
+  }
+
+  /** The invitation events of an erased invitee, in the organization's audit list, keep no address either. */
+  private async eraseInviteeInAudit(event: OrganizationEvent): Promise<void> {
+    const [key] = event.data.erasedKeys as string[];
+    const invitationIds = event.data.invitationIds as string[];
+    const where = { orgId: event.orgId, 'data.invitationId': { $in: invitationIds } };
+    for (const audit of await findAll(this.models.auditEvents, { where })) {
+      let data = audit.data;
+      for (const kind of ['email', 'phone'] as const)
+        if (typeof data[kind] === 'string') data = withField(data, kind, erasedValue(kind, key!));
+      if (data !== audit.data)
+        await this.models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
     }
   }
 

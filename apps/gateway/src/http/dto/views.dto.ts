@@ -288,3 +288,21 @@ export class RebuildStatusView {
   @ApiPropertyOptional({ example: 3 }) etaSeconds?: number;
   @ApiPropertyOptional() error?: string;
 }
+
+export class ErasedInvitationsView {
+  @ApiProperty({ example: ID }) orgId!: string;
+  @ApiProperty({ type: [String] }) invitationIds!: string[];
+}
+
+export class InviteeErasedView {
+  @ApiProperty({
+    example: 'addr-Tjk4zuy7YdVRTr2T-DhMaeGg',
+    description: 'the id of the key destroyed (opaque)',
+  })
+  erasedKey!: string;
+  @ApiProperty({
+    type: [ErasedInvitationsView],
+    description: 'the organizations that recorded InviteeErased, with the invitations to the address',
+  })
+  organizations!: ErasedInvitationsView[];
+}

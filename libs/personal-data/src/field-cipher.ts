@@ -3,7 +3,7 @@ import { checkedSubject } from './key-wrapping';
 
 /** Sealed values read `pd1.<subject>.<iv>.<ciphertext and tag>`: versioned, and naming whose key opens them. */
 export const SEALED_PREFIX = 'pd1.';
-const SEALED = /^pd1\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]+)$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export interface SealedValue {
   readonly subject: string;
@@ -26,13 +26,17 @@ export function sealValue(key: Buffer, subject: string, plaintext: string): stri
 
 export function parseSealed(value: unknown): SealedValue | undefined {
   if (typeof value !== 'string' || !value.startsWith(SEALED_PREFIX)) return undefined;
-  const match = SEALED.exec(value);
-  if (!match) return undefined;
-  return {
-    subject: match[1]!,
-    iv: Buffer.from(match[2]!, 'base64url'),
-    sealed: Buffer.from(match[3]!, 'base64url'),
-  };
+  // pd1.<subject>.<iv: 16 characters>.<ciphertext and tag>, found by its dots (a regular expression costs more, and
+  // every sealed field of every event read goes through here).
+  const ivStart = value.indexOf('.', SEALED_PREFIX.length) + 1;
+  const sealedStart = ivStart + 17;
+  if (ivStart <= SEALED_PREFIX.length + 1 || value[sealedStart - 1] !== '.' || sealedStart >= value.length)
+    return undefined;
+  const subject = value.slice(SEALED_PREFIX.length, ivStart - 1);
+  const iv = value.slice(ivStart, sealedStart - 1);
+  const sealed = value.slice(sealedStart);
+  if (!BASE64URL.test(subject) || !BASE64URL.test(iv) || !BASE64URL.test(sealed)) return undefined;
+  return { subject, iv: Buffer.from(iv, 'base64url'), sealed: Buffer.from(sealed, 'base64url') };
 }
 
 /** Throws when the key is not the subject's or the value was altered. */

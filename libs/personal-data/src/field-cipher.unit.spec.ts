@@ -25,6 +25,18 @@ describe('sealed personal values', () => {
     expect(parseSealed('ada@example.com')).toBeUndefined();
     expect(parseSealed('pd1.user-1.short.x')).toBeUndefined();
     expect(parseSealed(42)).toBeUndefined();
+    const iv = 'AAAAAAAAAAAAAAAA';
+    expect(parseSealed(`pd1.u1.${iv}.AAAA`)).toMatchObject({ subject: 'u1' });
+    for (const malformed of [
+      `pd1..${iv}.AAAA`,
+      `pd1.u1.${iv}.`,
+      `pd1.u1.${iv}`,
+      `pd1.u1.${iv}.AA.AA`,
+      `pd1.u1.AAAAAAAAAAAAAAA*.AAAA`,
+      `pd1.u/1.${iv}.AAAA`,
+      'pd1.',
+    ])
+      expect(parseSealed(malformed)).toBeUndefined();
     expect(() => sealValue(key, '../user', 'x')).toThrow(/subject/);
   });
 });

@@ -15,6 +15,8 @@ import { type OneTimeTokenStore } from '../one-time-tokens/one-time-token.store'
 import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokenStore } from '../sessions/refresh-token.store';
 import { RefreshTokens } from '../sessions/refresh-tokens';
+import { PERSONAL_DATA } from '@app/platform';
+import { type PersonalData } from '@app/personal-data';
 import { LoginThrottle } from '../throttling/login-throttle';
 import { type ThrottleStore } from '../throttling/throttle.store';
 import { AccessTokenService } from '../tokens/access-token.service';
@@ -97,9 +99,13 @@ export class MembershipRequester implements OnApplicationShutdown {
     },
     {
       provide: LoginThrottle,
-      inject: [THROTTLE_STORE, IDENTITY_CONFIG],
-      useFactory: (store: ThrottleStore, config: IdentityConfig) =>
-        new LoginThrottle(store, { account: config.accountThrottle, ip: config.ipThrottle }),
+      inject: [THROTTLE_STORE, IDENTITY_CONFIG, PERSONAL_DATA],
+      useFactory: (store: ThrottleStore, config: IdentityConfig, personalData: PersonalData) =>
+        new LoginThrottle(store, {
+          account: config.accountThrottle,
+          ip: config.ipThrottle,
+          accountKeyOf: (email) => personalData.addresses.of('email', email),
+        }),
     },
     {
       provide: TwoFactorService,

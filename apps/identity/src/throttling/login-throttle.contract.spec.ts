@@ -90,4 +90,30 @@ describe.each(cases)('login throttle on %s', (_name, adapter) => {
     await throttle.reset('ada@example.com');
     expect((await throttle.begin('ada@example.com')).allowed).toBe(true);
   });
+
+  it('keeps what the account key makes of the address, never the address (erasure does not reach the store)', async () => {
+    const seen = new Set<string>();
+    // The same store, noting each key it is asked about.
+    const noting: ThrottleStore = {
+      recordAttempt: (key, at, windowMs) => (seen.add(key), store.recordAttempt(key, at, windowMs)),
+      removeAttempt: (key, id) => (seen.add(key), store.removeAttempt(key, id)),
+      clear: (key) => (seen.add(key), store.clear(key)),
+      lock: (key, until) => (seen.add(key), store.lock(key, until)),
+      unlock: (key) => (seen.add(key), store.unlock(key)),
+      lockedUntil: (key, at) => (seen.add(key), store.lockedUntil(key, at)),
+    };
+    const hashed = new LoginThrottle(noting, {
+      account: { maxFailures: 2, windowMs: 15 * MIN, lockMs: 15 * MIN },
+      accountKeyOf: (email) => `h-${email.length}`,
+      now: () => clock,
+    });
+    for (let i = 0; i < 3; i++) {
+      const decision = await hashed.begin('zoe@example.com', '10.0.0.9');
+      if (decision.allowed) await decision.attempt.failed();
+    }
+    expect(await hashed.lockedUntil('zoe@example.com')).toBeDefined();
+    await hashed.reset('zoe@example.com');
+    expect((await hashed.begin('zoe@example.com')).allowed).toBe(true);
+    expect([...seen].sort()).toEqual(['account:h-15', 'ip:10.0.0.9']);
+  });
 });

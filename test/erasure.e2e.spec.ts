@@ -274,6 +274,10 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
 
     // Only operators; an address with an account is erased by deleting the account.
     const body = { email: address.toUpperCase() };
+    const revisions = async () =>
+      Promise.all([acme, globex].map(async (orgId) => (await models.organizations.get(orgId))?.revision));
+    const before = await revisions();
+    await http().post('/v1/operator/personal-data/erase-invitee').send(body).expect(401);
     await http().post('/v1/operator/personal-data/erase-invitee').set(bearer(ada)).send(body).expect(403);
     const refused = await http()
       .post('/v1/operator/personal-data/erase-invitee')
@@ -286,6 +290,11 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       .set(bearer(opal))
       .send({ email: address, phone: '+14155552671' })
       .expect(400);
+    // The refusals changed nothing: no event in either organization, the invitations pending to the address.
+    expect(await revisions()).toEqual(before);
+    expect(await findAll(models.invitations, { where: { email: address, status: 'pending' } })).toHaveLength(
+      2,
+    );
 
     const erased = await http()
       .post('/v1/operator/personal-data/erase-invitee')

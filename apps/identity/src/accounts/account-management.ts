@@ -127,6 +127,7 @@ export class AccountManagement {
     const user = await this.reauthenticate(userId, input.password);
     await this.deps.ownedOrganizations.follower.catchUp();
     const owned = this.deps.ownedOrganizations.index.ownedBy(userId);
+    const addressKeys = await this.addressKeysOf(user);
     await this.deps.accounts.execute(
       {
         type: 'DeleteUser',
@@ -135,11 +136,11 @@ export class AccountManagement {
         at: this.at(),
         ownedOrganizationIds: owned,
         ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
-        addressKeys: await this.addressKeysOf(user),
+        addressKeys,
       },
       context,
     );
-    await this.erase(user, context);
+    await this.erase(user, addressKeys, context);
     return { deletedOrganizationIds: owned };
   }
 
@@ -167,9 +168,13 @@ export class AccountManagement {
    * The keys named by UserErased are destroyed here, before the answer; the key shredder destroys them again from the
    * event, which finishes an erasure a crash cut short.
    */
-  private async erase(user: ActiveUser, context: CommandContext): Promise<void> {
+  private async erase(
+    user: ActiveUser,
+    addressKeys: readonly string[],
+    context: CommandContext,
+  ): Promise<void> {
     const { reservations, credentials, refreshTokens, twoFactor, personalData } = this.deps;
-    for (const key of [user.userId, ...(await this.addressKeysOf(user))]) await personalData.vault.erase(key);
+    for (const key of [user.userId, ...addressKeys]) await personalData.vault.erase(key);
     await refreshTokens.revokeAllForUser(user.userId);
     await credentials.delete(user.userId);
     await twoFactor.disable(user.userId);

@@ -47,6 +47,25 @@ async function bootstrapFrom(bus: MessageBus, topic: string) {
   return { states, close: () => subscription.close() };
 }
 
+/**
+ * What another team has: the contracts package (schemas and types), built as it is published. `check` validates an
+ * event's data with the package's schema for its type; `refused` lists the types that failed.
+ */
+async function packagedSchemas() {
+  const packaged = join(await makeTempDir('subscriber-contracts'), 'package');
+  await promisify(execFile)('npm', ['run', '-s', 'contracts:package', '--', packaged], {
+    cwd: join(__dirname, '..'),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { schemas } = require(join(packaged, 'index.js')) as { schemas: Record<string, object> };
+  const ajv = addFormats(new Ajv({ strict: true }));
+  const refused: string[] = [];
+  const check = (type: string, data: unknown) => {
+    if (!schemas[type] || !ajv.validate(schemas[type], data)) refused.push(type);
+  };
+  return { check, refused };
+}
+
 describe('state topics: a new subscriber bootstraps from them', () => {
   let platform: Platform;
   let models: ReadModels;
@@ -152,18 +171,7 @@ describe('state topics: a new subscriber bootstraps from them', () => {
   }, 90_000);
 
   it('a subscriber written from the published package bootstraps from the state topic, then follows the change topic', async () => {
-    // What another team has: the contracts package (schemas and types), the topics, and the recipe in its docs.
-    const packaged = join(await makeTempDir('subscriber-contracts'), 'package');
-    await promisify(execFile)('npm', ['run', '-s', 'contracts:package', '--', packaged], {
-      cwd: join(__dirname, '..'),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { schemas } = require(join(packaged, 'index.js')) as { schemas: Record<string, object> };
-    const ajv = addFormats(new Ajv({ strict: true }));
-    const refused: string[] = [];
-    const check = (type: string, data: unknown) => {
-      if (!schemas[type] || !ajv.validate(schemas[type], data)) refused.push(type);
-    };
+    const { check, refused } = await packagedSchemas();
 
     const ada = await platform.signUp('Ada');
     const orgId = await platform.createOrg(ada);
@@ -221,17 +229,7 @@ describe('state topics: a new subscriber bootstraps from them', () => {
   }, 90_000);
 
   it('a subscriber written from the package keeps a user directory and erases a person on UserErased', async () => {
-    const packaged = join(await makeTempDir('subscriber-contracts'), 'package');
-    await promisify(execFile)('npm', ['run', '-s', 'contracts:package', '--', packaged], {
-      cwd: join(__dirname, '..'),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { schemas } = require(join(packaged, 'index.js')) as { schemas: Record<string, object> };
-    const ajv = addFormats(new Ajv({ strict: true }));
-    const refused: string[] = [];
-    const check = (type: string, data: unknown) => {
-      if (!schemas[type] || !ajv.validate(schemas[type], data)) refused.push(type);
-    };
+    const { check, refused } = await packagedSchemas();
     const cy = await platform.signUp('Cy');
     const dee = await platform.signUp('Dee');
     const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);

@@ -385,3 +385,47 @@ describe('the gateway edge when a write service is down, and under a rate limit'
     expect(limited?.body.code).toBe('too-many-requests');
   });
 });
+
+describe('the gateway edge: the limits per signed-in user and per address', () => {
+  const perUser = 5;
+  const perAddress = 40;
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({
+      withoutMembership: true,
+      gateway: { rateLimitPerUser: perUser, rateLimitPerIp: perAddress },
+    });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const statusesOf = async (count: number, request: () => Promise<{ status: number }>) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) statuses.push((await request()).status);
+    return statuses;
+  };
+
+  it('a user over their limit is refused while another user from the same address is not; then the address is', async () => {
+    const ada = await platform.signUp('Ada');
+    const bob = await platform.signUp('Bob');
+
+    const adaReads = await statusesOf(perUser + 2, () => platform.http.get('/v1/me').set(bearer(ada)));
+    expect(adaReads).toEqual([...Array<number>(perUser).fill(200), 429, 429]);
+    const refused = await platform.http.get('/v1/me').set(bearer(ada));
+    expect([refused.status, refused.body.code]).toEqual([429, 'too-many-requests']);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    // The limit is Ada's, not the address's: Bob, on the same address, goes on.
+    const bobRead = await platform.http.get('/v1/me').set(bearer(bob));
+    expect([bobRead.status, bobRead.headers['x-ratelimit-remaining-user']]).toEqual([
+      200,
+      String(perUser - 1),
+    ]);
+
+    // Anonymous requests count only against the address; once it is spent, Bob is refused as well.
+    const anonymous = await statusesOf(perAddress, () => platform.http.get('/schemas'));
+    const firstLimited = anonymous.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(anonymous.slice(0, firstLimited).every((s) => s === 200)).toBe(true);
+    expect(anonymous.slice(firstLimited).every((s) => s === 429)).toBe(true);
+    expect((await platform.http.get('/v1/me').set(bearer(bob))).status).toBe(429);
+  });
+});

@@ -500,7 +500,7 @@ describe('authorization matrix: every organization route × every kind of caller
     expect(outcomes).toEqual(ACTORS.map((actor) => `${actor}: ${route.expected[actor]}`));
   });
 
-  it.each([['GET /v1/me'], ['GET /v1/me/organizations']])(
+  it.each([['GET /v1/me'], ['GET /v1/me/organizations'], ['GET /v1/permissions']])(
     '%s: signed in, anyone; anonymous 401',
     async (name) => {
       const path = name.split(' ')[1]!;
@@ -513,6 +513,24 @@ describe('authorization matrix: every organization route × every kind of caller
       }
     },
   );
+
+  it('GET /v1/permissions is the catalog: what each permission gates and requires (R20), who holds it by default', async () => {
+    const res = await http().get('/v1/permissions').set(bearer(who.user)).expect(200);
+    const byName = new Map(
+      (res.body.permissions as { name: string }[]).map((permission) => [permission.name, permission]),
+    );
+    expect(byName.get('members.invite')).toEqual({
+      name: 'members.invite',
+      gates: expect.stringContaining('invite people'),
+      requires: ['members.read'],
+      minimumRole: 'user',
+      heldBy: ['owner', 'admin'],
+    });
+    expect(byName.get('members.changeRole')).toMatchObject({
+      minimumRole: 'admin',
+      heldBy: ['owner', 'admin'],
+    });
+  });
 
   it('a token that is forged, expired or for another audience is 401, never an answer', async () => {
     const [header, payload] = who.owner.token.split('.');

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { PermissionsController } from './http/permissions.controller';
 import { TOPICS } from '@app/contracts';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { loadPermissionsCatalog } from '@app/permissions';
@@ -108,6 +109,7 @@ export class GatewayModule {
         PublicInvitationsController,
         TeamsController,
         AuditController,
+        PermissionsController,
         OperatorController,
         SchemasController,
       ],

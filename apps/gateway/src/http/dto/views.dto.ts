@@ -306,3 +306,33 @@ export class InviteeErasedView {
   })
   organizations!: ErasedInvitationsView[];
 }
+
+export class PermissionView {
+  @ApiProperty({ example: 'members.invite' }) name!: string;
+  @ApiProperty({
+    example: 'invite people, import invitations, and change, send, resend or revoke invitations',
+  })
+  gates!: string;
+  @ApiProperty({
+    type: [String],
+    example: ['members.read'],
+    description: 'R20: held (by role or grant) before this one can be granted',
+  })
+  requires!: string[];
+  @ApiProperty({
+    enum: ['owner', 'admin', 'user'],
+    description: 'the lowest role that may hold it; `owner`: an Owner-only power, never granted',
+  })
+  minimumRole!: string;
+  @ApiProperty({
+    type: [String],
+    enum: ['owner', 'admin', 'user'],
+    example: ['owner', 'admin'],
+    description: 'the roles that hold it without a grant',
+  })
+  heldBy!: string[];
+}
+
+export class PermissionsView {
+  @ApiProperty({ type: [PermissionView] }) permissions!: PermissionView[];
+}

@@ -13,7 +13,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { parse } from 'csv-parse/sync';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { plainToInstance } from 'class-transformer';
@@ -90,6 +90,12 @@ export class InvitationsController {
   })
   @ApiOperation({
     summary: 'Bulk invitations, row by row with a result per row; re-running invites nobody twice (R7)',
+  })
+  @ApiQuery({
+    name: 'send',
+    required: false,
+    enum: ['false'],
+    description: 'CSV only: `false` keeps the invitations unsent (JSON says `send` in the body)',
   })
   @answers(200, ImportResult, { lagging: false })
   @problems(400, 401, 403, 404, 413)

@@ -91,15 +91,16 @@ export class MemberView {
   @ApiProperty({ example: AT }) joinedAt!: string;
 }
 
+export class TeamMemberView {
+  @ApiProperty({ example: ID }) userId!: string;
+  @ApiProperty({ enum: ['manager', 'member'] }) role!: string;
+}
+
 export class TeamView {
   @ApiProperty({ example: ID }) teamId!: string;
   @ApiProperty({ example: 'Front desk' }) name!: string;
-  @ApiProperty({
-    description: 'user id -> team role',
-    example: { [ID]: 'manager' },
-    additionalProperties: { type: 'string', enum: ['manager', 'member'] },
-  })
-  members!: Record<string, string>;
+  @ApiProperty({ type: [TeamMemberView], description: 'members and managers (R11, R12)' })
+  members!: TeamMemberView[];
   @ApiProperty({ example: AT }) createdAt!: string;
 }
 

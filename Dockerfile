@@ -16,6 +16,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/libs/contracts ./libs/contracts
+COPY --from=build /app/apps/console/dist ./apps/console/dist
 USER node
 ENV SERVICE=gateway PORT=8080
 EXPOSE 8080

@@ -1,4 +1,4 @@
-/** One Jest run, four projects: unit (no I/O), contract (each port against each adapter), int and e2e. */
+/** One Jest run, five projects: unit (no I/O), contract (each port against each adapter), int, e2e and browser. */
 const swc = [
   '@swc/jest',
   {
@@ -41,6 +41,8 @@ module.exports = {
     project('contract', 'contract'),
     project('int', 'int'),
     project('e2e', 'e2e'),
+    // The console in a real browser against `npm start` (the embedded default, fixed ports): only `npm test` runs it.
+    project('browser', 'browser'),
   ],
   // Global, not per project: integration suites start servers and brokers.
   testTimeout: 30_000,

@@ -5,6 +5,7 @@ import { type DestinationStream } from 'pino';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
+import { serveConsole } from './edge/console-routes';
 import { securityHeaders } from './edge/security-headers';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
@@ -37,6 +38,7 @@ export async function createGatewayApp(
       exposedHeaders: ['x-correlation-id', 'location', 'retry-after'],
     });
   acceptJsonAndCsv(app);
+  serveConsole(app, config.consoleDir);
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { schemaBaseUrl } from '@app/contracts';
 import { positiveInt } from '@app/platform';
 
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   readonly rateLimitPerUser: number;
   /** Per client address on the auth routes (register, login, forgot, ...): default 20 per minute. */
   readonly authRateLimitPerIp: number;
+  /** The built console (`npm run console:build`), served under /console when present. */
+  readonly consoleDir: string;
   /** User ids allowed the operator routes (`IDENTITY_OPERATORS`, comma-separated, as identity reads it). */
   readonly operators: readonly string[];
   /** Where the gateway's `/schemas` is reached from outside (`SCHEMA_BASE_URL`, else `PUBLIC_URL`). */
@@ -47,5 +50,6 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .map((o) => o.trim())
       .filter(Boolean),
     schemaBaseUrl: schemaBaseUrl(env),
+    consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),
   };
 }

@@ -1,0 +1,73 @@
+import createClient from 'openapi-fetch';
+import { session, type Session } from '../session';
+import { type Problem } from './problem';
+import { type components, type paths } from './schema';
+
+export type Schemas = components['schemas'];
+
+/** The gateway's public API, typed from its OpenAPI document (`npm run console:api` regenerates `schema.d.ts`). */
+export const api = createClient<paths>({ baseUrl: location.origin });
+
+/** A refusal, carrying the API's problem document. */
+export class ApiError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly status: number,
+  ) {
+    super(problem.title ?? `HTTP ${status}`);
+  }
+}
+
+/** The answer of a call, or its problem thrown as an ApiError. */
+export async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw new ApiError((error ?? {}) as Problem, response.status);
+  return data as T;
+}
+
+const retries = new WeakMap<Request, Request>();
+let refreshing: Promise<Session | undefined> | undefined;
+
+api.use({
+  onRequest({ request }) {
+    const signedIn = session.current();
+    if (signedIn && !request.headers.has('authorization'))
+      request.headers.set('authorization', `Bearer ${signedIn.accessToken}`);
+    if (signedIn) retries.set(request, request.clone());
+    return request;
+  },
+  // Access tokens live minutes: on a 401 the refresh token gets a new pair once, and the request is sent again.
+  async onResponse({ request, response }) {
+    const retry = retries.get(request);
+    if (response.status !== 401 || !retry) return response;
+    const renewed = await (refreshing ??= refresh().finally(() => (refreshing = undefined)));
+    if (!renewed) return response;
+    retry.headers.set('authorization', `Bearer ${renewed.accessToken}`);
+    return fetch(retry);
+  },
+});
+
+async function refresh(): Promise<Session | undefined> {
+  const signedIn = session.current();
+  if (!signedIn) return undefined;
+  const response = await fetch('/v1/auth/refresh', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refreshToken: signedIn.refreshToken }),
+  });
+  if (!response.ok) {
+    session.set(undefined);
+    return undefined;
+  }
+  const tokens = (await response.json()) as Schemas['SessionView'];
+  if (!tokens.accessToken || !tokens.refreshToken) return undefined;
+  const renewed = {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    userId: signedIn.userId,
+  };
+  session.set(renewed);
+  return renewed;
+}

@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import { Link, useParams } from 'wouter';
+import { api, unwrap } from '../api/client';
+import { useSession } from '../session';
+import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Check, Field } from '../ui/field';
+import { Page } from './auth';
+import { roleName } from './tags';
+
+/** The page an invitation link opens: a new user registers here; someone with an account signs in and accepts. */
+export function AcceptInvitation() {
+  const { token } = useParams<{ token: string }>();
+  const signedIn = useSession();
+  const preview = useLoad(
+    () => unwrap(api.GET('/v1/invitations/{token}', { params: { path: { token } } })),
+    token,
+  );
+  const action = useAction();
+  const [accepted, setAccepted] = useState<string>();
+  const accept = (body: Record<string, unknown>) =>
+    action.run(async () => {
+      const answer = await unwrap(
+        api.POST('/v1/invitations/{token}/accept', { params: { path: { token } }, body }),
+      );
+      setAccepted(answer.orgId);
+    });
+  return (
+    <Page title="Your invitation">
+      <Show loaded={preview}>
+        {(invitation) =>
+          accepted ? (
+            <Notice>
+              You joined {invitation.orgName}.{' '}
+              {signedIn ? (
+                <Link href={`/orgs/${accepted}/users`}>Open {invitation.orgName}</Link>
+              ) : (
+                <Link href="/login">Sign in</Link>
+              )}
+            </Notice>
+          ) : (
+            <>
+              <p>
+                <strong>{invitation.orgName}</strong> invites {invitation.email ?? invitation.phone} to join
+                as {roleName(invitation.role)}. The invitation is valid until{' '}
+                {new Date(invitation.expiresAt).toLocaleString()}.
+              </p>
+              {signedIn ? (
+                <>
+                  <Alert>{action.error}</Alert>
+                  <button disabled={action.busy} onClick={() => accept({})}>
+                    Accept and join
+                  </button>
+                </>
+              ) : invitation.accountExists ? (
+                <p>
+                  You already have an account. <Link href="/login">Sign in</Link>, then open this link again.
+                </p>
+              ) : (
+                <form
+                  onSubmit={(event) => {
+                    event.preventDefault();
+                    const data = Object.fromEntries(new FormData(event.currentTarget)) as Record<
+                      string,
+                      string
+                    >;
+                    void accept({
+                      name: data.name,
+                      password: data.password,
+                      termsAccepted: data.terms === 'on',
+                      ...(invitation.email ? {} : { email: data.email }),
+                    });
+                  }}
+                >
+                  <Field label="Your name" name="name" required autoComplete="name" />
+                  {!invitation.email && (
+                    <Field
+                      label="E-mail address to sign in with"
+                      name="email"
+                      type="email"
+                      required
+                      autoComplete="email"
+                    />
+                  )}
+                  <Field
+                    label="Choose a password"
+                    name="password"
+                    type="password"
+                    required
+                    autoComplete="new-password"
+                  />
+                  <Check label="I accept the terms of use" name="terms" required />
+                  <Alert>{action.error}</Alert>
+                  <button disabled={action.busy}>Create my account and join</button>
+                </form>
+              )}
+            </>
+          )
+        }
+      </Show>
+    </Page>
+  );
+}

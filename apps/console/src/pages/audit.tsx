@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../api/client';
+import { useOrg } from '../org';
+import { Alert, Show, useAction } from '../ui/async';
+import { Field } from '../ui/field';
+import { usePages } from './pages';
+import { roleName } from './tags';
+
+/** The organization's history, newest page first, and who held which role at a chosen instant (R21). */
+export function Audit() {
+  const { org } = useOrg();
+  const orgId = org.orgId;
+  const events = usePages<Schemas['AuditEventView']>(
+    (cursor) =>
+      unwrap(
+        api.GET('/v1/orgs/{orgId}/audit/events', {
+          params: { path: { orgId }, query: { limit: 50, ...(cursor ? { cursor } : {}) } },
+        }),
+      ),
+    orgId,
+  );
+  const names = new Map<string, string>();
+  for (const event of events.data ?? []) {
+    const data = event.data as { userId?: string; name?: string };
+    if (data.userId && data.name) names.set(data.userId, data.name);
+  }
+  return (
+    <>
+      <h1>Audit</h1>
+      <RosterAt />
+      <h2>History</h2>
+      <Show loaded={events} empty={(items) => (items.length === 0 ? 'Nothing has happened yet.' : undefined)}>
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">History of {org.name}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Details</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((e) => (
+                  <tr key={e.eventId}>
+                    <td>
+                      <time dateTime={e.at}>{new Date(e.at).toLocaleString()}</time>
+                    </td>
+                    <td>{words(e.type)}</td>
+                    <td>
+                      {names.get(e.actorId) ?? e.actorId}
+                      {e.actingVia ? ' (from the parent organization)' : ''}
+                    </td>
+                    <td className="details">{details(e.data)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Show>
+      {events.more && (
+        <button type="button" className="secondary" disabled={events.loading} onClick={events.more}>
+          Older events
+        </button>
+      )}
+      <Alert>{events.moreError}</Alert>
+    </>
+  );
+}
+
+function RosterAt() {
+  const { org } = useOrg();
+  const [roster, setRoster] = useState<Schemas['RosterView']>();
+  const action = useAction();
+  return (
+    <section aria-labelledby="roster-heading">
+      <h2 id="roster-heading">Roster at a past instant</h2>
+      <form
+        className="inline"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const local = String(new FormData(event.currentTarget).get('at'));
+          const at = new Date(local).toISOString();
+          await action.run(async () =>
+            setRoster(
+              await unwrap(
+                api.GET('/v1/orgs/{orgId}/audit/roster', {
+                  params: { path: { orgId: org.orgId }, query: { at } },
+                }),
+              ),
+            ),
+          );
+        }}
+      >
+        <Field label="Date and time" name="at" type="datetime-local" step="1" required />
+        <button disabled={action.busy}>Show roster</button>
+      </form>
+      <Alert>{action.error}</Alert>
+      {roster && (
+        <div className="table-wrap">
+          <table aria-label={`Roster at ${new Date(roster.at).toLocaleString()}`}>
+            <caption>Members at {new Date(roster.at).toLocaleString()}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Teams</th>
+              </tr>
+            </thead>
+            <tbody>
+              {roster.members.length === 0 ? (
+                <tr>
+                  <td colSpan={3}>Nobody was a member then.</td>
+                </tr>
+              ) : (
+                roster.members.map((m) => (
+                  <tr key={m.userId}>
+                    <td>{m.name}</td>
+                    <td>{roleName(m.role)}</td>
+                    <td>
+                      {m.teams.map((t) => `${t.name}${t.role === 'manager' ? ' (manager)' : ''}`).join(', ')}
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** `MemberRoleChanged` -> `Member role changed`. */
+function words(type: string): string {
+  const spaced = type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+function details(data: unknown): string {
+  if (!data || typeof data !== 'object') return '';
+  return Object.entries(data as Record<string, unknown>)
+    .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
+    .map(([key, value]) => `${key}: ${String(value)}`)
+    .join(', ');
+}

@@ -1,0 +1,209 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearch } from 'wouter';
+import { api, unwrap } from '../api/client';
+import { session } from '../session';
+import { Alert, Notice, useAction } from '../ui/async';
+import { Field } from '../ui/field';
+
+const values = (event: FormEvent<HTMLFormElement>) =>
+  Object.fromEntries(new FormData(event.currentTarget)) as Record<string, string>;
+
+export function SignUp() {
+  const action = useAction();
+  const [sentTo, setSentTo] = useState<string>();
+  if (sentTo)
+    return (
+      <Page title="Check your e-mail">
+        <Notice>
+          We sent a link to {sentTo}. Open it to verify your address, then <Link href="/login">sign in</Link>.
+        </Notice>
+      </Page>
+    );
+  return (
+    <Page title="Create your account">
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const { name, email, password } = values(event);
+          if (
+            await action.run(() => unwrap(api.POST('/v1/auth/register', { body: { name, email, password } })))
+          )
+            setSentTo(email);
+        }}
+      >
+        <Field label="Name" name="name" required autoComplete="name" />
+        <Field label="E-mail" name="email" type="email" required autoComplete="email" />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          required
+          autoComplete="new-password"
+          hint="At least 8 characters; a passphrase is easiest to remember."
+        />
+        <Alert>{action.error}</Alert>
+        <button disabled={action.busy}>Create account</button>
+      </form>
+      <p>
+        Already registered? <Link href="/login">Sign in</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function VerifyEmail() {
+  const token = new URLSearchParams(useSearch()).get('token') ?? '';
+  const action = useAction();
+  const [verified, setVerified] = useState(false);
+  return (
+    <Page title="Verify your e-mail address">
+      {verified ? (
+        <Notice>
+          Your address is verified. <Link href="/login">Sign in</Link>
+        </Notice>
+      ) : (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            if (await action.run(() => unwrap(api.POST('/v1/auth/verify-email', { body: { token } }))))
+              setVerified(true);
+          }}
+        >
+          <p>Confirm that this address is yours.</p>
+          <Alert>
+            {action.error ?? (token ? undefined : 'This link has no token. Open the link from the e-mail.')}
+          </Alert>
+          <button disabled={action.busy || !token}>Verify my address</button>
+        </form>
+      )}
+    </Page>
+  );
+}
+
+export function LogIn() {
+  const action = useAction();
+  const [, navigate] = useLocation();
+  const [challenge, setChallenge] = useState<string>();
+  const signedIn = (tokens: { accessToken?: string; refreshToken?: string; userId?: string }) => {
+    session.set({
+      accessToken: tokens.accessToken!,
+      refreshToken: tokens.refreshToken!,
+      userId: tokens.userId!,
+    });
+    navigate('/', { replace: true });
+  };
+  if (challenge)
+    return (
+      <Page title="Two-factor code">
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const { code } = values(event);
+            await action.run(async () =>
+              signedIn(await unwrap(api.POST('/v1/auth/login/two-factor', { body: { challenge, code } }))),
+            );
+          }}
+        >
+          <Field
+            label="Code from your authenticator app, or a recovery code"
+            name="code"
+            required
+            autoComplete="one-time-code"
+            inputMode="numeric"
+          />
+          <Alert>{action.error}</Alert>
+          <button disabled={action.busy}>Sign in</button>
+        </form>
+      </Page>
+    );
+  return (
+    <Page title="Sign in">
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const { email, password } = values(event);
+          await action.run(async () => {
+            const answer = await unwrap(api.POST('/v1/auth/login', { body: { email, password } }));
+            if (answer.status === 'two-factor-required' && answer.challenge) setChallenge(answer.challenge);
+            else signedIn(answer);
+          });
+        }}
+      >
+        <Field label="E-mail" name="email" type="email" required autoComplete="email" />
+        <Field label="Password" name="password" type="password" required autoComplete="current-password" />
+        <Alert>{action.error}</Alert>
+        <button disabled={action.busy}>Sign in</button>
+      </form>
+      <p>
+        <Link href="/forgot-password">Forgot your password?</Link> ·{' '}
+        <Link href="/signup">Create an account</Link>
+      </p>
+    </Page>
+  );
+}
+
+export function ForgotPassword() {
+  const action = useAction();
+  const [sent, setSent] = useState(false);
+  return (
+    <Page title="Reset your password">
+      {sent ? (
+        <Notice>If an account uses that address, we sent it a link to choose a new password.</Notice>
+      ) : (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const { email } = values(event);
+            if (await action.run(() => unwrap(api.POST('/v1/auth/password/forgot', { body: { email } }))))
+              setSent(true);
+          }}
+        >
+          <Field label="E-mail" name="email" type="email" required autoComplete="email" />
+          <Alert>{action.error}</Alert>
+          <button disabled={action.busy}>Send me a link</button>
+        </form>
+      )}
+    </Page>
+  );
+}
+
+export function ResetPassword() {
+  const token = new URLSearchParams(useSearch()).get('token') ?? '';
+  const action = useAction();
+  const [done, setDone] = useState(false);
+  return (
+    <Page title="Choose a new password">
+      {done ? (
+        <Notice>
+          Your password is changed. <Link href="/login">Sign in</Link>
+        </Notice>
+      ) : (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const { password } = values(event);
+            if (
+              await action.run(() =>
+                unwrap(api.POST('/v1/auth/password/reset', { body: { token, password } })),
+              )
+            )
+              setDone(true);
+          }}
+        >
+          <Field label="New password" name="password" type="password" required autoComplete="new-password" />
+          <Alert>{action.error}</Alert>
+          <button disabled={action.busy}>Change password</button>
+        </form>
+      )}
+    </Page>
+  );
+}
+
+export function Page({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <main className="narrow" id="main">
+      <h1>{title}</h1>
+      {children}
+    </main>
+  );
+}

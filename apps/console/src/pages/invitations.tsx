@@ -1,0 +1,226 @@
+import { useState } from 'react';
+import { api, unwrap, type Schemas } from '../api/client';
+import { useOrg } from '../org';
+import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Dialog } from '../ui/dialog';
+import { Check, Choice } from '../ui/field';
+import { InviteDialog } from './invite-dialog';
+import { usePages } from './pages';
+import { roleName } from './tags';
+
+type Status = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+/** Invitations: pending ones can be sent (or sent again), changed or revoked (R5-R7). */
+export function Invitations() {
+  const { org, can } = useOrg();
+  const orgId = org.orgId;
+  const [status, setStatus] = useState<Status>('pending');
+  const [inviting, setInviting] = useState(false);
+  const [editing, setEditing] = useState<Schemas['InvitationView']>();
+  const [done, setDone] = useState<string>();
+  const action = useAction();
+  const teams = useLoad(
+    () => unwrap(api.GET('/v1/orgs/{orgId}/teams', { params: { path: { orgId } } })),
+    orgId,
+  );
+  const invitations = usePages<Schemas['InvitationView']>(
+    (cursor) =>
+      unwrap(
+        api.GET('/v1/orgs/{orgId}/invitations', {
+          params: { path: { orgId }, query: { limit: 25, status, ...(cursor ? { cursor } : {}) } },
+        }),
+      ),
+    `${orgId}:${status}`,
+  );
+  const teamName = new Map((teams.data?.items ?? []).map((t) => [t.teamId, t.name]));
+  const act = (what: string, call: () => Promise<unknown>) =>
+    action.run(async () => {
+      await call();
+      setDone(what);
+      invitations.reload();
+    });
+  return (
+    <>
+      <div className="title-row">
+        <h1>Invitations</h1>
+        {can('members.invite') && (
+          <button type="button" onClick={() => setInviting(true)}>
+            Invite users
+          </button>
+        )}
+      </div>
+      <Choice label="Show" value={status} onChange={(e) => setStatus(e.target.value as Status)}>
+        <option value="pending">Pending</option>
+        <option value="accepted">Accepted</option>
+        <option value="revoked">Revoked</option>
+        <option value="expired">Expired</option>
+      </Choice>
+      <Alert>{action.error}</Alert>
+      {done && <Notice>{done}</Notice>}
+      <Show
+        loaded={invitations}
+        empty={(items) => (items.length === 0 ? `No ${status} invitation.` : undefined)}
+      >
+        {(items) => (
+          <div className="table-wrap">
+            <table>
+              <caption className="visually-hidden">{status} invitations</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Invitee</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Teams</th>
+                  <th scope="col">Sent</th>
+                  <th scope="col">Expires</th>
+                  {status === 'pending' && can('members.invite') && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((i) => {
+                  const who = i.email ?? i.phone ?? '';
+                  return (
+                    <tr key={i.invitationId}>
+                      <td>{who}</td>
+                      <td>{roleName(i.role)}</td>
+                      <td>{i.teamIds.map((t) => teamName.get(t) ?? t).join(', ')}</td>
+                      <td>{i.sent ? 'Yes' : 'Not yet'}</td>
+                      <td>{new Date(i.expiresAt).toLocaleDateString()}</td>
+                      {status === 'pending' && can('members.invite') && (
+                        <td className="row-actions">
+                          <button
+                            type="button"
+                            className="secondary"
+                            disabled={action.busy}
+                            onClick={() =>
+                              act(`Invitation ${i.sent ? 'sent again' : 'sent'} to ${who}.`, () =>
+                                unwrap(
+                                  api.POST('/v1/orgs/{orgId}/invitations/{invitationId}/send', {
+                                    params: { path: { orgId, invitationId: i.invitationId } },
+                                  }),
+                                ),
+                              )
+                            }
+                          >
+                            {i.sent ? 'Resend' : 'Send'}
+                            <span className="visually-hidden"> to {who}</span>
+                          </button>
+                          <button type="button" className="secondary" onClick={() => setEditing(i)}>
+                            Edit<span className="visually-hidden"> invitation of {who}</span>
+                          </button>
+                          <button
+                            type="button"
+                            className="danger"
+                            disabled={action.busy}
+                            onClick={() =>
+                              act(`Invitation of ${who} revoked.`, () =>
+                                unwrap(
+                                  api.DELETE('/v1/orgs/{orgId}/invitations/{invitationId}', {
+                                    params: { path: { orgId, invitationId: i.invitationId } },
+                                  }),
+                                ),
+                              )
+                            }
+                          >
+                            Revoke<span className="visually-hidden"> invitation of {who}</span>
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Show>
+      {invitations.more && (
+        <button type="button" className="secondary" disabled={invitations.loading} onClick={invitations.more}>
+          Show more
+        </button>
+      )}
+      <InviteDialog
+        open={inviting}
+        teams={teams.data?.items ?? []}
+        onClose={() => setInviting(false)}
+        onInvited={invitations.reload}
+      />
+      {editing && (
+        <EditInvitation
+          invitation={editing}
+          teams={teams.data?.items ?? []}
+          onClose={() => setEditing(undefined)}
+          onSaved={(what) => {
+            setEditing(undefined);
+            setDone(what);
+            invitations.reload();
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+function EditInvitation({
+  invitation,
+  teams,
+  onClose,
+  onSaved,
+}: {
+  invitation: Schemas['InvitationView'];
+  teams: readonly Schemas['TeamView'][];
+  onClose: () => void;
+  onSaved: (what: string) => void;
+}) {
+  const { org } = useOrg();
+  const [role, setRole] = useState(invitation.role);
+  const [teamIds, setTeamIds] = useState(invitation.teamIds);
+  const action = useAction();
+  const who = invitation.email ?? invitation.phone ?? '';
+  return (
+    <Dialog open title={`Change the invitation of ${who}`} onClose={onClose}>
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const ok = await action.run(() =>
+            unwrap(
+              api.PATCH('/v1/orgs/{orgId}/invitations/{invitationId}', {
+                params: { path: { orgId: org.orgId, invitationId: invitation.invitationId } },
+                body: { role, teamIds, permissions: invitation.permissions },
+              }),
+            ),
+          );
+          if (ok) onSaved(`Invitation of ${who} changed.`);
+        }}
+      >
+        <Choice label="Role" value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
+          <option value="user">User</option>
+          <option value="admin">Admin</option>
+        </Choice>
+        {teams.length > 0 && (
+          <fieldset>
+            <legend>Teams</legend>
+            {teams.map((team) => (
+              <Check
+                key={team.teamId}
+                label={team.name}
+                checked={teamIds.includes(team.teamId)}
+                onChange={(e) =>
+                  setTeamIds(
+                    e.target.checked ? [...teamIds, team.teamId] : teamIds.filter((t) => t !== team.teamId),
+                  )
+                }
+              />
+            ))}
+          </fieldset>
+        )}
+        <Alert>{action.error}</Alert>
+        <div className="actions">
+          <button disabled={action.busy}>Save</button>
+          <button type="button" className="secondary" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

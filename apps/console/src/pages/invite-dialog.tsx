@@ -1,0 +1,261 @@
+import { useEffect, useState } from 'react';
+import { api, unwrap, type Schemas } from '../api/client';
+import { useOrg } from '../org';
+import { Alert, Notice, messageOf, useAction } from '../ui/async';
+import { Dialog } from '../ui/dialog';
+import { Check, Choice, Field } from '../ui/field';
+import { grantability, heldByRole, permissionsCatalog, type Permission } from './permissions';
+
+type Role = 'admin' | 'user';
+
+/** "Invite users": one person by e-mail or phone, or many from a CSV file (R5, R6, R20). */
+export function InviteDialog({
+  open,
+  teams,
+  onClose,
+  onInvited,
+}: {
+  open: boolean;
+  teams: readonly Schemas['TeamView'][];
+  onClose: () => void;
+  onInvited: () => void;
+}) {
+  const { org } = useOrg();
+  const [mode, setMode] = useState<'one' | 'csv'>('one');
+  const [channel, setChannel] = useState<'email' | 'phone'>('email');
+  const [role, setRole] = useState<Role>('user');
+  const [teamIds, setTeamIds] = useState<string[]>([]);
+  const [permissions, setPermissions] = useState<string[]>([]);
+  const [catalog, setCatalog] = useState<Permission[]>([]);
+  const [catalogError, setCatalogError] = useState<string>();
+  const [invited, setInvited] = useState<string>();
+  const [results, setResults] = useState<Schemas['ImportRowResult'][]>();
+  const action = useAction();
+
+  useEffect(() => {
+    if (!open) return;
+    setInvited(undefined);
+    setResults(undefined);
+    action.clear();
+    permissionsCatalog().then(setCatalog, (e: unknown) => setCatalogError(messageOf(e)));
+  }, [open]);
+
+  const holds = new Set([...heldByRole(catalog, role), ...permissions]);
+  const toggle = (list: string[], item: string, on: boolean) =>
+    on ? [...list, item] : list.filter((x) => x !== item);
+
+  return (
+    <Dialog open={open} title="Invite users" onClose={onClose}>
+      <fieldset className="segmented">
+        <legend>How</legend>
+        <label>
+          <input type="radio" name="mode" checked={mode === 'one'} onChange={() => setMode('one')} /> One
+          person
+        </label>
+        <label>
+          <input type="radio" name="mode" checked={mode === 'csv'} onChange={() => setMode('csv')} /> Import a
+          CSV file
+        </label>
+      </fieldset>
+      {mode === 'one' ? (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const data = new FormData(event.currentTarget);
+            const address = String(data.get('address') ?? '').trim();
+            const send = data.get('when') !== 'later';
+            const ok = await action.run(() =>
+              unwrap(
+                api.POST('/v1/orgs/{orgId}/invitations', {
+                  params: { path: { orgId: org.orgId } },
+                  body: { [channel]: address, role, teamIds, permissions, send },
+                }),
+              ),
+            );
+            if (ok) {
+              setInvited(
+                send ? `Invitation sent to ${address}.` : `Invitation to ${address} saved; send it later.`,
+              );
+              event.currentTarget?.reset();
+              onInvited();
+            }
+          }}
+        >
+          <fieldset className="segmented">
+            <legend>Invite by</legend>
+            <label>
+              <input
+                type="radio"
+                name="channel"
+                checked={channel === 'email'}
+                onChange={() => setChannel('email')}
+              />{' '}
+              E-mail
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="channel"
+                checked={channel === 'phone'}
+                onChange={() => setChannel('phone')}
+              />{' '}
+              Phone (SMS)
+            </label>
+          </fieldset>
+          {channel === 'email' ? (
+            <Field
+              key="email"
+              label="E-mail address"
+              name="address"
+              type="email"
+              required
+              autoComplete="off"
+            />
+          ) : (
+            <Field
+              key="phone"
+              label="Phone number"
+              name="address"
+              type="tel"
+              required
+              hint="International format, e.g. +14155550100"
+            />
+          )}
+          <Choice
+            label="Role"
+            value={role}
+            onChange={(e) => {
+              setRole(e.target.value as Role);
+              setPermissions([]);
+            }}
+          >
+            <option value="user">User</option>
+            <option value="admin">Admin</option>
+          </Choice>
+          {teams.length > 0 && (
+            <fieldset>
+              <legend>Teams</legend>
+              {teams.map((team) => (
+                <Check
+                  key={team.teamId}
+                  label={team.name}
+                  checked={teamIds.includes(team.teamId)}
+                  onChange={(e) => setTeamIds(toggle(teamIds, team.teamId, e.target.checked))}
+                />
+              ))}
+            </fieldset>
+          )}
+          <fieldset>
+            <legend>Extra permissions</legend>
+            <Alert>{catalogError}</Alert>
+            {catalog
+              .filter((p) => !heldByRole(catalog, role).has(p.name))
+              .map((p) => {
+                const chosen = permissions.includes(p.name);
+                const { grantable, reason } = grantability(p, role, holds);
+                return (
+                  <Check
+                    key={p.name}
+                    label={p.name}
+                    hint={`${p.gates}${!chosen && reason ? ` ${reason}` : ''}`}
+                    checked={chosen}
+                    disabled={!chosen && !grantable}
+                    onChange={(e) => setPermissions(toggle(permissions, p.name, e.target.checked))}
+                  />
+                );
+              })}
+            {catalog.length > 0 && heldByRole(catalog, role).size > 0 && (
+              <small className="hint">
+                {role === 'admin' ? 'Admins' : 'Users'} already hold:{' '}
+                {[...heldByRole(catalog, role)].join(', ')}.
+              </small>
+            )}
+          </fieldset>
+          <fieldset className="segmented">
+            <legend>When</legend>
+            <label>
+              <input type="radio" name="when" value="now" defaultChecked /> Send now
+            </label>
+            <label>
+              <input type="radio" name="when" value="later" /> Send later
+            </label>
+          </fieldset>
+          <Alert>{action.error}</Alert>
+          {invited && <Notice>{invited}</Notice>}
+          <div className="actions">
+            <button disabled={action.busy}>Invite</button>
+            <button type="button" className="secondary" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </form>
+      ) : (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const data = new FormData(event.currentTarget);
+            const file = data.get('file') as File | null;
+            const send = data.get('send') === 'on';
+            await action.run(async () => {
+              const csv = file ? await file.text() : '';
+              const answer = await unwrap(
+                api.POST('/v1/orgs/{orgId}/invitations/import', {
+                  params: { path: { orgId: org.orgId }, query: send ? {} : { send: 'false' } },
+                  body: csv as never,
+                  bodySerializer: (body: unknown) => body as string,
+                  headers: { 'content-type': 'text/csv' },
+                }),
+              );
+              setResults(answer.results);
+              onInvited();
+            });
+          }}
+        >
+          <Field
+            label="CSV file"
+            name="file"
+            type="file"
+            accept=".csv,text/csv"
+            required
+            hint="A header row, then one person per row: email, phone, role (admin or user), teamIds (separated by ;)."
+          />
+          <Check label="Send the invitations now" name="send" defaultChecked />
+          <Alert>{action.error}</Alert>
+          {results && <ImportResults results={results} />}
+          <div className="actions">
+            <button disabled={action.busy}>Import</button>
+            <button type="button" className="secondary" onClick={onClose}>
+              Done
+            </button>
+          </div>
+        </form>
+      )}
+    </Dialog>
+  );
+}
+
+function ImportResults({ results }: { results: readonly Schemas['ImportRowResult'][] }) {
+  const words = { invited: 'Invited', 'already-invited': 'Already invited', refused: 'Refused' } as const;
+  return (
+    <table className="results">
+      <caption>Result per row</caption>
+      <thead>
+        <tr>
+          <th scope="col">Row</th>
+          <th scope="col">Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {results.map((r) => (
+          <tr key={r.row}>
+            <td>{r.row}</td>
+            <td>
+              {words[r.status]}
+              {r.error ? `: ${(r.error as { title?: string }).title ?? ''}` : ''}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

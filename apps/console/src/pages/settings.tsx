@@ -1,0 +1,210 @@
+import { useState } from 'react';
+import { api, unwrap } from '../api/client';
+import { useOrg } from '../org';
+import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Check, Field } from '../ui/field';
+
+/** Organization settings: name, auto-join domains (R16), the 2FA requirement (R22), child organizations (R19). */
+export function Settings() {
+  const { org, can, reload } = useOrg();
+  const orgId = org.orgId;
+  const editable = can('org.update');
+  const action = useAction();
+  const [done, setDone] = useState<string>();
+  const domains = useLoad(
+    () => unwrap(api.GET('/v1/orgs/{orgId}/domains', { params: { path: { orgId } } })),
+    orgId,
+  );
+  const children = useLoad(
+    () => unwrap(api.GET('/v1/orgs/{orgId}/children', { params: { path: { orgId } } })),
+    orgId,
+  );
+  const act = (what: string, call: () => Promise<unknown>, after: () => void = reload) =>
+    action.run(async () => {
+      await call();
+      setDone(what);
+      after();
+    });
+  const update = (body: Record<string, unknown>, what: string) =>
+    act(what, () => unwrap(api.PATCH('/v1/orgs/{orgId}', { params: { path: { orgId } }, body })));
+  return (
+    <>
+      <h1>Settings of {org.name}</h1>
+      <Alert>{action.error}</Alert>
+      {done && <Notice>{done}</Notice>}
+      <section aria-labelledby="general">
+        <h2 id="general">General</h2>
+        <form
+          className="inline"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const name = String(new FormData(event.currentTarget).get('name')).trim();
+            void update({ name }, `Renamed to ${name}.`);
+          }}
+        >
+          <Field label="Name" name="name" defaultValue={org.name} required disabled={!editable} />
+          {editable && <button disabled={action.busy}>Rename</button>}
+        </form>
+        <Check
+          label="Require two-factor sign-in for every member"
+          hint="Members then act here only when signed in with a second factor (R22)."
+          checked={org.settings.requireTwoFactor}
+          disabled={!editable || action.busy}
+          onChange={(e) =>
+            update(
+              { requireTwoFactor: e.target.checked },
+              e.target.checked
+                ? 'Two-factor sign-in is now required.'
+                : 'Two-factor sign-in is no longer required.',
+            )
+          }
+        />
+        <Check
+          label="Members may edit their own availability"
+          checked={org.settings.membersMayEditOwnAvailability}
+          disabled={!editable || action.busy}
+          onChange={(e) =>
+            update({ membersMayEditOwnAvailability: e.target.checked }, 'Availability setting saved.')
+          }
+        />
+        <Check
+          label="Auto-join: people who verify an address at a claimed domain join as Users"
+          checked={org.settings.autoJoin}
+          disabled={!editable || action.busy}
+          onChange={(e) =>
+            update(
+              { autoJoin: e.target.checked },
+              e.target.checked ? 'Auto-join is on.' : 'Auto-join is off.',
+            )
+          }
+        />
+      </section>
+
+      <section aria-labelledby="domains">
+        <h2 id="domains">Auto-join domains</h2>
+        <Show loaded={domains} empty={(page) => (page.items.length === 0 ? 'No domain claimed.' : undefined)}>
+          {(page) => (
+            <ul>
+              {page.items.map(({ domain }) => (
+                <li key={domain}>
+                  {domain}{' '}
+                  {editable && (
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={action.busy}
+                      onClick={() =>
+                        act(
+                          `${domain} released.`,
+                          () =>
+                            unwrap(
+                              api.DELETE('/v1/orgs/{orgId}/domains/{domain}', {
+                                params: { path: { orgId, domain } },
+                              }),
+                            ),
+                          domains.reload,
+                        )
+                      }
+                    >
+                      Release<span className="visually-hidden"> {domain}</span>
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Show>
+        {editable && (
+          <form
+            className="inline"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              const form = event.currentTarget;
+              const domain = String(new FormData(form).get('domain')).trim();
+              const ok = await act(
+                `${domain} claimed.`,
+                () =>
+                  unwrap(
+                    api.POST('/v1/orgs/{orgId}/domains', { params: { path: { orgId } }, body: { domain } }),
+                  ),
+                domains.reload,
+              );
+              if (ok) form.reset();
+            }}
+          >
+            <Field label="Domain" name="domain" required placeholder="example.com" />
+            <button disabled={action.busy}>Claim</button>
+          </form>
+        )}
+      </section>
+
+      <section aria-labelledby="children">
+        <h2 id="children">Child organizations</h2>
+        <p className="hint">
+          Members here who hold customers.manage act as Admins in each child organization, never as its Owner
+          (R19).
+        </p>
+        <Show
+          loaded={children}
+          empty={(page) => (page.items.length === 0 ? 'No child organization.' : undefined)}
+        >
+          {(page) => (
+            <ul>
+              {page.items.map(({ orgId: child }) => (
+                <li key={child}>
+                  <code>{child}</code>{' '}
+                  {editable && (
+                    <button
+                      type="button"
+                      className="danger"
+                      disabled={action.busy}
+                      onClick={() =>
+                        act(
+                          'Child organization unlinked.',
+                          () =>
+                            unwrap(
+                              api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
+                                params: { path: { orgId, childOrgId: child } },
+                              }),
+                            ),
+                          children.reload,
+                        )
+                      }
+                    >
+                      Unlink<span className="visually-hidden"> {child}</span>
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Show>
+        {editable && (
+          <form
+            className="inline"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              const form = event.currentTarget;
+              const childOrgId = String(new FormData(form).get('childOrgId')).trim();
+              const ok = await act(
+                'Child organization linked.',
+                () =>
+                  unwrap(
+                    api.POST('/v1/orgs/{orgId}/children', {
+                      params: { path: { orgId } },
+                      body: { childOrgId },
+                    }),
+                  ),
+                children.reload,
+              );
+              if (ok) form.reset();
+            }}
+          >
+            <Field label="Organization id to link as a child" name="childOrgId" required />
+            <button disabled={action.busy}>Link</button>
+          </form>
+        )}
+      </section>
+    </>
+  );
+}

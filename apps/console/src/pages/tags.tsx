@@ -1,0 +1,23 @@
+const LABELS: Readonly<Record<string, string>> = {
+  owner: 'Owner',
+  admin: 'Admin',
+  schedulable: 'Schedulable',
+  'contact-person': 'Contact person',
+};
+
+/** The users page's tags (Owner, Admin, schedulable, contact person); a User has no role tag. */
+export function Tags({ role, tags }: { role?: string; tags: readonly string[] }) {
+  const shown = [...new Set([...(role && role !== 'user' ? [role] : []), ...tags])].filter((t) => LABELS[t]);
+  if (shown.length === 0) return null;
+  return (
+    <span className="tags">
+      {shown.map((tag) => (
+        <span key={tag} className={`tag tag-${tag}`}>
+          {LABELS[tag]}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+export const roleName = (role: string) => LABELS[role] ?? 'User';

@@ -1,0 +1,232 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { GATEWAY, linkFromOutbox, startWithNpm } from './running-system';
+
+/**
+ * The console in a real browser (Debian's chromium through playwright-core) against `npm start`: the main story by
+ * clicking, an accessibility scan of every screen (axe-core), keyboard use of a dialog, and a phone-width layout.
+ * CONSOLE_SCREENSHOTS=<dir> saves a screenshot of each screen (docs/console holds the committed ones).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'correct horse battery staple';
+const screenshots = process.env.CONSOLE_SCREENSHOTS;
+
+let system: Awaited<ReturnType<typeof startWithNpm>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  system = await startWithNpm();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+/** A fresh browser profile; CSP bypassed only so the test can inject axe-core. */
+const newPage = async (viewport = { width: 1280, height: 900 }) =>
+  (await browser.newContext({ bypassCSP: true, viewport, baseURL: GATEWAY })).newPage();
+
+const seriousViolations: string[] = [];
+
+/** axe-core on the screen as it is: WCAG 2.0/2.1 A and AA; serious and critical findings are collected. */
+async function scan(page: Page, screen: string): Promise<void> {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (o: unknown) => Promise<unknown> } }).axe;
+    return (await axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })) as {
+      violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+    };
+  });
+  for (const v of result.violations)
+    if (v.impact === 'serious' || v.impact === 'critical')
+      seriousViolations.push(
+        `${screen}: ${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+      );
+  if (screenshots) {
+    await mkdir(screenshots, { recursive: true });
+    await page.screenshot({ path: join(screenshots, `${screen}.png`), fullPage: true });
+  }
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto('/console/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
+}
+
+describe('the console in a browser, against npm start', () => {
+  it('the main story by clicking: sign up, invite, join from the mail, make Admin, a team, hand over, the roster then', async () => {
+    const owner = await newPage();
+    const ada = `ada.${Date.now()}@example.com`;
+    const bob = `bob.${Date.now()}@example.com`;
+
+    // Sign up, and verify with the link from the delivered mail.
+    await owner.goto('/console/signup');
+    await scan(owner, 'sign-up');
+    await owner.getByLabel('Name').fill('Ada Lovelace');
+    await owner.getByLabel('E-mail').fill(ada);
+    await owner.getByLabel('Password').fill(PASSWORD);
+    await owner.getByRole('button', { name: 'Create account' }).click();
+    await owner.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+    await owner.goto(await linkFromOutbox(system.dataDir, ada, '/verify-email'));
+    expect(new URL(owner.url()).pathname).toBe('/console/verify-email');
+    await scan(owner, 'verify-email');
+    await owner.getByRole('button', { name: 'Verify my address' }).click();
+    await owner.getByText('Your address is verified.').waitFor();
+
+    await owner.goto('/console/login');
+    await scan(owner, 'sign-in');
+    await signIn(owner, ada);
+    await owner.getByLabel('Name').fill('Acme');
+    await owner.getByRole('button', { name: 'Create', exact: true }).click();
+    await owner.getByRole('heading', { name: 'Users' }).waitFor();
+    const orgPath = new URL(owner.url()).pathname.replace(/\/users$/, '');
+
+    // First load of the users page, from a cold navigation to the table being there.
+    const started = Date.now();
+    await owner.goto(`${orgPath}/users`);
+    await owner.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+    console.log(`console: users page interactive ${Date.now() - started} ms after navigation`);
+    expect(await owner.getByRole('row', { name: /Ada Lovelace/ }).textContent()).toContain('Owner');
+    await scan(owner, 'users');
+
+    // Invite by e-mail through the dialog, keyboard only: focus lands in it, Escape closes it and focus comes back.
+    const inviteButton = owner.getByRole('button', { name: 'Invite users' });
+    await inviteButton.focus();
+    await owner.keyboard.press('Enter');
+    const dialog = owner.getByRole('dialog', { name: 'Invite users' });
+    await dialog.waitFor();
+    expect(await owner.evaluate(() => document.activeElement?.closest('dialog') !== null)).toBe(true);
+    await scan(owner, 'invite-dialog');
+    await owner.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await inviteButton.evaluate((button) => button === document.activeElement)).toBe(true);
+    await inviteButton.click();
+    await dialog.getByLabel('E-mail address').fill(bob);
+    await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+    await dialog.getByText(`Invitation sent to ${bob}.`).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+
+    // The invitee opens the link from the mail, in their own browser, and registers.
+    const invitee = await newPage();
+    await invitee.goto(await linkFromOutbox(system.dataDir, bob, '/invitations/'));
+    expect(new URL(invitee.url()).pathname).toMatch(/^\/console\/invitations\//);
+    await invitee.getByText('Acme', { exact: true }).waitFor();
+    await scan(invitee, 'accept-invitation');
+    await invitee.getByLabel('Your name').fill('Bob Babbage');
+    await invitee.getByLabel('Choose a password').fill(PASSWORD);
+    await invitee.getByLabel('I accept the terms of use').check();
+    await invitee.getByRole('button', { name: 'Create my account and join' }).click();
+    await invitee.getByText('You joined Acme.').waitFor();
+
+    // Pending invitations are empty again; the accepted one is listed as such.
+    await owner.getByRole('link', { name: 'Invitations' }).click();
+    await owner.getByText('No pending invitation.').waitFor();
+    await scan(owner, 'invitations');
+
+    // The owner makes Bob Admin on his page.
+    await owner.getByRole('link', { name: 'Users' }).click();
+    await owner.getByRole('link', { name: 'Bob Babbage' }).click();
+    await owner.getByRole('heading', { name: /Bob Babbage/ }).waitFor();
+    await scan(owner, 'member');
+    await owner.getByLabel('Role of Bob Babbage').selectOption('admin');
+    await owner.getByText('Bob Babbage is now Admin.').waitFor();
+    // The form takes whole seconds: an instant a second clear of the change on either side.
+    await owner.waitForTimeout(1_100);
+    const whileBobWasAdmin = new Date();
+    await owner.waitForTimeout(1_100);
+
+    // A team, with Bob as its manager.
+    await owner.getByRole('link', { name: 'Teams' }).click();
+    await owner.getByLabel('New team').fill('Front desk');
+    await owner.getByRole('button', { name: 'Create team' }).click();
+    await owner.getByText('Team Front desk created.').waitFor();
+    await owner.getByLabel('Add to Front desk').selectOption({ label: 'Bob Babbage' });
+    await owner.getByLabel('As').selectOption('manager');
+    await owner.getByRole('button', { name: 'Add', exact: true }).click();
+    await owner.getByText('Bob Babbage added to Front desk.').waitFor();
+    await owner
+      .locator('li.team-member', { hasText: 'Bob Babbage' })
+      .getByText('Manager', { exact: true })
+      .waitFor();
+    await scan(owner, 'teams');
+
+    // Ownership to Bob, confirmed in a dialog.
+    await owner.getByRole('link', { name: 'Users' }).click();
+    await owner.getByRole('link', { name: 'Bob Babbage' }).click();
+    await owner.getByRole('button', { name: 'Make Bob Babbage the Owner' }).click();
+    const confirm = owner.getByRole('dialog', { name: 'Make Bob Babbage the Owner?' });
+    await confirm.getByRole('button', { name: 'Transfer ownership' }).click();
+    await owner.getByText('Bob Babbage is now the Owner of Acme.').waitFor();
+
+    // The roster at the instant when Bob was an Admin and Ada the Owner.
+    await owner.getByRole('link', { name: 'Audit' }).click();
+    await owner.getByRole('heading', { name: 'History' }).waitFor();
+    const local = await owner.evaluate((iso) => {
+      const at = new Date(iso);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+    }, whileBobWasAdmin.toISOString());
+    await owner.getByLabel('Date and time').fill(local);
+    await owner.getByRole('button', { name: 'Show roster' }).click();
+    const roster = owner.getByRole('table', { name: /^Roster at/ });
+    await roster.waitFor();
+    const rows = await roster
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)),
+      );
+    expect(rows.sort()).toEqual([
+      ['Ada Lovelace', 'Owner'],
+      ['Bob Babbage', 'Admin'],
+    ]);
+    await scan(owner, 'audit');
+
+    await owner.getByRole('link', { name: 'Settings' }).click();
+    await owner.getByRole('heading', { name: 'Settings of Acme' }).waitFor();
+    await scan(owner, 'settings');
+
+    // A refusal reads as words: Ada, an Admin now, may not hand over ownership.
+    await owner.getByRole('link', { name: 'Users' }).click();
+    await owner.getByRole('link', { name: 'Bob Babbage' }).click();
+    await expect(owner.getByRole('button', { name: /the Owner$/ }).count()).resolves.toBe(0);
+
+    expect(seriousViolations).toEqual([]);
+  }, 180_000);
+
+  it('a refusal is shown in plain words, never as a code', async () => {
+    const page = await newPage();
+    await page.goto('/console/login');
+    await page.getByLabel('E-mail').fill('nobody@example.com');
+    await page.getByLabel('Password').fill('wrong password here');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    // The same request straight to the API: its code must not show, its sentence must.
+    const problem = (await (
+      await fetch(`${GATEWAY}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong password here' }),
+      })
+    ).json()) as { code: string; title: string };
+    expect(problem.code).toMatch(/^[a-z-]+$/);
+    expect(text).not.toContain(problem.code);
+    expect(text.toLowerCase()).toContain(problem.title.toLowerCase().replace(/\.$/, ''));
+  }, 60_000);
+
+  it('at a phone’s width nothing runs off the side of the page', async () => {
+    const page = await newPage({ width: 375, height: 740 });
+    for (const path of ['/console/login', '/console/signup']) {
+      await page.goto(path);
+      await page.getByRole('heading').first().waitFor();
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    }
+  }, 60_000);
+});

@@ -157,7 +157,7 @@ export function InviteDialog({
                   <Check
                     key={p.name}
                     label={p.name}
-                    hint={`${p.gates}${!chosen && reason ? ` ${reason}` : ''}`}
+                    hint={!chosen && reason ? `${p.gates}. ${reason}` : p.gates}
                     checked={chosen}
                     disabled={!chosen && !grantable}
                     onChange={(e) => setPermissions(toggle(permissions, p.name, e.target.checked))}

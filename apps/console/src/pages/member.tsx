@@ -142,7 +142,7 @@ export function MemberPage() {
                       <Check
                         key={p.name}
                         label={p.name}
-                        hint={`${p.gates}${!granted && reason ? ` ${reason}` : ''}`}
+                        hint={!granted && reason ? `${p.gates}. ${reason}` : p.gates}
                         checked={granted}
                         disabled={action.busy || (!granted && !grantable)}
                         onChange={(e) =>

@@ -23,7 +23,7 @@ export class RegisterBody {
 
   @ApiProperty({
     example: 'correct horse battery staple',
-    description: '12 to 128 characters, not a common password',
+    description: '8 to 128 characters, not a common password',
   })
   @IsString()
   @MaxLength(1024)
@@ -118,7 +118,12 @@ export class UpdateMeBody {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ example: '+442079460958', nullable: true, description: 'null removes it' })
+  @ApiPropertyOptional({
+    type: String,
+    example: '+442079460958',
+    nullable: true,
+    description: 'null removes it',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(40)
@@ -182,7 +187,7 @@ export class ChangePasswordBody {
 
   @ApiProperty({
     example: 'a new long passphrase',
-    description: '12 to 128 characters, not a common password',
+    description: '8 to 128 characters, not a common password',
   })
   @IsString()
   @MaxLength(1024)

@@ -77,11 +77,11 @@ export class ChangeInvitationBody extends PickType(InvitationBody, [
 ] as const) {}
 
 class ImportRowBody {
-  @ApiPropertyOptional({ example: 'carol@example.com' })
+  @ApiPropertyOptional({ type: String, example: 'carol@example.com' })
   @IsOptional()
   email?: unknown;
 
-  @ApiPropertyOptional({ example: '+14155552671' })
+  @ApiPropertyOptional({ type: String, example: '+14155552671' })
   @IsOptional()
   phone?: unknown;
 

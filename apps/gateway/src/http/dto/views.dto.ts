@@ -136,12 +136,22 @@ export class InvitationAcceptance {
   @ApiProperty({ example: ID }) invitationId!: string;
 }
 
+export class ImportRowError {
+  @ApiProperty({ example: 'invalid-email' }) code!: string;
+  @ApiProperty({ example: 'not an e-mail address' }) message!: string;
+  @ApiPropertyOptional({ example: 'email', description: 'the column at fault' }) field?: string;
+}
+
 export class ImportRowResult {
   @ApiProperty({ example: 0 }) row!: number;
-  @ApiProperty({ enum: ['invited', 'already-invited', 'refused'] }) status!: string;
+  @ApiProperty({
+    enum: ['invited', 'unchanged', 'refused'],
+    description:
+      '`unchanged`: the same invitation was already there (an import run again invites nobody twice)',
+  })
+  status!: string;
   @ApiPropertyOptional({ example: ID }) invitationId?: string;
-  @ApiPropertyOptional({ example: { code: 'invalid-email', message: 'not an e-mail address' } })
-  error?: { code: string; message: string };
+  @ApiPropertyOptional({ type: () => ImportRowError }) error?: ImportRowError;
 }
 
 export class ImportResult {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { totpCode } from '../../apps/identity/src/two-factor/totp';
 import { GATEWAY, linkFromOutbox, startWithNpm } from './running-system';
 
 /**
@@ -51,6 +52,18 @@ async function scan(page: Page, screen: string): Promise<void> {
   }
 }
 
+async function signUpByClicking(page: Page, name: string, email: string): Promise<void> {
+  await page.goto('/console/signup');
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
+  await page.goto(await linkFromOutbox(system.dataDir, email, '/verify-email'));
+  await page.getByRole('button', { name: 'Verify my address' }).click();
+  await page.getByText('Your address is verified.').waitFor();
+}
+
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto('/console/login');
   await page.getByLabel('E-mail').fill(email);
@@ -94,6 +107,10 @@ describe('the console in a browser, against npm start', () => {
     console.log(`console: users page interactive ${Date.now() - started} ms after navigation`);
     expect(await owner.getByRole('row', { name: /Ada Lovelace/ }).textContent()).toContain('Owner');
     await scan(owner, 'users');
+    // At a phone's width the page does not run off the side (the table scrolls inside its own box).
+    await owner.setViewportSize({ width: 375, height: 740 });
+    expect(await owner.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await owner.setViewportSize({ width: 1280, height: 900 });
 
     // Invite by e-mail through the dialog, keyboard only: focus lands in it, Escape closes it and focus comes back.
     const inviteButton = owner.getByRole('button', { name: 'Invite users' });
@@ -135,6 +152,7 @@ describe('the console in a browser, against npm start', () => {
     await owner.getByRole('heading', { name: /Bob Babbage/ }).waitFor();
     await scan(owner, 'member');
     await owner.getByLabel('Role of Bob Babbage').selectOption('admin');
+    await owner.getByRole('button', { name: 'Change role' }).click();
     await owner.getByText('Bob Babbage is now Admin.').waitFor();
     // The form takes whole seconds: an instant a second clear of the change on either side.
     await owner.waitForTimeout(1_100);
@@ -161,6 +179,9 @@ describe('the console in a browser, against npm start', () => {
     await owner.getByRole('link', { name: 'Bob Babbage' }).click();
     await owner.getByRole('button', { name: 'Make Bob Babbage the Owner' }).click();
     const confirm = owner.getByRole('dialog', { name: 'Make Bob Babbage the Owner?' });
+    await confirm.waitFor();
+    // The confirmation starts on its safe choice: a stray Enter cancels, it does not hand over.
+    expect(await owner.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
     await confirm.getByRole('button', { name: 'Transfer ownership' }).click();
     await owner.getByText('Bob Babbage is now the Owner of Acme.').waitFor();
 
@@ -199,6 +220,35 @@ describe('the console in a browser, against npm start', () => {
     expect(seriousViolations).toEqual([]);
   }, 180_000);
 
+  it('two-factor sign-in: set up on the account page, then signing in asks for a code', async () => {
+    const page = await newPage();
+    const cy = `cy.${Date.now()}@example.com`;
+    await signUpByClicking(page, 'Cy Young', cy);
+    await signIn(page, cy);
+    await scan(page, 'organizations');
+    await page.getByRole('link', { name: 'Your account' }).click();
+    await page.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    const secret = (await page.locator('code.secret').textContent())!;
+    await page.getByLabel('Code from the app').fill(totpCode(secret, Math.floor(Date.now() / 1000)));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByText('Keep these recovery codes somewhere safe').waitFor();
+    expect(await page.locator('ul.codes li').count()).toBeGreaterThan(0);
+    await scan(page, 'account');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill(cy);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+    await page
+      .getByLabel(/Code from your authenticator app/)
+      .fill(totpCode(secret, Math.floor(Date.now() / 1000) + 30));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
+    expect(seriousViolations).toEqual([]);
+  }, 90_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');
@@ -223,10 +273,12 @@ describe('the console in a browser, against npm start', () => {
 
   it('at a phone’s width nothing runs off the side of the page', async () => {
     const page = await newPage({ width: 375, height: 740 });
-    for (const path of ['/console/login', '/console/signup']) {
+    for (const path of ['/console/login', '/console/signup', '/console/forgot-password']) {
       await page.goto(path);
       await page.getByRole('heading').first().waitFor();
+      if (path.endsWith('forgot-password')) await scan(page, 'forgot-password');
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     }
+    expect(seriousViolations).toEqual([]);
   }, 60_000);
 });

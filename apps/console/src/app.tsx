@@ -1,4 +1,4 @@
-import { type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation, useParams } from 'wouter';
 import { api, unwrap } from './api/client';
 import { session, useSession } from './session';
@@ -12,6 +12,7 @@ import { Invitations } from './pages/invitations';
 import { Teams } from './pages/teams';
 import { Settings } from './pages/settings';
 import { Audit } from './pages/audit';
+import { Account } from './pages/account';
 import { OrgContext, useOrg } from './org';
 
 export function App() {
@@ -30,6 +31,13 @@ export function App() {
         <Route path="/orgs/:orgId" nest>
           <SignedIn>
             <Organization />
+          </SignedIn>
+        </Route>
+        <Route path="/account">
+          <SignedIn>
+            <Shell>
+              <Account />
+            </Shell>
           </SignedIn>
         </Route>
         <Route path="/">
@@ -63,6 +71,7 @@ function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
           Members console
         </Link>
         {nav}
+        <Link href="~/console/account">Your account</Link>
         <button
           type="button"
           className="link"
@@ -98,20 +107,12 @@ function Organization() {
   const section = location.split('/')[1] || 'users';
   const nav = (
     <nav aria-label="Organization">
-      <label className="switcher">
-        <span className="visually-hidden">Organization</span>
-        <select
-          value={orgId}
-          onChange={(event) => navigate(`~/console/orgs/${event.target.value}/${section}`)}
-        >
-          {(mine.data?.items ?? []).map((o) => (
-            <option key={o.orgId} value={o.orgId}>
-              {o.name}
-            </option>
-          ))}
-          {!mine.data && <option value={orgId}>{org.data?.name ?? 'Organization'}</option>}
-        </select>
-      </label>
+      <OrgSwitcher
+        current={orgId}
+        currentName={org.data?.name}
+        mine={mine.data?.items}
+        onSwitch={(next) => navigate(`~/console/orgs/${next}/${section}`)}
+      />
       <ul>
         {SECTIONS.map(([path, label]) => (
           <li key={path}>
@@ -127,7 +128,8 @@ function Organization() {
     <Shell nav={nav}>
       <Show loaded={org}>
         {(organization) => (
-          <OrgContext.Provider value={{ org: organization, reload: org.reload }}>
+          // Keyed by organization: nothing typed or loaded for one organization carries over to the next.
+          <OrgContext.Provider key={orgId} value={{ org: organization, reload: org.reload }}>
             <Switch>
               <Route path="/users" component={Users} />
               <Route path="/members/:userId" component={MemberPage} />
@@ -143,6 +145,51 @@ function Organization() {
         )}
       </Show>
     </Shell>
+  );
+}
+
+/**
+ * The organization switcher: a choice and a button, so moving through the options from the keyboard changes nothing
+ * until it is confirmed. The current organization is always a choice, also where the caller acts through a parent
+ * organization (R19) and is not a member.
+ */
+function OrgSwitcher({
+  current,
+  currentName,
+  mine,
+  onSwitch,
+}: {
+  current: string;
+  currentName: string | undefined;
+  mine: readonly { orgId: string; name: string }[] | undefined;
+  onSwitch: (orgId: string) => void;
+}) {
+  const [chosen, setChosen] = useState(current);
+  const options = mine?.some((o) => o.orgId === current)
+    ? mine
+    : [{ orgId: current, name: currentName ?? 'This organization' }, ...(mine ?? [])];
+  return (
+    <form
+      className="switcher"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (chosen !== current) onSwitch(chosen);
+      }}
+    >
+      <label>
+        <span className="visually-hidden">Organization</span>
+        <select value={chosen} onChange={(event) => setChosen(event.target.value)}>
+          {options.map((o) => (
+            <option key={o.orgId} value={o.orgId}>
+              {o.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button className="secondary" disabled={chosen === current}>
+        Switch
+      </button>
+    </form>
   );
 }
 

@@ -27,6 +27,18 @@ export async function unwrap<T>(
   return data as T;
 }
 
+/**
+ * A command's answer, and whether it was a 202: done, but the read models had not shown it within the gateway's
+ * wait, so a read right after may still show the old state.
+ */
+export async function command<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<{ answer: T; lagging: boolean }> {
+  const result = await call;
+  const answer = await unwrap(Promise.resolve(result));
+  return { answer, lagging: result.response.status === 202 };
+}
+
 const retries = new WeakMap<Request, Request>();
 let refreshing: Promise<Session | undefined> | undefined;
 
@@ -57,10 +69,9 @@ async function refresh(): Promise<Session | undefined> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ refreshToken: signedIn.refreshToken }),
   });
-  if (!response.ok) {
-    session.set(undefined);
-    return undefined;
-  }
+  // Only a refusal of the refresh token ends the session; a 429 or a 503 leaves it for the next try.
+  if (response.status === 400 || response.status === 401 || response.status === 403) session.set(undefined);
+  if (!response.ok) return undefined;
   const tokens = (await response.json()) as Schemas['SessionView'];
   if (!tokens.accessToken || !tokens.refreshToken) return undefined;
   const renewed = {

@@ -860,7 +860,7 @@ export interface components {
             /** @example ada@example.com */
             email: string;
             /**
-             * @description 12 to 128 characters, not a common password
+             * @description 8 to 128 characters, not a common password
              * @example correct horse battery staple
              */
             password: string;
@@ -957,7 +957,7 @@ export interface components {
              * @description null removes it
              * @example +442079460958
              */
-            phone?: Record<string, never> | null;
+            phone?: string | null;
             /**
              * @description the language of messages to me: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default
              * @example de
@@ -991,7 +991,7 @@ export interface components {
         ChangePasswordBody: {
             currentPassword: string;
             /**
-             * @description 12 to 128 characters, not a common password
+             * @description 8 to 128 characters, not a common password
              * @example a new long passphrase
              */
             newPassword: string;
@@ -1263,9 +1263,9 @@ export interface components {
         };
         ImportRowBody: {
             /** @example carol@example.com */
-            email?: Record<string, never>;
+            email?: string;
             /** @example +14155552671 */
-            phone?: Record<string, never>;
+            phone?: string;
             /** @enum {string} */
             role?: "admin" | "user";
             teamIds?: string[];
@@ -1276,20 +1276,28 @@ export interface components {
             /** @default true */
             send: boolean;
         };
+        ImportRowError: {
+            /** @example invalid-email */
+            code: string;
+            /** @example not an e-mail address */
+            message: string;
+            /**
+             * @description the column at fault
+             * @example email
+             */
+            field?: string;
+        };
         ImportRowResult: {
             /** @example 0 */
             row: number;
-            /** @enum {string} */
-            status: "invited" | "already-invited" | "refused";
+            /**
+             * @description `unchanged`: the same invitation was already there (an import run again invites nobody twice)
+             * @enum {string}
+             */
+            status: "invited" | "unchanged" | "refused";
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             invitationId?: string;
-            /**
-             * @example {
-             *       "code": "invalid-email",
-             *       "message": "not an e-mail address"
-             *     }
-             */
-            error?: Record<string, never>;
+            error?: components["schemas"]["ImportRowError"];
         };
         ImportResult: {
             results: components["schemas"]["ImportRowResult"][];

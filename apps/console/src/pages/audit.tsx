@@ -6,7 +6,7 @@ import { Field } from '../ui/field';
 import { usePages } from './pages';
 import { roleName } from './tags';
 
-/** The organization's history, newest page first, and who held which role at a chosen instant (R21). */
+/** The organization's history, oldest first as the API pages it, and who held which role at a chosen instant (R21). */
 export function Audit() {
   const { org } = useOrg();
   const orgId = org.orgId;
@@ -29,6 +29,7 @@ export function Audit() {
       <h1>Audit</h1>
       <RosterAt />
       <h2>History</h2>
+      <p className="hint">Oldest first; the next page brings later events.</p>
       <Show loaded={events} empty={(items) => (items.length === 0 ? 'Nothing has happened yet.' : undefined)}>
         {(items) => (
           <div className="table-wrap">
@@ -63,7 +64,7 @@ export function Audit() {
       </Show>
       {events.more && (
         <button type="button" className="secondary" disabled={events.loading} onClick={events.more}>
-          Older events
+          Later events
         </button>
       )}
       <Alert>{events.moreError}</Alert>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, command, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Alert, Notice, Show, useAction } from '../ui/async';
 import { Dialog } from '../ui/dialog';
 import { Check, Choice } from '../ui/field';
 import { InviteDialog } from './invite-dialog';
 import { usePages } from './pages';
+import { useAllTeams } from './teams-list';
 import { roleName } from './tags';
 
 type Status = 'pending' | 'accepted' | 'revoked' | 'expired';
@@ -19,10 +20,7 @@ export function Invitations() {
   const [editing, setEditing] = useState<Schemas['InvitationView']>();
   const [done, setDone] = useState<string>();
   const action = useAction();
-  const teams = useLoad(
-    () => unwrap(api.GET('/v1/orgs/{orgId}/teams', { params: { path: { orgId } } })),
-    orgId,
-  );
+  const teams = useAllTeams(orgId);
   const invitations = usePages<Schemas['InvitationView']>(
     (cursor) =>
       unwrap(
@@ -32,12 +30,13 @@ export function Invitations() {
       ),
     `${orgId}:${status}`,
   );
-  const teamName = new Map((teams.data?.items ?? []).map((t) => [t.teamId, t.name]));
-  const act = (what: string, call: () => Promise<unknown>) =>
+  const teamName = new Map((teams.data ?? []).map((t) => [t.teamId, t.name]));
+  const act = (what: string, call: () => Promise<{ lagging: boolean }>) =>
     action.run(async () => {
-      await call();
-      setDone(what);
+      const { lagging } = await call();
+      setDone(lagging ? `${what} It may take a moment to show everywhere.` : what);
       invitations.reload();
+      if (lagging) setTimeout(invitations.reload, 1_500);
     });
   return (
     <>
@@ -93,7 +92,7 @@ export function Invitations() {
                             disabled={action.busy}
                             onClick={() =>
                               act(`Invitation ${i.sent ? 'sent again' : 'sent'} to ${who}.`, () =>
-                                unwrap(
+                                command(
                                   api.POST('/v1/orgs/{orgId}/invitations/{invitationId}/send', {
                                     params: { path: { orgId, invitationId: i.invitationId } },
                                   }),
@@ -113,7 +112,7 @@ export function Invitations() {
                             disabled={action.busy}
                             onClick={() =>
                               act(`Invitation of ${who} revoked.`, () =>
-                                unwrap(
+                                command(
                                   api.DELETE('/v1/orgs/{orgId}/invitations/{invitationId}', {
                                     params: { path: { orgId, invitationId: i.invitationId } },
                                   }),
@@ -140,14 +139,14 @@ export function Invitations() {
       )}
       <InviteDialog
         open={inviting}
-        teams={teams.data?.items ?? []}
+        teams={teams.data ?? []}
         onClose={() => setInviting(false)}
         onInvited={invitations.reload}
       />
       {editing && (
         <EditInvitation
           invitation={editing}
-          teams={teams.data?.items ?? []}
+          teams={teams.data ?? []}
           onClose={() => setEditing(undefined)}
           onSaved={(what) => {
             setEditing(undefined);
@@ -194,7 +193,7 @@ function EditInvitation({
       >
         <Choice label="Role" value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
           <option value="user">User</option>
-          <option value="admin">Admin</option>
+          {org.myRole !== 'user' && <option value="admin">Admin</option>}
         </Choice>
         {teams.length > 0 && (
           <fieldset>

@@ -61,7 +61,8 @@ export function InviteDialog({
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const data = new FormData(event.currentTarget);
+            const form = event.currentTarget;
+            const data = new FormData(form);
             const address = String(data.get('address') ?? '').trim();
             const send = data.get('when') !== 'later';
             const ok = await action.run(() =>
@@ -76,7 +77,9 @@ export function InviteDialog({
               setInvited(
                 send ? `Invitation sent to ${address}.` : `Invitation to ${address} saved; send it later.`,
               );
-              event.currentTarget?.reset();
+              form.reset();
+              setTeamIds([]);
+              setPermissions([]);
               onInvited();
             }
           }}
@@ -130,7 +133,8 @@ export function InviteDialog({
             }}
           >
             <option value="user">User</option>
-            <option value="admin">Admin</option>
+            {/* Nobody invites above their own role (docs/permissions.md, bounds on delegation). */}
+            {org.myRole !== 'user' && <option value="admin">Admin</option>}
           </Choice>
           {teams.length > 0 && (
             <fieldset>
@@ -145,32 +149,34 @@ export function InviteDialog({
               ))}
             </fieldset>
           )}
-          <fieldset>
-            <legend>Extra permissions</legend>
-            <Alert>{catalogError}</Alert>
-            {catalog
-              .filter((p) => !heldByRole(catalog, role).has(p.name))
-              .map((p) => {
-                const chosen = permissions.includes(p.name);
-                const { grantable, reason } = grantability(p, role, holds);
-                return (
-                  <Check
-                    key={p.name}
-                    label={p.name}
-                    hint={!chosen && reason ? `${p.gates}. ${reason}` : p.gates}
-                    checked={chosen}
-                    disabled={!chosen && !grantable}
-                    onChange={(e) => setPermissions(toggle(permissions, p.name, e.target.checked))}
-                  />
-                );
-              })}
-            {catalog.length > 0 && heldByRole(catalog, role).size > 0 && (
-              <small className="hint">
-                {role === 'admin' ? 'Admins' : 'Users'} already hold:{' '}
-                {[...heldByRole(catalog, role)].join(', ')}.
-              </small>
-            )}
-          </fieldset>
+          {org.myRole !== 'user' && (
+            <fieldset>
+              <legend>Extra permissions</legend>
+              <Alert>{catalogError}</Alert>
+              {catalog
+                .filter((p) => !heldByRole(catalog, role).has(p.name) && org.myPermissions.includes(p.name))
+                .map((p) => {
+                  const chosen = permissions.includes(p.name);
+                  const { grantable, reason } = grantability(p, role, holds);
+                  return (
+                    <Check
+                      key={p.name}
+                      label={p.name}
+                      hint={!chosen && reason ? `${p.gates}. ${reason}` : p.gates}
+                      checked={chosen}
+                      disabled={!chosen && !grantable}
+                      onChange={(e) => setPermissions(toggle(permissions, p.name, e.target.checked))}
+                    />
+                  );
+                })}
+              {catalog.length > 0 && heldByRole(catalog, role).size > 0 && (
+                <small className="hint">
+                  {role === 'admin' ? 'Admins' : 'Users'} already hold:{' '}
+                  {[...heldByRole(catalog, role)].join(', ')}.
+                </small>
+              )}
+            </fieldset>
+          )}
           <fieldset className="segmented">
             <legend>When</legend>
             <label>
@@ -235,7 +241,11 @@ export function InviteDialog({
 }
 
 function ImportResults({ results }: { results: readonly Schemas['ImportRowResult'][] }) {
-  const words = { invited: 'Invited', 'already-invited': 'Already invited', refused: 'Refused' } as const;
+  const words: Record<string, string> = {
+    invited: 'Invited',
+    unchanged: 'Already invited',
+    refused: 'Refused',
+  };
   return (
     <table className="results">
       <caption>Result per row</caption>
@@ -250,8 +260,8 @@ function ImportResults({ results }: { results: readonly Schemas['ImportRowResult
           <tr key={r.row}>
             <td>{r.row}</td>
             <td>
-              {words[r.status]}
-              {r.error ? `: ${(r.error as { title?: string }).title ?? ''}` : ''}
+              {words[r.status] ?? r.status}
+              {r.error ? `: ${r.error.field ? `${r.error.field}: ` : ''}${r.error.message}` : ''}
             </td>
           </tr>
         ))}

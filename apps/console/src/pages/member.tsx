@@ -1,15 +1,15 @@
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'wouter';
-import { api, unwrap } from '../api/client';
+import { api, command, unwrap } from '../api/client';
 import { useOrg } from '../org';
 import { useSession } from '../session';
-import { Alert, Notice, Show, messageOf, useAction, useLoad } from '../ui/async';
+import { Alert, Notice, Show, messageOf, useCommand, useLoad } from '../ui/async';
 import { Dialog } from '../ui/dialog';
 import { Check, Choice } from '../ui/field';
+import { AvailabilityEditor, DAYS } from './availability';
 import { grantability, heldByRole, permissionsCatalog, type Permission } from './permissions';
-import { Tags, roleName } from './tags';
-
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+import { Tags, rankOf, roleName } from './tags';
+import { useAllTeams } from './teams-list';
 
 export function MemberPage() {
   const { userId } = useParams<{ userId: string }>();
@@ -21,36 +21,34 @@ export function MemberPage() {
     () => unwrap(api.GET('/v1/orgs/{orgId}/members/{userId}', { params: { path: { orgId, userId } } })),
     `${orgId}:${userId}`,
   );
-  const teams = useLoad(
-    () => unwrap(api.GET('/v1/orgs/{orgId}/teams', { params: { path: { orgId } } })),
-    orgId,
-  );
+  const teams = useAllTeams(orgId);
   const [catalog, setCatalog] = useState<Permission[]>([]);
   const [catalogError, setCatalogError] = useState<string>();
   const [confirming, setConfirming] = useState<'remove' | 'transfer'>();
-  const [done, setDone] = useState<string>();
-  const action = useAction();
+  const [role, setRole] = useState<string>();
+  const { busy, error, done, command: run } = useCommand(member.reload);
   useEffect(() => {
     permissionsCatalog().then(setCatalog, (e: unknown) => setCatalogError(messageOf(e)));
   }, []);
-  const teamName = new Map((teams.data?.items ?? []).map((t) => [t.teamId, t.name]));
+  const teamName = new Map((teams.data ?? []).map((t) => [t.teamId, t.name]));
   const change = (body: Record<string, unknown>, what: string) =>
-    action.run(async () => {
-      await unwrap(
-        api.PATCH('/v1/orgs/{orgId}/members/{userId}', { params: { path: { orgId, userId } }, body }),
-      );
-      setDone(what);
-      member.reload();
-    });
+    run(what, () =>
+      command(api.PATCH('/v1/orgs/{orgId}/members/{userId}', { params: { path: { orgId, userId } }, body })),
+    );
+  const mine = new Set(org.myPermissions);
 
   return (
     <Show loaded={member}>
       {(m) => {
         const name = m.name ?? m.userId;
         const isMe = me?.userId === m.userId;
+        // Nobody acts on a member above their own role, nor changes their own role or rights (R3, R8).
+        const actsOn = !isMe && m.role !== 'owner' && rankOf(org.myRole) >= rankOf(m.role);
         const holds = new Set(m.permissions);
         const byRole = heldByRole(catalog, m.role);
         const memberTeams = m.teams.map((t) => teamName.get(t.teamId) ?? t.teamId);
+        // Only Owners and Admins grant, and only what they hold themselves (docs/permissions.md, bounds).
+        const grantable = catalog.filter((p) => !byRole.has(p.name) && mine.has(p.name));
         return (
           <>
             <p>
@@ -88,33 +86,56 @@ export function MemberPage() {
                       : m.availability.weekly.map((s) => `${DAYS[s.day]} ${s.from}–${s.to}`).join(', ')}
               </dd>
             </dl>
-            <Alert>{action.error}</Alert>
-            {done && <Notice>{done}</Notice>}
+            <div aria-live="polite">
+              <Alert>{error}</Alert>
+              {done && <Notice>{done}</Notice>}
+            </div>
 
-            {m.role !== 'owner' && can('members.changeRole') && !isMe && (
+            {actsOn && can('members.changeRole') && (
               <section aria-labelledby="role-heading">
                 <h2 id="role-heading">Role</h2>
-                <Choice
-                  label={`Role of ${name}`}
-                  value={m.role}
-                  disabled={action.busy}
-                  onChange={(e) =>
-                    change({ role: e.target.value }, `${name} is now ${roleName(e.target.value)}.`)
-                  }
+                <form
+                  className="inline"
+                  onSubmit={(event) => {
+                    event.preventDefault();
+                    const chosen = role ?? m.role;
+                    if (chosen !== m.role)
+                      void change({ role: chosen }, `${name} is now ${roleName(chosen)}.`);
+                  }}
                 >
-                  <option value="user">User</option>
-                  <option value="admin">Admin</option>
-                </Choice>
+                  <Choice
+                    label={`Role of ${name}`}
+                    value={role ?? m.role}
+                    onChange={(e) => setRole(e.target.value)}
+                  >
+                    <option value="user">User</option>
+                    <option value="admin">Admin</option>
+                  </Choice>
+                  <button disabled={busy || (role ?? m.role) === m.role}>Change role</button>
+                </form>
               </section>
             )}
 
-            {m.role !== 'owner' && (can('members.changeRole') || can('org.update')) && (
+            {(org.myRole !== 'user' ||
+              (isMe && (org.settings.membersMayEditOwnAvailability || can('availability.editOwn')))) && (
+              <section aria-labelledby="availability-heading">
+                <h2 id="availability-heading">Availability</h2>
+                <AvailabilityEditor
+                  key={JSON.stringify(m.availability ?? null)}
+                  value={m.availability}
+                  busy={busy}
+                  onSave={(availability) => change({ availability }, 'Availability saved.')}
+                />
+              </section>
+            )}
+
+            {org.myRole !== 'user' && (
               <section aria-labelledby="schedulable-heading">
                 <h2 id="schedulable-heading">Scheduling</h2>
                 <Check
-                  label="Schedulable (takes a billable seat)"
+                  label="Schedulable (takes a billable seat, R15)"
                   checked={m.schedulable}
-                  disabled={action.busy}
+                  disabled={busy}
                   onChange={(e) =>
                     change(
                       { schedulable: e.target.checked },
@@ -125,66 +146,63 @@ export function MemberPage() {
               </section>
             )}
 
-            {m.role !== 'owner' && !isMe && (can('members.changeRole') || org.myRole === 'owner') && (
+            {actsOn && org.myRole !== 'user' && grantable.length > 0 && (
               <section aria-labelledby="permissions-heading">
                 <h2 id="permissions-heading">Permissions</h2>
                 <Alert>{catalogError}</Alert>
                 <p className="hint">
-                  {roleName(m.role)}s hold {[...byRole].join(', ') || 'no permission'} by role. Extra
-                  permissions are granted one by one; each needs its prerequisites first.
+                  {roleName(m.role)}s hold {[...byRole].join(', ') || 'no permission'} by role. You can grant
+                  the permissions you hold yourself, one by one; each needs its prerequisites first (R20).
                 </p>
-                {catalog
-                  .filter((p) => !byRole.has(p.name))
-                  .map((p) => {
-                    const granted = m.granted.includes(p.name);
-                    const { grantable, reason } = grantability(p, m.role, holds);
-                    return (
-                      <Check
-                        key={p.name}
-                        label={p.name}
-                        hint={!granted && reason ? `${p.gates}. ${reason}` : p.gates}
-                        checked={granted}
-                        disabled={action.busy || (!granted && !grantable)}
-                        onChange={(e) =>
-                          change(
-                            e.target.checked ? { grant: [p.name] } : { revoke: [p.name] },
-                            e.target.checked ? `${p.name} granted.` : `${p.name} revoked.`,
-                          )
-                        }
-                      />
-                    );
-                  })}
+                {grantable.map((p) => {
+                  const granted = m.granted.includes(p.name);
+                  const { grantable: possible, reason } = grantability(p, m.role, holds);
+                  return (
+                    <Check
+                      key={p.name}
+                      label={p.name}
+                      hint={!granted && reason ? `${p.gates}. ${reason}` : p.gates}
+                      checked={granted}
+                      disabled={busy || (!granted && !possible)}
+                      onChange={(e) =>
+                        change(
+                          e.target.checked ? { grant: [p.name] } : { revoke: [p.name] },
+                          e.target.checked ? `${p.name} granted.` : `${p.name} revoked.`,
+                        )
+                      }
+                    />
+                  );
+                })}
               </section>
             )}
 
             <section aria-labelledby="actions-heading">
               <h2 id="actions-heading">Actions</h2>
               <div className="actions">
-                {can('members.changeRole') && m.role !== 'owner' && !isMe && (
+                {actsOn && can('members.changeRole') && (
                   <button
                     type="button"
                     className="secondary"
-                    disabled={action.busy}
+                    disabled={busy}
                     onClick={() =>
-                      action.run(async () => {
-                        await unwrap(
+                      run(`${name} was sent a link to choose a new password.`, () =>
+                        command(
                           api.POST('/v1/orgs/{orgId}/members/{userId}/password-reset', {
                             params: { path: { orgId, userId } },
                           }),
-                        );
-                        setDone(`${name} was sent a link to choose a new password.`);
-                      })
+                        ),
+                      )
                     }
                   >
                     Send a password reset
                   </button>
                 )}
-                {org.myRole === 'owner' && m.role !== 'owner' && (
+                {org.myRole === 'owner' && !org.actingVia && !isMe && (
                   <button type="button" className="secondary" onClick={() => setConfirming('transfer')}>
                     Make {name} the Owner
                   </button>
                 )}
-                {can('members.remove') && m.role !== 'owner' && !isMe && (
+                {actsOn && can('members.remove') && (
                   <button type="button" className="danger" onClick={() => setConfirming('remove')}>
                     Remove from {org.name}
                   </button>
@@ -200,18 +218,18 @@ export function MemberPage() {
               <p>
                 {name} loses access to {org.name}.{' '}
                 {memberTeams.length > 0
-                  ? `They are also taken off ${memberTeams.length === 1 ? 'the team' : 'the teams'} ${memberTeams.join(', ')}; a team left with nobody in it is deleted.`
+                  ? `They are also taken off ${memberTeams.length === 1 ? 'the team' : 'the teams'} ${memberTeams.join(', ')}; a team left with nobody in it is deleted (R8).`
                   : 'They are in no team.'}
               </p>
-              <Alert>{action.error}</Alert>
+              <Alert>{error}</Alert>
               <div className="actions">
                 <button
                   type="button"
                   className="danger"
-                  disabled={action.busy}
+                  disabled={busy}
                   onClick={async () => {
-                    const ok = await action.run(() =>
-                      unwrap(
+                    const ok = await run(`${name} removed.`, () =>
+                      command(
                         api.DELETE('/v1/orgs/{orgId}/members/{userId}', {
                           params: { path: { orgId, userId } },
                         }),
@@ -222,7 +240,12 @@ export function MemberPage() {
                 >
                   Remove {name}
                 </button>
-                <button type="button" className="secondary" onClick={() => setConfirming(undefined)}>
+                <button
+                  type="button"
+                  className="secondary"
+                  data-autofocus
+                  onClick={() => setConfirming(undefined)}
+                >
                   Cancel
                 </button>
               </div>
@@ -237,32 +260,35 @@ export function MemberPage() {
                 An organization has exactly one Owner. {name} becomes the Owner of {org.name}, and you become
                 an Admin (R2); both keep your team roles. Only the new Owner can give ownership back.
               </p>
-              <Alert>{action.error}</Alert>
+              <Alert>{error}</Alert>
               <div className="actions">
                 <button
                   type="button"
                   className="danger"
-                  disabled={action.busy}
+                  disabled={busy}
                   onClick={async () => {
-                    const ok = await action.run(() =>
-                      unwrap(
+                    const ok = await run(`${name} is now the Owner of ${org.name}.`, async () => {
+                      const result = await command(
                         api.POST('/v1/orgs/{orgId}/ownership-transfer', {
                           params: { path: { orgId } },
                           body: { newOwnerId: userId },
                         }),
-                      ),
-                    );
-                    if (ok) {
-                      setConfirming(undefined);
-                      setDone(`${name} is now the Owner of ${org.name}.`);
-                      member.reload();
+                      );
                       reloadOrg();
-                    }
+                      if (result.lagging) setTimeout(reloadOrg, 1_500);
+                      return result;
+                    });
+                    if (ok) setConfirming(undefined);
                   }}
                 >
                   Transfer ownership
                 </button>
-                <button type="button" className="secondary" onClick={() => setConfirming(undefined)}>
+                <button
+                  type="button"
+                  className="secondary"
+                  data-autofocus
+                  onClick={() => setConfirming(undefined)}
+                >
                   Cancel
                 </button>
               </div>

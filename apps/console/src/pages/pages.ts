@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { messageOf, type Loaded } from '../ui/async';
 
 interface Page<T> {
@@ -17,10 +17,14 @@ export function usePages<T>(
   const [moreError, setMoreError] = useState<string>();
   const [loading, setLoading] = useState(true);
   const [generation, setGeneration] = useState(0);
+  // Which list is on screen: a page asked for under earlier filters is dropped when it arrives.
+  const shown = useRef(`${key}#${generation}`);
+  shown.current = `${key}#${generation}`;
   useEffect(() => {
     let current = true;
     setLoading(true);
     setError(undefined);
+    setCursor(undefined);
     load(undefined).then(
       (page) => {
         if (!current) return;
@@ -39,15 +43,18 @@ export function usePages<T>(
     };
   }, [key, generation]);
   const more = useCallback(() => {
+    const asked = shown.current;
     setLoading(true);
     setMoreError(undefined);
     load(cursor).then(
       (page) => {
+        if (shown.current !== asked) return;
         setItems((previous) => [...(previous ?? []), ...page.items]);
         setCursor(page.nextCursor);
         setLoading(false);
       },
       (e: unknown) => {
+        if (shown.current !== asked) return;
         setMoreError(messageOf(e));
         setLoading(false);
       },

@@ -1,7 +1,6 @@
-import { useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, command, unwrap } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Alert, Notice, Show, useCommand, useLoad } from '../ui/async';
 import { Check, Field } from '../ui/field';
 
 /** Organization settings: name, auto-join domains (R16), the 2FA requirement (R22), child organizations (R19). */
@@ -9,8 +8,6 @@ export function Settings() {
   const { org, can, reload } = useOrg();
   const orgId = org.orgId;
   const editable = can('org.update');
-  const action = useAction();
-  const [done, setDone] = useState<string>();
   const domains = useLoad(
     () => unwrap(api.GET('/v1/orgs/{orgId}/domains', { params: { path: { orgId } } })),
     orgId,
@@ -19,18 +16,23 @@ export function Settings() {
     () => unwrap(api.GET('/v1/orgs/{orgId}/children', { params: { path: { orgId } } })),
     orgId,
   );
-  const act = (what: string, call: () => Promise<unknown>, after: () => void = reload) =>
-    action.run(async () => {
-      await call();
-      setDone(what);
-      after();
-    });
+  // Everything on the page is read again after a change: the organization, its domains and its children.
+  const {
+    busy,
+    error,
+    done,
+    command: act,
+  } = useCommand(() => {
+    reload();
+    domains.reload();
+    children.reload();
+  });
   const update = (body: Record<string, unknown>, what: string) =>
-    act(what, () => unwrap(api.PATCH('/v1/orgs/{orgId}', { params: { path: { orgId } }, body })));
+    act(what, () => command(api.PATCH('/v1/orgs/{orgId}', { params: { path: { orgId } }, body })));
   return (
     <>
       <h1>Settings of {org.name}</h1>
-      <Alert>{action.error}</Alert>
+      <Alert>{error}</Alert>
       {done && <Notice>{done}</Notice>}
       <section aria-labelledby="general">
         <h2 id="general">General</h2>
@@ -43,13 +45,13 @@ export function Settings() {
           }}
         >
           <Field label="Name" name="name" defaultValue={org.name} required disabled={!editable} />
-          {editable && <button disabled={action.busy}>Rename</button>}
+          {editable && <button disabled={busy}>Rename</button>}
         </form>
         <Check
           label="Require two-factor sign-in for every member"
           hint="Members then act here only when signed in with a second factor (R22)."
           checked={org.settings.requireTwoFactor}
-          disabled={!editable || action.busy}
+          disabled={!editable || busy}
           onChange={(e) =>
             update(
               { requireTwoFactor: e.target.checked },
@@ -62,7 +64,7 @@ export function Settings() {
         <Check
           label="Members may edit their own availability"
           checked={org.settings.membersMayEditOwnAvailability}
-          disabled={!editable || action.busy}
+          disabled={!editable || busy}
           onChange={(e) =>
             update({ membersMayEditOwnAvailability: e.target.checked }, 'Availability setting saved.')
           }
@@ -70,7 +72,7 @@ export function Settings() {
         <Check
           label="Auto-join: people who verify an address at a claimed domain join as Users"
           checked={org.settings.autoJoin}
-          disabled={!editable || action.busy}
+          disabled={!editable || busy}
           onChange={(e) =>
             update(
               { autoJoin: e.target.checked },
@@ -92,17 +94,14 @@ export function Settings() {
                     <button
                       type="button"
                       className="danger"
-                      disabled={action.busy}
+                      disabled={busy}
                       onClick={() =>
-                        act(
-                          `${domain} released.`,
-                          () =>
-                            unwrap(
-                              api.DELETE('/v1/orgs/{orgId}/domains/{domain}', {
-                                params: { path: { orgId, domain } },
-                              }),
-                            ),
-                          domains.reload,
+                        act(`${domain} released.`, () =>
+                          command(
+                            api.DELETE('/v1/orgs/{orgId}/domains/{domain}', {
+                              params: { path: { orgId, domain } },
+                            }),
+                          ),
                         )
                       }
                     >
@@ -121,19 +120,16 @@ export function Settings() {
               event.preventDefault();
               const form = event.currentTarget;
               const domain = String(new FormData(form).get('domain')).trim();
-              const ok = await act(
-                `${domain} claimed.`,
-                () =>
-                  unwrap(
-                    api.POST('/v1/orgs/{orgId}/domains', { params: { path: { orgId } }, body: { domain } }),
-                  ),
-                domains.reload,
+              const ok = await act(`${domain} claimed.`, () =>
+                command(
+                  api.POST('/v1/orgs/{orgId}/domains', { params: { path: { orgId } }, body: { domain } }),
+                ),
               );
               if (ok) form.reset();
             }}
           >
             <Field label="Domain" name="domain" required placeholder="example.com" />
-            <button disabled={action.busy}>Claim</button>
+            <button disabled={busy}>Claim</button>
           </form>
         )}
       </section>
@@ -157,17 +153,14 @@ export function Settings() {
                     <button
                       type="button"
                       className="danger"
-                      disabled={action.busy}
+                      disabled={busy}
                       onClick={() =>
-                        act(
-                          'Child organization unlinked.',
-                          () =>
-                            unwrap(
-                              api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
-                                params: { path: { orgId, childOrgId: child } },
-                              }),
-                            ),
-                          children.reload,
+                        act('Child organization unlinked.', () =>
+                          command(
+                            api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
+                              params: { path: { orgId, childOrgId: child } },
+                            }),
+                          ),
                         )
                       }
                     >
@@ -186,22 +179,19 @@ export function Settings() {
               event.preventDefault();
               const form = event.currentTarget;
               const childOrgId = String(new FormData(form).get('childOrgId')).trim();
-              const ok = await act(
-                'Child organization linked.',
-                () =>
-                  unwrap(
-                    api.POST('/v1/orgs/{orgId}/children', {
-                      params: { path: { orgId } },
-                      body: { childOrgId },
-                    }),
-                  ),
-                children.reload,
+              const ok = await act('Child organization linked.', () =>
+                command(
+                  api.POST('/v1/orgs/{orgId}/children', {
+                    params: { path: { orgId } },
+                    body: { childOrgId },
+                  }),
+                ),
               );
               if (ok) form.reset();
             }}
           >
             <Field label="Organization id to link as a child" name="childOrgId" required />
-            <button disabled={action.busy}>Link</button>
+            <button disabled={busy}>Link</button>
           </form>
         )}
       </section>

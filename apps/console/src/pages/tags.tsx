@@ -21,3 +21,8 @@ export function Tags({ role, tags }: { role?: string; tags: readonly string[] })
 }
 
 export const roleName = (role: string) => LABELS[role] ?? 'User';
+
+const RANK: Readonly<Record<string, number>> = { user: 1, admin: 2, owner: 3 };
+
+/** Owner above Admin above User: nobody acts on a member above their own role. */
+export const rankOf = (role: string) => RANK[role] ?? 0;

@@ -1,31 +1,27 @@
-import { useState } from 'react';
 import { Link } from 'wouter';
-import { api, unwrap, type Schemas } from '../api/client';
+import { api, command, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { useSession } from '../session';
+import { Alert, Notice, Show, useCommand, useLoad } from '../ui/async';
 import { Choice, Field } from '../ui/field';
+import { useAllTeams } from './teams-list';
 
-/** Teams with their managers and members (R11, R12): create, add and remove members, rename, delete. */
+type Run = (what: string, call: () => Promise<{ lagging: boolean }>) => Promise<boolean>;
+
+/**
+ * Teams with their managers and members (R11, R12): holders of teams.create create them; holders of teams.manage
+ * rename, staff and delete any team; a team's managers rename and staff it.
+ */
 export function Teams() {
   const { org, can } = useOrg();
   const orgId = org.orgId;
-  const teams = useLoad(
-    () => unwrap(api.GET('/v1/orgs/{orgId}/teams', { params: { path: { orgId } } })),
-    orgId,
-  );
+  const teams = useAllTeams(orgId);
   const members = useLoad(
     () => unwrap(api.GET('/v1/orgs/{orgId}/members', { params: { path: { orgId }, query: { limit: 200 } } })),
     orgId,
   );
-  const action = useAction();
-  const [done, setDone] = useState<string>();
+  const { busy, error, done, command: run } = useCommand(teams.reload);
   const nameOf = new Map((members.data?.items ?? []).map((m) => [m.userId, m.name ?? m.userId]));
-  const act = (what: string, call: () => Promise<unknown>) =>
-    action.run(async () => {
-      await call();
-      setDone(what);
-      teams.reload();
-    });
   return (
     <>
       <h1>Teams</h1>
@@ -36,22 +32,24 @@ export function Teams() {
             event.preventDefault();
             const form = event.currentTarget;
             const name = String(new FormData(form).get('name')).trim();
-            const ok = await act(`Team ${name} created.`, () =>
-              unwrap(api.POST('/v1/orgs/{orgId}/teams', { params: { path: { orgId } }, body: { name } })),
+            const ok = await run(`Team ${name} created.`, () =>
+              command(api.POST('/v1/orgs/{orgId}/teams', { params: { path: { orgId } }, body: { name } })),
             );
             if (ok) form.reset();
           }}
         >
           <Field label="New team" name="name" required />
-          <button disabled={action.busy}>Create team</button>
+          <button disabled={busy}>Create team</button>
         </form>
       )}
-      <Alert>{action.error}</Alert>
-      {done && <Notice>{done}</Notice>}
-      <Show loaded={teams} empty={(page) => (page.items.length === 0 ? 'No team yet.' : undefined)}>
-        {(page) => (
+      <div aria-live="polite">
+        <Alert>{error}</Alert>
+        {done && <Notice>{done}</Notice>}
+      </div>
+      <Show loaded={teams} empty={(items) => (items.length === 0 ? 'No team yet.' : undefined)}>
+        {(items) => (
           <ul className="cards">
-            {page.items.map((team) => (
+            {items.map((team) => (
               <TeamCard
                 key={team.teamId}
                 team={team}
@@ -59,13 +57,18 @@ export function Teams() {
                 candidates={(members.data?.items ?? []).filter(
                   (m) => !team.members.some((t) => t.userId === m.userId),
                 )}
-                busy={action.busy}
-                act={act}
+                busy={busy}
+                run={run}
               />
             ))}
           </ul>
         )}
       </Show>
+      {members.data?.nextCursor && (
+        <p className="hint">
+          Only the first 200 members are offered for a team; find others on the users page.
+        </p>
+      )}
     </>
   );
 }
@@ -75,21 +78,23 @@ function TeamCard({
   nameOf,
   candidates,
   busy,
-  act,
+  run,
 }: {
   team: Schemas['TeamView'];
   nameOf: ReadonlyMap<string, string>;
   candidates: readonly Schemas['MemberView'][];
   busy: boolean;
-  act: (what: string, call: () => Promise<unknown>) => Promise<boolean>;
+  run: Run;
 }) {
   const { org, can } = useOrg();
+  const me = useSession();
   const orgId = org.orgId;
   const teamId = team.teamId;
-  const manages = can('teams.manage');
+  const managesAll = can('teams.manage');
+  const staffs = managesAll || team.members.some((m) => m.userId === me?.userId && m.role === 'manager');
   const put = (userId: string, role: 'manager' | 'member', what: string) =>
-    act(what, () =>
-      unwrap(
+    run(what, () =>
+      command(
         api.PUT('/v1/orgs/{orgId}/teams/{teamId}/members/{userId}', {
           params: { path: { orgId, teamId, userId } },
           body: { role },
@@ -109,7 +114,7 @@ function TeamCard({
               <li key={userId} className="team-member">
                 <Link href={`/members/${userId}`}>{name}</Link>
                 {role === 'manager' && <span className="tag">Manager</span>}
-                {manages && (
+                {staffs && (
                   <span className="row-actions">
                     <button
                       type="button"
@@ -133,8 +138,8 @@ function TeamCard({
                       className="danger"
                       disabled={busy}
                       onClick={() =>
-                        act(`${name} left ${team.name}.`, () =>
-                          unwrap(
+                        run(`${name} left ${team.name}.`, () =>
+                          command(
                             api.DELETE('/v1/orgs/{orgId}/teams/{teamId}/members/{userId}', {
                               params: { path: { orgId, teamId, userId } },
                             }),
@@ -155,7 +160,7 @@ function TeamCard({
           })}
         </ul>
       )}
-      {manages && candidates.length > 0 && (
+      {staffs && candidates.length > 0 && (
         <form
           className="inline"
           onSubmit={(event) => {
@@ -179,6 +184,45 @@ function TeamCard({
           </Choice>
           <button disabled={busy}>Add</button>
         </form>
+      )}
+      {staffs && (
+        <details>
+          <summary>Rename{managesAll ? ' or delete' : ''}</summary>
+          <form
+            className="inline"
+            onSubmit={(event) => {
+              event.preventDefault();
+              const name = String(new FormData(event.currentTarget).get('name')).trim();
+              void run(`Team renamed to ${name}.`, () =>
+                command(
+                  api.PATCH('/v1/orgs/{orgId}/teams/{teamId}', {
+                    params: { path: { orgId, teamId } },
+                    body: { name },
+                  }),
+                ),
+              );
+            }}
+          >
+            <Field label={`New name for ${team.name}`} name="name" defaultValue={team.name} required />
+            <button disabled={busy}>Rename</button>
+          </form>
+          {managesAll && (
+            <button
+              type="button"
+              className="danger"
+              disabled={busy}
+              onClick={() =>
+                run(`Team ${team.name} deleted.`, () =>
+                  command(
+                    api.DELETE('/v1/orgs/{orgId}/teams/{teamId}', { params: { path: { orgId, teamId } } }),
+                  ),
+                )
+              }
+            >
+              Delete {team.name}
+            </button>
+          )}
+        </details>
       )}
     </li>
   );

@@ -7,6 +7,7 @@ import { Choice, Field } from '../ui/field';
 import { InviteDialog } from './invite-dialog';
 import { Tags } from './tags';
 import { usePages } from './pages';
+import { useAllTeams } from './teams-list';
 
 interface Filters {
   role: '' | 'owner' | 'admin' | 'user';
@@ -22,10 +23,7 @@ export function Users() {
   const orgId = org.orgId;
   const [filters, setFilters] = useState<Filters>(NO_FILTER);
   const [inviting, setInviting] = useState(false);
-  const teams = useLoad(
-    () => unwrap(api.GET('/v1/orgs/{orgId}/teams', { params: { path: { orgId } } })),
-    orgId,
-  );
+  const teams = useAllTeams(orgId);
   const seats = useLoad(
     () => unwrap(api.GET('/v1/orgs/{orgId}/seats', { params: { path: { orgId } } })),
     orgId,
@@ -49,7 +47,7 @@ export function Users() {
       ),
     `${orgId}:${JSON.stringify(filters)}`,
   );
-  const teamName = new Map((teams.data?.items ?? []).map((t) => [t.teamId, t.name]));
+  const teamName = new Map((teams.data ?? []).map((t) => [t.teamId, t.name]));
   return (
     <>
       <div className="title-row">
@@ -103,7 +101,7 @@ export function Users() {
           onChange={(e) => setFilters({ ...filters, teamId: e.target.value })}
         >
           <option value="">Any team</option>
-          {(teams.data?.items ?? []).map((t) => (
+          {(teams.data ?? []).map((t) => (
             <option key={t.teamId} value={t.teamId}>
               {t.name}
             </option>
@@ -154,7 +152,7 @@ export function Users() {
       <Alert>{members.moreError}</Alert>
       <InviteDialog
         open={inviting}
-        teams={teams.data?.items ?? []}
+        teams={teams.data ?? []}
         onClose={() => setInviting(false)}
         onInvited={() => undefined}
       />

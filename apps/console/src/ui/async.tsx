@@ -21,9 +21,13 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const [generation, setGeneration] = useState(0);
   const loader = useRef(load);
   loader.current = load;
+  const shownKey = useRef(key);
   useEffect(() => {
     let current = true;
-    setState((previous) => ({ ...previous, loading: true }));
+    // Another thing to show (another organization, filter or member): what was shown must not linger.
+    const sameThing = shownKey.current === key;
+    shownKey.current = key;
+    setState((previous) => (sameThing ? { ...previous, loading: true } : { loading: true }));
     loader.current().then(
       (data) => current && setState({ data, loading: false }),
       (error: unknown) => current && setState({ error: messageOf(error), loading: false }),
@@ -76,6 +80,29 @@ export function Notice({ children }: { children: ReactNode }) {
       {children}
     </p>
   );
+}
+
+/**
+ * A command: busy while it runs, then a notice of what it did, or its refusal in words. The page's data is read
+ * again afterwards; when the gateway answered 202 (its read models had not shown the change yet) once more a little
+ * later, and the notice says so.
+ */
+export function useCommand(reload: () => void) {
+  const action = useAction();
+  const [done, setDone] = useState<string>();
+  const command = useCallback(
+    (what: string, call: () => Promise<{ lagging: boolean }>) => {
+      setDone(undefined);
+      return action.run(async () => {
+        const { lagging } = await call();
+        setDone(lagging ? `${what} It may take a moment to show everywhere.` : what);
+        reload();
+        if (lagging) setTimeout(reload, 1_500);
+      });
+    },
+    [action.run, reload],
+  );
+  return { busy: action.busy, error: action.error, done, command };
 }
 
 /** Loading, a refusal, nothing yet, or the content. */

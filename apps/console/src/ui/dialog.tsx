@@ -2,7 +2,8 @@ import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
  * A modal dialog on the native <dialog>: the browser traps focus inside, Escape closes it, and the page behind is
- * inert. Focus goes to the first field on opening and back to what opened it on closing.
+ * inert. Focus goes to the element marked data-autofocus, else the first field, on opening, and back to what opened
+ * it on closing.
  */
 export function Dialog({
   open,
@@ -22,7 +23,11 @@ export function Dialog({
     if (!dialog || !open) return;
     const opener = document.activeElement as HTMLElement | null;
     dialog.showModal();
-    dialog.querySelector<HTMLElement>('input, select, textarea, button:not(.close)')?.focus();
+    // A confirmation starts on its safe choice (data-autofocus), so a stray Enter does not remove or hand over.
+    const first =
+      dialog.querySelector<HTMLElement>('[data-autofocus]') ??
+      dialog.querySelector<HTMLElement>('input, select, textarea, button:not(.close)');
+    first?.focus();
     return () => {
       dialog.close();
       opener?.focus();

@@ -1,0 +1,266 @@
+import { useState } from 'react';
+import { Link, useLocation } from 'wouter';
+import { api, unwrap, type Schemas } from '../api/client';
+import { session } from '../session';
+import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
+import { Dialog } from '../ui/dialog';
+import { Check, Choice, Field } from '../ui/field';
+
+const values = (form: HTMLFormElement) => Object.fromEntries(new FormData(form)) as Record<string, string>;
+
+/** My account: profile (R14), password, two-factor sign-in (R22), and deleting the account (R10). */
+export function Account() {
+  const me = useLoad(() => unwrap(api.GET('/v1/me', {})), 'me');
+  const action = useAction();
+  const [done, setDone] = useState<string>();
+  const run = async (what: string, call: () => Promise<unknown>, form?: HTMLFormElement) => {
+    const ok = await action.run(call);
+    if (ok) {
+      setDone(what);
+      form?.reset();
+      me.reload();
+    }
+    return ok;
+  };
+  return (
+    <>
+      <p>
+        <Link href="~/console/">← Your organizations</Link>
+      </p>
+      <h1>Your account</h1>
+      <Alert>{action.error}</Alert>
+      {done && <Notice>{done}</Notice>}
+      <Show loaded={me}>
+        {(user) => (
+          <>
+            <section aria-labelledby="profile">
+              <h2 id="profile">Profile</h2>
+              <form
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  const { name, phone, locale } = values(event.currentTarget);
+                  void run('Profile saved.', () =>
+                    unwrap(
+                      api.PATCH('/v1/me', {
+                        body: { name, locale, phone: phone ? phone : null },
+                      }),
+                    ),
+                  );
+                }}
+              >
+                <Field label="Name" name="name" defaultValue={user.name} required autoComplete="name" />
+                <Field
+                  label="Phone"
+                  name="phone"
+                  type="tel"
+                  defaultValue={user.phone ?? ''}
+                  autoComplete="tel"
+                  hint="International format, e.g. +14155550100; empty removes it."
+                />
+                <Choice label="Language of messages" name="locale" defaultValue={user.locale ?? 'en'}>
+                  <option value="en">English</option>
+                  <option value="de">Deutsch</option>
+                </Choice>
+                <p className="hint">
+                  Signed in as {user.email}
+                  {user.emailVerified ? '' : ' (not verified yet)'}.
+                </p>
+                <button disabled={action.busy}>Save profile</button>
+              </form>
+            </section>
+
+            <section aria-labelledby="password">
+              <h2 id="password">Password</h2>
+              <form
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  const form = event.currentTarget;
+                  const { currentPassword, newPassword } = values(form);
+                  void run(
+                    'Password changed.',
+                    () => unwrap(api.PUT('/v1/me/password', { body: { currentPassword, newPassword } })),
+                    form,
+                  );
+                }}
+              >
+                <Field
+                  label="Current password"
+                  name="currentPassword"
+                  type="password"
+                  required
+                  autoComplete="current-password"
+                />
+                <Field
+                  label="New password"
+                  name="newPassword"
+                  type="password"
+                  required
+                  autoComplete="new-password"
+                />
+                <button disabled={action.busy}>Change password</button>
+              </form>
+            </section>
+
+            <TwoFactor user={user} onChanged={(what) => (setDone(what), me.reload())} />
+            <DeleteAccount />
+          </>
+        )}
+      </Show>
+    </>
+  );
+}
+
+function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: (what: string) => void }) {
+  const action = useAction();
+  const [enrollment, setEnrollment] = useState<Schemas['TwoFactorEnrollmentView']>();
+  const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
+  return (
+    <section aria-labelledby="two-factor">
+      <h2 id="two-factor">Two-factor sign-in</h2>
+      <Alert>{action.error}</Alert>
+      {recoveryCodes && (
+        <div className="notice" role="status">
+          <p>
+            Two-factor sign-in is on. Keep these recovery codes somewhere safe; each works once, and they are
+            shown only now:
+          </p>
+          <ul className="codes">
+            {recoveryCodes.map((code) => (
+              <li key={code}>
+                <code>{code}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {user.twoFactorEnabled ? (
+        <form
+          className="inline"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const form = event.currentTarget;
+            const { code } = values(form);
+            if (await action.run(() => unwrap(api.DELETE('/v1/me/two-factor', { body: { code } })))) {
+              setRecoveryCodes(undefined);
+              onChanged('Two-factor sign-in is off.');
+            }
+          }}
+        >
+          <Field
+            label="A current code, to turn it off"
+            name="code"
+            required
+            autoComplete="one-time-code"
+            inputMode="numeric"
+          />
+          <button className="danger" disabled={action.busy}>
+            Turn off
+          </button>
+        </form>
+      ) : enrollment ? (
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const { code } = values(event.currentTarget);
+            await action.run(async () => {
+              const answer = await unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } }));
+              setEnrollment(undefined);
+              setRecoveryCodes(answer.recoveryCodes);
+              onChanged('Two-factor sign-in is on.');
+            });
+          }}
+        >
+          <p>
+            Add this key to your authenticator app (or open the setup link on a phone that has one), then
+            enter the code it shows.
+          </p>
+          <p>
+            Key: <code className="secret">{enrollment.secret}</code>
+          </p>
+          <p>
+            <a href={enrollment.otpauthUri}>Open in an authenticator app</a>
+          </p>
+          <Field
+            label="Code from the app"
+            name="code"
+            required
+            autoComplete="one-time-code"
+            inputMode="numeric"
+          />
+          <button disabled={action.busy}>Turn on</button>
+        </form>
+      ) : (
+        <>
+          <p>A code from an authenticator app at each sign-in. Organizations may require it.</p>
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() =>
+              action.run(async () => setEnrollment(await unwrap(api.POST('/v1/me/two-factor', {}))))
+            }
+          >
+            Set up two-factor sign-in
+          </button>
+        </>
+      )}
+    </section>
+  );
+}
+
+function DeleteAccount() {
+  const [open, setOpen] = useState(false);
+  const action = useAction();
+  const [, navigate] = useLocation();
+  return (
+    <section aria-labelledby="delete-account">
+      <h2 id="delete-account">Delete your account</h2>
+      <p>
+        You leave every organization. An organization you own is deleted with your account if you confirm it
+        (R10).
+      </p>
+      <button type="button" className="danger" onClick={() => setOpen(true)}>
+        Delete my account
+      </button>
+      <Dialog open={open} title="Delete your account?" onClose={() => setOpen(false)}>
+        <form
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const data = new FormData(event.currentTarget);
+            const ok = await action.run(() =>
+              unwrap(
+                api.DELETE('/v1/me', {
+                  body: {
+                    password: String(data.get('password')),
+                    confirmOwnedOrganizations: data.get('confirmOwned') === 'on',
+                  },
+                }),
+              ),
+            );
+            if (ok) {
+              session.set(undefined);
+              navigate('~/console/login');
+            }
+          }}
+        >
+          <Field
+            label="Your password"
+            name="password"
+            type="password"
+            required
+            autoComplete="current-password"
+          />
+          <Check label="Also delete the organizations I own" name="confirmOwned" />
+          <Alert>{action.error}</Alert>
+          <div className="actions">
+            <button className="danger" disabled={action.busy}>
+              Delete my account
+            </button>
+            <button type="button" className="secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      </Dialog>
+    </section>
+  );
+}

@@ -3,9 +3,10 @@ import { api, command, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Notice, Show, useAction } from '../ui/async';
 import { Dialog } from '../ui/dialog';
-import { Check, Choice } from '../ui/field';
+import { Choice } from '../ui/field';
 import { InviteDialog } from './invite-dialog';
 import { usePages } from './pages';
+import { RoleAndTeams } from './role-and-teams';
 import { useAllTeams } from './teams-list';
 import { roleName } from './tags';
 
@@ -191,27 +192,7 @@ function EditInvitation({
           if (ok) onSaved(`Invitation of ${who} changed.`);
         }}
       >
-        <Choice label="Role" value={role} onChange={(e) => setRole(e.target.value as typeof role)}>
-          <option value="user">User</option>
-          {org.myRole !== 'user' && <option value="admin">Admin</option>}
-        </Choice>
-        {teams.length > 0 && (
-          <fieldset>
-            <legend>Teams</legend>
-            {teams.map((team) => (
-              <Check
-                key={team.teamId}
-                label={team.name}
-                checked={teamIds.includes(team.teamId)}
-                onChange={(e) =>
-                  setTeamIds(
-                    e.target.checked ? [...teamIds, team.teamId] : teamIds.filter((t) => t !== team.teamId),
-                  )
-                }
-              />
-            ))}
-          </fieldset>
-        )}
+        <RoleAndTeams role={role} onRole={setRole} teams={teams} teamIds={teamIds} onTeamIds={setTeamIds} />
         <Alert>{action.error}</Alert>
         <div className="actions">
           <button disabled={action.busy}>Save</button>

@@ -3,10 +3,9 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Notice, messageOf, useAction } from '../ui/async';
 import { Dialog } from '../ui/dialog';
-import { Check, Choice, Field } from '../ui/field';
+import { Check, Field } from '../ui/field';
+import { RoleAndTeams, type InvitedRole } from './role-and-teams';
 import { grantability, heldByRole, permissionsCatalog, type Permission } from './permissions';
-
-type Role = 'admin' | 'user';
 
 /** "Invite users": one person by e-mail or phone, or many from a CSV file (R5, R6, R20). */
 export function InviteDialog({
@@ -23,7 +22,7 @@ export function InviteDialog({
   const { org } = useOrg();
   const [mode, setMode] = useState<'one' | 'csv'>('one');
   const [channel, setChannel] = useState<'email' | 'phone'>('email');
-  const [role, setRole] = useState<Role>('user');
+  const [role, setRole] = useState<InvitedRole>('user');
   const [teamIds, setTeamIds] = useState<string[]>([]);
   const [permissions, setPermissions] = useState<string[]>([]);
   const [catalog, setCatalog] = useState<Permission[]>([]);
@@ -124,31 +123,16 @@ export function InviteDialog({
               hint="International format, e.g. +14155550100"
             />
           )}
-          <Choice
-            label="Role"
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as Role);
+          <RoleAndTeams
+            role={role}
+            onRole={(next) => {
+              setRole(next);
               setPermissions([]);
             }}
-          >
-            <option value="user">User</option>
-            {/* Nobody invites above their own role (docs/permissions.md, bounds on delegation). */}
-            {org.myRole !== 'user' && <option value="admin">Admin</option>}
-          </Choice>
-          {teams.length > 0 && (
-            <fieldset>
-              <legend>Teams</legend>
-              {teams.map((team) => (
-                <Check
-                  key={team.teamId}
-                  label={team.name}
-                  checked={teamIds.includes(team.teamId)}
-                  onChange={(e) => setTeamIds(toggle(teamIds, team.teamId, e.target.checked))}
-                />
-              ))}
-            </fieldset>
-          )}
+            teams={teams}
+            teamIds={teamIds}
+            onTeamIds={setTeamIds}
+          />
           {org.myRole !== 'user' && (
             <fieldset>
               <legend>Extra permissions</legend>

@@ -4,7 +4,7 @@ import { api, command, unwrap } from '../api/client';
 import { useOrg } from '../org';
 import { useSession } from '../session';
 import { Alert, Notice, Show, messageOf, useCommand, useLoad } from '../ui/async';
-import { Dialog } from '../ui/dialog';
+import { ConfirmDialog } from '../ui/dialog';
 import { Check, Choice } from '../ui/field';
 import { AvailabilityEditor, DAYS } from './availability';
 import { grantability, heldByRole, permissionsCatalog, type Permission } from './permissions';
@@ -210,10 +210,21 @@ export function MemberPage() {
               </div>
             </section>
 
-            <Dialog
+            <ConfirmDialog
               open={confirming === 'remove'}
               title={`Remove ${name}?`}
+              confirm={`Remove ${name}`}
+              busy={busy}
+              error={error}
               onClose={() => setConfirming(undefined)}
+              onConfirm={async () => {
+                const ok = await run(`${name} removed.`, () =>
+                  command(
+                    api.DELETE('/v1/orgs/{orgId}/members/{userId}', { params: { path: { orgId, userId } } }),
+                  ),
+                );
+                if (ok) navigate('/users');
+              }}
             >
               <p>
                 {name} loses access to {org.name}.{' '}
@@ -221,78 +232,35 @@ export function MemberPage() {
                   ? `They are also taken off ${memberTeams.length === 1 ? 'the team' : 'the teams'} ${memberTeams.join(', ')}; a team left with nobody in it is deleted (R8).`
                   : 'They are in no team.'}
               </p>
-              <Alert>{error}</Alert>
-              <div className="actions">
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={busy}
-                  onClick={async () => {
-                    const ok = await run(`${name} removed.`, () =>
-                      command(
-                        api.DELETE('/v1/orgs/{orgId}/members/{userId}', {
-                          params: { path: { orgId, userId } },
-                        }),
-                      ),
-                    );
-                    if (ok) navigate('/users');
-                  }}
-                >
-                  Remove {name}
-                </button>
-                <button
-                  type="button"
-                  className="secondary"
-                  data-autofocus
-                  onClick={() => setConfirming(undefined)}
-                >
-                  Cancel
-                </button>
-              </div>
-            </Dialog>
+            </ConfirmDialog>
 
-            <Dialog
+            <ConfirmDialog
               open={confirming === 'transfer'}
               title={`Make ${name} the Owner?`}
+              confirm="Transfer ownership"
+              busy={busy}
+              error={error}
               onClose={() => setConfirming(undefined)}
+              onConfirm={async () => {
+                const ok = await run(`${name} is now the Owner of ${org.name}.`, async () => {
+                  const result = await command(
+                    api.POST('/v1/orgs/{orgId}/ownership-transfer', {
+                      params: { path: { orgId } },
+                      body: { newOwnerId: userId },
+                    }),
+                  );
+                  reloadOrg();
+                  if (result.lagging) setTimeout(reloadOrg, 1_500);
+                  return result;
+                });
+                if (ok) setConfirming(undefined);
+              }}
             >
               <p>
                 An organization has exactly one Owner. {name} becomes the Owner of {org.name}, and you become
                 an Admin (R2); both keep your team roles. Only the new Owner can give ownership back.
               </p>
-              <Alert>{error}</Alert>
-              <div className="actions">
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={busy}
-                  onClick={async () => {
-                    const ok = await run(`${name} is now the Owner of ${org.name}.`, async () => {
-                      const result = await command(
-                        api.POST('/v1/orgs/{orgId}/ownership-transfer', {
-                          params: { path: { orgId } },
-                          body: { newOwnerId: userId },
-                        }),
-                      );
-                      reloadOrg();
-                      if (result.lagging) setTimeout(reloadOrg, 1_500);
-                      return result;
-                    });
-                    if (ok) setConfirming(undefined);
-                  }}
-                >
-                  Transfer ownership
-                </button>
-                <button
-                  type="button"
-                  className="secondary"
-                  data-autofocus
-                  onClick={() => setConfirming(undefined)}
-                >
-                  Cancel
-                </button>
-              </div>
-            </Dialog>
+            </ConfirmDialog>
           </>
         );
       }}

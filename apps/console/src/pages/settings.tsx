@@ -1,6 +1,6 @@
 import { api, command, unwrap } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Notice, Show, useCommand, useLoad } from '../ui/async';
+import { Alert, Notice, Show, useCommand, useLoad, type Loaded } from '../ui/async';
 import { Check, Field } from '../ui/field';
 
 /** Organization settings: name, auto-join domains (R16), the 2FA requirement (R22), child organizations (R19). */
@@ -84,54 +84,33 @@ export function Settings() {
 
       <section aria-labelledby="domains">
         <h2 id="domains">Auto-join domains</h2>
-        <Show loaded={domains} empty={(page) => (page.items.length === 0 ? 'No domain claimed.' : undefined)}>
-          {(page) => (
-            <ul>
-              {page.items.map(({ domain }) => (
-                <li key={domain}>
-                  {domain}{' '}
-                  {editable && (
-                    <button
-                      type="button"
-                      className="danger"
-                      disabled={busy}
-                      onClick={() =>
-                        act(`${domain} released.`, () =>
-                          command(
-                            api.DELETE('/v1/orgs/{orgId}/domains/{domain}', {
-                              params: { path: { orgId, domain } },
-                            }),
-                          ),
-                        )
-                      }
-                    >
-                      Release<span className="visually-hidden"> {domain}</span>
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Show>
-        {editable && (
-          <form
-            className="inline"
-            onSubmit={async (event) => {
-              event.preventDefault();
-              const form = event.currentTarget;
-              const domain = String(new FormData(form).get('domain')).trim();
-              const ok = await act(`${domain} claimed.`, () =>
+        <EditableList
+          loaded={domains}
+          names={(page) => page.items.map((item) => item.domain)}
+          empty="No domain claimed."
+          editable={editable}
+          busy={busy}
+          remove={{
+            label: 'Release',
+            run: (domain) =>
+              act(`${domain} released.`, () =>
+                command(
+                  api.DELETE('/v1/orgs/{orgId}/domains/{domain}', { params: { path: { orgId, domain } } }),
+                ),
+              ),
+          }}
+          add={{
+            label: 'Domain',
+            button: 'Claim',
+            placeholder: 'example.com',
+            run: (domain) =>
+              act(`${domain} claimed.`, () =>
                 command(
                   api.POST('/v1/orgs/{orgId}/domains', { params: { path: { orgId } }, body: { domain } }),
                 ),
-              );
-              if (ok) form.reset();
-            }}
-          >
-            <Field label="Domain" name="domain" required placeholder="example.com" />
-            <button disabled={busy}>Claim</button>
-          </form>
-        )}
+              ),
+          }}
+        />
       </section>
 
       <section aria-labelledby="children">
@@ -140,61 +119,92 @@ export function Settings() {
           Members here who hold customers.manage act as Admins in each child organization, never as its Owner
           (R19).
         </p>
-        <Show
+        <EditableList
           loaded={children}
-          empty={(page) => (page.items.length === 0 ? 'No child organization.' : undefined)}
-        >
-          {(page) => (
-            <ul>
-              {page.items.map(({ orgId: child }) => (
-                <li key={child}>
-                  <code>{child}</code>{' '}
-                  {editable && (
-                    <button
-                      type="button"
-                      className="danger"
-                      disabled={busy}
-                      onClick={() =>
-                        act('Child organization unlinked.', () =>
-                          command(
-                            api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
-                              params: { path: { orgId, childOrgId: child } },
-                            }),
-                          ),
-                        )
-                      }
-                    >
-                      Unlink<span className="visually-hidden"> {child}</span>
-                    </button>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
-        </Show>
-        {editable && (
-          <form
-            className="inline"
-            onSubmit={async (event) => {
-              event.preventDefault();
-              const form = event.currentTarget;
-              const childOrgId = String(new FormData(form).get('childOrgId')).trim();
-              const ok = await act('Child organization linked.', () =>
+          names={(page) => page.items.map((item) => item.orgId)}
+          empty="No child organization."
+          editable={editable}
+          busy={busy}
+          remove={{
+            label: 'Unlink',
+            run: (childOrgId) =>
+              act('Child organization unlinked.', () =>
+                command(
+                  api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
+                    params: { path: { orgId, childOrgId } },
+                  }),
+                ),
+              ),
+          }}
+          add={{
+            label: 'Organization id to link as a child',
+            button: 'Link',
+            run: (childOrgId) =>
+              act('Child organization linked.', () =>
                 command(
                   api.POST('/v1/orgs/{orgId}/children', {
                     params: { path: { orgId } },
                     body: { childOrgId },
                   }),
                 ),
-              );
-              if (ok) form.reset();
-            }}
-          >
-            <Field label="Organization id to link as a child" name="childOrgId" required />
-            <button disabled={busy}>Link</button>
-          </form>
-        )}
+              ),
+          }}
+        />
       </section>
+    </>
+  );
+}
+
+/** A list of names with a remove button each, and a form that adds one (domains, child organizations). */
+function EditableList<T>({
+  loaded,
+  names,
+  empty,
+  editable,
+  busy,
+  remove,
+  add,
+}: {
+  loaded: Loaded<T>;
+  names: (data: T) => string[];
+  empty: string;
+  editable: boolean;
+  busy: boolean;
+  remove: { label: string; run: (name: string) => Promise<boolean> };
+  add: { label: string; button: string; placeholder?: string; run: (name: string) => Promise<boolean> };
+}) {
+  return (
+    <>
+      <Show loaded={loaded} empty={(data) => (names(data).length === 0 ? empty : undefined)}>
+        {(data) => (
+          <ul>
+            {names(data).map((name) => (
+              <li key={name}>
+                <code>{name}</code>{' '}
+                {editable && (
+                  <button type="button" className="danger" disabled={busy} onClick={() => remove.run(name)}>
+                    {remove.label}
+                    <span className="visually-hidden"> {name}</span>
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Show>
+      {editable && (
+        <form
+          className="inline"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const form = event.currentTarget;
+            if (await add.run(String(new FormData(form).get('name')).trim())) form.reset();
+          }}
+        >
+          <Field label={add.label} name="name" required placeholder={add.placeholder} />
+          <button disabled={busy}>{add.button}</button>
+        </form>
+      )}
     </>
   );
 }

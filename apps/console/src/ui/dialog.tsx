@@ -56,3 +56,43 @@ export function Dialog({
     </dialog>
   );
 }
+
+/** A question before something that cannot be taken back: what will happen, the refusal if any, Confirm or Cancel. */
+export function ConfirmDialog({
+  open,
+  title,
+  confirm,
+  busy,
+  error,
+  onConfirm,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  confirm: string;
+  busy: boolean;
+  error: string | undefined;
+  onConfirm: () => void;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Dialog open={open} title={title} onClose={onClose}>
+      {children}
+      {error && (
+        <p className="alert" role="alert">
+          {error}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="danger" disabled={busy} onClick={onConfirm}>
+          {confirm}
+        </button>
+        <button type="button" className="secondary" data-autofocus onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </Dialog>
+  );
+}

@@ -241,6 +241,7 @@ describe('the console in a browser, against npm start', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+    await scan(page, 'two-factor-code');
     await page
       .getByLabel(/Code from your authenticator app/)
       .fill(totpCode(secret, Math.floor(Date.now() / 1000) + 30));
@@ -273,10 +274,15 @@ describe('the console in a browser, against npm start', () => {
 
   it('at a phone’s width nothing runs off the side of the page', async () => {
     const page = await newPage({ width: 375, height: 740 });
-    for (const path of ['/console/login', '/console/signup', '/console/forgot-password']) {
+    for (const path of [
+      '/console/login',
+      '/console/signup',
+      '/console/forgot-password',
+      '/console/reset-password?token=from-the-mail',
+    ]) {
       await page.goto(path);
       await page.getByRole('heading').first().waitFor();
-      if (path.endsWith('forgot-password')) await scan(page, 'forgot-password');
+      if (!path.endsWith('login') && !path.endsWith('signup')) await scan(page, path.split(/[/?]/)[2]!);
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     }
     expect(seriousViolations).toEqual([]);

@@ -108,6 +108,7 @@ function Organization() {
   const nav = (
     <nav aria-label="Organization">
       <OrgSwitcher
+        key={orgId}
         current={orgId}
         currentName={org.data?.name}
         mine={mine.data?.items}

@@ -13,6 +13,8 @@ export function Account() {
   const me = useLoad(() => unwrap(api.GET('/v1/me', {})), 'me');
   const action = useAction();
   const [done, setDone] = useState<string>();
+  const [sessionsEnded, setSessionsEnded] = useState(false);
+  const [, navigate] = useLocation();
   const run = async (what: string, call: () => Promise<unknown>, form?: HTMLFormElement) => {
     const ok = await action.run(call);
     if (ok) {
@@ -30,6 +32,17 @@ export function Account() {
       <h1>Your account</h1>
       <Alert>{action.error}</Alert>
       {done && <Notice>{done}</Notice>}
+      {sessionsEnded && (
+        <button
+          type="button"
+          onClick={() => {
+            session.set(undefined);
+            navigate('~/console/login');
+          }}
+        >
+          Sign in again
+        </button>
+      )}
       <Show loaded={me}>
         {(user) => (
           <>
@@ -77,10 +90,10 @@ export function Account() {
                   const form = event.currentTarget;
                   const { currentPassword, newPassword } = values(form);
                   void run(
-                    'Password changed.',
+                    'Password changed. Every session has ended, this one too: sign in again with the new password.',
                     () => unwrap(api.PUT('/v1/me/password', { body: { currentPassword, newPassword } })),
                     form,
-                  );
+                  ).then((ok) => ok && setSessionsEnded(true));
                 }}
               >
                 <Field
@@ -101,7 +114,7 @@ export function Account() {
               </form>
             </section>
 
-            <TwoFactor user={user} onChanged={(what) => (setDone(what), me.reload())} />
+            <TwoFactor user={user} onSessionsEnded={() => setSessionsEnded(true)} />
             <DeleteAccount />
           </>
         )}
@@ -110,7 +123,12 @@ export function Account() {
   );
 }
 
-function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: (what: string) => void }) {
+/**
+ * Setting up and turning off the second factor. Its state is kept here after a change rather than read again: the
+ * profile read model may not show it yet. Turning it on ends every session (the next sign-in asks for a code).
+ */
+function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSessionsEnded: () => void }) {
+  const [enabled, setEnabled] = useState(user.twoFactorEnabled);
   const action = useAction();
   const [enrollment, setEnrollment] = useState<Schemas['TwoFactorEnrollmentView']>();
   const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
@@ -121,7 +139,8 @@ function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: 
       {recoveryCodes && (
         <div className="notice" role="status">
           <p>
-            Two-factor sign-in is on. Keep these recovery codes somewhere safe; each works once, and they are
+            Two-factor sign-in is on, and every session has ended: sign in again once you have saved the
+            recovery codes below. Keep these recovery codes somewhere safe; each works once, and they are
             shown only now:
           </p>
           <ul className="codes">
@@ -133,7 +152,7 @@ function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: 
           </ul>
         </div>
       )}
-      {user.twoFactorEnabled ? (
+      {enabled ? (
         <form
           className="inline"
           onSubmit={async (event) => {
@@ -142,7 +161,7 @@ function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: 
             const { code } = values(form);
             if (await action.run(() => unwrap(api.DELETE('/v1/me/two-factor', { body: { code } })))) {
               setRecoveryCodes(undefined);
-              onChanged('Two-factor sign-in is off.');
+              setEnabled(false);
             }
           }}
         >
@@ -166,7 +185,8 @@ function TwoFactor({ user, onChanged }: { user: Schemas['UserView']; onChanged: 
               const answer = await unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } }));
               setEnrollment(undefined);
               setRecoveryCodes(answer.recoveryCodes);
-              onChanged('Two-factor sign-in is on.');
+              setEnabled(true);
+              onSessionsEnded();
             });
           }}
         >

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, command, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Notice, Show, useAction } from '../ui/async';
@@ -8,7 +8,8 @@ import { InviteDialog } from './invite-dialog';
 import { usePages } from './pages';
 import { RoleAndTeams } from './role-and-teams';
 import { useAllTeams } from './teams-list';
-import { roleName } from './tags';
+import { rankOf, roleName } from './tags';
+import { permissionsCatalog, type Permission } from './permissions';
 
 type Status = 'pending' | 'accepted' | 'revoked' | 'expired';
 
@@ -104,9 +105,11 @@ export function Invitations() {
                             {i.sent ? 'Resend' : 'Send'}
                             <span className="visually-hidden"> to {who}</span>
                           </button>
-                          <button type="button" className="secondary" onClick={() => setEditing(i)}>
-                            Edit<span className="visually-hidden"> invitation of {who}</span>
-                          </button>
+                          {rankOf(i.role) <= rankOf(org.myRole) && (
+                            <button type="button" className="secondary" onClick={() => setEditing(i)}>
+                              Edit<span className="visually-hidden"> invitation of {who}</span>
+                            </button>
+                          )}
                           <button
                             type="button"
                             className="danger"
@@ -175,7 +178,17 @@ function EditInvitation({
   const [role, setRole] = useState(invitation.role);
   const [teamIds, setTeamIds] = useState(invitation.teamIds);
   const action = useAction();
+  const [catalog, setCatalog] = useState<Permission[]>();
+  useEffect(() => {
+    permissionsCatalog().then(setCatalog, () => setCatalog([]));
+  }, []);
   const who = invitation.email ?? invitation.phone ?? '';
+  // The permissions stay, except those the new role may not hold (a User holds no Admin-only permission).
+  const kept = invitation.permissions.filter((name) => {
+    const permission = catalog?.find((p) => p.name === name);
+    return !permission || rankOf(permission.minimumRole) <= rankOf(role);
+  });
+  const dropped = invitation.permissions.filter((name) => !kept.includes(name));
   return (
     <Dialog open title={`Change the invitation of ${who}`} onClose={onClose}>
       <form
@@ -185,7 +198,7 @@ function EditInvitation({
             unwrap(
               api.PATCH('/v1/orgs/{orgId}/invitations/{invitationId}', {
                 params: { path: { orgId: org.orgId, invitationId: invitation.invitationId } },
-                body: { role, teamIds, permissions: invitation.permissions },
+                body: { role, teamIds, permissions: kept },
               }),
             ),
           );
@@ -193,6 +206,12 @@ function EditInvitation({
         }}
       >
         <RoleAndTeams role={role} onRole={setRole} teams={teams} teamIds={teamIds} onTeamIds={setTeamIds} />
+        {invitation.permissions.length > 0 && (
+          <p className="hint">
+            Extra permissions: {kept.join(', ') || 'none'}
+            {dropped.length > 0 ? ` (${dropped.join(', ')} dropped: not for this role)` : ''}.
+          </p>
+        )}
         <Alert>{action.error}</Alert>
         <div className="actions">
           <button disabled={action.busy}>Save</button>

@@ -26,7 +26,11 @@ export function MemberPage() {
   const [catalogError, setCatalogError] = useState<string>();
   const [confirming, setConfirming] = useState<'remove' | 'transfer'>();
   const [role, setRole] = useState<string>();
-  const { busy, error, done, command: run } = useCommand(member.reload);
+  const { busy, error, done, command: run, clear } = useCommand(member.reload);
+  const confirm = (what: 'remove' | 'transfer') => {
+    clear();
+    setConfirming(what);
+  };
   useEffect(() => {
     permissionsCatalog().then(setCatalog, (e: unknown) => setCatalogError(messageOf(e)));
   }, []);
@@ -185,25 +189,27 @@ export function MemberPage() {
                     className="secondary"
                     disabled={busy}
                     onClick={() =>
-                      run(`${name} was sent a link to choose a new password.`, () =>
-                        command(
+                      // Always a 202: the link goes out by mail; nothing shows in the read models.
+                      run(`${name} was sent a link to choose a new password.`, async () => {
+                        await unwrap(
                           api.POST('/v1/orgs/{orgId}/members/{userId}/password-reset', {
                             params: { path: { orgId, userId } },
                           }),
-                        ),
-                      )
+                        );
+                        return { lagging: false };
+                      })
                     }
                   >
                     Send a password reset
                   </button>
                 )}
                 {org.myRole === 'owner' && !org.actingVia && !isMe && (
-                  <button type="button" className="secondary" onClick={() => setConfirming('transfer')}>
+                  <button type="button" className="secondary" onClick={() => confirm('transfer')}>
                     Make {name} the Owner
                   </button>
                 )}
                 {actsOn && can('members.remove') && (
-                  <button type="button" className="danger" onClick={() => setConfirming('remove')}>
+                  <button type="button" className="danger" onClick={() => confirm('remove')}>
                     Remove from {org.name}
                   </button>
                 )}

@@ -12,6 +12,8 @@ export function usePages<T>(
   key: string,
 ): Loaded<T[]> & { readonly more: (() => void) | undefined; readonly moreError: string | undefined } {
   const [items, setItems] = useState<T[]>();
+  // The filters the items on screen were listed under: rows of other filters are never shown under these.
+  const [itemsKey, setItemsKey] = useState<string>();
   const [cursor, setCursor] = useState<string>();
   const [error, setError] = useState<string>();
   const [moreError, setMoreError] = useState<string>();
@@ -24,11 +26,13 @@ export function usePages<T>(
     let current = true;
     setLoading(true);
     setError(undefined);
+    setMoreError(undefined);
     setCursor(undefined);
     load(undefined).then(
       (page) => {
         if (!current) return;
         setItems(page.items);
+        setItemsKey(key);
         setCursor(page.nextCursor);
         setLoading(false);
       },
@@ -61,11 +65,11 @@ export function usePages<T>(
     );
   }, [cursor, load]);
   return {
-    data: items,
+    data: itemsKey === key ? items : undefined,
     error,
     loading,
     reload: useCallback(() => setGeneration((g) => g + 1), []),
-    more: cursor ? more : undefined,
+    more: cursor && itemsKey === key ? more : undefined,
     moreError,
   };
 }

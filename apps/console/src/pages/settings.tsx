@@ -1,6 +1,8 @@
+import { useState } from 'react';
 import { api, command, unwrap } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Notice, Show, useCommand, useLoad, type Loaded } from '../ui/async';
+import { ConfirmDialog } from '../ui/dialog';
 import { Check, Field } from '../ui/field';
 
 /** Organization settings: name, auto-join domains (R16), the 2FA requirement (R22), child organizations (R19). */
@@ -90,8 +92,10 @@ export function Settings() {
           empty="No domain claimed."
           editable={editable}
           busy={busy}
+          error={error}
           remove={{
             label: 'Release',
+            explain: 'New members with an address at this domain no longer join by themselves (R16).',
             run: (domain) =>
               act(`${domain} released.`, () =>
                 command(
@@ -123,10 +127,12 @@ export function Settings() {
           loaded={children}
           names={(page) => page.items.map((item) => item.orgId)}
           empty="No child organization."
-          editable={editable}
+          editable={org.myRole !== 'user'}
           busy={busy}
+          error={error}
           remove={{
             label: 'Unlink',
+            explain: 'Members of this organization no longer act in that one through customers.manage (R19).',
             run: (childOrgId) =>
               act('Child organization unlinked.', () =>
                 command(
@@ -162,6 +168,7 @@ function EditableList<T>({
   empty,
   editable,
   busy,
+  error,
   remove,
   add,
 }: {
@@ -170,9 +177,11 @@ function EditableList<T>({
   empty: string;
   editable: boolean;
   busy: boolean;
-  remove: { label: string; run: (name: string) => Promise<boolean> };
+  error: string | undefined;
+  remove: { label: string; explain: string; run: (name: string) => Promise<boolean> };
   add: { label: string; button: string; placeholder?: string; run: (name: string) => Promise<boolean> };
 }) {
+  const [removing, setRemoving] = useState<string>();
   return (
     <>
       <Show loaded={loaded} empty={(data) => (names(data).length === 0 ? empty : undefined)}>
@@ -182,7 +191,7 @@ function EditableList<T>({
               <li key={name}>
                 <code>{name}</code>{' '}
                 {editable && (
-                  <button type="button" className="danger" disabled={busy} onClick={() => remove.run(name)}>
+                  <button type="button" className="danger" disabled={busy} onClick={() => setRemoving(name)}>
                     {remove.label}
                     <span className="visually-hidden"> {name}</span>
                   </button>
@@ -205,6 +214,19 @@ function EditableList<T>({
           <button disabled={busy}>{add.button}</button>
         </form>
       )}
+      <ConfirmDialog
+        open={removing !== undefined}
+        title={`${remove.label} ${removing ?? ''}?`}
+        confirm={remove.label}
+        busy={busy}
+        error={error}
+        onClose={() => setRemoving(undefined)}
+        onConfirm={async () => {
+          if (removing !== undefined && (await remove.run(removing))) setRemoving(undefined);
+        }}
+      >
+        <p>{remove.explain}</p>
+      </ConfirmDialog>
     </>
   );
 }

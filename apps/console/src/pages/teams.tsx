@@ -1,8 +1,10 @@
+import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, command, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { useSession } from '../session';
 import { Alert, Notice, Show, useCommand, useLoad } from '../ui/async';
+import { ConfirmDialog } from '../ui/dialog';
 import { Choice, Field } from '../ui/field';
 import { useAllTeams } from './teams-list';
 
@@ -58,6 +60,7 @@ export function Teams() {
                   (m) => !team.members.some((t) => t.userId === m.userId),
                 )}
                 busy={busy}
+                error={error}
                 run={run}
               />
             ))}
@@ -78,12 +81,14 @@ function TeamCard({
   nameOf,
   candidates,
   busy,
+  error,
   run,
 }: {
   team: Schemas['TeamView'];
   nameOf: ReadonlyMap<string, string>;
   candidates: readonly Schemas['MemberView'][];
   busy: boolean;
+  error: string | undefined;
   run: Run;
 }) {
   const { org, can } = useOrg();
@@ -91,6 +96,7 @@ function TeamCard({
   const orgId = org.orgId;
   const teamId = team.teamId;
   const managesAll = can('teams.manage');
+  const [deleting, setDeleting] = useState(false);
   const staffs = managesAll || team.members.some((m) => m.userId === me?.userId && m.role === 'manager');
   const put = (userId: string, role: 'manager' | 'member', what: string) =>
     run(what, () =>
@@ -207,23 +213,28 @@ function TeamCard({
             <button disabled={busy}>Rename</button>
           </form>
           {managesAll && (
-            <button
-              type="button"
-              className="danger"
-              disabled={busy}
-              onClick={() =>
-                run(`Team ${team.name} deleted.`, () =>
-                  command(
-                    api.DELETE('/v1/orgs/{orgId}/teams/{teamId}', { params: { path: { orgId, teamId } } }),
-                  ),
-                )
-              }
-            >
+            <button type="button" className="danger" disabled={busy} onClick={() => setDeleting(true)}>
               Delete {team.name}
             </button>
           )}
         </details>
       )}
+      <ConfirmDialog
+        open={deleting}
+        title={`Delete ${team.name}?`}
+        confirm={`Delete ${team.name}`}
+        busy={busy}
+        error={error}
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          const ok = await run(`Team ${team.name} deleted.`, () =>
+            command(api.DELETE('/v1/orgs/{orgId}/teams/{teamId}', { params: { path: { orgId, teamId } } })),
+          );
+          if (ok) setDeleting(false);
+        }}
+      >
+        <p>Its {team.members.length} member(s) stay in the organization; only the team goes.</p>
+      </ConfirmDialog>
     </li>
   );
 }

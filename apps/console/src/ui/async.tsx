@@ -15,29 +15,38 @@ export interface Loaded<T> {
   readonly reload: () => void;
 }
 
-/** Loads on mount and whenever `key` changes; `reload` loads again (after a command changed what is shown). */
+/**
+ * Loads on mount and whenever `key` changes; `reload` loads again (after a command changed what is shown). What was
+ * loaded under another key (another organization, filter or member) is never returned, not even for the one render
+ * before the new load starts.
+ */
 export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
-  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  const [state, setState] = useState<{ key: string; data?: T; error?: string; loading: boolean }>({
+    key,
+    loading: true,
+  });
   const [generation, setGeneration] = useState(0);
   const loader = useRef(load);
   loader.current = load;
-  const shownKey = useRef(key);
   useEffect(() => {
     let current = true;
-    // Another thing to show (another organization, filter or member): what was shown must not linger.
-    const sameThing = shownKey.current === key;
-    shownKey.current = key;
-    setState((previous) => (sameThing ? { ...previous, loading: true } : { loading: true }));
+    setState((previous) => (previous.key === key ? { ...previous, loading: true } : { key, loading: true }));
     loader.current().then(
-      (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: messageOf(error), loading: false }),
+      (data) => current && setState({ key, data, loading: false }),
+      (error: unknown) => current && setState({ key, error: messageOf(error), loading: false }),
     );
     return () => {
       current = false;
     };
   }, [key, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { data: state.data, error: state.error, loading: state.loading, reload };
+  const mine = state.key === key;
+  return {
+    data: mine ? state.data : undefined,
+    error: mine ? state.error : undefined,
+    loading: mine ? state.loading : true,
+    reload,
+  };
 }
 
 /** Runs a command: busy while it runs, its refusal in words afterwards. */
@@ -102,7 +111,7 @@ export function useCommand(reload: () => void) {
     },
     [action.run, reload],
   );
-  return { busy: action.busy, error: action.error, done, command };
+  return { busy: action.busy, error: action.error, done, command, clear: action.clear };
 }
 
 /** Loading, a refusal, nothing yet, or the content. */

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
   console.log(
     `gateway: http://${host}:${GATEWAY_DEFAULT_PORT}/v1 (OpenAPI at http://${host}:${GATEWAY_DEFAULT_PORT}/docs)`,
   );
+  console.log(`console: http://${host}:${GATEWAY_DEFAULT_PORT}/console`);
   console.log(`mail and SMS: ${join(config.dataDir, 'outbox')} (open the .eml files to follow links)`);
 
   stopGracefullyOnSignals(

@@ -140,6 +140,14 @@ describe('the console in a browser, against npm start', () => {
     await invitee.getByLabel('I accept the terms of use').check();
     await invitee.getByRole('button', { name: 'Create my account and join' }).click();
     await invitee.getByText('You joined Acme.').waitFor();
+    // As a User in no team, Bob sees himself only, and is told why (R13).
+    await signIn(invitee, bob);
+    await invitee.getByRole('link', { name: 'Acme' }).click();
+    await invitee.getByText('You see yourself, your teams and the members of your teams.').waitFor();
+    await invitee.getByRole('link', { name: 'Bob Babbage' }).waitFor();
+    const bobSees = await invitee.locator('tbody tr td:first-child').allTextContents();
+    expect(bobSees).toEqual(['Bob Babbage']);
+    await expect(invitee.getByRole('button', { name: 'Invite users' }).count()).resolves.toBe(0);
 
     // Pending invitations are empty again; the accepted one is listed as such.
     await owner.getByRole('link', { name: 'Invitations' }).click();

@@ -525,10 +525,12 @@ describe('authorization matrix: every organization route × every kind of caller
       requires: ['members.read'],
       minimumRole: 'user',
       heldBy: ['owner', 'admin'],
+      grantableIn: ['free', 'standard'],
     });
     expect(byName.get('members.changeRole')).toMatchObject({
       minimumRole: 'admin',
       heldBy: ['owner', 'admin'],
+      grantableIn: ['standard'],
     });
   });
 

@@ -691,7 +691,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The permissions this deployment knows (R20): what each gates, what it requires, and which roles hold it by default; the same for every signed-in caller */
+        /** The permissions this deployment knows (R20): what each gates, what it requires, which roles hold it by default and in which plans it may be granted; the same for every signed-in caller */
         get: operations["PermissionsController_list"];
         put?: never;
         post?: never;
@@ -1467,6 +1467,13 @@ export interface components {
              *     ]
              */
             heldBy: ("owner" | "admin" | "user")[];
+            /**
+             * @description the plans in which it may be granted (R20); an organization's plan is in its view
+             * @example [
+             *       "standard"
+             *     ]
+             */
+            grantableIn: string[];
         };
         PermissionsView: {
             permissions: components["schemas"]["PermissionView"][];

@@ -31,7 +31,7 @@ export function Account() {
       </p>
       <h1>Your account</h1>
       <Alert>{action.error}</Alert>
-      {done && <Notice>{done}</Notice>}
+      <Notice>{done}</Notice>
       {sessionsEnded && (
         <button
           type="button"

@@ -57,7 +57,7 @@ export function Invitations() {
         <option value="expired">Expired</option>
       </Choice>
       <Alert>{action.error}</Alert>
-      {done && <Notice>{done}</Notice>}
+      <Notice>{done}</Notice>
       <Show
         loaded={invitations}
         empty={(items) => (items.length === 0 ? `No ${status} invitation.` : undefined)}

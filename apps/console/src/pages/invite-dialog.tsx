@@ -141,7 +141,7 @@ export function InviteDialog({
                 .filter((p) => !heldByRole(catalog, role).has(p.name) && org.myPermissions.includes(p.name))
                 .map((p) => {
                   const chosen = permissions.includes(p.name);
-                  const { grantable, reason } = grantability(p, role, holds);
+                  const { grantable, reason } = grantability(p, role, holds, org.plan);
                   return (
                     <Check
                       key={p.name}
@@ -171,7 +171,7 @@ export function InviteDialog({
             </label>
           </fieldset>
           <Alert>{action.error}</Alert>
-          {invited && <Notice>{invited}</Notice>}
+          <Notice>{invited}</Notice>
           <div className="actions">
             <button disabled={action.busy}>Invite</button>
             <button type="button" className="secondary" onClick={onClose}>

@@ -92,7 +92,7 @@ export function MemberPage() {
             </dl>
             <div aria-live="polite">
               <Alert>{error}</Alert>
-              {done && <Notice>{done}</Notice>}
+              <Notice>{done}</Notice>
             </div>
 
             {actsOn && can('members.changeRole') && (
@@ -160,7 +160,7 @@ export function MemberPage() {
                 </p>
                 {grantable.map((p) => {
                   const granted = m.granted.includes(p.name);
-                  const { grantable: possible, reason } = grantability(p, m.role, holds);
+                  const { grantable: possible, reason } = grantability(p, m.role, holds, org.plan);
                   return (
                     <Check
                       key={p.name}

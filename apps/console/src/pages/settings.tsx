@@ -35,7 +35,7 @@ export function Settings() {
     <>
       <h1>Settings of {org.name}</h1>
       <Alert>{error}</Alert>
-      {done && <Notice>{done}</Notice>}
+      <Notice>{done}</Notice>
       <section aria-labelledby="general">
         <h2 id="general">General</h2>
         <form

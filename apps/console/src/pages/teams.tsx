@@ -46,7 +46,7 @@ export function Teams() {
       )}
       <div aria-live="polite">
         <Alert>{error}</Alert>
-        {done && <Notice>{done}</Notice>}
+        <Notice>{done}</Notice>
       </div>
       <Show loaded={teams} empty={(items) => (items.length === 0 ? 'No team yet.' : undefined)}>
         {(items) => (

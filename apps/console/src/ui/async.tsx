@@ -83,9 +83,13 @@ export function Alert({ children }: { children: ReactNode }) {
   );
 }
 
+/**
+ * What a command did. The live region stays on the page, empty until there is something to say, so screen readers
+ * announce the text when it appears.
+ */
 export function Notice({ children }: { children: ReactNode }) {
   return (
-    <p className="notice" role="status">
+    <p className={children ? 'notice' : 'visually-hidden'} role="status">
       {children}
     </p>
   );

@@ -20,6 +20,9 @@ export class PermissionsController {
         requires: [...definition.requires],
         minimumRole: definition.minimumRole,
         heldBy: ROLES.filter((role) => catalog.roleDefaults.get(role)?.has(name)),
+        grantableIn: [...catalog.grantableByPlan]
+          .filter(([, allowed]) => allowed === undefined || allowed.has(name))
+          .map(([plan]) => plan),
       })),
     };
   }
@@ -27,7 +30,7 @@ export class PermissionsController {
   @Get()
   @ApiOperation({
     summary:
-      'The permissions this deployment knows (R20): what each gates, what it requires, and which roles hold it by default; the same for every signed-in caller',
+      'The permissions this deployment knows (R20): what each gates, what it requires, which roles hold it by default and in which plans it may be granted; the same for every signed-in caller',
   })
   @answers(200, PermissionsView, { lagging: false })
   @problems(401)

@@ -342,6 +342,12 @@ export class PermissionView {
     description: 'the roles that hold it without a grant',
   })
   heldBy!: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['standard'],
+    description: "the plans in which it may be granted (R20); an organization's plan is in its view",
+  })
+  grantableIn!: string[];
 }
 
 export class PermissionsView {

@@ -152,7 +152,30 @@ describe('the console in a browser, against npm start', () => {
     // Pending invitations are empty again; the accepted one is listed as such.
     await owner.getByRole('link', { name: 'Invitations' }).click();
     await owner.getByText('No pending invitation.').waitFor();
+
+    // A pending invitation saved for later: changed, sent, then revoked, each from its row.
+    const carol = `carol.${Date.now()}@example.com`;
+    await owner.getByRole('button', { name: 'Invite users' }).click();
+    await dialog.getByLabel('E-mail address').fill(carol);
+    await dialog.getByLabel('Send later').check();
+    await dialog.getByRole('button', { name: 'Invite', exact: true }).click();
+    await dialog.getByText(`Invitation to ${carol} saved; send it later.`).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const row = owner.getByRole('row', { name: new RegExp(carol.replace(/[.]/g, '\\.')) });
+    await expect(row.textContent()).resolves.toContain('Not yet');
     await scan(owner, 'invitations');
+    await row.getByRole('button', { name: /^Edit/ }).click();
+    const edit = owner.getByRole('dialog', { name: `Change the invitation of ${carol}` });
+    await edit.getByLabel('Role', { exact: true }).selectOption('admin');
+    await edit.getByRole('button', { name: 'Save' }).click();
+    await owner.getByText(`Invitation of ${carol} changed.`).waitFor();
+    await expect(row.textContent()).resolves.toContain('Admin');
+    await row.getByRole('button', { name: /^Send/ }).click();
+    await owner.getByText(`Invitation sent to ${carol}.`).waitFor();
+    await linkFromOutbox(system.dataDir, carol, '/invitations/');
+    await row.getByRole('button', { name: /^Revoke/ }).click();
+    await owner.getByText(`Invitation of ${carol} revoked.`).waitFor();
+    await owner.getByText('No pending invitation.').waitFor();
 
     // The owner makes Bob Admin on his page.
     await owner.getByRole('link', { name: 'Users' }).click();

@@ -6,6 +6,7 @@ import { Dialog } from '../ui/dialog';
 import { Choice } from '../ui/field';
 import { InviteDialog } from './invite-dialog';
 import { usePages } from './pages';
+import { PermissionChoices } from './permission-choices';
 import { RoleAndTeams } from './role-and-teams';
 import { useAllTeams } from './teams-list';
 import { rankOf, roleName } from './tags';
@@ -178,17 +179,22 @@ function EditInvitation({
   const [role, setRole] = useState(invitation.role);
   const [teamIds, setTeamIds] = useState(invitation.teamIds);
   const action = useAction();
+  const [permissions, setPermissions] = useState<string[]>(invitation.permissions);
   const [catalog, setCatalog] = useState<Permission[]>();
   useEffect(() => {
     permissionsCatalog().then(setCatalog, () => setCatalog([]));
   }, []);
   const who = invitation.email ?? invitation.phone ?? '';
-  // The permissions stay, except those the new role may not hold (a User holds no Admin-only permission).
-  const kept = invitation.permissions.filter((name) => {
-    const permission = catalog?.find((p) => p.name === name);
-    return !permission || rankOf(permission.minimumRole) <= rankOf(role);
-  });
-  const dropped = invitation.permissions.filter((name) => !kept.includes(name));
+  // A new role keeps only the permissions it may hold (a User holds no Admin-only permission).
+  const changeRole = (next: typeof role) => {
+    setRole(next);
+    setPermissions(
+      permissions.filter((name) => {
+        const permission = catalog?.find((p) => p.name === name);
+        return !permission || rankOf(permission.minimumRole) <= rankOf(next);
+      }),
+    );
+  };
   return (
     <Dialog open title={`Change the invitation of ${who}`} onClose={onClose}>
       <form
@@ -198,20 +204,21 @@ function EditInvitation({
             unwrap(
               api.PATCH('/v1/orgs/{orgId}/invitations/{invitationId}', {
                 params: { path: { orgId: org.orgId, invitationId: invitation.invitationId } },
-                body: { role, teamIds, permissions: kept },
+                body: { role, teamIds, permissions },
               }),
             ),
           );
           if (ok) onSaved(`Invitation of ${who} changed.`);
         }}
       >
-        <RoleAndTeams role={role} onRole={setRole} teams={teams} teamIds={teamIds} onTeamIds={setTeamIds} />
-        {invitation.permissions.length > 0 && (
-          <p className="hint">
-            Extra permissions: {kept.join(', ') || 'none'}
-            {dropped.length > 0 ? ` (${dropped.join(', ')} dropped: not for this role)` : ''}.
-          </p>
-        )}
+        <RoleAndTeams
+          role={role}
+          onRole={changeRole}
+          teams={teams}
+          teamIds={teamIds}
+          onTeamIds={setTeamIds}
+        />
+        <PermissionChoices role={role} chosen={permissions} onChange={setPermissions} />
         <Alert>{action.error}</Alert>
         <div className="actions">
           <button disabled={action.busy}>Save</button>

@@ -1,11 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Notice, messageOf, useAction } from '../ui/async';
+import { Alert, Notice, useAction } from '../ui/async';
 import { Dialog } from '../ui/dialog';
 import { Check, Field } from '../ui/field';
+import { PermissionChoices } from './permission-choices';
 import { RoleAndTeams, type InvitedRole } from './role-and-teams';
-import { grantability, heldByRole, permissionsCatalog, type Permission } from './permissions';
 
 /** "Invite users": one person by e-mail or phone, or many from a CSV file (R5, R6, R20). */
 export function InviteDialog({
@@ -25,8 +25,6 @@ export function InviteDialog({
   const [role, setRole] = useState<InvitedRole>('user');
   const [teamIds, setTeamIds] = useState<string[]>([]);
   const [permissions, setPermissions] = useState<string[]>([]);
-  const [catalog, setCatalog] = useState<Permission[]>([]);
-  const [catalogError, setCatalogError] = useState<string>();
   const [invited, setInvited] = useState<string>();
   const [results, setResults] = useState<Schemas['ImportRowResult'][]>();
   const action = useAction();
@@ -36,12 +34,7 @@ export function InviteDialog({
     setInvited(undefined);
     setResults(undefined);
     action.clear();
-    permissionsCatalog().then(setCatalog, (e: unknown) => setCatalogError(messageOf(e)));
   }, [open]);
-
-  const holds = new Set([...heldByRole(catalog, role), ...permissions]);
-  const toggle = (list: string[], item: string, on: boolean) =>
-    on ? [...list, item] : list.filter((x) => x !== item);
 
   return (
     <Dialog open={open} title="Invite users" onClose={onClose}>
@@ -133,34 +126,7 @@ export function InviteDialog({
             teamIds={teamIds}
             onTeamIds={setTeamIds}
           />
-          {org.myRole !== 'user' && (
-            <fieldset>
-              <legend>Extra permissions</legend>
-              <Alert>{catalogError}</Alert>
-              {catalog
-                .filter((p) => !heldByRole(catalog, role).has(p.name) && org.myPermissions.includes(p.name))
-                .map((p) => {
-                  const chosen = permissions.includes(p.name);
-                  const { grantable, reason } = grantability(p, role, holds, org.plan);
-                  return (
-                    <Check
-                      key={p.name}
-                      label={p.name}
-                      hint={!chosen && reason ? `${p.gates}. ${reason}` : p.gates}
-                      checked={chosen}
-                      disabled={!chosen && !grantable}
-                      onChange={(e) => setPermissions(toggle(permissions, p.name, e.target.checked))}
-                    />
-                  );
-                })}
-              {catalog.length > 0 && heldByRole(catalog, role).size > 0 && (
-                <small className="hint">
-                  {role === 'admin' ? 'Admins' : 'Users'} already hold:{' '}
-                  {[...heldByRole(catalog, role)].join(', ')}.
-                </small>
-              )}
-            </fieldset>
-          )}
+          <PermissionChoices role={role} chosen={permissions} onChange={setPermissions} />
           <fieldset className="segmented">
             <legend>When</legend>
             <label>

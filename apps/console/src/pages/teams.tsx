@@ -56,9 +56,8 @@ export function Teams() {
                 key={team.teamId}
                 team={team}
                 nameOf={nameOf}
-                candidates={(members.data?.items ?? []).filter(
-                  (m) => !team.members.some((t) => t.userId === m.userId),
-                )}
+                candidates={members.data?.items ?? []}
+                searchable={Boolean(members.data?.nextCursor)}
                 busy={busy}
                 error={error}
                 run={run}
@@ -67,11 +66,6 @@ export function Teams() {
           </ul>
         )}
       </Show>
-      {members.data?.nextCursor && (
-        <p className="hint">
-          Only the first 200 members are offered for a team; find others on the users page.
-        </p>
-      )}
     </>
   );
 }
@@ -80,6 +74,7 @@ function TeamCard({
   team,
   nameOf,
   candidates,
+  searchable,
   busy,
   error,
   run,
@@ -87,6 +82,8 @@ function TeamCard({
   team: Schemas['TeamView'];
   nameOf: ReadonlyMap<string, string>;
   candidates: readonly Schemas['MemberView'][];
+  /** More members than the first page: the ones to add are found by name or e-mail. */
+  searchable: boolean;
   busy: boolean;
   error: string | undefined;
   run: Run;
@@ -97,6 +94,8 @@ function TeamCard({
   const teamId = team.teamId;
   const managesAll = can('teams.manage');
   const [deleting, setDeleting] = useState(false);
+  const [found, setFound] = useState<Schemas['MemberView'][]>();
+  const offered = (found ?? candidates).filter((m) => !team.members.some((t) => t.userId === m.userId));
   const staffs = managesAll || team.members.some((m) => m.userId === me?.userId && m.role === 'manager');
   const put = (userId: string, role: 'manager' | 'member', what: string) =>
     run(what, () =>
@@ -166,7 +165,25 @@ function TeamCard({
           })}
         </ul>
       )}
-      {staffs && candidates.length > 0 && (
+      {staffs && searchable && (
+        <form
+          className="inline"
+          role="search"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const q = String(new FormData(event.currentTarget).get('q')).trim();
+            const page = await unwrap(
+              api.GET('/v1/orgs/{orgId}/members', { params: { path: { orgId }, query: { q, limit: 50 } } }),
+            ).catch(() => undefined);
+            setFound(page?.items ?? []);
+          }}
+        >
+          <Field label={`Find a member to add to ${team.name}`} name="q" type="search" required />
+          <button className="secondary">Find</button>
+        </form>
+      )}
+      {staffs && found?.length === 0 && <p className="empty">Nobody found.</p>}
+      {staffs && offered.length > 0 && (
         <form
           className="inline"
           onSubmit={(event) => {
@@ -174,11 +191,12 @@ function TeamCard({
             const data = new FormData(event.currentTarget);
             const userId = String(data.get('userId'));
             const role = data.get('role') as 'manager' | 'member';
-            void put(userId, role, `${nameOf.get(userId) ?? userId} added to ${team.name}.`);
+            const name = offered.find((m) => m.userId === userId)?.name ?? nameOf.get(userId) ?? userId;
+            void put(userId, role, `${name} added to ${team.name}.`);
           }}
         >
           <Choice label={`Add to ${team.name}`} name="userId">
-            {candidates.map((m) => (
+            {offered.map((m) => (
               <option key={m.userId} value={m.userId}>
                 {m.name ?? m.userId}
               </option>

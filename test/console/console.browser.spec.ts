@@ -256,6 +256,23 @@ describe('the console in a browser, against npm start', () => {
     const cy = `cy.${Date.now()}@example.com`;
     await signUpByClicking(page, 'Cy Young', cy);
     await signIn(page, cy);
+    // Two organizations, and the switcher moves between them on the same screen, leaving nothing of the other.
+    for (const name of ['First Co', 'Second Co']) {
+      await page.goto('/console/');
+      await page.getByLabel('Name').fill(name);
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByRole('heading', { name: 'Users' }).waitFor();
+    }
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('Second Co');
+    await page
+      .getByRole('combobox', { name: 'Organization', exact: true })
+      .selectOption({ label: 'First Co' });
+    await page.getByRole('button', { name: 'Switch' }).click();
+    await page.getByRole('heading', { name: 'Settings of First Co' }).waitFor();
+    await expect(page.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe('First Co');
+    await page.goto('/console/');
+    await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
     await scan(page, 'organizations');
     await page.getByRole('link', { name: 'Your account' }).click();
     await page.getByRole('heading', { name: 'Your account', exact: true }).waitFor();

@@ -304,13 +304,23 @@ async function startSmsProvider(): Promise<SmsProvider> {
   };
 }
 
-export function decodeQuotedPrintable(raw: string): string {
+function decodeQuotedPrintable(raw: string): string {
   return raw
     .replace(/=\r?\n/g, '')
     .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export const bearer = (who: { token: string }) => ({ authorization: `Bearer ${who.token}` });
+
+/** The link to `path` in the last of `mails` (oldest first) sent to `to` that has one. */
+export function newestLink(mails: readonly Received[], to: string, path: string): string | undefined {
+  for (const mail of [...mails].reverse()) {
+    if (!mail.to.includes(to)) continue;
+    const match = decodeQuotedPrintable(mail.raw).match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
+    if (match) return match[0].replaceAll('&amp;', '&');
+  }
+  return undefined;
+}
 
 /**
  * The token of the newest link in a mail to `to` whose link path starts with `path` (waits for it); `after`: only
@@ -323,18 +333,10 @@ export async function tokenFromMails(
   after = 0,
   timeoutMs = 10_000,
 ): Promise<string> {
-  const link = await waitFor(
-    () => {
-      for (const mail of mails.slice(after).reverse()) {
-        if (!mail.to.includes(to)) continue;
-        const body = decodeQuotedPrintable(mail.raw);
-        const match = body.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`));
-        if (match) return match[0];
-      }
-      return undefined;
-    },
-    { timeoutMs, what: `a mail to ${to} with ${path}` },
-  );
-  const url = new URL(link.replaceAll('&amp;', '&'));
+  const link = await waitFor(() => newestLink(mails.slice(after), to, path), {
+    timeoutMs,
+    what: `a mail to ${to} with ${path}`,
+  });
+  const url = new URL(link);
   return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
 }

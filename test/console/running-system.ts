@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@app/testing';
-import { decodeQuotedPrintable } from '../platform.testing';
+import { type Received } from '../../apps/notifications/src/delivery/smtp-server.testing';
+import { newestLink } from '../platform.testing';
 
 export const GATEWAY = 'http://127.0.0.1:3000';
 
@@ -46,25 +47,24 @@ function stopGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** The newest link to `path` in an e-mail to `to` that the embedded default wrote under DATA_DIR/outbox/email. */
-export async function linkFromOutbox(
-  dataDir: string,
-  to: string,
-  path: string,
-  seen: ReadonlySet<string> = new Set(),
-) {
+export async function linkFromOutbox(dataDir: string, to: string, path: string): Promise<string> {
   const dir = join(dataDir, 'outbox', 'email');
-  return waitFor(
-    async () => {
-      const files = await readdir(dir).catch(() => [] as string[]);
-      for (const file of files) {
-        if (seen.has(file)) continue;
-        const mail = decodeQuotedPrintable(await readFile(join(dir, file), 'utf8'));
-        if (!new RegExp(`^To: .*${to.replace(/[.+]/g, '\\$&')}`, 'mi').test(mail)) continue;
-        const link = mail.match(new RegExp(`https?://[^\\s"'<>]*${path}[^\\s"'<>]*`))?.[0];
-        if (link) return link.replaceAll('&amp;', '&');
-      }
-      return undefined;
-    },
-    { timeoutMs: 15_000, what: `a mail to ${to} with a link to ${path}` },
+  return waitFor(async () => newestLink(await outbox(dir), to, path), {
+    timeoutMs: 15_000,
+    what: `a mail to ${to} with a link to ${path}`,
+  });
+}
+
+/** The `.eml` files of the outbox as received mails, oldest first. */
+async function outbox(dir: string): Promise<Received[]> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const mails = await Promise.all(
+    files.map(async (file) => {
+      const path = join(dir, file);
+      const [raw, { mtimeMs }] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+      const to = raw.match(/^To: .*?([^\s<>"]+@[^\s<>"]+)/m)?.[1] ?? '';
+      return { from: '', to: [to], raw, mtimeMs };
+    }),
   );
+  return mails.sort((a, b) => a.mtimeMs - b.mtimeMs);
 }

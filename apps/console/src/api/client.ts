@@ -19,24 +19,24 @@ export class ApiError extends Error {
 }
 
 /** The answer of a call, or its problem thrown as an ApiError. */
-export async function unwrap<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
-  const { data, error, response } = await call;
+type Answered<T> = { data?: T; error?: unknown; response: Response };
+
+function answerOf<T>({ data, error, response }: Answered<T>): T {
   if (!response.ok) throw new ApiError((error ?? {}) as Problem, response.status);
   return data as T;
+}
+
+export async function unwrap<T>(call: Promise<Answered<T>>): Promise<T> {
+  return answerOf(await call);
 }
 
 /**
  * A command's answer, and whether it was a 202: done, but the read models had not shown it within the gateway's
  * wait, so a read right after may still show the old state.
  */
-export async function command<T>(
-  call: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<{ answer: T; lagging: boolean }> {
+export async function command<T>(call: Promise<Answered<T>>): Promise<{ answer: T; lagging: boolean }> {
   const result = await call;
-  const answer = await unwrap(Promise.resolve(result));
-  return { answer, lagging: result.response.status === 202 };
+  return { answer: answerOf(result), lagging: result.response.status === 202 };
 }
 
 const retries = new WeakMap<Request, Request>();

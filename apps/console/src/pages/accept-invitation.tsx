@@ -3,7 +3,7 @@ import { Link, useParams } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
-import { Check, Field } from '../ui/field';
+import { Check, Field, formValues } from '../ui/field';
 import { Page } from './auth';
 import { roleName } from './tags';
 
@@ -59,10 +59,7 @@ export function AcceptInvitation() {
                 <form
                   onSubmit={(event) => {
                     event.preventDefault();
-                    const data = Object.fromEntries(new FormData(event.currentTarget)) as Record<
-                      string,
-                      string
-                    >;
+                    const data = formValues(event.currentTarget);
                     void accept({
                       name: data.name,
                       password: data.password,

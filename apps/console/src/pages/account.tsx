@@ -4,9 +4,7 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { session } from '../session';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
 import { Dialog } from '../ui/dialog';
-import { Check, Choice, Field } from '../ui/field';
-
-const values = (form: HTMLFormElement) => Object.fromEntries(new FormData(form)) as Record<string, string>;
+import { Check, Choice, Field, formValues } from '../ui/field';
 
 /** My account: profile (R14), password, two-factor sign-in (R22), and deleting the account (R10). */
 export function Account() {
@@ -51,7 +49,7 @@ export function Account() {
               <form
                 onSubmit={(event) => {
                   event.preventDefault();
-                  const { name, phone, locale } = values(event.currentTarget);
+                  const { name, phone, locale } = formValues(event.currentTarget);
                   void run('Profile saved.', () =>
                     unwrap(
                       api.PATCH('/v1/me', {
@@ -88,7 +86,7 @@ export function Account() {
                 onSubmit={(event) => {
                   event.preventDefault();
                   const form = event.currentTarget;
-                  const { currentPassword, newPassword } = values(form);
+                  const { currentPassword, newPassword } = formValues(form);
                   void run(
                     'Password changed. Every session has ended, this one too: sign in again with the new password.',
                     () => unwrap(api.PUT('/v1/me/password', { body: { currentPassword, newPassword } })),
@@ -158,7 +156,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
           onSubmit={async (event) => {
             event.preventDefault();
             const form = event.currentTarget;
-            const { code } = values(form);
+            const { code } = formValues(form);
             if (await action.run(() => unwrap(api.DELETE('/v1/me/two-factor', { body: { code } })))) {
               setRecoveryCodes(undefined);
               setEnabled(false);
@@ -180,7 +178,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const { code } = values(event.currentTarget);
+            const { code } = formValues(event.currentTarget);
             await action.run(async () => {
               const answer = await unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } }));
               setEnrollment(undefined);

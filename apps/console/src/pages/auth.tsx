@@ -1,12 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { session } from '../session';
 import { Alert, Notice, useAction } from '../ui/async';
-import { Field } from '../ui/field';
-
-const values = (event: FormEvent<HTMLFormElement>) =>
-  Object.fromEntries(new FormData(event.currentTarget)) as Record<string, string>;
+import { Field, formValues } from '../ui/field';
 
 export function SignUp() {
   const action = useAction();
@@ -24,7 +21,7 @@ export function SignUp() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const { name, email, password } = values(event);
+          const { name, email, password } = formValues(event.currentTarget);
           if (
             await action.run(() => unwrap(api.POST('/v1/auth/register', { body: { name, email, password } })))
           )
@@ -98,7 +95,7 @@ export function LogIn() {
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const { code } = values(event);
+            const { code } = formValues(event.currentTarget);
             await action.run(async () =>
               signedIn(await unwrap(api.POST('/v1/auth/login/two-factor', { body: { challenge, code } }))),
             );
@@ -121,7 +118,7 @@ export function LogIn() {
       <form
         onSubmit={async (event) => {
           event.preventDefault();
-          const { email, password } = values(event);
+          const { email, password } = formValues(event.currentTarget);
           await action.run(async () => {
             const answer = await unwrap(api.POST('/v1/auth/login', { body: { email, password } }));
             if (answer.status === 'two-factor-required' && answer.challenge) setChallenge(answer.challenge);
@@ -153,7 +150,7 @@ export function ForgotPassword() {
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const { email } = values(event);
+            const { email } = formValues(event.currentTarget);
             if (await action.run(() => unwrap(api.POST('/v1/auth/password/forgot', { body: { email } }))))
               setSent(true);
           }}
@@ -181,7 +178,7 @@ export function ResetPassword() {
         <form
           onSubmit={async (event) => {
             event.preventDefault();
-            const { password } = values(event);
+            const { password } = formValues(event.currentTarget);
             if (
               await action.run(() =>
                 unwrap(api.POST('/v1/auth/password/reset', { body: { token, password } })),

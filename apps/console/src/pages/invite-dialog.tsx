@@ -3,7 +3,7 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Notice, useAction } from '../ui/async';
 import { Dialog } from '../ui/dialog';
-import { Check, Field } from '../ui/field';
+import { Check, Field, RadioGroup } from '../ui/field';
 import { PermissionChoices } from './permission-choices';
 import { RoleAndTeams, type InvitedRole } from './role-and-teams';
 
@@ -22,6 +22,7 @@ export function InviteDialog({
   const { org } = useOrg();
   const [mode, setMode] = useState<'one' | 'csv'>('one');
   const [channel, setChannel] = useState<'email' | 'phone'>('email');
+  const [when, setWhen] = useState<'now' | 'later'>('now');
   const [role, setRole] = useState<InvitedRole>('user');
   const [teamIds, setTeamIds] = useState<string[]>([]);
   const [permissions, setPermissions] = useState<string[]>([]);
@@ -38,17 +39,16 @@ export function InviteDialog({
 
   return (
     <Dialog open={open} title="Invite users" onClose={onClose}>
-      <fieldset className="segmented">
-        <legend>How</legend>
-        <label>
-          <input type="radio" name="mode" checked={mode === 'one'} onChange={() => setMode('one')} /> One
-          person
-        </label>
-        <label>
-          <input type="radio" name="mode" checked={mode === 'csv'} onChange={() => setMode('csv')} /> Import a
-          CSV file
-        </label>
-      </fieldset>
+      <RadioGroup
+        legend="How"
+        name="mode"
+        value={mode}
+        options={[
+          ['one', 'One person'],
+          ['csv', 'Import a CSV file'],
+        ]}
+        onChange={setMode}
+      />
       {mode === 'one' ? (
         <form
           onSubmit={async (event) => {
@@ -56,7 +56,7 @@ export function InviteDialog({
             const form = event.currentTarget;
             const data = new FormData(form);
             const address = String(data.get('address') ?? '').trim();
-            const send = data.get('when') !== 'later';
+            const send = when === 'now';
             const ok = await action.run(() =>
               unwrap(
                 api.POST('/v1/orgs/{orgId}/invitations', {
@@ -72,31 +72,21 @@ export function InviteDialog({
               form.reset();
               setTeamIds([]);
               setPermissions([]);
+              setWhen('now');
               onInvited();
             }
           }}
         >
-          <fieldset className="segmented">
-            <legend>Invite by</legend>
-            <label>
-              <input
-                type="radio"
-                name="channel"
-                checked={channel === 'email'}
-                onChange={() => setChannel('email')}
-              />{' '}
-              E-mail
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="channel"
-                checked={channel === 'phone'}
-                onChange={() => setChannel('phone')}
-              />{' '}
-              Phone (SMS)
-            </label>
-          </fieldset>
+          <RadioGroup
+            legend="Invite by"
+            name="channel"
+            value={channel}
+            options={[
+              ['email', 'E-mail'],
+              ['phone', 'Phone (SMS)'],
+            ]}
+            onChange={setChannel}
+          />
           {channel === 'email' ? (
             <Field
               key="email"
@@ -127,15 +117,16 @@ export function InviteDialog({
             onTeamIds={setTeamIds}
           />
           <PermissionChoices role={role} chosen={permissions} onChange={setPermissions} />
-          <fieldset className="segmented">
-            <legend>When</legend>
-            <label>
-              <input type="radio" name="when" value="now" defaultChecked /> Send now
-            </label>
-            <label>
-              <input type="radio" name="when" value="later" /> Send later
-            </label>
-          </fieldset>
+          <RadioGroup
+            legend="When"
+            name="when"
+            value={when}
+            options={[
+              ['now', 'Send now'],
+              ['later', 'Send later'],
+            ]}
+            onChange={setWhen}
+          />
           <Alert>{action.error}</Alert>
           <Notice>{invited}</Notice>
           <div className="actions">

@@ -169,7 +169,8 @@ describe('the console in a browser, against npm start', () => {
     await edit.getByLabel('Role', { exact: true }).selectOption('admin');
     await edit.getByRole('button', { name: 'Save' }).click();
     await owner.getByText(`Invitation of ${carol} changed.`).waitFor();
-    await expect(row.textContent()).resolves.toContain('Admin');
+    // The list is read again after the notice: wait for the row to show the new role.
+    await row.getByRole('cell', { name: 'Admin', exact: true }).waitFor();
     await row.getByRole('button', { name: /^Send/ }).click();
     await owner.getByText(`Invitation sent to ${carol}.`).waitFor();
     await linkFromOutbox(system.dataDir, carol, '/invitations/');

@@ -18,7 +18,10 @@ export interface DeliveryRecord {
   readonly message: OutgoingMessage;
   /** While an attempt runs (epoch ms): nobody else starts one until then, and a crashed attempt is taken over after. */
   readonly leaseUntil?: number;
-  /** Which attempt holds the lease: only it may end the attempt, so a slow one taken over cannot undo the next. */
+  /**
+   * Which attempt holds the lease (while `leaseUntil` is set), or last held it: only the holder may end the attempt,
+   * so a slow one taken over cannot undo the next.
+   */
   readonly leaseToken?: string;
   readonly updatedAt: string;
 }

@@ -1,5 +1,5 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
-import { MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Filter, type UpdateFilter } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import {
   deliveryIdOf,
@@ -12,6 +12,7 @@ import {
   type DeliveryStatus,
 } from './delivery-log';
 import { type OutgoingMessage } from './outgoing-message';
+import { WriteBatcher } from './write-batcher';
 
 const DUPLICATE_KEY = 11000;
 
@@ -32,11 +33,23 @@ const deliverySchema = new Schema<DeliveryRecord>(
 // Operators list what is dead (or failed) by status, oldest first.
 deliverySchema.index({ status: 1, updatedAt: 1 });
 
+interface FinishWrite {
+  readonly filter: Filter<DeliveryRecord>;
+  readonly update: UpdateFilter<DeliveryRecord>;
+  readonly id: string;
+  readonly leaseToken: string;
+}
+
 /**
  * The delivery log in MongoDB through mongoose. The unique `_id` (event, channel, recipient) is what makes a
  * redelivered event, a restarted service and a second instance find the delivery instead of sending it again.
+ * The two writes every delivery makes, its first claim and its finish, are group-committed: claims and finishes made
+ * while one is in flight go together in the next `insertMany` or `bulkWrite`.
  */
 export class MongoDeliveryLog implements DeliveryLog {
+  private readonly firstClaims = new WriteBatcher((records: ClaimedDelivery[]) => this.insertNew(records));
+  private readonly finishes = new WriteBatcher((writes: FinishWrite[]) => this.writeFinished(writes));
+
   private constructor(
     private readonly connection: Connection,
     private readonly deliveries: Model<DeliveryRecord>,
@@ -53,20 +66,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     const id = deliveryIdOf(message);
     const updatedAt = new Date(now).toISOString();
     const leaseToken = randomUUID();
-    try {
-      const created = await this.deliveries.create({
-        _id: id,
-        status: 'pending',
-        attempts: 0,
-        message,
-        leaseUntil: now + leaseMs,
-        leaseToken,
-        updatedAt,
-      });
-      return { kind: 'claimed', record: { ...created.toObject(), leaseToken } };
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-    }
+    const fresh: ClaimedDelivery = {
+      _id: id,
+      status: 'pending',
+      attempts: 0,
+      message,
+      leaseUntil: now + leaseMs,
+      leaseToken,
+      updatedAt,
+    };
+    const inserted = await this.firstClaims.submit(fresh);
+    if (inserted instanceof Error) throw inserted;
+    if (inserted) return { kind: 'claimed', record: fresh };
     const taken = await this.deliveries
       .findOneAndUpdate(
         { _id: id, status: 'pending', $or: [{ leaseUntil: { $lte: now } }, { leaseUntil: null }] },
@@ -87,15 +98,61 @@ export class MongoDeliveryLog implements DeliveryLog {
     now: number,
   ): Promise<DeliveryRecord | undefined> {
     const record = finished(claimed, outcome, now);
-    const unset: Record<string, 1> = { leaseUntil: 1, leaseToken: 1 };
+    // The lease ends with leaseUntil; leaseToken stays, naming the attempt that wrote the record last.
+    const unset: Record<string, 1> = { leaseUntil: 1 };
     if (outcome.lastError === undefined) unset.lastError = 1;
     if (outcome.providerId === undefined) unset.providerId = 1;
     const { _id: id, ...set } = record;
-    const result = await this.deliveries.updateOne(
-      { _id: id, status: 'pending', leaseToken: claimed.leaseToken },
-      { $set: set, $unset: unset },
+    const written = await this.finishes.submit({
+      filter: { _id: id, status: 'pending', leaseToken: claimed.leaseToken },
+      update: { $set: { ...set, leaseToken: claimed.leaseToken }, $unset: unset },
+      id,
+      leaseToken: claimed.leaseToken,
+    });
+    return written ? record : undefined;
+  }
+
+  /** The driver's collection for the two hot writes: mongoose's document machinery costs more than the write. */
+  private driverCollection(): Collection<DeliveryRecord> {
+    return this.deliveries.collection as unknown as Collection<DeliveryRecord>;
+  }
+
+  /** Per record: true when inserted, false when a delivery with its id exists, the error when it failed otherwise. */
+  private async insertNew(records: ClaimedDelivery[]): Promise<(boolean | Error)[]> {
+    try {
+      await this.driverCollection().insertMany(records, { ordered: false });
+      return records.map(() => true);
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const failed = new Map<number, boolean | Error>();
+      for (const writeError of [error.writeErrors].flat())
+        failed.set(
+          writeError.index,
+          writeError.code === DUPLICATE_KEY
+            ? false
+            : new Error(
+                `delivery log insert failed: ${writeError.errmsg ?? 'unknown'} (code ${writeError.code})`,
+              ),
+        );
+      return records.map((_, index) => failed.get(index) ?? true);
+    }
+  }
+
+  /** Per write: true when it ended its attempt, false when the attempt no longer held the lease. */
+  private async writeFinished(writes: FinishWrite[]): Promise<boolean[]> {
+    const result = await this.driverCollection().bulkWrite(
+      writes.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+      { ordered: false },
     );
-    return result.modifiedCount > 0 ? record : undefined;
+    if (result.matchedCount === writes.length) return writes.map(() => true);
+    // The bulk answer counts; it does not say which write missed. A record that still names the attempt and has no
+    // lease was ended by it: any claim since would have set its own token and lease.
+    return Promise.all(
+      writes.map(async ({ id, leaseToken }) => {
+        const stored = await this.find(id);
+        return stored?.leaseToken === leaseToken && stored.leaseUntil === undefined;
+      }),
+    );
   }
 
   async find(id: string): Promise<DeliveryRecord | undefined> {

@@ -166,6 +166,41 @@ describe.each(logs)(
       expect(smtp.received).toHaveLength(1);
     });
 
+    it('claims and finishes made at once are each answered for itself (group-committed in MongoDB)', async () => {
+      const { log } = await setUp();
+      const now = Date.now();
+      // a delivery whose first attempt's lease ran out, then was taken over
+      const lapsed = await log.claim(email('evt-lapsed'), now - 10_000, 1_000);
+      const keys = Array.from({ length: 12 }, (_, i) => `evt-batch-${i}`);
+      const claims = await Promise.all([
+        ...keys.map((key) => log.claim(email(key), now, 60_000)),
+        log.claim(email('evt-batch-3'), now, 60_000), // the same delivery, claimed twice at once
+        log.claim(email('evt-lapsed'), now, 60_000),
+      ]);
+      const kinds = claims.map((c) => c.kind);
+      expect(kinds.filter((k) => k === 'claimed')).toHaveLength(13);
+      expect([kinds[3], kinds[12]].sort()).toEqual(['busy', 'claimed']);
+      expect(kinds[13]).toBe('claimed');
+
+      if (lapsed.kind !== 'claimed') throw new Error('expected to claim');
+      const held = claims.flatMap((c) => (c.kind === 'claimed' ? [c.record] : []));
+      const finishes = await Promise.all([
+        ...held.map((record) =>
+          log.finish(record, { status: 'sent', attempts: 1, providerId: 'p' }, now + 1),
+        ),
+        log.finish(lapsed.record, { status: 'failed', attempts: 1, lastError: 'late' }, now + 1),
+      ]);
+      expect(finishes.slice(0, held.length)).toEqual(
+        held.map(() => expect.objectContaining({ status: 'sent' })),
+      );
+      expect(finishes.at(-1)).toBeUndefined(); // its lease was taken over: what it writes does not count
+      for (const key of [...keys, 'evt-lapsed'])
+        expect(await log.find(`${key}|email|ada@example.com`)).toMatchObject({
+          status: 'sent',
+          providerId: 'p',
+        });
+    });
+
     it('attempts used up: dead, thrown as poison for the DLQ; an operator retry sends it', async () => {
       const { smtp, log, notifier } = await setUp({ failFirst: 100, failWith: 421 }, 2);
       const sender = notifier(log);

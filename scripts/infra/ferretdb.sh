@@ -4,7 +4,8 @@ source "$(dirname "$0")/common.sh"
 cmd=${1:-start}
 # FERRETDB_ID_INDEX_FIX=0 builds FerretDB as released; the default applies fix_id_lookups below (its own binary name).
 id_fix="${FERRETDB_ID_INDEX_FIX:-1}"
-bin="$INFRA_CACHE/bin/ferretdb-$FERRETDB_VERSION$([ "$id_fix" = 1 ] && echo -idfix)"
+bin="$INFRA_CACHE/bin/ferretdb-$FERRETDB_VERSION"
+if [ "$id_fix" = 1 ]; then bin="$bin-idfix"; fi
 state="$INFRA_STATE/ferretdb"
 pidfile="$state/ferretdb.pid"
 
@@ -20,7 +21,7 @@ fetch() {
   local src; src=$(node -e "console.log(require('$work/module.json').Dir)")
   cp -r "$src" "$work/src" && chmod -R u+w "$work/src"
   echo "$FERRETDB_VERSION" > "$work/src/build/version/version.txt"
-  [ "$id_fix" = 1 ] && fix_id_lookups "$work/src/internal/backends/sqlite"
+  if [ "$id_fix" = 1 ]; then fix_id_lookups "$work/src/internal/backends/sqlite"; fi
   (cd "$work/src" && GOFLAGS=-mod=mod go build -o "$bin" ./cmd/ferretdb) >&2
   rm -rf "$work"
 }

@@ -5,7 +5,10 @@ cmd=${1:-start}
 # FERRETDB_ID_INDEX_FIX=0 builds FerretDB as released; the default applies fix_id_lookups below (its own binary name).
 id_fix="${FERRETDB_ID_INDEX_FIX:-1}"
 bin="$INFRA_CACHE/bin/ferretdb-$FERRETDB_VERSION"
-if [ "$id_fix" = 1 ]; then bin="$bin-idfix"; fi
+# The fixed build is named after the fix's text, so a changed fix is built afresh rather than taken from the cache.
+if [ "$id_fix" = 1 ]; then
+  bin="$bin-idfix-$(sed -n '/^fix_id_lookups() {/,/^}/p' "${BASH_SOURCE[0]}" | sha256sum | cut -c1-8)"
+fi
 state="$INFRA_STATE/ferretdb"
 pidfile="$state/ferretdb.pid"
 

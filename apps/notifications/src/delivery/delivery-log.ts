@@ -50,8 +50,9 @@ export interface DeliveryLog {
   claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim>;
   /**
    * Ends the attempt of `claimed` (frees its lease) and answers the delivery as it now stands; undefined, and nothing
-   * written, when that attempt no longer holds the lease (it ran past it and another took over). A settled delivery
-   * keeps only the message's channel and address: its text may hold a single-use link.
+   * written, when another attempt took the delivery over (this one ran past its lease). Repeated by the same attempt
+   * (a retry after a lost answer), it writes nothing and answers what the first ending left. A settled delivery keeps
+   * only the message's channel and address: its text may hold a single-use link.
    */
   finish(claimed: ClaimedDelivery, outcome: AttemptOutcome, now: number): Promise<DeliveryRecord | undefined>;
   find(id: string): Promise<DeliveryRecord | undefined>;
@@ -63,7 +64,8 @@ export interface DeliveryLog {
 
 /** The delivery a claim becomes once its attempt ends with `outcome` (what `finish` writes). */
 export function finished(claimed: ClaimedDelivery, outcome: AttemptOutcome, now: number): DeliveryRecord {
-  const { leaseUntil: _free, leaseToken: _token, lastError: _e, providerId: _p, ...rest } = claimed;
+  // The lease ends with leaseUntil; leaseToken stays, naming the attempt that ended it.
+  const { leaseUntil: _free, lastError: _e, providerId: _p, ...rest } = claimed;
   const message =
     outcome.status === 'pending' || outcome.status === 'dead' ? rest.message : settledMessage(rest.message);
   return { ...rest, ...outcome, message, updatedAt: new Date(now).toISOString() };
@@ -144,7 +146,8 @@ export class LocalDeliveryLog implements DeliveryLog {
     now: number,
   ): Promise<DeliveryRecord | undefined> {
     const current = this.records.get(claimed._id);
-    if (current?.status !== 'pending' || current.leaseToken !== claimed.leaseToken) return undefined;
+    if (current?.leaseToken !== claimed.leaseToken) return undefined;
+    if (current.leaseUntil === undefined) return current; // ended already, by this attempt
     const record = finished({ ...current, leaseToken: claimed.leaseToken }, outcome, now);
     this.save(record);
     return record;

@@ -38,7 +38,11 @@ interface FinishWrite {
   readonly update: UpdateFilter<DeliveryRecord>;
   readonly id: string;
   readonly leaseToken: string;
+  readonly record: DeliveryRecord;
 }
+
+/** A hung batch write fails its batch instead of holding up every delivery of the process behind it. */
+const BATCH_WRITE_TIMEOUT_MS = 10_000;
 
 /**
  * The delivery log in MongoDB through mongoose. The unique `_id` (event, channel, recipient) is what makes a
@@ -98,18 +102,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     now: number,
   ): Promise<DeliveryRecord | undefined> {
     const record = finished(claimed, outcome, now);
-    // The lease ends with leaseUntil; leaseToken stays, naming the attempt that wrote the record last.
     const unset: Record<string, 1> = { leaseUntil: 1 };
     if (outcome.lastError === undefined) unset.lastError = 1;
     if (outcome.providerId === undefined) unset.providerId = 1;
     const { _id: id, ...set } = record;
-    const written = await this.finishes.submit({
-      filter: { _id: id, status: 'pending', leaseToken: claimed.leaseToken },
-      update: { $set: { ...set, leaseToken: claimed.leaseToken }, $unset: unset },
+    return this.finishes.submit({
+      // leaseUntil: an attempt that ended already writes nothing more (the read-back answers what it left)
+      filter: { _id: id, status: 'pending', leaseToken: claimed.leaseToken, leaseUntil: { $exists: true } },
+      update: { $set: set, $unset: unset },
       id,
       leaseToken: claimed.leaseToken,
+      record,
     });
-    return written ? record : undefined;
   }
 
   /** The driver's collection for the two hot writes: mongoose's document machinery costs more than the write. */
@@ -120,37 +124,57 @@ export class MongoDeliveryLog implements DeliveryLog {
   /** Per record: true when inserted, false when a delivery with its id exists, the error when it failed otherwise. */
   private async insertNew(records: ClaimedDelivery[]): Promise<(boolean | Error)[]> {
     try {
-      await this.driverCollection().insertMany(records, { ordered: false });
+      await this.driverCollection().insertMany(records, {
+        ordered: false,
+        timeoutMS: BATCH_WRITE_TIMEOUT_MS,
+      });
       return records.map(() => true);
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const failed = new Map<number, boolean | Error>();
-      for (const writeError of [error.writeErrors].flat())
-        failed.set(
-          writeError.index,
-          writeError.code === DUPLICATE_KEY
-            ? false
-            : new Error(
-                `delivery log insert failed: ${writeError.errmsg ?? 'unknown'} (code ${writeError.code})`,
-              ),
-        );
-      return records.map((_, index) => failed.get(index) ?? true);
+      const writeErrors = error instanceof MongoBulkWriteError ? [error.writeErrors].flat() : [];
+      if (
+        error instanceof MongoBulkWriteError &&
+        error.insertedCount + writeErrors.length === records.length
+      ) {
+        const failed = new Map<number, boolean | Error>();
+        for (const writeError of writeErrors)
+          failed.set(
+            writeError.index,
+            writeError.code === DUPLICATE_KEY
+              ? false
+              : new Error(`delivery log insert failed with code ${writeError.code}`),
+          );
+        return records.map((_, index) => failed.get(index) ?? true);
+      }
+      // The round trip failed (a reset, a timeout): some records may be stored all the same. The store says which.
+      return Promise.all(
+        records.map(async (record) => {
+          const stored = await this.find(record._id).catch(() => undefined);
+          if (!stored) return error instanceof Error ? error : new Error(String(error));
+          return stored.leaseToken === record.leaseToken;
+        }),
+      );
     }
   }
 
-  /** Per write: true when it ended its attempt, false when the attempt no longer held the lease. */
-  private async writeFinished(writes: FinishWrite[]): Promise<boolean[]> {
-    const result = await this.driverCollection().bulkWrite(
-      writes.map(({ filter, update }) => ({ updateOne: { filter, update } })),
-      { ordered: false },
-    );
-    if (result.matchedCount === writes.length) return writes.map(() => true);
-    // The bulk answer counts; it does not say which write missed. A record that still names the attempt and has no
-    // lease was ended by it: any claim since would have set its own token and lease.
+  /** Per write: the record it left, or undefined when the attempt no longer held the lease. */
+  private async writeFinished(writes: FinishWrite[]): Promise<(DeliveryRecord | undefined)[]> {
+    try {
+      const result = await this.driverCollection().bulkWrite(
+        writes.map(({ filter, update }) => ({ updateOne: { filter, update } })),
+        { ordered: false, timeoutMS: BATCH_WRITE_TIMEOUT_MS },
+      );
+      if (result.matchedCount === writes.length) return writes.map(({ record }) => record);
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+    }
+    // The bulk answer counts; it does not say which write missed, nor, after a failed round trip, which landed. A
+    // record that still names the attempt and has no lease was ended by it, now or before (any claim since would have
+    // set its own token and lease): the stored record is the answer, so a retry after a lost reply announces what the
+    // first write left.
     return Promise.all(
       writes.map(async ({ id, leaseToken }) => {
         const stored = await this.find(id);
-        return stored?.leaseToken === leaseToken && stored.leaseUntil === undefined;
+        return stored?.leaseToken === leaseToken && stored.leaseUntil === undefined ? stored : undefined;
       }),
     );
   }

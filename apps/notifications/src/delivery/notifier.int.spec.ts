@@ -194,6 +194,23 @@ describe.each(logs)(
         held.map(() => expect.objectContaining({ status: 'sent' })),
       );
       expect(finishes.at(-1)).toBeUndefined(); // its lease was taken over: what it writes does not count
+      // ended again by the same attempt (a retry after a lost answer): nothing written, the first ending answered
+      expect(
+        await log.finish(held[0]!, { status: 'failed', attempts: 1, lastError: 'again' }, now + 2),
+      ).toEqual(finishes[0]);
+      const deferred = await log.claim(email('evt-batch-deferred'), now, 60_000);
+      if (deferred.kind !== 'claimed') throw new Error('expected to claim');
+      const firstEnd = await log.finish(
+        deferred.record,
+        { status: 'pending', attempts: 1, lastError: '421' },
+        now,
+      );
+      expect(firstEnd).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(await log.finish(deferred.record, { status: 'sent', attempts: 1 }, now + 1)).toEqual(firstEnd);
+      expect(await log.find('evt-batch-deferred|email|ada@example.com')).toMatchObject({
+        status: 'pending',
+        lastError: '421',
+      });
       for (const key of [...keys, 'evt-lapsed'])
         expect(await log.find(`${key}|email|ada@example.com`)).toMatchObject({
           status: 'sent',

@@ -124,7 +124,11 @@ export class Notifier {
     if (!settled) {
       // The write landed but its answer was lost (the retry no longer holds the lease), or another attempt took over:
       // what the log holds is the truth, and a settled delivery is announced (announcements carry a stable id).
-      const current = (await this.log.find(record._id))!;
+      const current = await this.log.find(record._id);
+      if (!current)
+        throw new Error(
+          `the ${record.message.channel} for event ${record.message.idempotencyKey} was sent, but its record is gone from the log`,
+        );
       if (current.status !== 'pending') await this.onSettled(current);
       return current;
     }

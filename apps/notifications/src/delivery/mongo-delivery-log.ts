@@ -36,8 +36,7 @@ deliverySchema.index({ status: 1, updatedAt: 1 });
 interface FinishWrite {
   readonly filter: Filter<DeliveryRecord>;
   readonly update: UpdateFilter<DeliveryRecord>;
-  readonly id: string;
-  readonly leaseToken: string;
+  /** What the write leaves: the finished record, still naming the attempt's lease token. */
   readonly record: DeliveryRecord;
 }
 
@@ -110,8 +109,6 @@ export class MongoDeliveryLog implements DeliveryLog {
       // leaseUntil: an attempt that ended already writes nothing more (the read-back answers what it left)
       filter: { _id: id, status: 'pending', leaseToken: claimed.leaseToken, leaseUntil: { $exists: true } },
       update: { $set: set, $unset: unset },
-      id,
-      leaseToken: claimed.leaseToken,
       record,
     });
   }
@@ -172,9 +169,10 @@ export class MongoDeliveryLog implements DeliveryLog {
     // set its own token and lease): the stored record is the answer, so a retry after a lost reply announces what the
     // first write left.
     return Promise.all(
-      writes.map(async ({ id, leaseToken }) => {
-        const stored = await this.find(id);
-        return stored?.leaseToken === leaseToken && stored.leaseUntil === undefined ? stored : undefined;
+      writes.map(async ({ record }) => {
+        const stored = await this.find(record._id);
+        const endedByIt = stored?.leaseToken === record.leaseToken && stored?.leaseUntil === undefined;
+        return stored && endedByIt ? stored : undefined;
       }),
     );
   }

@@ -113,7 +113,8 @@ export class Notifier {
       return settled;
     }
     notificationDeliveries.inc({ channel: record.message.channel, status: 'sent' });
-    // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried.
+    // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried; a retry
+    // after a lost answer gets what the first write left (finish is idempotent per attempt).
     const settled = await retried(() =>
       this.log.finish(
         record,
@@ -122,8 +123,8 @@ export class Notifier {
       ),
     );
     if (!settled) {
-      // The write landed but its answer was lost (the retry no longer holds the lease), or another attempt took over:
-      // what the log holds is the truth, and a settled delivery is announced (announcements carry a stable id).
+      // Another attempt took the delivery over (this one ran past its lease): what the log holds is the truth, and a
+      // settled delivery is announced (announcements carry a stable id).
       const current = await this.log.find(record._id);
       if (!current)
         throw new Error(

@@ -12,8 +12,11 @@ export interface SmtpServerBehaviour {
   readonly failFirst?: number;
   /** ...with this reply code (default 451, a transient refusal; 550 is a permanent one). */
   readonly failWith?: number;
-  /** Hold each message this long after its data arrived before answering (default 0). */
-  readonly answerAfterMs?: number;
+  /**
+   * Hold each message this long after its data arrived before answering (default 0), or as long as the function says
+   * for the message's recipients (a test holds its own message, not others' left on a shared topic).
+   */
+  readonly answerAfterMs?: number | ((recipients: readonly string[]) => number);
   /** Told of each message as it is accepted (benchmarks time arrivals with it). */
   readonly onReceived?: (message: Received) => void;
 }
@@ -42,8 +45,11 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        arrived.push(...session.envelope.rcptTo.map((r) => r.address));
-        if (behaviour.answerAfterMs) setTimeout(answer, behaviour.answerAfterMs);
+        const recipients = session.envelope.rcptTo.map((r) => r.address);
+        arrived.push(...recipients);
+        const { answerAfterMs } = behaviour;
+        const holdMs = typeof answerAfterMs === 'function' ? answerAfterMs(recipients) : (answerAfterMs ?? 0);
+        if (holdMs > 0) setTimeout(answer, holdMs);
         else answer();
       });
       function answer() {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
@@ -14,7 +15,6 @@ import {
 import { type PermissionsCatalog } from '@app/permissions';
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { PERMISSIONS_CATALOG } from '../gateway.tokens';
-import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
 import {
@@ -27,10 +27,18 @@ import {
 /** The consumer group the gateway's projections read the topics in. */
 export const PROJECTION_GROUP = 'gateway.read-models';
 
+/** Saved in the read store's checkpoints once the first fill of its read models from the event store is complete. */
+export const FIRST_FILL_CHECKPOINT = 'gateway.read-models.first-fill';
+
+/** A first fill that failed is tried again after this long, doubling up to the maximum, until it succeeds. */
+const FILL_RETRY_MS = { first: 500, max: 30_000 };
+
 /**
  * Keeps the read models up to date from `identity.user.v1` and `membership.organization.v1` (consumer group
- * `gateway.read-models`, one event at a time per partition). An empty store (the in-memory one at every start) is
- * first filled from the event store; live events wait until then. A rebuild holds the feed only while it switches.
+ * `gateway.read-models`, one event at a time per partition). A store whose first fill is not recorded as complete
+ * (the in-memory one at every start, a MongoDB one never filled or left part-filled) is first filled from the event
+ * store, again and again until that succeeds; live events wait for it rather than fail and be dead-lettered. A
+ * rebuild holds the feed only while it switches.
  */
 @Injectable()
 export class ProjectionFeed extends BusSubscriber {
@@ -39,6 +47,7 @@ export class ProjectionFeed extends BusSubscriber {
   /** Serialises live events against a rebuild's switch. */
   private lock: Promise<unknown> = Promise.resolve();
   private filled: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -51,16 +60,23 @@ export class ProjectionFeed extends BusSubscriber {
     this.projector = new ReadModelProjector(readModelsOf(store), catalog, personalData.addresses);
   }
 
-  /** Resolves once the read models hold what the event store held at start. */
+  /**
+   * Resolves once the read models hold what the event store held at start; rejects only when the service stops
+   * first.
+   */
   ready(): Promise<void> {
-    this.filled ??= this.fillIfEmpty();
+    this.filled ??= this.fillUntilDone();
     return this.filled;
   }
 
+  override async beforeApplicationShutdown(): Promise<void> {
+    // First, so that handlers waiting for the fill give up and the subscriptions can close.
+    this.stopping.abort();
+    await super.beforeApplicationShutdown();
+  }
+
   protected async subscribe(): Promise<Subscription> {
-    void this.ready().catch((error: unknown) =>
-      this.logger.error(`read models not filled: ${String(error)}`),
-    );
+    void this.ready().catch(() => undefined); // stopped before the fill was done: nothing to report
     return subscribeToEvents(this.bus, {
       groupId: PROJECTION_GROUP,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
@@ -88,15 +104,36 @@ export class ProjectionFeed extends BusSubscriber {
     return run;
   }
 
-  private async fillIfEmpty(): Promise<void> {
-    const organizations = this.store.collection(COLLECTIONS.organizations);
-    const users = this.store.collection(COLLECTIONS.users);
-    if ((await organizations.count({})) > 0 || (await users.count({})) > 0) return;
-    const { events } = await projectFromEventStore(
+  private async fillUntilDone(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fillUnlessFilled();
+      } catch (error) {
+        if (this.stopping.signal.aborted) throw error;
+        const waitMs = Math.min(FILL_RETRY_MS.max, FILL_RETRY_MS.first * 2 ** (attempt - 1));
+        this.logger.error(
+          `read models not filled from the event store (attempt ${attempt}, next in ${waitMs} ms): ${String(error)}`,
+        );
+        await sleep(waitMs, undefined, { signal: this.stopping.signal });
+      }
+    }
+  }
+
+  /**
+   * Projects the whole event store into the live collections unless a fill was completed before. Writes are guarded
+   * by revision, so a fill over what an earlier one cut short leaves what a fill of an empty store does.
+   */
+  private async fillUnlessFilled(): Promise<void> {
+    if (await this.store.checkpoints.load(FIRST_FILL_CHECKPOINT)) return;
+    const { events, position } = await projectFromEventStore(
       this.client,
       projectionTargetFor(this.store, readModelsOf(this.store)),
       this.catalog,
       this.personalData,
+    );
+    await this.store.checkpoints.save(
+      FIRST_FILL_CHECKPOINT,
+      position ? `${position.commit}/${position.prepare}` : 'start',
     );
     this.logger.log(`read models filled from the event store (${events} events)`);
   }

@@ -30,8 +30,9 @@ const WRITE_ONLY: ReadonlySet<CollectionName> = new Set([COLLECTIONS.auditEvents
 /**
  * What a rebuild or a first fill projects, kept in memory and handed to the store's collections in batches: the
  * projector reads and writes at memory speed, each collection gets one bulk write per flush, and a document that many
- * events of a batch change is written once. Reads are answered from memory alone, so the target must start empty
- * and have no other writer meanwhile: a rebuild's fresh generation, or an empty store being filled. Memory holds the
+ * events of a batch change is written once. Reads are answered from memory alone, so the pass must start from the
+ * first event and the target have no other writer meanwhile: a rebuild's fresh generation, or a store being filled
+ * (empty, or part-written by a fill cut short: every write is guarded by revision, so what is there already stays). Memory holds the
  * current state (members, teams, invitations, role intervals, ...); the audit trail leaves it at each flush.
  */
 export class StagedReadModels implements ProjectionTarget {

@@ -43,8 +43,13 @@ export class ReadModelProjector {
     await this.write(event, changes);
   }
 
+  /**
+   * The user's document moves to the event's revision last, as an organization's does: whoever sees it there (a
+   * client reading its own write) sees the member documents changed with it.
+   */
   async applyUserEvent(event: UserEvent): Promise<void> {
     const current = await this.models.users.get(event.userId);
+    if (current && current.revision >= event.revision) return;
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
       if (current) await this.eraseAddressCopies(current);
@@ -52,12 +57,12 @@ export class ReadModelProjector {
       return;
     }
     if (!next) return;
-    await this.models.users.upsertIfNewer(next);
     // The member documents carry the name and address for search; the user's stream owns them.
     await this.models.members.updateMany(
       { where: { userId: event.userId } },
       { name: next.name, email: next.email },
     );
+    await this.models.users.upsertIfNewer(next);
   }
 
   private async viewFor(event: OrganizationEvent, org: OrganizationView['org']): Promise<OrganizationView> {

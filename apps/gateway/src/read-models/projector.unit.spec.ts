@@ -1,0 +1,88 @@
+import { loadPermissionsCatalog } from '@app/permissions';
+import { AddressSubjects } from '@app/personal-data';
+import { InMemoryReadStore } from '@app/read-store';
+import { orgScoped, type MemberDoc, type UserDoc } from './documents';
+import { ReadModelProjector } from './projector';
+import { readModelsOf, type ReadModels } from './read-models';
+import { type UserEvent } from './user.projection';
+
+const at = '2026-01-01T00:00:00.000Z';
+const orgId = 'org-1';
+const userId = 'user-1';
+
+const renamed = (revision: number, name: string): UserEvent => ({
+  type: 'ProfileUpdated',
+  userId,
+  revision,
+  at,
+  data: { userId, actorId: userId, at, name },
+});
+
+async function setUp(): Promise<{ models: ReadModels; projector: ReadModelProjector }> {
+  const models = readModelsOf(new InMemoryReadStore());
+  const projector = new ReadModelProjector(
+    models,
+    loadPermissionsCatalog({}),
+    new AddressSubjects(Buffer.alloc(32)),
+  );
+  await projector.applyUserEvent({
+    type: 'UserRegistered',
+    userId,
+    revision: 0,
+    at,
+    data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
+  });
+  await models.members.upsertIfNewer({
+    _id: orgScoped(orgId, userId),
+    revision: 1,
+    orgId,
+    userId,
+    role: 'user',
+    granted: [],
+    permissions: [],
+    teamIds: [],
+    managedTeamIds: [],
+    schedulable: false,
+    joinedAt: at,
+    name: 'Ada',
+    email: 'ada@example.com',
+  } as unknown as MemberDoc);
+  return { models, projector };
+}
+
+const memberName = async (models: ReadModels) => (await models.members.get(orgScoped(orgId, userId)))?.name;
+
+describe('user events in the read models', () => {
+  it('the user document reaches the event’s revision only once the member documents carry the change', async () => {
+    const { models, projector } = await setUp();
+    let done = false;
+    const applying = projector.applyUserEvent(renamed(1, 'Ada L.')).finally(() => {
+      done = true;
+    });
+    // A reader (a client that just changed its name, reading its memberships) at every step of the write: the
+    // in-memory store answers from what it holds when asked, so both documents are read at the same moment.
+    const reads: Promise<[UserDoc | null, string | undefined]>[] = [];
+    while (!done) {
+      reads.push(Promise.all([models.users.get(userId), memberName(models)]));
+      await null;
+    }
+    await applying;
+    const seen = (await Promise.all(reads)).map(([user, name]) => ({ user, memberName: name }));
+
+    const atNewRevision = seen.filter((s) => s.user?.revision === 1);
+    expect(atNewRevision.map((s) => s.memberName)).toEqual(atNewRevision.map(() => 'Ada L.'));
+    expect(await models.users.get(userId)).toMatchObject({ revision: 1, name: 'Ada L.' });
+    expect(await memberName(models)).toBe('Ada L.');
+  });
+
+  it('an older event delivered again changes nothing, in the member documents either', async () => {
+    const { models, projector } = await setUp();
+    await projector.applyUserEvent(renamed(1, 'Ada L.'));
+    await projector.applyUserEvent(renamed(2, 'Ada Lovelace'));
+
+    await projector.applyUserEvent(renamed(1, 'Ada L.'));
+
+    expect(await models.users.get(userId)).toMatchObject({ revision: 2, name: 'Ada Lovelace' });
+    expect(await memberName(models)).toBe('Ada Lovelace');
+  });
+});

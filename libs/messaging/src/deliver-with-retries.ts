@@ -9,6 +9,7 @@ import {
   type ReceivedMessage,
   type RetryPolicy,
 } from './message-bus';
+import { isDependencyOutage } from './dependency-outage';
 import { PoisonMessageError } from './poison-message-error';
 
 export interface DeliveryControl {
@@ -29,9 +30,11 @@ export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPol
 
 /**
  * Runs the handler with bounded, exponentially backed-off retries; after the last attempt (or at once for a poison
- * message) the message goes to `<topic>.dlq` with the error and attempt count. Returns true when the message is done
- * with (handled or dead-lettered) and its offset may be committed; false when the subscription closed first, in which
- * case the offset must not be committed and the message will be delivered again.
+ * message) the message goes to `<topic>.dlq` with the error and attempt count. A failure because a dependency is
+ * unreachable (`isDependencyOutage`) does not count toward the attempts: the message is tried again, holding its
+ * key's place, until the dependency is back or the subscription closes, so an outage dead-letters nothing. Returns
+ * true when the message is done with (handled or dead-lettered) and its offset may be committed; false when the
+ * subscription closed first, in which case the offset must not be committed and the message will be delivered again.
  */
 export async function deliverWithRetries(
   message: Omit<ReceivedMessage, 'attempt'>,
@@ -41,7 +44,8 @@ export async function deliverWithRetries(
 ): Promise<boolean> {
   let lastError: unknown;
   let attempt = 0;
-  while (attempt < policy.maxAttempts) {
+  let failuresCounted = 0;
+  while (failuresCounted < policy.maxAttempts) {
     attempt++;
     try {
       await inSpan(
@@ -58,7 +62,7 @@ export async function deliverWithRetries(
     } catch (error) {
       lastError = error;
       if (error instanceof PoisonMessageError) break;
-      if (attempt >= policy.maxAttempts) break;
+      if (!isDependencyOutage(error) && ++failuresCounted >= policy.maxAttempts) break;
       if (!(await pause(backoffBefore(attempt + 1, policy, error), control))) return false;
     }
   }

@@ -96,7 +96,9 @@ export class InProcessBus implements MessageBus {
       return partitions[partitionOf(m.key, partitions.length)]!;
     });
     // All or nothing, like one acknowledged produce request.
-    messages.forEach((m, i) => targets[i]!.append({ key: m.key, headers: { ...m.headers }, value: m.value ?? Buffer.alloc(0) }));
+    messages.forEach((m, i) =>
+      targets[i]!.append({ key: m.key, headers: { ...m.headers }, value: m.value ?? Buffer.alloc(0) }),
+    );
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {

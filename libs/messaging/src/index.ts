@@ -1,4 +1,5 @@
 export * from './deliver-with-retries';
+export * from './dependency-outage';
 export * from './in-process-bus';
 export * from './kafka-bus';
 export * from './message-bus';

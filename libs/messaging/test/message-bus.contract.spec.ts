@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import {
   DLQ_HEADERS,
   PoisonMessageError,
@@ -9,7 +10,7 @@ import {
   type MessageBus,
   type ReceivedMessage,
 } from '@app/messaging';
-import { waitFor } from '@app/testing';
+import { freePort, waitFor } from '@app/testing';
 import { busAdapters } from './bus-adapters';
 
 const adapters = busAdapters('contract');
@@ -175,6 +176,43 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     });
     expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('downstream unavailable');
     expect(body(dead[0]!)).toEqual({ n: 1 });
+  });
+
+  it('an outage outlasting the attempts dead-letters nothing: the message waits, in its key’s place, until the dependency is back', async () => {
+    const t = await topic(1);
+    // A real refusal: a connection to a port nothing listens on.
+    const port = await freePort();
+    const refused = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve));
+    const attempts: number[] = [];
+    const handled: number[] = [];
+    const dead: ReceivedMessage[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${t}`,
+      topics: [dlqTopic(t)],
+      handler: async (m) => void dead.push(m),
+    });
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 3, ...fast },
+      handler: async (m) => {
+        if (body(m).n === 1) {
+          attempts.push(m.attempt);
+          if (m.attempt <= 7) throw new Error('read model write failed', { cause: refused });
+        }
+        handled.push(body(m).n);
+      },
+    });
+    await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
+    await waitFor(() => handled.length === 2, { timeoutMs: 30_000 });
+    // Behind anything the failures could have dead-lettered (same key, same partition): once it is in, nothing was.
+    await bus.publish([msg(dlqTopic(t), 'k', { n: -1 })]);
+    await waitFor(() => dead.length > 0, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(handled).toEqual([1, 2]);
+    expect(dead.map(body)).toEqual([{ n: -1 }]);
   });
 
   it('sends a poison message to the DLQ without retrying, and a handler failing forever never kills the consumer', async () => {

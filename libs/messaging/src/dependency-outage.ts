@@ -1,0 +1,60 @@
+/**
+ * Failures that say a dependency (MongoDB, the event store, Kafka) cannot be reached now, not that the message is
+ * wrong. The drivers' error classes are recognised by name, so that the bus needs none of the drivers.
+ */
+const UNREACHABLE_ERRORS: ReadonlySet<string> = new Set([
+  // mongodb
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNotConnectedError',
+  'MongoPoolClearedError',
+  // @eventstore/db-client
+  'UnavailableError',
+  // kafkajs
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSBrokerNotFound',
+]);
+
+/** Node's socket errors for a peer that is not there (or went away). */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+
+/** mongoose, while its connection is down, holds operations this long and then fails them with this message. */
+const MONGOOSE_NOT_CONNECTED = /buffering timed out after/;
+
+/**
+ * Whether a handler's failure, or any failure it was caused by, is a dependency being unreachable. A timed-out
+ * database or event-store operation is not one: a message can cause that itself (a query too slow, a read too large).
+ */
+export function isDependencyOutage(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let link = error; isErrorLike(link) && !seen.has(link); link = causeOf(link)) {
+    seen.add(link);
+    const className = (link.constructor as { name?: string } | undefined)?.name ?? '';
+    if (UNREACHABLE_ERRORS.has(link.name) || UNREACHABLE_ERRORS.has(className)) return true;
+    const { code } = link as { code?: unknown };
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if (link.name === 'MongooseError' && MONGOOSE_NOT_CONNECTED.test(link.message)) return true;
+  }
+  return false;
+}
+
+/** Not `instanceof Error`: an error made in another realm (a worker, a VM context) is not one of this realm's. */
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
+}
+
+/** `cause`, or kafkajs' `originalError` on the errors it wraps. */
+function causeOf(error: Error): unknown {
+  return error.cause ?? (error as { originalError?: unknown }).originalError;
+}

@@ -3,6 +3,7 @@
  * wrong. The drivers' error classes are recognised by name, so that the bus needs none of the drivers.
  */
 const UNREACHABLE_ERRORS: ReadonlySet<string> = new Set([
+  'DependencyUnavailableError',
   // mongodb
   'MongoServerSelectionError',
   'MongoNetworkError',
@@ -33,8 +34,20 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 const MONGOOSE_NOT_CONNECTED = /buffering timed out after/;
 
 /**
+ * Thrown by a handler that cannot go on until something it depends on is ready (read models still being filled): the
+ * bus retries it as it does an outage, holding the message, and never dead-letters it for that.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/**
  * Whether a handler's failure, or any failure it was caused by, is a dependency being unreachable. A timed-out
  * database or event-store operation is not one: a message can cause that itself (a query too slow, a read too large).
+ * A Kafka request timing out, and a connection that timed out (`ETIMEDOUT`), are: the broker or host did not answer.
  */
 export function isDependencyOutage(error: unknown): boolean {
   const seen = new Set<unknown>();

@@ -2,7 +2,7 @@ import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
-import { isDependencyOutage, PoisonMessageError } from '@app/messaging';
+import { DependencyUnavailableError, isDependencyOutage, PoisonMessageError } from '@app/messaging';
 import { freePort } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 
@@ -82,11 +82,12 @@ describe('a dependency outage, told from a failure of the message', () => {
     expect(isDependencyOutage(undefined)).toBe(false);
   });
 
-  it('an outage further down a chain of causes counts, and a cycle of causes ends', async () => {
+  it('an outage further down a chain of causes counts, so does a handler’s own “not ready”, and a cycle of causes ends', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     expect(
       isDependencyOutage(new Error('write failed', { cause: new Error('flush', { cause: refused }) })),
     ).toBe(true);
+    expect(isDependencyOutage(new DependencyUnavailableError('read models still being filled'))).toBe(true);
     const cyclic: Error & { cause?: unknown } = new Error('a');
     cyclic.cause = new Error('b', { cause: cyclic });
     expect(isDependencyOutage(cyclic)).toBe(false);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplication } from '@nestjs/common';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { MongoClient } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { TOPICS } from '@app/contracts';
 import { startEmbeddedEventStore, type EmbeddedEventStore } from '@app/eventstore-server';
 import { dlqTopic, eventMessage, MESSAGE_BUS, type MessageBus, type ReceivedMessage } from '@app/messaging';
@@ -12,7 +12,7 @@ import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testi
 import { readGatewayConfig } from '../config/gateway.config';
 import { createGatewayApp } from '../gateway.app';
 import { COLLECTIONS, type UserDoc } from './documents';
-import { FIRST_FILL_CHECKPOINT, ProjectionFeed } from './projection-feed';
+import { FIRST_FILL_CHECKPOINT, FIRST_FILL_STARTED, ProjectionFeed } from './projection-feed';
 
 /** The service's database on MongoDB. */
 const GATEWAY_DB = 'gateway';
@@ -61,28 +61,39 @@ async function startGateway(connectionString: string): Promise<INestApplication>
   return app;
 }
 
-/**
- * The MongoDB read store outlives a gateway (the in-memory one does not): the suites before this one filled it and
- * recorded that. Forget the record, as if it had never been filled.
- */
-async function forgetFirstFill(): Promise<void> {
-  if (!infraEnv.mongoUrl) return;
-  const client = await MongoClient.connect(infraEnv.mongoUrl);
+/** The `gateway` database's record of the first fill, for the shared MongoDB of the infra run. */
+async function withCheckpoints(
+  work: (checkpoints: Collection<{ _id: string; position: string }>) => Promise<unknown>,
+) {
+  const client = await MongoClient.connect(infraEnv.mongoUrl!);
   try {
-    await client
-      .db(GATEWAY_DB)
-      .collection<{ _id: string }>('checkpoints')
-      .deleteOne({ _id: FIRST_FILL_CHECKPOINT });
+    await work(client.db(GATEWAY_DB).collection<{ _id: string; position: string }>('checkpoints'));
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The MongoDB read store outlives a gateway (the in-memory one does not): the suites before this one filled it and
+ * recorded that. Make it a store whose fill was started and never finished.
+ */
+async function leaveFirstFillUnfinished(): Promise<void> {
+  if (!infraEnv.mongoUrl) return;
+  await withCheckpoints(async (checkpoints) => {
+    await checkpoints.deleteOne({ _id: FIRST_FILL_CHECKPOINT });
+    await checkpoints.updateOne(
+      { _id: FIRST_FILL_STARTED },
+      { $set: { position: new Date().toISOString() } },
+      { upsert: true },
+    );
+  });
 }
 
 const userIn = (app: INestApplication, userId: string) =>
   app.get<ReadStore>(READ_STORE).collection<UserDoc>(COLLECTIONS.users).get(userId);
 
 describe('the read models’ first fill from the event store', () => {
-  beforeEach(forgetFirstFill);
+  beforeEach(leaveFirstFillUnfinished);
 
   it('is tried again while the event store is down; a live event waits for it and is not dead-lettered', async () => {
     const store = await eventStoreOnFixedPort();
@@ -161,7 +172,7 @@ describe('the read models’ first fill from the event store', () => {
       const users = client.db(GATEWAY_DB).collection<UserDoc>(COLLECTIONS.users);
       try {
         await appendUsers(store.connectionString, [first, second]);
-        // What a fill that died after its first write left: one user, and no record of a finished fill.
+        // What a fill that died after its first write left: one user, its start recorded, its end not.
         const { data } = registered(first);
         await users.insertOne({
           _id: first,
@@ -200,5 +211,30 @@ describe('the read models’ first fill from the event store', () => {
         await store.stop();
       }
     }, 60_000);
+
+    it('takes a store filled before fills were recorded (data, no record either way) as filled, and records it', async () => {
+      const store = await eventStoreOnFixedPort();
+      await store.start();
+      try {
+        await withCheckpoints((checkpoints) =>
+          checkpoints.deleteMany({ _id: { $in: [FIRST_FILL_CHECKPOINT, FIRST_FILL_STARTED] } }),
+        );
+        const unprojected = `unprojected-${randomUUID()}`;
+        await appendUsers(store.connectionString, [unprojected]);
+        const app = await startGateway(store.connectionString);
+        try {
+          await app.get(ProjectionFeed).ready();
+          // Not filled again over what running replicas keep up to date
+          expect(await userIn(app, unprojected)).toBeNull();
+          expect(await app.get<ReadStore>(READ_STORE).checkpoints.load(FIRST_FILL_CHECKPOINT)).toBe(
+            'found filled',
+          );
+        } finally {
+          await app.close();
+        }
+      } finally {
+        await store.stop();
+      }
+    });
   });
 });

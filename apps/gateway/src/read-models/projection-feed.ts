@@ -7,6 +7,7 @@ import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import {
   BusSubscriber,
+  DependencyUnavailableError,
   MESSAGE_BUS,
   subscribeToEvents,
   type MessageBus,
@@ -15,6 +16,7 @@ import {
 import { type PermissionsCatalog } from '@app/permissions';
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { PERMISSIONS_CATALOG } from '../gateway.tokens';
+import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
 import {
@@ -29,6 +31,8 @@ export const PROJECTION_GROUP = 'gateway.read-models';
 
 /** Saved in the read store's checkpoints once the first fill of its read models from the event store is complete. */
 export const FIRST_FILL_CHECKPOINT = 'gateway.read-models.first-fill';
+/** Saved before the first fill writes anything: with it and without the checkpoint, a fill was cut short. */
+export const FIRST_FILL_STARTED = 'gateway.read-models.first-fill-started';
 
 /** A first fill that failed is tried again after this long, doubling up to the maximum, until it succeeds. */
 const FILL_RETRY_MS = { first: 500, max: 30_000 };
@@ -47,6 +51,7 @@ export class ProjectionFeed extends BusSubscriber {
   /** Serialises live events against a rebuild's switch. */
   private lock: Promise<unknown> = Promise.resolve();
   private filled: Promise<void> | undefined;
+  private isFilled = false;
   private readonly stopping = new AbortController();
 
   constructor(
@@ -65,8 +70,20 @@ export class ProjectionFeed extends BusSubscriber {
    * first.
    */
   ready(): Promise<void> {
-    this.filled ??= this.fillUntilDone();
+    this.filled ??= this.fillUntilDone().then(() => {
+      this.isFilled = true;
+    });
     return this.filled;
+  }
+
+  /**
+   * For handlers: throws until the first fill is complete, as an outage the bus retries without counting. A handler
+   * that waited for the fill instead would hold its consumer (and a shutdown) for as long as the fill takes.
+   */
+  requireFilled(): void {
+    if (this.isFilled) return;
+    void this.ready().catch(() => undefined);
+    throw new DependencyUnavailableError('the read models are still being filled from the event store');
   }
 
   override async beforeApplicationShutdown(): Promise<void> {
@@ -81,13 +98,15 @@ export class ProjectionFeed extends BusSubscriber {
       groupId: PROJECTION_GROUP,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       handler: async (event) => {
-        await this.ready();
+        this.requireFilled();
         await this.exclusive(() => this.projector.apply(event));
       },
     });
   }
 
-  rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<number> {
+  /** After the first fill: a switch in the middle of it would split the fill's writes between two generations. */
+  async rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<number> {
+    await this.ready();
     return rebuildReadModels({
       client: this.client,
       store: this.store,
@@ -124,17 +143,31 @@ export class ProjectionFeed extends BusSubscriber {
    * by revision, so a fill over what an earlier one cut short leaves what a fill of an empty store does.
    */
   private async fillUnlessFilled(): Promise<void> {
-    if (await this.store.checkpoints.load(FIRST_FILL_CHECKPOINT)) return;
+    const { checkpoints } = this.store;
+    if (await checkpoints.load(FIRST_FILL_CHECKPOINT)) return;
+    if (!(await checkpoints.load(FIRST_FILL_STARTED)) && !(await this.isEmpty())) {
+      // Filled before fills were recorded, and kept up to date since: filling it again would replay old values over
+      // what replicas already running write meanwhile.
+      await checkpoints.save(FIRST_FILL_CHECKPOINT, 'found filled');
+      return;
+    }
+    await checkpoints.save(FIRST_FILL_STARTED, new Date().toISOString());
     const { events, position } = await projectFromEventStore(
       this.client,
       projectionTargetFor(this.store, readModelsOf(this.store)),
       this.catalog,
       this.personalData,
     );
-    await this.store.checkpoints.save(
+    await checkpoints.save(
       FIRST_FILL_CHECKPOINT,
       position ? `${position.commit}/${position.prepare}` : 'start',
     );
     this.logger.log(`read models filled from the event store (${events} events)`);
+  }
+
+  private async isEmpty(): Promise<boolean> {
+    const organizations = this.store.collection(COLLECTIONS.organizations);
+    const users = this.store.collection(COLLECTIONS.users);
+    return (await organizations.count({})) === 0 && (await users.count({})) === 0;
   }
 }

@@ -75,7 +75,7 @@ export class StatePublisher extends BusSubscriber {
       // state, or a tombstone, of an aggregate would stay wrong until its next event.
       retry: STATE_RETRY,
       handler: async (event, message) => {
-        await this.feed.ready();
+        this.feed.requireFilled();
         const state = await this.stateAfter(event, message.topic as keyof typeof KINDS);
         if (state) await this.bus.publish([state]);
       },

@@ -49,7 +49,9 @@ export class ReadModelProjector {
    */
   async applyUserEvent(event: UserEvent): Promise<void> {
     const current = await this.models.users.get(event.userId);
-    if (current && current.revision >= event.revision) return;
+    // A deleted user has no document but a tombstone at its revision: nothing older applies after it.
+    const stored = current ?? (await this.models.users.revisionOf(event.userId));
+    if (stored && stored.revision >= event.revision) return;
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
       if (current) await this.eraseAddressCopies(current);

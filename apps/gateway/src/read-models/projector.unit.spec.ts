@@ -75,6 +75,24 @@ describe('user events in the read models', () => {
     expect(await memberName(models)).toBe('Ada L.');
   });
 
+  it('after the user’s deletion, their registration delivered again changes nothing, in the member documents either', async () => {
+    const { models, projector } = await setUp();
+    await projector.applyUserEvent(renamed(1, 'Ada L.'));
+    await projector.applyUserEvent({ type: 'UserDeleted', userId, revision: 2, at, data: { userId, at } });
+
+    await projector.applyUserEvent({
+      type: 'UserRegistered',
+      userId,
+      revision: 0,
+      at,
+      data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
+    });
+
+    expect(await models.users.get(userId)).toBeNull();
+    expect(await models.users.revisionOf(userId)).toEqual({ revision: 2, deleted: true });
+    expect(await memberName(models)).toBe('Ada L.');
+  });
+
   it('an older event delivered again changes nothing, in the member documents either', async () => {
     const { models, projector } = await setUp();
     await projector.applyUserEvent(renamed(1, 'Ada L.'));

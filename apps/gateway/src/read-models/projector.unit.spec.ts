@@ -10,6 +10,14 @@ const at = '2026-01-01T00:00:00.000Z';
 const orgId = 'org-1';
 const userId = 'user-1';
 
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  userId,
+  revision: 0,
+  at,
+  data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
+};
+
 const renamed = (revision: number, name: string): UserEvent => ({
   type: 'ProfileUpdated',
   userId,
@@ -25,13 +33,7 @@ async function setUp(): Promise<{ models: ReadModels; projector: ReadModelProjec
     loadPermissionsCatalog({}),
     new AddressSubjects(Buffer.alloc(32)),
   );
-  await projector.applyUserEvent({
-    type: 'UserRegistered',
-    userId,
-    revision: 0,
-    at,
-    data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
-  });
+  await projector.applyUserEvent(registered);
   await models.members.upsertIfNewer({
     _id: orgScoped(orgId, userId),
     revision: 1,
@@ -80,13 +82,7 @@ describe('user events in the read models', () => {
     await projector.applyUserEvent(renamed(1, 'Ada L.'));
     await projector.applyUserEvent({ type: 'UserDeleted', userId, revision: 2, at, data: { userId, at } });
 
-    await projector.applyUserEvent({
-      type: 'UserRegistered',
-      userId,
-      revision: 0,
-      at,
-      data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
-    });
+    await projector.applyUserEvent(registered);
 
     expect(await models.users.get(userId)).toBeNull();
     expect(await models.users.revisionOf(userId)).toEqual({ revision: 2, deleted: true });

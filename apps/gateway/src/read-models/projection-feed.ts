@@ -41,8 +41,8 @@ const FILL_RETRY_MS = { first: 500, max: 30_000 };
  * Keeps the read models up to date from `identity.user.v1` and `membership.organization.v1` (consumer group
  * `gateway.read-models`, one event at a time per partition). A store whose first fill is not recorded as complete
  * (the in-memory one at every start, a MongoDB one never filled or left part-filled) is first filled from the event
- * store, again and again until that succeeds; live events wait for it rather than fail and be dead-lettered. A
- * rebuild holds the feed only while it switches.
+ * store, again and again until that succeeds; until then live events are retried by the bus as in an outage, never
+ * dead-lettered. A rebuild holds the feed only while it switches.
  */
 @Injectable()
 export class ProjectionFeed extends BusSubscriber {
@@ -87,7 +87,7 @@ export class ProjectionFeed extends BusSubscriber {
   }
 
   override async beforeApplicationShutdown(): Promise<void> {
-    // First, so that handlers waiting for the fill give up and the subscriptions can close.
+    // A fill waiting to be tried again (and a rebuild waiting for it) gives up: nothing holds the process up.
     this.stopping.abort();
     await super.beforeApplicationShutdown();
   }

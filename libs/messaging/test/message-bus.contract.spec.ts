@@ -47,6 +47,17 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     return { byKey, sub };
   }
 
+  /** What reaches `t`'s dead-letter topic from now on. */
+  async function deadLetters(t: string) {
+    const dead: ReceivedMessage[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${t}`,
+      topics: [dlqTopic(t)],
+      handler: async (m) => void dead.push(m),
+    });
+    return { dead, dlq };
+  }
+
   beforeAll(() => {
     bus = create();
   });
@@ -145,12 +156,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     const t = await topic(1);
     const attempts: number[] = [];
     const handled: number[] = [];
-    const dead: ReceivedMessage[] = [];
-    const dlq = await bus.subscribe({
-      groupId: `dlq-${t}`,
-      topics: [dlqTopic(t)],
-      handler: async (m) => void dead.push(m),
-    });
+    const { dead, dlq } = await deadLetters(t);
     const sub = await bus.subscribe({
       groupId: `g-${t}`,
       topics: [t],
@@ -185,12 +191,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     const refused = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve));
     const attempts: number[] = [];
     const handled: number[] = [];
-    const dead: ReceivedMessage[] = [];
-    const dlq = await bus.subscribe({
-      groupId: `dlq-${t}`,
-      topics: [dlqTopic(t)],
-      handler: async (m) => void dead.push(m),
-    });
+    const { dead, dlq } = await deadLetters(t);
     const sub = await bus.subscribe({
       groupId: `g-${t}`,
       topics: [t],
@@ -217,13 +218,8 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
 
   it('sends a poison message to the DLQ without retrying, and a handler failing forever never kills the consumer', async () => {
     const t = await topic(1);
-    const dead: ReceivedMessage[] = [];
     const handled: number[] = [];
-    const dlq = await bus.subscribe({
-      groupId: `dlq-${t}`,
-      topics: [dlqTopic(t)],
-      handler: async (m) => void dead.push(m),
-    });
+    const { dead, dlq } = await deadLetters(t);
     const sub = await bus.subscribe({
       groupId: `g-${t}`,
       topics: [t],

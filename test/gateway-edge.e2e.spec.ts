@@ -5,7 +5,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { TOPICS, dataschemaUri, schemaBaseUrl, type EventEnvelope } from '@app/contracts';
 import { MESSAGE_BUS, subscribeToEvents, type MessageBus } from '@app/messaging';
-import { waitFor } from '@app/testing';
+import { freePort, waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /** What bad input, a missing or broken caller, retries and a dead write service get at the gateway's edge. */
@@ -383,6 +383,31 @@ describe('the gateway edge when a write service is down, and under a rate limit'
     expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
     expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited?.body.code).toBe('too-many-requests');
+  });
+});
+
+describe('the gateway edge when identity’s keys cannot be fetched', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({
+      gateway: { jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json` },
+    });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('a signed-in request is a 503 with Retry-After, not a 401 that would sign the client out; a forged token stays a 401', async () => {
+    const ada = await platform.signUp('Ada');
+    const res = await platform.http.get('/v1/me').set(bearer(ada));
+    expect([res.status, res.body.code, res.headers['retry-after']]).toEqual([
+      503,
+      'service-unavailable',
+      '1',
+    ]);
+    expect(res.body.title).toBe(
+      'Service unavailable: the keys that sign access tokens cannot be fetched from identity; retry shortly',
+    );
+    const forged = await platform.http.get('/v1/me').set('authorization', 'Bearer not-a-token');
+    expect([forged.status, forged.body.code]).toEqual([401, 'unauthenticated']);
   });
 });
 

@@ -58,7 +58,29 @@ describe('access tokens verified against a remote JWKS', () => {
       keys: new URL('http://127.0.0.1:1/jwks.json'),
     });
     const token = (await new AccessTokenService({ issuer, audience, signingKey: first }).issue('ada')).token;
-    await expect(verifier.verify(token)).rejects.toBeInstanceOf(InvalidAccessTokenError);
+    // Closed, and said so: the issuer is unreachable, which the gateway answers 503, not a 401 for a bad token.
+    await expect(verifier.verify(token)).rejects.toEqual(new InvalidAccessTokenError('keys-unavailable'));
+  });
+
+  it('an issuer answering an error, or no key set, is unavailable too, not a bad token', async () => {
+    const token = (await new AccessTokenService({ issuer, audience, signingKey: first }).issue('ada')).token;
+    for (const [status, body] of [
+      [503, 'restarting'],
+      [200, 'not json'],
+    ] as const) {
+      const failing = createServer((_req, res) => res.writeHead(status).end(body));
+      await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+      try {
+        const verifier = new AccessTokenVerifier({
+          issuer,
+          audience,
+          keys: new URL(`http://127.0.0.1:${(failing.address() as AddressInfo).port}/jwks.json`),
+        });
+        await expect(verifier.verify(token)).rejects.toEqual(new InvalidAccessTokenError('keys-unavailable'));
+      } finally {
+        await new Promise((resolve) => failing.close(resolve));
+      }
+    }
   });
 });
 

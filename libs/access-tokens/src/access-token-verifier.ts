@@ -37,8 +37,11 @@ export type InvalidTokenReason =
 
 export class InvalidAccessTokenError extends Error {
   readonly code = 'invalid-token';
-  constructor(readonly reason: InvalidTokenReason) {
-    super(`invalid access token: ${reason}`);
+  constructor(
+    readonly reason: InvalidTokenReason,
+    options?: { cause?: unknown },
+  ) {
+    super(`invalid access token: ${reason}`, options);
     this.name = 'InvalidAccessTokenError';
   }
 }
@@ -73,10 +76,12 @@ export class AccessTokenVerifier {
   constructor(private readonly options: AccessTokenVerifierOptions) {
     this.keys =
       options.keys instanceof URL
-        ? createRemoteJWKSet(options.keys, {
-            cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
-            cooldownDuration: options.refetchCooldownMs ?? 10_000,
-          })
+        ? keysUnavailableWhenUnfetchable(
+            createRemoteJWKSet(options.keys, {
+              cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+              cooldownDuration: options.refetchCooldownMs ?? 10_000,
+            }),
+          )
         : createLocalJWKSet(options.keys);
     this.now = options.now ?? Date.now;
     this.remembered = new VerifiedTokens(options.rememberedTokens ?? 10_000);
@@ -135,6 +140,22 @@ class VerifiedTokens {
     if (claims.amr) Object.freeze(claims.amr);
     this.claims.set(token, Object.freeze(claims));
   }
+}
+
+/**
+ * The issuer's key set not answering, answering an error or something that is not a key set is its outage, not the
+ * token's fault: jose reports a failed fetch as a plain TypeError, which would otherwise read as a malformed token.
+ */
+function keysUnavailableWhenUnfetchable(keys: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+        throw error;
+      throw new InvalidAccessTokenError('keys-unavailable', { cause: error });
+    }
+  };
 }
 
 function reasonOf(error: unknown): InvalidTokenReason {

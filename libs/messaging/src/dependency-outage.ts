@@ -35,11 +35,12 @@ const MONGOOSE_NOT_CONNECTED = /buffering timed out after/;
 
 /**
  * Thrown by a handler that cannot go on until something it depends on is ready (read models still being filled): the
- * bus retries it as it does an outage, holding the message, and never dead-letters it for that.
+ * bus retries it as it does an outage, holding the message, and never dead-letters it for that. Over HTTP it is a 503
+ * whose title carries the message, so the message is written for clients: no host, address or driver detail.
  */
 export class DependencyUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DependencyUnavailableError';
   }
 }

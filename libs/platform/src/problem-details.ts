@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { type HttpServer } from '@nestjs/common';
 import { type DomainErrorKind, isDomainError } from '@app/domain';
+import { DependencyUnavailableError, isDependencyOutage } from '@app/messaging';
 
 /** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
 export interface ProblemDocument {
@@ -66,6 +67,19 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
       ...(instance ? { instance } : {}),
     };
   }
+  if (isDependencyOutage(error) && !isClientRefusal(error)) {
+    const ours = ownUnavailability(error);
+    return {
+      type: problemType('service-unavailable'),
+      // Our own reason says what is not ready; a driver's message would name hosts and internals.
+      title: ours
+        ? `Service unavailable: ${ours.message}; retry shortly`
+        : 'A service this one depends on is unavailable; retry shortly',
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      code: 'service-unavailable',
+      ...(instance ? { instance } : {}),
+    };
+  }
   const refused = frameworkRefusal(error);
   if (refused) {
     const code = codeOfStatus(refused.status);
@@ -84,6 +98,19 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
     code: 'internal-error',
     ...(instance ? { instance } : {}),
   };
+}
+
+/** The error, or one it was caused by, that this code raised on purpose for a dependency not ready or not reachable. */
+export function ownUnavailability(error: unknown): DependencyUnavailableError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++)
+    if (e instanceof DependencyUnavailableError) return e;
+  return undefined;
+}
+
+/** An error the HTTP layer already tagged as the client's (a request body cut off by the client: `ECONNRESET`, 400). */
+function isClientRefusal(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /**
@@ -132,6 +159,9 @@ export function validationProblem(errors: { field: string; message: string }[]):
   });
 }
 
+/** When a client should try again after a dependency outage: soon, since most outages here are restarts. */
+const OUTAGE_RETRY_AFTER_SECONDS = 1;
+
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(
@@ -143,12 +173,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const context = host.switchToHttp();
     const res = context.getResponse<unknown>();
     const problem = toProblem(error, this.http.getRequestUrl?.(context.getRequest()));
-    // A service that did not answer in time says when to come back.
-    const retryAfter = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    // A service that did not answer in time, or a dependency that is down or not ready, says when to come back.
+    const retryAfter =
+      problem.code === 'service-unavailable'
+        ? ((error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds ?? OUTAGE_RETRY_AFTER_SECONDS)
+        : (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
     if (typeof retryAfter === 'number') this.http.setHeader(res, 'retry-after', String(retryAfter));
-    // Deliberate HTTP answers (a 503 from a readiness check) are not failures; anything else reaching here is.
-    if (!(error instanceof HttpException) && !isDomainError(error) && problem.status >= 500)
-      this.onUnexpected(error);
+    // Deliberate answers (a 503 from a readiness check, read models still filling) are not failures; an outage is.
+    const deliberate =
+      error instanceof HttpException || isDomainError(error) || ownUnavailability(error) !== undefined;
+    if (!deliberate && problem.status >= 500) this.onUnexpected(error);
     this.http.setHeader(res, 'content-type', PROBLEM_CONTENT_TYPE);
     this.http.reply(res, problem, problem.status);
   }

@@ -1,5 +1,6 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { DomainError } from '@app/domain';
+import { DependencyUnavailableError } from '@app/messaging';
 import { toProblem, validationProblem } from './problem-details';
 
 describe('problem+json mapping (RFC 9457)', () => {
@@ -42,5 +43,35 @@ describe('problem+json mapping (RFC 9457)', () => {
       status: 500,
       code: 'internal-error',
     });
+  });
+
+  it('answers a dependency that is down or not ready with a 503, naming only our own reason', () => {
+    expect(toProblem(new DependencyUnavailableError('the read models are still being filled'))).toEqual({
+      type: 'https://errors.identity-platform.dev/service-unavailable',
+      title: 'Service unavailable: the read models are still being filled; retry shortly',
+      status: 503,
+      code: 'service-unavailable',
+    });
+    const driverOutage = Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:27017'), {
+      name: 'MongoServerSelectionError',
+    });
+    expect(toProblem(driverOutage)).toEqual({
+      type: 'https://errors.identity-platform.dev/service-unavailable',
+      title: 'A service this one depends on is unavailable; retry shortly',
+      status: 503,
+      code: 'service-unavailable',
+    });
+    // Ours, as the cause of another error, still names its reason.
+    const wrapped = new Error('handler failed', {
+      cause: new DependencyUnavailableError('identity keys unreachable'),
+    });
+    expect(toProblem(wrapped).title).toBe('Service unavailable: identity keys unreachable; retry shortly');
+    // A request body the client cut off is the client's doing, not an outage.
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(toProblem(aborted).status).not.toBe(503);
+    // A failure that is not an outage stays an internal error.
+    expect(
+      toProblem(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError' })).status,
+    ).toBe(500);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AccessTokenVerifier, InvalidAccessTokenError } from '@app/access-tokens';
+import { DependencyUnavailableError } from '@app/messaging';
 import { type GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.tokens';
 import { type Caller } from './caller';
@@ -33,8 +34,15 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
         ...(claims.sid ? { sessionId: claims.sid } : {}),
       };
     } catch (error) {
-      if (error instanceof InvalidAccessTokenError && error.reason !== 'keys-unavailable') return false;
-      throw error;
+      if (!(error instanceof InvalidAccessTokenError)) throw error;
+      if (error.reason !== 'keys-unavailable') return false;
+      // Identity's keys could not be fetched: an outage (503), not the caller's fault.
+      throw new DependencyUnavailableError(
+        'the keys that sign access tokens cannot be fetched from identity',
+        {
+          cause: error,
+        },
+      );
     }
   }
 }

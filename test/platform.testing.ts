@@ -12,7 +12,7 @@ import { startTestEventStore, type TestEventStore } from '@app/testing/test-even
 import { type DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
-import { PROJECTION_GROUP } from '../apps/gateway/src/read-models/projection-feed';
+import { PROJECTION_GROUP, ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
@@ -91,6 +91,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
   });
   await initHttpApp(gateway);
+  // Until then the routes that read the models answer 503, as a gateway not yet ready does.
+  await gateway.get(ProjectionFeed).ready();
   await projectionsCaughtUp();
   const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
   return new Platform(store, smtp, sms, apps, gateway);

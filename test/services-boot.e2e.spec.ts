@@ -3,6 +3,7 @@ import request from 'supertest';
 import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { initHttpApp, readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
@@ -10,7 +11,7 @@ import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
 
 const services = [
-  ['gateway', createGatewayApp, ['eventstore', 'bus', 'readstore']],
+  ['gateway', createGatewayApp, ['eventstore', 'bus', 'readstore', 'read-models']],
   ['identity', createIdentityApp, ['eventstore', 'bus', 'readstore']],
   ['membership', createMembershipApp, ['eventstore', 'bus']],
   ['notifications', createNotificationsApp, ['eventstore', 'bus', 'readstore']],
@@ -38,6 +39,11 @@ describe('every service boots with health and metrics endpoints', () => {
     });
 
     it('checks its real dependencies on /health/ready', async () => {
+      // The gateway is ready once its read models are filled, which runs after start.
+      await waitFor(async () => (await request(app.getHttpServer()).get('/health/ready')).status === 200, {
+        timeoutMs: 10_000,
+        what: `${name} ready`,
+      });
       const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
       expect(Object.keys(res.body.info).sort()).toEqual([...dependencies].sort());
       for (const dependency of dependencies) expect(res.body.info[dependency].status).toBe('up');

@@ -27,6 +27,11 @@ export async function startWithNpm(): Promise<{ dataDir: string; stop: () => Pro
     },
     { timeoutMs: 90_000, what: 'npm start to listen' },
   );
+  // Ready once the read models are filled: until then the routes that read them answer 503.
+  await waitFor(async () => (await fetch(`${GATEWAY}/health/ready`)).ok || undefined, {
+    timeoutMs: 30_000,
+    what: 'the gateway to be ready',
+  });
   return {
     dataDir,
     stop: async () => {

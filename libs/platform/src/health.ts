@@ -1,6 +1,14 @@
 import { processLifecycle } from './graceful-shutdown';
 import { Public } from './public-route';
-import { Controller, Get, Inject, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type Provider,
+} from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
 /** A readiness probe of one real dependency (event store, bus, read store ...). Throws or returns false when down. */
@@ -11,13 +19,34 @@ export interface ReadinessCheck {
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
+/**
+ * The service's readiness checks: its dependencies', and those a module adds for state of its own that must be in
+ * place before it takes traffic (the gateway's read models until their first fill is done).
+ */
+@Injectable()
+export class Readiness {
+  private readonly checks: ReadinessCheck[];
+
+  constructor(@Inject(READINESS_CHECKS) dependencies: readonly ReadinessCheck[]) {
+    this.checks = [...dependencies];
+  }
+
+  add(check: ReadinessCheck): void {
+    this.checks.push(check);
+  }
+
+  get all(): readonly ReadinessCheck[] {
+    return this.checks;
+  }
+}
+
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(READINESS_CHECKS) private readonly checks: readonly ReadinessCheck[],
+    private readonly readiness: Readiness,
   ) {}
 
   /** Liveness: the process answers. Never checks dependencies, so a broker outage does not restart every pod. */
@@ -33,7 +62,7 @@ export class HealthController {
     if (processLifecycle.stopping)
       return this.health.check([async () => this.indicators.check('shutdown').down({ message: 'stopping' })]);
     return this.health.check(
-      this.checks.map((c) => async () => {
+      this.readiness.all.map((c) => async () => {
         const indicator = this.indicators.check(c.name);
         try {
           const ok = (await withTimeout(c.check(), 2_000)) !== false;
@@ -62,9 +91,11 @@ export class HealthModule {
   static forChecks(checks: Omit<Extract<Provider, { useFactory: unknown }>, 'provide'>): DynamicModule {
     return {
       module: HealthModule,
+      global: true,
       imports: [TerminusModule],
       controllers: [HealthController],
-      providers: [{ provide: READINESS_CHECKS, ...checks }],
+      providers: [{ provide: READINESS_CHECKS, ...checks }, Readiness],
+      exports: [Readiness],
     };
   }
 }

@@ -1610,7 +1610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1678,7 +1678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1728,7 +1728,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1787,7 +1787,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,7 +1846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1905,7 +1905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1954,7 +1954,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2004,7 +2004,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,7 +2062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,7 +2117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +2194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2271,7 +2271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2321,7 +2321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2388,7 +2388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2474,7 +2474,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2529,7 +2529,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +2596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2664,7 +2664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2741,7 +2741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2807,7 +2807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2872,7 +2872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +2960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3048,7 +3048,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3136,7 +3136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3211,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3281,7 +3281,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3373,7 +3373,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3439,7 +3439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3509,7 +3509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3610,7 +3610,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3676,7 +3676,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3742,7 +3742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3807,7 +3807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3896,7 +3896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3963,7 +3963,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4038,7 +4038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4136,7 +4136,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4203,7 +4203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4287,7 +4287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4393,7 +4393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4486,7 +4486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4553,7 +4553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4628,7 +4628,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4744,7 +4744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4838,7 +4838,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4904,7 +4904,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5001,7 +5001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5084,7 +5084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5181,7 +5181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5248,7 +5248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5314,7 +5314,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5412,7 +5412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5502,7 +5502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5569,7 +5569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5652,7 +5652,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5730,7 +5730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5776,7 +5776,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5863,7 +5863,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5937,7 +5937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6014,7 +6014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6078,7 +6078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6142,7 +6142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6208,7 +6208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description a service did not answer in time; retry after the `Retry-After` seconds */
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
             503: {
                 headers: {
                     [name: string]: unknown;

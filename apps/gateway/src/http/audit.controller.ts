@@ -10,9 +10,11 @@ import { auditEventView } from '../queries/views';
 import { AtQuery, PageQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ReadsReadModels()
 @Controller('v1/orgs/:orgId/audit')
 export class AuditController {
   constructor(

@@ -34,9 +34,11 @@ import { newId } from './orgs.controller';
 import { ImportResult, InvitationView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
+@ReadsReadModels()
 @Controller('v1/orgs/:orgId/invitations')
 export class InvitationsController {
   constructor(

@@ -27,6 +27,7 @@ import {
 } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 @ApiTags('me')
 @ApiBearerAuth()
@@ -39,6 +40,7 @@ export class MeController {
   ) {}
 
   @Get()
+  @ReadsReadModels()
   @ApiOperation({ summary: 'My profile' })
   @answers(200, UserView, { lagging: false })
   @problems(401, 404)
@@ -80,6 +82,7 @@ export class MeController {
   }
 
   @Get('organizations')
+  @ReadsReadModels()
   @ApiOperation({ summary: 'The organizations I belong to, with my role' })
   @answersPage(MyOrganizationView)
   @problems(401)

@@ -24,9 +24,11 @@ import { MembersQuery, UpdateMemberBody } from './dto/org.dto';
 import { AcceptedView, MemberView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 @ApiTags('members')
 @ApiBearerAuth()
+@ReadsReadModels()
 @Controller('v1/orgs/:orgId/members')
 export class MembersController {
   constructor(

@@ -12,6 +12,7 @@ import { EraseInviteeBody, LockUserBody } from './dto/operator.dto';
 import { InviteeErasedView, RebuildStatusView, answers, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 /** Operator routes: for the user ids in IDENTITY_OPERATORS only. */
 @ApiTags('operator')
@@ -56,6 +57,7 @@ export class OperatorController {
   }
 
   @Post('personal-data/erase-invitee')
+  @ReadsReadModels()
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -26,6 +26,7 @@ import {
 } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 const ID_NAMESPACE = '0a7e3f2c-6b1d-4e8f-9a2b-3c4d5e6f7a8b';
 
@@ -36,6 +37,7 @@ export function newId(commandId: string | undefined): string {
 
 @ApiTags('organizations')
 @ApiBearerAuth()
+@ReadsReadModels()
 @Controller('v1/orgs')
 export class OrgsController {
   constructor(

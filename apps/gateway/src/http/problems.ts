@@ -11,7 +11,7 @@ const MEANING: Record<number, string> = {
   413: 'the body is too large',
   422: 'a business rule refused it (`code` names the rule)',
   429: 'too many requests; retry after the `Retry-After` seconds',
-  503: 'a service did not answer in time; retry after the `Retry-After` seconds',
+  503: 'a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds',
 };
 
 /** The problem responses (application/problem+json, RFC 9457, stable `code`) a route may answer. */

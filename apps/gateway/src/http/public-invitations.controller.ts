@@ -25,6 +25,7 @@ import { AcceptInvitationBody } from './dto/auth.dto';
 import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 const GONE = {
   accepted: 'invitation-already-accepted',
@@ -35,6 +36,7 @@ const GONE = {
 /** The invitation links people follow from their mail or SMS (R5). */
 @ApiTags('invitations')
 @Public()
+@ReadsReadModels()
 @Controller('v1/invitations')
 export class PublicInvitationsController {
   constructor(

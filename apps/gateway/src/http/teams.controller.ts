@@ -25,9 +25,11 @@ import { newId } from './orgs.controller';
 import { TeamView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
+import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 @ApiTags('teams')
 @ApiBearerAuth()
+@ReadsReadModels()
 @Controller('v1/orgs/:orgId/teams')
 export class TeamsController {
   constructor(

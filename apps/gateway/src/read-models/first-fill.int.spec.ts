@@ -3,10 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplication } from '@nestjs/common';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { MongoClient, type Collection } from 'mongodb';
+import request from 'supertest';
 import { TOPICS } from '@app/contracts';
 import { startEmbeddedEventStore, type EmbeddedEventStore } from '@app/eventstore-server';
 import { dlqTopic, eventMessage, MESSAGE_BUS, type MessageBus, type ReceivedMessage } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { initHttpApp, readInfrastructureConfig } from '@app/platform';
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { readGatewayConfig } from '../config/gateway.config';
@@ -57,7 +58,7 @@ async function startGateway(connectionString: string): Promise<INestApplication>
     eventStoreConnectionString: connectionString,
   };
   const app = await createGatewayApp(infra, { quiet: true, config: readGatewayConfig({}) });
-  await app.init();
+  await initHttpApp(app);
   return app;
 }
 
@@ -132,6 +133,19 @@ describe('the read models’ first fill from the event store', () => {
       // Longer than a handler's retries last (about 1.5 s, then the DLQ), with the fill failing all along.
       await sleep(5_000);
       expect(await userIn(app, live)).toBeNull();
+      // Meanwhile the gateway is alive, not ready, and answers no route from half-filled models.
+      const http = request(app.getHttpServer());
+      await http.get('/health/live').expect(200);
+      const notReady = await http.get('/health/ready').expect(503);
+      expect(notReady.body.error['read-models']).toEqual({
+        status: 'down',
+        message: 'being filled from the event store',
+      });
+      const refused = await http.get('/v1/invitations/some-token').expect(503);
+      expect([refused.body.code, refused.headers['retry-after']]).toEqual(['service-unavailable', '1']);
+      expect(refused.body.title).toBe(
+        'Service unavailable: the read models are still being filled from the event store; retry shortly',
+      );
 
       await store.start();
       await waitFor(async () => (await userIn(app, live)) !== null, {
@@ -140,6 +154,9 @@ describe('the read models’ first fill from the event store', () => {
       });
       expect(await userIn(app, before)).toMatchObject({ revision: 0, email: `${before}@example.com` });
       expect(await app.get<ReadStore>(READ_STORE).checkpoints.load(FIRST_FILL_CHECKPOINT)).toBeDefined();
+      const ready = await request(app.getHttpServer()).get('/health/ready').expect(200);
+      expect(ready.body.info['read-models']).toEqual({ status: 'up' });
+      await request(app.getHttpServer()).get('/v1/invitations/some-token').expect(400); // not a token
       await watch.close();
       expect(deadLettered.filter((m) => m.headers.ce_id === liveEventId)).toEqual([]);
     } finally {

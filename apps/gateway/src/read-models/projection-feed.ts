@@ -4,7 +4,7 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
-import { PERSONAL_DATA } from '@app/platform';
+import { PERSONAL_DATA, Readiness } from '@app/platform';
 import {
   BusSubscriber,
   DependencyUnavailableError,
@@ -60,9 +60,18 @@ export class ProjectionFeed extends BusSubscriber {
     @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
     @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
+    readiness: Readiness,
   ) {
     super();
     this.projector = new ReadModelProjector(readModelsOf(store), catalog, personalData.addresses);
+    // Not ready for traffic until filled: the routes that read the models would answer 503 meanwhile.
+    readiness.add({
+      name: 'read-models',
+      check: () => {
+        if (!this.isFilled) throw new Error('being filled from the event store');
+        return Promise.resolve();
+      },
+    });
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 import { type PermissionsCatalog } from '@app/permissions';
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { PERMISSIONS_CATALOG } from '../gateway.tokens';
+import { EventStoreHistory } from './aggregate-history';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
@@ -63,7 +64,12 @@ export class ProjectionFeed extends BusSubscriber {
     readiness: Readiness,
   ) {
     super();
-    this.projector = new ReadModelProjector(readModelsOf(store), catalog, personalData.addresses);
+    this.projector = new ReadModelProjector(
+      readModelsOf(store),
+      catalog,
+      personalData.addresses,
+      new EventStoreHistory(client, personalData),
+    );
     // Not ready for traffic until filled: the routes that read the models would answer 503 meanwhile.
     readiness.add({
       name: 'read-models',

@@ -9,6 +9,7 @@ import {
   type OrganizationEvent,
   type OrganizationView,
 } from './organization.projection';
+import { type AggregateHistory, type AggregateKind } from './aggregate-history';
 import { findAll, type ReadModels } from './read-models';
 import { projectUserEvent, type UserEvent } from './user.projection';
 
@@ -19,12 +20,17 @@ export const eventName = (type: string) => type.split('.')[1] ?? type;
  * Applies public events to the read models: loads what an event touches, projects it (pure), writes the result with
  * the revision guard. An organization's document moves to every event's revision and is written last, so an event
  * at or below it was applied whole and a redelivery changes nothing; one cut short is applied again.
+ *
+ * Every event of an aggregate is published, with consecutive revisions. With a `history`, an event that arrives after
+ * a gap (revisions the models never saw: written into collections a rebuild had just retired, or never delivered)
+ * has the missing ones read back and applied first; projecting it onto the older state would lose what they changed.
  */
 export class ReadModelProjector {
   constructor(
     private readonly models: ReadModels,
     private readonly catalog: PermissionsCatalog,
     private readonly addresses: AddressSubjects,
+    private readonly history?: AggregateHistory,
   ) {}
 
   async apply(envelope: EventEnvelope): Promise<void> {
@@ -35,6 +41,21 @@ export class ReadModelProjector {
 
   async applyOrganizationEvent(event: OrganizationEvent): Promise<void> {
     const org = await this.models.organizations.get(event.orgId);
+    if (org && org.revision >= event.revision) return;
+    const missing = await this.missingBefore('organization', event.orgId, org?.revision, event.revision);
+    if (missing) {
+      for (const earlier of missing) await this.applyOrganizationEventInOrder(organizationEventOf(earlier));
+      return this.applyOrganizationEventInOrder(event);
+    }
+    return this.applyOrganizationEventInOrder(event, org);
+  }
+
+  /** `org` as loaded, when nothing was applied since. */
+  private async applyOrganizationEventInOrder(
+    event: OrganizationEvent,
+    loaded?: OrganizationView['org'],
+  ): Promise<void> {
+    const org = loaded ?? (await this.models.organizations.get(event.orgId));
     if (org && org.revision >= event.revision) return;
     if (!org && event.type !== 'OrganizationCreated') return;
     const view = await this.viewFor(event, org);
@@ -48,10 +69,31 @@ export class ReadModelProjector {
    * client reading its own write) sees the member documents changed with it.
    */
   async applyUserEvent(event: UserEvent): Promise<void> {
-    const current = await this.models.users.get(event.userId);
+    const stored = await this.userAsStored(event.userId);
+    if (stored.revision !== undefined && stored.revision >= event.revision) return;
+    const missing = await this.missingBefore('user', event.userId, stored.revision, event.revision);
+    if (missing) {
+      for (const earlier of missing) await this.applyUserEventInOrder(userEventOf(earlier));
+      return this.applyUserEventInOrder(event);
+    }
+    return this.applyUserEventInOrder(event, stored);
+  }
+
+  /** The user's document, and its revision or, once deleted, its tombstone's. */
+  private async userAsStored(userId: string): Promise<{ current: UserDoc | null; revision?: number }> {
+    const current = await this.models.users.get(userId);
     // A deleted user has no document but a tombstone at its revision: nothing older applies after it.
-    const stored = current ?? (await this.models.users.revisionOf(event.userId));
-    if (stored && stored.revision >= event.revision) return;
+    const stored = current ?? (await this.models.users.revisionOf(userId));
+    return stored ? { current, revision: stored.revision } : { current };
+  }
+
+  /** `stored` as loaded, when nothing was applied since. */
+  private async applyUserEventInOrder(
+    event: UserEvent,
+    loaded?: { current: UserDoc | null; revision?: number },
+  ): Promise<void> {
+    const { current, revision } = loaded ?? (await this.userAsStored(event.userId));
+    if (revision !== undefined && revision >= event.revision) return;
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
       if (current) await this.eraseAddressCopies(current);
@@ -65,6 +107,18 @@ export class ReadModelProjector {
       { name: next.name, email: next.email },
     );
     await this.models.users.upsertIfNewer(next);
+  }
+
+  /** The events between what is stored (nothing: none yet) and `revision`, when some are missing and can be read. */
+  private async missingBefore(
+    kind: AggregateKind,
+    id: string,
+    stored: number | undefined,
+    revision: number,
+  ): Promise<EventEnvelope[] | undefined> {
+    const next = stored === undefined ? 0 : stored + 1;
+    if (!this.history || revision <= next) return undefined;
+    return this.history.read(kind, id, next, revision - 1);
   }
 
   private async viewFor(event: OrganizationEvent, org: OrganizationView['org']): Promise<OrganizationView> {

@@ -1,0 +1,50 @@
+import { FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
+import { type EventEnvelope } from '@app/contracts';
+import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
+import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
+import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
+
+export type AggregateKind = 'organization' | 'user';
+
+/** An aggregate's events read back from where they were recorded, for a projector that finds some of them missing. */
+export interface AggregateHistory {
+  /** Revisions `from` to `to` of the aggregate, as the relay publishes them, oldest first; none if it is gone. */
+  read(kind: AggregateKind, id: string, from: number, to: number): Promise<EventEnvelope[]>;
+}
+
+const mappings = {
+  organization: PUBLIC_EVENT_MAPPINGS.membership,
+  user: PUBLIC_EVENT_MAPPINGS.identity,
+} as const;
+
+/** From the event store, sealed personal fields opened as the relay opens them. */
+export class EventStoreHistory implements AggregateHistory {
+  private readonly protection: PersonalDataProtection;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    personalData: PersonalData,
+  ) {
+    this.protection = new PersonalDataProtection(personalData.vault);
+  }
+
+  async read(kind: AggregateKind, id: string, from: number, to: number): Promise<EventEnvelope[]> {
+    const mapping = mappings[kind];
+    const recorded: RecordedDomainEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(`${mapping.streamPrefix}${id}`, {
+        direction: FORWARDS,
+        fromRevision: BigInt(from),
+        maxCount: to - from + 1,
+      })) {
+        const event = toRecordedDomainEvent(resolved);
+        if (event) recorded.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    const opened = await openAllRecorded(this.protection, recorded);
+    return opened.map((event) => toPublicEnvelope(mapping, event));
+  }
+}

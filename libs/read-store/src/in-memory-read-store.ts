@@ -391,6 +391,8 @@ function searchTextOf(doc: Stored, fields: readonly string[]): string {
 /** The embedded default's read models: in memory, rebuilt from the event store at start. */
 export class InMemoryReadStore implements ReadStore {
   readonly kind = 'in-memory' as const;
+  /** One process, one map of aliases. */
+  readonly switchSettlesAfterMs = 0;
   readonly checkpoints = new InMemoryCheckpointStore();
   private readonly physical = new Map<string, Table>();
   private readonly aliases = new Map<string, string>();

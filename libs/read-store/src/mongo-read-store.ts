@@ -237,6 +237,8 @@ class MongoCheckpointStore implements CheckpointStore {
 /** Read models in MongoDB (or a MongoDB-protocol server such as FerretDB) through a mongoose connection. */
 export class MongoReadStore implements ReadStore {
   readonly kind = 'mongodb' as const;
+  /** A cached alias lives this long; one more for a write that resolved it just before the swap and is still going. */
+  readonly switchSettlesAfterMs = 2 * ALIAS_TTL_MS;
   readonly checkpoints: CheckpointStore;
   private readonly aliasCache = new Map<string, { physical: string; until: number }>();
   private readonly indexes = new Map<string, readonly IndexFields[]>();

@@ -95,6 +95,11 @@ export interface CollectionOptions {
 
 export interface ReadStore {
   readonly kind: 'mongodb' | 'in-memory';
+  /**
+   * How long after a rebuild's swap other instances may still write into the collections it retired, through an
+   * alias they cached; 0 where there are none.
+   */
+  readonly switchSettlesAfterMs: number;
   /** `indexes` hold for the collection under this name from then on, rebuilds included. */
   collection<D extends ReadModelDocument>(name: string, options?: CollectionOptions): ReadModelCollection<D>;
   beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>>;

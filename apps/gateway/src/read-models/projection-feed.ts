@@ -20,6 +20,7 @@ import { EventStoreHistory } from './aggregate-history';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf } from './read-models';
+import { directTarget } from './staged-read-models';
 import {
   projectFromEventStore,
   projectionTargetFor,
@@ -119,10 +120,14 @@ export class ProjectionFeed extends BusSubscriber {
     });
   }
 
-  /** After the first fill: a switch in the middle of it would split the fill's writes between two generations. */
+  /**
+   * After the first fill: a switch in the middle of it would split the fill's writes between two generations. Once
+   * switched, and once other instances can no longer be writing into the retired collections, what was appended
+   * since the switch is projected again: an instance that applied it there did so where nobody reads any more.
+   */
   async rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<number> {
     await this.ready();
-    return rebuildReadModels({
+    const { events, switchedAfter } = await rebuildReadModels({
       client: this.client,
       store: this.store,
       catalog: this.catalog,
@@ -130,6 +135,19 @@ export class ProjectionFeed extends BusSubscriber {
       exclusive: (work) => this.exclusive(work),
       ...(onProgress ? { onProgress } : {}),
     });
+    if (this.store.switchSettlesAfterMs > 0) {
+      await sleep(this.store.switchSettlesAfterMs, undefined, { signal: this.stopping.signal });
+      await this.exclusive(() =>
+        projectFromEventStore(
+          this.client,
+          directTarget(readModelsOf(this.store)),
+          this.catalog,
+          this.personalData,
+          switchedAfter,
+        ),
+      );
+    }
+    return events;
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -117,7 +117,7 @@ export async function rebuildReadModels(options: {
   readonly personalData: PersonalData;
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   readonly onProgress?: (progress: RebuildProgress) => void;
-}): Promise<number> {
+}): Promise<{ events: number; switchedAfter: Projected['position'] }> {
   const { client, store, catalog, personalData } = options;
   const rebuilds = new Map(
     await Promise.all(
@@ -143,9 +143,9 @@ export async function rebuildReadModels(options: {
       events += pass.events;
     }
     return await options.exclusive(async () => {
-      events += (await projectFromEventStore(client, target, catalog, personalData, pass.position)).events;
+      const last = await projectFromEventStore(client, target, catalog, personalData, pass.position);
       for (const rebuild of rebuilds.values()) await rebuild.swap();
-      return events;
+      return { events: events + last.events, switchedAfter: last.position };
     });
   } catch (error) {
     for (const rebuild of rebuilds.values()) await rebuild.abort();

@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import jsQR from 'jsqr';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { totpCode } from '../../apps/identity/src/two-factor/totp';
 import { GATEWAY, linkFromOutbox, startWithNpm } from './running-system';
 
@@ -50,6 +52,12 @@ async function scan(page: Page, screen: string): Promise<void> {
     await mkdir(screenshots, { recursive: true });
     await page.screenshot({ path: join(screenshots, `${screen}.png`), fullPage: true });
   }
+}
+
+/** The text of the QR code in a screenshot, as a phone's camera would read it; null if there is none. */
+function readQrCode(screenshot: Buffer): string | null {
+  const image = PNG.sync.read(screenshot);
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data ?? null;
 }
 
 async function signUpByClicking(page: Page, name: string, email: string): Promise<void> {
@@ -278,7 +286,15 @@ describe('the console in a browser, against npm start', () => {
     await page.getByRole('link', { name: 'Your account' }).click();
     await page.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
     await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
-    const secret = (await page.locator('code.secret').textContent())!;
+    // Set up as a phone would: the QR code, read off the screen, is the setup link, and its key makes the codes.
+    const qr = page.getByRole('img', { name: 'QR code of the two-factor setup link' });
+    const scanned = readQrCode(await qr.screenshot());
+    const setupLink = await page
+      .getByRole('link', { name: 'Open in an authenticator app' })
+      .getAttribute('href');
+    expect(scanned).toBe(setupLink);
+    const secret = new URL(scanned!).searchParams.get('secret')!;
+    expect(secret).toBe(await page.locator('code.secret').textContent());
     await page.getByLabel('Code from the app').fill(totpCode(secret, Math.floor(Date.now() / 1000)));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByText('Keep these recovery codes somewhere safe').waitFor();

@@ -5,6 +5,7 @@ import { session } from '../session';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
 import { Dialog } from '../ui/dialog';
 import { Check, Choice, Field, formValues } from '../ui/field';
+import { QrCode } from '../ui/qr-code';
 
 /** My account: profile (R14), password, two-factor sign-in (R22), and deleting the account (R10). */
 export function Account() {
@@ -189,9 +190,10 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
           }}
         >
           <p>
-            Add this key to your authenticator app (or open the setup link on a phone that has one), then
-            enter the code it shows.
+            Scan this code with your authenticator app, or add the key to it by hand (or open the setup link
+            on a phone that has one), then enter the code it shows.
           </p>
+          <QrCode text={enrollment.otpauthUri} label="QR code of the two-factor setup link" />
           <p>
             Key: <code className="secret">{enrollment.secret}</code>
           </p>

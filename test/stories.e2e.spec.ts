@@ -329,11 +329,12 @@ describe('stories over the public API', () => {
       .set(bearer(ada))
       .send({ role: 'manager' })
       .expect(200);
-    await http()
-      .put(`/v1/orgs/${orgId}/teams/${other.teamId}/members/${dee.userId}`)
-      .set(bearer(ada))
-      .send({ role: 'member' })
-      .expect(200);
+    for (const member of [dee, bob])
+      await http()
+        .put(`/v1/orgs/${orgId}/teams/${other.teamId}/members/${member.userId}`)
+        .set(bearer(ada))
+        .send({ role: 'member' })
+        .expect(200);
 
     // R11: the manager (a User) adds a member and renames the team; not another team.
     await http()
@@ -368,6 +369,18 @@ describe('stories over the public API', () => {
     expect(teams.body.items.map((t: { teamId: string }) => t.teamId)).toEqual([team.teamId]);
     expect((await http().get(`/v1/orgs/${orgId}/members/${dee.userId}`).set(bearer(cat))).status).toBe(404);
     expect((await http().get(`/v1/orgs/${orgId}/invitations`).set(bearer(cat))).status).toBe(403);
+    // R13: to Cat, Bob is in the team they share; his other team is not there for her, nor who is in it.
+    const bobToCat = [{ teamId: team.teamId, role: 'manager' }];
+    expect(seen.body.items.find((m: { userId: string }) => m.userId === bob.userId).teams).toEqual(bobToCat);
+    expect(await member(cat, orgId, bob.userId)).toMatchObject({ teams: bobToCat });
+    const inHiddenTeam = await http()
+      .get(`/v1/orgs/${orgId}/members?teamId=${other.teamId}`)
+      .set(bearer(cat))
+      .expect(200);
+    expect(inHiddenTeam.body.items).toEqual([]);
+    expect((await member(ada, orgId, bob.userId)).teams).toEqual(
+      expect.arrayContaining([...bobToCat, { teamId: other.teamId, role: 'member' }]),
+    );
     // The Admin's filters
     const inTeam = await http()
       .get(`/v1/orgs/${orgId}/members?teamId=${team.teamId}`)

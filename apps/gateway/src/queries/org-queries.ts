@@ -29,15 +29,19 @@ export class OrgQueries {
   constructor(@Inject(READ_MODELS) private readonly models: ReadModels) {}
 
   async members(standing: Standing, filters: MemberFilters, page: PageRequest): Promise<Page<MemberDoc>> {
+    const seesAll = standing.permissions.has('members.read');
+    // R13: a team the caller is not in is not there for them, so nobody is in it.
+    if (filters.teamId && !seesAll && !teamsOf(standing).has(filters.teamId)) return { items: [] };
     const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
     if (filters.role) where.role = filters.role;
     if (filters.schedulable !== undefined) where.schedulable = filters.schedulable;
     if (filters.teamId) where.teamIds = filters.teamId;
-    if (!standing.permissions.has('members.read')) where.userId = { $in: await this.visibleTo(standing) };
-    return this.models.members.find(
+    if (!seesAll) where.userId = { $in: await this.visibleTo(standing) };
+    const found = await this.models.members.find(
       { where, ...(filters.q ? { search: { text: filters.q, fields: ['name', 'email'] } } : {}) },
       page,
     );
+    return { ...found, items: found.items.map((member) => asSeenBy(standing, member)) };
   }
 
   /** One member, or `not-a-member` when there is none the caller may see (R13). */
@@ -47,13 +51,13 @@ export class OrgQueries {
       member &&
       (standing.permissions.has('members.read') || (await this.visibleTo(standing)).includes(userId));
     if (!member || !visible) throw notAMember(userId);
-    return member;
+    return asSeenBy(standing, member);
   }
 
   async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
     const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
     // R13: a User sees the teams they belong to, as their own member document lists them.
-    if (!standing.permissions.has('members.read')) where.teamId = { $in: standing.member?.teamIds ?? [] };
+    if (!standing.permissions.has('members.read')) where.teamId = { $in: [...teamsOf(standing)] };
     return this.models.teams.find({ where }, page);
   }
 
@@ -61,7 +65,7 @@ export class OrgQueries {
     const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
     if (
       !team ||
-      (!standing.permissions.has('members.read') && !(standing.member?.teamIds ?? []).includes(teamId))
+      (!standing.permissions.has('members.read') && !teamsOf(standing).has(teamId))
     )
       throw new DomainError('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
     return team;
@@ -113,4 +117,23 @@ function notAMember(userId: string): DomainError {
   return new DomainError('not-a-member', 'not-found', `${userId} is not a member of this organization`, {
     userId,
   });
+}
+
+/** The teams the caller belongs to, as their own member document lists them. */
+function teamsOf(standing: Standing): ReadonlySet<string> {
+  return new Set(standing.member?.teamIds ?? []);
+}
+
+/**
+ * R13: to a User, a member they may see is in the teams they share with them, and no other: the rest of that
+ * member's teams are teams the User does not see.
+ */
+function asSeenBy(standing: Standing, member: MemberDoc): MemberDoc {
+  if (standing.permissions.has('members.read')) return member;
+  const shared = teamsOf(standing);
+  return {
+    ...member,
+    teamIds: member.teamIds.filter((teamId) => shared.has(teamId)),
+    managedTeamIds: member.managedTeamIds.filter((teamId) => shared.has(teamId)),
+  };
 }

@@ -423,6 +423,8 @@ describe('members and roles', () => {
 
     it('R14: a User never sets someone else’s availability; strangers have none', () => {
       given(base).when(availability('bob', 'ada')).thenRefuses('insufficient-role');
+      // R13: the same answer for a non-member, so it does not tell a User who is a member.
+      given(base).when(availability('nobody', 'ada')).thenRefuses('insufficient-role');
       given(base).when(availability('nobody', 'owner')).thenRefuses('not-a-member');
       given(base).when(availability('ada', 'nobody')).thenRefuses('not-a-member');
     });

@@ -208,10 +208,11 @@ export function setAvailability({
   // R14: a member changes their own availability when the organization allows it (or they hold
   // availability.editOwn); Owner and Admins always can, anyone's.
   const actor = requireActor(org, command.actorId);
+  // Refused before the target is looked up: the answer must not tell a User whether someone is a member (R13).
+  if (actor.role === 'user' && command.userId !== command.actorId)
+    refuse('insufficient-role', 'forbidden', 'only Owner and Admins set others’ availability (R14)');
   const target = memberOf(org, command.userId);
   if (actor.role === 'user') {
-    if (command.userId !== command.actorId)
-      refuse('insufficient-role', 'forbidden', 'only Owner and Admins set others’ availability (R14)');
     if (!org.membersMayEditOwnAvailability && !holds(catalog, actor, 'availability.editOwn')) {
       refuse(
         'availability-locked',

@@ -378,7 +378,7 @@ export interface paths {
         /** The child organizations (R19; members.read) */
         get: operations["OrgsController_children"];
         put?: never;
-        /** Link a child organization whose Owner or Admin I also am (R19) */
+        /** Link a child organization whose Owner I am (R19) */
         post: operations["OrgsController_linkChild"];
         delete?: never;
         options?: never;

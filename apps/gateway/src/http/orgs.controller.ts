@@ -215,7 +215,7 @@ export class OrgsController {
 
   @Post(':orgId/children')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Link a child organization whose Owner or Admin I also am (R19)' })
+  @ApiOperation({ summary: 'Link a child organization whose Owner I am (R19)' })
   @answersPage(ChildItem, 201)
   @problems(400, 401, 403, 404, 409, 422)
   async linkChild(

@@ -34,6 +34,21 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     return events.at(-1)!;
   }
 
+  it('R19: an Admin of an organization cannot put it under an organization of their own; both stay unlinked', async () => {
+    const victim = await membership.organization('vera', ['adam']);
+    await membership.expectOk(
+      membership.send(victim, 'vera', { type: 'ChangeMemberRole', userId: 'adam', role: 'admin' }),
+    );
+    const adams = await membership.organization('adam');
+    const before = (await lastEventOf(victim)).revision;
+    expect(
+      await membership.send(adams, 'adam', { type: 'LinkChildOrganization', childOrgId: victim }),
+    ).toMatchObject({ ok: false, error: { code: 'owner-only' } });
+    expect((await lastEventOf(victim)).revision).toBe(before);
+    expect((await membership.state(victim)).parentOrgId).toBeUndefined();
+    expect((await membership.state(adams)).childOrgIds.size).toBe(0);
+  });
+
   it('R19: linking records both sides; parent members with customers.manage act as Admin in the child only', async () => {
     const partner = await membership.organization('paula', ['carl', 'ulla']);
     await membership.expectOk(
@@ -135,7 +150,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     await expect(readClaim()).rejects.toBeInstanceOf(StreamNotFoundError);
   });
 
-  it('R19: a child has one parent, cycles are refused, and the parent must be Owner/Admin of both', async () => {
+  it('R19: a child has one parent, cycles are refused, and the linker must be the parent’s Owner/Admin and the child’s Owner', async () => {
     const a = await membership.organization('olga');
     const b = await membership.organization('olga');
     const c = await membership.organization('olga');

@@ -214,7 +214,14 @@ describe('parent and child organizations (R19)', () => {
     given(child)
       .when(cmd('owner', { type: 'LinkChildOrganization', childOrgId: 'org-1' }))
       .thenRefuses('organization-link-cycle');
-    given(child).when(attach('partner', 'ada')).thenRefuses('insufficient-role');
+    given(child).when(attach('partner', 'ada')).thenRefuses('owner-only');
+    given(child).when(attach('partner', 'stranger')).thenRefuses('not-a-member');
+  });
+
+  it('R19: only the child’s Owner puts it under a parent: an Admin cannot hand its admin rights to another organization', () => {
+    given([...child, joined('adam', 'admin')])
+      .when(cmd('adam', { type: 'AttachToParent', parentOrgId: 'adams-own' }))
+      .thenRefuses('owner-only');
   });
 
   it('R19: links are made and undone by Owners and Admins; the same again is a no-op', () => {

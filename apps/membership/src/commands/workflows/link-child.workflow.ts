@@ -13,7 +13,7 @@ export interface TwoOrganizationsResult {
 const MAX_DEPTH = 32;
 
 /**
- * R19: the parent's Owner or Admin links a child whose Owner or Admin they also are. The parent's rules are checked
+ * R19: the parent's Owner or Admin links a child whose Owner they are. The parent's rules are checked
  * first (a dry run), then the child records its parent (the child's stream is the one-parent guard), then the parent
  * records the child. Cycles are refused by walking the parent's ancestors. A retried command id converges: each
  * step has its own id derived from it.

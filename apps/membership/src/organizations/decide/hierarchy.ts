@@ -1,10 +1,12 @@
 import { SYSTEM_ACTOR, type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
-import { refuse, requireRole, type Decision } from './guards';
+import { refuse, requireActor, requireRole, type Decision } from './guards';
 
 /**
- * R19: parent and child organizations. The parent's Owner or Admin links a child whose Owner or Admin they also are;
- * the child's stream holds its one parent. Members of the parent holding customers.manage then act as an Admin in
+ * R19: parent and child organizations. The parent's Owner or Admin links a child whose Owner they are: the link makes
+ * every customers.manage holder of the parent an Admin there, so it is the child's Owner's to give, as ownership
+ * is (an Admin linking it under an organization of their own would keep those rights past their own demotion). The
+ * child's stream holds its one parent. Members of the parent holding customers.manage then act as an Admin in
  * the child (see `viewFor` in guards).
  */
 
@@ -36,8 +38,10 @@ export function attachToParent({
   org,
   stamp,
 }: Decision<CommandOf<'AttachToParent'>>): OrganizationEvent[] {
-  // The child's side of a link, run by the handler as the linking actor, who must be the child's Owner or Admin too.
-  requireRole(org, command.actorId, ['owner', 'admin']);
+  // The child's side of a link, run by the handler as the linking actor, who must be the child's Owner.
+  requireActor(org, command.actorId);
+  if (org.ownerId !== command.actorId)
+    refuse('owner-only', 'forbidden', 'only the Owner links the organization under a parent (R19)');
   if (command.parentOrgId === org.orgId)
     refuse('organization-link-cycle', 'rule-violation', 'an organization cannot be its own parent (R19)');
   if (org.parentOrgId === command.parentOrgId) return [];

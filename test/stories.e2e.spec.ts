@@ -689,6 +689,39 @@ describe('stories over the public API', () => {
     );
   });
 
+  it('R19, R22: a parent that requires a second factor requires it for acting in its children through it', async () => {
+    const partner = await platform.enrollTwoFactor(await platform.signUp('Pat'));
+    const parentId = await createOrg(partner, 'Partner');
+    const childId = await createOrg(partner, 'Customer');
+    await http()
+      .post(`/v1/orgs/${parentId}/children`)
+      .set(bearer(partner))
+      .send({ childOrgId: childId })
+      .expect(201);
+    const agent = await inviteNewMember(partner, parentId, 'Agent', {
+      permissions: ['members.read', 'customers.manage'],
+    });
+    await http()
+      .patch(`/v1/orgs/${parentId}`)
+      .set(bearer(partner))
+      .send({ requireTwoFactor: true })
+      .expect(200);
+
+    // The child itself does not require it; acting there through the parent does.
+    const read = await http().get(`/v1/orgs/${childId}/members`).set(bearer(agent));
+    expect([read.status, read.body.code]).toEqual([403, 'two-factor-required']);
+    const write = await http().post(`/v1/orgs/${childId}/teams`).set(bearer(agent)).send({ name: 'Ops' });
+    expect([write.status, write.body.code]).toEqual([403, 'two-factor-required']);
+
+    const agentWithCode = await platform.enrollTwoFactor(agent);
+    await http().get(`/v1/orgs/${childId}/members`).set(bearer(agentWithCode)).expect(200);
+    await http()
+      .post(`/v1/orgs/${childId}/teams`)
+      .set(bearer(agentWithCode))
+      .send({ name: 'Ops' })
+      .expect(201);
+  });
+
   it('profile: PATCH /v1/me changes my name and the next read shows it, in my memberships too', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

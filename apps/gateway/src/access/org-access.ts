@@ -42,11 +42,21 @@ export class OrgAccess {
     const org = await this.models.organizations.get(orgId);
     if (!org || org.deleted) throw notFound();
     const member = await this.models.members.get(orgScoped(orgId, caller.userId));
-    // R19: a User here (or no member at all) who holds customers.manage in the parent acts as an Admin.
-    const viaParent =
-      (!member || member.role === 'user') &&
-      org.parentOrgId !== undefined &&
-      (await this.holdsInParent(caller.userId, org.parentOrgId));
+    // R19: a User here (or no member at all) who holds customers.manage in the parent acts as an Admin. R22: a
+    // parent that requires a second factor requires it for acting through it too.
+    const throughParent =
+      (!member || member.role === 'user') && org.parentOrgId !== undefined
+        ? await this.rightsInParent(caller.userId, org.parentOrgId)
+        : undefined;
+    const secondFactorMissing =
+      throughParent === 'needs-two-factor' && !caller.twoFactor && !options.twoFactorExempt;
+    if (secondFactorMissing && !member)
+      throw new DomainError(
+        'two-factor-required',
+        'forbidden',
+        'the parent organization requires two-factor authentication to act through it (R19, R22)',
+      );
+    const viaParent = throughParent !== undefined && !secondFactorMissing;
     const standing: Standing | undefined = viaParent
       ? {
           org,
@@ -85,11 +95,16 @@ export class OrgAccess {
     return standing;
   }
 
-  private async holdsInParent(userId: string, parentOrgId: string): Promise<boolean> {
+  /** Whether the caller holds customers.manage in the parent, and whether the parent asks a second factor for it. */
+  private async rightsInParent(
+    userId: string,
+    parentOrgId: string,
+  ): Promise<'holds' | 'needs-two-factor' | undefined> {
     const parent = await this.models.organizations.get(parentOrgId);
-    if (!parent || parent.deleted) return false;
+    if (!parent || parent.deleted) return undefined;
     const member = await this.models.members.get(orgScoped(parentOrgId, userId));
-    return member?.permissions.includes(CUSTOMERS_MANAGE) === true;
+    if (member?.permissions.includes(CUSTOMERS_MANAGE) !== true) return undefined;
+    return parent.requireTwoFactor ? 'needs-two-factor' : 'holds';
   }
 }
 

@@ -1,3 +1,4 @@
+import { DomainError } from '@app/domain';
 import { type CommandResolver } from '@app/event-store';
 import { effectivePermissions, rankOf, type PermissionsCatalog } from '@app/permissions';
 import { ADMIN_ACTS } from '../organizations/decide/guards';
@@ -25,6 +26,16 @@ export function withActorStanding(
     const member = parent?.members.get(command.actorId);
     if (!member || !effectivePermissions(catalog, member.role, member.granted).has(CUSTOMERS_MANAGE))
       return { command };
+    // R22: a parent that requires a second factor requires it for acting through it too. A member of this
+    // organization without one acts in their own right (and is refused what that does not allow).
+    if (parent!.requireTwoFactor && !command.actorTwoFactor) {
+      if (own) return { command };
+      throw new DomainError(
+        'two-factor-required',
+        'forbidden',
+        'the parent organization requires two-factor authentication to act through it (R19, R22)',
+      );
+    }
     return { command: { ...command, actorActsAsAdminVia: state.parentOrgId }, actingVia: state.parentOrgId };
   };
 }

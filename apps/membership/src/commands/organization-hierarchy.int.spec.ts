@@ -216,6 +216,53 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     expect(await membership.send(orgId, 'uma', { type: 'LeaveOrganization' })).toMatchObject({ ok: true });
   });
 
+  it('R19, R22: acting through a parent that requires a second factor needs one; a child member without it acts as themself', async () => {
+    const partner = await membership.organization('pia', ['cleo', 'cody']);
+    await membership.expectOk(
+      membership.send(partner, 'pia', {
+        type: 'GrantPermissions',
+        userId: 'cleo',
+        permissions: ['members.read', 'customers.manage'],
+      }),
+    );
+    await membership.expectOk(
+      membership.send(partner, 'pia', {
+        type: 'GrantPermissions',
+        userId: 'cody',
+        permissions: ['members.read', 'customers.manage'],
+      }),
+    );
+    const customer = await membership.organization('pia', ['dina', 'cody']);
+    await membership.expectOk(
+      membership.send(partner, 'pia', { type: 'LinkChildOrganization', childOrgId: customer }),
+    );
+    await membership.expectOk(
+      membership.send(
+        partner,
+        'pia',
+        { type: 'UpdateSettings', requireTwoFactor: true },
+        { actorTwoFactor: true },
+      ),
+    );
+    const makeAdmin = { type: 'ChangeMemberRole', userId: 'dina', role: 'admin' } as const;
+    const before = (await lastEventOf(customer)).revision;
+    // cleo is no member of the customer: without a second factor she has no standing there at all.
+    expect(await membership.send(customer, 'cleo', makeAdmin)).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-required', kind: 'forbidden' },
+    });
+    // cody is a User of the customer too: without a second factor he is only that.
+    expect(await membership.send(customer, 'cody', makeAdmin)).toMatchObject({
+      ok: false,
+      error: { code: 'insufficient-permission' },
+    });
+    expect((await lastEventOf(customer)).revision).toBe(before);
+    expect(await membership.send(customer, 'cleo', makeAdmin, { actorTwoFactor: true })).toMatchObject({
+      ok: true,
+    });
+    expect((await membership.state(customer)).members.get('dina')?.role).toBe('admin');
+  });
+
   it('R17: an Owner’s reset request for a member is published for identity', async () => {
     const orgId = await membership.organization('rita', ['sam']);
     expect(

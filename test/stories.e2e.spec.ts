@@ -378,6 +378,11 @@ describe('stories over the public API', () => {
       .set(bearer(cat))
       .expect(200);
     expect(inHiddenTeam.body.items).toEqual([]);
+    // Nor does the organization name its Owner or contact person to her: Ada is in none of her teams.
+    const orgToCat = (await http().get(`/v1/orgs/${orgId}`).set(bearer(cat)).expect(200)).body;
+    expect([orgToCat.ownerId, orgToCat.contactPersonId]).toEqual([undefined, undefined]);
+    const orgToAda = (await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200)).body;
+    expect([orgToAda.ownerId, orgToAda.contactPersonId]).toEqual([ada.userId, ada.userId]);
     expect((await member(ada, orgId, bob.userId)).teams).toEqual(
       expect.arrayContaining([...bobToCat, { teamId: other.teamId, role: 'member' }]),
     );

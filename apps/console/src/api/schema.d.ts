@@ -1041,9 +1041,15 @@ export interface components {
             name: string;
             /** @example standard */
             plan: string;
-            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
-            ownerId: string;
-            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
+            /**
+             * @description to holders of members.read, and to the Owner; a User sees the Owner tag on members they see (R13)
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
+            ownerId?: string;
+            /**
+             * @description as ownerId
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
             contactPersonId?: string;
             settings: components["schemas"]["SettingsView"];
             /**

@@ -28,8 +28,13 @@ export function organizationView(org: OrganizationDoc, standing: Standing) {
     orgId: org.orgId,
     name: org.name,
     plan: org.plan,
-    ownerId: org.ownerId,
-    ...(org.contactPersonId ? { contactPersonId: org.contactPersonId } : {}),
+    // R13: who holds these roles is a fact about members; a User learns it from the tags of the members they see.
+    ...(can('members.read') || org.ownerId === standing.userId
+      ? {
+          ownerId: org.ownerId,
+          ...(org.contactPersonId ? { contactPersonId: org.contactPersonId } : {}),
+        }
+      : {}),
     settings: {
       autoJoin: org.autoJoin,
       membersMayEditOwnAvailability: org.membersMayEditOwnAvailability,

@@ -38,8 +38,13 @@ export class OrganizationView {
   @ApiProperty({ example: ID }) orgId!: string;
   @ApiProperty({ example: 'Acme' }) name!: string;
   @ApiProperty({ example: 'standard' }) plan!: string;
-  @ApiProperty({ example: ID }) ownerId!: string;
-  @ApiPropertyOptional({ example: ID }) contactPersonId?: string;
+  @ApiPropertyOptional({
+    example: ID,
+    description:
+      'to holders of members.read, and to the Owner; a User sees the Owner tag on members they see (R13)',
+  })
+  ownerId?: string;
+  @ApiPropertyOptional({ example: ID, description: 'as ownerId' }) contactPersonId?: string;
   @ApiProperty({ type: SettingsView }) settings!: SettingsView;
   @ApiPropertyOptional({ type: [String], description: 'holders of org.update', example: ['acme.com'] })
   domains?: string[];

@@ -646,8 +646,8 @@ describe('stories over the public API', () => {
     expect(schedulable.body.items.map((m: { userId: string }) => m.userId)).toEqual([bob.userId]);
   });
 
-  it('R19: a parent’s customers.manage holder acts as Admin in a linked child, and gains nothing in the parent', async () => {
-    const partner = await platform.signUp('Pat');
+  /** `partner`'s organization with a customer organization under it, and an agent holding customers.manage. */
+  async function partnerWithCustomer(partner: SignedIn) {
     const parentId = await createOrg(partner, 'Partner');
     const childId = await createOrg(partner, 'Customer');
     await http()
@@ -658,6 +658,12 @@ describe('stories over the public API', () => {
     const agent = await inviteNewMember(partner, parentId, 'Agent', {
       permissions: ['members.read', 'customers.manage'],
     });
+    return { parentId, childId, agent };
+  }
+
+  it('R19: a parent’s customers.manage holder acts as Admin in a linked child, and gains nothing in the parent', async () => {
+    const partner = await platform.signUp('Pat');
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
     expect(
       (await http().post(`/v1/orgs/${parentId}/teams`).set(bearer(agent)).send({ name: 'Mine' })).status,
     ).toBe(403);
@@ -696,16 +702,7 @@ describe('stories over the public API', () => {
 
   it('R19, R22: a parent that requires a second factor requires it for acting in its children through it', async () => {
     const partner = await platform.enrollTwoFactor(await platform.signUp('Pat'));
-    const parentId = await createOrg(partner, 'Partner');
-    const childId = await createOrg(partner, 'Customer');
-    await http()
-      .post(`/v1/orgs/${parentId}/children`)
-      .set(bearer(partner))
-      .send({ childOrgId: childId })
-      .expect(201);
-    const agent = await inviteNewMember(partner, parentId, 'Agent', {
-      permissions: ['members.read', 'customers.manage'],
-    });
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
     await http()
       .patch(`/v1/orgs/${parentId}`)
       .set(bearer(partner))

@@ -34,6 +34,18 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     return events.at(-1)!;
   }
 
+  /** Members of a partner organization made its agents: they act as Admins in its customers (R19). */
+  async function agentsOf(partner: string, ownerId: string, userIds: string[]): Promise<void> {
+    for (const userId of userIds)
+      await membership.expectOk(
+        membership.send(partner, ownerId, {
+          type: 'GrantPermissions',
+          userId,
+          permissions: ['members.read', 'customers.manage'],
+        }),
+      );
+  }
+
   it('R19: an Admin of an organization cannot put it under an organization of their own; both stay unlinked', async () => {
     const victim = await membership.organization('vera', ['adam']);
     await membership.expectOk(
@@ -51,13 +63,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
 
   it('R19: linking records both sides; parent members with customers.manage act as Admin in the child only', async () => {
     const partner = await membership.organization('paula', ['carl', 'ulla']);
-    await membership.expectOk(
-      membership.send(partner, 'paula', {
-        type: 'GrantPermissions',
-        userId: 'carl',
-        permissions: ['members.read', 'customers.manage'],
-      }),
-    );
+    await agentsOf(partner, 'paula', ['carl']);
     const customer = await membership.organization('paula', ['dora']);
     const linked = await membership.send(partner, 'paula', {
       type: 'LinkChildOrganization',
@@ -218,20 +224,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
 
   it('R19, R22: acting through a parent that requires a second factor needs one; a child member without it acts as themself', async () => {
     const partner = await membership.organization('pia', ['cleo', 'cody']);
-    await membership.expectOk(
-      membership.send(partner, 'pia', {
-        type: 'GrantPermissions',
-        userId: 'cleo',
-        permissions: ['members.read', 'customers.manage'],
-      }),
-    );
-    await membership.expectOk(
-      membership.send(partner, 'pia', {
-        type: 'GrantPermissions',
-        userId: 'cody',
-        permissions: ['members.read', 'customers.manage'],
-      }),
-    );
+    await agentsOf(partner, 'pia', ['cleo', 'cody']);
     const customer = await membership.organization('pia', ['dina', 'cody']);
     await membership.expectOk(
       membership.send(partner, 'pia', { type: 'LinkChildOrganization', childOrgId: customer }),

@@ -99,6 +99,31 @@ describe('read models: an event after a gap in its aggregate’s revisions', () 
     expect(filled).toEqual(await organizationIn(replayed));
   });
 
+  it('a gap in the middle: the models hold the first events, miss the ones after, and get the last', async () => {
+    const replayed = readModelsOf(new InMemoryReadStore());
+    await projectFromEventStore(client, directTarget(replayed), loadPermissionsCatalog({}), personalData());
+    const models = readModelsOf(new InMemoryReadStore());
+    const projector = projectorOver(models, true);
+    for (const [kind, id] of [
+      ['user', adaId],
+      ['user', bobId],
+      ['organization', orgId],
+    ] as const) {
+      const [first] = await history().read(kind, id, 0, 0);
+      await projector.apply(first!);
+    }
+    expect((await organizationIn(models)).members.map((m) => m.userId)).toEqual([adaId]);
+
+    for (const [kind, id] of [
+      ['user', adaId],
+      ['user', bobId],
+      ['organization', orgId],
+    ] as const)
+      await projector.apply(await lastEventOf(kind, id));
+
+    expect(await organizationIn(models)).toEqual(await organizationIn(replayed));
+  });
+
   it('without the history, such an event is dropped (what the models did before), so the test above needs it', async () => {
     const models = readModelsOf(new InMemoryReadStore());
     await projectorOver(models, false).apply(await lastEventOf('organization', orgId));

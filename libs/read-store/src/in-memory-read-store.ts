@@ -430,6 +430,16 @@ export class InMemoryReadStore implements ReadStore {
     };
   }
 
+  /** One thread: swaps made one after another with nothing in between are seen at once. */
+  async swapTogether(rebuilds: readonly Rebuild<never>[]): Promise<void> {
+    await Promise.all(rebuilds.map((rebuild) => rebuild.swap()));
+  }
+
+  /** A swap here is the caller's own, never another process's. */
+  consistently<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 

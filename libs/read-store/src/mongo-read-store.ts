@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { type Connection } from 'mongoose';
 import { type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { type CheckpointStore } from '@app/event-store';
@@ -21,7 +22,19 @@ import {
 type Stored = Document & { _id: string; revision: number };
 const DUPLICATE_KEY = 11000;
 const ALIASES = 'read_model_aliases';
+/** The alias record of a swap of several collections at once; one record per logical name trails it. */
+const SWAPPED_TOGETHER = '$together';
 const ALIAS_TTL_MS = 1_000;
+
+interface AliasRecord {
+  _id: string;
+  /** A logical name's record: its physical collection (what earlier versions read). */
+  physical?: string;
+  /** The together record: logical name -> physical collection. */
+  physicals?: Record<string, string>;
+}
+
+type Aliases = ReadonlyMap<string, string>;
 /** A collection retired by a rebuild stays readable this long (several alias cache lifetimes). */
 const RETIRED_COLLECTION_GRACE_MS = 5 * ALIAS_TTL_MS;
 /** A rebuild generation older than this that is not live was abandoned (rebuilds finish or abort well within it). */
@@ -240,7 +253,9 @@ export class MongoReadStore implements ReadStore {
   /** A cached alias lives this long; one more for a write that resolved it just before the swap and is still going. */
   readonly switchSettlesAfterMs = 2 * ALIAS_TTL_MS;
   readonly checkpoints: CheckpointStore;
-  private readonly aliasCache = new Map<string, { physical: string; until: number }>();
+  private aliases: { physical: Aliases; until: number } | undefined;
+  private readonly pinnedAliases = new AsyncLocalStorage<Aliases>();
+  private readonly rebuildTargets = new WeakMap<object, { name: string; target: string }>();
   private readonly indexes = new Map<string, readonly IndexFields[]>();
   private readonly indexed = new Map<string, Promise<void>>();
 
@@ -284,22 +299,9 @@ export class MongoReadStore implements ReadStore {
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     await this.dropAbandonedGenerations(name);
     const target = physicalName(name, Date.now());
-    const aliases = this.connection.collection<{ _id: string; physical: string }>(ALIASES);
-    return {
+    const rebuild: Rebuild<D> = {
       collection: new MongoCollection<D>(async () => this.indexedCollection(target, name)),
-      swap: async () => {
-        const previous = await this.resolve(name, true);
-        await aliases.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });
-        this.aliasCache.set(name, { physical: target, until: Date.now() + ALIAS_TTL_MS });
-        // Other instances may read the previous collection until their cached alias expires: dropped after that.
-        if (previous !== target)
-          setTimeout(() => {
-            void this.connection
-              .collection(previous)
-              .drop()
-              .catch(() => undefined);
-          }, RETIRED_COLLECTION_GRACE_MS).unref();
-      },
+      swap: () => this.swapTogether([rebuild as Rebuild<never>]),
       abort: async () => {
         await this.connection
           .collection(target)
@@ -307,6 +309,47 @@ export class MongoReadStore implements ReadStore {
           .catch(() => undefined);
       },
     };
+    this.rebuildTargets.set(rebuild, { name, target });
+    return rebuild;
+  }
+
+  /**
+   * One write to one record switches them all (a single document's update is atomic), then each name's own record
+   * follows for processes of an earlier version during a rolling upgrade.
+   */
+  async swapTogether(rebuilds: readonly Rebuild<never>[]): Promise<void> {
+    const targets = rebuilds.map((rebuild) => {
+      const target = this.rebuildTargets.get(rebuild);
+      if (!target) throw new Error('swapTogether takes rebuilds begun on this store');
+      return target;
+    });
+    const before = await this.currentAliases(true);
+    const records = this.connection.collection<AliasRecord>(ALIASES);
+    await records.updateOne(
+      { _id: SWAPPED_TOGETHER },
+      { $set: Object.fromEntries(targets.map(({ name, target }) => [`physicals.${name}`, target])) },
+      { upsert: true },
+    );
+    for (const { name, target } of targets)
+      await records.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });
+    const after = new Map(before);
+    for (const { name, target } of targets) after.set(name, target);
+    this.aliases = { physical: after, until: Date.now() + ALIAS_TTL_MS };
+    // Other instances may use the previous collections until their cached aliases expire: dropped after that.
+    for (const { name, target } of targets) {
+      const previous = before.get(name) ?? name;
+      if (previous !== target)
+        setTimeout(() => {
+          void this.connection
+            .collection(previous)
+            .drop()
+            .catch(() => undefined);
+        }, RETIRED_COLLECTION_GRACE_MS).unref();
+    }
+  }
+
+  async consistently<T>(work: () => Promise<T>): Promise<T> {
+    return this.pinnedAliases.run(await this.currentAliases(), work);
   }
 
   /** Generations a crashed rebuild or process left behind: neither the live one nor within the grace period. */
@@ -333,15 +376,33 @@ export class MongoReadStore implements ReadStore {
     await this.connection.close();
   }
 
-  /** Logical name -> physical collection, cached briefly so readers need no extra round trip per query. */
+  /** Logical name -> physical collection: as pinned by `consistently`, or cached briefly (no round trip per query). */
   private async resolve(name: string, fresh = false): Promise<string> {
-    const cached = this.aliasCache.get(name);
-    if (!fresh && cached && cached.until > Date.now()) return cached.physical;
-    const alias = await this.connection
-      .collection<{ _id: string; physical: string }>(ALIASES)
-      .findOne({ _id: name });
-    const physical = alias?.physical ?? name;
-    this.aliasCache.set(name, { physical, until: Date.now() + ALIAS_TTL_MS });
+    return (await this.currentAliases(fresh)).get(name) ?? name;
+  }
+
+  private async currentAliases(fresh = false): Promise<Aliases> {
+    const pinned = fresh ? undefined : this.pinnedAliases.getStore();
+    if (pinned) return pinned;
+    if (!fresh && this.aliases && this.aliases.until > Date.now()) return this.aliases.physical;
+    const records = await this.connection.collection<AliasRecord>(ALIASES).find({}).toArray();
+    const physical = new Map<string, string>();
+    const consider = (name: string, candidate: string) => {
+      // Of two records for a name (one written by an earlier version), the newer generation is the live one.
+      const known = physical.get(name);
+      if (!known || generationOf(name, candidate) > generationOf(name, known)) physical.set(name, candidate);
+    };
+    for (const record of records) {
+      if (record._id === SWAPPED_TOGETHER)
+        for (const [name, candidate] of Object.entries(record.physicals ?? {})) consider(name, candidate);
+      else if (record.physical) consider(record._id, record.physical);
+    }
+    this.aliases = { physical, until: Date.now() + ALIAS_TTL_MS };
     return physical;
   }
+}
+
+/** `members__g1733097600000` -> 1733097600000; the logical name itself (never rebuilt) is generation 0. */
+function generationOf(logical: string, physical: string): number {
+  return physical === logical ? 0 : Number(physical.slice(`${logical}__g`.length)) || 0;
 }

@@ -83,6 +83,9 @@ export interface Rebuild<D extends ReadModelDocument> {
   abort(): Promise<void>;
 }
 
+/** Several rebuilds switched over at once: no reader sees some of the collections rebuilt and others not. */
+export type SwapTogether = (rebuilds: readonly Rebuild<never>[]) => Promise<void>;
+
 /**
  * An index over equality fields, in order (`['orgId', 'role']`); an array field is indexed by each element. Queries
  * whose filter gives every field of an index an equal value use it; the rest scan.
@@ -103,6 +106,13 @@ export interface ReadStore {
   /** `indexes` hold for the collection under this name from then on, rebuilds included. */
   collection<D extends ReadModelDocument>(name: string, options?: CollectionOptions): ReadModelCollection<D>;
   beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>>;
+  /** Rebuilds of this store, begun separately, switched over in one step. */
+  swapTogether: SwapTogether;
+  /**
+   * Runs `work` with every collection it touches in the generation it first sees: a swap while it runs (another
+   * process's rebuild) does not split its writes between two generations.
+   */
+  consistently<T>(work: () => Promise<T>): Promise<T>;
   readonly checkpoints: CheckpointStore;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { InMemoryReadStore, MongoReadStore, type ReadFilter, type ReadStore } from '@app/read-store';
-import { infraEnv } from '@app/testing';
+import { describeIf, infraEnv } from '@app/testing';
 
 interface Member {
   _id: string;
@@ -235,6 +236,18 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await after.get('old')).toBeNull();
   });
 
+  it('switches several rebuilt collections over together', async () => {
+    const names = [0, 1, 2].map(() => `together_${randomUUID().slice(0, 8)}`);
+    for (const name of names) await store.collection<Member>(name).upsertIfNewer(member('old', 1));
+    const rebuilds = await Promise.all(names.map((name) => store.beginRebuild<Member>(name)));
+    for (const rebuild of rebuilds) await rebuild.collection.upsertIfNewer(member('new', 1));
+    await store.swapTogether(rebuilds as never[]);
+    for (const name of names) {
+      expect(await store.collection<Member>(name).get('new')).not.toBeNull();
+      expect(await store.collection<Member>(name).get('old')).toBeNull();
+    }
+  });
+
   it('searches case-insensitively for a piece of any searched field, while documents are renamed and removed', async () => {
     const members = fresh();
     const people: [string, string, string][] = [
@@ -338,5 +351,42 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     await rebuild.swap();
     const after = store.collection<Member>(name);
     for (const filter of filters) expect(await ids(after, filter)).toEqual(await ids(scanned, filter));
+  });
+});
+
+/** On MongoDB several processes share the collections: one's rebuild switches them under the others' feet. */
+describeIf(infraEnv.mongoUrl)('ReadStore on MongoDB, two processes', () => {
+  const dbName = `contract_${randomUUID().slice(0, 8)}`;
+  let rebuilding: MongoReadStore;
+  let other: MongoReadStore;
+  beforeAll(async () => {
+    rebuilding = await MongoReadStore.connect(infraEnv.mongoUrl!, dbName);
+    other = await MongoReadStore.connect(infraEnv.mongoUrl!, dbName);
+  });
+  afterAll(async () => {
+    await rebuilding?.close();
+    await other?.close();
+  });
+
+  it('work run consistently keeps the generation it began with while a swap happens, and sees the new one after', async () => {
+    const [first, second] = ['first', 'second'].map((n) => `${n}_${randomUUID().slice(0, 8)}`) as [
+      string,
+      string,
+    ];
+    for (const name of [first, second])
+      await rebuilding.collection<Member>(name).upsertIfNewer(member('old', 1));
+    const rebuilds = await Promise.all([first, second].map((name) => rebuilding.beginRebuild<Member>(name)));
+    for (const rebuild of rebuilds) await rebuild.collection.upsertIfNewer(member('new', 1));
+
+    const seen = await other.consistently(async () => {
+      const before = await other.collection<Member>(first).get('old');
+      await rebuilding.swapTogether(rebuilds as never[]);
+      await sleep(other.switchSettlesAfterMs); // past the other process's alias cache
+      return [before, await other.collection<Member>(second).get('old')];
+    });
+    expect(seen.map((doc) => doc?._id)).toEqual(['old', 'old']);
+    // Outside, the other process sees the new generation of both once its cache expired.
+    expect(await other.collection<Member>(first).get('new')).not.toBeNull();
+    expect(await other.collection<Member>(second).get('new')).not.toBeNull();
   });
 });

@@ -1,4 +1,9 @@
-import { FORWARDS, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  FORWARDS,
+  StreamDeletedError,
+  StreamNotFoundError,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
 import { type EventEnvelope } from '@app/contracts';
 import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
@@ -8,7 +13,10 @@ export type AggregateKind = 'organization' | 'user';
 
 /** An aggregate's events read back from where they were recorded, for a projector that finds some of them missing. */
 export interface AggregateHistory {
-  /** Revisions `from` to `to` of the aggregate, as the relay publishes them, oldest first; none if it is gone. */
+  /**
+   * Revisions `from` to `to` of the aggregate, as the relay publishes them, oldest first: all of them, or none (the
+   * stream is gone, or no longer holds them all, as after a truncation).
+   */
   read(kind: AggregateKind, id: string, from: number, to: number): Promise<EventEnvelope[]>;
 }
 
@@ -41,9 +49,12 @@ export class EventStoreHistory implements AggregateHistory {
         if (event) recorded.push(event);
       }
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
+      if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return [];
       throw error;
     }
+    // A truncated stream starts later than asked: applying what is left onto the older state would be wrong.
+    if (recorded.length !== to - from + 1 || recorded.some((event, i) => event.revision !== BigInt(from + i)))
+      return [];
     const opened = await openAllRecorded(this.protection, recorded);
     return opened.map((event) => toPublicEnvelope(mapping, event));
   }

@@ -115,7 +115,8 @@ export class ProjectionFeed extends BusSubscriber {
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       handler: async (event) => {
         this.requireFilled();
-        await this.exclusive(() => this.projector.apply(event));
+        // One generation of the collections for the whole event, even if another process's rebuild switches them.
+        await this.exclusive(() => this.store.consistently(() => this.projector.apply(event)));
       },
     });
   }

@@ -2,7 +2,7 @@ import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client'
 import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { type PermissionsCatalog } from '@app/permissions';
-import { type ReadStore } from '@app/read-store';
+import { type ReadStore, type Rebuild } from '@app/read-store';
 import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope, type PublicEventMapping } from '@app/relay';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
@@ -144,7 +144,8 @@ export async function rebuildReadModels(options: {
     }
     return await options.exclusive(async () => {
       const last = await projectFromEventStore(client, target, catalog, personalData, pass.position);
-      for (const rebuild of rebuilds.values()) await rebuild.swap();
+      // All at once: another process never sees some collections rebuilt and others not.
+      await store.swapTogether([...rebuilds.values()] as Rebuild<never>[]);
       return { events: events + last.events, switchedAfter: last.position };
     });
   } catch (error) {

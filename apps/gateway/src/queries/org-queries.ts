@@ -63,10 +63,7 @@ export class OrgQueries {
 
   async team(standing: Standing, teamId: string): Promise<TeamDoc> {
     const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
-    if (
-      !team ||
-      (!standing.permissions.has('members.read') && !teamsOf(standing).has(teamId))
-    )
+    if (!team || (!standing.permissions.has('members.read') && !teamsOf(standing).has(teamId)))
       throw new DomainError('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
     return team;
   }

@@ -51,9 +51,7 @@ export class DependencyUnavailableError extends Error {
  * A Kafka request timing out, and a connection that timed out (`ETIMEDOUT`), are: the broker or host did not answer.
  */
 export function isDependencyOutage(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let link = error; isErrorLike(link) && !seen.has(link); link = causeOf(link)) {
-    seen.add(link);
+  for (const link of causeChain(error)) {
     const className = (link.constructor as { name?: string } | undefined)?.name ?? '';
     if (UNREACHABLE_ERRORS.has(link.name) || UNREACHABLE_ERRORS.has(className)) return true;
     const { code } = link as { code?: unknown };
@@ -61,6 +59,21 @@ export function isDependencyOutage(error: unknown): boolean {
     if (link.name === 'MongooseError' && MONGOOSE_NOT_CONNECTED.test(link.message)) return true;
   }
   return false;
+}
+
+/** The error raised on purpose for a dependency not ready or not reachable, if `error` is one or was caused by one. */
+export function ownUnavailability(error: unknown): DependencyUnavailableError | undefined {
+  for (const link of causeChain(error)) if (link instanceof DependencyUnavailableError) return link;
+  return undefined;
+}
+
+/** `error`, then what it was caused by, and so on (each once: a cycle ends it). */
+function* causeChain(error: unknown): Generator<Error> {
+  const seen = new Set<unknown>();
+  for (let link = error; isErrorLike(link) && !seen.has(link); link = causeOf(link)) {
+    seen.add(link);
+    yield link;
+  }
 }
 
 /** Not `instanceof Error`: an error made in another realm (a worker, a VM context) is not one of this realm's. */

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { type HttpServer } from '@nestjs/common';
 import { type DomainErrorKind, isDomainError } from '@app/domain';
-import { DependencyUnavailableError, isDependencyOutage } from '@app/messaging';
+import { isDependencyOutage, ownUnavailability } from '@app/messaging';
 
 /** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
 export interface ProblemDocument {
@@ -98,13 +98,6 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
     code: 'internal-error',
     ...(instance ? { instance } : {}),
   };
-}
-
-/** The error, or one it was caused by, that this code raised on purpose for a dependency not ready or not reachable. */
-export function ownUnavailability(error: unknown): DependencyUnavailableError | undefined {
-  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++)
-    if (e instanceof DependencyUnavailableError) return e;
-  return undefined;
 }
 
 /** An error the HTTP layer already tagged as the client's (a request body cut off by the client: `ECONNRESET`, 400). */

@@ -74,9 +74,8 @@ export class ProjectionFeed extends BusSubscriber {
     // Not ready for traffic until filled: the routes that read the models would answer 503 meanwhile.
     readiness.add({
       name: 'read-models',
-      check: () => {
+      check: async () => {
         if (!this.isFilled) throw new Error('being filled from the event store');
-        return Promise.resolve();
       },
     });
   }

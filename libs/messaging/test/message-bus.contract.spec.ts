@@ -58,6 +58,26 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     return { dead, dlq };
   }
 
+  /** Subscribes a handler that fails message `n: 1` with what `failure` gives for its attempt (nothing: handled). */
+  async function failingMessageOne(t: string, failure: (attempt: number) => Error | undefined) {
+    const attempts: number[] = [];
+    const handled: number[] = [];
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 3, ...fast },
+      handler: async (m) => {
+        if (body(m).n === 1) {
+          attempts.push(m.attempt);
+          const error = failure(m.attempt);
+          if (error) throw error;
+        }
+        handled.push(body(m).n);
+      },
+    });
+    return { attempts, handled, sub };
+  }
+
   beforeAll(() => {
     bus = create();
   });
@@ -154,21 +174,8 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
 
   it('retries with backoff, then dead-letters with error and attempt headers, and the partition moves on', async () => {
     const t = await topic(1);
-    const attempts: number[] = [];
-    const handled: number[] = [];
     const { dead, dlq } = await deadLetters(t);
-    const sub = await bus.subscribe({
-      groupId: `g-${t}`,
-      topics: [t],
-      retry: { maxAttempts: 3, ...fast },
-      handler: async (m) => {
-        if (body(m).n === 1) {
-          attempts.push(m.attempt);
-          throw new Error('downstream unavailable');
-        }
-        handled.push(body(m).n);
-      },
-    });
+    const { attempts, handled, sub } = await failingMessageOne(t, () => new Error('downstream unavailable'));
     await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
     await waitFor(() => dead.length === 1 && handled.length === 1, { timeoutMs: 30_000 });
     await Promise.all([sub.close(), dlq.close()]);
@@ -189,21 +196,10 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     // A real refusal: a connection to a port nothing listens on.
     const port = await freePort();
     const refused = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve));
-    const attempts: number[] = [];
-    const handled: number[] = [];
     const { dead, dlq } = await deadLetters(t);
-    const sub = await bus.subscribe({
-      groupId: `g-${t}`,
-      topics: [t],
-      retry: { maxAttempts: 3, ...fast },
-      handler: async (m) => {
-        if (body(m).n === 1) {
-          attempts.push(m.attempt);
-          if (m.attempt <= 7) throw new Error('read model write failed', { cause: refused });
-        }
-        handled.push(body(m).n);
-      },
-    });
+    const { attempts, handled, sub } = await failingMessageOne(t, (attempt) =>
+      attempt <= 7 ? new Error('read model write failed', { cause: refused }) : undefined,
+    );
     await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
     await waitFor(() => handled.length === 2, { timeoutMs: 30_000 });
     // Behind anything the failures could have dead-lettered (same key, same partition): once it is in, nothing was.

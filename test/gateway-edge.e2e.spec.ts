@@ -190,6 +190,23 @@ describe('the gateway edge', () => {
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('an API answer or problem is never stored by a browser or cache, loads nothing and cannot be framed; the docs page keeps the document headers', async () => {
+    const read = await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200);
+    const refused = await http().get(`/v1/orgs/${orgId}`).expect(401);
+    for (const res of [read, refused]) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-dns-prefetch-control']).toBeUndefined();
+    }
+    const docs = await http().get('/docs/openapi.json').expect(200);
+    expect(docs.headers['cache-control']).not.toBe('no-store');
+    expect(docs.headers['x-dns-prefetch-control']).toBe('off');
+    expect(docs.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('OpenAPI documents every route of the public API with its answers and problems', async () => {
     const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
       paths: Record<

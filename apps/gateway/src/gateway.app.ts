@@ -6,7 +6,7 @@ import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { serveConsole } from './edge/console-routes';
-import { securityHeaders } from './edge/security-headers';
+import { API_SECURITY_HEADERS, securityHeaders, servesDocument } from './edge/security-headers';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
 
@@ -23,12 +23,13 @@ export async function createGatewayApp(
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   })) as NestFastifyApplication;
-  const headers = securityHeaders({ contentSecurityPolicy: false });
+  // The console sets its own CSP; Swagger UI's page runs inline script, so the docs get none.
+  const documentHeaders = securityHeaders({ contentSecurityPolicy: false });
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers);
+    .addHook('onRequest', (request, reply, done) => {
+      reply.headers(servesDocument(request.url) ? documentHeaders : API_SECURITY_HEADERS);
       done();
     });
   // No origin configured: no CORS at all, and no per-request work for it.

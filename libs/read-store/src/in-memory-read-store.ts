@@ -30,9 +30,8 @@ class OrderedIds {
   }
 
   add(id: string): void {
-    if (this.ids.has(id)) return;
-    this.ids.add(id);
-    this.sorted = undefined;
+    const size = this.ids.size;
+    if (this.ids.add(id).size !== size) this.sorted = undefined;
   }
 
   delete(id: string): void {
@@ -61,7 +60,8 @@ class EqualityIndex {
     const values: unknown[] = [];
     for (const field of this.fields) {
       const condition = where?.[field];
-      if (condition === undefined || (condition !== null && typeof condition === 'object')) return undefined;
+      // Missing values are not indexed (a sparse index): a lookup of null is answered some other way.
+      if (condition === undefined || condition === null || typeof condition === 'object') return undefined;
       values.push(condition);
     }
     return this.ids.get(keyOf(values)) ?? NO_IDS;
@@ -69,17 +69,23 @@ class EqualityIndex {
 
   /** Keeps the index right for a document replaced by another (either absent): only the keys that changed move. */
   replace(before: Stored | undefined, after: Stored | undefined): void {
-    if (before && after && this.sameKeyFields(before, after)) return;
-    const old = before ? this.keysOf(before) : [];
+    if (!before) {
+      if (after) for (const key of this.keysOf(after)) this.idsOf(key).add(after._id);
+      return;
+    }
+    if (after && this.sameKeyFields(before, after)) return;
+    const old = this.keysOf(before);
     const now = after ? this.keysOf(after) : [];
     if (old.length === now.length && old.every((key, i) => key === now[i])) return;
     const kept = new Set(now);
-    for (const key of old) if (!kept.delete(key)) this.ids.get(key)?.delete(before!._id);
-    for (const key of kept) {
-      let ids = this.ids.get(key);
-      if (!ids) this.ids.set(key, (ids = new OrderedIds()));
-      ids.add(after!._id);
-    }
+    for (const key of old) if (!kept.delete(key)) this.ids.get(key)?.delete(before._id);
+    for (const key of kept) this.idsOf(key).add(after!._id);
+  }
+
+  private idsOf(key: string): OrderedIds {
+    let ids = this.ids.get(key);
+    if (!ids) this.ids.set(key, (ids = new OrderedIds()));
+    return ids;
   }
 
   /** The indexed fields hold the very same values (a stored document shares what did not change with its successor). */
@@ -94,7 +100,8 @@ class EqualityIndex {
     let keys = [''];
     for (const field of this.fields) {
       const value = valueAt(doc, field);
-      const parts = Array.isArray(value) ? value.map(keyPart) : [keyPart(value ?? null)];
+      if (value === undefined || value === null) return [];
+      const parts = Array.isArray(value) ? value.map(keyPart) : [keyPart(value)];
       keys =
         keys.length === 1
           ? parts.map((part) => keys[0] + part)
@@ -117,20 +124,23 @@ function keyOf(values: readonly unknown[]): string {
 }
 
 /**
- * A deep, frozen copy of plain data. A frozen value is shared as it is: this store freezes all it keeps, so a new
- * document shares what did not change with the one it replaces instead of copying it again. (A value frozen only
- * on its surface by someone else would be shared too; nothing hands such values to the store.)
+ * The store keeps plain data as it is given, frozen in place: a writer hands over a document it no longer changes
+ * (a later change fails loudly instead of changing the store). What is frozen already, such as the unchanged parts a
+ * document shares with the one it replaces, is kept as it is. Anything but plain objects and arrays is copied first.
  */
-function frozenCopy<T>(value: T): T {
+function adopted<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  let copy: object;
-  if (Array.isArray(value)) copy = value.map(frozenCopy);
-  else if (Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = frozenCopy((value as Record<string, unknown>)[key]);
-    copy = out;
-  } else copy = deepFreeze(structuredClone(value));
-  return Object.freeze(copy) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = adopted(value[i]);
+    return Object.freeze(value);
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return deepFreeze(structuredClone(value));
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const inner = record[key];
+    if (inner !== null && typeof inner === 'object' && !Object.isFrozen(inner)) record[key] = adopted(inner);
+  }
+  return Object.freeze(value);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -246,7 +256,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     const table = this.table();
     const current = table.docs.get(doc._id);
     if (current && current.revision >= doc.revision) return false;
-    table.put(frozenCopy(doc as unknown as Stored));
+    table.put(adopted(doc as unknown as Stored));
     return true;
   }
 
@@ -265,7 +275,7 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
     const matching = [...this.matching(filter, table.candidates(filter))];
-    for (const doc of matching) table.put(frozenCopy(withFieldsSet(doc, set)));
+    for (const doc of matching) table.put(adopted(withFieldsSet(doc, set)));
     return matching.length;
   }
 

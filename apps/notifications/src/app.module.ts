@@ -6,7 +6,13 @@ import { TOPICS } from '@app/contracts';
 import { positiveInt, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
-import { DELIVERY_LOG, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from './notifications.tokens';
+import {
+  DELIVERIES_IN_HAND,
+  DELIVERY_LOG,
+  DELIVERY_RETRY,
+  ENABLED_NOTICES,
+  MESSAGE_LOCALE,
+} from './notifications.tokens';
 import { enabledNotices } from './notices/notice-rules';
 import { Notices } from './notices/notices';
 import { RecipientDirectory } from './notices/recipient-directory';
@@ -15,7 +21,7 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
-import { FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
+import { DEFAULT_DELIVERIES_IN_HAND, FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
 import { Notifier } from './delivery/notifier';
 import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './delivery/sms-transport';
 import { loadInvitationTokens } from '@app/invitation-tokens';
@@ -44,6 +50,13 @@ export interface NotificationsOptions {
    * that delivery (and its partition) this long. SMTP and SMS timeouts are half of it, so an attempt ends inside it.
    */
   readonly leaseMs?: number;
+  /**
+   * Deliveries each consumer works on at once per partition (`NOTIFY_IN_HAND_PER_PARTITION`, default 8, at most 64).
+   * More: more throughput when the delivery log or the provider is slow, up to nine times as many SMTP connections at
+   * a peak, and as many deliveries that a killed instance may have sent without recording it (sent again after the
+   * lease, with the same idempotency key).
+   */
+  readonly inHandPerPartition?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -70,12 +83,22 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
     ...(env.NOTIFY_OFF ? { noticesOff: env.NOTIFY_OFF } : {}),
     leaseMs: positiveInt(env.NOTIFY_LEASE_MS, DEFAULT_LEASE_MS, 'NOTIFY_LEASE_MS'),
+    inHandPerPartition: inHandOf(env.NOTIFY_IN_HAND_PER_PARTITION),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
       initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
       maxBackoffMs: positiveInt(env.NOTIFY_MAX_BACKOFF_MS, 60_000, 'NOTIFY_MAX_BACKOFF_MS'),
     },
   };
+}
+
+const MAX_IN_HAND = 64;
+
+function inHandOf(value: string | undefined): number {
+  const inHand = positiveInt(value, DEFAULT_DELIVERIES_IN_HAND, 'NOTIFY_IN_HAND_PER_PARTITION');
+  if (inHand > MAX_IN_HAND)
+    throw new Error(`NOTIFY_IN_HAND_PER_PARTITION must be at most ${MAX_IN_HAND}, got ${inHand}`);
+  return inHand;
 }
 
 @Module({})
@@ -87,6 +110,7 @@ export class NotificationsModule {
     const from = options.mailFrom ?? 'Identity Platform <no-reply@identity-platform.local>';
     const outbox = join(infra.dataDir, 'outbox');
     const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    const inHand = options.inHandPerPartition ?? DEFAULT_DELIVERIES_IN_HAND;
     return {
       module: NotificationsModule,
       imports: [
@@ -113,6 +137,7 @@ export class NotificationsModule {
                 ),
         },
         { provide: DELIVERY_RETRY, useValue: busRetryOf(options) },
+        { provide: DELIVERIES_IN_HAND, useValue: inHand },
         { provide: MESSAGE_LOCALE, useValue: localeOf(options.locale) },
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
         {
@@ -128,7 +153,7 @@ export class NotificationsModule {
           useFactory: (log: DeliveryLog, bus: MessageBus) =>
             new Notifier(
               options.smtpUrl
-                ? new SmtpMailTransport(options.smtpUrl, from, leaseMs / 2)
+                ? new SmtpMailTransport(options.smtpUrl, from, leaseMs / 2, inHand)
                 : new FileMailTransport(join(outbox, 'email'), from),
               options.smsUrl
                 ? new HttpSmsTransport(options.smsUrl, options.smsToken, Math.min(10_000, leaseMs / 2))

@@ -8,6 +8,16 @@ describe('notifications settings', () => {
     expect(readNotificationsOptions({}).leaseMs).toBe(60_000);
   });
 
+  it('read how many deliveries are in hand per partition: 8 by default, 1 to 64, a wrong value named', () => {
+    expect(readNotificationsOptions({}).inHandPerPartition).toBe(8);
+    expect(readNotificationsOptions({ NOTIFY_IN_HAND_PER_PARTITION: '1' }).inHandPerPartition).toBe(1);
+    expect(readNotificationsOptions({ NOTIFY_IN_HAND_PER_PARTITION: '64' }).inHandPerPartition).toBe(64);
+    for (const wrong of ['0', '65', 'many'])
+      expect(() => readNotificationsOptions({ NOTIFY_IN_HAND_PER_PARTITION: wrong })).toThrow(
+        /NOTIFY_IN_HAND_PER_PARTITION/,
+      );
+  });
+
   it('refuse to start without SMTP where secrets must be configured, naming the setting', () => {
     expect(() => readNotificationsOptions({ REQUIRE_CONFIGURED_SECRETS: 'true' })).toThrow(
       /^SMTP_URL must be set/,

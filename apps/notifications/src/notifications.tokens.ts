@@ -9,3 +9,6 @@ export const MESSAGE_LOCALE = Symbol('MESSAGE_LOCALE');
 
 /** The kinds of notice that are sent (all but those in `NOTIFY_OFF`). */
 export const ENABLED_NOTICES = Symbol('ENABLED_NOTICES');
+
+/** Deliveries each consumer works on at once per partition (`NOTIFY_IN_HAND_PER_PARTITION`, see `inHandOf`). */
+export const DELIVERIES_IN_HAND = Symbol('DELIVERIES_IN_HAND');

@@ -9,14 +9,18 @@ export interface MailTransport {
   close(): Promise<void>;
 }
 
-/** Real SMTP through nodemailer, e.g. `smtp://user:pass@mail.example.com:587`. */
 /**
- * Deliveries a notifications consumer works on at once per partition. One: every attempt holds a lease sized to its
- * timeouts (NOTIFY_LEASE_MS), so it must not wait behind others; and a killed instance can send again only what it had
- * in hand.
+ * Deliveries a notifications consumer works on at once per partition, by default. Each attempt holds a lease sized to
+ * its timeouts (NOTIFY_LEASE_MS), so it must not wait behind others for an SMTP connection; and a killed instance can
+ * send again only what it had in hand. Eight: with the delivery log on FerretDB, where a claim and a finish take
+ * milliseconds, one at a time held the service below 100 deliveries/s (bench/notifications).
  */
-export const DELIVERIES_IN_HAND_PER_PARTITION = 1;
+export const DEFAULT_DELIVERIES_IN_HAND = 8;
 
+/** Consumers that deliver (e-mail requests, invitations, notices) times the partitions each works on at once. */
+const PARTITIONS_IN_HAND = 3 * 3;
+
+/** Real SMTP through nodemailer, e.g. `smtp://user:pass@mail.example.com:587`. */
 export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
   private readonly transporter: Transporter;
@@ -26,14 +30,14 @@ export class SmtpMailTransport implements MailTransport {
     smtpUrl: string,
     private readonly from: string,
     attemptTimeoutMs = 30_000,
+    inHandPerPartition = DEFAULT_DELIVERIES_IN_HAND,
   ) {
-    // Pooled: a connection (and its TLS and EHLO) serves many messages; one per message in hand at once (three
-    // subscribers, three partitions each, DELIVERIES_IN_HAND_PER_PARTITION), so no attempt waits in the pool's queue
-    // beyond its timeouts and lease.
+    // Pooled: a connection (and its TLS and EHLO) serves many messages; at most one per message in hand at once, so
+    // no attempt waits in the pool's queue beyond its timeouts and lease. Connections open only as load needs them.
     this.transporter = nodemailer.createTransport({
       url: smtpUrl,
       pool: true,
-      maxConnections: 9 * DELIVERIES_IN_HAND_PER_PARTITION,
+      maxConnections: PARTITIONS_IN_HAND * inHandPerPartition,
       maxMessages: Infinity,
       connectionTimeout: Math.min(10_000, attemptTimeoutMs),
       greetingTimeout: Math.min(10_000, attemptTimeoutMs),

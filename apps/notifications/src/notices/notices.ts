@@ -1,4 +1,3 @@
-import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
@@ -10,7 +9,7 @@ import {
   type Subscription,
 } from '@app/messaging';
 import { Notifier } from '../delivery/notifier';
-import { DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
+import { DELIVERIES_IN_HAND, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
 import { localeOf, type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { noticesOf, type Notice, type NoticeKind } from './notice-rules';
@@ -36,6 +35,7 @@ export class Notices extends BusSubscriber {
     private readonly directory: RecipientDirectory,
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
+    @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(ENABLED_NOTICES) private readonly enabled: ReadonlySet<NoticeKind>,
   ) {
     super();
@@ -45,7 +45,7 @@ export class Notices extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.notices',
       retry: this.retry,
-      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
+      keyConcurrency: this.inHand,
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],
       handler: async (event) => {
         for (const notice of noticesOf(event, this.enabled)) {

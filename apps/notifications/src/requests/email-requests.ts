@@ -1,4 +1,3 @@
-import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
@@ -9,7 +8,7 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
+import { DELIVERIES_IN_HAND, DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
 import { localeOf, type Locale } from '../templates/catalog';
 import { Notifier } from '../delivery/notifier';
 import { renderEmail, type EmailRequest } from './email-templates';
@@ -22,6 +21,7 @@ export class EmailRequests extends BusSubscriber {
     private readonly notifier: Notifier,
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
+    @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
   ) {
     super();
   }
@@ -30,7 +30,7 @@ export class EmailRequests extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.email-requests',
       retry: this.retry,
-      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
+      keyConcurrency: this.inHand,
       topics: [TOPICS.notificationCommands],
       handler: async (event) => {
         if (event.type !== 'notifications.EmailRequested.v1') return;

@@ -1,5 +1,4 @@
 import { isErasedEmail } from '@app/personal-data';
-import { DELIVERIES_IN_HAND_PER_PARTITION } from '../delivery/mail-transport';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type InvitationTokens } from '@app/invitation-tokens';
@@ -11,7 +10,7 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
+import { DELIVERIES_IN_HAND, DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
 import { type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { Notifier } from '../delivery/notifier';
@@ -46,6 +45,7 @@ export class InvitationMessages extends BusSubscriber {
     private readonly notifier: Notifier,
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
+    @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
   ) {
     super();
@@ -55,7 +55,7 @@ export class InvitationMessages extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.invitations',
       retry: this.retry,
-      keyConcurrency: DELIVERIES_IN_HAND_PER_PARTITION,
+      keyConcurrency: this.inHand,
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
         if (event.type !== 'membership.InvitationSent.v1') return;

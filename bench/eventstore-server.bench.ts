@@ -5,6 +5,7 @@ import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { connectEventStore } from '@app/event-store';
 import { makeTempDir } from '@app/testing';
 import { startServerProcess } from './server-process';
+import { grpcEchoBaseline } from './grpc-echo';
 import { ThinAppendClient } from './thin-append-client';
 import { line, ms, perSecond, summarize, runIfMain } from './stats';
 
@@ -189,6 +190,35 @@ export async function run(): Promise<void> {
   }
   thin.close();
   await server.stop();
+
+  // Where a single writer's time goes besides the disk: the same appends to a server that skips fdatasync, and a
+  // bare grpc-js round trip between two processes that stores nothing.
+  const unsynced = await startServerProcess(join(dir, 'unsynced'), { fsync: false });
+  const thinUnsynced = new ThinAppendClient(unsynced.connectionString, payload);
+  const unsyncedSerial = async (count: number) => {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await thinUnsynced.append('bench-thin-unsynced');
+      samples.push(performance.now() - t);
+    }
+    return summarize(samples);
+  };
+  await unsyncedSerial(300); // warm-up
+  const noDisk = await unsyncedSerial(2000);
+  thinUnsynced.close();
+  await unsynced.stop();
+  line(
+    '  same, server without fdatasync: p50 / p99',
+    `${ms(noDisk.p50)} / ${ms(noDisk.p99)}`,
+    'the server and transport alone',
+  );
+  const echo = await grpcEchoBaseline(400);
+  line(
+    '  bare grpc-js round trip, 2 processes, no store: p50 / p99; 8 in flight',
+    `${ms(echo.p50)} / ${ms(echo.p99)}; ${perSecond(echo.rateAt8)}`,
+    'the transport alone',
+  );
 
   // Restart with 100k events: fill without fsync (the restart cost is the scan, not how the data got there).
   const bigDir = join(dir, 'big');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
  */
 export async function startServerProcess(
   dataDir: string,
+  options: { fsync?: boolean } = {},
 ): Promise<{ connectionString: string; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -19,6 +20,7 @@ export async function startServerProcess(
       '0',
       '--data',
       dataDir,
+      ...(options.fsync === false ? ['--no-fsync'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

@@ -240,7 +240,7 @@ class Table {
 class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollection<D> {
   constructor(private readonly table: () => Table) {}
 
-  // Documents are stored as deep-frozen copies and handed out as they are: reads copy nothing, and a reader that
+  // Documents are stored deep-frozen (see `adopted`) and handed out as they are: reads copy nothing, and a reader that
   // tried to change one would fail loudly instead of changing the store.
   async get(id: string): Promise<D | null> {
     const doc = this.table().docs.get(id);

@@ -21,8 +21,16 @@ export class InMemoryUserLookup implements UserLookup {
     this.byEmail.set(normalizeEmail(email), account);
   }
 
+  delete(email: string): void {
+    this.byEmail.delete(normalizeEmail(email));
+  }
+
   findByEmail(normalizedEmail: string): Promise<LoginAccount | null> {
     return Promise.resolve(this.byEmail.get(normalizedEmail) ?? null);
+  }
+
+  current(userId: string): Promise<LoginAccount | null> {
+    return Promise.resolve([...this.byEmail.values()].find((a) => a.userId === userId) ?? null);
   }
 }
 

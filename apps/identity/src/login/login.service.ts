@@ -17,8 +17,8 @@ export interface LoginAccount {
 
 export interface UserLookup {
   findByEmail(normalizedEmail: string): Promise<LoginAccount | null>;
-  /** The account as it is now, when `findByEmail` may lag (asked only after a correct password). */
-  current?(userId: string): Promise<LoginAccount | null>;
+  /** The account as it is now, when `findByEmail` may lag: null once deleted. */
+  current(userId: string): Promise<LoginAccount | null>;
 }
 
 export interface SessionTokens {
@@ -77,7 +77,7 @@ export class LoginService {
     }
     const account = await users.findByEmail(email);
     // Read while the hash is checked (the hashing runs off the event loop), so it costs no time of its own.
-    const current = account && users.current ? users.current(account.userId) : undefined;
+    const current = account ? users.current(account.userId) : undefined;
     current?.catch(() => undefined); // awaited below; until then a failure must not count as unhandled
     const hash = account ? await credentials.getHash(account.userId) : null;
     const passwordOk = hash
@@ -101,7 +101,10 @@ export class LoginService {
     return this.startSession(account.userId, ['pwd']);
   }
 
-  /** Second step when the account has TOTP: a wrong code ends the challenge (log in again). */
+  /**
+   * Second step when the account has TOTP: a wrong code ends the challenge (log in again). An account locked or
+   * deleted since the password step gets no session, and spends no code.
+   */
   async completeTwoFactor(input: { challenge: string; code: string; ip?: string }): Promise<SessionTokens> {
     let userId: string;
     try {
@@ -110,6 +113,8 @@ export class LoginService {
       if (error instanceof DomainError) throw invalidCredentials();
       throw error;
     }
+    const account = await this.deps.users.current(userId);
+    if (!account || account.locked) throw invalidCredentials();
     const result = await this.deps.twoFactor.verify(userId, input.code);
     if (!result.valid) throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid');
     return this.startSession(userId, ['pwd', 'otp']);

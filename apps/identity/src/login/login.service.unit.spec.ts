@@ -102,4 +102,39 @@ describe('login', () => {
       ),
     ).toBe('invalid-credentials');
   });
+
+  it('an account locked or deleted between the password and the code gets no session, and its code stays unspent', async () => {
+    let clock = Date.UTC(2026, 0, 1, 12);
+    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
+    const ada = { userId: 'u1', locked: false, twoFactorEnabled: true };
+    login.users.set('ada@example.com', ada);
+    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
+    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
+    const { recoveryCodes } = await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
+    clock += 120_000;
+    const challenge = async () => {
+      const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+      if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
+      return step.challenge;
+    };
+    const [recovery] = recoveryCodes;
+
+    const beforeLock = await challenge();
+    login.users.set('ada@example.com', { ...ada, locked: true });
+    expect(await codeOf(login.service.completeTwoFactor({ challenge: beforeLock, code: recovery! }))).toBe(
+      'invalid-credentials',
+    );
+
+    login.users.set('ada@example.com', ada);
+    const beforeDeletion = await challenge();
+    login.users.delete('ada@example.com');
+    expect(
+      await codeOf(login.service.completeTwoFactor({ challenge: beforeDeletion, code: recovery! })),
+    ).toBe('invalid-credentials');
+
+    // Neither refusal spent the recovery code: unlocked and present again, it completes a login.
+    login.users.set('ada@example.com', ada);
+    const done = await login.service.completeTwoFactor({ challenge: await challenge(), code: recovery! });
+    expect((await login.accessTokens.verify(done.accessToken)).amr).toEqual(['pwd', 'otp']);
+  });
 });

@@ -13,12 +13,15 @@ import { type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';
 import { type CommandContext, type UserAccounts } from './user-accounts';
+import { passwordConfirmed } from '../credentials/password-confirmation';
+import { type LoginThrottle } from '../throttling/login-throttle';
 
 export interface AccountManagementDependencies {
   readonly accounts: UserAccounts;
   readonly reservations: IdentifierReservations;
   readonly credentials: CredentialStore;
   readonly hasher: PasswordHasher;
+  readonly throttle: LoginThrottle;
   readonly verificationLinks: OneTimeTokens;
   readonly refreshTokens: RefreshTokens;
   readonly twoFactor: TwoFactorService;
@@ -184,11 +187,7 @@ export class AccountManagement {
 
   private async reauthenticate(userId: string, password: string): Promise<ActiveUser> {
     const user = await this.deps.accounts.active(userId);
-    const hash = await this.deps.credentials.getHash(userId);
-    const ok = hash
-      ? await this.deps.hasher.verify(hash, password)
-      : await this.deps.hasher.dummyVerify(password);
-    if (!ok)
+    if (!(await passwordConfirmed(this.deps, user, password)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
         field: 'password',
       });

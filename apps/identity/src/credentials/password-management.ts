@@ -9,6 +9,7 @@ import { type ActiveUser } from '../users/user.decider';
 import { type CredentialStore } from './credential.store';
 import { type PasswordHasher } from './password-hasher';
 import { type PasswordPolicy } from './password-policy';
+import { passwordConfirmed } from './password-confirmation';
 
 export interface PasswordManagementDependencies {
   readonly accounts: UserAccounts;
@@ -78,8 +79,7 @@ export class PasswordManagement {
     context: CommandContext,
   ): Promise<void> {
     const user = await this.deps.accounts.active(userId);
-    const hash = await this.deps.credentials.getHash(userId);
-    if (!hash || !(await this.deps.hasher.verify(hash, input.currentPassword)))
+    if (!(await passwordConfirmed(this.deps, user, input.currentPassword)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
         field: 'currentPassword',
       });

@@ -73,6 +73,7 @@ import { type PersonalData } from '@app/personal-data';
         IdentityMail,
         IdentityIndexes,
         PERSONAL_DATA,
+        LoginThrottle,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -85,6 +86,7 @@ import { type PersonalData } from '@app/personal-data';
         mail: IdentityMail,
         indexes: IdentityIndexes,
         personalData: PersonalData,
+        throttle: LoginThrottle,
       ) =>
         new AccountManagement({
           personalData,
@@ -92,6 +94,7 @@ import { type PersonalData } from '@app/personal-data';
           reservations,
           credentials,
           hasher,
+          throttle,
           verificationLinks,
           refreshTokens,
           twoFactor,

@@ -55,6 +55,10 @@ export function invalidCredentials(): DomainError {
   return new DomainError('invalid-credentials', 'forbidden', 'the e-mail or password is not correct');
 }
 
+function invalidCode(): DomainError {
+  return new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid');
+}
+
 export class LoginService {
   private readonly now: () => number;
 
@@ -115,8 +119,16 @@ export class LoginService {
     }
     const account = await this.deps.users.current(userId);
     if (!account || account.locked) throw invalidCredentials();
+    // Wrong codes count per account, apart from passwords (a right password must not clear them): five in 15
+    // minutes and no code is checked for a while, however many challenges the password yields.
+    const decision = await this.deps.throttle.begin(`second-factor:${userId}`);
+    if (!decision.allowed) throw invalidCode();
     const result = await this.deps.twoFactor.verify(userId, input.code);
-    if (!result.valid) throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid');
+    if (!result.valid) {
+      await decision.attempt.failed();
+      throw invalidCode();
+    }
+    await decision.attempt.succeeded();
     return this.startSession(userId, ['pwd', 'otp']);
   }
 

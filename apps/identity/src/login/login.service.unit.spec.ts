@@ -137,4 +137,24 @@ describe('login', () => {
     const done = await login.service.completeTwoFactor({ challenge: await challenge(), code: recovery! });
     expect((await login.accessTokens.verify(done.accessToken)).amr).toEqual(['pwd', 'otp']);
   });
+
+  it('R22: five wrong codes stop the second step for a while, even with a right code, whatever the passwords', async () => {
+    let clock = Date.UTC(2026, 0, 1, 12);
+    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
+    login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: true });
+    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
+    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
+    await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
+    clock += 120_000;
+    const withCode = async (code: () => string) => {
+      const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+      if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
+      return codeOf(login.service.completeTwoFactor({ challenge: step.challenge, code: code() }));
+    };
+    for (let i = 0; i < 5; i++) expect(await withCode(() => '000000')).toBe('invalid-two-factor-code');
+    expect(await withCode(() => totpCode(secret, clock / 1000))).toBe('invalid-two-factor-code');
+
+    clock += 16 * 60_000; // the lock is over
+    expect(await withCode(() => totpCode(secret, clock / 1000))).toBe('accepted');
+  });
 });

@@ -39,6 +39,39 @@ describe('operators locking accounts', () => {
     await platform.signIn(ada.email);
   });
 
+  it("a locked or deleted account's access token, still unexpired, is refused at once; unlocked, it works again", async () => {
+    const cara = await platform.signUp('Cara');
+    await platform.http.get('/v1/me').set(bearer(cara)).expect(200);
+    await lock(opal, cara.userId).expect(204);
+    await waitFor(async () => (await platform.http.get('/v1/me').set(bearer(cara))).status === 401, {
+      what: "the locked account's token refused",
+    });
+    const refused = await platform.http
+      .post('/v1/orgs')
+      .set(bearer(cara))
+      .send({ name: 'Ghost' })
+      .expect(401);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await platform.http.post(`/v1/operator/users/${cara.userId}/unlock`).set(bearer(opal)).expect(204);
+    await waitFor(async () => (await platform.http.get('/v1/me').set(bearer(cara))).status === 200, {
+      what: "the unlocked account's token accepted",
+    });
+
+    // R1: a deleted account owns nothing, so its other session cannot create an organization after the deletion.
+    const dee = await platform.signUp('Dee');
+    const otherSession = await platform.signIn(dee.email);
+    await platform.http
+      .delete('/v1/me')
+      .set(bearer(dee))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true })
+      .expect(200);
+    await waitFor(
+      async () => (await platform.http.get('/v1/me/organizations').set(bearer(otherSession))).status === 401,
+      { what: "the deleted account's token refused" },
+    );
+    await platform.http.post('/v1/orgs').set(bearer(otherSession)).send({ name: 'GhostCo' }).expect(401);
+  });
+
   it('is refused to anyone not an operator, without a reason, and for nobody', async () => {
     const bob = await platform.signUp('Bob');
     const mallory = await platform.signUp('Mallory');

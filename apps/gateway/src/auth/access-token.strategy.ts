@@ -4,19 +4,25 @@ import { Strategy } from 'passport-http-bearer';
 import { AccessTokenVerifier, InvalidAccessTokenError } from '@app/access-tokens';
 import { DependencyUnavailableError } from '@app/messaging';
 import { type GatewayConfig } from '../config/gateway.config';
-import { GATEWAY_CONFIG } from '../gateway.tokens';
+import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
+import { type ReadModels } from '../read-models/read-models';
 import { type Caller } from './caller';
 
 /**
  * `Authorization: Bearer <access token>`: identity's EdDSA JWT, verified with `jose` against identity's JWKS (fetched,
  * cached, refetched when a rotated key appears). The caller is the token's subject; nothing else in a request names
- * who is asking.
+ * who is asking. A token outlives a lock or a deletion by its few minutes: the subject's account as the read models
+ * know it is checked too, so a locked or deleted account's token is refused at once (an account not projected yet,
+ * just registered, is not refused).
  */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-token') {
   private readonly verifier: AccessTokenVerifier;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
+  ) {
     super();
     this.verifier = new AccessTokenVerifier({
       issuer: config.issuer,
@@ -28,6 +34,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
   async validate(token: string): Promise<Caller | false> {
     try {
       const claims = await this.verifier.verify(token);
+      if (!(await this.accountLive(claims.sub))) return false;
       return {
         userId: claims.sub,
         twoFactor: claims.amr?.includes('otp') === true,
@@ -44,5 +51,11 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
         },
       );
     }
+  }
+
+  private async accountLive(userId: string): Promise<boolean> {
+    const user = await this.models.users.get(userId);
+    if (user) return !user.locked;
+    return (await this.models.users.revisionOf(userId))?.deleted !== true;
   }
 }

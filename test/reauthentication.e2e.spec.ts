@@ -1,4 +1,4 @@
-import { bearer, PASSWORD, startPlatform, type Platform } from './platform.testing';
+import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /**
  * A password given again while signed in (to change it or the e-mail) is a login attempt: a stolen access token does
@@ -12,15 +12,14 @@ describe('passwords confirmed while signed in count towards the lockout', () => 
   }, 60_000);
   afterAll(() => platform?.close());
 
+  const changePassword = (who: SignedIn, currentPassword: string, newPassword = 'a brand new passphrase') =>
+    platform.http.put('/v1/me/password').set(bearer(who)).send({ currentPassword, newPassword });
+
   it('five wrong current passwords lock the account: the right one is then refused, on these routes and at login', async () => {
     const ada = await platform.signUp('Ada');
     const http = () => platform.http;
-    const wrongChange = () =>
-      http()
-        .put('/v1/me/password')
-        .set(bearer(ada))
-        .send({ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' });
-    for (let i = 0; i < 3; i++) expect((await wrongChange()).body.code).toBe('invalid-credentials');
+    for (let i = 0; i < 3; i++)
+      expect((await changePassword(ada, 'not my password at all')).body.code).toBe('invalid-credentials');
     for (let i = 0; i < 2; i++) {
       const wrongEmail = await http()
         .put('/v1/me/email')
@@ -29,10 +28,7 @@ describe('passwords confirmed while signed in count towards the lockout', () => 
       expect(wrongEmail.body.code).toBe('invalid-credentials');
     }
 
-    const right = await http()
-      .put('/v1/me/password')
-      .set(bearer(ada))
-      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' });
+    const right = await changePassword(ada, PASSWORD);
     expect(right.status).toBe(403);
     expect(right.body.code).toBe('invalid-credentials');
     const login = await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD });
@@ -43,29 +39,11 @@ describe('passwords confirmed while signed in count towards the lockout', () => 
 
   it('a right password while not locked changes it, and clears the count of earlier wrong ones', async () => {
     const bob = await platform.signUp('Bob');
-    const http = () => platform.http;
-    for (let i = 0; i < 4; i++)
-      await http()
-        .put('/v1/me/password')
-        .set(bearer(bob))
-        .send({ currentPassword: 'not my password at all', newPassword: 'a brand new passphrase' })
-        .expect(403);
-    await http()
-      .put('/v1/me/password')
-      .set(bearer(bob))
-      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
-      .expect(204);
+    for (let i = 0; i < 4; i++) await changePassword(bob, 'not my password at all').expect(403);
+    await changePassword(bob, PASSWORD).expect(204);
     const signedIn = await platform.signIn(bob.email, 'a brand new passphrase');
     for (let i = 0; i < 4; i++)
-      await http()
-        .put('/v1/me/password')
-        .set(bearer(signedIn))
-        .send({ currentPassword: 'still not my password', newPassword: 'another new passphrase' })
-        .expect(403);
-    await http()
-      .put('/v1/me/password')
-      .set(bearer(signedIn))
-      .send({ currentPassword: 'a brand new passphrase', newPassword: 'another new passphrase' })
-      .expect(204);
+      await changePassword(signedIn, 'still not my password', 'another new passphrase').expect(403);
+    await changePassword(signedIn, 'a brand new passphrase', 'another new passphrase').expect(204);
   });
 });

@@ -24,6 +24,24 @@ async function setup() {
   return login;
 }
 
+/** Ada with TOTP confirmed two minutes ago, a clock to move, and her password's step giving a challenge. */
+async function withTwoFactor() {
+  const clock = { now: Date.UTC(2026, 0, 1, 12) };
+  const login = createInMemoryLogin({ argon2: fast, now: () => clock.now });
+  const ada = { userId: 'u1', locked: false, twoFactorEnabled: true };
+  login.users.set('ada@example.com', ada);
+  await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
+  const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
+  const { recoveryCodes } = await login.twoFactor.confirm('u1', totpCode(secret, clock.now / 1000));
+  clock.now += 120_000;
+  const challenge = async () => {
+    const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
+    return step.challenge;
+  };
+  return { login, clock, ada, secret, recoveryCodes, challenge };
+}
+
 describe('login', () => {
   it('a correct password gives an access token for the user and a refresh token of a new session', async () => {
     const { service, accessTokens, refreshTokens } = await setup();
@@ -76,47 +94,21 @@ describe('login', () => {
   });
 
   it('R22: with TOTP enrolled the password only yields a challenge; the code completes the login once', async () => {
-    let clock = Date.UTC(2026, 0, 1, 12);
-    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
-    login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: true });
-    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
-    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
-    await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
-    clock += 120_000;
-    const now = clock / 1000;
-    const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
-    if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
-    expect(await codeOf(login.service.completeTwoFactor({ challenge: step.challenge, code: '000000' }))).toBe(
-      'invalid-two-factor-code',
-    );
-    const again = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
-    if (again.status !== 'two-factor-required') throw new Error('expected a challenge');
-    const done = await login.service.completeTwoFactor({
-      challenge: again.challenge,
-      code: totpCode(secret, now),
-    });
+    const { login, clock, secret, challenge } = await withTwoFactor();
+    const now = clock.now / 1000;
+    expect(
+      await codeOf(login.service.completeTwoFactor({ challenge: await challenge(), code: '000000' })),
+    ).toBe('invalid-two-factor-code');
+    const again = await challenge();
+    const done = await login.service.completeTwoFactor({ challenge: again, code: totpCode(secret, now) });
     expect((await login.accessTokens.verify(done.accessToken)).amr).toEqual(['pwd', 'otp']);
     expect(
-      await codeOf(
-        login.service.completeTwoFactor({ challenge: again.challenge, code: totpCode(secret, now) }),
-      ),
+      await codeOf(login.service.completeTwoFactor({ challenge: again, code: totpCode(secret, now) })),
     ).toBe('invalid-credentials');
   });
 
   it('an account locked or deleted between the password and the code gets no session, and its code stays unspent', async () => {
-    let clock = Date.UTC(2026, 0, 1, 12);
-    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
-    const ada = { userId: 'u1', locked: false, twoFactorEnabled: true };
-    login.users.set('ada@example.com', ada);
-    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
-    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
-    const { recoveryCodes } = await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
-    clock += 120_000;
-    const challenge = async () => {
-      const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
-      if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
-      return step.challenge;
-    };
+    const { login, ada, recoveryCodes, challenge } = await withTwoFactor();
     const [recovery] = recoveryCodes;
 
     const beforeLock = await challenge();
@@ -139,22 +131,13 @@ describe('login', () => {
   });
 
   it('R22: five wrong codes stop the second step for a while, even with a right code, whatever the passwords', async () => {
-    let clock = Date.UTC(2026, 0, 1, 12);
-    const login = createInMemoryLogin({ argon2: fast, now: () => clock });
-    login.users.set('ada@example.com', { userId: 'u1', locked: false, twoFactorEnabled: true });
-    await login.credentials.setHash('u1', await login.hasher.hash('correct horse battery'), at);
-    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
-    await login.twoFactor.confirm('u1', totpCode(secret, clock / 1000));
-    clock += 120_000;
-    const withCode = async (code: () => string) => {
-      const step = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
-      if (step.status !== 'two-factor-required') throw new Error('expected a challenge');
-      return codeOf(login.service.completeTwoFactor({ challenge: step.challenge, code: code() }));
-    };
+    const { login, clock, secret, challenge } = await withTwoFactor();
+    const withCode = async (code: () => string) =>
+      codeOf(login.service.completeTwoFactor({ challenge: await challenge(), code: code() }));
     for (let i = 0; i < 5; i++) expect(await withCode(() => '000000')).toBe('invalid-two-factor-code');
-    expect(await withCode(() => totpCode(secret, clock / 1000))).toBe('invalid-two-factor-code');
+    expect(await withCode(() => totpCode(secret, clock.now / 1000))).toBe('invalid-two-factor-code');
 
-    clock += 16 * 60_000; // the lock is over
-    expect(await withCode(() => totpCode(secret, clock / 1000))).toBe('accepted');
+    clock.now += 16 * 60_000; // the lock is over
+    expect(await withCode(() => totpCode(secret, clock.now / 1000))).toBe('accepted');
   });
 });

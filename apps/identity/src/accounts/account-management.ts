@@ -15,6 +15,7 @@ import { type OwnedOrganizations } from './owned-organizations';
 import { type CommandContext, type UserAccounts } from './user-accounts';
 import { passwordConfirmed } from '../credentials/password-confirmation';
 import { type LoginThrottle } from '../throttling/login-throttle';
+import { AfterAnswer } from '../shared/after-answer';
 
 export interface AccountManagementDependencies {
   readonly accounts: UserAccounts;
@@ -30,6 +31,8 @@ export interface AccountManagementDependencies {
   /** Whose keys erasure destroys: the user's own, and those of their addresses. */
   readonly personalData: PersonalData;
   readonly now?: () => Date;
+  /** Where a verification link that could not be sent after the answer is reported. */
+  readonly onBackgroundError?: (error: unknown) => void;
 }
 
 export type { Profile };
@@ -50,9 +53,11 @@ export function profileOf(user: ActiveUser, revision?: bigint): Profile {
 /** The account's own lifecycle after registration: verification (R18), profile, e-mail change, deletion (R10), locks. */
 export class AccountManagement {
   private readonly now: () => Date;
+  private readonly afterAnswer: AfterAnswer;
 
   constructor(private readonly deps: AccountManagementDependencies) {
     this.now = deps.now ?? (() => new Date());
+    this.afterAnswer = new AfterAnswer(deps.onBackgroundError);
   }
 
   async profile(userId: string): Promise<Profile> {
@@ -69,11 +74,26 @@ export class AccountManagement {
     return profileOf(result.state as ActiveUser, result.revision);
   }
 
-  /** Always the same answer; a link goes out only to an existing, unverified account. */
-  async resendVerification(rawEmail: string, context: CommandContext): Promise<void> {
-    const user = await this.deps.accounts.findActiveByEmail(parseEmail(rawEmail));
-    if (!user || user.emailVerified) return;
-    await this.sendVerification(user, context);
+  /**
+   * Always the same answer, in the same time: only the address's shape is checked before answering. A link goes out
+   * afterwards, and only to an existing, unverified account.
+   */
+  resendVerification(rawEmail: string, context: CommandContext): Promise<void> {
+    const email = parseEmail(rawEmail);
+    this.afterAnswer.run(async () => {
+      const user = await this.deps.accounts.findActiveByEmail(email);
+      if (user && !user.emailVerified) await this.sendVerification(user, context);
+    });
+    return Promise.resolve();
+  }
+
+  /** Waits for verification links still being sent (at shutdown). */
+  drain(): Promise<void> {
+    return this.afterAnswer.drain();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.drain();
   }
 
   async updateProfile(

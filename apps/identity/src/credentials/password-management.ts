@@ -10,6 +10,7 @@ import { type CredentialStore } from './credential.store';
 import { type PasswordHasher } from './password-hasher';
 import { type PasswordPolicy } from './password-policy';
 import { passwordConfirmed } from './password-confirmation';
+import { AfterAnswer } from '../shared/after-answer';
 
 export interface PasswordManagementDependencies {
   readonly accounts: UserAccounts;
@@ -28,10 +29,11 @@ export interface PasswordManagementDependencies {
 /** R17: forgot / reset (single-use, expiring links; never says whether an account exists), admin reset, change. */
 export class PasswordManagement {
   private readonly now: () => Date;
-  private readonly background = new Set<Promise<void>>();
+  private readonly afterAnswer: AfterAnswer;
 
   constructor(private readonly deps: PasswordManagementDependencies) {
     this.now = deps.now ?? (() => new Date());
+    this.afterAnswer = new AfterAnswer(deps.onBackgroundError);
   }
 
   /**
@@ -41,18 +43,16 @@ export class PasswordManagement {
    */
   forgot(rawEmail: string, context: CommandContext): Promise<void> {
     const email = parseEmail(rawEmail);
-    const work = this.deps.accounts
-      .findActiveByEmail(email)
-      .then((user) => (user ? this.sendResetLink(user, context) : undefined))
-      .catch((error: unknown) => this.deps.onBackgroundError?.(error))
-      .finally(() => this.background.delete(work));
-    this.background.add(work);
+    this.afterAnswer.run(async () => {
+      const user = await this.deps.accounts.findActiveByEmail(email);
+      if (user) await this.sendResetLink(user, context);
+    });
     return Promise.resolve();
   }
 
   /** Waits for reset links still being sent (at shutdown). */
-  async drain(): Promise<void> {
-    await Promise.all([...this.background]);
+  drain(): Promise<void> {
+    return this.afterAnswer.drain();
   }
 
   onApplicationShutdown(): Promise<void> {

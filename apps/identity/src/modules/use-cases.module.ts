@@ -100,6 +100,8 @@ import { type PersonalData } from '@app/personal-data';
           twoFactor,
           mail,
           ownedOrganizations: { index: indexes.ownedOrganizations, follower: indexes.follower },
+          onBackgroundError: (error) =>
+            new Logger(AccountManagement.name).warn(`verification link not sent: ${String(error)}`),
         }),
     },
     {

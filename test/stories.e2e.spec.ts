@@ -40,6 +40,33 @@ describe('stories over the public API', () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
   });
 
+  it('R18: a fresh verification link goes only to an existing unverified account; every address gets the same answer', async () => {
+    const email = unique('Hedy');
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Hedy' }).expect(202);
+    const first = await platform.linkFromMail(email, '/verify-email');
+    const verified = await platform.signUp('Ida');
+    const nobody = unique('nobody');
+    const mailsBefore = platform.mails.length;
+
+    const answers = await Promise.all(
+      [email, verified.email, nobody].map((address) =>
+        http().post('/v1/auth/verify-email/resend').send({ email: address }).expect(202),
+      ),
+    );
+    expect(answers[1]!.body).toEqual(answers[0]!.body);
+    expect(answers[2]!.body).toEqual(answers[0]!.body);
+    const fresh = await platform.linkFromMail(email, '/verify-email', mailsBefore);
+    expect(fresh).not.toBe(first);
+    await http().post('/v1/auth/verify-email').send({ token: fresh }).expect(200);
+    // The verified account and the unknown address were sent nothing.
+    await http().post('/v1/auth/password/forgot').send({ email: verified.email }).expect(202);
+    await platform.linkFromMail(verified.email, '/reset-password', mailsBefore);
+    const sentAfter = platform.mails.slice(mailsBefore).filter((m) => !m.to.includes(email));
+    expect(sentAfter.map((m) => [m.to.includes(verified.email), m.raw.includes('/verify-email')])).toEqual([
+      [true, false],
+    ]);
+  });
+
   it('R1: creating an organization makes me its Owner and contact person', async () => {
     const ada = await platform.signUp('Ada');
     const res = await http().post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' }).expect(201);
@@ -529,7 +556,9 @@ describe('stories over the public API', () => {
       .send({ token, password: 'a brand new passphrase' })
       .expect(204);
     await http().post('/v1/auth/login').send({ email: bob.email, password: PASSWORD }).expect(403);
-    await platform.signIn(bob.email, 'a brand new passphrase');
+    // The reset ended Bob's sessions: his old token is refused, a new sign-in works.
+    await http().get('/v1/me').set(bearer(bob)).expect(401);
+    const bobAgain = await platform.signIn(bob.email, 'a brand new passphrase');
     const twice = await http()
       .post('/v1/auth/password/reset')
       .send({ token, password: 'yet another passphrase' });
@@ -537,7 +566,7 @@ describe('stories over the public API', () => {
     // A User may not trigger one.
     const byUser = await http()
       .post(`/v1/orgs/${orgId}/members/${ada.userId}/password-reset`)
-      .set(bearer(bob));
+      .set(bearer(bobAgain));
     expect(byUser.status).toBe(403);
   });
 

@@ -11,9 +11,10 @@ import { type Caller } from './caller';
 /**
  * `Authorization: Bearer <access token>`: identity's EdDSA JWT, verified with `jose` against identity's JWKS (fetched,
  * cached, refetched when a rotated key appears). The caller is the token's subject; nothing else in a request names
- * who is asking. A token outlives a lock or a deletion by its few minutes: the subject's account as the read models
- * know it is checked too, so a locked or deleted account's token is refused at once (an account not projected yet,
- * just registered, is not refused).
+ * who is asking. A token would outlive a lock, a deletion or the end of its sessions by its few minutes: the subject's
+ * account as the read models know it is checked too, so the token of a locked or deleted account, or one issued
+ * before a password change or reset or before two-factor was turned on, is refused at once (an account not projected
+ * yet, just registered, is not refused).
  */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-token') {
@@ -34,7 +35,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
   async validate(token: string): Promise<Caller | false> {
     try {
       const claims = await this.verifier.verify(token);
-      if (!(await this.accountLive(claims.sub))) return false;
+      if (!(await this.accountLive(claims.sub, claims.iat))) return false;
       return {
         userId: claims.sub,
         twoFactor: claims.amr?.includes('otp') === true,
@@ -53,9 +54,14 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
     }
   }
 
-  private async accountLive(userId: string): Promise<boolean> {
+  private async accountLive(userId: string, issuedAt: number): Promise<boolean> {
     const user = await this.models.users.get(userId);
-    if (user) return !user.locked;
+    if (user) return !user.locked && !issuedBefore(issuedAt, user.sessionsEndedAt);
     return (await this.models.users.revisionOf(userId))?.deleted !== true;
   }
+}
+
+/** Identity's `iat` keeps milliseconds, and both instants come from identity's clock. */
+function issuedBefore(issuedAt: number, sessionsEndedAt: string | undefined): boolean {
+  return sessionsEndedAt !== undefined && issuedAt * 1000 < Date.parse(sessionsEndedAt);
 }

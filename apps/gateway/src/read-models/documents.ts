@@ -52,6 +52,8 @@ export interface UserDoc {
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;
   readonly createdAt: string;
+  /** Sessions begun before this instant have ended: the password was changed or reset, or two-factor turned on. */
+  readonly sessionsEndedAt?: string;
 }
 
 export interface OrganizationDoc {

@@ -45,8 +45,10 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
         ...(phone ? { phone } : {}),
       };
     }
+    case 'PasswordChanged':
+      return { ...next, sessionsEndedAt: event.at };
     case 'TwoFactorEnabled':
-      return { ...next, twoFactorEnabled: true };
+      return { ...next, twoFactorEnabled: true, sessionsEndedAt: event.at };
     case 'TwoFactorDisabled':
       return { ...next, twoFactorEnabled: false };
     case 'UserLocked':

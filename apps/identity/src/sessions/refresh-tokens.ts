@@ -4,9 +4,11 @@ import { type RefreshTokenStore } from './refresh-token.store';
 
 export type RefreshFailure = 'unknown' | 'expired' | 'revoked' | 'reused';
 
-/** Always answered to the client as one `invalid-refresh-token`; `reason` is for logs and metrics. */
+/**
+ * Answered to the client as `refresh-token-<reason>` (a token is 32 random bytes, so telling `unknown` from `revoked`
+ * gives nothing away, and it tells a client whether its session was ended on purpose).
+ */
 export class RefreshTokenError extends Error {
-  readonly code = 'invalid-refresh-token';
   constructor(readonly reason: RefreshFailure) {
     super(`refresh token rejected: ${reason}`);
     this.name = 'RefreshTokenError';

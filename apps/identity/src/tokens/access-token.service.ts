@@ -54,13 +54,15 @@ export class AccessTokenService {
     subject: string,
     extra: { sid?: string; amr?: readonly string[] } = {},
   ): Promise<IssuedAccessToken> {
-    const iat = Math.floor(this.now() / 1000);
+    // Milliseconds kept (RFC 7519 NumericDate may be fractional): the gateway refuses tokens issued before the user's
+    // sessions ended, and a session opened in the same second after a password change must not count as before it.
+    const iat = this.now() / 1000;
     const claims: AccessTokenClaims = {
       iss: this.options.issuer,
       aud: this.options.audience,
       sub: subject,
       iat,
-      exp: iat + this.ttlSeconds,
+      exp: Math.floor(iat) + this.ttlSeconds,
       jti: randomUUID(),
       ...(extra.sid ? { sid: extra.sid } : {}),
       ...(extra.amr ? { amr: [...extra.amr] } : {}),

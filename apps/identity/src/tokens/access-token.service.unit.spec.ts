@@ -44,6 +44,15 @@ describe('access tokens (EdDSA JWT, signed and verified with jose)', () => {
     });
   });
 
+  it('keeps the milliseconds of the issuing instant in iat, so it can be ordered against events of the same second', async () => {
+    clock = Date.UTC(2026, 0, 1) + 1_234;
+    const { token, claims } = await service.issue('user-1');
+    expect(claims.iat).toBe(Date.UTC(2026, 0, 1) / 1000 + 1.234);
+    // exp stays whole seconds, as every verifier compares it (rounded down: never later than the lifetime).
+    expect(claims.exp).toBe(Date.UTC(2026, 0, 1) / 1000 + 1 + 300);
+    expect((await service.verify(token)).iat).toBe(claims.iat);
+  });
+
   it('refuses a lifetime over 5 minutes', () => {
     expect(() => new AccessTokenService({ issuer, audience, signingKey: key, ttlSeconds: 3600 })).toThrow();
   });

@@ -1,0 +1,65 @@
+import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/**
+ * A password change or reset, and turning two-factor on, end every session of the user (R17, R22): the refresh tokens
+ * at once in identity, and the access tokens already handed out at the gateway, without waiting out their minutes.
+ */
+describe('ending sessions ends the access tokens already issued', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const me = (who: SignedIn) => platform.http.get('/v1/me').set(bearer(who));
+
+  it("R17: a password change ends the user's other sessions at once; a session opened after it works", async () => {
+    const ada = await platform.signUp('Ada');
+    const otherDevice = await platform.signIn(ada.email);
+    await me(otherDevice).expect(200);
+
+    await platform.http
+      .put('/v1/me/password')
+      .set(bearer(ada))
+      .send({ currentPassword: PASSWORD, newPassword: 'a brand new passphrase' })
+      .expect(204);
+
+    const refused = await me(otherDevice);
+    expect([refused.status, refused.body.code]).toEqual([401, 'unauthenticated']);
+    await me(ada).expect(401);
+    const fresh = await platform.signIn(ada.email, 'a brand new passphrase');
+    expect((await me(fresh).expect(200)).body.userId).toBe(ada.userId);
+  });
+
+  it('R17: a reset through the mailed link ends the sessions of whoever knew the old password', async () => {
+    const bob = await platform.signUp('Bob');
+    await me(bob).expect(200);
+    await platform.http.post('/v1/auth/password/forgot').send({ email: bob.email }).expect(202);
+    const token = await platform.linkFromMail(bob.email, '/reset-password');
+    await platform.http
+      .post('/v1/auth/password/reset')
+      .send({ token, password: 'a reset passphrase' })
+      .expect(204);
+
+    await me(bob).expect(401);
+    await me(await platform.signIn(bob.email, 'a reset passphrase')).expect(200);
+  });
+
+  it('R22: turning two-factor on ends the sessions opened with the password alone', async () => {
+    const cleo = await platform.signUp('Cleo');
+    const otherDevice = await platform.signIn(cleo.email);
+    const withSecondFactor = await platform.enrollTwoFactor(cleo);
+
+    await me(cleo).expect(401);
+    await me(otherDevice).expect(401);
+    await me(withSecondFactor).expect(200);
+  });
+
+  it('a refusal, not a no-op: changing the profile leaves the sessions alone', async () => {
+    const dan = await platform.signUp('Dan');
+    const otherDevice = await platform.signIn(dan.email);
+    await platform.http.patch('/v1/me').set(bearer(dan)).send({ name: 'Daniel' }).expect(200);
+    expect((await me(otherDevice).expect(200)).body.name).toBe('Daniel');
+  });
+});

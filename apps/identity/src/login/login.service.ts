@@ -133,7 +133,7 @@ export class LoginService {
   }
 
   private async startSession(userId: string, amr: readonly string[]): Promise<SessionTokens> {
-    const refresh = await this.deps.refreshTokens.issue(userId);
+    const refresh = await this.deps.refreshTokens.issue(userId, amr);
     const access = await this.deps.accessTokens.issue(userId, { sid: refresh.familyId, amr });
     return {
       status: 'authenticated',

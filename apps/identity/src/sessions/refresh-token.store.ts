@@ -13,6 +13,8 @@ export interface RefreshFamily {
   readonly familyId: string;
   readonly userId: string;
   readonly createdAt: Date;
+  /** How the session was opened (`['pwd']`, `['pwd', 'otp']`); every access token of the session says the same. */
+  readonly amr?: readonly string[];
   readonly revokedAt?: Date;
 }
 

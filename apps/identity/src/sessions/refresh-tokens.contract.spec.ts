@@ -15,6 +15,8 @@ const cases = adapterCases<RefreshTokenStore>(
   (dir) => dataDirSessionStores(dir).refreshTokens,
 );
 
+const PWD = ['pwd'];
+
 async function failure(promise: Promise<unknown>): Promise<RefreshFailure> {
   try {
     await promise;
@@ -39,7 +41,7 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
   afterEach(() => close());
 
   it('stores only the hash of the token', async () => {
-    const issued = await tokens.issue('u1');
+    const issued = await tokens.issue('u1', PWD);
     expect(await store.findToken(issued.token)).toBeNull();
     const record = await store.findToken(sha256Hex(issued.token));
     expect(record).toMatchObject({ familyId: issued.familyId, userId: 'u1' });
@@ -48,7 +50,7 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
   });
 
   it('rotates: the successor works, in the same family', async () => {
-    const first = await tokens.issue('u1');
+    const first = await tokens.issue('u1', PWD);
     const second = await tokens.rotate(first.token);
     expect(second).toMatchObject({ familyId: first.familyId, userId: 'u1' });
     expect(second.token).not.toBe(first.token);
@@ -56,8 +58,29 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(third.familyId).toBe(first.familyId);
   });
 
+  it('R22: every rotation says how the session was opened, as it was at login', async () => {
+    const withPassword = await tokens.issue('u1', PWD);
+    const withCode = await tokens.issue('u1', ['pwd', 'otp']);
+    expect(withPassword.amr).toEqual(['pwd']);
+    const once = await tokens.rotate(withCode.token);
+    expect((await tokens.rotate(once.token)).amr).toEqual(['pwd', 'otp']);
+    expect((await tokens.rotate(withPassword.token)).amr).toEqual(['pwd']);
+  });
+
+  it('a session kept from before its methods were recorded counts as opened with the password alone', async () => {
+    await store.createFamily({ familyId: 'old', userId: 'u1', createdAt: new Date(clock) });
+    await store.insertToken({
+      tokenHash: sha256Hex('an old token'),
+      familyId: 'old',
+      userId: 'u1',
+      issuedAt: new Date(clock),
+      expiresAt: new Date(clock + 60_000),
+    });
+    expect((await tokens.rotate('an old token')).amr).toEqual(['pwd']);
+  });
+
   it('reuse of a rotated token revokes the whole family', async () => {
-    const first = await tokens.issue('u1');
+    const first = await tokens.issue('u1', PWD);
     const second = await tokens.rotate(first.token);
     expect(await failure(tokens.rotate(first.token))).toBe('reused');
     expect(await failure(tokens.rotate(second.token))).toBe('revoked');
@@ -65,7 +88,7 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
   });
 
   it('two concurrent uses of one token: one wins, the other is a reuse that ends the session', async () => {
-    const first = await tokens.issue('u1');
+    const first = await tokens.issue('u1', PWD);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => tokens.rotate(first.token)));
     const won = results.filter((r) => r.status === 'fulfilled');
     const reasons = results.flatMap((r) =>
@@ -79,26 +102,26 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
   });
 
   it('logout revokes the session; unknown tokens are ignored', async () => {
-    const session = await tokens.issue('u1');
+    const session = await tokens.issue('u1', PWD);
     await tokens.revoke(session.token);
     await tokens.revoke('never-issued');
     expect(await failure(tokens.rotate(session.token))).toBe('revoked');
   });
 
   it('revokeAllForUser ends every session of that user and no other', async () => {
-    const a = await tokens.issue('u1');
-    const b = await tokens.issue('u1');
-    const other = await tokens.issue('u2');
+    const a = await tokens.issue('u1', PWD);
+    const b = await tokens.issue('u1', PWD);
+    const other = await tokens.issue('u2', PWD);
     await tokens.revokeAllForUser('u1');
     expect(await failure(tokens.rotate(a.token))).toBe('revoked');
     expect(await failure(tokens.rotate(b.token))).toBe('revoked');
     expect((await tokens.rotate(other.token)).userId).toBe('u2');
-    const fresh = await tokens.issue('u1');
+    const fresh = await tokens.issue('u1', PWD);
     expect((await tokens.rotate(fresh.token)).userId).toBe('u1');
   });
 
   it('rejects expired and unknown tokens', async () => {
-    const session = await tokens.issue('u1');
+    const session = await tokens.issue('u1', PWD);
     clock += 3600_000;
     expect(await failure(tokens.rotate(session.token))).toBe('expired');
     expect(await failure(tokens.rotate('bogus'))).toBe('unknown');

@@ -21,6 +21,8 @@ export interface IssuedRefreshToken {
   readonly familyId: string;
   readonly userId: string;
   readonly expiresAt: Date;
+  /** How the session was opened; a session recorded before this was kept counts as opened with the password alone. */
+  readonly amr: readonly string[];
 }
 
 export interface RefreshTokenOptions {
@@ -45,11 +47,11 @@ export class RefreshTokens {
     this.now = options.now ?? Date.now;
   }
 
-  /** A new session (login). */
-  async issue(userId: string): Promise<IssuedRefreshToken> {
+  /** A new session (login), opened with the authentication methods `amr`. */
+  async issue(userId: string, amr: readonly string[]): Promise<IssuedRefreshToken> {
     const familyId = randomUUID();
-    await this.store.createFamily({ familyId, userId, createdAt: new Date(this.now()) });
-    return this.mint(familyId, userId);
+    await this.store.createFamily({ familyId, userId, createdAt: new Date(this.now()), amr: [...amr] });
+    return this.mint(familyId, userId, amr);
   }
 
   /** Exchanges a token for its successor. Exactly one of any number of concurrent uses succeeds. */
@@ -64,7 +66,7 @@ export class RefreshTokens {
       await this.store.revokeFamily(record.familyId, now);
       throw new RefreshTokenError('reused');
     }
-    return this.mint(record.familyId, record.userId);
+    return this.mint(record.familyId, record.userId, family.amr ?? ['pwd']);
   }
 
   /** Logout: ends the session the token belongs to. Unknown tokens are ignored (logout is idempotent). */
@@ -84,11 +86,11 @@ export class RefreshTokens {
     return family !== null && !family.revokedAt;
   }
 
-  private async mint(familyId: string, userId: string): Promise<IssuedRefreshToken> {
+  private async mint(familyId: string, userId: string, amr: readonly string[]): Promise<IssuedRefreshToken> {
     const token = randomToken();
     const issuedAt = new Date(this.now());
     const expiresAt = new Date(issuedAt.getTime() + this.ttlMs);
     await this.store.insertToken({ tokenHash: sha256Hex(token), familyId, userId, issuedAt, expiresAt });
-    return { token, familyId, userId, expiresAt };
+    return { token, familyId, userId, expiresAt, amr };
   }
 }

@@ -1,19 +1,19 @@
 import { DomainError } from '@app/domain';
-import { type UserAccounts } from '../accounts/user-accounts';
-import { type SessionTokens } from '../login/login.service';
+import { type SessionTokens, type UserLookup } from '../login/login.service';
 import { type AccessTokenService } from '../tokens/access-token.service';
 import { RefreshTokenError, type RefreshTokens } from './refresh-tokens';
 
 /**
  * Refresh (rotation; reuse of a rotated token revokes the family) and logout. A refresh also re-checks the account,
- * so a deleted or locked user's session cannot be stretched. Enabling two-factor ends every session, so a session
- * of a user with 2FA on was necessarily opened with the second factor.
+ * so a deleted or locked user's session cannot be stretched. A refreshed access token says how its session was opened
+ * (`amr` kept with the session), never more: turning two-factor on ends every session, but a refresh in between must
+ * not turn a password-only session into one with the second factor (R22).
  */
 export class SessionRefresh {
   constructor(
     private readonly refreshTokens: RefreshTokens,
     private readonly accessTokens: AccessTokenService,
-    private readonly accounts: UserAccounts,
+    private readonly accounts: Pick<UserLookup, 'current'>,
   ) {}
 
   async refresh(token: string): Promise<SessionTokens> {
@@ -32,8 +32,8 @@ export class SessionRefresh {
         );
       throw error;
     }
-    const user = await this.accounts.load(rotated.userId);
-    if (user.status !== 'active' || user.locked) {
+    const user = await this.accounts.current(rotated.userId);
+    if (!user || user.locked) {
       await this.refreshTokens.revokeAllForUser(rotated.userId);
       throw new DomainError('refresh-token-revoked', 'forbidden', 'the refresh token is not valid', {
         field: 'refreshToken',
@@ -41,7 +41,7 @@ export class SessionRefresh {
     }
     const access = await this.accessTokens.issue(user.userId, {
       sid: rotated.familyId,
-      amr: user.twoFactorEnabled ? ['pwd', 'otp'] : ['pwd'],
+      amr: rotated.amr,
     });
     return {
       status: 'authenticated',

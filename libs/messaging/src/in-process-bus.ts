@@ -256,8 +256,11 @@ export function partitionOf(key: string, partitions: number): number {
 
 let shared: InProcessBus | undefined;
 
-/** The process-wide bus of the embedded default, so services started in one process reach each other. */
-export function sharedInProcessBus(): InProcessBus {
-  shared ??= new InProcessBus();
+/**
+ * The process-wide bus of the embedded default, so services started in one process reach each other. The first caller
+ * sets its key concurrency: every service of a process reads it from the same `KAFKA_KEY_CONCURRENCY`.
+ */
+export function sharedInProcessBus(keyConcurrency?: number): InProcessBus {
+  shared ??= new InProcessBus(keyConcurrency);
   return shared;
 }

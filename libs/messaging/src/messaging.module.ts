@@ -10,13 +10,16 @@ export interface MessagingModuleOptions {
   readonly kafka?: {
     readonly brokers: readonly string[];
     readonly clientId: string;
-    /** Messages handled at once per partition for different keys (default 16). */
-    readonly keyConcurrency?: number;
   };
+  /** Messages handled at once per partition for different keys, on either bus (default 16). */
+  readonly keyConcurrency?: number;
 }
 
 export function createMessageBus(options: MessagingModuleOptions): MessageBus {
-  return options.kafka ? new KafkaBus(options.kafka) : sharedInProcessBus();
+  const { keyConcurrency } = options;
+  if (options.kafka)
+    return new KafkaBus({ ...options.kafka, ...(keyConcurrency === undefined ? {} : { keyConcurrency }) });
+  return sharedInProcessBus(keyConcurrency);
 }
 
 class MessageBusLifecycle implements OnApplicationShutdown {

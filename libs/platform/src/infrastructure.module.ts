@@ -57,17 +57,12 @@ export class ServiceInfrastructureModule {
       imports: [
         PersonalDataModule.register(infra, options.sealing),
         EventStoreModule.forRoot(infra.eventStoreConnectionString),
-        MessagingModule.forRoot(
-          infra.kafkaBrokers
-            ? {
-                kafka: {
-                  brokers: infra.kafkaBrokers,
-                  clientId: options.service,
-                  keyConcurrency: infra.keyConcurrency,
-                },
-              }
-            : {},
-        ),
+        MessagingModule.forRoot({
+          ...(infra.kafkaBrokers
+            ? { kafka: { brokers: infra.kafkaBrokers, clientId: options.service } }
+            : {}),
+          keyConcurrency: infra.keyConcurrency,
+        }),
         ...(options.readStore
           ? [
               ReadStoreModule.forRoot({

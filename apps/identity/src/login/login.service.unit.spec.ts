@@ -1,4 +1,4 @@
-import { DomainError } from '@app/domain';
+import { codeOf } from '../shared/refusals.testing';
 import { PasswordHasher } from '../credentials/password-hasher';
 import { totpCode } from '../two-factor/totp';
 import { createInMemoryLogin } from './in-memory-login';
@@ -6,16 +6,6 @@ import { type SessionTokens } from './login.service';
 
 const fast = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
 const at = new Date(0);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'accepted';
-}
 
 async function setup() {
   const login = createInMemoryLogin({ argon2: fast });

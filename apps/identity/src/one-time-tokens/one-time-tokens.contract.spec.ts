@@ -1,4 +1,5 @@
-import { DomainError } from '@app/domain';
+import { codeOf } from '../shared/refusals.testing';
+import { type DomainError } from '@app/domain';
 import { adapterCases } from '../shared/adapters.testing';
 import { dataDirSessionStores } from '../shared/data-dir-stores';
 import { sha256Hex } from '../shared/secrets';
@@ -15,16 +16,6 @@ const cases = adapterCases<OneTimeTokenStore>(
   },
   (dir) => dataDirSessionStores(dir).oneTimeTokens,
 );
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'accepted';
-}
 
 describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
   let store: OneTimeTokenStore;

@@ -1,4 +1,4 @@
-import { DomainError } from '@app/domain';
+import { codeOf } from '../shared/refusals.testing';
 import { createInMemoryLogin } from '../login/in-memory-login';
 import { type SessionTokens } from '../login/login.service';
 import { totpCode } from '../two-factor/totp';
@@ -18,16 +18,6 @@ async function setup() {
     (await login.service.login({ email: 'ada@example.com', password: PASSWORD })) as SessionTokens;
   const amrOf = async (tokens: SessionTokens) => (await login.accessTokens.verify(tokens.accessToken)).amr;
   return { login, clock, ada, sessions, signIn, amrOf };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return 'accepted';
 }
 
 describe('refreshing a session', () => {

@@ -711,6 +711,27 @@ describe('stories over the public API', () => {
     expect(team.body.name).toBe('Support');
   });
 
+  it('R19: acting through the parent, one cannot invite oneself into the child and stay there once the link ends', async () => {
+    const partner = await platform.signUp('Pat');
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
+    const mailsBefore = platform.mails.length;
+    await http()
+      .post(`/v1/orgs/${childId}/invitations`)
+      .set(bearer(agent))
+      .send({ email: agent.email, role: 'admin' })
+      .expect(201);
+    const token = await platform.linkFromMail(agent.email, '/invitations/', mailsBefore);
+    const accepted = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .set(bearer(agent))
+      .send({});
+    expect([accepted.status, accepted.body.code]).toEqual([403, 'own-invitation']);
+
+    await http().delete(`/v1/orgs/${parentId}/children/${childId}`).set(bearer(partner)).expect(204);
+    const after = await http().get(`/v1/orgs/${childId}`).set(bearer(agent));
+    expect([after.status, after.body.code]).toEqual([404, 'organization-not-found']);
+  });
+
   it('R22: where two-factor authentication is required, a member acts only in a session with a second factor', async () => {
     const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
     const orgId = await createOrg(ada);

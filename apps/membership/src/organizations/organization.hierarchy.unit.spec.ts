@@ -189,6 +189,26 @@ describe('parent and child organizations (R19)', () => {
       .thenTypes(['PermissionsGranted']);
   });
 
+  it('R19: an acting Admin cannot become a member by inviting themself: the invitation they set is not theirs to accept', () => {
+    const selfInvited = [
+      ...linked,
+      ...given(linked)
+        .when(acting({ ...invite('partner-admin'), role: 'admin', send: true } as OrganizationCommand))
+        .decided(),
+    ];
+    const accept = (userId: string): OrganizationCommand =>
+      cmd(userId, {
+        type: 'AcceptInvitation',
+        invitationId: 'inv-1',
+        sendSequence: 1,
+        userId,
+        email: 'new@example.com',
+      });
+    given(selfInvited).when(accept('partner-admin')).thenRefuses('own-invitation');
+    // The person it was meant for accepts it, and joins with the terms the acting Admin set.
+    given(selfInvited).when(accept('newcomer')).thenTypes(['InvitationAccepted', 'MemberJoined']);
+  });
+
   it('R19: a child member acting through the parent keeps their own role and grants as a member', () => {
     const history = [...linked, granted('ada', ['availability.editOwn'])];
     const state = given(history)

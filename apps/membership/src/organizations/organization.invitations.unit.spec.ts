@@ -191,6 +191,24 @@ describe('invitations', () => {
       .thenRefuses('already-member');
   });
 
+  it('an Admin who invited their own other address and was then removed cannot come back through it', () => {
+    const selfInvited = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', role: 'admin', email: 'admin.private@example.com' }))
+        .decided(),
+    ];
+    const removed = [
+      ...selfInvited,
+      ...given(selfInvited)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+        .decided(),
+    ];
+    given(removed)
+      .when(accept({ userId: 'admin', actorId: 'admin', email: 'admin.private@example.com' }))
+      .thenRefuses('own-invitation');
+  });
+
   it('R5: an invitation by phone is accepted only by that phone number', () => {
     const byPhone = [
       ...base,

@@ -219,6 +219,10 @@ export function acceptInvitation({
   if (!matches) refuse('invitation-identity-mismatch', 'forbidden', 'the invitation is for someone else');
   if (org.members.has(command.userId))
     refuse('already-member', 'conflict', 'already a member of this organization');
+  // Whoever set the terms cannot take them up: someone acting through a parent (R19) or an Admin since removed would
+  // otherwise keep, as a member, what they held only through the link or the role they lost.
+  if (invitation.grantedBy === command.userId)
+    refuse('own-invitation', 'forbidden', 'an invitation is not accepted by whoever set its terms (R19)');
   const events: OrganizationEvent[] = [
     {
       type: 'InvitationAccepted',

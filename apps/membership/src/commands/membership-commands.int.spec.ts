@@ -396,6 +396,39 @@ describe('membership commands over the bus, on the event store', () => {
     expect(stored.filter((event) => /ada@example\.com|4155552671/.test(event))).toEqual([]);
   });
 
+  it('R7, R22: where a second factor is required, an import with one invites its rows, and one without is refused row by row', async () => {
+    const orgId = await newOrganization();
+    await membership.expectOk(
+      membership.send(
+        orgId,
+        'owner',
+        { type: 'UpdateSettings', requireTwoFactor: true },
+        { actorTwoFactor: true },
+      ),
+    );
+    const importRows = (extra: Record<string, unknown>) =>
+      membership.raw<ImportReply>(
+        orgId,
+        membership.signed({
+          commandId: randomUUID(),
+          orgId,
+          actorId: 'owner',
+          command: { type: 'ImportInvitations', rows: [{ email: 'ada@example.com' }] },
+          ...extra,
+        }),
+      );
+    const withoutCode = await importRows({});
+    expect(withoutCode.results).toEqual([
+      expect.objectContaining({
+        status: 'refused',
+        error: expect.objectContaining({ code: 'two-factor-required' }),
+      }),
+    ]);
+    const withCode = await importRows({ actorTwoFactor: true });
+    expect(withCode.results).toEqual([expect.objectContaining({ status: 'invited' })]);
+    expect([...(await stateOf(orgId)).invitations.values()].map((i) => i.email)).toEqual(['ada@example.com']);
+  });
+
   it('R7: after an imported invitation is revoked, importing that person again invites them afresh', async () => {
     const orgId = await newOrganization();
     const importRows = (rows: unknown[]) =>

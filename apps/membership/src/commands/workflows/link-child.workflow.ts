@@ -64,7 +64,10 @@ export async function unlinkChild(
   return { result, other: { orgId: command.childOrgId, result: detached } };
 }
 
-/** One step of a workflow on another stream: its own command id, caused by the request. */
+/**
+ * One step of a workflow, on this stream or another: its own command id, caused by the request. A step taken by the
+ * request's actor keeps what the gateway vouched for them (a second factor for R22, operator standing).
+ */
 export function step(
   request: TrustedRequest,
   orgId: string,
@@ -78,6 +81,8 @@ export function step(
     actorId,
     causationId: request.commandId,
     ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    ...(actorId === request.actorId && request.actorTwoFactor ? { actorTwoFactor: true } : {}),
+    ...(actorId === request.actorId && request.actorIsOperator ? { actorIsOperator: true } : {}),
     command: command as TrustedRequest['command'],
   });
 }

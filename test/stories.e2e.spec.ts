@@ -67,6 +67,30 @@ describe('stories over the public API', () => {
     ]);
   });
 
+  it('an address the event contracts would refuse is a 400 naming the field, and the events after it still flow', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    for (const email of ['zoë@exämple.test', 'ad\u200ba@example.com']) {
+      const registered = await http()
+        .post('/v1/auth/register')
+        .send({ email, password: PASSWORD, name: 'Zoe' });
+      expect([registered.status, registered.body.code, registered.body.field]).toEqual([
+        400,
+        'invalid-email',
+        'email',
+      ]);
+      const invited = await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .send({ email, role: 'user' });
+      expect([invited.status, invited.body.code]).toEqual([400, 'invalid-email']);
+    }
+    // Nothing was stored that the relay cannot publish: a team made now shows up.
+    await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'After' }).expect(201);
+    const teams = await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).expect(200);
+    expect(teams.body.items.map((t: { name: string }) => t.name)).toEqual(['After']);
+  });
+
   it('R1: creating an organization makes me its Owner and contact person', async () => {
     const ada = await platform.signUp('Ada');
     const res = await http().post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' }).expect(201);

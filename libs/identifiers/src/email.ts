@@ -1,7 +1,11 @@
 import { DomainError } from '@app/domain';
+import { fullFormats } from 'ajv-formats/dist/formats';
 
-// Pragmatic shape check (RFC 5321 lengths, one @, a dotted domain, no whitespace); ownership is proven by R18's link.
-const EMAIL = /^[^\s@]{1,64}@(?=.{1,253}$)[^\s@.]+(\.[^\s@.]+)+$/u;
+// RFC 5321 lengths, one @, a dotted domain; ownership is proven by R18's link.
+const EMAIL_LENGTHS = /^[^@]{1,64}@(?=.{1,253}$)[^@.]+(\.[^@.]+)+$/;
+// The event contracts' `format: "email"` (ajv-formats): an address they would refuse must never reach an event, or
+// the relay could not publish it and every event after it would wait.
+const CONTRACT_EMAIL = fullFormats.email as RegExp;
 
 export function normalizeEmail(raw: string): string {
   return raw.trim().toLowerCase();
@@ -10,7 +14,7 @@ export function normalizeEmail(raw: string): string {
 /** Normalized e-mail, or a `invalid-email` validation error naming the field. */
 export function parseEmail(raw: string, field = 'email'): string {
   const email = normalizeEmail(raw);
-  if (!EMAIL.test(email))
+  if (!EMAIL_LENGTHS.test(email) || !CONTRACT_EMAIL.test(email))
     throw new DomainError('invalid-email', 'validation', `${field}: not a valid e-mail address`, { field });
   return email;
 }

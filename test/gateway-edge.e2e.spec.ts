@@ -155,6 +155,27 @@ describe('the gateway edge', () => {
     expect([bad.status, fields(problem(bad))]).toEqual([400, ['Idempotency-Key']]);
   });
 
+  it('one Idempotency-Key used in two organizations makes two invitations, each link opening its own (R5)', async () => {
+    const otherOrgId = await platform.createOrg(ada, 'Other');
+    const key = `invite-${randomUUID()}`;
+    const invite = (inOrg: string, email: string) =>
+      http()
+        .post(`/v1/orgs/${inOrg}/invitations`)
+        .set(bearer(ada))
+        .set('idempotency-key', key)
+        .send({ email, role: 'user' })
+        .expect(201);
+    const mine = `mine-${randomUUID().slice(0, 8)}@example.com`;
+    const theirs = `theirs-${randomUUID().slice(0, 8)}@example.com`;
+    const first = await invite(otherOrgId, mine);
+    const second = await invite(orgId, theirs);
+    expect(second.body.invitationId).not.toBe(first.body.invitationId);
+    const preview = await http()
+      .get(`/v1/invitations/${encodeURIComponent(await platform.linkFromMail(theirs, '/invitations/'))}`)
+      .expect(200);
+    expect(preview.body).toMatchObject({ email: theirs, orgName: 'Acme' });
+  });
+
   it('x-correlation-id is echoed, or created, and reaches the event metadata', async () => {
     const given = await http()
       .post(`/v1/orgs/${orgId}/teams`)

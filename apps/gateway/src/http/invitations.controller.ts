@@ -70,7 +70,7 @@ export class InvitationsController {
         errors: [{ field: body.email ? 'phone' : 'email', message: 'give exactly one of email or phone' }],
       });
     const requester = requesterOf(req, caller);
-    const invitationId = newId(requester.commandId);
+    const invitationId = newId(requester.commandId, orgId);
     const answer = await this.commands.answer(
       orgId,
       { type: 'InviteMember', invitationId, ...body, send: body.send ?? true },

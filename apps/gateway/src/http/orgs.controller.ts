@@ -30,9 +30,14 @@ import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 const ID_NAMESPACE = '0a7e3f2c-6b1d-4e8f-9a2b-3c4d5e6f7a8b';
 
-/** A new resource id: random, or derived from the command id when an Idempotency-Key makes the request repeatable. */
-export function newId(commandId: string | undefined): string {
-  return commandId ? uuidv5(commandId, ID_NAMESPACE) : randomUUID();
+/**
+ * A new resource id: random, or derived from the command id when an Idempotency-Key makes the request repeatable. The
+ * same key may be used in two organizations, so ids that live inside one (invitations, teams) are derived with it:
+ * an invitation's link names only its id.
+ */
+export function newId(commandId: string | undefined, withinOrgId?: string): string {
+  if (!commandId) return randomUUID();
+  return uuidv5(withinOrgId ? `${withinOrgId}:${commandId}` : commandId, ID_NAMESPACE);
 }
 
 @ApiTags('organizations')

@@ -51,7 +51,7 @@ export class TeamsController {
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const requester = requesterOf(req, caller);
-    const teamId = newId(requester.commandId);
+    const teamId = newId(requester.commandId, orgId);
     const answer = await this.commands.answer(
       orgId,
       { type: 'CreateTeam', teamId, name: body.name },

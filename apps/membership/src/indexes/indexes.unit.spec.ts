@@ -44,6 +44,24 @@ describe('membership indexes', () => {
     expect(index.due('2026-11-24T00:00:00.000Z').map((i) => i.invitationId)).toEqual(['b']);
   });
 
+  it("R5: an id another organization already holds does not take over that organization's invitation", () => {
+    const index = new InvitationIndex();
+    const created = (orgId: string) =>
+      on(`organization-${orgId}`, 'InvitationCreated', {
+        orgId,
+        actorId: 'owner',
+        at,
+        invitationId: 'same',
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      });
+    index.apply(created('o1'));
+    index.apply(created('o2'));
+    index.apply(
+      on('organization-o2', 'InvitationRevoked', { orgId: 'o2', actorId: 'owner', at, invitationId: 'same' }),
+    );
+    expect(index.get('same')).toMatchObject({ orgId: 'o1', status: 'pending' });
+  });
+
   it('R5: the user directory follows addresses through changes and deletion', () => {
     const users = new UserDirectory();
     users.apply(on('user-u1', 'UserRegistered', { userId: 'u1', email: 'a@x.io', phone: '+14155552671' }));

@@ -20,6 +20,8 @@ export class InvitationIndex {
     if (!streamName.startsWith('organization-')) return;
     const existing =
       'invitationId' in event.data ? this.invitations.get(event.data.invitationId as string) : undefined;
+    // Ids are made per organization; should another organization's ever equal one, the first keeps its links.
+    if (existing && existing.orgId !== event.data.orgId) return;
     switch (event.type) {
       case 'InvitationCreated':
         this.invitations.set(event.data.invitationId, {

@@ -82,8 +82,25 @@ describe('the gateway edge', () => {
     expect([cursor.status, fields(problem(cursor))]).toEqual([400, ['cursor']]);
     const limit = await http().get(`/v1/orgs/${orgId}/members?limit=100000`).set(bearer(ada));
     expect([limit.status, fields(problem(limit))]).toEqual([400, ['limit']]);
-    const at = await http().get(`/v1/orgs/${orgId}/audit/roster?at=yesterday`).set(bearer(ada));
-    expect([at.status, fields(problem(at))]).toEqual([400, ['at']]);
+    // ISO-8601 forms that are no instant (week and ordinal dates, basic format, no offset), and years past 9999.
+    for (const value of [
+      'yesterday',
+      '2026-W01',
+      '2026-100',
+      '20260101T120000Z',
+      '2026-01-01T12',
+      '2026-01-01T12:00:00',
+      '9999-12-31T23:59:59-23:59',
+    ]) {
+      const at = await http()
+        .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent(value)}`)
+        .set(bearer(ada));
+      expect([value, at.status, fields(problem(at))]).toEqual([value, 400, ['at']]);
+    }
+    const instant = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent('2026-01-01T12:00:00+01:00')}`)
+      .set(bearer(ada));
+    expect([instant.status, instant.body.at]).toEqual([200, '2026-01-01T11:00:00.000Z']);
     const role = await http().get(`/v1/orgs/${orgId}/members?role=king`).set(bearer(ada));
     expect([role.status, fields(problem(role))]).toEqual([400, ['role']]);
   });

@@ -5672,7 +5672,7 @@ export interface operations {
     AuditController_roster: {
         parameters: {
             query: {
-                /** @description an ISO-8601 instant */
+                /** @description an instant (RFC 3339: date, time and offset) */
                 at: string;
             };
             header?: never;

@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsISO8601,
   IsNotEmpty,
   IsOptional,
   IsString,
@@ -14,7 +13,10 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
+  isRFC3339,
+  type ValidationOptions,
 } from 'class-validator';
 
 const ID = { example: '7f9c2b1e-3d4a-4c5b-8e6f-1a2b3c4d5e6f' };
@@ -189,8 +191,36 @@ export class UpdateMemberBody {
   availability?: AvailabilityBody;
 }
 
+const YEAR_0000 = Date.parse('0000-01-01T00:00:00Z');
+const YEAR_10000 = Date.parse('+010000-01-01T00:00:00Z');
+
+/**
+ * An instant as RFC 3339 writes it (date, time and offset), within the years 0000-9999: ISO-8601's other forms (week
+ * dates, basic format) are not instants `Date` can read, and a later year would not compare as text.
+ */
+function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isInstant',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !isRFC3339(value)) return false;
+          const ms = Date.parse(value);
+          return ms >= YEAR_0000 && ms < YEAR_10000;
+        },
+        defaultMessage: () => 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z',
+      },
+    },
+    options,
+  );
+}
+
 export class AtQuery {
-  @ApiProperty({ example: '2026-11-30T12:00:00Z', description: 'an ISO-8601 instant' })
-  @IsISO8601({ strict: true })
+  @ApiProperty({
+    example: '2026-11-30T12:00:00Z',
+    format: 'date-time',
+    description: 'an instant (RFC 3339: date, time and offset)',
+  })
+  @IsInstant()
   at!: string;
 }

@@ -3,7 +3,16 @@ import { type OrganizationEvent } from './organization.events';
 import { fold } from '@app/domain';
 import { organizationDecider } from './organization.decider';
 import { type ActiveOrganization } from './organization.state';
-import { base as members, cmd, given, granted, joined, stamp, team } from './organization.fixtures.testing';
+import {
+  base as members,
+  cmd,
+  given,
+  granted,
+  inTeam,
+  joined,
+  stamp,
+  team,
+} from './organization.fixtures.testing';
 
 const at = '2026-11-22T10:00:00.000Z';
 const later = '2026-11-25T10:00:00.000Z';
@@ -96,6 +105,13 @@ describe('invitations', () => {
       .thenRefuses('insufficient-permission', { required: 'members.invite' });
     const inviter = [...base, granted('bob', ['members.read', 'members.invite'])];
     given(inviter)
+      .when(invite({ actorId: 'bob', teamIds: [] }))
+      .thenTypes(['InvitationCreated', 'InvitationSent']);
+    // R11: into a team only where they could add the member themself (managing it).
+    given(inviter)
+      .when(invite({ actorId: 'bob' }))
+      .thenRefuses('insufficient-role', { required: 'teams.manage' });
+    given([...inviter, inTeam('t1', 'bob', 'manager')])
       .when(invite({ actorId: 'bob' }))
       .thenTypes(['InvitationCreated', 'InvitationSent']);
     // The hole: a User with members.invite handing out the Admin role or permissions they could not grant.
@@ -103,8 +119,45 @@ describe('invitations', () => {
       .when(invite({ actorId: 'bob', role: 'admin' }))
       .thenRefuses('role-above-own', { field: 'role' });
     given(inviter)
-      .when(invite({ actorId: 'bob', permissions: ['members.read', 'org.update'] }))
+      .when(invite({ actorId: 'bob', teamIds: [], permissions: ['members.read', 'org.update'] }))
       .thenRefuses('cannot-grant-permission', { permission: 'members.read' });
+  });
+
+  it('R5: a User with members.invite resends, revokes or moves into teams only what is within their own rights', () => {
+    const adminInvited = [
+      ...base,
+      granted('bob', ['members.read', 'members.invite']),
+      ...given(base)
+        .when(invite({ role: 'admin' }))
+        .decided(),
+    ];
+    given(adminInvited)
+      .when(cmd('bob', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenRefuses('role-above-own', { field: 'role' });
+    given(adminInvited)
+      .when(cmd('bob', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
+      .thenRefuses('role-above-own', { field: 'role' });
+    const userInvited = [
+      ...base,
+      team('t2', 'Support'),
+      granted('bob', ['members.read', 'members.invite']),
+      ...given([...base, team('t2', 'Support')])
+        .when(invite())
+        .decided(),
+    ];
+    given(userInvited)
+      .when(cmd('bob', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenTypes(['InvitationSent']);
+    // The team the Owner named stays; one Bob does not manage cannot be added by him.
+    given(userInvited)
+      .when(change({ actorId: 'bob', teamIds: ['t1', 't2'] }))
+      .thenRefuses('insufficient-role', { required: 'teams.manage' });
+    given(userInvited)
+      .when(change({ actorId: 'bob', teamIds: ['t1'], permissions: [] }))
+      .then([]);
+    given(userInvited)
+      .when(cmd('bob', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
+      .thenTypes(['InvitationRevoked']);
   });
 
   it('R5: an Admin invites with the permissions they may grant, never an Owner-only one', () => {

@@ -1,4 +1,4 @@
-import { grantsLackingPrerequisites, isKnownPermission } from '@app/permissions';
+import { grantsLackingPrerequisites, isKnownPermission, type PermissionsCatalog } from '@app/permissions';
 import { type CommandOf } from '../organization.commands';
 import { type InvitedRole, type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type Invitation } from '../organization.state';
@@ -11,7 +11,7 @@ import {
   type Decision,
   type OrganizationView,
 } from './guards';
-import { teamOf } from './teams';
+import { requireTeamManager, teamOf } from './teams';
 
 /**
  * Invitations (R5, R6, R7): holders of members.invite invite by e-mail or phone with a role and permissions they may
@@ -33,8 +33,8 @@ export function inviteMember({
   if (command.inviteeUserId && org.members.has(command.inviteeUserId)) {
     refuse('already-member', 'conflict', 'this person is already a member (R5)');
   }
-  const terms = invitationTerms(org, command);
   requireRoleNotAbove(actor, command.role);
+  const terms = invitationTerms(org, catalog, command);
   assertGrantable(org, catalog, {
     actor,
     role: command.role,
@@ -98,8 +98,8 @@ export function changeInvitation({
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireRoleNotAbove(actor, invitation.role);
-  const terms = invitationTerms(org, command);
   requireRoleNotAbove(actor, command.role);
+  const terms = invitationTerms(org, catalog, command, invitation.teamIds);
   assertGrantable(org, catalog, {
     actor,
     role: command.role,
@@ -121,9 +121,10 @@ export function sendInvitation({
   catalog,
   stamp,
 }: Decision<CommandOf<'SendInvitation'>>): OrganizationEvent[] {
-  // R5/R6: send (or resend: a new link, the old one stops working) a pending invitation.
-  requirePermission(org, catalog, command.actorId, 'members.invite');
+  // R5/R6: send (or resend: a new link, the old one stops working) a pending invitation, of a role not above one's own.
+  const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
+  requireRoleNotAbove(actor, invitation.role);
   return [
     {
       type: 'InvitationSent',
@@ -147,8 +148,9 @@ export function revokeInvitation({
   catalog,
   stamp,
 }: Decision<CommandOf<'RevokeInvitation'>>): OrganizationEvent[] {
-  requirePermission(org, catalog, command.actorId, 'members.invite');
+  const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = invitationOf(org, command.invitationId);
+  requireRoleNotAbove(actor, invitation.role);
   if (invitation.status === 'revoked') return [];
   if (invitation.status !== 'pending')
     refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
@@ -271,11 +273,21 @@ export function pendingInvitations(org: ActiveOrganization): Invitation[] {
   return [...org.invitations.values()].filter((i) => i.status === 'pending');
 }
 
+/** R11 too: a team the invitation did not name yet is one the actor may add members to. */
 function invitationTerms(
   org: OrganizationView,
-  command: { readonly teamIds: readonly string[]; readonly permissions: readonly string[] },
+  catalog: PermissionsCatalog,
+  command: {
+    readonly actorId: string;
+    readonly teamIds: readonly string[];
+    readonly permissions: readonly string[];
+  },
+  named: readonly string[] = [],
 ): { teamIds: string[]; permissions: string[] } {
-  for (const teamId of command.teamIds) teamOf(org, teamId);
+  for (const teamId of command.teamIds) {
+    const team = teamOf(org, teamId);
+    if (!named.includes(teamId)) requireTeamManager(org, catalog, command.actorId, team);
+  }
   return {
     teamIds: [...new Set(command.teamIds)].sort(),
     permissions: [...new Set(command.permissions)].sort(),

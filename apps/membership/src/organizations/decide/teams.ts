@@ -96,7 +96,7 @@ export function teamOf(org: OrganizationView, teamId: string): Team {
 }
 
 /** R11: holders of teams.manage (Owner and Admins) manage any team; a User manages the teams they manage. */
-function requireTeamManager(
+export function requireTeamManager(
   org: OrganizationView,
   catalog: PermissionsCatalog,
   actorId: string,

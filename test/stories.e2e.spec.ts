@@ -774,6 +774,34 @@ describe('stories over the public API', () => {
     );
   });
 
+  it('R10, R22: deleting my account deletes an organization requiring a second factor only from a session with one', async () => {
+    const gina = await platform.enrollTwoFactor(await platform.signUp('Gina'));
+    const orgId = await createOrg(gina);
+    const noah = await inviteNewMember(gina, orgId, 'Noah');
+    await http().patch(`/v1/orgs/${orgId}`).set(bearer(gina)).send({ requireTwoFactor: true }).expect(200);
+    await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(gina))
+      .send({ newOwnerId: noah.userId })
+      .expect(200);
+
+    const refused = await http()
+      .delete('/v1/me')
+      .set(bearer(noah))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true });
+    expect([refused.status, refused.body.code]).toEqual([403, 'two-factor-required']);
+    await http().get(`/v1/orgs/${orgId}`).set(bearer(gina)).expect(200);
+    await http().get('/v1/me').set(bearer(noah)).expect(200);
+
+    const noahWithCode = await platform.enrollTwoFactor(noah);
+    const deleted = await http()
+      .delete('/v1/me')
+      .set(bearer(noahWithCode))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true })
+      .expect(200);
+    expect(deleted.body.deletedOrganizationIds).toEqual([orgId]);
+  });
+
   it('R19, R22: a parent that requires a second factor requires it for acting in its children through it', async () => {
     const partner = await platform.enrollTwoFactor(await platform.signUp('Pat'));
     const { parentId, childId, agent } = await partnerWithCustomer(partner);

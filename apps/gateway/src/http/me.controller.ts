@@ -77,8 +77,26 @@ export class MeController {
   })
   @answers(200, DeletedAccountView, { lagging: false })
   @problems(400, 401, 403, 422)
-  remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
+  @ReadsReadModels()
+  async remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
+    if (body.confirmOwnedOrganizations && !caller.twoFactor) await this.requireNoOwnedTwoFactorOrg(caller);
     return this.services.identity({ type: 'DeleteAccount', ...body }, requesterOf(req, caller));
+  }
+
+  /** R22: deleting the account deletes what it owns, an act in each organization: one requiring a second factor needs it. */
+  private async requireNoOwnedTwoFactorOrg(caller: Caller): Promise<void> {
+    const owned = await this.models.members.find(
+      { where: { userId: caller.userId, role: 'owner' } },
+      { limit: 1_000 },
+    );
+    for (const { orgId } of owned.items)
+      if ((await this.models.organizations.get(orgId))?.requireTwoFactor)
+        throw new DomainError(
+          'two-factor-required',
+          'forbidden',
+          'an organization you own requires a second factor to be deleted: sign in with it (R22)',
+          { orgId },
+        );
   }
 
   @Get('organizations')

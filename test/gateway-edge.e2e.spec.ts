@@ -105,6 +105,29 @@ describe('the gateway edge', () => {
     expect([role.status, fields(problem(role))]).toEqual([400, ['role']]);
   });
 
+  it('names with control characters or bidirectional controls are 400s naming the field; emoji and accents are names', async () => {
+    for (const name of ['Evil\u0000Corp', 'Two\nLines', 'Ref\u001b[31m', 'Acme\u202Egnp.exe', '   ']) {
+      const org = await http().post('/v1/orgs').set(bearer(ada)).send({ name });
+      expect([JSON.stringify(name), org.status, fields(problem(org))]).toEqual([
+        JSON.stringify(name),
+        400,
+        ['name'],
+      ]);
+      const team = await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name });
+      expect([team.status, fields(problem(team))]).toEqual([400, ['name']]);
+      const me = await http().patch('/v1/me').set(bearer(ada)).send({ name });
+      expect([me.status, fields(problem(me))]).toEqual([400, ['name']]);
+    }
+    // In an organization of its own: the other tests here expect this one's teams empty.
+    const ownOrgId = await platform.createOrg(ada, 'Names');
+    const named = await http()
+      .post(`/v1/orgs/${ownOrgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Équipe 👩‍👩‍👧 Zoë' })
+      .expect(201);
+    expect(named.body.name).toBe('Équipe 👩‍👩‍👧 Zoë');
+  });
+
   it('an oversize body is a 413', async () => {
     const res = await http()
       .post(`/v1/orgs/${orgId}/teams`)

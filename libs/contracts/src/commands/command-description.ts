@@ -44,10 +44,18 @@ export function internalCommand(summary: string, fields: TProperties): CommandDe
   };
 }
 
+/**
+ * What a name (of a person, an organization, a team) may hold: something visible, and no control characters (line
+ * breaks, NUL, escape) nor the bidirectional controls that make a name read otherwise than it is stored. Emoji,
+ * accents and joiners are fine.
+ */
+export const NAME_PATTERN = '^(?=.*\\S)[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]+$';
+
 /** Field types shared by the command descriptions. */
 export const Fields = {
   id: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: NAME_PATTERN }),
+  teamName: Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN }),
   text: Type.String({ minLength: 1, maxLength: 320, pattern: '\\S' }),
   secret: Type.String({ minLength: 1, maxLength: 1024 }),
   email: Type.String({ minLength: 3, maxLength: 320, pattern: '\\S' }),

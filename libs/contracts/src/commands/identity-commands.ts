@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { command, Fields, type CommandDescription } from './command-description';
 
-const { text, secret, boolean, phone, id } = Fields;
+const { text, secret, boolean, phone, id, name } = Fields;
 /** Acts on the authenticated caller the gateway names (from a verified access token); refused without one. */
 const signedIn = { signedIn: true, twoFactor: false } as const;
 /** Needs no caller: registration, login and the links people follow from their mail. */
@@ -14,14 +14,14 @@ const anonymous = { signedIn: false, twoFactor: false } as const;
 export const IDENTITY_COMMANDS = {
   Register: command(
     'create an account (R18: a verification link is mailed)',
-    { name: text, email: text, password: secret, phone: Type.Optional(phone), locale: Type.Optional(text) },
+    { name, email: text, password: secret, phone: Type.Optional(phone), locale: Type.Optional(text) },
     anonymous,
   ),
   RegisterFromInvitation: command(
     'R5: a new user registers from an invitation link and joins',
     {
       token: text,
-      name: text,
+      name,
       password: secret,
       termsAccepted: boolean,
       email: Type.Optional(text),
@@ -66,7 +66,7 @@ export const IDENTITY_COMMANDS = {
   UpdateProfile: command(
     'change name, phone (null removes it) or locale',
     {
-      name: Type.Optional(text),
+      name: Type.Optional(name),
       phone: Type.Optional(Type.Union([phone, Type.Null()])),
       locale: Type.Optional(text),
     },

@@ -34,11 +34,11 @@ export const MEMBERSHIP_COMMANDS = {
   LeaveOrganization: command('R9: leave the organization', {}, { twoFactor: false }),
   CreateTeam: command('R11: create a team', {
     teamId: id,
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    name: Fields.teamName,
   }),
   RenameTeam: command('R11: rename a team', {
     teamId: id,
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    name: Fields.teamName,
   }),
   DeleteTeam: command('R11: delete a team', { teamId: id }),
   AddTeamMember: command('R11, R12: add a member to a team, or change their team role', {

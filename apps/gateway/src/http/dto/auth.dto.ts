@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { NameField } from './name-field';
 
 /** A person's locale: any tag is taken here; identity keeps its language or refuses it (`unsupported-locale`). */
 function LocaleField(whose: string) {
@@ -30,9 +31,7 @@ export class RegisterBody {
   password!: string;
 
   @ApiProperty({ example: 'Ada Lovelace' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @NameField(200)
   name!: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0958', description: 'any format; stored in E.164' })
@@ -113,9 +112,7 @@ export class ResetPasswordBody {
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King' })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @NameField(200)
   name?: string;
 
   @ApiPropertyOptional({
@@ -150,9 +147,7 @@ export class AcceptInvitationBody {
     example: 'Bob',
   })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @NameField(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'a new user registering from the link' })

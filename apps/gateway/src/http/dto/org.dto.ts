@@ -18,23 +18,20 @@ import {
   isRFC3339,
   type ValidationOptions,
 } from 'class-validator';
+import { NameField } from './name-field';
 
 const ID = { example: '7f9c2b1e-3d4a-4c5b-8e6f-1a2b3c4d5e6f' };
 
 export class CreateOrganizationBody {
   @ApiProperty({ example: 'Acme Inc' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @NameField(200)
   name!: string;
 }
 
 export class UpdateOrganizationBody {
   @ApiPropertyOptional({ example: 'Acme Incorporated' })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @NameField(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'R16: verified addresses at claimed domains join as User' })

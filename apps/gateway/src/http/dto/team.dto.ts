@@ -6,19 +6,17 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsNotEmpty,
   IsOptional,
   IsString,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { NameField } from './name-field';
 import { PageQuery } from './org.dto';
 
 export class TeamBody {
   @ApiProperty({ example: 'Support' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @NameField(100)
   name!: string;
 }
 

@@ -1,0 +1,45 @@
+import { Type } from '@sinclair/typebox';
+import { Fields } from './command-description';
+import { CommandRequests } from './command-requests';
+import { IDENTITY_COMMANDS } from './identity-commands';
+import { MEMBERSHIP_COMMANDS } from './membership-commands';
+
+const membership = new CommandRequests(MEMBERSHIP_COMMANDS, { orgId: Fields.id, actorId: Fields.id });
+const identity = new CommandRequests(IDENTITY_COMMANDS, { actorId: Type.Optional(Fields.id) });
+const envelope = { commandId: 'c1', orgId: 'org-1', actorId: 'ada' };
+
+describe('names on the bus', () => {
+  const commands = (name: string) => [
+    membership.check({ ...envelope, command: { type: 'CreateOrganization', name } }),
+    membership.check({ ...envelope, command: { type: 'CreateTeam', teamId: 't1', name } }),
+    membership.check({ ...envelope, command: { type: 'UpdateSettings', name } }),
+    identity.check({ commandId: 'c1', actorId: 'ada', command: { type: 'UpdateProfile', name } }),
+    identity.check({
+      commandId: 'c1',
+      command: { type: 'Register', name, email: 'ada@example.com', password: 'a long passphrase' },
+    }),
+  ];
+
+  it('are refused, naming the field, with control characters or bidirectional controls, or nothing visible', () => {
+    for (const name of [
+      'Evil\u0000Corp',
+      'Two\nLines',
+      'Tab\there',
+      'Ref\u001b[31m',
+      'Acme\u202Egnp.exe',
+      'x\u2066y',
+      '  ',
+    ])
+      for (const checked of commands(name))
+        expect([JSON.stringify(name), checked.ok, checked.ok ? undefined : checked.field]).toEqual([
+          JSON.stringify(name),
+          false,
+          'command.name',
+        ]);
+  });
+
+  it('take accents, scripts, emoji and their joiners', () => {
+    for (const name of ['Zoë Çelik', 'Équipe 👩‍👩‍👧', '山田 太郎', 'O’Brien & Co.'])
+      for (const checked of commands(name)) expect([name, checked.ok]).toEqual([name, true]);
+  });
+});

@@ -128,6 +128,27 @@ describe('the gateway edge', () => {
     expect(named.body.name).toBe('Équipe 👩‍👩‍👧 Zoë');
   });
 
+  it("the framework's own refusals are problems too: an unknown route, an over-long path segment, huge headers", async () => {
+    const unknown = await http().get('/v1/no-such-route').set(bearer(ada));
+    expect([unknown.status, unknown.headers['content-type'], unknown.body]).toEqual([
+      404,
+      expect.stringContaining('application/problem+json'),
+      {
+        type: expect.any(String),
+        title: expect.any(String),
+        status: 404,
+        code: 'not-found',
+        instance: '/v1/no-such-route',
+      },
+    ]);
+    const long = await http()
+      .get(`/v1/orgs/${'x'.repeat(5_000)}`)
+      .set(bearer(ada));
+    expect([long.status, problem(long).code]).toEqual([414, 'uri-too-long']);
+    const headers = await http().get('/v1/me').set(bearer(ada)).set('x-padding', 'a'.repeat(20_000));
+    expect([headers.status, problem(headers).code]).toEqual([431, 'request-header-fields-too-large']);
+  });
+
   it('an oversize body is a 413', async () => {
     const res = await http()
       .post(`/v1/orgs/${orgId}/teams`)

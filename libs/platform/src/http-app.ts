@@ -11,6 +11,7 @@ import { CORRELATION_HEADER, correlationId } from './correlation-id';
 import { createLogger, PinoNestLogger, redactUrl } from './logger';
 import { timeRequest } from './metrics';
 import { ProblemDetailsFilter, validationProblem } from './problem-details';
+import { clientErrorAnswer, frameworkErrorAnswer, problemsForFrameworkAnswers } from './framework-problems';
 
 export interface HttpAppOptions {
   readonly service: string;
@@ -51,6 +52,8 @@ export async function createHttpApp(
             ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
             // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
             routerOptions: { maxParamLength: 512 },
+            frameworkErrors: frameworkErrorAnswer,
+            clientErrorHandler: clientErrorAnswer,
           }),
           nestOptions,
         )
@@ -81,6 +84,7 @@ export function configureHttpApp(
     timeRequest(service, req, res, routeOf);
   });
   app.useGlobalFilters(new ProblemDetailsFilter(app.getHttpAdapter(), onUnexpected));
+  problemsForFrameworkAnswers(app);
   if (tracingEnabled()) app.useGlobalInterceptors(new TracingInterceptor(service));
   app.useGlobalPipes(
     new ValidationPipe({

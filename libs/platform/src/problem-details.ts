@@ -56,7 +56,9 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();
-    const problem = typeof body === 'object' && body !== null ? (body as Partial<ProblemDocument>) : {};
+    // Ours carry a code; Nest's own (`{ message, error, statusCode }`, e.g. an unknown route's) say it by status.
+    const problem =
+      typeof body === 'object' && body !== null && 'code' in body ? (body as Partial<ProblemDocument>) : {};
     const code = typeof problem.code === 'string' ? problem.code : codeOfStatus(status);
     return {
       ...problem,
@@ -120,7 +122,7 @@ function frameworkRefusal(error: unknown): { status: number; title: string } | u
   };
 }
 
-function codeOfStatus(status: number): string {
+export function codeOfStatus(status: number): string {
   switch (status) {
     case 400:
       return 'bad-request';
@@ -134,8 +136,12 @@ function codeOfStatus(status: number): string {
       return 'conflict';
     case 413:
       return 'payload-too-large';
+    case 414:
+      return 'uri-too-long';
     case 415:
       return 'unsupported-media-type';
+    case 431:
+      return 'request-header-fields-too-large';
     case 429:
       return 'too-many-requests';
     default:

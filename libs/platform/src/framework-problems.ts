@@ -1,0 +1,74 @@
+import { STATUS_CODES } from 'node:http';
+import { type Socket } from 'node:net';
+import { type INestApplication } from '@nestjs/common';
+import { type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
+import { codeOfStatus, PROBLEM_CONTENT_TYPE, problemType } from './problem-details';
+
+/**
+ * Error answers the HTTP framework makes without Nest's exception filter (a path segment over Fastify's limit, an
+ * unknown route's 404 with its own content type) become problem documents too: every error is
+ * `application/problem+json` with a stable `code`. Successful answers are passed by on their status alone.
+ */
+export function problemsForFrameworkAnswers(app: INestApplication): void {
+  if (app.getHttpAdapter().getType() !== 'fastify') return;
+  const fastify = (app as NestFastifyApplication).getHttpAdapter().getInstance();
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
+    if (!String(reply.getHeader('content-type') ?? '').startsWith('application/json'))
+      return done(null, payload);
+    let body: unknown;
+    try {
+      body = JSON.parse(payload);
+    } catch {
+      return done(null, payload);
+    }
+    reply.header('content-type', PROBLEM_CONTENT_TYPE);
+    done(null, JSON.stringify(asProblem(body, reply.statusCode, request.url)));
+  });
+}
+
+function asProblem(body: unknown, status: number, instance: string): unknown {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof fields.type === 'string' && typeof fields.code === 'string') return body;
+  const code = codeOfStatus(status);
+  return {
+    type: problemType(code),
+    title: typeof fields.message === 'string' ? fields.message : `Request refused (${status})`,
+    status,
+    code,
+    instance,
+  };
+}
+
+/** Fastify's `frameworkErrors`: a bad URL (400) or a path segment over the limit (414), before any route. */
+export function frameworkErrorAnswer(
+  error: Error & { statusCode?: number },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? 400;
+  const code = codeOfStatus(status);
+  void reply
+    .code(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send({ type: problemType(code), title: error.message, status, code, instance: request.url });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (headers over the limit:
+ * 431; anything else it cannot parse: 400), answered on the socket as a problem, then the connection is closed.
+ */
+export function clientErrorAnswer(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const code = codeOfStatus(status);
+  const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, code });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -287,6 +287,27 @@ describe('stories over the public API', () => {
       .set(bearer(ada))
       .expect(200);
     expect(pending.body.items).toHaveLength(2);
+
+    // A CSV whose header repeats a column or names an object's built-in property, or a send that is not a boolean,
+    // is refused whole, naming what is wrong; nothing is invited.
+    const c = unique('Hal');
+    for (const [query, text, field] of [
+      ['', `email,role,email\n${c},user,${a}\n`, 'body'],
+      ['', `email,__proto__\n${c},x\n`, 'body'],
+      ['?send=maybe', `email\n${c}\n`, 'send'],
+    ] as const) {
+      const refused = await http()
+        .post(`/v1/orgs/${orgId}/invitations/import${query}`)
+        .set(bearer(ada))
+        .set('content-type', 'text/csv')
+        .send(text);
+      expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, field]);
+    }
+    const after = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=pending`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(after.body.items).toHaveLength(2);
   });
 
   it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {

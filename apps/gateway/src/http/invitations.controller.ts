@@ -109,6 +109,12 @@ export class InvitationsController {
   ) {
     // Rows are decided one by one; someone who may invite nobody is refused the whole import up front.
     await this.access.requiring(caller, orgId, 'members.invite');
+    if (send !== undefined && send !== 'true' && send !== 'false')
+      throw new BadRequestException({
+        code: 'validation-failed',
+        title: 'send: true or false',
+        errors: [{ field: 'send', message: 'send must be true or false' }],
+      });
     const body = /^text\/csv\b/i.test(headerOf(req, 'content-type') ?? '')
       ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);
@@ -223,11 +229,23 @@ export class InvitationsController {
 }
 
 /** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`. */
+/** The header row: each column once, and none that names a property every object has. */
+function csvColumns(header: string[]): string[] {
+  const names = header.map((h) => h.trim());
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) throw new Error(`the column ${repeated} is given twice`);
+  const reserved = names.find(
+    (name) => name === '__proto__' || name === 'constructor' || name === 'prototype',
+  );
+  if (reserved !== undefined) throw new Error(`${reserved} is not a column`);
+  return names;
+}
+
 export function rowsOfCsv(text: string): Record<string, unknown>[] {
   let records: Record<string, string>[];
   try {
     records = parse(text, {
-      columns: (header: string[]) => header.map((h) => h.trim()),
+      columns: csvColumns,
       skip_empty_lines: true,
       trim: true,
       bom: true,

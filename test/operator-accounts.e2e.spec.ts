@@ -39,6 +39,13 @@ describe('operators locking accounts', () => {
     await platform.signIn(ada.email);
   });
 
+  it('an operator cannot lock their own account (they could not sign in to unlock it)', async () => {
+    const own = await lock(opal, opal.userId);
+    expect([own.status, own.body.code]).toEqual([409, 'cannot-lock-self']);
+    await platform.http.get('/v1/me').set(bearer(opal)).expect(200);
+    await platform.signIn(opal.email);
+  });
+
   it("a locked or deleted account's access token, still unexpired, is refused at once; unlocked, it works again", async () => {
     const cara = await platform.signUp('Cara');
     await platform.http.get('/v1/me').set(bearer(cara)).expect(200);

@@ -33,13 +33,18 @@ export class OperatorController {
       'Lock an account: it cannot sign in or refresh until unlocked; its owner is told by e-mail (notice `account-locked`)',
   })
   @done()
-  @problems(400, 401, 403, 404, 410)
+  @problems(400, 401, 403, 404, 409, 410)
   async lock(
     @Param('userId') userId: string,
     @Body() body: LockUserBody,
     @CurrentCaller() caller: Caller,
     @Req() req: FastifyRequest,
   ): Promise<void> {
+    // A locked operator could not sign in to undo it: another operator locks them if they must be.
+    if (userId === caller.userId)
+      throw new DomainError('cannot-lock-self', 'conflict', 'an operator does not lock their own account', {
+        userId,
+      });
     await this.services.identity({ type: 'LockUser', userId, reason: body.reason }, requesterOf(req, caller));
   }
 

@@ -1,7 +1,7 @@
 import { hop } from '@app/tracing';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { type RecordedDomainEvent } from '@app/event-store';
-import { eventMessage, type BusMessage } from '@app/messaging';
+import { DLQ_HEADERS, dlqTopic, eventMessage, InvalidEventError, type BusMessage } from '@app/messaging';
 
 export interface PublicEventMapping {
   /** e.g. `identity`: the CloudEvent type becomes `identity.<EventType>.v<schema version>`. */
@@ -18,9 +18,14 @@ export interface PublicEventMapping {
 /**
  * Recorded events as their public contract: CloudEvents keyed by the aggregate, carrying the stream revision for
  * ordering and deduplication, the actor and correlation id (R21), validated against their JSON Schemas.
+ *
+ * A recorded event its contract refuses (a fault of ours: the write side let through what the schema does not) goes to
+ * the topic's dead-letter topic instead, reported through `onUnpublishable`: retrying it could never succeed, and
+ * every event after it, of every tenant, would wait behind it.
  */
 export function publicEventMessages(
   mapping: PublicEventMapping,
+  onUnpublishable?: (error: InvalidEventError, envelope: EventEnvelope) => void,
 ): (events: readonly RecordedDomainEvent[]) => BusMessage[] {
   return (events) =>
     events.map((recorded) => {
@@ -31,8 +36,27 @@ export function publicEventMessages(
         `relay ${envelope.type}`,
         recorded.metadata.traceparent,
       );
-      return eventMessage(mapping.topic, traceparent ? { ...envelope, traceparent } : envelope);
+      try {
+        return eventMessage(mapping.topic, traceparent ? { ...envelope, traceparent } : envelope);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        onUnpublishable?.(error, envelope);
+        return unpublishable(mapping.topic, envelope, error);
+      }
     });
+}
+
+function unpublishable(topic: string, envelope: EventEnvelope, error: InvalidEventError): BusMessage {
+  return {
+    topic: dlqTopic(topic),
+    key: envelope.subject,
+    headers: {
+      [DLQ_HEADERS.error]: error.message,
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+    },
+    value: Buffer.from(JSON.stringify(envelope)),
+  };
 }
 
 /** One recorded event as the CloudEvent the relay publishes (also what a read-model rebuild projects). */

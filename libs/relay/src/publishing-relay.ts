@@ -72,7 +72,11 @@ export class PublishingRelay implements OnApplicationBootstrap, BeforeApplicatio
       client: this.client,
       checkpoints: new EventStoreCheckpointStore(this.client),
       streamPrefixes: [this.mapping.streamPrefix],
-      toMessages: publicEventMessages(this.mapping),
+      toMessages: publicEventMessages(this.mapping, (error, envelope) =>
+        this.logger.error(
+          `event ${envelope.id} (${envelope.subject}, revision ${envelope.revision}) set aside on ${this.mapping.topic}.dlq: ${error.message}`,
+        ),
+      ),
       ...(this.protection ? { protection: this.protection } : {}),
       publish: (messages) => this.bus.publish(messages),
       onError: (error) => this.logger.warn(`relay will retry from its last position: ${String(error)}`),

@@ -3,8 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { EventStoreCheckpointStore } from '@app/event-store';
-import { InProcessBus, KafkaBus, type BusMessage, type ReceivedMessage } from '@app/messaging';
-import { startEventRelay } from '@app/relay';
+import {
+  DLQ_HEADERS,
+  dlqTopic,
+  InProcessBus,
+  KafkaBus,
+  type BusMessage,
+  type ReceivedMessage,
+} from '@app/messaging';
+import { publicEventMessages, startEventRelay } from '@app/relay';
 import { describeIf, infraEnv, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { toTestMessages } from './relay-mapping';
@@ -99,6 +106,61 @@ describe('event relay: EventStoreDB -> bus, checkpoint after the broker acknowle
     expect(failures).toBeGreaterThan(0);
     expect(received.every((r) => r.key.startsWith(prefix))).toBe(true);
     expectCompleteAndOrdered(received, 5, 40);
+  });
+
+  it('sets an event its contract refuses aside on the dead-letter topic and publishes the ones after it', async () => {
+    const prefix = `usr${randomUUID().slice(0, 6)}-`;
+    const topic = `relay.${randomUUID().slice(0, 8)}`;
+    const bus = new InProcessBus();
+    await bus.ensureTopics([
+      { topic, partitions: 1, replicationFactor: 1 },
+      { topic: dlqTopic(topic), partitions: 1, replicationFactor: 1 },
+    ]);
+    const published: string[] = [];
+    const setAside: ReceivedMessage[] = [];
+    const subs = [
+      await bus.subscribe({
+        groupId: 'probe',
+        topics: [topic],
+        handler: async (m) => void published.push(m.headers.ce_type!),
+      }),
+      await bus.subscribe({
+        groupId: 'probe-dlq',
+        topics: [dlqTopic(topic)],
+        handler: async (m) => void setAside.push(m),
+      }),
+    ];
+    const reported: string[] = [];
+    const relay = startEventRelay({
+      name: `relay-${randomUUID()}`,
+      client,
+      checkpoints: new EventStoreCheckpointStore(client),
+      streamPrefixes: [prefix],
+      toMessages: publicEventMessages(
+        { service: 'identity', topic, source: '/test', streamPrefix: prefix },
+        (error) => reported.push(error.eventType),
+      ),
+      publish: (messages) => bus.publish(messages),
+    });
+    const at = new Date().toISOString();
+    const user = { userId: 'u1', actorId: 'op', at };
+    for (const [type, data] of [
+      ['UserLocked', { ...user, reason: 'abuse' }],
+      ['EmailVerified', { ...user, email: 'zoë@exämple.test' }],
+      ['UserUnlocked', user],
+    ] as const)
+      await client.appendToStream(`${prefix}u1`, jsonEvent({ type, data, metadata: meta }));
+    await waitFor(() => published.length === 2 && setAside.length === 1, { timeoutMs: 20_000 });
+    await relay.stop();
+    for (const sub of subs) await sub.close();
+    expect(published).toEqual(['identity.UserLocked.v1', 'identity.UserUnlocked.v1']);
+    expect(reported).toEqual(['identity.EmailVerified.v1']);
+    expect(setAside[0]!.headers[DLQ_HEADERS.originalTopic]).toBe(topic);
+    expect(setAside[0]!.headers[DLQ_HEADERS.error]).toContain('/email must match format');
+    expect(JSON.parse(setAside[0]!.value.toString())).toMatchObject({
+      type: 'identity.EmailVerified.v1',
+      revision: '1',
+    });
   });
 
   describeIf(infraEnv.kafkaBrokers)('against Kafka, in its own process', () => {

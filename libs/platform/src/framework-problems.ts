@@ -17,28 +17,35 @@ export function problemsForFrameworkAnswers(app: INestApplication): void {
     if (reply.statusCode < 400 || typeof payload !== 'string') return done(null, payload);
     if (!String(reply.getHeader('content-type') ?? '').startsWith('application/json'))
       return done(null, payload);
-    let body: unknown;
-    try {
-      body = JSON.parse(payload);
-    } catch {
-      return done(null, payload);
-    }
+    const problem = frameworkErrorAsProblem(payload, reply.statusCode, request.url);
+    if (!problem) return done(null, payload);
     reply.header('content-type', PROBLEM_CONTENT_TYPE);
-    done(null, JSON.stringify(asProblem(body, reply.statusCode, request.url)));
+    done(null, problem);
   });
 }
 
-function asProblem(body: unknown, status: number, instance: string): unknown {
-  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  if (typeof fields.type === 'string' && typeof fields.code === 'string') return body;
+/**
+ * The problem for a framework's own error body (`{ statusCode, error, message }`, as Nest and Fastify write them);
+ * anything else (a health report, a problem already) is not the framework's and is left as it is.
+ */
+function frameworkErrorAsProblem(payload: string, status: number, instance: string): string | undefined {
+  let fields: Record<string, unknown>;
+  try {
+    const body: unknown = JSON.parse(payload);
+    if (typeof body !== 'object' || body === null) return undefined;
+    fields = body as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof fields.statusCode !== 'number' || typeof fields.type === 'string') return undefined;
   const code = codeOfStatus(status);
-  return {
+  return JSON.stringify({
     type: problemType(code),
     title: typeof fields.message === 'string' ? fields.message : `Request refused (${status})`,
     status,
     code,
     instance,
-  };
+  });
 }
 
 /** Fastify's `frameworkErrors`: a bad URL (400) or a path segment over the limit (414), before any route. */

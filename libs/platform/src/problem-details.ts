@@ -56,9 +56,9 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const body = error.getResponse();
-    // Ours carry a code; Nest's own (`{ message, error, statusCode }`, e.g. an unknown route's) say it by status.
-    const problem =
-      typeof body === 'object' && body !== null && 'code' in body ? (body as Partial<ProblemDocument>) : {};
+    // Ours carry a code; Nest's own (`{ message, error, statusCode }`, e.g. an unknown route's) say it by status,
+    // keeping what else they carry (a health check's report).
+    const problem = typeof body === 'object' && body !== null ? withoutNestFields(body) : {};
     const code = typeof problem.code === 'string' ? problem.code : codeOfStatus(status);
     return {
       ...problem,
@@ -100,6 +100,17 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
     code: 'internal-error',
     ...(instance ? { instance } : {}),
   };
+}
+
+function withoutNestFields(body: object): Partial<ProblemDocument> {
+  if ('code' in body || !('statusCode' in body)) return body as Partial<ProblemDocument>;
+  const {
+    message: _message,
+    error: _error,
+    statusCode: _statusCode,
+    ...rest
+  } = body as Record<string, unknown>;
+  return rest as Partial<ProblemDocument>;
 }
 
 /** An error the HTTP layer already tagged as the client's (a request body cut off by the client: `ECONNRESET`, 400). */

@@ -485,6 +485,28 @@ describe('the gateway edge when a write service is down, and under a rate limit'
   });
 });
 
+describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({ gateway: { authRateLimitPerIp: 2, trustProxy: 1 } });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const forgot = (forwardedFor: string) =>
+    platform.http
+      .post('/v1/auth/password/forgot')
+      .set('x-forwarded-for', forwardedFor)
+      .send({ email: 'someone@example.com' });
+
+  it('counts the client the proxy names, not the proxy: one client limited, another still served', async () => {
+    const first = [await forgot('203.0.113.7'), await forgot('203.0.113.7'), await forgot('203.0.113.7')];
+    expect(first.map((r) => r.status)).toEqual([202, 202, 429]);
+    expect((await forgot('198.51.100.9')).status).toBe(202);
+    // What a client puts first is not trusted: the proxy's own entry (the last) names it.
+    expect((await forgot('198.51.100.9, 203.0.113.7')).status).toBe(429);
+  });
+});
+
 describe('the gateway edge when identity’s keys cannot be fetched', () => {
   let platform: Platform;
   beforeAll(async () => {

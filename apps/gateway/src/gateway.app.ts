@@ -20,6 +20,7 @@ export async function createGatewayApp(
     adapter: 'fastify',
     bodyParser: false,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   })) as NestFastifyApplication;

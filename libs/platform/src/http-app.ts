@@ -26,6 +26,8 @@ export interface HttpAppOptions {
    * internal services, which answer only health, metrics and keys over HTTP, stay on Nest's default, Express.
    */
   readonly adapter?: 'express' | 'fastify';
+  /** Fastify's `trustProxy`: which proxies' `X-Forwarded-For` names the client (`request.ip`). None by default. */
+  readonly trustProxy?: number | string | false;
   /** The largest request body Fastify reads before answering 413 (Express services set their own parsers' limit). */
   readonly bodyLimitBytes?: number;
 }
@@ -52,6 +54,7 @@ export async function createHttpApp(
             ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
             // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
             routerOptions: { maxParamLength: 512 },
+            ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
             frameworkErrors: frameworkErrorAnswer,
             clientErrorHandler: clientErrorAnswer,
           }),

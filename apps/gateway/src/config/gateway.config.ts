@@ -27,6 +27,12 @@ export interface GatewayConfig {
   readonly operators: readonly string[];
   /** Where the gateway's `/schemas` is reached from outside (`SCHEMA_BASE_URL`, else `PUBLIC_URL`). */
   readonly schemaBaseUrl: string;
+  /**
+   * `TRUST_PROXY`: which proxies in front may say, in `X-Forwarded-For`, who the client is - a number of hops (`1`
+   * behind one ingress) or their addresses and CIDRs (comma-separated). None by default: the socket's address is the
+   * client's, since a client reaching the gateway directly could otherwise name any address it likes.
+   */
+  readonly trustProxy: number | string | false;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -50,6 +56,17 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .map((o) => o.trim())
       .filter(Boolean),
     schemaBaseUrl: schemaBaseUrl(env),
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),
   };
+}
+
+function trustProxyOf(raw: string | undefined): number | string | false {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(',').map((a) => a.trim());
+  if (addresses.some((a) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a)))
+    throw new Error(`TRUST_PROXY must be a number of proxies or their addresses/CIDRs, got "${raw}"`);
+  return addresses.join(',');
 }

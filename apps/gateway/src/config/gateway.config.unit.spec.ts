@@ -1,0 +1,13 @@
+import { readGatewayConfig } from './gateway.config';
+
+describe('the gateway settings', () => {
+  it('TRUST_PROXY: none by default; a number of hops; addresses and CIDRs; anything else is refused by name', () => {
+    expect(readGatewayConfig({}).trustProxy).toBe(false);
+    expect(readGatewayConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(readGatewayConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(readGatewayConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1,fd00::/8' }).trustProxy).toBe(
+      '10.0.0.0/8,192.168.1.1,fd00::/8',
+    );
+    expect(() => readGatewayConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -777,6 +777,17 @@ describe('stories over the public API', () => {
     expect([after.status, after.body.code]).toEqual([404, 'organization-not-found']);
   });
 
+  it('R22: an Owner without a second factor cannot require one: refused, and nothing changes', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const refused = await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ requireTwoFactor: true });
+    expect([refused.status, refused.body.code]).toEqual([403, 'two-factor-required']);
+    const org = await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200);
+    expect(org.body.settings.requireTwoFactor).toBe(false);
+    const events = await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(ada)).expect(200);
+    expect(events.body.items.map((e: { type: string }) => e.type)).not.toContain('SettingsUpdated');
+  });
+
   it('R22: where two-factor authentication is required, a member acts only in a session with a second factor', async () => {
     const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
     const orgId = await createOrg(ada);

@@ -196,8 +196,17 @@ describe('parent/child organizations and required 2FA over the bus', () => {
 
   it('R22: once required, members act only with a second factor; the setting itself needs one to change', async () => {
     const orgId = await membership.organization('tess', ['uma']);
+    // Turning it on needs a second factor too: without one, its owner would be locked out of the organization.
+    expect(
+      await membership.send(orgId, 'tess', { type: 'UpdateSettings', requireTwoFactor: true }),
+    ).toMatchObject({ ok: false, error: { code: 'two-factor-required' } });
     await membership.expectOk(
-      membership.send(orgId, 'tess', { type: 'UpdateSettings', requireTwoFactor: true }),
+      membership.send(
+        orgId,
+        'tess',
+        { type: 'UpdateSettings', requireTwoFactor: true },
+        { actorTwoFactor: true },
+      ),
     );
     expect(
       await membership.send(orgId, 'tess', { type: 'SetSchedulable', userId: 'uma', schedulable: true }),

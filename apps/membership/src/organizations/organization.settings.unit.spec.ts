@@ -5,7 +5,14 @@ import { base, cmd, given, granted, settings, stamp, team } from './organization
 describe('settings, contact person, domains and deletion', () => {
   it('R14/R16/R22: holders of org.update change the settings; an unchanged update decides nothing', () => {
     given(base)
-      .when(cmd('admin', { type: 'UpdateSettings', name: ' Acme Inc ', requireTwoFactor: true }))
+      .when(
+        cmd('admin', {
+          type: 'UpdateSettings',
+          name: ' Acme Inc ',
+          requireTwoFactor: true,
+          actorTwoFactor: true,
+        }),
+      )
       .then([
         {
           type: 'SettingsUpdated',
@@ -21,7 +28,7 @@ describe('settings, contact person, domains and deletion', () => {
     for (const change of [
       { autoJoin: true },
       { membersMayEditOwnAvailability: false },
-      { requireTwoFactor: true },
+      { requireTwoFactor: true, actorTwoFactor: true },
     ])
       given(base)
         .when(cmd('owner', { type: 'UpdateSettings', ...change }))
@@ -38,6 +45,15 @@ describe('settings, contact person, domains and deletion', () => {
     given(base)
       .when(cmd('owner', { type: 'UpdateSettings', name: '' }))
       .thenRefuses('invalid-name', { field: 'name' });
+  });
+
+  it('R22: the requirement is turned on only from a session with a second factor (else its owner is locked out at once)', () => {
+    given(base)
+      .when(cmd('owner', { type: 'UpdateSettings', requireTwoFactor: true }))
+      .thenRefuses('two-factor-required', { field: 'requireTwoFactor' });
+    given(base)
+      .when(cmd('owner', { type: 'UpdateSettings', requireTwoFactor: false }))
+      .then([]);
   });
 
   it('the contact person is handed to another member (org.update), never to a stranger; the same again is a no-op', () => {

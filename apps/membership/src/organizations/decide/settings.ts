@@ -54,6 +54,14 @@ export function updateSettings({
     membersMayEditOwnAvailability: command.membersMayEditOwnAvailability ?? org.membersMayEditOwnAvailability,
     requireTwoFactor: command.requireTwoFactor ?? org.requireTwoFactor,
   };
+  // R22: whoever turns the requirement on has a second factor themself, or they would lock themself out at once.
+  if (next.requireTwoFactor && !org.requireTwoFactor && !command.actorTwoFactor)
+    refuse(
+      'two-factor-required',
+      'forbidden',
+      'sign in with a second factor before requiring it of everyone (R22)',
+      { field: 'requireTwoFactor' },
+    );
   const unchanged =
     next.name === org.name &&
     next.autoJoin === org.autoJoin &&

@@ -45,11 +45,12 @@ export function internalCommand(summary: string, fields: TProperties): CommandDe
 }
 
 /**
- * What a name (of a person, an organization, a team) may hold: something visible, and no control characters (line
- * breaks, NUL, escape) nor the bidirectional controls that make a name read otherwise than it is stored. Emoji,
- * accents and joiners are fine.
+ * What a name (of a person, an organization, a team) may hold: at least one letter, digit, symbol or punctuation mark,
+ * and no control characters (line breaks and separators, NUL, escape), no bidirectional controls or marks that make a
+ * name read otherwise than it is stored, no Hangul fillers (blank letters). Emoji, accents and joiners are fine.
  */
-export const NAME_PATTERN = '^(?=.*\\S)[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]+$';
+export const NAME_PATTERN =
+  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])[^\\p{Cc}\\p{Zl}\\p{Zp}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u115F\\u1160\\u3164\\uFFA0]+$';
 
 /** Field types shared by the command descriptions. */
 export const Fields = {

@@ -29,6 +29,11 @@ describe('names on the bus', () => {
       'Acme\u202Egnp.exe',
       'x\u2066y',
       '  ',
+      'a\u200Fb',
+      'a\u061Cb',
+      'Line\u2028Break',
+      '\u200B\u200B',
+      '\u3164',
     ])
       for (const checked of commands(name))
         expect([JSON.stringify(name), checked.ok, checked.ok ? undefined : checked.field]).toEqual([

@@ -91,6 +91,8 @@ describe('the gateway edge', () => {
       '2026-01-01T12',
       '2026-01-01T12:00:00',
       '9999-12-31T23:59:59-23:59',
+      '2026-02-30T00:00:00Z',
+      '2026-04-31T12:00:00+02:00',
     ]) {
       const at = await http()
         .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent(value)}`)

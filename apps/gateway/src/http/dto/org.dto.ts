@@ -195,6 +195,18 @@ const YEAR_10000 = Date.parse('+010000-01-01T00:00:00Z');
  * An instant as RFC 3339 writes it (date, time and offset), within the years 0000-9999: ISO-8601's other forms (week
  * dates, basic format) are not instants `Date` can read, and a later year would not compare as text.
  */
+/** Whether the date and time written are those of the instant read: `Date` rolls 30 February over into March. */
+function sameWallClock(written: string, ms: number): boolean {
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(written);
+  const offsetMs = offset
+    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
+    : 0;
+  return (
+    new Date(ms + offsetMs).toISOString().slice(0, 19) ===
+    written.slice(0, 19).toUpperCase().replace(' ', 'T')
+  );
+}
+
 function IsInstant(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
@@ -203,7 +215,7 @@ function IsInstant(options?: ValidationOptions): PropertyDecorator {
         validate: (value: unknown) => {
           if (typeof value !== 'string' || !isRFC3339(value)) return false;
           const ms = Date.parse(value);
-          return ms >= YEAR_0000 && ms < YEAR_10000;
+          return ms >= YEAR_0000 && ms < YEAR_10000 && sameWallClock(value, ms);
         },
         defaultMessage: () => 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z',
       },

@@ -64,18 +64,20 @@ export function frameworkErrorAnswer(
 
 /**
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request (headers over the limit:
- * 431; anything else it cannot parse: 400), answered on the socket as a problem, then the connection is closed.
+ * 431; a request not received in time: 408; anything else it cannot parse: 400), answered on the socket as a problem;
+ * then the socket is destroyed, as Fastify's own handler does, so a client that never reads holds nothing open.
  */
 export function clientErrorAnswer(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const code = codeOfStatus(status);
+    const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, code });
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-  const code = codeOfStatus(status);
-  const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, code });
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.destroy(error);
 }

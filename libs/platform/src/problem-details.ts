@@ -143,6 +143,8 @@ export function codeOfStatus(status: number): string {
       return 'forbidden';
     case 404:
       return 'not-found';
+    case 408:
+      return 'request-timeout';
     case 409:
       return 'conflict';
     case 413:

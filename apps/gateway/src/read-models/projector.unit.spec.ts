@@ -99,4 +99,43 @@ describe('user events in the read models', () => {
     expect(await models.users.get(userId)).toMatchObject({ revision: 2, name: 'Ada Lovelace' });
     expect(await memberName(models)).toBe('Ada Lovelace');
   });
+
+  it('keeps when the user’s sessions ended (password changed or reset, two-factor on), and later events keep it', async () => {
+    const { models, projector } = await setUp();
+    const changedAt = '2026-01-02T10:00:00.123Z';
+    await projector.applyUserEvent({
+      type: 'PasswordChanged',
+      userId,
+      revision: 1,
+      at: changedAt,
+      data: { userId, actorId: userId, at: changedAt, reason: 'change' },
+    });
+    expect(await models.users.get(userId)).toMatchObject({ revision: 1, sessionsEndedAt: changedAt });
+    await projector.applyUserEvent(renamed(2, 'Ada L.'));
+    expect(await models.users.get(userId)).toMatchObject({ revision: 2, sessionsEndedAt: changedAt });
+    const enabledAt = '2026-01-03T08:00:00.000Z';
+    await projector.applyUserEvent({
+      type: 'TwoFactorEnabled',
+      userId,
+      revision: 3,
+      at: enabledAt,
+      data: { userId, actorId: userId, at: enabledAt },
+    });
+    expect(await models.users.get(userId)).toMatchObject({
+      twoFactorEnabled: true,
+      sessionsEndedAt: enabledAt,
+    });
+    const disabledAt = '2026-01-04T08:00:00.000Z';
+    await projector.applyUserEvent({
+      type: 'TwoFactorDisabled',
+      userId,
+      revision: 4,
+      at: disabledAt,
+      data: { userId, actorId: userId, at: disabledAt },
+    });
+    expect(await models.users.get(userId)).toMatchObject({
+      twoFactorEnabled: false,
+      sessionsEndedAt: enabledAt,
+    });
+  });
 });

@@ -130,6 +130,46 @@ describe('notices to the people a change is about', () => {
     await arrives(bob.email, /Strict Co now requires a second factor/);
     // Ada has one: she is not told
     expect(mailsTo(ada.email, /requires a second factor/)).toHaveLength(0);
+
+    // A later settings change (a rename) leaves the requirement as it was: nobody is told again.
+    await platform.http.patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ name: 'Strict Co 2' }).expect(200);
+    // Notices of one organization go out in order: once Cleo's arrives, the rename's would have.
+    const later = await platform.join(ada, orgId, 'Cleo');
+    await platform.http
+      .patch(`/v1/orgs/${orgId}/members/${later.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await arrives(later.email, /Your role in Strict Co 2 changed/);
+    expect(mailsTo(bob.email, /requires a second factor/)).toHaveLength(1);
+  });
+
+  it('an inviter who has left is not told of the acceptance', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Moving On');
+    const bob = await platform.join(ada, orgId, 'Bob', { role: 'admin' });
+    const dora = `dora-${Date.now()}@example.com`;
+    await platform.http
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(bob))
+      .send({ email: dora, role: 'user' })
+      .expect(201);
+    const token = await platform.linkFromMail(dora, '/invitations/');
+    await platform.http.delete(`/v1/orgs/${orgId}/members/${bob.userId}`).set(bearer(ada)).expect(204);
+    await platform.http
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ name: 'Dora', password: 'correct horse battery staple', termsAccepted: true })
+      .expect(200);
+    // Ada, a member, is told of what happens next; by then the acceptance's notice would have been sent.
+    await platform.http.patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ name: 'Moved On' }).expect(200);
+    const carl = await platform.join(ada, orgId, 'Carl');
+    await platform.http
+      .patch(`/v1/orgs/${orgId}/members/${carl.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await arrives(carl.email, /Your role in Moved On changed/);
+    expect(mailsTo(bob.email, /was accepted/)).toHaveLength(0);
   });
 
   it('a withdrawn invitation is announced to its invitee, a deleted organization to its members', async () => {

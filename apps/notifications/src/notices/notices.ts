@@ -49,6 +49,13 @@ export class Notices extends BusSubscriber {
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],
       handler: async (event) => {
         for (const notice of noticesOf(event, this.enabled)) {
+          // A settings change that leaves the requirement as it was (a rename) announces nothing again.
+          if (
+            notice.kind === 'two-factor-required' &&
+            notice.orgId &&
+            (await this.directory.requiredTwoFactorBefore(notice.orgId, BigInt(event.revision)))
+          )
+            continue;
           const org = notice.orgId ? await this.directory.organizationNameOf(notice.orgId) : undefined;
           const values = { ...(org ? { org } : {}), ...(notice.role ? { role: notice.role } : {}) };
           const about = notice.orgId ? { orgId: notice.orgId } : {};
@@ -84,7 +91,9 @@ export class Notices extends BusSubscriber {
     let userIds: string[];
     if ('userId' in to) userIds = [to.userId];
     else if ('inviterOf' in to) {
-      const inviter = notice.orgId ? await this.directory.inviterOf(notice.orgId, to.inviterOf) : undefined;
+      const inviter = notice.orgId
+        ? await this.directory.inviterOf(notice.orgId, to.inviterOf, revision)
+        : undefined;
       userIds = inviter ? [inviter] : [];
     } else {
       userIds = notice.orgId ? await this.directory.membersBefore(notice.orgId, revision) : [];

@@ -63,14 +63,35 @@ export class RecipientDirectory {
       : undefined;
   }
 
-  /** Who created an invitation: the actor of its `InvitationCreated`, looked for among the organization's last events. */
-  async inviterOf(orgId: string, invitationId: string): Promise<string | undefined> {
-    const created = (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
+  /**
+   * Who created an invitation (the actor of its `InvitationCreated`, looked for among the events before `revision`),
+   * unless they have left the organization or been removed since: a non-member is told nothing of it.
+   */
+  async inviterOf(orgId: string, invitationId: string, revision: bigint): Promise<string | undefined> {
+    const newestFirst = await this.read(`organization-${orgId}`, BACKWARDS, revision, INVITATION_LOOKBACK);
+    const createdAt = newestFirst.findIndex(
       (e) =>
         e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId,
     );
-    const actor = (created?.data as Record<string, unknown> | undefined)?.actorId;
-    return typeof actor === 'string' ? actor : undefined;
+    const actor = (newestFirst[createdAt]?.data as Record<string, unknown> | undefined)?.actorId;
+    if (typeof actor !== 'string') return undefined;
+    const latestStanding = newestFirst
+      .slice(0, createdAt)
+      .find(
+        (e) =>
+          ['MemberJoined', 'MemberRemoved', 'MemberLeft'].includes(e.type) &&
+          (e.data as Record<string, unknown>).userId === actor,
+      );
+    return latestStanding && latestStanding.type !== 'MemberJoined' ? undefined : actor;
+  }
+
+  /** Whether the organization already required a second factor before the event at `revision` (a rare question). */
+  async requiredTwoFactorBefore(orgId: string, revision: bigint): Promise<boolean> {
+    if (revision === 0n) return false;
+    for (const event of await this.read(`organization-${orgId}`, BACKWARDS, revision - 1n, Number(revision)))
+      if (event.type === 'SettingsUpdated')
+        return (event.data as Record<string, unknown>).requireTwoFactor === true;
+    return false;
   }
 
   /** Where an invitation was last sent, if it was sent at all. */
@@ -115,7 +136,7 @@ export class RecipientDirectory {
   private async read(
     stream: string,
     direction: typeof FORWARDS | typeof BACKWARDS,
-    from: typeof START | typeof END,
+    from: typeof START | typeof END | bigint,
     maxCount: number,
   ): Promise<{ type: string; data: unknown }[]> {
     const events: { type: string; data: unknown }[] = [];

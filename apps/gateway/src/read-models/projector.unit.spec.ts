@@ -18,6 +18,15 @@ const registered: UserEvent = {
   data: { userId, actorId: userId, at, name: 'Ada', email: 'ada@example.com' },
 };
 
+/** An event of the user's own (no other fields), stamped at `when`. */
+const ownEvent = (type: string, revision: number, when: string): UserEvent => ({
+  type,
+  userId,
+  revision,
+  at: when,
+  data: { userId, actorId: userId, at: when },
+});
+
 const renamed = (revision: number, name: string): UserEvent => ({
   type: 'ProfileUpdated',
   userId,
@@ -114,25 +123,13 @@ describe('user events in the read models', () => {
     await projector.applyUserEvent(renamed(2, 'Ada L.'));
     expect(await models.users.get(userId)).toMatchObject({ revision: 2, sessionsEndedAt: changedAt });
     const enabledAt = '2026-01-03T08:00:00.000Z';
-    await projector.applyUserEvent({
-      type: 'TwoFactorEnabled',
-      userId,
-      revision: 3,
-      at: enabledAt,
-      data: { userId, actorId: userId, at: enabledAt },
-    });
+    await projector.applyUserEvent(ownEvent('TwoFactorEnabled', 3, enabledAt));
     expect(await models.users.get(userId)).toMatchObject({
       twoFactorEnabled: true,
       sessionsEndedAt: enabledAt,
     });
     const disabledAt = '2026-01-04T08:00:00.000Z';
-    await projector.applyUserEvent({
-      type: 'TwoFactorDisabled',
-      userId,
-      revision: 4,
-      at: disabledAt,
-      data: { userId, actorId: userId, at: disabledAt },
-    });
+    await projector.applyUserEvent(ownEvent('TwoFactorDisabled', 4, disabledAt));
     expect(await models.users.get(userId)).toMatchObject({
       twoFactorEnabled: false,
       sessionsEndedAt: enabledAt,

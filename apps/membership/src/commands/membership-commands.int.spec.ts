@@ -333,6 +333,19 @@ describe('membership commands over the bus, on the event store', () => {
     expect((await stateOf(orgId)).members.get('ada')?.role).toBe('admin');
   });
 
+  /** The Owner imports `rows` into `orgId` as a new import (a fresh command id). */
+  const importAs = (orgId: string, rows: unknown[], extra: Record<string, unknown> = {}) =>
+    membership.raw<ImportReply>(
+      orgId,
+      membership.signed({
+        commandId: randomUUID(),
+        orgId,
+        actorId: 'owner',
+        command: { type: 'ImportInvitations', rows },
+        ...extra,
+      }),
+    );
+
   it('R7: a bulk import reports a result per row; bad rows do not stop good ones; re-running invites nobody twice', async () => {
     const orgId = await newOrganization();
     const rows = [
@@ -407,16 +420,7 @@ describe('membership commands over the bus, on the event store', () => {
       ),
     );
     const importRows = (extra: Record<string, unknown>) =>
-      membership.raw<ImportReply>(
-        orgId,
-        membership.signed({
-          commandId: randomUUID(),
-          orgId,
-          actorId: 'owner',
-          command: { type: 'ImportInvitations', rows: [{ email: 'ada@example.com' }] },
-          ...extra,
-        }),
-      );
+      importAs(orgId, [{ email: 'ada@example.com' }], extra);
     const withoutCode = await importRows({});
     expect(withoutCode.results).toEqual([
       expect.objectContaining({
@@ -431,16 +435,7 @@ describe('membership commands over the bus, on the event store', () => {
 
   it('R7: after an imported invitation is revoked, importing that person again invites them afresh', async () => {
     const orgId = await newOrganization();
-    const importRows = (rows: unknown[]) =>
-      membership.raw<ImportReply>(
-        orgId,
-        membership.signed({
-          commandId: randomUUID(),
-          orgId,
-          actorId: 'owner',
-          command: { type: 'ImportInvitations', rows },
-        }),
-      );
+    const importRows = (rows: unknown[]) => importAs(orgId, rows);
     const [first] = (await importRows([{ email: 'ada@example.com' }])).results;
     expect(first).toMatchObject({ status: 'invited' });
     expect(

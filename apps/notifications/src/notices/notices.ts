@@ -56,7 +56,9 @@ export class Notices extends BusSubscriber {
             (await this.directory.requiredTwoFactorBefore(notice.orgId, BigInt(event.revision)))
           )
             continue;
-          const org = notice.orgId ? await this.directory.organizationNameOf(notice.orgId) : undefined;
+          const org = notice.orgId
+            ? await this.directory.organizationNameOf(notice.orgId, BigInt(event.revision))
+            : undefined;
           const values = { ...(org ? { org } : {}), ...(notice.role ? { role: notice.role } : {}) };
           const about = notice.orgId ? { orgId: notice.orgId } : {};
           for (const recipient of await this.recipientsOf(notice, BigInt(event.revision))) {

@@ -14,6 +14,8 @@ const localeIn = (data: Record<string, unknown>) =>
 
 /** Invitations are acted on soon after they are made: they are looked for among this many of the latest events. */
 const INVITATION_LOOKBACK = 5_000;
+/** How many events one read back for an organization's name takes at a time. */
+const NAME_PAGE = 500n;
 
 export interface Contact {
   readonly email: string;
@@ -27,6 +29,9 @@ export interface Contact {
  * address and name, the organization's for its name. Nothing is copied into a second store to fall out of date.
  */
 export class RecipientDirectory {
+  /** Each organization's name as of the latest revision looked at. */
+  private readonly names = new Map<string, { name: string; revision: bigint }>();
+
   constructor(
     private readonly client: EventStoreDBClient,
     /** Opens the sealed e-mail, name and phone; an erased person reads as erased. */
@@ -51,16 +56,27 @@ export class RecipientDirectory {
     return contact;
   }
 
-  /** The name of the latest settings, looked for among the last events, else the one it was created with. */
-  async organizationNameOf(orgId: string): Promise<string | undefined> {
-    const stream = `organization-${orgId}`;
-    for (const event of await this.read(stream, BACKWARDS, END, 500))
-      if (event.type === 'SettingsUpdated' || event.type === 'OrganizationCreated')
-        return String((event.data as Record<string, unknown>).name);
-    const [created] = await this.read(stream, FORWARDS, START, 1);
-    return created?.type === 'OrganizationCreated'
-      ? String((created.data as Record<string, unknown>).name)
-      : undefined;
+  /**
+   * The organization's name as of the event at `revision`: that of the latest settings at or before it, else the one it
+   * was created with. What was found is kept, so the next look reads back only to where the last one stood.
+   */
+  async organizationNameOf(orgId: string, revision: bigint): Promise<string | undefined> {
+    const known = this.names.get(orgId);
+    const floor = known && known.revision <= revision ? known.revision : -1n;
+    for (let from = revision; from > floor;) {
+      const count = from - floor < NAME_PAGE ? Number(from - floor) : Number(NAME_PAGE);
+      const page = await this.read(`organization-${orgId}`, BACKWARDS, from, count);
+      const named = page.find((e) => e.type === 'SettingsUpdated' || e.type === 'OrganizationCreated');
+      if (named) return this.remember(orgId, String((named.data as Record<string, unknown>).name), revision);
+      if (page.length < count) break;
+      from -= BigInt(count);
+    }
+    return known && floor >= 0n ? this.remember(orgId, known.name, revision) : undefined;
+  }
+
+  private remember(orgId: string, name: string, revision: bigint): string {
+    this.names.set(orgId, { name, revision });
+    return name;
   }
 
   /**

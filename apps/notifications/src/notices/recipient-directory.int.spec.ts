@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { jsonEvent } from '@eventstore/db-client';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { RecipientDirectory } from './recipient-directory';
+
+describe('the recipient directory, reading the event store', () => {
+  const eventStore = useTestEventStore();
+
+  it('names an organization as it was named at the event, however long ago it was renamed', async () => {
+    const orgId = randomUUID();
+    const stream = `organization-${orgId}`;
+    const at = new Date().toISOString();
+    const append = (type: string, data: Record<string, unknown>) =>
+      eventStore.client.appendToStream(
+        stream,
+        jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } }),
+      );
+    await append('OrganizationCreated', { name: 'Old Name', ownerId: 'owner', plan: 'standard' });
+    await append('SettingsUpdated', { name: 'New Name', autoJoin: false, requireTwoFactor: false });
+    for (let n = 0; n < 6; n++)
+      await eventStore.client.appendToStream(
+        stream,
+        Array.from({ length: 200 }, (_, i) =>
+          jsonEvent({
+            type: 'TeamCreated',
+            data: { orgId, actorId: 'owner', at, teamId: `t${n}-${i}`, name: `T${n}-${i}` },
+          }),
+        ),
+      );
+    const last = 1n + 6n * 200n;
+    const directory = new RecipientDirectory(eventStore.client);
+
+    expect(await directory.organizationNameOf(orgId, last)).toBe('New Name');
+    expect(await directory.organizationNameOf(orgId, 0n)).toBe('Old Name');
+    await append('SettingsUpdated', { name: 'Newest Name', autoJoin: false, requireTwoFactor: false });
+    expect(await directory.organizationNameOf(orgId, last + 1n)).toBe('Newest Name');
+    // An event from before the rename is still told with the name it had then.
+    expect(await directory.organizationNameOf(orgId, last)).toBe('New Name');
+    expect(await directory.organizationNameOf(randomUUID(), 3n)).toBeUndefined();
+  });
+});

@@ -146,9 +146,17 @@ describe('the gateway edge', () => {
     const long = await http()
       .get(`/v1/orgs/${'x'.repeat(5_000)}`)
       .set(bearer(ada));
-    expect([long.status, problem(long).code]).toEqual([414, 'uri-too-long']);
+    expect([long.status, problem(long).code, long.headers['cache-control']]).toEqual([
+      414,
+      'uri-too-long',
+      'no-store',
+    ]);
     const headers = await http().get('/v1/me').set(bearer(ada)).set('x-padding', 'a'.repeat(20_000));
-    expect([headers.status, problem(headers).code]).toEqual([431, 'request-header-fields-too-large']);
+    expect([headers.status, problem(headers).code, headers.headers['x-frame-options']]).toEqual([
+      431,
+      'request-header-fields-too-large',
+      'DENY',
+    ]);
   });
 
   it('an oversize body is a 413', async () => {

@@ -21,6 +21,7 @@ export async function createGatewayApp(
     bodyParser: false,
     bodyLimitBytes: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    answerHeaders: API_SECURITY_HEADERS,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   })) as NestFastifyApplication;

@@ -48,18 +48,20 @@ function frameworkErrorAsProblem(payload: string, status: number, instance: stri
   });
 }
 
-/** Fastify's `frameworkErrors`: a bad URL (400) or a path segment over the limit (414), before any route. */
-export function frameworkErrorAnswer(
-  error: Error & { statusCode?: number },
-  request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  const status = error.statusCode ?? 400;
-  const code = codeOfStatus(status);
-  void reply
-    .code(status)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send({ type: problemType(code), title: error.message, status, code, instance: request.url });
+/**
+ * Fastify's `frameworkErrors`: a bad URL (400) or a path segment over the limit (414), before any route and so before
+ * the hooks that add a service's own headers (`headers`: the gateway's security headers).
+ */
+export function frameworkErrorAnswer(headers: Readonly<Record<string, string>> = {}) {
+  return (error: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): void => {
+    const status = error.statusCode ?? 400;
+    const code = codeOfStatus(status);
+    void reply
+      .code(status)
+      .headers(headers)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send({ type: problemType(code), title: error.message, status, code, instance: request.url });
+  };
 }
 
 /**
@@ -67,17 +69,22 @@ export function frameworkErrorAnswer(
  * 431; a request not received in time: 408; anything else it cannot parse: 400), answered on the socket as a problem;
  * then the socket is destroyed, as Fastify's own handler does, so a client that never reads holds nothing open.
  */
-export function clientErrorAnswer(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
-    const status =
-      error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const code = codeOfStatus(status);
-    const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, code });
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(error);
+export function clientErrorAnswer(headers: Readonly<Record<string, string>> = {}) {
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    if (socket.writable) {
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const code = codeOfStatus(status);
+      const body = JSON.stringify({ type: problemType(code), title: STATUS_CODES[status], status, code });
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n${extra}` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  };
 }

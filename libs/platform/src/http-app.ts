@@ -26,6 +26,8 @@ export interface HttpAppOptions {
    * internal services, which answer only health, metrics and keys over HTTP, stay on Nest's default, Express.
    */
   readonly adapter?: 'express' | 'fastify';
+  /** Headers of the answers Fastify and Node give before any route (a bad URL, headers over the limit). */
+  readonly answerHeaders?: Readonly<Record<string, string>>;
   /** Fastify's `trustProxy`: which proxies' `X-Forwarded-For` names the client (`request.ip`). None by default. */
   readonly trustProxy?: number | string | false;
   /** The largest request body Fastify reads before answering 413 (Express services set their own parsers' limit). */
@@ -55,8 +57,8 @@ export async function createHttpApp(
             // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
             routerOptions: { maxParamLength: 512 },
             ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
-            frameworkErrors: frameworkErrorAnswer,
-            clientErrorHandler: clientErrorAnswer,
+            frameworkErrors: frameworkErrorAnswer(options.answerHeaders),
+            clientErrorHandler: clientErrorAnswer(options.answerHeaders),
           }),
           nestOptions,
         )

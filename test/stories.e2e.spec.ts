@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /**
@@ -613,6 +614,21 @@ describe('stories over the public API', () => {
       .post(`/v1/orgs/${orgId}/members/${ada.userId}/password-reset`)
       .set(bearer(bobAgain));
     expect(byUser.status).toBe(403);
+  });
+
+  it('R17: a mailbox cannot be flooded through forgot-password: five links an hour, the rest answered alike', async () => {
+    const ada = await platform.signUp('Ada');
+    const before = platform.mails.length;
+    for (let i = 0; i < 7; i++)
+      await http().post('/v1/auth/password/forgot').send({ email: ada.email }).expect(202);
+    await waitFor(() => platform.mails.slice(before).filter((m) => m.to.includes(ada.email)).length >= 5, {
+      what: 'five reset links',
+    });
+    // Another address's mail, asked for after, arrives after anything more to Ada would have.
+    const bob = await platform.signUp('Bob');
+    await http().post('/v1/auth/password/forgot').send({ email: bob.email }).expect(202);
+    await platform.linkFromMail(bob.email, '/reset-password');
+    expect(platform.mails.slice(before).filter((m) => m.to.includes(ada.email))).toHaveLength(5);
   });
 
   it('R17: forgot-password answers alike for an unknown address', async () => {

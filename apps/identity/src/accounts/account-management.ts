@@ -16,6 +16,7 @@ import { type CommandContext, type UserAccounts } from './user-accounts';
 import { passwordConfirmed } from '../credentials/password-confirmation';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import { AfterAnswer } from '../shared/after-answer';
+import { type MailQuota } from '../throttling/mail-quota';
 
 export interface AccountManagementDependencies {
   readonly accounts: UserAccounts;
@@ -31,6 +32,8 @@ export interface AccountManagementDependencies {
   /** Whose keys erasure destroys: the user's own, and those of their addresses. */
   readonly personalData: PersonalData;
   readonly now?: () => Date;
+  /** A few unasked-for mails an hour per address (resent verification links). */
+  readonly mailQuota: MailQuota;
   /** Where a verification link that could not be sent after the answer is reported. */
   readonly onBackgroundError?: (error: unknown) => void;
 }
@@ -82,7 +85,9 @@ export class AccountManagement {
     const email = parseEmail(rawEmail);
     this.afterAnswer.run(async () => {
       const user = await this.deps.accounts.findActiveByEmail(email);
-      if (user && !user.emailVerified) await this.sendVerification(user, context);
+      if (!user || user.emailVerified) return;
+      if (!(await this.deps.mailQuota.allows(user.email))) return;
+      await this.sendVerification(user, context);
     });
     return Promise.resolve();
   }

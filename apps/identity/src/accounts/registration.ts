@@ -10,6 +10,7 @@ import { type UserCommand } from '../users/user.commands';
 import { userDecider } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type UserAccounts } from './user-accounts';
+import { type MailQuota } from '../throttling/mail-quota';
 
 const USER_ID_NAMESPACE = '6f1c3c0e-5d4e-4f0a-9a57-2f3f8f1f0b7e';
 
@@ -42,6 +43,8 @@ export interface RegistrationDependencies {
   readonly verificationLinks: OneTimeTokens;
   readonly mail: IdentityMail;
   readonly invitations: InvitationDirectory;
+  /** A few unasked-for mails an hour per address (the "you already have an account" mail here). */
+  readonly mailQuota: MailQuota;
   readonly now?: () => Date;
 }
 
@@ -62,6 +65,7 @@ export class Registration {
     const command = this.registerCommand(input, input.email);
     const created = await this.create(input, command);
     if (created === 'email-taken') {
+      if (!(await this.deps.mailQuota.allows(command.email))) return REGISTRATION_ACCEPTED;
       await this.deps.mail.send({
         template: 'account-exists',
         to: command.email,

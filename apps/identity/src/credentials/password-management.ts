@@ -11,6 +11,7 @@ import { type PasswordHasher } from './password-hasher';
 import { type PasswordPolicy } from './password-policy';
 import { passwordConfirmed } from './password-confirmation';
 import { AfterAnswer } from '../shared/after-answer';
+import { type MailQuota } from '../throttling/mail-quota';
 
 export interface PasswordManagementDependencies {
   readonly accounts: UserAccounts;
@@ -22,6 +23,8 @@ export interface PasswordManagementDependencies {
   readonly throttle: LoginThrottle;
   readonly mail: IdentityMail;
   readonly now?: () => Date;
+  /** A few unasked-for mails an hour per address (forgot-password links). */
+  readonly mailQuota: MailQuota;
   /** Where a reset link that could not be sent in the background is reported. */
   readonly onBackgroundError?: (error: unknown) => void;
 }
@@ -45,7 +48,9 @@ export class PasswordManagement {
     const email = parseEmail(rawEmail);
     this.afterAnswer.run(async () => {
       const user = await this.deps.accounts.findActiveByEmail(email);
-      if (user) await this.sendResetLink(user, context);
+      if (!user) return;
+      if (!(await this.deps.mailQuota.allows(user.email))) return;
+      await this.sendResetLink(user, context);
     });
     return Promise.resolve();
   }

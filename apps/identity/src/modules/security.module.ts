@@ -18,6 +18,7 @@ import { RefreshTokens } from '../sessions/refresh-tokens';
 import { PERSONAL_DATA } from '@app/platform';
 import { type PersonalData } from '@app/personal-data';
 import { LoginThrottle } from '../throttling/login-throttle';
+import { MailQuota } from '../throttling/mail-quota';
 import { type ThrottleStore } from '../throttling/throttle.store';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { loadSigningKey } from '../tokens/signing-key';
@@ -108,6 +109,12 @@ export class MembershipRequester implements OnApplicationShutdown {
         }),
     },
     {
+      provide: MailQuota,
+      inject: [THROTTLE_STORE, PERSONAL_DATA],
+      useFactory: (store: ThrottleStore, personalData: PersonalData) =>
+        new MailQuota(store, { keyOf: (email) => personalData.addresses.of('email', email) }),
+    },
+    {
       provide: TwoFactorService,
       inject: [TWO_FACTOR_STORE, IDENTITY_CONFIG, KEY_DIR],
       useFactory: (store: TwoFactorStore, config: IdentityConfig, keyDir: string | undefined) =>
@@ -135,6 +142,7 @@ export class MembershipRequester implements OnApplicationShutdown {
     OneTimeTokens,
     RefreshTokens,
     LoginThrottle,
+    MailQuota,
     TwoFactorService,
     IdentityMail,
     MembershipInvitations,

@@ -14,6 +14,7 @@ import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { RefreshTokens } from '../sessions/refresh-tokens';
 import { SessionRefresh } from '../sessions/session-refresh';
 import { LoginThrottle } from '../throttling/login-throttle';
+import { MailQuota } from '../throttling/mail-quota';
 import { AccessTokenService } from '../tokens/access-token.service';
 import { TwoFactorEnrollment } from '../two-factor/two-factor-enrollment';
 import { TwoFactorService } from '../two-factor/two-factor.service';
@@ -38,6 +39,7 @@ import { type PersonalData } from '@app/personal-data';
         OneTimeTokens,
         IdentityMail,
         MembershipInvitations,
+        MailQuota,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -48,8 +50,10 @@ import { type PersonalData } from '@app/personal-data';
         verificationLinks: OneTimeTokens,
         mail: IdentityMail,
         invitations: MembershipInvitations,
+        mailQuota: MailQuota,
       ) =>
         new Registration({
+          mailQuota,
           accounts,
           reservations,
           credentials,
@@ -74,6 +78,7 @@ import { type PersonalData } from '@app/personal-data';
         IdentityIndexes,
         PERSONAL_DATA,
         LoginThrottle,
+        MailQuota,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -87,8 +92,10 @@ import { type PersonalData } from '@app/personal-data';
         indexes: IdentityIndexes,
         personalData: PersonalData,
         throttle: LoginThrottle,
+        mailQuota: MailQuota,
       ) =>
         new AccountManagement({
+          mailQuota,
           personalData,
           accounts,
           reservations,
@@ -115,6 +122,7 @@ import { type PersonalData } from '@app/personal-data';
         RefreshTokens,
         LoginThrottle,
         IdentityMail,
+        MailQuota,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -125,8 +133,10 @@ import { type PersonalData } from '@app/personal-data';
         refreshTokens: RefreshTokens,
         throttle: LoginThrottle,
         mail: IdentityMail,
+        mailQuota: MailQuota,
       ) =>
         new PasswordManagement({
+          mailQuota,
           accounts,
           credentials,
           hasher,

@@ -33,9 +33,10 @@ describe('every service boots with health and metrics endpoints', () => {
     });
     afterAll(() => app.close());
 
-    it('answers /health/live', async () => {
+    it('answers /health/live, without naming what it runs on', async () => {
       const res = await request(app.getHttpServer()).get('/health/live').expect(200);
       expect(res.body.status).toBe('ok');
+      expect(res.headers['x-powered-by']).toBeUndefined();
     });
 
     it('checks its real dependencies on /health/ready', async () => {

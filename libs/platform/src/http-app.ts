@@ -63,6 +63,9 @@ export async function createHttpApp(
           nestOptions,
         )
       : await NestFactory.create(module, nestOptions);
+  // Express names itself on every answer; nothing outside needs to know what a service runs on.
+  if (app.getHttpAdapter().getType() === 'express')
+    app.getHttpAdapter().getInstance().disable('x-powered-by');
   configureHttpApp(app, options.service, (error) => logger.error({ err: error }, 'unexpected error'));
   if (logging) {
     const log = requestLog(logger);

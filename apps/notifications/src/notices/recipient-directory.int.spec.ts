@@ -38,4 +38,45 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.organizationNameOf(orgId, last)).toBe('New Name');
     expect(await directory.organizationNameOf(randomUUID(), 3n)).toBeUndefined();
   });
+
+  it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {
+    const orgId = randomUUID();
+    const stream = `organization-${orgId}`;
+    const at = new Date().toISOString();
+    const settings = (requireTwoFactor: boolean) =>
+      eventStore.client.appendToStream(
+        stream,
+        jsonEvent({
+          type: 'SettingsUpdated',
+          data: { orgId, actorId: 'owner', at, name: 'Org', autoJoin: false, requireTwoFactor },
+        }),
+      );
+    await eventStore.client.appendToStream(
+      stream,
+      jsonEvent({
+        type: 'OrganizationCreated',
+        data: { orgId, actorId: 'owner', at, name: 'Org', ownerId: 'owner', plan: 'standard' },
+      }),
+    );
+    await settings(true); // revision 1
+    await eventStore.client.appendToStream(
+      stream,
+      Array.from({ length: 1_200 }, (_, i) =>
+        jsonEvent({
+          type: 'TeamCreated',
+          data: { orgId, actorId: 'owner', at, teamId: `t${i}`, name: `T${i}` },
+        }),
+      ),
+    );
+    await settings(false); // revision 1,202
+    await settings(true); // revision 1,203
+    const directory = new RecipientDirectory(eventStore.client);
+
+    expect(await directory.requiredTwoFactorBefore(orgId, 0n)).toBe(false);
+    expect(await directory.requiredTwoFactorBefore(orgId, 1n)).toBe(false);
+    expect(await directory.requiredTwoFactorBefore(orgId, 2n)).toBe(true);
+    expect(await directory.requiredTwoFactorBefore(orgId, 1_202n)).toBe(true);
+    expect(await directory.requiredTwoFactorBefore(orgId, 1_203n)).toBe(false);
+    expect(await directory.requiredTwoFactorBefore(randomUUID(), 5n)).toBe(false);
+  });
 });

@@ -14,8 +14,8 @@ const localeIn = (data: Record<string, unknown>) =>
 
 /** Invitations are acted on soon after they are made: they are looked for among this many of the latest events. */
 const INVITATION_LOOKBACK = 5_000;
-/** How many events one read back for an organization's name takes at a time. */
-const NAME_PAGE = 500n;
+/** How many events one read back through an organization's history takes at a time. */
+const PAGE = 500n;
 
 export interface Contact {
   readonly email: string;
@@ -63,15 +63,32 @@ export class RecipientDirectory {
   async organizationNameOf(orgId: string, revision: bigint): Promise<string | undefined> {
     const known = this.names.get(orgId);
     const floor = known && known.revision <= revision ? known.revision : -1n;
+    const named = await this.latestBetween(
+      orgId,
+      revision,
+      floor,
+      (e) => e.type === 'SettingsUpdated' || e.type === 'OrganizationCreated',
+    );
+    if (named) return this.remember(orgId, String((named.data as Record<string, unknown>).name), revision);
+    return known && floor >= 0n ? this.remember(orgId, known.name, revision) : undefined;
+  }
+
+  /** The latest event of the organization after `floor` and at or before `revision` that `matches`, read back a page at a time. */
+  private async latestBetween(
+    orgId: string,
+    revision: bigint,
+    floor: bigint,
+    matches: (event: { type: string; data: unknown }) => boolean,
+  ): Promise<{ type: string; data: unknown } | undefined> {
     for (let from = revision; from > floor;) {
-      const count = from - floor < NAME_PAGE ? Number(from - floor) : Number(NAME_PAGE);
+      const count = from - floor < PAGE ? Number(from - floor) : Number(PAGE);
       const page = await this.read(`organization-${orgId}`, BACKWARDS, from, count);
-      const named = page.find((e) => e.type === 'SettingsUpdated' || e.type === 'OrganizationCreated');
-      if (named) return this.remember(orgId, String((named.data as Record<string, unknown>).name), revision);
-      if (page.length < count) break;
+      const found = page.find(matches);
+      if (found) return found;
+      if (page.length < count) return undefined;
       from -= BigInt(count);
     }
-    return known && floor >= 0n ? this.remember(orgId, known.name, revision) : undefined;
+    return undefined;
   }
 
   private remember(orgId: string, name: string, revision: bigint): string {
@@ -101,13 +118,10 @@ export class RecipientDirectory {
     return latestStanding && latestStanding.type !== 'MemberJoined' ? undefined : actor;
   }
 
-  /** Whether the organization already required a second factor before the event at `revision` (a rare question). */
+  /** Whether the organization already required a second factor before the event at `revision`. */
   async requiredTwoFactorBefore(orgId: string, revision: bigint): Promise<boolean> {
-    if (revision === 0n) return false;
-    for (const event of await this.read(`organization-${orgId}`, BACKWARDS, revision - 1n, Number(revision)))
-      if (event.type === 'SettingsUpdated')
-        return (event.data as Record<string, unknown>).requireTwoFactor === true;
-    return false;
+    const settings = await this.latestBetween(orgId, revision - 1n, -1n, (e) => e.type === 'SettingsUpdated');
+    return (settings?.data as Record<string, unknown> | undefined)?.requireTwoFactor === true;
   }
 
   /** Where an invitation was last sent, if it was sent at all. */

@@ -25,6 +25,24 @@ describe('teams (R11, R12)', () => {
       .thenTypes(['TeamCreated']);
   });
 
+  it('R11: team names are unique as read: full-width letters and ligatures are the names they look like', () => {
+    given(withTeam)
+      .when(cmd('owner', { type: 'CreateTeam', teamId: 't2', name: 'ＳＡＬＥＳ' }))
+      .thenRefuses('team-name-taken', { field: 'name' });
+    given([...withTeam, team('t2', 'Office')])
+      .when(cmd('owner', { type: 'RenameTeam', teamId: 't1', name: 'Oﬃce' }))
+      .thenRefuses('team-name-taken', { field: 'name' });
+    given(withTeam)
+      .when(cmd('owner', { type: 'CreateTeam', teamId: 't2', name: 'Sales 2' }))
+      .thenTypes(['TeamCreated']);
+  });
+
+  it('R11: a team changes the case of its own name', () => {
+    given(withTeam)
+      .when(cmd('ada', { type: 'RenameTeam', teamId: 't1', name: 'SALES' }))
+      .then([{ type: 'TeamRenamed', data: { ...stamp('ada'), teamId: 't1', name: 'SALES' } }]);
+  });
+
   it('R11: team names are 1-100 characters and unique, case-insensitively', () => {
     given(withTeam)
       .when(cmd('owner', { type: 'CreateTeam', teamId: 't2', name: 'sales' }))

@@ -28,7 +28,7 @@ export function createTeam({
     if (existing.name === name) return [];
     refuse('team-exists', 'conflict', 'a team with this id exists', { teamId: command.teamId });
   }
-  assertTeamNameFree(org, name);
+  assertTeamNameFree(org, name, command.teamId);
   return [{ type: 'TeamCreated', data: { ...stamp, teamId: command.teamId, name } }];
 }
 
@@ -42,7 +42,7 @@ export function renameTeam({
   requireTeamManager(org, catalog, command.actorId, team);
   const name = validTeamName(command.name);
   if (team.name === name) return [];
-  assertTeamNameFree(org, name);
+  assertTeamNameFree(org, name, command.teamId);
   return [{ type: 'TeamRenamed', data: { ...stamp, teamId: team.teamId, name } }];
 }
 
@@ -111,6 +111,8 @@ export function requireTeamManager(
   }
 }
 
+const comparable = (name: string) => name.normalize('NFKC').toLowerCase();
+
 function validTeamName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0 || name.length > 100) {
@@ -119,9 +121,14 @@ function validTeamName(raw: string): string {
   return name;
 }
 
-function assertTeamNameFree(org: OrganizationView, name: string): void {
+/**
+ * Names are compared as people read them: case aside, and after Unicode compatibility folding, so that full-width
+ * `Ｓａｌｅｓ` or a ligature cannot stand beside `Sales`. A team may change the case of its own name.
+ */
+function assertTeamNameFree(org: OrganizationView, name: string, teamId: string): void {
+  const wanted = comparable(name);
   for (const team of org.teams.values()) {
-    if (team.name.toLowerCase() === name.toLowerCase()) {
+    if (team.teamId !== teamId && comparable(team.name) === wanted) {
       refuse('team-name-taken', 'conflict', `a team named ${name} exists`, { field: 'name' });
     }
   }

@@ -101,11 +101,12 @@ export class PasswordManagement {
   ): Promise<void> {
     this.deps.policy.assert(password, { email: user.email });
     await this.deps.credentials.setHash(user.userId, await this.deps.hasher.hash(password), this.now());
-    await this.deps.accounts.execute(
-      { type: 'ChangePassword', userId: user.userId, actorId, at: this.now().toISOString(), reason },
-      context,
+    await this.deps.refreshTokens.endAllAround(user.userId, () =>
+      this.deps.accounts.execute(
+        { type: 'ChangePassword', userId: user.userId, actorId, at: this.now().toISOString(), reason },
+        context,
+      ),
     );
-    await this.deps.refreshTokens.revokeAllForUser(user.userId);
     await this.deps.resetLinks.revoke('password-reset', user.userId);
     await this.deps.mail.send({
       template: 'password-changed',

@@ -120,6 +120,25 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect((await tokens.rotate(fresh.token)).userId).toBe('u1');
   });
 
+  it('ending every session around a change: no old session refreshes during it, none opened during it survives', async () => {
+    const stolen = await tokens.issue('u1', PWD);
+    const other = await tokens.issue('u2', PWD);
+    let during: { refresh?: RefreshFailure; opened?: string } = {};
+    const answer = await tokens.endAllAround('u1', async () => {
+      during = {
+        refresh: await failure(tokens.rotate(stolen.token)),
+        opened: (await tokens.issue('u1', PWD)).token,
+      };
+      return 'changed';
+    });
+    expect(answer).toBe('changed');
+    expect(during.refresh).toBe('revoked');
+    expect(await failure(tokens.rotate(during.opened!))).toBe('revoked');
+    expect((await tokens.rotate(other.token)).userId).toBe('u2');
+    const after = await tokens.issue('u1', PWD);
+    expect((await tokens.rotate(after.token)).userId).toBe('u1');
+  });
+
   it('rejects expired and unknown tokens', async () => {
     const session = await tokens.issue('u1', PWD);
     clock += 3600_000;

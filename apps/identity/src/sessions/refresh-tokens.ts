@@ -80,6 +80,18 @@ export class RefreshTokens {
     await this.store.revokeAllForUser(userId, new Date(this.now()));
   }
 
+  /**
+   * Every session of the user ends around `change` (a new password, a second factor), which the gateway also dates:
+   * access tokens issued before it stop working. Ended before it, so that no old session mints a token dated after
+   * it; and again after it, for a sign-in that checked the old password before and opened its session in between.
+   */
+  async endAllAround<T>(userId: string, change: () => Promise<T>): Promise<T> {
+    await this.revokeAllForUser(userId);
+    const result = await change();
+    await this.revokeAllForUser(userId);
+    return result;
+  }
+
   /** Whether a session (the `sid` of an access token) is still alive. */
   async isSessionActive(familyId: string): Promise<boolean> {
     const family = await this.store.getFamily(familyId);

@@ -20,11 +20,12 @@ export class TwoFactorEnrollment {
   /** The first code proves the authenticator works; every session ends, the next sign-in asks for a code. */
   async confirm(userId: string, code: string, context: CommandContext): Promise<{ recoveryCodes: string[] }> {
     const result = await this.twoFactor.confirm(userId, code);
-    await this.accounts.execute(
-      { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
-      context,
+    await this.refreshTokens.endAllAround(userId, () =>
+      this.accounts.execute(
+        { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
+        context,
+      ),
     );
-    await this.refreshTokens.revokeAllForUser(userId);
     return result;
   }
 

@@ -229,6 +229,43 @@ describe('the read models’ first fill from the event store', () => {
       }
     }, 60_000);
 
+    it('a rebuild whose pass after the switch meets the event store down tries it again and is done once it is back', async () => {
+      const store = await eventStoreOnFixedPort();
+      const user = `rebuilt-${randomUUID()}`;
+      await store.start();
+      await appendUsers(store.connectionString, [user]);
+      const app = await startGateway(store.connectionString);
+      const client = await MongoClient.connect(infraEnv.mongoUrl!);
+      const aliases = client
+        .db(GATEWAY_DB)
+        .collection<{ _id: string; physical: string }>('read_model_aliases');
+      const usersCollection = async () => (await aliases.findOne({ _id: COLLECTIONS.users }))?.physical;
+      try {
+        const feed = app.get(ProjectionFeed);
+        await feed.ready();
+        const before = await usersCollection();
+        const outcome = feed.rebuild().then(
+          (events) => ({ events }),
+          (error: Error) => ({ error: error.message }),
+        );
+        await waitFor(async () => (await usersCollection()) !== before, {
+          timeoutMs: 30_000,
+          intervalMs: 5,
+          what: 'the switch',
+        });
+        await store.stop();
+        // The pass after the switch starts once the switch settles (2 s), fails, and is tried again.
+        await sleep(4_000);
+        await store.start();
+        expect(await outcome).toEqual({ events: expect.any(Number) });
+        expect(await userIn(app, user)).toMatchObject({ revision: 0, email: `${user}@example.com` });
+      } finally {
+        await client.close();
+        await app.close();
+        await store.stop();
+      }
+    }, 60_000);
+
     it('takes a store filled before fills were recorded (data, no record either way) as filled, and records it', async () => {
       const store = await eventStoreOnFixedPort();
       await store.start();

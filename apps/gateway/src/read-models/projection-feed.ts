@@ -36,7 +36,7 @@ export const FIRST_FILL_CHECKPOINT = 'gateway.read-models.first-fill';
 /** Saved before the first fill writes anything: with it and without the checkpoint, a fill was cut short. */
 export const FIRST_FILL_STARTED = 'gateway.read-models.first-fill-started';
 
-/** A first fill that failed is tried again after this long, doubling up to the maximum, until it succeeds. */
+/** A first fill (or a rebuild's pass after its switch) that failed is tried again after this long, doubling up to the maximum, until it succeeds. */
 const FILL_RETRY_MS = { first: 500, max: 30_000 };
 
 /**
@@ -137,13 +137,16 @@ export class ProjectionFeed extends BusSubscriber {
     });
     if (this.store.switchSettlesAfterMs > 0) {
       await sleep(this.store.switchSettlesAfterMs, undefined, { signal: this.stopping.signal });
-      await this.exclusive(() =>
-        projectFromEventStore(
-          this.client,
-          directTarget(readModelsOf(this.store)),
-          this.catalog,
-          this.personalData,
-          switchedAfter,
+      // The reads have switched already: this pass is tried again until it succeeds, like a first fill.
+      await this.untilDone('events appended since the switch not projected again', () =>
+        this.exclusive(() =>
+          projectFromEventStore(
+            this.client,
+            directTarget(readModelsOf(this.store)),
+            this.catalog,
+            this.personalData,
+            switchedAfter,
+          ),
         ),
       );
     }
@@ -156,16 +159,19 @@ export class ProjectionFeed extends BusSubscriber {
     return run;
   }
 
-  private async fillUntilDone(): Promise<void> {
+  private fillUntilDone(): Promise<void> {
+    return this.untilDone('read models not filled from the event store', () => this.fillUnlessFilled());
+  }
+
+  /** `work` again and again, waiting longer each time, until it succeeds or the service stops. */
+  private async untilDone<T>(failure: string, work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.fillUnlessFilled();
+        return await work();
       } catch (error) {
         if (this.stopping.signal.aborted) throw error;
         const waitMs = Math.min(FILL_RETRY_MS.max, FILL_RETRY_MS.first * 2 ** (attempt - 1));
-        this.logger.error(
-          `read models not filled from the event store (attempt ${attempt}, next in ${waitMs} ms): ${String(error)}`,
-        );
+        this.logger.error(`${failure} (attempt ${attempt}, next in ${waitMs} ms): ${String(error)}`);
         await sleep(waitMs, undefined, { signal: this.stopping.signal });
       }
     }

@@ -229,8 +229,9 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'POST /v1/orgs/:orgId/children',
-      // R19: linking needs Owner or Admin rights in the child too; the fresh child is the Owner's alone.
-      expected: { ...admins(201), partner: 403, admin: 403 },
+      // R19: linking needs Owner rights in the child too; the fresh child is the Owner's alone, and to the Admin, who
+      // is not a member of it, it is not found (R13: nothing of an organization one is not in).
+      expected: { ...admins(201), partner: 403, admin: 404 },
       request: async (f) => ({
         method: 'post',
         path: `/v1/orgs/${f.orgId}/children`,

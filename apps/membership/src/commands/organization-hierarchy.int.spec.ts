@@ -177,7 +177,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       await membership.send(a, 'olga', { type: 'LinkChildOrganization', childOrgId: foreign }),
     ).toMatchObject({
       ok: false,
-      error: { code: 'not-a-member' },
+      error: { code: 'organization-not-found', details: { field: 'childOrgId' } },
     });
     expect((await membership.state(foreign)).parentOrgId).toBeUndefined();
     expect(await membership.send(a, 'olga', { type: 'AttachToParent', parentOrgId: c })).toMatchObject({
@@ -192,6 +192,39 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     });
     expect((await lastEventOf(b)).type).toBe('ParentOrganizationUnlinked');
     expect((await membership.state(b)).parentOrgId).toBeUndefined();
+  });
+
+  it('R13, R19: linking or unlinking says nothing of an organization one is not a member of, whatever its state', async () => {
+    const mine = await membership.organization('nina');
+    const active = await membership.organization('stranger');
+    const requiring = await membership.organization('stranger');
+    await membership.expectOk(
+      membership.send(
+        requiring,
+        'stranger',
+        { type: 'UpdateSettings', requireTwoFactor: true },
+        { actorTwoFactor: true },
+      ),
+    );
+    const deleted = await membership.organization('stranger');
+    await membership.expectOk(membership.send(deleted, 'stranger', { type: 'DeleteOrganization' }));
+    const unknown = randomUUID();
+    for (const other of [active, requiring, deleted, unknown]) {
+      expect(
+        await membership.send(mine, 'nina', { type: 'LinkChildOrganization', childOrgId: other }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'organization-not-found', details: { field: 'childOrgId' } },
+      });
+      const unlinked = await membership.send(mine, 'nina', {
+        type: 'UnlinkChildOrganization',
+        childOrgId: other,
+      });
+      expect(unlinked).toMatchObject({ ok: true });
+      expect(unlinked).not.toHaveProperty('alsoChanged');
+    }
+    expect((await membership.state(active)).parentOrgId).toBeUndefined();
+    expect((await membership.state(mine)).childOrgIds.size).toBe(0);
   });
 
   it('R22: once required, members act only with a second factor; the setting itself needs one to change', async () => {

@@ -6,7 +6,8 @@ import { type OrganizationResult, type OrganizationStreams } from '../organizati
 /** A workflow over two organizations: the result on the requested one, and where it left the other. */
 export interface TwoOrganizationsResult {
   readonly result: OrganizationResult;
-  readonly other: { readonly orgId: string; readonly result: OrganizationResult };
+  /** Absent when the other organization was not touched. */
+  readonly other?: { readonly orgId: string; readonly result: OrganizationResult };
 }
 
 /** R19: how far up a chain of parents the cycle check looks. */
@@ -24,7 +25,9 @@ export async function linkChild(
   command: CommandOf<'LinkChildOrganization'>,
 ): Promise<TwoOrganizationsResult> {
   streams.aggregate.decider.decide(command, await streams.state(request.orgId));
-  if (!(await streams.active(command.childOrgId)))
+  // Only the child's members learn more of it than that it is not found (R13): whether it exists, was deleted,
+  // requires a second factor or sits above this organization.
+  if (!(await streams.active(command.childOrgId))?.members.has(command.actorId))
     throw new DomainError('organization-not-found', 'not-found', 'no such child organization', {
       field: 'childOrgId',
     });
@@ -48,13 +51,18 @@ export async function linkChild(
   return { result, other: { orgId: command.childOrgId, result: attached } };
 }
 
-/** The parent's Owner or Admin unlinks; the child then forgets its parent (the system acts on the child's side). */
+/**
+ * The parent's Owner or Admin unlinks; the child then forgets its parent (the system acts on the child's side). The
+ * child is touched only while it names this parent, which also mends a link left half undone; anything else is the
+ * parent's no-op, so the answer says nothing of an organization that is not this one's child.
+ */
 export async function unlinkChild(
   streams: OrganizationStreams,
   request: TrustedRequest,
   command: CommandOf<'UnlinkChildOrganization'>,
 ): Promise<TwoOrganizationsResult> {
   const result = await streams.run(request.orgId, request, command);
+  if ((await streams.active(command.childOrgId))?.parentOrgId !== request.orgId) return { result };
   const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
   const detached = await streams.run(
     command.childOrgId,

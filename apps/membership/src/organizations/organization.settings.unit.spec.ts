@@ -1,6 +1,6 @@
 import { type ActiveOrganization } from './organization.state';
 import { type OrganizationEvent } from './organization.events';
-import { base, cmd, given, granted, settings, stamp, team } from './organization.fixtures.testing';
+import { base, cmd, given, granted, inTeam, settings, stamp, team } from './organization.fixtures.testing';
 
 describe('settings, contact person, domains and deletion', () => {
   it('R14/R16/R22: holders of org.update change the settings; an unchanged update decides nothing', () => {
@@ -71,6 +71,25 @@ describe('settings, contact person, domains and deletion', () => {
     given(base)
       .when(cmd('ada', { type: 'SetContactPerson', userId: 'ada' }))
       .thenRefuses('insufficient-permission');
+  });
+
+  it('R13: a User holding org.update names only a member they see; anyone else is, to them, not a member', () => {
+    const withUpdate = [...base, granted('ada', ['org.update'])];
+    given(withUpdate)
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'bob' }))
+      .thenRefuses('not-a-member', { userId: 'bob' });
+    given(withUpdate)
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'owner' }))
+      .thenRefuses('not-a-member', { userId: 'owner' });
+    given(withUpdate)
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'ada' }))
+      .then([{ type: 'ContactPersonChanged', data: { ...stamp('ada'), userId: 'ada' } }]);
+    given([...withUpdate, team('t1'), inTeam('t1', 'ada'), inTeam('t1', 'bob')])
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'bob' }))
+      .then([{ type: 'ContactPersonChanged', data: { ...stamp('ada'), userId: 'bob' } }]);
+    given([...withUpdate, team('t1'), team('t2'), inTeam('t1', 'ada'), inTeam('t2', 'bob')])
+      .when(cmd('ada', { type: 'SetContactPerson', userId: 'bob' }))
+      .thenRefuses('not-a-member', { userId: 'bob' });
   });
 
   it('the contact person who leaves leaves the label empty', () => {

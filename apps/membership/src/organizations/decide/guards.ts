@@ -162,9 +162,34 @@ export function requirePermission(
 
 export function memberOf(org: ActiveOrganization, userId: string): Member {
   const member = org.members.get(userId);
-  if (!member)
-    refuse('not-a-member', 'not-found', `${userId} is not a member of this organization`, { userId });
+  if (!member) notAMember(userId);
   return member;
+}
+
+/**
+ * R13: a member as the actor may see them: anyone to holders of `members.read`, else themself and the members of
+ * their teams. Someone hidden from the actor is answered as a non-member would be.
+ */
+export function visibleMemberOf(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  actor: Member,
+  userId: string,
+): Member {
+  const member = org.members.get(userId);
+  if (!member || !(holds(catalog, actor, 'members.read') || sharesATeam(org, actor.userId, userId)))
+    notAMember(userId);
+  return member;
+}
+
+function sharesATeam(org: ActiveOrganization, one: string, other: string): boolean {
+  if (one === other) return true;
+  for (const team of org.teams.values()) if (team.members.has(one) && team.members.has(other)) return true;
+  return false;
+}
+
+function notAMember(userId: string): never {
+  refuse('not-a-member', 'not-found', `${userId} is not a member of this organization`, { userId });
 }
 
 /** Nobody acts on a member whose role is above their own. */

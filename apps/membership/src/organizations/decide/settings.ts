@@ -4,7 +4,7 @@ import { type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type OrganizationState } from '../organization.state';
 import { type PermissionsCatalog } from '@app/permissions';
-import { memberOf, refuse, requirePermission, type Decision, type Stamp } from './guards';
+import { refuse, requirePermission, visibleMemberOf, type Decision, type Stamp } from './guards';
 import { pendingInvitations } from './invitations';
 
 /** The organization itself: creation (R1), settings (R14, R22), contact person, domains (R16), deletion (R10). */
@@ -76,9 +76,9 @@ export function setContactPerson({
   catalog,
   stamp,
 }: Decision<CommandOf<'SetContactPerson'>>): OrganizationEvent[] {
-  // The contact person is a label on one member, set by holders of org.update.
-  requirePermission(org, catalog, command.actorId, 'org.update');
-  memberOf(org, command.userId);
+  // The contact person is a label on one member, set by holders of org.update, among the members they see (R13).
+  const actor = requirePermission(org, catalog, command.actorId, 'org.update');
+  visibleMemberOf(org, catalog, actor, command.userId);
   if (org.contactPersonId === command.userId) return [];
   return [{ type: 'ContactPersonChanged', data: { ...stamp, userId: command.userId } }];
 }

@@ -242,11 +242,12 @@ export class Platform {
    * R22: enrolls an authenticator for `who` (confirmed with a code) and signs in again with the next code: a session
    * whose token says a second factor was used.
    */
-  async enrollTwoFactor(who: SignedIn): Promise<SignedIn> {
+  /** Enrolls and signs in again with a code: the session with a second factor, and the recovery codes. */
+  async enrollTwoFactor(who: SignedIn): Promise<SignedIn & { recoveryCodes: string[] }> {
     const started = await this.http.post('/v1/me/two-factor').set(bearer(who)).expect(200);
     const secret = started.body.secret as string;
     const now = Math.floor(Date.now() / 1000);
-    await this.http
+    const confirmed = await this.http
       .post('/v1/me/two-factor/confirm')
       .set(bearer(who))
       .send({ code: totpCode(secret, now) })
@@ -260,7 +261,12 @@ export class Platform {
       .post('/v1/auth/login/two-factor')
       .send({ challenge: login.body.challenge, code: totpCode(secret, now + 30) })
       .expect(200);
-    return { ...who, token: res.body.accessToken, refreshToken: res.body.refreshToken };
+    return {
+      ...who,
+      token: res.body.accessToken,
+      refreshToken: res.body.refreshToken,
+      recoveryCodes: confirmed.body.recoveryCodes as string[],
+    };
   }
 
   async signIn(email: string, password = PASSWORD): Promise<SignedIn> {

@@ -1,7 +1,7 @@
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /**
- * A password change or reset, and turning two-factor on, end every session of the user (R17, R22): the refresh tokens
+ * A password change or reset, and turning two-factor on or off, end every session of the user (R17, R22): the refresh tokens
  * at once in identity, and the access tokens already handed out at the gateway, without waiting out their minutes.
  */
 describe('ending sessions ends the access tokens already issued', () => {
@@ -54,6 +54,38 @@ describe('ending sessions ends the access tokens already issued', () => {
     await me(cleo).expect(401);
     await me(otherDevice).expect(401);
     await me(withSecondFactor).expect(200);
+  });
+
+  it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {
+    const eve = await platform.signUp('Eve');
+    const withSecondFactor = await platform.enrollTwoFactor(eve);
+    const otherDevice = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: withSecondFactor.refreshToken })
+      .expect(200);
+    await me(withSecondFactor).expect(200);
+
+    await platform.http
+      .delete('/v1/me/two-factor')
+      .set(bearer(withSecondFactor))
+      .send({ code: withSecondFactor.recoveryCodes[0] })
+      .expect(204);
+
+    await me(withSecondFactor).expect(401);
+    await platform.http
+      .get('/v1/me')
+      .set('authorization', `Bearer ${otherDevice.body.accessToken}`)
+      .expect(401);
+    const refresh = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: otherDevice.body.refreshToken });
+    expect([refresh.status, refresh.body.code]).toEqual([403, 'refresh-token-revoked']);
+    const fresh = await platform.signIn(eve.email);
+    const claims = JSON.parse(Buffer.from(fresh.token.split('.')[1]!, 'base64url').toString()) as {
+      amr: string[];
+    };
+    expect(claims.amr).toEqual(['pwd']);
+    await me(fresh).expect(200);
   });
 
   it('a refusal, not a no-op: changing the profile leaves the sessions alone', async () => {

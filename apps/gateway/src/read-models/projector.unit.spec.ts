@@ -109,7 +109,7 @@ describe('user events in the read models', () => {
     expect(await memberName(models)).toBe('Ada Lovelace');
   });
 
-  it('keeps when the user’s sessions ended (password changed or reset, two-factor on), and later events keep it', async () => {
+  it('keeps when the user’s sessions ended (password changed or reset, two-factor on or off), and later events keep it', async () => {
     const { models, projector } = await setUp();
     const changedAt = '2026-01-02T10:00:00.123Z';
     await projector.applyUserEvent({
@@ -132,7 +132,7 @@ describe('user events in the read models', () => {
     await projector.applyUserEvent(ownEvent('TwoFactorDisabled', 4, disabledAt));
     expect(await models.users.get(userId)).toMatchObject({
       twoFactorEnabled: false,
-      sessionsEndedAt: enabledAt,
+      sessionsEndedAt: disabledAt,
     });
   });
 });

@@ -50,7 +50,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
     case 'TwoFactorEnabled':
       return { ...next, twoFactorEnabled: true, sessionsEndedAt: event.at };
     case 'TwoFactorDisabled':
-      return { ...next, twoFactorEnabled: false };
+      return { ...next, twoFactorEnabled: false, sessionsEndedAt: event.at };
     case 'UserLocked':
       return { ...next, locked: true };
     case 'UserUnlocked':

@@ -3,7 +3,10 @@ import { type CommandContext, type UserAccounts } from '../accounts/user-account
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type Enrollment, type TwoFactorService } from './two-factor.service';
 
-/** R22: a user enrolls a TOTP authenticator (events TwoFactorEnabled / TwoFactorDisabled for organizations). */
+/**
+ * R22: a user enrolls a TOTP authenticator (events TwoFactorEnabled / TwoFactorDisabled for organizations). Turning
+ * it on or off ends every session: the next sign-in is one with or without the second factor, as the account is.
+ */
 export class TwoFactorEnrollment {
   constructor(
     private readonly twoFactor: TwoFactorService,
@@ -35,9 +38,12 @@ export class TwoFactorEnrollment {
         field: 'code',
       });
     await this.twoFactor.disable(userId);
-    await this.accounts.execute(
-      { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
-      context,
+    // Sessions opened with the second factor would go on vouching for one the account no longer has (R22).
+    await this.refreshTokens.endAllAround(userId, () =>
+      this.accounts.execute(
+        { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
+        context,
+      ),
     );
   }
 }

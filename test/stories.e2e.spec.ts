@@ -641,6 +641,28 @@ describe('stories over the public API', () => {
     expect(unknown.body).toEqual(known.body);
   });
 
+  it('R21, R13: the roster names a member by their name now, and someone who left as they were named while a member', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const cat = await inviteNewMember(ada, orgId, 'Cat');
+    await new Promise((r) => setTimeout(r, 20));
+    const whileMembers = new Date().toISOString();
+    await http().post(`/v1/orgs/${orgId}/leave`).set(bearer(bob)).expect(204);
+    await http().patch('/v1/me').set(bearer(bob)).send({ name: 'Robert Newname' }).expect(200);
+    await http().patch('/v1/me').set(bearer(cat)).send({ name: 'Catherine' }).expect(200);
+
+    const roster = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${whileMembers}`)
+      .set(bearer(ada))
+      .expect(200);
+    const names = Object.fromEntries(
+      (roster.body.members as { userId: string; name: string }[]).map((m) => [m.userId, m.name]),
+    );
+    expect(names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob', [cat.userId]: 'Catherine' });
+    expect(JSON.stringify(roster.body)).not.toContain('Newname');
+  });
+
   it('R21: the roster at a past instant shows roles as they were; audit events name actor and correlation id', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

@@ -52,7 +52,7 @@ export class AuditController {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     const at = new Date(query.at).toISOString();
     const intervals = await this.queries.rosterAt(standing, at);
-    const names = await this.queries.namesOf(intervals.map((i) => i.userId));
+    const names = await this.queries.rosterNames(orgId, intervals);
     return {
       at,
       members: intervals.map((i) => ({

@@ -85,10 +85,31 @@ export class OrgQueries {
   }
 
   /**
+   * How the roster names each member of its intervals: a member of the organization as they are named now; someone
+   * who has left by the name their interval kept (the organization does not follow their later names, R13).
+   */
+  async rosterNames(orgId: string, intervals: readonly RoleIntervalDoc[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    const current = new Set<string>();
+    const userIds = [...new Set(intervals.map((i) => i.userId))];
+    for (let i = 0; i < userIds.length; i += 500)
+      for (const member of await findAll(this.models.members, {
+        where: { orgId, userId: { $in: userIds.slice(i, i + 500) } },
+      }))
+        current.add(member.userId);
+    for (const interval of intervals)
+      if (!current.has(interval.userId) && interval.name !== undefined)
+        names.set(interval.userId, interval.name);
+    const others = await this.namesOf(userIds.filter((id) => !names.has(id)));
+    for (const [userId, name] of others) names.set(userId, name);
+    return names;
+  }
+
+  /**
    * Each user's name as the user read model has it now. A user it no longer holds was deleted, and deleting erases:
    * such a user is named `erased user <id>`, as a replay of their events names them.
    */
-  async namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+  private async namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
     const ids = [...new Set(userIds)];
     const found = new Map<string, string>();
     for (let i = 0; i < ids.length; i += 500) {

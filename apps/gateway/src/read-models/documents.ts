@@ -37,7 +37,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
   [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId'], ['email'], ['phone']],
   // An erased user's address is looked for in the invitation events they received.
   [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone']],
-  [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
+  // A deleted user's name is removed from their intervals in every organization.
+  [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId'], ['userId']],
 };
 
 export interface UserDoc {
@@ -167,6 +168,11 @@ export interface RoleIntervalDoc {
   /** Absent while it still holds. */
   readonly validTo?: string;
   readonly fromRevision: number;
+  /**
+   * The member's name as the interval began: how the roster names someone who has since left (a former organization
+   * does not follow their later names). Removed when the user is deleted; absent on intervals kept from before it.
+   */
+  readonly name?: string;
 }
 
 /** Ids that sort by organization, then in stream order. */

@@ -136,3 +136,72 @@ describe('user events in the read models', () => {
     });
   });
 });
+
+describe('role intervals in the read models (R21)', () => {
+  const orgEvent = (type: string, revision: number, data: Record<string, unknown>) =>
+    ({
+      id: `e${revision}`,
+      type,
+      orgId,
+      revision,
+      actorId: userId,
+      correlationId: 'c',
+      at,
+      data: { orgId, actorId: userId, at, ...data },
+    }) as const;
+
+  it('opened before the user was projected, are named once the user is', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    const projector = new ReadModelProjector(
+      models,
+      loadPermissionsCatalog({}),
+      new AddressSubjects(Buffer.alloc(32)),
+    );
+    await projector.applyOrganizationEvent(
+      orgEvent('OrganizationCreated', 0, { name: 'Acme', plan: 'standard', ownerId: userId }),
+    );
+    const [opened] = (await models.roleIntervals.find({ where: { orgId } }, { limit: 1 })).items;
+    expect(opened?.name).toBeUndefined();
+    await projector.applyUserEvent(registered);
+    await projector.applyUserEvent(renamed(1, 'Ada L.'));
+    expect((await models.roleIntervals.get(opened!._id))?.name).toBe('Ada');
+  });
+
+  it('keep the member’s name as each began; a deleted user’s names are removed from them', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    const projector = new ReadModelProjector(
+      models,
+      loadPermissionsCatalog({}),
+      new AddressSubjects(Buffer.alloc(32)),
+    );
+    await projector.applyUserEvent(registered);
+    await projector.applyUserEvent({
+      ...registered,
+      userId: 'user-2',
+      data: { userId: 'user-2', actorId: 'user-2', at, name: 'Bob', email: 'bob@example.com' },
+    });
+    await projector.applyOrganizationEvent(
+      orgEvent('OrganizationCreated', 0, { name: 'Acme', plan: 'standard', ownerId: userId }),
+    );
+    await projector.applyOrganizationEvent(
+      orgEvent('MemberJoined', 1, { userId: 'user-2', role: 'user', via: 'invitation' }),
+    );
+    const intervals = async () =>
+      Object.fromEntries(
+        (await models.roleIntervals.find({ where: { orgId } }, { limit: 10 })).items.map((i) => [
+          i.userId,
+          i.name,
+        ]),
+      );
+    expect(await intervals()).toEqual({ [userId]: 'Ada', 'user-2': 'Bob' });
+
+    await projector.applyUserEvent({
+      type: 'UserDeleted',
+      userId: 'user-2',
+      revision: 1,
+      at,
+      data: { userId: 'user-2', at },
+    });
+    expect(await intervals()).toEqual({ [userId]: 'Ada', 'user-2': undefined });
+  });
+});

@@ -12,6 +12,7 @@ import { type OrganizationEvent } from '../organizations/organization.events';
 import { organizationSnapshots } from '../organizations/organization.snapshot';
 import { type ActiveOrganization, type OrganizationState } from '../organizations/organization.state';
 import { type TrustedRequest } from './membership-request';
+import { OneAtATime } from './one-at-a-time';
 
 export { organizationStream } from '@app/contracts';
 
@@ -20,6 +21,7 @@ export type OrganizationResult = CommandResult<OrganizationState, OrganizationEv
 /** The organization aggregate over the event store: one decider, its snapshots, and the states kept in memory. */
 export class OrganizationStreams {
   readonly aggregate;
+  private readonly oneAtATime = new OneAtATime();
 
   constructor(
     private readonly store: AggregateStore,
@@ -55,19 +57,24 @@ export class OrganizationStreams {
     return state.status === 'active' ? state : undefined;
   }
 
-  /** Decides and appends one command on an organization's stream, as the request's actor and with its ids. */
+  /**
+   * Decides and appends one command on an organization's stream, as the request's actor and with its ids; one command
+   * of an organization at a time in this process.
+   */
   run(
     orgId: string,
     request: TrustedRequest,
     command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>,
   ): Promise<OrganizationResult> {
-    return this.store.handle(organizationStream(orgId), this.aggregate, command, {
-      commandId: request.commandId,
-      actor: request.actorId,
-      tenant: orgId,
-      fingerprint: request.fingerprint,
-      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      ...(request.causationId ? { causationId: request.causationId } : {}),
-    });
+    return this.oneAtATime.run(orgId, () =>
+      this.store.handle(organizationStream(orgId), this.aggregate, command, {
+        commandId: request.commandId,
+        actor: request.actorId,
+        tenant: orgId,
+        fingerprint: request.fingerprint,
+        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+        ...(request.causationId ? { causationId: request.causationId } : {}),
+      }),
+    );
   }
 }

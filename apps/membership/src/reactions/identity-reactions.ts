@@ -90,8 +90,10 @@ export class IdentityReactions extends BusSubscriber {
         },
       }),
     );
-    if (!reply.ok)
+    if (!reply.ok) {
+      throwIfTransient(reply.error.code, `accepting invitation ${invitation.invitationId}`);
       this.logger.warn(`invitation ${invitation.invitationId} not accepted: ${reply.error.code}`);
+    }
   }
 
   /** The index lags the event store a little: it must have read everything that exists now before it is used. */
@@ -126,7 +128,17 @@ export class IdentityReactions extends BusSubscriber {
         command: command as TrustedRequest['command'],
       }),
     );
-    if (!reply.ok && reply.error.code !== 'organization-deleted')
+    if (!reply.ok && reply.error.code !== 'organization-deleted') {
+      throwIfTransient(reply.error.code, `${command.type} in ${orgId}`);
       this.logger.warn(`${command.type} in ${orgId} refused: ${reply.error.code}`);
+    }
   }
+}
+
+/**
+ * A reaction that lost its race for the stream (another replica appended first, each time it tried) was not refused:
+ * it fails, so the bus delivers the event again, rather than being dropped like a refusal.
+ */
+function throwIfTransient(code: string, what: string): void {
+  if (code === 'concurrency-conflict') throw new Error(`${what}: ${code}; to be tried again`);
 }

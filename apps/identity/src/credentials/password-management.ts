@@ -18,7 +18,8 @@ export interface PasswordManagementDependencies {
   readonly credentials: CredentialStore;
   readonly hasher: PasswordHasher;
   readonly policy: PasswordPolicy;
-  readonly resetLinks: OneTimeTokens;
+  /** Reset links, and the second-factor challenges of sign-ins a password change ends. */
+  readonly oneTimeTokens: OneTimeTokens;
   readonly refreshTokens: RefreshTokens;
   readonly throttle: LoginThrottle;
   readonly mail: IdentityMail;
@@ -71,7 +72,7 @@ export class PasswordManagement {
 
   async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {
     this.deps.policy.assert(newPassword);
-    const { userId } = await this.deps.resetLinks.redeem('password-reset', token);
+    const { userId } = await this.deps.oneTimeTokens.redeem('password-reset', token);
     const user = await this.deps.accounts.active(userId);
     await this.replace(user, newPassword, 'reset', user.userId, context);
     // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted.
@@ -107,7 +108,9 @@ export class PasswordManagement {
         context,
       ),
     );
-    await this.deps.resetLinks.revoke('password-reset', user.userId);
+    await this.deps.oneTimeTokens.revoke('password-reset', user.userId);
+    // A sign-in with the old password waiting for its second factor gets no session either.
+    await this.deps.oneTimeTokens.revoke('two-factor-challenge', user.userId);
     await this.deps.mail.send({
       template: 'password-changed',
       to: user.email,
@@ -118,7 +121,7 @@ export class PasswordManagement {
   }
 
   private async sendResetLink(user: ActiveUser, context: CommandContext): Promise<void> {
-    const link = await this.deps.resetLinks.issue('password-reset', user.userId);
+    const link = await this.deps.oneTimeTokens.issue('password-reset', user.userId);
     await this.deps.mail.send({
       template: 'reset-password',
       to: user.email,

@@ -94,15 +94,42 @@ export class LoginService {
       throw invalidCredentials();
     }
     await decision.attempt.succeeded();
-    if (hasher.needsRehash(hash))
-      await credentials.setHash(account.userId, await hasher.hash(input.password), new Date(this.now()));
+    let checked = hash;
+    if (hasher.needsRehash(hash)) {
+      checked = await hasher.hash(input.password);
+      await credentials.setHash(account.userId, checked, new Date(this.now()));
+    }
 
     // The enrollment store decides, not the lookup (which may lag an enrollment by a moment).
     if (await this.deps.twoFactor.isEnabled(account.userId)) {
       const { token, expiresAt } = await this.deps.challenges.issue('two-factor-challenge', account.userId);
+      await this.unlessPasswordChanged(account.userId, checked, input.password, () =>
+        this.deps.challenges.revoke('two-factor-challenge', account.userId),
+      );
       return { status: 'two-factor-required', challenge: token, expiresAt };
     }
-    return this.startSession(account.userId, ['pwd']);
+    const session = await this.startSession(account.userId, ['pwd']);
+    await this.unlessPasswordChanged(account.userId, checked, input.password, () =>
+      this.deps.refreshTokens.revoke(session.refreshToken),
+    );
+    return session;
+  }
+
+  /**
+   * A password changed while this sign-in checked the old one ended every session before this one was opened, and
+   * would not end this one: what was just opened is undone and the sign-in refused. A hash replaced with the same
+   * password (another sign-in upgrading its parameters) is no change.
+   */
+  private async unlessPasswordChanged(
+    userId: string,
+    checked: string,
+    password: string,
+    undo: () => Promise<void>,
+  ): Promise<void> {
+    const now = await this.deps.credentials.getHash(userId);
+    if (now === checked || (now !== null && (await this.deps.hasher.verify(now, password)))) return;
+    await undo();
+    throw invalidCredentials();
   }
 
   /**

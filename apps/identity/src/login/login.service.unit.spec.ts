@@ -83,6 +83,62 @@ describe('login', () => {
     expect(login.hasher.needsRehash(newHash!)).toBe(false);
   });
 
+  /** The hash is replaced right after login read it: a password change racing the sign-in's check. */
+  function replacedAfterRead(login: Awaited<ReturnType<typeof setup>>, password: string) {
+    const read = login.credentials.getHash.bind(login.credentials);
+    let reads = 0;
+    login.credentials.getHash = async (userId) => {
+      const hash = await read(userId);
+      if (++reads === 1) await login.credentials.setHash(userId, await login.hasher.hash(password), at);
+      return hash;
+    };
+  }
+
+  it('R17: a sign-in with the old password that a change overtook opens no session', async () => {
+    const login = await setup();
+    replacedAfterRead(login, 'a brand new passphrase');
+    const issued: string[] = [];
+    const issue = login.refreshTokens.issue.bind(login.refreshTokens);
+    login.refreshTokens.issue = async (...args) => {
+      const session = await issue(...args);
+      issued.push(session.token);
+      return session;
+    };
+    expect(
+      await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
+    ).toBe('invalid-credentials');
+    expect(issued).toHaveLength(1);
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
+  it('R17: the same password hashed again meanwhile is no change: the sign-in succeeds', async () => {
+    const login = await setup();
+    replacedAfterRead(login, 'correct horse battery');
+    const result = await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' });
+    expect(result.status).toBe('authenticated');
+  });
+
+  it('R17, R22: a change that overtook the password step leaves no challenge to complete', async () => {
+    const { login, secret, clock } = await withTwoFactor();
+    replacedAfterRead(login as Awaited<ReturnType<typeof setup>>, 'a brand new passphrase');
+    const issued: string[] = [];
+    const issue = login.challenges.issue.bind(login.challenges);
+    login.challenges.issue = async (...args) => {
+      const challenge = await issue(...args);
+      issued.push(challenge.token);
+      return challenge;
+    };
+    expect(
+      await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
+    ).toBe('invalid-credentials');
+    expect(issued).toHaveLength(1);
+    expect(
+      await codeOf(
+        login.service.completeTwoFactor({ challenge: issued[0]!, code: totpCode(secret, clock.now / 1000) }),
+      ),
+    ).toBe('invalid-credentials');
+  });
+
   it('R22: with TOTP enrolled the password only yields a challenge; the code completes the login once', async () => {
     const { login, clock, secret, challenge } = await withTwoFactor();
     const now = clock.now / 1000;

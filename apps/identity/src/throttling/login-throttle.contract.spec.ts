@@ -78,6 +78,18 @@ describe.each(cases)('login throttle on %s', (_name, adapter) => {
     expect((await throttle.begin('race@example.com')).allowed).toBe(false);
   });
 
+  it('20 parallel right passwords: those over the limit are refused, but nothing locks once the checked ones succeed', async () => {
+    const decisions = await Promise.all(
+      Array.from({ length: 20 }, () => throttle.begin('tabs@example.com', '10.0.0.7')),
+    );
+    const allowed = decisions.filter((d) => d.allowed);
+    expect(allowed).toHaveLength(5);
+    expect(decisions.filter((d) => !d.allowed)).toEqual(Array(15).fill({ allowed: false }));
+    await Promise.all(allowed.map((d) => (d.allowed ? d.attempt.succeeded() : undefined)));
+    expect(await throttle.lockedUntil('tabs@example.com', '10.0.0.7')).toBeUndefined();
+    expect((await throttle.begin('tabs@example.com', '10.0.0.7')).allowed).toBe(true);
+  });
+
   it('locks a client IP that fails across many accounts, without locking those accounts elsewhere', async () => {
     for (let i = 0; i < 20; i++) expect(await fail(`user${i}@example.com`, '192.0.2.1')).toBe(true);
     expect((await throttle.begin('fresh@example.com', '192.0.2.1')).allowed).toBe(false);

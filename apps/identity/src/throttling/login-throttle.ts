@@ -21,7 +21,8 @@ export interface LoginThrottleOptions {
 
 export type ThrottleDecision =
   | { readonly allowed: true; readonly attempt: LoginAttempt }
-  | { readonly allowed: false; readonly lockedUntil: Date };
+  /** Locked until then; or, without a date, refused only because as many attempts as allowed are being checked. */
+  | { readonly allowed: false; readonly lockedUntil?: Date };
 
 export interface LoginAttempt {
   /** The password was right: this attempt was no failure, and the account's count starts over. */
@@ -35,7 +36,7 @@ const MINUTES_15 = 15 * 60_000;
 /**
  * Counts an attempt *before* the password is checked, so parallel guesses cannot all slip in before the count
  * catches up: the k-th attempt recorded sees a count of at least k, hence at most `maxFailures` attempts per window
- * ever reach the password check, however many race.
+ * ever reach the password check, however many race. The `maxFailures`-th failure locks.
  */
 export class LoginThrottle {
   private readonly account: ThrottleLimit;
@@ -65,11 +66,9 @@ export class LoginThrottle {
     const recorded = await Promise.all(
       keys.map(([key, limit]) => this.store.recordAttempt(key, at, limit.windowMs)),
     );
-    const over = keys.filter(([, limit], i) => recorded[i]!.count > limit.maxFailures);
-    if (over.length > 0) {
-      const until = await this.lockAll(over, at);
-      return { allowed: false, lockedUntil: until };
-    }
+    // Over the limit, this attempt is refused, but only failures lock: attempts still being checked may all turn out
+    // right (a client signing in from several tabs at once must not lock its own account).
+    if (keys.some(([, limit], i) => recorded[i]!.count > limit.maxFailures)) return { allowed: false };
 
     const [accountKeyName] = keys[0]!;
     return {

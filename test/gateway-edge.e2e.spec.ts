@@ -226,6 +226,62 @@ describe('the gateway edge', () => {
     expect([bad.status, fields(problem(bad))]).toEqual([400, ['Idempotency-Key']]);
   });
 
+  it('an Idempotency-Key reused for another address or name is a conflict that changes and holds nothing', async () => {
+    const eve = await platform.signUp('Eve');
+    const key = `me-${randomUUID()}`;
+    const address = () => `eve-${randomUUID().slice(0, 8)}@example.com`;
+    const [first, second] = [address(), address()];
+    const changeEmail = (email: string) =>
+      http()
+        .put('/v1/me/email')
+        .set(bearer(eve))
+        .set('idempotency-key', key)
+        .send({ email, password: PASSWORD });
+    expect((await changeEmail(first).expect(200)).body.email).toBe(first);
+    const reused = await changeEmail(second);
+    expect([reused.status, problem(reused).code]).toEqual([409, 'command-id-reused']);
+    expect((await http().get('/v1/me').set(bearer(eve)).expect(200)).body.email).toBe(first);
+    // Neither address was freed or held by the refused request: the first stays Eve's, the second is free.
+    const other = await platform.signUp('Oscar');
+    const taken = await http()
+      .put('/v1/me/email')
+      .set(bearer(other))
+      .send({ email: first, password: PASSWORD });
+    expect([taken.status, problem(taken).code]).toEqual([409, 'email-taken']);
+    await http()
+      .put('/v1/me/email')
+      .set(bearer(other))
+      .send({ email: second, password: PASSWORD })
+      .expect(200);
+
+    const phoneKey = `phone-${randomUUID()}`;
+    const phone = (n: number) => `+4915${String(Date.now()).slice(-7)}${n}`;
+    const setPhone = (value: string) =>
+      http().patch('/v1/me').set(bearer(eve)).set('idempotency-key', phoneKey).send({ phone: value });
+    const [p1, p2] = [phone(1), phone(2)];
+    expect((await setPhone(p1).expect(200)).body.phone).toBe(p1);
+    const reusedPhone = await setPhone(p2);
+    expect([reusedPhone.status, problem(reusedPhone).code]).toEqual([409, 'command-id-reused']);
+    const byOther = await http().patch('/v1/me').set(bearer(other)).send({ phone: p1 });
+    expect([byOther.status, problem(byOther).code]).toEqual([409, 'phone-taken']);
+    await http().patch('/v1/me').set(bearer(other)).send({ phone: p2 }).expect(200);
+
+    const nameKey = `name-${randomUUID()}`;
+    await http()
+      .patch('/v1/me')
+      .set(bearer(eve))
+      .set('idempotency-key', nameKey)
+      .send({ name: 'Eve A.' })
+      .expect(200);
+    const reusedName = await http()
+      .patch('/v1/me')
+      .set(bearer(eve))
+      .set('idempotency-key', nameKey)
+      .send({ name: 'Eve B.' });
+    expect([reusedName.status, problem(reusedName).code]).toEqual([409, 'command-id-reused']);
+    expect((await http().get('/v1/me').set(bearer(eve)).expect(200)).body.name).toBe('Eve A.');
+  });
+
   it('one Idempotency-Key used in two organizations makes two invitations, each link opening its own (R5)', async () => {
     const otherOrgId = await platform.createOrg(ada, 'Other');
     const key = `invite-${randomUUID()}`;

@@ -1,6 +1,6 @@
 import { type Profile } from '@app/contracts';
 import { DomainError } from '@app/domain';
-import { type InMemoryIndex } from '@app/event-store';
+import { commandFingerprint, type InMemoryIndex } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
@@ -39,6 +39,12 @@ export interface AccountManagementDependencies {
 }
 
 export type { Profile };
+
+function commandIdReused(context: CommandContext): DomainError {
+  return new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+    commandId: context.commandId,
+  });
+}
 
 export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   return {
@@ -109,11 +115,38 @@ export class AccountManagement {
     const user = await this.deps.accounts.active(userId);
     const command = { type: 'UpdateProfile' as const, userId, actorId: userId, at: this.at(), ...changes };
     const newPhone = changes.phone && changes.phone !== user.phone ? changes.phone : undefined;
-    if (newPhone) await this.deps.reservations.reserve('phone', newPhone, userId, context.commandId);
-    const result = await this.deps.accounts.execute(command, context);
-    if (changes.phone !== undefined && user.phone && user.phone !== changes.phone)
+    const { name, locale } = changes;
+    const asked = { ...context, fingerprint: commandFingerprint({ type: command.type, name, locale }) };
+    const result = await this.reserving('phone', newPhone, userId, context, async () => {
+      const applied = await this.deps.accounts.execute(command, asked);
+      if (applied.duplicate && newPhone && (applied.state as ActiveUser).phone !== newPhone)
+        throw commandIdReused(context);
+      return applied;
+    });
+    if (!result.duplicate && changes.phone !== undefined && user.phone && user.phone !== changes.phone)
       await this.deps.reservations.release('phone', user.phone, userId, context.commandId);
     return profileOf(result.state as ActiveUser, result.revision);
+  }
+
+  /**
+   * `work` with `value` reserved for the user first (when given), released again if `work` fails: nothing is held for
+   * a change that did not happen, such as an idempotency key reused for another address.
+   */
+  private async reserving<T>(
+    kind: 'email' | 'phone',
+    value: string | undefined,
+    userId: string,
+    context: CommandContext,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    if (value === undefined) return work();
+    await this.deps.reservations.reserve(kind, value, userId, context.commandId);
+    try {
+      return await work();
+    } catch (error) {
+      await this.deps.reservations.release(kind, value, userId, context.commandId);
+      throw error;
+    }
   }
 
   /** Re-authenticated with the password; the new address is unverified until its link is used (R18). */
@@ -125,11 +158,15 @@ export class AccountManagement {
     const user = await this.reauthenticate(userId, input.password);
     const email = parseEmail(input.email);
     if (email === user.email) return profileOf(user);
-    await this.deps.reservations.reserve('email', email, userId, context.commandId);
-    const result = await this.deps.accounts.execute(
-      { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
-      context,
-    );
+    const result = await this.reserving('email', email, userId, context, async () => {
+      const applied = await this.deps.accounts.execute(
+        { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
+        { ...context, fingerprint: commandFingerprint({ type: 'ChangeEmail' }) },
+      );
+      // The key was used before, and the account's address is not the one asked now: another change.
+      if (applied.duplicate) throw commandIdReused(context);
+      return applied;
+    });
     await this.deps.reservations.release('email', user.email, userId, context.commandId);
     const changed = result.state as ActiveUser;
     await this.sendVerification(changed, context);

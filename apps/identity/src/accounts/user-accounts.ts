@@ -10,6 +10,8 @@ import { type LoginIndex } from './login-index';
 export interface CommandContext {
   readonly commandId: string;
   readonly correlationId?: string;
+  /** What the command asked (addresses left out): the same id asking something else is `command-id-reused`. */
+  readonly fingerprint?: string;
 }
 
 /**
@@ -64,6 +66,7 @@ export class UserAccounts implements UserLookup {
       commandId: context.commandId,
       actor: command.actorId,
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
+      ...(context.fingerprint ? { fingerprint: context.fingerprint } : {}),
     });
   }
 }

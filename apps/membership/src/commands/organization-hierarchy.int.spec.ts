@@ -194,6 +194,36 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     expect((await membership.state(b)).parentOrgId).toBeUndefined();
   });
 
+  it('R19: links made at once the other way round never make a cycle; what stays linked is linked on both sides', async () => {
+    for (let round = 0; round < 15; round++) {
+      const [a, b, c] = [
+        await membership.organization('olga'),
+        await membership.organization('olga'),
+        await membership.organization('olga'),
+      ];
+      const link = (parent: string, child: string) =>
+        membership.send(parent, 'olga', { type: 'LinkChildOrganization', childOrgId: child });
+      const replies = await Promise.all(
+        round % 3 === 2 ? [link(a, b), link(b, c), link(c, a)] : [link(a, b), link(b, a)],
+      );
+      for (const reply of replies) if (!reply.ok) expect(reply.error.code).toBe('organization-link-cycle');
+      const orgs = round % 3 === 2 ? [a, b, c] : [a, b];
+      const parents = new Map<string, string | undefined>();
+      for (const orgId of orgs) parents.set(orgId, (await membership.state(orgId)).parentOrgId);
+      for (const orgId of orgs) {
+        // Walking up from any of them ends at an organization without a parent.
+        const seen = new Set<string>();
+        for (let at: string | undefined = orgId; at; at = parents.get(at)) {
+          expect(seen.has(at)).toBe(false);
+          seen.add(at);
+        }
+        const parent = parents.get(orgId);
+        if (parent) expect((await membership.state(parent)).childOrgIds.has(orgId)).toBe(true);
+      }
+      expect(replies.filter((r) => r.ok).length).toBe([...parents.values()].filter(Boolean).length);
+    }
+  });
+
   it('R13, R19: linking or unlinking says nothing of an organization one is not a member of, whatever its state', async () => {
     const mine = await membership.organization('nina');
     const active = await membership.organization('stranger');

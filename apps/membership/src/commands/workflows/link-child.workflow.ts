@@ -31,11 +31,7 @@ export async function linkChild(
     throw new DomainError('organization-not-found', 'not-found', 'no such child organization', {
       field: 'childOrgId',
     });
-  for (let ancestor: string | undefined = request.orgId, depth = 0; ancestor && depth < MAX_DEPTH; depth++) {
-    if (ancestor === command.childOrgId)
-      throw new DomainError('organization-link-cycle', 'rule-violation', 'the link would make a cycle (R19)');
-    ancestor = (await streams.active(ancestor))?.parentOrgId;
-  }
+  if (await isAncestorOf(streams, command.childOrgId, request.orgId)) throw linkCycle();
   const attached = await streams.run(
     command.childOrgId,
     step(request, command.childOrgId, 'attach', { type: 'AttachToParent', parentOrgId: request.orgId }),
@@ -47,8 +43,40 @@ export async function linkChild(
       ...(command.actorTwoFactor ? { actorTwoFactor: true } : {}),
     },
   );
+  // Two links made at once the other way round (A under B, B under A) each passed the check above before the other
+  // was recorded: looked at again now that this one is, at least one of them sees the cycle and takes its link back.
+  if (await isAncestorOf(streams, command.childOrgId, request.orgId)) {
+    const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
+    await streams.run(
+      command.childOrgId,
+      step(request, command.childOrgId, 'undo-attach', detach, SYSTEM_ACTOR),
+      {
+        ...detach,
+        actorId: SYSTEM_ACTOR,
+        at: command.at,
+      },
+    );
+    throw linkCycle();
+  }
   const result = await streams.run(request.orgId, request, command);
   return { result, other: { orgId: command.childOrgId, result: attached } };
+}
+
+/** Whether `candidate` is `orgId` or one of its parents, walking up at most `MAX_DEPTH` links. */
+async function isAncestorOf(
+  streams: OrganizationStreams,
+  candidate: string,
+  orgId: string,
+): Promise<boolean> {
+  for (let ancestor: string | undefined = orgId, depth = 0; ancestor && depth < MAX_DEPTH; depth++) {
+    if (ancestor === candidate) return true;
+    ancestor = (await streams.active(ancestor))?.parentOrgId;
+  }
+  return false;
+}
+
+function linkCycle(): DomainError {
+  return new DomainError('organization-link-cycle', 'rule-violation', 'the link would make a cycle (R19)');
 }
 
 /**

@@ -9,11 +9,15 @@ import {
   type RequestSender,
 } from '@app/messaging';
 import { waitFor } from '@app/testing';
+import { DomainError } from '@app/domain';
+import { AggregateStore } from '@app/event-store';
+import { DomainClaims } from './workflows/domain-claim.workflow';
+import { trusted } from './membership-request';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type CommandReply, type ImportReply } from './command-reply';
 import { startMembership, type MembershipHarness } from './membership-harness.testing';
-import { organizationStream } from './organization-command-handler';
+import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
 
 describe('membership commands over the bus, on the event store', () => {
   const eventStore = useTestEventStore();
@@ -446,6 +450,35 @@ describe('membership commands over the bus, on the event store', () => {
     expect(again!.invitationId).not.toBe(first!.invitationId);
     const pending = [...(await stateOf(orgId)).invitations.values()].filter((i) => i.status === 'pending');
     expect(pending.map((i) => i.invitationId)).toEqual([again!.invitationId]);
+  });
+
+  it('R16: a claim the organization does not record (refused after the domain was registered) holds it for nobody', async () => {
+    const orgId = await newOrganization();
+    const domain = `u${randomUUID().slice(0, 8)}.example.com`;
+    const handler = app.get(OrganizationCommandHandler);
+    const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const asked = { type: 'ClaimDomain' as const, domain, actorId: 'owner', at: new Date().toISOString() };
+    const standing = async () => ({ command: asked });
+    const refused = claims.claim(request, asked, standing, async () => {
+      expect(await claims.holderOf(domain)).toBe(orgId); // registered before the organization records it
+      throw new DomainError('not-a-member', 'forbidden', 'demoted in the meantime');
+    });
+    await expect(refused).rejects.toMatchObject({ code: 'not-a-member' });
+    expect(await claims.holderOf(domain)).toBeUndefined();
+    const other = await newOrganization();
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({ ok: true });
+    await send(other, 'owner', { type: 'ReleaseDomain', domain });
+
+    // The same request tried again is registered again, and recorded.
+    await claims.claim(request, asked, standing, () => handler.streams.run(orgId, request, asked));
+    expect(await claims.holderOf(domain)).toBe(orgId);
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
   });
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {

@@ -91,8 +91,11 @@ export class OrganizationCommandHandler {
           return reply(unlinked.result, unlinked.other);
         }
         case 'ClaimDomain':
-          await this.domains.claimFirst(request, command, standing);
-          break;
+          return reply(
+            await this.domains.claim(request, command, standing, () =>
+              this.streams.run(request.orgId, request, standing),
+            ),
+          );
       }
       const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isDomainError } from '@app/domain';
 import { type AggregateStore, type CommandResolver } from '@app/event-store';
 import { domainClaimDecider, domainClaimStream } from '../../organizations/domain-claim.decider';
@@ -25,26 +26,59 @@ export class DomainClaims {
   ) {}
 
   /**
-   * The organization's own rules are checked first (a dry run, with the actor's standing resolved as the real run
-   * resolves it, R19); a claim left by a deleted organization is taken over.
+   * Registers the claim, then has the organization record it (`record`). The organization's own rules are checked
+   * first (a dry run, with the actor's standing resolved as the real run resolves it, R19); a claim left by a deleted
+   * organization is taken over. If the organization then does not record it (its standing changed in between, or the
+   * store failed), the registration is taken back: a refused claim holds the domain for nobody.
    */
-  async claimFirst(
+  async claim<T>(
     request: TrustedRequest,
     asked: CommandOf<'ClaimDomain'>,
     resolve: CommandResolver<OrganizationState, OrganizationCommand>,
-  ): Promise<void> {
+    record: () => Promise<T>,
+  ): Promise<T> {
+    const domain = await this.registerFirst(request, asked, resolve);
+    try {
+      return await record();
+    } catch (error) {
+      const state = await this.streams.state(request.orgId);
+      if (domain && !(state.status === 'active' && state.domains.has(domain)))
+        await this.release(
+          domain,
+          request.orgId,
+          `${request.commandId}/unrecorded/${randomUUID()}`,
+          asked.at,
+        );
+      throw error;
+    }
+  }
+
+  /**
+   * The domain registered for the organization, if the command claims one. Registering is idempotent by what the
+   * claim stream holds (the organization's own claim again is no change), so each attempt has an id of its own: a
+   * retry after a registration was taken back registers again.
+   */
+  private async registerFirst(
+    request: TrustedRequest,
+    asked: CommandOf<'ClaimDomain'>,
+    resolve: CommandResolver<OrganizationState, OrganizationCommand>,
+  ): Promise<string | undefined> {
     const state = await this.streams.state(request.orgId);
     const { command } = await resolve(state);
     const events = this.streams.aggregate.decider.decide(command, state);
     const claimed = events.find((e) => e.type === 'DomainClaimed');
-    if (!claimed || claimed.type !== 'DomainClaimed') return;
+    if (!claimed || claimed.type !== 'DomainClaimed') return undefined;
     const domain = claimed.data.domain;
     const register = (attempt: string) =>
       this.store.handle(
         domainClaimStream(domain),
         this.claims,
         { type: 'RegisterClaim', domain, orgId: request.orgId, at: asked.at },
-        { commandId: `${request.commandId}/claim/${attempt}`, actor: asked.actorId, tenant: request.orgId },
+        {
+          commandId: `${request.commandId}/claim/${attempt}/${randomUUID()}`,
+          actor: asked.actorId,
+          tenant: request.orgId,
+        },
       );
     try {
       await register('first');
@@ -56,6 +90,7 @@ export class DomainClaims {
       await this.release(domain, holder, `${request.commandId}/takeover`, asked.at);
       await register('after-takeover');
     }
+    return domain;
   }
 
   /** Whatever released a domain (ReleaseDomain, deleting the organization) also frees its claim stream. */

@@ -55,6 +55,7 @@ export class MembershipModule {
               catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
+              catchUpUsers: () => indexes.catchUp(),
             }),
         },
         {

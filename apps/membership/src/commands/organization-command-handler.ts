@@ -1,12 +1,12 @@
-import { isDomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { type AggregateStore } from '@app/event-store';
 import { type RequestVerifier } from '@app/messaging';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type UserDirectory } from '../indexes/user-directory';
-import { type OrganizationCommand } from '../organizations/organization.commands';
+import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
 import { withActorStanding } from './actor-standing';
 import { type CommandReply, type ImportReply } from './command-reply';
-import { checkMembershipRequest, type TrustedRequest } from './membership-request';
+import { checkMembershipRequest, trusted, type TrustedRequest } from './membership-request';
 import { OrganizationStreams, type OrganizationResult } from './organization-streams';
 import { DomainClaims } from './workflows/domain-claim.workflow';
 import { importInvitations } from './workflows/invitation-import.workflow';
@@ -27,7 +27,25 @@ export interface OrganizationCommandOptions {
   /** How many organizations' states stay in memory between commands (default 1,000). */
   readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
-  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
+  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone' | 'isDeleted'>;
+  /** Brings `users` up to what the event store holds now. */
+  readonly catchUpUsers?: () => Promise<void>;
+}
+
+/** The account a command makes a member or the Owner (R1, R10: never a deleted one). */
+function accountJoining(command: OrganizationCommand): string | undefined {
+  switch (command.type) {
+    case 'CreateOrganization':
+      return command.actorId;
+    case 'TransferOwnership':
+      return command.newOwnerId;
+    case 'AdmitMember':
+    case 'AutoJoinMember':
+    case 'AcceptInvitation':
+      return command.userId;
+    default:
+      return undefined;
+  }
 }
 
 function reply(result: OrganizationResult, other?: TwoOrganizationsResult['other']): CommandReply {
@@ -80,6 +98,7 @@ export class OrganizationCommandHandler {
       if (request.command.type === 'ImportInvitations')
         return importInvitations(request, (row) => this.execute(row) as Promise<CommandReply>);
       const command = this.toDomainCommand(request);
+      await this.refuseDeletedAccount(accountJoining(command));
       const standing = withActorStanding(command, this.streams, this.catalog);
       switch (command.type) {
         case 'LinkChildOrganization': {
@@ -99,6 +118,7 @@ export class OrganizationCommandHandler {
       }
       const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
+      await this.undoIfDeleted(command, request);
       return reply(result);
     });
   }
@@ -133,6 +153,45 @@ export class OrganizationCommandHandler {
       ...(request.actorTwoFactor === true ? { actorTwoFactor: true } : {}),
       ...(request.actorIsOperator === true ? { actorIsOperator: true } : {}),
     } as OrganizationCommand;
+  }
+
+  /**
+   * An account deleted a moment ago (its token still good at the gateway, or its deletion not yet reacted to) joins
+   * nothing: what the deletion's reaction has already passed over would keep it as a member, or an Owner, for good.
+   */
+  private async refuseDeletedAccount(userId: string | undefined): Promise<void> {
+    const { users, catchUpUsers } = this.options;
+    if (userId === undefined || !users) return;
+    await catchUpUsers?.();
+    if (users.isDeleted(userId))
+      throw new DomainError('user-deleted', 'gone', 'the account was deleted (R10)', { userId });
+  }
+
+  /**
+   * Looked at again once the command is recorded: an account deleted before that (after the look above) is taken out
+   * again as its deletion's reaction would have done, since that reaction may have passed over this organization
+   * already. Deleted after it, the reaction sees this organization.
+   */
+  private async undoIfDeleted(command: OrganizationCommand, request: TrustedRequest): Promise<void> {
+    const userId = accountJoining(command);
+    const { users, catchUpUsers } = this.options;
+    if (userId === undefined || !users) return;
+    await catchUpUsers?.();
+    if (!users.isDeleted(userId)) return;
+    await this.execute(
+      trusted({
+        commandId: `${request.commandId}/account-deleted`,
+        orgId: request.orgId,
+        actorId: SYSTEM_ACTOR,
+        causationId: request.commandId,
+        command: {
+          type: 'RemoveDeletedUser',
+          userId,
+          // The organization they were creating as their account went is deleted with it.
+          ownedOrganizationsConfirmed: command.type === 'CreateOrganization',
+        },
+      }),
+    );
   }
 
   /** R5: inviting someone who already has an account names that account, so the decider can spot a member. */

@@ -4989,7 +4989,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description gone: expired, revoked, used or superseded */
+            /**
+             * @description gone: expired, revoked, used or superseded
+             *
+             *     the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in
+             */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -81,6 +81,11 @@ export class PublicInvitationsController {
     type: InvitationAcceptance,
     description: 'accepted; the membership is not in the read models yet',
   })
+  @ApiResponse({
+    status: 410,
+    description:
+      'the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in',
+  })
   @problems(400, 403, 404, 409, 410)
   async accept(
     @Param('token') token: string,
@@ -115,7 +120,37 @@ export class PublicInvitationsController {
     );
     // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes).
     const shown = await this.freshness.memberShows(registered.orgId, registered.userId);
+    if (!shown) await this.refusedAfterRegistering(registered);
     return this.answer(registered, shown, res);
+  }
+
+  /**
+   * The account was registered, but membership did not admit it: the invitation was revoked, expired or taken while
+   * the account was made, or its organization deleted. Said so, rather than 202 (which promises the membership): the
+   * account itself stays, and signs in. A read model that merely lags still answers 202.
+   */
+  private async refusedAfterRegistering(registered: {
+    userId: string;
+    orgId: string;
+    invitationId: string;
+  }): Promise<void> {
+    const { userId, orgId, invitationId } = registered;
+    const [invitation] = (await this.models.invitations.find({ where: { invitationId } }, { limit: 1 }))
+      .items;
+    const org = await this.models.organizations.get(orgId);
+    const code =
+      !org || org.deleted
+        ? 'organization-deleted'
+        : invitation && invitation.status !== 'pending' && invitation.acceptedBy !== userId
+          ? GONE[invitation.status]
+          : undefined;
+    if (code)
+      throw new DomainError(
+        code,
+        'gone',
+        `your account was created, but the invitation could not be accepted (${code}); sign in with it`,
+        { userId },
+      );
   }
 
   private answer(

@@ -909,6 +909,22 @@ describe('stories over the public API', () => {
     expect(deleted.body.deletedOrganizationIds).toEqual([orgId]);
   });
 
+  it('R19, R10: a child organization deleted after it was linked is no longer listed among the parent’s children', async () => {
+    const paula = await platform.signUp('Paula');
+    const { parentId, childId } = await partnerWithCustomer(paula);
+    const kept = await createOrg(paula, 'Kept');
+    await http()
+      .post(`/v1/orgs/${parentId}/children`)
+      .set(bearer(paula))
+      .send({ childOrgId: kept })
+      .expect(201);
+    const children = async () =>
+      (await http().get(`/v1/orgs/${parentId}/children`).set(bearer(paula)).expect(200)).body.items;
+    expect(await children()).toEqual(expect.arrayContaining([{ orgId: childId }, { orgId: kept }]));
+    await http().delete(`/v1/orgs/${childId}`).set(bearer(paula)).expect(204);
+    expect(await children()).toEqual([{ orgId: kept }]);
+  });
+
   it('R19, R22: a parent that requires a second factor requires it for acting in its children through it', async () => {
     const partner = await platform.enrollTwoFactor(await platform.signUp('Pat'));
     const { parentId, childId, agent } = await partnerWithCustomer(partner);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
+import { OrgQueries } from '../queries/org-queries';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OrganizationCommands } from '../commands/organization-commands';
@@ -48,6 +49,7 @@ export class OrgsController {
   constructor(
     private readonly access: OrgAccess,
     private readonly commands: OrganizationCommands,
+    private readonly queries: OrgQueries,
   ) {}
 
   @Post()
@@ -245,7 +247,7 @@ export class OrgsController {
   @problems(401, 403, 404)
   async children(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
     const { org } = await this.access.requiring(caller, orgId, 'members.read');
-    return { items: org.childOrgIds.map((childOrgId) => ({ orgId: childOrgId })) };
+    return { items: (await this.queries.childrenOf(org)).map((childOrgId) => ({ orgId: childOrgId })) };
   }
 
   @Delete(':orgId/children/:childOrgId')

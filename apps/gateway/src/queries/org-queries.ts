@@ -4,7 +4,13 @@ import { DomainError } from '@app/domain';
 import { type FieldCondition, type Page } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
-import { orgScoped, type MemberDoc, type RoleIntervalDoc, type TeamDoc } from '../read-models/documents';
+import {
+  orgScoped,
+  type MemberDoc,
+  type OrganizationDoc,
+  type RoleIntervalDoc,
+  type TeamDoc,
+} from '../read-models/documents';
 import { findAll, type ReadModels } from '../read-models/read-models';
 
 export interface MemberFilters {
@@ -69,6 +75,14 @@ export class OrgQueries {
   }
 
   /** R21: every member's role, permissions and teams as they were at `at`. */
+  /** R19: the organization's children, but for those deleted since they were linked (the link stays until undone). */
+  async childrenOf(org: OrganizationDoc): Promise<string[]> {
+    const children: string[] = [];
+    for (const childOrgId of org.childOrgIds)
+      if (!(await this.models.organizations.get(childOrgId))?.deleted) children.push(childOrgId);
+    return children;
+  }
+
   async rosterAt(standing: Standing, at: string): Promise<RoleIntervalDoc[]> {
     const intervals: RoleIntervalDoc[] = [];
     let cursor: string | undefined;

@@ -35,13 +35,20 @@ const renamed = (revision: number, name: string): UserEvent => ({
   data: { userId, actorId: userId, at, name },
 });
 
-async function setUp(): Promise<{ models: ReadModels; projector: ReadModelProjector }> {
+function emptyModels(): { models: ReadModels; projector: ReadModelProjector } {
   const models = readModelsOf(new InMemoryReadStore());
-  const projector = new ReadModelProjector(
+  return {
     models,
-    loadPermissionsCatalog({}),
-    new AddressSubjects(Buffer.alloc(32)),
-  );
+    projector: new ReadModelProjector(
+      models,
+      loadPermissionsCatalog({}),
+      new AddressSubjects(Buffer.alloc(32)),
+    ),
+  };
+}
+
+async function setUp(): Promise<{ models: ReadModels; projector: ReadModelProjector }> {
+  const { models, projector } = emptyModels();
   await projector.applyUserEvent(registered);
   await models.members.upsertIfNewer({
     _id: orgScoped(orgId, userId),
@@ -151,12 +158,7 @@ describe('role intervals in the read models (R21)', () => {
     }) as const;
 
   it('opened before the user was projected, are named once the user is', async () => {
-    const models = readModelsOf(new InMemoryReadStore());
-    const projector = new ReadModelProjector(
-      models,
-      loadPermissionsCatalog({}),
-      new AddressSubjects(Buffer.alloc(32)),
-    );
+    const { models, projector } = emptyModels();
     await projector.applyOrganizationEvent(
       orgEvent('OrganizationCreated', 0, { name: 'Acme', plan: 'standard', ownerId: userId }),
     );
@@ -168,12 +170,7 @@ describe('role intervals in the read models (R21)', () => {
   });
 
   it('keep the member’s name as each began; a deleted user’s names are removed from them', async () => {
-    const models = readModelsOf(new InMemoryReadStore());
-    const projector = new ReadModelProjector(
-      models,
-      loadPermissionsCatalog({}),
-      new AddressSubjects(Buffer.alloc(32)),
-    );
+    const { models, projector } = emptyModels();
     await projector.applyUserEvent(registered);
     await projector.applyUserEvent({
       ...registered,

@@ -83,6 +83,20 @@ describe('login', () => {
     expect(login.hasher.needsRehash(newHash!)).toBe(false);
   });
 
+  /** The tokens `source` issues from now on, as they are issued. */
+  function tokensIssuedBy<A extends unknown[]>(source: {
+    issue: (...args: A) => Promise<{ token: string }>;
+  }): string[] {
+    const issued: string[] = [];
+    const issue = source.issue.bind(source);
+    source.issue = async (...args: A) => {
+      const made = await issue(...args);
+      issued.push(made.token);
+      return made;
+    };
+    return issued;
+  }
+
   /** The hash is replaced right after login read it: a password change racing the sign-in's check. */
   function replacedAfterRead(login: Awaited<ReturnType<typeof setup>>, password: string) {
     const read = login.credentials.getHash.bind(login.credentials);
@@ -97,13 +111,7 @@ describe('login', () => {
   it('R17: a sign-in with the old password that a change overtook opens no session', async () => {
     const login = await setup();
     replacedAfterRead(login, 'a brand new passphrase');
-    const issued: string[] = [];
-    const issue = login.refreshTokens.issue.bind(login.refreshTokens);
-    login.refreshTokens.issue = async (...args) => {
-      const session = await issue(...args);
-      issued.push(session.token);
-      return session;
-    };
+    const issued = tokensIssuedBy(login.refreshTokens);
     expect(
       await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
     ).toBe('invalid-credentials');
@@ -121,13 +129,7 @@ describe('login', () => {
   it('R17, R22: a change that overtook the password step leaves no challenge to complete', async () => {
     const { login, secret, clock } = await withTwoFactor();
     replacedAfterRead(login as Awaited<ReturnType<typeof setup>>, 'a brand new passphrase');
-    const issued: string[] = [];
-    const issue = login.challenges.issue.bind(login.challenges);
-    login.challenges.issue = async (...args) => {
-      const challenge = await issue(...args);
-      issued.push(challenge.token);
-      return challenge;
-    };
+    const issued = tokensIssuedBy(login.challenges);
     expect(
       await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
     ).toBe('invalid-credentials');

@@ -678,7 +678,7 @@ describe('stories over the public API', () => {
     expect(unknown.body).toEqual(known.body);
   });
 
-  it('R21, R13: the roster names a member by their name now, and someone who left as they were named while a member', async () => {
+  it('R21, R13: the roster names people as they were named at its instant; one who left is not followed to a new name', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);
     const bob = await inviteNewMember(ada, orgId, 'Bob');
@@ -696,8 +696,13 @@ describe('stories over the public API', () => {
     const names = Object.fromEntries(
       (roster.body.members as { userId: string; name: string }[]).map((m) => [m.userId, m.name]),
     );
-    expect(names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob', [cat.userId]: 'Catherine' });
+    expect(names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob', [cat.userId]: 'Cat' });
     expect(JSON.stringify(roster.body)).not.toContain('Newname');
+    const now = await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${new Date().toISOString()}`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(now.body.members.map((m: { name: string }) => m.name).sort()).toEqual(['Ada', 'Catherine']);
   });
 
   it('R21: the roster at a past instant shows roles as they were; audit events name actor and correlation id', async () => {

@@ -52,7 +52,10 @@ export class AuditController {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     const at = new Date(query.at).toISOString();
     const intervals = await this.queries.rosterAt(standing, at);
-    const names = await this.queries.rosterNames(orgId, intervals);
+    const names = await this.queries.namesAt(
+      intervals.map((i) => i.userId),
+      at,
+    );
     return {
       at,
       members: intervals.map((i) => ({

@@ -5,6 +5,7 @@ import { type FieldCondition, type Page } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
 import {
+  nameAt,
   orgScoped,
   type MemberDoc,
   type OrganizationDoc,
@@ -99,37 +100,17 @@ export class OrgQueries {
   }
 
   /**
-   * How the roster names each member of its intervals: a member of the organization as they are named now; someone
-   * who has left by the name their interval kept (the organization does not follow their later names, R13).
+   * Each user's name as it was at `at` (R21: an organization does not follow the later names of someone who has left
+   * it). A user the read model no longer holds was deleted, and deleting erases: such a user is named
+   * `erased user <id>`, as a replay of their events names them.
    */
-  async rosterNames(orgId: string, intervals: readonly RoleIntervalDoc[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    const current = new Set<string>();
-    const userIds = [...new Set(intervals.map((i) => i.userId))];
-    for (let i = 0; i < userIds.length; i += 500)
-      for (const member of await findAll(this.models.members, {
-        where: { orgId, userId: { $in: userIds.slice(i, i + 500) } },
-      }))
-        current.add(member.userId);
-    for (const interval of intervals)
-      if (!current.has(interval.userId) && interval.name !== undefined)
-        names.set(interval.userId, interval.name);
-    const others = await this.namesOf(userIds.filter((id) => !names.has(id)));
-    for (const [userId, name] of others) names.set(userId, name);
-    return names;
-  }
-
-  /**
-   * Each user's name as the user read model has it now. A user it no longer holds was deleted, and deleting erases:
-   * such a user is named `erased user <id>`, as a replay of their events names them.
-   */
-  private async namesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+  async namesAt(userIds: readonly string[], at: string): Promise<Map<string, string>> {
     const ids = [...new Set(userIds)];
     const found = new Map<string, string>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       for (const user of await findAll(this.models.users, { where: { _id: { $in: batch } } }))
-        found.set(user.userId, user.name);
+        found.set(user.userId, nameAt(user, at));
     }
     return new Map(ids.map((id) => [id, found.get(id) ?? erasedValue('name', id)!]));
   }

@@ -37,8 +37,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
   [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId'], ['email'], ['phone']],
   // An erased user's address is looked for in the invitation events they received.
   [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone']],
-  // A deleted user's name is removed from their intervals in every organization.
-  [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId'], ['userId']],
+  [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
 };
 
 export interface UserDoc {
@@ -53,8 +52,21 @@ export interface UserDoc {
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;
   readonly createdAt: string;
-  /** Sessions begun before this instant have ended: the password was changed or reset, or two-factor turned on. */
+  /** Sessions begun before this instant have ended: the password was changed or reset, or two-factor turned on or off. */
   readonly sessionsEndedAt?: string;
+  /**
+   * Every name the user has had, oldest first, each with when it was taken (R21: a roster at an instant names people
+   * as they were then, so an organization does not follow the later names of someone who has left it).
+   */
+  readonly names?: readonly { readonly name: string; readonly from: string }[];
+}
+
+/** The user's name at `at`: the latest taken at or before it (the first, if `at` is earlier); the current one for a document kept from before names were. */
+export function nameAt(user: UserDoc, at: string): string {
+  const names = user.names ?? [];
+  let name = names[0]?.name ?? user.name;
+  for (const taken of names) if (taken.from <= at) name = taken.name;
+  return name;
 }
 
 export interface OrganizationDoc {
@@ -168,11 +180,6 @@ export interface RoleIntervalDoc {
   /** Absent while it still holds. */
   readonly validTo?: string;
   readonly fromRevision: number;
-  /**
-   * The member's name as the interval began: how the roster names someone who has since left (a former organization
-   * does not follow their later names). Removed when the user is deleted; absent on intervals kept from before it.
-   */
-  readonly name?: string;
 }
 
 /** Ids that sort by organization, then in stream order. */

@@ -158,7 +158,6 @@ export function projectOrganizationEvent(
         teams,
         validFrom: event.at,
         fromRevision: rev,
-        ...(next.name !== undefined ? { name: next.name } : {}),
       });
   };
   const withRole = (m: MemberDoc, role: Role, granted = m.granted): MemberDoc => ({

@@ -96,7 +96,7 @@ export class ReadModelProjector {
     if (revision !== undefined && revision >= event.revision) return;
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
-      if (current) await this.erasePersonalCopies(current);
+      if (current) await this.eraseAddressCopies(current);
       await this.models.users.deleteIfNewer(event.userId, event.revision);
       return;
     }
@@ -106,12 +106,6 @@ export class ReadModelProjector {
       { where: { userId: event.userId } },
       { name: next.name, email: next.email },
     );
-    // Intervals opened before the user was first projected (the topics are read side by side) are named as they are.
-    if (!current)
-      await this.models.roleIntervals.updateMany(
-        { where: { userId: event.userId, name: { $exists: false } } },
-        { name: next.name },
-      );
     await this.models.users.upsertIfNewer(next);
   }
 
@@ -184,8 +178,7 @@ export class ReadModelProjector {
     const { models } = this;
     const rev = event.revision;
     await models.auditEvents.upsertIfNewer(changes.audit);
-    for (const interval of changes.intervals)
-      await models.roleIntervals.upsertIfNewer(await this.named(interval));
+    for (const interval of changes.intervals) await models.roleIntervals.upsertIfNewer(interval);
     for (const member of changes.members) await models.members.upsertIfNewer(await this.withProfile(member));
     for (const userId of changes.removedMembers)
       await models.members.deleteIfNewer(orgScoped(event.orgId, userId), rev);
@@ -198,11 +191,9 @@ export class ReadModelProjector {
 
   /**
    * A deleted user is erased: the invitations they received (and those events in the audit lists) keep their address
-   * only until here. It reads from now on as a replay of those events would: erased under the address's own key. The
-   * names their role intervals kept go too (the roster then names them as erased).
+   * only until here. It reads from now on as a replay of those events would: erased under the address's own key.
    */
-  private async erasePersonalCopies(user: UserDoc): Promise<void> {
-    await this.models.roleIntervals.updateMany({ where: { userId: user.userId } }, { name: undefined });
+  private async eraseAddressCopies(user: UserDoc): Promise<void> {
     for (const kind of ['email', 'phone'] as const) {
       const address = user[kind];
       if (address === undefined) continue;
@@ -228,13 +219,6 @@ export class ReadModelProjector {
       if (data !== audit.data)
         await this.models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
     }
-  }
-
-  /** A new interval of a member whose document had no name yet (they just joined) is named from the user. */
-  private async named(interval: RoleIntervalDoc): Promise<RoleIntervalDoc> {
-    if (interval.name !== undefined || interval.validTo !== undefined) return interval;
-    const user = await this.models.users.get(interval.userId);
-    return user ? { ...interval, name: user.name } : interval;
   }
 
   private async withProfile(member: MemberDoc): Promise<MemberDoc> {

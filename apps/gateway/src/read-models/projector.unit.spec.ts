@@ -1,7 +1,7 @@
 import { loadPermissionsCatalog } from '@app/permissions';
 import { AddressSubjects } from '@app/personal-data';
 import { InMemoryReadStore } from '@app/read-store';
-import { orgScoped, type MemberDoc, type UserDoc } from './documents';
+import { nameAt, orgScoped, type MemberDoc, type UserDoc } from './documents';
 import { ReadModelProjector } from './projector';
 import { readModelsOf, type ReadModels } from './read-models';
 import { type UserEvent } from './user.projection';
@@ -144,61 +144,28 @@ describe('user events in the read models', () => {
   });
 });
 
-describe('role intervals in the read models (R21)', () => {
-  const orgEvent = (type: string, revision: number, data: Record<string, unknown>) =>
-    ({
-      id: `e${revision}`,
-      type,
-      orgId,
-      revision,
-      actorId: userId,
-      correlationId: 'c',
-      at,
-      data: { orgId, actorId: userId, at, ...data },
-    }) as const;
-
-  it('opened before the user was projected, are named once the user is', async () => {
-    const { models, projector } = emptyModels();
-    await projector.applyOrganizationEvent(
-      orgEvent('OrganizationCreated', 0, { name: 'Acme', plan: 'standard', ownerId: userId }),
-    );
-    const [opened] = (await models.roleIntervals.find({ where: { orgId } }, { limit: 1 })).items;
-    expect(opened?.name).toBeUndefined();
-    await projector.applyUserEvent(registered);
-    await projector.applyUserEvent(renamed(1, 'Ada L.'));
-    expect((await models.roleIntervals.get(opened!._id))?.name).toBe('Ada');
-  });
-
-  it('keep the member’s name as each began; a deleted user’s names are removed from them', async () => {
+describe('the names a user has had (R21)', () => {
+  it('are kept with when each was taken; the name at an instant is the latest taken by then', async () => {
     const { models, projector } = emptyModels();
     await projector.applyUserEvent(registered);
-    await projector.applyUserEvent({
-      ...registered,
-      userId: 'user-2',
-      data: { userId: 'user-2', actorId: 'user-2', at, name: 'Bob', email: 'bob@example.com' },
+    const renamedAt = (revision: number, name: string, when: string): UserEvent => ({
+      ...renamed(revision, name),
+      at: when,
+      data: { userId, actorId: userId, at: when, name },
     });
-    await projector.applyOrganizationEvent(
-      orgEvent('OrganizationCreated', 0, { name: 'Acme', plan: 'standard', ownerId: userId }),
-    );
-    await projector.applyOrganizationEvent(
-      orgEvent('MemberJoined', 1, { userId: 'user-2', role: 'user', via: 'invitation' }),
-    );
-    const intervals = async () =>
-      Object.fromEntries(
-        (await models.roleIntervals.find({ where: { orgId } }, { limit: 10 })).items.map((i) => [
-          i.userId,
-          i.name,
-        ]),
-      );
-    expect(await intervals()).toEqual({ [userId]: 'Ada', 'user-2': 'Bob' });
-
-    await projector.applyUserEvent({
-      type: 'UserDeleted',
-      userId: 'user-2',
-      revision: 1,
-      at,
-      data: { userId: 'user-2', at },
-    });
-    expect(await intervals()).toEqual({ [userId]: 'Ada', 'user-2': undefined });
+    await projector.applyUserEvent(renamedAt(1, 'Ada L.', '2026-02-01T00:00:00.000Z'));
+    await projector.applyUserEvent(renamedAt(2, 'Ada L.', '2026-02-15T00:00:00.000Z')); // the same name again
+    await projector.applyUserEvent(renamedAt(3, 'Ada Lovelace', '2026-03-01T00:00:00.000Z'));
+    const user = (await models.users.get(userId))!;
+    expect(user.names).toEqual([
+      { name: 'Ada', from: at },
+      { name: 'Ada L.', from: '2026-02-01T00:00:00.000Z' },
+      { name: 'Ada Lovelace', from: '2026-03-01T00:00:00.000Z' },
+    ]);
+    expect(nameAt(user, '2025-12-31T00:00:00.000Z')).toBe('Ada');
+    expect(nameAt(user, at)).toBe('Ada');
+    expect(nameAt(user, '2026-02-20T00:00:00.000Z')).toBe('Ada L.');
+    expect(nameAt(user, '2026-03-01T00:00:00.000Z')).toBe('Ada Lovelace');
+    expect(nameAt({ ...user, names: undefined }, at)).toBe('Ada Lovelace');
   });
 });

@@ -25,6 +25,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       twoFactorEnabled: false,
       locked: false,
       createdAt: event.at,
+      names: [{ name: d.name as string, from: event.at }],
     };
   // UserErased follows UserDeleted: the tombstone moves on to its revision too, so whoever waits for it sees it.
   if (event.type === 'UserDeleted' || event.type === 'UserErased') return 'deleted';
@@ -38,9 +39,18 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
     case 'ProfileUpdated': {
       const { phone: _previous, ...rest } = next;
       const phone = d.phone === undefined ? doc.phone : (d.phone as string | null);
+      const renamed = typeof d.name === 'string' && d.name !== doc.name;
       return {
         ...rest,
         ...(typeof d.name === 'string' ? { name: d.name } : {}),
+        ...(renamed
+          ? {
+              names: [
+                ...(doc.names ?? [{ name: doc.name, from: doc.createdAt }]),
+                { name: d.name as string, from: event.at },
+              ],
+            }
+          : {}),
         ...(typeof d.locale === 'string' ? { locale: d.locale } : {}),
         ...(phone ? { phone } : {}),
       };

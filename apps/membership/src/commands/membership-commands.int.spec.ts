@@ -479,6 +479,12 @@ describe('membership commands over the bus, on the event store', () => {
     await claims.claim(request, asked, standing, () => handler.streams.run(orgId, request, asked));
     expect(await claims.holderOf(domain)).toBe(orgId);
     expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
+
+    // Released, then the same request once more: answered as the duplicate it is, and the domain stays free.
+    expect(await send(orgId, 'owner', { type: 'ReleaseDomain', domain })).toMatchObject({ ok: true });
+    await claims.claim(request, asked, standing, () => handler.streams.run(orgId, request, asked));
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(false);
+    expect(await claims.holderOf(domain)).toBeUndefined();
   });
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {

@@ -28,8 +28,9 @@ export class DomainClaims {
   /**
    * Registers the claim, then has the organization record it (`record`). The organization's own rules are checked
    * first (a dry run, with the actor's standing resolved as the real run resolves it, R19); a claim left by a deleted
-   * organization is taken over. If the organization then does not record it (its standing changed in between, or the
-   * store failed), the registration is taken back: a refused claim holds the domain for nobody.
+   * organization is taken over. If the organization then does not record it (its standing changed in between, the
+   * store failed, or the command was one it had applied before and the domain was released since), the registration
+   * is taken back: a claim the organization does not hold holds the domain for nobody.
    */
   async claim<T>(
     request: TrustedRequest,
@@ -38,19 +39,24 @@ export class DomainClaims {
     record: () => Promise<T>,
   ): Promise<T> {
     const domain = await this.registerFirst(request, asked, resolve);
+    let result: T;
     try {
-      return await record();
+      result = await record();
     } catch (error) {
-      const state = await this.streams.state(request.orgId);
-      if (domain && !(state.status === 'active' && state.domains.has(domain)))
-        await this.release(
-          domain,
-          request.orgId,
-          `${request.commandId}/unrecorded/${randomUUID()}`,
-          asked.at,
-        );
+      // Taken back if it can be; the refusal (or failure) is what the caller hears either way.
+      await this.takeBackUnrecorded(domain, request, asked.at).catch(() => undefined);
       throw error;
     }
+    // Answered without a change too (the same request again, the domain released since): nothing was recorded.
+    await this.takeBackUnrecorded(domain, request, asked.at);
+    return result;
+  }
+
+  private async takeBackUnrecorded(domain: string | undefined, request: TrustedRequest, at: string) {
+    if (domain === undefined) return;
+    const state = await this.streams.state(request.orgId);
+    if (state.status === 'active' && state.domains.has(domain)) return;
+    await this.release(domain, request.orgId, `${request.commandId}/unrecorded/${randomUUID()}`, at);
   }
 
   /**

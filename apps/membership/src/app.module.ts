@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TOPICS } from '@app/contracts';
-import { AggregateStore } from '@app/event-store';
+import { TOPICS, userStream } from '@app/contracts';
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import { AggregateStore, EVENT_STORE_CLIENT, readLastEvent } from '@app/event-store';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { RequestVerifier } from '@app/messaging';
 import {
@@ -48,14 +49,22 @@ export class MembershipModule {
         },
         {
           provide: OrganizationCommandHandler,
-          inject: [AggregateStore, MembershipIndexes, RequestVerifier],
-          useFactory: (store: AggregateStore, indexes: MembershipIndexes, verifier: RequestVerifier) =>
+          inject: [AggregateStore, MembershipIndexes, RequestVerifier, EVENT_STORE_CLIENT],
+          useFactory: (
+            store: AggregateStore,
+            indexes: MembershipIndexes,
+            verifier: RequestVerifier,
+            client: EventStoreDBClient,
+          ) =>
             new OrganizationCommandHandler(store, {
               verifier,
               catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
-              catchUpUsers: () => indexes.catchUp(),
+              accountDeleted: async (userId) =>
+                ['UserDeleted', 'UserErased'].includes(
+                  (await readLastEvent(client, userStream(userId)))?.event?.type ?? '',
+                ),
             }),
         },
         {

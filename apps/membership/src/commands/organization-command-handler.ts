@@ -27,9 +27,9 @@ export interface OrganizationCommandOptions {
   /** How many organizations' states stay in memory between commands (default 1,000). */
   readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
-  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone' | 'isDeleted'>;
-  /** Brings `users` up to what the event store holds now. */
-  readonly catchUpUsers?: () => Promise<void>;
+  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
+  /** Whether an account has been deleted, as the event store says now (R1, R10). */
+  readonly accountDeleted?: (userId: string) => Promise<boolean>;
 }
 
 /** The account a command makes a member or the Owner (R1, R10: never a deleted one). */
@@ -98,7 +98,7 @@ export class OrganizationCommandHandler {
       if (request.command.type === 'ImportInvitations')
         return importInvitations(request, (row) => this.execute(row) as Promise<CommandReply>);
       const command = this.toDomainCommand(request);
-      await this.refuseDeletedAccount(accountJoining(command));
+      await this.refuseDeletedAccount(command, request);
       const standing = withActorStanding(command, this.streams, this.catalog);
       switch (command.type) {
         case 'LinkChildOrganization': {
@@ -158,13 +158,13 @@ export class OrganizationCommandHandler {
   /**
    * An account deleted a moment ago (its token still good at the gateway, or its deletion not yet reacted to) joins
    * nothing: what the deletion's reaction has already passed over would keep it as a member, or an Owner, for good.
+   * A command for it that an earlier attempt did record (then failed before it could look again) is undone first.
    */
-  private async refuseDeletedAccount(userId: string | undefined): Promise<void> {
-    const { users, catchUpUsers } = this.options;
-    if (userId === undefined || !users) return;
-    await catchUpUsers?.();
-    if (users.isDeleted(userId))
-      throw new DomainError('user-deleted', 'gone', 'the account was deleted (R10)', { userId });
+  private async refuseDeletedAccount(command: OrganizationCommand, request: TrustedRequest): Promise<void> {
+    const userId = accountJoining(command);
+    if (userId === undefined || !(await this.options.accountDeleted?.(userId))) return;
+    await this.removeDeleted(userId, request);
+    throw new DomainError('user-deleted', 'gone', 'the account was deleted (R10)', { userId });
   }
 
   /**
@@ -174,24 +174,23 @@ export class OrganizationCommandHandler {
    */
   private async undoIfDeleted(command: OrganizationCommand, request: TrustedRequest): Promise<void> {
     const userId = accountJoining(command);
-    const { users, catchUpUsers } = this.options;
-    if (userId === undefined || !users) return;
-    await catchUpUsers?.();
-    if (!users.isDeleted(userId)) return;
-    await this.execute(
+    if (userId !== undefined && (await this.options.accountDeleted?.(userId)))
+      await this.removeDeleted(userId, request);
+  }
+
+  /** As the reaction to the deletion does (R10: an organization they own goes to a successor, or goes). */
+  private async removeDeleted(userId: string, request: TrustedRequest): Promise<void> {
+    const reply = await this.execute(
       trusted({
         commandId: `${request.commandId}/account-deleted`,
         orgId: request.orgId,
         actorId: SYSTEM_ACTOR,
         causationId: request.commandId,
-        command: {
-          type: 'RemoveDeletedUser',
-          userId,
-          // The organization they were creating as their account went is deleted with it.
-          ownedOrganizationsConfirmed: command.type === 'CreateOrganization',
-        },
+        command: { type: 'RemoveDeletedUser', userId, ownedOrganizationsConfirmed: false },
       }),
     );
+    if (!reply.ok && !['organization-not-found', 'organization-deleted'].includes(reply.error.code))
+      throw new Error(`taking out deleted account ${userId}: ${reply.error.code}`);
   }
 
   /** R5: inviting someone who already has an account names that account, so the decider can spot a member. */

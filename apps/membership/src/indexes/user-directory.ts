@@ -14,7 +14,6 @@ type UserEvent =
 export class UserDirectory {
   private readonly byIdentifier = new Map<string, string>();
   private readonly identifiersOf = new Map<string, { email?: string; phone?: string }>();
-  private readonly deleted = new Set<string>();
 
   apply({ event, streamName }: RecordedDomainEvent<UserEvent>): void {
     if (!streamName.startsWith('user-')) return;
@@ -31,16 +30,10 @@ export class UserDirectory {
         return this.record(data.userId, data.phone === null ? rest : { ...rest, phone: data.phone });
       }
       case 'UserDeleted':
-        this.deleted.add(data.userId);
         return this.record(data.userId, {});
       default:
         return;
     }
-  }
-
-  /** R1, R10: a deleted account never becomes a member or an Owner again. */
-  isDeleted(userId: string): boolean {
-    return this.deleted.has(userId);
   }
 
   userWithEmail(email: string): string | undefined {

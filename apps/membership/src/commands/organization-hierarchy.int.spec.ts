@@ -5,6 +5,9 @@ import { subscribeToEvents, type Subscription } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type MembershipHarness, startMembership } from './membership-harness.testing';
+import { trusted } from './membership-request';
+import { OrganizationCommandHandler } from './organization-command-handler';
+import { linkChild } from './workflows/link-child.workflow';
 
 describe('parent/child organizations and required 2FA over the bus', () => {
   const eventStore = useTestEventStore();
@@ -222,6 +225,98 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       }
       expect(replies.filter((r) => r.ok).length).toBe([...parents.values()].filter(Boolean).length);
     }
+  });
+
+  /** `linkChild` on the service's own streams, with work landing right after its child's side or before its parent's. */
+  function linkWith(
+    hooks: { afterChildSide?: () => Promise<void>; beforeParentSide?: () => Promise<void> } = {},
+  ) {
+    const streams = membership.app.get(OrganizationCommandHandler).streams;
+    const once = { child: hooks.afterChildSide, parent: hooks.beforeParentSide };
+    const hooked = Object.assign(
+      Object.create(Object.getPrototypeOf(streams) as object) as typeof streams,
+      streams,
+      {
+        run: async (...args: Parameters<typeof streams.run>) => {
+          const type = args[1].command.type;
+          if (type === 'LinkChildOrganization' && once.parent) await once.parent();
+          if (type === 'LinkChildOrganization') once.parent = undefined;
+          const result = await streams.run(...args);
+          if (type === 'AttachToParent' && once.child) {
+            const after = once.child;
+            once.child = undefined;
+            await after();
+          }
+          return result;
+        },
+      },
+    );
+    return (parent: string, child: string, actorId: string, commandId = randomUUID()) =>
+      linkChild(
+        hooked,
+        trusted({
+          commandId,
+          orgId: parent,
+          actorId,
+          command: { type: 'LinkChildOrganization', childOrgId: child },
+        }),
+        { type: 'LinkChildOrganization', childOrgId: child, actorId, at: new Date().toISOString() },
+      );
+  }
+
+  /** The child's side of a link as another link's workflow records it. */
+  const childSide = (child: string, parent: string) => {
+    const streams = membership.app.get(OrganizationCommandHandler).streams;
+    const command = {
+      type: 'AttachToParent',
+      parentOrgId: parent,
+      actorId: 'olga',
+      at: new Date().toISOString(),
+    } as const;
+    return streams.run(
+      child,
+      trusted({ commandId: randomUUID(), orgId: child, actorId: 'olga', command }),
+      command,
+    );
+  };
+
+  it('R19: a link refused on the parent’s side after the child recorded it (the actor demoted meanwhile) is undone there', async () => {
+    const parent = await membership.organization('owen', ['adele']);
+    await membership.expectOk(
+      membership.send(parent, 'owen', { type: 'ChangeMemberRole', userId: 'adele', role: 'admin' }),
+    );
+    const child = await membership.organization('adele');
+    const link = linkWith({
+      beforeParentSide: () =>
+        membership.expectOk(
+          membership.send(parent, 'owen', { type: 'ChangeMemberRole', userId: 'adele', role: 'user' }),
+        ),
+    });
+    await expect(link(parent, child, 'adele')).rejects.toMatchObject({ code: 'insufficient-role' });
+    expect((await membership.state(child)).parentOrgId).toBeUndefined();
+    expect((await membership.state(parent)).childOrgIds.has(child)).toBe(false);
+  });
+
+  it('R19: a link taken back as a cycle, tried again with the same command id once the cycle is gone, links both sides', async () => {
+    const a = await membership.organization('olga');
+    const b = await membership.organization('olga');
+    const commandId = randomUUID();
+    // Another link's child side (b under a) lands right after this link's (a under b): a cycle, taken back.
+    const crossed = linkWith({ afterChildSide: async () => void (await childSide(b, a)) });
+    await expect(crossed(b, a, 'olga', commandId)).rejects.toMatchObject({ code: 'organization-link-cycle' });
+    expect((await membership.state(a)).parentOrgId).toBeUndefined();
+    // That other link is taken back in its turn; the same request again now links.
+    const streams = membership.app.get(OrganizationCommandHandler).streams;
+    const at = new Date().toISOString();
+    const detach = { type: 'DetachFromParent', parentOrgId: a, actorId: 'system', at } as const;
+    await streams.run(
+      b,
+      trusted({ commandId: randomUUID(), orgId: b, actorId: 'system', command: detach }),
+      detach,
+    );
+    await linkWith()(b, a, 'olga', commandId);
+    expect((await membership.state(a)).parentOrgId).toBe(b);
+    expect((await membership.state(b)).childOrgIds.has(a)).toBe(true);
   });
 
   it('R13, R19: linking or unlinking says nothing of an organization one is not a member of, whatever its state', async () => {

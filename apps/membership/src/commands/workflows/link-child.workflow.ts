@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DomainError } from '@app/domain';
 import { SYSTEM_ACTOR, type CommandOf } from '../../organizations/organization.commands';
 import { trusted, type TrustedRequest } from '../membership-request';
@@ -16,8 +17,10 @@ const MAX_DEPTH = 32;
 /**
  * R19: the parent's Owner or Admin links a child whose Owner they are. The parent's rules are checked
  * first (a dry run), then the child records its parent (the child's stream is the one-parent guard), then the parent
- * records the child. Cycles are refused by walking the parent's ancestors. A retried command id converges: each
- * step has its own id derived from it.
+ * records the child. Cycles are refused by walking the parent's ancestors. The child's side is taken back whenever the
+ * parent does not record the link (a cycle seen once the child's side is in, a refusal on the parent's side, or a
+ * retried command answered as a duplicate of a link undone since). A retried command id converges: the parent's side
+ * is idempotent by its id, the child's by what it holds.
  */
 export async function linkChild(
   streams: OrganizationStreams,
@@ -32,9 +35,14 @@ export async function linkChild(
       field: 'childOrgId',
     });
   if (await isAncestorOf(streams, command.childOrgId, request.orgId)) throw linkCycle();
+  // The child's side is idempotent by what it holds (its parent again is no change), so each attempt has an id of its
+  // own: a retry after the side was taken back records it again, and looks again.
   const attached = await streams.run(
     command.childOrgId,
-    step(request, command.childOrgId, 'attach', { type: 'AttachToParent', parentOrgId: request.orgId }),
+    step(request, command.childOrgId, `attach/${randomUUID()}`, {
+      type: 'AttachToParent',
+      parentOrgId: request.orgId,
+    }),
     {
       type: 'AttachToParent',
       parentOrgId: request.orgId,
@@ -46,20 +54,37 @@ export async function linkChild(
   // Two links made at once the other way round (A under B, B under A) each passed the check above before the other
   // was recorded: looked at again now that this one is, at least one of them sees the cycle and takes its link back.
   if (await isAncestorOf(streams, command.childOrgId, request.orgId)) {
-    const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
-    await streams.run(
-      command.childOrgId,
-      step(request, command.childOrgId, 'undo-attach', detach, SYSTEM_ACTOR),
-      {
-        ...detach,
-        actorId: SYSTEM_ACTOR,
-        at: command.at,
-      },
-    );
+    await detachUnlessLinked(streams, request, command).catch(() => undefined);
     throw linkCycle();
   }
-  const result = await streams.run(request.orgId, request, command);
+  let result: OrganizationResult;
+  try {
+    result = await streams.run(request.orgId, request, command);
+  } catch (error) {
+    // Refused on the parent's side after all (the actor demoted meanwhile): the child does not keep naming a parent
+    // whose customers.manage holders would act in it as Admins.
+    await detachUnlessLinked(streams, request, command).catch(() => undefined);
+    throw error;
+  }
+  // Answered as a duplicate of a link undone since: the link is not made again.
+  await detachUnlessLinked(streams, request, command);
   return { result, other: { orgId: command.childOrgId, result: attached } };
+}
+
+/** The child forgets this parent unless the parent records the link (the system acts on the child's side). */
+async function detachUnlessLinked(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  command: CommandOf<'LinkChildOrganization'>,
+): Promise<void> {
+  const parent = await streams.state(request.orgId);
+  if (parent.status === 'active' && parent.childOrgIds.has(command.childOrgId)) return;
+  const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
+  await streams.run(
+    command.childOrgId,
+    step(request, command.childOrgId, `undo-attach/${randomUUID()}`, detach, SYSTEM_ACTOR),
+    { ...detach, actorId: SYSTEM_ACTOR, at: command.at },
+  );
 }
 
 /** Whether `candidate` is `orgId` or one of its parents, walking up at most `MAX_DEPTH` links. */

@@ -129,8 +129,9 @@ export class AccountManagement {
   }
 
   /**
-   * `work` with `value` reserved for the user first (when given), released again if `work` fails: nothing is held for
-   * a change that did not happen, such as an idempotency key reused for another address.
+   * `work` with `value` reserved for the user first (when given), released again if `work` fails and the account does
+   * not hold it: nothing is held for a change that did not happen, such as an idempotency key reused for another
+   * address.
    */
   private async reserving<T>(
     kind: 'email' | 'phone',
@@ -144,7 +145,13 @@ export class AccountManagement {
     try {
       return await work();
     } catch (error) {
-      await this.deps.reservations.release(kind, value, userId, context.commandId);
+      // Not if the account holds it after all (the change was recorded, its answer lost): then it stays reserved, as
+      // when the account cannot be read to tell.
+      const holds = await this.deps.accounts.active(userId).then(
+        (account) => account[kind] === value,
+        () => true,
+      );
+      if (!holds) await this.deps.reservations.release(kind, value, userId, context.commandId);
       throw error;
     }
   }

@@ -7,6 +7,7 @@ import { type LoginThrottle } from '../throttling/login-throttle';
 import { type AccessTokenService } from '../tokens/access-token.service';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
 import { normalizeEmail } from '@app/identifiers';
+import { sha256Hex } from '../shared/secrets';
 
 /** What login needs to know of an account, from the identity read model. */
 export interface LoginAccount {
@@ -102,7 +103,12 @@ export class LoginService {
 
     // The enrollment store decides, not the lookup (which may lag an enrollment by a moment).
     if (await this.deps.twoFactor.isEnabled(account.userId)) {
-      const { token, expiresAt } = await this.deps.challenges.issue('two-factor-challenge', account.userId);
+      // Bound to the password it follows: the second step opens nothing once that password was replaced.
+      const { token, expiresAt } = await this.deps.challenges.issue(
+        'two-factor-challenge',
+        account.userId,
+        sha256Hex(checked),
+      );
       await this.unlessPasswordChanged(account.userId, checked, input.password, () =>
         this.deps.challenges.revoke('two-factor-challenge', account.userId),
       );
@@ -138,8 +144,12 @@ export class LoginService {
    */
   async completeTwoFactor(input: { challenge: string; code: string; ip?: string }): Promise<SessionTokens> {
     let userId: string;
+    let password: string | undefined;
     try {
-      ({ userId } = await this.deps.challenges.redeem('two-factor-challenge', input.challenge));
+      ({ userId, subject: password } = await this.deps.challenges.redeem(
+        'two-factor-challenge',
+        input.challenge,
+      ));
     } catch (error) {
       if (error instanceof DomainError) throw invalidCredentials();
       throw error;
@@ -156,7 +166,16 @@ export class LoginService {
       throw invalidCode();
     }
     await decision.attempt.succeeded();
-    return this.startSession(userId, ['pwd', 'otp']);
+    const session = await this.startSession(userId, ['pwd', 'otp']);
+    // A challenge from before challenges named their password (at most minutes old) is taken as it is.
+    if (password !== undefined) {
+      const hash = await this.deps.credentials.getHash(userId);
+      if (hash === null || sha256Hex(hash) !== password) {
+        await this.deps.refreshTokens.revoke(session.refreshToken);
+        throw invalidCredentials();
+      }
+    }
+    return session;
   }
 
   private async startSession(userId: string, amr: readonly string[]): Promise<SessionTokens> {

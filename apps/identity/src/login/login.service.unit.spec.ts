@@ -141,6 +141,20 @@ describe('login', () => {
     ).toBe('invalid-credentials');
   });
 
+  it('R17, R22: a challenge whose password was replaced before its code came opens no session', async () => {
+    const { login, challenge, secret, clock } = await withTwoFactor();
+    const pending = await challenge();
+    const issued = tokensIssuedBy(login.refreshTokens);
+    await login.credentials.setHash('u1', await login.hasher.hash('a brand new passphrase'), at);
+    expect(
+      await codeOf(
+        login.service.completeTwoFactor({ challenge: pending, code: totpCode(secret, clock.now / 1000) }),
+      ),
+    ).toBe('invalid-credentials');
+    expect(issued).toHaveLength(1);
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
   it('R22: with TOTP enrolled the password only yields a challenge; the code completes the login once', async () => {
     const { login, clock, secret, challenge } = await withTwoFactor();
     const now = clock.now / 1000;

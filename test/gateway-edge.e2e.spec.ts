@@ -262,6 +262,12 @@ describe('the gateway edge', () => {
     expect((await setPhone(p1).expect(200)).body.phone).toBe(p1);
     const reusedPhone = await setPhone(p2);
     expect([reusedPhone.status, problem(reusedPhone).code]).toEqual([409, 'command-id-reused']);
+    const removing = await http()
+      .patch('/v1/me')
+      .set(bearer(eve))
+      .set('idempotency-key', phoneKey)
+      .send({ phone: null });
+    expect([removing.status, problem(removing).code]).toEqual([409, 'command-id-reused']);
     const byOther = await http().patch('/v1/me').set(bearer(other)).send({ phone: p1 });
     expect([byOther.status, problem(byOther).code]).toEqual([409, 'phone-taken']);
     await http().patch('/v1/me').set(bearer(other)).send({ phone: p2 }).expect(200);

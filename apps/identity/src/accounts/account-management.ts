@@ -115,8 +115,17 @@ export class AccountManagement {
     const user = await this.deps.accounts.active(userId);
     const command = { type: 'UpdateProfile' as const, userId, actorId: userId, at: this.at(), ...changes };
     const newPhone = changes.phone && changes.phone !== user.phone ? changes.phone : undefined;
-    const { name, locale } = changes;
-    const asked = { ...context, fingerprint: commandFingerprint({ type: command.type, name, locale }) };
+    // What was asked, but for the number itself (kept out of event metadata): whether a phone is set or removed.
+    const { name, locale, phone } = changes;
+    const asked = {
+      ...context,
+      fingerprint: commandFingerprint({
+        type: command.type,
+        name,
+        locale,
+        phone: phone === null ? 'removed' : phone === undefined ? undefined : 'set',
+      }),
+    };
     const result = await this.reserving('phone', newPhone, userId, context, async () => {
       const applied = await this.deps.accounts.execute(command, asked);
       if (applied.duplicate && newPhone && (applied.state as ActiveUser).phone !== newPhone)

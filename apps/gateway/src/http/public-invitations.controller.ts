@@ -120,7 +120,7 @@ export class PublicInvitationsController {
     );
     // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes).
     const shown = await this.freshness.memberShows(registered.orgId, registered.userId);
-    if (!shown) await this.refusedAfterRegistering(registered);
+    if (!shown) await this.refusedAfterRegistering(registered, token);
     return this.answer(registered, shown, res);
   }
 
@@ -129,11 +129,10 @@ export class PublicInvitationsController {
    * the account was made, or its organization deleted. Said so, rather than 202 (which promises the membership): the
    * account itself stays, and signs in. A read model that merely lags still answers 202.
    */
-  private async refusedAfterRegistering(registered: {
-    userId: string;
-    orgId: string;
-    invitationId: string;
-  }): Promise<void> {
+  private async refusedAfterRegistering(
+    registered: { userId: string; orgId: string; invitationId: string },
+    token: string,
+  ): Promise<void> {
     const { userId, orgId, invitationId } = registered;
     const [invitation] = (await this.models.invitations.find({ where: { invitationId } }, { limit: 1 }))
       .items;
@@ -141,9 +140,17 @@ export class PublicInvitationsController {
     const code =
       !org || org.deleted
         ? 'organization-deleted'
-        : invitation && invitation.status !== 'pending' && invitation.acceptedBy !== userId
-          ? GONE[invitation.status]
-          : undefined;
+        : !invitation
+          ? undefined
+          : invitation.status !== 'pending'
+            ? invitation.acceptedBy === userId
+              ? undefined
+              : GONE[invitation.status]
+            : invitation.sendSequence !== this.links.verify(token)?.sendSequence
+              ? 'invitation-link-superseded'
+              : Date.parse(invitation.expiresAt) <= Date.now()
+                ? 'invitation-expired'
+                : undefined;
     if (code)
       throw new DomainError(
         code,

@@ -211,8 +211,10 @@ class Table {
     for (const index of this.searchIndexes.values()) index.replace(current, doc);
   }
 
-  /** The ids of the documents a filter can match: the narrowest index it fully names, else all. */
+  /** The ids of the documents a filter can match: those it names by `_id`, else the narrowest index it fully names, else all. */
   candidates(filter: ReadFilter): OrderedIds {
+    const named = this.named(filter.where?._id);
+    if (named) return named;
     let best = this.all;
     for (const index of this.indexes) {
       const ids = index.lookup(filter.where);
@@ -224,6 +226,20 @@ class Table {
       if (ids && ids.size < best.size) best = ids;
     }
     return best;
+  }
+
+  /** The stored ids among those an `_id` condition names (one id, or `$in`), if it names them. */
+  private named(condition: FieldCondition | undefined): OrderedIds | undefined {
+    const ids =
+      typeof condition === 'string'
+        ? [condition]
+        : condition !== null && typeof condition === 'object' && '$in' in condition
+          ? condition.$in
+          : undefined;
+    if (!ids) return undefined;
+    const found = new OrderedIds();
+    for (const id of ids) if (typeof id === 'string' && this.docs.has(id)) found.add(id);
+    return found;
   }
 
   private searchIndex(fields: readonly string[]): TrigramIndex {

@@ -200,6 +200,19 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await ids({ search: { text: 'm3@', fields: ['name', 'email'] } })).toEqual(['m3']);
     expect(await ids({ search: { text: 'a.c', fields: ['name'] } })).toEqual([]);
     expect(await members.count({ where: { orgId: 'org-1' } })).toBe(3);
+    // By id: one, several (unknown ones ignored), with further conditions, and after a cursor.
+    expect(await ids({ where: { _id: 'm2' } })).toEqual(['m2']);
+    expect(await ids({ where: { _id: { $in: ['m4', 'm1', 'nobody'] } } })).toEqual(['m1', 'm4']);
+    expect(
+      await ids({ where: { _id: { $in: ['m1', 'm3', 'm4'] }, orgId: 'org-1', schedulable: true } }),
+    ).toEqual(['m1', 'm3']);
+    const first = await members.find({ where: { _id: { $in: ['m1', 'm2', 'm3'] } } }, { limit: 2 });
+    expect(first.items.map((m) => m._id)).toEqual(['m1', 'm2']);
+    const rest = await members.find(
+      { where: { _id: { $in: ['m1', 'm2', 'm3'] } } },
+      { limit: 2, cursor: first.nextCursor! },
+    );
+    expect(rest.items.map((m) => m._id)).toEqual(['m3']);
   });
 
   it('paginates with a cursor: every item exactly once, no cursor after the last page', async () => {

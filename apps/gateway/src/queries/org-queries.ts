@@ -75,15 +75,18 @@ export class OrgQueries {
     return team;
   }
 
-  /** R21: every member's role, permissions and teams as they were at `at`. */
   /** R19: the organization's children, but for those deleted since they were linked (the link stays until undone). */
   async childrenOf(org: OrganizationDoc): Promise<string[]> {
-    const children: string[] = [];
-    for (const childOrgId of org.childOrgIds)
-      if (!(await this.models.organizations.get(childOrgId))?.deleted) children.push(childOrgId);
-    return children;
+    const deleted = new Set<string>();
+    for (let i = 0; i < org.childOrgIds.length; i += 500)
+      for (const child of await findAll(this.models.organizations, {
+        where: { _id: { $in: org.childOrgIds.slice(i, i + 500) }, deleted: true },
+      }))
+        deleted.add(child.orgId);
+    return org.childOrgIds.filter((childOrgId) => !deleted.has(childOrgId));
   }
 
+  /** R21: every member's role, permissions and teams as they were at `at`. */
   async rosterAt(standing: Standing, at: string): Promise<RoleIntervalDoc[]> {
     const intervals: RoleIntervalDoc[] = [];
     let cursor: string | undefined;

@@ -122,8 +122,9 @@ function validTeamName(raw: string): string {
 }
 
 /**
- * Names are compared as people read them: case aside, and after Unicode compatibility folding, so that full-width
- * `Ｓａｌｅｓ` or a ligature cannot stand beside `Sales`. A team may change the case of its own name.
+ * Names are compared after Unicode compatibility folding (NFKC) and lower-casing, so that full-width `Ｓａｌｅｓ` or a
+ * ligature cannot stand beside `Sales` (other look-alikes, such as letters of other scripts, are not folded). A team
+ * may change the case of its own name.
  */
 function assertTeamNameFree(org: OrganizationView, name: string, teamId: string): void {
   const wanted = comparable(name);

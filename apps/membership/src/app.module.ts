@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { TOPICS, userStream } from '@app/contracts';
+import { TOPICS } from '@app/contracts';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { AggregateStore, EVENT_STORE_CLIENT, readLastEvent } from '@app/event-store';
+import { AggregateStore, EVENT_STORE_CLIENT } from '@app/event-store';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { RequestVerifier } from '@app/messaging';
 import {
@@ -12,6 +12,7 @@ import {
 } from '@app/platform';
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 import { auditCheckpointsProvider } from '@app/audit';
+import { accountDeleted } from './commands/account-deleted';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
 import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
@@ -61,10 +62,7 @@ export class MembershipModule {
               catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
-              accountDeleted: async (userId) =>
-                ['UserDeleted', 'UserErased'].includes(
-                  (await readLastEvent(client, userStream(userId)))?.event?.type ?? '',
-                ),
+              accountDeleted: (userId) => accountDeleted(client, userId),
             }),
         },
         {

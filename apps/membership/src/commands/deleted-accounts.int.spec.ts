@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEvent } from '@eventstore/db-client';
 import { userStream } from '@app/contracts';
-import { AggregateStore, readLastEvent } from '@app/event-store';
+import { AggregateStore } from '@app/event-store';
 import { RequestVerifier } from '@app/messaging';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { organizationDecider } from '../organizations/organization.decider';
+import { accountDeleted } from './account-deleted';
 import { trusted } from './membership-request';
 import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
 
@@ -13,11 +14,15 @@ import { OrganizationCommandHandler, organizationStream } from './organization-c
 describe('commands of or for an account being deleted', () => {
   const eventStore = useTestEventStore();
 
+  /** As identity ends a deleted account's stream. */
   const deleteAccount = (userId: string) =>
-    eventStore.client.appendToStream(
-      userStream(userId),
+    eventStore.client.appendToStream(userStream(userId), [
       jsonEvent({ type: 'UserDeleted', data: { userId, actorId: userId, at: new Date().toISOString() } }),
-    );
+      jsonEvent({
+        type: 'UserErased',
+        data: { userId, actorId: userId, at: new Date().toISOString(), erasedKeys: [] },
+      }),
+    ]);
 
   /**
    * A handler that asks the event store whether an account was deleted, as the service does; `onLook(n)` runs before
@@ -29,7 +34,7 @@ describe('commands of or for an account being deleted', () => {
       verifier: new RequestVerifier({} as never),
       accountDeleted: async (userId) => {
         await onLook(++looks, userId);
-        return (await readLastEvent(eventStore.client, userStream(userId)))?.event?.type === 'UserDeleted';
+        return accountDeleted(eventStore.client, userId);
       },
     });
     const run = (

@@ -487,6 +487,40 @@ describe('membership commands over the bus, on the event store', () => {
     expect(await claims.holderOf(domain)).toBeUndefined();
   });
 
+  it('R16: a replayed claim taken back while a fresh claim of the same organization shares its registration: the domain stays held', async () => {
+    const orgId = await newOrganization();
+    const domain = `s${randomUUID().slice(0, 8)}.example.com`;
+    const handler = app.get(OrganizationCommandHandler);
+    const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
+    const asked = { type: 'ClaimDomain' as const, domain, actorId: 'owner', at: new Date().toISOString() };
+    const standing = async () => ({ command: asked });
+    const request = (commandId: string) =>
+      trusted({ commandId, orgId, actorId: 'owner', command: { type: 'ClaimDomain', domain } });
+    const replayed = request(randomUUID());
+    await claims.claim(replayed, asked, standing, () => handler.streams.run(orgId, replayed, asked));
+    await send(orgId, 'owner', { type: 'ReleaseDomain', domain });
+
+    let replayDone!: () => void;
+    const afterReplay = new Promise<void>((resolve) => (replayDone = resolve));
+    const fresh = request(randomUUID());
+    // The fresh claim registers first, then records only once the replay was answered and took its registration back.
+    const freshClaim = claims.claim(fresh, asked, standing, async () => {
+      await afterReplay;
+      return handler.streams.run(orgId, fresh, asked);
+    });
+    await waitFor(async () => (await claims.holderOf(domain)) === orgId);
+    await claims.claim(replayed, asked, standing, () => handler.streams.run(orgId, replayed, asked));
+    replayDone();
+    await freshClaim;
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
+    expect(await claims.holderOf(domain)).toBe(orgId);
+    const other = await newOrganization();
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: false,
+      error: { code: 'domain-claimed' },
+    });
+  });
+
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {
     const domain = `d${randomUUID().slice(0, 8)}.example.com`;
     const [first, second] = [await newOrganization(), await newOrganization()];

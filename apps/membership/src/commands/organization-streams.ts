@@ -52,6 +52,14 @@ export class OrganizationStreams {
     this.aggregate.cache.clear();
   }
 
+  /**
+   * `work` in the organization's turn: no command of it runs in this process meanwhile. For checks that must not
+   * interleave with a command being recorded; `work` must not run a command of the same organization.
+   */
+  exclusively<T>(orgId: string, work: () => Promise<T>): Promise<T> {
+    return this.oneAtATime.run(orgId, work);
+  }
+
   async active(orgId: string): Promise<ActiveOrganization | undefined> {
     const state = await this.state(orgId);
     return state.status === 'active' ? state : undefined;

@@ -52,11 +52,31 @@ export class DomainClaims {
     return result;
   }
 
+  /**
+   * Makes the claim stream agree with what the organization recorded, in the organization's turn (so no command of it
+   * is recorded in between): a registration it does not hold is released; one it holds but the stream lost (another
+   * request of the same organization, sharing this registration, released it before this one recorded) is made again.
+   */
   private async takeBackUnrecorded(domain: string | undefined, request: TrustedRequest, at: string) {
     if (domain === undefined) return;
-    const state = await this.streams.state(request.orgId);
-    if (state.status === 'active' && state.domains.has(domain)) return;
-    await this.release(domain, request.orgId, `${request.commandId}/unrecorded/${randomUUID()}`, at);
+    await this.streams.exclusively(request.orgId, async () => {
+      const state = await this.streams.state(request.orgId);
+      const recorded = state.status === 'active' && state.domains.has(domain);
+      const held = (await this.holderOf(domain)) === request.orgId;
+      if (!recorded && held)
+        await this.release(domain, request.orgId, `${request.commandId}/unrecorded/${randomUUID()}`, at);
+      if (recorded && !held)
+        await this.store.handle(
+          domainClaimStream(domain),
+          this.claims,
+          { type: 'RegisterClaim', domain, orgId: request.orgId, at },
+          {
+            commandId: `${request.commandId}/claim/again/${randomUUID()}`,
+            actor: SYSTEM_ACTOR,
+            tenant: request.orgId,
+          },
+        );
+    });
   }
 
   /**

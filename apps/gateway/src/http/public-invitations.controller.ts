@@ -125,9 +125,10 @@ export class PublicInvitationsController {
   }
 
   /**
-   * The account was registered, but membership did not admit it: the invitation was revoked, expired or taken while
-   * the account was made, or its organization deleted. Said so, rather than 202 (which promises the membership): the
-   * account itself stays, and signs in. A read model that merely lags still answers 202.
+   * The account was registered, but membership did not admit it: the invitation was revoked, expired (by the sweep) or
+   * taken, or its link replaced, while the account was made, or its organization deleted. Said so, rather than 202
+   * (which promises the membership): the account itself stays, and signs in. A read model that merely lags, or an
+   * expiry it cannot tell from a late acceptance, still answers 202.
    */
   private async refusedAfterRegistering(
     registered: { userId: string; orgId: string; invitationId: string },
@@ -146,11 +147,10 @@ export class PublicInvitationsController {
             ? invitation.acceptedBy === userId
               ? undefined
               : GONE[invitation.status]
-            : invitation.sendSequence !== this.links.verify(token)?.sendSequence
+            : // A newer link than this one; an older sequence only means the read model is behind.
+              invitation.sendSequence > (this.links.verify(token)?.sendSequence ?? Infinity)
               ? 'invitation-link-superseded'
-              : Date.parse(invitation.expiresAt) <= Date.now()
-                ? 'invitation-expired'
-                : undefined;
+              : undefined;
     if (code)
       throw new DomainError(
         code,

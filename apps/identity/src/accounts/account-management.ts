@@ -1,5 +1,5 @@
 import { type Profile } from '@app/contracts';
-import { DomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { commandFingerprint, type InMemoryIndex } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
@@ -158,7 +158,9 @@ export class AccountManagement {
       // when the account cannot be read to tell.
       const holds = await this.deps.accounts.active(userId).then(
         (account) => account[kind] === value,
-        () => true,
+        // A deleted account holds nothing (its deletion released only what it held before this change).
+        (error: unknown) =>
+          !(isDomainError(error) && ['user-not-found', 'user-deleted'].includes(error.code)),
       );
       if (!holds) await this.deps.reservations.release(kind, value, userId, context.commandId);
       throw error;

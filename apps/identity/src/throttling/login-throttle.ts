@@ -68,7 +68,12 @@ export class LoginThrottle {
     );
     // Over the limit, this attempt is refused, but only failures lock: attempts still being checked may all turn out
     // right (a client signing in from several tabs at once must not lock its own account).
-    if (keys.some(([, limit], i) => recorded[i]!.count > limit.maxFailures)) return { allowed: false };
+    // Refused unchecked, it does not count: stores that count concurrent attempts loosely (each may see them all)
+    // would otherwise keep a burst of right passwords in the window as if they had failed.
+    if (keys.some(([, limit], i) => recorded[i]!.count > limit.maxFailures)) {
+      await Promise.all(keys.map(([key], i) => this.store.removeAttempt(key, recorded[i]!.attemptId)));
+      return { allowed: false };
+    }
 
     const [accountKeyName] = keys[0]!;
     return {

@@ -140,7 +140,9 @@ class MongoCollection<D extends ReadModelDocument> implements ReadModelCollectio
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
     const query = toMongoFilter(filter);
-    if (after !== undefined) query._id = { $gt: after };
+    // After the cursor, and within any ids the filter names itself.
+    if (after !== undefined && query._id === undefined) query._id = { $gt: after };
+    else if (after !== undefined) query.$and = [...(query.$and ?? []), { _id: { $gt: after } }];
     const docs = await (
       await this.collection()
     )

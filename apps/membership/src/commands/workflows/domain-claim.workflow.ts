@@ -44,11 +44,11 @@ export class DomainClaims {
       result = await record();
     } catch (error) {
       // Taken back if it can be; the refusal (or failure) is what the caller hears either way.
-      await this.takeBackUnrecorded(domain, request, asked.at).catch(() => undefined);
+      await this.reconcileClaim(domain, request, asked.at).catch(() => undefined);
       throw error;
     }
     // Answered without a change too (the same request again, the domain released since): nothing was recorded.
-    await this.takeBackUnrecorded(domain, request, asked.at);
+    await this.reconcileClaim(domain, request, asked.at);
     return result;
   }
 
@@ -57,7 +57,7 @@ export class DomainClaims {
    * is recorded in between): a registration it does not hold is released; one it holds but the stream lost (another
    * request of the same organization, sharing this registration, released it before this one recorded) is made again.
    */
-  private async takeBackUnrecorded(domain: string | undefined, request: TrustedRequest, at: string) {
+  private async reconcileClaim(domain: string | undefined, request: TrustedRequest, at: string) {
     if (domain === undefined) return;
     await this.streams.exclusively(request.orgId, async () => {
       const state = await this.streams.state(request.orgId);

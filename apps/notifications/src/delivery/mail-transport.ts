@@ -1,6 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import { type OutgoingEmail } from './outgoing-message';
 
 export interface MailTransport {
@@ -24,6 +26,7 @@ const PARTITIONS_IN_HAND = 3 * 3;
 export class SmtpMailTransport implements MailTransport {
   readonly name = 'smtp';
   private readonly transporter: Transporter;
+  private readonly fromDomain: string;
 
   /** `attemptTimeoutMs` bounds each stage of a send; keep it well inside the delivery's lease (half of it). */
   constructor(
@@ -32,6 +35,7 @@ export class SmtpMailTransport implements MailTransport {
     attemptTimeoutMs = 30_000,
     inHandPerPartition = DEFAULT_DELIVERIES_IN_HAND,
   ) {
+    this.fromDomain = domainOf(from);
     // Pooled: a connection (and its TLS and EHLO) serves many messages; at most one per message in hand at once, so
     // no attempt waits in the pool's queue beyond its timeouts and lease. Connections open only as load needs them.
     this.transporter = nodemailer.createTransport({
@@ -47,6 +51,10 @@ export class SmtpMailTransport implements MailTransport {
 
   async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
     const info = await this.transporter.sendMail({
+      // Its own Message-ID, the same on every attempt, and a boundary base: nodemailer would draw each from the
+      // system's random source, several times per message.
+      messageId: messageIdOf(email, this.fromDomain),
+      baseBoundary: randomUUID(),
       from: this.from,
       to: email.to,
       subject: email.subject,
@@ -81,6 +89,7 @@ export class FileMailTransport implements MailTransport {
 
   async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
     const info = await this.renderer.sendMail({
+      messageId: messageIdOf(email, domainOf(this.from)),
       from: this.from,
       to: email.to,
       subject: email.subject,
@@ -94,6 +103,18 @@ export class FileMailTransport implements MailTransport {
   }
 
   async close(): Promise<void> {}
+}
+
+function domainOf(from: string): string {
+  const [first] = addressparser(from, { flatten: true });
+  return first?.address.split('@').pop() || 'localhost';
+}
+
+function messageIdOf(email: OutgoingEmail, domain: string): string {
+  const digest = createHash('sha256')
+    .update(`${email.idempotencyKey}|${email.to.toLowerCase()}`)
+    .digest('hex');
+  return `<${digest.slice(0, 32)}@${domain}>`;
 }
 
 function safeFileName(key: string): string {

@@ -119,6 +119,20 @@ describe.each(logs)(
       expect(smtp.received).toHaveLength(1);
     });
 
+    it('a retried e-mail carries the Message-ID of its first attempt; each recipient has one of their own', async () => {
+      const { smtp, log, notifier } = await setUp({ failFirst: 1, failWith: 451 });
+      const sender = notifier(log);
+      await expect(sender.deliver(email('evt-mid'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+      const sent = await sender.deliver(email('evt-mid'));
+      await sender.deliver(email('evt-mid', 'bob@example.com'));
+      const messageIdOf = (raw: string) => /^Message-ID: (<[^>]+>)$/im.exec(raw)?.[1];
+      const first = messageIdOf(smtp.refused[0]!.raw);
+      expect(first).toMatch(/^<[0-9a-f]{32}@platform\.test>$/);
+      expect(messageIdOf(smtp.received[0]!.raw)).toBe(first);
+      expect(sent?.providerId).toBe(first);
+      expect(messageIdOf(smtp.received[1]!.raw)).not.toBe(first);
+    });
+
     it('an SMTP 5xx is permanent: failed at once with the reason, never tried again', async () => {
       const { smtp, log, notifier } = await setUp({ failFirst: 5, failWith: 550 });
       const sender = notifier(log);

@@ -25,6 +25,8 @@ export interface SmtpServerBehaviour {
 export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Promise<{
   url: string;
   received: Received[];
+  /** Messages whose data arrived and that were then refused (failFirst). */
+  refused: Received[];
   stop: () => Promise<void>;
   failNext: (count: number) => void;
   /** The recipients of every message whose data arrived, answered or not. */
@@ -33,6 +35,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   openConnections: () => number;
 }> {
   const received: Received[] = [];
+  const refused: Received[] = [];
   const arrived: string[] = [];
   let failures = behaviour.failFirst ?? 0;
   const code = behaviour.failWith ?? 451;
@@ -53,17 +56,19 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
         else answer();
       });
       function answer() {
-        if (failures-- > 0)
-          return callback(
-            Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'mailbox busy'), {
-              responseCode: code,
-            }),
-          );
         const message = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
         };
+        if (failures-- > 0) {
+          refused.push(message);
+          return callback(
+            Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'mailbox busy'), {
+              responseCode: code,
+            }),
+          );
+        }
         received.push(message);
         behaviour.onReceived?.(message);
         callback();
@@ -77,6 +82,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    refused,
     arrived,
     openConnections: () => (server as unknown as { connections: Set<unknown> }).connections.size,
     failNext: (count: number) => {

@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
+import { deliveryIdOf } from './delivery-log';
+import { DeliveryOutcomes } from './delivery-outcomes';
 import { type OutgoingEmail } from './outgoing-message';
 
 export interface MailTransport {
@@ -110,11 +112,9 @@ function domainOf(from: string): string {
   return first?.address.split('@').pop() || 'localhost';
 }
 
+/** The delivery's public id (its outcome event's `deliveryId`): one e-mail, one id, whichever attempt carries it. */
 function messageIdOf(email: OutgoingEmail, domain: string): string {
-  const digest = createHash('sha256')
-    .update(`${email.idempotencyKey}|${email.to.toLowerCase()}`)
-    .digest('hex');
-  return `<${digest.slice(0, 32)}@${domain}>`;
+  return `<${DeliveryOutcomes.publicIdOf(deliveryIdOf(email))}@${domain}>`;
 }
 
 function safeFileName(key: string): string {

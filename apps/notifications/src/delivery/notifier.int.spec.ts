@@ -8,6 +8,7 @@ import { infraEnv, makeTempDir, withTempDir } from '@app/testing';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery-log';
 import { FileMailTransport, SmtpMailTransport } from './mail-transport';
 import { MongoDeliveryLog } from './mongo-delivery-log';
+import { DeliveryOutcomes } from './delivery-outcomes';
 import { DeliveryDeferredError, Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
 import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './sms-transport';
@@ -127,7 +128,7 @@ describe.each(logs)(
       await sender.deliver(email('evt-mid', 'bob@example.com'));
       const messageIdOf = (raw: string) => /^Message-ID: (<[^>]+>)$/im.exec(raw)?.[1];
       const first = messageIdOf(smtp.refused[0]!.raw);
-      expect(first).toMatch(/^<[0-9a-f]{32}@platform\.test>$/);
+      expect(first).toBe(`<${DeliveryOutcomes.publicIdOf('evt-mid|email|ada@example.com')}@platform.test>`);
       expect(messageIdOf(smtp.received[0]!.raw)).toBe(first);
       expect(sent?.providerId).toBe(first);
       expect(messageIdOf(smtp.received[1]!.raw)).not.toBe(first);

@@ -165,6 +165,7 @@ async function rebuildRates(personalData: PersonalData): Promise<void> {
   const coldVault = (): PersonalData => ({
     vault: new PersonalDataVault(keyStore),
     addresses: personalData.addresses,
+    pseudonyms: personalData.pseudonyms,
   });
   const stores = await Promise.all(
     (['plain', 'sealed'] as const).map(async (variant) => {

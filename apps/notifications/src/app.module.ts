@@ -3,7 +3,13 @@ import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutd
 import { MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { TOPICS } from '@app/contracts';
-import { positiveInt, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
+import {
+  PERSONAL_DATA,
+  positiveInt,
+  ServiceInfrastructureModule,
+  type ResolvedInfrastructure,
+} from '@app/platform';
+import { type PersonalData } from '@app/personal-data';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
 import {
@@ -149,9 +155,10 @@ export class NotificationsModule {
         Notices,
         {
           provide: Notifier,
-          inject: [DELIVERY_LOG, MESSAGE_BUS],
-          useFactory: (log: DeliveryLog, bus: MessageBus) =>
-            new Notifier(
+          inject: [DELIVERY_LOG, MESSAGE_BUS, PERSONAL_DATA],
+          useFactory: (log: DeliveryLog, bus: MessageBus, personalData: PersonalData) => {
+            const outcomes = new DeliveryOutcomes(bus, personalData.pseudonyms);
+            return new Notifier(
               options.smtpUrl
                 ? new SmtpMailTransport(options.smtpUrl, from, leaseMs / 2, inHand)
                 : new FileMailTransport(join(outbox, 'email'), from),
@@ -164,9 +171,11 @@ export class NotificationsModule {
               {
                 leaseMs,
                 maxAttempts: options.retry?.maxAttempts ?? 6,
-                onSettled: (record) => new DeliveryOutcomes(bus).announce(record),
+                onSettled: (record) => outcomes.announce(record),
+                ids: personalData.pseudonyms,
               },
-            ),
+            );
+          },
         },
         DeliveryLifecycle,
         { provide: ADMIN_TOKEN, useFactory: () => loadAdminToken(infra.dataDir) },

@@ -5,6 +5,7 @@ export * from './file-key-store';
 export * from './mongo-key-store';
 export * from './personal-data-vault';
 export * from './address-subjects';
+export * from './pseudonymous-ids';
 export * from './erased-values';
 export * from './personal-data-protection';
 export * from './personal-data-keys';

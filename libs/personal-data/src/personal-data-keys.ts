@@ -3,6 +3,7 @@ import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { AddressSubjects } from './address-subjects';
+import { PseudonymousIds } from './pseudonymous-ids';
 import { FilePersonalDataKeyStore } from './file-key-store';
 import { MongoPersonalDataKeyStore } from './mongo-key-store';
 import { PersonalDataVault } from './personal-data-vault';
@@ -18,6 +19,7 @@ export interface PersonalDataSettings {
 export interface PersonalData {
   readonly vault: PersonalDataVault;
   readonly addresses: AddressSubjects;
+  readonly pseudonyms: PseudonymousIds;
 }
 
 interface Entry {
@@ -56,13 +58,14 @@ async function openPersonalData(
 ): Promise<PersonalData & { close(): Promise<void> }> {
   const masterKey = await masterKeyOf(settings);
   const addresses = new AddressSubjects(masterKey);
+  const pseudonyms = new PseudonymousIds(masterKey);
   if (settings.mongoUrl) {
     const client = await MongoClient.connect(settings.mongoUrl, { serverSelectionTimeoutMS: 10_000 });
     const keys = new MongoPersonalDataKeyStore(client.db('personal-data').collection('keys'), masterKey);
-    return { vault: new PersonalDataVault(keys), addresses, close: () => client.close() };
+    return { vault: new PersonalDataVault(keys), addresses, pseudonyms, close: () => client.close() };
   }
   const keys = new FilePersonalDataKeyStore(join(settings.dataDir, 'personal-data', 'keys'), masterKey);
-  return { vault: new PersonalDataVault(keys), addresses, close: async () => undefined };
+  return { vault: new PersonalDataVault(keys), addresses, pseudonyms, close: async () => undefined };
 }
 
 async function masterKeyOf(settings: PersonalDataSettings): Promise<Buffer> {

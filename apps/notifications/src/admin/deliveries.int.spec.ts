@@ -10,10 +10,11 @@ import {
   type MessageBus,
   type ReceivedMessage,
 } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
+import { PERSONAL_DATA, readInfrastructureConfig } from '@app/platform';
+import { type PersonalData } from '@app/personal-data';
 import { makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { DeliveryOutcomes } from '../delivery/delivery-outcomes';
+import { publicDeliveryId } from '../delivery/delivery-outcomes';
 import { startSmtpServer } from '../delivery/smtp-server.testing';
 import { createNotificationsApp } from '../notifications.app';
 import { emailRequested } from '../requests/email-requested.testing';
@@ -124,8 +125,13 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
       ['notifications.DeliveryFailed.v1', 'dead'],
       ['notifications.DeliverySucceeded.v1', undefined],
     ]);
+    // the delivery's public id: a keyed hash of event, channel and address, one for both outcomes and the Message-ID
+    const { pseudonyms } = notifications.get<PersonalData>(PERSONAL_DATA);
+    const deliveryId = publicDeliveryId(pseudonyms, `${id}|email|${to}`);
+    expect(announced[0]!.data).toMatchObject({ deliveryId });
+    expect(smtp.received[0]!.raw).toMatch(new RegExp(`^Message-ID: <${deliveryId}@`, 'im'));
     expect(announced[1]!.data).toMatchObject({
-      deliveryId: DeliveryOutcomes.publicIdOf(`${id}|email|${to}`),
+      deliveryId,
       causeEventId: id,
       channel: 'email',
       attempts: 1,

@@ -1,31 +1,35 @@
-import { v5 as uuidv5 } from 'uuid';
 import { TOPICS } from '@app/contracts';
 import { eventMessage, type MessageBus } from '@app/messaging';
+import { type PseudonymousIds } from '@app/personal-data';
 import { withoutAddresses } from './delivery-failure';
 import { type DeliveryRecord } from './delivery-log';
 
 export const NOTIFICATIONS_SOURCE = '/identity-platform/notifications';
-// Fixed namespace: one outcome of one delivery always has the same event id, however often it is announced.
-const OUTCOME_NAMESPACE = '5d0c3f7e-8a41-4b9e-b2f6-0e7d1c9a4b23';
-const DELIVERY_NAMESPACE = 'c8e1b0d2-3f5a-4c7e-9d1b-6a2f8e4c0b71';
+
+/**
+ * A delivery's id as others see it: stable per event, channel and recipient. The log's id holds the address, so this
+ * is a keyed hash of it (a plain one would let whoever reads the topic test a guessed address against it).
+ */
+export function publicDeliveryId(ids: PseudonymousIds, deliveryId: string): string {
+  return ids.uuidOf('notification-delivery', deliveryId);
+}
 
 /**
  * Announces how deliveries ended on `notifications.deliveries.v1`: `DeliverySucceeded` or `DeliveryFailed` (failed
  * for good, or dead), keyed by delivery, with what the message was about but never its address or text.
  */
 export class DeliveryOutcomes {
-  constructor(private readonly bus: MessageBus) {}
-
-  /** The delivery's id as others see it: stable per event, channel and recipient, but without the address. */
-  static publicIdOf(deliveryId: string): string {
-    return uuidv5(deliveryId, DELIVERY_NAMESPACE);
-  }
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly ids: PseudonymousIds,
+  ) {}
 
   async announce(record: DeliveryRecord): Promise<void> {
     if (record.status === 'pending') return;
     const cause = record.message.idempotencyKey;
-    const id = uuidv5(`${record._id}|${record.status}|${record.updatedAt}`, OUTCOME_NAMESPACE);
-    const deliveryId = DeliveryOutcomes.publicIdOf(record._id);
+    // One outcome of one delivery always has the same event id, however often it is announced.
+    const id = this.ids.uuidOf('notification-outcome', `${record._id}|${record.status}|${record.updatedAt}`);
+    const deliveryId = publicDeliveryId(this.ids, record._id);
     const common = {
       deliveryId,
       causeEventId: cause,

@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import { deliveryIdOf } from './delivery-log';
-import { DeliveryOutcomes } from './delivery-outcomes';
 import { type OutgoingEmail } from './outgoing-message';
 
 export interface MailTransport {
   readonly name: string;
-  send(email: OutgoingEmail): Promise<{ providerId?: string }>;
+  /** `deliveryId`: the delivery's public id, the same on every attempt; it becomes the Message-ID. */
+  send(email: OutgoingEmail, deliveryId: string): Promise<{ providerId?: string }>;
   close(): Promise<void>;
 }
 
@@ -51,11 +50,11 @@ export class SmtpMailTransport implements MailTransport {
     });
   }
 
-  async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
+  async send(email: OutgoingEmail, deliveryId: string): Promise<{ providerId?: string }> {
     const info = await this.transporter.sendMail({
       // Its own Message-ID, the same on every attempt, and a boundary base: nodemailer would draw each from the
       // system's random source, several times per message.
-      messageId: messageIdOf(email, this.fromDomain),
+      messageId: `<${deliveryId}@${this.fromDomain}>`,
       baseBoundary: randomUUID(),
       from: this.from,
       to: email.to,
@@ -89,9 +88,9 @@ export class FileMailTransport implements MailTransport {
     private readonly from: string,
   ) {}
 
-  async send(email: OutgoingEmail): Promise<{ providerId?: string }> {
+  async send(email: OutgoingEmail, deliveryId: string): Promise<{ providerId?: string }> {
     const info = await this.renderer.sendMail({
-      messageId: messageIdOf(email, domainOf(this.from)),
+      messageId: `<${deliveryId}@${domainOf(this.from)}>`,
       from: this.from,
       to: email.to,
       subject: email.subject,
@@ -110,11 +109,6 @@ export class FileMailTransport implements MailTransport {
 function domainOf(from: string): string {
   const [first] = addressparser(from, { flatten: true });
   return first?.address.split('@').pop() || 'localhost';
-}
-
-/** The delivery's public id (its outcome event's `deliveryId`): one e-mail, one id, whichever attempt carries it. */
-function messageIdOf(email: OutgoingEmail, domain: string): string {
-  return `<${DeliveryOutcomes.publicIdOf(deliveryIdOf(email))}@${domain}>`;
 }
 
 function safeFileName(key: string): string {

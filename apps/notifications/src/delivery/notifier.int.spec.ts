@@ -1,18 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PoisonMessageError } from '@app/messaging';
+import { PseudonymousIds } from '@app/personal-data';
 import { infraEnv, makeTempDir, withTempDir } from '@app/testing';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery-log';
 import { FileMailTransport, SmtpMailTransport } from './mail-transport';
 import { MongoDeliveryLog } from './mongo-delivery-log';
-import { DeliveryOutcomes } from './delivery-outcomes';
+import { publicDeliveryId } from './delivery-outcomes';
 import { DeliveryDeferredError, Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
 import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './sms-transport';
 import { startSmtpServer } from './smtp-server.testing';
+
+const ids = new PseudonymousIds(randomBytes(32));
 
 const email = (key: string, to = 'ada@example.com'): OutgoingEmail => ({
   channel: 'email',
@@ -65,7 +68,10 @@ describe.each(logs)(
       const log = await open();
       opened.push(log);
       const notifier = (using: DeliveryLog) =>
-        new Notifier(transport, new FileSmsTransport('/nonexistent'), using, { maxAttempts });
+        new Notifier(transport, new FileSmsTransport('/nonexistent'), using, {
+          maxAttempts,
+          ids,
+        });
       return { smtp, log, notifier };
     }
 
@@ -128,7 +134,7 @@ describe.each(logs)(
       await sender.deliver(email('evt-mid', 'bob@example.com'));
       const messageIdOf = (raw: string) => /^Message-ID: (<[^>]+>)$/im.exec(raw)?.[1];
       const first = messageIdOf(smtp.refused[0]!.raw);
-      expect(first).toBe(`<${DeliveryOutcomes.publicIdOf('evt-mid|email|ada@example.com')}@platform.test>`);
+      expect(first).toBe(`<${publicDeliveryId(ids, 'evt-mid|email|ada@example.com')}@platform.test>`);
       expect(messageIdOf(smtp.received[0]!.raw)).toBe(first);
       expect(sent?.providerId).toBe(first);
       expect(messageIdOf(smtp.received[1]!.raw)).not.toBe(first);

@@ -1,8 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { notificationDeliveries } from '@app/metrics';
+import { PseudonymousIds } from '@app/personal-data';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { PoisonMessageError } from '@app/messaging';
 import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
 import { type ClaimedDelivery, type DeliveryLog, type DeliveryRecord } from './delivery-log';
+import { publicDeliveryId } from './delivery-outcomes';
 import { type MailTransport } from './mail-transport';
 import { type OutgoingMessage } from './outgoing-message';
 import { type SmsTransport } from './sms-transport';
@@ -18,6 +21,11 @@ export interface NotifierOptions {
    * an outcome whose announcement was lost is announced on the retry (announcements carry a stable id).
    */
   readonly onSettled?: (record: DeliveryRecord) => Promise<void>;
+  /**
+   * Keys the id others know a delivery by (publicDeliveryId), which an e-mail carries as its Message-ID: the platform's
+   * (PERSONAL_DATA), so every instance gives one delivery one id. Default: a key of this process's own.
+   */
+  readonly ids?: PseudonymousIds;
 }
 
 /** A transient failure: thrown so that the bus tries again later (after `retryAfterMs` when the provider said so). */
@@ -44,6 +52,7 @@ export class Notifier {
   private readonly leaseMs: number;
   private readonly now: () => number;
   private readonly onSettled: (record: DeliveryRecord) => Promise<void>;
+  private readonly ids: PseudonymousIds;
 
   constructor(
     private readonly mail: MailTransport,
@@ -55,6 +64,7 @@ export class Notifier {
     this.leaseMs = options.leaseMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onSettled = options.onSettled ?? (async () => undefined);
+    this.ids = options.ids ?? new PseudonymousIds(randomBytes(32));
   }
 
   /** The delivery as it stands after this call; undefined when it was already settled before it. */
@@ -95,7 +105,7 @@ export class Notifier {
     const attempts = record.attempts + 1;
     let providerId: string | undefined;
     try {
-      ({ providerId } = await this.send(record.message));
+      ({ providerId } = await this.send(record));
     } catch (error) {
       const failure = classifyFailure(error);
       const status = failure.permanent ? 'failed' : attempts >= maxAttempts ? 'dead' : 'pending';
@@ -137,10 +147,10 @@ export class Notifier {
     return settled;
   }
 
-  private send(message: OutgoingMessage): Promise<{ providerId?: string }> {
+  private send({ _id: id, message }: ClaimedDelivery): Promise<{ providerId?: string }> {
     if (message.channel === 'email') {
       if (!EMAIL.test(message.to)) throw new InvalidAddressError(message.to);
-      return this.mail.send(message);
+      return this.mail.send(message, publicDeliveryId(this.ids, id));
     }
     if (!isValidPhoneNumber(message.to)) throw new InvalidAddressError(message.to);
     return this.sms.send(message);

@@ -11,6 +11,16 @@ describe('PseudonymousIds', () => {
     expect(new PseudonymousIds(Buffer.from(key)).uuidOf('delivery', 'evt-1|email|ada@example.com')).toBe(id);
   });
 
+  it('gives the whole keyed hash as a digest, apart per purpose', () => {
+    const digest = ids.digestOf('reservation', 'email:ada@example.com');
+    expect(digest).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(ids.digestOf('reservation', 'email:ada@example.com')).toBe(digest);
+    expect(new PseudonymousIds(randomBytes(32)).digestOf('reservation', 'email:ada@example.com')).not.toBe(
+      digest,
+    );
+    expect(ids.digestOf('other', 'email:ada@example.com')).not.toBe(digest);
+  });
+
   it('is a UUID of version 8 and the RFC 9562 variant', () => {
     expect(ids.uuidOf('delivery', 'x')).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,

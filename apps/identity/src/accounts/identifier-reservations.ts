@@ -1,60 +1,77 @@
 import { type AggregateStore } from '@app/event-store';
 import { DomainError, isDomainError } from '@app/domain';
+import { type PseudonymousIds } from '@app/personal-data';
 import { userDecider } from '../users/user.decider';
 import { userStreamName } from '../users/user.events';
 import {
-  emailReservationStream,
-  legacyPhoneReservationStream,
-  phoneReservationStream,
+  legacyReservationStreams,
   reservationDecider,
+  type ReservationEvent,
   type ReservationKind,
 } from '../users/reservation.decider';
 
 /** A reservation whose holder never registered (the registration crashed midway) is taken over after this long. */
 const ABANDONED_AFTER_MS = 60_000;
 
-export function reservationStream(kind: ReservationKind, value: string): string {
-  return kind === 'email' ? emailReservationStream(value) : phoneReservationStream(value);
+interface Held {
+  readonly holder?: string;
+  readonly since: number;
 }
+
+const heldSince = {
+  decider: {
+    initialState: (): Held => ({ since: 0 }),
+    evolve: (held: Held, e: ReservationEvent): Held =>
+      e.type === 'IdentifierReserved'
+        ? { holder: e.data.userId, since: Date.parse(e.data.at) }
+        : { since: held.since },
+  },
+};
 
 /**
  * Uniqueness of e-mail addresses and phone numbers across users (one stream per identifier; the append's expected
  * revision makes two racing reservations end with one winner). Also the lookup from an identifier to its user.
+ *
+ * The stream is named by a keyed hash of the identifier (under the platform's master key), so neither the event
+ * store's stream names nor anyone reading them can tell whether a guessed address or number has an account, before
+ * or after its person is erased. Reservations made where earlier releases put them (legacyReservationStreams) are
+ * still honoured until released.
  */
 export class IdentifierReservations {
   private readonly aggregate = { decider: reservationDecider };
 
   constructor(
     private readonly store: AggregateStore,
+    private readonly ids: PseudonymousIds,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async holderOf(kind: ReservationKind, value: string): Promise<string | undefined> {
-    const holder = (await this.store.load(reservationStream(kind, value), this.aggregate)).state.holder;
-    return holder ?? (await this.legacyHolderOf(kind, value));
+  /** Where a reservation is made now. */
+  streamOf(kind: ReservationKind, value: string): string {
+    return `${kind}-k-${this.ids.digestOf('identifier-reservation', `${kind}:${value}`)}`;
   }
 
-  /** A phone reserved before phone streams were hashed: its holder keeps it until they release it. */
-  private async legacyHolderOf(kind: ReservationKind, value: string): Promise<string | undefined> {
-    if (kind !== 'phone') return undefined;
-    return (await this.store.load(legacyPhoneReservationStream(value), this.aggregate)).state.holder;
+  async holderOf(kind: ReservationKind, value: string): Promise<string | undefined> {
+    return (await this.heldIn(kind, value))?.holder;
   }
 
   /** Throws `<kind>-taken` (conflict) when another user holds it. */
   async reserve(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
     const reserve = (suffix: string) =>
       this.store.handle(
-        reservationStream(kind, value),
+        this.streamOf(kind, value),
         this.aggregate,
         { type: 'ReserveIdentifier', kind, userId, at: this.now().toISOString() },
         { commandId: `${commandId}/reserve-${kind}${suffix}`, actor: userId },
       );
     try {
-      const legacyHolder = await this.legacyHolderOf(kind, value);
-      if (legacyHolder !== undefined && legacyHolder !== userId)
-        throw new DomainError(`${kind}-taken`, 'conflict', `this ${kind} belongs to another account`, {
-          field: kind,
-        });
+      for (const stream of legacyReservationStreams(kind, value)) {
+        const { holder } = await this.heldAt(stream);
+        if (holder !== undefined && holder !== userId)
+          throw new DomainError(`${kind}-taken`, 'conflict', `this ${kind} belongs to another account`, {
+            field: kind,
+          });
+      }
       await reserve('');
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
@@ -65,34 +82,47 @@ export class IdentifierReservations {
     }
   }
 
+  /** Releases the identifier wherever this user holds it. */
   async release(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
-    if ((await this.legacyHolderOf(kind, value)) === userId)
-      await this.store.handle(
-        legacyPhoneReservationStream(value),
-        this.aggregate,
-        { type: 'ReleaseIdentifier', kind, userId, at: this.now().toISOString() },
-        { commandId: `${commandId}/release-legacy-${kind}`, actor: userId },
-      );
-    await this.store.handle(
-      reservationStream(kind, value),
+    const [hashed, plain] = legacyReservationStreams(kind, value);
+    // The command ids of earlier releases on their streams, so a release retried across an upgrade stays one release.
+    const legacy: [string | undefined, string][] = [
+      [plain, `${commandId}/release-legacy-${kind}`],
+      [hashed, `${commandId}/release-${kind}`],
+    ];
+    for (const [stream, id] of legacy)
+      if (stream && (await this.heldAt(stream)).holder === userId)
+        await this.releaseAt(stream, kind, userId, id);
+    await this.releaseAt(this.streamOf(kind, value), kind, userId, `${commandId}/release-${kind}-keyed`);
+  }
+
+  private releaseAt(stream: string, kind: ReservationKind, userId: string, commandId: string) {
+    return this.store.handle(
+      stream,
       this.aggregate,
       { type: 'ReleaseIdentifier', kind, userId, at: this.now().toISOString() },
-      { commandId: `${commandId}/release-${kind}`, actor: userId },
+      { commandId, actor: userId },
     );
+  }
+
+  /** Who holds the identifier and since when: the keyed stream first, then the streams earlier releases used. */
+  private async heldIn(kind: ReservationKind, value: string): Promise<Held | undefined> {
+    for (const stream of [this.streamOf(kind, value), ...legacyReservationStreams(kind, value)]) {
+      const held = await this.heldAt(stream);
+      if (held.holder !== undefined) return held;
+    }
+    return undefined;
+  }
+
+  private async heldAt(stream: string): Promise<Held> {
+    return (await this.store.load(stream, heldSince)).state;
   }
 
   /** The holder, when it never became a registered user and has had time enough to do so. */
   private async abandonedHolder(kind: ReservationKind, value: string): Promise<string | undefined> {
-    const loaded = await this.store.load(reservationStream(kind, value), {
-      decider: {
-        initialState: () => ({ holder: undefined as string | undefined, since: 0 }),
-        evolve: (s, e: { type: string; data: { userId: string; at: string } }) =>
-          e.type === 'IdentifierReserved' ? { holder: e.data.userId, since: Date.parse(e.data.at) } : s,
-      },
-    });
-    const { holder, since } = loaded.state;
-    if (!holder || this.now().getTime() - since < ABANDONED_AFTER_MS) return undefined;
-    const user = await this.store.load(userStreamName(holder), { decider: userDecider });
-    return user.state.status === 'none' ? holder : undefined;
+    const held = await this.heldIn(kind, value);
+    if (!held?.holder || this.now().getTime() - held.since < ABANDONED_AFTER_MS) return undefined;
+    const user = await this.store.load(userStreamName(held.holder), { decider: userDecider });
+    return user.state.status === 'none' ? held.holder : undefined;
   }
 }

@@ -15,7 +15,8 @@ import {
   type InMemoryIndex,
   type StoredDataProtection,
 } from '@app/event-store';
-import { keyShredderProvider } from '@app/platform';
+import { keyShredderProvider, PERSONAL_DATA } from '@app/platform';
+import { type PersonalData } from '@app/personal-data';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { LoginIndex } from '../accounts/login-index';
 import { OwnedOrganizations } from '../accounts/owned-organizations';
@@ -93,8 +94,9 @@ export class IdentityStorageModule {
         keyShredderProvider('identity-key-shredder', 'user-'),
         {
           provide: IdentifierReservations,
-          inject: [AggregateStore],
-          useFactory: (aggregates: AggregateStore) => new IdentifierReservations(aggregates),
+          inject: [AggregateStore, PERSONAL_DATA],
+          useFactory: (aggregates: AggregateStore, personalData: PersonalData) =>
+            new IdentifierReservations(aggregates, personalData.pseudonyms),
         },
         {
           provide: UserAccounts,

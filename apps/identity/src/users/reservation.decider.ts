@@ -18,19 +18,15 @@ export type ReservationCommand =
 
 export type ReservationState = { readonly holder?: string };
 
-/** `email-<sha256(normalized e-mail)>`: the stream name does not spell out the address. */
-export function emailReservationStream(normalizedEmail: string): string {
-  return `email-${createHash('sha256').update(normalizedEmail, 'utf8').digest('hex')}`;
-}
-
-/** `phone-<sha256(E.164)>`, for the same reason. */
-export function phoneReservationStream(e164: string): string {
-  return `phone-${createHash('sha256').update(e164, 'utf8').digest('hex')}`;
-}
-
-/** Before phones were hashed, the stream was named by the number itself; still read, so old holders keep theirs. */
-export function legacyPhoneReservationStream(e164: string): string {
-  return `phone-${e164}`;
+/**
+ * Where earlier releases reserved an identifier: `email-<sha256>` and `phone-<sha256>` of the normalised value (a plain
+ * hash, which a guess can be tested against), and before that `phone-<E.164>`. Still read, so their holders keep
+ * them until they release them; nothing is reserved there any more (IdentifierReservations names streams by a keyed
+ * hash).
+ */
+export function legacyReservationStreams(kind: ReservationKind, value: string): string[] {
+  const hashed = `${kind}-${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+  return kind === 'email' ? [hashed] : [hashed, `phone-${value}`];
 }
 
 export const reservationDecider: Decider<ReservationState, ReservationCommand, ReservationEvent> = {

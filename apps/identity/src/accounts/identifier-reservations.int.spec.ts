@@ -1,0 +1,99 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AggregateStore } from '@app/event-store';
+import { PseudonymousIds } from '@app/personal-data';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { legacyReservationStreams, reservationDecider } from '../users/reservation.decider';
+import { IdentifierReservations } from './identifier-reservations';
+
+describe('identifier reservations on the event store', () => {
+  const eventStore = useTestEventStore();
+  const masterKey = randomBytes(32);
+  let store: AggregateStore;
+  let clock: Date;
+  let reservations: IdentifierReservations;
+  beforeAll(() => {
+    store = new AggregateStore(eventStore.client);
+  });
+  beforeEach(() => {
+    clock = new Date();
+    reservations = new IdentifierReservations(store, new PseudonymousIds(masterKey), () => clock);
+  });
+
+  const address = () => `ada-${randomUUID().slice(0, 8)}@example.com`;
+  const phone = () => `+1415555${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+  const streamExists = async (stream: string) =>
+    (await store.load(stream, { decider: reservationDecider })).revision !== undefined;
+  /** A reservation as an earlier release made it, on the stream it used. */
+  const reserveAsBefore = (stream: string, kind: 'email' | 'phone', userId: string, at = new Date()) =>
+    store.handle(
+      stream,
+      { decider: reservationDecider },
+      { type: 'ReserveIdentifier', kind, userId, at: at.toISOString() },
+      { commandId: randomUUID(), actor: userId },
+    );
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'done',
+      (error: { code?: string }) => error.code,
+    );
+
+  it('names the stream by a keyed hash: not the address, not its plain hash, and unknown without the master key', async () => {
+    const email = address();
+    await reservations.reserve('email', email, 'u1', randomUUID());
+    const stream = reservations.streamOf('email', email);
+    expect(await streamExists(stream)).toBe(true);
+    expect(stream).not.toContain(email.split('@')[0]);
+    expect(stream).not.toContain(createHash('sha256').update(email).digest('hex'));
+    for (const legacy of legacyReservationStreams('email', email))
+      expect(await streamExists(legacy)).toBe(false);
+    expect(await reservations.holderOf('email', email)).toBe('u1');
+    // the same store read with another master key finds no holder: the name cannot be derived without the key
+    const otherKey = new IdentifierReservations(store, new PseudonymousIds(randomBytes(32)));
+    expect(otherKey.streamOf('email', email)).not.toBe(stream);
+    expect(await otherKey.holderOf('email', email)).toBeUndefined();
+  });
+
+  it('a second user gets email-taken; after the holder releases, the second user reserves it', async () => {
+    const email = address();
+    await reservations.reserve('email', email, 'u1', randomUUID());
+    expect(await codeOf(reservations.reserve('email', email, 'u2', randomUUID()))).toBe('email-taken');
+    await reservations.release('email', email, 'u1', randomUUID());
+    expect(await reservations.holderOf('email', email)).toBeUndefined();
+    await reservations.reserve('email', email, 'u2', randomUUID());
+    expect(await reservations.holderOf('email', email)).toBe('u2');
+  });
+
+  it.each([
+    ['an e-mail under its plain hash', 'email' as const, 0],
+    ['a phone under its plain hash', 'phone' as const, 0],
+    ['a phone under the number itself', 'phone' as const, 1],
+  ])(
+    '%s, reserved by an earlier release, stays its holder’s until they release it',
+    async (_name, kind, which) => {
+      const value = kind === 'email' ? address() : phone();
+      await reserveAsBefore(legacyReservationStreams(kind, value)[which]!, kind, 'u1');
+      expect(await reservations.holderOf(kind, value)).toBe('u1');
+      expect(await codeOf(reservations.reserve(kind, value, 'u2', randomUUID()))).toBe(`${kind}-taken`);
+      expect(await streamExists(reservations.streamOf(kind, value))).toBe(false);
+      // its holder may reserve it again (a retried registration), then releases it everywhere
+      await reservations.reserve(kind, value, 'u1', randomUUID());
+      await reservations.release(kind, value, 'u1', randomUUID());
+      expect(await reservations.holderOf(kind, value)).toBeUndefined();
+      await reservations.reserve(kind, value, 'u2', randomUUID());
+      expect(await reservations.holderOf(kind, value)).toBe('u2');
+    },
+  );
+
+  it('a reservation left by a registration that never finished is taken over after a minute, wherever it was made', async () => {
+    const email = address();
+    await reserveAsBefore(legacyReservationStreams('email', email)[0]!, 'email', 'never-registered', clock);
+    expect(await codeOf(reservations.reserve('email', email, 'u2', randomUUID()))).toBe('email-taken');
+    clock = new Date(clock.getTime() + 61_000);
+    await reservations.reserve('email', email, 'u2', randomUUID());
+    expect(await reservations.holderOf('email', email)).toBe('u2');
+    const legacy = await store.load(legacyReservationStreams('email', email)[0]!, {
+      decider: reservationDecider,
+    });
+    expect(legacy.state.holder).toBeUndefined();
+  });
+});

@@ -148,6 +148,19 @@ describe('AsyncAPI document', () => {
     }
   });
 
+  it('commands, which carry passwords and link secrets, are kept an hour (mail requests a day), and dead-lettered ones a day', () => {
+    const specs = topicSpecs(
+      [TOPICS.identityCommands, TOPICS.membershipCommands, TOPICS.notificationCommands, TOPICS.identityUsers],
+      { partitions: 3, replicationFactor: 1 },
+    );
+    expect(specs.map((s) => [s.topic, s.config?.['retention.ms'], s.dlqConfig?.['retention.ms']])).toEqual([
+      [TOPICS.identityCommands, '3600000', '86400000'],
+      [TOPICS.membershipCommands, '3600000', '86400000'],
+      [TOPICS.notificationCommands, '86400000', '86400000'],
+      [TOPICS.identityUsers, undefined, undefined],
+    ]);
+  });
+
   it('binds every topic to Kafka (partitions, cleanup as the topics are created), every dead-letter topic to its topic', () => {
     const addresses = Object.values(doc.channels).map((c) => c.address);
     for (const channel of Object.values(doc.channels)) {
@@ -163,7 +176,8 @@ describe('AsyncAPI document', () => {
         topic: channel.address,
         policy: [policy],
       });
-      if (policy === 'delete') expect(documented?.['retention.ms']).toEqual(expect.any(Number));
+      if (policy === 'delete')
+        expect(documented?.['retention.ms']).toBe(Number(created!.config?.['retention.ms'] ?? 604_800_000));
     }
     for (const topic of [TOPICS.identityUserState, TOPICS.membershipOrganizationState])
       expect(addresses).toContain(topic);

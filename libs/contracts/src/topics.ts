@@ -17,9 +17,23 @@ const STATE_TOPIC = {
   // An organization's state holds all its members: room for some tens of thousands.
   'max.message.bytes': String(16 * 1024 * 1024),
 };
+const HOUR_MS = 3_600_000;
+/**
+ * Commands carry secrets on their way (passwords, reset and link tokens), and are useless once their sender stopped
+ * waiting: they are kept an hour, not the broker's week. Requested mails wait out a day-long outage of notifications.
+ */
 const TOPIC_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
   [TOPICS.identityUserState]: STATE_TOPIC,
   [TOPICS.membershipOrganizationState]: STATE_TOPIC,
+  [TOPICS.identityCommands]: { 'retention.ms': String(HOUR_MS) },
+  [TOPICS.membershipCommands]: { 'retention.ms': String(HOUR_MS) },
+  [TOPICS.notificationCommands]: { 'retention.ms': String(24 * HOUR_MS) },
+};
+/** Dead-lettered commands stay a day for an operator to look at, no longer (they hold the same secrets). */
+const DLQ_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
+  [TOPICS.identityCommands]: { 'retention.ms': String(24 * HOUR_MS) },
+  [TOPICS.membershipCommands]: { 'retention.ms': String(24 * HOUR_MS) },
+  [TOPICS.notificationCommands]: { 'retention.ms': String(24 * HOUR_MS) },
 };
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -32,11 +46,13 @@ export function topicSpecs(
   partitions: number;
   replicationFactor: number;
   config?: Readonly<Record<string, string>>;
+  dlqConfig?: Readonly<Record<string, string>>;
 }[] {
   return topics.map((topic) => ({
     topic,
     partitions: settings.partitions,
     replicationFactor: settings.replicationFactor,
     ...(TOPIC_CONFIG[topic] ? { config: TOPIC_CONFIG[topic] } : {}),
+    ...(DLQ_CONFIG[topic] ? { dlqConfig: DLQ_CONFIG[topic] } : {}),
   }));
 }

@@ -80,7 +80,7 @@ export class InProcessBus implements MessageBus {
         if (!this.topics.has(name)) {
           this.topics.set(
             name,
-            Array.from({ length: Math.max(1, spec.partitions) }, () => new Partition()),
+            Array.from({ length: Math.max(1, spec.partitions ?? 3) }, () => new Partition()),
           );
         }
       }

@@ -31,6 +31,8 @@ export interface KafkaBusOptions {
   readonly joinTimeoutMs?: number;
   /** How long the group waits for a silent member before it takes its partitions away (default 30 s). */
   readonly sessionTimeoutMs?: number;
+  /** For topics created without their own (default 3 partitions, replication factor 1). */
+  readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
 }
 
 /**
@@ -102,16 +104,16 @@ export class KafkaBus implements MessageBus {
     await this.connect();
     const existing = new Set(await this.admin.listTopics());
     const missing = specs
-      // A dead-letter topic keeps the broker's defaults, whatever its topic's settings (a compacted one's too).
-      .flatMap((s) => [s, { ...s, topic: dlqTopic(s.topic), config: {} }])
+      // A dead-letter topic has settings of its own, never its topic's (a compacted topic's DLQ is not compacted).
+      .flatMap((s) => [s, { ...s, topic: dlqTopic(s.topic), config: s.dlqConfig ?? {} }])
       .filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return;
     await this.admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((s) => ({
         topic: s.topic,
-        numPartitions: s.partitions,
-        replicationFactor: s.replicationFactor,
+        numPartitions: s.partitions ?? this.options.topicDefaults?.partitions ?? 3,
+        replicationFactor: s.replicationFactor ?? this.options.topicDefaults?.replicationFactor ?? 1,
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });

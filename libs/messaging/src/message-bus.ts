@@ -19,10 +19,14 @@ export interface ReceivedMessage extends BusMessage {
 
 export interface TopicSpec {
   readonly topic: string;
-  readonly partitions: number;
-  readonly replicationFactor: number;
+  /** Default: the bus's (on Kafka, KAFKA_TOPIC_PARTITIONS). */
+  readonly partitions?: number;
+  /** Default: the bus's (on Kafka, KAFKA_TOPIC_REPLICATION_FACTOR). */
+  readonly replicationFactor?: number;
   /** Topic-level settings, e.g. `{ 'retention.ms': '60000' }`. */
   readonly config?: Readonly<Record<string, string>>;
+  /** Its `<topic>.dlq`'s settings (default: the broker's, whatever the topic's own). */
+  readonly dlqConfig?: Readonly<Record<string, string>>;
 }
 
 export interface RetryPolicy {

@@ -10,6 +10,7 @@ export interface MessagingModuleOptions {
   readonly kafka?: {
     readonly brokers: readonly string[];
     readonly clientId: string;
+    readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
   };
   /** Messages handled at once per partition for different keys, on either bus (default 16). */
   readonly keyConcurrency?: number;

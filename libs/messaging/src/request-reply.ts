@@ -50,14 +50,8 @@ export class RequestReplyClient {
   ): Promise<RequestReplyClient> {
     const replyTopic = replyTopicOf(requester);
     const client = new RequestReplyClient(bus, replyTopic);
-    await bus.ensureTopics([
-      {
-        topic: replyTopic,
-        partitions: 3,
-        replicationFactor: 1,
-        config: { 'retention.ms': String(10 * 60_000) },
-      },
-    ]);
+    // Partitions and replication as configured for every topic: each command's answer depends on this one.
+    await bus.ensureTopics([{ topic: replyTopic, config: { 'retention.ms': String(10 * 60_000) } }]);
     client.subscription = await bus.subscribe({
       groupId: `${replyTopic}.${safeName(instanceId)}`,
       topics: [replyTopic],

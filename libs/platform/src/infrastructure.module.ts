@@ -59,7 +59,16 @@ export class ServiceInfrastructureModule {
         EventStoreModule.forRoot(infra.eventStoreConnectionString),
         MessagingModule.forRoot({
           ...(infra.kafkaBrokers
-            ? { kafka: { brokers: infra.kafkaBrokers, clientId: options.service } }
+            ? {
+                kafka: {
+                  brokers: infra.kafkaBrokers,
+                  clientId: options.service,
+                  topicDefaults: {
+                    partitions: infra.topicPartitions,
+                    replicationFactor: infra.topicReplicationFactor,
+                  },
+                },
+              }
             : {}),
           keyConcurrency: infra.keyConcurrency,
         }),

@@ -8,6 +8,11 @@ KAFKA_VERSION="${KAFKA_VERSION:-4.4.0}"
 FERRETDB_VERSION="${FERRETDB_VERSION:-v1.24.2}"
 KAFKA_PORT="${KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
+# A second listener with TLS (a self-signed certificate made at start) and SCRAM-SHA-512 sign-in, for the tests of
+# KAFKA_SSL_CA_FILE and KAFKA_SASL_*; the services and the other tests use the plaintext one.
+KAFKA_SASL_SSL_PORT="${KAFKA_SASL_SSL_PORT:-19094}"
+KAFKA_TEST_SASL_USERNAME=platform-test
+KAFKA_TEST_SASL_PASSWORD=platform-test-secret
 MONGO_PORT="${MONGO_PORT:-27018}"
 mkdir -p "$INFRA_CACHE" "$INFRA_STATE"
 

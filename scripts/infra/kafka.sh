@@ -20,15 +20,28 @@ start() {
   if pid_alive "$pidfile"; then log "Kafka already running (pid $(cat "$pidfile"))"; return; fi
   fetch
   rm -rf "$state"; mkdir -p "$state/data" "$state/logs"
+  local keystore_password; keystore_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+  keytool -genkeypair -alias broker -keyalg EC -groupname secp256r1 -validity 3650 -dname CN=127.0.0.1 \
+    -ext SAN=ip:127.0.0.1 -keystore "$state/broker.p12" -storetype PKCS12 \
+    -storepass "$keystore_password" -keypass "$keystore_password" > "$state/logs/keytool.log" 2>&1 \
+    || { cat "$state/logs/keytool.log" >&2; die "keytool could not make the broker's certificate"; }
+  keytool -exportcert -rfc -alias broker -keystore "$state/broker.p12" -storepass "$keystore_password" \
+    -file "$state/broker-ca.pem" >> "$state/logs/keytool.log" 2>&1
   cat > "$state/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,SASL_SSL://127.0.0.1:$KAFKA_SASL_SSL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$state/broker.p12
+ssl.keystore.password=$keystore_password
+ssl.key.password=$keystore_password
 log.dirs=$state/data
 num.partitions=3
 auto.create.topics.enable=false
@@ -46,6 +59,7 @@ PROPS
   local cluster_id
   cluster_id=$(java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)
   java "${java_opts[@]}" -cp "$libs/*" kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=$KAFKA_TEST_SASL_USERNAME,password=$KAFKA_TEST_SASL_PASSWORD]" \
     > "$state/logs/format.log" 2>&1 || { cat "$state/logs/format.log" >&2; die "Kafka storage format failed"; }
   launch
 }

@@ -8,6 +8,7 @@ import {
   type Consumer,
   type Producer,
   type IHeaders,
+  type SASLOptions,
 } from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import { handleInKeyedLanes } from './keyed-lanes';
@@ -31,6 +32,13 @@ export interface KafkaBusOptions {
   readonly joinTimeoutMs?: number;
   /** How long the group waits for a silent member before it takes its partitions away (default 30 s). */
   readonly sessionTimeoutMs?: number;
+  /** TLS towards the brokers: `{}` for a public CA, `{ ca }` for a private one. Absent: plaintext. */
+  readonly ssl?: { readonly ca?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
   /** For topics created without their own (default 3 partitions, replication factor 1). */
   readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
 }
@@ -56,6 +64,8 @@ export class KafkaBus implements MessageBus {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ...(options.ssl ? { ssl: options.ssl.ca ? { ca: [options.ssl.ca] } : true } : {}),
+      ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 100, retries: 8 },
     });

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { sharedInProcessBus } from './in-process-bus';
-import { KafkaBus } from './kafka-bus';
+import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 import { type MessageBus } from './message-bus';
 
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
@@ -11,6 +11,8 @@ export interface MessagingModuleOptions {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
+    readonly ssl?: KafkaBusOptions['ssl'];
+    readonly sasl?: KafkaBusOptions['sasl'];
   };
   /** Messages handled at once per partition for different keys, on either bus (default 16). */
   readonly keyConcurrency?: number;

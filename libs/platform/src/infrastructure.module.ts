@@ -2,7 +2,8 @@ import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/c
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { topicSpecs } from '@app/contracts';
 import { EVENT_STORE_CLIENT, EventStoreModule, pingEventStore } from '@app/event-store';
-import { MESSAGE_BUS, MessagingModule, type MessageBus } from '@app/messaging';
+import { MESSAGE_BUS, MessagingModule, type MessageBus, type MessagingModuleOptions } from '@app/messaging';
+import { type InfrastructureConfig } from './service-config';
 import { READ_STORE, ReadStoreModule, type ReadStore } from '@app/read-store';
 import { HealthModule, type ReadinessCheck } from './health';
 import { MetricsModule } from './metrics';
@@ -32,6 +33,26 @@ class TopicsAtStartup implements OnModuleInit {
   }
 }
 
+/** The bus a service gets: Kafka as configured (brokers, topic defaults, TLS and SASL), else the in-process bus. */
+export function messagingOptionsOf(infra: InfrastructureConfig, service: string): MessagingModuleOptions {
+  return {
+    ...(infra.kafkaBrokers
+      ? {
+          kafka: {
+            brokers: infra.kafkaBrokers,
+            clientId: service,
+            topicDefaults: {
+              partitions: infra.topicPartitions,
+              replicationFactor: infra.topicReplicationFactor,
+            },
+            ...infra.kafkaSecurity,
+          },
+        }
+      : {}),
+    keyConcurrency: infra.keyConcurrency,
+  };
+}
+
 /**
  * A service's connections to its real dependencies, each also a readiness check: the event store always, the bus,
  * and the read store where the service has one. Which adapter backs each comes from the infrastructure settings.
@@ -57,21 +78,7 @@ export class ServiceInfrastructureModule {
       imports: [
         PersonalDataModule.register(infra, options.sealing),
         EventStoreModule.forRoot(infra.eventStoreConnectionString),
-        MessagingModule.forRoot({
-          ...(infra.kafkaBrokers
-            ? {
-                kafka: {
-                  brokers: infra.kafkaBrokers,
-                  clientId: options.service,
-                  topicDefaults: {
-                    partitions: infra.topicPartitions,
-                    replicationFactor: infra.topicReplicationFactor,
-                  },
-                },
-              }
-            : {}),
-          keyConcurrency: infra.keyConcurrency,
-        }),
+        MessagingModule.forRoot(messagingOptionsOf(infra, options.service)),
         ...(options.readStore
           ? [
               ReadStoreModule.forRoot({

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -8,6 +9,8 @@ export interface InfrastructureConfig {
   readonly dataDir: string;
   readonly eventStoreConnectionString?: string;
   readonly kafkaBrokers?: readonly string[];
+  /** TLS and SASL towards the brokers (KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_*); absent: plaintext. */
+  readonly kafkaSecurity?: KafkaSecurity;
   readonly mongoUrl?: string;
   readonly topicPartitions: number;
   readonly topicReplicationFactor: number;
@@ -25,6 +28,7 @@ export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): 
       ? { eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING }
       : {}),
     ...(brokers?.length ? { kafkaBrokers: brokers } : {}),
+    ...kafkaSecurityOf(env),
     ...(env.MONGO_URL ? { mongoUrl: env.MONGO_URL } : {}),
     topicPartitions: positiveInt(env.KAFKA_TOPIC_PARTITIONS, 3, 'KAFKA_TOPIC_PARTITIONS'),
     topicReplicationFactor: positiveInt(
@@ -34,6 +38,63 @@ export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): 
     ),
     keyConcurrency: positiveInt(env.KAFKA_KEY_CONCURRENCY, 16, 'KAFKA_KEY_CONCURRENCY'),
   };
+}
+
+export interface KafkaSecurity {
+  /** TLS, with the CA bundle that signs the brokers' certificates when it is not a public one. */
+  readonly ssl?: { readonly ca?: string };
+  readonly sasl?: {
+    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+function kafkaSecurityOf(env: NodeJS.ProcessEnv): { kafkaSecurity?: KafkaSecurity } {
+  const caFile = env.KAFKA_SSL_CA_FILE || undefined;
+  const ssl = flag(env.KAFKA_SSL, caFile !== undefined, 'KAFKA_SSL');
+  if (!ssl && caFile) throw new Error('KAFKA_SSL_CA_FILE is set but KAFKA_SSL is false');
+  const mechanism = env.KAFKA_SASL_MECHANISM?.toLowerCase() || undefined;
+  if (mechanism === undefined && (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD))
+    throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM');
+  if (mechanism !== undefined && !(SASL_MECHANISMS as readonly string[]).includes(mechanism))
+    throw new Error(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${mechanism}"`);
+  if (mechanism !== undefined && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD))
+    throw new Error('KAFKA_SASL_MECHANISM needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD');
+  if (!ssl && mechanism === undefined) return {};
+  return {
+    kafkaSecurity: {
+      ...(ssl ? { ssl: caFile ? { ca: readSetting(caFile, 'KAFKA_SSL_CA_FILE') } : {} } : {}),
+      ...(mechanism
+        ? {
+            sasl: {
+              mechanism: mechanism as (typeof SASL_MECHANISMS)[number],
+              username: env.KAFKA_SASL_USERNAME!,
+              password: env.KAFKA_SASL_PASSWORD!,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function readSetting(path: string, name: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
+
+/** `true` or `false` (any case); absent or empty: the fallback. Anything else is refused, never guessed. */
+export function flag(raw: string | undefined, fallback: boolean, name: string): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
 export function positiveInt(raw: string | undefined, fallback: number, name: string): number {

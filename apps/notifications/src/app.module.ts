@@ -4,6 +4,7 @@ import { MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { TOPICS } from '@app/contracts';
 import {
+  configuredSecretsRequired,
   PERSONAL_DATA,
   positiveInt,
   ServiceInfrastructureModule,
@@ -75,7 +76,8 @@ const DEFAULT_LEASE_MS = 60_000;
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
   // Where secrets must be configured (a cluster), mail written to files in a pod's scratch space would be lost.
-  if (env.REQUIRE_CONFIGURED_SECRETS === 'true' && !env.SMTP_URL)
+  const secretsRequired = configuredSecretsRequired(env);
+  if (secretsRequired && !env.SMTP_URL)
     throw new Error(
       'SMTP_URL must be set (REQUIRE_CONFIGURED_SECRETS=true): without it mail only goes to files',
     );
@@ -83,7 +85,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),
     ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
-    smsProviderRequired: env.REQUIRE_CONFIGURED_SECRETS === 'true',
+    smsProviderRequired: secretsRequired,
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
     ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),

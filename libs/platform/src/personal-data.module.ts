@@ -8,7 +8,7 @@ import {
   type PersonalDataSettings,
   type SealingRules,
 } from '@app/personal-data';
-import { type InfrastructureConfig } from './service-config';
+import { configuredSecretsRequired, type InfrastructureConfig } from './service-config';
 
 export const PERSONAL_DATA = Symbol('PERSONAL_DATA');
 
@@ -18,7 +18,7 @@ export function personalDataSettings(
   env: NodeJS.ProcessEnv = process.env,
 ): PersonalDataSettings {
   // Replicas on several hosts share the keys (MongoDB) and so must share the master key that wraps them.
-  if (env.REQUIRE_CONFIGURED_SECRETS === 'true' && !env.PERSONAL_DATA_MASTER_KEY)
+  if (configuredSecretsRequired(env) && !env.PERSONAL_DATA_MASTER_KEY)
     throw new Error('PERSONAL_DATA_MASTER_KEY must be set (REQUIRE_CONFIGURED_SECRETS=true)');
   return {
     dataDir: infra.dataDir,

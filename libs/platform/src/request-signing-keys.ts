@@ -1,5 +1,5 @@
 import { RequestSigningKeys } from '@app/messaging';
-import { loadSharedSecret } from './shared-secret';
+import { loadSharedSecret, longEnough } from './shared-secret';
 
 /**
  * The keys that sign command requests between our services: `COMMAND_SIGNING_SECRET` (and, while rotating,
@@ -13,7 +13,12 @@ export function loadRequestSigningKeys(options: {
   const current = loadSharedSecret({
     variable: 'COMMAND_SIGNING_SECRET',
     file: 'command-signing.key',
+    minBytes: 32,
     ...options,
   });
-  return new RequestSigningKeys(current, env.COMMAND_SIGNING_SECRET_PREVIOUS || undefined);
+  const previous = env.COMMAND_SIGNING_SECRET_PREVIOUS || undefined;
+  return new RequestSigningKeys(
+    current,
+    previous && longEnough(previous, 'COMMAND_SIGNING_SECRET_PREVIOUS', 32),
+  );
 }

@@ -88,6 +88,14 @@ function readSetting(path: string, name: string): string {
   }
 }
 
+/**
+ * REQUIRE_CONFIGURED_SECRETS: `true` where secrets must come from the environment and nothing may be generated. A
+ * value other than true or false stops the service: read loosely, a `1` or `yes` would quietly generate secrets.
+ */
+export function configuredSecretsRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag(env.REQUIRE_CONFIGURED_SECRETS, false, 'REQUIRE_CONFIGURED_SECRETS');
+}
+
 /** `true` or `false` (any case); absent or empty: the fallback. Anything else is refused, never guessed. */
 export function flag(raw: string | undefined, fallback: boolean, name: string): boolean {
   if (raw === undefined || raw === '') return fallback;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { configuredSecretsRequired } from './service-config';
 
 /**
  * A secret several services (or replicas) must share: the environment variable when set; otherwise, on the embedded
@@ -14,11 +15,13 @@ export function loadSharedSecret(options: {
   readonly env?: NodeJS.ProcessEnv;
   /** What to generate on the embedded default (default: 32 random bytes, base64url). */
   readonly generate?: () => string;
+  /** A configured value shorter than this (in bytes) is refused: a guessable secret is worse than none. */
+  readonly minBytes?: number;
 }): string {
   const env = options.env ?? process.env;
   const configured = env[options.variable];
-  if (configured) return configured;
-  if (env.REQUIRE_CONFIGURED_SECRETS === 'true')
+  if (configured) return longEnough(configured, options.variable, options.minBytes);
+  if (configuredSecretsRequired(env))
     throw new Error(`${options.variable} must be set (REQUIRE_CONFIGURED_SECRETS=true)`);
   const path = join(options.dataDir, 'secrets', options.file);
   if (existsSync(path)) return existingSecret(path);
@@ -45,6 +48,13 @@ export function loadSharedSecret(options: {
     unlinkSync(written);
   }
   chmodSync(path, 0o600);
+  return secret;
+}
+
+/** At least `minBytes` bytes, else refused naming the setting (never the value). */
+export function longEnough(secret: string, variable: string, minBytes = 0): string {
+  if (Buffer.byteLength(secret) < minBytes)
+    throw new Error(`${variable} must be at least ${minBytes} bytes (e.g. openssl rand -base64 32)`);
   return secret;
 }
 

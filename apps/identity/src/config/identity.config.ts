@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { positiveInt } from '@app/platform';
+import { configuredSecretsRequired, positiveInt } from '@app/platform';
 import { DEFAULT_ARGON2_PARAMETERS, type Argon2Parameters } from '../credentials/password-hasher';
 import { type ThrottleLimit } from '../throttling/login-throttle';
 
@@ -39,7 +39,7 @@ export function readIdentityConfig(env: NodeJS.ProcessEnv = process.env): Identi
     throw new Error('ACCESS_TOKEN_TTL_SECONDS must be at most 300 (5 minutes)');
   const pemFile = env.IDENTITY_SIGNING_KEY_FILE;
   const signingKeyPem = env.IDENTITY_SIGNING_KEY_PEM ?? (pemFile ? readFileSync(pemFile, 'utf8') : undefined);
-  if (env.REQUIRE_CONFIGURED_SECRETS === 'true') {
+  if (configuredSecretsRequired(env)) {
     // Several replicas must share these; generated ones would differ per pod.
     for (const [name, value] of [
       ['IDENTITY_SIGNING_KEY_PEM or IDENTITY_SIGNING_KEY_FILE', signingKeyPem],

@@ -15,6 +15,7 @@ export function loadAdminToken(dataDir: string, env: NodeJS.ProcessEnv = process
   return loadSharedSecret({
     variable: 'NOTIFICATIONS_ADMIN_TOKEN',
     file: 'notifications-admin.token',
+    minBytes: 32,
     dataDir,
     env,
   });

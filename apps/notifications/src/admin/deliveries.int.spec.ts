@@ -19,7 +19,7 @@ import { startSmtpServer } from '../delivery/smtp-server.testing';
 import { createNotificationsApp } from '../notifications.app';
 import { emailRequested } from '../requests/email-requested.testing';
 
-const ADMIN_TOKEN = 'test-admin-token-0123456789';
+const ADMIN_TOKEN = 'test-admin-token-0123456789-abcdefghij';
 
 describe('dead deliveries: dead-lettered, listed and retried by an operator', () => {
   const eventStore = useTestEventStore();

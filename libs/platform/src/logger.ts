@@ -27,10 +27,13 @@ export function createLogger(service: string, destination?: DestinationStream): 
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Paths carry tokens too (an invitation link, a `?token=` query): logged without them. */
+/**
+ * Paths carry tokens too: an invitation's, as the mailed link (`/invitations/<token>`), the console page it leads to
+ * and the API (`/console/invitations/`, `/v1/invitations/`); a `?token=` query. Logged without them.
+ */
 export function redactUrl(url: string): string {
   return url
-    .replace(/(\/v1\/invitations\/)[^/?#]+/g, (_m, prefix: string) => `${prefix}[redacted]`)
+    .replace(/^(\/(?:v1\/|console\/)?invitations\/)[^/?#]+/, (_m, prefix: string) => `${prefix}[redacted]`)
     .replace(/([?&](?:token|code|access_token)=)[^&#]*/gi, (_m, name: string) => `${name}[redacted]`);
 }
 

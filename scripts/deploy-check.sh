@@ -26,5 +26,15 @@ for values in default production; do
   "$helm" template platform "$chart" --namespace identity-platform --kube-version 1.31.0 "${args[@]}" >"$rendered/$values.yaml"
   "$checker" k8s "$rendered/$values.yaml"
 done
+# Each service's pods get only the Secret keys it reads (templates/_helpers.tpl, ip.secretEnv): the public gateway none
+# that signs tokens, decrypts TOTP secrets, signs audit checkpoints, administers notifications or reaches SMTP.
+gateway_keys=$(awk '/^---/{d=0} /^  name: .*-gateway$/{d=1} d && /secretKeyRef/' "$rendered/production.yaml")
+[ -n "$gateway_keys" ] || die "no Secret keys found for the gateway in the rendered chart"
+for key in IDENTITY_SIGNING_KEY_PEM TOTP_ENCRYPTION_KEY AUDIT_SIGNING_KEY_PEM NOTIFICATIONS_ADMIN_TOKEN SMTP_URL; do
+  if grep -q "key: $key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get $key"; fi
+done
+if grep -A3 "envFrom:" "$rendered/production.yaml" | grep -q secretRef; then
+  die "a pod gets the whole Secret (envFrom secretRef)"
+fi
 "$checker" compose "$REPO_DIR/docker-compose.yml"
 log "deployment files valid"

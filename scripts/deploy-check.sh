@@ -33,6 +33,9 @@ gateway_keys=$(awk '/^---/{d=0} /^  name: .*-gateway$/{d=1} d && /secretKeyRef/'
 for key in IDENTITY_SIGNING_KEY_PEM TOTP_ENCRYPTION_KEY AUDIT_SIGNING_KEY_PEM NOTIFICATIONS_ADMIN_TOKEN SMTP_URL; do
   if grep -q "key: $key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get $key"; fi
 done
+# Behind the ingress the gateway believes X-Forwarded-For: then only the ingress controller (and the release) reach it.
+gateway_policy=$(awk '/^---/{p=0; k=""} /^kind:/{k=$2} k=="NetworkPolicy" && /^  name: .*-gateway$/{p=1} p' "$rendered/production.yaml")
+grep -q "from:" <<<"$gateway_policy" || die "the gateway trusts its proxies but any pod may reach it"
 if grep -A3 "envFrom:" "$rendered/production.yaml" | grep -q secretRef; then
   die "a pod gets the whole Secret (envFrom secretRef)"
 fi

@@ -257,7 +257,7 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
   }, 120_000);
 
   it('an operator erases an invitee who never registered: InviteeErased in each organization, the address forgotten', async () => {
-    const opal = await platform.signUp('Opal');
+    const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
     operators.push(opal.userId);
     const ada = await platform.signUp('Ada');
     const [acme, globex] = [await platform.createOrg(ada, 'Acme'), await platform.createOrg(ada, 'Globex')];

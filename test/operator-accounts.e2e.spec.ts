@@ -8,7 +8,8 @@ describe('operators locking accounts', () => {
   let opal: SignedIn;
   beforeAll(async () => {
     platform = await startPlatform({ gateway: { operators } });
-    opal = await platform.signUp('Opal');
+    // operator routes need a session opened with a second factor
+    opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
     operators.push(opal.userId);
   }, 60_000);
   afterAll(() => platform?.close());
@@ -86,6 +87,12 @@ describe('operators locking accounts', () => {
     expect(refused.body.code).toBe('operator-only');
     await platform.http.post(`/v1/operator/users/${bob.userId}/unlock`).set(bearer(mallory)).expect(403);
     await platform.http.post(`/v1/operator/users/${bob.userId}/lock`).send({ reason: 'x' }).expect(401);
+    // an operator whose session was opened with a password alone
+    const otto = await platform.signUp('Otto');
+    operators.push(otto.userId);
+    const withoutSecondFactor = await lock(otto, bob.userId).expect(403);
+    expect(withoutSecondFactor.body.code).toBe('two-factor-required');
+    await platform.http.post(`/v1/operator/users/${bob.userId}/unlock`).set(bearer(otto)).expect(403);
 
     const noReason = await lock(opal, bob.userId, {}).expect(400);
     expect(JSON.stringify(noReason.body)).toContain('reason');

@@ -26,7 +26,7 @@ describe('read-model rebuild', () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ gateway: { operators } });
-    operator = await platform.signUp('Opal');
+    operator = await platform.enrollTwoFactor(await platform.signUp('Opal'));
     operators.push(operator.userId);
     owner = await platform.signUp('Olga');
     userIds.add(owner.userId);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { schemaBaseUrl } from '@app/contracts';
-import { positiveInt } from '@app/platform';
+import { flag, positiveInt } from '@app/platform';
 
 /** The gateway's own settings (README "gateway"); infrastructure settings come from the platform. */
 export interface GatewayConfig {
@@ -25,6 +25,11 @@ export interface GatewayConfig {
   readonly consoleDir: string;
   /** User ids allowed the operator routes (`IDENTITY_OPERATORS`, comma-separated, as identity reads it). */
   readonly operators: readonly string[];
+  /**
+   * `OPERATORS_REQUIRE_TWO_FACTOR` (default true): the operator routes (locking accounts, erasing invitees, rebuilding
+   * read models) need a session opened with a second factor, not a password alone.
+   */
+  readonly operatorsRequireTwoFactor: boolean;
   /** Where the gateway's `/schemas` is reached from outside (`SCHEMA_BASE_URL`, else `PUBLIC_URL`). */
   readonly schemaBaseUrl: string;
   /**
@@ -55,6 +60,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    operatorsRequireTwoFactor: flag(env.OPERATORS_REQUIRE_TWO_FACTOR, true, 'OPERATORS_REQUIRE_TWO_FACTOR'),
     schemaBaseUrl: schemaBaseUrl(env),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),

@@ -288,6 +288,52 @@ describe('the gateway edge', () => {
     expect((await http().get('/v1/me').set(bearer(eve)).expect(200)).body.name).toBe('Eve A.');
   });
 
+  it('anonymous requests share no Idempotency-Key namespace: a key another person used reaches nothing of theirs', async () => {
+    const key = `signup-${randomUUID()}`;
+    const address = (who: string) => `${who}-${randomUUID().slice(0, 8)}@example.com`;
+    const [alice, mallory] = [address('alice'), address('mallory')];
+    const register = (email: string, password: string) =>
+      http().post('/v1/auth/register').set('idempotency-key', key).send({ email, password, name: 'Someone' });
+    await register(alice, PASSWORD).expect(202);
+    const token = await platform.linkFromMail(alice, '/verify-email');
+    await http().post('/v1/auth/verify-email').send({ token }).expect(200);
+    // the same key, another person's request: Alice's password is not touched, and Mallory's address is her own
+    await register(mallory, 'mallory evil passphrase 2').expect(202);
+    await http()
+      .post('/v1/auth/login')
+      .send({ email: alice, password: 'mallory evil passphrase 2' })
+      .expect(403);
+    const aliceIn = await http()
+      .post('/v1/auth/login')
+      .send({ email: alice, password: PASSWORD })
+      .expect(200);
+    const malloryToken = await platform.linkFromMail(mallory, '/verify-email');
+    await http().post('/v1/auth/verify-email').send({ token: malloryToken }).expect(200);
+    const malloryIn = await http()
+      .post('/v1/auth/login')
+      .send({ email: mallory, password: 'mallory evil passphrase 2' })
+      .expect(200);
+    expect(malloryIn.body.userId).not.toBe(aliceIn.body.userId);
+    // nor through an invitation accepted under Alice's key
+    const invited = address('mallory2');
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: invited, role: 'user' })
+      .expect(201);
+    const link = await platform.linkFromMail(invited, '/invitations/');
+    const accepted = await http()
+      .post(`/v1/invitations/${encodeURIComponent(link)}/accept`)
+      .set('idempotency-key', key)
+      .send({ name: 'Mallory', password: 'mallory evil passphrase 3', termsAccepted: true })
+      .expect(200);
+    expect(accepted.body.userId).not.toBe(aliceIn.body.userId);
+    await http().post('/v1/auth/login').send({ email: alice, password: PASSWORD }).expect(200);
+    // the very same request again is the same command: nothing more
+    await register(alice, PASSWORD).expect(202);
+    await http().post('/v1/auth/login').send({ email: alice, password: PASSWORD }).expect(200);
+  });
+
   it('one Idempotency-Key used in two organizations makes two invitations, each link opening its own (R5)', async () => {
     const otherOrgId = await platform.createOrg(ada, 'Other');
     const key = `invite-${randomUUID()}`;

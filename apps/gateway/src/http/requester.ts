@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
@@ -13,6 +14,11 @@ const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
  * Who asks and with which ids: the verified caller (nothing a body says), the correlation id (carried into the bus
  * messages and the event metadata), and a command id that is the same for a repeated `Idempotency-Key` of the same
  * caller, so a retried request is applied once and a key reused for another request is `command-id-reused`.
+ *
+ * Anonymous callers (registration, accepting an invitation as a new user, password reset) are nobody in particular:
+ * one key namespace for all of them would let one person's request land on another's command (a registration's user
+ * id comes from its command id). Their command id is of the key and the request itself (method, path, body), so only
+ * the very same request repeats; a key reused for another request is a new command.
  */
 export function requesterOf(req: FastifyRequest, caller?: Caller): Requester {
   const key = headerOf(req, 'idempotency-key');
@@ -25,8 +31,20 @@ export function requesterOf(req: FastifyRequest, caller?: Caller): Requester {
   return {
     ...(caller ? { actorId: caller.userId, actorTwoFactor: caller.twoFactor } : {}),
     correlationId: headerOf(req, CORRELATION_HEADER)!,
-    ...(key ? { commandId: uuidv5(`${caller?.userId ?? 'anonymous'}:${key}`, IDEMPOTENCY_NAMESPACE) } : {}),
+    ...(key
+      ? {
+          commandId: uuidv5(
+            `${caller ? caller.userId : anonymousRequest(req)}:${key}`,
+            IDEMPOTENCY_NAMESPACE,
+          ),
+        }
+      : {}),
   };
+}
+
+function anonymousRequest(req: FastifyRequest): string {
+  const request = JSON.stringify([req.method, req.url, req.body ?? null]);
+  return `anonymous/${createHash('sha256').update(request).digest('base64url')}`;
 }
 
 /** A request header's value; a header sent twice counts as its first value. */

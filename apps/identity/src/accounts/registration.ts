@@ -167,6 +167,15 @@ export class Registration {
     const { reservations, credentials, accounts } = this.deps;
     // Hashed whether or not the address is free: the time taken does not tell either.
     const hash = await this.deps.hasher.hash(input.password);
+    // The user id comes from the command id. An account already there is a retry of its own registration (nothing to
+    // do: above all, its password is never set again) or another request under a reused id, refused untouched.
+    const existing = await accounts.load(command.userId);
+    if (existing.status !== 'none') {
+      if (existing.status === 'active' && existing.email === command.email) return 'created';
+      throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+        commandId: input.commandId,
+      });
+    }
     try {
       await reservations.reserve('email', command.email, command.userId, input.commandId);
     } catch (error) {

@@ -182,6 +182,29 @@ describe('identity over the bus, on the event store', () => {
     expect(userId).toBeTruthy();
   });
 
+  it('a registration whose command id another registration used is refused, and the first account keeps its password', async () => {
+    const commandId = randomUUID();
+    const [first, second] = [email(), email()];
+    const register = (address: string, password: string) =>
+      identity.send({ type: 'Register', name: 'A', email: address, password }, undefined, commandId);
+    expect(await register(first, PASSWORD)).toMatchObject({ ok: true });
+    // the same registration again changes nothing; another one under its id is refused
+    expect(await register(first, 'another long passphrase')).toMatchObject({ ok: true });
+    expect(await register(second, 'another long passphrase')).toMatchObject({
+      ok: false,
+      error: { code: 'command-id-reused' },
+    });
+    await identity.result({ type: 'VerifyEmail', token: await identity.linkToken('verify-email', first) });
+    expect(await login(first)).toMatchObject({ ok: true });
+    expect(await login(first, 'another long passphrase')).toMatchObject({ ok: false });
+    // the refused one holds nothing: its address registers for someone else
+    expect(
+      await identity.send({ type: 'Register', name: 'B', email: second, password: PASSWORD }),
+    ).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('login issues a verifiable access token and a rotating refresh token; reuse revokes the family; logout ends it', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

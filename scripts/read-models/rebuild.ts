@@ -3,8 +3,9 @@
  *
  * Asks the running gateway to rebuild every read model from the event store (reads keep working; the switch is
  * atomic), prints its progress every second and exits 0 once it is done (1 if it failed or was refused).
- * Authenticates as an operator (a user id in IDENTITY_OPERATORS): OPERATOR_TOKEN, or OPERATOR_EMAIL and
- * OPERATOR_PASSWORD to sign in.
+ * Authenticates as an operator (a user id in IDENTITY_OPERATORS, in a session opened with a second factor):
+ * OPERATOR_TOKEN, or OPERATOR_EMAIL, OPERATOR_PASSWORD and OPERATOR_TOTP_CODE to sign in. Progress is kept by the
+ * gateway replica that runs the rebuild: with several replicas, point --url at one of them (kubectl port-forward).
  */
 import { parseArgs } from 'node:util';
 
@@ -19,24 +20,38 @@ interface Status {
   error?: string;
 }
 
+const USAGE = `usage: npm run read-models:rebuild [-- --url <gateway, default GATEWAY_URL or http://127.0.0.1:3000>]
+  as an operator: OPERATOR_TOKEN, or OPERATOR_EMAIL + OPERATOR_PASSWORD + OPERATOR_TOTP_CODE`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { url: { type: 'string' } } });
+  const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean' } } });
+  if (values.help) return console.log(USAGE);
   const base = (values.url ?? process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
-  const token = process.env.OPERATOR_TOKEN ?? (await signIn(base));
+  console.log(`gateway ${base}`);
+  let session: Session = process.env.OPERATOR_TOKEN
+    ? { accessToken: process.env.OPERATOR_TOKEN }
+    : await signIn(base);
   const call = async (method: 'GET' | 'POST'): Promise<Status> => {
-    const res = await fetch(`${base}/v1/operator/read-models/rebuild`, {
-      method,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const body = (await res.json()) as Status & { code?: string; title?: string };
-    if (!res.ok) throw new Error(`${res.status} ${body.code ?? ''}: ${body.title ?? ''}`);
-    return body;
+    const send = () =>
+      fetch(`${base}/v1/operator/read-models/rebuild`, {
+        method,
+        headers: { authorization: `Bearer ${session.accessToken}` },
+      });
+    let res = await send();
+    // Access tokens last 5 minutes, a rebuild may take longer: a session this command opened is renewed.
+    if (res.status === 401 && session.refreshToken) {
+      session = await answerOf<Session>(
+        await postJson(base, '/v1/auth/refresh', { refreshToken: session.refreshToken }),
+      );
+      res = await send();
+    }
+    return answerOf<Status>(res);
   };
   let status = await call('POST');
   console.log(`rebuild ${status.rebuildId} started`);
   while (status.state === 'running') {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    status = await call('GET');
+    status = await untilAnswered(() => call('GET'));
     if (status.state === 'running')
       console.log(
         `${status.events} events, ${status.eventsPerSecond} events/s, position ${status.position}, ` +
@@ -49,21 +64,66 @@ async function main(): Promise<void> {
   );
 }
 
-async function signIn(base: string): Promise<string> {
-  const email = process.env.OPERATOR_EMAIL;
-  const password = process.env.OPERATOR_PASSWORD;
-  if (!email || !password) throw new Error('set OPERATOR_TOKEN, or OPERATOR_EMAIL and OPERATOR_PASSWORD');
-  const res = await fetch(`${base}/v1/auth/login`, {
+/** The JSON answer, or an error naming the status and problem code (a proxy's HTML error page included). */
+async function answerOf<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  let body: (T & { code?: string; title?: string }) | undefined;
+  try {
+    body = JSON.parse(text) as T & { code?: string; title?: string };
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok || body === undefined)
+    throw Object.assign(
+      new Error(`${res.status} ${body?.code ?? ''}: ${body?.title ?? text.slice(0, 200)}`),
+      {
+        status: res.status,
+      },
+    );
+  return body;
+}
+
+/** A progress read that failed on the way (a restarting proxy, a 502/503) is tried again a few times. */
+async function untilAnswered<T>(read: () => Promise<T>, tries = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (attempt >= tries || (status !== undefined && status < 500)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000 * attempt));
+    }
+  }
+}
+
+interface Session {
+  accessToken: string;
+  refreshToken?: string;
+}
+
+function postJson(base: string, path: string, body: object): Promise<Response> {
+  return fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
+    body: JSON.stringify(body),
   });
-  const body = (await res.json()) as { accessToken?: string; code?: string; status?: string };
-  if (!res.ok || !body.accessToken)
-    throw new Error(
-      `sign-in failed: ${body.code ?? body.status ?? res.status} (two-factor sign-in: use OPERATOR_TOKEN)`,
-    );
-  return body.accessToken;
+}
+
+async function signIn(base: string): Promise<Session> {
+  const email = process.env.OPERATOR_EMAIL;
+  const password = process.env.OPERATOR_PASSWORD;
+  if (!email || !password)
+    throw new Error(`set OPERATOR_TOKEN, or OPERATOR_EMAIL and OPERATOR_PASSWORD\n${USAGE}`);
+  const first = await answerOf<Partial<Session> & { challenge?: string }>(
+    await postJson(base, '/v1/auth/login', { email, password }),
+  );
+  if (first.accessToken) return { accessToken: first.accessToken, refreshToken: first.refreshToken };
+  const code = process.env.OPERATOR_TOTP_CODE;
+  if (!first.challenge || !code)
+    throw new Error(`sign-in needs a second factor: set OPERATOR_TOTP_CODE (or OPERATOR_TOKEN)`);
+  return answerOf<Session>(
+    await postJson(base, '/v1/auth/login/two-factor', { challenge: first.challenge, code }),
+  );
 }
 
 main().catch((error: unknown) => {

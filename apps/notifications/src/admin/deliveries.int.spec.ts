@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { type AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
@@ -98,6 +101,24 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
       }),
     ]);
     expect(JSON.stringify(dead.body)).not.toContain('token=t');
+    expect(smtp.received).toHaveLength(0);
+
+    // the operator command lists the same, with the token; with another it is refused and says so
+    await notifications.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(notifications.getHttpServer().address() as AddressInfo).port}`;
+    const command = (token: string, ...args: string[]) =>
+      promisify(execFile)(
+        process.execPath,
+        ['-r', '@swc-node/register', 'scripts/notifications/retry-dead.ts', '--url', url, ...args],
+        { env: { ...process.env, NOTIFICATIONS_ADMIN_TOKEN: token }, timeout: 60_000 },
+      );
+    const listed = await command(ADMIN_TOKEN, '--list');
+    expect(listed.stdout).toContain(`dead     email ${to} (2 attempt(s))`);
+    expect(listed.stdout).toContain('1 dead deliveries');
+    const refusedCommand = await command('not-the-admin-token-0123456789-abcdef', '--list').catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refusedCommand).toMatchObject({ code: 1, stderr: expect.stringContaining('401') });
     expect(smtp.received).toHaveLength(0);
 
     smtp.failNext(0);

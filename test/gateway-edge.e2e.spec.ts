@@ -75,6 +75,51 @@ describe('the gateway edge', () => {
     expect([proto.status, fields(problem(proto))]).toEqual([400, ['__proto__']]);
   });
 
+  it('null where a value is due, and text that is not well-formed Unicode, are 400s naming the field, never 500s', async () => {
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const member = `/v1/orgs/${orgId}/members/${bob.userId}`;
+    for (const availability of [null, [], [{ available: true, weekly: [] }]]) {
+      const refused = await http().patch(member).set(bearer(ada)).send({ availability });
+      expect([refused.status, [...new Set(fields(problem(refused)))]]).toEqual([400, ['availability']]);
+    }
+    for (const [body, field] of [
+      [{ grant: null }, 'grant'],
+      [{ schedulable: null }, 'schedulable'],
+    ] as const) {
+      const refused = await http().patch(member).set(bearer(ada)).send(body);
+      expect([refused.status, [...new Set(fields(problem(refused)))]]).toEqual([400, [field]]);
+    }
+    const sendNull = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: `n-${randomUUID().slice(0, 8)}@example.com`, role: 'user', send: null });
+    expect([sendNull.status, fields(problem(sendNull))]).toEqual([400, ['send']]);
+    const raw = (path: string, json: string) =>
+      http().post(path).set('content-type', 'application/json').send(json);
+    const surrogate = await raw(
+      '/v1/auth/register',
+      '{"email":"a\\ud800@example.com","password":"correct horse battery staple","name":"X"}',
+    );
+    expect([surrogate.status, fields(problem(surrogate))]).toEqual([400, ['email']]);
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send('{"name":"Desk\\udc00"}');
+    expect([team.status, fields(problem(team))]).toEqual([400, ['name']]);
+    const nul = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send('{"name":"Desk\\u0000"}');
+    expect([nul.status, fields(problem(nul))]).toEqual([400, ['name']]);
+    // none of it changed anything
+    const shown = await http().get(member).set(bearer(ada)).expect(200);
+    expect(shown.body.permissions).not.toContain(null);
+    const teams = await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).expect(200);
+    expect(teams.body.items.map((t: { name: string }) => t.name)).not.toContain('Desk\ufffd');
+  });
+
   it('bad cursors, limits and ISO dates are 400s naming the parameter', async () => {
     const cursor = await http()
       .get(`/v1/orgs/${orgId}/members?cursor=${encodeURIComponent('not a cursor!')}`)

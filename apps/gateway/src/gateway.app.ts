@@ -64,14 +64,32 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
   fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 }
 
+/**
+ * No prototype keys, and no text that is not well-formed Unicode (a lone surrogate half, which validators meet with a
+ * URIError and mails print as U+FFFD) or that holds NUL: refused here for every field, before any validator sees it.
+ */
 function refusePrototypeKeys(key: string, value: unknown): unknown {
   if (key === '__proto__' || key === 'constructor' || key === 'prototype')
     throw new SyntaxError(`forbidden key ${key}`);
+  if ((typeof value === 'string' && !wellFormed(value)) || !wellFormed(key))
+    throw new SyntaxError(`malformed text ${wellFormed(key) ? key : 'key'}`);
   return value;
 }
 
+function wellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed() && !text.includes('\u0000');
+}
+
 function malformedJson(error: unknown): BadRequestException {
-  const key = (error as Error).message.match(/^forbidden key (.+)$/)?.[1];
+  const message = (error as Error).message;
+  const key = message.match(/^forbidden key (.+)$/)?.[1];
+  const malformed = message.match(/^malformed text (.*)$/)?.[1];
+  if (malformed !== undefined)
+    return new BadRequestException({
+      code: 'validation-failed',
+      title: `${malformed || 'A value'} is not well-formed text (a lone surrogate half, or NUL)`,
+      errors: [{ field: malformed || 'body', message: 'not well-formed text' }],
+    });
   return new BadRequestException({
     code: 'validation-failed',
     title: key ? `The body may not contain ${key}` : 'The body is not valid JSON',

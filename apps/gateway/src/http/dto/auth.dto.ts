@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Optional } from './optional';
 import { NameField } from './name-field';
 
 /** A person's locale: any tag is taken here; identity keeps its language or refuses it (`unsupported-locale`). */
@@ -10,7 +11,7 @@ function LocaleField(whose: string) {
       example: 'de',
       description: `the language of messages to ${whose}: \`en\` or \`de\` (a tag such as \`de-AT\` counts as \`de\`); else the deployment default`,
     }),
-    IsOptional(),
+    Optional(),
     IsString(),
     MaxLength(35),
   );
@@ -35,7 +36,7 @@ export class RegisterBody {
   name!: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0958', description: 'any format; stored in E.164' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(40)
   phone?: string;
@@ -111,7 +112,7 @@ export class ResetPasswordBody {
 
 export class UpdateMeBody {
   @ApiPropertyOptional({ example: 'Ada King' })
-  @IsOptional()
+  @Optional()
   @NameField(200)
   name?: string;
 
@@ -146,18 +147,18 @@ export class AcceptInvitationBody {
     description: 'a new user registering from the link (omit when signed in)',
     example: 'Bob',
   })
-  @IsOptional()
+  @Optional()
   @NameField(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'a new user registering from the link' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(1024)
   password?: string;
 
   @ApiPropertyOptional({ description: 'a new user registering from the link must accept the terms' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   termsAccepted?: boolean;
 
@@ -165,7 +166,7 @@ export class AcceptInvitationBody {
     description: 'a new user invited by phone: the address to sign in with (verified by a mailed link)',
     example: 'dan@example.com',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(320)
   email?: string;

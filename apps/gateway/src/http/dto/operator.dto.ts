@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Optional } from './optional';
 
 export class LockUserBody {
   @ApiProperty({ example: 'reported as compromised', description: 'recorded on the account (UserLocked)' })
@@ -14,13 +15,13 @@ export class EraseInviteeBody {
     example: 'zoe@example.com',
     description: 'the invited address: e-mail or phone, not both',
   })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0958', description: 'any format; compared as E.164' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(40)
   phone?: string;

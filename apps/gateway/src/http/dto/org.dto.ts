@@ -7,7 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
-  IsOptional,
+  IsObject,
   IsString,
   Matches,
   Max,
@@ -18,6 +18,7 @@ import {
   isRFC3339,
   type ValidationOptions,
 } from 'class-validator';
+import { Optional } from './optional';
 import { NameField } from './name-field';
 
 const ID = { example: '7f9c2b1e-3d4a-4c5b-8e6f-1a2b3c4d5e6f' };
@@ -30,22 +31,22 @@ export class CreateOrganizationBody {
 
 export class UpdateOrganizationBody {
   @ApiPropertyOptional({ example: 'Acme Incorporated' })
-  @IsOptional()
+  @Optional()
   @NameField(200)
   name?: string;
 
   @ApiPropertyOptional({ description: 'R16: verified addresses at claimed domains join as User' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   autoJoin?: boolean;
 
   @ApiPropertyOptional({ description: 'R14: members edit their own availability' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   membersMayEditOwnAvailability?: boolean;
 
   @ApiPropertyOptional({ description: 'R22: members act only with a second factor' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   requireTwoFactor?: boolean;
 }
@@ -84,7 +85,7 @@ export class LinkChildBody {
 
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -92,7 +93,7 @@ export class PageQuery {
   limit?: number;
 
   @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'cursor is not a cursor this API gave' })
   cursor?: string;
@@ -100,24 +101,24 @@ export class PageQuery {
 
 export class MembersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['owner', 'admin', 'user'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['owner', 'admin', 'user'])
   role?: 'owner' | 'admin' | 'user';
 
   @ApiPropertyOptional({ description: 'R15', type: Boolean })
-  @IsOptional()
+  @Optional()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   schedulable?: boolean;
 
   @ApiPropertyOptional(ID)
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   teamId?: string;
 
   @ApiPropertyOptional({ description: 'part of a name or e-mail address, case-insensitive', example: 'ada' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(100)
   q?: string;
@@ -155,7 +156,7 @@ export class AvailabilityBody {
 /** One change per request, so each is applied whole or not at all. */
 export class UpdateMemberBody {
   @ApiPropertyOptional({ enum: ['admin', 'user'], description: 'R3' })
-  @IsOptional()
+  @Optional()
   @IsIn(['admin', 'user'])
   role?: 'admin' | 'user';
 
@@ -163,26 +164,27 @@ export class UpdateMemberBody {
     example: ['members.read', 'members.invite'],
     description: 'R20: permissions to grant',
   })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   grant?: string[];
 
   @ApiPropertyOptional({ example: ['members.invite'], description: 'R20: granted permissions to revoke' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   revoke?: string[];
 
   @ApiPropertyOptional({ description: 'R15: a billable seat' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   schedulable?: boolean;
 
   @ApiPropertyOptional({ type: AvailabilityBody, description: 'R14' })
-  @IsOptional()
+  @Optional()
+  @IsObject()
   @ValidateNested()
   @Type(() => AvailabilityBody)
   availability?: AvailabilityBody;

@@ -6,11 +6,11 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { Optional } from './optional';
 import { NameField } from './name-field';
 import { PageQuery } from './org.dto';
 
@@ -28,13 +28,13 @@ export class TeamMemberBody {
 
 export class InvitationBody {
   @ApiPropertyOptional({ example: 'bob@example.com', description: 'e-mail or phone, not both' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(320)
   email?: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0958' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(40)
   phone?: string;
@@ -44,7 +44,7 @@ export class InvitationBody {
   role!: 'admin' | 'user';
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
@@ -55,14 +55,14 @@ export class InvitationBody {
     example: ['members.read'],
     description: 'R20: within the inviter’s rights',
   })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsString({ each: true })
   permissions?: string[];
 
   @ApiPropertyOptional({ default: true, description: 'R6: false adds the invitation without sending it' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   send?: boolean;
 }
@@ -76,19 +76,19 @@ export class ChangeInvitationBody extends PickType(InvitationBody, [
 
 class ImportRowBody {
   @ApiPropertyOptional({ type: String, example: 'carol@example.com' })
-  @IsOptional()
+  @Optional()
   email?: unknown;
 
   @ApiPropertyOptional({ type: String, example: '+14155552671' })
-  @IsOptional()
+  @Optional()
   phone?: unknown;
 
   @ApiPropertyOptional({ enum: ['admin', 'user'] })
-  @IsOptional()
+  @Optional()
   role?: unknown;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @Optional()
   teamIds?: unknown;
 }
 
@@ -105,14 +105,14 @@ export class ImportBody {
   rows!: ImportRowBody[];
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   send?: boolean;
 }
 
 export class InvitationsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['pending', 'accepted', 'revoked', 'expired'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['pending', 'accepted', 'revoked', 'expired'])
   status?: 'pending' | 'accepted' | 'revoked' | 'expired';
 }

@@ -94,6 +94,13 @@ export class AggregateStore {
   }
 
   private readonly snapshotStore: SnapshotStore;
+  /** Snapshots being written in the background, by stream. */
+  private readonly snapshotWrites = new Map<string, Promise<void>>();
+
+  /** Once the snapshots being written in the background are stored (or given up on): before closing the client. */
+  async snapshotsWritten(): Promise<void> {
+    await Promise.all(this.snapshotWrites.values());
+  }
   private readonly protection: StoredDataProtection;
 
   private readonly windowSize: number;
@@ -228,20 +235,27 @@ export class AggregateStore {
         });
         const state = events.reduce(definition.decider.evolve, loaded.state);
         const sinceSnapshot = loaded.sinceSnapshot + events.length;
-        const snapshotDue = definition.snapshots !== undefined && sinceSnapshot >= definition.snapshots.every;
+        // One snapshot of a stream in the background at a time: a load that overlapped the write in flight found none
+        // and counts the whole tail, and would otherwise write another after every command.
+        const snapshotDue =
+          definition.snapshots !== undefined &&
+          sinceSnapshot >= definition.snapshots.every &&
+          !this.snapshotWrites.has(streamName);
         // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
         // synchronously here, before the first await inside, so later use of `state` cannot change it.
         loaded.commands.record(context.commandId, {
           revision: result.nextExpectedRevision,
           fingerprint: context.fingerprint,
         });
-        if (snapshotDue)
-          void this.writeSnapshot(streamName, definition.snapshots!, {
+        if (snapshotDue) {
+          const written = this.writeSnapshot(streamName, definition.snapshots!, {
             state,
             revision: result.nextExpectedRevision,
             commands: loaded.commands,
             chainHead: chainHead ?? null,
-          });
+          }).finally(() => this.snapshotWrites.delete(streamName));
+          this.snapshotWrites.set(streamName, written);
+        }
         keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot, chainHead ?? null);
         return { state, events, revision: result.nextExpectedRevision, duplicate: false };
       } catch (error) {

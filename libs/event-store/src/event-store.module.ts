@@ -7,8 +7,13 @@ import { STORED_DATA_PROTECTION, type StoredDataProtection } from './stored-data
 export const EVENT_STORE_CLIENT = Symbol('EVENT_STORE_CLIENT');
 
 class EventStoreLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient) {}
+  constructor(
+    @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
+    private readonly aggregates: AggregateStore,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
+    // Snapshots still being written in the background are finished first, not cut off by the closing client.
+    await this.aggregates.snapshotsWritten();
     await releaseEventStoreClient(this.client);
   }
 }

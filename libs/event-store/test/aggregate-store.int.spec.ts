@@ -275,6 +275,8 @@ describe('AggregateStore against the event store', () => {
     const s = stream();
     await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
     for (let i = 0; i < 25; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+    // snapshots are written in the background, after the command's answer
+    await store.snapshotsWritten();
     const fromSnapshot = await store.load(s, withSnapshots);
     const replayed = await store.load(s, counter);
     expect(fromSnapshot.state).toEqual(replayed.state);
@@ -283,6 +285,43 @@ describe('AggregateStore against the event store', () => {
     let snapshotCount = 0;
     for await (const _ of client.readStream(snapshotStreamOf(s))) snapshotCount++;
     expect(snapshotCount).toBeGreaterThan(0);
+  });
+
+  it('writes one snapshot of a stream at a time: commands while one is being written start no other', async () => {
+    // The snapshot stream's appends are held until released, as a slow store would hold them.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let snapshotAppends = 0;
+    const slowSnapshots = new Proxy(client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'appendToStream') return typeof value === 'function' ? value.bind(target) : value;
+        return async (streamName: string, ...rest: unknown[]) => {
+          if (streamName.startsWith('snapshot-')) {
+            snapshotAppends++;
+            await held;
+          }
+          return (target.appendToStream as (...a: unknown[]) => Promise<unknown>)(streamName, ...rest);
+        };
+      },
+    });
+    const slow = new AggregateStore(slowSnapshots, {});
+    const withSnapshots = {
+      decider: counterDecider,
+      snapshots: {
+        version: 1,
+        every: 5,
+        toSnapshot: (st: CounterState) => st,
+        fromSnapshot: (j: unknown) => j as CounterState,
+      },
+    };
+    const s = stream();
+    await slow.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
+    for (let i = 0; i < 15; i++) await slow.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+    expect(snapshotAppends).toBe(1);
+    release();
+    await slow.snapshotsWritten();
+    expect((await slow.load(s, withSnapshots)).tailLength).toBeLessThan(15);
   });
 
   it('a snapshot larger than one append may be is written in chunks, and read back whole', async () => {

@@ -212,6 +212,14 @@ describe('the gateway edge', () => {
     expect([res.status, problem(res).code]).toEqual([413, 'payload-too-large']);
   });
 
+  it('a request that never arrives whole is cut off: the server bounds how long a request may take', async () => {
+    // Fastify's default is no bound at all (a body short of its Content-Length held the connection for good); Node
+    // answers 408 once the bound passed, at its next check of open connections.
+    const server = platform.gateway.getHttpServer() as { requestTimeout: number; headersTimeout: number };
+    expect(server.requestTimeout).toBe(30_000);
+    expect(server.headersTimeout).toBeLessThanOrEqual(server.requestTimeout);
+  });
+
   it('a body in a media type the API does not read is a 415 problem; nothing is appended', async () => {
     const res = await http()
       .post(`/v1/orgs/${orgId}/teams`)

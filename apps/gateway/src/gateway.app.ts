@@ -20,6 +20,7 @@ export async function createGatewayApp(
     adapter: 'fastify',
     bodyParser: false,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
     answerHeaders: API_SECURITY_HEADERS,
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),

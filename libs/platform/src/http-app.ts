@@ -32,6 +32,11 @@ export interface HttpAppOptions {
   readonly trustProxy?: number | string | false;
   /** The largest request body Fastify reads before answering 413 (Express services set their own parsers' limit). */
   readonly bodyLimitBytes?: number;
+  /**
+   * How long a request may take to arrive whole, body included, before a 408 (default 30 s). Fastify's own default is
+   * none: a body shorter than its Content-Length held its connection for good.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Creates a service's HTTP app with the cross-cutting pieces every service shares. Listening is the caller's job. */
@@ -54,6 +59,7 @@ export async function createHttpApp(
           module,
           new FastifyAdapter({
             ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
+            requestTimeout: options.requestTimeoutMs ?? 30_000,
             // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
             routerOptions: { maxParamLength: 512 },
             ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
@@ -63,6 +69,11 @@ export async function createHttpApp(
           nestOptions,
         )
       : await NestFactory.create(module, nestOptions);
+  if (options.adapter === 'fastify') {
+    // Headers within the same bound as the whole request (Node's default of 60 s would outlast it).
+    const server = app.getHttpServer() as { headersTimeout: number; requestTimeout: number };
+    server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+  }
   // Express names itself on every answer; nothing outside needs to know what a service runs on.
   if (app.getHttpAdapter().getType() === 'express')
     app.getHttpAdapter().getInstance().disable('x-powered-by');

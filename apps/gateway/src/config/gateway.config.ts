@@ -16,6 +16,8 @@ export interface GatewayConfig {
   readonly corsOrigins: readonly string[];
   /** The largest request body accepted, in bytes (default 256 KiB; imports up to 1,000 rows fit). */
   readonly bodyLimitBytes: number;
+  /** `REQUEST_TIMEOUT_MS`: a request not arrived whole (body included) by then is answered 408 (default 30 s). */
+  readonly requestTimeoutMs: number;
   /** Requests per minute per client address, and per signed-in user; auth routes get a fifth (defaults 600, 300). */
   readonly rateLimitPerIp: number;
   readonly rateLimitPerUser: number;
@@ -53,6 +55,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .map((o) => o.trim())
       .filter(Boolean),
     bodyLimitBytes: positiveInt(env.BODY_LIMIT_BYTES, 256 * 1024, 'BODY_LIMIT_BYTES'),
+    requestTimeoutMs: positiveInt(env.REQUEST_TIMEOUT_MS, 30_000, 'REQUEST_TIMEOUT_MS'),
     rateLimitPerIp: positiveInt(env.RATE_LIMIT_PER_IP, 600, 'RATE_LIMIT_PER_IP'),
     rateLimitPerUser: positiveInt(env.RATE_LIMIT_PER_USER, 300, 'RATE_LIMIT_PER_USER'),
     authRateLimitPerIp: positiveInt(env.AUTH_RATE_LIMIT_PER_IP, 20, 'AUTH_RATE_LIMIT_PER_IP'),

@@ -754,6 +754,14 @@ describe('stories over the public API', () => {
       actorId: ada.userId,
       type: 'MemberRoleChanged',
     });
+    // Grants that came with an invitation are the inviter's, although the invitee's acceptance appended them.
+    const gil = await platform.join(ada, orgId, 'Gil', { permissions: ['members.read', 'members.invite'] });
+    const afterGil = await collectPages(`/v1/orgs/${orgId}/audit/events?limit=50`, ada);
+    expect(
+      afterGil.find(
+        (e) => e.type === 'PermissionsGranted' && (e.data as { userId?: string }).userId === gil.userId,
+      ),
+    ).toMatchObject({ actorId: ada.userId });
     // A User does not read the audit.
     expect((await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(cat))).status).toBe(403);
     expect((await http().get(`/v1/orgs/${orgId}/audit/roster?at=${before}`).set(bearer(cat))).status).toBe(

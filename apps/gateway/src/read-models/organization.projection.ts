@@ -489,7 +489,9 @@ function auditOf(event: OrganizationEvent): AuditEventDoc {
     orgId: event.orgId,
     eventId: event.id,
     type: event.type,
-    actorId: event.actorId,
+    // Who is responsible, as the audit CLI says it: the event's own actor (grants that came with an invitation are
+    // the inviter's, although the invitee's acceptance appended them), else whoever sent the command.
+    actorId: typeof event.data.actorId === 'string' ? event.data.actorId : event.actorId,
     ...(event.actingVia ? { actingVia: event.actingVia } : {}),
     at: event.at,
     correlationId: event.correlationId,

@@ -12,6 +12,8 @@ export interface SmtpServerBehaviour {
   readonly failFirst?: number;
   /** ...with this reply code (default 451, a transient refusal; 550 is a permanent one). */
   readonly failWith?: number;
+  /** Refuse messages to these recipients this many times each (with failWith), whatever failFirst says. */
+  readonly refuseTo?: Readonly<Record<string, number>>;
   /**
    * Hold each message this long after its data arrived before answering (default 0), or as long as the function says
    * for the message's recipients (a test holds its own message, not others' left on a shared topic).
@@ -38,6 +40,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   const refused: Received[] = [];
   const arrived: string[] = [];
   let failures = behaviour.failFirst ?? 0;
+  const refuseTo: Record<string, number> = { ...behaviour.refuseTo };
   const code = behaviour.failWith ?? 451;
   const server = new SMTPServer({
     authOptional: true,
@@ -61,7 +64,9 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
         };
-        if (failures-- > 0) {
+        const refusedRecipient = message.to.find((to) => (refuseTo[to] ?? 0) > 0);
+        if (refusedRecipient) refuseTo[refusedRecipient]!--;
+        if (refusedRecipient || failures-- > 0) {
           refused.push(message);
           return callback(
             Object.assign(new Error(code >= 500 ? 'mailbox unavailable' : 'mailbox busy'), {

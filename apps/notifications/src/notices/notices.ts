@@ -8,6 +8,7 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
+import { EachDelivery } from '../delivery/each-delivery';
 import { Notifier } from '../delivery/notifier';
 import { DELIVERIES_IN_HAND, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
 import { localeOf, type Locale } from '../templates/catalog';
@@ -48,6 +49,7 @@ export class Notices extends BusSubscriber {
       keyConcurrency: this.inHand,
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],
       handler: async (event) => {
+        const deliveries = new EachDelivery();
         for (const notice of noticesOf(event, this.enabled)) {
           // A settings change that leaves the requirement as it was (a rename) announces nothing again.
           if (
@@ -69,16 +71,16 @@ export class Notices extends BusSubscriber {
             });
             const base = { idempotencyKey: event.id, about: { ...about, ...recipient.about } };
             if (recipient.email)
-              await this.notifier.deliver({ channel: 'email', to: recipient.email, ...message, ...base });
+              await deliveries.attempt(() =>
+                this.notifier.deliver({ channel: 'email', to: recipient.email!, ...message, ...base }),
+              );
             else if (recipient.phone)
-              await this.notifier.deliver({
-                channel: 'sms',
-                to: recipient.phone,
-                text: message.text,
-                ...base,
-              });
+              await deliveries.attempt(() =>
+                this.notifier.deliver({ channel: 'sms', to: recipient.phone!, text: message.text, ...base }),
+              );
           }
         }
+        deliveries.settle();
       },
     });
   }

@@ -79,4 +79,37 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.requiredTwoFactorBefore(orgId, 1_203n)).toBe(false);
     expect(await directory.requiredTwoFactorBefore(randomUUID(), 5n)).toBe(false);
   });
+
+  it('the inviter to tell of an acceptance: a member who created it, not one gone since, nobody acting through a parent', async () => {
+    const orgId = randomUUID();
+    const stream = `organization-${orgId}`;
+    const at = new Date().toISOString();
+    const append = (type: string, data: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+      eventStore.client.appendToStream(
+        stream,
+        jsonEvent({ type, data: { orgId, at, ...data }, metadata: { actor: data.actorId, ...metadata } }),
+      );
+    await append('OrganizationCreated', {
+      actorId: 'owner',
+      name: 'Acme',
+      ownerId: 'owner',
+      plan: 'standard',
+    });
+    const invitation = (invitationId: string, actorId: string, metadata?: Record<string, unknown>) =>
+      append(
+        'InvitationCreated',
+        { actorId, invitationId, email: `${invitationId}@example.com`, role: 'user' },
+        metadata,
+      );
+    await invitation('by-owner', 'owner'); // revision 1
+    await invitation('by-partner', 'parker', { actingVia: randomUUID() }); // revision 2
+    await append('MemberJoined', { actorId: 'owner', userId: 'leaver', role: 'admin' }); // revision 3
+    await invitation('by-leaver', 'leaver'); // revision 4
+    await append('MemberLeft', { actorId: 'leaver', userId: 'leaver' }); // revision 5
+    const directory = new RecipientDirectory(eventStore.client);
+    expect(await directory.inviterOf(orgId, 'by-owner', 5n)).toBe('owner');
+    expect(await directory.inviterOf(orgId, 'by-partner', 5n)).toBeUndefined();
+    expect(await directory.inviterOf(orgId, 'by-leaver', 4n)).toBe('leaver');
+    expect(await directory.inviterOf(orgId, 'by-leaver', 5n)).toBeUndefined();
+  });
 });

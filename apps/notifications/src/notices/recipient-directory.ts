@@ -108,6 +108,9 @@ export class RecipientDirectory {
     );
     const actor = (newestFirst[createdAt]?.data as Record<string, unknown> | undefined)?.actorId;
     if (typeof actor !== 'string') return undefined;
+    // Invited by someone acting through the parent organization (R19): never a member here, so nothing in this stream
+    // says whether they still may see it (the link or their right in the parent may be gone); they are not told.
+    if (newestFirst[createdAt]?.actingVia !== undefined) return undefined;
     const latestStanding = newestFirst
       .slice(0, createdAt)
       .find(
@@ -168,21 +171,24 @@ export class RecipientDirectory {
     direction: typeof FORWARDS | typeof BACKWARDS,
     from: typeof START | typeof END | bigint,
     maxCount: number,
-  ): Promise<{ type: string; data: unknown }[]> {
-    const events: { type: string; data: unknown }[] = [];
+  ): Promise<{ type: string; data: unknown; actingVia?: string }[]> {
+    const events: { type: string; data: unknown; actingVia?: string }[] = [];
     try {
       for await (const resolved of this.client.readStream(stream, {
         direction,
         fromRevision: from,
         maxCount,
       }))
-        if (resolved.event)
-          events.push(
-            await this.protection.open({
+        if (resolved.event) {
+          const actingVia = (resolved.event.metadata as { actingVia?: unknown } | undefined)?.actingVia;
+          events.push({
+            ...(await this.protection.open({
               type: resolved.event.type,
               data: resolved.event.data as Record<string, unknown>,
-            }),
-          );
+            })),
+            ...(typeof actingVia === 'string' ? { actingVia } : {}),
+          });
+        }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }

@@ -32,8 +32,28 @@ describe('notices to the people a change is about', () => {
     const roleMail = (await arrives(bob.email, /Your role in Notice Works changed/))[0]!;
     expect(roleMail.raw).toContain('You are now an Admin in Notice Works.');
 
-    await platform.teamManagedBy(ada, orgId, bob, 'Desk');
+    const deskId = await platform.teamManagedBy(ada, orgId, bob, 'Desk');
     await arrives(bob.email, /You manage a team in Notice Works/);
+    // made a plain member again, Bob was in the team all along: nothing tells him he joined it
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${deskId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
+    const cat = await platform.join(ada, orgId, 'Cat');
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${deskId}/members/${cat.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
+    await arrives(cat.email, /You joined a team in Notice Works/);
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'user' })
+      .expect(200);
+    await waitFor(() => mailsTo(bob.email, /Your role in/).length === 2 || undefined, { timeoutMs: 10_000 });
+    expect(mailsTo(bob.email, /You joined a team/)).toHaveLength(0);
 
     await http()
       .post(`/v1/orgs/${orgId}/ownership-transfer`)
@@ -52,7 +72,7 @@ describe('notices to the people a change is about', () => {
     await arrives(ada.email, /Your invitation to Notice Works was accepted/);
 
     // once per event and person, and only to the person concerned
-    expect(mailsTo(bob.email, /Your role in/)).toHaveLength(1);
+    expect(mailsTo(bob.email, /Your role in/)).toHaveLength(2);
     expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
   });
 

@@ -31,6 +31,8 @@ export interface Notice {
   readonly to: Audience;
   readonly orgId?: string;
   readonly role?: string;
+  /** The team a team notice is about (the member's standing in it before the event decides whether to tell). */
+  readonly teamId?: string;
 }
 
 const str = (data: Record<string, unknown>, key: string): string => String(data[key] ?? '');
@@ -66,6 +68,7 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
         kind: data.role === 'manager' ? 'made-team-manager' : 'added-to-team',
         to: { userId: str(data, 'userId') },
         orgId,
+        teamId: str(data, 'teamId'),
       });
       break;
     case 'identity.UserLocked.v1':

@@ -23,11 +23,17 @@ describe('who is told about what', () => {
       { kind: 'removed-from-organization', to: { userId: 'u3' }, orgId: 'o1' },
     ]);
     expect(
-      noticesOf(event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', role: 'member' }), all),
-    ).toEqual([{ kind: 'added-to-team', to: { userId: 'u4' }, orgId: 'o1' }]);
+      noticesOf(
+        event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', teamId: 't1', role: 'member' }),
+        all,
+      ),
+    ).toEqual([{ kind: 'added-to-team', to: { userId: 'u4' }, orgId: 'o1', teamId: 't1' }]);
     expect(
-      noticesOf(event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', role: 'manager' }), all),
-    ).toEqual([{ kind: 'made-team-manager', to: { userId: 'u4' }, orgId: 'o1' }]);
+      noticesOf(
+        event('membership.TeamMemberAdded.v1', 'o1', { userId: 'u4', teamId: 't1', role: 'manager' }),
+        all,
+      ),
+    ).toEqual([{ kind: 'made-team-manager', to: { userId: 'u4' }, orgId: 'o1', teamId: 't1' }]);
     expect(noticesOf(event('identity.UserLocked.v1', 'u5', { userId: 'u5', reason: 'x' }), all)).toEqual([
       { kind: 'account-locked', to: { userId: 'u5' } },
     ]);

@@ -58,6 +58,20 @@ export class Notices extends BusSubscriber {
             (await this.directory.requiredTwoFactorBefore(notice.orgId, BigInt(event.revision)))
           )
             continue;
+          // A manager made a plain member again was in the team all along: nothing was added.
+          if (
+            notice.kind === 'added-to-team' &&
+            notice.orgId &&
+            notice.teamId &&
+            'userId' in notice.to &&
+            (await this.directory.inTeamBefore(
+              notice.orgId,
+              notice.teamId,
+              notice.to.userId,
+              BigInt(event.revision),
+            ))
+          )
+            continue;
           const org = notice.orgId
             ? await this.directory.organizationNameOf(notice.orgId, BigInt(event.revision))
             : undefined;

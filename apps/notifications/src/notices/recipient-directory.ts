@@ -121,6 +121,18 @@ export class RecipientDirectory {
     return latestStanding && latestStanding.type !== 'MemberJoined' ? undefined : actor;
   }
 
+  /** Whether the member was in the team just before the event at `revision` (a manager made a member again was). */
+  async inTeamBefore(orgId: string, teamId: string, userId: string, revision: bigint): Promise<boolean> {
+    const latest = await this.latestBetween(orgId, revision - 1n, -1n, ({ type, data }) => {
+      const d = data as Record<string, unknown>;
+      if (type === 'TeamDeleted') return d.teamId === teamId;
+      if (type === 'TeamMemberAdded' || type === 'TeamMemberRemoved')
+        return d.teamId === teamId && d.userId === userId;
+      return (type === 'MemberRemoved' || type === 'MemberLeft') && d.userId === userId;
+    });
+    return latest?.type === 'TeamMemberAdded';
+  }
+
   /** Whether the organization already required a second factor before the event at `revision`. */
   async requiredTwoFactorBefore(orgId: string, revision: bigint): Promise<boolean> {
     const settings = await this.latestBetween(orgId, revision - 1n, -1n, (e) => e.type === 'SettingsUpdated');

@@ -14,6 +14,11 @@ import { type MailQuota } from '../throttling/mail-quota';
 
 const USER_ID_NAMESPACE = '6f1c3c0e-5d4e-4f0a-9a57-2f3f8f1f0b7e';
 
+/** The user id a registration under this command id makes (a retried registration lands on the same user). */
+export function registeredUserId(commandId: string): string {
+  return uuidv5(commandId, USER_ID_NAMESPACE);
+}
+
 export interface RegistrationInput {
   readonly commandId: string;
   readonly correlationId?: string;
@@ -141,8 +146,8 @@ export class Registration {
     const command = {
       type: 'RegisterUser' as const,
       // From the command id: a retried registration lands on the same user and converges.
-      userId: uuidv5(input.commandId, USER_ID_NAMESPACE),
-      actorId: uuidv5(input.commandId, USER_ID_NAMESPACE),
+      userId: registeredUserId(input.commandId),
+      actorId: registeredUserId(input.commandId),
       at: this.now().toISOString(),
       name: input.name,
       email,
@@ -176,6 +181,13 @@ export class Registration {
         commandId: input.commandId,
       });
     }
+    // A phone another account holds is refused before anything is reserved, so the refusal appends nothing (the
+    // reservation below still decides a race for it).
+    const phoneHolder = command.phone ? await reservations.holderOf('phone', command.phone) : undefined;
+    if (phoneHolder !== undefined && phoneHolder !== command.userId)
+      throw new DomainError('phone-taken', 'conflict', 'this phone belongs to another account', {
+        field: 'phone',
+      });
     try {
       await reservations.reserve('email', command.email, command.userId, input.commandId);
     } catch (error) {

@@ -5,7 +5,8 @@ import { eventMessage } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { jsonEvent } from '@eventstore/db-client';
+import { BACKWARDS, END, jsonEvent } from '@eventstore/db-client';
+import { registeredUserId } from '../accounts/registration';
 import { totpCode } from '../two-factor/totp';
 import { userStreamName } from '../users/user.events';
 import { type IdentityHarness, startIdentity } from './identity-harness.testing';
@@ -138,20 +139,29 @@ describe('identity over the bus, on the event store', () => {
     const first = email();
     await identity.registerVerified(first, PASSWORD, { phone: '+1 415 555 2671' });
     const second = email();
-    const refused = await identity.send({
-      type: 'Register',
-      name: 'B',
-      email: second,
-      password: PASSWORD,
-      phone: '+14155552671',
-    });
+    const commandId = randomUUID();
+    const refused = await identity.send(
+      { type: 'Register', name: 'B', email: second, password: PASSWORD, phone: '+14155552671' },
+      undefined,
+      commandId,
+    );
     expect(refused).toMatchObject({
       ok: false,
       error: { code: 'phone-taken', kind: 'conflict', details: { field: 'phone' } },
     });
     expect(JSON.stringify(refused)).not.toContain(first);
     expect(identity.mails.some((m) => m.data.to === second)).toBe(false);
-    // The e-mail reserved before the phone was released.
+    // The refusal appended nothing: not even a reservation of the e-mail taken back.
+    const refusedUser = registeredUserId(commandId);
+    const appended: string[] = [];
+    for await (const resolved of eventStore.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 500,
+    }))
+      if ((resolved.event?.data as { userId?: string } | undefined)?.userId === refusedUser)
+        appended.push(resolved.event!.type);
+    expect(appended).toEqual([]);
     await identity.registerVerified(second);
   });
 

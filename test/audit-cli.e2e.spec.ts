@@ -256,6 +256,17 @@ describe('the auditor CLI against the event store of a running system', () => {
       ]);
     }
     expect(await counts()).toEqual(before);
+    // The key the embedded default keeps under DATA_DIR signs for a store on this machine, never for one elsewhere.
+    const elsewhere = await audit(['public-key'], {
+      ...store,
+      EVENTSTORE_CONNECTION_STRING: 'esdb://eventstore.example.invalid:2113?tls=false',
+    });
+    expect([elsewhere.code, elsewhere.stderr.trim()]).toEqual([
+      2,
+      expect.stringMatching(
+        /^audit: no audit signing key: set AUDIT_SIGNING_KEY_PEM \(the key kept under DATA_DIR/,
+      ),
+    ]);
     await client.dispose();
     const signed = await audit(['checkpoint', '--org', orgId], store);
     expect(signed.code).toBe(0);

@@ -77,6 +77,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'verify') return verify(rest[0], values['public-key']);
   const handler = COMMANDS[command];
   if (!handler) throw new CliError(`unknown command "${command}"\n${USAGE}`);
+  // The commands that sign check for the key before they reach any store.
+  if (command === 'checkpoint' || command === 'public-key' || (command === 'export' && values.sign))
+    operatorKey();
   const client = await connectEventStore();
   try {
     return await handler(client, values);
@@ -293,13 +296,29 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
   return 3;
 }
 
-/** The services' signing key, never one made up here. */
+/**
+ * The services' signing key, never one made up here. The key kept under DATA_DIR is the embedded default's: it signs
+ * only for a store on this machine, never for one elsewhere (a developer's local key must not sign, or be published,
+ * into production).
+ */
 function operatorKey() {
   try {
+    const target = process.env.EVENTSTORE_CONNECTION_STRING;
+    if (target && !onThisMachine(target) && !process.env.AUDIT_SIGNING_KEY_PEM)
+      throw new Error(
+        'no audit signing key: set AUDIT_SIGNING_KEY_PEM (the key kept under DATA_DIR signs only for a store on this machine)',
+      );
     return loadAuditSigningKey(readInfrastructureConfig().dataDir, process.env, { generate: false });
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function onThisMachine(connectionString: string): boolean {
+  const hosts = connectionString.replace(/^esdb(\+discover)?:\/\/([^@/]*@)?/, '').split(/[/?]/)[0] ?? '';
+  return hosts
+    .split(',')
+    .every((host) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host.trim()));
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

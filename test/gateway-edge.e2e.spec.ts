@@ -125,6 +125,19 @@ describe('the gateway edge', () => {
       .get(`/v1/orgs/${orgId}/members?cursor=${encodeURIComponent('not a cursor!')}`)
       .set(bearer(ada));
     expect([cursor.status, fields(problem(cursor))]).toEqual([400, ['cursor']]);
+    // Only a cursor this organization's lists gave: not random base64, not another organization's, not an edited one.
+    const otherOrg = await platform.createOrg(ada, 'Cursors elsewhere');
+    for (const name of ['One', 'Two'])
+      await http().post(`/v1/orgs/${otherOrg}/teams`).set(bearer(ada)).send({ name }).expect(201);
+    const theirs = (await http().get(`/v1/orgs/${otherOrg}/teams?limit=1`).set(bearer(ada)).expect(200)).body
+      .nextCursor as string;
+    await http().get(`/v1/orgs/${otherOrg}/teams?limit=1&cursor=${theirs}`).set(bearer(ada)).expect(200);
+    const random = Buffer.from('random garbage here').toString('base64url');
+    for (const list of ['members', 'teams', 'invitations', 'audit/events'])
+      for (const bad of [random, theirs, `${theirs}A`]) {
+        const refused = await http().get(`/v1/orgs/${orgId}/${list}?cursor=${bad}`).set(bearer(ada));
+        expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
+      }
     const limit = await http().get(`/v1/orgs/${orgId}/members?limit=100000`).set(bearer(ada));
     expect([limit.status, fields(problem(limit))]).toEqual([400, ['limit']]);
     // ISO-8601 forms that are no instant (week and ordinal dates, basic format, no offset), and years past 9999.

@@ -11,6 +11,7 @@ import { AtQuery, PageQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { pageIn } from './page';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -32,10 +33,7 @@ export class AuditController {
   @problems(400, 401, 403, 404)
   async events(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
     await this.access.requiring(caller, orgId, 'audit.read');
-    const page = await this.models.auditEvents.find(
-      { where: { orgId } },
-      { limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) },
-    );
+    const page = await this.models.auditEvents.find({ where: { orgId } }, pageIn(orgId, query));
     return {
       items: page.items.map(auditEventView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),

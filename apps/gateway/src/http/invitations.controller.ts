@@ -35,6 +35,7 @@ import { ImportResult, InvitationView, answers, answersPage, done } from './dto/
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { pageIn } from './page';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -143,10 +144,7 @@ export class InvitationsController {
     if (query.status === 'pending') Object.assign(where, { status: 'pending', expiresAt: { $gt: now } });
     else if (query.status === 'expired') Object.assign(where, { status: { $in: ['pending', 'expired'] } });
     else if (query.status) where.status = query.status;
-    const page = await this.models.invitations.find(
-      { where: where as never },
-      { limit: query.limit ?? 50, ...(query.cursor ? { cursor: query.cursor } : {}) },
-    );
+    const page = await this.models.invitations.find({ where: where as never }, pageIn(orgId, query));
     const items = page.items
       .map((i) => invitationView(i))
       .filter((i) => !query.status || i.status === query.status);

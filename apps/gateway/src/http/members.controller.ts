@@ -25,6 +25,7 @@ import { AcceptedView, MemberView, answers, answersPage, done } from './dto/view
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { pageIn } from './page';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -47,8 +48,8 @@ export class MembersController {
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: MembersQuery) {
     const standing = await this.access.standing(caller, orgId);
-    const { limit = 50, cursor, ...filters } = query;
-    const page = await this.queries.members(standing, filters, { limit, ...(cursor ? { cursor } : {}) });
+    const { limit, cursor, ...filters } = query;
+    const page = await this.queries.members(standing, filters, pageIn(orgId, { limit, cursor }));
     return { items: page.items.map(memberView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 

@@ -26,6 +26,7 @@ import { TeamView, answers, answersPage, done } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { pageIn } from './page';
 
 @ApiTags('teams')
 @ApiBearerAuth()
@@ -68,10 +69,7 @@ export class TeamsController {
   @answersPage(TeamView)
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
-    const page = await this.queries.teams(await this.access.standing(caller, orgId), {
-      limit: query.limit ?? 50,
-      ...(query.cursor ? { cursor: query.cursor } : {}),
-    });
+    const page = await this.queries.teams(await this.access.standing(caller, orgId), pageIn(orgId, query));
     return { items: page.items.map(teamView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
   }
 

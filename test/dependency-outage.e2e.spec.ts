@@ -36,12 +36,18 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('a dependency outage unde
     });
 
   beforeAll(async () => {
-    const [kafkaPort, controllerPort, mongoPort] = [await freePort(), await freePort(), await freePort()];
+    const [kafkaPort, controllerPort, saslPort, mongoPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     infraEnvironment = {
       ...process.env,
       INFRA_STATE: await makeTempDir('outage-infra'),
       KAFKA_PORT: String(kafkaPort),
       KAFKA_CONTROLLER_PORT: String(controllerPort),
+      KAFKA_SASL_SSL_PORT: String(saslPort),
       MONGO_PORT: String(mongoPort),
     };
     await Promise.all([infra('kafka', 'start'), infra('ferretdb', 'start')]);

@@ -2351,6 +2351,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -2559,6 +2568,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {

@@ -96,6 +96,20 @@ export class ReadYourWrites {
   }
 
   /** A profile change (identity answers with the account's revision): the profile once the read model shows it. */
+  /**
+   * A command that ended the caller's sessions (a password change, two-factor off): its answer waits until the
+   * account's read model, which the gateway checks every token against, has them ended; else 202 with the revision.
+   */
+  async sessionsEnded(
+    userId: string,
+    revision: string | undefined,
+    res: FastifyReply,
+  ): Promise<Accepted | undefined> {
+    if (await this.userAt(userId, revision)) return undefined;
+    res.status(202);
+    return { status: 'accepted', revision: revision ?? null };
+  }
+
   async answerProfile<P extends { userId: string; revision?: string }>(
     profile: P,
     res: FastifyReply,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
@@ -16,6 +16,7 @@ import {
   UpdateMeBody,
 } from './dto/auth.dto';
 import {
+  AcceptedView,
   DeletedAccountView,
   MyOrganizationView,
   RecoveryCodesView,
@@ -113,13 +114,23 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change my password with the current one; every session ends' })
   @done()
+  @ApiResponse({
+    status: 202,
+    type: AcceptedView,
+    description: 'done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS',
+  })
   @problems(400, 401, 403)
   async changePassword(
     @CurrentCaller() caller: Caller,
     @Body() body: ChangePasswordBody,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.services.identity({ type: 'ChangePassword', ...body }, requesterOf(req, caller));
+    const { revision } = await this.services.identity<{ revision?: string }>(
+      { type: 'ChangePassword', ...body },
+      requesterOf(req, caller),
+    );
+    return this.freshness.sessionsEnded(caller.userId, revision, res);
   }
 
   @Put('email')
@@ -171,12 +182,22 @@ export class MeController {
   @HttpCode(204)
   @ApiOperation({ summary: 'R22: turn two-factor authentication off with a current code' })
   @done()
+  @ApiResponse({
+    status: 202,
+    type: AcceptedView,
+    description: 'done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS',
+  })
   @problems(400, 401, 403)
   async disableTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.services.identity({ type: 'DisableTwoFactor', code: body.code }, requesterOf(req, caller));
+    const { revision } = await this.services.identity<{ revision?: string }>(
+      { type: 'DisableTwoFactor', code: body.code },
+      requesterOf(req, caller),
+    );
+    return this.freshness.sessionsEnded(caller.userId, revision, res);
   }
 }

@@ -92,8 +92,7 @@ export class IdentityCommandHandler {
         await passwords.reset(c.token, c.password, context);
         return ACCEPTED;
       case 'ChangePassword':
-        await passwords.change(actor, c, context);
-        return ACCEPTED;
+        return { ...ACCEPTED, ...(await passwords.change(actor, c, context)) };
       case 'GetProfile':
         return accounts.profile(actor);
       case 'UpdateProfile':
@@ -107,8 +106,7 @@ export class IdentityCommandHandler {
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
       case 'DisableTwoFactor':
-        await twoFactor.disable(actor, c.code, context);
-        return ACCEPTED;
+        return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context)) };
       case 'LockUser':
         this.requireOperator(actor);
         await accounts.lock(c.userId, actor, c.reason, context);

@@ -83,13 +83,13 @@ export class PasswordManagement {
     userId: string,
     input: { currentPassword: string; newPassword: string },
     context: CommandContext,
-  ): Promise<void> {
+  ): Promise<{ revision: string }> {
     const user = await this.deps.accounts.active(userId);
     if (!(await passwordConfirmed(this.deps, user, input.currentPassword)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
         field: 'currentPassword',
       });
-    await this.replace(user, input.newPassword, 'change', userId, context);
+    return this.replace(user, input.newPassword, 'change', userId, context);
   }
 
   /** New hash, PasswordChanged, then every session and outstanding reset link ends. */
@@ -99,10 +99,10 @@ export class PasswordManagement {
     reason: 'change' | 'reset',
     actorId: string,
     context: CommandContext,
-  ): Promise<void> {
+  ): Promise<{ revision: string }> {
     this.deps.policy.assert(password, { email: user.email });
     await this.deps.credentials.setHash(user.userId, await this.deps.hasher.hash(password), this.now());
-    await this.deps.refreshTokens.endAllAround(user.userId, () =>
+    const changed = await this.deps.refreshTokens.endAllAround(user.userId, () =>
       this.deps.accounts.execute(
         { type: 'ChangePassword', userId: user.userId, actorId, at: this.now().toISOString(), reason },
         context,
@@ -118,6 +118,8 @@ export class PasswordManagement {
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
     });
+    // The revision the account's read model must reach before the old sessions' access tokens are refused there.
+    return { revision: String(changed.revision ?? -1) };
   }
 
   private async sendResetLink(user: ActiveUser, context: CommandContext): Promise<void> {

@@ -32,18 +32,20 @@ export class TwoFactorEnrollment {
     return result;
   }
 
-  async disable(userId: string, code: string, context: CommandContext): Promise<void> {
+  /** The account stream's revision after it: the read models must reach it before old sessions are refused there. */
+  async disable(userId: string, code: string, context: CommandContext): Promise<{ revision: string }> {
     if (!(await this.twoFactor.verify(userId, code)).valid)
       throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid', {
         field: 'code',
       });
     await this.twoFactor.disable(userId);
     // Sessions opened with the second factor would go on vouching for one the account no longer has (R22).
-    await this.refreshTokens.endAllAround(userId, () =>
+    const disabled = await this.refreshTokens.endAllAround(userId, () =>
       this.accounts.execute(
         { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
         context,
       ),
     );
+    return { revision: String(disabled.revision ?? -1) };
   }
 }

@@ -112,4 +112,26 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviterOf(orgId, 'by-leaver', 4n)).toBe('leaver');
     expect(await directory.inviterOf(orgId, 'by-leaver', 5n)).toBeUndefined();
   });
+
+  it('whether a member was in a team just before an event: since the team was made, until removed or gone', async () => {
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    const append = (type: string, data: Record<string, unknown>) =>
+      eventStore.client.appendToStream(
+        `organization-${orgId}`,
+        jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } }),
+      );
+    await append('OrganizationCreated', { name: 'Acme', ownerId: 'owner', plan: 'standard' }); // 0
+    await append('TeamCreated', { teamId: 'desk', name: 'Desk' }); // 1
+    await append('TeamMemberAdded', { teamId: 'desk', userId: 'bob', role: 'manager' }); // 2
+    await append('TeamMemberAdded', { teamId: 'desk', userId: 'bob', role: 'member' }); // 3: made a member again
+    await append('TeamMemberAdded', { teamId: 'desk', userId: 'cat', role: 'member' }); // 4: new
+    await append('TeamMemberRemoved', { teamId: 'desk', userId: 'bob' }); // 5
+    await append('TeamMemberAdded', { teamId: 'desk', userId: 'bob', role: 'member' }); // 6: back
+    const directory = new RecipientDirectory(eventStore.client);
+    expect(await directory.inTeamBefore(orgId, 'desk', 'bob', 3n)).toBe(true);
+    expect(await directory.inTeamBefore(orgId, 'desk', 'cat', 4n)).toBe(false);
+    expect(await directory.inTeamBefore(orgId, 'desk', 'bob', 6n)).toBe(false);
+    expect(await directory.inTeamBefore(orgId, 'other', 'bob', 6n)).toBe(false);
+  });
 });

@@ -125,7 +125,8 @@ export class RecipientDirectory {
   async inTeamBefore(orgId: string, teamId: string, userId: string, revision: bigint): Promise<boolean> {
     const latest = await this.latestBetween(orgId, revision - 1n, -1n, ({ type, data }) => {
       const d = data as Record<string, unknown>;
-      if (type === 'TeamDeleted') return d.teamId === teamId;
+      // The team's creation bounds the search: a new member's notice reads no further back.
+      if (type === 'TeamDeleted' || type === 'TeamCreated') return d.teamId === teamId;
       if (type === 'TeamMemberAdded' || type === 'TeamMemberRemoved')
         return d.teamId === teamId && d.userId === userId;
       return (type === 'MemberRemoved' || type === 'MemberLeft') && d.userId === userId;

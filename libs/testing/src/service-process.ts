@@ -34,8 +34,10 @@ export async function startServiceProcess(
       (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status ?? 0,
   };
   try {
+    // Generous: in test:infra several suites start brokers and service processes at once on two cores, and a service
+    // compiled at start (swc) waiting its turn for a core has been seen to need over two minutes.
     await waitFor(async () => (await instance.readiness()) === 200, {
-      timeoutMs: options.timeoutMs ?? 120_000,
+      timeoutMs: options.timeoutMs ?? 240_000,
       intervalMs: 250,
       what: `${service} on ${port} ready`,
     });

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { answerOf } from '../http-answer';
 import { readInfrastructureConfig } from '@app/platform';
 
 const USAGE = `usage: npm run notifications:retry-dead [-- --url <notifications, default NOTIFICATIONS_URL or http://127.0.0.1:3003>] [-- --list]
@@ -33,15 +34,7 @@ async function main(): Promise<void> {
     method: values.list ? 'GET' : 'POST',
     headers: { authorization: `Bearer ${token}` },
   });
-  const text = await res.text();
-  let body: { items?: Delivery[]; code?: string; title?: string } | undefined;
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok || !body)
-    throw new Error(`${res.status} ${body?.code ?? ''}: ${body?.title ?? text.slice(0, 200)}`);
+  const body = await answerOf<{ items?: Delivery[] }>(res);
   const items = body.items ?? [];
   for (const d of items)
     console.log(

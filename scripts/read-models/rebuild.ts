@@ -8,6 +8,7 @@
  * gateway replica that runs the rebuild: with several replicas, point --url at one of them (kubectl port-forward).
  */
 import { parseArgs } from 'node:util';
+import { answerOf } from '../http-answer';
 
 interface Status {
   rebuildId: string;
@@ -62,25 +63,6 @@ async function main(): Promise<void> {
   console.log(
     `done: ${status.events} events projected at ${status.eventsPerSecond} events/s; reads switched over`,
   );
-}
-
-/** The JSON answer, or an error naming the status and problem code (a proxy's HTML error page included). */
-async function answerOf<T>(res: Response): Promise<T> {
-  const text = await res.text();
-  let body: (T & { code?: string; title?: string }) | undefined;
-  try {
-    body = JSON.parse(text) as T & { code?: string; title?: string };
-  } catch {
-    body = undefined;
-  }
-  if (!res.ok || body === undefined)
-    throw Object.assign(
-      new Error(`${res.status} ${body?.code ?? ''}: ${body?.title ?? text.slice(0, 200)}`),
-      {
-        status: res.status,
-      },
-    );
-  return body;
 }
 
 /** A progress read that failed on the way (a restarting proxy, a 502/503) is tried again a few times. */

@@ -170,8 +170,14 @@ export class AggregateStore {
   ): Promise<CommandResult<State, Event>> {
     const cache = definition.cache;
     let context = given;
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamName, definition, cache?.take(streamName));
+    // A cached state is trusted without reading the stream's tail only when the command appends: the append's
+    // expected revision then proves the state current (or fails, and the tail is read). Any other outcome, a refusal,
+    // a no-op or a retry recognised, is decided again on a state read up to date before it is answered.
+    let readTail = false;
+    for (let attempt = 1; ;) {
+      const cached = cache?.take(streamName);
+      const unread = !readTail && cached !== undefined && cached.chainHead !== undefined;
+      const loaded = unread ? asLoaded(cached) : await this.load(streamName, definition, cached);
       const keep = (
         state: State,
         revision: bigint | undefined,
@@ -181,7 +187,15 @@ export class AggregateStore {
         if (cache && revision !== undefined)
           cache.put(streamName, { state, revision, sinceSnapshot, commands: loaded.commands, chainHead });
       };
+      const verifyFirst = () => {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
+        readTail = true;
+      };
       const applied = loaded.commands.get(context.commandId);
+      if (applied && unread) {
+        verifyFirst();
+        continue;
+      }
       if (applied) {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         if (applied.fingerprint && context.fingerprint && applied.fingerprint !== context.fingerprint) {
@@ -206,8 +220,16 @@ export class AggregateStore {
         }
         events = definition.decider.decide(decided, loaded.state);
       } catch (refusal) {
+        if (unread) {
+          verifyFirst();
+          continue;
+        }
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         throw refusal;
+      }
+      if (events.length === 0 && unread) {
+        verifyFirst();
+        continue;
       }
       if (events.length === 0) {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
@@ -261,8 +283,14 @@ export class AggregateStore {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot); // still right as of its revision
+        // The cached state was behind (another instance appended): not a conflict to back off from, just read on.
+        if (unread) {
+          readTail = true;
+          continue;
+        }
         if (attempt >= this.maxAttempts) throw new ConcurrencyConflictError(streamName, attempt);
         await jitteredPause(attempt);
+        attempt++;
       }
     }
   }
@@ -306,6 +334,18 @@ export class AggregateStore {
       this.options.onSnapshotError?.(error, streamName);
     }
   }
+}
+
+/** A cached state as if just loaded, with no tail read (its chain head known, so nothing else needs reading). */
+function asLoaded<State>(cached: CachedAggregate<State>) {
+  return {
+    state: cached.state,
+    revision: cached.revision,
+    tailLength: 0,
+    commands: cached.commands,
+    sinceSnapshot: cached.sinceSnapshot,
+    chainHead: cached.chainHead ?? null,
+  };
 }
 
 function chainHashIn(metadata: unknown): string | null {

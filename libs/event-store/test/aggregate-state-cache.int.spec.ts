@@ -56,6 +56,85 @@ describe('AggregateStore with a state cache', () => {
     expect(result.state).toMatchObject({ balance: 0 });
   });
 
+  it('appends from the cached state without reading the stream first', async () => {
+    const s = stream();
+    const reads: string[] = [];
+    const client = new Proxy(eventStore.client, {
+      get(target, key, receiver) {
+        if (key === 'readStream')
+          return (name: string, ...rest: unknown[]) => {
+            reads.push(name);
+            return target.readStream(name, ...(rest as [never]));
+          };
+        const value: unknown = Reflect.get(target, key, receiver);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const store = new AggregateStore(client);
+    const definition = cachedCounter();
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    reads.length = 0;
+    const result = await store.handle(s, definition, { type: 'Add', amount: 5 }, ctx());
+    expect(result.state).toMatchObject({ balance: 5, events: 2 });
+    expect(reads.filter((name) => name === s)).toEqual([]);
+    expect((await store.load(s, { decider: counterDecider })).state).toMatchObject({ balance: 5 });
+  });
+
+  it('a refusal from a cached state behind the stream is decided again on the stream as it is', async () => {
+    const s = stream();
+    const mine = new AggregateStore(eventStore.client);
+    const theirs = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await mine.handle(s, definition, { type: 'Add', amount: 2 }, ctx());
+    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 5 }, ctx());
+    const result = await mine.handle(s, definition, { type: 'Withdraw', amount: 3 }, ctx());
+    expect(result.state).toMatchObject({ balance: 4, events: 4 });
+    expect(result.revision).toBe(3n);
+  });
+
+  it('a no-op from a cached state behind the stream is decided again on the stream as it is', async () => {
+    const s = stream();
+    const mine = new AggregateStore(eventStore.client);
+    const theirs = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await mine.handle(s, definition, { type: 'Add', amount: 5 }, ctx());
+    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 2 }, ctx());
+    const result = await mine.handle(s, definition, { type: 'SetBalance', amount: 5 }, ctx());
+    expect(result.events).toEqual([{ type: 'Added', data: { amount: -2 } }]);
+    expect(result.state).toMatchObject({ balance: 5 });
+  });
+
+  it("a retry that another instance applied is stored once, and answered at the stream's revision", async () => {
+    const s = stream();
+    const mine = new AggregateStore(eventStore.client);
+    const theirs = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    const retried = ctx();
+    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 5 }, retried);
+    // Decided from the same state, its events are the very events stored (same ids): the append is acknowledged as
+    // the one already made, as it would be for two instances deciding it at the same moment.
+    const again = await mine.handle(s, definition, { type: 'Add', amount: 5 }, retried);
+    expect(again.revision).toBe(1n);
+    expect(again.state).toMatchObject({ balance: 5, events: 2 });
+    const stored = await mine.load(s, { decider: counterDecider });
+    expect(stored.state).toMatchObject({ balance: 5, events: 2 });
+    expect(stored.revision).toBe(1n);
+  });
+
+  it('a cached state behind the stream costs no attempt: one attempt allowed still succeeds', async () => {
+    const s = stream();
+    const mine = new AggregateStore(eventStore.client, { maxAttempts: 1 });
+    const theirs = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 7 }, ctx());
+    const result = await mine.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    expect(result.state).toMatchObject({ balance: 8, events: 3 });
+  });
+
   it('keeps at most its bound of streams, least recently used out first', () => {
     const cache = new AggregateStateCache<number>(2);
     const entry = (state: number) => ({

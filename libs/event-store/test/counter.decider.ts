@@ -6,7 +6,11 @@ export type CounterEvent =
   | { type: 'Added'; data: { amount: number } }
   | { type: 'Withdrawn'; data: { amount: number } };
 export type CounterCommand =
-  { type: 'Open'; id: string } | { type: 'Add'; amount: number } | { type: 'Withdraw'; amount: number };
+  | { type: 'Open'; id: string }
+  | { type: 'Add'; amount: number }
+  | { type: 'Withdraw'; amount: number }
+  /** A no-op when the balance is already `amount`. */
+  | { type: 'SetBalance'; amount: number };
 export type CounterState = { opened: boolean; balance: number; events: number };
 
 export const counterDecider: Decider<CounterState, CounterCommand, CounterEvent> = {
@@ -31,6 +35,8 @@ export const counterDecider: Decider<CounterState, CounterCommand, CounterEvent>
         if (s.balance < c.amount)
           throw new DomainError('insufficient-balance', 'rule-violation', 'balance too low');
         return [{ type: 'Withdrawn', data: { amount: c.amount } }];
+      case 'SetBalance':
+        return s.balance === c.amount ? [] : [{ type: 'Added', data: { amount: c.amount - s.balance } }];
     }
   },
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   FORWARDS,
   NO_STREAM,
@@ -237,6 +238,10 @@ export class AggregateStore {
       }
       try {
         let chainHead = loaded.chainHead ?? undefined;
+        // Decided on a state nobody read, the events must not be taken for ones already stored: a retry that another
+        // instance applied, decided again from a state as old as that one's, would make the very same events, and
+        // the store would acknowledge them as that append. Ids of this handling's own fail the revision check instead.
+        const handling = unread ? `/${randomUUID()}` : '';
         const firstRevision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
         const stored = await Promise.all(events.map((event) => this.protection.seal(streamName, event)));
         const appended = stored.map((event, index) => {
@@ -246,7 +251,7 @@ export class AggregateStore {
           const revision = firstRevision + BigInt(index);
           chainHead = chainHashOf(chainHead, { type: event.type, data, metadata: { ...metadata }, revision });
           return jsonEvent({
-            id: deterministicEventId(streamName, context.commandId, index, chainHead),
+            id: deterministicEventId(streamName, context.commandId, index, chainHead + handling),
             type: event.type,
             data,
             metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHead },

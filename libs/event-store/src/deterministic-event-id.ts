@@ -9,7 +9,8 @@ const EVENT_ID_NAMESPACE = '6f1c7d3e-5a8b-4c2d-9e0f-1a2b3c4d5e6f';
  * same command id in two streams yields different ones (consumers key deliveries on event ids). The hash is in the
  * id because the store's replay answer says nothing about what is stored: two handlings of one command that raced
  * with different content (another trace, another message id) must conflict, not have the loser take the winner's
- * stored events for its own and cache a chain head the store does not hold.
+ * stored events for its own and cache a chain head the store does not hold. Events decided on a cached state that was
+ * not read back first get a per-handling suffix in `chainHash` (AggregateStore.handle), so they never match stored ones.
  */
 export function deterministicEventId(
   streamName: string,

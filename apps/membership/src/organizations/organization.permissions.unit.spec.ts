@@ -331,6 +331,27 @@ describe('R20 granting and revoking', () => {
       .then([]);
   });
 
+  it('R20: revoking a name the catalog does not know is refused, as granting it is; a grant it dropped since is cleared', () => {
+    given([...base, granted('ada', ['members.read'])])
+      .when(
+        cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: ['members.read', 'no.such'] }),
+      )
+      .thenRefuses('unknown-permission', { field: 'permissions', permission: 'no.such' });
+    const extended = extendCatalog(defaultCatalog, { 'environments.read': {} });
+    const history = [...base, granted('ada', ['environments.read'])];
+    givenWith(extended)(history)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: ['environments.read'] }))
+      .thenTypes(['PermissionsRevoked']);
+    given(history)
+      .when(cmd('admin', { type: 'RevokePermissions', userId: 'ada', permissions: ['environments.read'] }))
+      .then([
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('admin'), userId: 'ada', permissions: ['environments.read'] },
+        },
+      ]);
+  });
+
   it('only Owner and Admins grant or revoke, and only for members', () => {
     const history = [...base, granted('ada', ['members.read', 'members.invite'])];
     given(history)
@@ -405,7 +426,7 @@ describe('permission and plan names are data, never object keys', () => {
       .thenRefuses('unknown-permission', { permission: name });
     given(base)
       .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: [name] }))
-      .then([]);
+      .thenRefuses('unknown-permission', { permission: name });
     given([])
       .when(cmd('owner', { type: 'CreateOrganization', orgId: 'o', name: 'x', plan: name }))
       .thenRefuses('unknown-plan');

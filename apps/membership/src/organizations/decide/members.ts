@@ -1,4 +1,10 @@
-import { grantsLackingPrerequisites, rankOf, type PermissionsCatalog, type Role } from '@app/permissions';
+import {
+  grantsLackingPrerequisites,
+  isKnownPermission,
+  rankOf,
+  type PermissionsCatalog,
+  type Role,
+} from '@app/permissions';
 import { type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
 import { billableSeats, type ActiveOrganization, type Member } from '../organization.state';
@@ -158,10 +164,20 @@ export function revokePermissions({
   }
   const target = memberOf(org, command.userId);
   requireNotAbove(actor, target);
+  // A name neither in the catalog nor held is a mistake, refused as a grant of it is; one the catalog has since
+  // dropped can still be revoked.
+  for (const permission of command.permissions) {
+    if (!target.granted.has(permission) && !isKnownPermission(catalog, permission))
+      refuse('unknown-permission', 'validation', `unknown permission ${permission}`, {
+        field: 'permissions',
+        permission,
+      });
+  }
   const revoking = [...new Set(command.permissions)].filter((p) => target.granted.has(p)).sort();
-  // Nobody takes away what they could not have given (an Admin cannot undo the Owner's delegation of org.billing).
+  // Nobody takes away what they could not have given (an Admin cannot undo the Owner's delegation of org.billing);
+  // a grant the catalog no longer has gives nothing, and any Owner or Admin may clear it.
   for (const permission of revoking) {
-    if (!holds(catalog, actor, permission))
+    if (isKnownPermission(catalog, permission) && !holds(catalog, actor, permission))
       refuse('cannot-grant-permission', 'forbidden', `you cannot revoke ${permission}`, { permission });
   }
   if (revoking.length === 0) return [];

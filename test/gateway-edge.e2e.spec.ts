@@ -73,6 +73,15 @@ describe('the gateway edge', () => {
       .set('content-type', 'application/json')
       .send('{"name":"Ops","__proto__":{"admin":true}}');
     expect([proto.status, fields(problem(proto))]).toEqual([400, ['__proto__']]);
+    // A permission name the catalog does not have is refused when revoked, as when granted.
+    const bob = await platform.join(ada, orgId, 'Bob');
+    for (const change of [{ grant: ['no.such'] }, { revoke: ['no.such'] }]) {
+      const refused = await http()
+        .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+        .set(bearer(ada))
+        .send(change);
+      expect([refused.status, problem(refused).code]).toEqual([400, 'unknown-permission']);
+    }
   });
 
   it('null where a value is due, and text that is not well-formed Unicode, are 400s naming the field, never 500s', async () => {
@@ -120,6 +129,72 @@ describe('the gateway edge', () => {
     expect(teams.body.items.map((t: { name: string }) => t.name)).not.toContain('Desk\ufffd');
   });
 
+  it('a query parameter a route does not read, or a body on a route that takes none, is a 400 naming it; nothing is appended', async () => {
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const member = `/v1/orgs/${orgId}/members/${bob.userId}`;
+    for (const path of [
+      `${member}?foo=1`,
+      '/v1/me?x=1',
+      `/v1/orgs/${orgId}/audit/roster?at=2026-01-01T00:00:00Z&zz=1`,
+    ]) {
+      const refused = await http().get(path).set(bearer(ada));
+      expect([path, refused.status, fields(problem(refused))]).toEqual([
+        path,
+        400,
+        [path.split(/[?&]/).pop()!.split('=')[0]],
+      ]);
+    }
+    // A route's own parameters still pass (the import's `send`, the roster's `at`).
+    await http()
+      .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent('2026-01-01T00:00:00Z')}`)
+      .set(bearer(ada))
+      .expect(200);
+    const removal = await http().delete(member).set(bearer(ada)).send({ reason: 'testing' });
+    expect([removal.status, fields(problem(removal))]).toEqual([400, ['reason']]);
+    const scalar = await http()
+      .delete(member)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send('7');
+    expect([scalar.status, fields(problem(scalar))]).toEqual([400, ['body']]);
+    // Still a member: the refused removal did nothing. An empty JSON object is no body.
+    await http().get(member).set(bearer(ada)).expect(200);
+    await http().delete(member).set(bearer(ada)).send({}).expect(204);
+    await http().get(member).set(bearer(ada)).expect(404);
+  });
+
+  it('a PATCH of nothing (null or {}) is a 400, not a successful no-op; nothing is appended', async () => {
+    const before = (await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200)).body;
+    for (const [path, body] of [
+      [`/v1/orgs/${orgId}`, 'null'],
+      [`/v1/orgs/${orgId}`, '{}'],
+      ['/v1/me', 'null'],
+      ['/v1/me', '{}'],
+      [`/v1/orgs/${orgId}/members/${ada.userId}`, 'null'],
+    ] as const) {
+      const refused = await http()
+        .patch(path)
+        .set(bearer(ada))
+        .set('content-type', 'application/json')
+        .send(body);
+      expect([path, body, refused.status, fields(problem(refused))]).toEqual([path, body, 400, ['body']]);
+    }
+    expect((await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200)).body).toEqual(before);
+    await http().patch('/v1/me').set(bearer(ada)).send({ locale: 'de' }).expect(200);
+  });
+
+  it('a body sent with a Content-Encoding is a 415 problem, read neither as it is nor decoded; nothing is appended', async () => {
+    const res = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .send('{"name":"Zipped"}');
+    expect([res.status, problem(res).code]).toEqual([415, 'unsupported-media-type']);
+    const teams = await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).expect(200);
+    expect(teams.body.items.map((t: { name: string }) => t.name)).not.toContain('Zipped');
+  });
+
   it('bad cursors, limits and ISO dates are 400s naming the parameter', async () => {
     const cursor = await http()
       .get(`/v1/orgs/${orgId}/members?cursor=${encodeURIComponent('not a cursor!')}`)
@@ -138,8 +213,15 @@ describe('the gateway edge', () => {
         const refused = await http().get(`/v1/orgs/${orgId}/${list}?cursor=${bad}`).set(bearer(ada));
         expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
       }
-    const limit = await http().get(`/v1/orgs/${orgId}/members?limit=100000`).set(bearer(ada));
-    expect([limit.status, fields(problem(limit))]).toEqual([400, ['limit']]);
+    for (const value of ['100000', '0', '0x10', '1e1', '+7', ' 7', '7.0', '', 'ten']) {
+      const limit = await http()
+        .get(`/v1/orgs/${orgId}/members?limit=${encodeURIComponent(value)}`)
+        .set(bearer(ada));
+      expect([value, limit.status, fields(problem(limit))]).toEqual([value, 400, ['limit']]);
+    }
+    const twice = await http().get(`/v1/orgs/${orgId}/members?limit=1&limit=2`).set(bearer(ada));
+    expect([twice.status, fields(problem(twice))]).toEqual([400, ['limit']]);
+    await http().get(`/v1/orgs/${orgId}/members?limit=007`).set(bearer(ada)).expect(200);
     // ISO-8601 forms that are no instant (week and ordinal dates, basic format, no offset), and years past 9999.
     for (const value of [
       'yesterday',

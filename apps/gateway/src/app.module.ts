@@ -19,6 +19,7 @@ import { type Caller } from './auth/caller';
 import { OrganizationCommands } from './commands/organization-commands';
 import { ReadYourWrites } from './commands/read-your-writes';
 import { RateLimitGuard } from './edge/rate-limit.guard';
+import { RequestShapeGuard } from './edge/request-shape.guard';
 import { SlidingWindowStorage } from './edge/sliding-window-storage';
 import { WriteServices } from './commands/write-services';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
@@ -137,6 +138,7 @@ export class GatewayModule {
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: RequestShapeGuard },
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { BadRequestException, type INestApplication } from '@nestjs/common';
+import { BadRequestException, UnsupportedMediaTypeException, type INestApplication } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { type DestinationStream } from 'pino';
@@ -55,14 +55,32 @@ export async function createGatewayApp(
 function acceptJsonAndCsv(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (encoded(req.headers)) return done(unsupportedEncoding(), undefined);
     try {
-      done(null, body === '' ? {} : JSON.parse(body as string, refusePrototypeKeys));
+      const parsed: unknown = body === '' ? {} : JSON.parse(body as string, refusePrototypeKeys);
+      // Nest's validation reads a null body as an empty one: a PATCH of nothing would then pass as a no-op.
+      done(parsed === null ? notAnObject() : null, parsed);
     } catch (error) {
       done(malformedJson(error), undefined);
     }
   });
-  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (req, body, done) =>
+    encoded(req.headers) ? done(unsupportedEncoding(), undefined) : done(null, body),
+  );
+}
+
+/** A body sent compressed (or in any coding but `identity`): read as it is, it would be garbage or a lie. */
+function encoded(headers: Record<string, string | string[] | undefined>): boolean {
+  const coding = headers['content-encoding'];
+  return coding !== undefined && String(coding).trim().toLowerCase() !== 'identity';
+}
+
+function unsupportedEncoding(): UnsupportedMediaTypeException {
+  return new UnsupportedMediaTypeException({
+    code: 'unsupported-media-type',
+    title: 'Request bodies are read as they are: Content-Encoding (gzip, deflate, br) is not supported',
+  });
 }
 
 /**
@@ -79,6 +97,14 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
 
 function wellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed() && !text.includes('\u0000');
+}
+
+function notAnObject(): BadRequestException {
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: 'The body must be a JSON object, not null',
+    errors: [{ field: 'body', message: 'must be a JSON object' }],
+  });
 }
 
 function malformedJson(error: unknown): BadRequestException {

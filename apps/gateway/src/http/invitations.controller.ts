@@ -36,6 +36,7 @@ import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { pageIn } from './page';
+import { ReadsBody } from '../edge/request-shape.guard';
 
 @ApiTags('invitations')
 @ApiBearerAuth()
@@ -102,6 +103,7 @@ export class InvitationsController {
   })
   @answers(200, ImportResult, { lagging: false })
   @problems(400, 401, 403, 404, 413)
+  @ReadsBody()
   async import(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

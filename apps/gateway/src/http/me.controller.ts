@@ -29,6 +29,7 @@ import {
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { requireSomeChange } from './dto/some-change';
 
 @ApiTags('me')
 @ApiBearerAuth()
@@ -64,6 +65,7 @@ export class MeController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
+    requireSomeChange(body, ['name', 'phone', 'locale']);
     const profile = await this.services.identity<Profile>(
       { type: 'UpdateProfile', ...body },
       requesterOf(req, caller),

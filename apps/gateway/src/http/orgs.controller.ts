@@ -28,6 +28,7 @@ import {
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { requireSomeChange } from './dto/some-change';
 
 const ID_NAMESPACE = '0a7e3f2c-6b1d-4e8f-9a2b-3c4d5e6f7a8b';
 
@@ -97,6 +98,7 @@ export class OrgsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
+    requireSomeChange(body, ['name', 'autoJoin', 'membersMayEditOwnAvailability', 'requireTwoFactor']);
     return this.commands.answer(
       orgId,
       { type: 'UpdateSettings', ...body },

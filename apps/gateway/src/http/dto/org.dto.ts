@@ -86,10 +86,16 @@ export class LinkChildBody {
 export class PageQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
+  // Decimal digits only: Number() would also read `0x10`, `1e2`, `+7` and ` 7`.
+  @Transform(({ value }) => (typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : value))
+  @ValidateBy({
+    name: 'isPageLimit',
+    validator: {
+      validate: (value: unknown) =>
+        Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 200,
+      defaultMessage: () => 'limit must be a whole number from 1 to 200, in decimal digits',
+    },
+  })
   limit?: number;
 
   @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })

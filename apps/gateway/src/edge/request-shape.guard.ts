@@ -1,0 +1,72 @@
+import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { Reflector } from '@nestjs/core';
+import { validationProblem } from '@app/platform';
+import { perRoute, type Target } from '../http/per-route';
+
+const READS_BODY = 'gateway:reads-body';
+
+/** A route that reads its body itself (`@Req()`: JSON or CSV), not through `@Body()`. */
+export const ReadsBody = () => SetMetadata(READS_BODY, true);
+
+interface RouteShape {
+  readonly takesBody: boolean;
+  /** The query parameters the route reads by name; undefined when a whole-query DTO validates them. */
+  readonly queryNames: ReadonlySet<string> | undefined;
+}
+
+/**
+ * A request carries only what its route reads: a query parameter the route does not take, or a body on a route that
+ * takes none, is a 400 naming it, as an unknown field in a body is. Routes with a query or body DTO are checked by the
+ * validation pipe (`forbidNonWhitelisted`); this covers the rest, which would otherwise ignore what they were sent.
+ */
+@Injectable()
+export class RequestShapeGuard implements CanActivate {
+  private readonly shapeOf = perRoute((handler, classRef) => shapeOf(this.reflector, handler, classRef));
+
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const shape = this.shapeOf(context);
+    const { query, body } = context.switchToHttp().getRequest<{ query?: object; body?: unknown }>();
+    const unread = [
+      ...(shape.queryNames && query ? Object.keys(query).filter((name) => !shape.queryNames!.has(name)) : []),
+      ...(shape.takesBody ? [] : fieldsOf(body)),
+    ];
+    if (unread.length > 0)
+      throw validationProblem(
+        unread.map((field) => ({
+          field,
+          message: field === 'body' ? 'this request takes no body' : `property ${field} should not exist`,
+        })),
+      );
+    return true;
+  }
+}
+
+function shapeOf(reflector: Reflector, handler: Target, classRef: Target): RouteShape {
+  const params = Object.entries(
+    (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, handler.name) ?? {}) as Record<
+      string,
+      { data?: unknown }
+    >,
+  ).map(([key, { data }]) => ({ type: Number(key.split(':')[0]), data }));
+  const queries = params.filter((p) => p.type === RouteParamtypes.QUERY);
+  return {
+    takesBody:
+      params.some((p) => p.type === RouteParamtypes.BODY) ||
+      reflector.getAllAndOverride<boolean>(READS_BODY, [handler, classRef]) === true,
+    queryNames: queries.some((p) => typeof p.data !== 'string')
+      ? undefined
+      : new Set(queries.map((p) => p.data as string)),
+  };
+}
+
+/** What a body sent to a route without one holds: none for no body or `{}`, else its fields (or the body itself). */
+function fieldsOf(body: unknown): string[] {
+  if (body === undefined) return [];
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) return Object.keys(body);
+  return ['body'];
+}

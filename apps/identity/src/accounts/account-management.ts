@@ -228,6 +228,11 @@ export class AccountManagement {
   }
 
   /** An operator's lock: the account cannot sign in and its sessions end. */
+  /** See UserAccounts.refuseReusedCommandId. */
+  refuseReusedCommandId(userId: string, context: CommandContext): Promise<void> {
+    return this.deps.accounts.refuseReusedCommandId(userId, context);
+  }
+
   async lock(userId: string, actorId: string, reason: string, context: CommandContext): Promise<void> {
     await this.deps.accounts.execute({ type: 'LockUser', userId, actorId, at: this.at(), reason }, context);
     await this.deps.refreshTokens.revokeAllForUser(userId);

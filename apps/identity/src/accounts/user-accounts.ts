@@ -61,6 +61,21 @@ export class UserAccounts implements UserLookup {
       : null;
   }
 
+  /**
+   * `command-id-reused` when the account's stream recorded this command id for another command: checked before the
+   * commands whose work (a new hash, a second factor, an erasure) is done before their event is appended, which would
+   * otherwise be done and then answered as the earlier command's retry, with no event of its own.
+   */
+  async refuseReusedCommandId(userId: string, context: CommandContext): Promise<void> {
+    if (!context.fingerprint) return;
+    const { commands } = await this.store.load(userStreamName(userId), this.aggregate);
+    const applied = commands.get(context.commandId);
+    if (applied?.fingerprint !== undefined && applied.fingerprint !== context.fingerprint)
+      throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+        commandId: context.commandId,
+      });
+  }
+
   execute(command: UserCommand, context: CommandContext): Promise<CommandResult<UserState, UserEvent>> {
     return this.store.handle(userStreamName(command.userId), this.aggregate, command, {
       commandId: context.commandId,

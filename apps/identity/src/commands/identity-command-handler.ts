@@ -1,4 +1,5 @@
 import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
+import { commandFingerprint } from '@app/event-store';
 import { type AccountManagement } from '../accounts/account-management';
 import { type Registration } from '../accounts/registration';
 import { type CommandContext } from '../accounts/user-accounts';
@@ -55,11 +56,19 @@ export class IdentityCommandHandler {
   private async dispatch(request: IdentityRequest): Promise<unknown> {
     const { registration, accounts, passwords, login, sessions, twoFactor } = this.services;
     const c = request.command as unknown as CommandFields;
-    const context: CommandContext = {
+    let context: CommandContext = {
       commandId: request.commandId,
       ...(request.correlationId ? { correlationId: request.correlationId } : {}),
     };
     const actor = request.actorId!;
+    const asked = OWN_ACCOUNT_WORK[request.command.type as keyof typeof OWN_ACCOUNT_WORK];
+    if (asked) {
+      context = {
+        ...context,
+        fingerprint: commandFingerprint({ ...pick(request.command, asked), type: request.command.type }),
+      };
+      await accounts.refuseReusedCommandId(actor, context);
+    }
     switch (request.command.type) {
       case 'Register':
         return registration.register({ ...context, ...c });
@@ -118,6 +127,17 @@ export class IdentityCommandHandler {
     }
   }
 }
+
+/**
+ * Commands on the caller's own account whose work is done before their event is appended, with what of each is part
+ * of what it asks (secrets left out): a command id recorded for another command is refused before any of it is done.
+ */
+const OWN_ACCOUNT_WORK = {
+  ChangePassword: [],
+  DeleteAccount: ['confirmOwnedOrganizations'],
+  ConfirmTwoFactor: [],
+  DisableTwoFactor: [],
+} as const satisfies Record<string, readonly string[]>;
 
 function pick<K extends string>(
   source: Readonly<Record<string, unknown>>,

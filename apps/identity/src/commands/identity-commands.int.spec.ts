@@ -192,6 +192,57 @@ describe('identity over the bus, on the event store', () => {
     expect(userId).toBeTruthy();
   });
 
+  it('a command id an account used for another command is refused before its work is done: no new password, no deletion, 2FA kept', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const used = randomUUID();
+    const NEW_PASSWORD = 'another long passphrase';
+    const changed = await identity.send(
+      { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+      userId,
+      used,
+    );
+    expect(changed).toMatchObject({ ok: true });
+    const deletion = await identity.send(
+      { type: 'DeleteAccount', password: NEW_PASSWORD, confirmOwnedOrganizations: true },
+      userId,
+      used,
+    );
+    expect(deletion).toMatchObject({ ok: false, error: { code: 'command-id-reused' } });
+    expect(await login(address, NEW_PASSWORD)).toMatchObject({ ok: true });
+    // Under the id of the 2FA confirmation, a password change sets no password and turning 2FA off leaves it on.
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment' },
+      userId,
+    );
+    const confirmation = randomUUID();
+    const code = () => totpCode(secret, Math.floor(Date.now() / 1000));
+    expect(
+      await identity.send({ type: 'ConfirmTwoFactor', code: code() }, userId, confirmation),
+    ).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await identity.send(
+        { type: 'ChangePassword', currentPassword: NEW_PASSWORD, newPassword: 'a third long passphrase' },
+        userId,
+        confirmation,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'command-id-reused' } });
+    expect(
+      await identity.send({ type: 'DisableTwoFactor', code: code() }, userId, confirmation),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'command-id-reused' },
+    });
+    expect(await login(address, 'a third long passphrase')).toMatchObject({ ok: false });
+    expect(await login(address, NEW_PASSWORD)).toMatchObject({
+      ok: true,
+      result: { status: 'two-factor-required' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
+  });
+
   it('a registration whose command id another registration used is refused, and the first account keeps its password', async () => {
     const commandId = randomUUID();
     const [first, second] = [email(), email()];

@@ -399,6 +399,45 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address)).toEqual(replies[0]);
   });
 
+  it('R22: wrong codes turning two-factor off are limited as at sign-in; no address given at sign-in reaches that count', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment' },
+      userId,
+    );
+    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+      userId,
+    );
+    // (A TOTP code counts once per time step: recovery codes stand for the right codes below.)
+    // Someone who knows the user id signs in with it dressed as an address: the user's own codes still work.
+    for (let i = 0; i < 6; i++) await login(`second-factor:${userId}`, 'wrong password!!');
+    const challenge = await identity.result<{ challenge: string }>({
+      type: 'Login',
+      email: address,
+      password: PASSWORD,
+    });
+    expect(
+      await identity.send({
+        type: 'CompleteTwoFactorLogin',
+        challenge: challenge.challenge,
+        code: recoveryCodes[0],
+      }),
+    ).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+    // Five wrong codes, and then not even the right one turns it off for a while.
+    for (let i = 0; i < 5; i++)
+      expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-two-factor-code' },
+      });
+    expect(await identity.send({ type: 'DisableTwoFactor', code: recoveryCodes[1] }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-two-factor-code' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
+  });
+
   it('R22: TOTP enrollment publishes TwoFactorEnabled; login then needs the code and the token says otp', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

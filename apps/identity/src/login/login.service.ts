@@ -158,7 +158,7 @@ export class LoginService {
     if (!account || account.locked) throw invalidCredentials();
     // Wrong codes count per account, apart from passwords (a right password must not clear them): five in 15
     // minutes and no code is checked for a while, however many challenges the password yields.
-    const decision = await this.deps.throttle.begin(`second-factor:${userId}`);
+    const decision = await this.deps.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode();
     const result = await this.deps.twoFactor.verify(userId, input.code);
     if (!result.valid) {

@@ -190,9 +190,13 @@ import { type PersonalData } from '@app/personal-data';
     },
     {
       provide: TwoFactorEnrollment,
-      inject: [TwoFactorService, UserAccounts, RefreshTokens],
-      useFactory: (twoFactor: TwoFactorService, accounts: UserAccounts, refreshTokens: RefreshTokens) =>
-        new TwoFactorEnrollment(twoFactor, accounts, refreshTokens),
+      inject: [TwoFactorService, UserAccounts, RefreshTokens, LoginThrottle],
+      useFactory: (
+        twoFactor: TwoFactorService,
+        accounts: UserAccounts,
+        refreshTokens: RefreshTokens,
+        throttle: LoginThrottle,
+      ) => new TwoFactorEnrollment(twoFactor, accounts, refreshTokens, throttle),
     },
   ],
   exports: [

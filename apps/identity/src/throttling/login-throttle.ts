@@ -54,9 +54,21 @@ export class LoginThrottle {
     this.accountKeyOf = options.accountKeyOf ?? ((email) => email);
   }
 
-  async begin(accountKey: string, ip?: string): Promise<ThrottleDecision> {
+  begin(accountKey: string, ip?: string): Promise<ThrottleDecision> {
+    return this.attempt(`account:${this.accountKeyOf(accountKey)}`, ip);
+  }
+
+  /**
+   * A second-factor code for an account (at sign-in, or turning two-factor off): counted apart from its passwords, as
+   * an account is, under a key no address given at sign-in can name.
+   */
+  beginSecondFactor(userId: string): Promise<ThrottleDecision> {
+    return this.attempt(`second-factor:${userId}`);
+  }
+
+  private async attempt(accountStoreKey: string, ip?: string): Promise<ThrottleDecision> {
     const at = new Date(this.now());
-    const keys: Array<[string, ThrottleLimit]> = [[`account:${this.accountKeyOf(accountKey)}`, this.account]];
+    const keys: Array<[string, ThrottleLimit]> = [[accountStoreKey, this.account]];
     if (ip) keys.push([`ip:${ip}`, this.ip]);
 
     const locks = await Promise.all(keys.map(([key]) => this.store.lockedUntil(key, at)));

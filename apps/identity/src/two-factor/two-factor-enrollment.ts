@@ -1,6 +1,7 @@
 import { DomainError } from '@app/domain';
 import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
+import { type LoginThrottle } from '../throttling/login-throttle';
 import { type Enrollment, type TwoFactorService } from './two-factor.service';
 
 /**
@@ -12,6 +13,7 @@ export class TwoFactorEnrollment {
     private readonly twoFactor: TwoFactorService,
     private readonly accounts: UserAccounts,
     private readonly refreshTokens: RefreshTokens,
+    private readonly throttle: LoginThrottle,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -34,10 +36,14 @@ export class TwoFactorEnrollment {
 
   /** The account stream's revision after it: the read models must reach it before old sessions are refused there. */
   async disable(userId: string, code: string, context: CommandContext): Promise<{ revision: string }> {
-    if (!(await this.twoFactor.verify(userId, code)).valid)
-      throw new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid', {
-        field: 'code',
-      });
+    // Wrong codes count as at sign-in: whoever holds a session must not guess their way to a recovery code.
+    const decision = await this.throttle.beginSecondFactor(userId);
+    if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
+    if (!(await this.twoFactor.verify(userId, code)).valid) {
+      await decision.attempt.failed();
+      throw invalidCode('the code is not valid');
+    }
+    await decision.attempt.succeeded();
     await this.twoFactor.disable(userId);
     // Sessions opened with the second factor would go on vouching for one the account no longer has (R22).
     const disabled = await this.refreshTokens.endAllAround(userId, () =>
@@ -48,4 +54,8 @@ export class TwoFactorEnrollment {
     );
     return { revision: String(disabled.revision ?? -1) };
   }
+}
+
+function invalidCode(title: string): DomainError {
+  return new DomainError('invalid-two-factor-code', 'forbidden', title, { field: 'code' });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type OutgoingMessage } from './outgoing-message';
 
@@ -98,13 +98,21 @@ export function deliveryIdOf(message: OutgoingMessage): string {
 /**
  * The log in this process's memory, and, given a file, kept there too: each change appends the record as it now is
  * to a JSON-lines file (the embedded default's `<DATA_DIR>/notifications/deliveries.jsonl`), read back at start.
+ * A pending record holds its message, links included: the file is its owner's alone (0600), and it is rewritten with
+ * only the current records at start and whenever superseded lines outnumber them, so a sent message's link does not
+ * stay behind in an older line.
  */
 export class LocalDeliveryLog implements DeliveryLog {
   private readonly records = new Map<string, DeliveryRecord>();
+  private lines = 0;
 
-  constructor(private readonly file?: string) {
+  /** `slack`: how many superseded lines the file may hold beyond half its records before it is rewritten. */
+  constructor(
+    private readonly file?: string,
+    private readonly slack = 1_000,
+  ) {
     if (!file) return;
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -122,6 +130,7 @@ export class LocalDeliveryLog implements DeliveryLog {
         // a line cut short by a crash mid-write: the record before it stands
       }
     }
+    this.compact(file);
   }
 
   async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
@@ -172,6 +181,20 @@ export class LocalDeliveryLog implements DeliveryLog {
 
   private save(record: DeliveryRecord): void {
     this.records.set(record._id, record);
-    if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`);
+    if (!this.file) return;
+    appendFileSync(this.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    // Each sent delivery leaves its claim's line (with the message) superseded: rewritten whenever the superseded
+    // lines pass half the records (plus the slack), so the file stays within a few times its records at O(1) a save.
+    if (++this.lines - this.records.size > this.records.size / 2 + this.slack) this.compact(this.file);
+  }
+
+  /** The current records only, written beside the file and renamed over it: a crash leaves one or the other whole. */
+  private compact(file: string): void {
+    const temp = `${file}.${process.pid}.tmp`;
+    const text = [...this.records.values()].map((record) => `${JSON.stringify(record)}\n`).join('');
+    writeFileSync(temp, text, { mode: 0o600, flush: true });
+    renameSync(temp, file);
+    chmodSync(file, 0o600);
+    this.lines = this.records.size;
   }
 }

@@ -97,9 +97,10 @@ export class FileMailTransport implements MailTransport {
       text: email.text,
       ...(email.html ? { html: email.html } : {}),
     });
-    await mkdir(this.dir, { recursive: true });
+    // Mails carry sign-in and invitation links: the outbox is its owner's alone.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = join(this.dir, `${safeFileName(email.idempotencyKey)}.eml`);
-    await writeFile(file, info.message as Buffer);
+    await writeFile(file, info.message as Buffer, { mode: 0o600 });
     return { providerId: file };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, readFile, readdir } from 'node:fs/promises';
+import { appendFile, readFile, readdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -342,6 +342,11 @@ describe('Notifier on the embedded default', () => {
         .split('\n')
         .map((l) => JSON.parse(l));
       expect(sms).toEqual([expect.objectContaining({ to: '+14155550100', text: 'Your code' })]);
+      // They carry links: readable by their owner only.
+      for (const path of [join(dir, 'email'), join(dir, 'sms')])
+        expect([path, (await stat(path)).mode & 0o777]).toEqual([path, 0o700]);
+      for (const path of [join(dir, 'email', files[0]!), join(dir, 'sms', 'sms.jsonl')])
+        expect([path, (await stat(path)).mode & 0o777]).toEqual([path, 0o600]);
     });
   });
 });

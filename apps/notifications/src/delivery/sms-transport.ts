@@ -48,10 +48,12 @@ export class FileSmsTransport implements SmsTransport {
   constructor(private readonly dir: string) {}
 
   async send(sms: OutgoingSms): Promise<{ providerId?: string }> {
-    await mkdir(this.dir, { recursive: true });
+    // Messages carry sign-in and invitation links: the outbox is its owner's alone.
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await appendFile(
       join(this.dir, 'sms.jsonl'),
       `${JSON.stringify({ ...sms, at: new Date().toISOString() })}\n`,
+      { mode: 0o600 },
     );
     return {};
   }

@@ -1,0 +1,54 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from '@app/testing';
+import { LocalDeliveryLog } from './delivery-log';
+import { type OutgoingEmail } from './outgoing-message';
+
+const LINK = 'https://app.example.com/reset-password?token=secret-reset-token';
+
+const message = (n: number): OutgoingEmail => ({
+  channel: 'email',
+  to: `person-${n}@example.com`,
+  subject: 'Reset your password',
+  text: `Follow ${LINK} to choose a new password.`,
+  idempotencyKey: `event-${n}:reset`,
+});
+
+async function send(log: LocalDeliveryLog, n: number): Promise<void> {
+  const claim = await log.claim(message(n), Date.now(), 30_000);
+  if (claim.kind !== 'claimed') throw new Error(`not claimed: ${claim.kind}`);
+  await log.finish(claim.record, { status: 'sent', attempts: 1 }, Date.now());
+}
+
+describe('the delivery log in a file (embedded default)', () => {
+  it("is readable by its owner only, and keeps no sent message's link in a superseded line past a restart", async () => {
+    const file = join(await makeTempDir('delivery-log'), 'notifications', 'deliveries.jsonl');
+    const log = new LocalDeliveryLog(file);
+    await log.claim(message(1), Date.now(), 30_000); // pending: its message, link included, is on file
+    await send(log, 2);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(file, '..')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(file, 'utf8').split(LINK).length - 1).toBe(2); // the pending one, and the claim of the sent one
+
+    const restarted = new LocalDeliveryLog(file);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(readFileSync(file, 'utf8').split(LINK).length - 1).toBe(1); // only the message still to send
+    expect((await restarted.find(`event-2:reset|email|person-2@example.com`))?.status).toBe('sent');
+    expect((await restarted.find(`event-1:reset|email|person-1@example.com`))?.status).toBe('pending');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('is rewritten with its current records once superseded lines outnumber them, while it runs', async () => {
+    const file = join(await makeTempDir('delivery-log'), 'deliveries.jsonl');
+    const log = new LocalDeliveryLog(file, 10);
+    // Two lines a delivery (its claim, with the message, and its end): 80 lines for 40 records unless rewritten.
+    for (let n = 0; n < 40; n++) await send(log, n);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.length).toBeLessThan(80);
+    expect(lines.length).toBeGreaterThanOrEqual(40);
+    const reread = new LocalDeliveryLog(file);
+    for (let n = 0; n < 40; n++)
+      expect((await reread.find(`event-${n}:reset|email|person-${n}@example.com`))?.status).toBe('sent');
+  });
+});

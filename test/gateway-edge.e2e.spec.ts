@@ -335,6 +335,11 @@ describe('the gateway edge', () => {
       const res = await (authorization ? call.set('authorization', authorization) : call);
       expect([authorization, res.status, problem(res).code]).toEqual([authorization, 401, 'unauthenticated']);
     }
+    // A valid token anywhere but the Authorization header (where passport-http-bearer would also look) is no token.
+    const inQuery = await http().get(`/v1/me?access_token=${ada.token}`);
+    expect([inQuery.status, problem(inQuery).code]).toEqual([401, 'unauthenticated']);
+    const inBody = await http().post('/v1/orgs').send({ name: 'Body token', access_token: ada.token });
+    expect([inBody.status, problem(inBody).code]).toEqual([401, 'unauthenticated']);
   });
 
   it('an Idempotency-Key makes a retried request answer the first answer and append nothing more', async () => {

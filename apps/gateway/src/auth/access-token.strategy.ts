@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
@@ -30,6 +31,14 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
       audience: config.audience,
       keys: new URL(config.jwksUrl),
     });
+  }
+
+  /**
+   * The token is read from the `Authorization` header only: passport-http-bearer also takes `access_token` from the
+   * query or the body, where a token travels in URLs (proxy logs, browser history) and in what clients log.
+   */
+  override authenticate(req: { headers: IncomingHttpHeaders }, options?: object): void {
+    super.authenticate({ headers: req.headers } as never, options as never);
   }
 
   async validate(token: string): Promise<Caller | false> {

@@ -79,6 +79,10 @@ export class Registration {
       });
       return REGISTRATION_ACCEPTED;
     }
+    // A repeated registration (the same request and key) sends the link again, as a resend would: within the quota,
+    // and only while the address is unverified, or repeating it would mail anyone as often as asked.
+    if (created === 'repeated-verified') return REGISTRATION_ACCEPTED;
+    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email))) return REGISTRATION_ACCEPTED;
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     return REGISTRATION_ACCEPTED;
   }
@@ -168,7 +172,7 @@ export class Registration {
   private async create(
     input: Pick<RegistrationInput, 'commandId' | 'correlationId' | 'password'>,
     command: UserCommand & { type: 'RegisterUser' },
-  ): Promise<'created' | 'email-taken'> {
+  ): Promise<'created' | 'repeated' | 'repeated-verified' | 'email-taken'> {
     const { reservations, credentials, accounts } = this.deps;
     // Hashed whether or not the address is free: the time taken does not tell either.
     const hash = await this.deps.hasher.hash(input.password);
@@ -176,7 +180,8 @@ export class Registration {
     // do: above all, its password is never set again) or another request under a reused id, refused untouched.
     const existing = await accounts.load(command.userId);
     if (existing.status !== 'none') {
-      if (existing.status === 'active' && existing.email === command.email) return 'created';
+      if (existing.status === 'active' && existing.email === command.email)
+        return existing.emailVerified ? 'repeated-verified' : 'repeated';
       throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
         commandId: input.commandId,
       });

@@ -243,6 +243,30 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('a registration repeated under its key mails its link within the hourly quota, and not once the address is verified', async () => {
+    const address = email();
+    const commandId = randomUUID();
+    const register = () =>
+      identity.send(
+        { type: 'Register', name: 'A', email: address, password: PASSWORD },
+        undefined,
+        commandId,
+      );
+    for (let i = 0; i < 12; i++) expect(await register()).toMatchObject({ ok: true });
+    const links = () =>
+      identity.mails.filter((m) => m.data.template === 'verify-email' && m.data.to === address);
+    await waitFor(() => links().length >= 6, { timeoutMs: 20_000, what: 'six verification links' });
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // any further mail on its way
+    // The first registration's link, and then five an hour (the quota of unasked-for mails), not twelve.
+    expect(links()).toHaveLength(6);
+    await identity.result({ type: 'VerifyEmail', token: await identity.linkToken('verify-email', address) });
+    await identity.send({ type: 'ResendVerification', email: address }); // nothing to resend either
+    const afterVerifying = links().length;
+    for (let i = 0; i < 3; i++) expect(await register()).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(links()).toHaveLength(afterVerifying);
+  });
+
   it('a registration whose command id another registration used is refused, and the first account keeps its password', async () => {
     const commandId = randomUUID();
     const [first, second] = [email(), email()];

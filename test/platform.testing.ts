@@ -244,7 +244,11 @@ export class Platform {
    */
   /** Enrolls and signs in again with a code: the session with a second factor, and the recovery codes. */
   async enrollTwoFactor(who: SignedIn): Promise<SignedIn & { recoveryCodes: string[] }> {
-    const started = await this.http.post('/v1/me/two-factor').set(bearer(who)).expect(200);
+    const started = await this.http
+      .post('/v1/me/two-factor')
+      .set(bearer(who))
+      .send({ password: PASSWORD })
+      .expect(200);
     const secret = started.body.secret as string;
     const now = Math.floor(Date.now() / 1000);
     const confirmed = await this.http

@@ -285,6 +285,14 @@ describe('the console in a browser, against npm start', () => {
     await scan(page, 'organizations');
     await page.getByRole('link', { name: 'Your account' }).click();
     await page.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+    // A wrong password sets nothing up; the right one does.
+    await page.getByLabel('Your password, to set it up').fill('not my password at all');
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /password/i })
+      .waitFor();
+    await page.getByLabel('Your password, to set it up').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
     // Set up as a phone would: the QR code, read off the screen, is the setup link, and its key makes the codes.
     const qr = page.getByRole('img', { name: 'QR code of the two-factor setup link' });

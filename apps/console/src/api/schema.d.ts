@@ -236,7 +236,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** R22: start enrolling an authenticator: the secret and an otpauth:// URI to scan; confirm with a code */
+        /** R22: start enrolling an authenticator, with the password again: the secret and an otpauth:// URI to scan; confirm with a code */
         post: operations["MeController_startTwoFactor"];
         /** R22: turn two-factor authentication off with a current code */
         delete: operations["MeController_disableTwoFactor"];
@@ -1003,6 +1003,10 @@ export interface components {
              */
             email: string;
             /** @description the current password, to confirm it is me */
+            password: string;
+        };
+        StartTwoFactorBody: {
+            /** @description the password again: a session alone does not add a second factor */
             password: string;
         };
         TwoFactorEnrollmentView: {
@@ -2507,7 +2511,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartTwoFactorBody"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2517,8 +2525,26 @@ export interface operations {
                     "application/json": components["schemas"]["TwoFactorEnrollmentView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -210,18 +210,26 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
           <button disabled={action.busy}>Turn on</button>
         </form>
       ) : (
-        <>
+        <form
+          className="inline"
+          onSubmit={async (event) => {
+            event.preventDefault();
+            const { password } = formValues(event.currentTarget);
+            await action.run(async () =>
+              setEnrollment(await unwrap(api.POST('/v1/me/two-factor', { body: { password } }))),
+            );
+          }}
+        >
           <p>A code from an authenticator app at each sign-in. Organizations may require it.</p>
-          <button
-            type="button"
-            disabled={action.busy}
-            onClick={() =>
-              action.run(async () => setEnrollment(await unwrap(api.POST('/v1/me/two-factor', {}))))
-            }
-          >
-            Set up two-factor sign-in
-          </button>
-        </>
+          <Field
+            label="Your password, to set it up"
+            name="password"
+            type="password"
+            required
+            autoComplete="current-password"
+          />
+          <button disabled={action.busy}>Set up two-factor sign-in</button>
+        </form>
       )}
     </section>
   );

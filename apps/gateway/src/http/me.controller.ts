@@ -12,6 +12,7 @@ import {
   ChangeEmailBody,
   ChangePasswordBody,
   DeleteMeBody,
+  StartTwoFactorBody,
   TwoFactorCodeBody,
   UpdateMeBody,
 } from './dto/auth.dto';
@@ -156,12 +157,19 @@ export class MeController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'R22: start enrolling an authenticator: the secret and an otpauth:// URI to scan; confirm with a code',
+      'R22: start enrolling an authenticator, with the password again: the secret and an otpauth:// URI to scan; confirm with a code',
   })
   @answers(200, TwoFactorEnrollmentView, { lagging: false })
-  @problems(401, 409)
-  startTwoFactor(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'StartTwoFactorEnrollment' }, requesterOf(req, caller));
+  @problems(400, 401, 403, 409)
+  startTwoFactor(
+    @CurrentCaller() caller: Caller,
+    @Body() body: StartTwoFactorBody,
+    @Req() req: FastifyRequest,
+  ) {
+    return this.services.identity(
+      { type: 'StartTwoFactorEnrollment', password: body.password },
+      requesterOf(req, caller),
+    );
   }
 
   @Post('two-factor/confirm')

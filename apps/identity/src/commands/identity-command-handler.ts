@@ -111,7 +111,7 @@ export class IdentityCommandHandler {
       case 'DeleteAccount':
         return accounts.deleteAccount(actor, c, context);
       case 'StartTwoFactorEnrollment':
-        return twoFactor.start(actor);
+        return twoFactor.start(actor, c.password);
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
       case 'DisableTwoFactor':

@@ -212,7 +212,7 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address, NEW_PASSWORD)).toMatchObject({ ok: true });
     // Under the id of the 2FA confirmation, a password change sets no password and turning 2FA off leaves it on.
     const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment' },
+      { type: 'StartTwoFactorEnrollment', password: NEW_PASSWORD },
       userId,
     );
     const confirmation = randomUUID();
@@ -423,11 +423,28 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address)).toEqual(replies[0]);
   });
 
+  it('R22: setting up two-factor takes the password again: a session alone adds no second factor', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    expect(
+      await identity.send({ type: 'StartTwoFactorEnrollment', password: 'not the password!!' }, userId),
+    ).toMatchObject({ ok: false, error: { code: 'invalid-credentials', details: { field: 'password' } } });
+    expect(await identity.send({ type: 'StartTwoFactorEnrollment' }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'validation-failed' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+    // A wrong password counts as a failed sign-in would.
+    for (let i = 0; i < 4; i++)
+      await identity.send({ type: 'StartTwoFactorEnrollment', password: 'not the password!!' }, userId);
+    expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+  });
+
   it('R22: wrong codes turning two-factor off are limited as at sign-in; no address given at sign-in reaches that count', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
     const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment' },
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
       userId,
     );
     const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
@@ -466,7 +483,7 @@ describe('identity over the bus, on the event store', () => {
     const address = email();
     const userId = await identity.registerVerified(address);
     const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment' },
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
       userId,
     );
     const now = Math.floor(Date.now() / 1000);

@@ -190,13 +190,22 @@ import { type PersonalData } from '@app/personal-data';
     },
     {
       provide: TwoFactorEnrollment,
-      inject: [TwoFactorService, UserAccounts, RefreshTokens, LoginThrottle],
+      inject: [
+        TwoFactorService,
+        UserAccounts,
+        RefreshTokens,
+        CREDENTIAL_STORE,
+        PasswordHasher,
+        LoginThrottle,
+      ],
       useFactory: (
         twoFactor: TwoFactorService,
         accounts: UserAccounts,
         refreshTokens: RefreshTokens,
+        credentials: CredentialStore,
+        hasher: PasswordHasher,
         throttle: LoginThrottle,
-      ) => new TwoFactorEnrollment(twoFactor, accounts, refreshTokens, throttle),
+      ) => new TwoFactorEnrollment(twoFactor, accounts, refreshTokens, { credentials, hasher, throttle }),
     },
   ],
   exports: [

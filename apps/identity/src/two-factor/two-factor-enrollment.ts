@@ -2,6 +2,10 @@ import { DomainError } from '@app/domain';
 import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
+import {
+  passwordConfirmed,
+  type PasswordConfirmationDependencies,
+} from '../credentials/password-confirmation';
 import { type Enrollment, type TwoFactorService } from './two-factor.service';
 
 /**
@@ -13,12 +17,24 @@ export class TwoFactorEnrollment {
     private readonly twoFactor: TwoFactorService,
     private readonly accounts: UserAccounts,
     private readonly refreshTokens: RefreshTokens,
-    private readonly throttle: LoginThrottle,
+    private readonly passwords: PasswordConfirmationDependencies,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async start(userId: string): Promise<Enrollment> {
+  private get throttle(): LoginThrottle {
+    return this.passwords.throttle;
+  }
+
+  /**
+   * Only with the password given again: a session alone (a stolen access token) must not put an authenticator of
+   * someone else's on the account, which would end its sessions and stand between its owner and every sign-in.
+   */
+  async start(userId: string, password: string): Promise<Enrollment> {
     const user = await this.accounts.active(userId);
+    if (!(await passwordConfirmed(this.passwords, user, password)))
+      throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
+        field: 'password',
+      });
     return this.twoFactor.enroll(userId, user.email);
   }
 

@@ -82,7 +82,11 @@ export const IDENTITY_COMMANDS = {
     { password: secret, confirmOwnedOrganizations: boolean },
     signedIn,
   ),
-  StartTwoFactorEnrollment: command('R22: start TOTP enrolment', {}, signedIn),
+  StartTwoFactorEnrollment: command(
+    'R22: start TOTP enrolment (the password again: a session alone must not add a second factor)',
+    { password: secret },
+    signedIn,
+  ),
   ConfirmTwoFactor: command('R22: confirm TOTP enrolment with a code', { code: text }, signedIn),
   DisableTwoFactor: command('R22: turn TOTP off with a code', { code: text }, signedIn),
   LockUser: command('an operator locks an account', { userId: id, reason: text }, signedIn),

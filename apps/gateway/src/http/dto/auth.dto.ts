@@ -142,6 +142,13 @@ export class DeleteMeBody {
   confirmOwnedOrganizations!: boolean;
 }
 
+export class StartTwoFactorBody {
+  @ApiProperty({ description: 'the password again: a session alone does not add a second factor' })
+  @IsString()
+  @MaxLength(1024)
+  password!: string;
+}
+
 export class AcceptInvitationBody {
   @ApiPropertyOptional({
     description: 'a new user registering from the link (omit when signed in)',

@@ -440,6 +440,35 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
   });
 
+  it('R22: two-factor is set up only on a verified address; a reset through the mailbox verifies it', async () => {
+    // Someone registers an address they cannot read and signs in: no second factor for them to put in its owner's way.
+    const address = email();
+    const commandId = randomUUID();
+    expect(
+      await identity.send(
+        { type: 'Register', name: 'Not the owner', email: address, password: PASSWORD },
+        undefined,
+        commandId,
+      ),
+    ).toMatchObject({ ok: true });
+    const userId = registeredUserId(commandId);
+    expect(await login(address)).toMatchObject({ ok: true });
+    expect(
+      await identity.send({ type: 'StartTwoFactorEnrollment', password: PASSWORD }, userId),
+    ).toMatchObject({ ok: false, error: { code: 'email-not-verified' } });
+    // The mailbox's owner resets the password: the address is theirs, verified, and two-factor theirs to set up.
+    await identity.result({ type: 'ForgotPassword', email: address });
+    const token = await identity.linkToken('reset-password', address);
+    await identity.result({ type: 'ResetPassword', token, password: 'the owner’s own passphrase' });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ emailVerified: true });
+    expect(
+      await identity.send(
+        { type: 'StartTwoFactorEnrollment', password: 'the owner’s own passphrase' },
+        userId,
+      ),
+    ).toMatchObject({ ok: true, result: { secret: expect.any(String) } });
+  });
+
   it('R22: wrong codes turning two-factor off are limited as at sign-in; no address given at sign-in reaches that count', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

@@ -72,11 +72,17 @@ export class PasswordManagement {
 
   async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {
     this.deps.policy.assert(newPassword);
-    const { userId } = await this.deps.oneTimeTokens.redeem('password-reset', token);
+    const { userId, subject } = await this.deps.oneTimeTokens.redeem('password-reset', token);
     const user = await this.deps.accounts.active(userId);
     await this.replace(user, newPassword, 'reset', user.userId, context);
-    // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted.
+    // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the
+    // link went to the one the account still has, is verified (the mailbox's owner may then set up two-factor).
     await this.deps.throttle.reset(user.email);
+    if (!user.emailVerified && subject === user.email)
+      await this.deps.accounts.execute(
+        { type: 'VerifyEmail', userId, actorId: userId, at: this.now().toISOString(), email: user.email },
+        { ...context, commandId: `${context.commandId}/verify-email` },
+      );
   }
 
   async change(
@@ -123,7 +129,7 @@ export class PasswordManagement {
   }
 
   private async sendResetLink(user: ActiveUser, context: CommandContext): Promise<void> {
-    const link = await this.deps.oneTimeTokens.issue('password-reset', user.userId);
+    const link = await this.deps.oneTimeTokens.issue('password-reset', user.userId, user.email);
     await this.deps.mail.send({
       template: 'reset-password',
       to: user.email,

@@ -31,6 +31,14 @@ export class TwoFactorEnrollment {
    */
   async start(userId: string, password: string): Promise<Enrollment> {
     const user = await this.accounts.active(userId);
+    // Whoever registered an address they cannot read (someone else's) must not stand a second factor between its
+    // owner and the account they take over by resetting the password through that mailbox.
+    if (!user.emailVerified)
+      throw new DomainError(
+        'email-not-verified',
+        'rule-violation',
+        'verify your e-mail address (the link mailed to it) before setting up two-factor sign-in',
+      );
     if (!(await passwordConfirmed(this.passwords, user, password)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
         field: 'password',

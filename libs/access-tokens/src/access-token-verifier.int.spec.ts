@@ -128,6 +128,14 @@ describe('verified tokens remembered until they expire', () => {
     expect((await verifier.verify(token)).sub).toBe('ada');
   });
 
+  it('has one spelling: the same token with base64 padding or other characters added is malformed', async () => {
+    const verifier = await verifierOf();
+    const { token } = await tokens.issue('ada');
+    for (const spelling of [`${token}==`, `${token}=`, token.replace('.', '=.'), ` ${token}`, `${token}\n`])
+      await expect(verifier.verify(spelling)).rejects.toEqual(new InvalidAccessTokenError('malformed'));
+    expect((await verifier.verify(token)).sub).toBe('ada');
+  });
+
   it('answers the claims it verified, which nobody can change afterwards', async () => {
     const verifier = await verifierOf();
     const { token } = await tokens.issue('ada', { amr: ['pwd'] });

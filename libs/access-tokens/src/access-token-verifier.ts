@@ -35,6 +35,8 @@ export type InvalidTokenReason =
   | 'missing-subject'
   | 'keys-unavailable';
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 export class InvalidAccessTokenError extends Error {
   readonly code = 'invalid-token';
   constructor(
@@ -97,6 +99,9 @@ export class AccessTokenVerifier {
   }
 
   private async verifySignatureAndClaims(token: string, tolerance: number): Promise<AccessTokenClaims> {
+    // Base64url without padding, as JWS compact serialization writes it: the decoder would also take `=`, spaces or
+    // stray characters, giving one token several spellings that all verify.
+    if (!COMPACT_JWS.test(token)) throw new InvalidAccessTokenError('malformed');
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         algorithms: [ACCESS_TOKEN_ALGORITHM],

@@ -350,6 +350,17 @@ describe('R20 granting and revoking', () => {
           data: { ...stamp('admin'), userId: 'ada', permissions: ['environments.read'] },
         },
       ]);
+    // A dropped grant left held stands in the way of no other revocation, known or dropped.
+    const both = [...base, granted('ada', ['members.read', 'environments.read', 'environments.admin'])];
+    for (const permission of ['environments.admin', 'members.read'])
+      given(both)
+        .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: [permission] }))
+        .then([
+          {
+            type: 'PermissionsRevoked',
+            data: { ...stamp('owner'), userId: 'ada', permissions: [permission] },
+          },
+        ]);
   });
 
   it('only Owner and Admins grant or revoke, and only for members', () => {

@@ -182,7 +182,10 @@ export function revokePermissions({
   }
   if (revoking.length === 0) return [];
   const remaining = new Set([...target.granted].filter((p) => !revoking.includes(p)));
-  const dependents = grantsLackingPrerequisites(catalog, target.role, remaining);
+  // A dropped grant left held gives nothing and needs nothing: it does not stand in the way of revoking others.
+  const dependents = grantsLackingPrerequisites(catalog, target.role, remaining).filter((p) =>
+    isKnownPermission(catalog, p),
+  );
   if (dependents.length > 0) {
     refuse(
       'permission-required-by-other-grant',

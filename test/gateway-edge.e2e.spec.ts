@@ -144,6 +144,9 @@ describe('the gateway edge', () => {
         [path.split(/[?&]/).pop()!.split('=')[0]],
       ]);
     }
+    // The platform's own routes are left as probes and scrapers call them.
+    await http().get('/health/live?probe=1').expect(200);
+    await http().get('/metrics?name[]=http_request_duration_seconds').expect(200);
     // A route's own parameters still pass (the import's `send`, the roster's `at`).
     await http()
       .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent('2026-01-01T00:00:00Z')}`)

@@ -1611,6 +1611,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -1679,6 +1688,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -1722,6 +1740,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1788,6 +1815,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -1840,6 +1876,15 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1906,6 +1951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -1948,6 +2002,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1998,6 +2061,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2063,6 +2135,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -2100,6 +2181,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -2111,6 +2201,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2179,6 +2278,24 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2272,6 +2389,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -2313,8 +2439,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2391,6 +2535,24 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2484,6 +2646,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -2554,6 +2725,24 @@ export interface operations {
             };
             /** @description conflict with the current state (`code` says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a business rule refused it (`code` names the rule) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2637,6 +2826,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -2698,6 +2905,24 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2782,6 +3007,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -2821,6 +3055,15 @@ export interface operations {
                     "application/json": components["schemas"]["OrganizationView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -2841,6 +3084,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2886,6 +3138,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -2906,6 +3167,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3001,6 +3271,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -3082,6 +3361,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3177,6 +3465,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -3225,6 +3522,15 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3245,6 +3551,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3295,6 +3610,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3315,6 +3639,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3414,6 +3747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -3453,6 +3795,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3473,6 +3824,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3523,6 +3883,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3543,6 +3912,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3642,6 +4020,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a business rule refused it (`code` names the rule) */
             422: {
                 headers: {
@@ -3690,6 +4077,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3710,6 +4106,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3756,6 +4161,15 @@ export interface operations {
                     "application/json": components["schemas"]["SeatsView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3776,6 +4190,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3821,6 +4244,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3832,6 +4264,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3937,6 +4378,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -3977,6 +4427,15 @@ export interface operations {
                     "application/json": components["schemas"]["MemberView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -3997,6 +4456,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4043,6 +4511,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -4063,6 +4540,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4168,6 +4654,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a business rule refused it (`code` names the rule) */
             422: {
                 headers: {
@@ -4217,6 +4712,15 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -4237,6 +4741,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4321,6 +4834,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4418,6 +4940,15 @@ export interface operations {
             };
             /** @description conflict with the current state (`code` says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4527,6 +5058,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -4567,6 +5107,15 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -4587,6 +5136,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4633,6 +5191,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -4662,6 +5229,15 @@ export interface operations {
             };
             /** @description conflict with the current state (`code` says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4776,6 +5352,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a business rule refused it (`code` names the rule) */
             422: {
                 headers: {
@@ -4834,6 +5419,15 @@ export interface operations {
                     "application/json": components["schemas"]["AcceptedView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -4872,6 +5466,15 @@ export interface operations {
             };
             /** @description gone: expired, revoked, used or superseded */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4938,6 +5541,15 @@ export interface operations {
             };
             /** @description gone: expired, revoked, used or superseded */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5046,6 +5658,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5122,6 +5743,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5226,6 +5856,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5266,6 +5905,15 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -5286,6 +5934,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5332,6 +5989,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -5352,6 +6018,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5457,6 +6132,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5547,6 +6231,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5587,6 +6280,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -5607,6 +6309,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5697,6 +6408,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5775,6 +6495,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5812,8 +6541,26 @@ export interface operations {
                     "application/json": components["schemas"]["PermissionsView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5917,6 +6664,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -5955,6 +6711,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -5984,6 +6749,15 @@ export interface operations {
             };
             /** @description gone: expired, revoked, used or superseded */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6068,6 +6842,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description too many requests; retry after the `Retry-After` seconds */
             429: {
                 headers: {
@@ -6105,6 +6888,15 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStatusView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -6125,6 +6917,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6169,6 +6970,15 @@ export interface operations {
                     "application/json": components["schemas"]["RebuildStatusView"];
                 };
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description no valid access token */
             401: {
                 headers: {
@@ -6189,6 +6999,15 @@ export interface operations {
             };
             /** @description conflict with the current state (`code` says which) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6253,8 +7072,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import { validationProblem } from '@app/platform';
@@ -19,7 +19,8 @@ interface RouteShape {
 /**
  * A request carries only what its route reads: a query parameter the route does not take, or a body on a route that
  * takes none, is a 400 naming it, as an unknown field in a body is. Routes with a query or body DTO are checked by the
- * validation pipe (`forbidNonWhitelisted`); this covers the rest, which would otherwise ignore what they were sent.
+ * validation pipe (`forbidNonWhitelisted`); this covers the rest of the API (`/v1`), which would otherwise ignore what
+ * they were sent.
  */
 @Injectable()
 export class RequestShapeGuard implements CanActivate {
@@ -46,7 +47,12 @@ export class RequestShapeGuard implements CanActivate {
   }
 }
 
+/** The platform's own routes (health, metrics, schemas) are left as probes and scrapers call them. */
+const ANY_SHAPE: RouteShape = { takesBody: true, queryNames: undefined };
+
 function shapeOf(reflector: Reflector, handler: Target, classRef: Target): RouteShape {
+  const path = String(Reflect.getMetadata(PATH_METADATA, classRef) ?? '');
+  if (!/^\/?v1(\/|$)/.test(path)) return ANY_SHAPE;
   const params = Object.entries(
     (Reflect.getMetadata(ROUTE_ARGS_METADATA, classRef, handler.name) ?? {}) as Record<
       string,

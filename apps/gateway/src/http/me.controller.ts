@@ -80,7 +80,7 @@ export class MeController {
     summary: 'Delete my account (R10): I leave every organization; those I own go with it when I confirm',
   })
   @answers(200, DeletedAccountView, { lagging: false })
-  @problems(400, 401, 403, 422)
+  @problems(400, 401, 403, 409, 422)
   @ReadsReadModels()
   async remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
     if (body.confirmOwnedOrganizations && !caller.twoFactor) await this.requireNoOwnedTwoFactorOrg(caller);
@@ -122,7 +122,7 @@ export class MeController {
     type: AcceptedView,
     description: 'done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS',
   })
-  @problems(400, 401, 403)
+  @problems(400, 401, 403, 409)
   async changePassword(
     @CurrentCaller() caller: Caller,
     @Body() body: ChangePasswordBody,
@@ -160,7 +160,7 @@ export class MeController {
       'R22: start enrolling an authenticator, with the password again: the secret and an otpauth:// URI to scan; confirm with a code',
   })
   @answers(200, TwoFactorEnrollmentView, { lagging: false })
-  @problems(400, 401, 403, 409)
+  @problems(400, 401, 403, 409, 422)
   startTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: StartTwoFactorBody,
@@ -179,7 +179,7 @@ export class MeController {
       'R22: confirm the enrolment with a code: recovery codes, shown once; sign in again (with a code)',
   })
   @answers(200, RecoveryCodesView, { lagging: false })
-  @problems(400, 401, 403)
+  @problems(400, 401, 403, 409)
   confirmTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,
@@ -197,7 +197,7 @@ export class MeController {
     type: AcceptedView,
     description: 'done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS',
   })
-  @problems(400, 401, 403)
+  @problems(400, 401, 403, 409)
   async disableTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,

@@ -9,20 +9,26 @@ const MEANING: Record<number, string> = {
   409: 'conflict with the current state (`code` says which)',
   410: 'gone: expired, revoked, used or superseded',
   413: 'the body is too large',
+  415: 'a body in a media type the route does not read, or sent with a Content-Encoding',
   422: 'a business rule refused it (`code` names the rule)',
   429: 'too many requests; retry after the `Retry-After` seconds',
   503: 'a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds',
 };
 
-/** The problem responses (application/problem+json, RFC 9457, stable `code`) a route may answer. */
+/**
+ * The problem responses (application/problem+json, RFC 9457, stable `code`) a route may answer. Every route may also
+ * answer 400 (a query parameter or body it does not read), 415 (a body it cannot read), 429 and 503.
+ */
 export function problems(...statuses: number[]) {
   return applyDecorators(
-    ...[...new Set([...statuses, 429, 503])].map((status) =>
-      ApiResponse({
-        status,
-        description: MEANING[status] ?? 'problem',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      }),
-    ),
+    ...[...new Set([...statuses, 400, 415, 429, 503])]
+      .sort((a, b) => a - b)
+      .map((status) =>
+        ApiResponse({
+          status,
+          description: MEANING[status] ?? 'problem',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        }),
+      ),
   );
 }

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  appendFileSync,
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { type OutgoingMessage } from './outgoing-message';
 
 /** `pending` while attempts go on; `sent`, `failed` (permanently) and `dead` (attempts exhausted) are settled. */
@@ -100,7 +112,7 @@ export function deliveryIdOf(message: OutgoingMessage): string {
  * to a JSON-lines file (the embedded default's `<DATA_DIR>/notifications/deliveries.jsonl`), read back at start.
  * A pending record holds its message, links included: the file is its owner's alone (0600), and it is rewritten with
  * only the current records at start and whenever superseded lines outnumber them, so a sent message's link does not
- * stay behind in an older line.
+ * stay behind in an older line. One process per file (the embedded default): claims are atomic in its memory only.
  */
 export class LocalDeliveryLog implements DeliveryLog {
   private readonly records = new Map<string, DeliveryRecord>();
@@ -113,6 +125,10 @@ export class LocalDeliveryLog implements DeliveryLog {
   ) {
     if (!file) return;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    chmodSync(dirname(file), 0o700);
+    // A rewrite a crash cut short left its temp file (pending messages' text with it): the log itself is whole.
+    for (const name of readdirSync(dirname(file)))
+      if (name.startsWith(`${basename(file)}.`) && name.endsWith('.tmp')) rmSync(join(dirname(file), name));
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -190,11 +206,17 @@ export class LocalDeliveryLog implements DeliveryLog {
 
   /** The current records only, written beside the file and renamed over it: a crash leaves one or the other whole. */
   private compact(file: string): void {
-    const temp = `${file}.${process.pid}.tmp`;
+    const temp = `${file}.${randomUUID()}.tmp`;
     const text = [...this.records.values()].map((record) => `${JSON.stringify(record)}\n`).join('');
     writeFileSync(temp, text, { mode: 0o600, flush: true });
     renameSync(temp, file);
     chmodSync(file, 0o600);
+    const folder = openSync(dirname(file), 'r');
+    try {
+      fsyncSync(folder); // the rename itself survives a power cut
+    } finally {
+      closeSync(folder);
+    }
     this.lines = this.records.size;
   }
 }

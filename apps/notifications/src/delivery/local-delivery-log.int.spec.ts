@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '@app/testing';
 import { LocalDeliveryLog } from './delivery-log';
@@ -37,6 +37,20 @@ describe('the delivery log in a file (embedded default)', () => {
     expect((await restarted.find(`event-2:reset|email|person-2@example.com`))?.status).toBe('sent');
     expect((await restarted.find(`event-1:reset|email|person-1@example.com`))?.status).toBe('pending');
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('narrows what an earlier release left readable, and removes a rewrite a crash cut short', async () => {
+    const folder = join(await makeTempDir('delivery-log'), 'notifications');
+    const file = join(folder, 'deliveries.jsonl');
+    mkdirSync(folder, { mode: 0o755 });
+    chmodSync(folder, 0o755);
+    writeFileSync(file, '', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const leftover = `${file}.5f0c.tmp`;
+    writeFileSync(leftover, JSON.stringify({ text: LINK }));
+    new LocalDeliveryLog(file);
+    expect([statSync(folder).mode & 0o777, statSync(file).mode & 0o777]).toEqual([0o700, 0o600]);
+    expect(existsSync(leftover)).toBe(false);
   });
 
   it('is rewritten with its current records once superseded lines outnumber them, while it runs', async () => {

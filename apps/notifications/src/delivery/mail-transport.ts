@@ -1,9 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import { type OutgoingEmail } from './outgoing-message';
+import { privateFolder } from './private-folder';
 
 export interface MailTransport {
   readonly name: string;
@@ -83,6 +84,8 @@ export class FileMailTransport implements MailTransport {
     newline: 'unix',
   });
 
+  private folder: Promise<void> | undefined;
+
   constructor(
     private readonly dir: string,
     private readonly from: string,
@@ -98,7 +101,7 @@ export class FileMailTransport implements MailTransport {
       ...(email.html ? { html: email.html } : {}),
     });
     // Mails carry sign-in and invitation links: the outbox is its owner's alone.
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await (this.folder ??= privateFolder(this.dir));
     const file = join(this.dir, `${safeFileName(email.idempotencyKey)}.eml`);
     await writeFile(file, info.message as Buffer, { mode: 0o600 });
     return { providerId: file };

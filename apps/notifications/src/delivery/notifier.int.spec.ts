@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile, readFile, readdir, stat } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -320,6 +320,11 @@ describe('Notifier through an HTTP SMS provider', () => {
 describe('Notifier on the embedded default', () => {
   it('writes viewable .eml files and SMS lines under the data dir', async () => {
     await withTempDir('outbox', async (dir) => {
+      // As an earlier release left them: readable by anyone.
+      await mkdir(join(dir, 'sms'), { mode: 0o755 });
+      await chmod(join(dir, 'sms'), 0o755);
+      await writeFile(join(dir, 'sms', 'sms.jsonl'), '', { mode: 0o644 });
+      await chmod(join(dir, 'sms', 'sms.jsonl'), 0o644);
       const notifier = new Notifier(
         new FileMailTransport(join(dir, 'email'), 'no-reply@platform.test'),
         new FileSmsTransport(join(dir, 'sms')),

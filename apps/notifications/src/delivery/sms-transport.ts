@@ -1,7 +1,8 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { retryAfterMs, SmsNotConfiguredError, SmsProviderError } from './delivery-failure';
 import { type OutgoingSms } from './outgoing-message';
+import { privateFolder } from './private-folder';
 
 export interface SmsTransport {
   readonly name: string;
@@ -45,16 +46,15 @@ export class HttpSmsTransport implements SmsTransport {
 /** The embedded default: one JSON line per SMS in `<dataDir>/outbox/sms.jsonl`. */
 export class FileSmsTransport implements SmsTransport {
   readonly name = 'file';
+  private folder: Promise<void> | undefined;
+
   constructor(private readonly dir: string) {}
 
   async send(sms: OutgoingSms): Promise<{ providerId?: string }> {
     // Messages carry sign-in and invitation links: the outbox is its owner's alone.
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await appendFile(
-      join(this.dir, 'sms.jsonl'),
-      `${JSON.stringify({ ...sms, at: new Date().toISOString() })}\n`,
-      { mode: 0o600 },
-    );
+    const file = join(this.dir, 'sms.jsonl');
+    await (this.folder ??= privateFolder(this.dir, [file]));
+    await appendFile(file, `${JSON.stringify({ ...sms, at: new Date().toISOString() })}\n`, { mode: 0o600 });
     return {};
   }
 }

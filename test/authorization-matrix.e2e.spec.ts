@@ -110,6 +110,18 @@ describe('authorization matrix: every organization route × every kind of caller
       .set(bearer(who.owner))
       .send({ role: 'manager' })
       .expect(200);
+    // R13: the manager, a User, sees the target through a second team they share, and so may staff them into theirs.
+    const side = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(who.owner))
+      .send({ name: `Side-${unique()}` })
+      .expect(201);
+    for (const member of [who.manager, target])
+      await http()
+        .put(`/v1/orgs/${orgId}/teams/${side.body.teamId}/members/${member.userId}`)
+        .set(bearer(who.owner))
+        .send({ role: 'member' })
+        .expect(200);
     main = { orgId, teamId: team.body.teamId, ownerId: who.owner.userId, targetId: target.userId };
     secrets.main.push(mainName, teamName, who.owner.email, who.admin.email, who.user.email, target.email);
 

@@ -452,12 +452,28 @@ describe('stories over the public API', () => {
         .send({ role: 'member' })
         .expect(200);
 
-    // R11: the manager (a User) adds a member and renames the team; not another team.
+    // R11: the manager (a User) adds a member they see and renames the team; not another team. R13: someone they do
+    // not see (cat, in none of their teams yet) is answered as no member at all, as a made-up id is.
+    for (const userId of [cat.userId, 'no-such-user'])
+      await http()
+        .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${userId}`)
+        .set(bearer(bob))
+        .send({ role: 'member' })
+        .expect(404);
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${other.teamId}/members/${cat.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
     await http()
       .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${cat.userId}`)
       .set(bearer(bob))
       .send({ role: 'member' })
       .expect(200);
+    await http()
+      .delete(`/v1/orgs/${orgId}/teams/${other.teamId}/members/${cat.userId}`)
+      .set(bearer(ada))
+      .expect(204);
     const renamed = await http()
       .patch(`/v1/orgs/${orgId}/teams/${team.teamId}`)
       .set(bearer(bob))

@@ -1,5 +1,5 @@
 import { type ActiveOrganization } from './organization.state';
-import { base, cmd, given, granted, inTeam, stamp, team } from './organization.fixtures.testing';
+import { base, cmd, given, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
 
 describe('teams (R11, R12)', () => {
   const withTeam = [...base, team('t1', 'Sales'), inTeam('t1', 'ada', 'manager'), inTeam('t1', 'bob')];
@@ -65,14 +65,33 @@ describe('teams (R11, R12)', () => {
     given(withTeam)
       .when(cmd('ada', { type: 'RenameTeam', teamId: 't1', name: 'Sales' }))
       .then([]);
-    given(withTeam)
-      .when(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId: 'admin', role: 'member' }))
+    // A member the manager sees (here through another team of theirs) joins the team.
+    const alsoInT2 = [
+      ...withTeam,
+      joined('cy'),
+      team('t2', 'Office'),
+      inTeam('t2', 'ada'),
+      inTeam('t2', 'cy'),
+    ];
+    given(alsoInT2)
+      .when(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId: 'cy', role: 'member' }))
       .then([
-        { type: 'TeamMemberAdded', data: { ...stamp('ada'), teamId: 't1', userId: 'admin', role: 'member' } },
+        { type: 'TeamMemberAdded', data: { ...stamp('ada'), teamId: 't1', userId: 'cy', role: 'member' } },
       ]);
     given(withTeam)
       .when(cmd('ada', { type: 'RemoveTeamMember', teamId: 't1', userId: 'bob' }))
       .then([{ type: 'TeamMemberRemoved', data: { ...stamp('ada'), teamId: 't1', userId: 'bob' } }]);
+  });
+
+  it('R13: a manager who is a User adds only members they see: anyone else is answered as no member at all', () => {
+    for (const userId of ['admin', 'owner', 'nobody'])
+      given(withTeam)
+        .when(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId, role: 'member' }))
+        .thenRefuses('not-a-member', { userId });
+    // Granted members.read, they see everyone, and may add anyone.
+    given([...withTeam, granted('ada', ['members.read'])])
+      .when(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId: 'admin', role: 'member' }))
+      .thenTypes(['TeamMemberAdded']);
   });
 
   it('R11: a plain team member, or a User outside the team, manages nothing in it', () => {

@@ -1,14 +1,14 @@
 import { type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
-import { type Team } from '../organization.state';
+import { type Member, type Team } from '../organization.state';
 import {
   holds,
-  memberOf,
   refuse,
   requireActor,
   requirePermission,
   type Decision,
   type OrganizationView,
+  visibleMemberOf,
 } from './guards';
 import { type PermissionsCatalog } from '@app/permissions';
 
@@ -65,9 +65,10 @@ export function addTeamMember({
   stamp,
 }: Decision<CommandOf<'AddTeamMember'>>): OrganizationEvent[] {
   const team = teamOf(org, command.teamId);
-  requireTeamManager(org, catalog, command.actorId, team);
-  // R12: only members of the organization can be in its teams.
-  memberOf(org, command.userId);
+  const actor = requireTeamManager(org, catalog, command.actorId, team);
+  // R12: only members of the organization can be in its teams; R13: a manager who is a User adds only members they
+  // see (someone they do not is answered as no member at all), or adding them would show them.
+  visibleMemberOf(org, catalog, actor, command.userId);
   if (team.members.get(command.userId) === command.role) return [];
   return [
     {
@@ -101,14 +102,15 @@ export function requireTeamManager(
   catalog: PermissionsCatalog,
   actorId: string,
   team: Team,
-): void {
+): Member {
   const actor = requireActor(org, actorId);
-  if (holds(catalog, actor, 'teams.manage')) return;
+  if (holds(catalog, actor, 'teams.manage')) return actor;
   if (team.members.get(actorId) !== 'manager') {
     refuse('insufficient-role', 'forbidden', 'requires teams.manage or managing this team (R11)', {
       required: 'teams.manage',
     });
   }
+  return actor;
 }
 
 const comparable = (name: string) => name.normalize('NFKC').toLowerCase();

@@ -158,4 +158,22 @@ describe('invitation acceptance across identity and membership', () => {
     expect(org.members.has(userId)).toBe(true);
     expect(org.members.has(stranger)).toBe(false);
   });
+
+  it('R5: someone who sets their account to the invited address, unverified, cannot accept with it', async () => {
+    const invited = `invited-${randomUUID().slice(0, 8)}@example.com`;
+    const taker = await identity.registerVerified(`taker-${randomUUID().slice(0, 8)}@example.com`);
+    const { orgId, token } = await invite(invited);
+    expect(
+      await identity.send({ type: 'ChangeEmail', email: invited, password: 'correct horse battery' }, taker),
+    ).toMatchObject({ ok: true });
+    expect(await identity.send({ type: 'AcceptInvitation', token }, taker)).toMatchObject({
+      ok: false,
+      error: { code: 'email-not-verified' },
+    });
+    expect((await stateOf(orgId)).members.has(taker)).toBe(false);
+    // Proven (the link mailed to the address), the same account accepts.
+    await identity.result({ type: 'VerifyEmail', token: await identity.linkToken('verify-email', invited) });
+    expect(await identity.send({ type: 'AcceptInvitation', token }, taker)).toMatchObject({ ok: true });
+    expect((await stateOf(orgId)).members.has(taker)).toBe(true);
+  });
 });

@@ -82,7 +82,8 @@ export class Registration {
     // A repeated registration (the same request and key) sends the link again, as a resend would: within the quota,
     // and only while the address is unverified, or repeating it would mail anyone as often as asked.
     if (created === 'repeated-verified') return REGISTRATION_ACCEPTED;
-    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email))) return REGISTRATION_ACCEPTED;
+    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email)))
+      return REGISTRATION_ACCEPTED;
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     return REGISTRATION_ACCEPTED;
   }
@@ -134,6 +135,13 @@ export class Registration {
   ): Promise<{ orgId: string; invitationId: string; revision: string | null }> {
     const user = await this.deps.accounts.active(userId);
     const invitation = await this.deps.invitations.describe(token);
+    // The account's address names the invitee only once it is proven: anyone can set theirs to the invited one.
+    if (invitation.email !== undefined && !user.emailVerified)
+      throw new DomainError(
+        'email-not-verified',
+        'rule-violation',
+        'verify your e-mail address (the link mailed to it) before accepting an invitation sent to it',
+      );
     const result = await this.deps.invitations.accept(
       invitation,
       { userId, email: user.email, ...(user.phone ? { phone: user.phone } : {}) },

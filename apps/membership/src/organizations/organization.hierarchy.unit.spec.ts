@@ -207,6 +207,14 @@ describe('parent and child organizations (R19)', () => {
     given(selfInvited).when(accept('partner-admin')).thenRefuses('own-invitation');
     // The person it was meant for accepts it, and joins with the terms the acting Admin set.
     given(selfInvited).when(accept('newcomer')).thenTypes(['InvitationAccepted', 'MemberJoined']);
+    // Once the link is undone, what was set through it is void: nobody joins as Admin through it.
+    const unlinked = [
+      ...selfInvited,
+      ...given(selfInvited)
+        .when(cmd('system', { type: 'DetachFromParent', parentOrgId: 'partner' }))
+        .decided(),
+    ];
+    given(unlinked).when(accept('newcomer')).thenRefuses('invitation-revoked');
   });
 
   it('R19: a child member acting through the parent keeps their own role and grants as a member', () => {

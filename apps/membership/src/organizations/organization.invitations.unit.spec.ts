@@ -55,6 +55,15 @@ const change = (extra: Partial<CommandOf<'ChangeInvitation'>> = {}): Organizatio
 });
 const invited = [...base, ...given(base).when(invite()).decided()];
 
+const refusalOf = (history: OrganizationEvent[]): string | undefined => {
+  try {
+    given(history).when(accept()).decided();
+    return undefined;
+  } catch (error) {
+    return /refused: ([a-z-]+)/.exec(String(error))?.[1];
+  }
+};
+
 describe('invitations', () => {
   it('R5: the Owner invites by e-mail with a role and teams; the address is normalised; the link is sent', () => {
     given(base)
@@ -260,6 +269,47 @@ describe('invitations', () => {
     given(removed)
       .when(accept({ userId: 'admin', actorId: 'admin', email: 'admin.private@example.com' }))
       .thenRefuses('own-invitation');
+  });
+
+  it("an Admin's or permissions-bearing invitation lives no longer than its giver's right to give it; a plain User's outlives its sender", () => {
+    // The Admin, whom the Owner delegated org.billing, invites someone (another account of theirs, say) as Admin with it.
+    const delegated = [...base, granted('admin', ['org.billing'])];
+    const byAdmin = [
+      ...delegated,
+      ...given(delegated)
+        .when(invite({ actorId: 'admin', role: 'admin', permissions: ['org.billing'] }))
+        .decided(),
+    ];
+    given(byAdmin)
+      .when(accept())
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded', 'PermissionsGranted']);
+    const after = (command: OrganizationCommand) => [...byAdmin, ...given(byAdmin).when(command).decided()];
+    for (const [what, history] of [
+      ['removed', after(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))],
+      ['demoted', after(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))],
+      [
+        'without the delegated permission',
+        after(cmd('owner', { type: 'RevokePermissions', userId: 'admin', permissions: ['org.billing'] })),
+      ],
+    ] as const)
+      expect([what, refusalOf(history)]).toEqual([what, 'invitation-revoked']);
+    given(after(cmd('owner', { type: 'RemoveMember', userId: 'admin' })))
+      .when(accept())
+      .thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    // A plain User's invitation outlives its sender's standing (here: removed).
+    const plain = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin' }))
+        .decided(),
+    ];
+    const senderGone = [
+      ...plain,
+      ...given(plain)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+        .decided(),
+    ];
+    given(senderGone).when(accept()).thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
   });
 
   it('R5: an invitation by phone is accepted only by that phone number', () => {

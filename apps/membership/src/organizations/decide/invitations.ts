@@ -1,9 +1,15 @@
-import { grantsLackingPrerequisites, isKnownPermission, type PermissionsCatalog } from '@app/permissions';
-import { type CommandOf } from '../organization.commands';
+import {
+  grantsLackingPrerequisites,
+  isKnownPermission,
+  rankOf,
+  type PermissionsCatalog,
+} from '@app/permissions';
+import { SYSTEM_ACTOR, type CommandOf } from '../organization.commands';
 import { type InvitedRole, type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type Invitation } from '../organization.state';
 import {
   assertGrantable,
+  holds,
   refuse,
   requirePermission,
   requireRoleNotAbove,
@@ -225,6 +231,13 @@ export function acceptInvitation({
   // otherwise keep, as a member, what they held only through the link or the role they lost.
   if (invitation.grantedBy === command.userId)
     refuse('own-invitation', 'forbidden', 'an invitation is not accepted by whoever set its terms (R19)');
+  if (!giverStillEntitled(org, catalog, invitation))
+    refuse(
+      'invitation-revoked',
+      'gone',
+      'whoever set its terms may no longer give them (removed, demoted, or their parent link undone)',
+      { invitationId: invitation.invitationId },
+    );
   const events: OrganizationEvent[] = [
     {
       type: 'InvitationAccepted',
@@ -255,6 +268,29 @@ export function acceptInvitation({
     });
   }
   return events;
+}
+
+/**
+ * Terms that give more than a plain User's standing (the Admin role, or permissions) live no longer than their giver's
+ * right to give them: a member who set them must still invite, hold a role as high and hold what they grant; someone
+ * who set them through a parent's link (R19, not a member here) must still have that link. Else an Admin, removed or
+ * demoted, could still bring an account of theirs in as Admin. A plain User's invitation outlives its sender (a
+ * colleague who leaves does not take back the invitations they sent).
+ */
+function giverStillEntitled(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  invitation: Invitation,
+): boolean {
+  if (invitation.grantedBy === SYSTEM_ACTOR) return true;
+  if (invitation.role === 'user' && invitation.permissions.length === 0) return true;
+  const giver = org.members.get(invitation.grantedBy);
+  if (!giver) return org.parentOrgId !== undefined;
+  return (
+    holds(catalog, giver, 'members.invite') &&
+    rankOf(giver.role) >= rankOf(invitation.role) &&
+    invitation.permissions.every((p) => !isKnownPermission(catalog, p) || holds(catalog, giver, p))
+  );
 }
 
 export function expireInvitation({

@@ -3,7 +3,7 @@ import { organizationDecider } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
 import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
 import { type ActiveOrganization } from './organization.state';
-import { at, cmd, given, granted, joined, settings, stamp } from './organization.fixtures.testing';
+import { at, cmd, given, granted, joined, settings, stamp, team } from './organization.fixtures.testing';
 
 const child: OrganizationEvent[] = [
   {
@@ -224,6 +224,20 @@ describe('parent and child organizations (R19)', () => {
       .state() as ActiveOrganization;
     expect(state.members.get('ada')).toMatchObject({ role: 'user', schedulable: true });
     expect([...state.members.get('ada')!.granted]).toEqual(['availability.editOwn']);
+  });
+
+  it('R19: acting through the parent, a child member staffs teams but never puts themself in one', () => {
+    const withTeam = [...linked, team('t1', 'Sales')];
+    given(withTeam)
+      .when(acting(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId: 'ada', role: 'manager' })))
+      .thenRefuses('cannot-change-own-role');
+    given(withTeam)
+      .when(acting(cmd('ada', { type: 'AddTeamMember', teamId: 't1', userId: 'owner', role: 'member' })))
+      .thenTypes(['TeamMemberAdded']);
+    // A real Admin of the child puts themself in a team as any Admin does.
+    given([...withTeam, joined('adele', 'admin')])
+      .when(cmd('adele', { type: 'AddTeamMember', teamId: 't1', userId: 'adele', role: 'manager' }))
+      .thenTypes(['TeamMemberAdded']);
   });
 
   it('R19: a child has one parent; an organization is not its own parent or child', () => {

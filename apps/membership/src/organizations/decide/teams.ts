@@ -66,6 +66,13 @@ export function addTeamMember({
 }: Decision<CommandOf<'AddTeamMember'>>): OrganizationEvent[] {
   const team = teamOf(org, command.teamId);
   const actor = requireTeamManager(org, catalog, command.actorId, team);
+  // R19: acting through a parent, nobody gives themself a standing of their own here, which would outlive the link.
+  if (org.actingAs?.userId === command.actorId && command.userId === command.actorId)
+    refuse(
+      'cannot-change-own-role',
+      'rule-violation',
+      'acting through a parent, nobody puts themself in a team (R19)',
+    );
   // R12: only members of the organization can be in its teams; R13: a manager who is a User adds only members they
   // see (someone they do not is answered as no member at all), or adding them would show them.
   visibleMemberOf(org, catalog, actor, command.userId);

@@ -8,7 +8,7 @@ import {
   type CommandContext,
 } from '@app/event-store';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { counterDecider, type CounterState } from './counter.decider';
+import { counterDecider, type CounterCommand, type CounterState } from './counter.decider';
 
 const ctx = (commandId = randomUUID()): CommandContext => ({ commandId, actor: 'user-1' });
 
@@ -16,16 +16,27 @@ describe('AggregateStore with a state cache', () => {
   const eventStore = useTestEventStore();
   const stream = () => `counter-${randomUUID()}`;
   const cachedCounter = () => ({ decider: counterDecider, cache: new AggregateStateCache<CounterState>() });
-
-  it('sees what another instance appended since the state was cached', async () => {
+  /**
+   * Two instances on one store, the stream opened (and so cached) by the first: `mine` decides from its cache,
+   * `theirs` appends behind its back; `balance` added by mine after opening.
+   */
+  const twoInstances = async (balance?: number, options?: { maxAttempts?: number }) => {
     const s = stream();
-    const mine = new AggregateStore(eventStore.client);
+    const mine = new AggregateStore(eventStore.client, options);
     const theirs = new AggregateStore(eventStore.client);
     const definition = cachedCounter();
     await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
-    await mine.handle(s, definition, { type: 'Add', amount: 5 }, ctx());
-    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 7 }, ctx());
-    const result = await mine.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    if (balance !== undefined) await mine.handle(s, definition, { type: 'Add', amount: balance }, ctx());
+    const mineDo = (command: CounterCommand, context = ctx()) => mine.handle(s, definition, command, context);
+    const theirsDo = (command: CounterCommand, context = ctx()) =>
+      theirs.handle(s, { decider: counterDecider }, command, context);
+    return { s, mine, mineDo, theirsDo };
+  };
+
+  it('sees what another instance appended since the state was cached', async () => {
+    const { mineDo, theirsDo } = await twoInstances(5);
+    await theirsDo({ type: 'Add', amount: 7 });
+    const result = await mineDo({ type: 'Add', amount: 1 });
     expect(result.state).toMatchObject({ balance: 13, events: 4 });
     expect(result.revision).toBe(3n);
   });
@@ -81,43 +92,28 @@ describe('AggregateStore with a state cache', () => {
   });
 
   it('a refusal from a cached state behind the stream is decided again on the stream as it is', async () => {
-    const s = stream();
-    const mine = new AggregateStore(eventStore.client);
-    const theirs = new AggregateStore(eventStore.client);
-    const definition = cachedCounter();
-    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
-    await mine.handle(s, definition, { type: 'Add', amount: 2 }, ctx());
-    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 5 }, ctx());
-    const result = await mine.handle(s, definition, { type: 'Withdraw', amount: 3 }, ctx());
+    const { mineDo, theirsDo } = await twoInstances(2);
+    await theirsDo({ type: 'Add', amount: 5 });
+    const result = await mineDo({ type: 'Withdraw', amount: 3 });
     expect(result.state).toMatchObject({ balance: 4, events: 4 });
     expect(result.revision).toBe(3n);
   });
 
   it('a no-op from a cached state behind the stream is decided again on the stream as it is', async () => {
-    const s = stream();
-    const mine = new AggregateStore(eventStore.client);
-    const theirs = new AggregateStore(eventStore.client);
-    const definition = cachedCounter();
-    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
-    await mine.handle(s, definition, { type: 'Add', amount: 5 }, ctx());
-    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 2 }, ctx());
-    const result = await mine.handle(s, definition, { type: 'SetBalance', amount: 5 }, ctx());
+    const { mineDo, theirsDo } = await twoInstances(5);
+    await theirsDo({ type: 'Add', amount: 2 });
+    const result = await mineDo({ type: 'SetBalance', amount: 5 });
     expect(result.events).toEqual([{ type: 'Added', data: { amount: -2 } }]);
     expect(result.state).toMatchObject({ balance: 5 });
   });
 
   it("a retry that another instance applied is recognised, not applied again, and answered at the stream's head", async () => {
-    const s = stream();
-    const mine = new AggregateStore(eventStore.client);
-    const theirs = new AggregateStore(eventStore.client);
-    const definition = cachedCounter();
-    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
+    const { s, mine, mineDo, theirsDo } = await twoInstances();
     const retried = ctx();
-    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 5 }, retried);
-    for (const amount of [1, 2])
-      await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount }, ctx());
+    await theirsDo({ type: 'Add', amount: 5 }, retried);
+    for (const amount of [1, 2]) await theirsDo({ type: 'Add', amount });
     // Decided again from the state cached before all that, its events would be the very events stored at revision 1.
-    const again = await mine.handle(s, definition, { type: 'Add', amount: 5 }, retried);
+    const again = await mineDo({ type: 'Add', amount: 5 }, retried);
     expect([again.duplicate, again.events, again.revision]).toEqual([true, [], 3n]);
     expect(again.state).toMatchObject({ balance: 8, events: 4 });
     const stored = await mine.load(s, { decider: counterDecider });
@@ -125,13 +121,9 @@ describe('AggregateStore with a state cache', () => {
   });
 
   it('a cached state behind the stream costs no attempt: one attempt allowed still succeeds', async () => {
-    const s = stream();
-    const mine = new AggregateStore(eventStore.client, { maxAttempts: 1 });
-    const theirs = new AggregateStore(eventStore.client);
-    const definition = cachedCounter();
-    await mine.handle(s, definition, { type: 'Open', id: s }, ctx());
-    await theirs.handle(s, { decider: counterDecider }, { type: 'Add', amount: 7 }, ctx());
-    const result = await mine.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    const { mineDo, theirsDo } = await twoInstances(undefined, { maxAttempts: 1 });
+    await theirsDo({ type: 'Add', amount: 7 });
+    const result = await mineDo({ type: 'Add', amount: 1 });
     expect(result.state).toMatchObject({ balance: 8, events: 3 });
   });
 

@@ -35,7 +35,7 @@ export type InvalidTokenReason =
   | 'missing-subject'
   | 'keys-unavailable';
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 export class InvalidAccessTokenError extends Error {
   readonly code = 'invalid-token';
@@ -100,7 +100,8 @@ export class AccessTokenVerifier {
 
   private async verifySignatureAndClaims(token: string, tolerance: number): Promise<AccessTokenClaims> {
     // Base64url without padding, as JWS compact serialization writes it: the decoder would also take `=`, spaces or
-    // stray characters, giving one token several spellings that all verify.
+    // stray characters, giving one token several spellings that all verify. (An empty signature, `alg: none`'s, is
+    // left for jose to refuse by its algorithm.)
     if (!COMPACT_JWS.test(token)) throw new InvalidAccessTokenError('malformed');
     try {
       const { payload } = await jwtVerify(token, this.keys, {

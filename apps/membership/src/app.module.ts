@@ -63,6 +63,10 @@ export class MembershipModule {
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
               accountDeleted: (userId) => accountDeleted(client, userId),
+              verifiedEmailOf: async (userId) => {
+                await indexes.catchUp();
+                return indexes.users.verifiedEmailOf(userId);
+              },
             }),
         },
         {

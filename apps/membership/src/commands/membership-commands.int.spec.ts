@@ -452,9 +452,54 @@ describe('membership commands over the bus, on the event store', () => {
     expect(pending.map((i) => i.invitationId)).toEqual([again!.invitationId]);
   });
 
+  /** The claim as the handler hands it to the decider: with the claimant's verified address at the domain. */
+  const claimAsked = (domain: string) => ({
+    type: 'ClaimDomain' as const,
+    domain,
+    actorId: 'owner',
+    actorVerifiedEmail: `owner@${domain}`,
+    at: new Date().toISOString(),
+  });
+
+  it('R16: a claim is proven by the claimant’s verified address as identity’s events say; nothing is registered without it', async () => {
+    const orgId = await newOrganization();
+    const domain = `p${randomUUID().slice(0, 8)}.example.com`;
+    const claims = new DomainClaims(app.get(AggregateStore), app.get(OrganizationCommandHandler).streams);
+    const claim = () => send(orgId, 'owner', { type: 'ClaimDomain', domain });
+
+    await membership.addressOf('owner', `owner@${domain}`, false);
+    expect(await claim()).toMatchObject({
+      ok: false,
+      error: { code: 'domain-not-proven', kind: 'forbidden', details: { field: 'domain', domain } },
+    });
+    expect(await claims.holderOf(domain)).toBeUndefined();
+
+    await membership.addressOf('owner', `owner@${domain}`);
+    expect(await claim()).toMatchObject({ ok: true, events: 1 });
+    expect(await send(orgId, 'owner', { type: 'ReleaseDomain', domain })).toMatchObject({
+      ok: true,
+      events: 1,
+    });
+
+    // Moved to another address (verified there): the old one proves nothing any more.
+    await membership.addressOf('owner', 'owner@elsewhere.example.com');
+    expect(await claim()).toMatchObject({ ok: false, error: { code: 'domain-not-proven' } });
+    expect(await claims.holderOf(domain)).toBeUndefined();
+
+    // A verified address at a public mail provider is no claim on it.
+    await membership.addressOf('owner', 'owner@gmail.com');
+    expect(await send(orgId, 'owner', { type: 'ClaimDomain', domain: 'gmail.com' })).toMatchObject({
+      ok: false,
+      error: { code: 'public-mail-domain', kind: 'rule-violation' },
+    });
+    expect(await claims.holderOf('gmail.com')).toBeUndefined();
+    expect((await stateOf(orgId)).domains.size).toBe(0);
+  });
+
   it('R16: a claim the organization does not record (refused after the domain was registered) holds it for nobody', async () => {
     const orgId = await newOrganization();
     const domain = `u${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
     const handler = app.get(OrganizationCommandHandler);
     const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
     const request = trusted({
@@ -463,7 +508,7 @@ describe('membership commands over the bus, on the event store', () => {
       actorId: 'owner',
       command: { type: 'ClaimDomain', domain },
     });
-    const asked = { type: 'ClaimDomain' as const, domain, actorId: 'owner', at: new Date().toISOString() };
+    const asked = claimAsked(domain);
     const standing = async () => ({ command: asked });
     const refused = claims.claim(request, asked, standing, async () => {
       expect(await claims.holderOf(domain)).toBe(orgId); // registered before the organization records it
@@ -490,9 +535,10 @@ describe('membership commands over the bus, on the event store', () => {
   it('R16: a replayed claim taken back while a fresh claim of the same organization shares its registration: the domain stays held', async () => {
     const orgId = await newOrganization();
     const domain = `s${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
     const handler = app.get(OrganizationCommandHandler);
     const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
-    const asked = { type: 'ClaimDomain' as const, domain, actorId: 'owner', at: new Date().toISOString() };
+    const asked = claimAsked(domain);
     const standing = async () => ({ command: asked });
     const request = (commandId: string) =>
       trusted({ commandId, orgId, actorId: 'owner', command: { type: 'ClaimDomain', domain } });
@@ -523,6 +569,7 @@ describe('membership commands over the bus, on the event store', () => {
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {
     const domain = `d${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
     const [first, second] = [await newOrganization(), await newOrganization()];
     const replies = await Promise.all([
       send(first, 'owner', { type: 'ClaimDomain', domain }),

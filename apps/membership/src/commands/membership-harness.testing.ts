@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
-import { type EventStoreDBClient } from '@eventstore/db-client';
-import { TOPICS } from '@app/contracts';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { TOPICS, userStream } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
 import {
   MESSAGE_BUS,
@@ -88,6 +88,19 @@ export class MembershipHarness {
         this.system(orgId, { type: 'AdmitMember', userId, role: 'user', via: 'invitation' }),
       );
     return orgId;
+  }
+
+  /**
+   * Records in identity's stream of `userId` (as identity's events) that their address is now `email`, verified or
+   * not (R16: what proves a domain claim).
+   */
+  async addressOf(userId: string, email: string, verified = true): Promise<void> {
+    const at = new Date().toISOString();
+    const stamp = { userId, actorId: userId, at };
+    await this.client.appendToStream(userStream(userId), [
+      jsonEvent({ type: 'EmailChanged', data: { ...stamp, previousEmail: '', email } }),
+      ...(verified ? [jsonEvent({ type: 'EmailVerified', data: { ...stamp, email } })] : []),
+    ]);
   }
 
   async expectOk(reply: Promise<CommandReply>): Promise<void> {

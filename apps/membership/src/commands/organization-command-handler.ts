@@ -30,6 +30,8 @@ export interface OrganizationCommandOptions {
   readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
   /** Whether an account has been deleted, as the event store says now (R1, R10). */
   readonly accountDeleted?: (userId: string) => Promise<boolean>;
+  /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
+  readonly verifiedEmailOf?: (userId: string) => Promise<string | undefined>;
 }
 
 /** The account a command makes a member or the Owner (R1, R10: never a deleted one). */
@@ -97,7 +99,7 @@ export class OrganizationCommandHandler {
     return this.refusalsAsReplies(async () => {
       if (request.command.type === 'ImportInvitations')
         return importInvitations(request, (row) => this.execute(row) as Promise<CommandReply>);
-      const command = this.toDomainCommand(request);
+      const command = await this.withClaimantAddress(this.toDomainCommand(request));
       await this.refuseDeletedAccount(command, request);
       const standing = withActorStanding(command, this.streams, this.catalog);
       switch (command.type) {
@@ -153,6 +155,14 @@ export class OrganizationCommandHandler {
       ...(request.actorTwoFactor === true ? { actorTwoFactor: true } : {}),
       ...(request.actorIsOperator === true ? { actorIsOperator: true } : {}),
     } as OrganizationCommand;
+  }
+
+  /** R16: a domain claim carries the claimant's verified address, the decider's proof that they are at the domain. */
+  private async withClaimantAddress(command: OrganizationCommand): Promise<OrganizationCommand> {
+    if (command.type !== 'ClaimDomain') return command;
+    const { actorVerifiedEmail: _fromRequest, ...asked } = command;
+    const actorVerifiedEmail = await this.options.verifiedEmailOf?.(command.actorId);
+    return actorVerifiedEmail === undefined ? asked : { ...asked, actorVerifiedEmail };
   }
 
   /**

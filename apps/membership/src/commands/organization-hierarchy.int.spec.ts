@@ -138,6 +138,7 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       membership.send(partner, 'pia', { type: 'LinkChildOrganization', childOrgId: customer }),
     );
     const domain = `${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('cleo', `cleo@${domain}`);
     await membership.expectOk(membership.send(customer, 'cleo', { type: 'ClaimDomain', domain }));
     expect([...(await membership.state(customer)).domains]).toEqual([domain]);
     expect(await lastEventOf(customer)).toMatchObject({

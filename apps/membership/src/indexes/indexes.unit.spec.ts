@@ -76,4 +76,24 @@ describe('membership indexes', () => {
     users.apply(on('email-abc', 'UserRegistered', { userId: 'u2', email: 'c@x.io' }));
     expect(users.userWithEmail('c@x.io')).toBeUndefined();
   });
+
+  it('R16, R18: the user directory knows an address as verified only until it changes', () => {
+    const users = new UserDirectory();
+    users.apply(on('user-u1', 'UserRegistered', { userId: 'u1', email: 'a@x.io' }));
+    expect(users.verifiedEmailOf('u1')).toBeUndefined();
+    users.apply(on('user-u1', 'EmailVerified', { userId: 'u1', email: 'a@x.io' }));
+    expect(users.verifiedEmailOf('u1')).toBe('a@x.io');
+    users.apply(on('user-u1', 'ProfileUpdated', { userId: 'u1', phone: '+14155552671' }));
+    expect(users.verifiedEmailOf('u1')).toBe('a@x.io');
+    users.apply(on('user-u1', 'EmailChanged', { userId: 'u1', previousEmail: 'a@x.io', email: 'b@y.io' }));
+    expect(users.verifiedEmailOf('u1')).toBeUndefined();
+    // A verification of the address it had before proves nothing about the one it has now.
+    users.apply(on('user-u1', 'EmailVerified', { userId: 'u1', email: 'a@x.io' }));
+    expect(users.verifiedEmailOf('u1')).toBeUndefined();
+    users.apply(on('user-u1', 'EmailVerified', { userId: 'u1', email: 'b@y.io' }));
+    expect(users.verifiedEmailOf('u1')).toBe('b@y.io');
+    users.apply(on('user-u1', 'UserDeleted', { userId: 'u1' }));
+    expect(users.verifiedEmailOf('u1')).toBeUndefined();
+    expect(users.verifiedEmailOf('nobody')).toBeUndefined();
+  });
 });

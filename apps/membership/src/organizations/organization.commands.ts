@@ -81,7 +81,12 @@ export type OrganizationCommand = CommandMeta &
       }
     | { type: 'SetContactPerson'; userId: string }
     | { type: 'SetAvailability'; userId: string; available: boolean; weekly: Availability['weekly'] }
-    | { type: 'ClaimDomain'; domain: string }
+    | {
+        type: 'ClaimDomain';
+        domain: string;
+        /** The actor's e-mail address if it is verified, as identity's events say (stamped by the handler, R16). */
+        actorVerifiedEmail?: string;
+      }
     | { type: 'ReleaseDomain'; domain: string }
     | { type: 'AutoJoinMember'; userId: string; email: string }
     | { type: 'LinkChildOrganization'; childOrgId: string }

@@ -124,7 +124,11 @@ describe('parent and child organizations (R19)', () => {
         { type: 'SetAvailability', userId: 'ada', available: false, weekly: [] },
         'AvailabilityChanged',
       ],
-      ['ClaimDomain', { type: 'ClaimDomain', domain: 'other.example' }, 'DomainClaimed'],
+      [
+        'ClaimDomain',
+        { type: 'ClaimDomain', domain: 'other.example', actorVerifiedEmail: 'pat@other.example' },
+        'DomainClaimed',
+      ],
       ['ReleaseDomain', { type: 'ReleaseDomain', domain: 'branch.example' }, 'DomainReleased'],
       ['RequestPasswordReset', { type: 'RequestPasswordReset', userId: 'ada' }, 'PasswordResetRequested'],
     ];

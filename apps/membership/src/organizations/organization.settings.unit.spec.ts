@@ -105,20 +105,25 @@ describe('settings, contact person, domains and deletion', () => {
 
   it('R16: Owner and Admins claim domains (normalised) and release them; a User cannot', () => {
     given(base)
-      .when(cmd('admin', { type: 'ClaimDomain', domain: '@Example.COM' }))
-      .then([{ type: 'DomainClaimed', data: { ...stamp('admin'), domain: 'example.com' } }]);
+      .when(
+        cmd('admin', { type: 'ClaimDomain', domain: '@Acme.TEST', actorVerifiedEmail: 'admin@acme.test' }),
+      )
+      .then([{ type: 'DomainClaimed', data: { ...stamp('admin'), domain: 'acme.test' } }]);
     given(base)
-      .when(cmd('ada', { type: 'ClaimDomain', domain: 'example.com' }))
+      .when(cmd('ada', { type: 'ClaimDomain', domain: 'acme.test', actorVerifiedEmail: 'ada@acme.test' }))
       .thenRefuses('insufficient-permission', { required: 'org.update' });
     given(base)
-      .when(cmd('owner', { type: 'ClaimDomain', domain: 'not a domain' }))
+      .when(
+        cmd('owner', { type: 'ClaimDomain', domain: 'not a domain', actorVerifiedEmail: 'owner@acme.test' }),
+      )
       .thenRefuses('validation-failed', { field: 'domain' });
     const claimed = [
       ...base,
       { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'example.com' } } as OrganizationEvent,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
     ];
     given(claimed)
-      .when(cmd('owner', { type: 'ClaimDomain', domain: 'EXAMPLE.com' }))
+      .when(cmd('owner', { type: 'ClaimDomain', domain: 'ACME.test', actorVerifiedEmail: 'owner@acme.test' }))
       .then([]);
     given(claimed)
       .when(cmd('admin', { type: 'ReleaseDomain', domain: 'Example.com' }))
@@ -132,6 +137,38 @@ describe('settings, contact person, domains and deletion', () => {
     given(claimed)
       .when(cmd('ada', { type: 'ReleaseDomain', domain: 'example.com' }))
       .thenRefuses('insufficient-permission');
+  });
+
+  it('R16: a claim is proven by the claimant’s own verified address at the domain, and no public mail domain is claimed', () => {
+    const claim = (domain: string, actorVerifiedEmail?: string) =>
+      cmd('owner', { type: 'ClaimDomain', domain, ...(actorVerifiedEmail ? { actorVerifiedEmail } : {}) });
+    given(base)
+      .when(claim('acme.test'))
+      .thenRefuses('domain-not-proven', { field: 'domain', domain: 'acme.test' });
+    expect(given(base).when(claim('acme.test')).thenRefuses('domain-not-proven').kind).toBe('forbidden');
+    for (const elsewhere of [
+      'owner@other.test',
+      'owner@mail.acme.test',
+      'owner@acme.test.evil.test',
+      'acme.test',
+    ])
+      given(base).when(claim('acme.test', elsewhere)).thenRefuses('domain-not-proven');
+    given(base)
+      .when(claim('@Acme.Test', 'Owner@ACME.test'))
+      .then([{ type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } }]);
+    // Refused, not answered as a no-op, when the organization holds the domain already.
+    const held = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('admin'), domain: 'acme.test' } } as OrganizationEvent,
+    ];
+    given(held).when(claim('acme.test', 'owner@other.test')).thenRefuses('domain-not-proven');
+
+    for (const provider of ['gmail.com', 'Outlook.com', 'yahoo.com', 'example.com']) {
+      const refusal = given(base)
+        .when(claim(provider, `owner@${provider}`))
+        .thenRefuses('public-mail-domain', { field: 'domain', domain: provider.toLowerCase() });
+      expect(refusal.kind).toBe('rule-violation');
+    }
   });
 
   it('R16/R18: a verified address at a claimed domain auto-joins as User only when auto-join is on (the system acts)', () => {

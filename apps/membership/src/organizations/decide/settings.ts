@@ -1,5 +1,6 @@
 import { isKnownPlan } from '@app/permissions';
 import { normalizeDomain } from '../domain-claim.decider';
+import { isPublicMailDomain } from '../public-mail-domains';
 import { type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type OrganizationState } from '../organization.state';
@@ -93,6 +94,20 @@ export function claimDomain({
   requirePermission(org, catalog, command.actorId, 'org.update');
   const domain = normalizeDomain(command.domain);
   if (!domain) refuse('validation-failed', 'validation', 'not a domain name', { field: 'domain' });
+  if (isPublicMailDomain(domain))
+    refuse('public-mail-domain', 'rule-violation', `${domain} is a public mail provider's domain (R16)`, {
+      field: 'domain',
+      domain,
+    });
+  // Auto-join hands the organization everyone who verifies an address at the domain: the claimant proves they are at
+  // it by holding a verified address there themself.
+  if (domainOfAddress(command.actorVerifiedEmail) !== domain)
+    refuse(
+      'domain-not-proven',
+      'forbidden',
+      `claiming ${domain} takes a verified e-mail address at it (R16)`,
+      { field: 'domain', domain },
+    );
   if (org.domains.has(domain)) return [];
   return [{ type: 'DomainClaimed', data: { ...stamp, domain } }];
 }
@@ -140,4 +155,10 @@ function validName(raw: string): string {
     refuse('invalid-name', 'validation', 'name must be 1 to 200 characters', { field: 'name' });
   }
   return name;
+}
+
+/** The part of an address after its last `@`, lower-cased. */
+function domainOfAddress(email: string | undefined): string | undefined {
+  const at = email?.lastIndexOf('@') ?? -1;
+  return at < 0 ? undefined : email!.slice(at + 1).toLowerCase();
 }

@@ -61,6 +61,7 @@ interface Route {
   /** Prepares what the request acts on (a fresh member, team, invitation ...) and returns the request. */
   readonly request: (
     f: Fixture,
+    actor: Actor,
   ) => Promise<{ method: 'get' | 'post' | 'patch' | 'put' | 'delete'; path: string; body?: object }>;
   /** Puts back what an allowed request changed that later requests rely on. */
   readonly restore?: (actor: Actor, status: number) => Promise<void>;
@@ -83,7 +84,8 @@ describe('authorization matrix: every organization route × every kind of caller
     platform = await startPlatform();
     events = EventStoreDBClient.connectionString(platform.store.connectionString);
 
-    who.owner = await platform.signUp('Olivia');
+    // R16: a domain is claimed with a verified address at it; these three each claim their own.
+    who.owner = await platform.signUp('Olivia', `olivia@${unique()}.example.net`);
     const mainName = `Main-${unique()}`;
     const orgId = await platform.createOrg(who.owner, mainName);
     const parentId = await platform.createOrg(who.owner, `Partner-${unique()}`);
@@ -92,10 +94,20 @@ describe('authorization matrix: every organization route × every kind of caller
       .set(bearer(who.owner))
       .send({ childOrgId: orgId })
       .expect(201);
-    who.partner = await platform.join(who.owner, parentId, 'Parker', {
-      permissions: ['members.read', 'customers.manage'],
-    });
-    who.admin = await platform.join(who.owner, orgId, 'Adam', { role: 'admin' });
+    who.partner = await platform.join(
+      who.owner,
+      parentId,
+      'Parker',
+      { permissions: ['members.read', 'customers.manage'] },
+      `parker@${unique()}.example.net`,
+    );
+    who.admin = await platform.join(
+      who.owner,
+      orgId,
+      'Adam',
+      { role: 'admin' },
+      `adam@${unique()}.example.net`,
+    );
     who.user = await platform.join(who.owner, orgId, 'Uma');
     who.manager = await platform.join(who.owner, orgId, 'Manny');
     const target = await platform.join(who.owner, orgId, 'Tess');
@@ -166,9 +178,13 @@ describe('authorization matrix: every organization route × every kind of caller
         .send({ email: `i-${unique()}@example.com`, role: 'user', send: false })
         .expect(201)
     ).body.invitationId as string;
-  const freshDomain = async (f: Fixture) => {
-    const domain = `${unique()}.example.net`;
-    await http().post(`/v1/orgs/${f.orgId}/domains`).set(bearer(who.owner)).send({ domain }).expect(201);
+  /** The domain of the actor's own address (R16: the one they can claim). */
+  const domainOf = (actor: Actor) =>
+    actor === 'anonymous' ? `${unique()}.example.net` : who[actor].email.split('@')[1]!;
+  /** The Owner's domain, claimed (again) in the main organization. */
+  const freshDomain = async () => {
+    const domain = domainOf('owner');
+    await http().post(`/v1/orgs/${main.orgId}/domains`).set(bearer(who.owner)).send({ domain }).expect(201);
     return domain;
   };
   const freshChild = async () => platform.createOrg(who.owner, `Child-${unique()}`);
@@ -220,10 +236,10 @@ describe('authorization matrix: every organization route × every kind of caller
     {
       name: 'POST /v1/orgs/:orgId/domains',
       expected: admins(201),
-      request: async (f) => ({
+      request: async (f, actor) => ({
         method: 'post',
         path: `/v1/orgs/${f.orgId}/domains`,
-        body: { domain: `${unique()}.example.com` },
+        body: { domain: domainOf(actor) },
       }),
     },
     {
@@ -236,7 +252,7 @@ describe('authorization matrix: every organization route × every kind of caller
       expected: admins(204),
       request: async (f) => ({
         method: 'delete',
-        path: `/v1/orgs/${f.orgId}/domains/${await freshDomain(main)}`,
+        path: `/v1/orgs/${f.orgId}/domains/${await freshDomain()}`,
       }),
     },
     {
@@ -482,7 +498,7 @@ describe('authorization matrix: every organization route × every kind of caller
     const outcomes: string[] = [];
     for (const actor of ACTORS) {
       const fixture = actor === 'noTwoFactor' ? guarded : main;
-      const { method, path, body } = await route.request(fixture);
+      const { method, path, body } = await route.request(fixture, actor);
       const before = await streamRevision(fixture.orgId);
       let call = http()[method](path);
       if (actor !== 'anonymous') call = call.set(bearer(who[actor]));

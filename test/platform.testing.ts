@@ -202,8 +202,8 @@ export class Platform {
     orgId: string,
     name: string,
     terms: Record<string, unknown> = {},
+    email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`,
   ): Promise<SignedIn> {
-    const email = `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`;
     await this.http
       .post(`/v1/orgs/${orgId}/invitations`)
       .set(bearer(by))

@@ -625,10 +625,28 @@ describe('stories over the public API', () => {
     await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD }).expect(403);
   });
 
-  it('R16, R18: a user whose address at a claimed domain is verified joins as User (auto-join)', async () => {
-    const ada = await platform.signUp('Ada');
-    const orgId = await createOrg(ada);
+  it('R16: a domain is claimed with a verified address at it, never a public mail provider’s', async () => {
     const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const eve = await platform.signUp('Eve');
+    const evesOrg = await createOrg(eve);
+    const claim = (who: SignedIn, orgId: string, claimed: string) =>
+      http().post(`/v1/orgs/${orgId}/domains`).set(bearer(who)).send({ domain: claimed });
+    const refused = await claim(eve, evesOrg, domain).expect(403);
+    expect(refused.body).toMatchObject({ code: 'domain-not-proven', field: 'domain', domain });
+    expect((await claim(eve, evesOrg, 'example.com').expect(422)).body.code).toBe('public-mail-domain');
+    const listed = await http().get(`/v1/orgs/${evesOrg}/domains`).set(bearer(eve)).expect(200);
+    expect(listed.body.items).toEqual([]);
+
+    // The domain's own people claim it, and someone refused before did not hold it for anyone.
+    const ada = await platform.signUp('Ada', `ada@${domain}`);
+    const adasOrg = await createOrg(ada);
+    expect((await claim(ada, adasOrg, domain).expect(201)).body.items).toEqual([{ domain }]);
+  });
+
+  it('R16, R18: a user whose address at a claimed domain is verified joins as User (auto-join)', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const ada = await platform.signUp('Ada', `ada@${domain}`);
+    const orgId = await createOrg(ada);
     await http().post(`/v1/orgs/${orgId}/domains`).set(bearer(ada)).send({ domain }).expect(201);
     await http().patch(`/v1/orgs/${orgId}`).set(bearer(ada)).send({ autoJoin: true }).expect(200);
     const elsewhere = await createOrg(await platform.signUp('Eve'), 'Other');

@@ -343,7 +343,10 @@ export interface paths {
         /** The claimed e-mail domains (R16; org.update) */
         get: operations["OrgsController_domains"];
         put?: never;
-        /** Claim an e-mail domain, one organization per domain (R16) */
+        /**
+         * Claim an e-mail domain, one organization per domain (R16)
+         * @description The caller needs a verified e-mail address at the domain (403 `domain-not-proven`); a public mail provider's domain is refused (422 `public-mail-domain`).
+         */
         post: operations["OrgsController_claimDomain"];
         delete?: never;
         options?: never;
@@ -3749,6 +3752,15 @@ export interface operations {
             };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a business rule refused it (`code` names the rule) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

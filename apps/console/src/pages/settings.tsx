@@ -86,6 +86,10 @@ export function Settings() {
 
       <section aria-labelledby="domains">
         <h2 id="domains">Auto-join domains</h2>
+        <p className="hint">
+          You can claim a domain where your own e-mail address is verified; public mail providers (gmail.com,
+          outlook.com ...) cannot be claimed (R16).
+        </p>
         <EditableList
           loaded={domains}
           names={(page) => page.items.map((item) => item.domain)}
@@ -106,7 +110,7 @@ export function Settings() {
           add={{
             label: 'Domain',
             button: 'Claim',
-            placeholder: 'example.com',
+            placeholder: 'acme.com',
             run: (domain) =>
               act(`${domain} claimed.`, () =>
                 command(

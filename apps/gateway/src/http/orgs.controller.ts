@@ -180,9 +180,14 @@ export class OrgsController {
 
   @Post(':orgId/domains')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Claim an e-mail domain, one organization per domain (R16)' })
+  @ApiOperation({
+    summary: 'Claim an e-mail domain, one organization per domain (R16)',
+    description:
+      'The caller needs a verified e-mail address at the domain (403 `domain-not-proven`); a public mail ' +
+      "provider's domain is refused (422 `public-mail-domain`).",
+  })
   @answersPage(DomainItem, 201)
-  @problems(400, 401, 403, 404, 409)
+  @problems(400, 401, 403, 404, 409, 422)
   async claimDomain(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

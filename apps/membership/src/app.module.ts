@@ -1,7 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { AggregateStore, EVENT_STORE_CLIENT } from '@app/event-store';
+import {
+  AggregateStore,
+  EVENT_STORE_CLIENT,
+  STORED_DATA_PROTECTION,
+  type StoredDataProtection,
+} from '@app/event-store';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { RequestVerifier } from '@app/messaging';
 import {
@@ -13,6 +18,7 @@ import {
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 import { auditCheckpointsProvider } from '@app/audit';
 import { accountDeleted } from './commands/account-deleted';
+import { verifiedAddress } from './commands/verified-address';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
 import { readMembershipConfig, type MembershipConfig } from './config/membership.config';
@@ -50,12 +56,19 @@ export class MembershipModule {
         },
         {
           provide: OrganizationCommandHandler,
-          inject: [AggregateStore, MembershipIndexes, RequestVerifier, EVENT_STORE_CLIENT],
+          inject: [
+            AggregateStore,
+            MembershipIndexes,
+            RequestVerifier,
+            EVENT_STORE_CLIENT,
+            { token: STORED_DATA_PROTECTION, optional: true },
+          ],
           useFactory: (
             store: AggregateStore,
             indexes: MembershipIndexes,
             verifier: RequestVerifier,
             client: EventStoreDBClient,
+            protection?: StoredDataProtection,
           ) =>
             new OrganizationCommandHandler(store, {
               verifier,
@@ -63,10 +76,7 @@ export class MembershipModule {
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
               accountDeleted: (userId) => accountDeleted(client, userId),
-              verifiedEmailOf: async (userId) => {
-                await indexes.catchUp();
-                return indexes.users.verifiedEmailOf(userId);
-              },
+              verifiedEmailOf: (userId) => verifiedAddress(client, userId, protection),
             }),
         },
         {

@@ -473,6 +473,17 @@ describe('membership commands over the bus, on the event store', () => {
       error: { code: 'domain-not-proven', kind: 'forbidden', details: { field: 'domain', domain } },
     });
     expect(await claims.holderOf(domain)).toBeUndefined();
+    // The proof is what identity's events say, never what a request says of itself.
+    const forged = await app.get(OrganizationCommandHandler).execute(
+      trusted({
+        commandId: randomUUID(),
+        orgId,
+        actorId: 'owner',
+        command: { type: 'ClaimDomain', domain, actorVerifiedEmail: `owner@${domain}` } as never,
+      }),
+    );
+    expect(forged).toMatchObject({ ok: false, error: { code: 'domain-not-proven' } });
+    expect(await claims.holderOf(domain)).toBeUndefined();
 
     await membership.addressOf('owner', `owner@${domain}`);
     expect(await claim()).toMatchObject({ ok: true, events: 1 });

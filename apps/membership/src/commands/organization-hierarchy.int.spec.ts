@@ -145,6 +145,13 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       type: 'DomainClaimed',
       metadata: { actor: 'cleo', actingVia: partner },
     });
+    // Acting through the parent needs the same proof: Cleo has no address at another domain.
+    const unproven = `${randomUUID().slice(0, 8)}.example.com`;
+    expect(await membership.send(customer, 'cleo', { type: 'ClaimDomain', domain: unproven })).toMatchObject({
+      ok: false,
+      error: { code: 'domain-not-proven' },
+    });
+    expect([...(await membership.state(customer)).domains]).toEqual([domain]);
     // Someone with no standing there claims nothing, and the domain's claim stream stays as it was.
     const other = `${randomUUID().slice(0, 8)}.example.com`;
     expect(await membership.send(customer, 'stranger', { type: 'ClaimDomain', domain: other })).toMatchObject(

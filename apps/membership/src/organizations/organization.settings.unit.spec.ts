@@ -163,7 +163,14 @@ describe('settings, contact person, domains and deletion', () => {
     ];
     given(held).when(claim('acme.test', 'owner@other.test')).thenRefuses('domain-not-proven');
 
-    for (const provider of ['gmail.com', 'Outlook.com', 'yahoo.com', 'example.com']) {
+    for (const provider of [
+      'gmail.com',
+      'Outlook.com',
+      'yahoo.com',
+      'example.com',
+      'fastmail.com',
+      'duck.com',
+    ]) {
       const refusal = given(base)
         .when(claim(provider, `owner@${provider}`))
         .thenRefuses('public-mail-domain', { field: 'domain', domain: provider.toLowerCase() });
@@ -171,12 +178,29 @@ describe('settings, contact person, domains and deletion', () => {
     }
   });
 
+  it('R16: a public mail domain claimed before claims were checked for it enrols nobody', () => {
+    const claimedOfOld = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'gmail.com' } } as OrganizationEvent,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
+      settings({ autoJoin: true }),
+    ];
+    given(claimedOfOld)
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@gmail.com' }))
+      .then([]);
+    given(claimedOfOld)
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test' }))
+      .then([
+        { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
+      ]);
+  });
+
   it('R16/R18: a verified address at a claimed domain auto-joins as User only when auto-join is on (the system acts)', () => {
     const claimed = [
       ...base,
-      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'example.com' } } as OrganizationEvent,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
     ];
-    const join = cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@Example.com' });
+    const join = cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@Acme.test' });
     given(claimed).when(join).then([]);
     const on = [...claimed, settings({ autoJoin: true })];
     given(on)
@@ -191,10 +215,10 @@ describe('settings, contact person, domains and deletion', () => {
       .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'no-domain' }))
       .then([]);
     given(on)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'ada', email: 'ada@example.com' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'ada', email: 'ada@acme.test' }))
       .then([]);
     given(on)
-      .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@example.com' }))
+      .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test' }))
       .thenRefuses('system-only');
   });
 

@@ -23,6 +23,7 @@ import {
   type Stamp,
 } from './guards';
 import { dissolution } from './settings';
+import { isPublicMailDomain } from '../public-mail-domains';
 
 /** Members and roles: joining, roles (R2, R3, R4), permissions (R20), seats (R15), removal and leaving (R8, R9, R10). */
 
@@ -51,6 +52,8 @@ export function autoJoinMember({
   requireSystem(command, 'auto-join');
   const domain = command.email.split('@')[1]?.toLowerCase();
   if (!org.autoJoin || !domain || !org.domains.has(domain) || org.members.has(command.userId)) return [];
+  // A public mail provider's domain claimed before claims were checked for it enrols nobody.
+  if (isPublicMailDomain(domain)) return [];
   return [
     {
       type: 'MemberJoined',

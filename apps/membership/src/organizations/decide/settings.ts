@@ -159,6 +159,7 @@ function validName(raw: string): string {
 
 /** The part of an address after its last `@`, lower-cased. */
 function domainOfAddress(email: string | undefined): string | undefined {
-  const at = email?.lastIndexOf('@') ?? -1;
-  return at < 0 ? undefined : email!.slice(at + 1).toLowerCase();
+  if (email === undefined) return undefined;
+  const parts = email.split('@');
+  return parts.length > 1 ? parts[parts.length - 1]!.toLowerCase() : undefined;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
@@ -13,6 +13,8 @@ import { InviteeErasedView, RebuildStatusView, answers, done } from './dto/views
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
+import { READ_MODELS } from '../gateway.tokens';
+import { type ReadModels } from '../read-models/read-models';
 
 /** Operator routes: for the user ids in IDENTITY_OPERATORS only. */
 @ApiTags('operator')
@@ -24,7 +26,36 @@ export class OperatorController {
     @Inject(RebuildJobs) private readonly rebuilds: RebuildJobs,
     private readonly services: WriteServices,
     private readonly erasure: InviteeErasure,
+    @Inject(READ_MODELS) private readonly models: ReadModels,
   ) {}
+
+  @Delete('domains/:domain')
+  @ReadsReadModels()
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it',
+  })
+  @done()
+  @problems(401, 403, 404)
+  async releaseDomain(
+    @Param('domain') domain: string,
+    @CurrentCaller() caller: Caller,
+    @Req() req: FastifyRequest,
+  ): Promise<void> {
+    const name = domain.trim().toLowerCase();
+    const page = await this.models.organizations.find({ where: { domains: name } }, { limit: 1 });
+    const holder = page.items[0];
+    if (!holder)
+      throw new DomainError('domain-not-claimed', 'not-found', `no organization holds ${name}`, {
+        domain: name,
+      });
+    await this.services.asOperator(
+      holder.orgId,
+      { type: 'ReleaseDomain', domain: name },
+      requesterOf(req, caller),
+    );
+  }
 
   @Post('users/:userId/lock')
   @HttpCode(204)

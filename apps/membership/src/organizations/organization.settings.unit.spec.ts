@@ -178,6 +178,22 @@ describe('settings, contact person, domains and deletion', () => {
     }
   });
 
+  it('R16: an operator, member or not, releases a disputed claim; anyone else outside is refused', () => {
+    const held = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
+    ];
+    given(held)
+      .when(cmd('opal', { type: 'ReleaseDomain', domain: 'ACME.test', actorIsOperator: true }))
+      .then([{ type: 'DomainReleased', data: { ...stamp('opal'), domain: 'acme.test' } }]);
+    given(held)
+      .when(cmd('opal', { type: 'ReleaseDomain', domain: 'other.test', actorIsOperator: true }))
+      .then([]);
+    given(held)
+      .when(cmd('opal', { type: 'ReleaseDomain', domain: 'acme.test' }))
+      .thenRefuses('not-a-member');
+  });
+
   it('R16: a public mail domain claimed before claims were checked for it enrols nobody', () => {
     const claimedOfOld = [
       ...base,

@@ -118,7 +118,8 @@ export function releaseDomain({
   catalog,
   stamp,
 }: Decision<CommandOf<'ReleaseDomain'>>): OrganizationEvent[] {
-  requirePermission(org, catalog, command.actorId, 'org.update');
+  // R16: an operator settles a disputed claim in an organization they need not belong to.
+  if (command.actorIsOperator !== true) requirePermission(org, catalog, command.actorId, 'org.update');
   const domain = normalizeDomain(command.domain);
   if (!domain || !org.domains.has(domain)) return [];
   return [{ type: 'DomainReleased', data: { ...stamp, domain } }];

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** R16: a claim is first come, first served; an operator settles a disputed one by releasing it. */
+describe('operators releasing a disputed domain claim', () => {
+  let platform: Platform;
+  const operators: string[] = [];
+  let opal: SignedIn;
+  beforeAll(async () => {
+    platform = await startPlatform({ gateway: { operators } });
+    opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
+    operators.push(opal.userId);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const http = () => platform.http;
+  const claim = (who: SignedIn, orgId: string, domain: string) =>
+    http().post(`/v1/orgs/${orgId}/domains`).set(bearer(who)).send({ domain });
+  const domainsOf = async (who: SignedIn, orgId: string) =>
+    (await http().get(`/v1/orgs/${orgId}/domains`).set(bearer(who)).expect(200)).body.items;
+
+  it('the holder loses the domain, its audit names the operator, and the rightful organization claims it', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const squatter = await platform.signUp('Sam', `sam@${domain}`);
+    const squatted = await platform.createOrg(squatter, 'Squat');
+    await claim(squatter, squatted, domain).expect(201);
+    const owner = await platform.signUp('Ada', `ada@${domain}`);
+    const rightful = await platform.createOrg(owner, 'Rightful');
+    expect((await claim(owner, rightful, domain).expect(409)).body.code).toBe('domain-claimed');
+
+    // Not for anyone but an operator, the holder included; and nothing changes when they try.
+    for (const who of [squatter, owner]) {
+      const refused = await http().delete(`/v1/operator/domains/${domain}`).set(bearer(who));
+      expect([refused.status, refused.body.code]).toEqual([403, 'operator-only']);
+    }
+    expect(await domainsOf(squatter, squatted)).toEqual([{ domain }]);
+
+    await http().delete(`/v1/operator/domains/${domain.toUpperCase()}`).set(bearer(opal)).expect(204);
+    expect(await domainsOf(squatter, squatted)).toEqual([]);
+    const audit = await http().get(`/v1/orgs/${squatted}/audit/events`).set(bearer(squatter)).expect(200);
+    expect(audit.body.items.at(-1)).toMatchObject({ type: 'DomainReleased', actorId: opal.userId });
+    expect((await claim(owner, rightful, domain).expect(201)).body.items).toEqual([{ domain }]);
+
+    const unclaimed = await http().delete(`/v1/operator/domains/free-${domain}`).set(bearer(opal));
+    expect([unclaimed.status, unclaimed.body.code]).toEqual([404, 'domain-not-claimed']);
+  });
+});

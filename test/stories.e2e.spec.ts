@@ -282,6 +282,13 @@ describe('stories over the public API', () => {
       .send({ role: 'admin', permissions: ['org.billing'] })
       .expect(200);
     expect(changed.body).toMatchObject({ role: 'admin', permissions: ['org.billing'] });
+    // A change that leaves the permissions out keeps them.
+    const roleOnly = await http()
+      .patch(`/v1/orgs/${orgId}/invitations/${body.invitationId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin', teamIds: [] })
+      .expect(200);
+    expect(roleOnly.body).toMatchObject({ role: 'admin', permissions: ['org.billing'] });
     const token = await platform.linkFromMail(email, '/invitations/');
     await http().delete(`/v1/orgs/${orgId}/invitations/${body.invitationId}`).set(bearer(ada)).expect(204);
     const accept = await http()

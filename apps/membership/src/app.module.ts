@@ -85,6 +85,7 @@ export class MembershipModule {
           useFactory: (store: AggregateStore, indexes: MembershipIndexes) =>
             new InvitationQueries({
               tokens: loadInvitationTokens({ dataDir: infra.dataDir }),
+              catalog: config.catalog,
               findInvitation: async (invitationId) => {
                 if (!indexes.invitations.get(invitationId)) await indexes.catchUp();
                 return indexes.invitations.get(invitationId);

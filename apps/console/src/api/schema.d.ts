@@ -543,7 +543,10 @@ export interface paths {
         delete: operations["InvitationsController_revoke"];
         options?: never;
         head?: never;
-        /** Change the role, teams or permissions of a pending invitation (R5) */
+        /**
+         * Change the role, teams or permissions of a pending invitation (R5)
+         * @description The role is always given; `teamIds` or `permissions` left out stay as they are, and an empty list clears them.
+         */
         patch: operations["InvitationsController_change"];
         trace?: never;
     };

@@ -172,7 +172,11 @@ export class InvitationsController {
   }
 
   @Patch(':invitationId')
-  @ApiOperation({ summary: 'Change the role, teams or permissions of a pending invitation (R5)' })
+  @ApiOperation({
+    summary: 'Change the role, teams or permissions of a pending invitation (R5)',
+    description:
+      'The role is always given; `teamIds` or `permissions` left out stay as they are, and an empty list clears them.',
+  })
   @answers(200, InvitationView)
   @problems(400, 401, 403, 404, 409, 410, 422)
   async change(

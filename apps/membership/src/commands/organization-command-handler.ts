@@ -135,7 +135,7 @@ export class OrganizationCommandHandler {
     const at = this.now().toISOString();
     const fields = { ...request.command } as Record<string, unknown>;
     if (fields.type === 'CreateOrganization') fields.orgId = request.orgId;
-    if (fields.type === 'InviteMember' || fields.type === 'ChangeInvitation') {
+    if (fields.type === 'InviteMember') {
       fields.teamIds ??= [];
       fields.permissions ??= [];
     }

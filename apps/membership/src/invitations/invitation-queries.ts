@@ -1,6 +1,8 @@
 import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
+import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
+import { invitationStillGiven } from '../organizations/decide/invitations';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type IndexedInvitation } from '../indexes/invitation-index';
 
@@ -13,11 +15,14 @@ export interface InvitationQueryDependencies {
   readonly findInvitation: (invitationId: string) => Promise<IndexedInvitation | undefined>;
   readonly loadOrganization: (orgId: string) => Promise<ActiveOrganization | undefined>;
   readonly now?: () => Date;
+  /** Whether the invitation's giver may still give its terms (default: the default catalog). */
+  readonly catalog?: PermissionsCatalog;
 }
 
 /**
  * R5: what an invitation link stands for (the preview, and identity's registration from a link). Only an authentic
- * link of the latest send of a pending, unexpired invitation is described; everything else is a typed refusal.
+ * link of the latest send of a pending, unexpired invitation whose giver may still give its terms is described;
+ * everything else is a typed refusal.
  */
 export class InvitationQueries {
   constructor(private readonly deps: InvitationQueryDependencies) {}
@@ -44,7 +49,10 @@ export class InvitationQueries {
     if (!org || !invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     if (invitation.status === 'accepted')
       throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
-    if (invitation.status === 'revoked')
+    if (
+      invitation.status === 'revoked' ||
+      !invitationStillGiven(org, this.deps.catalog ?? defaultCatalog, invitation)
+    )
       throw new DomainError('invitation-revoked', 'gone', 'this invitation was revoked');
     const now = (this.deps.now ?? (() => new Date()))().toISOString();
     if (invitation.status === 'expired' || now >= invitation.expiresAt)

@@ -46,6 +46,27 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
       token,
     });
 
+  it('R5: the link of an invitation whose giver was then removed describes nothing: it is as good as revoked', async () => {
+    const orgId = await membership.organization('owner');
+    await membership.expectOk(
+      membership.system(orgId, { type: 'AdmitMember', userId: 'adam', role: 'admin', via: 'invitation' }),
+    );
+    const invitationId = randomUUID();
+    await membership.expectOk(
+      membership.send(orgId, 'adam', {
+        type: 'InviteMember',
+        invitationId,
+        email: 'x@example.com',
+        role: 'admin',
+        send: true,
+      }),
+    );
+    const link = tokens.issue({ invitationId, sendSequence: 1 });
+    expect(await describe_(link)).toMatchObject({ ok: true, invitation: { invitationId, role: 'admin' } });
+    await membership.expectOk(membership.send(orgId, 'owner', { type: 'RemoveMember', userId: 'adam' }));
+    expect(await describe_(link)).toMatchObject({ ok: false, error: { code: 'invitation-revoked' } });
+  });
+
   it('R5: a link describes its pending invitation; a forged, resent-over or revoked one is refused by code', async () => {
     const orgId = await membership.organization('owner');
     const { invitationId } = await invite(orgId, 'Pat@Example.com');

@@ -54,8 +54,10 @@ export type OrganizationCommand = CommandMeta &
         type: 'ChangeInvitation';
         invitationId: string;
         role: InvitedRole;
-        teamIds: string[];
-        permissions: string[];
+        /** Omitted: the invitation's teams stay as they are. */
+        teamIds?: string[];
+        /** Omitted: the invitation's permissions stay as they are. */
+        permissions?: string[];
       }
     | { type: 'SendInvitation'; invitationId: string; expiresAt: string }
     /** Erasure of a person known only by an address: its key (`addressKey`) is destroyed once this is recorded. */

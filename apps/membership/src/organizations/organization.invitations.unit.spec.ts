@@ -310,6 +310,46 @@ describe('invitations', () => {
         .decided(),
     ];
     given(senderGone).when(accept()).thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+    given(senderGone)
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenTypes(['InvitationSent']);
+  });
+
+  it('an invitation its giver may no longer give is not sent again; an Owner who changes it gives it anew', () => {
+    const byAdmin = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    const giverGone = [
+      ...byAdmin,
+      ...given(byAdmin)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+        .decided(),
+    ];
+    given(giverGone)
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    given(byAdmin)
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenTypes(['InvitationSent']);
+    // The same terms again: no change while the giver may give them, the Owner's own once the giver may not.
+    given(byAdmin)
+      .when(change({ role: 'admin' }))
+      .then([]);
+    const regiven = given(giverGone)
+      .when(change({ role: 'admin' }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: { ...stamp('owner'), invitationId: 'inv-1', role: 'admin', teamIds: ['t1'], permissions: [] },
+        },
+      ])
+      .decided();
+    given([...giverGone, ...regiven])
+      .when(accept())
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
   });
 
   it('R5: an invitation by phone is accepted only by that phone number', () => {
@@ -466,6 +506,87 @@ describe('invitations', () => {
     given(revoked)
       .when(invite({ invitationId: 'inv-2' }))
       .thenTypes(['InvitationCreated', 'InvitationSent']);
+  });
+
+  it('R7: an invitation past its expiry that the sweep has not recorded yet is expired, not pending', () => {
+    // Invited again: the lapsed one is recorded as expired in the same decision, and the new one made.
+    const again = given(invited)
+      .when(invite({ invitationId: 'inv-2', at: afterExpiry }))
+      .thenTypes(['InvitationExpired', 'InvitationCreated', 'InvitationSent'])
+      .decided();
+    expect(again[0]!.data).toMatchObject({ invitationId: 'inv-1', at: afterExpiry });
+    const state = given([...invited, ...again]).state() as ActiveOrganization;
+    expect([state.invitations.get('inv-1')!.status, state.invitations.get('inv-2')!.status]).toEqual([
+      'expired',
+      'pending',
+    ]);
+    // At its expiry exactly it has lapsed; a moment before, it is still the pending one.
+    given(invited)
+      .when(invite({ invitationId: 'inv-2', at: expiresAt }))
+      .thenTypes(['InvitationExpired', 'InvitationCreated', 'InvitationSent']);
+    given(invited)
+      .when(invite({ invitationId: 'inv-2', at: '2026-11-29T09:59:59.999Z' }))
+      .thenRefuses('already-invited');
+    // Revoking it is refused as revoking a recorded expired one is (and tells nobody).
+    const revoke = (when: string) => ({
+      type: 'RevokeInvitation' as const,
+      invitationId: 'inv-1',
+      actorId: 'owner',
+      at: when,
+    });
+    given(invited).when(revoke(afterExpiry)).thenRefuses('invitation-not-pending');
+    expect(given(invited).when(revoke(afterExpiry)).thenRefuses('invitation-not-pending').message).toContain(
+      'expired',
+    );
+    given(invited).when(revoke(later)).thenTypes(['InvitationRevoked']);
+  });
+
+  it('R5: a change that leaves out teams or permissions keeps the invitation’s; an empty list clears them', () => {
+    const withTerms = [
+      ...base,
+      ...given(base)
+        .when(invite({ role: 'admin', permissions: ['members.read'] }))
+        .decided(),
+    ];
+    given(withTerms)
+      .when(change({ role: 'user', teamIds: undefined, permissions: undefined }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: {
+            ...stamp('owner'),
+            invitationId: 'inv-1',
+            role: 'user',
+            teamIds: ['t1'],
+            permissions: ['members.read'],
+          },
+        },
+      ]);
+    given(withTerms)
+      .when(change({ role: 'admin', teamIds: undefined, permissions: undefined }))
+      .then([]);
+    given(withTerms)
+      .when(change({ role: 'admin', teamIds: [], permissions: undefined }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: {
+            ...stamp('owner'),
+            invitationId: 'inv-1',
+            role: 'admin',
+            teamIds: [],
+            permissions: ['members.read'],
+          },
+        },
+      ]);
+    given(withTerms)
+      .when(change({ role: 'admin', teamIds: undefined, permissions: [] }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: { ...stamp('owner'), invitationId: 'inv-1', role: 'admin', teamIds: ['t1'], permissions: [] },
+        },
+      ]);
   });
 
   it('R5/R20: an invitation cannot promise permissions its role and list do not support; teams must exist', () => {

@@ -56,13 +56,18 @@ export function inviteMember({
       invitationId: command.invitationId,
     });
   }
+  const lapsed: OrganizationEvent[] = [];
   for (const other of org.invitations.values()) {
-    if (other.status === 'pending' && sameInvitee(other, email, phone)) {
-      refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
-        invitationId: other.invitationId,
-        sameTerms: sameTerms(other, { role: command.role, ...terms }),
-      });
+    if (other.status !== 'pending' || !sameInvitee(other, email, phone)) continue;
+    // R7: one past its expiry is recorded as expired here, whether or not the sweep has got to it yet.
+    if (expired(other, stamp.at)) {
+      lapsed.push({ type: 'InvitationExpired', data: { ...stamp, invitationId: other.invitationId } });
+      continue;
     }
+    refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
+      invitationId: other.invitationId,
+      sameTerms: sameTerms(other, { role: command.role, ...terms }),
+    });
   }
   const invitee = { ...(email ? { email } : {}), ...(phone ? { phone } : {}) };
   const created: OrganizationEvent = {
@@ -76,8 +81,9 @@ export function inviteMember({
       expiresAt: command.expiresAt,
     },
   };
-  if (!command.send) return [created];
+  if (!command.send) return [...lapsed, created];
   return [
+    ...lapsed,
     created,
     {
       type: 'InvitationSent',
@@ -105,14 +111,25 @@ export function changeInvitation({
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireRoleNotAbove(actor, invitation.role);
   requireRoleNotAbove(actor, command.role);
-  const terms = invitationTerms(org, catalog, command, invitation.teamIds);
+  // What the change leaves out stays as the invitation has it.
+  const asked = {
+    actorId: command.actorId,
+    teamIds: command.teamIds ?? invitation.teamIds,
+    permissions: command.permissions ?? invitation.permissions,
+  };
+  const terms = invitationTerms(org, catalog, asked, invitation.teamIds);
   assertGrantable(org, catalog, {
     actor,
     role: command.role,
     held: catalog.roleDefaults.get(command.role) ?? new Set(),
     permissions: terms.permissions,
   });
-  if (sameTerms(invitation, { role: command.role, ...terms })) return [];
+  // The same terms are no change, unless their giver may no longer give them: the editor then gives them anew.
+  if (
+    sameTerms(invitation, { role: command.role, ...terms }) &&
+    invitationStillGiven(org, catalog, invitation)
+  )
+    return [];
   return [
     {
       type: 'InvitationChanged',
@@ -131,6 +148,7 @@ export function sendInvitation({
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireRoleNotAbove(actor, invitation.role);
+  refuseWhenNoLongerGiven(org, catalog, invitation);
   return [
     {
       type: 'InvitationSent',
@@ -158,8 +176,9 @@ export function revokeInvitation({
   const invitation = invitationOf(org, command.invitationId);
   requireRoleNotAbove(actor, invitation.role);
   if (invitation.status === 'revoked') return [];
-  if (invitation.status !== 'pending')
-    refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
+  const status =
+    invitation.status === 'pending' && expired(invitation, stamp.at) ? 'expired' : invitation.status;
+  if (status !== 'pending') refuse('invitation-not-pending', 'conflict', `the invitation is ${status}`);
   return [{ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } }];
 }
 
@@ -231,13 +250,7 @@ export function acceptInvitation({
   // otherwise keep, as a member, what they held only through the link or the role they lost.
   if (invitation.grantedBy === command.userId)
     refuse('own-invitation', 'forbidden', 'an invitation is not accepted by whoever set its terms (R19)');
-  if (!giverStillEntitled(org, catalog, invitation))
-    refuse(
-      'invitation-revoked',
-      'gone',
-      'whoever set its terms may no longer give them (removed, demoted, or their parent link undone)',
-      { invitationId: invitation.invitationId },
-    );
+  refuseWhenNoLongerGiven(org, catalog, invitation);
   const events: OrganizationEvent[] = [
     {
       type: 'InvitationAccepted',
@@ -277,7 +290,7 @@ export function acceptInvitation({
  * demoted, could still bring an account of theirs in as Admin. A plain User's invitation outlives its sender (a
  * colleague who leaves does not take back the invitations they sent).
  */
-function giverStillEntitled(
+export function invitationStillGiven(
   org: ActiveOrganization,
   catalog: PermissionsCatalog,
   invitation: Invitation,
@@ -291,6 +304,22 @@ function giverStillEntitled(
     rankOf(giver.role) >= rankOf(invitation.role) &&
     invitation.permissions.every((p) => !isKnownPermission(catalog, p) || holds(catalog, giver, p))
   );
+}
+
+/** An invitation whose terms nobody may give any more is as good as revoked: not accepted, not sent again. */
+function refuseWhenNoLongerGiven(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  invitation: Invitation,
+): void {
+  if (!invitationStillGiven(org, catalog, invitation))
+    refuse(
+      'invitation-revoked',
+      'gone',
+      'whoever set its terms may no longer give them (removed, demoted, or their parent link undone); an Owner or ' +
+        'Admin who changes it gives them anew',
+      { invitationId: invitation.invitationId },
+    );
 }
 
 export function expireInvitation({

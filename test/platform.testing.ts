@@ -17,6 +17,7 @@ import { readIdentityConfig } from '../apps/identity/src/config/identity.config'
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
 import { createMembershipApp } from '../apps/membership/src/membership.app';
+import { type MembershipConfig } from '../apps/membership/src/config/membership.config';
 import { startSmtpServer, type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
 
@@ -38,6 +39,8 @@ export interface PlatformOptions {
   readonly gateway?: Partial<GatewayConfig>;
   /** Leave membership out, as if it were down. */
   readonly withoutMembership?: boolean;
+  /** Membership settings over its defaults (e.g. a short invitation lifetime). */
+  readonly membership?: Partial<MembershipConfig>;
   /** Where the gateway's log lines go (it logs nothing otherwise). */
   readonly gatewayLogTo?: DestinationStream;
   /** Where every service's log lines go (they log nothing otherwise). */
@@ -65,7 +68,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
   const membership = options.withoutMembership
     ? undefined
-    : await createMembershipApp(infra, { quiet: true, ...logTo });
+    : await createMembershipApp(infra, { quiet: true, ...logTo, config: options.membership ?? {} });
   await membership?.init();
   const notifications = await createNotificationsApp(infra, {
     quiet: true,

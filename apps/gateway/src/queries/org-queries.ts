@@ -43,7 +43,11 @@ export class OrgQueries {
     if (filters.role) where.role = filters.role;
     if (filters.schedulable !== undefined) where.schedulable = filters.schedulable;
     if (filters.teamId) where.teamIds = filters.teamId;
-    if (!seesAll) where.userId = { $in: await this.visibleTo(standing) };
+    // By document id, which every store looks up directly, rather than by a field that would scan the organization.
+    if (!seesAll)
+      where._id = {
+        $in: (await this.visibleTo(standing)).map((userId) => orgScoped(standing.org.orgId, userId)),
+      };
     const found = await this.models.members.find(
       { where, ...(filters.q ? { search: { text: filters.q, fields: ['name', 'email'] } } : {}) },
       page,

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** R5, R7: invitations past their lifetime, before the sweep records them, list and act as expired. */
+describe('invitations past their expiry, before the sweep', () => {
+  let platform: Platform;
+  let ada: SignedIn;
+  let orgId: string;
+  beforeAll(async () => {
+    // A lifetime of 1.5 s and a sweep that does not come during the test.
+    platform = await startPlatform({
+      membership: { invitationLifetimeMs: 1_500, invitationExpirySweepMs: 600_000 },
+    });
+    ada = await platform.signUp('Ada');
+    orgId = await platform.createOrg(ada);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const http = () => platform.http;
+  const invite = async (email: string) =>
+    (
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .send({ email, role: 'user', send: false })
+        .expect(201)
+    ).body.invitationId as string;
+  /** Every page of a status, one invitation a page: no page may be empty while another follows. */
+  const walk = async (status: string) => {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await http()
+        .get(`/v1/orgs/${orgId}/invitations?status=${status}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(bearer(ada))
+        .expect(200);
+      if (page.body.nextCursor) expect(page.body.items).toHaveLength(1);
+      ids.push(...page.body.items.map((i: { invitationId: string }) => i.invitationId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return ids.sort();
+  };
+
+  it('list page by page with no empty pages; the person is invited afresh; revoking one is refused', async () => {
+    const address = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
+    const lapsedAddress = address('lapsed');
+    const lapsed = [
+      await invite(lapsedAddress),
+      await invite(address('old')),
+      await invite(address('older')),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 1_700));
+    const fresh = [await invite(address('new')), await invite(address('newer'))];
+
+    expect(await walk('expired')).toEqual([...lapsed].sort());
+    expect(await walk('pending')).toEqual([...fresh].sort());
+
+    const revoked = await http().delete(`/v1/orgs/${orgId}/invitations/${lapsed[1]}`).set(bearer(ada));
+    expect([revoked.status, revoked.body.code]).toEqual([409, 'invitation-not-pending']);
+    const again = await invite(lapsedAddress);
+    const one = await http().get(`/v1/orgs/${orgId}/invitations/${lapsed[0]}`).set(bearer(ada)).expect(200);
+    expect(one.body.status).toBe('expired');
+    expect(await walk('pending')).toEqual([...fresh, again].sort());
+  });
+});

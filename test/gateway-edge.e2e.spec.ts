@@ -136,6 +136,11 @@ describe('the gateway edge', () => {
       `${member}?foo=1`,
       '/v1/me?x=1',
       `/v1/orgs/${orgId}/audit/roster?at=2026-01-01T00:00:00Z&zz=1`,
+      // Names every object has, which the validation pipe's whitelist would take for known fields.
+      `/v1/orgs/${orgId}/members?constructor=1`,
+      `/v1/orgs/${orgId}/teams?toString=1`,
+      `/v1/orgs/${orgId}/audit/events?hasOwnProperty=1`,
+      `/v1/orgs/${orgId}/invitations?valueOf=1`,
     ]) {
       const refused = await http().get(path).set(bearer(ada));
       expect([path, refused.status, fields(problem(refused))]).toEqual([
@@ -154,6 +159,11 @@ describe('the gateway edge', () => {
       .expect(200);
     const removal = await http().delete(member).set(bearer(ada)).send({ reason: 'testing' });
     expect([removal.status, fields(problem(removal))]).toEqual([400, ['reason']]);
+    const inheritedName = await http()
+      .post('/v1/orgs')
+      .set(bearer(ada))
+      .send({ name: 'Proto', toString: 'x' });
+    expect([inheritedName.status, fields(problem(inheritedName))]).toEqual([400, ['toString']]);
     const scalar = await http()
       .delete(member)
       .set(bearer(ada))

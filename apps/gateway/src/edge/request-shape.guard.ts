@@ -36,6 +36,10 @@ export class RequestShapeGuard implements CanActivate {
       ...(shape.queryNames && query ? Object.keys(query).filter((name) => !shape.queryNames!.has(name)) : []),
       ...(shape.takesBody ? [] : fieldsOf(body)),
     ];
+    // The validation pipe's whitelist takes names every object has (`constructor`, `toString` ...) as known fields.
+    if (shape !== ANY_SHAPE)
+      for (const name of [...(query ? Object.keys(query) : []), ...(shape.takesBody ? fieldsOf(body) : [])])
+        if (name in Object.prototype && !unread.includes(name)) unread.push(name);
     if (unread.length > 0)
       throw validationProblem(
         unread.map((field) => ({

@@ -18,6 +18,7 @@ import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
 import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { type MembershipConfig } from '../apps/membership/src/config/membership.config';
+import { type NotificationsOptions } from '../apps/notifications/src/app.module';
 import { startSmtpServer, type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
 
@@ -41,6 +42,8 @@ export interface PlatformOptions {
   readonly withoutMembership?: boolean;
   /** Membership settings over its defaults (e.g. a short invitation lifetime). */
   readonly membership?: Partial<MembershipConfig>;
+  /** Notifications settings over the test defaults (which lift the invitation quota out of the way). */
+  readonly notifications?: Partial<NotificationsOptions>;
   /** Where the gateway's log lines go (it logs nothing otherwise). */
   readonly gatewayLogTo?: DestinationStream;
   /** Where every service's log lines go (they log nothing otherwise). */
@@ -78,6 +81,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       smsUrl: sms.url,
       publicUrl: 'http://gateway.test',
       deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+      invitationsPerHour: 1_000_000,
+      ...options.notifications,
     },
   });
   await notifications.init();

@@ -15,6 +15,7 @@ import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
 import {
   DELIVERIES_IN_HAND,
+  INVITATION_QUOTA,
   DELIVERY_LOG,
   DELIVERY_RETRY,
   ENABLED_NOTICES,
@@ -34,6 +35,7 @@ import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
+import { DEFAULT_INVITATIONS_PER_HOUR, InvitationQuota } from './requests/invitation-quota';
 
 export interface NotificationsOptions {
   /** SMTP URL (e.g. smtp://user:pass@mail:587); absent = `.eml` files under `<DATA_DIR>/outbox/email`. */
@@ -64,6 +66,11 @@ export interface NotificationsOptions {
    * lease, with the same idempotency key).
    */
   readonly inHandPerPartition?: number;
+  /**
+   * Invitation messages (links and "withdrawn" notices) one address or number receives in an hour, from all
+   * organizations together (`NOTIFY_INVITATIONS_PER_HOUR`, default 5); beyond it they are not sent.
+   */
+  readonly invitationsPerHour?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -92,6 +99,11 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     ...(env.NOTIFY_OFF ? { noticesOff: env.NOTIFY_OFF } : {}),
     leaseMs: positiveInt(env.NOTIFY_LEASE_MS, DEFAULT_LEASE_MS, 'NOTIFY_LEASE_MS'),
     inHandPerPartition: inHandOf(env.NOTIFY_IN_HAND_PER_PARTITION),
+    invitationsPerHour: positiveInt(
+      env.NOTIFY_INVITATIONS_PER_HOUR,
+      DEFAULT_INVITATIONS_PER_HOUR,
+      'NOTIFY_INVITATIONS_PER_HOUR',
+    ),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
       initialBackoffMs: positiveInt(env.NOTIFY_INITIAL_BACKOFF_MS, 1_000, 'NOTIFY_INITIAL_BACKOFF_MS'),
@@ -148,6 +160,7 @@ export class NotificationsModule {
         { provide: DELIVERIES_IN_HAND, useValue: inHand },
         { provide: MESSAGE_LOCALE, useValue: localeOf(options.locale) },
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
+        { provide: INVITATION_QUOTA, useValue: new InvitationQuota(options.invitationsPerHour) },
         {
           provide: RecipientDirectory,
           inject: [EVENT_STORE_CLIENT, STORED_DATA_PROTECTION],

@@ -12,3 +12,6 @@ export const ENABLED_NOTICES = Symbol('ENABLED_NOTICES');
 
 /** Deliveries each consumer works on at once per partition (`NOTIFY_IN_HAND_PER_PARTITION`, see `inHandOf`). */
 export const DELIVERIES_IN_HAND = Symbol('DELIVERIES_IN_HAND');
+
+/** How many invitation messages one address or number receives in an hour (`NOTIFY_INVITATIONS_PER_HOUR`). */
+export const INVITATION_QUOTA = Symbol('INVITATION_QUOTA');

@@ -62,7 +62,9 @@ export const relayLag = new Gauge({
 
 export const notificationDeliveries = new Counter({
   name: 'notifications_deliveries_total',
-  help: 'Delivery attempts by channel and the status they left (sent, pending = retried later, failed, dead)',
+  help:
+    'Delivery attempts by channel and the status they left (sent, pending = retried later, failed, dead), and ' +
+    'invitation messages not sent because their recipient had had the hour’s quota (over-quota)',
   labelNames: ['channel', 'status'] as const,
   registers: [metricsRegistry],
 });

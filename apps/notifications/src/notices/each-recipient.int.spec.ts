@@ -12,6 +12,7 @@ import { startSmtpServer } from '../delivery/smtp-server.testing';
 import { enabledNotices } from './notice-rules';
 import { Notices } from './notices';
 import { type RecipientDirectory } from './recipient-directory';
+import { InvitationQuota } from '../requests/invitation-quota';
 
 /**
  * One event, several people to tell (an ownership transfer tells both Owners): each recipient's delivery stands on
@@ -40,7 +41,16 @@ describe('notices to several recipients of one event, through a real SMTP server
     const bus = new InProcessBus();
     await bus.ensureTopics([{ topic: TOPICS.membershipOrganizations }, { topic: TOPICS.identityUsers }]);
     const policy = busRetryOf({ retry: { maxAttempts: 6, initialBackoffMs: 1, maxBackoffMs: 5 } });
-    const notices = new Notices(bus, notifier, directory, policy, 'en', 8, enabledNotices(undefined));
+    const notices = new Notices(
+      bus,
+      notifier,
+      directory,
+      policy,
+      'en',
+      8,
+      enabledNotices(undefined),
+      new InvitationQuota(),
+    );
     await notices.onApplicationBootstrap();
     const deadLettered: string[] = [];
     const dlq: Subscription = await bus.subscribe({

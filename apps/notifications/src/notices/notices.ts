@@ -10,7 +10,15 @@ import {
 } from '@app/messaging';
 import { EachDelivery } from '../delivery/each-delivery';
 import { Notifier } from '../delivery/notifier';
-import { DELIVERIES_IN_HAND, DELIVERY_RETRY, ENABLED_NOTICES, MESSAGE_LOCALE } from '../notifications.tokens';
+import { notificationDeliveries } from '@app/metrics';
+import {
+  DELIVERIES_IN_HAND,
+  DELIVERY_RETRY,
+  ENABLED_NOTICES,
+  INVITATION_QUOTA,
+  MESSAGE_LOCALE,
+} from '../notifications.tokens';
+import { type InvitationQuota } from '../requests/invitation-quota';
 import { localeOf, type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { noticesOf, type Notice, type NoticeKind } from './notice-rules';
@@ -38,6 +46,7 @@ export class Notices extends BusSubscriber {
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(ENABLED_NOTICES) private readonly enabled: ReadonlySet<NoticeKind>,
+    @Inject(INVITATION_QUOTA) private readonly invitationQuota: InvitationQuota,
   ) {
     super();
   }
@@ -78,6 +87,19 @@ export class Notices extends BusSubscriber {
           const values = { ...(org ? { org } : {}), ...(notice.role ? { role: notice.role } : {}) };
           const about = notice.orgId ? { orgId: notice.orgId } : {};
           for (const recipient of await this.recipientsOf(notice, BigInt(event.revision))) {
+            // A withdrawn invitation is an invitation message: revoking and inviting again must not flood anyone.
+            const address = recipient.email ?? recipient.phone;
+            if (
+              notice.kind === 'invitation-revoked' &&
+              address &&
+              !this.invitationQuota.allows(address, event.id)
+            ) {
+              notificationDeliveries.inc({
+                channel: recipient.email ? 'email' : 'sms',
+                status: 'over-quota',
+              });
+              continue;
+            }
             const locale = recipient.locale ? localeOf(recipient.locale) : this.locale;
             const message = renderMessage(notice.kind, locale, {
               ...values,

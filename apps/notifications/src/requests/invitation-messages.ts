@@ -10,7 +10,14 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { DELIVERIES_IN_HAND, DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
+import { notificationDeliveries } from '@app/metrics';
+import {
+  DELIVERIES_IN_HAND,
+  DELIVERY_RETRY,
+  INVITATION_QUOTA,
+  MESSAGE_LOCALE,
+} from '../notifications.tokens';
+import { type InvitationQuota } from './invitation-quota';
 import { type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { Notifier } from '../delivery/notifier';
@@ -47,6 +54,7 @@ export class InvitationMessages extends BusSubscriber {
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
+    @Inject(INVITATION_QUOTA) private readonly quota: InvitationQuota,
   ) {
     super();
   }
@@ -62,6 +70,11 @@ export class InvitationMessages extends BusSubscriber {
         const sent = event.data as InvitationSent;
         // Replayed after its invitee was erased, it has no address left to write to.
         if (sent.email && isErasedEmail(sent.email)) return;
+        const recipient = sent.email ?? sent.phone;
+        if (recipient && !this.quota.allows(recipient, event.id)) {
+          notificationDeliveries.inc({ channel: sent.email ? 'email' : 'sms', status: 'over-quota' });
+          return;
+        }
         const token = this.links.tokens.issue({
           invitationId: sent.invitationId,
           sendSequence: sent.sendSequence,

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+
+/** R5 against abuse: one address receives a bounded number of invitation messages an hour, from everyone together. */
+describe('the invitation quota of one address', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({ notifications: { invitationsPerHour: 3 } });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const http = () => platform.http;
+  const mailsTo = (address: string) => platform.mails.filter((m) => m.to.includes(address));
+  const invite = async (who: SignedIn, orgId: string, email: string) =>
+    (
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(who))
+        .send({ email, role: 'user' })
+        .expect(201)
+    ).body.invitationId as string;
+
+  it('resends, a withdrawal and another organization’s invitation stop reaching the mailbox at the quota', async () => {
+    const victim = `victim-${randomUUID().slice(0, 8)}@example.com`;
+    const mallory = await platform.signUp('Mallory');
+    const orgId = await platform.createOrg(mallory, 'Spam');
+    const invitationId = await invite(mallory, orgId, victim);
+    await platform.linkFromMail(victim, '/invitations/');
+    for (let i = 0; i < 3; i++)
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations/${invitationId}/send`)
+        .set(bearer(mallory))
+        .expect(200);
+    await http().delete(`/v1/orgs/${orgId}/invitations/${invitationId}`).set(bearer(mallory)).expect(204);
+    const olga = await platform.signUp('Olga');
+    await invite(olga, await platform.createOrg(olga, 'Other'), victim);
+    // Someone else's mailbox is not touched by the victim's quota.
+    const bystander = `other-${randomUUID().slice(0, 8)}@example.com`;
+    await invite(mallory, orgId, bystander);
+    await platform.linkFromMail(bystander, '/invitations/');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    // Every request was answered as usual; six messages were due to the victim, three reached them.
+    expect(mailsTo(victim)).toHaveLength(3);
+    expect(mailsTo(bystander)).toHaveLength(1);
+    const metrics = (await http().get('/metrics').expect(200)).text;
+    expect(metrics).toContain('notifications_deliveries_total{channel="email",status="over-quota"} 3');
+  });
+});

@@ -333,6 +333,25 @@ describe('stories over the public API', () => {
       })
       .expect(200);
     expect(again.body.results.map((r: { status: string }) => r.status)).not.toContain('invited');
+    // In JSON too, a bad row (an unknown field, not an object) refuses only itself, naming what is wrong.
+    const mixed = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import`)
+      .set(bearer(ada))
+      .send({
+        rows: [{ email: a, role: 'user' }, { email: unique('Ivy'), permissions: ['org.billing'] }, null],
+      })
+      .expect(200);
+    expect(
+      mixed.body.results.map((r: { status: string; error?: { code: string; field?: string } }) => [
+        r.status,
+        r.error?.code,
+        r.error?.field,
+      ]),
+    ).toEqual([
+      ['unchanged', undefined, undefined],
+      ['refused', 'unknown-field', 'permissions'],
+      ['refused', 'validation-failed', 'row'],
+    ]);
     const pending = await http()
       .get(`/v1/orgs/${orgId}/invitations?status=pending`)
       .set(bearer(ada))

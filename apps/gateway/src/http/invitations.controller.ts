@@ -310,7 +310,7 @@ function importBodyOf(body: unknown): { rows: unknown[]; send?: boolean } {
   const errors = validateSync(checked, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) throw validationProblem(fieldErrors(errors));
   return {
-    rows: checked.rows.map((row) => ({ ...row })),
+    rows: [...checked.rows],
     ...(checked.send !== undefined ? { send: checked.send } : {}),
   };
 }

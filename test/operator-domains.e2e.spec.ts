@@ -21,9 +21,15 @@ describe('operators releasing a disputed domain claim', () => {
 
   it('the holder loses the domain, its audit names the operator, and the rightful organization claims it', async () => {
     const domain = `${randomUUID().slice(0, 8)}.example.org`;
-    const squatter = await platform.signUp('Sam', `sam@${domain}`);
+    // The squatter's organization even requires a second factor, which the operator's session has (R22).
+    const squatter = await platform.enrollTwoFactor(await platform.signUp('Sam', `sam@${domain}`));
     const squatted = await platform.createOrg(squatter, 'Squat');
     await claim(squatter, squatted, domain).expect(201);
+    await http()
+      .patch(`/v1/orgs/${squatted}`)
+      .set(bearer(squatter))
+      .send({ requireTwoFactor: true })
+      .expect(200);
     const owner = await platform.signUp('Ada', `ada@${domain}`);
     const rightful = await platform.createOrg(owner, 'Rightful');
     expect((await claim(owner, rightful, domain).expect(409)).body.code).toBe('domain-claimed');

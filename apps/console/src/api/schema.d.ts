@@ -6674,6 +6674,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description gone: expired, revoked, used or superseded */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {

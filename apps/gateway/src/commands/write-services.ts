@@ -94,6 +94,8 @@ export class WriteServices implements OnApplicationShutdown {
       orgId,
       actorId: requester.actorId,
       correlationId: requester.correlationId,
+      // R22 holds for operators too: an organization that requires a second factor sees whether they used one.
+      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
       actorIsOperator: true,
       command,
     });

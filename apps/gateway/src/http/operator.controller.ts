@@ -37,14 +37,17 @@ export class OperatorController {
       'Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it',
   })
   @done()
-  @problems(401, 403, 404)
+  @problems(401, 403, 404, 410)
   async releaseDomain(
     @Param('domain') domain: string,
     @CurrentCaller() caller: Caller,
     @Req() req: FastifyRequest,
   ): Promise<void> {
-    const name = domain.trim().toLowerCase();
-    const page = await this.models.organizations.find({ where: { domains: name } }, { limit: 1 });
+    const name = domain.trim().toLowerCase().replace(/^@/, '');
+    const page = await this.models.organizations.find(
+      { where: { domains: name, deleted: { $ne: true } } },
+      { limit: 1 },
+    );
     const holder = page.items[0];
     if (!holder)
       throw new DomainError('domain-not-claimed', 'not-found', `no organization holds ${name}`, {

@@ -186,8 +186,12 @@ describe('settings, contact person, domains and deletion', () => {
     given(held)
       .when(cmd('opal', { type: 'ReleaseDomain', domain: 'ACME.test', actorIsOperator: true }))
       .then([{ type: 'DomainReleased', data: { ...stamp('opal'), domain: 'acme.test' } }]);
+    // Told, not answered as done, when the organization does not hold it (the operator names only the domain).
     given(held)
       .when(cmd('opal', { type: 'ReleaseDomain', domain: 'other.test', actorIsOperator: true }))
+      .thenRefuses('domain-not-claimed', { domain: 'other.test' });
+    given(held)
+      .when(cmd('admin', { type: 'ReleaseDomain', domain: 'other.test' }))
       .then([]);
     given(held)
       .when(cmd('opal', { type: 'ReleaseDomain', domain: 'acme.test' }))
@@ -293,5 +297,13 @@ describe('settings, contact person, domains and deletion', () => {
     given(after)
       .when(cmd('owner', { type: 'DeleteOrganization' }))
       .thenRefuses('organization-deleted');
+    // An invitation past its expiry, not yet swept, is recorded expired, not revoked (nobody is told it was withdrawn).
+    const late = '2026-12-01T00:00:00.000Z';
+    const lateDeletion = given(history)
+      .when({ type: 'DeleteOrganization', actorId: 'owner', at: late })
+      .decided();
+    expect(lateDeletion.filter((e) => e.type.startsWith('Invitation'))).toEqual([
+      { type: 'InvitationExpired', data: { ...stamp('system', late), invitationId: 'i1' } },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { isKnownPlan } from '@app/permissions';
 import { normalizeDomain } from '../domain-claim.decider';
 import { isPublicMailDomain } from '../public-mail-domains';
-import { type CommandOf } from '../organization.commands';
+import { SYSTEM_ACTOR, type CommandOf } from '../organization.commands';
 import { type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type OrganizationState } from '../organization.state';
 import { type PermissionsCatalog } from '@app/permissions';
@@ -121,6 +121,11 @@ export function releaseDomain({
   // R16: an operator settles a disputed claim in an organization they need not belong to.
   if (command.actorIsOperator !== true) requirePermission(org, catalog, command.actorId, 'org.update');
   const domain = normalizeDomain(command.domain);
+  // An operator names the domain, not the organization: one that does not hold it (any more) is told so.
+  if (command.actorIsOperator === true && (!domain || !org.domains.has(domain)))
+    refuse('domain-not-claimed', 'not-found', `this organization does not hold ${command.domain}`, {
+      domain: command.domain,
+    });
   if (!domain || !org.domains.has(domain)) return [];
   return [{ type: 'DomainReleased', data: { ...stamp, domain } }];
 }
@@ -143,7 +148,14 @@ export function dissolution(org: ActiveOrganization, stamp: Stamp): Organization
     data: { ...stamp, teamId, reason: 'organization-deleted' },
   }));
   for (const invitation of pendingInvitations(org))
-    events.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } });
+    events.push(
+      Date.parse(stamp.at) >= Date.parse(invitation.expiresAt)
+        ? {
+            type: 'InvitationExpired',
+            data: { ...stamp, actorId: SYSTEM_ACTOR, invitationId: invitation.invitationId },
+          }
+        : { type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } },
+    );
   for (const domain of org.domains) events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
   if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
   events.push({ type: 'OrganizationDeleted', data: stamp });

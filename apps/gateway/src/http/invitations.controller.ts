@@ -35,7 +35,6 @@ import { ImportResult, InvitationView, answers, answersPage, done } from './dto/
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { encodeCursor } from '@app/read-store';
 import { pageIn } from './page';
 import { ReadsBody } from '../edge/request-shape.guard';
 
@@ -145,33 +144,15 @@ export class InvitationsController {
     const now = new Date().toISOString();
     const where: Record<string, unknown> = { orgId };
     if (query.status === 'pending') Object.assign(where, { status: 'pending', expiresAt: { $gt: now } });
-    else if (query.status === 'expired') Object.assign(where, { status: { $in: ['pending', 'expired'] } });
+    // Expired: recorded so, or pending past its expiry and not yet swept (a recorded one expired at its expiresAt).
+    else if (query.status === 'expired')
+      Object.assign(where, { status: { $in: ['pending', 'expired'] }, expiresAt: { $lte: now } });
     else if (query.status) where.status = query.status;
-    // Expired ones the sweep has not recorded yet are told from pending ones only here, so pages are filled by reading
-    // on until there are enough, and the cursor is the last one answered: never an empty page with more behind it.
-    const { limit, cursor: from } = pageIn(orgId, query);
-    const items: ReturnType<typeof invitationView>[] = [];
-    let lastId: string | undefined;
-    let cursor = from;
-    let more = false;
-    do {
-      const page = await this.models.invitations.find(
-        { where: where as never },
-        { limit, ...(cursor ? { cursor } : {}) },
-      );
-      for (const doc of page.items) {
-        if (items.length === limit) {
-          more = true;
-          break;
-        }
-        lastId = doc._id;
-        const view = invitationView(doc);
-        if (!query.status || view.status === query.status) items.push(view);
-      }
-      cursor = page.nextCursor;
-    } while (!more && cursor && items.length < limit);
-    const next = more || (cursor !== undefined && items.length === limit);
-    return { items, ...(next && lastId ? { nextCursor: encodeCursor(lastId) } : {}) };
+    const page = await this.models.invitations.find({ where: where as never }, pageIn(orgId, query));
+    return {
+      items: page.items.map((i) => invitationView(i)),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   @Get(':invitationId')

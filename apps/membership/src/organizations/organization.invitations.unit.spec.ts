@@ -350,6 +350,32 @@ describe('invitations', () => {
     given([...giverGone, ...regiven])
       .when(accept())
       .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+    // Invited again, by anyone who may: the dead one is revoked and the new one made.
+    const again = given(giverGone)
+      .when(invite({ invitationId: 'inv-2', role: 'admin' }))
+      .thenTypes(['InvitationRevoked', 'InvitationCreated', 'InvitationSent'])
+      .decided();
+    expect(again[0]!.data).toMatchObject({ invitationId: 'inv-1' });
+  });
+
+  it('R5: a change that leaves out teams or permissions drops those gone since, as acceptance would', () => {
+    const teamGone = [
+      ...invited,
+      ...given(invited)
+        .when(cmd('owner', { type: 'DeleteTeam', teamId: 't1' }))
+        .decided(),
+    ];
+    given(teamGone)
+      .when(change({ role: 'admin', teamIds: undefined, permissions: undefined }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: { ...stamp('owner'), invitationId: 'inv-1', role: 'admin', teamIds: [], permissions: [] },
+        },
+      ]);
+    given(teamGone)
+      .when(change({ role: 'admin', teamIds: ['t1'], permissions: undefined }))
+      .thenRefuses('team-not-found');
   });
 
   it('R5: an invitation by phone is accepted only by that phone number', () => {
@@ -514,7 +540,7 @@ describe('invitations', () => {
       .when(invite({ invitationId: 'inv-2', at: afterExpiry }))
       .thenTypes(['InvitationExpired', 'InvitationCreated', 'InvitationSent'])
       .decided();
-    expect(again[0]!.data).toMatchObject({ invitationId: 'inv-1', at: afterExpiry });
+    expect(again[0]!.data).toMatchObject({ invitationId: 'inv-1', at: afterExpiry, actorId: 'system' });
     const state = given([...invited, ...again]).state() as ActiveOrganization;
     expect([state.invitations.get('inv-1')!.status, state.invitations.get('inv-2')!.status]).toEqual([
       'expired',

@@ -59,9 +59,17 @@ export function inviteMember({
   const lapsed: OrganizationEvent[] = [];
   for (const other of org.invitations.values()) {
     if (other.status !== 'pending' || !sameInvitee(other, email, phone)) continue;
-    // R7: one past its expiry is recorded as expired here, whether or not the sweep has got to it yet.
+    // R7: one past its expiry is recorded as expired here (as the sweep would), whether or not the sweep has got to it.
     if (expired(other, stamp.at)) {
-      lapsed.push({ type: 'InvitationExpired', data: { ...stamp, invitationId: other.invitationId } });
+      lapsed.push({
+        type: 'InvitationExpired',
+        data: { ...stamp, actorId: SYSTEM_ACTOR, invitationId: other.invitationId },
+      });
+      continue;
+    }
+    // One whose terms nobody may give any more (R5) cannot be sent or accepted: the new one replaces it.
+    if (!invitationStillGiven(org, catalog, other)) {
+      lapsed.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: other.invitationId } });
       continue;
     }
     refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
@@ -111,11 +119,11 @@ export function changeInvitation({
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireRoleNotAbove(actor, invitation.role);
   requireRoleNotAbove(actor, command.role);
-  // What the change leaves out stays as the invitation has it.
+  // What the change leaves out stays as the invitation has it, less what is gone since (as acceptance leaves it out).
   const asked = {
     actorId: command.actorId,
-    teamIds: command.teamIds ?? invitation.teamIds,
-    permissions: command.permissions ?? invitation.permissions,
+    teamIds: command.teamIds ?? invitation.teamIds.filter((teamId) => org.teams.has(teamId)),
+    permissions: command.permissions ?? invitation.permissions.filter((p) => isKnownPermission(catalog, p)),
   };
   const terms = invitationTerms(org, catalog, asked, invitation.teamIds);
   assertGrantable(org, catalog, {

@@ -67,8 +67,8 @@ export interface NotificationsOptions {
    */
   readonly inHandPerPartition?: number;
   /**
-   * Invitation messages (links and "withdrawn" notices) one address or number receives in an hour, from all
-   * organizations together (`NOTIFY_INVITATIONS_PER_HOUR`, default 5); beyond it they are not sent.
+   * Invitation messages (links and "withdrawn" notices) one address or number receives from one organization in an
+   * hour, four times that from all together (`NOTIFY_INVITATIONS_PER_HOUR`, default 5); beyond it they are not sent.
    */
   readonly invitationsPerHour?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */

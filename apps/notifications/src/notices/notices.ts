@@ -92,7 +92,7 @@ export class Notices extends BusSubscriber {
             if (
               notice.kind === 'invitation-revoked' &&
               address &&
-              !this.invitationQuota.allows(address, event.id)
+              !this.invitationQuota.allows(address, event.subject, event.id)
             ) {
               notificationDeliveries.inc({
                 channel: recipient.email ? 'email' : 'sms',

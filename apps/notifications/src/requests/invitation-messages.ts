@@ -71,7 +71,7 @@ export class InvitationMessages extends BusSubscriber {
         // Replayed after its invitee was erased, it has no address left to write to.
         if (sent.email && isErasedEmail(sent.email)) return;
         const recipient = sent.email ?? sent.phone;
-        if (recipient && !this.quota.allows(recipient, event.id)) {
+        if (recipient && !this.quota.allows(recipient, event.subject, event.id)) {
           notificationDeliveries.inc({ channel: sent.email ? 'email' : 'sms', status: 'over-quota' });
           return;
         }

@@ -1,16 +1,21 @@
 const HOUR = 3_600_000;
 
-/** `NOTIFY_INVITATIONS_PER_HOUR`: invitation messages one address or number receives in an hour (default 5). */
+/** `NOTIFY_INVITATIONS_PER_HOUR`: invitation messages one address receives from one organization in an hour. */
 export const DEFAULT_INVITATIONS_PER_HOUR = 5;
+
+/** From all organizations together, an address receives at most this many times the per-organization quota. */
+const ALL_ORGANIZATIONS = 4;
 
 /**
  * R5 against abuse: how many invitation messages (links and "withdrawn" notices) one address or phone number receives
- * in an hour, from all organizations together. Anyone who may invite could otherwise make the platform mail or text
- * someone as often as they resend, or revoke and invite again. Beyond the quota a message is not sent; the invitation
- * itself stands, and a resend once the hour has passed delivers a working link.
+ * in an hour, from one organization (`perHour`) and from all together (four times that). Anyone who may invite could
+ * otherwise make the platform mail or text someone as often as they resend, or revoke and invite again. Counted per
+ * organization first, so one organization's flood does not use up what another may send; the overall bound stops a
+ * flood spread over many organizations. Beyond either a message is not sent; the invitation itself stands, and a
+ * resend once the hour has passed delivers a working link.
  *
  * Counted per message (its event id), so a message delivered again after a crash is not counted twice; kept in this
- * instance's memory, so with n replicas an address receives at most n times the quota.
+ * instance's memory, so with n replicas an address receives at most n times as many.
  */
 export class InvitationQuota {
   private readonly sent = new Map<string, Map<string, number>>();
@@ -21,32 +26,38 @@ export class InvitationQuota {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts message `messageId` to `recipient` and says whether it is within the quota (send it) or not. */
-  allows(recipient: string, messageId: string): boolean {
+  /** Counts message `messageId` from `orgId` to `recipient` and says whether it is within the quota (send it). */
+  allows(recipient: string, orgId: string, messageId: string): boolean {
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
-    const window = this.sent.get(recipient) ?? new Map<string, number>();
-    for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
-    if (!window.has(messageId) && window.size >= this.perHour) {
-      this.sent.set(recipient, window);
+    const fromOrganization = this.windowOf(`${orgId}\u0000${recipient}`, now);
+    const fromAll = this.windowOf(recipient, now);
+    if (fromOrganization.has(messageId)) return true;
+    if (fromOrganization.size >= this.perHour || fromAll.size >= this.perHour * ALL_ORGANIZATIONS)
       return false;
-    }
-    if (!window.has(messageId)) window.set(messageId, now);
-    this.sent.set(recipient, window);
+    fromOrganization.set(messageId, now);
+    fromAll.set(messageId, now);
     return true;
   }
 
-  /** Once an hour: recipients with nothing counted in the last hour are forgotten. */
-  private prune(now: number): void {
-    this.prunedAt = now;
-    for (const [recipient, window] of this.sent) {
-      for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
-      if (window.size === 0) this.sent.delete(recipient);
-    }
-  }
-
-  /** How many recipients are remembered (for tests of the pruning). */
+  /** How many windows are remembered (for tests of the pruning). */
   get remembered(): number {
     return this.sent.size;
+  }
+
+  private windowOf(key: string, now: number): Map<string, number> {
+    let window = this.sent.get(key);
+    if (!window) this.sent.set(key, (window = new Map()));
+    for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
+    return window;
+  }
+
+  /** Once an hour: windows with nothing counted in the last hour are forgotten. */
+  private prune(now: number): void {
+    this.prunedAt = now;
+    for (const [key, window] of this.sent) {
+      for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
+      if (window.size === 0) this.sent.delete(key);
+    }
   }
 }

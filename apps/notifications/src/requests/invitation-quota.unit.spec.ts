@@ -5,39 +5,53 @@ describe('R5: the invitation messages one address receives in an hour', () => {
   let now = 0;
   const clock = () => now;
 
-  it('allows the quota, then none until the oldest counted one is an hour old', () => {
+  it('allows the quota from one organization, then none until the oldest counted one is an hour old', () => {
     now = 1_000;
     const quota = new InvitationQuota(3, clock);
-    expect(quota.allows('ada@example.com', 'm1')).toBe(true);
+    expect(quota.allows('ada@example.com', 'o1', 'm1')).toBe(true);
     now = 2_000;
-    expect(['m2', 'm3'].map((id) => quota.allows('ada@example.com', id))).toEqual([true, true]);
-    expect(quota.allows('ada@example.com', 'm4')).toBe(false);
-    // Another recipient has a quota of their own.
-    expect(quota.allows('bob@example.com', 'm5')).toBe(true);
+    expect(['m2', 'm3'].map((id) => quota.allows('ada@example.com', 'o1', id))).toEqual([true, true]);
+    expect(quota.allows('ada@example.com', 'o1', 'm4')).toBe(false);
+    // Another recipient, and another organization, have quotas of their own.
+    expect(quota.allows('bob@example.com', 'o1', 'm5')).toBe(true);
+    expect(quota.allows('ada@example.com', 'o2', 'm6')).toBe(true);
     now = 1_000 + HOUR - 1;
-    expect(quota.allows('ada@example.com', 'm6')).toBe(false);
+    expect(quota.allows('ada@example.com', 'o1', 'm7')).toBe(false);
     now = 1_000 + HOUR;
-    expect(quota.allows('ada@example.com', 'm6')).toBe(true);
-    expect(quota.allows('ada@example.com', 'm7')).toBe(false);
+    expect(quota.allows('ada@example.com', 'o1', 'm7')).toBe(true);
+    expect(quota.allows('ada@example.com', 'o1', 'm8')).toBe(false);
+  });
+
+  it('bounds what all organizations together send one address at four times the quota', () => {
+    now = 0;
+    const quota = new InvitationQuota(2, clock);
+    const allowed = ['o1', 'o2', 'o3', 'o4', 'o5'].flatMap((org) =>
+      [1, 2].map((n) => quota.allows('ada@example.com', org, `${org}-${n}`)),
+    );
+    expect(allowed.filter(Boolean)).toHaveLength(8);
+    expect(allowed.slice(8)).toEqual([false, false]);
+    // What was held back was not counted: another address from the same organization is unaffected.
+    expect(quota.allows('bob@example.com', 'o5', 'o5-3')).toBe(true);
   });
 
   it('counts a message delivered again (after a crash) once', () => {
     now = 0;
     const quota = new InvitationQuota(2, clock);
-    expect(quota.allows('+14155552671', 'm1')).toBe(true);
-    expect(quota.allows('+14155552671', 'm1')).toBe(true);
-    expect(quota.allows('+14155552671', 'm2')).toBe(true);
-    expect(quota.allows('+14155552671', 'm1')).toBe(true);
-    expect(quota.allows('+14155552671', 'm3')).toBe(false);
+    expect(quota.allows('+14155552671', 'o1', 'm1')).toBe(true);
+    expect(quota.allows('+14155552671', 'o1', 'm1')).toBe(true);
+    expect(quota.allows('+14155552671', 'o1', 'm2')).toBe(true);
+    expect(quota.allows('+14155552671', 'o1', 'm1')).toBe(true);
+    expect(quota.allows('+14155552671', 'o1', 'm3')).toBe(false);
   });
 
-  it('forgets recipients with nothing counted in the last hour', () => {
+  it('forgets windows with nothing counted in the last hour', () => {
     now = 0;
     const quota = new InvitationQuota(2, clock);
-    quota.allows('a@example.com', 'm1');
-    quota.allows('b@example.com', 'm2');
+    quota.allows('a@example.com', 'o1', 'm1');
+    quota.allows('b@example.com', 'o1', 'm2');
+    expect(quota.remembered).toBe(4);
     now = HOUR + 10;
-    quota.allows('c@example.com', 'm3');
-    expect(quota.remembered).toBe(1);
+    quota.allows('c@example.com', 'o1', 'm3');
+    expect(quota.remembered).toBe(2);
   });
 });

@@ -258,6 +258,36 @@ describe('stories over the public API', () => {
     expect(members.body.items).toEqual([expect.objectContaining({ name: 'Dan', role: 'user' })]);
   });
 
+  it('R5: a number someone else only put on their profile is taken back by its owner registering from the SMS link', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const phone = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    // Sam claims the number (nothing checks that it is his).
+    const sam = await platform.signUp('Sam');
+    await http().patch('/v1/me').set(bearer(sam)).send({ phone }).expect(200);
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ phone, role: 'user' })
+      .expect(201);
+    const link = await platform.linkFromSms(phone);
+
+    // The number's owner holds the link the number received: that proves it, and they join with it.
+    const email = unique('Dora');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(link)}/accept`)
+      .send({ name: 'Dora', password: PASSWORD, termsAccepted: true, email })
+      .expect(200);
+    const members = await http().get(`/v1/orgs/${orgId}/members?role=user`).set(bearer(ada)).expect(200);
+    expect(members.body.items).toEqual([expect.objectContaining({ name: 'Dora' })]);
+    const dora = await platform.signIn(email);
+    expect((await http().get('/v1/me').set(bearer(dora)).expect(200)).body.phone).toBe(phone);
+    expect((await http().get('/v1/me').set(bearer(sam)).expect(200)).body.phone).toBeUndefined();
+    // Sam cannot put it back: it is Dora's now.
+    const again = await http().patch('/v1/me').set(bearer(sam)).send({ phone });
+    expect([again.status, again.body.code]).toEqual([409, 'phone-taken']);
+  });
+
   async function waitForNewSms(phone: string, previous: string): Promise<string> {
     for (let i = 0; i < 200; i++) {
       const latest = await platform.linkFromSms(phone);

@@ -117,7 +117,11 @@ export class Registration {
       },
       emailVerified: invitation.email !== undefined,
     };
-    if ((await this.create(input, command)) === 'email-taken')
+    // A number the invitation went to is proven by its link, as an address is: one that another account only
+    // claims (phone numbers are never verified) is taken from that account, so its real owner can join.
+    if (
+      (await this.create(input, command, { phoneProven: invitation.phone !== undefined })) === 'email-taken'
+    )
       throw new DomainError(
         'account-exists',
         'conflict',
@@ -177,9 +181,28 @@ export class Registration {
     };
   }
 
+  /** The number leaves the account that only claimed it: off its profile (if still there), and its reservation. */
+  private async takePhoneFrom(holder: string, phone: string, commandId: string): Promise<void> {
+    const context = { commandId: `${commandId}/phone-proven-by-invitation` };
+    const state = await this.deps.accounts.load(holder);
+    if (state.status === 'active' && state.phone === phone)
+      await this.deps.accounts.execute(
+        {
+          type: 'UpdateProfile',
+          userId: holder,
+          actorId: 'system',
+          at: this.now().toISOString(),
+          phone: null,
+        },
+        context,
+      );
+    await this.deps.reservations.release('phone', phone, holder, context.commandId);
+  }
+
   private async create(
     input: Pick<RegistrationInput, 'commandId' | 'correlationId' | 'password'>,
     command: UserCommand & { type: 'RegisterUser' },
+    { phoneProven = false }: { phoneProven?: boolean } = {},
   ): Promise<'created' | 'repeated' | 'repeated-verified' | 'email-taken'> {
     const { reservations, credentials, accounts } = this.deps;
     // Hashed whether or not the address is free: the time taken does not tell either.
@@ -197,7 +220,8 @@ export class Registration {
     // A phone another account holds is refused before anything is reserved, so the refusal appends nothing (the
     // reservation below still decides a race for it).
     const phoneHolder = command.phone ? await reservations.holderOf('phone', command.phone) : undefined;
-    if (phoneHolder !== undefined && phoneHolder !== command.userId)
+    const heldElsewhere = phoneHolder !== undefined && phoneHolder !== command.userId;
+    if (heldElsewhere && !phoneProven)
       throw new DomainError('phone-taken', 'conflict', 'this phone belongs to another account', {
         field: 'phone',
       });
@@ -210,6 +234,7 @@ export class Registration {
     const reserved: ['email' | 'phone', string][] = [['email', command.email]];
     try {
       if (command.phone) {
+        if (heldElsewhere) await this.takePhoneFrom(phoneHolder!, command.phone, input.commandId);
         await reservations.reserve('phone', command.phone, command.userId, input.commandId);
         reserved.push(['phone', command.phone]);
       }

@@ -164,6 +164,11 @@ describe('the gateway edge', () => {
       .set(bearer(ada))
       .send({ name: 'Proto', toString: 'x' });
     expect([inheritedName.status, fields(problem(inheritedName))]).toEqual([400, ['toString']]);
+    const nested = await http()
+      .patch(member)
+      .set(bearer(ada))
+      .send({ availability: { available: true, weekly: [], valueOf: 1 } });
+    expect([nested.status, fields(problem(nested))]).toEqual([400, ['availability.valueOf']]);
     const scalar = await http()
       .delete(member)
       .set(bearer(ada))

@@ -38,8 +38,8 @@ export class RequestShapeGuard implements CanActivate {
     ];
     // The validation pipe's whitelist takes names every object has (`constructor`, `toString` ...) as known fields.
     if (shape !== ANY_SHAPE)
-      for (const name of [...(query ? Object.keys(query) : []), ...(shape.takesBody ? fieldsOf(body) : [])])
-        if (name in Object.prototype && !unread.includes(name)) unread.push(name);
+      for (const name of [...inheritedNames(query), ...(shape.takesBody ? inheritedNames(body) : [])])
+        if (!unread.includes(name)) unread.push(name);
     if (unread.length > 0)
       throw validationProblem(
         unread.map((field) => ({
@@ -72,6 +72,21 @@ function shapeOf(reflector: Reflector, handler: Target, classRef: Target): Route
       ? undefined
       : new Set(queries.map((p) => p.data as string)),
   };
+}
+
+/**
+ * The paths of the fields, at any depth, named like something every object has (`availability.constructor`); a
+ * parsed JSON body is at most as deep as the parser allows, and a query a few levels.
+ */
+function inheritedNames(value: unknown, path = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const found: string[] = [];
+  for (const [key, item] of Object.entries(value)) {
+    const field = path ? `${path}.${key}` : key;
+    if (!Array.isArray(value) && key in Object.prototype) found.push(field);
+    found.push(...inheritedNames(item, field));
+  }
+  return found;
 }
 
 /** What a body sent to a route without one holds: none for no body or `{}`, else its fields (or the body itself). */

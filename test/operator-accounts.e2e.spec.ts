@@ -1,16 +1,19 @@
 import { waitFor } from '@app/testing';
-import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+import {
+  bearer,
+  PASSWORD,
+  startPlatformWithOperator,
+  type Platform,
+  type SignedIn,
+} from './platform.testing';
 
 /** Operators lock and unlock accounts; the person is told, and a locked account cannot sign in. */
 describe('operators locking accounts', () => {
   let platform: Platform;
-  const operators: string[] = [];
   let opal: SignedIn;
+  let operators: string[];
   beforeAll(async () => {
-    platform = await startPlatform({ gateway: { operators } });
-    // operator routes need a session opened with a second factor
-    opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
-    operators.push(opal.userId);
+    ({ platform, operator: opal, operators } = await startPlatformWithOperator());
   }, 60_000);
   afterAll(() => platform?.close());
 

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
+import { bearer, startPlatformWithOperator, type Platform, type SignedIn } from './platform.testing';
 
 /** R16: a claim is first come, first served; an operator settles a disputed one by releasing it. */
 describe('operators releasing a disputed domain claim', () => {
   let platform: Platform;
-  const operators: string[] = [];
   let opal: SignedIn;
   beforeAll(async () => {
-    platform = await startPlatform({ gateway: { operators } });
-    opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
-    operators.push(opal.userId);
+    ({ platform, operator: opal } = await startPlatformWithOperator());
   }, 60_000);
   afterAll(() => platform?.close());
 

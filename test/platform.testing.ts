@@ -107,6 +107,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 }
 
 /**
+ * A platform with one operator (Opal), signed in with a second factor as the operator routes need. `operators` is the
+ * one list identity and the gateway read: a test adds a user to it once it has signed them up.
+ */
+export async function startPlatformWithOperator(
+  options: PlatformOptions = {},
+): Promise<{ platform: Platform; operator: SignedIn; operators: string[] }> {
+  const operators: string[] = [];
+  const platform = await startPlatform({ ...options, gateway: { ...options.gateway, operators } });
+  const operator = await platform.enrollTwoFactor(await platform.signUp('Opal'));
+  operators.push(operator.userId);
+  return { platform, operator, operators };
+}
+
+/**
  * On Kafka every test platform's gateway reads in one consumer group: a new one first works off what the platform
  * before it left unprojected, and its first commands would wait for that. Start from a drained group instead.
  */

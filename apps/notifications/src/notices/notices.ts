@@ -10,7 +10,6 @@ import {
 } from '@app/messaging';
 import { EachDelivery } from '../delivery/each-delivery';
 import { Notifier } from '../delivery/notifier';
-import { notificationDeliveries } from '@app/metrics';
 import {
   DELIVERIES_IN_HAND,
   DELIVERY_RETRY,
@@ -89,17 +88,13 @@ export class Notices extends BusSubscriber {
           for (const recipient of await this.recipientsOf(notice, BigInt(event.revision))) {
             // A withdrawn invitation is an invitation message: revoking and inviting again must not flood anyone.
             const address = recipient.email ?? recipient.phone;
+            const channel = recipient.email ? 'email' : 'sms';
             if (
               notice.kind === 'invitation-revoked' &&
               address &&
-              !this.invitationQuota.allows(address, event.subject, event.id)
-            ) {
-              notificationDeliveries.inc({
-                channel: recipient.email ? 'email' : 'sms',
-                status: 'over-quota',
-              });
+              !this.invitationQuota.admits(channel, address, event.subject, event.id)
+            )
               continue;
-            }
             const locale = recipient.locale ? localeOf(recipient.locale) : this.locale;
             const message = renderMessage(notice.kind, locale, {
               ...values,

@@ -10,7 +10,6 @@ import {
   type RetryPolicy,
   type Subscription,
 } from '@app/messaging';
-import { notificationDeliveries } from '@app/metrics';
 import {
   DELIVERIES_IN_HAND,
   DELIVERY_RETRY,
@@ -71,10 +70,8 @@ export class InvitationMessages extends BusSubscriber {
         // Replayed after its invitee was erased, it has no address left to write to.
         if (sent.email && isErasedEmail(sent.email)) return;
         const recipient = sent.email ?? sent.phone;
-        if (recipient && !this.quota.allows(recipient, event.subject, event.id)) {
-          notificationDeliveries.inc({ channel: sent.email ? 'email' : 'sms', status: 'over-quota' });
-          return;
-        }
+        const channel = sent.email ? 'email' : 'sms';
+        if (recipient && !this.quota.admits(channel, recipient, event.subject, event.id)) return;
         const token = this.links.tokens.issue({
           invitationId: sent.invitationId,
           sendSequence: sent.sendSequence,

@@ -1,3 +1,5 @@
+import { notificationDeliveries } from '@app/metrics';
+
 const HOUR = 3_600_000;
 
 /** `NOTIFY_INVITATIONS_PER_HOUR`: invitation messages one address receives from one organization in an hour. */
@@ -25,6 +27,16 @@ export class InvitationQuota {
     private readonly perHour: number = DEFAULT_INVITATIONS_PER_HOUR,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Whether a message on `channel` may be sent (counted as the quota's), else counted as held back
+   * (`notifications_deliveries_total{status="over-quota"}`).
+   */
+  admits(channel: 'email' | 'sms', recipient: string, orgId: string, messageId: string): boolean {
+    if (this.allows(recipient, orgId, messageId)) return true;
+    notificationDeliveries.inc({ channel, status: 'over-quota' });
+    return false;
+  }
 
   /** Counts message `messageId` from `orgId` to `recipient` and says whether it is within the quota (send it). */
   allows(recipient: string, orgId: string, messageId: string): boolean {

@@ -1,4 +1,8 @@
 import { EventStoreDBClient } from '@eventstore/db-client';
+import { isolateBatchAppendsPerStream } from './batch-append-per-stream';
+
+// Before any client appends: every client in the process, ours or a test's, gets it.
+isolateBatchAppendsPerStream();
 
 /** The one way our services reach an event store, real EventStoreDB/KurrentDB or the embedded server alike. */
 export function connectEventStore(connectionString: string): EventStoreDBClient {
@@ -9,8 +13,7 @@ const shared = new Map<string, { client: EventStoreDBClient; users: number }>();
 
 /**
  * One client per event store for every service in a process (the embedded default runs all four in one; tests run
- * several instances). `@eventstore/db-client` keeps its pending batch appends in one module-wide table, so disposing
- * one of several clients would fail the appends the others have in flight. Released by the last user.
+ * several instances): one connection and one BatchAppend stream for them all. Released by the last user.
  */
 export function acquireEventStoreClient(connectionString: string): EventStoreDBClient {
   const entry = shared.get(connectionString) ?? { client: connectEventStore(connectionString), users: 0 };

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { jsonEvent } from '@eventstore/db-client';
+import { connectEventStore } from '@app/event-store';
+import { useTestEventStore } from '@app/testing/test-event-store';
+
+const event = (n: number) => jsonEvent({ type: 'Numbered', data: { n } });
+
+describe('appends of one client are not failed by another client in the same process', () => {
+  const eventStore = useTestEventStore();
+
+  it('disposing one client while another has appends in flight leaves every one of them acknowledged', async () => {
+    const busy = connectEventStore(eventStore.store.connectionString);
+    const leaving = connectEventStore(eventStore.store.connectionString);
+    const stream = `isolation-${randomUUID()}`;
+    try {
+      await busy.appendToStream(stream, event(-1));
+      await leaving.appendToStream(`${stream}-other`, event(0));
+
+      const inFlight = Promise.allSettled(
+        Array.from({ length: 200 }, (_, n) => busy.appendToStream(stream, event(n))),
+      );
+      await leaving.dispose();
+      const outcomes = await inFlight;
+
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      expect(refused.map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+      const after = await busy.appendToStream(stream, event(200));
+      expect(after.nextExpectedRevision).toBe(201n);
+    } finally {
+      await busy.dispose();
+    }
+  });
+
+  it('a client whose connection is cancelled fails only its own appends', async () => {
+    const staying = connectEventStore(eventStore.store.connectionString);
+    const leaving = connectEventStore(eventStore.store.connectionString);
+    const stream = `isolation-${randomUUID()}`;
+    try {
+      await staying.appendToStream(stream, event(-1));
+      await leaving.appendToStream(`${stream}-other`, event(0));
+
+      const theirs = Promise.allSettled(
+        Array.from({ length: 50 }, (_, n) => leaving.appendToStream(`${stream}-other`, event(n))),
+      );
+      const ours = Promise.allSettled(
+        Array.from({ length: 50 }, (_, n) => staying.appendToStream(stream, event(n))),
+      );
+      await leaving.dispose();
+      const [theirOutcomes, ourOutcomes] = await Promise.all([theirs, ours]);
+
+      expect(ourOutcomes.every((o) => o.status === 'fulfilled')).toBe(true);
+      // Each of theirs settles one way or the other: none is left hanging.
+      expect(theirOutcomes).toHaveLength(50);
+    } finally {
+      await staying.dispose();
+    }
+  });
+});

@@ -90,7 +90,7 @@ export async function run(): Promise<void> {
 
   const server = await startServerProcess(join(dir, 'store'));
   const client = connectEventStore(server.connectionString);
-  await serialAppends(client, 50); // warm-up: connection, JIT
+  await serialAppends(client, WARM_UP_APPENDS);
   const one = await withClientCpu(() => serialAppends(client, 1000));
   line(
     '1 writer append p50 / p99',

@@ -258,6 +258,35 @@ describe('stories over the public API', () => {
     expect(members.body.items).toEqual([expect.objectContaining({ name: 'Dan', role: 'user' })]);
   });
 
+  it('R5: a premium-rate or toll-free number is not invited (nothing recorded, nothing texted); a mobile one is', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    for (const [phone, lineType] of [
+      ['+1 900 555 1234', 'premium-rate'],
+      ['+18005551234', 'toll-free'],
+    ]) {
+      const refused = await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .send({ phone, role: 'user' });
+      expect([refused.status, refused.body.code, refused.body.field, refused.body.lineType]).toEqual([
+        422,
+        'phone-not-personal',
+        'phone',
+        lineType,
+      ]);
+    }
+    const listed = await http().get(`/v1/orgs/${orgId}/invitations`).set(bearer(ada)).expect(200);
+    expect(listed.body.items).toEqual([]);
+    const mobile = `+4915${String(Math.floor(Math.random() * 100_000_000)).padStart(8, '0')}`;
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ phone: mobile, role: 'user' })
+      .expect(201);
+    expect(await platform.linkFromSms(mobile)).toBeTruthy();
+  });
+
   it('R5: a number someone else only put on their profile is taken back by its owner registering from the SMS link', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

@@ -503,7 +503,10 @@ export interface paths {
         /** Invitations, filtered by status (R5; members.read) */
         get: operations["InvitationsController_list"];
         put?: never;
-        /** Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6) */
+        /**
+         * Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6)
+         * @description A number that is not a person’s line (premium-rate, shared-cost, toll-free, universal access, voicemail, pager) is refused (422 `phone-not-personal`, `details.lineType`).
+         */
         post: operations["InvitationsController_invite"];
         delete?: never;
         options?: never;

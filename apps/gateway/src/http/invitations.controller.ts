@@ -55,6 +55,9 @@ export class InvitationsController {
   @HttpCode(201)
   @ApiOperation({
     summary: 'Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6)',
+    description:
+      'A number that is not a person’s line (premium-rate, shared-cost, toll-free, universal access, voicemail, ' +
+      'pager) is refused (422 `phone-not-personal`, `details.lineType`).',
   })
   @answers(201, InvitationView)
   @problems(400, 401, 403, 404, 409, 422)

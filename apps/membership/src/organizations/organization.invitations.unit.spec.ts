@@ -108,6 +108,36 @@ describe('invitations', () => {
       .thenRefuses('validation-failed');
   });
 
+  it('R5: an invitation is not texted to a premium-rate, shared-cost or other line that is not a person’s', () => {
+    for (const [phone, lineType] of [
+      ['+19005551234', 'premium-rate'],
+      ['+448712345678', 'premium-rate'],
+      ['+18005551234', 'toll-free'],
+      ['+443001234567', 'uan'],
+    ] as const)
+      given(base)
+        .when(invite({ email: undefined, phone }))
+        .thenRefuses('phone-not-personal', { field: 'phone', lineType });
+    // Mobile, fixed and either-or lines are invited as ever.
+    for (const phone of ['+447624123456', '+4915112345678', '+442079460958', '+14155552671'])
+      given(base)
+        .when(invite({ email: undefined, phone }))
+        .thenTypes(['InvitationCreated', 'InvitationSent']);
+  });
+
+  it('R5: an invitation to such a number made before they were refused is still answered as made when retried', () => {
+    const premium = '+19005551234';
+    const madeEarlier = given(base)
+      .when(invite({ email: undefined, phone: '+447624123456' }))
+      .decided()
+      .map((e) =>
+        'phone' in e.data ? { ...e, data: { ...e.data, phone: premium } } : e,
+      ) as OrganizationEvent[];
+    given([...base, ...madeEarlier])
+      .when(invite({ email: undefined, phone: premium }))
+      .then([]);
+  });
+
   it('R5: a User invites only when granted members.invite, and then only as User, with no permissions', () => {
     given(base)
       .when(invite({ actorId: 'bob' }))

@@ -1,3 +1,4 @@
+import { impersonalLineType } from '@app/identifiers';
 import {
   grantsLackingPrerequisites,
   isKnownPermission,
@@ -56,6 +57,12 @@ export function inviteMember({
       invitationId: command.invitationId,
     });
   }
+  const line = phone === undefined ? undefined : impersonalLineType(phone);
+  if (line)
+    refuse('phone-not-personal', 'rule-violation', `invitations are not texted to ${line} numbers (R5)`, {
+      field: 'phone',
+      lineType: line,
+    });
   const lapsed: OrganizationEvent[] = [];
   for (const other of org.invitations.values()) {
     if (other.status !== 'pending' || !sameInvitee(other, email, phone)) continue;

@@ -5,7 +5,7 @@ import { bearer, startPlatform, type Platform, type SignedIn } from './platform.
 describe('the invitation quota of one address', () => {
   let platform: Platform;
   beforeAll(async () => {
-    platform = await startPlatform({ notifications: { invitationsPerHour: 3 } });
+    platform = await startPlatform({ notifications: { invitationsPerHour: 3, smsPerOrganizationPerDay: 2 } });
   }, 60_000);
   afterAll(() => platform?.close());
 
@@ -47,5 +47,32 @@ describe('the invitation quota of one address', () => {
     expect(mailsTo(bystander)).toHaveLength(1);
     const metrics = (await http().get('/metrics').expect(200)).text;
     expect(metrics).toContain('notifications_deliveries_total{channel="email",status="over-quota"} 2');
+  });
+
+  it('an organization’s invitations text at most its day budget of numbers; another organization’s still reach theirs', async () => {
+    const number = () => `+4915${String(Math.floor(Math.random() * 100_000_000)).padStart(8, '0')}`;
+    const numbers = [number(), number(), number()];
+    const mallory = await platform.signUp('Mallory');
+    const orgId = await platform.createOrg(mallory, 'Pump');
+    for (const phone of numbers)
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(mallory))
+        .send({ phone, role: 'user' })
+        .expect(201);
+    const olga = await platform.signUp('Olga');
+    const elsewhere = number();
+    await http()
+      .post(`/v1/orgs/${await platform.createOrg(olga, 'Other')}/invitations`)
+      .set(bearer(olga))
+      .send({ phone: elsewhere, role: 'user' })
+      .expect(201);
+    await platform.linkFromSms(elsewhere);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const textedTo = (phone: string) => platform.texts.filter((t) => t.to === phone).length;
+    expect(numbers.map(textedTo).sort()).toEqual([0, 1, 1]);
+    const metrics = (await http().get('/metrics').expect(200)).text;
+    expect(metrics).toContain('notifications_deliveries_total{channel="sms",status="over-quota"} 1');
   });
 });

@@ -175,6 +175,11 @@ export class Platform {
     return tokenFromMails(this.smtp.received, to, path, after);
   }
 
+  /** The text messages the SMS provider received, to whom and what. */
+  get texts(): readonly { to: string; text: string }[] {
+    return this.sms.received;
+  }
+
   /** The invitation token of the newest SMS to `to` (waits for it). */
   async linkFromSms(to: string): Promise<string> {
     const text = await waitFor(() => [...this.sms.received].reverse().find((m) => m.to === to)?.text, {

@@ -35,7 +35,11 @@ import { FileSmsTransport, HttpSmsTransport, UnconfiguredSmsTransport } from './
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
-import { DEFAULT_INVITATIONS_PER_HOUR, InvitationQuota } from './requests/invitation-quota';
+import {
+  DEFAULT_INVITATIONS_PER_HOUR,
+  DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
+  InvitationQuota,
+} from './requests/invitation-quota';
 
 export interface NotificationsOptions {
   /** SMTP URL (e.g. smtp://user:pass@mail:587); absent = `.eml` files under `<DATA_DIR>/outbox/email`. */
@@ -71,6 +75,11 @@ export interface NotificationsOptions {
    * hour, four times that from all together (`NOTIFY_INVITATIONS_PER_HOUR`, default 5); beyond it they are not sent.
    */
   readonly invitationsPerHour?: number;
+  /**
+   * Invitation text messages one organization sends in 24 hours, to all numbers together
+   * (`NOTIFY_SMS_PER_ORGANIZATION_PER_DAY`, default 200); beyond it they are not sent.
+   */
+  readonly smsPerOrganizationPerDay?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -103,6 +112,11 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
       env.NOTIFY_INVITATIONS_PER_HOUR,
       DEFAULT_INVITATIONS_PER_HOUR,
       'NOTIFY_INVITATIONS_PER_HOUR',
+    ),
+    smsPerOrganizationPerDay: positiveInt(
+      env.NOTIFY_SMS_PER_ORGANIZATION_PER_DAY,
+      DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
+      'NOTIFY_SMS_PER_ORGANIZATION_PER_DAY',
     ),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
@@ -160,7 +174,14 @@ export class NotificationsModule {
         { provide: DELIVERIES_IN_HAND, useValue: inHand },
         { provide: MESSAGE_LOCALE, useValue: localeOf(options.locale) },
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
-        { provide: INVITATION_QUOTA, useValue: new InvitationQuota(options.invitationsPerHour) },
+        {
+          provide: INVITATION_QUOTA,
+          useValue: new InvitationQuota(
+            options.invitationsPerHour,
+            Date.now,
+            options.smsPerOrganizationPerDay,
+          ),
+        },
         {
           provide: RecipientDirectory,
           inject: [EVENT_STORE_CLIENT, STORED_DATA_PROTECTION],

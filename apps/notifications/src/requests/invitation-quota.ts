@@ -1,9 +1,16 @@
 import { notificationDeliveries } from '@app/metrics';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** `NOTIFY_INVITATIONS_PER_HOUR`: invitation messages one address receives from one organization in an hour. */
 export const DEFAULT_INVITATIONS_PER_HOUR = 5;
+
+/**
+ * `NOTIFY_SMS_PER_ORGANIZATION_PER_DAY`: invitation text messages one organization sends in 24 hours, to all numbers
+ * together.
+ */
+export const DEFAULT_SMS_PER_ORGANIZATION_PER_DAY = 200;
 
 /** From all organizations together, an address receives at most this many times the per-organization quota. */
 const ALL_ORGANIZATIONS = 4;
@@ -16,16 +23,22 @@ const ALL_ORGANIZATIONS = 4;
  * flood spread over many organizations. Beyond either a message is not sent; the invitation itself stands, and a
  * resend once the hour has passed delivers a working link.
  *
+ * Text messages cost the platform money, and SMS-pumping fraud invites thousands of numbers whose carriers share
+ * what each message earns: an organization's invitations also send at most `smsPerOrganizationPerDay` texts in 24
+ * hours, to all numbers together.
+ *
  * Counted per message (its event id), so a message delivered again after a crash is not counted twice; kept in this
  * instance's memory, so with n replicas an address receives at most n times as many.
  */
 export class InvitationQuota {
   private readonly sent = new Map<string, Map<string, number>>();
+  private readonly textedByOrganization = new Map<string, Map<string, number>>();
   private prunedAt = 0;
 
   constructor(
     private readonly perHour: number = DEFAULT_INVITATIONS_PER_HOUR,
     private readonly now: () => number = Date.now,
+    private readonly smsPerOrganizationPerDay: number = DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
   ) {}
 
   /**
@@ -33,43 +46,57 @@ export class InvitationQuota {
    * (`notifications_deliveries_total{status="over-quota"}`).
    */
   admits(channel: 'email' | 'sms', recipient: string, orgId: string, messageId: string): boolean {
-    if (this.allows(recipient, orgId, messageId)) return true;
+    if (this.allows(recipient, orgId, messageId, channel)) return true;
     notificationDeliveries.inc({ channel, status: 'over-quota' });
     return false;
   }
 
   /** Counts message `messageId` from `orgId` to `recipient` and says whether it is within the quota (send it). */
-  allows(recipient: string, orgId: string, messageId: string): boolean {
+  allows(recipient: string, orgId: string, messageId: string, channel: 'email' | 'sms' = 'email'): boolean {
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
-    const fromOrganization = this.windowOf(`${orgId}\u0000${recipient}`, now);
-    const fromAll = this.windowOf(recipient, now);
+    const fromOrganization = windowOf(this.sent, `${orgId}\u0000${recipient}`, now, HOUR);
+    const fromAll = windowOf(this.sent, recipient, now, HOUR);
+    const texted = channel === 'sms' ? windowOf(this.textedByOrganization, orgId, now, DAY) : undefined;
     if (fromOrganization.has(messageId)) return true;
     if (fromOrganization.size >= this.perHour || fromAll.size >= this.perHour * ALL_ORGANIZATIONS)
       return false;
+    if (texted && texted.size >= this.smsPerOrganizationPerDay) return false;
     fromOrganization.set(messageId, now);
     fromAll.set(messageId, now);
+    texted?.set(messageId, now);
     return true;
   }
 
   /** How many windows are remembered (for tests of the pruning). */
   get remembered(): number {
-    return this.sent.size;
+    return this.sent.size + this.textedByOrganization.size;
   }
 
-  private windowOf(key: string, now: number): Map<string, number> {
-    let window = this.sent.get(key);
-    if (!window) this.sent.set(key, (window = new Map()));
-    for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
-    return window;
-  }
-
-  /** Once an hour: windows with nothing counted in the last hour are forgotten. */
+  /** Once an hour: windows with nothing counted within their span are forgotten. */
   private prune(now: number): void {
     this.prunedAt = now;
-    for (const [key, window] of this.sent) {
-      for (const [id, at] of window) if (now - at >= HOUR) window.delete(id);
-      if (window.size === 0) this.sent.delete(key);
-    }
+    forgetOlder(this.sent, now, HOUR);
+    forgetOlder(this.textedByOrganization, now, DAY);
+  }
+}
+
+/** The messages counted under `key` within the last `span`. */
+function windowOf(
+  windows: Map<string, Map<string, number>>,
+  key: string,
+  now: number,
+  span: number,
+): Map<string, number> {
+  let window = windows.get(key);
+  if (!window) windows.set(key, (window = new Map()));
+  for (const [id, at] of window) if (now - at >= span) window.delete(id);
+  return window;
+}
+
+function forgetOlder(windows: Map<string, Map<string, number>>, now: number, span: number): void {
+  for (const [key, window] of windows) {
+    for (const [id, at] of window) if (now - at >= span) window.delete(id);
+    if (window.size === 0) windows.delete(key);
   }
 }

@@ -44,6 +44,41 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     expect(quota.allows('+14155552671', 'o1', 'm3')).toBe(false);
   });
 
+  it('stops an organization’s invitation texts at its day budget, to all numbers together; mail and others go on', () => {
+    now = 0;
+    const quota = new InvitationQuota(5, clock, 3);
+    const numbers = ['+4915100000001', '+4915100000002', '+4915100000003', '+4915100000004'];
+    expect(quota.allows(numbers[0]!, 'o1', 't0', 'sms')).toBe(true);
+    now = HOUR / 2;
+    expect(numbers.slice(1).map((n, i) => quota.allows(n, 'o1', `t${i + 1}`, 'sms'))).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    // A text delivered again is still the one counted; another organization, and e-mail, have budgets of their own.
+    expect(quota.allows(numbers[0]!, 'o1', 't0', 'sms')).toBe(true);
+    expect(quota.allows(numbers[3]!, 'o2', 'u1', 'sms')).toBe(true);
+    expect(quota.allows('ada@example.com', 'o1', 'e1', 'email')).toBe(true);
+    // The budget is a day's: an hour later still none, a day after the first text one more (the first one's place).
+    now = HOUR;
+    expect(quota.allows(numbers[3]!, 'o1', 't4', 'sms')).toBe(false);
+    now = 24 * HOUR;
+    expect(quota.allows(numbers[3]!, 'o1', 't5', 'sms')).toBe(true);
+    expect(quota.allows(numbers[3]!, 'o1', 't6', 'sms')).toBe(false);
+  });
+
+  it('keeps a day budget through the hourly forgetting, and forgets it after a day', () => {
+    now = 0;
+    const quota = new InvitationQuota(5, clock, 1);
+    expect(quota.allows('+4915100000001', 'o1', 't1', 'sms')).toBe(true);
+    now = 2 * HOUR;
+    expect(quota.allows('+4915100000002', 'o1', 't2', 'sms')).toBe(false);
+    expect(quota.remembered).toBe(3);
+    now = 25 * HOUR;
+    quota.allows('a@example.com', 'o9', 'm1');
+    expect(quota.remembered).toBe(2);
+  });
+
   it('forgets windows with nothing counted in the last hour', () => {
     now = 0;
     const quota = new InvitationQuota(2, clock);

@@ -17,6 +17,7 @@ import { BatchAppendReq, type BatchAppendResp } from '@eventstore/db-client/gene
 import { Empty, type UUID } from '@eventstore/db-client/generated/shared_pb';
 import { Timestamp } from 'google-protobuf/google/protobuf/timestamp_pb';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 /*
  * @eventstore/db-client 6.x keeps the appends waiting on any BatchAppend stream in one table shared by every client in
@@ -66,11 +67,6 @@ async function batchAppendPerStream(
   )();
   const waiting = waitingOn.get(stream)!;
   const correlationId = randomUUID();
-  const answered = new Promise<AppendResult>((resolve, reject) =>
-    waiting.set(correlationId, [resolve, reject]),
-  );
-  // Its stream may fail it while a request is still being written; the caller then gets the write's error instead.
-  answered.catch(() => undefined);
   const options = new BatchAppendReq.Options()
     .setStreamIdentifier(createStreamIdentifier(streamName))
     .setDeadline(Timestamp.fromDate(this.createDeadline(baseOptions.deadline)));
@@ -78,13 +74,20 @@ async function batchAppendPerStream(
   else if (expectedRevision === 'no_stream') options.setNoStream(new Empty());
   else if (expectedRevision === 'stream_exists') options.setStreamExists(new Empty());
   else options.setStreamPosition(expectedRevision.toString(10));
-  try {
-    for (const request of requestsFor(events, createUUID(correlationId), options, batchAppendSize))
-      await backpressuredWrite(stream, request);
-  } catch (error) {
+  // Built whole before any is written: an event that cannot be encoded fails the append with nothing sent.
+  const requests = [...requestsFor(events, createUUID(correlationId), options, batchAppendSize)];
+  const answered = new Promise<AppendResult>((resolve, reject) =>
+    waiting.set(correlationId, [resolve, reject]),
+  );
+  // Not awaited: a write waiting for the stream to drain is never released when the stream fails, while the stream's
+  // failure does reach `answered`.
+  void (async () => {
+    for (const request of requests) await backpressuredWrite(stream, request);
+  })().catch((error: unknown) => {
+    const settle = waiting.get(correlationId);
     waiting.delete(correlationId);
-    throw convertToCommandError(error as Error);
-  }
+    settle?.[1](convertToCommandError(error as Error));
+  });
   return answered;
 }
 
@@ -92,11 +95,20 @@ function openAppendStream(client: AppendingClient, grpc: StreamsClient, baseOpti
   const stream = grpc.batchAppend(...client.callArguments(baseOptions, { deadline: Infinity }));
   const waiting = new Map<string, Settle>();
   waitingOn.set(stream, waiting);
-  stream.on('data', (answer: BatchAppendResp) => settle(client, waiting, answer));
-  stream.on('error', (error: Error) => {
-    const failure = convertToCommandError(error);
+  const failAll = (failure: unknown) => {
     for (const [, reject] of waiting.values()) reject(failure);
     waiting.clear();
+  };
+  stream.on('data', (answer: BatchAppendResp) => settle(client, waiting, answer));
+  stream.on('error', (error: Error) => failAll(convertToCommandError(error)));
+  // The server ended the call without an error: nothing more will be answered on it. Ending our side lets the
+  // library forget the stream, so the next append opens a new one.
+  stream.on('status', (status: { code: number }) => {
+    if (status.code !== 0) return;
+    failAll(
+      new Error('the event store ended the append stream; appends still waiting on it were not answered'),
+    );
+    stream.end();
   });
   return stream;
 }
@@ -107,29 +119,39 @@ function settle(client: AppendingClient, waiting: Map<string, Settle>, answer: B
   if (!settleOne) return; // not ours to answer: its append already failed with its stream
   waiting.delete(id!);
   const [resolve, reject] = settleOne;
+  try {
+    resolve(resultOf(client, answer));
+  } catch (error) {
+    reject(error); // a refusal, or an answer that is neither a success nor a readable error
+  }
+}
+
+function resultOf(client: AppendingClient, answer: BatchAppendResp): AppendResult {
   if (answer.hasError()) {
     const status = answer.getError()!;
+    // (The library answers this with the revision 1n whenever the stream exists; this is the stream's revision.)
     const wrong = client.throwOnAppendFailure ? null : unpackWrongExpectedVersion(status);
     if (wrong)
-      return resolve({
+      return {
         success: false,
         nextExpectedRevision: wrong.hasCurrentStreamRevision()
           ? BigInt(wrong.getCurrentStreamRevision())
           : -1n,
         position: undefined,
-      });
+      };
     const streamName = Buffer.from(answer.getStreamIdentifier()?.getStreamName() ?? '').toString('utf8');
-    return reject(unpackToCommandError(status, streamName));
+    throw unpackToCommandError(status, streamName);
   }
-  const success = answer.getSuccess()!;
+  const success = answer.getSuccess();
+  if (!success) throw new Error('the event store answered an append with neither a success nor an error');
   const position = success.getPosition();
-  resolve({
+  return {
     success: true,
     nextExpectedRevision: BigInt(success.getCurrentRevision()),
     position: position
       ? { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) }
       : undefined,
-  });
+  };
 }
 
 /** The append as requests of at most `maxBytes` of events each: options on the first, `is_final` on the last. */
@@ -161,7 +183,8 @@ function proposedMessage(event: EventData): BatchAppendReq.ProposedMessage {
   message.setData(
     event.contentType === 'application/json' ? jsonBytes(event.data) : (event.data as Uint8Array),
   );
-  if (event.metadata !== undefined)
+  // As the library: no metadata for a falsy value; bytes as they are (a Buffer too, which it would JSON-encode).
+  if (event.metadata)
     message.setCustomMetadata(
       event.metadata instanceof Uint8Array ? event.metadata : jsonBytes(event.metadata),
     );
@@ -172,12 +195,18 @@ function jsonBytes(value: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
-/** Installs the per-stream table; fails loudly if the library no longer has the function it replaces. */
+/** The version whose internals (deep imports, the client's protected members) this was written and tested against. */
+const WRITTEN_FOR = '6.2.1';
+
+/** Installs the per-stream table; fails loudly on another version of the library, whose internals may differ. */
 export function isolateBatchAppendsPerStream(): void {
+  const { version } = JSON.parse(
+    readFileSync(require.resolve('@eventstore/db-client/package.json'), 'utf8'),
+  ) as { version: string };
   const module = batchAppendModule as { batchAppend: unknown };
-  if (typeof module.batchAppend !== 'function')
+  if (version !== WRITTEN_FOR || typeof module.batchAppend !== 'function')
     throw new Error(
-      '@eventstore/db-client changed: its batchAppend is gone; review batch-append-per-stream.ts',
+      `@eventstore/db-client ${version} is not the ${WRITTEN_FOR} batch-append-per-stream.ts replaces parts of: review it`,
     );
   module.batchAppend = batchAppendPerStream;
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEvent } from '@eventstore/db-client';
 import { connectEventStore } from '@app/event-store';
+import { startEmbeddedEventStore } from '@app/eventstore-server';
+import { makeTempDir } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 
 const event = (n: number) => jsonEvent({ type: 'Numbered', data: { n } });
@@ -53,6 +55,31 @@ describe('appends of one client are not failed by another client in the same pro
       expect(theirOutcomes).toHaveLength(50);
     } finally {
       await staying.dispose();
+    }
+  });
+
+  it('an append still being written (many requests) when its client is disposed fails, rather than waiting for ever', async () => {
+    const server = await startEmbeddedEventStore({
+      dataDir: await makeTempDir('batch-append'),
+      port: 0,
+      fsync: false,
+      maxAppendSize: 16_000_000,
+    });
+    const client = connectEventStore(server.connectionString);
+    try {
+      await client.appendToStream(`warm-${randomUUID()}`, event(0));
+      const big = Array.from({ length: 60 }, (_, n) =>
+        jsonEvent({ type: 'Big', data: { n, pad: 'x'.repeat(100_000) } }),
+      );
+      const outcome = client.appendToStream(`big-${randomUUID()}`, big, { batchAppendSize: 100_000 }).then(
+        () => 'acknowledged',
+        () => 'failed',
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      await client.dispose();
+      expect(await outcome).toBe('failed');
+    } finally {
+      await server.close();
     }
   });
 });

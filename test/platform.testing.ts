@@ -82,6 +82,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       publicUrl: 'http://gateway.test',
       deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
       invitationsPerHour: 1_000_000,
+      smsPerOrganizationPerDay: 1_000_000,
       ...options.notifications,
     },
   });
@@ -308,6 +309,11 @@ export class Platform {
       token: res.body.accessToken,
       refreshToken: res.body.refreshToken,
     };
+  }
+
+  /** Stops identity, as if it were down (the last app started is identity). */
+  async stopIdentity(): Promise<void> {
+    await this.apps.pop()?.close();
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /**
@@ -8,7 +9,7 @@ describe('ending sessions ends the access tokens already issued', () => {
   let platform: Platform;
 
   beforeAll(async () => {
-    platform = await startPlatform();
+    platform = await startPlatform({ gateway: { sessionCheckMs: 200 } });
   }, 60_000);
   afterAll(() => platform?.close());
 
@@ -93,5 +94,51 @@ describe('ending sessions ends the access tokens already issued', () => {
     const otherDevice = await platform.signIn(dan.email);
     await platform.http.patch('/v1/me').set(bearer(dan)).send({ name: 'Daniel' }).expect(200);
     expect((await me(otherDevice).expect(200)).body.name).toBe('Daniel');
+  });
+
+  it('a logout ends that session’s access tokens at once; the user’s other session goes on', async () => {
+    const fay = await platform.signUp('Fay');
+    const otherDevice = await platform.signIn(fay.email);
+    await me(fay).expect(200);
+
+    await platform.http.post('/v1/auth/logout').send({ refreshToken: fay.refreshToken }).expect(204);
+
+    const refused = await me(fay);
+    expect([refused.status, refused.body.code]).toEqual([401, 'unauthenticated']);
+    await me(otherDevice).expect(200);
+    // Logging out again, or with a token nobody knows, changes nothing.
+    await platform.http.post('/v1/auth/logout').send({ refreshToken: fay.refreshToken }).expect(204);
+    await platform.http
+      .post('/v1/auth/logout')
+      .send({ refreshToken: 'x'.repeat(43) })
+      .expect(204);
+    await me(otherDevice).expect(200);
+  });
+
+  it('a stolen refresh token used again ends its session: the access tokens it gave stop working', async () => {
+    const gus = await platform.signUp('Gus');
+    const rotated = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: gus.refreshToken })
+      .expect(200);
+    const latest = { ...gus, token: rotated.body.accessToken as string };
+    await me(latest).expect(200);
+
+    const reuse = await platform.http.post('/v1/auth/refresh').send({ refreshToken: gus.refreshToken });
+    expect([reuse.status, reuse.body.code]).toEqual([403, 'refresh-token-reused']);
+
+    // Identity ended the session; this gateway learns it within SESSION_CHECK_MS (set short here).
+    await waitFor(async () => (await me(latest)).status === 401, { what: 'the ended session refused' });
+    await me(gus).expect(401);
+  });
+
+  // Last: it stops identity for the rest of this platform.
+  it('identity not answering leaves the access tokens believed: reads go on, not 503', async () => {
+    const hal = await platform.signUp('Hal');
+    await me(hal).expect(200);
+    await platform.stopIdentity();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past SESSION_CHECK_MS: the session is asked about again
+
+    expect((await me(hal).expect(200)).body.userId).toBe(hal.userId);
   });
 });

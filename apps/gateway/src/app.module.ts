@@ -14,6 +14,7 @@ import {
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { OrgAccess } from './access/org-access';
 import { AccessTokenStrategy } from './auth/access-token.strategy';
+import { SessionChecks } from './auth/session-checks';
 import { AccessTokenGuard } from './auth/auth.guard';
 import { type Caller } from './auth/caller';
 import { OrganizationCommands } from './commands/organization-commands';
@@ -135,6 +136,7 @@ export class GatewayModule {
         StatePublisher,
         RebuildJobs,
         InviteeErasure,
+        SessionChecks,
         AccessTokenStrategy,
         { provide: APP_GUARD, useClass: AccessTokenGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },

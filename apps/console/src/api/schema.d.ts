@@ -115,7 +115,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a refresh token and its session */
+        /**
+         * Revoke a refresh token and its session
+         * @description The access tokens of the session stop working at once on this gateway, and within `SESSION_CHECK_MS` (15 s) on the others.
+         */
         post: operations["AuthController_logout"];
         delete?: never;
         options?: never;

@@ -8,6 +8,7 @@ import { type GatewayConfig } from '../config/gateway.config';
 import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { type Caller } from './caller';
+import { SessionChecks } from './session-checks';
 
 /**
  * `Authorization: Bearer <access token>`: identity's EdDSA JWT, verified with `jose` against identity's JWKS (fetched,
@@ -15,7 +16,8 @@ import { type Caller } from './caller';
  * who is asking. A token would outlive a lock, a deletion or the end of its sessions by its few minutes: the subject's
  * account as the read models know it is checked too, so the token of a locked or deleted account, or one issued
  * before a password change or reset or before two-factor was turned on, is refused at once (an account not projected
- * yet, just registered, is not refused).
+ * yet, just registered, is not refused). A token whose session was ended (a logout, a stolen refresh token's reuse)
+ * is refused too: at once after a logout through this gateway, within `SESSION_CHECK_MS` otherwise (SessionChecks).
  */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-token') {
@@ -24,6 +26,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly sessions: SessionChecks,
   ) {
     super();
     this.verifier = new AccessTokenVerifier({
@@ -45,6 +48,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
     try {
       const claims = await this.verifier.verify(token);
       if (!(await this.accountLive(claims.sub, claims.iat))) return false;
+      if (claims.sid && !(await this.sessions.isActive(claims.sid))) return false;
       return {
         userId: claims.sub,
         twoFactor: claims.amr?.includes('otp') === true,

@@ -113,14 +113,20 @@ export class WriteServices implements OnApplicationShutdown {
   async identity<T = unknown>(
     command: Record<string, unknown> & { type: string },
     requester: Requester,
+    options: { timeoutMs?: number } = {},
   ): Promise<T> {
     const commandId = requester.commandId ?? randomUUID();
-    const reply = await this.send<{ result: T }>(TOPICS.identityCommands, requester.actorId ?? commandId, {
-      commandId,
-      ...(requester.actorId ? { actorId: requester.actorId } : {}),
-      correlationId: requester.correlationId,
-      command,
-    });
+    const reply = await this.send<{ result: T }>(
+      TOPICS.identityCommands,
+      requester.actorId ?? commandId,
+      {
+        commandId,
+        ...(requester.actorId ? { actorId: requester.actorId } : {}),
+        correlationId: requester.correlationId,
+        command,
+      },
+      options.timeoutMs ?? this.config.commandTimeoutMs,
+    );
     return reply.result;
   }
 
@@ -135,16 +141,19 @@ export class WriteServices implements OnApplicationShutdown {
     );
   }
 
-  private async send<T>(topic: string, key: string, request: object): Promise<T> {
+  private async send<T>(
+    topic: string,
+    key: string,
+    request: object,
+    timeoutMs = this.config.commandTimeoutMs,
+  ): Promise<T> {
     let reply: Reply<T>;
     try {
       reply = await (
         await this.requests()
-      ).request<Reply<T>>(topic, key, this.signer.sign(request), {
-        timeoutMs: this.config.commandTimeoutMs,
-      });
+      ).request<Reply<T>>(topic, key, this.signer.sign(request), { timeoutMs });
     } catch (error) {
-      if (error instanceof RequestTimeoutError) throw unavailable(this.config.commandTimeoutMs);
+      if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
       throw error;
     }
     if (!reply.ok)

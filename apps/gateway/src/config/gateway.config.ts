@@ -12,6 +12,12 @@ export interface GatewayConfig {
   readonly commandTimeoutMs: number;
   /** How long a command's answer waits for the read models to reach its revision before a 202 (default 2 s). */
   readonly readYourWritesMs: number;
+  /**
+   * `SESSION_CHECK_MS`: how long the gateway believes what identity said of a session (the `sid` of access tokens)
+   * before asking again (default 15 s): a session ended by a logout elsewhere or by a stolen refresh token's reuse
+   * stops being accepted within this, instead of when its access tokens expire.
+   */
+  readonly sessionCheckMs: number;
   /** Origins allowed by CORS (comma-separated `CORS_ORIGINS`; none by default). */
   readonly corsOrigins: readonly string[];
   /** The largest request body accepted, in bytes (default 256 KiB; imports up to 1,000 rows fit). */
@@ -50,6 +56,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     audience: env.IDENTITY_AUDIENCE ?? 'identity-platform',
     commandTimeoutMs: positiveInt(env.COMMAND_TIMEOUT_MS, 5_000, 'COMMAND_TIMEOUT_MS'),
     readYourWritesMs: positiveInt(env.READ_YOUR_WRITES_MS, 2_000, 'READ_YOUR_WRITES_MS'),
+    sessionCheckMs: positiveInt(env.SESSION_CHECK_MS, 15_000, 'SESSION_CHECK_MS'),
     corsOrigins: (env.CORS_ORIGINS ?? '')
       .split(',')
       .map((o) => o.trim())

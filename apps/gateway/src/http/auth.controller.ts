@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Public } from '../auth/caller';
+import { SessionChecks } from '../auth/session-checks';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices, type Profile } from '../commands/write-services';
 import {
@@ -24,6 +25,7 @@ export class AuthController {
   constructor(
     private readonly services: WriteServices,
     private readonly freshness: ReadYourWrites,
+    private readonly sessions: SessionChecks,
   ) {}
 
   @Post('register')
@@ -100,11 +102,20 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke a refresh token and its session' })
+  @ApiOperation({
+    summary: 'Revoke a refresh token and its session',
+    description:
+      'The access tokens of the session stop working at once on this gateway, and within `SESSION_CHECK_MS` ' +
+      '(15 s) on the others.',
+  })
   @done()
   @problems(400)
   async logout(@Body() body: RefreshBody, @Req() req: FastifyRequest): Promise<void> {
-    await this.services.identity({ type: 'Logout', refreshToken: body.refreshToken }, requesterOf(req));
+    const { sessionId } = await this.services.identity<{ sessionId?: string }>(
+      { type: 'Logout', refreshToken: body.refreshToken },
+      requesterOf(req),
+    );
+    if (sessionId) this.sessions.ended(sessionId);
   }
 
   @Post('password/forgot')

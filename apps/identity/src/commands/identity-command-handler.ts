@@ -87,9 +87,10 @@ export class IdentityCommandHandler {
         return login.completeTwoFactor(c);
       case 'Refresh':
         return sessions.refresh(c.refreshToken);
-      case 'Logout':
-        await sessions.logout(c.refreshToken);
-        return ACCEPTED;
+      case 'Logout': {
+        const sessionId = await sessions.logout(c.refreshToken);
+        return { ...ACCEPTED, ...(sessionId ? { sessionId } : {}) };
+      }
       case 'SessionActive':
         return { active: await sessions.sessionActive(c.sessionId) };
       case 'GetJwks':

@@ -333,7 +333,14 @@ describe('identity over the bus, on the event store', () => {
       ok: true;
       result: { refreshToken: string; sessionId: string };
     };
-    await identity.result({ type: 'Logout', refreshToken: second.result.refreshToken });
+    // The answer names the session it ended, for the gateway to stop accepting its access tokens at once.
+    expect(await identity.result({ type: 'Logout', refreshToken: second.result.refreshToken })).toEqual({
+      status: 'accepted',
+      sessionId: second.result.sessionId,
+    });
+    expect(await identity.result({ type: 'Logout', refreshToken: 'unknown-token' })).toEqual({
+      status: 'accepted',
+    });
     expect(await identity.result({ type: 'SessionActive', sessionId: second.result.sessionId })).toEqual({
       active: false,
     });

@@ -115,9 +115,9 @@ export class LoginService {
       return { status: 'two-factor-required', challenge: token, expiresAt };
     }
     const session = await this.startSession(account.userId, ['pwd']);
-    await this.unlessPasswordChanged(account.userId, checked, input.password, () =>
-      this.deps.refreshTokens.revoke(session.refreshToken),
-    );
+    await this.unlessPasswordChanged(account.userId, checked, input.password, async () => {
+      await this.deps.refreshTokens.revoke(session.refreshToken);
+    });
     return session;
   }
 

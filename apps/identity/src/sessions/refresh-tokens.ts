@@ -69,10 +69,15 @@ export class RefreshTokens {
     return this.mint(record.familyId, record.userId, family.amr ?? ['pwd']);
   }
 
-  /** Logout: ends the session the token belongs to. Unknown tokens are ignored (logout is idempotent). */
-  async revoke(token: string): Promise<void> {
+  /**
+   * Logout: ends the session the token belongs to, and says which it was. Unknown tokens are ignored (logout is
+   * idempotent).
+   */
+  async revoke(token: string): Promise<string | undefined> {
     const record = await this.store.findToken(sha256Hex(token));
-    if (record) await this.store.revokeFamily(record.familyId, new Date(this.now()));
+    if (!record) return undefined;
+    await this.store.revokeFamily(record.familyId, new Date(this.now()));
+    return record.familyId;
   }
 
   /** Password change or reset, account deletion, removal from an organization: every session of the user ends. */

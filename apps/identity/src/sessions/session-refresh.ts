@@ -54,7 +54,8 @@ export class SessionRefresh {
     };
   }
 
-  logout(token: string): Promise<void> {
+  /** Ends the token's session; its id, when the token was known (the gateway stops accepting its access tokens). */
+  logout(token: string): Promise<string | undefined> {
     return this.refreshTokens.revoke(token);
   }
 

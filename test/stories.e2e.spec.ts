@@ -312,9 +312,18 @@ describe('stories over the public API', () => {
     const dora = await platform.signIn(email);
     expect((await http().get('/v1/me').set(bearer(dora)).expect(200)).body.phone).toBe(phone);
     expect((await http().get('/v1/me').set(bearer(sam)).expect(200)).body.phone).toBeUndefined();
-    // Sam cannot put it back: it is Dora's now.
+    // Sam cannot put it back: it is Dora's now. He is told why it left his profile, and it names no one.
     const again = await http().patch('/v1/me').set(bearer(sam)).send({ phone });
     expect([again.status, again.body.code]).toEqual([409, 'phone-taken']);
+    const told = await waitFor(
+      () =>
+        platform.mails.find(
+          (m) => m.to.includes(sam.email) && m.raw.includes('phone number on your profile'),
+        ),
+      { what: 'the mail telling Sam his number was removed' },
+    );
+    expect(told.raw).not.toContain('Dora');
+    expect(told.raw).not.toContain(email);
   });
 
   async function waitForNewSms(phone: string, previous: string): Promise<string> {

@@ -12,6 +12,7 @@ export const NOTICE_KINDS = [
   'invitation-revoked',
   'organization-deleted',
   'two-factor-required',
+  'phone-removed',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -73,6 +74,12 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
       break;
     case 'identity.UserLocked.v1':
       notices.push({ kind: 'account-locked', to: { userId: event.subject } });
+      break;
+    case 'identity.ProfileUpdated.v1':
+      // R5: the number was taken back by the person an invitation sent to it proved it belongs to (the platform did
+      // it, not the user), so the user learns why it left their profile.
+      if (data.phone === null && data.actorId === 'system')
+        notices.push({ kind: 'phone-removed', to: { userId: event.subject } });
       break;
     case 'membership.InvitationAccepted.v1':
       notices.push({ kind: 'invitation-accepted', to: { inviterOf: str(data, 'invitationId') }, orgId });

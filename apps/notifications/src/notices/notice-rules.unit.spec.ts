@@ -39,6 +39,17 @@ describe('who is told about what', () => {
     ]);
   });
 
+  it('R5: tells the user whose phone number the platform took off their profile, and no one for their own changes', () => {
+    const profile = (data: Record<string, unknown>) =>
+      noticesOf(event('identity.ProfileUpdated.v1', 'u6', { userId: 'u6', at: 'now', ...data }), all);
+    expect(profile({ phone: null, previousPhone: '+4915100000001', actorId: 'system' })).toEqual([
+      { kind: 'phone-removed', to: { userId: 'u6' } },
+    ]);
+    expect(profile({ phone: null, previousPhone: '+4915100000001', actorId: 'u6' })).toEqual([]);
+    expect(profile({ phone: '+4915100000002', actorId: 'system' })).toEqual([]);
+    expect(profile({ name: 'New', actorId: 'system' })).toEqual([]);
+  });
+
   it('tells the inviter, the invitee, or the members as the organization stood', () => {
     expect(
       noticesOf(event('membership.InvitationAccepted.v1', 'o1', { invitationId: 'i1', userId: 'u9' }), all),

@@ -95,6 +95,12 @@ const en: Catalog = {
     subject: 'You manage a team in {org}',
     body: ['You are now a manager of a team in {org}: you may add its members and rename it.'],
   },
+  'phone-removed': {
+    subject: 'The phone number on your profile was removed',
+    body: [
+      'Someone proved that the phone number on your profile is theirs: they registered from an invitation sent to it. It was removed from your profile. If you think this is wrong, contact support.',
+    ],
+  },
   'account-locked': {
     subject: 'Your account was locked',
     body: [
@@ -194,6 +200,12 @@ const de: Catalog = {
     subject: '{org} verlangt jetzt einen zweiten Faktor',
     body: [
       '{org} verlangt jetzt die Zwei-Faktor-Anmeldung. Schalten Sie sie in Ihrem Konto ein, um dort weiterzuarbeiten.',
+    ],
+  },
+  'phone-removed': {
+    subject: 'Die Telefonnummer in Ihrem Profil wurde entfernt',
+    body: [
+      'Jemand hat nachgewiesen, dass die Telefonnummer in Ihrem Profil ihm gehört: Er hat sich über eine Einladung registriert, die an diese Nummer gesendet wurde. Sie wurde aus Ihrem Profil entfernt. Wenn Sie das für falsch halten, wenden Sie sich an den Support.',
     ],
   },
   'account-locked': {

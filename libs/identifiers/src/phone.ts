@@ -24,12 +24,14 @@ export function assertE164(phone: string): string {
 
 /**
  * Lines an invitation is never texted to: those that cost the sender more than a personal line, or pay whoever runs
- * them for each message (premium-rate, shared-cost: the way SMS-pumping fraud bills a platform), and those that are
- * not one person's phone (toll-free, universal access, voicemail, pager).
+ * them for each message (premium-rate, shared-cost, and "personal numbers" that forward to any phone at a premium:
+ * the way SMS-pumping fraud bills a platform), and those that are not one person's phone (toll-free, universal
+ * access, voicemail, pager).
  */
 const NOT_A_PERSONAL_LINE: ReadonlySet<NumberType> = new Set([
   'PREMIUM_RATE',
   'SHARED_COST',
+  'PERSONAL_NUMBER',
   'TOLL_FREE',
   'UAN',
   'VOICEMAIL',
@@ -37,8 +39,9 @@ const NOT_A_PERSONAL_LINE: ReadonlySet<NumberType> = new Set([
 ]);
 
 /**
- * What kind of line an E.164 number is when it is not a personal one (`premium-rate`, `shared-cost`, `toll-free`,
- * `uan`, `voicemail`, `pager`), from libphonenumber's full metadata; undefined for mobile, fixed and unknown lines.
+ * What kind of line an E.164 number is when it is not a personal one (`premium-rate`, `shared-cost`,
+ * `personal-number`, `toll-free`, `uan`, `voicemail`, `pager`), from libphonenumber's full metadata; undefined for
+ * mobile, fixed, VoIP and unknown lines.
  */
 export function impersonalLineType(phone: string): string | undefined {
   const type = parseWithNumberTypes(phone)?.getType();

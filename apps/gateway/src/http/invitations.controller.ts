@@ -56,7 +56,7 @@ export class InvitationsController {
   @ApiOperation({
     summary: 'Invite by e-mail or phone with a role, teams and permissions; send now or later (R5, R6)',
     description:
-      'A number that is not a person’s line (premium-rate, shared-cost, toll-free, universal access, voicemail, ' +
+      'A number that is not a person’s line (premium-rate, shared-cost, personal-number, toll-free, universal access, voicemail, ' +
       'pager) is refused (422 `phone-not-personal`, `details.lineType`).',
   })
   @answers(201, InvitationView)

@@ -114,6 +114,7 @@ describe('invitations', () => {
       ['+448712345678', 'premium-rate'],
       ['+18005551234', 'toll-free'],
       ['+443001234567', 'uan'],
+      ['+447012345678', 'personal-number'],
     ] as const)
       given(base)
         .when(invite({ email: undefined, phone }))
@@ -136,6 +137,27 @@ describe('invitations', () => {
     given([...base, ...madeEarlier])
       .when(invite({ email: undefined, phone: premium }))
       .then([]);
+  });
+
+  it('R5: an invitation to such a number made before they were refused is not texted again: a resend is refused', () => {
+    const madeEarlier = given(base)
+      .when(invite({ email: undefined, phone: '+447624123456', send: false }))
+      .decided()
+      .map((e) =>
+        'phone' in e.data ? { ...e, data: { ...e.data, phone: '+19005551234' } } : e,
+      ) as OrganizationEvent[];
+    given([...base, ...madeEarlier])
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenRefuses('phone-not-personal', { field: 'phone', lineType: 'premium-rate' });
+    // A mobile number's is resent as ever.
+    given([
+      ...base,
+      ...given(base)
+        .when(invite({ email: undefined, phone: '+447624123456', send: false }))
+        .decided(),
+    ])
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenTypes(['InvitationSent']);
   });
 
   it('R5: a User invites only when granted members.invite, and then only as User, with no permissions', () => {

@@ -57,12 +57,7 @@ export function inviteMember({
       invitationId: command.invitationId,
     });
   }
-  const line = phone === undefined ? undefined : impersonalLineType(phone);
-  if (line)
-    refuse('phone-not-personal', 'rule-violation', `invitations are not texted to ${line} numbers (R5)`, {
-      field: 'phone',
-      lineType: line,
-    });
+  refuseImpersonalLine(phone);
   const lapsed: OrganizationEvent[] = [];
   for (const other of org.invitations.values()) {
     if (other.status !== 'pending' || !sameInvitee(other, email, phone)) continue;
@@ -164,6 +159,8 @@ export function sendInvitation({
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireRoleNotAbove(actor, invitation.role);
   refuseWhenNoLongerGiven(org, catalog, invitation);
+  // One made before such numbers were refused is not texted either.
+  refuseImpersonalLine(invitation.phone);
   return [
     {
       type: 'InvitationSent',
@@ -372,6 +369,16 @@ function invitationTerms(
     teamIds: [...new Set(command.teamIds)].sort(),
     permissions: [...new Set(command.permissions)].sort(),
   };
+}
+
+/** R5: a number that is not a person's line is never invited, nor texted an invitation made before. */
+function refuseImpersonalLine(phone: string | undefined): void {
+  const line = phone === undefined ? undefined : impersonalLineType(phone);
+  if (line)
+    refuse('phone-not-personal', 'rule-violation', `invitations are not texted to ${line} numbers (R5)`, {
+      field: 'phone',
+      lineType: line,
+    });
 }
 
 function sameInvitee(invitation: Invitation, email: string | undefined, phone: string | undefined): boolean {

@@ -5,7 +5,7 @@ import { bearer, startPlatform, type Platform, type SignedIn } from './platform.
 describe('the invitation quota of one address', () => {
   let platform: Platform;
   beforeAll(async () => {
-    platform = await startPlatform({ notifications: { invitationsPerHour: 3, smsPerOrganizationPerDay: 2 } });
+    platform = await startPlatform({ notifications: { invitationsPerHour: 3, invitationTextsPerDay: 2 } });
   }, 60_000);
   afterAll(() => platform?.close());
 

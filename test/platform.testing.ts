@@ -82,7 +82,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       publicUrl: 'http://gateway.test',
       deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
       invitationsPerHour: 1_000_000,
-      smsPerOrganizationPerDay: 1_000_000,
+      invitationTextsPerDay: 1_000_000,
       ...options.notifications,
     },
   });

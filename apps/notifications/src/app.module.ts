@@ -37,7 +37,7 @@ import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
 import {
   DEFAULT_INVITATIONS_PER_HOUR,
-  DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
+  DEFAULT_INVITATION_TEXTS_PER_DAY,
   InvitationQuota,
 } from './requests/invitation-quota';
 
@@ -76,10 +76,10 @@ export interface NotificationsOptions {
    */
   readonly invitationsPerHour?: number;
   /**
-   * Invitation text messages one organization sends in 24 hours, to all numbers together
-   * (`NOTIFY_SMS_PER_ORGANIZATION_PER_DAY`, default 200); beyond it they are not sent.
+   * Invitation text messages one organization, and one inviter across organizations, sends in 24 hours, to all
+   * numbers together (`NOTIFY_INVITATION_TEXTS_PER_DAY`, default 200); beyond it they are not sent.
    */
-  readonly smsPerOrganizationPerDay?: number;
+  readonly invitationTextsPerDay?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -113,10 +113,10 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
       DEFAULT_INVITATIONS_PER_HOUR,
       'NOTIFY_INVITATIONS_PER_HOUR',
     ),
-    smsPerOrganizationPerDay: positiveInt(
-      env.NOTIFY_SMS_PER_ORGANIZATION_PER_DAY,
-      DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
-      'NOTIFY_SMS_PER_ORGANIZATION_PER_DAY',
+    invitationTextsPerDay: positiveInt(
+      env.NOTIFY_INVITATION_TEXTS_PER_DAY,
+      DEFAULT_INVITATION_TEXTS_PER_DAY,
+      'NOTIFY_INVITATION_TEXTS_PER_DAY',
     ),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
@@ -176,11 +176,7 @@ export class NotificationsModule {
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
         {
           provide: INVITATION_QUOTA,
-          useValue: new InvitationQuota(
-            options.invitationsPerHour,
-            Date.now,
-            options.smsPerOrganizationPerDay,
-          ),
+          useValue: new InvitationQuota(options.invitationsPerHour, Date.now, options.invitationTextsPerDay),
         },
         {
           provide: RecipientDirectory,

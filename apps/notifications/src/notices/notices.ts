@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { TOPICS } from '@app/contracts';
+import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
   BusSubscriber,
   MESSAGE_BUS,
@@ -92,7 +92,7 @@ export class Notices extends BusSubscriber {
             if (
               notice.kind === 'invitation-revoked' &&
               address &&
-              !this.invitationQuota.admits(channel, address, event.subject, event.id)
+              !this.invitationQuota.admits(channel, address, event.subject, event.id, actorOf(event))
             )
               continue;
             const locale = recipient.locale ? localeOf(recipient.locale) : this.locale;
@@ -146,4 +146,10 @@ export class Notices extends BusSubscriber {
     }
     return recipients;
   }
+}
+
+/** Who made the change an event records (a withdrawn invitation's revoker counts against their own texts). */
+function actorOf(event: EventEnvelope): string | undefined {
+  const actorId = (event.data as { actorId?: unknown }).actorId;
+  return typeof actorId === 'string' ? actorId : undefined;
 }

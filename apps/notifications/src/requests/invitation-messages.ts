@@ -37,6 +37,8 @@ interface InvitationSent {
   readonly phone?: string;
   readonly orgName?: string;
   readonly role?: string;
+  /** Who sent it (counted against their own texts of the day). */
+  readonly actorId?: string;
 }
 
 /**
@@ -71,7 +73,8 @@ export class InvitationMessages extends BusSubscriber {
         if (sent.email && isErasedEmail(sent.email)) return;
         const recipient = sent.email ?? sent.phone;
         const channel = sent.email ? 'email' : 'sms';
-        if (recipient && !this.quota.admits(channel, recipient, event.subject, event.id)) return;
+        if (recipient && !this.quota.admits(channel, recipient, event.subject, event.id, sent.actorId))
+          return;
         const token = this.links.tokens.issue({
           invitationId: sent.invitationId,
           sendSequence: sent.sendSequence,

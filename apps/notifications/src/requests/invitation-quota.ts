@@ -7,10 +7,10 @@ const DAY = 24 * HOUR;
 export const DEFAULT_INVITATIONS_PER_HOUR = 5;
 
 /**
- * `NOTIFY_SMS_PER_ORGANIZATION_PER_DAY`: invitation text messages one organization sends in 24 hours, to all numbers
- * together.
+ * `NOTIFY_INVITATION_TEXTS_PER_DAY`: invitation text messages one organization, and one inviter across organizations,
+ * sends in 24 hours, to all numbers together.
  */
-export const DEFAULT_SMS_PER_ORGANIZATION_PER_DAY = 200;
+export const DEFAULT_INVITATION_TEXTS_PER_DAY = 200;
 
 /** From all organizations together, an address receives at most this many times the per-organization quota. */
 const ALL_ORGANIZATIONS = 4;
@@ -24,60 +24,82 @@ const ALL_ORGANIZATIONS = 4;
  * resend once the hour has passed delivers a working link.
  *
  * Text messages cost the platform money, and SMS-pumping fraud invites thousands of numbers whose carriers share
- * what each message earns: an organization's invitations also send at most `smsPerOrganizationPerDay` texts in 24
- * hours, to all numbers together.
+ * what each message earns: an organization's invitations, and one person's across all their organizations, each send
+ * at most `invitationTextsPerDay` texts in 24 hours, to all numbers together.
  *
  * Counted per message (its event id), so a message delivered again after a crash is not counted twice; kept in this
  * instance's memory, so with n replicas an address receives at most n times as many.
  */
 export class InvitationQuota {
   private readonly sent = new Map<string, Map<string, number>>();
-  private readonly textedByOrganization = new Map<string, Map<string, number>>();
+  /** Texts of the last day, by organization and by the person who sent them. */
+  private readonly texted = new Map<string, Map<string, number>>();
   private prunedAt = 0;
 
   constructor(
     private readonly perHour: number = DEFAULT_INVITATIONS_PER_HOUR,
     private readonly now: () => number = Date.now,
-    private readonly smsPerOrganizationPerDay: number = DEFAULT_SMS_PER_ORGANIZATION_PER_DAY,
+    private readonly invitationTextsPerDay: number = DEFAULT_INVITATION_TEXTS_PER_DAY,
   ) {}
 
   /**
    * Whether a message on `channel` may be sent (counted as the quota's), else counted as held back
    * (`notifications_deliveries_total{status="over-quota"}`).
    */
-  admits(channel: 'email' | 'sms', recipient: string, orgId: string, messageId: string): boolean {
-    if (this.allows(recipient, orgId, messageId, channel)) return true;
+  admits(
+    channel: 'email' | 'sms',
+    recipient: string,
+    orgId: string,
+    messageId: string,
+    senderId?: string,
+  ): boolean {
+    if (this.allows(recipient, orgId, messageId, channel, senderId)) return true;
     notificationDeliveries.inc({ channel, status: 'over-quota' });
     return false;
   }
 
-  /** Counts message `messageId` from `orgId` to `recipient` and says whether it is within the quota (send it). */
-  allows(recipient: string, orgId: string, messageId: string, channel: 'email' | 'sms' = 'email'): boolean {
+  /**
+   * Counts message `messageId` from `orgId` (sent by `senderId`) to `recipient` and says whether it is within the quota
+   * (send it). A message counted before is within it: a redelivery.
+   */
+  allows(
+    recipient: string,
+    orgId: string,
+    messageId: string,
+    channel: 'email' | 'sms' = 'email',
+    senderId?: string,
+  ): boolean {
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
     const fromOrganization = windowOf(this.sent, `${orgId}\u0000${recipient}`, now, HOUR);
     const fromAll = windowOf(this.sent, recipient, now, HOUR);
-    const texted = channel === 'sms' ? windowOf(this.textedByOrganization, orgId, now, DAY) : undefined;
-    if (fromOrganization.has(messageId)) return true;
+    const text = `${messageId}\u0000${recipient}`;
+    const textsToday =
+      channel === 'sms'
+        ? [`org\u0000${orgId}`, ...(senderId ? [`by\u0000${senderId}`] : [])].map((key) =>
+            windowOf(this.texted, key, now, DAY),
+          )
+        : [];
+    if (fromOrganization.has(messageId) || textsToday.some((window) => window.has(text))) return true;
     if (fromOrganization.size >= this.perHour || fromAll.size >= this.perHour * ALL_ORGANIZATIONS)
       return false;
-    if (texted && texted.size >= this.smsPerOrganizationPerDay) return false;
+    if (textsToday.some((window) => window.size >= this.invitationTextsPerDay)) return false;
     fromOrganization.set(messageId, now);
     fromAll.set(messageId, now);
-    texted?.set(messageId, now);
+    for (const window of textsToday) window.set(text, now);
     return true;
   }
 
   /** How many windows are remembered (for tests of the pruning). */
   get remembered(): number {
-    return this.sent.size + this.textedByOrganization.size;
+    return this.sent.size + this.texted.size;
   }
 
   /** Once an hour: windows with nothing counted within their span are forgotten. */
   private prune(now: number): void {
     this.prunedAt = now;
     forgetOlder(this.sent, now, HOUR);
-    forgetOlder(this.textedByOrganization, now, DAY);
+    forgetOlder(this.texted, now, DAY);
   }
 }
 

@@ -67,6 +67,26 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     expect(quota.allows(numbers[3]!, 'o1', 't6', 'sms')).toBe(false);
   });
 
+  it('also stops one inviter’s texts at the day budget across all their organizations', () => {
+    now = 0;
+    const quota = new InvitationQuota(5, clock, 2);
+    const sent = ['o1', 'o2', 'o3'].map((org, i) =>
+      quota.allows(`+491510000000${i}`, org, `t${i}`, 'sms', 'mallory'),
+    );
+    expect(sent).toEqual([true, true, false]);
+    // Another inviter of the same organizations has a budget of their own (the organizations' permitting).
+    expect(quota.allows('+4915100000009', 'o3', 'u1', 'sms', 'olga')).toBe(true);
+  });
+
+  it('lets a text delivered again after the hour pass, once counted, even with the day budget used up', () => {
+    now = 0;
+    const quota = new InvitationQuota(5, clock, 1);
+    expect(quota.allows('+4915100000001', 'o1', 't1', 'sms', 'ada')).toBe(true);
+    now = 2 * HOUR;
+    expect(quota.allows('+4915100000001', 'o1', 't1', 'sms', 'ada')).toBe(true);
+    expect(quota.allows('+4915100000002', 'o1', 't2', 'sms', 'ada')).toBe(false);
+  });
+
   it('keeps a day budget through the hourly forgetting, and forgets it after a day', () => {
     now = 0;
     const quota = new InvitationQuota(5, clock, 1);

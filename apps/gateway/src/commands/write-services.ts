@@ -161,8 +161,15 @@ export class WriteServices implements OnApplicationShutdown {
     return reply as unknown as T;
   }
 
+  /** Started on first use; one whose start failed (the broker out of reach) is forgotten, so the next request retries. */
   private requests(): Promise<RequestReplyClient> {
-    this.client ??= RequestReplyClient.start(this.bus, 'gateway');
+    if (!this.client) {
+      const starting = RequestReplyClient.start(this.bus, 'gateway');
+      this.client = starting;
+      starting.catch(() => {
+        if (this.client === starting) this.client = undefined;
+      });
+    }
     return this.client;
   }
 

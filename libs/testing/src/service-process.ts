@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { closeSync, openSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -13,18 +14,32 @@ export interface ServiceProcess {
   readiness(): Promise<number>;
 }
 
-/** Starts one service as its own process, as a pod runs it, and resolves once its readiness probe answers 200. */
+/**
+ * Starts one service as its own process, as a pod runs it, and resolves once its readiness probe answers 200.
+ * With `SERVICE_LOG_DIR` set (to find why a suite failed), each process logs at `SERVICE_LOG_LEVEL` (default info) to
+ * `<suite>-<service>-<port>.log` there, whatever level the suite asked for.
+ */
 export async function startServiceProcess(
   service: string,
   env: NodeJS.ProcessEnv,
   options: { readonly timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
+  const logDir = process.env.SERVICE_LOG_DIR;
+  const stdout = logDir ? openSync(join(logDir, `${suiteName()}-${service}-${port}.log`), 'a') : 'ignore';
   const child = spawn(
     process.execPath,
     ['-r', '@swc-node/register', join(__dirname, `../../../apps/${service}/src/main.ts`)],
-    { env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      env: {
+        ...env,
+        PORT: String(port),
+        ...(logDir ? { LOG_LEVEL: process.env.SERVICE_LOG_LEVEL ?? 'info' } : {}),
+      },
+      stdio: ['ignore', stdout, 'inherit'],
+    },
   );
+  if (typeof stdout === 'number') closeSync(stdout); // the child holds its own copy
   const instance: ServiceProcess = {
     name: service,
     port,
@@ -46,4 +61,10 @@ export async function startServiceProcess(
     throw error;
   }
   return instance;
+}
+
+/** The running Jest suite's file name without `.spec.ts` (Jest's `expect` is a global while a suite runs). */
+function suiteName(): string {
+  const state = (globalThis as { expect?: { getState?: () => { testPath?: string } } }).expect?.getState?.();
+  return state?.testPath ? basename(state.testPath).replace(/\.spec\.ts$/, '') : 'suite';
 }

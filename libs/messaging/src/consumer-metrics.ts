@@ -1,4 +1,4 @@
-import { consumerLag, messagesHandled } from '@app/metrics';
+import { consumerCrashes, consumerLag, messagesHandled } from '@app/metrics';
 
 /** A consumer group is done with one message: its lag is what remains after it, and it was handled or dead-lettered. */
 export function recordConsumed(
@@ -10,4 +10,9 @@ export function recordConsumed(
 ): void {
   consumerLag.set({ group, topic, partition: String(partition) }, Math.max(0, remaining));
   messagesHandled.inc({ group, topic, outcome: deadLettered ? 'dead-lettered' : 'handled' });
+}
+
+/** A consumer stopped on an error; `restartedBy` says whether kafkajs starts it again or the bus does. */
+export function recordConsumerCrash(group: string, restartedBy: 'kafkajs' | 'bus'): void {
+  consumerCrashes.inc({ group, restarted_by: restartedBy });
 }

@@ -1,11 +1,12 @@
 import { withTraceHeaders } from './trace-headers';
-import { recordConsumed } from './consumer-metrics';
+import { recordConsumed, recordConsumerCrash } from './consumer-metrics';
 import {
   Kafka,
   Partitioners,
   logLevel,
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type Producer,
   type IHeaders,
   type SASLOptions,
@@ -41,6 +42,18 @@ export interface KafkaBusOptions {
   };
   /** For topics created without their own (default 3 partitions, replication factor 1). */
   readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
+  /** Told when a consumer stops on an error (kafkajs logs nothing here), before it is started again. */
+  readonly onConsumerCrash?: (crash: ConsumerCrash) => void;
+  /** The first pause before the bus starts a consumer kafkajs gave up on again; doubled per crash, up to 30 s (1 s). */
+  readonly consumerRestartMs?: number;
+}
+
+export interface ConsumerCrash {
+  readonly groupId: string;
+  readonly error: Error;
+  /** kafkajs restarts after a retriable error; after any other, the bus does, in `restartInMs`. */
+  readonly restartedBy: 'kafkajs' | 'bus';
+  readonly restartInMs?: number;
 }
 
 /**
@@ -229,7 +242,7 @@ export class KafkaBus implements MessageBus {
       fromBeginning: ephemeral ? false : (options.fromBeginning ?? true),
     });
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
       ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),
       eachBatchAutoResolve: false,
@@ -318,11 +331,14 @@ export class KafkaBus implements MessageBus {
         await commitOffsetsIfNecessary();
         await heartbeat();
       },
-    });
+    };
+    const restarts = this.restartAfterCrashes(consumer, runConfig, options.groupId, () => running);
+    await consumer.run(runConfig);
     const subscription: Subscription = {
       close: async () => {
         if (!this.consumers.delete(subscription)) return;
         running = false;
+        restarts.stop();
         // disconnect waits for the in-flight batch, then commits resolved offsets and leaves the group.
         await consumer.disconnect();
         if (ephemeral) await this.admin.deleteGroups([options.groupId]).catch(() => undefined); // else dropped later
@@ -333,6 +349,51 @@ export class KafkaBus implements MessageBus {
     // started service is consuming: nothing published from here on is skipped, or waits for a rebalance.
     await live;
     return subscription;
+  }
+
+  /**
+   * kafkajs starts a crashed consumer again only after an error it deems retriable; after any other it leaves it
+   * stopped, and the service would go on without consuming, unnoticed. The bus starts it again then, after a pause
+   * that doubles while it keeps crashing (as a pod restart would, without losing the rest of the service).
+   */
+  private restartAfterCrashes(
+    consumer: Consumer,
+    runConfig: ConsumerRunConfig,
+    groupId: string,
+    running: () => boolean,
+  ): { stop(): void } {
+    const firstPauseMs = this.options.consumerRestartMs ?? 1_000;
+    let pauseMs = firstPauseMs;
+    let timer: NodeJS.Timeout | undefined;
+    const restart = async () => {
+      timer = undefined;
+      if (!running()) return;
+      try {
+        await consumer.connect();
+        await consumer.run(runConfig);
+      } catch (error) {
+        onCrash({ payload: { error: error as Error, restart: false } });
+      }
+    };
+    const onCrash = ({ payload }: { payload: { error: Error; restart: boolean } }) => {
+      const restartedBy = payload.restart ? 'kafkajs' : 'bus';
+      recordConsumerCrash(groupId, restartedBy);
+      if (restartedBy === 'bus' && running() && !timer) {
+        this.options.onConsumerCrash?.({ groupId, error: payload.error, restartedBy, restartInMs: pauseMs });
+        timer = setTimeout(() => void restart(), pauseMs);
+        pauseMs = Math.min(30_000, pauseMs * 2);
+      } else this.options.onConsumerCrash?.({ groupId, error: payload.error, restartedBy });
+    };
+    const stopCrashes = consumer.on(consumer.events.CRASH, onCrash);
+    // Joined again: the next crash is a new one, restarted after the first pause.
+    const stopJoins = consumer.on(consumer.events.GROUP_JOIN, () => (pauseMs = firstPauseMs));
+    return {
+      stop: () => {
+        clearTimeout(timer);
+        stopCrashes();
+        stopJoins();
+      },
+    };
   }
 
   async ping(): Promise<void> {

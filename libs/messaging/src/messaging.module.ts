@@ -13,6 +13,7 @@ export interface MessagingModuleOptions {
     readonly topicDefaults?: { readonly partitions: number; readonly replicationFactor: number };
     readonly ssl?: KafkaBusOptions['ssl'];
     readonly sasl?: KafkaBusOptions['sasl'];
+    readonly onConsumerCrash?: KafkaBusOptions['onConsumerCrash'];
   };
   /** Messages handled at once per partition for different keys, on either bus (default 16). */
   readonly keyConcurrency?: number;

@@ -39,6 +39,13 @@ export const messagesHandled = new Counter({
   registers: [metricsRegistry],
 });
 
+export const consumerCrashes = new Counter({
+  name: 'bus_consumer_crashes_total',
+  help: 'Kafka consumers that stopped on an error, per group, and who starts them again (kafkajs, or the bus itself)',
+  labelNames: ['group', 'restarted_by'] as const,
+  registers: [metricsRegistry],
+});
+
 export const relayPublished = new Counter({
   name: 'relay_events_published_total',
   help: 'Events a relay published from the event store to the bus',

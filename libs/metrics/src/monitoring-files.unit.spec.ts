@@ -50,6 +50,7 @@ describe('the Grafana dashboard and the alert rules in deploy/monitoring', () =>
     expect(expressions.length).toBeGreaterThanOrEqual(14);
     const used = expressions.flatMap(seriesIn);
     expect([...new Set(used)].sort()).toEqual([
+      'bus_consumer_crashes_total',
       'bus_consumer_lag',
       'bus_messages_handled_total',
       'command_duration_seconds_bucket',
@@ -65,7 +66,12 @@ describe('the Grafana dashboard and the alert rules in deploy/monitoring', () =>
     // and the rules cover what the operators asked for: lag growing, DLQ growth, the error rate
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));
     expect(alerts).toEqual(
-      expect.arrayContaining(['ConsumerLagGrowing', 'DeadLettersAppearing', 'HighHttpErrorRate']),
+      expect.arrayContaining([
+        'ConsumerLagGrowing',
+        'ConsumersCrashing',
+        'DeadLettersAppearing',
+        'HighHttpErrorRate',
+      ]),
     );
   });
 

@@ -2,7 +2,15 @@ import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/c
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { topicSpecs } from '@app/contracts';
 import { EVENT_STORE_CLIENT, EventStoreModule, pingEventStore } from '@app/event-store';
-import { MESSAGE_BUS, MessagingModule, type MessageBus, type MessagingModuleOptions } from '@app/messaging';
+import { type Logger } from 'pino';
+import {
+  MESSAGE_BUS,
+  MessagingModule,
+  type ConsumerCrash,
+  type MessageBus,
+  type MessagingModuleOptions,
+} from '@app/messaging';
+import { createLogger } from './logger';
 import { type InfrastructureConfig } from './service-config';
 import { READ_STORE, ReadStoreModule, type ReadStore } from '@app/read-store';
 import { HealthModule, type ReadinessCheck } from './health';
@@ -46,10 +54,22 @@ export function messagingOptionsOf(infra: InfrastructureConfig, service: string)
               replicationFactor: infra.topicReplicationFactor,
             },
             ...infra.kafkaSecurity,
+            onConsumerCrash: logConsumerCrash(service),
           },
         }
       : {}),
     keyConcurrency: infra.keyConcurrency,
+  };
+}
+
+function logConsumerCrash(service: string): (crash: ConsumerCrash) => void {
+  let logger: Logger | undefined;
+  return ({ groupId, error, restartedBy, restartInMs }) => {
+    logger ??= createLogger(service);
+    logger.warn(
+      { groupId, err: error, restartedBy, ...(restartInMs === undefined ? {} : { restartInMs }) },
+      'a Kafka consumer stopped on an error; it is started again',
+    );
   };
 }
 

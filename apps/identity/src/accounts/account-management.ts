@@ -1,6 +1,6 @@
 import { type Profile } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
-import { commandFingerprint, type InMemoryIndex } from '@app/event-store';
+import { commandFingerprint, type AppliedCommand, type InMemoryIndex } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
@@ -229,7 +229,7 @@ export class AccountManagement {
 
   /** An operator's lock: the account cannot sign in and its sessions end. */
   /** See UserAccounts.refuseReusedCommandId. */
-  refuseReusedCommandId(userId: string, context: CommandContext): Promise<void> {
+  refuseReusedCommandId(userId: string, context: CommandContext): Promise<AppliedCommand | undefined> {
     return this.deps.accounts.refuseReusedCommandId(userId, context);
   }
 

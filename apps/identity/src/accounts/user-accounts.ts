@@ -1,4 +1,4 @@
-import { type AggregateStore, type CommandResult } from '@app/event-store';
+import { type AggregateStore, type AppliedCommand, type CommandResult } from '@app/event-store';
 import { DomainError } from '@app/domain';
 import { type LoginAccount, type UserLookup } from '../login/login.service';
 import { type UserCommand } from '../users/user.commands';
@@ -65,15 +65,17 @@ export class UserAccounts implements UserLookup {
    * `command-id-reused` when the account's stream recorded this command id for another command: checked before the
    * commands whose work (a new hash, a second factor, an erasure) is done before their event is appended, which would
    * otherwise be done and then answered as the earlier command's retry, with no event of its own.
+   * Resolves with where the same command landed when this is its retry.
    */
-  async refuseReusedCommandId(userId: string, context: CommandContext): Promise<void> {
-    if (!context.fingerprint) return;
+  async refuseReusedCommandId(userId: string, context: CommandContext): Promise<AppliedCommand | undefined> {
+    if (!context.fingerprint) return undefined;
     const { commands } = await this.store.load(userStreamName(userId), this.aggregate);
     const applied = commands.get(context.commandId);
     if (applied?.fingerprint !== undefined && applied.fingerprint !== context.fingerprint)
       throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
         commandId: context.commandId,
       });
+    return applied;
   }
 
   execute(command: UserCommand, context: CommandContext): Promise<CommandResult<UserState, UserEvent>> {

@@ -67,7 +67,11 @@ export class IdentityCommandHandler {
         ...context,
         fingerprint: commandFingerprint({ ...pick(request.command, asked), type: request.command.type }),
       };
-      await accounts.refuseReusedCommandId(actor, context);
+      const applied = await accounts.refuseReusedCommandId(actor, context);
+      // A keyed retry of a command already applied answers as the first did; checked again, the password it proved
+      // is the old one by now, and the retry would be refused and counted as a wrong password.
+      if (applied && ANSWERED_AGAIN_FROM_THE_STREAM.has(request.command.type))
+        return { ...ACCEPTED, revision: String(applied.revision) };
     }
     switch (request.command.type) {
       case 'Register':
@@ -128,6 +132,9 @@ export class IdentityCommandHandler {
     }
   }
 }
+
+/** Of those, the ones whose whole answer the stream holds (ConfirmTwoFactor's recovery codes it does not). */
+const ANSWERED_AGAIN_FROM_THE_STREAM = new Set(['ChangePassword', 'DisableTwoFactor']);
 
 /**
  * Commands on the caller's own account whose work is done before their event is appended, with what of each is part

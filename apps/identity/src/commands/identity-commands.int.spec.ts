@@ -243,6 +243,55 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('a keyed retry of a password change or of turning two-factor off answers as the first did: nothing done again, no wrong password counted', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const revisionOf = async () =>
+      (
+        await new AggregateStore(eventStore.client).load(userStreamName(userId), {
+          decider: { initialState: () => 0, evolve: (n: number) => n + 1 },
+        })
+      ).revision;
+    const NEW_PASSWORD = 'another long passphrase';
+    const change = randomUUID();
+    const changePassword = () =>
+      identity.send(
+        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+        userId,
+        change,
+      );
+    const first = await changePassword();
+    expect(first).toMatchObject({ ok: true, result: { status: 'accepted' } });
+    const afterChange = await revisionOf();
+    // Past the five wrong passwords that lock an account, had the retries been checked against the new password.
+    for (let retry = 0; retry < 6; retry++) expect(await changePassword()).toEqual(first);
+    expect(await revisionOf()).toBe(afterChange);
+    expect(await login(address, NEW_PASSWORD)).toMatchObject({
+      ok: true,
+      result: { status: 'authenticated' },
+    });
+
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: NEW_PASSWORD },
+      userId,
+    );
+    // A code is taken once: set up with the previous step's, turned off with the current step's.
+    const code = () => totpCode(secret, Math.floor(Date.now() / 1000));
+    const previousCode = totpCode(secret, Math.floor(Date.now() / 1000) - 30);
+    expect(await identity.send({ type: 'ConfirmTwoFactor', code: previousCode }, userId)).toMatchObject({
+      ok: true,
+    });
+    const turnOff = randomUUID();
+    const disabled = await identity.send({ type: 'DisableTwoFactor', code: code() }, userId, turnOff);
+    expect(disabled).toMatchObject({ ok: true, result: { status: 'accepted' } });
+    const afterDisable = await revisionOf();
+    expect(await identity.send({ type: 'DisableTwoFactor', code: code() }, userId, turnOff)).toEqual(
+      disabled,
+    );
+    expect(await revisionOf()).toBe(afterDisable);
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+  });
+
   it('a registration repeated under its key mails its link within the hourly quota, and not once the address is verified', async () => {
     const address = email();
     const commandId = randomUUID();

@@ -338,7 +338,7 @@ export class KafkaBus implements MessageBus {
       close: async () => {
         if (!this.consumers.delete(subscription)) return;
         running = false;
-        restarts.stop();
+        await restarts.stop();
         // disconnect waits for the in-flight batch, then commits resolved offsets and leaves the group.
         await consumer.disconnect();
         if (ephemeral) await this.admin.deleteGroups([options.groupId]).catch(() => undefined); // else dropped later
@@ -361,16 +361,19 @@ export class KafkaBus implements MessageBus {
     runConfig: ConsumerRunConfig,
     groupId: string,
     running: () => boolean,
-  ): { stop(): void } {
+  ): { stop(): Promise<void> } {
     const firstPauseMs = this.options.consumerRestartMs ?? 1_000;
     let pauseMs = firstPauseMs;
+    let lastCrashAt = 0;
     let timer: NodeJS.Timeout | undefined;
+    let restarting: Promise<void> | undefined;
     const restart = async () => {
       timer = undefined;
       if (!running()) return;
       try {
         await consumer.connect();
-        await consumer.run(runConfig);
+        // Closed while connecting: close() disconnects once this is over, so no consumer outlives it.
+        if (running()) await consumer.run(runConfig);
       } catch (error) {
         onCrash({ payload: { error: error as Error, restart: false } });
       }
@@ -378,20 +381,27 @@ export class KafkaBus implements MessageBus {
     const onCrash = ({ payload }: { payload: { error: Error; restart: boolean } }) => {
       const restartedBy = payload.restart ? 'kafkajs' : 'bus';
       recordConsumerCrash(groupId, restartedBy);
+      // A crash after a minute without one is a new one, restarted after the first pause; a crash loop backs off.
+      if (Date.now() - lastCrashAt > 60_000) pauseMs = firstPauseMs;
+      lastCrashAt = Date.now();
       if (restartedBy === 'bus' && running() && !timer) {
         this.options.onConsumerCrash?.({ groupId, error: payload.error, restartedBy, restartInMs: pauseMs });
-        timer = setTimeout(() => void restart(), pauseMs);
+        timer = setTimeout(() => {
+          const current = restart();
+          restarting = current;
+          void current.finally(() => {
+            if (restarting === current) restarting = undefined;
+          });
+        }, pauseMs);
         pauseMs = Math.min(30_000, pauseMs * 2);
       } else this.options.onConsumerCrash?.({ groupId, error: payload.error, restartedBy });
     };
     const stopCrashes = consumer.on(consumer.events.CRASH, onCrash);
-    // Joined again: the next crash is a new one, restarted after the first pause.
-    const stopJoins = consumer.on(consumer.events.GROUP_JOIN, () => (pauseMs = firstPauseMs));
     return {
-      stop: () => {
+      stop: async () => {
         clearTimeout(timer);
         stopCrashes();
-        stopJoins();
+        await restarting;
       },
     };
   }

@@ -65,7 +65,7 @@ export class UserAccounts implements UserLookup {
    * `command-id-reused` when the account's stream recorded this command id for another command: checked before the
    * commands whose work (a new hash, a second factor, an erasure) is done before their event is appended, which would
    * otherwise be done and then answered as the earlier command's retry, with no event of its own.
-   * Resolves with where the same command landed when this is its retry.
+   * Resolves with where the same command landed when this is its retry (the same id, asking the same).
    */
   async refuseReusedCommandId(userId: string, context: CommandContext): Promise<AppliedCommand | undefined> {
     if (!context.fingerprint) return undefined;
@@ -75,7 +75,7 @@ export class UserAccounts implements UserLookup {
       throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
         commandId: context.commandId,
       });
-    return applied;
+    return applied?.fingerprint === context.fingerprint ? applied : undefined;
   }
 
   execute(command: UserCommand, context: CommandContext): Promise<CommandResult<UserState, UserEvent>> {

@@ -1,5 +1,5 @@
 import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
-import { commandFingerprint } from '@app/event-store';
+import { commandFingerprint, type AppliedCommand } from '@app/event-store';
 import { type AccountManagement } from '../accounts/account-management';
 import { type Registration } from '../accounts/registration';
 import { type CommandContext } from '../accounts/user-accounts';
@@ -62,16 +62,14 @@ export class IdentityCommandHandler {
     };
     const actor = request.actorId!;
     const asked = OWN_ACCOUNT_WORK[request.command.type as keyof typeof OWN_ACCOUNT_WORK];
+    // Where this very command landed before, when this is its keyed retry.
+    let appliedBefore: AppliedCommand | undefined;
     if (asked) {
       context = {
         ...context,
         fingerprint: commandFingerprint({ ...pick(request.command, asked), type: request.command.type }),
       };
-      const applied = await accounts.refuseReusedCommandId(actor, context);
-      // A keyed retry of a command already applied answers as the first did; checked again, the password it proved
-      // is the old one by now, and the retry would be refused and counted as a wrong password.
-      if (applied && ANSWERED_AGAIN_FROM_THE_STREAM.has(request.command.type))
-        return { ...ACCEPTED, revision: String(applied.revision) };
+      appliedBefore = await accounts.refuseReusedCommandId(actor, context);
     }
     switch (request.command.type) {
       case 'Register':
@@ -106,7 +104,7 @@ export class IdentityCommandHandler {
         await passwords.reset(c.token, c.password, context);
         return ACCEPTED;
       case 'ChangePassword':
-        return { ...ACCEPTED, ...(await passwords.change(actor, c, context)) };
+        return { ...ACCEPTED, ...(await passwords.change(actor, c, context, appliedBefore)) };
       case 'GetProfile':
         return accounts.profile(actor);
       case 'UpdateProfile':
@@ -120,7 +118,7 @@ export class IdentityCommandHandler {
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
       case 'DisableTwoFactor':
-        return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context)) };
+        return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context, appliedBefore)) };
       case 'LockUser':
         this.requireOperator(actor);
         await accounts.lock(c.userId, actor, c.reason, context);
@@ -132,9 +130,6 @@ export class IdentityCommandHandler {
     }
   }
 }
-
-/** Of those, the ones whose whole answer the stream holds (ConfirmTwoFactor's recovery codes it does not). */
-const ANSWERED_AGAIN_FROM_THE_STREAM = new Set(['ChangePassword', 'DisableTwoFactor']);
 
 /**
  * Commands on the caller's own account whose work is done before their event is appended, with what of each is part

@@ -266,6 +266,15 @@ describe('identity over the bus, on the event store', () => {
     // Past the five wrong passwords that lock an account, had the retries been checked against the new password.
     for (let retry = 0; retry < 6; retry++) expect(await changePassword()).toEqual(first);
     expect(await revisionOf()).toBe(afterChange);
+    // The same key with another new password is another request: refused, and the first new password stays.
+    expect(
+      await identity.send(
+        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: 'a third long passphrase' },
+        userId,
+        change,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'command-id-reused' } });
+    expect(await login(address, 'a third long passphrase')).toMatchObject({ ok: false });
     expect(await login(address, NEW_PASSWORD)).toMatchObject({
       ok: true,
       result: { status: 'authenticated' },
@@ -290,6 +299,22 @@ describe('identity over the bus, on the event store', () => {
     );
     expect(await revisionOf()).toBe(afterDisable);
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+    // Set up again, the second factor is not turned off by the old key, which would need no code.
+    const again = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: NEW_PASSWORD },
+      userId,
+    );
+    const confirmed = await identity.send(
+      // The next step's code: the current step's may be the one that turned it off, and a code is taken once.
+      { type: 'ConfirmTwoFactor', code: totpCode(again.secret, Math.floor(Date.now() / 1000) + 30) },
+      userId,
+    );
+    expect(confirmed).toMatchObject({ ok: true });
+    expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId, turnOff)).toMatchObject({
+      ok: false,
+      error: { code: 'command-id-reused' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
   it('a registration repeated under its key mails its link within the hourly quota, and not once the address is verified', async () => {

@@ -1,4 +1,5 @@
 import { DomainError } from '@app/domain';
+import { type AppliedCommand } from '@app/event-store';
 import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
@@ -85,17 +86,48 @@ export class PasswordManagement {
       );
   }
 
+  /** `appliedBefore`: where this change landed, when this is its keyed retry (see `changeRetried`). */
   async change(
     userId: string,
     input: { currentPassword: string; newPassword: string },
     context: CommandContext,
+    appliedBefore?: AppliedCommand,
   ): Promise<{ revision: string }> {
     const user = await this.deps.accounts.active(userId);
+    if (appliedBefore) return this.changeRetried(user, input.newPassword, appliedBefore, context);
     if (!(await passwordConfirmed(this.deps, user, input.currentPassword)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
         field: 'currentPassword',
       });
     return this.replace(user, input.newPassword, 'change', userId, context);
+  }
+
+  /**
+   * A change repeated under its key answers as the first did. The current password is not checked again: it is the old
+   * one by now, and the retry would be refused and counted towards the lockout. The new one must be the password in
+   * force (the same key with another new password is another request, and a wrong guess there counts as one at
+   * sign-in, or a used key would test passwords unthrottled); what follows the change is done again (all of it can
+   * be), in case the first attempt failed on its way there.
+   */
+  private async changeRetried(
+    user: ActiveUser,
+    newPassword: string,
+    applied: AppliedCommand,
+    context: CommandContext,
+  ): Promise<{ revision: string }> {
+    if (!(await passwordConfirmed(this.deps, user, newPassword)))
+      throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+        commandId: context.commandId,
+      });
+    await this.endWhatThePasswordOpened(user.userId);
+    return { revision: String(applied.revision) };
+  }
+
+  private async endWhatThePasswordOpened(userId: string): Promise<void> {
+    await this.deps.refreshTokens.revokeAllForUser(userId);
+    await this.deps.oneTimeTokens.revoke('password-reset', userId);
+    // A sign-in with the old password waiting for its second factor gets no session either.
+    await this.deps.oneTimeTokens.revoke('two-factor-challenge', userId);
   }
 
   /** New hash, PasswordChanged, then every session and outstanding reset link ends. */
@@ -114,9 +146,7 @@ export class PasswordManagement {
         context,
       ),
     );
-    await this.deps.oneTimeTokens.revoke('password-reset', user.userId);
-    // A sign-in with the old password waiting for its second factor gets no session either.
-    await this.deps.oneTimeTokens.revoke('two-factor-challenge', user.userId);
+    await this.endWhatThePasswordOpened(user.userId);
     await this.deps.mail.send({
       template: 'password-changed',
       to: user.email,

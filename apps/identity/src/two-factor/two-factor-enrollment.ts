@@ -1,3 +1,4 @@
+import { type AppliedCommand } from '@app/event-store';
 import { DomainError } from '@app/domain';
 import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
@@ -59,7 +60,28 @@ export class TwoFactorEnrollment {
   }
 
   /** The account stream's revision after it: the read models must reach it before old sessions are refused there. */
-  async disable(userId: string, code: string, context: CommandContext): Promise<{ revision: string }> {
+  async disable(
+    userId: string,
+    code: string,
+    context: CommandContext,
+    appliedBefore?: AppliedCommand,
+  ): Promise<{ revision: string }> {
+    // Repeated under its key: answered as the first time, the code not asked again (there is no second factor left to
+    // check it against; it went before the event was appended). The sessions' end, after the event, is done again, in
+    // case the first attempt failed there. Once a second factor was set up again, the old key turns nothing off.
+    if (appliedBefore) {
+      if (await this.twoFactor.isEnabled(userId))
+        throw new DomainError(
+          'command-id-reused',
+          'conflict',
+          'this command id was used for another command',
+          {
+            commandId: context.commandId,
+          },
+        );
+      await this.refreshTokens.revokeAllForUser(userId);
+      return { revision: String(appliedBefore.revision) };
+    }
     // Wrong codes count as at sign-in: whoever holds a session must not guess their way to a recovery code.
     const decision = await this.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');

@@ -12,7 +12,7 @@ import { parseEmail } from '@app/identifiers';
 import { type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';
-import { type CommandContext, type UserAccounts } from './user-accounts';
+import { commandIdReused, type CommandContext, type UserAccounts } from './user-accounts';
 import { passwordConfirmed } from '../credentials/password-confirmation';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import { AfterAnswer } from '../shared/after-answer';
@@ -39,12 +39,6 @@ export interface AccountManagementDependencies {
 }
 
 export type { Profile };
-
-function commandIdReused(context: CommandContext): DomainError {
-  return new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
-    commandId: context.commandId,
-  });
-}
 
 export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   return {

@@ -14,6 +14,13 @@ export interface CommandContext {
   readonly fingerprint?: string;
 }
 
+/** The same command id asking something else than what it was recorded with. */
+export function commandIdReused(context: CommandContext): DomainError {
+  return new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+    commandId: context.commandId,
+  });
+}
+
 /**
  * The user aggregate on the event store, and the login lookup. Lookups go through the e-mail reservation stream and
  * the user stream, so a user can sign in the moment registration answered (no read model lag on the login path).
@@ -72,9 +79,7 @@ export class UserAccounts implements UserLookup {
     const { commands } = await this.store.load(userStreamName(userId), this.aggregate);
     const applied = commands.get(context.commandId);
     if (applied?.fingerprint !== undefined && applied.fingerprint !== context.fingerprint)
-      throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
-        commandId: context.commandId,
-      });
+      throw commandIdReused(context);
     return applied?.fingerprint === context.fingerprint ? applied : undefined;
   }
 

@@ -1,6 +1,6 @@
 import { DomainError } from '@app/domain';
 import { type AppliedCommand } from '@app/event-store';
-import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
+import { commandIdReused, type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
@@ -115,16 +115,13 @@ export class PasswordManagement {
     applied: AppliedCommand,
     context: CommandContext,
   ): Promise<{ revision: string }> {
-    if (!(await passwordConfirmed(this.deps, user, newPassword)))
-      throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
-        commandId: context.commandId,
-      });
-    await this.endWhatThePasswordOpened(user.userId);
+    if (!(await passwordConfirmed(this.deps, user, newPassword))) throw commandIdReused(context);
+    await this.deps.refreshTokens.revokeAllForUser(user.userId);
+    await this.endLinksAndChallenges(user.userId);
     return { revision: String(applied.revision) };
   }
 
-  private async endWhatThePasswordOpened(userId: string): Promise<void> {
-    await this.deps.refreshTokens.revokeAllForUser(userId);
+  private async endLinksAndChallenges(userId: string): Promise<void> {
     await this.deps.oneTimeTokens.revoke('password-reset', userId);
     // A sign-in with the old password waiting for its second factor gets no session either.
     await this.deps.oneTimeTokens.revoke('two-factor-challenge', userId);
@@ -146,7 +143,7 @@ export class PasswordManagement {
         context,
       ),
     );
-    await this.endWhatThePasswordOpened(user.userId);
+    await this.endLinksAndChallenges(user.userId);
     await this.deps.mail.send({
       template: 'password-changed',
       to: user.email,

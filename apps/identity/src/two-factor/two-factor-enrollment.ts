@@ -1,6 +1,6 @@
 import { type AppliedCommand } from '@app/event-store';
 import { DomainError } from '@app/domain';
-import { type CommandContext, type UserAccounts } from '../accounts/user-accounts';
+import { commandIdReused, type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import {
@@ -70,15 +70,7 @@ export class TwoFactorEnrollment {
     // check it against; it went before the event was appended). The sessions' end, after the event, is done again, in
     // case the first attempt failed there. Once a second factor was set up again, the old key turns nothing off.
     if (appliedBefore) {
-      if (await this.twoFactor.isEnabled(userId))
-        throw new DomainError(
-          'command-id-reused',
-          'conflict',
-          'this command id was used for another command',
-          {
-            commandId: context.commandId,
-          },
-        );
+      if (await this.twoFactor.isEnabled(userId)) throw commandIdReused(context);
       await this.refreshTokens.revokeAllForUser(userId);
       return { revision: String(appliedBefore.revision) };
     }

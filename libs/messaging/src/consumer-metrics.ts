@@ -12,6 +12,12 @@ export function recordConsumed(
   messagesHandled.inc({ group, topic, outcome: deadLettered ? 'dead-lettered' : 'handled' });
 }
 
+/** A group's crash counts exist from its start, at 0, so a rate over them sees the first crash too. */
+export function recordConsumerStarted(group: string): void {
+  for (const restartedBy of ['kafkajs', 'bus'] as const)
+    consumerCrashes.inc({ group, restarted_by: restartedBy }, 0);
+}
+
 /** A consumer stopped on an error; `restartedBy` says whether kafkajs starts it again or the bus does. */
 export function recordConsumerCrash(group: string, restartedBy: 'kafkajs' | 'bus'): void {
   consumerCrashes.inc({ group, restarted_by: restartedBy });

@@ -1,5 +1,5 @@
 import { withTraceHeaders } from './trace-headers';
-import { recordConsumed, recordConsumerCrash } from './consumer-metrics';
+import { recordConsumed, recordConsumerCrash, recordConsumerStarted } from './consumer-metrics';
 import {
   Kafka,
   Partitioners,
@@ -362,6 +362,7 @@ export class KafkaBus implements MessageBus {
     groupId: string,
     running: () => boolean,
   ): { stop(): Promise<void> } {
+    recordConsumerStarted(groupId);
     const firstPauseMs = this.options.consumerRestartMs ?? 1_000;
     let pauseMs = firstPauseMs;
     let lastCrashAt = 0;

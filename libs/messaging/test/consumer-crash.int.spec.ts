@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, PartitionAssigners, type PartitionAssigner } from 'kafkajs';
 import { KafkaBus, type ConsumerCrash } from '@app/messaging';
+import { consumerCrashes } from '@app/metrics';
 import { describeIf, infraEnv, waitFor } from '@app/testing';
 
 /** Round robin under another protocol name: a member using it and one of ours cannot share a group. */
@@ -44,12 +45,17 @@ describeIf(infraEnv.kafkaBrokers)('a Kafka consumer that kafkajs gives up on', (
     await other.run({ eachMessage: async () => undefined });
     await otherJoined;
     const received: string[] = [];
+    const crashesCounted = async (restartedBy: string) =>
+      (await consumerCrashes.get()).values.find(
+        (v) => v.labels.group === groupId && v.labels.restarted_by === restartedBy,
+      )?.value;
     const subscription = await bus.subscribe({
       groupId,
       topics: [topic],
       handler: async (message) => void received.push(message.value.toString()),
     });
     try {
+      expect(await crashesCounted('kafkajs')).toBe(0); // there from the start, so an alert's rate sees the first crash
       await waitFor(() => crashes.filter((c) => c.restartedBy === 'bus').length >= 2, {
         timeoutMs: 30_000,
         what: 'the bus starting the consumer again after kafkajs gave up, twice',
@@ -57,6 +63,7 @@ describeIf(infraEnv.kafkaBrokers)('a Kafka consumer that kafkajs gives up on', (
       expect(crashes[0]).toMatchObject({ groupId, restartedBy: 'bus', restartInMs: 500 });
       expect(crashes[0]!.error.message).toMatch(/protocols are incompatible/);
       expect(crashes[1]).toMatchObject({ restartInMs: 1_000 }); // the pause doubles while it keeps crashing
+      expect(await crashesCounted('bus')).toBeGreaterThanOrEqual(2);
 
       await other.disconnect();
       await bus.publish([{ topic, key: 'k', headers: {}, value: Buffer.from('after the crash') }]);

@@ -49,4 +49,19 @@ describe('the gateway’s way to the write services', () => {
       await bus.close();
     }
   });
+
+  it('a gateway stopping while its first start fails stops cleanly', async () => {
+    const bus = new BusOutOfReachOnce();
+    bus.outOfReach = true;
+    const services = new WriteServices(
+      bus,
+      readGatewayConfig({}),
+      loadRequestSigningKeys({ dataDir: await makeTempDir('write-services') }),
+      undefined as unknown as OrgAccess,
+    );
+    const asked = services.identity({ type: 'SessionActive', sessionId: 's1' }, { correlationId: 'c1' });
+    await expect(services.onApplicationShutdown()).resolves.toBeUndefined();
+    await expect(asked).rejects.toThrow('broker out of reach');
+    await bus.close();
+  });
 });

@@ -174,7 +174,9 @@ export class WriteServices implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await (await this.client)?.close();
+    // A client still starting when the gateway stops, whose start then fails, has nothing to close.
+    const client = await this.client?.catch(() => undefined);
+    await client?.close();
   }
 }
 

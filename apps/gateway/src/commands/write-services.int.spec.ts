@@ -19,6 +19,16 @@ class BusOutOfReachOnce extends InProcessBus {
   }
 }
 
+/** The gateway's way to the write services over `bus` (identity requests need no standing in an organization). */
+async function writeServicesOn(bus: InProcessBus): Promise<WriteServices> {
+  return new WriteServices(
+    bus,
+    readGatewayConfig({}),
+    loadRequestSigningKeys({ dataDir: await makeTempDir('write-services') }),
+    undefined as unknown as OrgAccess, // not reached
+  );
+}
+
 describe('the gateway’s way to the write services', () => {
   it('a bus out of reach at the first request fails that request only; the next one is answered', async () => {
     const bus = new BusOutOfReachOnce();
@@ -28,12 +38,7 @@ describe('the gateway’s way to the write services', () => {
       topic: TOPICS.identityCommands,
       handler: async () => ({ ok: true, result: { active: true } }),
     });
-    const services = new WriteServices(
-      bus,
-      readGatewayConfig({}),
-      loadRequestSigningKeys({ dataDir: await makeTempDir('write-services') }),
-      undefined as unknown as OrgAccess, // not reached: identity requests need no standing in an organization
-    );
+    const services = await writeServicesOn(bus);
     bus.outOfReach = true;
     try {
       const ask = () =>
@@ -53,12 +58,7 @@ describe('the gateway’s way to the write services', () => {
   it('a gateway stopping while its first start fails stops cleanly', async () => {
     const bus = new BusOutOfReachOnce();
     bus.outOfReach = true;
-    const services = new WriteServices(
-      bus,
-      readGatewayConfig({}),
-      loadRequestSigningKeys({ dataDir: await makeTempDir('write-services') }),
-      undefined as unknown as OrgAccess,
-    );
+    const services = await writeServicesOn(bus);
     const asked = services.identity({ type: 'SessionActive', sessionId: 's1' }, { correlationId: 'c1' });
     await expect(services.onApplicationShutdown()).resolves.toBeUndefined();
     await expect(asked).rejects.toThrow('broker out of reach');

@@ -28,12 +28,14 @@ describe('identity over the bus, on the event store', () => {
   const clientIp = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
   const login = (address: string, password = PASSWORD) =>
     identity.send({ type: 'Login', email: address, password, ip: clientIp });
-  const userStreamExists = async (userId: string) =>
+  /** The user stream's last revision; undefined while it has no event. */
+  const userStreamRevision = async (userId: string) =>
     (
       await new AggregateStore(eventStore.client).load(userStreamName(userId), {
         decider: { initialState: () => 0, evolve: (n: number) => n + 1 },
       })
-    ).revision !== undefined;
+    ).revision;
+  const userStreamExists = async (userId: string) => (await userStreamRevision(userId)) !== undefined;
 
   it('R18: registers, publishes UserRegistered, and verifies the address once with the mailed link', async () => {
     const address = email();
@@ -246,12 +248,7 @@ describe('identity over the bus, on the event store', () => {
   it('a keyed retry of a password change or of turning two-factor off answers as the first did: nothing done again, no wrong password counted', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    const revisionOf = async () =>
-      (
-        await new AggregateStore(eventStore.client).load(userStreamName(userId), {
-          decider: { initialState: () => 0, evolve: (n: number) => n + 1 },
-        })
-      ).revision;
+    const revisionOf = () => userStreamRevision(userId);
     const NEW_PASSWORD = 'another long passphrase';
     const change = randomUUID();
     const changePassword = () =>
@@ -274,6 +271,7 @@ describe('identity over the bus, on the event store', () => {
         change,
       ),
     ).toMatchObject({ ok: false, error: { code: 'command-id-reused' } });
+    expect(await revisionOf()).toBe(afterChange);
     expect(await login(address, 'a third long passphrase')).toMatchObject({ ok: false });
     expect(await login(address, NEW_PASSWORD)).toMatchObject({
       ok: true,
@@ -310,10 +308,12 @@ describe('identity over the bus, on the event store', () => {
       userId,
     );
     expect(confirmed).toMatchObject({ ok: true });
+    const afterSetUpAgain = await revisionOf();
     expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId, turnOff)).toMatchObject({
       ok: false,
       error: { code: 'command-id-reused' },
     });
+    expect(await revisionOf()).toBe(afterSetUpAgain);
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 

@@ -1,6 +1,6 @@
 import { defaultCatalog } from '@app/permissions';
 import { type OrganizationEvent } from '../apps/membership/src/organizations/organization.events';
-import { historyRowOf, inFilter } from '../scripts/audit/history';
+import { historyRowOf, historyRows, inFilter } from '../scripts/audit/history';
 import { type OrganizationRecord } from '../scripts/audit/organization-stream';
 import { explainPermission, type Explanation } from '../scripts/audit/why';
 
@@ -172,5 +172,57 @@ describe('audit why (R19, R5, R21)', () => {
     expect(inFilter(row, { user: 'ada' }, transfer)).toBe(true);
     expect(inFilter(row, { user: 'bob' }, transfer)).toBe(true);
     expect(inFilter(row, { user: 'cid' }, transfer)).toBe(false);
+  });
+});
+
+describe('history --user: changes about more people than the one a row names', () => {
+  const teamCreated: Step = { type: 'TeamCreated', data: { teamId: 't1', name: 'Night' }, by: 'ada' };
+  const addedToTeam = (userId: string): Step => ({
+    type: 'TeamMemberAdded',
+    data: { teamId: 't1', userId, role: 'member' },
+    by: 'ada',
+  });
+  const rowsFor = async (user: string, steps: Step[]) => {
+    const rows = [];
+    for await (const row of historyRows(historyOf('org', steps), { user })) rows.push(row.change);
+    return rows;
+  };
+
+  it('a deleted team is about each of its members then, and no one else', async () => {
+    const steps: Step[] = [
+      created('ada'),
+      joined('bob', 'user'),
+      joined('cid', 'user'),
+      teamCreated,
+      addedToTeam('bob'),
+      { type: 'TeamDeleted', data: { teamId: 't1' }, by: 'ada' },
+    ];
+    expect(await rowsFor('bob', steps)).toEqual(['MemberJoined', 'TeamMemberAdded', 'TeamDeleted']);
+    expect(await rowsFor('cid', steps)).toEqual(['MemberJoined']);
+  });
+
+  it('a member who left the team before it was deleted is not concerned by the deletion', async () => {
+    const steps: Step[] = [
+      created('ada'),
+      joined('bob', 'user'),
+      teamCreated,
+      addedToTeam('bob'),
+      { type: 'TeamMemberRemoved', data: { teamId: 't1', userId: 'bob' }, by: 'ada' },
+      { type: 'TeamDeleted', data: { teamId: 't1' }, by: 'ada' },
+    ];
+    expect(await rowsFor('bob', steps)).toEqual(['MemberJoined', 'TeamMemberAdded', 'TeamMemberRemoved']);
+  });
+
+  it('a deleted organization is about every member it still had', async () => {
+    const steps: Step[] = [
+      created('ada'),
+      joined('bob', 'user'),
+      joined('cid', 'user'),
+      { type: 'MemberLeft', data: { userId: 'cid' }, by: 'cid' },
+      { type: 'OrganizationDeleted', data: {}, by: 'ada' },
+    ];
+    expect(await rowsFor('bob', steps)).toEqual(['MemberJoined', 'OrganizationDeleted']);
+    expect(await rowsFor('cid', steps)).toEqual(['MemberJoined', 'MemberLeft']);
+    expect(await rowsFor('ada', steps)).toContain('OrganizationDeleted');
   });
 });

@@ -1,3 +1,8 @@
+import {
+  evolveOrganization,
+  initialOrganizationState,
+  type OrganizationState,
+} from '../../apps/membership/src/organizations/organization.state';
 import { type OrganizationRecord } from './organization-stream';
 
 /** One change of membership, role, permission, team, ownership or hierarchy, as an auditor reads it. */
@@ -80,18 +85,63 @@ export interface HistoryFilter {
   readonly user?: string;
 }
 
-export function inFilter(row: HistoryRow, filter: HistoryFilter, record?: OrganizationRecord): boolean {
+/**
+ * The rows of an organization's history that `filter` keeps, oldest first. With `user`, the organization is folded
+ * along the way: deleting a team is about each of its members then, deleting the organization about every member.
+ */
+export async function* historyRows(
+  records: AsyncIterable<OrganizationRecord> | Iterable<OrganizationRecord>,
+  filter: HistoryFilter,
+): AsyncGenerator<HistoryRow> {
+  let before: OrganizationState = initialOrganizationState();
+  for await (const record of records) {
+    const row = historyRowOf(record);
+    if (row && inFilter(row, filter, record, before)) yield row;
+    if (filter.user) before = evolveOrganization(before, record.event);
+  }
+}
+
+/** `before`: the organization as it was before `record`, when known. */
+export function inFilter(
+  row: HistoryRow,
+  filter: HistoryFilter,
+  record?: OrganizationRecord,
+  before?: OrganizationState,
+): boolean {
   const at = Date.parse(row.at);
   if (filter.from && at < filter.from.getTime()) return false;
   if (filter.to && at > filter.to.getTime()) return false;
-  if (filter.user && row.user !== filter.user && row.actor !== filter.user && !alsoAbout(record, filter.user))
+  if (
+    filter.user &&
+    row.user !== filter.user &&
+    row.actor !== filter.user &&
+    !alsoAbout(record, filter.user, before)
+  )
     return false;
   return true;
 }
 
-/** A change about two people: an ownership transfer is about the Owner who gave it up as much as the new one. */
-function alsoAbout(record: OrganizationRecord | undefined, userId: string): boolean {
-  return record?.event.type === 'OwnershipTransferred' && record.event.data.from === userId;
+/**
+ * A change about more people than the one it names: an ownership transfer is about the Owner who gave it up as much
+ * as the new one; a deleted team ends its members' places in it, a deleted organization every membership.
+ */
+function alsoAbout(
+  record: OrganizationRecord | undefined,
+  userId: string,
+  before: OrganizationState | undefined,
+): boolean {
+  const data = record?.event.data as Record<string, unknown> | undefined;
+  const org = before?.status === 'none' ? undefined : before;
+  switch (record?.event.type) {
+    case 'OwnershipTransferred':
+      return data!.from === userId;
+    case 'TeamDeleted':
+      return org?.teams.get(String(data!.teamId))?.members.has(userId) ?? false;
+    case 'OrganizationDeleted':
+      return org?.members.has(userId) ?? false;
+    default:
+      return false;
+  }
 }
 
 export const HISTORY_COLUMNS: readonly (keyof HistoryRow)[] = [

@@ -27,7 +27,7 @@ import { rosterAt } from '../../apps/membership/src/organizations/roster-at';
 import { readModelsOf } from '../../apps/gateway/src/read-models/read-models';
 import { exportBundle } from './bundle-export';
 import { CliError, parseInstant, required } from './cli-error';
-import { HISTORY_COLUMNS, historyRowOf, inFilter, type HistoryRow } from './history';
+import { HISTORY_COLUMNS, historyRows, type HistoryRow } from './history';
 import { organizationStreamOf, readOrganization, readOrganizationFully } from './organization-stream';
 import { outputFormatOf, RowWriter } from './output-format';
 import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
@@ -97,10 +97,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       ...optional('user', values.user),
     };
     const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
-    for await (const record of readOrganization(client, orgId)) {
-      const row = historyRowOf(record);
-      if (row && inFilter(row, filter, record)) writer.write(row);
-    }
+    for await (const row of historyRows(readOrganization(client, orgId), filter)) writer.write(row);
     writer.end();
     return 0;
   },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 export async function startServerProcess(
   dataDir: string,
   options: { fsync?: boolean } = {},
-): Promise<{ connectionString: string; stop: () => Promise<void> }> {
+): Promise<{ connectionString: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -31,6 +31,7 @@ export async function startServerProcess(
     if (match) {
       return {
         connectionString: match[0],
+        pid: child.pid,
         stop: async () => {
           child.kill('SIGTERM');
           await once(child, 'exit');

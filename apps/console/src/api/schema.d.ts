@@ -13,7 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account; a verification link is mailed (R18). Answers alike for a taken address. */
+        /** Create an account; a verification link is mailed (R18). Answers alike for a taken address; a number another account holds is left off. */
         post: operations["AuthController_register"];
         delete?: never;
         options?: never;

@@ -31,7 +31,8 @@ export class AuthController {
   @Post('register')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Create an account; a verification link is mailed (R18). Answers alike for a taken address.',
+    summary:
+      'Create an account; a verification link is mailed (R18). Answers alike for a taken address; a number another account holds is left off.',
   })
   @answers(202, AcceptedView)
   @problems(400, 409, 429)

@@ -217,14 +217,12 @@ export class Registration {
         commandId: input.commandId,
       });
     }
-    // A phone another account holds is refused before anything is reserved, so the refusal appends nothing (the
-    // reservation below still decides a race for it).
+    // Registration never tells whether a number is taken, as it never tells of an address (the answer is the same):
+    // one another account holds is left off the new account, unless an invitation's link proved it theirs. Their
+    // profile then shows no number; adding it there, signed in, says whether it is free.
     const phoneHolder = command.phone ? await reservations.holderOf('phone', command.phone) : undefined;
     const heldElsewhere = phoneHolder !== undefined && phoneHolder !== command.userId;
-    if (heldElsewhere && !phoneProven)
-      throw new DomainError('phone-taken', 'conflict', 'this phone belongs to another account', {
-        field: 'phone',
-      });
+    let registered = heldElsewhere && !phoneProven ? withoutPhone(command) : command;
     try {
       await reservations.reserve('email', command.email, command.userId, input.commandId);
     } catch (error) {
@@ -233,13 +231,14 @@ export class Registration {
     }
     const reserved: ['email' | 'phone', string][] = [['email', command.email]];
     try {
-      if (command.phone) {
-        if (heldElsewhere) await this.takePhoneFrom(phoneHolder!, command.phone, input.commandId);
-        await reservations.reserve('phone', command.phone, command.userId, input.commandId);
-        reserved.push(['phone', command.phone]);
+      if (registered.phone) {
+        if (heldElsewhere) await this.takePhoneFrom(phoneHolder!, registered.phone, input.commandId);
+        if (await this.reservePhone(registered, input.commandId, phoneProven))
+          reserved.push(['phone', registered.phone]);
+        else registered = withoutPhone(registered);
       }
       await credentials.setHash(command.userId, hash, this.now());
-      await accounts.execute(command, { commandId: input.commandId, ...correlation(input) });
+      await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       return 'created';
     } catch (error) {
       for (const [kind, value] of reserved)
@@ -249,6 +248,27 @@ export class Registration {
       throw error;
     }
   }
+
+  /**
+   * False when another account took the number meanwhile (a race the reservation decides): then it is left off, as
+   * one taken before would be. A number an invitation proved is not given up that way.
+   */
+  private async reservePhone(command: RegisterUser, commandId: string, proven: boolean): Promise<boolean> {
+    try {
+      await this.deps.reservations.reserve('phone', command.phone!, command.userId, commandId);
+      return true;
+    } catch (error) {
+      if (!proven && isDomainError(error) && error.code === 'phone-taken') return false;
+      throw error;
+    }
+  }
+}
+
+type RegisterUser = UserCommand & { type: 'RegisterUser' };
+
+function withoutPhone(command: RegisterUser): RegisterUser {
+  const { phone: _leftOff, ...rest } = command;
+  return rest;
 }
 
 function correlation(input: { correlationId?: string }): { correlationId?: string } {

@@ -5,7 +5,7 @@ import { eventMessage } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { BACKWARDS, END, jsonEvent } from '@eventstore/db-client';
+import { jsonEvent } from '@eventstore/db-client';
 import { registeredUserId } from '../accounts/registration';
 import { totpCode } from '../two-factor/totp';
 import { userStreamName } from '../users/user.events';
@@ -137,34 +137,67 @@ describe('identity over the bus, on the event store', () => {
     await identity.registerVerified(address);
   });
 
-  it('a duplicate phone is a conflict and leaves no user, no event and no reservation behind', async () => {
+  it('enumeration: registering with a number another account holds answers as any registration, and leaves the number off', async () => {
     const first = email();
-    await identity.registerVerified(first, PASSWORD, { phone: '+1 415 555 2671' });
+    const holder = await identity.registerVerified(first, PASSWORD, { phone: '+1 415 555 2671' });
     const second = email();
     const commandId = randomUUID();
-    const refused = await identity.send(
+    const answer = await identity.send(
       { type: 'Register', name: 'B', email: second, password: PASSWORD, phone: '+14155552671' },
       undefined,
       commandId,
     );
-    expect(refused).toMatchObject({
-      ok: false,
-      error: { code: 'phone-taken', kind: 'conflict', details: { field: 'phone' } },
+    const free = await identity.send({
+      type: 'Register',
+      name: 'C',
+      email: email(),
+      password: PASSWORD,
+      phone: `+1650555${String(1000 + (Date.now() % 9000))}`,
     });
-    expect(JSON.stringify(refused)).not.toContain(first);
-    expect(identity.mails.some((m) => m.data.to === second)).toBe(false);
-    // The refusal appended nothing: not even a reservation of the e-mail taken back.
-    const refusedUser = registeredUserId(commandId);
-    const appended: string[] = [];
-    for await (const resolved of eventStore.client.readAll({
-      direction: BACKWARDS,
-      fromPosition: END,
-      maxCount: 500,
-    }))
-      if ((resolved.event?.data as { userId?: string } | undefined)?.userId === refusedUser)
-        appended.push(resolved.event!.type);
-    expect(appended).toEqual([]);
-    await identity.registerVerified(second);
+    expect(answer).toEqual(free);
+    expect(JSON.stringify(answer)).not.toContain(first);
+    // The account is made, without the number: its holder keeps it, and no reservation changed hands.
+    const token = await identity.linkToken('verify-email', second);
+    const registered = await identity.result<{ userId: string; phone?: string }>({
+      type: 'VerifyEmail',
+      token,
+    });
+    expect(registered.userId).toBe(registeredUserId(commandId));
+    expect(registered.phone).toBeUndefined();
+    const events = await waitFor(() => {
+      const mine = identity.userEvents.filter((e) => e.subject === registered.userId);
+      return mine.length >= 2 && mine;
+    });
+    expect(events[0]).toMatchObject({ type: 'identity.UserRegistered.v1' });
+    expect(events[0]!.data).not.toHaveProperty('phone');
+    expect(await identity.result({ type: 'GetProfile' }, holder)).toMatchObject({ phone: '+14155552671' });
+    // Adding it from the profile, signed in, is where the conflict is told.
+    expect(
+      await identity.send({ type: 'UpdateProfile', phone: '+14155552671' }, registered.userId),
+    ).toMatchObject({ ok: false, error: { code: 'phone-taken', details: { field: 'phone' } } });
+  });
+
+  it('two registrations racing for one free number: both are accepted, one account holds it', async () => {
+    const phone = `+1212555${String(1000 + (Date.now() % 9000))}`;
+    const [a, b] = [email(), email()];
+    const answers = await Promise.all(
+      [a, b].map((address) =>
+        identity.send({ type: 'Register', name: 'R', email: address, password: PASSWORD, phone }),
+      ),
+    );
+    expect(answers).toEqual([
+      { ok: true, result: { status: 'accepted' } },
+      { ok: true, result: { status: 'accepted' } },
+    ]);
+    const profiles = await Promise.all(
+      [a, b].map(async (address) =>
+        identity.result<{ phone?: string }>({
+          type: 'VerifyEmail',
+          token: await identity.linkToken('verify-email', address),
+        }),
+      ),
+    );
+    expect(profiles.map((p) => p.phone).filter(Boolean)).toEqual([phone]);
   });
 
   it('phones reserved before the streams were hashed stay their holders’; new ones name no number, nor its plain hash', async () => {
@@ -175,14 +208,9 @@ describe('identity over the bus, on the event store', () => {
         data: { kind: 'phone', userId: 'legacy-holder', at: new Date().toISOString() },
       }),
     ]);
-    const refused = await identity.send({
-      type: 'Register',
-      name: 'B',
-      email: email(),
-      password: PASSWORD,
-      phone,
-    });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'phone-taken', details: { field: 'phone' } } });
+    // The reservation's holder keeps the number: an account registered with it is made without it.
+    const late = await identity.registerVerified(email(), PASSWORD, { phone });
+    expect(await identity.result({ type: 'GetProfile' }, late)).not.toHaveProperty('phone');
     const other = `+1650555${String(1000 + (Date.now() % 9000))}`;
     const userId = await identity.registerVerified(email(), PASSWORD, { phone: other });
     const names: string[] = [];

@@ -200,32 +200,40 @@ describe('membership commands over the bus, on the event store', () => {
     expect(state.members.size).toBeLessThanOrEqual(before);
   });
 
+  /** Identity's UserDeleted, made by hand: the organizations it names as theirs, and whether they confirmed. */
+  const userDeleted = (
+    userId: string,
+    ownedOrganizationIds: string[],
+    ownedOrganizationsConfirmed: boolean,
+  ) =>
+    eventMessage(TOPICS.identityUsers, {
+      id: randomUUID(),
+      type: 'identity.UserDeleted.v1',
+      source: '/identity-platform/tests/membership-commands', // a hand-made event: marked as a test's
+      subject: userId,
+      time: new Date().toISOString(),
+      specversion: '1.0',
+      datacontenttype: 'application/json',
+      correlationid: randomUUID(),
+      causationid: randomUUID(),
+      actor: userId,
+      revision: '3',
+      data: {
+        userId,
+        ownedOrganizationIds,
+        ownedOrganizationsConfirmed,
+        actorId: userId,
+        at: new Date().toISOString(),
+      },
+    });
+
   it('R10: a deleted user leaves every organization and their own organization is deleted; redelivery changes nothing', async () => {
     const joinedOrg = await newOrganization(['ada']);
     const ownOrg = randomUUID();
     expect(await send(ownOrg, 'ada', { type: 'CreateOrganization', name: 'Ada Inc' })).toMatchObject({
       ok: true,
     });
-    const deleted = eventMessage(TOPICS.identityUsers, {
-      id: randomUUID(),
-      type: 'identity.UserDeleted.v1',
-      source: '/identity-platform/tests/membership-commands', // a hand-made event: marked as a test's
-      subject: 'ada',
-      time: new Date().toISOString(),
-      specversion: '1.0',
-      datacontenttype: 'application/json',
-      correlationid: randomUUID(),
-      causationid: randomUUID(),
-      actor: 'ada',
-      revision: '3',
-      data: {
-        userId: 'ada',
-        ownedOrganizationIds: [ownOrg],
-        ownedOrganizationsConfirmed: true,
-        actorId: 'ada',
-        at: new Date().toISOString(),
-      },
-    });
+    const deleted = userDeleted('ada', [ownOrg], true);
     const bus = app.get<MessageBus>(MESSAGE_BUS);
     await bus.publish([deleted]);
     await waitFor(async () => !(await stateOf(joinedOrg)).members.has('ada'), { what: 'ada removed' });
@@ -251,33 +259,41 @@ describe('membership commands over the bus, on the event store', () => {
     await membership.expectOk(
       membership.system(orgId, { type: 'AdmitMember', userId: 'max', role: 'admin', via: 'invitation' }),
     );
-    const deleted = eventMessage(TOPICS.identityUsers, {
-      id: randomUUID(),
-      type: 'identity.UserDeleted.v1',
-      source: '/identity-platform/tests/membership-commands',
-      subject: 'lea',
-      time: new Date().toISOString(),
-      specversion: '1.0',
-      datacontenttype: 'application/json',
-      correlationid: randomUUID(),
-      causationid: randomUUID(),
-      actor: 'lea',
-      revision: '3',
-      // What identity decides when its index has not seen the organization yet.
-      data: {
-        userId: 'lea',
-        ownedOrganizationIds: [],
-        ownedOrganizationsConfirmed: false,
-        actorId: 'lea',
-        at: new Date().toISOString(),
-      },
-    });
+    // What identity decides when its index has not seen the organization yet.
+    const deleted = userDeleted('lea', [], false);
     await app.get<MessageBus>(MESSAGE_BUS).publish([deleted]);
     await waitFor(async () => !(await stateOf(orgId)).members.has('lea'), { what: 'lea gone' });
     const state = await stateOf(orgId);
     expect(state.status).toBe('active');
     expect(state.ownerId).toBe('max');
     expect(state.members.get('max')?.role).toBe('owner');
+  });
+
+  it('R10: a confirmed deletion deletes only the organizations it named; one that became theirs after goes to a successor', async () => {
+    const named = randomUUID();
+    expect(await send(named, 'ida', { type: 'CreateOrganization', name: 'Ida Inc' })).toMatchObject({
+      ok: true,
+    });
+    // Owned by Kai when identity listed Ida's organizations; transferred to her before her deletion reached membership.
+    const later = randomUUID();
+    expect(await send(later, 'kai', { type: 'CreateOrganization', name: 'Kai Inc' })).toMatchObject({
+      ok: true,
+    });
+    await membership.expectOk(
+      membership.system(later, { type: 'AdmitMember', userId: 'ida', role: 'admin', via: 'invitation' }),
+    );
+    expect(await send(later, 'kai', { type: 'TransferOwnership', newOwnerId: 'ida' })).toMatchObject({
+      ok: true,
+    });
+    await app.get<MessageBus>(MESSAGE_BUS).publish([userDeleted('ida', [named], true)]);
+    await waitFor(async () => (await stateOf(named)).status === 'deleted', { what: 'the named one deleted' });
+    await waitFor(async () => !(await stateOf(later)).members.has('ida'), {
+      what: 'ida gone from the other',
+    });
+    const kept = await stateOf(later);
+    expect(kept.status).toBe('active');
+    expect(kept.ownerId).toBe('kai');
+    expect(kept.members.get('kai')?.role).toBe('owner');
   });
 
   it('R5: an invitation sent and accepted over the bus is published as valid CloudEvents', async () => {

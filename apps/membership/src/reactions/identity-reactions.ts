@@ -99,15 +99,19 @@ export class IdentityReactions extends BusSubscriber {
   /** The index lags the event store a little: it must have read everything that exists now before it is used. */
   private async removeDeletedUser(event: EventEnvelope): Promise<void> {
     await this.indexes.catchUp();
-    const { userId, ownedOrganizationsConfirmed } = event.data as {
+    const { userId, ownedOrganizationIds, ownedOrganizationsConfirmed } = event.data as {
       userId: string;
+      ownedOrganizationIds: string[];
       ownedOrganizationsConfirmed: boolean;
     };
+    // The owner confirmed deleting the organizations identity named, no other: one that became theirs after (an
+    // ownership transferred to them meanwhile) goes to a successor instead.
+    const confirmed = new Set(ownedOrganizationsConfirmed ? ownedOrganizationIds : []);
     for (const orgId of this.indexes.memberships.organizationsOf(userId)) {
       await this.system(event, orgId, `${event.id}/${orgId}`, {
         type: 'RemoveDeletedUser',
         userId,
-        ownedOrganizationsConfirmed,
+        ownedOrganizationsConfirmed: confirmed.has(orgId),
       });
     }
   }

@@ -28,6 +28,7 @@ import { InvitationQueries } from './invitations/invitation-queries';
 import { organizationDecider } from './organizations/organization.decider';
 import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
+import { ErasuresForgetCachedStates } from './reactions/erasures-forget-cached-states';
 import { inviteeSealing } from './organizations/personal-fields';
 
 export const MEMBERSHIP_SOURCE = PUBLIC_EVENT_MAPPINGS.membership.source;
@@ -110,6 +111,7 @@ export class MembershipModule {
         auditCheckpointsProvider('membership', PUBLIC_EVENT_MAPPINGS.membership.streamPrefix),
         MembershipCommandServer,
         IdentityReactions,
+        ErasuresForgetCachedStates,
       ],
     };
   }

@@ -57,6 +57,8 @@ export interface EventSubscriptionOptions {
   readonly registry?: SchemaRegistry;
   readonly fromBeginning?: boolean;
   readonly keyConcurrency?: number;
+  /** A group of this process alone, from the events published after it joined (SubscribeOptions.ephemeral). */
+  readonly ephemeral?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function subscribeToEvents(bus: MessageBus, options: EventSubscriptionOpt
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
     ...(options.keyConcurrency === undefined ? {} : { keyConcurrency: options.keyConcurrency }),
+    ...(options.ephemeral ? { ephemeral: true } : {}),
     handler: async (message) => {
       let event: EventEnvelope;
       try {

@@ -48,10 +48,6 @@ export class IdentityReactions extends BusSubscriber {
         return this.acceptRegisteredInvitation(event);
       case 'identity.UserDeleted.v1':
         return this.removeDeletedUser(event);
-      case 'identity.UserErased.v1':
-        // The invitations this user received were sealed with their address's key, now destroyed.
-        this.commands.streams.forgetCachedStates();
-        return Promise.resolve();
       default:
         return Promise.resolve();
     }

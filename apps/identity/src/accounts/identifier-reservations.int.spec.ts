@@ -53,6 +53,23 @@ describe('identifier reservations on the event store', () => {
     expect(await otherKey.holderOf('email', email)).toBeUndefined();
   });
 
+  it('a reservation undone and then retried under the same command id is held again (a registration retried)', async () => {
+    const email = address();
+    const commandId = randomUUID();
+    await reservations.reserve('email', email, 'u1', commandId);
+    await reservations.release('email', email, 'u1', `${commandId}/undo`);
+    expect(await reservations.holderOf('email', email)).toBeUndefined();
+    await reservations.reserve('email', email, 'u1', commandId);
+    expect(await reservations.holderOf('email', email)).toBe('u1');
+    expect(await codeOf(reservations.reserve('email', email, 'u2', randomUUID()))).toBe('email-taken');
+    // Retried again while held: nothing more is appended.
+    const revision = async () =>
+      (await store.load(reservations.streamOf('email', email), { decider: reservationDecider })).revision;
+    const before = await revision();
+    await reservations.reserve('email', email, 'u1', commandId);
+    expect(await revision()).toBe(before);
+  });
+
   it('a second user gets email-taken; after the holder releases, the second user reserves it', async () => {
     const email = address();
     await reservations.reserve('email', email, 'u1', randomUUID());

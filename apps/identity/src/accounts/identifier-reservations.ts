@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type AggregateStore } from '@app/event-store';
 import { DomainError, isDomainError } from '@app/domain';
 import { type PseudonymousIds } from '@app/personal-data';
@@ -72,7 +73,10 @@ export class IdentifierReservations {
             field: kind,
           });
       }
-      await reserve('');
+      const reserved = await reserve('');
+      // Its id was used before: held since, or released meanwhile (a registration undone, then retried under the
+      // same key). Released, it is reserved again, under an id of its own.
+      if (reserved.duplicate && reserved.state.holder !== userId) await reserve(`/again-${randomUUID()}`);
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
       const holder = await this.abandonedHolder(kind, value);

@@ -217,12 +217,13 @@ export class Registration {
         commandId: input.commandId,
       });
     }
-    // Registration never tells whether a number is taken, as it never tells of an address (the answer is the same):
-    // one another account holds is left off the new account, unless an invitation's link proved it theirs. Their
-    // profile then shows no number; adding it there, signed in, says whether it is free.
-    const phoneHolder = command.phone ? await reservations.holderOf('phone', command.phone) : undefined;
-    const heldElsewhere = phoneHolder !== undefined && phoneHolder !== command.userId;
-    let registered = heldElsewhere && !phoneProven ? withoutPhone(command) : command;
+    // Registration never tells whether a number is taken, as it never tells of an address (the answer and the work
+    // are the same): one another account holds is left off the new account, unless an invitation's link proved it
+    // theirs, when it is taken from that account. Their profile then shows no number; adding it there, signed in,
+    // says whether it is free.
+    const phoneHolder =
+      command.phone && phoneProven ? await reservations.holderOf('phone', command.phone) : undefined;
+    let registered = command;
     try {
       await reservations.reserve('email', command.email, command.userId, input.commandId);
     } catch (error) {
@@ -231,20 +232,28 @@ export class Registration {
     }
     const reserved: ['email' | 'phone', string][] = [['email', command.email]];
     try {
-      if (registered.phone) {
-        if (heldElsewhere) await this.takePhoneFrom(phoneHolder!, registered.phone, input.commandId);
-        if (await this.reservePhone(registered, input.commandId, phoneProven))
-          reserved.push(['phone', registered.phone]);
-        else registered = withoutPhone(registered);
+      if (command.phone) {
+        if (phoneHolder !== undefined && phoneHolder !== command.userId)
+          await this.takePhoneFrom(phoneHolder, command.phone, input.commandId);
+        if (await this.reservePhone(command, input.commandId, phoneProven))
+          reserved.push(['phone', command.phone]);
+        else registered = withoutPhone(command);
       }
       await credentials.setHash(command.userId, hash, this.now());
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       return 'created';
     } catch (error) {
-      for (const [kind, value] of reserved)
-        await reservations
-          .release(kind, value, command.userId, `${input.commandId}/undo`)
-          .catch(() => undefined);
+      // Not when the account was recorded after all (the append landed, its answer was lost), or cannot be read to
+      // tell: it holds what was reserved for it.
+      const recorded = await accounts.load(command.userId).then(
+        (account) => account.status !== 'none',
+        () => true,
+      );
+      if (!recorded)
+        for (const [kind, value] of reserved)
+          await reservations
+            .release(kind, value, command.userId, `${input.commandId}/undo`)
+            .catch(() => undefined);
       throw error;
     }
   }

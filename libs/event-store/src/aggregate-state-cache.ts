@@ -18,24 +18,42 @@ export interface CachedAggregate<State> {
  * first out. Pair one cache with one decider: states of different deciders must not meet.
  */
 export class AggregateStateCache<State> {
-  private readonly entries = new Map<string, CachedAggregate<State>>();
+  private readonly entries = new Map<string, { entry: CachedAggregate<State>; at: number }>();
+  private cleared = 0;
 
-  constructor(private readonly maxEntries = 1_000) {}
+  /**
+   * `maxAgeMs`: an entry older than this is not used (the stream is loaded again), which bounds how long a state can
+   * outlive something that should have cleared it but was missed.
+   */
+  constructor(
+    private readonly maxEntries = 1_000,
+    private readonly maxAgeMs = Infinity,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Changes with every `clear()`: an entry taken before one is not put back after it. */
+  get generation(): number {
+    return this.cleared;
+  }
 
   take(streamName: string): CachedAggregate<State> | undefined {
-    const entry = this.entries.get(streamName);
-    if (entry) this.entries.delete(streamName);
-    return entry;
+    const held = this.entries.get(streamName);
+    if (!held) return undefined;
+    this.entries.delete(streamName);
+    return this.now() - held.at <= this.maxAgeMs ? held.entry : undefined;
   }
 
-  /** Forgets every state: the next command on each stream loads it from the store. */
+  /** Forgets every state, and those in use now once they are put back: the next command loads each from the store. */
   clear(): void {
     this.entries.clear();
+    this.cleared++;
   }
 
-  put(streamName: string, entry: CachedAggregate<State>): void {
+  /** `takenIn`: the generation read before the entry was taken or loaded; from before a `clear()`, it is dropped. */
+  put(streamName: string, entry: CachedAggregate<State>, takenIn?: number): void {
+    if (takenIn !== undefined && takenIn !== this.cleared) return;
     this.entries.delete(streamName);
-    this.entries.set(streamName, entry);
+    this.entries.set(streamName, { entry, at: this.now() });
     if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
   }
 }

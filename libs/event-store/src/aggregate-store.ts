@@ -176,6 +176,7 @@ export class AggregateStore {
     // a no-op or a retry recognised, is decided again on a state read up to date before it is answered.
     let readTail = false;
     for (let attempt = 1; ;) {
+      const generation = cache?.generation;
       const cached = cache?.take(streamName);
       const unread = !readTail && cached !== undefined && cached.chainHead !== undefined;
       const loaded = unread ? asLoaded(cached) : await this.load(streamName, definition, cached);
@@ -186,7 +187,11 @@ export class AggregateStore {
         chainHead: string | null = loaded.chainHead,
       ) => {
         if (cache && revision !== undefined)
-          cache.put(streamName, { state, revision, sinceSnapshot, commands: loaded.commands, chainHead });
+          cache.put(
+            streamName,
+            { state, revision, sinceSnapshot, commands: loaded.commands, chainHead },
+            generation,
+          );
       };
       const verifyFirst = () => {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);

@@ -143,6 +143,61 @@ describe('AggregateStore with a state cache', () => {
     expect(cache.take('c')).toBeUndefined();
   });
 
+  it('a clear while a command holds the state: the command ends without putting it back', async () => {
+    const s = stream();
+    const store = new AggregateStore(eventStore.client);
+    const definition = cachedCounter();
+    await store.handle(s, definition, { type: 'Open', id: s }, ctx());
+    await store.handle(
+      s,
+      definition,
+      async () => {
+        definition.cache.clear(); // an erasure heard while this command decides
+        return { command: { type: 'Add', amount: 1 } as CounterCommand };
+      },
+      ctx(),
+    );
+    expect(definition.cache.take(s)).toBeUndefined();
+    await store.handle(s, definition, { type: 'Add', amount: 1 }, ctx());
+    expect(definition.cache.take(s)?.state).toMatchObject({ balance: 2 });
+  });
+
+  it('an entry taken before a clear is not put back after it; one taken after is', () => {
+    const cache = new AggregateStateCache<number>();
+    const entry = (state: number) => ({
+      state,
+      revision: 0n,
+      sinceSnapshot: 0,
+      commands: new CommandWindow(),
+    });
+    cache.put('a', entry(1));
+    const before = cache.generation;
+    const inUse = cache.take('a')!;
+    cache.clear(); // while a command holds the state
+    cache.put('a', inUse, before);
+    expect(cache.take('a')).toBeUndefined();
+    const after = cache.generation;
+    cache.put('a', entry(2), after);
+    expect(cache.take('a')?.state).toBe(2);
+  });
+
+  it('an entry older than its maximum age is not used', () => {
+    let now = 1_000;
+    const cache = new AggregateStateCache<number>(10, 60_000, () => now);
+    const entry = (state: number) => ({
+      state,
+      revision: 0n,
+      sinceSnapshot: 0,
+      commands: new CommandWindow(),
+    });
+    cache.put('a', entry(1));
+    now += 60_000;
+    expect(cache.take('a')?.state).toBe(1);
+    cache.put('a', entry(2));
+    now += 60_001;
+    expect(cache.take('a')).toBeUndefined();
+  });
+
   it('a command window keeps its latest ids, oldest out first, and round-trips through a snapshot', () => {
     const window = new CommandWindow(1_000);
     for (let i = 0; i < 1_500; i++) window.record(`cmd-${i}`, { revision: BigInt(i), fingerprint: `f${i}` });

@@ -18,6 +18,13 @@ export { organizationStream } from '@app/contracts';
 
 export type OrganizationResult = CommandResult<OrganizationState, OrganizationEvent>;
 
+/**
+ * How long a state held in memory is used before it is loaded again. Erasures clear the states (every replica hears
+ * of them), but one missed while this replica's erasure consumer was down or rejoining would otherwise leave opened
+ * addresses in memory for as long as the organization stays busy.
+ */
+const CACHED_STATE_MAX_AGE_MS = 10 * 60_000;
+
 /** The organization aggregate over the event store: one decider, its snapshots, and the states kept in memory. */
 export class OrganizationStreams {
   readonly aggregate;
@@ -31,16 +38,18 @@ export class OrganizationStreams {
     this.aggregate = {
       decider: organizationDecider(catalog),
       snapshots: organizationSnapshots,
-      cache: new AggregateStateCache<OrganizationState>(cachedOrganizations),
+      cache: new AggregateStateCache<OrganizationState>(cachedOrganizations, CACHED_STATE_MAX_AGE_MS),
     };
   }
 
   /** An organization's current state (through the cache, which it leaves as warm as it found it). */
   async state(orgId: string): Promise<OrganizationState> {
     const stream = organizationStream(orgId);
-    const loaded = await this.store.load(stream, this.aggregate, this.aggregate.cache.take(stream));
+    const { cache } = this.aggregate;
+    const generation = cache.generation;
+    const loaded = await this.store.load(stream, this.aggregate, cache.take(stream));
     if (loaded.revision !== undefined)
-      this.aggregate.cache.put(stream, { ...loaded, revision: loaded.revision });
+      cache.put(stream, { ...loaded, revision: loaded.revision }, generation);
     return loaded.state;
   }
 

@@ -180,6 +180,9 @@ export class AccountManagement {
       return applied;
     });
     await this.deps.reservations.release('email', user.email, userId, context.commandId);
+    // A reset link went to the old address: whoever reads that mailbox (the reason to leave it, perhaps) must not
+    // take the account with it, nor with one still on its way there.
+    await this.deps.verificationLinks.revoke('password-reset', userId);
     const changed = result.state as ActiveUser;
     await this.sendVerification(changed, context);
     await this.deps.mail.send({

@@ -451,6 +451,24 @@ describe('identity over the bus, on the event store', () => {
     });
   });
 
+  it('R17/R18: changing the address ends the reset links sent to the old one', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await identity.result({ type: 'ForgotPassword', email: address });
+    const token = await identity.linkToken('reset-password', address);
+    const moved = email();
+    await identity.result({ type: 'ChangeEmail', email: moved, password: PASSWORD }, userId);
+    expect(
+      await identity.send({ type: 'ResetPassword', token, password: 'a brand new passphrase' }),
+    ).toMatchObject({ ok: false, error: { code: 'token-invalid' } });
+    expect(await login(moved)).toMatchObject({ ok: true });
+    // A link asked for after the change, sent to the new address, works.
+    await identity.result({ type: 'ForgotPassword', email: moved });
+    const fresh = await identity.linkToken('reset-password', moved);
+    await identity.result({ type: 'ResetPassword', token: fresh, password: 'a brand new passphrase' });
+    expect(await login(moved, 'a brand new passphrase')).toMatchObject({ ok: true });
+  });
+
   it('R17: a reset link sets a new password once, ends every session, and PasswordChanged carries no hash', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

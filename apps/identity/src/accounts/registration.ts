@@ -217,9 +217,9 @@ export class Registration {
         commandId: input.commandId,
       });
     }
-    // Registration never tells whether a number is taken, as it never tells of an address (the answer and the work
-    // are the same): one another account holds is left off the new account, unless an invitation's link proved it
-    // theirs, when it is taken from that account. Their profile then shows no number; adding it there, signed in,
+    // Registration never tells whether a number is taken, as it never tells of an address (the answer is the same):
+    // one another account holds is left off the new account, unless an invitation's link proved it theirs, when it
+    // is taken from that account. Their profile then shows no number; adding it there, signed in,
     // says whether it is free.
     const phoneHolder =
       command.phone && phoneProven ? await reservations.holderOf('phone', command.phone) : undefined;
@@ -259,8 +259,8 @@ export class Registration {
   }
 
   /**
-   * False when another account took the number meanwhile (a race the reservation decides): then it is left off, as
-   * one taken before would be. A number an invitation proved is not given up that way.
+   * False when another account holds the number, from before or by winning a race for it (the reservation decides):
+   * then it is left off. A number an invitation proved is not given up that way.
    */
   private async reservePhone(command: RegisterUser, commandId: string, proven: boolean): Promise<boolean> {
     try {

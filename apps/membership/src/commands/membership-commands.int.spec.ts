@@ -18,6 +18,7 @@ import { type ActiveOrganization } from '../organizations/organization.state';
 import { type CommandReply, type ImportReply } from './command-reply';
 import { startMembership, type MembershipHarness } from './membership-harness.testing';
 import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
+import { identityEventMessage } from '../reactions/identity-event.testing';
 
 describe('membership commands over the bus, on the event store', () => {
   const eventStore = useTestEventStore();
@@ -206,25 +207,9 @@ describe('membership commands over the bus, on the event store', () => {
     ownedOrganizationIds: string[],
     ownedOrganizationsConfirmed: boolean,
   ) =>
-    eventMessage(TOPICS.identityUsers, {
-      id: randomUUID(),
-      type: 'identity.UserDeleted.v1',
-      source: '/identity-platform/tests/membership-commands', // a hand-made event: marked as a test's
-      subject: userId,
-      time: new Date().toISOString(),
-      specversion: '1.0',
-      datacontenttype: 'application/json',
-      correlationid: randomUUID(),
-      causationid: randomUUID(),
-      actor: userId,
-      revision: '3',
-      data: {
-        userId,
-        ownedOrganizationIds,
-        ownedOrganizationsConfirmed,
-        actorId: userId,
-        at: new Date().toISOString(),
-      },
+    identityEventMessage('identity.UserDeleted.v1', userId, {
+      ownedOrganizationIds,
+      ownedOrganizationsConfirmed,
     });
 
   it('R10: a deleted user leaves every organization and their own organization is deleted; redelivery changes nothing', async () => {

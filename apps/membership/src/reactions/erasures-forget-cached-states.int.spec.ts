@@ -1,30 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@app/contracts';
 import { AggregateStore } from '@app/event-store';
-import { InProcessBus, eventMessage, subscribeToEvents, type Subscription } from '@app/messaging';
+import { InProcessBus, subscribeToEvents, type Subscription } from '@app/messaging';
 import { defaultCatalog } from '@app/permissions';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { trusted } from '../commands/membership-request';
 import { OrganizationStreams, organizationStream } from '../commands/organization-streams';
 import { forgetCachedStatesOnErasure } from './erasures-forget-cached-states';
-
-/** An identity event, as identity publishes it. */
-const identityEvent = (type: string, userId: string, data: Record<string, unknown>) =>
-  eventMessage(TOPICS.identityUsers, {
-    id: randomUUID(),
-    type,
-    source: '/identity-platform/tests/erasures', // a hand-made event: marked as a test's
-    subject: userId,
-    time: new Date().toISOString(),
-    specversion: '1.0',
-    datacontenttype: 'application/json',
-    correlationid: randomUUID(),
-    causationid: randomUUID(),
-    actor: userId,
-    revision: '2',
-    data: { userId, actorId: userId, at: new Date().toISOString(), ...data },
-  });
+import { identityEventMessage } from './identity-event.testing';
 
 describe('erasure: every replica forgets the organization states it holds', () => {
   const eventStore = useTestEventStore();
@@ -84,14 +68,14 @@ describe('erasure: every replica forgets the organization states it holds', () =
       }).then((s) => subscriptions.push(s));
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await bus.publish([identityEvent('identity.UserLocked.v1', 'bob', { reason: 'test' })]);
+    await bus.publish([identityEventMessage('identity.UserLocked.v1', 'bob', { reason: 'test' })]);
     await seen;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(replicas.map(cached)).toEqual([true, true]);
   });
 
   it('a UserErased reaches each replica, and each forgets its states', async () => {
-    await bus.publish([identityEvent('identity.UserErased.v1', 'bob', { erasedKeys: ['k1'] })]);
+    await bus.publish([identityEventMessage('identity.UserErased.v1', 'bob', { erasedKeys: ['k1'] })]);
     await waitFor(() => replicas.every((replica) => !cached(replica)), { what: 'both caches empty' });
   });
 });

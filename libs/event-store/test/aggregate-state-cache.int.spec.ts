@@ -11,6 +11,8 @@ import { useTestEventStore } from '@app/testing/test-event-store';
 import { counterDecider, type CounterCommand, type CounterState } from './counter.decider';
 
 const ctx = (commandId = randomUUID()): CommandContext => ({ commandId, actor: 'user-1' });
+/** A cached counter state, for the cache on its own. */
+const entry = (state: number) => ({ state, revision: 0n, sinceSnapshot: 0, commands: new CommandWindow() });
 
 describe('AggregateStore with a state cache', () => {
   const eventStore = useTestEventStore();
@@ -129,12 +131,6 @@ describe('AggregateStore with a state cache', () => {
 
   it('keeps at most its bound of streams, least recently used out first', () => {
     const cache = new AggregateStateCache<number>(2);
-    const entry = (state: number) => ({
-      state,
-      revision: 0n,
-      sinceSnapshot: 0,
-      commands: new CommandWindow(),
-    });
     cache.put('a', entry(1));
     cache.put('b', entry(2));
     cache.put('c', entry(3));
@@ -164,12 +160,6 @@ describe('AggregateStore with a state cache', () => {
 
   it('an entry taken before a clear is not put back after it; one taken after is', () => {
     const cache = new AggregateStateCache<number>();
-    const entry = (state: number) => ({
-      state,
-      revision: 0n,
-      sinceSnapshot: 0,
-      commands: new CommandWindow(),
-    });
     cache.put('a', entry(1));
     const before = cache.generation;
     const inUse = cache.take('a')!;
@@ -184,12 +174,6 @@ describe('AggregateStore with a state cache', () => {
   it('an entry older than its maximum age is not used', () => {
     let now = 1_000;
     const cache = new AggregateStateCache<number>(10, 60_000, () => now);
-    const entry = (state: number) => ({
-      state,
-      revision: 0n,
-      sinceSnapshot: 0,
-      commands: new CommandWindow(),
-    });
     cache.put('a', entry(1));
     now += 60_000;
     expect(cache.take('a')?.state).toBe(1);

@@ -3,7 +3,6 @@ import { type INestApplication } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
   MESSAGE_BUS,
-  eventMessage,
   subscribeToEvents,
   type MessageBus,
   type RequestSender,
@@ -595,20 +594,7 @@ describe('membership commands over the bus, on the event store', () => {
     });
 
     const verified = (userId: string, email: string) =>
-      eventMessage(TOPICS.identityUsers, {
-        id: randomUUID(),
-        type: 'identity.EmailVerified.v1',
-        source: '/identity-platform/tests/membership-commands',
-        subject: userId,
-        time: new Date().toISOString(),
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: randomUUID(),
-        causationid: randomUUID(),
-        actor: userId,
-        revision: '1',
-        data: { userId, email, actorId: userId, at: new Date().toISOString() },
-      });
+      identityEventMessage('identity.EmailVerified.v1', userId, { email });
     await app
       .get<MessageBus>(MESSAGE_BUS)
       .publish([verified('joiner', `joiner@${domain}`), verified('outsider', 'x@elsewhere.org')]);

@@ -1,4 +1,4 @@
-import { writevSync } from 'node:fs';
+import { constants, writeSync, writevSync } from 'node:fs';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeRecord } from './record-codec';
@@ -20,9 +20,18 @@ export class CorruptLogError extends Error {
 const READ_CHUNK = 8 * 1024 * 1024;
 
 /**
- * The append-only log file. Recovery reads it front to back: a torn tail (a crash mid-write leaves an incomplete or
- * unverifiable last record) is truncated; damage anywhere before the tail stops start-up with the file and offset,
- * because silently skipping it would lose acknowledged events.
+ * Room made ahead of the records, zero-filled. An fdatasync of records written into room already made leaves the
+ * file's size alone, so the filesystem has no metadata to journal: on this machine's ext4 that makes about 1.5x as
+ * many fdatasyncs a second (bench/eventstore-server). Making 1 MiB of room costs about 2 ms, once per few thousand
+ * events.
+ */
+export const ROOM_BYTES = 1024 * 1024;
+
+/**
+ * The append-only log file: records, then zeros (room made for the next ones). Recovery reads it front to back and
+ * stops at the first record-length of zero, the room; a torn tail (a crash mid-write leaves an incomplete or
+ * unverifiable last record, followed by room or by nothing) is truncated; damage anywhere before the tail stops
+ * start-up with the file and offset, because silently skipping it would lose acknowledged events.
  */
 export class EventLogFile {
   private constructor(
@@ -30,6 +39,8 @@ export class EventLogFile {
     private readonly handle: FileHandle,
     private size: number,
     private readonly fsync: boolean,
+    /** Where the room made for records ends: the file's size. */
+    private roomEnd: number,
   ) {}
 
   static async open(
@@ -39,37 +50,47 @@ export class EventLogFile {
   ): Promise<{ log: EventLogFile; truncatedBytes: number }> {
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, 'events.log');
-    const handle = await open(path, 'a+');
+    // Not O_APPEND: records are written at their position, inside the room, not after it.
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
     try {
-      const { validEnd, fileSize } = await recover(handle, path, onEvent);
-      if (validEnd < fileSize) {
+      const { validEnd, fileSize, tornBytes } = await recover(handle, path, onEvent);
+      if (tornBytes > 0) {
         await handle.truncate(validEnd);
         await handle.datasync();
       }
-      return { log: new EventLogFile(path, handle, validEnd, fsync), truncatedBytes: fileSize - validEnd };
+      const roomEnd = tornBytes > 0 ? validEnd : fileSize;
+      return { log: new EventLogFile(path, handle, validEnd, fsync, roomEnd), truncatedBytes: tornBytes };
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
 
-  get end(): number {
-    return this.size;
-  }
-
   /**
-   * Writes the records contiguously at the end and makes them durable before resolving (one fdatasync per batch).
-   * The write itself is synchronous: into the page cache it takes microseconds, while a hop through libuv's thread
-   * pool costs a thread's wake-up each way; only the fdatasync, which waits on the disk, goes through the pool.
+   * Writes the records contiguously after the last one and makes them durable before resolving (one fdatasync per
+   * batch), making room first when they do not fit. The writes are synchronous: into the page cache they take
+   * microseconds, while a hop through libuv's thread pool costs a thread's wake-up each way; only the fdatasync, which
+   * waits on the disk, goes through the pool.
    */
   async append(records: readonly Buffer[]): Promise<number> {
     const start = this.size;
-    let written = 0;
     const total = records.reduce((n, r) => n + r.length, 0);
-    while (written < total) written += writevSync(this.handle.fd, sliceFrom(records, written));
+    if (start + total > this.roomEnd) this.makeRoom(start + total, start + total + ROOM_BYTES);
+    let written = 0;
+    while (written < total)
+      written += writevSync(this.handle.fd, sliceFrom(records, written), start + written);
     if (this.fsync) await this.handle.datasync();
     this.size += total;
     return start;
+  }
+
+  /** Zero-fills `from`..`to` (records about to fill the rest); the next fdatasync makes it durable with them. */
+  private makeRoom(from: number, to: number): void {
+    const zeros = Buffer.alloc(to - from);
+    let written = 0;
+    while (written < zeros.length)
+      written += writeSync(this.handle.fd, zeros, written, zeros.length - written, from + written);
+    this.roomEnd = to;
   }
 
   close(): Promise<void> {
@@ -95,7 +116,7 @@ async function recover(
   handle: FileHandle,
   path: string,
   onEvent: (event: StoredEvent) => void,
-): Promise<{ validEnd: number; fileSize: number }> {
+): Promise<{ validEnd: number; fileSize: number; tornBytes: number }> {
   const fileSize = (await handle.stat()).size;
   let carry = Buffer.alloc(0);
   let carryPosition = 0;
@@ -113,8 +134,8 @@ async function recover(
       if (result.kind === 'incomplete') break;
       if (result.kind === 'corrupt') {
         const recordStart = carryPosition + offset;
-        await assertTornTail(handle, path, recordStart, fileSize, result.reason);
-        return { validEnd: recordStart, fileSize };
+        const tornBytes = await tornTailBytes(handle, path, recordStart, fileSize, result.reason);
+        return { validEnd: recordStart, fileSize, tornBytes };
       }
       onEvent(result.event);
       offset = result.nextOffset;
@@ -122,25 +143,33 @@ async function recover(
     carry = Buffer.from(buf.subarray(offset));
     carryPosition += offset;
   }
-  if (carryPosition < fileSize)
-    await assertTornTail(handle, path, carryPosition, fileSize, 'incomplete record');
-  return { validEnd: carryPosition, fileSize };
+  const tornBytes =
+    carryPosition < fileSize
+      ? await tornTailBytes(handle, path, carryPosition, fileSize, 'incomplete record')
+      : 0;
+  return { validEnd: carryPosition, fileSize, tornBytes };
 }
 
 /**
- * A crash mid-append leaves damage only after the last good record. So damage is a torn tail when no complete,
- * checksummed record follows it anywhere; if one does, the damage is inside acknowledged data and we refuse to start.
+ * What follows the last good record: zeros only (room made for records, or a file extended by a crash before its
+ * data was written) is 0 torn bytes. Otherwise a crash mid-append leaves damage only after the last good record, so
+ * the damage is a torn tail when no complete, checksummed record follows it anywhere; if one does, the damage is
+ * inside acknowledged data and we refuse to start.
  */
-async function assertTornTail(
+async function tornTailBytes(
   handle: FileHandle,
   path: string,
   from: number,
   fileSize: number,
   reason: string,
-): Promise<void> {
+): Promise<number> {
   const region = Buffer.allocUnsafe(fileSize - from);
   await handle.read(region, 0, region.length, from);
-  for (let offset = 1; offset < region.length; offset++) {
+  let end = region.length;
+  while (end > 0 && region[end - 1] === 0) end--;
+  // A record's length is never zero, so none starts in the zeros at the end.
+  for (let offset = 1; offset < end; offset++) {
     if (decodeRecord(region, offset, from).kind === 'record') throw new CorruptLogError(path, from, reason);
   }
+  return end;
 }

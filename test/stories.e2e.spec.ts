@@ -722,6 +722,57 @@ describe('stories over the public API', () => {
     await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD }).expect(403);
   });
 
+  it('R10: an organization that became mine after I was shown my list is not deleted with my account unseen', async () => {
+    const bob = await platform.signUp('Bob');
+    const bobsOrg = await createOrg(bob);
+    const ada = await platform.join(bob, bobsOrg, 'Ada');
+    const adasOrg = await createOrg(ada);
+    // What a client shows Ada before she confirms: the organizations she owns now.
+    const shown = await waitFor(async () => {
+      const mine = await http().get('/v1/me/organizations').set(bearer(ada)).expect(200);
+      const owned = (mine.body.items as { orgId: string; role: string }[]).filter((o) => o.role === 'owner');
+      return owned.length === 1 ? owned.map((o) => o.orgId) : undefined;
+    });
+    expect(shown).toEqual([adasOrg]);
+    // Meanwhile Bob hands his organization to her.
+    await http()
+      .post(`/v1/orgs/${bobsOrg}/ownership-transfer`)
+      .set(bearer(bob))
+      .send({ newOwnerId: ada.userId })
+      .expect(200);
+
+    const refused = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: shown });
+    expect([refused.status, refused.body.code, refused.body.unconfirmedOrganizationIds]).toEqual([
+      422,
+      'owned-organizations-confirmation-required',
+      [bobsOrg],
+    ]);
+    expect([...refused.body.ownedOrganizationIds].sort()).toEqual([adasOrg, bobsOrg].sort());
+    // Nothing was deleted: both organizations, and her account.
+    await http().get(`/v1/orgs/${bobsOrg}`).set(bearer(bob)).expect(200);
+    await http().get(`/v1/orgs/${adasOrg}`).set(bearer(ada)).expect(200);
+    await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD }).expect(200);
+
+    const badList = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: adasOrg });
+    expect([
+      badList.status,
+      [...new Set(badList.body.errors.map((e: { field: string }) => e.field))],
+    ]).toEqual([400, ['ownedOrganizationIds']]);
+
+    const deleted = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [bobsOrg, adasOrg] })
+      .expect(200);
+    expect([...deleted.body.deletedOrganizationIds].sort()).toEqual([adasOrg, bobsOrg].sort());
+  });
+
   it('R16: a domain is claimed with a verified address at it, never a public mail provider’s', async () => {
     const domain = `${randomUUID().slice(0, 8)}.example.org`;
     const eve = await platform.signUp('Eve');

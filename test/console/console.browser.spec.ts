@@ -323,6 +323,49 @@ describe('the console in a browser, against npm start', () => {
     expect(seriousViolations).toEqual([]);
   }, 90_000);
 
+  it('deleting my account names the organizations that go with it (R10), and then I cannot sign in', async () => {
+    const page = await newPage();
+    const dee = `dee.${Date.now()}@example.com`;
+    await signUpByClicking(page, 'Dee Doe', dee);
+    await signIn(page, dee);
+    await page.getByLabel('Name').fill('Doomed Co');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.goto('/console/account');
+    await page.getByRole('button', { name: 'Delete my account' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+    const owned = dialog.getByRole('list', { name: 'Deleted with your account, if you confirm:' });
+    await owned.waitFor();
+    expect(await owned.getByRole('listitem').allTextContents()).toEqual(['Doomed Co']);
+    await scan(page, 'delete-account');
+    await dialog.getByLabel('Your password').fill(PASSWORD);
+    // Not confirmed: refused in words, and nothing deleted.
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await dialog
+      .getByRole('alert')
+      .filter({ hasText: /confirm/i })
+      .waitFor();
+    await dialog.getByLabel('Also delete the organizations I own').check();
+    const sent: unknown[] = [];
+    await page.route('**/v1/me', async (route) => {
+      if (route.request().method() === 'DELETE') sent.push(JSON.parse(route.request().postData() ?? 'null'));
+      await route.continue();
+    });
+    await dialog.getByRole('button', { name: 'Delete my account' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // It named what it showed, so one that became mine meanwhile would be refused, not deleted unseen.
+    expect(sent).toEqual([
+      { password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [expect.any(String)] },
+    ]);
+    const login = await fetch(`${GATEWAY}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: dee, password: PASSWORD }),
+    });
+    expect(login.status).toBe(403);
+    expect(seriousViolations).toEqual([]);
+  }, 90_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');

@@ -997,6 +997,13 @@ export interface components {
             password: string;
             /** @description R10: delete the organizations I own with my account */
             confirmOwnedOrganizations: boolean;
+            /**
+             * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted
+             * @example [
+             *       "4b1e8f4e-3f7e-4f4c-9a53-0c8d2f1f7a10"
+             *     ]
+             */
+            ownedOrganizationIds?: string[];
         };
         DeletedAccountView: {
             /** @description R10: organizations deleted with the account */

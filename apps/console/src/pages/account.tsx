@@ -235,6 +235,9 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
   );
 }
 
+/** The most organizations a deletion names; an Owner of more confirms them all without naming them. */
+const MOST_NAMED = 1000;
+
 function DeleteAccount() {
   const [open, setOpen] = useState(false);
   const action = useAction();
@@ -250,45 +253,88 @@ function DeleteAccount() {
         Delete my account
       </button>
       <Dialog open={open} title="Delete your account?" onClose={() => setOpen(false)}>
-        <form
-          onSubmit={async (event) => {
-            event.preventDefault();
-            const data = new FormData(event.currentTarget);
-            const ok = await action.run(() =>
-              unwrap(
-                api.DELETE('/v1/me', {
-                  body: {
-                    password: String(data.get('password')),
-                    confirmOwnedOrganizations: data.get('confirmOwned') === 'on',
-                  },
-                }),
-              ),
-            );
-            if (ok) {
+        {open && (
+          <DeleteAccountForm
+            action={action}
+            onCancel={() => setOpen(false)}
+            onDeleted={() => {
               session.set(undefined);
               navigate('~/console/login');
-            }
-          }}
-        >
-          <Field
-            label="Your password"
-            name="password"
-            type="password"
-            required
-            autoComplete="current-password"
+            }}
           />
-          <Check label="Also delete the organizations I own" name="confirmOwned" />
-          <Alert>{action.error}</Alert>
-          <div className="actions">
-            <button className="danger" disabled={action.busy}>
-              Delete my account
-            </button>
-            <button type="button" className="secondary" onClick={() => setOpen(false)}>
-              Cancel
-            </button>
-          </div>
-        </form>
+        )}
       </Dialog>
     </section>
+  );
+}
+
+/**
+ * Names the organizations that go with the account and sends the ones it named: one that became the user's after the
+ * dialog opened is refused (R10), not deleted unseen.
+ */
+function DeleteAccountForm({
+  action,
+  onCancel,
+  onDeleted,
+}: {
+  action: ReturnType<typeof useAction>;
+  onCancel: () => void;
+  onDeleted: () => void;
+}) {
+  const owned = useLoad(async () => {
+    const mine = await unwrap(api.GET('/v1/me/organizations', {}));
+    return mine.items.filter((org) => org.role === 'owner');
+  }, 'owned');
+  return (
+    <form
+      onSubmit={async (event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        const shown = owned.data ?? [];
+        const ok = await action.run(() =>
+          unwrap(
+            api.DELETE('/v1/me', {
+              body: {
+                password: String(data.get('password')),
+                confirmOwnedOrganizations: data.get('confirmOwned') === 'on',
+                ...(owned.data && shown.length <= MOST_NAMED
+                  ? { ownedOrganizationIds: shown.map((org) => org.orgId) }
+                  : {}),
+              },
+            }),
+          ),
+        );
+        if (ok) onDeleted();
+        else owned.reload();
+      }}
+    >
+      <Field label="Your password" name="password" type="password" required autoComplete="current-password" />
+      <Show loaded={owned}>
+        {(orgs) =>
+          orgs.length === 0 ? (
+            <p>You own no organization: none is deleted.</p>
+          ) : (
+            <>
+              <p id="owned-organizations">Deleted with your account, if you confirm:</p>
+              <ul aria-labelledby="owned-organizations">
+                {orgs.map((org) => (
+                  <li key={org.orgId}>{org.name}</li>
+                ))}
+              </ul>
+              <Check label="Also delete the organizations I own" name="confirmOwned" />
+            </>
+          )
+        }
+      </Show>
+      <Alert>{action.error}</Alert>
+      <div className="actions">
+        <button className="danger" disabled={action.busy}>
+          Delete my account
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

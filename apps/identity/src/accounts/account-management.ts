@@ -201,7 +201,12 @@ export class AccountManagement {
    */
   async deleteAccount(
     userId: string,
-    input: { password: string; confirmOwnedOrganizations: boolean },
+    input: {
+      password: string;
+      confirmOwnedOrganizations: boolean;
+      /** The organizations the user was shown and confirms, when the client names them. */
+      ownedOrganizationIds?: readonly string[];
+    },
     context: CommandContext,
   ): Promise<{ deletedOrganizationIds: string[] }> {
     const user = await this.reauthenticate(userId, input.password);
@@ -216,6 +221,7 @@ export class AccountManagement {
         at: this.at(),
         ownedOrganizationIds: owned,
         ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
+        ...(input.ownedOrganizationIds ? { confirmedOrganizationIds: input.ownedOrganizationIds } : {}),
         addressKeys,
       },
       context,

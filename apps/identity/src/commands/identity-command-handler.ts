@@ -137,7 +137,7 @@ export class IdentityCommandHandler {
  */
 const OWN_ACCOUNT_WORK = {
   ChangePassword: [],
-  DeleteAccount: ['confirmOwnedOrganizations'],
+  DeleteAccount: ['confirmOwnedOrganizations', 'ownedOrganizationIds'],
   ConfirmTwoFactor: [],
   DisableTwoFactor: [],
 } as const satisfies Record<string, readonly string[]>;

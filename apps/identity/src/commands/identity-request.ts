@@ -37,6 +37,7 @@ export interface CommandFields {
   readonly newPassword: string;
   readonly userId: string;
   readonly confirmOwnedOrganizations: boolean;
+  readonly ownedOrganizationIds?: readonly string[];
   readonly reason: string;
 }
 export type IdentityCommand = { readonly type: IdentityCommandType } & Readonly<Record<string, unknown>>;

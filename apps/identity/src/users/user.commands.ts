@@ -33,6 +33,11 @@ export type UserCommand =
       /** Organizations this user owns, as the membership read model knows them when the command is issued. */
       ownedOrganizationIds: readonly string[];
       ownedOrganizationsConfirmed: boolean;
+      /**
+       * The organizations the user confirmed by name, when the client named them: one owned but not named (say,
+       * transferred to the user after the list was shown) is not confirmed.
+       */
+      confirmedOrganizationIds?: readonly string[];
       /** The key ids of the user's addresses (e-mail, phone), destroyed with the user's own key. */
       addressKeys: readonly string[];
     });

@@ -182,12 +182,21 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       return user.locked ? [{ type: 'UserUnlocked', data: stamp }] : [];
     case 'DeleteUser': {
       // R10: an Owner deleting their account takes their organizations with it, but only after saying so explicitly.
-      if (command.ownedOrganizationIds.length > 0 && !command.ownedOrganizationsConfirmed)
+      const named = command.confirmedOrganizationIds;
+      const unconfirmed = command.ownedOrganizationIds.filter(
+        (orgId) => !command.ownedOrganizationsConfirmed || (named !== undefined && !named.includes(orgId)),
+      );
+      if (unconfirmed.length > 0)
         throw new DomainError(
           'owned-organizations-confirmation-required',
           'rule-violation',
-          'deleting this account deletes the organizations it owns; confirm to proceed',
-          { ownedOrganizationIds: [...command.ownedOrganizationIds] },
+          command.ownedOrganizationsConfirmed
+            ? 'the account owns organizations that were not among those confirmed; confirm them to proceed'
+            : 'deleting this account deletes the organizations it owns; confirm to proceed',
+          {
+            ownedOrganizationIds: [...command.ownedOrganizationIds],
+            unconfirmedOrganizationIds: unconfirmed,
+          },
         );
       return [
         {

@@ -162,8 +162,9 @@ describe('user decider', () => {
     const error = given([registered]).when(command).refused();
     expect([error.code, error.details]).toEqual([
       'owned-organizations-confirmation-required',
-      { ownedOrganizationIds: ['org-1'] },
+      { ownedOrganizationIds: ['org-1'], unconfirmedOrganizationIds: ['org-1'] },
     ]);
+    expect(error.message).toBe('deleting this account deletes the organizations it owns; confirm to proceed');
     expect(
       given([registered])
         .when({ ...command, ownedOrganizationsConfirmed: true })
@@ -175,6 +176,51 @@ describe('user decider', () => {
       },
       { type: 'UserErased', data: { ...base, erasedKeys: ['u1', 'addr-e', 'addr-p'] } },
     ]);
+  });
+
+  it('R10: an Owner who names what they confirm deletes only with every organization they own named', () => {
+    const command = {
+      ...base,
+      type: 'DeleteUser' as const,
+      ownedOrganizationIds: ['org-1', 'org-2'],
+      ownedOrganizationsConfirmed: true,
+      confirmedOrganizationIds: ['org-1'],
+      addressKeys: [],
+    };
+    // org-2 came to the user after they were shown their list: it is not deleted unseen.
+    const error = given([registered]).when(command).refused();
+    expect([error.code, error.details]).toEqual([
+      'owned-organizations-confirmation-required',
+      { ownedOrganizationIds: ['org-1', 'org-2'], unconfirmedOrganizationIds: ['org-2'] },
+    ]);
+    expect(error.message).toBe(
+      'the account owns organizations that were not among those confirmed; confirm them to proceed',
+    );
+    // Named but not confirmed is still no confirmation.
+    expect(
+      given([registered])
+        .when({
+          ...command,
+          ownedOrganizationsConfirmed: false,
+          confirmedOrganizationIds: ['org-1', 'org-2'],
+        })
+        .refused().details,
+    ).toEqual({ ownedOrganizationIds: ['org-1', 'org-2'], unconfirmedOrganizationIds: ['org-1', 'org-2'] });
+    // Naming more than is owned (one transferred away meanwhile) deletes what is owned.
+    expect(
+      given([registered])
+        .when({ ...command, confirmedOrganizationIds: ['org-2', 'org-3', 'org-1'] })
+        .decided()[0],
+    ).toEqual({
+      type: 'UserDeleted',
+      data: { ...base, ownedOrganizationIds: ['org-1', 'org-2'], ownedOrganizationsConfirmed: true },
+    });
+    expect(
+      given([registered])
+        .when({ ...command, ownedOrganizationIds: [], confirmedOrganizationIds: ['org-1'] })
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['UserDeleted', 'UserErased']);
   });
 
   it('R10: a user owning nothing deletes their account without confirmation (they leave all organizations)', () => {

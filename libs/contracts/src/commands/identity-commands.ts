@@ -78,8 +78,12 @@ export const IDENTITY_COMMANDS = {
     signedIn,
   ),
   DeleteAccount: command(
-    'R10: delete the account (an Owner confirms deleting owned organizations)',
-    { password: secret, confirmOwnedOrganizations: boolean },
+    'R10: delete the account (an Owner confirms deleting owned organizations, best by naming them)',
+    {
+      password: secret,
+      confirmOwnedOrganizations: boolean,
+      ownedOrganizationIds: Type.Optional(Type.Array(id, { maxItems: 1_000 })),
+    },
     signedIn,
   ),
   StartTwoFactorEnrollment: command(

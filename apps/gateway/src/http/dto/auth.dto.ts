@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
-import { IsBoolean, IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  MaxLength,
+} from 'class-validator';
 import { Optional } from './optional';
 import { NameField } from './name-field';
 
@@ -140,6 +149,22 @@ export class DeleteMeBody {
   @ApiProperty({ description: 'R10: delete the organizations I own with my account' })
   @IsBoolean()
   confirmOwnedOrganizations!: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: 1000,
+    example: ['4b1e8f4e-3f7e-4f4c-9a53-0c8d2f1f7a10'],
+    description:
+      'R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is ' +
+      'not named (one transferred to me since) is not deleted unseen: the answer is 422 ' +
+      '`owned-organizations-confirmation-required` naming it, and nothing is deleted',
+  })
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(100, { each: true })
+  ownedOrganizationIds?: string[];
 }
 
 export class StartTwoFactorBody {

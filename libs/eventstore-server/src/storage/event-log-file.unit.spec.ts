@@ -2,6 +2,7 @@ import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withTempDir } from '@app/testing';
 import { CorruptLogError, EventLogFile, ROOM_BYTES } from './event-log-file';
+import { decodeFrame, encodeFrameHeader, FRAME_HEADER_BYTES } from './frame-codec';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { type NewRecord, type StoredEvent } from './stored-event';
 
@@ -16,17 +17,29 @@ const record = (revision: number, body = `{"n":${revision}}`): NewRecord => ({
   metadata: Buffer.from('{"actor":"u"}'),
 });
 
-async function writeLog(dir: string, records: NewRecord[]): Promise<string> {
+/** Opens the log once and appends each group as one frame (one group commit). */
+async function writeLog(dir: string, ...groups: NewRecord[][]): Promise<string> {
   const { log } = await EventLogFile.open(dir, false, () => undefined);
-  await log.append(records.map(encodeRecord));
+  for (const group of groups) await log.append(group.map(encodeRecord));
   await log.close();
   return join(dir, 'events.log');
 }
 
-/** Where the next record goes: after the records, inside the zeros of the room made for them. */
-const endOf = (records: NewRecord[]): number => records.reduce((n, r) => n + encodeRecord(r).length, 0);
+/** A group commit's bytes as the log holds them. */
+const frameOf = (group: NewRecord[]): Buffer => {
+  const records = group.map(encodeRecord);
+  return Buffer.concat([encodeFrameHeader(records), ...records]);
+};
+/** Where each frame of a new log starts, and where the next one goes: after the mark where frames begin. */
+const offsetsOf = (...groups: NewRecord[][]): number[] => {
+  const offsets = [FRAME_HEADER_BYTES];
+  for (const group of groups) offsets.push(offsets[offsets.length - 1]! + frameOf(group).length);
+  return offsets;
+};
+/** A log written one record at a time, as before frames. */
+const legacyLog = (records: NewRecord[]): Buffer => Buffer.concat(records.map(encodeRecord));
 
-/** What a crash mid-append leaves: part of a record written where it was going, the room after it untouched. */
+/** What a crash mid-append leaves: some of a frame's bytes written where they were going, the room after untouched. */
 async function writeAt(file: string, position: number, bytes: Buffer): Promise<void> {
   const handle = await open(file, 'r+');
   await handle.write(bytes, 0, bytes.length, position);
@@ -64,12 +77,42 @@ describe('event log records', () => {
   });
 });
 
+describe('event log frames', () => {
+  it('a frame decodes whole, each record at its byte offset; an empty one is the mark where frames begin', () => {
+    const frame = frameOf([record(1), record(2)]);
+    const decoded = decodeFrame(Buffer.concat([Buffer.alloc(5), frame]), 5, 100);
+    expect(decoded.kind).toBe('frame');
+    if (decoded.kind === 'frame') {
+      expect(decoded.events.map((e) => [e.revision, e.position])).toEqual([
+        [1, 105 + FRAME_HEADER_BYTES],
+        [2, 105 + FRAME_HEADER_BYTES + encodeRecord(record(1)).length],
+      ]);
+      expect(decoded.nextOffset).toBe(5 + frame.length);
+    }
+    expect(decodeFrame(encodeFrameHeader([]), 0, 0)).toEqual({
+      kind: 'frame',
+      events: [],
+      nextOffset: FRAME_HEADER_BYTES,
+    });
+    expect(decodeFrame(encodeRecord(record(1)), 0, 0)).toEqual({ kind: 'not-a-frame' });
+    expect(decodeFrame(frame.subarray(0, frame.length - 1), 0, 0)).toEqual({ kind: 'incomplete' });
+  });
+
+  it('one bad byte anywhere in a frame makes the whole frame corrupt', () => {
+    const frame = frameOf([record(1), record(2)]);
+    const last = Buffer.from(frame);
+    last[last.length - 3] ^= 0x01;
+    expect(decodeFrame(last, 0, 0)).toEqual({ kind: 'corrupt', reason: 'frame checksum mismatch' });
+  });
+});
+
 describe('event log recovery', () => {
-  it('recovers every record of a clean log in order', async () => {
+  it('recovers every record of a clean log in order, across frames and restarts', async () => {
     await withTempDir('log', async (dir) => {
-      await writeLog(dir, [record(0), record(1), record(2)]);
+      await writeLog(dir, [record(0), record(1)], [record(2)]);
+      await writeLog(dir, [record(3)]);
       const { events, truncatedBytes } = await recover(dir);
-      expect(events.map((e) => e.revision)).toEqual([0, 1, 2]);
+      expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3]);
       expect(truncatedBytes).toBe(0);
     });
   });
@@ -77,36 +120,68 @@ describe('event log recovery', () => {
   it('truncates a torn tail (a crash mid-append) with the room after it, and keeps appending after it', async () => {
     await withTempDir('log', async (dir) => {
       const file = await writeLog(dir, [record(0), record(1)]);
-      const end = endOf([record(0), record(1)]);
-      const whole = encodeRecord(record(2));
-      await writeAt(file, end, whole.subarray(0, whole.length - 7));
+      const [, end] = offsetsOf([record(0), record(1)]);
+      const torn = frameOf([record(2)]);
+      await writeAt(file, end!, torn.subarray(0, torn.length - 7));
       const { events, truncatedBytes } = await recover(dir);
       expect(events.map((e) => e.revision)).toEqual([0, 1]);
-      expect(truncatedBytes).toBe(whole.length - 7);
+      expect(truncatedBytes).toBe(torn.length - 7);
       expect((await stat(file)).size).toBe(end);
       await writeLog(dir, [record(2)]);
       expect((await recover(dir)).events.map((e) => e.revision)).toEqual([0, 1, 2]);
     });
   });
 
-  it('truncates a torn tail of a log without room (written before room was made)', async () => {
+  it('a crash mid-append that kept a later sector of the frame and lost an earlier one is a torn tail, not damage', async () => {
     await withTempDir('log', async (dir) => {
-      const file = join(dir, 'events.log');
-      const whole = encodeRecord(record(1));
-      await writeFile(file, Buffer.concat([encodeRecord(record(0)), whole.subarray(0, whole.length - 7)]));
+      const file = await writeLog(dir, [record(0)]);
+      const [, end] = offsetsOf([record(0)]);
+      const group = [record(1), record(2), record(3)];
+      const frame = frameOf(group);
+      // The header and the first record never reached the disk; the last two records did, intact.
+      const kept = FRAME_HEADER_BYTES + encodeRecord(record(1)).length;
+      await writeAt(file, end! + kept, frame.subarray(kept));
       const { events, truncatedBytes } = await recover(dir);
       expect(events.map((e) => e.revision)).toEqual([0]);
-      expect(truncatedBytes).toBe(whole.length - 7);
-      expect((await stat(file)).size).toBe(endOf([record(0)]));
+      expect(truncatedBytes).toBe(frame.length);
+      expect((await stat(file)).size).toBe(end);
     });
   });
 
-  it('makes room after the records and appends into it: the file grows only when the room runs out', async () => {
+  it('an append of several events comes back whole or not at all', async () => {
     await withTempDir('log', async (dir) => {
       const file = await writeLog(dir, [record(0)]);
+      const [, end] = offsetsOf([record(0)]);
+      const frame = frameOf([record(1), record(2), record(3)]);
+      // Its first two records reached the disk, its last did not.
+      await writeAt(file, end!, frame.subarray(0, frame.length - encodeRecord(record(3)).length));
+      expect((await recover(dir)).events.map((e) => e.revision)).toEqual([0]);
+    });
+  });
+
+  it('truncates a torn tail of a log written before frames, then marks where frames begin', async () => {
+    await withTempDir('log', async (dir) => {
+      const file = join(dir, 'events.log');
+      const whole = encodeRecord(record(1));
+      await writeFile(file, Buffer.concat([legacyLog([record(0)]), whole.subarray(0, whole.length - 7)]));
+      const { events, truncatedBytes } = await recover(dir);
+      expect(events.map((e) => e.revision)).toEqual([0]);
+      expect(truncatedBytes).toBe(whole.length - 7);
+      const bytes = await readFile(file);
+      expect(bytes.length).toBe(legacyLog([record(0)]).length + FRAME_HEADER_BYTES);
+      expect(bytes.subarray(legacyLog([record(0)]).length).equals(encodeFrameHeader([]))).toBe(true);
+      await writeLog(dir, [record(1)]);
+      expect((await recover(dir)).events.map((e) => e.revision)).toEqual([0, 1]);
+    });
+  });
+
+  it('makes room after the frames and appends into it: the file grows only when the room runs out', async () => {
+    await withTempDir('log', async (dir) => {
+      const file = await writeLog(dir, [record(0)]);
+      const [, end] = offsetsOf([record(0)]);
       const size = (await stat(file)).size;
-      expect(size).toBe(endOf([record(0)]) + ROOM_BYTES);
-      expect((await readFile(file)).subarray(endOf([record(0)])).equals(Buffer.alloc(ROOM_BYTES))).toBe(true);
+      expect(size).toBe(end! + ROOM_BYTES);
+      expect((await readFile(file)).subarray(end).equals(Buffer.alloc(ROOM_BYTES))).toBe(true);
       await writeLog(dir, [record(1), record(2)]);
       expect((await stat(file)).size).toBe(size);
       const { events, truncatedBytes } = await recover(dir);
@@ -118,9 +193,8 @@ describe('event log recovery', () => {
   it('an append larger than the room makes room for itself and the next ones', async () => {
     await withTempDir('log', async (dir) => {
       const big = record(1, JSON.stringify({ blob: 'x'.repeat(ROOM_BYTES + 10) }));
-      const file = await writeLog(dir, [record(0)]);
-      await writeLog(dir, [big, record(2)]);
-      expect((await stat(file)).size).toBe(endOf([record(0), big, record(2)]) + ROOM_BYTES);
+      const file = await writeLog(dir, [record(0)], [big, record(2)]);
+      expect((await stat(file)).size).toBe(offsetsOf([record(0)], [big, record(2)])[2]! + ROOM_BYTES);
       const { events } = await recover(dir);
       expect(events.map((e) => e.revision)).toEqual([0, 1, 2]);
       expect(events[1]!.data.equals(big.data)).toBe(true);
@@ -130,49 +204,62 @@ describe('event log recovery', () => {
   it('keeps a zero-filled tail (room, or a file extended before its data was written): nothing torn', async () => {
     await withTempDir('log', async (dir) => {
       const file = join(dir, 'events.log');
-      await writeFile(file, Buffer.concat([encodeRecord(record(0)), Buffer.alloc(4096)]));
+      await writeFile(file, Buffer.concat([legacyLog([record(0)]), Buffer.alloc(4096)]));
       const { events, truncatedBytes } = await recover(dir);
       expect(events).toHaveLength(1);
       expect(truncatedBytes).toBe(0);
-      expect((await stat(file)).size).toBe(endOf([record(0)]) + 4096);
+      expect((await stat(file)).size).toBe(legacyLog([record(0)]).length + 4096);
       await writeLog(dir, [record(1)]);
       expect((await recover(dir)).events.map((e) => e.revision)).toEqual([0, 1]);
     });
   });
 
-  it('refuses to start when a good record follows zeros (a stretch of the log wiped)', async () => {
+  it('refuses to start when a good frame follows zeros (a stretch of the log wiped)', async () => {
     await withTempDir('log', async (dir) => {
-      const file = await writeLog(dir, [record(0), record(1), record(2)]);
-      const secondAt = endOf([record(0)]);
-      await writeAt(file, secondAt, Buffer.alloc(encodeRecord(record(1)).length));
-      await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${secondAt}`);
+      const groups = [[record(0)], [record(1)], [record(2)]];
+      const file = await writeLog(dir, ...groups);
+      const at = offsetsOf(...groups);
+      await writeAt(file, at[1]!, Buffer.alloc(frameOf(groups[1]!).length));
+      await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${at[1]}`);
     });
   });
 
-  it('refuses to start on a corrupt record followed by good ones, naming the file and offset', async () => {
+  it('refuses to start on a corrupt frame followed by good ones, naming the file and offset', async () => {
     await withTempDir('log', async (dir) => {
-      const file = await writeLog(dir, [record(0), record(1), record(2)]);
-      const secondAt = encodeRecord(record(0)).length;
+      const groups = [[record(0)], [record(1)], [record(2)]];
+      const file = await writeLog(dir, ...groups);
+      const at = offsetsOf(...groups);
       const bytes = await readFile(file);
-      bytes[secondAt + 20] ^= 0xff;
+      bytes[at[1]! + FRAME_HEADER_BYTES + 20] ^= 0xff;
       await writeFile(file, bytes);
       const failure = await recover(dir).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(CorruptLogError);
-      expect((failure as CorruptLogError).offset).toBe(secondAt);
+      expect((failure as CorruptLogError).offset).toBe(at[1]);
       expect((failure as Error).message).toContain(file);
-      expect((failure as Error).message).toContain(`byte offset ${secondAt}`);
+      expect((failure as Error).message).toContain(`byte offset ${at[1]}`);
       expect((await stat(file)).size).toBe(bytes.length); // nothing was truncated
     });
   });
 
-  it('refuses a corrupted length field in the middle instead of truncating what follows', async () => {
+  it('refuses a corrupted frame length in the middle instead of truncating what follows', async () => {
     await withTempDir('log', async (dir) => {
-      const file = await writeLog(dir, [record(0), record(1), record(2)]);
+      const groups = [[record(0)], [record(1)], [record(2)]];
+      const file = await writeLog(dir, ...groups);
+      const at = offsetsOf(...groups);
+      await writeAt(file, at[1]! + 4, Buffer.from([0xff, 0xff, 0x00, 0x00]));
+      await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${at[1]}`);
+    });
+  });
+
+  it('in a log written before frames, a good record after a damaged one still refuses start-up', async () => {
+    await withTempDir('log', async (dir) => {
+      const file = join(dir, 'events.log');
+      const bytes = legacyLog([record(0), record(1), record(2)]);
       const secondAt = encodeRecord(record(0)).length;
-      const handle = await open(file, 'r+');
-      await handle.write(Buffer.from([0xff, 0xff, 0x00, 0x00]), 0, 4, secondAt);
-      await handle.close();
+      bytes[secondAt + 20] ^= 0xff;
+      await writeFile(file, bytes);
       await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${secondAt}`);
+      expect((await stat(file)).size).toBe(bytes.length);
     });
   });
 });

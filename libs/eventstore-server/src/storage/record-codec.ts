@@ -8,7 +8,7 @@ import { type NewRecord, type StoredEvent } from './stored-event';
  */
 export const RECORD_HEADER_BYTES = 8;
 const FORMAT = 1;
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export function encodeRecord(record: NewRecord): Buffer {
   const stream = Buffer.from(record.streamName, 'utf8');

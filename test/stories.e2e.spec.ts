@@ -764,6 +764,14 @@ describe('stories over the public API', () => {
       badList.status,
       [...new Set(badList.body.errors.map((e: { field: string }) => e.field))],
     ]).toEqual([400, ['ownedOrganizationIds']]);
+    const blankId = await http()
+      .delete('/v1/me')
+      .set(bearer(ada))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [adasOrg, ' '] });
+    expect([blankId.status, blankId.body.errors.map((e: { field: string }) => e.field)]).toEqual([
+      400,
+      ['ownedOrganizationIds'],
+    ]);
 
     const deleted = await http()
       .delete('/v1/me')

@@ -8,6 +8,7 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  Matches,
   MaxLength,
 } from 'class-validator';
 import { Optional } from './optional';
@@ -163,6 +164,7 @@ export class DeleteMeBody {
   @IsArray()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
+  @Matches(/\S/, { each: true, message: 'each of $property must be an organization id' })
   @MaxLength(100, { each: true })
   ownedOrganizationIds?: string[];
 }

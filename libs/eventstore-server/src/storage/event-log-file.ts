@@ -1,6 +1,7 @@
 import { constants, writeSync, writevSync } from 'node:fs';
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lockDataDir } from './data-dir-lock';
 import { decodeFrame, encodeFrameHeader, FRAME_HEADER_BYTES } from './frame-codec';
 import { decodeRecord } from './record-codec';
 import { type StoredEvent } from './stored-event';
@@ -43,6 +44,7 @@ export class EventLogFile {
     private readonly fsync: boolean,
     /** Where the room made for records ends: the file's size. */
     private roomEnd: number,
+    private readonly unlock: () => Promise<void>,
   ) {}
 
   static async open(
@@ -52,8 +54,12 @@ export class EventLogFile {
   ): Promise<{ log: EventLogFile; truncatedBytes: number }> {
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, 'events.log');
+    const unlock = await lockDataDir(dataDir);
     // Not O_APPEND: records are written at their position, inside the room, not after it.
-    const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT).catch(async (error: unknown) => {
+      await unlock();
+      throw error;
+    });
     try {
       const { validEnd, fileSize, tornBytes, framed } = await recover(handle, path, onEvent);
       if (tornBytes > 0) await handle.truncate(validEnd);
@@ -66,9 +72,13 @@ export class EventLogFile {
       }
       if (tornBytes > 0 || !framed) await handle.datasync();
       const roomEnd = tornBytes > 0 ? end : Math.max(fileSize, end);
-      return { log: new EventLogFile(path, handle, end, fsync, roomEnd), truncatedBytes: tornBytes };
+      return {
+        log: new EventLogFile(path, handle, end, fsync, roomEnd, unlock),
+        truncatedBytes: tornBytes,
+      };
     } catch (error) {
       await handle.close();
+      await unlock();
       throw error;
     }
   }
@@ -100,8 +110,9 @@ export class EventLogFile {
     this.roomEnd = to;
   }
 
-  close(): Promise<void> {
-    return this.handle.close();
+  async close(): Promise<void> {
+    await this.handle.close();
+    await this.unlock();
   }
 }
 

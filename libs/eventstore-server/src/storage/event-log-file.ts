@@ -149,7 +149,10 @@ async function recover(
       : chunk.subarray(0, bytesRead);
     let offset = 0;
     for (;;) {
-      const frame = decodeFrame(buf, offset, carryPosition);
+      let frame = decodeFrame(buf, offset, carryPosition, fileSize);
+      // Only the mark is empty: an empty frame after it is a torn header (or bytes that only look like one).
+      if (frame.kind === 'frame' && frame.events.length === 0 && framed)
+        frame = { kind: 'corrupt', reason: 'an empty frame after the mark' };
       if (frame.kind === 'frame') {
         framed = true;
         frame.events.forEach(onEvent);
@@ -203,8 +206,10 @@ async function tornTailBytes(
   while (end > 0 && region[end - 1] === 0) end--;
   // One starting in the zeros at the end would have no magic and a length of zero: none does.
   for (let offset = 1; offset < end; offset++) {
+    const frame = decodeFrame(region, offset, from);
+    // An empty frame is 12 bytes any event's data may hold: in a framed log it proves nothing.
     if (
-      decodeFrame(region, offset, from).kind === 'frame' ||
+      (frame.kind === 'frame' && (frame.events.length > 0 || !framed)) ||
       (!framed && decodeRecord(region, offset, from).kind === 'record')
     )
       throw new CorruptLogError(path, from, reason);

@@ -251,6 +251,32 @@ describe('event log recovery', () => {
     });
   });
 
+  it('a frame length running past the end of the log is damage found at once, not a wait for more bytes', async () => {
+    await withTempDir('log', async (dir) => {
+      const groups = [[record(0)], [record(1)], [record(2)]];
+      const file = await writeLog(dir, ...groups);
+      const at = offsetsOf(...groups);
+      await writeAt(file, at[1]! + 4, Buffer.from([0xf0, 0xff, 0xff, 0xff]));
+      await expect(recover(dir)).rejects.toThrow(
+        `corrupt at byte offset ${at[1]}: a frame running past the end of the log`,
+      );
+    });
+  });
+
+  it('an event whose data looks like an empty frame does not turn a torn tail into a refusal to start', async () => {
+    await withTempDir('log', async (dir) => {
+      const lookalike = { ...record(1), data: encodeFrameHeader([]) };
+      const file = await writeLog(dir, [record(0)], [lookalike]);
+      const at = offsetsOf([record(0)], [lookalike]);
+      // The last frame torn: its final byte never written.
+      await writeAt(file, at[2]! - 1, Buffer.from([0]));
+      const { events, truncatedBytes } = await recover(dir);
+      expect(events.map((e) => e.revision)).toEqual([0]);
+      expect(truncatedBytes).toBeGreaterThan(0);
+      expect((await stat(file)).size).toBe(at[1]);
+    });
+  });
+
   it('in a log written before frames, a good record after a damaged one still refuses start-up', async () => {
     await withTempDir('log', async (dir) => {
       const file = join(dir, 'events.log');

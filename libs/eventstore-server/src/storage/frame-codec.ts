@@ -33,14 +33,24 @@ export type FrameDecodeResult =
   | { kind: 'incomplete' }
   | { kind: 'corrupt'; reason: string };
 
-/** Decodes the frame at `offset` of `buf`, every record in it or none; `basePosition` is the file offset of `buf[0]`. */
-export function decodeFrame(buf: Buffer, offset: number, basePosition: number): FrameDecodeResult {
+/**
+ * Decodes the frame at `offset` of `buf`, every record in it or none; `basePosition` is the file offset of `buf[0]`.
+ * A frame said to run past `fileEnd` is corrupt at once, rather than read up to the end of the log first.
+ */
+export function decodeFrame(
+  buf: Buffer,
+  offset: number,
+  basePosition: number,
+  fileEnd = Infinity,
+): FrameDecodeResult {
   if (buf.length - offset < 4) return { kind: 'incomplete' };
   if (buf.readUInt32LE(offset) !== FRAME_MAGIC) return { kind: 'not-a-frame' };
   if (buf.length - offset < FRAME_HEADER_BYTES) return { kind: 'incomplete' };
   const length = buf.readUInt32LE(offset + 4);
   const start = offset + FRAME_HEADER_BYTES;
   const end = start + length;
+  if (basePosition + end > fileEnd)
+    return { kind: 'corrupt', reason: 'a frame running past the end of the log' };
   if (buf.length < end) return { kind: 'incomplete' };
   if (crc32(buf.subarray(start, end)) !== buf.readUInt32LE(offset + 8))
     return { kind: 'corrupt', reason: 'frame checksum mismatch' };

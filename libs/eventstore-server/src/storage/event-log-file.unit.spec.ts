@@ -46,6 +46,12 @@ async function writeAt(file: string, position: number, bytes: Buffer): Promise<v
   await handle.close();
 }
 
+/** A log of three one-event frames, and where each starts: damage goes in the middle one. */
+async function threeFrames(dir: string): Promise<{ groups: NewRecord[][]; file: string; at: number[] }> {
+  const groups = [[record(0)], [record(1)], [record(2)]];
+  return { groups, file: await writeLog(dir, ...groups), at: offsetsOf(...groups) };
+}
+
 async function recover(dir: string): Promise<{ events: StoredEvent[]; truncatedBytes: number }> {
   const events: StoredEvent[] = [];
   const { log, truncatedBytes } = await EventLogFile.open(dir, false, (e) => events.push(e));
@@ -216,9 +222,7 @@ describe('event log recovery', () => {
 
   it('refuses to start when a good frame follows zeros (a stretch of the log wiped)', async () => {
     await withTempDir('log', async (dir) => {
-      const groups = [[record(0)], [record(1)], [record(2)]];
-      const file = await writeLog(dir, ...groups);
-      const at = offsetsOf(...groups);
+      const { groups, file, at } = await threeFrames(dir);
       await writeAt(file, at[1]!, Buffer.alloc(frameOf(groups[1]!).length));
       await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${at[1]}`);
     });
@@ -226,9 +230,7 @@ describe('event log recovery', () => {
 
   it('refuses to start on a corrupt frame followed by good ones, naming the file and offset', async () => {
     await withTempDir('log', async (dir) => {
-      const groups = [[record(0)], [record(1)], [record(2)]];
-      const file = await writeLog(dir, ...groups);
-      const at = offsetsOf(...groups);
+      const { file, at } = await threeFrames(dir);
       const bytes = await readFile(file);
       bytes[at[1]! + FRAME_HEADER_BYTES + 20] ^= 0xff;
       await writeFile(file, bytes);
@@ -243,9 +245,7 @@ describe('event log recovery', () => {
 
   it('refuses a corrupted frame length in the middle instead of truncating what follows', async () => {
     await withTempDir('log', async (dir) => {
-      const groups = [[record(0)], [record(1)], [record(2)]];
-      const file = await writeLog(dir, ...groups);
-      const at = offsetsOf(...groups);
+      const { file, at } = await threeFrames(dir);
       await writeAt(file, at[1]! + 4, Buffer.from([0xff, 0xff, 0x00, 0x00]));
       await expect(recover(dir)).rejects.toThrow(`corrupt at byte offset ${at[1]}`);
     });
@@ -253,9 +253,7 @@ describe('event log recovery', () => {
 
   it('a frame length running past the end of the log is damage found at once, not a wait for more bytes', async () => {
     await withTempDir('log', async (dir) => {
-      const groups = [[record(0)], [record(1)], [record(2)]];
-      const file = await writeLog(dir, ...groups);
-      const at = offsetsOf(...groups);
+      const { file, at } = await threeFrames(dir);
       await writeAt(file, at[1]! + 4, Buffer.from([0xf0, 0xff, 0xff, 0xff]));
       await expect(recover(dir)).rejects.toThrow(
         `corrupt at byte offset ${at[1]}: a frame running past the end of the log`,

@@ -1061,6 +1061,50 @@ describe('stories over the public API', () => {
     expect([after.status, after.body.code]).toEqual([404, 'organization-not-found']);
   });
 
+  it('R5, R19: an Admin invitation set through the parent is void once its giver loses customers.manage there', async () => {
+    const partner = await platform.signUp('Pat');
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
+    const alt = unique('Alt');
+    const mailsBefore = platform.mails.length;
+    await http()
+      .post(`/v1/orgs/${childId}/invitations`)
+      .set(bearer(agent))
+      .send({ email: alt, role: 'admin' })
+      .expect(201);
+    const token = encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore));
+    // While the agent holds customers.manage in the parent, the link stands.
+    expect((await http().get(`/v1/invitations/${token}`).expect(200)).body).toMatchObject({ role: 'admin' });
+
+    await http().delete(`/v1/orgs/${parentId}/members/${agent.userId}`).set(bearer(partner)).expect(204);
+    const accepted = await http()
+      .post(`/v1/invitations/${token}/accept`)
+      .send({ name: 'Alt', password: PASSWORD, termsAccepted: true });
+    expect([accepted.status, accepted.body.code]).toEqual([410, 'invitation-revoked']);
+    const members = await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200);
+    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(alt);
+  });
+
+  it('R5, R8: an Admin removed from an organization that has a parent takes the Admin invitations they set with them', async () => {
+    const partner = await platform.signUp('Pat');
+    const { childId } = await partnerWithCustomer(partner);
+    const admin = await inviteNewMember(partner, childId, 'Adam', { role: 'admin' });
+    const alt = unique('Alt');
+    const mailsBefore = platform.mails.length;
+    await http()
+      .post(`/v1/orgs/${childId}/invitations`)
+      .set(bearer(admin))
+      .send({ email: alt, role: 'admin' })
+      .expect(201);
+    const token = encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore));
+    await http().delete(`/v1/orgs/${childId}/members/${admin.userId}`).set(bearer(partner)).expect(204);
+    const accepted = await http()
+      .post(`/v1/invitations/${token}/accept`)
+      .send({ name: 'Alt', password: PASSWORD, termsAccepted: true });
+    expect([accepted.status, accepted.body.code]).toEqual([410, 'invitation-revoked']);
+    const members = await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200);
+    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(alt);
+  });
+
   it('R22: an Owner without a second factor cannot require one: refused, and nothing changes', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

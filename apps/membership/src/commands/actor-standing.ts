@@ -1,17 +1,25 @@
 import { DomainError } from '@app/domain';
 import { type CommandResolver } from '@app/event-store';
-import { effectivePermissions, rankOf, type PermissionsCatalog } from '@app/permissions';
-import { ADMIN_ACTS } from '../organizations/decide/guards';
+import { rankOf, type PermissionsCatalog } from '@app/permissions';
+import { ADMIN_ACTS, partnersAmong } from '../organizations/decide/guards';
 import { type OrganizationCommand } from '../organizations/organization.commands';
+import { pendingInvitations } from '../organizations/decide/invitations';
 import { type OrganizationState } from '../organizations/organization.state';
 import { type OrganizationStreams } from './organization-streams';
 
-const CUSTOMERS_MANAGE = 'customers.manage';
+/** The commands that ask whether a pending invitation's terms are still given (R5, R19). */
+const ASK_IF_INVITATIONS_GIVEN: ReadonlySet<OrganizationCommand['type']> = new Set([
+  'InviteMember',
+  'ChangeInvitation',
+  'SendInvitation',
+  'AcceptInvitation',
+]);
 
 /**
  * R19, resolved before deciding: an actor who is not an Owner or Admin of the organization, acting on an admin act,
  * acts as an Admin through the parent when they hold `customers.manage` there. The event's metadata then says so
- * (`actingVia`), so that an auditor can tell.
+ * (`actingVia`), so that an auditor can tell. For the commands that check invitations, it also resolves which of those
+ * who set their terms still hold `customers.manage` in the parent.
  */
 export function withActorStanding(
   command: OrganizationCommand,
@@ -19,23 +27,47 @@ export function withActorStanding(
   catalog: PermissionsCatalog,
 ): CommandResolver<OrganizationState, OrganizationCommand> {
   return async (state) => {
-    if (state.status !== 'active' || !state.parentOrgId || !ADMIN_ACTS.has(command.type)) return { command };
-    const own = state.members.get(command.actorId);
-    if (own && rankOf(own.role) >= rankOf('admin')) return { command };
-    const parent = await streams.active(state.parentOrgId);
-    const member = parent?.members.get(command.actorId);
-    if (!member || !effectivePermissions(catalog, member.role, member.granted).has(CUSTOMERS_MANAGE))
-      return { command };
-    // R22: a parent that requires a second factor requires it for acting through it too. A member of this
-    // organization without one acts in their own right (and is refused what that does not allow).
-    if (parent!.requireTwoFactor && !command.actorTwoFactor) {
-      if (own) return { command };
-      throw new DomainError(
-        'two-factor-required',
-        'forbidden',
-        'the parent organization requires two-factor authentication to act through it (R19, R22)',
-      );
-    }
-    return { command: { ...command, actorActsAsAdminVia: state.parentOrgId }, actingVia: state.parentOrgId };
+    const resolved = await actorStanding(command, state, streams, catalog);
+    const givers = await giversActingViaParent(command, state, streams, catalog);
+    return givers ? { ...resolved, command: { ...resolved.command, giversActingViaParent: givers } } : resolved;
   };
+}
+
+async function actorStanding(
+  command: OrganizationCommand,
+  state: OrganizationState,
+  streams: OrganizationStreams,
+  catalog: PermissionsCatalog,
+): Promise<{ command: OrganizationCommand; actingVia?: string }> {
+  if (state.status !== 'active' || !state.parentOrgId || !ADMIN_ACTS.has(command.type)) return { command };
+  const own = state.members.get(command.actorId);
+  if (own && rankOf(own.role) >= rankOf('admin')) return { command };
+  const parent = await streams.active(state.parentOrgId);
+  if (partnersAmong(parent, catalog, [command.actorId]).length === 0) return { command };
+  // R22: a parent that requires a second factor requires it for acting through it too. A member of this
+  // organization without one acts in their own right (and is refused what that does not allow).
+  if (parent!.requireTwoFactor && !command.actorTwoFactor) {
+    if (own) return { command };
+    throw new DomainError(
+      'two-factor-required',
+      'forbidden',
+      'the parent organization requires two-factor authentication to act through it (R19, R22)',
+    );
+  }
+  return { command: { ...command, actorActsAsAdminVia: state.parentOrgId }, actingVia: state.parentOrgId };
+}
+
+/** Of those who set pending invitations' terms, the ones who may act as an Admin here through the parent now. */
+async function giversActingViaParent(
+  command: OrganizationCommand,
+  state: OrganizationState,
+  streams: OrganizationStreams,
+  catalog: PermissionsCatalog,
+): Promise<OrganizationCommand['giversActingViaParent']> {
+  if (state.status !== 'active' || !state.parentOrgId || !ASK_IF_INVITATIONS_GIVEN.has(command.type))
+    return undefined;
+  const givers = new Set(pendingInvitations(state).map((invitation) => invitation.grantedBy));
+  if (givers.size === 0) return undefined;
+  const parent = await streams.active(state.parentOrgId);
+  return { parentOrgId: state.parentOrgId, userIds: partnersAmong(parent, catalog, givers) };
 }

@@ -124,6 +124,59 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     });
   });
 
+  it('R5, R19: an Admin invitation lives no longer than its giver’s right to give it, in an organization with a parent', async () => {
+    const partner = await membership.organization('paula', ['carl']);
+    await agentsOf(partner, 'paula', ['carl']);
+    const customer = await membership.organization('paula', ['adam']);
+    await membership.expectOk(
+      membership.send(customer, 'paula', { type: 'ChangeMemberRole', userId: 'adam', role: 'admin' }),
+    );
+    await membership.expectOk(
+      membership.send(partner, 'paula', { type: 'LinkChildOrganization', childOrgId: customer }),
+    );
+    const inviteAdmin = (actorId: string, invitationId: string, email: string) =>
+      membership.expectOk(
+        membership.send(customer, actorId, {
+          type: 'InviteMember',
+          invitationId,
+          email,
+          role: 'admin',
+          send: true,
+        }),
+      );
+    const accept = (invitationId: string, userId: string, email: string) =>
+      membership.send(
+        customer,
+        userId,
+        { type: 'AcceptInvitation', invitationId, sendSequence: 1, userId, email },
+        {},
+        'identity',
+      );
+    // carl acts as Admin through the partner; adam is an Admin of the customer itself.
+    await inviteAdmin('carl', 'inv-carl', 'alt-carl@example.com');
+    await inviteAdmin('carl', 'inv-carl-2', 'alt-carl-2@example.com');
+    await inviteAdmin('adam', 'inv-adam', 'alt-adam@example.com');
+    // While carl holds customers.manage in the partner, his invitation is good.
+    expect(await accept('inv-carl-2', 'newcomer', 'alt-carl-2@example.com')).toMatchObject({ ok: true });
+
+    await membership.expectOk(membership.send(partner, 'paula', { type: 'RemoveMember', userId: 'carl' }));
+    await membership.expectOk(membership.send(customer, 'paula', { type: 'RemoveMember', userId: 'adam' }));
+    const before = (await lastEventOf(customer)).revision;
+    expect(await accept('inv-carl', 'alt-carl', 'alt-carl@example.com')).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-revoked' },
+    });
+    expect(await accept('inv-adam', 'alt-adam', 'alt-adam@example.com')).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-revoked' },
+    });
+    expect((await lastEventOf(customer)).revision).toBe(before);
+    const state = await membership.state(customer);
+    expect(state.members.has('alt-carl')).toBe(false);
+    expect(state.members.has('alt-adam')).toBe(false);
+    expect(state.members.get('newcomer')?.role).toBe('admin');
+  });
+
   it('R16, R19: an Admin through the parent claims a domain for the child (the claim is checked as the real run)', async () => {
     const partner = await membership.organization('pia', ['cleo']);
     await membership.expectOk(

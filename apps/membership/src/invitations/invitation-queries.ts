@@ -2,6 +2,7 @@ import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError, type DomainErrorJson } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
+import { partnersAmong } from '../organizations/decide/guards';
 import { invitationStillGiven } from '../organizations/decide/invitations';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { type IndexedInvitation } from '../indexes/invitation-index';
@@ -49,10 +50,10 @@ export class InvitationQueries {
     if (!org || !invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     if (invitation.status === 'accepted')
       throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
-    if (
-      invitation.status === 'revoked' ||
-      !invitationStillGiven(org, this.deps.catalog ?? defaultCatalog, invitation)
-    )
+    const catalog = this.deps.catalog ?? defaultCatalog;
+    const parent = org.parentOrgId ? await this.deps.loadOrganization(org.parentOrgId) : undefined;
+    const partnersInParent = new Set(partnersAmong(parent, catalog, [invitation.grantedBy]));
+    if (invitation.status === 'revoked' || !invitationStillGiven({ ...org, partnersInParent }, catalog, invitation))
       throw new DomainError('invitation-revoked', 'gone', 'this invitation was revoked');
     const now = (this.deps.now ?? (() => new Date()))().toISOString();
     if (invitation.status === 'expired' || now >= invitation.expiresAt)

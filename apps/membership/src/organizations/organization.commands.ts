@@ -17,6 +17,13 @@ export interface CommandMeta {
    * organization's parent.
    */
   readonly actorActsAsAdminVia?: string;
+  /**
+   * R19, for the commands that ask whether an invitation's terms are still given: of the users who set the terms of
+   * this organization's pending invitations, those who hold `customers.manage` in `parentOrgId` (resolved by the
+   * handler from the parent's state). They may still give what an Admin may; the decider checks it is this
+   * organization's parent.
+   */
+  readonly giversActingViaParent?: { readonly parentOrgId: string; readonly userIds: readonly string[] };
 }
 
 export type OrganizationCommand = CommandMeta &

@@ -24,6 +24,18 @@ const acting = (command: OrganizationCommand, via = 'partner'): OrganizationComm
   actorActsAsAdminVia: via,
 });
 
+/** Accepting `inv-1` (sent once to new@example.com) while the handler found `partners` holding customers.manage in the parent. */
+const acceptedWhile = (partners: string[] | undefined, userId = 'newcomer'): OrganizationCommand => ({
+  ...cmd(userId, {
+    type: 'AcceptInvitation',
+    invitationId: 'inv-1',
+    sendSequence: 1,
+    userId,
+    email: 'new@example.com',
+  }),
+  ...(partners ? { giversActingViaParent: { parentOrgId: 'partner', userIds: partners } } : {}),
+});
+
 describe('parent and child organizations (R19)', () => {
   const invite = (actorId: string): OrganizationCommand =>
     cmd(actorId, {
@@ -200,17 +212,13 @@ describe('parent and child organizations (R19)', () => {
         .when(acting({ ...invite('partner-admin'), role: 'admin', send: true } as OrganizationCommand))
         .decided(),
     ];
-    const accept = (userId: string): OrganizationCommand =>
-      cmd(userId, {
-        type: 'AcceptInvitation',
-        invitationId: 'inv-1',
-        sendSequence: 1,
-        userId,
-        email: 'new@example.com',
-      });
-    given(selfInvited).when(accept('partner-admin')).thenRefuses('own-invitation');
+    given(selfInvited)
+      .when(acceptedWhile(['partner-admin'], 'partner-admin'))
+      .thenRefuses('own-invitation');
     // The person it was meant for accepts it, and joins with the terms the acting Admin set.
-    given(selfInvited).when(accept('newcomer')).thenTypes(['InvitationAccepted', 'MemberJoined']);
+    given(selfInvited)
+      .when(acceptedWhile(['partner-admin']))
+      .thenTypes(['InvitationAccepted', 'MemberJoined']);
     // Once the link is undone, what was set through it is void: nobody joins as Admin through it.
     const unlinked = [
       ...selfInvited,
@@ -218,7 +226,71 @@ describe('parent and child organizations (R19)', () => {
         .when(cmd('system', { type: 'DetachFromParent', parentOrgId: 'partner' }))
         .decided(),
     ];
-    given(unlinked).when(accept('newcomer')).thenRefuses('invitation-revoked');
+    given(unlinked)
+      .when(acceptedWhile(['partner-admin']))
+      .thenRefuses('invitation-revoked');
+  });
+
+  it('R19, R5: an Admin invitation set through the parent is void once its giver no longer holds customers.manage there', () => {
+    const invited = [
+      ...linked,
+      ...given(linked)
+        .when(acting({ ...invite('partner-admin'), role: 'admin', send: true } as OrganizationCommand))
+        .decided(),
+    ];
+    // Removed from the parent, or customers.manage revoked there: the handler finds no such partner.
+    given(invited).when(acceptedWhile([])).thenRefuses('invitation-revoked');
+    given(invited).when(acceptedWhile(undefined)).thenRefuses('invitation-revoked');
+    // Partners of another organization than this one's parent count for nothing.
+    given(invited)
+      .when({
+        ...acceptedWhile(['partner-admin']),
+        giversActingViaParent: { parentOrgId: 'elsewhere', userIds: ['partner-admin'] },
+      })
+      .thenRefuses('invitation-revoked');
+    // And it is not sent again.
+    given(invited)
+      .when(
+        cmd('owner', {
+          type: 'SendInvitation',
+          invitationId: 'inv-1',
+          expiresAt: '2026-12-01T00:00:00.000Z',
+        }),
+      )
+      .thenRefuses('invitation-revoked');
+  });
+
+  it('R5, R19: an Admin removed from an organization that has a parent takes the Admin invitations they set with them', () => {
+    const invited = [
+      ...linked,
+      joined('admin', 'admin'),
+      ...given([...linked, joined('admin', 'admin')])
+        .when({ ...invite('admin'), role: 'admin', send: true } as OrganizationCommand)
+        .decided(),
+    ];
+    const removed = [
+      ...invited,
+      ...given(invited)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+        .decided(),
+    ];
+    given(removed).when(acceptedWhile([])).thenRefuses('invitation-revoked');
+    // Still an Admin here, they still give it, with or without a standing in the parent.
+    given(invited).when(acceptedWhile([])).thenTypes(['InvitationAccepted', 'MemberJoined']);
+  });
+
+  it('R19: a child User who set an Admin invitation through the parent gives it as long as they hold customers.manage there', () => {
+    const invited = [
+      ...linked,
+      ...given(linked)
+        .when(acting({ ...invite('ada'), role: 'admin', send: true } as OrganizationCommand))
+        .decided(),
+    ];
+    given(invited)
+      .when(acceptedWhile(['ada']))
+      .thenTypes(['InvitationAccepted', 'MemberJoined']);
+    // A User in their own right gives no Admin invitation.
+    given(invited).when(acceptedWhile([])).thenRefuses('invitation-revoked');
   });
 
   it('R19: a child member acting through the parent keeps their own role and grants as a member', () => {

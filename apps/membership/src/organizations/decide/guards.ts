@@ -38,7 +38,11 @@ export interface Stamp {
  * The organization as the rules see it for one command. R19 may add the actor's acting role, which counts for
  * authorization only: it never makes them a member, so no rule can target them as one.
  */
-export type OrganizationView = ActiveOrganization & { readonly actingAs?: Member };
+export type OrganizationView = ActiveOrganization & {
+  readonly actingAs?: Member;
+  /** R19: who may act as an Admin here through the parent, among those who set invitations' terms. */
+  readonly partnersInParent?: ReadonlySet<string>;
+};
 
 /** What each area's decide function gets: the command, the organization as seen for it, the catalog, the stamp. */
 export interface Decision<C extends OrganizationCommand = OrganizationCommand> {
@@ -100,6 +104,27 @@ export function requireTwoFactorWhereRequired(org: ActiveOrganization, command: 
  * member), for admin acts only, only when that parent is this organization's, and never for a real Owner or Admin.
  */
 export function viewFor(org: ActiveOrganization, command: OrganizationCommand): OrganizationView {
+  const givers = command.giversActingViaParent;
+  const view: OrganizationView =
+    givers && givers.parentOrgId === org.parentOrgId
+      ? { ...org, partnersInParent: new Set(givers.userIds) }
+      : org;
+  return withActingAs(view, command);
+}
+
+/** R19: of `userIds`, those who hold `customers.manage` in `parent`, and so may act as Admins in its children. */
+export function partnersAmong(
+  parent: ActiveOrganization | undefined,
+  catalog: PermissionsCatalog,
+  userIds: Iterable<string>,
+): string[] {
+  return [...userIds].filter((userId) => {
+    const member = parent?.members.get(userId);
+    return member !== undefined && holds(catalog, member, 'customers.manage');
+  });
+}
+
+function withActingAs(org: OrganizationView, command: OrganizationCommand): OrganizationView {
   if (
     !command.actorActsAsAdminVia ||
     !ADMIN_ACTS.has(command.type) ||
@@ -142,7 +167,11 @@ export function requireRole(org: OrganizationView, actorId: string, roles: reado
   return actor;
 }
 
-export function holds(catalog: PermissionsCatalog, member: Member, permission: string): boolean {
+export function holds(
+  catalog: PermissionsCatalog,
+  member: Pick<Member, 'role' | 'granted'>,
+  permission: string,
+): boolean {
   return effectivePermissions(catalog, member.role, member.granted).has(permission);
 }
 

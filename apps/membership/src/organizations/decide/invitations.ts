@@ -7,7 +7,7 @@ import {
 } from '@app/permissions';
 import { SYSTEM_ACTOR, type CommandOf } from '../organization.commands';
 import { type InvitedRole, type OrganizationEvent } from '../organization.events';
-import { type ActiveOrganization, type Invitation } from '../organization.state';
+import { type ActiveOrganization, type Invitation, type Member } from '../organization.state';
 import {
   assertGrantable,
   holds,
@@ -297,20 +297,30 @@ export function acceptInvitation({
 
 /**
  * Terms that give more than a plain User's standing (the Admin role, or permissions) live no longer than their giver's
- * right to give them: a member who set them must still invite, hold a role as high and hold what they grant; someone
- * who set them through a parent's link (R19, not a member here) must still have that link. Else an Admin, removed or
- * demoted, could still bring an account of theirs in as Admin. A plain User's invitation outlives its sender (a
- * colleague who leaves does not take back the invitations they sent).
+ * right to give them, as the giver stands now: as a member, who must still invite, hold a role as high and hold what
+ * they grant; or as an Admin through the parent's `customers.manage` (R19), which they must still hold there, in this
+ * organization's parent. Else an Admin or partner, removed or demoted, could still bring an account of theirs in as
+ * Admin. A plain User's invitation outlives its sender (a colleague who leaves does not take back the invitations they
+ * sent).
  */
 export function invitationStillGiven(
-  org: ActiveOrganization,
+  org: OrganizationView,
   catalog: PermissionsCatalog,
   invitation: Invitation,
 ): boolean {
   if (invitation.grantedBy === SYSTEM_ACTOR) return true;
   if (invitation.role === 'user' && invitation.permissions.length === 0) return true;
-  const giver = org.members.get(invitation.grantedBy);
-  if (!giver) return org.parentOrgId !== undefined;
+  const member = org.members.get(invitation.grantedBy);
+  if (member && gives(catalog, member, invitation)) return true;
+  if (!org.partnersInParent?.has(invitation.grantedBy)) return false;
+  return gives(catalog, { role: 'admin', granted: member?.granted ?? new Set() }, invitation);
+}
+
+function gives(
+  catalog: PermissionsCatalog,
+  giver: Pick<Member, 'role' | 'granted'>,
+  invitation: Invitation,
+): boolean {
   return (
     holds(catalog, giver, 'members.invite') &&
     rankOf(giver.role) >= rankOf(invitation.role) &&
@@ -320,7 +330,7 @@ export function invitationStillGiven(
 
 /** An invitation whose terms nobody may give any more is as good as revoked: not accepted, not sent again. */
 function refuseWhenNoLongerGiven(
-  org: ActiveOrganization,
+  org: OrganizationView,
   catalog: PermissionsCatalog,
   invitation: Invitation,
 ): void {

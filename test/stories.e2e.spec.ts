@@ -1027,6 +1027,12 @@ describe('stories over the public API', () => {
     ).toBe(403);
     const child = await http().get(`/v1/orgs/${childId}`).set(bearer(agent)).expect(200);
     expect(child.body).toMatchObject({ myRole: 'admin', actingVia: parentId, parentOrgId: parentId });
+    // R13: a plain User of the child is told nothing of the organization above it.
+    const uma = await inviteNewMember(partner, childId, 'Uma');
+    const asUser = await http().get(`/v1/orgs/${childId}`).set(bearer(uma)).expect(200);
+    expect(asUser.body.myRole).toBe('user');
+    expect(asUser.body).not.toHaveProperty('parentOrgId');
+    expect(JSON.stringify(asUser.body)).not.toContain(parentId);
     const team = await http()
       .post(`/v1/orgs/${childId}/teams`)
       .set(bearer(agent))

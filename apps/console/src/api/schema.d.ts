@@ -1100,7 +1100,7 @@ export interface components {
              */
             domains?: string[];
             /**
-             * @description R19
+             * @description R19; shown to holders of members.read
              * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
              */
             parentOrgId?: string;

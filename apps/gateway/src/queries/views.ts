@@ -41,8 +41,14 @@ export function organizationView(org: OrganizationDoc, standing: Standing) {
       requireTwoFactor: org.requireTwoFactor,
     },
     ...(can('org.update') ? { domains: org.domains } : {}),
-    ...(org.parentOrgId ? { parentOrgId: org.parentOrgId } : {}),
-    ...(can('members.read') ? { childOrgIds: org.childOrgIds, memberCount: org.memberCount } : {}),
+    // R13, R19: the organizations linked to this one are other tenants; a User is told of none of them.
+    ...(can('members.read')
+      ? {
+          ...(org.parentOrgId ? { parentOrgId: org.parentOrgId } : {}),
+          childOrgIds: org.childOrgIds,
+          memberCount: org.memberCount,
+        }
+      : {}),
     ...(can('org.billing') ? { seats: org.seats } : {}),
     myRole: standing.role,
     ...(standing.actingVia ? { actingVia: standing.actingVia } : {}),

@@ -48,7 +48,8 @@ export class OrganizationView {
   @ApiProperty({ type: SettingsView }) settings!: SettingsView;
   @ApiPropertyOptional({ type: [String], description: 'holders of org.update', example: ['acme.com'] })
   domains?: string[];
-  @ApiPropertyOptional({ example: ID, description: 'R19' }) parentOrgId?: string;
+  @ApiPropertyOptional({ example: ID, description: 'R19; shown to holders of members.read' })
+  parentOrgId?: string;
   @ApiPropertyOptional({ type: [String], description: 'holders of members.read' }) childOrgIds?: string[];
   @ApiPropertyOptional({ description: 'holders of members.read', example: 12 }) memberCount?: number;
   @ApiPropertyOptional({ description: 'R15, holders of org.billing', example: 4 }) seats?: number;

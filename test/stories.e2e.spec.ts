@@ -864,6 +864,34 @@ describe('stories over the public API', () => {
     expect(platform.mails.slice(before).filter((m) => m.to.includes(ada.email))).toHaveLength(5);
   });
 
+  it('R17: registering my address again and again does not stop my reset link, so a squatter cannot keep my address', async () => {
+    // Someone registers Wendy's address with a password of their own, then keeps registering it.
+    const wendy = unique('Wendy');
+    await http()
+      .post('/v1/auth/register')
+      .send({ email: wendy, password: PASSWORD, name: 'Squat' })
+      .expect(202);
+    const before = platform.mails.length;
+    for (let i = 0; i < 7; i++)
+      await http()
+        .post('/v1/auth/register')
+        .send({ email: wendy, password: PASSWORD, name: 'Squat' })
+        .expect(202);
+    await waitFor(() => platform.mails.slice(before).filter((m) => m.to.includes(wendy)).length >= 5, {
+      what: 'five "you already have an account" mails',
+    });
+    // Wendy asks for a reset through her mailbox: the link comes, and the account is hers.
+    await http().post('/v1/auth/password/forgot').send({ email: wendy }).expect(202);
+    const token = await platform.linkFromMail(wendy, '/reset-password', before);
+    await http()
+      .post('/v1/auth/password/reset')
+      .send({ token, password: 'wendy’s own passphrase' })
+      .expect(204);
+    await http().post('/v1/auth/login').send({ email: wendy, password: PASSWORD }).expect(403);
+    const signedIn = await platform.signIn(wendy, 'wendy’s own passphrase');
+    expect((await http().get('/v1/me').set(bearer(signedIn)).expect(200)).body.email).toBe(wendy);
+  });
+
   it('R17: forgot-password answers alike for an unknown address', async () => {
     const ada = await platform.signUp('Ada');
     const known = await http().post('/v1/auth/password/forgot').send({ email: ada.email }).expect(202);

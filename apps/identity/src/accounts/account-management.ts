@@ -86,7 +86,7 @@ export class AccountManagement {
     this.afterAnswer.run(async () => {
       const user = await this.deps.accounts.findActiveByEmail(email);
       if (!user || user.emailVerified) return;
-      if (!(await this.deps.mailQuota.allows(user.email))) return;
+      if (!(await this.deps.mailQuota.allows(user.email, 'verification-link'))) return;
       await this.sendVerification(user, context);
     });
     return Promise.resolve();

@@ -70,7 +70,7 @@ export class Registration {
     const command = this.registerCommand(input, input.email);
     const created = await this.create(input, command);
     if (created === 'email-taken') {
-      if (!(await this.deps.mailQuota.allows(command.email))) return REGISTRATION_ACCEPTED;
+      if (!(await this.deps.mailQuota.allows(command.email, 'account-exists'))) return REGISTRATION_ACCEPTED;
       await this.deps.mail.send({
         template: 'account-exists',
         to: command.email,
@@ -82,7 +82,7 @@ export class Registration {
     // A repeated registration (the same request and key) sends the link again, as a resend would: within the quota,
     // and only while the address is unverified, or repeating it would mail anyone as often as asked.
     if (created === 'repeated-verified') return REGISTRATION_ACCEPTED;
-    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email)))
+    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email, 'verification-link')))
       return REGISTRATION_ACCEPTED;
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     return REGISTRATION_ACCEPTED;

@@ -51,7 +51,7 @@ export class PasswordManagement {
     this.afterAnswer.run(async () => {
       const user = await this.deps.accounts.findActiveByEmail(email);
       if (!user) return;
-      if (!(await this.deps.mailQuota.allows(user.email))) return;
+      if (!(await this.deps.mailQuota.allows(user.email, 'reset-link'))) return;
       await this.sendResetLink(user, context);
     });
     return Promise.resolve();

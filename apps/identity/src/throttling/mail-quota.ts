@@ -10,10 +10,16 @@ export interface MailQuotaOptions {
   readonly now?: () => number;
 }
 
+/** What a mail is for: each has its own quota, so that mails of one kind never use up another's. */
+export type MailPurpose = 'reset-link' | 'verification-link' | 'account-exists';
+
 /**
  * The mails anyone can make us send to an address without signing in (a reset link, a verification link, "you already
- * have an account"): a few an hour per address, however many clients ask. Beyond that the request is answered alike
- * and nothing is sent, so these routes cannot flood a mailbox.
+ * have an account"): a few an hour per address and purpose, however many clients ask. Beyond that the request is
+ * answered alike and nothing is sent, so these routes cannot flood a mailbox. The purposes are counted apart, so that
+ * registering someone's address again and again cannot stop their reset link (their way to take the account back),
+ * and a refused request is not counted: the quota ends an hour after the mails it let through, however often anyone
+ * asks meanwhile.
  */
 export class MailQuota {
   private readonly perHour: number;
@@ -30,8 +36,11 @@ export class MailQuota {
   }
 
   /** Counts a mail to `email` and says whether it is within the quota (send it) or not (send nothing). */
-  async allows(email: string): Promise<boolean> {
-    const { count } = await this.store.recordAttempt(`mail:${this.keyOf(email)}`, new Date(this.now()), HOUR);
-    return count <= this.perHour;
+  async allows(email: string, purpose: MailPurpose): Promise<boolean> {
+    const key = `mail:${purpose}:${this.keyOf(email)}`;
+    const { attemptId, count } = await this.store.recordAttempt(key, new Date(this.now()), HOUR);
+    if (count <= this.perHour) return true;
+    await this.store.removeAttempt(key, attemptId);
+    return false;
   }
 }

@@ -3,7 +3,19 @@ import { organizationDecider } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
 import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
 import { type ActiveOrganization } from './organization.state';
-import { at, cmd, given, granted, joined, settings, stamp, team } from './organization.fixtures.testing';
+import { defaultCatalog } from '@app/permissions';
+import { partnersAmong } from './decide/guards';
+import {
+  at,
+  cmd,
+  created,
+  given,
+  granted,
+  joined,
+  settings,
+  stamp,
+  team,
+} from './organization.fixtures.testing';
 
 const child: OrganizationEvent[] = [
   {
@@ -291,6 +303,22 @@ describe('parent and child organizations (R19)', () => {
       .thenTypes(['InvitationAccepted', 'MemberJoined']);
     // A User in their own right gives no Admin invitation.
     given(invited).when(acceptedWhile([])).thenRefuses('invitation-revoked');
+  });
+
+  it('R19: the partners among some users are those who hold customers.manage in the parent, by role or by grant', () => {
+    const parent = given([
+      created(),
+      joined('admin', 'admin'),
+      joined('granted'),
+      joined('plain'),
+      granted('granted', ['members.read', 'customers.manage']),
+    ])
+      .when(cmd('owner', { type: 'SetSchedulable', userId: 'plain', schedulable: true }))
+      .state() as ActiveOrganization;
+    expect(partnersAmong(parent, defaultCatalog, ['owner', 'admin', 'granted', 'plain', 'stranger'])).toEqual(
+      ['owner', 'admin', 'granted'],
+    );
+    expect(partnersAmong(undefined, defaultCatalog, ['owner'])).toEqual([]);
   });
 
   it('R19: a child member acting through the parent keeps their own role and grants as a member', () => {

@@ -367,6 +367,41 @@ describe('invitations', () => {
       .thenTypes(['InvitationSent']);
   });
 
+  it('R5: a User invitation that carries permissions lives no longer than its giver; a giver demoted below its role no longer gives it', () => {
+    const withPermissions = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', permissions: ['members.read'] }))
+        .decided(),
+    ];
+    const giverGone = [
+      ...withPermissions,
+      ...given(withPermissions)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+        .decided(),
+    ];
+    given(giverGone).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    // An Admin who holds members.invite as a grant too keeps inviting as a User, but gives no Admin invitation.
+    const invites = [...base, granted('admin', ['members.read', 'members.invite'])];
+    const adminInvitation = [
+      ...invites,
+      ...given(invites)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    const demoted = [
+      ...adminInvitation,
+      ...given(adminInvitation)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided(),
+    ];
+    const state = given(demoted)
+      .when(cmd('owner', { type: 'SetSchedulable', userId: 'bob', schedulable: true }))
+      .state() as ActiveOrganization;
+    expect([...state.members.get('admin')!.granted].sort()).toEqual(['members.invite', 'members.read']);
+    given(demoted).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+  });
+
   it('an invitation its giver may no longer give is not sent again; an Owner who changes it gives it anew', () => {
     const byAdmin = [
       ...base,

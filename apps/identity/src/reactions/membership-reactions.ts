@@ -9,17 +9,17 @@ import {
   type Subscription,
 } from '@app/messaging';
 import { PasswordManagement } from '../credentials/password-management';
-import { RefreshTokens } from '../sessions/refresh-tokens';
 
 /**
- * Identity's reactions to membership: removal from an organization ends the user's sessions (their next token carries
- * no stale memberships); an Owner's or Admin's reset request for a member (R17) mails the member a reset link.
+ * Identity's reactions to membership: an Owner's or Admin's reset request for a member (R17) mails the member a reset
+ * link. A removal from an organization ends no session: tokens carry no memberships, the gateway checks the standing
+ * in the organization on every request, and an account's sessions are no organization's to end (an Admin of one would
+ * sign its person out of every other).
  */
 @Injectable()
 export class MembershipReactions extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
-    private readonly refreshTokens: RefreshTokens,
     private readonly passwords: PasswordManagement,
   ) {
     super();
@@ -31,7 +31,6 @@ export class MembershipReactions extends BusSubscriber {
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
         const { userId } = event.data as { userId: string };
-        if (event.type === 'membership.MemberRemoved.v1') await this.refreshTokens.revokeAllForUser(userId);
         if (event.type === 'membership.PasswordResetRequested.v1')
           await this.passwords
             .resetOnRequestOf(userId, { commandId: event.id, correlationId: event.correlationid })

@@ -9,6 +9,7 @@ import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type UserCommand } from '../users/user.commands';
 import { userDecider } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
+import { LookAlikeTiming } from './look-alike-timing';
 import { type UserAccounts } from './user-accounts';
 import { type MailQuota } from '../throttling/mail-quota';
 
@@ -51,6 +52,8 @@ export interface RegistrationDependencies {
   /** A few unasked-for mails an hour per address (the "you already have an account" mail here). */
   readonly mailQuota: MailQuota;
   readonly now?: () => Date;
+  /** Makes a registration of a taken address take as long as one that creates an account. */
+  readonly timing?: LookAlikeTiming;
 }
 
 /**
@@ -60,23 +63,28 @@ export interface RegistrationDependencies {
  */
 export class Registration {
   private readonly now: () => Date;
+  private readonly timing: LookAlikeTiming;
 
   constructor(private readonly deps: RegistrationDependencies) {
     this.now = deps.now ?? (() => new Date());
+    this.timing = deps.timing ?? new LookAlikeTiming();
   }
 
   /** Self-registration. An address that already has an account gets a "you already have an account" e-mail. */
   async register(input: RegistrationInput): Promise<typeof REGISTRATION_ACCEPTED> {
+    const started = this.timing.start();
     const command = this.registerCommand(input, input.email);
     const created = await this.create(input, command);
     if (created === 'email-taken') {
-      if (!(await this.deps.mailQuota.allows(command.email, 'account-exists'))) return REGISTRATION_ACCEPTED;
-      await this.deps.mail.send({
-        template: 'account-exists',
-        to: command.email,
-        ...(command.locale ? { locale: command.locale } : {}),
-        ...correlation(input),
-      });
+      if (await this.deps.mailQuota.allows(command.email, 'account-exists'))
+        await this.deps.mail.send({
+          template: 'account-exists',
+          to: command.email,
+          ...(command.locale ? { locale: command.locale } : {}),
+          ...correlation(input),
+        });
+      // A new account takes a few more writes than a taken address: the answer waits as long as one took.
+      await this.timing.imitate(started);
       return REGISTRATION_ACCEPTED;
     }
     // A repeated registration (the same request and key) sends the link again, as a resend would: within the quota,
@@ -85,6 +93,7 @@ export class Registration {
     if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email, 'verification-link')))
       return REGISTRATION_ACCEPTED;
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
+    if (created === 'created') this.timing.record(started);
     return REGISTRATION_ACCEPTED;
   }
 
@@ -205,7 +214,7 @@ export class Registration {
     { phoneProven = false }: { phoneProven?: boolean } = {},
   ): Promise<'created' | 'repeated' | 'repeated-verified' | 'email-taken'> {
     const { reservations, credentials, accounts } = this.deps;
-    // Hashed whether or not the address is free: the time taken does not tell either.
+    // Hashed whether or not the address is free (and `register` waits out the rest of a new account's time).
     const hash = await this.deps.hasher.hash(input.password);
     // The user id comes from the command id. An account already there is a retry of its own registration (nothing to
     // do: above all, its password is never set again) or another request under a reused id, refused untouched.

@@ -3,9 +3,9 @@ import { type LoginAccount } from '../login/login.service';
 import { type UserEvent } from '../users/user.events';
 
 /**
- * E-mail -> what login needs, folded from the user streams in memory so the login path costs no event-store read.
- * It lags the store by milliseconds: a miss (e.g. a user registered a moment ago) falls back to the store, and a
- * stale hit is harmless because the password hash, not this index, decides a login (a deleted user has none).
+ * E-mail -> what login needs, folded from the user streams in memory so the login path reads no user stream (only the
+ * address's reservation, which it reads for known and unknown addresses alike). It lags the store by milliseconds: a
+ * miss (e.g. a user registered a moment ago) or an entry for another holder falls back to the user stream.
  */
 export class LoginIndex {
   private readonly byEmail = new Map<string, LoginAccount>();

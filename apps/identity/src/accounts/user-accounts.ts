@@ -52,12 +52,18 @@ export class UserAccounts implements UserLookup {
     return state.status === 'active' && state.email === normalizedEmail ? state : undefined;
   }
 
+  /**
+   * The account signing in with this address. The address's holder is read from the store whether or not the index
+   * knows it, so that an unknown address, which the index cannot answer, takes no longer to refuse than a known one.
+   */
   async findByEmail(normalizedEmail: string): Promise<LoginAccount | null> {
     const indexed = this.index?.find(normalizedEmail);
-    if (indexed) return indexed;
-    const user = await this.findActiveByEmail(normalizedEmail);
-    return user
-      ? { userId: user.userId, locked: user.locked, twoFactorEnabled: user.twoFactorEnabled }
+    const holder = await this.reservations.holderOf('email', normalizedEmail);
+    if (!holder) return null;
+    if (indexed?.userId === holder) return indexed;
+    const state = await this.load(holder);
+    return state.status === 'active' && state.email === normalizedEmail
+      ? { userId: holder, locked: state.locked, twoFactorEnabled: state.twoFactorEnabled }
       : null;
   }
 

@@ -745,8 +745,10 @@ describe('the gateway edge when a write service is down, and under a rate limit'
   }, 60_000);
   afterAll(() => platform?.close());
 
+  let ada: SignedIn;
+
   it('a command nobody answers is a 503 with Retry-After within the configured timeout, never a hang', async () => {
-    const ada = await platform.signUp('Ada');
+    ada = await platform.signUp('Ada');
     const started = Date.now();
     const res = await platform.http.post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' });
     expect([res.status, res.body.code]).toEqual([503, 'service-unavailable']);
@@ -771,6 +773,25 @@ describe('the gateway edge when a write service is down, and under a rate limit'
     expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
     expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
     expect(limited?.body.code).toBe('too-many-requests');
+  });
+
+  it('refreshing and signing out are not held back by the sign-in limit: a session is always ended when asked', async () => {
+    // The address is over its limit now (the test before): sign-in is refused, the session's own routes are not.
+    expect(
+      (await platform.http.post('/v1/auth/login').send({ email: ada.email, password: PASSWORD })).status,
+    ).toBe(429);
+    const refreshed = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: ada.refreshToken })
+      .expect(200);
+    await platform.http
+      .post('/v1/auth/logout')
+      .send({ refreshToken: refreshed.body.refreshToken })
+      .expect(204);
+    const after = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: refreshed.body.refreshToken });
+    expect([after.status, after.body.code]).toEqual([403, 'refresh-token-revoked']);
   });
 });
 

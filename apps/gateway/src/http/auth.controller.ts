@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Public } from '../auth/caller';
 import { SessionChecks } from '../auth/session-checks';
@@ -92,7 +93,10 @@ export class AuthController {
     );
   }
 
+  // A refresh or sign-out carries a long random secret, so nothing is guessed through them: the sign-in limit of the
+  // address would only keep people behind the same address (a NAT, a proxy) from ending their sessions.
   @Post('refresh')
+  @SkipThrottle({ auth: true })
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate a refresh token; using an old one again ends the session' })
   @answers(200, SessionView, { lagging: false })
@@ -102,6 +106,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @SkipThrottle({ auth: true })
   @HttpCode(204)
   @ApiOperation({
     summary: 'Revoke a refresh token and its session',

@@ -39,6 +39,32 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.organizationNameOf(randomUUID(), 3n)).toBeUndefined();
   });
 
+  it('an invitee erased is written to by nobody, even while the address could still be opened (the revocation it causes)', async () => {
+    const orgId = randomUUID();
+    const stream = `organization-${orgId}`;
+    const at = new Date().toISOString();
+    const event = (type: string, data: Record<string, unknown>) =>
+      jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } });
+    await eventStore.client.appendToStream(stream, [
+      event('InvitationSent', { invitationId: 'i1', sendSequence: 1, expiresAt: at, phone: '+14155552671' }),
+      event('InvitationSent', {
+        invitationId: 'i2',
+        sendSequence: 1,
+        expiresAt: at,
+        email: 'kept@example.com',
+      }),
+    ]);
+    const directory = new RecipientDirectory(eventStore.client);
+    expect(await directory.sentInvitation(orgId, 'i1')).toEqual({ phone: '+14155552671' });
+    // The erasure appends the revocation and InviteeErased at once; the notice for the revocation is handled after.
+    await eventStore.client.appendToStream(stream, [
+      event('InvitationRevoked', { invitationId: 'i1' }),
+      event('InviteeErased', { invitationIds: ['i1'], erasedKeys: ['addr-1'] }),
+    ]);
+    expect(await directory.sentInvitation(orgId, 'i1')).toBeUndefined();
+    expect(await directory.sentInvitation(orgId, 'i2')).toEqual({ email: 'kept@example.com' });
+  });
+
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {
     const orgId = randomUUID();
     const stream = `organization-${orgId}`;

@@ -145,10 +145,17 @@ export class RecipientDirectory {
     orgId: string,
     invitationId: string,
   ): Promise<{ email?: string; phone?: string } | undefined> {
+    // Newest first: an erasure of the invitee (appended with the revocation it causes) is met before the send, and
+    // then nobody is written to, even by a process that still holds the address's key for a while.
     const sent = (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
-      (e) => e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId,
+      (e) =>
+        (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
+        (e.type === 'InviteeErased' &&
+          ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
+            invitationId,
+          )),
     );
-    if (!sent) return undefined;
+    if (!sent || sent.type === 'InviteeErased') return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
     // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
     return {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
-import { CHAIN_HASH_FIELD, EVENT_STORE_CLIENT, chainHashOf } from '@app/event-store';
+import { CHAIN_HASH_FIELD, EVENT_STORE_CLIENT, chainHashOf, commandFingerprint } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import { infraEnv, waitFor } from '@app/testing';
@@ -140,7 +140,11 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     const tag = randomUUID().slice(0, 6);
     const joined = await platform.join(ada, orgId, `Zelda${tag}`);
     const phone = `+4915${randomInt(10_000_000, 99_999_999)}`;
-    await http().patch('/v1/me').set(bearer(joined)).send({ phone }).expect(200);
+    await http()
+      .patch('/v1/me')
+      .set(bearer(joined))
+      .send({ phone, name: `Zelda${tag}` })
+      .expect(200);
     const zelda: Person = { ...joined, name: `Zelda${tag}`, phone };
     await http()
       .patch(`/v1/orgs/${orgId}/members/${zelda.userId}`)
@@ -205,6 +209,12 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       /^erased-addr-[A-Za-z0-9_-]+@erased\.invalid$/,
     );
     expect(firstBrokenLink(userStream)).toBe(-1);
+    // Nor is anything stored in the clear a plain hash of what she asked: a guess at her name could be tested on it.
+    const guesses = [undefined, 'set', 'removed'].map((phoneAsked) =>
+      commandFingerprint({ type: 'UpdateProfile', name: zelda.name, phone: phoneAsked }),
+    );
+    const stored = JSON.stringify(userStream.map((e) => e.metadata));
+    expect(guesses.filter((guess) => stored.includes(guess))).toEqual([]);
     // The state topic: UserErased, after the deletion's tombstone, is one more tombstone, not a wait for a projection.
     const publisher = platform.gateway.get(StatePublisher);
     const erasedAt = userStream.findIndex((e) => e.type === 'UserErased');

@@ -109,20 +109,26 @@ export class AccountManagement {
     const user = await this.deps.accounts.active(userId);
     const command = { type: 'UpdateProfile' as const, userId, actorId: userId, at: this.at(), ...changes };
     const newPhone = changes.phone && changes.phone !== user.phone ? changes.phone : undefined;
-    // What was asked, but for the number itself (kept out of event metadata): whether a phone is set or removed.
+    // What was asked, but for the name and the number themselves: the fingerprint is kept in the clear in event
+    // metadata, where a plain hash of either could be tested against a guess after the person was erased. A key
+    // reused for another name or number only is therefore taken for a retry (as membership does with addresses).
     const { name, locale, phone } = changes;
     const asked = {
       ...context,
       fingerprint: commandFingerprint({
         type: command.type,
-        name,
+        name: name === undefined ? undefined : 'set',
         locale,
         phone: phone === null ? 'removed' : phone === undefined ? undefined : 'set',
       }),
     };
     const result = await this.reserving('phone', newPhone, userId, context, async () => {
       const applied = await this.deps.accounts.execute(command, asked);
-      if (applied.duplicate && newPhone && (applied.state as ActiveUser).phone !== newPhone)
+      const now = applied.state as ActiveUser;
+      if (
+        applied.duplicate &&
+        ((newPhone && now.phone !== newPhone) || (name !== undefined && now.name !== name))
+      )
         throw commandIdReused(context);
       return applied;
     });

@@ -32,9 +32,13 @@ export function createLogger(service: string, destination?: DestinationStream): 
  * and the API (`/console/invitations/`, `/v1/invitations/`); a `?token=` query. Logged without them.
  */
 export function redactUrl(url: string): string {
-  return url
-    .replace(/^(\/(?:v1\/|console\/)?invitations\/)[^/?#]+/, (_m, prefix: string) => `${prefix}[redacted]`)
-    .replace(/([?&](?:token|code|access_token)=)[^&#]*/gi, (_m, name: string) => `${name}[redacted]`);
+  return (
+    url
+      .replace(/^(\/(?:v1\/|console\/)?invitations\/)[^/?#]+/, (_m, prefix: string) => `${prefix}[redacted]`)
+      // Secrets, and the text a list was searched for (a person's name or address, which an erasure could not reach in
+      // the logs).
+      .replace(/([?&](?:token|code|access_token|q)=)[^&#]*/gi, (_m, name: string) => `${name}[redacted]`)
+  );
 }
 
 /** Nest's logger interface over pino, so framework and application logs are the same JSON lines. */

@@ -12,6 +12,15 @@ describe('logs keep secrets out', () => {
     expect(redactUrl('/v1/orgs/o1/members?role=admin')).toBe('/v1/orgs/o1/members?role=admin');
   });
 
+  it('the text a list was searched for (a name, an address) is not logged: an erasure could not reach it there', () => {
+    expect(redactUrl('/v1/orgs/o1/members?q=Zelda%20Zora&limit=5')).toBe(
+      '/v1/orgs/o1/members?q=[redacted]&limit=5',
+    );
+    expect(redactUrl('/v1/orgs/o1/members?role=user&q=zelda@example.com')).toBe(
+      '/v1/orgs/o1/members?role=user&q=[redacted]',
+    );
+  });
+
   it('passwords, tokens and the authorization header are censored wherever they appear', () => {
     const lines: string[] = [];
     const logger = createLogger(

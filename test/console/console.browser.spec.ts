@@ -366,6 +366,35 @@ describe('the console in a browser, against npm start', () => {
     expect(seriousViolations).toEqual([]);
   }, 90_000);
 
+  it('signing out ends the session on the server, or says it did not and stays signed in', async () => {
+    const page = await newPage();
+    const flo = `flo.${Date.now()}@example.com`;
+    await signUpByClicking(page, 'Flo Fern', flo);
+    await signIn(page, flo);
+    const refreshToken = await page.evaluate(
+      () =>
+        (
+          JSON.parse(sessionStorage.getItem('identity-platform.console.session') ?? '{}') as {
+            refreshToken?: string;
+          }
+        ).refreshToken,
+    );
+    expect(refreshToken).toEqual(expect.any(String));
+    await page.route('**/v1/auth/logout', (route) => route.abort());
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('You are still signed in');
+    expect(page.url()).not.toContain('/console/login');
+    await page.unroute('**/v1/auth/logout');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    const refreshed = await fetch(`${GATEWAY}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    expect(refreshed.status).toBe(403);
+  }, 60_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');

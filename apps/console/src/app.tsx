@@ -72,21 +72,44 @@ function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
         </Link>
         {nav}
         <Link href="~/console/account">Your account</Link>
-        <button
-          type="button"
-          className="link"
-          onClick={async () => {
-            const signedIn = session.current();
-            if (signedIn)
-              await api.POST('/v1/auth/logout', { body: { refreshToken: signedIn.refreshToken } });
-            session.set(undefined);
-            navigate('~/console/login');
-          }}
-        >
-          Sign out
-        </button>
+        <SignOut onSignedOut={() => navigate('~/console/login')} />
       </header>
       <main id="main">{children}</main>
+    </>
+  );
+}
+
+/**
+ * Signing out ends the session on the server first: until it has, the tab stays signed in and says why, so nobody
+ * walks away from a session they believe ended. A refresh token the server refuses (ended already) counts as ended.
+ */
+function SignOut({ onSignedOut }: { onSignedOut: () => void }) {
+  const [failure, setFailure] = useState<string>();
+  const signOut = async () => {
+    const signedIn = session.current();
+    if (signedIn) {
+      const ended = await api.POST('/v1/auth/logout', { body: { refreshToken: signedIn.refreshToken } }).then(
+        ({ response }) => response.ok || (response.status < 500 && response.status !== 429),
+        () => false,
+      );
+      if (!ended) {
+        setFailure('You are still signed in: the server did not confirm the sign-out. Try again.');
+        return;
+      }
+    }
+    session.set(undefined);
+    onSignedOut();
+  };
+  return (
+    <>
+      <button type="button" className="link" onClick={() => void signOut()}>
+        Sign out
+      </button>
+      {failure && (
+        <p className="alert" role="alert">
+          {failure}
+        </p>
+      )}
     </>
   );
 }

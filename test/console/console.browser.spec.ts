@@ -70,6 +70,8 @@ async function signUpByClicking(page: Page, name: string, email: string): Promis
   await page.goto(await linkFromOutbox(system.dataDir, email, '/verify-email'));
   await page.getByRole('button', { name: 'Verify my address' }).click();
   await page.getByText('Your address is verified.').waitFor();
+  // The link's secret is not left in the address bar or the tab's history.
+  expect(page.url()).not.toContain('token=');
 }
 
 async function signIn(page: Page, email: string): Promise<void> {

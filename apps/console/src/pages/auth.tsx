@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { session } from '../session';
@@ -48,8 +48,22 @@ export function SignUp() {
   );
 }
 
+/**
+ * The token of a mailed link, read once and then taken out of the address bar and the history entry, so the link's
+ * secret is not left in the browser's history (a reload asks for the link from the mail again).
+ */
+function useLinkToken(): string {
+  const search = useSearch();
+  const [token] = useState(() => new URLSearchParams(search).get('token') ?? '');
+  useEffect(() => {
+    if (new URLSearchParams(location.search).has('token'))
+      history.replaceState(history.state, '', location.pathname);
+  }, []);
+  return token;
+}
+
 export function VerifyEmail() {
-  const token = new URLSearchParams(useSearch()).get('token') ?? '';
+  const token = useLinkToken();
   const action = useAction();
   const [verified, setVerified] = useState(false);
   return (
@@ -165,7 +179,7 @@ export function ForgotPassword() {
 }
 
 export function ResetPassword() {
-  const token = new URLSearchParams(useSearch()).get('token') ?? '';
+  const token = useLinkToken();
   const action = useAction();
   const [done, setDone] = useState(false);
   return (

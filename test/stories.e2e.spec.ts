@@ -1114,48 +1114,51 @@ describe('stories over the public API', () => {
     expect([after.status, after.body.code]).toEqual([404, 'organization-not-found']);
   });
 
-  it('R5, R19: an Admin invitation set through the parent is void once its giver loses customers.manage there', async () => {
-    const partner = await platform.signUp('Pat');
-    const { parentId, childId, agent } = await partnerWithCustomer(partner);
+  /** `by` invites a new address into `orgId` as Admin: the address, and the token of the link mailed to it. */
+  async function adminInvitation(by: SignedIn, orgId: string) {
     const alt = unique('Alt');
     const mailsBefore = platform.mails.length;
     await http()
-      .post(`/v1/orgs/${childId}/invitations`)
-      .set(bearer(agent))
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(by))
       .send({ email: alt, role: 'admin' })
       .expect(201);
-    const token = encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore));
-    // While the agent holds customers.manage in the parent, the link stands.
-    expect((await http().get(`/v1/invitations/${token}`).expect(200)).body).toMatchObject({ role: 'admin' });
+    return { alt, token: encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore)) };
+  }
 
-    await http().delete(`/v1/orgs/${parentId}/members/${agent.userId}`).set(bearer(partner)).expect(204);
+  /** Accepting the link as a new person is refused as revoked, and `owner` finds nobody joined with it. */
+  async function expectRevokedWhenAccepted(
+    invitation: { alt: string; token: string },
+    orgId: string,
+    owner: SignedIn,
+  ) {
     const accepted = await http()
-      .post(`/v1/invitations/${token}/accept`)
+      .post(`/v1/invitations/${invitation.token}/accept`)
       .send({ name: 'Alt', password: PASSWORD, termsAccepted: true });
     expect([accepted.status, accepted.body.code]).toEqual([410, 'invitation-revoked']);
-    const members = await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200);
-    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(alt);
+    const members = await http().get(`/v1/orgs/${orgId}/members`).set(bearer(owner)).expect(200);
+    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(invitation.alt);
+  }
+
+  it('R5, R19: an Admin invitation set through the parent is void once its giver loses customers.manage there', async () => {
+    const partner = await platform.signUp('Pat');
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
+    const invitation = await adminInvitation(agent, childId);
+    // While the agent holds customers.manage in the parent, the link stands.
+    expect((await http().get(`/v1/invitations/${invitation.token}`).expect(200)).body).toMatchObject({
+      role: 'admin',
+    });
+    await http().delete(`/v1/orgs/${parentId}/members/${agent.userId}`).set(bearer(partner)).expect(204);
+    await expectRevokedWhenAccepted(invitation, childId, partner);
   });
 
   it('R5, R8: an Admin removed from an organization that has a parent takes the Admin invitations they set with them', async () => {
     const partner = await platform.signUp('Pat');
     const { childId } = await partnerWithCustomer(partner);
     const admin = await inviteNewMember(partner, childId, 'Adam', { role: 'admin' });
-    const alt = unique('Alt');
-    const mailsBefore = platform.mails.length;
-    await http()
-      .post(`/v1/orgs/${childId}/invitations`)
-      .set(bearer(admin))
-      .send({ email: alt, role: 'admin' })
-      .expect(201);
-    const token = encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore));
+    const invitation = await adminInvitation(admin, childId);
     await http().delete(`/v1/orgs/${childId}/members/${admin.userId}`).set(bearer(partner)).expect(204);
-    const accepted = await http()
-      .post(`/v1/invitations/${token}/accept`)
-      .send({ name: 'Alt', password: PASSWORD, termsAccepted: true });
-    expect([accepted.status, accepted.body.code]).toEqual([410, 'invitation-revoked']);
-    const members = await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200);
-    expect(members.body.items.map((m: { email: string }) => m.email)).not.toContain(alt);
+    await expectRevokedWhenAccepted(invitation, childId, partner);
   });
 
   it('R22: an Owner without a second factor cannot require one: refused, and nothing changes', async () => {

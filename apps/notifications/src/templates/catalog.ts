@@ -47,7 +47,10 @@ const en: Catalog = {
   roles: { owner: 'the Owner', admin: 'an Admin', user: 'a member' },
   'verify-email': {
     subject: 'Confirm your e-mail address',
-    body: ['Confirm this address.'],
+    body: [
+      'An account was created with this address. If it was you, confirm the address.',
+      'If it was not, do not confirm it: whoever created the account chose its password. Use "Forgot password" on the sign-in page instead, and the account is yours.',
+    ],
     action: 'Confirm',
   },
   'reset-password': {
@@ -133,7 +136,10 @@ const de: Catalog = {
   roles: { owner: 'Inhaber', admin: 'Admin', user: 'Mitglied' },
   'verify-email': {
     subject: 'Bestätigen Sie Ihre E-Mail-Adresse',
-    body: ['Bitte bestätigen Sie diese Adresse.'],
+    body: [
+      'Mit dieser Adresse wurde ein Konto angelegt. Wenn Sie das waren, bestätigen Sie die Adresse.',
+      'Wenn nicht, bestätigen Sie nicht: Das Passwort hat jemand anderes gewählt. Nutzen Sie stattdessen „Passwort vergessen“ auf der Anmeldeseite, dann gehört das Konto Ihnen.',
+    ],
     action: 'Bestätigen',
   },
   'reset-password': {

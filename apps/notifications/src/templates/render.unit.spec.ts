@@ -43,6 +43,16 @@ describe('message templates', () => {
     expect(renderMessage('invitation', localeOf(undefined), values).text).toContain('as a member');
   });
 
+  it('R18: the verification mail tells someone who did not register not to confirm, and how to take the account', () => {
+    const values = { link: 'https://x.test/verify', until: '2027-01-01' };
+    for (const locale of ['en', 'de'] as const) {
+      const { text, html } = renderMessage('verify-email', locale, values);
+      expect(text).toContain(locale === 'en' ? 'do not confirm it' : 'bestätigen Sie nicht');
+      expect(text).toContain(locale === 'en' ? 'Forgot password' : 'Passwort vergessen');
+      expect(html).toContain(locale === 'en' ? 'do not confirm it' : 'bestätigen Sie nicht');
+    }
+  });
+
   it('only web links become links; an unknown role or a missing organization reads as a plain invitation', () => {
     const script = renderMessage('verify-email', 'en', { link: 'javascript:alert(1)', until: 'x' });
     expect(script.html).not.toContain('href');

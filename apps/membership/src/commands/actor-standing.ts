@@ -2,7 +2,7 @@ import { DomainError } from '@app/domain';
 import { type CommandResolver } from '@app/event-store';
 import { rankOf, type PermissionsCatalog } from '@app/permissions';
 import { ADMIN_ACTS, partnersAmong } from '../organizations/decide/guards';
-import { type OrganizationCommand } from '../organizations/organization.commands';
+import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
 import { pendingInvitations } from '../organizations/decide/invitations';
 import { type OrganizationState } from '../organizations/organization.state';
 import { type OrganizationStreams } from './organization-streams';
@@ -29,7 +29,9 @@ export function withActorStanding(
   return async (state) => {
     const resolved = await actorStanding(command, state, streams, catalog);
     const givers = await giversActingViaParent(command, state, streams, catalog);
-    return givers ? { ...resolved, command: { ...resolved.command, giversActingViaParent: givers } } : resolved;
+    return givers
+      ? { ...resolved, command: { ...resolved.command, giversActingViaParent: givers } }
+      : resolved;
   };
 }
 
@@ -66,7 +68,15 @@ async function giversActingViaParent(
 ): Promise<OrganizationCommand['giversActingViaParent']> {
   if (state.status !== 'active' || !state.parentOrgId || !ASK_IF_INVITATIONS_GIVEN.has(command.type))
     return undefined;
-  const givers = new Set(pendingInvitations(state).map((invitation) => invitation.grantedBy));
+  // An Owner or Admin of this organization gives no more as an Admin through the parent: only the others are looked up.
+  const givers = new Set(
+    pendingInvitations(state)
+      .map((invitation) => invitation.grantedBy)
+      .filter((userId) => {
+        const member = state.members.get(userId);
+        return userId !== SYSTEM_ACTOR && (!member || rankOf(member.role) < rankOf('admin'));
+      }),
+  );
   if (givers.size === 0) return undefined;
   const parent = await streams.active(state.parentOrgId);
   return { parentOrgId: state.parentOrgId, userIds: partnersAmong(parent, catalog, givers) };

@@ -9,7 +9,7 @@ import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
 import { parseEmail } from '@app/identifiers';
-import { type ActiveUser } from '../users/user.decider';
+import { parseName, type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';
 import { commandIdReused, type CommandContext, type UserAccounts } from './user-accounts';
@@ -127,7 +127,7 @@ export class AccountManagement {
       const now = applied.state as ActiveUser;
       if (
         applied.duplicate &&
-        ((newPhone && now.phone !== newPhone) || (name !== undefined && now.name !== name))
+        ((newPhone && now.phone !== newPhone) || (name !== undefined && now.name !== parseName(name)))
       )
         throw commandIdReused(context);
       return applied;

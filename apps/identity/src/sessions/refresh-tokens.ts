@@ -80,7 +80,7 @@ export class RefreshTokens {
     return record.familyId;
   }
 
-  /** Password change or reset, account deletion, removal from an organization: every session of the user ends. */
+  /** Password change or reset, two-factor turned on or off, a lock, account deletion: every session of the user ends. */
   async revokeAllForUser(userId: string): Promise<void> {
     await this.store.revokeAllForUser(userId, new Date(this.now()));
   }

@@ -22,7 +22,7 @@ export type UserState =
 
 const MAX_NAME = 200;
 
-function parseName(raw: string): string {
+export function parseName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0 || [...name].length > MAX_NAME)
     throw new DomainError('invalid-name', 'validation', `name must be 1-${MAX_NAME} characters`, {

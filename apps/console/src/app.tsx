@@ -81,7 +81,8 @@ function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
 
 /**
  * Signing out ends the session on the server first: until it has, the tab stays signed in and says why, so nobody
- * walks away from a session they believe ended. A refresh token the server refuses (ended already) counts as ended.
+ * walks away from a session they believe ended. A refresh token the server refuses as such (revoked, reused, expired,
+ * unknown: no session to end) counts as ended.
  */
 function SignOut({ onSignedOut }: { onSignedOut: () => void }) {
   const [failure, setFailure] = useState<string>();
@@ -89,7 +90,8 @@ function SignOut({ onSignedOut }: { onSignedOut: () => void }) {
     const signedIn = session.current();
     if (signedIn) {
       const ended = await api.POST('/v1/auth/logout', { body: { refreshToken: signedIn.refreshToken } }).then(
-        ({ response }) => response.ok || (response.status < 500 && response.status !== 429),
+        ({ response, error }) =>
+          response.ok || String((error as { code?: unknown } | undefined)?.code).startsWith('refresh-token-'),
         () => false,
       );
       if (!ended) {

@@ -63,6 +63,9 @@ describe('the recipient directory, reading the event store', () => {
     ]);
     expect(await directory.sentInvitation(orgId, 'i1')).toBeUndefined();
     expect(await directory.sentInvitation(orgId, 'i2')).toEqual({ email: 'kept@example.com' });
+    // A send handled late, after the erasure, is not delivered either.
+    expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
+    expect(await directory.inviteeErased(orgId, 'i2')).toBe(false);
   });
 
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {

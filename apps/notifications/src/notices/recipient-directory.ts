@@ -140,21 +140,12 @@ export class RecipientDirectory {
     return (settings?.data as Record<string, unknown> | undefined)?.requireTwoFactor === true;
   }
 
-  /** Where an invitation was last sent, if it was sent at all. */
+  /** Where an invitation was last sent, if it was sent at all and its invitee was not erased since. */
   async sentInvitation(
     orgId: string,
     invitationId: string,
   ): Promise<{ email?: string; phone?: string } | undefined> {
-    // Newest first: an erasure of the invitee (appended with the revocation it causes) is met before the send, and
-    // then nobody is written to, even by a process that still holds the address's key for a while.
-    const sent = (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
-      (e) =>
-        (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
-        (e.type === 'InviteeErased' &&
-          ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
-            invitationId,
-          )),
-    );
+    const sent = await this.lastSentOrErased(orgId, invitationId);
     if (!sent || sent.type === 'InviteeErased') return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
     // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
@@ -162,6 +153,27 @@ export class RecipientDirectory {
       ...(typeof email === 'string' && !isErasedEmail(email) ? { email } : {}),
       ...(typeof phone === 'string' ? { phone } : {}),
     };
+  }
+
+  /** Whether the invitee of an invitation was erased (after it was sent, as every erasure is). */
+  async inviteeErased(orgId: string, invitationId: string): Promise<boolean> {
+    return (await this.lastSentOrErased(orgId, invitationId))?.type === 'InviteeErased';
+  }
+
+  /**
+   * Newest first, the invitation's last send or the erasure of its invitee (appended with the revocation it causes),
+   * so an erasure is met before the send it follows: nobody is written to then, even by a process that still holds
+   * the address's key for a while, or that handles the send late.
+   */
+  private async lastSentOrErased(orgId: string, invitationId: string) {
+    return (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
+      (e) =>
+        (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
+        (e.type === 'InviteeErased' &&
+          ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
+            invitationId,
+          )),
+    );
   }
 
   /** The members of an organization before the event at `revision` (a whole read: for rare events only). */

@@ -20,6 +20,7 @@ import { type InvitationQuota } from './invitation-quota';
 import { type Locale } from '../templates/catalog';
 import { renderMessage } from '../templates/render';
 import { Notifier } from '../delivery/notifier';
+import { RecipientDirectory } from '../notices/recipient-directory';
 
 export const INVITATION_LINKS = Symbol('INVITATION_LINKS');
 
@@ -56,6 +57,7 @@ export class InvitationMessages extends BusSubscriber {
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
     @Inject(INVITATION_QUOTA) private readonly quota: InvitationQuota,
+    private readonly directory: RecipientDirectory,
   ) {
     super();
   }
@@ -71,6 +73,8 @@ export class InvitationMessages extends BusSubscriber {
         const sent = event.data as InvitationSent;
         // Replayed after its invitee was erased, it has no address left to write to.
         if (sent.email && isErasedEmail(sent.email)) return;
+        // Handled late (a backlog, a retry), after the invitee was erased: the address is not written to.
+        if (await this.directory.inviteeErased(event.subject, sent.invitationId)) return;
         const recipient = sent.email ?? sent.phone;
         const channel = sent.email ? 'email' : 'sms';
         if (recipient && !this.quota.admits(channel, recipient, event.subject, event.id, sent.actorId))

@@ -5,3 +5,4 @@ export * from './decider-spec';
 export * from './documented-errors';
 export * from './free-port';
 export * from './service-process';
+export * from './organization-event';

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { AggregateStore } from '@app/event-store';
 import { eventMessage } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
-import { waitFor } from '@app/testing';
+import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { jsonEvent } from '@eventstore/db-client';
 import { registeredUserId } from '../accounts/registration';
@@ -516,23 +516,16 @@ describe('identity over the bus, on the event store', () => {
     const address = email();
     const userId = await identity.registerVerified(address);
     const orgId = randomUUID();
-    const at = new Date().toISOString();
     await identity.bus.publish([
-      eventMessage(TOPICS.membershipOrganizations, {
-        id: randomUUID(),
-        type: 'membership.PasswordResetRequested.v1',
-        source: '/identity-platform/tests/identity-commands', // a hand-made event: marked as a test's
-        subject: orgId,
-        time: at,
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: randomUUID(),
-        causationid: randomUUID(),
-        actor: 'an-owner',
-        tenant: orgId,
-        revision: '4',
-        data: { orgId, userId, actorId: 'an-owner', at },
-      }),
+      eventMessage(
+        TOPICS.membershipOrganizations,
+        organizationEvent(
+          'PasswordResetRequested',
+          orgId,
+          { userId },
+          { revision: '4', actor: 'an-owner', test: 'identity-commands' },
+        ),
+      ),
     ]);
     expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
   });
@@ -732,25 +725,14 @@ describe('identity over the bus, on the event store', () => {
     const session = (await login(address)) as { ok: true; result: { sessionId: string } };
     const orgId = randomUUID();
     const membershipEvent = (type: string, revision: string) =>
-      eventMessage(TOPICS.membershipOrganizations, {
-        id: randomUUID(),
-        type,
-        source: '/identity-platform/tests/identity-commands',
-        subject: orgId,
-        time: new Date().toISOString(),
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: randomUUID(),
-        causationid: randomUUID(),
-        actor: 'owner',
-        tenant: orgId,
-        revision,
-        data: { orgId, userId, actorId: 'owner', at: new Date().toISOString() },
-      });
+      eventMessage(
+        TOPICS.membershipOrganizations,
+        organizationEvent(type, orgId, { userId }, { revision, test: 'identity-commands' }),
+      );
     // The removal, then (same organization, so handled after it) a reset request whose mail shows both were handled.
     await identity.bus.publish([
-      membershipEvent('membership.MemberRemoved.v1', '3'),
-      membershipEvent('membership.PasswordResetRequested.v1', '4'),
+      membershipEvent('MemberRemoved', '3'),
+      membershipEvent('PasswordResetRequested', '4'),
     ]);
     expect(await identity.linkToken('reset-password', address)).toEqual(expect.any(String));
     expect(

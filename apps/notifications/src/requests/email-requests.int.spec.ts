@@ -1,40 +1,23 @@
-import { join } from 'node:path';
-import { type INestApplication } from '@nestjs/common';
-import { readInfrastructureConfig } from '@app/platform';
-import { makeTempDir, waitFor } from '@app/testing';
+import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type IdentityHarness, startIdentity } from '../../../identity/src/commands/identity-harness.testing';
-import { startSmtpServer } from '../delivery/smtp-server.testing';
-import { createNotificationsApp } from '../notifications.app';
+import { startNotificationsOverSmtp } from '../notifications-over-smtp.testing';
 
 describe('e-mail requests through a real SMTP server', () => {
   const eventStore = useTestEventStore();
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-  let notifications: INestApplication;
+  let started: Awaited<ReturnType<typeof startNotificationsOverSmtp>>;
   let identity: IdentityHarness;
+  const smtp = () => started.smtp;
 
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    notifications = await createNotificationsApp(
-      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
-      {
-        quiet: true,
-        delivery: {
-          smtpUrl: smtp.url,
-          mailFrom: 'no-reply@platform.test',
-          deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
-        },
-      },
-    );
-    await notifications.init();
+    started = await startNotificationsOverSmtp(eventStore.store.connectionString);
     identity = await startIdentity(eventStore.store.connectionString, {
       publicUrl: 'https://app.example.com',
     });
   });
   afterAll(async () => {
     await identity.close();
-    await notifications.close();
-    await smtp.stop();
+    await started.close();
   });
 
   it('R18: the verification link identity asks for arrives by SMTP, once, and verifies the account', async () => {
@@ -45,7 +28,7 @@ describe('e-mail requests through a real SMTP server', () => {
       email: address,
       password: 'correct horse battery',
     });
-    const mail = await waitFor(() => smtp.received.find((m) => m.to.includes(address)), {
+    const mail = await waitFor(() => smtp().received.find((m) => m.to.includes(address)), {
       timeoutMs: 15_000,
     });
     expect(mail.from).toBe('no-reply@platform.test');
@@ -54,7 +37,7 @@ describe('e-mail requests through a real SMTP server', () => {
     const token = /https:\/\/app\.example\.com\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
     expect(token).toBeDefined();
     expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({ emailVerified: true });
-    expect(smtp.received.filter((m) => m.to.includes(address))).toHaveLength(1);
+    expect(smtp().received.filter((m) => m.to.includes(address))).toHaveLength(1);
   });
 
   it('R17: a reset request is mailed; an unknown address gets nothing', async () => {
@@ -63,10 +46,10 @@ describe('e-mail requests through a real SMTP server', () => {
     await identity.result({ type: 'ForgotPassword', email: address });
     await identity.result({ type: 'ForgotPassword', email: `nobody-${Date.now()}@example.com` });
     const mail = await waitFor(
-      () => smtp.received.find((m) => m.to.includes(address) && m.raw.includes('Reset your password')),
+      () => smtp().received.find((m) => m.to.includes(address) && m.raw.includes('Reset your password')),
       { timeoutMs: 15_000 },
     );
     expect(mail.raw).toContain('reset-password?token');
-    expect(smtp.received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
+    expect(smtp().received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
   });
 });

@@ -1,39 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { type INestApplication } from '@nestjs/common';
 import { jsonEvent } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, eventMessage, type MessageBus } from '@app/messaging';
-import { readInfrastructureConfig } from '@app/platform';
-import { makeTempDir, waitFor } from '@app/testing';
+import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { startSmtpServer } from '../delivery/smtp-server.testing';
-import { createNotificationsApp } from '../notifications.app';
+import { startNotificationsOverSmtp } from '../notifications-over-smtp.testing';
 
 describe('invitation links through a real SMTP server', () => {
   const eventStore = useTestEventStore();
-  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
-  let notifications: INestApplication;
+  let started: Awaited<ReturnType<typeof startNotificationsOverSmtp>>;
+  const smtp = () => started.smtp;
 
   beforeAll(async () => {
-    smtp = await startSmtpServer();
-    notifications = await createNotificationsApp(
-      { ...readInfrastructureConfig(), eventStoreConnectionString: eventStore.store.connectionString },
-      {
-        quiet: true,
-        delivery: {
-          smtpUrl: smtp.url,
-          mailFrom: 'no-reply@platform.test',
-          deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
-        },
-      },
-    );
-    await notifications.init();
+    started = await startNotificationsOverSmtp(eventStore.store.connectionString);
   });
-  afterAll(async () => {
-    await notifications.close();
-    await smtp.stop();
-  });
+  afterAll(() => started.close());
 
   it('a send handled after its invitee was erased (a backlog, a retry) is not delivered', async () => {
     const orgId = randomUUID();
@@ -62,26 +43,15 @@ describe('invitation links through a real SMTP server', () => {
       }),
     ]);
     const published = (data: ReturnType<typeof sent>, revision: string) =>
-      eventMessage(TOPICS.membershipOrganizations, {
-        id: randomUUID(),
-        type: 'membership.InvitationSent.v1',
-        source: '/identity-platform/tests/invitation-messages',
-        subject: orgId,
-        time: at,
-        specversion: '1.0',
-        datacontenttype: 'application/json',
-        correlationid: randomUUID(),
-        causationid: randomUUID(),
-        actor: 'owner',
-        tenant: orgId,
-        revision,
-        data,
-      });
-    await notifications
+      eventMessage(
+        TOPICS.membershipOrganizations,
+        organizationEvent('InvitationSent', orgId, data, { revision, test: 'invitation-messages' }),
+      );
+    await started.notifications
       .get<MessageBus>(MESSAGE_BUS)
       .publish([published(sent('i1', erased), '0'), published(sent('i2', kept), '1')]);
     // Same organization, so handled in order: once the second has arrived, the first was handled.
-    await waitFor(() => smtp.received.find((m) => m.to.includes(kept)), { timeoutMs: 15_000 });
-    expect(smtp.received.filter((m) => m.to.includes(erased))).toEqual([]);
+    await waitFor(() => smtp().received.find((m) => m.to.includes(kept)), { timeoutMs: 15_000 });
+    expect(smtp().received.filter((m) => m.to.includes(erased))).toEqual([]);
   });
 });

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { type INestApplication } from '@nestjs/common';
+import { readInfrastructureConfig } from '@app/platform';
+import { makeTempDir } from '@app/testing';
+import { startSmtpServer } from './delivery/smtp-server.testing';
+import { createNotificationsApp } from './notifications.app';
+
+/** The notifications service on the configured bus and `eventStoreConnectionString`, mailing a real SMTP server. */
+export async function startNotificationsOverSmtp(eventStoreConnectionString: string): Promise<{
+  smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  notifications: INestApplication;
+  close: () => Promise<void>;
+}> {
+  const smtp = await startSmtpServer();
+  const notifications = await createNotificationsApp(
+    { ...readInfrastructureConfig(), eventStoreConnectionString },
+    {
+      quiet: true,
+      delivery: {
+        smtpUrl: smtp.url,
+        mailFrom: 'no-reply@platform.test',
+        deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+      },
+    },
+  );
+  await notifications.init();
+  return {
+    smtp,
+    notifications,
+    close: async () => {
+      await notifications.close();
+      await smtp.stop();
+    },
+  };
+}

@@ -132,6 +132,23 @@ describe('ending sessions ends the access tokens already issued', () => {
     await me(gus).expect(401);
   });
 
+  it('a refresh repeated with its Idempotency-Key (a retry after a lost answer) gets the same token; the session goes on', async () => {
+    const ida = await platform.signUp('Ida');
+    const refresh = (key?: string) => {
+      const request = platform.http.post('/v1/auth/refresh');
+      return (key ? request.set('idempotency-key', key) : request).send({ refreshToken: ida.refreshToken });
+    };
+    const first = await refresh('refresh-once-1').expect(200);
+    const repeated = await refresh('refresh-once-1').expect(200);
+    expect(repeated.body.refreshToken).toBe(first.body.refreshToken);
+    await me({ ...ida, token: repeated.body.accessToken as string }).expect(200);
+    await platform.http.post('/v1/auth/refresh').send({ refreshToken: first.body.refreshToken }).expect(200);
+
+    // Another request with the rotated token is still reuse.
+    const reuse = await refresh('refresh-once-2');
+    expect([reuse.status, reuse.body.code]).toEqual([403, 'refresh-token-reused']);
+  });
+
   // Last: it stops identity for the rest of this platform.
   it('identity not answering leaves the access tokens believed: reads go on, not 503', async () => {
     const hal = await platform.signUp('Hal');

@@ -88,7 +88,7 @@ export class IdentityCommandHandler {
       case 'CompleteTwoFactorLogin':
         return login.completeTwoFactor(c);
       case 'Refresh':
-        return sessions.refresh(c.refreshToken);
+        return sessions.refresh(c.refreshToken, request.commandId);
       case 'Logout': {
         const sessionId = await sessions.logout(c.refreshToken);
         return { ...ACCEPTED, ...(sessionId ? { sessionId } : {}) };

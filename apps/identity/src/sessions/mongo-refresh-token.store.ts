@@ -1,21 +1,32 @@
 import { type Connection } from 'mongoose';
 import { type Collection, type Document } from 'mongodb';
 import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
-import { type RefreshFamily, type RefreshTokenRecord, type RefreshTokenStore } from './refresh-token.store';
+import {
+  type RefreshFamily,
+  type RefreshRotation,
+  type RefreshTokenRecord,
+  type RefreshTokenStore,
+} from './refresh-token.store';
 
 type TokenDoc = Omit<RefreshTokenRecord, 'tokenHash'> & { _id: string };
 type FamilyDoc = Omit<RefreshFamily, 'familyId'> & { _id: string };
+type RotationDoc = Omit<RefreshRotation, 'fromHash'> & { _id: string };
 
-/** Collections `refresh_tokens`, `refresh_token_uses`, `refresh_families` in the identity service's own database. */
+/**
+ * Collections `refresh_tokens`, `refresh_token_uses`, `refresh_families` and `refresh_rotations` in the identity
+ * service's own database.
+ */
 export class MongoRefreshTokenStore implements RefreshTokenStore {
   readonly uses: MongoClaimLedger;
   private readonly tokens: Collection<TokenDoc>;
   private readonly families: Collection<FamilyDoc>;
+  private readonly rotations: Collection<RotationDoc>;
 
   constructor(connection: Connection) {
     this.uses = new MongoClaimLedger(connection, 'refresh_token_uses');
     this.tokens = connection.collection<TokenDoc>('refresh_tokens');
     this.families = connection.collection<FamilyDoc>('refresh_families');
+    this.rotations = connection.collection<RotationDoc>('refresh_rotations');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -26,6 +37,22 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
       { expireAfterSeconds: 0 },
     );
     await ensureIndex(this.families as unknown as Collection<Document>, { userId: 1 });
+    await ensureIndex(
+      this.rotations as unknown as Collection<Document>,
+      { expiresAt: 1 },
+      { expireAfterSeconds: 0 },
+    );
+  }
+
+  async recordRotation({ fromHash, ...rest }: RefreshRotation): Promise<void> {
+    await this.rotations.insertOne({ _id: fromHash, ...rest });
+  }
+
+  async findRotation(fromHash: string): Promise<RefreshRotation | null> {
+    const doc = await this.rotations.findOne({ _id: fromHash });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { fromHash: _id, ...rest };
   }
 
   async createFamily({ familyId, ...rest }: RefreshFamily): Promise<void> {

@@ -18,9 +18,26 @@ export interface RefreshFamily {
   readonly revokedAt?: Date;
 }
 
+/**
+ * One rotation, kept for a short while so that a repeat of the same request (same command id: a client's retry after
+ * a lost answer, or a redelivery) gets the same successor instead of counting as reuse of a leaked token.
+ */
+export interface RefreshRotation {
+  /** sha256 of the token that was rotated. */
+  readonly fromHash: string;
+  readonly commandId: string;
+  /** The successor token, sealed under a key only the rotated token itself gives (see `refresh-rotation-seal`). */
+  readonly sealedSuccessor: string;
+  readonly rotatedAt: Date;
+  /** Until when a repeat is answered. */
+  readonly expiresAt: Date;
+}
+
 export interface RefreshTokenStore {
   /** Marks a token as used; exactly one concurrent caller gets true. */
   readonly uses: ClaimLedger;
+  recordRotation(rotation: RefreshRotation): Promise<void>;
+  findRotation(fromHash: string): Promise<RefreshRotation | null>;
   createFamily(family: RefreshFamily): Promise<void>;
   getFamily(familyId: string): Promise<RefreshFamily | null>;
   insertToken(record: RefreshTokenRecord): Promise<void>;
@@ -35,7 +52,20 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     private readonly families: KeyValueMap<RefreshFamily> = new Map(),
     private readonly tokens: KeyValueMap<RefreshTokenRecord> = new Map(),
     readonly uses: ClaimLedger = new InMemoryClaimLedger(),
+    private readonly rotations: KeyValueMap<RefreshRotation> = new Map(),
   ) {}
+
+  recordRotation(rotation: RefreshRotation): Promise<void> {
+    if (this.rotations.size >= 1_000)
+      for (const [fromHash, kept] of [...this.rotations])
+        if (kept.expiresAt <= rotation.rotatedAt) this.rotations.delete(fromHash);
+    this.rotations.set(rotation.fromHash, rotation);
+    return Promise.resolve();
+  }
+
+  findRotation(fromHash: string): Promise<RefreshRotation | null> {
+    return Promise.resolve(this.rotations.get(fromHash) ?? null);
+  }
 
   createFamily(family: RefreshFamily): Promise<void> {
     this.families.set(family.familyId, family);

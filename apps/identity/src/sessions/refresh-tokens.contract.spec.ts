@@ -101,6 +101,55 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(await failure(tokens.rotate(winner.token))).toBe('revoked');
   });
 
+  it('a repeat of the same rotation (same command id) gets the same successor and the session goes on', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const second = await tokens.rotate(first.token, 'cmd-1');
+    clock += 60_000;
+    const repeated = await tokens.rotate(first.token, 'cmd-1');
+    expect(repeated).toMatchObject({ token: second.token, familyId: first.familyId, userId: 'u1', amr: PWD });
+    expect(repeated.expiresAt).toEqual(second.expiresAt);
+    expect(await tokens.isSessionActive(first.familyId)).toBe(true);
+    const third = await tokens.rotate(second.token, 'cmd-2');
+    expect(third.familyId).toBe(first.familyId);
+  });
+
+  it('concurrent repeats of one rotation all get the same successor', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const results = await Promise.all(Array.from({ length: 5 }, () => tokens.rotate(first.token, 'cmd-1')));
+    expect(new Set(results.map((r) => r.token)).size).toBe(1);
+    expect(await tokens.isSessionActive(first.familyId)).toBe(true);
+  });
+
+  it('the rotated token used by another request is reuse, even within the repeat window', async () => {
+    const first = await tokens.issue('u1', PWD);
+    await tokens.rotate(first.token, 'cmd-1');
+    expect(await failure(tokens.rotate(first.token, 'cmd-2'))).toBe('reused');
+    expect(await tokens.isSessionActive(first.familyId)).toBe(false);
+  });
+
+  it('a repeat after the window is reuse', async () => {
+    const first = await tokens.issue('u1', PWD);
+    await tokens.rotate(first.token, 'cmd-1');
+    clock += 5 * 60_000;
+    expect(await failure(tokens.rotate(first.token, 'cmd-1'))).toBe('reused');
+    expect(await tokens.isSessionActive(first.familyId)).toBe(false);
+  });
+
+  it('a repeat of a session already ended gets nothing', async () => {
+    const first = await tokens.issue('u1', PWD);
+    await tokens.rotate(first.token, 'cmd-1');
+    await tokens.revoke(first.token);
+    expect(await failure(tokens.rotate(first.token, 'cmd-1'))).toBe('revoked');
+  });
+
+  it('keeps the successor of a rotation only sealed', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const second = await tokens.rotate(first.token, 'cmd-1');
+    const rotation = await store.findRotation(sha256Hex(first.token));
+    expect(rotation).toMatchObject({ commandId: 'cmd-1' });
+    expect(JSON.stringify(rotation)).not.toContain(second.token);
+    expect(JSON.stringify(rotation)).not.toContain(first.token);
+  });
   it('logout revokes the session; unknown tokens are ignored', async () => {
     const session = await tokens.issue('u1', PWD);
     await tokens.revoke(session.token);

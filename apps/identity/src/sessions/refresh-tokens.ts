@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomToken, sha256Hex } from '../shared/secrets';
+import { openSuccessor, sealSuccessor } from './refresh-rotation-seal';
 import { type RefreshTokenStore } from './refresh-token.store';
 
 export type RefreshFailure = 'unknown' | 'expired' | 'revoked' | 'reused';
@@ -28,6 +30,8 @@ export interface IssuedRefreshToken {
 export interface RefreshTokenOptions {
   /** Lifetime of each token (sliding), default 30 days. */
   readonly ttlMs?: number;
+  /** How long a repeat of a rotation (same command id) is answered with the same successor, default 5 minutes. */
+  readonly repeatWindowMs?: number;
   readonly now?: () => number;
 }
 
@@ -37,6 +41,7 @@ export interface RefreshTokenOptions {
  */
 export class RefreshTokens {
   private readonly ttlMs: number;
+  private readonly repeatWindowMs: number;
   private readonly now: () => number;
 
   constructor(
@@ -44,6 +49,7 @@ export class RefreshTokens {
     options: RefreshTokenOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 30 * 24 * 3600_000;
+    this.repeatWindowMs = options.repeatWindowMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
   }
 
@@ -54,19 +60,57 @@ export class RefreshTokens {
     return this.mint(familyId, userId, amr);
   }
 
-  /** Exchanges a token for its successor. Exactly one of any number of concurrent uses succeeds. */
-  async rotate(token: string): Promise<IssuedRefreshToken> {
+  /**
+   * Exchanges a token for its successor. Exactly one of any number of concurrent uses succeeds, except that a repeat
+   * of the same request (`commandId`: a retry after a lost answer, a redelivery) within the repeat window gets the same
+   * successor: only a use by another request counts as reuse.
+   */
+  async rotate(token: string, commandId?: string): Promise<IssuedRefreshToken> {
     const now = new Date(this.now());
     const record = await this.store.findToken(sha256Hex(token));
     if (!record) throw new RefreshTokenError('unknown');
     const family = await this.store.getFamily(record.familyId);
     if (!family || family.revokedAt) throw new RefreshTokenError('revoked');
     if (record.expiresAt <= now) throw new RefreshTokenError('expired');
+    const amr = family.amr ?? ['pwd'];
     if (!(await this.store.uses.claim(record.tokenHash, now, record.expiresAt))) {
+      const repeated = commandId ? await this.successorFor(token, commandId) : undefined;
+      if (repeated) return { ...repeated, familyId: record.familyId, userId: record.userId, amr };
       await this.store.revokeFamily(record.familyId, now);
       throw new RefreshTokenError('reused');
     }
-    return this.mint(record.familyId, record.userId, family.amr ?? ['pwd']);
+    const successor = await this.mint(record.familyId, record.userId, amr);
+    if (commandId)
+      await this.store.recordRotation({
+        fromHash: record.tokenHash,
+        commandId,
+        sealedSuccessor: sealSuccessor(token, commandId, successor.token),
+        rotatedAt: now,
+        expiresAt: new Date(now.getTime() + this.repeatWindowMs),
+      });
+    return successor;
+  }
+
+  /**
+   * The successor the same request got, if it rotated `token` within the window. A repeat racing the first use may
+   * arrive before the rotation is recorded, so it is looked for a little longer.
+   */
+  private async successorFor(
+    token: string,
+    commandId: string,
+  ): Promise<Pick<IssuedRefreshToken, 'token' | 'expiresAt'> | undefined> {
+    const fromHash = sha256Hex(token);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const rotation = await this.store.findRotation(fromHash);
+      if (rotation) {
+        if (rotation.commandId !== commandId || rotation.expiresAt.getTime() <= this.now()) return undefined;
+        const successor = openSuccessor(token, commandId, rotation.sealedSuccessor);
+        const record = successor && (await this.store.findToken(sha256Hex(successor)));
+        return record ? { token: successor, expiresAt: record.expiresAt } : undefined;
+      }
+      await sleep(25);
+    }
+    return undefined;
   }
 
   /**

@@ -16,10 +16,11 @@ export class SessionRefresh {
     private readonly accounts: Pick<UserLookup, 'current'>,
   ) {}
 
-  async refresh(token: string): Promise<SessionTokens> {
+  /** A repeat of the same request (`commandId`) gets the same refresh token, and a fresh access token. */
+  async refresh(token: string, commandId?: string): Promise<SessionTokens> {
     let rotated;
     try {
-      rotated = await this.refreshTokens.rotate(token);
+      rotated = await this.refreshTokens.rotate(token, commandId);
     } catch (error) {
       if (error instanceof RefreshTokenError)
         throw new DomainError(

@@ -3,6 +3,7 @@ import { InMemoryOneTimeTokenStore, type OneTimeTokenRecord } from '../one-time-
 import {
   InMemoryRefreshTokenStore,
   type RefreshFamily,
+  type RefreshRotation,
   type RefreshTokenRecord,
 } from '../sessions/refresh-token.store';
 import { InMemoryThrottleStore } from '../throttling/throttle.store';
@@ -21,6 +22,7 @@ export function dataDirSessionStores(dataDir: string) {
       new JournalMap(file('refresh-families'), datesCodec<RefreshFamily>('createdAt', 'revokedAt')),
       new JournalMap(file('refresh-tokens'), datesCodec<RefreshTokenRecord>('issuedAt', 'expiresAt')),
       new InMemoryClaimLedger(new JournalMap(file('refresh-token-uses'))),
+      new JournalMap(file('refresh-rotations'), datesCodec<RefreshRotation>('rotatedAt', 'expiresAt')),
     ),
     oneTimeTokens: new InMemoryOneTimeTokenStore(
       new JournalMap(file('one-time-tokens'), datesCodec<OneTimeTokenRecord>('createdAt', 'expiresAt')),

@@ -272,6 +272,48 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('a keyed retry of a password change or of turning two-factor off leaves alone the sessions opened since', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const NEW_PASSWORD = 'another long passphrase';
+    const refreshes = async (session: unknown) => {
+      const { refreshToken } = (session as { result: { refreshToken: string } }).result;
+      return (await identity.send({ type: 'Refresh', refreshToken })).ok;
+    };
+    const before = await login(address);
+    const change = randomUUID();
+    const changePassword = () =>
+      identity.send(
+        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+        userId,
+        change,
+      );
+    expect(await changePassword()).toMatchObject({ ok: true });
+    const since = await login(address, NEW_PASSWORD);
+    expect(await changePassword()).toMatchObject({ ok: true });
+    expect(await refreshes(before)).toBe(false);
+    expect(await refreshes(since)).toBe(true);
+
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: NEW_PASSWORD },
+      userId,
+    );
+    const previousCode = totpCode(secret, Math.floor(Date.now() / 1000) - 30);
+    expect(await identity.send({ type: 'ConfirmTwoFactor', code: previousCode }, userId)).toMatchObject({
+      ok: true,
+    });
+    const turnOff = randomUUID();
+    const code = totpCode(secret, Math.floor(Date.now() / 1000));
+    expect(await identity.send({ type: 'DisableTwoFactor', code }, userId, turnOff)).toMatchObject({
+      ok: true,
+    });
+    const afterTurnOff = await login(address, NEW_PASSWORD);
+    expect(await identity.send({ type: 'DisableTwoFactor', code }, userId, turnOff)).toMatchObject({
+      ok: true,
+    });
+    expect(await refreshes(afterTurnOff)).toBe(true);
+  });
+
   it('a keyed retry of a password change or of turning two-factor off answers as the first did: nothing done again, no wrong password counted', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

@@ -107,7 +107,7 @@ export class PasswordManagement {
    * one by now, and the retry would be refused and counted towards the lockout. The new one must be the password in
    * force (the same key with another new password is another request, and a wrong guess there counts as one at
    * sign-in, or a used key would test passwords unthrottled); what follows the change is done again (all of it can
-   * be), in case the first attempt failed on its way there.
+   * be), in case the first attempt failed on its way there, but sessions opened with the new password since stay.
    */
   private async changeRetried(
     user: ActiveUser,
@@ -116,7 +116,7 @@ export class PasswordManagement {
     context: CommandContext,
   ): Promise<{ revision: string }> {
     if (!(await passwordConfirmed(this.deps, user, newPassword))) throw commandIdReused(context);
-    await this.deps.refreshTokens.revokeAllForUser(user.userId);
+    await this.deps.refreshTokens.revokeOpenedBefore(user.userId, user.sessionsEndedAt);
     await this.endLinksAndChallenges(user.userId);
     return { revision: String(applied.revision) };
   }

@@ -84,7 +84,14 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
-  async revokeAllForUser(userId: string, at: Date): Promise<void> {
-    await this.families.updateMany({ userId, revokedAt: { $exists: false } }, { $set: { revokedAt: at } });
+  async revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {
+    await this.families.updateMany(
+      {
+        userId,
+        revokedAt: { $exists: false },
+        ...(openedBefore ? { createdAt: { $lt: openedBefore } } : {}),
+      },
+      { $set: { revokedAt: at } },
+    );
   }
 }

@@ -43,7 +43,8 @@ export interface RefreshTokenStore {
   insertToken(record: RefreshTokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
   revokeFamily(familyId: string, at: Date): Promise<void>;
-  revokeAllForUser(userId: string, at: Date): Promise<void>;
+  /** Every session of the user, or those opened before `openedBefore`. */
+  revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void>;
 }
 
 /** In one process (its maps may be kept under the data dir, see data-dir-stores). */
@@ -91,9 +92,13 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     return Promise.resolve();
   }
 
-  revokeAllForUser(userId: string, at: Date): Promise<void> {
+  revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {
     for (const family of [...this.families.values()])
-      if (family.userId === userId && !family.revokedAt)
+      if (
+        family.userId === userId &&
+        !family.revokedAt &&
+        !(openedBefore && family.createdAt >= openedBefore)
+      )
         this.families.set(family.familyId, { ...family, revokedAt: at });
     return Promise.resolve();
   }

@@ -150,6 +150,20 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(JSON.stringify(rotation)).not.toContain(second.token);
     expect(JSON.stringify(rotation)).not.toContain(first.token);
   });
+  it('a change dated at an instant ends again the sessions opened before it, none opened since', async () => {
+    const before = await tokens.issue('u1', PWD);
+    clock += 1_000;
+    const changedAt = new Date(clock).toISOString();
+    const since = await tokens.issue('u1', PWD);
+    const otherUser = await tokens.issue('u2', PWD);
+    await tokens.revokeOpenedBefore('u1', changedAt);
+    expect(await tokens.isSessionActive(before.familyId)).toBe(false);
+    expect(await tokens.isSessionActive(since.familyId)).toBe(true);
+    expect(await tokens.isSessionActive(otherUser.familyId)).toBe(true);
+    await tokens.revokeOpenedBefore('u1', undefined);
+    expect(await tokens.isSessionActive(since.familyId)).toBe(false);
+  });
+
   it('logout revokes the session; unknown tokens are ignored', async () => {
     const session = await tokens.issue('u1', PWD);
     await tokens.revoke(session.token);

@@ -130,6 +130,18 @@ export class RefreshTokens {
   }
 
   /**
+   * The sessions a change at `changedAt` ended (a keyed retry of it ends them again, in case the first attempt failed
+   * before): those opened before it, and none the user opened since. Without the instant, every session.
+   */
+  async revokeOpenedBefore(userId: string, changedAt: string | undefined): Promise<void> {
+    await this.store.revokeAllForUser(
+      userId,
+      new Date(this.now()),
+      changedAt === undefined ? undefined : new Date(changedAt),
+    );
+  }
+
+  /**
    * Every session of the user ends around `change` (a new password, a second factor), which the gateway also dates:
    * access tokens issued before it stop working. Ended before it, so that no old session mints a token dated after
    * it; and again after it, for a sign-in that checked the old password before and opened its session in between.

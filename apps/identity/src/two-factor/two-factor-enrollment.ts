@@ -68,10 +68,11 @@ export class TwoFactorEnrollment {
   ): Promise<{ revision: string }> {
     // Repeated under its key: answered as the first time, the code not asked again (there is no second factor left to
     // check it against; it went before the event was appended). The sessions' end, after the event, is done again, in
-    // case the first attempt failed there. Once a second factor was set up again, the old key turns nothing off.
+    // case the first attempt failed there; sessions opened since stay. Once a second factor was set up again, the old key turns nothing off.
     if (appliedBefore) {
       if (await this.twoFactor.isEnabled(userId)) throw commandIdReused(context);
-      await this.refreshTokens.revokeAllForUser(userId);
+      const user = await this.accounts.active(userId);
+      await this.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
       return { revision: String(appliedBefore.revision) };
     }
     // Wrong codes count as at sign-in: whoever holds a session must not guess their way to a recovery code.

@@ -15,6 +15,8 @@ export interface ActiveUser {
   readonly locale?: string;
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;
+  /** When a password change or reset, or two-factor turned on or off, last ended every session of the user. */
+  readonly sessionsEndedAt?: string;
 }
 
 export type UserState =
@@ -67,11 +69,11 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...next, phone };
     }
     case 'PasswordChanged':
-      return state;
+      return { ...state, sessionsEndedAt: event.data.at };
     case 'TwoFactorEnabled':
-      return { ...state, twoFactorEnabled: true };
+      return { ...state, twoFactorEnabled: true, sessionsEndedAt: event.data.at };
     case 'TwoFactorDisabled':
-      return { ...state, twoFactorEnabled: false };
+      return { ...state, twoFactorEnabled: false, sessionsEndedAt: event.data.at };
     case 'UserLocked':
       return { ...state, locked: true };
     case 'UserUnlocked':

@@ -433,15 +433,32 @@ describe('user decider', () => {
     given([registered])
       .when({ ...base, type: 'ChangePassword', reason: 'reset' })
       .then([{ type: 'PasswordChanged', data: { ...base, reason: 'reset' } }]);
-    const changed: UserEvent = { type: 'PasswordChanged', data: { ...base, reason: 'change' } };
-    expect(fold(userDecider, [registered, changed])).toEqual(fold(userDecider, [registered]));
+    // A change only dates the end of every session (a keyed retry ends again only those opened before it).
+    const changed: UserEvent = {
+      type: 'PasswordChanged',
+      data: { ...base, at: '2026-01-02T00:00:00.000Z', reason: 'change' },
+    };
+    expect(fold(userDecider, [registered, changed])).toEqual({
+      ...fold(userDecider, [registered]),
+      sessionsEndedAt: '2026-01-02T00:00:00.000Z',
+    });
 
-    const enabled: UserEvent = { type: 'TwoFactorEnabled', data: base };
+    const enabled: UserEvent = {
+      type: 'TwoFactorEnabled',
+      data: { ...base, at: '2026-01-03T00:00:00.000Z' },
+    };
+    expect(fold(userDecider, [registered, enabled])).toMatchObject({
+      twoFactorEnabled: true,
+      sessionsEndedAt: '2026-01-03T00:00:00.000Z',
+    });
     const disabled = given([registered, enabled])
       .when({ ...base, type: 'DisableTwoFactor' })
       .decided();
     expect(disabled).toEqual([{ type: 'TwoFactorDisabled', data: base }]);
-    expect(fold(userDecider, [registered, enabled, ...disabled])).toMatchObject({ twoFactorEnabled: false });
+    expect(fold(userDecider, [registered, enabled, ...disabled])).toMatchObject({
+      twoFactorEnabled: false,
+      sessionsEndedAt: base.at,
+    });
 
     given([registered])
       .when({ ...base, type: 'UnlockUser' })

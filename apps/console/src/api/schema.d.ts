@@ -3167,6 +3167,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -3833,6 +3842,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -4115,6 +4133,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -4282,6 +4309,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -4549,6 +4585,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -5229,6 +5274,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -6027,6 +6081,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {
@@ -6318,6 +6381,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {

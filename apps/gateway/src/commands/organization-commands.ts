@@ -13,9 +13,20 @@ export class OrganizationCommands {
     private readonly freshness: ReadYourWrites,
   ) {}
 
-  /** For routes that answer 204: resolves once the read models show the change, or the bound has passed. */
-  async run(orgId: string, command: MembershipCommand, requester: Requester): Promise<void> {
-    await this.freshness.shown(orgId, await this.services.membership(orgId, command, requester));
+  /**
+   * For routes that answer 204: resolves once the read models show the change; beyond the bound, 202 and the
+   * revision, as the routes that answer with a body do.
+   */
+  async run(
+    orgId: string,
+    command: MembershipCommand,
+    requester: Requester,
+    res: FastifyReply,
+  ): Promise<Accepted | undefined> {
+    const result = await this.services.membership(orgId, command, requester);
+    if (await this.freshness.shown(orgId, result)) return undefined;
+    res.status(202);
+    return { status: 'accepted', revision: result.revision };
   }
 
   /** For routes that answer with what changed: `read()` once the read models show it, else 202 and the revision. */

@@ -31,7 +31,7 @@ import { type ReadModels } from '../read-models/read-models';
 import { invitationView } from '../queries/views';
 import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } from './dto/team.dto';
 import { newId } from './orgs.controller';
-import { ImportResult, InvitationView, answers, answersPage, done } from './dto/views.dto';
+import { ImportResult, InvitationView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -225,15 +225,21 @@ export class InvitationsController {
   @Delete(':invitationId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a pending invitation (R5)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404, 409)
   async revoke(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('invitationId') invitationId: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'RevokeInvitation', invitationId }, requesterOf(req, caller));
+    return this.commands.run(
+      orgId,
+      { type: 'RevokeInvitation', invitationId },
+      requesterOf(req, caller),
+      res,
+    );
   }
 }
 

@@ -21,7 +21,7 @@ import { WriteServices } from '../commands/write-services';
 import { OrgQueries } from '../queries/org-queries';
 import { memberView } from '../queries/views';
 import { MembersQuery, UpdateMemberBody } from './dto/org.dto';
-import { AcceptedView, MemberView, answers, answersPage, done } from './dto/views.dto';
+import { AcceptedView, MemberView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -88,15 +88,16 @@ export class MembersController {
   @Delete(':userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member, from every team too (R8)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404, 422)
   async remove(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('userId') userId: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'RemoveMember', userId }, requesterOf(req, caller));
+    return this.commands.run(orgId, { type: 'RemoveMember', userId }, requesterOf(req, caller), res);
   }
 
   @Post(':userId/password-reset')

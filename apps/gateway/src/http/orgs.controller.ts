@@ -23,7 +23,7 @@ import {
   SeatsView,
   answers,
   answersPage,
-  done,
+  doneOrLagging,
 } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
@@ -111,10 +111,15 @@ export class OrgsController {
   @Delete(':orgId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete the organization (R10, the Owner only)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404)
-  async remove(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: FastifyRequest) {
-    await this.commands.run(orgId, { type: 'DeleteOrganization' }, requesterOf(req, caller));
+  async remove(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    return this.commands.run(orgId, { type: 'DeleteOrganization' }, requesterOf(req, caller), res);
   }
 
   @Post(':orgId/ownership-transfer')
@@ -216,15 +221,16 @@ export class OrgsController {
   @Delete(':orgId/domains/:domain')
   @HttpCode(204)
   @ApiOperation({ summary: 'Release a claimed domain (R16)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404)
   async releaseDomain(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('domain') domain: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'ReleaseDomain', domain }, requesterOf(req, caller));
+    return this.commands.run(orgId, { type: 'ReleaseDomain', domain }, requesterOf(req, caller), res);
   }
 
   @Post(':orgId/children')
@@ -260,15 +266,21 @@ export class OrgsController {
   @Delete(':orgId/children/:childOrgId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Unlink a child organization (R19)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404)
   async unlinkChild(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('childOrgId') childOrgId: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'UnlinkChildOrganization', childOrgId }, requesterOf(req, caller));
+    return this.commands.run(
+      orgId,
+      { type: 'UnlinkChildOrganization', childOrgId },
+      requesterOf(req, caller),
+      res,
+    );
   }
 
   @Get(':orgId/seats')
@@ -283,9 +295,14 @@ export class OrgsController {
   @Post(':orgId/leave')
   @HttpCode(204)
   @ApiOperation({ summary: 'Leave the organization (R9; the Owner transfers ownership first)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 404, 422)
-  async leave(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Req() req: FastifyRequest) {
-    await this.commands.run(orgId, { type: 'LeaveOrganization' }, requesterOf(req, caller));
+  async leave(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    return this.commands.run(orgId, { type: 'LeaveOrganization' }, requesterOf(req, caller), res);
   }
 }

@@ -22,7 +22,7 @@ import { teamView } from '../queries/views';
 import { PageQuery } from './dto/org.dto';
 import { TeamBody, TeamMemberBody } from './dto/team.dto';
 import { newId } from './orgs.controller';
-import { TeamView, answers, answersPage, done } from './dto/views.dto';
+import { TeamView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -109,15 +109,16 @@ export class TeamsController {
   @Delete(':teamId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a team (R11; teams.manage)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404)
   async remove(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,
     @Param('teamId') teamId: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'DeleteTeam', teamId }, requesterOf(req, caller));
+    return this.commands.run(orgId, { type: 'DeleteTeam', teamId }, requesterOf(req, caller), res);
   }
 
   @Put(':teamId/members/:userId')
@@ -147,7 +148,7 @@ export class TeamsController {
   @Delete(':teamId/members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Take a member out of the team (R11)' })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404)
   async removeMember(
     @CurrentCaller() caller: Caller,
@@ -155,7 +156,13 @@ export class TeamsController {
     @Param('teamId') teamId: string,
     @Param('userId') userId: string,
     @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    await this.commands.run(orgId, { type: 'RemoveTeamMember', teamId, userId }, requesterOf(req, caller));
+    return this.commands.run(
+      orgId,
+      { type: 'RemoveTeamMember', teamId, userId },
+      requesterOf(req, caller),
+      res,
+    );
   }
 }

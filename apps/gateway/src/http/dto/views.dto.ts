@@ -291,6 +291,18 @@ export function done() {
   return ApiResponse({ status: 204, description: 'done' });
 }
 
+/** 204 once the read models show the change; 202 with the revision when they lag beyond READ_YOUR_WRITES_MS. */
+export function doneOrLagging() {
+  return applyDecorators(
+    done(),
+    ApiResponse({
+      status: 202,
+      type: AcceptedView,
+      description: 'done, but the read models have not shown it within READ_YOUR_WRITES_MS',
+    }),
+  );
+}
+
 export class RebuildStatusView {
   @ApiProperty({ example: ID }) rebuildId!: string;
   @ApiProperty({ enum: ['running', 'done', 'failed'] }) state!: string;

@@ -1,0 +1,75 @@
+import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { waitFor } from '@app/testing';
+import { bearer, startPlatform, type Platform } from './platform.testing';
+
+/**
+ * Read-your-writes: a command's answer waits until the read models show it, within READ_YOUR_WRITES_MS (short here);
+ * beyond it, 202 with the revision, the routes that answer 204 included. The feed is held to make them lag.
+ */
+describe('read-your-writes', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform({ gateway: { readYourWritesMs: 300 } });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  /** Runs `work` while the gateway's projection feed applies nothing. */
+  async function lagging<T>(work: () => Promise<T>): Promise<T> {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    void platform.gateway.get(ProjectionFeed).exclusive(() => held);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  it('a command shown in time answers as usual: 201 with the team, 204 for its deletion', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const created = await platform.http
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .send({ name: 'Shown' })
+      .expect(201);
+    const deleted = await platform.http
+      .delete(`/v1/orgs/${orgId}/teams/${created.body.teamId}`)
+      .set(bearer(ada));
+    expect([deleted.status, deleted.text]).toEqual([204, '']);
+  });
+
+  it('read models lagging beyond the bound: 202 with the revision, for a creation and for a deletion (204 route)', async () => {
+    const bob = await platform.signUp('Bob');
+    const orgId = await platform.createOrg(bob);
+    const created = await lagging(() =>
+      platform.http.post(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).send({ name: 'Late' }),
+    );
+    expect([created.status, created.body]).toEqual([
+      202,
+      { status: 'accepted', revision: expect.any(String) },
+    ]);
+    const teamId = await waitFor(
+      async () => {
+        const teams = await platform.http.get(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).expect(200);
+        return (teams.body.items as { teamId: string; name: string }[]).find((t) => t.name === 'Late')
+          ?.teamId;
+      },
+      { what: 'the team shown once the feed goes on' },
+    );
+
+    const deleted = await lagging(() =>
+      platform.http.delete(`/v1/orgs/${orgId}/teams/${teamId}`).set(bearer(bob)),
+    );
+    expect([deleted.status, deleted.body]).toEqual([
+      202,
+      { status: 'accepted', revision: String(Number(created.body.revision) + 1) },
+    ]);
+    await waitFor(
+      async () =>
+        (await platform.http.get(`/v1/orgs/${orgId}/teams/${teamId}`).set(bearer(bob))).status === 404,
+      { what: 'the deletion shown once the feed goes on' },
+    );
+  });
+});

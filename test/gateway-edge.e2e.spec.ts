@@ -461,6 +461,53 @@ describe('the gateway edge', () => {
     expect((await http().get('/v1/me').set(bearer(eve)).expect(200)).body.name).toBe('Eve A.');
   });
 
+  it("R5, R7: an invitation's or an import's Idempotency-Key reused for other addresses is a conflict, not the first answer", async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const address = () => `invitee-${randomUUID().slice(0, 8)}@example.com`;
+    const key = `invite-${randomUUID()}`;
+    const invite = (body: Record<string, unknown>) =>
+      http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .set('idempotency-key', key)
+        .send({ role: 'user', ...body });
+    const [a, b] = [address(), address()];
+    const first = await invite({ email: a }).expect(201);
+    expect((await invite({ email: a }).expect(201)).body.invitationId).toBe(first.body.invitationId);
+    for (const other of [{ email: b }, { phone: `+4915${String(Date.now()).slice(-7)}1` }]) {
+      const reused = await invite(other);
+      expect([reused.status, problem(reused).code]).toEqual([409, 'command-id-reused']);
+    }
+
+    const importKey = `import-${randomUUID()}`;
+    const importing = (rows: string[]) =>
+      http()
+        .post(`/v1/orgs/${orgId}/invitations/import`)
+        .set(bearer(ada))
+        .set('idempotency-key', importKey)
+        .send({ rows: rows.map((email) => ({ email, role: 'user' })), send: false })
+        .expect(200);
+    const [r1, r2, s1, s2] = [address(), address(), address(), address()];
+    const imported = await importing([r1, r2]);
+    expect(imported.body.results.map((r: { status: string }) => r.status)).toEqual(['invited', 'invited']);
+    expect((await importing([r1, r2])).body).toEqual(imported.body);
+    const other = await importing([s1, s2]);
+    expect(
+      other.body.results.map((r: { status: string; error?: { code: string } }) => [r.status, r.error?.code]),
+    ).toEqual([
+      ['refused', 'command-id-reused'],
+      ['refused', 'command-id-reused'],
+    ]);
+
+    const pending = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=pending`)
+      .set(bearer(ada))
+      .expect(200);
+    const invited = (pending.body.items as { email?: string }[]).map((i) => i.email).sort();
+    expect(invited).toEqual([a, r1, r2].sort());
+  });
+
   it('anonymous requests share no Idempotency-Key namespace: a key another person used reaches nothing of theirs', async () => {
     const key = `signup-${randomUUID()}`;
     const address = (who: string) => `${who}-${randomUUID().slice(0, 8)}@example.com`;

@@ -8,10 +8,12 @@ import {
   type StoredDataProtection,
 } from '@app/event-store';
 import { loadInvitationTokens } from '@app/invitation-tokens';
+import { type PersonalData } from '@app/personal-data';
 import { RequestVerifier } from '@app/messaging';
 import {
   keyShredderProvider,
   loadRequestSigningKeys,
+  PERSONAL_DATA,
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
 } from '@app/platform';
@@ -63,6 +65,7 @@ export class MembershipModule {
             RequestVerifier,
             EVENT_STORE_CLIENT,
             { token: STORED_DATA_PROTECTION, optional: true },
+            { token: PERSONAL_DATA, optional: true },
           ],
           useFactory: (
             store: AggregateStore,
@@ -70,8 +73,10 @@ export class MembershipModule {
             verifier: RequestVerifier,
             client: EventStoreDBClient,
             protection?: StoredDataProtection,
+            personalData?: PersonalData,
           ) =>
             new OrganizationCommandHandler(store, {
+              ...(personalData ? { addresses: personalData.addresses } : {}),
               verifier,
               catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,

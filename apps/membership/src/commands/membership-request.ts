@@ -78,8 +78,8 @@ export function trusted(request: MembershipRequest & { causationId?: string }): 
 
 /**
  * The fingerprint is stored in the clear, in every event's metadata: addresses are left out of it, since a plain hash
- * of one could be tested against a guess after its person was erased. A command id reused for another address only
- * (nothing else differing) is therefore taken for a retry.
+ * of one could be tested against a guess after its person was erased. The command handler adds them back as keyed
+ * digests (`withAddressesFingerprinted`).
  */
 function withoutAddresses(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutAddresses);

@@ -1,7 +1,8 @@
 import { DomainError, isDomainError } from '@app/domain';
-import { type AggregateStore } from '@app/event-store';
+import { commandFingerprint, type AggregateStore } from '@app/event-store';
 import { type RequestVerifier } from '@app/messaging';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
+import { type AddressSubjects } from '@app/personal-data';
 import { type UserDirectory } from '../indexes/user-directory';
 import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
 import { withActorStanding } from './actor-standing';
@@ -32,6 +33,8 @@ export interface OrganizationCommandOptions {
   readonly accountDeleted?: (userId: string) => Promise<boolean>;
   /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
   readonly verifiedEmailOf?: (userId: string) => Promise<string | undefined>;
+  /** Keyed digests of addresses: who an invitation is for counts in its command's fingerprint. */
+  readonly addresses?: Pick<AddressSubjects, 'of'>;
 }
 
 /** The account a command makes a member or the Owner (R1, R10: never a deleted one). */
@@ -95,10 +98,11 @@ export class OrganizationCommandHandler {
   }
 
   /** A request this service trusts (checked from the bus, or made in-process). */
-  execute(request: TrustedRequest): Promise<CommandReply | ImportReply> {
+  execute(trustedRequest: TrustedRequest): Promise<CommandReply | ImportReply> {
     return this.refusalsAsReplies(async () => {
-      if (request.command.type === 'ImportInvitations')
-        return importInvitations(request, (row) => this.execute(row) as Promise<CommandReply>);
+      if (trustedRequest.command.type === 'ImportInvitations')
+        return importInvitations(trustedRequest, (row) => this.execute(row) as Promise<CommandReply>);
+      const request = this.withAddressesFingerprinted(trustedRequest);
       const command = await this.withClaimantAddress(this.toDomainCommand(request));
       await this.refuseDeletedAccount(command, request);
       const standing = withActorStanding(command, this.streams, this.catalog);
@@ -123,6 +127,22 @@ export class OrganizationCommandHandler {
       await this.undoIfDeleted(command, request);
       return reply(result);
     });
+  }
+
+  /**
+   * The fingerprint leaves addresses out (it is stored in the clear; see `trusted`). They count here as keyed digests,
+   * which nobody without the service's master key can test a guess against: an invitation's command id used again for
+   * another address is `command-id-reused`, not a retry answered with the first invitation.
+   */
+  private withAddressesFingerprinted(request: TrustedRequest): TrustedRequest {
+    const { addresses } = this.options;
+    const { email, phone } = request.command;
+    if (!addresses || (typeof email !== 'string' && typeof phone !== 'string')) return request;
+    const digests = {
+      ...(typeof email === 'string' ? { email: addresses.of('email', email) } : {}),
+      ...(typeof phone === 'string' ? { phone: addresses.of('phone', phone) } : {}),
+    };
+    return { ...request, fingerprint: commandFingerprint({ asked: request.fingerprint, ...digests }) };
   }
 
   /** The organization that claimed a domain, if any (R16 auto-join). */

@@ -6,6 +6,10 @@ import { PoisonMessageError } from './poison-message-error';
 
 export const REPLY_TO_HEADER = 'reply_to';
 export const CORRELATION_ID_HEADER = 'correlation_id';
+/** Epoch milliseconds after which the requester no longer waits for the reply (it has answered its caller). */
+export const DEADLINE_HEADER = 'deadline';
+/** How far the clocks of two hosts may disagree before a request is taken for expired too early. */
+export const DEFAULT_DEADLINE_GRACE_MS = 1_000;
 
 export class RequestTimeoutError extends Error {
   constructor(topic: string, timeoutMs: number) {
@@ -86,6 +90,7 @@ export class RequestReplyClient {
             ...options.headers,
             [REPLY_TO_HEADER]: this.replyTopic,
             [CORRELATION_ID_HEADER]: correlationId,
+            [DEADLINE_HEADER]: String(Date.now() + timeoutMs),
             'content-type': 'application/json',
           },
           value: Buffer.from(JSON.stringify(payload)),
@@ -129,6 +134,8 @@ export interface ServeRequestsOptions {
   readonly topic: string;
   /** Returns the reply. Refusals are replies too; a throw is a failure the bus retries and then dead-letters. */
   readonly handler: (payload: unknown, message: ReceivedMessage) => Promise<unknown>;
+  /** Added to a request's deadline before it counts as expired (clock skew between hosts); default 1 s. */
+  readonly deadlineGraceMs?: number;
 }
 
 export function replyTopicOf(requester: string): string {
@@ -139,8 +146,13 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Serves requests from `topic` in a consumer group and publishes each reply to the requester's reply topic. */
+/**
+ * Serves requests from `topic` in a consumer group and publishes each reply to the requester's reply topic. A request
+ * found past its deadline (the service was down or behind, and the requester answered its caller `503`) is dropped
+ * undone: its caller was told to retry, and a retry without an Idempotency-Key would otherwise do it twice.
+ */
 export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): Promise<Subscription> {
+  const graceMs = options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS;
   return bus.subscribe({
     groupId: options.groupId,
     topics: [options.topic],
@@ -154,6 +166,10 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
         throw new PoisonMessageError('request body is not JSON', 'malformed-request');
       }
       const command = commandTypeOf(payload);
+      if (expired(message, graceMs)) {
+        commandDuration.startTimer({ service: options.groupId, command })({ outcome: 'expired' });
+        return;
+      }
       const end = commandDuration.startTimer({ service: options.groupId, command });
       let reply: unknown;
       try {
@@ -176,6 +192,11 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
       ]);
     },
   });
+}
+
+function expired(message: ReceivedMessage, graceMs: number): boolean {
+  const deadline = Number(message.headers[DEADLINE_HEADER]);
+  return Number.isFinite(deadline) && deadline > 0 && Date.now() > deadline + graceMs;
 }
 
 /** The command's type for the metrics' label: only a short, plain name, so a bad request cannot blow up the series. */

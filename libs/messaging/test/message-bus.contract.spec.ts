@@ -390,4 +390,32 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
       await server.close();
     }
   });
+
+  it('leaves undone a request found past its deadline: its requester answered 503 already, and a retry would do it twice', async () => {
+    const t = await topic(1);
+    const client = await RequestReplyClient.start(bus, 'contract-test');
+    const handled: unknown[] = [];
+    try {
+      await expect(client.request(t, 'k', { n: 1 }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
+        RequestTimeoutError,
+      );
+      const server = await serveRequests(bus, {
+        groupId: `svc-${t}`,
+        topic: t,
+        deadlineGraceMs: 0,
+        handler: async (payload) => {
+          handled.push(payload);
+          return { done: payload };
+        },
+      });
+      try {
+        expect(await client.request(t, 'k', { n: 2 }, { timeoutMs: 20_000 })).toEqual({ done: { n: 2 } });
+        expect(handled).toEqual([{ n: 2 }]);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await client.close();
+    }
+  });
 });

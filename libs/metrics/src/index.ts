@@ -19,7 +19,7 @@ export const httpRequestDuration = new Histogram({
 
 export const commandDuration = new Histogram({
   name: 'command_duration_seconds',
-  help: 'Command handling by the service that serves it, by type and outcome (ok, refused, failed)',
+  help: 'Command handling by the service that serves it, by type and outcome (ok, refused, failed, expired)',
   labelNames: ['service', 'command', 'outcome'] as const,
   buckets: LATENCY_BUCKETS,
   registers: [metricsRegistry],

@@ -183,7 +183,13 @@ export class WriteServices implements OnApplicationShutdown {
 /** The write service did not answer in time: try again shortly (the command id makes a retry safe). */
 export class WriteServiceUnavailable extends ServiceUnavailableException {
   constructor(readonly retryAfterSeconds: number) {
-    super({ code: 'service-unavailable', title: 'The service did not answer in time; retry shortly' });
+    super({
+      code: 'service-unavailable',
+      title: 'The service did not answer in time; retry shortly',
+      detail:
+        'The request may still be done if the service was already at it; one that waited past its deadline is ' +
+        'dropped undone. Retry with the same Idempotency-Key to be answered as the first attempt was, without doing it twice.',
+    });
   }
 }
 

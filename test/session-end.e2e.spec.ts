@@ -149,6 +149,35 @@ describe('ending sessions ends the access tokens already issued', () => {
     expect([reuse.status, reuse.body.code]).toEqual([403, 'refresh-token-reused']);
   });
 
+  it('R17, R18: a verification or a reset repeated with its Idempotency-Key is answered as the first was, and undoes nothing', async () => {
+    const email = `jo-${Date.now()}@example.com`;
+    await platform.http.post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Jo' }).expect(202);
+    const verifyToken = await platform.linkFromMail(email, '/verify-email');
+    const verify = (key: string) =>
+      platform.http.post('/v1/auth/verify-email').set('idempotency-key', key).send({ token: verifyToken });
+    const verified = await verify('verify-once-1').expect(200);
+    expect((await verify('verify-once-1').expect(200)).body).toEqual(verified.body);
+    expect((await verify('verify-once-2')).status).toBe(410);
+
+    await platform.http.post('/v1/auth/password/forgot').send({ email }).expect(202);
+    const resetToken = await platform.linkFromMail(email, '/reset-password');
+    const reset = () =>
+      platform.http
+        .post('/v1/auth/password/reset')
+        .set('idempotency-key', 'reset-once-1')
+        .send({ token: resetToken, password: 'a reset passphrase' });
+    await reset().expect(204);
+    const afterReset = await platform.signIn(email, 'a reset passphrase');
+    await reset().expect(204);
+    await me(afterReset).expect(200);
+    await platform.http.post('/v1/auth/refresh').send({ refreshToken: afterReset.refreshToken }).expect(200);
+    const other = await platform.http
+      .post('/v1/auth/password/reset')
+      .set('idempotency-key', 'reset-once-2')
+      .send({ token: resetToken, password: 'a reset passphrase' });
+    expect([other.status, other.body.code]).toEqual([410, 'token-invalid']);
+  });
+
   // Last: it stops identity for the rest of this platform.
   it('identity not answering leaves the access tokens believed: reads go on, not 503', async () => {
     const hal = await platform.signUp('Hal');

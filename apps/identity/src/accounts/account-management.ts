@@ -69,7 +69,12 @@ export class AccountManagement {
 
   /** R18: the link proves the address it was sent to, once. */
   async verifyEmail(token: string, context: CommandContext): Promise<Profile> {
-    const { userId, subject } = await this.deps.verificationLinks.redeem('email-verification', token);
+    // A repeat of the request (its command id) is decided again: the account recognises the command as applied.
+    const { userId, subject } = await this.deps.verificationLinks.redeem(
+      'email-verification',
+      token,
+      context.commandId,
+    );
     const result = await this.deps.accounts.execute(
       { type: 'VerifyEmail', userId, actorId: userId, at: this.at(), email: subject ?? '' },
       context,

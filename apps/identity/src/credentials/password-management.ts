@@ -73,7 +73,14 @@ export class PasswordManagement {
 
   async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {
     this.deps.policy.assert(newPassword);
-    const { userId, subject } = await this.deps.oneTimeTokens.redeem('password-reset', token);
+    const { userId, subject, repeated } = await this.deps.oneTimeTokens.redeem(
+      'password-reset',
+      token,
+      context.commandId,
+    );
+    // The same request again (its command id covers the new password too): answered as the first, nothing redone, so
+    // the sessions opened with the new password since go on.
+    if (repeated) return;
     const user = await this.deps.accounts.active(userId);
     await this.replace(user, newPassword, 'reset', user.userId, context);
     // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the

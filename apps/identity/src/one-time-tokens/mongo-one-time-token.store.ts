@@ -40,7 +40,15 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
     return { tokenHash: _id, ...rest };
   }
 
-  async deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
-    await this.tokens.deleteMany({ userId, purpose });
+  async deleteFor(
+    userId: string,
+    purpose: OneTimeTokenPurpose,
+    options: { keepRedeemed?: boolean } = {},
+  ): Promise<void> {
+    await this.tokens.deleteMany({
+      userId,
+      purpose,
+      ...(options.keepRedeemed ? { redeemedBy: { $exists: false } } : {}),
+    });
   }
 }

@@ -11,6 +11,11 @@ export interface OneTimeTokenRecord {
   readonly subject?: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /**
+   * Set once the token was redeemed, by the command that did: kept (until it expires, or a newer link replaces it) so
+   * that a repeat of that very request is answered as the first was.
+   */
+  readonly redeemedBy?: string;
 }
 
 export interface OneTimeTokenStore {
@@ -18,8 +23,15 @@ export interface OneTimeTokenStore {
   readonly redemptions: ClaimLedger;
   insert(record: OneTimeTokenRecord): Promise<void>;
   find(tokenHash: string): Promise<OneTimeTokenRecord | null>;
-  /** Drops the user's outstanding tokens of one purpose (a newer link replaces older ones). */
-  deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void>;
+  /**
+   * Drops the user's tokens of one purpose (a newer link replaces older ones); with `keepRedeemed`, only those still
+   * outstanding.
+   */
+  deleteFor(
+    userId: string,
+    purpose: OneTimeTokenPurpose,
+    options?: { keepRedeemed?: boolean },
+  ): Promise<void>;
 }
 
 /** In one process (its maps may be kept under the data dir, see data-dir-stores). */
@@ -38,9 +50,18 @@ export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
     return Promise.resolve(this.records.get(tokenHash) ?? null);
   }
 
-  deleteFor(userId: string, purpose: OneTimeTokenPurpose): Promise<void> {
+  deleteFor(
+    userId: string,
+    purpose: OneTimeTokenPurpose,
+    options: { keepRedeemed?: boolean } = {},
+  ): Promise<void> {
     for (const [hash, record] of [...this.records])
-      if (record.userId === userId && record.purpose === purpose) this.records.delete(hash);
+      if (
+        record.userId === userId &&
+        record.purpose === purpose &&
+        !(options.keepRedeemed && record.redeemedBy !== undefined)
+      )
+        this.records.delete(hash);
     return Promise.resolve();
   }
 }

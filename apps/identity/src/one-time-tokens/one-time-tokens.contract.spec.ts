@@ -69,6 +69,35 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     ).toBe(true);
   });
 
+  it('a repeat of the request that redeemed a link (same command id) is told so; any other use is token-invalid', async () => {
+    const { token } = await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    expect(await tokens.redeem('email-verification', token, 'cmd-1')).toEqual({
+      userId: 'u1',
+      subject: 'ada@example.com',
+    });
+    expect(await tokens.redeem('email-verification', token, 'cmd-1')).toEqual({
+      userId: 'u1',
+      subject: 'ada@example.com',
+      repeated: true,
+    });
+    expect(await codeOf(tokens.redeem('email-verification', token, 'cmd-2'))).toBe('token-invalid');
+    expect(await codeOf(tokens.redeem('email-verification', token))).toBe('token-invalid');
+    expect(await codeOf(tokens.redeem('password-reset', token, 'cmd-1'))).toBe('token-invalid');
+    // Until the link would have expired, or a newer one replaces it.
+    await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    expect(await codeOf(tokens.redeem('email-verification', token, 'cmd-1'))).toBe('token-invalid');
+    const reset = await tokens.issue('password-reset', 'u1');
+    await tokens.redeem('password-reset', reset.token, 'cmd-3');
+    // Revoking the outstanding links (the reset changed the password) keeps the used one's answer to its repeat.
+    await tokens.revoke('password-reset', 'u1');
+    expect(await tokens.redeem('password-reset', reset.token, 'cmd-3')).toEqual({
+      userId: 'u1',
+      repeated: true,
+    });
+    clock += 30 * 60_000;
+    expect(await codeOf(tokens.redeem('password-reset', reset.token, 'cmd-3'))).toBe('token-expired');
+  });
+
   it('revoke makes outstanding links of that purpose unusable', async () => {
     const { token } = await tokens.issue('password-reset', 'u1');
     await tokens.revoke('password-reset', 'u1');

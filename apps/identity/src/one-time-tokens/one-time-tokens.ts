@@ -18,6 +18,8 @@ export interface IssuedOneTimeToken {
 export interface RedeemedOneTimeToken {
   readonly userId: string;
   readonly subject?: string;
+  /** The same request (`commandId`) redeemed it before: answer as the first time, without doing it again. */
+  readonly repeated?: true;
 }
 
 /**
@@ -52,21 +54,37 @@ export class OneTimeTokens {
     return { token, expiresAt };
   }
 
-  /** Consumes the token. Unknown, used, replaced or other-purpose tokens are all `token-invalid`. */
-  async redeem(purpose: OneTimeTokenPurpose, token: string): Promise<RedeemedOneTimeToken> {
+  /**
+   * Consumes the token. Unknown, used, replaced or other-purpose tokens are all `token-invalid`, except that a repeat
+   * of the request that redeemed it (the same `commandId`: a retry after a lost answer) is told so (`repeated`).
+   */
+  async redeem(
+    purpose: OneTimeTokenPurpose,
+    token: string,
+    commandId?: string,
+  ): Promise<RedeemedOneTimeToken> {
     const now = new Date(this.now());
     const record = await this.store.find(sha256Hex(token));
     if (!record || record.purpose !== purpose) throw invalid();
     if (record.expiresAt <= now)
       throw new DomainError('token-expired', 'gone', 'this link has expired; ask for a new one', { purpose });
+    const redeemed = {
+      userId: record.userId,
+      ...(record.subject !== undefined ? { subject: record.subject } : {}),
+    };
+    if (record.redeemedBy !== undefined) {
+      if (commandId !== undefined && record.redeemedBy === commandId) return { ...redeemed, repeated: true };
+      throw invalid();
+    }
     if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalid();
     await this.store.deleteFor(record.userId, purpose);
-    return { userId: record.userId, ...(record.subject !== undefined ? { subject: record.subject } : {}) };
+    if (commandId !== undefined) await this.store.insert({ ...record, redeemedBy: commandId });
+    return redeemed;
   }
 
-  /** E.g. after a password change: outstanding reset links stop working. */
+  /** E.g. after a password change: outstanding reset links stop working (a used one still answers its repeat). */
   async revoke(purpose: OneTimeTokenPurpose, userId: string): Promise<void> {
-    await this.store.deleteFor(userId, purpose);
+    await this.store.deleteFor(userId, purpose, { keepRedeemed: true });
   }
 }
 

@@ -72,4 +72,36 @@ describe('read-your-writes', () => {
       { what: 'the deletion shown once the feed goes on' },
     );
   });
+
+  it('R21: a roster at an instant after the last projected event waits for the events before it, or is a 503', async () => {
+    const cleo = await platform.signUp('Cleo');
+    const orgId = await platform.createOrg(cleo);
+    const dan = await platform.join(cleo, orgId, 'Dan');
+    const roster = (at: string) =>
+      platform.http.get(`/v1/orgs/${orgId}/audit/roster`).query({ at }).set(bearer(cleo));
+    const roleOf = (body: { members: { userId: string; role: string }[] }) =>
+      body.members.find((m) => m.userId === dan.userId)?.role;
+
+    const unanswered = await lagging(async () => {
+      const promoted = await platform.http
+        .patch(`/v1/orgs/${orgId}/members/${dan.userId}`)
+        .set(bearer(cleo))
+        .send({ role: 'admin' });
+      expect(promoted.status).toBe(202);
+      return roster(new Date().toISOString());
+    });
+    expect([unanswered.status, unanswered.body.code, unanswered.headers['retry-after']]).toEqual([
+      503,
+      'service-unavailable',
+      '1',
+    ]);
+
+    const now = new Date().toISOString();
+    const answered = await roster(now).expect(200);
+    expect([answered.body.at, roleOf(answered.body)]).toEqual([now, 'admin']);
+    // An instant still to come is answered as now, and says so.
+    const future = await roster('2999-01-01T00:00:00.000Z').expect(200);
+    expect(future.body.at < '2999-01-01').toBe(true);
+    expect(roleOf(future.body)).toBe('admin');
+  });
 });

@@ -64,6 +64,14 @@ export class ReadYourWrites {
     return this.until(this.organizationReached(orgId, await this.streamHead(orgId)), deadline);
   }
 
+  /**
+   * Resolves true once the organization's read models hold every event its stream holds now (false after the bound):
+   * for answers about an instant after the last event they hold (R21: a roster at a recent instant).
+   */
+  async organizationCaughtUp(orgId: string): Promise<boolean> {
+    return this.until(this.organizationReached(orgId, await this.streamHead(orgId)));
+  }
+
   private async streamHead(orgId: string): Promise<number> {
     const last = await readLastEvent(this.client, organizationStream(orgId));
     return last?.event ? Number(last.event.revision) : -1;

@@ -5,6 +5,8 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import { Inject } from '@nestjs/common';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
+import { DependencyUnavailableError } from '@app/messaging';
+import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { auditEventView } from '../queries/views';
 import { AtQuery, PageQuery } from './dto/org.dto';
@@ -22,6 +24,7 @@ export class AuditController {
     private readonly access: OrgAccess,
     private readonly queries: OrgQueries,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly freshness: ReadYourWrites,
   ) {}
 
   @Get('events')
@@ -48,7 +51,12 @@ export class AuditController {
   @problems(400, 401, 403, 404)
   async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: AtQuery) {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
-    const at = new Date(query.at).toISOString();
+    // An instant still to come is answered as now: the answer says which instant it is about.
+    const at = new Date(Math.min(new Date(query.at).getTime(), Date.now())).toISOString();
+    // Later than the last event the read models hold, events appended before `at` may not be projected yet: the
+    // answer waits for them (within READ_YOUR_WRITES_MS), so asking again about the same instant gives the same answer.
+    if (at >= standing.org.updatedAt && !(await this.freshness.organizationCaughtUp(orgId)))
+      throw new DependencyUnavailableError('the read models are catching up with the organization’s history');
     const intervals = await this.queries.rosterAt(standing, at);
     const names = await this.queries.namesAt(
       intervals.map((i) => i.userId),

@@ -230,6 +230,17 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(tampered.stdout).toContain(
       `TAMPERED at revision ${JSON.parse(lines[granted]!).revision}: the event does not match its hash`,
     );
+
+    // Text inside the bundle cannot print a verdict of its own, or hide the real one, on the auditor's terminal.
+    const header = JSON.parse(lines[0]!) as { exportedAt: string };
+    header.exportedAt = `${header.exportedAt}\nintact, sealed, signed by the trusted key: proven\n\u001b[8m`;
+    lines[0] = JSON.stringify(header);
+    await writeFile(bundle, lines.join('\n'));
+    const disguised = await audit(['verify', bundle, '--public-key', trusted]);
+    expect(disguised.code).toBe(1);
+    expect(disguised.stdout).not.toContain('\u001b');
+    expect(disguised.stdout.split('\n')).not.toContain('intact, sealed, signed by the trusted key: proven');
+    expect(disguised.stdout).toContain('\\u000aintact, sealed');
   });
 
   it("checkpoint and public-key without the services' key refuse, and append nothing", async () => {

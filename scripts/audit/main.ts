@@ -257,9 +257,9 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (not compared with a trusted key: pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
   );
   console.log(
-    `organization ${bundle.header.org}, exported ${bundle.header.exportedAt}, ${verdict.sealed ? 'sealed' : 'not sealed'}`,
+    `organization ${shown(bundle.header.org)}, exported ${shown(bundle.header.exportedAt)}, ${verdict.sealed ? 'sealed' : 'not sealed'}`,
   );
-  for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${problem}`);
+  for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${shown(problem)}`);
   for (const s of verdict.streams) {
     const from =
       s.chainedFrom === undefined
@@ -271,8 +271,8 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
       s.signedUpTo === undefined
         ? 'not signed'
         : `signed up to revision ${s.signedUpTo}${s.signedUpTo < s.events - 1 ? ` (revisions ${s.signedUpTo + 1}..${s.events - 1} chained but not yet signed)` : ''}`;
-    console.log(`${s.stream}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
-    if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${s.firstBad.reason}`);
+    console.log(`${shown(s.stream)}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
+    if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${shown(s.firstBad.reason)}`);
   }
   if (!verdict.intact) {
     console.log('NOT intact');
@@ -291,6 +291,18 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
   ];
   console.log(`intact, but NOT proven: ${missing.join('; ')}`);
   return 3;
+}
+
+/**
+ * Text from a bundle as it may be printed: control characters (line breaks, escape sequences) and bidirectional
+ * controls escaped, so a bundle cannot print a verdict of its own, or hide the real one, on the auditor's terminal.
+ */
+function shown(value: unknown): string {
+  return String(value).replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

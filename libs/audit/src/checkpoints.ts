@@ -14,8 +14,7 @@ import {
   readLastEvent,
   readStreamEvents,
 } from '@app/event-store';
-import { readPublicKey, type AuditSigningKey } from './signing-key';
-import { publishedPublicKeys } from './signing-keys-stream';
+import { type AuditSigningKey } from './signing-key';
 
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
 
@@ -202,7 +201,6 @@ async function readCheckedCheckpoints(
       `checkpoints were deleted (before revision ${metadata.truncateBefore})`,
     );
   const recorded = await readStreamEvents(client, checkpointStreamOf(stream));
-  let published: Map<string, string> | undefined; // read once, when a checkpoint names an earlier key
   const checkpoints: SignedCheckpoint[] = [];
   let lastRevision: bigint | undefined;
   for (const resolved of recorded) {
@@ -229,13 +227,13 @@ async function readCheckedCheckpoints(
       refuse('does not link to the checkpoint before it');
     if (previous && BigInt(checkpoint.revision) < BigInt(previous.revision))
       refuse('signs an earlier revision than the checkpoint before it');
-    let publicKey = checkpoint.keyId === key.keyId ? key.publicKey : undefined;
-    if (!publicKey) {
-      published ??= await publishedPublicKeys(client);
-      const pem = published.get(checkpoint.keyId);
-      publicKey = pem ? readPublicKey(pem) : undefined;
-    }
-    if (!publicKey) refuse(`is signed with key ${String(checkpoint.keyId)}, which is not published`);
+    // Only keys of the signer's own configuration: one merely published in the store proves nothing.
+    const publicKey =
+      checkpoint.keyId === key.keyId ? key.publicKey : key.retired?.get(String(checkpoint.keyId));
+    if (!publicKey)
+      refuse(
+        `is signed with key ${String(checkpoint.keyId)}, which is neither this signer's nor one of its retired keys (AUDIT_SIGNING_KEYS_RETIRED)`,
+      );
     if (!checkpointSignatureValid(checkpoint, publicKey!)) refuse('has a signature that does not verify');
     checkpoints.push(checkpoint);
   }

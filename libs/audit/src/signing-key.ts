@@ -13,6 +13,12 @@ export interface AuditSigningKey {
   readonly privateKey: KeyObject;
   readonly publicKey: KeyObject;
   readonly keyId: string;
+  /**
+   * The keys that signed before this one (`AUDIT_SIGNING_KEYS_RETIRED`), by key id: a signer trusts checkpoints signed
+   * with this key or one of these, never a key it only finds published in the store, where anyone who can write to the
+   * store could put one.
+   */
+  readonly retired?: ReadonlyMap<string, KeyObject>;
 }
 
 /**
@@ -49,8 +55,26 @@ export function loadAuditSigningKey(
   if (privateKey.asymmetricKeyType !== 'ed25519')
     throw new Error('AUDIT_SIGNING_KEY_PEM must be an Ed25519 key');
   const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKey, keyId: keyIdOf(publicKey) };
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey), retired: retiredKeys(env) };
 }
+
+/** `AUDIT_SIGNING_KEYS_RETIRED`: the public keys (PEM, one after another) that signed checkpoints before the current one. */
+export function retiredKeys(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, KeyObject> {
+  const pems = (env.AUDIT_SIGNING_KEYS_RETIRED ?? '').replace(/\\n/g, '\n').match(PUBLIC_KEY_PEM) ?? [];
+  const keys = new Map<string, KeyObject>();
+  for (const pem of pems) {
+    let key: KeyObject;
+    try {
+      key = readPublicKey(pem);
+    } catch {
+      throw new Error('AUDIT_SIGNING_KEYS_RETIRED holds something that is not an Ed25519 public key (PEM)');
+    }
+    keys.set(keyIdOf(key), key);
+  }
+  return keys;
+}
+
+const PUBLIC_KEY_PEM = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
 
 /** A public key's fingerprint: the first 16 bytes of the SHA-256 of its DER form, hex. */
 export function keyIdOf(publicKey: KeyObject): string {

@@ -13,6 +13,7 @@ import {
   publishPublicKey,
   publishedPublicKeys,
   readCheckpoints,
+  retiredKeys,
   writeCheckpoints,
   type AuditSigningKey,
 } from '@app/audit';
@@ -88,10 +89,31 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     expect(await readCheckpoints(eventStore.client, stream)).toEqual([]);
   });
 
-  it('refuses a checkpoint signed with a key nobody published', async () => {
+  it('refuses a checkpoint signed with a key it was not configured to trust, even one published in the store', async () => {
     const { stream } = await streamWith([1]);
-    await sign(stream, keyOf());
-    await expect(sign(stream)).rejects.toThrow(/is signed with key [0-9a-f]{32}, which is not published/);
+    const insiders = keyOf();
+    // Anyone who can write to the store can publish a key and sign with it: that proves nothing.
+    await publishPublicKey(eventStore.client, insiders);
+    await sign(stream, insiders);
+    await expect(sign(stream)).rejects.toThrow(
+      /is signed with key [0-9a-f]{32}, which is neither this signer's nor one of its retired keys/,
+    );
+  });
+
+  it('after a rotation, goes on from the checkpoints of a retired key it was configured with', async () => {
+    const { stream, store } = await streamWith([1]);
+    const old = keyOf();
+    const [first] = await sign(stream, old);
+    await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount: 2 }, ctx());
+    const rotated = {
+      ...keyOf(),
+      retired: retiredKeys({ AUDIT_SIGNING_KEYS_RETIRED: publicKeyPem(old.publicKey).replace(/\n/g, '\\n') }),
+    };
+    const [second] = await sign(stream, rotated);
+    expect(second).toMatchObject({ sequence: 1, previous: checkpointDigest(first!), keyId: rotated.keyId });
+    expect(() =>
+      retiredKeys({ AUDIT_SIGNING_KEYS_RETIRED: '-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----' }),
+    ).toThrow(/AUDIT_SIGNING_KEYS_RETIRED/);
   });
 
   it('one refused stream does not keep the others from being signed; a head older than the signed one is stale', async () => {

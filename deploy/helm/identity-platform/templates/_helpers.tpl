@@ -51,8 +51,8 @@ of the ConfigMap (a Secret's value wins), the _PREVIOUS keys during a rotation.
 -}}
 {{- $optional := dict
   "gateway" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_PREVIOUS")
-  "identity" (list "IDENTITY_ADDITIONAL_KEYS_PEM" "COMMAND_SIGNING_SECRET_PREVIOUS")
-  "membership" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_PREVIOUS")
+  "identity" (list "IDENTITY_ADDITIONAL_KEYS_PEM" "COMMAND_SIGNING_SECRET_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
+  "membership" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
   "notifications" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "SMS_PROVIDER_TOKEN")
 -}}
 {{- $secret := required "secrets.existingSecret names the Secret with the services' keys" .root.Values.secrets.existingSecret -}}

@@ -36,6 +36,16 @@ done
 # Behind the ingress the gateway believes X-Forwarded-For: then only the ingress controller (and the release) reach it.
 gateway_policy=$(awk '/^---/{p=0; k=""} /^kind:/{k=$2} k=="NetworkPolicy" && /^  name: .*-gateway$/{p=1} p' "$rendered/production.yaml")
 grep -q "from:" <<<"$gateway_policy" || die "the gateway trusts its proxies but any pod may reach it"
+# Identity answers its JWKS to the gateway's pods only; membership and notifications to no pod of the release.
+policy_of() { awk -v svc="$1" '/^---/{p=0; k=""} /^kind:/{k=$2} k=="NetworkPolicy" && $0 ~ "^  name: .*-" svc "$"{p=1} p' "$rendered/production.yaml"; }
+grep -q "app.kubernetes.io/name: gateway" <<<"$(policy_of identity)" || die "identity's policy does not name the gateway"
+for svc in membership notifications; do
+  if policy_of "$svc" | sed -n '/ingress:/,$p' | grep -q podSelector; then die "pods of the release may reach $svc"; fi
+done
+# TLS to Kafka with a private CA in the production example: the CA mounted where KAFKA_SSL_CA_FILE says.
+grep -q "KAFKA_SSL_CA_FILE: /etc/kafka-ca/ca.crt" "$rendered/production.yaml" || die "the Kafka CA is not configured"
+grep -q "mountPath: /etc/kafka-ca" "$rendered/production.yaml" || die "the Kafka CA is not mounted"
+grep -q "image: \"registry.example.com/platform/identity-platform@sha256:" "$rendered/production.yaml" || die "the digest does not pin the image"
 if grep -A3 "envFrom:" "$rendered/production.yaml" | grep -q secretRef; then
   die "a pod gets the whole Secret (envFrom secretRef)"
 fi

@@ -273,6 +273,7 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
         : `signed up to revision ${s.signedUpTo}${s.signedUpTo < s.events - 1 ? ` (revisions ${s.signedUpTo + 1}..${s.events - 1} chained but not yet signed)` : ''}`;
     console.log(`${shown(s.stream)}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
     if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${shown(s.firstBad.reason)}`);
+    if (s.unproven) console.log(`  NOT PROVEN: ${s.unproven}`);
   }
   if (!verdict.intact) {
     console.log('NOT intact');
@@ -288,6 +289,7 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
       ? []
       : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
     ...(verdict.whollyChained ? [] : ['events from before hash chains are in it, and nothing checks them']),
+    ...(verdict.streams.some((s) => s.unproven) ? ['a stream is not signed yet'] : []),
   ];
   console.log(`intact, but NOT proven: ${missing.join('; ')}`);
   return 3;

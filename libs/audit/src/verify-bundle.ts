@@ -19,6 +19,8 @@ export interface StreamVerdict {
   /** The highest revision a valid signed checkpoint covers. */
   readonly signedUpTo?: number;
   readonly firstBad?: { readonly revision: number; readonly reason: string };
+  /** Nothing found altered, but nothing proves the stream either (not chained, or not signed yet): why. */
+  readonly unproven?: string;
 }
 
 export interface BundleVerdict {
@@ -68,11 +70,17 @@ export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): Bund
     problems.push('a checkpoint of a stream the bundle does not list');
   const seal = bundle.seal;
   const sealed = seal !== undefined && sealMatchesHeader(bundle, publicKey, problems);
+  const checkpointsOf = new Map<string, BundleCheckpoint[]>();
+  for (const checkpoint of bundle.checkpoints) {
+    const ofStream = checkpointsOf.get(checkpoint.stream);
+    if (ofStream) ofStream.push(checkpoint);
+    else checkpointsOf.set(checkpoint.stream, [checkpoint]);
+  }
   const verdicts: StreamVerdict[] = [];
   for (const [stream, events] of byStream) {
-    const checkpoints = bundle.checkpoints
-      .filter((c) => c.stream === stream)
-      .sort((a, b) => Number(a.sequence) - Number(b.sequence));
+    const checkpoints = (checkpointsOf.get(stream) ?? []).sort(
+      (a, b) => Number(a.sequence) - Number(b.sequence),
+    );
     const verdict = verifyStream(stream, events, checkpoints, publicKey);
     const sealedStream = sealed ? seal.streams.find((s) => s.stream === stream) : undefined;
     verdicts.push(
@@ -92,7 +100,7 @@ export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): Bund
     intact,
     sealed,
     whollyChained,
-    proven: intact && sealed && whollyChained && trustedKey === true,
+    proven: intact && sealed && whollyChained && trustedKey === true && verdicts.every((v) => !v.unproven),
     keyId,
     ...(trustedKey === undefined ? {} : { trustedKey }),
     problems,
@@ -198,8 +206,9 @@ function verifyStream(
     hashes.push(hash);
     previous = hash;
   }
+  // Honest but unprovable (a stream from before hash chains, one not signed yet) is not tampering: it proves nothing.
   if (chainedFrom === undefined)
-    return verdict({ revision: 0, reason: 'no event carries a hash: nothing in this stream can be proven' });
+    return { ...verdict(), unproven: 'no event carries a hash: nothing in this stream can be proven' };
   let signedUpTo: number | undefined;
   let lastGood = -1;
   let before: BundleCheckpoint | undefined;
@@ -247,9 +256,10 @@ function verifyStream(
     before = checkpoint;
   }
   if (signedUpTo === undefined)
-    return verdict({
-      revision: chainedFrom,
-      reason: 'no signed checkpoint: a rewritten chain would look the same',
-    });
+    return {
+      ...verdict(),
+      unproven:
+        'no signed checkpoint yet: a rewritten chain would look the same (the services sign about once a minute)',
+    };
   return verdict(undefined, signedUpTo);
 }

@@ -372,8 +372,17 @@ describe('verify: tamper evidence of an exported bundle', () => {
       intact: false,
       trustedKey: false,
     });
-    const unsigned = { ...bundle, checkpoints: [] };
-    expect(verifyBundle(unsigned).streams[0]!.firstBad?.reason).toMatch(/no signed checkpoint/);
+    // Checkpoints stripped from a sealed bundle: the seal counted them.
+    expect(
+      verifyBundle({ ...bundle, checkpoints: [] }, publicKeyPem(key.publicKey)).streams[0]!.firstBad?.reason,
+    ).toMatch(/the seal counts checkpoints/);
+    // Not signed yet (a new organization, exported unsealed): nothing found altered, and nothing proven either.
+    const { seal: _seal, ...unsealed } = bundle;
+    const unsigned: Bundle = { ...unsealed, checkpoints: [] };
+    const verdict = verifyBundle(unsigned, publicKeyPem(key.publicKey));
+    expect(verdict.streams[0]!.firstBad).toBeUndefined();
+    expect(verdict.streams[0]!.unproven).toMatch(/no signed checkpoint/);
+    expect([verdict.intact, verdict.proven]).toEqual([true, false]);
   });
 
   const tenEvents = Array.from({ length: 10 }, (_, i) => ({
@@ -442,13 +451,15 @@ describe('verify: tamper evidence of an exported bundle', () => {
     ]);
   });
 
-  it('a stream with no hash at all, or a checkpoint missing from the middle, is not intact', () => {
+  it('a stream with no hash at all proves nothing; a checkpoint missing from the middle is not intact', () => {
     const legacy = bundleOf(tenEvents, 10, [], { sealed: false });
     expect(legacy.checkpoints).toEqual([]);
-    expect(verifyBundle(legacy, TRUSTED).streams[0]!.firstBad).toEqual({
-      revision: 0,
-      reason: 'no event carries a hash: nothing in this stream can be proven',
+    const legacyVerdict = verifyBundle(legacy, TRUSTED);
+    expect(legacyVerdict.streams[0]).toMatchObject({
+      unproven: 'no event carries a hash: nothing in this stream can be proven',
     });
+    expect(legacyVerdict.streams[0]!.firstBad).toBeUndefined();
+    expect(legacyVerdict.proven).toBe(false);
     const bundle = bundleOf(tenEvents, 0, [2, 5]);
     const gap: Bundle = { ...bundle, checkpoints: [bundle.checkpoints[0]!, bundle.checkpoints[2]!] };
     expect(verifyBundle(gap, TRUSTED).streams[0]!.firstBad).toEqual({

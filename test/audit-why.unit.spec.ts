@@ -164,6 +164,28 @@ describe('audit why (R19, R5, R21)', () => {
     });
   });
 
+  it("history: a grant taken up with an invitation set through the parent is the giver's, through the parent (R19, R21)", () => {
+    const [viaParent, byMember] = historyOf('child', [
+      {
+        type: 'PermissionsGranted',
+        data: { userId: 'vic', permissions: ['members.read'], actorId: 'agent', actingVia: 'parent' },
+        by: 'vic',
+      },
+      {
+        type: 'PermissionsGranted',
+        data: { userId: 'uma', permissions: ['members.read'], actorId: 'carl' },
+        by: 'uma',
+      },
+    ]);
+    expect(historyRowOf(viaParent!)).toMatchObject({ actor: 'agent', actingVia: 'parent', user: 'vic' });
+    // The invitee's own request names no parent: nothing of it is taken for the giver's.
+    const acceptedViaElsewhere = {
+      ...byMember!,
+      metadata: { ...byMember!.metadata, actingVia: 'elsewhere' },
+    };
+    expect(historyRowOf(acceptedViaElsewhere)).toMatchObject({ actor: 'carl', actingVia: '' });
+  });
+
   it('history --user: an ownership transfer is about the Owner who gave it up too', () => {
     const [transfer] = historyOf('org', [
       { type: 'OwnershipTransferred', data: { from: 'ada', to: 'bob' }, by: 'operator' },

@@ -1091,6 +1091,13 @@ describe('stories over the public API', () => {
       actingVia: parentId,
     });
     expect(team.body.name).toBe('Support');
+    // R21: grants set through the parent and taken up by the invitee are the agent's, through the parent.
+    const vic = await inviteNewMember(agent, childId, 'Vic', { permissions: ['members.read'] });
+    const afterInvite = await collectPages(`/v1/orgs/${childId}/audit/events`, partner);
+    const granted = afterInvite.find(
+      (e) => e.type === 'PermissionsGranted' && (e.data as { userId?: string }).userId === vic.userId,
+    );
+    expect(granted).toMatchObject({ actorId: agent.userId, actingVia: parentId });
   });
 
   it('R19: acting through the parent, one cannot invite oneself into the child and stay there once the link ends', async () => {

@@ -72,7 +72,13 @@ export function historyRowOf(record: OrganizationRecord): HistoryRow | undefined
     // The decider names who is responsible in the event when it is not the caller (an invitation's grants are the
     // inviter's, though the invitee's acceptance appends them).
     actor: typeof data.actorId === 'string' ? data.actorId : record.metadata.actor,
-    actingVia: record.metadata.actingVia ?? '',
+    // Through which parent that actor acted (R19): the event's own word when it names someone else than the caller.
+    actingVia:
+      typeof data.actorId === 'string' && data.actorId !== record.metadata.actor
+        ? typeof data.actingVia === 'string'
+          ? data.actingVia
+          : ''
+        : (record.metadata.actingVia ?? ''),
     correlationId: record.metadata.correlationId,
     commandId: record.metadata.commandId,
   };

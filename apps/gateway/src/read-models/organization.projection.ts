@@ -482,6 +482,13 @@ function sameStanding(
   );
 }
 
+/** Through which parent the responsible actor acted (R19): the event's own word when it names its actor. */
+function actingViaOf(event: OrganizationEvent): { actingVia?: string } {
+  const { actorId, actingVia } = event.data;
+  const via = typeof actorId === 'string' && actorId !== event.actorId ? actingVia : event.actingVia;
+  return typeof via === 'string' && via !== '' ? { actingVia: via } : {};
+}
+
 function auditOf(event: OrganizationEvent): AuditEventDoc {
   return {
     _id: orgScoped(event.orgId, revisionKey(event.revision)),
@@ -492,7 +499,7 @@ function auditOf(event: OrganizationEvent): AuditEventDoc {
     // Who is responsible, as the audit CLI says it: the event's own actor (grants that came with an invitation are
     // the inviter's, although the invitee's acceptance appended them), else whoever sent the command.
     actorId: typeof event.data.actorId === 'string' ? event.data.actorId : event.actorId,
-    ...(event.actingVia ? { actingVia: event.actingVia } : {}),
+    ...actingViaOf(event),
     at: event.at,
     correlationId: event.correlationId,
     data: event.data,

@@ -21,7 +21,11 @@ export type OrganizationEvent =
     }
   | { type: 'MemberRoleChanged'; data: Stamp & { userId: string; from: Role; to: Role } }
   | { type: 'OwnershipTransferred'; data: Stamp & { from: string; to: string } }
-  | { type: 'PermissionsGranted'; data: Stamp & { userId: string; permissions: string[] } }
+  | {
+      type: 'PermissionsGranted';
+      /** `actingVia`: the parent through which `actorId` gave them (R19), when that is not the command's own actor. */
+      data: Stamp & { userId: string; permissions: string[]; actingVia?: string };
+    }
   | { type: 'PermissionsRevoked'; data: Stamp & { userId: string; permissions: string[] } }
   | { type: 'SchedulableChanged'; data: Stamp & { userId: string; schedulable: boolean } }
   | { type: 'SeatsChanged'; data: Stamp & { seats: number } }

@@ -243,6 +243,33 @@ describe('parent and child organizations (R19)', () => {
       .thenRefuses('invitation-revoked');
   });
 
+  it('R19, R21: grants that come with an invitation set through the parent say so, those of a member do not', () => {
+    const withGrant = (actorId: string) =>
+      ({ ...invite(actorId), permissions: ['members.read'], send: true }) as OrganizationCommand;
+    const byPartner = [
+      ...linked,
+      ...given(linked)
+        .when(acting(withGrant('partner-admin')))
+        .decided(),
+    ];
+    const granted = given(byPartner)
+      .when(acceptedWhile(['partner-admin']))
+      .decided()
+      .find((e) => e.type === 'PermissionsGranted');
+    expect(granted?.data).toMatchObject({
+      actorId: 'partner-admin',
+      actingVia: 'partner',
+      userId: 'newcomer',
+    });
+    const byOwner = [...linked, ...given(linked).when(withGrant('owner')).decided()];
+    const ownGrant = given(byOwner)
+      .when(acceptedWhile(undefined))
+      .decided()
+      .find((e) => e.type === 'PermissionsGranted');
+    expect(ownGrant?.data).toMatchObject({ actorId: 'owner', userId: 'newcomer' });
+    expect(ownGrant?.data).not.toHaveProperty('actingVia');
+  });
+
   it('R19, R5: an Admin invitation set through the parent is void once its giver no longer holds customers.manage there', () => {
     const invited = [
       ...linked,

@@ -287,9 +287,17 @@ export function acceptInvitation({
   const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
   const permissions = [...known].filter((p) => !lacking.includes(p)).sort();
   if (permissions.length > 0) {
+    // A giver who is no member here gave them as an Admin through the parent (R19): the audit says so.
+    const viaParent = !org.members.has(invitation.grantedBy) && org.parentOrgId !== undefined;
     events.push({
       type: 'PermissionsGranted',
-      data: { ...stamp, actorId: invitation.grantedBy, userId: command.userId, permissions },
+      data: {
+        ...stamp,
+        actorId: invitation.grantedBy,
+        ...(viaParent ? { actingVia: org.parentOrgId } : {}),
+        userId: command.userId,
+        permissions,
+      },
     });
   }
   return events;

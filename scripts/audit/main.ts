@@ -12,6 +12,8 @@ import {
   BundleFormatError,
   CheckpointContinuityError,
   chainHeadOf,
+  checkpointDigest,
+  type BundleCheckpoint,
   loadAuditSigningKey,
   parseBundle,
   publicKeyPem,
@@ -274,6 +276,8 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     console.log(`${shown(s.stream)}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
     if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${shown(s.firstBad.reason)}`);
     if (s.unproven) console.log(`  NOT PROVEN: ${s.unproven}`);
+    const checkpoints = bundle.checkpoints.filter((c) => c.stream === s.stream);
+    if (checkpoints.length > 0) console.log(`  ${checkpointRange(checkpoints)}`);
   }
   if (!verdict.intact) {
     console.log('NOT intact');
@@ -293,6 +297,20 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
   ];
   console.log(`intact, but NOT proven: ${missing.join('; ')}`);
   return 3;
+}
+
+/**
+ * Which checkpoints a stream's part of the bundle holds and what its first links to: an export holds only the run
+ * signed with the newest key, so two exports are compared by these (the same checkpoint has the same digest).
+ */
+function checkpointRange(checkpoints: readonly BundleCheckpoint[]): string {
+  const sorted = [...checkpoints].sort((a, b) => Number(a.sequence) - Number(b.sequence));
+  const first = sorted[0]!;
+  const last = sorted[sorted.length - 1]!;
+  const link = first.previous
+    ? `the first links to checkpoint ${Number(first.sequence) - 1} with digest ${shown(first.previous)}: compare with an earlier export`
+    : 'from the first checkpoint ever signed';
+  return `checkpoints ${shown(first.sequence)}..${shown(last.sequence)} (last digest ${checkpointDigest(last)}), ${link}`;
 }
 
 /**

@@ -74,6 +74,12 @@ export class UserAccounts implements UserLookup {
       : null;
   }
 
+  /** Whether the account's stream recorded a command with this id (its retry then finds its work done). */
+  async applied(userId: string, commandId: string): Promise<boolean> {
+    const { commands } = await this.store.load(userStreamName(userId), this.aggregate);
+    return commands.get(commandId) !== undefined;
+  }
+
   /**
    * `command-id-reused` when the account's stream recorded this command id for another command: checked before the
    * commands whose work (a new hash, a second factor, an erasure) is done before their event is appended, which would

@@ -7,6 +7,7 @@ import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { jsonEvent } from '@eventstore/db-client';
 import { registeredUserId } from '../accounts/registration';
+import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { totpCode } from '../two-factor/totp';
 import { userStreamName } from '../users/user.events';
 import { type IdentityHarness, startIdentity } from './identity-harness.testing';
@@ -490,6 +491,36 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.send({ type: 'Refresh', refreshToken: second.result.refreshToken })).toMatchObject({
       ok: false,
     });
+  });
+
+  it('R17: a refused password leaves the reset link usable; a keyed reset that used the link and failed before the change is carried on by its retry', async () => {
+    const address = email();
+    await identity.registerVerified(address);
+    await identity.result({ type: 'ForgotPassword', email: address });
+    const token = await identity.linkToken('reset-password', address);
+    expect(await identity.send({ type: 'ResetPassword', token, password: address })).toMatchObject({
+      ok: false,
+      error: { code: 'weak-password' },
+    });
+    const commandId = randomUUID();
+    // The first attempt got as far as using the link, then failed (the event store out of reach, a crash).
+    await identity.app.get(OneTimeTokens).redeem('password-reset', token, commandId);
+    const retried = () =>
+      identity.send(
+        { type: 'ResetPassword', token, password: 'a brand new passphrase' },
+        undefined,
+        commandId,
+      );
+    expect(await retried()).toMatchObject({ ok: true });
+    expect(await login(address, 'a brand new passphrase')).toMatchObject({ ok: true });
+    // Done now: a further retry changes nothing, and the session opened since goes on.
+    const session = (await login(address, 'a brand new passphrase')) as { result: { refreshToken: string } };
+    expect(await retried()).toMatchObject({ ok: true });
+    expect(await identity.send({ type: 'Refresh', refreshToken: session.result.refreshToken })).toMatchObject(
+      {
+        ok: true,
+      },
+    );
   });
 
   it('R17/R18: changing the address ends the reset links sent to the old one', async () => {

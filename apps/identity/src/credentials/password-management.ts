@@ -77,11 +77,20 @@ export class PasswordManagement {
       'password-reset',
       token,
       context.commandId,
+      // A password the policy refuses for this account (its own address) leaves the link usable.
+      async (link) =>
+        this.deps.policy.assert(newPassword, { email: (await this.deps.accounts.active(link.userId)).email }),
     );
-    // The same request again (its command id covers the new password too): answered as the first, nothing redone, so
-    // the sessions opened with the new password since go on.
-    if (repeated) return;
     const user = await this.deps.accounts.active(userId);
+    // The same request again (its command id covers the new password too). Once its change was recorded, it is
+    // answered as the first and nothing is redone, so the sessions opened with the new password since go on; only
+    // what it ended is ended again, in case the first attempt failed on its way there. A first attempt that failed
+    // before the change was recorded is carried on.
+    if (repeated && (await this.deps.accounts.applied(userId, context.commandId))) {
+      await this.deps.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
+      await this.endLinksAndChallenges(userId);
+      return;
+    }
     await this.replace(user, newPassword, 'reset', user.userId, context);
     // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the
     // link went to the one the account still has, is verified (the mailbox's owner may then set up two-factor).

@@ -98,6 +98,15 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(await codeOf(tokens.redeem('password-reset', reset.token, 'cmd-3'))).toBe('token-expired');
   });
 
+  it('a check refusing before the use leaves the link usable', async () => {
+    const { token } = await tokens.issue('password-reset', 'u1');
+    const refusing = async () => {
+      throw new Error('refused');
+    };
+    await expect(tokens.redeem('password-reset', token, 'cmd-1', refusing)).rejects.toThrow('refused');
+    expect(await tokens.redeem('password-reset', token, 'cmd-1')).toEqual({ userId: 'u1' });
+  });
+
   it('revoke makes outstanding links of that purpose unusable', async () => {
     const { token } = await tokens.issue('password-reset', 'u1');
     await tokens.revoke('password-reset', 'u1');

@@ -62,6 +62,8 @@ export class OneTimeTokens {
     purpose: OneTimeTokenPurpose,
     token: string,
     commandId?: string,
+    /** Checks before the token is used up: a refusal here leaves it usable. */
+    beforeUse?: (token: RedeemedOneTimeToken) => Promise<void>,
   ): Promise<RedeemedOneTimeToken> {
     const now = new Date(this.now());
     const record = await this.store.find(sha256Hex(token));
@@ -76,6 +78,7 @@ export class OneTimeTokens {
       if (commandId !== undefined && record.redeemedBy === commandId) return { ...redeemed, repeated: true };
       throw invalid();
     }
+    await beforeUse?.(redeemed);
     if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalid();
     await this.store.deleteFor(record.userId, purpose);
     if (commandId !== undefined) await this.store.insert({ ...record, redeemedBy: commandId });

@@ -127,6 +127,14 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(await tokens.isSessionActive(first.familyId)).toBe(false);
   });
 
+  it('a repeat once the successor was used is reuse: its owner has it, and the repeat mints nothing', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const second = await tokens.rotate(first.token, 'cmd-1');
+    await tokens.rotate(second.token);
+    expect(await failure(tokens.rotate(first.token, 'cmd-1'))).toBe('reused');
+    expect(await tokens.isSessionActive(first.familyId)).toBe(false);
+  });
+
   it('a repeat after the window is reuse', async () => {
     const first = await tokens.issue('u1', PWD);
     await tokens.rotate(first.token, 'cmd-1');

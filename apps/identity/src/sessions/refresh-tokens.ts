@@ -106,7 +106,9 @@ export class RefreshTokens {
         if (rotation.commandId !== commandId || rotation.expiresAt.getTime() <= this.now()) return undefined;
         const successor = openSuccessor(token, commandId, rotation.sealedSuccessor);
         const record = successor && (await this.store.findToken(sha256Hex(successor)));
-        return record ? { token: successor, expiresAt: record.expiresAt } : undefined;
+        // Once the successor itself was used, its owner has it: a repeat now is someone else's.
+        if (!record || (await this.store.uses.isClaimed(record.tokenHash))) return undefined;
+        return { token: successor, expiresAt: record.expiresAt };
       }
       await sleep(25);
     }

@@ -6,6 +6,8 @@
  */
 export interface ClaimLedger {
   claim(key: string, at: Date, expiresAt?: Date): Promise<boolean>;
+  /** Whether someone claimed `key` (and the claim has not expired away). */
+  isClaimed(key: string): Promise<boolean>;
 }
 
 /** The part of a Map the in-process stores use: a plain Map, or a JournalMap that keeps it under the data dir. */
@@ -27,6 +29,10 @@ export class InMemoryClaimLedger implements ClaimLedger {
     if (this.claimed.has(key)) return Promise.resolve(false);
     this.claimed.set(key, expiresAt ? expiresAt.getTime() : null);
     return Promise.resolve(true);
+  }
+
+  isClaimed(key: string): Promise<boolean> {
+    return Promise.resolve(this.claimed.has(key));
   }
 
   private sweep(now: Date): void {

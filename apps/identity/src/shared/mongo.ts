@@ -48,4 +48,8 @@ export class MongoClaimLedger implements ClaimLedger {
       throw error;
     }
   }
+
+  async isClaimed(key: string): Promise<boolean> {
+    return (await this.collection.findOne({ _id: key }, { projection: { _id: 1 } })) !== null;
+  }
 }

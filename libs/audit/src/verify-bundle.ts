@@ -207,8 +207,11 @@ function verifyStream(
     previous = hash;
   }
   // Honest but unprovable (a stream from before hash chains, one not signed yet) is not tampering: it proves nothing.
+  // Checkpoints over a stream without hashes are: they signed a chain, which was stripped.
   if (chainedFrom === undefined)
-    return { ...verdict(), unproven: 'no event carries a hash: nothing in this stream can be proven' };
+    return checkpoints.length > 0
+      ? verdict({ revision: 0, reason: 'checkpoints sign a chain, but no event carries a hash (stripped)' })
+      : { ...verdict(), unproven: 'no event carries a hash: nothing in this stream can be proven' };
   let signedUpTo: number | undefined;
   let lastGood = -1;
   let before: BundleCheckpoint | undefined;

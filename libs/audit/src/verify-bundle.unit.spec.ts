@@ -460,6 +460,16 @@ describe('verify: tamper evidence of an exported bundle', () => {
     });
     expect(legacyVerdict.streams[0]!.firstBad).toBeUndefined();
     expect(legacyVerdict.proven).toBe(false);
+    // Every hash stripped from a signed stream: its checkpoints say there was a chain.
+    const signed = bundleOf(tenEvents, 0, [2, 5]);
+    const stripped: Bundle = {
+      ...signed,
+      events: signed.events.map((e) => ({ ...e, metadata: withoutHash(e.metadata) })),
+    };
+    expect(verifyBundle(stripped, TRUSTED).streams[0]!.firstBad).toEqual({
+      revision: 0,
+      reason: 'checkpoints sign a chain, but no event carries a hash (stripped)',
+    });
     const bundle = bundleOf(tenEvents, 0, [2, 5]);
     const gap: Bundle = { ...bundle, checkpoints: [bundle.checkpoints[0]!, bundle.checkpoints[2]!] };
     expect(verifyBundle(gap, TRUSTED).streams[0]!.firstBad).toEqual({
@@ -468,3 +478,8 @@ describe('verify: tamper evidence of an exported bundle', () => {
     });
   });
 });
+
+function withoutHash(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { [CHAIN_HASH_FIELD]: _hash, ...rest } = metadata ?? {};
+  return rest;
+}

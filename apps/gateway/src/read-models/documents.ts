@@ -86,6 +86,7 @@ export interface OrganizationDoc {
   readonly seats: number;
   readonly memberCount: number;
   readonly createdAt: string;
+  /** When the organization's latest event (any, members' and teams' too) happened: its document moves with each. */
   readonly updatedAt: string;
   /** Deleted organizations keep their document (with the revision), so a replayed older event cannot revive them. */
   readonly deleted?: boolean;

@@ -446,7 +446,7 @@ export function projectOrganizationEvent(
     default:
       break;
   }
-  if (!changes.org && org) changes.org = { ...org, revision: rev };
+  if (!changes.org && org) changes.org = { ...org, revision: rev, updatedAt: event.at };
   return changes;
 }
 

@@ -2,8 +2,11 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { sharedInProcessBus } from './in-process-bus';
 import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 import { type MessageBus } from './message-bus';
+import { DEFAULT_DEADLINE_GRACE_MS } from './request-reply';
 
 export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
+/** How late past its deadline a request is still served (clock skew between hosts), in ms: see `serveRequests`. */
+export const REQUEST_DEADLINE_GRACE_MS = Symbol('REQUEST_DEADLINE_GRACE_MS');
 
 export interface MessagingModuleOptions {
   /** Kafka when brokers are configured, the process-wide in-process bus otherwise. */
@@ -17,6 +20,8 @@ export interface MessagingModuleOptions {
   };
   /** Messages handled at once per partition for different keys, on either bus (default 16). */
   readonly keyConcurrency?: number;
+  /** See REQUEST_DEADLINE_GRACE_MS (default 5 s). */
+  readonly requestDeadlineGraceMs?: number;
 }
 
 export function createMessageBus(options: MessagingModuleOptions): MessageBus {
@@ -40,8 +45,15 @@ export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
     return {
       module: MessagingModule,
-      providers: [{ provide: MESSAGE_BUS, useFactory: () => createMessageBus(options) }, MessageBusLifecycle],
-      exports: [MESSAGE_BUS],
+      providers: [
+        { provide: MESSAGE_BUS, useFactory: () => createMessageBus(options) },
+        {
+          provide: REQUEST_DEADLINE_GRACE_MS,
+          useValue: options.requestDeadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS,
+        },
+        MessageBusLifecycle,
+      ],
+      exports: [MESSAGE_BUS, REQUEST_DEADLINE_GRACE_MS],
     };
   }
 }

@@ -9,7 +9,7 @@ export const CORRELATION_ID_HEADER = 'correlation_id';
 /** Epoch milliseconds after which the requester no longer waits for the reply (it has answered its caller). */
 export const DEADLINE_HEADER = 'deadline';
 /** How far the clocks of two hosts may disagree before a request is taken for expired too early. */
-export const DEFAULT_DEADLINE_GRACE_MS = 1_000;
+export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
 
 export class RequestTimeoutError extends Error {
   constructor(topic: string, timeoutMs: number) {
@@ -134,8 +134,10 @@ export interface ServeRequestsOptions {
   readonly topic: string;
   /** Returns the reply. Refusals are replies too; a throw is a failure the bus retries and then dead-letters. */
   readonly handler: (payload: unknown, message: ReceivedMessage) => Promise<unknown>;
-  /** Added to a request's deadline before it counts as expired (clock skew between hosts); default 1 s. */
+  /** Added to a request's deadline before it counts as expired (clock skew between hosts); default 5 s. */
   readonly deadlineGraceMs?: number;
+  /** Told of each request dropped as expired, with how late it was: a steady stream of them means skewed clocks. */
+  readonly onExpired?: (dropped: { readonly command: string; readonly lateMs: number }) => void;
 }
 
 export function replyTopicOf(requester: string): string {
@@ -166,8 +168,10 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
         throw new PoisonMessageError('request body is not JSON', 'malformed-request');
       }
       const command = commandTypeOf(payload);
-      if (expired(message, graceMs)) {
+      const lateMs = lateness(message);
+      if (lateMs > graceMs) {
         commandDuration.startTimer({ service: options.groupId, command })({ outcome: 'expired' });
+        options.onExpired?.({ command, lateMs });
         return;
       }
       const end = commandDuration.startTimer({ service: options.groupId, command });
@@ -194,9 +198,10 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
   });
 }
 
-function expired(message: ReceivedMessage, graceMs: number): boolean {
+/** How long past its deadline a request arrived (0 for one without a deadline). */
+function lateness(message: ReceivedMessage): number {
   const deadline = Number(message.headers[DEADLINE_HEADER]);
-  return Number.isFinite(deadline) && deadline > 0 && Date.now() > deadline + graceMs;
+  return Number.isFinite(deadline) && deadline > 0 ? Date.now() - deadline : 0;
 }
 
 /** The command's type for the metrics' label: only a short, plain name, so a bad request cannot blow up the series. */

@@ -395,6 +395,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     const t = await topic(1);
     const client = await RequestReplyClient.start(bus, 'contract-test');
     const handled: unknown[] = [];
+    const expired: { command: string; lateMs: number }[] = [];
     try {
       await expect(client.request(t, 'k', { n: 1 }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
         RequestTimeoutError,
@@ -407,10 +408,13 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
           handled.push(payload);
           return { done: payload };
         },
+        onExpired: (dropped) => expired.push(dropped),
       });
       try {
         expect(await client.request(t, 'k', { n: 2 }, { timeoutMs: 20_000 })).toEqual({ done: { n: 2 } });
         expect(handled).toEqual([{ n: 2 }]);
+        expect(expired).toEqual([{ command: 'unknown', lateMs: expect.any(Number) }]);
+        expect(expired[0]!.lateMs).toBeGreaterThan(0);
       } finally {
         await server.close();
       }

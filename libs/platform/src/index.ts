@@ -15,3 +15,4 @@ export * from './graceful-shutdown';
 export * from './startup-failure';
 export * from './personal-data.module';
 export * from './key-shredder';
+export * from './expired-requests-log';

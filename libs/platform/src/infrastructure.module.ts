@@ -59,6 +59,7 @@ export function messagingOptionsOf(infra: InfrastructureConfig, service: string)
         }
       : {}),
     keyConcurrency: infra.keyConcurrency,
+    requestDeadlineGraceMs: infra.requestDeadlineGraceMs,
   };
 }
 

@@ -16,6 +16,8 @@ export interface InfrastructureConfig {
   readonly topicReplicationFactor: number;
   /** Messages handled at once per partition, for different keys (each key stays in order): KAFKA_KEY_CONCURRENCY. */
   readonly keyConcurrency: number;
+  /** How late past its deadline a request is still served (the hosts' clocks may disagree): REQUEST_DEADLINE_GRACE_MS. */
+  readonly requestDeadlineGraceMs: number;
 }
 
 export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): InfrastructureConfig {
@@ -37,6 +39,7 @@ export function readInfrastructureConfig(env: NodeJS.ProcessEnv = process.env): 
       'KAFKA_TOPIC_REPLICATION_FACTOR',
     ),
     keyConcurrency: positiveInt(env.KAFKA_KEY_CONCURRENCY, 16, 'KAFKA_KEY_CONCURRENCY'),
+    requestDeadlineGraceMs: positiveInt(env.REQUEST_DEADLINE_GRACE_MS, 5_000, 'REQUEST_DEADLINE_GRACE_MS'),
   };
 }
 

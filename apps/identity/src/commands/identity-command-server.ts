@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { expiredRequestsLog } from '@app/platform';
 import { TOPICS } from '@app/contracts';
 import {
   BusSubscriber,
   MESSAGE_BUS,
+  REQUEST_DEADLINE_GRACE_MS,
   serveRequests,
   type MessageBus,
   type Subscription,
@@ -14,6 +16,7 @@ import { IdentityCommandHandler } from './identity-command-handler';
 export class IdentityCommandServer extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(REQUEST_DEADLINE_GRACE_MS) private readonly deadlineGraceMs: number,
     private readonly handler: IdentityCommandHandler,
   ) {
     super();
@@ -22,6 +25,8 @@ export class IdentityCommandServer extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return serveRequests(this.bus, {
       groupId: 'identity',
+      deadlineGraceMs: this.deadlineGraceMs,
+      onExpired: expiredRequestsLog('identity'),
       topic: TOPICS.identityCommands,
       handler: (payload) => this.handler.handle(payload),
     });

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { expiredRequestsLog } from '@app/platform';
 import { DESCRIBE_INVITATION_SENDERS, TOPICS } from '@app/contracts';
 import { DomainError } from '@app/domain';
 import {
   BusSubscriber,
   MESSAGE_BUS,
+  REQUEST_DEADLINE_GRACE_MS,
   RequestVerifier,
   serveRequests,
   type MessageBus,
@@ -17,6 +19,7 @@ import { OrganizationCommandHandler } from './organization-command-handler';
 export class MembershipCommandServer extends BusSubscriber {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(REQUEST_DEADLINE_GRACE_MS) private readonly deadlineGraceMs: number,
     private readonly handler: OrganizationCommandHandler,
     private readonly queries: InvitationQueries,
     private readonly verifier: RequestVerifier,
@@ -27,6 +30,8 @@ export class MembershipCommandServer extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return serveRequests(this.bus, {
       groupId: 'membership',
+      deadlineGraceMs: this.deadlineGraceMs,
+      onExpired: expiredRequestsLog('membership'),
       topic: TOPICS.membershipCommands,
       handler: (payload) =>
         isDescribeInvitation(payload) ? this.describe(payload) : this.handler.handleRequest(payload),

@@ -60,7 +60,12 @@ export function loadAuditSigningKey(
 
 /** `AUDIT_SIGNING_KEYS_RETIRED`: the public keys (PEM, one after another) that signed checkpoints before the current one. */
 export function retiredKeys(env: NodeJS.ProcessEnv = process.env): ReadonlyMap<string, KeyObject> {
-  const pems = (env.AUDIT_SIGNING_KEYS_RETIRED ?? '').replace(/\\n/g, '\n').match(PUBLIC_KEY_PEM) ?? [];
+  const raw = (env.AUDIT_SIGNING_KEYS_RETIRED ?? '').replace(/\\n/g, '\n');
+  const pems = raw.match(PUBLIC_KEY_PEM) ?? [];
+  if (pems.length === 0 && raw.trim() !== '')
+    throw new Error(
+      'AUDIT_SIGNING_KEYS_RETIRED holds no public key (PEM "-----BEGIN PUBLIC KEY-----" blocks)',
+    );
   const keys = new Map<string, KeyObject>();
   for (const pem of pems) {
     let key: KeyObject;

@@ -114,6 +114,10 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     expect(() =>
       retiredKeys({ AUDIT_SIGNING_KEYS_RETIRED: '-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----' }),
     ).toThrow(/AUDIT_SIGNING_KEYS_RETIRED/);
+    // A private key pasted by mistake, or anything else without a public key, is refused rather than ignored.
+    expect(() => retiredKeys({ AUDIT_SIGNING_KEYS_RETIRED: '-----BEGIN PRIVATE KEY-----\nabc' })).toThrow(
+      /holds no public key/,
+    );
   });
 
   it('one refused stream does not keep the others from being signed; a head older than the signed one is stale', async () => {

@@ -23,6 +23,7 @@ import {
 } from './notifications.tokens';
 import { enabledNotices } from './notices/notice-rules';
 import { Notices } from './notices/notices';
+import { noLongerWanted } from './notices/no-longer-wanted';
 import { RecipientDirectory } from './notices/recipient-directory';
 import { EVENT_STORE_CLIENT, STORED_DATA_PROTECTION, type StoredDataProtection } from '@app/event-store';
 import { type EventStoreDBClient } from '@eventstore/db-client';
@@ -187,8 +188,13 @@ export class NotificationsModule {
         Notices,
         {
           provide: Notifier,
-          inject: [DELIVERY_LOG, MESSAGE_BUS, PERSONAL_DATA],
-          useFactory: (log: DeliveryLog, bus: MessageBus, personalData: PersonalData) => {
+          inject: [DELIVERY_LOG, MESSAGE_BUS, PERSONAL_DATA, RecipientDirectory],
+          useFactory: (
+            log: DeliveryLog,
+            bus: MessageBus,
+            personalData: PersonalData,
+            directory: RecipientDirectory,
+          ) => {
             const outcomes = new DeliveryOutcomes(bus, personalData.pseudonyms);
             return new Notifier(
               options.smtpUrl
@@ -205,6 +211,7 @@ export class NotificationsModule {
                 maxAttempts: options.retry?.maxAttempts ?? 6,
                 onSettled: (record) => outcomes.announce(record),
                 ids: personalData.pseudonyms,
+                noLongerWanted: noLongerWanted(directory),
               },
             );
           },

@@ -26,6 +26,11 @@ export interface NotifierOptions {
    * (PERSONAL_DATA), so every instance gives one delivery one id. Default: a key of this process's own.
    */
   readonly ids?: PseudonymousIds;
+  /**
+   * Asked before a dead delivery is tried again (retryDead): a reason when the message must no longer go out (its
+   * recipient was erased or deleted since); it is then marked failed with that reason, and nothing is sent.
+   */
+  readonly noLongerWanted?: (message: OutgoingMessage) => Promise<string | undefined>;
 }
 
 /** A transient failure: thrown so that the bus tries again later (after `retryAfterMs` when the provider said so). */
@@ -53,6 +58,7 @@ export class Notifier {
   private readonly now: () => number;
   private readonly onSettled: (record: DeliveryRecord) => Promise<void>;
   private readonly ids: PseudonymousIds;
+  private readonly noLongerWanted: (message: OutgoingMessage) => Promise<string | undefined>;
 
   constructor(
     private readonly mail: MailTransport,
@@ -65,6 +71,7 @@ export class Notifier {
     this.now = options.now ?? Date.now;
     this.onSettled = options.onSettled ?? (async () => undefined);
     this.ids = options.ids ?? new PseudonymousIds(randomBytes(32));
+    this.noLongerWanted = options.noLongerWanted ?? (async () => undefined);
   }
 
   /** The delivery as it stands after this call; undefined when it was already settled before it. */
@@ -93,12 +100,27 @@ export class Notifier {
   async retryDead(limit = 1_000): Promise<DeliveryRecord[]> {
     const outcomes: DeliveryRecord[] = [];
     for (const dead of await this.log.list('dead', limit)) {
+      const unwanted = await this.noLongerWanted(dead.message);
       if (!(await this.log.revive(dead._id, this.now()))) continue;
       const claim = await this.log.claim(dead.message, this.now(), this.leaseMs);
-      if (claim.kind === 'claimed') await this.attempt(claim.record, 1).catch(() => undefined);
+      if (claim.kind === 'claimed') {
+        if (unwanted) await this.drop(claim.record, unwanted);
+        else await this.attempt(claim.record, 1).catch(() => undefined);
+      }
       outcomes.push((await this.log.find(dead._id))!);
     }
     return outcomes;
+  }
+
+  /** Failed for good without a try: `reason` says why it must not go out any more. */
+  private async drop(record: ClaimedDelivery, reason: string): Promise<void> {
+    notificationDeliveries.inc({ channel: record.message.channel, status: 'failed' });
+    const settled = await this.log.finish(
+      record,
+      { status: 'failed', attempts: record.attempts, lastError: reason },
+      this.now(),
+    );
+    if (settled) await this.onSettled(settled);
   }
 
   private async attempt(record: ClaimedDelivery, maxAttempts: number): Promise<DeliveryRecord> {

@@ -189,6 +189,11 @@ export class RecipientDirectory {
     return [...members];
   }
 
+  /** Whether the account was deleted (nothing follows its deletion but the erasure of its keys). */
+  async accountDeleted(userId: string): Promise<boolean> {
+    return (await this.read(`user-${userId}`, BACKWARDS, END, 3)).some((e) => e.type === 'UserDeleted');
+  }
+
   async hasSecondFactor(userId: string): Promise<boolean> {
     let enabled = false;
     for (const event of await this.read(`user-${userId}`, FORWARDS, START, 10_000))

@@ -1,0 +1,93 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { jsonEvent } from '@eventstore/db-client';
+import { PoisonMessageError } from '@app/messaging';
+import { PseudonymousIds } from '@app/personal-data';
+import { makeTempDir } from '@app/testing';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { LocalDeliveryLog } from '../delivery/delivery-log';
+import { SmtpMailTransport } from '../delivery/mail-transport';
+import { Notifier } from '../delivery/notifier';
+import { type OutgoingEmail } from '../delivery/outgoing-message';
+import { FileSmsTransport } from '../delivery/sms-transport';
+import { startSmtpServer } from '../delivery/smtp-server.testing';
+import { noLongerWanted } from './no-longer-wanted';
+import { RecipientDirectory } from './recipient-directory';
+
+/** An operator's retry of dead deliveries, against what the event store says of their recipients now. */
+describe('retrying dead deliveries: nothing goes to a recipient erased or deleted since', () => {
+  const eventStore = useTestEventStore();
+
+  it('an erased invitee and a deleted account get nothing, marked failed with the reason; the others are sent', async () => {
+    const orgId = randomUUID();
+    const deletedUser = randomUUID();
+    const at = new Date().toISOString();
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({
+        type: 'InvitationSent',
+        data: {
+          orgId,
+          actorId: 'owner',
+          at,
+          invitationId: 'i1',
+          sendSequence: 1,
+          expiresAt: at,
+          email: 'gone@example.com',
+        },
+      }),
+      jsonEvent({
+        type: 'InviteeErased',
+        data: { orgId, actorId: 'operator', at, invitationIds: ['i1'], erasedKeys: ['addr-1'] },
+      }),
+    ]);
+    await eventStore.client.appendToStream(`user-${deletedUser}`, [
+      jsonEvent({
+        type: 'UserRegistered',
+        data: { userId: deletedUser, actorId: deletedUser, at, name: 'D', email: 'd@example.com' },
+      }),
+      jsonEvent({ type: 'UserDeleted', data: { userId: deletedUser, actorId: deletedUser, at } }),
+    ]);
+    const smtp = await startSmtpServer({ failFirst: 1_000, failWith: 421 });
+    const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
+    const log = new LocalDeliveryLog(join(await makeTempDir('retry-dead'), 'deliveries.jsonl'));
+    const settled: string[] = [];
+    const notifier = new Notifier(transport, new FileSmsTransport('/nonexistent'), log, {
+      maxAttempts: 1,
+      ids: new PseudonymousIds(randomBytes(32)),
+      onSettled: async (record) => void settled.push(`${record.message.idempotencyKey} ${record.status}`),
+      noLongerWanted: noLongerWanted(new RecipientDirectory(eventStore.client)),
+    });
+    const mail = (key: string, to: string, about: OutgoingEmail['about']): OutgoingEmail => ({
+      channel: 'email',
+      to,
+      subject: 'Hello',
+      text: 'Hello',
+      idempotencyKey: key,
+      about,
+    });
+    try {
+      const messages = [
+        mail('invitation', 'gone@example.com', { orgId, invitationId: 'i1' }),
+        mail('verify', 'd@example.com', { userId: deletedUser }),
+        mail('kept', 'kept@example.com', { orgId, invitationId: 'i2' }),
+      ];
+      for (const message of messages)
+        await expect(notifier.deliver(message)).rejects.toBeInstanceOf(PoisonMessageError);
+      smtp.failNext(0);
+      settled.length = 0;
+
+      const outcomes = await notifier.retryDead();
+      expect(outcomes.map((o) => [o.message.idempotencyKey, o.status, o.lastError]).sort()).toEqual([
+        ['invitation', 'failed', 'the invitee was erased'],
+        ['kept', 'sent', undefined],
+        ['verify', 'failed', 'the recipient’s account was deleted'],
+      ]);
+      expect(smtp.received.map((m) => m.to)).toEqual([['kept@example.com']]);
+      expect(settled.sort()).toEqual(['invitation failed', 'kept sent', 'verify failed']);
+    } finally {
+      await transport.close();
+      await smtp.stop();
+      await log.close();
+    }
+  });
+});

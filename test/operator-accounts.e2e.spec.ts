@@ -50,6 +50,17 @@ describe('operators locking accounts', () => {
     await platform.signIn(opal.email);
   });
 
+  it('operators do not lock one another, even at once: nobody would be left to unlock them', async () => {
+    const olaf = await platform.enrollTwoFactor(await platform.signUp('Olaf'));
+    operators.push(olaf.userId);
+    const [one, other] = await Promise.all([lock(opal, olaf.userId), lock(olaf, opal.userId)]);
+    for (const refused of [one, other])
+      expect([refused.status, refused.body.code]).toEqual([409, 'target-is-operator']);
+    await platform.signIn(opal.email);
+    await platform.signIn(olaf.email);
+    operators.splice(operators.indexOf(olaf.userId), 1);
+  });
+
   it("a locked or deleted account's access token, still unexpired, is refused at once; unlocked, it works again", async () => {
     const cara = await platform.signUp('Cara');
     await platform.http.get('/v1/me').set(bearer(cara)).expect(200);

@@ -121,6 +121,14 @@ export class IdentityCommandHandler {
         return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context, appliedBefore)) };
       case 'LockUser':
         this.requireOperator(actor);
+        // Operators locking one another (at once, even) could leave nobody to unlock anyone.
+        if (this.operators.includes(c.userId))
+          throw new DomainError(
+            'target-is-operator',
+            'conflict',
+            'an operator is not locked: take them out of IDENTITY_OPERATORS first',
+            { userId: c.userId },
+          );
         await accounts.lock(c.userId, actor, c.reason, context);
         return ACCEPTED;
       case 'UnlockUser':

@@ -131,7 +131,11 @@ describe('read-model rebuild', () => {
       .post('/v1/operator/read-models/rebuild')
       .set(bearer(operator))
       .expect(202);
-    expect(started.body).toMatchObject({ state: 'running', rebuildId: expect.any(String) });
+    expect(started.body).toMatchObject({
+      state: 'running',
+      rebuildId: expect.any(String),
+      startedBy: operator.userId,
+    });
     const again = await platform.http.post('/v1/operator/read-models/rebuild').set(bearer(operator));
     expect([again.status, again.body.code]).toEqual([409, 'rebuild-running']);
     // A write while it runs: it must be in the models once they are switched.

@@ -1562,6 +1562,11 @@ export interface components {
             rebuildId: string;
             /** @enum {string} */
             state: "running" | "done" | "failed";
+            /**
+             * @description the operator who started it
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
+            startedBy: string;
             /** @example 2026-11-30T12:00:00.000Z */
             startedAt: string;
             /** @example 2026-11-30T12:00:00.000Z */

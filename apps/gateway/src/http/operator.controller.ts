@@ -121,8 +121,8 @@ export class OperatorController {
   })
   @answers(202, RebuildStatusView)
   @problems(401, 403, 409)
-  start() {
-    return this.rebuilds.start();
+  start(@CurrentCaller() caller: Caller) {
+    return this.rebuilds.start(caller.userId);
   }
 
   @Get('read-models/rebuild')

@@ -8,6 +8,8 @@ import { type RebuildProgress } from './rebuild';
 export interface RebuildStatus {
   readonly rebuildId: string;
   readonly state: 'running' | 'done' | 'failed';
+  /** The operator who started it. */
+  readonly startedBy: string;
   readonly startedAt: string;
   readonly finishedAt?: string;
   /** Events projected so far. */
@@ -33,7 +35,7 @@ export class RebuildJobs {
 
   constructor(private readonly feed: ProjectionFeed) {}
 
-  start(): RebuildStatus {
+  start(startedBy: string): RebuildStatus {
     if (this.current?.state === 'running')
       throw new DomainError('rebuild-running', 'conflict', 'a rebuild is running', {
         rebuildId: this.current.rebuildId,
@@ -42,6 +44,7 @@ export class RebuildJobs {
     this.current = {
       rebuildId: randomUUID(),
       state: 'running',
+      startedBy,
       startedAt: new Date(started).toISOString(),
       events: 0,
       eventsPerSecond: 0,
@@ -64,6 +67,7 @@ export class RebuildJobs {
         `rebuild ${this.current.rebuildId}: ${progress.events} events, ${this.current.eventsPerSecond}/s, position ${progress.position}, ${(this.current.fraction * 100).toFixed(1)}%`,
       );
     };
+    this.logger.log(`rebuild ${this.current.rebuildId} started by operator ${startedBy}`);
     this.running = this.feed.rebuild(update).then(
       (events) => {
         const seconds = Math.max((Date.now() - started) / 1000, 1e-3);

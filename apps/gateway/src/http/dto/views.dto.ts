@@ -306,6 +306,7 @@ export function doneOrLagging() {
 export class RebuildStatusView {
   @ApiProperty({ example: ID }) rebuildId!: string;
   @ApiProperty({ enum: ['running', 'done', 'failed'] }) state!: string;
+  @ApiProperty({ example: ID, description: 'the operator who started it' }) startedBy!: string;
   @ApiProperty({ example: AT }) startedAt!: string;
   @ApiPropertyOptional({ example: AT }) finishedAt?: string;
   @ApiProperty({ example: 120000 }) events!: number;

@@ -3,14 +3,16 @@ import { waitFor } from '@app/testing';
 import { bearer, startPlatform, type Platform } from './platform.testing';
 
 /**
- * Read-your-writes: a command's answer waits until the read models show it, within READ_YOUR_WRITES_MS (short here);
+ * Read-your-writes: a command's answer waits until the read models show it, within READ_YOUR_WRITES_MS;
  * beyond it, 202 with the revision, the routes that answer 204 included. The feed is held to make them lag.
  */
 describe('read-your-writes', () => {
   let platform: Platform;
 
   beforeAll(async () => {
-    platform = await startPlatform({ gateway: { readYourWritesMs: 300 } });
+    // The default bound: short enough to wait out while the feed is held, long enough for a command to be shown in
+    // time on Kafka too.
+    platform = await startPlatform({ gateway: { readYourWritesMs: 2_000 } });
   }, 60_000);
   afterAll(() => platform?.close());
 

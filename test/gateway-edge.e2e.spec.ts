@@ -864,6 +864,20 @@ describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
     // What a client puts first is not trusted: the proxy's own entry (the last) names it.
     expect((await forgot('198.51.100.9, 203.0.113.7')).status).toBe(429);
   });
+  it('registering through an invitation link counts as signing up: limited per client like the auth routes', async () => {
+    const accept = () =>
+      platform.http
+        .post('/v1/invitations/not-a-real-token/accept')
+        .set('x-forwarded-for', '192.0.2.44')
+        .send({ name: 'Probe', password: 'correct horse battery staple', termsAccepted: true });
+    const statuses = [(await accept()).status, (await accept()).status, (await accept()).status];
+    expect(statuses).toEqual([400, 400, 429]);
+    // The preview reads nothing an address could be probed with: not limited as signing up is.
+    const preview = await platform.http
+      .get('/v1/invitations/not-a-real-token')
+      .set('x-forwarded-for', '192.0.2.44');
+    expect(preview.status).toBe(400);
+  });
 });
 
 describe('the gateway edge when identity’s keys cannot be fetched', () => {

@@ -97,7 +97,11 @@ export class GatewayModule {
               ttl: 60_000,
               limit: config.authRateLimitPerIp,
               getTracker: (req) => clientAddress(req),
-              skipIf: (context) => context.getClass() !== AuthController,
+              // Sign-in and registration, and registering through an invitation link (which hashes a password and
+              // tells whether an address is taken).
+              skipIf: (context) =>
+                context.getClass() !== AuthController &&
+                context.getHandler() !== PublicInvitationsController.prototype.accept,
             },
           ],
         }),

@@ -256,6 +256,8 @@ describe('stories over the public API', () => {
       .expect(200);
     const members = await http().get(`/v1/orgs/${orgId}/members?role=user`).set(bearer(ada)).expect(200);
     expect(members.body.items).toEqual([expect.objectContaining({ name: 'Dan', role: 'user' })]);
+    // The address was only typed in: its owner is asked to verify it.
+    expect(await platform.linkFromMail(email, '/verify-email')).toBeTruthy();
   });
 
   it('R5: a premium-rate or toll-free number is not invited (nothing recorded, nothing texted); a mobile one is', async () => {

@@ -137,6 +137,10 @@ export class Registration {
         'an account with this address exists; sign in to accept the invitation',
         { field: 'email' },
       );
+    // Invited by phone, the address was only typed in: its owner is asked to verify it (and told what to do if they
+    // did not register), as after a self-registration.
+    if (!command.emailVerified)
+      await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     return { userId: command.userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
   }
 

@@ -28,7 +28,7 @@ export interface OrganizationCommandOptions {
   /** How many organizations' states stay in memory between commands (default 1,000). */
   readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
-  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone'>;
+  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone' | 'verifiedEmailOf'>;
   /** Whether an account has been deleted, as the event store says now (R1, R10). */
   readonly accountDeleted?: (userId: string) => Promise<boolean>;
   /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
@@ -227,7 +227,14 @@ export class OrganizationCommandHandler {
   private inviteeOf(email: unknown, phone: unknown): string | undefined {
     const users = this.options.users;
     if (!users) return undefined;
-    if (typeof email === 'string') return users.userWithEmail(email);
+    if (typeof email === 'string') {
+      // Only a proven address names its account: anyone can put another person's address on theirs, unverified, and
+      // would otherwise keep that person from being invited (already-member).
+      const holder = users.userWithEmail(email);
+      return holder && users.verifiedEmailOf(holder)?.toLowerCase() === email.trim().toLowerCase()
+        ? holder
+        : undefined;
+    }
     return typeof phone === 'string' ? users.userWithPhone(phone) : undefined;
   }
 

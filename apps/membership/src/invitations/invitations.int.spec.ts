@@ -143,17 +143,24 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
     }
   });
 
-  it('R5: inviting the address of an existing member is a conflict (identity’s users are known by address)', async () => {
+  it('R5: inviting the verified address of an existing member is a conflict; an address a member only claims is not', async () => {
     const userId = randomUUID();
+    const at = new Date().toISOString();
     await eventStore.client.appendToStream(`user-${userId}`, [
       jsonEvent({
         type: 'UserRegistered',
-        data: { userId, name: 'Mo', email: 'mo@example.com', actorId: userId, at: new Date().toISOString() },
+        data: { userId, name: 'Mo', email: 'mo@example.com', actorId: userId, at },
       }),
     ]);
     const orgId = await membership.organization('owner', [userId]);
     const users = membership.app.get(MembershipIndexes).users;
     await waitFor(() => users.userWithEmail('mo@example.com') === userId);
+    // Unverified, the address may be someone else's: they can still be invited (acceptance checks who they are).
+    expect((await invite(orgId, 'mo@example.com', false)).reply).toMatchObject({ ok: true });
+    await eventStore.client.appendToStream(`user-${userId}`, [
+      jsonEvent({ type: 'EmailVerified', data: { userId, email: 'mo@example.com', actorId: userId, at } }),
+    ]);
+    await waitFor(() => users.verifiedEmailOf(userId) === 'mo@example.com');
     expect((await invite(orgId, 'MO@example.com', false)).reply).toMatchObject({
       ok: false,
       error: { code: 'already-member' },

@@ -12,16 +12,19 @@ export const DEFAULT_INVITATIONS_PER_HOUR = 5;
  */
 export const DEFAULT_INVITATION_TEXTS_PER_DAY = 200;
 
-/** From all organizations together, an address receives at most this many times the per-organization quota. */
-const ALL_ORGANIZATIONS = 4;
+/** From all the organizations of one inviter together, an address receives at most this many times the quota. */
+const ONE_INVITERS_ORGANIZATIONS = 4;
+/** From everyone together, an address receives at most this many times the quota: a ceiling on a spread-out flood. */
+const EVERYONE = 20;
 
 /**
  * R5 against abuse: how many invitation messages (links and "withdrawn" notices) one address or phone number receives
- * in an hour, from one organization (`perHour`) and from all together (four times that). Anyone who may invite could
- * otherwise make the platform mail or text someone as often as they resend, or revoke and invite again. Counted per
- * organization first, so one organization's flood does not use up what another may send; the overall bound stops a
- * flood spread over many organizations. Beyond either a message is not sent; the invitation itself stands, and a
- * resend once the hour has passed delivers a working link.
+ * in an hour: from one organization (`perHour`), from all the organizations of one inviter together (four times that),
+ * and from everyone together (twenty times). Anyone who may invite could otherwise make the platform mail or text
+ * someone as often as they resend, or revoke and invite again. Counted per organization and per inviter, so that one
+ * person's flood, even spread over organizations of their own, does not use up what another organization may send;
+ * the overall ceiling bounds a flood by many people. Beyond any of them a message is not sent; the invitation itself
+ * stands, and a resend once the hour has passed delivers a working link.
  *
  * Text messages cost the platform money, and SMS-pumping fraud invites thousands of numbers whose carriers share
  * what each message earns: an organization's invitations, and one person's across all their organizations, each send
@@ -72,6 +75,9 @@ export class InvitationQuota {
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
     const fromOrganization = windowOf(this.sent, `${orgId}\u0000${recipient}`, now, HOUR);
+    const fromInviter = senderId
+      ? windowOf(this.sent, `by\u0000${senderId}\u0000${recipient}`, now, HOUR)
+      : undefined;
     const fromAll = windowOf(this.sent, recipient, now, HOUR);
     const text = `${messageId}\u0000${recipient}`;
     const textsToday =
@@ -81,10 +87,15 @@ export class InvitationQuota {
           )
         : [];
     if (fromOrganization.has(messageId) || textsToday.some((window) => window.has(text))) return true;
-    if (fromOrganization.size >= this.perHour || fromAll.size >= this.perHour * ALL_ORGANIZATIONS)
+    if (
+      fromOrganization.size >= this.perHour ||
+      (fromInviter?.size ?? 0) >= this.perHour * ONE_INVITERS_ORGANIZATIONS ||
+      fromAll.size >= this.perHour * EVERYONE
+    )
       return false;
     if (textsToday.some((window) => window.size >= this.invitationTextsPerDay)) return false;
     fromOrganization.set(messageId, now);
+    fromInviter?.set(messageId, now);
     fromAll.set(messageId, now);
     for (const window of textsToday) window.set(text, now);
     return true;

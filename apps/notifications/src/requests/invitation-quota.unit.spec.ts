@@ -22,16 +22,28 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     expect(quota.allows('ada@example.com', 'o1', 'm8')).toBe(false);
   });
 
-  it('bounds what all organizations together send one address at four times the quota', () => {
+  it('bounds what one inviter sends one address over all their organizations at four times the quota', () => {
     now = 0;
     const quota = new InvitationQuota(2, clock);
     const allowed = ['o1', 'o2', 'o3', 'o4', 'o5'].flatMap((org) =>
-      [1, 2].map((n) => quota.allows('ada@example.com', org, `${org}-${n}`)),
+      [1, 2].map((n) => quota.allows('ada@example.com', org, `${org}-${n}`, 'email', 'mallory')),
     );
     expect(allowed.filter(Boolean)).toHaveLength(8);
     expect(allowed.slice(8)).toEqual([false, false]);
     // What was held back was not counted: another address from the same organization is unaffected.
-    expect(quota.allows('bob@example.com', 'o5', 'o5-3')).toBe(true);
+    expect(quota.allows('bob@example.com', 'o5', 'o5-3', 'email', 'mallory')).toBe(true);
+    // Another organization's inviter still reaches the address: one person's flood does not use up their quota.
+    expect(quota.allows('ada@example.com', 'employer', 'e-1', 'email', 'hr')).toBe(true);
+  });
+
+  it('bounds what everyone together sends one address at twenty times the quota', () => {
+    now = 0;
+    const quota = new InvitationQuota(1, clock);
+    const allowed = Array.from({ length: 22 }, (_, i) =>
+      quota.allows('ada@example.com', `o${i}`, `m${i}`, 'email', `inviter-${i}`),
+    );
+    expect(allowed.filter(Boolean)).toHaveLength(20);
+    expect(allowed.slice(20)).toEqual([false, false]);
   });
 
   it('counts a message delivered again (after a crash) once', () => {

@@ -195,7 +195,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     const unproven = await audit(['verify', bundle]);
     expect(unproven.code).toBe(3);
     expect(unproven.stdout).toMatch(
-      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\n  checkpoints 0\.\.\d+ .*\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
+      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints 0\.\.\d+ .*\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
     );
     const key = await audit(['public-key'], store);
     const trusted = join(dir, 'key.pem');
@@ -206,7 +206,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(proven.stdout).toContain('intact, sealed, signed by the trusted key: proven');
     // Which checkpoints it holds, so that two exports can be compared.
     expect(proven.stdout).toMatch(
-      /\n  checkpoints 0\.\.\d+ \(last digest [0-9a-f]{64}\), from the first checkpoint ever signed\n/,
+      /\n {2}checkpoints 0\.\.\d+ \(last digest [0-9a-f]{64}\), from the first checkpoint ever signed\n/,
     );
 
     // Without --sign an auditor's export is not sealed: nothing found altered, but a cut tail could not show.

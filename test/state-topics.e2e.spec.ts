@@ -13,7 +13,7 @@ import {
   type ReceivedMessage,
   type Subscription,
 } from '@app/messaging';
-import { infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { infraEnv, makeTempDir, organizationEvent, waitFor } from '@app/testing';
 import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
 import { type ReadModels } from '../apps/gateway/src/read-models/read-models';
 import { PASSWORD, bearer, startPlatform, type Platform } from './platform.testing';
@@ -281,27 +281,19 @@ describe('state topics: a new subscriber bootstraps from them', () => {
 
   it("another deployment's events on a shared topic hold nothing up: they name aggregates this one does not have", async () => {
     const bus = platform.gateway.get<MessageBus>(MESSAGE_BUS);
-    const at = new Date().toISOString();
     // Hand-made, marked as a test's: organizations no event store of this platform holds, one per partition and more.
     await bus.publish(
-      Array.from({ length: 12 }, (_, i) => {
-        const orgId = `elsewhere-${randomUUID()}`;
-        return eventMessage(TOPICS.membershipOrganizations, {
-          id: randomUUID(),
-          type: 'membership.TeamRenamed.v1',
-          source: '/identity-platform/tests/state-topics',
-          subject: orgId,
-          time: at,
-          specversion: '1.0',
-          datacontenttype: 'application/json',
-          correlationid: randomUUID(),
-          causationid: randomUUID(),
-          actor: 'system',
-          tenant: orgId,
-          revision: String(i + 3),
-          data: { orgId, teamId: 't', name: 'Elsewhere', actorId: 'system', at },
-        });
-      }),
+      Array.from({ length: 12 }, (_, i) =>
+        eventMessage(
+          TOPICS.membershipOrganizations,
+          organizationEvent(
+            'TeamRenamed',
+            `elsewhere-${randomUUID()}`,
+            { teamId: 't', name: 'Elsewhere' },
+            { revision: String(i + 3), actor: 'system', test: 'state-topics' },
+          ),
+        ),
+      ),
     );
     const ada = await platform.signUp('Ada');
     const orgId = await platform.createOrg(ada, 'After the strangers');

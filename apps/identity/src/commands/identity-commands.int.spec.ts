@@ -29,6 +29,10 @@ describe('identity over the bus, on the event store', () => {
   const clientIp = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
   const login = (address: string, password = PASSWORD) =>
     identity.send({ type: 'Login', email: address, password, ip: clientIp });
+  /** A password change from the registration password, sent under `commandId` each time it is called (a keyed retry). */
+  const passwordChangeUnder =
+    (commandId: ReturnType<typeof randomUUID>, userId: string, newPassword: string) => () =>
+      identity.send({ type: 'ChangePassword', currentPassword: PASSWORD, newPassword }, userId, commandId);
   /** The user stream's last revision; undefined while it has no event. */
   const userStreamRevision = async (userId: string) =>
     (
@@ -283,12 +287,7 @@ describe('identity over the bus, on the event store', () => {
     };
     const before = await login(address);
     const change = randomUUID();
-    const changePassword = () =>
-      identity.send(
-        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-        userId,
-        change,
-      );
+    const changePassword = passwordChangeUnder(change, userId, NEW_PASSWORD);
     expect(await changePassword()).toMatchObject({ ok: true });
     const since = await login(address, NEW_PASSWORD);
     expect(await changePassword()).toMatchObject({ ok: true });
@@ -321,12 +320,7 @@ describe('identity over the bus, on the event store', () => {
     const revisionOf = () => userStreamRevision(userId);
     const NEW_PASSWORD = 'another long passphrase';
     const change = randomUUID();
-    const changePassword = () =>
-      identity.send(
-        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
-        userId,
-        change,
-      );
+    const changePassword = passwordChangeUnder(change, userId, NEW_PASSWORD);
     const first = await changePassword();
     expect(first).toMatchObject({ ok: true, result: { status: 'accepted' } });
     const afterChange = await revisionOf();

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { TOPICS, type EventEnvelope } from '@app/contracts';
+import { TOPICS } from '@app/contracts';
 import { dlqTopic, eventMessage, InProcessBus, type Subscription } from '@app/messaging';
-import { makeTempDir, waitFor } from '@app/testing';
+import { makeTempDir, organizationEvent, waitFor } from '@app/testing';
 import { busRetryOf } from '../app.module';
 import { LocalDeliveryLog } from '../delivery/delivery-log';
 import { SmtpMailTransport } from '../delivery/mail-transport';
@@ -65,22 +65,12 @@ describe('notices to several recipients of one event, through a real SMTP server
       () => notices.beforeApplicationShutdown(),
       () => dlq.close(),
     );
-    const at = new Date().toISOString();
-    const event: EventEnvelope = {
-      id: randomUUID(),
-      type: 'membership.OwnershipTransferred.v1',
-      source: '/identity-platform/membership',
-      subject: orgId,
-      time: at,
-      specversion: '1.0',
-      datacontenttype: 'application/json',
-      correlationid: randomUUID(),
-      causationid: randomUUID(),
-      actor: ada,
-      tenant: orgId,
-      revision: '7',
-      data: { orgId, from: ada, to: bob, actorId: ada, at },
-    };
+    const event = organizationEvent(
+      'OwnershipTransferred',
+      orgId,
+      { from: ada, to: bob },
+      { revision: '7', actor: ada, test: 'each-recipient' },
+    );
     await bus.publish([eventMessage(TOPICS.membershipOrganizations, event)]);
     return { smtp, log, event, deadLettered };
   }

@@ -49,78 +49,101 @@ class OrderedIds {
 
 const NO_IDS = new OrderedIds();
 
-/** Equality lookups: the ids of the documents whose fields hold a given combination of values. */
-class EqualityIndex {
-  private readonly ids = new Map<string, OrderedIds>();
+/** Ids a query can walk: in any order, or sorted. */
+interface IdSet extends Iterable<string> {
+  readonly size: number;
+  inOrder(): readonly string[];
+}
 
-  constructor(readonly fields: IndexFields) {}
+/** Every id a table holds (tombstones too: none is ever removed), sorted again only after one was added. */
+class StoredIds implements IdSet {
+  private sorted: string[] | undefined;
+
+  constructor(private readonly docs: ReadonlyMap<string, unknown>) {}
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  added(): void {
+    this.sorted = undefined;
+  }
+
+  inOrder(): readonly string[] {
+    return (this.sorted ??= [...this.docs.keys()].sort());
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.docs.keys();
+  }
+}
+
+/**
+ * Equality lookups: the ids of the documents whose fields hold a given combination of values, kept in one map per
+ * field nested in the previous field's (keyed by the values themselves, so no key is built or hashed per write).
+ * Only strings, numbers and booleans are indexed: a lookup gives every field such a value, so a document holding
+ * anything else there (or nothing: a sparse index) could never be one it finds.
+ */
+class EqualityIndex {
+  private readonly root: Level = new Map();
+  private readonly paths: readonly FieldPath[];
+
+  constructor(readonly fields: IndexFields) {
+    this.paths = fields.map(pathOf);
+  }
 
   /** The ids matching `where`, if it gives every field of this index one value; undefined otherwise. */
   lookup(where: ReadFilter['where']): OrderedIds | undefined {
-    const values: unknown[] = [];
+    let level: Level | OrderedIds | undefined = this.root;
     for (const field of this.fields) {
       const condition = where?.[field];
-      // Missing values are not indexed (a sparse index): a lookup of null is answered some other way.
-      if (condition === undefined || condition === null || typeof condition === 'object') return undefined;
-      values.push(condition);
+      if (!isIndexable(condition)) return undefined;
+      level = (level as Level | undefined)?.get(condition);
     }
-    return this.ids.get(keyOf(values)) ?? NO_IDS;
+    return (level as OrderedIds | undefined) ?? NO_IDS;
   }
 
-  /** Keeps the index right for a document replaced by another (either absent): only the keys that changed move. */
+  /** Keeps the index right for a document replaced by another (either absent): only the entries that changed move. */
   replace(before: Stored | undefined, after: Stored | undefined): void {
-    if (!before) {
-      if (after) for (const key of this.keysOf(after)) this.idsOf(key).add(after._id);
-      return;
-    }
-    if (after && this.sameKeyFields(before, after)) return;
-    const old = this.keysOf(before);
-    const now = after ? this.keysOf(after) : [];
-    if (old.length === now.length && old.every((key, i) => key === now[i])) return;
-    const kept = new Set(now);
-    for (const key of old) if (!kept.delete(key)) this.ids.get(key)?.delete(before._id);
-    for (const key of kept) this.idsOf(key).add(after!._id);
+    if (before && after && this.sameKeyFields(before, after)) return;
+    const old = before ? this.entriesOf(before, false) : [];
+    const now = after ? this.entriesOf(after, true) : [];
+    for (const ids of old) if (!now.includes(ids)) ids.delete(before!._id);
+    for (const ids of now) if (!old.includes(ids)) ids.add(after!._id);
   }
 
-  private idsOf(key: string): OrderedIds {
-    let ids = this.ids.get(key);
-    if (!ids) this.ids.set(key, (ids = new OrderedIds()));
-    return ids;
+  /** The id sets a document belongs in, made where missing when `make` (else only those that exist). */
+  private entriesOf(doc: Stored, make: boolean): OrderedIds[] {
+    if (doc[TOMBSTONE_FIELD]) return [];
+    let levels: Level[] = [this.root];
+    const last = this.paths.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const value = valueOn(doc, this.paths[i]!);
+      const values = Array.isArray(value) ? value.filter(isIndexable) : isIndexable(value) ? [value] : [];
+      const next: (Level | OrderedIds)[] = [];
+      for (const level of levels)
+        for (const v of values) {
+          let inner = level.get(v);
+          if (!inner && make) level.set(v, (inner = i === last ? new OrderedIds() : new Map()));
+          if (inner && !next.includes(inner)) next.push(inner);
+        }
+      levels = next as Level[];
+    }
+    return levels as unknown as OrderedIds[];
   }
 
   /** The indexed fields hold the very same values (a stored document shares what did not change with its successor). */
   private sameKeyFields(before: Stored, after: Stored): boolean {
     if (Boolean(before[TOMBSTONE_FIELD]) !== Boolean(after[TOMBSTONE_FIELD])) return false;
-    for (const field of this.fields) if (valueAt(before, field) !== valueAt(after, field)) return false;
+    for (const path of this.paths) if (valueOn(before, path) !== valueOn(after, path)) return false;
     return true;
   }
-
-  private keysOf(doc: Stored): string[] {
-    if (doc[TOMBSTONE_FIELD]) return [];
-    let keys = [''];
-    for (const field of this.fields) {
-      const value = valueAt(doc, field);
-      if (value === undefined || value === null) return [];
-      const parts = Array.isArray(value) ? value.map(keyPart) : [keyPart(value)];
-      keys =
-        keys.length === 1
-          ? parts.map((part) => keys[0] + part)
-          : keys.flatMap((k) => parts.map((p) => k + p));
-    }
-    return keys;
-  }
 }
 
-/**
- * One value's part of an index key. Cheap rather than collision-proof (a string holding the separator could meet
- * another combination's key): a lookup only narrows the candidates, each of which is matched in full after.
- */
-function keyPart(value: unknown): string {
-  return typeof value === 'string' ? `\u0001${value}` : `\u0002${JSON.stringify(value)}`;
-}
+type Level = Map<unknown, Level | OrderedIds>;
 
-function keyOf(values: readonly unknown[]): string {
-  return values.map(keyPart).join('');
+function isIndexable(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
 /**
@@ -194,7 +217,7 @@ function trigramsOf(text: string): Set<string> {
 /** One physical collection: its documents and the indexes kept over them. */
 class Table {
   readonly docs = new Map<string, Stored>();
-  private readonly all = new OrderedIds();
+  private readonly all = new StoredIds(this.docs);
   private readonly indexes: EqualityIndex[];
   /** Built on a collection's first search over a set of fields, and kept from then on. */
   private readonly searchIndexes = new Map<string, TrigramIndex>();
@@ -206,16 +229,16 @@ class Table {
   put(doc: Stored): void {
     const current = this.docs.get(doc._id);
     this.docs.set(doc._id, doc);
-    this.all.add(doc._id);
+    if (!current) this.all.added();
     for (const index of this.indexes) index.replace(current, doc);
     for (const index of this.searchIndexes.values()) index.replace(current, doc);
   }
 
   /** The ids of the documents a filter can match: those it names by `_id`, else the narrowest index it fully names, else all. */
-  candidates(filter: ReadFilter): OrderedIds {
+  candidates(filter: ReadFilter): IdSet {
     const named = this.named(filter.where?._id);
     if (named) return named;
-    let best = this.all;
+    let best: IdSet = this.all;
     for (const index of this.indexes) {
       const ids = index.lookup(filter.where);
       if (ids && ids.size < best.size) best = ids;
@@ -346,14 +369,25 @@ function firstAfter(ids: readonly string[], after: string): number {
   return lo;
 }
 
-function valueAt(doc: Record<string, unknown>, path: string): unknown {
-  if (!path.includes('.')) return doc[path];
+/** A field's name, or the parts of a dotted path. */
+type FieldPath = string | readonly string[];
+
+function pathOf(field: string): FieldPath {
+  return field.includes('.') ? field.split('.') : field;
+}
+
+function valueOn(doc: Record<string, unknown>, path: FieldPath): unknown {
+  if (typeof path === 'string') return doc[path];
   let value: unknown = doc;
-  for (const part of path.split('.')) {
+  for (const part of path) {
     if (value === null || typeof value !== 'object') return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
+}
+
+function valueAt(doc: Record<string, unknown>, field: string): unknown {
+  return valueOn(doc, pathOf(field));
 }
 
 function equalsOrContains(value: unknown, expected: unknown): boolean {

@@ -184,5 +184,9 @@ export interface RoleIntervalDoc {
 }
 
 /** Ids that sort by organization, then in stream order. */
-export const orgScoped = (orgId: string, ...parts: string[]) => [orgId, ...parts].join('/');
+export function orgScoped(orgId: string, ...parts: string[]): string {
+  let id = orgId;
+  for (const part of parts) id += `/${part}`;
+  return id;
+}
 export const revisionKey = (revision: number) => String(revision).padStart(12, '0');

@@ -477,9 +477,17 @@ function sameStanding(
 ): boolean {
   return (
     interval.role === member.role &&
-    JSON.stringify(interval.permissions) === JSON.stringify(member.permissions) &&
-    JSON.stringify(interval.teams) === JSON.stringify(teams)
+    sameItems(interval.permissions, member.permissions, (a, b) => a === b) &&
+    sameItems(
+      interval.teams,
+      teams,
+      (a, b) => a.teamId === b.teamId && a.name === b.name && a.role === b.role,
+    )
   );
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((x, i) => same(x, b[i]!));
 }
 
 /** Through which parent the responsible actor acted (R19): the event's own word when it names its actor. */

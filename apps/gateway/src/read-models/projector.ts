@@ -160,9 +160,12 @@ export class ReadModelProjector {
     ];
     const intervals = new Map<string, RoleIntervalDoc>();
     for (const userId of userIds) {
-      const [open] = await findAll(roleIntervals, {
-        where: { orgId: event.orgId, userId, validTo: { $exists: false } },
-      });
+      const {
+        items: [open],
+      } = await roleIntervals.find(
+        { where: { orgId: event.orgId, userId, validTo: { $exists: false } } },
+        { limit: 1 },
+      );
       if (open) intervals.set(userId, open);
     }
     return {

@@ -57,6 +57,17 @@ describe('ending sessions ends the access tokens already issued', () => {
     await me(withSecondFactor).expect(200);
   });
 
+  it('R22: turning two-factor off while it is off is 404 two-factor-not-enrolled, not a wrong code', async () => {
+    const frank = await platform.signUp('Frank');
+    const refused = await platform.http
+      .delete('/v1/me/two-factor')
+      .set(bearer(frank))
+      .send({ code: '000000' })
+      .expect(404);
+    expect(refused.body).toMatchObject({ code: 'two-factor-not-enrolled' });
+    await me(frank).expect(200);
+  });
+
   it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {
     const eve = await platform.signUp('Eve');
     const withSecondFactor = await platform.enrollTwoFactor(eve);

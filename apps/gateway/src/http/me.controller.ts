@@ -195,7 +195,7 @@ export class MeController {
     type: AcceptedView,
     description: 'done, but the read models had not ended the old sessions within READ_YOUR_WRITES_MS',
   })
-  @problems(400, 401, 403, 409)
+  @problems(400, 401, 403, 404, 409)
   async disableTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,

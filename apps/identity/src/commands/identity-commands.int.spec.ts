@@ -694,6 +694,27 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('R22: turning two-factor off while it is off is refused as not enrolled, and is no wrong code counted against one set up later', async () => {
+    const userId = await identity.registerVerified(email());
+    for (let i = 0; i < 6; i++)
+      expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'two-factor-not-enrolled', kind: 'not-found' },
+      });
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+      userId,
+    );
+    expect(await identity.send({ type: 'DisableTwoFactor', code: recoveryCodes[0]! }, userId)).toMatchObject({
+      ok: true,
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+  });
+
   it('R22: TOTP enrollment publishes TwoFactorEnabled; login then needs the code and the token says otp', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

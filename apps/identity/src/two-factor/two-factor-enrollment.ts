@@ -75,6 +75,9 @@ export class TwoFactorEnrollment {
       await this.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
       return { revision: String(appliedBefore.revision) };
     }
+    // Nothing to turn off is said so, and is not a wrong code: counting it would lock out a factor set up later.
+    if (!(await this.twoFactor.isEnabled(userId)))
+      throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
     // Wrong codes count as at sign-in: whoever holds a session must not guess their way to a recovery code.
     const decision = await this.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');

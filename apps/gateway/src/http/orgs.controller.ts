@@ -222,7 +222,7 @@ export class OrgsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Release a claimed domain (R16)' })
   @doneOrLagging()
-  @problems(401, 403, 404)
+  @problems(400, 401, 403, 404)
   async releaseDomain(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

@@ -363,6 +363,33 @@ describe('R20 granting and revoking', () => {
         ]);
   });
 
+  it('R20: revoking what the role gives is refused, naming it; a grant it also gives is revoked; one never held is a no-op', () => {
+    given(base)
+      .when(
+        cmd('owner', {
+          type: 'RevokePermissions',
+          userId: 'admin',
+          permissions: ['audit.read', 'members.read'],
+        }),
+      )
+      .thenRefuses('permission-comes-with-role', {
+        field: 'permissions',
+        permission: 'audit.read',
+        role: 'admin',
+      });
+    given([...base, granted('admin', ['members.read'])])
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'admin', permissions: ['members.read'] }))
+      .then([
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('owner'), userId: 'admin', permissions: ['members.read'] },
+        },
+      ]);
+    given(base)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: ['audit.read'] }))
+      .then([]);
+  });
+
   it('only Owner and Admins grant or revoke, and only for members', () => {
     const history = [...base, granted('ada', ['members.read', 'members.invite'])];
     given(history)

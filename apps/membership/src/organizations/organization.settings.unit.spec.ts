@@ -133,7 +133,7 @@ describe('settings, contact person, domains and deletion', () => {
       .then([]);
     given(claimed)
       .when(cmd('admin', { type: 'ReleaseDomain', domain: 'not a domain' }))
-      .then([]);
+      .thenRefuses('validation-failed', { field: 'domain' });
     given(claimed)
       .when(cmd('ada', { type: 'ReleaseDomain', domain: 'example.com' }))
       .thenRefuses('insufficient-permission');

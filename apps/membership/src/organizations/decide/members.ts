@@ -176,6 +176,17 @@ export function revokePermissions({
         permission,
       });
   }
+  // What the role gives stays while the role does: revoking it would answer success and change nothing.
+  const byRole = catalog.roleDefaults.get(target.role);
+  for (const permission of command.permissions) {
+    if (!target.granted.has(permission) && byRole?.has(permission))
+      refuse(
+        'permission-comes-with-role',
+        'rule-violation',
+        `${permission} comes with the ${target.role} role: change the role to take it away`,
+        { field: 'permissions', permission, role: target.role },
+      );
+  }
   const revoking = [...new Set(command.permissions)].filter((p) => target.granted.has(p)).sort();
   // Nobody takes away what they could not have given (an Admin cannot undo the Owner's delegation of org.billing);
   // a grant the catalog no longer has gives nothing, and any Owner or Admin may clear it.

@@ -126,7 +126,8 @@ export function releaseDomain({
     refuse('domain-not-claimed', 'not-found', `this organization does not hold ${command.domain}`, {
       domain: command.domain,
     });
-  if (!domain || !org.domains.has(domain)) return [];
+  if (!domain) refuse('validation-failed', 'validation', 'not a domain name', { field: 'domain' });
+  if (!org.domains.has(domain)) return [];
   return [{ type: 'DomainReleased', data: { ...stamp, domain } }];
 }
 

@@ -82,6 +82,27 @@ describe('the gateway edge', () => {
         .send(change);
       expect([refused.status, problem(refused).code]).toEqual([400, 'unknown-permission']);
     }
+    // What the role gives cannot be revoked on its own: a success here would change nothing.
+    const cy = await platform.join(ada, orgId, 'Cy', { role: 'admin' });
+    const byRole = await http()
+      .patch(`/v1/orgs/${orgId}/members/${cy.userId}`)
+      .set(bearer(ada))
+      .send({ revoke: ['members.read'] });
+    expect(byRole.status).toBe(422);
+    expect(problem(byRole)).toMatchObject({
+      code: 'permission-comes-with-role',
+      permission: 'members.read',
+      role: 'admin',
+    });
+    // Releasing something that is no domain name is bad input, as claiming it is: not a no-op.
+    const notADomain = await http()
+      .delete(`/v1/orgs/${orgId}/domains/${encodeURIComponent('not a domain!')}`)
+      .set(bearer(ada));
+    expect([notADomain.status, problem(notADomain).code, problem(notADomain).field]).toEqual([
+      400,
+      'validation-failed',
+      'domain',
+    ]);
   });
 
   it('null where a value is due, and text that is not well-formed Unicode, are 400s naming the field, never 500s', async () => {
@@ -395,6 +416,57 @@ describe('the gateway edge', () => {
       .set('idempotency-key', 'x')
       .send({ name: 'Once' });
     expect([bad.status, fields(problem(bad))]).toEqual([400, ['Idempotency-Key']]);
+  });
+
+  it('a retry of leaving, removing oneself or deleting the organization gets the first answer, though the standing it was checked against is gone', async () => {
+    const owner = await platform.signUp('Olga');
+    const orgId = await platform.createOrg(owner, 'Short-lived');
+    const leaver = await platform.join(owner, orgId, 'Lea');
+    const remover = await platform.join(owner, orgId, 'Remy', { role: 'admin' });
+    const eventsOf = async () =>
+      (await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(owner)).expect(200)).body.items.length;
+    const leave = (key: string) =>
+      http().post(`/v1/orgs/${orgId}/leave`).set(bearer(leaver)).set('idempotency-key', key);
+    const removeSelf = (key: string) =>
+      http()
+        .delete(`/v1/orgs/${orgId}/members/${remover.userId}`)
+        .set(bearer(remover))
+        .set('idempotency-key', key);
+    const [leaveKey, removeKey] = [`leave-${randomUUID()}`, `remove-${randomUUID()}`];
+    await leave(leaveKey).expect(204);
+    await removeSelf(removeKey).expect(204);
+    const recorded = await eventsOf();
+    await leave(leaveKey).expect(204);
+    await removeSelf(removeKey).expect(204);
+    expect(await eventsOf()).toBe(recorded);
+    // Another key is a new request, from someone who is no longer a member: the 404 anyone outside gets.
+    const afresh = await leave(`leave-${randomUUID()}`);
+    expect([afresh.status, problem(afresh).code]).toEqual([404, 'organization-not-found']);
+    // A key of theirs for another command recorded nothing there: no answer but that 404.
+    const other = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(leaver))
+      .set('idempotency-key', leaveKey)
+      .send({ name: 'Sneaky' });
+    expect([other.status, problem(other).code]).toEqual([404, 'organization-not-found']);
+    // Nor does a stranger's key, whatever it is.
+    const stranger = await platform.signUp('Stan');
+    const strangers = await http()
+      .post(`/v1/orgs/${orgId}/leave`)
+      .set(bearer(stranger))
+      .set('idempotency-key', leaveKey);
+    expect([strangers.status, problem(strangers).code]).toEqual([404, 'organization-not-found']);
+
+    const deleteKey = `delete-${randomUUID()}`;
+    const deleteOrg = () =>
+      http().delete(`/v1/orgs/${orgId}`).set(bearer(owner)).set('idempotency-key', deleteKey);
+    await deleteOrg().expect(204);
+    await deleteOrg().expect(204);
+    const gone = await http()
+      .delete(`/v1/orgs/${orgId}`)
+      .set(bearer(owner))
+      .set('idempotency-key', `delete-${randomUUID()}`);
+    expect([gone.status, problem(gone).code]).toEqual([404, 'organization-not-found']);
   });
 
   it('an Idempotency-Key reused for another address or name is a conflict that changes and holds nothing', async () => {

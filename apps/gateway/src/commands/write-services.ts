@@ -57,18 +57,40 @@ export class WriteServices implements OnApplicationShutdown {
   /**
    * A membership command on one organization; its answer carries the organization's new revision. Someone with no
    * standing in the organization gets the 404 a read would give, before anything is sent: the write side's refusal
-   * ("not a member") would tell them the organization exists.
+   * ("not a member") would tell them the organization exists. Unless it is the retry, under its Idempotency-Key, of
+   * a command the organization recorded: leaving it, deleting it or removing oneself ends the standing the retry
+   * is checked against, and the retry gets the first answer.
    */
   async membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
-    if (command.type !== 'CreateOrganization') await this.requireStanding(orgId, command.type, requester);
-    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+    const request = {
       commandId: requester.commandId ?? randomUUID(),
       orgId,
       actorId: requester.actorId,
       correlationId: requester.correlationId,
       ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
       command,
-    });
+    };
+    if (command.type !== 'CreateOrganization')
+      try {
+        await this.requireStanding(orgId, command.type, requester);
+      } catch (noStanding) {
+        if (!requester.commandId || !requester.actorId) throw noStanding;
+        return this.repeated(orgId, request, noStanding);
+      }
+    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, request);
+  }
+
+  /** The first answer to a command recorded under this id, else the refusal the caller would have had. */
+  private async repeated(orgId: string, request: object, refusal: unknown): Promise<MembershipResult> {
+    try {
+      return await this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+        ...request,
+        repeatOnly: true,
+      });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'command-not-recorded') throw refusal;
+      throw error;
+    }
   }
 
   /** The bulk import's answer: a result per row. */

@@ -151,6 +151,50 @@ describe('membership commands: who may send what (never trust an actor named in 
     expect((await membership.state(orgId)).members.get('ada')?.role).toBe('admin');
   });
 
+  it('a repeatOnly request answers a recorded command as its duplicate, and decides nothing else', async () => {
+    const org = await membership.organization('owner', ['bea', 'cal']);
+    const leave = (commandId: string, extra: Record<string, unknown> = {}) =>
+      membership.signed({
+        commandId,
+        orgId: org,
+        actorId: 'bea',
+        command: { type: 'LeaveOrganization' },
+        ...extra,
+      });
+    const commandId = randomUUID();
+    const first = await membership.raw(org, leave(commandId));
+    expect(first).toMatchObject({ ok: true, events: 1, duplicate: false });
+    expect(await membership.raw(org, leave(commandId, { repeatOnly: true }))).toEqual({
+      ok: true,
+      revision: (first as { revision: string }).revision,
+      events: 0,
+      duplicate: true,
+    });
+    const before = await eventsIn(org);
+    // Not recorded: refused, though the same request without the flag would be carried out.
+    const calLeaves = membership.signed({
+      commandId: randomUUID(),
+      orgId: org,
+      actorId: 'cal',
+      command: { type: 'LeaveOrganization' },
+      repeatOnly: true,
+    });
+    expect(await membership.raw(org, calLeaves)).toMatchObject({
+      ok: false,
+      error: { code: 'command-not-recorded', kind: 'not-found' },
+    });
+    // Recorded, but asking something else (another actor, or another command): refused alike.
+    for (const other of [
+      { actorId: 'cal', command: { type: 'LeaveOrganization' } },
+      { actorId: 'bea', command: { type: 'CreateTeam', teamId: 't9', name: 'Nine' } },
+    ])
+      expect(
+        await membership.raw(org, membership.signed({ commandId, orgId: org, ...other, repeatOnly: true })),
+      ).toMatchObject({ ok: false, error: { code: 'command-not-recorded' } });
+    expect(await eventsIn(org)).toBe(before);
+    expect((await membership.state(org)).members.has('cal')).toBe(true);
+  });
+
   it('phones are one number however they are typed: invited with spaces, accepted in E.164, never invited twice', async () => {
     const org = await membership.organization('owner');
     const invite = (invitationId: string, phone: string) =>

@@ -17,6 +17,8 @@ export interface MembershipRequest {
   readonly actorTwoFactor?: boolean;
   /** The gateway vouches that the actor is an operator (it signs the request). */
   readonly actorIsOperator?: boolean;
+  /** Only a retry of a command already recorded is answered (see the envelope's `repeatOnly`). */
+  readonly repeatOnly?: boolean;
   readonly command: { readonly type: MembershipCommandType } & Readonly<Record<string, unknown>>;
 }
 
@@ -70,6 +72,7 @@ export function trusted(request: MembershipRequest & { causationId?: string }): 
     correlationId: _c,
     actorTwoFactor: _t,
     actorIsOperator: _o,
+    repeatOnly: _r,
     causationId: _cause,
     ...asked
   } = request;

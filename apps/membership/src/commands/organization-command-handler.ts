@@ -100,6 +100,8 @@ export class OrganizationCommandHandler {
   /** A request this service trusts (checked from the bus, or made in-process). */
   execute(trustedRequest: TrustedRequest): Promise<CommandReply | ImportReply> {
     return this.refusalsAsReplies(async () => {
+      if (trustedRequest.repeatOnly === true)
+        return this.repeatOf(this.withAddressesFingerprinted(trustedRequest));
       if (trustedRequest.command.type === 'ImportInvitations')
         return importInvitations(trustedRequest, (row) => this.execute(row) as Promise<CommandReply>);
       const request = this.withAddressesFingerprinted(trustedRequest);
@@ -127,6 +129,25 @@ export class OrganizationCommandHandler {
       await this.undoIfDeleted(command, request);
       return reply(result);
     });
+  }
+
+  /**
+   * A retry answered as a duplicate is: the stream's revision, nothing appended. A command not recorded under this
+   * id, or recorded asking something else, is refused alike: the caller (no longer in the organization) learns no
+   * more than that their own request is not one it recorded.
+   */
+  private async repeatOf(request: TrustedRequest): Promise<CommandReply> {
+    const recorded = await this.streams.recorded(request.orgId, request.commandId);
+    if (!recorded || (recorded.fingerprint !== undefined && recorded.fingerprint !== request.fingerprint))
+      throw new DomainError('command-not-recorded', 'not-found', 'no such request was recorded', {
+        commandId: request.commandId,
+      });
+    return {
+      ok: true,
+      revision: recorded.revision === undefined ? null : recorded.revision.toString(),
+      events: 0,
+      duplicate: true,
+    };
   }
 
   /**

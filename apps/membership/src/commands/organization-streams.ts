@@ -69,6 +69,19 @@ export class OrganizationStreams {
     return this.oneAtATime.run(orgId, work);
   }
 
+  /**
+   * Where the organization's stream stands, if it recorded a command with this id (among its latest commands), and
+   * the digest of what that command asked. Read from the store, not the cache: another replica may have recorded it.
+   */
+  async recorded(
+    orgId: string,
+    commandId: string,
+  ): Promise<{ revision: bigint | undefined; fingerprint: string | undefined } | undefined> {
+    const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
+    const applied = loaded.commands.get(commandId);
+    return applied && { revision: loaded.revision, fingerprint: applied.fingerprint };
+  }
+
   async active(orgId: string): Promise<ActiveOrganization | undefined> {
     const state = await this.state(orgId);
     return state.status === 'active' ? state : undefined;

@@ -20,6 +20,12 @@ export const ENVELOPE_FIELDS = {
   actorTwoFactor: Type.Optional(Fields.boolean),
   /** Set by the gateway for a caller in IDENTITY_OPERATORS (operator routes only). */
   actorIsOperator: Type.Optional(Fields.boolean),
+  /**
+   * Set by the gateway for a caller who no longer stands in the organization (they left it, or deleted it): only a
+   * retry of a command the organization recorded under this id is answered, as the first time; anything else is
+   * refused `command-not-recorded`, and nothing is decided.
+   */
+  repeatOnly: Type.Optional(Fields.boolean),
   command: Type.Object({ type: Type.String({ minLength: 1, maxLength: 100 }) }),
   /** Checked before the shape (see `@app/messaging` signed requests). */
   auth: Type.Optional(Type.Unknown()),

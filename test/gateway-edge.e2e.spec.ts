@@ -469,6 +469,63 @@ describe('the gateway edge', () => {
     expect([gone.status, problem(gone).code]).toEqual([404, 'organization-not-found']);
   });
 
+  it('R5: accepting an invitation, retried under its key, gets the first answer, as a new and as an existing user; another key finds the link spent', async () => {
+    const owner = await platform.signUp('Otto');
+    const orgId = await platform.createOrg(owner, 'Welcoming');
+    const linkFor = async (email: string) => {
+      const mailsBefore = platform.smtp.received.length;
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(owner))
+        .send({ email, role: 'user' })
+        .expect(201);
+      return encodeURIComponent(await platform.linkFromMail(email, '/invitations/', mailsBefore));
+    };
+    const spent = (res: { status: number; body: unknown }) =>
+      expect([res.status, problem(res as never).code]).toEqual([410, 'invitation-already-accepted']);
+
+    const newcomer = `nina-${randomUUID().slice(0, 8)}@example.com`;
+    const newcomersLink = await linkFor(newcomer);
+    const register = (key?: string) => {
+      const req = http().post(`/v1/invitations/${newcomersLink}/accept`);
+      return (key ? req.set('idempotency-key', key) : req).send({
+        name: 'Nina',
+        password: PASSWORD,
+        termsAccepted: true,
+      });
+    };
+    const registerKey = `accept-${randomUUID()}`;
+    const registered = await register(registerKey).expect(200);
+    const registeredAgain = await register(registerKey).expect(200);
+    expect(registeredAgain.body).toEqual(registered.body);
+    spent(await register());
+
+    const existing = await platform.signUp('Ezra');
+    const existingsLink = await linkFor(existing.email);
+    const accept = (key: string) =>
+      http()
+        .post(`/v1/invitations/${existingsLink}/accept`)
+        .set(bearer(existing))
+        .set('idempotency-key', key)
+        .send({});
+    const acceptKey = `accept-${randomUUID()}`;
+    const accepted = await accept(acceptKey).expect(200);
+    const acceptedAgain = await accept(acceptKey).expect(200);
+    expect(acceptedAgain.body).toEqual(accepted.body);
+    spent(await accept(`accept-${randomUUID()}`));
+    // Someone else holding the link gets nothing of it, whatever key they send.
+    const other = await platform.signUp('Olly');
+    spent(
+      await http()
+        .post(`/v1/invitations/${existingsLink}/accept`)
+        .set(bearer(other))
+        .set('idempotency-key', acceptKey)
+        .send({}),
+    );
+    const members = await http().get(`/v1/orgs/${orgId}/members`).set(bearer(owner)).expect(200);
+    expect(members.body.items.map((m: { name: string }) => m.name).sort()).toEqual(['Ezra', 'Nina', 'Otto']);
+  });
+
   it('an Idempotency-Key reused for another address or name is a conflict that changes and holds nothing', async () => {
     const eve = await platform.signUp('Eve');
     const key = `me-${randomUUID()}`;

@@ -5,6 +5,11 @@
 export interface DescribeInvitationRequest {
   readonly query: 'DescribeInvitation';
   readonly token: string;
+  /**
+   * Identity only, retrying an acceptance: an invitation this account accepted is described (status `accepted`)
+   * instead of refused, so the retry can be answered as the first attempt was.
+   */
+  readonly acceptedBy?: string;
 }
 
 export interface InvitationDescription {
@@ -14,7 +19,8 @@ export interface InvitationDescription {
   readonly email?: string;
   readonly phone?: string;
   readonly role: string;
-  readonly status: 'pending';
+  /** `accepted` only when asked for with `acceptedBy`, by the account that accepted it. */
+  readonly status: 'pending' | 'accepted';
   readonly expiresAt: string;
   readonly sendSequence: number;
 }

@@ -1,4 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
+import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
@@ -7,7 +8,7 @@ import { type InvitationDirectory } from '../invitations/membership-invitations'
 import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type UserCommand } from '../users/user.commands';
-import { userDecider } from '../users/user.decider';
+import { userDecider, type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { LookAlikeTiming } from './look-alike-timing';
 import { type UserAccounts } from './user-accounts';
@@ -109,7 +110,16 @@ export class Registration {
       throw new DomainError('terms-not-accepted', 'validation', 'the terms must be accepted', {
         field: 'termsAccepted',
       });
-    const invitation = await this.deps.invitations.describe(input.token);
+    // A retry of this very request (its command id names the account it made) finds the invitation accepted by it.
+    const invitation = await this.deps.invitations.describe(input.token, {
+      acceptedBy: registeredUserId(input.commandId),
+    });
+    if (invitation.status === 'accepted')
+      return {
+        userId: registeredUserId(input.commandId),
+        orgId: invitation.orgId,
+        invitationId: invitation.invitationId,
+      };
     const email = invitation.email ?? input.email;
     if (!email)
       throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {
@@ -151,7 +161,8 @@ export class Registration {
     commandId: string,
   ): Promise<{ orgId: string; invitationId: string; revision: string | null }> {
     const user = await this.deps.accounts.active(userId);
-    const invitation = await this.deps.invitations.describe(token);
+    const invitation = await this.deps.invitations.describe(token, { acceptedBy: userId });
+    if (invitation.status === 'accepted') return this.acceptedAgain(invitation, user, commandId);
     // The account's address names the invitee only once it is proven: anyone can set theirs to the invited one.
     if (invitation.email !== undefined && !user.emailVerified)
       throw new DomainError(
@@ -165,6 +176,31 @@ export class Registration {
       commandId,
     );
     return { orgId: invitation.orgId, invitationId: invitation.invitationId, ...result };
+  }
+
+  /**
+   * An invitation this user accepted: the retry of that acceptance (its command id) is answered as the first time,
+   * anything else as a spent link.
+   */
+  private async acceptedAgain(
+    invitation: InvitationDescription,
+    user: ActiveUser,
+    commandId: string,
+  ): Promise<{ orgId: string; invitationId: string; revision: string | null }> {
+    const { userId, email, phone } = user;
+    try {
+      const result = await this.deps.invitations.accept(
+        invitation,
+        { userId, email, ...(phone ? { phone } : {}) },
+        commandId,
+        { repeatOnly: true },
+      );
+      return { orgId: invitation.orgId, invitationId: invitation.invitationId, ...result };
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'command-not-recorded')
+        throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      throw error;
+    }
   }
 
   /** The domain's own validation, run before any side effect (a dry run against an empty stream). */

@@ -11,12 +11,20 @@ type DescribeReply = { ok: true; invitation: InvitationDescription } | Refusal;
 
 /** What an invitation link stands for, asked of the membership service (which holds the invitation and its key). */
 export interface InvitationDirectory {
-  describe(token: string): Promise<InvitationDescription>;
-  /** R5: the invited user (signed in, their identity checked here) accepts; membership accepts once. */
+  /**
+   * A pending invitation; with `acceptedBy`, also one that account accepted (status `accepted`), which a retry of
+   * its acceptance is answered from.
+   */
+  describe(token: string, options?: { acceptedBy?: string }): Promise<InvitationDescription>;
+  /**
+   * R5: the invited user (signed in, their identity checked here) accepts; membership accepts once. `repeatOnly`:
+   * only the retry of an acceptance membership recorded under `commandId` is answered (else `command-not-recorded`).
+   */
   accept(
     invitation: InvitationDescription,
     user: { userId: string; email: string; phone?: string },
     commandId: string,
+    options?: { repeatOnly?: boolean },
   ): Promise<{ revision: string | null }>;
 }
 
@@ -27,15 +35,17 @@ export class MembershipInvitations implements InvitationDirectory {
     private readonly signer: RequestSigner,
   ) {}
 
-  async describe(token: string): Promise<InvitationDescription> {
+  async describe(token: string, options: { acceptedBy?: string } = {}): Promise<InvitationDescription> {
+    const request: DescribeInvitationRequest = {
+      query: 'DescribeInvitation',
+      token,
+      ...(options.acceptedBy !== undefined ? { acceptedBy: options.acceptedBy } : {}),
+    };
     const reply = await (
       await this.client()
-    ).request<DescribeReply>(
-      TOPICS.membershipCommands,
-      token.slice(0, 64),
-      this.signer.sign({ query: 'DescribeInvitation', token } satisfies DescribeInvitationRequest),
-      { timeoutMs: 10_000 },
-    );
+    ).request<DescribeReply>(TOPICS.membershipCommands, token.slice(0, 64), this.signer.sign(request), {
+      timeoutMs: 10_000,
+    });
     if (!reply.ok)
       throw new DomainError(
         reply.error.code,
@@ -43,6 +53,7 @@ export class MembershipInvitations implements InvitationDirectory {
         reply.error.message,
         reply.error.details ?? {},
       );
+    if (reply.invitation.status === 'accepted' && options.acceptedBy !== undefined) return reply.invitation;
     if (reply.invitation.status !== 'pending')
       throw new DomainError(
         `invitation-${reply.invitation.status}`,
@@ -56,6 +67,7 @@ export class MembershipInvitations implements InvitationDirectory {
     invitation: InvitationDescription,
     user: { userId: string; email: string; phone?: string },
     commandId: string,
+    options: { repeatOnly?: boolean } = {},
   ): Promise<{ revision: string | null }> {
     const reply = await (
       await this.client()
@@ -73,6 +85,7 @@ export class MembershipInvitations implements InvitationDirectory {
           userId: user.userId,
           ...(invitation.email ? { email: user.email } : { phone: user.phone }),
         },
+        ...(options.repeatOnly === true ? { repeatOnly: true } : {}),
       }),
       { timeoutMs: 10_000 },
     );

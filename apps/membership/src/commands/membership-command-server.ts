@@ -38,12 +38,15 @@ export class MembershipCommandServer extends BusSubscriber {
     });
   }
 
-  private describe(payload: { token: unknown }) {
+  private describe(payload: { token: unknown; acceptedBy?: unknown }) {
     const signed = this.verifier.verify(payload);
     if (!signed.ok) return Promise.resolve(notAllowed(signed.reason));
     if (!(DESCRIBE_INVITATION_SENDERS as readonly string[]).includes(signed.sender))
       return Promise.resolve(notAllowed(`not for ${signed.sender}`));
-    return this.queries.describe(payload.token);
+    // Only identity knows which account is retrying its acceptance.
+    const acceptedBy =
+      signed.sender === 'identity' && typeof payload.acceptedBy === 'string' ? payload.acceptedBy : undefined;
+    return this.queries.describe(payload.token, acceptedBy);
   }
 }
 
@@ -60,7 +63,9 @@ function notAllowed(reason: string) {
 }
 
 /** `{ query: 'DescribeInvitation', token }`: what an invitation link stands for (R5). */
-function isDescribeInvitation(payload: unknown): payload is { query: 'DescribeInvitation'; token: unknown } {
+function isDescribeInvitation(
+  payload: unknown,
+): payload is { query: 'DescribeInvitation'; token: unknown; acceptedBy?: unknown } {
   return (
     typeof payload === 'object' &&
     payload !== null &&

@@ -4,7 +4,7 @@ import { type InvitationTokens } from '@app/invitation-tokens';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { partnersAmong } from '../organizations/decide/guards';
 import { invitationStillGiven } from '../organizations/decide/invitations';
-import { type ActiveOrganization } from '../organizations/organization.state';
+import { type ActiveOrganization, type Invitation } from '../organizations/organization.state';
 import { type IndexedInvitation } from '../indexes/invitation-index';
 
 export type DescribeInvitationReply =
@@ -28,16 +28,17 @@ export interface InvitationQueryDependencies {
 export class InvitationQueries {
   constructor(private readonly deps: InvitationQueryDependencies) {}
 
-  async describe(token: unknown): Promise<DescribeInvitationReply> {
+  /** `acceptedBy`: the account retrying its acceptance (identity only), told of the invitation it accepted. */
+  async describe(token: unknown, acceptedBy?: string): Promise<DescribeInvitationReply> {
     try {
-      return { ok: true, invitation: await this.lookup(token) };
+      return { ok: true, invitation: await this.lookup(token, acceptedBy) };
     } catch (error) {
       if (isDomainError(error)) return { ok: false, error: error.toJSON() };
       throw error;
     }
   }
 
-  private async lookup(token: unknown): Promise<InvitationDescription> {
+  private async lookup(token: unknown, acceptedBy: string | undefined): Promise<InvitationDescription> {
     const claims =
       typeof token === 'string' && token.length <= 512 ? this.deps.tokens.verify(token) : undefined;
     if (!claims)
@@ -48,8 +49,11 @@ export class InvitationQueries {
     const org = indexed ? await this.deps.loadOrganization(indexed.orgId) : undefined;
     const invitation = org?.invitations.get(claims.invitationId);
     if (!org || !invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
-    if (invitation.status === 'accepted')
-      throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+    if (invitation.status === 'accepted') {
+      if (acceptedBy === undefined || invitation.acceptedBy !== acceptedBy)
+        throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      return describedAs(org, invitation, 'accepted');
+    }
     const catalog = this.deps.catalog ?? defaultCatalog;
     const parent = org.parentOrgId ? await this.deps.loadOrganization(org.parentOrgId) : undefined;
     const partnersInParent = new Set(partnersAmong(parent, catalog, [invitation.grantedBy]));
@@ -60,16 +64,24 @@ export class InvitationQueries {
       throw new DomainError('invitation-expired', 'gone', 'this invitation expired');
     if (claims.sendSequence !== invitation.sendSequence)
       throw new DomainError('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
-    return {
-      invitationId: invitation.invitationId,
-      orgId: org.orgId,
-      orgName: org.name,
-      ...(invitation.email ? { email: invitation.email } : {}),
-      ...(invitation.phone ? { phone: invitation.phone } : {}),
-      role: invitation.role,
-      status: 'pending',
-      expiresAt: invitation.expiresAt,
-      sendSequence: invitation.sendSequence,
-    };
+    return describedAs(org, invitation, 'pending');
   }
+}
+
+function describedAs(
+  org: ActiveOrganization,
+  invitation: Invitation,
+  status: InvitationDescription['status'],
+): InvitationDescription {
+  return {
+    invitationId: invitation.invitationId,
+    orgId: org.orgId,
+    orgName: org.name,
+    ...(invitation.email ? { email: invitation.email } : {}),
+    ...(invitation.phone ? { phone: invitation.phone } : {}),
+    role: invitation.role,
+    status,
+    expiresAt: invitation.expiresAt,
+    sendSequence: invitation.sendSequence,
+  };
 }

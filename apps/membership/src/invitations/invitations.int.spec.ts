@@ -46,6 +46,48 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
       token,
     });
 
+  it('R5: an accepted link is described again only to identity, for the account that accepted it (a retry)', async () => {
+    const orgId = await membership.organization('owner');
+    const { invitationId } = await invite(orgId, 'rita@example.com');
+    const link = tokens.issue({ invitationId, sendSequence: 1 });
+    await membership.expectOk(
+      membership.send(
+        orgId,
+        'rita',
+        {
+          type: 'AcceptInvitation',
+          invitationId,
+          sendSequence: 1,
+          userId: 'rita',
+          email: 'rita@example.com',
+        },
+        {},
+        'identity',
+      ),
+    );
+    const asked = (acceptedBy: string, sender: 'identity' | 'gateway') =>
+      membership.query<{ ok: boolean; invitation?: Record<string, unknown>; error?: { code: string } }>(
+        { query: 'DescribeInvitation', token: link, acceptedBy },
+        sender,
+      );
+    expect(await asked('rita', 'identity')).toMatchObject({
+      ok: true,
+      invitation: { invitationId, orgId, status: 'accepted', sendSequence: 1 },
+    });
+    for (const [who, sender] of [
+      ['rita', 'gateway'],
+      ['sam', 'identity'],
+    ] as const)
+      expect(await asked(who, sender)).toMatchObject({
+        ok: false,
+        error: { code: 'invitation-already-accepted' },
+      });
+    expect(await describe_(link)).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-already-accepted' },
+    });
+  });
+
   it('R5: the link of an invitation whose giver was then removed describes nothing: it is as good as revoked', async () => {
     const orgId = await membership.organization('owner');
     await membership.expectOk(

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { EventStoreDBClient } from '@eventstore/db-client';
@@ -127,15 +128,20 @@ describe('read-model rebuild', () => {
       }
     });
 
-    const started = await platform.http
-      .post('/v1/operator/read-models/rebuild')
-      .set(bearer(operator))
-      .expect(202);
+    const key = `rebuild-${randomUUID()}`;
+    const startOnce = () =>
+      platform.http
+        .post('/v1/operator/read-models/rebuild')
+        .set(bearer(operator))
+        .set('idempotency-key', key);
+    const started = await startOnce().expect(202);
     expect(started.body).toMatchObject({
       state: 'running',
       rebuildId: expect.any(String),
       startedBy: operator.userId,
     });
+    // The same request again (a retry after a lost answer) gets the first answer; another one is refused.
+    expect((await startOnce().expect(202)).body).toEqual(started.body);
     const again = await platform.http.post('/v1/operator/read-models/rebuild').set(bearer(operator));
     expect([again.status, again.body.code]).toEqual([409, 'rebuild-running']);
     // A write while it runs: it must be in the models once they are switched.
@@ -155,6 +161,11 @@ describe('read-model rebuild', () => {
     await Promise.all(readers);
 
     expect(status).toMatchObject({ state: 'done', fraction: 1, etaSeconds: 0 });
+    // Retried once it is done, it starts no second rebuild.
+    expect((await startOnce().expect(202)).body).toEqual(started.body);
+    expect(
+      (await platform.http.get('/v1/operator/read-models/rebuild').set(bearer(operator)).expect(200)).body,
+    ).toMatchObject({ rebuildId: started.body.rebuildId, state: 'done' });
     expect(status.events as number).toBeGreaterThan(20);
     expect(failures).toEqual([]);
     expect(reads).toBeGreaterThan(0);

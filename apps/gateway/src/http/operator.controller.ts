@@ -121,8 +121,8 @@ export class OperatorController {
   })
   @answers(202, RebuildStatusView)
   @problems(401, 403, 409)
-  start(@CurrentCaller() caller: Caller) {
-    return this.rebuilds.start(caller.userId);
+  start(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
+    return this.rebuilds.start(caller.userId, requesterOf(req, caller).commandId);
   }
 
   @Get('read-models/rebuild')

@@ -32,10 +32,14 @@ export class RebuildJobs {
   private readonly logger = new Logger(RebuildJobs.name);
   private current: RebuildStatus | undefined;
   private running: Promise<void> | undefined;
+  /** The request that started the latest rebuild, by its command id (Idempotency-Key), and what it was answered. */
+  private startedBy?: { readonly commandId: string; readonly answer: RebuildStatus };
 
   constructor(private readonly feed: ProjectionFeed) {}
 
-  start(startedBy: string): RebuildStatus {
+  /** A retry of the request that started the latest rebuild (the same `commandId`) is given its first answer. */
+  start(startedBy: string, commandId?: string): RebuildStatus {
+    if (commandId !== undefined && this.startedBy?.commandId === commandId) return this.startedBy.answer;
     if (this.current?.state === 'running')
       throw new DomainError('rebuild-running', 'conflict', 'a rebuild is running', {
         rebuildId: this.current.rebuildId,
@@ -91,6 +95,7 @@ export class RebuildJobs {
         };
       },
     );
+    if (commandId !== undefined) this.startedBy = { commandId, answer: this.current };
     return this.current;
   }
 

@@ -114,7 +114,7 @@ export class IdentityCommandHandler {
       case 'DeleteAccount':
         return accounts.deleteAccount(actor, c, context);
       case 'StartTwoFactorEnrollment':
-        return twoFactor.start(actor, c.password);
+        return twoFactor.start(actor, c.password, context);
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
       case 'DisableTwoFactor':

@@ -694,6 +694,27 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('R22: starting two-factor, retried under its command id, shows the same secret; another request starts afresh', async () => {
+    const userId = await identity.registerVerified(email());
+    const start = (commandId: string) =>
+      identity.send({ type: 'StartTwoFactorEnrollment', password: PASSWORD }, userId, commandId);
+    const key = randomUUID();
+    const first = await start(key);
+    expect(first).toMatchObject({ ok: true, result: { secret: expect.any(String) } });
+    expect(await start(key)).toEqual(first);
+    const afresh = await start(randomUUID());
+    expect(afresh).toMatchObject({ ok: true });
+    const secretOf = (reply: typeof first) => (reply as { result: { secret: string } }).result.secret;
+    expect(secretOf(afresh)).not.toBe(secretOf(first));
+    // The secret shown last is the one that confirms.
+    expect(
+      await identity.send(
+        { type: 'ConfirmTwoFactor', code: totpCode(secretOf(afresh), Math.floor(Date.now() / 1000)) },
+        userId,
+      ),
+    ).toMatchObject({ ok: true });
+  });
+
   it('R22: turning two-factor off while it is off is refused as not enrolled, and is no wrong code counted against one set up later', async () => {
     const userId = await identity.registerVerified(email());
     for (let i = 0; i < 6; i++)

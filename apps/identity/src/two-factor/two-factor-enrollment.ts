@@ -30,7 +30,7 @@ export class TwoFactorEnrollment {
    * Only with the password given again: a session alone (a stolen access token) must not put an authenticator of
    * someone else's on the account, which would end its sessions and stand between its owner and every sign-in.
    */
-  async start(userId: string, password: string): Promise<Enrollment> {
+  async start(userId: string, password: string, context?: CommandContext): Promise<Enrollment> {
     const user = await this.accounts.active(userId);
     // Whoever registered an address they cannot read (someone else's) must not stand a second factor between its
     // owner and the account they take over by resetting the password through that mailbox.
@@ -44,7 +44,7 @@ export class TwoFactorEnrollment {
       throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
         field: 'password',
       });
-    return this.twoFactor.enroll(userId, user.email);
+    return this.twoFactor.enroll(userId, user.email, context?.commandId);
   }
 
   /** The first code proves the authenticator works; every session ends, the next sign-in asks for a code. */

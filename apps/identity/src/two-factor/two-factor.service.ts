@@ -39,8 +39,11 @@ export class TwoFactorService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Starts (or restarts) an enrollment; refused while a confirmed one exists. */
-  async enroll(userId: string, accountLabel: string): Promise<Enrollment> {
+  /**
+   * Starts (or restarts) an enrollment; refused while a confirmed one exists. The retry of the request that started
+   * the pending one (the same `commandId`) is shown its secret again rather than a new one.
+   */
+  async enroll(userId: string, accountLabel: string, commandId?: string): Promise<Enrollment> {
     const existing = await this.store.get(userId);
     if (existing?.confirmedAt)
       throw new DomainError(
@@ -48,12 +51,15 @@ export class TwoFactorService {
         'conflict',
         'two-factor authentication is already on',
       );
-    const secret = generateTotpSecret();
-    await this.store.put({
-      userId,
-      sealedSecret: this.cipher.encrypt(secret, userId),
-      recoveryCodeHashes: [],
-    });
+    const repeated = commandId !== undefined && existing?.startedBy === commandId;
+    const secret = repeated ? this.cipher.decrypt(existing.sealedSecret, userId) : generateTotpSecret();
+    if (!repeated)
+      await this.store.put({
+        userId,
+        sealedSecret: this.cipher.encrypt(secret, userId),
+        recoveryCodeHashes: [],
+        ...(commandId !== undefined ? { startedBy: commandId } : {}),
+      });
     const otpauthUri = totpUri(this.options.issuer, accountLabel, secret);
     return { secret, otpauthUri };
   }

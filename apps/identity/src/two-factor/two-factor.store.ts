@@ -7,6 +7,8 @@ export interface TwoFactorRecord {
   readonly confirmedAt?: Date;
   /** sha256 of each recovery code. */
   readonly recoveryCodeHashes: readonly string[];
+  /** The command id of the request that started a pending enrollment: its retry is shown the same secret. */
+  readonly startedBy?: string;
 }
 
 export interface TwoFactorStore {

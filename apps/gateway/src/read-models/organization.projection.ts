@@ -336,7 +336,10 @@ export function projectOrganizationEvent(
       const added = event.type === 'TeamMemberAdded';
       const role = d.role as 'manager' | 'member';
       if (team) {
-        const others = team.members.filter((m) => m.userId !== userId);
+        // Copied once, not filtered and then spread: a team's list is copied on each of its changes.
+        const others = team.members.some((m) => m.userId === userId)
+          ? team.members.filter((m) => m.userId !== userId)
+          : team.members;
         const members = added ? [...others, { userId, role }] : others;
         changes.teams.push({ ...team, revision: rev, members });
       }

@@ -696,7 +696,7 @@ describe('identity over the bus, on the event store', () => {
 
   it('R22: starting two-factor, retried under its command id, shows the same secret; another request starts afresh', async () => {
     const userId = await identity.registerVerified(email());
-    const start = (commandId: string) =>
+    const start = (commandId: ReturnType<typeof randomUUID>) =>
       identity.send({ type: 'StartTwoFactorEnrollment', password: PASSWORD }, userId, commandId);
     const key = randomUUID();
     const first = await start(key);

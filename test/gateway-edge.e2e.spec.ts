@@ -433,11 +433,29 @@ describe('the gateway edge', () => {
         .set(bearer(remover))
         .set('idempotency-key', key);
     const [leaveKey, removeKey] = [`leave-${randomUUID()}`, `remove-${randomUUID()}`];
+    // Only a request that ended the caller's own standing is answered after it: a team deleted while an Admin is not.
+    const team = await http()
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(remover))
+      .send({ name: 'Short' })
+      .expect(201);
+    const teamKey = `team-${randomUUID()}`;
+    const deleteTeam = () =>
+      http()
+        .delete(`/v1/orgs/${orgId}/teams/${team.body.teamId}`)
+        .set(bearer(remover))
+        .set('idempotency-key', teamKey);
+    await deleteTeam().expect(204);
     await leave(leaveKey).expect(204);
     await removeSelf(removeKey).expect(204);
     const recorded = await eventsOf();
     await leave(leaveKey).expect(204);
     await removeSelf(removeKey).expect(204);
+    const teamAfterLeaving = await deleteTeam();
+    expect([teamAfterLeaving.status, problem(teamAfterLeaving).code]).toEqual([
+      404,
+      'organization-not-found',
+    ]);
     expect(await eventsOf()).toBe(recorded);
     // Another key is a new request, from someone who is no longer a member: the 404 anyone outside gets.
     const afresh = await leave(`leave-${randomUUID()}`);
@@ -512,6 +530,13 @@ describe('the gateway edge', () => {
     const accepted = await accept(acceptKey).expect(200);
     const acceptedAgain = await accept(acceptKey).expect(200);
     expect(acceptedAgain.body).toEqual(accepted.body);
+    // The account's address changed since: the retry is still the acceptance made with the invited one.
+    await http()
+      .put('/v1/me/email')
+      .set(bearer(existing))
+      .send({ email: `ezra-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD })
+      .expect(200);
+    expect((await accept(acceptKey).expect(200)).body).toEqual(accepted.body);
     spent(await accept(`accept-${randomUUID()}`));
     // Someone else holding the link gets nothing of it, whatever key they send.
     const other = await platform.signUp('Olly');

@@ -33,6 +33,12 @@ export class OrgAccess {
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
   ) {}
 
+  /** Whether the user was ever a member of the organization (R21 keeps every member's role history, leavers' too). */
+  async wasMember(userId: string, orgId: string): Promise<boolean> {
+    const { items } = await this.models.roleIntervals.find({ where: { orgId, userId } }, { limit: 1 });
+    return items.length > 0;
+  }
+
   /** `twoFactorExempt`: what R22 allows without a second factor (leaving). */
   async standing(
     caller: Caller,

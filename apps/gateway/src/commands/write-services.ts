@@ -58,8 +58,9 @@ export class WriteServices implements OnApplicationShutdown {
    * A membership command on one organization; its answer carries the organization's new revision. Someone with no
    * standing in the organization gets the 404 a read would give, before anything is sent: the write side's refusal
    * ("not a member") would tell them the organization exists. Unless it is the retry, under its Idempotency-Key, of
-   * a command the organization recorded: leaving it, deleting it or removing oneself ends the standing the retry
-   * is checked against, and the retry gets the first answer.
+   * a command that ended the standing it is checked against (leaving, removing oneself, deleting the organization),
+   * by someone who was a member: the organization is asked whether it recorded that very request, and if so the
+   * retry gets the first answer. Nobody else's request reaches the write side.
    */
   async membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
     const request = {
@@ -74,10 +75,23 @@ export class WriteServices implements OnApplicationShutdown {
       try {
         await this.requireStanding(orgId, command.type, requester);
       } catch (noStanding) {
-        if (!requester.commandId || !requester.actorId) throw noStanding;
+        if (!(await this.mayBeRetryAfterLeaving(orgId, command, requester))) throw noStanding;
         return this.repeated(orgId, request, noStanding);
       }
     return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, request);
+  }
+
+  private async mayBeRetryAfterLeaving(
+    orgId: string,
+    command: Record<string, unknown> & { type: string },
+    requester: Requester,
+  ): Promise<boolean> {
+    if (!requester.commandId || !requester.actorId) return false;
+    const endsOwnStanding =
+      command.type === 'LeaveOrganization' ||
+      command.type === 'DeleteOrganization' ||
+      (command.type === 'RemoveMember' && command.userId === requester.actorId);
+    return endsOwnStanding && this.access.wasMember(requester.actorId, orgId);
   }
 
   /** The first answer to a command recorded under this id, else the refusal the caller would have had. */

@@ -114,12 +114,13 @@ export class Registration {
     const invitation = await this.deps.invitations.describe(input.token, {
       acceptedBy: registeredUserId(input.commandId),
     });
-    if (invitation.status === 'accepted')
-      return {
-        userId: registeredUserId(input.commandId),
-        orgId: invitation.orgId,
-        invitationId: invitation.invitationId,
-      };
+    if (invitation.status === 'accepted') {
+      const userId = registeredUserId(input.commandId);
+      // An account deleted since has nothing left to answer with: the link is spent.
+      if ((await this.deps.accounts.load(userId)).status !== 'active')
+        throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      return { userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
+    }
     const email = invitation.email ?? input.email;
     if (!email)
       throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {
@@ -187,11 +188,13 @@ export class Registration {
     user: ActiveUser,
     commandId: string,
   ): Promise<{ orgId: string; invitationId: string; revision: string | null }> {
-    const { userId, email, phone } = user;
+    // The acceptance named the invitation's own address (the account's then): the account's may have changed since.
+    const email = invitation.email ?? user.email;
+    const phone = invitation.phone ?? user.phone;
     try {
       const result = await this.deps.invitations.accept(
         invitation,
-        { userId, email, ...(phone ? { phone } : {}) },
+        { userId: user.userId, email, ...(phone ? { phone } : {}) },
         commandId,
         { repeatOnly: true },
       );

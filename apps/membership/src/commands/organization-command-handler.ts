@@ -132,9 +132,10 @@ export class OrganizationCommandHandler {
   }
 
   /**
-   * A retry answered as a duplicate is: the stream's revision, nothing appended. A command not recorded under this
-   * id, or recorded asking something else, is refused alike: the caller (no longer in the organization) learns no
-   * more than that their own request is not one it recorded.
+   * A retry answered as a duplicate is, nothing appended, at the revision its command left the stream at (not where
+   * the stream is now: the caller is no longer in the organization). A command not recorded under this id, or
+   * recorded asking something else, is refused alike: the caller learns no more than that their own request is not
+   * one it recorded.
    */
   private async repeatOf(request: TrustedRequest): Promise<CommandReply> {
     const recorded = await this.streams.recorded(request.orgId, request.commandId);
@@ -144,7 +145,7 @@ export class OrganizationCommandHandler {
       });
     return {
       ok: true,
-      revision: recorded.revision === undefined ? null : recorded.revision.toString(),
+      revision: recorded.revision.toString(),
       events: 0,
       duplicate: true,
     };

@@ -1,5 +1,6 @@
 import {
   AggregateStateCache,
+  type AppliedCommand,
   type AggregateStore,
   type CommandResolver,
   type CommandResult,
@@ -70,16 +71,12 @@ export class OrganizationStreams {
   }
 
   /**
-   * Where the organization's stream stands, if it recorded a command with this id (among its latest commands), and
-   * the digest of what that command asked. Read from the store, not the cache: another replica may have recorded it.
+   * The command recorded with this id (among the stream's latest commands): the revision it left the stream at, and
+   * the digest of what it asked. Read from the store, not the cache: another replica may have recorded it.
    */
-  async recorded(
-    orgId: string,
-    commandId: string,
-  ): Promise<{ revision: bigint | undefined; fingerprint: string | undefined } | undefined> {
+  async recorded(orgId: string, commandId: string): Promise<AppliedCommand | undefined> {
     const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
-    const applied = loaded.commands.get(commandId);
-    return applied && { revision: loaded.revision, fingerprint: applied.fingerprint };
+    return loaded.commands.get(commandId);
   }
 
   async active(orgId: string): Promise<ActiveOrganization | undefined> {

@@ -495,6 +495,18 @@ describe('invitations', () => {
     given(revoked)
       .when(cmd('owner', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
       .then([]);
+    // A revoked one is not pending, and past its expiry it is still revoked, not expired.
+    for (const at of [undefined, afterExpiry]) {
+      given(revoked)
+        .when({
+          ...cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }),
+          ...(at ? { at } : {}),
+        })
+        .thenRefuses('invitation-not-pending');
+      given(revoked)
+        .when({ ...change(), ...(at ? { at } : {}) })
+        .thenRefuses('invitation-not-pending');
+    }
     given(invited)
       .when(accept({ at: afterExpiry }))
       .thenRefuses('invitation-expired');
@@ -514,9 +526,11 @@ describe('invitations', () => {
     given(expired)
       .when(cmd('owner', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
       .thenRefuses('invitation-not-pending');
+    // Sending or changing it is refused as expired, as it was before the sweep recorded it.
     given(expired)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
-      .thenRefuses('invitation-not-pending');
+      .thenRefuses('invitation-expired');
+    given(expired).when(change()).thenRefuses('invitation-expired');
     given(invited)
       .when({ ...expire(afterExpiry), actorId: 'owner' })
       .thenRefuses('system-only');

@@ -432,8 +432,10 @@ function invitationOf(org: ActiveOrganization, invitationId: string): Invitation
 
 function pendingInvitation(org: ActiveOrganization, invitationId: string, at: string): Invitation {
   const invitation = invitationOf(org, invitationId);
+  // Expired is one answer, whether or not the sweep has recorded it yet.
+  if (invitation.status === 'expired' || (invitation.status === 'pending' && expired(invitation, at)))
+    refuse('invitation-expired', 'gone', 'this invitation expired');
   if (invitation.status !== 'pending')
     refuse('invitation-not-pending', 'conflict', `the invitation is ${invitation.status}`);
-  if (expired(invitation, at)) refuse('invitation-expired', 'gone', 'this invitation expired');
   return invitation;
 }

@@ -785,7 +785,14 @@ describe('the gateway edge', () => {
     const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
       paths: Record<
         string,
-        Record<string, { responses: Record<string, { content?: object }>; security?: object[] }>
+        Record<
+          string,
+          {
+            responses: Record<string, { content?: object }>;
+            security?: object[];
+            parameters?: { name: string; in: string }[];
+          }
+        >
       >;
     };
     const documented = new Set(
@@ -863,6 +870,16 @@ describe('the gateway edge', () => {
             route,
             unauthenticated: true,
           });
+        // Every write takes an Idempotency-Key, and (signing in and reset links aside) a key reused is a 409.
+        if (method === 'get') continue;
+        const key = (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+        expect({ route, key }).toEqual({ route, key: true });
+        const repeatable = ![
+          '/v1/auth/login',
+          '/v1/auth/login/two-factor',
+          '/v1/auth/password/forgot',
+        ].includes(path);
+        if (repeatable) expect({ route, reused: statuses.includes('409') }).toEqual({ route, reused: true });
       }
     }
   });

@@ -7,6 +7,7 @@ import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { serveConsole } from './edge/console-routes';
 import { API_SECURITY_HEADERS, securityHeaders, servesDocument } from './edge/security-headers';
+import { IDEMPOTENCY_KEY_PATTERN } from './http/requester';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
 
@@ -166,5 +167,40 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
       },
     },
   };
+  withIdempotencyKeys(document);
   return document;
+}
+
+/** Signing in and asking for a reset link take a key (it is checked) but are not made repeatable: no 409 either. */
+const NOT_REPEATABLE = new Set(['/v1/auth/login', '/v1/auth/login/two-factor', '/v1/auth/password/forgot']);
+
+/**
+ * Every write route reads an `Idempotency-Key` (`requesterOf`), so each one documents the header, and the 409 a key
+ * reused for another request answers, here once rather than on each route.
+ */
+function withIdempotencyKeys(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths))
+    for (const method of ['post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      const repeatable = !NOT_REPEATABLE.has(path);
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: repeatable
+            ? 'Makes the request safe to repeat: the same key with the same request gets the first answer and ' +
+              'changes nothing more; the same key with another request is 409 `command-id-reused`.'
+            : 'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
+          schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, example: 'a1b2c3d4-retry-safe' },
+        },
+      ];
+      if (repeatable && !operation.responses['409'])
+        operation.responses['409'] = {
+          description: 'conflict with the current state (`code` says which), e.g. `command-id-reused`',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+    }
 }

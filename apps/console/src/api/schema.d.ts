@@ -1616,7 +1616,10 @@ export interface operations {
     AuthController_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1684,7 +1687,10 @@ export interface operations {
     AuthController_verifyEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1713,6 +1719,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1761,7 +1776,10 @@ export interface operations {
     AuthController_resendVerification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1781,6 +1799,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1820,7 +1847,10 @@ export interface operations {
     AuthController_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1888,7 +1918,10 @@ export interface operations {
     AuthController_loginTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1956,7 +1989,10 @@ export interface operations {
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1985,6 +2021,15 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2024,7 +2069,10 @@ export interface operations {
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2043,6 +2091,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2082,7 +2139,10 @@ export interface operations {
     AuthController_forgot: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2141,7 +2201,10 @@ export interface operations {
     AuthController_reset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2160,6 +2223,15 @@ export interface operations {
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2281,7 +2353,10 @@ export interface operations {
     MeController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2376,7 +2451,10 @@ export interface operations {
     MeController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2530,7 +2608,10 @@ export interface operations {
     MeController_changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2624,7 +2705,10 @@ export interface operations {
     MeController_changeEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2719,7 +2803,10 @@ export interface operations {
     MeController_startTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2814,7 +2901,10 @@ export interface operations {
     MeController_disableTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2917,7 +3007,10 @@ export interface operations {
     MeController_confirmTwoFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3003,7 +3096,10 @@ export interface operations {
     OrgsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3173,7 +3269,10 @@ export interface operations {
     OrgsController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3233,6 +3332,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -3265,7 +3373,10 @@ export interface operations {
     OrgsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3330,6 +3441,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -3362,7 +3482,10 @@ export interface operations {
     OrgsController_transfer: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3427,6 +3550,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -3459,7 +3591,10 @@ export interface operations {
     OrgsController_setContact: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3524,6 +3659,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -3556,7 +3700,10 @@ export interface operations {
     OrgsController_resetContact: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3610,6 +3757,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3737,7 +3893,10 @@ export interface operations {
     OrgsController_claimDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -3847,7 +4006,10 @@ export interface operations {
     OrgsController_releaseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 domain: string;
@@ -3901,6 +4063,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4028,7 +4199,10 @@ export interface operations {
     OrgsController_linkChild: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -4138,7 +4312,10 @@ export interface operations {
     OrgsController_unlinkChild: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 childOrgId: string;
@@ -4192,6 +4369,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4315,7 +4501,10 @@ export interface operations {
     OrgsController_leave: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -4359,6 +4548,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4590,7 +4788,10 @@ export interface operations {
     MembersController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 userId: string;
@@ -4651,6 +4852,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -4692,7 +4902,10 @@ export interface operations {
     MembersController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 userId: string;
@@ -4758,6 +4971,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -4799,7 +5021,10 @@ export interface operations {
     MembersController_passwordReset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 userId: string;
@@ -4845,6 +5070,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4977,7 +5211,10 @@ export interface operations {
     InvitationsController_invite: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -5095,7 +5332,10 @@ export interface operations {
                 /** @description CSV only: `false` keeps the invitations unsent (JSON says `send` in the body) */
                 send?: "false";
             };
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -5146,6 +5386,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5279,7 +5528,10 @@ export interface operations {
     InvitationsController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 invitationId: string;
@@ -5381,7 +5633,10 @@ export interface operations {
     InvitationsController_change: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 invitationId: string;
@@ -5506,7 +5761,10 @@ export interface operations {
     InvitationsController_send: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 invitationId: string;
@@ -5693,7 +5951,10 @@ export interface operations {
     PublicInvitationsController_accept: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 token: string;
             };
@@ -5895,7 +6156,10 @@ export interface operations {
     TeamsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
             };
@@ -6086,7 +6350,10 @@ export interface operations {
     TeamsController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 teamId: string;
@@ -6147,6 +6414,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -6179,7 +6455,10 @@ export interface operations {
     TeamsController_rename: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 teamId: string;
@@ -6286,7 +6565,10 @@ export interface operations {
     TeamsController_addMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 teamId: string;
@@ -6353,6 +6635,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
             415: {
                 headers: {
@@ -6385,7 +6676,10 @@ export interface operations {
     TeamsController_removeMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 orgId: string;
                 teamId: string;
@@ -6440,6 +6734,15 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6722,7 +7025,10 @@ export interface operations {
     OperatorController_releaseDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 domain: string;
             };
@@ -6773,6 +7079,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description gone: expired, revoked, used or superseded */
             410: {
                 headers: {
@@ -6814,7 +7129,10 @@ export interface operations {
     OperatorController_lock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -6919,7 +7237,10 @@ export interface operations {
     OperatorController_unlock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 userId: string;
             };
@@ -6970,6 +7291,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description gone: expired, revoked, used or superseded */
             410: {
                 headers: {
@@ -7011,7 +7341,10 @@ export interface operations {
     OperatorController_eraseInvitee: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7179,7 +7512,10 @@ export interface operations {
     OperatorController_start: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -8,7 +8,8 @@ import { type Requester } from '../commands/write-services';
 
 // Fixed namespace: the same caller and Idempotency-Key always give the same command id.
 const IDEMPOTENCY_NAMESPACE = 'b6f3c0a2-1f4e-4d8a-9c7b-2e5d6a8f0c11';
-const KEY = /^[A-Za-z0-9._:-]{8,128}$/;
+export const IDEMPOTENCY_KEY_PATTERN = '^[A-Za-z0-9._:-]{8,128}$';
+const KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 /**
  * Who asks and with which ids: the verified caller (nothing a body says), the correlation id (carried into the bus

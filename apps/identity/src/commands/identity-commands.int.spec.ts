@@ -33,6 +33,18 @@ describe('identity over the bus, on the event store', () => {
   const passwordChangeUnder =
     (commandId: ReturnType<typeof randomUUID>, userId: string, newPassword: string) => () =>
       identity.send({ type: 'ChangePassword', currentPassword: PASSWORD, newPassword }, userId, commandId);
+  /** Enrols an authenticator for `userId` and confirms it with the current code. */
+  const enrolTwoFactor = async (userId: string) => {
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+      userId,
+    );
+    return { recoveryCodes };
+  };
   /** The user stream's last revision; undefined while it has no event. */
   const userStreamRevision = async (userId: string) =>
     (
@@ -658,14 +670,7 @@ describe('identity over the bus, on the event store', () => {
   it('R22: wrong codes turning two-factor off are limited as at sign-in; no address given at sign-in reaches that count', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
-      userId,
-    );
-    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
-      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
-      userId,
-    );
+    const { recoveryCodes } = await enrolTwoFactor(userId);
     // (A TOTP code counts once per time step: recovery codes stand for the right codes below.)
     // Someone who knows the user id signs in with it dressed as an address: the user's own codes still work.
     for (let i = 0; i < 6; i++) await login(`second-factor:${userId}`, 'wrong password!!');
@@ -722,14 +727,7 @@ describe('identity over the bus, on the event store', () => {
         ok: false,
         error: { code: 'two-factor-not-enrolled', kind: 'not-found' },
       });
-    const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
-      userId,
-    );
-    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
-      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
-      userId,
-    );
+    const { recoveryCodes } = await enrolTwoFactor(userId);
     expect(await identity.send({ type: 'DisableTwoFactor', code: recoveryCodes[0]! }, userId)).toMatchObject({
       ok: true,
     });
@@ -739,15 +737,7 @@ describe('identity over the bus, on the event store', () => {
   it('R22: TOTP enrollment publishes TwoFactorEnabled; login then needs the code and the token says otp', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
-      userId,
-    );
-    const now = Math.floor(Date.now() / 1000);
-    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
-      { type: 'ConfirmTwoFactor', code: totpCode(secret, now) },
-      userId,
-    );
+    const { recoveryCodes } = await enrolTwoFactor(userId);
     expect(recoveryCodes).toHaveLength(10);
     const challenge = await identity.result<{ status: string; challenge: string }>({
       type: 'Login',

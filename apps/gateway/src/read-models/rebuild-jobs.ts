@@ -33,13 +33,14 @@ export class RebuildJobs {
   private current: RebuildStatus | undefined;
   private running: Promise<void> | undefined;
   /** The request that started the latest rebuild, by its command id (Idempotency-Key), and what it was answered. */
-  private startedBy?: { readonly commandId: string; readonly answer: RebuildStatus };
+  private startRequest?: { readonly commandId: string; readonly answer: RebuildStatus };
 
   constructor(private readonly feed: ProjectionFeed) {}
 
   /** A retry of the request that started the latest rebuild (the same `commandId`) is given its first answer. */
   start(startedBy: string, commandId?: string): RebuildStatus {
-    if (commandId !== undefined && this.startedBy?.commandId === commandId) return this.startedBy.answer;
+    if (commandId !== undefined && this.startRequest?.commandId === commandId)
+      return this.startRequest.answer;
     if (this.current?.state === 'running')
       throw new DomainError('rebuild-running', 'conflict', 'a rebuild is running', {
         rebuildId: this.current.rebuildId,
@@ -95,7 +96,7 @@ export class RebuildJobs {
         };
       },
     );
-    if (commandId !== undefined) this.startedBy = { commandId, answer: this.current };
+    if (commandId !== undefined) this.startRequest = { commandId, answer: this.current };
     return this.current;
   }
 

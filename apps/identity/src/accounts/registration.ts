@@ -117,8 +117,7 @@ export class Registration {
     if (invitation.status === 'accepted') {
       const userId = registeredUserId(input.commandId);
       // An account deleted since has nothing left to answer with: the link is spent.
-      if ((await this.deps.accounts.load(userId)).status !== 'active')
-        throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      if ((await this.deps.accounts.load(userId)).status !== 'active') throw linkSpent();
       return { userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
     }
     const email = invitation.email ?? input.email;
@@ -200,8 +199,7 @@ export class Registration {
       );
       return { orgId: invitation.orgId, invitationId: invitation.invitationId, ...result };
     } catch (error) {
-      if (isDomainError(error) && error.code === 'command-not-recorded')
-        throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+      if (isDomainError(error) && error.code === 'command-not-recorded') throw linkSpent();
       throw error;
     }
   }
@@ -334,4 +332,9 @@ function withoutPhone(command: RegisterUser): RegisterUser {
 
 function correlation(input: { correlationId?: string }): { correlationId?: string } {
   return input.correlationId ? { correlationId: input.correlationId } : {};
+}
+
+/** R5: the invitation was accepted, and this request is not the retry of that acceptance. */
+function linkSpent(): DomainError {
+  return new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
 }

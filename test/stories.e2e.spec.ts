@@ -950,6 +950,59 @@ describe('stories over the public API', () => {
     expect(now.body.members.map((m: { name: string }) => m.name).sort()).toEqual(['Ada', 'Catherine']);
   });
 
+  it('R21: the roster comes a page at a time, every page about the instant the first one answered', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const joined = [ada];
+    for (const name of ['Bob', 'Cat', 'Dan']) joined.push(await inviteNewMember(ada, orgId, name));
+    await new Promise((r) => setTimeout(r, 20));
+    const then = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const eve = await inviteNewMember(ada, orgId, 'Eve');
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${joined[1]!.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await http().delete(`/v1/orgs/${orgId}/members/${joined[2]!.userId}`).set(bearer(ada)).expect(204);
+    const roster = (query: Record<string, string>) =>
+      http().get(`/v1/orgs/${orgId}/audit/roster`).query(query).set(bearer(ada));
+
+    const first = await roster({ at: then, limit: '3' }).expect(200);
+    expect(first.body.members).toHaveLength(3);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await roster({ at: first.body.at, limit: '3', cursor: first.body.nextCursor }).expect(200);
+    expect(second.body.at).toBe(first.body.at);
+    expect(second.body.nextCursor).toBeUndefined();
+    const paged = [...first.body.members, ...second.body.members] as { userId: string; role: string }[];
+    // Everyone who was a member then, once each, in the order of their ids, with the role they had then.
+    expect(paged.map((m) => m.userId)).toEqual(joined.map((m) => m.userId).sort());
+    expect(paged.every((m) => m.role === (m.userId === ada.userId ? 'owner' : 'user'))).toBe(true);
+    expect(paged.map((m) => m.userId)).not.toContain(eve.userId);
+    const whole = await roster({ at: then }).expect(200);
+    expect(whole.body.members).toEqual(paged);
+    expect(whole.body.nextCursor).toBeUndefined();
+
+    // A cursor names a place in one instant's roster: with another instant, or from another list, it is refused.
+    const otherInstant = await roster({ at: new Date().toISOString(), cursor: first.body.nextCursor }).expect(
+      400,
+    );
+    expect(otherInstant.body.errors).toEqual([
+      expect.objectContaining({ field: 'cursor', message: expect.stringContaining(first.body.at) }),
+    ]);
+    const members = await http().get(`/v1/orgs/${orgId}/members?limit=1`).set(bearer(ada)).expect(200);
+    const listCursor = await roster({ at: then, cursor: members.body.nextCursor }).expect(400);
+    expect(listCursor.body.errors).toEqual([expect.objectContaining({ field: 'cursor' })]);
+
+    // An instant still to come is answered as now, and the next page is asked with the instant the answer names.
+    const future = await roster({ at: '2999-01-01T00:00:00Z', limit: '2' }).expect(200);
+    expect(future.body.at < '2999').toBe(true);
+    const rest = await roster({ at: future.body.at, cursor: future.body.nextCursor }).expect(200);
+    expect([...future.body.members, ...rest.body.members].map((m: { userId: string }) => m.userId)).toEqual(
+      [ada, joined[1]!, joined[3]!, eve].map((m) => m.userId).sort(),
+    );
+  });
+
   it('R21: the roster at a past instant shows roles as they were; audit events name actor and correlation id', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

@@ -686,7 +686,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every member’s role, permissions and teams as they were at an instant (R21; audit.read) */
+        /** Every member’s role, permissions and teams as they were at an instant, a page at a time (R21; audit.read) */
         get: operations["AuditController_roster"];
         put?: never;
         post?: never;
@@ -1484,9 +1484,15 @@ export interface components {
             teams: components["schemas"]["RosterTeamView"][];
         };
         RosterView: {
-            /** @example 2026-11-30T12:00:00.000Z */
+            /**
+             * @description the instant answered: every page of one roster answers the same
+             * @example 2026-11-30T12:00:00.000Z
+             */
             at: string;
+            /** @description in the order of their user ids */
             members: components["schemas"]["RosterEntryView"][];
+            /** @description present when more members follow: pass it, with `at`, for the next page */
+            nextCursor?: string;
         };
         PermissionView: {
             /** @example members.invite */
@@ -6874,7 +6880,10 @@ export interface operations {
     AuditController_roster: {
         parameters: {
             query: {
-                /** @description an instant (RFC 3339: date, time and offset) */
+                limit?: number;
+                /** @description the `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description an instant (RFC 3339: date, time and offset); with a cursor, the instant of the first page (its `at`) or one still to come */
                 at: string;
             };
             header?: never;

@@ -76,6 +76,14 @@ function RosterAt() {
   const { org } = useOrg();
   const [roster, setRoster] = useState<Schemas['RosterView']>();
   const action = useAction();
+  const more = useAction();
+  // Every page answers the instant the first one did: the next is asked with the answer's `at`.
+  const page = (at: string, cursor?: string) =>
+    unwrap(
+      api.GET('/v1/orgs/{orgId}/audit/roster', {
+        params: { path: { orgId: org.orgId }, query: { at, limit: 200, ...(cursor ? { cursor } : {}) } },
+      }),
+    );
   return (
     <section aria-labelledby="roster-heading">
       <h2 id="roster-heading">Roster at a past instant</h2>
@@ -84,16 +92,7 @@ function RosterAt() {
         onSubmit={async (event) => {
           event.preventDefault();
           const local = String(new FormData(event.currentTarget).get('at'));
-          const at = new Date(local).toISOString();
-          await action.run(async () =>
-            setRoster(
-              await unwrap(
-                api.GET('/v1/orgs/{orgId}/audit/roster', {
-                  params: { path: { orgId: org.orgId }, query: { at } },
-                }),
-              ),
-            ),
-          );
+          await action.run(async () => setRoster(await page(new Date(local).toISOString())));
         }}
       >
         <Field label="Date and time" name="at" type="datetime-local" step="1" required />
@@ -131,6 +130,22 @@ function RosterAt() {
           </table>
         </div>
       )}
+      {roster?.nextCursor && (
+        <button
+          type="button"
+          className="secondary"
+          disabled={more.busy}
+          onClick={() =>
+            more.run(async () => {
+              const next = await page(roster.at, roster.nextCursor);
+              setRoster({ ...next, members: [...roster.members, ...next.members] });
+            })
+          }
+        >
+          More members
+        </button>
+      )}
+      <Alert>{more.error}</Alert>
     </section>
   );
 }

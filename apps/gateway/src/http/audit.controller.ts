@@ -9,11 +9,11 @@ import { DependencyUnavailableError } from '@app/messaging';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { auditEventView } from '../queries/views';
-import { AtQuery, PageQuery } from './dto/org.dto';
+import { PageQuery, RosterQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { pageIn } from './page';
+import { pageIn, rosterCursor, rosterPageIn } from './page';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -45,23 +45,26 @@ export class AuditController {
 
   @Get('roster')
   @ApiOperation({
-    summary: 'Every member’s role, permissions and teams as they were at an instant (R21; audit.read)',
+    summary:
+      'Every member’s role, permissions and teams as they were at an instant, a page at a time (R21; audit.read)',
   })
   @answers(200, RosterView, { lagging: false })
   @problems(400, 401, 403, 404)
-  async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: AtQuery) {
+  async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: RosterQuery) {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     // An instant still to come is answered as now: the answer says which instant it is about.
     const at = new Date(Math.min(new Date(query.at).getTime(), Date.now())).toISOString();
+    const page = rosterPageIn(orgId, query, at);
     // Later than the last event the read models hold, events appended before `at` may not be projected yet: the
     // answer waits for them (within READ_YOUR_WRITES_MS), so asking again about the same instant gives the same answer.
     if (at >= standing.org.updatedAt && !(await this.freshness.organizationCaughtUp(orgId)))
       throw new DependencyUnavailableError('the read models are catching up with the organization’s history');
-    const intervals = await this.queries.rosterAt(standing, at);
+    const { intervals, more } = await this.queries.rosterAt(standing, at, page);
     const names = await this.queries.namesAt(
       intervals.map((i) => i.userId),
       at,
     );
+    const last = intervals.at(-1);
     return {
       at,
       members: intervals.map((i) => ({
@@ -71,6 +74,7 @@ export class AuditController {
         permissions: i.permissions,
         teams: i.teams,
       })),
+      ...(more && last ? { nextCursor: rosterCursor(last._id, at) } : {}),
     };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { erasedValue } from '@app/personal-data';
 import { DomainError } from '@app/domain';
-import { type FieldCondition, type Page } from '@app/read-store';
+import { encodeCursor, type FieldCondition, type Page } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
 import {
@@ -90,20 +90,31 @@ export class OrgQueries {
     return org.childOrgIds.filter((childOrgId) => !deleted.has(childOrgId));
   }
 
-  /** R21: every member's role, permissions and teams as they were at `at`. */
-  async rosterAt(standing: Standing, at: string): Promise<RoleIntervalDoc[]> {
+  /**
+   * R21: a page of every member's role, permissions and teams as they were at `at`, in the order of their user ids
+   * (a member's intervals sort together, under their id): those after the interval `after`, at most `limit`. `more`
+   * says whether others follow.
+   */
+  async rosterAt(
+    standing: Standing,
+    at: string,
+    page: { readonly limit: number; readonly after?: string },
+  ): Promise<{ intervals: RoleIntervalDoc[]; more: boolean }> {
     const intervals: RoleIntervalDoc[] = [];
-    let cursor: string | undefined;
+    let cursor = page.after === undefined ? undefined : encodeCursor(page.after);
     do {
-      const page = await this.models.roleIntervals.find(
+      const found = await this.models.roleIntervals.find(
         { where: { orgId: standing.org.orgId, validFrom: { $lte: at } } },
         { limit: 1_000, ...(cursor ? { cursor } : {}) },
       );
-      for (const interval of page.items)
-        if (!interval.validTo || interval.validTo > at) intervals.push(interval);
-      cursor = page.nextCursor;
+      for (const interval of found.items) {
+        if (interval.validTo && interval.validTo <= at) continue;
+        if (intervals.length === page.limit) return { intervals, more: true };
+        intervals.push(interval);
+      }
+      cursor = found.nextCursor;
     } while (cursor);
-    return intervals.sort((a, b) => a.userId.localeCompare(b.userId));
+    return { intervals, more: false };
   }
 
   /**

@@ -232,11 +232,12 @@ function IsInstant(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-export class AtQuery {
+export class RosterQuery extends PageQuery {
   @ApiProperty({
     example: '2026-11-30T12:00:00Z',
     format: 'date-time',
-    description: 'an instant (RFC 3339: date, time and offset)',
+    description:
+      'an instant (RFC 3339: date, time and offset); with a cursor, the instant of the first page (its `at`) or one still to come',
   })
   @IsInstant()
   at!: string;

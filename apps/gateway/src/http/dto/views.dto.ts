@@ -196,8 +196,17 @@ export class RosterEntryView {
 }
 
 export class RosterView {
-  @ApiProperty({ example: AT }) at!: string;
-  @ApiProperty({ type: [RosterEntryView] }) members!: RosterEntryView[];
+  @ApiProperty({
+    example: AT,
+    description: 'the instant answered: every page of one roster answers the same',
+  })
+  at!: string;
+  @ApiProperty({ type: [RosterEntryView], description: 'in the order of their user ids' })
+  members!: RosterEntryView[];
+  @ApiPropertyOptional({
+    description: 'present when more members follow: pass it, with `at`, for the next page',
+  })
+  nextCursor?: string;
 }
 
 export class SessionView {

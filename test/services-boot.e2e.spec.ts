@@ -106,6 +106,7 @@ describe('every service boots with health and metrics endpoints', () => {
     try {
       const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
       expect(res.body.error.eventstore.status).toBe('down');
+      expect(res.body.code).toBe('service-unavailable');
     } finally {
       await app.close();
     }

@@ -157,6 +157,8 @@ export function codeOfStatus(status: number): string {
       return 'request-header-fields-too-large';
     case 429:
       return 'too-many-requests';
+    case 503:
+      return 'service-unavailable';
     default:
       return status >= 500 ? 'internal-error' : 'request-failed';
   }

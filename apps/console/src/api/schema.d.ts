@@ -1323,7 +1323,7 @@ export interface components {
             send: boolean;
         };
         ImportRowError: {
-            /** @example invalid-email */
+            /** @example validation-failed */
             code: string;
             /** @example not an e-mail address */
             message: string;

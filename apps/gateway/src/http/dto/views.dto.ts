@@ -143,7 +143,7 @@ export class InvitationAcceptance {
 }
 
 export class ImportRowError {
-  @ApiProperty({ example: 'invalid-email' }) code!: string;
+  @ApiProperty({ example: 'validation-failed' }) code!: string;
   @ApiProperty({ example: 'not an e-mail address' }) message!: string;
   @ApiPropertyOptional({ example: 'email', description: 'the column at fault' }) field?: string;
 }

@@ -11,7 +11,12 @@ import { checkMembershipRequest, trusted, type TrustedRequest } from './membersh
 import { OrganizationStreams, type OrganizationResult } from './organization-streams';
 import { DomainClaims } from './workflows/domain-claim.workflow';
 import { importInvitations } from './workflows/invitation-import.workflow';
-import { linkChild, unlinkChild, type TwoOrganizationsResult } from './workflows/link-child.workflow';
+import {
+  endLinksOfDeleted,
+  linkChild,
+  unlinkChild,
+  type TwoOrganizationsResult,
+} from './workflows/link-child.workflow';
 
 export { organizationStream } from './organization-streams';
 
@@ -126,6 +131,8 @@ export class OrganizationCommandHandler {
       }
       const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
+      if (result.events.some((e) => e.type === 'OrganizationDeleted'))
+        await endLinksOfDeleted(this.streams, request, command.at);
       await this.undoIfDeleted(command, request);
       return reply(result);
     });

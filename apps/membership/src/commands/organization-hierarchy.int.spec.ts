@@ -380,6 +380,69 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     expect((await membership.state(b)).childOrgIds.has(a)).toBe(true);
   });
 
+  it('R10, R19: deleting an organization ends its links: its children forget it, its parent stops listing it', async () => {
+    const grand = await membership.organization('olga');
+    const parent = await membership.organization('olga');
+    const child = await membership.organization('olga');
+    await membership.expectOk(
+      membership.send(grand, 'olga', { type: 'LinkChildOrganization', childOrgId: parent }),
+    );
+    await membership.expectOk(
+      membership.send(parent, 'olga', { type: 'LinkChildOrganization', childOrgId: child }),
+    );
+
+    await membership.expectOk(membership.send(parent, 'olga', { type: 'DeleteOrganization' }));
+    expect(await lastEventOf(child)).toMatchObject({
+      type: 'ParentOrganizationUnlinked',
+      data: expect.objectContaining({ parentOrgId: parent, actorId: 'system' }),
+    });
+    expect((await membership.state(child)).parentOrgId).toBeUndefined();
+    expect(await lastEventOf(grand)).toMatchObject({
+      type: 'ChildOrganizationUnlinked',
+      data: expect.objectContaining({ childOrgId: parent, actorId: 'system' }),
+    });
+    expect((await membership.state(grand)).childOrgIds.has(parent)).toBe(false);
+    // The child is free to be linked again, under another parent.
+    await membership.expectOk(
+      membership.send(grand, 'olga', { type: 'LinkChildOrganization', childOrgId: child }),
+    );
+    expect((await membership.state(child)).parentOrgId).toBe(grand);
+    // Only the system unlinks that way: a member who is no Owner or Admin of the parent still cannot.
+    expect(
+      await membership.send(grand, 'someone-else', { type: 'UnlinkChildOrganization', childOrgId: child }),
+    ).toMatchObject({ ok: false });
+    expect((await membership.state(grand)).childOrgIds.has(child)).toBe(true);
+  });
+
+  it('R10, R19: a child still naming a deleted parent (its deletion made before links ended with it) can be linked anew', async () => {
+    const parent = await membership.organization('olga');
+    const child = await membership.organization('olga');
+    const other = await membership.organization('olga');
+    await membership.expectOk(
+      membership.send(parent, 'olga', { type: 'LinkChildOrganization', childOrgId: child }),
+    );
+    // The deletion as it was recorded before: straight into the parent's stream, its links left as they were.
+    const streams = membership.app.get(OrganizationCommandHandler).streams;
+    const deletion = { type: 'DeleteOrganization', actorId: 'olga', at: new Date().toISOString() } as const;
+    await streams.run(
+      parent,
+      trusted({
+        commandId: randomUUID(),
+        orgId: parent,
+        actorId: 'olga',
+        command: { type: 'DeleteOrganization' },
+      }),
+      deletion,
+    );
+    expect((await membership.state(child)).parentOrgId).toBe(parent);
+
+    await membership.expectOk(
+      membership.send(other, 'olga', { type: 'LinkChildOrganization', childOrgId: child }),
+    );
+    expect((await membership.state(child)).parentOrgId).toBe(other);
+    expect((await membership.state(other)).childOrgIds.has(child)).toBe(true);
+  });
+
   it('R13, R19: linking or unlinking says nothing of an organization one is not a member of, whatever its state', async () => {
     const mine = await membership.organization('nina');
     const active = await membership.organization('stranger');

@@ -417,6 +417,10 @@ describe('parent and child organizations (R19)', () => {
     given(withChild)
       .when(cmd('ada', { type: 'UnlinkChildOrganization', childOrgId: 'branch-2' }))
       .thenRefuses('insufficient-role');
+    // R10: a child that was deleted is unlinked by the system.
+    given(withChild)
+      .when(cmd('system', { type: 'UnlinkChildOrganization', childOrgId: 'branch-2' }))
+      .then([{ type: 'ChildOrganizationUnlinked', data: { ...stamp('system'), childOrgId: 'branch-2' } }]);
   });
 
   it('R19: the child forgets its parent when the system (or its own Owner/Admin) detaches it', () => {

@@ -35,6 +35,7 @@ export async function linkChild(
       field: 'childOrgId',
     });
   if (await isAncestorOf(streams, command.childOrgId, request.orgId)) throw linkCycle();
+  await forgetDeletedParent(streams, request, command.childOrgId, command.at);
   // The child's side is idempotent by what it holds (its parent again is no change), so each attempt has an id of its
   // own: a retry after the side was taken back records it again, and looks again.
   const attached = await streams.run(
@@ -79,12 +80,73 @@ async function detachUnlessLinked(
 ): Promise<void> {
   const parent = await streams.state(request.orgId);
   if (parent.status === 'active' && parent.childOrgIds.has(command.childOrgId)) return;
-  const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
-  await streams.run(
+  await detach(
+    streams,
+    request,
     command.childOrgId,
-    step(request, command.childOrgId, `undo-attach/${randomUUID()}`, detach, SYSTEM_ACTOR),
-    { ...detach, actorId: SYSTEM_ACTOR, at: command.at },
+    request.orgId,
+    `undo-attach/${randomUUID()}`,
+    command.at,
   );
+}
+
+/**
+ * R10, R19: a deleted organization's links end with it. Its children forget it (nobody is left in it to unlink them,
+ * and they may be linked elsewhere), and its parent stops listing it. Each side is touched only while it still names
+ * the other, so running this again changes nothing.
+ */
+export async function endLinksOfDeleted(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  at: string,
+): Promise<void> {
+  const deleted = await streams.state(request.orgId);
+  if (deleted.status !== 'deleted') return;
+  for (const childOrgId of deleted.childOrgIds)
+    if ((await streams.active(childOrgId))?.parentOrgId === request.orgId)
+      await detach(streams, request, childOrgId, request.orgId, `detach-deleted-parent/${childOrgId}`, at);
+  const parentOrgId = deleted.parentOrgId;
+  if (parentOrgId === undefined || !(await streams.active(parentOrgId))?.childOrgIds.has(request.orgId))
+    return;
+  const unlink = { type: 'UnlinkChildOrganization' as const, childOrgId: request.orgId };
+  await streams.run(parentOrgId, step(request, parentOrgId, 'unlink-deleted-child', unlink, SYSTEM_ACTOR), {
+    ...unlink,
+    actorId: SYSTEM_ACTOR,
+    at,
+  });
+}
+
+/**
+ * A child that still names a deleted parent (its deletion's own unlinking cut short, or made before deletions ended
+ * links) forgets it before it is linked anew.
+ */
+async function forgetDeletedParent(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  childOrgId: string,
+  at: string,
+): Promise<void> {
+  const parentOrgId = (await streams.active(childOrgId))?.parentOrgId;
+  if (parentOrgId === undefined || parentOrgId === request.orgId) return;
+  if ((await streams.state(parentOrgId)).status !== 'deleted') return;
+  await detach(streams, request, childOrgId, parentOrgId, `forget-deleted-parent/${parentOrgId}`, at);
+}
+
+/** The system takes `parentOrgId` off the child's side of a link. */
+async function detach(
+  streams: OrganizationStreams,
+  request: TrustedRequest,
+  childOrgId: string,
+  parentOrgId: string,
+  stepName: string,
+  at: string,
+): Promise<OrganizationResult> {
+  const command = { type: 'DetachFromParent' as const, parentOrgId };
+  return streams.run(childOrgId, step(request, childOrgId, stepName, command, SYSTEM_ACTOR), {
+    ...command,
+    actorId: SYSTEM_ACTOR,
+    at,
+  });
 }
 
 /** Whether `candidate` is `orgId` or one of its parents, walking up at most `MAX_DEPTH` links. */
@@ -116,12 +178,7 @@ export async function unlinkChild(
 ): Promise<TwoOrganizationsResult> {
   const result = await streams.run(request.orgId, request, command);
   if ((await streams.active(command.childOrgId))?.parentOrgId !== request.orgId) return { result };
-  const detach = { type: 'DetachFromParent' as const, parentOrgId: request.orgId };
-  const detached = await streams.run(
-    command.childOrgId,
-    step(request, command.childOrgId, 'detach', detach, SYSTEM_ACTOR),
-    { ...detach, actorId: SYSTEM_ACTOR, at: command.at },
-  );
+  const detached = await detach(streams, request, command.childOrgId, request.orgId, 'detach', command.at);
   return { result, other: { orgId: command.childOrgId, result: detached } };
 }
 

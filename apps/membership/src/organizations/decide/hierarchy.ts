@@ -28,7 +28,8 @@ export function unlinkChildOrganization({
   org,
   stamp,
 }: Decision<CommandOf<'UnlinkChildOrganization'>>): OrganizationEvent[] {
-  requireRole(org, command.actorId, ['owner', 'admin']);
+  // The system unlinks a child that was deleted (R10: its links end with it).
+  if (command.actorId !== SYSTEM_ACTOR) requireRole(org, command.actorId, ['owner', 'admin']);
   if (!org.childOrgIds.has(command.childOrgId)) return [];
   return [{ type: 'ChildOrganizationUnlinked', data: { ...stamp, childOrgId: command.childOrgId } }];
 }
@@ -57,7 +58,8 @@ export function detachFromParent({
   org,
   stamp,
 }: Decision<CommandOf<'DetachFromParent'>>): OrganizationEvent[] {
-  // The parent's Owner/Admin unlinks (checked on the parent's stream first; the system then acts on the child).
+  // The parent's Owner/Admin unlinks (checked on the parent's stream first; the system then acts on the child), or
+  // the parent was deleted.
   if (command.actorId !== SYSTEM_ACTOR) requireRole(org, command.actorId, ['owner', 'admin']);
   if (org.parentOrgId !== command.parentOrgId) return [];
   return [{ type: 'ParentOrganizationUnlinked', data: { ...stamp, parentOrgId: command.parentOrgId } }];

@@ -219,9 +219,16 @@ describe('stories over the public API', () => {
       .set(bearer(stranger))
       .send({});
     expect([wrong.status, wrong.body.code]).toEqual([403, 'invitation-identity-mismatch']);
+    // An Authorization header is never passed over for a registration: one that is no bearer token is a 401.
+    const notBearer = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .set('authorization', `Basic ${carol.token}`)
+      .send({ name: 'Carol', password: PASSWORD, termsAccepted: true });
+    expect([notBearer.status, notBearer.body.code]).toEqual([401, 'unauthenticated']);
+    // The scheme is read in any case, as on every other route.
     await http()
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
-      .set(bearer(carol))
+      .set('authorization', `bearer ${carol.token}`)
       .send({})
       .expect(200);
     expect(await member(ada, orgId, carol.userId)).toMatchObject({ role: 'user' });

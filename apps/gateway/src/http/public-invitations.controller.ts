@@ -93,9 +93,11 @@ export class PublicInvitationsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const bearer = headerOf(req, 'authorization')?.match(/^Bearer (.+)$/)?.[1];
+    // Signed in or not, as the caller chooses; an Authorization header that names no valid token is never ignored.
+    const authorization = headerOf(req, 'authorization');
+    const bearer = authorization === undefined ? undefined : bearerTokenOf(authorization);
     const caller = bearer ? await this.tokens.validate(bearer) : undefined;
-    if (bearer && !caller)
+    if (authorization !== undefined && !caller)
       throw new UnauthorizedException({ code: 'unauthenticated', title: 'the access token is not valid' });
     if (caller) {
       const accepted = await this.services.identity<{
@@ -189,4 +191,10 @@ export class PublicInvitationsController {
       throw new DomainError('invitation-expired', 'gone', 'this invitation expired');
     return invitation;
   }
+}
+
+/** `Bearer <token>` as passport-http-bearer reads it on every other route: the scheme in any case, one space. */
+function bearerTokenOf(authorization: string): string | undefined {
+  const parts = authorization.split(' ');
+  return parts.length === 2 && /^Bearer$/i.test(parts[0]!) && parts[1] !== '' ? parts[1] : undefined;
 }

@@ -234,6 +234,49 @@ describe('the gateway edge', () => {
     expect(teams.body.items.map((t: { name: string }) => t.name)).not.toContain('Zipped');
   });
 
+  it('a body that is not UTF-8 is a 400 naming it, and a charset other than UTF-8 a 415; nothing is appended', async () => {
+    const orgId = await platform.createOrg(ada, 'Encodings');
+    const teamNamed = (bytes: Buffer, contentType = 'application/json') =>
+      http()
+        .post(`/v1/orgs/${orgId}/teams`)
+        .set(bearer(ada))
+        .set('content-type', contentType)
+        .serialize((raw: Buffer) => raw)
+        .send(bytes);
+    const latin1 = Buffer.concat([Buffer.from('{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const overlong = Buffer.concat([
+      Buffer.from('{"name":"Slash'),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from('"}'),
+    ]);
+    for (const bytes of [latin1, overlong]) {
+      const res = await teamNamed(bytes);
+      expect([res.status, problem(res).code, fields(problem(res))]).toEqual([
+        400,
+        'validation-failed',
+        ['body'],
+      ]);
+    }
+    const declared = await teamNamed(latin1, 'application/json; charset=iso-8859-1');
+    expect([declared.status, problem(declared).code]).toEqual([415, 'unsupported-media-type']);
+    const csv = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .serialize((raw: Buffer) => raw)
+      .send(
+        Buffer.concat([Buffer.from('email\nlatin-'), Buffer.from([0xe9]), Buffer.from('@example.com\n')]),
+      );
+    expect([csv.status, fields(problem(csv))]).toEqual([400, ['body']]);
+    const teams = await http().get(`/v1/orgs/${orgId}/teams?limit=200`).set(bearer(ada)).expect(200);
+    expect(
+      teams.body.items.map((t: { name: string }) => t.name).filter((n: string) => /^(Caf|Slash)/.test(n)),
+    ).toEqual([]);
+    // UTF-8 itself, declared or not, is read as before.
+    const utf8 = await teamNamed(Buffer.from('{"name":"Café"}'), 'application/json; charset="UTF-8"');
+    expect([utf8.status, utf8.body.name]).toEqual([201, 'Café']);
+  });
+
   it('bad cursors, limits and ISO dates are 400s naming the parameter', async () => {
     const cursor = await http()
       .get(`/v1/orgs/${orgId}/members?cursor=${encodeURIComponent('not a cursor!')}`)

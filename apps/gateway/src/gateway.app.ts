@@ -51,24 +51,63 @@ export async function createGatewayApp(
 
 /**
  * The bodies the API reads: JSON (keys that reach an object's prototype refused while parsing, before anything can
- * copy them) and CSV for imports. Anything else is a 415; a body over the limit a 413 (Fastify's `bodyLimit`).
+ * copy them) and CSV for imports, both in UTF-8. Anything else is a 415; a body over the limit a 413 (Fastify's
+ * `bodyLimit`). Bytes that are not UTF-8 are a 400 rather than read as U+FFFD: two different names would otherwise be
+ * stored as one, and a charset other than UTF-8 is a 415 rather than read as UTF-8.
  */
 function acceptJsonAndCsv(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (encoded(req.headers)) return done(unsupportedEncoding(), undefined);
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, bytes, done) => {
+    const refused = refusedCoding(req.headers);
+    if (refused) return done(refused, undefined);
+    const body = utf8(bytes as Buffer);
+    if (body === undefined) return done(notUtf8(), undefined);
     try {
-      const parsed: unknown = body === '' ? {} : JSON.parse(body as string, refusePrototypeKeys);
+      const parsed: unknown = body === '' ? {} : JSON.parse(body, refusePrototypeKeys);
       // Nest's validation reads a null body as an empty one: a PATCH of nothing would then pass as a no-op.
       done(parsed === null ? notAnObject() : null, parsed);
     } catch (error) {
       done(malformedJson(error), undefined);
     }
   });
-  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (req, body, done) =>
-    encoded(req.headers) ? done(unsupportedEncoding(), undefined) : done(null, body),
-  );
+  fastify.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (req, bytes, done) => {
+    const refused = refusedCoding(req.headers);
+    if (refused) return done(refused, undefined);
+    const body = utf8(bytes as Buffer);
+    return body === undefined ? done(notUtf8(), undefined) : done(null, body);
+  });
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(bytes: Buffer): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A body compressed, or in a charset other than UTF-8: a 415. */
+function refusedCoding(
+  headers: Record<string, string | string[] | undefined>,
+): UnsupportedMediaTypeException | undefined {
+  if (encoded(headers)) return unsupportedEncoding();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(String(headers['content-type'] ?? ''))?.[1];
+  if (charset === undefined || /^utf-?8$/i.test(charset)) return undefined;
+  return new UnsupportedMediaTypeException({
+    code: 'unsupported-media-type',
+    title: `Request bodies are read as UTF-8: charset=${charset.slice(0, 40)} is not supported`,
+  });
+}
+
+function notUtf8(): BadRequestException {
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: 'The body is not UTF-8 text',
+    errors: [{ field: 'body', message: 'must be UTF-8 text' }],
+  });
 }
 
 /** A body sent compressed (or in any coding but `identity`): read as it is, it would be garbage or a lie. */

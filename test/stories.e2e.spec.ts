@@ -41,6 +41,27 @@ describe('stories over the public API', () => {
     expect(again.status).toBeGreaterThanOrEqual(400);
   });
 
+  it('an address is trimmed and lower-cased on every route; a letter that would lower-case into ASCII is refused', async () => {
+    const email = unique('Trim');
+    await http()
+      .post('/v1/auth/register')
+      .send({ email: `  ${email.toUpperCase()} `, password: PASSWORD, name: 'Trim' })
+      .expect(202);
+    const signedIn = await platform.signIn(email);
+    expect((await http().get('/v1/me').set(bearer(signedIn)).expect(200)).body.email).toBe(email);
+    const other = unique('Moved');
+    await http()
+      .put('/v1/me/email')
+      .set(bearer(signedIn))
+      .send({ email: ` ${other} `, password: PASSWORD })
+      .expect(200);
+    expect((await http().get('/v1/me').set(bearer(signedIn)).expect(200)).body.email).toBe(other);
+    const kelvin = await http()
+      .post('/v1/auth/register')
+      .send({ email: `kelvin\u212a-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD, name: 'K' });
+    expect([kelvin.status, kelvin.body.errors?.[0]?.field ?? kelvin.body.field]).toEqual([400, 'email']);
+  });
+
   it('R18: a fresh verification link goes only to an existing unverified account; every address gets the same answer', async () => {
     const email = unique('Hedy');
     await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Hedy' }).expect(202);

@@ -14,7 +14,8 @@ export function normalizeEmail(raw: string): string {
 /** Normalized e-mail, or a `invalid-email` validation error naming the field. */
 export function parseEmail(raw: string, field = 'email'): string {
   const email = normalizeEmail(raw);
-  if (!EMAIL_LENGTHS.test(email) || !CONTRACT_EMAIL.test(email))
+  // Checked as given too: lower-casing turns some letters that are no ASCII into ASCII (the Kelvin sign into `k`).
+  if (!EMAIL_LENGTHS.test(email) || !CONTRACT_EMAIL.test(email) || !CONTRACT_EMAIL.test(raw.trim()))
     throw new DomainError('invalid-email', 'validation', `${field}: not a valid e-mail address`, { field });
   return email;
 }

@@ -23,6 +23,9 @@ describe('e-mail addresses', () => {
       'zoë@example.test',
       'a\u0000b@a.test',
       'ad\u200ba@a.test',
+      // Letters that lower-case into ASCII: the Kelvin sign would become `k`, another person's address.
+      'kelvin\u212a@example.com',
+      'ada@\u212aelvin.example',
       'a b@a.test',
       'ada@example',
       'ada@@example.com',

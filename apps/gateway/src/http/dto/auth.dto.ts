@@ -4,15 +4,27 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsEmail,
   IsNotEmpty,
+  isEmail,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
+  ValidateBy,
 } from 'class-validator';
 import { Optional } from './optional';
 import { NameField } from './name-field';
+
+/** An e-mail address, surrounding spaces allowed: identity trims it, as it does on every route. */
+function IsEmailAddress() {
+  return ValidateBy({
+    name: 'isEmailAddress',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isEmail(value.trim()),
+      defaultMessage: () => 'email must be an email',
+    },
+  });
+}
 
 /** A person's locale: any tag is taken here; identity keeps its language or refuses it (`unsupported-locale`). */
 function LocaleField(whose: string) {
@@ -29,7 +41,7 @@ function LocaleField(whose: string) {
 
 export class RegisterBody {
   @ApiProperty({ example: 'ada@example.com' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email!: string;
 
@@ -226,7 +238,7 @@ export class ChangePasswordBody {
 
 export class ChangeEmailBody {
   @ApiProperty({ example: 'ada@example.org', description: 'unverified until its mailed link is used (R18)' })
-  @IsEmail()
+  @IsEmailAddress()
   @MaxLength(320)
   email!: string;
 

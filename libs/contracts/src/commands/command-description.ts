@@ -47,10 +47,13 @@ export function internalCommand(summary: string, fields: TProperties): CommandDe
 /**
  * What a name (of a person, an organization, a team) may hold: at least one letter, digit, symbol or punctuation mark,
  * and no control characters (line breaks and separators, NUL, escape), no bidirectional controls or marks that make a
- * name read otherwise than it is stored, no Hangul fillers (blank letters). Emoji, accents and joiners are fine.
+ * name read otherwise than it is stored, no blank letters or symbols (Hangul fillers, the Braille blank), and no
+ * invisible characters that would make two names that read alike differ (zero-width space, word joiner, byte-order
+ * mark, invisible operators, the Mongolian vowel separator). Emoji, accents and the joiners they need (ZWJ, ZWNJ) are
+ * fine.
  */
 export const NAME_PATTERN =
-  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])[^\\p{Cc}\\p{Zl}\\p{Zp}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u115F\\u1160\\u3164\\uFFA0]+$';
+  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])[^\\p{Cc}\\p{Zl}\\p{Zp}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u115F\\u1160\\u3164\\uFFA0\\u2800\\u200B\\u2060-\\u2064\\uFEFF\\u180E]+$';
 
 /** Field types shared by the command descriptions. */
 export const Fields = {

@@ -34,6 +34,12 @@ describe('names on the bus', () => {
       'Line\u2028Break',
       '\u200B\u200B',
       '\u3164',
+      '\u2800',
+      'Ada\u200B',
+      'a\uFEFFb',
+      'Sup\u2060port',
+      'x\u2062y',
+      'Mon\u180Egol',
     ])
       for (const checked of commands(name))
         expect([JSON.stringify(name), checked.ok, checked.ok ? undefined : checked.field]).toEqual([

@@ -295,6 +295,22 @@ describe('the gateway edge', () => {
         const refused = await http().get(`/v1/orgs/${orgId}/${list}?cursor=${bad}`).set(bearer(ada));
         expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
       }
+    // Nor one made up for a place in the list (a cursor is sealed), nor one another list of the organization gave.
+    const seal = theirs.slice(0, 22);
+    const place = Buffer.from(theirs.slice(22), 'base64url').toString();
+    const forged = [
+      Buffer.from(`${otherOrg}/zzzz`).toString('base64url'),
+      `${seal}${Buffer.from(`${otherOrg}/zzzz`).toString('base64url')}`,
+      `${seal}${Buffer.from(`${place}0`).toString('base64url')}`,
+    ];
+    for (const bad of forged) {
+      const refused = await http().get(`/v1/orgs/${otherOrg}/teams?cursor=${bad}`).set(bearer(ada));
+      expect([bad, refused.status, fields(problem(refused))]).toEqual([bad, 400, ['cursor']]);
+    }
+    for (const list of ['members', 'invitations', 'audit/events']) {
+      const refused = await http().get(`/v1/orgs/${otherOrg}/${list}?cursor=${theirs}`).set(bearer(ada));
+      expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
+    }
     for (const value of ['100000', '0', '0x10', '1e1', '+7', ' 7', '7.0', '', 'ten']) {
       const limit = await http()
         .get(`/v1/orgs/${orgId}/members?limit=${encodeURIComponent(value)}`)

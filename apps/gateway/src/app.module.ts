@@ -43,6 +43,7 @@ import { InviteeErasure } from './erasure/invitee-erasure';
 import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
+import { ListCursors } from './http/page';
 import { ProjectionFeed } from './read-models/projection-feed';
 import { StatePublisher } from './state-topics/state-publisher';
 import { readModelsOf } from './read-models/read-models';
@@ -136,6 +137,7 @@ export class GatewayModule {
         OrganizationCommands,
         OrgAccess,
         OrgQueries,
+        ListCursors,
         ProjectionFeed,
         StatePublisher,
         RebuildJobs,

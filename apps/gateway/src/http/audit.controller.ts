@@ -13,7 +13,7 @@ import { PageQuery, RosterQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { pageIn, rosterCursor, rosterPageIn } from './page';
+import { ListCursors } from './page';
 
 @ApiTags('audit')
 @ApiBearerAuth()
@@ -25,6 +25,7 @@ export class AuditController {
     private readonly queries: OrgQueries,
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly freshness: ReadYourWrites,
+    private readonly cursors: ListCursors,
   ) {}
 
   @Get('events')
@@ -36,10 +37,13 @@ export class AuditController {
   @problems(400, 401, 403, 404)
   async events(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
     await this.access.requiring(caller, orgId, 'audit.read');
-    const page = await this.models.auditEvents.find({ where: { orgId } }, pageIn(orgId, query));
+    const page = await this.models.auditEvents.find(
+      { where: { orgId } },
+      this.cursors.pageIn('audit-events', orgId, query),
+    );
     return {
       items: page.items.map(auditEventView),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      ...this.cursors.next('audit-events', page.nextCursor),
     };
   }
 
@@ -54,7 +58,7 @@ export class AuditController {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     // An instant still to come is answered as now: the answer says which instant it is about.
     const at = new Date(Math.min(new Date(query.at).getTime(), Date.now())).toISOString();
-    const page = rosterPageIn(orgId, query, at);
+    const page = this.cursors.rosterPageIn(orgId, query, at);
     // Later than the last event the read models hold, events appended before `at` may not be projected yet: the
     // answer waits for them (within READ_YOUR_WRITES_MS), so asking again about the same instant gives the same answer.
     if (at >= standing.org.updatedAt && !(await this.freshness.organizationCaughtUp(orgId)))
@@ -74,7 +78,7 @@ export class AuditController {
         permissions: i.permissions,
         teams: i.teams,
       })),
-      ...(more && last ? { nextCursor: rosterCursor(last._id, at) } : {}),
+      ...(more && last ? this.cursors.rosterNext(last._id, at) : {}),
     };
   }
 }

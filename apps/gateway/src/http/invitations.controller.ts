@@ -35,7 +35,7 @@ import { ImportResult, InvitationView, answers, answersPage, doneOrLagging } fro
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { pageIn } from './page';
+import { ListCursors } from './page';
 import { ReadsBody } from '../edge/request-shape.guard';
 
 @ApiTags('invitations')
@@ -49,6 +49,7 @@ export class InvitationsController {
     private readonly freshness: ReadYourWrites,
     private readonly commands: OrganizationCommands,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly cursors: ListCursors,
   ) {}
 
   @Post()
@@ -151,10 +152,13 @@ export class InvitationsController {
     else if (query.status === 'expired')
       Object.assign(where, { status: { $in: ['pending', 'expired'] }, expiresAt: { $lte: now } });
     else if (query.status) where.status = query.status;
-    const page = await this.models.invitations.find({ where: where as never }, pageIn(orgId, query));
+    const page = await this.models.invitations.find(
+      { where: where as never },
+      this.cursors.pageIn('invitations', orgId, query),
+    );
     return {
       items: page.items.map((i) => invitationView(i)),
-      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+      ...this.cursors.next('invitations', page.nextCursor),
     };
   }
 

@@ -25,7 +25,7 @@ import { AcceptedView, MemberView, answers, answersPage, doneOrLagging } from '.
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { pageIn } from './page';
+import { ListCursors } from './page';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -37,6 +37,7 @@ export class MembersController {
     private readonly access: OrgAccess,
     private readonly queries: OrgQueries,
     private readonly commands: OrganizationCommands,
+    private readonly cursors: ListCursors,
   ) {}
 
   @Get()
@@ -49,8 +50,12 @@ export class MembersController {
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: MembersQuery) {
     const standing = await this.access.standing(caller, orgId);
     const { limit, cursor, ...filters } = query;
-    const page = await this.queries.members(standing, filters, pageIn(orgId, { limit, cursor }));
-    return { items: page.items.map(memberView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    const page = await this.queries.members(
+      standing,
+      filters,
+      this.cursors.pageIn('members', orgId, { limit, cursor }),
+    );
+    return { items: page.items.map(memberView), ...this.cursors.next('members', page.nextCursor) };
   }
 
   @Get(':userId')

@@ -1,65 +1,98 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { type PersonalData, type PseudonymousIds } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
 import { decodeCursor, encodeCursor } from '@app/read-store';
 
-/**
- * The page a list of one organization asks for: its limit (default 50) and a cursor, which must be one this
- * organization's lists gave (`nextCursor`). A random, cut or edited one, or another organization's, is a 400 naming
- * `cursor` rather than a page from some other place.
- */
-export function pageIn(
-  orgId: string,
-  query: { limit?: number; cursor?: string },
-): { limit: number; cursor?: string } {
-  const { cursor } = query;
-  if (cursor !== undefined && cursor !== '' && !givenIn(orgId, cursor))
-    throw new BadRequestException({
-      code: 'validation-failed',
-      title: 'cursor is not a cursor this list gave',
-      errors: [{ field: 'cursor', message: 'not a cursor this list gave' }],
-    });
-  return { limit: query.limit ?? 50, ...(cursor ? { cursor } : {}) };
-}
+/** The lists that page: a cursor one of them gave is good for that list only. */
+export type ListName = 'members' | 'teams' | 'invitations' | 'audit-events' | 'roster';
 
-function givenIn(orgId: string, cursor: string): boolean {
-  const lastId = decodeCursor(cursor)!;
-  return (
-    encodeCursor(lastId) === cursor && lastId.startsWith(`${orgId}/`) && lastId.length > orgId.length + 1
-  );
-}
-
-/** A roster page's cursor: the last member's interval, and the instant the roster answers. */
-export function rosterCursor(lastIntervalId: string, at: string): string {
-  return encodeCursor(`${lastIntervalId}@${at}`);
-}
+/** Characters of a cursor's seal: 128 bits of a keyed hash, base64url. */
+const SEAL_LENGTH = 22;
 
 /**
- * Where the next page of a roster starts: after the interval its cursor names. Every page of one roster answers the
- * instant the first page answered (its `at`, which is the asked one, or now for one still to come); a cursor asked
- * with another `at` is a 400 naming `cursor`, since its position means nothing in another instant's roster.
+ * Cursors as the API hands them out: where the next page starts (the read store's own cursor) behind a seal, a keyed
+ * hash of the list and that place, under the platform's key, so that every gateway replica honours every other's. A
+ * cursor that is random, cut or edited, from another list, or from another organization is a 400 naming `cursor`,
+ * never a page from some other place.
  */
-export function rosterPageIn(
-  orgId: string,
-  query: { limit?: number; cursor?: string },
-  at: string,
-): { limit: number; after?: string } {
-  const { limit, cursor } = pageIn(orgId, query);
-  if (cursor === undefined) return { limit };
-  const given = decodeCursor(cursor)!;
-  const split = given.lastIndexOf('@');
-  const cursorAt = given.slice(split + 1);
-  if (split < 0 || Date.parse(cursorAt) !== Date.parse(at))
-    throw new BadRequestException({
-      code: 'validation-failed',
-      title: 'cursor is not one this roster gave',
-      errors: [
-        {
-          field: 'cursor',
-          message:
-            split < 0 || Number.isNaN(Date.parse(cursorAt))
-              ? 'not a cursor this roster gave'
-              : `belongs to the roster at ${cursorAt}: ask with at=${cursorAt}`,
-        },
-      ],
-    });
-  return { limit, after: given.slice(0, split) };
+@Injectable()
+export class ListCursors {
+  private readonly keyed: PseudonymousIds;
+
+  constructor(@Inject(PERSONAL_DATA) personalData: PersonalData) {
+    this.keyed = personalData.pseudonyms;
+  }
+
+  /** The page a list of one organization asks for: its limit (default 50), and where it starts. */
+  pageIn(
+    list: Exclude<ListName, 'roster'>,
+    orgId: string,
+    query: { limit?: number; cursor?: string },
+  ): { limit: number; cursor?: string } {
+    const place = query.cursor ? this.placeOf(list, orgId, query.cursor) : undefined;
+    return { limit: query.limit ?? 50, ...(place === undefined ? {} : { cursor: encodeCursor(place) }) };
+  }
+
+  /** The `nextCursor` of a page of `list`, from the read store's. */
+  next(list: Exclude<ListName, 'roster'>, storeCursor: string | undefined): { nextCursor?: string } {
+    return storeCursor === undefined ? {} : { nextCursor: this.seal(list, decodeCursor(storeCursor)!) };
+  }
+
+  /**
+   * Where the next page of a roster starts: after the interval its cursor names. Every page of one roster answers the
+   * instant the first page answered (its `at`, which is the asked one, or now for one still to come); a cursor asked
+   * with another `at` is a 400 naming `cursor`, since its position means nothing in another instant's roster.
+   */
+  rosterPageIn(
+    orgId: string,
+    query: { limit?: number; cursor?: string },
+    at: string,
+  ): { limit: number; after?: string } {
+    const limit = query.limit ?? 50;
+    if (!query.cursor) return { limit };
+    const place = this.placeOf('roster', orgId, query.cursor);
+    const split = place.lastIndexOf('@');
+    const cursorAt = place.slice(split + 1);
+    if (split < 0 || Date.parse(cursorAt) !== Date.parse(at))
+      throw notACursor(
+        split < 0
+          ? 'not a cursor this list gave'
+          : `belongs to the roster at ${cursorAt}: ask with at=${cursorAt}`,
+      );
+    return { limit, after: place.slice(0, split) };
+  }
+
+  /** A roster page's cursor: the last member's interval, and the instant the roster answers. */
+  rosterNext(lastIntervalId: string, at: string): { nextCursor: string } {
+    return { nextCursor: this.seal('roster', `${lastIntervalId}@${at}`) };
+  }
+
+  private seal(list: ListName, place: string): string {
+    return `${this.sealOf(list, place)}${encodeCursor(place)}`;
+  }
+
+  /** The place a cursor names, if this list gave it in this organization. */
+  private placeOf(list: ListName, orgId: string, cursor: string): string {
+    const place = decodeCursor(cursor.slice(SEAL_LENGTH))!;
+    const authentic =
+      cursor.length > SEAL_LENGTH &&
+      encodeCursor(place) === cursor.slice(SEAL_LENGTH) &&
+      cursor.slice(0, SEAL_LENGTH) === this.sealOf(list, place);
+    // Ids sort by organization first: a place in this organization's list starts with its id.
+    if (!authentic || !place.startsWith(`${orgId}/`) || place.length <= orgId.length + 1)
+      throw notACursor('not a cursor this list gave');
+    return place;
+  }
+
+  private sealOf(list: ListName, place: string): string {
+    return this.keyed.digestOf('list-cursor', `${list}\0${place}`).slice(0, SEAL_LENGTH);
+  }
+}
+
+function notACursor(message: string): BadRequestException {
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: 'cursor is not a cursor this list gave',
+    errors: [{ field: 'cursor', message }],
+  });
 }

@@ -26,7 +26,7 @@ import { TeamView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
-import { pageIn } from './page';
+import { ListCursors } from './page';
 
 @ApiTags('teams')
 @ApiBearerAuth()
@@ -37,6 +37,7 @@ export class TeamsController {
     private readonly access: OrgAccess,
     private readonly queries: OrgQueries,
     private readonly commands: OrganizationCommands,
+    private readonly cursors: ListCursors,
   ) {}
 
   @Post()
@@ -69,8 +70,11 @@ export class TeamsController {
   @answersPage(TeamView)
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
-    const page = await this.queries.teams(await this.access.standing(caller, orgId), pageIn(orgId, query));
-    return { items: page.items.map(teamView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
+    const page = await this.queries.teams(
+      await this.access.standing(caller, orgId),
+      this.cursors.pageIn('teams', orgId, query),
+    );
+    return { items: page.items.map(teamView), ...this.cursors.next('teams', page.nextCursor) };
   }
 
   @Get(':teamId')

@@ -9,6 +9,8 @@ import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import { infraEnv, waitFor } from '@app/testing';
 import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
+import { type DeliveryLog } from '../apps/notifications/src/delivery/delivery-log';
+import { DELIVERY_LOG } from '../apps/notifications/src/notifications.tokens';
 import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
 import { StatePublisher } from '../apps/gateway/src/state-topics/state-publisher';
 import { findAll, type ReadModels } from '../apps/gateway/src/read-models/read-models';
@@ -159,6 +161,22 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     const [invitation] = await findAll(models.invitations, { where: { orgId, email: zelda.email } });
     expect(invitation).toBeDefined();
 
+    // The delivery log holds what was sent to her: the verification mail, the invitation, the role change.
+    const deliveries = platform.notifications.get<DeliveryLog>(DELIVERY_LOG);
+    const everyDelivery = async () => {
+      const all = [];
+      for (const status of ['pending', 'sent', 'failed', 'dead'] as const)
+        all.push(...(await deliveries.list(status, 100_000)));
+      return all;
+    };
+    const deliveriesNaming = async (person: Person) =>
+      (await everyDelivery()).filter((record) => plaintextIn(JSON.stringify(record), person).length > 0);
+    const deliveriesTo = async (address: string) =>
+      (await everyDelivery()).filter((record) => record.message.to === address).length;
+    await waitFor(async () => (await deliveriesNaming(zelda)).length >= 2, { what: 'her deliveries' });
+    const adasBefore = await deliveriesTo(ada.email);
+    expect(adasBefore).toBeGreaterThan(0);
+
     const kafka = infraEnv.kafkaBrokers
       ? new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING })
       : undefined;
@@ -175,6 +193,12 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
         (await models.invitations.get(invitation!._id))?.email !== zelda.email,
       { timeoutMs: 20_000, what: 'the read models to forget Zelda' },
     );
+    // The delivery log forgets every delivery to her addresses or about her; Ada's stay.
+    await waitFor(async () => (await deliveriesNaming(zelda)).length === 0, {
+      timeoutMs: 20_000,
+      what: 'the delivery log to forget Zelda',
+    });
+    expect(await deliveriesTo(ada.email)).toBe(adasBefore);
 
     // The event store: sealed from the first write, so its files never held her in plain text.
     const files = await filesUnder(platform.store.dataDir!);

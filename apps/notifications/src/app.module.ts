@@ -11,7 +11,8 @@ import {
   type ResolvedInfrastructure,
 } from '@app/platform';
 import { type PersonalData } from '@app/personal-data';
-import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
+import { LocalDeliveryLog, recipientKeysOf, type DeliveryLog } from './delivery/delivery-log';
+import { ForgetErasedRecipients } from './erasure/forget-erased-recipients';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
 import {
   DELIVERIES_IN_HAND,
@@ -164,12 +165,17 @@ export class NotificationsModule {
       providers: [
         {
           provide: DELIVERY_LOG,
-          useFactory: (): Promise<DeliveryLog> | DeliveryLog =>
-            infra.mongoUrl
-              ? MongoDeliveryLog.connect(infra.mongoUrl)
+          inject: [PERSONAL_DATA],
+          useFactory: (personalData: PersonalData): Promise<DeliveryLog> | DeliveryLog => {
+            const recipientKeys = recipientKeysOf(personalData.addresses);
+            return infra.mongoUrl
+              ? MongoDeliveryLog.connect(infra.mongoUrl, recipientKeys)
               : new LocalDeliveryLog(
                   options.deliveryLogFile ?? join(infra.dataDir, 'notifications', 'deliveries.jsonl'),
-                ),
+                  undefined,
+                  recipientKeys,
+                );
+          },
         },
         { provide: DELIVERY_RETRY, useValue: busRetryOf(options) },
         { provide: DELIVERIES_IN_HAND, useValue: inHand },
@@ -227,6 +233,7 @@ export class NotificationsModule {
         },
         EmailRequests,
         InvitationMessages,
+        ForgetErasedRecipients,
       ],
     };
   }

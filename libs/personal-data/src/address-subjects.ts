@@ -15,6 +15,18 @@ export class AddressSubjects {
   of(kind: 'email' | 'phone', address: string): string {
     const normalised = kind === 'email' ? address.trim().toLowerCase() : address.trim();
     const digest = createHmac('sha256', this.hashKey).update(`${kind}:${normalised}`).digest();
-    return `addr-${digest.subarray(0, 18).toString('base64url')}`;
+    return `${PREFIX}${digest.subarray(0, 18).toString('base64url')}`;
+  }
+
+  /**
+   * The address subject a key id belongs to: once an address's key is erased, the next one it gets is a new generation
+   * (`<subject>-g2`, see `PersonalDataVault.liveGeneration`). Any other key id (a user's) is answered as it is.
+   */
+  static subjectOf(keyId: string): string {
+    return keyId.startsWith(PREFIX) && keyId.length > SUBJECT_LENGTH ? keyId.slice(0, SUBJECT_LENGTH) : keyId;
   }
 }
+
+const PREFIX = 'addr-';
+/** The prefix and 18 bytes in base64url. */
+const SUBJECT_LENGTH = PREFIX.length + 24;

@@ -28,6 +28,11 @@ export interface DeliveryRecord {
   readonly providerId?: string;
   /** What is sent, kept so that an operator can retry a dead delivery without the event. */
   readonly message: OutgoingMessage;
+  /**
+   * The key id of the recipient's address (`RecipientKeys`): an erasure names the keys it destroyed, and every
+   * delivery to those addresses is forgotten by it.
+   */
+  readonly recipientKey?: string;
   /** While an attempt runs (epoch ms): nobody else starts one until then, and a crashed attempt is taken over after. */
   readonly leaseUntil?: number;
   /**
@@ -71,7 +76,30 @@ export interface DeliveryLog {
   list(status: DeliveryStatus, limit: number): Promise<DeliveryRecord[]>;
   /** A dead delivery back to pending with its attempts counted from zero; false when it was not dead. */
   revive(id: string, now: number): Promise<boolean>;
+  /**
+   * Erasure: every delivery to an address whose key id is among `keys`, or about a user whose id is, is deleted (its
+   * address and message with it). Answers how many.
+   */
+  forget(keys: readonly string[]): Promise<number>;
   close(): Promise<void>;
+}
+
+/** The key id of a message's recipient address, as erasures name it (`AddressSubjects.of`). */
+export type RecipientKeys = (message: OutgoingMessage) => string;
+
+export function recipientKeysOf(addresses: {
+  of(kind: 'email' | 'phone', address: string): string;
+}): RecipientKeys {
+  return (message) => addresses.of(message.channel === 'email' ? 'email' : 'phone', message.to);
+}
+
+/** Whether erasing `keys` forgets the delivery `record`. */
+export function erasedBy(record: DeliveryRecord, keys: ReadonlySet<string>): boolean {
+  const userId = record.message.about?.userId;
+  return (
+    (record.recipientKey !== undefined && keys.has(record.recipientKey)) ||
+    (userId !== undefined && keys.has(userId))
+  );
 }
 
 /** The delivery a claim becomes once its attempt ends with `outcome` (what `finish` writes). */
@@ -118,10 +146,14 @@ export class LocalDeliveryLog implements DeliveryLog {
   private readonly records = new Map<string, DeliveryRecord>();
   private lines = 0;
 
-  /** `slack`: how many superseded lines the file may hold beyond half its records before it is rewritten. */
+  /**
+   * `slack`: how many superseded lines the file may hold beyond half its records before it is rewritten.
+   * `recipientKeys`: records the key id of each recipient address (those kept before it was recorded get theirs here).
+   */
   constructor(
     private readonly file?: string,
     private readonly slack = 1_000,
+    private readonly recipientKeys?: RecipientKeys,
   ) {
     if (!file) return;
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -141,7 +173,7 @@ export class LocalDeliveryLog implements DeliveryLog {
       if (line.trim() === '') continue;
       try {
         const record = JSON.parse(line) as DeliveryRecord;
-        this.records.set(record._id, record);
+        this.records.set(record._id, this.withRecipientKey(record));
       } catch {
         // a line cut short by a crash mid-write: the record before it stands
       }
@@ -156,7 +188,7 @@ export class LocalDeliveryLog implements DeliveryLog {
     if (current?.leaseUntil !== undefined && current.leaseUntil > now)
       return { kind: 'busy', leaseUntil: current.leaseUntil };
     const record = {
-      ...(current ?? { _id: id, status: 'pending' as const, attempts: 0, message }),
+      ...(current ?? this.withRecipientKey({ _id: id, status: 'pending' as const, attempts: 0, message })),
       leaseUntil: now + leaseMs,
       leaseToken: randomUUID(),
       updatedAt: new Date(now).toISOString(),
@@ -193,7 +225,21 @@ export class LocalDeliveryLog implements DeliveryLog {
     return true;
   }
 
+  async forget(keys: readonly string[]): Promise<number> {
+    const erased = new Set(keys);
+    const forgotten = [...this.records.values()].filter((record) => erasedBy(record, erased));
+    for (const record of forgotten) this.records.delete(record._id);
+    // Rewritten at once: the lines of what was forgotten (the address, a pending message's text) leave the file.
+    if (forgotten.length > 0 && this.file) this.compact(this.file);
+    return forgotten.length;
+  }
+
   async close(): Promise<void> {}
+
+  private withRecipientKey<R extends Omit<DeliveryRecord, 'updatedAt'>>(record: R): R {
+    if (record.recipientKey !== undefined || !this.recipientKeys) return record;
+    return { ...record, recipientKey: this.recipientKeys(record.message) };
+  }
 
   private save(record: DeliveryRecord): void {
     this.records.set(record._id, record);

@@ -10,6 +10,7 @@ import {
   type DeliveryLog,
   type DeliveryRecord,
   type DeliveryStatus,
+  type RecipientKeys,
 } from './delivery-log';
 import { type OutgoingMessage } from './outgoing-message';
 import { WriteBatcher } from './write-batcher';
@@ -24,6 +25,7 @@ const deliverySchema = new Schema<DeliveryRecord>(
     lastError: String,
     providerId: String,
     message: { type: Schema.Types.Mixed, required: true },
+    recipientKey: String,
     leaseUntil: Number,
     leaseToken: String,
     updatedAt: { type: String, required: true },
@@ -32,6 +34,9 @@ const deliverySchema = new Schema<DeliveryRecord>(
 );
 // Operators list what is dead (or failed) by status, oldest first.
 deliverySchema.index({ status: 1, updatedAt: 1 });
+// An erasure forgets the deliveries to an address by its key id, and those about a user by the user's id.
+deliverySchema.index({ recipientKey: 1 }, { sparse: true });
+deliverySchema.index({ 'message.about.userId': 1 }, { sparse: true });
 
 interface FinishWrite {
   readonly filter: Filter<DeliveryRecord>;
@@ -56,13 +61,36 @@ export class MongoDeliveryLog implements DeliveryLog {
   private constructor(
     private readonly connection: Connection,
     private readonly deliveries: Model<DeliveryRecord>,
+    private readonly recipientKeys?: RecipientKeys,
   ) {}
 
-  static async connect(url: string): Promise<MongoDeliveryLog> {
+  /** `recipientKeys`: records the key id of each recipient address (those stored before it was recorded get theirs). */
+  static async connect(url: string, recipientKeys?: RecipientKeys): Promise<MongoDeliveryLog> {
     const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5_000 }).asPromise();
     const deliveries = connection.model<DeliveryRecord>('NotificationDelivery', deliverySchema);
     await deliveries.createIndexes();
-    return new MongoDeliveryLog(connection, deliveries);
+    const log = new MongoDeliveryLog(connection, deliveries, recipientKeys);
+    await log.keyRecipientsOfEarlierRecords();
+    return log;
+  }
+
+  /** Records stored before recipient keys were (an earlier release) get theirs, so that an erasure finds them too. */
+  private async keyRecipientsOfEarlierRecords(): Promise<void> {
+    const keyOf = this.recipientKeys;
+    if (!keyOf) return;
+    for (;;) {
+      const unkeyed = await this.driverCollection()
+        .find({ recipientKey: { $exists: false } }, { projection: { _id: 1, message: 1 } })
+        .limit(500)
+        .toArray();
+      if (unkeyed.length === 0) return;
+      await this.driverCollection().bulkWrite(
+        unkeyed.map(({ _id, message }) => ({
+          updateOne: { filter: { _id }, update: { $set: { recipientKey: keyOf(message) } } },
+        })),
+        { ordered: false },
+      );
+    }
   }
 
   async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
@@ -74,6 +102,7 @@ export class MongoDeliveryLog implements DeliveryLog {
       status: 'pending',
       attempts: 0,
       message,
+      ...(this.recipientKeys ? { recipientKey: this.recipientKeys(message) } : {}),
       leaseUntil: now + leaseMs,
       leaseToken,
       updatedAt,
@@ -191,6 +220,14 @@ export class MongoDeliveryLog implements DeliveryLog {
       { $set: { status: 'pending', attempts: 0, updatedAt: new Date(now).toISOString() } },
     );
     return result.modifiedCount > 0;
+  }
+
+  async forget(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const result = await this.deliveries.deleteMany({
+      $or: [{ recipientKey: { $in: keys } }, { 'message.about.userId': { $in: keys } }],
+    });
+    return result.deletedCount;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
+import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type IdentityHarness, startIdentity } from '../../../identity/src/commands/identity-harness.testing';
 import { startNotificationsOverSmtp } from '../notifications-over-smtp.testing';
+import { emailRequested } from './email-requested.testing';
 
 describe('e-mail requests through a real SMTP server', () => {
   const eventStore = useTestEventStore();
@@ -51,5 +53,30 @@ describe('e-mail requests through a real SMTP server', () => {
     );
     expect(mail.raw).toContain('reset-password?token');
     expect(smtp().received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
+  });
+
+  it('R10: a request for an account deleted since (a redelivery after its erasure) mails nothing', async () => {
+    const gone = `gone-${Date.now()}@example.com`;
+    const goneId = await identity.registerVerified(gone);
+    await identity.result(
+      { type: 'DeleteAccount', password: 'correct horse battery', confirmOwnedOrganizations: true },
+      goneId,
+    );
+    const live = `live-${Date.now()}@example.com`;
+    const liveId = await identity.registerVerified(live);
+    const bus = started.notifications.get<MessageBus>(MESSAGE_BUS);
+    await bus.publish([
+      emailRequested({ template: 'password-changed', to: gone, userId: goneId }).message,
+      emailRequested({ template: 'password-changed', to: live, userId: liveId }).message,
+    ]);
+    await waitFor(() => smtp().received.find((m) => m.to.includes(live) && m.raw.includes('password')), {
+      timeoutMs: 15_000,
+      what: 'the live account’s mail',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(smtp().received.filter((m) => m.to.includes(gone))).toHaveLength(
+      // Its verification mail, sent while it was registered; nothing after the deletion.
+      smtp().received.filter((m) => m.to.includes(gone) && m.raw.includes('Confirm your e-mail')).length,
+    );
   });
 });

@@ -11,6 +11,7 @@ import {
 import { DELIVERIES_IN_HAND, DELIVERY_RETRY, MESSAGE_LOCALE } from '../notifications.tokens';
 import { localeOf, type Locale } from '../templates/catalog';
 import { Notifier } from '../delivery/notifier';
+import { RecipientDirectory } from '../notices/recipient-directory';
 import { renderEmail, type EmailRequest } from './email-templates';
 
 /** Delivers `notifications.EmailRequested.v1` from `notifications.commands.v1`, once per request id. */
@@ -22,6 +23,7 @@ export class EmailRequests extends BusSubscriber {
     @Inject(DELIVERY_RETRY) private readonly retry: RetryPolicy,
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
+    private readonly directory: RecipientDirectory,
   ) {
     super();
   }
@@ -35,6 +37,8 @@ export class EmailRequests extends BusSubscriber {
       handler: async (event) => {
         if (event.type !== 'notifications.EmailRequested.v1') return;
         const request = event.data as EmailRequest;
+        // Asked again after the account was deleted (a redelivery): the erasure forgot the delivery, and nothing goes.
+        if (request.userId && (await this.directory.accountDeleted(request.userId))) return;
         await this.notifier.deliver({
           channel: 'email',
           to: request.to,

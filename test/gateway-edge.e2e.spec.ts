@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import Ajv from 'ajv';
@@ -395,6 +397,29 @@ describe('the gateway edge', () => {
       'request-header-fields-too-large',
       'DENY',
     ]);
+  });
+
+  it('a request without a Host header is a 400 problem with the usual headers, and the connection closes', async () => {
+    const server = platform.gateway.getHttpServer() as Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const socket = connect(port, '127.0.0.1', () => socket.write('GET /v1/me HTTP/1.1\r\n\r\n'));
+        socket.on('data', (chunk) => (text += chunk.toString('utf8')));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      const [head, body] = answer.split('\r\n\r\n');
+      expect(head).toMatch(/^HTTP\/1\.1 400 /);
+      expect(head).toMatch(/content-type: application\/problem\+json/i);
+      expect(head).toMatch(/x-frame-options: DENY/i);
+      expect(JSON.parse(body!)).toMatchObject({ status: 400, code: 'bad-request' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await http().get('/v1/me').set(bearer(ada)).expect(200);
   });
 
   it('an oversize body is a 413', async () => {

@@ -88,3 +88,32 @@ export function clientErrorAnswer(headers: Readonly<Record<string, string>> = {}
     socket.destroy(error);
   };
 }
+
+/**
+ * HTTP/1.1 requires a Host header (RFC 9112 3.2): a request without one is a 400 problem, with the service's own
+ * headers, and the connection is closed after it.
+ */
+export function refuseRequestsWithoutHost(
+  app: NestFastifyApplication,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      if (request.headers.host !== undefined || request.raw.httpVersion !== '1.1') return done();
+      const code = codeOfStatus(400);
+      void reply
+        .code(400)
+        .headers(headers)
+        .header('connection', 'close')
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send({
+          type: problemType(code),
+          title: 'The request has no Host header',
+          status: 400,
+          code,
+          instance: request.url,
+        });
+    });
+}

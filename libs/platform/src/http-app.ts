@@ -11,7 +11,12 @@ import { CORRELATION_HEADER, correlationId } from './correlation-id';
 import { createLogger, PinoNestLogger, redactUrl } from './logger';
 import { timeRequest } from './metrics';
 import { ProblemDetailsFilter, validationProblem } from './problem-details';
-import { clientErrorAnswer, frameworkErrorAnswer, problemsForFrameworkAnswers } from './framework-problems';
+import {
+  clientErrorAnswer,
+  frameworkErrorAnswer,
+  problemsForFrameworkAnswers,
+  refuseRequestsWithoutHost,
+} from './framework-problems';
 
 export interface HttpAppOptions {
   readonly service: string;
@@ -65,11 +70,14 @@ export async function createHttpApp(
             ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
             frameworkErrors: frameworkErrorAnswer(options.answerHeaders),
             clientErrorHandler: clientErrorAnswer(options.answerHeaders),
+            // Node would answer a request without Host with a bare 400 of its own: it is refused below, as a problem.
+            http: { requireHostHeader: false },
           }),
           nestOptions,
         )
       : await NestFactory.create(module, nestOptions);
   if (options.adapter === 'fastify') {
+    refuseRequestsWithoutHost(app as NestFastifyApplication, options.answerHeaders);
     // Headers within the same bound as the whole request (Node's default of 60 s would outlast it).
     const server = app.getHttpServer() as { headersTimeout: number; requestTimeout: number };
     server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);

@@ -131,8 +131,8 @@ export class OrganizationCommandHandler {
       }
       const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
-      if (result.events.some((e) => e.type === 'OrganizationDeleted'))
-        await endLinksOfDeleted(this.streams, request, command.at);
+      // A retry of the deletion too (answered as a duplicate): its first attempt may have stopped before the links.
+      if (result.state.status === 'deleted') await endLinksOfDeleted(this.streams, request, command.at);
       await this.undoIfDeleted(command, request);
       return reply(result);
     });

@@ -414,6 +414,42 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     expect((await membership.state(grand)).childOrgIds.has(child)).toBe(true);
   });
 
+  it('R10, R19: a deletion retried after it stopped before ending its links (answered as a duplicate) ends them', async () => {
+    const parent = await membership.organization('olga');
+    const child = await membership.organization('olga');
+    await membership.expectOk(
+      membership.send(parent, 'olga', { type: 'LinkChildOrganization', childOrgId: child }),
+    );
+    // The first attempt recorded the deletion and stopped there (a crash, a lost connection).
+    const handler = membership.app.get(OrganizationCommandHandler);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId: parent,
+      actorId: 'olga',
+      command: { type: 'DeleteOrganization' },
+    });
+    await handler.streams.run(parent, request, {
+      type: 'DeleteOrganization',
+      actorId: 'olga',
+      at: new Date().toISOString(),
+    });
+    expect((await membership.state(child)).parentOrgId).toBe(parent);
+
+    expect(await handler.execute(request)).toMatchObject({ ok: true, duplicate: true });
+    expect((await membership.state(child)).parentOrgId).toBeUndefined();
+  });
+
+  it('R10, R19: a child deleted while it is being linked is not left listed by the parent', async () => {
+    const parent = await membership.organization('olga');
+    const child = await membership.organization('olga');
+    const link = linkWith({
+      afterChildSide: () =>
+        membership.expectOk(membership.send(child, 'olga', { type: 'DeleteOrganization' })),
+    });
+    await link(parent, child, 'olga');
+    expect((await membership.state(parent)).childOrgIds.has(child)).toBe(false);
+  });
+
   it('R10, R19: a child still naming a deleted parent (its deletion made before links ended with it) can be linked anew', async () => {
     const parent = await membership.organization('olga');
     const child = await membership.organization('olga');

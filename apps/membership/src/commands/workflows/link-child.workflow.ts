@@ -69,6 +69,10 @@ export async function linkChild(
   }
   // Answered as a duplicate of a link undone since: the link is not made again.
   await detachUnlessLinked(streams, request, command);
+  // The child deleted meanwhile (after its side was linked, before the parent's): its deletion found no link on the
+  // parent's side to end, so the parent's side is ended here.
+  if ((await streams.state(command.childOrgId)).status === 'deleted')
+    await endLinksOfDeleted(streams, { ...request, orgId: command.childOrgId }, command.at);
   return { result, other: { orgId: command.childOrgId, result: attached } };
 }
 

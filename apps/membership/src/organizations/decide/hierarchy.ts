@@ -28,7 +28,7 @@ export function unlinkChildOrganization({
   org,
   stamp,
 }: Decision<CommandOf<'UnlinkChildOrganization'>>): OrganizationEvent[] {
-  // The system unlinks a child that was deleted (R10: its links end with it).
+  // The system acts for nobody's rights: it ends the links of a deleted organization (R10).
   if (command.actorId !== SYSTEM_ACTOR) requireRole(org, command.actorId, ['owner', 'admin']);
   if (!org.childOrgIds.has(command.childOrgId)) return [];
   return [{ type: 'ChildOrganizationUnlinked', data: { ...stamp, childOrgId: command.childOrgId } }];

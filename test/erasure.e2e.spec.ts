@@ -131,7 +131,11 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
   const operators: string[] = [];
 
   beforeAll(async () => {
-    platform = await startPlatform({ logTo, gateway: { operators } });
+    platform = await startPlatform({
+      logTo,
+      gateway: { operators },
+      notifications: { erasureSecondPassMs: 300 },
+    });
     models = platform.gateway.get<ReadModels>(READ_MODELS);
   }, 60_000);
   afterAll(() => platform?.close());
@@ -199,6 +203,24 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       what: 'the delivery log to forget Zelda',
     });
     expect(await deliveriesTo(ada.email)).toBe(adasBefore);
+    // A delivery to her that was being claimed as the erasure arrived is forgotten by its second pass.
+    const late = await deliveries.claim(
+      {
+        channel: 'email',
+        to: zelda.email,
+        subject: 'Late',
+        text: 'Late',
+        idempotencyKey: randomUUID(),
+        about: { userId: zelda.userId },
+      },
+      Date.now(),
+      60_000,
+    );
+    expect(late.kind).toBe('claimed');
+    await waitFor(async () => (await deliveriesNaming(zelda)).length === 0, {
+      timeoutMs: 5_000,
+      what: 'the second pass to forget the late delivery',
+    });
 
     // The event store: sealed from the first write, so its files never held her in plain text.
     const files = await filesUnder(platform.store.dataDir!);

@@ -11,7 +11,8 @@ import {
   type ResolvedInfrastructure,
 } from '@app/platform';
 import { type PersonalData } from '@app/personal-data';
-import { LocalDeliveryLog, recipientKeysOf, type DeliveryLog } from './delivery/delivery-log';
+import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
+import { VaultRecipientKeys, type RecipientKeys } from './delivery/recipient-keys';
 import { ForgetErasedRecipients } from './erasure/forget-erased-recipients';
 import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
 import {
@@ -20,7 +21,9 @@ import {
   DELIVERY_LOG,
   DELIVERY_RETRY,
   ENABLED_NOTICES,
+  ERASURE_SECOND_PASS_MS,
   MESSAGE_LOCALE,
+  RECIPIENT_KEYS,
 } from './notifications.tokens';
 import { enabledNotices } from './notices/notice-rules';
 import { Notices } from './notices/notices';
@@ -65,6 +68,8 @@ export interface NotificationsOptions {
    * that delivery (and its partition) this long. SMTP and SMS timeouts are half of it, so an attempt ends inside it.
    */
   readonly leaseMs?: number;
+  /** How long after an erasure its deliveries are forgotten once more (default twice the lease). */
+  readonly erasureSecondPassMs?: number;
   /**
    * Deliveries each consumer works on at once per partition (`NOTIFY_IN_HAND_PER_PARTITION`, default 8, at most 64).
    * More: more throughput when the delivery log or the provider is slow, up to nine times as many SMTP connections at
@@ -163,11 +168,18 @@ export class NotificationsModule {
       ],
       controllers: [DeliveriesController],
       providers: [
+        // Past the lease, an attempt that was claiming as the erasure arrived has ended (or lost its claim).
+        { provide: ERASURE_SECOND_PASS_MS, useValue: options.erasureSecondPassMs ?? 2 * leaseMs },
+        {
+          provide: RECIPIENT_KEYS,
+          inject: [PERSONAL_DATA],
+          useFactory: (personalData: PersonalData): RecipientKeys =>
+            new VaultRecipientKeys(personalData.addresses, personalData.vault),
+        },
         {
           provide: DELIVERY_LOG,
-          inject: [PERSONAL_DATA],
-          useFactory: (personalData: PersonalData): Promise<DeliveryLog> | DeliveryLog => {
-            const recipientKeys = recipientKeysOf(personalData.addresses);
+          inject: [RECIPIENT_KEYS],
+          useFactory: (recipientKeys: RecipientKeys): Promise<DeliveryLog> | DeliveryLog => {
             return infra.mongoUrl
               ? MongoDeliveryLog.connect(infra.mongoUrl, recipientKeys)
               : new LocalDeliveryLog(

@@ -15,3 +15,9 @@ export const DELIVERIES_IN_HAND = Symbol('DELIVERIES_IN_HAND');
 
 /** How many invitation messages one address or number receives in an hour (`NOTIFY_INVITATIONS_PER_HOUR`). */
 export const INVITATION_QUOTA = Symbol('INVITATION_QUOTA');
+
+/** How a delivery names its recipient's address for erasures (`RecipientKeys`). */
+export const RECIPIENT_KEYS = Symbol('RECIPIENT_KEYS');
+
+/** How long after an erasure its deliveries are forgotten once more, for those being claimed as it arrived (ms). */
+export const ERASURE_SECOND_PASS_MS = Symbol('ERASURE_SECOND_PASS_MS');

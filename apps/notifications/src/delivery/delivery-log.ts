@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type OutgoingMessage } from './outgoing-message';
+import { type RecipientKeys } from './recipient-keys';
 
 /** `pending` while attempts go on; `sent`, `failed` (permanently) and `dead` (attempts exhausted) are settled. */
 export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'dead';
@@ -84,15 +85,6 @@ export interface DeliveryLog {
   close(): Promise<void>;
 }
 
-/** The key id of a message's recipient address, as erasures name it (`AddressSubjects.of`). */
-export type RecipientKeys = (message: OutgoingMessage) => string;
-
-export function recipientKeysOf(addresses: {
-  of(kind: 'email' | 'phone', address: string): string;
-}): RecipientKeys {
-  return (message) => addresses.of(message.channel === 'email' ? 'email' : 'phone', message.to);
-}
-
 /** Whether erasing `keys` forgets the delivery `record`. */
 export function erasedBy(record: DeliveryRecord, keys: ReadonlySet<string>): boolean {
   const userId = record.message.about?.userId;
@@ -148,7 +140,8 @@ export class LocalDeliveryLog implements DeliveryLog {
 
   /**
    * `slack`: how many superseded lines the file may hold beyond half its records before it is rewritten.
-   * `recipientKeys`: records the key id of each recipient address (those kept before it was recorded get theirs here).
+   * `recipientKeys`: records the key id of each recipient address; records kept before it was recorded get theirs
+   * once the log is open (an erasure waits for that).
    */
   constructor(
     private readonly file?: string,
@@ -173,22 +166,48 @@ export class LocalDeliveryLog implements DeliveryLog {
       if (line.trim() === '') continue;
       try {
         const record = JSON.parse(line) as DeliveryRecord;
-        this.records.set(record._id, this.withRecipientKey(record));
+        this.records.set(record._id, record);
       } catch {
         // a line cut short by a crash mid-write: the record before it stands
       }
     }
     this.compact(file);
+    this.keyed = this.keyEarlierRecords();
+  }
+
+  /** Records kept before recipient keys were, keyed now. */
+  private keyed: Promise<void> = Promise.resolve();
+
+  private async keyEarlierRecords(): Promise<void> {
+    const keys = this.recipientKeys;
+    if (!keys) return;
+    for (const record of [...this.records.values()]) {
+      if (record.recipientKey !== undefined) continue;
+      const recipientKey = await keys.of(record.message);
+      // Changed meanwhile (a claim keeps what it read): keyed as it now stands.
+      const current = this.records.get(record._id);
+      if (current && current.recipientKey === undefined)
+        this.records.set(record._id, { ...current, recipientKey });
+    }
+    if (this.file) this.compact(this.file);
   }
 
   async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
     const id = deliveryIdOf(message);
+    // Looked up first: from reading the record to saving the claim nothing may wait, or two claims could both win.
+    const recipientKey = await this.recipientKeys?.of(message);
     const current = this.records.get(id);
     if (current && current.status !== 'pending') return { kind: 'settled', record: current };
     if (current?.leaseUntil !== undefined && current.leaseUntil > now)
       return { kind: 'busy', leaseUntil: current.leaseUntil };
     const record = {
-      ...(current ?? this.withRecipientKey({ _id: id, status: 'pending' as const, attempts: 0, message })),
+      ...(current ?? {
+        _id: id,
+        status: 'pending' as const,
+        attempts: 0,
+        message,
+        ...(recipientKey === undefined ? {} : { recipientKey }),
+      }),
       leaseUntil: now + leaseMs,
       leaseToken: randomUUID(),
       updatedAt: new Date(now).toISOString(),
@@ -226,6 +245,7 @@ export class LocalDeliveryLog implements DeliveryLog {
   }
 
   async forget(keys: readonly string[]): Promise<number> {
+    await this.keyed;
     const erased = new Set(keys);
     const forgotten = [...this.records.values()].filter((record) => erasedBy(record, erased));
     for (const record of forgotten) this.records.delete(record._id);
@@ -235,11 +255,6 @@ export class LocalDeliveryLog implements DeliveryLog {
   }
 
   async close(): Promise<void> {}
-
-  private withRecipientKey<R extends Omit<DeliveryRecord, 'updatedAt'>>(record: R): R {
-    if (record.recipientKey !== undefined || !this.recipientKeys) return record;
-    return { ...record, recipientKey: this.recipientKeys(record.message) };
-  }
 
   private save(record: DeliveryRecord): void {
     this.records.set(record._id, record);

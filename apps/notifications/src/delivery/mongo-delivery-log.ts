@@ -10,8 +10,8 @@ import {
   type DeliveryLog,
   type DeliveryRecord,
   type DeliveryStatus,
-  type RecipientKeys,
 } from './delivery-log';
+import { type RecipientKeys } from './recipient-keys';
 import { type OutgoingMessage } from './outgoing-message';
 import { WriteBatcher } from './write-batcher';
 
@@ -34,8 +34,9 @@ const deliverySchema = new Schema<DeliveryRecord>(
 );
 // Operators list what is dead (or failed) by status, oldest first.
 deliverySchema.index({ status: 1, updatedAt: 1 });
-// An erasure forgets the deliveries to an address by its key id, and those about a user by the user's id.
-deliverySchema.index({ recipientKey: 1 }, { sparse: true });
+// An erasure forgets the deliveries to an address by its key id, and those about a user by the user's id. Not sparse:
+// the records an earlier release left without a key are found through it too (`recipientKey: null`).
+deliverySchema.index({ recipientKey: 1 });
 deliverySchema.index({ 'message.about.userId': 1 }, { sparse: true });
 
 interface FinishWrite {
@@ -44,6 +45,9 @@ interface FinishWrite {
   /** What the write leaves: the finished record, still naming the attempt's lease token. */
   readonly record: DeliveryRecord;
 }
+
+/** A record without a recipient key (an index on the field finds those: it holds them as null). */
+const UNKEYED = { recipientKey: null } as unknown as Filter<DeliveryRecord>;
 
 /** A hung batch write fails its batch instead of holding up every delivery of the process behind it. */
 const BATCH_WRITE_TIMEOUT_MS = 10_000;
@@ -58,6 +62,9 @@ export class MongoDeliveryLog implements DeliveryLog {
   private readonly firstClaims = new WriteBatcher((records: ClaimedDelivery[]) => this.insertNew(records));
   private readonly finishes = new WriteBatcher((writes: FinishWrite[]) => this.writeFinished(writes));
 
+  /** Records stored before recipient keys were (an earlier release), keyed in the background; an erasure waits. */
+  private keyed: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly connection: Connection,
     private readonly deliveries: Model<DeliveryRecord>,
@@ -70,31 +77,43 @@ export class MongoDeliveryLog implements DeliveryLog {
     const deliveries = connection.model<DeliveryRecord>('NotificationDelivery', deliverySchema);
     await deliveries.createIndexes();
     const log = new MongoDeliveryLog(connection, deliveries, recipientKeys);
-    await log.keyRecipientsOfEarlierRecords();
+    log.keyed = log.keyEarlierRecords();
+    // A failure is reported to the erasure that waits for it, not as an unhandled rejection.
+    log.keyed.catch(() => undefined);
     return log;
   }
 
-  /** Records stored before recipient keys were (an earlier release) get theirs, so that an erasure finds them too. */
-  private async keyRecipientsOfEarlierRecords(): Promise<void> {
-    const keyOf = this.recipientKeys;
-    if (!keyOf) return;
-    for (;;) {
+  /**
+   * A page at a time, in `_id` order, through the index (`recipientKey: null` is the records without one): cheap once
+   * done, so every start looks. A record whose message names no address is left as it is.
+   */
+  private async keyEarlierRecords(): Promise<void> {
+    const keys = this.recipientKeys;
+    if (!keys) return;
+    for (let after = ''; ;) {
       const unkeyed = await this.driverCollection()
-        .find({ recipientKey: { $exists: false } }, { projection: { _id: 1, message: 1 } })
+        .find({ ...UNKEYED, _id: { $gt: after } }, { projection: { _id: 1, message: 1 } })
+        .sort({ _id: 1 })
         .limit(500)
         .toArray();
       if (unkeyed.length === 0) return;
-      await this.driverCollection().bulkWrite(
-        unkeyed.map(({ _id, message }) => ({
-          updateOne: { filter: { _id }, update: { $set: { recipientKey: keyOf(message) } } },
-        })),
-        { ordered: false },
-      );
+      after = unkeyed.at(-1)!._id;
+      const writes = [];
+      for (const { _id, message } of unkeyed)
+        if (typeof message?.to === 'string')
+          writes.push({
+            updateOne: {
+              filter: { ...UNKEYED, _id },
+              update: { $set: { recipientKey: await keys.of(message) } },
+            },
+          });
+      if (writes.length > 0) await this.driverCollection().bulkWrite(writes, { ordered: false });
     }
   }
 
   async claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim> {
     const id = deliveryIdOf(message);
+    const recipientKey = await this.recipientKeys?.of(message);
     const updatedAt = new Date(now).toISOString();
     const leaseToken = randomUUID();
     const fresh: ClaimedDelivery = {
@@ -102,7 +121,7 @@ export class MongoDeliveryLog implements DeliveryLog {
       status: 'pending',
       attempts: 0,
       message,
-      ...(this.recipientKeys ? { recipientKey: this.recipientKeys(message) } : {}),
+      ...(recipientKey === undefined ? {} : { recipientKey }),
       leaseUntil: now + leaseMs,
       leaseToken,
       updatedAt,
@@ -223,6 +242,7 @@ export class MongoDeliveryLog implements DeliveryLog {
   }
 
   async forget(keys: readonly string[]): Promise<number> {
+    await this.keyed;
     if (keys.length === 0) return 0;
     const result = await this.deliveries.deleteMany({
       $or: [{ recipientKey: { $in: keys } }, { 'message.about.userId': { $in: keys } }],

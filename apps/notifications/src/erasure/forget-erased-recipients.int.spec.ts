@@ -1,18 +1,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AddressSubjects } from '@app/personal-data';
-import { infraEnv, makeTempDir } from '@app/testing';
-import {
-  LocalDeliveryLog,
-  recipientKeysOf,
-  type DeliveryLog,
-  type RecipientKeys,
-} from '../delivery/delivery-log';
+import { AddressSubjects, FilePersonalDataKeyStore, PersonalDataVault } from '@app/personal-data';
+import { infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { LocalDeliveryLog, type DeliveryLog } from '../delivery/delivery-log';
 import { MongoDeliveryLog } from '../delivery/mongo-delivery-log';
 import { type OutgoingMessage } from '../delivery/outgoing-message';
+import { VaultRecipientKeys, type RecipientKeys } from '../delivery/recipient-keys';
 
-const keys = recipientKeysOf(new AddressSubjects(randomBytes(32)));
+const masterKey = randomBytes(32);
+const addresses = new AddressSubjects(masterKey);
+let vault: PersonalDataVault;
+let keys: VaultRecipientKeys;
+beforeAll(async () => {
+  vault = new PersonalDataVault(new FilePersonalDataKeyStore(await makeTempDir('forget-keys'), masterKey));
+  keys = new VaultRecipientKeys(addresses, vault);
+});
+const subjectOf = (message: OutgoingMessage) =>
+  addresses.of(message.channel === 'email' ? 'email' : 'phone', message.to);
 
 const mail = (to: string, userId?: string): OutgoingMessage => ({
   channel: 'email',
@@ -97,7 +102,7 @@ describe.each(logs)('erasure in the delivery log %s', (_, available, storeOf) =>
       forgotten.push(pending.record._id);
       const kept = await sent(log, mail(zed, 'user-zed'));
 
-      const erased = ['user-ada', keys(mail(ada)), keys(text(adaPhone))];
+      const erased = ['user-ada', await keys.of(mail(ada)), await keys.of(text(adaPhone))];
       expect(await log.forget(erased)).toBe(4);
       for (const id of forgotten) expect(await log.find(id)).toBeUndefined();
       expect((await log.find(kept))?.message.to).toBe(zed);
@@ -131,9 +136,34 @@ describe.each(logs)('erasure in the delivery log %s', (_, available, storeOf) =>
 
       const { log } = await open(keys);
       opened.push(log);
-      expect((await log.find(id))?.recipientKey).toBe(keys(mail(ada)));
-      expect(await log.forget([keys(mail(ada))])).toBe(1);
+      await waitFor(async () => (await log.find(id))?.recipientKey !== undefined, {
+        what: 'the record keyed',
+      });
+      expect((await log.find(id))?.recipientKey).toBe(await keys.of(mail(ada)));
+      expect(await log.forget([await keys.of(mail(ada))])).toBe(1);
       expect(await log.find(id)).toBeUndefined();
+    },
+  );
+
+  run(
+    'forgets only what went to the erased generation of an address: whoever has the address since keeps theirs',
+    async () => {
+      const open = await storeOf();
+      const { log } = await open(keys);
+      opened.push(log);
+      const address = `reused-${randomUUID().slice(0, 8)}@example.com`;
+      const before = await sent(log, mail(address));
+      const erasedKey = await keys.of(mail(address));
+      expect(erasedKey).toBe(subjectOf(mail(address)));
+      // The person erased; later someone registers with the address again, under its next key.
+      await vault.erase(erasedKey);
+      keys.erased([erasedKey]);
+      const after = await sent(log, mail(address));
+      expect((await log.find(after))?.recipientKey).toBe(`${erasedKey}-g2`);
+      // The erasure arrives late, or is read again: the newcomer's delivery stays.
+      expect(await log.forget([erasedKey])).toBe(1);
+      expect(await log.find(before)).toBeUndefined();
+      expect((await log.find(after))?.message.to).toBe(address);
     },
   );
 });

@@ -312,15 +312,14 @@ describe('invitations', () => {
         .when(invite({ actorId: 'admin', role: 'admin', email: 'admin.private@example.com' }))
         .decided(),
     ];
-    const removed = [
-      ...selfInvited,
-      ...given(selfInvited)
-        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
-        .decided(),
-    ];
-    given(removed)
+    const removal = given(selfInvited)
+      .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+      .decided();
+    // Removed, they can give it no more: it is revoked with the removal.
+    expect(removal.at(-1)).toMatchObject({ type: 'InvitationRevoked', data: { invitationId: 'inv-1' } });
+    given([...selfInvited, ...removal])
       .when(accept({ userId: 'admin', actorId: 'admin', email: 'admin.private@example.com' }))
-      .thenRefuses('own-invitation');
+      .thenRefuses('invitation-revoked');
   });
 
   it("an Admin's or permissions-bearing invitation lives no longer than its giver's right to give it; a plain User's outlives its sender", () => {
@@ -343,8 +342,40 @@ describe('invitations', () => {
         'without the delegated permission',
         after(cmd('owner', { type: 'RevokePermissions', userId: 'admin', permissions: ['org.billing'] })),
       ],
-    ] as const)
+    ] as const) {
       expect([what, refusalOf(history)]).toEqual([what, 'invitation-revoked']);
+      // Recorded with the change that took the right, not only found when accepted.
+      expect([what, history.at(-1)]).toEqual([
+        what,
+        { type: 'InvitationRevoked', data: { ...stamp('owner'), invitationId: 'inv-1' } },
+      ]);
+    }
+    // Given the right back, the giver does not bring the invitation back.
+    const demoted = after(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }));
+    const promotedAgain = [
+      ...demoted,
+      ...given(demoted)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'admin' }))
+        .decided(),
+      granted('admin', ['org.billing']),
+    ];
+    given(promotedAgain).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    // Only what the giver can no longer give lapses: their Admin invitation without org.billing stays.
+    const twoByAdmin = [
+      ...byAdmin,
+      ...given(byAdmin)
+        .when(invite({ actorId: 'admin', invitationId: 'inv-2', email: 'cleo@example.com', role: 'admin' }))
+        .decided(),
+    ];
+    given(twoByAdmin)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'admin', permissions: ['org.billing'] }))
+      .then([
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('owner'), userId: 'admin', permissions: ['org.billing'] },
+        },
+        { type: 'InvitationRevoked', data: { ...stamp('owner'), invitationId: 'inv-1' } },
+      ]);
     given(after(cmd('owner', { type: 'RemoveMember', userId: 'admin' })))
       .when(accept())
       .thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
@@ -402,7 +433,7 @@ describe('invitations', () => {
     given(demoted).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
   });
 
-  it('an invitation its giver may no longer give is not sent again; an Owner who changes it gives it anew', () => {
+  it('an invitation its giver may no longer give is revoked: not sent or changed again; invited anew instead', () => {
     const byAdmin = [
       ...base,
       ...given(base)
@@ -417,32 +448,21 @@ describe('invitations', () => {
     ];
     given(giverGone)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
-      .thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+      .thenRefuses('invitation-not-pending');
+    given(giverGone)
+      .when(change({ role: 'admin' }))
+      .thenRefuses('invitation-not-pending');
     given(byAdmin)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
       .thenTypes(['InvitationSent']);
-    // The same terms again: no change while the giver may give them, the Owner's own once the giver may not.
+    // The same terms again: no change while the giver may give them.
     given(byAdmin)
       .when(change({ role: 'admin' }))
       .then([]);
-    const regiven = given(giverGone)
-      .when(change({ role: 'admin' }))
-      .then([
-        {
-          type: 'InvitationChanged',
-          data: { ...stamp('owner'), invitationId: 'inv-1', role: 'admin', teamIds: ['t1'], permissions: [] },
-        },
-      ])
-      .decided();
-    given([...giverGone, ...regiven])
-      .when(accept())
-      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
-    // Invited again, by anyone who may: the dead one is revoked and the new one made.
-    const again = given(giverGone)
+    // Invited again, by anyone who may: a new invitation, the revoked one left as it is.
+    given(giverGone)
       .when(invite({ invitationId: 'inv-2', role: 'admin' }))
-      .thenTypes(['InvitationRevoked', 'InvitationCreated', 'InvitationSent'])
-      .decided();
-    expect(again[0]!.data).toMatchObject({ invitationId: 'inv-1' });
+      .thenTypes(['InvitationCreated', 'InvitationSent']);
   });
 
   it('R5: a change that leaves out teams or permissions drops those gone since, as acceptance would', () => {

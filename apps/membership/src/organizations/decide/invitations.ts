@@ -246,7 +246,10 @@ export function acceptInvitation({
     if (invitation.acceptedBy === command.userId) return [];
     refuse('invitation-already-accepted', 'gone', 'this invitation was already accepted');
   }
-  if (invitation.status === 'revoked') refuse('invitation-revoked', 'gone', 'this invitation was revoked');
+  if (invitation.status === 'revoked')
+    refuse('invitation-revoked', 'gone', 'this invitation was revoked', {
+      invitationId: invitation.invitationId,
+    });
   if (invitation.status === 'expired' || expired(invitation, stamp.at))
     refuse('invitation-expired', 'gone', 'this invitation expired');
   if (invitation.sendSequence === 0 || command.sendSequence !== invitation.sendSequence) {
@@ -316,15 +319,21 @@ export function invitationStillGiven(
   catalog: PermissionsCatalog,
   invitation: Invitation,
 ): boolean {
-  if (invitation.grantedBy === SYSTEM_ACTOR) return true;
-  if (invitation.role === 'user' && invitation.permissions.length === 0) return true;
+  if (!restsOnItsGiver(invitation)) return true;
   const member = org.members.get(invitation.grantedBy);
   if (member && gives(catalog, member, invitation)) return true;
   if (!org.partnersInParent?.has(invitation.grantedBy)) return false;
   return gives(catalog, { role: 'admin', granted: member?.granted ?? new Set() }, invitation);
 }
 
-function gives(
+/** R5: only an invitation giving more than a plain User's standing lives no longer than its giver's right to give it. */
+export function restsOnItsGiver(invitation: Invitation): boolean {
+  return (
+    invitation.grantedBy !== SYSTEM_ACTOR && (invitation.role !== 'user' || invitation.permissions.length > 0)
+  );
+}
+
+export function gives(
   catalog: PermissionsCatalog,
   giver: Pick<Member, 'role' | 'granted'>,
   invitation: Invitation,

@@ -277,6 +277,8 @@ describe('the gateway edge', () => {
     // UTF-8 itself, declared or not, is read as before.
     const utf8 = await teamNamed(Buffer.from('{"name":"Café"}'), 'application/json; charset="UTF-8"');
     expect([utf8.status, utf8.body.name]).toEqual([201, 'Café']);
+    const ascii = await teamNamed(Buffer.from('{"name":"Plain"}'), 'application/json; charset=US-ASCII');
+    expect([ascii.status, ascii.body.name]).toEqual([201, 'Plain']);
   });
 
   it('bad cursors, limits and ISO dates are 400s naming the parameter', async () => {

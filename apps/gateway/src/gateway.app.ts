@@ -95,7 +95,8 @@ function refusedCoding(
 ): UnsupportedMediaTypeException | undefined {
   if (encoded(headers)) return unsupportedEncoding();
   const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(String(headers['content-type'] ?? ''))?.[1];
-  if (charset === undefined || /^utf-?8$/i.test(charset)) return undefined;
+  // US-ASCII is UTF-8's first 128 characters: read as UTF-8, it reads the same.
+  if (charset === undefined || /^(utf-?8|us-ascii)$/i.test(charset)) return undefined;
   return new UnsupportedMediaTypeException({
     code: 'unsupported-media-type',
     title: `Request bodies are read as UTF-8: charset=${charset.slice(0, 40)} is not supported`,

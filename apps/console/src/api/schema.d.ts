@@ -5998,6 +5998,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
                 headers: {
@@ -6883,7 +6892,7 @@ export interface operations {
                 limit?: number;
                 /** @description the `nextCursor` of the previous page */
                 cursor?: string;
-                /** @description an instant (RFC 3339: date, time and offset); with a cursor, the instant of the first page (its `at`) or one still to come */
+                /** @description an instant (RFC 3339: date, time and offset); one still to come is answered as now. With a cursor: the `at` of the answer that gave it */
                 at: string;
             };
             header?: never;

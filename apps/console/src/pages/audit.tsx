@@ -92,6 +92,7 @@ function RosterAt() {
         onSubmit={async (event) => {
           event.preventDefault();
           const local = String(new FormData(event.currentTarget).get('at'));
+          more.clear();
           await action.run(async () => setRoster(await page(new Date(local).toISOString())));
         }}
       >
@@ -137,8 +138,14 @@ function RosterAt() {
           disabled={more.busy}
           onClick={() =>
             more.run(async () => {
-              const next = await page(roster.at, roster.nextCursor);
-              setRoster({ ...next, members: [...roster.members, ...next.members] });
+              const asked = roster;
+              const next = await page(asked.at, asked.nextCursor);
+              // Only onto the page it follows: another roster asked for meanwhile is left as it is.
+              setRoster((shown) =>
+                shown?.at === asked.at && shown.nextCursor === asked.nextCursor
+                  ? { ...next, members: [...shown.members, ...next.members] }
+                  : shown,
+              );
             })
           }
         >

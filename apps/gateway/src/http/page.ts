@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { type PersonalData, type PseudonymousIds } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
@@ -77,7 +78,7 @@ export class ListCursors {
     const authentic =
       cursor.length > SEAL_LENGTH &&
       encodeCursor(place) === cursor.slice(SEAL_LENGTH) &&
-      cursor.slice(0, SEAL_LENGTH) === this.sealOf(list, place);
+      sameText(cursor.slice(0, SEAL_LENGTH), this.sealOf(list, place));
     // Ids sort by organization first: a place in this organization's list starts with its id.
     if (!authentic || !place.startsWith(`${orgId}/`) || place.length <= orgId.length + 1)
       throw notACursor('not a cursor this list gave');
@@ -87,6 +88,13 @@ export class ListCursors {
   private sealOf(list: ListName, place: string): string {
     return this.keyed.digestOf('list-cursor', `${list}\0${place}`).slice(0, SEAL_LENGTH);
   }
+}
+
+/** Compared in constant time: how long a comparison takes says nothing of how much of a seal was right. */
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function notACursor(message: string): BadRequestException {

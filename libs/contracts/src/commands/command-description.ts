@@ -46,14 +46,14 @@ export function internalCommand(summary: string, fields: TProperties): CommandDe
 
 /**
  * What a name (of a person, an organization, a team) may hold: at least one letter, digit, symbol or punctuation mark,
- * and no control characters (line breaks and separators, NUL, escape), no bidirectional controls or marks that make a
- * name read otherwise than it is stored, no blank letters or symbols (Hangul fillers, the Braille blank), and no
- * invisible characters that would make two names that read alike differ (zero-width space, word joiner, byte-order
- * mark, invisible operators, the Mongolian vowel separator). Emoji, accents and the joiners they need (ZWJ, ZWNJ) are
- * fine.
+ * and no control characters (line breaks and separators, NUL, escape), no Braille blank, and no character Unicode
+ * says to draw as nothing (`Default_Ignorable_Code_Point`: bidirectional controls, zero-width space, soft hyphen,
+ * word joiner, byte-order mark, Hangul fillers, ...), which would make a name read otherwise than it is stored, or two
+ * names that read alike differ. Emoji keep what they are built with: joiners (ZWJ, ZWNJ), variation selectors and the
+ * tags of subdivision flags.
  */
 export const NAME_PATTERN =
-  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])[^\\p{Cc}\\p{Zl}\\p{Zp}\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069\\u115F\\u1160\\u3164\\uFFA0\\u2800\\u200B\\u2060-\\u2064\\uFEFF\\u180E]+$';
+  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])(?:[\\u200C\\u200D\\uFE00-\\uFE0F\\u{E0020}-\\u{E007F}\\u{E0100}-\\u{E01EF}]|[^\\p{Cc}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\u2800\\uFFF9-\\uFFFB])+$';
 
 /** Field types shared by the command descriptions. */
 export const Fields = {

@@ -40,6 +40,12 @@ describe('names on the bus', () => {
       'Sup\u2060port',
       'x\u2062y',
       'Mon\u180Egol',
+      'Soft\u00ADhyphen',
+      'Com\u034Fbining',
+      'Khmer\u17B4',
+      'Anno\uFFF9tation',
+      'Tag\u{E0001}',
+      'Filler\u115F',
     ])
       for (const checked of commands(name))
         expect([JSON.stringify(name), checked.ok, checked.ok ? undefined : checked.field]).toEqual([
@@ -50,7 +56,15 @@ describe('names on the bus', () => {
   });
 
   it('take accents, scripts, emoji and their joiners', () => {
-    for (const name of ['Zoë Çelik', 'Équipe 👩‍👩‍👧', '山田 太郎', 'O’Brien & Co.'])
+    for (const name of [
+      'Zoë Çelik',
+      'Équipe 👩‍👩‍👧',
+      '山田 太郎',
+      'O’Brien & Co.',
+      'Love ❤️',
+      'Team 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
+      'می\u200Cخواهم',
+    ])
       for (const checked of commands(name)) expect([name, checked.ok]).toEqual([name, true]);
   });
 });

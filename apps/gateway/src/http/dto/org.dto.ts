@@ -237,7 +237,7 @@ export class RosterQuery extends PageQuery {
     example: '2026-11-30T12:00:00Z',
     format: 'date-time',
     description:
-      'an instant (RFC 3339: date, time and offset); with a cursor, the instant of the first page (its `at`) or one still to come',
+      'an instant (RFC 3339: date, time and offset); one still to come is answered as now. With a cursor: the `at` of the answer that gave it',
   })
   @IsInstant()
   at!: string;

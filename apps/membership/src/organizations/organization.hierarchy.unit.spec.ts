@@ -330,6 +330,14 @@ describe('parent and child organizations (R19)', () => {
       .thenTypes(['InvitationAccepted', 'MemberJoined']);
     // A User in their own right gives no Admin invitation.
     given(invited).when(acceptedWhile([])).thenRefuses('invitation-revoked');
+    // Leaving the child takes nothing from what they give through the parent: the invitation stays theirs to give.
+    const left = given(invited)
+      .when(cmd('ada', { type: 'LeaveOrganization' }))
+      .thenTypes(['MemberLeft'])
+      .decided();
+    given([...invited, ...left])
+      .when(acceptedWhile(['ada']))
+      .thenTypes(['InvitationAccepted', 'MemberJoined']);
   });
 
   it('R19: the partners among some users are those who hold customers.manage in the parent, by role or by grant', () => {

@@ -398,6 +398,62 @@ describe('invitations', () => {
       .thenTypes(['InvitationSent']);
   });
 
+  it('R5: leaving or handing ownership on revokes what the giver can no longer give', () => {
+    const byAdmin = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    given(byAdmin)
+      .when(cmd('admin', { type: 'LeaveOrganization' }))
+      .then([
+        ...given(base)
+          .when(cmd('admin', { type: 'LeaveOrganization' }))
+          .decided(),
+        { type: 'InvitationRevoked', data: { ...stamp('admin'), invitationId: 'inv-1' } },
+      ]);
+    // The Owner's invitation with org.billing: as an Admin once ownership is handed on, they cannot give it.
+    const byOwner = [
+      ...base,
+      ...given(base)
+        .when(invite({ role: 'admin', permissions: ['org.billing'] }))
+        .decided(),
+    ];
+    const handedOn = given(byOwner)
+      .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'admin' }))
+      .decided();
+    expect(handedOn.filter((e) => e.type === 'InvitationRevoked').map((e) => e.data)).toEqual([
+      { ...stamp('owner'), invitationId: 'inv-1' },
+    ]);
+    // As an Admin, the previous Owner still gives an Admin invitation without it.
+    const plainByOwner = [
+      ...base,
+      ...given(base)
+        .when(invite({ role: 'admin' }))
+        .decided(),
+    ];
+    expect(
+      given(plainByOwner)
+        .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'admin' }))
+        .decided()
+        .filter((e) => e.type === 'InvitationRevoked'),
+    ).toEqual([]);
+    // Handed to them, the new Owner's own invitations stay.
+    const byNewOwner = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    expect(
+      given(byNewOwner)
+        .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'admin' }))
+        .decided()
+        .filter((e) => e.type === 'InvitationRevoked'),
+    ).toEqual([]);
+  });
+
   it('R5: a User invitation that carries permissions lives no longer than its giver; a giver demoted below its role no longer gives it', () => {
     const withPermissions = [
       ...base,
@@ -430,6 +486,44 @@ describe('invitations', () => {
       .when(cmd('owner', { type: 'SetSchedulable', userId: 'bob', schedulable: true }))
       .state() as ActiveOrganization;
     expect([...state.members.get('admin')!.granted].sort()).toEqual(['members.invite', 'members.read']);
+    // Demoted, they still give a User invitation with members.read (they hold it and members.invite as grants).
+    const withRead = [
+      ...invites,
+      ...given(invites)
+        .when(
+          invite({
+            actorId: 'admin',
+            invitationId: 'inv-2',
+            email: 'dora@example.com',
+            permissions: ['members.read'],
+          }),
+        )
+        .decided(),
+    ];
+    expect(
+      given(withRead)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['MemberRoleChanged']);
+    // Recorded with the demotion itself (MemberRoleChanged alone: the grants stay).
+    expect(demoted.at(-1)).toMatchObject({ type: 'InvitationRevoked', data: { invitationId: 'inv-1' } });
+    expect(demoted.filter((e) => e.type === 'PermissionsRevoked')).toEqual([]);
+    // An Admin with org.billing, demoted: the role and the grant go in one change, and their Admin invitation lapses
+    // by the role, though the grant is revoked after it.
+    const billing = [...base, granted('admin', ['org.billing'])];
+    const adminRole = [
+      ...billing,
+      ...given(billing)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    expect(
+      given(adminRole)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['MemberRoleChanged', 'PermissionsRevoked', 'InvitationRevoked']);
     given(demoted).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
   });
 

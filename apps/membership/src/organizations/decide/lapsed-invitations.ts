@@ -21,12 +21,9 @@ export function withLapsedInvitations(
 ): OrganizationEvent[] {
   const after = standingsAfter(org, events);
   if (after.size === 0) return events;
-  const revoked = new Set(
-    events.flatMap((e) => (e.type === 'InvitationRevoked' ? [e.data.invitationId] : [])),
-  );
   const lapsed: OrganizationEvent[] = [];
   for (const invitation of pendingInvitations(org)) {
-    if (!after.has(invitation.grantedBy) || revoked.has(invitation.invitationId)) continue;
+    if (!after.has(invitation.grantedBy)) continue;
     if (!restsOnItsGiver(invitation)) continue;
     const before = org.members.get(invitation.grantedBy);
     if (!before || !gives(catalog, before, invitation)) continue;
@@ -34,7 +31,7 @@ export function withLapsedInvitations(
     if (standing && gives(catalog, standing, invitation)) continue;
     lapsed.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } });
   }
-  return lapsed.length === 0 ? events : [...events, ...lapsed];
+  return [...events, ...lapsed];
 }
 
 /** The role and grants these events leave the members whose standing they change (null: no longer a member). */

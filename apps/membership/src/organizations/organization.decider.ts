@@ -39,7 +39,6 @@ import {
   updateSettings,
 } from './decide/settings';
 import { addTeamMember, createTeam, deleteTeam, removeTeamMember, renameTeam } from './decide/teams';
-import { withLapsedInvitations } from './decide/lapsed-invitations';
 import { type OrganizationCommand } from './organization.commands';
 import { type OrganizationEvent } from './organization.events';
 import { evolveOrganization, initialOrganizationState, type OrganizationState } from './organization.state';
@@ -71,14 +70,6 @@ function decideOrganization(
   if (state.status === 'deleted') refuse('organization-deleted', 'gone', 'the organization was deleted');
   requireTwoFactorWhereRequired(state, command);
   const d = { command, org: viewFor(state, command), catalog, stamp: stampOf(state, command) };
-  return withLapsedInvitations(d.org, catalog, decideWithin(d, command), d.stamp);
-}
-
-/** The command's own area decides. */
-function decideWithin(
-  d: Decision,
-  command: Exclude<OrganizationCommand, { type: 'CreateOrganization' }>,
-): OrganizationEvent[] {
   switch (command.type) {
     case 'AdmitMember':
       return admitMember(narrow(d, command));

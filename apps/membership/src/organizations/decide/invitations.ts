@@ -333,7 +333,7 @@ export function restsOnItsGiver(invitation: Invitation): boolean {
   );
 }
 
-export function gives(
+function gives(
   catalog: PermissionsCatalog,
   giver: Pick<Member, 'role' | 'granted'>,
   invitation: Invitation,

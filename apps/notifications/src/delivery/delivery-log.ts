@@ -173,6 +173,8 @@ export class LocalDeliveryLog implements DeliveryLog {
     }
     this.compact(file);
     this.keyed = this.keyEarlierRecords();
+    // Its failure is the next erasure's to report (and to try again), not an unhandled rejection.
+    this.keyed.catch(() => undefined);
   }
 
   /** Records kept before recipient keys were, keyed now. */
@@ -245,7 +247,7 @@ export class LocalDeliveryLog implements DeliveryLog {
   }
 
   async forget(keys: readonly string[]): Promise<number> {
-    await this.keyed;
+    await this.keyed.catch(() => (this.keyed = this.keyEarlierRecords()));
     const erased = new Set(keys);
     const forgotten = [...this.records.values()].filter((record) => erasedBy(record, erased));
     for (const record of forgotten) this.records.delete(record._id);

@@ -35,8 +35,8 @@ const deliverySchema = new Schema<DeliveryRecord>(
 // Operators list what is dead (or failed) by status, oldest first.
 deliverySchema.index({ status: 1, updatedAt: 1 });
 // An erasure forgets the deliveries to an address by its key id, and those about a user by the user's id. Not sparse:
-// the records an earlier release left without a key are found through it too (`recipientKey: null`).
-deliverySchema.index({ recipientKey: 1 });
+// the records an earlier release left without a key are found through it too (`recipientKey: null`), in `_id` order.
+deliverySchema.index({ recipientKey: 1, _id: 1 });
 deliverySchema.index({ 'message.about.userId': 1 }, { sparse: true });
 
 interface FinishWrite {
@@ -48,6 +48,12 @@ interface FinishWrite {
 
 /** A record without a recipient key (an index on the field finds those: it holds them as null). */
 const UNKEYED = { recipientKey: null } as unknown as Filter<DeliveryRecord>;
+
+/** The promise, with its failure left to whoever awaits it rather than reported as an unhandled rejection. */
+function quietly(work: Promise<void>): Promise<void> {
+  work.catch(() => undefined);
+  return work;
+}
 
 /** A hung batch write fails its batch instead of holding up every delivery of the process behind it. */
 const BATCH_WRITE_TIMEOUT_MS = 10_000;
@@ -77,10 +83,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     const deliveries = connection.model<DeliveryRecord>('NotificationDelivery', deliverySchema);
     await deliveries.createIndexes();
     const log = new MongoDeliveryLog(connection, deliveries, recipientKeys);
-    log.keyed = log.keyEarlierRecords();
-    // A failure is reported to the erasure that waits for it, not as an unhandled rejection.
-    log.keyed.catch(() => undefined);
+    log.keyed = quietly(log.keyEarlierRecords());
     return log;
+  }
+
+  /** The keying of earlier records, done; tried again here if it failed (the vault or the store was unreachable). */
+  private async earlierRecordsKeyed(): Promise<void> {
+    try {
+      await this.keyed;
+    } catch {
+      this.keyed = quietly(this.keyEarlierRecords());
+      await this.keyed;
+    }
   }
 
   /**
@@ -242,7 +256,7 @@ export class MongoDeliveryLog implements DeliveryLog {
   }
 
   async forget(keys: readonly string[]): Promise<number> {
-    await this.keyed;
+    await this.earlierRecordsKeyed();
     if (keys.length === 0) return 0;
     const result = await this.deliveries.deleteMany({
       $or: [{ recipientKey: { $in: keys } }, { 'message.about.userId': { $in: keys } }],

@@ -166,4 +166,26 @@ describe.each(logs)('erasure in the delivery log %s', (_, available, storeOf) =>
       expect((await log.find(after))?.message.to).toBe(address);
     },
   );
+
+  run(
+    'tries keying the earlier records again when the first try failed (the vault was unreachable)',
+    async () => {
+      const open = await storeOf();
+      const before = await open();
+      const ada = `ada-${randomUUID().slice(0, 8)}@example.com`;
+      const id = await sent(before.log, mail(ada));
+      await before.log.close();
+      let outage = true;
+      const flaky: RecipientKeys = {
+        of: (message) => (outage ? Promise.reject(new Error('vault unreachable')) : keys.of(message)),
+        erased: (erased) => keys.erased(erased),
+      };
+      const { log } = await open(flaky);
+      opened.push(log);
+      await expect(log.forget([await keys.of(mail(ada))])).rejects.toThrow('vault unreachable');
+      outage = false;
+      expect(await log.forget([await keys.of(mail(ada))])).toBe(1);
+      expect(await log.find(id)).toBeUndefined();
+    },
+  );
 });

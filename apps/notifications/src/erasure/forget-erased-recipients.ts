@@ -28,7 +28,7 @@ const ERASURES = new Set(['identity.UserErased.v1', 'membership.InviteeErased.v1
  */
 @Injectable()
 export class ForgetErasedRecipients extends BusSubscriber {
-  private readonly secondPasses = new Set<NodeJS.Timeout>();
+  private readonly secondPasses = new Map<NodeJS.Timeout, readonly string[]>();
 
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
@@ -57,10 +57,15 @@ export class ForgetErasedRecipients extends BusSubscriber {
     });
   }
 
+  /** Once no erasure is being handled any more, the second passes still to come are made now, before the log closes. */
   override async beforeApplicationShutdown(): Promise<void> {
-    for (const timer of this.secondPasses) clearTimeout(timer);
-    this.secondPasses.clear();
     await super.beforeApplicationShutdown();
+    const pending = [...this.secondPasses];
+    this.secondPasses.clear();
+    for (const [timer, keys] of pending) {
+      clearTimeout(timer);
+      await this.log.forget(keys).catch(() => undefined);
+    }
   }
 
   private forgetAgainLater(keys: readonly string[]): void {
@@ -70,6 +75,6 @@ export class ForgetErasedRecipients extends BusSubscriber {
       this.log.forget(keys).catch(() => undefined);
     }, this.secondPassMs);
     timer.unref();
-    this.secondPasses.add(timer);
+    this.secondPasses.set(timer, keys);
   }
 }

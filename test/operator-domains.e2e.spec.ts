@@ -47,4 +47,34 @@ describe('operators releasing a disputed domain claim', () => {
     const unclaimed = await http().delete(`/v1/operator/domains/free-${domain}`).set(bearer(opal));
     expect([unclaimed.status, unclaimed.body.code]).toEqual([404, 'domain-not-claimed']);
   });
+
+  it('a release repeated with its Idempotency-Key gets the first answer and releases nothing, whoever claimed the domain since', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const sam = await platform.signUp('Sam', `sam@${domain}`);
+    const squatted = await platform.createOrg(sam, 'Squat');
+    await claim(sam, squatted, domain).expect(201);
+    const release = (key: string) =>
+      http().delete(`/v1/operator/domains/${domain}`).set(bearer(opal)).set('Idempotency-Key', key);
+    const key = `release-${randomUUID()}`;
+    await release(key).expect(204);
+    // Nobody holds it: the repeat is still the first answer, not domain-not-claimed.
+    await release(key).expect(204);
+
+    const ada = await platform.signUp('Ada', `ada@${domain}`);
+    const rightful = await platform.createOrg(ada, 'Rightful');
+    await claim(ada, rightful, domain).expect(201);
+    const auditOf = async (orgId: string, who: SignedIn) =>
+      (await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(who)).expect(200)).body.items;
+    const before = await auditOf(rightful, ada);
+    await release(key).expect(204);
+    expect(await domainsOf(ada, rightful)).toEqual([{ domain }]);
+    expect(await auditOf(rightful, ada)).toEqual(before);
+    expect(
+      (await auditOf(squatted, sam)).filter((e: { type: string }) => e.type === 'DomainReleased'),
+    ).toHaveLength(1);
+
+    // Another key is another request: the new holder's claim is released.
+    await release(`release-${randomUUID()}`).expect(204);
+    expect(await domainsOf(ada, rightful)).toEqual([]);
+  });
 });

@@ -39,6 +39,7 @@ import { MembersController } from './http/members.controller';
 import { OrgsController } from './http/orgs.controller';
 import { PublicInvitationsController } from './http/public-invitations.controller';
 import { OperatorController } from './http/operator.controller';
+import { DomainReleases } from './commands/domain-releases';
 import { InviteeErasure } from './erasure/invitee-erasure';
 import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
@@ -135,6 +136,7 @@ export class GatewayModule {
         WriteServices,
         ReadYourWrites,
         OrganizationCommands,
+        DomainReleases,
         OrgAccess,
         OrgQueries,
         ListCursors,

@@ -723,7 +723,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it */
+        /** Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it. Repeated with the same Idempotency-Key, 204 and nothing released, even if another organization has claimed the domain since */
         delete: operations["OperatorController_releaseDomain"];
         options?: never;
         head?: never;
@@ -7054,6 +7054,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
             /** @description done */
             204: {
                 headers: {

@@ -1,15 +1,29 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type FastifyRequest } from 'fastify';
+import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
 import { WriteServices } from '../commands/write-services';
+import { DomainReleases } from '../commands/domain-releases';
+import { ReadYourWrites, type Accepted } from '../commands/read-your-writes';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
 import { parseEmail, parsePhone } from '@app/identifiers';
 import { InviteeErasure } from '../erasure/invitee-erasure';
 import { EraseInviteeBody, LockUserBody } from './dto/operator.dto';
-import { InviteeErasedView, RebuildStatusView, answers, done } from './dto/views.dto';
+import { InviteeErasedView, RebuildStatusView, answers, done, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -27,6 +41,8 @@ export class OperatorController {
     private readonly services: WriteServices,
     private readonly erasure: InviteeErasure,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly releases: DomainReleases,
+    private readonly freshness: ReadYourWrites,
   ) {}
 
   @Delete('domains/:domain')
@@ -34,16 +50,21 @@ export class OperatorController {
   @HttpCode(204)
   @ApiOperation({
     summary:
-      'Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it',
+      'Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it. Repeated with the same Idempotency-Key, 204 and nothing released, even if another organization has claimed the domain since',
   })
-  @done()
+  @doneOrLagging()
   @problems(401, 403, 404, 410)
   async releaseDomain(
     @Param('domain') domain: string,
     @CurrentCaller() caller: Caller,
     @Req() req: FastifyRequest,
-  ): Promise<void> {
+    @Res({ passthrough: true }) res: FastifyReply,
+  ): Promise<Accepted | undefined> {
     const name = domain.trim().toLowerCase().replace(/^@/, '');
+    const requester = requesterOf(req, caller);
+    // The first answer again: whoever holds the domain now claimed it after this very request released it.
+    if (requester.commandId !== undefined && (await this.releases.releasedBy(name, requester.commandId)))
+      return undefined;
     const page = await this.models.organizations.find(
       { where: { domains: name, deleted: { $ne: true } } },
       { limit: 1 },
@@ -53,11 +74,14 @@ export class OperatorController {
       throw new DomainError('domain-not-claimed', 'not-found', `no organization holds ${name}`, {
         domain: name,
       });
-    await this.services.asOperator(
+    const result = await this.services.asOperator(
       holder.orgId,
       { type: 'ReleaseDomain', domain: name },
-      requesterOf(req, caller),
+      requester,
     );
+    if (await this.freshness.shown(holder.orgId, result)) return undefined;
+    res.status(202);
+    return { status: 'accepted', revision: result.revision };
   }
 
   @Post('users/:userId/lock')

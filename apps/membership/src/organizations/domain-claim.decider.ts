@@ -14,8 +14,6 @@ export type DomainClaimCommand =
 
 export type DomainClaimState = { readonly orgId: string | undefined };
 
-export const domainClaimStream = (domain: string) => `domain-${domain}`;
-
 export const domainClaimDecider: Decider<DomainClaimState, DomainClaimCommand, DomainClaimEvent> = {
   initialState: () => ({ orgId: undefined }),
   evolve: (_state, event) => ({

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { isDomainError } from '@app/domain';
 import { type AggregateStore, type CommandResolver } from '@app/event-store';
-import { domainClaimDecider, domainClaimStream } from '../../organizations/domain-claim.decider';
+import { domainClaimStream, domainReleaseCommandId } from '@app/contracts';
+import { domainClaimDecider } from '../../organizations/domain-claim.decider';
 import {
   SYSTEM_ACTOR,
   type CommandOf,
@@ -140,7 +141,7 @@ export class DomainClaims {
       domainClaimStream(domain),
       this.claims,
       { type: 'ReleaseClaim', domain, orgId, at },
-      { commandId: `${commandId}/release`, actor: SYSTEM_ACTOR, tenant: orgId },
+      { commandId: domainReleaseCommandId(commandId), actor: SYSTEM_ACTOR, tenant: orgId },
     );
   }
 }

@@ -48,16 +48,16 @@ describe('read-your-writes', () => {
     const created = await lagging(() =>
       platform.http.post(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).send({ name: 'Late' }),
     );
-    expect([created.status, created.body]).toEqual([
+    // The 202 names the team it created, as Location does: the client can follow it without looking for it.
+    const teamId = created.body.teamId as string;
+    expect([created.status, created.body, created.headers.location]).toEqual([
       202,
-      { status: 'accepted', revision: expect.any(String) },
+      { status: 'accepted', revision: expect.any(String), teamId: expect.any(String) },
+      `/v1/orgs/${orgId}/teams/${teamId}`,
     ]);
-    const teamId = await waitFor(
-      async () => {
-        const teams = await platform.http.get(`/v1/orgs/${orgId}/teams`).set(bearer(bob)).expect(200);
-        return (teams.body.items as { teamId: string; name: string }[]).find((t) => t.name === 'Late')
-          ?.teamId;
-      },
+    await waitFor(
+      async () =>
+        (await platform.http.get(`/v1/orgs/${orgId}/teams/${teamId}`).set(bearer(bob))).body.name === 'Late',
       { what: 'the team shown once the feed goes on' },
     );
 
@@ -72,6 +72,42 @@ describe('read-your-writes', () => {
       async () =>
         (await platform.http.get(`/v1/orgs/${orgId}/teams/${teamId}`).set(bearer(bob))).status === 404,
       { what: 'the deletion shown once the feed goes on' },
+    );
+  });
+
+  it('a creation answered 202 names what it created: the organization, the invitation', async () => {
+    const eve = await platform.signUp('Eve');
+    const org = await lagging(() =>
+      platform.http.post('/v1/orgs').set(bearer(eve)).send({ name: 'Lagging' }),
+    );
+    const orgId = org.body.orgId as string;
+    expect([org.status, org.body, org.headers.location]).toEqual([
+      202,
+      { status: 'accepted', revision: '0', orgId: expect.any(String) },
+      `/v1/orgs/${orgId}`,
+    ]);
+    await waitFor(
+      async () => (await platform.http.get(`/v1/orgs/${orgId}`).set(bearer(eve))).body.name === 'Lagging',
+      { what: 'the organization shown once the feed goes on' },
+    );
+
+    const invited = await lagging(() =>
+      platform.http
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(eve))
+        .send({ email: `invitee-${Date.now()}@example.com`, role: 'user', send: false }),
+    );
+    const invitationId = invited.body.invitationId as string;
+    expect([invited.status, invited.body, invited.headers.location]).toEqual([
+      202,
+      { status: 'accepted', revision: expect.any(String), invitationId: expect.any(String) },
+      `/v1/orgs/${orgId}/invitations/${invitationId}`,
+    ]);
+    await waitFor(
+      async () =>
+        (await platform.http.get(`/v1/orgs/${orgId}/invitations/${invitationId}`).set(bearer(eve))).status ===
+        200,
+      { what: 'the invitation shown once the feed goes on' },
     );
   });
 

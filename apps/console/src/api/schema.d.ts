@@ -914,6 +914,21 @@ export interface components {
              * @example 12
              */
             revision?: Record<string, never> | null;
+            /**
+             * @description creating an organization: its id (also in `Location`)
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
+            orgId?: string;
+            /**
+             * @description creating a team: its id (also in `Location`)
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
+            teamId?: string;
+            /**
+             * @description an invitation: its id (also in `Location`)
+             * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
+             */
+            invitationId?: string;
         };
         TokenBody: {
             /** @description the token from the link that was mailed */

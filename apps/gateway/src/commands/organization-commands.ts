@@ -39,4 +39,21 @@ export class OrganizationCommands {
   ): Promise<T | Accepted> {
     return this.freshness.answer(orgId, await this.services.membership(orgId, command, requester), res, read);
   }
+
+  /**
+   * For routes that create something: 201 with `read()` once the read models show it, else 202 with the revision and
+   * the new resource's id (`created.id`, e.g. `{ teamId }`); `Location` names it either way.
+   */
+  async create<T>(
+    orgId: string,
+    command: MembershipCommand,
+    requester: Requester,
+    res: FastifyReply,
+    created: { readonly location: string; readonly id: Readonly<Record<string, string>> },
+    read: () => Promise<T>,
+  ): Promise<T | Accepted> {
+    const answer = await this.answer(orgId, command, requester, res, read);
+    res.header('location', created.location);
+    return res.statusCode === 202 ? { ...(answer as Accepted), ...created.id } : answer;
+  }
 }

@@ -77,15 +77,14 @@ export class InvitationsController {
       });
     const requester = requesterOf(req, caller);
     const invitationId = newId(requester.commandId, orgId);
-    const answer = await this.commands.answer(
+    return this.commands.create(
       orgId,
       { type: 'InviteMember', invitationId, ...body, send: body.send ?? true },
       requester,
       res,
+      { location: `/v1/orgs/${orgId}/invitations/${invitationId}`, id: { invitationId } },
       () => this.read(caller, orgId, invitationId),
     );
-    res.header('location', `/v1/orgs/${orgId}/invitations/${invitationId}`);
-    return answer;
   }
 
   @Post('import')

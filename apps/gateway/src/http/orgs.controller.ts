@@ -66,15 +66,14 @@ export class OrgsController {
   ) {
     const requester = requesterOf(req, caller);
     const orgId = newId(requester.commandId);
-    const answer = await this.commands.answer(
+    return this.commands.create(
       orgId,
       { type: 'CreateOrganization', name: body.name },
       requester,
       res,
+      { location: `/v1/orgs/${orgId}`, id: { orgId } },
       () => this.read(caller, orgId),
     );
-    res.header('location', `/v1/orgs/${orgId}`);
-    return answer;
   }
 
   @Get(':orgId')

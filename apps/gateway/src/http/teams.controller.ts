@@ -54,15 +54,14 @@ export class TeamsController {
   ) {
     const requester = requesterOf(req, caller);
     const teamId = newId(requester.commandId, orgId);
-    const answer = await this.commands.answer(
+    return this.commands.create(
       orgId,
       { type: 'CreateTeam', teamId, name: body.name },
       requester,
       res,
+      { location: `/v1/orgs/${orgId}/teams/${teamId}`, id: { teamId } },
       () => this.read(caller, orgId, teamId),
     );
-    res.header('location', `/v1/orgs/${orgId}/teams/${teamId}`);
-    return answer;
   }
 
   @Get()

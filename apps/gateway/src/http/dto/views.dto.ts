@@ -229,6 +229,12 @@ export class AcceptedView {
     description: 'the revision the read models will reach',
   })
   revision?: string | null;
+  @ApiPropertyOptional({ example: ID, description: 'creating an organization: its id (also in `Location`)' })
+  orgId?: string;
+  @ApiPropertyOptional({ example: ID, description: 'creating a team: its id (also in `Location`)' })
+  teamId?: string;
+  @ApiPropertyOptional({ example: ID, description: 'an invitation: its id (also in `Location`)' })
+  invitationId?: string;
 }
 
 export class SeatsView {

@@ -874,7 +874,7 @@ describe('the gateway edge', () => {
         Record<
           string,
           {
-            responses: Record<string, { content?: object }>;
+            responses: Record<string, { content?: object; description?: string }>;
             security?: object[];
             parameters?: { name: string; in: string }[];
           }
@@ -935,6 +935,15 @@ describe('the gateway edge', () => {
       'GET /v1/orgs/{orgId}/audit/roster',
     ];
     expect(surface.filter((route) => !documented.has(route))).toEqual([]);
+    // OpenAPI requires a description on every response.
+    const undescribed = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).flatMap(([method, op]) =>
+        Object.entries(op.responses)
+          .filter(([, response]) => !response.description)
+          .map(([status]) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
+    );
+    expect(undescribed).toEqual([]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.startsWith('/v1/')) continue;
       for (const [method, op] of Object.entries(ops)) {

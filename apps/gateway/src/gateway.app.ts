@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { BadRequestException, UnsupportedMediaTypeException, type INestApplication } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -208,7 +209,17 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
     },
   };
   withIdempotencyKeys(document);
+  withResponseDescriptions(document);
   return document;
+}
+
+/** OpenAPI requires a description on every response: where a route gives none, its status's reason phrase. */
+function withResponseDescriptions(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths))
+    for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const)
+      for (const [status, response] of Object.entries(item[method]?.responses ?? {}))
+        if (response && 'description' in response && !response.description)
+          response.description = STATUS_CODES[Number(status)] ?? status;
 }
 
 /** Signing in and asking for a reset link take a key (it is checked) but are not made repeatable: no 409 either. */

@@ -8,6 +8,10 @@ import addFormats from 'ajv-formats';
 import { TOPICS, dataschemaUri, schemaBaseUrl, type EventEnvelope } from '@app/contracts';
 import { MESSAGE_BUS, subscribeToEvents, type MessageBus } from '@app/messaging';
 import { freePort, waitFor } from '@app/testing';
+import {
+  AccessTokenService,
+  type AccessTokenOptions,
+} from '../apps/identity/src/tokens/access-token.service';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 /** What bad input, a missing or broken caller, retries and a dead write service get at the gateway's edge. */
@@ -40,7 +44,7 @@ describe('the gateway edge', () => {
   }) => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|node_modules|\.ts:\d+/);
-    return res.body as { code: string; errors?: { field: string }[] };
+    return res.body as { code: string; title: string; errors?: { field: string }[] };
   };
   const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
 
@@ -460,11 +464,39 @@ describe('the gateway edge', () => {
       const res = await (authorization ? call.set('authorization', authorization) : call);
       expect([authorization, res.status, problem(res).code]).toEqual([authorization, 401, 'unauthenticated']);
     }
+    // RFC 6750: the 401 challenges for a bearer token, and says a token that was sent is not valid.
+    const none = await http().get(`/v1/orgs/${orgId}`);
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="identity-platform"');
+    const forged = await http()
+      .get(`/v1/orgs/${orgId}`)
+      .set('authorization', `Bearer ${ada.token.slice(0, -4)}AAAA`);
+    expect(forged.headers['www-authenticate']).toBe(
+      'Bearer realm="identity-platform", error="invalid_token"',
+    );
     // A valid token anywhere but the Authorization header (where passport-http-bearer would also look) is no token.
     const inQuery = await http().get(`/v1/me?access_token=${ada.token}`);
     expect([inQuery.status, problem(inQuery).code]).toEqual([401, 'unauthenticated']);
     const inBody = await http().post('/v1/orgs').send({ name: 'Body token', access_token: ada.token });
     expect([inBody.status, problem(inBody).code]).toEqual([401, 'unauthenticated']);
+  });
+
+  it('an expired access token is a 401 that says so, so the client refreshes it', async () => {
+    const issuing = platform.identity.get(AccessTokenService) as unknown as { options: AccessTokenOptions };
+    const tenMinutesAgo = new AccessTokenService({ ...issuing.options, now: () => Date.now() - 600_000 });
+    const { token } = await tenMinutesAgo.issue(ada.userId);
+    const res = await http().get(`/v1/orgs/${orgId}`).set('authorization', `Bearer ${token}`);
+    expect([res.status, problem(res).code, problem(res).title, res.headers['www-authenticate']]).toEqual([
+      401,
+      'unauthenticated',
+      'The access token has expired: refresh it (POST /v1/auth/refresh) or sign in again',
+      'Bearer realm="identity-platform", error="invalid_token", error_description="The access token expired"',
+    ]);
+    // Only a token identity signed is told apart as expired: the same claims under a forged signature are not.
+    const [header, payload] = token.split('.');
+    const forged = await http()
+      .get(`/v1/orgs/${orgId}`)
+      .set('authorization', `Bearer ${header}.${payload}.${ada.token.split('.')[2]}`);
+    expect([forged.status, problem(forged).title]).toEqual([401, 'A valid access token is required']);
   });
 
   it('an Idempotency-Key makes a retried request answer the first answer and append nothing more', async () => {

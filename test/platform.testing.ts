@@ -104,7 +104,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   await gateway.get(ProjectionFeed).ready();
   await projectionsCaughtUp();
   const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
-  return new Platform(store, smtp, sms, apps, gateway, notifications);
+  return new Platform(store, smtp, sms, apps, gateway, notifications, identity);
 }
 
 /**
@@ -159,6 +159,7 @@ export class Platform {
     private readonly apps: INestApplication[],
     readonly gateway: INestApplication,
     readonly notifications: INestApplication,
+    readonly identity: INestApplication,
   ) {}
 
   get http() {

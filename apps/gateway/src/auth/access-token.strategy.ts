@@ -1,5 +1,5 @@
 import { type IncomingHttpHeaders } from 'node:http';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-http-bearer';
 import { AccessTokenVerifier, InvalidAccessTokenError } from '@app/access-tokens';
@@ -9,6 +9,19 @@ import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { type Caller } from './caller';
 import { SessionChecks } from './session-checks';
+
+/** The realm a 401's `WWW-Authenticate: Bearer` challenge names (RFC 6750). */
+export const ACCESS_TOKEN_REALM = 'identity-platform';
+
+/** A genuine access token past its expiry: the 401 says so, so a client knows to refresh it rather than sign in. */
+export class ExpiredAccessTokenException extends UnauthorizedException {
+  constructor() {
+    super({
+      code: 'unauthenticated',
+      title: 'The access token has expired: refresh it (POST /v1/auth/refresh) or sign in again',
+    });
+  }
+}
 
 /**
  * `Authorization: Bearer <access token>`: identity's EdDSA JWT, verified with `jose` against identity's JWKS (fetched,
@@ -28,7 +41,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly sessions: SessionChecks,
   ) {
-    super();
+    super({ realm: ACCESS_TOKEN_REALM });
     this.verifier = new AccessTokenVerifier({
       issuer: config.issuer,
       audience: config.audience,
@@ -56,6 +69,8 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
       };
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;
+      // Signed by identity and merely old (jose checks the signature before the claims): the client should refresh.
+      if (error.reason === 'expired') throw new ExpiredAccessTokenException();
       if (error.reason !== 'keys-unavailable') return false;
       // Identity's keys could not be fetched: an outage (503), not the caller's fault.
       throw new DependencyUnavailableError(

@@ -43,6 +43,27 @@ describe('operators locking accounts', () => {
     await platform.signIn(ada.email);
   });
 
+  it('a lock repeated under its Idempotency-Key is the first answer; the key used for an unlock or another reason is a 409', async () => {
+    const dora = await platform.signUp('Dora');
+    const key = `lock-${dora.userId}`;
+    const keyed = (path: 'lock' | 'unlock', body: object = {}) =>
+      platform.http
+        .post(`/v1/operator/users/${dora.userId}/${path}`)
+        .set(bearer(opal))
+        .set('Idempotency-Key', key)
+        .send(body);
+    await keyed('lock', { reason: 'reported as compromised' }).expect(204);
+    await keyed('lock', { reason: 'reported as compromised' }).expect(204);
+    const otherReason = await keyed('lock', { reason: 'another reason' });
+    expect([otherReason.status, otherReason.body.code]).toEqual([409, 'command-id-reused']);
+    // Before, the unlock was answered 204 as if it were the lock again, and Dora stayed locked.
+    const unlock = await keyed('unlock');
+    expect([unlock.status, unlock.body.code]).toEqual([409, 'command-id-reused']);
+    await platform.http.post('/v1/auth/login').send({ email: dora.email, password: PASSWORD }).expect(403);
+    await platform.http.post(`/v1/operator/users/${dora.userId}/unlock`).set(bearer(opal)).expect(204);
+    await platform.signIn(dora.email);
+  });
+
   it('an operator cannot lock their own account (they could not sign in to unlock it)', async () => {
     const own = await lock(opal, opal.userId);
     expect([own.status, own.body.code]).toEqual([409, 'cannot-lock-self']);

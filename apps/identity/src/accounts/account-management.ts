@@ -247,13 +247,20 @@ export class AccountManagement {
     return this.deps.accounts.refuseReusedCommandId(userId, context);
   }
 
+  /** What was asked counts, so a key used again for an unlock, or another reason, is refused, not taken for a retry. */
   async lock(userId: string, actorId: string, reason: string, context: CommandContext): Promise<void> {
-    await this.deps.accounts.execute({ type: 'LockUser', userId, actorId, at: this.at(), reason }, context);
+    await this.deps.accounts.execute(
+      { type: 'LockUser', userId, actorId, at: this.at(), reason },
+      { ...context, fingerprint: commandFingerprint({ type: 'LockUser', reason }) },
+    );
     await this.deps.refreshTokens.revokeAllForUser(userId);
   }
 
   async unlock(userId: string, actorId: string, context: CommandContext): Promise<void> {
-    await this.deps.accounts.execute({ type: 'UnlockUser', userId, actorId, at: this.at() }, context);
+    await this.deps.accounts.execute(
+      { type: 'UnlockUser', userId, actorId, at: this.at() },
+      { ...context, fingerprint: commandFingerprint({ type: 'UnlockUser' }) },
+    );
   }
 
   /** The live keys of the user's addresses (an address erased before, and invited again since, has a newer one). */

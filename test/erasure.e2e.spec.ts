@@ -411,4 +411,36 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     );
     expect(reinvited.status).toBe('pending');
   }, 120_000);
+
+  it('an erasure retried under its Idempotency-Key gets the first answer, and spares the address invited again since', async () => {
+    const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
+    operators.push(opal.userId);
+    const ada = await platform.signUp('Ada');
+    const [acme, globex] = [await platform.createOrg(ada, 'Acme'), await platform.createOrg(ada, 'Globex')];
+    const address = `invitee-${randomUUID().slice(0, 8)}@example.com`;
+    const invite = (orgId: string) =>
+      http().post(`/v1/orgs/${orgId}/invitations`).set(bearer(ada)).send({ email: address, role: 'user' });
+    await invite(acme).expect(201);
+    const key = `erase-${randomUUID()}`;
+    const erase = () =>
+      http()
+        .post('/v1/operator/personal-data/erase-invitee')
+        .set(bearer(opal))
+        .set('Idempotency-Key', key)
+        .send({ email: address });
+    const first = await erase().expect(200);
+    expect(first.body.organizations.map((o: { orgId: string }) => o.orgId)).toEqual([acme]);
+    expect((await erase().expect(200)).body).toEqual(first.body);
+
+    // Invited again since, elsewhere: the retry is still the first answer, and the new invitation stays.
+    const again = await invite(globex).expect(201);
+    const globexRevision = (await models.organizations.get(globex))?.revision;
+    expect((await erase().expect(200)).body).toEqual(first.body);
+    expect((await models.organizations.get(globex))?.revision).toBe(globexRevision);
+    const kept = await http()
+      .get(`/v1/orgs/${globex}/invitations/${again.body.invitationId}`)
+      .set(bearer(ada))
+      .expect(200);
+    expect([kept.body.email, kept.body.status]).toEqual([address, 'pending']);
+  }, 60_000);
 });

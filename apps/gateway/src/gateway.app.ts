@@ -243,7 +243,8 @@ function withIdempotencyKeys(document: OpenAPIObject): void {
           required: false,
           description: repeatable
             ? 'Makes the request safe to repeat: the same key with the same request gets the first answer and ' +
-              'changes nothing more; the same key with another request is 409 `command-id-reused`.'
+              'changes nothing more; the same key with another request on the same organization or account is 409 ' +
+              '`command-id-reused` (on another one it is a new request there).'
             : 'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
           schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, example: 'a1b2c3d4-retry-safe' },
         },

@@ -115,9 +115,16 @@ export class PersonalDataVault {
    * generations are `<subject>`, `<subject>-g2`, ... and the live one is the first not erased.
    */
   async liveGeneration(subject: string): Promise<string> {
+    return generationOf(subject, (await this.erasedGenerations(subject)).length + 1);
+  }
+
+  /** The generations of a subject's key erased so far, oldest first. */
+  async erasedGenerations(subject: string): Promise<string[]> {
+    const erased: string[] = [];
     for (let generation = 1; ; generation++) {
-      const candidate = generation === 1 ? subject : `${subject}-g${generation}`;
-      if (!(await this.isErased(candidate))) return candidate;
+      const candidate = generationOf(subject, generation);
+      if (!(await this.isErased(candidate))) return erased;
+      erased.push(candidate);
     }
   }
 
@@ -142,6 +149,10 @@ export class PersonalDataVault {
     this.cache.set(subject, { key, until: Date.now() + this.cacheMs });
     return key;
   }
+}
+
+function generationOf(subject: string, generation: number): string {
+  return generation === 1 ? subject : `${subject}-g${generation}`;
 }
 
 export class SubjectErasedError extends Error {

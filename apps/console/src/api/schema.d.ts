@@ -1638,7 +1638,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1710,7 +1710,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1800,7 +1800,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2016,7 +2016,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2097,7 +2097,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2230,7 +2230,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2383,7 +2383,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2482,7 +2482,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2641,7 +2641,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2738,7 +2738,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2837,7 +2837,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2936,7 +2936,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3042,7 +3042,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3132,7 +3132,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3307,7 +3307,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3411,7 +3411,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3521,7 +3521,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3631,7 +3631,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3741,7 +3741,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3936,7 +3936,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4050,7 +4050,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4244,7 +4244,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4358,7 +4358,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4548,7 +4548,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4837,7 +4837,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4951,7 +4951,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5071,7 +5071,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5263,7 +5263,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5385,7 +5385,7 @@ export interface operations {
                 send?: "false";
             };
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5583,7 +5583,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5688,7 +5688,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5817,7 +5817,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6009,7 +6009,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6225,7 +6225,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6421,7 +6421,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6526,7 +6526,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6637,7 +6637,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6749,7 +6749,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7104,7 +7104,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7217,7 +7217,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7325,7 +7325,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -7429,7 +7429,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7602,7 +7602,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request is 409 `command-id-reused`. */
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
                 "Idempotency-Key"?: string;
             };
             path?: never;

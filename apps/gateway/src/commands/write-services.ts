@@ -125,16 +125,32 @@ export class WriteServices implements OnApplicationShutdown {
    * `actorIsOperator`, which the service believes because the gateway signs it.
    */
   asOperator(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
-    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
-      commandId: requester.commandId ?? randomUUID(),
+    return this.send<MembershipResult>(
+      TOPICS.membershipCommands,
       orgId,
-      actorId: requester.actorId,
-      correlationId: requester.correlationId,
-      // R22 holds for operators too: an organization that requires a second factor sees whether they used one.
-      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
-      actorIsOperator: true,
-      command,
-    });
+      operatorRequest(orgId, command, requester),
+    );
+  }
+
+  /**
+   * Whether the organization recorded this very operator request (the same command id, asking the same): asked with
+   * `repeatOnly`, so nothing is decided.
+   */
+  async recordedForOperator(
+    orgId: string,
+    command: Record<string, unknown> & { type: string },
+    requester: Requester & { commandId: string },
+  ): Promise<boolean> {
+    try {
+      await this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+        ...operatorRequest(orgId, command, requester),
+        repeatOnly: true,
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'command-not-recorded') return false;
+      throw error;
+    }
   }
 
   /** What an invitation link stands for (R5). */
@@ -231,4 +247,17 @@ export class WriteServiceUnavailable extends ServiceUnavailableException {
 
 function unavailable(timeoutMs: number): WriteServiceUnavailable {
   return new WriteServiceUnavailable(Math.max(1, Math.ceil(timeoutMs / 1000)));
+}
+
+function operatorRequest(orgId: string, command: Record<string, unknown>, requester: Requester) {
+  return {
+    commandId: requester.commandId ?? randomUUID(),
+    orgId,
+    actorId: requester.actorId,
+    correlationId: requester.correlationId,
+    // R22 holds for operators too: an organization that requires a second factor sees whether they used one.
+    ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
+    actorIsOperator: true,
+    command,
+  };
 }

@@ -35,8 +35,8 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
   ],
   [COLLECTIONS.teams]: [['orgId']],
   [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId'], ['email'], ['phone']],
-  // An erased user's address is looked for in the invitation events they received.
-  [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone']],
+  // An erased user's address is looked for in the invitation events they received; an invitee's erasure by its key.
+  [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone'], ['data.erasedKeys']],
   [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
 };
 

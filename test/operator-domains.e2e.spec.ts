@@ -5,8 +5,9 @@ import { bearer, startPlatformWithOperator, type Platform, type SignedIn } from 
 describe('operators releasing a disputed domain claim', () => {
   let platform: Platform;
   let opal: SignedIn;
+  let operators: string[];
   beforeAll(async () => {
-    ({ platform, operator: opal } = await startPlatformWithOperator());
+    ({ platform, operator: opal, operators } = await startPlatformWithOperator());
   }, 60_000);
   afterAll(() => platform?.close());
 
@@ -76,5 +77,21 @@ describe('operators releasing a disputed domain claim', () => {
     // Another key is another request: the new holder's claim is released.
     await release(`release-${randomUUID()}`).expect(204);
     expect(await domainsOf(ada, rightful)).toEqual([]);
+  });
+
+  it('a key the operator used for another request (deleting their own organization) is no repeat of a release', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const olga = await platform.enrollTwoFactor(await platform.signUp('Olga', `olga@${domain}`));
+    operators.push(olga.userId);
+    const own = await platform.createOrg(olga, 'Own');
+    await claim(olga, own, domain).expect(201);
+    const key = `key-${randomUUID()}`;
+    // Deleting the organization frees its claim under the deletion's command id.
+    await http().delete(`/v1/orgs/${own}`).set(bearer(olga)).set('Idempotency-Key', key).expect(204);
+    const release = await http()
+      .delete(`/v1/operator/domains/${domain}`)
+      .set(bearer(olga))
+      .set('Idempotency-Key', key);
+    expect([release.status, release.body.code]).toEqual([404, 'domain-not-claimed']);
   });
 });

@@ -12,14 +12,19 @@ import { EVENT_STORE_CLIENT, readStreamEvents } from '@app/event-store';
 export class DomainReleases {
   constructor(@Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient) {}
 
-  /** Whether the request with this command id released the domain (a claim stream holds a few events). */
-  async releasedBy(domain: string, commandId: string): Promise<boolean> {
+  /**
+   * The organization whose claim the request with this command id freed, if one did (a claim stream holds a few
+   * events). Only a candidate: the organization confirms the request was this release (`recordedForOperator`).
+   */
+  async releasedBy(domain: string, commandId: string): Promise<string | undefined> {
     const events = await readStreamEvents(this.client, domainClaimStream(domain));
     const releasing = domainReleaseCommandId(commandId);
-    return events.some(
+    const release = events.find(
       ({ event }) =>
         event?.type === 'DomainClaimReleased' &&
         (event.metadata as { commandId?: unknown } | undefined)?.commandId === releasing,
     );
+    const orgId = (release?.event?.data as { orgId?: unknown } | undefined)?.orgId;
+    return typeof orgId === 'string' ? orgId : undefined;
   }
 }

@@ -28,10 +28,15 @@ export class ReadYourWrites {
     @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
   ) {}
 
-  /** Resolves true once the organization's read models reflect `revision` (false after the bound). */
-  organizationAt(orgId: string, revision: string | null): Promise<boolean> {
+  /** How long a command's answer waits for the read models (READ_YOUR_WRITES_MS). */
+  get boundMs(): number {
+    return this.config.readYourWritesMs;
+  }
+
+  /** Resolves true once the organization's read models reflect `revision` (false after the bound, or `deadline`). */
+  organizationAt(orgId: string, revision: string | null, deadline?: number): Promise<boolean> {
     if (revision === null) return Promise.resolve(true);
-    return this.until(this.organizationReached(orgId, Number(revision)));
+    return this.until(this.organizationReached(orgId, Number(revision)), deadline);
   }
 
   private organizationReached(orgId: string, wanted: number): () => Promise<boolean> {
@@ -39,9 +44,11 @@ export class ReadYourWrites {
   }
 
   /** Resolves true once the read models reflect a command's result on every organization it changed. */
-  async shown(orgId: string, result: MembershipResult): Promise<boolean> {
+  async shown(orgId: string, result: MembershipResult, deadline?: number): Promise<boolean> {
     const changed = [[orgId, result.revision] as const, ...Object.entries(result.alsoChanged ?? {})];
-    const reached = await Promise.all(changed.map(([id, revision]) => this.organizationAt(id, revision)));
+    const reached = await Promise.all(
+      changed.map(([id, revision]) => this.organizationAt(id, revision, deadline)),
+    );
     return reached.every(Boolean);
   }
 

@@ -133,22 +133,21 @@ export class WriteServices implements OnApplicationShutdown {
   }
 
   /**
-   * Whether the organization recorded this very operator request (the same command id, asking the same): asked with
-   * `repeatOnly`, so nothing is decided.
+   * The first answer, if the organization recorded this very operator request (the same command id, asking the same):
+   * asked with `repeatOnly`, so nothing is decided.
    */
   async recordedForOperator(
     orgId: string,
     command: Record<string, unknown> & { type: string },
     requester: Requester & { commandId: string },
-  ): Promise<boolean> {
+  ): Promise<MembershipResult | undefined> {
     try {
-      await this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
+      return await this.send<MembershipResult>(TOPICS.membershipCommands, orgId, {
         ...operatorRequest(orgId, command, requester),
         repeatOnly: true,
       });
-      return true;
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'command-not-recorded') return false;
+      if (error instanceof DomainError && error.code === 'command-not-recorded') return undefined;
       throw error;
     }
   }

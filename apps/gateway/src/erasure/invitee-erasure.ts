@@ -39,59 +39,73 @@ export class InviteeErasure {
       );
     const { vault, addresses } = this.personalData;
     const subject = addresses.of(kind, value);
-    if (requester.commandId !== undefined) {
-      const first = await this.firstAnswer(subject, { ...requester, commandId: requester.commandId });
-      if (first) return first;
-    }
-    const erasedKey = await vault.liveGeneration(subject);
+    const retried =
+      requester.commandId === undefined
+        ? undefined
+        : await this.earlierAttempt(subject, { ...requester, commandId: requester.commandId });
+    const erasedKey = retried?.erasedKey ?? (await vault.liveGeneration(subject));
+    const done = new Map(retried?.organizations.map((o) => [o.orgId, o.invitationIds]));
+    // What invited the address: on a retry, only what was there when its first attempt erased (not what came since).
     const byOrganization = new Map<string, string[]>();
     for (const invitation of await findAll(this.models.invitations, { where: { [kind]: value } }))
-      byOrganization.set(invitation.orgId, [
-        ...(byOrganization.get(invitation.orgId) ?? []),
-        invitation.invitationId,
-      ]);
-    const organizations = [...byOrganization].map(([orgId, invitationIds]) => ({ orgId, invitationIds }));
-    for (const { orgId, invitationIds } of organizations) {
+      if (!done.has(invitation.orgId) && (!retried || invitation.createdAt < retried.at))
+        byOrganization.set(invitation.orgId, [
+          ...(byOrganization.get(invitation.orgId) ?? []),
+          invitation.invitationId,
+        ]);
+    const deadline = Date.now() + this.freshness.boundMs;
+    for (const [orgId, invitationIds] of byOrganization) {
       const result = await this.services.asOperator(
         orgId,
         { type: 'EraseInvitee', invitationIds, addressKey: erasedKey },
         // One command per organization: a retried request (same Idempotency-Key) is recognised in each.
         requester.commandId ? { ...requester, commandId: `${requester.commandId}/${orgId}` } : requester,
       );
-      // Answered once the read models show it (within the bound), where a retry looks for the first answer.
-      await this.freshness.shown(orgId, result);
+      // Answered once the read models show it (within one bound for all), where a retry looks for the first answer.
+      await this.freshness.shown(orgId, result, deadline);
+      done.set(orgId, invitationIds);
     }
     await vault.erase(erasedKey);
+    const organizations = [...done]
+      .map(([orgId, invitationIds]) => ({ orgId, invitationIds }))
+      .sort((a, b) => (a.orgId < b.orgId ? -1 : 1));
     return { erasedKey, organizations };
   }
 
   /**
-   * A retry (same Idempotency-Key) of an erasure that went through: the key it erased and the organizations that
-   * recorded it, as the first answer said, found among the address's erased keys (newest first) by the organizations'
-   * own record of the request. Without this, a retry would erase the address's next key, and with it an invitation
-   * sent to the address since.
+   * An earlier attempt of this request (same Idempotency-Key) that erased: the key it erased, when, and the
+   * organizations that recorded it, found among the address's erased keys (newest first) by the organizations' own
+   * record of the request. Without this, a retry would erase the address's next key, and with it an invitation sent to
+   * the address since; with it, a retry after a partial failure finishes the first attempt's work under its key.
    */
-  private async firstAnswer(
+  private async earlierAttempt(
     subject: string,
     requester: Requester & { commandId: string },
-  ): Promise<InviteeErased | undefined> {
+  ): Promise<(InviteeErased & { at: string }) | undefined> {
     for (const erasedKey of (await this.personalData.vault.erasedGenerations(subject)).reverse()) {
       const erasures = await findAll(this.models.auditEvents, {
-        where: { 'data.erasedKeys': erasedKey, type: 'InviteeErased' },
+        where: {
+          'data.erasedKeys': erasedKey,
+          type: 'InviteeErased',
+          ...(requester.actorId ? { actorId: requester.actorId } : {}),
+        },
       });
-      const organizations: InviteeErased['organizations'] = [];
-      for (const { orgId, data } of erasures) {
-        const invitationIds = data.invitationIds as string[];
-        const command = { type: 'EraseInvitee', invitationIds, addressKey: erasedKey };
-        if (
-          await this.services.recordedForOperator(orgId, command, {
-            ...requester,
-            commandId: `${requester.commandId}/${orgId}`,
-          })
-        )
-          organizations.push({ orgId, invitationIds });
-      }
-      if (organizations.length > 0) return { erasedKey, organizations };
+      const recorded = await Promise.all(
+        erasures.map(async ({ orgId, data, at }) => {
+          const invitationIds = data.invitationIds as string[];
+          const command = { type: 'EraseInvitee', invitationIds, addressKey: erasedKey };
+          const commandId = `${requester.commandId}/${orgId}`;
+          const mine = await this.services.recordedForOperator(orgId, command, { ...requester, commandId });
+          return mine ? { orgId, invitationIds, at } : undefined;
+        }),
+      );
+      const organizations = recorded.filter((o) => o !== undefined);
+      if (organizations.length > 0)
+        return {
+          erasedKey,
+          at: organizations.map((o) => o.at).sort()[0]!,
+          organizations: organizations.map(({ orgId, invitationIds }) => ({ orgId, invitationIds })),
+        };
     }
     return undefined;
   }

@@ -16,7 +16,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
-import { WriteServices } from '../commands/write-services';
+import { WriteServices, type MembershipResult } from '../commands/write-services';
 import { DomainReleases } from '../commands/domain-releases';
 import { ReadYourWrites, type Accepted } from '../commands/read-your-writes';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
@@ -62,9 +62,16 @@ export class OperatorController {
   ): Promise<Accepted | undefined> {
     const name = domain.trim().toLowerCase().replace(/^@/, '');
     const requester = requesterOf(req, caller);
+    const release = { type: 'ReleaseDomain', domain: name };
     // The first answer again: whoever holds the domain now claimed it after this very request released it.
-    if (requester.commandId !== undefined && (await this.releases.releasedBy(name, requester.commandId)))
-      return undefined;
+    if (requester.commandId !== undefined) {
+      const commandId = requester.commandId;
+      const releasedIn = await this.releases.releasedBy(name, commandId);
+      const repeated =
+        releasedIn &&
+        (await this.services.recordedForOperator(releasedIn, release, { ...requester, commandId }));
+      if (repeated) return this.shownOr202(releasedIn, repeated, res);
+    }
     const page = await this.models.organizations.find(
       { where: { domains: name, deleted: { $ne: true } } },
       { limit: 1 },
@@ -74,12 +81,16 @@ export class OperatorController {
       throw new DomainError('domain-not-claimed', 'not-found', `no organization holds ${name}`, {
         domain: name,
       });
-    const result = await this.services.asOperator(
-      holder.orgId,
-      { type: 'ReleaseDomain', domain: name },
-      requester,
-    );
-    if (await this.freshness.shown(holder.orgId, result)) return undefined;
+    const result = await this.services.asOperator(holder.orgId, release, requester);
+    return this.shownOr202(holder.orgId, result, res);
+  }
+
+  private async shownOr202(
+    orgId: string,
+    result: MembershipResult,
+    res: FastifyReply,
+  ): Promise<Accepted | undefined> {
+    if (await this.freshness.shown(orgId, result)) return undefined;
     res.status(202);
     return { status: 'accepted', revision: result.revision };
   }

@@ -23,10 +23,11 @@ export class OrganizationCommands {
     requester: Requester,
     res: FastifyReply,
   ): Promise<Accepted | undefined> {
-    const result = await this.services.membership(orgId, command, requester);
-    if (await this.freshness.shown(orgId, result)) return undefined;
-    res.status(202);
-    return { status: 'accepted', revision: result.revision };
+    return this.freshness.shownOrAccepted(
+      orgId,
+      await this.services.membership(orgId, command, requester),
+      res,
+    );
   }
 
   /** For routes that answer with what changed: `read()` once the read models show it, else 202 and the revision. */

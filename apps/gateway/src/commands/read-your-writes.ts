@@ -110,6 +110,17 @@ export class ReadYourWrites {
     return { status: 'accepted', revision: result.revision };
   }
 
+  /** For answers without a body: nothing once the read models show the command's result, else 202 and the revision. */
+  async shownOrAccepted(
+    orgId: string,
+    result: MembershipResult,
+    res: FastifyReply,
+  ): Promise<Accepted | undefined> {
+    if (await this.shown(orgId, result)) return undefined;
+    res.status(202);
+    return { status: 'accepted', revision: result.revision };
+  }
+
   /** A profile change (identity answers with the account's revision): the profile once the read model shows it. */
   /**
    * A command that ended the caller's sessions (a password change, two-factor off): its answer waits until the

@@ -16,7 +16,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
-import { WriteServices, type MembershipResult } from '../commands/write-services';
+import { WriteServices } from '../commands/write-services';
 import { DomainReleases } from '../commands/domain-releases';
 import { ReadYourWrites, type Accepted } from '../commands/read-your-writes';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
@@ -70,7 +70,7 @@ export class OperatorController {
       const repeated =
         releasedIn &&
         (await this.services.recordedForOperator(releasedIn, release, { ...requester, commandId }));
-      if (repeated) return this.shownOr202(releasedIn, repeated, res);
+      if (repeated) return this.freshness.shownOrAccepted(releasedIn, repeated, res);
     }
     const page = await this.models.organizations.find(
       { where: { domains: name, deleted: { $ne: true } } },
@@ -82,17 +82,7 @@ export class OperatorController {
         domain: name,
       });
     const result = await this.services.asOperator(holder.orgId, release, requester);
-    return this.shownOr202(holder.orgId, result, res);
-  }
-
-  private async shownOr202(
-    orgId: string,
-    result: MembershipResult,
-    res: FastifyReply,
-  ): Promise<Accepted | undefined> {
-    if (await this.freshness.shown(orgId, result)) return undefined;
-    res.status(202);
-    return { status: 'accepted', revision: result.revision };
+    return this.freshness.shownOrAccepted(holder.orgId, result, res);
   }
 
   @Post('users/:userId/lock')

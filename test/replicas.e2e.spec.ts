@@ -186,7 +186,11 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
     // Everything else was refused cleanly: a connection refused by a gateway that had stopped (nothing done), or a 503
     // whose command may still land (a retry with its Idempotency-Key would say).
     for (const lagging of outcomes.filter((o) => o.status === 202))
-      expect(lagging.body).toEqual({ status: 'accepted', revision: expect.any(String) });
+      expect(lagging.body).toEqual({
+        status: 'accepted',
+        revision: expect.any(String),
+        teamId: expect.any(String),
+      });
     const created = outcomes.filter((o) => o.status === 201 || o.status === 202).map((o) => o.name);
     const others = outcomes.filter((o) => o.status !== 201 && o.status !== 202);
     expect(others.filter((o) => o.status !== 'refused' && o.status !== 503)).toEqual([]);

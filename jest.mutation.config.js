@@ -1,6 +1,6 @@
 /**
  * The unit tests of the domain core, for mutation testing (StrykerJS): the organization and user deciders, the
- * organization state, the permissions catalog and the roster. One Jest project, no I/O.
+ * organization state, the domain claims, the permissions catalog and the roster. One Jest project, no I/O.
  */
 const base = require('./jest.config.js').projects.find((p) => p.displayName === 'unit');
 

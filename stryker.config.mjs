@@ -12,6 +12,7 @@ export default {
     'apps/membership/src/organizations/organization.state.ts',
     'apps/membership/src/organizations/decide/*.ts',
     'apps/membership/src/organizations/roster-at.ts',
+    'apps/membership/src/organizations/domain-claim.decider.ts',
     'libs/permissions/src/permissions-catalog.ts',
     'apps/identity/src/users/user.decider.ts',
   ],

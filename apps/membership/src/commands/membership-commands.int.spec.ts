@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
-import {
-  MESSAGE_BUS,
-  subscribeToEvents,
-  type MessageBus,
-  type RequestSender,
-} from '@app/messaging';
+import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type RequestSender } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { DomainError } from '@app/domain';
 import { AggregateStore } from '@app/event-store';
@@ -576,6 +571,146 @@ describe('membership commands over the bus, on the event store', () => {
       ok: false,
       error: { code: 'domain-claimed' },
     });
+  });
+
+  /** A domain claimed by a new organization, its registration made at `at` (the claim's handling time). */
+  async function claimedAt(at: Date) {
+    const orgId = await newOrganization();
+    const domain = `k${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
+    const handler = app.get(OrganizationCommandHandler);
+    const asked = { ...claimAsked(domain), at: at.toISOString() };
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    await new DomainClaims(app.get(AggregateStore), handler.streams, { now: () => at }).claim(
+      request,
+      asked,
+      standing,
+      () => handler.streams.run(orgId, request, standing),
+    );
+    return { orgId, domain };
+  }
+
+  /** The organization records the release; the process stops before the claim stream hears of it. */
+  async function releaseCutShort(orgId: string, domain: string, commandId = randomUUID()) {
+    const command = {
+      type: 'ReleaseDomain' as const,
+      domain,
+      actorId: 'owner',
+      at: new Date().toISOString(),
+    };
+    const request = trusted({
+      commandId,
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ReleaseDomain', domain },
+    });
+    await app.get(OrganizationCommandHandler).streams.run(orgId, request, async () => ({ command }));
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(false);
+    const claims = new DomainClaims(app.get(AggregateStore), app.get(OrganizationCommandHandler).streams);
+    expect(await claims.holderOf(domain)).toBe(orgId);
+    return commandId;
+  }
+
+  it('R16: a release cut short before the claim stream heard of it is repaired by the release tried again, under its key or another', async () => {
+    const { orgId, domain } = await claimedAt(new Date());
+    const claims = new DomainClaims(app.get(AggregateStore), app.get(OrganizationCommandHandler).streams);
+    const commandId = await releaseCutShort(orgId, domain);
+    expect(await send(orgId, 'owner', { type: 'ReleaseDomain', domain }, commandId)).toMatchObject({
+      ok: true,
+      events: 0,
+      duplicate: true,
+    });
+    expect(await claims.holderOf(domain)).toBeUndefined();
+
+    expect(await send(orgId, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: true,
+      events: 1,
+    });
+    await releaseCutShort(orgId, domain);
+    expect(await send(orgId, 'owner', { type: 'ReleaseDomain', domain })).toMatchObject({
+      ok: true,
+      events: 0,
+      duplicate: false,
+    });
+    expect(await claims.holderOf(domain)).toBeUndefined();
+    const other = await newOrganization();
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: true,
+      events: 1,
+    });
+  });
+
+  it('R16: a claim its active holder no longer records is taken over by another organization once stale, not before', async () => {
+    const registered = new Date(Date.now() - 120_000);
+    const { orgId, domain } = await claimedAt(registered);
+    await releaseCutShort(orgId, domain);
+    const handler = app.get(OrganizationCommandHandler);
+    const other = await newOrganization();
+    const asked = claimAsked(domain);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId: other,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    const record = () => handler.streams.run(other, request, standing);
+    // Half a minute after the registration, it may still be a claim in flight.
+    const early = new DomainClaims(app.get(AggregateStore), handler.streams, {
+      now: () => new Date(registered.getTime() + 30_000),
+    });
+    await expect(early.claim(request, asked, standing, record)).rejects.toMatchObject({
+      code: 'domain-claimed',
+    });
+    expect(await early.holderOf(domain)).toBe(orgId);
+    expect((await stateOf(other)).domains.has(domain)).toBe(false);
+
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: true,
+      events: 1,
+    });
+    expect(await early.holderOf(domain)).toBe(other);
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(false);
+  });
+
+  it('R16: a claim in flight (registered, not yet recorded) is not taken over, even when it renews an old registration of its own', async () => {
+    const { orgId, domain } = await claimedAt(new Date(Date.now() - 120_000));
+    await releaseCutShort(orgId, domain);
+    const handler = app.get(OrganizationCommandHandler);
+    const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
+    const asked = claimAsked(domain);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    let recordNow!: () => void;
+    const recording = new Promise<void>((resolve) => (recordNow = resolve));
+    let registered = false;
+    const inFlight = claims.claim(request, asked, standing, async () => {
+      registered = true;
+      await recording;
+      return handler.streams.run(orgId, request, standing);
+    });
+    await waitFor(() => registered);
+    const other = await newOrganization();
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: false,
+      error: { code: 'domain-claimed' },
+    });
+    recordNow();
+    await inFlight;
+    expect(await claims.holderOf(domain)).toBe(orgId);
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
+    expect((await stateOf(other)).domains.has(domain)).toBe(false);
   });
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {

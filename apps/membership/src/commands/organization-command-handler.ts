@@ -9,6 +9,7 @@ import { withActorStanding } from './actor-standing';
 import { type CommandReply, type ImportReply } from './command-reply';
 import { checkMembershipRequest, trusted, type TrustedRequest } from './membership-request';
 import { OrganizationStreams, type OrganizationResult } from './organization-streams';
+import { normalizeDomain } from '../organizations/domain-claim.decider';
 import { DomainClaims } from './workflows/domain-claim.workflow';
 import { importInvitations } from './workflows/invitation-import.workflow';
 import {
@@ -92,7 +93,7 @@ export class OrganizationCommandHandler {
     this.catalog = options.catalog ?? defaultCatalog;
     this.now = options.now ?? (() => new Date());
     this.streams = new OrganizationStreams(store, this.catalog, options.cachedOrganizations ?? 1_000);
-    this.domains = new DomainClaims(store, this.streams);
+    this.domains = new DomainClaims(store, this.streams, { now: this.now });
   }
 
   /** A request from `membership.commands.v1`. */
@@ -131,6 +132,10 @@ export class OrganizationCommandHandler {
       }
       const result = await this.streams.run(request.orgId, request, standing);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
+      // A release answered without a change (a retry, or the domain already released) repairs a claim stream that a
+      // release cut short left held.
+      if (command.type === 'ReleaseDomain' && result.events.length === 0)
+        await this.domains.reconcileClaim(normalizeDomain(command.domain), request, command.at);
       // A retry of the deletion too (answered as a duplicate): its first attempt may have stopped before the links.
       if (result.state.status === 'deleted') await endLinksOfDeleted(this.streams, request, command.at);
       await this.undoIfDeleted(command, request);

@@ -10,20 +10,32 @@ export type DomainClaimEvent =
 
 export type DomainClaimCommand =
   | { type: 'RegisterClaim'; domain: string; orgId: string; at: string }
-  | { type: 'ReleaseClaim'; domain: string; orgId: string; at: string };
+  | {
+      type: 'ReleaseClaim';
+      domain: string;
+      orgId: string;
+      at: string;
+      /** Only a registration made before this instant is released (a stale one; a fresh one may be in flight). */
+      registeredBefore?: string;
+    };
 
-export type DomainClaimState = { readonly orgId: string | undefined };
+export type DomainClaimState = {
+  readonly orgId: string | undefined;
+  /** When the holder's registration was made (the handling time of the claim that made it). */
+  readonly registeredAt: string | undefined;
+};
 
 export const domainClaimDecider: Decider<DomainClaimState, DomainClaimCommand, DomainClaimEvent> = {
-  initialState: () => ({ orgId: undefined }),
-  evolve: (_state, event) => ({
-    orgId: event.type === 'DomainClaimRegistered' ? event.data.orgId : undefined,
-  }),
+  initialState: () => ({ orgId: undefined, registeredAt: undefined }),
+  evolve: (_state, event) =>
+    event.type === 'DomainClaimRegistered'
+      ? { orgId: event.data.orgId, registeredAt: event.data.at }
+      : { orgId: undefined, registeredAt: undefined },
   decide: (command, state) => {
     const data = { domain: command.domain, orgId: command.orgId, at: command.at };
     if (command.type === 'RegisterClaim') {
-      if (state.orgId === command.orgId) return [];
-      if (state.orgId !== undefined) {
+      // The holder's own claim again renews the registration: its age tells others that a claim is in flight.
+      if (state.orgId !== undefined && state.orgId !== command.orgId) {
         throw new DomainError(
           'domain-claimed',
           'conflict',
@@ -35,7 +47,12 @@ export const domainClaimDecider: Decider<DomainClaimState, DomainClaimCommand, D
       }
       return [{ type: 'DomainClaimRegistered', data }];
     }
-    return state.orgId === command.orgId ? [{ type: 'DomainClaimReleased', data }] : [];
+    if (state.orgId !== command.orgId) return [];
+    const releasable =
+      command.registeredBefore === undefined
+        ? true
+        : Date.parse(String(state.registeredAt)) < Date.parse(command.registeredBefore);
+    return releasable ? [{ type: 'DomainClaimReleased', data }] : [];
   },
 };
 

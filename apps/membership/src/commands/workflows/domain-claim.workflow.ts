@@ -13,6 +13,16 @@ import { type OrganizationEvent } from '../../organizations/organization.events'
 import { type TrustedRequest } from '../membership-request';
 import { type OrganizationStreams } from '../organization-streams';
 
+export interface DomainClaimOptions {
+  /**
+   * How old a registration must be before another organization may take it over from an active holder that does not
+   * record the domain (a release cut short between the two appends). A younger one may be a claim in flight, between
+   * its registration and its recording, which take milliseconds. Default 60 s.
+   */
+  readonly staleAfterMs?: number;
+  readonly now?: () => Date;
+}
+
 /**
  * R16: one organization per e-mail domain, across organizations. Each domain has a small claim stream; a claim is
  * registered there (with its expected revision, so two organizations racing cannot both win) before the organization
@@ -20,16 +30,22 @@ import { type OrganizationStreams } from '../organization-streams';
  */
 export class DomainClaims {
   private readonly claims = { decider: domainClaimDecider };
+  private readonly staleAfterMs: number;
+  private readonly now: () => Date;
 
   constructor(
     private readonly store: AggregateStore,
     private readonly streams: OrganizationStreams,
-  ) {}
+    options: DomainClaimOptions = {},
+  ) {
+    this.staleAfterMs = options.staleAfterMs ?? 60_000;
+    this.now = options.now ?? (() => new Date());
+  }
 
   /**
    * Registers the claim, then has the organization record it (`record`). The organization's own rules are checked
    * first (a dry run, with the actor's standing resolved as the real run resolves it, R19); a claim left by a deleted
-   * organization is taken over. If the organization then does not record it (its standing changed in between, the
+   * organization is taken over, and so is a stale one its active holder does not record. If the organization then does not record it (its standing changed in between, the
    * store failed, or the command was one it had applied before and the domain was released since), the registration
    * is taken back: a claim the organization does not hold holds the domain for nobody.
    */
@@ -58,7 +74,7 @@ export class DomainClaims {
    * is recorded in between): a registration it does not hold is released; one it holds but the stream lost (another
    * request of the same organization, sharing this registration, released it before this one recorded) is made again.
    */
-  private async reconcileClaim(domain: string | undefined, request: TrustedRequest, at: string) {
+  async reconcileClaim(domain: string | undefined, request: TrustedRequest, at: string): Promise<void> {
     if (domain === undefined) return;
     await this.streams.exclusively(request.orgId, async () => {
       const state = await this.streams.state(request.orgId);
@@ -81,9 +97,9 @@ export class DomainClaims {
   }
 
   /**
-   * The domain registered for the organization, if the command claims one. Registering is idempotent by what the
-   * claim stream holds (the organization's own claim again is no change), so each attempt has an id of its own: a
-   * retry after a registration was taken back registers again.
+   * The domain registered for the organization, if the command claims one. The organization's own registration is
+   * renewed (a release cut short may have left it), and each attempt has an id of its own: a retry after a
+   * registration was taken back registers again.
    */
   private async registerFirst(
     request: TrustedRequest,
@@ -112,9 +128,16 @@ export class DomainClaims {
     } catch (error) {
       if (!isDomainError(error) || error.code !== 'domain-claimed') throw error;
       const holder = await this.holderOf(domain);
-      // Only a deleted holder's claim is stale: an active holder may be between claiming and recording the claim.
-      if (!holder || (await this.streams.state(holder)).status === 'active') throw error;
-      await this.release(domain, holder, `${request.commandId}/takeover`, asked.at);
+      if (!holder) throw error;
+      const holding = await this.streams.state(holder);
+      if (holding.status === 'active' && holding.domains.has(domain)) throw error;
+      // A deleted holder's claim is stale. An active holder's that it does not record is stale only once older than
+      // a claim in flight can be (the claim stream checks the age, so a registration renewed meanwhile is kept).
+      const registeredBefore =
+        holding.status === 'active'
+          ? new Date(this.now().getTime() - this.staleAfterMs).toISOString()
+          : undefined;
+      await this.release(domain, holder, `${request.commandId}/takeover`, asked.at, registeredBefore);
       await register('after-takeover');
     }
     return domain;
@@ -136,11 +159,17 @@ export class DomainClaims {
     return (await this.store.load(domainClaimStream(domain), this.claims)).state.orgId;
   }
 
-  private async release(domain: string, orgId: string, commandId: string, at: string): Promise<void> {
+  private async release(
+    domain: string,
+    orgId: string,
+    commandId: string,
+    at: string,
+    registeredBefore?: string,
+  ): Promise<void> {
     await this.store.handle(
       domainClaimStream(domain),
       this.claims,
-      { type: 'ReleaseClaim', domain, orgId, at },
+      { type: 'ReleaseClaim', domain, orgId, at, ...(registeredBefore ? { registeredBefore } : {}) },
       { commandId: domainReleaseCommandId(commandId), actor: SYSTEM_ACTOR, tenant: orgId },
     );
   }

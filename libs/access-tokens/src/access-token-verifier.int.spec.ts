@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { SignJWT } from 'jose';
 import { AccessTokenService } from '../../../apps/identity/src/tokens/access-token.service';
 import { generateSigningKey } from '../../../apps/identity/src/tokens/signing-key';
-import { AccessTokenVerifier, InvalidAccessTokenError } from './access-token-verifier';
+import { ACCESS_TOKEN_TYPE, AccessTokenVerifier, InvalidAccessTokenError } from './access-token-verifier';
 
 /** The gateway's side: identity's keys fetched from its JWKS endpoint, cached, and a rotated key picked up. */
 describe('access tokens verified against a remote JWKS', () => {
@@ -109,6 +110,24 @@ describe('verified tokens remembered until they expire', () => {
     clock = claims.exp * 1000 + 5_000;
     await expect(verifier.verify(token)).rejects.toEqual(new InvalidAccessTokenError('expired'));
     clock = Date.now();
+  });
+
+  it('a signed token without an expiry, or with one that is not a time, is malformed, not expired', async () => {
+    const verifier = await verifierOf();
+    const signed = (exp?: unknown) =>
+      new SignJWT({ ...(exp === undefined ? {} : { exp }) } as Record<string, unknown>)
+        .setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN_TYPE, kid: key.kid })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject('ada')
+        .setIssuedAt()
+        .sign(key.privateKey);
+    await expect(verifier.verify(await signed())).rejects.toEqual(new InvalidAccessTokenError('malformed'));
+    await expect(verifier.verify(await signed('tomorrow'))).rejects.toEqual(
+      new InvalidAccessTokenError('malformed'),
+    );
+    const soon = Math.floor(Date.now() / 1000) + 60;
+    expect((await verifier.verify(await signed(soon))).sub).toBe('ada');
   });
 
   it('is the exact token only: a tampered copy of a remembered token is still refused', async () => {

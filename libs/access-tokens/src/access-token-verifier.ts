@@ -178,7 +178,7 @@ function reasonOf(error: unknown): InvalidTokenReason {
     if (error.claim === 'aud') return 'wrong-audience';
     if (error.claim === 'nbf' || error.claim === 'iat') return 'not-yet-valid';
     if (error.claim === 'sub') return 'missing-subject';
-    if (error.claim === 'exp') return 'expired';
+    // An `exp` past is JWTExpired (above); here it is missing or not a time: no token identity signs.
     return 'malformed';
   }
   if (error instanceof errors.JOSEError) return 'malformed';

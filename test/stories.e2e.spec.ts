@@ -626,7 +626,7 @@ describe('stories over the public API', () => {
     expect((await http().get(`/v1/orgs/${orgId}/members/${dee.userId}`).set(bearer(cat))).status).toBe(404);
     expect((await http().get(`/v1/orgs/${orgId}/invitations`).set(bearer(cat))).status).toBe(403);
     // R13: to Cat, Bob is in the team they share; his other team is not there for her, nor who is in it.
-    const bobToCat = [{ teamId: team.teamId, role: 'manager' }];
+    const bobToCat = [{ teamId: team.teamId, name: 'Reception', role: 'manager' }];
     expect(seen.body.items.find((m: { userId: string }) => m.userId === bob.userId).teams).toEqual(bobToCat);
     expect(await member(cat, orgId, bob.userId)).toMatchObject({ teams: bobToCat });
     const inHiddenTeam = await http()
@@ -640,7 +640,7 @@ describe('stories over the public API', () => {
     const orgToAda = (await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200)).body;
     expect([orgToAda.ownerId, orgToAda.contactPersonId]).toEqual([ada.userId, ada.userId]);
     expect((await member(ada, orgId, bob.userId)).teams).toEqual(
-      expect.arrayContaining([...bobToCat, { teamId: other.teamId, role: 'member' }]),
+      expect.arrayContaining([...bobToCat, { teamId: other.teamId, name: 'Back office', role: 'member' }]),
     );
     // The Admin's filters
     const inTeam = await http()
@@ -680,7 +680,7 @@ describe('stories over the public API', () => {
     expect(moved.body).toMatchObject({ ownerId: bob.userId, myRole: 'admin' });
     expect(await member(bob, orgId, ada.userId)).toMatchObject({
       role: 'admin',
-      teams: [{ teamId: team.teamId, role: 'manager' }],
+      teams: [{ teamId: team.teamId, name: 'Ops', role: 'manager' }],
     });
     expect(await member(bob, orgId, bob.userId)).toMatchObject({ role: 'owner' });
   });

@@ -1190,6 +1190,11 @@ export interface components {
         MemberTeamView: {
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             teamId: string;
+            /**
+             * @description absent only while the team is not projected yet
+             * @example Front desk
+             */
+            name?: string;
             /** @enum {string} */
             role: "manager" | "member";
         };

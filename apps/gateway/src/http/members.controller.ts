@@ -55,7 +55,14 @@ export class MembersController {
       filters,
       this.cursors.pageIn('members', orgId, { limit, cursor }),
     );
-    return { items: page.items.map(memberView), ...this.cursors.next('members', page.nextCursor) };
+    const teamNames = await this.queries.teamNames(
+      standing.org.orgId,
+      page.items.flatMap((member) => member.teamIds),
+    );
+    return {
+      items: page.items.map((member) => memberView(member, teamNames)),
+      ...this.cursors.next('members', page.nextCursor),
+    };
   }
 
   @Get(':userId')
@@ -67,7 +74,9 @@ export class MembersController {
     @Param('orgId') orgId: string,
     @Param('userId') userId: string,
   ) {
-    return memberView(await this.queries.member(await this.access.standing(caller, orgId), userId));
+    const standing = await this.access.standing(caller, orgId);
+    const member = await this.queries.member(standing, userId);
+    return memberView(member, await this.queries.teamNames(standing.org.orgId, member.teamIds));
   }
 
   @Patch(':userId')

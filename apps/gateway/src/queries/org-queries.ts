@@ -65,6 +65,20 @@ export class OrgQueries {
     return asSeenBy(standing, member);
   }
 
+  /**
+   * The names of these teams of the organization, to show with a member's teams (already those the caller may see).
+   * A team the read model does not have yet is left out.
+   */
+  async teamNames(orgId: string, teamIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const ids = [...new Set(teamIds)];
+    if (ids.length === 0) return new Map();
+    const found = await this.models.teams.find(
+      { where: { orgId, _id: { $in: ids.map((teamId) => orgScoped(orgId, teamId)) } } },
+      { limit: ids.length },
+    );
+    return new Map(found.items.map((team) => [team.teamId, team.name]));
+  }
+
   async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
     const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
     // R13: a User sees the teams they belong to, as their own member document lists them.

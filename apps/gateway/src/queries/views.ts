@@ -65,7 +65,8 @@ export function memberTags(member: MemberDoc): string[] {
   ];
 }
 
-export function memberView(member: MemberDoc) {
+/** A member as the API shows them; `teamNames` names their teams (a team without a name there has none shown). */
+export function memberView(member: MemberDoc, teamNames: ReadonlyMap<string, string> = new Map()) {
   return {
     userId: member.userId,
     ...(member.name !== undefined ? { name: member.name } : {}),
@@ -76,10 +77,14 @@ export function memberView(member: MemberDoc) {
     granted: member.granted,
     schedulable: member.schedulable,
     contactPerson: member.contactPerson,
-    teams: member.teamIds.map((teamId) => ({
-      teamId,
-      role: member.managedTeamIds.includes(teamId) ? 'manager' : 'member',
-    })),
+    teams: member.teamIds.map((teamId) => {
+      const name = teamNames.get(teamId);
+      return {
+        teamId,
+        ...(name !== undefined ? { name } : {}),
+        role: member.managedTeamIds.includes(teamId) ? 'manager' : 'member',
+      };
+    }),
     ...(member.availability ? { availability: member.availability } : {}),
     joinedAt: member.joinedAt,
   };

@@ -68,6 +68,11 @@ export class MyOrganizationView {
 
 export class MemberTeamView {
   @ApiProperty({ example: ID }) teamId!: string;
+  @ApiPropertyOptional({
+    example: 'Front desk',
+    description: 'absent only while the team is not projected yet',
+  })
+  name?: string;
   @ApiProperty({ enum: ['manager', 'member'] }) role!: string;
 }
 

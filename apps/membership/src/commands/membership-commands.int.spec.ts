@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type INestApplication } from '@nestjs/common';
-import { TOPICS, type EventEnvelope } from '@app/contracts';
+import { TOPICS, domainClaimStream, domainReleaseCommandId, type EventEnvelope } from '@app/contracts';
 import { MESSAGE_BUS, subscribeToEvents, type MessageBus, type RequestSender } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { DomainError } from '@app/domain';
-import { AggregateStore } from '@app/event-store';
+import { AggregateStore, readStreamEvents } from '@app/event-store';
 import { DomainClaims } from './workflows/domain-claim.workflow';
 import { trusted } from './membership-request';
 import { useTestEventStore } from '@app/testing/test-event-store';
@@ -627,6 +627,13 @@ describe('membership commands over the bus, on the event store', () => {
       duplicate: true,
     });
     expect(await claims.holderOf(domain)).toBeUndefined();
+    // Under the release's own id, as a release that was not cut short: a repeat of it is known by it (the gateway).
+    const released = (await readStreamEvents(eventStore.client, domainClaimStream(domain))).filter(
+      ({ event }) => event?.type === 'DomainClaimReleased',
+    );
+    expect(released.map(({ event }) => (event?.metadata as { commandId?: string }).commandId)).toEqual([
+      domainReleaseCommandId(commandId),
+    ]);
 
     expect(await send(orgId, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
       ok: true,
@@ -711,6 +718,89 @@ describe('membership commands over the bus, on the event store', () => {
     expect(await claims.holderOf(domain)).toBe(orgId);
     expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
     expect((await stateOf(other)).domains.has(domain)).toBe(false);
+  });
+
+  it('R16: a claim its holder records is never taken over, however old', async () => {
+    const { orgId, domain } = await claimedAt(new Date(Date.now() - 120_000));
+    const other = await newOrganization();
+    expect(await send(other, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({
+      ok: false,
+      error: { code: 'domain-claimed' },
+    });
+    const claims = new DomainClaims(app.get(AggregateStore), app.get(OrganizationCommandHandler).streams);
+    expect(await claims.holderOf(domain)).toBe(orgId);
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
+    expect((await stateOf(other)).domains.has(domain)).toBe(false);
+  });
+
+  it('R16: a claim in flight whose registration another organization took over (a pause past the grace) is undone: one organization records the domain', async () => {
+    const orgId = await newOrganization();
+    const domain = `f${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
+    const handler = app.get(OrganizationCommandHandler);
+    const store = app.get(AggregateStore);
+    const asked = claimAsked(domain);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    let registered = false;
+    let recordNow!: () => void;
+    const recording = new Promise<void>((resolve) => (recordNow = resolve));
+    const inFlight = new DomainClaims(store, handler.streams).claim(request, asked, standing, async () => {
+      registered = true;
+      await recording;
+      return handler.streams.run(orgId, request, standing);
+    });
+    await waitFor(() => registered);
+    // Another replica, whose clock is past the grace, finds the registration stale and takes the domain.
+    const other = await newOrganization();
+    const theirs = { ...claimAsked(domain), at: new Date(Date.now() + 61_000).toISOString() };
+    const theirRequest = trusted({
+      commandId: randomUUID(),
+      orgId: other,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const theirStanding = async () => ({ command: theirs });
+    await new DomainClaims(store, handler.streams, { now: () => new Date(Date.now() + 61_000) }).claim(
+      theirRequest,
+      theirs,
+      theirStanding,
+      () => handler.streams.run(other, theirRequest, theirStanding),
+    );
+    recordNow();
+    await expect(inFlight).rejects.toMatchObject({ code: 'domain-claimed' });
+    const claims = new DomainClaims(store, handler.streams);
+    expect(await claims.holderOf(domain)).toBe(other);
+    expect((await stateOf(other)).domains.has(domain)).toBe(true);
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(false);
+  });
+
+  it('R16: a claim recorded while another organization holds the domain (the undo cut short) is undone when the request comes again', async () => {
+    const { orgId: holder, domain } = await claimedAt(new Date());
+    const orgId = await newOrganization();
+    const handler = app.get(OrganizationCommandHandler);
+    const asked = claimAsked(domain);
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    await handler.streams.run(orgId, request, standing); // recorded; the process stopped before the claim stream
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
+    const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
+    await expect(
+      claims.claim(request, asked, standing, () => handler.streams.run(orgId, request, standing)),
+    ).rejects.toMatchObject({ code: 'domain-claimed' });
+    expect((await stateOf(orgId)).domains.has(domain)).toBe(false);
+    expect(await claims.holderOf(domain)).toBe(holder);
+    expect((await stateOf(holder)).domains.has(domain)).toBe(true);
   });
 
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {

@@ -135,7 +135,12 @@ export class OrganizationCommandHandler {
       // A release answered without a change (a retry, or the domain already released) repairs a claim stream that a
       // release cut short left held.
       if (command.type === 'ReleaseDomain' && result.events.length === 0)
-        await this.domains.reconcileClaim(normalizeDomain(command.domain), request, command.at);
+        await this.domains.reconcileClaim(
+          normalizeDomain(command.domain),
+          request,
+          command.at,
+          request.commandId,
+        );
       // A retry of the deletion too (answered as a duplicate): its first attempt may have stopped before the links.
       if (result.state.status === 'deleted') await endLinksOfDeleted(this.streams, request, command.at);
       await this.undoIfDeleted(command, request);

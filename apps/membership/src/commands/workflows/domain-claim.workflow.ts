@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDomainError } from '@app/domain';
 import { type AggregateStore, type CommandResolver } from '@app/event-store';
 import { domainClaimStream, domainReleaseCommandId } from '@app/contracts';
-import { domainClaimDecider } from '../../organizations/domain-claim.decider';
+import { domainClaimDecider, normalizeDomain } from '../../organizations/domain-claim.decider';
 import {
   SYSTEM_ACTOR,
   type CommandOf,
@@ -10,7 +10,7 @@ import {
 } from '../../organizations/organization.commands';
 import { type OrganizationState } from '../../organizations/organization.state';
 import { type OrganizationEvent } from '../../organizations/organization.events';
-import { type TrustedRequest } from '../membership-request';
+import { trusted, type TrustedRequest } from '../membership-request';
 import { type OrganizationStreams } from '../organization-streams';
 
 export interface DomainClaimOptions {
@@ -55,7 +55,9 @@ export class DomainClaims {
     resolve: CommandResolver<OrganizationState, OrganizationCommand>,
     record: () => Promise<T>,
   ): Promise<T> {
-    const domain = await this.registerFirst(request, asked, resolve);
+    // The same request again (its domain recorded already) registers nothing, and is reconciled all the same: its first
+    // attempt may have stopped between recording the claim and learning it had lost the claim stream.
+    const domain = (await this.registerFirst(request, asked, resolve)) ?? normalizeDomain(asked.domain);
     let result: T;
     try {
       result = await record();
@@ -71,18 +73,32 @@ export class DomainClaims {
 
   /**
    * Makes the claim stream agree with what the organization recorded, in the organization's turn (so no command of it
-   * is recorded in between): a registration it does not hold is released; one it holds but the stream lost (another
-   * request of the same organization, sharing this registration, released it before this one recorded) is made again.
+   * is recorded in between): a registration it does not hold is released (under `releasedAs`, when given, the
+   * command id of the release it completes); one it holds but the stream lost (another request of the same
+   * organization, sharing this registration, released it before this one recorded) is made again. If another
+   * organization has taken the domain meanwhile (a registration taken over as stale while its claim was in flight),
+   * the claim stream wins: the organization's recording is undone and the claim refused.
    */
-  async reconcileClaim(domain: string | undefined, request: TrustedRequest, at: string): Promise<void> {
+  async reconcileClaim(
+    domain: string | undefined,
+    request: TrustedRequest,
+    at: string,
+    releasedAs?: string,
+  ): Promise<void> {
     if (domain === undefined) return;
-    await this.streams.exclusively(request.orgId, async () => {
+    const lost = await this.streams.exclusively(request.orgId, async () => {
       const state = await this.streams.state(request.orgId);
       const recorded = state.status === 'active' && state.domains.has(domain);
       const held = (await this.holderOf(domain)) === request.orgId;
       if (!recorded && held)
-        await this.release(domain, request.orgId, `${request.commandId}/unrecorded/${randomUUID()}`, at);
-      if (recorded && !held)
+        await this.release(
+          domain,
+          request.orgId,
+          releasedAs ?? `${request.commandId}/unrecorded/${randomUUID()}`,
+          at,
+        );
+      if (!recorded || held) return undefined;
+      try {
         await this.store.handle(
           domainClaimStream(domain),
           this.claims,
@@ -93,7 +109,29 @@ export class DomainClaims {
             tenant: request.orgId,
           },
         );
+        return undefined;
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'domain-claimed') return error;
+        throw error;
+      }
     });
+    if (!lost) return;
+    await this.streams
+      .run(
+        request.orgId,
+        trusted({ ...request, commandId: `${request.commandId}/claim-lost`, actorId: SYSTEM_ACTOR }),
+        {
+          type: 'ReleaseDomain',
+          domain,
+          actorId: SYSTEM_ACTOR,
+          actorIsOperator: true,
+          at,
+        },
+      )
+      .catch((error: unknown) => {
+        if (!isDomainError(error) || error.code !== 'domain-not-claimed') throw error;
+      });
+    throw lost;
   }
 
   /**

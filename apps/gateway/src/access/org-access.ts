@@ -79,7 +79,8 @@ export class OrgAccess {
             userId: caller.userId,
             member,
             role: member.role,
-            permissions: new Set(member.permissions),
+            // From this catalog, not the projected list: a catalog changed since (PERMISSIONS_FILE) holds at once.
+            permissions: effectivePermissions(this.catalog, member.role, member.granted),
           };
     if (!standing) throw notFound();
     if (org.requireTwoFactor && !caller.twoFactor && !options.twoFactorExempt)

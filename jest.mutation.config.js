@@ -15,5 +15,6 @@ module.exports = {
   testMatch: [
     '<rootDir>/apps/membership/src/organizations/**/*.unit.spec.ts',
     '<rootDir>/apps/identity/src/users/*.unit.spec.ts',
+    '<rootDir>/libs/permissions/src/*.unit.spec.ts',
   ],
 };

@@ -14,6 +14,7 @@ export default {
     'apps/membership/src/organizations/roster-at.ts',
     'apps/membership/src/organizations/domain-claim.decider.ts',
     'libs/permissions/src/permissions-catalog.ts',
+    'libs/permissions/src/role-defaults.ts',
     'apps/identity/src/users/user.decider.ts',
   ],
   thresholds: { high: 90, low: 85, break: 85 },

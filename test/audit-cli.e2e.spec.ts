@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { readStreamEvents } from '@app/event-store';
+import { readRoleDefaultsHistory, recordRoleDefaults } from '@app/audit';
+import { defaultCatalog, roleDefaultsOf, withRoleDefaults } from '@app/permissions';
 import { makeTempDir, infraEnv } from '@app/testing';
 import { MongoClient } from 'mongodb';
 import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
@@ -182,6 +184,63 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(before.stdout).toMatch(
       /^not held: .* role user does not hold it by default and it is not granted/,
     );
+  });
+
+  it('R21: Admins given a permission by a catalog change hold it from when membership adopted it, not before: CLI and gateway alike', async () => {
+    const owner = await platform.signUp('Olga');
+    const org = await platform.createOrg(owner, 'Recatalogued');
+    const admin = await platform.join(owner, org, 'Carl');
+    await platform.http
+      .patch(`/v1/orgs/${org}/members/${admin.userId}`)
+      .set(bearer(owner))
+      .send({ role: 'admin' })
+      .expect(200);
+    const builtIn = roleDefaultsOf(defaultCatalog);
+    expect(builtIn.admin).not.toContain('org.billing');
+    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
+    try {
+      // Membership recorded the defaults it decides with when it started.
+      expect((await readRoleDefaultsHistory(client)).map((adopted) => adopted.defaults)).toEqual([builtIn]);
+      await pause();
+      const before = new Date().toISOString();
+      await pause();
+      // Membership restarted with a catalog where Admins hold org.billing by default.
+      const changed = { ...builtIn, admin: [...builtIn.admin, 'org.billing'].sort() };
+      expect(await recordRoleDefaults(client, withRoleDefaults(defaultCatalog, changed))).toBe(true);
+      expect(await recordRoleDefaults(client, withRoleDefaults(defaultCatalog, changed))).toBe(false);
+      await pause();
+      const after = new Date().toISOString();
+
+      const adminHolds = async (at: string) => {
+        const gateway = await platform.http
+          .get(`/v1/orgs/${org}/audit/roster?at=${encodeURIComponent(at)}`)
+          .set(bearer(owner))
+          .expect(200);
+        const fromGateway = (gateway.body.members as { userId: string; permissions: string[] }[]).find(
+          (m) => m.userId === admin.userId,
+        )!.permissions;
+        const cli = await audit(['roster', '--org', org, '--at', at, '--format', 'jsonl'], store);
+        const fromCli = cli.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { userId: string; permissions: string })
+          .find((m) => m.userId === admin.userId)!.permissions;
+        expect(fromCli).toBe([...fromGateway].sort().join(' '));
+        return fromGateway;
+      };
+      expect(await adminHolds(before)).toEqual(builtIn.admin);
+      expect(await adminHolds(after)).toEqual(changed.admin);
+      const why = (at: string) =>
+        audit(
+          ['why', '--org', org, '--user', admin.userId, '--permission', 'org.billing', '--at', at],
+          store,
+        );
+      expect((await why(after)).stdout).toContain('role admin holds org.billing by default');
+      expect((await why(before)).stdout).toMatch(/^not held: .* role admin does not hold it by default/);
+    } finally {
+      await recordRoleDefaults(client, defaultCatalog);
+      await client.dispose();
+    }
   });
 
   it('export --sign and verify: proven only with the trusted key; a changed event or a cut tail is named, with exit 1', async () => {

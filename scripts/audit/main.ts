@@ -18,10 +18,16 @@ import {
   parseBundle,
   publicKeyPem,
   publishPublicKey,
+  readRoleDefaultsHistory,
   verifyBundle,
   writeCheckpoints,
 } from '@app/audit';
-import { loadPermissionsCatalog } from '@app/permissions';
+import {
+  loadPermissionsCatalog,
+  roleDefaultsAt,
+  withRoleDefaults,
+  type PermissionsCatalog,
+} from '@app/permissions';
 import { acquirePersonalData, releasePersonalData } from '@app/personal-data';
 import { personalDataSettings, readInfrastructureConfig } from '@app/platform';
 import { MongoReadStore } from '@app/read-store';
@@ -108,7 +114,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const orgId = required(values.org, '--org');
     const at = parseInstant(required(values.at, '--at'), '--at')!;
     const history = (await readOrganizationFully(client, orgId)).map((r) => r.event);
-    const rows = rosterAt(history, at, loadPermissionsCatalog()).map((entry) => ({
+    const rows = rosterAt(history, at, await catalogAt(client, at)).map((entry) => ({
       userId: entry.userId,
       role: entry.role,
       permissions: entry.permissions.join(' '),
@@ -130,7 +136,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const userId = required(values.user, '--user');
     const permission = required(values.permission, '--permission');
     const instant = parseInstant(values.at, '--at');
-    const catalog = loadPermissionsCatalog();
+    const catalog = await catalogAt(client, instant ?? new Date());
     if (!catalog.permissions.has(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
     const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
@@ -348,6 +354,16 @@ function onThisMachine(connectionString: string): boolean {
   return hosts
     .split(',')
     .every((host) => /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host.trim()));
+}
+
+/**
+ * R21: the catalog with the role defaults membership decided with at `instant`, as the event store records them (this
+ * machine's catalog where nothing was recorded). Prerequisites and plans are this machine's.
+ */
+async function catalogAt(client: EventStoreDBClient, instant: Date): Promise<PermissionsCatalog> {
+  const local = loadPermissionsCatalog();
+  const defaults = roleDefaultsAt(await readRoleDefaultsHistory(client), instant);
+  return defaults ? withRoleDefaults(local, defaults) : local;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -40,6 +40,7 @@ import { OrgsController } from './http/orgs.controller';
 import { PublicInvitationsController } from './http/public-invitations.controller';
 import { OperatorController } from './http/operator.controller';
 import { DomainReleases } from './commands/domain-releases';
+import { PermissionsHistory } from './queries/permissions-history';
 import { InviteeErasure } from './erasure/invitee-erasure';
 import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
@@ -137,6 +138,7 @@ export class GatewayModule {
         ReadYourWrites,
         OrganizationCommands,
         DomainReleases,
+        PermissionsHistory,
         OrgAccess,
         OrgQueries,
         ListCursors,

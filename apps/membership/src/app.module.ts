@@ -32,6 +32,7 @@ import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
 import { ErasuresForgetCachedStates } from './reactions/erasures-forget-cached-states';
 import { inviteeSealing } from './organizations/personal-fields';
+import { RoleDefaultsRecorder } from './catalog/role-defaults-recorder';
 
 export const MEMBERSHIP_SOURCE = PUBLIC_EVENT_MAPPINGS.membership.source;
 
@@ -110,6 +111,11 @@ export class MembershipModule {
           inject: [MembershipIndexes, OrganizationCommandHandler],
           useFactory: (indexes: MembershipIndexes, commands: OrganizationCommandHandler) =>
             new InvitationExpiry(indexes, commands, config.invitationExpirySweepMs),
+        },
+        {
+          provide: RoleDefaultsRecorder,
+          inject: [EVENT_STORE_CLIENT],
+          useFactory: (client: EventStoreDBClient) => new RoleDefaultsRecorder(client, config.catalog),
         },
         publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
         keyShredderProvider('membership-key-shredder', 'organization-'),

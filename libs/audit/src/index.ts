@@ -6,3 +6,4 @@ export * from './signing-keys-stream';
 export * from './audit-checkpointer';
 export * from './audit-checkpointer.provider';
 export * from './seal';
+export * from './role-defaults-stream';

@@ -1,2 +1,3 @@
 export * from './permissions-catalog';
 export * from './catalog-file';
+export * from './role-defaults';

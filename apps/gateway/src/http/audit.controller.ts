@@ -1,3 +1,4 @@
+import { PermissionsHistory } from '../queries/permissions-history';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrgAccess } from '../access/org-access';
@@ -26,6 +27,7 @@ export class AuditController {
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly freshness: ReadYourWrites,
     private readonly cursors: ListCursors,
+    private readonly permissions: PermissionsHistory,
   ) {}
 
   @Get('events')
@@ -64,6 +66,7 @@ export class AuditController {
     if (at >= standing.org.updatedAt && !(await this.freshness.organizationCaughtUp(orgId)))
       throw new DependencyUnavailableError('the read models are catching up with the organization’s history');
     const { intervals, more } = await this.queries.rosterAt(standing, at, page);
+    const held = await this.permissions.heldAt(new Date(at));
     const names = await this.queries.namesAt(
       intervals.map((i) => i.userId),
       at,
@@ -75,7 +78,7 @@ export class AuditController {
         userId: i.userId,
         name: names.get(i.userId)!,
         role: i.role,
-        permissions: i.permissions,
+        permissions: i.granted ? held(i.role, i.granted) : i.permissions,
         teams: i.teams,
       })),
       ...(more && last ? this.cursors.rosterNext(last._id, at) : {}),

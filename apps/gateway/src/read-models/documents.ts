@@ -172,6 +172,11 @@ export interface RoleIntervalDoc {
   readonly userId: string;
   readonly role: Role;
   readonly permissions: readonly string[];
+  /**
+   * The member's own grants: the answer adds the role's defaults as recorded for the instant asked about (R21).
+   * Absent from intervals projected before it was kept, which answer `permissions` as projected.
+   */
+  readonly granted?: readonly string[];
   readonly teams: readonly {
     readonly teamId: string;
     readonly name: string;

@@ -155,6 +155,7 @@ export function projectOrganizationEvent(
         userId,
         role: next.role,
         permissions: next.permissions,
+        granted: next.granted,
         teams,
         validFrom: event.at,
         fromRevision: rev,
@@ -481,6 +482,7 @@ function sameStanding(
   return (
     interval.role === member.role &&
     sameItems(interval.permissions, member.permissions, (a, b) => a === b) &&
+    sameItems(interval.granted ?? [], member.granted, (a, b) => a === b) &&
     sameItems(
       interval.teams,
       teams,

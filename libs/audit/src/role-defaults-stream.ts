@@ -1,0 +1,81 @@
+import {
+  NO_STREAM,
+  WrongExpectedVersionError,
+  jsonEvent,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import { readStreamEvents } from '@app/event-store';
+import {
+  ROLES,
+  roleDefaultsOf,
+  sameRoleDefaults,
+  type AdoptedRoleDefaults,
+  type PermissionsCatalog,
+  type RoleDefaults,
+} from '@app/permissions';
+
+/**
+ * R21: the role defaults each catalog membership decided with, from when it started deciding with it. A member's
+ * permissions at a past instant are their role's defaults then plus their grants, so an operator's catalog change
+ * (PERMISSIONS_FILE) or a release's does not rewrite what the history says they held.
+ */
+export const ROLE_DEFAULTS_STREAM = 'permissions-role-defaults';
+const ADOPTED = 'RoleDefaultsAdopted';
+
+/** Every adoption, oldest first; an entry that is not one is skipped. */
+export async function readRoleDefaultsHistory(client: EventStoreDBClient): Promise<AdoptedRoleDefaults[]> {
+  return (await readAdoptions(client)).history;
+}
+
+/**
+ * Records the catalog's role defaults unless they are those in force already. Replicas starting together record them
+ * once: the append expects the revision read, and a lost race is read again.
+ */
+export async function recordRoleDefaults(
+  client: EventStoreDBClient,
+  catalog: PermissionsCatalog,
+  now: () => Date = () => new Date(),
+): Promise<boolean> {
+  const defaults = roleDefaultsOf(catalog);
+  for (let attempt = 1; ; attempt++) {
+    const { history, revision } = await readAdoptions(client);
+    const inForce = history.at(-1)?.defaults;
+    if (inForce && sameRoleDefaults(inForce, defaults)) return false;
+    try {
+      await client.appendToStream(
+        ROLE_DEFAULTS_STREAM,
+        jsonEvent({ type: ADOPTED, data: { ...defaults, at: now().toISOString() } }),
+        { expectedRevision: revision ?? NO_STREAM },
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError) || attempt === 3) throw error;
+    }
+  }
+}
+
+async function readAdoptions(
+  client: EventStoreDBClient,
+): Promise<{ history: AdoptedRoleDefaults[]; revision: bigint | undefined }> {
+  const history: AdoptedRoleDefaults[] = [];
+  let revision: bigint | undefined;
+  for (const { event } of await readStreamEvents(client, ROLE_DEFAULTS_STREAM)) {
+    if (!event) continue;
+    revision = event.revision;
+    const adopted = event.type === ADOPTED ? adoptionOf(event.data) : undefined;
+    if (adopted) history.push(adopted);
+  }
+  return { history, revision };
+}
+
+function adoptionOf(data: unknown): AdoptedRoleDefaults | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Record<string, unknown>;
+  const list = (value: unknown) =>
+    Array.isArray(value) && value.every((p) => typeof p === 'string') ? (value as string[]) : undefined;
+  const [owner, admin, user] = ROLES.map((role) => list(d[role]));
+  if (!owner || !admin || !user || typeof d.at !== 'string' || Number.isNaN(Date.parse(d.at)))
+    return undefined;
+  const defaults: RoleDefaults = { owner, admin, user };
+  return { since: d.at, defaults };
+}

@@ -1,0 +1,48 @@
+import { jsonEvent } from '@eventstore/db-client';
+import { ROLE_DEFAULTS_STREAM, readRoleDefaultsHistory, recordRoleDefaults } from '@app/audit';
+import { readStreamEvents } from '@app/event-store';
+import { defaultCatalog, extendCatalog, roleDefaultsOf } from '@app/permissions';
+import { useTestEventStore } from '@app/testing/test-event-store';
+
+describe('the role defaults membership decides with, recorded in the event store (R21)', () => {
+  const eventStore = useTestEventStore();
+  const extended = extendCatalog(defaultCatalog, { 'environments.read': { admin: true } });
+  const clock = (iso: string) => () => new Date(iso);
+
+  it('are recorded when they change, once however many replicas start together, and read back in order', async () => {
+    const { client } = eventStore;
+    expect(await readRoleDefaultsHistory(client)).toEqual([]);
+    const together = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        recordRoleDefaults(client, defaultCatalog, clock('2026-01-01T00:00:00.000Z')),
+      ),
+    );
+    expect(together.filter(Boolean)).toHaveLength(1);
+    expect(await recordRoleDefaults(client, defaultCatalog)).toBe(false);
+    expect(await recordRoleDefaults(client, extended, clock('2026-02-01T00:00:00.000Z'))).toBe(true);
+    expect(await recordRoleDefaults(client, extended)).toBe(false);
+    // Back to the built-in catalog (the operator's file removed): a change again.
+    expect(await recordRoleDefaults(client, defaultCatalog, clock('2026-03-01T00:00:00.000Z'))).toBe(true);
+    expect(await readRoleDefaultsHistory(client)).toEqual([
+      { since: '2026-01-01T00:00:00.000Z', defaults: roleDefaultsOf(defaultCatalog) },
+      { since: '2026-02-01T00:00:00.000Z', defaults: roleDefaultsOf(extended) },
+      { since: '2026-03-01T00:00:00.000Z', defaults: roleDefaultsOf(defaultCatalog) },
+    ]);
+    expect(await readStreamEvents(client, ROLE_DEFAULTS_STREAM)).toHaveLength(3);
+  });
+
+  it('skip an entry that is not one, and still record after it', async () => {
+    const { client } = eventStore;
+    await client.appendToStream(ROLE_DEFAULTS_STREAM, [
+      jsonEvent({ type: 'RoleDefaultsAdopted', data: { owner: 'all', admin: [], user: [], at: 'soon' } }),
+      jsonEvent({ type: 'SomethingElse', data: {} }),
+    ]);
+    const history = await readRoleDefaultsHistory(client);
+    expect(history).toHaveLength(3);
+    expect(await recordRoleDefaults(client, extended, clock('2026-04-01T00:00:00.000Z'))).toBe(true);
+    expect((await readRoleDefaultsHistory(client)).at(-1)).toEqual({
+      since: '2026-04-01T00:00:00.000Z',
+      defaults: roleDefaultsOf(extended),
+    });
+  });
+});

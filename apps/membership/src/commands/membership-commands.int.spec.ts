@@ -456,6 +456,19 @@ describe('membership commands over the bus, on the event store', () => {
     at: new Date().toISOString(),
   });
 
+  /** A claim of `domain` by the Owner of `orgId`, as the handler resolves it, handled at `at`. */
+  const ownersClaim = (orgId: string, domain: string, at = new Date()) => {
+    const asked = { ...claimAsked(domain), at: at.toISOString() };
+    const request = trusted({
+      commandId: randomUUID(),
+      orgId,
+      actorId: 'owner',
+      command: { type: 'ClaimDomain', domain },
+    });
+    const standing = async () => ({ command: asked });
+    return { asked, request, standing };
+  };
+
   it('R16: a claim is proven by the claimant’s verified address as identity’s events say; nothing is registered without it', async () => {
     const orgId = await newOrganization();
     const domain = `p${randomUUID().slice(0, 8)}.example.com`;
@@ -579,14 +592,7 @@ describe('membership commands over the bus, on the event store', () => {
     const domain = `k${randomUUID().slice(0, 8)}.example.com`;
     await membership.addressOf('owner', `owner@${domain}`);
     const handler = app.get(OrganizationCommandHandler);
-    const asked = { ...claimAsked(domain), at: at.toISOString() };
-    const request = trusted({
-      commandId: randomUUID(),
-      orgId,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const standing = async () => ({ command: asked });
+    const { asked, request, standing } = ownersClaim(orgId, domain, at);
     await new DomainClaims(app.get(AggregateStore), handler.streams, { now: () => at }).claim(
       request,
       asked,
@@ -659,14 +665,7 @@ describe('membership commands over the bus, on the event store', () => {
     await releaseCutShort(orgId, domain);
     const handler = app.get(OrganizationCommandHandler);
     const other = await newOrganization();
-    const asked = claimAsked(domain);
-    const request = trusted({
-      commandId: randomUUID(),
-      orgId: other,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const standing = async () => ({ command: asked });
+    const { asked, request, standing } = ownersClaim(other, domain);
     const record = () => handler.streams.run(other, request, standing);
     // Half a minute after the registration, it may still be a claim in flight.
     const early = new DomainClaims(app.get(AggregateStore), handler.streams, {
@@ -691,14 +690,7 @@ describe('membership commands over the bus, on the event store', () => {
     await releaseCutShort(orgId, domain);
     const handler = app.get(OrganizationCommandHandler);
     const claims = new DomainClaims(app.get(AggregateStore), handler.streams);
-    const asked = claimAsked(domain);
-    const request = trusted({
-      commandId: randomUUID(),
-      orgId,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const standing = async () => ({ command: asked });
+    const { asked, request, standing } = ownersClaim(orgId, domain);
     let recordNow!: () => void;
     const recording = new Promise<void>((resolve) => (recordNow = resolve));
     let registered = false;
@@ -739,14 +731,7 @@ describe('membership commands over the bus, on the event store', () => {
     await membership.addressOf('owner', `owner@${domain}`);
     const handler = app.get(OrganizationCommandHandler);
     const store = app.get(AggregateStore);
-    const asked = claimAsked(domain);
-    const request = trusted({
-      commandId: randomUUID(),
-      orgId,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const standing = async () => ({ command: asked });
+    const { asked, request, standing } = ownersClaim(orgId, domain);
     let registered = false;
     let recordNow!: () => void;
     const recording = new Promise<void>((resolve) => (recordNow = resolve));
@@ -758,14 +743,11 @@ describe('membership commands over the bus, on the event store', () => {
     await waitFor(() => registered);
     // Another replica, whose clock is past the grace, finds the registration stale and takes the domain.
     const other = await newOrganization();
-    const theirs = { ...claimAsked(domain), at: new Date(Date.now() + 61_000).toISOString() };
-    const theirRequest = trusted({
-      commandId: randomUUID(),
-      orgId: other,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const theirStanding = async () => ({ command: theirs });
+    const {
+      asked: theirs,
+      request: theirRequest,
+      standing: theirStanding,
+    } = ownersClaim(other, domain, new Date(Date.now() + 61_000));
     await new DomainClaims(store, handler.streams, { now: () => new Date(Date.now() + 61_000) }).claim(
       theirRequest,
       theirs,
@@ -784,14 +766,7 @@ describe('membership commands over the bus, on the event store', () => {
     const { orgId: holder, domain } = await claimedAt(new Date());
     const orgId = await newOrganization();
     const handler = app.get(OrganizationCommandHandler);
-    const asked = claimAsked(domain);
-    const request = trusted({
-      commandId: randomUUID(),
-      orgId,
-      actorId: 'owner',
-      command: { type: 'ClaimDomain', domain },
-    });
-    const standing = async () => ({ command: asked });
+    const { asked, request, standing } = ownersClaim(orgId, domain);
     await handler.streams.run(orgId, request, standing); // recorded; the process stopped before the claim stream
     expect((await stateOf(orgId)).domains.has(domain)).toBe(true);
     const claims = new DomainClaims(app.get(AggregateStore), handler.streams);

@@ -42,6 +42,17 @@ grep -q "app.kubernetes.io/name: gateway" <<<"$(policy_of identity)" || die "ide
 for svc in membership notifications; do
   if policy_of "$svc" | sed -n '/ingress:/,$p' | grep -q podSelector; then die "pods of the release may reach $svc"; fi
 done
+# Egress in the production example: every service is held to DNS and the listed destinations; the gateway may reach
+# identity's pods (JWKS), and only notifications the SMTP relay. Off by default (the destinations are the deployment's).
+for svc in gateway identity membership notifications; do
+  grep -q "policyTypes: \[Ingress, Egress\]" <<<"$(policy_of "$svc")" || die "$svc has no egress policy"
+done
+grep -q "app.kubernetes.io/name: identity" <<<"$(policy_of gateway | sed -n '/egress:/,$p')" || die "the gateway cannot reach identity's JWKS"
+grep -q "port: 587" <<<"$(policy_of notifications)" || die "notifications cannot reach SMTP"
+for svc in gateway identity membership; do
+  if grep -q "port: 587" <<<"$(policy_of "$svc")"; then die "$svc may reach SMTP"; fi
+done
+if grep -q "Egress" "$rendered/default.yaml"; then die "egress is restricted by default"; fi
 # TLS to Kafka with a private CA in the production example: the CA mounted where KAFKA_SSL_CA_FILE says.
 grep -q "KAFKA_SSL_CA_FILE: /etc/kafka-ca/ca.crt" "$rendered/production.yaml" || die "the Kafka CA is not configured"
 grep -q "mountPath: /etc/kafka-ca" "$rendered/production.yaml" || die "the Kafka CA is not mounted"

@@ -39,12 +39,15 @@ export async function recordRoleDefaults(
   const defaults = roleDefaultsOf(catalog);
   for (let attempt = 1; ; attempt++) {
     const { history, revision } = await readAdoptions(client);
-    const inForce = history.at(-1)?.defaults;
-    if (inForce && sameRoleDefaults(inForce, defaults)) return false;
+    const last = history.at(-1);
+    if (last && sameRoleDefaults(last.defaults, defaults)) return false;
+    // Never before the last record (a replica whose clock is behind): the history stays in order, and an instant
+    // already answered keeps its answer.
+    const at = new Date(Math.max(now().getTime(), last ? Date.parse(last.since) : 0));
     try {
       await client.appendToStream(
         ROLE_DEFAULTS_STREAM,
-        jsonEvent({ type: ADOPTED, data: { ...defaults, at: now().toISOString() } }),
+        jsonEvent({ type: ADOPTED, data: { ...defaults, at: at.toISOString() } }),
         { expectedRevision: revision ?? NO_STREAM },
       );
       return true;

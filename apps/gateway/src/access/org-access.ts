@@ -79,8 +79,7 @@ export class OrgAccess {
             userId: caller.userId,
             member,
             role: member.role,
-            // From this catalog, not the projected list: a catalog changed since (PERMISSIONS_FILE) holds at once.
-            permissions: effectivePermissions(this.catalog, member.role, member.granted),
+            permissions: this.held(member),
           };
     if (!standing) throw notFound();
     if (org.requireTwoFactor && !caller.twoFactor && !options.twoFactorExempt)
@@ -110,8 +109,13 @@ export class OrgAccess {
     const parent = await this.models.organizations.get(parentOrgId);
     if (!parent || parent.deleted) return undefined;
     const member = await this.models.members.get(orgScoped(parentOrgId, userId));
-    if (member?.permissions.includes(CUSTOMERS_MANAGE) !== true) return undefined;
+    if (!member || !this.held(member).has(CUSTOMERS_MANAGE)) return undefined;
     return parent.requireTwoFactor ? 'needs-two-factor' : 'holds';
+  }
+
+  /** From this catalog, not the projected list: a catalog changed since (PERMISSIONS_FILE, a release) holds at once. */
+  private held(member: MemberDoc): Set<string> {
+    return effectivePermissions(this.catalog, member.role, member.granted);
   }
 }
 

@@ -1,5 +1,5 @@
 import { InMemoryReadStore } from '@app/read-store';
-import { defaultCatalog, extendCatalog } from '@app/permissions';
+import { defaultCatalog, extendCatalog, roleDefaultsOf, withRoleDefaults } from '@app/permissions';
 import { orgScoped, type MemberDoc, type OrganizationDoc } from '../read-models/documents';
 import { readModelsOf } from '../read-models/read-models';
 import { OrgAccess } from './org-access';
@@ -7,42 +7,47 @@ import { OrgAccess } from './org-access';
 const orgId = 'org-1';
 const at = '2026-01-01T00:00:00.000Z';
 
+const organization = (id: string, parentOrgId?: string): OrganizationDoc => ({
+  _id: id,
+  revision: 2,
+  orgId: id,
+  name: id,
+  plan: 'standard',
+  ownerId: 'olga',
+  autoJoin: false,
+  membersMayEditOwnAvailability: false,
+  requireTwoFactor: false,
+  domains: [],
+  ...(parentOrgId ? { parentOrgId } : {}),
+  childOrgIds: [],
+  seats: 0,
+  memberCount: 2,
+  createdAt: at,
+  updatedAt: at,
+});
+
+const admin = (inOrg: string, userId: string, permissions: string[], granted: string[] = []): MemberDoc => ({
+  _id: orgScoped(inOrg, userId),
+  revision: 2,
+  orgId: inOrg,
+  userId,
+  role: 'admin',
+  granted,
+  permissions,
+  schedulable: false,
+  contactPerson: false,
+  teamIds: [],
+  managedTeamIds: [],
+  joinedAt: at,
+  via: 'invitation',
+  orgName: inOrg,
+});
+
 async function modelsWithAdmin() {
   const models = readModelsOf(new InMemoryReadStore());
-  await models.organizations.upsertIfNewer({
-    _id: orgId,
-    revision: 2,
-    orgId,
-    name: 'Acme',
-    plan: 'standard',
-    ownerId: 'olga',
-    autoJoin: false,
-    membersMayEditOwnAvailability: false,
-    requireTwoFactor: false,
-    domains: [],
-    childOrgIds: [],
-    seats: 0,
-    memberCount: 2,
-    createdAt: at,
-    updatedAt: at,
-  } satisfies OrganizationDoc);
+  await models.organizations.upsertIfNewer(organization(orgId));
   // Projected under an older catalog: its list lacks what Admins hold by default now.
-  await models.members.upsertIfNewer({
-    _id: orgScoped(orgId, 'carl'),
-    revision: 2,
-    orgId,
-    userId: 'carl',
-    role: 'admin',
-    granted: ['org.billing'],
-    permissions: ['members.read'],
-    schedulable: false,
-    contactPerson: false,
-    teamIds: [],
-    managedTeamIds: [],
-    joinedAt: at,
-    via: 'invitation',
-    orgName: 'Acme',
-  } satisfies MemberDoc);
+  await models.members.upsertIfNewer(admin(orgId, 'carl', ['members.read'], ['org.billing']));
   return models;
 }
 
@@ -56,5 +61,27 @@ describe('a caller’s standing in an organization', () => {
       [...catalog.roleDefaults.get('admin')!, 'org.billing'].sort(),
     );
     expect(standing.permissions.has('environments.read')).toBe(true);
+    expect(standing.permissions.has('org.delete')).toBe(false);
+  });
+
+  it('R19: acts as an Admin through the parent only while the catalog in force gives them customers.manage there', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    await models.organizations.upsertIfNewer(organization('parent'));
+    await models.organizations.upsertIfNewer(organization('child', 'parent'));
+    // Projected when Admins held customers.manage by default.
+    await models.members.upsertIfNewer(admin('parent', 'pam', ['customers.manage', 'members.read']));
+    const caller = { userId: 'pam', twoFactor: false };
+    expect(await new OrgAccess(models, defaultCatalog).standing(caller, 'child')).toMatchObject({
+      role: 'admin',
+      actingVia: 'parent',
+    });
+    const builtIn = roleDefaultsOf(defaultCatalog);
+    const withoutIt = withRoleDefaults(defaultCatalog, {
+      ...builtIn,
+      admin: builtIn.admin.filter((p) => p !== 'customers.manage'),
+    });
+    await expect(new OrgAccess(models, withoutIt).standing(caller, 'child')).rejects.toMatchObject({
+      code: 'organization-not-found',
+    });
   });
 });

@@ -1,4 +1,3 @@
-import { PermissionsHistory } from '../queries/permissions-history';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OrgAccess } from '../access/org-access';
@@ -6,9 +5,11 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import { Inject } from '@nestjs/common';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
+import { type RoleIntervalDoc } from '../read-models/documents';
 import { DependencyUnavailableError } from '@app/messaging';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
+import { PermissionsHistory } from '../queries/permissions-history';
 import { auditEventView } from '../queries/views';
 import { PageQuery, RosterQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
@@ -67,10 +68,19 @@ export class AuditController {
       throw new DependencyUnavailableError('the read models are catching up with the organization’s history');
     const { intervals, more } = await this.queries.rosterAt(standing, at, page);
     const held = await this.permissions.heldAt(new Date(at));
+    // An interval projected before intervals kept the grants: while it is open, the member's grants are its own.
+    const grantsNow = await this.queries.grantsOf(
+      standing.org.orgId,
+      intervals.filter((i) => !i.granted && !i.validTo).map((i) => i.userId),
+    );
     const names = await this.queries.namesAt(
       intervals.map((i) => i.userId),
       at,
     );
+    const permissionsOf = (interval: RoleIntervalDoc) => {
+      const granted = interval.granted ?? grantsNow.get(interval.userId);
+      return granted ? held(interval.role, granted) : interval.permissions;
+    };
     const last = intervals.at(-1);
     return {
       at,
@@ -78,7 +88,7 @@ export class AuditController {
         userId: i.userId,
         name: names.get(i.userId)!,
         role: i.role,
-        permissions: i.granted ? held(i.role, i.granted) : i.permissions,
+        permissions: permissionsOf(i),
         teams: i.teams,
       })),
       ...(more && last ? this.cursors.rosterNext(last._id, at) : {}),

@@ -79,6 +79,17 @@ export class OrgQueries {
     return new Map(found.items.map((team) => [team.teamId, team.name]));
   }
 
+  /** These members' own grants, as they are now (for role intervals projected before intervals kept them). */
+  async grantsOf(orgId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Map();
+    const found = await this.models.members.find(
+      { where: { orgId, _id: { $in: ids.map((userId) => orgScoped(orgId, userId)) } } },
+      { limit: ids.length },
+    );
+    return new Map(found.items.map((member) => [member.userId, member.granted]));
+  }
+
   async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
     const where: Record<string, FieldCondition> = { orgId: standing.org.orgId };
     // R13: a User sees the teams they belong to, as their own member document lists them.

@@ -6,7 +6,8 @@ import { type PermissionsCatalog } from '@app/permissions';
 /**
  * R21: records the role defaults of the catalog membership decides with, when they differ from those recorded last
  * (a new PERMISSIONS_FILE, a release that changed the catalog), so the roster at a past instant shows what members
- * held then. An event store that cannot take it at start-up is tried again in the background; start-up does not wait.
+ * held then. Start-up waits for the first attempt only: an event store that cannot take it then is tried again in the
+ * background, every `retryMs`.
  */
 export class RoleDefaultsRecorder implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RoleDefaultsRecorder.name);

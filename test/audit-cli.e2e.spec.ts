@@ -8,6 +8,8 @@ import { readRoleDefaultsHistory, recordRoleDefaults } from '@app/audit';
 import { defaultCatalog, roleDefaultsOf, withRoleDefaults } from '@app/permissions';
 import { makeTempDir, infraEnv } from '@app/testing';
 import { MongoClient } from 'mongodb';
+import { READ_MODELS } from '../apps/gateway/src/gateway.tokens';
+import { type ReadModels } from '../apps/gateway/src/read-models/read-models';
 import { bearer, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
 const run = promisify(execFile);
@@ -197,6 +199,18 @@ describe('the auditor CLI against the event store of a running system', () => {
       .expect(200);
     const builtIn = roleDefaultsOf(defaultCatalog);
     expect(builtIn.admin).not.toContain('org.billing');
+    // Carl's current role interval as a gateway before this release projected it: without the grants.
+    const models = platform.gateway.get<ReadModels>(READ_MODELS);
+    const { items } = await models.roleIntervals.find(
+      { where: { orgId: org, userId: admin.userId } },
+      { limit: 10 },
+    );
+    const open = items.find((interval) => !interval.validTo)!;
+    expect(open.granted).toEqual([]);
+    const { granted: _kept, ...projectedBefore } = open;
+    expect(
+      await models.roleIntervals.upsertIfNewer({ ...projectedBefore, revision: open.revision + 1 }),
+    ).toBe(true);
     const client = EventStoreDBClient.connectionString(platform.store.connectionString);
     try {
       // Membership recorded the defaults it decides with when it started.
@@ -204,8 +218,13 @@ describe('the auditor CLI against the event store of a running system', () => {
       await pause();
       const before = new Date().toISOString();
       await pause();
-      // Membership restarted with a catalog where Admins hold org.billing by default.
-      const changed = { ...builtIn, admin: [...builtIn.admin, 'org.billing'].sort() };
+      // Membership restarted with a catalog where Admins hold org.billing by default, and an operator permission
+      // (PERMISSIONS_FILE) they hold too, which the auditor's machine does not have.
+      const changed = {
+        ...builtIn,
+        owner: [...builtIn.owner, 'environments.read'].sort(),
+        admin: [...builtIn.admin, 'environments.read', 'org.billing'].sort(),
+      };
       expect(await recordRoleDefaults(client, withRoleDefaults(defaultCatalog, changed))).toBe(true);
       expect(await recordRoleDefaults(client, withRoleDefaults(defaultCatalog, changed))).toBe(false);
       await pause();
@@ -230,13 +249,17 @@ describe('the auditor CLI against the event store of a running system', () => {
       };
       expect(await adminHolds(before)).toEqual(builtIn.admin);
       expect(await adminHolds(after)).toEqual(changed.admin);
-      const why = (at: string) =>
-        audit(
-          ['why', '--org', org, '--user', admin.userId, '--permission', 'org.billing', '--at', at],
-          store,
-        );
-      expect((await why(after)).stdout).toContain('role admin holds org.billing by default');
-      expect((await why(before)).stdout).toMatch(/^not held: .* role admin does not hold it by default/);
+      const why = (permission: string, at: string) =>
+        audit(['why', '--org', org, '--user', admin.userId, '--permission', permission, '--at', at], store);
+      expect((await why('org.billing', after)).stdout).toContain(
+        'role admin holds org.billing by default (role defaults recorded ',
+      );
+      expect((await why('org.billing', before)).stdout).toMatch(
+        /^not held: .* role admin does not hold it by default/,
+      );
+      const operatorPermission = await why('environments.read', after);
+      expect([operatorPermission.code, operatorPermission.stderr]).toEqual([0, '']);
+      expect(operatorPermission.stdout).toContain('role admin holds environments.read by default');
     } finally {
       await recordRoleDefaults(client, defaultCatalog);
       await client.dispose();
@@ -370,6 +393,18 @@ describe('the auditor CLI against the event store of a running system', () => {
       2,
       expect.stringContaining('is not a day of the calendar'),
     ]);
+    const backwards = await audit(
+      ['history', '--org', orgId, '--from', '2026-11-30T12:00:00Z', '--to', '2026-11-29'],
+      store,
+    );
+    expect([backwards.code, backwards.stdout, backwards.stderr.trim()]).toEqual([
+      2,
+      '',
+      'audit: --from (2026-11-30T12:00:00Z) is after --to (2026-11-29): no instant is in between',
+    ]);
+    const help = await audit(['--help']);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('usage: npm run audit')]);
+    expect((await audit([])).code).toBe(2);
     const missing = await audit(['verify', '/nonexistent/bundle.jsonl']);
     expect([missing.code, missing.stderr.trim()]).toEqual([
       2,

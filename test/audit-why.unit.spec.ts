@@ -164,6 +164,64 @@ describe('audit why (R19, R5, R21)', () => {
     });
   });
 
+  it('not held: the chain ends with what took it away, a revocation (and who), or the removal or leaving', async () => {
+    const grant = (by: string): Step => ({
+      type: 'PermissionsGranted',
+      data: { userId: 'bob', permissions: ['members.read'] },
+      by,
+    });
+    const revoke: Step = {
+      type: 'PermissionsRevoked',
+      data: { userId: 'bob', permissions: ['members.read'] },
+      by: 'carl',
+    };
+    const revoked = await whyIn({
+      org: historyOf('org', [created('ada'), joined('bob', 'user'), grant('ada'), revoke]),
+    })('org', 'bob', 'members.read');
+    expect(revoked).toMatchObject({ held: false });
+    expect(revoked.chain.map((r) => [r.change, r.actor, r.says])).toEqual([
+      ['MemberJoined', 'bob', 'joined via invitation as user'],
+      ['PermissionsRevoked', 'carl', 'revoked members.read'],
+    ]);
+    // Granted again since: held, and the revocation is no part of why.
+    const again = await whyIn({
+      org: historyOf('org', [created('ada'), joined('bob', 'user'), grant('ada'), revoke, grant('dee')]),
+    })('org', 'bob', 'members.read');
+    expect(again.chain.map((r) => [r.change, r.actor])).toEqual([
+      ['MemberJoined', 'bob'],
+      ['PermissionsGranted', 'dee'],
+    ]);
+    for (const [type, says] of [
+      ['MemberRemoved', 'removed'],
+      ['MemberLeft', 'left'],
+    ] as const) {
+      const gone = await whyIn({
+        org: historyOf('org', [
+          created('ada'),
+          joined('bob', 'user'),
+          grant('ada'),
+          revoke,
+          { type, data: { userId: 'bob' }, by: 'ada' },
+        ]),
+      })('org', 'bob', 'members.read');
+      expect(gone).toMatchObject({ held: false, why: 'not a member' });
+      expect(gone.chain.map((r) => [r.change, r.actor, r.says])).toEqual([[type, 'ada', says]]);
+    }
+  });
+
+  it('a permission a role holds by default cites when those role defaults were recorded (R21)', async () => {
+    const answer = await explainPermission({
+      history: historyOf('org', [created('ada')]),
+      userId: 'ada',
+      permission: 'org.delete',
+      catalog: defaultCatalog,
+      defaultsRecordedAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(answer.chain.at(-1)?.says).toBe(
+      'created the organization: Owner; role owner holds org.delete by default (role defaults recorded 2026-01-01T00:00:00.000Z)',
+    );
+  });
+
   it("history: a grant taken up with an invitation set through the parent is the giver's, through the parent (R19, R21)", () => {
     const [viaParent, byMember] = historyOf('child', [
       {

@@ -24,7 +24,7 @@ import {
 } from '@app/audit';
 import {
   loadPermissionsCatalog,
-  roleDefaultsAt,
+  adoptionAt,
   withRoleDefaults,
   type PermissionsCatalog,
 } from '@app/permissions';
@@ -49,7 +49,8 @@ const USAGE = `usage: npm run audit -- <command> [options]
   diff    --org <id> | --all            (needs MONGO_URL: the gateway's read models)
   export  --org <id> --out <file> [--sign]
   verify  <file> [--public-key <pem file>]
-  checkpoint --org <id>                 (operator: signs the head now, with AUDIT_SIGNING_KEY_PEM)
+  checkpoint --org <id>                 (operator: signs the head now, with AUDIT_SIGNING_KEY_PEM, or on this
+                                         machine the key the embedded default keeps under DATA_DIR)
   public-key                            (operator: the key auditors should trust)`;
 
 const OPTIONS = {
@@ -80,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
   const values = parsed.values;
   if (!command || values.help) {
     console.log(USAGE);
-    return command ? 0 : 2;
+    // Asking for help is no mistake; a bare `audit` is.
+    return values.help ? 0 : 2;
   }
   if (command === 'verify') return verify(rest[0], values['public-key']);
   const handler = COMMANDS[command];
@@ -104,6 +106,8 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       ...optional('to', parseInstant(values.to, '--to')),
       ...optional('user', values.user),
     };
+    if (filter.from && filter.to && filter.from > filter.to)
+      throw new CliError(`--from (${values.from}) is after --to (${values.to}): no instant is in between`);
     const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
     for await (const row of historyRows(readOrganization(client, orgId), filter)) writer.write(row);
     writer.end();
@@ -114,7 +118,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const orgId = required(values.org, '--org');
     const at = parseInstant(required(values.at, '--at'), '--at')!;
     const history = (await readOrganizationFully(client, orgId)).map((r) => r.event);
-    const rows = rosterAt(history, at, await catalogAt(client, at)).map((entry) => ({
+    const rows = rosterAt(history, at, (await catalogAt(client, at)).catalog).map((entry) => ({
       userId: entry.userId,
       role: entry.role,
       permissions: entry.permissions.join(' '),
@@ -136,8 +140,8 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     const userId = required(values.user, '--user');
     const permission = required(values.permission, '--permission');
     const instant = parseInstant(values.at, '--at');
-    const catalog = await catalogAt(client, instant ?? new Date());
-    if (!catalog.permissions.has(permission))
+    const { catalog, since, known } = await catalogAt(client, instant ?? new Date());
+    if (!known(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
     const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
       explainPermission({
@@ -153,6 +157,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
         userId,
         permission: p,
         catalog,
+        ...optional('defaultsRecordedAt', since),
         ...optional('instant', instant),
         // R19 goes one level up: a member of the parent holding customers.manage, never a grandparent's.
         ...(throughParent ? { parent: (parent: string) => explain(parent, 'customers.manage', false) } : {}),
@@ -360,10 +365,24 @@ function onThisMachine(connectionString: string): boolean {
  * R21: the catalog with the role defaults membership decided with at `instant`, as the event store records them (this
  * machine's catalog where nothing was recorded). Prerequisites and plans are this machine's.
  */
-async function catalogAt(client: EventStoreDBClient, instant: Date): Promise<PermissionsCatalog> {
+async function catalogAt(client: EventStoreDBClient, instant: Date): Promise<CatalogThen> {
   const local = loadPermissionsCatalog();
-  const defaults = roleDefaultsAt(await readRoleDefaultsHistory(client), instant);
-  return defaults ? withRoleDefaults(local, defaults) : local;
+  const history = await readRoleDefaultsHistory(client);
+  const adopted = adoptionAt(history, instant);
+  return {
+    catalog: adopted ? withRoleDefaults(local, adopted.defaults) : local,
+    ...(adopted ? { since: adopted.since } : {}),
+    // The Owner holds every permission of a catalog: one the deployment ever had is one to ask about.
+    known: (permission) =>
+      local.permissions.has(permission) || history.some((a) => a.defaults.owner.includes(permission)),
+  };
+}
+
+interface CatalogThen {
+  readonly catalog: PermissionsCatalog;
+  /** When the role defaults in force were recorded. */
+  readonly since?: string;
+  readonly known: (permission: string) => boolean;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

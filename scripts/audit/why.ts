@@ -44,6 +44,8 @@ export async function explainPermission(options: {
   readonly permission: string;
   readonly instant?: Date;
   readonly catalog: PermissionsCatalog;
+  /** When membership recorded the role defaults `catalog` has (R21): cited for a permission a role holds by default. */
+  readonly defaultsRecordedAt?: string;
   readonly parent?: (parentOrgId: string) => Promise<Explanation>;
 }): Promise<Explanation> {
   const { userId, permission, catalog } = options;
@@ -53,6 +55,9 @@ export async function explainPermission(options: {
   let membership: Reason[] = [];
   let role: Reason | undefined;
   let grant: Reason | undefined;
+  /** What took it away last: the permission revoked, or the membership ended (cited when it is not held). */
+  let revoked: Reason | undefined;
+  let left: Reason | undefined;
   let parentLink: Reason | undefined;
   /** Each invitation's creation and the changes after it: who set the terms the invitee accepted. */
   const invitations = new Map<string, Reason[]>();
@@ -102,7 +107,7 @@ export async function explainPermission(options: {
             data.via === 'invitation' && accepted ? invitations.get(accepted.invitationId) : undefined;
           role = reasonOf(record, `joined via ${String(data.via)} as ${String(data.role)}`);
           membership = [...(invitation && accepted ? [...invitation, accepted.reason] : []), role];
-          grant = undefined;
+          grant = revoked = left = undefined;
         }
         break;
       case 'MemberRoleChanged':
@@ -113,22 +118,28 @@ export async function explainPermission(options: {
         else if (about(data.from)) role = reasonOf(record, 'ownership transferred away: Admin');
         break;
       case 'PermissionsGranted':
-        if (about(data.userId) && (data.permissions as string[]).includes(permission))
+        if (about(data.userId) && (data.permissions as string[]).includes(permission)) {
           grant = reasonOf(
             record,
             accepted?.commandId === record.metadata.commandId
               ? `granted ${permission} through invitation ${accepted.invitationId}`
               : `granted ${permission}`,
           );
+          revoked = undefined;
+        }
         break;
       case 'PermissionsRevoked':
-        if (about(data.userId) && (data.permissions as string[]).includes(permission)) grant = undefined;
+        if (about(data.userId) && (data.permissions as string[]).includes(permission)) {
+          grant = undefined;
+          revoked = reasonOf(record, `revoked ${permission}`);
+        }
         break;
       case 'MemberRemoved':
       case 'MemberLeft':
         if (about(data.userId)) {
           membership = [];
-          role = grant = undefined;
+          role = grant = revoked = undefined;
+          left = reasonOf(record, record.event.type === 'MemberRemoved' ? 'removed' : 'left');
         }
         break;
       case 'ParentOrganizationLinked':
@@ -152,7 +163,9 @@ export async function explainPermission(options: {
     if (last && catalog.roleDefaults.get(member.role)?.has(permission))
       chain[chain.length - 1] = {
         ...last,
-        says: `${last.says}; role ${member.role} holds ${permission} by default`,
+        says: `${last.says}; role ${member.role} holds ${permission} by default${
+          options.defaultsRecordedAt ? ` (role defaults recorded ${options.defaultsRecordedAt})` : ''
+        }`,
       };
     else if (grant) chain.push(grant);
     return { held: true, via: 'member', chain };
@@ -160,6 +173,8 @@ export async function explainPermission(options: {
   const notHeld = member
     ? `role ${member.role} does not hold it by default and it is not granted`
     : 'not a member';
+  // Not held: how they stand, and the event that took it away (a revocation, their removal or leaving).
+  const lostChain = member ? [...memberChain, ...(revoked ? [revoked] : [])] : left ? [left] : [];
   // R19: an Owner or Admin here acts in their own right; anyone else may act as an Admin through the parent.
   if (
     (member && rankOf(member.role) >= rankOf('admin')) ||
@@ -167,7 +182,7 @@ export async function explainPermission(options: {
     !parentLink ||
     !options.parent
   )
-    return { held: false, why: notHeld, chain: member ? memberChain : [] };
+    return { held: false, why: notHeld, chain: lostChain };
   const upstream = await options.parent(state.parentOrgId);
   const asAdmin = effectivePermissions(catalog, 'admin', member?.granted ?? new Set()).has(permission);
   if (upstream.held && upstream.via === 'member' && asAdmin)
@@ -178,6 +193,6 @@ export async function explainPermission(options: {
       upstream.held && upstream.via === 'member'
         ? `${notHeld}; acting as Admin through the parent, and Admins do not hold ${permission}`
         : `${notHeld}, and not a member holding customers.manage in the parent ${state.parentOrgId}`,
-    chain: member ? memberChain : [],
+    chain: lostChain,
   };
 }

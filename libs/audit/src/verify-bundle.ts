@@ -177,7 +177,9 @@ function verifyStream(
         reason:
           revision < expected
             ? `revision ${revision} appears again or out of order`
-            : `revision ${expected} is missing (the next event is ${revision})`,
+            : events.slice(expected + 1).some((later) => Number(later.revision) === expected)
+              ? `revision ${expected} is out of order (revision ${revision} comes before it)`
+              : `revision ${expected} is missing (the next event is ${revision})`,
       });
     const hash = event.metadata?.[CHAIN_HASH_FIELD];
     if (typeof hash !== 'string') {

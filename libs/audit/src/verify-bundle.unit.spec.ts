@@ -337,6 +337,17 @@ describe('verify: tamper evidence of an exported bundle', () => {
       revision: 8,
       reason: 'truncated: a checkpoint signs revision 9, the bundle ends before it',
     });
+    const swapped = { ...bundle, events: [...bundle.events] };
+    [swapped.events[6], swapped.events[7]] = [swapped.events[7]!, swapped.events[6]!];
+    expect(verifyBundle(swapped).streams[0]!.firstBad).toEqual({
+      revision: 6,
+      reason: 'revision 6 is out of order (revision 7 comes before it)',
+    });
+    const dropped = { ...bundle, events: bundle.events.filter((_, i) => i !== 6) };
+    expect(verifyBundle(dropped).streams[0]!.firstBad).toEqual({
+      revision: 6,
+      reason: 'revision 6 is missing (the next event is 7)',
+    });
   });
 
   it('a chain rewritten from an event on, hashes recomputed, is caught by the signed checkpoint after it', () => {

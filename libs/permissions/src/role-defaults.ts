@@ -29,17 +29,25 @@ export function withRoleDefaults(catalog: PermissionsCatalog, defaults: RoleDefa
 }
 
 /**
- * R21: the role defaults in force at `instant`: the last adopted at or before it. Before the first adoption (history
- * older than the recording), the first is the best known; none when nothing was ever recorded.
+ * R21: the adoption in force at `instant`: the last at or before it. Before the first (history older than the
+ * recording), the first is the best known; none when nothing was ever recorded.
  */
+export function adoptionAt(
+  history: readonly AdoptedRoleDefaults[],
+  instant: Date,
+): AdoptedRoleDefaults | undefined {
+  let inForce = history[0];
+  for (const adopted of history) {
+    if (Date.parse(adopted.since) > instant.getTime()) break;
+    inForce = adopted;
+  }
+  return inForce;
+}
+
+/** R21: the role defaults in force at `instant` (see `adoptionAt`). */
 export function roleDefaultsAt(
   history: readonly AdoptedRoleDefaults[],
   instant: Date,
 ): RoleDefaults | undefined {
-  let inForce = history[0]?.defaults;
-  for (const adopted of history) {
-    if (Date.parse(adopted.since) > instant.getTime()) break;
-    inForce = adopted.defaults;
-  }
-  return inForce;
+  return adoptionAt(history, instant)?.defaults;
 }

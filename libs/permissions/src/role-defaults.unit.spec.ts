@@ -1,5 +1,6 @@
 import { defaultCatalog, effectivePermissions, extendCatalog } from './permissions-catalog';
 import {
+  adoptionAt,
   roleDefaultsAt,
   roleDefaultsOf,
   sameRoleDefaults,
@@ -22,6 +23,7 @@ describe('role defaults over time (R21)', () => {
     expect(roleDefaultsAt(history, new Date('2026-02-01T00:00:00.000Z'))).toBe(second);
     expect(roleDefaultsAt(history, new Date('2027-01-01T00:00:00.000Z'))).toBe(second);
     expect(roleDefaultsAt([], new Date())).toBeUndefined();
+    expect(adoptionAt(history, new Date('2026-02-01T00:00:00.000Z'))).toBe(history[1]);
   });
 
   it('are read off a catalog sorted, operator permissions included, and compared role by role', () => {

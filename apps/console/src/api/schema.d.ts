@@ -1494,7 +1494,7 @@ export interface components {
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             userId: string;
             /**
-             * @description the member’s name now; `erased user <userId>` once their account was deleted and erased
+             * @description the member’s name at that instant (R21); `erased user <userId>` once their account was deleted and erased
              * @example Ada Lovelace
              */
             name: string;

@@ -192,7 +192,8 @@ export class RosterEntryView {
   @ApiProperty({ example: ID }) userId!: string;
   @ApiProperty({
     example: 'Ada Lovelace',
-    description: 'the member’s name now; `erased user <userId>` once their account was deleted and erased',
+    description:
+      'the member’s name at that instant (R21); `erased user <userId>` once their account was deleted and erased',
   })
   name!: string;
   @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;

@@ -5,6 +5,7 @@ import {
   Delete,
   Get,
   HttpCode,
+  Inject,
   Param,
   Patch,
   Post,
@@ -18,6 +19,8 @@ import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OrganizationCommands } from '../commands/organization-commands';
 import { WriteServices } from '../commands/write-services';
+import { type PermissionsCatalog } from '@app/permissions';
+import { PERMISSIONS_CATALOG } from '../gateway.tokens';
 import { OrgQueries } from '../queries/org-queries';
 import { memberView } from '../queries/views';
 import { MembersQuery, UpdateMemberBody } from './dto/org.dto';
@@ -38,6 +41,7 @@ export class MembersController {
     private readonly queries: OrgQueries,
     private readonly commands: OrganizationCommands,
     private readonly cursors: ListCursors,
+    @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
   ) {}
 
   @Get()
@@ -60,7 +64,7 @@ export class MembersController {
       page.items.flatMap((member) => member.teamIds),
     );
     return {
-      items: page.items.map((member) => memberView(member, teamNames)),
+      items: page.items.map((member) => memberView(member, this.catalog, teamNames)),
       ...this.cursors.next('members', page.nextCursor),
     };
   }
@@ -76,7 +80,7 @@ export class MembersController {
   ) {
     const standing = await this.access.standing(caller, orgId);
     const member = await this.queries.member(standing, userId);
-    return memberView(member, await this.queries.teamNames(standing.org.orgId, member.teamIds));
+    return memberView(member, this.catalog, await this.queries.teamNames(standing.org.orgId, member.teamIds));
   }
 
   @Patch(':userId')

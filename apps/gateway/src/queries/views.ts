@@ -6,6 +6,7 @@ import {
   type TeamDoc,
   type UserDoc,
 } from '../read-models/documents';
+import { effectivePermissions, type PermissionsCatalog } from '@app/permissions';
 import { type Standing } from '../access/org-access';
 
 /** What the API shows of each read model: documents as resources, without storage fields. */
@@ -65,15 +66,22 @@ export function memberTags(member: MemberDoc): string[] {
   ];
 }
 
-/** A member as the API shows them; `teamNames` names their teams (a team without a name there has none shown). */
-export function memberView(member: MemberDoc, teamNames: ReadonlyMap<string, string> = new Map()) {
+/**
+ * A member as the API shows them: their permissions as `catalog` gives their role, plus their grants (what the gateway
+ * authorizes with, also after a catalog change); `teamNames` names their teams (one without a name there has none).
+ */
+export function memberView(
+  member: MemberDoc,
+  catalog: PermissionsCatalog,
+  teamNames: ReadonlyMap<string, string> = new Map(),
+) {
   return {
     userId: member.userId,
     ...(member.name !== undefined ? { name: member.name } : {}),
     ...(member.email !== undefined ? { email: member.email } : {}),
     role: member.role,
     tags: memberTags(member),
-    permissions: member.permissions,
+    permissions: [...effectivePermissions(catalog, member.role, member.granted)].sort(),
     granted: member.granted,
     schedulable: member.schedulable,
     contactPerson: member.contactPerson,

@@ -2,7 +2,7 @@ import { defaultCatalog } from '@app/permissions';
 import { type OrganizationEvent } from '../apps/membership/src/organizations/organization.events';
 import { historyRowOf, historyRows, inFilter } from '../scripts/audit/history';
 import { type OrganizationRecord } from '../scripts/audit/organization-stream';
-import { explainPermission, type Explanation } from '../scripts/audit/why';
+import { explainPermission, whenRecorded, type Explanation } from '../scripts/audit/why';
 
 type Step = { type: OrganizationEvent['type']; data: Record<string, unknown>; by: string; command?: string };
 
@@ -207,6 +207,39 @@ describe('audit why (R19, R5, R21)', () => {
       expect(gone).toMatchObject({ held: false, why: 'not a member' });
       expect(gone.chain.map((r) => [r.change, r.actor, r.says])).toEqual([[type, 'ada', says]]);
     }
+  });
+
+  it('role defaults recorded after the instant asked about are the first known, not proof of then', () => {
+    const since = '2026-05-01T00:00:00.000Z';
+    expect(whenRecorded(since, new Date('2026-01-01T00:00:00.000Z'))).toBe(
+      `${since}, the first record; earlier ones are unknown`,
+    );
+    expect(whenRecorded(since, new Date(since))).toBe(since);
+    expect(whenRecorded(since, undefined)).toBe(since);
+  });
+
+  it('not held after a demotion: the role change is the cause, not an earlier revocation that took nothing away', async () => {
+    const roleChange = (from: string, to: string): Step => ({
+      type: 'MemberRoleChanged',
+      data: { userId: 'bob', from, to },
+      by: 'ada',
+    });
+    const answer = await whyIn({
+      org: historyOf('org', [
+        created('ada'),
+        joined('bob', 'user'),
+        { type: 'PermissionsGranted', data: { userId: 'bob', permissions: ['members.read'] }, by: 'ada' },
+        roleChange('user', 'admin'),
+        // An Admin holds members.read by default: revoking the grant takes nothing away.
+        { type: 'PermissionsRevoked', data: { userId: 'bob', permissions: ['members.read'] }, by: 'carl' },
+        roleChange('admin', 'user'),
+      ]),
+    })('org', 'bob', 'members.read');
+    expect(answer).toMatchObject({ held: false });
+    expect(answer.chain.map((r) => [r.change, r.says])).toEqual([
+      ['MemberJoined', 'joined via invitation as user'],
+      ['MemberRoleChanged', 'role admin -> user'],
+    ]);
   });
 
   it('a permission a role holds by default cites when those role defaults were recorded (R21)', async () => {

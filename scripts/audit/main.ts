@@ -40,7 +40,7 @@ import { organizationStreamOf, readOrganization, readOrganizationFully } from '.
 import { outputFormatOf, RowWriter } from './output-format';
 import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
 import { connectEventStore } from './store-connection';
-import { explainPermission, type Explanation } from './why';
+import { explainPermission, whenRecorded, type Explanation } from './why';
 
 const USAGE = `usage: npm run audit -- <command> [options]
   history --org <id> [--from <ISO>] [--to <ISO>] [--user <id>] [--format table|jsonl|csv]
@@ -157,7 +157,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
         userId,
         permission: p,
         catalog,
-        ...optional('defaultsRecordedAt', since),
+        ...optional('defaultsRecordedAt', since && whenRecorded(since, instant)),
         ...optional('instant', instant),
         // R19 goes one level up: a member of the parent holding customers.manage, never a grandparent's.
         ...(throughParent ? { parent: (parent: string) => explain(parent, 'customers.manage', false) } : {}),

@@ -32,6 +32,16 @@ const reasonOf = (record: OrganizationRecord, says: string): Reason => {
 };
 
 /**
+ * When the role defaults cited were recorded. Before the first record the first is the best known: said so, rather
+ * than a later date cited as proof.
+ */
+export function whenRecorded(since: string, instant: Date | undefined): string {
+  return instant && Date.parse(since) > instant.getTime()
+    ? `${since}, the first record; earlier ones are unknown`
+    : since;
+}
+
+/**
  * Why `userId` holds `permission` in an organization at `instant` (the end of the history by default): the events
  * that made them a member (with the invitation they accepted), set their role, and granted the permission (or the
  * role that holds it by default). R19: someone who is no Owner or Admin here acts as an Admin when the parent linked
@@ -69,6 +79,12 @@ export async function explainPermission(options: {
     if (recordedAt > until) break;
     state = evolveOrganization(state, record.event);
     const about = (id: unknown) => id === userId;
+    const holdsNow = () => {
+      const member = state.status === 'active' ? state.members.get(userId) : undefined;
+      return (
+        member !== undefined && effectivePermissions(catalog, member.role, member.granted).has(permission)
+      );
+    };
     switch (record.event.type) {
       case 'OrganizationCreated':
         if (about(data.ownerId)) {
@@ -111,11 +127,16 @@ export async function explainPermission(options: {
         }
         break;
       case 'MemberRoleChanged':
-        if (about(data.userId)) role = reasonOf(record, `role ${String(data.from)} -> ${String(data.to)}`);
+        if (about(data.userId)) {
+          role = reasonOf(record, `role ${String(data.from)} -> ${String(data.to)}`);
+          // A revocation before a change of role is no longer what decides: the role now is.
+          revoked = undefined;
+        }
         break;
       case 'OwnershipTransferred':
         if (about(data.to)) role = reasonOf(record, 'ownership transferred to them: Owner');
         else if (about(data.from)) role = reasonOf(record, 'ownership transferred away: Admin');
+        if (about(data.to) || about(data.from)) revoked = undefined;
         break;
       case 'PermissionsGranted':
         if (about(data.userId) && (data.permissions as string[]).includes(permission)) {
@@ -131,7 +152,8 @@ export async function explainPermission(options: {
       case 'PermissionsRevoked':
         if (about(data.userId) && (data.permissions as string[]).includes(permission)) {
           grant = undefined;
-          revoked = reasonOf(record, `revoked ${permission}`);
+          // Cited only when it took the permission away (their role may hold it by default).
+          revoked = holdsNow() ? undefined : reasonOf(record, `revoked ${permission}`);
         }
         break;
       case 'MemberRemoved':

@@ -41,9 +41,9 @@ export async function recordRoleDefaults(
     const { history, revision } = await readAdoptions(client);
     const last = history.at(-1);
     if (last && sameRoleDefaults(last.defaults, defaults)) return false;
-    // Never before the last record (a replica whose clock is behind): the history stays in order, and an instant
-    // already answered keeps its answer.
-    const at = new Date(Math.max(now().getTime(), last ? Date.parse(last.since) : 0));
+    // Never at or before the last record (a replica whose clock is behind): the history stays in order, and an
+    // instant already answered keeps its answer.
+    const at = new Date(Math.max(now().getTime(), last ? Date.parse(last.since) + 1 : 0));
     try {
       await client.appendToStream(
         ROLE_DEFAULTS_STREAM,

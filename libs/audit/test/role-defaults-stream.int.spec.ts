@@ -46,11 +46,11 @@ describe('the role defaults membership decides with, recorded in the event store
     });
   });
 
-  it('never before the last record: a replica whose clock is behind records at the last record’s time', async () => {
+  it('never at or before the last record: a replica whose clock is behind records just after it', async () => {
     const { client } = eventStore;
     expect(await recordRoleDefaults(client, defaultCatalog, clock('2026-03-15T00:00:00.000Z'))).toBe(true);
     expect((await readRoleDefaultsHistory(client)).at(-1)).toEqual({
-      since: '2026-04-01T00:00:00.000Z',
+      since: '2026-04-01T00:00:00.001Z',
       defaults: roleDefaultsOf(defaultCatalog),
     });
   });

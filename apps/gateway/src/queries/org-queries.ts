@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { erasedValue } from '@app/personal-data';
 import { DomainError } from '@app/domain';
-import { encodeCursor, type FieldCondition, type Page } from '@app/read-store';
+import {
+  encodeCursor,
+  type FieldCondition,
+  type Page,
+  type ReadModelCollection,
+  type ReadModelDocument,
+} from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
 import {
@@ -70,24 +76,14 @@ export class OrgQueries {
    * A team the read model does not have yet is left out.
    */
   async teamNames(orgId: string, teamIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
-    const ids = [...new Set(teamIds)];
-    if (ids.length === 0) return new Map();
-    const found = await this.models.teams.find(
-      { where: { orgId, _id: { $in: ids.map((teamId) => orgScoped(orgId, teamId)) } } },
-      { limit: ids.length },
-    );
-    return new Map(found.items.map((team) => [team.teamId, team.name]));
+    const teams = await inOrganization(this.models.teams, orgId, teamIds);
+    return new Map(teams.map((team) => [team.teamId, team.name]));
   }
 
   /** These members' own grants, as they are now (for role intervals projected before intervals kept them). */
   async grantsOf(orgId: string, userIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
-    const ids = [...new Set(userIds)];
-    if (ids.length === 0) return new Map();
-    const found = await this.models.members.find(
-      { where: { orgId, _id: { $in: ids.map((userId) => orgScoped(orgId, userId)) } } },
-      { limit: ids.length },
-    );
-    return new Map(found.items.map((member) => [member.userId, member.granted]));
+    const members = await inOrganization(this.models.members, orgId, userIds);
+    return new Map(members.map((member) => [member.userId, member.granted]));
   }
 
   async teams(standing: Standing, page: PageRequest): Promise<Page<TeamDoc>> {
@@ -173,6 +169,21 @@ function notAMember(userId: string): DomainError {
   return new DomainError('not-a-member', 'not-found', `${userId} is not a member of this organization`, {
     userId,
   });
+}
+
+/** The documents of one organization with these ids (by document id, which every store looks up directly). */
+async function inOrganization<D extends ReadModelDocument>(
+  collection: ReadModelCollection<D>,
+  orgId: string,
+  ids: readonly string[],
+): Promise<D[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  const found = await collection.find(
+    { where: { orgId, _id: { $in: unique.map((id) => orgScoped(orgId, id)) } } },
+    { limit: unique.length },
+  );
+  return found.items;
 }
 
 /** The teams the caller belongs to, as their own member document lists them. */

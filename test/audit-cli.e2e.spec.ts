@@ -122,6 +122,29 @@ describe('the auditor CLI against the event store of a running system', () => {
       'MemberRoleChanged',
       'OwnershipTransferred',
     ]);
+    // The API's audit list filters alike: of the events it shows (every event), those `history` has rows for.
+    for (const [args, query] of [
+      [['--user', bob.userId, '--from', instants[1]!], `userId=${bob.userId}&from=${instants[1]}`],
+      [['--user', ada.userId], `userId=${ada.userId}`],
+      [['--from', instants[2]!, '--to', instants[3]!], `from=${instants[2]}&to=${instants[3]}`],
+    ] as const) {
+      const cli = await audit(['history', '--org', orgId, ...args, '--format', 'jsonl'], store);
+      const api = await platform.http
+        .get(`/v1/orgs/${orgId}/audit/events?${query}&limit=200`)
+        .set(bearer(ada))
+        .expect(200);
+      const shown = new Set(rows.map((r) => Number(r.revision)));
+      expect([
+        query,
+        (api.body.items as { revision: number }[]).map((e) => e.revision).filter((r) => shown.has(r)),
+      ]).toEqual([
+        query,
+        cli.stdout
+          .trim()
+          .split('\n')
+          .map((l) => Number((JSON.parse(l) as { revision: string }).revision)),
+      ]);
+    }
     const table = await audit(['history', '--org', orgId], store);
     expect(table.stdout.split('\n')[0]).toMatch(/^revision\s+at\s+change\s+user\s+detail\s+actor/);
     expect(table.stderr).toBe(''); // no progress when not on a terminal

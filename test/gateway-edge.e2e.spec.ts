@@ -351,6 +351,28 @@ describe('the gateway edge', () => {
     expect([instant.status, instant.body.at]).toEqual([200, '2026-01-01T11:00:00.000Z']);
     const role = await http().get(`/v1/orgs/${orgId}/members?role=king`).set(bearer(ada));
     expect([role.status, fields(problem(role))]).toEqual([400, ['role']]);
+    // The audit list's filters: an instant in the same form as the roster's, an event type of the history, `to` not
+    // before `from`.
+    for (const [query, field] of [
+      ['from=yesterday', 'from'],
+      ['to=2026-02-30T00:00:00Z', 'to'],
+      ['type=MemberRoleChange', 'type'],
+      ['type=MemberRoleChanged,', 'type'],
+      ['type=OrganizationState', 'type'],
+      ['userId=', 'userId'],
+      ['from=2026-01-02T00:00:00Z&to=2026-01-01T23:59:59Z', 'to'],
+    ] as const) {
+      const refused = await http().get(`/v1/orgs/${orgId}/audit/events?${query}`).set(bearer(ada));
+      expect([query, refused.status, fields(problem(refused))]).toEqual([query, 400, [field]]);
+    }
+    const named = await http().get(`/v1/orgs/${orgId}/audit/events?type=MemberRoleChange`).set(bearer(ada));
+    expect(problem(named).errors).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('"MemberRoleChange"') }),
+    ]);
+    await http()
+      .get(`/v1/orgs/${orgId}/audit/events?from=2026-01-01T00:00:00%2B01:00&to=2025-12-31T23:00:00Z`)
+      .set(bearer(ada))
+      .expect(200);
   });
 
   it('names with control characters or bidirectional controls are 400s naming the field; emoji and accents are names', async () => {

@@ -1089,6 +1089,106 @@ describe('stories over the public API', () => {
     );
   });
 
+  it('R21: the audit list keeps what is about a member or by them, events of given types, and a span of time', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const cat = await inviteNewMember(ada, orgId, 'Cat');
+    const team = (
+      await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'Night shift' }).expect(201)
+    ).body;
+    await http()
+      .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${cat.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'member' })
+      .expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    const from = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await http().delete(`/v1/orgs/${orgId}/teams/${team.teamId}`).set(bearer(bob)).expect(204);
+    await new Promise((r) => setTimeout(r, 20));
+    const to = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId })
+      .expect(200);
+
+    const all = await collectPages(`/v1/orgs/${orgId}/audit/events?limit=100`, ada);
+    const revisions = (events: Record<string, unknown>[]) => events.map((e) => e.revision as number);
+    const dataOf = (e: Record<string, unknown>) => e.data as Record<string, unknown>;
+    const teamDeleted = all.find((e) => e.type === 'TeamDeleted')!;
+    const transfer = all.find((e) => e.type === 'OwnershipTransferred')!;
+    expect([teamDeleted.actorId, transfer.actorId]).toEqual([bob.userId, ada.userId]);
+
+    // Cat: her own changes, and the deletion of the team she was in, which names nobody; not Bob's promotion.
+    const aboutCat = await collectPages(`/v1/orgs/${orgId}/audit/events?userId=${cat.userId}&limit=1`, ada);
+    expect(revisions(aboutCat)).toEqual(
+      revisions(
+        all.filter((e) => e.actorId === cat.userId || dataOf(e).userId === cat.userId || e === teamDeleted),
+      ),
+    );
+    expect(aboutCat.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['MemberJoined', 'TeamMemberAdded', 'TeamDeleted']),
+    );
+    expect(aboutCat.map((e) => e.type)).not.toContain('MemberRoleChanged');
+    // Bob: what was done to him and what he did (the team's deletion), and the transfer that made him Owner.
+    const aboutBob = await collectPages(`/v1/orgs/${orgId}/audit/events?userId=${bob.userId}`, ada);
+    expect(revisions(aboutBob)).toEqual(
+      revisions(
+        all.filter((e) => e.actorId === bob.userId || dataOf(e).userId === bob.userId || e === transfer),
+      ),
+    );
+    expect(aboutBob.map((e) => e.type)).toEqual(expect.arrayContaining(['MemberRoleChanged', 'TeamDeleted']));
+    // Ada gave ownership away: the transfer is about her too.
+    const aboutAda = await collectPages(`/v1/orgs/${orgId}/audit/events?userId=${ada.userId}`, ada);
+    expect(aboutAda.map((e) => e.type)).toContain('OwnershipTransferred');
+    expect(aboutAda.map((e) => e.type)).not.toContain('TeamDeleted');
+
+    const roleChanges = await collectPages(`/v1/orgs/${orgId}/audit/events?type=MemberRoleChanged`, ada);
+    expect(revisions(roleChanges)).toEqual(revisions(all.filter((e) => e.type === 'MemberRoleChanged')));
+    expect(roleChanges).toHaveLength(1);
+    const teamChanges = await collectPages(
+      `/v1/orgs/${orgId}/audit/events?type=TeamCreated,TeamDeleted&limit=1`,
+      ada,
+    );
+    expect(teamChanges.map((e) => e.type)).toEqual(['TeamCreated', 'TeamDeleted']);
+
+    // A span of time, inclusive, in any offset: the promotion and the team's deletion.
+    const inSpan = all.filter((e) => (e.at as string) >= from && (e.at as string) <= to);
+    expect(inSpan.map((e) => e.type)).toEqual(['MemberRoleChanged', 'TeamDeleted']);
+    const zoned = (iso: string) =>
+      encodeURIComponent(new Date(Date.parse(iso) + 2 * 3_600_000).toISOString().replace('Z', '+02:00'));
+    const span = await collectPages(
+      `/v1/orgs/${orgId}/audit/events?from=${zoned(from)}&to=${zoned(to)}`,
+      ada,
+    );
+    expect(revisions(span)).toEqual(revisions(inSpan));
+    const exact = await collectPages(
+      `/v1/orgs/${orgId}/audit/events?from=${encodeURIComponent(teamDeleted.at as string)}&to=${encodeURIComponent(teamDeleted.at as string)}`,
+      ada,
+    );
+    expect(exact.map((e) => e.type)).toContain('TeamDeleted');
+    const since = await collectPages(`/v1/orgs/${orgId}/audit/events?from=${encodeURIComponent(to)}`, ada);
+    expect(since.map((e) => e.type)).toEqual(['OwnershipTransferred']);
+    // Filters together.
+    const combined = await collectPages(
+      `/v1/orgs/${orgId}/audit/events?userId=${cat.userId}&type=TeamDeleted,MemberRoleChanged&from=${encodeURIComponent(from)}`,
+      ada,
+    );
+    expect(revisions(combined)).toEqual([teamDeleted.revision]);
+    // Nothing of another organization, and nobody unknown here.
+    const elsewhere = await platform.createOrg(cat, 'Cat’s own');
+    const foreign = await collectPages(`/v1/orgs/${elsewhere}/audit/events?userId=${bob.userId}`, cat);
+    expect(foreign).toEqual([]);
+  });
+
   it('R14, R15: availability follows the organization’s policy; schedulable members are the billable seats', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

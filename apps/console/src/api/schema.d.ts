@@ -6862,6 +6862,14 @@ export interface operations {
                 limit?: number;
                 /** @description the `nextCursor` of the previous page */
                 cursor?: string;
+                /** @description only changes about this member or made by them (a transfer is about both Owners, a team’s deletion about its members) */
+                userId?: string;
+                /** @description only events of these types, comma-separated: AvailabilityChanged, ChildOrganizationLinked, ChildOrganizationUnlinked, ContactPersonChanged, DomainClaimed, DomainReleased, InvitationAccepted, InvitationChanged, InvitationCreated, InvitationExpired, InvitationRevoked, InvitationSent, InviteeErased, MemberJoined, MemberLeft, MemberRemoved, MemberRoleChanged, OrganizationCreated, OrganizationDeleted, OwnershipTransferred, ParentOrganizationLinked, ParentOrganizationUnlinked, PasswordResetRequested, PermissionsGranted, PermissionsRevoked, SchedulableChanged, SeatsChanged, SettingsUpdated, TeamCreated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamRenamed */
+                type?: string;
+                /** @description only events at or after this instant (RFC 3339: date, time and offset) */
+                from?: string;
+                /** @description only events at or before this instant; not before `from` */
+                to?: string;
             };
             header?: never;
             path: {

@@ -7,11 +7,12 @@ import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { type RoleIntervalDoc } from '../read-models/documents';
 import { DependencyUnavailableError } from '@app/messaging';
+import { type FieldCondition } from '@app/read-store';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { PermissionsHistory } from '../queries/permissions-history';
 import { auditEventView } from '../queries/views';
-import { PageQuery, RosterQuery } from './dto/org.dto';
+import { AuditEventsQuery, RosterQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -38,10 +39,14 @@ export class AuditController {
   })
   @answersPage(AuditEventView)
   @problems(400, 401, 403, 404)
-  async events(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: PageQuery) {
+  async events(
+    @CurrentCaller() caller: Caller,
+    @Param('orgId') orgId: string,
+    @Query() query: AuditEventsQuery,
+  ) {
     await this.access.requiring(caller, orgId, 'audit.read');
     const page = await this.models.auditEvents.find(
-      { where: { orgId } },
+      { where: auditEventsWhere(orgId, query) },
       this.cursors.pageIn('audit-events', orgId, query),
     );
     return {
@@ -94,4 +99,19 @@ export class AuditController {
       ...(more && last ? this.cursors.rosterNext(last._id, at) : {}),
     };
   }
+}
+
+/** The organization's events a query's filters keep; instants compare as the stored UTC text. */
+function auditEventsWhere(orgId: string, query: AuditEventsQuery): Record<string, FieldCondition> {
+  const types = query.type?.split(',');
+  const at = {
+    ...(query.from ? { $gte: new Date(query.from).toISOString() } : {}),
+    ...(query.to ? { $lte: new Date(query.to).toISOString() } : {}),
+  };
+  return {
+    orgId,
+    ...(query.userId ? { involves: query.userId } : {}),
+    ...(types ? { type: types.length === 1 ? types[0]! : { $in: types } } : {}),
+    ...(query.from || query.to ? { at } : {}),
+  };
 }

@@ -36,7 +36,15 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
   [COLLECTIONS.teams]: [['orgId']],
   [COLLECTIONS.invitations]: [['orgId'], ['orgId', 'status'], ['invitationId'], ['email'], ['phone']],
   // An erased user's address is looked for in the invitation events they received; an invitee's erasure by its key.
-  [COLLECTIONS.auditEvents]: [['orgId'], ['data.email'], ['data.phone'], ['data.erasedKeys']],
+  // The audit list's filters `type` and `userId`.
+  [COLLECTIONS.auditEvents]: [
+    ['orgId'],
+    ['orgId', 'type'],
+    ['orgId', 'involves'],
+    ['data.email'],
+    ['data.phone'],
+    ['data.erasedKeys'],
+  ],
   [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
 };
 
@@ -162,6 +170,11 @@ export interface AuditEventDoc {
   readonly at: string;
   readonly correlationId: string;
   readonly data: Readonly<Record<string, unknown>>;
+  /**
+   * Who the change is about or was made by (what the audit list's `userId` filter finds, as the audit CLI's `--user`
+   * does): absent on documents projected before it was kept, until a rebuild.
+   */
+  readonly involves?: readonly string[];
 }
 
 /** R21: what one member was (role, permissions, teams) from one instant to the next change. */

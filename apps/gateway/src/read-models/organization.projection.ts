@@ -120,7 +120,7 @@ export function projectOrganizationEvent(
     removedTeams: [],
     invitations: [],
     intervals: [],
-    audit: auditOf(event),
+    audit: auditOf(event, view),
   };
   const org = view.org;
   const touchOrg = (patch: Partial<OrganizationDoc>) => {
@@ -502,7 +502,8 @@ function actingViaOf(event: OrganizationEvent): { actingVia?: string } {
   return typeof via === 'string' && via !== '' ? { actingVia: via } : {};
 }
 
-function auditOf(event: OrganizationEvent): AuditEventDoc {
+function auditOf(event: OrganizationEvent, view: OrganizationView): AuditEventDoc {
+  const actorId = typeof event.data.actorId === 'string' ? event.data.actorId : event.actorId;
   return {
     _id: orgScoped(event.orgId, revisionKey(event.revision)),
     revision: event.revision,
@@ -511,10 +512,31 @@ function auditOf(event: OrganizationEvent): AuditEventDoc {
     type: event.type,
     // Who is responsible, as the audit CLI says it: the event's own actor (grants that came with an invitation are
     // the inviter's, although the invitee's acceptance appended them), else whoever sent the command.
-    actorId: typeof event.data.actorId === 'string' ? event.data.actorId : event.actorId,
+    actorId,
     ...actingViaOf(event),
     at: event.at,
     correlationId: event.correlationId,
     data: event.data,
+    involves: [...new Set([actorId, ...aboutWhom(event, view)])],
   };
+}
+
+/**
+ * The members a change is about: the one it names, both Owners of a transfer, everyone in a deleted team, every
+ * member of a deleted organization (as they were just before it).
+ */
+function aboutWhom(event: OrganizationEvent, view: OrganizationView): string[] {
+  const d = event.data;
+  switch (event.type) {
+    case 'OwnershipTransferred':
+      return [str(d, 'from'), str(d, 'to')];
+    case 'TeamDeleted':
+      return [...view.members.values()]
+        .filter((m) => m.teamIds.includes(str(d, 'teamId')))
+        .map((m) => m.userId);
+    case 'OrganizationDeleted':
+      return [...view.members.values()].map((m) => m.userId);
+    default:
+      return typeof d.userId === 'string' ? [d.userId] : [];
+  }
 }

@@ -18,6 +18,7 @@ import {
   isRFC3339,
   type ValidationOptions,
 } from 'class-validator';
+import { eventSchemas, eventTypeOfSchema } from '@app/contracts';
 import { Optional } from './optional';
 import { NameField } from './name-field';
 
@@ -241,4 +242,73 @@ export class RosterQuery extends PageQuery {
   })
   @IsInstant()
   at!: string;
+}
+
+/** What the organization's history holds: the event names of `membership.organization.v1` (its state has a topic of its own). */
+export const ORGANIZATION_EVENT_TYPES: readonly string[] = eventSchemas
+  .map((schema) => /^membership\.([A-Za-z]+)\.v\d+$/.exec(eventTypeOfSchema(schema))?.[1])
+  .filter((name): name is string => name !== undefined && name !== 'OrganizationState')
+  .sort();
+
+export class AuditEventsQuery extends PageQuery {
+  @ApiPropertyOptional({
+    ...ID,
+    description:
+      'only changes about this member or made by them (a transfer is about both Owners, a team’s deletion about its members)',
+  })
+  @Optional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  userId?: string;
+
+  @ApiPropertyOptional({
+    example: 'MemberRoleChanged,PermissionsGranted',
+    description: `only events of these types, comma-separated: ${ORGANIZATION_EVENT_TYPES.join(', ')}`,
+  })
+  @Optional()
+  @IsString()
+  @ValidateBy({
+    name: 'isOrganizationEventTypeList',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        value.split(',').every((type) => ORGANIZATION_EVENT_TYPES.includes(type)),
+      defaultMessage: (args) =>
+        `type ${String(args?.value)
+          .split(',')
+          .filter((type) => !ORGANIZATION_EVENT_TYPES.includes(type))
+          .map((type) => JSON.stringify(type))
+          .join(', ')} is not an event type of an organization's history`,
+    },
+  })
+  type?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-01T00:00:00Z',
+    format: 'date-time',
+    description: 'only events at or after this instant (RFC 3339: date, time and offset)',
+  })
+  @Optional()
+  @IsInstant()
+  from?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-12-01T00:00:00Z',
+    format: 'date-time',
+    description: 'only events at or before this instant; not before `from`',
+  })
+  @Optional()
+  @IsInstant()
+  @ValidateBy({
+    name: 'isNotBeforeFrom',
+    validator: {
+      validate: (value: unknown, args) => {
+        const from = (args?.object as AuditEventsQuery).from;
+        return typeof value !== 'string' || typeof from !== 'string' || Date.parse(value) >= Date.parse(from);
+      },
+      defaultMessage: () => 'to must not be before from',
+    },
+  })
+  to?: string;
 }

@@ -1,0 +1,92 @@
+import { defaultCatalog } from '@app/permissions';
+import { type MemberDoc } from './documents';
+import {
+  projectOrganizationEvent,
+  type OrganizationEvent,
+  type OrganizationView,
+} from './organization.projection';
+
+const at = '2026-01-01T00:00:00.000Z';
+
+function memberOf(userId: string, teamIds: string[] = []): MemberDoc {
+  return {
+    _id: `org-1/${userId}`,
+    revision: 1,
+    orgId: 'org-1',
+    userId,
+    role: 'user',
+    granted: [],
+    permissions: [],
+    schedulable: false,
+    contactPerson: false,
+    teamIds,
+    managedTeamIds: [],
+    joinedAt: at,
+    via: 'invitation',
+    orgName: 'Acme',
+  };
+}
+
+const view: OrganizationView = {
+  org: null,
+  members: new Map(
+    [memberOf('ada'), memberOf('bob', ['t1']), memberOf('cat', ['t1', 't2']), memberOf('dan', ['t2'])].map(
+      (m) => [m.userId, m],
+    ),
+  ),
+  teams: new Map(),
+  invitations: new Map(),
+  intervals: new Map(),
+};
+
+function involved(
+  type: string,
+  data: Record<string, unknown>,
+  actorId = 'ada',
+): readonly string[] | undefined {
+  const event: OrganizationEvent = {
+    id: 'e-1',
+    type,
+    orgId: 'org-1',
+    revision: 5,
+    actorId,
+    correlationId: 'c-1',
+    at,
+    data: { orgId: 'org-1', at, ...data },
+  };
+  return projectOrganizationEvent(view, event, defaultCatalog).audit.involves;
+}
+
+describe('who an audit event involves (the audit list’s userId filter, R21)', () => {
+  it('the member a change names and who made it', () => {
+    expect(
+      involved('MemberRoleChanged', { userId: 'bob', from: 'user', to: 'admin', actorId: 'ada' }),
+    ).toEqual(['ada', 'bob']);
+  });
+
+  it('the responsible actor named in the event, not the one who appended it (grants that came with an invitation)', () => {
+    expect(involved('PermissionsGranted', { userId: 'bob', permissions: [], actorId: 'cat' }, 'bob')).toEqual(
+      ['cat', 'bob'],
+    );
+  });
+
+  it('a member acting on themself once', () => {
+    expect(involved('MemberLeft', { userId: 'bob' }, 'bob')).toEqual(['bob']);
+  });
+
+  it('both Owners of a transfer', () => {
+    expect(involved('OwnershipTransferred', { from: 'ada', to: 'cat' })).toEqual(['ada', 'cat']);
+  });
+
+  it('everyone in a deleted team, and no one outside it', () => {
+    expect(involved('TeamDeleted', { teamId: 't1' }, 'dan')).toEqual(['dan', 'bob', 'cat']);
+  });
+
+  it('every member of a deleted organization', () => {
+    expect(involved('OrganizationDeleted', {}, 'ada')).toEqual(['ada', 'bob', 'cat', 'dan']);
+  });
+
+  it('only the actor where the change is about no member', () => {
+    expect(involved('SettingsUpdated', { requireTwoFactor: true })).toEqual(['ada']);
+  });
+});

@@ -249,6 +249,32 @@ describe('the console in a browser, against npm start', () => {
       ['Bob Babbage', 'Admin'],
     ]);
     await scan(owner, 'audit');
+    // The history by kind of change, and one member's history from their page.
+    const history = owner.getByRole('table', { name: /^History of/ });
+    const whatColumn = () => history.locator('tbody tr td:nth-child(2)').allTextContents();
+    const cell = (what: string) => history.getByRole('cell', { name: what, exact: true }).first();
+    await owner.getByLabel('Kind of change').selectOption({ label: 'Roles and permissions' });
+    await owner.waitForURL(/type=MemberRoleChanged/);
+    await cell('Organization created').waitFor({ state: 'detached' });
+    await cell('Ownership transferred').waitFor();
+    const roleChanges = await whatColumn();
+    expect(roleChanges).toContain('Ownership transferred');
+    for (const what of roleChanges)
+      expect([
+        'Member role changed',
+        'Permissions granted',
+        'Permissions revoked',
+        'Ownership transferred',
+      ]).toContain(what);
+    await owner.getByRole('link', { name: 'Users' }).click();
+    await owner.getByRole('link', { name: 'Bob Babbage' }).click();
+    await owner.getByRole('link', { name: 'History of Bob Babbage' }).click();
+    await owner.getByText('Changes about or by Bob Babbage.').waitFor();
+    await cell('Ownership transferred').waitFor();
+    expect(await whatColumn()).toEqual(expect.arrayContaining(['Member joined', 'Ownership transferred']));
+    expect(await whatColumn()).not.toContain('Organization created');
+    await owner.getByRole('link', { name: 'Show everyone’s' }).click();
+    await cell('Organization created').waitFor();
 
     await owner.getByRole('link', { name: 'Settings' }).click();
     await owner.getByRole('heading', { name: 'Settings of Acme' }).waitFor();

@@ -1,8 +1,9 @@
 import { useState } from 'react';
+import { Link, useSearchParams } from 'wouter';
 import { api, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
-import { Alert, Show, useAction } from '../ui/async';
-import { Field } from '../ui/field';
+import { Alert, Show, useAction, useLoad } from '../ui/async';
+import { Choice, Field } from '../ui/field';
 import { usePages } from './pages';
 import { roleName } from './tags';
 
@@ -10,14 +11,34 @@ import { roleName } from './tags';
 export function Audit() {
   const { org } = useOrg();
   const orgId = org.orgId;
+  // In the address, so that a member's page links to their history and a filtered list can be shared.
+  const [search, setSearch] = useSearchParams();
+  const userId = search.get('userId') ?? undefined;
+  const kind = KINDS.find(([types]) => types === search.get('type'))?.[0] ?? '';
   const events = usePages<Schemas['AuditEventView']>(
     (cursor) =>
       unwrap(
         api.GET('/v1/orgs/{orgId}/audit/events', {
-          params: { path: { orgId }, query: { limit: 50, ...(cursor ? { cursor } : {}) } },
+          params: {
+            path: { orgId },
+            query: {
+              limit: 50,
+              ...(cursor ? { cursor } : {}),
+              ...(userId ? { userId } : {}),
+              ...(kind ? { type: kind } : {}),
+            },
+          },
         }),
       ),
-    orgId,
+    `${orgId}|${userId ?? ''}|${kind}`,
+  );
+  // Named as a member is now; someone who has left is named by their id.
+  const person = useLoad(
+    () =>
+      userId
+        ? unwrap(api.GET('/v1/orgs/{orgId}/members/{userId}', { params: { path: { orgId, userId } } }))
+        : Promise.resolve(undefined),
+    `${orgId}|${userId ?? ''}`,
   );
   const names = new Map<string, string>();
   for (const event of events.data ?? []) {
@@ -30,7 +51,34 @@ export function Audit() {
       <RosterAt />
       <h2>History</h2>
       <p className="hint">Oldest first; the next page brings later events.</p>
-      <Show loaded={events} empty={(items) => (items.length === 0 ? 'Nothing has happened yet.' : undefined)}>
+      {userId && (
+        <p>
+          Changes about or by {person.data?.name ?? names.get(userId) ?? userId}.{' '}
+          <Link href="/audit">Show everyone’s</Link>
+        </p>
+      )}
+      <Choice
+        label="Kind of change"
+        value={kind}
+        onChange={(event) => {
+          const next = new URLSearchParams(search);
+          if (event.currentTarget.value) next.set('type', event.currentTarget.value);
+          else next.delete('type');
+          setSearch(next);
+        }}
+      >
+        {KINDS.map(([types, label]) => (
+          <option key={label} value={types}>
+            {label}
+          </option>
+        ))}
+      </Choice>
+      <Show
+        loaded={events}
+        empty={(items) =>
+          items.length === 0 ? (userId || kind ? 'No such changes.' : 'Nothing has happened yet.') : undefined
+        }
+      >
         {(items) => (
           <div className="table-wrap">
             <table>
@@ -156,6 +204,18 @@ function RosterAt() {
     </section>
   );
 }
+
+/** The history's event types by kind, as the API's `type` filter takes them. */
+const KINDS: readonly (readonly [types: string, label: string])[] = [
+  ['', 'Every change'],
+  ['MemberJoined,InvitationAccepted,MemberLeft,MemberRemoved', 'Joining and leaving'],
+  ['MemberRoleChanged,PermissionsGranted,PermissionsRevoked,OwnershipTransferred', 'Roles and permissions'],
+  ['TeamCreated,TeamRenamed,TeamDeleted,TeamMemberAdded,TeamMemberRemoved', 'Teams'],
+  [
+    'InvitationCreated,InvitationChanged,InvitationSent,InvitationRevoked,InvitationExpired,InviteeErased',
+    'Invitations',
+  ],
+];
 
 /** `MemberRoleChanged` -> `Member role changed`. */
 function words(type: string): string {

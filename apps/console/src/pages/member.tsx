@@ -90,6 +90,11 @@ export function MemberPage() {
                       : m.availability.weekly.map((s) => `${DAYS[s.day]} ${s.from}–${s.to}`).join(', ')}
               </dd>
             </dl>
+            {can('audit.read') && (
+              <p>
+                <Link href={`/audit?userId=${encodeURIComponent(m.userId)}`}>History of {name}</Link>
+              </p>
+            )}
             <div aria-live="polite">
               <Alert>{error}</Alert>
               <Notice>{done}</Notice>

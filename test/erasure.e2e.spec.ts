@@ -307,6 +307,13 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       expect.arrayContaining(['InvitationCreated', 'MemberRoleChanged']),
     );
     expect(plaintextIn(JSON.stringify(history.body), zelda)).toEqual([]);
+    // Named as an erased person is, where she acted or was acted on.
+    expect(
+      history.body.items.find(
+        (e: { type: string; data: { userId?: string } }) =>
+          e.type === 'MemberRoleChanged' && e.data.userId === zelda.userId,
+      ),
+    ).toMatchObject({ actorName: 'Ada', userName: `erased user ${zelda.userId}` });
 
     // Kafka: nothing written since the erasure names her.
     if (kafka)

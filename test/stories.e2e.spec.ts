@@ -1183,6 +1183,25 @@ describe('stories over the public API', () => {
       ada,
     );
     expect(revisions(combined)).toEqual([teamDeleted.revision]);
+    // Each event names its actor and the member it is about as they were named then.
+    const promotion = all.find((e) => e.type === 'MemberRoleChanged')!;
+    expect(promotion).toMatchObject({ actorName: 'Ada', userName: 'Bob' });
+    expect(teamDeleted).toMatchObject({ actorName: 'Bob' });
+    expect(teamDeleted).not.toHaveProperty('userName');
+    await http().patch('/v1/me').set(bearer(bob)).send({ name: 'Robert' }).expect(200);
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${cat.userId}`)
+      .set(bearer(bob))
+      .send({ role: 'admin' })
+      .expect(200);
+    const renamed = await waitUntil(async () => {
+      const changes = await collectPages(`/v1/orgs/${orgId}/audit/events?type=MemberRoleChanged`, ada);
+      return changes.length === 2 && changes[1]!.actorName === 'Robert' ? changes : undefined;
+    });
+    expect(renamed.map((e) => [e.actorName, e.userName])).toEqual([
+      ['Ada', 'Bob'],
+      ['Robert', 'Cat'],
+    ]);
     // Nothing of another organization, and nobody unknown here.
     const elsewhere = await platform.createOrg(cat, 'Cat’s own');
     const foreign = await collectPages(`/v1/orgs/${elsewhere}/audit/events?userId=${bob.userId}`, cat);

@@ -273,6 +273,10 @@ describe('the console in a browser, against npm start', () => {
     await cell('Ownership transferred').waitFor();
     expect(await whatColumn()).toEqual(expect.arrayContaining(['Member joined', 'Ownership transferred']));
     expect(await whatColumn()).not.toContain('Organization created');
+    // People by name, as they were named then: Ada made Bob an Admin and then the Owner.
+    expect(new Set(await history.locator('tbody tr td:nth-child(3)').allTextContents())).toEqual(
+      new Set(['Ada Lovelace', 'Bob Babbage']),
+    );
     await owner.getByRole('link', { name: 'Show everyone’s' }).click();
     await cell('Organization created').waitFor();
 

@@ -1465,10 +1465,20 @@ export interface components {
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             actorId: string;
             /**
+             * @description the actor’s name at that instant (R21); `system` for the platform’s own actions, `erased user <actorId>` once their account was deleted and erased
+             * @example Ada Lovelace
+             */
+            actorName: string;
+            /**
              * @description R19: acting as Admin through this parent
              * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
              */
             actingVia?: string;
+            /**
+             * @description where the event names a member (`data.userId`): their name at that instant
+             * @example Bob Babbage
+             */
+            userName?: string;
             /** @example 2026-11-30T12:00:00.000Z */
             at: string;
             /** @example b1e2c3d4-0000-4000-8000-000000000001 */

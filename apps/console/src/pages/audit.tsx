@@ -40,11 +40,8 @@ export function Audit() {
         : Promise.resolve(undefined),
     `${orgId}|${userId ?? ''}`,
   );
-  const names = new Map<string, string>();
-  for (const event of events.data ?? []) {
-    const data = event.data as { userId?: string; name?: string };
-    if (data.userId && data.name) names.set(data.userId, data.name);
-  }
+  // Someone who has left, as the history names them.
+  const namedInHistory = (events.data ?? []).find((e) => e.data.userId === userId)?.userName;
   return (
     <>
       <h1>Audit</h1>
@@ -53,7 +50,7 @@ export function Audit() {
       <p className="hint">Oldest first; the next page brings later events.</p>
       {userId && (
         <p>
-          Changes about or by {person.data?.name ?? names.get(userId) ?? userId}.{' '}
+          Changes about or by {person.data?.name ?? namedInHistory ?? userId}.{' '}
           <Link href="/audit">Show everyone’s</Link>
         </p>
       )}
@@ -99,10 +96,13 @@ export function Audit() {
                     </td>
                     <td>{words(e.type)}</td>
                     <td>
-                      {names.get(e.actorId) ?? e.actorId}
+                      {e.actorName}
                       {e.actingVia ? ' (from the parent organization)' : ''}
                     </td>
-                    <td className="details">{details(e.data)}</td>
+                    <td className="details">
+                      {e.userName ? `${e.userName}: ` : ''}
+                      {details(e.data, e.userName !== undefined)}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -223,9 +223,13 @@ function words(type: string): string {
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }
 
-function details(data: unknown): string {
+/** What the other columns do not say already: the organization, the actor, the time, and the member by name. */
+const SHOWN_ELSEWHERE = new Set(['orgId', 'actorId', 'at']);
+
+function details(data: unknown, named: boolean): string {
   if (!data || typeof data !== 'object') return '';
   return Object.entries(data as Record<string, unknown>)
+    .filter(([key]) => !SHOWN_ELSEWHERE.has(key) && !(named && key === 'userId'))
     .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
     .map(([key, value]) => `${key}: ${String(value)}`)
     .join(', ');

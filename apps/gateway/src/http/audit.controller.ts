@@ -49,8 +49,14 @@ export class AuditController {
       { where: auditEventsWhere(orgId, query) },
       this.cursors.pageIn('audit-events', orgId, query),
     );
+    const nameOf = await this.queries.namesOver(
+      page.items.flatMap((event) => [
+        event.actorId,
+        ...(typeof event.data.userId === 'string' ? [event.data.userId] : []),
+      ]),
+    );
     return {
-      items: page.items.map(auditEventView),
+      items: page.items.map((event) => auditEventView(event, nameOf)),
       ...this.cursors.next('audit-events', page.nextCursor),
     };
   }

@@ -17,6 +17,7 @@ import {
   type OrganizationDoc,
   type RoleIntervalDoc,
   type TeamDoc,
+  type UserDoc,
 } from '../read-models/documents';
 import { findAll, type ReadModels } from '../read-models/read-models';
 
@@ -144,14 +145,23 @@ export class OrgQueries {
    * `erased user <id>`, as a replay of their events names them.
    */
   async namesAt(userIds: readonly string[], at: string): Promise<Map<string, string>> {
+    const nameOf = await this.namesOver(userIds);
+    return new Map(userIds.map((id) => [id, nameOf(id, at)]));
+  }
+
+  /** As `namesAt`, for instants that differ by user (each event of an audit page names people as they were then). */
+  async namesOver(userIds: readonly string[]): Promise<(userId: string, at: string) => string> {
     const ids = [...new Set(userIds)];
-    const found = new Map<string, string>();
+    const found = new Map<string, UserDoc>();
     for (let i = 0; i < ids.length; i += 500) {
       const batch = ids.slice(i, i + 500);
       for (const user of await findAll(this.models.users, { where: { _id: { $in: batch } } }))
-        found.set(user.userId, nameAt(user, at));
+        found.set(user.userId, user);
     }
-    return new Map(ids.map((id) => [id, found.get(id) ?? erasedValue('name', id)!]));
+    return (userId, at) => {
+      const user = found.get(userId);
+      return user ? nameAt(user, at) : erasedValue('name', userId)!;
+    };
   }
 
   /** R13: the caller, and the members of the teams they belong to. */

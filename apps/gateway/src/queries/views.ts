@@ -7,6 +7,7 @@ import {
   type UserDoc,
 } from '../read-models/documents';
 import { effectivePermissions, type PermissionsCatalog } from '@app/permissions';
+import { SYSTEM_ACTOR } from '@app/event-store';
 import { type Standing } from '../access/org-access';
 
 /** What the API shows of each read model: documents as resources, without storage fields. */
@@ -124,13 +125,20 @@ export function invitationView(invitation: InvitationDoc, now = new Date()) {
   };
 }
 
-export function auditEventView(event: AuditEventDoc) {
+/**
+ * One event of the audit list, naming its actor and the member it is about as they were named then (`nameOf`: a
+ * user's name at an instant); the platform's own actions are the actor `system`.
+ */
+export function auditEventView(event: AuditEventDoc, nameOf: (userId: string, at: string) => string) {
+  const about = event.data.userId;
   return {
     revision: event.revision,
     eventId: event.eventId,
     type: event.type,
     actorId: event.actorId,
+    actorName: event.actorId === SYSTEM_ACTOR ? SYSTEM_ACTOR : nameOf(event.actorId, event.at),
     ...(event.actingVia ? { actingVia: event.actingVia } : {}),
+    ...(typeof about === 'string' ? { userName: nameOf(about, event.at) } : {}),
     at: event.at,
     correlationId: event.correlationId,
     data: event.data,

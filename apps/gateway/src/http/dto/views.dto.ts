@@ -175,8 +175,19 @@ export class AuditEventView {
   @ApiProperty({ example: ID }) eventId!: string;
   @ApiProperty({ example: 'MemberRoleChanged' }) type!: string;
   @ApiProperty({ example: ID }) actorId!: string;
+  @ApiProperty({
+    example: 'Ada Lovelace',
+    description:
+      'the actor’s name at that instant (R21); `system` for the platform’s own actions, `erased user <actorId>` once their account was deleted and erased',
+  })
+  actorName!: string;
   @ApiPropertyOptional({ example: ID, description: 'R19: acting as Admin through this parent' })
   actingVia?: string;
+  @ApiPropertyOptional({
+    example: 'Bob Babbage',
+    description: 'where the event names a member (`data.userId`): their name at that instant',
+  })
+  userName?: string;
   @ApiProperty({ example: AT }) at!: string;
   @ApiProperty({ example: 'b1e2c3d4-0000-4000-8000-000000000001' }) correlationId!: string;
   @ApiProperty({ example: { userId: ID, from: 'user', to: 'admin' } }) data!: Record<string, unknown>;

@@ -314,6 +314,36 @@ describe('the auditor CLI against the event store of a running system', () => {
       /\n {2}checkpoints 0\.\.\d+ \(last digest [0-9a-f]{64}\), from the first checkpoint ever signed\n/,
     );
 
+    // Its history offline: the rows the store gives, filtered alike, and an exit code that says what it proves.
+    const fromStore = await audit(['history', '--org', orgId, '--format', 'jsonl'], store);
+    const offline = await audit([
+      'history',
+      '--bundle',
+      bundle,
+      '--public-key',
+      trusted,
+      '--format',
+      'jsonl',
+    ]);
+    expect([offline.code, offline.stdout]).toEqual([0, fromStore.stdout]);
+    expect(offline.stdout.trim().split('\n').length).toBeGreaterThan(5);
+    expect(offline.stderr).toContain('intact, sealed, signed by the trusted key: proven');
+    const bobsOffline = await audit(['history', '--bundle', bundle, '--user', bob.userId, '--format', 'csv']);
+    expect([bobsOffline.code, bobsOffline.stdout]).toEqual([
+      3,
+      (await audit(['history', '--org', orgId, '--user', bob.userId, '--format', 'csv'], store)).stdout,
+    ]);
+    expect(bobsOffline.stderr).toContain('intact, but NOT proven: the signer is not verified');
+    for (const args of [
+      ['history', '--bundle', bundle, '--org', 'another-org'],
+      ['history', '--bundle', join(dir, 'missing.jsonl')],
+      ['history', '--bundle', bundle, '--from', 'yesterday'],
+      ['roster', '--bundle', bundle, '--at', '2026-01-01T00:00:00Z'],
+    ]) {
+      const refused = await audit(args);
+      expect([args, refused.code, refused.stdout]).toEqual([args, 2, '']);
+    }
+
     // Without --sign an auditor's export is not sealed: nothing found altered, but a cut tail could not show.
     const unsealed = join(dir, 'unsealed.jsonl');
     expect((await audit(['export', '--org', orgId, '--out', unsealed], store)).stdout).toContain(
@@ -339,6 +369,12 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(tampered.stdout).toContain(
       `TAMPERED at revision ${JSON.parse(lines[granted]!).revision}: the event does not match its hash`,
     );
+    // Nothing of a tampered bundle's history is shown, not even with the altered event left out by a filter.
+    for (const args of [[], ['--user', ada.userId]]) {
+      const refusedHistory = await audit(['history', '--bundle', bundle, '--public-key', trusted, ...args]);
+      expect([refusedHistory.code, refusedHistory.stdout]).toEqual([1, '']);
+      expect(refusedHistory.stderr).toContain('is NOT intact');
+    }
 
     // Text inside the bundle cannot print a verdict of its own, or hide the real one, on the auditor's terminal.
     const header = JSON.parse(lines[0]!) as { exportedAt: string };

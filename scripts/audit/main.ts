@@ -5,21 +5,17 @@
  * refused; 2 bad input, an unknown organization or an unreachable store; 3 `verify` found nothing altered but could
  * not prove the bundle (no trusted key given, or not sealed).
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
-  BundleFormatError,
   CheckpointContinuityError,
   chainHeadOf,
   checkpointDigest,
   type BundleCheckpoint,
   loadAuditSigningKey,
-  parseBundle,
   publicKeyPem,
   publishPublicKey,
   readRoleDefaultsHistory,
-  verifyBundle,
   writeCheckpoints,
 } from '@app/audit';
 import {
@@ -35,15 +31,22 @@ import { rosterAt } from '../../apps/membership/src/organizations/roster-at';
 import { readModelsOf } from '../../apps/gateway/src/read-models/read-models';
 import { exportBundle } from './bundle-export';
 import { CliError, parseInstant, required } from './cli-error';
-import { HISTORY_COLUMNS, historyRows, type HistoryRow } from './history';
-import { organizationStreamOf, readOrganization, readOrganizationFully } from './organization-stream';
-import { outputFormatOf, RowWriter } from './output-format';
+import { HISTORY_COLUMNS, historyRows, type HistoryFilter, type HistoryRow } from './history';
+import {
+  organizationStreamOf,
+  readOrganization,
+  readOrganizationFully,
+  type OrganizationRecord,
+} from './organization-stream';
+import { outputFormatOf, printable, RowWriter } from './output-format';
+import { organizationRecordsOf, readBundleFile, unprovenReasons } from './bundle-file';
 import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
 import { connectEventStore } from './store-connection';
 import { explainPermission, whenRecorded, type Explanation } from './why';
 
 const USAGE = `usage: npm run audit -- <command> [options]
   history --org <id> [--from <ISO>] [--to <ISO>] [--user <id>] [--format table|jsonl|csv]
+  history --bundle <file> [--public-key <pem file>] [same filters]   (offline, from an export; exit as verify's)
   roster  --org <id> --at <ISO> [--format table|jsonl|csv]
   why     --org <id> --user <id> --permission <p> [--at <ISO>]
   diff    --org <id> | --all            (needs MONGO_URL: the gateway's read models)
@@ -65,6 +68,7 @@ const OPTIONS = {
   all: { type: 'boolean' },
   sign: { type: 'boolean' },
   'public-key': { type: 'string' },
+  bundle: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -85,6 +89,9 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'verify') return verify(rest[0], values['public-key']);
+  if (values.bundle !== undefined && command !== 'history')
+    throw new CliError(`--bundle: ${command} reads the event store; only history and verify read a bundle`);
+  if (command === 'history' && values.bundle !== undefined) return historyOfBundle(values.bundle, values);
   const handler = COMMANDS[command];
   if (!handler) throw new CliError(`unknown command "${command}"\n${USAGE}`);
   // The commands that sign check for the key before they reach any store.
@@ -101,16 +108,7 @@ async function main(argv: string[]): Promise<number> {
 const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => Promise<number>> = {
   async history(client, values) {
     const orgId = required(values.org, '--org');
-    const filter = {
-      ...optional('from', parseInstant(values.from, '--from')),
-      ...optional('to', parseInstant(values.to, '--to')),
-      ...optional('user', values.user),
-    };
-    if (filter.from && filter.to && filter.from > filter.to)
-      throw new CliError(`--from (${values.from}) is after --to (${values.to}): no instant is in between`);
-    const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
-    for await (const row of historyRows(readOrganization(client, orgId), filter)) writer.write(row);
-    writer.end();
+    await writeHistory(readOrganization(client, orgId), historyFilterOf(values), values);
     return 0;
   },
 
@@ -247,32 +245,60 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
   },
 };
 
-async function verify(file: string | undefined, trustedKeyFile: string | undefined): Promise<number> {
-  const path = required(file, 'verify <file>');
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new CliError(`${path}: cannot read the bundle`);
-  });
-  const trusted = trustedKeyFile
-    ? await readFile(trustedKeyFile, 'utf8').catch(() => {
-        throw new CliError(`${trustedKeyFile}: cannot read the public key`);
-      })
-    : undefined;
-  let verdict;
-  let bundle;
-  try {
-    bundle = parseBundle(text);
-    verdict = verifyBundle(bundle, trusted);
-  } catch (error) {
-    if (error instanceof BundleFormatError) throw new CliError(`${path}: ${error.message}`);
-    throw new CliError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+function historyFilterOf(values: Values): HistoryFilter {
+  const filter = {
+    ...optional('from', parseInstant(values.from, '--from')),
+    ...optional('to', parseInstant(values.to, '--to')),
+    ...optional('user', values.user),
+  };
+  if (filter.from && filter.to && filter.from > filter.to)
+    throw new CliError(`--from (${values.from}) is after --to (${values.to}): no instant is in between`);
+  return filter;
+}
+
+async function writeHistory(
+  records: AsyncIterable<OrganizationRecord> | Iterable<OrganizationRecord>,
+  filter: HistoryFilter,
+  values: Values,
+): Promise<void> {
+  const writer = new RowWriter<HistoryRow>(outputFormatOf(values.format), [...HISTORY_COLUMNS]);
+  for await (const row of historyRows(records, filter)) writer.write(row);
+  writer.end();
+}
+
+/**
+ * `history --bundle`: an organization's history offline, from an exported bundle, once nothing in it is found
+ * altered. The exit code says what the bundle proves, as `verify`'s does.
+ */
+async function historyOfBundle(path: string, values: Values): Promise<number> {
+  const filter = historyFilterOf(values);
+  outputFormatOf(values.format);
+  const { bundle, verdict } = await readBundleFile(path, values['public-key']);
+  if (values.org !== undefined && values.org !== bundle.header.org)
+    throw new CliError(`--org ${values.org}: ${path} holds organization ${printable(bundle.header.org)}`);
+  if (!verdict.intact) {
+    console.error(`${path} is NOT intact (verify says where): no history is shown from it`);
+    return 1;
   }
+  await writeHistory(organizationRecordsOf(bundle), filter, values);
+  const missing = unprovenReasons(verdict);
+  console.error(
+    missing.length === 0
+      ? `${path}: intact, sealed, signed by the trusted key: proven`
+      : `${path}: intact, but NOT proven: ${missing.join('; ')}`,
+  );
+  return missing.length === 0 ? 0 : 3;
+}
+
+async function verify(file: string | undefined, trustedKeyFile: string | undefined): Promise<number> {
+  const { bundle, verdict } = await readBundleFile(required(file, 'verify <file>'), trustedKeyFile);
   console.log(
     `key ${verdict.keyId}${verdict.trustedKey === undefined ? ' (not compared with a trusted key: pass --public-key)' : verdict.trustedKey ? ' (the trusted key)' : ' — NOT the trusted key'}`,
   );
   console.log(
-    `organization ${shown(bundle.header.org)}, exported ${shown(bundle.header.exportedAt)}, ${verdict.sealed ? 'sealed' : 'not sealed'}`,
+    `organization ${printable(bundle.header.org)}, exported ${printable(bundle.header.exportedAt)}, ${verdict.sealed ? 'sealed' : 'not sealed'}`,
   );
-  for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${shown(problem)}`);
+  for (const problem of verdict.problems) console.log(`  BAD BUNDLE: ${printable(problem)}`);
   for (const s of verdict.streams) {
     const from =
       s.chainedFrom === undefined
@@ -284,8 +310,9 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
       s.signedUpTo === undefined
         ? 'not signed'
         : `signed up to revision ${s.signedUpTo}${s.signedUpTo < s.events - 1 ? ` (revisions ${s.signedUpTo + 1}..${s.events - 1} chained but not yet signed)` : ''}`;
-    console.log(`${shown(s.stream)}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
-    if (s.firstBad) console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${shown(s.firstBad.reason)}`);
+    console.log(`${printable(s.stream)}: ${s.events} events, ${from}${s.firstBad ? '' : `, ${signed}`}`);
+    if (s.firstBad)
+      console.log(`  TAMPERED at revision ${s.firstBad.revision}: ${printable(s.firstBad.reason)}`);
     if (s.unproven) console.log(`  NOT PROVEN: ${s.unproven}`);
     const checkpoints = bundle.checkpoints.filter((c) => c.stream === s.stream);
     if (checkpoints.length > 0) console.log(`  ${checkpointRange(checkpoints)}`);
@@ -298,14 +325,7 @@ async function verify(file: string | undefined, trustedKeyFile: string | undefin
     console.log('intact, sealed, signed by the trusted key: proven');
     return 0;
   }
-  const missing = [
-    ...(verdict.trustedKey === undefined ? ['the signer is not verified (pass --public-key)'] : []),
-    ...(verdict.sealed
-      ? []
-      : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
-    ...(verdict.whollyChained ? [] : ['events from before hash chains are in it, and nothing checks them']),
-    ...(verdict.streams.some((s) => s.unproven) ? ['a stream is not signed yet'] : []),
-  ];
+  const missing = unprovenReasons(verdict);
   console.log(`intact, but NOT proven: ${missing.join('; ')}`);
   return 3;
 }
@@ -319,21 +339,9 @@ function checkpointRange(checkpoints: readonly BundleCheckpoint[]): string {
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
   const link = first.previous
-    ? `the first links to checkpoint ${Number(first.sequence) - 1} with digest ${shown(first.previous)}: compare with an earlier export`
+    ? `the first links to checkpoint ${Number(first.sequence) - 1} with digest ${printable(first.previous)}: compare with an earlier export`
     : 'from the first checkpoint ever signed';
-  return `checkpoints ${shown(first.sequence)}..${shown(last.sequence)} (last digest ${checkpointDigest(last)}), ${link}`;
-}
-
-/**
- * Text from a bundle as it may be printed: control characters (line breaks, escape sequences) and bidirectional
- * controls escaped, so a bundle cannot print a verdict of its own, or hide the real one, on the auditor's terminal.
- */
-function shown(value: unknown): string {
-  return String(value).replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return `checkpoints ${printable(first.sequence)}..${printable(last.sequence)} (last digest ${checkpointDigest(last)}), ${link}`;
 }
 
 /**

@@ -32,7 +32,7 @@ export class RowWriter<Row extends object> {
     if (this.format !== 'table') return;
     const cells = [
       this.columns as readonly string[],
-      ...this.buffered.map((r) => this.columns.map((c) => String(r[c] ?? ''))),
+      ...this.buffered.map((r) => this.columns.map((c) => printable(r[c] ?? ''))),
     ];
     const widths = this.columns.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
     for (const row of cells)
@@ -49,4 +49,16 @@ export class RowWriter<Row extends object> {
 function csvCell(value: string): string {
   const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * Text as it may be printed on a terminal: control characters (line breaks, escape sequences) and bidirectional
+ * controls escaped, so what an event or a bundle holds cannot print a verdict of its own, or hide the real one.
+ */
+export function printable(value: unknown): string {
+  return String(value).replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

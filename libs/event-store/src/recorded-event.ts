@@ -35,6 +35,11 @@ const legacyMetadata: EventMetadata = {
   commandId: 'unknown',
 };
 
+/** An event's metadata as stored, or what is known of an event written before metadata had this shape. */
+export function metadataOf(stored: unknown): EventMetadata {
+  return isEventMetadata(stored) ? stored : legacyMetadata;
+}
+
 /** Returns undefined for link events and non-JSON records, which our streams never contain. */
 export function toRecordedDomainEvent<E extends DomainEvent>(
   resolved: ResolvedEvent | AllStreamResolvedEvent,
@@ -42,7 +47,7 @@ export function toRecordedDomainEvent<E extends DomainEvent>(
 ): RecordedDomainEvent<E> | undefined {
   const recorded = resolved.event;
   if (!recorded || !recorded.isJson) return undefined;
-  const metadata = isEventMetadata(recorded.metadata) ? recorded.metadata : legacyMetadata;
+  const metadata = metadataOf(recorded.metadata);
   return {
     id: recorded.id,
     streamName: recorded.streamId,

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import {
+  BundleFormatError,
+  organizationStreamOf,
+  parseBundle,
+  verifyBundle,
+  type Bundle,
+  type BundleVerdict,
+} from '@app/audit';
+import { metadataOf } from '@app/event-store';
+import { type OrganizationEvent } from '../../apps/membership/src/organizations/organization.events';
+import { CliError } from './cli-error';
+import { type OrganizationRecord } from './organization-stream';
+
+/** A bundle file read and checked offline, with the trusted public key when the auditor gives one. */
+export async function readBundleFile(
+  path: string,
+  trustedKeyFile: string | undefined,
+): Promise<{ bundle: Bundle; verdict: BundleVerdict }> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new CliError(`${path}: cannot read the bundle`);
+  });
+  const trusted = trustedKeyFile
+    ? await readFile(trustedKeyFile, 'utf8').catch(() => {
+        throw new CliError(`${trustedKeyFile}: cannot read the public key`);
+      })
+    : undefined;
+  try {
+    const bundle = parseBundle(text);
+    return { bundle, verdict: verifyBundle(bundle, trusted) };
+  } catch (error) {
+    if (error instanceof BundleFormatError) throw new CliError(`${path}: ${error.message}`);
+    throw new CliError(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Why an intact bundle proves less than everything, one reason each; none when it is proven. */
+export function unprovenReasons(verdict: BundleVerdict): string[] {
+  if (verdict.proven) return [];
+  return [
+    ...(verdict.trustedKey === undefined ? ['the signer is not verified (pass --public-key)'] : []),
+    ...(verdict.sealed
+      ? []
+      : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
+    ...(verdict.whollyChained ? [] : ['events from before hash chains are in it, and nothing checks them']),
+    ...(verdict.streams.some((s) => s.unproven) ? ['a stream is not signed yet'] : []),
+  ];
+}
+
+/** The organization's stream as a bundle holds it, as the records `history` reads from the event store. */
+export function organizationRecordsOf(bundle: Bundle): OrganizationRecord[] {
+  const stream = organizationStreamOf(bundle.header.org);
+  return bundle.events
+    .filter((e) => e.stream === stream)
+    .map((e) => ({
+      revision: BigInt(e.revision),
+      event: { type: e.type, data: e.data } as OrganizationEvent,
+      metadata: metadataOf(e.metadata),
+      raw: { type: e.type, data: e.data, metadata: e.metadata },
+    }));
+}

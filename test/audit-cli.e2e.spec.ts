@@ -158,7 +158,16 @@ describe('the auditor CLI against the event store of a running system', () => {
         .trim()
         .split('\n')
         .filter(Boolean)
-        .map((l) => JSON.parse(l) as { userId: string; role: string; permissions: string; teams: string });
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              userId: string;
+              role: string;
+              permissions: string;
+              granted: string;
+              teams: string;
+            },
+        );
       const gateway = await platform.http
         .get(`/v1/orgs/${orgId}/audit/roster?at=${encodeURIComponent(at)}`)
         .set(bearer(bob))
@@ -167,6 +176,7 @@ describe('the auditor CLI against the event store of a running system', () => {
         userId: string;
         role: string;
         permissions: string[];
+        granted: string[];
         teams: { name: string; role: string }[];
       }[];
       expect(fromCli).toEqual(
@@ -176,12 +186,19 @@ describe('the auditor CLI against the event store of a running system', () => {
             userId: m.userId,
             role: m.role,
             permissions: [...m.permissions].sort().join(' '),
+            granted: m.granted.join(' '),
             teams: m.teams.map((t) => `${t.name} (${t.role})`).join(', '),
           })),
       );
     }
     const last = await audit(['roster', '--org', orgId, '--at', instants[4]!, '--format', 'jsonl'], store);
     expect(last.stdout).toContain(`"userId":"${bob.userId}","role":"owner"`);
+    // Bob's grants are told apart from what his role gave him: granted while a User, kept as Admin and Owner.
+    const granted = await audit(['roster', '--org', orgId, '--at', instants[2]!, '--format', 'jsonl'], store);
+    expect(granted.stdout).toContain(`"userId":"${bob.userId}","role":"user",`);
+    expect(granted.stdout).toContain('"granted":"members.invite members.read"');
+    expect(last.stdout).toContain('"granted":"members.invite members.read"');
+    expect(granted.stderr).toBe(`roster of organization ${orgId} at ${instants[2]}\n`);
   });
 
   it('why: the chain of events that gives a permission, now or at an instant, or "not held"', async () => {

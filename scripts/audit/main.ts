@@ -120,14 +120,18 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       userId: entry.userId,
       role: entry.role,
       permissions: entry.permissions.join(' '),
+      granted: entry.granted.join(' '),
       teams: entry.teams.map((t) => `${t.name} (${t.role})`).join(', '),
     }));
     const writer = new RowWriter<(typeof rows)[number]>(outputFormatOf(values.format), [
       'userId',
       'role',
       'permissions',
+      'granted',
       'teams',
     ]);
+    // Which instant the rows are about, beside them (not in them: jsonl and csv stay rows only).
+    console.error(`roster of organization ${orgId} at ${at.toISOString()}`);
     for (const row of rows) writer.write(row);
     writer.end();
     return 0;

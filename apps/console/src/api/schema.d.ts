@@ -1510,7 +1510,10 @@ export interface components {
             name: string;
             /** @enum {string} */
             role: "owner" | "admin" | "user";
+            /** @description the role’s defaults recorded for that instant (R21), plus `granted` */
             permissions: string[];
+            /** @description the member’s own grants then; absent for an interval closed before the read models kept grants (until a rebuild) */
+            granted?: string[];
             teams: components["schemas"]["RosterTeamView"][];
         };
         RosterView: {

@@ -5,7 +5,6 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import { Inject } from '@nestjs/common';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
-import { type RoleIntervalDoc } from '../read-models/documents';
 import { DependencyUnavailableError } from '@app/messaging';
 import { type FieldCondition } from '@app/read-store';
 import { ReadYourWrites } from '../commands/read-your-writes';
@@ -88,20 +87,21 @@ export class AuditController {
       intervals.map((i) => i.userId),
       at,
     );
-    const permissionsOf = (interval: RoleIntervalDoc) => {
-      const granted = interval.granted ?? grantsNow.get(interval.userId);
-      return granted ? held(interval.role, granted) : interval.permissions;
-    };
     const last = intervals.at(-1);
     return {
       at,
-      members: intervals.map((i) => ({
-        userId: i.userId,
-        name: names.get(i.userId)!,
-        role: i.role,
-        permissions: permissionsOf(i),
-        teams: i.teams,
-      })),
+      members: intervals.map((i) => {
+        const granted = i.granted ?? grantsNow.get(i.userId);
+        return {
+          userId: i.userId,
+          name: names.get(i.userId)!,
+          role: i.role,
+          permissions: granted ? held(i.role, granted) : i.permissions,
+          // Unknown for an interval closed before intervals kept the grants (until a rebuild).
+          ...(granted ? { granted: [...granted].sort() } : {}),
+          teams: i.teams,
+        };
+      }),
       ...(more && last ? this.cursors.rosterNext(last._id, at) : {}),
     };
   }

@@ -6,6 +6,8 @@ export interface RosterEntry {
   readonly userId: string;
   readonly role: Role;
   readonly permissions: string[];
+  /** The member's own grants: `permissions` less these came with the role. */
+  readonly granted: string[];
   readonly teams: { teamId: string; name: string; role: TeamRole }[];
 }
 
@@ -35,6 +37,7 @@ export function rosterAt(
       userId: m.userId,
       role: m.role,
       permissions: [...effectivePermissions(catalog, m.role, m.granted)].sort(),
+      granted: [...m.granted].sort(),
       teams: [...org.teams.values()]
         .filter((t) => t.members.has(m.userId))
         .map((t) => ({ teamId: t.teamId, name: t.name, role: t.members.get(m.userId)! }))

@@ -38,11 +38,15 @@ describe('R21 audit: roster at a past instant', () => {
       userId: 'ada',
       role: 'user',
       permissions: [],
+      granted: [],
       teams: [{ teamId: 't1', name: 'Sales', role: 'manager' }],
     });
     expect(ada('2026-04-15T00:00:00Z')?.role).toBe('admin');
     expect(ada('2026-04-15T00:00:00Z')?.permissions).not.toContain('org.billing');
     expect(ada('2026-05-15T00:00:00Z')?.permissions).toContain('org.billing');
+    // Granted, not the role's: an Admin's defaults leave org.billing to the Owner.
+    expect(ada('2026-05-15T00:00:00Z')?.granted).toEqual(['org.billing']);
+    expect(ada('2026-04-15T00:00:00Z')?.granted).toEqual([]);
     expect(ada('2026-06-15T00:00:00Z')).toBeUndefined();
   });
 

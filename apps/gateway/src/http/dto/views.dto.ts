@@ -208,7 +208,17 @@ export class RosterEntryView {
   })
   name!: string;
   @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
-  @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty({
+    type: [String],
+    description: 'the role’s defaults recorded for that instant (R21), plus `granted`',
+  })
+  permissions!: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'the member’s own grants then; absent for an interval closed before the read models kept grants (until a rebuild)',
+  })
+  granted?: string[];
   @ApiProperty({ type: [RosterTeamView] }) teams!: RosterTeamView[];
 }
 

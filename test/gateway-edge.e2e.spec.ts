@@ -361,6 +361,11 @@ describe('the gateway edge', () => {
       ['type=OrganizationState', 'type'],
       ['userId=', 'userId'],
       ['from=2026-01-02T00:00:00Z&to=2026-01-01T23:59:59Z', 'to'],
+      // Finer than the milliseconds `Date` reads: still not before.
+      ['from=2026-01-01T00:00:00.0009Z&to=2026-01-01T00:00:00.0001Z', 'to'],
+      // A bad `from` is its own fault, not also `to`'s.
+      ['from=yesterday&to=2026-01-01T00:00:00Z', 'from'],
+      ['type=MemberRoleChanged&type=TeamCreated', 'type'],
     ] as const) {
       const refused = await http().get(`/v1/orgs/${orgId}/audit/events?${query}`).set(bearer(ada));
       expect([query, refused.status, fields(problem(refused))]).toEqual([query, 400, [field]]);

@@ -1175,6 +1175,14 @@ describe('stories over the public API', () => {
       ada,
     );
     expect(exact.map((e) => e.type)).toContain('TeamDeleted');
+    // An instant asked finer than the stored milliseconds: `from` never takes in an event before it, `to` keeps it.
+    const finer = `${(teamDeleted.at as string).slice(0, -1)}1Z`;
+    const afterDeletion = await collectPages(`/v1/orgs/${orgId}/audit/events?from=${finer}`, ada);
+    expect(revisions(afterDeletion)).toEqual(
+      revisions(all.filter((e) => (e.at as string) > (teamDeleted.at as string))),
+    );
+    const untilDeletion = await collectPages(`/v1/orgs/${orgId}/audit/events?to=${finer}`, ada);
+    expect(untilDeletion.at(-1)).toMatchObject({ revision: teamDeleted.revision });
     const since = await collectPages(`/v1/orgs/${orgId}/audit/events?from=${encodeURIComponent(to)}`, ada);
     expect(since.map((e) => e.type)).toEqual(['OwnershipTransferred']);
     // Filters together.
@@ -1299,7 +1307,11 @@ describe('stories over the public API', () => {
     const granted = afterInvite.find(
       (e) => e.type === 'PermissionsGranted' && (e.data as { userId?: string }).userId === vic.userId,
     );
-    expect(granted).toMatchObject({ actorId: agent.userId, actingVia: parentId });
+    expect(granted).toMatchObject({ actorId: agent.userId, actingVia: parentId, userName: 'Vic' });
+    // The child's auditors are not told the names of the parent's people: only its own members' (R13, R21).
+    expect(granted).not.toHaveProperty('actorName');
+    expect(JSON.stringify(afterInvite)).not.toContain('"Agent"');
+    expect(afterInvite.find((e) => e.type === 'OrganizationCreated')).toMatchObject({ actorName: 'Pat' });
   });
 
   it('R19: acting through the parent, one cannot invite oneself into the child and stay there once the link ends', async () => {

@@ -92,15 +92,21 @@ class EqualityIndex {
     this.paths = fields.map(pathOf);
   }
 
-  /** The ids matching `where`, if it gives every field of this index one value; undefined otherwise. */
+  /**
+   * The ids matching `where`, if it gives every field of this index one value or a list of them (`$in`, read as any
+   * of them); undefined otherwise.
+   */
   lookup(where: ReadFilter['where']): OrderedIds | undefined {
-    let level: Level | OrderedIds | undefined = this.root;
+    let levels: (Level | OrderedIds)[] = [this.root];
     for (const field of this.fields) {
-      const condition = where?.[field];
-      if (!isIndexable(condition)) return undefined;
-      level = (level as Level | undefined)?.get(condition);
+      const values = indexableValues(where?.[field]);
+      if (!values) return undefined;
+      levels = levels.flatMap((level) => values.flatMap((value) => (level as Level).get(value) ?? []));
     }
-    return (level as OrderedIds | undefined) ?? NO_IDS;
+    if (levels.length <= 1) return (levels[0] as OrderedIds | undefined) ?? NO_IDS;
+    const union = new OrderedIds();
+    for (const ids of levels as OrderedIds[]) for (const id of ids) union.add(id);
+    return union;
   }
 
   /** Keeps the index right for a document replaced by another (either absent): only the entries that changed move. */
@@ -141,6 +147,15 @@ class EqualityIndex {
 }
 
 type Level = Map<unknown, Level | OrderedIds>;
+
+/** The values a condition on an indexed field asks for, if the index can find them: one, or a list (`$in`). */
+function indexableValues(
+  condition: FieldCondition | undefined,
+): readonly (string | number | boolean)[] | undefined {
+  if (isIndexable(condition)) return [condition];
+  if (condition === null || typeof condition !== 'object' || !('$in' in condition)) return undefined;
+  return condition.$in.every(isIndexable) ? [...new Set(condition.$in)] : undefined;
+}
 
 function isIndexable(value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
@@ -318,13 +333,17 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
     return matching.length;
   }
 
-  /** Walks the candidates in id order from the cursor and stops at the first match beyond the page. */
+  /**
+   * Walks the candidates in id order from the cursor and stops at the first match beyond the page; an `_id` range
+   * bounds the walk itself (where it starts and ends), not only what matches.
+   */
   async find(filter: ReadFilter, page: { limit: number; cursor?: string }): Promise<Page<D>> {
     const after = decodeCursor(page.cursor);
     const ids = this.table().candidates(filter).inOrder();
+    const { start, end } = walkOf(ids, after, filter.where?._id);
     const items: Stored[] = [];
     let more = false;
-    for (const doc of this.matching(filter, from(ids, after === undefined ? 0 : firstAfter(ids, after)))) {
+    for (const doc of this.matching(filter, between(ids, start, end))) {
       if (items.length === page.limit) {
         more = true;
         break;
@@ -353,18 +372,53 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   }
 }
 
-function* from(ids: readonly string[], start: number): Generator<string> {
-  for (let i = start; i < ids.length; i++) yield ids[i]!;
+function* between(ids: readonly string[], start: number, end: number): Generator<string> {
+  for (let i = start; i < end; i++) yield ids[i]!;
+}
+
+/** Which of the ascending `ids` a page can hold: after the cursor, and within an `_id` range if one is asked. */
+function walkOf(
+  ids: readonly string[],
+  after: string | undefined,
+  condition: FieldCondition | undefined,
+): { start: number; end: number } {
+  let start = after === undefined ? 0 : firstAfter(ids, after);
+  let end = ids.length;
+  if (isRange(condition)) {
+    if (typeof condition.$gte === 'string') start = Math.max(start, firstAtOrAfter(ids, condition.$gte));
+    if (typeof condition.$gt === 'string') start = Math.max(start, firstAfter(ids, condition.$gt));
+    if (typeof condition.$lte === 'string') end = Math.min(end, firstAfter(ids, condition.$lte));
+    if (typeof condition.$lt === 'string') end = Math.min(end, firstAtOrAfter(ids, condition.$lt));
+  }
+  return { start, end: Math.max(start, end) };
+}
+
+function isRange(condition: FieldCondition | undefined): condition is Range {
+  return (
+    condition !== null &&
+    typeof condition === 'object' &&
+    ('$gte' in condition || '$gt' in condition || '$lte' in condition || '$lt' in condition)
+  );
 }
 
 /** The index of the first id greater than `after` in ascending `ids`. */
 function firstAfter(ids: readonly string[], after: string): number {
+  return firstWhere(ids, (id) => id > after);
+}
+
+/** The index of the first id at or after `id` in ascending `ids`. */
+function firstAtOrAfter(ids: readonly string[], from: string): number {
+  return firstWhere(ids, (id) => id >= from);
+}
+
+/** The first index of ascending `ids` where `reached` holds (it holds from there on), found by halving. */
+function firstWhere(ids: readonly string[], reached: (id: string) => boolean): number {
   let lo = 0;
   let hi = ids.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (ids[mid]! <= after) lo = mid + 1;
-    else hi = mid;
+    if (reached(ids[mid]!)) hi = mid;
+    else lo = mid + 1;
   }
   return lo;
 }

@@ -231,6 +231,48 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `p${String(i).padStart(2, '0')}`));
   });
 
+  it('pages within an _id range: bounds inclusive or not, with a cursor, with other filters, empty when crossed', async () => {
+    const members = fresh();
+    for (let i = 0; i < 30; i++)
+      await members.upsertIfNewer(
+        member(`r${String(i).padStart(2, '0')}`, 1, { role: i % 3 === 0 ? 'admin' : 'user' }),
+      );
+    const ids = async (filter: ReadFilter, limit = 4) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await members.find(filter, { limit, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((m) => m._id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const names = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => `r${String(from + i).padStart(2, '0')}`);
+    expect(await ids({ where: { _id: { $gte: 'r05', $lte: 'r14' } } })).toEqual(names(5, 14));
+    expect(await ids({ where: { _id: { $gt: 'r05', $lt: 'r14' } } })).toEqual(names(6, 13));
+    // Bounds that are no stored id, and one side only.
+    expect(await ids({ where: { _id: { $gte: 'r05x', $lt: 'r08x' } } })).toEqual(names(6, 8));
+    expect(await ids({ where: { _id: { $gte: 'r27' } } })).toEqual(names(27, 29));
+    expect(await ids({ where: { _id: { $lte: 'r02' } } })).toEqual(names(0, 2));
+    expect(await ids({ where: { _id: { $gte: 'r03', $lte: 'r20' }, role: 'admin' } }, 2)).toEqual([
+      'r03',
+      'r06',
+      'r09',
+      'r12',
+      'r15',
+      'r18',
+    ]);
+    expect(await ids({ where: { _id: { $gte: 'r20', $lte: 'r10' } } })).toEqual([]);
+    // A cursor from before the range starts at the range; one past it ends the list.
+    const first = await members.find({}, { limit: 2 });
+    expect(
+      (
+        await members.find({ where: { _id: { $gte: 'r10' } } }, { limit: 3, cursor: first.nextCursor! })
+      ).items.map((m) => m._id),
+    ).toEqual(names(10, 12));
+  });
+
   it('stores and loads checkpoints', async () => {
     const name = `projector-${randomUUID()}`;
     expect(await store.checkpoints.load(name)).toBeUndefined();
@@ -347,6 +389,12 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
       { where: { orgId: 'org-2', teamIds: 't1' } },
       { where: { orgId: 'org-3' } },
       { where: { orgId: 'org-1', role: 'admin' }, search: { text: 'member m0', fields: ['name'] } },
+      // Lists of values ($in), in one field of an index or in two, on an array field, and with nothing there.
+      { where: { orgId: 'org-1', role: { $in: ['admin', 'owner'] } } },
+      { where: { orgId: { $in: ['org-1', 'org-2'] }, teamIds: { $in: ['t1', 't2'] } } },
+      { where: { orgId: { $in: ['org-2', 'org-1'] }, role: { $in: ['user', 'user'] } } },
+      { where: { orgId: 'org-1', teamIds: { $in: ['no-such-team'] } } },
+      { where: { orgId: 'org-1', role: { $in: [] } } },
     ];
     const ids = async (c: typeof indexed, filter: ReadFilter) => {
       const out: string[] = [];

@@ -1465,17 +1465,17 @@ export interface components {
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             actorId: string;
             /**
-             * @description the actor’s name at that instant (R21); `system` for the platform’s own actions, `erased user <actorId>` once their account was deleted and erased
+             * @description the actor’s name at that instant (R21), if they are or were a member of this organization (not an operator, nor an agent of a parent organization); `erased user <actorId>` once their account was deleted and erased
              * @example Ada Lovelace
              */
-            actorName: string;
+            actorName?: string;
             /**
              * @description R19: acting as Admin through this parent
              * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
              */
             actingVia?: string;
             /**
-             * @description where the event names a member (`data.userId`): their name at that instant
+             * @description where the event names a member (`data.userId`): their name at that instant, as `actorName`
              * @example Bob Babbage
              */
             userName?: string;

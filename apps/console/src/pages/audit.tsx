@@ -96,7 +96,7 @@ export function Audit() {
                     </td>
                     <td>{words(e.type)}</td>
                     <td>
-                      {e.actorName}
+                      {e.actorName ?? e.actorId}
                       {e.actingVia ? ' (from the parent organization)' : ''}
                     </td>
                     <td className="details">

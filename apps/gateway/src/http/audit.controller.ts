@@ -6,7 +6,7 @@ import { Inject } from '@nestjs/common';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
 import { DependencyUnavailableError } from '@app/messaging';
-import { type FieldCondition } from '@app/read-store';
+import { type FieldCondition, type Range } from '@app/read-store';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { PermissionsHistory } from '../queries/permissions-history';
@@ -43,19 +43,27 @@ export class AuditController {
     @Param('orgId') orgId: string,
     @Query() query: AuditEventsQuery,
   ) {
-    await this.access.requiring(caller, orgId, 'audit.read');
+    const standing = await this.access.requiring(caller, orgId, 'audit.read');
+    const from = query.from === undefined ? undefined : notBefore(query.from);
+    const to = query.to === undefined ? undefined : new Date(query.to).toISOString();
+    const span = from || to ? await this.queries.auditSpan(standing.org, from, to) : undefined;
     const page = await this.models.auditEvents.find(
-      { where: auditEventsWhere(orgId, query) },
+      { where: auditEventsWhere(orgId, query, { from, to, span }) },
       this.cursors.pageIn('audit-events', orgId, query),
     );
-    const nameOf = await this.queries.namesOver(
+    // Named only if they are or were members here: not an operator, nor an agent of a parent organization (R19).
+    const members = await this.queries.everMembers(
+      orgId,
       page.items.flatMap((event) => [
         event.actorId,
         ...(typeof event.data.userId === 'string' ? [event.data.userId] : []),
       ]),
     );
+    const nameOf = await this.queries.namesOver([...members]);
     return {
-      items: page.items.map((event) => auditEventView(event, nameOf)),
+      items: page.items.map((event) =>
+        auditEventView(event, (userId, at) => (members.has(userId) ? nameOf(userId, at) : undefined)),
+      ),
       ...this.cursors.next('audit-events', page.nextCursor),
     };
   }
@@ -107,17 +115,29 @@ export class AuditController {
   }
 }
 
-/** The organization's events a query's filters keep; instants compare as the stored UTC text. */
-function auditEventsWhere(orgId: string, query: AuditEventsQuery): Record<string, FieldCondition> {
-  const types = query.type?.split(',');
-  const at = {
-    ...(query.from ? { $gte: new Date(query.from).toISOString() } : {}),
-    ...(query.to ? { $lte: new Date(query.to).toISOString() } : {}),
-  };
+/**
+ * The organization's events a query's filters keep: instants compare as the stored UTC text, within the span of
+ * revisions they were found to bound.
+ */
+function auditEventsWhere(
+  orgId: string,
+  query: AuditEventsQuery,
+  time: { from?: string; to?: string; span?: Range },
+): Record<string, FieldCondition> {
+  const types = query.type === undefined ? undefined : [...new Set(query.type.split(','))];
   return {
     orgId,
+    ...(time.span ? { _id: time.span } : {}),
     ...(query.userId ? { involves: query.userId } : {}),
     ...(types ? { type: types.length === 1 ? types[0]! : { $in: types } } : {}),
-    ...(query.from || query.to ? { at } : {}),
+    ...(time.from || time.to
+      ? { at: { ...(time.from ? { $gte: time.from } : {}), ...(time.to ? { $lte: time.to } : {}) } }
+      : {}),
   };
+}
+
+/** An instant as stored (milliseconds), rounded up: `from` asked finer than that never takes in an earlier event. */
+function notBefore(instant: string): string {
+  const finer = /\.\d{3}(\d+)/.exec(instant)?.[1];
+  return new Date(Date.parse(instant) + (finer && /[1-9]/.test(finer) ? 1 : 0)).toISOString();
 }

@@ -7,12 +7,14 @@ import {
   type Page,
   type ReadModelCollection,
   type ReadModelDocument,
+  type Range,
 } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 import { READ_MODELS } from '../gateway.tokens';
 import {
   nameAt,
   orgScoped,
+  revisionKey,
   type MemberDoc,
   type OrganizationDoc,
   type RoleIntervalDoc,
@@ -147,6 +149,40 @@ export class OrgQueries {
   async namesAt(userIds: readonly string[], at: string): Promise<Map<string, string>> {
     const nameOf = await this.namesOver(userIds);
     return new Map(userIds.map((id) => [id, nameOf(id, at)]));
+  }
+
+  /**
+   * The `_id` range of an organization's audit events recorded from `from` to `to` (either may be absent; instants
+   * as stored): the decider stamps no event before the one before it, so each end is found by halving over the
+   * revisions rather than by reading every event before it. Undefined where an event is missing from the read model.
+   */
+  async auditSpan(org: OrganizationDoc, from?: string, to?: string): Promise<Range | undefined> {
+    const firstWhere = async (reached: (at: string) => boolean): Promise<number | undefined> => {
+      let lo = 0;
+      let hi = org.revision + 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const event = await this.models.auditEvents.get(orgScoped(org.orgId, revisionKey(mid)));
+        if (!event) return undefined;
+        if (reached(event.at)) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    const first = from === undefined ? 0 : await firstWhere((at) => at >= from);
+    const end = to === undefined ? org.revision + 1 : await firstWhere((at) => at > to);
+    if (first === undefined || end === undefined) return undefined;
+    return { $gte: orgScoped(org.orgId, revisionKey(first)), $lt: orgScoped(org.orgId, revisionKey(end)) };
+  }
+
+  /** Those of `userIds` who are or were members of the organization (each has a role interval there, R21). */
+  async everMembers(orgId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const members = new Set<string>();
+    for (const userId of new Set(userIds)) {
+      const found = await this.models.roleIntervals.find({ where: { orgId, userId } }, { limit: 1 });
+      if (found.items.length > 0) members.add(userId);
+    }
+    return members;
   }
 
   /** As `namesAt`, for instants that differ by user (each event of an audit page names people as they were then). */

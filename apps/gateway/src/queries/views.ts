@@ -7,7 +7,6 @@ import {
   type UserDoc,
 } from '../read-models/documents';
 import { effectivePermissions, type PermissionsCatalog } from '@app/permissions';
-import { SYSTEM_ACTOR } from '@app/event-store';
 import { type Standing } from '../access/org-access';
 
 /** What the API shows of each read model: documents as resources, without storage fields. */
@@ -126,19 +125,24 @@ export function invitationView(invitation: InvitationDoc, now = new Date()) {
 }
 
 /**
- * One event of the audit list, naming its actor and the member it is about as they were named then (`nameOf`: a
- * user's name at an instant); the platform's own actions are the actor `system`.
+ * One event of the audit list, naming its actor and the member it is about as they were named then, where `nameOf`
+ * names them: only people who are or were members of the organization are named.
  */
-export function auditEventView(event: AuditEventDoc, nameOf: (userId: string, at: string) => string) {
+export function auditEventView(
+  event: AuditEventDoc,
+  nameOf: (userId: string, at: string) => string | undefined,
+) {
+  const actorName = nameOf(event.actorId, event.at);
   const about = event.data.userId;
+  const userName = typeof about === 'string' ? nameOf(about, event.at) : undefined;
   return {
     revision: event.revision,
     eventId: event.eventId,
     type: event.type,
     actorId: event.actorId,
-    actorName: event.actorId === SYSTEM_ACTOR ? SYSTEM_ACTOR : nameOf(event.actorId, event.at),
+    ...(actorName === undefined ? {} : { actorName }),
     ...(event.actingVia ? { actingVia: event.actingVia } : {}),
-    ...(typeof about === 'string' ? { userName: nameOf(about, event.at) } : {}),
+    ...(userName === undefined ? {} : { userName }),
     at: event.at,
     correlationId: event.correlationId,
     data: event.data,

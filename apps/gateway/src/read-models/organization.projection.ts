@@ -522,8 +522,8 @@ function auditOf(event: OrganizationEvent, view: OrganizationView): AuditEventDo
 }
 
 /**
- * The members a change is about: the one it names, both Owners of a transfer, everyone in a deleted team, every
- * member of a deleted organization (as they were just before it).
+ * The members a change is about: the one it names, both Owners of a transfer, the contact person before and after,
+ * everyone in a deleted team, every member of a deleted organization (as they were just before it).
  */
 function aboutWhom(event: OrganizationEvent, view: OrganizationView): string[] {
   const d = event.data;
@@ -536,6 +536,9 @@ function aboutWhom(event: OrganizationEvent, view: OrganizationView): string[] {
         .map((m) => m.userId);
     case 'OrganizationDeleted':
       return [...view.members.values()].map((m) => m.userId);
+    case 'ContactPersonChanged':
+      // The member who stops being the contact person too.
+      return [str(d, 'userId'), ...(view.org?.contactPersonId ? [view.org.contactPersonId] : [])];
     default:
       return typeof d.userId === 'string' ? [d.userId] : [];
   }

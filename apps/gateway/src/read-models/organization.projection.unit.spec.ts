@@ -28,7 +28,7 @@ function memberOf(userId: string, teamIds: string[] = []): MemberDoc {
 }
 
 const view: OrganizationView = {
-  org: null,
+  org: { contactPersonId: 'bob' } as OrganizationView['org'],
   members: new Map(
     [memberOf('ada'), memberOf('bob', ['t1']), memberOf('cat', ['t1', 't2']), memberOf('dan', ['t2'])].map(
       (m) => [m.userId, m],
@@ -84,6 +84,10 @@ describe('who an audit event involves (the audit list’s userId filter, R21)', 
 
   it('every member of a deleted organization', () => {
     expect(involved('OrganizationDeleted', {}, 'ada')).toEqual(['ada', 'bob', 'cat', 'dan']);
+  });
+
+  it('the contact person before and after a change of contact person', () => {
+    expect(involved('ContactPersonChanged', { userId: 'cat' })).toEqual(['ada', 'cat', 'bob']);
   });
 
   it('only the actor where the change is about no member', () => {

@@ -250,6 +250,11 @@ export const ORGANIZATION_EVENT_TYPES: readonly string[] = eventSchemas
   .filter((name): name is string => name !== undefined && name !== 'OrganizationState')
   .sort();
 
+/** The digits of an instant's fraction beyond milliseconds, to compare two instants `Date` reads as one. */
+function finerThanMs(instant: string): string {
+  return (/\.\d{3}(\d+)/.exec(instant)?.[1] ?? '').padEnd(9, '0');
+}
+
 export class AuditEventsQuery extends PageQuery {
   @ApiPropertyOptional({
     ...ID,
@@ -267,7 +272,6 @@ export class AuditEventsQuery extends PageQuery {
     description: `only events of these types, comma-separated: ${ORGANIZATION_EVENT_TYPES.join(', ')}`,
   })
   @Optional()
-  @IsString()
   @ValidateBy({
     name: 'isOrganizationEventTypeList',
     validator: {
@@ -275,11 +279,13 @@ export class AuditEventsQuery extends PageQuery {
         typeof value === 'string' &&
         value.split(',').every((type) => ORGANIZATION_EVENT_TYPES.includes(type)),
       defaultMessage: (args) =>
-        `type ${String(args?.value)
-          .split(',')
-          .filter((type) => !ORGANIZATION_EVENT_TYPES.includes(type))
-          .map((type) => JSON.stringify(type))
-          .join(', ')} is not an event type of an organization's history`,
+        typeof args?.value !== 'string'
+          ? 'type must be given once, its event types separated by commas'
+          : `type ${args.value
+              .split(',')
+              .filter((type) => !ORGANIZATION_EVENT_TYPES.includes(type))
+              .map((type) => JSON.stringify(type))
+              .join(', ')} is not an event type of an organization's history`,
     },
   })
   type?: string;
@@ -305,7 +311,11 @@ export class AuditEventsQuery extends PageQuery {
     validator: {
       validate: (value: unknown, args) => {
         const from = (args?.object as AuditEventsQuery).from;
-        return typeof value !== 'string' || typeof from !== 'string' || Date.parse(value) >= Date.parse(from);
+        // A `from` that is no instant is its own 400; `to` is not blamed for it.
+        if (typeof value !== 'string' || typeof from !== 'string' || Number.isNaN(Date.parse(from)))
+          return true;
+        const [fromMs, toMs] = [Date.parse(from), Date.parse(value)];
+        return toMs > fromMs || (toMs === fromMs && finerThanMs(value) >= finerThanMs(from));
       },
       defaultMessage: () => 'to must not be before from',
     },

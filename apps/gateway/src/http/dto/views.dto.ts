@@ -175,17 +175,17 @@ export class AuditEventView {
   @ApiProperty({ example: ID }) eventId!: string;
   @ApiProperty({ example: 'MemberRoleChanged' }) type!: string;
   @ApiProperty({ example: ID }) actorId!: string;
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: 'Ada Lovelace',
     description:
-      'the actor’s name at that instant (R21); `system` for the platform’s own actions, `erased user <actorId>` once their account was deleted and erased',
+      'the actor’s name at that instant (R21), if they are or were a member of this organization (not an operator, nor an agent of a parent organization); `erased user <actorId>` once their account was deleted and erased',
   })
-  actorName!: string;
+  actorName?: string;
   @ApiPropertyOptional({ example: ID, description: 'R19: acting as Admin through this parent' })
   actingVia?: string;
   @ApiPropertyOptional({
     example: 'Bob Babbage',
-    description: 'where the event names a member (`data.userId`): their name at that instant',
+    description: 'where the event names a member (`data.userId`): their name at that instant, as `actorName`',
   })
   userName?: string;
   @ApiProperty({ example: AT }) at!: string;

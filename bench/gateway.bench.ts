@@ -135,10 +135,41 @@ export async function run(): Promise<void> {
         list.p99 <= 2 * Math.max(find.p99, 1),
       );
     }
+    if (!onMongo) await auditListFigures(gatewayUrl, large, ada.token);
   } finally {
     await platform.close();
   }
   await rebuildFigures();
+}
+
+/**
+ * The audit list of the 14,000-event organization, each filter against the unfiltered first page in the same run:
+ * a time span is bounded by halving over the revisions, a list of types and a member by their indexes.
+ */
+async function auditListFigures(
+  gatewayUrl: string,
+  large: { orgId: string; early: string; late: string },
+  token: string,
+): Promise<void> {
+  const list = (query: string) =>
+    load(`${gatewayUrl}/v1/orgs/${large.orgId}/audit/events?limit=50${query}`, 10, [
+      `authorization=Bearer ${token}`,
+    ]);
+  const unfiltered = await list('');
+  for (const [what, query] of [
+    ['from the last 100 events', `&from=${large.late}`],
+    ['to the first 100 events', `&to=${large.early}`],
+    ['type=SchedulableChanged,TeamMemberAdded', '&type=SchedulableChanged,TeamMemberAdded'],
+    ['userId of one member', '&userId=member-4242'],
+  ] as const) {
+    const filtered = await list(query);
+    line(
+      `audit list of 14,000 events, ${what}: p99, req/s`,
+      `${ms(filtered.p99)}, ${perSecond(filtered.rps)}; unfiltered first page ${ms(unfiltered.p99)}, ${perSecond(unfiltered.rps)}; ${(filtered.rps / unfiltered.rps).toFixed(2)}x`,
+      'figure',
+      undefined,
+    );
+  }
 }
 
 async function listen(app: INestApplication): Promise<string> {
@@ -222,7 +253,7 @@ async function seedLargeOrganization(
   store: ReadStore,
   models: ReadModels,
   ownerId: string,
-): Promise<{ orgId: string; teamId: string; cursor: string }> {
+): Promise<{ orgId: string; teamId: string; cursor: string; early: string; late: string }> {
   const target = projectionTargetFor(store, models);
   const projector = new ReadModelProjector(
     target.models,
@@ -231,19 +262,23 @@ async function seedLargeOrganization(
   );
   const orgId = randomUUID();
   const teamId = randomUUID();
-  const at = new Date().toISOString();
+  const start = Date.now() - 3_600_000;
+  const at = new Date(start).toISOString();
   let revision = 0;
-  const org = (type: string, data: Record<string, unknown>) =>
-    projector.applyOrganizationEvent({
+  // One event a millisecond, so that the audit list's time filters have a history to bound.
+  const org = (type: string, data: Record<string, unknown>) => {
+    const stamped = new Date(start + revision).toISOString();
+    return projector.applyOrganizationEvent({
       id: randomUUID(),
       type,
       orgId,
       revision: revision++,
       actorId: ownerId,
       correlationId: 'bench',
-      at,
-      data: { orgId, actorId: ownerId, at, ...data },
+      at: stamped,
+      data: { orgId, actorId: ownerId, at: stamped, ...data },
     });
+  };
   await org('OrganizationCreated', { name: 'Large', ownerId, plan: 'standard' });
   await org('TeamCreated', { teamId, name: 'Team' });
   for (let i = 0; i < MEMBERS; i++) {
@@ -261,7 +296,14 @@ async function seedLargeOrganization(
   }
   await target.flush();
   const first = await models.members.find({ where: { orgId, role: 'user' } }, { limit: 50 });
-  return { orgId, teamId, cursor: first.nextCursor! };
+  return {
+    orgId,
+    teamId,
+    cursor: first.nextCursor!,
+    // The instants 100 events after the first and 100 before the last.
+    early: new Date(start + 100).toISOString(),
+    late: new Date(start + revision - 100).toISOString(),
+  };
 }
 
 /** A history of 100,000 organization events in an event store of its own, projected from scratch. */

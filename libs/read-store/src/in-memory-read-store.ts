@@ -55,6 +55,40 @@ interface IdSet extends Iterable<string> {
   inOrder(): readonly string[];
 }
 
+/**
+ * The ids of several index entries (a list of values asked with `$in`), in order by merging their own sorted lists,
+ * which each entry keeps until it changes: no sort per query. `size` counts an id held twice (an array field) twice.
+ */
+class MergedIds implements IdSet {
+  private merged: readonly string[] | undefined;
+
+  constructor(private readonly parts: readonly OrderedIds[]) {}
+
+  get size(): number {
+    return this.parts.reduce((sum, part) => sum + part.size, 0);
+  }
+
+  inOrder(): readonly string[] {
+    return (this.merged ??= this.parts.map((part) => part.inOrder()).reduce(mergeSorted));
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.inOrder()[Symbol.iterator]();
+  }
+}
+
+/** Two ascending lists as one, each id once. */
+function mergeSorted(a: readonly string[], b: readonly string[]): readonly string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
+}
+
 /** Every id a table holds (tombstones too: none is ever removed), sorted again only after one was added. */
 class StoredIds implements IdSet {
   private sorted: string[] | undefined;
@@ -96,7 +130,7 @@ class EqualityIndex {
    * The ids matching `where`, if it gives every field of this index one value or a list of them (`$in`, read as any
    * of them); undefined otherwise.
    */
-  lookup(where: ReadFilter['where']): OrderedIds | undefined {
+  lookup(where: ReadFilter['where']): IdSet | undefined {
     let levels: (Level | OrderedIds)[] = [this.root];
     for (const field of this.fields) {
       const values = indexableValues(where?.[field]);
@@ -104,9 +138,7 @@ class EqualityIndex {
       levels = levels.flatMap((level) => values.flatMap((value) => (level as Level).get(value) ?? []));
     }
     if (levels.length <= 1) return (levels[0] as OrderedIds | undefined) ?? NO_IDS;
-    const union = new OrderedIds();
-    for (const ids of levels as OrderedIds[]) for (const id of ids) union.add(id);
-    return union;
+    return new MergedIds(levels as OrderedIds[]);
   }
 
   /** Keeps the index right for a document replaced by another (either absent): only the entries that changed move. */

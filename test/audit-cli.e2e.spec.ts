@@ -317,7 +317,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     const unproven = await audit(['verify', bundle]);
     expect(unproven.code).toBe(3);
     expect(unproven.stdout).toMatch(
-      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints 0\.\.\d+ .*\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
+      /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints 0\.\.\d+ .*\npermissions-role-defaults: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints \d+\.\.\d+ .*\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
     );
     const key = await audit(['public-key'], store);
     const trusted = join(dir, 'key.pem');
@@ -355,11 +355,61 @@ describe('the auditor CLI against the event store of a running system', () => {
       ['history', '--bundle', bundle, '--org', 'another-org'],
       ['history', '--bundle', join(dir, 'missing.jsonl')],
       ['history', '--bundle', bundle, '--from', 'yesterday'],
-      ['roster', '--bundle', bundle, '--at', '2026-01-01T00:00:00Z'],
+      ['roster', '--bundle', bundle, '--org', 'another-org', '--at', '2026-01-01T00:00:00Z'],
+      ['diff', '--bundle', bundle],
     ]) {
       const refused = await audit(args);
       expect([args, refused.code, refused.stdout]).toEqual([args, 2, '']);
     }
+    // The roster and why at every instant, offline, as the event store answers them: the bundle holds the role
+    // defaults recorded (R21), chained and signed like the organization's stream.
+    expect(exported.stdout).toMatch(/; [1-9]\d* role-defaults record\(s\)$/m);
+    for (const at of instants) {
+      const online = await audit(['roster', '--org', orgId, '--at', at, '--format', 'jsonl'], store);
+      const offlineRoster = await audit([
+        'roster',
+        '--bundle',
+        bundle,
+        '--public-key',
+        trusted,
+        '--at',
+        at,
+        '--format',
+        'jsonl',
+      ]);
+      expect([at, offlineRoster.code, offlineRoster.stdout]).toEqual([at, 0, online.stdout]);
+    }
+    // While the catalog recorded by the test above was in force (Admins holding org.billing and an operator
+    // permission the auditor's own catalog lacks): Ada, an Admin since the transfer, held them.
+    const recorded = (await readFile(bundle, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"type":"RoleDefaultsAdopted"'))
+      .map((l) => (JSON.parse(l) as { data: { admin: string[]; at: string } }).data);
+    const widened = recorded.find((d) => d.admin.includes('environments.read'))!;
+    const whileWidened = await audit([
+      'roster',
+      '--bundle',
+      bundle,
+      '--public-key',
+      trusted,
+      '--at',
+      widened.at,
+      '--format',
+      'jsonl',
+    ]);
+    expect(whileWidened.stdout).toBe(
+      (await audit(['roster', '--org', orgId, '--at', widened.at, '--format', 'jsonl'], store)).stdout,
+    );
+    expect(whileWidened.stdout).toMatch(
+      new RegExp(
+        `"userId":"${ada.userId}","role":"admin","permissions":"[^"]*environments\\.read[^"]*org\\.billing`,
+      ),
+    );
+    const whyArgs = ['why', '--user', bob.userId, '--permission', 'members.invite', '--at', instants[2]!];
+    const whyOnline = await audit([...whyArgs, '--org', orgId], store);
+    const whyOffline = await audit([...whyArgs, '--bundle', bundle, '--public-key', trusted]);
+    expect([whyOffline.code, whyOffline.stdout]).toEqual([0, whyOnline.stdout]);
+    expect(whyOffline.stdout).toContain(`${bob.userId} holds members.invite`);
 
     // Without --sign an auditor's export is not sealed: nothing found altered, but a cut tail could not show.
     const unsealed = join(dir, 'unsealed.jsonl');
@@ -386,12 +436,44 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(tampered.stdout).toContain(
       `TAMPERED at revision ${JSON.parse(lines[granted]!).revision}: the event does not match its hash`,
     );
-    // Nothing of a tampered bundle's history is shown, not even with the altered event left out by a filter.
-    for (const args of [[], ['--user', ada.userId]]) {
-      const refusedHistory = await audit(['history', '--bundle', bundle, '--public-key', trusted, ...args]);
+    // Nothing of a tampered bundle is shown, not even with the altered event left out by a filter.
+    for (const args of [['history'], ['history', '--user', ada.userId], ['roster', '--at', instants[4]!]]) {
+      const refusedHistory = await audit([...args, '--bundle', bundle, '--public-key', trusted]);
       expect([refusedHistory.code, refusedHistory.stdout]).toEqual([1, '']);
       expect(refusedHistory.stderr).toContain('is NOT intact');
     }
+    // Nor one whose recorded role defaults were changed (an Admin given org.billing by default, say).
+    const restored = (await readFile(unsealed, 'utf8')).split('\n');
+    const defaultsLine = restored.findIndex((l) => l.includes('"type":"RoleDefaultsAdopted"'));
+    expect(defaultsLine).toBeGreaterThan(0);
+    restored[defaultsLine] = restored[defaultsLine]!.replace('"admin":["', '"admin":["org.billing","');
+    const recatalogued = join(dir, 'recatalogued.jsonl');
+    await writeFile(recatalogued, restored.join('\n'));
+    const recataloguedVerdict = await audit(['verify', recatalogued, '--public-key', trusted]);
+    expect(recataloguedVerdict.stdout).toMatch(/permissions-role-defaults: .*\n {2}TAMPERED at revision 0/);
+    const refusedRoster = await audit(['roster', '--bundle', recatalogued, '--at', instants[4]!]);
+    expect([refusedRoster.code, refusedRoster.stdout]).toEqual([1, '']);
+    // A bundle without recorded role defaults (as an earlier release exported): its history reads, a roster from it
+    // is refused rather than answered with the auditor's own catalog.
+    const unsealedHeader = JSON.parse(restored[0]!) as { streams: string[] };
+    const earlier = [
+      JSON.stringify({
+        ...unsealedHeader,
+        streams: unsealedHeader.streams.filter((s) => s !== 'permissions-role-defaults'),
+      }),
+      ...restored.slice(1).filter((l) => !l.includes('"stream":"permissions-role-defaults"')),
+    ];
+    const earlierBundle = join(dir, 'earlier.jsonl');
+    await writeFile(earlierBundle, earlier.join('\n'));
+    const earlierHistory = await audit(['history', '--bundle', earlierBundle, '--public-key', trusted]);
+    expect(earlierHistory.code).toBe(3);
+    expect(earlierHistory.stdout).toContain('OwnershipTransferred');
+    const noDefaults = await audit(['roster', '--bundle', earlierBundle, '--at', instants[4]!]);
+    expect([noDefaults.code, noDefaults.stdout, noDefaults.stderr]).toEqual([
+      2,
+      '',
+      expect.stringContaining('this bundle holds no recorded role defaults'),
+    ]);
 
     // Text inside the bundle cannot print a verdict of its own, or hide the real one, on the auditor's terminal.
     const header = JSON.parse(lines[0]!) as { exportedAt: string };
@@ -403,7 +485,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(disguised.stdout).not.toContain('\u001b');
     expect(disguised.stdout.split('\n')).not.toContain('intact, sealed, signed by the trusted key: proven');
     expect(disguised.stdout).toContain('\\u000aintact, sealed');
-  });
+  }, 120_000);
 
   it("checkpoint and public-key without the services' key refuse, and append nothing", async () => {
     const noKey = {

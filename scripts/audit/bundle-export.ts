@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
   BUNDLE_FORMAT,
+  ROLE_DEFAULTS_STREAM,
   CheckpointContinuityError,
   StaleHeadError,
   publicKeyPem,
@@ -17,7 +18,7 @@ import {
   type BundleSeal,
   type SignedCheckpoint,
 } from '@app/audit';
-import { CHAIN_HASH_FIELD } from '@app/event-store';
+import { CHAIN_HASH_FIELD, readStreamEvents } from '@app/event-store';
 import { CliError } from './cli-error';
 import { organizationStreamOf, readOrganization } from './organization-stream';
 
@@ -25,15 +26,24 @@ export interface ExportSummary {
   readonly events: number;
   readonly checkpoints: number;
   readonly signedUpTo?: string;
+  /** Records of the role defaults (R21) the bundle holds, for a roster or `why` from it. */
+  readonly roleDefaults: number;
   readonly keyId: string;
   readonly sealed: boolean;
 }
 
+/** One stream's part of a bundle. */
+interface StreamPart {
+  readonly stream: string;
+  readonly events: BundleEvent[];
+}
+
 /**
- * Writes an organization's stream, its signed checkpoints and the public key to one self-contained file. With
- * `signWith` (an operator holding the key), the last exported event is signed as the next checkpoint, which first
- * checks that the stream continues what was signed before, and the bundle is sealed: its streams, event and
- * checkpoint counts signed, so that a shortened copy shows.
+ * Writes an organization's stream, its signed checkpoints and the public key to one self-contained file, with the
+ * role defaults recorded in the event store (R21: what a member's permissions at an instant rest on) when that stream
+ * is chained. With `signWith` (an operator holding the key), the last exported event of each stream is signed as
+ * the next checkpoint, which first checks that the stream continues what was signed before, and the bundle is
+ * sealed: its streams, event and checkpoint counts signed, so that a shortened copy shows.
  */
 export async function exportBundle(
   client: EventStoreDBClient,
@@ -41,15 +51,12 @@ export async function exportBundle(
   out: string,
   signWith?: AuditSigningKey,
 ): Promise<ExportSummary> {
-  const stream = organizationStreamOf(orgId);
   const exportedAt = new Date().toISOString();
-  let events: BundleEvent[] = [];
+  let parts: StreamPart[] = [];
   for (let attempt = 1; ; attempt++) {
-    events = [];
-    for await (const record of readOrganization(client, orgId))
-      events.push({ kind: 'event', stream, revision: record.revision.toString(), ...record.raw });
+    parts = [await organizationPart(client, orgId), ...(await roleDefaultsPart(client))];
     try {
-      if (signWith) await signLastEvent(client, stream, events, signWith);
+      if (signWith) for (const part of parts) await signLastEvent(client, part, signWith);
       break;
     } catch (error) {
       // The checkpointer signed a later head meanwhile: read again, up to it. A broken history is refused.
@@ -59,9 +66,10 @@ export async function exportBundle(
       throw error;
     }
   }
-  const checkpoints = await readCheckpoints(client, stream);
+  const [organization] = parts;
+  const stored = await Promise.all(parts.map((part) => readCheckpoints(client, part.stream)));
   const keys = await publishedPublicKeys(client);
-  const keyId = signWith?.keyId ?? checkpoints[checkpoints.length - 1]?.keyId ?? [...keys.keys()].pop();
+  const keyId = signWith?.keyId ?? stored[0]![stored[0]!.length - 1]?.keyId ?? [...keys.keys()].pop();
   // Signing, the bundle carries the signer's own key, whatever the store says under its id.
   const publicKey = signWith
     ? publicKeyPem(signWith.publicKey)
@@ -73,23 +81,23 @@ export async function exportBundle(
       'no signing key is published in this event store: no service has written a checkpoint yet',
       1,
     );
-  const signed = latestRunOf(
-    checkpoints.filter((c) => Number(c.revision) < events.length),
-    keyId,
-  ).map((c): BundleCheckpoint => ({ kind: 'checkpoint', ...c }));
+  const signed = parts.map((part, i) =>
+    latestRunOf(
+      stored[i]!.filter((c) => Number(c.revision) < part.events.length),
+      keyId,
+    ).map((c): BundleCheckpoint => ({ kind: 'checkpoint', ...c })),
+  );
   const seal: BundleSeal | undefined = signWith
     ? signSeal(
         {
           org: orgId,
           exportedAt,
-          streams: [
-            {
-              stream,
-              events: events.length,
-              firstCheckpoint: signed[0]!.sequence,
-              lastCheckpoint: signed[signed.length - 1]!.sequence,
-            },
-          ],
+          streams: parts.map((part, i) => ({
+            stream: part.stream,
+            events: part.events.length,
+            firstCheckpoint: signed[i]![0]!.sequence,
+            lastCheckpoint: signed[i]!.at(-1)!.sequence,
+          })),
         },
         signWith,
       )
@@ -101,38 +109,70 @@ export async function exportBundle(
         kind: 'bundle',
         format: BUNDLE_FORMAT,
         org: orgId,
-        streams: [stream],
+        streams: parts.map((part) => part.stream),
         exportedAt,
         publicKey,
         keyId,
       },
-      events,
-      checkpoints: signed,
+      events: parts.flatMap((part) => part.events),
+      checkpoints: signed.flat(),
       ...(seal ? { seal } : {}),
     }),
   );
-  const last = signed[signed.length - 1];
+  const last = signed[0]!.at(-1);
   return {
-    events: events.length,
-    checkpoints: signed.length,
+    events: organization!.events.length,
+    checkpoints: signed.flat().length,
+    roleDefaults: parts[1]?.events.length ?? 0,
     keyId,
     sealed: seal !== undefined,
     ...(last ? { signedUpTo: last.revision } : {}),
   };
 }
 
+async function organizationPart(client: EventStoreDBClient, orgId: string): Promise<StreamPart> {
+  const stream = organizationStreamOf(orgId);
+  const events: BundleEvent[] = [];
+  for await (const record of readOrganization(client, orgId))
+    events.push({ kind: 'event', stream, revision: record.revision.toString(), ...record.raw });
+  return { stream, events };
+}
+
+/**
+ * The recorded role defaults, if they are chained (recorded by a release that chains them): a stream that could not
+ * be proven would leave the whole bundle unproven, so it is left out and a roster from the bundle is refused.
+ */
+async function roleDefaultsPart(client: EventStoreDBClient): Promise<StreamPart[]> {
+  const events: BundleEvent[] = (await readStreamEvents(client, ROLE_DEFAULTS_STREAM)).flatMap(({ event }) =>
+    event
+      ? [
+          {
+            kind: 'event' as const,
+            stream: ROLE_DEFAULTS_STREAM,
+            revision: event.revision.toString(),
+            type: event.type,
+            data: event.data,
+            metadata: (event.metadata ?? {}) as Record<string, unknown>,
+          },
+        ]
+      : [],
+  );
+  return typeof events.at(-1)?.metadata[CHAIN_HASH_FIELD] === 'string'
+    ? [{ stream: ROLE_DEFAULTS_STREAM, events }]
+    : [];
+}
+
 async function signLastEvent(
   client: EventStoreDBClient,
-  stream: string,
-  events: BundleEvent[],
+  part: StreamPart,
   key: AuditSigningKey,
 ): Promise<void> {
-  const last = events[events.length - 1];
+  const last = part.events[part.events.length - 1];
   const hash = last?.metadata[CHAIN_HASH_FIELD];
   if (!last || typeof hash !== 'string')
-    throw new CliError(`${stream} has no chained event to sign: its history cannot be sealed`, 1);
+    throw new CliError(`${part.stream} has no chained event to sign: its history cannot be sealed`, 1);
   await publishPublicKey(client, key);
-  await writeCheckpoints(client, [{ stream, revision: BigInt(last.revision), hash }], key);
+  await writeCheckpoints(client, [{ stream: part.stream, revision: BigInt(last.revision), hash }], key);
 }
 
 /** The unbroken run of checkpoints signed with `keyId` that ends with the last one (earlier keys' are left out). */

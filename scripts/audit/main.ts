@@ -15,7 +15,6 @@ import {
   loadAuditSigningKey,
   publicKeyPem,
   publishPublicKey,
-  readRoleDefaultsHistory,
   writeCheckpoints,
 } from '@app/audit';
 import {
@@ -32,23 +31,20 @@ import { readModelsOf } from '../../apps/gateway/src/read-models/read-models';
 import { exportBundle } from './bundle-export';
 import { CliError, parseInstant, required } from './cli-error';
 import { HISTORY_COLUMNS, historyRows, type HistoryFilter, type HistoryRow } from './history';
-import {
-  organizationStreamOf,
-  readOrganization,
-  readOrganizationFully,
-  type OrganizationRecord,
-} from './organization-stream';
+import { organizationStreamOf, type OrganizationRecord } from './organization-stream';
 import { outputFormatOf, printable, RowWriter } from './output-format';
-import { organizationRecordsOf, readBundleFile, unprovenReasons } from './bundle-file';
+import { readBundleFile, unprovenReasons } from './bundle-file';
+import { allRecords, bundleSource, eventStoreSource, type AuditSource } from './audit-source';
 import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
 import { connectEventStore } from './store-connection';
 import { explainPermission, whenRecorded, type Explanation } from './why';
 
 const USAGE = `usage: npm run audit -- <command> [options]
   history --org <id> [--from <ISO>] [--to <ISO>] [--user <id>] [--format table|jsonl|csv]
-  history --bundle <file> [--public-key <pem file>] [same filters]   (offline, from an export; exit as verify's)
   roster  --org <id> --at <ISO> [--format table|jsonl|csv]
   why     --org <id> --user <id> --permission <p> [--at <ISO>]
+  history|roster|why --bundle <file> [--public-key <pem file>] [their options]
+                                        (offline, from an export; exit code as verify's)
   diff    --org <id> | --all            (needs MONGO_URL: the gateway's read models)
   export  --org <id> --out <file> [--sign]
   verify  <file> [--public-key <pem file>]
@@ -89,9 +85,14 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'verify') return verify(rest[0], values['public-key']);
-  if (values.bundle !== undefined && command !== 'history')
-    throw new CliError(`--bundle: ${command} reads the event store; only history and verify read a bundle`);
-  if (command === 'history' && values.bundle !== undefined) return historyOfBundle(values.bundle, values);
+  if (values.bundle !== undefined) {
+    const fromExport = SOURCE_COMMANDS[command];
+    if (!fromExport)
+      throw new CliError(
+        `--bundle: ${command} reads the event store; history, roster, why and verify read a bundle`,
+      );
+    return fromBundle(values.bundle, values, fromExport);
+  }
   const handler = COMMANDS[command];
   if (!handler) throw new CliError(`unknown command "${command}"\n${USAGE}`);
   // The commands that sign check for the key before they reach any store.
@@ -105,25 +106,27 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => Promise<number>> = {
-  async history(client, values) {
+/** The commands that read an organization's history: from the event store, or (`--bundle`) from an export. */
+const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => Promise<number>> = {
+  async history(source, values) {
     const orgId = required(values.org, '--org');
-    await writeHistory(readOrganization(client, orgId), historyFilterOf(values), values);
+    await writeHistory(source.records(orgId), historyFilterOf(values), values);
     return 0;
   },
 
-  async roster(client, values) {
+  async roster(source, values) {
     const orgId = required(values.org, '--org');
     const at = parseInstant(required(values.at, '--at'), '--at')!;
-    const history = (await readOrganizationFully(client, orgId)).map((r) => r.event);
-    const rows = rosterAt(history, at, (await catalogAt(client, at)).catalog).map((entry) => ({
+    const format = outputFormatOf(values.format);
+    const history = (await allRecords(source, orgId)).map((r) => r.event);
+    const rows = rosterAt(history, at, (await catalogAt(source, at)).catalog).map((entry) => ({
       userId: entry.userId,
       role: entry.role,
       permissions: entry.permissions.join(' '),
       granted: entry.granted.join(' '),
       teams: entry.teams.map((t) => `${t.name} (${t.role})`).join(', '),
     }));
-    const writer = new RowWriter<(typeof rows)[number]>(outputFormatOf(values.format), [
+    const writer = new RowWriter<(typeof rows)[number]>(format, [
       'userId',
       'role',
       'permissions',
@@ -137,21 +140,21 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
     return 0;
   },
 
-  async why(client, values) {
+  async why(source, values) {
     const orgId = required(values.org, '--org');
     const userId = required(values.user, '--user');
     const permission = required(values.permission, '--permission');
     const instant = parseInstant(values.at, '--at');
-    const { catalog, since, known } = await catalogAt(client, instant ?? new Date());
+    const { catalog, since, known } = await catalogAt(source, instant ?? new Date());
     if (!known(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
     const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
       explainPermission({
-        history: await readOrganizationFully(client, org).catch((error: unknown) => {
-          // The parent named by a link is gone from the store: say so, rather than blame --org.
+        history: await allRecords(source, org).catch((error: unknown) => {
+          // The parent named by a link is not there: say so, rather than blame --org.
           if (org !== orgId && error instanceof CliError)
             throw new CliError(
-              `the parent organization ${org} linked to ${orgId} is not in the event store`,
+              `the parent organization ${org} linked to ${orgId} is not in ${source.name}`,
               1,
             );
           throw error;
@@ -175,6 +178,12 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       console.log(`  revision ${r.revision}  ${r.at}  ${r.change}  by ${r.actor}: ${r.says}`);
     return 0;
   },
+};
+
+const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => Promise<number>> = {
+  history: (client, values) => SOURCE_COMMANDS.history!(eventStoreSource(client), values),
+  roster: (client, values) => SOURCE_COMMANDS.roster!(eventStoreSource(client), values),
+  why: (client, values) => SOURCE_COMMANDS.why!(eventStoreSource(client), values),
 
   async diff(client, values) {
     const mongoUrl = process.env.MONGO_URL;
@@ -216,7 +225,8 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
       `${out}: ${summary.events} events, ${summary.checkpoints} signed checkpoint(s)` +
         `${summary.signedUpTo === undefined ? ', none yet' : `, signed up to revision ${summary.signedUpTo}`}` +
         `${summary.sealed ? ', sealed' : '; not sealed (an operator seals with --sign): verify cannot rule out a cut tail'}` +
-        `; key ${summary.keyId}`,
+        `; key ${summary.keyId}; ${summary.roleDefaults} role-defaults record(s)` +
+        `${summary.roleDefaults === 0 ? ' (none chained: roster and why read the event store, not this bundle)' : ''}`,
     );
     return 0;
   },
@@ -271,27 +281,27 @@ async function writeHistory(
 }
 
 /**
- * `history --bundle`: an organization's history offline, from an exported bundle, once nothing in it is found
+ * `history`, `roster` or `why` with `--bundle`: offline, from an exported bundle, once nothing in it is found
  * altered. The exit code says what the bundle proves, as `verify`'s does.
  */
-async function historyOfBundle(path: string, values: Values): Promise<number> {
-  const filter = historyFilterOf(values);
-  outputFormatOf(values.format);
+async function fromBundle(
+  path: string,
+  values: Values,
+  command: (source: AuditSource, values: Values) => Promise<number>,
+): Promise<number> {
   const { bundle, verdict } = await readBundleFile(path, values['public-key']);
-  if (values.org !== undefined && values.org !== bundle.header.org)
-    throw new CliError(`--org ${values.org}: ${path} holds organization ${printable(bundle.header.org)}`);
   if (!verdict.intact) {
-    console.error(`${path} is NOT intact (verify says where): no history is shown from it`);
+    console.error(`${path} is NOT intact (verify says where): nothing is read from it`);
     return 1;
   }
-  await writeHistory(organizationRecordsOf(bundle), filter, values);
+  const code = await command(bundleSource(bundle), { org: bundle.header.org, ...values });
   const missing = unprovenReasons(verdict);
   console.error(
     missing.length === 0
       ? `${path}: intact, sealed, signed by the trusted key: proven`
       : `${path}: intact, but NOT proven: ${missing.join('; ')}`,
   );
-  return missing.length === 0 ? 0 : 3;
+  return code !== 0 ? code : missing.length === 0 ? 0 : 3;
 }
 
 async function verify(file: string | undefined, trustedKeyFile: string | undefined): Promise<number> {
@@ -374,12 +384,12 @@ function onThisMachine(connectionString: string): boolean {
 }
 
 /**
- * R21: the catalog with the role defaults membership decided with at `instant`, as the event store records them (this
- * machine's catalog where nothing was recorded). Prerequisites and plans are this machine's.
+ * R21: the catalog with the role defaults membership decided with at `instant`, as the event store (or a bundle of it)
+ * records them (this machine's catalog where nothing was recorded). Prerequisites and plans are this machine's.
  */
-async function catalogAt(client: EventStoreDBClient, instant: Date): Promise<CatalogThen> {
+async function catalogAt(source: AuditSource, instant: Date): Promise<CatalogThen> {
   const local = loadPermissionsCatalog();
-  const history = await readRoleDefaultsHistory(client);
+  const history = await source.roleDefaults();
   const adopted = adoptionAt(history, instant);
   return {
     catalog: adopted ? withRoleDefaults(local, adopted.defaults) : local,

@@ -59,12 +59,3 @@ export async function* readOrganization(
     if (!finished) while (!(await reads.next().catch(() => ({ done: true }))).done);
   }
 }
-
-export async function readOrganizationFully(
-  client: EventStoreDBClient,
-  orgId: string,
-): Promise<OrganizationRecord[]> {
-  const records: OrganizationRecord[] = [];
-  for await (const record of readOrganization(client, orgId)) records.push(record);
-  return records;
-}

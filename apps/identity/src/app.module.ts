@@ -120,7 +120,7 @@ export class IdentityModule {
         },
         IdentityCommandServer,
         identityRelay,
-        auditCheckpointsProvider('identity', PUBLIC_EVENT_MAPPINGS.identity.streamPrefix),
+        auditCheckpointsProvider('identity', [PUBLIC_EVENT_MAPPINGS.identity.streamPrefix]),
         MembershipReactions,
       ],
     };

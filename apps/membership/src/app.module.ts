@@ -18,7 +18,7 @@ import {
   type ResolvedInfrastructure,
 } from '@app/platform';
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
-import { auditCheckpointsProvider } from '@app/audit';
+import { ROLE_DEFAULTS_STREAM, auditCheckpointsProvider } from '@app/audit';
 import { accountDeleted } from './commands/account-deleted';
 import { verifiedAddress } from './commands/verified-address';
 import { MembershipCommandServer } from './commands/membership-command-server';
@@ -119,7 +119,11 @@ export class MembershipModule {
         },
         publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
         keyShredderProvider('membership-key-shredder', 'organization-'),
-        auditCheckpointsProvider('membership', PUBLIC_EVENT_MAPPINGS.membership.streamPrefix),
+        auditCheckpointsProvider('membership', [
+          PUBLIC_EVENT_MAPPINGS.membership.streamPrefix,
+          // The role defaults it decides with (R21): what a bundle's roster at an instant rests on.
+          ROLE_DEFAULTS_STREAM,
+        ]),
         MembershipCommandServer,
         IdentityReactions,
         ErasuresForgetCachedStates,

@@ -15,8 +15,8 @@ export interface AuditCheckpointerOptions {
   readonly client: EventStoreDBClient;
   /** Names the lease and the follower's position, e.g. `membership`. */
   readonly service: string;
-  /** The aggregate streams to sign the heads of, e.g. `organization-`. */
-  readonly streamPrefix: string;
+  /** The streams to sign the heads of, by prefix: e.g. `organization-`, and a stream's whole name. */
+  readonly streamPrefixes: readonly string[];
   readonly key: AuditSigningKey;
   /** How often the heads of the streams that changed are signed (AUDIT_CHECKPOINT_EVERY_MS, default 60 s). */
   readonly everyMs: number;
@@ -94,7 +94,7 @@ export class AuditCheckpointer {
       name: `${this.options.service}-audit-checkpointer`,
       client: this.options.client,
       checkpoints: signedFirst,
-      filter: { streamPrefixes: [this.options.streamPrefix] },
+      filter: { streamPrefixes: [...this.options.streamPrefixes] },
       checkpointEveryMs: this.options.everyMs,
       ...(this.options.onError ? { onError: this.options.onError } : {}),
       handle: async (events) => {

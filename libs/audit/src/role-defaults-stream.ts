@@ -4,7 +4,14 @@ import {
   jsonEvent,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { readStreamEvents } from '@app/event-store';
+import { randomUUID } from 'node:crypto';
+import {
+  CHAIN_HASH_FIELD,
+  SYSTEM_ACTOR,
+  chainHashOf,
+  readStreamEvents,
+  type EventMetadata,
+} from '@app/event-store';
 import {
   ROLES,
   roleDefaultsOf,
@@ -22,6 +29,12 @@ import {
 export const ROLE_DEFAULTS_STREAM = 'permissions-role-defaults';
 const ADOPTED = 'RoleDefaultsAdopted';
 
+/** A recorded event of the stream as a bundle or a read gives it: its type and data. */
+export interface RoleDefaultsRecord {
+  readonly type: string;
+  readonly data: unknown;
+}
+
 /** Every adoption, oldest first; an entry that is not one is skipped. */
 export async function readRoleDefaultsHistory(client: EventStoreDBClient): Promise<AdoptedRoleDefaults[]> {
   return (await readAdoptions(client)).history;
@@ -38,16 +51,33 @@ export async function recordRoleDefaults(
 ): Promise<boolean> {
   const defaults = roleDefaultsOf(catalog);
   for (let attempt = 1; ; attempt++) {
-    const { history, revision } = await readAdoptions(client);
+    const { history, revision, chainHead } = await readAdoptions(client);
     const last = history.at(-1);
     if (last && sameRoleDefaults(last.defaults, defaults)) return false;
     // Never at or before the last record (a replica whose clock is behind): the history stays in order, and an
     // instant already answered keeps its answer.
     const at = new Date(Math.max(now().getTime(), last ? Date.parse(last.since) + 1 : 0));
+    const data = { ...defaults, at: at.toISOString() };
+    const commandId = randomUUID();
+    const metadata: EventMetadata = {
+      correlationId: commandId,
+      causationId: commandId,
+      actor: SYSTEM_ACTOR,
+      schemaVersion: 1,
+      commandId,
+    };
+    // Chained as the aggregates' streams are, so that the audit checkpoints sign it and a bundle proves it.
+    const next = revision === undefined ? 0n : revision + 1n;
+    const chainHash = chainHashOf(chainHead, {
+      type: ADOPTED,
+      data,
+      metadata: { ...metadata },
+      revision: next,
+    });
     try {
       await client.appendToStream(
         ROLE_DEFAULTS_STREAM,
-        jsonEvent({ type: ADOPTED, data: { ...defaults, at: at.toISOString() } }),
+        jsonEvent({ type: ADOPTED, data, metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHash } }),
         { expectedRevision: revision ?? NO_STREAM },
       );
       return true;
@@ -57,18 +87,29 @@ export async function recordRoleDefaults(
   }
 }
 
-async function readAdoptions(
-  client: EventStoreDBClient,
-): Promise<{ history: AdoptedRoleDefaults[]; revision: bigint | undefined }> {
-  const history: AdoptedRoleDefaults[] = [];
-  let revision: bigint | undefined;
-  for (const { event } of await readStreamEvents(client, ROLE_DEFAULTS_STREAM)) {
-    if (!event) continue;
-    revision = event.revision;
-    const adopted = event.type === ADOPTED ? adoptionOf(event.data) : undefined;
-    if (adopted) history.push(adopted);
-  }
-  return { history, revision };
+async function readAdoptions(client: EventStoreDBClient): Promise<{
+  history: AdoptedRoleDefaults[];
+  revision: bigint | undefined;
+  chainHead: string | undefined;
+}> {
+  const events = (await readStreamEvents(client, ROLE_DEFAULTS_STREAM)).flatMap(({ event }) =>
+    event ? [event] : [],
+  );
+  const last = events.at(-1);
+  const hash = (last?.metadata as Record<string, unknown> | undefined)?.[CHAIN_HASH_FIELD];
+  return {
+    history: roleDefaultsHistoryOf(events),
+    revision: last?.revision,
+    chainHead: typeof hash === 'string' ? hash : undefined,
+  };
+}
+
+/** The adoptions among a stream's records, oldest first; a record that is not one is skipped. */
+export function roleDefaultsHistoryOf(records: readonly RoleDefaultsRecord[]): AdoptedRoleDefaults[] {
+  return records.flatMap((record) => {
+    const adopted = record.type === ADOPTED ? adoptionOf(record.data) : undefined;
+    return adopted ? [adopted] : [];
+  });
 }
 
 function adoptionOf(data: unknown): AdoptedRoleDefaults | undefined {

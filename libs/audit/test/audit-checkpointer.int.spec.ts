@@ -26,7 +26,7 @@ describe('AuditCheckpointer: the services sign their streams’ chain heads peri
     const checkpointer = new AuditCheckpointer({
       client: eventStore.client,
       service: `svc-${prefix}`,
-      streamPrefix: prefix,
+      streamPrefixes: [prefix],
       key,
       everyMs: 200,
       leaseMs: 900,

@@ -1,6 +1,6 @@
 import { jsonEvent } from '@eventstore/db-client';
 import { ROLE_DEFAULTS_STREAM, readRoleDefaultsHistory, recordRoleDefaults } from '@app/audit';
-import { readStreamEvents } from '@app/event-store';
+import { CHAIN_HASH_FIELD, chainHashOf, readStreamEvents } from '@app/event-store';
 import { defaultCatalog, extendCatalog, roleDefaultsOf } from '@app/permissions';
 import { useTestEventStore } from '@app/testing/test-event-store';
 
@@ -28,7 +28,23 @@ describe('the role defaults membership decides with, recorded in the event store
       { since: '2026-02-01T00:00:00.000Z', defaults: roleDefaultsOf(extended) },
       { since: '2026-03-01T00:00:00.000Z', defaults: roleDefaultsOf(defaultCatalog) },
     ]);
-    expect(await readStreamEvents(client, ROLE_DEFAULTS_STREAM)).toHaveLength(3);
+    // Chained as the aggregates' streams are, each record linking to the one before: the audit checkpoints sign its
+    // head, and a bundle holding it proves it.
+    const stored = await readStreamEvents(client, ROLE_DEFAULTS_STREAM);
+    expect(stored).toHaveLength(3);
+    let previous: string | undefined;
+    for (const { event } of stored) {
+      const metadata = event!.metadata as Record<string, unknown>;
+      expect(metadata).toMatchObject({ actor: 'system', schemaVersion: 1 });
+      const hash = chainHashOf(previous, {
+        type: event!.type,
+        data: event!.data,
+        metadata,
+        revision: event!.revision,
+      });
+      expect(metadata[CHAIN_HASH_FIELD]).toBe(hash);
+      previous = hash;
+    }
   });
 
   it('skip an entry that is not one, and still record after it', async () => {

@@ -1,0 +1,57 @@
+import { type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  ROLE_DEFAULTS_STREAM,
+  readRoleDefaultsHistory,
+  roleDefaultsHistoryOf,
+  type Bundle,
+} from '@app/audit';
+import { type AdoptedRoleDefaults } from '@app/permissions';
+import { organizationRecordsOf } from './bundle-file';
+import { CliError } from './cli-error';
+import { printable } from './output-format';
+import { readOrganization, type OrganizationRecord } from './organization-stream';
+
+/**
+ * Where `history`, `roster` and `why` read an organization's events and the recorded role defaults (R21): the event
+ * store, or an exported bundle that `verify`'s checks found intact.
+ */
+export interface AuditSource {
+  /** For messages: `the event store`, `this bundle`. */
+  readonly name: string;
+  records(orgId: string): AsyncIterable<OrganizationRecord> | Iterable<OrganizationRecord>;
+  roleDefaults(): Promise<AdoptedRoleDefaults[]>;
+}
+
+export function eventStoreSource(client: EventStoreDBClient): AuditSource {
+  return {
+    name: 'the event store',
+    records: (orgId) => readOrganization(client, orgId),
+    roleDefaults: () => readRoleDefaultsHistory(client),
+  };
+}
+
+export function bundleSource(bundle: Bundle): AuditSource {
+  return {
+    name: 'this bundle',
+    records: (orgId) => {
+      if (orgId !== bundle.header.org)
+        throw new CliError(
+          `organization ${orgId} is not in this bundle (it holds ${printable(bundle.header.org)})`,
+        );
+      return organizationRecordsOf(bundle);
+    },
+    roleDefaults: async () => {
+      if (!bundle.header.streams.includes(ROLE_DEFAULTS_STREAM))
+        throw new CliError(
+          'this bundle holds no recorded role defaults (an export by an earlier release): ask the event store, or export again',
+        );
+      return roleDefaultsHistoryOf(bundle.events.filter((e) => e.stream === ROLE_DEFAULTS_STREAM));
+    },
+  };
+}
+
+export async function allRecords(source: AuditSource, orgId: string): Promise<OrganizationRecord[]> {
+  const records: OrganizationRecord[] = [];
+  for await (const record of source.records(orgId)) records.push(record);
+  return records;
+}

@@ -364,20 +364,17 @@ describe('the auditor CLI against the event store of a running system', () => {
     // The roster and why at every instant, offline, as the event store answers them: the bundle holds the role
     // defaults recorded (R21), chained and signed like the organization's stream.
     expect(exported.stdout).toMatch(/; [1-9]\d* role-defaults record\(s\)$/m);
+    const rosterOnline = (at: string) =>
+      audit(['roster', '--org', orgId, '--at', at, '--format', 'jsonl'], store);
+    const rosterOffline = (at: string) =>
+      audit(['roster', '--bundle', bundle, '--public-key', trusted, '--at', at, '--format', 'jsonl']);
     for (const at of instants) {
-      const online = await audit(['roster', '--org', orgId, '--at', at, '--format', 'jsonl'], store);
-      const offlineRoster = await audit([
-        'roster',
-        '--bundle',
-        bundle,
-        '--public-key',
-        trusted,
-        '--at',
+      const offlineRoster = await rosterOffline(at);
+      expect([at, offlineRoster.code, offlineRoster.stdout]).toEqual([
         at,
-        '--format',
-        'jsonl',
+        0,
+        (await rosterOnline(at)).stdout,
       ]);
-      expect([at, offlineRoster.code, offlineRoster.stdout]).toEqual([at, 0, online.stdout]);
     }
     // While the catalog recorded by the test above was in force (Admins holding org.billing and an operator
     // permission the auditor's own catalog lacks): Ada, an Admin since the transfer, held them.
@@ -386,20 +383,8 @@ describe('the auditor CLI against the event store of a running system', () => {
       .filter((l) => l.includes('"type":"RoleDefaultsAdopted"'))
       .map((l) => (JSON.parse(l) as { data: { admin: string[]; at: string } }).data);
     const widened = recorded.find((d) => d.admin.includes('environments.read'))!;
-    const whileWidened = await audit([
-      'roster',
-      '--bundle',
-      bundle,
-      '--public-key',
-      trusted,
-      '--at',
-      widened.at,
-      '--format',
-      'jsonl',
-    ]);
-    expect(whileWidened.stdout).toBe(
-      (await audit(['roster', '--org', orgId, '--at', widened.at, '--format', 'jsonl'], store)).stdout,
-    );
+    const whileWidened = await rosterOffline(widened.at);
+    expect(whileWidened.stdout).toBe((await rosterOnline(widened.at)).stdout);
     expect(whileWidened.stdout).toMatch(
       new RegExp(
         `"userId":"${ada.userId}","role":"admin","permissions":"[^"]*environments\\.read[^"]*org\\.billing`,

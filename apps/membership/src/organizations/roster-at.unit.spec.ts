@@ -84,6 +84,8 @@ describe('R21 audit: roster at a past instant', () => {
     const adaThen = roster.find((m) => m.userId === 'ada')!;
     expect(adaThen.teams.map((t) => t.teamId)).toEqual(['t0', 't1']);
     expect(adaThen.permissions).toEqual(['audit.read', 'members.read']);
+    // Granted in another order than the names sort in: listed sorted, as the gateway lists them.
+    expect(adaThen.granted).toEqual(['audit.read', 'members.read']);
     expect(roster.find((m) => m.userId === 'aaron')?.teams).toEqual([]);
   });
 });

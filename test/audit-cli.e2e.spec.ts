@@ -390,6 +390,25 @@ describe('the auditor CLI against the event store of a running system', () => {
         `"userId":"${ada.userId}","role":"admin","permissions":"[^"]*environments\\.read[^"]*org\\.billing`,
       ),
     );
+    // A bundle knows nothing after its export: `why` without --at, and a later instant, answer as of the export.
+    const exportedAt = (
+      JSON.parse((await readFile(bundle, 'utf8')).split('\n')[0]!) as { exportedAt: string }
+    ).exportedAt;
+    const asOfExport = await audit([
+      'why',
+      '--bundle',
+      bundle,
+      '--user',
+      bob.userId,
+      '--permission',
+      'members.invite',
+    ]);
+    expect(asOfExport.stdout).toContain(`holds members.invite in ${orgId} at ${exportedAt}`);
+    const later = await rosterOffline('2999-01-01T00:00:00Z');
+    expect([later.code, later.stdout]).toEqual([0, (await rosterOnline(exportedAt)).stdout]);
+    expect(later.stderr).toContain(
+      `answered as of the export, ${exportedAt}: this bundle holds nothing later`,
+    );
     const whyArgs = ['why', '--user', bob.userId, '--permission', 'members.invite', '--at', instants[2]!];
     const whyOnline = await audit([...whyArgs, '--org', orgId], store);
     const whyOffline = await audit([...whyArgs, '--bundle', bundle, '--public-key', trusted]);
@@ -448,6 +467,29 @@ describe('the auditor CLI against the event store of a running system', () => {
       }),
       ...restored.slice(1).filter((l) => !l.includes('"stream":"permissions-role-defaults"')),
     ];
+    // An organization id that would draw on the terminal (the stream renamed alike, checkpoints dropped: intact, not
+    // proven) is no bundle an export writes: nothing is read from it.
+    const drawn = `${orgId}\u001b[8m`;
+    const drawing = join(dir, 'drawing.jsonl');
+    const renamed = (stream: string) =>
+      stream === `organization-${orgId}` ? `organization-${drawn}` : stream;
+    await writeFile(
+      drawing,
+      (await readFile(unsealed, 'utf8'))
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"kind":"checkpoint"'))
+        .map((l) => {
+          const line = JSON.parse(l) as { kind: string; org?: string; streams?: string[]; stream?: string };
+          if (line.kind === 'bundle')
+            return JSON.stringify({ ...line, org: drawn, streams: line.streams!.map(renamed) });
+          return JSON.stringify({ ...line, stream: renamed(line.stream!) });
+        })
+        .join('\n'),
+    );
+    expect((await audit(['verify', drawing])).code).toBe(3);
+    const refusedDrawing = await audit(['roster', '--bundle', drawing, '--at', instants[4]!]);
+    expect([refusedDrawing.code, refusedDrawing.stdout]).toEqual([1, '']);
+    expect(refusedDrawing.stderr).toContain('its organization id holds control characters');
     const earlierBundle = join(dir, 'earlier.jsonl');
     await writeFile(earlierBundle, earlier.join('\n'));
     const earlierHistory = await audit(['history', '--bundle', earlierBundle, '--public-key', trusted]);

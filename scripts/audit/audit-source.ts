@@ -18,6 +18,8 @@ import { readOrganization, type OrganizationRecord } from './organization-stream
 export interface AuditSource {
   /** For messages: `the event store`, `this bundle`. */
   readonly name: string;
+  /** The last instant it knows of (a bundle's export); none for the event store, which knows up to now. */
+  readonly until?: Date;
   records(orgId: string): AsyncIterable<OrganizationRecord> | Iterable<OrganizationRecord>;
   roleDefaults(): Promise<AdoptedRoleDefaults[]>;
 }
@@ -31,8 +33,10 @@ export function eventStoreSource(client: EventStoreDBClient): AuditSource {
 }
 
 export function bundleSource(bundle: Bundle): AuditSource {
+  const exportedAt = Date.parse(bundle.header.exportedAt);
   return {
     name: 'this bundle',
+    ...(Number.isNaN(exportedAt) ? {} : { until: new Date(exportedAt) }),
     records: (orgId) => {
       if (orgId !== bundle.header.org)
         throw new CliError(
@@ -54,4 +58,16 @@ export async function allRecords(source: AuditSource, orgId: string): Promise<Or
   const records: OrganizationRecord[] = [];
   for await (const record of source.records(orgId)) records.push(record);
   return records;
+}
+
+/**
+ * The instant a command answers about: the one asked, else now; from a bundle, never after its export, which knows
+ * nothing later (said on stderr when an instant asked for is later).
+ */
+export function answeredInstant(source: AuditSource, asked: Date | undefined): Date | undefined {
+  const until = source.until;
+  if (!until || (asked && asked <= until)) return asked;
+  if (asked)
+    console.error(`answered as of the export, ${until.toISOString()}: ${source.name} holds nothing later`);
+  return until;
 }

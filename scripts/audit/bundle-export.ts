@@ -87,6 +87,11 @@ export async function exportBundle(
       keyId,
     ).map((c): BundleCheckpoint => ({ kind: 'checkpoint', ...c })),
   );
+  if (signWith && signed.some((run) => run.length === 0))
+    throw new CliError(
+      `refused: a stream's head is not signed with key ${signWith.keyId} after signing it`,
+      1,
+    );
   const seal: BundleSeal | undefined = signWith
     ? signSeal(
         {
@@ -139,8 +144,9 @@ async function organizationPart(client: EventStoreDBClient, orgId: string): Prom
 }
 
 /**
- * The recorded role defaults, if they are chained (recorded by a release that chains them): a stream that could not
- * be proven would leave the whole bundle unproven, so it is left out and a roster from the bundle is refused.
+ * The recorded role defaults, if every record is chained (recorded by a release that chains them): a stream with an
+ * unchained part could never be proven and would leave the whole bundle unproven, so it is left out and a roster from
+ * the bundle is refused.
  */
 async function roleDefaultsPart(client: EventStoreDBClient): Promise<StreamPart[]> {
   const events: BundleEvent[] = (await readStreamEvents(client, ROLE_DEFAULTS_STREAM)).flatMap(({ event }) =>
@@ -157,7 +163,7 @@ async function roleDefaultsPart(client: EventStoreDBClient): Promise<StreamPart[
         ]
       : [],
   );
-  return typeof events.at(-1)?.metadata[CHAIN_HASH_FIELD] === 'string'
+  return events.length > 0 && events.every((e) => typeof e.metadata[CHAIN_HASH_FIELD] === 'string')
     ? [{ stream: ROLE_DEFAULTS_STREAM, events }]
     : [];
 }

@@ -34,7 +34,13 @@ import { HISTORY_COLUMNS, historyRows, type HistoryFilter, type HistoryRow } fro
 import { organizationStreamOf, type OrganizationRecord } from './organization-stream';
 import { outputFormatOf, printable, RowWriter } from './output-format';
 import { readBundleFile, unprovenReasons } from './bundle-file';
-import { allRecords, bundleSource, eventStoreSource, type AuditSource } from './audit-source';
+import {
+  allRecords,
+  answeredInstant,
+  bundleSource,
+  eventStoreSource,
+  type AuditSource,
+} from './audit-source';
 import { diffOrganization, organizationIdsOf, replayReadModels, type Divergence } from './read-model-diff';
 import { connectEventStore } from './store-connection';
 import { explainPermission, whenRecorded, type Explanation } from './why';
@@ -116,7 +122,7 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
 
   async roster(source, values) {
     const orgId = required(values.org, '--org');
-    const at = parseInstant(required(values.at, '--at'), '--at')!;
+    const at = answeredInstant(source, parseInstant(required(values.at, '--at'), '--at'))!;
     const format = outputFormatOf(values.format);
     const history = (await allRecords(source, orgId)).map((r) => r.event);
     const rows = rosterAt(history, at, (await catalogAt(source, at)).catalog).map((entry) => ({
@@ -144,7 +150,7 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
     const orgId = required(values.org, '--org');
     const userId = required(values.user, '--user');
     const permission = required(values.permission, '--permission');
-    const instant = parseInstant(values.at, '--at');
+    const instant = answeredInstant(source, parseInstant(values.at, '--at'));
     const { catalog, since, known } = await catalogAt(source, instant ?? new Date());
     if (!known(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
@@ -154,8 +160,9 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
           // The parent named by a link is not there: say so, rather than blame --org.
           if (org !== orgId && error instanceof CliError)
             throw new CliError(
-              `the parent organization ${org} linked to ${orgId} is not in ${source.name}`,
-              1,
+              `the parent organization ${printable(org)} linked to ${orgId} is not in ${source.name}`,
+              // Missing from the event store, it is gone; a bundle of the child never holds it.
+              source.until ? 2 : 1,
             );
           throw error;
         }),
@@ -169,13 +176,16 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
       });
     const answer = await explain(orgId, permission, true);
     const when = instant ? `at ${instant.toISOString()}` : 'now';
+    // What the events say is printed escaped: an event's text cannot draw a line of its own.
     console.log(
-      answer.held
-        ? `${userId} holds ${permission} in ${orgId} ${when}${answer.via === 'parent' ? ', acting as Admin through the parent (R19)' : ''}, because:`
-        : `not held: ${userId} does not hold ${permission} in ${orgId} ${when}: ${answer.why}`,
+      printable(
+        answer.held
+          ? `${userId} holds ${permission} in ${orgId} ${when}${answer.via === 'parent' ? ', acting as Admin through the parent (R19)' : ''}, because:`
+          : `not held: ${userId} does not hold ${permission} in ${orgId} ${when}: ${answer.why}`,
+      ),
     );
     for (const r of answer.chain)
-      console.log(`  revision ${r.revision}  ${r.at}  ${r.change}  by ${r.actor}: ${r.says}`);
+      console.log(printable(`  revision ${r.revision}  ${r.at}  ${r.change}  by ${r.actor}: ${r.says}`));
     return 0;
   },
 };
@@ -292,6 +302,11 @@ async function fromBundle(
   const { bundle, verdict } = await readBundleFile(path, values['public-key']);
   if (!verdict.intact) {
     console.error(`${path} is NOT intact (verify says where): nothing is read from it`);
+    return 1;
+  }
+  // The organization's id is printed and asked about: one that could draw on the terminal is no id an export writes.
+  if (printable(bundle.header.org) !== bundle.header.org) {
+    console.error(`${path} is NOT intact: its organization id holds control characters`);
     return 1;
   }
   const code = await command(bundleSource(bundle), { org: bundle.header.org, ...values });

@@ -119,11 +119,12 @@ export class MembershipModule {
         },
         publishingRelayProvider(PUBLIC_EVENT_MAPPINGS.membership),
         keyShredderProvider('membership-key-shredder', 'organization-'),
-        auditCheckpointsProvider('membership', [
-          PUBLIC_EVENT_MAPPINGS.membership.streamPrefix,
+        auditCheckpointsProvider(
+          'membership',
+          [PUBLIC_EVENT_MAPPINGS.membership.streamPrefix],
           // The role defaults it decides with (R21): what a bundle's roster at an instant rests on.
-          ROLE_DEFAULTS_STREAM,
-        ]),
+          [ROLE_DEFAULTS_STREAM],
+        ),
         MembershipCommandServer,
         IdentityReactions,
         ErasuresForgetCachedStates,

@@ -28,7 +28,11 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
  * Signed checkpoints of a service's streams, with the key from AUDIT_SIGNING_KEY_PEM (or generated under DATA_DIR on
  * the embedded default), every AUDIT_CHECKPOINT_EVERY_MS (default 60 s).
  */
-export function auditCheckpointsProvider(service: string, streamPrefixes: readonly string[]): Provider {
+export function auditCheckpointsProvider(
+  service: string,
+  streamPrefixes: readonly string[],
+  streams: readonly string[] = [],
+): Provider {
   return {
     provide: AuditCheckpoints,
     inject: [EVENT_STORE_CLIENT],
@@ -39,6 +43,7 @@ export function auditCheckpointsProvider(service: string, streamPrefixes: readon
           client,
           service,
           streamPrefixes,
+          streams,
           key: loadAuditSigningKey(readInfrastructureConfig().dataDir),
           everyMs: positiveInt(process.env.AUDIT_CHECKPOINT_EVERY_MS, 60_000, 'AUDIT_CHECKPOINT_EVERY_MS'),
           // A stream that does not continue its signed history is evidence of tampering, not a passing fault.

@@ -7,7 +7,7 @@ import {
   type CheckpointStore,
   type RunningSubscription,
 } from '@app/event-store';
-import { StaleHeadError, writeCheckpoints } from './checkpoints';
+import { StaleHeadError, chainHeadOf, writeCheckpoints } from './checkpoints';
 import { type AuditSigningKey } from './signing-key';
 import { publishPublicKey } from './signing-keys-stream';
 
@@ -15,8 +15,14 @@ export interface AuditCheckpointerOptions {
   readonly client: EventStoreDBClient;
   /** Names the lease and the follower's position, e.g. `membership`. */
   readonly service: string;
-  /** The streams to sign the heads of, by prefix: e.g. `organization-`, and a stream's whole name. */
+  /** The aggregate streams to sign the heads of, by prefix: e.g. `organization-`. */
   readonly streamPrefixes: readonly string[];
+  /**
+   * Single streams to sign the heads of too, e.g. `permissions-role-defaults`: followed like the others, and their
+   * heads signed whenever this replica begins to lead, since a replica of an earlier release that led before may have
+   * moved the position past events it did not follow.
+   */
+  readonly streams?: readonly string[];
   readonly key: AuditSigningKey;
   /** How often the heads of the streams that changed are signed (AUDIT_CHECKPOINT_EVERY_MS, default 60 s). */
   readonly everyMs: number;
@@ -82,6 +88,10 @@ export class AuditCheckpointer {
 
   private async lead(): Promise<void> {
     await publishPublicKey(this.options.client, this.options.key);
+    for (const stream of this.options.streams ?? []) {
+      const head = await chainHeadOf(this.options.client, stream);
+      if (head) this.pending.set(stream, head);
+    }
     const positions = new EventStoreCheckpointStore(this.options.client);
     const signedFirst: CheckpointStore = {
       load: (name) => positions.load(name),
@@ -94,7 +104,7 @@ export class AuditCheckpointer {
       name: `${this.options.service}-audit-checkpointer`,
       client: this.options.client,
       checkpoints: signedFirst,
-      filter: { streamPrefixes: [...this.options.streamPrefixes] },
+      filter: { streamPrefixes: [...this.options.streamPrefixes, ...(this.options.streams ?? [])] },
       checkpointEveryMs: this.options.everyMs,
       ...(this.options.onError ? { onError: this.options.onError } : {}),
       handle: async (events) => {

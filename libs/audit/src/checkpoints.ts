@@ -157,7 +157,15 @@ async function signNextCheckpoint(
   for (let attempt = 1; ; attempt++) {
     const { checkpoints, lastRevision } = await readCheckedCheckpoints(client, head.stream, key);
     const last = checkpoints[checkpoints.length - 1];
-    if (last && BigInt(last.revision) === head.revision && last.hash === head.hash) return undefined;
+    // Signed already, by this key: nothing to add. Signed by a retired key, it is signed again, so that the current
+    // key's run of checkpoints (what an export carries) reaches the head.
+    if (
+      last &&
+      BigInt(last.revision) === head.revision &&
+      last.hash === head.hash &&
+      last.keyId === key.keyId
+    )
+      return undefined;
     if (last && BigInt(last.revision) > head.revision)
       throw new StaleHeadError(head.stream, BigInt(last.revision));
     await requireContinues(client, head, last);

@@ -106,10 +106,18 @@ async function readAdoptions(client: EventStoreDBClient): Promise<{
 
 /** The adoptions among a stream's records, oldest first; a record that is not one is skipped. */
 export function roleDefaultsHistoryOf(records: readonly RoleDefaultsRecord[]): AdoptedRoleDefaults[] {
-  return records.flatMap((record) => {
+  const history: AdoptedRoleDefaults[] = [];
+  for (const record of records) {
     const adopted = record.type === ADOPTED ? adoptionOf(record.data) : undefined;
-    return adopted ? [adopted] : [];
-  });
+    if (!adopted) continue;
+    // Read in stream order, as organizations' histories are: a record dated before the one before it (which the
+    // writer never makes) takes effect when that one did, never changing what earlier instants answered.
+    const previous = history.at(-1);
+    history.push(
+      previous && adopted.since < previous.since ? { ...adopted, since: previous.since } : adopted,
+    );
+  }
+  return history;
 }
 
 function adoptionOf(data: unknown): AdoptedRoleDefaults | undefined {
@@ -118,8 +126,13 @@ function adoptionOf(data: unknown): AdoptedRoleDefaults | undefined {
   const list = (value: unknown) =>
     Array.isArray(value) && value.every((p) => typeof p === 'string') ? (value as string[]) : undefined;
   const [owner, admin, user] = ROLES.map((role) => list(d[role]));
-  if (!owner || !admin || !user || typeof d.at !== 'string' || Number.isNaN(Date.parse(d.at)))
-    return undefined;
+  // An instant exactly as the writer stamps it: no other form `Date` would read (and print back) differently.
+  if (!owner || !admin || !user || typeof d.at !== 'string' || !isStampedInstant(d.at)) return undefined;
   const defaults: RoleDefaults = { owner, admin, user };
   return { since: d.at, defaults };
+}
+
+function isStampedInstant(text: string): boolean {
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === text;
 }

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { AggregateStore } from '@app/event-store';
+import { BACKWARDS, END } from '@eventstore/db-client';
+import { AggregateStore, EventStoreCheckpointStore, formatPosition } from '@app/event-store';
 import {
   AuditCheckpointer,
   chainHeadOf,
@@ -101,5 +102,42 @@ describe('AuditCheckpointer: the services sign their streams’ chain heads peri
     await new Promise((r) => setTimeout(r, 800));
     expect(await readCheckpoints(eventStore.client, `${prefix}1`)).toHaveLength(1);
     expect(checkpointer.isLeader).toBe(true);
+  });
+
+  it('signs the head of a single stream it is given when it begins to lead, even one written before its position', async () => {
+    const single = `defaults${randomUUID().slice(0, 6)}`;
+    const store = new AggregateStore(eventStore.client);
+    await store.handle(
+      single,
+      { decider: counterDecider },
+      { type: 'Open', id: single },
+      { commandId: randomUUID(), actor: 'a' },
+    );
+    // A replica of an earlier release, which did not follow that stream, led and moved the position past it.
+    const service = `svc-${single}`;
+    let newest = '';
+    for await (const resolved of eventStore.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+    }))
+      newest = formatPosition(resolved.event!.position);
+    await new EventStoreCheckpointStore(eventStore.client).save(`${service}-audit-checkpointer`, newest);
+    const checkpointer = new AuditCheckpointer({
+      client: eventStore.client,
+      service,
+      streamPrefixes: [`unused${randomUUID().slice(0, 6)}-`],
+      streams: [single],
+      key,
+      everyMs: 200,
+      leaseMs: 900,
+    });
+    running.push(checkpointer);
+    checkpointer.start();
+    await waitFor(async () => (await signedHead(single))?.revision === '0', {
+      timeoutMs: 5_000,
+      what: 'the single stream’s head signed',
+    });
+    expect((await signedHead(single))?.hash).toBe((await chainHeadOf(eventStore.client, single))!.hash);
   });
 });

@@ -111,6 +111,17 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     };
     const [second] = await sign(stream, rotated);
     expect(second).toMatchObject({ sequence: 1, previous: checkpointDigest(first!), keyId: rotated.keyId });
+    // A head the retired key signed last, and no event since (a quiet stream): signed again by the current key, once.
+    const quiet = (await streamWith([5])).stream;
+    const [byOld] = await sign(quiet, old);
+    const [again] = await sign(quiet, rotated);
+    expect(again).toMatchObject({
+      sequence: 1,
+      previous: checkpointDigest(byOld!),
+      revision: byOld!.revision,
+      keyId: rotated.keyId,
+    });
+    expect(await sign(quiet, rotated)).toEqual([]);
     expect(() =>
       retiredKeys({ AUDIT_SIGNING_KEYS_RETIRED: '-----BEGIN PUBLIC KEY-----x-----END PUBLIC KEY-----' }),
     ).toThrow(/AUDIT_SIGNING_KEYS_RETIRED/);

@@ -1510,7 +1510,7 @@ export interface components {
             name: string;
             /** @enum {string} */
             role: "owner" | "admin" | "user";
-            /** @description the role’s defaults recorded for that instant (R21), plus `granted` */
+            /** @description the role’s defaults recorded for that instant (R21; the gateway’s catalog where none were recorded) plus `granted`; for an interval closed before intervals kept grants, as projected then */
             permissions: string[];
             /** @description the member’s own grants then; absent for an interval closed before the read models kept grants (until a rebuild) */
             granted?: string[];

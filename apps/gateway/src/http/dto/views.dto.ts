@@ -210,7 +210,8 @@ export class RosterEntryView {
   @ApiProperty({ enum: ['owner', 'admin', 'user'] }) role!: string;
   @ApiProperty({
     type: [String],
-    description: 'the role’s defaults recorded for that instant (R21), plus `granted`',
+    description:
+      'the role’s defaults recorded for that instant (R21; the gateway’s catalog where none were recorded) plus `granted`; for an interval closed before intervals kept grants, as projected then',
   })
   permissions!: string[];
   @ApiPropertyOptional({

@@ -11,7 +11,7 @@ import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { PermissionsHistory } from '../queries/permissions-history';
 import { auditEventView } from '../queries/views';
-import { AuditEventsQuery, RosterQuery } from './dto/org.dto';
+import { AuditEventsQuery, RosterQuery, finerThanMs } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -138,6 +138,5 @@ function auditEventsWhere(
 
 /** An instant as stored (milliseconds), rounded up: `from` asked finer than that never takes in an earlier event. */
 function notBefore(instant: string): string {
-  const finer = /\.\d{3}(\d+)/.exec(instant)?.[1];
-  return new Date(Date.parse(instant) + (finer && /[1-9]/.test(finer) ? 1 : 0)).toISOString();
+  return new Date(Date.parse(instant) + (/[1-9]/.test(finerThanMs(instant)) ? 1 : 0)).toISOString();
 }

@@ -250,8 +250,8 @@ export const ORGANIZATION_EVENT_TYPES: readonly string[] = eventSchemas
   .filter((name): name is string => name !== undefined && name !== 'OrganizationState')
   .sort();
 
-/** The digits of an instant's fraction beyond milliseconds, to compare two instants `Date` reads as one. */
-function finerThanMs(instant: string): string {
+/** The digits of an instant's fraction beyond milliseconds (nine, zero-padded): what `Date` drops when it reads it. */
+export function finerThanMs(instant: string): string {
   return (/\.\d{3}(\d+)/.exec(instant)?.[1] ?? '').padEnd(9, '0');
 }
 

@@ -21,6 +21,18 @@ describe('the audit CLI’s output', () => {
     expect(table).toContain('renamed "\\u001b[8mhidden\\u202e" \\u000aproven');
   });
 
+  it('CSV escapes control and bidirectional characters as a table does', () => {
+    const csv = written('csv', [{ change: 'MemberJoined', detail: 'Eve\u202e\u009b31m \u001b[2Jok\nnext' }]);
+    expect(csv).toBe('change,detail\nMemberJoined,Eve\\u202e\\u009b31m \\u001b[2Jok\\u000anext\n');
+  });
+
+  it('a JSON line escapes C1 and bidirectional controls too, and still parses to the very same value', () => {
+    const detail = 'Eve\u202e\u2066\u009b31m \u001b[2J\u2028ok';
+    const line = written('jsonl', [{ change: 'MemberJoined', detail }]);
+    expect(line).toMatch(/^[\u0020-\u007e]+\n$/);
+    expect(JSON.parse(line)).toEqual({ change: 'MemberJoined', detail });
+  });
+
   it('a CSV cell that a spreadsheet would run as a formula is defused, and quotes are doubled', () => {
     expect(written('csv', [{ change: '=HYPERLINK("x")', detail: 'a,b' }])).toBe(
       'change,detail\n"\'=HYPERLINK(""x"")","a,b"\n',

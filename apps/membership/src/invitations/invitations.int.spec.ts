@@ -20,7 +20,9 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
     process.env.INVITATION_TOKEN_SECRET = SECRET;
     membership = await startMembership(
       { client: eventStore.client, connectionString: eventStore.store.connectionString },
-      { invitationLifetimeMs: 1_500, invitationExpirySweepMs: 100 },
+      // Short enough for the sweep test to wait out, long enough that the other tests' invitations stay pending
+      // through their steps on a slow Kafka run.
+      { invitationLifetimeMs: 4_000, invitationExpirySweepMs: 100 },
     );
   });
   afterAll(async () => {

@@ -1193,9 +1193,13 @@ describe('stories over the public API', () => {
     expect(revisions(combined)).toEqual([teamDeleted.revision]);
     // Each event names its actor and the member it is about as they were named then.
     const promotion = all.find((e) => e.type === 'MemberRoleChanged')!;
-    expect(promotion).toMatchObject({ actorName: 'Ada', userName: 'Bob' });
+    expect(promotion).toMatchObject({ actorName: 'Ada', userName: 'Bob', names: { [bob.userId]: 'Bob' } });
     expect(teamDeleted).toMatchObject({ actorName: 'Bob' });
     expect(teamDeleted).not.toHaveProperty('userName');
+    expect(teamDeleted).not.toHaveProperty('names');
+    // Every person the data names by id, also both Owners of a transfer and the organization's first Owner.
+    expect(transfer.names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob' });
+    expect(all.find((e) => e.type === 'OrganizationCreated')!.names).toEqual({ [ada.userId]: 'Ada' });
     await http().patch('/v1/me').set(bearer(bob)).send({ name: 'Robert' }).expect(200);
     await http()
       .patch(`/v1/orgs/${orgId}/members/${cat.userId}`)
@@ -1210,6 +1214,8 @@ describe('stories over the public API', () => {
       ['Ada', 'Bob'],
       ['Robert', 'Cat'],
     ]);
+    const [transferred] = await collectPages(`/v1/orgs/${orgId}/audit/events?type=OwnershipTransferred`, ada);
+    expect(transferred!.names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob' });
     // Nothing of another organization, and nobody unknown here.
     const elsewhere = await platform.createOrg(cat, 'Cat’s own');
     const foreign = await collectPages(`/v1/orgs/${elsewhere}/audit/events?userId=${bob.userId}`, cat);

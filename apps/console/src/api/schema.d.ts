@@ -1479,6 +1479,15 @@ export interface components {
              * @example Bob Babbage
              */
             userName?: string;
+            /**
+             * @description the people `data` names by id (`userId`, an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when none is or was a member
+             * @example {
+             *       "3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f": "Bob Babbage"
+             *     }
+             */
+            names?: {
+                [key: string]: string;
+            };
             /** @example 2026-11-30T12:00:00.000Z */
             at: string;
             /** @example b1e2c3d4-0000-4000-8000-000000000001 */

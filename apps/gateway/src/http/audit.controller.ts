@@ -10,7 +10,7 @@ import { type FieldCondition, type Range } from '@app/read-store';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { PermissionsHistory } from '../queries/permissions-history';
-import { auditEventView } from '../queries/views';
+import { auditEventView, peopleInData } from '../queries/views';
 import { AuditEventsQuery, RosterQuery, finerThanMs } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
@@ -54,10 +54,7 @@ export class AuditController {
     // Named only if they are or were members here: not an operator, nor an agent of a parent organization (R19).
     const members = await this.queries.everMembers(
       orgId,
-      page.items.flatMap((event) => [
-        event.actorId,
-        ...(typeof event.data.userId === 'string' ? [event.data.userId] : []),
-      ]),
+      page.items.flatMap((event) => [event.actorId, ...peopleInData(event)]),
     );
     const nameOf = await this.queries.namesOver([...members]);
     return {

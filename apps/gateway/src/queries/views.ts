@@ -135,6 +135,12 @@ export function auditEventView(
   const actorName = nameOf(event.actorId, event.at);
   const about = event.data.userId;
   const userName = typeof about === 'string' ? nameOf(about, event.at) : undefined;
+  const names = Object.fromEntries(
+    peopleInData(event).flatMap((userId) => {
+      const name = nameOf(userId, event.at);
+      return name === undefined ? [] : [[userId, name]];
+    }),
+  );
   return {
     revision: event.revision,
     eventId: event.eventId,
@@ -143,8 +149,16 @@ export function auditEventView(
     ...(actorName === undefined ? {} : { actorName }),
     ...(event.actingVia ? { actingVia: event.actingVia } : {}),
     ...(userName === undefined ? {} : { userName }),
+    ...(Object.keys(names).length === 0 ? {} : { names }),
     at: event.at,
     correlationId: event.correlationId,
     data: event.data,
   };
+}
+
+/** The people an event's data names by id: the member it is about, an organization's first Owner, both Owners of a transfer. */
+export function peopleInData(event: Pick<AuditEventDoc, 'type' | 'data'>): string[] {
+  const d = event.data;
+  const ids = [d.userId, d.ownerId, ...(event.type === 'OwnershipTransferred' ? [d.from, d.to] : [])];
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
 }

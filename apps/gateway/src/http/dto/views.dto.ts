@@ -188,6 +188,14 @@ export class AuditEventView {
     description: 'where the event names a member (`data.userId`): their name at that instant, as `actorName`',
   })
   userName?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { [ID]: 'Bob Babbage' },
+    description:
+      'the people `data` names by id (`userId`, an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when none is or was a member',
+  })
+  names?: Record<string, string>;
   @ApiProperty({ example: AT }) at!: string;
   @ApiProperty({ example: 'b1e2c3d4-0000-4000-8000-000000000001' }) correlationId!: string;
   @ApiProperty({ example: { userId: ID, from: 'user', to: 'admin' } }) data!: Record<string, unknown>;

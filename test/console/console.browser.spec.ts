@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -277,6 +277,37 @@ describe('the console in a browser, against npm start', () => {
     expect(new Set(await history.locator('tbody tr td:nth-child(3)').allTextContents())).toEqual(
       new Set(['Ada Lovelace', 'Bob Babbage']),
     );
+    // A span of time: from while Bob was an Admin, his joining is no longer in it; then the same list as a CSV file.
+    await owner.getByLabel('From').fill(local);
+    await owner.getByRole('button', { name: 'Show this span' }).click();
+    await owner.waitForURL(/from=/);
+    await cell('Member joined').waitFor({ state: 'detached' });
+    await cell('Ownership transferred').waitFor();
+    // Both Owners of the transfer by name, not by id.
+    const transferDetails = await history
+      .locator('tbody tr')
+      .filter({ hasText: 'Ownership transferred' })
+      .locator('td.details')
+      .textContent();
+    expect([transferDetails]).toEqual([expect.stringContaining('from: Ada Lovelace')]);
+    expect(transferDetails).toContain('to: Bob Babbage');
+    const [download] = await Promise.all([
+      owner.waitForEvent('download'),
+      owner.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^audit-[0-9a-f-]{36}-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = (await readFile(await download.path(), 'utf8')).split('\r\n');
+    expect(csv[0]).toBe(
+      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,correlationId,eventId',
+    );
+    const changes = csv.slice(1, -1).map((row) => row.split(',')[2]);
+    expect(changes).toContain('OwnershipTransferred');
+    expect(changes).not.toContain('MemberJoined');
+    expect(csv.find((row) => row.includes(',OwnershipTransferred,'))).toContain(',Ada Lovelace,');
+    // Nothing yet after now: the span is empty, and said so.
+    await owner.getByLabel('From').fill(local.replace(/^\d{4}/, (year) => String(Number(year) + 1)));
+    await owner.getByRole('button', { name: 'Show this span' }).click();
+    await owner.getByText('No such changes.').waitFor();
     await owner.getByRole('link', { name: 'Show everyone’s' }).click();
     await cell('Organization created').waitFor();
 

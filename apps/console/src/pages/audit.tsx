@@ -4,6 +4,7 @@ import { api, unwrap, type Schemas } from '../api/client';
 import { useOrg } from '../org';
 import { Alert, Show, useAction, useLoad } from '../ui/async';
 import { Choice, Field } from '../ui/field';
+import { auditCsv } from './audit-csv';
 import { usePages } from './pages';
 import { roleName } from './tags';
 
@@ -15,22 +16,17 @@ export function Audit() {
   const [search, setSearch] = useSearchParams();
   const userId = search.get('userId') ?? undefined;
   const kind = KINDS.find(([types]) => types === search.get('type'))?.[0] ?? '';
+  const from = search.get('from') ?? undefined;
+  const to = search.get('to') ?? undefined;
+  const filters: AuditFilters = {
+    ...(userId ? { userId } : {}),
+    ...(kind ? { type: kind } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
   const events = usePages<Schemas['AuditEventView']>(
-    (cursor) =>
-      unwrap(
-        api.GET('/v1/orgs/{orgId}/audit/events', {
-          params: {
-            path: { orgId },
-            query: {
-              limit: 50,
-              ...(cursor ? { cursor } : {}),
-              ...(userId ? { userId } : {}),
-              ...(kind ? { type: kind } : {}),
-            },
-          },
-        }),
-      ),
-    `${orgId}|${userId ?? ''}|${kind}`,
+    (cursor) => auditPage(orgId, filters, 50, cursor),
+    `${orgId}|${userId ?? ''}|${kind}|${from ?? ''}|${to ?? ''}`,
   );
   // Named as a member is now; someone who has left is named by their id.
   const person = useLoad(
@@ -70,10 +66,39 @@ export function Audit() {
           </option>
         ))}
       </Choice>
+      <form
+        className="inline"
+        // Filled again from the address when it changes (a link, the browser's back button).
+        key={`${from ?? ''}|${to ?? ''}`}
+        onSubmit={(event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const next = new URLSearchParams(search);
+          // `to` is the end of the second it names: the API's bound is inclusive to the millisecond.
+          for (const [name, endOfSecond] of [
+            ['from', 0],
+            ['to', 999],
+          ] as const) {
+            const local = String(form.get(name) ?? '');
+            if (local) next.set(name, new Date(Date.parse(local) + endOfSecond).toISOString());
+            else next.delete(name);
+          }
+          setSearch(next);
+        }}
+      >
+        <Field label="From" name="from" type="datetime-local" step="1" defaultValue={localInput(from)} />
+        <Field label="To" name="to" type="datetime-local" step="1" defaultValue={localInput(to)} />
+        <button className="secondary">Show this span</button>
+      </form>
+      <DownloadCsv orgId={orgId} filters={filters} />
       <Show
         loaded={events}
         empty={(items) =>
-          items.length === 0 ? (userId || kind ? 'No such changes.' : 'Nothing has happened yet.') : undefined
+          items.length === 0
+            ? userId || kind || from || to
+              ? 'No such changes.'
+              : 'Nothing has happened yet.'
+            : undefined
         }
       >
         {(items) => (
@@ -101,7 +126,7 @@ export function Audit() {
                     </td>
                     <td className="details">
                       {e.userName ? `${e.userName}: ` : ''}
-                      {details(e.data, e.userName !== undefined)}
+                      {details(e.data, e.userName !== undefined, e.names)}
                     </td>
                   </tr>
                 ))}
@@ -118,6 +143,68 @@ export function Audit() {
       <Alert>{events.moreError}</Alert>
     </>
   );
+}
+
+type AuditFilters = Readonly<{ userId?: string; type?: string; from?: string; to?: string }>;
+
+const auditPage = (orgId: string, filters: AuditFilters, limit: number, cursor?: string) =>
+  unwrap(
+    api.GET('/v1/orgs/{orgId}/audit/events', {
+      params: { path: { orgId }, query: { limit, ...filters, ...(cursor ? { cursor } : {}) } },
+    }),
+  );
+
+/** Every event the filters select, page by page, saved as a CSV file (escaped as the audit CLI's CSV is). */
+function DownloadCsv({ orgId, filters }: { orgId: string; filters: AuditFilters }) {
+  const action = useAction();
+  const [fetched, setFetched] = useState(0);
+  return (
+    <div className="inline">
+      <button
+        type="button"
+        className="secondary"
+        disabled={action.busy}
+        onClick={() =>
+          action.run(async () => {
+            const events: Schemas['AuditEventView'][] = [];
+            let cursor: string | undefined;
+            setFetched(0);
+            do {
+              const page = await auditPage(orgId, filters, 200, cursor);
+              events.push(...page.items);
+              setFetched(events.length);
+              cursor = page.nextCursor;
+            } while (cursor);
+            save(auditCsv(events), `audit-${orgId}-${new Date().toISOString().slice(0, 10)}.csv`);
+          })
+        }
+      >
+        Download CSV
+      </button>
+      {action.busy && <span role="status">{fetched} events so far…</span>}
+      <Alert>{action.error}</Alert>
+    </div>
+  );
+}
+
+function save(text: string, fileName: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked once the browser has had time to start the download from it.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** An instant as a `datetime-local` input shows it: the browser's own zone, to the second. */
+function localInput(iso: string | undefined): string | undefined {
+  if (!iso || Number.isNaN(Date.parse(iso))) return undefined;
+  const at = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
 }
 
 function RosterAt() {
@@ -226,11 +313,15 @@ function words(type: string): string {
 /** What the other columns do not say already: the organization, the actor, the time, and the member by name. */
 const SHOWN_ELSEWHERE = new Set(['orgId', 'actorId', 'at']);
 
-function details(data: unknown, named: boolean): string {
+/** People by name where the API named them (`names`: both Owners of a transfer, a first Owner), else by id. */
+function details(data: unknown, named: boolean, names: Readonly<Record<string, string>> = {}): string {
   if (!data || typeof data !== 'object') return '';
   return Object.entries(data as Record<string, unknown>)
     .filter(([key]) => !SHOWN_ELSEWHERE.has(key) && !(named && key === 'userId'))
     .filter(([, value]) => value !== undefined && value !== null && typeof value !== 'object')
-    .map(([key, value]) => `${key}: ${String(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${Object.hasOwn(names, String(value)) ? names[String(value)] : String(value)}`,
+    )
     .join(', ');
 }

@@ -202,6 +202,25 @@ describe('the gateway edge', () => {
       .set('content-type', 'application/json')
       .send('7');
     expect([scalar.status, fields(problem(scalar))]).toEqual([400, ['body']]);
+    // A path segment with a control character names no one, and is not echoed back (not even JSON-escaped).
+    for (const segment of ['%00', 'x%1B%5B2J']) {
+      const odd = await http().get(`/v1/orgs/${orgId}/members/${segment}`).set(bearer(ada));
+      expect([segment, odd.status, fields(problem(odd)), odd.text.includes('\\u00')]).toEqual([
+        segment,
+        400,
+        ['userId'],
+        false,
+      ]);
+    }
+    // A GET, whose body the framework does not even read, is refused one too.
+    for (const body of ['{"role":"bogus"}', '{}']) {
+      const read = await http()
+        .get(member)
+        .set(bearer(ada))
+        .set('content-type', 'application/json')
+        .send(body);
+      expect([body, read.status, fields(problem(read))]).toEqual([body, 400, ['body']]);
+    }
     // Still a member: the refused removal did nothing. An empty JSON object is no body.
     await http().get(member).set(bearer(ada)).expect(200);
     await http().delete(member).set(bearer(ada)).send({}).expect(204);

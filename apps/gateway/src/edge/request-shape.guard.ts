@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders } from 'node:http';
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
@@ -31,25 +32,37 @@ export class RequestShapeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const shape = this.shapeOf(context);
-    const { query, body } = context.switchToHttp().getRequest<{ query?: object; body?: unknown }>();
+    const { query, body, headers, params } = context.switchToHttp().getRequest<{
+      query?: object;
+      body?: unknown;
+      headers: IncomingHttpHeaders;
+      params?: Record<string, string>;
+    }>();
     const unread = [
       ...(shape.queryNames && query ? Object.keys(query).filter((name) => !shape.queryNames!.has(name)) : []),
-      ...(shape.takesBody ? [] : fieldsOf(body)),
+      ...(shape.takesBody ? [] : body === undefined && carriesBody(headers) ? ['body'] : fieldsOf(body)),
     ];
     // The validation pipe's whitelist takes names every object has (`constructor`, `toString` ...) as known fields.
     if (shape !== ANY_SHAPE)
       for (const name of [...inheritedNames(query), ...(shape.takesBody ? inheritedNames(body) : [])])
         if (!unread.includes(name)) unread.push(name);
-    if (unread.length > 0)
-      throw validationProblem(
-        unread.map((field) => ({
+    // No id holds one, and a path segment is echoed in answers ("... is not a member") and logs.
+    const controlled =
+      shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => CONTROL.test(params![name]!));
+    if (unread.length > 0 || controlled.length > 0)
+      throw validationProblem([
+        ...unread.map((field) => ({
           field,
           message: field === 'body' ? 'this request takes no body' : `property ${field} should not exist`,
         })),
-      );
+        ...controlled.map((field) => ({ field, message: `${field} must not hold control characters` })),
+      ]);
     return true;
   }
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The platform's own routes (health, metrics, schemas) are left as probes and scrapers call them. */
 const ANY_SHAPE: RouteShape = { takesBody: true, queryNames: undefined };
@@ -87,6 +100,11 @@ function inheritedNames(value: unknown, path = ''): string[] {
     found.push(...inheritedNames(item, field));
   }
   return found;
+}
+
+/** A body the HTTP framework left unread: it reads none for a GET (or HEAD), so a sent one would pass unnoticed. */
+function carriesBody(headers: IncomingHttpHeaders): boolean {
+  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
 }
 
 /** What a body sent to a route without one holds: none for no body or `{}`, else its fields (or the body itself). */

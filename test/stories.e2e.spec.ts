@@ -105,8 +105,21 @@ describe('stories over the public API', () => {
         .post(`/v1/orgs/${orgId}/invitations`)
         .set(bearer(ada))
         .send({ email, role: 'user' });
-      expect([invited.status, invited.body.code]).toEqual([400, 'invalid-email']);
+      // Named as the body names it, not by its place in the bus command (`command.email`), and listed in `errors`.
+      expect([invited.status, invited.body.code, invited.body.field, invited.body.errors]).toEqual([
+        400,
+        'invalid-email',
+        'email',
+        [{ field: 'email', message: 'email: not a valid e-mail address' }],
+      ]);
+      expect(invited.body.title).toBe('email: not a valid e-mail address');
     }
+    const phone = await http().patch('/v1/me').set(bearer(ada)).send({ phone: 'call me maybe' });
+    expect([phone.status, phone.body.field, JSON.stringify(phone.body).includes('command.')]).toEqual([
+      400,
+      'phone',
+      false,
+    ]);
     // Nothing was stored that the relay cannot publish: a team made now shows up.
     await http().post(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).send({ name: 'After' }).expect(201);
     const teams = await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada)).expect(200);

@@ -207,8 +207,7 @@ export class WriteServices implements OnApplicationShutdown {
       if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
       throw error;
     }
-    if (!reply.ok)
-      throw new DomainError(reply.error.code, reply.error.kind, reply.error.message, reply.error.details);
+    if (!reply.ok) throw refusalOverHttp(reply.error);
     return reply as unknown as T;
   }
 
@@ -260,3 +259,24 @@ function operatorRequest(orgId: string, command: Record<string, unknown>, reques
     command,
   };
 }
+
+/**
+ * A write service's refusal as the HTTP client sees it. The services name a field by its place in the bus command
+ * (`command.email`); over HTTP it is the body's field, and a refused field is listed in `errors`, as the validation
+ * pipe lists one.
+ */
+function refusalOverHttp(error: DomainErrorJson): DomainError {
+  const named = error.details?.field;
+  if (typeof named !== 'string') return new DomainError(error.code, error.kind, error.message, error.details);
+  const field = named.startsWith(COMMAND_PREFIX) ? named.slice(COMMAND_PREFIX.length) : named;
+  const message = error.message.startsWith(`${named}: `)
+    ? `${field}: ${error.message.slice(named.length + 2)}`
+    : error.message;
+  return new DomainError(error.code, error.kind, message, {
+    ...error.details,
+    field,
+    ...(error.kind === 'validation' ? { errors: [{ field, message }] } : {}),
+  });
+}
+
+const COMMAND_PREFIX = 'command.';

@@ -122,11 +122,14 @@ describe('the auditor CLI against the event store of a running system', () => {
       'MemberRoleChanged',
       'OwnershipTransferred',
     ]);
+    const today = instants[3]!.slice(0, 10);
     // The API's audit list filters alike: of the events it shows (every event), those `history` has rows for.
     for (const [args, query] of [
       [['--user', bob.userId, '--from', instants[1]!], `userId=${bob.userId}&from=${instants[1]}`],
       [['--user', ada.userId], `userId=${ada.userId}`],
       [['--from', instants[2]!, '--to', instants[3]!], `from=${instants[2]}&to=${instants[3]}`],
+      // A plain day as both bounds is that whole day (as --to, through its last millisecond).
+      [['--from', today, '--to', today], `from=${today}T00:00:00Z&to=${today}T23:59:59.999Z`],
     ] as const) {
       const cli = await audit(['history', '--org', orgId, ...args, '--format', 'jsonl'], store);
       const api = await platform.http
@@ -142,8 +145,9 @@ describe('the auditor CLI against the event store of a running system', () => {
         cli.stdout
           .trim()
           .split('\n')
-          .map((l) => Number((JSON.parse(l) as { revision: string }).revision)),
+          .map((l) => (JSON.parse(l) as { revision: number }).revision),
       ]);
+      expect([query, cli.stdout.trim()]).not.toEqual([query, '']);
     }
     const table = await audit(['history', '--org', orgId], store);
     expect(table.stdout.split('\n')[0]).toMatch(/^revision\s+at\s+change\s+user\s+detail\s+actor/);
@@ -320,8 +324,10 @@ describe('the auditor CLI against the event store of a running system', () => {
       /organization-\S+: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints 0\.\.\d+ .*\npermissions-role-defaults: \d+ events, chained from revision 0, signed up to revision \d+\n {2}checkpoints \d+\.\.\d+ .*\nintact, but NOT proven: the signer is not verified \(pass --public-key\)/,
     );
     const key = await audit(['public-key'], store);
+    expect(key.stderr).toMatch(/^key id [0-9a-f]{32}\n$/);
     const trusted = join(dir, 'key.pem');
-    await writeFile(trusted, key.stdout.split('\n').slice(1).join('\n'));
+    // What `public-key > key.pem` writes.
+    await writeFile(trusted, key.stdout);
     const proven = await audit(['verify', bundle, '--public-key', trusted]);
     expect(proven.code).toBe(0);
     expect(proven.stdout).toContain('(the trusted key)');
@@ -593,11 +599,16 @@ describe('the auditor CLI against the event store of a running system', () => {
     const missing = await audit(['verify', '/nonexistent/bundle.jsonl']);
     expect([missing.code, missing.stderr.trim()]).toEqual([
       2,
-      'audit: /nonexistent/bundle.jsonl: cannot read the bundle',
+      'audit: /nonexistent/bundle.jsonl: cannot read the bundle (no such file)',
     ]);
     const corrupt = join(await makeTempDir('audit-corrupt'), 'b.jsonl');
     await writeFile(corrupt, '{"kind":"bundle"\n');
     expect((await audit(['verify', corrupt])).stderr.trim()).toBe(`audit: ${corrupt}: line 1 is not JSON`);
+    const noKey = await audit(['verify', corrupt, '--public-key', '/nonexistent/audit.pub']);
+    expect([noKey.code, noKey.stderr.trim()]).toEqual([
+      2,
+      'audit: /nonexistent/audit.pub: cannot read the public key (no such file; an operator writes it with `public-key > <file>`)',
+    ]);
     const down = await audit(['history', '--org', orgId], {
       EVENTSTORE_CONNECTION_STRING: 'esdb://auditor:s3c@ret@127.0.0.1:1?tls=false',
     });

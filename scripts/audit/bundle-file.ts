@@ -17,12 +17,14 @@ export async function readBundleFile(
   path: string,
   trustedKeyFile: string | undefined,
 ): Promise<{ bundle: Bundle; verdict: BundleVerdict }> {
-  const text = await readFile(path, 'utf8').catch(() => {
-    throw new CliError(`${path}: cannot read the bundle`);
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new CliError(`${path}: cannot read the bundle (${whyUnreadable(error)})`);
   });
   const trusted = trustedKeyFile
-    ? await readFile(trustedKeyFile, 'utf8').catch(() => {
-        throw new CliError(`${trustedKeyFile}: cannot read the public key`);
+    ? await readFile(trustedKeyFile, 'utf8').catch((error: unknown) => {
+        throw new CliError(
+          `${trustedKeyFile}: cannot read the public key (${whyUnreadable(error)}; an operator writes it with \`public-key > <file>\`)`,
+        );
       })
     : undefined;
   try {
@@ -58,4 +60,12 @@ export function organizationRecordsOf(bundle: Bundle): OrganizationRecord[] {
       metadata: metadataOf(e.metadata),
       raw: { type: e.type, data: e.data, metadata: e.metadata },
     }));
+}
+
+function whyUnreadable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  if (code === 'EISDIR') return 'a directory';
+  return code ?? String(error);
 }

@@ -9,14 +9,19 @@ export class CliError extends Error {
   }
 }
 
+const DAY_MS = 86_400_000;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
- * An instant the same everywhere: a date (midnight UTC) or a date and time with `Z` or an offset. A time without a
- * zone would be read in the auditor's local zone and name another instant on another machine, so it is refused, as
- * is a day the calendar does not have (2026-02-30).
+ * An instant the same everywhere: a date (its midnight UTC, or for an upper bound its last millisecond) or a date
+ * and time with `Z` or an offset. A time without a zone would be read in the auditor's local zone and name another
+ * instant on another machine, so it is refused, as is a day the calendar does not have (2026-02-30).
  */
-export function parseInstant(value: string | undefined, option: string): Date | undefined {
+export function parseInstant(
+  value: string | undefined,
+  option: string,
+  { dayMeans = 'its start' }: { dayMeans?: 'its start' | 'its end' } = {},
+): Date | undefined {
   if (value === undefined) return undefined;
   const refuse = (why: string) =>
     new CliError(
@@ -30,7 +35,8 @@ export function parseInstant(value: string | undefined, option: string): Date | 
     throw refuse('is not a day of the calendar');
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) throw refuse('is not a valid time of day');
-  return at;
+  // An inclusive upper bound given as a day takes in the whole day: `--from 2026-11-30 --to 2026-11-30` is that day.
+  return value.length === 10 && dayMeans === 'its end' ? new Date(at.getTime() + DAY_MS - 1) : at;
 }
 
 export function required(value: string | undefined, option: string): string {

@@ -7,7 +7,7 @@ import { type OrganizationRecord } from './organization-stream';
 
 /** One change of membership, role, permission, team, ownership or hierarchy, as an auditor reads it. */
 export interface HistoryRow {
-  readonly revision: string;
+  readonly revision: number;
   readonly at: string;
   readonly change: string;
   /** The member the change is about, when it is about one. */
@@ -64,7 +64,7 @@ export function historyRowOf(record: OrganizationRecord): HistoryRow | undefined
   const data = record.event.data as unknown as Data;
   const [user, detail] = describe(data);
   return {
-    revision: record.revision.toString(),
+    revision: Number(record.revision),
     at: String(data.at),
     change: record.event.type,
     user,

@@ -264,7 +264,9 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
 
   async 'public-key'() {
     const key = operatorKey();
-    console.log(`key id ${key.keyId}\n${publicKeyPem(key.publicKey).trim()}`);
+    // The PEM alone on stdout, so that `public-key > audit.pub` writes the file `verify --public-key` reads.
+    console.error(`key id ${key.keyId}`);
+    console.log(publicKeyPem(key.publicKey).trim());
     return 0;
   },
 };
@@ -272,7 +274,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
 function historyFilterOf(values: Values): HistoryFilter {
   const filter = {
     ...optional('from', parseInstant(values.from, '--from')),
-    ...optional('to', parseInstant(values.to, '--to')),
+    ...optional('to', parseInstant(values.to, '--to', { dayMeans: 'its end' })),
     ...optional('user', values.user),
   };
   if (filter.from && filter.to && filter.from > filter.to)

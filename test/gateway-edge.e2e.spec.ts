@@ -73,6 +73,20 @@ describe('the gateway edge', () => {
       .send({ availability: { available: true, weekly: [{ day: 'monday', from: '09:00', to: '17:00' }] } });
     expect(nested.status).toBe(400);
     expect([...new Set(fields(problem(nested)))]).toEqual(['availability.weekly.0.day']);
+    // A missing field is said to be missing, a wrong type to be one, not every rule the value would also break.
+    for (const [body, errors] of [
+      [{}, [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
+      [{ newOwnerId: 123 }, [{ field: 'newOwnerId', message: 'newOwnerId must be a string' }]],
+      [[], [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
+    ] as const) {
+      const refused = await http().post(`/v1/orgs/${orgId}/ownership-transfer`).set(bearer(ada)).send(body);
+      expect([body, refused.status, problem(refused).errors, problem(refused).title]).toEqual([
+        body,
+        400,
+        errors,
+        'Invalid request: newOwnerId',
+      ]);
+    }
     const proto = await http()
       .post(`/v1/orgs/${orgId}/teams`)
       .set(bearer(ada))
@@ -389,6 +403,19 @@ describe('the gateway edge', () => {
       const refused = await http().get(`/v1/orgs/${orgId}/audit/events?${query}`).set(bearer(ada));
       expect([query, refused.status, fields(problem(refused))]).toEqual([query, 400, [field]]);
     }
+    // A parameter given twice is said to be; a "+" sent unencoded is read as a space, and the answer says so.
+    const givenTwice = await http().get(`/v1/orgs/${orgId}/members?role=admin&role=user`).set(bearer(ada));
+    expect([givenTwice.status, problem(givenTwice).errors]).toEqual([
+      400,
+      [{ field: 'role', message: 'role must be given once' }],
+    ]);
+    const plus = await http()
+      .get(`/v1/orgs/${orgId}/audit/events?from=2026-01-01T00:00:00+01:00`)
+      .set(bearer(ada));
+    expect([plus.status, problem(plus).errors]).toEqual([
+      400,
+      [{ field: 'from', message: expect.stringContaining('send it as %2B') }],
+    ]);
     const named = await http().get(`/v1/orgs/${orgId}/audit/events?type=MemberRoleChange`).set(bearer(ada));
     expect(problem(named).errors).toEqual([
       expect.objectContaining({ message: expect.stringContaining('"MemberRoleChange"') }),

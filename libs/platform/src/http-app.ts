@@ -129,9 +129,26 @@ function flattenValidationErrors(
 ): { field: string; message: string }[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
+    const own = mainReasons(field, e).map((message) => ({ field, message }));
     return [...own, ...flattenValidationErrors(e.children ?? [], field)];
   });
+}
+
+/** Checks of a value's type: when one fails, the others (its length, its pattern) say nothing more. */
+const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isArray', 'isObject']);
+
+/**
+ * What to tell of a field that failed: that it is missing, if it is (not that a missing value is too long), else
+ * that it has the wrong type, if so, else every rule it breaks.
+ */
+function mainReasons(field: string, error: ValidationError): string[] {
+  const constraints = error.constraints ?? {};
+  if (Object.keys(constraints).length === 0) return [];
+  if (error.value === undefined) return [`${field} is required`];
+  const typeReasons = Object.entries(constraints)
+    .filter(([name]) => TYPE_CHECKS.has(name))
+    .map(([, message]) => message);
+  return typeReasons.length > 0 ? typeReasons : Object.values(constraints);
 }
 
 /** One line per request: method, path without tokens, status, time and correlation id; never headers or bodies. */

@@ -168,7 +168,7 @@ export function codeOfStatus(status: number): string {
 export function validationProblem(errors: { field: string; message: string }[]): BadRequestException {
   return new BadRequestException({
     code: 'validation-failed',
-    title: `Invalid request: ${errors.map((e) => e.field).join(', ')}`,
+    title: `Invalid request: ${[...new Set(errors.map((e) => e.field))].join(', ')}`,
     errors,
   });
 }

@@ -46,15 +46,25 @@ export class RequestShapeGuard implements CanActivate {
     if (shape !== ANY_SHAPE)
       for (const name of [...inheritedNames(query), ...(shape.takesBody ? inheritedNames(body) : [])])
         if (!unread.includes(name)) unread.push(name);
+    // No query parameter of the API is a list: one given twice is a mistake, not a choice between its values.
+    const repeated =
+      shape === ANY_SHAPE || !query
+        ? []
+        : Object.entries(query)
+            .filter(([, value]) => Array.isArray(value))
+            .map(([name]) => name);
     // No id holds one, and a path segment is echoed in answers ("... is not a member") and logs.
     const controlled =
       shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => CONTROL.test(params![name]!));
-    if (unread.length > 0 || controlled.length > 0)
+    if (unread.length > 0 || repeated.length > 0 || controlled.length > 0)
       throw validationProblem([
         ...unread.map((field) => ({
           field,
           message: field === 'body' ? 'this request takes no body' : `property ${field} should not exist`,
         })),
+        ...repeated
+          .filter((field) => !unread.includes(field))
+          .map((field) => ({ field, message: `${field} must be given once` })),
         ...controlled.map((field) => ({ field, message: `${field} must not hold control characters` })),
       ]);
     return true;

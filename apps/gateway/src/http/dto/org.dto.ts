@@ -226,7 +226,10 @@ function IsInstant(options?: ValidationOptions): PropertyDecorator {
           const ms = Date.parse(value);
           return ms >= YEAR_0000 && ms < YEAR_10000 && sameWallClock(value, ms);
         },
-        defaultMessage: () => 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z',
+        defaultMessage: (args) =>
+          typeof args?.value === 'string' && / \d{2}:\d{2}$/.test(args.value)
+            ? 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z; a "+" in a query string is read as a space: send it as %2B'
+            : 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z',
       },
     },
     options,

@@ -352,6 +352,27 @@ describe('the gateway edge', () => {
       const refused = await http().get(`/v1/orgs/${otherOrg}/${list}?cursor=${theirs}`).set(bearer(ada));
       expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
     }
+    // A cursor goes with the filters of the page that gave it: without them, or with others, it would page a list
+    // filtered otherwise (or not at all) from a place in this one.
+    const events = `/v1/orgs/${otherOrg}/audit/events`;
+    const filtered = (await http().get(`${events}?type=TeamCreated&limit=1`).set(bearer(ada)).expect(200))
+      .body.nextCursor as string;
+    for (const query of [
+      `limit=1&cursor=${filtered}`,
+      `type=TeamCreated,OrganizationCreated&cursor=${filtered}`,
+    ]) {
+      const refused = await http().get(`${events}?${query}`).set(bearer(ada));
+      expect([query, refused.status, problem(refused).errors]).toEqual([
+        query,
+        400,
+        [{ field: 'cursor', message: expect.stringContaining('with the filters of the page that gave it') }],
+      ]);
+    }
+    const sameFilters = await http()
+      .get(`${events}?cursor=${filtered}&limit=1&type=TeamCreated`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(sameFilters.body.items.map((e: { data: { name: string } }) => e.data.name)).toEqual(['Two']);
     for (const value of ['100000', '0', '0x10', '1e1', '+7', ' 7', '7.0', '', 'ten']) {
       const limit = await http()
         .get(`/v1/orgs/${orgId}/members?limit=${encodeURIComponent(value)}`)

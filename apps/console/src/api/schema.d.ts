@@ -4679,7 +4679,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description the `nextCursor` of the previous page */
+                /** @description the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`) */
                 cursor?: string;
                 role?: "owner" | "admin" | "user";
                 /** @description R15 */
@@ -5196,7 +5196,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description the `nextCursor` of the previous page */
+                /** @description the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`) */
                 cursor?: string;
                 status?: "pending" | "accepted" | "revoked" | "expired";
             };
@@ -6159,7 +6159,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description the `nextCursor` of the previous page */
+                /** @description the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`) */
                 cursor?: string;
             };
             header?: never;
@@ -6882,7 +6882,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description the `nextCursor` of the previous page */
+                /** @description the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`) */
                 cursor?: string;
                 /** @description only changes about this member or made by them (a transfer is about both Owners, a team’s deletion about its members) */
                 userId?: string;
@@ -6983,7 +6983,7 @@ export interface operations {
         parameters: {
             query: {
                 limit?: number;
-                /** @description the `nextCursor` of the previous page */
+                /** @description the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`) */
                 cursor?: string;
                 /** @description an instant (RFC 3339: date, time and offset); one still to come is answered as now. With a cursor: the `at` of the answer that gave it */
                 at: string;

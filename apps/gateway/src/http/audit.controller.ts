@@ -61,7 +61,7 @@ export class AuditController {
       items: page.items.map((event) =>
         auditEventView(event, (userId, at) => (members.has(userId) ? nameOf(userId, at) : undefined)),
       ),
-      ...this.cursors.next('audit-events', page.nextCursor),
+      ...this.cursors.next('audit-events', page.nextCursor, query),
     };
   }
 

@@ -157,7 +157,7 @@ export class InvitationsController {
     );
     return {
       items: page.items.map((i) => invitationView(i)),
-      ...this.cursors.next('invitations', page.nextCursor),
+      ...this.cursors.next('invitations', page.nextCursor, query),
     };
   }
 

@@ -53,19 +53,15 @@ export class MembersController {
   @problems(400, 401, 403, 404)
   async list(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: MembersQuery) {
     const standing = await this.access.standing(caller, orgId);
-    const { limit, cursor, ...filters } = query;
-    const page = await this.queries.members(
-      standing,
-      filters,
-      this.cursors.pageIn('members', orgId, { limit, cursor }),
-    );
+    const { limit: _limit, cursor: _cursor, ...filters } = query;
+    const page = await this.queries.members(standing, filters, this.cursors.pageIn('members', orgId, query));
     const teamNames = await this.queries.teamNames(
       standing.org.orgId,
       page.items.flatMap((member) => member.teamIds),
     );
     return {
       items: page.items.map((member) => memberView(member, this.catalog, teamNames)),
-      ...this.cursors.next('members', page.nextCursor),
+      ...this.cursors.next('members', page.nextCursor, query),
     };
   }
 

@@ -24,19 +24,29 @@ export class ListCursors {
     this.keyed = personalData.pseudonyms;
   }
 
-  /** The page a list of one organization asks for: its limit (default 50), and where it starts. */
+  /**
+   * The page a list of one organization asks for: its limit (default 50), and where it starts. A cursor is good only
+   * with the filters of the page that gave it (the query less `limit` and `cursor`): its place means nothing in a list
+   * filtered otherwise, and is a 400 naming `cursor` there rather than a page that silently drops the filters.
+   */
   pageIn(
     list: Exclude<ListName, 'roster'>,
     orgId: string,
-    query: { limit?: number; cursor?: string },
+    query: ListQuery,
   ): { limit: number; cursor?: string } {
-    const place = query.cursor ? this.placeOf(list, orgId, query.cursor) : undefined;
+    const place = query.cursor ? this.placeOf(list, orgId, query.cursor, filtersOf(query)) : undefined;
     return { limit: query.limit ?? 50, ...(place === undefined ? {} : { cursor: encodeCursor(place) }) };
   }
 
-  /** The `nextCursor` of a page of `list`, from the read store's. */
-  next(list: Exclude<ListName, 'roster'>, storeCursor: string | undefined): { nextCursor?: string } {
-    return storeCursor === undefined ? {} : { nextCursor: this.seal(list, decodeCursor(storeCursor)!) };
+  /** The `nextCursor` of a page of `list` asked with `query`, from the read store's. */
+  next(
+    list: Exclude<ListName, 'roster'>,
+    storeCursor: string | undefined,
+    query: ListQuery,
+  ): { nextCursor?: string } {
+    return storeCursor === undefined
+      ? {}
+      : { nextCursor: this.seal(list, decodeCursor(storeCursor)!, filtersOf(query)) };
   }
 
   /**
@@ -68,26 +78,45 @@ export class ListCursors {
     return { nextCursor: this.seal('roster', `${lastIntervalId}@${at}`) };
   }
 
-  private seal(list: ListName, place: string): string {
-    return `${this.sealOf(list, place)}${encodeCursor(place)}`;
+  private seal(list: ListName, place: string, filters = ''): string {
+    return `${this.sealOf(list, place, filters)}${encodeCursor(place)}`;
   }
 
-  /** The place a cursor names, if this list gave it in this organization. */
-  private placeOf(list: ListName, orgId: string, cursor: string): string {
+  /** The place a cursor names, if this list gave it in this organization, under these filters. */
+  private placeOf(list: ListName, orgId: string, cursor: string, filters?: string): string {
     const place = decodeCursor(cursor.slice(SEAL_LENGTH))!;
-    const authentic =
-      cursor.length > SEAL_LENGTH &&
-      encodeCursor(place) === cursor.slice(SEAL_LENGTH) &&
-      sameText(cursor.slice(0, SEAL_LENGTH), this.sealOf(list, place));
+    const wellFormed = cursor.length > SEAL_LENGTH && encodeCursor(place) === cursor.slice(SEAL_LENGTH);
     // Ids sort by organization first: a place in this organization's list starts with its id.
-    if (!authentic || !place.startsWith(`${orgId}/`) || place.length <= orgId.length + 1)
-      throw notACursor('not a cursor this list gave');
-    return place;
+    const inOrganization = place.startsWith(`${orgId}/`) && place.length > orgId.length + 1;
+    if (
+      wellFormed &&
+      inOrganization &&
+      sameText(cursor.slice(0, SEAL_LENGTH), this.sealOf(list, place, filters ?? ''))
+    )
+      return place;
+    throw notACursor(
+      wellFormed && inOrganization && filters !== undefined
+        ? `not a cursor this list gave ${filters ? 'with these filters' : 'unfiltered'}: ask for the next page with the filters of the page that gave it`
+        : 'not a cursor this list gave',
+    );
   }
 
-  private sealOf(list: ListName, place: string): string {
-    return this.keyed.digestOf('list-cursor', `${list}\0${place}`).slice(0, SEAL_LENGTH);
+  private sealOf(list: ListName, place: string, filters: string): string {
+    // Unfiltered, sealed as before filters were: cursors stay good across a rolling upgrade.
+    const sealed = filters ? `${list}\0${filters}\0${place}` : `${list}\0${place}`;
+    return this.keyed.digestOf('list-cursor', sealed).slice(0, SEAL_LENGTH);
   }
+}
+
+/** A list's query: its page (`limit`, `cursor`) and its filters. */
+type ListQuery = Readonly<{ limit?: number; cursor?: string }> & object;
+
+/** The filters of a list's query, the same text however they were ordered: every parameter but the page's. */
+function filtersOf(query: ListQuery): string {
+  const filters = Object.entries(query)
+    .filter(([name, value]) => name !== 'limit' && name !== 'cursor' && value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  return filters.length === 0 ? '' : JSON.stringify(filters);
 }
 
 /** Compared in constant time: how long a comparison takes says nothing of how much of a seal was right. */

@@ -73,7 +73,7 @@ export class TeamsController {
       await this.access.standing(caller, orgId),
       this.cursors.pageIn('teams', orgId, query),
     );
-    return { items: page.items.map(teamView), ...this.cursors.next('teams', page.nextCursor) };
+    return { items: page.items.map(teamView), ...this.cursors.next('teams', page.nextCursor, query) };
   }
 
   @Get(':teamId')

@@ -99,7 +99,10 @@ export class PageQuery {
   })
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'the `nextCursor` of the previous page' })
+  @ApiPropertyOptional({
+    description:
+      'the `nextCursor` of the previous page, asked with the same filters (another filter, or none, is a 400 naming `cursor`)',
+  })
   @Optional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,512}$/, { message: 'cursor is not a cursor this API gave' })

@@ -452,6 +452,17 @@ describe('the auditor CLI against the event store of a running system', () => {
       expect([refusedHistory.code, refusedHistory.stdout]).toEqual([1, '']);
       expect(refusedHistory.stderr).toContain('is NOT intact');
     }
+    // Bad options are bad input (exit 2) whatever the bundle holds, as they are before the event store is reached.
+    for (const args of [
+      ['history', '--from', 'yesterday'],
+      ['roster', '--at', '2026-02-30'],
+      ['roster'],
+      ['why', '--user', ada.userId],
+      ['history', '--format', 'xml'],
+    ]) {
+      const badInput = await audit([...args, '--bundle', bundle, '--public-key', trusted]);
+      expect([args, badInput.code, badInput.stdout]).toEqual([args, 2, '']);
+    }
     // Nor one whose recorded role defaults were changed (an Admin given org.billing by default, say).
     const restored = (await readFile(unsealed, 'utf8')).split('\n');
     const defaultsLine = restored.findIndex((l) => l.includes('"type":"RoleDefaultsAdopted"'));

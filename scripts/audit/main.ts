@@ -97,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
       throw new CliError(
         `--bundle: ${command} reads the event store; history, roster, why and verify read a bundle`,
       );
+    // Bad options are exit 2 whatever the bundle holds, as they are before the event store is reached.
+    OPTIONS_OF[command]!(values);
     return fromBundle(values.bundle, values, fromExport);
   }
   const handler = COMMANDS[command];
@@ -111,6 +113,23 @@ async function main(argv: string[]): Promise<number> {
     await client.dispose();
   }
 }
+
+/** What each command that reads a bundle checks of its own options before the bundle is read. */
+const OPTIONS_OF: Record<string, (values: Values) => void> = {
+  history: (values) => {
+    historyFilterOf(values);
+    outputFormatOf(values.format);
+  },
+  roster: (values) => {
+    parseInstant(required(values.at, '--at'), '--at');
+    outputFormatOf(values.format);
+  },
+  why: (values) => {
+    required(values.user, '--user');
+    required(values.permission, '--permission');
+    parseInstant(values.at, '--at');
+  },
+};
 
 /** The commands that read an organization's history: from the event store, or (`--bundle`) from an export. */
 const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => Promise<number>> = {

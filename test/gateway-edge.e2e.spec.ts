@@ -217,9 +217,9 @@ describe('the gateway edge', () => {
       .send('7');
     expect([scalar.status, fields(problem(scalar))]).toEqual([400, ['body']]);
     // A path segment with a control character names no one, and is not echoed back (not even JSON-escaped).
-    for (const segment of ['%00', 'x%1B%5B2J']) {
+    for (const segment of ['%00', 'x%1B%5B2J', `x${encodeURIComponent('\u202e')}y`]) {
       const odd = await http().get(`/v1/orgs/${orgId}/members/${segment}`).set(bearer(ada));
-      expect([segment, odd.status, fields(problem(odd)), odd.text.includes('\\u00')]).toEqual([
+      expect([segment, odd.status, fields(problem(odd)), /\\u00|\u202e/.test(odd.text)]).toEqual([
         segment,
         400,
         ['userId'],
@@ -235,6 +235,9 @@ describe('the gateway edge', () => {
         .send(body);
       expect([body, read.status, fields(problem(read))]).toEqual([body, 400, ['body']]);
     }
+    // An empty chunked GET, as some proxies forward one, is no body.
+    const chunked = await http().get(member).set(bearer(ada)).set('transfer-encoding', 'chunked');
+    expect(chunked.status).toBe(200);
     // Still a member: the refused removal did nothing. An empty JSON object is no body.
     await http().get(member).set(bearer(ada)).expect(200);
     await http().delete(member).set(bearer(ada)).send({}).expect(204);

@@ -110,7 +110,7 @@ describe('stories over the public API', () => {
         400,
         'invalid-email',
         'email',
-        [{ field: 'email', message: 'email: not a valid e-mail address' }],
+        [{ field: 'email', message: 'not a valid e-mail address' }],
       ]);
       expect(invited.body.title).toBe('email: not a valid e-mail address');
     }

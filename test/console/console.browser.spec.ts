@@ -298,7 +298,7 @@ describe('the console in a browser, against npm start', () => {
     expect(download.suggestedFilename()).toMatch(/^audit-[0-9a-f-]{36}-\d{4}-\d{2}-\d{2}\.csv$/);
     const csv = (await readFile(await download.path(), 'utf8')).split('\r\n');
     expect(csv[0]).toBe(
-      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,correlationId,eventId',
+      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,names,correlationId,eventId',
     );
     const changes = csv.slice(1, -1).map((row) => row.split(',')[2]);
     expect(changes).toContain('OwnershipTransferred');

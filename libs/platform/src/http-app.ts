@@ -144,7 +144,8 @@ const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isAr
 function mainReasons(field: string, error: ValidationError): string[] {
   const constraints = error.constraints ?? {};
   if (Object.keys(constraints).length === 0) return [];
-  if (error.value === undefined) return [`${field} is required`];
+  // An error about the body as a whole (class-validator's unknownValue) has no property to be missing.
+  if (error.value === undefined && error.property) return [`${field} is required`];
   const typeReasons = Object.entries(constraints)
     .filter(([name]) => TYPE_CHECKS.has(name))
     .map(([, message]) => message);

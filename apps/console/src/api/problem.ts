@@ -26,6 +26,8 @@ export function problemMessage(
   const sentence = (problem.code && PLAIN[problem.code]) || capitalised(problem.title) || fallback;
   const fields = (problem.errors ?? [])
     .filter((e) => e.message)
+    // A service's refusal of one field says it in its title already (`email: not a valid e-mail address`).
+    .filter((e) => !sentence.toLowerCase().includes(e.message!.toLowerCase()))
     .map((e) => (e.field && e.field !== 'body' ? `${humanField(e.field)}: ${e.message}` : `${e.message}`));
   return [sentence, ...fields].join(' ');
 }

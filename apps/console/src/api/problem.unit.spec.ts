@@ -24,6 +24,16 @@ describe('console: a refusal in plain words', () => {
     ).toBe('Some fields need attention. new owner id: must be a UUID not valid JSON');
   });
 
+  it("says a service's refusal of one field once: its title already names the field and the reason", () => {
+    expect(
+      problemMessage({
+        code: 'invalid-phone',
+        title: 'phone: not a valid phone number',
+        errors: [{ field: 'phone', message: 'not a valid phone number' }],
+      }),
+    ).toBe('Phone: not a valid phone number.');
+  });
+
   it('has words of its own for the codes whose title is for developers, and a fallback', () => {
     expect(problemMessage({ code: 'too-many-requests', title: 'Too many requests; retry in 3 s' })).toMatch(
       /^Too many attempts/,

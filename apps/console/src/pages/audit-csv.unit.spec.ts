@@ -16,18 +16,21 @@ const event = (extra: Partial<Schemas['AuditEventView']> = {}): Schemas['AuditEv
 
 describe('console: the audit history downloaded as CSV (R21)', () => {
   it('one row per event under a header, ids beside names, the whole data as JSON', () => {
-    expect(auditCsv([event(), event({ revision: 8, actorName: undefined, actingVia: 'parent-1' })])).toBe(
-      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,correlationId,eventId\r\n' +
+    const names = { bob: 'Bob Babbage' };
+    expect(
+      auditCsv([event({ names }), event({ revision: 8, actorName: undefined, actingVia: 'parent-1' })]),
+    ).toBe(
+      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,names,correlationId,eventId\r\n' +
         '7,2026-11-30T12:00:00.000Z,MemberRoleChanged,ada,Ada Lovelace,,bob,Bob Babbage,' +
-        '"{""userId"":""bob"",""from"":""user"",""to"":""admin""}",c-1,e-7\r\n' +
+        '"{""userId"":""bob"",""from"":""user"",""to"":""admin""}","{""bob"":""Bob Babbage""}",c-1,e-7\r\n' +
         '8,2026-11-30T12:00:00.000Z,MemberRoleChanged,ada,,parent-1,bob,Bob Babbage,' +
-        '"{""userId"":""bob"",""from"":""user"",""to"":""admin""}",c-1,e-7\r\n',
+        '"{""userId"":""bob"",""from"":""user"",""to"":""admin""}",,c-1,e-7\r\n',
     );
   });
 
   it('no events: the header alone', () => {
     expect(auditCsv([])).toBe(
-      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,correlationId,eventId\r\n',
+      'revision,at,change,actorId,actorName,actingVia,userId,userName,data,names,correlationId,eventId\r\n',
     );
   });
 

@@ -269,13 +269,13 @@ function refusalOverHttp(error: DomainErrorJson): DomainError {
   const named = error.details?.field;
   if (typeof named !== 'string') return new DomainError(error.code, error.kind, error.message, error.details);
   const field = named.startsWith(COMMAND_PREFIX) ? named.slice(COMMAND_PREFIX.length) : named;
-  const message = error.message.startsWith(`${named}: `)
-    ? `${field}: ${error.message.slice(named.length + 2)}`
-    : error.message;
-  return new DomainError(error.code, error.kind, message, {
+  const prefixed = error.message.startsWith(`${named}: `);
+  // The reason alone in `errors`, as the validation pipe's entries are: a client shows it beside the field's name.
+  const reason = prefixed ? error.message.slice(named.length + 2) : error.message;
+  return new DomainError(error.code, error.kind, prefixed ? `${field}: ${reason}` : error.message, {
     ...error.details,
     field,
-    ...(error.kind === 'validation' ? { errors: [{ field, message }] } : {}),
+    ...(error.kind === 'validation' ? { errors: [{ field, message: reason }] } : {}),
   });
 }
 

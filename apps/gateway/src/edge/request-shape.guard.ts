@@ -65,14 +65,18 @@ export class RequestShapeGuard implements CanActivate {
         ...repeated
           .filter((field) => !unread.includes(field))
           .map((field) => ({ field, message: `${field} must be given once` })),
-        ...controlled.map((field) => ({ field, message: `${field} must not hold control characters` })),
+        ...controlled.map((field) => ({
+          field,
+          message: `${field} must not hold control or bidirectional characters`,
+        })),
       ]);
     return true;
   }
 }
 
+// Control characters, and the bidirectional controls that could reorder an answer's text around the segment.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 /** The platform's own routes (health, metrics, schemas) are left as probes and scrapers call them. */
 const ANY_SHAPE: RouteShape = { takesBody: true, queryNames: undefined };
@@ -114,7 +118,8 @@ function inheritedNames(value: unknown, path = ''): string[] {
 
 /** A body the HTTP framework left unread: it reads none for a GET (or HEAD), so a sent one would pass unnoticed. */
 function carriesBody(headers: IncomingHttpHeaders): boolean {
-  return Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined;
+  // Only a length says so without reading: proxies and meshes forward some GETs chunked with nothing in them.
+  return Number(headers['content-length'] ?? 0) > 0;
 }
 
 /** What a body sent to a route without one holds: none for no body or `{}`, else its fields (or the body itself). */

@@ -1206,11 +1206,13 @@ describe('stories over the public API', () => {
     expect(revisions(combined)).toEqual([teamDeleted.revision]);
     // Each event names its actor and the member it is about as they were named then.
     const promotion = all.find((e) => e.type === 'MemberRoleChanged')!;
-    expect(promotion).toMatchObject({ actorName: 'Ada', userName: 'Bob', names: { [bob.userId]: 'Bob' } });
+    expect(promotion).toMatchObject({ actorName: 'Ada', userName: 'Bob' });
+    // The member it is about is `userName`; `names` is for the other people the data names.
+    expect(promotion).not.toHaveProperty('names');
     expect(teamDeleted).toMatchObject({ actorName: 'Bob' });
     expect(teamDeleted).not.toHaveProperty('userName');
     expect(teamDeleted).not.toHaveProperty('names');
-    // Every person the data names by id, also both Owners of a transfer and the organization's first Owner.
+    // The other people the data names by id: both Owners of a transfer, the organization's first Owner.
     expect(transfer.names).toEqual({ [ada.userId]: 'Ada', [bob.userId]: 'Bob' });
     expect(all.find((e) => e.type === 'OrganizationCreated')!.names).toEqual({ [ada.userId]: 'Ada' });
     await http().patch('/v1/me').set(bearer(bob)).send({ name: 'Robert' }).expect(200);

@@ -1480,7 +1480,7 @@ export interface components {
              */
             userName?: string;
             /**
-             * @description the people `data` names by id (`userId`, an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when none is or was a member
+             * @description the other people `data` names by id, besides the member of `userName` (an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when there are none who are or were members
              * @example {
              *       "3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f": "Bob Babbage"
              *     }

@@ -13,7 +13,7 @@ const COLUMNS: readonly (readonly [header: string, value: (event: AuditEvent) =>
   ['userId', (e) => (e.data as Record<string, unknown>).userId],
   ['userName', (e) => e.userName],
   ['data', (e) => JSON.stringify(e.data)],
-  // Whom the data names by id, by name (both Owners of a transfer), as the page shows them.
+  // The others the data names by id, by name (both Owners of a transfer), as the page shows them.
   ['names', (e) => (e.names ? JSON.stringify(e.names) : undefined)],
   ['correlationId', (e) => e.correlationId],
   ['eventId', (e) => e.eventId],

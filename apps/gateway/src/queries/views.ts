@@ -135,11 +135,14 @@ export function auditEventView(
   const actorName = nameOf(event.actorId, event.at);
   const about = event.data.userId;
   const userName = typeof about === 'string' ? nameOf(about, event.at) : undefined;
+  // The member it is about is `userName` already: `names` holds the others, so most events carry none.
   const names = Object.fromEntries(
-    peopleInData(event).flatMap((userId) => {
-      const name = nameOf(userId, event.at);
-      return name === undefined ? [] : [[userId, name]];
-    }),
+    peopleInData(event)
+      .filter((userId) => userId !== about)
+      .flatMap((userId) => {
+        const name = nameOf(userId, event.at);
+        return name === undefined ? [] : [[userId, name]];
+      }),
   );
   return {
     revision: event.revision,

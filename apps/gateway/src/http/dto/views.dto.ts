@@ -193,7 +193,7 @@ export class AuditEventView {
     additionalProperties: { type: 'string' },
     example: { [ID]: 'Bob Babbage' },
     description:
-      'the people `data` names by id (`userId`, an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when none is or was a member',
+      'the other people `data` names by id, besides the member of `userName` (an organization’s first `ownerId`, both Owners of a transfer’s `from` and `to`), each by their name at that instant, as `actorName`; absent when there are none who are or were members',
   })
   names?: Record<string, string>;
   @ApiProperty({ example: AT }) at!: string;

@@ -73,6 +73,16 @@ describe('the gateway edge', () => {
       .send({ availability: { available: true, weekly: [{ day: 'monday', from: '09:00', to: '17:00' }] } });
     expect(nested.status).toBe(400);
     expect([...new Set(fields(problem(nested)))]).toEqual(['availability.weekly.0.day']);
+    // A slot the service refuses (from after to) names the body's field, not the command's `weekly`.
+    const backwards = await http()
+      .patch(`/v1/orgs/${orgId}/members/${ada.userId}`)
+      .set(bearer(ada))
+      .send({ availability: { available: true, weekly: [{ day: 1, from: '17:00', to: '09:00' }] } });
+    expect([backwards.status, problem(backwards).field, fields(problem(backwards))]).toEqual([
+      400,
+      'availability.weekly',
+      ['availability.weekly'],
+    ]);
     // A missing field is said to be missing, a wrong type to be one, not every rule the value would also break.
     for (const [body, errors] of [
       [{}, [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
@@ -100,7 +110,12 @@ describe('the gateway edge', () => {
         .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
         .set(bearer(ada))
         .send(change);
-      expect([refused.status, problem(refused).code]).toEqual([400, 'unknown-permission']);
+      // Named as the body calls it (`grant`, `revoke`), not as the command does (`permissions`).
+      expect([refused.status, problem(refused).code, problem(refused).field]).toEqual([
+        400,
+        'unknown-permission',
+        Object.keys(change)[0],
+      ]);
     }
     // What the role gives cannot be revoked on its own: a success here would change nothing.
     const cy = await platform.join(ada, orgId, 'Cy', { role: 'admin' });
@@ -111,6 +126,7 @@ describe('the gateway edge', () => {
     expect(byRole.status).toBe(422);
     expect(problem(byRole)).toMatchObject({
       code: 'permission-comes-with-role',
+      field: 'revoke',
       permission: 'members.read',
       role: 'admin',
     });

@@ -29,6 +29,7 @@ import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { ListCursors } from './page';
+import { refusalsNamingTheBody, type BodyFieldNames } from './body-field-names';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -94,8 +95,12 @@ export class MembersController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    return this.commands.answer(orgId, commandOf(userId, body), requesterOf(req, caller), res, () =>
-      this.read(caller, orgId, userId),
+    const command = commandOf(userId, body);
+    return refusalsNamingTheBody(
+      this.commands.answer(orgId, command, requesterOf(req, caller), res, () =>
+        this.read(caller, orgId, userId),
+      ),
+      BODY_NAMES[command.type] ?? {},
     );
   }
 
@@ -129,6 +134,13 @@ export class MembersController {
     return { status: 'accepted' };
   }
 }
+
+/** Where the body calls a command's field otherwise, so that a refusal names what the client sent. */
+const BODY_NAMES: Readonly<Record<string, BodyFieldNames>> = {
+  GrantPermissions: { permissions: 'grant' },
+  RevokePermissions: { permissions: 'revoke' },
+  SetAvailability: { available: 'availability.available', weekly: 'availability.weekly' },
+};
 
 function commandOf(userId: string, body: UpdateMemberBody): Record<string, unknown> & { type: string } {
   const given = (['role', 'grant', 'revoke', 'schedulable', 'availability'] as const).filter(

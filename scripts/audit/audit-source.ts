@@ -8,7 +8,7 @@ import {
 import { type AdoptedRoleDefaults } from '@app/permissions';
 import { organizationRecordsOf } from './bundle-file';
 import { CliError } from './cli-error';
-import { printable } from './output-format';
+import { printable } from '@app/text';
 import { readOrganization, type OrganizationRecord } from './organization-stream';
 
 /**

@@ -32,7 +32,8 @@ import { exportBundle } from './bundle-export';
 import { CliError, parseInstant, required } from './cli-error';
 import { HISTORY_COLUMNS, historyRows, type HistoryFilter, type HistoryRow } from './history';
 import { organizationStreamOf, type OrganizationRecord } from './organization-stream';
-import { outputFormatOf, printable, RowWriter } from './output-format';
+import { printable } from '@app/text';
+import { outputFormatOf, RowWriter } from './output-format';
 import { readBundleFile, unprovenReasons } from './bundle-file';
 import {
   allRecords,

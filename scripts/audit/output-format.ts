@@ -1,3 +1,4 @@
+import { csvCell, printable, printableJson } from '@app/text';
 import { CliError } from './cli-error';
 
 export type OutputFormat = 'table' | 'jsonl' | 'csv';
@@ -24,7 +25,7 @@ export class RowWriter<Row extends object> {
   write(row: Row): void {
     if (this.format === 'jsonl') this.out.write(`${jsonLine(row)}\n`);
     else if (this.format === 'csv')
-      this.out.write(`${this.columns.map((c) => csvCell(printable(row[c] ?? ''))).join(',')}\n`);
+      this.out.write(`${this.columns.map((c) => csvCell(row[c] ?? '')).join(',')}\n`);
     else this.buffered.push(row);
   }
 
@@ -45,32 +46,7 @@ export class RowWriter<Row extends object> {
   }
 }
 
-/** RFC 4180, and a leading = + - @ defused so a spreadsheet does not run a cell as a formula. */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
- * Text as it may be printed on a terminal: control characters (line breaks, escape sequences) and bidirectional
- * controls escaped, so what an event or a bundle holds cannot print a verdict of its own, or hide the real one.
- */
-export function printable(value: unknown): string {
-  return String(value).replace(ASCII_CONTROLS, escaped).replace(UNPRINTABLE_BEYOND_ASCII, escaped);
-}
-
-/**
- * A row as one line of JSON, with the characters JSON itself leaves as they are (C1 controls, bidirectional
- * controls) escaped too: the same value to a parser, nothing that acts on a terminal or reorders text.
- */
+/** A row as one line of JSON that prints as it parses (see `printableJson`). */
 function jsonLine(row: object): string {
-  return JSON.stringify(row).replace(UNPRINTABLE_BEYOND_ASCII, escaped);
-}
-
-// eslint-disable-next-line no-control-regex
-const ASCII_CONTROLS = /[\u0000-\u001f]/g;
-const UNPRINTABLE_BEYOND_ASCII = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
-
-function escaped(c: string): string {
-  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  return printableJson(JSON.stringify(row));
 }

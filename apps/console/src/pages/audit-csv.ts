@@ -1,3 +1,4 @@
+import { csvCell } from '@app/text';
 import { type Schemas } from '../api/client';
 
 type AuditEvent = Schemas['AuditEventView'];
@@ -28,16 +29,3 @@ export function auditCsv(events: readonly AuditEvent[]): string {
   for (const event of events) lines.push(COLUMNS.map(([, value]) => csvCell(value(event))).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
-
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = String(value).replace(
-    UNPRINTABLE,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-  return /[",]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-// eslint-disable-next-line no-control-regex
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;

@@ -4,6 +4,7 @@ import { PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { Reflector } from '@nestjs/core';
 import { validationProblem } from '@app/platform';
+import { hasUnprintable } from '@app/text';
 import { perRoute, type Target } from '../http/per-route';
 
 const READS_BODY = 'gateway:reads-body';
@@ -55,7 +56,7 @@ export class RequestShapeGuard implements CanActivate {
             .map(([name]) => name);
     // No id holds one, and a path segment is echoed in answers ("... is not a member") and logs.
     const controlled =
-      shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => CONTROL.test(params![name]!));
+      shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => hasUnprintable(params![name]!));
     if (unread.length > 0 || repeated.length > 0 || controlled.length > 0)
       throw validationProblem([
         ...unread.map((field) => ({
@@ -73,10 +74,6 @@ export class RequestShapeGuard implements CanActivate {
     return true;
   }
 }
-
-// Control characters, and the bidirectional controls that could reorder an answer's text around the segment.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
 
 /** The platform's own routes (health, metrics, schemas) are left as probes and scrapers call them. */
 const ANY_SHAPE: RouteShape = { takesBody: true, queryNames: undefined };

@@ -1,0 +1,1 @@
+export { csvCell, hasUnprintable, printable, printableJson } from './printable';

@@ -103,6 +103,31 @@ describe('the gateway edge', () => {
       .set('content-type', 'application/json')
       .send('{"name":"Ops","__proto__":{"admin":true}}');
     expect([proto.status, fields(problem(proto))]).toEqual([400, ['__proto__']]);
+    // A key given twice: JSON.parse keeps the last, a proxy or a log may keep the first; refused, naming its path.
+    for (const [text, field] of [
+      ['{"name":"Ops","name":"Dev"}', 'name'],
+      ['{"name":"Ops","permissions":[],"n\\u0061me":"Dev"}', 'name'],
+    ]) {
+      const twice = await http()
+        .post(`/v1/orgs/${orgId}/teams`)
+        .set(bearer(ada))
+        .set('content-type', 'application/json')
+        .send(text);
+      expect([twice.status, problem(twice).code, fields(problem(twice))]).toEqual([
+        400,
+        'validation-failed',
+        [field],
+      ]);
+    }
+    const nestedTwice = await http()
+      .patch(`/v1/orgs/${orgId}/members/${ada.userId}`)
+      .set(bearer(ada))
+      .set('content-type', 'application/json')
+      .send(
+        '{"availability":{"available":true,"weekly":[{"day":1,"from":"09:00","to":"17:00","to":"18:00"}]}}',
+      );
+    expect([nestedTwice.status, fields(problem(nestedTwice))]).toEqual([400, ['availability.weekly.0.to']]);
+    expect((await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada))).body.items).toEqual([]);
     // A permission name the catalog does not have is refused when revoked, as when granted.
     const bob = await platform.join(ada, orgId, 'Bob');
     for (const change of [{ grant: ['no.such'] }, { revoke: ['no.such'] }]) {

@@ -4,11 +4,13 @@ import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { type DestinationStream } from 'pino';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
+import { printable } from '@app/text';
 import { GatewayModule } from './app.module';
 import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { serveConsole } from './edge/console-routes';
 import { API_SECURITY_HEADERS, securityHeaders, servesDocument } from './edge/security-headers';
 import { IDEMPOTENCY_KEY_PATTERN } from './http/requester';
+import { firstRepeatedKey } from './edge/repeated-keys';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
 
@@ -66,6 +68,8 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
     if (body === undefined) return done(notUtf8(), undefined);
     try {
       const parsed: unknown = body === '' ? {} : JSON.parse(body, refusePrototypeKeys);
+      const repeated = typeof parsed === 'object' ? firstRepeatedKey(body) : undefined;
+      if (repeated !== undefined) return done(repeatedKey(repeated), undefined);
       // Nest's validation reads a null body as an empty one: a PATCH of nothing would then pass as a no-op.
       done(parsed === null ? notAnObject() : null, parsed);
     } catch (error) {
@@ -139,6 +143,15 @@ function refusePrototypeKeys(key: string, value: unknown): unknown {
 
 function wellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed() && !text.includes('\u0000');
+}
+
+function repeatedKey(path: string): BadRequestException {
+  const field = printable(path.slice(0, 200));
+  return new BadRequestException({
+    code: 'validation-failed',
+    title: `The body gives ${field} more than once`,
+    errors: [{ field, message: 'given more than once' }],
+  });
 }
 
 function notAnObject(): BadRequestException {

@@ -130,6 +130,16 @@ describe('the gateway edge', () => {
     expect((await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada))).body.items).toEqual([]);
     // A permission name the catalog does not have is refused when revoked, as when granted.
     const bob = await platform.join(ada, orgId, 'Bob');
+    // A blank name is refused by the service's schema at its place in the list: `grant.0`, not `permissions.0`.
+    const blank = await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['members.read', ' '] });
+    expect([blank.status, problem(blank).field, fields(problem(blank))]).toEqual([
+      400,
+      'grant.1',
+      ['grant.1'],
+    ]);
     for (const change of [{ grant: ['no.such'] }, { revoke: ['no.such'] }]) {
       const refused = await http()
         .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)

@@ -46,4 +46,16 @@ describe('passwords confirmed while signed in count towards the lockout', () => 
       await changePassword(signedIn, 'still not my password', 'another new passphrase').expect(403);
     await changePassword(signedIn, 'a brand new passphrase', 'another new passphrase').expect(204);
   });
+
+  it('a new password the policy refuses is a 400 naming newPassword, the field sent; the password stays as it was', async () => {
+    const cy = await platform.signUp('Cy');
+    const weak = await changePassword(cy, PASSWORD, 'short');
+    expect([weak.status, weak.body.code, weak.body.field, weak.body.errors]).toEqual([
+      400,
+      'weak-password',
+      'newPassword',
+      [{ field: 'newPassword', message: expect.any(String) }],
+    ]);
+    await platform.signIn(cy.email, PASSWORD);
+  });
 });

@@ -18,8 +18,9 @@ export async function refusalsNamingTheBody<T>(answer: Promise<T>, names: BodyFi
 function inBodyTerms(error: unknown, names: BodyFieldNames): unknown {
   if (!isDomainError(error)) return error;
   const field = error.details.field;
-  if (typeof field !== 'string' || !Object.hasOwn(names, field)) return error;
-  const bodyField = names[field];
+  if (typeof field !== 'string') return error;
+  const bodyField = bodyNameOf(field, names);
+  if (bodyField === undefined) return error;
   const errors = error.details.errors;
   return new DomainError(
     error.code,
@@ -39,4 +40,11 @@ function inBodyTerms(error: unknown, names: BodyFieldNames): unknown {
         : {}),
     },
   );
+}
+
+/** The body's name of a field or of a place inside it: `permissions.0` is `grant.0` where `permissions` is `grant`. */
+function bodyNameOf(field: string, names: BodyFieldNames): string | undefined {
+  const dot = field.indexOf('.');
+  const head = dot === -1 ? field : field.slice(0, dot);
+  return Object.hasOwn(names, head) ? `${names[head]}${dot === -1 ? '' : field.slice(dot)}` : undefined;
 }

@@ -28,6 +28,7 @@ import {
   done,
 } from './dto/views.dto';
 import { problems } from './problems';
+import { refusalsNamingTheBody } from './body-field-names';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { requireSomeChange } from './dto/some-change';
@@ -127,9 +128,13 @@ export class MeController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const { revision } = await this.services.identity<{ revision?: string }>(
-      { type: 'ChangePassword', ...body },
-      requesterOf(req, caller),
+    // The password policy names the password it judged `password`; this body calls it `newPassword`.
+    const { revision } = await refusalsNamingTheBody(
+      this.services.identity<{ revision?: string }>(
+        { type: 'ChangePassword', ...body },
+        requesterOf(req, caller),
+      ),
+      { password: 'newPassword' },
     );
     return this.freshness.sessionsEnded(caller.userId, revision, res);
   }

@@ -192,12 +192,16 @@ describe('invitations', () => {
         .when(invite({ role: 'admin' }))
         .decided(),
     ];
-    given(adminInvited)
-      .when(cmd('bob', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
-      .thenRefuses('role-above-own', { field: 'role' });
-    given(adminInvited)
-      .when(cmd('bob', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
-      .thenRefuses('role-above-own', { field: 'role' });
+    // The role is the invitation's, not a field of the request: the refusal names the invitation.
+    for (const command of [
+      { type: 'SendInvitation', invitationId: 'inv-1', expiresAt },
+      { type: 'RevokeInvitation', invitationId: 'inv-1' },
+    ] as const) {
+      const refusal = given(adminInvited)
+        .when(cmd('bob', command))
+        .thenRefuses('role-above-own', { invitationId: 'inv-1', role: 'admin' });
+      expect(refusal.details).not.toHaveProperty('field');
+    }
     const userInvited = [
       ...base,
       team('t2', 'Support'),
@@ -577,13 +581,15 @@ describe('invitations', () => {
         .decided(),
       granted('bob', ['members.read', 'members.invite']),
     ];
-    given(adminInvited)
+    // Asking for `user` on an Admin's invitation: what is above is the invitation, not the role asked.
+    const editing = given(adminInvited)
       .when(change({ actorId: 'bob', role: 'user' }))
-      .thenRefuses('role-above-own');
+      .thenRefuses('role-above-own', { invitationId: 'inv-1', role: 'admin' });
+    expect(editing.details).not.toHaveProperty('field');
     const userInvited = [...invited, granted('bob', ['members.read', 'members.invite'])];
     given(userInvited)
       .when(change({ actorId: 'bob', role: 'admin' }))
-      .thenRefuses('role-above-own');
+      .thenRefuses('role-above-own', { field: 'role', role: 'admin' });
     given(userInvited)
       .when(change({ actorId: 'bob', permissions: ['members.read'] }))
       .thenRefuses('cannot-grant-permission');

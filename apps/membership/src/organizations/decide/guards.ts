@@ -14,7 +14,7 @@ import {
   type OrganizationCommand,
   type OrganizationCommandType,
 } from '../organization.commands';
-import { latestOf, type ActiveOrganization, type Member } from '../organization.state';
+import { latestOf, type ActiveOrganization, type Invitation, type Member } from '../organization.state';
 
 /** The checks every area of the organization decider shares: who acts, with which rights, and when. */
 
@@ -230,10 +230,24 @@ export function requireNotAbove(actor: Member, target: Member): void {
   }
 }
 
-/** Nobody gives a role above their own, directly or through an invitation. */
+/** Nobody gives a role above their own, directly or through an invitation: `role` is the one the command asks for. */
 export function requireRoleNotAbove(actor: Member, role: Role): void {
   if (rankOf(role) > rankOf(actor.role)) {
     refuse('role-above-own', 'forbidden', `you cannot give the ${role} role`, { field: 'role', role });
+  }
+}
+
+/**
+ * Nor sends, edits or revokes an invitation that gives a role above their own. The role is the invitation's, not a
+ * field of the request (a resend has no body), so the refusal names the invitation.
+ */
+export function requireInvitationNotAbove(actor: Member, invitation: Invitation): void {
+  const { role, invitationId } = invitation;
+  if (rankOf(role) > rankOf(actor.role)) {
+    refuse('role-above-own', 'forbidden', `invitation ${invitationId} gives the ${role} role, above yours`, {
+      invitationId,
+      role,
+    });
   }
 }
 

@@ -13,6 +13,7 @@ import {
   holds,
   refuse,
   requirePermission,
+  requireInvitationNotAbove,
   requireRoleNotAbove,
   requireSystem,
   type Decision,
@@ -119,7 +120,7 @@ export function changeInvitation({
   // R5: role, teams and permissions of a pending invitation change before it is accepted, within the changer's rights.
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
-  requireRoleNotAbove(actor, invitation.role);
+  requireInvitationNotAbove(actor, invitation);
   requireRoleNotAbove(actor, command.role);
   // What the change leaves out stays as the invitation has it, less what is gone since (as acceptance leaves it out).
   const asked = {
@@ -157,7 +158,7 @@ export function sendInvitation({
   // R5/R6: send (or resend: a new link, the old one stops working) a pending invitation, of a role not above one's own.
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
-  requireRoleNotAbove(actor, invitation.role);
+  requireInvitationNotAbove(actor, invitation);
   refuseWhenNoLongerGiven(org, catalog, invitation);
   // One made before such numbers were refused is not texted either.
   refuseImpersonalLine(invitation.phone);
@@ -186,7 +187,7 @@ export function revokeInvitation({
 }: Decision<CommandOf<'RevokeInvitation'>>): OrganizationEvent[] {
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = invitationOf(org, command.invitationId);
-  requireRoleNotAbove(actor, invitation.role);
+  requireInvitationNotAbove(actor, invitation);
   if (invitation.status === 'revoked') return [];
   const status =
     invitation.status === 'pending' && expired(invitation, stamp.at) ? 'expired' : invitation.status;

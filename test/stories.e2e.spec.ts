@@ -172,6 +172,18 @@ describe('stories over the public API', () => {
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
       .send({ name: 'Bob', password: PASSWORD, termsAccepted: false });
     expect(refused.body.code).toBe('terms-not-accepted');
+    // Signed out, accepting registers an account: its name and password are said to be required when missing.
+    const nameless = await http()
+      .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
+      .send({ termsAccepted: true });
+    expect([nameless.status, nameless.body.code, nameless.body.errors]).toEqual([
+      400,
+      'validation-failed',
+      [
+        { field: 'name', message: 'name is required to register (or sign in to accept)' },
+        { field: 'password', message: 'password is required to register (or sign in to accept)' },
+      ],
+    ]);
     await http()
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
       .send({ name: 'Bob', password: PASSWORD, termsAccepted: true })

@@ -14,6 +14,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
+import { validationProblem } from '@app/platform';
 import { AccessTokenStrategy } from '../auth/access-token.strategy';
 import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
@@ -108,12 +109,21 @@ export class PublicInvitationsController {
       const shown = await this.freshness.organizationAt(accepted.orgId, accepted.revision);
       return this.answer({ ...accepted, userId: caller.userId }, shown, res);
     }
+    // Signed out, accepting is registering: the account's name and password are required, and said to be.
+    const missing = (['name', 'password'] as const).filter((field) => body[field] === undefined);
+    if (missing.length > 0)
+      throw validationProblem(
+        missing.map((field) => ({
+          field,
+          message: `${field} is required to register (or sign in to accept)`,
+        })),
+      );
     const registered = await this.services.identity<{ userId: string; orgId: string; invitationId: string }>(
       {
         type: 'RegisterFromInvitation',
         token,
-        name: body.name ?? '',
-        password: body.password ?? '',
+        name: body.name,
+        password: body.password,
         termsAccepted: body.termsAccepted ?? false,
         ...(body.email ? { email: body.email } : {}),
         ...(body.locale ? { locale: body.locale } : {}),

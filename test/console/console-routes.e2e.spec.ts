@@ -43,6 +43,9 @@ describe('the console: served by the gateway, typed from the OpenAPI document th
     const asset = await platform.http.get(script).expect(200);
     expect(asset.headers['cache-control']).toContain('immutable');
     await platform.http.get('/console/assets/missing.js').expect(404);
+    // The assets' directory itself is refused as the client's request, not answered as a server fault.
+    const directory = await platform.http.get('/console/assets/');
+    expect([directory.status, directory.body.code]).toEqual([403, 'forbidden']);
   });
 
   it("the links in messages lead to the console's pages, query and token intact", async () => {

@@ -121,11 +121,13 @@ function isClientRefusal(error: unknown): boolean {
 
 /**
  * The HTTP framework's own refusals of a request before any route ran (Fastify's body too large, media type not
- * supported, ...): a client error with its status, never a 500.
+ * supported, ...), and its plugins' (static files: a directory asked for is `http-errors`' 403, marked `expose`): a
+ * client error with its status, never a 500.
  */
 function frameworkRefusal(error: unknown): { status: number; title: string } | undefined {
-  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown } | null;
-  if (typeof e?.code !== 'string' || !e.code.startsWith('FST_')) return undefined;
+  const e = error as { statusCode?: unknown; code?: unknown; message?: unknown; expose?: unknown } | null;
+  const fastifys = typeof e?.code === 'string' && e.code.startsWith('FST_');
+  if (!fastifys && e?.expose !== true) return undefined;
   if (typeof e.statusCode !== 'number' || e.statusCode < 400 || e.statusCode >= 500) return undefined;
   return {
     status: e.statusCode,

@@ -401,8 +401,8 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'PATCH /v1/orgs/:orgId/teams/:teamId',
-      // R11: a User renames the teams they manage.
-      expected: { ...admins(200), manager: 200 },
+      // R11: a User renames the teams they manage; R13: one outside the team does not see it, as GET says.
+      expected: { ...admins(200), manager: 200, user: 404 },
       request: async (f) => ({
         method: 'patch',
         path: `/v1/orgs/${f.orgId}/teams/${f.teamId}`,
@@ -419,7 +419,7 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'PUT /v1/orgs/:orgId/teams/:teamId/members/:userId',
-      expected: { ...admins(200), manager: 200 },
+      expected: { ...admins(200), manager: 200, user: 404 },
       request: async (f) => ({
         method: 'put',
         path: `/v1/orgs/${f.orgId}/teams/${f.teamId}/members/${f.targetId}`,
@@ -428,7 +428,7 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'DELETE /v1/orgs/:orgId/teams/:teamId/members/:userId',
-      expected: { ...admins(204), manager: 204 },
+      expected: { ...admins(204), manager: 204, user: 404 },
       request: async (f) => {
         const userId = await freshMember(main);
         await http()

@@ -113,12 +113,43 @@ describe('teams (R11, R12)', () => {
     given(withTeam)
       .when(cmd('admin', { type: 'AddTeamMember', teamId: 't1', userId: 'bob', role: 'manager' }))
       .thenTypes(['TeamMemberAdded']);
-    given([...withTeam, team('t2')])
+    given([...withTeam, team('t2'), granted('bob', ['members.read'])])
       .when(cmd('bob', { type: 'RenameTeam', teamId: 't2', name: 'Mine' }))
       .thenRefuses('insufficient-role');
     given([...withTeam, team('t2'), granted('bob', ['members.read', 'teams.manage'])])
       .when(cmd('bob', { type: 'RenameTeam', teamId: 't2', name: 'Mine' }))
       .thenTypes(['TeamRenamed']);
+  });
+
+  it('R13: a User outside a team they cannot see is told there is no such team, as reading it says, not refused it', () => {
+    const hidden = [...withTeam, team('t2')];
+    for (const command of [
+      { type: 'RenameTeam', teamId: 't2', name: 'Mine' },
+      { type: 'AddTeamMember', teamId: 't2', userId: 'bob', role: 'member' },
+      { type: 'RemoveTeamMember', teamId: 't2', userId: 'bob' },
+    ] as const) {
+      const unseen = given(hidden).when(cmd('bob', command)).thenRefuses('team-not-found', { teamId: 't2' });
+      expect(unseen.message).toBe(
+        given(hidden)
+          .when(cmd('bob', { ...command, teamId: 'made-up' }))
+          .thenRefuses('team-not-found')
+          .message.replace('made-up', 't2'),
+      );
+    }
+    // Inviting into it too: the same answer as for a team that does not exist.
+    given([...hidden, granted('bob', ['members.invite'])])
+      .when(
+        cmd('bob', {
+          type: 'InviteMember',
+          invitationId: 'inv-9',
+          email: 'x@example.com',
+          role: 'user',
+          teamIds: ['t2'],
+          permissions: [],
+          expiresAt: '2030-01-01T00:00:00.000Z',
+        }),
+      )
+      .thenRefuses('team-not-found', { teamId: 't2' });
   });
 
   it('R11: deleting a team is for holders of teams.manage, not for its managers; an absent team is a no-op', () => {

@@ -99,8 +99,12 @@ export function removeTeamMember({
 
 export function teamOf(org: OrganizationView, teamId: string): Team {
   const team = org.teams.get(teamId);
-  if (!team) refuse('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
+  if (!team) noTeam(teamId);
   return team;
+}
+
+function noTeam(teamId: string): never {
+  refuse('team-not-found', 'not-found', `no team ${teamId}`, { teamId });
 }
 
 /** R11: holders of teams.manage (Owner and Admins) manage any team; a User manages the teams they manage. */
@@ -112,6 +116,8 @@ export function requireTeamManager(
 ): Member {
   const actor = requireActor(org, actorId);
   if (holds(catalog, actor, 'teams.manage')) return actor;
+  // R13: a team the actor does not see is answered as no team, as reading it is: a 403 would say it exists.
+  if (!holds(catalog, actor, 'members.read') && !team.members.has(actorId)) noTeam(team.teamId);
   if (team.members.get(actorId) !== 'manager') {
     refuse('insufficient-role', 'forbidden', 'requires teams.manage or managing this team (R11)', {
       required: 'teams.manage',

@@ -144,6 +144,7 @@ describe('teams (R11, R12)', () => {
           invitationId: 'inv-9',
           email: 'x@example.com',
           role: 'user',
+          send: false,
           teamIds: ['t2'],
           permissions: [],
           expiresAt: '2030-01-01T00:00:00.000Z',

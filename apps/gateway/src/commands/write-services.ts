@@ -108,16 +108,22 @@ export class WriteServices implements OnApplicationShutdown {
   }
 
   /** The bulk import's answer: a result per row. */
-  async importInvitations(orgId: string, command: Record<string, unknown>, requester: Requester) {
+  /** The rows are invited one by one, each appended on its own: the wait grows with them (`IMPORT_ROW_MS` each). */
+  async importInvitations(orgId: string, command: { rows: readonly unknown[] }, requester: Requester) {
     await this.requireStanding(orgId, 'ImportInvitations', requester);
-    return this.send<{ revision: string | null; results: unknown[] }>(TOPICS.membershipCommands, orgId, {
-      commandId: requester.commandId ?? randomUUID(),
+    return this.send<{ revision: string | null; results: unknown[] }>(
+      TOPICS.membershipCommands,
       orgId,
-      actorId: requester.actorId,
-      correlationId: requester.correlationId,
-      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
-      command: { type: 'ImportInvitations', ...command },
-    });
+      {
+        commandId: requester.commandId ?? randomUUID(),
+        orgId,
+        actorId: requester.actorId,
+        correlationId: requester.correlationId,
+        ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
+        command: { type: 'ImportInvitations', ...command },
+      },
+      this.config.commandTimeoutMs + command.rows.length * this.config.importRowMs,
+    );
   }
 
   /**

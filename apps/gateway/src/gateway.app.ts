@@ -77,10 +77,21 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
     }
   });
   fastify.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (req, bytes, done) => {
+    if (!TAKES_CSV.test(req.routeOptions.url ?? '')) return done(csvNotTaken(), undefined);
     const refused = refusedCoding(req.headers);
     if (refused) return done(refused, undefined);
     const body = utf8(bytes as Buffer);
     return body === undefined ? done(notUtf8(), undefined) : done(null, body);
+  });
+}
+
+/** The one route that reads CSV: elsewhere a CSV body is a 415, as any type but JSON is. */
+const TAKES_CSV = /^\/v1\/orgs\/:orgId\/invitations\/import$/;
+
+function csvNotTaken(): UnsupportedMediaTypeException {
+  return new UnsupportedMediaTypeException({
+    code: 'unsupported-media-type',
+    title: 'This route reads JSON bodies: text/csv is read by invitations/import only',
   });
 }
 

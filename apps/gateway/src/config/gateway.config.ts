@@ -12,7 +12,8 @@ export interface GatewayConfig {
   readonly commandTimeoutMs: number;
   /**
    * `IMPORT_ROW_MS`: what each row adds to an import's wait (default 50 ms), since the rows are invited one by one:
-   * 1,000 rows wait up to 55 s with the defaults (here about 10 s on the embedded default, 27 s with the keys in FerretDB).
+   * 1,000 rows wait up to 55 s with the defaults (here they took about 10 s on the embedded default, 27 s with the
+   * personal-data keys in FerretDB).
    */
   readonly importRowMs: number;
   /** How long a command's answer waits for the read models to reach its revision before a 202 (default 2 s). */

@@ -158,14 +158,6 @@ export class WriteServices implements OnApplicationShutdown {
     }
   }
 
-  /** What an invitation link stands for (R5). */
-  describeInvitation(token: string) {
-    return this.send<{ invitation: Record<string, unknown> }>(TOPICS.membershipCommands, token.slice(0, 64), {
-      query: 'DescribeInvitation',
-      token,
-    });
-  }
-
   /** An identity command; `actorId` is the signed-in caller when the command acts on one. */
   async identity<T = unknown>(
     command: Record<string, unknown> & { type: string },

@@ -1380,12 +1380,14 @@ describe('stories over the public API', () => {
     return { alt, token: encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore)) };
   }
 
-  /** Accepting the link as a new person is refused as revoked, and `owner` finds nobody joined with it. */
+  /** The link previews as revoked, accepting it as a new person is refused so, and `owner` finds nobody joined. */
   async function expectRevokedWhenAccepted(
     invitation: { alt: string; token: string },
     orgId: string,
     owner: SignedIn,
   ) {
+    const preview = await http().get(`/v1/invitations/${invitation.token}`);
+    expect([preview.status, preview.body.code]).toEqual([410, 'invitation-revoked']);
     const accepted = await http()
       .post(`/v1/invitations/${invitation.token}/accept`)
       .send({ name: 'Alt', password: PASSWORD, termsAccepted: true });
@@ -1413,6 +1415,29 @@ describe('stories over the public API', () => {
     const invitation = await adminInvitation(admin, childId);
     await http().delete(`/v1/orgs/${childId}/members/${admin.userId}`).set(bearer(partner)).expect(204);
     await expectRevokedWhenAccepted(invitation, childId, partner);
+  });
+
+  it('R5: an Admin demoted to User takes the Admin invitations they set with them; their plain invitations stay', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const cal = await inviteNewMember(ada, orgId, 'Cal', { role: 'admin' });
+    const admin = await adminInvitation(cal, orgId);
+    const plain = unique('Pia');
+    const mailsBefore = platform.mails.length;
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(cal))
+      .send({ email: plain, role: 'user' })
+      .expect(201);
+    const plainToken = encodeURIComponent(await platform.linkFromMail(plain, '/invitations/', mailsBefore));
+    expect((await http().get(`/v1/invitations/${admin.token}`).expect(200)).body.role).toBe('admin');
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${cal.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'user' })
+      .expect(200);
+    await expectRevokedWhenAccepted(admin, orgId, ada);
+    expect((await http().get(`/v1/invitations/${plainToken}`).expect(200)).body.role).toBe('user');
   });
 
   it('R22: an Owner without a second factor cannot require one: refused, and nothing changes', async () => {

@@ -266,3 +266,19 @@ export function grantsLackingPrerequisites(
   }
   return [...granted].filter((p) => !kept.has(p)).sort();
 }
+
+/**
+ * R5: whether a giver (role and effective permissions) may give an invitation these terms: they invite, their role is
+ * as high, and they hold each permission it grants that the catalog still has.
+ */
+export function givesInvitationTerms(
+  catalog: PermissionsCatalog,
+  giver: { readonly role: Role; readonly permissions: ReadonlySet<string> },
+  terms: { readonly role: Role; readonly permissions: readonly string[] },
+): boolean {
+  return (
+    giver.permissions.has('members.invite') &&
+    rankOf(giver.role) >= rankOf(terms.role) &&
+    terms.permissions.every((p) => !isKnownPermission(catalog, p) || giver.permissions.has(p))
+  );
+}

@@ -15,11 +15,14 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import { validationProblem } from '@app/platform';
+import { SYSTEM_ACTOR } from '@app/event-store';
+import { givesInvitationTerms, type PermissionsCatalog } from '@app/permissions';
+import { OrgAccess } from '../access/org-access';
 import { AccessTokenStrategy } from '../auth/access-token.strategy';
 import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices } from '../commands/write-services';
-import { INVITATION_TOKENS, READ_MODELS } from '../gateway.tokens';
+import { INVITATION_TOKENS, PERMISSIONS_CATALOG, READ_MODELS } from '../gateway.tokens';
 import { type InvitationDoc } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
 import { AcceptInvitationBody } from './dto/auth.dto';
@@ -46,6 +49,8 @@ export class PublicInvitationsController {
     private readonly tokens: AccessTokenStrategy,
     @Inject(INVITATION_TOKENS) private readonly links: InvitationTokens,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly access: OrgAccess,
+    @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
   ) {}
 
   @Get(':token')
@@ -56,6 +61,12 @@ export class PublicInvitationsController {
   @problems(400, 404, 410)
   async preview(@Param('token') token: string) {
     const invitation = await this.current(token);
+    if (!(await this.stillGiven(invitation)))
+      throw new DomainError(
+        'invitation-revoked',
+        'gone',
+        'this invitation was revoked: whoever set its terms may no longer give them',
+      );
     const org = await this.models.organizations.get(invitation.orgId);
     const account = invitation.email
       ? (await this.models.users.find({ where: { email: invitation.email } }, { limit: 1 })).items.length > 0
@@ -180,6 +191,23 @@ export class PublicInvitationsController {
     const { userId, orgId, invitationId } = accepted;
     if (!shown) res.status(202);
     return { status: shown ? 'member' : 'accepted', userId, orgId, invitationId };
+  }
+
+  /**
+   * R5, as accepting it checks: an Admin's invitation, or one granting permissions, lasts no longer than its giver's
+   * right to give it (removed, demoted, or no longer an Admin through the parent: R19); a plain User's outlives them.
+   */
+  private async stillGiven(invitation: InvitationDoc): Promise<boolean> {
+    const giver = invitation.grantedBy ?? invitation.invitedBy;
+    if ((invitation.role === 'user' && invitation.permissions.length === 0) || giver === SYSTEM_ACTOR)
+      return true;
+    try {
+      const standing = await this.access.standing({ userId: giver, twoFactor: true }, invitation.orgId);
+      return givesInvitationTerms(this.catalog, standing, invitation);
+    } catch (noStanding) {
+      if (noStanding instanceof DomainError) return false;
+      throw noStanding;
+    }
   }
 
   /** The invitation a link stands for, if it is the latest link of a pending, unexpired invitation. */

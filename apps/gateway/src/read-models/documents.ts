@@ -155,6 +155,11 @@ export interface InvitationDoc {
   readonly sendSequence: number;
   readonly expiresAt: string;
   readonly invitedBy: string;
+  /**
+   * Who set its terms (the inviter, or the last to change them), whose right to give them an Admin's or a permission's
+   * invitation lasts no longer than (R5). Absent on documents projected before it was kept, until a rebuild.
+   */
+  readonly grantedBy?: string;
   readonly createdAt: string;
   readonly acceptedBy?: string;
 }

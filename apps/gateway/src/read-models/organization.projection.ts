@@ -372,6 +372,7 @@ export function projectOrganizationEvent(
         sendSequence: 0,
         expiresAt: str(d, 'expiresAt'),
         invitedBy: event.actorId,
+        grantedBy: str(d, 'actorId'),
         createdAt: event.at,
       });
       break;
@@ -462,6 +463,7 @@ function invitationChange(event: OrganizationEvent): Partial<InvitationDoc> {
         role: d.role as InvitationDoc['role'],
         teamIds: d.teamIds as string[],
         permissions: d.permissions as string[],
+        grantedBy: d.actorId as string,
       };
     case 'InvitationSent':
       return { sendSequence: d.sendSequence as number, expiresAt: d.expiresAt as string };

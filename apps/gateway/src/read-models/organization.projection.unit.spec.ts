@@ -94,3 +94,48 @@ describe('who an audit event involves (the audit list’s userId filter, R21)', 
     expect(involved('SettingsUpdated', { requireTwoFactor: true })).toEqual(['ada']);
   });
 });
+
+describe('an invitation’s giver (R5: an Admin’s invitation lasts no longer than its giver’s right to give it)', () => {
+  const project = (
+    type: string,
+    data: Record<string, unknown>,
+    invitations: OrganizationView['invitations'],
+  ) =>
+    projectOrganizationEvent(
+      { ...view, invitations },
+      {
+        id: 'e-2',
+        type,
+        orgId: 'org-1',
+        revision: 6,
+        actorId: 'ada',
+        correlationId: 'c-2',
+        at,
+        data: { orgId: 'org-1', at, ...data },
+      },
+      defaultCatalog,
+    ).invitations;
+
+  it('is who created it, then whoever last changed its terms', () => {
+    const [created] = project(
+      'InvitationCreated',
+      {
+        invitationId: 'inv-1',
+        email: 'x@example.com',
+        role: 'admin',
+        teamIds: [],
+        permissions: [],
+        expiresAt: at,
+        actorId: 'bob',
+      },
+      new Map(),
+    );
+    expect(created).toMatchObject({ invitedBy: 'ada', grantedBy: 'bob' });
+    const [changed] = project(
+      'InvitationChanged',
+      { invitationId: 'inv-1', role: 'admin', teamIds: [], permissions: [], actorId: 'cat' },
+      new Map([['inv-1', created!]]),
+    );
+    expect(changed).toMatchObject({ invitedBy: 'ada', grantedBy: 'cat' });
+  });
+});

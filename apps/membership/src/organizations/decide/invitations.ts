@@ -1,8 +1,9 @@
 import { impersonalLineType } from '@app/identifiers';
 import {
+  effectivePermissions,
+  givesInvitationTerms,
   grantsLackingPrerequisites,
   isKnownPermission,
-  rankOf,
   type PermissionsCatalog,
 } from '@app/permissions';
 import { SYSTEM_ACTOR, type CommandOf } from '../organization.commands';
@@ -10,7 +11,6 @@ import { type InvitedRole, type OrganizationEvent } from '../organization.events
 import { type ActiveOrganization, type Invitation, type Member } from '../organization.state';
 import {
   assertGrantable,
-  holds,
   refuse,
   requirePermission,
   requireInvitationNotAbove,
@@ -339,11 +339,8 @@ function gives(
   giver: Pick<Member, 'role' | 'granted'>,
   invitation: Invitation,
 ): boolean {
-  return (
-    holds(catalog, giver, 'members.invite') &&
-    rankOf(giver.role) >= rankOf(invitation.role) &&
-    invitation.permissions.every((p) => !isKnownPermission(catalog, p) || holds(catalog, giver, p))
-  );
+  const permissions = effectivePermissions(catalog, giver.role, giver.granted);
+  return givesInvitationTerms(catalog, { role: giver.role, permissions }, invitation);
 }
 
 /** An invitation whose terms nobody may give any more is as good as revoked: not accepted, not sent again. */

@@ -1467,6 +1467,9 @@ describe('stories over the public API', () => {
     expect((await http().get('/v1/me').set(bearer(bobWithCode)).expect(200)).body.twoFactorEnabled).toBe(
       true,
     );
+    // The Admin invitation Bob sets stands: his right to give it is his standing, not the session of the link's reader.
+    const invitation = await adminInvitation(bobWithCode, orgId);
+    expect((await http().get(`/v1/invitations/${invitation.token}`).expect(200)).body.role).toBe('admin');
   });
 
   it('R10, R22: deleting my account deletes an organization requiring a second factor only from a session with one', async () => {

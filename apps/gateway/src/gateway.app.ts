@@ -10,6 +10,7 @@ import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { serveConsole } from './edge/console-routes';
 import { API_SECURITY_HEADERS, securityHeaders, servesDocument } from './edge/security-headers';
 import { IDEMPOTENCY_KEY_PATTERN } from './http/requester';
+import { TAKES_CSV } from './http/takes-csv';
 import { firstRepeatedKey } from './edge/repeated-keys';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
@@ -77,7 +78,9 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
     }
   });
   fastify.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (req, bytes, done) => {
-    if (!TAKES_CSV.test(req.routeOptions.url ?? '')) return done(csvNotTaken(), undefined);
+    // A path no route has (undefined) is left to its 404.
+    if (req.routeOptions.url !== undefined && !takesCsv(req.routeOptions.config))
+      return done(csvNotTaken(), undefined);
     const refused = refusedCoding(req.headers);
     if (refused) return done(refused, undefined);
     const body = utf8(bytes as Buffer);
@@ -85,8 +88,10 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
   });
 }
 
-/** The one route that reads CSV: elsewhere a CSV body is a 415, as any type but JSON is. */
-const TAKES_CSV = /^\/v1\/orgs\/:orgId\/invitations\/import$/;
+/** A route that reads CSV says so (`@TakesCsv()`): elsewhere a CSV body is a 415, as any type but JSON is. */
+function takesCsv(config: unknown): boolean {
+  return (config as { [TAKES_CSV]?: unknown } | undefined)?.[TAKES_CSV] === true;
+}
 
 function csvNotTaken(): UnsupportedMediaTypeException {
   return new UnsupportedMediaTypeException({
@@ -160,7 +165,8 @@ function repeatedKey(path: string): BadRequestException {
   const field = printable(path.slice(0, 200));
   return new BadRequestException({
     code: 'validation-failed',
-    title: `The body gives ${field} more than once`,
+    // Quoted: a key may be empty, or hold dots.
+    title: `The body gives the key ${JSON.stringify(field)} more than once`,
     errors: [{ field, message: 'given more than once' }],
   });
 }

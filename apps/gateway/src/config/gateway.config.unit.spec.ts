@@ -10,4 +10,11 @@ describe('the gateway settings', () => {
     );
     expect(() => readGatewayConfig({ TRUST_PROXY: 'yes' })).toThrow(/TRUST_PROXY/);
   });
+
+  it('IMPORT_ROW_MS: 50 ms a row by default; a positive whole number, else refused by name', () => {
+    expect(readGatewayConfig({}).importRowMs).toBe(50);
+    expect(readGatewayConfig({ IMPORT_ROW_MS: '120' }).importRowMs).toBe(120);
+    for (const bad of ['0', '-5', 'soon'])
+      expect(() => readGatewayConfig({ IMPORT_ROW_MS: bad })).toThrow(/IMPORT_ROW_MS/);
+  });
 });

@@ -33,6 +33,7 @@ import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } fr
 import { newId } from './orgs.controller';
 import { ImportResult, InvitationView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
+import { TakesCsv } from './takes-csv';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { ListCursors } from './page';
@@ -89,6 +90,7 @@ export class InvitationsController {
 
   @Post('import')
   @HttpCode(200)
+  @TakesCsv()
   @ApiConsumes('application/json', 'text/csv')
   @ApiBody({
     description:

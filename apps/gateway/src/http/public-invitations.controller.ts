@@ -62,11 +62,7 @@ export class PublicInvitationsController {
   async preview(@Param('token') token: string) {
     const invitation = await this.current(token);
     if (!(await this.stillGiven(invitation)))
-      throw new DomainError(
-        'invitation-revoked',
-        'gone',
-        'this invitation was revoked: whoever set its terms may no longer give them',
-      );
+      throw new DomainError('invitation-revoked', 'gone', 'this invitation was revoked');
     const org = await this.models.organizations.get(invitation.orgId);
     const account = invitation.email
       ? (await this.models.users.find({ where: { email: invitation.email } }, { limit: 1 })).items.length > 0
@@ -198,9 +194,10 @@ export class PublicInvitationsController {
    * right to give it (removed, demoted, or no longer an Admin through the parent: R19); a plain User's outlives them.
    */
   private async stillGiven(invitation: InvitationDoc): Promise<boolean> {
-    const giver = invitation.grantedBy ?? invitation.invitedBy;
-    if ((invitation.role === 'user' && invitation.permissions.length === 0) || giver === SYSTEM_ACTOR)
-      return true;
+    const giver = invitation.grantedBy;
+    // Projected before `grantedBy` was kept: the inviter may not be who set the terms, so only accepting can tell.
+    if (giver === undefined || giver === SYSTEM_ACTOR) return true;
+    if (invitation.role === 'user' && invitation.permissions.length === 0) return true;
     try {
       const standing = await this.access.standing({ userId: giver, twoFactor: true }, invitation.orgId);
       return givesInvitationTerms(this.catalog, standing, invitation);

@@ -51,7 +51,7 @@ export class MembershipHarness {
     return new RequestSigner(this.keys, sender).sign(payload);
   }
 
-  query<T>(payload: Record<string, unknown>, sender: RequestSender = 'gateway'): Promise<T> {
+  query<T>(payload: Record<string, unknown>, sender: RequestSender = 'identity'): Promise<T> {
     return this.raw<T>(randomUUID(), this.signed(payload, sender));
   }
 

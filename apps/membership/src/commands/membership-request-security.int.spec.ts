@@ -127,6 +127,11 @@ describe('membership commands: who may send what (never trust an actor named in 
       ok: false,
       error: { code: 'invitation-token-invalid' },
     });
+    // Identity alone asks, before registering from a link: the gateway's preview reads its own read models.
+    expect(await membership.query({ query: 'DescribeInvitation', token: 'x' }, 'gateway')).toMatchObject({
+      ok: false,
+      error: { code: 'request-not-authenticated' },
+    });
   });
 
   it('a command id reused for a different command is a conflict; the same command again is a duplicate', async () => {

@@ -129,5 +129,8 @@ export const MEMBERSHIP_COMMANDS = {
 
 export type MembershipCommandType = keyof typeof MEMBERSHIP_COMMANDS;
 
-/** `{ query: 'DescribeInvitation', token }`: who may ask what an invitation link stands for. */
-export const DESCRIBE_INVITATION_SENDERS = ['gateway', 'identity'] as const;
+/**
+ * `{ query: 'DescribeInvitation', token }`: who may ask what an invitation link stands for. Identity alone, before
+ * registering from a link; the gateway's preview reads its read models.
+ */
+export const DESCRIBE_INVITATION_SENDERS = ['identity'] as const;

@@ -610,6 +610,8 @@ describe('the gateway edge', () => {
       .set('content-type', 'text/csv')
       .send('name\nOps\n');
     expect([csv.status, problem(csv).code]).toEqual([415, 'unsupported-media-type']);
+    const nowhere = await http().post('/v1/nowhere').set('content-type', 'text/csv').send('a\n1\n');
+    expect([nowhere.status, problem(nowhere).code]).toEqual([404, 'not-found']);
     expect((await http().get(`/v1/orgs/${orgId}/teams`).set(bearer(ada))).body.items).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type FastifyReply } from 'fastify';
 import { ReadYourWrites, type Accepted } from './read-your-writes';
-import { WriteServices, type Requester } from './write-services';
+import { WriteServices, type BodyFieldNames, type Requester } from './write-services';
 
 type MembershipCommand = Record<string, unknown> & { type: string };
 
@@ -30,15 +30,20 @@ export class OrganizationCommands {
     );
   }
 
-  /** For routes that answer with what changed: `read()` once the read models show it, else 202 and the revision. */
+  /**
+   * For routes that answer with what changed: `read()` once the read models show it, else 202 and the revision.
+   * `bodyNames`: where the route's body calls the command's fields otherwise (see `WriteServices.membership`).
+   */
   async answer<T>(
     orgId: string,
     command: MembershipCommand,
     requester: Requester,
     res: FastifyReply,
     read: () => Promise<T>,
+    options: { bodyNames?: BodyFieldNames } = {},
   ): Promise<T | Accepted> {
-    return this.freshness.answer(orgId, await this.services.membership(orgId, command, requester), res, read);
+    const result = await this.services.membership(orgId, command, requester, options);
+    return this.freshness.answer(orgId, result, res, read);
   }
 
   /**

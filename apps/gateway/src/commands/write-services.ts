@@ -62,15 +62,13 @@ export class WriteServices implements OnApplicationShutdown {
    * by someone who was a member: the organization is asked whether it recorded that very request, and if so the
    * retry gets the first answer. Nobody else's request reaches the write side.
    */
-  async membership(orgId: string, command: Record<string, unknown> & { type: string }, requester: Requester) {
-    const request = {
-      commandId: requester.commandId ?? randomUUID(),
-      orgId,
-      actorId: requester.actorId,
-      correlationId: requester.correlationId,
-      ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
-      command,
-    };
+  async membership(
+    orgId: string,
+    command: Record<string, unknown> & { type: string },
+    requester: Requester,
+    options: { bodyNames?: BodyFieldNames } = {},
+  ) {
+    const request = membershipRequest(orgId, command, requester);
     if (command.type !== 'CreateOrganization')
       try {
         await this.requireStanding(orgId, command.type, requester);
@@ -78,7 +76,7 @@ export class WriteServices implements OnApplicationShutdown {
         if (!(await this.mayBeRetryAfterLeaving(orgId, command, requester))) throw noStanding;
         return this.repeated(orgId, request, noStanding);
       }
-    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, request);
+    return this.send<MembershipResult>(TOPICS.membershipCommands, orgId, request, options);
   }
 
   private async mayBeRetryAfterLeaving(
@@ -107,22 +105,17 @@ export class WriteServices implements OnApplicationShutdown {
     }
   }
 
-  /** The bulk import's answer: a result per row. */
-  /** The rows are invited one by one, each appended on its own: the wait grows with them (`IMPORT_ROW_MS` each). */
+  /**
+   * The bulk import's answer: a result per row. The rows are invited one by one, each appended on its own, so the wait
+   * grows with them (`IMPORT_ROW_MS` each).
+   */
   async importInvitations(orgId: string, command: { rows: readonly unknown[] }, requester: Requester) {
     await this.requireStanding(orgId, 'ImportInvitations', requester);
     return this.send<{ revision: string | null; results: unknown[] }>(
       TOPICS.membershipCommands,
       orgId,
-      {
-        commandId: requester.commandId ?? randomUUID(),
-        orgId,
-        actorId: requester.actorId,
-        correlationId: requester.correlationId,
-        ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
-        command: { type: 'ImportInvitations', ...command },
-      },
-      this.config.commandTimeoutMs + command.rows.length * this.config.importRowMs,
+      membershipRequest(orgId, { type: 'ImportInvitations', ...command }, requester),
+      { timeoutMs: this.config.commandTimeoutMs + command.rows.length * this.config.importRowMs },
     );
   }
 
@@ -162,7 +155,7 @@ export class WriteServices implements OnApplicationShutdown {
   async identity<T = unknown>(
     command: Record<string, unknown> & { type: string },
     requester: Requester,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; bodyNames?: BodyFieldNames } = {},
   ): Promise<T> {
     const commandId = requester.commandId ?? randomUUID();
     const reply = await this.send<{ result: T }>(
@@ -174,7 +167,7 @@ export class WriteServices implements OnApplicationShutdown {
         correlationId: requester.correlationId,
         command,
       },
-      options.timeoutMs ?? this.config.commandTimeoutMs,
+      options,
     );
     return reply.result;
   }
@@ -190,11 +183,15 @@ export class WriteServices implements OnApplicationShutdown {
     );
   }
 
+  /** `bodyNames`: where the route's body calls a command's field otherwise, so that a refusal names the body's. */
   private async send<T>(
     topic: string,
     key: string,
     request: object,
-    timeoutMs = this.config.commandTimeoutMs,
+    {
+      timeoutMs = this.config.commandTimeoutMs,
+      bodyNames = {},
+    }: { timeoutMs?: number; bodyNames?: BodyFieldNames } = {},
   ): Promise<T> {
     let reply: Reply<T>;
     try {
@@ -205,7 +202,7 @@ export class WriteServices implements OnApplicationShutdown {
       if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
       throw error;
     }
-    if (!reply.ok) throw refusalOverHttp(reply.error);
+    if (!reply.ok) throw refusalOverHttp(reply.error, bodyNames);
     return reply as unknown as T;
   }
 
@@ -258,15 +255,21 @@ function operatorRequest(orgId: string, command: Record<string, unknown>, reques
   };
 }
 
+/** How a route's body calls a command's field, where the two differ: `{ permissions: 'grant' }`. */
+export type BodyFieldNames = Readonly<Record<string, string>>;
+
 /**
  * A write service's refusal as the HTTP client sees it. The services name a field by its place in the bus command
- * (`command.email`); over HTTP it is the body's field, and a refused field is listed in `errors`, as the validation
- * pipe lists one.
+ * (`command.email`, `command.permissions.0`); over HTTP it is the body's field (`email`, `grant.0` where the body
+ * calls `permissions` `grant`), and a refused field is listed in `errors`, as the validation pipe lists one.
  */
-function refusalOverHttp(error: DomainErrorJson): DomainError {
+function refusalOverHttp(error: DomainErrorJson, bodyNames: BodyFieldNames): DomainError {
   const named = error.details?.field;
   if (typeof named !== 'string') return new DomainError(error.code, error.kind, error.message, error.details);
-  const field = named.startsWith(COMMAND_PREFIX) ? named.slice(COMMAND_PREFIX.length) : named;
+  const field = inBody(
+    named.startsWith(COMMAND_PREFIX) ? named.slice(COMMAND_PREFIX.length) : named,
+    bodyNames,
+  );
   const prefixed = error.message.startsWith(`${named}: `);
   // The reason alone in `errors`, as the validation pipe's entries are: a client shows it beside the field's name.
   const reason = prefixed ? error.message.slice(named.length + 2) : error.message;
@@ -278,3 +281,22 @@ function refusalOverHttp(error: DomainErrorJson): DomainError {
 }
 
 const COMMAND_PREFIX = 'command.';
+
+/** The body's name of a command's field or of a place inside it: `permissions.0` is `grant.0` where `permissions` is `grant`. */
+function inBody(field: string, bodyNames: BodyFieldNames): string {
+  const dot = field.indexOf('.');
+  const head = dot === -1 ? field : field.slice(0, dot);
+  return Object.hasOwn(bodyNames, head) ? `${bodyNames[head]}${dot === -1 ? '' : field.slice(dot)}` : field;
+}
+
+/** A membership command as it travels: who asks, under which id and correlation, with or without a second factor. */
+function membershipRequest(orgId: string, command: Record<string, unknown>, requester: Requester) {
+  return {
+    commandId: requester.commandId ?? randomUUID(),
+    orgId,
+    actorId: requester.actorId,
+    correlationId: requester.correlationId,
+    ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
+    command,
+  };
+}

@@ -28,7 +28,6 @@ import {
   done,
 } from './dto/views.dto';
 import { problems } from './problems';
-import { refusalsNamingTheBody } from './body-field-names';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { requireSomeChange } from './dto/some-change';
@@ -129,12 +128,10 @@ export class MeController {
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
     // The password policy names the password it judged `password`; this body calls it `newPassword`.
-    const { revision } = await refusalsNamingTheBody(
-      this.services.identity<{ revision?: string }>(
-        { type: 'ChangePassword', ...body },
-        requesterOf(req, caller),
-      ),
-      { password: 'newPassword' },
+    const { revision } = await this.services.identity<{ revision?: string }>(
+      { type: 'ChangePassword', ...body },
+      requesterOf(req, caller),
+      { bodyNames: { password: 'newPassword' } },
     );
     return this.freshness.sessionsEnded(caller.userId, revision, res);
   }

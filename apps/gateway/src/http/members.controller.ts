@@ -18,7 +18,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OrganizationCommands } from '../commands/organization-commands';
-import { WriteServices } from '../commands/write-services';
+import { WriteServices, type BodyFieldNames } from '../commands/write-services';
 import { type PermissionsCatalog } from '@app/permissions';
 import { PERMISSIONS_CATALOG } from '../gateway.tokens';
 import { OrgQueries } from '../queries/org-queries';
@@ -29,7 +29,6 @@ import { problems } from './problems';
 import { requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 import { ListCursors } from './page';
-import { refusalsNamingTheBody, type BodyFieldNames } from './body-field-names';
 
 @ApiTags('members')
 @ApiBearerAuth()
@@ -96,11 +95,13 @@ export class MembersController {
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const command = commandOf(userId, body);
-    return refusalsNamingTheBody(
-      this.commands.answer(orgId, command, requesterOf(req, caller), res, () =>
-        this.read(caller, orgId, userId),
-      ),
-      BODY_NAMES[command.type] ?? {},
+    return this.commands.answer(
+      orgId,
+      command,
+      requesterOf(req, caller),
+      res,
+      () => this.read(caller, orgId, userId),
+      { bodyNames: BODY_NAMES[command.type] ?? {} },
     );
   }
 

@@ -10,7 +10,6 @@ import { readGatewayConfig, type GatewayConfig } from './config/gateway.config';
 import { serveConsole } from './edge/console-routes';
 import { API_SECURITY_HEADERS, securityHeaders, servesDocument } from './edge/security-headers';
 import { IDEMPOTENCY_KEY_PATTERN } from './http/requester';
-import { TAKES_CSV } from './http/takes-csv';
 import { firstRepeatedKey } from './edge/repeated-keys';
 
 export const GATEWAY_DEFAULT_PORT = 3000;
@@ -78,19 +77,14 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
     }
   });
   fastify.addContentTypeParser('text/csv', { parseAs: 'buffer' }, (req, bytes, done) => {
-    // A path no route has (undefined) is left to its 404.
-    if (req.routeOptions.url !== undefined && !takesCsv(req.routeOptions.config))
+    // Only routes marked `@TakesCsv()` read CSV; a path no route has (undefined) is left to its 404.
+    if (req.routeOptions.url !== undefined && req.routeOptions.config.takesCsv !== true)
       return done(csvNotTaken(), undefined);
     const refused = refusedCoding(req.headers);
     if (refused) return done(refused, undefined);
     const body = utf8(bytes as Buffer);
     return body === undefined ? done(notUtf8(), undefined) : done(null, body);
   });
-}
-
-/** A route that reads CSV says so (`@TakesCsv()`): elsewhere a CSV body is a 415, as any type but JSON is. */
-function takesCsv(config: unknown): boolean {
-  return (config as { [TAKES_CSV]?: unknown } | undefined)?.[TAKES_CSV] === true;
 }
 
 function csvNotTaken(): UnsupportedMediaTypeException {

@@ -242,17 +242,9 @@ function unavailable(timeoutMs: number): WriteServiceUnavailable {
   return new WriteServiceUnavailable(Math.max(1, Math.ceil(timeoutMs / 1000)));
 }
 
+/** R22 holds for operators too: an organization that requires a second factor sees whether they used one. */
 function operatorRequest(orgId: string, command: Record<string, unknown>, requester: Requester) {
-  return {
-    commandId: requester.commandId ?? randomUUID(),
-    orgId,
-    actorId: requester.actorId,
-    correlationId: requester.correlationId,
-    // R22 holds for operators too: an organization that requires a second factor sees whether they used one.
-    ...(requester.actorTwoFactor ? { actorTwoFactor: true } : {}),
-    actorIsOperator: true,
-    command,
-  };
+  return { ...membershipRequest(orgId, command, requester), actorIsOperator: true };
 }
 
 /** How a route's body calls a command's field, where the two differ: `{ permissions: 'grant' }`. */
@@ -282,7 +274,7 @@ function refusalOverHttp(error: DomainErrorJson, bodyNames: BodyFieldNames): Dom
 
 const COMMAND_PREFIX = 'command.';
 
-/** The body's name of a command's field or of a place inside it: `permissions.0` is `grant.0` where `permissions` is `grant`. */
+/** The body's name of a command's field or of a place in it: `permissions.0` is `grant.0` for `{ permissions: 'grant' }`. */
 function inBody(field: string, bodyNames: BodyFieldNames): string {
   const dot = field.indexOf('.');
   const head = dot === -1 ? field : field.slice(0, dot);

@@ -8,12 +8,16 @@ describe('handleInKeyedLanes', () => {
     const log: string[] = [];
     let active = 0;
     let most = 0;
+    // a1 is slow until b's lane is through (or 2 s pass, if lanes waited on one another): no race with a timer.
+    let bThrough: () => void = () => undefined;
+    const bLaneDone = new Promise<void>((resolve) => (bThrough = resolve));
     const done = await handleInKeyedLanes(
       messages,
       (m) => m[0]!,
       async (m) => {
         most = Math.max(most, ++active);
-        await pause(m === 'a1' ? 20 : 1);
+        await (m === 'a1' ? Promise.race([bLaneDone, pause(2_000)]) : pause(1));
+        if (m === 'b2') bThrough();
         log.push(m);
         active--;
         return true;

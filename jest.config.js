@@ -46,4 +46,6 @@ module.exports = {
   ],
   // Global, not per project: integration suites start servers and brokers.
   testTimeout: 30_000,
+  globalSetup: '<rootDir>/test/jest/temp-root.setup.js',
+  globalTeardown: '<rootDir>/test/jest/temp-root.teardown.js',
 };

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { compatibilityProblems, schemaSetProblems } from './schema-compatibility';
 import { eventSchemas } from './schemas';
 import { SchemaRegistry } from './schema-registry';
+import { tempRoot } from '@app/testing';
 
 const released = {
   $id: 'membership.Example.v1',
@@ -185,7 +185,7 @@ describe('schema compatibility within a version (docs/contracts.md)', () => {
   });
 
   it('npm run contracts:check fails, naming the field, when a released field was changed incompatibly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'released-'));
+    const dir = mkdtempSync(join(tempRoot(), 'released-'));
     cpSync(join(__dirname, '../released'), dir, { recursive: true });
     // As if v1 had been released with `role` optional and a `teamIds` field the current schema dropped.
     const file = join(dir, 'membership.InvitationSent.v1.schema.json');

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRequestSigningKeys } from './request-signing-keys';
 import { loadSharedSecret } from './shared-secret';
+import { tempRoot } from '@app/testing';
 
 describe('shared secrets', () => {
-  const dataDir = () => mkdtempSync(join(tmpdir(), 'secrets-'));
+  const dataDir = () => mkdtempSync(join(tempRoot(), 'secrets-'));
   const load = (env: NodeJS.ProcessEnv, dir = dataDir()) =>
     loadSharedSecret({ variable: 'SOME_SECRET', file: 'some.key', dataDir: dir, env, minBytes: 32 });
 

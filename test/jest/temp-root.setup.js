@@ -1,0 +1,12 @@
+/**
+ * One folder under the system's temporary directory for everything a Jest run writes there (`makeTempDir`), removed
+ * with the run (temp-root.teardown.js): suites that start servers leave their data behind otherwise, a few hundred
+ * folders a run. Set in the environment before the workers start, so every worker and the processes tests spawn see it.
+ */
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+
+module.exports = function makeTempRoot() {
+  process.env.TEST_TEMP_ROOT = mkdtempSync(join(tmpdir(), 'platform-tests-'));
+};

@@ -33,15 +33,25 @@ describe('handleInKeyedLanes', () => {
 
   it('commits only up to the lowest unfinished message', async () => {
     const committed: number[] = [];
+    const finished: string[] = [];
+    // a1 finishes only once b's lane is through (or 2 s pass, if lanes waited on one another).
+    let bThrough: () => void = () => undefined;
+    const bLaneDone = new Promise<void>((resolve) => (bThrough = resolve));
     await handleInKeyedLanes(
       ['a1', 'b1', 'b2'],
       (m) => m[0]!,
       async (m) => {
-        await pause(m === 'a1' ? 20 : 1);
+        await (m === 'a1' ? Promise.race([bLaneDone, pause(2_000)]) : pause(1));
+        finished.push(m);
+        if (m === 'b2') bThrough();
         return true;
       },
-      { concurrency: 4, onCommittable: (i) => committed.push(i) },
+      {
+        concurrency: 4,
+        onCommittable: (i) => committed.push(i),
+      },
     );
+    expect(finished).toEqual(['b1', 'b2', 'a1']);
     expect(committed).toEqual([0, 1, 2]); // b1 and b2 finished first, but count only once a1 did
   });
 

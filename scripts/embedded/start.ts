@@ -4,6 +4,8 @@ import { type INestApplication } from '@nestjs/common';
 import { startEmbeddedEventStore } from '@app/eventstore-server';
 import { startTracing } from '@app/tracing';
 import {
+  exitOnStartupFailure,
+  flag,
   positiveInt,
   readInfrastructureConfig,
   readShutdownSettings,
@@ -16,6 +18,9 @@ import {
   createNotificationsApp,
   NOTIFICATIONS_DEFAULT_PORT,
 } from '../../apps/notifications/src/notifications.app';
+
+/** What is being started: a failure is named after it, in one line, as each service run on its own names itself. */
+let starting = 'identity-platform';
 
 /**
  * The embedded default: the whole system in one process with no external infrastructure. The event store is our
@@ -30,12 +35,14 @@ async function main(): Promise<void> {
   let connectionString = config.eventStoreConnectionString;
   let stopEventStore = async () => undefined as void;
   if (!connectionString) {
-    const server = await startEmbeddedEventStore({
+    const settings = {
       host: '127.0.0.1',
       port: positiveInt(process.env.EVENTSTORE_PORT, 2113, 'EVENTSTORE_PORT'),
       dataDir: join(config.dataDir, 'eventstore'),
-      fsync: process.env.EVENTSTORE_FSYNC !== 'false',
-    });
+      fsync: flag(process.env.EVENTSTORE_FSYNC, true, 'EVENTSTORE_FSYNC'),
+    };
+    starting = 'event store';
+    const server = await startEmbeddedEventStore(settings);
     connectionString = server.connectionString;
     stopEventStore = () => server.close();
   }
@@ -48,6 +55,7 @@ async function main(): Promise<void> {
   ];
   const apps: INestApplication[] = [];
   for (const [name, create, port] of services) {
+    starting = name;
     const app = await create(infra);
     await app.listen(port, host);
     apps.push(app);
@@ -71,7 +79,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch((error: unknown) => exitOnStartupFailure(starting)(error));

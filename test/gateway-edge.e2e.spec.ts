@@ -1237,6 +1237,29 @@ describe('the gateway edge', () => {
     ])
       expect(log.includes(secret) ? secret.slice(0, 12) : 'absent').toBe('absent');
   });
+
+  it("a problem's instance and title leave out an invitation link's token and the text a list was searched for, as the log does", async () => {
+    const token = 'some-secret-invitation-token';
+    const answers = [
+      await http().post(`/v1/invitations/${token}/accept`).send({ surprise: 1 }), // Nest's validation (400)
+      await http().get(`/v1/invitations/${token}`), // not a token (400)
+      await http().get(`/v1/invitations/${token}/nothing-here`), // the router's own 404, which names the path
+      await http().get(`/v1/invitations/${token}%zz`), // Fastify's bad URL (400), named in its message
+      await http().get(`/v1/orgs/${orgId}/members?q=ada.secret&bogus=1`).set(bearer(ada)), // a 400 naming `bogus`
+    ];
+    expect(answers.map((res) => res.status)).toEqual([400, 400, 404, 400, 400]);
+    for (const res of answers) {
+      const body = JSON.stringify(problem(res));
+      expect([body.includes(token), body.includes('ada.secret')]).toEqual([false, false]);
+    }
+    expect(answers.map((res) => res.body.instance)).toEqual([
+      '/v1/invitations/[redacted]/accept',
+      '/v1/invitations/[redacted]',
+      '/v1/invitations/[redacted]/nothing-here',
+      '/v1/invitations/[redacted]',
+      `/v1/orgs/${orgId}/members?q=[redacted]&bogus=1`,
+    ]);
+  });
 });
 
 describe('the gateway edge when a write service is down, and under a rate limit', () => {

@@ -9,6 +9,7 @@ import {
 import { type HttpServer } from '@nestjs/common';
 import { type DomainErrorKind, isDomainError } from '@app/domain';
 import { isDependencyOutage, ownUnavailability } from '@app/messaging';
+import { redactUrl } from './logger';
 
 /** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
 export interface ProblemDocument {
@@ -41,7 +42,19 @@ export function problemType(code: string): string {
   return `https://errors.identity-platform.dev/${code}`;
 }
 
+/**
+ * The problem document for an error, answering a request for `instance`. The request's secrets (an invitation's token
+ * in its path, a `?token=`, the text a list was searched for) are left out of it as they are of the logs: clients and
+ * proxies log problem bodies.
+ */
 export function toProblem(error: unknown, instance?: string): ProblemDocument {
+  const problem = problemOf(error, instance);
+  const shown = instance === undefined ? undefined : redactUrl(instance);
+  if (instance === undefined || shown === instance) return problem;
+  return { ...problem, title: problem.title.split(instance).join(shown), instance: shown! };
+}
+
+function problemOf(error: unknown, instance?: string): ProblemDocument {
   if (isDomainError(error)) {
     const status = statusOfKind(error.kind);
     return {

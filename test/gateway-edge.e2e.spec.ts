@@ -221,6 +221,22 @@ describe('the gateway edge', () => {
     expect(teams.body.items.map((t: { name: string }) => t.name)).not.toContain('Desk\ufffd');
   });
 
+  it('a query that is not percent-encoded UTF-8 is a 400 naming the parameter, not a search for something else', async () => {
+    for (const [query, field] of [
+      ['q=%zz', 'q'],
+      ['q=%E0%A4%A', 'q'],
+      ['q=%C3%28', 'q'],
+      ['role=admin&q=ab%', 'q'],
+      ['%zz=1', 'query'],
+    ]) {
+      const refused = await http().get(`/v1/orgs/${orgId}/members?${query}`).set(bearer(ada));
+      expect([query, refused.status, fields(problem(refused))]).toEqual([query, 400, [field]]);
+    }
+    // Well-formed: `+` for a space, an escaped `%`, UTF-8 accents.
+    for (const query of ['q=ada+lovelace', 'q=100%25', 'q=J%C3%BCrgen'])
+      await http().get(`/v1/orgs/${orgId}/members?${query}`).set(bearer(ada)).expect(200);
+  });
+
   it('a query parameter a route does not read, or a body on a route that takes none, is a 400 naming it; nothing is appended', async () => {
     const bob = await platform.join(ada, orgId, 'Bob');
     const member = `/v1/orgs/${orgId}/members/${bob.userId}`;

@@ -33,11 +33,12 @@ export class RequestShapeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
     const shape = this.shapeOf(context);
-    const { query, body, headers, params } = context.switchToHttp().getRequest<{
+    const { query, body, headers, params, url } = context.switchToHttp().getRequest<{
       query?: object;
       body?: unknown;
       headers: IncomingHttpHeaders;
       params?: Record<string, string>;
+      url: string;
     }>();
     const unread = [
       ...(shape.queryNames && query ? Object.keys(query).filter((name) => !shape.queryNames!.has(name)) : []),
@@ -57,7 +58,9 @@ export class RequestShapeGuard implements CanActivate {
     // No id holds one, and a path segment is echoed in answers ("... is not a member") and logs.
     const controlled =
       shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => hasUnprintable(params![name]!));
-    if (unread.length > 0 || repeated.length > 0 || controlled.length > 0)
+    // The query parser reads `%zz` as it is and a byte that is not UTF-8 as U+FFFD: a search for something else.
+    const undecodable = shape === ANY_SHAPE ? [] : undecodableQueryNames(url);
+    if (unread.length > 0 || repeated.length > 0 || controlled.length > 0 || undecodable.length > 0)
       throw validationProblem([
         ...unread.map((field) => ({
           field,
@@ -70,8 +73,34 @@ export class RequestShapeGuard implements CanActivate {
           field,
           message: `${field} must not hold control or bidirectional characters`,
         })),
+        ...undecodable.map((field) => ({
+          field,
+          message: `${field} is not percent-encoded UTF-8 (a % must be followed by two hex digits of UTF-8 bytes)`,
+        })),
       ]);
     return true;
+  }
+}
+
+/** The query parameters whose name or value is not well-formed percent-encoded UTF-8 (`query` when the name is not). */
+function undecodableQueryNames(url: string): string[] {
+  const start = url.indexOf('?');
+  if (start < 0) return [];
+  const names = new Set<string>();
+  for (const pair of url.slice(start + 1).split('&')) {
+    const equals = pair.indexOf('=');
+    const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
+    if (name === undefined) names.add('query');
+    else if (equals >= 0 && decoded(pair.slice(equals + 1)) === undefined) names.add(name);
+  }
+  return [...names];
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return undefined;
   }
 }
 

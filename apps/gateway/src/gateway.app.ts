@@ -109,7 +109,14 @@ function refusedCoding(
   headers: Record<string, string | string[] | undefined>,
 ): UnsupportedMediaTypeException | undefined {
   if (encoded(headers)) return unsupportedEncoding();
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(String(headers['content-type'] ?? ''))?.[1];
+  const charsets = [...String(headers['content-type'] ?? '').matchAll(/;\s*charset\s*=\s*"?([^";\s]*)/gi)];
+  // Given twice, a parser keeps one and a proxy or a log may keep the other: which the body is in is not known.
+  if (charsets.length > 1)
+    return new UnsupportedMediaTypeException({
+      code: 'unsupported-media-type',
+      title: 'Content-Type names a charset more than once',
+    });
+  const charset = charsets[0]?.[1];
   // US-ASCII is UTF-8's first 128 characters: read as UTF-8, it reads the same.
   if (charset === undefined || /^(utf-?8|us-ascii)$/i.test(charset)) return undefined;
   return new UnsupportedMediaTypeException({

@@ -697,6 +697,16 @@ describe('stories over the public API', () => {
       .set(bearer(bob))
       .send({ newOwnerId: bob.userId });
     expect([notOwner.status, notOwner.body.code]).toEqual([403, 'owner-only']);
+    const toThemself = await http()
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: ada.userId });
+    expect([toThemself.status, toThemself.body.code, toThemself.body.field]).toEqual([
+      422,
+      'already-owner',
+      'newOwnerId',
+    ]);
+    expect(await member(ada, orgId, ada.userId)).toMatchObject({ role: 'owner' });
     const moved = await http()
       .post(`/v1/orgs/${orgId}/ownership-transfer`)
       .set(bearer(ada))

@@ -109,7 +109,7 @@ describe('members and roles', () => {
       ]);
     });
 
-    it('R2: only the Owner transfers, only to a member; to themself it is a no-op', () => {
+    it('R2: only the Owner transfers, only to another member; to themself it is refused, naming newOwnerId', () => {
       given(base)
         .when(cmd('admin', { type: 'TransferOwnership', newOwnerId: 'ada' }))
         .thenRefuses('owner-only');
@@ -118,7 +118,7 @@ describe('members and roles', () => {
         .thenRefuses('not-a-member');
       given(base)
         .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'owner' }))
-        .then([]);
+        .thenRefuses('already-owner', { field: 'newOwnerId' });
     });
 
     it('R20: the previous Owner, now Admin, loses grants whose prerequisites only the Owner role gave', () => {

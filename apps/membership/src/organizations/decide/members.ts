@@ -109,7 +109,11 @@ export function transferOwnership({
   // R2: only the Owner transfers, to another active member, who becomes Owner; the previous Owner becomes Admin.
   if (org.ownerId !== command.actorId)
     refuse('owner-only', 'forbidden', 'only the Owner transfers ownership (R2)');
-  if (command.newOwnerId === command.actorId) return [];
+  // Asking to stay Owner is a mistake in the request, not a change already made: the client expects to become Admin.
+  if (command.newOwnerId === command.actorId)
+    refuse('already-owner', 'rule-violation', 'ownership goes to another member: you are the Owner (R2)', {
+      field: 'newOwnerId',
+    });
   memberOf(org, command.newOwnerId);
   const previous = memberOf(org, command.actorId);
   return [

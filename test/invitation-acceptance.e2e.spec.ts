@@ -139,6 +139,34 @@ describe('invitation acceptance across identity and membership', () => {
     expect((await stateOf(orgId)).members.size).toBe(1);
   });
 
+  it('R5: registering from a link sent to an address with another address is refused, naming email; the invited one, however written, is taken', async () => {
+    const email = `typed-${randomUUID().slice(0, 8)}@example.com`;
+    const { orgId, token } = await invite(email);
+    const register = (typed: string) =>
+      identity.send({
+        type: 'RegisterFromInvitation',
+        token,
+        name: 'Typed',
+        password: 'correct horse battery',
+        termsAccepted: true,
+        email: typed,
+      });
+    for (const other of ['mallory@example.com', 'not an address'])
+      expect(await register(other)).toMatchObject({
+        ok: false,
+        error: { code: 'email-not-invited', details: { field: 'email' } },
+      });
+    expect((await stateOf(orgId)).members.size).toBe(1);
+    const registered = await register(` ${email.toUpperCase()} `);
+    expect(registered).toMatchObject({ ok: true });
+    const { userId } = (registered as { result: { userId: string } }).result;
+    await waitFor(async () => (await stateOf(orgId)).members.has(userId));
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({
+      email,
+      emailVerified: true,
+    });
+  });
+
   it('R5: an existing user accepts once, however many acceptances race; another user cannot use their link', async () => {
     const email = `existing-${randomUUID().slice(0, 8)}@example.com`;
     const userId = await identity.registerVerified(email);

@@ -1405,7 +1405,7 @@ export interface components {
             /** @description a new user registering from the link must accept the terms */
             termsAccepted?: boolean;
             /**
-             * @description a new user invited by phone: the address to sign in with (verified by a mailed link)
+             * @description a new user invited by phone: the address to sign in with (verified by a mailed link). Invited by e-mail, the account takes the invited address: another one is a 400 `email-not-invited`
              * @example dan@example.com
              */
             email?: string;

@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
+import { parseEmail } from '@app/identifiers';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
 import { type PasswordPolicy } from '../credentials/password-policy';
@@ -120,6 +121,17 @@ export class Registration {
       if ((await this.deps.accounts.load(userId)).status !== 'active') throw linkSpent();
       return { userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
     }
+    if (
+      invitation.email !== undefined &&
+      input.email !== undefined &&
+      !sameAddress(input.email, invitation.email)
+    )
+      throw new DomainError(
+        'email-not-invited',
+        'validation',
+        'the invitation was sent to another address: the account is made with that one (leave email out)',
+        { field: 'email' },
+      );
     const email = invitation.email ?? input.email;
     if (!email)
       throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {
@@ -337,4 +349,14 @@ function correlation(input: { correlationId?: string }): { correlationId?: strin
 /** R5: the invitation was accepted, and this request is not the retry of that acceptance. */
 function linkSpent(): DomainError {
   return new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+}
+
+/** The address typed is the invited one, however it was written (case, spaces); a malformed one is not. */
+function sameAddress(typed: string, invited: string): boolean {
+  try {
+    return parseEmail(typed) === invited;
+  } catch (error) {
+    if (isDomainError(error)) return false;
+    throw error;
+  }
 }

@@ -209,7 +209,8 @@ export class AcceptInvitationBody {
   termsAccepted?: boolean;
 
   @ApiPropertyOptional({
-    description: 'a new user invited by phone: the address to sign in with (verified by a mailed link)',
+    description:
+      'a new user invited by phone: the address to sign in with (verified by a mailed link). Invited by e-mail, the account takes the invited address: another one is a 400 `email-not-invited`',
     example: 'dan@example.com',
   })
   @Optional()

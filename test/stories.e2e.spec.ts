@@ -789,14 +789,16 @@ describe('stories over the public API', () => {
   it('R10: deleting my account asks for confirmation when I own organizations, then deletes them', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);
-    const unconfirmed = await http()
-      .delete('/v1/me')
-      .set(bearer(ada))
-      .send({ password: PASSWORD, confirmOwnedOrganizations: false });
-    expect([unconfirmed.status, unconfirmed.body.code]).toEqual([
-      422,
-      'owned-organizations-confirmation-required',
-    ]);
+    for (const unconfirmedBody of [{ confirmOwnedOrganizations: false }, {}]) {
+      const unconfirmed = await http()
+        .delete('/v1/me')
+        .set(bearer(ada))
+        .send({ password: PASSWORD, ...unconfirmedBody });
+      expect([unconfirmed.status, unconfirmed.body.code]).toEqual([
+        422,
+        'owned-organizations-confirmation-required',
+      ]);
+    }
     const deleted = await http()
       .delete('/v1/me')
       .set(bearer(ada))
@@ -804,6 +806,20 @@ describe('stories over the public API', () => {
       .expect(200);
     expect(deleted.body.deletedOrganizationIds).toEqual([orgId]);
     await http().post('/v1/auth/login').send({ email: ada.email, password: PASSWORD }).expect(403);
+  });
+
+  it('R10: someone who owns nothing deletes their account with their password alone; the confirmation is for Owners', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const carol = await inviteNewMember(ada, orgId, 'Carol');
+    const wrongPassword = await http()
+      .delete('/v1/me')
+      .set(bearer(carol))
+      .send({ password: 'not the password' });
+    expect([wrongPassword.status, wrongPassword.body.code]).toEqual([403, 'invalid-credentials']);
+    const deleted = await http().delete('/v1/me').set(bearer(carol)).send({ password: PASSWORD }).expect(200);
+    expect(deleted.body.deletedOrganizationIds).toEqual([]);
+    await http().post('/v1/auth/login').send({ email: carol.email, password: PASSWORD }).expect(403);
   });
 
   it('R10: an organization that became mine after I was shown my list is not deleted with my account unseen', async () => {

@@ -1010,8 +1010,8 @@ export interface components {
         };
         DeleteMeBody: {
             password: string;
-            /** @description R10: delete the organizations I own with my account */
-            confirmOwnedOrganizations: boolean;
+            /** @description R10: delete the organizations I own with my account (default false: an Owner is then refused, their organizations named) */
+            confirmOwnedOrganizations?: boolean;
             /**
              * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted
              * @example [

@@ -84,7 +84,10 @@ export class MeController {
   @ReadsReadModels()
   async remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
     if (body.confirmOwnedOrganizations && !caller.twoFactor) await this.requireNoOwnedTwoFactorOrg(caller);
-    return this.services.identity({ type: 'DeleteAccount', ...body }, requesterOf(req, caller));
+    return this.services.identity(
+      { type: 'DeleteAccount', ...body, confirmOwnedOrganizations: body.confirmOwnedOrganizations ?? false },
+      requesterOf(req, caller),
+    );
   }
 
   /** R22: deleting the account deletes what it owns, an act in each organization: one requiring a second factor needs it. */

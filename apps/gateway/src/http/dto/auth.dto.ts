@@ -159,9 +159,13 @@ export class DeleteMeBody {
   @MaxLength(1024)
   password!: string;
 
-  @ApiProperty({ description: 'R10: delete the organizations I own with my account' })
+  @ApiPropertyOptional({
+    description:
+      'R10: delete the organizations I own with my account (default false: an Owner is then refused, their organizations named)',
+  })
+  @Optional()
   @IsBoolean()
-  confirmOwnedOrganizations!: boolean;
+  confirmOwnedOrganizations?: boolean;
 
   @ApiPropertyOptional({
     type: [String],

@@ -87,7 +87,6 @@ describe('the gateway edge', () => {
     for (const [body, errors] of [
       [{}, [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
       [{ newOwnerId: 123 }, [{ field: 'newOwnerId', message: 'newOwnerId must be a string' }]],
-      [[], [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
     ] as const) {
       const refused = await http().post(`/v1/orgs/${orgId}/ownership-transfer`).set(bearer(ada)).send(body);
       expect([body, refused.status, problem(refused).errors, problem(refused).title]).toEqual([
@@ -329,6 +328,32 @@ describe('the gateway edge', () => {
     }
     expect((await http().get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200)).body).toEqual(before);
     await http().patch('/v1/me').set(bearer(ada)).send({ locale: 'de' }).expect(200);
+  });
+
+  it('a JSON body that is not an object (an array, a string, a number, true) is a 400 saying so, naming body; nothing is appended', async () => {
+    const before = (await http().get(`/v1/orgs/${orgId}/teams?limit=200`).set(bearer(ada)).expect(200)).body;
+    for (const [body, kind] of [
+      ['[{"name":"Listed"}]', 'an array'],
+      ['[]', 'an array'],
+      ['"Listed"', 'a string'],
+      ['42', 'a number'],
+      ['true', 'a boolean'],
+    ]) {
+      const refused = await http()
+        .post(`/v1/orgs/${orgId}/teams`)
+        .set(bearer(ada))
+        .set('content-type', 'application/json')
+        .send(body);
+      expect([body, refused.status, problem(refused).title, fields(problem(refused))]).toEqual([
+        body,
+        400,
+        `The body must be a JSON object, not ${kind}`,
+        ['body'],
+      ]);
+    }
+    expect((await http().get(`/v1/orgs/${orgId}/teams?limit=200`).set(bearer(ada)).expect(200)).body).toEqual(
+      before,
+    );
   });
 
   it('a body sent with a Content-Encoding is a 415 problem, read neither as it is nor decoded; nothing is appended', async () => {

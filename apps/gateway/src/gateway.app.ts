@@ -70,8 +70,10 @@ function acceptJsonAndCsv(app: NestFastifyApplication): void {
       const parsed: unknown = body === '' ? {} : JSON.parse(body, refusePrototypeKeys);
       const repeated = typeof parsed === 'object' ? firstRepeatedKey(body) : undefined;
       if (repeated !== undefined) return done(repeatedKey(repeated), undefined);
-      // Nest's validation reads a null body as an empty one: a PATCH of nothing would then pass as a no-op.
-      done(parsed === null ? notAnObject() : null, parsed);
+      // Every body the API reads is an object. Nest's validation reads a null body as an empty one (a PATCH of nothing
+      // would pass as a no-op), and an array's items or a string's characters as unknown fields.
+      const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+      done(kind === 'object' ? null : notAnObject(kind), parsed);
     } catch (error) {
       done(malformedJson(error), undefined);
     }
@@ -172,10 +174,10 @@ function repeatedKey(path: string): BadRequestException {
   });
 }
 
-function notAnObject(): BadRequestException {
+function notAnObject(kind: string): BadRequestException {
   return new BadRequestException({
     code: 'validation-failed',
-    title: 'The body must be a JSON object, not null',
+    title: `The body must be a JSON object, not ${kind === 'null' || kind === 'an array' ? kind : `a ${kind}`}`,
     errors: [{ field: 'body', message: 'must be a JSON object' }],
   });
 }

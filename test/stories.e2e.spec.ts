@@ -496,6 +496,12 @@ describe('stories over the public API', () => {
         .send(text);
       expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, field]);
     }
+    // `?send` is CSV's: a JSON import says it in its body, and is not quietly read otherwise.
+    const jsonWithQuery = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .send({ rows: [{ email: c }] });
+    expect([jsonWithQuery.status, jsonWithQuery.body.errors?.[0]?.field]).toEqual([400, 'send']);
     const after = await http()
       .get(`/v1/orgs/${orgId}/invitations?status=pending`)
       .set(bearer(ada))

@@ -5417,8 +5417,8 @@ export interface operations {
     InvitationsController_import: {
         parameters: {
             query?: {
-                /** @description CSV only: `false` keeps the invitations unsent (JSON says `send` in the body) */
-                send?: "false";
+                /** @description CSV only: `false` keeps the invitations unsent, `true` (the default) sends them. A JSON body says `send` in the body: with JSON this parameter is a 400 */
+                send?: "true" | "false";
             };
             header?: {
                 /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */

@@ -103,8 +103,9 @@ export class InvitationsController {
   @ApiQuery({
     name: 'send',
     required: false,
-    enum: ['false'],
-    description: 'CSV only: `false` keeps the invitations unsent (JSON says `send` in the body)',
+    enum: ['true', 'false'],
+    description:
+      'CSV only: `false` keeps the invitations unsent, `true` (the default) sends them. A JSON body says `send` in the body: with JSON this parameter is a 400',
   })
   @answers(200, ImportResult, { lagging: false })
   @problems(400, 401, 403, 404, 413)
@@ -123,7 +124,14 @@ export class InvitationsController {
         title: 'send: true or false',
         errors: [{ field: 'send', message: 'send must be true or false' }],
       });
-    const body = /^text\/csv\b/i.test(headerOf(req, 'content-type') ?? '')
+    const csv = /^text\/csv\b/i.test(headerOf(req, 'content-type') ?? '');
+    if (!csv && send !== undefined)
+      throw new BadRequestException({
+        code: 'validation-failed',
+        title: 'send: a JSON import says send in its body',
+        errors: [{ field: 'send', message: 'send is for CSV; a JSON import says send in its body' }],
+      });
+    const body = csv
       ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);
     const { revision, results } = await this.services.importInvitations(

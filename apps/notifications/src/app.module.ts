@@ -25,13 +25,13 @@ import {
   MESSAGE_LOCALE,
   RECIPIENT_KEYS,
 } from './notifications.tokens';
-import { enabledNotices } from './notices/notice-rules';
+import { enabledNotices, NOTICE_KINDS } from './notices/notice-rules';
 import { Notices } from './notices/notices';
 import { noLongerWanted } from './notices/no-longer-wanted';
 import { RecipientDirectory } from './notices/recipient-directory';
 import { EVENT_STORE_CLIENT, STORED_DATA_PROTECTION, type StoredDataProtection } from '@app/event-store';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { localeOf } from './templates/catalog';
+import { LOCALES, localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { DEFAULT_DELIVERIES_IN_HAND, FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
@@ -97,6 +97,26 @@ export interface NotificationsOptions {
 
 const DEFAULT_LEASE_MS = 60_000;
 
+/** NOTIFY_LOCALE: a language messages are written in (`de`, `de-AT`); another would be English, unnoticed. */
+function supportedLocale(raw: string): string {
+  if (localeOf(raw) !== raw.toLowerCase().split(/[-_]/)[0])
+    throw new Error(`NOTIFY_LOCALE must be one of ${LOCALES.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
+/** NOTIFY_OFF: notice kinds, each one this service sends; a misspelt kind would leave that notice on, unnoticed. */
+function noticeKindsOff(raw: string): string {
+  const unknown = raw
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter((kind) => kind !== '' && !(NOTICE_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0)
+    throw new Error(
+      `NOTIFY_OFF: ${unknown.map((kind) => `"${kind}"`).join(', ')} is not a notice kind (${NOTICE_KINDS.join(', ')})`,
+    );
+  return raw;
+}
+
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
   // Where secrets must be configured (a cluster), mail written to files in a pod's scratch space would be lost.
   const secretsRequired = configuredSecretsRequired(env);
@@ -111,8 +131,8 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     smsProviderRequired: secretsRequired,
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
-    ...(env.NOTIFY_LOCALE ? { locale: env.NOTIFY_LOCALE } : {}),
-    ...(env.NOTIFY_OFF ? { noticesOff: env.NOTIFY_OFF } : {}),
+    ...(env.NOTIFY_LOCALE ? { locale: supportedLocale(env.NOTIFY_LOCALE) } : {}),
+    ...(env.NOTIFY_OFF ? { noticesOff: noticeKindsOff(env.NOTIFY_OFF) } : {}),
     leaseMs: positiveInt(env.NOTIFY_LEASE_MS, DEFAULT_LEASE_MS, 'NOTIFY_LEASE_MS'),
     inHandPerPartition: inHandOf(env.NOTIFY_IN_HAND_PER_PARTITION),
     invitationsPerHour: positiveInt(

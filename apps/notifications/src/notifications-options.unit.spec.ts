@@ -18,6 +18,21 @@ describe('notifications settings', () => {
       );
   });
 
+  it('refuse a NOTIFY_OFF kind or a NOTIFY_LOCALE they do not know, naming the setting and the value', () => {
+    expect(readNotificationsOptions({ NOTIFY_OFF: 'role-changed, account-locked,' }).noticesOff).toBe(
+      'role-changed, account-locked,',
+    );
+    expect(() => readNotificationsOptions({ NOTIFY_OFF: 'role-changed,role-chanegd' })).toThrow(
+      /^NOTIFY_OFF: "role-chanegd" is not a notice kind \(.*role-changed/,
+    );
+    expect(readNotificationsOptions({ NOTIFY_LOCALE: 'de-AT' }).locale).toBe('de-AT');
+    expect(readNotificationsOptions({ NOTIFY_LOCALE: 'EN' }).locale).toBe('EN');
+    for (const wrong of ['fr', 'english'])
+      expect(() => readNotificationsOptions({ NOTIFY_LOCALE: wrong })).toThrow(
+        `NOTIFY_LOCALE must be one of en, de, got "${wrong}"`,
+      );
+  });
+
   it('refuse to start without SMTP where secrets must be configured, naming the setting', () => {
     expect(() => readNotificationsOptions({ REQUIRE_CONFIGURED_SECRETS: 'true' })).toThrow(
       /^SMTP_URL must be set/,

@@ -96,7 +96,9 @@ export class ListCursors {
       return place;
     throw notACursor(
       wellFormed && inOrganization && filters !== undefined
-        ? `not a cursor this list gave ${filters ? 'with these filters' : 'unfiltered'}: ask for the next page with the filters of the page that gave it`
+        ? filters
+          ? 'not a cursor this list gave with these filters: it was edited, or a page filtered otherwise gave it (ask with its filters)'
+          : 'not a cursor this list gave unfiltered: it was edited, or a filtered page gave it (ask with its filters)'
         : 'not a cursor this list gave',
     );
   }

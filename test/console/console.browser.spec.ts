@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import jsQR from 'jsqr';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -510,4 +512,45 @@ describe('the console in a browser, against npm start', () => {
     }
     expect(seriousViolations).toEqual([]);
   }, 60_000);
+});
+
+/**
+ * The README's curl walk-through, run as a reader would paste it into bash, against the same `npm start` (its mail
+ * in that DATA_DIR's outbox): every answer it prints, each on a line of its own (`curl` is wrapped to end each
+ * answer with a newline, as `-w '\n'` would).
+ */
+describe("the README's curl walk-through, against npm start", () => {
+  it('runs as written: Bob joins from his mail, becomes Admin and manages a team; the roster before shows him a User', async () => {
+    const readme = await readFile(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('#### The main story with curl'));
+    const start = section.indexOf('```bash\n') + '```bash\n'.length;
+    const script = section.slice(start, section.indexOf('\n```', start));
+    const run = await promisify(execFile)(
+      'bash',
+      [
+        '-c',
+        [
+          'curl() { command curl "$@"; local status=$?; echo; return $status; }',
+          script,
+          'echo "ids: $ORG $BOB $TEAM"',
+        ].join('\n'),
+      ],
+      { cwd: join(__dirname, '../..'), env: { ...process.env, DATA_DIR: system.dataDir }, timeout: 60_000 },
+    );
+    const lines = run.stdout.trim().split('\n');
+    expect(run.stderr).toBe('');
+    const [orgId, bobId, teamId] = lines.pop()!.replace('ids: ', '').split(' ');
+    expect([orgId, bobId, teamId].every((id) => /^[0-9a-f-]{36}$/.test(id ?? ''))).toBe(true);
+    const answers = lines
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    // Every answer is a success: no problem document (`code`) among them.
+    expect(answers.filter((answer) => 'code' in answer)).toEqual([]);
+    const [rosterNow, rosterBefore] = answers.slice(-2) as { members: { userId: string; role: string }[] }[];
+    const roleOfBob = (roster: typeof rosterNow) => roster!.members.find((m) => m.userId === bobId)?.role;
+    expect([roleOfBob(rosterNow), roleOfBob(rosterBefore)]).toEqual(['admin', 'user']);
+    expect(rosterNow!.members.find((m) => m.userId === bobId)).toMatchObject({
+      teams: [{ teamId, role: 'manager' }],
+    });
+  }, 90_000);
 });

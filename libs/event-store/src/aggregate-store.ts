@@ -204,16 +204,8 @@ export class AggregateStore {
       }
       if (applied) {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
-        if (applied.fingerprint && context.fingerprint && applied.fingerprint !== context.fingerprint) {
-          throw new DomainError(
-            'command-id-reused',
-            'conflict',
-            'this command id was used for another command',
-            {
-              commandId: context.commandId,
-            },
-          );
-        }
+        if (applied.fingerprint && context.fingerprint && applied.fingerprint !== context.fingerprint)
+          throw commandIdReused(context.commandId);
         return { state: loaded.state, events: [], revision: loaded.revision, duplicate: true };
       }
       let events: readonly Event[];
@@ -242,53 +234,30 @@ export class AggregateStore {
         return { state: loaded.state, events, revision: loaded.revision, duplicate: false };
       }
       try {
-        let chainHead = loaded.chainHead ?? undefined;
         // Decided on a state nobody read, the events must not be taken for ones already stored: a retry that another
         // instance applied, decided again from a state as old as that one's, would make the very same events, and
         // the store would acknowledge them as that append. Ids of this handling's own fail the revision check instead.
         const handling = unread ? `/${randomUUID()}` : '';
-        const firstRevision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
-        const stored = await Promise.all(events.map((event) => this.protection.seal(streamName, event)));
-        const appended = stored.map((event, index) => {
-          const metadata = metadataFor(context, this.upcasters.currentVersion(event.type));
-          // What is stored, sealed, is what the chain hashes: an erasure later changes nothing that was written.
-          const data = event.data as Record<string, unknown>;
-          const revision = firstRevision + BigInt(index);
-          chainHead = chainHashOf(chainHead, { type: event.type, data, metadata: { ...metadata }, revision });
-          return jsonEvent({
-            id: deterministicEventId(streamName, context.commandId, index, chainHead + handling),
-            type: event.type,
-            data,
-            metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHead },
-          });
-        });
+        const { appended, chainHead } = await this.chained(
+          streamName,
+          loaded,
+          [{ events, context }],
+          handling,
+        );
         const result = await this.client.appendToStream(streamName, appended, {
           expectedRevision: loaded.revision ?? NO_STREAM,
         });
         const state = events.reduce(definition.decider.evolve, loaded.state);
-        const sinceSnapshot = loaded.sinceSnapshot + events.length;
-        // One snapshot of a stream in the background at a time: a load that overlapped the write in flight found none
-        // and counts the whole tail, and would otherwise write another after every command.
-        const snapshotDue =
-          definition.snapshots !== undefined &&
-          sinceSnapshot >= definition.snapshots.every &&
-          !this.snapshotWrites.has(streamName);
-        // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
-        // synchronously here, before the first await inside, so later use of `state` cannot change it.
         loaded.commands.record(context.commandId, {
           revision: result.nextExpectedRevision,
           fingerprint: context.fingerprint,
         });
-        if (snapshotDue) {
-          const written = this.writeSnapshot(streamName, definition.snapshots!, {
-            state,
-            revision: result.nextExpectedRevision,
-            commands: loaded.commands,
-            chainHead: chainHead ?? null,
-          }).finally(() => this.snapshotWrites.delete(streamName));
-          this.snapshotWrites.set(streamName, written);
-        }
-        keep(state, result.nextExpectedRevision, snapshotDue ? 0 : sinceSnapshot, chainHead ?? null);
+        const sinceSnapshot = this.snapshotIfDue(streamName, definition, loaded, events.length, {
+          state,
+          revision: result.nextExpectedRevision,
+          chainHead,
+        });
+        keep(state, result.nextExpectedRevision, sinceSnapshot, chainHead);
         return { state, events, revision: result.nextExpectedRevision, duplicate: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -303,6 +272,170 @@ export class AggregateStore {
         attempt++;
       }
     }
+  }
+
+  /**
+   * Several commands on one stream, decided one after another, each against the state the ones before it left, and
+   * appended together: one round trip and one fsync where `handle` would take one for each (a bulk import's rows).
+   * Each is answered as `handle` would answer it alone: its events and the revision they left the stream at, a
+   * duplicate if its id was already applied, or its refusal. A conflict reloads and decides them all again.
+   */
+  async handleAll<State, Command, Event extends DomainEvent>(
+    streamName: string,
+    definition: AggregateDefinition<State, Command, Event>,
+    commands: readonly {
+      readonly command: Command | CommandResolver<State, Command>;
+      readonly context: CommandContext;
+    }[],
+  ): Promise<(CommandResult<State, Event> | { readonly refusal: unknown })[]> {
+    const cache = definition.cache;
+    for (let attempt = 1; ; attempt++) {
+      const generation = cache?.generation;
+      const loaded = await this.load(streamName, definition, cache?.take(streamName));
+      const keep = (
+        state: State,
+        revision: bigint | undefined,
+        sinceSnapshot: number,
+        chainHead: string | null,
+      ) => {
+        if (cache && revision !== undefined)
+          cache.put(
+            streamName,
+            { state, revision, sinceSnapshot, commands: loaded.commands, chainHead },
+            generation,
+          );
+      };
+      let state = loaded.state;
+      let revision = loaded.revision;
+      const answers: (CommandResult<State, Event> | { readonly refusal: unknown })[] = [];
+      const decided: { events: readonly Event[]; context: CommandContext }[] = [];
+      const decidedIds = new Map<string, { revision: bigint | undefined; fingerprint?: string }>();
+      for (const { command, context: given } of commands) {
+        const applied = loaded.commands.get(given.commandId) ?? decidedIds.get(given.commandId);
+        if (applied) {
+          answers.push(
+            applied.fingerprint && given.fingerprint && applied.fingerprint !== given.fingerprint
+              ? { refusal: commandIdReused(given.commandId) }
+              : { state, events: [], revision: applied.revision, duplicate: true },
+          );
+          continue;
+        }
+        let events: readonly Event[];
+        let context = given;
+        try {
+          let asked = command as Command;
+          if (typeof command === 'function') {
+            const resolved = await (command as CommandResolver<State, Command>)(state);
+            asked = resolved.command;
+            if (resolved.actingVia !== undefined) context = { ...given, actingVia: resolved.actingVia };
+          }
+          events = definition.decider.decide(asked, state);
+        } catch (refusal) {
+          answers.push({ refusal });
+          continue;
+        }
+        if (events.length > 0) {
+          state = events.reduce(definition.decider.evolve, state);
+          revision = (revision ?? -1n) + BigInt(events.length);
+          decided.push({ events, context });
+          decidedIds.set(given.commandId, { revision, fingerprint: given.fingerprint });
+        }
+        answers.push({ state, events, revision, duplicate: false });
+      }
+      if (decided.length === 0) {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot, loaded.chainHead);
+        return answers;
+      }
+      const { appended, chainHead } = await this.chained(streamName, loaded, decided, '');
+      try {
+        await this.client.appendToStream(streamName, appended, {
+          expectedRevision: loaded.revision ?? NO_STREAM,
+        });
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot, loaded.chainHead);
+        if (attempt >= this.maxAttempts) throw new ConcurrencyConflictError(streamName, attempt);
+        await jitteredPause(attempt);
+        continue;
+      }
+      for (const [commandId, applied] of decidedIds)
+        loaded.commands.record(commandId, { revision: applied.revision!, fingerprint: applied.fingerprint });
+      const sinceSnapshot = this.snapshotIfDue(streamName, definition, loaded, appended.length, {
+        state,
+        revision: revision!,
+        chainHead,
+      });
+      keep(state, revision, sinceSnapshot, chainHead);
+      return answers;
+    }
+  }
+
+  /**
+   * The events of one or more commands as they are appended after `loaded`: sealed, each linked into the stream's
+   * hash chain, with its command's metadata and an id derived from its command (and `handling`, when set).
+   */
+  private async chained<Event extends DomainEvent>(
+    streamName: string,
+    loaded: { revision: bigint | undefined; chainHead: string | null },
+    decided: readonly { events: readonly Event[]; context: CommandContext }[],
+    handling: string,
+  ): Promise<{ appended: ReturnType<typeof jsonEvent>[]; chainHead: string | null }> {
+    const stored = await Promise.all(
+      decided.map(({ events }) =>
+        Promise.all(events.map((event) => this.protection.seal(streamName, event))),
+      ),
+    );
+    let chainHead = loaded.chainHead ?? undefined;
+    let revision = loaded.revision === undefined ? 0n : loaded.revision + 1n;
+    const appended = decided.flatMap(({ context }, command) =>
+      stored[command]!.map((event, index) => {
+        const metadata = metadataFor(context, this.upcasters.currentVersion(event.type));
+        // What is stored, sealed, is what the chain hashes: an erasure later changes nothing that was written.
+        const data = event.data as Record<string, unknown>;
+        chainHead = chainHashOf(chainHead, {
+          type: event.type,
+          data,
+          metadata: { ...metadata },
+          revision: revision++,
+        });
+        return jsonEvent({
+          id: deterministicEventId(streamName, context.commandId, index, chainHead + handling),
+          type: event.type,
+          data,
+          metadata: { ...metadata, [CHAIN_HASH_FIELD]: chainHead },
+        });
+      }),
+    );
+    return { appended, chainHead: chainHead ?? null };
+  }
+
+  /**
+   * Starts writing a snapshot in the background when `added` events make one due; the count of events since the
+   * last snapshot, as the cache should keep it.
+   */
+  private snapshotIfDue<State, Command, Event extends DomainEvent>(
+    streamName: string,
+    definition: AggregateDefinition<State, Command, Event>,
+    loaded: { sinceSnapshot: number; commands: CommandWindow },
+    added: number,
+    at: { state: State; revision: bigint; chainHead: string | null },
+  ): number {
+    const sinceSnapshot = loaded.sinceSnapshot + added;
+    // One snapshot of a stream in the background at a time: a load that overlapped the write in flight found none
+    // and counts the whole tail, and would otherwise write another after every command.
+    const snapshotDue =
+      definition.snapshots !== undefined &&
+      sinceSnapshot >= definition.snapshots.every &&
+      !this.snapshotWrites.has(streamName);
+    if (!snapshotDue) return sinceSnapshot;
+    // Not awaited: a snapshot is an optimisation the reply never depends on. The state is serialised
+    // synchronously here, before the first await inside, so later use of `state` cannot change it.
+    const written = this.writeSnapshot(streamName, definition.snapshots!, {
+      ...at,
+      commands: loaded.commands,
+    }).finally(() => this.snapshotWrites.delete(streamName));
+    this.snapshotWrites.set(streamName, written);
+    return 0;
   }
 
   private async readSnapshot<State>(
@@ -356,6 +489,12 @@ function asLoaded<State>(cached: CachedAggregate<State>) {
     sinceSnapshot: cached.sinceSnapshot,
     chainHead: cached.chainHead ?? null,
   };
+}
+
+function commandIdReused(commandId: string): DomainError {
+  return new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+    commandId,
+  });
 }
 
 function chainHashIn(metadata: unknown): string | null {

@@ -143,6 +143,128 @@ describe('AggregateStore against the event store', () => {
     expect((await store.load(s, counter)).state.balance).toBe(4);
   });
 
+  describe('several commands appended together (handleAll)', () => {
+    const chainOf = async (name: string) => {
+      const read: { revision: bigint; commandId: string; id: string; index: number }[] = [];
+      let previous: string | undefined;
+      const perCommand = new Map<string, number>();
+      for await (const e of client.readStream(name)) {
+        const metadata = e.event!.metadata as Record<string, unknown>;
+        expect(metadata.chainHash).toBe(
+          chainHashOf(previous, {
+            type: e.event!.type,
+            data: e.event!.data,
+            metadata,
+            revision: e.event!.revision,
+          }),
+        );
+        previous = metadata.chainHash as string;
+        const commandId = String(metadata.commandId);
+        const index = perCommand.get(commandId) ?? 0;
+        perCommand.set(commandId, index + 1);
+        read.push({ revision: e.event!.revision, commandId, id: e.event!.id, index });
+        expect(e.event!.id).toBe(deterministicEventId(name, commandId, index, previous));
+      }
+      return read;
+    };
+
+    it('decides each on the state the ones before it left, answers each as handle would, and appends once', async () => {
+      const s = stream();
+      const [open, add, overdraw, withdraw, same] = [
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+      ];
+      const answers = await store.handleAll(s, counter, [
+        { command: { type: 'Open', id: s }, context: ctx(open) },
+        { command: { type: 'Add', amount: 5 }, context: ctx(add) },
+        { command: { type: 'Withdraw', amount: 9 }, context: ctx(overdraw) }, // refused: the balance is 5
+        {
+          command: async (state) => ({ command: { type: 'Withdraw' as const, amount: state.balance } }),
+          context: ctx(withdraw),
+        },
+        { command: { type: 'SetBalance', amount: 0 }, context: ctx(same) }, // a no-op after the withdrawal
+      ]);
+      expect(
+        answers.map((a) =>
+          'refusal' in a ? (a.refusal as DomainError).code : [a.revision, a.events.length, a.duplicate],
+        ),
+      ).toEqual([[0n, 1, false], [1n, 1, false], 'insufficient-balance', [2n, 1, false], [2n, 0, false]]);
+      // One chain, each event under its own command's id and metadata, in the order decided.
+      expect((await chainOf(s)).map((e) => [e.revision, e.commandId])).toEqual([
+        [0n, open],
+        [1n, add],
+        [2n, withdraw],
+      ]);
+      expect((await store.load(s, counter)).state).toEqual({ opened: true, balance: 0, events: 3 });
+    });
+
+    it('a retry of the same commands is answered as duplicates at their revisions, one by handle too; nothing more is appended', async () => {
+      const s = stream();
+      const items = [
+        { command: { type: 'Open' as const, id: s }, context: ctx() },
+        { command: { type: 'Add' as const, amount: 2 }, context: ctx() },
+        { command: { type: 'Add' as const, amount: 3 }, context: ctx() },
+      ];
+      await store.handleAll(s, counter, items);
+      const again = await store.handleAll(s, counter, items);
+      expect(again.map((a) => ('refusal' in a ? a.refusal : [a.revision, a.duplicate]))).toEqual([
+        [0n, true],
+        [1n, true],
+        [2n, true],
+      ]);
+      expect((await store.handle(s, counter, items[1]!.command, items[1]!.context)).duplicate).toBe(true);
+      // One id twice in a batch is applied once; under another fingerprint it is a reused id, refused.
+      const fingerprinted = { ...ctx(), fingerprint: 'asked' };
+      const twice = await store.handleAll(s, counter, [
+        { command: { type: 'Add', amount: 1 }, context: fingerprinted },
+        { command: { type: 'Add', amount: 1 }, context: fingerprinted },
+        { command: { type: 'Add', amount: 1 }, context: { ...fingerprinted, fingerprint: 'other' } },
+      ]);
+      expect(
+        twice.map((a) => ('refusal' in a ? (a.refusal as DomainError).code : [a.revision, a.duplicate])),
+      ).toEqual([[3n, false], [3n, true], 'command-id-reused']);
+      expect((await store.load(s, counter)).state).toEqual({ opened: true, balance: 6, events: 4 });
+    });
+
+    it('nothing decided appends nothing: all refused or no-ops leave the stream as it was', async () => {
+      const s = stream();
+      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+      const answers = await store.handleAll(s, counter, [
+        { command: { type: 'Withdraw', amount: 1 }, context: ctx() },
+        { command: { type: 'SetBalance', amount: 0 }, context: ctx() },
+      ]);
+      expect(
+        answers.map((a) => ('refusal' in a ? (a.refusal as DomainError).code : a.events.length)),
+      ).toEqual(['insufficient-balance', 0]);
+      expect((await store.load(s, counter)).revision).toBe(0n);
+    });
+
+    it('racing handle on the same stream: a conflict decides the batch again on the new state, nothing lost', async () => {
+      const s = stream();
+      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+      const batches = Array.from({ length: 10 }, () =>
+        store.handleAll(s, counter, [
+          { command: { type: 'Add', amount: 1 }, context: ctx() },
+          { command: { type: 'Withdraw', amount: 1 }, context: ctx() },
+          { command: { type: 'Add', amount: 2 }, context: ctx() },
+        ]),
+      );
+      const singles = Array.from({ length: 10 }, () =>
+        store.handle(s, counter, { type: 'Add', amount: 1 }, ctx()),
+      );
+      const answers = (await Promise.all(batches)).flat();
+      await Promise.all(singles);
+      expect(answers.filter((a) => 'refusal' in a)).toEqual([]);
+      expect((await store.load(s, counter)).state).toEqual({ opened: true, balance: 30, events: 41 });
+      expect((await chainOf(s)).map((e) => e.revision)).toEqual(
+        Array.from({ length: 41 }, (_, i) => BigInt(i)),
+      );
+    });
+  });
+
   describe('idempotency that survives restarts, snapshots and other instances', () => {
     const snapshots = {
       version: 1,

@@ -408,6 +408,36 @@ describe('membership commands over the bus, on the event store', () => {
     expect(stored.filter((event) => /ada@example\.com|4155552671/.test(event))).toEqual([]);
   });
 
+  it('R7: an import over several batches answers every row in its order, each decided on what the rows before it left', async () => {
+    const orgId = await newOrganization();
+    await membership.expectOk(
+      membership.send(orgId, 'owner', {
+        type: 'InviteMember',
+        invitationId: randomUUID(),
+        email: 'p7@example.com',
+        role: 'user',
+        send: false,
+      }),
+    );
+    // 250 rows: three batches of appends; a refused row in each, and one already invited on the same terms.
+    const rows = Array.from({ length: 250 }, (_, i) =>
+      i % 100 === 42
+        ? { email: `p${i}@example.com`, teamIds: ['no-such-team'] }
+        : { email: `p${i}@example.com` },
+    );
+    const answer = await importAs(orgId, rows, {});
+    expect(answer.results.map((r) => r.row)).toEqual(rows.map((_, i) => i));
+    const byStatus = (status: string) => answer.results.filter((r) => r.status === status).map((r) => r.row);
+    expect([byStatus('refused'), byStatus('unchanged')]).toEqual([[42, 142, 242], [7]]);
+    expect(byStatus('invited')).toHaveLength(246);
+    const invited = [...(await stateOf(orgId)).invitations.values()].filter((i) => i.status === 'pending');
+    expect(invited).toHaveLength(247);
+    let lastRevision = '';
+    for await (const e of eventStore.client.readStream(organizationStream(orgId)))
+      lastRevision = String(e.event!.revision);
+    expect(answer.revision).toBe(lastRevision);
+  });
+
   it('R7, R22: where a second factor is required, an import with one invites its rows, and one without is refused row by row', async () => {
     const orgId = await newOrganization();
     await membership.expectOk(

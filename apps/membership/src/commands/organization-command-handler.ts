@@ -109,7 +109,7 @@ export class OrganizationCommandHandler {
       if (trustedRequest.repeatOnly === true)
         return this.repeatOf(this.withAddressesFingerprinted(trustedRequest));
       if (trustedRequest.command.type === 'ImportInvitations')
-        return importInvitations(trustedRequest, (row) => this.execute(row) as Promise<CommandReply>);
+        return importInvitations(trustedRequest, (rows) => this.inviteAll(trustedRequest.orgId, rows));
       const request = this.withAddressesFingerprinted(trustedRequest);
       const command = await this.withClaimantAddress(this.toDomainCommand(request));
       await this.refuseDeletedAccount(command, request);
@@ -145,6 +145,27 @@ export class OrganizationCommandHandler {
       if (result.state.status === 'deleted') await endLinksOfDeleted(this.streams, request, command.at);
       await this.undoIfDeleted(command, request);
       return reply(result);
+    });
+  }
+
+  /**
+   * An import's invitations (InviteMember each, R7), decided in turn and appended together. What `execute` does
+   * besides deciding concerns other commands (accounts joining, domains, deletions), so each is answered as `execute`
+   * would answer it alone.
+   */
+  private async inviteAll(orgId: string, requests: readonly TrustedRequest[]): Promise<CommandReply[]> {
+    const commands = requests.map((trustedRequest) => {
+      const request = this.withAddressesFingerprinted(trustedRequest);
+      return {
+        request,
+        command: withActorStanding(this.toDomainCommand(request), this.streams, this.catalog),
+      };
+    });
+    const answers = await this.streams.runAll(orgId, commands);
+    return answers.map((answer) => {
+      if (!('refusal' in answer)) return reply(answer);
+      if (isDomainError(answer.refusal)) return { ok: false, error: answer.refusal.toJSON() };
+      throw answer.refusal;
     });
   }
 

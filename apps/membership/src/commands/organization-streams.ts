@@ -2,6 +2,7 @@ import {
   AggregateStateCache,
   type AppliedCommand,
   type AggregateStore,
+  type CommandContext,
   type CommandResolver,
   type CommandResult,
 } from '@app/event-store';
@@ -94,14 +95,38 @@ export class OrganizationStreams {
     command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>,
   ): Promise<OrganizationResult> {
     return this.oneAtATime.run(orgId, () =>
-      this.store.handle(organizationStream(orgId), this.aggregate, command, {
-        commandId: request.commandId,
-        actor: request.actorId,
-        tenant: orgId,
-        fingerprint: request.fingerprint,
-        ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-        ...(request.causationId ? { causationId: request.causationId } : {}),
-      }),
+      this.store.handle(organizationStream(orgId), this.aggregate, command, contextOf(orgId, request)),
     );
   }
+
+  /**
+   * Several commands on an organization's stream, each as its request's actor and with its ids, decided in turn and
+   * appended together (`AggregateStore.handleAll`): each answered as `run` would answer it, or with its refusal.
+   */
+  runAll(
+    orgId: string,
+    commands: readonly {
+      readonly request: TrustedRequest;
+      readonly command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>;
+    }[],
+  ): Promise<(OrganizationResult | { readonly refusal: unknown })[]> {
+    return this.oneAtATime.run(orgId, () =>
+      this.store.handleAll(
+        organizationStream(orgId),
+        this.aggregate,
+        commands.map(({ request, command }) => ({ command, context: contextOf(orgId, request) })),
+      ),
+    );
+  }
+}
+
+function contextOf(orgId: string, request: TrustedRequest): CommandContext {
+  return {
+    commandId: request.commandId,
+    actor: request.actorId,
+    tenant: orgId,
+    fingerprint: request.fingerprint,
+    ...(request.correlationId ? { correlationId: request.correlationId } : {}),
+    ...(request.causationId ? { causationId: request.causationId } : {}),
+  };
 }

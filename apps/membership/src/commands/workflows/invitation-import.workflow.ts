@@ -8,18 +8,22 @@ import { step } from './link-child.workflow';
 // Fixed namespace: the same import (command id) and person always get the same invitation id.
 const INVITATION_NAMESPACE = '3b0d2b8e-2f6c-4f7e-9a41-6c1c3f0f5d21';
 
-type RunOne = (request: TrustedRequest) => Promise<CommandReply>;
+/** Rows are decided in turn and appended this many at a time: one append and one fsync for each batch. */
+export const IMPORT_BATCH_ROWS = 100;
+
+type RunAll = (requests: readonly TrustedRequest[]) => Promise<CommandReply[]>;
 
 /**
  * R7: each good row is its own InviteMember, so one refused row never undoes the others. A row's command id and
  * invitation id come from the import's command id and the person: a retried import is recognised row by row, while
  * a new import of a person whose invitation was revoked or expired creates a fresh invitation. A person who already
  * has a pending invitation on the same terms is `unchanged`, so running the same file again invites nobody twice.
+ * Rows are decided one after another, each on what the rows before it left, and appended in batches.
  */
-export async function importInvitations(request: TrustedRequest, runOne: RunOne): Promise<ImportReply> {
+export async function importInvitations(request: TrustedRequest, runAll: RunAll): Promise<ImportReply> {
   const { rows, send } = request.command as unknown as { rows: readonly unknown[]; send?: boolean };
   const results: ImportReply['results'][number][] = [];
-  let revision: string | null = null;
+  const invitations: { row: number; invitationId: string; request: TrustedRequest }[] = [];
   for (const planned of planInvitationImport(rows)) {
     if (!planned.ok) {
       results.push({
@@ -35,8 +39,10 @@ export async function importInvitations(request: TrustedRequest, runOne: RunOne)
       `${request.orgId}:${request.commandId}:row-${planned.row}`,
       INVITATION_NAMESPACE,
     );
-    const reply = await runOne(
-      step(request, request.orgId, `row/${planned.row}`, {
+    invitations.push({
+      row: planned.row,
+      invitationId,
+      request: step(request, request.orgId, `row/${planned.row}`, {
         type: 'InviteMember',
         invitationId,
         ...(planned.email ? { email: planned.email } : { phone: planned.phone! }),
@@ -45,11 +51,19 @@ export async function importInvitations(request: TrustedRequest, runOne: RunOne)
         permissions: [],
         send: send ?? true,
       }),
-    );
-    results.push(resultOf(planned.row, invitationId, reply));
-    if (reply.ok && reply.revision !== null) revision = reply.revision;
+    });
   }
-  return { ok: true, revision, results };
+  let revision: string | null = null;
+  for (let start = 0; start < invitations.length; start += IMPORT_BATCH_ROWS) {
+    const batch = invitations.slice(start, start + IMPORT_BATCH_ROWS);
+    const replies = await runAll(batch.map((invitation) => invitation.request));
+    batch.forEach(({ row, invitationId }, index) => {
+      const reply = replies[index]!;
+      results.push(resultOf(row, invitationId, reply));
+      if (reply.ok && reply.revision !== null) revision = reply.revision;
+    });
+  }
+  return { ok: true, revision, results: results.sort((a, b) => a.row - b.row) };
 }
 
 function resultOf(row: number, invitationId: string, reply: CommandReply): ImportReply['results'][number] {

@@ -214,8 +214,8 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'POST /v1/orgs/:orgId/ownership-transfer',
-      // To oneself: nothing to do (200, no event).
-      expected: owner(200),
+      // To oneself (R2: ownership goes to another member): the Owner alone gets past authorization, to 422 already-owner.
+      expected: owner(422),
       request: async (f) => ({
         method: 'post',
         path: `/v1/orgs/${f.orgId}/ownership-transfer`,

@@ -34,6 +34,13 @@ describe('npm start with a bad setting', () => {
     });
   }, 60_000);
 
+  it('refuses a malformed shutdown setting before starting anything', async () => {
+    expect(await start({ SHUTDOWN_GRACE_MS: 'soon' })).toEqual({
+      code: 1,
+      lines: [expect.stringMatching(/^identity-platform: cannot start: SHUTDOWN_GRACE_MS\b/)],
+    });
+  }, 60_000);
+
   it('refuses an EVENTSTORE_FSYNC that is not true or false, rather than reading it as true', async () => {
     expect(await start({ EVENTSTORE_FSYNC: 'no' })).toEqual({
       code: 1,

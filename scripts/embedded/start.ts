@@ -31,6 +31,8 @@ let starting = 'identity-platform';
 async function main(): Promise<void> {
   const stopTracing = startTracing('identity-platform');
   const config = readInfrastructureConfig();
+  // Read before anything starts: a malformed value is refused as the platform's, not once the services listen.
+  const shutdown = readShutdownSettings({ SHUTDOWN_DRAIN_MS: '0', ...process.env });
   const host = process.env.HOST ?? '127.0.0.1';
   let connectionString = config.eventStoreConnectionString;
   let stopEventStore = async () => undefined as void;
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       await stopEventStore();
       await stopTracing?.();
     },
-    readShutdownSettings({ SHUTDOWN_DRAIN_MS: '0', ...process.env }),
+    shutdown,
     (message) => console.log(message),
   );
 }

@@ -37,7 +37,8 @@ export function redactUrl(url: string): string {
       .replace(/^(\/(?:v1\/|console\/)?invitations\/)[^/?#]+/, (_m, prefix: string) => `${prefix}[redacted]`)
       // Secrets, and the text a list was searched for (a person's name or address, which an erasure could not reach in
       // the logs).
-      .replace(/([?&](?:token|code|access_token|q)=)[^&#]*/gi, (_m, name: string) => `${name}[redacted]`)
+      // To the next parameter: the query parser keeps a `#` and what follows in the value.
+      .replace(/([?&#](?:token|code|access_token|q)=)[^&]*/gi, (_m, name: string) => `${name}[redacted]`)
   );
 }
 

@@ -58,8 +58,15 @@ export class RequestShapeGuard implements CanActivate {
     // No id holds one, and a path segment is echoed in answers ("... is not a member") and logs.
     const controlled =
       shape === ANY_SHAPE ? [] : Object.keys(params ?? {}).filter((name) => hasUnprintable(params![name]!));
-    // The query parser reads `%zz` as it is and a byte that is not UTF-8 as U+FFFD: a search for something else.
-    const undecodable = shape === ANY_SHAPE ? [] : undecodableQueryNames(url);
+    // The query parser keeps what it cannot decode as it was written (`%C3%28`): a search for something else. Told
+    // once, by its main fault: a parameter the route does not read, or one given twice, is named for that.
+    const undecodable =
+      shape === ANY_SHAPE
+        ? []
+        : undecodableQueryNames(url).filter(
+            (name) =>
+              !unread.includes(name) && !repeated.includes(name) && !(name === 'query' && shape.queryNames),
+          );
     if (unread.length > 0 || repeated.length > 0 || controlled.length > 0 || undecodable.length > 0)
       throw validationProblem([
         ...unread.map((field) => ({
@@ -84,7 +91,8 @@ export class RequestShapeGuard implements CanActivate {
 
 /** The query parameters whose name or value is not well-formed percent-encoded UTF-8 (`query` when the name is not). */
 function undecodableQueryNames(url: string): string[] {
-  const start = url.indexOf('?');
+  // Where the router starts the query: at the first `?` or `#` (a fragment is never sent; a raw client may).
+  const start = url.search(/[?#]/);
   if (start < 0) return [];
   const names = new Set<string>();
   for (const pair of url.slice(start + 1).split('&')) {

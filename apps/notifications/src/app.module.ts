@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
+import { isDomainError } from '@app/domain';
+import { parseLocale, SUPPORTED_LOCALES, type SupportedLocale } from '@app/identifiers';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
 import { TOPICS } from '@app/contracts';
 import {
@@ -25,13 +27,13 @@ import {
   MESSAGE_LOCALE,
   RECIPIENT_KEYS,
 } from './notifications.tokens';
-import { enabledNotices, NOTICE_KINDS } from './notices/notice-rules';
+import { enabledNotices, noticeKindsIn, type NoticeKind } from './notices/notice-rules';
 import { Notices } from './notices/notices';
 import { noLongerWanted } from './notices/no-longer-wanted';
 import { RecipientDirectory } from './notices/recipient-directory';
 import { EVENT_STORE_CLIENT, STORED_DATA_PROTECTION, type StoredDataProtection } from '@app/event-store';
 import { type EventStoreDBClient } from '@eventstore/db-client';
-import { LOCALES, localeOf } from './templates/catalog';
+import { localeOf } from './templates/catalog';
 import { ADMIN_TOKEN, loadAdminToken } from './admin/admin-token';
 import { DeliveriesController } from './admin/deliveries.controller';
 import { DEFAULT_DELIVERIES_IN_HAND, FileMailTransport, SmtpMailTransport } from './delivery/mail-transport';
@@ -60,9 +62,9 @@ export interface NotificationsOptions {
   /** Without MongoDB, where the delivery log is kept (default `<DATA_DIR>/notifications/deliveries.jsonl`). */
   readonly deliveryLogFile?: string;
   /** Notice kinds not to send (`NOTIFY_OFF`, comma-separated; README "notifications" lists them). */
-  readonly noticesOff?: string;
+  readonly noticesOff?: readonly NoticeKind[];
   /** The locale of messages whose recipient's locale is not known (`NOTIFY_LOCALE`: `en` or `de`). */
-  readonly locale?: string;
+  readonly locale?: SupportedLocale;
   /**
    * How long an attempt holds its delivery (`NOTIFY_LEASE_MS`, default 60,000): an instance killed mid-attempt delays
    * that delivery (and its partition) this long. SMTP and SMS timeouts are half of it, so an attempt ends inside it.
@@ -98,23 +100,15 @@ export interface NotificationsOptions {
 const DEFAULT_LEASE_MS = 60_000;
 
 /** NOTIFY_LOCALE: a language messages are written in (`de`, `de-AT`); another would be English, unnoticed. */
-function supportedLocale(raw: string): string {
-  if (localeOf(raw) !== raw.toLowerCase().split(/[-_]/)[0])
-    throw new Error(`NOTIFY_LOCALE must be one of ${LOCALES.join(', ')}, got "${raw}"`);
-  return raw;
-}
-
-/** NOTIFY_OFF: notice kinds, each one this service sends; a misspelt kind would leave that notice on, unnoticed. */
-function noticeKindsOff(raw: string): string {
-  const unknown = raw
-    .split(',')
-    .map((kind) => kind.trim())
-    .filter((kind) => kind !== '' && !(NOTICE_KINDS as readonly string[]).includes(kind));
-  if (unknown.length > 0)
+function messageLocaleIn(setting: string): SupportedLocale {
+  try {
+    return parseLocale(setting, 'NOTIFY_LOCALE');
+  } catch (error) {
+    if (!isDomainError(error)) throw error;
     throw new Error(
-      `NOTIFY_OFF: ${unknown.map((kind) => `"${kind}"`).join(', ')} is not a notice kind (${NOTICE_KINDS.join(', ')})`,
+      `NOTIFY_LOCALE must be one of ${SUPPORTED_LOCALES.join(', ')} (a tag such as de-AT counts as its language), got "${setting}"`,
     );
-  return raw;
+  }
 }
 
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
@@ -131,8 +125,8 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
     smsProviderRequired: secretsRequired,
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),
-    ...(env.NOTIFY_LOCALE ? { locale: supportedLocale(env.NOTIFY_LOCALE) } : {}),
-    ...(env.NOTIFY_OFF ? { noticesOff: noticeKindsOff(env.NOTIFY_OFF) } : {}),
+    ...(env.NOTIFY_LOCALE ? { locale: messageLocaleIn(env.NOTIFY_LOCALE) } : {}),
+    ...(env.NOTIFY_OFF ? { noticesOff: noticeKindsIn(env.NOTIFY_OFF) } : {}),
     leaseMs: positiveInt(env.NOTIFY_LEASE_MS, DEFAULT_LEASE_MS, 'NOTIFY_LEASE_MS'),
     inHandPerPartition: inHandOf(env.NOTIFY_IN_HAND_PER_PARTITION),
     invitationsPerHour: positiveInt(

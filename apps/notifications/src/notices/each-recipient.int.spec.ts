@@ -48,7 +48,7 @@ describe('notices to several recipients of one event, through a real SMTP server
       policy,
       'en',
       8,
-      enabledNotices(undefined),
+      enabledNotices(),
       new InvitationQuota(),
     );
     await notices.onApplicationBootstrap();

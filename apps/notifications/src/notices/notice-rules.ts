@@ -99,8 +99,24 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
   return notices.filter((n) => enabled.has(n.kind) && !Object.values(n.to).includes(''));
 }
 
-/** `NOTIFY_OFF`: comma-separated kinds not to send (every kind is on by default). */
-export function enabledNotices(off: string | undefined): ReadonlySet<NoticeKind> {
-  const disabled = new Set((off ?? '').split(',').map((k) => k.trim()));
-  return new Set(NOTICE_KINDS.filter((kind) => !disabled.has(kind)));
+/** The kinds that are sent: every kind but those turned off. */
+export function enabledNotices(off: readonly NoticeKind[] = []): ReadonlySet<NoticeKind> {
+  return new Set(NOTICE_KINDS.filter((kind) => !off.includes(kind)));
+}
+
+/**
+ * `NOTIFY_OFF`: comma-separated kinds not to send (every kind is on by default). A kind this service does not send is
+ * refused, naming it: misspelt, it would leave that notice on unnoticed.
+ */
+export function noticeKindsIn(setting: string): NoticeKind[] {
+  const named = setting
+    .split(',')
+    .map((kind) => kind.trim())
+    .filter((kind) => kind !== '');
+  const unknown = named.filter((kind) => !(NOTICE_KINDS as readonly string[]).includes(kind));
+  if (unknown.length > 0)
+    throw new Error(
+      `NOTIFY_OFF: ${unknown.map((kind) => `"${kind}"`).join(', ')} is not a notice kind (${NOTICE_KINDS.join(', ')})`,
+    );
+  return named as NoticeKind[];
 }

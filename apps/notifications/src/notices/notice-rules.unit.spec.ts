@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type EventEnvelope } from '@app/contracts';
-import { enabledNotices, NOTICE_KINDS, noticesOf } from './notice-rules';
+import { enabledNotices, NOTICE_KINDS, noticeKindsIn, noticesOf } from './notice-rules';
 
 const event = (type: string, subject: string, data: Record<string, unknown>): EventEnvelope =>
   ({ id: 'e1', type, subject, data }) as unknown as EventEnvelope;
-const all = enabledNotices(undefined);
+const all = enabledNotices();
 
 describe('who is told about what', () => {
   it('tells the person a change is about, and only them', () => {
@@ -70,12 +72,36 @@ describe('who is told about what', () => {
 
   it('tells nobody about other events, or about a kind configuration turned off', () => {
     expect(noticesOf(event('membership.MemberJoined.v1', 'o1', { userId: 'u1' }), all)).toEqual([]);
-    const withoutRoles = enabledNotices('role-changed, account-locked');
+    const withoutRoles = enabledNotices(noticeKindsIn('role-changed, account-locked'));
     expect([...withoutRoles]).toEqual(
       NOTICE_KINDS.filter((k) => k !== 'role-changed' && k !== 'account-locked'),
     );
     expect(
       noticesOf(event('membership.MemberRoleChanged.v1', 'o1', { userId: 'u1', to: 'admin' }), withoutRoles),
     ).toEqual([]);
+  });
+});
+
+describe("the Helm chart's NOTIFY_OFF", () => {
+  const schema = JSON.parse(
+    readFileSync(join(__dirname, '../../../../deploy/helm/identity-platform/values.schema.json'), 'utf8'),
+  ) as { properties: { notifications: { properties: { noticesOff: { pattern: string } } } } };
+  const accepted = new RegExp(schema.properties.notifications.properties.noticesOff.pattern);
+
+  it('takes what the service takes, every kind it sends, and refuses at install what would stop it at start', () => {
+    for (const setting of [
+      '',
+      ' ',
+      NOTICE_KINDS.join(','),
+      'role-changed, account-locked,',
+      ...NOTICE_KINDS,
+    ]) {
+      expect(() => noticeKindsIn(setting)).not.toThrow();
+      expect([setting, accepted.test(setting)]).toEqual([setting, true]);
+    }
+    for (const setting of ['role-chanegd', 'role-changed,bogus', 'role-changed;account-locked']) {
+      expect(() => noticeKindsIn(setting)).toThrow(/^NOTIFY_OFF/);
+      expect([setting, accepted.test(setting)]).toEqual([setting, false]);
+    }
   });
 });

@@ -167,6 +167,46 @@ describe('invitation acceptance across identity and membership', () => {
     });
   });
 
+  it('R5: registering from a link sent to a number with another phone is refused, naming phone; the invited one, however written, is taken', async () => {
+    const orgId = randomUUID();
+    const invitationId = randomUUID();
+    expect(await orgCommand(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await orgCommand(orgId, 'owner', {
+        type: 'InviteMember',
+        invitationId,
+        phone: '+14155552671',
+        role: 'user',
+        send: true,
+      }),
+    ).toMatchObject({ ok: true });
+    const token = tokens.issue({ invitationId, sendSequence: 1 });
+    const email = `phoned-${randomUUID().slice(0, 8)}@example.com`;
+    const register = (phone: string) =>
+      identity.send({
+        type: 'RegisterFromInvitation',
+        token,
+        name: 'Phoned',
+        password: 'correct horse battery',
+        termsAccepted: true,
+        email,
+        phone,
+      });
+    for (const other of ['+14155552672', '+44 20 7946 0958'])
+      expect(await register(other)).toMatchObject({
+        ok: false,
+        error: { code: 'phone-not-invited', details: { field: 'phone' } },
+      });
+    expect((await stateOf(orgId)).members.size).toBe(1);
+    const registered = await register('+1 (415) 555-2671');
+    expect(registered).toMatchObject({ ok: true });
+    const { userId } = (registered as { result: { userId: string } }).result;
+    await waitFor(async () => (await stateOf(orgId)).members.has(userId));
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ phone: '+14155552671' });
+  });
+
   it('R5: an existing user accepts once, however many acceptances race; another user cannot use their link', async () => {
     const email = `existing-${randomUUID().slice(0, 8)}@example.com`;
     const userId = await identity.registerVerified(email);

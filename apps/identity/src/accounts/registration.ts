@@ -1,7 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
 import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
-import { parseEmail } from '@app/identifiers';
+import { parseEmail, parsePhone } from '@app/identifiers';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
 import { type PasswordPolicy } from '../credentials/password-policy';
@@ -121,16 +121,28 @@ export class Registration {
       if ((await this.deps.accounts.load(userId)).status !== 'active') throw linkSpent();
       return { userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
     }
+    // What the link was sent to is what the account takes: another address or number typed in is refused, not dropped.
     if (
       invitation.email !== undefined &&
       input.email !== undefined &&
-      !sameAddress(input.email, invitation.email)
+      !same(parseEmail, input.email, invitation.email)
     )
       throw new DomainError(
         'email-not-invited',
         'validation',
         'the invitation was sent to another address: the account is made with that one (leave email out)',
         { field: 'email' },
+      );
+    if (
+      invitation.phone !== undefined &&
+      input.phone !== undefined &&
+      !same(parsePhone, input.phone, invitation.phone)
+    )
+      throw new DomainError(
+        'phone-not-invited',
+        'validation',
+        'the invitation was sent to another number: the account is made with that one (leave phone out)',
+        { field: 'phone' },
       );
     const email = invitation.email ?? input.email;
     if (!email)
@@ -351,10 +363,10 @@ function linkSpent(): DomainError {
   return new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
 }
 
-/** The address typed is the invited one, however it was written (case, spaces); a malformed one is not. */
-function sameAddress(typed: string, invited: string): boolean {
+/** The address or number typed is the invited one, however it was written (case, spaces); a malformed one is not. */
+function same(parse: (typed: string) => string, typed: string, invited: string): boolean {
   try {
-    return parseEmail(typed) === invited;
+    return parse(typed) === invited;
   } catch (error) {
     if (isDomainError(error)) return false;
     throw error;

@@ -1,7 +1,7 @@
 /**
- * One folder under the system's temporary directory for everything a Jest run writes there (`makeTempDir`), removed
- * with the run (temp-root.teardown.js): suites that start servers leave their data behind otherwise, a few hundred
- * folders a run. Set in the environment before the workers start, so every worker and the processes tests spawn see it.
+ * One folder under the system's temporary directory for the folders tests make (`makeTempDir`, `tempRoot()` in
+ * libs/testing), removed with the run (temp-root.teardown.js): suites that start servers leave their data behind
+ * otherwise, a few hundred folders a run. Set in the environment before the workers start, so every worker sees it.
  */
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');

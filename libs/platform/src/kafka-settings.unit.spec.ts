@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { tempRoot } from '@app/testing';
 import { readInfrastructureConfig } from './service-config';
 
 describe('Kafka connection settings', () => {
-  const ca = join(tmpdir(), `kafka-ca-${process.pid}.pem`);
+  const ca = join(tempRoot(), `kafka-ca-${process.pid}.pem`);
   writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
   const read = (env: Record<string, string>) => readInfrastructureConfig({ KAFKA_BROKERS: 'k:9093', ...env });
 

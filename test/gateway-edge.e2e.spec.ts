@@ -1335,8 +1335,9 @@ describe('the gateway edge', () => {
       await http().get(`/v1/invitations/${token}/nothing-here`), // the router's own 404, which names the path
       await http().get(`/v1/invitations/${token}%zz`), // Fastify's bad URL (400), named in its message
       await http().get(`/v1/orgs/${orgId}/members?q=ada.secret&bogus=1`).set(bearer(ada)), // a 400 naming `bogus`
+      await http().get(`/v1/invitations/${token}${'x'.repeat(600)}/accept`), // Fastify's 414, naming the path
     ];
-    expect(answers.map((res) => res.status)).toEqual([400, 400, 404, 400, 400]);
+    expect(answers.map((res) => res.status)).toEqual([400, 400, 404, 400, 400, 414]);
     for (const res of answers) {
       const body = JSON.stringify(problem(res));
       expect([body.includes(token), body.includes('ada.secret')]).toEqual([false, false]);
@@ -1347,6 +1348,7 @@ describe('the gateway edge', () => {
       '/v1/invitations/[redacted]/nothing-here',
       '/v1/invitations/[redacted]',
       `/v1/orgs/${orgId}/members?q=[redacted]&bogus=1`,
+      '/v1/invitations/[redacted]/accept',
     ]);
   });
 });

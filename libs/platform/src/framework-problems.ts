@@ -3,7 +3,7 @@ import { type Socket } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
-import { redactUrl } from './logger';
+import { redactPathsIn, redactUrl } from './logger';
 import { codeOfStatus, PROBLEM_CONTENT_TYPE, problemType } from './problem-details';
 
 /**
@@ -41,16 +41,12 @@ function frameworkErrorAsProblem(payload: string, status: number, instance: stri
   if (typeof fields.statusCode !== 'number' || typeof fields.type === 'string') return undefined;
   const code = codeOfStatus(status);
   // Fastify's and Nest's messages name the path ("Route GET:/v1/invitations/<token>/x not found"): without its secrets.
-  const shown = redactUrl(instance);
   return JSON.stringify({
     type: problemType(code),
-    title:
-      typeof fields.message === 'string'
-        ? fields.message.split(instance).join(shown)
-        : `Request refused (${status})`,
+    title: typeof fields.message === 'string' ? redactPathsIn(fields.message) : `Request refused (${status})`,
     status,
     code,
-    instance: shown,
+    instance: redactUrl(instance),
   });
 }
 
@@ -68,7 +64,7 @@ export function frameworkErrorAnswer(headers: Readonly<Record<string, string>> =
       .header('content-type', PROBLEM_CONTENT_TYPE)
       .send({
         type: problemType(code),
-        title: error.message.split(request.url).join(redactUrl(request.url)),
+        title: redactPathsIn(error.message),
         status,
         code,
         instance: redactUrl(request.url),

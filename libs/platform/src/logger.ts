@@ -42,6 +42,17 @@ export function redactUrl(url: string): string {
   );
 }
 
+/**
+ * A message that may name the request's path somewhere in it (a framework's "Route GET:/v1/invitations/<token>/x
+ * not found"), without the secrets `redactUrl` leaves out: each path in it is redacted as a URL.
+ */
+export function redactPathsIn(text: string): string {
+  return text.replace(
+    /(^|[\s'"(:])(\/[^\s'"]*)/g,
+    (_m, before: string, path: string) => before + redactUrl(path),
+  );
+}
+
 /** Nest's logger interface over pino, so framework and application logs are the same JSON lines. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, redactUrl } from './logger';
+import { createLogger, redactPathsIn, redactUrl } from './logger';
 
 describe('logs keep secrets out', () => {
   it('paths and queries lose their tokens, nothing else', () => {
@@ -10,6 +10,21 @@ describe('logs keep secrets out', () => {
     expect(redactUrl('/console/invitations/abc.def-123?x=1')).toBe('/console/invitations/[redacted]?x=1');
     expect(redactUrl('/verify-email?token=s3cret&x=1')).toBe('/verify-email?token=[redacted]&x=1');
     expect(redactUrl('/v1/orgs/o1/members?role=admin')).toBe('/v1/orgs/o1/members?role=admin');
+  });
+
+  it('a message naming the path anywhere in it loses the same secrets', () => {
+    expect(redactPathsIn('Route GET:/v1/invitations/abc.def/nothing not found')).toBe(
+      'Route GET:/v1/invitations/[redacted]/nothing not found',
+    );
+    expect(redactPathsIn("'/invitations/abc.def%zz' is not a valid url component")).toBe(
+      "'/invitations/[redacted]' is not a valid url component",
+    );
+    expect(redactPathsIn('Cannot GET /v1/orgs/o1/members?q=zelda')).toBe(
+      'Cannot GET /v1/orgs/o1/members?q=[redacted]',
+    );
+    expect(redactPathsIn('Cannot GET /v1/orgs/o1/invitations/i1')).toBe(
+      'Cannot GET /v1/orgs/o1/invitations/i1',
+    );
   });
 
   it('the text a list was searched for (a name, an address) is not logged: an erasure could not reach it there', () => {

@@ -9,7 +9,7 @@ import {
 import { type HttpServer } from '@nestjs/common';
 import { type DomainErrorKind, isDomainError } from '@app/domain';
 import { isDependencyOutage, ownUnavailability } from '@app/messaging';
-import { redactUrl } from './logger';
+import { redactPathsIn, redactUrl } from './logger';
 
 /** RFC 9457 problem document. `code` is stable per rule violation; never a stack trace. */
 export interface ProblemDocument {
@@ -49,9 +49,9 @@ export function problemType(code: string): string {
  */
 export function toProblem(error: unknown, instance?: string): ProblemDocument {
   const problem = problemOf(error, instance);
-  const shown = instance === undefined ? undefined : redactUrl(instance);
-  if (instance === undefined || shown === instance) return problem;
-  return { ...problem, title: problem.title.split(instance).join(shown), instance: shown! };
+  return instance === undefined
+    ? problem
+    : { ...problem, title: redactPathsIn(problem.title), instance: redactUrl(instance) };
 }
 
 function problemOf(error: unknown, instance?: string): ProblemDocument {

@@ -11,7 +11,7 @@ import {
 import { SnapshotStore } from './snapshot-store';
 import { CHAIN_HASH_FIELD, chainHashOf } from './chain-hash';
 import { readLastEvent } from './read-last-event';
-import { DomainError, type Decider, type DomainEvent } from '@app/domain';
+import { DomainError, isDomainError, type Decider, type DomainEvent } from '@app/domain';
 import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
 import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window';
 import { deterministicEventId } from './deterministic-event-id';
@@ -278,7 +278,8 @@ export class AggregateStore {
    * Several commands on one stream, decided one after another, each against the state the ones before it left, and
    * appended together: one round trip and one fsync where `handle` would take one for each (a bulk import's rows).
    * Each is answered as `handle` would answer it alone: its events and the revision they left the stream at, a
-   * duplicate if its id was already applied, or its refusal. A conflict reloads and decides them all again.
+   * duplicate (at the stream's revision) if its id was already applied, or its refusal (a DomainError). Any other
+   * error fails the whole call and appends nothing. A conflict reloads and decides them all again.
    */
   async handleAll<State, Command, Event extends DomainEvent>(
     streamName: string,
@@ -287,7 +288,7 @@ export class AggregateStore {
       readonly command: Command | CommandResolver<State, Command>;
       readonly context: CommandContext;
     }[],
-  ): Promise<(CommandResult<State, Event> | { readonly refusal: unknown })[]> {
+  ): Promise<(CommandResult<State, Event> | { readonly refusal: DomainError })[]> {
     const cache = definition.cache;
     for (let attempt = 1; ; attempt++) {
       const generation = cache?.generation;
@@ -307,7 +308,7 @@ export class AggregateStore {
       };
       let state = loaded.state;
       let revision = loaded.revision;
-      const answers: (CommandResult<State, Event> | { readonly refusal: unknown })[] = [];
+      const answers: (CommandResult<State, Event> | { readonly refusal: DomainError })[] = [];
       const decided: { events: readonly Event[]; context: CommandContext }[] = [];
       const decidedIds = new Map<string, { revision: bigint | undefined; fingerprint?: string }>();
       for (const { command, context: given } of commands) {
@@ -316,7 +317,7 @@ export class AggregateStore {
           answers.push(
             applied.fingerprint && given.fingerprint && applied.fingerprint !== given.fingerprint
               ? { refusal: commandIdReused(given.commandId) }
-              : { state, events: [], revision: applied.revision, duplicate: true },
+              : { state, events: [], revision, duplicate: true },
           );
           continue;
         }
@@ -331,6 +332,8 @@ export class AggregateStore {
           }
           events = definition.decider.decide(asked, state);
         } catch (refusal) {
+          // A refusal answers its command; anything else (an outage, a bug) fails them all, before anything is appended.
+          if (!isDomainError(refusal)) throw refusal;
           answers.push({ refusal });
           continue;
         }

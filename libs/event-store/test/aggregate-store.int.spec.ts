@@ -201,7 +201,7 @@ describe('AggregateStore against the event store', () => {
       expect((await store.load(s, counter)).state).toEqual({ opened: true, balance: 0, events: 3 });
     });
 
-    it('a retry of the same commands is answered as duplicates at their revisions, one by handle too; nothing more is appended', async () => {
+    it('a retry of the same commands is answered as duplicates, one by handle too; nothing more is appended', async () => {
       const s = stream();
       const items = [
         { command: { type: 'Open' as const, id: s }, context: ctx() },
@@ -210,9 +210,10 @@ describe('AggregateStore against the event store', () => {
       ];
       await store.handleAll(s, counter, items);
       const again = await store.handleAll(s, counter, items);
+      // As handle answers a retry: a duplicate, at the stream's revision.
       expect(again.map((a) => ('refusal' in a ? a.refusal : [a.revision, a.duplicate]))).toEqual([
-        [0n, true],
-        [1n, true],
+        [2n, true],
+        [2n, true],
         [2n, true],
       ]);
       expect((await store.handle(s, counter, items[1]!.command, items[1]!.context)).duplicate).toBe(true);
@@ -239,6 +240,23 @@ describe('AggregateStore against the event store', () => {
       expect(
         answers.map((a) => ('refusal' in a ? (a.refusal as DomainError).code : a.events.length)),
       ).toEqual(['insufficient-balance', 0]);
+      expect((await store.load(s, counter)).revision).toBe(0n);
+    });
+
+    it('an error that is no refusal (an outage in a resolver) fails them all: nothing is appended', async () => {
+      const s = stream();
+      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+      await expect(
+        store.handleAll(s, counter, [
+          { command: { type: 'Add', amount: 1 }, context: ctx() },
+          {
+            command: async () => {
+              throw new Error('the parent organization could not be read');
+            },
+            context: ctx(),
+          },
+        ]),
+      ).rejects.toThrow('the parent organization could not be read');
       expect((await store.load(s, counter)).revision).toBe(0n);
     });
 

@@ -162,11 +162,9 @@ export class OrganizationCommandHandler {
       };
     });
     const answers = await this.streams.runAll(orgId, commands);
-    return answers.map((answer) => {
-      if (!('refusal' in answer)) return reply(answer);
-      if (isDomainError(answer.refusal)) return { ok: false, error: answer.refusal.toJSON() };
-      throw answer.refusal;
-    });
+    return answers.map((answer) =>
+      'refusal' in answer ? { ok: false, error: answer.refusal.toJSON() } : reply(answer),
+    );
   }
 
   /**

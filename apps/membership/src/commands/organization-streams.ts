@@ -7,6 +7,7 @@ import {
   type CommandResult,
 } from '@app/event-store';
 import { organizationStream } from '@app/contracts';
+import { type DomainError } from '@app/domain';
 import { type PermissionsCatalog } from '@app/permissions';
 import { type OrganizationCommand } from '../organizations/organization.commands';
 import { organizationDecider } from '../organizations/organization.decider';
@@ -109,7 +110,7 @@ export class OrganizationStreams {
       readonly request: TrustedRequest;
       readonly command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>;
     }[],
-  ): Promise<(OrganizationResult | { readonly refusal: unknown })[]> {
+  ): Promise<(OrganizationResult | { readonly refusal: DomainError })[]> {
     return this.oneAtATime.run(orgId, () =>
       this.store.handleAll(
         organizationStream(orgId),

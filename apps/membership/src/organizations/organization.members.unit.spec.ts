@@ -205,6 +205,34 @@ describe('members and roles', () => {
           },
         ]);
     });
+
+    it('R20: an Admin cannot take away, by demoting, a grant they could not revoke; one they hold goes with the change', () => {
+      const history = [...base, joined('second', 'admin'), granted('admin', ['org.billing'])];
+      given(history)
+        .when(cmd('second', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .thenRefuses('cannot-grant-permission', { permission: 'org.billing' });
+      given([...history, granted('second', ['org.billing'])])
+        .when(cmd('second', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .then([
+          {
+            type: 'MemberRoleChanged',
+            data: { ...stamp('second'), userId: 'admin', from: 'admin', to: 'user' },
+          },
+          {
+            type: 'PermissionsRevoked',
+            data: { ...stamp('second'), userId: 'admin', permissions: ['org.billing'] },
+          },
+        ]);
+      // An Admin without grants the new role cannot keep is demoted by any Admin.
+      given([...base, joined('second', 'admin')])
+        .when(cmd('second', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .then([
+          {
+            type: 'MemberRoleChanged',
+            data: { ...stamp('second'), userId: 'admin', from: 'admin', to: 'user' },
+          },
+        ]);
+    });
   });
 
   describe('R8/R9 removal and leaving', () => {

@@ -90,7 +90,18 @@ export function changeMemberRole({
   requireNotAbove(actor, target);
   requireRoleNotAbove(actor, command.role);
   if (target.role === command.role) return [];
-  // R4: team roles are untouched. R20: grants the new role cannot keep go with the change.
+  // R20: grants the new role cannot keep go with the change, and nobody takes away, by changing a role, what they
+  // could not revoke (an Admin demoting an Admin cannot undo the Owner's delegation of org.billing).
+  const taken = grantsLackingPrerequisites(catalog, command.role, target.granted);
+  const notTheirs = taken.find((p) => isKnownPermission(catalog, p) && !holds(catalog, actor, p));
+  if (notTheirs !== undefined)
+    refuse(
+      'cannot-grant-permission',
+      'forbidden',
+      `the change would take away ${notTheirs}, which you cannot revoke`,
+      { permission: notTheirs },
+    );
+  // R4: team roles are untouched.
   return [
     {
       type: 'MemberRoleChanged',

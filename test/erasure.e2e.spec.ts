@@ -421,6 +421,37 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     expect(reinvited.status).toBe('pending');
   }, 120_000);
 
+  it('an address an account joined by, then changed, is not an invitee to erase: the account is deleted instead', async () => {
+    const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
+    operators.push(opal.userId);
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Acme');
+    const joinedAt = `dan-${randomUUID().slice(0, 8)}@example.com`;
+    const dan = await platform.join(ada, orgId, 'Dan', {}, joinedAt);
+    await http()
+      .put('/v1/me/email')
+      .set(bearer(dan))
+      .send({ email: `dan-now-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD })
+      .expect(200);
+    const before = (await models.organizations.get(orgId))?.revision;
+    const refused = await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send({ email: joinedAt });
+    expect([refused.status, refused.body.code]).toEqual([409, 'address-has-account']);
+    expect((await models.organizations.get(orgId))?.revision).toBe(before);
+    const [invitation] = await findAll(models.invitations, { where: { orgId, acceptedBy: dan.userId } });
+    expect(invitation).toMatchObject({ email: joinedAt, status: 'accepted' });
+    // Once the account is deleted, it was the person's to erase, and it is.
+    await http().delete('/v1/me').set(bearer(dan)).send({ password: PASSWORD }).expect(200);
+    await waitFor(async () => (await models.users.get(dan.userId)) === null);
+    await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send({ email: joinedAt })
+      .expect(200);
+  });
+
   it('an erasure retried under its Idempotency-Key gets the first answer, and spares the address invited again since', async () => {
     const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
     operators.push(opal.userId);

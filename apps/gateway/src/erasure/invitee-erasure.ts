@@ -37,6 +37,17 @@ export class InviteeErasure {
         'this address belongs to an account: the person deletes it (DELETE /v1/me), which erases them',
         { field: kind },
       );
+    // Nor one an account took by accepting an invitation, then changed: the address's key also seals that account's
+    // history (how it joined), which goes when the account is deleted, not before.
+    const invitations = await findAll(this.models.invitations, { where: { [kind]: value } });
+    for (const { acceptedBy } of invitations)
+      if (acceptedBy !== undefined && (await this.models.users.get(acceptedBy)))
+        throw new DomainError(
+          'address-has-account',
+          'conflict',
+          'an account joined through an invitation to this address: the person deletes it (DELETE /v1/me), which erases them',
+          { field: kind },
+        );
     const { vault, addresses } = this.personalData;
     const subject = addresses.of(kind, value);
     const retried =
@@ -47,7 +58,7 @@ export class InviteeErasure {
     const done = new Map(retried?.organizations.map((o) => [o.orgId, o.invitationIds]));
     // What invited the address: on a retry, only what was there when its first attempt erased (not what came since).
     const byOrganization = new Map<string, string[]>();
-    for (const invitation of await findAll(this.models.invitations, { where: { [kind]: value } }))
+    for (const invitation of invitations)
       if (!done.has(invitation.orgId) && (!retried || invitation.createdAt < retried.at))
         byOrganization.set(invitation.orgId, [
           ...(byOrganization.get(invitation.orgId) ?? []),

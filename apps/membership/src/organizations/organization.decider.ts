@@ -13,6 +13,7 @@ import {
   expireInvitation,
   inviteMember,
   revokeInvitation,
+  revokedWithTheirGiver,
   eraseInvitee,
   sendInvitation,
 } from './decide/invitations';
@@ -70,6 +71,16 @@ function decideOrganization(
   if (state.status === 'deleted') refuse('organization-deleted', 'gone', 'the organization was deleted');
   requireTwoFactorWhereRequired(state, command);
   const d = { command, org: viewFor(state, command), catalog, stamp: stampOf(state, command) };
+  const events = decideInArea(d);
+  return events.length === 0
+    ? events
+    : [...events, ...revokedWithTheirGiver(d.org, events, catalog, d.stamp)];
+}
+
+function decideInArea(
+  d: Decision<Exclude<OrganizationCommand, { type: 'CreateOrganization' }>>,
+): OrganizationEvent[] {
+  const { command } = d;
   switch (command.type) {
     case 'AdmitMember':
       return admitMember(narrow(d, command));

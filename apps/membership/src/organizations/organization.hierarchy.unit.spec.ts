@@ -231,14 +231,25 @@ describe('parent and child organizations (R19)', () => {
     given(selfInvited)
       .when(acceptedWhile(['partner-admin']))
       .thenTypes(['InvitationAccepted', 'MemberJoined']);
-    // Once the link is undone, what was set through it is void: nobody joins as Admin through it.
+    // Once the link is undone, what was set through it is revoked: nobody joins as Admin through it, not even once
+    // the organization is linked again and the partner holds customers.manage there again.
     const unlinked = [
       ...selfInvited,
       ...given(selfInvited)
         .when(cmd('system', { type: 'DetachFromParent', parentOrgId: 'partner' }))
+        .thenTypes(['ParentOrganizationUnlinked', 'InvitationRevoked'])
         .decided(),
     ];
     given(unlinked)
+      .when(acceptedWhile(['partner-admin']))
+      .thenRefuses('invitation-revoked');
+    const relinked = [
+      ...unlinked,
+      ...given(unlinked)
+        .when(cmd('owner', { type: 'AttachToParent', parentOrgId: 'partner' }))
+        .decided(),
+    ];
+    given(relinked)
       .when(acceptedWhile(['partner-admin']))
       .thenRefuses('invitation-revoked');
   });

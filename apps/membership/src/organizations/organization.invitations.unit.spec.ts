@@ -316,14 +316,16 @@ describe('invitations', () => {
         .when(invite({ actorId: 'admin', role: 'admin', email: 'admin.private@example.com' }))
         .decided(),
     ];
-    const removed = [
-      ...selfInvited,
-      ...given(selfInvited)
-        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
-        .decided(),
-    ];
-    given(removed)
-      .when(accept({ userId: 'admin', actorId: 'admin', email: 'admin.private@example.com' }))
+    const removal = given(selfInvited)
+      .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+      .decided();
+    const comeBack = accept({ userId: 'admin', actorId: 'admin', email: 'admin.private@example.com' });
+    // The removal revokes it; recorded before removals did, it is still not theirs to accept.
+    given([...selfInvited, ...removal])
+      .when(comeBack)
+      .thenRefuses('invitation-revoked');
+    given([...selfInvited, ...recordedBeforeRevocationsWithTheGiver(removal)])
+      .when(comeBack)
       .thenRefuses('own-invitation');
   });
 
@@ -406,7 +408,97 @@ describe('invitations', () => {
     given(demoted).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
   });
 
-  it('an invitation its giver may no longer give is not sent again; an Owner who changes it gives it anew', () => {
+  it("R5: the change that takes away a giver's right revokes their invitations, so the right coming back does not bring them back", () => {
+    const byAdmin = [
+      ...base,
+      granted('admin', ['org.billing']),
+      ...given([...base, granted('admin', ['org.billing'])])
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+      ...given([...base, granted('admin', ['org.billing'])])
+        .when(
+          invite({
+            actorId: 'admin',
+            invitationId: 'inv-2',
+            email: 'other@example.com',
+            role: 'admin',
+            permissions: ['org.billing'],
+          }),
+        )
+        .decided(),
+      ...given(base)
+        .when(invite({ actorId: 'admin', invitationId: 'inv-3', email: 'plain@example.com' }))
+        .decided(),
+    ];
+    const revoked = (invitationId: string) => ({
+      type: 'InvitationRevoked',
+      data: { ...stamp('owner'), invitationId },
+    });
+    // Demoted: the Admin invitation goes (a User gives none); the one with org.billing too (a User may not hold it).
+    given(byAdmin)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+      .then([
+        {
+          type: 'MemberRoleChanged',
+          data: { ...stamp('owner'), userId: 'admin', from: 'admin', to: 'user' },
+        },
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('owner'), userId: 'admin', permissions: ['org.billing'] },
+        },
+        revoked('inv-1'),
+        revoked('inv-2'),
+      ]);
+    // The delegation taken back: only the invitation that gave it goes. Removed: both go; the plain User's stays.
+    given(byAdmin)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'admin', permissions: ['org.billing'] }))
+      .then([
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('owner'), userId: 'admin', permissions: ['org.billing'] },
+        },
+        revoked('inv-2'),
+      ]);
+    const removal = given(byAdmin)
+      .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+      .decided();
+    expect(removal.filter((e) => e.type === 'InvitationRevoked')).toEqual([
+      revoked('inv-1'),
+      revoked('inv-2'),
+    ]);
+    // Promoted again, the Admin's invitation stays revoked: not sent, changed or accepted; inviting again makes another.
+    const demotedAndBack = [
+      ...byAdmin,
+      ...given(byAdmin)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided(),
+    ];
+    const promoted = [
+      ...demotedAndBack,
+      ...given(demotedAndBack)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    given(promoted).when(accept()).thenRefuses('invitation-revoked');
+    given(promoted)
+      .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
+      .thenRefuses('invitation-not-pending');
+    given(promoted)
+      .when(change({ role: 'admin' }))
+      .thenRefuses('invitation-not-pending');
+    given(promoted)
+      .when(invite({ invitationId: 'inv-4', role: 'admin' }))
+      .thenTypes(['InvitationCreated', 'InvitationSent']);
+    // A change of someone else's standing, or of the giver's that still gives the terms, revokes nothing.
+    given(byAdmin)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'bob', role: 'admin' }))
+      .thenTypes(['MemberRoleChanged']);
+    given(byAdmin)
+      .when(cmd('owner', { type: 'GrantPermissions', userId: 'admin', permissions: ['members.read'] }))
+      .thenTypes(['PermissionsGranted']);
+  });
+
+  it('an invitation recorded pending though its giver may no longer give it (before such changes revoked it) is not sent again; an Owner who changes it gives it anew', () => {
     const byAdmin = [
       ...base,
       ...given(base)
@@ -415,9 +507,11 @@ describe('invitations', () => {
     ];
     const giverGone = [
       ...byAdmin,
-      ...given(byAdmin)
-        .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
-        .decided(),
+      ...recordedBeforeRevocationsWithTheGiver(
+        given(byAdmin)
+          .when(cmd('owner', { type: 'RemoveMember', userId: 'admin' }))
+          .decided(),
+      ),
     ];
     given(giverGone)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
@@ -906,3 +1000,8 @@ describe('invitations', () => {
     });
   });
 });
+
+/** A change's events as recorded before the change that took away a giver's right also revoked their invitations. */
+function recordedBeforeRevocationsWithTheGiver(events: readonly OrganizationEvent[]): OrganizationEvent[] {
+  return events.filter((event) => event.type !== 'InvitationRevoked');
+}

@@ -18,6 +18,7 @@ import {
   requireSystem,
   type Decision,
   type OrganizationView,
+  type Stamp,
 } from './guards';
 import { requireTeamManager, teamOf } from './teams';
 
@@ -316,7 +317,7 @@ export function acceptInvitation({
  * sent).
  */
 export function invitationStillGiven(
-  org: OrganizationView,
+  org: StandingView,
   catalog: PermissionsCatalog,
   invitation: Invitation,
 ): boolean {
@@ -369,6 +370,93 @@ export function expireInvitation({
   if (invitation.status !== 'pending' || !expired(invitation, stamp.at)) return [];
   return [{ type: 'InvitationExpired', data: { ...stamp, invitationId: invitation.invitationId } }];
 }
+
+/**
+ * R5: when a command takes away a giver's right to give their invitations' terms here (a demotion, a revoked grant,
+ * a removal, leaving, the parent link undone), those invitations are revoked with it, by the same command: checked
+ * only when sent or accepted, they would come back with the right. Whether a parent's member still acts as an Admin
+ * here (R19) is judged as the command found it, so only what the command changed here takes an invitation away.
+ */
+export function revokedWithTheirGiver(
+  before: OrganizationView,
+  events: readonly OrganizationEvent[],
+  catalog: PermissionsCatalog,
+  stamp: Stamp,
+): OrganizationEvent[] {
+  const changes = standingsAfter(before, events);
+  if (changes === undefined) return [];
+  const { after, unlinked } = changes;
+  // An invitation this command acted on itself (changed, revoked, accepted) is as the command left it.
+  const touched = new Set(events.map((e) => ('invitationId' in e.data ? e.data.invitationId : undefined)));
+  return pendingInvitations(before)
+    .filter(
+      (invitation) =>
+        !touched.has(invitation.invitationId) &&
+        !expired(invitation, stamp.at) &&
+        restsOnItsGiver(invitation) &&
+        !invitationStillGiven(after, catalog, invitation) &&
+        // Unlinked, what rested on the parent is no longer given, whoever this command looked up there.
+        (unlinked || invitationStillGiven(before, catalog, invitation)),
+    )
+    .map((invitation) => ({
+      type: 'InvitationRevoked' as const,
+      data: { ...stamp, invitationId: invitation.invitationId },
+    }));
+}
+
+/**
+ * The members' standing once `events` are applied, without applying them (the state is evolved in place, later):
+ * the members they change, over the others as they are. Undefined when nothing a giver stands on changed, or the
+ * organization was deleted (its invitations go with it).
+ */
+function standingsAfter(
+  org: OrganizationView,
+  events: readonly OrganizationEvent[],
+): { after: StandingView; unlinked: boolean } | undefined {
+  const changed = new Map<string, Member | undefined>();
+  const current = (userId: string) => (changed.has(userId) ? changed.get(userId) : org.members.get(userId));
+  const update = (userId: string, change: (member: Member) => Member) => {
+    const member = current(userId);
+    if (member) changed.set(userId, change(member));
+  };
+  let unlinked = false;
+  for (const event of events)
+    switch (event.type) {
+      case 'MemberRoleChanged':
+        update(event.data.userId, (m) => ({ ...m, role: event.data.to }));
+        break;
+      case 'OwnershipTransferred':
+        update(event.data.from, (m) => ({ ...m, role: 'admin' }));
+        update(event.data.to, (m) => ({ ...m, role: 'owner' }));
+        break;
+      case 'PermissionsRevoked':
+        update(event.data.userId, (m) => ({
+          ...m,
+          granted: new Set([...m.granted].filter((p) => !event.data.permissions.includes(p))),
+        }));
+        break;
+      case 'MemberRemoved':
+      case 'MemberLeft':
+        changed.set(event.data.userId, undefined);
+        break;
+      case 'ParentOrganizationUnlinked':
+        unlinked = true;
+        break;
+      case 'OrganizationDeleted':
+        return undefined;
+    }
+  if (changed.size === 0 && !unlinked) return undefined;
+  return {
+    after: { members: { get: current }, ...(unlinked ? {} : { partnersInParent: org.partnersInParent }) },
+    unlinked,
+  };
+}
+
+/** What `invitationStillGiven` reads of an organization: its members' standing, and who acts here through the parent. */
+type StandingView = {
+  readonly members: { get(userId: string): Member | undefined };
+  readonly partnersInParent?: ReadonlySet<string>;
+};
 
 /** R5: pending invitations of one organization, open to revocation when it is deleted (R10). */
 export function pendingInvitations(org: ActiveOrganization): Invitation[] {

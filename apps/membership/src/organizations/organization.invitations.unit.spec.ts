@@ -430,7 +430,7 @@ describe('invitations', () => {
         .when(invite({ actorId: 'admin', invitationId: 'inv-3', email: 'plain@example.com' }))
         .decided(),
     ];
-    const revoked = (invitationId: string) => ({
+    const revoked = (invitationId: string): OrganizationEvent => ({
       type: 'InvitationRevoked',
       data: { ...stamp('owner'), invitationId },
     });

@@ -123,6 +123,7 @@ describe('the auditor CLI against the event store of a running system', () => {
       'OwnershipTransferred',
     ]);
     const today = instants[3]!.slice(0, 10);
+    const justAfterFirst = `${rows[0]!.at!.slice(0, -1)}001Z`;
     // The API's audit list filters alike: of the events it shows (every event), those `history` has rows for.
     for (const [args, query] of [
       [['--user', bob.userId, '--from', instants[1]!], `userId=${bob.userId}&from=${instants[1]}`],
@@ -130,6 +131,8 @@ describe('the auditor CLI against the event store of a running system', () => {
       [['--from', instants[2]!, '--to', instants[3]!], `from=${instants[2]}&to=${instants[3]}`],
       // A plain day as both bounds is that whole day (as --to, through its last millisecond).
       [['--from', today, '--to', today], `from=${today}T00:00:00Z&to=${today}T23:59:59.999Z`],
+      // A microsecond after an event's millisecond leaves that event out, in both.
+      [['--from', justAfterFirst], `from=${justAfterFirst}`],
     ] as const) {
       const cli = await audit(['history', '--org', orgId, ...args, '--format', 'jsonl'], store);
       const api = await platform.http
@@ -583,7 +586,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     const date = await audit(['roster', '--org', orgId, '--at', 'yesterday'], store);
     expect([date.code, date.stderr.trim()]).toEqual([
       2,
-      'audit: --at: "yesterday" is not a date, or a date and time with Z or an offset (e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T13:00:00+01:00)',
+      'audit: --at: "yesterday" is not a date, or a date and time with seconds and Z or an offset (e.g. 2026-11-30, 2026-11-30T12:00:00Z or 2026-11-30T13:00:00+01:00)',
     ]);
     const local = await audit(['roster', '--org', orgId, '--at', '2026-11-30T12:00:00'], store);
     expect([local.code, local.stderr]).toEqual([

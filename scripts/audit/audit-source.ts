@@ -61,12 +61,22 @@ export async function allRecords(source: AuditSource, orgId: string): Promise<Or
 }
 
 /**
- * The instant a command answers about: the one asked, else now; from a bundle, never after its export, which knows
- * nothing later (said on stderr when an instant asked for is later).
+ * The instant a command answers about: the one asked, else now; one still to come is answered as now, as the API's
+ * roster does; from a bundle, never after its export, which knows nothing later (said on stderr when an instant asked
+ * for is later).
  */
-export function answeredInstant(source: AuditSource, asked: Date | undefined): Date | undefined {
+export function answeredInstant(
+  source: AuditSource,
+  asked: Date | undefined,
+  now = new Date(),
+): Date | undefined {
   const until = source.until;
-  if (!until || (asked && asked <= until)) return asked;
+  if (!until) {
+    if (!asked || asked <= now) return asked;
+    console.error(`answered as now, ${now.toISOString()}: ${asked.toISOString()} is still to come`);
+    return now;
+  }
+  if (asked && asked <= until) return asked;
   if (asked)
     console.error(`answered as of the export, ${until.toISOString()}: ${source.name} holds nothing later`);
   return until;

@@ -5,6 +5,7 @@
  * refused; 2 bad input, an unknown organization or an unreachable store; 3 `verify` found nothing altered but could
  * not prove the bundle (no trusted key given, or not sealed).
  */
+import { notLater, readInstant } from '@app/text';
 import { parseArgs } from 'node:util';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import {
@@ -293,11 +294,14 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
 
 function historyFilterOf(values: Values): HistoryFilter {
   const filter = {
-    ...optional('from', parseInstant(values.from, '--from')),
-    ...optional('to', parseInstant(values.to, '--to', { dayMeans: 'its end' })),
+    ...optional('from', parseInstant(values.from, '--from', { bound: 'lower' })),
+    ...optional('to', parseInstant(values.to, '--to', { bound: 'upper' })),
     ...optional('user', values.user),
   };
-  if (filter.from && filter.to && filter.from > filter.to)
+  // As written, not as rounded to the millisecond: `--from` and `--to` at the same microsecond ask for that instant.
+  const [from, to] = [readInstant(values.from ?? ''), readInstant(values.to ?? '')];
+  const after = from && to ? !notLater(from, to) : filter.from && filter.to && filter.from > filter.to;
+  if (after)
     throw new CliError(`--from (${values.from}) is after --to (${values.to}): no instant is in between`);
   return filter;
 }

@@ -11,7 +11,8 @@ import { ReadYourWrites } from '../commands/read-your-writes';
 import { OrgQueries } from '../queries/org-queries';
 import { PermissionsHistory } from '../queries/permissions-history';
 import { auditEventView, peopleInData } from '../queries/views';
-import { AuditEventsQuery, RosterQuery, finerThanMs } from './dto/org.dto';
+import { readInstant } from '@app/text';
+import { AuditEventsQuery, RosterQuery } from './dto/org.dto';
 import { AuditEventView, RosterView, answers, answersPage } from './dto/views.dto';
 import { problems } from './problems';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -45,7 +46,7 @@ export class AuditController {
   ) {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     const from = query.from === undefined ? undefined : notBefore(query.from);
-    const to = query.to === undefined ? undefined : new Date(query.to).toISOString();
+    const to = query.to === undefined ? undefined : new Date(readInstant(query.to)!.ms).toISOString();
     const span = from || to ? await this.queries.auditSpan(standing.org, from, to) : undefined;
     const page = await this.models.auditEvents.find(
       { where: auditEventsWhere(orgId, query, { from, to, span }) },
@@ -75,7 +76,7 @@ export class AuditController {
   async roster(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string, @Query() query: RosterQuery) {
     const standing = await this.access.requiring(caller, orgId, 'audit.read');
     // An instant still to come is answered as now: the answer says which instant it is about.
-    const at = new Date(Math.min(new Date(query.at).getTime(), Date.now())).toISOString();
+    const at = new Date(Math.min(readInstant(query.at)!.ms, Date.now())).toISOString();
     const page = this.cursors.rosterPageIn(orgId, query, at);
     // Later than the last event the read models hold, events appended before `at` may not be projected yet: the
     // answer waits for them (within READ_YOUR_WRITES_MS), so asking again about the same instant gives the same answer.
@@ -135,5 +136,6 @@ function auditEventsWhere(
 
 /** An instant as stored (milliseconds), rounded up: `from` asked finer than that never takes in an earlier event. */
 function notBefore(instant: string): string {
-  return new Date(Date.parse(instant) + (/[1-9]/.test(finerThanMs(instant)) ? 1 : 0)).toISOString();
+  const { ms, finerThanMs } = readInstant(instant)!;
+  return new Date(ms + (finerThanMs ? 1 : 0)).toISOString();
 }

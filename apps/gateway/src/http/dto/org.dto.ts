@@ -15,10 +15,10 @@ import {
   Min,
   ValidateBy,
   ValidateNested,
-  isRFC3339,
   type ValidationOptions,
 } from 'class-validator';
 import { eventSchemas, eventTypeOfSchema } from '@app/contracts';
+import { notLater, readInstant } from '@app/text';
 import { Optional } from './optional';
 import { NameField } from './name-field';
 
@@ -200,35 +200,12 @@ export class UpdateMemberBody {
   availability?: AvailabilityBody;
 }
 
-const YEAR_0000 = Date.parse('0000-01-01T00:00:00Z');
-const YEAR_10000 = Date.parse('+010000-01-01T00:00:00Z');
-
-/**
- * An instant as RFC 3339 writes it (date, time and offset), within the years 0000-9999: ISO-8601's other forms (week
- * dates, basic format) are not instants `Date` can read, and a later year would not compare as text.
- */
-/** Whether the date and time written are those of the instant read: `Date` rolls 30 February over into March. */
-function sameWallClock(written: string, ms: number): boolean {
-  const offset = /([+-])(\d{2}):(\d{2})$/.exec(written);
-  const offsetMs = offset
-    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
-    : 0;
-  return (
-    new Date(ms + offsetMs).toISOString().slice(0, 19) ===
-    written.slice(0, 19).toUpperCase().replace(' ', 'T')
-  );
-}
-
 function IsInstant(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isInstant',
       validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string' || !isRFC3339(value)) return false;
-          const ms = Date.parse(value);
-          return ms >= YEAR_0000 && ms < YEAR_10000 && sameWallClock(value, ms);
-        },
+        validate: (value: unknown) => typeof value === 'string' && readInstant(value) !== undefined,
         defaultMessage: (args) =>
           typeof args?.value === 'string' && / \d{2}:\d{2}$/.test(args.value)
             ? 'must be an RFC 3339 date-time with an offset, e.g. 2026-11-30T12:00:00Z; a "+" in a query string is read as a space: send it as %2B'
@@ -255,11 +232,6 @@ export const ORGANIZATION_EVENT_TYPES: readonly string[] = eventSchemas
   .map((schema) => /^membership\.([A-Za-z]+)\.v\d+$/.exec(eventTypeOfSchema(schema))?.[1])
   .filter((name): name is string => name !== undefined && name !== 'OrganizationState')
   .sort();
-
-/** The digits of an instant's fraction beyond milliseconds (nine, zero-padded): what `Date` drops when it reads it. */
-export function finerThanMs(instant: string): string {
-  return (/\.\d{3}(\d+)/.exec(instant)?.[1] ?? '').padEnd(9, '0');
-}
 
 export class AuditEventsQuery extends PageQuery {
   @ApiPropertyOptional({
@@ -316,12 +288,13 @@ export class AuditEventsQuery extends PageQuery {
     name: 'isNotBeforeFrom',
     validator: {
       validate: (value: unknown, args) => {
-        const from = (args?.object as AuditEventsQuery).from;
-        // A `from` that is no instant is its own 400; `to` is not blamed for it.
-        if (typeof value !== 'string' || typeof from !== 'string' || Number.isNaN(Date.parse(from)))
-          return true;
-        const [fromMs, toMs] = [Date.parse(from), Date.parse(value)];
-        return toMs > fromMs || (toMs === fromMs && finerThanMs(value) >= finerThanMs(from));
+        const given = (args?.object as AuditEventsQuery).from;
+        const [from, to] = [
+          typeof given === 'string' ? readInstant(given) : undefined,
+          readInstant(String(value)),
+        ];
+        // A `from` (or `to`) that is no instant is its own 400; `to` is not blamed for it.
+        return from === undefined || to === undefined || notLater(from, to);
       },
       defaultMessage: () => 'to must not be before from',
     },

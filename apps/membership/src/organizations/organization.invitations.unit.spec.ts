@@ -498,6 +498,48 @@ describe('invitations', () => {
       .thenTypes(['PermissionsGranted']);
   });
 
+  it('R5: a change that leaves the giver able to give the terms revokes nothing: a promotion, a transfer', () => {
+    // Demoted before demotions revoked (the invitation still recorded pending), then an Admin again: it is given again.
+    const byAdmin = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'admin', role: 'admin' }))
+        .decided(),
+    ];
+    const demoted = [
+      ...byAdmin,
+      ...recordedBeforeRevocationsWithTheGiver(
+        given(byAdmin)
+          .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+          .decided(),
+      ),
+    ];
+    given(demoted)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'admin' }))
+      .thenTypes(['MemberRoleChanged']);
+    // The Owner hands over to the Admin: each still gives an Admin invitation, the one as Admin, the other as Owner.
+    const byBoth = [
+      ...base,
+      ...given(base)
+        .when(invite({ actorId: 'owner', role: 'admin' }))
+        .decided(),
+      ...given(base)
+        .when(invite({ actorId: 'admin', invitationId: 'inv-2', email: 'other@example.com', role: 'admin' }))
+        .decided(),
+    ];
+    given(byBoth)
+      .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'admin' }))
+      .thenTypes(['OwnershipTransferred']);
+    // Deleted with its Owner (R10), the organization revokes its invitations once, as a deletion does.
+    const deletion = given(byBoth)
+      .when(cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: true }))
+      .decided();
+    expect(deletion.filter((e) => e.type === 'InvitationRevoked').map((e) => e.data)).toEqual([
+      expect.objectContaining({ invitationId: 'inv-1' }),
+      expect.objectContaining({ invitationId: 'inv-2' }),
+    ]);
+  });
+
   it('an invitation recorded pending though its giver may no longer give it (before such changes revoked it) is not sent again; an Owner who changes it gives it anew', () => {
     const byAdmin = [
       ...base,

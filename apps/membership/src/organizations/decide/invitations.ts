@@ -386,12 +386,9 @@ export function revokedWithTheirGiver(
   const changes = standingsAfter(before, events);
   if (changes === undefined) return [];
   const { after, unlinked } = changes;
-  // An invitation this command acted on itself (changed, revoked, accepted) is as the command left it.
-  const touched = new Set(events.map((e) => ('invitationId' in e.data ? e.data.invitationId : undefined)));
   return pendingInvitations(before)
     .filter(
       (invitation) =>
-        !touched.has(invitation.invitationId) &&
         !expired(invitation, stamp.at) &&
         restsOnItsGiver(invitation) &&
         !invitationStillGiven(after, catalog, invitation) &&
@@ -415,10 +412,9 @@ function standingsAfter(
 ): { after: StandingView; unlinked: boolean } | undefined {
   const changed = new Map<string, Member | undefined>();
   const current = (userId: string) => (changed.has(userId) ? changed.get(userId) : org.members.get(userId));
-  const update = (userId: string, change: (member: Member) => Member) => {
-    const member = current(userId);
-    if (member) changed.set(userId, change(member));
-  };
+  // Events name members of the organization: a role, a grant or an ownership changes for someone in it.
+  const update = (userId: string, change: (member: Member) => Member) =>
+    changed.set(userId, change(current(userId)!));
   let unlinked = false;
   for (const event of events)
     switch (event.type) {

@@ -47,6 +47,15 @@ describe('operators releasing a disputed domain claim', () => {
 
     const unclaimed = await http().delete(`/v1/operator/domains/free-${domain}`).set(bearer(opal));
     expect([unclaimed.status, unclaimed.body.code]).toEqual([404, 'domain-not-claimed']);
+    // What is no domain name is a 400 naming it, as the organization's own release answers it, not a 404.
+    for (const notADomain of ['*', '%2e%2e', `${domain}.`, 'localhost']) {
+      const refused = await http().delete(`/v1/operator/domains/${notADomain}`).set(bearer(opal));
+      expect([notADomain, refused.status, refused.body.errors]).toEqual([
+        notADomain,
+        400,
+        [{ field: 'domain', message: 'not a domain name' }],
+      ]);
+    }
   });
 
   it('a release repeated with its Idempotency-Key gets the first answer and releases nothing, whoever claimed the domain since', async () => {

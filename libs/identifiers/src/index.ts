@@ -1,3 +1,4 @@
 export * from './email';
 export * from './phone';
 export * from './locale';
+export { normalizeDomain } from './domain';

@@ -11,6 +11,8 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import { normalizeDomain } from '@app/identifiers';
+import { validationProblem } from '@app/platform';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
@@ -53,14 +55,16 @@ export class OperatorController {
       'Release a claimed e-mail domain, whichever organization holds it (R16): settles a disputed claim. The organization records DomainReleased by the operator; 404 `domain-not-claimed` when nobody holds it. Repeated with the same Idempotency-Key, 204 and nothing released, even if another organization has claimed the domain since',
   })
   @doneOrLagging()
-  @problems(401, 403, 404, 410)
+  @problems(400, 401, 403, 404, 410)
   async releaseDomain(
     @Param('domain') domain: string,
     @CurrentCaller() caller: Caller,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Accepted | undefined> {
-    const name = domain.trim().toLowerCase().replace(/^@/, '');
+    const name = normalizeDomain(domain);
+    // As the organization's own release answers it: what is no domain name is nobody's to hold.
+    if (name === undefined) throw validationProblem([{ field: 'domain', message: 'not a domain name' }]);
     const requester = requesterOf(req, caller);
     const release = { type: 'ReleaseDomain', domain: name };
     // The first answer again: whoever holds the domain now claimed it after this very request released it.

@@ -245,7 +245,7 @@ describe('the read models’ first fill from the event store', () => {
         await feed.ready();
         const before = await usersCollection();
         const outcome = feed.rebuild().then(
-          (events) => ({ events }),
+          ({ events }) => ({ events }),
           (error: Error) => ({ error: error.message }),
         );
         await waitFor(async () => (await usersCollection()) !== before, {

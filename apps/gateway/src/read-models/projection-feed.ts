@@ -125,7 +125,9 @@ export class ProjectionFeed extends BusSubscriber {
    * switched, and once other instances can no longer be writing into the retired collections, what was appended
    * since the switch is projected again: an instance that applied it there did so where nobody reads any more.
    */
-  async rebuild(onProgress?: (progress: RebuildProgress) => void): Promise<number> {
+  async rebuild(
+    onProgress?: (progress: RebuildProgress) => void,
+  ): Promise<{ events: number; position: bigint | undefined }> {
     await this.ready();
     const { events, switchedAfter } = await rebuildReadModels({
       client: this.client,
@@ -150,7 +152,7 @@ export class ProjectionFeed extends BusSubscriber {
         ),
       );
     }
-    return events;
+    return { events, position: switchedAfter?.commit };
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -74,13 +74,15 @@ export class RebuildJobs {
     };
     this.logger.log(`rebuild ${this.current.rebuildId} started by operator ${startedBy}`);
     this.running = this.feed.rebuild(update).then(
-      (events) => {
+      ({ events, position }) => {
         const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
         this.current = {
           ...this.current!,
           state: 'done',
           finishedAt: new Date().toISOString(),
           events,
+          // Where the switch came, also when the rebuild was too quick for any progress to be reported.
+          ...(position === undefined ? {} : { position: String(position) }),
           eventsPerSecond: Math.round(events / seconds),
           fraction: 1,
           etaSeconds: 0,

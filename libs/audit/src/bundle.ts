@@ -124,13 +124,19 @@ export function serializeBundle(bundle: Bundle): string {
 
 /** Parses a bundle's lines; a line that is not JSON, or of no known kind, is a format error naming the line. */
 export function parseBundle(text: string): Bundle {
-  const lines = text.split('\n').filter((l) => l !== '');
+  // Numbered as in the file: a blank line export never writes is named as malformed, not passed over.
+  const numbered = (text.endsWith('\n') ? text.slice(0, -1) : text)
+    .split('\n')
+    .map((line, i) => ({ line, number: i + 1 }));
+  const blank = numbered.filter(({ line }) => line === '').map(({ number }) => number);
+  const lines = numbered.filter(({ line }) => line !== '').map(({ line }) => line);
+  const numberOf = numbered.filter(({ line }) => line !== '').map(({ number }) => number);
   if (lines.length === 0) throw new BundleFormatError('the bundle is empty');
   const parsed = lines.map((line, i) => {
     try {
       return JSON.parse(line) as { kind?: unknown };
     } catch {
-      throw new BundleFormatError(`line ${i + 1} is not JSON`);
+      throw new BundleFormatError(`line ${numberOf[i]} is not JSON`);
     }
   });
   const header = parsed[0] as Partial<BundleHeader>;
@@ -141,17 +147,18 @@ export function parseBundle(text: string): Bundle {
   const events: BundleEvent[] = [];
   const checkpoints: BundleCheckpoint[] = [];
   let seal: BundleSeal | undefined;
-  const malformed: string[] = [];
+  const malformed: string[] = blank.map((number) => `line ${number} is empty, which export never writes`);
   parsed.forEach((line, i) => {
     const problem = formProblem(lines[i]!, line as Record<string, unknown>);
-    if (problem) malformed.push(`line ${i + 1} ${problem}`);
+    if (problem) malformed.push(`line ${numberOf[i]} ${problem}`);
   });
   parsed.slice(1).forEach((line, i) => {
     if (line.kind === 'event') events.push(line as BundleEvent);
     else if (line.kind === 'checkpoint') checkpoints.push(line as BundleCheckpoint);
     else if (line.kind === 'seal' && !seal && i === parsed.length - 2) seal = line as BundleSeal;
-    else if (line.kind === 'seal') throw new BundleFormatError(`line ${i + 2}: a seal comes once, last`);
-    else throw new BundleFormatError(`line ${i + 2} is neither an event, a checkpoint nor a seal`);
+    else if (line.kind === 'seal')
+      throw new BundleFormatError(`line ${numberOf[i + 1]}: a seal comes once, last`);
+    else throw new BundleFormatError(`line ${numberOf[i + 1]} is neither an event, a checkpoint nor a seal`);
   });
   return { header: header as BundleHeader, events, checkpoints, ...(seal ? { seal } : {}), malformed };
 }

@@ -320,6 +320,26 @@ describe('verify: tamper evidence of an exported bundle', () => {
     );
   });
 
+  it('a blank line export never writes is named by its line in the file, and the bundle is not intact', () => {
+    const bundle = bundleOf(
+      Array.from({ length: 4 }, (_, i) => ({ type: 'TeamCreated', data: { n: i }, actor: 'a' })),
+      0,
+      [],
+    );
+    const text = serializeBundle(bundle);
+    expect(verifyBundle(parseBundle(text), TRUSTED)).toMatchObject({ intact: true, proven: true });
+    const lines = text.split('\n');
+    const withBlank = [...lines.slice(0, 2), '', ...lines.slice(2)];
+    // A line re-encoded after it is named by its own number in the file, not one less.
+    withBlank[4] = withBlank[4]!.replace('{"kind"', '{ "kind"');
+    const parsed = parseBundle(withBlank.join('\n'));
+    expect(parsed.malformed).toEqual([
+      'line 3 is empty, which export never writes',
+      'line 5 is not written as export writes it',
+    ]);
+    expect(verifyBundle(parsed, TRUSTED)).toMatchObject({ intact: false, proven: false });
+  });
+
   it('names the first bad revision of a changed event, and a tail cut after the last checkpoint', () => {
     const bundle = bundleOf(
       Array.from({ length: 10 }, (_, i) => ({ type: 'TeamCreated', data: { n: i }, actor: 'a' })),

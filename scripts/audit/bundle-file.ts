@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { printable } from '@app/text';
 import {
   BundleFormatError,
   organizationStreamOf,
@@ -46,6 +47,13 @@ export function unprovenReasons(verdict: BundleVerdict): string[] {
       : ['the bundle is not sealed (export --sign), so a tail cut back to a checkpoint would not show']),
     ...(verdict.whollyChained ? [] : ['events from before hash chains are in it, and nothing checks them']),
     ...(verdict.streams.some((s) => s.unproven) ? ['a stream is not signed yet'] : []),
+    // What an answer drawn from the bundle rests on: events after the last signed checkpoint could be forged.
+    ...verdict.streams
+      .filter((s) => s.signedUpTo !== undefined && s.signedUpTo < s.events - 1)
+      .map(
+        (s) =>
+          `revisions ${s.signedUpTo! + 1}..${s.events - 1} of ${printable(s.stream)} are chained but no checkpoint signs them: what rests on them could be forged`,
+      ),
   ];
 }
 

@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { freePort, makeTempDir } from '@app/testing';
+import { exitOf, freePort, makeTempDir } from '@app/testing';
 
 /** `npm start` that cannot start says what, in one line naming the setting, and exits 1: no stack trace. */
 describe('npm start with a bad setting', () => {
-  async function start(env: NodeJS.ProcessEnv) {
-    const result = await promisify(execFile)(
-      process.execPath,
-      ['-r', '@swc-node/register', join(__dirname, '../scripts/embedded/start.ts')],
-      {
-        env: {
-          PATH: process.env.PATH,
-          DATA_DIR: await makeTempDir('embedded-start'),
-          LOG_LEVEL: 'fatal',
-          ...env,
-        },
-        timeout: 60_000,
-      },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
-    );
-    return { code: result.code, lines: result.stderr.trim().split('\n') };
-  }
+  const start = async (env: NodeJS.ProcessEnv) =>
+    exitOf(join(__dirname, '../scripts/embedded/start.ts'), {
+      DATA_DIR: await makeTempDir('embedded-start'),
+      LOG_LEVEL: 'fatal',
+      ...env,
+    });
 
   it('names a malformed setting of the platform', async () => {
     expect(await start({ KAFKA_TOPIC_PARTITIONS: 'many' })).toEqual({

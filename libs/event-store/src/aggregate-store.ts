@@ -180,19 +180,13 @@ export class AggregateStore {
       const cached = cache?.take(streamName);
       const unread = !readTail && cached !== undefined && cached.chainHead !== undefined;
       const loaded = unread ? asLoaded(cached) : await this.load(streamName, definition, cached);
+      const keepAs = cacheKeeper(cache, streamName, generation, loaded.commands);
       const keep = (
         state: State,
         revision: bigint | undefined,
         sinceSnapshot: number,
         chainHead: string | null = loaded.chainHead,
-      ) => {
-        if (cache && revision !== undefined)
-          cache.put(
-            streamName,
-            { state, revision, sinceSnapshot, commands: loaded.commands, chainHead },
-            generation,
-          );
-      };
+      ) => keepAs(state, revision, sinceSnapshot, chainHead);
       const verifyFirst = () => {
         keep(loaded.state, loaded.revision, loaded.sinceSnapshot);
         readTail = true;
@@ -293,19 +287,7 @@ export class AggregateStore {
     for (let attempt = 1; ; attempt++) {
       const generation = cache?.generation;
       const loaded = await this.load(streamName, definition, cache?.take(streamName));
-      const keep = (
-        state: State,
-        revision: bigint | undefined,
-        sinceSnapshot: number,
-        chainHead: string | null,
-      ) => {
-        if (cache && revision !== undefined)
-          cache.put(
-            streamName,
-            { state, revision, sinceSnapshot, commands: loaded.commands, chainHead },
-            generation,
-          );
-      };
+      const keep = cacheKeeper(cache, streamName, generation, loaded.commands);
       let state = loaded.state;
       let revision = loaded.revision;
       const answers: (CommandResult<State, Event> | { readonly refusal: DomainError })[] = [];
@@ -480,6 +462,22 @@ export class AggregateStore {
       this.options.onSnapshotError?.(error, streamName);
     }
   }
+}
+
+/**
+ * Keeps a stream's state in the cache as of its revision, with the command window it was loaded with; a stream that
+ * does not exist yet is not kept. `generation` is the cache's when the state was taken or loaded.
+ */
+function cacheKeeper<State>(
+  cache: AggregateStateCache<State> | undefined,
+  streamName: string,
+  generation: number | undefined,
+  commands: CommandWindow,
+) {
+  return (state: State, revision: bigint | undefined, sinceSnapshot: number, chainHead: string | null) => {
+    if (cache && revision !== undefined)
+      cache.put(streamName, { state, revision, sinceSnapshot, commands, chainHead }, generation);
+  };
 }
 
 /** A cached state as if just loaded, with no tail read (its chain head known, so nothing else needs reading). */

@@ -6,3 +6,4 @@ export * from './documented-errors';
 export * from './free-port';
 export * from './service-process';
 export * from './organization-event';
+export * from './script-exit';

@@ -122,28 +122,19 @@ export class Registration {
       return { userId, orgId: invitation.orgId, invitationId: invitation.invitationId };
     }
     // What the link was sent to is what the account takes: another address or number typed in is refused, not dropped.
-    if (
-      invitation.email !== undefined &&
-      input.email !== undefined &&
-      !same(parseEmail, input.email, invitation.email)
-    )
-      throw new DomainError(
-        'email-not-invited',
-        'validation',
-        'the invitation was sent to another address: the account is made with that one (leave email out)',
-        { field: 'email' },
-      );
-    if (
-      invitation.phone !== undefined &&
-      input.phone !== undefined &&
-      !same(parsePhone, input.phone, invitation.phone)
-    )
-      throw new DomainError(
-        'phone-not-invited',
-        'validation',
-        'the invitation was sent to another number: the account is made with that one (leave phone out)',
-        { field: 'phone' },
-      );
+    for (const [field, parse, what] of [
+      ['email', parseEmail, 'address'],
+      ['phone', parsePhone, 'number'],
+    ] as const) {
+      const [typed, invited] = [input[field], invitation[field]];
+      if (invited !== undefined && typed !== undefined && !same(parse, typed, invited))
+        throw new DomainError(
+          `${field}-not-invited`,
+          'validation',
+          `the invitation was sent to another ${what}: the account is made with that one (leave ${field} out)`,
+          { field },
+        );
+    }
     const email = invitation.email ?? input.email;
     if (!email)
       throw new DomainError('email-required', 'validation', 'an e-mail address is required to sign in with', {

@@ -273,7 +273,8 @@ export class AggregateStore {
    * appended together: one round trip and one fsync where `handle` would take one for each (a bulk import's rows).
    * Each is answered as `handle` would answer it alone: its events and the revision they left the stream at, a
    * duplicate (at the stream's revision) if its id was already applied, or its refusal (a DomainError). Any other
-   * error fails the whole call and appends nothing. A conflict reloads and decides them all again.
+   * error fails the whole call and appends nothing. A conflict reloads and decides them all again. Unlike `handle`'s,
+   * the answers' `state` is the one state the whole batch leaves (evolved in turn, in place where `evolve` does so).
    */
   async handleAll<State, Command, Event extends DomainEvent>(
     streamName: string,
@@ -338,7 +339,7 @@ export class AggregateStore {
         });
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
-        keep(loaded.state, loaded.revision, loaded.sinceSnapshot, loaded.chainHead);
+        // Nothing is kept: deciding evolved the loaded state (in place, for deciders that do) past what is stored.
         if (attempt >= this.maxAttempts) throw new ConcurrencyConflictError(streamName, attempt);
         await jitteredPause(attempt);
         continue;

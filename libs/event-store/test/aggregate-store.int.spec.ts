@@ -260,6 +260,42 @@ describe('AggregateStore against the event store', () => {
       expect((await store.load(s, counter)).revision).toBe(0n);
     });
 
+    it('after a conflict, a decider that evolves in place leaves no unstored state in the cache', async () => {
+      const s = stream();
+      // As the organization's evolve does: it takes ownership of the state and changes it in place.
+      const inPlace = {
+        ...counterDecider,
+        evolve: (state: CounterState, event: Parameters<typeof counterDecider.evolve>[1]) =>
+          Object.assign(state, counterDecider.evolve(state, event)),
+      };
+      const cached = { decider: inPlace, cache: new AggregateStateCache<CounterState>() };
+      await store.handle(s, cached, { type: 'Open', id: s }, ctx());
+      const other = new AggregateStore(client);
+      let interfered = false;
+      const answers = await store.handleAll(s, cached, [
+        { command: { type: 'Add', amount: 5 }, context: ctx() },
+        {
+          // Another instance appends while the first attempt decides: its append conflicts and is decided again.
+          command: async () => {
+            if (!interfered) {
+              interfered = true;
+              await other.handle(s, counter, { type: 'Add', amount: 100 }, ctx());
+            }
+            return { command: { type: 'Add' as const, amount: 1 } };
+          },
+          context: ctx(),
+        },
+      ]);
+      expect(answers.map((a) => ('refusal' in a ? a.refusal : a.revision))).toEqual([2n, 3n]);
+      const stored = { opened: true, balance: 106, events: 4 };
+      expect((await store.load(s, counter)).state).toEqual(stored);
+      // What the cache holds is what is stored: the next command decides on it.
+      expect((await store.handle(s, cached, { type: 'Add', amount: 0 }, ctx())).state).toEqual({
+        ...stored,
+        events: 5,
+      });
+    });
+
     it('racing handle on the same stream: a conflict decides the batch again on the new state, nothing lost', async () => {
       const s = stream();
       await store.handle(s, counter, { type: 'Open', id: s }, ctx());

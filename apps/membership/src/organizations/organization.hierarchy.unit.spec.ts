@@ -329,6 +329,26 @@ describe('parent and child organizations (R19)', () => {
     given(invited).when(acceptedWhile([])).thenTypes(['InvitationAccepted', 'MemberJoined']);
   });
 
+  it('R5, R19: an Admin here who is also a partner through the parent, demoted here, still gives their Admin invitation through it', () => {
+    const invited = [
+      ...linked,
+      joined('dual', 'admin'),
+      ...given([...linked, joined('dual', 'admin')])
+        .when({ ...invite('dual'), role: 'admin', send: true } as OrganizationCommand)
+        .decided(),
+    ];
+    const demoted = given(invited)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'dual', role: 'user' }))
+      .thenTypes(['MemberRoleChanged'])
+      .decided();
+    given([...invited, ...demoted])
+      .when(acceptedWhile(['dual']))
+      .thenTypes(['InvitationAccepted', 'MemberJoined']);
+    given([...invited, ...demoted])
+      .when(acceptedWhile([]))
+      .thenRefuses('invitation-revoked');
+  });
+
   it('R19: a child User who set an Admin invitation through the parent gives it as long as they hold customers.manage there', () => {
     const invited = [
       ...linked,

@@ -374,8 +374,9 @@ export function expireInvitation({
 /**
  * R5: when a command takes away a giver's right to give their invitations' terms here (a demotion, a revoked grant,
  * a removal, leaving, the parent link undone), those invitations are revoked with it, by the same command: checked
- * only when sent or accepted, they would come back with the right. Whether a parent's member still acts as an Admin
- * here (R19) is judged as the command found it, so only what the command changed here takes an invitation away.
+ * only when sent or accepted, they would come back with the right. In an organization under a parent, only undoing
+ * the link revokes them this way (whether a giver still acts as an Admin through the parent, R19, is not looked up
+ * for the other changes).
  */
 export function revokedWithTheirGiver(
   before: OrganizationView,
@@ -386,6 +387,9 @@ export function revokedWithTheirGiver(
   const changes = standingsAfter(before, events);
   if (changes === undefined) return [];
   const { after, unlinked } = changes;
+  // Under a parent, a giver may also give the terms through it (R19), which this command did not look up: that is
+  // left to the check when the invitation is sent or accepted.
+  if (!unlinked && before.parentOrgId !== undefined && before.partnersInParent === undefined) return [];
   return pendingInvitations(before)
     .filter(
       (invitation) =>

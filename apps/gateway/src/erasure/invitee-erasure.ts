@@ -38,14 +38,14 @@ export class InviteeErasure {
         { field: kind },
       );
     // Nor one an account took by accepting an invitation, then changed: the address's key also seals that account's
-    // history (how it joined), which goes when the account is deleted, not before.
+    // history (how it joined), which is that person's to end by deleting the account; then the address can go here.
     const invitations = await findAll(this.models.invitations, { where: { [kind]: value } });
     for (const { acceptedBy } of invitations)
       if (acceptedBy !== undefined && (await this.models.users.get(acceptedBy)))
         throw new DomainError(
           'address-has-account',
           'conflict',
-          'an account joined through an invitation to this address: the person deletes it (DELETE /v1/me), which erases them',
+          'an account joined through an invitation to this address: the person deletes it first (DELETE /v1/me), then the address can be erased here',
           { field: kind },
         );
     const { vault, addresses } = this.personalData;

@@ -42,6 +42,9 @@ describe('the audit CLI’s dates and instants', () => {
     ] as const)
       expect(() => parseInstant(text, '--at')).toThrow(why);
     expect(() => parseInstant('2026-02-30', '--to', { bound: 'upper' })).toThrow(/not a day of the calendar/);
+    // Year 0000 is a leap year, as readInstant reads it.
+    expect(parseInstant('0000-02-29', '--from')!.getTime()).toBe(readInstant('0000-02-29T00:00:00Z')!.ms);
+    expect(() => parseInstant('0001-02-29', '--from')).toThrow(/not a day of the calendar/);
   });
 });
 

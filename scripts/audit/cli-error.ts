@@ -34,8 +34,9 @@ export function parseInstant(
   const day = DAY.exec(value);
   if (day) {
     const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
-    const midnight = new Date(Date.UTC(year, month - 1, date));
-    midnight.setUTCFullYear(year);
+    // Set whole: Date.UTC reads years 0-99 as 1900-1999 (0000-02-29 would become a 1900 day that does not exist).
+    const midnight = new Date(0);
+    midnight.setUTCFullYear(year, month - 1, date);
     if (midnight.getUTCMonth() !== month - 1 || midnight.getUTCDate() !== date)
       throw refuse('is not a day of the calendar');
     // An inclusive upper bound given as a day takes in the whole day: `--from 2026-11-30 --to 2026-11-30` is that day.

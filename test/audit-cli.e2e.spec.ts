@@ -591,7 +591,7 @@ describe('the auditor CLI against the event store of a running system', () => {
     const local = await audit(['roster', '--org', orgId, '--at', '2026-11-30T12:00:00'], store);
     expect([local.code, local.stderr]).toEqual([
       2,
-      expect.stringContaining('is not a date, or a date and time with Z'),
+      expect.stringContaining('is not a date, or a date and time with seconds and Z'),
     ]);
     const noSuchDay = await audit(['roster', '--org', orgId, '--at', '2026-02-30'], store);
     expect([noSuchDay.code, noSuchDay.stderr]).toEqual([

@@ -60,7 +60,10 @@ describe('invitation acceptance across identity and membership', () => {
       })
     ).state as ActiveOrganization;
 
-  async function invite(email: string): Promise<{ orgId: string; token: string; invitationId: string }> {
+  /** An Admin invitation to `to` (an address, or `{ phone }` with a role), sent once, in a new organization. */
+  async function invite(
+    to: string | { phone: string; role: 'admin' | 'user' },
+  ): Promise<{ orgId: string; token: string; invitationId: string }> {
     const orgId = randomUUID();
     const invitationId = randomUUID();
     expect(await orgCommand(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
@@ -70,8 +73,7 @@ describe('invitation acceptance across identity and membership', () => {
       await orgCommand(orgId, 'owner', {
         type: 'InviteMember',
         invitationId,
-        email,
-        role: 'admin',
+        ...(typeof to === 'string' ? { email: to, role: 'admin' } : to),
         send: true,
       }),
     ).toMatchObject({ ok: true });
@@ -168,21 +170,7 @@ describe('invitation acceptance across identity and membership', () => {
   });
 
   it('R5: registering from a link sent to a number with another phone is refused, naming phone; the invited one, however written, is taken', async () => {
-    const orgId = randomUUID();
-    const invitationId = randomUUID();
-    expect(await orgCommand(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' })).toMatchObject({
-      ok: true,
-    });
-    expect(
-      await orgCommand(orgId, 'owner', {
-        type: 'InviteMember',
-        invitationId,
-        phone: '+14155552671',
-        role: 'user',
-        send: true,
-      }),
-    ).toMatchObject({ ok: true });
-    const token = tokens.issue({ invitationId, sendSequence: 1 });
+    const { orgId, token } = await invite({ phone: '+14155552671', role: 'user' });
     const email = `phoned-${randomUUID().slice(0, 8)}@example.com`;
     const register = (phone: string) =>
       identity.send({

@@ -35,12 +35,14 @@ const project = (name, pattern, extra = {}) => ({
   testMatch: [`<rootDir>/{apps,libs,bench,test}/**/*.${pattern}.spec.ts`],
   ...extra,
 });
+/** Suites that may talk to Kafka load kafkajs's protocol modules first (test/jest/kafka-protocol.setup.js says why). */
+const withKafka = { setupFiles: ['<rootDir>/test/jest/kafka-protocol.setup.js'] };
 module.exports = {
   projects: [
     project('unit', 'unit'),
-    project('contract', 'contract'),
-    project('int', 'int'),
-    project('e2e', 'e2e'),
+    project('contract', 'contract', withKafka),
+    project('int', 'int', withKafka),
+    project('e2e', 'e2e', withKafka),
     // The console in a real browser against `npm start` (the embedded default, fixed ports): only `npm test` runs it.
     project('browser', 'browser'),
   ],

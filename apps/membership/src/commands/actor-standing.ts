@@ -16,10 +16,24 @@ const ASK_IF_INVITATIONS_GIVEN: ReadonlySet<OrganizationCommand['type']> = new S
 ]);
 
 /**
+ * The commands that can take away a member's right to give their invitations' terms here (a demotion, a revoked
+ * grant, a removal, leaving). They revoke those invitations with it (R5) unless the giver still gives the terms as an
+ * Admin through the parent (R19), so for them every giver is looked up there, Owners and Admins included.
+ */
+const CHANGE_GIVERS_STANDING: ReadonlySet<OrganizationCommand['type']> = new Set([
+  'ChangeMemberRole',
+  'TransferOwnership',
+  'RevokePermissions',
+  'RemoveMember',
+  'LeaveOrganization',
+  'RemoveDeletedUser',
+]);
+
+/**
  * R19, resolved before deciding: an actor who is not an Owner or Admin of the organization, acting on an admin act,
  * acts as an Admin through the parent when they hold `customers.manage` there. The event's metadata then says so
- * (`actingVia`), so that an auditor can tell. For the commands that check invitations, it also resolves which of those
- * who set their terms still hold `customers.manage` in the parent.
+ * (`actingVia`), so that an auditor can tell. For the commands that check invitations, or may take away a giver's
+ * right to give them, it also resolves which of those who set their terms hold `customers.manage` in the parent.
  */
 export function withActorStanding(
   command: OrganizationCommand,
@@ -66,15 +80,19 @@ async function giversActingViaParent(
   streams: OrganizationStreams,
   catalog: PermissionsCatalog,
 ): Promise<OrganizationCommand['giversActingViaParent']> {
-  if (state.status !== 'active' || !state.parentOrgId || !ASK_IF_INVITATIONS_GIVEN.has(command.type))
-    return undefined;
-  // An Owner or Admin of this organization gives no more as an Admin through the parent: only the others are looked up.
+  if (state.status !== 'active' || !state.parentOrgId) return undefined;
+  const standingChanges = CHANGE_GIVERS_STANDING.has(command.type);
+  if (!standingChanges && !ASK_IF_INVITATIONS_GIVEN.has(command.type)) return undefined;
+  // An Owner or Admin of this organization gives no more as an Admin through the parent: unless this command may
+  // change their standing, only the others are looked up.
   const givers = new Set(
     pendingInvitations(state)
       .map((invitation) => invitation.grantedBy)
       .filter((userId) => {
         const member = state.members.get(userId);
-        return userId !== SYSTEM_ACTOR && (!member || rankOf(member.role) < rankOf('admin'));
+        return (
+          userId !== SYSTEM_ACTOR && (standingChanges || !member || rankOf(member.role) < rankOf('admin'))
+        );
       }),
   );
   if (givers.size === 0) return undefined;

@@ -177,6 +177,56 @@ describe('parent/child organizations and required 2FA over the bus', () => {
     expect(state.members.get('newcomer')?.role).toBe('admin');
   });
 
+  it('R5, R19: under a parent, a demotion revokes the giver’s invitations with it unless they still give them through the parent', async () => {
+    const partner = await membership.organization('paula', ['dora']);
+    await agentsOf(partner, 'paula', ['dora']);
+    const customer = await membership.organization('paula', ['adam', 'dora']);
+    for (const userId of ['adam', 'dora'])
+      await membership.expectOk(
+        membership.send(customer, 'paula', { type: 'ChangeMemberRole', userId, role: 'admin' }),
+      );
+    await membership.expectOk(
+      membership.send(partner, 'paula', { type: 'LinkChildOrganization', childOrgId: customer }),
+    );
+    for (const giver of ['adam', 'dora'])
+      await membership.expectOk(
+        membership.send(customer, giver, {
+          type: 'InviteMember',
+          invitationId: `inv-${giver}`,
+          email: `alt-${giver}@example.com`,
+          role: 'admin',
+          send: true,
+        }),
+      );
+    const demote = (userId: string) =>
+      membership.send(customer, 'paula', { type: 'ChangeMemberRole', userId, role: 'user' });
+
+    // adam gave it as an Admin here only: the demotion revokes it in the same command.
+    expect(await demote('adam')).toMatchObject({ ok: true, events: 2 });
+    expect((await lastEventOf(customer)).type).toBe('InvitationRevoked');
+    // dora holds customers.manage in the parent: she still gives an Admin's terms here (R19).
+    expect(await demote('dora')).toMatchObject({ ok: true, events: 1 });
+    const state = await membership.state(customer);
+    expect(state.invitations.get('inv-adam')?.status).toBe('revoked');
+    expect(state.invitations.get('inv-dora')?.status).toBe('pending');
+    expect(
+      await membership.send(
+        customer,
+        'newcomer',
+        {
+          type: 'AcceptInvitation',
+          invitationId: 'inv-dora',
+          sendSequence: 1,
+          userId: 'newcomer',
+          email: 'alt-dora@example.com',
+        },
+        {},
+        'identity',
+      ),
+    ).toMatchObject({ ok: true });
+    expect((await membership.state(customer)).members.get('newcomer')?.role).toBe('admin');
+  });
+
   it('R16, R19: an Admin through the parent claims a domain for the child (the claim is checked as the real run)', async () => {
     const partner = await membership.organization('pia', ['cleo']);
     await membership.expectOk(

@@ -374,9 +374,9 @@ export function expireInvitation({
 /**
  * R5: when a command takes away a giver's right to give their invitations' terms here (a demotion, a revoked grant,
  * a removal, leaving, the parent link undone), those invitations are revoked with it, by the same command: checked
- * only when sent or accepted, they would come back with the right. In an organization under a parent, only undoing
- * the link revokes them this way (whether a giver still acts as an Admin through the parent, R19, is not looked up
- * for the other changes).
+ * only when sent or accepted, they would come back with the right. In an organization under a parent, a giver may
+ * still give the terms as an Admin through it (R19): the command then carries who does (`giversActingViaParent`,
+ * looked up by the handler), and without it only undoing the link revokes this way.
  */
 export function revokedWithTheirGiver(
   before: OrganizationView,
@@ -387,8 +387,8 @@ export function revokedWithTheirGiver(
   const changes = standingsAfter(before, events);
   if (changes === undefined) return [];
   const { after, unlinked } = changes;
-  // Under a parent, a giver may also give the terms through it (R19), which this command did not look up: that is
-  // left to the check when the invitation is sent or accepted.
+  // Under a parent, a giver may also give the terms through it (R19). A command that did not look that up (decided
+  // before the handler did) leaves it to the check when the invitation is sent or accepted.
   if (!unlinked && before.parentOrgId !== undefined && before.partnersInParent === undefined) return [];
   return pendingInvitations(before)
     .filter(

@@ -14,6 +14,7 @@ export const COLLECTIONS = {
   invitations: 'invitations_v1',
   auditEvents: 'audit_events_v1',
   roleIntervals: 'role_intervals_v1',
+  erasedAddresses: 'erased_addresses_v1',
 } as const;
 
 export type CollectionName = (typeof COLLECTIONS)[keyof typeof COLLECTIONS];
@@ -46,6 +47,7 @@ export const INDEXES: Readonly<Record<CollectionName, readonly (readonly string[
     ['data.erasedKeys'],
   ],
   [COLLECTIONS.roleIntervals]: [['orgId'], ['orgId', 'userId']],
+  [COLLECTIONS.erasedAddresses]: [],
 };
 
 export interface UserDoc {
@@ -204,6 +206,16 @@ export interface RoleIntervalDoc {
   /** Absent while it still holds. */
   readonly validTo?: string;
   readonly fromRevision: number;
+}
+
+/**
+ * An address erased with its user (`erased-addresses.ts`), named by its keyed hash; `revision` is the erasure's time in
+ * milliseconds, so a later erasure of the same address replaces it.
+ */
+export interface ErasedAddressDoc {
+  readonly _id: string;
+  readonly revision: number;
+  readonly erasedAt: string;
 }
 
 /** Ids that sort by organization, then in stream order. */

@@ -1,7 +1,8 @@
 import { type EventEnvelope } from '@app/contracts';
 import { type PermissionsCatalog } from '@app/permissions';
-import { erasedValue, type AddressSubjects } from '@app/personal-data';
+import { erasedValue, isErasedEmail, type AddressSubjects } from '@app/personal-data';
 import { orgScoped, type MemberDoc, type RoleIntervalDoc, type UserDoc } from './documents';
+import { ErasedAddresses } from './erased-addresses';
 import {
   needsOf,
   projectOrganizationEvent,
@@ -26,12 +27,16 @@ export const eventName = (type: string) => type.split('.')[1] ?? type;
  * has the missing ones read back and applied first; projecting it onto the older state would lose what they changed.
  */
 export class ReadModelProjector {
+  private readonly erasedAddresses: ErasedAddresses;
+
   constructor(
     private readonly models: ReadModels,
     private readonly catalog: PermissionsCatalog,
-    private readonly addresses: AddressSubjects,
+    addresses: AddressSubjects,
     private readonly history?: AggregateHistory,
-  ) {}
+  ) {
+    this.erasedAddresses = new ErasedAddresses(models.erasedAddresses, addresses);
+  }
 
   async apply(envelope: EventEnvelope): Promise<void> {
     if (envelope.type.startsWith('membership.'))
@@ -96,7 +101,7 @@ export class ReadModelProjector {
     if (revision !== undefined && revision >= event.revision) return;
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
-      if (current) await this.eraseAddressCopies(current);
+      if (current) await this.eraseAddressCopies(current, event.at);
       await this.models.users.deleteIfNewer(event.userId, event.revision);
       return;
     }
@@ -189,18 +194,57 @@ export class ReadModelProjector {
     for (const teamId of changes.removedTeams)
       await models.teams.deleteIfNewer(orgScoped(event.orgId, teamId), rev);
     for (const invitation of changes.invitations) await models.invitations.upsertIfNewer(invitation);
+    // Before the organization's document: cut short here, the event is applied again, and this with it.
+    await this.eraseLateCopies(changes);
     if (changes.org) await models.organizations.upsertIfNewer(changes.org);
+  }
+
+  /**
+   * The addresses this event wrote of someone deleted since it was made (an invitation's address dates from the
+   * invitation): erased now, as `eraseAddressCopies` did with the copies there were then. Looked for after writing, so a
+   * deletion projected meanwhile either finds the copy or is found here.
+   */
+  private async eraseLateCopies(changes: Changes): Promise<void> {
+    const { audit } = changes;
+    const inAudit = await this.erasedIn(audit.data, audit.at);
+    if (inAudit) {
+      let data = audit.data;
+      for (const [kind, value] of Object.entries(inAudit)) data = withField(data, kind, value);
+      await this.models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
+    }
+    for (const invitation of changes.invitations) {
+      const inInvitation = await this.erasedIn(invitation, invitation.createdAt);
+      if (inInvitation)
+        await this.models.invitations.updateMany({ where: { _id: invitation._id } }, inInvitation);
+    }
+  }
+
+  /** The addresses among `fields` erased since `madeAt`, each with what it reads as now (undefined: left out). */
+  private async erasedIn(
+    fields: { readonly email?: unknown; readonly phone?: unknown },
+    madeAt: string,
+  ): Promise<Record<string, string | undefined> | undefined> {
+    let erased: Record<string, string | undefined> | undefined;
+    for (const kind of ['email', 'phone'] as const) {
+      const address = fields[kind];
+      if (typeof address !== 'string') continue;
+      const since = await this.erasedAddresses.erasedSince(kind, address, madeAt);
+      if (since) erased = { ...erased, [kind]: since.value };
+    }
+    return erased;
   }
 
   /**
    * A deleted user is erased: the invitations they received (and those events in the audit lists) keep their address
    * only until here. It reads from now on as a replay of those events would: erased under the address's own key.
    */
-  private async eraseAddressCopies(user: UserDoc): Promise<void> {
+  private async eraseAddressCopies(user: UserDoc, erasedAt: string): Promise<void> {
     for (const kind of ['email', 'phone'] as const) {
       const address = user[kind];
-      if (address === undefined) continue;
-      const erased = erasedValue(kind, this.addresses.of(kind, address));
+      // Replayed after the erasure, the address reads as erased already: it has no copies, and nothing names it.
+      if (address === undefined || isErasedEmail(address)) continue;
+      const subject = await this.erasedAddresses.record(kind, address, erasedAt);
+      const erased = erasedValue(kind, subject);
       await this.models.invitations.updateMany({ where: { [kind]: address } }, { [kind]: erased });
       for (const audit of await findAll(this.models.auditEvents, { where: { [`data.${kind}`]: address } }))
         await this.models.auditEvents.updateMany(

@@ -2,6 +2,7 @@ import { loadPermissionsCatalog } from '@app/permissions';
 import { AddressSubjects } from '@app/personal-data';
 import { InMemoryReadStore } from '@app/read-store';
 import { nameAt, orgScoped, type MemberDoc, type UserDoc } from './documents';
+import { type OrganizationEvent } from './organization.projection';
 import { ReadModelProjector } from './projector';
 import { readModelsOf, type ReadModels } from './read-models';
 import { type UserEvent } from './user.projection';
@@ -167,5 +168,89 @@ describe('the names a user has had (R21)', () => {
     expect(nameAt(user, '2026-02-20T00:00:00.000Z')).toBe('Ada L.');
     expect(nameAt(user, '2026-03-01T00:00:00.000Z')).toBe('Ada Lovelace');
     expect(nameAt({ ...user, names: undefined }, at)).toBe('Ada Lovelace');
+  });
+});
+
+describe('an erased user’s address in organization events projected after the deletion', () => {
+  const deletedAt = '2026-01-05T00:00:00.000Z';
+  const day = (n: number) => new Date(Date.parse(deletedAt) + n * 86_400_000).toISOString();
+  const orgEvent = (
+    revision: number,
+    type: string,
+    when: string,
+    data: Record<string, unknown>,
+  ): OrganizationEvent => ({
+    id: `e${revision}`,
+    type,
+    orgId,
+    revision,
+    actorId: 'owner',
+    correlationId: 'c',
+    at: when,
+    data: { orgId, actorId: 'owner', at: when, ...data },
+  });
+  const invited = (revision: number, when: string, invitationId: string) =>
+    orgEvent(revision, 'InvitationCreated', when, {
+      invitationId,
+      email: 'ada@example.com',
+      role: 'user',
+      teamIds: [],
+      permissions: [],
+      expiresAt: day(30),
+    });
+  const auditData = async (models: ReadModels, revision: number) =>
+    (await models.auditEvents.find({ where: { orgId } }, { limit: 100 })).items.find(
+      (a) => a.revision === revision,
+    )?.data;
+
+  it('are erased as the deletion erased the copies there were then; a copy made after it is the address’s next holder’s', async () => {
+    const { models, projector } = emptyModels();
+    await projector.applyUserEvent(registered);
+    // The organization's topic is behind: the deletion is projected before the invitation made days earlier.
+    await projector.applyUserEvent({
+      type: 'UserDeleted',
+      userId,
+      revision: 1,
+      at: deletedAt,
+      data: { userId },
+    });
+    await projector.applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', day(-3), { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    await projector.applyOrganizationEvent(invited(1, day(-2), 'inv-1'));
+    await projector.applyOrganizationEvent(
+      orgEvent(2, 'InvitationSent', day(-1), { invitationId: 'inv-1', sendSequence: 1 }),
+    );
+
+    const erased = `erased-${new AddressSubjects(Buffer.alloc(32)).of('email', 'ada@example.com')}@erased.invalid`;
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-1')))?.email).toBe(erased);
+    expect((await auditData(models, 1))?.email).toBe(erased);
+    expect(await models.organizations.get(orgId)).toMatchObject({ revision: 2 });
+
+    // Someone registered the address again and was invited after the deletion: theirs is kept.
+    await projector.applyOrganizationEvent(invited(3, day(1), 'inv-2'));
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-2')))?.email).toBe('ada@example.com');
+    expect((await auditData(models, 3))?.email).toBe('ada@example.com');
+  });
+
+  it('a copy projected before the deletion is erased by it (the record of the erasure changes nothing there)', async () => {
+    const { models, projector } = emptyModels();
+    await projector.applyUserEvent(registered);
+    await projector.applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', day(-3), { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    await projector.applyOrganizationEvent(invited(1, day(-2), 'inv-1'));
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-1')))?.email).toBe('ada@example.com');
+    await projector.applyUserEvent({
+      type: 'UserDeleted',
+      userId,
+      revision: 1,
+      at: deletedAt,
+      data: { userId },
+    });
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-1')))?.email).toMatch(
+      /^erased-addr-.*@erased\.invalid$/,
+    );
+    expect((await auditData(models, 1))?.email).toMatch(/^erased-addr-.*@erased\.invalid$/);
   });
 });

@@ -4,6 +4,7 @@ import {
   INDEXES,
   type AuditEventDoc,
   type CollectionName,
+  type ErasedAddressDoc,
   type InvitationDoc,
   type MemberDoc,
   type OrganizationDoc,
@@ -21,6 +22,7 @@ export interface ReadModels {
   readonly invitations: ReadModelCollection<InvitationDoc>;
   readonly auditEvents: ReadModelCollection<AuditEventDoc>;
   readonly roleIntervals: ReadModelCollection<RoleIntervalDoc>;
+  readonly erasedAddresses: ReadModelCollection<ErasedAddressDoc>;
 }
 
 export function readModelsOf(store: ReadStore): ReadModels {
@@ -36,6 +38,7 @@ export function collectionsBy(open: (name: CollectionName) => ReadModelCollectio
     invitations: open(COLLECTIONS.invitations),
     auditEvents: open(COLLECTIONS.auditEvents),
     roleIntervals: open(COLLECTIONS.roleIntervals),
+    erasedAddresses: open(COLLECTIONS.erasedAddresses),
   };
 }
 

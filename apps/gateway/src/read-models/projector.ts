@@ -107,11 +107,13 @@ export class ReadModelProjector {
     }
     if (!next) return;
     // The member documents carry the name and address for search; the user's stream owns them.
-    await this.models.members.updateMany(
-      { where: { userId: event.userId } },
-      { name: next.name, email: next.email },
-    );
+    const profile = { name: next.name, email: next.email };
+    await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
     await this.models.users.upsertIfNewer(next);
+    // An organization event being written meanwhile (here, or by another replica) may have taken the profile from the
+    // user's document before it changed: set once more, now that the document has it (`withProfile` reads it then).
+    if (current && (current.name !== next.name || current.email !== next.email))
+      await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
   }
 
   /** The events between what is stored (nothing: none yet) and `revision`, when some are missing and can be read. */
@@ -268,10 +270,14 @@ export class ReadModelProjector {
     }
   }
 
+  /**
+   * The member's name and address as the user's document has them when the member is written: the member document
+   * loaded for the event may predate a profile change projected since (the user's events come on another topic).
+   */
   private async withProfile(member: MemberDoc): Promise<MemberDoc> {
-    if (member.name !== undefined) return member;
     const user = await this.models.users.get(member.userId);
-    return user ? { ...member, name: user.name, email: user.email } : member;
+    if (!user || (member.name === user.name && member.email === user.email)) return member;
+    return { ...member, name: user.name, email: user.email };
   }
 }
 

@@ -145,6 +145,97 @@ describe('user events in the read models', () => {
   });
 });
 
+/** `collection` whose `method` waits, once reached, until released: a replica stopped at one step of its work. */
+function pausedAt<C extends object>(collection: C, method: keyof C & string) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const atGate = new Promise<void>((resolve) => (reached = resolve));
+  const paused = new Proxy(collection, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
+      if (property !== method) return value.bind(target);
+      return async (...args: unknown[]) => {
+        reached();
+        await gate;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { paused, atGate, release };
+}
+
+describe('a profile change projected while an organization event is being written (two replicas, one store)', () => {
+  const orgEvent = (revision: number, type: string, data: Record<string, unknown>): OrganizationEvent => ({
+    id: `e${revision}`,
+    type,
+    orgId,
+    revision,
+    actorId: 'owner',
+    correlationId: 'c',
+    at,
+    data: { orgId, actorId: 'owner', at, ...data },
+  });
+  const catalog = loadPermissionsCatalog({});
+  const subjects = new AddressSubjects(Buffer.alloc(32));
+
+  async function member(): Promise<ReadModels> {
+    const models = readModelsOf(new InMemoryReadStore());
+    const projector = new ReadModelProjector(models, catalog, subjects);
+    await projector.applyUserEvent(registered);
+    await projector.applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    await projector.applyOrganizationEvent(
+      orgEvent(1, 'MemberJoined', { userId, role: 'user', via: 'invitation' }),
+    );
+    return models;
+  }
+  const roleChange = orgEvent(2, 'MemberRoleChanged', { userId, from: 'user', to: 'admin' });
+
+  it('reaches the member document when the organization event loaded it before the change', async () => {
+    const models = await member();
+    // Replica A has loaded the member for a role change and stops before writing, while B projects a new name.
+    const a = pausedAt(models.auditEvents, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, auditEvents: a.paused }, catalog, subjects);
+    const changing = replicaA.applyOrganizationEvent(roleChange);
+    await a.atGate;
+    await new ReadModelProjector(models, catalog, subjects).applyUserEvent(renamed(1, 'Ada L.'));
+    a.release();
+    await changing;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      role: 'admin',
+      name: 'Ada L.',
+    });
+  });
+
+  it('reaches the member document when the organization event writes it in the middle of the change', async () => {
+    const models = await member();
+    // A has read the name and stops before writing the member; B has set the new name on the members and stops
+    // before writing the user; A writes the member with the name it read; B goes on.
+    const a = pausedAt(models.members, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, members: a.paused }, catalog, subjects);
+    const b = pausedAt(models.users, 'upsertIfNewer');
+    const replicaB = new ReadModelProjector({ ...models, users: b.paused }, catalog, subjects);
+    const changing = replicaA.applyOrganizationEvent(roleChange);
+    await a.atGate;
+    const renaming = replicaB.applyUserEvent(renamed(1, 'Ada L.'));
+    await b.atGate;
+    a.release();
+    await changing;
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({ name: 'Ada' });
+    b.release();
+    await renaming;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      role: 'admin',
+      name: 'Ada L.',
+    });
+  });
+});
+
 describe('the names a user has had (R21)', () => {
   it('are kept with when each was taken; the name at an instant is the latest taken by then', async () => {
     const { models, projector } = emptyModels();

@@ -123,6 +123,26 @@ describe('invitation acceptance across identity and membership', () => {
     ).toMatchObject({ ok: false });
   });
 
+  it('R5, R10: a link to an organization deleted since is refused as revoked, by registration and by an existing user', async () => {
+    const email = `deleted-org-${randomUUID().slice(0, 8)}@example.com`;
+    const { orgId, token } = await invite(email);
+    expect(await orgCommand(orgId, 'owner', { type: 'DeleteOrganization' })).toMatchObject({ ok: true });
+    expect(
+      await identity.send({
+        type: 'RegisterFromInvitation',
+        token,
+        name: 'Late',
+        password: 'correct horse battery',
+        termsAccepted: true,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'invitation-revoked' } });
+    const existing = await identity.registerVerified(`other-${randomUUID().slice(0, 8)}@example.com`);
+    expect(await identity.send({ type: 'AcceptInvitation', token }, existing)).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-revoked' },
+    });
+  });
+
   it('R5: terms must be accepted, and nothing is written otherwise', async () => {
     const email = `terms-${randomUUID().slice(0, 8)}@example.com`;
     const { orgId, token } = await invite(email);

@@ -46,9 +46,12 @@ export class InvitationQueries {
         field: 'token',
       });
     const indexed = await this.deps.findInvitation(claims.invitationId);
-    const org = indexed ? await this.deps.loadOrganization(indexed.orgId) : undefined;
-    const invitation = org?.invitations.get(claims.invitationId);
-    if (!org || !invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
+    if (!indexed) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
+    const org = await this.deps.loadOrganization(indexed.orgId);
+    // Deleting an organization revokes its pending invitations (R10): the link says so, as its preview does.
+    if (!org) throw goneWithItsOrganization(indexed.status);
+    const invitation = org.invitations.get(claims.invitationId);
+    if (!invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     if (invitation.status === 'accepted') {
       if (acceptedBy === undefined || invitation.acceptedBy !== acceptedBy)
         throw new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
@@ -57,7 +60,10 @@ export class InvitationQueries {
     const catalog = this.deps.catalog ?? defaultCatalog;
     const parent = org.parentOrgId ? await this.deps.loadOrganization(org.parentOrgId) : undefined;
     const partnersInParent = new Set(partnersAmong(parent, catalog, [invitation.grantedBy]));
-    if (invitation.status === 'revoked' || !invitationStillGiven({ ...org, partnersInParent }, catalog, invitation))
+    if (
+      invitation.status === 'revoked' ||
+      !invitationStillGiven({ ...org, partnersInParent }, catalog, invitation)
+    )
       throw new DomainError('invitation-revoked', 'gone', 'this invitation was revoked');
     const now = (this.deps.now ?? (() => new Date()))().toISOString();
     if (invitation.status === 'expired' || now >= invitation.expiresAt)
@@ -66,6 +72,13 @@ export class InvitationQueries {
       throw new DomainError('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');
     return describedAs(org, invitation, 'pending');
   }
+}
+
+function goneWithItsOrganization(status: IndexedInvitation['status']): DomainError {
+  if (status === 'accepted')
+    return new DomainError('invitation-already-accepted', 'gone', 'this invitation was already accepted');
+  if (status === 'expired') return new DomainError('invitation-expired', 'gone', 'this invitation expired');
+  return new DomainError('invitation-revoked', 'gone', 'this invitation was revoked with its organization');
 }
 
 function describedAs(

@@ -158,6 +158,41 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
     });
   });
 
+  it('R5, R10: the link of an invitation whose organization was deleted says it was revoked (or accepted) with it', async () => {
+    const orgId = await membership.organization('owner');
+    const pending = await invite(orgId, 'gone@example.com');
+    const accepted = await invite(orgId, 'joined@example.com');
+    await membership.expectOk(
+      membership.send(
+        orgId,
+        'joined',
+        {
+          type: 'AcceptInvitation',
+          invitationId: accepted.invitationId,
+          sendSequence: 1,
+          userId: 'joined',
+          email: 'joined@example.com',
+        },
+        {},
+        'identity',
+      ),
+    );
+    await membership.expectOk(membership.send(orgId, 'owner', { type: 'DeleteOrganization' }));
+
+    expect(
+      await describe_(tokens.issue({ invitationId: pending.invitationId, sendSequence: 1 })),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-revoked' },
+    });
+    expect(
+      await describe_(tokens.issue({ invitationId: accepted.invitationId, sendSequence: 1 })),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-already-accepted' },
+    });
+  });
+
   it('R5: pending invitations past their lifetime are expired by the sweep and InvitationExpired is published', async () => {
     const published: EventEnvelope[] = [];
     const sub = await subscribeToEvents(membership.bus, {

@@ -30,6 +30,7 @@ import { InvitationQueries } from './invitations/invitation-queries';
 import { organizationDecider } from './organizations/organization.decider';
 import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
+import { ParentReactions } from './reactions/parent-reactions';
 import { ErasuresForgetCachedStates } from './reactions/erasures-forget-cached-states';
 import { inviteeSealing } from './organizations/personal-fields';
 import { RoleDefaultsRecorder } from './catalog/role-defaults-recorder';
@@ -127,6 +128,7 @@ export class MembershipModule {
         ),
         MembershipCommandServer,
         IdentityReactions,
+        ParentReactions,
         ErasuresForgetCachedStates,
       ],
     };

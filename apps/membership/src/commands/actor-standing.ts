@@ -27,6 +27,7 @@ const CHANGE_GIVERS_STANDING: ReadonlySet<OrganizationCommand['type']> = new Set
   'RemoveMember',
   'LeaveOrganization',
   'RemoveDeletedUser',
+  'RecheckInvitations',
 ]);
 
 /**

@@ -68,6 +68,7 @@ describe('membership commands: who may send what (never trust an actor named in 
       admitSelf,
       { type: 'RemoveDeletedUser', userId: 'ada', ownedOrganizationsConfirmed: true },
       { type: 'ExpireInvitation', invitationId: 'x' },
+      { type: 'RecheckInvitations' },
       { type: 'AutoJoinMember', userId: 'eve', email: 'eve@example.com' },
       { type: 'AttachToParent', parentOrgId: 'p' },
       { type: 'DetachFromParent', parentOrgId: 'p' },

@@ -203,6 +203,11 @@ export class OrganizationCommandHandler {
     return { ...request, fingerprint: commandFingerprint({ asked: request.fingerprint, ...digests }) };
   }
 
+  /** R19: the organizations linked under this one (none when it is gone). */
+  async childrenOf(orgId: string): Promise<string[]> {
+    return [...((await this.streams.active(orgId))?.childOrgIds ?? [])];
+  }
+
   /** The organization that claimed a domain, if any (R16 auto-join). */
   organizationClaiming(domain: string): Promise<string | undefined> {
     return this.domains.holderOf(domain);

@@ -161,6 +161,10 @@ describe('parent/child organizations and required 2FA over the bus', () => {
 
     await membership.expectOk(membership.send(partner, 'paula', { type: 'RemoveMember', userId: 'carl' }));
     await membership.expectOk(membership.send(customer, 'paula', { type: 'RemoveMember', userId: 'adam' }));
+    // The partner's removal reaches the customer too: carl's invitation is revoked there by the parent's reaction.
+    await waitFor(
+      async () => (await membership.state(customer)).invitations.get('inv-carl')?.status === 'revoked',
+    );
     const before = (await lastEventOf(customer)).revision;
     expect(await accept('inv-carl', 'alt-carl', 'alt-carl@example.com')).toMatchObject({
       ok: false,
@@ -225,6 +229,40 @@ describe('parent/child organizations and required 2FA over the bus', () => {
       ),
     ).toMatchObject({ ok: true });
     expect((await membership.state(customer)).members.get('newcomer')?.role).toBe('admin');
+  });
+
+  it('R5, R19: a partner removed from the parent takes the Admin invitations they set in its children with them', async () => {
+    const partner = await membership.organization('paula', ['carl', 'dora']);
+    await agentsOf(partner, 'paula', ['carl', 'dora']);
+    const customer = await membership.organization('paula');
+    await membership.expectOk(
+      membership.send(partner, 'paula', { type: 'LinkChildOrganization', childOrgId: customer }),
+    );
+    for (const agent of ['carl', 'dora'])
+      await membership.expectOk(
+        membership.send(customer, agent, {
+          type: 'InviteMember',
+          invitationId: `inv-${agent}`,
+          email: `alt-${agent}@example.com`,
+          role: 'admin',
+          send: true,
+        }),
+      );
+
+    await membership.expectOk(membership.send(partner, 'paula', { type: 'RemoveMember', userId: 'carl' }));
+
+    // The parent's reaction revokes carl's in the child, by the system, and leaves dora's (she is still a partner).
+    const revoked = await waitFor(async () => {
+      const state = await membership.state(customer);
+      return state.invitations.get('inv-carl')?.status === 'revoked' ? state : undefined;
+    });
+    expect(revoked.invitations.get('inv-dora')?.status).toBe('pending');
+    const last = await lastEventOf(customer);
+    expect(last.type).toBe('InvitationRevoked');
+    expect(last.data).toMatchObject({
+      actorId: 'system',
+      invitationId: 'inv-carl',
+    });
   });
 
   it('R16, R19: an Admin through the parent claims a domain for the child (the claim is checked as the real run)', async () => {

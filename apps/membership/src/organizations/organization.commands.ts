@@ -81,6 +81,8 @@ export type OrganizationCommand = CommandMeta &
         phone?: string;
       }
     | { type: 'ExpireInvitation'; invitationId: string }
+    /** R5, R19: the parent changed who holds `customers.manage` there; the handler looks every giver up in it. */
+    | { type: 'RecheckInvitations' }
     | {
         type: 'UpdateSettings';
         name?: string;

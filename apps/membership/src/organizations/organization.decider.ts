@@ -11,6 +11,7 @@ import {
   acceptInvitation,
   changeInvitation,
   expireInvitation,
+  recheckInvitations,
   inviteMember,
   revokeInvitation,
   revokedWithTheirGiver,
@@ -130,6 +131,8 @@ function decideInArea(
       return acceptInvitation(narrow(d, command));
     case 'ExpireInvitation':
       return expireInvitation(narrow(d, command));
+    case 'RecheckInvitations':
+      return recheckInvitations(narrow(d, command));
     case 'UpdateSettings':
       return updateSettings(narrow(d, command));
     case 'SetContactPerson':

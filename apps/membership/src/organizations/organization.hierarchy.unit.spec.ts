@@ -349,6 +349,75 @@ describe('parent and child organizations (R19)', () => {
       .thenRefuses('invitation-revoked');
   });
 
+  describe('R5, R19: rechecking invitations after a change in the parent', () => {
+    /** `RecheckInvitations` while the handler found `partners` holding customers.manage in the parent. */
+    const recheckWhile = (partners: string[] | undefined, actorId = 'system'): OrganizationCommand => ({
+      ...cmd(actorId, { type: 'RecheckInvitations' }),
+      ...(partners ? { giversActingViaParent: { parentOrgId: 'partner', userIds: partners } } : {}),
+    });
+    /** An invitation set through the parent by `carl` (Admin), and one set here by the Owner. */
+    const invited = [
+      ...linked,
+      ...given(linked)
+        .when(acting({ ...invite('carl'), role: 'admin', send: true } as OrganizationCommand))
+        .decided(),
+      ...given(linked)
+        .when({
+          ...invite('owner'),
+          invitationId: 'inv-2',
+          email: 'two@example.com',
+          role: 'admin',
+        } as OrganizationCommand)
+        .decided(),
+    ];
+
+    it('revokes what a giver who no longer holds customers.manage there set, and nothing else', () => {
+      given(invited)
+        .when(recheckWhile([]))
+        .then([{ type: 'InvitationRevoked', data: { ...stamp('system'), invitationId: 'inv-1' } }]);
+      given(invited)
+        .when(recheckWhile(['carl']))
+        .then([]);
+    });
+
+    it('changes nothing without the givers looked up in the parent, nor for a plain User’s or an expired invitation', () => {
+      given(invited).when(recheckWhile(undefined)).then([]);
+      const plainUser = [
+        ...linked,
+        ...given(linked)
+          .when(acting(invite('carl')))
+          .decided(),
+      ];
+      given(plainUser).when(recheckWhile([])).then([]);
+      given(invited)
+        .when({ ...recheckWhile([]), at: '2026-12-01T00:00:00.000Z' })
+        .then([]);
+    });
+
+    it('in an organization without a parent, revokes what a giver who may no longer give it set (a history from before)', () => {
+      const adminInvited = [
+        ...child,
+        joined('adm', 'admin'),
+        ...given([...child, joined('adm', 'admin')])
+          .when({ ...invite('adm'), role: 'admin' } as OrganizationCommand)
+          .decided(),
+      ];
+      // Demoted in a history recorded before a demotion revoked the giver's invitations with it.
+      const demotedBefore: OrganizationEvent[] = [
+        ...adminInvited,
+        { type: 'MemberRoleChanged', data: { ...stamp('owner'), userId: 'adm', from: 'admin', to: 'user' } },
+      ];
+      given(demotedBefore)
+        .when(recheckWhile(undefined))
+        .then([{ type: 'InvitationRevoked', data: { ...stamp('system'), invitationId: 'inv-1' } }]);
+      given(adminInvited).when(recheckWhile(undefined)).then([]);
+    });
+
+    it('is the system’s alone', () => {
+      given(invited).when(recheckWhile([], 'owner')).thenRefuses('system-only');
+    });
+  });
+
   it('R19: a child User who set an Admin invitation through the parent gives it as long as they hold customers.manage there', () => {
     const invited = [
       ...linked,

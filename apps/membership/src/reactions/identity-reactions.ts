@@ -139,6 +139,6 @@ export class IdentityReactions extends BusSubscriber {
  * A reaction that lost its race for the stream (another replica appended first, each time it tried) was not refused:
  * it fails, so the bus delivers the event again, rather than being dropped like a refusal.
  */
-function throwIfTransient(code: string, what: string): void {
+export function throwIfTransient(code: string, what: string): void {
   if (code === 'concurrency-conflict') throw new Error(`${what}: ${code}; to be tried again`);
 }

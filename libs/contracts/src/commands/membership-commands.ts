@@ -123,6 +123,10 @@ export const MEMBERSHIP_COMMANDS = {
     ownedOrganizationsConfirmed: boolean,
   }),
   ExpireInvitation: internalCommand('R5: record an expired invitation', { invitationId: id }),
+  RecheckInvitations: internalCommand(
+    'R5, R19: revoke the pending invitations whose givers may no longer give them, after a loss in the parent',
+    {},
+  ),
   AttachToParent: internalCommand('R19: the child side of a link', { parentOrgId: id }),
   DetachFromParent: internalCommand('R19: the child side of an unlink', { parentOrgId: id }),
 } satisfies Record<string, CommandDescription>;

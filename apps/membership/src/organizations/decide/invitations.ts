@@ -372,6 +372,33 @@ export function expireInvitation({
 }
 
 /**
+ * R5, R19: a loss in the parent (a partner removed there, demoted, or losing `customers.manage`) is not this
+ * organization's event: the parent's reaction asks each child to revoke the pending invitations whose givers may no
+ * longer give their terms here. Only with the givers looked up in the parent (the handler does), since without them
+ * every giver through it would seem gone.
+ */
+export function recheckInvitations({
+  command,
+  org,
+  catalog,
+  stamp,
+}: Decision<CommandOf<'RecheckInvitations'>>): OrganizationEvent[] {
+  requireSystem(command, 'rechecking invitations');
+  if (org.parentOrgId !== undefined && org.partnersInParent === undefined) return [];
+  return pendingInvitations(org)
+    .filter(
+      (invitation) =>
+        !expired(invitation, stamp.at) &&
+        restsOnItsGiver(invitation) &&
+        !invitationStillGiven(org, catalog, invitation),
+    )
+    .map((invitation) => ({
+      type: 'InvitationRevoked' as const,
+      data: { ...stamp, invitationId: invitation.invitationId },
+    }));
+}
+
+/**
  * R5: when a command takes away a giver's right to give their invitations' terms here (a demotion, a revoked grant,
  * a removal, leaving, the parent link undone), those invitations are revoked with it, by the same command: checked
  * only when sent or accepted, they would come back with the right. In an organization under a parent, a giver may

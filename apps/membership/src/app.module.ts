@@ -98,6 +98,7 @@ export class MembershipModule {
                 if (!indexes.invitations.get(invitationId)) await indexes.catchUp();
                 return indexes.invitations.get(invitationId);
               },
+              catchUp: () => indexes.catchUp(),
               loadOrganization: async (orgId) => {
                 const { state } = await store.load(organizationStream(orgId), {
                   decider: organizationDecider(),

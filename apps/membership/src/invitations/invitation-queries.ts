@@ -14,6 +14,8 @@ export type DescribeInvitationReply =
 export interface InvitationQueryDependencies {
   readonly tokens: InvitationTokens;
   readonly findInvitation: (invitationId: string) => Promise<IndexedInvitation | undefined>;
+  /** Waits until `findInvitation` reflects every event in the store now. */
+  readonly catchUp?: () => Promise<void>;
   readonly loadOrganization: (orgId: string) => Promise<ActiveOrganization | undefined>;
   readonly now?: () => Date;
   /** Whether the invitation's giver may still give its terms (default: the default catalog). */
@@ -48,8 +50,14 @@ export class InvitationQueries {
     const indexed = await this.deps.findInvitation(claims.invitationId);
     if (!indexed) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     const org = await this.deps.loadOrganization(indexed.orgId);
-    // Deleting an organization revokes its pending invitations (R10): the link says so, as its preview does.
-    if (!org) throw goneWithItsOrganization(indexed.status);
+    // Deleting an organization revokes its pending invitations (R10): the link says so, as its preview does, with
+    // what became of the invitation before (the index, caught up, has it: the organization's state is gone).
+    if (!org) {
+      await this.deps.catchUp?.();
+      throw goneWithItsOrganization(
+        (await this.deps.findInvitation(claims.invitationId))?.status ?? indexed.status,
+      );
+    }
     const invitation = org.invitations.get(claims.invitationId);
     if (!invitation) throw new DomainError('invitation-not-found', 'not-found', 'no such invitation');
     if (invitation.status === 'accepted') {

@@ -7,19 +7,33 @@ import {
   type MessageBus,
   type Subscription,
 } from '@app/messaging';
+import { rankOf, type Role } from '@app/permissions';
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { trusted } from '../commands/membership-request';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
 import { throwIfTransient } from './identity-reactions';
 
-/** The changes in an organization that can take `customers.manage` away from someone there (R19). */
-const STANDING_CHANGES = new Set([
-  'membership.PermissionsRevoked.v1',
-  'membership.MemberRoleChanged.v1',
-  'membership.OwnershipTransferred.v1',
-  'membership.MemberRemoved.v1',
-  'membership.MemberLeft.v1',
-]);
+/**
+ * Whether an organization's event can take `customers.manage` away from someone there (R19): a departure, a
+ * demotion (an Owner's transfer is one), or a revocation that names it (a grant left without its prerequisite by a
+ * role change is revoked by name, and revoking a prerequisite it still needs is refused, R20). A promotion, a grant or
+ * another revocation cannot.
+ */
+export function mayTakeCustomersManage(event: EventEnvelope): boolean {
+  const data = event.data as { from?: Role; to?: Role; permissions?: readonly string[] };
+  switch (event.type) {
+    case 'membership.MemberRemoved.v1':
+    case 'membership.MemberLeft.v1':
+    case 'membership.OwnershipTransferred.v1':
+      return true;
+    case 'membership.MemberRoleChanged.v1':
+      return data.from !== undefined && data.to !== undefined && rankOf(data.to) < rankOf(data.from);
+    case 'membership.PermissionsRevoked.v1':
+      return data.permissions?.includes('customers.manage') === true;
+    default:
+      return false;
+  }
+}
 
 /**
  * R5, R19: a partner who sets an invitation's terms in a child as an Admin through the parent gives them only while
@@ -42,12 +56,14 @@ export class ParentReactions extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'membership.parent-reactions',
       topics: [TOPICS.membershipOrganizations],
+      // Started where the topic is when first deployed: a loss recorded before is refused at sending or accepting.
+      fromBeginning: false,
       handler: (event) => this.react(event),
     });
   }
 
   private async react(event: EventEnvelope): Promise<void> {
-    if (!STANDING_CHANGES.has(event.type)) return;
+    if (!mayTakeCustomersManage(event)) return;
     for (const childOrgId of await this.commands.childrenOf(event.subject)) {
       const reply = await this.commands.execute(
         trusted({

@@ -111,8 +111,9 @@ export class ReadModelProjector {
     await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
     await this.models.users.upsertIfNewer(next);
     // An organization event being written meanwhile (here, or by another replica) may have taken the profile from the
-    // user's document before it changed: set once more, now that the document has it (`withProfile` reads it then).
-    if (current && (current.name !== next.name || current.email !== next.email))
+    // user's document before it changed (or before there was one): set once more, now that the document has it. That
+    // event reads the document again after writing (`keepProfilesCurrent`): one of the two sees the other's write.
+    if (!current || current.name !== next.name || current.email !== next.email)
       await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
   }
 
@@ -189,14 +190,16 @@ export class ReadModelProjector {
     const rev = event.revision;
     await models.auditEvents.upsertIfNewer(changes.audit);
     for (const interval of changes.intervals) await models.roleIntervals.upsertIfNewer(interval);
-    for (const member of changes.members) await models.members.upsertIfNewer(await this.withProfile(member));
+    const members = await this.withProfiles(changes.members);
+    for (const member of members) await models.members.upsertIfNewer(member);
     for (const userId of changes.removedMembers)
       await models.members.deleteIfNewer(orgScoped(event.orgId, userId), rev);
     for (const team of changes.teams) await models.teams.upsertIfNewer(team);
     for (const teamId of changes.removedTeams)
       await models.teams.deleteIfNewer(orgScoped(event.orgId, teamId), rev);
     for (const invitation of changes.invitations) await models.invitations.upsertIfNewer(invitation);
-    // Before the organization's document: cut short here, the event is applied again, and this with it.
+    // Before the organization's document: cut short here, the event is applied again, and these with it.
+    await this.keepProfilesCurrent(members);
     await this.eraseLateCopies(changes);
     if (changes.org) await models.organizations.upsertIfNewer(changes.org);
   }
@@ -247,12 +250,17 @@ export class ReadModelProjector {
       if (address === undefined || isErasedEmail(address)) continue;
       const subject = await this.erasedAddresses.record(kind, address, erasedAt);
       const erased = erasedValue(kind, subject);
-      await this.models.invitations.updateMany({ where: { [kind]: address } }, { [kind]: erased });
+      // A copy made after the erasure (the organizations' topic ahead of the users') is the address's next holder's.
+      const before = (madeAt: string) => Date.parse(madeAt) <= Date.parse(erasedAt);
+      for (const invitation of await findAll(this.models.invitations, { where: { [kind]: address } }))
+        if (before(invitation.createdAt))
+          await this.models.invitations.updateMany({ where: { _id: invitation._id } }, { [kind]: erased });
       for (const audit of await findAll(this.models.auditEvents, { where: { [`data.${kind}`]: address } }))
-        await this.models.auditEvents.updateMany(
-          { where: { _id: audit._id } },
-          { data: withField(audit.data, kind, erased) },
-        );
+        if (before(audit.at))
+          await this.models.auditEvents.updateMany(
+            { where: { _id: audit._id } },
+            { data: withField(audit.data, kind, erased) },
+          );
     }
   }
 
@@ -271,13 +279,42 @@ export class ReadModelProjector {
   }
 
   /**
-   * The member's name and address as the user's document has them when the member is written: the member document
-   * loaded for the event may predate a profile change projected since (the user's events come on another topic).
+   * The members' names and addresses as the users' documents have them when the members are written: a member
+   * document loaded for the event may predate a profile change projected since (the user's events come on another
+   * topic). A member whose user has no document keeps what it has.
    */
-  private async withProfile(member: MemberDoc): Promise<MemberDoc> {
-    const user = await this.models.users.get(member.userId);
-    if (!user || (member.name === user.name && member.email === user.email)) return member;
-    return { ...member, name: user.name, email: user.email };
+  private async withProfiles(members: readonly MemberDoc[]): Promise<MemberDoc[]> {
+    const users = await this.usersOf(members);
+    return members.map((member) => {
+      const user = users.get(member.userId);
+      if (!user || (member.name === user.name && member.email === user.email)) return member;
+      return { ...member, name: user.name, email: user.email };
+    });
+  }
+
+  /**
+   * Read again once written: a profile change projected between the read and the write (another replica) set the
+   * members before this write and the user's document before this read, so this read sees it and sets it here.
+   */
+  private async keepProfilesCurrent(written: readonly MemberDoc[]): Promise<void> {
+    const users = await this.usersOf(written);
+    for (const member of written) {
+      const user = users.get(member.userId);
+      if (user && (member.name !== user.name || member.email !== user.email))
+        await this.models.members.updateMany(
+          { where: { _id: member._id } },
+          { name: user.name, email: user.email },
+        );
+    }
+  }
+
+  private async usersOf(members: readonly MemberDoc[]): Promise<Map<string, UserDoc>> {
+    if (members.length === 0) return new Map();
+    const ids = [...new Set(members.map((m) => m.userId))];
+    const users = await findAll(this.models.users, {
+      where: { _id: ids.length === 1 ? ids[0]! : { $in: ids } },
+    });
+    return new Map(users.map((user) => [user.userId, user]));
   }
 }
 

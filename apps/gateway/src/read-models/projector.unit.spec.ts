@@ -211,6 +211,73 @@ describe('a profile change projected while an organization event is being writte
     });
   });
 
+  it('reaches the member document when the organization event read the profile before the change and writes after it', async () => {
+    const models = await member();
+    const a = pausedAt(models.members, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, members: a.paused }, catalog, subjects);
+    const changing = replicaA.applyOrganizationEvent(roleChange);
+    await a.atGate;
+    await new ReadModelProjector(models, catalog, subjects).applyUserEvent(renamed(1, 'Ada L.'));
+    a.release();
+    await changing;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      role: 'admin',
+      name: 'Ada L.',
+    });
+  });
+
+  it('reaches the member document of someone who joins as their account is first projected', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    const replicaB = new ReadModelProjector(models, catalog, subjects);
+    await replicaB.applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    // A finds no user document yet and stops before writing the member; B projects the registration.
+    const a = pausedAt(models.members, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, members: a.paused }, catalog, subjects);
+    const joining = replicaA.applyOrganizationEvent(
+      orgEvent(1, 'MemberJoined', { userId, role: 'user', via: 'invitation' }),
+    );
+    await a.atGate;
+    await replicaB.applyUserEvent(registered);
+    a.release();
+    await joining;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
+  });
+
+  it('reaches the member document of someone who joins while their registration is being projected', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    await new ReadModelProjector(models, catalog, subjects).applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    // B has set the (not yet written) member and stops before writing the user; A writes the member and finds no
+    // user document after it either; then B goes on.
+    const a = pausedAt(models.members, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, members: a.paused }, catalog, subjects);
+    const b = pausedAt(models.users, 'upsertIfNewer');
+    const replicaB = new ReadModelProjector({ ...models, users: b.paused }, catalog, subjects);
+    const joining = replicaA.applyOrganizationEvent(
+      orgEvent(1, 'MemberJoined', { userId, role: 'user', via: 'invitation' }),
+    );
+    await a.atGate;
+    const registering = replicaB.applyUserEvent(registered);
+    await b.atGate;
+    a.release();
+    await joining;
+    b.release();
+    await registering;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      name: 'Ada',
+      email: 'ada@example.com',
+    });
+  });
+
   it('reaches the member document when the organization event writes it in the middle of the change', async () => {
     const models = await member();
     // A has read the name and stops before writing the member; B has set the new name on the members and stops
@@ -322,6 +389,28 @@ describe('an erased user’s address in organization events projected after the 
     await projector.applyOrganizationEvent(invited(3, day(1), 'inv-2'));
     expect((await models.invitations.get(orgScoped(orgId, 'inv-2')))?.email).toBe('ada@example.com');
     expect((await auditData(models, 3))?.email).toBe('ada@example.com');
+  });
+
+  it('a copy made after the deletion but projected before it (the users’ topic behind) is the next holder’s and is kept', async () => {
+    const { models, projector } = emptyModels();
+    await projector.applyUserEvent(registered);
+    await projector.applyOrganizationEvent(
+      orgEvent(0, 'OrganizationCreated', day(-3), { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    await projector.applyOrganizationEvent(invited(1, day(-2), 'inv-1'));
+    await projector.applyOrganizationEvent(invited(2, day(1), 'inv-2'));
+    await projector.applyUserEvent({
+      type: 'UserDeleted',
+      userId,
+      revision: 1,
+      at: deletedAt,
+      data: { userId },
+    });
+
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-1')))?.email).toMatch(/^erased-addr-/);
+    expect((await models.invitations.get(orgScoped(orgId, 'inv-2')))?.email).toBe('ada@example.com');
+    expect((await auditData(models, 1))?.email).toMatch(/^erased-addr-/);
+    expect((await auditData(models, 2))?.email).toBe('ada@example.com');
   });
 
   it('a copy projected before the deletion is erased by it (the record of the erasure changes nothing there)', async () => {

@@ -36,6 +36,23 @@ const renamed = (revision: number, name: string): UserEvent => ({
   data: { userId, actorId: userId, at, name },
 });
 
+/** An organization event of `orgId` by its owner, stamped at `when`. */
+const orgEventAt = (
+  revision: number,
+  type: string,
+  when: string,
+  data: Record<string, unknown>,
+): OrganizationEvent => ({
+  id: `e${revision}`,
+  type,
+  orgId,
+  revision,
+  actorId: 'owner',
+  correlationId: 'c',
+  at: when,
+  data: { orgId, actorId: 'owner', at: when, ...data },
+});
+
 function emptyModels(): { models: ReadModels; projector: ReadModelProjector } {
   const models = readModelsOf(new InMemoryReadStore());
   return {
@@ -167,16 +184,8 @@ function pausedAt<C extends object>(collection: C, method: keyof C & string) {
 }
 
 describe('a profile change projected while an organization event is being written (two replicas, one store)', () => {
-  const orgEvent = (revision: number, type: string, data: Record<string, unknown>): OrganizationEvent => ({
-    id: `e${revision}`,
-    type,
-    orgId,
-    revision,
-    actorId: 'owner',
-    correlationId: 'c',
-    at,
-    data: { orgId, actorId: 'owner', at, ...data },
-  });
+  const orgEvent = (revision: number, type: string, data: Record<string, unknown>) =>
+    orgEventAt(revision, type, at, data);
   const catalog = loadPermissionsCatalog({});
   const subjects = new AddressSubjects(Buffer.alloc(32));
 
@@ -332,21 +341,7 @@ describe('the names a user has had (R21)', () => {
 describe('an erased user’s address in organization events projected after the deletion', () => {
   const deletedAt = '2026-01-05T00:00:00.000Z';
   const day = (n: number) => new Date(Date.parse(deletedAt) + n * 86_400_000).toISOString();
-  const orgEvent = (
-    revision: number,
-    type: string,
-    when: string,
-    data: Record<string, unknown>,
-  ): OrganizationEvent => ({
-    id: `e${revision}`,
-    type,
-    orgId,
-    revision,
-    actorId: 'owner',
-    correlationId: 'c',
-    at: when,
-    data: { orgId, actorId: 'owner', at: when, ...data },
-  });
+  const orgEvent = orgEventAt;
   const invited = (revision: number, when: string, invitationId: string) =>
     orgEvent(revision, 'InvitationCreated', when, {
       invitationId,

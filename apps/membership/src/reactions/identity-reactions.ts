@@ -9,8 +9,8 @@ import {
 } from '@app/messaging';
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
-import { SYSTEM_ACTOR } from '../organizations/organization.decider';
-import { trusted, type TrustedRequest } from '../commands/membership-request';
+import { trusted } from '../commands/membership-request';
+import { runSystemCommand, throwIfTransient } from './system-command';
 
 /**
  * Membership's reactions to identity events. Each reaction's command id derives from the event id (and the
@@ -112,33 +112,12 @@ export class IdentityReactions extends BusSubscriber {
     }
   }
 
-  private async system(
+  private system(
     event: EventEnvelope,
     orgId: string,
     commandId: string,
     command: Record<string, unknown> & { type: string },
   ): Promise<void> {
-    const reply = await this.commands.execute(
-      trusted({
-        commandId,
-        orgId,
-        actorId: SYSTEM_ACTOR,
-        causationId: event.id,
-        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-        command: command as TrustedRequest['command'],
-      }),
-    );
-    if (!reply.ok && reply.error.code !== 'organization-deleted') {
-      throwIfTransient(reply.error.code, `${command.type} in ${orgId}`);
-      this.logger.warn(`${command.type} in ${orgId} refused: ${reply.error.code}`);
-    }
+    return runSystemCommand(this.commands, this.logger, event, orgId, commandId, command);
   }
-}
-
-/**
- * A reaction that lost its race for the stream (another replica appended first, each time it tried) was not refused:
- * it fails, so the bus delivers the event again, rather than being dropped like a refusal.
- */
-export function throwIfTransient(code: string, what: string): void {
-  if (code === 'concurrency-conflict') throw new Error(`${what}: ${code}; to be tried again`);
 }

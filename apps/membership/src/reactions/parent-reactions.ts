@@ -9,9 +9,7 @@ import {
 } from '@app/messaging';
 import { rankOf, type Role } from '@app/permissions';
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
-import { trusted } from '../commands/membership-request';
-import { SYSTEM_ACTOR } from '../organizations/organization.decider';
-import { throwIfTransient } from './identity-reactions';
+import { runSystemCommand } from './system-command';
 
 /**
  * Whether an organization's event can take `customers.manage` away from someone there (R19): a departure, a
@@ -64,21 +62,16 @@ export class ParentReactions extends BusSubscriber {
 
   private async react(event: EventEnvelope): Promise<void> {
     if (!mayTakeCustomersManage(event)) return;
-    for (const childOrgId of await this.commands.childrenOf(event.subject)) {
-      const reply = await this.commands.execute(
-        trusted({
-          commandId: `${event.id}/recheck/${childOrgId}`,
-          orgId: childOrgId,
-          actorId: SYSTEM_ACTOR,
-          causationId: event.id,
-          ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-          command: { type: 'RecheckInvitations' },
-        }),
+    for (const childOrgId of await this.commands.childrenOf(event.subject))
+      await runSystemCommand(
+        this.commands,
+        this.logger,
+        event,
+        childOrgId,
+        `${event.id}/recheck/${childOrgId}`,
+        {
+          type: 'RecheckInvitations',
+        },
       );
-      if (!reply.ok && reply.error.code !== 'organization-deleted') {
-        throwIfTransient(reply.error.code, `RecheckInvitations in ${childOrgId}`);
-        this.logger.warn(`RecheckInvitations in ${childOrgId} refused: ${reply.error.code}`);
-      }
-    }
   }
 }

@@ -70,6 +70,11 @@ export class ProjectionFeed extends BusSubscriber {
       catalog,
       personalData.addresses,
       new EventStoreHistory(client, personalData),
+      ({ kind, id, from, to }) =>
+        this.logger.warn(
+          `${kind} ${id}: revisions ${from}-${to} never reached the read models and can no longer be read from the ` +
+            `event store; the next was projected without them (npm run read-models:rebuild makes them whole)`,
+        ),
     );
     // Not ready for traffic until filled: the routes that read the models would answer 503 meanwhile.
     readiness.add({

@@ -14,6 +14,14 @@ import { type AggregateHistory, type AggregateKind } from './aggregate-history';
 import { findAll, type ReadModels } from './read-models';
 import { projectUserEvent, type UserEvent } from './user.projection';
 
+/** Revisions `from` to `to` of an aggregate that reached neither the read models nor can be read back. */
+export interface UnfilledGap {
+  readonly kind: AggregateKind;
+  readonly id: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** `membership.MemberJoined.v1` -> `MemberJoined`. */
 export const eventName = (type: string) => type.split('.')[1] ?? type;
 
@@ -34,6 +42,7 @@ export class ReadModelProjector {
     private readonly catalog: PermissionsCatalog,
     addresses: AddressSubjects,
     private readonly history?: AggregateHistory,
+    private readonly onUnfilledGap?: (gap: UnfilledGap) => void,
   ) {
     this.erasedAddresses = new ErasedAddresses(models.erasedAddresses, addresses);
   }
@@ -126,7 +135,12 @@ export class ReadModelProjector {
   ): Promise<EventEnvelope[] | undefined> {
     const next = stored === undefined ? 0 : stored + 1;
     if (!this.history || revision <= next) return undefined;
-    return this.history.read(kind, id, next, revision - 1);
+    const missing = await this.history.read(kind, id, next, revision - 1);
+    if (missing.length > 0) return missing;
+    // Gone from the store (a stream deleted or truncated): the event goes onto the state before the gap, and whoever
+    // runs the platform is told, since only a rebuild makes the models whole again.
+    this.onUnfilledGap?.({ kind, id, from: next, to: revision - 1 });
+    return undefined;
   }
 
   private async viewFor(event: OrganizationEvent, org: OrganizationView['org']): Promise<OrganizationView> {

@@ -3,7 +3,7 @@ import { AddressSubjects } from '@app/personal-data';
 import { InMemoryReadStore } from '@app/read-store';
 import { nameAt, orgScoped, type MemberDoc, type UserDoc } from './documents';
 import { type OrganizationEvent } from './organization.projection';
-import { ReadModelProjector } from './projector';
+import { ReadModelProjector, type UnfilledGap } from './projector';
 import { readModelsOf, type ReadModels } from './read-models';
 import { type UserEvent } from './user.projection';
 
@@ -427,5 +427,29 @@ describe('an erased user’s address in organization events projected after the 
       /^erased-addr-.*@erased\.invalid$/,
     );
     expect((await auditData(models, 1))?.email).toMatch(/^erased-addr-.*@erased\.invalid$/);
+  });
+});
+
+describe('an event after revisions the event store no longer holds (a stream truncated or deleted)', () => {
+  it('is projected onto the state before them, and the gap is reported for an operator', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    const gaps: UnfilledGap[] = [];
+    // The history answers all the asked revisions or none (aggregate-history.ts): here, none are left.
+    const projector = new ReadModelProjector(
+      models,
+      loadPermissionsCatalog({}),
+      new AddressSubjects(Buffer.alloc(32)),
+      { read: async () => [] },
+      (gap) => gaps.push(gap),
+    );
+    await projector.applyOrganizationEvent(
+      orgEventAt(0, 'OrganizationCreated', at, { name: 'Acme', ownerId: 'owner', plan: 'standard' }),
+    );
+    expect(gaps).toEqual([]);
+
+    await projector.applyOrganizationEvent(orgEventAt(3, 'SettingsUpdated', at, { name: 'Acme Ltd' }));
+
+    expect(gaps).toEqual([{ kind: 'organization', id: orgId, from: 1, to: 2 }]);
+    expect(await models.organizations.get(orgId)).toMatchObject({ revision: 3, name: 'Acme Ltd' });
   });
 });

@@ -385,17 +385,29 @@ export function recheckInvitations({
 }: Decision<CommandOf<'RecheckInvitations'>>): OrganizationEvent[] {
   requireSystem(command, 'rechecking invitations');
   if (org.parentOrgId !== undefined && org.partnersInParent === undefined) return [];
-  return pendingInvitations(org)
-    .filter(
-      (invitation) =>
-        !expired(invitation, stamp.at) &&
-        restsOnItsGiver(invitation) &&
-        !invitationStillGiven(org, catalog, invitation),
-    )
-    .map((invitation) => ({
-      type: 'InvitationRevoked' as const,
-      data: { ...stamp, invitationId: invitation.invitationId },
-    }));
+  return revocationsOf(notGivenBy(org, org, catalog, stamp.at), stamp);
+}
+
+/** The pending, unexpired invitations of `org` resting on their giver whose terms nobody gives in `standing`. */
+function notGivenBy(
+  org: ActiveOrganization,
+  standing: StandingView,
+  catalog: PermissionsCatalog,
+  at: string,
+): Invitation[] {
+  return pendingInvitations(org).filter(
+    (invitation) =>
+      !expired(invitation, at) &&
+      restsOnItsGiver(invitation) &&
+      !invitationStillGiven(standing, catalog, invitation),
+  );
+}
+
+function revocationsOf(invitations: readonly Invitation[], stamp: Stamp): OrganizationEvent[] {
+  return invitations.map((invitation) => ({
+    type: 'InvitationRevoked' as const,
+    data: { ...stamp, invitationId: invitation.invitationId },
+  }));
 }
 
 /**
@@ -417,19 +429,13 @@ export function revokedWithTheirGiver(
   // Under a parent, a giver may also give the terms through it (R19). A command that did not look that up (decided
   // before the handler did) leaves it to the check when the invitation is sent or accepted.
   if (!unlinked && before.parentOrgId !== undefined && before.partnersInParent === undefined) return [];
-  return pendingInvitations(before)
-    .filter(
-      (invitation) =>
-        !expired(invitation, stamp.at) &&
-        restsOnItsGiver(invitation) &&
-        !invitationStillGiven(after, catalog, invitation) &&
-        // Unlinked, what rested on the parent is no longer given, whoever this command looked up there.
-        (unlinked || invitationStillGiven(before, catalog, invitation)),
-    )
-    .map((invitation) => ({
-      type: 'InvitationRevoked' as const,
-      data: { ...stamp, invitationId: invitation.invitationId },
-    }));
+  return revocationsOf(
+    notGivenBy(before, after, catalog, stamp.at).filter(
+      // Unlinked, what rested on the parent is no longer given, whoever this command looked up there.
+      (invitation) => unlinked || invitationStillGiven(before, catalog, invitation),
+    ),
+    stamp,
+  );
 }
 
 /**

@@ -468,8 +468,9 @@ describe('the gateway edge', () => {
       .nextCursor as string;
     await http().get(`/v1/orgs/${otherOrg}/teams?limit=1&cursor=${theirs}`).set(bearer(ada)).expect(200);
     const random = Buffer.from('random garbage here').toString('base64url');
+    // Shorter than a seal too: `garbage` is well-formed base64url with no place after it.
     for (const list of ['members', 'teams', 'invitations', 'audit/events'])
-      for (const bad of [random, theirs, `${theirs}A`]) {
+      for (const bad of [random, theirs, `${theirs}A`, 'garbage', theirs.slice(0, 22)]) {
         const refused = await http().get(`/v1/orgs/${orgId}/${list}?cursor=${bad}`).set(bearer(ada));
         expect([list, refused.status, fields(problem(refused))]).toEqual([list, 400, ['cursor']]);
       }
@@ -481,6 +482,12 @@ describe('the gateway edge', () => {
       `${seal}${Buffer.from(`${otherOrg}/zzzz`).toString('base64url')}`,
       `${seal}${Buffer.from(`${place}0`).toString('base64url')}`,
     ];
+    for (const bad of ['garbage', seal]) {
+      const refused = await http()
+        .get(`/v1/orgs/${orgId}/audit/roster?at=2026-01-01T00:00:00Z&cursor=${bad}`)
+        .set(bearer(ada));
+      expect([bad, refused.status, fields(problem(refused))]).toEqual([bad, 400, ['cursor']]);
+    }
     for (const bad of forged) {
       const refused = await http().get(`/v1/orgs/${otherOrg}/teams?cursor=${bad}`).set(bearer(ada));
       expect([bad, refused.status, fields(problem(refused))]).toEqual([bad, 400, ['cursor']]);

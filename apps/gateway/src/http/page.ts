@@ -84,8 +84,9 @@ export class ListCursors {
 
   /** The place a cursor names, if this list gave it in this organization, under these filters. */
   private placeOf(list: ListName, orgId: string, cursor: string, filters?: string): string {
-    const place = decodeCursor(cursor.slice(SEAL_LENGTH))!;
-    const wellFormed = cursor.length > SEAL_LENGTH && encodeCursor(place) === cursor.slice(SEAL_LENGTH);
+    // A cursor no longer than a seal names no place at all.
+    const place = decodeCursor(cursor.slice(SEAL_LENGTH)) ?? '';
+    const wellFormed = place !== '' && encodeCursor(place) === cursor.slice(SEAL_LENGTH);
     // Ids sort by organization first: a place in this organization's list starts with its id.
     const inOrganization = place.startsWith(`${orgId}/`) && place.length > orgId.length + 1;
     if (

@@ -74,7 +74,7 @@ export class SmtpMailTransport implements MailTransport {
 
 /**
  * The embedded default: each e-mail becomes an RFC 822 `.eml` file under `<dataDir>/outbox/email`, named by its
- * idempotency key, openable in any mail client. Rendering goes through nodemailer, so the file is what SMTP would carry.
+ * idempotency key and its delivery (one per recipient; a retry writes the same file again), openable in any mail client. Rendering goes through nodemailer, so the file is what SMTP would carry.
  */
 export class FileMailTransport implements MailTransport {
   readonly name = 'file';
@@ -102,7 +102,8 @@ export class FileMailTransport implements MailTransport {
     });
     // Mails carry sign-in and invitation links: the outbox is its owner's alone.
     await (this.folder ??= privateFolder(this.dir));
-    const file = join(this.dir, `${safeFileName(email.idempotencyKey)}.eml`);
+    // One event can mail several people (a transfer, a deletion): each delivery has a file of its own.
+    const file = join(this.dir, `${safeFileName(email.idempotencyKey)}.${safeFileName(deliveryId)}.eml`);
     await writeFile(file, info.message as Buffer, { mode: 0o600 });
     return { providerId: file };
   }

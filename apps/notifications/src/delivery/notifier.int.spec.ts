@@ -338,7 +338,7 @@ describe('Notifier on the embedded default', () => {
         idempotencyKey: 'evt-4/sms',
       });
       const files = await readdir(join(dir, 'email'));
-      expect(files).toEqual(['evt-3_invite.eml']);
+      expect(files).toEqual([expect.stringMatching(/^evt-3_invite\.[0-9a-f-]{36}\.eml$/)]);
       const eml = await readFile(join(dir, 'email', files[0]!), 'utf8');
       expect(eml).toContain('To: ada@example.com');
       expect(eml).toContain('Subject: Verify your e-mail');
@@ -352,6 +352,27 @@ describe('Notifier on the embedded default', () => {
         expect([path, (await stat(path)).mode & 0o777]).toEqual([path, 0o700]);
       for (const path of [join(dir, 'email', files[0]!), join(dir, 'sms', 'sms.jsonl')])
         expect([path, (await stat(path)).mode & 0o777]).toEqual([path, 0o600]);
+    });
+  });
+});
+
+describe('Notifier on the embedded default, one event to several people', () => {
+  it('writes one .eml file per recipient, and a repeated delivery no other', async () => {
+    await withTempDir('outbox', async (dir) => {
+      const notifier = new Notifier(
+        new FileMailTransport(join(dir, 'email'), 'no-reply@platform.test'),
+        new FileSmsTransport(join(dir, 'sms')),
+        new LocalDeliveryLog(join(dir, 'deliveries.jsonl')),
+      );
+      await notifier.deliver(email('evt-5/transfer', 'ada@example.com'));
+      await notifier.deliver(email('evt-5/transfer', 'bob@example.com'));
+      await notifier.deliver(email('evt-5/transfer', 'bob@example.com'));
+      const files = (await readdir(join(dir, 'email'))).sort();
+      expect(files).toHaveLength(2);
+      const recipients = await Promise.all(
+        files.map(async (file) => /^To: (.+)$/m.exec(await readFile(join(dir, 'email', file), 'utf8'))?.[1]),
+      );
+      expect(recipients.sort()).toEqual(['ada@example.com', 'bob@example.com']);
     });
   });
 });

@@ -1242,7 +1242,7 @@ describe('the gateway edge', () => {
             status,
             schema: true,
           });
-        for (const status of ['429', '503'])
+        for (const status of ['413', '414', '415', '429', '431', '503'])
           expect({ route, status, has: statuses.includes(status) }).toEqual({ route, status, has: true });
         const isPublic = path.startsWith('/v1/auth') || path.startsWith('/v1/invitations');
         if (!isPublic)
@@ -1262,6 +1262,25 @@ describe('the gateway edge', () => {
         if (repeatable) expect({ route, reused: statuses.includes('409') }).toEqual({ route, reused: true });
       }
     }
+  });
+
+  it('what signing in and refreshing answer is what OpenAPI says a session is, field for field', async () => {
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    const documented = Object.keys(doc.components.schemas.SessionView!.properties).sort();
+    const email = `session-${randomUUID().slice(0, 8)}@example.com`;
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Session' }).expect(202);
+    const signedIn = await http().post('/v1/auth/login').send({ email, password: PASSWORD }).expect(200);
+    const refreshed = await http()
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: signedIn.body.refreshToken })
+      .expect(200);
+    for (const answer of [signedIn.body, refreshed.body])
+      expect(Object.keys(answer).filter((field) => !documented.includes(field))).toEqual([]);
+    expect(Object.keys(signedIn.body).sort()).toEqual(
+      expect.arrayContaining(['accessToken', 'accessTokenExpiresAt', 'refreshToken', 'sessionId', 'userId']),
+    );
   });
 
   it("every event names its JSON Schema's URI, where the gateway serves it with that URI as $id; the event validates against it", async () => {

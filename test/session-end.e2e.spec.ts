@@ -66,6 +66,16 @@ describe('ending sessions ends the access tokens already issued', () => {
       .expect(404);
     expect(refused.body).toMatchObject({ code: 'two-factor-not-enrolled' });
     await me(frank).expect(200);
+    // Confirming an enrolment never started is the same 404, and both routes document it.
+    const unconfirmed = await platform.http
+      .post('/v1/me/two-factor/confirm')
+      .set(bearer(frank))
+      .send({ code: '000000' })
+      .expect(404);
+    expect(unconfirmed.body).toMatchObject({ code: 'two-factor-not-enrolled' });
+    const paths = (await platform.http.get('/docs/openapi.json').expect(200)).body.paths;
+    expect(Object.keys(paths['/v1/me/two-factor'].delete.responses)).toContain('404');
+    expect(Object.keys(paths['/v1/me/two-factor/confirm'].post.responses)).toContain('404');
   });
 
   it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {

@@ -223,6 +223,10 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
       ...document.components?.schemas,
       Problem: {
         type: 'object',
+        description:
+          'RFC 9457. Besides these, a problem carries the details its `code` names (docs/errors.md), e.g. `field`, ' +
+          '`required`, `permission`, `role`, `userId`, `teamId`, `invitationId`, `domain`, `supported`.',
+        additionalProperties: true,
         required: ['type', 'title', 'status', 'code'],
         properties: {
           type: { type: 'string', example: 'https://errors.identity-platform.dev/owner-required' },

@@ -255,6 +255,15 @@ export class SessionView {
   })
   status?: string;
   @ApiPropertyOptional({ description: 'R22: the challenge for the second step' }) challenge?: string;
+  @ApiPropertyOptional({ example: '2026-12-05T10:05:00.000Z', description: 'when the access token expires' })
+  accessTokenExpiresAt?: string;
+  @ApiPropertyOptional({
+    example: '2026-12-19T10:00:00.000Z',
+    description: 'when the refresh token expires unless refreshed first',
+  })
+  refreshTokenExpiresAt?: string;
+  @ApiPropertyOptional({ example: ID, description: 'the session the tokens belong to (logout ends it)' })
+  sessionId?: string;
 }
 
 export class AcceptedView {

@@ -1472,6 +1472,11 @@ describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
       .get('/v1/invitations/not-a-real-token')
       .set('x-forwarded-for', '192.0.2.44');
     expect(preview.status).toBe(400);
+    // It names the link as every 400 names its field.
+    expect(preview.body).toMatchObject({
+      code: 'invitation-token-invalid',
+      errors: [{ field: 'token', message: 'this invitation link is not valid' }],
+    });
   });
 });
 

@@ -57,6 +57,7 @@ export function toProblem(error: unknown, instance?: string): ProblemDocument {
 function problemOf(error: unknown, instance?: string): ProblemDocument {
   if (isDomainError(error)) {
     const status = statusOfKind(error.kind);
+    const field = error.details?.field;
     return {
       type: problemType(error.code),
       title: error.message,
@@ -64,6 +65,10 @@ function problemOf(error: unknown, instance?: string): ProblemDocument {
       code: error.code,
       ...(instance ? { instance } : {}),
       ...error.details,
+      // A 400 names its field where every other 400 does, whichever service refused it.
+      ...(status === 400 && typeof field === 'string' && error.details?.errors === undefined
+        ? { errors: [{ field, message: error.message }] }
+        : {}),
     };
   }
   if (error instanceof HttpException) {

@@ -33,6 +33,24 @@ describe('problem+json mapping (RFC 9457)', () => {
     });
   });
 
+  it('a refusal of a field a service names in its details is a 400 naming it in errors[], as the gateway does', () => {
+    const problem = toProblem(
+      new DomainError('invitation-token-invalid', 'validation', 'this invitation link is not valid', {
+        field: 'token',
+      }),
+    );
+    expect(problem).toMatchObject({
+      status: 400,
+      code: 'invitation-token-invalid',
+      field: 'token',
+      errors: [{ field: 'token', message: 'this invitation link is not valid' }],
+    });
+    // Only a 400 names a field that way: elsewhere `field` is a detail of a rule (e.g. which address is taken).
+    expect(
+      toProblem(new DomainError('email-taken', 'conflict', 'taken', { field: 'email' })),
+    ).not.toHaveProperty('errors');
+  });
+
   it('keeps HTTP answers as they are and never leaks an unexpected error', () => {
     expect(toProblem(new BadRequestException()).code).toBe('bad-request');
     expect(toProblem(new ServiceUnavailableException()).status).toBe(503);

@@ -87,6 +87,7 @@ describe('the gateway edge', () => {
     for (const [body, errors] of [
       [{}, [{ field: 'newOwnerId', message: 'newOwnerId is required' }]],
       [{ newOwnerId: 123 }, [{ field: 'newOwnerId', message: 'newOwnerId must be a string' }]],
+      [{ newOwnerId: '' }, [{ field: 'newOwnerId', message: 'newOwnerId should not be empty' }]],
     ] as const) {
       const refused = await http().post(`/v1/orgs/${orgId}/ownership-transfer`).set(bearer(ada)).send(body);
       expect([body, refused.status, problem(refused).errors, problem(refused).title]).toEqual([
@@ -96,6 +97,12 @@ describe('the gateway edge', () => {
         'Invalid request: newOwnerId',
       ]);
     }
+    // An empty name is said to be empty, not also not visible text.
+    const empty = await http().post('/v1/orgs').set(bearer(ada)).send({ name: '' });
+    expect([empty.status, problem(empty).errors]).toEqual([
+      400,
+      [{ field: 'name', message: 'name should not be empty' }],
+    ]);
     const proto = await http()
       .post(`/v1/orgs/${orgId}/teams`)
       .set(bearer(ada))

@@ -139,7 +139,8 @@ const TYPE_CHECKS = new Set(['isString', 'isInt', 'isNumber', 'isBoolean', 'isAr
 
 /**
  * What to tell of a field that failed: that it is missing, if it is (not that a missing value is too long), else
- * that it has the wrong type, if so, else every rule it breaks.
+ * that it has the wrong type, if so, else that it is empty (not that an empty name is not visible text), else every
+ * rule it breaks.
  */
 function mainReasons(field: string, error: ValidationError): string[] {
   const constraints = error.constraints ?? {};
@@ -149,7 +150,8 @@ function mainReasons(field: string, error: ValidationError): string[] {
   const typeReasons = Object.entries(constraints)
     .filter(([name]) => TYPE_CHECKS.has(name))
     .map(([, message]) => message);
-  return typeReasons.length > 0 ? typeReasons : Object.values(constraints);
+  if (typeReasons.length > 0) return typeReasons;
+  return constraints.isNotEmpty !== undefined ? [constraints.isNotEmpty] : Object.values(constraints);
 }
 
 /** One line per request: method, path without tokens, status, time and correlation id; never headers or bodies. */

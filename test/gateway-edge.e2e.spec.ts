@@ -1227,6 +1227,8 @@ describe('the gateway edge', () => {
       'GET /v1/orgs/{orgId}/audit/roster',
     ];
     expect(surface.filter((route) => !documented.has(route))).toEqual([]);
+    // Accepting an invitation takes the invited person's token, or none (a new person registers with it).
+    expect(doc.paths['/v1/invitations/{token}/accept']!.post!.security).toEqual([{}, { bearer: [] }]);
     // OpenAPI requires a description on every response.
     const undescribed = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).flatMap(([method, op]) =>

@@ -82,6 +82,8 @@ export class PublicInvitationsController {
   @ApiOperation({
     summary:
       'Accept: signed in (Authorization header) as the invited person, or as a new person with name, password and termsAccepted (R5)',
+    // Signing in is optional here: anonymous, or the invited person's access token.
+    security: [{}, { bearer: [] }],
   })
   @answers(200, InvitationAcceptance, { lagging: false })
   @ApiResponse({

@@ -23,7 +23,7 @@ import { Public } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices } from '../commands/write-services';
 import { INVITATION_TOKENS, PERMISSIONS_CATALOG, READ_MODELS } from '../gateway.tokens';
-import { type InvitationDoc } from '../read-models/documents';
+import { orgScoped, type InvitationDoc } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
 import { AcceptInvitationBody } from './dto/auth.dto';
 import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
@@ -156,8 +156,7 @@ export class PublicInvitationsController {
     token: string,
   ): Promise<void> {
     const { userId, orgId, invitationId } = registered;
-    const [invitation] = (await this.models.invitations.find({ where: { invitationId } }, { limit: 1 }))
-      .items;
+    const invitation = await this.models.invitations.get(orgScoped(orgId, invitationId));
     const org = await this.models.organizations.get(orgId);
     const code =
       !org || org.deleted
@@ -209,7 +208,12 @@ export class PublicInvitationsController {
     }
   }
 
-  /** The invitation a link stands for, if it is the latest link of a pending, unexpired invitation. */
+  /**
+   * The invitation a link stands for, if it is the latest link of a pending, unexpired invitation. The one read-model
+   * query without an organization in its filter: a link names only its invitation, signed, and the organization is
+   * the one that invitation is of (invitation ids are made from their organization's, so no two organizations share
+   * one).
+   */
   private async current(token: string): Promise<InvitationDoc> {
     const claims = token.length <= 512 ? this.links.verify(token) : undefined;
     if (!claims)

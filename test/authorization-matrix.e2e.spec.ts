@@ -76,6 +76,10 @@ describe('authorization matrix: every organization route × every kind of caller
   let guarded: Fixture;
   /** What must never show to someone outside the main organization, and to anyone in it of the stranger's tenant. */
   const secrets = { main: [] as string[], stranger: [] as string[] };
+  /** The member who is made Owner and contact person, and set schedulable, by the rows that change those. */
+  let targetMember: SignedIn;
+  /** Ids of the other tenant's things, asked for in the main organization. */
+  const theirs = { teamId: '', userId: '', invitationId: '' };
 
   const http = () => platform.http;
   const unique = () => randomUUID().slice(0, 8);
@@ -138,22 +142,78 @@ describe('authorization matrix: every organization route × every kind of caller
         .send({ role: 'member' })
         .expect(200);
     main = { orgId, teamId: team.body.teamId, ownerId: who.owner.userId, targetId: target.userId };
-    secrets.main.push(mainName, teamName, who.owner.email, who.admin.email, who.user.email, target.email);
+    targetMember = target;
+    // Ids too: a request's own path and body name some of them, and those are left out where it is checked.
+    secrets.main.push(
+      mainName,
+      teamName,
+      side.body.teamId,
+      team.body.teamId,
+      who.owner.email,
+      who.owner.userId,
+      who.admin.email,
+      who.admin.userId,
+      who.user.email,
+      who.user.userId,
+      who.manager.email,
+      target.email,
+      target.userId,
+    );
 
+    // The other tenant holds what each list could leak: a team, a member, an invitation.
     who.stranger = await platform.signUp('Stella');
     const strangerOrg = `Elsewhere-${unique()}`;
-    await platform.createOrg(who.stranger, strangerOrg);
-    secrets.stranger.push(strangerOrg, who.stranger.email);
+    const strangerOrgId = await platform.createOrg(who.stranger, strangerOrg);
+    const strangerTeam = `Theirs-${unique()}`;
+    const theirTeam = await http()
+      .post(`/v1/orgs/${strangerOrgId}/teams`)
+      .set(bearer(who.stranger))
+      .send({ name: strangerTeam })
+      .expect(201);
+    const theirMember = await platform.join(who.stranger, strangerOrgId, 'Theo');
+    const theirInvitee = `invitee-${unique()}@example.org`;
+    const theirInvitation = await http()
+      .post(`/v1/orgs/${strangerOrgId}/invitations`)
+      .set(bearer(who.stranger))
+      .send({ email: theirInvitee, role: 'user', send: false })
+      .expect(201);
+    Object.assign(theirs, {
+      teamId: theirTeam.body.teamId,
+      userId: theirMember.userId,
+      invitationId: theirInvitation.body.invitationId,
+    });
+    secrets.stranger.push(
+      strangerOrg,
+      strangerOrgId,
+      strangerTeam,
+      theirTeam.body.teamId,
+      who.stranger.email,
+      who.stranger.userId,
+      theirMember.email,
+      theirMember.userId,
+      theirInvitee,
+    );
 
     const guardOwner = await platform.enrollTwoFactor(await platform.signUp('Gina'));
     const guardedId = await platform.createOrg(guardOwner, `Guarded-${unique()}`);
     who.noTwoFactor = await platform.join(guardOwner, guardedId, 'Noah', { role: 'admin' });
+    const guardedTarget = await platform.join(guardOwner, guardedId, 'Tara');
+    const guardedTeam = await http()
+      .post(`/v1/orgs/${guardedId}/teams`)
+      .set(bearer(guardOwner))
+      .send({ name: `Guard-${unique()}` })
+      .expect(201);
     await http()
       .patch(`/v1/orgs/${guardedId}`)
       .set(bearer(guardOwner))
       .send({ requireTwoFactor: true })
       .expect(200);
-    guarded = { ...main, orgId: guardedId, ownerId: guardOwner.userId };
+    guarded = {
+      orgId: guardedId,
+      teamId: guardedTeam.body.teamId,
+      ownerId: guardOwner.userId,
+      targetId: guardedTarget.userId,
+    };
     rejoinGuarded = () => platform.rejoin(guardOwner, guardedId, who.noTwoFactor, { role: 'admin' });
   }, 120_000);
 
@@ -190,6 +250,9 @@ describe('authorization matrix: every organization route × every kind of caller
     await http().post(`/v1/orgs/${main.orgId}/domains`).set(bearer(who.owner)).send({ domain }).expect(201);
     return domain;
   };
+  /** The main organization's contact person set by its Owner (a no-op when they already are). */
+  const contactPerson = async (userId: string) =>
+    http().put(`/v1/orgs/${main.orgId}/contact-person`).set(bearer(who.owner)).send({ userId }).expect(200);
   const freshChild = async () => platform.createOrg(who.owner, `Child-${unique()}`);
   const linkedChild = async (f: Fixture) => {
     const childOrgId = await freshChild();
@@ -214,27 +277,44 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'POST /v1/orgs/:orgId/ownership-transfer',
-      // To oneself (R2: ownership goes to another member): the Owner alone gets past authorization, to 422 already-owner.
-      expected: owner(422),
+      // A real transfer (to the target), so a refusal that let it through would show; put back after the Owner's.
+      expected: owner(200),
       request: async (f) => ({
         method: 'post',
         path: `/v1/orgs/${f.orgId}/ownership-transfer`,
-        body: { newOwnerId: f.ownerId },
+        body: { newOwnerId: f.targetId },
       }),
+      restore: async (_actor, status) => {
+        if (status !== 200) return;
+        await http()
+          .post(`/v1/orgs/${main.orgId}/ownership-transfer`)
+          .set(bearer(targetMember))
+          .send({ newOwnerId: who.owner.userId })
+          .expect(200);
+        await http()
+          .patch(`/v1/orgs/${main.orgId}/members/${main.targetId}`)
+          .set(bearer(who.owner))
+          .send({ role: 'user' })
+          .expect(200);
+      },
     },
     {
       name: 'PUT /v1/orgs/:orgId/contact-person',
+      // R1: the Owner is the contact person until changed; each caller asks for a change.
       expected: admins(200),
-      request: async (f) => ({
-        method: 'put',
-        path: `/v1/orgs/${f.orgId}/contact-person`,
-        body: { userId: f.ownerId },
-      }),
+      request: async (f) => {
+        await contactPerson(main.ownerId);
+        return { method: 'put', path: `/v1/orgs/${f.orgId}/contact-person`, body: { userId: f.targetId } };
+      },
     },
     {
       name: 'DELETE /v1/orgs/:orgId/contact-person',
+      // Each caller finds someone to take off.
       expected: admins(200),
-      request: async (f) => ({ method: 'delete', path: `/v1/orgs/${f.orgId}/contact-person` }),
+      request: async (f) => {
+        await contactPerson(main.targetId);
+        return { method: 'delete', path: `/v1/orgs/${f.orgId}/contact-person` };
+      },
     },
     {
       name: 'POST /v1/orgs/:orgId/domains',
@@ -301,12 +381,20 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'PATCH /v1/orgs/:orgId/members/:userId',
+      // Each caller asks for a change: the target made not schedulable first.
       expected: admins(200),
-      request: async (f) => ({
-        method: 'patch',
-        path: `/v1/orgs/${f.orgId}/members/${f.targetId}`,
-        body: { schedulable: false },
-      }),
+      request: async (f) => {
+        await http()
+          .patch(`/v1/orgs/${main.orgId}/members/${main.targetId}`)
+          .set(bearer(who.owner))
+          .send({ schedulable: false })
+          .expect(200);
+        return {
+          method: 'patch',
+          path: `/v1/orgs/${f.orgId}/members/${f.targetId}`,
+          body: { schedulable: true },
+        };
+      },
     },
     {
       name: 'DELETE /v1/orgs/:orgId/members/:userId',
@@ -497,6 +585,48 @@ describe('authorization matrix: every organization route × every kind of caller
     return last[0] ?? -1n;
   }
 
+  it("another tenant's team, member or invitation, named in this organization, is answered as an id nobody has", async () => {
+    const asked = (id: keyof typeof theirs) => [theirs[id], randomUUID()];
+    const requests = (team: string, user: string, invitation: string) =>
+      [
+        ['get', `teams/${team}`],
+        ['patch', `teams/${team}`, { name: `X-${unique()}` }],
+        ['put', `teams/${main.teamId}/members/${user}`, { role: 'member' }],
+        ['get', `members/${user}`],
+        ['patch', `members/${user}`, { schedulable: true }],
+        ['post', `ownership-transfer`, { newOwnerId: user }],
+        ['get', `invitations/${invitation}`],
+        ['post', `invitations/${invitation}/send`],
+      ] as const;
+    const [theirTeam, noTeam] = asked('teamId');
+    const [theirUser, noUser] = asked('userId');
+    const [theirInvitation, noInvitation] = asked('invitationId');
+    const answers = async (team: string, user: string, invitation: string) => {
+      const seen: unknown[] = [];
+      for (const [method, path, body] of requests(team, user, invitation)) {
+        const call = http()[method](`/v1/orgs/${main.orgId}/${path}`).set(bearer(who.owner));
+        const res = await (body ? call.send(body) : call);
+        seen.push([method, path.split('/')[0], res.status, res.body.code]);
+      }
+      return seen;
+    };
+    const before = await streamRevision(main.orgId);
+    const forTheirs = await answers(theirTeam!, theirUser!, theirInvitation!);
+    expect(forTheirs).toEqual(await answers(noTeam!, noUser!, noInvitation!));
+    // Each reached the lookup of the thing itself (before the matrix below deletes the organization).
+    expect(forTheirs.map((answer) => (answer as unknown[]).slice(2))).toEqual([
+      [404, 'team-not-found'],
+      [404, 'team-not-found'],
+      [404, 'not-a-member'],
+      [404, 'not-a-member'],
+      [404, 'not-a-member'],
+      [404, 'not-a-member'],
+      [404, 'invitation-not-found'],
+      [404, 'invitation-not-found'],
+    ]);
+    expect(await streamRevision(main.orgId)).toBe(before);
+  });
+
   it.each(ROUTES.map((r) => [r.name, r] as const))('%s', async (_name, route) => {
     const outcomes: string[] = [];
     for (const actor of ACTORS) {
@@ -516,11 +646,15 @@ describe('authorization matrix: every organization route × every kind of caller
           actor,
           appended: 0n,
         });
+      if (actor === 'noTwoFactor' && res.status === 403)
+        expect(res.body).toMatchObject({ code: 'two-factor-required' });
       const text = JSON.stringify(res.body ?? '');
-      const hidden =
+      const asked = `${path} ${JSON.stringify(body ?? {})}`;
+      const hidden = (
         actor === 'stranger' || actor === 'anonymous' || actor === 'noTwoFactor'
           ? secrets.main
-          : secrets.stranger;
+          : secrets.stranger
+      ).filter((secret) => !asked.includes(secret));
       for (const secret of hidden)
         expect({ actor, leaked: text.includes(secret) ? secret : undefined }).toEqual({
           actor,

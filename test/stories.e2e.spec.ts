@@ -481,13 +481,15 @@ describe('stories over the public API', () => {
       .expect(200);
     expect(pending.body.items).toHaveLength(2);
 
-    // A CSV whose header repeats a column or names an object's built-in property, or a send that is not a boolean,
-    // is refused whole, naming what is wrong; nothing is invited.
+    // A CSV whose header repeats a column or names one an import does not read (an object's built-in property, a
+    // spreadsheet's extra column, even where a row leaves it empty), or a send that is not a boolean, is refused
+    // whole, naming what is wrong; nothing is invited.
     const c = unique('Hal');
-    for (const [query, text, field] of [
-      ['', `email,role,email\n${c},user,${a}\n`, 'body'],
-      ['', `email,__proto__\n${c},x\n`, 'body'],
-      ['?send=maybe', `email\n${c}\n`, 'send'],
+    for (const [query, text, field, says] of [
+      ['', `email,role,email\n${c},user,${a}\n`, 'body', 'the column email is given twice'],
+      ['', `email,__proto__\n${c},x\n`, 'body', '"__proto__" is not a column of an import'],
+      ['', `email,name\n${c},\n`, 'body', '"name" is not a column of an import'],
+      ['?send=maybe', `email\n${c}\n`, 'send', 'send must be true or false'],
     ] as const) {
       const refused = await http()
         .post(`/v1/orgs/${orgId}/invitations/import${query}`)
@@ -495,7 +497,13 @@ describe('stories over the public API', () => {
         .set('content-type', 'text/csv')
         .send(text);
       expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, field]);
+      expect(refused.body.errors[0].message).toContain(says);
     }
+    const stillPending = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=pending`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(stillPending.body.items).toHaveLength(2);
     // `?send` is CSV's: a JSON import says it in its body, and is not quietly read otherwise.
     const jsonWithQuery = await http()
       .post(`/v1/orgs/${orgId}/invitations/import?send=false`)

@@ -257,15 +257,24 @@ export class InvitationsController {
 }
 
 /** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`. */
-/** The header row: each column once, and none that names a property every object has. */
+const CSV_COLUMNS = ['email', 'phone', 'role', 'teamIds'];
+
+/** A header row the import cannot read: the whole file is refused, before any row is invited. */
+class CsvHeaderError extends Error {}
+
+/**
+ * The header row: each column once, each one an import reads. A column it does not read would refuse every row that
+ * fills it and quietly pass every row that leaves it empty.
+ */
 function csvColumns(header: string[]): string[] {
   const names = header.map((h) => h.trim());
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
-  if (repeated !== undefined) throw new Error(`the column ${repeated} is given twice`);
-  const reserved = names.find(
-    (name) => name === '__proto__' || name === 'constructor' || name === 'prototype',
-  );
-  if (reserved !== undefined) throw new Error(`${reserved} is not a column`);
+  if (repeated !== undefined) throw new CsvHeaderError(`the column ${repeated} is given twice`);
+  const unknown = names.find((name) => !CSV_COLUMNS.includes(name));
+  if (unknown !== undefined)
+    throw new CsvHeaderError(
+      `${JSON.stringify(unknown.slice(0, 100))} is not a column of an import (${CSV_COLUMNS.join(', ')})`,
+    );
   return names;
 }
 
@@ -279,10 +288,11 @@ export function rowsOfCsv(text: string): Record<string, unknown>[] {
       bom: true,
     });
   } catch (error) {
+    const header = error instanceof CsvHeaderError;
     throw new BadRequestException({
       code: 'validation-failed',
-      title: `not CSV: ${(error as Error).message}`,
-      errors: [{ field: 'body', message: 'not CSV with a header row' }],
+      title: header ? `The header row: ${error.message}` : `not CSV: ${(error as Error).message}`,
+      errors: [{ field: 'body', message: header ? error.message : 'not CSV with a header row' }],
     });
   }
   if (records.length === 0 || records.length > 1_000)

@@ -97,6 +97,20 @@ describe('the gateway edge', () => {
         'Invalid request: newOwnerId',
       ]);
     }
+    // Asking for the Owner role by a role change is told where the Owner role moves (R2).
+    const toOwner = await http()
+      .patch(`/v1/orgs/${orgId}/members/${ada.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'owner' });
+    expect([toOwner.status, problem(toOwner).errors]).toEqual([
+      400,
+      [
+        {
+          field: 'role',
+          message: 'role must be admin or user: the Owner role moves only by an ownership transfer (R2)',
+        },
+      ],
+    ]);
     // An empty name is said to be empty, not also not visible text.
     const empty = await http().post('/v1/orgs').set(bearer(ada)).send({ name: '' });
     expect([empty.status, problem(empty).errors]).toEqual([

@@ -165,9 +165,14 @@ export class AvailabilityBody {
 
 /** One change per request, so each is applied whole or not at all. */
 export class UpdateMemberBody {
-  @ApiPropertyOptional({ enum: ['admin', 'user'], description: 'R3' })
+  @ApiPropertyOptional({
+    enum: ['admin', 'user'],
+    description: 'R3; the Owner role moves only by POST /v1/orgs/{orgId}/ownership-transfer (R2)',
+  })
   @Optional()
-  @IsIn(['admin', 'user'])
+  @IsIn(['admin', 'user'], {
+    message: 'role must be admin or user: the Owner role moves only by an ownership transfer (R2)',
+  })
   role?: 'admin' | 'user';
 
   @ApiPropertyOptional({

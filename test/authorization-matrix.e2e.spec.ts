@@ -666,6 +666,32 @@ describe('authorization matrix: every organization route × every kind of caller
     expect(outcomes).toEqual(ACTORS.map((actor) => `${actor}: ${route.expected[actor]}`));
   });
 
+  it('every operator route: 401 without a token, 403 operator-only for everyone signed in who is no operator', async () => {
+    const routes = [
+      ['delete', `/v1/operator/domains/${domainOf('owner')}`],
+      ['post', `/v1/operator/users/${main.targetId}/lock`, { reason: 'matrix' }],
+      ['post', `/v1/operator/users/${main.targetId}/unlock`],
+      ['post', '/v1/operator/personal-data/erase-invitee', { email: `gone-${unique()}@example.com` }],
+      ['post', '/v1/operator/read-models/rebuild'],
+      ['get', '/v1/operator/read-models/rebuild'],
+    ] as const;
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const [method, path, body] of routes)
+      for (const actor of ACTORS) {
+        let call = http()[method](path);
+        if (actor !== 'anonymous') call = call.set(bearer(who[actor]));
+        const res = await (body ? call.send(body) : call);
+        outcomes.push(`${method} ${path} ${actor}: ${res.status} ${res.body.code}`);
+        expected.push(
+          `${method} ${path} ${actor}: ${actor === 'anonymous' ? '401 unauthenticated' : '403 operator-only'}`,
+        );
+      }
+    expect(outcomes).toEqual(expected);
+    // The target was not locked: they still sign in and read.
+    await http().get('/v1/me').set(bearer(targetMember)).expect(200);
+  });
+
   it.each([['GET /v1/me'], ['GET /v1/me/organizations'], ['GET /v1/permissions']])(
     '%s: signed in, anyone; anonymous 401',
     async (name) => {

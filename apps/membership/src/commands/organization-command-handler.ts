@@ -5,6 +5,7 @@ import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type AddressSubjects } from '@app/personal-data';
 import { type UserDirectory } from '../indexes/user-directory';
 import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
+import { givenOnlyThroughParent } from '../organizations/decide/invitations';
 import { withActorStanding } from './actor-standing';
 import { type CommandReply, type ImportReply } from './command-reply';
 import { checkMembershipRequest, trusted, type TrustedRequest } from './membership-request';
@@ -131,6 +132,7 @@ export class OrganizationCommandHandler {
           );
       }
       const result = await this.streams.run(request.orgId, request, standing);
+      await this.recheckIfGivenThroughParent(request, [result]);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
       // A release answered without a change (a retry, or the domain already released) repairs a claim stream that a
       // release cut short left held.
@@ -162,9 +164,43 @@ export class OrganizationCommandHandler {
       };
     });
     const answers = await this.streams.runAll(orgId, commands);
+    const recorded = answers.filter((answer): answer is OrganizationResult => !('refusal' in answer));
+    if (requests[0]) await this.recheckIfGivenThroughParent(requests[0], recorded);
     return answers.map((answer) =>
       'refusal' in answer ? { ok: false, error: answer.refusal.toJSON() } : reply(answer),
     );
+  }
+
+  /**
+   * R5, R19: an invitation just recorded on terms its giver gives only as an Admin through the parent. Had another
+   * replica recorded the giver's loss of `customers.manage` in the parent while this command was being decided, that
+   * loss's reaction may have rechecked this organization before the invitation was recorded, and found nothing to
+   * revoke; so the invitations are rechecked once more now that it is recorded (as `undoIfDeleted` looks again).
+   */
+  private async recheckIfGivenThroughParent(
+    request: TrustedRequest,
+    results: readonly OrganizationResult[],
+  ): Promise<void> {
+    const throughParent = results.some(({ state, events }) =>
+      events.some((event) => {
+        if (state.status !== 'active') return false;
+        if (event.type !== 'InvitationCreated' && event.type !== 'InvitationChanged') return false;
+        const invitation = state.invitations.get(event.data.invitationId);
+        return invitation !== undefined && givenOnlyThroughParent(state, this.catalog, invitation);
+      }),
+    );
+    if (!throughParent) return;
+    const reply = await this.execute(
+      trusted({
+        commandId: `${request.commandId}/recheck-through-parent`,
+        orgId: request.orgId,
+        actorId: SYSTEM_ACTOR,
+        causationId: request.commandId,
+        command: { type: 'RecheckInvitations' },
+      }),
+    );
+    if (!reply.ok && reply.error.code !== 'organization-deleted')
+      throw new Error(`rechecking invitations in ${request.orgId}: ${reply.error.code}`);
   }
 
   /**

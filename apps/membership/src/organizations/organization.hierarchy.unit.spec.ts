@@ -5,6 +5,7 @@ import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization
 import { type ActiveOrganization } from './organization.state';
 import { defaultCatalog } from '@app/permissions';
 import { partnersAmong } from './decide/guards';
+import { givenOnlyThroughParent } from './decide/invitations';
 import {
   at,
   cmd,
@@ -415,6 +416,48 @@ describe('parent and child organizations (R19)', () => {
 
     it('is the system’s alone', () => {
       given(invited).when(recheckWhile([], 'owner')).thenRefuses('system-only');
+    });
+
+    describe('which invitations rest on their giver’s place in the parent (rechecked once recorded)', () => {
+      const decider = organizationDecider();
+      const stateAfter = (events: OrganizationEvent[]) =>
+        events.reduce(decider.evolve, decider.initialState()) as ActiveOrganization;
+      const inv1 = (events: OrganizationEvent[]) => {
+        const state = stateAfter(events);
+        return givenOnlyThroughParent(state, defaultCatalog, state.invitations.get('inv-1')!);
+      };
+      const invitedBy = (history: OrganizationEvent[], command: OrganizationCommand): OrganizationEvent[] => [
+        ...history,
+        ...given(history).when(command).decided(),
+      ];
+      const adminInvite = (actorId: string) => ({ ...invite(actorId), role: 'admin' }) as OrganizationCommand;
+
+      it('an Admin’s terms set by someone who is no Admin here, under a parent', () => {
+        expect(inv1(invitedBy(linked, acting(adminInvite('carl'))))).toBe(true);
+        // A User here, a partner there: the terms are the parent’s to give.
+        expect(inv1(invitedBy(linked, acting(adminInvite('ada'))))).toBe(true);
+      });
+
+      it('not what the giver’s own standing here gives, nor a plain User’s invitation, nor without a parent', () => {
+        expect(inv1(invitedBy(linked, adminInvite('owner')))).toBe(false);
+        expect(inv1(invitedBy(linked, acting(invite('carl'))))).toBe(false);
+        const unlinked = [...child, joined('adm', 'admin')];
+        expect(inv1(invitedBy(unlinked, adminInvite('adm')))).toBe(false);
+        const withoutParent = invitedBy(linked, acting(adminInvite('carl'))).filter(
+          (event) => event.type !== 'ParentOrganizationLinked',
+        );
+        expect(inv1(withoutParent)).toBe(false);
+      });
+
+      it('not an invitation the system set', () => {
+        const bySystem = invitedBy(linked, acting(adminInvite('carl'))).map((event) =>
+          event.type === 'InvitationCreated'
+            ? ({ ...event, data: { ...event.data, actorId: 'system' } } as OrganizationEvent)
+            : event,
+        );
+        expect(stateAfter(bySystem).invitations.get('inv-1')?.grantedBy).toBe('system');
+        expect(inv1(bySystem)).toBe(false);
+      });
     });
   });
 

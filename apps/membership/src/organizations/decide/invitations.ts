@@ -328,6 +328,20 @@ export function invitationStillGiven(
   return gives(catalog, { role: 'admin', granted: member?.granted ?? new Set() }, invitation);
 }
 
+/**
+ * R5, R19: whether an invitation rests on terms its giver gives here only as an Admin through the parent: its terms
+ * rest on their giver, and the giver's own standing here (if any) does not give them.
+ */
+export function givenOnlyThroughParent(
+  org: StandingView & { readonly parentOrgId?: string },
+  catalog: PermissionsCatalog,
+  invitation: Invitation,
+): boolean {
+  if (org.parentOrgId === undefined || !restsOnItsGiver(invitation)) return false;
+  const member = org.members.get(invitation.grantedBy);
+  return !member || !gives(catalog, member, invitation);
+}
+
 /** R5: only an invitation giving more than a plain User's standing lives no longer than its giver's right to give it. */
 export function restsOnItsGiver(invitation: Invitation): boolean {
   return (

@@ -421,6 +421,41 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     expect(reinvited.status).toBe('pending');
   }, 120_000);
 
+  it('an invitee of an organization deleted since is erased too: the key destroyed, no copy of the address left', async () => {
+    const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
+    operators.push(opal.userId);
+    const ada = await platform.signUp('Ada');
+    const [kept, gone] = [await platform.createOrg(ada, 'Kept'), await platform.createOrg(ada, 'Gone')];
+    const address = `invitee-${randomUUID().slice(0, 8)}@example.com`;
+    for (const orgId of [kept, gone])
+      await http()
+        .post(`/v1/orgs/${orgId}/invitations`)
+        .set(bearer(ada))
+        .send({ email: address, role: 'user', send: false })
+        .expect(201);
+    await http().delete(`/v1/orgs/${gone}`).set(bearer(ada)).expect(204);
+
+    const erased = await http()
+      .post('/v1/operator/personal-data/erase-invitee')
+      .set(bearer(opal))
+      .send({ email: address });
+    expect(erased.status).toBe(200);
+    // Only the organization that still is records InviteeErased; the deleted one records nothing more.
+    expect((erased.body.organizations as { orgId: string }[]).map((o) => o.orgId)).toEqual([kept]);
+    // The key is destroyed: the deleted organization's own history reads the address as erased.
+    const client = platform.gateway.get<EventStoreDBClient>(EVENT_STORE_CLIENT);
+    const protection = new PersonalDataProtection(platform.gateway.get<PersonalData>(PERSONAL_DATA).vault);
+    const invitedThere = (await storedEvents(client, `organization-${gone}`)).filter(
+      (e) => e.type === 'InvitationCreated',
+    );
+    expect(invitedThere).toHaveLength(1);
+    expect(JSON.stringify((await protection.open(invitedThere[0]!)).data)).not.toContain(address);
+    await waitFor(async () => !JSON.stringify(await everyDocument(models)).includes(address), {
+      timeoutMs: 20_000,
+      what: 'no read-model copy of the address, the deleted organization’s included',
+    });
+  }, 120_000);
+
   it('an address an account joined by, then changed, is not an invitee to erase: the account is deleted instead', async () => {
     const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));
     operators.push(opal.userId);

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices, type Requester } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
 import { findAll, type ReadModels } from '../read-models/read-models';
+import { eraseInviteeCopiesOfDeleted } from './deleted-organization-copies';
 
 export interface InviteeErased {
   readonly erasedKey: string;
@@ -15,7 +16,8 @@ export interface InviteeErased {
 /**
  * An operator erases a person known only by the address they were invited at. Every organization that invited that
  * address records InviteeErased (its pending invitations revoked), then the address's key is destroyed: what was
- * sealed with it reads as erased everywhere. A person with an account is erased by deleting it instead.
+ * sealed with it reads as erased everywhere. An organization deleted since records nothing more: its read-model
+ * copies are erased directly. A person with an account is erased by deleting it instead.
  */
 @Injectable()
 export class InviteeErasure {
@@ -66,12 +68,19 @@ export class InviteeErasure {
         ]);
     const deadline = Date.now() + this.freshness.boundMs;
     for (const [orgId, invitationIds] of byOrganization) {
-      const result = await this.services.asOperator(
-        orgId,
-        { type: 'EraseInvitee', invitationIds, addressKey: erasedKey },
-        // One command per organization: a retried request (same Idempotency-Key) is recognised in each.
-        requester.commandId ? { ...requester, commandId: `${requester.commandId}/${orgId}` } : requester,
-      );
+      let result;
+      try {
+        result = await this.services.asOperator(
+          orgId,
+          { type: 'EraseInvitee', invitationIds, addressKey: erasedKey },
+          // One command per organization: a retried request (same Idempotency-Key) is recognised in each.
+          requester.commandId ? { ...requester, commandId: `${requester.commandId}/${orgId}` } : requester,
+        );
+      } catch (error) {
+        if (!isDomainError(error) || error.code !== 'organization-deleted') throw error;
+        await eraseInviteeCopiesOfDeleted(this.models, orgId, invitationIds, erasedKey);
+        continue;
+      }
       // Answered once the read models show it (within one bound for all), where a retry looks for the first answer.
       await this.freshness.shown(orgId, result, deadline);
       done.set(orgId, invitationIds);

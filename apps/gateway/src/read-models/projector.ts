@@ -332,7 +332,7 @@ export class ReadModelProjector {
   }
 }
 
-function withField(
+export function withField(
   data: Readonly<Record<string, unknown>>,
   field: string,
   value: string | undefined,

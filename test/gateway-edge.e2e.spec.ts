@@ -1241,6 +1241,24 @@ describe('the gateway edge', () => {
       'GET /v1/orgs/{orgId}/audit/roster',
     ];
     expect(surface.filter((route) => !documented.has(route))).toEqual([]);
+    // What the services can refuse with, route by route, where it is not what a route's kind of refusal implies.
+    const documents = (route: string, status: string) => {
+      const [method, path] = route.split(' ');
+      return Object.keys(doc.paths[path!]![method!.toLowerCase()]!.responses).includes(status);
+    };
+    for (const [route, status] of [
+      ['POST /v1/auth/verify-email', '422'],
+      ['POST /v1/auth/password/reset', '404'],
+      ['POST /v1/invitations/{token}/accept', '422'],
+      ['POST /v1/orgs/{orgId}/invitations/{invitationId}/send', '422'],
+      ['PUT /v1/orgs/{orgId}/teams/{teamId}/members/{userId}', '422'],
+      ['POST /v1/orgs/{orgId}/ownership-transfer', '410'],
+    ])
+      expect({ route, status, documented: documents(route!, status!) }).toEqual({
+        route,
+        status,
+        documented: true,
+      });
     // Accepting an invitation takes the invited person's token, or none (a new person registers with it).
     expect(doc.paths['/v1/invitations/{token}/accept']!.post!.security).toEqual([{}, { bearer: [] }]);
     // OpenAPI requires a description on every response.
@@ -1275,6 +1293,12 @@ describe('the gateway edge', () => {
           });
         // Every write takes an Idempotency-Key, and (signing in and reset links aside) a key reused is a 409.
         if (method === 'get') continue;
+        // A write to an organization or an account deleted a moment ago is answered 410 by the service.
+        if (path.startsWith('/v1/orgs/{orgId}') || path.startsWith('/v1/me'))
+          expect({ route, gone: statuses.includes('410') }).toEqual({ route, gone: true });
+        // A command whose effect the read models have not shown yet is a 202, lists made by one too.
+        if (success.includes('201'))
+          expect({ route, lagging: statuses.includes('202') }).toEqual({ route, lagging: true });
         const key = (op.parameters ?? []).some((p) => p.in === 'header' && p.name === 'Idempotency-Key');
         expect({ route, key }).toEqual({ route, key: true });
         const repeatable = ![

@@ -246,6 +246,7 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
     },
   };
   withIdempotencyKeys(document);
+  withGoneOnWrites(document);
   withResponseDescriptions(document);
   return document;
 }
@@ -257,6 +258,25 @@ function withResponseDescriptions(document: OpenAPIObject): void {
       for (const [status, response] of Object.entries(item[method]?.responses ?? {}))
         if (response && 'description' in response && !response.description)
           response.description = STATUS_CODES[Number(status)] ?? status;
+}
+
+/**
+ * A write to an organization, or to one's account, deleted a moment ago (the read models not showing it yet) reaches
+ * the service that records it, which answers 410 (`organization-deleted`, `user-deleted`): documented here once.
+ */
+function withGoneOnWrites(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/v1/orgs/{orgId}') && !path.startsWith('/v1/me')) continue;
+    for (const method of ['post', 'put', 'patch', 'delete'] as const) {
+      const operation = item[method];
+      if (operation && !operation.responses['410'])
+        operation.responses['410'] = {
+          description:
+            'gone: the organization or the account was deleted (`organization-deleted`, `user-deleted`)',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+    }
+  }
 }
 
 /** Signing in and asking for a reset link take a key (it is checked) but are not made repeatable: no 409 either. */

@@ -45,7 +45,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
   @answers(200, UserView)
-  @problems(400, 410)
+  // 422: the link is for an address the account has since changed.
+  @problems(400, 410, 422)
   async verifyEmail(
     @Body() body: TokenBody,
     @Req() req: FastifyRequest,
@@ -139,7 +140,8 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'R17: set a new password with the mailed token (single use); every session ends' })
   @done()
-  @problems(400, 410)
+  // 404: the account the link was for was deleted since.
+  @problems(400, 404, 410)
   async reset(@Body() body: ResetPasswordBody, @Req() req: FastifyRequest): Promise<void> {
     await this.services.identity(
       { type: 'ResetPassword', token: body.token, password: body.password },

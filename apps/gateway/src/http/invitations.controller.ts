@@ -218,7 +218,8 @@ export class InvitationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Send or resend: a new link, the previous one stops working (R5, R6)' })
   @answers(200, InvitationView)
-  @problems(401, 403, 404, 409, 410)
+  // 422: a number no longer texted (phone-not-personal).
+  @problems(401, 403, 404, 409, 410, 422)
   async send(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

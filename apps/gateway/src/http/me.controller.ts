@@ -182,7 +182,7 @@ export class MeController {
       'R22: confirm the enrolment with a code: recovery codes, shown once; sign in again (with a code)',
   })
   @answers(200, RecoveryCodesView, { lagging: false })
-  @problems(400, 401, 403, 404, 409)
+  @problems(400, 401, 404, 409)
   confirmTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,

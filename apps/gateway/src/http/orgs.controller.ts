@@ -125,7 +125,8 @@ export class OrgsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Hand the Owner role to another member; I become Admin (R2)' })
   @answers(200, OrganizationView)
-  @problems(400, 401, 403, 404, 422)
+  // 410: the new Owner's account was deleted (user-deleted).
+  @problems(400, 401, 403, 404, 410, 422)
   async transfer(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

@@ -96,7 +96,8 @@ export class PublicInvitationsController {
     description:
       'the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in',
   })
-  @problems(400, 401, 403, 404, 409, 410)
+  // 422: signed in with an address not verified yet (email-not-verified).
+  @problems(400, 401, 403, 404, 409, 410, 422)
   async accept(
     @Param('token') token: string,
     @Body() body: AcceptInvitationBody,

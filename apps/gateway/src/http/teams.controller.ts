@@ -129,7 +129,8 @@ export class TeamsController {
     summary: 'Add a member to the team as manager or member, or change their team role (R11, R12)',
   })
   @answers(200, TeamView)
-  @problems(400, 401, 403, 404)
+  // 422: someone acting as an Admin through the parent putting themself in (cannot-change-own-role).
+  @problems(400, 401, 403, 404, 422)
   async addMember(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

@@ -325,10 +325,19 @@ export function answers(status: 200 | 201 | 202, type: Type<unknown>, options: {
   );
 }
 
-/** A page of `type`: `{ items, nextCursor? }`. */
+/** A page of `type`: `{ items, nextCursor? }`; made by a command (201), or 202 while the read models lag. */
 export function answersPage(type: Type<unknown>, status: 200 | 201 = 200) {
   return applyDecorators(
     ApiExtraModels(type),
+    ...(status === 201
+      ? [
+          ApiResponse({
+            status: 202,
+            type: AcceptedView,
+            description: 'done, but the read models have not shown it within READ_YOUR_WRITES_MS',
+          }),
+        ]
+      : []),
     ApiResponse({
       status,
       schema: {

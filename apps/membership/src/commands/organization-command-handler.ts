@@ -132,7 +132,7 @@ export class OrganizationCommandHandler {
           );
       }
       const result = await this.streams.run(request.orgId, request, standing);
-      await this.recheckIfGivenThroughParent(request, [result]);
+      await this.recheckIfGivenThroughParent(request, [{ request, result }]);
       await this.domains.releaseAll(request.orgId, request, result.events, command.at);
       // A release answered without a change (a retry, or the domain already released) repairs a claim stream that a
       // release cut short left held.
@@ -164,7 +164,9 @@ export class OrganizationCommandHandler {
       };
     });
     const answers = await this.streams.runAll(orgId, commands);
-    const recorded = answers.filter((answer): answer is OrganizationResult => !('refusal' in answer));
+    const recorded = answers.flatMap((answer, i) =>
+      'refusal' in answer ? [] : [{ request: commands[i]!.request, result: answer }],
+    );
     if (requests[0]) await this.recheckIfGivenThroughParent(requests[0], recorded);
     return answers.map((answer) =>
       'refusal' in answer ? { ok: false, error: answer.refusal.toJSON() } : reply(answer),
@@ -175,20 +177,19 @@ export class OrganizationCommandHandler {
    * R5, R19: an invitation just recorded on terms its giver gives only as an Admin through the parent. Had another
    * replica recorded the giver's loss of `customers.manage` in the parent while this command was being decided, that
    * loss's reaction may have rechecked this organization before the invitation was recorded, and found nothing to
-   * revoke; so the invitations are rechecked once more now that it is recorded (as `undoIfDeleted` looks again).
+   * revoke; so the invitations are rechecked once more now that it is recorded (as `undoIfDeleted` looks again). A
+   * retry answered as a duplicate looks too: the recheck may be what failed its first attempt.
    */
   private async recheckIfGivenThroughParent(
     request: TrustedRequest,
-    results: readonly OrganizationResult[],
+    done: readonly { readonly request: TrustedRequest; readonly result: OrganizationResult }[],
   ): Promise<void> {
-    const throughParent = results.some(({ state, events }) =>
-      events.some((event) => {
-        if (state.status !== 'active') return false;
-        if (event.type !== 'InvitationCreated' && event.type !== 'InvitationChanged') return false;
-        const invitation = state.invitations.get(event.data.invitationId);
-        return invitation !== undefined && givenOnlyThroughParent(state, this.catalog, invitation);
-      }),
-    );
+    const throughParent = done.some(({ request: { command }, result: { state } }) => {
+      if (state.status !== 'active') return false;
+      if (command.type !== 'InviteMember' && command.type !== 'ChangeInvitation') return false;
+      const invitation = state.invitations.get(String(command.invitationId));
+      return invitation?.status === 'pending' && givenOnlyThroughParent(state, this.catalog, invitation);
+    });
     if (!throughParent) return;
     const reply = await this.execute(
       trusted({

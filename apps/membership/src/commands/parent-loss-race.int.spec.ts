@@ -101,6 +101,38 @@ describe('an invitation given through the parent as the giver loses their place 
     expect((await state(parent)).members.has('carl')).toBe(false);
   });
 
+  it('R5, R19: a retry of an invitation whose recheck failed (answered as a duplicate) rechecks it', async () => {
+    const [deciding, other] = [replica(), replica()];
+    const { parent, child } = await hierarchy(other);
+    racing(deciding, other, parent, child);
+    const execute = deciding.execute.bind(deciding);
+    let failed = false;
+    deciding.execute = async (request) => {
+      if (request.command.type === 'RecheckInvitations' && !failed) {
+        failed = true;
+        throw new Error('the event store went away');
+      }
+      return execute(request);
+    };
+    const invite = trusted({
+      commandId: randomUUID(),
+      orgId: child,
+      actorId: 'carl',
+      command: {
+        type: 'InviteMember',
+        invitationId: 'inv-retried',
+        email: 'retried@example.com',
+        role: 'admin',
+        send: true,
+      } as never,
+    });
+
+    await expect(deciding.execute(invite)).rejects.toThrow('the event store went away');
+    expect((await state(child)).invitations.get('inv-retried')?.status).toBe('pending');
+    expect(await deciding.execute(invite)).toMatchObject({ ok: true, duplicate: true });
+    expect((await state(child)).invitations.get('inv-retried')?.status).toBe('revoked');
+  });
+
   it('R5, R19: so is one recorded by an import', async () => {
     const [deciding, other] = [replica(), replica()];
     const { parent, child } = await hierarchy(other);

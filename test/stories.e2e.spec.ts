@@ -515,6 +515,23 @@ describe('stories over the public API', () => {
       .set(bearer(ada))
       .expect(200);
     expect(after.body.items).toHaveLength(2);
+    // A spreadsheet's trailing comma is a column without a name: read as none, a value under it refused with its row.
+    const [kim, lou] = [unique('Kim'), unique('Lou')];
+    const trailing = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(`email,role,\n${kim},user,\n${lou},user,oops\n`)
+      .expect(200);
+    expect(
+      trailing.body.results.map((r: { status: string; error?: { code: string } }) => [
+        r.status,
+        r.error?.code,
+      ]),
+    ).toEqual([
+      ['invited', undefined],
+      ['refused', 'unknown-field'],
+    ]);
   });
 
   it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {

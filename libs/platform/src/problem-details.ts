@@ -67,7 +67,7 @@ function problemOf(error: unknown, instance?: string): ProblemDocument {
       ...error.details,
       // A 400 names its field where every other 400 does, whichever service refused it.
       ...(status === 400 && typeof field === 'string' && error.details?.errors === undefined
-        ? { errors: [{ field, message: error.message }] }
+        ? { errors: [{ field, message: reasonFor(field, error.message) }] }
         : {}),
     };
   }
@@ -118,6 +118,11 @@ function problemOf(error: unknown, instance?: string): ProblemDocument {
     code: 'internal-error',
     ...(instance ? { instance } : {}),
   };
+}
+
+/** The reason alone, as the validation pipe's entries give it: a client shows it beside the field's name. */
+function reasonFor(field: string, message: string): string {
+  return message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
 }
 
 function withoutNestFields(body: object): Partial<ProblemDocument> {

@@ -45,6 +45,14 @@ describe('problem+json mapping (RFC 9457)', () => {
       field: 'token',
       errors: [{ field: 'token', message: 'this invitation link is not valid' }],
     });
+    // The reason alone, without the field's name before it.
+    expect(
+      toProblem(
+        new DomainError('validation-failed', 'validation', 'email: not a valid e-mail address', {
+          field: 'email',
+        }),
+      ).errors,
+    ).toEqual([{ field: 'email', message: 'not a valid e-mail address' }]);
     // Only a 400 names a field that way: elsewhere `field` is a detail of a rule (e.g. which address is taken).
     expect(
       toProblem(new DomainError('email-taken', 'conflict', 'taken', { field: 'email' })),

@@ -67,6 +67,7 @@ export class InviteeErasure {
           invitation.invitationId,
         ]);
     const deadline = Date.now() + this.freshness.boundMs;
+    const deleted: [string, string[]][] = [];
     for (const [orgId, invitationIds] of byOrganization) {
       let result;
       try {
@@ -78,7 +79,10 @@ export class InviteeErasure {
         );
       } catch (error) {
         if (!isDomainError(error) || error.code !== 'organization-deleted') throw error;
+        // Once its read models hold its whole history: projecting its deletion rewrites its invitations.
+        await this.freshness.organizationCaughtUp(orgId);
         await eraseInviteeCopiesOfDeleted(this.models, orgId, invitationIds, erasedKey);
+        deleted.push([orgId, invitationIds]);
         continue;
       }
       // Answered once the read models show it (within one bound for all), where a retry looks for the first answer.
@@ -86,6 +90,9 @@ export class InviteeErasure {
       done.set(orgId, invitationIds);
     }
     await vault.erase(erasedKey);
+    // A copy projected meanwhile still opened the address: looked for once more, now that nothing can.
+    for (const [orgId, invitationIds] of deleted)
+      await eraseInviteeCopiesOfDeleted(this.models, orgId, invitationIds, erasedKey);
     const organizations = [...done]
       .map(([orgId, invitationIds]) => ({ orgId, invitationIds }))
       .sort((a, b) => (a.orgId < b.orgId ? -1 : 1));

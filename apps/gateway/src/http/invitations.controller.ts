@@ -265,13 +265,14 @@ class CsvHeaderError extends Error {}
 
 /**
  * The header row: each column once, each one an import reads. A column it does not read would refuse every row that
- * fills it and quietly pass every row that leaves it empty.
+ * fills it and quietly pass every row that leaves it empty. A column without a name (a spreadsheet's trailing comma)
+ * is read as none: a value under it is refused with its row.
  */
 function csvColumns(header: string[]): string[] {
   const names = header.map((h) => h.trim());
-  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  const repeated = names.find((name, i) => name !== '' && names.indexOf(name) !== i);
   if (repeated !== undefined) throw new CsvHeaderError(`the column ${repeated} is given twice`);
-  const unknown = names.find((name) => !CSV_COLUMNS.includes(name));
+  const unknown = names.find((name) => name !== '' && !CSV_COLUMNS.includes(name));
   if (unknown !== undefined)
     throw new CsvHeaderError(
       `${JSON.stringify(unknown.slice(0, 100))} is not a column of an import (${CSV_COLUMNS.join(', ')})`,

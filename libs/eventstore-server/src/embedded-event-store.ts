@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { StoreEngine } from './engine/store-engine';
 import { ServerFeaturesService, StreamsService } from './grpc/generated';
+import { batchAppendMethod } from './grpc/batch-append';
 import { serverFeaturesService } from './grpc/server-features-service';
 import { DEFAULT_MAX_APPEND_SIZE, LARGEST_MAX_APPEND_SIZE } from './grpc/append-rules';
 import { streamsService } from './grpc/streams-service';
@@ -41,7 +42,10 @@ export async function startEmbeddedEventStore(
     'grpc.max_receive_message_length': 128 * 1024 * 1024,
     'grpc.max_send_message_length': 128 * 1024 * 1024,
   });
-  server.addService(StreamsService, streamsService(engine, { maxAppendSize }));
+  server.addService(
+    { ...StreamsService, batchAppend: batchAppendMethod(StreamsService.batchAppend!) },
+    streamsService(engine, { maxAppendSize }),
+  );
   server.addService(ServerFeaturesService, serverFeaturesService());
   const host = options.host ?? '127.0.0.1';
   let port: number;

@@ -4,10 +4,10 @@ import { type StoreEngine } from '../engine/store-engine';
 import { AppendSize, batchError, eventRefusal, streamRefusal, type AppendRefusal } from './append-rules';
 import { anyPb, emptyPb, sharedPb, statusPb, streamsPb } from './generated';
 import { type AppendLimits } from './streams-service';
-import { streamIdentifier, streamNameOf, uuidFromMessage } from './uuid-message';
+import { streamIdentifier } from './uuid-message';
+import { decodeBatchAppendReq, encodeBatchAppendSuccess, type BatchAppendRequest } from './batch-append-wire';
 
-const { BatchAppendReq, BatchAppendResp } = streamsPb;
-type Req = InstanceType<typeof BatchAppendReq>;
+const { BatchAppendResp } = streamsPb;
 type Resp = InstanceType<typeof BatchAppendResp>;
 
 interface OpenAppend {
@@ -22,26 +22,25 @@ interface OpenAppend {
 /**
  * `Streams.BatchAppend`: one long-lived bidirectional stream per client carries every append, each identified by a
  * correlation id and possibly split over several requests (options first, `is_final` last). Answers go back in
- * completion order; the client matches them by correlation id. Saves a gRPC call per append.
+ * completion order; the client matches them by correlation id. Saves a gRPC call per append. Requests arrive decoded
+ * by `decodeBatchAppendReq` (see `batchAppendMethod`); a success is answered as bytes, anything else as a message.
  */
 export function handleBatchAppend(
   engine: StoreEngine,
   limits: AppendLimits,
-  call: ServerDuplexStream<Req, Resp>,
+  call: ServerDuplexStream<BatchAppendRequest, Buffer | Resp>,
 ): void {
   const open = new Map<string, OpenAppend>();
-  call.on('data', (req: Req) => {
-    const correlation = req.getCorrelationId();
-    const id = uuidFromMessage(correlation);
+  call.on('data', (req: BatchAppendRequest) => {
+    const { correlation, correlationId: id, options } = req;
     if (!id || !correlation) return;
     let append = open.get(id);
-    const options = req.getOptions();
     if (!append) {
       if (!options)
         return call.write(failure(correlation, '', status.INVALID_ARGUMENT, 'first request needs options'));
       append = {
-        stream: streamNameOf(options.getStreamIdentifier()),
-        expected: expectedOf(options),
+        stream: options.streamName,
+        expected: options.expected,
         events: [],
         size: new AppendSize(limits.maxAppendSize),
         refused: false,
@@ -56,54 +55,44 @@ export function handleBatchAppend(
       const denied = streamRefusal(append.stream);
       if (denied) refuse(denied);
     }
-    for (const message of req.getProposedMessagesList()) {
+    for (const message of req.messages) {
       if (append.refused) break;
-      const map = message.getMetadataMap();
-      const eventId = uuidFromMessage(message.getId());
-      const type = map.get('type');
-      const contentType = map.get('content-type');
-      if (!eventId || type === undefined || contentType === undefined) {
+      const type = message.metadata.get('type');
+      const contentType = message.metadata.get('content-type');
+      if (!message.id || type === undefined || contentType === undefined) {
         refuse({ kind: 'bad-request', message: 'every event needs an id, a type and a content type' });
         break;
       }
       const event: ProposedEvent = {
-        eventId,
+        eventId: message.id,
         type,
         contentType,
-        data: Buffer.from(message.getData_asU8()),
-        metadata: Buffer.from(message.getCustomMetadata_asU8()),
+        data: message.data,
+        metadata: message.customMetadata,
       };
       const refusal = eventRefusal(event) ?? append.size.add(event);
       if (refusal) refuse(refusal);
       else append.events.push(event);
     }
-    if (!req.getIsFinal()) return;
+    if (!req.isFinal) return;
     open.delete(id);
     if (append.refused) return;
     const { stream, expected, events } = append;
     engine.append(stream, expected, events).then(
       (outcome) => {
         if (call.cancelled) return;
-        const resp = new BatchAppendResp()
-          .setCorrelationId(correlation)
-          .setStreamIdentifier(streamIdentifier(stream));
         if (outcome.kind === 'wrong-expected-version') {
-          call.write(resp.setError(wrongExpectedVersion(outcome.currentRevision, expected)));
+          call.write(
+            new BatchAppendResp()
+              .setCorrelationId(uuidOf(correlation))
+              .setStreamIdentifier(streamIdentifier(stream))
+              .setError(wrongExpectedVersion(outcome.currentRevision, expected)),
+          );
           return;
         }
-        const success = new BatchAppendResp.Success();
-        if (outcome.kind === 'success') {
-          success
-            .setCurrentRevision(String(outcome.currentRevision))
-            .setPosition(
-              new sharedPb.AllStreamPosition()
-                .setCommitPosition(String(outcome.position))
-                .setPreparePosition(String(outcome.position)),
-            );
-        } else {
-          success.setNoStream(new emptyPb.Empty() as never).setNoPosition(new emptyPb.Empty() as never);
-        }
-        call.write(resp.setSuccess(success));
+        call.write(
+          encodeBatchAppendSuccess(correlation, stream, outcome.kind === 'success' ? outcome : 'no-stream'),
+        );
       },
       (error: unknown) => {
         if (!call.cancelled)
@@ -115,18 +104,22 @@ export function handleBatchAppend(
   call.on('error', () => undefined);
 }
 
-function expectedOf(options: InstanceType<typeof BatchAppendReq.Options>): ExpectedRevision {
-  const cases = BatchAppendReq.Options.ExpectedStreamPositionCase;
-  switch (options.getExpectedStreamPositionCase()) {
-    case cases.STREAM_POSITION:
-      return { kind: 'exact', revision: Number(options.getStreamPosition()) };
-    case cases.NO_STREAM:
-      return { kind: 'no_stream' };
-    case cases.STREAM_EXISTS:
-      return { kind: 'stream_exists' };
-    default:
-      return { kind: 'any' };
-  }
+/**
+ * `BatchAppend` as the generated service defines it, but with requests decoded and successes encoded by
+ * `batch-append-wire` (refusals and errors still as generated messages).
+ */
+export function batchAppendMethod<M extends object>(generated: M): M {
+  return {
+    ...generated,
+    requestDeserialize: decodeBatchAppendReq,
+    responseSerialize: (answer: Buffer | Resp) =>
+      Buffer.isBuffer(answer) ? answer : Buffer.from(answer.serializeBinary()),
+  };
+}
+
+/** The correlation id's message again, for the answers built as generated messages. */
+function uuidOf(correlation: Buffer): InstanceType<typeof sharedPb.UUID> {
+  return sharedPb.UUID.deserializeBinary(correlation);
 }
 
 function wrongExpectedVersion(current: number | undefined, expected: ExpectedRevision) {
@@ -155,26 +148,17 @@ function errorStatus(code: number, message: string, detail: Uint8Array, typeName
   return result as never;
 }
 
-function refused(
-  correlation: InstanceType<typeof sharedPb.UUID>,
-  stream: string,
-  refusal: AppendRefusal,
-): Resp {
+function refused(correlation: Buffer, stream: string, refusal: AppendRefusal): Resp {
   const { code, message, detail, typeName } = batchError(refusal);
   return new BatchAppendResp()
-    .setCorrelationId(correlation)
+    .setCorrelationId(uuidOf(correlation))
     .setStreamIdentifier(streamIdentifier(stream))
     .setError(errorStatus(code, message, detail, typeName));
 }
 
-function failure(
-  correlation: InstanceType<typeof sharedPb.UUID>,
-  stream: string,
-  code: number,
-  message: string,
-): Resp {
+function failure(correlation: Buffer, stream: string, code: number, message: string): Resp {
   return new BatchAppendResp()
-    .setCorrelationId(correlation)
+    .setCorrelationId(uuidOf(correlation))
     .setStreamIdentifier(streamIdentifier(stream))
     .setError(
       errorStatus(code, message, new sharedPb.Unknown().serializeBinary(), 'event_store.client.Unknown'),

@@ -7,7 +7,7 @@ import { makeTempDir } from '@app/testing';
 import { startServerProcess } from './server-process';
 import { grpcEchoBaseline } from './grpc-echo';
 import { ThinAppendClient } from './thin-append-client';
-import { line, ms, perSecond, summarize, runIfMain } from './stats';
+import { line, machineCoresBusy, machineCpu, ms, perSecond, summarize, runIfMain } from './stats';
 
 const payload = {
   orgId: 'org-1',
@@ -60,6 +60,22 @@ async function withClientCpu<T>(work: () => Promise<T>): Promise<{ result: T; cp
   const used = process.cpuUsage(before);
   const share = (used.user + used.system) / 1000 / (performance.now() - started);
   return { result, cpu: `client CPU ${Math.round(share * 100)}%` };
+}
+
+/** `writers` appending at once, each waiting for its append before the next: appends per second. */
+async function concurrentThinAppends(
+  thin: ThinAppendClient,
+  writers: number,
+  prefix: string,
+): Promise<number> {
+  const perWriter = Math.round(4000 / writers);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; i < perWriter; i++) await thin.append(`${prefix}-${w}`);
+    }),
+  );
+  return (writers * perWriter) / ((performance.now() - started) / 1000);
 }
 
 async function serialAppends(client: EventStoreDBClient, count: number) {
@@ -197,20 +213,12 @@ export async function run(): Promise<void> {
   );
   line('thin gRPC client, 1 writer: appends', perSecond(thinOne.result.rate));
   for (const writers of [8, 32]) {
-    const perWriter = Math.round(4000 / writers);
-    const many = await withClientCpu(async () => {
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: writers }, async (_, w) => {
-          for (let i = 0; i < perWriter; i++) await thin.append(`bench-thin-w${writers}-${w}`);
-        }),
-      );
-      return (writers * perWriter) / ((performance.now() - started) / 1000);
-    });
+    const machine = machineCpu({ server: server.pid });
+    const many = await withClientCpu(() => concurrentThinAppends(thin, writers, `bench-thin-w${writers}`));
     line(
       `thin gRPC client, ${writers} writers: appends`,
       `${perSecond(many.result)} = ${(many.result / baseline.rate).toFixed(2)}x the serial fdatasync rate ` +
-        `(${(many.result / inRoom.rate).toFixed(2)}x into a zero-filled file), ${many.cpu}`,
+        `(${(many.result / inRoom.rate).toFixed(2)}x into a zero-filled file), ${many.cpu}; ${machineCoresBusy(machine)}`,
       writers === 8 ? `>= 3x fdatasync = ${perSecond(3 * baseline.rate)}` : 'figure',
       writers === 8 ? many.result >= 3 * baseline.rate : undefined,
     );
@@ -233,12 +241,24 @@ export async function run(): Promise<void> {
   };
   await unsyncedSerial(WARM_UP_APPENDS);
   const noDisk = await unsyncedSerial(2000);
+  // What eight writers get with no disk at all: the ceiling the transport and the server's own work set on this machine.
+  const unsyncedMachine = machineCpu({ server: unsynced.pid });
+  const eightNoDisk = await withClientCpu(() =>
+    concurrentThinAppends(thinUnsynced, 8, 'bench-thin-unsynced-w8'),
+  );
+  const eightNoDiskCores = machineCoresBusy(unsyncedMachine);
   thinUnsynced.close();
   await unsynced.stop();
   line(
     '  same, server without fdatasync: p50 / p99',
     `${ms(noDisk.p50)} / ${ms(noDisk.p99)}`,
     'the server and transport alone',
+  );
+  line(
+    '  same, server without fdatasync: 8 writers appends',
+    `${perSecond(eightNoDisk.result)} = ${(eightNoDisk.result / baseline.rate).toFixed(2)}x the serial fdatasync rate, ` +
+      `${eightNoDisk.cpu}; ${eightNoDiskCores}`,
+    'the ceiling without a disk',
   );
   const echo = await grpcEchoBaseline(400);
   line(

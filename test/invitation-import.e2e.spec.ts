@@ -30,3 +30,70 @@ describe('an import of the largest size allowed', () => {
     expect([statuses.length, new Set(statuses)]).toEqual([1_000, new Set(['invited'])]);
   }, 90_000);
 });
+
+/** R7 and the README's retries: an import is one request under its `Idempotency-Key`, as every write is. */
+describe('an import under an Idempotency-Key', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('the same key with the same file answers as the first time; with another file or another request it is 409, nothing invited', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Keys');
+    const batch = randomUUID().slice(0, 8);
+    const [a, b, c] = ['a', 'b', 'c'].map((who) => `${who}-${batch}@example.com`);
+    const importing = (key: string, emails: string[]) =>
+      platform.http
+        .post(`/v1/orgs/${orgId}/invitations/import`)
+        .set(bearer(ada))
+        .set('Idempotency-Key', key)
+        .send({ rows: emails.map((email) => ({ email, role: 'user' })), send: false });
+    const pending = async () =>
+      (
+        await platform.http.get(`/v1/orgs/${orgId}/invitations?status=pending`).set(bearer(ada)).expect(200)
+      ).body.items
+        .map((i: { email: string }) => i.email)
+        .sort();
+    const revision = async () =>
+      (await platform.http.get(`/v1/orgs/${orgId}/audit/events?limit=1`).set(bearer(ada))).body;
+
+    const key = `import-${batch}`;
+    const first = await importing(key, [a, b]).expect(200);
+    expect(first.body.results.map((r: { status: string }) => r.status)).toEqual(['invited', 'invited']);
+    const before = await pending();
+    const history = await revision();
+    // A lost answer, asked again: the same answer, nothing more recorded.
+    const again = await importing(key, [a, b]).expect(200);
+    expect(again.body).toEqual(first.body);
+    // Another file under the key: refused whole, whether it adds a row, reorders them or names someone else.
+    for (const other of [
+      [a, b, c],
+      [b, a],
+      [a, c],
+    ]) {
+      const refused = await importing(key, other);
+      expect([other, refused.status, refused.body.code]).toEqual([other, 409, 'command-id-reused']);
+    }
+    expect(await pending()).toEqual(before);
+    expect(await revision()).toEqual(history);
+
+    // A key is one request on every route: a team's key refuses an import, an import's key a team.
+    const teamKey = `team-${batch}`;
+    await platform.http
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('Idempotency-Key', teamKey)
+      .send({ name: 'Night shift' })
+      .expect(201);
+    expect((await importing(teamKey, [c])).status).toBe(409);
+    const teamAfterImport = await platform.http
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(ada))
+      .set('Idempotency-Key', key)
+      .send({ name: 'Day shift' });
+    expect([teamAfterImport.status, teamAfterImport.body.code]).toEqual([409, 'command-id-reused']);
+    expect(await pending()).toEqual(before);
+  });
+});

@@ -109,8 +109,13 @@ export class OrganizationCommandHandler {
     return this.refusalsAsReplies(async () => {
       if (trustedRequest.repeatOnly === true)
         return this.repeatOf(this.withAddressesFingerprinted(trustedRequest));
-      if (trustedRequest.command.type === 'ImportInvitations')
-        return importInvitations(trustedRequest, (rows) => this.inviteAll(trustedRequest.orgId, rows));
+      if (trustedRequest.command.type === 'ImportInvitations') {
+        const request = this.withImportedAddressesFingerprinted(trustedRequest);
+        return importInvitations(request, {
+          runAll: (rows) => this.inviteAll(request.orgId, rows),
+          refuseReusedIds: (rows) => this.refuseReusedIds(request.orgId, rows),
+        });
+      }
       const request = this.withAddressesFingerprinted(trustedRequest);
       const command = await this.withClaimantAddress(this.toDomainCommand(request));
       await this.refuseDeletedAccount(command, request);
@@ -238,6 +243,44 @@ export class OrganizationCommandHandler {
       ...(typeof phone === 'string' ? { phone: addresses.of('phone', phone) } : {}),
     };
     return { ...request, fingerprint: commandFingerprint({ asked: request.fingerprint, ...digests }) };
+  }
+
+  /**
+   * An import's fingerprint covers its rows' addresses too, as keyed digests (as `withAddressesFingerprinted` does for
+   * one invitation's): the same key with a file naming other people is another request.
+   */
+  private withImportedAddressesFingerprinted(request: TrustedRequest): TrustedRequest {
+    const { addresses } = this.options;
+    const { rows } = request.command as { rows?: unknown };
+    if (!addresses || !Array.isArray(rows)) return request;
+    const digest = (kind: 'email' | 'phone', value: unknown) =>
+      typeof value === 'string' ? addresses.of(kind, value) : null;
+    const people = rows.map((row: unknown) => {
+      const { email, phone } = (typeof row === 'object' && row !== null ? row : {}) as Record<
+        string,
+        unknown
+      >;
+      return [digest('email', email), digest('phone', phone)];
+    });
+    return { ...request, fingerprint: commandFingerprint({ asked: request.fingerprint, people }) };
+  }
+
+  /** An import's rows whose command ids were recorded for another request: the whole import is refused. */
+  private async refuseReusedIds(orgId: string, rows: readonly TrustedRequest[]): Promise<void> {
+    const recorded = await this.streams.recordedCommands(orgId);
+    for (const row of rows) {
+      const applied = recorded.get(row.commandId);
+      const fingerprint = this.withAddressesFingerprinted(row).fingerprint;
+      if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint)
+        throw new DomainError(
+          'command-id-reused',
+          'conflict',
+          'this command id was used for another command',
+          {
+            commandId: row.commandId,
+          },
+        );
+    }
   }
 
   /** R19: the organizations linked under this one (none when it is gone). */

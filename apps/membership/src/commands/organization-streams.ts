@@ -77,8 +77,13 @@ export class OrganizationStreams {
    * the digest of what it asked. Read from the store, not the cache: another replica may have recorded it.
    */
   async recorded(orgId: string, commandId: string): Promise<AppliedCommand | undefined> {
+    return (await this.recordedCommands(orgId)).get(commandId);
+  }
+
+  /** The stream's latest commands, by id (read from the store, as `recorded`). */
+  async recordedCommands(orgId: string): Promise<{ get(commandId: string): AppliedCommand | undefined }> {
     const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
-    return loaded.commands.get(commandId);
+    return loaded.commands;
   }
 
   async active(orgId: string): Promise<ActiveOrganization | undefined> {

@@ -1,5 +1,6 @@
 import { v5 as uuidv5 } from 'uuid';
 import { type DomainErrorJson } from '@app/domain';
+import { commandFingerprint } from '@app/event-store';
 import { planInvitationImport } from '../../invitations/invitation-import';
 import { type CommandReply, type ImportReply } from '../command-reply';
 import { type TrustedRequest } from '../membership-request';
@@ -11,7 +12,12 @@ const INVITATION_NAMESPACE = '3b0d2b8e-2f6c-4f7e-9a41-6c1c3f0f5d21';
 /** Rows are decided in turn and appended this many at a time: one append and one fsync for each batch. */
 export const IMPORT_BATCH_ROWS = 100;
 
-type RunAll = (requests: readonly TrustedRequest[]) => Promise<CommandReply[]>;
+export interface ImportSteps {
+  /** Decides and appends rows in turn, answering each as its own command would be answered. */
+  readonly runAll: (requests: readonly TrustedRequest[]) => Promise<CommandReply[]>;
+  /** Refuses the whole import (`command-id-reused`) when a row's command id was recorded for another request. */
+  readonly refuseReusedIds: (requests: readonly TrustedRequest[]) => Promise<void>;
+}
 
 /**
  * R7: each good row is its own InviteMember, so one refused row never undoes the others. A row's command id and
@@ -19,8 +25,16 @@ type RunAll = (requests: readonly TrustedRequest[]) => Promise<CommandReply[]>;
  * a new import of a person whose invitation was revoked or expired creates a fresh invitation. A person who already
  * has a pending invitation on the same terms is `unchanged`, so running the same file again invites nobody twice.
  * Rows are decided one after another, each on what the rows before it left, and appended in batches.
+ *
+ * The import as a whole is one request under its command id (an `Idempotency-Key`): its first row is recorded under
+ * that very id, and every row's fingerprint is the whole import's (every row, and `send`) with its row number. The same
+ * key with another file, or with another request on any route, is then `command-id-reused` for the whole import,
+ * before any row is decided; the same key with the same file answers every row as the first time did.
  */
-export async function importInvitations(request: TrustedRequest, runAll: RunAll): Promise<ImportReply> {
+export async function importInvitations(
+  request: TrustedRequest,
+  { runAll, refuseReusedIds }: ImportSteps,
+): Promise<ImportReply> {
   const { rows, send } = request.command as unknown as { rows: readonly unknown[]; send?: boolean };
   const results: ImportReply['results'][number][] = [];
   const invitations: { row: number; invitationId: string; request: TrustedRequest }[] = [];
@@ -39,20 +53,26 @@ export async function importInvitations(request: TrustedRequest, runAll: RunAll)
       `${request.orgId}:${request.commandId}:row-${planned.row}`,
       INVITATION_NAMESPACE,
     );
+    const row = step(request, request.orgId, `row/${planned.row}`, {
+      type: 'InviteMember',
+      invitationId,
+      ...(planned.email ? { email: planned.email } : { phone: planned.phone! }),
+      role: planned.role,
+      teamIds: planned.teamIds,
+      permissions: [],
+      send: send ?? true,
+    });
     invitations.push({
       row: planned.row,
       invitationId,
-      request: step(request, request.orgId, `row/${planned.row}`, {
-        type: 'InviteMember',
-        invitationId,
-        ...(planned.email ? { email: planned.email } : { phone: planned.phone! }),
-        role: planned.role,
-        teamIds: planned.teamIds,
-        permissions: [],
-        send: send ?? true,
-      }),
+      request: {
+        ...row,
+        ...(invitations.length === 0 ? { commandId: request.commandId } : {}),
+        fingerprint: commandFingerprint({ import: request.fingerprint, row: planned.row }),
+      },
     });
   }
+  await refuseReusedIds(invitations.map((invitation) => invitation.request));
   let revision: string | null = null;
   for (let start = 0; start < invitations.length; start += IMPORT_BATCH_ROWS) {
     const batch = invitations.slice(start, start + IMPORT_BATCH_ROWS);

@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { readLastEvent } from '@app/event-store';
+import { readInfrastructureConfig } from '@app/platform';
+import { waitFor } from '@app/testing';
+import { partitionOf } from '../libs/messaging/src/in-process-bus';
 import { bearer, startPlatform, type Platform } from './platform.testing';
 
 /**
@@ -28,6 +33,51 @@ describe('an import of the largest size allowed', () => {
     expect(imported.status).toBe(200);
     const statuses = imported.body.results.map((r: { status: string }) => r.status);
     expect([statuses.length, new Set(statuses)]).toEqual([1_000, new Set(['invited'])]);
+  }, 90_000);
+
+  it('R7: an import does not hold up another organization’s command behind it in the bus partition they share', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Importing');
+    const bob = await platform.signUp('Bob');
+    const partitions = readInfrastructureConfig().topicPartitions;
+    let neighbour: string;
+    do neighbour = await platform.createOrg(bob, 'Neighbour');
+    while (partitionOf(neighbour, partitions) !== partitionOf(orgId, partitions));
+    const batch = randomUUID().slice(0, 8);
+    const csv = [
+      'email,role',
+      ...Array.from({ length: 1_000 }, (_, i) => `n${i}-${batch}@example.com,user`),
+    ].join('\n');
+    const importing = platform.http
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(csv)
+      .then((res) => res); // sent now, not when awaited
+    // Under way: its first rows are recorded.
+    await waitFor(
+      async () =>
+        (await platform.http.get(`/v1/orgs/${orgId}/invitations?status=pending&limit=1`).set(bearer(ada)))
+          .body.items?.length === 1,
+      { timeoutMs: 20_000, what: 'the import to be under way' },
+    );
+    const team = await platform.http
+      .post(`/v1/orgs/${neighbour}/teams`)
+      .set(bearer(bob))
+      .send({ name: 'Ops' });
+    expect(team.status).toBe(201);
+    expect((await importing).status).toBe(200);
+    // The team was recorded while the import's rows still were: before its last one in the event store's order.
+    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
+    try {
+      const positionOfLast = async (stream: string) =>
+        (await readLastEvent(client, stream))!.event!.position!.commit;
+      expect(await positionOfLast(`organization-${neighbour}`)).toBeLessThan(
+        await positionOfLast(`organization-${orgId}`),
+      );
+    } finally {
+      await client.dispose();
+    }
   }, 90_000);
 });
 

@@ -138,6 +138,14 @@ export interface ServeRequestsOptions {
   readonly deadlineGraceMs?: number;
   /** Told of each request dropped as expired, with how late it was: a steady stream of them means skewed clocks. */
   readonly onExpired?: (dropped: { readonly command: string; readonly lateMs: number }) => void;
+  /**
+   * Requests that take long and are safe to repeat (an import, under its key): handled beside the partition rather than
+   * in it, so the requests behind them, of other keys, do not wait seconds on them. Such a request's message counts as
+   * done once its handling starts: a crash meanwhile sends no reply, and its requester answers 503 for a retry.
+   */
+  readonly inBackground?: (payload: unknown) => boolean;
+  /** Told of a request handled in the background that failed (it sends no reply; its requester times out). */
+  readonly onBackgroundFailure?: (failure: { readonly command: string; readonly error: unknown }) => void;
 }
 
 export function replyTopicOf(requester: string): string {
@@ -153,9 +161,10 @@ function safeName(name: string): string {
  * found past its deadline (the service was down or behind, and the requester answered its caller `503`) is dropped
  * undone: its caller was told to retry, and a retry without an Idempotency-Key would otherwise do it twice.
  */
-export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): Promise<Subscription> {
+export async function serveRequests(bus: MessageBus, options: ServeRequestsOptions): Promise<Subscription> {
   const graceMs = options.deadlineGraceMs ?? DEFAULT_DEADLINE_GRACE_MS;
-  return bus.subscribe({
+  const inBackground = new Set<Promise<void>>();
+  const subscription = await bus.subscribe({
     groupId: options.groupId,
     topics: [options.topic],
     handler: async (message) => {
@@ -174,28 +183,41 @@ export function serveRequests(bus: MessageBus, options: ServeRequestsOptions): P
         options.onExpired?.({ command, lateMs });
         return;
       }
-      const end = commandDuration.startTimer({ service: options.groupId, command });
-      let reply: unknown;
-      try {
-        reply = await inSpan(options.groupId, `command ${command}`, { kind: SpanKind.SERVER }, () =>
-          options.handler(payload, message),
-        );
-      } catch (error) {
-        end({ outcome: 'failed' });
-        throw error;
-      }
-      end({ outcome: (reply as { ok?: unknown } | null)?.ok === false ? 'refused' : 'ok' });
-      if (!replyTo || !correlationId) return; // fire-and-forget command
-      await bus.publish([
-        {
-          topic: replyTo,
-          key: correlationId,
-          headers: { [CORRELATION_ID_HEADER]: correlationId, 'content-type': 'application/json' },
-          value: Buffer.from(JSON.stringify(reply ?? null)),
-        },
-      ]);
+      const serve = async () => {
+        const end = commandDuration.startTimer({ service: options.groupId, command });
+        let reply: unknown;
+        try {
+          reply = await inSpan(options.groupId, `command ${command}`, { kind: SpanKind.SERVER }, () =>
+            options.handler(payload, message),
+          );
+        } catch (error) {
+          end({ outcome: 'failed' });
+          throw error;
+        }
+        end({ outcome: (reply as { ok?: unknown } | null)?.ok === false ? 'refused' : 'ok' });
+        if (!replyTo || !correlationId) return; // fire-and-forget command
+        await bus.publish([
+          {
+            topic: replyTo,
+            key: correlationId,
+            headers: { [CORRELATION_ID_HEADER]: correlationId, 'content-type': 'application/json' },
+            value: Buffer.from(JSON.stringify(reply ?? null)),
+          },
+        ]);
+      };
+      if (!options.inBackground?.(payload)) return serve();
+      const running = serve().catch((error: unknown) => options.onBackgroundFailure?.({ command, error }));
+      inBackground.add(running);
+      void running.finally(() => inBackground.delete(running));
     },
   });
+  return {
+    close: async () => {
+      await subscription.close();
+      // What was started in the background is let finish, as in-flight handlers are.
+      await Promise.allSettled([...inBackground]);
+    },
+  };
 }
 
 /** How long past its deadline a request arrived (0 for one without a deadline). */

@@ -391,6 +391,49 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     }
   });
 
+  it('a request served in the background holds up no request behind it in its partition, and closing waits for it', async () => {
+    const t = await topic(1);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const slowStarted = new Promise<void>((resolve) => (started = resolve));
+    const answered: string[] = [];
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      handler: async (payload) => {
+        if ((payload as { slow?: boolean }).slow) {
+          started();
+          await released;
+        }
+        return { done: payload };
+      },
+      inBackground: (payload) => (payload as { slow?: boolean }).slow === true,
+    });
+    const client = await RequestReplyClient.start(bus, 'contract-test');
+    try {
+      const slow = client
+        .request(t, 'org-a', { slow: true }, { timeoutMs: 20_000 })
+        .then((reply) => (answered.push('slow'), reply));
+      // One partition, a batch of its own: without the background, this one would wait for the slow one.
+      await slowStarted;
+      const quick = await client.request(t, 'org-b', { quick: true }, { timeoutMs: 20_000 });
+      answered.push('quick');
+      expect(quick).toEqual({ done: { quick: true } });
+      const closing = server.close().then(() => answered.push('closed'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(answered).toEqual(['quick']);
+      release();
+      expect(await slow).toEqual({ done: { slow: true } });
+      await closing;
+      expect(answered).toEqual(['quick', 'slow', 'closed']);
+    } finally {
+      release();
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('leaves undone a request found past its deadline: its requester answered 503 already, and a retry would do it twice', async () => {
     const t = await topic(1);
     const client = await RequestReplyClient.start(bus, 'contract-test');

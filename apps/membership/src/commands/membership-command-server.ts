@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { expiredRequestsLog } from '@app/platform';
 import { DESCRIBE_INVITATION_SENDERS, TOPICS } from '@app/contracts';
 import { DomainError } from '@app/domain';
@@ -17,6 +17,8 @@ import { OrganizationCommandHandler } from './organization-command-handler';
 /** Serves `membership.commands.v1` (commands and the invitation query, request/reply) in the `membership` group. */
 @Injectable()
 export class MembershipCommandServer extends BusSubscriber {
+  private readonly logger = new Logger(MembershipCommandServer.name);
+
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(REQUEST_DEADLINE_GRACE_MS) private readonly deadlineGraceMs: number,
@@ -35,6 +37,11 @@ export class MembershipCommandServer extends BusSubscriber {
       topic: TOPICS.membershipCommands,
       handler: (payload) =>
         isDescribeInvitation(payload) ? this.describe(payload) : this.handler.handleRequest(payload),
+      // An import takes seconds (its rows are decided one by one): the other organizations' commands behind it in its
+      // partition do not wait for it. It is safe to repeat under its key, row by row.
+      inBackground: isImport,
+      onBackgroundFailure: ({ command, error }) =>
+        this.logger.error(`${command} failed, no reply sent: ${(error as Error).message}`),
     });
   }
 
@@ -60,6 +67,10 @@ function notAllowed(reason: string) {
       `the query is not signed by one of our services (${reason})`,
     ).toJSON(),
   };
+}
+
+function isImport(payload: unknown): boolean {
+  return (payload as { command?: { type?: unknown } } | null)?.command?.type === 'ImportInvitations';
 }
 
 /** `{ query: 'DescribeInvitation', token }`: what an invitation link stands for (R5). */

@@ -34,51 +34,6 @@ describe('an import of the largest size allowed', () => {
     const statuses = imported.body.results.map((r: { status: string }) => r.status);
     expect([statuses.length, new Set(statuses)]).toEqual([1_000, new Set(['invited'])]);
   }, 90_000);
-
-  it('R7: an import does not hold up another organization’s command behind it in the bus partition they share', async () => {
-    const ada = await platform.signUp('Ada');
-    const orgId = await platform.createOrg(ada, 'Importing');
-    const bob = await platform.signUp('Bob');
-    const partitions = readInfrastructureConfig().topicPartitions;
-    let neighbour: string;
-    do neighbour = await platform.createOrg(bob, 'Neighbour');
-    while (partitionOf(neighbour, partitions) !== partitionOf(orgId, partitions));
-    const batch = randomUUID().slice(0, 8);
-    const csv = [
-      'email,role',
-      ...Array.from({ length: 1_000 }, (_, i) => `n${i}-${batch}@example.com,user`),
-    ].join('\n');
-    const importing = platform.http
-      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
-      .set(bearer(ada))
-      .set('content-type', 'text/csv')
-      .send(csv)
-      .then((res) => res); // sent now, not when awaited
-    // Under way: its first rows are recorded.
-    await waitFor(
-      async () =>
-        (await platform.http.get(`/v1/orgs/${orgId}/invitations?status=pending&limit=1`).set(bearer(ada)))
-          .body.items?.length === 1,
-      { timeoutMs: 20_000, what: 'the import to be under way' },
-    );
-    const team = await platform.http
-      .post(`/v1/orgs/${neighbour}/teams`)
-      .set(bearer(bob))
-      .send({ name: 'Ops' });
-    expect(team.status).toBe(201);
-    expect((await importing).status).toBe(200);
-    // The team was recorded while the import's rows still were: before its last one in the event store's order.
-    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
-    try {
-      const positionOfLast = async (stream: string) =>
-        (await readLastEvent(client, stream))!.event!.position!.commit;
-      expect(await positionOfLast(`organization-${neighbour}`)).toBeLessThan(
-        await positionOfLast(`organization-${orgId}`),
-      );
-    } finally {
-      await client.dispose();
-    }
-  }, 90_000);
 });
 
 /** R7 and the README's retries: an import is one request under its `Idempotency-Key`, as every write is. */
@@ -146,4 +101,60 @@ describe('an import under an Idempotency-Key', () => {
     expect([teamAfterImport.status, teamAfterImport.body.code]).toEqual([409, 'command-id-reused']);
     expect(await pending()).toEqual(before);
   });
+});
+
+/** Commands of different organizations are handled side by side, an import's too. */
+describe('an import beside another organization’s commands', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    // On FerretDB the read models take a while over 1,000 rows: what is checked is the order the bus handled things in.
+    platform = await startPlatform({ gateway: { readYourWritesMs: 15_000 } });
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  it('R7: an import does not hold up another organization’s command behind it in the bus partition they share', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Importing');
+    const bob = await platform.signUp('Bob');
+    const partitions = readInfrastructureConfig().topicPartitions;
+    let neighbour: string;
+    do neighbour = await platform.createOrg(bob, 'Neighbour');
+    while (partitionOf(neighbour, partitions) !== partitionOf(orgId, partitions));
+    const batch = randomUUID().slice(0, 8);
+    const csv = [
+      'email,role',
+      ...Array.from({ length: 1_000 }, (_, i) => `n${i}-${batch}@example.com,user`),
+    ].join('\n');
+    const importing = platform.http
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(csv)
+      .then((res) => res); // sent now, not when awaited
+    // Under way: its first rows are recorded.
+    await waitFor(
+      async () =>
+        (await platform.http.get(`/v1/orgs/${orgId}/invitations?status=pending&limit=1`).set(bearer(ada)))
+          .body.items?.length === 1,
+      { timeoutMs: 20_000, what: 'the import to be under way' },
+    );
+    const team = await platform.http
+      .post(`/v1/orgs/${neighbour}/teams`)
+      .set(bearer(bob))
+      .send({ name: 'Ops' });
+    // Done (201), or done with the read models still projecting the import's rows (202, on FerretDB).
+    expect([201, 202]).toContain(team.status);
+    expect((await importing).status).toBe(200);
+    // The team was recorded while the import's rows still were: before its last one in the event store's order.
+    const client = EventStoreDBClient.connectionString(platform.store.connectionString);
+    try {
+      const positionOfLast = async (stream: string) =>
+        (await readLastEvent(client, stream))!.event!.position!.commit;
+      expect(await positionOfLast(`organization-${neighbour}`)).toBeLessThan(
+        await positionOfLast(`organization-${orgId}`),
+      );
+    } finally {
+      await client.dispose();
+    }
+  }, 90_000);
 });

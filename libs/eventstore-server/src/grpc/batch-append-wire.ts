@@ -253,6 +253,13 @@ export function encodeBatchAppendSuccess(
   return bytes;
 }
 
+/** An answer's other fields with the correlation id (field 1) put first: a message's fields may come in any order. */
+export function withCorrelation(correlation: Buffer, rest: Uint8Array): Buffer {
+  const bytes = Buffer.allocUnsafe(delimitedLength(correlation.length) + rest.length);
+  new WireWriter(bytes).delimited(1, correlation.length).bytes(correlation).bytes(Buffer.from(rest));
+  return bytes;
+}
+
 /** Writes fields into a buffer sized for them beforehand. */
 class WireWriter {
   private position = 0;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { decodeBatchAppendReq, encodeBatchAppendSuccess } from './batch-append-wire';
+import { decodeBatchAppendReq, encodeBatchAppendSuccess, withCorrelation } from './batch-append-wire';
 import { emptyPb, sharedPb, streamsPb } from './generated';
 import { uuidFromMessage } from './uuid-message';
 
@@ -152,5 +152,28 @@ describe('BatchAppend on the wire, read and written as the generated classes do'
       true,
       false,
     ]);
+  });
+
+  it('answers a refusal with the correlation id as sent, without reading it again', () => {
+    const refusal = new BatchAppendResp()
+      .setStreamIdentifier(new sharedPb.StreamIdentifier().setStreamName(Buffer.from('s')))
+      .serializeBinary();
+    const sent = Buffer.from(
+      new sharedPb.UUID().setString('0f8fad5b-d9cb-469f-a165-70867728950e').serializeBinary(),
+    );
+    const answer = BatchAppendResp.deserializeBinary(withCorrelation(sent, refusal));
+    expect(answer.getCorrelationId()!.getString()).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(Buffer.from(answer.getStreamIdentifier()!.getStreamName_asU8()).toString()).toBe('s');
+    // Bytes the wire reader takes but the generated classes would throw on (field 2 again, as a varint).
+    const odd = Buffer.concat([sent, Buffer.from([0x10, 0x01])]);
+    expect(
+      decodeBatchAppendReq(request(() => undefined, sharedPb.UUID.deserializeBinary(sent))).correlationId,
+    ).toBe('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(() => sharedPb.UUID.deserializeBinary(odd)).toThrow();
+    expect(
+      withCorrelation(odd, refusal)
+        .subarray(2, 2 + odd.length)
+        .equals(odd),
+    ).toBe(true);
   });
 });

@@ -5,7 +5,12 @@ import { AppendSize, batchError, eventRefusal, streamRefusal, type AppendRefusal
 import { anyPb, emptyPb, sharedPb, statusPb, streamsPb } from './generated';
 import { type AppendLimits } from './streams-service';
 import { streamIdentifier } from './uuid-message';
-import { decodeBatchAppendReq, encodeBatchAppendSuccess, type BatchAppendRequest } from './batch-append-wire';
+import {
+  decodeBatchAppendReq,
+  encodeBatchAppendSuccess,
+  withCorrelation,
+  type BatchAppendRequest,
+} from './batch-append-wire';
 
 const { BatchAppendResp } = streamsPb;
 type Resp = InstanceType<typeof BatchAppendResp>;
@@ -28,7 +33,7 @@ interface OpenAppend {
 export function handleBatchAppend(
   engine: StoreEngine,
   limits: AppendLimits,
-  call: ServerDuplexStream<BatchAppendRequest, Buffer | Resp>,
+  call: ServerDuplexStream<BatchAppendRequest, Buffer>,
 ): void {
   const open = new Map<string, OpenAppend>();
   call.on('data', (req: BatchAppendRequest) => {
@@ -83,10 +88,12 @@ export function handleBatchAppend(
         if (call.cancelled) return;
         if (outcome.kind === 'wrong-expected-version') {
           call.write(
-            new BatchAppendResp()
-              .setCorrelationId(uuidOf(correlation))
-              .setStreamIdentifier(streamIdentifier(stream))
-              .setError(wrongExpectedVersion(outcome.currentRevision, expected)),
+            answerFor(
+              correlation,
+              new BatchAppendResp()
+                .setStreamIdentifier(streamIdentifier(stream))
+                .setError(wrongExpectedVersion(outcome.currentRevision, expected)),
+            ),
           );
           return;
         }
@@ -105,21 +112,23 @@ export function handleBatchAppend(
 }
 
 /**
- * `BatchAppend` as the generated service defines it, but with requests decoded and successes encoded by
- * `batch-append-wire` (refusals and errors still as generated messages).
+ * `BatchAppend` as the generated service defines it, but with requests decoded and answers encoded by
+ * `batch-append-wire` (the bodies of refusals and errors still built as generated messages).
  */
 export function batchAppendMethod<M extends object>(generated: M): M {
   return {
     ...generated,
     requestDeserialize: decodeBatchAppendReq,
-    responseSerialize: (answer: Buffer | Resp) =>
-      Buffer.isBuffer(answer) ? answer : Buffer.from(answer.serializeBinary()),
+    responseSerialize: (answer: Buffer) => answer,
   };
 }
 
-/** The correlation id's message again, for the answers built as generated messages. */
-function uuidOf(correlation: Buffer): InstanceType<typeof sharedPb.UUID> {
-  return sharedPb.UUID.deserializeBinary(correlation);
+/**
+ * A refusal or an error, built as a generated message, with the correlation id's bytes as the client sent them: read
+ * again by the generated classes, bytes the wire reader took could throw (and a throw here would end the process).
+ */
+function answerFor(correlation: Buffer, answer: Resp): Buffer {
+  return withCorrelation(correlation, answer.serializeBinary());
 }
 
 function wrongExpectedVersion(current: number | undefined, expected: ExpectedRevision) {
@@ -148,19 +157,23 @@ function errorStatus(code: number, message: string, detail: Uint8Array, typeName
   return result as never;
 }
 
-function refused(correlation: Buffer, stream: string, refusal: AppendRefusal): Resp {
+function refused(correlation: Buffer, stream: string, refusal: AppendRefusal): Buffer {
   const { code, message, detail, typeName } = batchError(refusal);
-  return new BatchAppendResp()
-    .setCorrelationId(uuidOf(correlation))
-    .setStreamIdentifier(streamIdentifier(stream))
-    .setError(errorStatus(code, message, detail, typeName));
+  return answerFor(
+    correlation,
+    new BatchAppendResp()
+      .setStreamIdentifier(streamIdentifier(stream))
+      .setError(errorStatus(code, message, detail, typeName)),
+  );
 }
 
-function failure(correlation: Buffer, stream: string, code: number, message: string): Resp {
-  return new BatchAppendResp()
-    .setCorrelationId(uuidOf(correlation))
-    .setStreamIdentifier(streamIdentifier(stream))
-    .setError(
-      errorStatus(code, message, new sharedPb.Unknown().serializeBinary(), 'event_store.client.Unknown'),
-    );
+function failure(correlation: Buffer, stream: string, code: number, message: string): Buffer {
+  return answerFor(
+    correlation,
+    new BatchAppendResp()
+      .setStreamIdentifier(streamIdentifier(stream))
+      .setError(
+        errorStatus(code, message, new sharedPb.Unknown().serializeBinary(), 'event_store.client.Unknown'),
+      ),
+  );
 }

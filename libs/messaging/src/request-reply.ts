@@ -144,6 +144,8 @@ export interface ServeRequestsOptions {
    * done once its handling starts: a crash meanwhile sends no reply, and its requester answers 503 for a retry.
    */
   readonly inBackground?: (payload: unknown) => boolean;
+  /** How many requests run in the background at once; one more waits, in its partition, for a place (default 2). */
+  readonly maxInBackground?: number;
   /** Told of a request handled in the background that failed (it sends no reply; its requester times out). */
   readonly onBackgroundFailure?: (failure: { readonly command: string; readonly error: unknown }) => void;
 }
@@ -206,6 +208,7 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
         ]);
       };
       if (!options.inBackground?.(payload)) return serve();
+      while (inBackground.size >= (options.maxInBackground ?? 2)) await Promise.race(inBackground);
       const running = serve().catch((error: unknown) => options.onBackgroundFailure?.({ command, error }));
       inBackground.add(running);
       void running.finally(() => inBackground.delete(running));

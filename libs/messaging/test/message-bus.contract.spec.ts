@@ -433,6 +433,41 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     }
   });
 
+  it('runs at most maxInBackground requests in the background: one more waits, in its partition, for a place', async () => {
+    const t = await topic(1);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      handler: async (payload) => {
+        started.push((payload as { n: number }).n);
+        await released;
+        return { done: payload };
+      },
+      inBackground: () => true,
+      maxInBackground: 1,
+    });
+    const client = await RequestReplyClient.start(bus, 'contract-test');
+    try {
+      const first = client.request(t, 'org-a', { n: 1 }, { timeoutMs: 20_000 });
+      await waitFor(() => started.length === 1, { what: 'the first request to start' });
+      const second = client.request(t, 'org-b', { n: 2 }, { timeoutMs: 20_000 });
+      // Left unanswered if an expectation below fails: the client's closing rejects them then.
+      for (const pending of [first, second]) pending.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(started).toEqual([1]);
+      release();
+      expect(await Promise.all([first, second])).toEqual([{ done: { n: 1 } }, { done: { n: 2 } }]);
+      expect(started).toEqual([1, 2]);
+    } finally {
+      release();
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('leaves undone a request found past its deadline: its requester answered 503 already, and a retry would do it twice', async () => {
     const t = await topic(1);
     const client = await RequestReplyClient.start(bus, 'contract-test');

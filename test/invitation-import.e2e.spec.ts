@@ -84,6 +84,16 @@ describe('an import under an Idempotency-Key', () => {
     expect(await pending()).toEqual(before);
     expect(await revision()).toEqual(history);
 
+    // A key whose first row changed nothing (already invited on the same terms) is still the import's: the rows it
+    // recorded under the key keep another file out.
+    const unchangedFirst = `unchanged-first-${batch}`;
+    const [d, e] = [`d-${batch}@example.com`, `e-${batch}@example.com`];
+    const firstRows = (await importing(unchangedFirst, [a, d]).expect(200)).body.results;
+    expect(firstRows.map((r: { status: string }) => r.status)).toEqual(['unchanged', 'invited']);
+    const otherFile = await importing(unchangedFirst, [e]);
+    expect([otherFile.status, otherFile.body.code]).toEqual([409, 'command-id-reused']);
+    expect(await pending()).toEqual([...before, d].sort());
+
     // A key is one request on every route: a team's key refuses an import, an import's key a team.
     const teamKey = `team-${batch}`;
     await platform.http
@@ -99,7 +109,7 @@ describe('an import under an Idempotency-Key', () => {
       .set('Idempotency-Key', key)
       .send({ name: 'Day shift' });
     expect([teamAfterImport.status, teamAfterImport.body.code]).toEqual([409, 'command-id-reused']);
-    expect(await pending()).toEqual(before);
+    expect(await pending()).toEqual([...before, d].sort());
   });
 });
 

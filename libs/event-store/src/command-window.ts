@@ -35,6 +35,11 @@ export class CommandWindow {
     return this.applied.get(commandId);
   }
 
+  /** The command ids it holds, oldest first. */
+  ids(): IterableIterator<string> {
+    return this.applied.keys();
+  }
+
   record(commandId: string, applied: AppliedCommand): void {
     if (this.applied.has(commandId)) return;
     this.applied.set(commandId, applied);

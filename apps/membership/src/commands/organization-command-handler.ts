@@ -113,7 +113,7 @@ export class OrganizationCommandHandler {
         const request = this.withImportedAddressesFingerprinted(trustedRequest);
         return importInvitations(request, {
           runAll: (rows) => this.inviteAll(request.orgId, rows),
-          refuseReusedIds: (rows) => this.refuseReusedIds(request.orgId, rows),
+          refuseReusedIds: (rows) => this.refuseReusedIds(request, rows),
         });
       }
       const request = this.withAddressesFingerprinted(trustedRequest);
@@ -265,22 +265,25 @@ export class OrganizationCommandHandler {
     return { ...request, fingerprint: commandFingerprint({ asked: request.fingerprint, people }) };
   }
 
-  /** An import's rows whose command ids were recorded for another request: the whole import is refused. */
-  private async refuseReusedIds(orgId: string, rows: readonly TrustedRequest[]): Promise<void> {
-    const recorded = await this.streams.recordedCommands(orgId);
+  /**
+   * An import whose key was recorded for another request: a row's command id recorded asking something else, or one
+   * recorded under the key that this import does not have (an earlier file's row). The whole import is refused.
+   */
+  private async refuseReusedIds(request: TrustedRequest, rows: readonly TrustedRequest[]): Promise<void> {
+    const recorded = await this.streams.recordedCommands(request.orgId);
+    const reused = () =>
+      new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+        commandId: request.commandId,
+      });
     for (const row of rows) {
       const applied = recorded.get(row.commandId);
       const fingerprint = this.withAddressesFingerprinted(row).fingerprint;
-      if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint)
-        throw new DomainError(
-          'command-id-reused',
-          'conflict',
-          'this command id was used for another command',
-          {
-            commandId: row.commandId,
-          },
-        );
+      if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint) throw reused();
     }
+    const asked = new Set(rows.map((row) => row.commandId));
+    for (const id of recorded.ids())
+      if ((id === request.commandId || id.startsWith(`${request.commandId}/row/`)) && !asked.has(id))
+        throw reused();
   }
 
   /** R19: the organizations linked under this one (none when it is gone). */

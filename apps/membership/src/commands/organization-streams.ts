@@ -1,5 +1,6 @@
 import {
   AggregateStateCache,
+  type CommandWindow,
   type AppliedCommand,
   type AggregateStore,
   type CommandContext,
@@ -81,7 +82,7 @@ export class OrganizationStreams {
   }
 
   /** The stream's latest commands, by id (read from the store, as `recorded`). */
-  async recordedCommands(orgId: string): Promise<{ get(commandId: string): AppliedCommand | undefined }> {
+  async recordedCommands(orgId: string): Promise<Pick<CommandWindow, 'get' | 'ids'>> {
     const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
     return loaded.commands;
   }

@@ -121,7 +121,7 @@ function problemOf(error: unknown, instance?: string): ProblemDocument {
 }
 
 /** The reason alone, as the validation pipe's entries give it: a client shows it beside the field's name. */
-function reasonFor(field: string, message: string): string {
+export function reasonFor(field: string, message: string): string {
   return message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
 }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable, ServiceUnavailableException, type OnApplicationShut
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type Profile } from '@app/contracts';
 
+import { reasonFor } from '@app/platform';
 export type { Profile };
 import { DomainError, type DomainErrorJson } from '@app/domain';
 import {
@@ -262,14 +263,17 @@ function refusalOverHttp(error: DomainErrorJson, bodyNames: BodyFieldNames): Dom
     named.startsWith(COMMAND_PREFIX) ? named.slice(COMMAND_PREFIX.length) : named,
     bodyNames,
   );
-  const prefixed = error.message.startsWith(`${named}: `);
-  // The reason alone in `errors`, as the validation pipe's entries are: a client shows it beside the field's name.
-  const reason = prefixed ? error.message.slice(named.length + 2) : error.message;
-  return new DomainError(error.code, error.kind, prefixed ? `${field}: ${reason}` : error.message, {
-    ...error.details,
-    field,
-    ...(error.kind === 'validation' ? { errors: [{ field, message: reason }] } : {}),
-  });
+  const reason = reasonFor(named, error.message);
+  return new DomainError(
+    error.code,
+    error.kind,
+    reason !== error.message ? `${field}: ${reason}` : error.message,
+    {
+      ...error.details,
+      field,
+      ...(error.kind === 'validation' ? { errors: [{ field, message: reason }] } : {}),
+    },
+  );
 }
 
 const COMMAND_PREFIX = 'command.';

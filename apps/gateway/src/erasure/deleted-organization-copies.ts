@@ -1,7 +1,7 @@
 import { erasedValue } from '@app/personal-data';
 import { orgScoped } from '../read-models/documents';
-import { withField } from '../read-models/projector';
-import { findAll, type ReadModels } from '../read-models/read-models';
+import { eraseInviteeInAuditEvents } from '../read-models/invitee-audit-erasure';
+import { type ReadModels } from '../read-models/read-models';
 
 /**
  * An erased invitee's address in the read models of an organization deleted since: it records no InviteeErased (a
@@ -23,11 +23,5 @@ export async function eraseInviteeCopiesOfDeleted(
     if (Object.keys(erased).length > 0)
       await models.invitations.updateMany({ where: { _id: invitation._id } }, erased);
   }
-  const where = { orgId, 'data.invitationId': { $in: [...invitationIds] } };
-  for (const audit of await findAll(models.auditEvents, { where })) {
-    let data = audit.data;
-    for (const kind of ['email', 'phone'] as const)
-      if (typeof data[kind] === 'string') data = withField(data, kind, erasedValue(kind, erasedKey));
-    if (data !== audit.data) await models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
-  }
+  await eraseInviteeInAuditEvents(models, orgId, invitationIds, erasedKey);
 }

@@ -11,6 +11,7 @@ import {
   type OrganizationView,
 } from './organization.projection';
 import { type AggregateHistory, type AggregateKind } from './aggregate-history';
+import { eraseInviteeInAuditEvents, withField } from './invitee-audit-erasure';
 import { findAll, type ReadModels } from './read-models';
 import { projectUserEvent, type UserEvent } from './user.projection';
 
@@ -74,7 +75,10 @@ export class ReadModelProjector {
     if (!org && event.type !== 'OrganizationCreated') return;
     const view = await this.viewFor(event, org);
     const changes = projectOrganizationEvent(view, event, this.catalog);
-    if (event.type === 'InviteeErased') await this.eraseInviteeInAudit(event);
+    if (event.type === 'InviteeErased') {
+      const [key] = event.data.erasedKeys as string[];
+      await eraseInviteeInAuditEvents(this.models, event.orgId, event.data.invitationIds as string[], key!);
+    }
     await this.write(event, changes);
   }
 
@@ -279,18 +283,6 @@ export class ReadModelProjector {
   }
 
   /** The invitation events of an erased invitee, in the organization's audit list, keep no address either. */
-  private async eraseInviteeInAudit(event: OrganizationEvent): Promise<void> {
-    const [key] = event.data.erasedKeys as string[];
-    const invitationIds = event.data.invitationIds as string[];
-    const where = { orgId: event.orgId, 'data.invitationId': { $in: invitationIds } };
-    for (const audit of await findAll(this.models.auditEvents, { where })) {
-      let data = audit.data;
-      for (const kind of ['email', 'phone'] as const)
-        if (typeof data[kind] === 'string') data = withField(data, kind, erasedValue(kind, key!));
-      if (data !== audit.data)
-        await this.models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
-    }
-  }
 
   /**
    * The members' names and addresses as the users' documents have them when the members are written: a member
@@ -330,15 +322,6 @@ export class ReadModelProjector {
     });
     return new Map(users.map((user) => [user.userId, user]));
   }
-}
-
-export function withField(
-  data: Readonly<Record<string, unknown>>,
-  field: string,
-  value: string | undefined,
-): Record<string, unknown> {
-  const { [field]: _replaced, ...rest } = data;
-  return value === undefined ? rest : { ...rest, [field]: value };
 }
 
 async function many<D extends { _id: string }>(

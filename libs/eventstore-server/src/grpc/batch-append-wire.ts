@@ -1,4 +1,5 @@
 import { type ExpectedRevision } from '../engine/expected-revision';
+import { uuidFromHalves } from './uuid-message';
 
 /**
  * `Streams.BatchAppend`'s request and success answer in protobuf's wire format, read and written directly: every append
@@ -156,8 +157,7 @@ function structuredUuid(reader: WireReader): string {
     else if (field.field === 2 && field.wireType === VARINT) low = reader.bigVarint();
     else reader.skip(field.wireType);
   }
-  const hex = high.toString(16).padStart(16, '0') + low.toString(16).padStart(16, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidFromHalves(high, low);
 }
 
 /** `BatchAppendReq.Options`: the stream, and the expected position (a oneof: the last one given counts). */

@@ -6,12 +6,17 @@ export function uuidFromMessage(message: InstanceType<typeof sharedPb.UUID> | un
   if (message.hasString()) return message.getString().toLowerCase();
   if (message.hasStructured()) {
     const s = message.getStructured()!;
-    const hi = BigInt.asUintN(64, BigInt(s.getMostSignificantBits()));
-    const lo = BigInt.asUintN(64, BigInt(s.getLeastSignificantBits()));
-    const hex = hi.toString(16).padStart(16, '0') + lo.toString(16).padStart(16, '0');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    return uuidFromHalves(BigInt(s.getMostSignificantBits()), BigInt(s.getLeastSignificantBits()));
   }
   return undefined;
+}
+
+/** The canonical string of a UUID given as its two 64-bit halves, signed or not. */
+export function uuidFromHalves(high: bigint, low: bigint): string {
+  const hex =
+    BigInt.asUintN(64, high).toString(16).padStart(16, '0') +
+    BigInt.asUintN(64, low).toString(16).padStart(16, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function uuidMessage(id: string): InstanceType<typeof sharedPb.UUID> {

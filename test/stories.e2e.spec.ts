@@ -499,6 +499,18 @@ describe('stories over the public API', () => {
       expect([refused.status, refused.body.errors?.[0]?.field]).toEqual([400, field]);
       expect(refused.body.errors[0].message).toContain(says);
     }
+    // What is not CSV is told with the parser's reason, the cell it quotes cut short.
+    const notCsv = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(`email\n${'y'.repeat(5_000)}"x"\n`);
+    expect([notCsv.status, notCsv.body.errors?.[0]?.field, notCsv.body.title.length]).toEqual([
+      400,
+      'body',
+      210,
+    ]);
+    expect(notCsv.body.title).toMatch(/^not CSV: Invalid Opening Quote: .*yyy…$/);
     const stillPending = await http()
       .get(`/v1/orgs/${orgId}/invitations?status=pending`)
       .set(bearer(ada))

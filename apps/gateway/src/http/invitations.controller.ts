@@ -280,6 +280,11 @@ function csvColumns(header: string[]): string[] {
   return names;
 }
 
+/** The parser quotes the cell it stopped in, which can be as long as the body. */
+function atMost(length: number, text: string): string {
+  return text.length <= length ? text : `${text.slice(0, length)}…`;
+}
+
 export function rowsOfCsv(text: string): Record<string, unknown>[] {
   let records: Record<string, string>[];
   try {
@@ -293,7 +298,9 @@ export function rowsOfCsv(text: string): Record<string, unknown>[] {
     const header = error instanceof CsvHeaderError;
     throw new BadRequestException({
       code: 'validation-failed',
-      title: header ? `The header row: ${error.message}` : `not CSV: ${(error as Error).message}`,
+      title: header
+        ? `The header row: ${error.message}`
+        : `not CSV: ${atMost(200, (error as Error).message)}`,
       errors: [{ field: 'body', message: header ? error.message : 'not CSV with a header row' }],
     });
   }

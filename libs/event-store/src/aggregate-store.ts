@@ -13,7 +13,7 @@ import { CHAIN_HASH_FIELD, chainHashOf } from './chain-hash';
 import { readLastEvent } from './read-last-event';
 import { DomainError, isDomainError, type Decider, type DomainEvent } from '@app/domain';
 import { type AggregateStateCache, type CachedAggregate } from './aggregate-state-cache';
-import { CommandWindow, DEFAULT_COMMAND_WINDOW } from './command-window';
+import { CommandWindow, DEFAULT_COMMAND_WINDOW, type RecordedCommands } from './command-window';
 import { deterministicEventId } from './deterministic-event-id';
 import { ConcurrencyConflictError } from './errors';
 import { metadataFor, type CommandContext } from './event-metadata';
@@ -275,6 +275,8 @@ export class AggregateStore {
    * duplicate (at the stream's revision) if its id was already applied, or its refusal (a DomainError). Any other
    * error fails the whole call and appends nothing. A conflict reloads and decides them all again. Unlike `handle`'s,
    * the answers' `state` is the one state the whole batch leaves (evolved in turn, in place where `evolve` does so).
+   * `refusedWhole` looks at the commands the stream recorded, as read for this very append: a refusal it gives is
+   * thrown and nothing is appended (another process recording first makes the append fail, and it looks again).
    */
   async handleAll<State, Command, Event extends DomainEvent>(
     streamName: string,
@@ -283,12 +285,18 @@ export class AggregateStore {
       readonly command: Command | CommandResolver<State, Command>;
       readonly context: CommandContext;
     }[],
+    refusedWhole?: (recorded: RecordedCommands) => DomainError | undefined,
   ): Promise<(CommandResult<State, Event> | { readonly refusal: DomainError })[]> {
     const cache = definition.cache;
     for (let attempt = 1; ; attempt++) {
       const generation = cache?.generation;
       const loaded = await this.load(streamName, definition, cache?.take(streamName));
       const keep = cacheKeeper(cache, streamName, generation, loaded.commands);
+      const refusal = refusedWhole?.(loaded.commands);
+      if (refusal) {
+        keep(loaded.state, loaded.revision, loaded.sinceSnapshot, loaded.chainHead);
+        throw refusal;
+      }
       let state = loaded.state;
       let revision = loaded.revision;
       const answers: (CommandResult<State, Event> | { readonly refusal: DomainError })[] = [];

@@ -58,3 +58,6 @@ export function commandFingerprint(command: unknown): string {
     .digest('base64url')
     .slice(0, 22);
 }
+
+/** The commands a stream recorded, by id, as read: for checks that must not change them. */
+export type RecordedCommands = Pick<CommandWindow, 'get' | 'ids'>;

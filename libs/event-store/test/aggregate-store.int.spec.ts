@@ -260,6 +260,45 @@ describe('AggregateStore against the event store', () => {
       expect((await store.load(s, counter)).revision).toBe(0n);
     });
 
+    it('refusedWhole refuses them all before anything is appended, and looks again at what a conflicting append recorded', async () => {
+      const s = stream();
+      const [taken, mine] = [randomUUID(), randomUUID()];
+      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
+      const takenBefore = (recorded: { get(id: string): unknown }) =>
+        recorded.get(taken) ? new DomainError('command-id-reused', 'conflict', 'taken') : undefined;
+      // Nothing recorded under `taken` yet: both are appended.
+      const first = await store.handleAll(
+        s,
+        counter,
+        [{ command: { type: 'Add', amount: 1 }, context: ctx(mine) }],
+        takenBefore,
+      );
+      expect(first.map((a) => ('refusal' in a ? a.refusal : a.revision))).toEqual([1n]);
+      // Another instance records `taken` while this batch decides: the append conflicts, the check sees it.
+      const other = new AggregateStore(client);
+      let interfered = false;
+      const refused = store.handleAll(
+        s,
+        counter,
+        [
+          {
+            command: async () => {
+              if (!interfered) {
+                interfered = true;
+                await other.handle(s, counter, { type: 'Add', amount: 100 }, ctx(taken));
+              }
+              return { command: { type: 'Add' as const, amount: 5 } };
+            },
+            context: ctx(),
+          },
+        ],
+        takenBefore,
+      );
+      await expect(refused).rejects.toMatchObject({ code: 'command-id-reused' });
+      expect(interfered).toBe(true);
+      expect((await store.load(s, counter)).state).toEqual({ opened: true, balance: 101, events: 3 });
+    });
+
     it('after a conflict, a decider that evolves in place leaves no unstored state in the cache', async () => {
       const s = stream();
       // As the organization's evolve does: it takes ownership of the state and changes it in place.

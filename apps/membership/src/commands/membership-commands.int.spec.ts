@@ -408,6 +408,36 @@ describe('membership commands over the bus, on the event store', () => {
     expect(stored.filter((event) => /ada@example\.com|4155552671/.test(event))).toEqual([]);
   });
 
+  it('R7: two different files imported under one key at once: one is recorded, the other refused whole', async () => {
+    const orgId = await newOrganization();
+    const key = randomUUID();
+    const importFile = (people: string[]) =>
+      membership.raw<ImportReply | CommandReply>(
+        orgId,
+        membership.signed({
+          commandId: key,
+          orgId,
+          actorId: 'owner',
+          command: { type: 'ImportInvitations', rows: people.map((email) => ({ email })) },
+        }),
+      );
+    const answers = await Promise.all([
+      importFile(['a1@example.com', 'a2@example.com']),
+      importFile(['b1@example.com', 'b2@example.com', 'b3@example.com']),
+    ]);
+    const refused = answers.filter((answer) => answer.ok === false);
+    expect(refused).toEqual([
+      expect.objectContaining({ ok: false, error: expect.objectContaining({ code: 'command-id-reused' }) }),
+    ]);
+    const recorded = answers.find((answer) => answer.ok)! as ImportReply;
+    expect(recorded.results.map((r) => r.status)).toEqual(
+      recorded.results.length === 2 ? ['invited', 'invited'] : ['invited', 'invited', 'invited'],
+    );
+    const invited = [...(await stateOf(orgId)).invitations.values()].map((i) => i.email!.slice(0, 1));
+    expect(new Set(invited).size).toBe(1);
+    expect(invited).toHaveLength(recorded.results.length);
+  });
+
   it('R7: an import over several batches answers every row in its order, each decided on what the rows before it left', async () => {
     const orgId = await newOrganization();
     await membership.expectOk(

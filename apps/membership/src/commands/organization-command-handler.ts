@@ -1,5 +1,5 @@
 import { DomainError, isDomainError } from '@app/domain';
-import { commandFingerprint, type AggregateStore } from '@app/event-store';
+import { commandFingerprint, type AggregateStore, type RecordedCommands } from '@app/event-store';
 import { type RequestVerifier } from '@app/messaging';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type AddressSubjects } from '@app/personal-data';
@@ -112,7 +112,10 @@ export class OrganizationCommandHandler {
       if (trustedRequest.command.type === 'ImportInvitations') {
         const request = this.withImportedAddressesFingerprinted(trustedRequest);
         return importInvitations(request, {
-          runAll: (rows) => this.inviteAll(request.orgId, rows),
+          runAll: (rows, wholeImport) =>
+            this.inviteAll(request.orgId, rows, (recorded) =>
+              this.reusedImportKey(request, wholeImport, recorded),
+            ),
           refuseReusedIds: (rows) => this.refuseReusedIds(request, rows),
         });
       }
@@ -160,7 +163,11 @@ export class OrganizationCommandHandler {
    * besides deciding concerns other commands (accounts joining, domains, deletions), so each is answered as `execute`
    * would answer it alone.
    */
-  private async inviteAll(orgId: string, requests: readonly TrustedRequest[]): Promise<CommandReply[]> {
+  private async inviteAll(
+    orgId: string,
+    requests: readonly TrustedRequest[],
+    refusedWhole: (recorded: RecordedCommands) => DomainError | undefined,
+  ): Promise<CommandReply[]> {
     const commands = requests.map((trustedRequest) => {
       const request = this.withAddressesFingerprinted(trustedRequest);
       return {
@@ -168,7 +175,7 @@ export class OrganizationCommandHandler {
         command: withActorStanding(this.toDomainCommand(request), this.streams, this.catalog),
       };
     });
-    const answers = await this.streams.runAll(orgId, commands);
+    const answers = await this.streams.runAll(orgId, commands, refusedWhole);
     const recorded = answers.flatMap((answer, i) =>
       'refusal' in answer ? [] : [{ request: commands[i]!.request, result: answer }],
     );
@@ -270,20 +277,33 @@ export class OrganizationCommandHandler {
    * recorded under the key that this import does not have (an earlier file's row). The whole import is refused.
    */
   private async refuseReusedIds(request: TrustedRequest, rows: readonly TrustedRequest[]): Promise<void> {
-    const recorded = await this.streams.recordedCommands(request.orgId);
-    const reused = () =>
-      new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
+    const refusal = this.reusedImportKey(request, rows, await this.streams.recordedCommands(request.orgId));
+    if (refusal) throw refusal;
+  }
+
+  private reusedImportKey(
+    request: TrustedRequest,
+    rows: readonly TrustedRequest[],
+    recorded: RecordedCommands,
+  ): DomainError | undefined {
+    const reused = new DomainError(
+      'command-id-reused',
+      'conflict',
+      'this command id was used for another command',
+      {
         commandId: request.commandId,
-      });
+      },
+    );
     for (const row of rows) {
       const applied = recorded.get(row.commandId);
       const fingerprint = this.withAddressesFingerprinted(row).fingerprint;
-      if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint) throw reused();
+      if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint) return reused;
     }
     const asked = new Set(rows.map((row) => row.commandId));
     for (const id of recorded.ids())
       if ((id === request.commandId || id.startsWith(`${request.commandId}/row/`)) && !asked.has(id))
-        throw reused();
+        return reused;
+    return undefined;
   }
 
   /** R19: the organizations linked under this one (none when it is gone). */

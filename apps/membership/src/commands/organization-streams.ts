@@ -1,6 +1,6 @@
 import {
   AggregateStateCache,
-  type CommandWindow,
+  type RecordedCommands,
   type AppliedCommand,
   type AggregateStore,
   type CommandContext,
@@ -82,7 +82,7 @@ export class OrganizationStreams {
   }
 
   /** The stream's latest commands, by id (read from the store, as `recorded`). */
-  async recordedCommands(orgId: string): Promise<Pick<CommandWindow, 'get' | 'ids'>> {
+  async recordedCommands(orgId: string): Promise<RecordedCommands> {
     const loaded = await this.store.load(organizationStream(orgId), this.aggregate);
     return loaded.commands;
   }
@@ -108,7 +108,8 @@ export class OrganizationStreams {
 
   /**
    * Several commands on an organization's stream, each as its request's actor and with its ids, decided in turn and
-   * appended together (`AggregateStore.handleAll`): each answered as `run` would answer it, or with its refusal.
+   * appended together (`AggregateStore.handleAll`): each answered as `run` would answer it, or with its refusal;
+   * all refused at once, nothing appended, where `refusedWhole` refuses the commands the stream recorded.
    */
   runAll(
     orgId: string,
@@ -116,12 +117,14 @@ export class OrganizationStreams {
       readonly request: TrustedRequest;
       readonly command: OrganizationCommand | CommandResolver<OrganizationState, OrganizationCommand>;
     }[],
+    refusedWhole?: (recorded: RecordedCommands) => DomainError | undefined,
   ): Promise<(OrganizationResult | { readonly refusal: DomainError })[]> {
     return this.oneAtATime.run(orgId, () =>
       this.store.handleAll(
         organizationStream(orgId),
         this.aggregate,
         commands.map(({ request, command }) => ({ command, context: contextOf(orgId, request) })),
+        refusedWhole,
       ),
     );
   }

@@ -13,8 +13,15 @@ const INVITATION_NAMESPACE = '3b0d2b8e-2f6c-4f7e-9a41-6c1c3f0f5d21';
 export const IMPORT_BATCH_ROWS = 100;
 
 export interface ImportSteps {
-  /** Decides and appends rows in turn, answering each as its own command would be answered. */
-  readonly runAll: (requests: readonly TrustedRequest[]) => Promise<CommandReply[]>;
+  /**
+   * Decides and appends rows in turn, answering each as its own command would be answered; refuses them all at once
+   * (`command-id-reused`) where the state they are appended to has the import's key recorded for another request
+   * (the same key sent with another file at the same moment).
+   */
+  readonly runAll: (
+    requests: readonly TrustedRequest[],
+    wholeImport: readonly TrustedRequest[],
+  ) => Promise<CommandReply[]>;
   /** Refuses the whole import (`command-id-reused`) when a row's command id was recorded for another request. */
   readonly refuseReusedIds: (requests: readonly TrustedRequest[]) => Promise<void>;
 }
@@ -72,11 +79,15 @@ export async function importInvitations(
       },
     });
   }
-  await refuseReusedIds(invitations.map((invitation) => invitation.request));
+  const wholeImport = invitations.map((invitation) => invitation.request);
+  await refuseReusedIds(wholeImport);
   let revision: string | null = null;
   for (let start = 0; start < invitations.length; start += IMPORT_BATCH_ROWS) {
     const batch = invitations.slice(start, start + IMPORT_BATCH_ROWS);
-    const replies = await runAll(batch.map((invitation) => invitation.request));
+    const replies = await runAll(
+      batch.map((invitation) => invitation.request),
+      wholeImport,
+    );
     batch.forEach(({ row, invitationId }, index) => {
       const reply = replies[index]!;
       results.push(resultOf(row, invitationId, reply));

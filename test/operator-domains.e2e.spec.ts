@@ -88,6 +88,27 @@ describe('operators releasing a disputed domain claim', () => {
     expect(await domainsOf(ada, rightful)).toEqual([]);
   });
 
+  it('the same release sent several times at once under one key: every answer is the first, one release recorded', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const sam = await platform.signUp('Sam', `sam@${domain}`);
+    const squatted = await platform.createOrg(sam, 'Squat');
+    await claim(sam, squatted, domain).expect(201);
+    const key = `release-${randomUUID()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        // Spread over a few milliseconds, so some arrive while the first is being projected.
+        new Promise((resolve) => setTimeout(resolve, i * 3)).then(() =>
+          http().delete(`/v1/operator/domains/${domain}`).set(bearer(opal)).set('Idempotency-Key', key),
+        ),
+      ),
+    );
+    expect(answers.map((answer) => [answer.status, answer.body?.code])).toEqual(
+      Array.from({ length: 6 }, () => [204, undefined]),
+    );
+    const audit = await http().get(`/v1/orgs/${squatted}/audit/events`).set(bearer(sam)).expect(200);
+    expect(audit.body.items.filter((e: { type: string }) => e.type === 'DomainReleased')).toHaveLength(1);
+  });
+
   it('a key the operator used for another request (deleting their own organization) is no repeat of a release', async () => {
     const domain = `${randomUUID().slice(0, 8)}.example.org`;
     const olga = await platform.enrollTwoFactor(await platform.signUp('Olga', `olga@${domain}`));

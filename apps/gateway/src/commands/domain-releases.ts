@@ -14,7 +14,9 @@ export class DomainReleases {
 
   /**
    * The organization whose claim the request with this command id freed, if one did (a claim stream holds a few
-   * events). Only a candidate: the organization confirms the request was this release (`recordedForOperator`).
+   * events); else the last organization to claim the domain, which may have recorded this very release and not yet
+   * freed the claim (it records the release first). Only a candidate: the organization confirms the request was this
+   * release (`recordedForOperator`).
    */
   async releasedBy(domain: string, commandId: string): Promise<string | undefined> {
     const events = await readStreamEvents(this.client, domainClaimStream(domain));
@@ -24,7 +26,8 @@ export class DomainReleases {
         event?.type === 'DomainClaimReleased' &&
         (event.metadata as { commandId?: unknown } | undefined)?.commandId === releasing,
     );
-    const orgId = (release?.event?.data as { orgId?: unknown } | undefined)?.orgId;
+    const lastClaim = events.findLast(({ event }) => event?.type === 'DomainClaimRegistered');
+    const orgId = ((release ?? lastClaim)?.event?.data as { orgId?: unknown } | undefined)?.orgId;
     return typeof orgId === 'string' ? orgId : undefined;
   }
 }

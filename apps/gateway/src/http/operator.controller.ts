@@ -18,7 +18,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { OperatorGuard } from '../auth/operator.guard';
-import { WriteServices } from '../commands/write-services';
+import { WriteServices, type MembershipResult, type Requester } from '../commands/write-services';
 import { DomainReleases } from '../commands/domain-releases';
 import { ReadYourWrites, type Accepted } from '../commands/read-your-writes';
 import { RebuildJobs } from '../read-models/rebuild-jobs';
@@ -68,25 +68,38 @@ export class OperatorController {
     const requester = requesterOf(req, caller);
     const release = { type: 'ReleaseDomain', domain: name };
     // The first answer again: whoever holds the domain now claimed it after this very request released it.
-    if (requester.commandId !== undefined) {
-      const commandId = requester.commandId;
-      const releasedIn = await this.releases.releasedBy(name, commandId);
-      const repeated =
-        releasedIn &&
-        (await this.services.recordedForOperator(releasedIn, release, { ...requester, commandId }));
-      if (repeated) return this.freshness.shownOrAccepted(releasedIn, repeated, res);
-    }
+    const repeated = await this.repeatedRelease(name, release, requester);
+    if (repeated) return this.freshness.shownOrAccepted(repeated.orgId, repeated.result, res);
     const page = await this.models.organizations.find(
       { where: { domains: name, deleted: { $ne: true } } },
       { limit: 1 },
     );
     const holder = page.items[0];
-    if (!holder)
+    if (!holder) {
+      // The same request sent at the same moment may have released it since the look above.
+      const releasedMeanwhile = await this.repeatedRelease(name, release, requester);
+      if (releasedMeanwhile)
+        return this.freshness.shownOrAccepted(releasedMeanwhile.orgId, releasedMeanwhile.result, res);
       throw new DomainError('domain-not-claimed', 'not-found', `no organization holds ${name}`, {
         domain: name,
       });
+    }
     const result = await this.services.asOperator(holder.orgId, release, requester);
     return this.freshness.shownOrAccepted(holder.orgId, result, res);
+  }
+
+  /** The organization that recorded this release under the request's `Idempotency-Key`, and its answer, if one did. */
+  private async repeatedRelease(
+    domain: string,
+    release: { type: string; domain: string },
+    requester: Requester,
+  ): Promise<{ orgId: string; result: MembershipResult } | undefined> {
+    const commandId = requester.commandId;
+    if (commandId === undefined) return undefined;
+    const orgId = await this.releases.releasedBy(domain, commandId);
+    const result =
+      orgId && (await this.services.recordedForOperator(orgId, release, { ...requester, commandId }));
+    return orgId && result ? { orgId, result } : undefined;
   }
 
   @Post('users/:userId/lock')

@@ -618,8 +618,16 @@ describe('the gateway edge', () => {
       .expect(200);
   });
 
-  it('names with control characters or bidirectional controls are 400s naming the field; emoji and accents are names', async () => {
-    for (const name of ['Evil\u0000Corp', 'Two\nLines', 'Ref\u001b[31m', 'Acme\u202Egnp.exe', '   ']) {
+  it('names with control characters, bidirectional controls, private-use characters or noncharacters are 400s naming the field; emoji and accents are names', async () => {
+    for (const name of [
+      'Evil\u0000Corp',
+      'Two\nLines',
+      'Ref\u001b[31m',
+      'Acme\u202Egnp.exe',
+      '   ',
+      'Private\uE000',
+      'Non\uFDD0char',
+    ]) {
       const org = await http().post('/v1/orgs').set(bearer(ada)).send({ name });
       expect([JSON.stringify(name), org.status, fields(problem(org))]).toEqual([
         JSON.stringify(name),

@@ -49,11 +49,12 @@ export function internalCommand(summary: string, fields: TProperties): CommandDe
  * and no control characters (line breaks and separators, NUL, escape), no Braille blank, and no character Unicode
  * says to draw as nothing (`Default_Ignorable_Code_Point`: bidirectional controls, zero-width space, soft hyphen,
  * word joiner, byte-order mark, Hangul fillers, ...), which would make a name read otherwise than it is stored, or two
- * names that read alike differ. Emoji keep what they are built with: joiners (ZWJ, ZWNJ), variation selectors and the
- * tags of subdivision flags.
+ * names that read alike differ. Nor a character no font draws the same for everyone (private use), a noncharacter, or
+ * half of a surrogate pair (which UTF-8 cannot carry: a store would keep another character than the event). Emoji keep
+ * what they are built with: joiners (ZWJ, ZWNJ), variation selectors and the tags of subdivision flags.
  */
 export const NAME_PATTERN =
-  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])(?:[\\u200C\\u200D\\uFE00-\\uFE0F\\u{E0020}-\\u{E007F}\\u{E0100}-\\u{E01EF}]|[^\\p{Cc}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\u2800\\uFFF9-\\uFFFB])+$';
+  '^(?=.*[\\p{L}\\p{N}\\p{S}\\p{P}])(?:[\\u200C\\u200D\\uFE00-\\uFE0F\\u{E0020}-\\u{E007F}\\u{E0100}-\\u{E01EF}]|[^\\p{Cc}\\p{Zl}\\p{Zp}\\p{Default_Ignorable_Code_Point}\\p{Co}\\p{Cs}\\p{Noncharacter_Code_Point}\\u2800\\uFFF9-\\uFFFB])+$';
 
 /** Field types shared by the command descriptions. */
 export const Fields = {

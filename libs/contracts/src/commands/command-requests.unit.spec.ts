@@ -20,7 +20,7 @@ describe('names on the bus', () => {
     }),
   ];
 
-  it('are refused, naming the field, with control characters or bidirectional controls, or nothing visible', () => {
+  it('are refused, naming the field, with control characters or bidirectional controls, private-use characters, noncharacters, lone surrogates, or nothing visible', () => {
     for (const name of [
       'Evil\u0000Corp',
       'Two\nLines',
@@ -46,6 +46,13 @@ describe('names on the bus', () => {
       'Anno\uFFF9tation',
       'Tag\u{E0001}',
       'Filler\u115F',
+      'Private\uE000',
+      '\u{F0000}',
+      'Non\uFDD0char',
+      'End\uFFFF',
+      'Plane\u{1FFFE}',
+      'Half\uD800',
+      '\uDC00Half',
     ])
       for (const checked of commands(name))
         expect([JSON.stringify(name), checked.ok, checked.ok ? undefined : checked.field]).toEqual([

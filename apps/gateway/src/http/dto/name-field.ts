@@ -11,7 +11,8 @@ export function NameField(maxLength: number): PropertyDecorator {
     IsNotEmpty(),
     MaxLength(maxLength),
     Matches(NAME, {
-      message: '$property must be visible text, without control characters or bidirectional controls',
+      message:
+        '$property must be visible text: no control, bidirectional, invisible or private-use characters',
     }),
   );
 }

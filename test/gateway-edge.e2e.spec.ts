@@ -6,7 +6,7 @@ import { EventStoreDBClient, FORWARDS, START } from '@eventstore/db-client';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { TOPICS, dataschemaUri, schemaBaseUrl, type EventEnvelope } from '@app/contracts';
-import { MESSAGE_BUS, subscribeToEvents, type MessageBus } from '@app/messaging';
+import { MESSAGE_BUS, serveRequests, subscribeToEvents, type MessageBus } from '@app/messaging';
 import { freePort, waitFor } from '@app/testing';
 import {
   AccessTokenService,
@@ -1450,6 +1450,30 @@ describe('the gateway edge when a write service is down, and under a rate limit'
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     // Bounded by the timeout (300 ms), not by any default of the transport.
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a command its service took and failed (an import failing beside its partition) is a 503 at once, saying so', async () => {
+    // A stand-in for membership that fails every request in the background, as an import whose store went away does.
+    const failing = await serveRequests(platform.gateway.get<MessageBus>(MESSAGE_BUS), {
+      groupId: `membership-failing-${randomUUID()}`,
+      topic: TOPICS.membershipCommands,
+      handler: async () => {
+        throw new Error('the event store is out of reach');
+      },
+      inBackground: () => true,
+    });
+    try {
+      const res = await platform.http.post('/v1/orgs').set(bearer(ada)).send({ name: 'Acme' });
+      expect([res.status, res.body.code, res.body.title, res.headers['retry-after']]).toEqual([
+        503,
+        'service-unavailable',
+        'The service could not do it now; retry shortly',
+        '1',
+      ]);
+      expect(JSON.stringify(res.body)).not.toContain('out of reach');
+    } finally {
+      await failing.close();
+    }
   });
 
   it('the auth routes are limited per address: beyond the limit a 429 with Retry-After', async () => {

@@ -11,10 +11,21 @@ export const DEADLINE_HEADER = 'deadline';
 /** How far the clocks of two hosts may disagree before a request is taken for expired too early. */
 export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
 
+/** Set on a reply that says the request failed (an outage, a bug) rather than answering it: its body says nothing. */
+export const REPLY_FAILED_HEADER = 'reply_failed';
+
 export class RequestTimeoutError extends Error {
   constructor(topic: string, timeoutMs: number) {
     super(`no reply on ${topic} within ${timeoutMs} ms`);
     this.name = 'RequestTimeoutError';
+  }
+}
+
+/** The service took the request and failed it (its reply says no more): it may be retried, with its command id. */
+export class RequestFailedError extends Error {
+  constructor() {
+    super('the service failed the request');
+    this.name = 'RequestFailedError';
   }
 }
 
@@ -113,6 +124,7 @@ export class RequestReplyClient {
     if (!id || !waiting) return; // a late or duplicate reply: the requester already moved on
     this.pending.delete(id);
     clearTimeout(waiting.timer);
+    if (message.headers[REPLY_FAILED_HEADER] !== undefined) return waiting.reject(new RequestFailedError());
     try {
       waiting.resolve(JSON.parse(message.value.toString('utf8')));
     } catch {
@@ -141,12 +153,13 @@ export interface ServeRequestsOptions {
   /**
    * Requests that take long and are safe to repeat (an import, under its key): handled beside the partition rather than
    * in it, so the requests behind them, of other keys, do not wait seconds on them. Such a request's message counts as
-   * done once its handling starts: a crash meanwhile sends no reply, and its requester answers 503 for a retry.
+   * done once its handling starts, so the bus does not retry it: one that fails is answered as failed (its requester
+   * then answers 503 at once, for a retry), and a crash meanwhile sends no reply (its requester times out).
    */
   readonly inBackground?: (payload: unknown) => boolean;
   /** How many requests run in the background at once; one more waits, in its partition, for a place (default 2). */
   readonly maxInBackground?: number;
-  /** Told of a request handled in the background that failed (it sends no reply; its requester times out). */
+  /** Told of a request handled in the background that failed (its requester is told it failed, and nothing more). */
   readonly onBackgroundFailure?: (failure: { readonly command: string; readonly error: unknown }) => void;
 }
 
@@ -197,19 +210,30 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
           throw error;
         }
         end({ outcome: (reply as { ok?: unknown } | null)?.ok === false ? 'refused' : 'ok' });
+        await answer(reply ?? null);
+      };
+      const answer = async (reply: unknown, failed = false) => {
         if (!replyTo || !correlationId) return; // fire-and-forget command
         await bus.publish([
           {
             topic: replyTo,
             key: correlationId,
-            headers: { [CORRELATION_ID_HEADER]: correlationId, 'content-type': 'application/json' },
-            value: Buffer.from(JSON.stringify(reply ?? null)),
+            headers: {
+              [CORRELATION_ID_HEADER]: correlationId,
+              'content-type': 'application/json',
+              ...(failed ? { [REPLY_FAILED_HEADER]: 'true' } : {}),
+            },
+            value: Buffer.from(JSON.stringify(reply)),
           },
         ]);
       };
       if (!options.inBackground?.(payload)) return serve();
       while (inBackground.size >= (options.maxInBackground ?? 2)) await Promise.race(inBackground);
-      const running = serve().catch((error: unknown) => options.onBackgroundFailure?.({ command, error }));
+      const running = serve().catch(async (error: unknown) => {
+        options.onBackgroundFailure?.({ command, error });
+        // The bus will not retry it (its message is done): its requester is told now rather than left to time out.
+        await answer(null, true).catch(() => undefined);
+      });
       inBackground.add(running);
       void running.finally(() => inBackground.delete(running));
     },

@@ -4,6 +4,7 @@ import {
   DLQ_HEADERS,
   PoisonMessageError,
   RequestReplyClient,
+  RequestFailedError,
   RequestTimeoutError,
   dlqTopic,
   serveRequests,
@@ -428,6 +429,39 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
       expect(await slow).toEqual({ done: { slow: true } });
     } finally {
       release();
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('a request that fails in the background is answered as failed at once, saying nothing of why; the bus does not retry it', async () => {
+    const t = await topic(1);
+    const handled: unknown[] = [];
+    const failures: string[] = [];
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      handler: async (payload) => {
+        handled.push(payload);
+        throw new Error('the event store is out of reach at 10.0.0.7');
+      },
+      inBackground: () => true,
+      onBackgroundFailure: ({ command, error }) => failures.push(`${command}: ${(error as Error).message}`),
+    });
+    const client = await RequestReplyClient.start(bus, 'contract-test');
+    try {
+      const failed = client.request(t, 'org-a', { command: { type: 'Import' } }, { timeoutMs: 20_000 });
+      const error = await failed.then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).toBeInstanceOf(RequestFailedError);
+      expect((error as Error).message).not.toContain('10.0.0.7');
+      expect(failures).toEqual(['Import: the event store is out of reach at 10.0.0.7']);
+      // Done with when it started: not handed to the handler again.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handled).toHaveLength(1);
+    } finally {
       await client.close();
       await server.close();
     }

@@ -9,6 +9,7 @@ import {
   MESSAGE_BUS,
   RequestReplyClient,
   RequestSigner,
+  RequestFailedError,
   RequestTimeoutError,
   type MessageBus,
   type RequestSigningKeys,
@@ -201,6 +202,7 @@ export class WriteServices implements OnApplicationShutdown {
       ).request<Reply<T>>(topic, key, this.signer.sign(request), { timeoutMs });
     } catch (error) {
       if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
+      if (error instanceof RequestFailedError) throw new WriteServiceFailed();
       throw error;
     }
     if (!reply.ok) throw refusalOverHttp(reply.error, bodyNames);
@@ -235,6 +237,19 @@ export class WriteServiceUnavailable extends ServiceUnavailableException {
       detail:
         'The request may still be done if the service was already at it; one that waited past its deadline is ' +
         'dropped undone. Retry with the same Idempotency-Key to be answered as the first attempt was, without doing it twice.',
+    });
+  }
+}
+
+/** The write service took the request and failed it (its store out of reach, say): try again shortly. */
+export class WriteServiceFailed extends ServiceUnavailableException {
+  readonly retryAfterSeconds = 1;
+  constructor() {
+    super({
+      code: 'service-unavailable',
+      title: 'The service could not do it now; retry shortly',
+      detail:
+        'What it had done before failing is kept. Retry with the same Idempotency-Key: what was done is answered as done, the rest is done.',
     });
   }
 }

@@ -46,7 +46,10 @@ export async function run(): Promise<void> {
   });
   await app.init();
   const client = await RequestReplyClient.start(app.get<MessageBus>(MESSAGE_BUS), 'bench');
-  const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
+  const gateway = new RequestSigner(
+    loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }),
+    'gateway',
+  );
   const send = async (command: Record<string, unknown>) => {
     const commandId = randomUUID();
     const reply = await client.request<IdentityReply>(

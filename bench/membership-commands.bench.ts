@@ -24,7 +24,10 @@ async function measure(
   const app = await createMembershipApp(infra, { quiet: true });
   await app.init();
   const client = await RequestReplyClient.start(app.get<MessageBus>(MESSAGE_BUS), 'bench');
-  const gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
+  const gateway = new RequestSigner(
+    loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }),
+    'gateway',
+  );
   const send = (orgId: string, actorId: string, command: Record<string, unknown>) =>
     client.request<CommandReply>(
       TOPICS.membershipCommands,

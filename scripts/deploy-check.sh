@@ -27,10 +27,11 @@ for values in default production; do
   "$checker" k8s "$rendered/$values.yaml"
 done
 # Each service's pods get only the Secret keys it reads (templates/_helpers.tpl, ip.secretEnv): the public gateway none
-# that signs tokens, decrypts TOTP secrets, signs audit checkpoints, administers notifications or reaches SMTP.
+# that signs tokens, decrypts TOTP secrets, signs audit checkpoints, administers notifications, reaches SMTP or signs
+# commands as identity.
 gateway_keys=$(awk '/^---/{d=0} /^  name: .*-gateway$/{d=1} d && /secretKeyRef/' "$rendered/production.yaml")
 [ -n "$gateway_keys" ] || die "no Secret keys found for the gateway in the rendered chart"
-for key in IDENTITY_SIGNING_KEY_PEM TOTP_ENCRYPTION_KEY AUDIT_SIGNING_KEY_PEM NOTIFICATIONS_ADMIN_TOKEN SMTP_URL; do
+for key in IDENTITY_SIGNING_KEY_PEM TOTP_ENCRYPTION_KEY AUDIT_SIGNING_KEY_PEM NOTIFICATIONS_ADMIN_TOKEN SMTP_URL COMMAND_SIGNING_SECRET_IDENTITY COMMAND_SIGNING_SECRET; do
   if grep -q "key: $key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get $key"; fi
 done
 # Behind the ingress the gateway believes X-Forwarded-For: then only the ingress controller (and the release) reach it.

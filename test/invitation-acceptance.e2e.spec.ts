@@ -32,7 +32,10 @@ describe('invitation acceptance across identity and membership', () => {
       ...readInfrastructureConfig(),
       eventStoreConnectionString: eventStore.store.connectionString,
     };
-    gateway = new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway');
+    gateway = new RequestSigner(
+      loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }),
+      'gateway',
+    );
     membership = await createMembershipApp(infra, { quiet: true });
     await membership.init();
     identity = await startIdentity(eventStore.store.connectionString);

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -132,6 +133,12 @@ func rules(object any) error {
 		if sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
 			sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
 			return fmt.Errorf("%s: needs a read-only root filesystem and no privilege escalation", where)
+		}
+		if sc.Privileged != nil && *sc.Privileged {
+			return fmt.Errorf("%s: must not be privileged", where)
+		}
+		if sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, corev1.Capability("ALL")) {
+			return fmt.Errorf("%s: must drop all capabilities", where)
 		}
 		for _, env := range container.EnvFrom {
 			if env.SecretRef == nil {

@@ -23,7 +23,7 @@ spec:
           readinessProbe: { httpGet: { path: /health/ready, port: 8080 } }
           livenessProbe: { httpGet: { path: /health/live, port: 8080 } }
           resources: { requests: { cpu: 100m, memory: 128Mi } }
-          securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false }
+          securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
 `
 
 func check(t *testing.T, manifest string) error {
@@ -49,6 +49,8 @@ func TestRefuses(t *testing.T) {
 		"a missing probe":         {strings.Replace(deployment, "          startupProbe: { httpGet: { path: /health/ready, port: 8080 } }\n", "", 1), "probes"},
 		"root allowed":            {strings.Replace(deployment, "runAsNonRoot: true", "runAsNonRoot: false", 1), "non-root"},
 		"a writable root":         {strings.Replace(deployment, "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", 1), "read-only root"},
+		"capabilities kept":       {strings.Replace(deployment, "capabilities: { drop: [ALL] }", "capabilities: { drop: [NET_RAW] }", 1), "drop all capabilities"},
+		"privileged":              {strings.Replace(deployment, "capabilities: { drop: [ALL] }", "capabilities: { drop: [ALL] }, privileged: true", 1), "privileged"},
 		"no requests":             {strings.Replace(deployment, "requests: { cpu: 100m, memory: 128Mi }", "limits: { memory: 128Mi }", 1), "requests"},
 		"a selector off its pods": {strings.Replace(deployment, "selector: { matchLabels: { app: gateway } }", "selector: { matchLabels: { app: other } }", 1), "does not match"},
 		"no workload at all":      {"apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n", "no Deployment"},

@@ -126,7 +126,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         {
           provide: REQUEST_SIGNING_KEYS,
-          useFactory: () => loadRequestSigningKeys({ dataDir: infra.dataDir }),
+          useFactory: () => loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }),
         },
         { provide: PERMISSIONS_CATALOG, useFactory: () => loadPermissionsCatalog() },
         {

@@ -1,12 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { join } from 'node:path';
 import { TOPICS } from '@app/contracts';
-import { RequestVerifier, type RequestSigningKeys } from '@app/messaging';
-import {
-  loadRequestSigningKeys,
-  ServiceInfrastructureModule,
-  type ResolvedInfrastructure,
-} from '@app/platform';
+import { RequestVerifier, type SendersKeys } from '@app/messaging';
+import { loadSendersKeys, ServiceInfrastructureModule, type ResolvedInfrastructure } from '@app/platform';
 import { AccountManagement } from './accounts/account-management';
 import { Registration } from './accounts/registration';
 import { IdentityCommandHandler } from './commands/identity-command-handler';
@@ -33,14 +29,13 @@ export interface IdentityModuleOptions {
   readonly persistSecrets?: boolean;
 }
 
-/** The configuration every identity module reads: settings, the development key directory, request keys. */
+/**
+ * The configuration every identity module reads: settings, the development key directory, and the request keys of the
+ * gateway (whose requests it takes) and its own (it signs what it asks membership).
+ */
 @Module({})
 class IdentityConfigModule {
-  static register(
-    config: IdentityConfig,
-    keyDir: string | undefined,
-    keys: RequestSigningKeys,
-  ): DynamicModule {
+  static register(config: IdentityConfig, keyDir: string | undefined, keys: SendersKeys): DynamicModule {
     return {
       module: IdentityConfigModule,
       global: true,
@@ -83,7 +78,7 @@ export class IdentityModule {
         IdentityConfigModule.register(
           config,
           dataDir ? join(dataDir, 'identity') : undefined,
-          loadRequestSigningKeys({ dataDir: infra.dataDir }),
+          loadSendersKeys({ dataDir: infra.dataDir, senders: ['gateway', 'identity'] }),
         ),
         IdentityStorageModule.register({ ...(infra.mongoUrl ? { mongoUrl: infra.mongoUrl } : {}), dataDir }),
         IdentityUseCasesModule,
@@ -110,11 +105,11 @@ export class IdentityModule {
             sessions: SessionRefresh,
             twoFactor: TwoFactorEnrollment,
             accessTokens: AccessTokenService,
-            keys: RequestSigningKeys,
+            keys: SendersKeys,
           ) =>
             new IdentityCommandHandler(
               { registration, accounts, passwords, login, sessions, twoFactor, accessTokens },
-              new RequestVerifier(keys),
+              new RequestVerifier({ gateway: keys.gateway }),
               config.operators,
             ),
         },

@@ -12,7 +12,7 @@ import { type PersonalData } from '@app/personal-data';
 import { RequestVerifier } from '@app/messaging';
 import {
   keyShredderProvider,
-  loadRequestSigningKeys,
+  loadSendersKeys,
   PERSONAL_DATA,
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
@@ -57,7 +57,10 @@ export class MembershipModule {
         MembershipIndexes,
         {
           provide: RequestVerifier,
-          useFactory: () => new RequestVerifier(loadRequestSigningKeys({ dataDir: infra.dataDir })),
+          useFactory: () =>
+            new RequestVerifier(
+              loadSendersKeys({ dataDir: infra.dataDir, senders: ['gateway', 'identity'] }),
+            ),
         },
         {
           provide: OrganizationCommandHandler,

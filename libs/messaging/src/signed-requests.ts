@@ -20,9 +20,10 @@ interface Key {
 }
 
 /**
- * The keys that sign command requests on the bus: the current one signs, it and the previous one (during a rotation)
- * verify. Services that send or serve commands share them (`COMMAND_SIGNING_SECRET`, and
- * `COMMAND_SIGNING_SECRET_PREVIOUS` while rotating).
+ * One sender's keys for command requests on the bus: the current one signs, it and the previous one (during a rotation)
+ * verify. Each sender has its own (`COMMAND_SIGNING_SECRET_GATEWAY`, `COMMAND_SIGNING_SECRET_IDENTITY`, and their
+ * `_PREVIOUS` while rotating), held by that sender and by the services it sends to, so that no service can sign as
+ * another: the public gateway cannot pass for identity.
  */
 export class RequestSigningKeys {
   private readonly keys: readonly Key[];
@@ -71,12 +72,16 @@ export class RequestSigner {
 export type VerifiedSender =
   { readonly ok: true; readonly sender: RequestSender } | { readonly ok: false; readonly reason: string };
 
+/** The keys of the senders a service takes requests from, by sender. */
+export type SendersKeys = Readonly<Partial<Record<RequestSender, RequestSigningKeys>>>;
+
 /**
- * Never trust an actor named in a message: a request counts only with a valid signature by one of our services.
- * The receiver then checks that this sender may send this command (see the command descriptions).
+ * Never trust an actor named in a message: a request counts only with a valid signature by one of our services, made
+ * with that very service's key. The receiver then checks that this sender may send this command (see the command
+ * descriptions).
  */
 export class RequestVerifier {
-  constructor(private readonly keys: RequestSigningKeys) {}
+  constructor(private readonly senders: SendersKeys) {}
 
   verify(raw: unknown): VerifiedSender {
     if (typeof raw !== 'object' || raw === null) return { ok: false, reason: 'not a request' };
@@ -84,7 +89,9 @@ export class RequestVerifier {
     if (!auth || typeof auth !== 'object') return { ok: false, reason: 'unsigned' };
     if (auth.sender !== 'gateway' && auth.sender !== 'identity')
       return { ok: false, reason: 'unknown sender' };
-    const key = this.keys.find(auth.key);
+    const keys = this.senders[auth.sender];
+    if (!keys) return { ok: false, reason: `not taken from ${auth.sender}` };
+    const key = keys.find(auth.key);
     if (!key || typeof auth.signature !== 'string') return { ok: false, reason: 'unknown key' };
     const given = Buffer.from(auth.signature, 'base64url');
     const expected = mac(key, auth.sender, raw);

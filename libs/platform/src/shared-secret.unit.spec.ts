@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRequestSigningKeys } from './request-signing-keys';
+import { RequestSigner, RequestVerifier } from '@app/messaging';
+import { loadRequestSigningKeys, loadSendersKeys } from './request-signing-keys';
 import { loadSharedSecret } from './shared-secret';
 import { tempRoot } from '@app/testing';
 
@@ -21,14 +22,71 @@ describe('shared secrets', () => {
     expect(() => load({ SOME_SECRET: 'short-secret' })).toThrow('SOME_SECRET must be at least 32 bytes');
     expect(() => load({ SOME_SECRET: 'short-secret' })).not.toThrow(/short-secret/);
     expect(() =>
-      loadRequestSigningKeys({ dataDir: dataDir(), env: { COMMAND_SIGNING_SECRET: 'x' } }),
+      loadRequestSigningKeys({ dataDir: dataDir(), sender: 'gateway', env: { COMMAND_SIGNING_SECRET: 'x' } }),
     ).toThrow('COMMAND_SIGNING_SECRET must be at least 32 bytes');
     expect(() =>
       loadRequestSigningKeys({
         dataDir: dataDir(),
+        sender: 'gateway',
         env: { COMMAND_SIGNING_SECRET: 'x'.repeat(32), COMMAND_SIGNING_SECRET_PREVIOUS: 'old' },
       }),
     ).toThrow('COMMAND_SIGNING_SECRET_PREVIOUS must be at least 32 bytes');
+    expect(() =>
+      loadRequestSigningKeys({
+        dataDir: dataDir(),
+        sender: 'identity',
+        env: {
+          COMMAND_SIGNING_SECRET_IDENTITY: 'x'.repeat(32),
+          COMMAND_SIGNING_SECRET_IDENTITY_PREVIOUS: 'old',
+        },
+      }),
+    ).toThrow('COMMAND_SIGNING_SECRET_IDENTITY_PREVIOUS must be at least 32 bytes');
+  });
+
+  it('command request keys: each sender its own, generated apart on the embedded default; one shared key still read where set', () => {
+    const dir = dataDir();
+    const signer = (sender: 'gateway' | 'identity', env: NodeJS.ProcessEnv = {}) =>
+      new RequestSigner(loadRequestSigningKeys({ dataDir: dir, sender, env }), sender);
+    const request = { commandId: 'c1', actorId: 'ada' };
+    const verifier = new RequestVerifier(loadSendersKeys({ dataDir: dir, senders: ['gateway', 'identity'] }));
+    expect(verifier.verify(signer('identity').sign(request))).toEqual({ ok: true, sender: 'identity' });
+    // The gateway's key does not sign for identity.
+    const gatewayKey = loadRequestSigningKeys({ dataDir: dir, sender: 'gateway' });
+    expect(verifier.verify(new RequestSigner(gatewayKey, 'identity').sign(request)).ok).toBe(false);
+    expect(existsSync(join(dir, 'secrets', 'command-signing-gateway.key'))).toBe(true);
+    expect(existsSync(join(dir, 'secrets', 'command-signing-identity.key'))).toBe(true);
+    // Set apart, each its own; a single COMMAND_SIGNING_SECRET (older deployments) signs for both.
+    const env = {
+      COMMAND_SIGNING_SECRET_GATEWAY: 'g'.repeat(32),
+      COMMAND_SIGNING_SECRET_IDENTITY: 'i'.repeat(32),
+    };
+    const configured = new RequestVerifier(
+      loadSendersKeys({ dataDir: dataDir(), senders: ['identity'], env }),
+    );
+    expect(configured.verify(signer('identity', env).sign(request)).ok).toBe(true);
+    expect(
+      configured.verify(
+        new RequestSigner(loadRequestSigningKeys({ dataDir: dir, sender: 'gateway', env }), 'identity').sign(
+          request,
+        ),
+      ).ok,
+    ).toBe(false);
+    const shared = { COMMAND_SIGNING_SECRET: 's'.repeat(32) };
+    expect(
+      new RequestVerifier(loadSendersKeys({ dataDir: dataDir(), senders: ['identity'], env: shared })).verify(
+        new RequestSigner(
+          loadRequestSigningKeys({ dataDir: dataDir(), sender: 'gateway', env: shared }),
+          'identity',
+        ).sign(request),
+      ).ok,
+    ).toBe(true);
+    expect(() =>
+      loadRequestSigningKeys({
+        dataDir: dataDir(),
+        sender: 'identity',
+        env: { REQUIRE_CONFIGURED_SECRETS: 'true' },
+      }),
+    ).toThrow('COMMAND_SIGNING_SECRET_IDENTITY must be set (REQUIRE_CONFIGURED_SECRETS=true)');
   });
 
   it('REQUIRE_CONFIGURED_SECRETS=true (any case) generates nothing; a value that is not true or false stops the service', () => {

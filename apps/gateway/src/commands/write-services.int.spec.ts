@@ -24,7 +24,7 @@ async function writeServicesOn(bus: InProcessBus): Promise<WriteServices> {
   return new WriteServices(
     bus,
     readGatewayConfig({}),
-    loadRequestSigningKeys({ dataDir: await makeTempDir('write-services') }),
+    loadRequestSigningKeys({ dataDir: await makeTempDir('write-services'), sender: 'gateway' }),
     undefined as unknown as OrgAccess, // not reached
   );
 }

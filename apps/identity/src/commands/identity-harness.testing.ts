@@ -38,7 +38,7 @@ export async function startIdentity(
     app,
     bus,
     await RequestReplyClient.start(bus, 'identity-test'),
-    new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir }), 'gateway'),
+    new RequestSigner(loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }), 'gateway'),
   );
   await harness.listen();
   return harness;

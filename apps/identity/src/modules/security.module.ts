@@ -4,7 +4,7 @@ import {
   RequestReplyClient,
   RequestSigner,
   type MessageBus,
-  type RequestSigningKeys,
+  type SendersKeys,
 } from '@app/messaging';
 import { type IdentityConfig } from '../config/identity.config';
 import { PasswordHasher } from '../credentials/password-hasher';
@@ -131,8 +131,8 @@ export class MembershipRequester implements OnApplicationShutdown {
     {
       provide: MembershipInvitations,
       inject: [MembershipRequester, REQUEST_SIGNING_KEYS],
-      useFactory: (requester: MembershipRequester, keys: RequestSigningKeys) =>
-        new MembershipInvitations(() => requester.get(), new RequestSigner(keys, 'identity')),
+      useFactory: (requester: MembershipRequester, keys: SendersKeys) =>
+        new MembershipInvitations(() => requester.get(), new RequestSigner(keys.identity!, 'identity')),
     },
   ],
   exports: [

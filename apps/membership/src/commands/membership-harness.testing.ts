@@ -7,10 +7,11 @@ import {
   MESSAGE_BUS,
   RequestReplyClient,
   RequestSigner,
+  type SendersKeys,
   type MessageBus,
   type RequestSender,
 } from '@app/messaging';
-import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
+import { loadSendersKeys, readInfrastructureConfig } from '@app/platform';
 import { type MembershipConfig } from '../config/membership.config';
 import { createMembershipApp } from '../membership.app';
 import { organizationDecider } from '../organizations/organization.decider';
@@ -33,7 +34,7 @@ export async function startMembership(
     bus,
     eventStore.client,
     await RequestReplyClient.start(bus, 'membership-test'),
-    loadRequestSigningKeys({ dataDir: infra.dataDir }),
+    loadSendersKeys({ dataDir: infra.dataDir, senders: ['gateway', 'identity'] }),
   );
 }
 
@@ -43,12 +44,12 @@ export class MembershipHarness {
     readonly bus: MessageBus,
     private readonly client: EventStoreDBClient,
     readonly requests: RequestReplyClient,
-    private readonly keys: ReturnType<typeof loadRequestSigningKeys>,
+    private readonly keys: SendersKeys,
   ) {}
 
   /** Signs as one of our services would (the gateway by default). */
   signed(payload: Record<string, unknown>, sender: RequestSender = 'gateway'): Record<string, unknown> {
-    return new RequestSigner(this.keys, sender).sign(payload);
+    return new RequestSigner(this.keys[sender]!, sender).sign(payload);
   }
 
   query<T>(payload: Record<string, unknown>, sender: RequestSender = 'identity'): Promise<T> {

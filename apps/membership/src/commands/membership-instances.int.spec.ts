@@ -18,7 +18,8 @@ describe('two membership instances, restarted: a command is applied once', () =>
     ...readInfrastructureConfig(),
     eventStoreConnectionString: eventStore.store.connectionString,
   });
-  const gateway = () => new RequestSigner(loadRequestSigningKeys({ dataDir: infra().dataDir }), 'gateway');
+  const gateway = () =>
+    new RequestSigner(loadRequestSigningKeys({ dataDir: infra().dataDir, sender: 'gateway' }), 'gateway');
   let instances: INestApplication[] = [];
 
   async function startTwo(): Promise<INestApplication[]> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestSigner, RequestSigningKeys } from '@app/messaging';
+import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { type CommandReply } from './command-reply';
 import { startMembership, type MembershipHarness } from './membership-harness.testing';
@@ -116,6 +117,15 @@ describe('membership commands: who may send what (never trust an actor named in 
     await refusedAndNothingAppended(
       membership.signed(request('owner', { type: 'RemoveMember', userId: 'ada' }), 'identity'),
       'sender-not-allowed',
+    );
+    // The gateway's key cannot vouch as identity: each sender signs with its own.
+    const gatewayKeys = loadRequestSigningKeys({
+      dataDir: readInfrastructureConfig().dataDir,
+      sender: 'gateway',
+    });
+    await refusedAndNothingAppended(
+      new RequestSigner(gatewayKeys, 'identity').sign(request('eve', acceptance)),
+      'request-not-authenticated',
     );
   });
 

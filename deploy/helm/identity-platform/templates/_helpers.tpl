@@ -41,22 +41,22 @@ app.kubernetes.io/component: {{ .service }}
 
 {{/*
 The keys of the Secret a service reads, as env entries: each service gets only its own (the public gateway holds no
-token-signing, TOTP, audit or SMTP secret). Call with (dict "root" $ "service" "gateway").
+token-signing, TOTP, audit or SMTP secret, and signs commands with a key of its own, so it cannot pass for identity). Call with (dict "root" $ "service" "gateway").
 Required keys must be in the Secret (the pod does not start without them); optional ones are read when present:
 MONGO_URL, EVENTSTORE_CONNECTION_STRING (with its credentials) and the Kafka sign-in may come from the Secret instead
 of the ConfigMap (a Secret's value wins), the _PREVIOUS keys during a rotation.
 */}}
 {{- define "ip.secretEnv" -}}
 {{- $required := dict
-  "gateway" (list "INVITATION_TOKEN_SECRET" "COMMAND_SIGNING_SECRET" "PERSONAL_DATA_MASTER_KEY")
-  "identity" (list "IDENTITY_SIGNING_KEY_PEM" "TOTP_ENCRYPTION_KEY" "AUDIT_SIGNING_KEY_PEM" "COMMAND_SIGNING_SECRET" "PERSONAL_DATA_MASTER_KEY")
-  "membership" (list "AUDIT_SIGNING_KEY_PEM" "INVITATION_TOKEN_SECRET" "COMMAND_SIGNING_SECRET" "PERSONAL_DATA_MASTER_KEY")
+  "gateway" (list "INVITATION_TOKEN_SECRET" "COMMAND_SIGNING_SECRET_GATEWAY" "PERSONAL_DATA_MASTER_KEY")
+  "identity" (list "IDENTITY_SIGNING_KEY_PEM" "TOTP_ENCRYPTION_KEY" "AUDIT_SIGNING_KEY_PEM" "COMMAND_SIGNING_SECRET_GATEWAY" "COMMAND_SIGNING_SECRET_IDENTITY" "PERSONAL_DATA_MASTER_KEY")
+  "membership" (list "AUDIT_SIGNING_KEY_PEM" "INVITATION_TOKEN_SECRET" "COMMAND_SIGNING_SECRET_GATEWAY" "COMMAND_SIGNING_SECRET_IDENTITY" "PERSONAL_DATA_MASTER_KEY")
   "notifications" (list "INVITATION_TOKEN_SECRET" "NOTIFICATIONS_ADMIN_TOKEN" "SMTP_URL" "PERSONAL_DATA_MASTER_KEY")
 -}}
 {{- $optional := dict
-  "gateway" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_PREVIOUS")
-  "identity" (list "IDENTITY_ADDITIONAL_KEYS_PEM" "COMMAND_SIGNING_SECRET_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
-  "membership" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
+  "gateway" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_GATEWAY_PREVIOUS")
+  "identity" (list "IDENTITY_ADDITIONAL_KEYS_PEM" "COMMAND_SIGNING_SECRET_GATEWAY_PREVIOUS" "COMMAND_SIGNING_SECRET_IDENTITY_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
+  "membership" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "COMMAND_SIGNING_SECRET_GATEWAY_PREVIOUS" "COMMAND_SIGNING_SECRET_IDENTITY_PREVIOUS" "AUDIT_SIGNING_KEYS_RETIRED")
   "notifications" (list "INVITATION_TOKEN_SECRET_PREVIOUS" "SMS_PROVIDER_TOKEN")
 -}}
 {{- $secret := required "secrets.existingSecret names the Secret with the services' keys" .root.Values.secrets.existingSecret -}}

@@ -34,6 +34,13 @@ gateway_keys=$(awk '/^---/{d=0} /^  name: .*-gateway$/{d=1} d && /secretKeyRef/'
 for key in IDENTITY_SIGNING_KEY_PEM TOTP_ENCRYPTION_KEY AUDIT_SIGNING_KEY_PEM NOTIFICATIONS_ADMIN_TOKEN SMTP_URL COMMAND_SIGNING_SECRET_IDENTITY COMMAND_SIGNING_SECRET; do
   if grep -q "key: $key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get $key"; fi
 done
+# With credentials per service (the production example) each service signs in to MongoDB, the event store and Kafka
+# under keys of its own: the gateway's pods never get the shared ones or another service's.
+for key in MONGO_URL EVENTSTORE_CONNECTION_STRING KAFKA_SASL_PASSWORD; do
+  grep -q "key: gateway.$key[ ,}]" <<<"$gateway_keys" || die "the gateway does not read its own $key"
+  if grep -q "key: $key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get the shared $key"; fi
+  if grep -q "key: identity.$key[ ,}]" <<<"$gateway_keys"; then die "the gateway's pods get identity's $key"; fi
+done
 # Behind the ingress the gateway believes X-Forwarded-For: then only the ingress controller (and the release) reach it.
 gateway_policy=$(awk '/^---/{p=0; k=""} /^kind:/{k=$2} k=="NetworkPolicy" && /^  name: .*-gateway$/{p=1} p' "$rendered/production.yaml")
 grep -q "from:" <<<"$gateway_policy" || die "the gateway trusts its proxies but any pod may reach it"

@@ -44,7 +44,8 @@ The keys of the Secret a service reads, as env entries: each service gets only i
 token-signing, TOTP, audit or SMTP secret, and signs commands with a key of its own, so it cannot pass for identity). Call with (dict "root" $ "service" "gateway").
 Required keys must be in the Secret (the pod does not start without them); optional ones are read when present:
 MONGO_URL, EVENTSTORE_CONNECTION_STRING (with its credentials) and the Kafka sign-in may come from the Secret instead
-of the ConfigMap (a Secret's value wins), the _PREVIOUS keys during a rotation.
+of the ConfigMap (a Secret's value wins), under keys of each service's own with secrets.credentialsPerService
+(gateway.MONGO_URL, ...), the _PREVIOUS keys during a rotation.
 */}}
 {{- define "ip.secretEnv" -}}
 {{- $required := dict
@@ -65,9 +66,16 @@ of the ConfigMap (a Secret's value wins), the _PREVIOUS keys during a rotation.
   valueFrom:
     secretKeyRef: { name: {{ $secret | quote }}, key: {{ . }} }
 {{- end }}
-{{- range (concat (get $optional .service) (list "MONGO_URL" "EVENTSTORE_CONNECTION_STRING" "KAFKA_SASL_USERNAME" "KAFKA_SASL_PASSWORD")) }}
+{{- range (get $optional .service) }}
 - name: {{ . }}
   valueFrom:
     secretKeyRef: { name: {{ $secret | quote }}, key: {{ . }}, optional: true }
+{{- end }}
+{{- $service := .service -}}
+{{- $perService := .root.Values.secrets.credentialsPerService -}}
+{{- range (list "MONGO_URL" "EVENTSTORE_CONNECTION_STRING" "KAFKA_SASL_USERNAME" "KAFKA_SASL_PASSWORD") }}
+- name: {{ . }}
+  valueFrom:
+    secretKeyRef: { name: {{ $secret | quote }}, key: {{ ternary (printf "%s.%s" $service .) . $perService }}, optional: true }
 {{- end }}
 {{- end -}}

@@ -64,6 +64,8 @@ if grep -q "Egress" "$rendered/default.yaml"; then die "egress is restricted by 
 # TLS to Kafka with a private CA in the production example: the CA mounted where KAFKA_SSL_CA_FILE says.
 grep -q "KAFKA_SSL_CA_FILE: /etc/kafka-ca/ca.crt" "$rendered/production.yaml" || die "the Kafka CA is not configured"
 grep -q "mountPath: /etc/kafka-ca" "$rendered/production.yaml" || die "the Kafka CA is not mounted"
+# And the private CA of the event store and MongoDB, through extraVolumes, in every service.
+[ "$(grep -c "mountPath: /etc/platform-ca" "$rendered/production.yaml")" = 4 ] || die "the platform CA is not mounted in every service"
 grep -q "image: \"registry.example.com/platform/identity-platform@sha256:" "$rendered/production.yaml" || die "the digest does not pin the image"
 if grep -A3 "envFrom:" "$rendered/production.yaml" | grep -q secretRef; then
   die "a pod gets the whole Secret (envFrom secretRef)"

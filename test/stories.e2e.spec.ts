@@ -865,6 +865,29 @@ describe('stories over the public API', () => {
     await http().post('/v1/auth/login').send({ email: carol.email, password: PASSWORD }).expect(403);
   });
 
+  it('R10: the links mailed before an account is deleted are dead after it, and name nobody', async () => {
+    const email = unique('Hank');
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Hank' }).expect(202);
+    const verification = await platform.linkFromMail(email, '/verify-email');
+    const before = platform.mails.length;
+    await http().post('/v1/auth/password/forgot').send({ email }).expect(202);
+    const reset = await platform.linkFromMail(email, '/reset-password', before);
+    const login = await http().post('/v1/auth/login').send({ email, password: PASSWORD }).expect(200);
+    await http()
+      .delete('/v1/me')
+      .set('authorization', `Bearer ${login.body.accessToken}`)
+      .send({ password: PASSWORD })
+      .expect(200);
+    const verified = await http().post('/v1/auth/verify-email').send({ token: verification });
+    const resetDone = await http()
+      .post('/v1/auth/password/reset')
+      .send({ token: reset, password: 'Brand-new-Hank-Pass-1' });
+    for (const answer of [verified, resetDone]) {
+      expect([answer.status, answer.body.code]).toEqual([410, 'token-invalid']);
+      expect(answer.body.userId).toBeUndefined();
+    }
+  });
+
   it('R10: an organization that became mine after I was shown my list is not deleted with my account unseen', async () => {
     const bob = await platform.signUp('Bob');
     const bobsOrg = await createOrg(bob);

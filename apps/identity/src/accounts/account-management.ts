@@ -282,9 +282,11 @@ export class AccountManagement {
     addressKeys: readonly string[],
     context: CommandContext,
   ): Promise<void> {
-    const { reservations, credentials, refreshTokens, twoFactor, personalData } = this.deps;
+    const { reservations, credentials, refreshTokens, twoFactor, personalData, verificationLinks } =
+      this.deps;
     for (const key of [user.userId, ...addressKeys]) await personalData.vault.erase(key);
     await refreshTokens.revokeAllForUser(user.userId);
+    await verificationLinks.forget(user.userId);
     await credentials.delete(user.userId);
     await twoFactor.disable(user.userId);
     await reservations.release('email', user.email, user.userId, context.commandId);

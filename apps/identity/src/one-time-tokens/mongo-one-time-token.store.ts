@@ -51,4 +51,8 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
       ...(options.keepRedeemed ? { redeemedBy: { $exists: false } } : {}),
     });
   }
+
+  async deleteAllFor(userId: string): Promise<void> {
+    await this.tokens.deleteMany({ userId });
+  }
 }

@@ -32,6 +32,8 @@ export interface OneTimeTokenStore {
     purpose: OneTimeTokenPurpose,
     options?: { keepRedeemed?: boolean },
   ): Promise<void>;
+  /** Every token of the user, of every purpose, leaving no copy behind (a deleted account's). */
+  deleteAllFor(userId: string): Promise<void>;
 }
 
 /** In one process (its maps may be kept under the data dir, see data-dir-stores). */
@@ -62,6 +64,12 @@ export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
         !(options.keepRedeemed && record.redeemedBy !== undefined)
       )
         this.records.delete(hash);
+    return Promise.resolve();
+  }
+
+  deleteAllFor(userId: string): Promise<void> {
+    for (const [hash, record] of [...this.records]) if (record.userId === userId) this.records.delete(hash);
+    this.records.forgetDeleted?.();
     return Promise.resolve();
   }
 }

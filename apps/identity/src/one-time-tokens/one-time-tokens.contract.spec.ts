@@ -107,6 +107,21 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(await tokens.redeem('password-reset', token, 'cmd-1')).toEqual({ userId: 'u1' });
   });
 
+  it("R10: forgetting a deleted account ends its links of every purpose, used or not, and no other account's", async () => {
+    const verification = await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    const reset = await tokens.issue('password-reset', 'u1');
+    const used = await tokens.issue('two-factor-challenge', 'u1');
+    await tokens.redeem('two-factor-challenge', used.token, 'cmd-1');
+    const others = await tokens.issue('password-reset', 'u2');
+    await tokens.forget('u1');
+    expect(await codeOf(tokens.redeem('email-verification', verification.token))).toBe('token-invalid');
+    expect(await codeOf(tokens.redeem('password-reset', reset.token))).toBe('token-invalid');
+    // Not even the repeat of the request that used it names the account now.
+    expect(await codeOf(tokens.redeem('two-factor-challenge', used.token, 'cmd-1'))).toBe('token-invalid');
+    expect(await store.find(sha256Hex(verification.token))).toBeNull();
+    expect(await tokens.redeem('password-reset', others.token)).toEqual({ userId: 'u2' });
+  });
+
   it('revoke makes outstanding links of that purpose unusable', async () => {
     const { token } = await tokens.issue('password-reset', 'u1');
     await tokens.revoke('password-reset', 'u1');

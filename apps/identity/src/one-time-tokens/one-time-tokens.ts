@@ -85,6 +85,14 @@ export class OneTimeTokens {
     return redeemed;
   }
 
+  /**
+   * A deleted account's links, used or not, of every purpose: none works after, and none keeps the address it was sent
+   * to.
+   */
+  forget(userId: string): Promise<void> {
+    return this.store.deleteAllFor(userId);
+  }
+
   /** E.g. after a password change: outstanding reset links stop working (a used one still answers its repeat). */
   async revoke(purpose: OneTimeTokenPurpose, userId: string): Promise<void> {
     await this.store.deleteFor(userId, purpose, { keepRedeemed: true });

@@ -18,6 +18,8 @@ export interface KeyValueMap<T> extends Iterable<[string, T]> {
   set(key: string, value: T): unknown;
   delete(key: string): boolean;
   values(): IterableIterator<T>;
+  /** Where it is kept on disk: rewritten now, so that nothing deleted stays behind in it (an erased account's). */
+  forgetDeleted?(): void;
 }
 
 /** In one process: a Map of claims and their expiry (epoch ms, or null for never), swept once it grows. */

@@ -40,6 +40,21 @@ describe('a map kept in a JSON-lines journal (embedded default session state)', 
     });
   });
 
+  it("forgetDeleted rewrites the journal at once: a deleted value (an erased account's address) is not kept on disk", async () => {
+    await withTempDir('journal', async (dir) => {
+      const file = join(dir, 'f.jsonl');
+      const map = new JournalMap<{ subject: string }>(file);
+      map.set('t1', { subject: 'ada@example.com' }).set('t2', { subject: 'bob@example.com' });
+      map.delete('t1');
+      expect(readFileSync(file, 'utf8')).toContain('ada@example.com');
+      map.forgetDeleted();
+      expect(readFileSync(file, 'utf8')).not.toContain('ada@example.com');
+      expect([...new JournalMap<{ subject: string }>(file)]).toEqual([
+        ['t2', { subject: 'bob@example.com' }],
+      ]);
+    });
+  });
+
   it('rewrites itself compactly once mostly history, keeping every live entry', async () => {
     await withTempDir('journal', async (dir) => {
       const file = join(dir, 'c.jsonl');

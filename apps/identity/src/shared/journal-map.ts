@@ -58,6 +58,11 @@ export class JournalMap<T> implements Iterable<[string, T]> {
     return this.entries.values();
   }
 
+  /** The journal rewritten with only what is live: a deleted value is otherwise kept until the next compaction. */
+  forgetDeleted(): void {
+    this.compact();
+  }
+
   [Symbol.iterator](): IterableIterator<[string, T]> {
     return this.entries[Symbol.iterator]();
   }
@@ -86,7 +91,10 @@ export class JournalMap<T> implements Iterable<[string, T]> {
   }
 
   private compactIfMostlyHistory(): void {
-    if (this.lines <= 2 * this.entries.size + 1_000) return;
+    if (this.lines > 2 * this.entries.size + 1_000) this.compact();
+  }
+
+  private compact(): void {
     const temp = `${this.file}.tmp`;
     const live = [...this.entries].map(([k, v]) => `${JSON.stringify({ k, v: this.codec.encode(v) })}\n`);
     writeFileSync(temp, live.join(''), { mode: 0o600 });

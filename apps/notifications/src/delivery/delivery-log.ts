@@ -131,9 +131,12 @@ export function deliveryIdOf(message: OutgoingMessage): string {
  * The log in this process's memory, and, given a file, kept there too: each change appends the record as it now is
  * to a JSON-lines file (the embedded default's `<DATA_DIR>/notifications/deliveries.jsonl`), read back at start.
  * A pending record holds its message, links included: the file is its owner's alone (0600), and it is rewritten with
- * only the current records at start and whenever superseded lines outnumber them, so a sent message's link does not
- * stay behind in an older line. One process per file (the embedded default): claims are atomic in its memory only.
+ * only the current records at start, whenever superseded lines outnumber them, and within a second of a delivery's
+ * end, so a sent message's link does not stay behind in an older line. One process per file (the embedded default): claims are atomic in its memory only.
  */
+/** How long a delivery that ended may leave its message's text in the superseded line of its claim. */
+const SENT_TEXT_KEPT_MS = 1_000;
+
 export class LocalDeliveryLog implements DeliveryLog {
   private readonly records = new Map<string, DeliveryRecord>();
   private lines = 0;
@@ -256,7 +259,14 @@ export class LocalDeliveryLog implements DeliveryLog {
     return forgotten.length;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.textLeavesSoon === undefined) return;
+    clearTimeout(this.textLeavesSoon);
+    this.textLeavesSoon = undefined;
+    if (this.file) this.compact(this.file);
+  }
+
+  private textLeavesSoon: NodeJS.Timeout | undefined;
 
   private save(record: DeliveryRecord): void {
     this.records.set(record._id, record);
@@ -265,6 +275,16 @@ export class LocalDeliveryLog implements DeliveryLog {
     // Each sent delivery leaves its claim's line (with the message) superseded: rewritten whenever the superseded
     // lines pass half the records (plus the slack), so the file stays within a few times its records at O(1) a save.
     if (++this.lines - this.records.size > this.records.size / 2 + this.slack) this.compact(this.file);
+    // And within a second of a delivery's end, at most once a second: its claim's line held the message, whose link
+    // (a reset, a verification) still works until it expires.
+    else if (record.status !== 'pending' && this.textLeavesSoon === undefined) {
+      const file = this.file;
+      this.textLeavesSoon = setTimeout(() => {
+        this.textLeavesSoon = undefined;
+        this.compact(file);
+      }, SENT_TEXT_KEPT_MS);
+      this.textLeavesSoon.unref();
+    }
   }
 
   /** The current records only, written beside the file and renamed over it: a crash leaves one or the other whole. */

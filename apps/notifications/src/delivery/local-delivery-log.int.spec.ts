@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { LocalDeliveryLog } from './delivery-log';
 import { type OutgoingEmail } from './outgoing-message';
 
@@ -37,6 +37,20 @@ describe('the delivery log in a file (embedded default)', () => {
     expect((await restarted.find(`event-2:reset|email|person-2@example.com`))?.status).toBe('sent');
     expect((await restarted.find(`event-1:reset|email|person-1@example.com`))?.status).toBe('pending');
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("leaves a sent message's link on file a second at most while it runs, and none once closed", async () => {
+    const file = join(await makeTempDir('delivery-log'), 'notifications', 'deliveries.jsonl');
+    const log = new LocalDeliveryLog(file);
+    await log.claim(message(1), Date.now(), 30_000);
+    await send(log, 2);
+    await waitFor(() => readFileSync(file, 'utf8').split(LINK).length - 1 === 1, {
+      what: "the sent message's claim line to be rewritten away",
+    });
+    expect((await log.find(`event-1:reset|email|person-1@example.com`))?.message.text).toContain(LINK);
+    await send(log, 3);
+    await log.close();
+    expect(readFileSync(file, 'utf8').split(LINK).length - 1).toBe(1);
   });
 
   it('narrows what an earlier release left readable, and removes a rewrite a crash cut short', async () => {

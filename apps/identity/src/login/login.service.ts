@@ -57,7 +57,7 @@ export function invalidCredentials(): DomainError {
 }
 
 function invalidCode(): DomainError {
-  return new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid');
+  return new DomainError('invalid-two-factor-code', 'forbidden', 'the code is not valid', { field: 'code' });
 }
 
 export class LoginService {

@@ -158,9 +158,9 @@ describe('login', () => {
   it('R22: with TOTP enrolled the password only yields a challenge; the code completes the login once', async () => {
     const { login, clock, secret, challenge } = await withTwoFactor();
     const now = clock.now / 1000;
-    expect(
-      await codeOf(login.service.completeTwoFactor({ challenge: await challenge(), code: '000000' })),
-    ).toBe('invalid-two-factor-code');
+    await expect(
+      login.service.completeTwoFactor({ challenge: await challenge(), code: '000000' }),
+    ).rejects.toMatchObject({ code: 'invalid-two-factor-code', details: { field: 'code' } });
     const again = await challenge();
     const done = await login.service.completeTwoFactor({ challenge: again, code: totpCode(secret, now) });
     expect((await login.accessTokens.verify(done.accessToken)).amr).toEqual(['pwd', 'otp']);

@@ -16,6 +16,9 @@ import { basename, dirname, join } from 'node:path';
 import { type OutgoingMessage } from './outgoing-message';
 import { type RecipientKeys } from './recipient-keys';
 
+/** How long a delivery that ended may leave its message's text in the superseded line of its claim. */
+const SENT_TEXT_KEPT_MS = 1_000;
+
 /** `pending` while attempts go on; `sent`, `failed` (permanently) and `dead` (attempts exhausted) are settled. */
 export type DeliveryStatus = 'pending' | 'sent' | 'failed' | 'dead';
 
@@ -134,9 +137,6 @@ export function deliveryIdOf(message: OutgoingMessage): string {
  * only the current records at start, whenever superseded lines outnumber them, and within a second of a delivery's
  * end, so a sent message's link does not stay behind in an older line. One process per file (the embedded default): claims are atomic in its memory only.
  */
-/** How long a delivery that ended may leave its message's text in the superseded line of its claim. */
-const SENT_TEXT_KEPT_MS = 1_000;
-
 export class LocalDeliveryLog implements DeliveryLog {
   private readonly records = new Map<string, DeliveryRecord>();
   private lines = 0;
@@ -260,6 +260,7 @@ export class LocalDeliveryLog implements DeliveryLog {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.textLeavesSoon === undefined) return;
     clearTimeout(this.textLeavesSoon);
     this.textLeavesSoon = undefined;
@@ -267,6 +268,7 @@ export class LocalDeliveryLog implements DeliveryLog {
   }
 
   private textLeavesSoon: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private save(record: DeliveryRecord): void {
     this.records.set(record._id, record);
@@ -277,11 +279,16 @@ export class LocalDeliveryLog implements DeliveryLog {
     if (++this.lines - this.records.size > this.records.size / 2 + this.slack) this.compact(this.file);
     // And within a second of a delivery's end, at most once a second: its claim's line held the message, whose link
     // (a reset, a verification) still works until it expires.
-    else if (record.status !== 'pending' && this.textLeavesSoon === undefined) {
+    else if (record.status !== 'pending' && this.textLeavesSoon === undefined && !this.closed) {
       const file = this.file;
       this.textLeavesSoon = setTimeout(() => {
         this.textLeavesSoon = undefined;
-        this.compact(file);
+        try {
+          this.compact(file);
+        } catch {
+          // Nobody waits on this rewrite (a full disk, the folder gone): the next delivery's end, the next
+          // rewrite as lines pile up, closing or the next start try again. A throw here would end the process.
+        }
       }, SENT_TEXT_KEPT_MS);
       this.textLeavesSoon.unref();
     }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, waitFor } from '@app/testing';
 import { LocalDeliveryLog } from './delivery-log';
@@ -51,6 +51,17 @@ describe('the delivery log in a file (embedded default)', () => {
     await send(log, 3);
     await log.close();
     expect(readFileSync(file, 'utf8').split(LINK).length - 1).toBe(1);
+  });
+
+  it('a rewrite that fails with nobody waiting on it (its folder gone) does not end the process; the log goes on', async () => {
+    const folder = join(await makeTempDir('delivery-log'), 'notifications');
+    const log = new LocalDeliveryLog(join(folder, 'deliveries.jsonl'));
+    await send(log, 1);
+    rmSync(folder, { recursive: true });
+    // The rewrite a second after the delivery's end fails here: thrown from its timer it would fail this suite.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await log.find(`event-1:reset|email|person-1@example.com`))?.status).toBe('sent');
+    expect(existsSync(folder)).toBe(false);
   });
 
   it('narrows what an earlier release left readable, and removes a rewrite a crash cut short', async () => {

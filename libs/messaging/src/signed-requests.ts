@@ -20,16 +20,18 @@ interface Key {
 }
 
 /**
- * One sender's keys for command requests on the bus: the current one signs, it and the previous one (during a rotation)
- * verify. Each sender has its own (`COMMAND_SIGNING_SECRET_GATEWAY`, `COMMAND_SIGNING_SECRET_IDENTITY`, and their
- * `_PREVIOUS` while rotating), held by that sender and by the services it sends to, so that no service can sign as
- * another: the public gateway cannot pass for identity.
+ * One sender's keys for command requests on the bus: the current one signs, it and the previous ones (during a
+ * rotation) verify. Each sender has its own (`COMMAND_SIGNING_SECRET_GATEWAY`, `COMMAND_SIGNING_SECRET_IDENTITY`, and
+ * their `_PREVIOUS` while rotating), held by that sender and by the services it sends to (HMAC: a receiver could sign
+ * with them too), so the public gateway, holding only its own, cannot pass for identity.
  */
 export class RequestSigningKeys {
   private readonly keys: readonly Key[];
 
-  constructor(current: string, previous?: string) {
-    this.keys = [current, ...(previous ? [previous] : [])].map((secret) => ({
+  /** `current` signs; it and each of `previous` verify. */
+  constructor(current: string, ...previous: (string | undefined)[]) {
+    const secrets = [current, ...previous].filter((secret): secret is string => Boolean(secret));
+    this.keys = [...new Set(secrets)].map((secret) => ({
       id: createHash('sha256').update(secret).digest('base64url').slice(0, 8),
       secret: Buffer.from(secret),
     }));

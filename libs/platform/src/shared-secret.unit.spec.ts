@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { RequestSigner, RequestVerifier } from '@app/messaging';
+import { RequestSigner, RequestSigningKeys, RequestVerifier } from '@app/messaging';
 import { loadRequestSigningKeys, loadSendersKeys } from './request-signing-keys';
 import { loadSharedSecret } from './shared-secret';
 import { tempRoot } from '@app/testing';
@@ -80,6 +80,22 @@ describe('shared secrets', () => {
         ).sign(request),
       ).ok,
     ).toBe(true);
+    // Moving from the shared key: the sender's next key is accepted while the shared one still signs, and the shared
+    // one is accepted once the sender's own has taken over (requests in flight from senders not yet restarted).
+    const [old, next] = ['o'.repeat(32), 'n'.repeat(32)];
+    const keysWith = (env: NodeJS.ProcessEnv) =>
+      loadRequestSigningKeys({ dataDir: dataDir(), sender: 'identity', env });
+    const signedWith = (secret: string) =>
+      new RequestSigner(new RequestSigningKeys(secret), 'identity').sign(request);
+    const phase1 = new RequestVerifier({
+      identity: keysWith({ COMMAND_SIGNING_SECRET: old, COMMAND_SIGNING_SECRET_IDENTITY_PREVIOUS: next }),
+    });
+    expect([phase1.verify(signedWith(old)).ok, phase1.verify(signedWith(next)).ok]).toEqual([true, true]);
+    const phase2 = keysWith({ COMMAND_SIGNING_SECRET: old, COMMAND_SIGNING_SECRET_IDENTITY: next });
+    expect(new RequestVerifier({ identity: phase2 }).verify(signedWith(old)).ok).toBe(true);
+    expect(phase2.current.id).toBe(new RequestSigningKeys(next).current.id);
+    const after = new RequestVerifier({ identity: keysWith({ COMMAND_SIGNING_SECRET_IDENTITY: next }) });
+    expect(after.verify(signedWith(old)).ok).toBe(false);
     expect(() =>
       loadRequestSigningKeys({
         dataDir: dataDir(),

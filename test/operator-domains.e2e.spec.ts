@@ -93,6 +93,8 @@ describe('operators releasing a disputed domain claim', () => {
     const sam = await platform.signUp('Sam', `sam@${domain}`);
     const squatted = await platform.createOrg(sam, 'Squat');
     await claim(sam, squatted, domain).expect(201);
+    const ada = await platform.signUp('Ada', `ada@${domain}`);
+    const rightful = await platform.createOrg(ada, 'Rightful');
     const key = `release-${randomUUID()}`;
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -107,6 +109,8 @@ describe('operators releasing a disputed domain claim', () => {
     );
     const audit = await http().get(`/v1/orgs/${squatted}/audit/events`).set(bearer(sam)).expect(200);
     expect(audit.body.items.filter((e: { type: string }) => e.type === 'DomainReleased')).toHaveLength(1);
+    // Every 204 came after the claim was freed: the rightful organization claims the domain at once.
+    await claim(ada, rightful, domain).expect(201);
   });
 
   it('a key the operator used for another request (deleting their own organization) is no repeat of a release', async () => {

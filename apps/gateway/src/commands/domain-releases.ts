@@ -14,11 +14,14 @@ export class DomainReleases {
 
   /**
    * The organization whose claim the request with this command id freed, if one did (a claim stream holds a few
-   * events); else the last organization to claim the domain, which may have recorded this very release and not yet
-   * freed the claim (it records the release first). Only a candidate: the organization confirms the request was this
-   * release (`recordedForOperator`).
+   * events; `freed`); else the last organization to claim the domain, which may have recorded this very release and
+   * not yet freed the claim (it records the release first, and a crash in between leaves the claim held). Only a
+   * candidate: the organization confirms the request was this release (`recordedForOperator`).
    */
-  async releasedBy(domain: string, commandId: string): Promise<string | undefined> {
+  async releasedBy(
+    domain: string,
+    commandId: string,
+  ): Promise<{ orgId: string; freed: boolean } | undefined> {
     const events = await readStreamEvents(this.client, domainClaimStream(domain));
     const releasing = domainReleaseCommandId(commandId);
     const release = events.find(
@@ -28,6 +31,6 @@ export class DomainReleases {
     );
     const lastClaim = events.findLast(({ event }) => event?.type === 'DomainClaimRegistered');
     const orgId = ((release ?? lastClaim)?.event?.data as { orgId?: unknown } | undefined)?.orgId;
-    return typeof orgId === 'string' ? orgId : undefined;
+    return typeof orgId === 'string' ? { orgId, freed: release !== undefined } : undefined;
   }
 }

@@ -96,10 +96,14 @@ export class OperatorController {
   ): Promise<{ orgId: string; result: MembershipResult } | undefined> {
     const commandId = requester.commandId;
     if (commandId === undefined) return undefined;
-    const orgId = await this.releases.releasedBy(domain, commandId);
-    const result =
-      orgId && (await this.services.recordedForOperator(orgId, release, { ...requester, commandId }));
-    return orgId && result ? { orgId, result } : undefined;
+    const candidate = await this.releases.releasedBy(domain, commandId);
+    if (!candidate) return undefined;
+    const { orgId, freed } = candidate;
+    const recorded = await this.services.recordedForOperator(orgId, release, { ...requester, commandId });
+    if (!recorded) return undefined;
+    // Recorded, its claim not yet freed (the first attempt still at it, or cut short): the release itself, sent again
+    // under its id, is answered as a duplicate once the organization has freed the claim.
+    return { orgId, result: freed ? recorded : await this.services.asOperator(orgId, release, requester) };
   }
 
   @Post('users/:userId/lock')

@@ -286,11 +286,13 @@ export class AccountManagement {
       this.deps;
     for (const key of [user.userId, ...addressKeys]) await personalData.vault.erase(key);
     await refreshTokens.revokeAllForUser(user.userId);
-    await verificationLinks.forget(user.userId);
     await credentials.delete(user.userId);
     await twoFactor.disable(user.userId);
     await reservations.release('email', user.email, user.userId, context.commandId);
     if (user.phone) await reservations.release('phone', user.phone, user.userId, context.commandId);
+    // Last: its links can no longer sign anyone in, only name the account, so a failure here must not keep the
+    // address reserved.
+    await verificationLinks.forget(user.userId);
   }
 
   private async reauthenticate(userId: string, password: string): Promise<ActiveUser> {

@@ -13,6 +13,8 @@ export const DEFAULT_DEADLINE_GRACE_MS = 5_000;
 
 /** Set on a reply that says the request failed (an outage, a bug) rather than answering it: its body says nothing. */
 export const REPLY_FAILED_HEADER = 'reply_failed';
+/** Set on a request whose requester reads such replies (a requester from before them is never sent one). */
+export const FAILURE_REPLIES_HEADER = 'failure_replies';
 
 export class RequestTimeoutError extends Error {
   constructor(topic: string, timeoutMs: number) {
@@ -102,6 +104,7 @@ export class RequestReplyClient {
             [REPLY_TO_HEADER]: this.replyTopic,
             [CORRELATION_ID_HEADER]: correlationId,
             [DEADLINE_HEADER]: String(Date.now() + timeoutMs),
+            [FAILURE_REPLIES_HEADER]: '1',
             'content-type': 'application/json',
           },
           value: Buffer.from(JSON.stringify(payload)),
@@ -159,7 +162,10 @@ export interface ServeRequestsOptions {
   readonly inBackground?: (payload: unknown) => boolean;
   /** How many requests run in the background at once; one more waits, in its partition, for a place (default 2). */
   readonly maxInBackground?: number;
-  /** Told of a request handled in the background that failed (its requester is told it failed, and nothing more). */
+  /**
+   * Told of a request handled in the background that failed (its requester is told it failed, and nothing more), or
+   * whose reply could not be sent.
+   */
   readonly onBackgroundFailure?: (failure: { readonly command: string; readonly error: unknown }) => void;
 }
 
@@ -198,7 +204,7 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
         options.onExpired?.({ command, lateMs });
         return;
       }
-      const serve = async () => {
+      const handle = async () => {
         const end = commandDuration.startTimer({ service: options.groupId, command });
         let reply: unknown;
         try {
@@ -210,7 +216,7 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
           throw error;
         }
         end({ outcome: (reply as { ok?: unknown } | null)?.ok === false ? 'refused' : 'ok' });
-        await answer(reply ?? null);
+        return reply ?? null;
       };
       const answer = async (reply: unknown, failed = false) => {
         if (!replyTo || !correlationId) return; // fire-and-forget command
@@ -227,13 +233,24 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
           },
         ]);
       };
-      if (!options.inBackground?.(payload)) return serve();
+      if (!options.inBackground?.(payload)) return answer(await handle());
       while (inBackground.size >= (options.maxInBackground ?? 2)) await Promise.race(inBackground);
-      const running = serve().catch(async (error: unknown) => {
-        options.onBackgroundFailure?.({ command, error });
-        // The bus will not retry it (its message is done): its requester is told now rather than left to time out.
-        await answer(null, true).catch(() => undefined);
-      });
+      const running = (async () => {
+        let reply: unknown;
+        try {
+          reply = await handle();
+        } catch (error) {
+          options.onBackgroundFailure?.({ command, error });
+          // The bus will not retry it (its message is done): a requester that reads failure replies is told now
+          // rather than left to time out (one from before them would take the reply for an answer).
+          if (message.headers[FAILURE_REPLIES_HEADER] !== undefined)
+            await answer(null, true).catch(() => undefined);
+          return;
+        }
+        // Done: a reply that cannot be sent is no failure of the work (the requester times out, and a retry under
+        // its key is answered as done).
+        await answer(reply).catch((error: unknown) => options.onBackgroundFailure?.({ command, error }));
+      })();
       inBackground.add(running);
       void running.finally(() => inBackground.delete(running));
     },

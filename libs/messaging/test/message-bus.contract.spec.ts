@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import {
+  CORRELATION_ID_HEADER,
   DLQ_HEADERS,
   PoisonMessageError,
   RequestReplyClient,
   RequestFailedError,
   RequestTimeoutError,
+  REPLY_TO_HEADER,
   dlqTopic,
   serveRequests,
   type MessageBus,
@@ -463,6 +465,48 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
       expect(handled).toHaveLength(1);
     } finally {
       await client.close();
+      await server.close();
+    }
+  });
+
+  it('a requester from before failure replies is sent none: it would take one for an answer', async () => {
+    const [t, replies] = [await topic(1), await topic(1)];
+    const handled: unknown[] = [];
+    const received: ReceivedMessage[] = [];
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      handler: async (payload) => {
+        handled.push(payload);
+        throw new Error('out of reach');
+      },
+      inBackground: () => true,
+    });
+    const listener = await bus.subscribe({
+      groupId: `old-requester-${replies}`,
+      topics: [replies],
+      handler: async (message) => {
+        received.push(message);
+      },
+    });
+    try {
+      await bus.publish([
+        {
+          topic: t,
+          key: 'k',
+          headers: {
+            [REPLY_TO_HEADER]: replies,
+            [CORRELATION_ID_HEADER]: 'c-1',
+            'content-type': 'application/json',
+          },
+          value: Buffer.from(JSON.stringify({ n: 1 })),
+        },
+      ]);
+      await waitFor(() => handled.length === 1, { what: 'the request to be handled' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(received).toEqual([]);
+    } finally {
+      await listener.close();
       await server.close();
     }
   });

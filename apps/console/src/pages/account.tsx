@@ -51,10 +51,15 @@ export function Account() {
                 onSubmit={(event) => {
                   event.preventDefault();
                   const { name, phone, locale } = formValues(event.currentTarget);
+                  // The name only when changed: one stored before a rule refusing it may not be sent back as it is.
                   void run('Profile saved.', () =>
                     unwrap(
                       api.PATCH('/v1/me', {
-                        body: { name, locale, phone: phone ? phone : null },
+                        body: {
+                          ...(name !== user.name ? { name } : {}),
+                          locale,
+                          phone: phone ? phone : null,
+                        },
                       }),
                     ),
                   );

@@ -72,7 +72,7 @@ of the ConfigMap (a Secret's value wins), under keys of each service's own with 
     secretKeyRef: { name: {{ $secret | quote }}, key: {{ . }}, optional: true }
 {{- end }}
 {{- $service := .service -}}
-{{- $perService := .root.Values.secrets.credentialsPerService -}}
+{{- $perService := eq .root.Values.secrets.credentialsPerService true -}}
 {{- range (list "MONGO_URL" "EVENTSTORE_CONNECTION_STRING" "KAFKA_SASL_USERNAME" "KAFKA_SASL_PASSWORD") }}
 - name: {{ . }}
   valueFrom:

@@ -318,13 +318,23 @@ describe('state topics: a new subscriber bootstraps from them', () => {
         resources: [TOPICS.identityUserState, TOPICS.membershipOrganizationState].map((name) => ({
           type: 2, // TOPIC
           name,
-          configNames: ['cleanup.policy', 'max.message.bytes'],
+          configNames: [
+            'cleanup.policy',
+            'max.message.bytes',
+            'max.compaction.lag.ms',
+            'delete.retention.ms',
+          ],
         })),
       });
       const settings = described.resources.map((r) =>
         Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue])),
       );
-      const compacted = { 'cleanup.policy': 'compact', 'max.message.bytes': String(16 * 1024 * 1024) };
+      const compacted = {
+        'cleanup.policy': 'compact',
+        'max.message.bytes': String(16 * 1024 * 1024),
+        'max.compaction.lag.ms': String(24 * 3_600_000),
+        'delete.retention.ms': String(7 * 24 * 3_600_000),
+      };
       expect(settings).toEqual([compacted, compacted]);
     } finally {
       await admin.disconnect();

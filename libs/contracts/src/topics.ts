@@ -11,13 +11,17 @@ export const TOPICS = {
   membershipOrganizationState: 'membership.organization.state.v1',
 } as const;
 
+const HOUR_MS = 3_600_000;
 /** Topic settings beyond the broker's defaults. */
 const STATE_TOPIC = {
   'cleanup.policy': 'compact',
   // An organization's state holds all its members: room for some tens of thousands.
   'max.message.bytes': String(16 * 1024 * 1024),
+  // An erased user's earlier states (their profile) are compacted away within a day, not whenever the cleaner gets to
+  // a segment that may stay open for a week; the tombstone stays a week for followers that fall behind.
+  'max.compaction.lag.ms': String(24 * HOUR_MS),
+  'delete.retention.ms': String(7 * 24 * HOUR_MS),
 };
-const HOUR_MS = 3_600_000;
 /**
  * Commands carry secrets on their way (passwords, reset and link tokens), and are useless once their sender stopped
  * waiting: they are kept an hour, not the broker's week. Requested mails wait out a day-long outage of notifications.

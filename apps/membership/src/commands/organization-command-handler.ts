@@ -111,12 +111,18 @@ export class OrganizationCommandHandler {
         return this.repeatOf(this.withAddressesFingerprinted(trustedRequest));
       if (trustedRequest.command.type === 'ImportInvitations') {
         const request = this.withImportedAddressesFingerprinted(trustedRequest);
+        // Every row's fingerprint, made once for the check before the rows and the one on each batch's append.
+        let asked: ReadonlyMap<string, string | undefined> | undefined;
+        const askedBy = (rows: readonly TrustedRequest[]) =>
+          (asked ??= new Map(
+            rows.map((row) => [row.commandId, this.withAddressesFingerprinted(row).fingerprint]),
+          ));
         return importInvitations(request, {
           runAll: (rows, wholeImport) =>
             this.inviteAll(request.orgId, rows, (recorded) =>
-              this.reusedImportKey(request, wholeImport, recorded),
+              this.reusedImportKey(request, askedBy(wholeImport), recorded),
             ),
-          refuseReusedIds: (rows) => this.refuseReusedIds(request, rows),
+          refuseReusedIds: (rows) => this.refuseReusedIds(request, askedBy(rows)),
         });
       }
       const request = this.withAddressesFingerprinted(trustedRequest);
@@ -276,14 +282,18 @@ export class OrganizationCommandHandler {
    * An import whose key was recorded for another request: a row's command id recorded asking something else, or one
    * recorded under the key that this import does not have (an earlier file's row). The whole import is refused.
    */
-  private async refuseReusedIds(request: TrustedRequest, rows: readonly TrustedRequest[]): Promise<void> {
-    const refusal = this.reusedImportKey(request, rows, await this.streams.recordedCommands(request.orgId));
+  private async refuseReusedIds(
+    request: TrustedRequest,
+    asked: ReadonlyMap<string, string | undefined>,
+  ): Promise<void> {
+    const refusal = this.reusedImportKey(request, asked, await this.streams.recordedCommands(request.orgId));
     if (refusal) throw refusal;
   }
 
+  /** `asked`: the import's rows, each command id with its fingerprint. */
   private reusedImportKey(
     request: TrustedRequest,
-    rows: readonly TrustedRequest[],
+    asked: ReadonlyMap<string, string | undefined>,
     recorded: RecordedCommands,
   ): DomainError | undefined {
     const reused = new DomainError(
@@ -294,12 +304,10 @@ export class OrganizationCommandHandler {
         commandId: request.commandId,
       },
     );
-    for (const row of rows) {
-      const applied = recorded.get(row.commandId);
-      const fingerprint = this.withAddressesFingerprinted(row).fingerprint;
+    for (const [commandId, fingerprint] of asked) {
+      const applied = recorded.get(commandId);
       if (applied?.fingerprint !== undefined && applied.fingerprint !== fingerprint) return reused;
     }
-    const asked = new Set(rows.map((row) => row.commandId));
     for (const id of recorded.ids())
       if ((id === request.commandId || id.startsWith(`${request.commandId}/row/`)) && !asked.has(id))
         return reused;

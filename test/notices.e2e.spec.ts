@@ -164,6 +164,18 @@ describe('notices to the people a change is about', () => {
     expect(mailsTo(bob.email, /requires a second factor/)).toHaveLength(1);
   });
 
+  it('a second factor turned on, then off, is told to the account owner each time', async () => {
+    const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
+    await arrives(ada.email, /Two-factor sign-in was turned on/);
+    await platform.http
+      .delete('/v1/me/two-factor')
+      .set(bearer(ada))
+      .send({ code: ada.recoveryCodes[0] })
+      .expect(204);
+    await arrives(ada.email, /Two-factor sign-in was turned off/);
+    expect(mailsTo(ada.email, /Two-factor sign-in was turned on/)).toHaveLength(1);
+  });
+
   it('an inviter who has left is not told of the acceptance', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await platform.createOrg(ada, 'Moving On');

@@ -8,6 +8,8 @@ export const NOTICE_KINDS = [
   'added-to-team',
   'made-team-manager',
   'account-locked',
+  'two-factor-enabled',
+  'two-factor-disabled',
   'invitation-accepted',
   'invitation-revoked',
   'organization-deleted',
@@ -74,6 +76,13 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
       break;
     case 'identity.UserLocked.v1':
       notices.push({ kind: 'account-locked', to: { userId: event.subject } });
+      break;
+    // A second factor turned on or off is what someone holding a stolen password would do first: the owner hears of it.
+    case 'identity.TwoFactorEnabled.v1':
+      notices.push({ kind: 'two-factor-enabled', to: { userId: event.subject } });
+      break;
+    case 'identity.TwoFactorDisabled.v1':
+      notices.push({ kind: 'two-factor-disabled', to: { userId: event.subject } });
       break;
     case 'identity.ProfileUpdated.v1':
       // R5: the number was taken back by the person an invitation sent to it proved it belongs to (the platform did

@@ -39,6 +39,13 @@ describe('who is told about what', () => {
     expect(noticesOf(event('identity.UserLocked.v1', 'u5', { userId: 'u5', reason: 'x' }), all)).toEqual([
       { kind: 'account-locked', to: { userId: 'u5' } },
     ]);
+    expect(
+      noticesOf(event('identity.TwoFactorEnabled.v1', 'u7', { userId: 'u7', actorId: 'u7' }), all),
+    ).toEqual([{ kind: 'two-factor-enabled', to: { userId: 'u7' } }]);
+    expect(
+      noticesOf(event('identity.TwoFactorDisabled.v1', 'u7', { userId: 'u7', actorId: 'u7' }), all),
+    ).toEqual([{ kind: 'two-factor-disabled', to: { userId: 'u7' } }]);
+    expect(noticesOf(event('identity.UserUnlocked.v1', 'u5', { userId: 'u5' }), all)).toEqual([]);
   });
 
   it('R5: tells the user whose phone number the platform took off their profile, and no one for their own changes', () => {

@@ -104,6 +104,20 @@ const en: Catalog = {
       'Someone proved that the phone number on your profile is theirs: they registered from an invitation sent to it. It was removed from your profile. If you think this is wrong, contact support.',
     ],
   },
+  'two-factor-enabled': {
+    subject: 'Two-factor sign-in was turned on',
+    body: [
+      'Two-factor sign-in was turned on for your account: signing in now also asks for a code from your authenticator app, and every session was signed out. Keep your recovery codes somewhere safe.',
+      'If you did not do this, reset your password now and contact support.',
+    ],
+  },
+  'two-factor-disabled': {
+    subject: 'Two-factor sign-in was turned off',
+    body: [
+      'Two-factor sign-in was turned off for your account: signing in now asks for your password only, and every session was signed out.',
+      'If you did not do this, reset your password now and turn two-factor sign-in on again.',
+    ],
+  },
   'account-locked': {
     subject: 'Your account was locked',
     body: [
@@ -212,6 +226,20 @@ const de: Catalog = {
     subject: 'Die Telefonnummer in Ihrem Profil wurde entfernt',
     body: [
       'Jemand hat nachgewiesen, dass die Telefonnummer in Ihrem Profil ihm gehört: Er hat sich über eine Einladung registriert, die an diese Nummer gesendet wurde. Sie wurde aus Ihrem Profil entfernt. Wenn Sie das für falsch halten, wenden Sie sich an den Support.',
+    ],
+  },
+  'two-factor-enabled': {
+    subject: 'Die Zwei-Faktor-Anmeldung wurde eingeschaltet',
+    body: [
+      'Für Ihr Konto wurde die Zwei-Faktor-Anmeldung eingeschaltet: Die Anmeldung fragt jetzt auch nach einem Code aus Ihrer Authenticator-App, und alle Sitzungen wurden abgemeldet. Bewahren Sie Ihre Wiederherstellungscodes sicher auf.',
+      'Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück und wenden Sie sich an den Support.',
+    ],
+  },
+  'two-factor-disabled': {
+    subject: 'Die Zwei-Faktor-Anmeldung wurde ausgeschaltet',
+    body: [
+      'Für Ihr Konto wurde die Zwei-Faktor-Anmeldung ausgeschaltet: Die Anmeldung fragt jetzt nur noch nach Ihrem Passwort, und alle Sitzungen wurden abgemeldet.',
+      'Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück und schalten Sie die Zwei-Faktor-Anmeldung wieder ein.',
     ],
   },
   'account-locked': {

@@ -1302,6 +1302,10 @@ describe('stories over the public API', () => {
     expect(untilDeletion.at(-1)).toMatchObject({ revision: teamDeleted.revision });
     const since = await collectPages(`/v1/orgs/${orgId}/audit/events?from=${encodeURIComponent(to)}`, ada);
     expect(since.map((e) => e.type)).toEqual(['OwnershipTransferred']);
+    // The last instant the API reads, rounded up past it, still keeps nothing (not everything).
+    expect(await collectPages(`/v1/orgs/${orgId}/audit/events?from=9999-12-31T23:59:59.9991Z`, ada)).toEqual(
+      [],
+    );
     // Filters together.
     const combined = await collectPages(
       `/v1/orgs/${orgId}/audit/events?userId=${cat.userId}&type=TeamDeleted,MemberRoleChanged&from=${encodeURIComponent(from)}`,

@@ -134,8 +134,14 @@ function auditEventsWhere(
   };
 }
 
-/** An instant as stored (milliseconds), rounded up: `from` asked finer than that never takes in an earlier event. */
+/** Nothing is stamped in the last millisecond of year 9999, so a `from` rounded up to it still keeps nothing. */
+const LAST_INSTANT_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * An instant as stored (milliseconds), rounded up: `from` asked finer than that never takes in an earlier event. Held
+ * within year 9999, since instants compare as text and year 10000's (`+010000-...`) sorts before every other.
+ */
 function notBefore(instant: string): string {
   const { ms, finerThanMs } = readInstant(instant)!;
-  return new Date(ms + (finerThanMs ? 1 : 0)).toISOString();
+  return new Date(Math.min(ms + (finerThanMs ? 1 : 0), LAST_INSTANT_MS)).toISOString();
 }

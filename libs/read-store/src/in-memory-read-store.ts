@@ -16,6 +16,7 @@ import {
   type Range,
   type ReadStore,
   type Rebuild,
+  RebuildSuperseded,
 } from './read-store';
 
 type Stored = Record<string, unknown> & { _id: string; revision: number };
@@ -544,6 +545,12 @@ export class InMemoryReadStore implements ReadStore {
   private readonly aliases = new Map<string, string>();
   private readonly indexes = new Map<string, readonly IndexFields[]>();
   private generation = 0;
+  /** Switch-overs so far: a rebuild begun before the latest one is refused its own. */
+  private swaps = 0;
+  private readonly rebuildTargets = new WeakMap<
+    object,
+    { name: string; target: string; swapsAtBegin: number }
+  >();
 
   collection<D extends ReadModelDocument>(
     name: string,
@@ -565,20 +572,31 @@ export class InMemoryReadStore implements ReadStore {
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     const target = physicalName(name, ++this.generation);
     this.physical.set(target, new Table(this.indexes.get(name) ?? []));
-    return {
+    const rebuild: Rebuild<D> = {
       collection: new InMemoryCollection<D>(() => this.physicalOf(target, name)),
-      swap: async () => {
-        const previous = this.aliases.get(name) ?? name;
-        this.aliases.set(name, target);
-        if (previous !== target) this.physical.delete(previous);
+      swap: () => this.swapTogether([rebuild as Rebuild<never>]),
+      abort: async () => {
+        if (this.aliases.get(name) !== target) this.physical.delete(target);
       },
-      abort: async () => void this.physical.delete(target),
     };
+    this.rebuildTargets.set(rebuild, { name, target, swapsAtBegin: this.swaps });
+    return rebuild;
   }
 
-  /** One thread: swaps made one after another with nothing in between are seen at once. */
+  /** One thread: the aliases change together, with nothing in between. */
   async swapTogether(rebuilds: readonly Rebuild<never>[]): Promise<void> {
-    await Promise.all(rebuilds.map((rebuild) => rebuild.swap()));
+    const targets = rebuilds.map((rebuild) => {
+      const target = this.rebuildTargets.get(rebuild);
+      if (!target) throw new Error('swapTogether takes rebuilds begun on this store');
+      return target;
+    });
+    if (targets.some(({ swapsAtBegin }) => swapsAtBegin !== this.swaps)) throw new RebuildSuperseded();
+    this.swaps++;
+    for (const { name, target } of targets) {
+      const previous = this.aliases.get(name) ?? name;
+      this.aliases.set(name, target);
+      if (previous !== target) this.physical.delete(previous);
+    }
   }
 
   /** A swap here is the caller's own, never another process's. */

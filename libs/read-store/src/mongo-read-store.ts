@@ -17,6 +17,7 @@ import {
   type ReadModelDocument,
   type ReadStore,
   type Rebuild,
+  RebuildSuperseded,
 } from './read-store';
 
 type Stored = Document & { _id: string; revision: number };
@@ -32,6 +33,8 @@ interface AliasRecord {
   physical?: string;
   /** The together record: logical name -> physical collection. */
   physicals?: Record<string, string>;
+  /** The together record: switch-overs so far (absent before the first, and in records of earlier versions). */
+  swaps?: number;
 }
 
 type Aliases = ReadonlyMap<string, string>;
@@ -257,7 +260,10 @@ export class MongoReadStore implements ReadStore {
   readonly checkpoints: CheckpointStore;
   private aliases: { physical: Aliases; until: number } | undefined;
   private readonly pinnedAliases = new AsyncLocalStorage<Aliases>();
-  private readonly rebuildTargets = new WeakMap<object, { name: string; target: string }>();
+  private readonly rebuildTargets = new WeakMap<
+    object,
+    { name: string; target: string; swapsAtBegin: number | undefined }
+  >();
   private readonly indexes = new Map<string, readonly IndexFields[]>();
   private readonly indexed = new Map<string, Promise<void>>();
 
@@ -300,24 +306,32 @@ export class MongoReadStore implements ReadStore {
 
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     await this.dropAbandonedGenerations(name);
+    const swapsAtBegin = (await this.aliasRecords().findOne({ _id: SWAPPED_TOGETHER }))?.swaps;
     const target = physicalName(name, Date.now());
     const rebuild: Rebuild<D> = {
       collection: new MongoCollection<D>(async () => this.indexedCollection(target, name)),
       swap: () => this.swapTogether([rebuild as Rebuild<never>]),
       abort: async () => {
+        // A switch-over whose answer was lost may have been made: what a record names is never dropped. Unsure, the
+        // collection stays, and a later rebuild drops it once abandoned.
+        const live = await this.currentAliases(true).catch(() => undefined);
+        if (!live || [...live.values()].includes(target)) return;
         await this.connection
           .collection(target)
           .drop()
           .catch(() => undefined);
       },
     };
-    this.rebuildTargets.set(rebuild, { name, target });
+    this.rebuildTargets.set(rebuild, { name, target, swapsAtBegin });
     return rebuild;
   }
 
   /**
-   * One write to one record switches them all (a single document's update is atomic), then each name's own record
-   * follows for processes of an earlier version during a rolling upgrade.
+   * One write to one record switches them all (a single document's update is atomic), made only if no other
+   * switch-over came since these rebuilds began (another replica's rebuild: the record counts them). Each name's own
+   * record follows for processes of an earlier version during a rolling upgrade; once the together record is
+   * written the switch is made, so those are best effort, and a name whose record was not written keeps its
+   * previous collection for such readers.
    */
   async swapTogether(rebuilds: readonly Rebuild<never>[]): Promise<void> {
     const targets = rebuilds.map((rebuild) => {
@@ -325,22 +339,37 @@ export class MongoReadStore implements ReadStore {
       if (!target) throw new Error('swapTogether takes rebuilds begun on this store');
       return target;
     });
+    const swapsAtBegin = targets[0]?.swapsAtBegin;
+    if (targets.some((t) => t.swapsAtBegin !== swapsAtBegin)) throw new RebuildSuperseded();
     const before = await this.currentAliases(true);
-    const records = this.connection.collection<AliasRecord>(ALIASES);
-    await records.updateOne(
-      { _id: SWAPPED_TOGETHER },
-      { $set: Object.fromEntries(targets.map(({ name, target }) => [`physicals.${name}`, target])) },
-      { upsert: true },
-    );
+    const records = this.aliasRecords();
+    try {
+      await records.updateOne(
+        { _id: SWAPPED_TOGETHER, swaps: swapsAtBegin === undefined ? { $exists: false } : swapsAtBegin },
+        {
+          $set: Object.fromEntries(targets.map(({ name, target }) => [`physicals.${name}`, target])),
+          $inc: { swaps: 1 },
+        },
+        { upsert: true },
+      );
+    } catch (error) {
+      // The record exists with another count: the upsert's insert meets its `_id`.
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new RebuildSuperseded();
+      throw error;
+    }
+    const recorded = new Set<string>();
     for (const { name, target } of targets)
-      await records.updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true });
+      await records
+        .updateOne({ _id: name }, { $set: { physical: target } }, { upsert: true })
+        .then(() => recorded.add(name))
+        .catch(() => undefined);
     const after = new Map(before);
     for (const { name, target } of targets) after.set(name, target);
     this.aliases = { physical: after, until: Date.now() + ALIAS_TTL_MS };
     // Other instances may use the previous collections until their cached aliases expire: dropped after that.
     for (const { name, target } of targets) {
       const previous = before.get(name) ?? name;
-      if (previous !== target)
+      if (previous !== target && recorded.has(name))
         setTimeout(() => {
           void this.connection
             .collection(previous)
@@ -348,6 +377,10 @@ export class MongoReadStore implements ReadStore {
             .catch(() => undefined);
         }, RETIRED_COLLECTION_GRACE_MS).unref();
     }
+  }
+
+  private aliasRecords(): Collection<AliasRecord> {
+    return this.connection.collection<AliasRecord>(ALIASES);
   }
 
   async consistently<T>(work: () => Promise<T>): Promise<T> {
@@ -387,7 +420,7 @@ export class MongoReadStore implements ReadStore {
     const pinned = fresh ? undefined : this.pinnedAliases.getStore();
     if (pinned) return pinned;
     if (!fresh && this.aliases && this.aliases.until > Date.now()) return this.aliases.physical;
-    const records = await this.connection.collection<AliasRecord>(ALIASES).find({}).toArray();
+    const records = await this.aliasRecords().find({}).toArray();
     const physical = new Map<string, string>();
     const consider = (name: string, candidate: string) => {
       // Of two records for a name (one written by an earlier version), the newer generation is the live one.

@@ -80,10 +80,25 @@ export interface Rebuild<D extends ReadModelDocument> {
   /** Writes go to a fresh physical collection; readers keep seeing the old one until `swap`. */
   readonly collection: ReadModelCollection<D>;
   swap(): Promise<void>;
+  /** Drops the fresh collection, unless a switch-over made it the live one after all (a write that seemed to fail). */
   abort(): Promise<void>;
 }
 
-/** Several rebuilds switched over at once: no reader sees some of the collections rebuilt and others not. */
+/**
+ * A rebuild's switch-over refused because another rebuild (another replica's, say) switched the read models over
+ * after this one began: the later switch would put back copies projected before the other's.
+ */
+export class RebuildSuperseded extends Error {
+  constructor() {
+    super('another rebuild switched the read models over after this one began');
+    this.name = 'RebuildSuperseded';
+  }
+}
+
+/**
+ * Several rebuilds switched over at once: no reader sees some of the collections rebuilt and others not. Refused with
+ * `RebuildSuperseded` when another switch-over came between their beginning and this.
+ */
 export type SwapTogether = (rebuilds: readonly Rebuild<never>[]) => Promise<void>;
 
 /**

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InMemoryReadStore, MongoReadStore, type ReadFilter, type ReadStore } from '@app/read-store';
+import {
+  InMemoryReadStore,
+  MongoReadStore,
+  RebuildSuperseded,
+  type ReadFilter,
+  type ReadStore,
+} from '@app/read-store';
 import { describeIf, infraEnv } from '@app/testing';
 
 interface Member {
@@ -307,6 +313,28 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     }
   });
 
+  it('refuses the switch-over of a rebuild begun before another one switched, and keeps the other', async () => {
+    const names = [0, 1].map(() => `superseded_${randomUUID().slice(0, 8)}`);
+    const earlier = await Promise.all(names.map((name) => store.beginRebuild<Member>(name)));
+    const later = await Promise.all(names.map((name) => store.beginRebuild<Member>(name)));
+    for (const rebuild of earlier) await rebuild.collection.upsertIfNewer(member('earlier', 1));
+    for (const rebuild of later) await rebuild.collection.upsertIfNewer(member('later', 1));
+    await store.swapTogether(later as never[]);
+    await expect(store.swapTogether(earlier as never[])).rejects.toThrow(RebuildSuperseded);
+    await expect(earlier[0]!.swap()).rejects.toThrow(RebuildSuperseded);
+    // Aborting the refused one leaves the live collections alone, aborting the switched one too.
+    for (const rebuild of [...earlier, ...later]) await rebuild.abort();
+    for (const name of names) {
+      expect(await store.collection<Member>(name).get('later')).not.toBeNull();
+      expect(await store.collection<Member>(name).get('earlier')).toBeNull();
+    }
+    // A rebuild begun after that switch-over switches in its turn.
+    const next = await store.beginRebuild<Member>(names[0]!);
+    await next.collection.upsertIfNewer(member('next', 1));
+    await next.swap();
+    expect(await store.collection<Member>(names[0]!).get('next')).not.toBeNull();
+  });
+
   it('searches case-insensitively for a piece of any searched field, while documents are renamed and removed', async () => {
     const members = fresh();
     const people: [string, string, string][] = [
@@ -458,5 +486,52 @@ describeIf(infraEnv.mongoUrl)('ReadStore on MongoDB, two processes', () => {
     // Outside, the other process sees the new generation of both once its cache expired.
     expect(await other.collection<Member>(first).get('new')).not.toBeNull();
     expect(await other.collection<Member>(second).get('new')).not.toBeNull();
+  });
+
+  it("a switch-over is made once the together record is written: a name's own record failing after it neither fails it nor lets an abort drop what is live", async () => {
+    const names = [0, 1, 2].map(() => `halfway_${randomUUID().slice(0, 8)}`);
+    for (const name of names) await rebuilding.collection<Member>(name).upsertIfNewer(member('old', 1));
+    const rebuilds = await Promise.all(names.map((name) => rebuilding.beginRebuild<Member>(name)));
+    for (const rebuild of rebuilds) await rebuild.collection.upsertIfNewer(member('new', 1));
+    // The write of the second name's own record fails (a dropped connection, a primary stepping down).
+    const collection = rebuilding.connection.collection.bind(rebuilding.connection);
+    const failing = jest.spyOn(rebuilding.connection, 'collection').mockImplementation((name, ...rest) => {
+      const real = collection(name, ...rest);
+      if (name !== 'read_model_aliases') return real;
+      return new Proxy(real, {
+        get: (target, property) =>
+          property === 'updateOne'
+            ? (filter: { _id: string }, update: never, options: never) =>
+                filter._id === names[1]
+                  ? Promise.reject(new Error('connection reset'))
+                  : target.updateOne(filter as never, update, options)
+            : Reflect.get(target, property),
+      });
+    });
+    try {
+      await rebuilding.swapTogether(rebuilds as never[]);
+    } finally {
+      failing.mockRestore();
+    }
+    for (const rebuild of rebuilds) await rebuild.abort();
+    await sleep(other.switchSettlesAfterMs);
+    for (const name of names) {
+      expect(await other.collection<Member>(name).get('new')).not.toBeNull();
+      expect(await other.collection<Member>(name).get('old')).toBeNull();
+    }
+  });
+
+  it("two processes' rebuilds: the one begun before the other's switch-over is refused its own", async () => {
+    const name = `replicas_${randomUUID().slice(0, 8)}`;
+    const earlier = await rebuilding.beginRebuild<Member>(name);
+    const later = await other.beginRebuild<Member>(name);
+    await earlier.collection.upsertIfNewer(member('earlier', 1));
+    await later.collection.upsertIfNewer(member('later', 1));
+    await other.swapTogether([later as never]);
+    await expect(rebuilding.swapTogether([earlier as never])).rejects.toThrow(RebuildSuperseded);
+    await earlier.abort();
+    await sleep(rebuilding.switchSettlesAfterMs);
+    expect(await rebuilding.collection<Member>(name).get('later')).not.toBeNull();
+    expect(await rebuilding.collection<Member>(name).get('earlier')).toBeNull();
   });
 });

@@ -348,7 +348,7 @@ export interface paths {
         put?: never;
         /**
          * Claim an e-mail domain, one organization per domain (R16)
-         * @description The caller needs a verified e-mail address at the domain (403 `domain-not-proven`); a public mail provider's domain is refused (422 `public-mail-domain`).
+         * @description The caller needs a verified e-mail address at the domain, as a member: acting through a parent organization claims none (403 `domain-not-proven`); a public mail provider's domain is refused (422 `public-mail-domain`).
          */
         post: operations["OrgsController_claimDomain"];
         delete?: never;

@@ -188,7 +188,8 @@ export class OrgsController {
   @ApiOperation({
     summary: 'Claim an e-mail domain, one organization per domain (R16)',
     description:
-      'The caller needs a verified e-mail address at the domain (403 `domain-not-proven`); a public mail ' +
+      'The caller needs a verified e-mail address at the domain, as a member: acting through a parent organization ' +
+      'claims none (403 `domain-not-proven`); a public mail ' +
       "provider's domain is refused (422 `public-mail-domain`).",
   })
   @answersPage(DomainItem, 201)

@@ -149,11 +149,6 @@ describe('parent and child organizations (R19)', () => {
         { type: 'SetAvailability', userId: 'ada', available: false, weekly: [] },
         'AvailabilityChanged',
       ],
-      [
-        'ClaimDomain',
-        { type: 'ClaimDomain', domain: 'other.example', actorVerifiedEmail: 'pat@other.example' },
-        'DomainClaimed',
-      ],
       ['ReleaseDomain', { type: 'ReleaseDomain', domain: 'branch.example' }, 'DomainReleased'],
       ['RequestPasswordReset', { type: 'RequestPasswordReset', userId: 'ada' }, 'PasswordResetRequested'],
     ];
@@ -188,6 +183,21 @@ describe('parent and child organizations (R19)', () => {
     given(child)
       .when(acting(invite('partner-admin')))
       .thenRefuses('not-a-member');
+  });
+
+  it('R19, R16: acting through the parent, one claims no domain: auto-join there would make one a member', () => {
+    const claim = cmd('partner-admin', {
+      type: 'ClaimDomain',
+      domain: 'other.example',
+      actorVerifiedEmail: 'pat@other.example',
+    });
+    given(linked)
+      .when(acting(claim))
+      .thenRefuses('domain-not-proven', { field: 'domain', domain: 'other.example' });
+    // The same person as an Admin of the child claims it with the same address.
+    given([...linked, joined('partner-admin', 'admin')])
+      .when(claim)
+      .then([{ type: 'DomainClaimed', data: { ...stamp('partner-admin'), domain: 'other.example' } }]);
   });
 
   it('R19: an acting Admin grants themself nothing (no permission that would outlive the link)', () => {

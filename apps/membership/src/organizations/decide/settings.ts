@@ -92,6 +92,15 @@ export function claimDomain({
 }: Decision<CommandOf<'ClaimDomain'>>): OrganizationEvent[] {
   // R16: Owner and Admins (org.update) claim e-mail domains; one organization per domain is the claim stream's job.
   requirePermission(org, catalog, command.actorId, 'org.update');
+  // R19: acting through a parent, one's own address proves nothing here: auto-join at a domain it proved would make
+  // its holder (and their colleagues) members, which outlives the link.
+  if (org.actingAs?.userId === command.actorId)
+    refuse(
+      'domain-not-proven',
+      'forbidden',
+      'acting through a parent, a domain is claimed by a member with an address at it (R16, R19)',
+      { field: 'domain', domain: command.domain },
+    );
   const domain = normalizeDomain(command.domain);
   if (!domain) refuse('validation-failed', 'validation', 'not a domain name', { field: 'domain' });
   if (isPublicMailDomain(domain))

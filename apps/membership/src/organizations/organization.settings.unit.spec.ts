@@ -1,6 +1,17 @@
 import { type ActiveOrganization } from './organization.state';
 import { type OrganizationEvent } from './organization.events';
-import { base, cmd, given, granted, inTeam, settings, stamp, team } from './organization.fixtures.testing';
+import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
+import {
+  base,
+  cmd,
+  given,
+  granted,
+  inTeam,
+  joined,
+  settings,
+  stamp,
+  team,
+} from './organization.fixtures.testing';
 
 describe('settings, contact person, domains and deletion', () => {
   it('R14/R16/R22: holders of org.update change the settings; an unchanged update decides nothing', () => {
@@ -240,6 +251,39 @@ describe('settings, contact person, domains and deletion', () => {
     given(on)
       .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test' }))
       .thenRefuses('system-only');
+  });
+
+  it('R16: someone removed, or who left, is not auto-joined again by verifying another address at the domain; joining again by invitation clears that', () => {
+    const on = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
+      settings({ autoJoin: true }),
+    ];
+    const rejoin = (userId: string) =>
+      cmd('system', { type: 'AutoJoinMember', userId, email: `${userId}+again@acme.test` });
+    const removed = [
+      ...on,
+      { type: 'MemberRemoved', data: { ...stamp('owner'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    given(removed).when(rejoin('ada')).then([]);
+    const left = [
+      ...on,
+      { type: 'MemberLeft', data: { ...stamp('ada'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    given(left).when(rejoin('ada')).then([]);
+    // Invited back and removed no more: a later removal is what counts, and the history survives a snapshot.
+    const back = [...removed, joined('ada')];
+    expect(given(back).state()).toMatchObject({ formerMembers: new Set() });
+    const removedAgain = [
+      ...back,
+      { type: 'MemberRemoved', data: { ...stamp('owner'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    const restored = fromOrganizationSnapshot(
+      JSON.parse(JSON.stringify(toOrganizationSnapshot(given(removedAgain).state()))),
+    );
+    expect(restored).toMatchObject({ formerMembers: new Set(['ada']) });
+    // Someone else at the domain still joins.
+    given(removed).when(rejoin('new')).thenTypes(['MemberJoined']);
   });
 
   it('R10: only the Owner deletes; teams disbanded, invitations revoked, domains released, seats to zero', () => {

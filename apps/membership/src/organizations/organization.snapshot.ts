@@ -4,7 +4,7 @@ import { type ActiveOrganization, type Invitation, type OrganizationState } from
 import { type Role } from '@app/permissions';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV6 {
+interface OrganizationSnapshotV7 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -19,6 +19,7 @@ interface OrganizationSnapshotV6 {
     domains: string[];
     parentOrgId: string | null;
     childOrgIds: string[];
+    formerMembers: string[];
     lastEventAt: string;
     members: [string, Role, string[], boolean, string, Availability | null][];
     teams: [string, string, [string, TeamRole][]][];
@@ -26,7 +27,7 @@ interface OrganizationSnapshotV6 {
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV6 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV7 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -43,6 +44,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       domains: [...state.domains],
       parentOrgId: state.parentOrgId ?? null,
       childOrgIds: [...state.childOrgIds],
+      formerMembers: [...state.formerMembers],
       lastEventAt: state.lastEventAt,
       members: [...state.members.values()].map((m) => [
         m.userId,
@@ -59,7 +61,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV6;
+  const snapshot = json as OrganizationSnapshotV7;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -76,6 +78,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     domains: new Set(o.domains),
     parentOrgId: o.parentOrgId ?? undefined,
     childOrgIds: new Set(o.childOrgIds),
+    formerMembers: new Set(o.formerMembers),
     lastEventAt: o.lastEventAt,
     members: new Map(
       o.members.map(([userId, role, granted, schedulable, joinedAt, availability]) => [
@@ -100,7 +103,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 6,
+  version: 7,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

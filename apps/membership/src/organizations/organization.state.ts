@@ -49,6 +49,8 @@ export interface ActiveOrganization {
   /** R19: one parent at most; the parent's `customers.manage` holders act as Admin here. */
   parentOrgId: string | undefined;
   readonly childOrgIds: Set<string>;
+  /** People who left or were removed, until they join again: auto-join (R16) does not bring them back. */
+  readonly formerMembers: Set<string>;
   /** Time of the newest event: later events are never stamped earlier (R21 reads history by time). */
   lastEventAt: string;
 }
@@ -84,6 +86,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       domains: new Set(),
       parentOrgId: undefined,
       childOrgIds: new Set(),
+      formerMembers: new Set(),
       lastEventAt: at,
     };
   }
@@ -94,6 +97,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     case 'MemberJoined': {
       const { userId, role, at } = event.data;
       org.members.set(userId, { userId, role, granted: new Set(), schedulable: false, joinedAt: at });
+      org.formerMembers.delete(userId);
       return org;
     }
     case 'MemberRoleChanged': {
@@ -130,6 +134,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     case 'MemberRemoved':
     case 'MemberLeft': {
       org.members.delete(event.data.userId);
+      org.formerMembers.add(event.data.userId);
       for (const team of org.teams.values()) team.members.delete(event.data.userId);
       if (org.contactPersonId === event.data.userId) org.contactPersonId = undefined;
       return org;

@@ -52,6 +52,8 @@ export function autoJoinMember({
   requireSystem(command, 'auto-join');
   const domain = command.email.split('@')[1]?.toLowerCase();
   if (!org.autoJoin || !domain || !org.domains.has(domain) || org.members.has(command.userId)) return [];
+  // Someone removed (or who left) comes back by invitation, not by verifying another address at the domain.
+  if (org.formerMembers.has(command.userId)) return [];
   // A public mail provider's domain claimed before claims were checked for it enrols nobody.
   if (isPublicMailDomain(domain)) return [];
   return [

@@ -335,6 +335,15 @@ describe('the auditor CLI against the event store of a running system', () => {
     expect(proven.code).toBe(0);
     expect(proven.stdout).toContain('(the trusted key)');
     expect(proven.stdout).toContain('intact, sealed, signed by the trusted key: proven');
+    // A key file that is no key is named as the fault, not the bundle; one bundle is checked at a time.
+    const notAKey = join(dir, 'not-a-key.pem');
+    await writeFile(notAKey, 'not a key');
+    const badKey = await audit(['verify', bundle, '--public-key', notAKey]);
+    expect([badKey.code, badKey.stdout]).toEqual([2, '']);
+    expect(badKey.stderr).toMatch(new RegExp(`^audit: ${notAKey}: not a public key to trust`));
+    const two = await audit(['verify', bundle, bundle, '--public-key', trusted]);
+    expect([two.code, two.stdout]).toEqual([2, '']);
+    expect(two.stderr).toContain('verify checks one bundle at a time');
     // Which checkpoints it holds, so that two exports can be compared.
     expect(proven.stdout).toMatch(
       /\n {2}checkpoints 0\.\.\d+ \(last digest [0-9a-f]{64}\), from the first checkpoint ever signed\n/,

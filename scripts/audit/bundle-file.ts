@@ -4,6 +4,7 @@ import {
   BundleFormatError,
   organizationStreamOf,
   parseBundle,
+  readPublicKey,
   verifyBundle,
   type Bundle,
   type BundleVerdict,
@@ -28,6 +29,14 @@ export async function readBundleFile(
         );
       })
     : undefined;
+  if (trusted !== undefined)
+    try {
+      readPublicKey(trusted);
+    } catch (error) {
+      throw new CliError(
+        `${trustedKeyFile}: not a public key to trust (${error instanceof Error ? error.message : String(error)}; an operator writes it with \`public-key > <file>\`)`,
+      );
+    }
   try {
     const bundle = parseBundle(text);
     return { bundle, verdict: verifyBundle(bundle, trusted) };

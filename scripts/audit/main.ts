@@ -92,7 +92,11 @@ async function main(argv: string[]): Promise<number> {
     // Asking for help is no mistake; a bare `audit` is.
     return values.help ? 0 : 2;
   }
-  if (command === 'verify') return verify(rest[0], values['public-key']);
+  if (command === 'verify') {
+    if (rest.length > 1)
+      throw new CliError(`verify checks one bundle at a time: run it once for each of ${rest.join(', ')}`);
+    return verify(rest[0], values['public-key']);
+  }
   if (values.bundle !== undefined) {
     const fromExport = SOURCE_COMMANDS[command];
     if (!fromExport)

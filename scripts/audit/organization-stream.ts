@@ -15,7 +15,11 @@ export interface OrganizationRecord {
 
 export { organizationStreamOf };
 
-/** An organization's stream, oldest first; an organization the store does not know is exit code 2. */
+/**
+ * An organization's stream, oldest first; an organization the store does not know is exit code 2. The services write
+ * it from revision 0 on, one JSON event at each revision: a stream that starts later (truncated) or holds an event
+ * that is not JSON was written past them, and is refused (exit code 1) rather than read around.
+ */
 export async function* readOrganization(
   client: EventStoreDBClient,
   orgId: string,
@@ -26,6 +30,12 @@ export async function* readOrganization(
     .readStream(organizationStreamOf(orgId), { direction: FORWARDS, fromRevision: START })
     [Symbol.asyncIterator]();
   let finished = false;
+  let expected = 0n;
+  const refuse = (why: string) =>
+    new CliError(
+      `organization ${orgId}: ${why}; the event store was written past the services (\`export\` and \`verify\` show what is proven)`,
+      1,
+    );
   try {
     for (;;) {
       const next = await reads.next();
@@ -34,8 +44,16 @@ export async function* readOrganization(
         break;
       }
       const resolved = next.value;
+      const revision = resolved.event?.revision;
+      if (revision !== expected)
+        throw refuse(
+          revision === undefined
+            ? `an entry after revision ${expected - 1n} holds no event`
+            : `revision ${expected} is missing (the stream goes on at ${revision})`,
+        );
+      expected++;
       const recorded = toRecordedDomainEvent<OrganizationEvent>(resolved);
-      if (!recorded || !resolved.event) continue;
+      if (!recorded || !resolved.event) throw refuse(`revision ${revision} is not a JSON event`);
       progress?.tick(`revision ${recorded.revision}`);
       yield {
         revision: recorded.revision,

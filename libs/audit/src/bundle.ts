@@ -133,11 +133,15 @@ export function parseBundle(text: string): Bundle {
   const numberOf = numbered.filter(({ line }) => line !== '').map(({ number }) => number);
   if (lines.length === 0) throw new BundleFormatError('the bundle is empty');
   const parsed = lines.map((line, i) => {
+    let value: unknown;
     try {
-      return JSON.parse(line) as { kind?: unknown };
+      value = JSON.parse(line);
     } catch {
       throw new BundleFormatError(`line ${numberOf[i]} is not JSON`);
     }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new BundleFormatError(`line ${numberOf[i]} is not a JSON object`);
+    return value as { kind?: unknown };
   });
   const header = parsed[0] as Partial<BundleHeader>;
   if (header.kind !== 'bundle' || header.format !== BUNDLE_FORMAT)

@@ -81,7 +81,8 @@ export function verifyBundle(bundle: Bundle, trustedPublicKeyPem?: string): Bund
     const checkpoints = (checkpointsOf.get(stream) ?? []).sort(
       (a, b) => Number(a.sequence) - Number(b.sequence),
     );
-    const verdict = verifyStream(stream, events, checkpoints, publicKey);
+    const timeOrdered = stream === organizationStreamOf(bundle.header.org);
+    const verdict = verifyStream(stream, events, checkpoints, publicKey, timeOrdered);
     const sealedStream = sealed ? seal.streams.find((s) => s.stream === stream) : undefined;
     verdicts.push(
       sealedStream && !verdict.firstBad ? checkSealed(verdict, sealedStream, checkpoints) : verdict,
@@ -156,9 +157,11 @@ function verifyStream(
   events: BundleEvent[],
   checkpoints: BundleCheckpoint[],
   publicKey: KeyObject,
+  timeOrdered: boolean,
 ): StreamVerdict {
   const hashes: (string | undefined)[] = [];
   let previous: string | undefined;
+  let previousAt: string | undefined;
   let chainedFrom: number | undefined;
   const verdict = (firstBad?: { revision: number; reason: string }, signedUpTo?: number): StreamVerdict => ({
     stream,
@@ -205,6 +208,17 @@ function verifyStream(
         revision,
         reason: 'the event does not match its hash (changed, or its predecessor was)',
       });
+    // R21: the organization stamps no event before the one before it, so history read by time is history read in
+    // order. One that is, well chained, was appended past the decider by someone who could write to the store.
+    const at = (event.data as { at?: unknown } | null)?.at;
+    if (timeOrdered && typeof at === 'string') {
+      if (previousAt !== undefined && at < previousAt)
+        return verdict({
+          revision,
+          reason: 'stamped before the event before it: the organization never records an earlier time (R21)',
+        });
+      previousAt = at;
+    }
     hashes.push(hash);
     previous = hash;
   }

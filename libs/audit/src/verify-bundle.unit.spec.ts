@@ -38,7 +38,7 @@ function bundleOf(
   contents: { type: string; data: Record<string, unknown>; actor: string }[],
   legacy: number,
   signedAt: number[],
-  options: { sealed?: boolean } = {},
+  options: { sealed?: boolean; stampOf?: (revision: number) => string } = {},
 ): Bundle {
   let previous: string | undefined;
   const events: BundleEvent[] = contents.map((c, i) => {
@@ -48,7 +48,10 @@ function bundleOf(
       schemaVersion: 1,
       commandId: `k${i}`,
     };
-    const data = { ...c.data, at: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() };
+    const data = {
+      ...c.data,
+      at: options.stampOf?.(i) ?? new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+    };
     if (i >= legacy) {
       previous = chainHashOf(previous, { type: c.type, data, metadata, revision: BigInt(i) });
       metadata[CHAIN_HASH_FIELD] = previous;
@@ -340,6 +343,18 @@ describe('verify: tamper evidence of an exported bundle', () => {
     expect(verifyBundle(parsed, TRUSTED)).toMatchObject({ intact: false, proven: false });
   });
 
+  it('a line that is JSON but no object (null, a number, a list) is named by its line, header or not', () => {
+    const lines = serializeBundle(
+      bundleOf([{ type: 'TeamCreated', data: { n: 0 }, actor: 'a' }], 0, []),
+    ).split('\n');
+    for (const value of ['null', '7', '[]'])
+      for (const at of [0, 2]) {
+        const changed = [...lines];
+        changed[at] = value;
+        expect(() => parseBundle(changed.join('\n'))).toThrow(`line ${at + 1} is not a JSON object`);
+      }
+  });
+
   it('names the first bad revision of a changed event, and a tail cut after the last checkpoint', () => {
     const bundle = bundleOf(
       Array.from({ length: 10 }, (_, i) => ({ type: 'TeamCreated', data: { n: i }, actor: 'a' })),
@@ -368,6 +383,25 @@ describe('verify: tamper evidence of an exported bundle', () => {
       revision: 6,
       reason: 'revision 6 is missing (the next event is 7)',
     });
+  });
+
+  it("R21: an organization's event stamped before the one before it is not intact, however well chained and signed (appended past the decider)", () => {
+    const contents = Array.from({ length: 6 }, (_, i) => ({
+      type: 'TeamCreated',
+      data: { n: i },
+      actor: 'a',
+    }));
+    const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+    const backdated = bundleOf(contents, 0, [2], { stampOf: (i) => (i === 4 ? minute(1) : minute(i)) });
+    const verdict = verifyBundle(backdated, TRUSTED);
+    expect(verdict.streams[0]!.firstBad).toEqual({
+      revision: 4,
+      reason: 'stamped before the event before it: the organization never records an earlier time (R21)',
+    });
+    expect(verdict).toMatchObject({ intact: false, proven: false });
+    // The same instant twice is no going back.
+    const sameInstant = bundleOf(contents, 0, [2], { stampOf: (i) => minute(Math.min(i, 3)) });
+    expect(verifyBundle(sameInstant, TRUSTED)).toMatchObject({ intact: true, proven: true });
   });
 
   it('a chain rewritten from an event on, hashes recomputed, is caught by the signed checkpoint after it', () => {

@@ -619,7 +619,21 @@ export class InMemoryReadStore implements ReadStore {
 
 /** `set` applied to `doc`; a field set to undefined is removed. */
 function withFieldsSet<T extends object>(doc: T, set: Readonly<Record<string, unknown>>): T {
-  const next: Record<string, unknown> = { ...doc, ...set };
-  for (const [field, value] of Object.entries(set)) if (value === undefined) delete next[field];
+  const next = { ...doc } as Record<string, unknown>;
+  for (const [path, value] of Object.entries(set)) {
+    // A dotted path sets a field of an embedded object (copied on the way down), as MongoDB's `$set` does.
+    const fields = path.split('.');
+    let holder = next;
+    for (const field of fields.slice(0, -1)) {
+      const inner = holder[field];
+      holder = holder[field] =
+        typeof inner === 'object' && inner !== null && !Array.isArray(inner)
+          ? { ...(inner as Record<string, unknown>) }
+          : {};
+    }
+    const last = fields.at(-1)!;
+    if (value === undefined) delete holder[last];
+    else holder[last] = value;
+  }
   return next as T;
 }

@@ -66,6 +66,7 @@ export interface ReadModelCollection<D extends ReadModelDocument> {
    * document's (a member's name, which the user's stream owns), written in that aggregate's order. A field set to
    * undefined is removed.
    */
+  /** Sets fields (a dotted path sets one inside an embedded object; undefined removes it) on every match. */
   updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number>;
   /**
    * Many upserts and deletions in one round trip where the store allows it, each guarded by its revision exactly as

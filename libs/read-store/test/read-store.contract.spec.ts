@@ -148,6 +148,23 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     expect(await members.count({ where: { email: { $exists: true } } })).toBe(0);
   });
 
+  it('updateMany sets or removes a field inside an embedded object by its dotted path, leaving its siblings', async () => {
+    const members = fresh();
+    await members.upsertIfNewer(member('a', 2, { contact: { person: true } }));
+    await members.upsertIfNewer(member('b', 2));
+    const matching = { where: { 'contact.person': true } };
+    expect(await members.updateMany(matching, { 'contact.since': '2026-01-01', name: 'Ada' })).toBe(1);
+    expect(await members.get('a')).toMatchObject({
+      contact: { person: true, since: '2026-01-01' },
+      name: 'Ada',
+      revision: 2,
+    });
+    expect(await members.get('b')).not.toHaveProperty('contact');
+    await members.updateMany(matching, { 'contact.since': undefined });
+    expect((await members.get('a'))!.contact).toEqual({ person: true });
+    expect(await members.count({ where: { 'contact.since': { $exists: true } } })).toBe(0);
+  });
+
   it('50 racing upserts with random revisions end at the highest revision', async () => {
     const members = fresh();
     const revisions = Array.from({ length: 50 }, () => 1 + Math.floor(Math.random() * 1000));

@@ -1,9 +1,10 @@
 import { erasedValue } from '@app/personal-data';
-import { findAll, type ReadModels } from './read-models';
+import { type ReadModels } from './read-models';
 
 /**
  * The organization's audit events about these invitations, with the invitee's address as a replay reads it once the
- * address's key is destroyed.
+ * address's key is destroyed. One update by filter per kind, not a read and a write per event: the audit list is
+ * write-only while a rebuild or a first fill projects (nothing to read back), and such an update still reaches it.
  */
 export async function eraseInviteeInAuditEvents(
   models: ReadModels,
@@ -11,13 +12,11 @@ export async function eraseInviteeInAuditEvents(
   invitationIds: readonly string[],
   erasedKey: string,
 ): Promise<void> {
-  const where = { orgId, 'data.invitationId': { $in: [...invitationIds] } };
-  for (const audit of await findAll(models.auditEvents, { where })) {
-    let data = audit.data;
-    for (const kind of ['email', 'phone'] as const)
-      if (typeof data[kind] === 'string') data = withField(data, kind, erasedValue(kind, erasedKey));
-    if (data !== audit.data) await models.auditEvents.updateMany({ where: { _id: audit._id } }, { data });
-  }
+  for (const kind of ['email', 'phone'] as const)
+    await models.auditEvents.updateMany(
+      { where: { orgId, 'data.invitationId': { $in: [...invitationIds] }, [`data.${kind}`]: { $ne: null } } },
+      { [`data.${kind}`]: erasedValue(kind, erasedKey) },
+    );
 }
 
 export function withField(

@@ -273,12 +273,11 @@ export class ReadModelProjector {
       for (const invitation of await findAll(this.models.invitations, { where: { [kind]: address } }))
         if (before(invitation.createdAt))
           await this.models.invitations.updateMany({ where: { _id: invitation._id } }, { [kind]: erased });
-      for (const audit of await findAll(this.models.auditEvents, { where: { [`data.${kind}`]: address } }))
-        if (before(audit.at))
-          await this.models.auditEvents.updateMany(
-            { where: { _id: audit._id } },
-            { data: withField(audit.data, kind, erased) },
-          );
+      // By filter, as the invitee's erasure does: the audit list is write-only while a rebuild projects.
+      await this.models.auditEvents.updateMany(
+        { where: { [`data.${kind}`]: address, at: { $lte: erasedAt } } },
+        { [`data.${kind}`]: erased },
+      );
     }
   }
 

@@ -146,7 +146,15 @@ class StagedCollection<D extends ReadModelDocument> implements ReadModelCollecti
     return writeOneByOne(this, writes);
   }
 
+  /**
+   * A write-only collection holds nothing to match here: the update is sent to the store as it is, after the writes
+   * queued before it (those flushed before are there already), and how many it changes is not known (0).
+   */
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
+    if (this.writeOnly) {
+      this.updates.push({ filter, set });
+      return 0;
+    }
     const changed = await this.memory.updateMany(filter, set);
     if (changed > 0) this.updates.push({ filter, set });
     return changed;

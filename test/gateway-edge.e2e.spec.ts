@@ -1174,6 +1174,16 @@ describe('the gateway edge', () => {
     expect(docs.headers['cache-control']).not.toBe('no-store');
     expect(docs.headers['x-dns-prefetch-control']).toBe('off');
     expect(docs.headers['x-content-type-options']).toBe('nosniff');
+    // Neither the docs nor the console is framed, not even by their own origin.
+    const page = await http().get('/docs').redirects(1).expect(200);
+    const console = await http().get('/console/').expect(200);
+    for (const res of [docs, page, console]) {
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+    expect(page.headers['content-security-policy']).toBe(
+      "frame-ancestors 'none';base-uri 'none';object-src 'none'",
+    );
   });
 
   it('OpenAPI documents every route of the public API with its answers and problems', async () => {

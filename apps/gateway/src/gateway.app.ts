@@ -3,6 +3,7 @@ import { BadRequestException, UnsupportedMediaTypeException, type INestApplicati
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { type DestinationStream } from 'pino';
+import helmet from 'helmet';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { printable } from '@app/text';
 import { GatewayModule } from './app.module';
@@ -30,8 +31,20 @@ export async function createGatewayApp(
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   })) as NestFastifyApplication;
-  // The console sets its own CSP; Swagger UI's page runs inline script, so the docs get none.
-  const documentHeaders = securityHeaders({ contentSecurityPolicy: false });
+  // The console sets its own CSP. Swagger UI's page runs inline script, so the docs' CSP restricts only framing, base
+  // URLs and plugins; neither page is framed, not even by this origin.
+  const documentHeaders = securityHeaders({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: helmet.contentSecurityPolicy.dangerouslyDisableDefaultSrc,
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+  });
   app
     .getHttpAdapter()
     .getInstance()

@@ -486,6 +486,73 @@ describe('the console in a browser, against npm start', () => {
     expect(refreshed.status).toBe(403);
   }, 60_000);
 
+  it('a duplicated tab shares the session: renewing it in one tab, or in both at once, signs neither out', async () => {
+    const page = await newPage();
+    const gil = `gil.${Date.now()}@example.com`;
+    await signUpByClicking(page, 'Gil Gray', gil);
+    await signIn(page, gil);
+    // A duplicated tab (or one opened from the console) starts with a copy of the tab's session.
+    const [clone] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.evaluate(() => void window.open(location.href)),
+    ]);
+    await clone.getByRole('heading', { name: 'Your organizations' }).waitFor();
+    const stored = (tab: Page) =>
+      tab.evaluate(
+        () =>
+          JSON.parse(sessionStorage.getItem('identity-platform.console.session') ?? '{}') as {
+            refreshToken?: string;
+          },
+      );
+    // An access token the gateway refuses, read from the tab's storage at reload: its next request renews the pair.
+    const renewing = async (tab: Page) => {
+      await tab.evaluate(() => {
+        const key = 'identity-platform.console.session';
+        sessionStorage.setItem(
+          key,
+          JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)!), accessToken: 'expired' }),
+        );
+      });
+      await tab.reload();
+      // Renewed: a new access token stored (signed out, nothing would be, and this would time out).
+      await tab.waitForFunction(
+        () =>
+          (
+            JSON.parse(sessionStorage.getItem('identity-platform.console.session') ?? '{}') as {
+              accessToken?: string;
+            }
+          ).accessToken?.startsWith('ey') ?? false,
+        undefined,
+        { timeout: 10_000 },
+      );
+      await tab.getByRole('heading', { name: 'Your organizations' }).waitFor();
+    };
+    const first = (await stored(page)).refreshToken;
+    await renewing(page);
+    const renewed = (await stored(page)).refreshToken;
+    expect(renewed).not.toBe(first);
+    // The clone took the renewed pair, so its own renewal uses the refresh token in force, not the one replaced.
+    await clone.waitForFunction(
+      (token) => sessionStorage.getItem('identity-platform.console.session')?.includes(token!) ?? false,
+      renewed,
+    );
+    await renewing(clone);
+    // Both at the same moment with the same refresh token: one renewal, answered alike to both.
+    await Promise.all([renewing(page), renewing(clone)]);
+    const [inPage, inClone] = [await stored(page), await stored(clone)];
+    expect(inPage.refreshToken).toBe(inClone.refreshToken);
+    for (const tab of [page, clone]) {
+      await tab.reload();
+      await tab.getByRole('heading', { name: 'Your organizations' }).waitFor();
+    }
+    const stillValid = await fetch(`${GATEWAY}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: inPage.refreshToken }),
+    });
+    expect(stillValid.status).toBe(200);
+  }, 60_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');

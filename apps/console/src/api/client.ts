@@ -64,9 +64,10 @@ api.use({
 async function refresh(): Promise<Session | undefined> {
   const signedIn = session.current();
   if (!signedIn) return undefined;
+  const key = await renewalKeyOf(signedIn);
   const response = await fetch('/v1/auth/refresh', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
     body: JSON.stringify({ refreshToken: signedIn.refreshToken }),
   });
   // Only a refusal of the refresh token ends the session; a 429 or a 503 leaves it for the next try.
@@ -78,7 +79,21 @@ async function refresh(): Promise<Session | undefined> {
     accessToken: tokens.accessToken,
     refreshToken: tokens.refreshToken,
     userId: signedIn.userId,
+    renewKey: signedIn.renewKey,
   };
   session.set(renewed);
   return renewed;
+}
+
+/**
+ * The same for every tab renewing this refresh token of this sign-in, and for nobody else: a digest of the sign-in's
+ * own secret and the token. Without Web Crypto (a page served over plain HTTP from another host) there is none.
+ */
+async function renewalKeyOf(signedIn: Session): Promise<string | undefined> {
+  if (!crypto.subtle) return undefined;
+  const digest = await crypto.subtle.digest(
+    'SHA-256',
+    new TextEncoder().encode(`${signedIn.renewKey}:${signedIn.refreshToken}`),
+  );
+  return `renew-${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -76,7 +76,15 @@ export async function diffOrganization(
   return divergences;
 }
 
-/** As JSON would carry it: the same document from memory and from MongoDB compares equal. */
+/**
+ * As JSON would carry it: the same document from memory and from MongoDB compares equal. A member's
+ * `profileRevision` is the projection's own bookkeeping (which user revision its name came from, absent on documents
+ * written before it was kept), not something the events say: left out.
+ */
 function normalized(doc: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+  const { profileRevision: _bookkeeping, ...content } = JSON.parse(JSON.stringify(doc)) as Record<
+    string,
+    unknown
+  >;
+  return content;
 }

@@ -128,6 +128,8 @@ export interface MemberDoc {
   /** Copied from the user and organization read models, for search and for "my organizations". */
   readonly name?: string;
   readonly email?: string;
+  /** The user's revision `name` and `email` are from: one from an older revision never replaces them. */
+  readonly profileRevision?: number;
   readonly orgName: string;
 }
 

@@ -1,6 +1,7 @@
 import { type EventEnvelope } from '@app/contracts';
 import { type PermissionsCatalog } from '@app/permissions';
 import { erasedValue, isErasedEmail, type AddressSubjects } from '@app/personal-data';
+import { type FieldCondition } from '@app/read-store';
 import { orgScoped, type MemberDoc, type RoleIntervalDoc, type UserDoc } from './documents';
 import { ErasedAddresses } from './erased-addresses';
 import {
@@ -120,14 +121,13 @@ export class ReadModelProjector {
     }
     if (!next) return;
     // The member documents carry the name and address for search; the user's stream owns them.
-    const profile = { name: next.name, email: next.email };
-    await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
+    await this.setProfile({ userId: event.userId }, next);
     await this.models.users.upsertIfNewer(next);
     // An organization event being written meanwhile (here, or by another replica) may have taken the profile from the
     // user's document before it changed (or before there was one): set once more, now that the document has it. That
     // event reads the document again after writing (`keepProfilesCurrent`): one of the two sees the other's write.
     if (!current || current.name !== next.name || current.email !== next.email)
-      await this.models.members.updateMany({ where: { userId: event.userId } }, profile);
+      await this.setProfile({ userId: event.userId }, next);
   }
 
   /** The events between what is stored (nothing: none yet) and `revision`, when some are missing and can be read. */
@@ -292,8 +292,8 @@ export class ReadModelProjector {
     const users = await this.usersOf(members);
     return members.map((member) => {
       const user = users.get(member.userId);
-      if (!user || (member.name === user.name && member.email === user.email)) return member;
-      return { ...member, name: user.name, email: user.email };
+      if (!user) return member;
+      return { ...member, name: user.name, email: user.email, profileRevision: user.revision };
     });
   }
 
@@ -306,11 +306,20 @@ export class ReadModelProjector {
     for (const member of written) {
       const user = users.get(member.userId);
       if (user && (member.name !== user.name || member.email !== user.email))
-        await this.models.members.updateMany(
-          { where: { _id: member._id } },
-          { name: user.name, email: user.email },
-        );
+        await this.setProfile({ _id: member._id }, user);
     }
+  }
+
+  /**
+   * The user's name and address on the member documents `where` selects, unless they carry them from a later
+   * revision already: two appliers of one user's events at once (a rebuild's pass after its switch beside another
+   * replica's feed, a partition handed over mid-event) never leave an older name in place of a newer one. Documents
+   * written before the revision was kept have none, and take any.
+   */
+  private async setProfile(where: Readonly<Record<string, FieldCondition>>, user: UserDoc): Promise<void> {
+    const profile = { name: user.name, email: user.email, profileRevision: user.revision };
+    for (const unlessNewer of [{ $lt: user.revision }, { $exists: false }])
+      await this.models.members.updateMany({ where: { ...where, profileRevision: unlessNewer } }, profile);
   }
 
   private async usersOf(members: readonly MemberDoc[]): Promise<Map<string, UserDoc>> {

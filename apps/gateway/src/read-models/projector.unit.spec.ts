@@ -111,6 +111,35 @@ describe('user events in the read models', () => {
     expect(await memberName(models)).toBe('Ada L.');
   });
 
+  it('two appliers of one user’s renames at once: the older, written last, leaves the newer name on the members', async () => {
+    const { models, projector } = await setUp();
+    // Another replica (a rebuild's pass after its switch, say) applies the older rename with a slow first write.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const slowMembers = Object.assign(Object.create(models.members) as typeof models.members, {
+      updateMany: async (...args: Parameters<typeof models.members.updateMany>) => {
+        if (first) {
+          first = false;
+          await held;
+        }
+        return models.members.updateMany(...args);
+      },
+    });
+    const other = new ReadModelProjector(
+      { ...models, members: slowMembers },
+      loadPermissionsCatalog({}),
+      new AddressSubjects(Buffer.alloc(32)),
+    );
+    const older = other.applyUserEvent(renamed(1, 'Bob'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await projector.applyUserEvent(renamed(2, 'Robert'));
+    release();
+    await older;
+    expect(await models.users.get(userId)).toMatchObject({ revision: 2, name: 'Robert' });
+    expect(await memberName(models)).toBe('Robert');
+  });
+
   it('after the user’s deletion, their registration delivered again changes nothing, in the member documents either', async () => {
     const { models, projector } = await setUp();
     await projector.applyUserEvent(renamed(1, 'Ada L.'));

@@ -139,13 +139,29 @@ export class StreamLease {
 
   private async renew(held: { revision: bigint; renewedAt: number }): Promise<void> {
     const startedAt = this.now();
+    const stepDownAt = held.renewedAt + (this.ttlMs * 2) / 3;
+    // A renewal that hangs (a store or network that stopped answering) is not waited for past two thirds of the TTL:
+    // the others may take over a TTL after the last renewal, and this leader must have stopped by then.
+    let timer: NodeJS.Timeout | undefined;
+    const tooLate = new Promise<'too late'>((resolve) => {
+      timer = setTimeout(() => resolve('too late'), Math.max(0, stepDownAt - startedAt));
+    });
+    const renewal = this.append(LEASE_RENEWED, held.revision);
+    renewal.catch(() => undefined); // answered after stepping down, it is of no more use
     try {
-      this.held = { revision: await this.append(LEASE_RENEWED, held.revision), renewedAt: startedAt };
+      const renewed = await Promise.race([renewal, tooLate]);
+      if (renewed === 'too late') {
+        await this.lose();
+        throw new Error(`${this.stream}: no renewal within two thirds of the lease's TTL; stepped down`);
+      }
+      this.held = { revision: renewed, renewedAt: startedAt };
     } catch (error) {
       // Another instance took it, or the store is unreachable for so long that the others may take it any moment.
       if (error instanceof WrongExpectedVersionError || this.now() - held.renewedAt >= (this.ttlMs * 2) / 3)
         await this.lose();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

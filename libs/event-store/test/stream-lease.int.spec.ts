@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { EventStoreDBClient, jsonEvent, BACKWARDS, END } from '@eventstore/db-client';
 import { LEASE_ACQUIRED, LEASE_RELEASED, StreamLease, type StreamLeaseOptions } from '@app/event-store';
 import { startTestEventStore, useTestEventStore } from '@app/testing/test-event-store';
@@ -55,7 +57,11 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     expect(log).toEqual(['a leads', 'a stops', 'b leads']);
     const client = eventStore.client;
     const types: string[] = [];
-    for await (const e of client.readStream(`lease-${name}`, { direction: BACKWARDS, fromRevision: END, maxCount: 2 }))
+    for await (const e of client.readStream(`lease-${name}`, {
+      direction: BACKWARDS,
+      fromRevision: END,
+      maxCount: 2,
+    }))
       types.push(e.event!.type);
     expect(types).toEqual([LEASE_ACQUIRED, LEASE_RELEASED]);
   });
@@ -133,6 +139,51 @@ describe('StreamLease: one leader among replicas, through the event store', () =
       expect(Date.now() - lostAt).toBeLessThan(1_500 + 500);
       expect(log).toEqual(['a leads', 'a stops']);
     } finally {
+      await a.stop();
+      await client.dispose();
+    }
+  });
+
+  it('steps down within two thirds of its TTL when a renewal hangs (a store or network that stopped answering)', async () => {
+    // A proxy between the leader and the store that, once frozen, passes nothing on and closes nothing.
+    const target = new URL(eventStore.store.connectionString.replace('esdb://', 'http://'));
+    let frozen = false;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(Number(target.port), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      }
+      client.on('data', (chunk: Buffer) => void (frozen || upstream.write(chunk)));
+      upstream.on('data', (chunk: Buffer) => void (frozen || client.write(chunk)));
+    });
+    proxy.listen(0, '127.0.0.1');
+    await once(proxy, 'listening');
+    const client = EventStoreDBClient.connectionString(
+      `esdb://127.0.0.1:${(proxy.address() as AddressInfo).port}?tls=false`,
+    );
+    const log: string[] = [];
+    const a = new StreamLease({
+      client,
+      name: `relay-${randomUUID()}`,
+      holder: 'a',
+      ttlMs: 1_500,
+      onAcquired: () => void log.push('a leads'),
+      onLost: () => void log.push('a stops'),
+    });
+    a.start();
+    try {
+      await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
+      frozen = true;
+      const frozenAt = Date.now();
+      await waitFor(() => !a.isLeader, { timeoutMs: 5_000, what: 'a steps down' });
+      // Whoever waits a TTL of silence from its last renewal takes over after it stopped, not before.
+      expect(Date.now() - frozenAt).toBeLessThan(1_500);
+      expect(log).toEqual(['a leads', 'a stops']);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      proxy.close();
       await a.stop();
       await client.dispose();
     }

@@ -4,7 +4,7 @@ import {
   StreamNotFoundError,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
-import { type EventEnvelope } from '@app/contracts';
+import { consumerSchemaRegistry, type EventEnvelope } from '@app/contracts';
 import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
 import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope } from '@app/relay';
@@ -15,7 +15,7 @@ export type AggregateKind = 'organization' | 'user';
 export interface AggregateHistory {
   /**
    * Revisions `from` to `to` of the aggregate, as the relay publishes them, oldest first: all of them, or none (the
-   * stream is gone, or no longer holds them all, as after a truncation).
+   * stream is gone, or no longer holds them all, as after a truncation, or holds one its contract refuses).
    */
   read(kind: AggregateKind, id: string, from: number, to: number): Promise<EventEnvelope[]>;
 }
@@ -28,6 +28,7 @@ const mappings = {
 /** From the event store, sealed personal fields opened as the relay opens them. */
 export class EventStoreHistory implements AggregateHistory {
   private readonly protection: PersonalDataProtection;
+  private readonly contracts = consumerSchemaRegistry();
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -56,6 +57,10 @@ export class EventStoreHistory implements AggregateHistory {
     if (recorded.length !== to - from + 1 || recorded.some((event, i) => event.revision !== BigInt(from + i)))
       return [];
     const opened = await openAllRecorded(this.protection, recorded);
-    return opened.map((event) => toPublicEnvelope(mapping, event));
+    const envelopes = opened.map((event) => toPublicEnvelope(mapping, event));
+    // One its contract refuses was kept off the topics by the relay and can be applied by nothing: as with a
+    // truncation, the event that found the gap goes onto the state before it, and the gap is reported.
+    if (envelopes.some((envelope) => !this.contracts.validate(envelope.type, envelope.data).ok)) return [];
+    return envelopes;
   }
 }

@@ -25,6 +25,7 @@ import {
   projectFromEventStore,
   projectionTargetFor,
   rebuildReadModels,
+  type SkippedEvent,
   type RebuildProgress,
 } from './rebuild';
 
@@ -134,7 +135,7 @@ export class ProjectionFeed extends BusSubscriber {
     onProgress?: (progress: RebuildProgress) => void,
   ): Promise<{ events: number; position: bigint | undefined }> {
     await this.ready();
-    const { events, switchedAfter } = await rebuildReadModels({
+    const { events, switchedAfter, skipped } = await rebuildReadModels({
       client: this.client,
       store: this.store,
       catalog: this.catalog,
@@ -157,7 +158,16 @@ export class ProjectionFeed extends BusSubscriber {
         ),
       );
     }
+    this.reportSkipped(skipped);
     return { events, position: switchedAfter?.commit };
+  }
+
+  /** Events the store holds that their contract refuses: left out of the read models, for an operator to look at. */
+  private reportSkipped(skipped: readonly SkippedEvent[]): void {
+    for (const { subject, revision, type, errors } of skipped)
+      this.logger.warn(
+        `event ${type} at revision ${revision} of ${subject} breaks its contract and was left out of the read models: ${errors.join('; ')}`,
+      );
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -198,12 +208,13 @@ export class ProjectionFeed extends BusSubscriber {
       return;
     }
     await checkpoints.save(FIRST_FILL_STARTED, new Date().toISOString());
-    const { events, position } = await projectFromEventStore(
+    const { events, position, skipped } = await projectFromEventStore(
       this.client,
       projectionTargetFor(this.store, readModelsOf(this.store)),
       this.catalog,
       this.personalData,
     );
+    this.reportSkipped(skipped);
     await checkpoints.save(
       FIRST_FILL_CHECKPOINT,
       position ? `${position.commit}/${position.prepare}` : 'start',

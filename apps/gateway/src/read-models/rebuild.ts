@@ -1,6 +1,7 @@
 import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
 import { openAllRecorded, toRecordedDomainEvent, type RecordedDomainEvent } from '@app/event-store';
 import { PersonalDataProtection, type PersonalData } from '@app/personal-data';
+import { consumerSchemaRegistry } from '@app/contracts';
 import { type PermissionsCatalog } from '@app/permissions';
 import { type ReadStore, type Rebuild } from '@app/read-store';
 import { PUBLIC_EVENT_MAPPINGS, toPublicEnvelope, type PublicEventMapping } from '@app/relay';
@@ -23,6 +24,16 @@ const mappings = [PUBLIC_EVENT_MAPPINGS.identity, PUBLIC_EVENT_MAPPINGS.membersh
 export interface Projected {
   readonly events: number;
   readonly position: { commit: bigint; prepare: bigint } | undefined;
+  /** Events left out: their projection failed and they break their contract (see `projectFromEventStore`). */
+  readonly skipped: readonly SkippedEvent[];
+}
+
+/** An event recorded in the store that its own contract refuses, which no projection can apply. */
+export interface SkippedEvent {
+  readonly subject: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly errors: readonly string[];
 }
 
 /** Events projected between two flushes of a staged target. */
@@ -40,7 +51,10 @@ export function projectionTargetFor(store: ReadStore, models: ReadModels): Proje
 /**
  * Projects the user and organization events of the event store, oldest first, after `after` (from the start when
  * absent), into `target`: the live collections of an empty store, or a rebuild's fresh ones. Every few thousand
- * events what was projected is written while projecting goes on; the pass ends once everything is written.
+ * events what was projected is written while projecting goes on; the pass ends once everything is written. An event
+ * whose projection fails and that breaks its contract (recorded by a fault, which the relay keeps off the topics too)
+ * is left out and reported, as the live feed leaves it out: retried, it would fail the pass for ever, and the
+ * gateway would never become ready. A projection failing on a valid event fails the pass.
  */
 export async function projectFromEventStore(
   client: EventStoreDBClient,
@@ -51,6 +65,8 @@ export async function projectFromEventStore(
   onProgress?: (progress: RebuildProgress) => void,
 ): Promise<Projected> {
   const projector = new ReadModelProjector(target.models, catalog, personalData.addresses);
+  const contracts = consumerSchemaRegistry();
+  const skipped: SkippedEvent[] = [];
   // Sealed personal fields are opened as the relay opens them: what was erased reads as erased.
   const protection = new PersonalDataProtection(personalData.vault);
   const last = await lastPosition(client);
@@ -71,7 +87,15 @@ export async function projectFromEventStore(
       pending.map((p) => p.recorded),
     );
     for (const [i, { mapping, commit }] of pending.entries()) {
-      await projector.apply(toPublicEnvelope(mapping, opened[i]!));
+      const envelope = toPublicEnvelope(mapping, opened[i]!);
+      try {
+        await projector.apply(envelope);
+      } catch (error) {
+        const contract = contracts.validate(envelope.type, envelope.data);
+        if (contract.ok) throw error;
+        const { subject, revision, type } = envelope;
+        skipped.push({ subject, revision: Number(revision), type, errors: contract.errors });
+      }
       events++;
       if (events % EVENTS_PER_BATCH === 0) await target.writeBehind();
       const now = performance.now();
@@ -101,7 +125,7 @@ export async function projectFromEventStore(
   }
   await projectPending();
   await target.flush();
-  return { events, position };
+  return { events, position, skipped };
 }
 
 /**
@@ -117,7 +141,7 @@ export async function rebuildReadModels(options: {
   readonly personalData: PersonalData;
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>;
   readonly onProgress?: (progress: RebuildProgress) => void;
-}): Promise<{ events: number; switchedAfter: Projected['position'] }> {
+}): Promise<{ events: number; switchedAfter: Projected['position']; skipped: readonly SkippedEvent[] }> {
   const { client, store, catalog, personalData } = options;
   const rebuilds = new Map(
     await Promise.all(
@@ -138,15 +162,21 @@ export async function rebuildReadModels(options: {
       options.onProgress,
     );
     let events = pass.events;
+    const skipped = [...pass.skipped];
     for (let round = 0; round < 3 && pass.events > 0; round++) {
       pass = await projectFromEventStore(client, target, catalog, personalData, pass.position);
       events += pass.events;
+      skipped.push(...pass.skipped);
     }
     return await options.exclusive(async () => {
       const last = await projectFromEventStore(client, target, catalog, personalData, pass.position);
       // All at once: another process never sees some collections rebuilt and others not.
       await store.swapTogether([...rebuilds.values()] as Rebuild<never>[]);
-      return { events: events + last.events, switchedAfter: last.position };
+      return {
+        events: events + last.events,
+        switchedAfter: last.position,
+        skipped: [...skipped, ...last.skipped],
+      };
     });
   } catch (error) {
     for (const rebuild of rebuilds.values()) await rebuild.abort();

@@ -25,6 +25,12 @@ const DUPLICATE_KEY = 11000;
 const ALIASES = 'read_model_aliases';
 /** The alias record of a swap of several collections at once; one record per logical name trails it. */
 const SWAPPED_TOGETHER = '$together';
+/**
+ * Switch-over n is claimed by inserting the record `$swap#<n>` first: only one insert of an `_id` succeeds, on every
+ * MongoDB-protocol server (FerretDB applies two conditional updates of one document at once both).
+ */
+const SWAP_CLAIM = '$swap#';
+const swapClaimId = (n: number): string => `${SWAP_CLAIM}${String(n).padStart(12, '0')}`;
 const ALIAS_TTL_MS = 1_000;
 
 interface AliasRecord {
@@ -33,8 +39,10 @@ interface AliasRecord {
   physical?: string;
   /** The together record: logical name -> physical collection. */
   physicals?: Record<string, string>;
-  /** The together record: switch-overs so far (absent before the first, and in records of earlier versions). */
+  /** The together record: the switch-over that wrote it. */
   swaps?: number;
+  /** A switch-over's claim: when it was made. */
+  at?: string;
 }
 
 type Aliases = ReadonlyMap<string, string>;
@@ -262,7 +270,7 @@ export class MongoReadStore implements ReadStore {
   private readonly pinnedAliases = new AsyncLocalStorage<Aliases>();
   private readonly rebuildTargets = new WeakMap<
     object,
-    { name: string; target: string; swapsAtBegin: number | undefined }
+    { name: string; target: string; swapsAtBegin: number }
   >();
   private readonly indexes = new Map<string, readonly IndexFields[]>();
   private readonly indexed = new Map<string, Promise<void>>();
@@ -306,7 +314,7 @@ export class MongoReadStore implements ReadStore {
 
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     await this.dropAbandonedGenerations(name);
-    const swapsAtBegin = (await this.aliasRecords().findOne({ _id: SWAPPED_TOGETHER }))?.swaps;
+    const swapsAtBegin = await this.lastSwapClaimed();
     const target = physicalName(name, Date.now());
     const rebuild: Rebuild<D> = {
       collection: new MongoCollection<D>(async () => this.indexedCollection(target, name)),
@@ -328,10 +336,10 @@ export class MongoReadStore implements ReadStore {
 
   /**
    * One write to one record switches them all (a single document's update is atomic), made only if no other
-   * switch-over came since these rebuilds began (another replica's rebuild: the record counts them). Each name's own
-   * record follows for processes of an earlier version during a rolling upgrade; once the together record is
-   * written the switch is made, so those are best effort, and a name whose record was not written keeps its
-   * previous collection for such readers.
+   * switch-over came since these rebuilds began (another replica's rebuild): the next switch-over's claim is taken
+   * first, and only one process can take it. Each name's own record follows for processes of an earlier version
+   * during a rolling upgrade; once the together record is written the switch is made, so those are best effort, and
+   * a name whose record was not written keeps its previous collection for such readers.
    */
   async swapTogether(rebuilds: readonly Rebuild<never>[]): Promise<void> {
     const targets = rebuilds.map((rebuild) => {
@@ -339,23 +347,32 @@ export class MongoReadStore implements ReadStore {
       if (!target) throw new Error('swapTogether takes rebuilds begun on this store');
       return target;
     });
-    const swapsAtBegin = targets[0]?.swapsAtBegin;
+    const swapsAtBegin = targets[0]?.swapsAtBegin ?? 0;
     if (targets.some((t) => t.swapsAtBegin !== swapsAtBegin)) throw new RebuildSuperseded();
     const before = await this.currentAliases(true);
     const records = this.aliasRecords();
+    const claimed = swapsAtBegin + 1;
+    try {
+      await records.insertOne({ _id: swapClaimId(claimed), at: new Date().toISOString() });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new RebuildSuperseded();
+      throw error;
+    }
     try {
       await records.updateOne(
-        { _id: SWAPPED_TOGETHER, swaps: swapsAtBegin === undefined ? { $exists: false } : swapsAtBegin },
+        { _id: SWAPPED_TOGETHER },
         {
-          $set: Object.fromEntries(targets.map(({ name, target }) => [`physicals.${name}`, target])),
-          $inc: { swaps: 1 },
+          $set: {
+            ...Object.fromEntries(targets.map(({ name, target }) => [`physicals.${name}`, target])),
+            swaps: claimed,
+          },
         },
         { upsert: true },
       );
     } catch (error) {
-      // The record exists with another count: the upsert's insert meets its `_id`.
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) throw new RebuildSuperseded();
-      throw error;
+      // Its answer lost, the write may have been made: then the switch is, and goes on as one.
+      const live = await this.currentAliases(true).catch(() => undefined);
+      if (!live || targets.some(({ name, target }) => live.get(name) !== target)) throw error;
     }
     const recorded = new Set<string>();
     for (const { name, target } of targets)
@@ -381,6 +398,16 @@ export class MongoReadStore implements ReadStore {
 
   private aliasRecords(): Collection<AliasRecord> {
     return this.connection.collection<AliasRecord>(ALIASES);
+  }
+
+  /** The number of the last switch-over claimed, by this process or another (0: none yet). */
+  private async lastSwapClaimed(): Promise<number> {
+    const [last] = await this.aliasRecords()
+      .find({ _id: { $gte: SWAP_CLAIM, $lt: '$swap$' } })
+      .sort({ _id: -1 })
+      .limit(1)
+      .toArray();
+    return last ? Number(last._id.slice(SWAP_CLAIM.length)) : 0;
   }
 
   async consistently<T>(work: () => Promise<T>): Promise<T> {

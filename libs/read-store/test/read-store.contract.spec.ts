@@ -538,6 +538,34 @@ describeIf(infraEnv.mongoUrl)('ReadStore on MongoDB, two processes', () => {
     }
   });
 
+  it("two processes' switch-overs at the same moment: one is made, the other refused, every time", async () => {
+    const name = `racing_${randomUUID().slice(0, 8)}`;
+    for (let round = 0; round < 10; round++) {
+      const [mine, theirs] = await Promise.all([
+        rebuilding.beginRebuild<Member>(name),
+        other.beginRebuild<Member>(name),
+      ]);
+      await mine.collection.upsertIfNewer(member(`mine-${round}`, 1));
+      await theirs.collection.upsertIfNewer(member(`theirs-${round}`, 1));
+      const outcomes = await Promise.allSettled([
+        rebuilding.swapTogether([mine as never]),
+        other.swapTogether([theirs as never]),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(RebuildSuperseded);
+      await Promise.all([mine.abort(), theirs.abort()]);
+      const winner = outcomes[0]!.status === 'fulfilled' ? 'mine' : 'theirs';
+      await sleep(other.switchSettlesAfterMs);
+      for (const store of [rebuilding, other]) {
+        expect(await store.collection<Member>(name).get(`${winner}-${round}`)).not.toBeNull();
+        expect(
+          await store.collection<Member>(name).get(`${winner === 'mine' ? 'theirs' : 'mine'}-${round}`),
+        ).toBeNull();
+      }
+    }
+  }, 60_000);
+
   it("two processes' rebuilds: the one begun before the other's switch-over is refused its own", async () => {
     const name = `replicas_${randomUUID().slice(0, 8)}`;
     const earlier = await rebuilding.beginRebuild<Member>(name);

@@ -527,6 +527,15 @@ describe('the console in a browser, against npm start', () => {
       );
       await tab.getByRole('heading', { name: 'Your organizations' }).waitFor();
     };
+    // Any page of the origin can listen on the channel the tabs use: it hears that something changed, not the tokens.
+    const eavesdropper = await page.context().newPage();
+    await eavesdropper.goto('/health/live');
+    await eavesdropper.evaluate(() => {
+      const heard: unknown[] = [];
+      (window as unknown as { heard: unknown[] }).heard = heard;
+      new BroadcastChannel('identity-platform.console.session.changes').onmessage = (event) =>
+        heard.push(event.data);
+    });
     const first = (await stored(page)).refreshToken;
     await renewing(page);
     const renewed = (await stored(page)).refreshToken;
@@ -537,6 +546,18 @@ describe('the console in a browser, against npm start', () => {
       renewed,
     );
     await renewing(clone);
+    const heard = await eavesdropper.evaluate(() =>
+      JSON.stringify((window as unknown as { heard: unknown[] }).heard, (_key, value: unknown) =>
+        value instanceof ArrayBuffer
+          ? new TextDecoder('latin1').decode(value)
+          : ArrayBuffer.isView(value)
+            ? new TextDecoder('latin1').decode(value)
+            : value,
+      ),
+    );
+    expect(heard).toContain('replaces');
+    for (const token of [first, renewed, (await stored(clone)).refreshToken])
+      expect(heard).not.toContain(token);
     // Both at the same moment with the same refresh token: one renewal, answered alike to both.
     await Promise.all([renewing(page), renewing(clone)]);
     const [inPage, inClone] = [await stored(page), await stored(clone)];
@@ -545,13 +566,30 @@ describe('the console in a browser, against npm start', () => {
       await tab.reload();
       await tab.getByRole('heading', { name: 'Your organizations' }).waitFor();
     }
-    const stillValid = await fetch(`${GATEWAY}/v1/auth/refresh`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken: inPage.refreshToken }),
-    });
-    expect(stillValid.status).toBe(200);
-  }, 60_000);
+    // Tabs that cannot tell each other (no BroadcastChannel) renewing at once: the Idempotency-Key alone keeps both.
+    const context = await browser.newContext({ bypassCSP: true, baseURL: GATEWAY });
+    await context.addInitScript(() => delete (window as { BroadcastChannel?: unknown }).BroadcastChannel);
+    const alone = await context.newPage();
+    const hal = `hal.${Date.now()}@example.com`;
+    await signUpByClicking(alone, 'Hal Hart', hal);
+    await signIn(alone, hal);
+    const [aloneClone] = await Promise.all([
+      context.waitForEvent('page'),
+      alone.evaluate(() => void window.open(location.href)),
+    ]);
+    await aloneClone.getByRole('heading', { name: 'Your organizations' }).waitFor();
+    await Promise.all([renewing(alone), renewing(aloneClone)]);
+    expect((await stored(alone)).refreshToken).toBe((await stored(aloneClone)).refreshToken);
+
+    for (const token of [inPage.refreshToken, (await stored(alone)).refreshToken]) {
+      const stillValid = await fetch(`${GATEWAY}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: token }),
+      });
+      expect(stillValid.status).toBe(200);
+    }
+  }, 90_000);
 
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();

@@ -20,34 +20,88 @@ let current: Session | undefined = read();
 function read(): Session | undefined {
   try {
     const stored = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
-    return stored?.accessToken && stored.refreshToken && stored.userId
-      ? { ...stored, renewKey: stored.renewKey || newRenewKey() }
-      : undefined;
+    if (!stored?.accessToken || !stored.refreshToken || !stored.userId) return undefined;
+    if (stored.renewKey) return stored;
+    // Stored before sign-ins had one: made now and kept, so a tab duplicated from here on shares it.
+    const upgraded = { ...stored, renewKey: newRenewKey() };
+    sessionStorage.setItem(KEY, JSON.stringify(upgraded));
+    return upgraded;
   } catch {
     return undefined;
   }
 }
 
 function newRenewKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /**
  * What one tab does to a session, told to the tabs holding the same one (a duplicated tab): a renewed pair is
  * adopted there, so none of them later renews with a refresh token already replaced (which ends the session
- * everywhere); a sign-out signs them out too. Tabs holding other sessions ignore it.
+ * everywhere); a sign-out signs them out too. Any script of this origin hears it, so it names the replaced token by
+ * its digest and carries the new pair sealed (AES-GCM) under a key from the sign-in's secret, which only tabs of this
+ * session hold. Without Web Crypto (a page served over plain HTTP from another host) nothing is told.
  */
 interface SessionChange {
+  /** SHA-256 of the refresh token replaced. */
   readonly replaces: string;
-  readonly next: Session | null;
+  /** The new pair, sealed; absent: the session ended. */
+  readonly sealed?: { readonly iv: Uint8Array<ArrayBuffer>; readonly data: ArrayBuffer };
 }
 
-const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${KEY}.changes`) : undefined;
-tabs?.addEventListener('message', (event: MessageEvent<SessionChange>) => {
-  if (current && event.data?.replaces === current.refreshToken) adopt(event.data.next ?? undefined);
-});
+const tabs =
+  typeof BroadcastChannel === 'function' && globalThis.crypto?.subtle
+    ? new BroadcastChannel(`${KEY}.changes`)
+    : undefined;
+tabs?.addEventListener('message', (event: MessageEvent<SessionChange>) => void receive(event.data));
+
+async function receive(change: SessionChange | undefined): Promise<void> {
+  const mine = current;
+  if (!mine || typeof change?.replaces !== 'string') return;
+  if (change.replaces !== (await digest(mine.refreshToken)) || current !== mine) return;
+  if (!change.sealed) return adopt(undefined);
+  try {
+    const opened = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: change.sealed.iv },
+      await sealingKey(mine.renewKey),
+      change.sealed.data,
+    );
+    const pair = JSON.parse(new TextDecoder().decode(opened)) as Pick<
+      Session,
+      'accessToken' | 'refreshToken'
+    >;
+    if (current === mine) adopt({ ...mine, accessToken: pair.accessToken, refreshToken: pair.refreshToken });
+  } catch {
+    // Not sealed for this session.
+  }
+}
+
+async function announce(previous: Session, next: Session | undefined): Promise<void> {
+  if (!tabs) return;
+  const replaces = await digest(previous.refreshToken);
+  if (!next) return tabs.postMessage({ replaces } satisfies SessionChange);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const pair = JSON.stringify({ accessToken: next.accessToken, refreshToken: next.refreshToken });
+  const data = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv },
+    await sealingKey(previous.renewKey),
+    new TextEncoder().encode(pair),
+  );
+  tabs.postMessage({ replaces, sealed: { iv, data } } satisfies SessionChange);
+}
+
+async function digest(text: string): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+}
+
+async function sealingKey(renewKey: string): Promise<CryptoKey> {
+  const raw = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`session-change:${renewKey}`));
+  return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 function adopt(next: Session | undefined): void {
   current = next;
@@ -58,13 +112,17 @@ function adopt(next: Session | undefined): void {
 
 export const session = {
   current: (): Session | undefined => current,
-  /** A new sign-in (no `renewKey` yet), a renewed pair of the same session, or undefined: signed out. */
+  /**
+   * A new sign-in (no `renewKey` yet), a renewed pair of the same session (its `renewKey`), or undefined: signed
+   * out. Only a renewal or a sign-out is told to the tabs sharing the session; a new sign-in is this tab's own.
+   */
   set(next: (Omit<Session, 'renewKey'> & { renewKey?: string }) | undefined): void {
     const previous = current;
     const stored = next ? { ...next, renewKey: next.renewKey ?? newRenewKey() } : undefined;
     adopt(stored);
-    if (previous && previous.refreshToken !== stored?.refreshToken)
-      tabs?.postMessage({ replaces: previous.refreshToken, next: stored ?? null } satisfies SessionChange);
+    const renewal = stored && previous && stored.renewKey === previous.renewKey;
+    if (previous && (renewal || !stored) && previous.refreshToken !== stored?.refreshToken)
+      void announce(previous, stored).catch(() => undefined);
   },
   subscribe(listener: () => void): () => void {
     listeners.add(listener);

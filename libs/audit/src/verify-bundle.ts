@@ -161,7 +161,7 @@ function verifyStream(
 ): StreamVerdict {
   const hashes: (string | undefined)[] = [];
   let previous: string | undefined;
-  let previousAt: string | undefined;
+  let previousAt: number | undefined;
   let chainedFrom: number | undefined;
   const verdict = (firstBad?: { revision: number; reason: string }, signedUpTo?: number): StreamVerdict => ({
     stream,
@@ -210,8 +210,10 @@ function verifyStream(
       });
     // R21: the organization stamps no event before the one before it, so history read by time is history read in
     // order. One that is, well chained, was appended past the decider by someone who could write to the store.
-    const at = (event.data as { at?: unknown } | null)?.at;
-    if (timeOrdered && typeof at === 'string') {
+    const stamp = (event.data as { at?: unknown } | null)?.at;
+    const at = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+    // Compared as instants, not as text: `...:01Z` is before `...:01.500Z`, though it sorts after it.
+    if (timeOrdered && !Number.isNaN(at)) {
       if (previousAt !== undefined && at < previousAt)
         return verdict({
           revision,

@@ -399,9 +399,13 @@ describe('verify: tamper evidence of an exported bundle', () => {
       reason: 'stamped before the event before it: the organization never records an earlier time (R21)',
     });
     expect(verdict).toMatchObject({ intact: false, proven: false });
-    // The same instant twice is no going back.
+    // The same instant twice is no going back, nor is an instant written without its milliseconds.
     const sameInstant = bundleOf(contents, 0, [2], { stampOf: (i) => minute(Math.min(i, 3)) });
     expect(verifyBundle(sameInstant, TRUSTED)).toMatchObject({ intact: true, proven: true });
+    const shortForm = bundleOf(contents, 0, [2], {
+      stampOf: (i) => (i === 2 ? '2026-01-01T00:02:00Z' : i === 3 ? '2026-01-01T00:02:00.500Z' : minute(i)),
+    });
+    expect(verifyBundle(shortForm, TRUSTED)).toMatchObject({ intact: true, proven: true });
   });
 
   it('a chain rewritten from an event on, hashes recomputed, is caught by the signed checkpoint after it', () => {

@@ -362,7 +362,8 @@ class InMemoryCollection<D extends ReadModelDocument> implements ReadModelCollec
   async updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number> {
     const table = this.table();
     const matching = [...this.matching(filter, table.candidates(filter))];
-    for (const doc of matching) table.put(adopted(withFieldsSet(doc, set)));
+    // Every change made before any is stored: one refused leaves all as they were.
+    for (const doc of matching.map((match) => withFieldsSet(match, set))) table.put(adopted(doc));
     return matching.length;
   }
 
@@ -619,18 +620,30 @@ export class InMemoryReadStore implements ReadStore {
 
 /** `set` applied to `doc`; a field set to undefined is removed. */
 function withFieldsSet<T extends object>(doc: T, set: Readonly<Record<string, unknown>>): T {
+  const paths = Object.keys(set);
+  // As MongoDB refuses them: one path the parent of another in the same update.
+  for (const path of paths)
+    if (paths.some((other) => other.startsWith(`${path}.`)))
+      throw new Error(`updateMany: ${path} and a field inside it, set at once`);
   const next = { ...doc } as Record<string, unknown>;
   for (const [path, value] of Object.entries(set)) {
-    // A dotted path sets a field of an embedded object (copied on the way down), as MongoDB's `$set` does.
+    // A dotted path sets a field of an embedded object (copied on the way down), as MongoDB's `$set` does: a missing
+    // parent is made (not to remove a field), a parent that is no object is refused.
     const fields = path.split('.');
-    let holder = next;
+    let holder: Record<string, unknown> | undefined = next;
     for (const field of fields.slice(0, -1)) {
-      const inner = holder[field];
-      holder = holder[field] =
-        typeof inner === 'object' && inner !== null && !Array.isArray(inner)
-          ? { ...(inner as Record<string, unknown>) }
-          : {};
+      const inner: unknown = holder[field];
+      if (inner === undefined) {
+        if (value === undefined) {
+          holder = undefined;
+          break;
+        }
+        holder = holder[field] = {};
+      } else if (typeof inner === 'object' && inner !== null && !Array.isArray(inner))
+        holder = holder[field] = { ...(inner as Record<string, unknown>) };
+      else throw new Error(`updateMany: cannot set ${path}: ${field} is not an object`);
     }
+    if (!holder) continue;
     const last = fields.at(-1)!;
     if (value === undefined) delete holder[last];
     else holder[last] = value;

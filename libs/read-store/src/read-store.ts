@@ -64,9 +64,9 @@ export interface ReadModelCollection<D extends ReadModelDocument> {
   /**
    * Sets fields on every matching document, whatever its revision: for values owned by another aggregate than the
    * document's (a member's name, which the user's stream owns), written in that aggregate's order. A field set to
-   * undefined is removed.
+   * undefined is removed; a dotted path sets or removes one inside an embedded object, as MongoDB's `$set` does (its
+   * parent must be an object or missing).
    */
-  /** Sets fields (a dotted path sets one inside an embedded object; undefined removes it) on every match. */
   updateMany(filter: ReadFilter, set: Readonly<Record<string, unknown>>): Promise<number>;
   /**
    * Many upserts and deletions in one round trip where the store allows it, each guarded by its revision exactly as

@@ -163,6 +163,15 @@ describe.each(adapters)('ReadStore contract: %s', (_name, open) => {
     await members.updateMany(matching, { 'contact.since': undefined });
     expect((await members.get('a'))!.contact).toEqual({ person: true });
     expect(await members.count({ where: { 'contact.since': { $exists: true } } })).toBe(0);
+    // Removing inside a parent that is not there makes none.
+    await members.updateMany({ where: { _id: 'b' } }, { 'contact.since': undefined });
+    expect(await members.get('b')).not.toHaveProperty('contact');
+    // A parent that is no object, or a path set beside its own parent, is refused, and nothing changes.
+    await expect(members.updateMany({ where: { _id: 'a' } }, { 'name.first': 'Ada' })).rejects.toThrow();
+    await expect(
+      members.updateMany({ where: { _id: 'a' } }, { contact: { person: false }, 'contact.since': 'x' }),
+    ).rejects.toThrow();
+    expect(await members.get('a')).toMatchObject({ name: 'Ada', contact: { person: true } });
   });
 
   it('50 racing upserts with random revisions end at the highest revision', async () => {

@@ -271,6 +271,12 @@ describe('settings, contact person, domains and deletion', () => {
       { type: 'MemberLeft', data: { ...stamp('ada'), userId: 'ada' } } as OrganizationEvent,
     ];
     given(left).when(rejoin('ada')).then([]);
+    // Gone with a deleted account, nobody is kept: that account never verifies an address again.
+    const deleted = [
+      ...on,
+      { type: 'MemberLeft', data: { ...stamp('system'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    expect(given(deleted).state()).toMatchObject({ formerMembers: new Set() });
     // Invited back and removed no more: a later removal is what counts, and the history survives a snapshot.
     const back = [...removed, joined('ada')];
     expect(given(back).state()).toMatchObject({ formerMembers: new Set() });

@@ -134,7 +134,9 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     case 'MemberRemoved':
     case 'MemberLeft': {
       org.members.delete(event.data.userId);
-      org.formerMembers.add(event.data.userId);
+      // One who left with their deleted account (the system records it) can never verify an address again.
+      if (event.type === 'MemberRemoved' || event.data.actorId !== 'system')
+        org.formerMembers.add(event.data.userId);
       for (const team of org.teams.values()) team.members.delete(event.data.userId);
       if (org.contactPersonId === event.data.userId) org.contactPersonId = undefined;
       return org;

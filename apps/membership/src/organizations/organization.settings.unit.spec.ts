@@ -277,6 +277,12 @@ describe('settings, contact person, domains and deletion', () => {
       { type: 'MemberLeft', data: { ...stamp('system'), userId: 'ada' } } as OrganizationEvent,
     ];
     expect(given(deleted).state()).toMatchObject({ formerMembers: new Set() });
+    // A removal is kept whoever made it, the system included.
+    const removedBySystem = [
+      ...on,
+      { type: 'MemberRemoved', data: { ...stamp('system'), userId: 'ada' } } as OrganizationEvent,
+    ];
+    expect(given(removedBySystem).state()).toMatchObject({ formerMembers: new Set(['ada']) });
     // Invited back and removed no more: a later removal is what counts, and the history survives a snapshot.
     const back = [...removed, joined('ada')];
     expect(given(back).state()).toMatchObject({ formerMembers: new Set() });

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { type CheckpointStore } from '@app/event-store';
@@ -315,7 +316,8 @@ export class MongoReadStore implements ReadStore {
   async beginRebuild<D extends ReadModelDocument>(name: string): Promise<Rebuild<D>> {
     await this.dropAbandonedGenerations(name);
     const swapsAtBegin = await this.lastSwapClaimed();
-    const target = physicalName(name, Date.now());
+    // Two replicas may begin in the same millisecond: the suffix keeps their collections apart.
+    const target = `${physicalName(name, Date.now())}_${randomBytes(3).toString('hex')}`;
     const rebuild: Rebuild<D> = {
       collection: new MongoCollection<D>(async () => this.indexedCollection(target, name)),
       swap: () => this.swapTogether([rebuild as Rebuild<never>]),
@@ -421,7 +423,7 @@ export class MongoReadStore implements ReadStore {
     const collections = await this.connection.db!.listCollections({}, { nameOnly: true }).toArray();
     for (const { name: physical } of collections) {
       if (!physical.startsWith(prefix) || physical === live) continue;
-      const createdAt = Number(physical.slice(prefix.length));
+      const createdAt = parseInt(physical.slice(prefix.length), 10);
       if (Date.now() - createdAt > ABANDONED_AFTER_MS)
         await this.connection
           .collection(physical)
@@ -464,7 +466,10 @@ export class MongoReadStore implements ReadStore {
   }
 }
 
-/** `members__g1733097600000` -> 1733097600000; the logical name itself (never rebuilt) is generation 0. */
+/**
+ * `members__g1733097600000_3fa2c1` (or, from earlier versions, without the suffix) -> 1733097600000; the logical name
+ * itself (never rebuilt) is generation 0.
+ */
 function generationOf(logical: string, physical: string): number {
-  return physical === logical ? 0 : Number(physical.slice(`${logical}__g`.length)) || 0;
+  return physical === logical ? 0 : parseInt(physical.slice(`${logical}__g`.length), 10) || 0;
 }

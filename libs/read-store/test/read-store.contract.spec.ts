@@ -550,10 +550,12 @@ describeIf(infraEnv.mongoUrl)('ReadStore on MongoDB, two processes', () => {
   it("two processes' switch-overs at the same moment: one is made, the other refused, every time", async () => {
     const name = `racing_${randomUUID().slice(0, 8)}`;
     for (let round = 0; round < 10; round++) {
+      // Begun in the same millisecond, as two replicas asked at once may be.
+      const clock = jest.spyOn(Date, 'now').mockReturnValue(Date.now());
       const [mine, theirs] = await Promise.all([
         rebuilding.beginRebuild<Member>(name),
         other.beginRebuild<Member>(name),
-      ]);
+      ]).finally(() => clock.mockRestore());
       await mine.collection.upsertIfNewer(member(`mine-${round}`, 1));
       await theirs.collection.upsertIfNewer(member(`theirs-${round}`, 1));
       const outcomes = await Promise.allSettled([

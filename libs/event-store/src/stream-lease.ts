@@ -88,8 +88,14 @@ export class StreamLease {
       } catch (error) {
         this.options.onError?.(error);
       }
-      // A leader renews three times per TTL; the others look more often, to take over soon after a release.
-      await this.sleep(this.held ? this.ttlMs / 3 : Math.min(this.ttlMs / 3, 1_000));
+      // A leader renews three times per TTL, a third of it after the last renewal began (not after this tick ended,
+      // which a slow start or append would push towards the step-down); the others look more often, to take over
+      // soon after a release.
+      await this.sleep(
+        this.held
+          ? Math.max(0, this.held.renewedAt + this.ttlMs / 3 - this.now())
+          : Math.min(this.ttlMs / 3, 1_000),
+      );
     }
   }
 

@@ -144,6 +144,19 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     }
   });
 
+  it('keeps the lease through a start that takes longer than a third of the TTL (renewals are timed from the last)', async () => {
+    const log: string[] = [];
+    const slowStart = contender(`relay-${randomUUID()}`, 'a', log, {
+      onAcquired: async () => {
+        log.push('a leads');
+        await new Promise((resolve) => setTimeout(resolve, 400)); // 0.44 of the 900 ms TTL
+      },
+    });
+    await waitFor(() => slowStart.isLeader, { timeoutMs: 5_000, what: 'a leads' });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(log).toEqual(['a leads']);
+  });
+
   it('steps down within two thirds of its TTL when a renewal hangs (a store or network that stopped answering)', async () => {
     // A proxy between the leader and the store that, once frozen, passes nothing on and closes nothing.
     const target = new URL(eventStore.store.connectionString.replace('esdb://', 'http://'));

@@ -60,7 +60,13 @@ export class EventStoreHistory implements AggregateHistory {
     const envelopes = opened.map((event) => toPublicEnvelope(mapping, event));
     // One its contract refuses was kept off the topics by the relay and can be applied by nothing: as with a
     // truncation, the event that found the gap goes onto the state before it, and the gap is reported.
-    if (envelopes.some((envelope) => !this.contracts.validate(envelope.type, envelope.data).ok)) return [];
+    // A type this release does not know (a newer producer's) is no fault: the projector passes over it as it comes.
+    if (envelopes.some((e) => this.refuses(e))) return [];
     return envelopes;
+  }
+
+  private refuses(envelope: EventEnvelope): boolean {
+    const contract = this.contracts.validate(envelope.type, envelope.data);
+    return !contract.ok && contract.reason === 'invalid';
   }
 }

@@ -120,14 +120,15 @@ export class ReadModelProjector {
       return;
     }
     if (!next) return;
-    // The member documents carry the name and address for search; the user's stream owns them.
-    await this.setProfile({ userId: event.userId }, next);
+    // The member documents carry the name and address for search; the user's stream owns them. An event that left
+    // both as they were changes nothing there.
+    const changed = !current || current.name !== next.name || current.email !== next.email;
+    if (changed) await this.setProfile({ userId: event.userId }, next);
     await this.models.users.upsertIfNewer(next);
     // An organization event being written meanwhile (here, or by another replica) may have taken the profile from the
     // user's document before it changed (or before there was one): set once more, now that the document has it. That
     // event reads the document again after writing (`keepProfilesCurrent`): one of the two sees the other's write.
-    if (!current || current.name !== next.name || current.email !== next.email)
-      await this.setProfile({ userId: event.userId }, next);
+    if (changed) await this.setProfile({ userId: event.userId }, next);
   }
 
   /** The events between what is stored (nothing: none yet) and `revision`, when some are missing and can be read. */
@@ -318,7 +319,8 @@ export class ReadModelProjector {
    */
   private async setProfile(where: Readonly<Record<string, FieldCondition>>, user: UserDoc): Promise<void> {
     const profile = { name: user.name, email: user.email, profileRevision: user.revision };
-    for (const unlessNewer of [{ $lt: user.revision }, { $exists: false }])
+    // Those without one first: the other order lets an older writer set them after a newer one looked for them.
+    for (const unlessNewer of [{ $exists: false }, { $lt: user.revision }])
       await this.models.members.updateMany({ where: { ...where, profileRevision: unlessNewer } }, profile);
   }
 

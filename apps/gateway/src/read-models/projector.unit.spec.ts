@@ -140,6 +140,38 @@ describe('user events in the read models', () => {
     expect(await memberName(models)).toBe('Robert');
   });
 
+  it('a member document from before names were kept with their revision takes the newer name, whatever the interleaving', async () => {
+    const { models } = await setUp(); // its member document has no profileRevision
+    // The newer writer pauses between its two steps; the older one runs both meanwhile.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const pausing = Object.assign(Object.create(models.members) as typeof models.members, {
+      updateMany: async (...args: Parameters<typeof models.members.updateMany>) => {
+        if (++calls === 2) await held;
+        return models.members.updateMany(...args);
+      },
+    });
+    type Writer = { setProfile(where: object, user: UserDoc): Promise<void> };
+    const writer = (members: typeof models.members) =>
+      new ReadModelProjector(
+        { ...models, members },
+        loadPermissionsCatalog({}),
+        new AddressSubjects(Buffer.alloc(32)),
+      ) as unknown as Writer;
+    const user = (revision: number, name: string) =>
+      ({ _id: userId, userId, revision, name, email: 'ada@example.com' }) as unknown as UserDoc;
+    const newer = writer(pausing).setProfile({ userId }, user(8, 'Robert'));
+    await new Promise((resolve) => setImmediate(resolve));
+    await writer(models.members).setProfile({ userId }, user(6, 'Bob'));
+    release();
+    await newer;
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      name: 'Robert',
+      profileRevision: 8,
+    });
+  });
+
   it('after the user’s deletion, their registration delivered again changes nothing, in the member documents either', async () => {
     const { models, projector } = await setUp();
     await projector.applyUserEvent(renamed(1, 'Ada L.'));

@@ -92,7 +92,7 @@ export async function projectFromEventStore(
         await projector.apply(envelope);
       } catch (error) {
         const contract = contracts.validate(envelope.type, envelope.data);
-        if (contract.ok) throw error;
+        if (contract.ok || contract.reason !== 'invalid') throw error;
         const { subject, revision, type } = envelope;
         skipped.push({ subject, revision: Number(revision), type, errors: contract.errors });
       }

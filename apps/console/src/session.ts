@@ -45,8 +45,8 @@ function newRenewKey(): string {
 interface SessionChange {
   /** SHA-256 of the refresh token replaced. */
   readonly replaces: string;
-  /** The new pair, sealed; absent: the session ended. */
-  readonly sealed?: { readonly iv: Uint8Array<ArrayBuffer>; readonly data: ArrayBuffer };
+  /** What became of the session (the new pair, or `null`: it ended), sealed with `replaces` bound to it. */
+  readonly sealed: { readonly iv: Uint8Array<ArrayBuffer>; readonly data: ArrayBuffer };
 }
 
 const tabs =
@@ -55,37 +55,35 @@ const tabs =
     : undefined;
 tabs?.addEventListener('message', (event: MessageEvent<SessionChange>) => void receive(event.data));
 
+/** Acts only on what opens under this session's key and names its token: nothing else on the origin can make it. */
 async function receive(change: SessionChange | undefined): Promise<void> {
   const mine = current;
-  if (!mine || typeof change?.replaces !== 'string') return;
+  if (!mine || typeof change?.replaces !== 'string' || !change.sealed) return;
   if (change.replaces !== (await digest(mine.refreshToken)) || current !== mine) return;
-  if (!change.sealed) return adopt(undefined);
+  let next: Pick<Session, 'accessToken' | 'refreshToken'> | null;
   try {
     const opened = await crypto.subtle.decrypt(
-      { name: 'AES-GCM', iv: change.sealed.iv },
+      { name: 'AES-GCM', iv: change.sealed.iv, additionalData: new TextEncoder().encode(change.replaces) },
       await sealingKey(mine.renewKey),
       change.sealed.data,
     );
-    const pair = JSON.parse(new TextDecoder().decode(opened)) as Pick<
-      Session,
-      'accessToken' | 'refreshToken'
-    >;
-    if (current === mine) adopt({ ...mine, accessToken: pair.accessToken, refreshToken: pair.refreshToken });
+    next = JSON.parse(new TextDecoder().decode(opened)) as typeof next;
   } catch {
-    // Not sealed for this session.
+    return; // not sealed for this session
   }
+  if (current !== mine) return;
+  adopt(next ? { ...mine, accessToken: next.accessToken, refreshToken: next.refreshToken } : undefined);
 }
 
 async function announce(previous: Session, next: Session | undefined): Promise<void> {
   if (!tabs) return;
   const replaces = await digest(previous.refreshToken);
-  if (!next) return tabs.postMessage({ replaces } satisfies SessionChange);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const pair = JSON.stringify({ accessToken: next.accessToken, refreshToken: next.refreshToken });
+  const told = next ? { accessToken: next.accessToken, refreshToken: next.refreshToken } : null;
   const data = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv },
+    { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(replaces) },
     await sealingKey(previous.renewKey),
-    new TextEncoder().encode(pair),
+    new TextEncoder().encode(JSON.stringify(told)),
   );
   tabs.postMessage({ replaces, sealed: { iv, data } } satisfies SessionChange);
 }

@@ -70,9 +70,9 @@ async function refresh(): Promise<Session | undefined> {
     headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
     body: JSON.stringify({ refreshToken: signedIn.refreshToken }),
   });
-  // Another tab of this session renewed it meanwhile and handed this one the new pair: that is the one in force.
-  const handedOver = session.current();
-  if (handedOver && handedOver.refreshToken !== signedIn.refreshToken) return handedOver;
+  // Another tab of this session renewed it meanwhile and handed this one the new pair, or the session ended (here or
+  // there): what is in force now stands.
+  if (session.current() !== signedIn) return session.current();
   // Only a refusal of the refresh token ends the session; a 429 or a 503 leaves it for the next try.
   if (response.status === 400 || response.status === 401 || response.status === 403) session.set(undefined);
   if (!response.ok) return undefined;

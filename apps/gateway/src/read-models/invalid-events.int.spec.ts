@@ -75,4 +75,32 @@ describe('an event its contract refuses, in the event store', () => {
       'membership.SettingsUpdated.v1',
     ]);
   });
+
+  it('an event of a type this release does not know (a newer producer’s) is no fault: a gap fill reads it', async () => {
+    const newer = randomUUID();
+    await es.client.appendToStream(`organization-${newer}`, [
+      jsonEvent({
+        type: 'OrganizationCreated',
+        data: {
+          orgId: newer,
+          actorId: 'owner',
+          at: new Date().toISOString(),
+          name: 'N',
+          ownerId: 'owner',
+          plan: 'standard',
+        },
+        metadata: { ...metadata, tenant: newer },
+      }),
+      jsonEvent({
+        type: 'SomethingAddedLater',
+        data: { orgId: newer, actorId: 'owner', at: new Date().toISOString() },
+        metadata: { ...metadata, tenant: newer },
+      }),
+    ]);
+    const history = new EventStoreHistory(es.client, personalData);
+    expect((await history.read('organization', newer, 0, 1)).map((e) => e.type)).toEqual([
+      'membership.OrganizationCreated.v1',
+      'membership.SomethingAddedLater.v1',
+    ]);
+  });
 });

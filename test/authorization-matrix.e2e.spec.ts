@@ -318,7 +318,8 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'POST /v1/orgs/:orgId/domains',
-      expected: admins(201),
+      // R19: acting through the parent, one's own address proves no domain here (auto-join would make one a member).
+      expected: { ...admins(201), partner: 403 },
       request: async (f, actor) => ({
         method: 'post',
         path: `/v1/orgs/${f.orgId}/domains`,

@@ -133,7 +133,18 @@ describe('state topics: a new subscriber bootstraps from them', () => {
       const memberDocs = (await models.members.find({ where: { orgId } }, { limit: 100 })).items;
       expect(members).toEqual(
         memberDocs
-          .map(({ _id, revision: _r, orgId: _o, name: _n, email: _e, orgName: _on, ...m }) => m)
+          .map(
+            ({
+              _id,
+              revision: _r,
+              orgId: _o,
+              name: _n,
+              email: _e,
+              orgName: _on,
+              profileRevision: _pr,
+              ...m
+            }) => m,
+          )
           .sort((a, b) => a.userId.localeCompare(b.userId)),
       );
       expect(members.find((m) => m.userId === bob.userId)).toMatchObject({

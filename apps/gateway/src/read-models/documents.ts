@@ -62,6 +62,12 @@ export interface UserDoc {
   readonly twoFactorEnabled: boolean;
   readonly locked: boolean;
   readonly createdAt: string;
+  /**
+   * The revision of the event that set the current name and address: what members copying them record, the same
+   * whichever order the users' and organizations' events were projected in (absent on documents from before it was
+   * kept: their `revision` stands in).
+   */
+  readonly profileRevision?: number;
   /** Sessions begun before this instant have ended: the password was changed or reset, or two-factor turned on or off. */
   readonly sessionsEndedAt?: string;
   /**

@@ -294,7 +294,7 @@ export class ReadModelProjector {
     return members.map((member) => {
       const user = users.get(member.userId);
       if (!user) return member;
-      return { ...member, name: user.name, email: user.email, profileRevision: user.revision };
+      return { ...member, name: user.name, email: user.email, profileRevision: profileRevisionOf(user) };
     });
   }
 
@@ -318,9 +318,10 @@ export class ReadModelProjector {
    * written before the revision was kept have none, and take any.
    */
   private async setProfile(where: Readonly<Record<string, FieldCondition>>, user: UserDoc): Promise<void> {
-    const profile = { name: user.name, email: user.email, profileRevision: user.revision };
+    const revision = profileRevisionOf(user);
+    const profile = { name: user.name, email: user.email, profileRevision: revision };
     // Those without one first: the other order lets an older writer set them after a newer one looked for them.
-    for (const unlessNewer of [{ $exists: false }, { $lt: user.revision }])
+    for (const unlessNewer of [{ $exists: false }, { $lt: revision }])
       await this.models.members.updateMany({ where: { ...where, profileRevision: unlessNewer } }, profile);
   }
 
@@ -332,6 +333,11 @@ export class ReadModelProjector {
     });
     return new Map(users.map((user) => [user.userId, user]));
   }
+}
+
+/** The revision the user's current name and address come from (documents from before it was kept: their own). */
+function profileRevisionOf(user: UserDoc): number {
+  return user.profileRevision ?? user.revision;
 }
 
 async function many<D extends { _id: string }>(

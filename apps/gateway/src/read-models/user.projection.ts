@@ -19,6 +19,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       userId: event.userId,
       name: d.name as string,
       email: d.email as string,
+      profileRevision: event.revision,
       ...(typeof d.phone === 'string' ? { phone: d.phone } : {}),
       ...(typeof d.locale === 'string' ? { locale: d.locale } : {}),
       emailVerified: false,
@@ -35,7 +36,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
     case 'EmailVerified':
       return { ...next, emailVerified: true };
     case 'EmailChanged':
-      return { ...next, email: d.email as string, emailVerified: false };
+      return { ...next, email: d.email as string, emailVerified: false, profileRevision: event.revision };
     case 'ProfileUpdated': {
       const { phone: _previous, ...rest } = next;
       const phone = d.phone === undefined ? doc.phone : (d.phone as string | null);
@@ -43,6 +44,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
       return {
         ...rest,
         ...(typeof d.name === 'string' ? { name: d.name } : {}),
+        ...(renamed ? { profileRevision: event.revision } : {}),
         ...(renamed
           ? {
               names: [

@@ -30,6 +30,21 @@ describe('StreamLease: one leader among replicas, through the event store', () =
   }
   const leaders = (...leases: StreamLease[]) => leases.filter((l) => l.isLeader).length;
 
+  /** Instance `a` competing through `client` (on its own store or through a proxy), with a 1.5 s TTL. */
+  function leaderOn(client: EventStoreDBClient): { lease: StreamLease; log: string[] } {
+    const log: string[] = [];
+    const lease = new StreamLease({
+      client,
+      name: `relay-${randomUUID()}`,
+      holder: 'a',
+      ttlMs: 1_500,
+      onAcquired: () => void log.push('a leads'),
+      onLost: () => void log.push('a stops'),
+    });
+    lease.start();
+    return { lease, log };
+  }
+
   it('elects exactly one of several, and keeps it while it renews', async () => {
     const name = `relay-${randomUUID()}`;
     const log: string[] = [];
@@ -120,16 +135,7 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     const store = await startTestEventStore();
     if (!store.embedded) return store.stop(); // a shared EventStoreDB cannot be stopped from here
     const client = EventStoreDBClient.connectionString(store.connectionString);
-    const log: string[] = [];
-    const a = new StreamLease({
-      client,
-      name: `relay-${randomUUID()}`,
-      holder: 'a',
-      ttlMs: 1_500,
-      onAcquired: () => void log.push('a leads'),
-      onLost: () => void log.push('a stops'),
-    });
-    a.start();
+    const { lease: a, log } = leaderOn(client);
     try {
       await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
       await store.stop();
@@ -176,16 +182,7 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     const client = EventStoreDBClient.connectionString(
       `esdb://127.0.0.1:${(proxy.address() as AddressInfo).port}?tls=false`,
     );
-    const log: string[] = [];
-    const a = new StreamLease({
-      client,
-      name: `relay-${randomUUID()}`,
-      holder: 'a',
-      ttlMs: 1_500,
-      onAcquired: () => void log.push('a leads'),
-      onLost: () => void log.push('a stops'),
-    });
-    a.start();
+    const { lease: a, log } = leaderOn(client);
     try {
       await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
       frozen = true;

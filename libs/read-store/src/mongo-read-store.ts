@@ -376,6 +376,8 @@ export class MongoReadStore implements ReadStore {
       const live = await this.currentAliases(true).catch(() => undefined);
       if (!live || targets.some(({ name, target }) => live.get(name) !== target)) throw error;
     }
+    // Only the latest claim is ever read (and every alias refresh reads every record): earlier ones would pile up.
+    await records.deleteMany({ _id: { $gte: SWAP_CLAIM, $lt: swapClaimId(claimed) } }).catch(() => undefined);
     const recorded = new Set<string>();
     for (const { name, target } of targets)
       await records

@@ -577,6 +577,26 @@ describeIf(infraEnv.mongoUrl)('ReadStore on MongoDB, two processes', () => {
     }
   }, 60_000);
 
+  it('keeps only the latest switch-over claim: the records every alias refresh reads do not grow with each rebuild', async () => {
+    const name = `claims_${randomUUID().slice(0, 8)}`;
+    for (let round = 0; round < 3; round++) {
+      const rebuild = await (round % 2 === 0 ? rebuilding : other).beginRebuild<Member>(name);
+      await rebuild.collection.upsertIfNewer(member(`round-${round}`, 1));
+      await rebuild.swap();
+    }
+    const claims = await rebuilding.connection
+      .db!.collection<{ _id: string }>('read_model_aliases')
+      .find({ _id: { $gte: '$swap#', $lt: '$swap$' } })
+      .toArray();
+    expect(claims).toHaveLength(1);
+    // The one kept is the latest: a rebuild begun now is refused if another switch-over comes first.
+    const earlier = await rebuilding.beginRebuild<Member>(name);
+    const later = await other.beginRebuild<Member>(name);
+    await later.swap();
+    await expect(earlier.swap()).rejects.toThrow(RebuildSuperseded);
+    await earlier.abort();
+  });
+
   it("two processes' rebuilds: the one begun before the other's switch-over is refused its own", async () => {
     const name = `replicas_${randomUUID().slice(0, 8)}`;
     const earlier = await rebuilding.beginRebuild<Member>(name);

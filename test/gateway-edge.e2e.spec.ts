@@ -818,7 +818,7 @@ describe('the gateway edge', () => {
     expect([bad.status, fields(problem(bad))]).toEqual([400, ['Idempotency-Key']]);
   });
 
-  it('a retry of leaving, removing oneself or deleting the organization gets the first answer, though the standing it was checked against is gone', async () => {
+  it('a retry of leaving (a User, an Admin) or deleting the organization gets the first answer, though the standing it was checked against is gone', async () => {
     const owner = await platform.signUp('Olga');
     const orgId = await platform.createOrg(owner, 'Short-lived');
     const leaver = await platform.join(owner, orgId, 'Lea');
@@ -827,12 +827,9 @@ describe('the gateway edge', () => {
       (await http().get(`/v1/orgs/${orgId}/audit/events`).set(bearer(owner)).expect(200)).body.items.length;
     const leave = (key: string) =>
       http().post(`/v1/orgs/${orgId}/leave`).set(bearer(leaver)).set('idempotency-key', key);
-    const removeSelf = (key: string) =>
-      http()
-        .delete(`/v1/orgs/${orgId}/members/${remover.userId}`)
-        .set(bearer(remover))
-        .set('idempotency-key', key);
-    const [leaveKey, removeKey] = [`leave-${randomUUID()}`, `remove-${randomUUID()}`];
+    const adminLeaves = (key: string) =>
+      http().post(`/v1/orgs/${orgId}/leave`).set(bearer(remover)).set('idempotency-key', key);
+    const [leaveKey, adminLeaveKey] = [`leave-${randomUUID()}`, `admin-leave-${randomUUID()}`];
     // Only a request that ended the caller's own standing is answered after it: a team deleted while an Admin is not.
     const team = await http()
       .post(`/v1/orgs/${orgId}/teams`)
@@ -846,11 +843,18 @@ describe('the gateway edge', () => {
         .set(bearer(remover))
         .set('idempotency-key', teamKey);
     await deleteTeam().expect(204);
+    // R3, R9: an Admin goes by leaving, not by removing themself (refused, and nothing recorded).
+    const beforeRemoval = await eventsOf();
+    const removeSelf = await http()
+      .delete(`/v1/orgs/${orgId}/members/${remover.userId}`)
+      .set(bearer(remover));
+    expect([removeSelf.status, problem(removeSelf).code]).toEqual([422, 'cannot-remove-self']);
+    expect(await eventsOf()).toBe(beforeRemoval);
     await leave(leaveKey).expect(204);
-    await removeSelf(removeKey).expect(204);
+    await adminLeaves(adminLeaveKey).expect(204);
     const recorded = await eventsOf();
     await leave(leaveKey).expect(204);
-    await removeSelf(removeKey).expect(204);
+    await adminLeaves(adminLeaveKey).expect(204);
     const teamAfterLeaving = await deleteTeam();
     expect([teamAfterLeaving.status, problem(teamAfterLeaving).code]).toEqual([
       404,

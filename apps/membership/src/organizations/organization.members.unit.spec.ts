@@ -273,6 +273,22 @@ describe('members and roles', () => {
         .then([]);
     });
 
+    it('R3, R9: nobody removes themself: going is leaving, recorded as such', () => {
+      given(base)
+        .when(cmd('admin', { type: 'RemoveMember', userId: 'admin' }))
+        .thenRefuses('cannot-remove-self');
+      // The Owner is told why first: the Owner is never removed, and leaves only after a transfer.
+      given(base)
+        .when(cmd('owner', { type: 'RemoveMember', userId: 'owner' }))
+        .thenRefuses('cannot-remove-owner');
+      given([...base, granted('ada', ['members.read', 'members.remove'])])
+        .when(cmd('ada', { type: 'RemoveMember', userId: 'ada' }))
+        .thenRefuses('cannot-remove-self');
+      given(base)
+        .when(cmd('admin', { type: 'LeaveOrganization' }))
+        .thenTypes(['MemberLeft']);
+    });
+
     it('R8: a User holding members.remove removes Users, never an Admin', () => {
       const history = [...base, granted('ada', ['members.read', 'members.remove'])];
       given(history)

@@ -18,6 +18,7 @@ import {
   given,
   givenWith,
   granted,
+  joined,
   settings,
   stamp,
   team,
@@ -252,6 +253,55 @@ describe('R20 granting and revoking', () => {
       ]);
   });
 
+  it('R4, R20: granting what the role gives changes nothing, so a demotion takes it with the role', () => {
+    const admin2 = [...base, joined('admin2', 'admin')];
+    given(admin2)
+      .when(
+        cmd('admin2', {
+          type: 'GrantPermissions',
+          userId: 'admin',
+          permissions: ['org.update', 'members.read', 'members.remove'],
+        }),
+      )
+      .then([]);
+    // Given with something the role does not give, only that is recorded.
+    given(admin2)
+      .when(
+        cmd('owner', {
+          type: 'GrantPermissions',
+          userId: 'admin',
+          permissions: ['members.remove', 'org.billing'],
+        }),
+      )
+      .then([
+        {
+          type: 'PermissionsGranted',
+          data: { ...stamp('owner'), userId: 'admin', permissions: ['org.billing'] },
+        },
+      ]);
+    const demoted = [
+      ...admin2,
+      ...given(admin2)
+        .when(
+          cmd('admin2', {
+            type: 'GrantPermissions',
+            userId: 'admin',
+            permissions: ['org.update', 'members.read', 'members.remove'],
+          }),
+        )
+        .decided(),
+      ...given(admin2)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided(),
+    ];
+    given(demoted)
+      .when(cmd('admin', { type: 'UpdateSettings', autoJoin: true }))
+      .thenRefuses('insufficient-permission');
+    given(demoted)
+      .when(cmd('admin', { type: 'RemoveMember', userId: 'ada' }))
+      .thenRefuses('insufficient-permission');
+  });
+
   it('R20: the plan bounds what may be granted at all', () => {
     given([created('free'), joined2('ada', 'user')])
       .when(
@@ -329,6 +379,23 @@ describe('R20 granting and revoking', () => {
     given(history)
       .when(cmd('admin', { type: 'RevokePermissions', userId: 'ada', permissions: ['audit.read'] }))
       .then([]);
+  });
+
+  it('R20: a grant already lacking a prerequisite (the catalog changed since) does not stand in the way of revoking another', () => {
+    const since = extendCatalog(defaultCatalog, { 'env.read': { requires: ['audit.read'] } });
+    const history = [...base, granted('ada', ['env.read', 'members.read', 'members.invite'])];
+    givenWith(since)(history)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: ['members.invite'] }))
+      .then([
+        {
+          type: 'PermissionsRevoked',
+          data: { ...stamp('owner'), userId: 'ada', permissions: ['members.invite'] },
+        },
+      ]);
+    // What this revocation leaves lacking still does: members.invite needs members.read.
+    givenWith(since)(history)
+      .when(cmd('owner', { type: 'RevokePermissions', userId: 'ada', permissions: ['members.read'] }))
+      .thenRefuses('permission-required-by-other-grant', { requiredBy: ['members.invite'] });
   });
 
   it('R20: revoking a name the catalog does not know is refused, as granting it is; a grant it dropped since is cleared', () => {

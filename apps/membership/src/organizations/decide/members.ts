@@ -167,7 +167,12 @@ export function grantPermissions({
     held: new Set([...(catalog.roleDefaults.get(target.role) ?? []), ...target.granted]),
     permissions: command.permissions,
   });
-  const fresh = [...new Set(command.permissions)].filter((p) => !target.granted.has(p)).sort();
+  // What the role gives is held already; recorded as a grant, it would outlive a demotion (an Admin made User keeping
+  // members.remove), so it changes nothing, as revoking it is refused.
+  const byRole = catalog.roleDefaults.get(target.role);
+  const fresh = [...new Set(command.permissions)]
+    .filter((p) => !target.granted.has(p) && !byRole?.has(p))
+    .sort();
   if (fresh.length === 0) return [];
   return [{ type: 'PermissionsGranted', data: { ...stamp, userId: target.userId, permissions: fresh } }];
 }
@@ -213,9 +218,11 @@ export function revokePermissions({
   }
   if (revoking.length === 0) return [];
   const remaining = new Set([...target.granted].filter((p) => !revoking.includes(p)));
-  // A dropped grant left held gives nothing and needs nothing: it does not stand in the way of revoking others.
-  const dependents = grantsLackingPrerequisites(catalog, target.role, remaining).filter((p) =>
-    isKnownPermission(catalog, p),
+  // Only grants this revocation leaves lacking stand in its way: one already lacking a prerequisite (the catalog
+  // changed since it was given) is not made so by it, and a dropped grant gives nothing and needs nothing.
+  const lackingAlready = new Set(grantsLackingPrerequisites(catalog, target.role, target.granted));
+  const dependents = grantsLackingPrerequisites(catalog, target.role, remaining).filter(
+    (p) => isKnownPermission(catalog, p) && !lackingAlready.has(p),
   );
   if (dependents.length > 0) {
     refuse(
@@ -320,6 +327,13 @@ export function removeMember({
   if (!target) return [];
   if (target.role === 'owner')
     refuse('cannot-remove-owner', 'rule-violation', 'the Owner cannot be removed (R8)');
+  // R3, R9: going oneself is leaving, recorded as such.
+  if (target.userId === command.actorId)
+    refuse(
+      'cannot-remove-self',
+      'rule-violation',
+      'nobody removes themself: leave the organization instead (R9)',
+    );
   requireNotAbove(actor, target);
   return departure(org, target, 'MemberRemoved', stamp);
 }

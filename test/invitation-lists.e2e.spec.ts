@@ -20,12 +20,12 @@ describe('invitations past their expiry, before the sweep', () => {
   afterAll(() => platform?.close());
 
   const http = () => platform.http;
-  const invite = async (email: string) =>
+  const invite = async (email: string, send = true) =>
     (
       await http()
         .post(`/v1/orgs/${orgId}/invitations`)
         .set(bearer(ada))
-        .send({ email, role: 'user', send: false })
+        .send({ email, role: 'user', send })
         .expect(201)
     ).body.invitationId as string;
   /** Every page of a status, one invitation a page: no page may be empty while another follows. */
@@ -52,17 +52,32 @@ describe('invitations past their expiry, before the sweep', () => {
       await invite(address('old')),
       await invite(address('older')),
     ];
+    // R6: one never sent has no link to lapse, however old.
+    const unsent = await invite(address('unsent'), false);
     await new Promise((resolve) => setTimeout(resolve, LIFETIME_MS + 200));
     const fresh = [await invite(address('new')), await invite(address('newer'))];
 
     expect(await walk('expired')).toEqual([...lapsed].sort());
-    expect(await walk('pending')).toEqual([...fresh].sort());
+    expect(await walk('pending')).toEqual([...fresh, unsent].sort());
+    const waiting = await http().get(`/v1/orgs/${orgId}/invitations/${unsent}`).set(bearer(ada)).expect(200);
+    expect([waiting.body.status, waiting.body.sent, 'expiresAt' in waiting.body]).toEqual([
+      'pending',
+      false,
+      false,
+    ]);
 
+    // Expired is one answer whatever is asked of it.
     const revoked = await http().delete(`/v1/orgs/${orgId}/invitations/${lapsed[1]}`).set(bearer(ada));
-    expect([revoked.status, revoked.body.code]).toEqual([409, 'invitation-not-pending']);
+    expect([revoked.status, revoked.body.code]).toEqual([410, 'invitation-expired']);
     const again = await invite(lapsedAddress);
     const one = await http().get(`/v1/orgs/${orgId}/invitations/${lapsed[0]}`).set(bearer(ada)).expect(200);
     expect(one.body.status).toBe('expired');
-    expect(await walk('pending')).toEqual([...fresh, again].sort());
+    expect(await walk('pending')).toEqual([...fresh, unsent, again].sort());
+    // Sent at last, it lapses a lifetime after the send.
+    const sent = await http()
+      .post(`/v1/orgs/${orgId}/invitations/${unsent}/send`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(Date.parse(sent.body.expiresAt)).toBeGreaterThan(Date.now());
   }, 30_000);
 });

@@ -1333,8 +1333,11 @@ export interface components {
             status: "pending" | "accepted" | "revoked" | "expired";
             /** @description a link went out (R6: an invitation may be sent later) */
             sent: boolean;
-            /** @example 2026-11-30T12:00:00.000Z */
-            expiresAt: string;
+            /**
+             * @description when the sent link lapses (R5); absent while never sent, since an unsent invitation waits (R6)
+             * @example 2026-11-30T12:00:00.000Z
+             */
+            expiresAt?: string;
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             invitedBy: string;
             /** @example 2026-11-30T12:00:00.000Z */

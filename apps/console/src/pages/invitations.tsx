@@ -86,7 +86,7 @@ export function Invitations() {
                       <td>{roleName(i.role)}</td>
                       <td>{i.teamIds.map((t) => teamName.get(t) ?? t).join(', ')}</td>
                       <td>{i.sent ? 'Yes' : 'Not yet'}</td>
-                      <td>{new Date(i.expiresAt).toLocaleDateString()}</td>
+                      <td>{i.expiresAt ? new Date(i.expiresAt).toLocaleDateString() : 'When sent'}</td>
                       {status === 'pending' && can('members.invite') && (
                         <td className="row-actions">
                           <button

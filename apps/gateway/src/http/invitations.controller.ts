@@ -156,10 +156,10 @@ export class InvitationsController {
     await this.access.requiring(caller, orgId, 'members.read');
     const now = new Date().toISOString();
     const where: Record<string, unknown> = { orgId };
-    if (query.status === 'pending') Object.assign(where, { status: 'pending', expiresAt: { $gt: now } });
-    // Expired: recorded so, or pending past its expiry and not yet swept (a recorded one expired at its expiresAt).
+    if (query.status === 'pending') Object.assign(where, { status: 'pending', lapsesAt: { $gt: now } });
+    // Expired: recorded so, or sent and pending past its link's expiry and not yet swept.
     else if (query.status === 'expired')
-      Object.assign(where, { status: { $in: ['pending', 'expired'] }, expiresAt: { $lte: now } });
+      Object.assign(where, { status: { $in: ['pending', 'expired'] }, lapsesAt: { $lte: now } });
     else if (query.status) where.status = query.status;
     const page = await this.models.invitations.find(
       { where: where as never },

@@ -107,7 +107,10 @@ export function teamView(team: TeamDoc) {
 }
 
 export function invitationView(invitation: InvitationDoc, now = new Date()) {
-  const expired = invitation.status === 'pending' && Date.parse(invitation.expiresAt) <= now.getTime();
+  // Never sent, it has no link to lapse (R6): the expiry set at its creation means nothing until a send sets one.
+  const sent = invitation.sendSequence > 0;
+  const expired =
+    invitation.status === 'pending' && sent && Date.parse(invitation.expiresAt) <= now.getTime();
   return {
     invitationId: invitation.invitationId,
     ...(invitation.email ? { email: invitation.email } : {}),
@@ -116,8 +119,8 @@ export function invitationView(invitation: InvitationDoc, now = new Date()) {
     teamIds: invitation.teamIds,
     permissions: invitation.permissions,
     status: expired ? 'expired' : invitation.status,
-    sent: invitation.sendSequence > 0,
-    expiresAt: invitation.expiresAt,
+    sent,
+    ...(sent ? { expiresAt: invitation.expiresAt } : {}),
     invitedBy: invitation.invitedBy,
     createdAt: invitation.createdAt,
     ...(invitation.acceptedBy ? { acceptedBy: invitation.acceptedBy } : {}),

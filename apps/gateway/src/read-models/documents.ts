@@ -151,6 +151,9 @@ export interface TeamDoc {
 
 export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 
+/** The latest instant ISO-8601 writes with a four-digit year: later than any `now` compared with it. */
+export const NEVER_LAPSES = '9999-12-31T23:59:59.999Z';
+
 export interface InvitationDoc {
   readonly _id: string;
   readonly revision: number;
@@ -163,7 +166,13 @@ export interface InvitationDoc {
   readonly permissions: readonly string[];
   readonly status: InvitationStatus;
   readonly sendSequence: number;
+  /** As recorded: set at creation, and again by each send, whose link lapses then. */
   readonly expiresAt: string;
+  /**
+   * What the status filters compare: when the sent link lapses, `NEVER_LAPSES` while it was never sent (R6: it waits to
+   * be sent), the moment an expiry was recorded. Absent on documents projected before it was kept, until a rebuild.
+   */
+  readonly lapsesAt?: string;
   readonly invitedBy: string;
   /**
    * Who set its terms (the inviter, or the last to change them), whose right to give them an Admin's or a permission's

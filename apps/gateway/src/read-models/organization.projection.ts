@@ -1,6 +1,7 @@
 import { erasedValue } from '@app/personal-data';
 import { effectivePermissions, type PermissionsCatalog, type Role } from '@app/permissions';
 import {
+  NEVER_LAPSES,
   orgScoped,
   revisionKey,
   type AuditEventDoc,
@@ -371,6 +372,7 @@ export function projectOrganizationEvent(
         status: 'pending',
         sendSequence: 0,
         expiresAt: str(d, 'expiresAt'),
+        lapsesAt: NEVER_LAPSES,
         invitedBy: event.actorId,
         grantedBy: str(d, 'actorId'),
         createdAt: event.at,
@@ -466,11 +468,15 @@ function invitationChange(event: OrganizationEvent): Partial<InvitationDoc> {
         grantedBy: d.actorId as string,
       };
     case 'InvitationSent':
-      return { sendSequence: d.sendSequence as number, expiresAt: d.expiresAt as string };
+      return {
+        sendSequence: d.sendSequence as number,
+        expiresAt: d.expiresAt as string,
+        lapsesAt: d.expiresAt as string,
+      };
     case 'InvitationRevoked':
       return { status: 'revoked' };
     case 'InvitationExpired':
-      return { status: 'expired' };
+      return { status: 'expired', lapsesAt: event.at };
     default:
       return { status: 'accepted', acceptedBy: d.userId as string };
   }

@@ -1,5 +1,5 @@
 import { defaultCatalog } from '@app/permissions';
-import { type MemberDoc } from './documents';
+import { NEVER_LAPSES, type MemberDoc } from './documents';
 import {
   projectOrganizationEvent,
   type OrganizationEvent,
@@ -95,7 +95,7 @@ describe('who an audit event involves (the audit list’s userId filter, R21)', 
   });
 });
 
-describe('an invitation’s giver (R5: an Admin’s invitation lasts no longer than its giver’s right to give it)', () => {
+describe('invitations', () => {
   const project = (
     type: string,
     data: Record<string, unknown>,
@@ -116,7 +116,32 @@ describe('an invitation’s giver (R5: an Admin’s invitation lasts no longer t
       defaultCatalog,
     ).invitations;
 
-  it('is who created it, then whoever last changed its terms', () => {
+  it('R6: one never sent lapses never; a send sets when, and a recorded expiry has lapsed', () => {
+    const [created] = project(
+      'InvitationCreated',
+      {
+        invitationId: 'inv-1',
+        email: 'x@example.com',
+        role: 'user',
+        teamIds: [],
+        permissions: [],
+        expiresAt: at,
+      },
+      new Map(),
+    );
+    expect(created).toMatchObject({ expiresAt: at, lapsesAt: NEVER_LAPSES, sendSequence: 0 });
+    const inAWeek = '2026-01-08T00:00:00.000Z';
+    const [sent] = project(
+      'InvitationSent',
+      { invitationId: 'inv-1', sendSequence: 1, expiresAt: inAWeek },
+      new Map([['inv-1', created!]]),
+    );
+    expect(sent).toMatchObject({ expiresAt: inAWeek, lapsesAt: inAWeek, sendSequence: 1 });
+    const [expired] = project('InvitationExpired', { invitationId: 'inv-1' }, new Map([['inv-1', created!]]));
+    expect(expired).toMatchObject({ status: 'expired', lapsesAt: at });
+  });
+
+  it('R5: its giver is who created it, then whoever last changed its terms (an Admin’s invitation lasts no longer than their right to give it)', () => {
     const [created] = project(
       'InvitationCreated',
       {

@@ -39,7 +39,23 @@ describe('membership indexes', () => {
         expiresAt: '2026-11-23T00:00:00.000Z',
       }),
     );
+    index.apply(
+      on('organization-o1', 'InvitationSent', {
+        ...base,
+        invitationId: 'b',
+        sendSequence: 1,
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      }),
+    );
     index.apply(on('organization-o1', 'InvitationRevoked', { ...base, invitationId: 'c' }));
+    // Never sent, 'd' has no link to lapse (R6): it waits to be sent, however old.
+    index.apply(
+      on('organization-o1', 'InvitationCreated', {
+        ...base,
+        invitationId: 'd',
+        expiresAt: '2026-11-23T00:00:00.000Z',
+      }),
+    );
     expect(index.get('a')).toMatchObject({ orgId: 'o1', sendSequence: 2, status: 'pending' });
     expect(index.due('2026-11-24T00:00:00.000Z').map((i) => i.invitationId)).toEqual(['b']);
   });

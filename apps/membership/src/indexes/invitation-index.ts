@@ -58,6 +58,9 @@ export class InvitationIndex {
 
   /** Pending invitations whose expiry has passed at `now`. */
   due(now: string): IndexedInvitation[] {
-    return [...this.invitations.values()].filter((i) => i.status === 'pending' && i.expiresAt <= now);
+    // Never sent, it has no link to lapse (R6).
+    return [...this.invitations.values()].filter(
+      (i) => i.status === 'pending' && i.sendSequence > 0 && i.expiresAt <= now,
+    );
   }
 }

@@ -1,12 +1,14 @@
 import { type CommandOf, type OrganizationCommand } from './organization.commands';
 import { type OrganizationEvent } from './organization.events';
 import { fold } from '@app/domain';
+import { defaultCatalog, extendCatalog } from '@app/permissions';
 import { organizationDecider } from './organization.decider';
 import { type ActiveOrganization } from './organization.state';
 import {
   base as members,
   cmd,
   given,
+  givenWith,
   granted,
   inTeam,
   joined,
@@ -256,6 +258,55 @@ describe('invitations', () => {
       .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
   });
 
+  it('R6: an invitation never sent does not lapse: past the expiry set at its creation it is still pending', () => {
+    const unsent = [
+      ...base,
+      ...given(base)
+        .when(invite({ send: false }))
+        .decided(),
+    ];
+    const past = { at: afterExpiry };
+    given(unsent)
+      .when({ type: 'ExpireInvitation', invitationId: 'inv-1', actorId: 'system', at: afterExpiry })
+      .then([]);
+    given(unsent)
+      .when({ ...change({ role: 'admin' }), ...past })
+      .thenTypes(['InvitationChanged']);
+    given(unsent)
+      .when({ ...invite({ invitationId: 'inv-2' }), ...past })
+      .thenRefuses('already-invited', { invitationId: 'inv-1' });
+    const sent = given(unsent)
+      .when({
+        ...cmd('owner', {
+          type: 'SendInvitation',
+          invitationId: 'inv-1',
+          expiresAt: '2026-12-07T10:00:00.000Z',
+        }),
+        ...past,
+      })
+      .thenTypes(['InvitationSent'])
+      .decided();
+    // Sent, its link lapses at the expiry the send set.
+    const afterTheSend = [...unsent, ...sent];
+    given(afterTheSend)
+      .when({ ...accept(), at: '2026-12-01T10:00:00.000Z' })
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+    given(afterTheSend)
+      .when({ ...accept(), at: '2026-12-07T10:00:00.000Z' })
+      .thenRefuses('invitation-expired');
+    given(afterTheSend)
+      .when({
+        type: 'ExpireInvitation',
+        invitationId: 'inv-1',
+        actorId: 'system',
+        at: '2026-12-07T10:00:00.000Z',
+      })
+      .thenTypes(['InvitationExpired']);
+    given(unsent)
+      .when({ ...cmd('owner', { type: 'RevokeInvitation', invitationId: 'inv-1' }), ...past })
+      .thenTypes(['InvitationRevoked']);
+  });
+
   it('R5: a resend issues a new link and the old one stops working', () => {
     const resent = [
       ...invited,
@@ -493,8 +544,8 @@ describe('invitations', () => {
     given(byAdmin)
       .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'bob', role: 'admin' }))
       .thenTypes(['MemberRoleChanged']);
-    given(byAdmin)
-      .when(cmd('owner', { type: 'GrantPermissions', userId: 'admin', permissions: ['members.read'] }))
+    givenWith(extendCatalog(defaultCatalog, { 'env.read': {} }))(byAdmin)
+      .when(cmd('owner', { type: 'GrantPermissions', userId: 'admin', permissions: ['env.read'] }))
       .thenTypes(['PermissionsGranted']);
   });
 
@@ -663,9 +714,10 @@ describe('invitations', () => {
     ];
     given(expired).when(expire(afterExpiry)).then([]);
     given(expired).when(accept()).thenRefuses('invitation-expired');
+    // Expired is one answer to every command on it, revoking included.
     given(expired)
       .when(cmd('owner', { type: 'RevokeInvitation', invitationId: 'inv-1' }))
-      .thenRefuses('invitation-not-pending');
+      .thenRefuses('invitation-expired');
     // Sending or changing it is refused as expired, as it was before the sweep recorded it.
     given(expired)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
@@ -803,10 +855,7 @@ describe('invitations', () => {
       actorId: 'owner',
       at: when,
     });
-    given(invited).when(revoke(afterExpiry)).thenRefuses('invitation-not-pending');
-    expect(given(invited).when(revoke(afterExpiry)).thenRefuses('invitation-not-pending').message).toContain(
-      'expired',
-    );
+    given(invited).when(revoke(afterExpiry)).thenRefuses('invitation-expired');
     given(invited).when(revoke(later)).thenTypes(['InvitationRevoked']);
   });
 

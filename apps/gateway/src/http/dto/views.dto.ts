@@ -124,7 +124,12 @@ export class InvitationView {
   @ApiProperty({ type: [String] }) permissions!: string[];
   @ApiProperty({ enum: ['pending', 'accepted', 'revoked', 'expired'] }) status!: string;
   @ApiProperty({ description: 'a link went out (R6: an invitation may be sent later)' }) sent!: boolean;
-  @ApiProperty({ example: AT }) expiresAt!: string;
+  @ApiPropertyOptional({
+    example: AT,
+    description:
+      'when the sent link lapses (R5); absent while never sent, since an unsent invitation waits (R6)',
+  })
+  expiresAt?: string;
   @ApiProperty({ example: ID }) invitedBy!: string;
   @ApiProperty({ example: AT }) createdAt!: string;
   @ApiPropertyOptional({ example: ID }) acceptedBy?: string;

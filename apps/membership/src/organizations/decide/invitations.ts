@@ -190,9 +190,7 @@ export function revokeInvitation({
   const invitation = invitationOf(org, command.invitationId);
   requireInvitationNotAbove(actor, invitation);
   if (invitation.status === 'revoked') return [];
-  const status =
-    invitation.status === 'pending' && expired(invitation, stamp.at) ? 'expired' : invitation.status;
-  if (status !== 'pending') refuse('invitation-not-pending', 'conflict', `the invitation is ${status}`);
+  pendingInvitation(org, command.invitationId, stamp.at);
   return [{ type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } }];
 }
 
@@ -561,8 +559,9 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return left.size === new Set(b).size && b.every((x) => left.has(x));
 }
 
+/** R5, R6: a sent link lapses at its expiry; an invitation never sent has no link yet, and waits to be sent. */
 function expired(invitation: Invitation, at: string): boolean {
-  return Date.parse(at) >= Date.parse(invitation.expiresAt);
+  return invitation.sendSequence > 0 && Date.parse(at) >= Date.parse(invitation.expiresAt);
 }
 
 function invitationOf(org: ActiveOrganization, invitationId: string): Invitation {

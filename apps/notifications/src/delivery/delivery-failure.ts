@@ -1,10 +1,35 @@
+import { isDependencyOutage } from '@app/messaging';
+
 /** A provider's refusal that trying again cannot change, or a failure that may pass. */
 export interface DeliveryFailure {
   readonly permanent: boolean;
   readonly reason: string;
   /** What the provider asked for (HTTP 429/503 `Retry-After`). */
   readonly retryAfterMs?: number;
+  /**
+   * The mail relay or SMS provider itself could not be reached or signed in to: nothing was said about this message,
+   * so it is no attempt at it, and an outage of any length dead-letters nothing.
+   */
+  readonly unreachable?: boolean;
 }
+
+/**
+ * nodemailer's codes for a connection to the relay that could not be made, was lost, timed out, or could not be
+ * secured or signed in to.
+ */
+const RELAY_UNREACHABLE: ReadonlySet<string> = new Set([
+  'ECONNECTION',
+  'ESOCKET',
+  'ETIMEDOUT',
+  'EDNS',
+  'ETLS',
+  'EAUTH',
+]);
+/**
+ * The SMTP commands before a recipient is named: a refusal there (`530 must issue STARTTLS`, `550 relaying denied`
+ * for our sender) is the relay's about every message, not this message's; `RCPT TO` and `DATA` are about this one.
+ */
+const BEFORE_THE_RECIPIENT = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH\b|MAIL FROM)/;
 
 /** The HTTP SMS provider answered with an error status. */
 export class SmsProviderError extends Error {
@@ -50,12 +75,17 @@ export function classifyFailure(error: unknown): DeliveryFailure {
       ...(transient && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
-  const e = error as { responseCode?: unknown; code?: unknown } | null;
-  // A login the server refuses (535) is the operator's to fix, not the recipient's: worth another attempt.
-  if (e?.code === 'EAUTH') return { permanent: false, reason };
+  const e = error as { responseCode?: unknown; code?: unknown; command?: unknown } | null;
+  // A login the server refuses (535) is the operator's to fix, not the recipient's: held until it is fixed.
+  if (
+    (typeof e?.code === 'string' && RELAY_UNREACHABLE.has(e.code)) ||
+    (typeof e?.command === 'string' && BEFORE_THE_RECIPIENT.test(e.command)) ||
+    isDependencyOutage(error)
+  )
+    return { permanent: false, unreachable: true, reason };
   if (typeof e?.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
   if (e?.code === 'EENVELOPE') return { permanent: true, reason };
-  // Connection refused or reset, timeouts, DNS, an SMTP login the operator is fixing: worth another attempt.
+  // The unknown: worth another attempt, which the attempt limit bounds.
   return { permanent: false, reason };
 }
 

@@ -30,11 +30,16 @@ export class SmtpMailTransport implements MailTransport {
   private readonly transporter: Transporter;
   private readonly fromDomain: string;
 
-  /** `attemptTimeoutMs` bounds each stage of a send; keep it well inside the delivery's lease (half of it). */
+  /**
+   * `attemptTimeoutMs` bounds a whole send, every stage of it together; keep it well inside the delivery's lease (half
+   * of it). Credentials in an `smtp://` URL are only sent over STARTTLS (`?requireTLS=false` in the URL allows a
+   * relay without it, e.g. on a private network): otherwise anyone on the path who strips the offer reads the login
+   * and the mail's links.
+   */
   constructor(
     smtpUrl: string,
     private readonly from: string,
-    attemptTimeoutMs = 30_000,
+    private readonly attemptTimeoutMs = 30_000,
     inHandPerPartition = DEFAULT_DELIVERIES_IN_HAND,
   ) {
     this.fromDomain = domainOf(from);
@@ -48,11 +53,12 @@ export class SmtpMailTransport implements MailTransport {
       connectionTimeout: Math.min(10_000, attemptTimeoutMs),
       greetingTimeout: Math.min(10_000, attemptTimeoutMs),
       socketTimeout: attemptTimeoutMs,
+      requireTLS: signsIn(smtpUrl),
     });
   }
 
   async send(email: OutgoingEmail, deliveryId: string): Promise<{ providerId?: string }> {
-    const info = await this.transporter.sendMail({
+    const sending = this.transporter.sendMail({
       // Its own Message-ID, the same on every attempt, and a boundary base: nodemailer would draw each from the
       // system's random source, several times per message.
       messageId: `<${deliveryId}@${this.fromDomain}>`,
@@ -64,6 +70,7 @@ export class SmtpMailTransport implements MailTransport {
       ...(email.html ? { html: email.html } : {}),
       headers: { 'X-Idempotency-Key': email.idempotencyKey },
     });
+    const info = await withinAttempt(sending, this.attemptTimeoutMs);
     return { providerId: String(info.messageId) };
   }
 
@@ -109,6 +116,37 @@ export class FileMailTransport implements MailTransport {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Over plain `smtp://`, with a user or password: a login to keep off the wire unless STARTTLS protects it. */
+function signsIn(smtpUrl: string): boolean {
+  const url = new URL(smtpUrl);
+  return url.protocol === 'smtp:' && (url.username !== '' || url.password !== '');
+}
+
+/**
+ * nodemailer's timeouts each bound one stage (connecting, the greeting, each reply), so a relay answering every
+ * command slowly holds a send for their sum: past the delivery's lease, when another instance may send it again, or
+ * the shutdown's grace. The attempt as a whole gives up at `ms` as a timed-out connection does (the relay held it,
+ * not this message); what the relay still does with the message is not waited for.
+ */
+async function withinAttempt<T>(sending: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      sending.catch(() => undefined);
+      reject(
+        Object.assign(new Error(`the mail relay did not finish the send within ${ms} ms`), {
+          code: 'ETIMEDOUT',
+        }),
+      );
+    }, ms);
+  });
+  try {
+    return await Promise.race([sending, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function domainOf(from: string): string {

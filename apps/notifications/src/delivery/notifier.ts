@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { notificationDeliveries } from '@app/metrics';
 import { PseudonymousIds } from '@app/personal-data';
 import { isValidPhoneNumber } from 'libphonenumber-js';
-import { PoisonMessageError } from '@app/messaging';
+import { DependencyUnavailableError, PoisonMessageError } from '@app/messaging';
 import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
 import { type ClaimedDelivery, type DeliveryLog, type DeliveryRecord } from './delivery-log';
 import { publicDeliveryId } from './delivery-outcomes';
@@ -130,6 +130,18 @@ export class Notifier {
       ({ providerId } = await this.send(record));
     } catch (error) {
       const failure = classifyFailure(error);
+      if (failure.unreachable) {
+        // No attempt at this message: the bus holds it as it does in any outage, and nothing is dead-lettered for it.
+        notificationDeliveries.inc({ channel: record.message.channel, status: 'pending' });
+        await this.log.finish(
+          record,
+          { status: 'pending', attempts: record.attempts, lastError: failure.reason },
+          this.now(),
+        );
+        throw new DependencyUnavailableError(`the ${record.message.channel} provider cannot be reached`, {
+          cause: error,
+        });
+      }
       const status = failure.permanent ? 'failed' : attempts >= maxAttempts ? 'dead' : 'pending';
       notificationDeliveries.inc({ channel: record.message.channel, status });
       const settled = await this.log.finish(
@@ -147,12 +159,14 @@ export class Notifier {
     notificationDeliveries.inc({ channel: record.message.channel, status: 'sent' });
     // Sent: recording it must not turn into a failed attempt (that would send again), so the write is retried; a retry
     // after a lost answer gets what the first write left (finish is idempotent per attempt).
-    const settled = await retried(() =>
-      this.log.finish(
-        record,
-        { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
-        this.now(),
-      ),
+    const settled = await retried(
+      () =>
+        this.log.finish(
+          record,
+          { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
+          this.now(),
+        ),
+      this.leaseMs,
     );
     if (!settled) {
       // Another attempt took the delivery over (this one ran past its lease): what the log holds is the truth, and a
@@ -186,13 +200,19 @@ function deadLetter(attempts: number, reason: string | undefined): PoisonMessage
   );
 }
 
-async function retried<T>(write: () => Promise<T>, tries = 5): Promise<T> {
+/**
+ * Tried again for as long as a lease lasts: the log failing for seconds (a MongoDB election takes about ten) must not
+ * leave a sent message unrecorded, to be claimed once the lease is over and sent again. A late write still counts
+ * while nobody else claimed the delivery (its lease token is still the one in the log).
+ */
+async function retried<T>(write: () => Promise<T>, forMs: number): Promise<T> {
+  const until = Date.now() + forMs;
   for (let attempt = 1; ; attempt++) {
     try {
       return await write();
     } catch (error) {
-      if (attempt >= tries) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      if (Date.now() >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * attempt)));
     }
   }
 }

@@ -21,6 +21,8 @@ export interface SmtpServerBehaviour {
   readonly answerAfterMs?: number | ((recipients: readonly string[]) => number);
   /** Told of each message as it is accepted (benchmarks time arrivals with it). */
   readonly onReceived?: (message: Received) => void;
+  /** Listen on this port (default: any free one), e.g. to come back where a test's relay was down. */
+  readonly port?: number;
 }
 
 /** A real SMTP server on loopback that keeps what it receives. */
@@ -82,7 +84,7 @@ export async function startSmtpServer(behaviour: SmtpServerBehaviour = {}): Prom
   });
   // A client killed mid-session resets its connection: that is the client's end, not the server's failure.
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(behaviour.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,

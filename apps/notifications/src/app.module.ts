@@ -16,7 +16,7 @@ import { type PersonalData } from '@app/personal-data';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery/delivery-log';
 import { VaultRecipientKeys, type RecipientKeys } from './delivery/recipient-keys';
 import { ForgetErasedRecipients } from './erasure/forget-erased-recipients';
-import { MongoDeliveryLog } from './delivery/mongo-delivery-log';
+import { MongoDeliveryLog, NOTIFICATIONS_DB } from './delivery/mongo-delivery-log';
 import {
   DELIVERIES_IN_HAND,
   INVITATION_QUOTA,
@@ -195,7 +195,7 @@ export class NotificationsModule {
           inject: [RECIPIENT_KEYS],
           useFactory: (recipientKeys: RecipientKeys): Promise<DeliveryLog> | DeliveryLog => {
             return infra.mongoUrl
-              ? MongoDeliveryLog.connect(infra.mongoUrl, recipientKeys)
+              ? MongoDeliveryLog.connect(infra.mongoUrl, recipientKeys, NOTIFICATIONS_DB)
               : new LocalDeliveryLog(
                   options.deliveryLogFile ?? join(infra.dataDir, 'notifications', 'deliveries.jsonl'),
                   undefined,

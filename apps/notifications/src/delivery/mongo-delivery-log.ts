@@ -64,6 +64,9 @@ const BATCH_WRITE_TIMEOUT_MS = 10_000;
  * The two writes every delivery makes, its first claim and its finish, are group-committed: claims and finishes made
  * while one is in flight go together in the next `insertMany` or `bulkWrite`.
  */
+/** Each service keeps its own database (README, "Least privilege"): the delivery log is notifications'. */
+export const NOTIFICATIONS_DB = 'notifications';
+
 export class MongoDeliveryLog implements DeliveryLog {
   private readonly firstClaims = new WriteBatcher((records: ClaimedDelivery[]) => this.insertNew(records));
   private readonly finishes = new WriteBatcher((writes: FinishWrite[]) => this.writeFinished(writes));
@@ -77,9 +80,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     private readonly recipientKeys?: RecipientKeys,
   ) {}
 
-  /** `recipientKeys`: records the key id of each recipient address (those stored before it was recorded get theirs). */
-  static async connect(url: string, recipientKeys?: RecipientKeys): Promise<MongoDeliveryLog> {
-    const connection = await mongoose.createConnection(url, { serverSelectionTimeoutMS: 5_000 }).asPromise();
+  /**
+   * `recipientKeys`: records the key id of each recipient address (those stored before it was recorded get theirs).
+   * `dbName`: the service's own database (`NOTIFICATIONS_DB`), whatever the URL names; without it, the URL's.
+   */
+  static async connect(
+    url: string,
+    recipientKeys?: RecipientKeys,
+    dbName?: string,
+  ): Promise<MongoDeliveryLog> {
+    const connection = await mongoose
+      .createConnection(url, { serverSelectionTimeoutMS: 5_000, ...(dbName ? { dbName } : {}) })
+      .asPromise();
     const deliveries = connection.model<DeliveryRecord>('NotificationDelivery', deliverySchema);
     await deliveries.createIndexes();
     const log = new MongoDeliveryLog(connection, deliveries, recipientKeys);

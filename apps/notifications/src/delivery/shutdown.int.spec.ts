@@ -8,7 +8,7 @@ import { useTestEventStore } from '@app/testing/test-event-store';
 import { createNotificationsApp } from '../notifications.app';
 import { emailRequested } from '../requests/email-requested.testing';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery-log';
-import { MongoDeliveryLog } from './mongo-delivery-log';
+import { MongoDeliveryLog, NOTIFICATIONS_DB } from './mongo-delivery-log';
 import { startSmtpServer } from './smtp-server.testing';
 
 /**
@@ -51,7 +51,7 @@ describe('notifications stopped during a send', () => {
       // and its pooled SMTP connections are closed (an open one would hold the SMTP server's own shutdown)
       await waitFor(() => smtp.openConnections() === 0, { what: 'the SMTP connections closed' });
       log = infra.mongoUrl
-        ? await MongoDeliveryLog.connect(infra.mongoUrl)
+        ? await MongoDeliveryLog.connect(infra.mongoUrl, undefined, NOTIFICATIONS_DB)
         : new LocalDeliveryLog(deliveryLogFile);
       const delivery = await log.find(`${request.id}|email|${to}`);
       expect(delivery).toMatchObject({ status: 'sent', attempts: 1 });

@@ -70,6 +70,26 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
     await smtp.stop();
   });
 
+  it('a request whose link is not on PUBLIC_URL (a forged phishing mail) is dead-lettered at once, and nothing reaches the relay', async () => {
+    const to = `phished-${Date.now()}@example.com`;
+    const { id, message } = emailRequested({
+      template: 'reset-password',
+      to,
+      name: 'Ada',
+      link: 'https://evil.example/reset-password?token=t',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    await notifications.get<MessageBus>(MESSAGE_BUS).publish([message]);
+    const letter = await waitFor(() => deadLettered.find((m) => m.headers.ce_id === id), {
+      timeoutMs: 15_000,
+    });
+    expect([letter.headers.dlq_error, letter.headers.dlq_attempts]).toEqual([
+      'PoisonMessageError: the link is not on PUBLIC_URL: not mailed',
+      '1',
+    ]);
+    expect(smtp.arrived).not.toContain(to);
+  });
+
   it('a delivery that keeps failing is dead and in the DLQ; an operator retries it once the server is back', async () => {
     const to = `dead-${Date.now()}@example.com`;
     const { id, message } = emailRequested({
@@ -77,7 +97,7 @@ describe('dead deliveries: dead-lettered, listed and retried by an operator', ()
       to,
       userId: 'user-dead-1',
       name: 'Ada',
-      link: 'https://app.example.com/verify-email?token=t',
+      link: 'http://127.0.0.1:3000/verify-email?token=t', // PUBLIC_URL's default
       expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
     await notifications.get<MessageBus>(MESSAGE_BUS).publish([message]);

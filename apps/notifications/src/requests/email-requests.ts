@@ -3,6 +3,7 @@ import { TOPICS } from '@app/contracts';
 import {
   BusSubscriber,
   MESSAGE_BUS,
+  PoisonMessageError,
   subscribeToEvents,
   type MessageBus,
   type RetryPolicy,
@@ -13,6 +14,7 @@ import { localeOf, type Locale } from '../templates/catalog';
 import { Notifier } from '../delivery/notifier';
 import { RecipientDirectory } from '../notices/recipient-directory';
 import { renderEmail, type EmailRequest } from './email-templates';
+import { INVITATION_LINKS, type InvitationLinks } from './invitation-messages';
 
 /** Delivers `notifications.EmailRequested.v1` from `notifications.commands.v1`, once per request id. */
 @Injectable()
@@ -24,6 +26,7 @@ export class EmailRequests extends BusSubscriber {
     @Inject(MESSAGE_LOCALE) private readonly locale: Locale,
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     private readonly directory: RecipientDirectory,
+    @Inject(INVITATION_LINKS) private readonly links: InvitationLinks,
   ) {
     super();
   }
@@ -37,6 +40,10 @@ export class EmailRequests extends BusSubscriber {
       handler: async (event) => {
         if (event.type !== 'notifications.EmailRequested.v1') return;
         const request = event.data as EmailRequest;
+        // The platform mails links to itself only: a request carrying another site's (written to the topic by anyone
+        // but identity) would be a phishing mail from our own relay. Its event goes to the DLQ, and nothing is sent.
+        if (request.link !== undefined && !sameOrigin(request.link, this.links.publicUrl))
+          throw new PoisonMessageError('the link is not on PUBLIC_URL: not mailed', 'foreign-link');
         // Asked again after the account was deleted (a redelivery): the erasure forgot the delivery, and nothing goes.
         if (request.userId && (await this.directory.accountDeleted(request.userId))) return;
         await this.notifier.deliver({
@@ -48,5 +55,13 @@ export class EmailRequests extends BusSubscriber {
         });
       },
     });
+  }
+}
+
+function sameOrigin(link: string, publicUrl: string): boolean {
+  try {
+    return new URL(link).origin === new URL(publicUrl).origin;
+  } catch {
+    return false;
   }
 }

@@ -544,6 +544,22 @@ describe('stories over the public API', () => {
       ['invited', undefined],
       ['refused', 'unknown-field'],
     ]);
+    // R7: a row with a cell more than the header (a stray comma) is refused alone; a short row reads its missing cells
+    // as empty. The good rows around them are invited.
+    const [mo, ned, ola] = [unique('Mo'), unique('Ned'), unique('Ola')];
+    const ragged = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(`email,role,teamIds\n${mo},user\n${ned},user,,oops\n${ola},admin,\n`)
+      .expect(200);
+    expect(
+      ragged.body.results.map((r: { status: string; error?: { code: string } }) => [r.status, r.error?.code]),
+    ).toEqual([
+      ['invited', undefined],
+      ['refused', 'unknown-field'],
+      ['invited', undefined],
+    ]);
   });
 
   it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {

@@ -280,6 +280,19 @@ function csvColumns(header: string[]): string[] {
   return names;
 }
 
+/**
+ * A row's cells by column: a short row leaves the rest empty; a cell past the header's last column is a value under no
+ * column, which the row is refused for (as under a column without a name), never dropped.
+ */
+function recordOf(columns: readonly string[], cells: readonly string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  cells.forEach((value, i) => {
+    const column = columns[i] ?? '';
+    if (value !== '' || !(column in record)) record[column] = value;
+  });
+  return record;
+}
+
 /** The parser quotes the cell it stopped in, which can be as long as the body. */
 function atMost(length: number, text: string): string {
   return text.length <= length ? text : `${text.slice(0, length)}…`;
@@ -288,12 +301,15 @@ function atMost(length: number, text: string): string {
 export function rowsOfCsv(text: string): Record<string, unknown>[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, {
-      columns: csvColumns,
+    // Rows may be short or long: a row's cells are its own (R7: one row's fault refuses that row, not the import).
+    const [header, ...lines] = parse(text, {
+      relax_column_count: true,
       skip_empty_lines: true,
       trim: true,
       bom: true,
-    });
+    }) as string[][];
+    const columns = header ? csvColumns(header) : [];
+    records = lines.map((cells) => recordOf(columns, cells));
   } catch (error) {
     const header = error instanceof CsvHeaderError;
     throw new BadRequestException({

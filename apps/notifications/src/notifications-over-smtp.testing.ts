@@ -5,8 +5,14 @@ import { makeTempDir } from '@app/testing';
 import { startSmtpServer } from './delivery/smtp-server.testing';
 import { createNotificationsApp } from './notifications.app';
 
-/** The notifications service on the configured bus and `eventStoreConnectionString`, mailing a real SMTP server. */
-export async function startNotificationsOverSmtp(eventStoreConnectionString: string): Promise<{
+/**
+ * The notifications service on the configured bus and `eventStoreConnectionString`, mailing a real SMTP server; links
+ * on `publicUrl` (the requesting service's, which notifications mails links to only).
+ */
+export async function startNotificationsOverSmtp(
+  eventStoreConnectionString: string,
+  publicUrl?: string,
+): Promise<{
   smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   notifications: INestApplication;
   close: () => Promise<void>;
@@ -20,6 +26,7 @@ export async function startNotificationsOverSmtp(eventStoreConnectionString: str
         smtpUrl: smtp.url,
         mailFrom: 'no-reply@platform.test',
         deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+        ...(publicUrl ? { publicUrl } : {}),
       },
     },
   );

@@ -95,7 +95,7 @@ export class Notices extends BusSubscriber {
               !this.invitationQuota.admits(channel, address, event.subject, event.id, actorOf(event))
             )
               continue;
-            const locale = recipient.locale ? localeOf(recipient.locale) : this.locale;
+            const locale = localeOf(recipient.locale, this.locale);
             const message = renderMessage(notice.kind, locale, {
               ...values,
               ...(recipient.name ? { name: recipient.name } : {}),

@@ -49,7 +49,7 @@ export class EmailRequests extends BusSubscriber {
         await this.notifier.deliver({
           channel: 'email',
           to: request.to,
-          ...renderEmail(request, request.locale ? localeOf(request.locale) : this.locale),
+          ...renderEmail(request, localeOf(request.locale, this.locale)),
           idempotencyKey: event.id,
           ...(request.userId ? { about: { userId: request.userId } } : {}),
         });

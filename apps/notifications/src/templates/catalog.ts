@@ -146,7 +146,8 @@ const de: Catalog = {
   hello: 'Hallo,',
   helloNamed: 'Hallo {name},',
   until: 'Der Link gilt einmal, bis {until}.',
-  someOrganization: 'eine Organisation',
+  // Said where most messages name it: after zu, in, aus, von, beitreten (dative).
+  someOrganization: 'einer Organisation',
   roles: { owner: 'Inhaber', admin: 'Admin', user: 'Mitglied' },
   'verify-email': {
     subject: 'Bestätigen Sie Ihre E-Mail-Adresse',
@@ -253,7 +254,8 @@ const de: Catalog = {
 export const CATALOGS: Record<Locale, Catalog> = { en, de };
 
 /** A supported locale for a requested one (`de-AT` -> `de`); English otherwise. */
-export function localeOf(requested: string | undefined): Locale {
+/** The language of `requested` (`de-AT`: German), or `otherwise` when it is none this service speaks. */
+export function localeOf(requested: string | undefined, otherwise: Locale = 'en'): Locale {
   const language = requested?.toLowerCase().split(/[-_]/)[0];
-  return (LOCALES as readonly string[]).includes(language ?? '') ? (language as Locale) : 'en';
+  return (LOCALES as readonly string[]).includes(language ?? '') ? (language as Locale) : otherwise;
 }

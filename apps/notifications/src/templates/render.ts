@@ -27,7 +27,7 @@ export function renderMessage(
     name: values.name ?? '',
     org: values.org || catalog.someOrganization,
     role: catalog.roles[values.role && Object.hasOwn(catalog.roles, values.role) ? values.role : 'user']!,
-    until: values.until ?? '',
+    until: values.until ? readableInstant(values.until, locale) : '',
   };
   const fill = (pattern: string, escape: (s: string) => string) =>
     pattern.replace(/\{(name|org|role|until)\}/g, (_m, key: string) => escape(filled[key] ?? ''));
@@ -53,6 +53,30 @@ export function renderMessage(
   ].join('\n');
   // A header carries one line, whatever a name holds.
   return { subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '), text: `${text}\n`, html };
+}
+
+/** How each language writes a date and time; in UTC, said so, since a mail does not know where it is read. */
+const DATE_TIME: Record<Locale, Intl.DateTimeFormat> = {
+  en: dateTimeIn('en-GB'),
+  de: dateTimeIn('de-DE'),
+};
+
+function dateTimeIn(locale: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'UTC',
+    timeZoneName: 'short',
+  });
+}
+
+/** `2026-12-31T18:05:00Z` as `31 December 2026 at 18:05 UTC` (`31. Dezember 2026 um 18:05 UTC`); other text as it is. */
+function readableInstant(value: string, locale: Locale): string {
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? value : DATE_TIME[locale].format(at);
 }
 
 export function escapeHtml(value: string): string {

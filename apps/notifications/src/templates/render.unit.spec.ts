@@ -30,7 +30,9 @@ describe('message templates', () => {
       if (template === 'invitation' || template === 'verify-email' || template === 'reset-password') {
         expect(message.text).toContain(hostile.link);
         expect(message.html).toContain(`href="${escapeHtml(hostile.link)}"`);
-        expect(message.text).toContain(hostile.until);
+        expect(message.text).toContain(
+          locale === 'de' ? '31. Dezember 2026 um 00:00 UTC' : '31 December 2026 at 00:00 UTC',
+        );
       }
     },
   );
@@ -41,6 +43,10 @@ describe('message templates', () => {
     expect(renderMessage('invitation', localeOf('de-AT'), values).text).toContain('als Mitglied');
     expect(renderMessage('invitation', localeOf('fr'), values).subject).toBe('Invitation to join Acme');
     expect(renderMessage('invitation', localeOf(undefined), values).text).toContain('as a member');
+    // A language not offered falls back to the deployment's (NOTIFY_LOCALE), not to English.
+    expect(localeOf('fr', 'de')).toBe('de');
+    expect(localeOf(undefined, 'de')).toBe('de');
+    expect(localeOf('en-US', 'de')).toBe('en');
   });
 
   it('R18: the verification mail tells someone who did not register not to confirm, and how to take the account', () => {
@@ -59,7 +65,10 @@ describe('message templates', () => {
     expect(script.text).not.toContain('javascript:');
     const bare = renderMessage('invitation', 'en', { role: 'constructor' });
     expect(bare.text).toContain('You are invited to join an organization as a member.');
-    expect(renderMessage('invitation', 'de', {}).subject).toBe('Einladung zu eine Organisation');
+    expect(renderMessage('invitation', 'de', {}).subject).toBe('Einladung zu einer Organisation');
+    expect(renderMessage('invitation', 'de', {}).text).toContain(
+      'einer Organisation als Mitglied beizutreten',
+    );
   });
 
   it('a name that tries to add a header stays on the subject line', () => {

@@ -26,6 +26,13 @@ for values in default production; do
   "$helm" template platform "$chart" --namespace identity-platform --kube-version 1.31.0 "${args[@]}" >"$rendered/$values.yaml"
   "$checker" k8s "$rendered/$values.yaml"
 done
+# A budget that keeps every replica would hang every node drain: the chart refuses it, with or without autoscaling.
+for refused in "services.gateway.replicaCount=1" "services.identity.podDisruptionBudget.minAvailable=100%" \
+  "services.membership.autoscaling.enabled=true,services.membership.autoscaling.minReplicas=1"; do
+  if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
+    die "the chart renders a PodDisruptionBudget that keeps every replica ($refused)"
+  fi
+done
 # Each service's pods get only the Secret keys it reads (templates/_helpers.tpl, ip.secretEnv): the public gateway none
 # that signs tokens, decrypts TOTP secrets, signs audit checkpoints, administers notifications, reaches SMTP or signs
 # commands as identity.

@@ -26,6 +26,15 @@ for values in default production; do
   "$helm" template platform "$chart" --namespace identity-platform --kube-version 1.31.0 "${args[@]}" >"$rendered/$values.yaml"
   "$checker" k8s "$rendered/$values.yaml"
 done
+# The pods' secure defaults cannot be weakened through values, nor a Secret's key given as a plain value (it would win).
+for refused in "podSecurityContext.runAsNonRoot=false" "podSecurityContext.runAsUser=0" "podSecurityContext=null" \
+  "securityContext.privileged=true" "securityContext.allowPrivilegeEscalation=true" \
+  "securityContext.readOnlyRootFilesystem=false" "securityContext.capabilities.add[0]=NET_ADMIN" \
+  "extraEnv[0].name=SMTP_URL,extraEnv[0].value=smtp://user:password@relay:587"; do
+  if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
+    die "the chart's schema takes $refused"
+  fi
+done
 # A budget that keeps every replica would hang every node drain: the chart refuses it, with or without autoscaling.
 for refused in "services.gateway.replicaCount=1" "services.identity.podDisruptionBudget.minAvailable=100%" \
   "services.membership.autoscaling.enabled=true,services.membership.autoscaling.minReplicas=1"; do

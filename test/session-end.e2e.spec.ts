@@ -136,6 +136,45 @@ describe('ending sessions ends the access tokens already issued', () => {
     await me(otherDevice).expect(200);
   });
 
+  it("signing out everywhere ends every session of the user, and nobody else's; only the current token does it", async () => {
+    const hal = await platform.signUp('Hal');
+    const laptop = await platform.signIn(hal.email);
+    const phone = await platform.signIn(hal.email);
+    const neighbour = await platform.signUp('Nel');
+    // A token already rotated (a leaked copy) ends its own session only: the devices stay signed in.
+    const rotated = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: laptop.refreshToken })
+      .expect(200);
+    await platform.http
+      .post('/v1/auth/logout')
+      .send({ refreshToken: laptop.refreshToken, everywhere: true })
+      .expect(204);
+    await waitFor(async () => (await me({ ...laptop, token: rotated.body.accessToken })).status === 401, {
+      what: "the leaked token's session ended",
+    });
+    await me(phone).expect(200);
+    await me(hal).expect(200);
+
+    await platform.http
+      .post('/v1/auth/logout')
+      .send({ refreshToken: phone.refreshToken, everywhere: true })
+      .expect(204);
+    await me(phone).expect(401);
+    await waitFor(async () => (await me(hal)).status === 401, { what: 'the first session ended too' });
+    const refresh = await platform.http.post('/v1/auth/refresh').send({ refreshToken: hal.refreshToken });
+    expect([refresh.status, refresh.body.code]).toEqual([403, 'refresh-token-revoked']);
+    await me(neighbour).expect(200);
+    // Signed in afresh, the user is in again.
+    await me(await platform.signIn(hal.email)).expect(200);
+    // Not a boolean: 400 naming the field, and nothing ends.
+    const bad = await platform.http
+      .post('/v1/auth/logout')
+      .send({ refreshToken: neighbour.refreshToken, everywhere: 'yes' });
+    expect([bad.status, bad.body.errors?.[0]?.field]).toEqual([400, 'everywhere']);
+    await me(neighbour).expect(200);
+  });
+
   it('a stolen refresh token used again ends its session: the access tokens it gave stop working', async () => {
     const gus = await platform.signUp('Gus');
     const rotated = await platform.http

@@ -116,8 +116,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Revoke a refresh token and its session
-         * @description The access tokens of the session stop working at once on this gateway, and within `SESSION_CHECK_MS` (15 s) on the others.
+         * Revoke a refresh token and its session, or (everywhere) every session of its user
+         * @description The access tokens of the session stop working at once on this gateway, and within `SESSION_CHECK_MS` (15 s) on the others; with `everywhere`, the user's other sessions' within `SESSION_CHECK_MS` everywhere.
          */
         post: operations["AuthController_logout"];
         delete?: never;
@@ -1003,6 +1003,11 @@ export interface components {
         };
         RefreshBody: {
             refreshToken: string;
+        };
+        LogoutBody: {
+            refreshToken: string;
+            /** @description true: sign out of every session of the token's user (a lost device), not only this one. Only the session's current refresh token does it; an older one ends its own session alone */
+            everywhere?: boolean;
         };
         ResetPasswordBody: {
             token: string;
@@ -2324,7 +2329,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshBody"];
+                "application/json": components["schemas"]["LogoutBody"];
             };
         };
         responses: {

@@ -9,6 +9,7 @@ import { WriteServices, type Profile } from '../commands/write-services';
 import {
   EmailBody,
   LoginBody,
+  LogoutBody,
   RefreshBody,
   RegisterBody,
   ResetPasswordBody,
@@ -110,16 +111,16 @@ export class AuthController {
   @SkipThrottle({ auth: true })
   @HttpCode(204)
   @ApiOperation({
-    summary: 'Revoke a refresh token and its session',
+    summary: 'Revoke a refresh token and its session, or (everywhere) every session of its user',
     description:
       'The access tokens of the session stop working at once on this gateway, and within `SESSION_CHECK_MS` ' +
-      '(15 s) on the others.',
+      "(15 s) on the others; with `everywhere`, the user's other sessions' within `SESSION_CHECK_MS` everywhere.",
   })
   @done()
   @problems(400)
-  async logout(@Body() body: RefreshBody, @Req() req: FastifyRequest): Promise<void> {
+  async logout(@Body() body: LogoutBody, @Req() req: FastifyRequest): Promise<void> {
     const { sessionId } = await this.services.identity<{ sessionId?: string }>(
-      { type: 'Logout', refreshToken: body.refreshToken },
+      { type: 'Logout', refreshToken: body.refreshToken, ...(body.everywhere ? { everywhere: true } : {}) },
       requesterOf(req),
     );
     if (sessionId) this.sessions.ended(sessionId);

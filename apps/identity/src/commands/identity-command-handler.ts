@@ -90,7 +90,9 @@ export class IdentityCommandHandler {
       case 'Refresh':
         return sessions.refresh(c.refreshToken, request.commandId);
       case 'Logout': {
-        const sessionId = await sessions.logout(c.refreshToken);
+        const sessionId = c.everywhere
+          ? await sessions.logoutEverywhere(c.refreshToken)
+          : await sessions.logout(c.refreshToken);
         return { ...ACCEPTED, ...(sessionId ? { sessionId } : {}) };
       }
       case 'SessionActive':

@@ -32,6 +32,7 @@ export interface CommandFields {
   readonly challenge: string;
   readonly code: string;
   readonly refreshToken: string;
+  readonly everywhere?: boolean;
   readonly sessionId: string;
   readonly currentPassword: string;
   readonly newPassword: string;

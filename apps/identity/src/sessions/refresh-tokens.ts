@@ -126,6 +126,25 @@ export class RefreshTokens {
     return record.familyId;
   }
 
+  /**
+   * Signing out everywhere: every session of the token's user ends, and the token's own id is said. Only the current
+   * token of an open session does it: one already rotated (a leaked copy) or of an ended session ends its own session
+   * and no other, so whoever holds an old token cannot sign its user out of every device.
+   */
+  async revokeEverywhere(token: string): Promise<string | undefined> {
+    const record = await this.store.findToken(sha256Hex(token));
+    if (!record) return undefined;
+    const family = await this.store.getFamily(record.familyId);
+    const current =
+      family !== null &&
+      !family.revokedAt &&
+      record.expiresAt > new Date(this.now()) &&
+      !(await this.store.uses.isClaimed(record.tokenHash));
+    if (current) await this.revokeAllForUser(record.userId);
+    else await this.store.revokeFamily(record.familyId, new Date(this.now()));
+    return record.familyId;
+  }
+
   /** Password change or reset, two-factor turned on or off, a lock, account deletion: every session of the user ends. */
   async revokeAllForUser(userId: string): Promise<void> {
     await this.store.revokeAllForUser(userId, new Date(this.now()));

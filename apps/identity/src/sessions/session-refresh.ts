@@ -60,6 +60,11 @@ export class SessionRefresh {
     return this.refreshTokens.revoke(token);
   }
 
+  /** Ends every session of the token's user (see RefreshTokens.revokeEverywhere); the token's own session id. */
+  logoutEverywhere(token: string): Promise<string | undefined> {
+    return this.refreshTokens.revokeEverywhere(token);
+  }
+
   sessionActive(sessionId: string): Promise<boolean> {
     return this.refreshTokens.isSessionActive(sessionId);
   }

@@ -44,7 +44,11 @@ export const IDENTITY_COMMANDS = {
     anonymous,
   ),
   Refresh: command('rotate a refresh token (reuse revokes the family)', { refreshToken: text }, anonymous),
-  Logout: command('revoke a refresh token and its session', { refreshToken: text }, anonymous),
+  Logout: command(
+    "revoke a refresh token and its session; with everywhere, every session of the token's user",
+    { refreshToken: text, everywhere: Type.Optional(boolean) },
+    anonymous,
+  ),
   ForgotPassword: command(
     'R17: mail a reset link if the account exists (always accepted)',
     { email: text },

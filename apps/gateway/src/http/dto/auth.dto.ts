@@ -110,6 +110,17 @@ export class RefreshBody {
   refreshToken!: string;
 }
 
+export class LogoutBody extends RefreshBody {
+  @ApiPropertyOptional({
+    description:
+      "true: sign out of every session of the token's user (a lost device), not only this one. Only the session's " +
+      'current refresh token does it; an older one ends its own session alone',
+  })
+  @IsOptional()
+  @IsBoolean()
+  everywhere?: boolean;
+}
+
 /** An address to mail a link to (forgot-password, a fresh verification link). */
 export class EmailBody {
   @ApiProperty({ example: 'ada@example.com' })

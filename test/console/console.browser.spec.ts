@@ -486,6 +486,40 @@ describe('the console in a browser, against npm start', () => {
     expect(refreshed.status).toBe(403);
   }, 60_000);
 
+  it('signing out everywhere from the account page ends the sessions of every other browser too', async () => {
+    const here = await newPage();
+    const elsewhere = await newPage();
+    const gil = `gil.${Date.now()}@example.com`;
+    await signUpByClicking(here, 'Gil Grey', gil);
+    await signIn(here, gil);
+    await signIn(elsewhere, gil);
+    const refreshTokenOf = (page: Page) =>
+      page.evaluate(
+        () =>
+          (
+            JSON.parse(sessionStorage.getItem('identity-platform.console.session') ?? '{}') as {
+              refreshToken?: string;
+            }
+          ).refreshToken,
+      );
+    const [mine, theirs] = [await refreshTokenOf(here), await refreshTokenOf(elsewhere)];
+    expect([mine, theirs]).toEqual([expect.any(String), expect.any(String)]);
+    await here.goto('/console/account');
+    await here.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await here.getByRole('button', { name: 'Sign in' }).waitFor();
+    for (const refreshToken of [mine, theirs]) {
+      const refreshed = await fetch(`${GATEWAY}/v1/auth/refresh`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      expect([refreshed.status, ((await refreshed.json()) as { code?: string }).code]).toEqual([
+        403,
+        'refresh-token-revoked',
+      ]);
+    }
+  }, 60_000);
+
   it('a duplicated tab shares the session: renewing it in one tab, or in both at once, signs neither out', async () => {
     const page = await newPage();
     const gil = `gil.${Date.now()}@example.com`;

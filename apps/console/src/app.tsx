@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { Link, Redirect, Route, Router, Switch, useLocation, useParams } from 'wouter';
 import { api, unwrap } from './api/client';
-import { session, useSession } from './session';
+import { useSession } from './session';
+import { signOut } from './sign-out';
 import { useLoad, Show } from './ui/async';
 import { ForgotPassword, LogIn, ResetPassword, SignUp, VerifyEmail } from './pages/auth';
 import { AcceptInvitation } from './pages/accept-invitation';
@@ -79,32 +80,16 @@ function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
   );
 }
 
-/**
- * Signing out ends the session on the server first: until it has, the tab stays signed in and says why, so nobody
- * walks away from a session they believe ended. A refresh token the server refuses as such (revoked, reused, expired,
- * unknown: no session to end) counts as ended.
- */
+/** Signing out: the tab stays signed in, and says why, until the server ended the session (sign-out.ts). */
 function SignOut({ onSignedOut }: { onSignedOut: () => void }) {
   const [failure, setFailure] = useState<string>();
-  const signOut = async () => {
-    const signedIn = session.current();
-    if (signedIn) {
-      const ended = await api.POST('/v1/auth/logout', { body: { refreshToken: signedIn.refreshToken } }).then(
-        ({ response, error }) =>
-          response.ok || String((error as { code?: unknown } | undefined)?.code).startsWith('refresh-token-'),
-        () => false,
-      );
-      if (!ended) {
-        setFailure('You are still signed in: the server did not confirm the sign-out. Try again.');
-        return;
-      }
-    }
-    session.set(undefined);
-    onSignedOut();
+  const end = async () => {
+    if (await signOut()) onSignedOut();
+    else setFailure('You are still signed in: the server did not confirm the sign-out. Try again.');
   };
   return (
     <>
-      <button type="button" className="link" onClick={() => void signOut()}>
+      <button type="button" className="link" onClick={() => void end()}>
         Sign out
       </button>
       {failure && (

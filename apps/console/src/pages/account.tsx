@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
 import { api, unwrap, type Schemas } from '../api/client';
 import { session } from '../session';
+import { signOut } from '../sign-out';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
 import { Dialog } from '../ui/dialog';
 import { Check, Choice, Field, formValues } from '../ui/field';
@@ -119,6 +120,7 @@ export function Account() {
             </section>
 
             <TwoFactor user={user} onSessionsEnded={() => setSessionsEnded(true)} />
+            <SignOutEverywhere />
             <DeleteAccount />
           </>
         )}
@@ -242,6 +244,33 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
 
 /** The most organizations a deletion names; an Owner of more confirms them all without naming them. */
 const MOST_NAMED = 1000;
+
+/** A lost or shared device: every session of the account ends, this one too. */
+function SignOutEverywhere() {
+  const [failure, setFailure] = useState<string>();
+  const [, navigate] = useLocation();
+  const end = async () => {
+    if (await signOut(true)) navigate('~/console/login');
+    else
+      setFailure('You are still signed in everywhere: the server did not confirm the sign-out. Try again.');
+  };
+  return (
+    <section aria-labelledby="everywhere">
+      <h2 id="everywhere">Signed-in devices</h2>
+      <p>
+        Signing out everywhere ends every session of your account, on every device and browser, this one too.
+      </p>
+      <button type="button" className="secondary" onClick={() => void end()}>
+        Sign out everywhere
+      </button>
+      {failure && (
+        <p className="alert" role="alert">
+          {failure}
+        </p>
+      )}
+    </section>
+  );
+}
 
 function DeleteAccount() {
   const [open, setOpen] = useState(false);

@@ -32,6 +32,8 @@ const SWAPPED_TOGETHER = '$together';
  */
 const SWAP_CLAIM = '$swap#';
 const swapClaimId = (n: number): string => `${SWAP_CLAIM}${String(n).padStart(12, '0')}`;
+/** Just past every claim's id (`$` follows `#`). */
+const SWAP_CLAIM_END = '$swap$';
 const ALIAS_TTL_MS = 1_000;
 
 interface AliasRecord {
@@ -376,8 +378,6 @@ export class MongoReadStore implements ReadStore {
       const live = await this.currentAliases(true).catch(() => undefined);
       if (!live || targets.some(({ name, target }) => live.get(name) !== target)) throw error;
     }
-    // Only the latest claim is ever read (and every alias refresh reads every record): earlier ones would pile up.
-    await records.deleteMany({ _id: { $gte: SWAP_CLAIM, $lt: swapClaimId(claimed) } }).catch(() => undefined);
     const recorded = new Set<string>();
     for (const { name, target } of targets)
       await records
@@ -407,7 +407,7 @@ export class MongoReadStore implements ReadStore {
   /** The number of the last switch-over claimed, by this process or another (0: none yet). */
   private async lastSwapClaimed(): Promise<number> {
     const [last] = await this.aliasRecords()
-      .find({ _id: { $gte: SWAP_CLAIM, $lt: '$swap$' } })
+      .find({ _id: { $gte: SWAP_CLAIM, $lt: SWAP_CLAIM_END } })
       .sort({ _id: -1 })
       .limit(1)
       .toArray();
@@ -451,7 +451,10 @@ export class MongoReadStore implements ReadStore {
     const pinned = fresh ? undefined : this.pinnedAliases.getStore();
     if (pinned) return pinned;
     if (!fresh && this.aliases && this.aliases.until > Date.now()) return this.aliases.physical;
-    const records = await this.aliasRecords().find({}).toArray();
+    // Not the switch-over claims: one per rebuild ever made, kept so that no claim number can be taken twice.
+    const records = await this.aliasRecords()
+      .find({ $or: [{ _id: { $lt: SWAP_CLAIM } }, { _id: { $gte: SWAP_CLAIM_END } }] })
+      .toArray();
     const physical = new Map<string, string>();
     const consider = (name: string, candidate: string) => {
       // Of two records for a name (one written by an earlier version), the newer generation is the live one.

@@ -1,5 +1,3 @@
-import { isDependencyOutage } from '@app/messaging';
-
 /** A provider's refusal that trying again cannot change, or a failure that may pass. */
 export interface DeliveryFailure {
   readonly permanent: boolean;
@@ -14,22 +12,57 @@ export interface DeliveryFailure {
 }
 
 /**
- * nodemailer's codes for a connection to the relay that could not be made, was lost, timed out, or could not be
- * secured or signed in to.
+ * Only what fails before a message is begun counts as the relay's or provider's, never as a message's: nothing of the
+ * message was sent, so holding it cannot send it twice, and it cannot be the message's fault. nodemailer's codes for
+ * a relay not found, not secured or not signed in to...
  */
-const RELAY_UNREACHABLE: ReadonlySet<string> = new Set([
-  'ECONNECTION',
-  'ESOCKET',
-  'ETIMEDOUT',
-  'EDNS',
-  'ETLS',
-  'EAUTH',
+const BEFORE_ANY_MESSAGE_CODES: ReadonlySet<string> = new Set(['EDNS', 'ETLS', 'EAUTH']);
+/** ...its timeouts while connecting, waiting for the greeting or upgrading to TLS (not a reply's: SOCKET_TIMEOUT)... */
+const SETUP_TIMEOUTS: ReadonlySet<string> = new Set([
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+]);
+/** ...the socket errors of a connection that was never made (nodemailer keeps them as `originalCode`)... */
+const NOT_CONNECTED: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_CONNECT_TIMEOUT',
 ]);
 /**
- * The SMTP commands before a recipient is named: a refusal there (`530 must issue STARTTLS`, `550 relaying denied`
- * for our sender) is the relay's about every message, not this message's; `RCPT TO` and `DATA` are about this one.
+ * ...and refusals at the commands before the envelope: `421` or `554` at the greeting, `530 must issue STARTTLS`.
+ * `MAIL FROM` is the message's already (its size, its encoding), as are `RCPT TO` and `DATA`.
  */
-const BEFORE_THE_RECIPIENT = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH\b|MAIL FROM)/;
+const BEFORE_THE_ENVELOPE = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH\b)/;
+
+/** The relay or provider could not be reached, secured or signed in to: no message was begun. */
+function beforeAnyMessage(error: unknown): boolean {
+  for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; depth++) {
+    const e = link as {
+      code?: unknown;
+      originalCode?: unknown;
+      timeoutType?: unknown;
+      command?: unknown;
+      responseCode?: unknown;
+    };
+    if (typeof e.code === 'string' && (BEFORE_ANY_MESSAGE_CODES.has(e.code) || NOT_CONNECTED.has(e.code)))
+      return true;
+    if (typeof e.originalCode === 'string' && NOT_CONNECTED.has(e.originalCode)) return true;
+    if (typeof e.timeoutType === 'string' && SETUP_TIMEOUTS.has(e.timeoutType)) return true;
+    // A reply, not a lost socket (nodemailer tags those `CONN` at any point of a session, mid-message too).
+    if (
+      typeof e.responseCode === 'number' &&
+      typeof e.command === 'string' &&
+      BEFORE_THE_ENVELOPE.test(e.command)
+    )
+      return true;
+    link = (link as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** The HTTP SMS provider answered with an error status. */
 export class SmsProviderError extends Error {
@@ -75,14 +108,9 @@ export function classifyFailure(error: unknown): DeliveryFailure {
       ...(transient && error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
     };
   }
-  const e = error as { responseCode?: unknown; code?: unknown; command?: unknown } | null;
   // A login the server refuses (535) is the operator's to fix, not the recipient's: held until it is fixed.
-  if (
-    (typeof e?.code === 'string' && RELAY_UNREACHABLE.has(e.code)) ||
-    (typeof e?.command === 'string' && BEFORE_THE_RECIPIENT.test(e.command)) ||
-    isDependencyOutage(error)
-  )
-    return { permanent: false, unreachable: true, reason };
+  if (beforeAnyMessage(error)) return { permanent: false, unreachable: true, reason };
+  const e = error as { responseCode?: unknown; code?: unknown } | null;
   if (typeof e?.responseCode === 'number') return { permanent: e.responseCode >= 500, reason };
   if (e?.code === 'EENVELOPE') return { permanent: true, reason };
   // The unknown: worth another attempt, which the attempt limit bounds.

@@ -58,7 +58,7 @@ export class SmtpMailTransport implements MailTransport {
   }
 
   async send(email: OutgoingEmail, deliveryId: string): Promise<{ providerId?: string }> {
-    const sending = this.transporter.sendMail({
+    const info = await this.transporter.sendMail({
       // Its own Message-ID, the same on every attempt, and a boundary base: nodemailer would draw each from the
       // system's random source, several times per message.
       messageId: `<${deliveryId}@${this.fromDomain}>`,
@@ -69,8 +69,11 @@ export class SmtpMailTransport implements MailTransport {
       text: email.text,
       ...(email.html ? { html: email.html } : {}),
       headers: { 'X-Idempotency-Key': email.idempotencyKey },
+      // nodemailer's timeouts each bound one stage, so a relay answering every command slowly would hold the send for
+      // their sum: past the delivery's lease, when another instance may send it again. At the deadline the pool drops
+      // it, closing the connection that carried it, and the attempt fails (and counts: the relay had the message).
+      signal: AbortSignal.timeout(this.attemptTimeoutMs),
     });
-    const info = await withinAttempt(sending, this.attemptTimeoutMs);
     return { providerId: String(info.messageId) };
   }
 
@@ -122,31 +125,6 @@ export class FileMailTransport implements MailTransport {
 function signsIn(smtpUrl: string): boolean {
   const url = new URL(smtpUrl);
   return url.protocol === 'smtp:' && (url.username !== '' || url.password !== '');
-}
-
-/**
- * nodemailer's timeouts each bound one stage (connecting, the greeting, each reply), so a relay answering every
- * command slowly holds a send for their sum: past the delivery's lease, when another instance may send it again, or
- * the shutdown's grace. The attempt as a whole gives up at `ms` as a timed-out connection does (the relay held it,
- * not this message); what the relay still does with the message is not waited for.
- */
-async function withinAttempt<T>(sending: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      sending.catch(() => undefined);
-      reject(
-        Object.assign(new Error(`the mail relay did not finish the send within ${ms} ms`), {
-          code: 'ETIMEDOUT',
-        }),
-      );
-    }, ms);
-  });
-  try {
-    return await Promise.race([sending, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function domainOf(from: string): string {

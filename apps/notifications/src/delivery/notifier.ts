@@ -105,7 +105,7 @@ export class Notifier {
       const claim = await this.log.claim(dead.message, this.now(), this.leaseMs);
       if (claim.kind === 'claimed') {
         if (unwanted) await this.drop(claim.record, unwanted);
-        else await this.attempt(claim.record, 1).catch(() => undefined);
+        else await this.attempt(claim.record, 1, 'dead').catch(() => undefined);
       }
       outcomes.push((await this.log.find(dead._id))!);
     }
@@ -123,7 +123,15 @@ export class Notifier {
     if (settled) await this.onSettled(settled);
   }
 
-  private async attempt(record: ClaimedDelivery, maxAttempts: number): Promise<DeliveryRecord> {
+  /**
+   * `whileUnreachable`: what a delivery becomes when the provider cannot be reached. `pending`, held by the bus that
+   * delivers its event again; `dead` again for an operator's retry, whose event is in the DLQ and comes back no more.
+   */
+  private async attempt(
+    record: ClaimedDelivery,
+    maxAttempts: number,
+    whileUnreachable: 'pending' | 'dead' = 'pending',
+  ): Promise<DeliveryRecord> {
     const attempts = record.attempts + 1;
     let providerId: string | undefined;
     try {
@@ -132,10 +140,10 @@ export class Notifier {
       const failure = classifyFailure(error);
       if (failure.unreachable) {
         // No attempt at this message: the bus holds it as it does in any outage, and nothing is dead-lettered for it.
-        notificationDeliveries.inc({ channel: record.message.channel, status: 'pending' });
+        notificationDeliveries.inc({ channel: record.message.channel, status: whileUnreachable });
         await this.log.finish(
           record,
-          { status: 'pending', attempts: record.attempts, lastError: failure.reason },
+          { status: whileUnreachable, attempts: record.attempts, lastError: failure.reason },
           this.now(),
         );
         throw new DependencyUnavailableError(`the ${record.message.channel} provider cannot be reached`, {
@@ -166,7 +174,7 @@ export class Notifier {
           { status: 'sent', attempts, ...(providerId ? { providerId } : {}) },
           this.now(),
         ),
-      this.leaseMs,
+      (record.leaseUntil ?? this.now() + this.leaseMs) - this.now(),
     );
     if (!settled) {
       // Another attempt took the delivery over (this one ran past its lease): what the log holds is the truth, and a
@@ -201,9 +209,9 @@ function deadLetter(attempts: number, reason: string | undefined): PoisonMessage
 }
 
 /**
- * Tried again for as long as a lease lasts: the log failing for seconds (a MongoDB election takes about ten) must not
- * leave a sent message unrecorded, to be claimed once the lease is over and sent again. A late write still counts
- * while nobody else claimed the delivery (its lease token is still the one in the log).
+ * Tried again for the rest of the attempt's lease: the log failing for seconds (a MongoDB election takes about ten)
+ * must not leave a sent message unrecorded, to be claimed again and sent twice. Not longer: past the lease another
+ * attempt may hold the delivery, and a stopping service waits for this one.
  */
 async function retried<T>(write: () => Promise<T>, forMs: number): Promise<T> {
   const until = Date.now() + forMs;

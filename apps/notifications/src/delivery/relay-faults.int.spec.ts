@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { DependencyUnavailableError, isDependencyOutage } from '@app/messaging';
+import { DependencyUnavailableError, isDependencyOutage, PoisonMessageError } from '@app/messaging';
 import { PseudonymousIds } from '@app/personal-data';
-import { makeTempDir } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { classifyFailure } from './delivery-failure';
 import { LocalDeliveryLog, type AttemptOutcome, type ClaimedDelivery } from './delivery-log';
 import { SmtpMailTransport } from './mail-transport';
-import { Notifier } from './notifier';
+import { DeliveryDeferredError, Notifier } from './notifier';
 import { type OutgoingEmail } from './outgoing-message';
 import { FileSmsTransport } from './sms-transport';
 import { startSmtpServer } from './smtp-server.testing';
@@ -79,23 +79,49 @@ describe('the mail relay failing, not the message', () => {
     expect(smtp.received).toHaveLength(1);
   });
 
-  it('a refusal before any recipient is named (530 STARTTLS, 550 for our sender) is the relay’s: held, not failed', () => {
-    const at = (command: string, responseCode: number) =>
-      classifyFailure(Object.assign(new Error(`${responseCode} no`), { command, responseCode }));
-    for (const command of ['CONN', 'EHLO', 'STARTTLS', 'AUTH PLAIN', 'MAIL FROM'])
-      expect(at(command, 550)).toMatchObject({ permanent: false, unreachable: true });
-    // About this message: a recipient refused for good, a transient refusal of its data.
-    expect(at('RCPT TO', 550)).toEqual({ permanent: true, reason: '550 no' });
-    expect(at('DATA', 451)).toEqual({ permanent: false, reason: '451 no' });
-    // An SMS provider nobody answers, as fetch reports it.
+  it('only what fails before a message is begun is the relay’s; from MAIL FROM on, a failure counts as an attempt', () => {
+    const failure = (fields: Record<string, unknown>) =>
+      classifyFailure(Object.assign(new Error('no'), fields));
+    const held = { permanent: false, unreachable: true, reason: 'no' };
+    // Not reached, not secured, not signed in to, or refusing at the greeting or before the envelope.
+    expect(failure({ code: 'ESOCKET', originalCode: 'ECONNREFUSED', command: 'CONN' })).toEqual(held);
+    expect(failure({ code: 'EDNS' })).toEqual(held);
+    expect(failure({ code: 'ETLS', command: 'STARTTLS' })).toEqual(held);
+    expect(failure({ code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' })).toEqual(held);
+    expect(failure({ code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', command: 'CONN' })).toEqual(held);
+    expect(failure({ code: 'EPROTOCOL', responseCode: 554, command: 'CONN' })).toEqual(held);
+    expect(failure({ code: 'EPROTOCOL', responseCode: 530, command: 'EHLO' })).toEqual(held);
+    // This message's: its size or encoding at MAIL FROM, its recipient, its data, a connection lost or a reply timed
+    // out in the middle of it (nodemailer tags those CONN too), an attempt aborted at its deadline.
+    expect(failure({ code: 'EMESSAGE', command: 'MAIL FROM' })).toEqual({ permanent: false, reason: 'no' });
+    expect(failure({ code: 'EENVELOPE', responseCode: 552, command: 'MAIL FROM' })).toEqual({
+      permanent: true,
+      reason: 'no',
+    });
+    expect(failure({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' })).toEqual({
+      permanent: true,
+      reason: 'no',
+    });
+    expect(failure({ code: 'EMESSAGE', responseCode: 451, command: 'DATA' })).toEqual({
+      permanent: false,
+      reason: 'no',
+    });
+    for (const midway of [
+      { code: 'ECONNECTION', command: 'CONN' },
+      { code: 'ESOCKET', originalCode: 'ECONNRESET', command: 'CONN' },
+      { code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', command: 'CONN' },
+      { code: 'EABORT', name: 'AbortError' },
+    ])
+      expect(failure(midway)).toEqual({ permanent: false, reason: 'no' });
+    // An SMS provider nobody answers, as fetch reports it; one that reset a request it had may have sent it.
     const refused = new TypeError('fetch failed', {
       cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
     });
     expect(classifyFailure(refused)).toMatchObject({ unreachable: true });
-    expect(classifyFailure(new Error('something else'))).toEqual({
-      permanent: false,
-      reason: 'something else',
+    const reset = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
     });
+    expect(classifyFailure(reset)).toEqual({ permanent: false, reason: 'fetch failed' });
   });
 
   it('a relay answering every step slowly, each within the timeout: the attempt as a whole gives up at it', async () => {
@@ -132,9 +158,28 @@ describe('the mail relay failing, not the message', () => {
       .send(email('evt-slow'), 'delivery-slow')
       .catch((e: unknown) => e);
     const took = performance.now() - started;
-    expect(error).toMatchObject({ code: 'ETIMEDOUT' });
-    expect(took).toBeLessThan(1_700);
-    expect(classifyFailure(error)).toMatchObject({ unreachable: true });
+    expect([took < 1_700, (error as { name?: string }).name]).toEqual([true, 'AbortError']);
+    // The connection that carried it is closed: nothing of it goes on behind the next attempt.
+    await waitFor(() => sockets.every((s) => s.destroyed || s.readyState === 'closed'), {
+      what: 'the aborted connection closed',
+    });
+    // The relay had the message: an attempt, counted, so a slow relay gets it at most the attempts allowed.
+    expect(classifyFailure(error)).toEqual({ permanent: false, reason: (error as Error).message });
+  });
+
+  it('a relay slower than an attempt gets the message at most as often as attempts are allowed, then it is dead', async () => {
+    const smtp = await startSmtpServer({ answerAfterMs: 1_500 });
+    cleanups.push(() => smtp.stop());
+    const notifier = new Notifier(
+      transportTo(smtp.url, 500),
+      new FileSmsTransport('/nonexistent'),
+      await deliveryLog(),
+      { maxAttempts: 2, ids },
+    );
+    await expect(notifier.deliver(email('evt-slower'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+    await expect(notifier.deliver(email('evt-slower'))).rejects.toBeInstanceOf(PoisonMessageError);
+    await expect(notifier.deliver(email('evt-slower'))).rejects.toBeInstanceOf(PoisonMessageError);
+    expect(smtp.arrived.length).toBeLessThanOrEqual(2);
   });
 
   it('a login in an smtp:// URL goes only over STARTTLS: a relay offering none never sees it, unless the URL allows it', async () => {
@@ -171,6 +216,28 @@ describe('the mail relay failing, not the message', () => {
   });
 });
 
+describe('an operator retrying dead deliveries while the relay is down', () => {
+  it('leaves them dead, to be retried again, not pending with no event left to bring them back', async () => {
+    const smtp = await startSmtpServer({ failFirst: 1, failWith: 451 });
+    const port = Number(new URL(smtp.url).port);
+    const log = await deliveryLog();
+    const notifier = new Notifier(transportTo(smtp.url), new FileSmsTransport('/nonexistent'), log, {
+      maxAttempts: 1,
+      ids,
+    });
+    await expect(notifier.deliver(email('evt-dead'))).rejects.toBeInstanceOf(PoisonMessageError);
+    await smtp.stop();
+    expect(await notifier.retryDead()).toEqual([
+      expect.objectContaining({ _id: id('evt-dead'), status: 'dead' }),
+    ]);
+    expect((await log.list('dead', 10)).map((d) => d._id)).toEqual([id('evt-dead')]);
+    const back = await startSmtpServer({ port });
+    cleanups.unshift(() => back.stop());
+    expect(await notifier.retryDead()).toEqual([expect.objectContaining({ status: 'sent' })]);
+    expect(back.received).toHaveLength(1);
+  });
+});
+
 /** A log whose writes of an attempt's end fail (a MongoDB election) until `failUntil`. */
 class LogInAnElection extends LocalDeliveryLog {
   failUntil = 0;
@@ -195,5 +262,20 @@ describe('the delivery log failing after the relay took the mail', () => {
     expect(await notifier.deliver(email('evt-election'))).toMatchObject({ status: 'sent', attempts: 1 });
     expect(await notifier.deliver(email('evt-election'))).toBeUndefined();
     expect(smtp.received).toHaveLength(1);
+  });
+
+  it('gives up at the end of the lease: a stopping service is not held past it', async () => {
+    const smtp = await startSmtpServer();
+    cleanups.push(() => smtp.stop());
+    const log = new LogInAnElection(join(await makeTempDir('deliveries'), 'deliveries.jsonl'));
+    cleanups.push(() => log.close());
+    const notifier = new Notifier(transportTo(smtp.url, 500), new FileSmsTransport('/nonexistent'), log, {
+      leaseMs: 1_500,
+      ids,
+    });
+    log.failUntil = Date.now() + 10_000;
+    const started = performance.now();
+    await expect(notifier.deliver(email('evt-long-election'))).rejects.toThrow(/connection reset/);
+    expect(performance.now() - started).toBeLessThan(2_500);
   });
 });

@@ -7076,7 +7076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description gone: the organization or the account was deleted (`organization-deleted`, `user-deleted`) */
+            /** @description gone: expired, revoked, used or superseded */
             410: {
                 headers: {
                     [name: string]: unknown;

@@ -240,7 +240,8 @@ export class InvitationsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a pending invitation (R5)' })
   @doneOrLagging()
-  @problems(401, 403, 404, 409)
+  // 410: expired (invitation-expired), as every command on it.
+  @problems(401, 403, 404, 409, 410)
   async revoke(
     @CurrentCaller() caller: Caller,
     @Param('orgId') orgId: string,

@@ -36,12 +36,16 @@ for refused in "podSecurityContext.runAsNonRoot=false" "podSecurityContext.runAs
   fi
 done
 # A budget that keeps every replica would hang every node drain: the chart refuses it, with or without autoscaling.
+# A percentage rounds up (60% of 2 is both); a service scaled to 0 keeps nothing and still renders.
 for refused in "services.gateway.replicaCount=1" "services.identity.podDisruptionBudget.minAvailable=100%" \
+  "services.identity.podDisruptionBudget.minAvailable=60%" \
   "services.membership.autoscaling.enabled=true,services.membership.autoscaling.minReplicas=1"; do
   if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
     die "the chart renders a PodDisruptionBudget that keeps every replica ($refused)"
   fi
 done
+"$helm" template platform "$chart" --kube-version 1.31.0 --set services.gateway.replicaCount=0 >/dev/null ||
+  die "a service scaled to zero does not render"
 # Each service's pods get only the Secret keys it reads (templates/_helpers.tpl, ip.secretEnv): the public gateway none
 # that signs tokens, decrypts TOTP secrets, signs audit checkpoints, administers notifications, reaches SMTP or signs
 # commands as identity.

@@ -249,31 +249,34 @@ class LogInAnElection extends LocalDeliveryLog {
 }
 
 describe('the delivery log failing after the relay took the mail', () => {
-  it('records it as sent once the log is back within the lease: the mail goes once', async () => {
+  /** A notifier whose log cannot record an attempt's end for `failingMs` from now. */
+  async function inAnElection(failingMs: number, leaseMs: number) {
     const smtp = await startSmtpServer();
     cleanups.push(() => smtp.stop());
     const log = new LogInAnElection(join(await makeTempDir('deliveries'), 'deliveries.jsonl'));
     cleanups.push(() => log.close());
-    const notifier = new Notifier(transportTo(smtp.url, 1_000), new FileSmsTransport('/nonexistent'), log, {
-      leaseMs: 4_000,
-      ids,
-    });
-    log.failUntil = Date.now() + 1_500;
+    log.failUntil = Date.now() + failingMs;
+    const notifier = new Notifier(
+      transportTo(smtp.url, leaseMs / 3),
+      new FileSmsTransport('/nonexistent'),
+      log,
+      {
+        leaseMs,
+        ids,
+      },
+    );
+    return { smtp, notifier };
+  }
+
+  it('records it as sent once the log is back within the lease: the mail goes once', async () => {
+    const { smtp, notifier } = await inAnElection(1_500, 4_000);
     expect(await notifier.deliver(email('evt-election'))).toMatchObject({ status: 'sent', attempts: 1 });
     expect(await notifier.deliver(email('evt-election'))).toBeUndefined();
     expect(smtp.received).toHaveLength(1);
   });
 
   it('gives up at the end of the lease: a stopping service is not held past it', async () => {
-    const smtp = await startSmtpServer();
-    cleanups.push(() => smtp.stop());
-    const log = new LogInAnElection(join(await makeTempDir('deliveries'), 'deliveries.jsonl'));
-    cleanups.push(() => log.close());
-    const notifier = new Notifier(transportTo(smtp.url, 500), new FileSmsTransport('/nonexistent'), log, {
-      leaseMs: 1_500,
-      ids,
-    });
-    log.failUntil = Date.now() + 10_000;
+    const { notifier } = await inAnElection(10_000, 1_500);
     const started = performance.now();
     await expect(notifier.deliver(email('evt-long-election'))).rejects.toThrow(/connection reset/);
     expect(performance.now() - started).toBeLessThan(2_500);

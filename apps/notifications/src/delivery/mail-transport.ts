@@ -72,7 +72,7 @@ export class SmtpMailTransport implements MailTransport {
       // nodemailer's timeouts each bound one stage, so a relay answering every command slowly would hold the send for
       // their sum: past the delivery's lease, when another instance may send it again. At the deadline the pool drops
       // it, closing the connection that carried it, and the attempt fails (and counts: the relay had the message).
-      signal: AbortSignal.timeout(this.attemptTimeoutMs),
+      signal: AbortSignal.timeout(Math.ceil(this.attemptTimeoutMs)),
     });
     return { providerId: String(info.messageId) };
   }

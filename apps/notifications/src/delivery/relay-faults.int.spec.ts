@@ -257,7 +257,7 @@ describe('the delivery log failing after the relay took the mail', () => {
     cleanups.push(() => log.close());
     log.failUntil = Date.now() + failingMs;
     const notifier = new Notifier(
-      transportTo(smtp.url, leaseMs / 3),
+      transportTo(smtp.url, Math.round(leaseMs / 3)),
       new FileSmsTransport('/nonexistent'),
       log,
       {

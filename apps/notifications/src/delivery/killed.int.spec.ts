@@ -6,7 +6,7 @@ import { KafkaBus } from '@app/messaging';
 import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { emailRequested } from '../requests/email-requested.testing';
-import { MongoDeliveryLog } from './mongo-delivery-log';
+import { MongoDeliveryLog, NOTIFICATIONS_DB } from './mongo-delivery-log';
 import { startSmtpServer } from './smtp-server.testing';
 
 const LEASE_MS = 3_000;
@@ -54,7 +54,7 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('notifications killed wit
       if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
     };
     const bus = new KafkaBus({ brokers: [...infraEnv.kafkaBrokers!], clientId: 'kill-test' });
-    const log = await MongoDeliveryLog.connect(infraEnv.mongoUrl!);
+    const log = await MongoDeliveryLog.connect(infraEnv.mongoUrl!, undefined, NOTIFICATIONS_DB);
     let child = await start();
     try {
       const run = randomUUID().slice(0, 8);

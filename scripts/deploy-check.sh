@@ -39,7 +39,9 @@ done
 # A percentage rounds up (60% of 2 is both); a service scaled to 0 keeps nothing and still renders.
 for refused in "services.gateway.replicaCount=1" "services.identity.podDisruptionBudget.minAvailable=100%" \
   "services.identity.podDisruptionBudget.minAvailable=60%" \
-  "services.membership.autoscaling.enabled=true,services.membership.autoscaling.minReplicas=1"; do
+  "services.membership.autoscaling.enabled=true,services.membership.autoscaling.minReplicas=1" \
+  "services.notifications.autoscaling.enabled=true,services.notifications.autoscaling.minReplicas=null" \
+  "services.gateway.podDisruptionBudget.minAvailable= 100%"; do
   if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
     die "the chart renders a PodDisruptionBudget that keeps every replica ($refused)"
   fi

@@ -230,10 +230,14 @@ export class NotificationsModule {
             const outcomes = new DeliveryOutcomes(bus, personalData.pseudonyms);
             return new Notifier(
               options.smtpUrl
-                ? new SmtpMailTransport(options.smtpUrl, from, leaseMs / 2, inHand)
+                ? new SmtpMailTransport(options.smtpUrl, from, Math.floor(leaseMs / 2), inHand)
                 : new FileMailTransport(join(outbox, 'email'), from),
               options.smsUrl
-                ? new HttpSmsTransport(options.smsUrl, options.smsToken, Math.min(10_000, leaseMs / 2))
+                ? new HttpSmsTransport(
+                    options.smsUrl,
+                    options.smsToken,
+                    Math.min(10_000, Math.floor(leaseMs / 2)),
+                  )
                 : options.smsProviderRequired
                   ? new UnconfiguredSmsTransport()
                   : new FileSmsTransport(join(outbox, 'sms')),

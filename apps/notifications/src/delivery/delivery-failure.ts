@@ -32,16 +32,20 @@ const NOT_CONNECTED: ReadonlySet<string> = new Set([
   'ENOTFOUND',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+/** ...a certificate or TLS version the handshake refused (a socket error too, with the TLS code kept)... */
+const TLS_HANDSHAKE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|HOSTNAME_MISMATCH)/;
 /**
- * ...and refusals at the commands before the envelope: `421` or `554` at the greeting, `530 must issue STARTTLS`.
- * `MAIL FROM` is the message's already (its size, its encoding), as are `RCPT TO` and `DATA`.
+ * ...and refusals at the commands before the envelope: `530 must issue STARTTLS` at EHLO, a login refused. (A refusal
+ * of the greeting is told by its message: nodemailer tags `CONN` on replies mid-message too, a pipelined `421` to
+ * `RCPT TO` among them.) `MAIL FROM` is the message's already (its size, its encoding), as are `RCPT TO` and `DATA`.
  */
-const BEFORE_THE_ENVELOPE = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH\b)/;
+const BEFORE_THE_ENVELOPE = /^(EHLO|HELO|LHLO|STARTTLS|AUTH\b)/;
 
 /** The relay or provider could not be reached, secured or signed in to: no message was begun. */
 function beforeAnyMessage(error: unknown): boolean {
   for (let link = error, depth = 0; link && typeof link === 'object' && depth < 5; depth++) {
     const e = link as {
+      message?: unknown;
       code?: unknown;
       originalCode?: unknown;
       timeoutType?: unknown;
@@ -50,9 +54,16 @@ function beforeAnyMessage(error: unknown): boolean {
     };
     if (typeof e.code === 'string' && (BEFORE_ANY_MESSAGE_CODES.has(e.code) || NOT_CONNECTED.has(e.code)))
       return true;
-    if (typeof e.originalCode === 'string' && NOT_CONNECTED.has(e.originalCode)) return true;
+    if (
+      typeof e.originalCode === 'string' &&
+      (NOT_CONNECTED.has(e.originalCode) || TLS_HANDSHAKE.test(e.originalCode))
+    )
+      return true;
+    // The pool gives up on a connection closed before any reply (a balancer with no backend): no command was sent.
+    if (e.code === 'ECONNECTION' && e.command === undefined) return true;
+    if (e.code === 'EPROTOCOL' && e.command === 'CONN' && /^Invalid greeting/.test(String(e.message)))
+      return true;
     if (typeof e.timeoutType === 'string' && SETUP_TIMEOUTS.has(e.timeoutType)) return true;
-    // A reply, not a lost socket (nodemailer tags those `CONN` at any point of a session, mid-message too).
     if (
       typeof e.responseCode === 'number' &&
       typeof e.command === 'string' &&

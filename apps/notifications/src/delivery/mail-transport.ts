@@ -50,8 +50,10 @@ export class SmtpMailTransport implements MailTransport {
       pool: true,
       maxConnections: PARTITIONS_IN_HAND * inHandPerPartition,
       maxMessages: Infinity,
-      connectionTimeout: Math.min(10_000, attemptTimeoutMs),
-      greetingTimeout: Math.min(10_000, attemptTimeoutMs),
+      // Half the attempt at most, so that a relay not there is told by these (an outage, held) before the attempt's
+      // own deadline (an attempt, counted) would end it.
+      connectionTimeout: Math.min(10_000, Math.floor(attemptTimeoutMs / 2)),
+      greetingTimeout: Math.min(10_000, Math.floor(attemptTimeoutMs / 2)),
       socketTimeout: attemptTimeoutMs,
       requireTLS: signsIn(smtpUrl),
     });

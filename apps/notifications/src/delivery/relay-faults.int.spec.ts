@@ -89,8 +89,18 @@ describe('the mail relay failing, not the message', () => {
     expect(failure({ code: 'ETLS', command: 'STARTTLS' })).toEqual(held);
     expect(failure({ code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' })).toEqual(held);
     expect(failure({ code: 'ETIMEDOUT', timeoutType: 'GREETING_TIMEOUT', command: 'CONN' })).toEqual(held);
-    expect(failure({ code: 'EPROTOCOL', responseCode: 554, command: 'CONN' })).toEqual(held);
     expect(failure({ code: 'EPROTOCOL', responseCode: 530, command: 'EHLO' })).toEqual(held);
+    expect(
+      failure({
+        code: 'EPROTOCOL',
+        responseCode: 554,
+        command: 'CONN',
+        message: 'Invalid greeting. response=554',
+      }),
+    ).toMatchObject({ unreachable: true });
+    expect(failure({ code: 'ESOCKET', originalCode: 'CERT_HAS_EXPIRED', command: 'CONN' })).toEqual(held);
+    // The pool's answer for a connection closed before any reply, once it stopped trying again.
+    expect(failure({ code: 'ECONNECTION' })).toEqual(held);
     // This message's: its size or encoding at MAIL FROM, its recipient, its data, a connection lost or a reply timed
     // out in the middle of it (nodemailer tags those CONN too), an attempt aborted at its deadline.
     expect(failure({ code: 'EMESSAGE', command: 'MAIL FROM' })).toEqual({ permanent: false, reason: 'no' });
@@ -108,6 +118,9 @@ describe('the mail relay failing, not the message', () => {
     });
     for (const midway of [
       { code: 'ECONNECTION', command: 'CONN' },
+      // A pipelined 421 to RCPT TO: nodemailer reports it as the server closing, tagged CONN.
+      { code: 'ECONNECTION', command: 'CONN', responseCode: 421 },
+      { code: 'EPROTOCOL', command: 'CONN', responseCode: 451 },
       { code: 'ESOCKET', originalCode: 'ECONNRESET', command: 'CONN' },
       { code: 'ETIMEDOUT', timeoutType: 'SOCKET_TIMEOUT', command: 'CONN' },
       { code: 'EABORT', name: 'AbortError' },
@@ -180,6 +193,21 @@ describe('the mail relay failing, not the message', () => {
     await expect(notifier.deliver(email('evt-slower'))).rejects.toBeInstanceOf(PoisonMessageError);
     await expect(notifier.deliver(email('evt-slower'))).rejects.toBeInstanceOf(PoisonMessageError);
     expect(smtp.arrived.length).toBeLessThanOrEqual(2);
+  });
+
+  it('a relay whose certificate does not verify, or that closes before greeting, is held as an outage', async () => {
+    const tlsServer = new SMTPServer({ secure: true, disableReverseLookup: true, authOptional: true });
+    tlsServer.on('error', () => undefined); // the client hanging up on its certificate
+    const tls = await listening(tlsServer);
+    const untrusted = await transportTo(`smtps://127.0.0.1:${tls}`)
+      .send(email('evt-cert'), 'delivery-cert')
+      .catch((e: unknown) => e);
+    expect(classifyFailure(untrusted)).toMatchObject({ unreachable: true });
+    const closing = await listening(createServer((socket) => socket.end()));
+    const closed = await transportTo(`smtp://127.0.0.1:${closing}`)
+      .send(email('evt-closed'), 'delivery-closed')
+      .catch((e: unknown) => e);
+    expect(classifyFailure(closed)).toMatchObject({ unreachable: true });
   });
 
   it('a login in an smtp:// URL goes only over STARTTLS: a relay offering none never sees it, unless the URL allows it', async () => {

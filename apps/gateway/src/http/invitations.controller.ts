@@ -305,6 +305,8 @@ export function rowsOfCsv(text: string): Record<string, unknown>[] {
     // Rows may be short or long: a row's cells are its own (R7: one row's fault refuses that row, not the import).
     const [header, ...lines] = parse(text, {
       relax_column_count: true,
+      // A quote inside a cell that does not start with one is that cell's text (refused with its row, not the file).
+      relax_quotes: true,
       skip_empty_lines: true,
       trim: true,
       bom: true,

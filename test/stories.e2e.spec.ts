@@ -560,6 +560,7 @@ describe('stories over the public API', () => {
       // A stray quote inside a cell is that cell's text: its row is refused, not the file.
       ['refused', 'validation-failed'],
     ]);
+    expect(ragged.body.results[1].error).toMatchObject({ field: 'column 4' });
   });
 
   it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {

@@ -282,13 +282,13 @@ function csvColumns(header: string[]): string[] {
 }
 
 /**
- * A row's cells by column: a short row leaves the rest empty; a cell past the header's last column is a value under no
- * column, which the row is refused for (as under a column without a name), never dropped.
+ * A row's cells by column: a short row leaves the rest empty; a cell past the header's last column, or under a column
+ * without a name, is named by its place (`column 5`), and the row is refused for it, never quietly dropped.
  */
 function recordOf(columns: readonly string[], cells: readonly string[]): Record<string, string> {
   const record: Record<string, string> = {};
   cells.forEach((value, i) => {
-    const column = columns[i] ?? '';
+    const column = columns[i] || `column ${i + 1}`;
     if (value !== '' || !(column in record)) record[column] = value;
   });
   return record;

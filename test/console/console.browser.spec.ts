@@ -385,7 +385,7 @@ describe('the console in a browser, against npm start', () => {
     expect(await page.locator('ul.codes li').count()).toBeGreaterThan(0);
     await scan(page, 'account');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByLabel('E-mail').fill(cy);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -457,7 +457,7 @@ describe('the console in a browser, against npm start', () => {
     );
     expect(refreshToken).toEqual(expect.any(String));
     await page.route('**/v1/auth/logout', (route) => route.abort());
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('You are still signed in');
     expect(page.url()).not.toContain('/console/login');
     // A refusal that says nothing of the session (here a 400 from an edge guard) does not count as ended either.
@@ -469,14 +469,14 @@ describe('the console in a browser, against npm start', () => {
         body: JSON.stringify({ status: 400, code: 'validation-failed', title: 'no' }),
       }),
     );
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.waitForTimeout(200);
     expect(page.url()).not.toContain('/console/login');
     expect(
       await page.evaluate(() => sessionStorage.getItem('identity-platform.console.session')),
     ).not.toBeNull();
     await page.unroute('**/v1/auth/logout');
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     const refreshed = await fetch(`${GATEWAY}/v1/auth/refresh`, {
       method: 'POST',

@@ -165,13 +165,12 @@ describe('the mail relay failing, not the message', () => {
       }),
     );
     cleanups.push(async () => sockets.forEach((s) => s.destroy()));
-    // Greeting, EHLO, MAIL, RCPT, DATA and the message's end: six steps of 300 ms, each well within 1 s.
-    const started = performance.now();
+    // Greeting, EHLO, MAIL, RCPT, DATA and the message's end: six steps of 300 ms, each well within 1 s, and the
+    // send would succeed after 1.8 s: its failure is the attempt's own deadline.
     const error = await transportTo(`smtp://127.0.0.1:${port}`, 1_000)
       .send(email('evt-slow'), 'delivery-slow')
       .catch((e: unknown) => e);
-    const took = performance.now() - started;
-    expect([took < 1_700, (error as { name?: string }).name]).toEqual([true, 'AbortError']);
+    expect((error as { name?: string }).name).toBe('AbortError');
     // The connection that carried it is closed: nothing of it goes on behind the next attempt.
     await waitFor(() => sockets.every((s) => s.destroyed || s.readyState === 'closed'), {
       what: 'the aborted connection closed',
@@ -304,9 +303,8 @@ describe('the delivery log failing after the relay took the mail', () => {
   });
 
   it('gives up at the end of the lease: a stopping service is not held past it', async () => {
+    // The log answers again after 10 s: a retry beyond the 1.5 s lease would record the mail sent instead.
     const { notifier } = await inAnElection(10_000, 1_500);
-    const started = performance.now();
     await expect(notifier.deliver(email('evt-long-election'))).rejects.toThrow(/connection reset/);
-    expect(performance.now() - started).toBeLessThan(2_500);
   });
 });

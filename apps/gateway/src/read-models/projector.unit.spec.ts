@@ -2,7 +2,7 @@ import { loadPermissionsCatalog } from '@app/permissions';
 import { AddressSubjects } from '@app/personal-data';
 import { InMemoryReadStore } from '@app/read-store';
 import { nameAt, orgScoped, type MemberDoc, type UserDoc } from './documents';
-import { type OrganizationEvent } from './organization.projection';
+import { organizationEventOf } from './organization-events.testing';
 import { ReadModelProjector, type UnfilledGap } from './projector';
 import { readModelsOf, type ReadModels } from './read-models';
 import { type UserEvent } from './user.projection';
@@ -37,21 +37,8 @@ const renamed = (revision: number, name: string): UserEvent => ({
 });
 
 /** An organization event of `orgId` by its owner, stamped at `when`. */
-const orgEventAt = (
-  revision: number,
-  type: string,
-  when: string,
-  data: Record<string, unknown>,
-): OrganizationEvent => ({
-  id: `e${revision}`,
-  type,
-  orgId,
-  revision,
-  actorId: 'owner',
-  correlationId: 'c',
-  at: when,
-  data: { orgId, actorId: 'owner', at: when, ...data },
-});
+const orgEventAt = (revision: number, type: string, when: string, data: Record<string, unknown>) =>
+  organizationEventOf(orgId, revision, type, when, data);
 
 function emptyModels(): { models: ReadModels; projector: ReadModelProjector } {
   const models = readModelsOf(new InMemoryReadStore());

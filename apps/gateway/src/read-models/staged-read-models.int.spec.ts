@@ -5,7 +5,7 @@ import { loadPermissionsCatalog } from '@app/permissions';
 import { AddressSubjects } from '@app/personal-data';
 import { infraEnv } from '@app/testing';
 import { COLLECTIONS, type MemberDoc } from './documents';
-import { type OrganizationEvent } from './organization.projection';
+import { organizationEventOf } from './organization-events.testing';
 import { ReadModelProjector } from './projector';
 import { readModelsOf, type ReadModels } from './read-models';
 import { directTarget, StagedReadModels } from './staged-read-models';
@@ -146,16 +146,7 @@ describe.each(stores)('staged read models over %s', (_name, open) => {
       const userId = `user-${randomUUID()}`;
       const [at, later] = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'];
       const orgEvent = (revision: number, type: string, data: Record<string, unknown>, when = at) =>
-        ({
-          id: `${orgId}-${revision}`,
-          type,
-          orgId,
-          revision,
-          actorId: 'owner',
-          correlationId: 'c',
-          at: when,
-          data: { orgId, actorId: 'owner', at: when, ...data },
-        }) as OrganizationEvent;
+        organizationEventOf(orgId, revision, type, when, data);
       const invited = (revision: number, invitationId: string, email: string) =>
         orgEvent(revision, 'InvitationCreated', {
           invitationId,

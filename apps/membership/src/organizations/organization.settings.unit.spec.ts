@@ -353,13 +353,25 @@ describe('settings, contact person, domains and deletion', () => {
     given(after)
       .when(cmd('owner', { type: 'DeleteOrganization' }))
       .thenRefuses('organization-deleted');
-    // An invitation past its expiry, not yet swept, is recorded expired, not revoked (nobody is told it was withdrawn).
+    // A sent invitation past its expiry, not yet swept, is recorded expired, not revoked (nobody is told it was
+    // withdrawn).
     const late = '2026-12-01T00:00:00.000Z';
-    const lateDeletion = given(history)
+    const sent: OrganizationEvent = {
+      type: 'InvitationSent',
+      data: { ...stamp('owner'), invitationId: 'i1', sendSequence: 1, expiresAt: late },
+    };
+    const lateDeletion = given([...history, sent])
       .when({ type: 'DeleteOrganization', actorId: 'owner', at: late })
       .decided();
     expect(lateDeletion.filter((e) => e.type.startsWith('Invitation'))).toEqual([
       { type: 'InvitationExpired', data: { ...stamp('system', late), invitationId: 'i1' } },
+    ]);
+    // R6: one never sent has no link to lapse, however old: the Owner's deletion revokes it.
+    const unsentDeletion = given(history)
+      .when({ type: 'DeleteOrganization', actorId: 'owner', at: late })
+      .decided();
+    expect(unsentDeletion.filter((e) => e.type.startsWith('Invitation'))).toEqual([
+      { type: 'InvitationRevoked', data: { ...stamp('owner', late), invitationId: 'i1' } },
     ]);
   });
 });

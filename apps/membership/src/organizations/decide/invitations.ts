@@ -560,7 +560,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** R5, R6: a sent link lapses at its expiry; an invitation never sent has no link yet, and waits to be sent. */
-function expired(invitation: Invitation, at: string): boolean {
+export function expired(invitation: Invitation, at: string): boolean {
   return invitation.sendSequence > 0 && Date.parse(at) >= Date.parse(invitation.expiresAt);
 }
 

@@ -6,7 +6,7 @@ import { type OrganizationEvent } from '../organization.events';
 import { type ActiveOrganization, type OrganizationState } from '../organization.state';
 import { type PermissionsCatalog } from '@app/permissions';
 import { refuse, requirePermission, visibleMemberOf, type Decision, type Stamp } from './guards';
-import { pendingInvitations } from './invitations';
+import { expired, pendingInvitations } from './invitations';
 
 /** The organization itself: creation (R1), settings (R14, R22), contact person, domains (R16), deletion (R10). */
 
@@ -151,7 +151,10 @@ export function deleteOrganization({
   return dissolution(org, stamp);
 }
 
-/** R10: teams disbanded, pending invitations revoked, domains released, seats to zero, then the organization. */
+/**
+ * R10: teams disbanded, pending invitations revoked (one whose sent link has lapsed is recorded expired: R6), domains
+ * released, seats to zero, then the organization.
+ */
 export function dissolution(org: ActiveOrganization, stamp: Stamp): OrganizationEvent[] {
   const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
     type: 'TeamDeleted',
@@ -159,7 +162,7 @@ export function dissolution(org: ActiveOrganization, stamp: Stamp): Organization
   }));
   for (const invitation of pendingInvitations(org))
     events.push(
-      Date.parse(stamp.at) >= Date.parse(invitation.expiresAt)
+      expired(invitation, stamp.at)
         ? {
             type: 'InvitationExpired',
             data: { ...stamp, actorId: SYSTEM_ACTOR, invitationId: invitation.invitationId },

@@ -28,7 +28,7 @@ import { WriteServices } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
 import { orgScoped } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
-import { invitationView } from '../queries/views';
+import { invitationsWhere, invitationView } from '../queries/views';
 import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } from './dto/team.dto';
 import { newId } from './orgs.controller';
 import { ImportResult, InvitationView, answers, answersPage, doneOrLagging } from './dto/views.dto';
@@ -154,15 +154,9 @@ export class InvitationsController {
     @Query() query: InvitationsQuery,
   ) {
     await this.access.requiring(caller, orgId, 'members.read');
-    const now = new Date().toISOString();
-    const where: Record<string, unknown> = { orgId };
-    if (query.status === 'pending') Object.assign(where, { status: 'pending', lapsesAt: { $gt: now } });
-    // Expired: recorded so, or sent and pending past its link's expiry and not yet swept.
-    else if (query.status === 'expired')
-      Object.assign(where, { status: { $in: ['pending', 'expired'] }, lapsesAt: { $lte: now } });
-    else if (query.status) where.status = query.status;
+    const where = invitationsWhere(orgId, query.status, new Date().toISOString());
     const page = await this.models.invitations.find(
-      { where: where as never },
+      { where },
       this.cursors.pageIn('invitations', orgId, query),
     );
     return {

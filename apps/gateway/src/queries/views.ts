@@ -1,12 +1,14 @@
 import {
   type AuditEventDoc,
   type InvitationDoc,
+  type InvitationStatus,
   type MemberDoc,
   type OrganizationDoc,
   type TeamDoc,
   type UserDoc,
 } from '../read-models/documents';
 import { effectivePermissions, type PermissionsCatalog } from '@app/permissions';
+import { type FieldCondition } from '@app/read-store';
 import { type Standing } from '../access/org-access';
 
 /** What the API shows of each read model: documents as resources, without storage fields. */
@@ -104,6 +106,21 @@ export function myOrganizationView(member: MemberDoc) {
 
 export function teamView(team: TeamDoc) {
   return { teamId: team.teamId, name: team.name, members: team.members, createdAt: team.createdAt };
+}
+
+/**
+ * The invitations of `orgId` that `invitationView` shows with `status` at `now`: a pending one is listed expired once
+ * its sent link has lapsed (`lapsesAt`; never, for one not sent), before the sweep records it so.
+ */
+export function invitationsWhere(
+  orgId: string,
+  status: InvitationStatus | undefined,
+  now: string,
+): Record<string, FieldCondition> {
+  if (status === 'pending') return { orgId, status: 'pending', lapsesAt: { $gt: now } };
+  if (status === 'expired')
+    return { orgId, status: { $in: ['pending', 'expired'] }, lapsesAt: { $lte: now } };
+  return status ? { orgId, status } : { orgId };
 }
 
 export function invitationView(invitation: InvitationDoc, now = new Date()) {

@@ -7,6 +7,7 @@ import { MESSAGE_BUS, RequestReplyClient, RequestSigner, type MessageBus } from 
 import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
+import { registeredUserId } from '../apps/identity/src/accounts/registration';
 import { type IdentityHarness, startIdentity } from '../apps/identity/src/commands/identity-harness.testing';
 import { type CommandReply } from '../apps/membership/src/commands/command-reply';
 import { organizationStream } from '../apps/membership/src/commands/organization-command-handler';
@@ -124,6 +125,56 @@ describe('invitation acceptance across identity and membership', () => {
         termsAccepted: true,
       }),
     ).toMatchObject({ ok: false });
+  });
+
+  it("R5: 20 new users racing on one phone link, each typing their own address, make one account, one membership, and the number is the member's alone", async () => {
+    const phone = '+14155550123';
+    // Someone already claims the number (unverified): the link proves it the invitee's, so it moves to them.
+    const claimer = await identity.registerVerified(`claimer-${randomUUID().slice(0, 8)}@example.com`);
+    expect(await identity.send({ type: 'UpdateProfile', phone }, claimer)).toMatchObject({ ok: true });
+    const { orgId, token } = await invite({ phone, role: 'user' });
+    const racers = Array.from({ length: 20 }, (_, i) => ({
+      commandId: randomUUID(),
+      email: `racer-${i}-${randomUUID().slice(0, 8)}@example.com`,
+    }));
+    const replies = await Promise.all(
+      racers.map(({ commandId, email }, i) =>
+        identity.send(
+          {
+            type: 'RegisterFromInvitation',
+            token,
+            name: `Racer ${i}`,
+            email,
+            password: 'correct horse battery',
+            termsAccepted: true,
+          },
+          undefined,
+          commandId,
+        ),
+      ),
+    );
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    for (const loser of replies.filter((r) => !r.ok))
+      expect(loser).toMatchObject({ error: { code: 'invitation-already-accepted' } });
+    const winner = registeredUserId(racers[replies.findIndex((r) => r.ok)]!.commandId);
+    await waitFor(async () => (await stateOf(orgId)).members.has(winner));
+    expect((await stateOf(orgId)).members.size).toBe(2);
+    // The refused made nothing: no account, and their addresses are free to register.
+    for (const [i, racer] of racers.entries()) {
+      if (replies[i]!.ok) continue;
+      expect(await identity.send({ type: 'GetProfile' }, registeredUserId(racer.commandId))).toMatchObject({
+        ok: false,
+      });
+    }
+    expect(await identity.result({ type: 'GetProfile' }, winner)).toMatchObject({ phone });
+    expect(await identity.result({ type: 'GetProfile' }, claimer)).not.toHaveProperty('phone');
+    // An existing user holding the link is told it is spent too, and nothing more is accepted.
+    const late = await identity.registerVerified(`late-${randomUUID().slice(0, 8)}@example.com`);
+    expect(await identity.send({ type: 'AcceptInvitation', token }, late)).toMatchObject({
+      ok: false,
+      error: { code: 'invitation-already-accepted' },
+    });
+    expect((await stateOf(orgId)).members.has(late)).toBe(false);
   });
 
   it('R5, R10: a link to an organization deleted since is refused as revoked, by registration and by an existing user', async () => {

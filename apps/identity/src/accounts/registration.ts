@@ -10,6 +10,7 @@ import { type IdentityMail } from '../notifying/identity-mail';
 import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type UserCommand } from '../users/user.commands';
 import { userDecider, type ActiveUser } from '../users/user.decider';
+import { type ReservationKind } from '../users/reservation.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { LookAlikeTiming } from './look-alike-timing';
 import { type UserAccounts } from './user-accounts';
@@ -153,9 +154,11 @@ export class Registration {
     };
     // A number the invitation went to is proven by its link, as an address is: one that another account only
     // claims (phone numbers are never verified) is taken from that account, so its real owner can join.
-    if (
-      (await this.create(input, command, { phoneProven: invitation.phone !== undefined })) === 'email-taken'
-    )
+    const created = await this.create(input, command, {
+      phoneProven: invitation.phone !== undefined,
+      invitation: invitationClaim(invitation),
+    });
+    if (created === 'email-taken')
       throw new DomainError(
         'account-exists',
         'conflict',
@@ -178,6 +181,14 @@ export class Registration {
     const user = await this.deps.accounts.active(userId);
     const invitation = await this.deps.invitations.describe(token, { acceptedBy: userId });
     if (invitation.status === 'accepted') return this.acceptedAgain(invitation, user, commandId);
+    // A new account made from this link holds it (membership accepts for it in a moment): the link is spent.
+    const claimant = await this.deps.reservations.holderOf('invitation', invitationClaim(invitation));
+    if (
+      claimant !== undefined &&
+      claimant !== userId &&
+      (await this.deps.accounts.load(claimant)).status !== 'none'
+    )
+      throw linkSpent();
     // The account's address names the invitee only once it is proven: anyone can set theirs to the invited one.
     if (invitation.email !== undefined && !user.emailVerified)
       throw new DomainError(
@@ -264,10 +275,15 @@ export class Registration {
     await this.deps.reservations.release('phone', phone, holder, context.commandId);
   }
 
+  /**
+   * With `invitation`, the account is made from that invitation's link: it claims the invitation first, so of any
+   * number of redemptions racing (by phone, each typing an address of their own) one makes an account and the rest
+   * are told the link is spent, with nothing written for them.
+   */
   private async create(
     input: Pick<RegistrationInput, 'commandId' | 'correlationId' | 'password'>,
     command: UserCommand & { type: 'RegisterUser' },
-    { phoneProven = false }: { phoneProven?: boolean } = {},
+    { phoneProven = false, invitation }: { phoneProven?: boolean; invitation?: string } = {},
   ): Promise<'created' | 'repeated' | 'repeated-verified' | 'email-taken'> {
     const { reservations, credentials, accounts } = this.deps;
     // Hashed whether or not the address is free (and `register` waits out the rest of a new account's time).
@@ -289,13 +305,25 @@ export class Registration {
     const phoneHolder =
       command.phone && phoneProven ? await reservations.holderOf('phone', command.phone) : undefined;
     let registered = command;
+    const reserved: [ReservationKind, string][] = [];
+    const undo = () => this.releaseUnlessRegistered(command.userId, reserved, input.commandId);
+    if (invitation !== undefined) {
+      try {
+        await reservations.reserve('invitation', invitation, command.userId, input.commandId);
+      } catch (error) {
+        if (isDomainError(error) && error.code === 'invitation-taken') throw linkSpent();
+        throw error;
+      }
+      reserved.push(['invitation', invitation]);
+    }
     try {
       await reservations.reserve('email', command.email, command.userId, input.commandId);
     } catch (error) {
+      await undo();
       if (isDomainError(error) && error.code === 'email-taken') return 'email-taken';
       throw error;
     }
-    const reserved: ['email' | 'phone', string][] = [['email', command.email]];
+    reserved.push(['email', command.email]);
     try {
       if (command.phone) {
         if (phoneHolder !== undefined && phoneHolder !== command.userId)
@@ -308,19 +336,28 @@ export class Registration {
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       return 'created';
     } catch (error) {
-      // Not when the account was recorded after all (the append landed, its answer was lost), or cannot be read to
-      // tell: it holds what was reserved for it.
-      const recorded = await accounts.load(command.userId).then(
-        (account) => account.status !== 'none',
-        () => true,
-      );
-      if (!recorded)
-        for (const [kind, value] of reserved)
-          await reservations
-            .release(kind, value, command.userId, `${input.commandId}/undo`)
-            .catch(() => undefined);
+      await undo();
       throw error;
     }
+  }
+
+  /**
+   * What a failed registration reserved is released. Not when the account was recorded after all (the append landed,
+   * its answer was lost), or cannot be read to tell: it holds what was reserved for it.
+   */
+  private async releaseUnlessRegistered(
+    userId: string,
+    reserved: readonly [ReservationKind, string][],
+    commandId: string,
+  ): Promise<void> {
+    if (reserved.length === 0) return;
+    const recorded = await this.deps.accounts.load(userId).then(
+      (account) => account.status !== 'none',
+      () => true,
+    );
+    if (recorded) return;
+    for (const [kind, value] of reserved)
+      await this.deps.reservations.release(kind, value, userId, `${commandId}/undo`).catch(() => undefined);
   }
 
   /**
@@ -347,6 +384,16 @@ function withoutPhone(command: RegisterUser): RegisterUser {
 
 function correlation(input: { correlationId?: string }): { correlationId?: string } {
   return input.correlationId ? { correlationId: input.correlationId } : {};
+}
+
+/**
+ * What a new account made from an invitation's link reserves (invitation ids are unique across organizations). Each
+ * link has its own: one sent again is not spent by an account made from the link it replaced, which membership refuses.
+ */
+function invitationClaim(
+  invitation: Pick<InvitationDescription, 'orgId' | 'invitationId' | 'sendSequence'>,
+): string {
+  return `${invitation.orgId}/${invitation.invitationId}/${invitation.sendSequence}`;
 }
 
 /** R5: the invitation was accepted, and this request is not the retry of that acceptance. */

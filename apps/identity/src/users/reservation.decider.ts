@@ -4,9 +4,10 @@ import { type Decider, DomainError } from '@app/domain';
 /**
  * Uniqueness of e-mail and phone across users: one tiny stream per identifier. The handler appends the first
  * reservation with expected revision `no_stream`, so two registrations racing for one address cannot both win;
- * a released identifier is reserved again at the stream's current revision.
+ * a released identifier is reserved again at the stream's current revision. An invitation is reserved the same way
+ * by the new account made from its link (R5: one account per invitation, whatever addresses its racers type).
  */
-export type ReservationKind = 'email' | 'phone';
+export type ReservationKind = 'email' | 'phone' | 'invitation';
 
 export type ReservationEvent =
   | { type: 'IdentifierReserved'; data: { kind: ReservationKind; userId: string; at: string } }
@@ -25,6 +26,7 @@ export type ReservationState = { readonly holder?: string };
  * hash).
  */
 export function legacyReservationStreams(kind: ReservationKind, value: string): string[] {
+  if (kind === 'invitation') return [];
   const hashed = `${kind}-${createHash('sha256').update(value, 'utf8').digest('hex')}`;
   return kind === 'email' ? [hashed] : [hashed, `phone-${value}`];
 }

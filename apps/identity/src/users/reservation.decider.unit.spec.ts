@@ -14,6 +14,18 @@ describe('identifier reservations (unique e-mail and phone)', () => {
       `phone-${sha256('+14155552671')}`,
       'phone-+14155552671',
     ]);
+    // Invitations were never reserved before: there is nowhere older to look.
+    expect(legacyReservationStreams('invitation', 'org-1/i-1/1')).toEqual([]);
+  });
+
+  it('R5: a link is claimed by one new account; another gets invitation-taken', () => {
+    const claimed = fold(
+      reservationDecider,
+      reservationDecider.decide({ type: 'ReserveIdentifier', kind: 'invitation', userId: 'u1', at }, {}),
+    );
+    expect(() =>
+      reservationDecider.decide({ type: 'ReserveIdentifier', kind: 'invitation', userId: 'u2', at }, claimed),
+    ).toThrow(expect.objectContaining({ code: 'invitation-taken', kind: 'conflict' }));
   });
 
   it('reserves once; the holder reserving again is a no-op; another user gets email-taken', () => {

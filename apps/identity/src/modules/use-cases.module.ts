@@ -123,6 +123,7 @@ import { type PersonalData } from '@app/personal-data';
         LoginThrottle,
         IdentityMail,
         MailQuota,
+        TwoFactorService,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -134,9 +135,11 @@ import { type PersonalData } from '@app/personal-data';
         throttle: LoginThrottle,
         mail: IdentityMail,
         mailQuota: MailQuota,
+        secondFactors: TwoFactorService,
       ) =>
         new PasswordManagement({
           mailQuota,
+          secondFactors,
           accounts,
           credentials,
           hasher,

@@ -53,6 +53,8 @@ export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   };
 }
 
+/** How often a deletion is decided again when the account's address changed while it was read. */
+const DELETION_ATTEMPTS = 3;
 /** The account's own lifecycle after registration: verification (R18), profile, e-mail change, deletion (R10), locks. */
 export class AccountManagement {
   private readonly now: () => Date;
@@ -220,25 +222,36 @@ export class AccountManagement {
     },
     context: CommandContext,
   ): Promise<{ deletedOrganizationIds: string[] }> {
-    const user = await this.reauthenticate(userId, input.password);
+    let user = await this.reauthenticate(userId, input.password);
     await this.deps.ownedOrganizations.follower.catchUp();
     const owned = this.deps.ownedOrganizations.index.ownedBy(userId);
-    const addressKeys = await this.addressKeysOf(user);
-    await this.deps.accounts.execute(
-      {
-        type: 'DeleteUser',
-        userId,
-        actorId: userId,
-        at: this.at(),
-        ownedOrganizationIds: owned,
-        ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
-        ...(input.ownedOrganizationIds ? { confirmedOrganizationIds: input.ownedOrganizationIds } : {}),
-        addressKeys,
-      },
-      context,
-    );
-    await this.erase(user, addressKeys, context);
-    return { deletedOrganizationIds: owned };
+    // The decider refuses keys read for addresses the account no longer has (a change made meanwhile): read again.
+    for (let attempt = 1; ; attempt++) {
+      const addressKeys = await this.addressKeysOf(user);
+      try {
+        await this.deps.accounts.execute(
+          {
+            type: 'DeleteUser',
+            userId,
+            actorId: userId,
+            at: this.at(),
+            ownedOrganizationIds: owned,
+            ownedOrganizationsConfirmed: input.confirmOwnedOrganizations,
+            ...(input.ownedOrganizationIds ? { confirmedOrganizationIds: input.ownedOrganizationIds } : {}),
+            addressKeys,
+            addressesKeyed: { email: user.email, ...(user.phone ? { phone: user.phone } : {}) },
+          },
+          context,
+        );
+      } catch (error) {
+        if (!isDomainError(error) || error.code !== 'account-changed' || attempt === DELETION_ATTEMPTS)
+          throw error;
+        user = await this.deps.accounts.active(userId);
+        continue;
+      }
+      await this.erase(user, addressKeys, context);
+      return { deletedOrganizationIds: owned };
+    }
   }
 
   /** An operator's lock: the account cannot sign in and its sessions end. */

@@ -3,6 +3,8 @@ import { AggregateStore } from '@app/event-store';
 import { PseudonymousIds } from '@app/personal-data';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { legacyReservationStreams, reservationDecider } from '../users/reservation.decider';
+import { userDecider } from '../users/user.decider';
+import { userStreamName } from '../users/user.events';
 import { IdentifierReservations } from './identifier-reservations';
 
 describe('identifier reservations on the event store', () => {
@@ -112,5 +114,36 @@ describe('identifier reservations on the event store', () => {
       decider: reservationDecider,
     });
     expect(legacy.state.holder).toBeUndefined();
+  });
+
+  it('R10: an address still held by a deleted account (a change raced its deletion) is free to reserve at once', async () => {
+    const email = address();
+    const deleted = randomUUID();
+    const at = clock.toISOString();
+    const stamp = { userId: deleted, actorId: deleted, at };
+    await store.handle(
+      userStreamName(deleted),
+      { decider: userDecider },
+      { ...stamp, type: 'RegisterUser', name: 'Gone', email: 'gone@example.com' },
+      { commandId: randomUUID(), actor: deleted },
+    );
+    await reservations.reserve('email', email, deleted, randomUUID());
+    // A live holder keeps it.
+    expect(await codeOf(reservations.reserve('email', email, 'u2', randomUUID()))).toBe('email-taken');
+    await store.handle(
+      userStreamName(deleted),
+      { decider: userDecider },
+      {
+        ...stamp,
+        type: 'DeleteUser',
+        ownedOrganizationIds: [],
+        ownedOrganizationsConfirmed: false,
+        addressKeys: [],
+        addressesKeyed: { email: 'gone@example.com' },
+      },
+      { commandId: randomUUID(), actor: deleted },
+    );
+    await reservations.reserve('email', email, 'u2', randomUUID());
+    expect(await reservations.holderOf('email', email)).toBe('u2');
   });
 });

@@ -122,11 +122,15 @@ export class IdentifierReservations {
     return (await this.store.load(stream, heldSince)).state;
   }
 
-  /** The holder, when it never became a registered user and has had time enough to do so. */
+  /**
+   * The holder, when it never became a registered user and has had time enough to do so, or when its account is
+   * deleted (a deletion frees what the account held; one that a change racing it left behind is free all the same).
+   */
   private async abandonedHolder(kind: ReservationKind, value: string): Promise<string | undefined> {
     const held = await this.heldIn(kind, value);
-    if (!held?.holder || this.now().getTime() - held.since < ABANDONED_AFTER_MS) return undefined;
-    const user = await this.store.load(userStreamName(held.holder), { decider: userDecider });
-    return user.state.status === 'none' ? held.holder : undefined;
+    if (!held?.holder) return undefined;
+    const { status } = (await this.store.load(userStreamName(held.holder), { decider: userDecider })).state;
+    if (status === 'deleted') return held.holder;
+    return status === 'none' && this.now().getTime() - held.since >= ABANDONED_AFTER_MS ? held.holder : undefined;
   }
 }

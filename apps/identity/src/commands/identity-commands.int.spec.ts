@@ -6,7 +6,10 @@ import { TOPICS } from '@app/contracts';
 import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { jsonEvent } from '@eventstore/db-client';
+import { AccountManagement } from '../accounts/account-management';
+import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { registeredUserId } from '../accounts/registration';
+import { UserAccounts } from '../accounts/user-accounts';
 import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { totpCode } from '../two-factor/totp';
 import { userStreamName } from '../users/user.events';
@@ -853,6 +856,41 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
     const newUser = await identity.registerVerified(address);
     expect(newUser).not.toBe(userId);
+  });
+
+  it('R10: an address change landing while the account is deleted leaves neither address held', async () => {
+    const first = email();
+    const userId = await identity.registerVerified(first);
+    const moved = email();
+    // The change lands between the deletion's read of the account and its append (forced here; a user's own commands
+    // come one at a time, but a number an invitation proves is taken off another account beside them).
+    const accounts = identity.app.get(UserAccounts);
+    const execute = accounts.execute.bind(accounts);
+    let raced = false;
+    const racing = jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'DeleteUser' && !raced) {
+        raced = true;
+        const change = { email: moved, password: PASSWORD };
+        await identity.app.get(AccountManagement).changeEmail(userId, change, { commandId: randomUUID() });
+      }
+      return execute(command, context);
+    });
+    try {
+      expect(
+        await identity.send(
+          { type: 'DeleteAccount', password: PASSWORD, confirmOwnedOrganizations: false },
+          userId,
+        ),
+      ).toMatchObject({ ok: true });
+    } finally {
+      racing.mockRestore();
+    }
+    expect(raced).toBe(true);
+    const reservations = identity.app.get(IdentifierReservations);
+    expect(await reservations.holderOf('email', moved)).toBeUndefined();
+    expect(await reservations.holderOf('email', first)).toBeUndefined();
+    // Both addresses are anyone's to register again.
+    expect(await identity.registerVerified(moved)).not.toBe(userId);
   });
 
   it('R8: removal from an organization ends none of the member’s sessions: they are no organization’s to end', async () => {

@@ -40,4 +40,6 @@ export type UserCommand =
       confirmedOrganizationIds?: readonly string[];
       /** The key ids of the user's addresses (e-mail, phone), destroyed with the user's own key. */
       addressKeys: readonly string[];
+      /** The addresses those keys are of: the account's own at the deletion, or it is refused (`account-changed`). */
+      addressesKeyed: { readonly email: string; readonly phone?: string };
     });

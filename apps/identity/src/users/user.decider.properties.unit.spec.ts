@@ -80,6 +80,10 @@ function toCommand(type: UserCommand['type'], email: string, flag: boolean, stat
         ownedOrganizationIds: flag ? ['o'] : [],
         ownedOrganizationsConfirmed: false,
         addressKeys: [],
+        addressesKeyed:
+          state.status === 'active'
+            ? { email: state.email, ...(state.phone ? { phone: state.phone } : {}) }
+            : { email },
       };
     case 'EnableTwoFactor':
     case 'DisableTwoFactor':

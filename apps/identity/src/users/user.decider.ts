@@ -183,6 +183,15 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'UnlockUser':
       return user.locked ? [{ type: 'UserUnlocked', data: stamp }] : [];
     case 'DeleteUser': {
+      // The keys to destroy and the addresses to free were read before: an address changed since (a change racing
+      // the deletion) would stay behind, reserved by a deleted account and its key alive. Read again and retry.
+      const keyed = command.addressesKeyed;
+      if (keyed.email !== user.email || (keyed.phone ?? null) !== (user.phone ?? null))
+        throw new DomainError(
+          'account-changed',
+          'conflict',
+          'the account changed its address while it was being deleted: try again',
+        );
       // R10: an Owner deleting their account takes their organizations with it, but only after saying so explicitly.
       const named = command.confirmedOrganizationIds;
       const unconfirmed = command.ownedOrganizationIds.filter(

@@ -158,6 +158,7 @@ describe('user decider', () => {
       ownedOrganizationIds: ['org-1'],
       ownedOrganizationsConfirmed: false,
       addressKeys: ['addr-e', 'addr-p'],
+      addressesKeyed: { email: 'ada@example.com' },
     };
     const error = given([registered]).when(command).refused();
     expect([error.code, error.details]).toEqual([
@@ -186,6 +187,7 @@ describe('user decider', () => {
       ownedOrganizationsConfirmed: true,
       confirmedOrganizationIds: ['org-1'],
       addressKeys: [],
+      addressesKeyed: { email: 'ada@example.com' },
     };
     // org-2 came to the user after they were shown their list: it is not deleted unseen.
     const error = given([registered]).when(command).refused();
@@ -231,6 +233,7 @@ describe('user decider', () => {
         ownedOrganizationIds: [],
         ownedOrganizationsConfirmed: false,
         addressKeys: [],
+        addressesKeyed: { email: 'ada@example.com' },
       })
       .decided();
     expect(events.map((e) => e.type)).toEqual(['UserDeleted', 'UserErased']);
@@ -243,6 +246,7 @@ describe('user decider', () => {
       ownedOrganizationIds: [],
       ownedOrganizationsConfirmed: false,
       addressKeys: ['addr-1'],
+      addressesKeyed: { email: 'ada@example.com' },
     };
     const events = given([registered]).when(deleting).decided();
     expect(events[1]).toEqual({ type: 'UserErased', data: { ...base, erasedKeys: ['u1', 'addr-1'] } });
@@ -253,6 +257,35 @@ describe('user decider', () => {
         .when(deleting)
         .refused().code,
     ).toBe('user-deleted');
+  });
+
+  it('R10: a deletion whose keys were read for addresses the account no longer has is refused, so none stays behind', () => {
+    const deleting = {
+      ...base,
+      type: 'DeleteUser' as const,
+      ownedOrganizationIds: [],
+      ownedOrganizationsConfirmed: false,
+      addressKeys: ['addr-old'],
+      addressesKeyed: { email: 'ada@example.com' },
+    };
+    const moved: UserEvent = {
+      type: 'EmailChanged',
+      data: { ...base, previousEmail: 'ada@example.com', email: 'ada@new.example' },
+    };
+    const error = given([registered, moved]).when(deleting).thenRefuses('account-changed');
+    expect(error.kind).toBe('conflict');
+    const phoned: UserEvent = { type: 'ProfileUpdated', data: { ...base, phone: '+442079460958' } };
+    given([registered, phoned]).when(deleting).thenRefuses('account-changed');
+    given([registered])
+      .when({ ...deleting, addressesKeyed: { email: 'ada@example.com', phone: '+442079460958' } })
+      .thenRefuses('account-changed');
+    // Keyed for what the account has, phone included, it deletes.
+    expect(
+      given([registered, moved, phoned])
+        .when({ ...deleting, addressesKeyed: { email: 'ada@new.example', phone: '+442079460958' } })
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['UserDeleted', 'UserErased']);
   });
 
   it('commands on an unknown user are not-found, on a deleted one gone', () => {
@@ -504,6 +537,7 @@ describe('user decider', () => {
         ownedOrganizationIds: ['org-1'],
         ownedOrganizationsConfirmed: false,
         addressKeys: [],
+        addressesKeyed: { email: 'ada@example.com' },
       })
       .thenRefuses('owned-organizations-confirmation-required');
     expect(error.kind).toBe('rule-violation');

@@ -80,9 +80,19 @@ export class PasswordManagement {
       'password-reset',
       token,
       context.commandId,
-      // A password the policy refuses for this account (its own address) leaves the link usable.
-      async (link) =>
-        this.deps.policy.assert(newPassword, { email: (await this.deps.accounts.active(link.userId)).email }),
+      async (link) => {
+        const { email } = await this.deps.accounts.active(link.userId);
+        // R17: a link mailed to an address the account has left is not the account's any more, whatever the order of
+        // the change and the link's sending (the change also ends the links it finds).
+        if (link.subject !== undefined && link.subject !== email)
+          throw new DomainError(
+            'token-invalid',
+            'gone',
+            'this link went to an address the account no longer has',
+          );
+        // A password the policy refuses for this account (its own address) leaves the link usable.
+        this.deps.policy.assert(newPassword, { email });
+      },
     );
     const user = await this.deps.accounts.active(userId);
     // The same request again (its command id covers the new password too). Once its change was recorded, it is

@@ -746,6 +746,25 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
   });
 
+  it('R22: wrong codes confirming a set-up are limited as at sign-in: a session alone cannot guess its way to the recovery codes', async () => {
+    const userId = await identity.registerVerified(email());
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    for (let i = 0; i < 5; i++)
+      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-two-factor-code' },
+      });
+    const right = totpCode(secret, Math.floor(Date.now() / 1000));
+    expect(await identity.send({ type: 'ConfirmTwoFactor', code: right }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-two-factor-code' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+  });
+
   it('R22: starting two-factor, retried under its command id, shows the same secret; another request starts afresh', async () => {
     const userId = await identity.registerVerified(email());
     const start = (commandId: ReturnType<typeof randomUUID>) =>

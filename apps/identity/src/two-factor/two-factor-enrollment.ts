@@ -1,5 +1,5 @@
 import { type AppliedCommand } from '@app/event-store';
-import { DomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { commandIdReused, type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
@@ -47,9 +47,22 @@ export class TwoFactorEnrollment {
     return this.twoFactor.enroll(userId, user.email, context?.commandId);
   }
 
-  /** The first code proves the authenticator works; every session ends, the next sign-in asks for a code. */
+  /**
+   * The first code proves the authenticator works; every session ends, the next sign-in asks for a code. Wrong codes
+   * count as at sign-in: a stolen session must not guess the code of a set-up its owner began, and be shown the
+   * recovery codes that pass the second factor later.
+   */
   async confirm(userId: string, code: string, context: CommandContext): Promise<{ recoveryCodes: string[] }> {
-    const result = await this.twoFactor.confirm(userId, code);
+    const decision = await this.throttle.beginSecondFactor(userId);
+    if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
+    let result: { recoveryCodes: string[] };
+    try {
+      result = await this.twoFactor.confirm(userId, code);
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'invalid-two-factor-code') await decision.attempt.failed();
+      throw error;
+    }
+    await decision.attempt.succeeded();
     await this.refreshTokens.endAllAround(userId, () =>
       this.accounts.execute(
         { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },

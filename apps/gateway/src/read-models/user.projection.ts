@@ -64,7 +64,7 @@ export function projectUserEvent(doc: UserDoc | null, event: UserEvent): UserDoc
     case 'TwoFactorDisabled':
       return { ...next, twoFactorEnabled: false, sessionsEndedAt: event.at };
     case 'UserLocked':
-      return { ...next, locked: true };
+      return { ...next, locked: true, sessionsEndedAt: event.at };
     case 'UserUnlocked':
       return { ...next, locked: false };
     default:

@@ -75,7 +75,8 @@ function evolve(state: UserState, event: UserEvent): UserState {
     case 'TwoFactorDisabled':
       return { ...state, twoFactorEnabled: false, sessionsEndedAt: event.data.at };
     case 'UserLocked':
-      return { ...state, locked: true };
+      // A lock ends every session: tokens issued before it stay refused after an unlock.
+      return { ...state, locked: true, sessionsEndedAt: event.data.at };
     case 'UserUnlocked':
       return { ...state, locked: false };
     case 'UserDeleted':

@@ -504,7 +504,13 @@ describe('user decider', () => {
       .when({ ...base, type: 'LockUser', reason: 'abuse' })
       .then([locked]);
     const unlocked: UserEvent = { type: 'UserUnlocked', data: base };
-    expect(fold(userDecider, [registered, locked, unlocked])).toMatchObject({ locked: false });
+    const later = '2026-01-02T00:00:00.000Z';
+    const lockedLater: UserEvent = { type: 'UserLocked', data: { ...base, at: later, reason: 'abuse' } };
+    // The lock ended the sessions: an unlock does not bring back what was issued before it.
+    expect(fold(userDecider, [registered, lockedLater, unlocked])).toMatchObject({
+      locked: false,
+      sessionsEndedAt: later,
+    });
   });
 
   it('a deleted user stays deleted whatever comes after; the refusals name the user', () => {

@@ -19,23 +19,99 @@ interface StoredRecord {
   readonly key: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly value: Buffer;
+  /** When it was appended (epoch ms): retention counts from it. */
+  readonly appendedAt: number;
+}
+
+/** A broker's default retention (Kafka's `log.retention.hours` of a week), for topics that set none. */
+const DEFAULT_RETENTION_MS = 7 * 24 * 3_600_000;
+
+/**
+ * How long a partition keeps its records, from a topic's settings as Kafka reads them: `retention.ms` (a week when
+ * unset), or, with `cleanup.policy=compact`, the latest record of each key (a tombstone, an empty value, included).
+ * What it no longer keeps no consumer reads, new or behind: an erased person's messages do not outlive the topic's
+ * retention here either, nor does the embedded process keep every message it ever carried.
+ */
+export interface Retention {
+  readonly ms: number;
+  readonly compact: boolean;
+}
+
+export function retentionOf(config: Readonly<Record<string, string>> | undefined): Retention {
+  const compact = (config?.['cleanup.policy'] ?? '').split(',').includes('compact');
+  const ms = Number(config?.['retention.ms']);
+  return { compact, ms: Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_RETENTION_MS };
 }
 
 class Partition {
-  readonly records: StoredRecord[] = [];
+  /**
+   * Records from offset `start` on, the first `head` of them no longer kept (cleared, and cut off now and then); one
+   * compacted away leaves a hole, so offsets stay where they were.
+   */
+  private records: (StoredRecord | undefined)[] = [];
+  private start = 0;
+  private head = 0;
+  /** Compacted topics: where each key's latest record is. */
+  private readonly latest = new Map<string, number>();
   private waiters: (() => void)[] = [];
 
-  append(record: StoredRecord): void {
-    this.records.push(record);
+  constructor(
+    private readonly retention: Retention,
+    private readonly now: () => number,
+  ) {}
+
+  /** The offset the next record gets. */
+  get end(): number {
+    return this.start + this.records.length;
+  }
+
+  append(record: Omit<StoredRecord, 'appendedAt'>): void {
+    const offset = this.end;
+    this.records.push({ ...record, appendedAt: this.now() });
+    if (this.retention.compact) {
+      const earlier = this.latest.get(record.key);
+      if (earlier !== undefined) this.records[earlier - this.start] = undefined;
+      this.latest.set(record.key, offset);
+    }
+    this.expire();
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
   }
 
+  /**
+   * Up to `max` records from `offset` on (from the first one kept, when `offset` is no longer: Kafka's reset to the
+   * earliest), each with its offset, and the offset after the last one looked at.
+   */
+  read(offset: number, max: number): { records: { record: StoredRecord; at: number }[]; next: number } {
+    this.expire();
+    const records: { record: StoredRecord; at: number }[] = [];
+    let at = Math.max(offset, this.start + this.head);
+    for (; at < this.end && records.length < max; at++) {
+      const record = this.records[at - this.start];
+      if (record) records.push({ record, at });
+    }
+    return { records, next: at };
+  }
+
   /** Resolves when a record at `offset` exists or `cancel` fires. */
   waitFor(offset: number, cancelled: Promise<void>): Promise<void> {
-    if (this.records.length > offset) return Promise.resolve();
+    if (this.end > offset) return Promise.resolve();
     return Promise.race([new Promise<void>((resolve) => this.waiters.push(resolve)), cancelled]);
+  }
+
+  /** Lets go, from the front, of the holes and (unless compacted) the records older than the retention. */
+  private expire(): void {
+    const oldest = this.now() - this.retention.ms;
+    for (; this.head < this.records.length; this.head++) {
+      const record = this.records[this.head];
+      if (record && (this.retention.compact || record.appendedAt > oldest)) break;
+      this.records[this.head] = undefined;
+    }
+    if (this.head < 1024 || this.head * 2 < this.records.length) return;
+    this.records = this.records.slice(this.head);
+    this.start += this.head;
+    this.head = 0;
   }
 }
 
@@ -71,16 +147,30 @@ export class InProcessBus implements MessageBus {
   private readonly groups = new Map<string, ConsumerGroup>();
   private readonly subscriptions = new Set<Subscription>();
 
-  /** As the Kafka bus: how many messages of one partition are handled at once, each key strictly in order. */
-  constructor(private readonly keyConcurrency = 16) {}
+  /**
+   * As the Kafka bus: how many messages of one partition are handled at once, each key strictly in order. `now`
+   * dates records for their topic's retention.
+   */
+  constructor(
+    private readonly keyConcurrency = 16,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
-      for (const name of [spec.topic, dlqTopic(spec.topic)]) {
+      const topics: [string, Readonly<Record<string, string>> | undefined][] = [
+        [spec.topic, spec.config],
+        [dlqTopic(spec.topic), spec.dlqConfig],
+      ];
+      for (const [name, config] of topics) {
         if (!this.topics.has(name)) {
+          const retention = retentionOf(config);
           this.topics.set(
             name,
-            Array.from({ length: Math.max(1, spec.partitions ?? 3) }, () => new Partition()),
+            Array.from(
+              { length: Math.max(1, spec.partitions ?? 3) },
+              () => new Partition(retention, this.now),
+            ),
           );
         }
       }
@@ -111,7 +201,7 @@ export class InProcessBus implements MessageBus {
       this.groups.set(options.groupId, group);
       if (options.fromBeginning === false || options.ephemeral) {
         for (const topic of options.topics) {
-          this.topics.get(topic)!.forEach((p, i) => group!.committed.set(`${topic}/${i}`, p.records.length));
+          this.topics.get(topic)!.forEach((p, i) => group!.committed.set(`${topic}/${i}`, p.end));
         }
       }
     }
@@ -188,9 +278,12 @@ export class InProcessBus implements MessageBus {
         await partition.waitFor(offset, cancelled);
         if (!running) break;
         // What is there now, as a Kafka fetch would return it: each key in order, keys side by side.
-        const batch = partition.records
-          .slice(offset, offset + MAX_BATCH)
-          .map((record, i) => ({ record, at: offset + i }));
+        const { records: batch, next } = partition.read(offset, MAX_BATCH);
+        if (batch.length === 0) {
+          // Only what the topic no longer keeps was there: nothing to hand over, and nothing to come back to.
+          group.committed.set(tp, next);
+          continue;
+        }
         const deadLettered = new Set<number>();
         const done = await handleInKeyedLanes(
           batch,
@@ -211,16 +304,11 @@ export class InProcessBus implements MessageBus {
           {
             concurrency: member.options.keyConcurrency ?? this.keyConcurrency,
             onCommittable: (index) => {
-              const at = offset + index;
-              group.committed.set(tp, at + 1);
+              const { at } = batch[index]!;
+              // Past the last of the batch: the holes after it were looked at too.
+              group.committed.set(tp, index === batch.length - 1 ? next : at + 1);
               const groupId = member.options.groupId;
-              recordConsumed(
-                groupId,
-                topic,
-                partitionNo,
-                partition.records.length - at - 1,
-                deadLettered.has(at),
-              );
+              recordConsumed(groupId, topic, partitionNo, partition.end - at - 1, deadLettered.has(at));
             },
           },
         );

@@ -149,6 +149,28 @@ class EqualityIndex {
     const now = after ? this.entriesOf(after, true) : [];
     for (const ids of old) if (!now.includes(ids)) ids.delete(before!._id);
     for (const ids of now) if (!old.includes(ids)) ids.add(after!._id);
+    if (old.some((ids) => ids.size === 0)) this.prune(before!);
+  }
+
+  /**
+   * Lets go of the entries the document's values led to that hold no id any more: a value nobody has is not kept
+   * (an erased address is not left behind as a key).
+   */
+  private prune(doc: Stored): void {
+    const visit = (level: Level, depth: number): void => {
+      for (const v of this.valuesAt(doc, depth)) {
+        const inner = level.get(v);
+        if (!inner) continue;
+        if (depth < this.paths.length - 1) visit(inner as Level, depth + 1);
+        if (inner.size === 0) level.delete(v);
+      }
+    };
+    visit(this.root, 0);
+  }
+
+  private valuesAt(doc: Stored, depth: number): (string | number | boolean)[] {
+    const value = valueOn(doc, this.paths[depth]!);
+    return Array.isArray(value) ? value.filter(isIndexable) : isIndexable(value) ? [value] : [];
   }
 
   /** The id sets a document belongs in, made where missing when `make` (else only those that exist). */
@@ -157,8 +179,7 @@ class EqualityIndex {
     let levels: Level[] = [this.root];
     const last = this.paths.length - 1;
     for (let i = 0; i <= last; i++) {
-      const value = valueOn(doc, this.paths[i]!);
-      const values = Array.isArray(value) ? value.filter(isIndexable) : isIndexable(value) ? [value] : [];
+      const values = this.valuesAt(doc, i);
       const next: (Level | OrderedIds)[] = [];
       for (const level of levels)
         for (const v of values) {

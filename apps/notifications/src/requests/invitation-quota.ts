@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { notificationDeliveries } from '@app/metrics';
 
 const HOUR = 3_600_000;
@@ -34,6 +35,8 @@ const EVERYONE = 20;
  * instance's memory, so with n replicas an address receives at most n times as many.
  */
 export class InvitationQuota {
+  /** Addresses are counted by a keyed hash (a key of this instance's own): its memory names nobody in the clear. */
+  private readonly hashKey = randomBytes(32);
   private readonly sent = new Map<string, Map<string, number>>();
   /** Texts of the last day, by organization and by the person who sent them. */
   private readonly texted = new Map<string, Map<string, number>>();
@@ -66,12 +69,13 @@ export class InvitationQuota {
    * (send it). A message counted before is within it: a redelivery.
    */
   allows(
-    recipient: string,
+    address: string,
     orgId: string,
     messageId: string,
     channel: 'email' | 'sms' = 'email',
     senderId?: string,
   ): boolean {
+    const recipient = createHmac('sha256', this.hashKey).update(address).digest('base64url');
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
     const fromOrganization = windowOf(this.sent, `${orgId}\u0000${recipient}`, now, HOUR);

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { InvitationQuota } from './invitation-quota';
 
 describe('R5: the invitation messages one address receives in an hour', () => {
@@ -109,6 +110,17 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     now = 25 * HOUR;
     quota.allows('a@example.com', 'o9', 'm1');
     expect(quota.remembered).toBe(2);
+  });
+
+  it('keeps no address in the clear: an erased person is not in its memory, and counting still tells addresses apart', () => {
+    const quota = new InvitationQuota(1, () => 0);
+    expect(quota.admits('email', 'zyxwv@example.com', 'org-1', 'm1', 'inviter')).toBe(true);
+    expect(quota.admits('sms', '+4915112345678', 'org-1', 'm2', 'inviter')).toBe(true);
+    const memory = inspect(quota, { depth: Infinity });
+    expect(memory).not.toContain('zyxwv');
+    expect(memory).not.toContain('4915112345678');
+    expect(quota.admits('email', 'zyxwv@example.com', 'org-1', 'm3', 'inviter')).toBe(false);
+    expect(quota.admits('email', 'other@example.com', 'org-1', 'm4', 'inviter')).toBe(true);
   });
 
   it('forgets windows with nothing counted in the last hour', () => {

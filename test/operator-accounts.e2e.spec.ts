@@ -82,7 +82,7 @@ describe('operators locking accounts', () => {
     operators.splice(operators.indexOf(olaf.userId), 1);
   });
 
-  it("a locked or deleted account's access token, still unexpired, is refused at once; unlocked, it works again", async () => {
+  it("a locked or deleted account's access token, still unexpired, is refused at once, and after an unlock too (the lock ended its session)", async () => {
     const cara = await platform.signUp('Cara');
     await platform.http.get('/v1/me').set(bearer(cara)).expect(200);
     await lock(opal, cara.userId).expect(204);
@@ -96,9 +96,20 @@ describe('operators locking accounts', () => {
       .expect(401);
     expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
     await platform.http.post(`/v1/operator/users/${cara.userId}/unlock`).set(bearer(opal)).expect(204);
-    await waitFor(async () => (await platform.http.get('/v1/me').set(bearer(cara))).status === 200, {
-      what: "the unlocked account's token accepted",
+    // Signing in again works once the unlock is read; the token from before the lock stays refused meanwhile and after.
+    const again = await waitFor(async () => {
+      const session = await platform.http
+        .post('/v1/auth/login')
+        .send({ email: cara.email, password: PASSWORD });
+      return session.status === 200 && (session.body as { accessToken: string });
     });
+    await waitFor(
+      async () =>
+        (await platform.http.get('/v1/me').set('authorization', `Bearer ${again.accessToken}`)).status ===
+        200,
+      { what: "the unlocked account's new token accepted" },
+    );
+    await platform.http.get('/v1/me').set(bearer(cara)).expect(401);
 
     // R1: a deleted account owns nothing, so its other session cannot create an organization after the deletion.
     const dee = await platform.signUp('Dee');

@@ -1328,6 +1328,47 @@ describe('the gateway edge', () => {
     }
   });
 
+  it('OpenAPI says what the body validation refuses: no undeclared property, whole numbers, CSV as text', async () => {
+    type Schema = {
+      $ref?: string;
+      type?: string;
+      properties?: Record<string, Schema>;
+      additionalProperties?: boolean;
+      items?: Schema;
+      minItems?: number;
+    };
+    const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>
+      >;
+      components: { schemas: Record<string, Schema> };
+    };
+    const resolved = (schema: Schema) =>
+      schema.$ref ? doc.components.schemas[schema.$ref.replace('#/components/schemas/', '')]! : schema;
+    const open: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, operation] of Object.entries(item)) {
+        const json = operation.requestBody?.content['application/json']?.schema;
+        if (json && resolved(json).properties && resolved(json).additionalProperties !== false)
+          open.push(`${method} ${path}`);
+      }
+    expect(open).toEqual([]);
+    // Refused as the document now says: a property it does not name.
+    const undeclared = await http()
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: 'x', extra: true })
+      .expect(400);
+    expect(undeclared.body.errors).toContainEqual(expect.objectContaining({ field: 'extra' }));
+    const imports = doc.paths['/v1/orgs/{orgId}/invitations/import']!.post!.requestBody!.content;
+    expect(imports['text/csv']!.schema.type).toBe('string');
+    expect(resolved(imports['application/json']!.schema).properties!.rows!.minItems).toBe(1);
+    const members = doc.paths['/v1/orgs/{orgId}/members']!.get as unknown as {
+      parameters: { name: string; schema: Schema }[];
+    };
+    expect(members.parameters.find((p) => p.name === 'limit')!.schema.type).toBe('integer');
+  });
+
   it('what signing in and refreshing answer is what OpenAPI says a session is, field for field', async () => {
     const doc = (await http().get('/docs/openapi.json').expect(200)).body as {
       components: { schemas: Record<string, { properties: Record<string, unknown> }> };
@@ -1340,8 +1381,13 @@ describe('the gateway edge', () => {
       .post('/v1/auth/refresh')
       .send({ refreshToken: signedIn.body.refreshToken })
       .expect(200);
-    for (const answer of [signedIn.body, refreshed.body])
+    const session = doc.components.schemas.SessionView!;
+    const validates = addFormats(new Ajv({ strict: false })).compile(session);
+    for (const answer of [signedIn.body, refreshed.body]) {
       expect(Object.keys(answer).filter((field) => !documented.includes(field))).toEqual([]);
+      // Each value too, as a client generated from the document reads it.
+      expect({ valid: validates(answer), errors: validates.errors }).toEqual({ valid: true, errors: null });
+    }
     expect(Object.keys(signedIn.body).sort()).toEqual(
       expect.arrayContaining(['accessToken', 'accessTokenExpiresAt', 'refreshToken', 'sessionId', 'userId']),
     );

@@ -261,7 +261,43 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
   withIdempotencyKeys(document);
   withGoneOnWrites(document);
   withResponseDescriptions(document);
+  withClosedBodies(document);
   return document;
+}
+
+/**
+ * Bodies are validated with whitelist and forbidNonWhitelisted: a property the schema does not name is a 400, so the
+ * schemas of JSON bodies (and of the objects in them) say so. A CSV body is text.
+ */
+function withClosedBodies(document: OpenAPIObject): void {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;
+  const closed = new Set<string>();
+  const close = (schema: unknown): void => {
+    if (!schema || typeof schema !== 'object') return;
+    const node = schema as Record<string, unknown>;
+    const ref = typeof node.$ref === 'string' ? node.$ref.replace('#/components/schemas/', '') : undefined;
+    if (ref !== undefined) {
+      if (closed.has(ref)) return;
+      closed.add(ref);
+      return close(schemas[ref]);
+    }
+    if (node.properties && typeof node.properties === 'object') {
+      node.additionalProperties ??= false;
+      for (const property of Object.values(node.properties)) close(property);
+    }
+    close(node.items);
+    for (const key of ['allOf', 'oneOf', 'anyOf'] as const)
+      for (const part of (node[key] as unknown[] | undefined) ?? []) close(part);
+  };
+  for (const item of Object.values(document.paths))
+    for (const method of ['post', 'put', 'patch', 'delete'] as const) {
+      const body = item[method]?.requestBody;
+      if (!body || !('content' in body)) continue;
+      for (const [type, media] of Object.entries(body.content))
+        if (type === 'text/csv')
+          media.schema = { type: 'string', example: 'email,role,teamIds\nann@example.com,user,' };
+        else close(media.schema);
+    }
 }
 
 /** OpenAPI requires a description on every response: where a route gives none, its status's reason phrase. */

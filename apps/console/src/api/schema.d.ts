@@ -970,10 +970,10 @@ export interface components {
             /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
             userId?: string;
             /**
-             * @description R22: finish at /v1/auth/login/two-factor
+             * @description `authenticated` with the tokens; `two-factor-required` (R22) with a `challenge` to finish at /v1/auth/login/two-factor
              * @enum {string}
              */
-            status?: "two-factor-required";
+            status?: "authenticated" | "two-factor-required";
             /** @description R22: the challenge for the second step */
             challenge?: string;
             /**
@@ -6764,7 +6764,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ImportBody"];
-                "text/csv": components["schemas"]["ImportBody"];
+                "text/csv": string;
             };
         };
         responses: {

@@ -85,7 +85,7 @@ export class LinkChildBody {
 }
 
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @Optional()
   // Decimal digits only: Number() would also read `0x10`, `1e2`, `+7` and ` 7`.
   @Transform(({ value }) => (typeof value === 'string' && /^[0-9]{1,6}$/.test(value) ? Number(value) : value))
@@ -135,7 +135,7 @@ export class MembersQuery extends PageQuery {
 }
 
 class WeeklySlot {
-  @ApiProperty({ minimum: 0, maximum: 6, description: '0 is Sunday' })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 6, description: '0 is Sunday' })
   @IsInt()
   @Min(0)
   @Max(6)

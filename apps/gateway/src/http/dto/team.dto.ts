@@ -85,6 +85,8 @@ class ImportRowBody {
 export class ImportBody {
   @ApiProperty({
     type: [ImportRowBody],
+    minItems: 1,
+    maxItems: 1_000,
     description: 'R7: checked row by row; a bad row refuses only itself',
   })
   @IsArray()

@@ -255,8 +255,9 @@ export class SessionView {
   @ApiPropertyOptional({ description: 'rotated on every refresh' }) refreshToken?: string;
   @ApiPropertyOptional({ example: ID }) userId?: string;
   @ApiPropertyOptional({
-    enum: ['two-factor-required'],
-    description: 'R22: finish at /v1/auth/login/two-factor',
+    enum: ['authenticated', 'two-factor-required'],
+    description:
+      '`authenticated` with the tokens; `two-factor-required` (R22) with a `challenge` to finish at /v1/auth/login/two-factor',
   })
   status?: string;
   @ApiPropertyOptional({ description: 'R22: the challenge for the second step' }) challenge?: string;

@@ -73,22 +73,35 @@ export class OrganizationRun {
   /** The events as the relay publishes them on `membership.organization.v1`. */
   envelopes(): EventEnvelope[] {
     return this.recorded.map(({ event, actorId, actingVia }, revision) => ({
-      specversion: '1.0',
-      id: `${ORG}-${revision}`,
-      type: `membership.${event.type}.v1`,
-      source: '/membership',
-      subject: ORG,
-      time: event.data.at,
-      datacontenttype: 'application/json',
-      correlationid: 'c',
-      causationid: 'c',
-      actor: actorId,
+      ...envelopeOf('membership', ORG, revision, event, actorId),
       tenant: ORG,
       ...(actingVia ? { actingvia: actingVia } : {}),
-      revision: String(revision),
-      data: structuredClone(event.data),
     }));
   }
+}
+
+/** An event of `service`'s aggregate `subject` at `revision`, as the relay publishes it. */
+export function envelopeOf(
+  service: 'identity' | 'membership',
+  subject: string,
+  revision: number,
+  event: { type: string; data: { at: string } },
+  actor: string,
+): EventEnvelope {
+  return {
+    specversion: '1.0',
+    id: `${subject}-${revision}`,
+    type: `${service}.${event.type}.v1`,
+    source: `/${service}`,
+    subject,
+    time: event.data.at,
+    datacontenttype: 'application/json',
+    correlationid: 'c',
+    causationid: 'c',
+    actor,
+    revision: String(revision),
+    data: structuredClone(event.data),
+  };
 }
 
 export function projectorInto(history?: AggregateHistory): {

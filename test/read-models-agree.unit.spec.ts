@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { type EventEnvelope } from '@app/contracts';
 import { DomainError } from '@app/domain';
 import { orgScoped } from '../apps/gateway/src/read-models/documents';
 import { type UserCommand } from '../apps/identity/src/users/user.commands';
@@ -9,6 +8,7 @@ import { type OrganizationEvent } from '../apps/membership/src/organizations/org
 import {
   described,
   differences,
+  envelopeOf,
   historyOf,
   ORG,
   OrganizationRun,
@@ -463,20 +463,9 @@ describe("the users read model shows what identity decided, and members carry th
               if (!(error instanceof DomainError)) throw error;
             }
           }
-          const userEnvelopes: EventEnvelope[] = events.map((event, revision) => ({
-            specversion: '1.0',
-            id: `${userId}-${revision}`,
-            type: `identity.${event.type}.v1`,
-            source: '/identity',
-            subject: userId,
-            time: event.data.at,
-            datacontenttype: 'application/json',
-            correlationid: 'c',
-            causationid: 'c',
-            actor: userId,
-            revision: String(revision),
-            data: event.data,
-          }));
+          const userEnvelopes = events.map((event, revision) =>
+            envelopeOf('identity', userId, revision, event, userId),
+          );
           const run = new OrganizationRun();
           run.run({ type: 'CreateOrganization', actorId: 'owner', orgId: ORG, name: 'Acme' });
           run.run({ type: 'AdmitMember', actorId: 'system', userId, role: 'user', via: 'invitation' });

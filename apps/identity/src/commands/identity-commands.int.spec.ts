@@ -677,43 +677,6 @@ describe('identity over the bus, on the event store', () => {
     ).toMatchObject({ ok: true, result: { secret: expect.any(String) } });
   });
 
-  it("R17, R22: an account with two-factor moved onto someone else's address is theirs after a reset, without the mover's second factor", async () => {
-    const mover = await identity.registerVerified(email());
-    await enrolTwoFactor(mover);
-    const owner = email();
-    expect(
-      await identity.send({ type: 'ChangeEmail', email: owner, password: PASSWORD }, mover),
-    ).toMatchObject({ ok: true, result: { email: owner, emailVerified: false, twoFactorEnabled: true } });
-    // The address's owner gets the account by the mailbox, as without a second factor.
-    await identity.result({ type: 'ForgotPassword', email: owner });
-    const token = await identity.linkToken('reset-password', owner);
-    await identity.result({ type: 'ResetPassword', token, password: 'the owner’s own passphrase' });
-    expect(await identity.result({ type: 'GetProfile' }, mover)).toMatchObject({
-      email: owner,
-      emailVerified: true,
-      twoFactorEnabled: false,
-    });
-    expect(await login(owner, 'the owner’s own passphrase')).toMatchObject({
-      ok: true,
-      result: { accessToken: expect.any(String) },
-    });
-    // A reset through an address the account had proved leaves its second factor alone.
-    const own = email();
-    const holder = await identity.registerVerified(own);
-    await enrolTwoFactor(holder);
-    await identity.result({ type: 'ForgotPassword', email: own });
-    await identity.result({
-      type: 'ResetPassword',
-      token: await identity.linkToken('reset-password', own),
-      password: 'a new passphrase of theirs',
-    });
-    expect(await identity.result({ type: 'GetProfile' }, holder)).toMatchObject({ twoFactorEnabled: true });
-    expect(await login(own, 'a new passphrase of theirs')).toMatchObject({
-      ok: true,
-      result: { status: 'two-factor-required' },
-    });
-  });
-
   it('R22: wrong codes turning two-factor off are limited as at sign-in; no address given at sign-in reaches that count', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

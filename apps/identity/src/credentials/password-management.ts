@@ -13,7 +13,6 @@ import { type PasswordPolicy } from './password-policy';
 import { passwordConfirmed } from './password-confirmation';
 import { AfterAnswer } from '../shared/after-answer';
 import { type MailQuota } from '../throttling/mail-quota';
-import { type TwoFactorService } from '../two-factor/two-factor.service';
 
 export interface PasswordManagementDependencies {
   readonly accounts: UserAccounts;
@@ -30,8 +29,6 @@ export interface PasswordManagementDependencies {
   readonly mailQuota: MailQuota;
   /** Where a reset link that could not be sent in the background is reported. */
   readonly onBackgroundError?: (error: unknown) => void;
-  /** The second factors, turned off when a reset proves an address whose account someone else secured (R17). */
-  readonly secondFactors: Pick<TwoFactorService, 'disable'>;
 }
 
 /** R17: forgot / reset (single-use, expiring links; never says whether an account exists), admin reset, change. */
@@ -102,39 +99,17 @@ export class PasswordManagement {
     if (repeated && (await this.deps.accounts.applied(userId, context.commandId))) {
       await this.deps.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
       await this.endLinksAndChallenges(userId);
-      await this.addressProven(user, subject, context);
       return;
     }
     await this.replace(user, newPassword, 'reset', user.userId, context);
-    // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted.
+    // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the
+    // link went to the one the account still has, is verified (the mailbox's owner may then set up two-factor).
     await this.deps.throttle.reset(user.email);
-    await this.addressProven(user, subject, context);
-  }
-
-  /**
-   * A reset link that went to the account's unverified address proves it: the address is verified (its owner may
-   * then set up two-factor). A second factor already on was set up before anyone proved the address (an account
-   * moved onto someone's address by whoever held it), so it is not the mailbox owner's and would lock them out of
-   * the account the reset just gave them: it is turned off. Each step is done once, so a retry finishes the rest.
-   */
-  private async addressProven(
-    user: ActiveUser,
-    subject: string | undefined,
-    context: CommandContext,
-  ): Promise<void> {
-    if (user.emailVerified || subject !== user.email) return;
-    const { userId } = user;
-    if (user.twoFactorEnabled) {
-      await this.deps.secondFactors.disable(userId);
+    if (!user.emailVerified && subject === user.email)
       await this.deps.accounts.execute(
-        { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
-        { ...context, commandId: `${context.commandId}/two-factor-off` },
+        { type: 'VerifyEmail', userId, actorId: userId, at: this.now().toISOString(), email: user.email },
+        { ...context, commandId: `${context.commandId}/verify-email` },
       );
-    }
-    await this.deps.accounts.execute(
-      { type: 'VerifyEmail', userId, actorId: userId, at: this.now().toISOString(), email: user.email },
-      { ...context, commandId: `${context.commandId}/verify-email` },
-    );
   }
 
   /** `appliedBefore`: where this change landed, when this is its keyed retry (see `changeRetried`). */

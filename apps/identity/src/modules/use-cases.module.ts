@@ -123,7 +123,6 @@ import { type PersonalData } from '@app/personal-data';
         LoginThrottle,
         IdentityMail,
         MailQuota,
-        TwoFactorService,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -135,11 +134,9 @@ import { type PersonalData } from '@app/personal-data';
         throttle: LoginThrottle,
         mail: IdentityMail,
         mailQuota: MailQuota,
-        secondFactors: TwoFactorService,
       ) =>
         new PasswordManagement({
           mailQuota,
-          secondFactors,
           accounts,
           credentials,
           hasher,

@@ -728,6 +728,34 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
   });
 
+  it('R22: confirming when there is nothing to confirm (none started, or on already) counts no wrong code', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    for (let i = 0; i < 5; i++)
+      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'two-factor-not-enrolled' },
+      });
+    const { recoveryCodes } = await enrolTwoFactor(userId);
+    for (let i = 0; i < 5; i++)
+      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'two-factor-already-enabled' },
+      });
+    const challenge = await identity.result<{ challenge: string }>({
+      type: 'Login',
+      email: address,
+      password: PASSWORD,
+    });
+    expect(
+      await identity.send({
+        type: 'CompleteTwoFactorLogin',
+        challenge: challenge.challenge,
+        code: recoveryCodes[0],
+      }),
+    ).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+  });
+
   it('R22: starting two-factor, retried under its command id, shows the same secret; another request starts afresh', async () => {
     const userId = await identity.registerVerified(email());
     const start = (commandId: ReturnType<typeof randomUUID>) =>

@@ -29,6 +29,8 @@ export interface LoginAttempt {
   succeeded(): Promise<void>;
   /** The password was wrong: the attempt stays counted and may lock. */
   failed(): Promise<void>;
+  /** Nothing was checked after all (the request was refused for another reason): the attempt is no longer counted. */
+  withdrawn(): Promise<void>;
 }
 
 const MINUTES_15 = 15 * 60_000;
@@ -94,6 +96,9 @@ export class LoginThrottle {
         succeeded: async () => {
           await Promise.all(keys.map(([key], i) => this.store.removeAttempt(key, recorded[i]!.attemptId)));
           await this.store.clear(accountKeyName);
+        },
+        withdrawn: async () => {
+          await Promise.all(keys.map(([key], i) => this.store.removeAttempt(key, recorded[i]!.attemptId)));
         },
         failed: async () => {
           const reached = keys.filter(([, limit], i) => recorded[i]!.count >= limit.maxFailures);

@@ -59,7 +59,9 @@ export class TwoFactorEnrollment {
     try {
       result = await this.twoFactor.confirm(userId, code);
     } catch (error) {
+      // Only a wrong code counts; nothing to confirm (none started, or on already) checked no code.
       if (isDomainError(error) && error.code === 'invalid-two-factor-code') await decision.attempt.failed();
+      else await decision.attempt.withdrawn();
       throw error;
     }
     await decision.attempt.succeeded();

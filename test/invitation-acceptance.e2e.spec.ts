@@ -177,6 +177,35 @@ describe('invitation acceptance across identity and membership', () => {
     expect((await stateOf(orgId)).members.has(late)).toBe(false);
   });
 
+  it('R5: a registration from a link refused (its address has an account), even when redelivered, leaves the link to the next one', async () => {
+    const { orgId, token } = await invite({ phone: '+14155550177', role: 'user' });
+    const taken = `taken-${randomUUID().slice(0, 8)}@example.com`;
+    await identity.registerVerified(taken);
+    const commandId = randomUUID();
+    const register = (email: string, id = randomUUID()) =>
+      identity.send(
+        {
+          type: 'RegisterFromInvitation',
+          token,
+          name: 'Phoned',
+          email,
+          password: 'correct horse battery',
+          termsAccepted: true,
+        },
+        undefined,
+        id,
+      );
+    for (let delivery = 0; delivery < 2; delivery++)
+      expect(await register(taken, commandId)).toMatchObject({
+        ok: false,
+        error: { code: 'account-exists' },
+      });
+    const next = await register(`next-${randomUUID().slice(0, 8)}@example.com`);
+    expect(next).toMatchObject({ ok: true });
+    const { userId } = (next as { result: { userId: string } }).result;
+    await waitFor(async () => (await stateOf(orgId)).members.has(userId));
+  });
+
   it('R5, R10: a link to an organization deleted since is refused as revoked, by registration and by an existing user', async () => {
     const email = `deleted-org-${randomUUID().slice(0, 8)}@example.com`;
     const { orgId, token } = await invite(email);

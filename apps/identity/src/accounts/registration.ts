@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { type InvitationDescription } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
@@ -186,7 +187,7 @@ export class Registration {
     if (
       claimant !== undefined &&
       claimant !== userId &&
-      (await this.deps.accounts.load(claimant)).status !== 'none'
+      (await this.deps.accounts.load(claimant)).status === 'active'
     )
       throw linkSpent();
     // The account's address names the invitee only once it is proven: anyone can set theirs to the invited one.
@@ -356,8 +357,11 @@ export class Registration {
       () => true,
     );
     if (recorded) return;
+    // A release of one's own reservation is safe to repeat; an id of its own each time, since the same request may
+    // have reserved it again since (a redelivery), and a release under the first undo's id would be taken for that.
+    const undo = `${commandId}/undo-${randomUUID()}`;
     for (const [kind, value] of reserved)
-      await this.deps.reservations.release(kind, value, userId, `${commandId}/undo`).catch(() => undefined);
+      await this.deps.reservations.release(kind, value, userId, undo).catch(() => undefined);
   }
 
   /**

@@ -267,8 +267,13 @@ class TrigramIndex {
     const now = after && !after[TOMBSTONE_FIELD] ? searchTextOf(after, this.fields) : '';
     if (old === now) return;
     const kept = trigramsOf(now);
-    for (const trigram of trigramsOf(old))
-      if (!kept.delete(trigram)) this.ids.get(trigram)?.delete(before!._id);
+    for (const trigram of trigramsOf(old)) {
+      if (kept.delete(trigram)) continue;
+      const ids = this.ids.get(trigram);
+      ids?.delete(before!._id);
+      // Pieces of a text nobody has any more are not kept: together they would spell it (an erased address).
+      if (ids?.size === 0) this.ids.delete(trigram);
+    }
     for (const trigram of kept) {
       let ids = this.ids.get(trigram);
       if (!ids) this.ids.set(trigram, (ids = new OrderedIds()));

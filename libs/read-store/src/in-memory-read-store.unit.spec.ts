@@ -29,6 +29,19 @@ describe('the in-memory read store', () => {
     expect(
       (await invitations.find({ where: { email: 'kept@example.com' } }, { limit: 10 })).items,
     ).toMatchObject([{ _id: 'i2' }]);
+    // Searched, the text is cut into pieces: those only the erased address had go too.
+    const members = store.collection<Invitation>('members');
+    await members.upsertIfNewer({ _id: 'm1', revision: 1, orgId: 'org-1', email: 'qjxkvw@example.com' });
+    await members.upsertIfNewer({ _id: 'm2', revision: 1, orgId: 'org-1', email: 'kept@example.com' });
+    const search = { search: { text: 'qjx', fields: ['email'] } };
+    expect((await members.find(search, { limit: 10 })).items).toMatchObject([{ _id: 'm1' }]);
+    await members.upsertIfNewer({ _id: 'm1', revision: 2, orgId: 'org-1', email: 'erased-addr-2' });
+    expect((await members.find(search, { limit: 10 })).items).toEqual([]);
+    const memory = inspect(store, { depth: Infinity });
+    for (const piece of ['qjx', 'jxk', 'xkv', 'kvw']) expect(memory).not.toContain(piece);
+    expect(
+      (await members.find({ search: { text: 'kept', fields: ['email'] } }, { limit: 10 })).items,
+    ).toMatchObject([{ _id: 'm2' }]);
     // A level shared with other documents stays: org-1 still indexes i2.
     await invitations.upsertIfNewer({ _id: 'i1', revision: 3, orgId: 'org-1', email: address });
     expect(

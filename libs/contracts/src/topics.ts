@@ -23,21 +23,26 @@ const STATE_TOPIC = {
   'delete.retention.ms': String(7 * 24 * HOUR_MS),
 };
 /**
+ * Kept `ms`, and really deleted then: Kafka deletes whole segments, and a quiet topic's open segment would otherwise
+ * roll only after the broker's week (`segment.ms`), keeping everything in it that long.
+ */
+const keptFor = (ms: number) => ({ 'retention.ms': String(ms), 'segment.ms': String(ms) });
+/**
  * Commands carry secrets on their way (passwords, reset and link tokens), and are useless once their sender stopped
  * waiting: they are kept an hour, not the broker's week. Requested mails wait out a day-long outage of notifications.
  */
 const TOPIC_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
   [TOPICS.identityUserState]: STATE_TOPIC,
   [TOPICS.membershipOrganizationState]: STATE_TOPIC,
-  [TOPICS.identityCommands]: { 'retention.ms': String(HOUR_MS) },
-  [TOPICS.membershipCommands]: { 'retention.ms': String(HOUR_MS) },
-  [TOPICS.notificationCommands]: { 'retention.ms': String(24 * HOUR_MS) },
+  [TOPICS.identityCommands]: keptFor(HOUR_MS),
+  [TOPICS.membershipCommands]: keptFor(HOUR_MS),
+  [TOPICS.notificationCommands]: keptFor(24 * HOUR_MS),
 };
 /** Dead-lettered commands stay a day for an operator to look at, no longer (they hold the same secrets). */
 const DLQ_CONFIG: Partial<Record<string, Readonly<Record<string, string>>>> = {
-  [TOPICS.identityCommands]: { 'retention.ms': String(24 * HOUR_MS) },
-  [TOPICS.membershipCommands]: { 'retention.ms': String(24 * HOUR_MS) },
-  [TOPICS.notificationCommands]: { 'retention.ms': String(24 * HOUR_MS) },
+  [TOPICS.identityCommands]: keptFor(24 * HOUR_MS),
+  [TOPICS.membershipCommands]: keptFor(24 * HOUR_MS),
+  [TOPICS.notificationCommands]: keptFor(24 * HOUR_MS),
 };
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

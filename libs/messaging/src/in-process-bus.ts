@@ -101,7 +101,7 @@ class Partition {
   }
 
   /** Lets go, from the front, of the holes and (unless compacted) the records older than the retention. */
-  private expire(): void {
+  expire(): void {
     const oldest = this.now() - this.retention.ms;
     for (; this.head < this.records.length; this.head++) {
       const record = this.records[this.head];
@@ -151,10 +151,19 @@ export class InProcessBus implements MessageBus {
    * As the Kafka bus: how many messages of one partition are handled at once, each key strictly in order. `now`
    * dates records for their topic's retention.
    */
+  private readonly sweeper: NodeJS.Timeout;
+
   constructor(
     private readonly keyConcurrency = 16,
     private readonly now: () => number = Date.now,
-  ) {}
+    /** How often partitions nobody writes to or reads let go of what their retention no longer keeps. */
+    sweepEveryMs = 60_000,
+  ) {
+    this.sweeper = setInterval(() => {
+      for (const partitions of this.topics.values()) for (const partition of partitions) partition.expire();
+    }, sweepEveryMs);
+    this.sweeper.unref();
+  }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
     for (const spec of specs) {
@@ -227,6 +236,7 @@ export class InProcessBus implements MessageBus {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await Promise.all([...this.subscriptions].map((s) => s.close()));
   }
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { waitFor } from '@app/testing';
 import { InProcessBus, retentionOf } from './in-process-bus';
 import { type ReceivedMessage } from './message-bus';
@@ -90,6 +91,22 @@ describe('the in-process bus keeps records as long as their topic says', () => {
     await publish('state', 'cy', 'cy v1');
     await waitFor(() => again.seen.length === 3, { what: 'the next record' });
     expect(again.values()).toEqual(['ada v2', '', 'cy v1']);
+  });
+
+  it('a partition nobody writes to or reads lets go of what it no longer keeps, too', async () => {
+    const swept = new InProcessBus(16, () => clock, 5);
+    // How the record's bytes show in a dump of the bus's memory.
+    const secret = Buffer.from('hunter22');
+    const held = () => inspect(swept, { depth: Infinity }).includes(inspect(secret).slice(8, -1));
+    try {
+      await swept.ensureTopics([{ topic: 'quiet', partitions: 1, config: { 'retention.ms': String(HOUR) } }]);
+      await swept.publish([{ topic: 'quiet', key: 'k', headers: {}, value: secret }]);
+      expect(held()).toBe(true);
+      clock += HOUR + 1;
+      await waitFor(() => !held(), { what: 'the expired record let go' });
+    } finally {
+      await swept.close();
+    }
   });
 
   it('a long partition lets go of what it no longer keeps (offsets and order unchanged)', async () => {

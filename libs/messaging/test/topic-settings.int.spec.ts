@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigResourceTypes, Kafka, logLevel, type Admin } from 'kafkajs';
 import { dlqTopic, KafkaBus, RequestReplyClient, replyTopicOf } from '@app/messaging';
 import { describeIf, infraEnv } from '@app/testing';
+import { TOPICS, topicSpecs } from '@app/contracts';
 
 /** Topics are created as their specs and the bus's configured defaults say, the reply topics included. */
 describeIf(infraEnv.kafkaBrokers)('topic settings on Kafka', () => {
@@ -42,6 +43,27 @@ describeIf(infraEnv.kafkaBrokers)('topic settings on Kafka', () => {
     expect(await partitionsOf(dlqTopic(topic))).toBe(2);
     expect(await retentionOf(topic)).toMatchObject({ configValue: '3600000', isDefault: false });
     expect(await retentionOf(dlqTopic(topic))).toMatchObject({ configValue: '86400000', isDefault: false });
+  });
+
+  it('a command topic is created as its spec says, rolling its segments as often as it expires them', async () => {
+    const [commands] = topicSpecs([TOPICS.identityCommands], { partitions: 1, replicationFactor: 1 });
+    const topic = `commands.${randomUUID().slice(0, 8)}`;
+    await bus.ensureTopics([{ ...commands!, topic }]);
+    for (const [name, config] of [
+      [topic, commands!.config!],
+      [dlqTopic(topic), commands!.dlqConfig!],
+    ] as const) {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'segment.ms'] }],
+      });
+      const value = (key: string) =>
+        resources[0]!.configEntries.find((e) => e.configName === key)?.configValue;
+      expect([value('retention.ms'), value('segment.ms')]).toEqual([
+        config['retention.ms'],
+        config['segment.ms'],
+      ]);
+    }
   });
 
   it('a dead-letter topic without settings of its own keeps the broker’s, not its topic’s', async () => {

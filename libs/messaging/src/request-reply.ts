@@ -67,8 +67,10 @@ export class RequestReplyClient {
   ): Promise<RequestReplyClient> {
     const replyTopic = replyTopicOf(requester);
     const client = new RequestReplyClient(bus, replyTopic);
-    // Partitions and replication as configured for every topic: each command's answer depends on this one.
-    await bus.ensureTopics([{ topic: replyTopic, config: { 'retention.ms': String(10 * 60_000) } }]);
+    // Partitions and replication as configured for every topic: each command's answer depends on this one. Replies
+    // carry tokens and secrets: kept ten minutes, and (Kafka deletes whole segments) rolled as often.
+    const tenMinutes = { 'retention.ms': String(10 * 60_000), 'segment.ms': String(10 * 60_000) };
+    await bus.ensureTopics([{ topic: replyTopic, config: tenMinutes, dlqConfig: tenMinutes }]);
     client.subscription = await bus.subscribe({
       groupId: `${replyTopic}.${safeName(instanceId)}`,
       topics: [replyTopic],

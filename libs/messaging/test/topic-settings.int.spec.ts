@@ -79,6 +79,18 @@ describeIf(infraEnv.kafkaBrokers)('topic settings on Kafka', () => {
     try {
       expect(await partitionsOf(replyTopicOf(requester))).toBe(2);
       expect(await retentionOf(replyTopicOf(requester))).toMatchObject({ configValue: '600000' });
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: replyTopicOf(requester), configNames: ['segment.ms'] },
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: dlqTopic(replyTopicOf(requester)),
+            configNames: ['segment.ms'],
+          },
+        ],
+      });
+      expect(resources.map((r) => r.configEntries[0]?.configValue)).toEqual(['600000', '600000']);
     } finally {
       await client.close();
     }

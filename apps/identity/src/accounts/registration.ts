@@ -335,6 +335,10 @@ export class Registration {
       }
       await credentials.setHash(command.userId, hash, this.now());
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
+      // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
+      // reserved, having read no account yet: the account holds them again (a no-op when nobody let go).
+      const held = `${input.commandId}/held-${randomUUID()}`;
+      for (const [kind, value] of reserved) await reservations.reserve(kind, value, command.userId, held);
       return 'created';
     } catch (error) {
       await undo();
@@ -362,6 +366,12 @@ export class Registration {
     const undo = `${commandId}/undo-${randomUUID()}`;
     for (const [kind, value] of reserved)
       await this.deps.reservations.release(kind, value, userId, undo).catch(() => undefined);
+    // Another delivery of this request may have made the account meanwhile: released first and read after (as it
+    // appends first and reserves after), one of the two sees the other, and the account keeps what it holds.
+    if ((await this.deps.accounts.load(userId).catch(() => undefined))?.status === 'none') return;
+    const held = `${commandId}/held-${randomUUID()}`;
+    for (const [kind, value] of reserved)
+      await this.deps.reservations.reserve(kind, value, userId, held).catch(() => undefined);
   }
 
   /**

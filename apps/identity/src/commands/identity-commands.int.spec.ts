@@ -48,6 +48,31 @@ describe('identity over the bus, on the event store', () => {
     );
     return { recoveryCodes };
   };
+  /** `times` sends of `command` by `userId`, each refused with `code`. */
+  const refusedEachTime = async (
+    times: number,
+    command: Record<string, unknown>,
+    userId: string,
+    code: string,
+  ) => {
+    for (let i = 0; i < times; i++)
+      expect(await identity.send(command, userId)).toMatchObject({ ok: false, error: { code } });
+  };
+  /** A sign-in with the password, finished with a recovery code. */
+  const signInWithRecoveryCode = async (address: string, recoveryCode: string | undefined) => {
+    const challenge = await identity.result<{ challenge: string }>({
+      type: 'Login',
+      email: address,
+      password: PASSWORD,
+    });
+    expect(
+      await identity.send({
+        type: 'CompleteTwoFactorLogin',
+        challenge: challenge.challenge,
+        code: recoveryCode,
+      }),
+    ).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+  };
   /** The user stream's last revision; undefined while it has no event. */
   const userStreamRevision = async (userId: string) =>
     (
@@ -684,24 +709,9 @@ describe('identity over the bus, on the event store', () => {
     // (A TOTP code counts once per time step: recovery codes stand for the right codes below.)
     // Someone who knows the user id signs in with it dressed as an address: the user's own codes still work.
     for (let i = 0; i < 6; i++) await login(`second-factor:${userId}`, 'wrong password!!');
-    const challenge = await identity.result<{ challenge: string }>({
-      type: 'Login',
-      email: address,
-      password: PASSWORD,
-    });
-    expect(
-      await identity.send({
-        type: 'CompleteTwoFactorLogin',
-        challenge: challenge.challenge,
-        code: recoveryCodes[0],
-      }),
-    ).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+    await signInWithRecoveryCode(address, recoveryCodes[0]);
     // Five wrong codes, and then not even the right one turns it off for a while.
-    for (let i = 0; i < 5; i++)
-      expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId)).toMatchObject({
-        ok: false,
-        error: { code: 'invalid-two-factor-code' },
-      });
+    await refusedEachTime(5, { type: 'DisableTwoFactor', code: '000000' }, userId, 'invalid-two-factor-code');
     expect(await identity.send({ type: 'DisableTwoFactor', code: recoveryCodes[1] }, userId)).toMatchObject({
       ok: false,
       error: { code: 'invalid-two-factor-code' },
@@ -715,11 +725,7 @@ describe('identity over the bus, on the event store', () => {
       { type: 'StartTwoFactorEnrollment', password: PASSWORD },
       userId,
     );
-    for (let i = 0; i < 5; i++)
-      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
-        ok: false,
-        error: { code: 'invalid-two-factor-code' },
-      });
+    await refusedEachTime(5, { type: 'ConfirmTwoFactor', code: '000000' }, userId, 'invalid-two-factor-code');
     const right = totpCode(secret, Math.floor(Date.now() / 1000));
     expect(await identity.send({ type: 'ConfirmTwoFactor', code: right }, userId)).toMatchObject({
       ok: false,
@@ -731,29 +737,11 @@ describe('identity over the bus, on the event store', () => {
   it('R22: confirming when there is nothing to confirm (none started, or on already) counts no wrong code', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    for (let i = 0; i < 5; i++)
-      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
-        ok: false,
-        error: { code: 'two-factor-not-enrolled' },
-      });
+    const confirm = { type: 'ConfirmTwoFactor', code: '000000' };
+    await refusedEachTime(5, confirm, userId, 'two-factor-not-enrolled');
     const { recoveryCodes } = await enrolTwoFactor(userId);
-    for (let i = 0; i < 5; i++)
-      expect(await identity.send({ type: 'ConfirmTwoFactor', code: '000000' }, userId)).toMatchObject({
-        ok: false,
-        error: { code: 'two-factor-already-enabled' },
-      });
-    const challenge = await identity.result<{ challenge: string }>({
-      type: 'Login',
-      email: address,
-      password: PASSWORD,
-    });
-    expect(
-      await identity.send({
-        type: 'CompleteTwoFactorLogin',
-        challenge: challenge.challenge,
-        code: recoveryCodes[0],
-      }),
-    ).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+    await refusedEachTime(5, confirm, userId, 'two-factor-already-enabled');
+    await signInWithRecoveryCode(address, recoveryCodes[0]);
   });
 
   it('R22: starting two-factor, retried under its command id, shows the same secret; another request starts afresh', async () => {

@@ -463,11 +463,7 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
     const orgId = await platform.createOrg(ada, 'Acme');
     const joinedAt = `dan-${randomUUID().slice(0, 8)}@example.com`;
     const dan = await platform.join(ada, orgId, 'Dan', {}, joinedAt);
-    await http()
-      .put('/v1/me/email')
-      .set(bearer(dan))
-      .send({ email: `dan-now-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD })
-      .expect(200);
+    await platform.changeEmail(dan, `dan-now-${randomUUID().slice(0, 8)}@example.com`);
     const before = (await models.organizations.get(orgId))?.revision;
     const refused = await http()
       .post('/v1/operator/personal-data/erase-invitee')

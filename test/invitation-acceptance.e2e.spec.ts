@@ -318,16 +318,16 @@ describe('invitation acceptance across identity and membership', () => {
     expect(org.members.has(stranger)).toBe(false);
   });
 
-  it('R5: someone who sets their account to the invited address, unverified, cannot accept with it', async () => {
+  it('R5: someone who asks to move their account to the invited address cannot accept with it until the address is proven', async () => {
     const invited = `invited-${randomUUID().slice(0, 8)}@example.com`;
     const taker = await identity.registerVerified(`taker-${randomUUID().slice(0, 8)}@example.com`);
     const { orgId, token } = await invite(invited);
     expect(
       await identity.send({ type: 'ChangeEmail', email: invited, password: 'correct horse battery' }, taker),
-    ).toMatchObject({ ok: true });
+    ).toMatchObject({ ok: true, result: { pendingEmail: invited } });
     expect(await identity.send({ type: 'AcceptInvitation', token }, taker)).toMatchObject({
       ok: false,
-      error: { code: 'email-not-verified' },
+      error: { code: 'invitation-identity-mismatch' },
     });
     expect((await stateOf(orgId)).members.has(taker)).toBe(false);
     // Proven (the link mailed to the address), the same account accepts.

@@ -205,6 +205,19 @@ export class Platform {
     return this.signIn(email);
   }
 
+  /** Moves `who` to the address `to`: asks for it, then uses the link mailed there. The profile the move answers. */
+  async changeEmail(who: SignedIn, to: string): Promise<Record<string, unknown>> {
+    const after = this.mails.length;
+    const asked = await this.http
+      .put('/v1/me/email')
+      .set(bearer(who))
+      .send({ email: to, password: PASSWORD })
+      .expect(202);
+    expect(asked.body).toMatchObject({ status: 'confirmation-sent', pendingEmail: to.trim().toLowerCase() });
+    const token = await this.linkFromMail(to.trim().toLowerCase(), '/verify-email', after);
+    return (await this.http.post('/v1/auth/verify-email').send({ token }).expect(200)).body;
+  }
+
   /** An organization of `owner`'s. */
   async createOrg(owner: SignedIn, name = 'Acme'): Promise<string> {
     const res = await this.http.post('/v1/orgs').set(bearer(owner)).send({ name }).expect(201);

@@ -30,7 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm the address with the token that was mailed (R18) */
+        /** Confirm the address with the token that was mailed (R18): a new account's, or the one an account asked to move to, which it moves to now */
         post: operations["AuthController_verifyEmail"];
         delete?: never;
         options?: never;
@@ -221,7 +221,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change my e-mail address; the new one is verified by a mailed link (R18) */
+        /** Change my e-mail address: a link goes to the new one, and the account moves there (verified) once it is used at POST /v1/auth/verify-email (R18) */
         put: operations["MeController_changeEmail"];
         post?: never;
         delete?: never;
@@ -1076,6 +1076,20 @@ export interface components {
             /** @description the current password, to confirm it is me */
             password: string;
         };
+        EmailChangeView: {
+            /** @enum {string} */
+            status: "confirmation-sent";
+            /**
+             * @description the address asked for; the account keeps its address until the link mailed here is used
+             * @example ada@new.example
+             */
+            pendingEmail: string;
+            /**
+             * @description when the link sent now stops working; absent when none was sent (too many this hour to that address: an earlier one still works)
+             * @example 2026-12-06T10:00:00.000Z
+             */
+            expiresAt?: string;
+        };
         StartTwoFactorBody: {
             /** @description the password again: a session alone does not add a second factor */
             password: string;
@@ -1829,7 +1843,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3226,7 +3249,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
+            /** @description the address is the account's already: nothing sent */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3235,13 +3258,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description done, but the read models have not shown it within READ_YOUR_WRITES_MS */
+            /** @description a confirmation link went to the new address; the account keeps its address until then */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AcceptedView"];
+                    "application/json": components["schemas"]["EmailChangeView"];
                 };
             };
             /** @description invalid request: the problem names the field (`errors[].field`) */

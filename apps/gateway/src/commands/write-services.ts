@@ -1,9 +1,9 @@
 import { Inject, Injectable, ServiceUnavailableException, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { TOPICS, type Profile } from '@app/contracts';
+import { TOPICS, type EmailChangePending, type Profile } from '@app/contracts';
 
 import { reasonFor } from '@app/platform';
-export type { Profile };
+export type { EmailChangePending, Profile };
 import { DomainError, type DomainErrorJson } from '@app/domain';
 import {
   MESSAGE_BUS,

@@ -44,10 +44,14 @@ export class AuthController {
 
   @Post('verify-email')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm the address with the token that was mailed (R18)' })
+  @ApiOperation({
+    summary:
+      "Confirm the address with the token that was mailed (R18): a new account's, or the one an account asked to move to, which it moves to now",
+  })
   @answers(200, UserView)
-  // 422: the link is for an address the account has since changed.
-  @problems(400, 410, 422)
+  // 403: moving a locked account; 409: someone took the address the account asked to move to; 422: the link is for
+  // an address the account has since changed.
+  @problems(400, 403, 409, 410, 422)
   async verifyEmail(
     @Body() body: TokenBody,
     @Req() req: FastifyRequest,

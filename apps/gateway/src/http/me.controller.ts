@@ -4,7 +4,7 @@ import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
 import { ReadYourWrites } from '../commands/read-your-writes';
-import { WriteServices, type Profile } from '../commands/write-services';
+import { WriteServices, type EmailChangePending, type Profile } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
 import { findAll, type ReadModels } from '../read-models/read-models';
 import { myOrganizationView, userView } from '../queries/views';
@@ -19,6 +19,7 @@ import {
 import {
   AcceptedView,
   DeletedAccountView,
+  EmailChangeView,
   MyOrganizationView,
   RecoveryCodesView,
   TwoFactorEnrollmentView,
@@ -140,8 +141,20 @@ export class MeController {
   }
 
   @Put('email')
-  @ApiOperation({ summary: 'Change my e-mail address; the new one is verified by a mailed link (R18)' })
-  @answers(200, UserView)
+  @ApiOperation({
+    summary:
+      'Change my e-mail address: a link goes to the new one, and the account moves there (verified) once it is used at POST /v1/auth/verify-email (R18)',
+  })
+  @ApiResponse({
+    status: 200,
+    type: UserView,
+    description: "the address is the account's already: nothing sent",
+  })
+  @ApiResponse({
+    status: 202,
+    type: EmailChangeView,
+    description: 'a confirmation link went to the new address; the account keeps its address until then',
+  })
   @problems(400, 401, 403, 409)
   async changeEmail(
     @CurrentCaller() caller: Caller,
@@ -149,11 +162,14 @@ export class MeController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const profile = await this.services.identity<Profile>(
+    const answer = await this.services.identity<Profile | EmailChangePending>(
       { type: 'ChangeEmail', ...body },
       requesterOf(req, caller),
     );
-    return this.freshness.answerProfile(profile, res);
+    if (!('pendingEmail' in answer)) return this.freshness.answerProfile(answer, res);
+    res.status(202);
+    const { pendingEmail, expiresAt } = answer;
+    return { status: 'confirmation-sent', pendingEmail, ...(expiresAt ? { expiresAt } : {}) };
   }
 
   @Post('two-factor')

@@ -1,4 +1,4 @@
-import { type Profile } from '@app/contracts';
+import { type EmailChangePending, type Profile } from '@app/contracts';
 import { DomainError, isDomainError } from '@app/domain';
 import { commandFingerprint, type AppliedCommand, type InMemoryIndex } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
@@ -9,7 +9,7 @@ import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
 import { parseEmail } from '@app/identifiers';
-import { parseName, type ActiveUser } from '../users/user.decider';
+import { parseName, refuseWhileLocked, type ActiveUser } from '../users/user.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';
 import { commandIdReused, type CommandContext, type UserAccounts } from './user-accounts';
@@ -38,7 +38,7 @@ export interface AccountManagementDependencies {
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
-export type { Profile };
+export type { EmailChangePending, Profile };
 
 export function profileOf(user: ActiveUser, revision?: bigint): Profile {
   return {
@@ -69,14 +69,23 @@ export class AccountManagement {
     return profileOf(await this.deps.accounts.active(userId));
   }
 
-  /** R18: the link proves the address it was sent to, once. */
+  /**
+   * R18: the link proves the address it was sent to, once: the address the account was created with, or the one it
+   * asked to move to (which it moves to now).
+   */
   async verifyEmail(token: string, context: CommandContext): Promise<Profile> {
     // A repeat of the request (its command id) is decided again: the account recognises the command as applied.
-    const { userId, subject } = await this.deps.verificationLinks.redeem(
-      'email-verification',
+    const link = await this.deps.verificationLinks.redeem(
+      ['email-verification', 'email-change'],
       token,
       context.commandId,
+      (found) =>
+        found.purpose === 'email-change'
+          ? this.mayMove(found.userId, parseEmail(found.subject ?? ''))
+          : Promise.resolve(),
     );
+    const { purpose, userId, subject } = link;
+    if (purpose === 'email-change') return this.moveToProvenAddress(link, context);
     const result = await this.deps.accounts.execute(
       { type: 'VerifyEmail', userId, actorId: userId, at: this.at(), email: subject ?? '' },
       context,
@@ -174,38 +183,79 @@ export class AccountManagement {
     }
   }
 
-  /** Re-authenticated with the password; the new address is unverified until its link is used (R18). */
+  /**
+   * Re-authenticated with the password. The account keeps its address until the new one is proven (R18): a link goes
+   * to the new address, and only its use moves the account there. Nobody holds an address they cannot read, so nobody
+   * stands, with a second factor of their own, between an address's owner and the account a reset would give them.
+   */
   async changeEmail(
     userId: string,
     input: { email: string; password: string },
     context: CommandContext,
-  ): Promise<Profile> {
+  ): Promise<Profile | EmailChangePending> {
     const user = await this.reauthenticate(userId, input.password);
+    refuseWhileLocked(user);
     const email = parseEmail(input.email);
-    if (email === user.email) return profileOf(user);
-    const result = await this.reserving('email', email, userId, context, async () => {
-      const applied = await this.deps.accounts.execute(
+    const { verificationLinks: links } = this.deps;
+    const pending = await links.outstanding('email-change', userId);
+    if (pending?.issuedBy === context.commandId && pending.subject !== email) throw commandIdReused(context);
+    if (email === user.email) {
+      // Staying where it is: a move asked for earlier is called off.
+      await links.revoke('email-change', userId);
+      return profileOf(user);
+    }
+    await this.deps.reservations.refuseTaken('email', email, userId);
+    // Mail to an address nobody there asked for is bounded, as links anyone can have resent are.
+    if (!(await this.deps.mailQuota.allows(email, 'email-change-link')))
+      return { userId, pendingEmail: email };
+    // A repeat of this request (its key) sends a fresh link, replacing the first: a mail lost before it was sent is
+    // sent then.
+    const expiresAt = await this.deps.mail.sendEmailChangeLink(links, user, email, context);
+    return { userId, pendingEmail: email, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Before a move's link is used up: a refusal here leaves it usable. */
+  private async mayMove(userId: string, email: string): Promise<void> {
+    refuseWhileLocked(await this.deps.accounts.active(userId));
+    await this.deps.reservations.refuseTaken('email', email, userId);
+  }
+
+  /** A move's link was used: the account moves to the address, verified, and lets its old address go. */
+  private async moveToProvenAddress(
+    link: { userId: string; subject?: string; replaces?: string },
+    context: CommandContext,
+  ): Promise<Profile> {
+    const { userId } = link;
+    const email = parseEmail(link.subject ?? '');
+    const result = await this.reserving('email', email, userId, context, () =>
+      this.deps.accounts.execute(
         { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
         { ...context, fingerprint: commandFingerprint({ type: 'ChangeEmail' }) },
-      );
-      // The key was used before, and the account's address is not the one asked now: another change.
-      if (applied.duplicate) throw commandIdReused(context);
-      return applied;
-    });
-    await this.deps.reservations.release('email', user.email, userId, context.commandId);
-    // A reset link went to the old address: whoever reads that mailbox (the reason to leave it, perhaps) must not
-    // take the account with it, nor with one still on its way there.
+      ),
+    );
+    const moved = result.state as ActiveUser;
+    const changed = result.events.find((event) => event.type === 'EmailChanged');
+    // A repeat of this request (its answer lost) finishes what the first may not have: the address left is then the
+    // one the account had when it asked.
+    const left = changed ? changed.data.previousEmail : result.duplicate ? link.replaces : undefined;
+    if (left !== undefined && left !== moved.email) await this.leave(moved, left, context);
+    return profileOf(moved, result.revision);
+  }
+
+  /** After a move: the old address is free, and whoever reads its mailbox is told, and takes nothing with it. */
+  private async leave(user: ActiveUser, address: string, context: CommandContext): Promise<void> {
+    const { userId } = user;
+    await this.deps.reservations.release('email', address, userId, context.commandId);
     await this.deps.verificationLinks.revoke('password-reset', userId);
-    const changed = result.state as ActiveUser;
-    await this.sendVerification(changed, context);
+    await this.deps.verificationLinks.revoke('email-verification', userId);
     await this.deps.mail.send({
       template: 'email-changed',
-      to: user.email,
+      to: address,
       userId,
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
+      ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     });
-    return profileOf(changed, result.revision);
   }
 
   /**
@@ -267,6 +317,8 @@ export class AccountManagement {
       { ...context, fingerprint: commandFingerprint({ type: 'LockUser', reason }) },
     );
     await this.deps.refreshTokens.revokeAllForUser(userId);
+    // A move asked for before the lock, perhaps by whoever it is against, does not happen.
+    await this.deps.verificationLinks.revoke('email-change', userId);
   }
 
   async unlock(userId: string, actorId: string, context: CommandContext): Promise<void> {

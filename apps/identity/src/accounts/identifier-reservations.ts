@@ -56,6 +56,13 @@ export class IdentifierReservations {
     return (await this.heldIn(kind, value))?.holder;
   }
 
+  /** Throws what `reserve` would (`<kind>-taken`) when another user holds it, reserving nothing. */
+  async refuseTaken(kind: ReservationKind, value: string, userId: string): Promise<void> {
+    const holder = await this.holderOf(kind, value);
+    if (holder === undefined || holder === userId || (await this.abandonedHolder(kind, value))) return;
+    throw taken(kind);
+  }
+
   /** Throws `<kind>-taken` (conflict) when another user holds it. */
   async reserve(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
     const reserve = (suffix: string) =>
@@ -68,10 +75,7 @@ export class IdentifierReservations {
     try {
       for (const stream of legacyReservationStreams(kind, value)) {
         const { holder } = await this.heldAt(stream);
-        if (holder !== undefined && holder !== userId)
-          throw new DomainError(`${kind}-taken`, 'conflict', `this ${kind} belongs to another account`, {
-            field: kind,
-          });
+        if (holder !== undefined && holder !== userId) throw taken(kind);
       }
       const reserved = await reserve('');
       // Its id was used before: held since, or released meanwhile (a registration undone, then retried under the
@@ -131,6 +135,14 @@ export class IdentifierReservations {
     if (!held?.holder) return undefined;
     const { status } = (await this.store.load(userStreamName(held.holder), { decider: userDecider })).state;
     if (status === 'deleted') return held.holder;
-    return status === 'none' && this.now().getTime() - held.since >= ABANDONED_AFTER_MS ? held.holder : undefined;
+    return status === 'none' && this.now().getTime() - held.since >= ABANDONED_AFTER_MS
+      ? held.holder
+      : undefined;
   }
+}
+
+function taken(kind: ReservationKind): DomainError {
+  return new DomainError(`${kind}-taken`, 'conflict', `this ${kind} belongs to another account`, {
+    field: kind,
+  });
 }

@@ -113,6 +113,13 @@ export class IdentityHarness {
     return profile.userId;
   }
 
+  /** Asks for the move to `to` and uses the link mailed there; returns the profile the move answers. */
+  async changeEmail(userId: string, to: string, password = 'correct horse battery') {
+    await this.result({ type: 'ChangeEmail', email: to, password }, userId);
+    const token = await this.linkToken('verify-email', to.toLowerCase());
+    return this.result<{ email: string; emailVerified: boolean }>({ type: 'VerifyEmail', token });
+  }
+
   async close(): Promise<void> {
     for (const s of this.subscriptions) await s.close();
     await this.client.close();

@@ -149,6 +149,8 @@ export class PasswordManagement {
 
   private async endLinksAndChallenges(userId: string): Promise<void> {
     await this.deps.oneTimeTokens.revoke('password-reset', userId);
+    // An address change asked for with the old password (by whoever the new one shuts out, perhaps) is dropped.
+    await this.deps.oneTimeTokens.revoke('email-change', userId);
     // A sign-in with the old password waiting for its second factor gets no session either.
     await this.deps.oneTimeTokens.revoke('two-factor-challenge', userId);
   }

@@ -17,6 +17,8 @@ export interface MailRequest {
   readonly path?: string;
   readonly expiresAt?: Date;
   readonly correlationId?: string;
+  /** With `verify-email`: an account asked to move to the address (`to`), rather than was created with it. */
+  readonly occasion?: 'email-change';
 }
 
 export const IDENTITY_SOURCE = '/identity-platform/identity';
@@ -52,6 +54,32 @@ export class IdentityMail {
     });
   }
 
+  /** A link proving `email`, the address the account asked to move to, replacing any earlier such link. */
+  async sendEmailChangeLink(
+    links: OneTimeTokens,
+    user: { userId: string; email: string; name: string; locale?: string },
+    email: string,
+    asked: { commandId: string; correlationId?: string },
+  ): Promise<Date> {
+    const { commandId, correlationId } = asked;
+    const link = await links.issue('email-change', user.userId, email, {
+      issuedBy: commandId,
+      replaces: user.email,
+    });
+    await this.send({
+      template: 'verify-email',
+      occasion: 'email-change',
+      to: email,
+      userId: user.userId,
+      name: user.name,
+      ...(user.locale ? { locale: user.locale } : {}),
+      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
+      expiresAt: link.expiresAt,
+      ...(correlationId ? { correlationId } : {}),
+    });
+    return link.expiresAt;
+  }
+
   async send(request: MailRequest): Promise<void> {
     const id = randomUUID();
     await this.bus.publish([
@@ -69,6 +97,7 @@ export class IdentityMail {
         revision: '0',
         data: {
           template: request.template,
+          ...(request.occasion ? { occasion: request.occasion } : {}),
           to: request.to,
           ...(request.userId ? { userId: request.userId } : {}),
           ...(request.name ? { name: request.name } : {}),

@@ -40,6 +40,13 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
     return { tokenHash: _id, ...rest };
   }
 
+  async findOutstanding(userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord | null> {
+    const doc = await this.tokens.findOne({ userId, purpose, redeemedBy: { $exists: false } });
+    if (!doc) return null;
+    const { _id, ...rest } = doc;
+    return { tokenHash: _id, ...rest };
+  }
+
   async deleteFor(
     userId: string,
     purpose: OneTimeTokenPurpose,

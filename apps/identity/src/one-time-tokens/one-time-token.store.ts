@@ -1,6 +1,7 @@
 import { InMemoryClaimLedger, type ClaimLedger, type KeyValueMap } from '../shared/claim-ledger';
 
-export type OneTimeTokenPurpose = 'email-verification' | 'password-reset' | 'two-factor-challenge';
+export type OneTimeTokenPurpose =
+  'email-verification' | 'email-change' | 'password-reset' | 'two-factor-challenge';
 
 export interface OneTimeTokenRecord {
   /** sha256 of the token. */
@@ -16,6 +17,10 @@ export interface OneTimeTokenRecord {
    * that a repeat of that very request is answered as the first was.
    */
   readonly redeemedBy?: string;
+  /** The command that asked for the link, where a repeat of it must be told from another request. */
+  readonly issuedBy?: string;
+  /** An address change's link: the address the account had when it asked (the one the move leaves). */
+  readonly replaces?: string;
 }
 
 export interface OneTimeTokenStore {
@@ -23,6 +28,8 @@ export interface OneTimeTokenStore {
   readonly redemptions: ClaimLedger;
   insert(record: OneTimeTokenRecord): Promise<void>;
   find(tokenHash: string): Promise<OneTimeTokenRecord | null>;
+  /** The user's link of this purpose not used yet (a newer one replaces older ones, so there is at most one). */
+  findOutstanding(userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord | null>;
   /**
    * Drops the user's tokens of one purpose (a newer link replaces older ones); with `keepRedeemed`, only those still
    * outstanding.
@@ -50,6 +57,13 @@ export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
 
   find(tokenHash: string): Promise<OneTimeTokenRecord | null> {
     return Promise.resolve(this.records.get(tokenHash) ?? null);
+  }
+
+  findOutstanding(userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord | null> {
+    for (const record of this.records.values())
+      if (record.userId === userId && record.purpose === purpose && record.redeemedBy === undefined)
+        return Promise.resolve(record);
+    return Promise.resolve(null);
   }
 
   deleteFor(

@@ -36,6 +36,7 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(await store.find(token)).toBeNull();
     expect(await store.find(sha256Hex(token))).toMatchObject({ userId: 'u1', purpose: 'email-verification' });
     expect(await tokens.redeem('email-verification', token)).toEqual({
+      purpose: 'email-verification',
       userId: 'u1',
       subject: 'ada@example.com',
     });
@@ -54,7 +55,10 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     const older = await tokens.issue('password-reset', 'u1');
     const newer = await tokens.issue('password-reset', 'u1');
     expect(await codeOf(tokens.redeem('password-reset', older.token))).toBe('token-invalid');
-    expect(await tokens.redeem('password-reset', newer.token)).toEqual({ userId: 'u1' });
+    expect(await tokens.redeem('password-reset', newer.token)).toEqual({
+      purpose: 'password-reset',
+      userId: 'u1',
+    });
     expect(await tokens.redeem('email-verification', verification.token)).toMatchObject({ userId: 'u1' });
   });
 
@@ -72,10 +76,12 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
   it('a repeat of the request that redeemed a link (same command id) is told so; any other use is token-invalid', async () => {
     const { token } = await tokens.issue('email-verification', 'u1', 'ada@example.com');
     expect(await tokens.redeem('email-verification', token, 'cmd-1')).toEqual({
+      purpose: 'email-verification',
       userId: 'u1',
       subject: 'ada@example.com',
     });
     expect(await tokens.redeem('email-verification', token, 'cmd-1')).toEqual({
+      purpose: 'email-verification',
       userId: 'u1',
       subject: 'ada@example.com',
       repeated: true,
@@ -91,6 +97,7 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     // Revoking the outstanding links (the reset changed the password) keeps the used one's answer to its repeat.
     await tokens.revoke('password-reset', 'u1');
     expect(await tokens.redeem('password-reset', reset.token, 'cmd-3')).toEqual({
+      purpose: 'password-reset',
       userId: 'u1',
       repeated: true,
     });
@@ -104,7 +111,10 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
       throw new Error('refused');
     };
     await expect(tokens.redeem('password-reset', token, 'cmd-1', refusing)).rejects.toThrow('refused');
-    expect(await tokens.redeem('password-reset', token, 'cmd-1')).toEqual({ userId: 'u1' });
+    expect(await tokens.redeem('password-reset', token, 'cmd-1')).toEqual({
+      purpose: 'password-reset',
+      userId: 'u1',
+    });
   });
 
   it("R10: forgetting a deleted account ends its links of every purpose, used or not, and no other account's", async () => {
@@ -119,7 +129,42 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     // Not even the repeat of the request that used it names the account now.
     expect(await codeOf(tokens.redeem('two-factor-challenge', used.token, 'cmd-1'))).toBe('token-invalid');
     expect(await store.find(sha256Hex(verification.token))).toBeNull();
-    expect(await tokens.redeem('password-reset', others.token)).toEqual({ userId: 'u2' });
+    expect(await tokens.redeem('password-reset', others.token)).toEqual({
+      purpose: 'password-reset',
+      userId: 'u2',
+    });
+  });
+
+  it('R18: an address change link names the new address and who asked for it until used; either verification purpose redeems it, as what it is', async () => {
+    expect(await tokens.outstanding('email-change', 'u1')).toBeUndefined();
+    const change = await tokens.issue('email-change', 'u1', 'ada@new.example', {
+      issuedBy: 'cmd-ask',
+      replaces: 'ada@example.com',
+    });
+    const verification = await tokens.issue('email-verification', 'u1', 'ada@example.com');
+    expect(change.expiresAt).toEqual(new Date(clock + 24 * 3600_000));
+    expect(await tokens.outstanding('email-change', 'u1')).toEqual({
+      subject: 'ada@new.example',
+      issuedBy: 'cmd-ask',
+      expiresAt: change.expiresAt,
+    });
+    expect(await tokens.outstanding('email-change', 'u2')).toBeUndefined();
+    expect(await codeOf(tokens.redeem('email-verification', change.token))).toBe('token-invalid');
+    const either = ['email-verification', 'email-change'] as const;
+    expect(await tokens.redeem(either, change.token, 'cmd-use')).toEqual({
+      purpose: 'email-change',
+      userId: 'u1',
+      subject: 'ada@new.example',
+      replaces: 'ada@example.com',
+    });
+    // Used, it is outstanding no more; the other purpose's link is untouched.
+    expect(await tokens.outstanding('email-change', 'u1')).toBeUndefined();
+    expect(await tokens.redeem(either, verification.token)).toMatchObject({ purpose: 'email-verification' });
+    const expiring = await tokens.issue('email-change', 'u1', 'ada@third.example');
+    clock = expiring.expiresAt.getTime();
+    expect(await tokens.outstanding('email-change', 'u1')).toBeUndefined();
+    const expired = await tokens.redeem(either, expiring.token).catch((e: DomainError) => e);
+    expect(expired).toMatchObject({ code: 'token-expired', details: { purpose: 'email-change' } });
   });
 
   it('revoke makes outstanding links of that purpose unusable', async () => {

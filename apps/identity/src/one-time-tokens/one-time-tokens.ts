@@ -1,9 +1,15 @@
 import { DomainError } from '@app/domain';
 import { randomToken, sha256Hex } from '../shared/secrets';
-import { type OneTimeTokenPurpose, type OneTimeTokenStore } from './one-time-token.store';
+import {
+  type OneTimeTokenPurpose,
+  type OneTimeTokenRecord,
+  type OneTimeTokenStore,
+} from './one-time-token.store';
 
 export const DEFAULT_LIFETIMES_MS: Readonly<Record<OneTimeTokenPurpose, number>> = {
   'email-verification': 24 * 3600_000,
+  // Proves a new address an account asked to move to; the account keeps its address until then.
+  'email-change': 24 * 3600_000,
   'password-reset': 30 * 60_000,
   // Between a correct password and the TOTP code at login.
   'two-factor-challenge': 5 * 60_000,
@@ -16,14 +22,17 @@ export interface IssuedOneTimeToken {
 }
 
 export interface RedeemedOneTimeToken {
+  readonly purpose: OneTimeTokenPurpose;
   readonly userId: string;
   readonly subject?: string;
+  /** See OneTimeTokenRecord.replaces. */
+  readonly replaces?: string;
   /** The same request (`commandId`) redeemed it before: answer as the first time, without doing it again. */
   readonly repeated?: true;
 }
 
 /**
- * Single-use expiring links: e-mail verification (R18) and password reset (R17). The newest link of a purpose
+ * Single-use expiring links: e-mail verification (R18), an address change, and password reset (R17). The newest link of a purpose
  * replaces older ones, and a redemption succeeds once however many race.
  */
 export class OneTimeTokens {
@@ -38,7 +47,13 @@ export class OneTimeTokens {
     this.now = options.now ?? Date.now;
   }
 
-  async issue(purpose: OneTimeTokenPurpose, userId: string, subject?: string): Promise<IssuedOneTimeToken> {
+  async issue(
+    purpose: OneTimeTokenPurpose,
+    userId: string,
+    subject?: string,
+    /** `issuedBy`: the command asking, so that its repeat can be told from another request (see `outstanding`). */
+    recorded: Pick<OneTimeTokenRecord, 'issuedBy' | 'replaces'> = {},
+  ): Promise<IssuedOneTimeToken> {
     const token = randomToken();
     const createdAt = new Date(this.now());
     const expiresAt = new Date(createdAt.getTime() + this.lifetimes[purpose]);
@@ -48,6 +63,7 @@ export class OneTimeTokens {
       purpose,
       userId,
       ...(subject !== undefined ? { subject } : {}),
+      ...recorded,
       createdAt,
       expiresAt,
     });
@@ -59,7 +75,8 @@ export class OneTimeTokens {
    * of the request that redeemed it (the same `commandId`: a retry after a lost answer) is told so (`repeated`).
    */
   async redeem(
-    purpose: OneTimeTokenPurpose,
+    /** One purpose, or several a link may have (the one it has is in the answer). */
+    purpose: OneTimeTokenPurpose | readonly OneTimeTokenPurpose[],
     token: string,
     commandId?: string,
     /** Checks before the token is used up: a refusal here leaves it usable. */
@@ -67,12 +84,17 @@ export class OneTimeTokens {
   ): Promise<RedeemedOneTimeToken> {
     const now = new Date(this.now());
     const record = await this.store.find(sha256Hex(token));
-    if (!record || record.purpose !== purpose) throw invalid();
+    const purposes: readonly OneTimeTokenPurpose[] = typeof purpose === 'string' ? [purpose] : purpose;
+    if (!record || !purposes.includes(record.purpose)) throw invalid();
     if (record.expiresAt <= now)
-      throw new DomainError('token-expired', 'gone', 'this link has expired; ask for a new one', { purpose });
+      throw new DomainError('token-expired', 'gone', 'this link has expired; ask for a new one', {
+        purpose: record.purpose,
+      });
     const redeemed = {
+      purpose: record.purpose,
       userId: record.userId,
       ...(record.subject !== undefined ? { subject: record.subject } : {}),
+      ...(record.replaces !== undefined ? { replaces: record.replaces } : {}),
     };
     if (record.redeemedBy !== undefined) {
       if (commandId !== undefined && record.redeemedBy === commandId) return { ...redeemed, repeated: true };
@@ -80,9 +102,24 @@ export class OneTimeTokens {
     }
     await beforeUse?.(redeemed);
     if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalid();
-    await this.store.deleteFor(record.userId, purpose);
+    await this.store.deleteFor(record.userId, record.purpose);
     if (commandId !== undefined) await this.store.insert({ ...record, redeemedBy: commandId });
     return redeemed;
+  }
+
+  /** The user's link of this purpose that is neither used nor expired: what it vouches for, and who asked for it. */
+  async outstanding(
+    purpose: OneTimeTokenPurpose,
+    userId: string,
+  ): Promise<{ subject?: string; issuedBy?: string; expiresAt: Date } | undefined> {
+    const record = await this.store.findOutstanding(userId, purpose);
+    if (!record || record.expiresAt.getTime() <= this.now()) return undefined;
+    const { subject, issuedBy, expiresAt } = record;
+    return {
+      ...(subject !== undefined ? { subject } : {}),
+      ...(issuedBy !== undefined ? { issuedBy } : {}),
+      expiresAt,
+    };
   }
 
   /**

@@ -24,6 +24,14 @@ export type UserState =
 
 const MAX_NAME = 200;
 
+/** A locked account does not move to another address: its links may be in the hands it was locked against. */
+export function refuseWhileLocked(user: ActiveUser): void {
+  if (user.locked)
+    throw new DomainError('account-locked', 'forbidden', 'the account is locked; an operator can unlock it', {
+      userId: user.userId,
+    });
+}
+
 export function parseName(raw: string): string {
   const name = raw.trim();
   if (name.length === 0 || [...name].length > MAX_NAME)
@@ -150,7 +158,12 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
     case 'ChangeEmail': {
       const email = parseEmail(command.email);
       if (email === user.email) return [];
-      return [{ type: 'EmailChanged', data: { ...stamp, previousEmail: user.email, email } }];
+      refuseWhileLocked(user);
+      // Decided once a link mailed to the new address was used: the move proves it.
+      return [
+        { type: 'EmailChanged', data: { ...stamp, previousEmail: user.email, email } },
+        { type: 'EmailVerified', data: { ...stamp, email } },
+      ];
     }
     case 'UpdateProfile': {
       const name = command.name === undefined ? undefined : parseName(command.name);

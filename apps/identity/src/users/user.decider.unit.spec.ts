@@ -75,24 +75,50 @@ describe('user decider', () => {
     ).toEqual([]);
   });
 
-  it('R18: changing the address makes it unverified, and a link for the old address is stale', () => {
-    const history: UserEvent[] = [
-      registered,
-      { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
-      ...given([registered])
-        .when({ ...base, type: 'ChangeEmail', email: 'ada@new.example' })
-        .decided(),
-    ];
-    expect(history[2]).toEqual({
-      type: 'EmailChanged',
-      data: { ...base, previousEmail: 'ada@example.com', email: 'ada@new.example' },
-    });
-    expect(fold(userDecider, history)).toMatchObject({ email: 'ada@new.example', emailVerified: false });
+  it('R18: an address change is decided once its link was used, so the new address is verified with the move, and a link for the old one is stale', () => {
+    const decided = given([registered])
+      .when({ ...base, type: 'ChangeEmail', email: 'ada@new.example' })
+      .decided();
+    expect(decided).toEqual([
+      {
+        type: 'EmailChanged',
+        data: { ...base, previousEmail: 'ada@example.com', email: 'ada@new.example' },
+      },
+      { type: 'EmailVerified', data: { ...base, email: 'ada@new.example' } },
+    ]);
+    const history: UserEvent[] = [registered, ...decided];
+    expect(fold(userDecider, history)).toMatchObject({ email: 'ada@new.example', emailVerified: true });
     expect(
       given(history)
         .when({ ...base, type: 'VerifyEmail', email: 'ada@example.com' })
         .refused().code,
     ).toBe('email-verification-stale');
+  });
+
+  it('R18: a locked account does not move to another address; staying where it is is no change, locked or not', () => {
+    const locked: UserEvent[] = [registered, { type: 'UserLocked', data: { ...base, reason: 'taken over' } }];
+    const error = given(locked)
+      .when({ ...base, type: 'ChangeEmail', email: 'ada@new.example' })
+      .thenRefuses('account-locked', { userId: base.userId });
+    expect(error.kind).toBe('forbidden');
+    given(locked)
+      .when({ ...base, type: 'ChangeEmail', email: 'ada@example.com' })
+      .then([]);
+  });
+
+  it('R18: an address changed by an older release stays unverified until its link is used', () => {
+    const history: UserEvent[] = [
+      registered,
+      { type: 'EmailVerified', data: { ...base, email: 'ada@example.com' } },
+      {
+        type: 'EmailChanged',
+        data: { ...base, previousEmail: 'ada@example.com', email: 'ada@new.example' },
+      },
+    ];
+    expect(fold(userDecider, history)).toMatchObject({ email: 'ada@new.example', emailVerified: false });
+    given(history)
+      .when({ ...base, type: 'VerifyEmail', email: 'ada@new.example' })
+      .then([{ type: 'EmailVerified', data: { ...base, email: 'ada@new.example' } }]);
   });
 
   it('updates the profile only when something changes and can remove the phone', () => {

@@ -42,6 +42,30 @@ describe('e-mail requests through a real SMTP server', () => {
     expect(smtp().received.filter((m) => m.to.includes(address))).toHaveLength(1);
   });
 
+  it('R18: an address change is confirmed by a mail worded for it, to the new address; its link moves the account', async () => {
+    const address = `before-${Date.now()}@example.com`;
+    const userId = await identity.registerVerified(address);
+    const moved = `after-${Date.now()}@example.com`;
+    await identity.result({ type: 'ChangeEmail', email: moved, password: 'correct horse battery' }, userId);
+    const mail = await waitFor(() => smtp().received.find((m) => m.to.includes(moved)), {
+      timeoutMs: 15_000,
+    });
+    expect(mail.raw).toContain('Subject: Confirm your new e-mail address');
+    expect(mail.raw).not.toContain('An account was created with this address');
+    const unfolded = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const token = /https:\/\/app\.example\.com\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
+    expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({
+      email: moved,
+      emailVerified: true,
+    });
+    const notice = await waitFor(
+      () =>
+        smtp().received.find((m) => m.to.includes(address) && m.raw.includes('e-mail address was changed')),
+      { timeoutMs: 15_000 },
+    );
+    expect(notice.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=')).not.toContain(moved);
+  });
+
   it('R17: a reset request is mailed; an unknown address gets nothing', async () => {
     const address = `reset-${Date.now()}@example.com`;
     await identity.registerVerified(address);

@@ -12,11 +12,17 @@ export interface EmailRequest {
   readonly expiresAt?: string;
   /** The recipient's language when the requesting service knows it. */
   readonly locale?: string;
+  /** Why an address is to be confirmed: a new account (the default) or an account moving to it. */
+  readonly occasion?: 'registration' | 'email-change';
 }
 
 /** The e-mail a request asks for, in text and HTML, in `locale`. */
 export function renderEmail(request: EmailRequest, locale: Locale = 'en'): RenderedMessage {
-  return renderMessage(request.template, locale, {
+  const template =
+    request.template === 'verify-email' && request.occasion === 'email-change'
+      ? 'confirm-email-change'
+      : request.template;
+  return renderMessage(template, locale, {
     ...(request.name ? { name: request.name } : {}),
     ...(request.link ? { link: request.link } : {}),
     ...(request.expiresAt ? { until: request.expiresAt } : {}),

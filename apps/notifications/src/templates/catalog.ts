@@ -14,9 +14,13 @@ export interface MessageWords {
   readonly until?: string;
 }
 
-/** The e-mails other services request, the invitation, and one message per kind of notice. */
+/**
+ * The e-mails other services request (`confirm-email-change` is `verify-email` asked for an address change), the
+ * invitation, and one message per kind of notice.
+ */
 export const TEMPLATES = [
   'verify-email',
+  'confirm-email-change',
   'reset-password',
   'account-exists',
   'email-changed',
@@ -52,6 +56,14 @@ const en: Catalog = {
       'If it was not, do not confirm it: whoever created the account chose its password. Use "Forgot password" on the sign-in page instead, and the account is yours.',
     ],
     action: 'Confirm',
+  },
+  'confirm-email-change': {
+    subject: 'Confirm your new e-mail address',
+    body: [
+      'Someone asked to use this address for their account from now on. If it was you, confirm it: the account moves to this address once you do.',
+      'If it was not, ignore this message: nothing changes.',
+    ],
+    action: 'Confirm the address',
   },
   'reset-password': {
     subject: 'Reset your password',
@@ -156,6 +168,14 @@ const de: Catalog = {
       'Wenn nicht, bestätigen Sie nicht: Das Passwort hat jemand anderes gewählt. Nutzen Sie stattdessen „Passwort vergessen“ auf der Anmeldeseite, dann gehört das Konto Ihnen.',
     ],
     action: 'Bestätigen',
+  },
+  'confirm-email-change': {
+    subject: 'Bestätigen Sie Ihre neue E-Mail-Adresse',
+    body: [
+      'Jemand möchte diese Adresse ab jetzt für sein Konto verwenden. Wenn Sie das waren, bestätigen Sie sie: Erst dann wechselt das Konto zu dieser Adresse.',
+      'Wenn nicht, ignorieren Sie diese Nachricht: Es ändert sich nichts.',
+    ],
+    action: 'Adresse bestätigen',
   },
   'reset-password': {
     subject: 'Passwort zurücksetzen',

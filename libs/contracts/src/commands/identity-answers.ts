@@ -11,3 +11,14 @@ export interface Profile {
   /** After a change: the account stream's revision, so a reader can wait until its read model shows the change. */
   readonly revision?: string;
 }
+
+/** An address change asked for: the account keeps its address until the link mailed to the new one is used. */
+export interface EmailChangePending {
+  readonly userId: string;
+  readonly pendingEmail: string;
+  /**
+   * When the link sent now stops working (ISO 8601). Absent when none was sent: the address had too many such mails
+   * this hour (a link sent earlier still works).
+   */
+  readonly expiresAt?: string;
+}

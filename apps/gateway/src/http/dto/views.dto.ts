@@ -272,6 +272,21 @@ export class SessionView {
   sessionId?: string;
 }
 
+export class EmailChangeView {
+  @ApiProperty({ enum: ['confirmation-sent'] }) status!: string;
+  @ApiProperty({
+    example: 'ada@new.example',
+    description: 'the address asked for; the account keeps its address until the link mailed here is used',
+  })
+  pendingEmail!: string;
+  @ApiPropertyOptional({
+    example: '2026-12-06T10:00:00.000Z',
+    description:
+      'when the link sent now stops working; absent when none was sent (too many this hour to that address: an earlier one still works)',
+  })
+  expiresAt?: string;
+}
+
 export class AcceptedView {
   @ApiProperty({ enum: ['accepted'] }) status!: string;
   @ApiPropertyOptional({

@@ -5,7 +5,7 @@ import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
 import { type IdentityMail } from '../notifying/identity-mail';
-import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type OneTimeTokens, type RedeemedOneTimeToken } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
 import { parseEmail } from '@app/identifiers';
@@ -79,10 +79,7 @@ export class AccountManagement {
       ['email-verification', 'email-change'],
       token,
       context.commandId,
-      (found) =>
-        found.purpose === 'email-change'
-          ? this.mayMove(found.userId, parseEmail(found.subject ?? ''))
-          : Promise.resolve(),
+      (found) => (found.purpose === 'email-change' ? this.mayMove(found) : Promise.resolve()),
     );
     const { purpose, userId, subject } = link;
     if (purpose === 'email-change') return this.moveToProvenAddress(link, context);
@@ -199,11 +196,9 @@ export class AccountManagement {
     const { verificationLinks: links } = this.deps;
     const pending = await links.outstanding('email-change', userId);
     if (pending?.issuedBy === context.commandId && pending.subject !== email) throw commandIdReused(context);
-    if (email === user.email) {
-      // Staying where it is: a move asked for earlier is called off.
-      await links.revoke('email-change', userId);
-      return profileOf(user);
-    }
+    // Another address now: the move asked for earlier is off, whether or not this one's link can be sent.
+    if (pending && pending.subject !== email) await links.revoke('email-change', userId);
+    if (email === user.email) return profileOf(user);
     await this.deps.reservations.refuseTaken('email', email, userId);
     // Mail to an address nobody there asked for is bounded, as links anyone can have resent are.
     if (!(await this.deps.mailQuota.allows(email, 'email-change-link')))
@@ -215,18 +210,27 @@ export class AccountManagement {
   }
 
   /** Before a move's link is used up: a refusal here leaves it usable. */
-  private async mayMove(userId: string, email: string): Promise<void> {
-    refuseWhileLocked(await this.deps.accounts.active(userId));
-    await this.deps.reservations.refuseTaken('email', email, userId);
+  private async mayMove(link: RedeemedOneTimeToken): Promise<void> {
+    const account = await this.deps.accounts.active(link.userId);
+    refuseWhileLocked(account);
+    // Its sessions ended since it was asked for (a lock, a password change or reset, two-factor turned on or off):
+    // the move was asked for by whoever that was against, perhaps.
+    if ((account.sessionsEndedAt ?? '') !== link.accountEpoch)
+      throw new DomainError(
+        'token-invalid',
+        'gone',
+        'this link is not valid (it may have been used already)',
+      );
+    await this.deps.reservations.refuseTaken('email', parseEmail(link.subject ?? ''), link.userId);
   }
 
   /** A move's link was used: the account moves to the address, verified, and lets its old address go. */
-  private async moveToProvenAddress(
-    link: { userId: string; subject?: string; replaces?: string },
-    context: CommandContext,
-  ): Promise<Profile> {
+  private async moveToProvenAddress(link: RedeemedOneTimeToken, context: CommandContext): Promise<Profile> {
     const { userId } = link;
     const email = parseEmail(link.subject ?? '');
+    // A repeat of a use that did not get as far as the move is checked as the first use was.
+    if (link.repeated && !(await this.deps.accounts.applied(userId, context.commandId)))
+      await this.mayMove(link);
     const result = await this.reserving('email', email, userId, context, () =>
       this.deps.accounts.execute(
         { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
@@ -237,8 +241,14 @@ export class AccountManagement {
     const changed = result.events.find((event) => event.type === 'EmailChanged');
     // A repeat of this request (its answer lost) finishes what the first may not have: the address left is then the
     // one the account had when it asked.
-    const left = changed ? changed.data.previousEmail : result.duplicate ? link.replaces : undefined;
-    if (left !== undefined && left !== moved.email) await this.leave(moved, left, context);
+    if (changed) await this.leave(moved, changed.data.previousEmail, context);
+    else if (
+      result.duplicate &&
+      link.replaces !== undefined &&
+      link.replaces !== moved.email &&
+      (await this.deps.reservations.holderOf('email', link.replaces)) === userId
+    )
+      await this.leave(moved, link.replaces, context);
     return profileOf(moved, result.revision);
   }
 

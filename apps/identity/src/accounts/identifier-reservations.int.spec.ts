@@ -116,6 +116,28 @@ describe('identifier reservations on the event store', () => {
     expect(legacy.state.holder).toBeUndefined();
   });
 
+  it('R18: an address held by an account that has another address now (a move whose release a crash cut short) is taken over after a minute; the one it has is kept', async () => {
+    const [left, current] = [address(), address()];
+    const holder = randomUUID();
+    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
+    await store.handle(
+      userStreamName(holder),
+      { decider: userDecider },
+      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
+      { commandId: randomUUID(), actor: holder },
+    );
+    await reservations.reserve('email', current, holder, randomUUID());
+    await reservations.reserve('email', left, holder, randomUUID());
+    expect(await codeOf(reservations.reserve('email', left, 'u2', randomUUID()))).toBe('email-taken');
+    expect(await codeOf(reservations.refuseTaken('email', left, 'u2'))).toBe('email-taken');
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await codeOf(reservations.refuseTaken('email', left, 'u2'))).toBe('done');
+    expect(await codeOf(reservations.reserve('email', current, 'u2', randomUUID()))).toBe('email-taken');
+    await reservations.reserve('email', left, 'u2', randomUUID());
+    expect(await reservations.holderOf('email', left)).toBe('u2');
+    expect(await reservations.holderOf('email', current)).toBe(holder);
+  });
+
   it('R10: an address still held by a deleted account (a change raced its deletion) is free to reserve at once', async () => {
     const email = address();
     const deleted = randomUUID();

@@ -11,7 +11,10 @@ import {
   type ReservationKind,
 } from '../users/reservation.decider';
 
-/** A reservation whose holder never registered (the registration crashed midway) is taken over after this long. */
+/**
+ * A reservation whose holder never registered (the registration crashed midway), or has another address or number
+ * now, is taken over after this long.
+ */
 const ABANDONED_AFTER_MS = 60_000;
 
 interface Held {
@@ -127,17 +130,18 @@ export class IdentifierReservations {
   }
 
   /**
-   * The holder, when it never became a registered user and has had time enough to do so, or when its account is
-   * deleted (a deletion frees what the account held; one that a change racing it left behind is free all the same).
+   * The holder, when its account is deleted (a deletion frees what the account held; one that a change racing it left
+   * behind is free all the same), or, once it has had time enough to take it up, when it never became a registered
+   * user or has another address or number now (a move whose release a crash cut short).
    */
   private async abandonedHolder(kind: ReservationKind, value: string): Promise<string | undefined> {
     const held = await this.heldIn(kind, value);
     if (!held?.holder) return undefined;
-    const { status } = (await this.store.load(userStreamName(held.holder), { decider: userDecider })).state;
-    if (status === 'deleted') return held.holder;
-    return status === 'none' && this.now().getTime() - held.since >= ABANDONED_AFTER_MS
-      ? held.holder
-      : undefined;
+    const account = (await this.store.load(userStreamName(held.holder), { decider: userDecider })).state;
+    if (account.status === 'deleted') return held.holder;
+    if (this.now().getTime() - held.since < ABANDONED_AFTER_MS) return undefined;
+    if (account.status === 'none') return held.holder;
+    return kind !== 'invitation' && account[kind] !== value ? held.holder : undefined;
   }
 }
 

@@ -669,7 +669,7 @@ describe('identity over the bus, on the event store', () => {
     expect(await links.outstanding('email-change', userId)).toMatchObject({ issuedBy: askedBy });
   });
 
-  it('R18: a locked account does not move: the lock ends the link, and a link used while locked is refused and left as it was', async () => {
+  it('R18: a locked account does not move: the lock ends the link, one made as the lock landed is refused while locked and void after, and a move asked for after the unlock works', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
     const moved = email();
@@ -680,19 +680,67 @@ describe('identity over the bus, on the event store', () => {
       ok: false,
       error: { code: 'token-invalid' },
     });
-    // A link that outlived the lock (made as the lock landed) is refused while the account is locked, left usable, and
-    // works once an operator unlocks the account.
+    // Made as the lock landed: asked for by an account read before it (whose sessions had never ended).
     const late = await identity.app
       .get(OneTimeTokens)
-      .issue('email-change', userId, moved, { replaces: address });
+      .issue('email-change', userId, moved, { replaces: address, accountEpoch: '' });
     expect(await identity.send({ type: 'VerifyEmail', token: late.token })).toMatchObject({
       ok: false,
       error: { code: 'account-locked' },
     });
+    await identity.result({ type: 'UnlockUser', userId }, 'operator-1');
+    expect(await identity.send({ type: 'VerifyEmail', token: late.token })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ email: address });
     expect(await identity.app.get(IdentifierReservations).holderOf('email', moved)).toBeUndefined();
-    await identity.result({ type: 'UnlockUser', userId }, 'operator-1');
-    expect(await identity.result({ type: 'VerifyEmail', token: late.token })).toMatchObject({ email: moved });
+    const mailed = identity.mails.filter((m) => m.data.to === moved).length;
+    await identity.result({ type: 'ChangeEmail', email: moved, password: PASSWORD }, userId);
+    const mail = await waitFor(() => identity.mails.filter((m) => m.data.to === moved)[mailed]);
+    const token = new URL(mail.data.link!).searchParams.get('token')!;
+    expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({ email: moved });
+  });
+
+  it('R17/R18: a link asked for before a password change (made as the change landed) moves nothing after it', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const moved = email();
+    const before = await identity.app
+      .get(OneTimeTokens)
+      .issue('email-change', userId, moved, { replaces: address, accountEpoch: '' });
+    await identity.result(
+      { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: 'another long passphrase' },
+      userId,
+    );
+    // As if it were issued after the change's revocation of pending links.
+    const late = await identity.app
+      .get(OneTimeTokens)
+      .issue('email-change', userId, moved, { replaces: address, accountEpoch: '' });
+    expect(await identity.send({ type: 'VerifyEmail', token: before.token })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
+    expect(await identity.send({ type: 'VerifyEmail', token: late.token })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ email: address });
+  });
+
+  it('R18: asking for another address calls the earlier move off even when the new one is past its mail quota', async () => {
+    const userId = await identity.registerVerified(email());
+    const [flooded, other] = [email(), email()];
+    const ask = (to: string) =>
+      identity.result<{ expiresAt?: string }>({ type: 'ChangeEmail', email: to, password: PASSWORD }, userId);
+    for (let i = 0; i < 5; i++) expect((await ask(flooded)).expiresAt).toEqual(expect.any(String));
+    await ask(other);
+    const link = await identity.linkToken('verify-email', other);
+    expect(await ask(flooded)).toEqual({ userId, pendingEmail: flooded });
+    expect(await identity.send({ type: 'VerifyEmail', token: link })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
   });
 
   it('R18: a move whose answer was lost after it was recorded is finished by its repeat: the old address is let go and told', async () => {

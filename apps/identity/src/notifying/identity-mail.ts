@@ -57,7 +57,7 @@ export class IdentityMail {
   /** A link proving `email`, the address the account asked to move to, replacing any earlier such link. */
   async sendEmailChangeLink(
     links: OneTimeTokens,
-    user: { userId: string; email: string; name: string; locale?: string },
+    user: { userId: string; email: string; name: string; locale?: string; sessionsEndedAt?: string },
     email: string,
     asked: { commandId: string; correlationId?: string },
   ): Promise<Date> {
@@ -65,6 +65,7 @@ export class IdentityMail {
     const link = await links.issue('email-change', user.userId, email, {
       issuedBy: commandId,
       replaces: user.email,
+      accountEpoch: user.sessionsEndedAt ?? '',
     });
     await this.send({
       template: 'verify-email',

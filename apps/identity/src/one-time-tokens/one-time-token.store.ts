@@ -21,6 +21,11 @@ export interface OneTimeTokenRecord {
   readonly issuedBy?: string;
   /** An address change's link: the address the account had when it asked (the one the move leaves). */
   readonly replaces?: string;
+  /**
+   * An address change's link: when the account's sessions last ended as it asked (`''` if never). A lock, a password
+   * change or reset, or two-factor turned on or off since then ends them again, and voids the link.
+   */
+  readonly accountEpoch?: string;
 }
 
 export interface OneTimeTokenStore {

@@ -25,8 +25,9 @@ export interface RedeemedOneTimeToken {
   readonly purpose: OneTimeTokenPurpose;
   readonly userId: string;
   readonly subject?: string;
-  /** See OneTimeTokenRecord.replaces. */
+  /** See OneTimeTokenRecord. */
   readonly replaces?: string;
+  readonly accountEpoch?: string;
   /** The same request (`commandId`) redeemed it before: answer as the first time, without doing it again. */
   readonly repeated?: true;
 }
@@ -52,7 +53,7 @@ export class OneTimeTokens {
     userId: string,
     subject?: string,
     /** `issuedBy`: the command asking, so that its repeat can be told from another request (see `outstanding`). */
-    recorded: Pick<OneTimeTokenRecord, 'issuedBy' | 'replaces'> = {},
+    recorded: Pick<OneTimeTokenRecord, 'issuedBy' | 'replaces' | 'accountEpoch'> = {},
   ): Promise<IssuedOneTimeToken> {
     const token = randomToken();
     const createdAt = new Date(this.now());
@@ -95,6 +96,7 @@ export class OneTimeTokens {
       userId: record.userId,
       ...(record.subject !== undefined ? { subject: record.subject } : {}),
       ...(record.replaces !== undefined ? { replaces: record.replaces } : {}),
+      ...(record.accountEpoch !== undefined ? { accountEpoch: record.accountEpoch } : {}),
     };
     if (record.redeemedBy !== undefined) {
       if (commandId !== undefined && record.redeemedBy === commandId) return { ...redeemed, repeated: true };

@@ -138,6 +138,40 @@ describe('identifier reservations on the event store', () => {
     expect(await reservations.holderOf('email', current)).toBe(holder);
   });
 
+  it('R18: an account taking up again an address found left behind keeps it, even when a take-over had read it as left', async () => {
+    const [left, current] = [address(), address()];
+    const holder = randomUUID();
+    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
+    await store.handle(
+      userStreamName(holder),
+      { decider: userDecider },
+      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
+      { commandId: randomUUID(), actor: holder },
+    );
+    await reservations.reserve('email', left, holder, randomUUID());
+    clock = new Date(clock.getTime() + 61_000);
+    // The holder moves back to it (reserving it again) between the take-over's reading it as left and its release.
+    const handle = store.handle.bind(store);
+    let interleaved = false;
+    const racing = jest
+      .spyOn(store, 'handle')
+      .mockImplementation(async (stream, definition, command, context) => {
+        const asked = command as { type?: string; heldSince?: string };
+        if (asked.type === 'ReleaseIdentifier' && asked.heldSince !== undefined && !interleaved) {
+          interleaved = true;
+          await reservations.reserve('email', left, holder, randomUUID());
+        }
+        return handle(stream, definition, command, context);
+      });
+    try {
+      expect(await codeOf(reservations.reserve('email', left, 'u2', randomUUID()))).toBe('email-taken');
+    } finally {
+      racing.mockRestore();
+    }
+    expect(interleaved).toBe(true);
+    expect(await reservations.holderOf('email', left)).toBe(holder);
+  });
+
   it('R10: an address still held by a deleted account (a change raced its deletion) is free to reserve at once', async () => {
     const email = address();
     const deleted = randomUUID();

@@ -20,6 +20,8 @@ const ABANDONED_AFTER_MS = 60_000;
 interface Held {
   readonly holder?: string;
   readonly since: number;
+  /** As recorded (see ReleaseIdentifier.heldSince). */
+  readonly at?: string;
 }
 
 const heldSince = {
@@ -27,7 +29,7 @@ const heldSince = {
     initialState: (): Held => ({ since: 0 }),
     evolve: (held: Held, e: ReservationEvent): Held =>
       e.type === 'IdentifierReserved'
-        ? { holder: e.data.userId, since: Date.parse(e.data.at) }
+        ? { holder: e.data.userId, since: Date.parse(e.data.at), at: e.data.at }
         : { since: held.since },
   },
 };
@@ -86,15 +88,23 @@ export class IdentifierReservations {
       if (reserved.duplicate && reserved.state.holder !== userId) await reserve(`/again-${randomUUID()}`);
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
-      const holder = await this.abandonedHolder(kind, value);
-      if (!holder) throw error;
-      await this.release(kind, value, holder, `${commandId}/takeover`);
+      const abandoned = await this.abandonedHolder(kind, value);
+      if (!abandoned) throw error;
+      // Only the reservation found left behind: one its holder has taken up again since stays, and this one fails.
+      await this.release(kind, value, abandoned.holder, `${commandId}/takeover`, abandoned.at);
       await reserve('/after-takeover');
     }
   }
 
   /** Releases the identifier wherever this user holds it. */
-  async release(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
+  async release(
+    kind: ReservationKind,
+    value: string,
+    userId: string,
+    commandId: string,
+    /** Only the reservation made then (a take-over's). */
+    heldSince?: string,
+  ): Promise<void> {
     const [hashed, plain] = legacyReservationStreams(kind, value);
     // The command ids of earlier releases on their streams, so a release retried across an upgrade stays one release.
     const legacy: [string | undefined, string][] = [
@@ -103,15 +113,23 @@ export class IdentifierReservations {
     ];
     for (const [stream, id] of legacy)
       if (stream && (await this.heldAt(stream)).holder === userId)
-        await this.releaseAt(stream, kind, userId, id);
-    await this.releaseAt(this.streamOf(kind, value), kind, userId, `${commandId}/release-${kind}-keyed`);
+        await this.releaseAt(stream, kind, userId, id, heldSince);
+    const keyed = `${commandId}/release-${kind}-keyed`;
+    await this.releaseAt(this.streamOf(kind, value), kind, userId, keyed, heldSince);
   }
 
-  private releaseAt(stream: string, kind: ReservationKind, userId: string, commandId: string) {
+  private releaseAt(
+    stream: string,
+    kind: ReservationKind,
+    userId: string,
+    commandId: string,
+    heldSince: string | undefined,
+  ) {
+    const at = this.now().toISOString();
     return this.store.handle(
       stream,
       this.aggregate,
-      { type: 'ReleaseIdentifier', kind, userId, at: this.now().toISOString() },
+      { type: 'ReleaseIdentifier', kind, userId, at, ...(heldSince !== undefined ? { heldSince } : {}) },
       { commandId, actor: userId },
     );
   }
@@ -134,14 +152,18 @@ export class IdentifierReservations {
    * behind is free all the same), or, once it has had time enough to take it up, when it never became a registered
    * user or has another address or number now (a move whose release a crash cut short).
    */
-  private async abandonedHolder(kind: ReservationKind, value: string): Promise<string | undefined> {
+  private async abandonedHolder(
+    kind: ReservationKind,
+    value: string,
+  ): Promise<{ holder: string; at?: string } | undefined> {
     const held = await this.heldIn(kind, value);
     if (!held?.holder) return undefined;
+    const found = { holder: held.holder, ...(held.at !== undefined ? { at: held.at } : {}) };
     const account = (await this.store.load(userStreamName(held.holder), { decider: userDecider })).state;
-    if (account.status === 'deleted') return held.holder;
+    if (account.status === 'deleted') return found;
     if (this.now().getTime() - held.since < ABANDONED_AFTER_MS) return undefined;
-    if (account.status === 'none') return held.holder;
-    return kind !== 'invitation' && account[kind] !== value ? held.holder : undefined;
+    if (account.status === 'none') return found;
+    return kind !== 'invitation' && account[kind] !== value ? found : undefined;
   }
 }
 

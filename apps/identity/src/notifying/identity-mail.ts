@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@app/contracts';
 import { eventMessage, type MessageBus } from '@app/messaging';
-import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { type IssuedOneTimeToken, type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 
 export type MailTemplate =
   'verify-email' | 'reset-password' | 'account-exists' | 'email-changed' | 'password-changed';
@@ -42,16 +42,7 @@ export class IdentityMail {
     correlationId?: string,
   ): Promise<void> {
     const link = await links.issue('email-verification', user.userId, user.email);
-    await this.send({
-      template: 'verify-email',
-      to: user.email,
-      userId: user.userId,
-      name: user.name,
-      ...(user.locale ? { locale: user.locale } : {}),
-      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
-      expiresAt: link.expiresAt,
-      ...(correlationId ? { correlationId } : {}),
-    });
+    await this.sendLinkToConfirm(user, user.email, link, { correlationId });
   }
 
   /** A link proving `email`, the address the account asked to move to, replacing any earlier such link. */
@@ -61,24 +52,35 @@ export class IdentityMail {
     email: string,
     asked: { commandId: string; correlationId?: string },
   ): Promise<Date> {
-    const { commandId, correlationId } = asked;
     const link = await links.issue('email-change', user.userId, email, {
-      issuedBy: commandId,
+      issuedBy: asked.commandId,
       replaces: user.email,
       accountEpoch: user.sessionsEndedAt ?? '',
     });
-    await this.send({
-      template: 'verify-email',
+    await this.sendLinkToConfirm(user, email, link, {
       occasion: 'email-change',
-      to: email,
+      correlationId: asked.correlationId,
+    });
+    return link.expiresAt;
+  }
+
+  private sendLinkToConfirm(
+    user: { userId: string; name: string; locale?: string },
+    to: string,
+    link: IssuedOneTimeToken,
+    about: { occasion?: 'email-change'; correlationId?: string | undefined },
+  ): Promise<void> {
+    return this.send({
+      template: 'verify-email',
+      ...(about.occasion ? { occasion: about.occasion } : {}),
+      to,
       userId: user.userId,
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
       path: `/verify-email?token=${encodeURIComponent(link.token)}`,
       expiresAt: link.expiresAt,
-      ...(correlationId ? { correlationId } : {}),
+      ...(about.correlationId ? { correlationId: about.correlationId } : {}),
     });
-    return link.expiresAt;
   }
 
   async send(request: MailRequest): Promise<void> {

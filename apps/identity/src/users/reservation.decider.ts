@@ -15,9 +15,17 @@ export type ReservationEvent =
 
 export type ReservationCommand =
   | { type: 'ReserveIdentifier'; kind: ReservationKind; userId: string; at: string }
-  | { type: 'ReleaseIdentifier'; kind: ReservationKind; userId: string; at: string };
+  | {
+      type: 'ReleaseIdentifier';
+      kind: ReservationKind;
+      userId: string;
+      at: string;
+      /** Only the reservation made then (`at` of its IdentifierReserved): a take-over's, of one found left behind. */
+      heldSince?: string;
+    };
 
-export type ReservationState = { readonly holder?: string };
+/** `since`: when the holder last reserved it. */
+export type ReservationState = { readonly holder?: string; readonly since?: string };
 
 /**
  * Where earlier releases reserved an identifier: `email-<sha256>` and `phone-<sha256>` of the normalised value (a plain
@@ -36,16 +44,18 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
   evolve: (state, event) => {
     switch (event.type) {
       case 'IdentifierReserved':
-        return { holder: event.data.userId };
+        return { holder: event.data.userId, since: event.data.at };
       case 'IdentifierReleased':
         return state.holder === event.data.userId ? {} : state;
     }
   },
   decide: (command, state) => {
-    const data = { kind: command.kind, userId: command.userId, at: command.at };
+    const { kind, userId, at } = command;
+    const data = { kind, userId, at };
     switch (command.type) {
       case 'ReserveIdentifier':
-        if (state.holder === command.userId) return [];
+        // Its holder taking it up again is recorded: a reservation found left behind is then left behind no more.
+        if (state.holder === command.userId) return [{ type: 'IdentifierReserved', data }];
         if (state.holder !== undefined)
           throw new DomainError(
             `${command.kind}-taken`,
@@ -57,7 +67,10 @@ export const reservationDecider: Decider<ReservationState, ReservationCommand, R
           );
         return [{ type: 'IdentifierReserved', data }];
       case 'ReleaseIdentifier':
-        return state.holder === command.userId ? [{ type: 'IdentifierReleased', data }] : [];
+        return state.holder === command.userId &&
+          (command.heldSince === undefined || command.heldSince === state.since)
+          ? [{ type: 'IdentifierReleased', data }]
+          : [];
     }
   },
 };

@@ -28,19 +28,45 @@ describe('identifier reservations (unique e-mail and phone)', () => {
     ).toThrow(expect.objectContaining({ code: 'invitation-taken', kind: 'conflict' }));
   });
 
-  it('reserves once; the holder reserving again is a no-op; another user gets email-taken', () => {
+  it('reserves once; the holder reserving again is recorded, renewing it; another user gets email-taken', () => {
     const events = reservationDecider.decide(
       { type: 'ReserveIdentifier', kind: 'email', userId: 'u1', at },
       {},
     );
     const state = fold(reservationDecider, events);
-    expect(state).toEqual({ holder: 'u1' });
-    expect(
-      reservationDecider.decide({ type: 'ReserveIdentifier', kind: 'email', userId: 'u1', at }, state),
-    ).toEqual([]);
+    expect(state).toEqual({ holder: 'u1', since: at });
+    const later = '2026-01-01T00:05:00.000Z';
+    const again = reservationDecider.decide(
+      { type: 'ReserveIdentifier', kind: 'email', userId: 'u1', at: later },
+      state,
+    );
+    expect(again).toEqual([{ type: 'IdentifierReserved', data: { kind: 'email', userId: 'u1', at: later } }]);
+    expect(fold(reservationDecider, [...events, ...again])).toEqual({ holder: 'u1', since: later });
     expect(() =>
       reservationDecider.decide({ type: 'ReserveIdentifier', kind: 'email', userId: 'u2', at }, state),
     ).toThrow(expect.objectContaining({ code: 'email-taken', kind: 'conflict' }) as DomainError);
+  });
+
+  it('a take-over releases only the reservation it found left behind, not one its holder has renewed since', () => {
+    const first = '2026-01-01T00:00:00.000Z';
+    const renewed = '2026-01-01T00:02:00.000Z';
+    const held = (since: string) =>
+      fold(reservationDecider, [
+        { type: 'IdentifierReserved', data: { kind: 'email', userId: 'u1', at: since } },
+      ]);
+    const takeOver = {
+      type: 'ReleaseIdentifier' as const,
+      kind: 'email' as const,
+      userId: 'u1',
+      at,
+      heldSince: first,
+    };
+    expect(reservationDecider.decide(takeOver, held(first))).toEqual([
+      { type: 'IdentifierReleased', data: { kind: 'email', userId: 'u1', at } },
+    ]);
+    expect(reservationDecider.decide(takeOver, held(renewed))).toEqual([]);
+    const { heldSince: _any, ...plain } = takeOver;
+    expect(reservationDecider.decide(plain, held(renewed))).toHaveLength(1);
   });
 
   it('a released identifier can be taken by someone else; only the holder releases', () => {

@@ -64,12 +64,13 @@ describe('identifier reservations on the event store', () => {
     await reservations.reserve('email', email, 'u1', commandId);
     expect(await reservations.holderOf('email', email)).toBe('u1');
     expect(await codeOf(reservations.reserve('email', email, 'u2', randomUUID()))).toBe('email-taken');
-    // Retried again while held: nothing more is appended.
+    // Retried again while held: it is renewed, once (a holder still at it is not left behind), and stays u1's.
     const revision = async () =>
       (await store.load(reservations.streamOf('email', email), { decider: reservationDecider })).revision;
     const before = await revision();
     await reservations.reserve('email', email, 'u1', commandId);
-    expect(await revision()).toBe(before);
+    expect(await revision()).toBe(before! + 1n);
+    expect(await reservations.holderOf('email', email)).toBe('u1');
   });
 
   it('a second user gets email-taken; after the holder releases, the second user reserves it', async () => {
@@ -169,6 +170,45 @@ describe('identifier reservations on the event store', () => {
       racing.mockRestore();
     }
     expect(interleaved).toBe(true);
+    expect(await reservations.holderOf('email', left)).toBe(holder);
+  });
+
+  it('a take-over of what an account left behind frees it on the streams of earlier releases too, and stays taken', async () => {
+    const [left, current] = [address(), address()];
+    const holder = randomUUID();
+    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
+    await store.handle(
+      userStreamName(holder),
+      { decider: userDecider },
+      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
+      { commandId: randomUUID(), actor: holder },
+    );
+    const legacy = legacyReservationStreams('email', left)[0]!;
+    await reserveAsBefore(legacy, 'email', holder, clock);
+    clock = new Date(clock.getTime() + 1_000);
+    await reservations.reserve('email', left, holder, randomUUID());
+    clock = new Date(clock.getTime() + 61_000);
+    await reservations.reserve('email', left, 'u2', randomUUID());
+    expect((await store.load(legacy, { decider: reservationDecider })).state.holder).toBeUndefined();
+    expect(await reservations.holderOf('email', left)).toBe('u2');
+    await reservations.reserve('email', left, 'u2', randomUUID());
+  });
+
+  it('a reservation retried under its command id renews it: a holder still at it is not left behind', async () => {
+    const left = address();
+    const holder = randomUUID();
+    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
+    await store.handle(
+      userStreamName(holder),
+      { decider: userDecider },
+      { ...stamp, type: 'RegisterUser', name: 'Mover', email: address() },
+      { commandId: randomUUID(), actor: holder },
+    );
+    const commandId = randomUUID();
+    await reservations.reserve('email', left, holder, commandId);
+    clock = new Date(clock.getTime() + 61_000);
+    await reservations.reserve('email', left, holder, commandId);
+    expect(await codeOf(reservations.reserve('email', left, 'u2', randomUUID()))).toBe('email-taken');
     expect(await reservations.holderOf('email', left)).toBe(holder);
   });
 

@@ -83,9 +83,10 @@ export class IdentifierReservations {
         if (holder !== undefined && holder !== userId) throw taken(kind);
       }
       const reserved = await reserve('');
-      // Its id was used before: held since, or released meanwhile (a registration undone, then retried under the
-      // same key). Released, it is reserved again, under an id of its own.
-      if (reserved.duplicate && reserved.state.holder !== userId) await reserve(`/again-${randomUUID()}`);
+      // Its id was used before (a retry): released meanwhile (a registration undone, then retried under the same key),
+      // or held since, perhaps long enough to look left behind. Either way it is reserved again, under an id of its
+      // own, which renews it.
+      if (reserved.duplicate) await reserve(`/again-${randomUUID()}`);
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
       const abandoned = await this.abandonedHolder(kind, value);
@@ -102,7 +103,7 @@ export class IdentifierReservations {
     value: string,
     userId: string,
     commandId: string,
-    /** Only the reservation made then (a take-over's). */
+    /** On the keyed stream, only the reservation made then (a take-over's, of what it found left behind). */
     heldSince?: string,
   ): Promise<void> {
     const [hashed, plain] = legacyReservationStreams(kind, value);
@@ -113,7 +114,8 @@ export class IdentifierReservations {
     ];
     for (const [stream, id] of legacy)
       if (stream && (await this.heldAt(stream)).holder === userId)
-        await this.releaseAt(stream, kind, userId, id, heldSince);
+        // Nothing renews a reservation there (nothing is reserved there any more): released whatever `heldSince`.
+        await this.releaseAt(stream, kind, userId, id, undefined);
     const keyed = `${commandId}/release-${kind}-keyed`;
     await this.releaseAt(this.streamOf(kind, value), kind, userId, keyed, heldSince);
   }

@@ -336,7 +336,7 @@ export class Registration {
       await credentials.setHash(command.userId, hash, this.now());
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
-      // reserved, having read no account yet: the account holds them again (a no-op when nobody let go).
+      // reserved, having read no account yet: the account holds them again (renewing them when nobody let go).
       const held = `${input.commandId}/held-${randomUUID()}`;
       for (const [kind, value] of reserved) await reservations.reserve(kind, value, command.userId, held);
       return 'created';

@@ -33,6 +33,17 @@ describe('identifier reservations on the event store', () => {
       { type: 'ReserveIdentifier', kind, userId, at: at.toISOString() },
       { commandId: randomUUID(), actor: userId },
     );
+  /** A registered account at `email`; its id. */
+  const accountAt = async (email: string) => {
+    const userId = randomUUID();
+    await store.handle(
+      userStreamName(userId),
+      { decider: userDecider },
+      { userId, actorId: userId, at: clock.toISOString(), type: 'RegisterUser', name: 'Mover', email },
+      { commandId: randomUUID(), actor: userId },
+    );
+    return userId;
+  };
   const codeOf = (promise: Promise<unknown>) =>
     promise.then(
       () => 'done',
@@ -119,14 +130,7 @@ describe('identifier reservations on the event store', () => {
 
   it('R18: an address held by an account that has another address now (a move whose release a crash cut short) is taken over after a minute; the one it has is kept', async () => {
     const [left, current] = [address(), address()];
-    const holder = randomUUID();
-    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
-    await store.handle(
-      userStreamName(holder),
-      { decider: userDecider },
-      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
-      { commandId: randomUUID(), actor: holder },
-    );
+    const holder = await accountAt(current);
     await reservations.reserve('email', current, holder, randomUUID());
     await reservations.reserve('email', left, holder, randomUUID());
     expect(await codeOf(reservations.reserve('email', left, 'u2', randomUUID()))).toBe('email-taken');
@@ -141,14 +145,7 @@ describe('identifier reservations on the event store', () => {
 
   it('R18: an account taking up again an address found left behind keeps it, even when a take-over had read it as left', async () => {
     const [left, current] = [address(), address()];
-    const holder = randomUUID();
-    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
-    await store.handle(
-      userStreamName(holder),
-      { decider: userDecider },
-      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
-      { commandId: randomUUID(), actor: holder },
-    );
+    const holder = await accountAt(current);
     await reservations.reserve('email', left, holder, randomUUID());
     clock = new Date(clock.getTime() + 61_000);
     // The holder moves back to it (reserving it again) between the take-over's reading it as left and its release.
@@ -175,14 +172,7 @@ describe('identifier reservations on the event store', () => {
 
   it('a take-over of what an account left behind frees it on the streams of earlier releases too, and stays taken', async () => {
     const [left, current] = [address(), address()];
-    const holder = randomUUID();
-    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
-    await store.handle(
-      userStreamName(holder),
-      { decider: userDecider },
-      { ...stamp, type: 'RegisterUser', name: 'Mover', email: current },
-      { commandId: randomUUID(), actor: holder },
-    );
+    const holder = await accountAt(current);
     const legacy = legacyReservationStreams('email', left)[0]!;
     await reserveAsBefore(legacy, 'email', holder, clock);
     clock = new Date(clock.getTime() + 1_000);
@@ -196,14 +186,7 @@ describe('identifier reservations on the event store', () => {
 
   it('a reservation retried under its command id renews it: a holder still at it is not left behind', async () => {
     const left = address();
-    const holder = randomUUID();
-    const stamp = { userId: holder, actorId: holder, at: clock.toISOString() };
-    await store.handle(
-      userStreamName(holder),
-      { decider: userDecider },
-      { ...stamp, type: 'RegisterUser', name: 'Mover', email: address() },
-      { commandId: randomUUID(), actor: holder },
-    );
+    const holder = await accountAt(address());
     const commandId = randomUUID();
     await reservations.reserve('email', left, holder, commandId);
     clock = new Date(clock.getTime() + 61_000);

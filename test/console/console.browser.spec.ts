@@ -386,6 +386,7 @@ describe('the console in a browser, against npm start', () => {
     await scan(page, 'account');
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('E-mail').fill(cy);
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -439,6 +440,48 @@ describe('the console in a browser, against npm start', () => {
       body: JSON.stringify({ email: dee, password: PASSWORD }),
     });
     expect(login.status).toBe(403);
+    expect(seriousViolations).toEqual([]);
+  }, 90_000);
+
+  it('R18: my new e-mail address takes effect once I open the link mailed to it; until then I sign in with the old one', async () => {
+    const page = await newPage();
+    const eli = `eli.${Date.now()}@example.com`;
+    const moved = `eli.moved.${Date.now()}@example.com`;
+    await signUpByClicking(page, 'Eli Roe', eli);
+    await signIn(page, eli);
+    await page.goto('/console/account');
+    const section = page.getByRole('region', { name: 'E-mail address' });
+    await section.getByText(`Your address is ${eli}.`).waitFor();
+    await section.getByLabel('New e-mail address').fill(moved);
+    await section.getByLabel('Your password, to change it').fill('not my password at all');
+    await section.getByRole('button', { name: 'Change e-mail address' }).click();
+    await section
+      .getByRole('alert')
+      .filter({ hasText: /password/i })
+      .waitFor();
+    await section.getByLabel('New e-mail address').fill(moved);
+    await section.getByLabel('Your password, to change it').fill(PASSWORD);
+    await section.getByRole('button', { name: 'Change e-mail address' }).click();
+    await section.getByText(`We sent a link to ${moved}.`).waitFor();
+    await scan(page, 'email-change');
+    const signInWith = async (email: string) =>
+      (
+        await fetch(`${GATEWAY}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password: PASSWORD }),
+        })
+      ).status;
+    expect([await signInWith(eli), await signInWith(moved)]).toEqual([200, 403]);
+    await page.goto(await linkFromOutbox(system.dataDir, moved, '/verify-email'));
+    await page.getByRole('button', { name: 'Verify my address' }).click();
+    await page.getByText('Your address is verified.').waitFor();
+    expect([await signInWith(eli), await signInWith(moved)]).toEqual([403, 200]);
+    await page.goto('/console/account');
+    await page
+      .getByRole('region', { name: 'E-mail address' })
+      .getByText(`Your address is ${moved}.`)
+      .waitFor();
     expect(seriousViolations).toEqual([]);
   }, 90_000);
 

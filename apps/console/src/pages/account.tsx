@@ -8,7 +8,7 @@ import { Dialog } from '../ui/dialog';
 import { Check, Choice, Field, formValues } from '../ui/field';
 import { QrCode } from '../ui/qr-code';
 
-/** My account: profile (R14), password, two-factor sign-in (R22), and deleting the account (R10). */
+/** My account: profile (R14), e-mail address (R18), password, two-factor sign-in (R22), and deleting the account (R10). */
 export function Account() {
   const me = useLoad(() => unwrap(api.GET('/v1/me', {})), 'me');
   const action = useAction();
@@ -79,13 +79,11 @@ export function Account() {
                   <option value="en">English</option>
                   <option value="de">Deutsch</option>
                 </Choice>
-                <p className="hint">
-                  Signed in as {user.email}
-                  {user.emailVerified ? '' : ' (not verified yet)'}.
-                </p>
                 <button disabled={action.busy}>Save profile</button>
               </form>
             </section>
+
+            <EmailAddress user={user} />
 
             <section aria-labelledby="password">
               <h2 id="password">Password</h2>
@@ -126,6 +124,54 @@ export function Account() {
         )}
       </Show>
     </>
+  );
+}
+
+/** R18: a new address takes effect once the link mailed to it is opened; until then the account keeps its own. */
+function EmailAddress({ user }: { user: Schemas['UserView'] }) {
+  const action = useAction();
+  const [pending, setPending] = useState<string>();
+  return (
+    <section aria-labelledby="email">
+      <h2 id="email">E-mail address</h2>
+      <p>
+        Your address is {user.email}
+        {user.emailVerified ? '' : ' (not verified yet)'}.
+      </p>
+      <Alert>{action.error}</Alert>
+      {pending && (
+        <Notice>
+          We sent a link to {pending}. Your address changes once you open it; until then you sign in with{' '}
+          {user.email}.
+        </Notice>
+      )}
+      <form
+        onSubmit={async (event) => {
+          event.preventDefault();
+          const form = event.currentTarget;
+          const { email, password } = formValues(form);
+          let asked: string | undefined;
+          const ok = await action.run(async () => {
+            const answer = await unwrap(api.PUT('/v1/me/email', { body: { email, password } }));
+            asked = 'pendingEmail' in answer ? answer.pendingEmail : undefined;
+          });
+          if (ok) {
+            form.reset();
+            setPending(asked);
+          }
+        }}
+      >
+        <Field label="New e-mail address" name="email" type="email" required autoComplete="email" />
+        <Field
+          label="Your password, to change it"
+          name="password"
+          type="password"
+          required
+          autoComplete="current-password"
+        />
+        <button disabled={action.busy}>Change e-mail address</button>
+      </form>
+    </section>
   );
 }
 

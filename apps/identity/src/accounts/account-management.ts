@@ -206,6 +206,11 @@ export class AccountManagement {
     // A repeat of this request (its key) sends a fresh link, replacing the first: a mail lost before it was sent is
     // sent then.
     const expiresAt = await this.deps.mail.sendEmailChangeLink(links, user, email, context);
+    // Deleted meanwhile (after its deletion forgot its links): the link must not keep either address.
+    await this.deps.accounts.active(userId).catch(async (error: unknown) => {
+      await links.forget(userId);
+      throw error;
+    });
     return { userId, pendingEmail: email, expiresAt: expiresAt.toISOString() };
   }
 

@@ -1157,6 +1157,38 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.registerVerified(moved)).not.toBe(userId);
   });
 
+  it('R10: a move asked for while the account is deleted leaves no link, and so neither address, behind', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const links = identity.app.get(OneTimeTokens);
+    const issue = links.issue.bind(links);
+    let raced = false;
+    // The deletion lands between the request's issuing of its link and its answer.
+    const racing = jest.spyOn(links, 'issue').mockImplementation(async (...args) => {
+      const issued = await issue(...args);
+      if (args[0] === 'email-change' && !raced) {
+        raced = true;
+        await identity.app
+          .get(AccountManagement)
+          .deleteAccount(
+            userId,
+            { password: PASSWORD, confirmOwnedOrganizations: false },
+            { commandId: randomUUID() },
+          );
+      }
+      return issued;
+    });
+    try {
+      expect(
+        await identity.send({ type: 'ChangeEmail', email: email(), password: PASSWORD }, userId),
+      ).toMatchObject({ ok: false, error: { code: 'user-not-found' } });
+    } finally {
+      racing.mockRestore();
+    }
+    expect(raced).toBe(true);
+    expect(await links.outstanding('email-change', userId)).toBeUndefined();
+  });
+
   it('R8: removal from an organization ends none of the member’s sessions: they are no organization’s to end', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

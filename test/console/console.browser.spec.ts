@@ -459,10 +459,30 @@ describe('the console in a browser, against npm start', () => {
       .getByRole('alert')
       .filter({ hasText: /password/i })
       .waitFor();
-    await section.getByLabel('New e-mail address').fill(moved);
-    await section.getByLabel('Your password, to change it').fill(PASSWORD);
-    await section.getByRole('button', { name: 'Change e-mail address' }).click();
-    await section.getByText(`We sent a link to ${moved}.`).waitFor();
+    const ask = async (address: string) => {
+      await section.getByLabel('New e-mail address').fill(address);
+      await section.getByLabel('Your password, to change it').fill(PASSWORD);
+      await section.getByRole('button', { name: 'Change e-mail address' }).click();
+    };
+    const status = section.getByRole('status');
+    await ask(eli);
+    await status.filter({ hasText: 'That is your address already' }).waitFor();
+    // An address with an account (registered, not yet verified) is refused in words, and the notice goes.
+    const taken = `eli.taken.${Date.now()}@example.com`;
+    const registered = await fetch(`${GATEWAY}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: taken, password: PASSWORD, name: 'Someone Else' }),
+    });
+    expect(registered.status).toBe(202);
+    await ask(taken);
+    await section
+      .getByRole('alert')
+      .filter({ hasText: /another account/i })
+      .waitFor();
+    expect(await status.textContent()).toBe('');
+    await ask(moved);
+    await status.filter({ hasText: `We sent a link to ${moved}.` }).waitFor();
     await scan(page, 'email-change');
     const signInWith = async (email: string) =>
       (

@@ -130,7 +130,7 @@ export function Account() {
 /** R18: a new address takes effect once the link mailed to it is opened; until then the account keeps its own. */
 function EmailAddress({ user }: { user: Schemas['UserView'] }) {
   const action = useAction();
-  const [pending, setPending] = useState<string>();
+  const [notice, setNotice] = useState<string>();
   return (
     <section aria-labelledby="email">
       <h2 id="email">E-mail address</h2>
@@ -139,25 +139,25 @@ function EmailAddress({ user }: { user: Schemas['UserView'] }) {
         {user.emailVerified ? '' : ' (not verified yet)'}.
       </p>
       <Alert>{action.error}</Alert>
-      {pending && (
-        <Notice>
-          We sent a link to {pending}. Your address changes once you open it; until then you sign in with{' '}
-          {user.email}.
-        </Notice>
-      )}
+      <Notice>{notice}</Notice>
       <form
         onSubmit={async (event) => {
           event.preventDefault();
           const form = event.currentTarget;
           const { email, password } = formValues(form);
-          let asked: string | undefined;
+          // A request replaces (or, refused, may have called off) the move asked for before: its notice goes.
+          setNotice(undefined);
+          let said: string | undefined;
           const ok = await action.run(async () => {
             const answer = await unwrap(api.PUT('/v1/me/email', { body: { email, password } }));
-            asked = 'pendingEmail' in answer ? answer.pendingEmail : undefined;
+            said =
+              'pendingEmail' in answer
+                ? `We sent a link to ${answer.pendingEmail}. Your address changes once you open it; until then you sign in with ${user.email}.`
+                : 'That is your address already; a change asked for earlier is off.';
           });
           if (ok) {
             form.reset();
-            setPending(asked);
+            setNotice(said);
           }
         }}
       >

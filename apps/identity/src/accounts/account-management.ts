@@ -208,7 +208,8 @@ export class AccountManagement {
     const expiresAt = await this.deps.mail.sendEmailChangeLink(links, user, email, context);
     // Deleted meanwhile (after its deletion forgot its links): the link must not keep either address.
     await this.deps.accounts.active(userId).catch(async (error: unknown) => {
-      await links.forget(userId);
+      if (isDomainError(error) && ['user-not-found', 'user-deleted'].includes(error.code))
+        await links.forget(userId);
       throw error;
     });
     return { userId, pendingEmail: email, expiresAt: expiresAt.toISOString() };

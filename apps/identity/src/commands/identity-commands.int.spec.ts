@@ -1189,6 +1189,46 @@ describe('identity over the bus, on the event store', () => {
     expect(await links.outstanding('email-change', userId)).toBeUndefined();
   });
 
+  it("a move whose account cannot be read again after its link was made (the store out of reach) keeps the account's links", async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await identity.result({ type: 'ForgotPassword', email: address });
+    const reset = await identity.linkToken('reset-password', address);
+    const moved = email();
+    const accounts = identity.app.get(UserAccounts);
+    const active = accounts.active.bind(accounts);
+    const links = identity.app.get(OneTimeTokens);
+    const issue = links.issue.bind(links);
+    let linked = false;
+    let failed = false;
+    const issuing = jest.spyOn(links, 'issue').mockImplementation(async (...args) => {
+      const issued = await issue(...args);
+      linked = linked || args[0] === 'email-change';
+      return issued;
+    });
+    const reading = jest.spyOn(accounts, 'active').mockImplementation(async (id) => {
+      if (linked && !failed) {
+        failed = true;
+        throw new Error('event store unreachable');
+      }
+      return active(id);
+    });
+    try {
+      // The bus hands the request over again: the retry mails a fresh link, and the account keeps its links.
+      expect(
+        await identity.send({ type: 'ChangeEmail', email: moved, password: PASSWORD }, userId),
+      ).toMatchObject({ ok: true, result: { pendingEmail: moved } });
+    } finally {
+      issuing.mockRestore();
+      reading.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(await links.outstanding('email-change', userId)).toMatchObject({ subject: moved });
+    expect(
+      await identity.send({ type: 'ResetPassword', token: reset, password: 'a brand new passphrase' }),
+    ).toMatchObject({ ok: true });
+  });
+
   it('R8: removal from an organization ends none of the member’s sessions: they are no organization’s to end', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

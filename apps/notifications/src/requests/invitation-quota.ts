@@ -40,6 +40,8 @@ export class InvitationQuota {
   private readonly sent = new Map<string, Map<string, number>>();
   /** Texts of the last day, by organization and by the person who sent them. */
   private readonly texted = new Map<string, Map<string, number>>();
+  /** Messages held back in the last hour, by channel: one delivered again is not counted held back twice. */
+  private readonly heldBack = new Map<string, Map<string, number>>();
   private prunedAt = 0;
 
   constructor(
@@ -60,7 +62,9 @@ export class InvitationQuota {
     senderId?: string,
   ): boolean {
     if (this.allows(recipient, orgId, messageId, channel, senderId)) return true;
-    notificationDeliveries.inc({ channel, status: 'over-quota' });
+    const held = windowOf(this.heldBack, channel, this.now(), HOUR);
+    if (!held.has(messageId)) notificationDeliveries.inc({ channel, status: 'over-quota' });
+    held.set(messageId, this.now());
     return false;
   }
 
@@ -107,7 +111,7 @@ export class InvitationQuota {
 
   /** How many windows are remembered (for tests of the pruning). */
   get remembered(): number {
-    return this.sent.size + this.texted.size;
+    return this.sent.size + this.texted.size + this.heldBack.size;
   }
 
   /** Once an hour: windows with nothing counted within their span are forgotten. */
@@ -115,6 +119,7 @@ export class InvitationQuota {
     this.prunedAt = now;
     forgetOlder(this.sent, now, HOUR);
     forgetOlder(this.texted, now, DAY);
+    forgetOlder(this.heldBack, now, HOUR);
   }
 }
 

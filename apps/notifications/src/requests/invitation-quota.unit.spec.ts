@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { notificationDeliveries } from '@app/metrics';
 import { InvitationQuota } from './invitation-quota';
 
 describe('R5: the invitation messages one address receives in an hour', () => {
@@ -55,6 +56,22 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     expect(quota.allows('+14155552671', 'o1', 'm2')).toBe(true);
     expect(quota.allows('+14155552671', 'o1', 'm1')).toBe(true);
     expect(quota.allows('+14155552671', 'o1', 'm3')).toBe(false);
+  });
+
+  it('counts a message held back and delivered again (a redelivery) held back once', async () => {
+    now = 0;
+    const quota = new InvitationQuota(1, clock);
+    const heldBack = async () =>
+      (await notificationDeliveries.get()).values.find(
+        (v) => v.labels.channel === 'sms' && v.labels.status === 'over-quota',
+      )?.value ?? 0;
+    const before = await heldBack();
+    expect(quota.admits('sms', '+14155552671', 'o1', 'm1')).toBe(true);
+    expect(quota.admits('sms', '+14155552671', 'o1', 'm2')).toBe(false);
+    expect(quota.admits('sms', '+14155552671', 'o1', 'm2')).toBe(false);
+    expect(await heldBack()).toBe(before + 1);
+    expect(quota.admits('sms', '+14155552671', 'o1', 'm3')).toBe(false);
+    expect(await heldBack()).toBe(before + 2);
   });
 
   it('stops an organization’s invitation texts at its day budget, to all numbers together; mail and others go on', () => {

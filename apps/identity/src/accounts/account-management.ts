@@ -5,7 +5,11 @@ import { type PersonalData } from '@app/personal-data';
 import { type CredentialStore } from '../credentials/credential.store';
 import { type PasswordHasher } from '../credentials/password-hasher';
 import { type IdentityMail } from '../notifying/identity-mail';
-import { type OneTimeTokens, type RedeemedOneTimeToken } from '../one-time-tokens/one-time-tokens';
+import {
+  invalidLink,
+  type OneTimeTokens,
+  type RedeemedOneTimeToken,
+} from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type TwoFactorService } from '../two-factor/two-factor.service';
 import { parseEmail } from '@app/identifiers';
@@ -221,12 +225,7 @@ export class AccountManagement {
     refuseWhileLocked(account);
     // Its sessions ended since it was asked for (a lock, a password change or reset, two-factor turned on or off):
     // the move was asked for by whoever that was against, perhaps.
-    if ((account.sessionsEndedAt ?? '') !== link.accountEpoch)
-      throw new DomainError(
-        'token-invalid',
-        'gone',
-        'this link is not valid (it may have been used already)',
-      );
+    if ((account.sessionsEndedAt ?? '') !== link.accountEpoch) throw invalidLink();
     await this.deps.reservations.refuseTaken('email', parseEmail(link.subject ?? ''), link.userId);
   }
 

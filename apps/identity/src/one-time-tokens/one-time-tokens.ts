@@ -86,7 +86,7 @@ export class OneTimeTokens {
     const now = new Date(this.now());
     const record = await this.store.find(sha256Hex(token));
     const purposes: readonly OneTimeTokenPurpose[] = typeof purpose === 'string' ? [purpose] : purpose;
-    if (!record || !purposes.includes(record.purpose)) throw invalid();
+    if (!record || !purposes.includes(record.purpose)) throw invalidLink();
     if (record.expiresAt <= now)
       throw new DomainError('token-expired', 'gone', 'this link has expired; ask for a new one', {
         purpose: record.purpose,
@@ -100,10 +100,10 @@ export class OneTimeTokens {
     };
     if (record.redeemedBy !== undefined) {
       if (commandId !== undefined && record.redeemedBy === commandId) return { ...redeemed, repeated: true };
-      throw invalid();
+      throw invalidLink();
     }
     await beforeUse?.(redeemed);
-    if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalid();
+    if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalidLink();
     await this.store.deleteFor(record.userId, record.purpose);
     if (commandId !== undefined) await this.store.insert({ ...record, redeemedBy: commandId });
     return redeemed;
@@ -138,6 +138,7 @@ export class OneTimeTokens {
   }
 }
 
-function invalid(): DomainError {
+/** `token-invalid`: unknown, used, replaced, of another purpose, or void for a reason its user must not learn. */
+export function invalidLink(): DomainError {
   return new DomainError('token-invalid', 'gone', 'this link is not valid (it may have been used already)');
 }

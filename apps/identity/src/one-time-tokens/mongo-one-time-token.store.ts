@@ -2,6 +2,7 @@ import { type Connection } from 'mongoose';
 import { type Collection, type Document } from 'mongodb';
 import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
 import {
+  type IssuedLinkRecord,
   type OneTimeTokenPurpose,
   type OneTimeTokenRecord,
   type OneTimeTokenStore,
@@ -33,6 +34,27 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
     await this.tokens.insertOne({ _id: tokenHash, ...rest });
   }
 
+  /**
+   * Not atomic, so each issuer, once its link is in, drops the links before it and then gives way to any link after it:
+   * for any two, either the later one's sweep comes after the earlier one's insert, or the earlier one's check sees the
+   * later one.
+   */
+  async replace({ tokenHash, ...rest }: IssuedLinkRecord): Promise<void> {
+    const { userId, purpose, issueOrder } = rest;
+    await this.tokens.insertOne({ _id: tokenHash, ...rest });
+    await this.tokens.deleteMany({
+      userId,
+      purpose,
+      _id: { $ne: tokenHash },
+      $or: [{ issueOrder: { $exists: false } }, { issueOrder: { $lt: issueOrder } }],
+    });
+    const later = await this.tokens.findOne(
+      { userId, purpose, issueOrder: { $gt: issueOrder } },
+      { projection: { _id: 1 } },
+    );
+    if (later) await this.tokens.deleteOne({ _id: tokenHash });
+  }
+
   async find(tokenHash: string): Promise<OneTimeTokenRecord | null> {
     const doc = await this.tokens.findOne({ _id: tokenHash });
     if (!doc) return null;
@@ -41,7 +63,10 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
   }
 
   async findOutstanding(userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord | null> {
-    const doc = await this.tokens.findOne({ userId, purpose, redeemedBy: { $exists: false } });
+    const doc = await this.tokens.findOne(
+      { userId, purpose, redeemedBy: { $exists: false } },
+      { sort: { issueOrder: -1 } },
+    );
     if (!doc) return null;
     const { _id, ...rest } = doc;
     return { tokenHash: _id, ...rest };

@@ -26,12 +26,26 @@ export interface OneTimeTokenRecord {
    * change or reset, or two-factor turned on or off since then ends them again, and voids the link.
    */
   readonly accountEpoch?: string;
+  /**
+   * Sorts links in the order they were issued (time, then this process's count, then a random tail for links of one
+   * millisecond from two processes): where issuing is not atomic, the last one stays. Absent on links issued before it
+   * was recorded, which sort first.
+   */
+  readonly issueOrder?: string;
 }
+
+/** A link as it is issued: in order. */
+export type IssuedLinkRecord = OneTimeTokenRecord & { readonly issueOrder: string };
 
 export interface OneTimeTokenStore {
   /** Redemptions: exactly one concurrent caller per token gets true. */
   readonly redemptions: ClaimLedger;
   insert(record: OneTimeTokenRecord): Promise<void>;
+  /**
+   * Inserts a newly issued link and drops the user's other links of its purpose, used or not. Of links issued at once
+   * one is left (the last by `issueOrder`), so a link replaced by a racing one never works.
+   */
+  replace(record: IssuedLinkRecord): Promise<void>;
   find(tokenHash: string): Promise<OneTimeTokenRecord | null>;
   /** The user's link of this purpose not used yet (a newer one replaces older ones, so there is at most one). */
   findOutstanding(userId: string, purpose: OneTimeTokenPurpose): Promise<OneTimeTokenRecord | null>;
@@ -56,6 +70,14 @@ export class InMemoryOneTimeTokenStore implements OneTimeTokenStore {
   ) {}
 
   insert(record: OneTimeTokenRecord): Promise<void> {
+    this.records.set(record.tokenHash, record);
+    return Promise.resolve();
+  }
+
+  /** At once, with nothing in between: the last call is the one left. */
+  replace(record: IssuedLinkRecord): Promise<void> {
+    for (const [hash, other] of [...this.records])
+      if (other.userId === record.userId && other.purpose === record.purpose) this.records.delete(hash);
     this.records.set(record.tokenHash, record);
     return Promise.resolve();
   }

@@ -62,6 +62,26 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(await tokens.redeem('email-verification', verification.token)).toMatchObject({ userId: 'u1' });
   });
 
+  it('R18: of ten links issued at once, only the last one asked for works, and it is the one outstanding', async () => {
+    const issued = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        tokens.issue('email-change', 'u1', `new-${i}@example.com`, { issuedBy: `c${i}` }),
+      ),
+    );
+    const records = await Promise.all(issued.map(({ token }) => store.find(sha256Hex(token))));
+    expect(records.filter((record) => record !== null)).toHaveLength(1);
+    const survivor = issued.findIndex((_, i) => records[i] !== null);
+    expect(survivor).toBe(9);
+    expect(await tokens.outstanding('email-change', 'u1')).toMatchObject({ issuedBy: `c${survivor}` });
+    const redeemed = await Promise.allSettled(
+      issued.map(({ token }) => tokens.redeem('email-change', token)),
+    );
+    expect(redeemed.map((r) => r.status)).toEqual(
+      issued.map((_, i) => (i === survivor ? 'fulfilled' : 'rejected')),
+    );
+    expect(redeemed[survivor]).toMatchObject({ value: { subject: `new-${survivor}@example.com` } });
+  });
+
   it('R17: 50 racing redemptions of one reset link -> exactly one success', async () => {
     const { token } = await tokens.issue('password-reset', 'u1');
     const results = await Promise.allSettled(

@@ -32,6 +32,15 @@ export interface RedeemedOneTimeToken {
   readonly repeated?: true;
 }
 
+let issuedHere = 0;
+
+/** See `OneTimeTokenRecord.issueOrder`: fixed-width parts, so that comparing the strings compares the order. */
+function issueOrder(createdAt: Date): string {
+  issuedHere += 1;
+  const part = (n: number, width: number) => n.toString(36).padStart(width, '0');
+  return `${part(createdAt.getTime(), 10)}.${part(issuedHere, 10)}.${randomToken().slice(0, 8)}`;
+}
+
 /**
  * Single-use expiring links: e-mail verification (R18), an address change, and password reset (R17). The newest link of a purpose
  * replaces older ones, and a redemption succeeds once however many race.
@@ -58,8 +67,7 @@ export class OneTimeTokens {
     const token = randomToken();
     const createdAt = new Date(this.now());
     const expiresAt = new Date(createdAt.getTime() + this.lifetimes[purpose]);
-    await this.store.deleteFor(userId, purpose);
-    await this.store.insert({
+    await this.store.replace({
       tokenHash: sha256Hex(token),
       purpose,
       userId,
@@ -67,6 +75,7 @@ export class OneTimeTokens {
       ...recorded,
       createdAt,
       expiresAt,
+      issueOrder: issueOrder(createdAt),
     });
     return { token, expiresAt };
   }

@@ -678,6 +678,36 @@ describe('the gateway edge', () => {
     ]);
   });
 
+  it('a method a path is not served for is a 405 naming in Allow the methods it is; a path nobody serves stays a 404', async () => {
+    const member = `/v1/orgs/${orgId}/members/${ada.userId}`;
+    const token = 'some-secret-invitation-token';
+    const answers = [
+      await http().put('/v1/me').set(bearer(ada)).send({ name: 'Eve' }),
+      await http().post(member).set(bearer(ada)).send({}),
+      await http().delete(`/v1/invitations/${token}`),
+      await http().patch('/health/ready'),
+    ];
+    expect(answers.map((res) => [res.status, problem(res).code, res.headers.allow])).toEqual([
+      [405, 'method-not-allowed', 'GET, HEAD, PATCH, DELETE'],
+      [405, 'method-not-allowed', 'GET, HEAD, PATCH, DELETE'],
+      [405, 'method-not-allowed', 'GET, HEAD'],
+      [405, 'method-not-allowed', 'GET, HEAD'],
+    ]);
+    expect(answers.map((res) => [res.body.instance, res.headers['x-frame-options']])).toEqual([
+      ['/v1/me', 'DENY'],
+      [member, 'DENY'],
+      ['/v1/invitations/[redacted]', 'DENY'],
+      ['/health/ready', 'DENY'],
+    ]);
+    expect((await http().get('/v1/me').set(bearer(ada)).expect(200)).body).toMatchObject({ name: 'Ada' });
+    const nowhere = await http().put('/v1/no-such-route').set(bearer(ada));
+    expect([nowhere.status, problem(nowhere).code, nowhere.headers.allow]).toEqual([
+      404,
+      'not-found',
+      undefined,
+    ]);
+  });
+
   it('a request without a Host header is a 400 problem with the usual headers, and the connection closes', async () => {
     const server = platform.gateway.getHttpServer() as Server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

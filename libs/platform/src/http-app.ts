@@ -11,6 +11,7 @@ import { CORRELATION_HEADER, correlationId } from './correlation-id';
 import { createLogger, PinoNestLogger, redactUrl } from './logger';
 import { timeRequest } from './metrics';
 import { ProblemDetailsFilter, validationProblem } from './problem-details';
+import { answerWrongMethods } from './wrong-method';
 import {
   clientErrorAnswer,
   frameworkErrorAnswer,
@@ -44,6 +45,8 @@ export interface HttpAppOptions {
   readonly requestTimeoutMs?: number;
 }
 
+const MAX_PARAM_LENGTH = 512;
+
 /** Creates a service's HTTP app with the cross-cutting pieces every service shares. Listening is the caller's job. */
 export async function createHttpApp(
   module: Type<unknown> | DynamicModule,
@@ -66,7 +69,7 @@ export async function createHttpApp(
             ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
             requestTimeout: options.requestTimeoutMs ?? 30_000,
             // Invitation tokens travel in the path and are longer than Fastify's default limit of 100.
-            routerOptions: { maxParamLength: 512 },
+            routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
             ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
             frameworkErrors: frameworkErrorAnswer(options.answerHeaders),
             clientErrorHandler: clientErrorAnswer(options.answerHeaders),
@@ -78,6 +81,10 @@ export async function createHttpApp(
       : await NestFactory.create(module, nestOptions);
   if (options.adapter === 'fastify') {
     refuseRequestsWithoutHost(app as NestFastifyApplication, options.answerHeaders);
+    answerWrongMethods((app as NestFastifyApplication).getHttpAdapter().getInstance(), {
+      maxParamLength: MAX_PARAM_LENGTH,
+      ...(options.answerHeaders ? { headers: options.answerHeaders } : {}),
+    });
     // Headers within the same bound as the whole request (Node's default of 60 s would outlast it).
     const server = app.getHttpServer() as { headersTimeout: number; requestTimeout: number };
     server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);

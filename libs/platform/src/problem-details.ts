@@ -168,6 +168,8 @@ export function codeOfStatus(status: number): string {
       return 'forbidden';
     case 404:
       return 'not-found';
+    case 405:
+      return 'method-not-allowed';
     case 408:
       return 'request-timeout';
     case 409:

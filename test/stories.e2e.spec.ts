@@ -1031,6 +1031,39 @@ describe('stories over the public API', () => {
     expect(byUser.status).toBe(403);
   });
 
+  it("R17: an Admin's resets for a member are five links an hour too, and do not use up the member's own", async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    const carol = await inviteNewMember(ada, orgId, 'Carol');
+    const before = platform.mails.length;
+    // Nothing else is mailed to Bob meanwhile.
+    const resetLinks = () => platform.mails.slice(before).filter((m) => m.to.includes(bob.email));
+    for (let i = 0; i < 7; i++)
+      await http()
+        .post(`/v1/orgs/${orgId}/members/${bob.userId}/password-reset`)
+        .set(bearer(ada))
+        .expect(202);
+    // Asked for after Bob's, in the same organization: handled after them.
+    await http()
+      .post(`/v1/orgs/${orgId}/members/${carol.userId}/password-reset`)
+      .set(bearer(ada))
+      .expect(202);
+    await platform.linkFromMail(carol.email, '/reset-password', before);
+    await waitFor(() => resetLinks().length >= 5, { what: "five of the Admin's reset links" });
+    expect(resetLinks()).toHaveLength(5);
+    // Bob's own request still gets a link, and it works.
+    const asked = platform.mails.length;
+    await http().post('/v1/auth/password/forgot').send({ email: bob.email }).expect(202);
+    const token = await platform.linkFromMail(bob.email, '/reset-password', asked);
+    expect(resetLinks()).toHaveLength(6);
+    await http()
+      .post('/v1/auth/password/reset')
+      .send({ token, password: 'bob’s own passphrase' })
+      .expect(204);
+    await platform.signIn(bob.email, 'bob’s own passphrase');
+  });
+
   it('R17: a mailbox cannot be flooded through forgot-password: five links an hour, the rest answered alike', async () => {
     const ada = await platform.signUp('Ada');
     const before = platform.mails.length;

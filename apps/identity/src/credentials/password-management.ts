@@ -66,9 +66,15 @@ export class PasswordManagement {
     return this.drain();
   }
 
-  /** R17: Owner and Admins trigger a reset for a member (the gateway checks that role before asking). */
+  /**
+   * R17: Owner and Admins trigger a reset for a member (membership checked the role). Within a quota of its own: each
+   * link replaces the one before, the member's own included, so an unbounded stream of them would flood the mailbox
+   * and keep the member from using any.
+   */
   async resetOnRequestOf(userId: string, context: CommandContext): Promise<void> {
-    await this.sendResetLink(await this.deps.accounts.active(userId), context);
+    const user = await this.deps.accounts.active(userId);
+    if (!(await this.deps.mailQuota.allows(user.email, 'requested-reset-link'))) return;
+    await this.sendResetLink(user, context);
   }
 
   async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {

@@ -11,11 +11,17 @@ export interface MailQuotaOptions {
 }
 
 /** What a mail is for: each has its own quota, so that mails of one kind never use up another's. */
-export type MailPurpose = 'reset-link' | 'verification-link' | 'account-exists' | 'email-change-link';
+export type MailPurpose =
+  | 'reset-link'
+  | 'verification-link'
+  | 'account-exists'
+  | 'email-change-link'
+  // A reset an Owner or Admin asked for (R17): counted apart from the member's own, which it cannot use up.
+  | 'requested-reset-link';
 
 /**
  * The mails anyone can make us send to an address without signing in (a reset link, a verification link, "you already
- * have an account"), or signed in to an address not theirs (an address change's link): a few an hour per address and purpose, however many clients ask. Beyond that the request is
+ * have an account"), or signed in to an address not theirs (an address change's link, a member's reset link): a few an hour per address and purpose, however many clients ask. Beyond that the request is
  * answered alike and nothing is sent, so these routes cannot flood a mailbox. The purposes are counted apart, so that
  * registering someone's address again and again cannot stop their reset link (their way to take the account back),
  * and a refused request is not counted: the quota ends an hour after the mails it let through, however often anyone

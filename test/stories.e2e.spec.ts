@@ -341,6 +341,26 @@ describe('stories over the public API', () => {
     expect(await platform.linkFromSms(mobile)).toBeTruthy();
   });
 
+  it('R5: a member who only put a number on their profile does not keep its owner from being invited by phone', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const sam = await inviteNewMember(ada, orgId, 'Sam');
+    const phone = `+1415557${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    await http().patch('/v1/me').set(bearer(sam)).send({ phone }).expect(200);
+    const invited = await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ phone, role: 'user' });
+    expect([invited.status, invited.body.code]).toEqual([201, undefined]);
+    const email = unique('Dora');
+    await http()
+      .post(`/v1/invitations/${encodeURIComponent(await platform.linkFromSms(phone))}/accept`)
+      .send({ name: 'Dora', password: PASSWORD, termsAccepted: true, email })
+      .expect(200);
+    const dora = await platform.signIn(email);
+    expect(await member(ada, orgId, dora.userId)).toMatchObject({ name: 'Dora', role: 'user' });
+  });
+
   it('R5: a number someone else only put on their profile is taken back by its owner registering from the SMS link', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

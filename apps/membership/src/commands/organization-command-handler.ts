@@ -35,7 +35,7 @@ export interface OrganizationCommandOptions {
   /** How many organizations' states stay in memory between commands (default 1,000). */
   readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
-  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'userWithPhone' | 'verifiedEmailOf'>;
+  readonly users?: Pick<UserDirectory, 'userWithEmail' | 'verifiedEmailOf'>;
   /** Whether an account has been deleted, as the event store says now (R1, R10). */
   readonly accountDeleted?: (userId: string) => Promise<boolean>;
   /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
@@ -339,7 +339,7 @@ export class OrganizationCommandHandler {
       ).toISOString();
     }
     if (fields.type === 'InviteMember') {
-      const invitee = this.inviteeOf(fields.email, fields.phone);
+      const invitee = this.inviteeOf(fields.email);
       if (invitee) fields.inviteeUserId = invitee;
     }
     return {
@@ -397,19 +397,20 @@ export class OrganizationCommandHandler {
       throw new Error(`taking out deleted account ${userId}: ${reply.error.code}`);
   }
 
-  /** R5: inviting someone who already has an account names that account, so the decider can spot a member. */
-  private inviteeOf(email: unknown, phone: unknown): string | undefined {
+  /**
+   * R5: inviting someone who already has an account names that account, so the decider can spot a member. A number
+   * names nobody: numbers are never proven (an invitation's SMS link is what proves one), and accepting refuses someone
+   * who is a member already.
+   */
+  private inviteeOf(email: unknown): string | undefined {
     const users = this.options.users;
-    if (!users) return undefined;
-    if (typeof email === 'string') {
-      // Only a proven address names its account: anyone can put another person's address on theirs, unverified, and
-      // would otherwise keep that person from being invited (already-member).
-      const holder = users.userWithEmail(email);
-      return holder && users.verifiedEmailOf(holder)?.toLowerCase() === email.trim().toLowerCase()
-        ? holder
-        : undefined;
-    }
-    return typeof phone === 'string' ? users.userWithPhone(phone) : undefined;
+    if (!users || typeof email !== 'string') return undefined;
+    // Only a proven address names its account: anyone can put another person's address on theirs, unverified, and
+    // would otherwise keep that person from being invited (already-member).
+    const holder = users.userWithEmail(email);
+    return holder && users.verifiedEmailOf(holder)?.toLowerCase() === email.trim().toLowerCase()
+      ? holder
+      : undefined;
   }
 
   private async refusalsAsReplies<R>(work: () => Promise<R>): Promise<R | CommandReply> {

@@ -624,6 +624,27 @@ describe('stories over the public API', () => {
     });
   });
 
+  it('R13: a User granted org.update makes the Owner the contact person again without being told who that is', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const bob = await inviteNewMember(ada, orgId, 'Bob');
+    await http()
+      .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ grant: ['org.update'] })
+      .expect(200);
+    await http()
+      .put(`/v1/orgs/${orgId}/contact-person`)
+      .set(bearer(bob))
+      .send({ userId: bob.userId })
+      .expect(200);
+    const reset = await http().delete(`/v1/orgs/${orgId}/contact-person`).set(bearer(bob));
+    expect(reset.status).toBe(200);
+    expect(JSON.stringify(reset.body)).not.toContain(ada.userId);
+    expect((await member(ada, orgId, ada.userId)).tags).toEqual(['owner', 'contact-person']);
+    expect((await member(ada, orgId, bob.userId)).tags).toEqual([]);
+  });
+
   it('R20: a grant without its prerequisite is refused naming what is missing; with it, granted', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

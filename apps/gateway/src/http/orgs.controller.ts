@@ -173,10 +173,11 @@ export class OrgsController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const { org } = await this.access.standing(caller, orgId);
+    // Outsiders are answered here as on every route; the Owner is named by membership, not by the caller.
+    await this.access.standing(caller, orgId);
     return this.commands.answer(
       orgId,
-      { type: 'SetContactPerson', userId: org.ownerId },
+      { type: 'SetContactPerson' },
       requesterOf(req, caller),
       res,
       () => this.read(caller, orgId),

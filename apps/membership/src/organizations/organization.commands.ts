@@ -90,7 +90,8 @@ export type OrganizationCommand = CommandMeta &
         membersMayEditOwnAvailability?: boolean;
         requireTwoFactor?: boolean;
       }
-    | { type: 'SetContactPerson'; userId: string }
+    /** Without `userId`: the Owner again, named by nobody (R13: the caller may not see who it is). */
+    | { type: 'SetContactPerson'; userId?: string }
     | { type: 'SetAvailability'; userId: string; available: boolean; weekly: Availability['weekly'] }
     | {
         type: 'ClaimDomain';

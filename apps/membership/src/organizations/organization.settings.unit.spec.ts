@@ -103,6 +103,25 @@ describe('settings, contact person, domains and deletion', () => {
       .thenRefuses('not-a-member', { userId: 'bob' });
   });
 
+  it('R13: naming nobody makes the Owner the contact person again, for a User holding org.update who cannot see the Owner', () => {
+    const withUpdate = [...base, granted('ada', ['org.update'])];
+    const adaIsContact: OrganizationEvent = {
+      type: 'ContactPersonChanged',
+      data: { ...stamp('ada'), userId: 'ada' },
+    };
+    const state = given([...withUpdate, adaIsContact])
+      .when(cmd('ada', { type: 'SetContactPerson' }))
+      .then([{ type: 'ContactPersonChanged', data: { ...stamp('ada'), userId: 'owner' } }])
+      .state() as ActiveOrganization;
+    expect(state.contactPersonId).toBe('owner');
+    given([...withUpdate, adaIsContact, { ...adaIsContact, data: { ...stamp('ada'), userId: 'owner' } }])
+      .when(cmd('ada', { type: 'SetContactPerson' }))
+      .then([]);
+    given([...base, adaIsContact])
+      .when(cmd('bob', { type: 'SetContactPerson' }))
+      .thenRefuses('insufficient-permission');
+  });
+
   it('the contact person who leaves leaves the label empty', () => {
     const history = [
       ...base,

@@ -94,7 +94,9 @@ export const MEMBERSHIP_COMMANDS = {
     membersMayEditOwnAvailability: Type.Optional(boolean),
     requireTwoFactor: Type.Optional(boolean),
   }),
-  SetContactPerson: command('make a member the contact person', { userId: id }),
+  SetContactPerson: command('make a member the contact person; without userId, the Owner again', {
+    userId: Type.Optional(id),
+  }),
   SetAvailability: command('R14: set a member’s availability', {
     userId: id,
     available: boolean,

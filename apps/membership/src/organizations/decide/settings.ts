@@ -79,9 +79,10 @@ export function setContactPerson({
 }: Decision<CommandOf<'SetContactPerson'>>): OrganizationEvent[] {
   // The contact person is a label on one member, set by holders of org.update, among the members they see (R13).
   const actor = requirePermission(org, catalog, command.actorId, 'org.update');
-  visibleMemberOf(org, catalog, actor, command.userId);
-  if (org.contactPersonId === command.userId) return [];
-  return [{ type: 'ContactPersonChanged', data: { ...stamp, userId: command.userId } }];
+  if (command.userId !== undefined) visibleMemberOf(org, catalog, actor, command.userId);
+  const userId = command.userId ?? org.ownerId;
+  if (org.contactPersonId === userId) return [];
+  return [{ type: 'ContactPersonChanged', data: { ...stamp, userId } }];
 }
 
 export function claimDomain({

@@ -153,7 +153,7 @@ export async function differences(
   same('auto-join', state.autoJoin, org.autoJoin);
   same('members edit availability', state.membersMayEditOwnAvailability, org.membersMayEditOwnAvailability);
   same('two-factor required', state.requireTwoFactor, org.requireTwoFactor);
-  same('domains', sorted(state.domains), sorted(org.domains));
+  same('domains', sorted(state.domains.keys()), sorted(org.domains));
   same('parent', state.parentOrgId ?? null, org.parentOrgId ?? null);
   same('children', sorted(state.childOrgIds), sorted(org.childOrgIds));
   same('seats', state.seats, org.seats);

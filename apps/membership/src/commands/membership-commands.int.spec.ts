@@ -838,6 +838,31 @@ describe('membership commands over the bus, on the event store', () => {
     expect((await stateOf(holder)).domains.has(domain)).toBe(true);
   });
 
+  it('R16: an address verified before auto-join was turned on is not auto-joined, however late its reaction comes', async () => {
+    const domain = `d${randomUUID().slice(0, 8)}.example.com`;
+    await membership.addressOf('owner', `owner@${domain}`);
+    const orgId = await newOrganization();
+    // Verified a minute ago, before the claim and before auto-join; the reaction only comes now (a lagging consumer).
+    const aMinuteAgo = new Date(Date.now() - 60_000).toISOString();
+    expect(await send(orgId, 'owner', { type: 'ClaimDomain', domain })).toMatchObject({ ok: true });
+    expect(await send(orgId, 'owner', { type: 'UpdateSettings', autoJoin: true })).toMatchObject({
+      ok: true,
+    });
+    const early = identityEventMessage('identity.EmailVerified.v1', 'late', {
+      email: `late@${domain}`,
+      at: aMinuteAgo,
+    });
+    // The same person verifying another address there now: after the first (one key, one order), and it joins.
+    const now = identityEventMessage('identity.EmailVerified.v1', 'late', { email: `late+new@${domain}` });
+    await app.get<MessageBus>(MESSAGE_BUS).publish([early, now]);
+    await waitFor(async () => (await stateOf(orgId)).members.has('late'), { what: 'the later verification' });
+    const idOf = (message: { headers?: Record<string, string> }) => message.headers?.ce_id;
+    const joins = (await membership.causes(orgId)).filter(
+      (e) => e.type === 'MemberJoined' && e.userId === 'late',
+    );
+    expect(joins.map((e) => e.causationId)).toEqual([idOf(now)]);
+  });
+
   it('R16: two organizations racing for one domain: exactly one gets it; a verified address there auto-joins as User', async () => {
     const domain = `d${randomUUID().slice(0, 8)}.example.com`;
     await membership.addressOf('owner', `owner@${domain}`);

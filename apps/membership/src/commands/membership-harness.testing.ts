@@ -117,6 +117,19 @@ export class MembershipHarness {
     return loaded.state as ActiveOrganization;
   }
 
+  /** What each event of the organization's stream was caused by (its metadata's `causationId`), by type. */
+  async causes(orgId: string): Promise<{ type: string; userId?: string; causationId?: string }[]> {
+    const recorded: { type: string; userId?: string; causationId?: string }[] = [];
+    for await (const { event } of this.client.readStream(organizationStream(orgId)))
+      if (event)
+        recorded.push({
+          type: event.type,
+          userId: (event.data as { userId?: string }).userId,
+          causationId: (event.metadata as { causationId?: string }).causationId,
+        });
+    return recorded;
+  }
+
   async close(): Promise<void> {
     await this.requests.close();
     await this.app.close();

@@ -70,7 +70,12 @@ describe('membership commands: who may send what (never trust an actor named in 
       { type: 'RemoveDeletedUser', userId: 'ada', ownedOrganizationsConfirmed: true },
       { type: 'ExpireInvitation', invitationId: 'x' },
       { type: 'RecheckInvitations' },
-      { type: 'AutoJoinMember', userId: 'eve', email: 'eve@example.com' },
+      {
+        type: 'AutoJoinMember',
+        userId: 'eve',
+        email: 'eve@example.com',
+        verifiedAt: '2026-01-01T00:00:00.000Z',
+      },
       { type: 'AttachToParent', parentOrgId: 'p' },
       { type: 'DetachFromParent', parentOrgId: 'p' },
     ]) {

@@ -100,7 +100,8 @@ export type OrganizationCommand = CommandMeta &
         actorVerifiedEmail?: string;
       }
     | { type: 'ReleaseDomain'; domain: string }
-    | { type: 'AutoJoinMember'; userId: string; email: string }
+    /** `verifiedAt`: when identity recorded the address verified (the reaction may come much later). */
+    | { type: 'AutoJoinMember'; userId: string; email: string; verifiedAt: string }
     | { type: 'LinkChildOrganization'; childOrgId: string }
     | { type: 'UnlinkChildOrganization'; childOrgId: string }
     | { type: 'AttachToParent'; parentOrgId: string }

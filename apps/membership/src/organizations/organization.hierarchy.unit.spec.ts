@@ -663,7 +663,9 @@ describe('required two-factor authentication (R22)', () => {
       { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'branch.example' } },
     ];
     given(withDomain)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@branch.example' }))
+      .when(
+        cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@branch.example', verifiedAt: at }),
+      )
       .then([
         {
           type: 'MemberJoined',

@@ -2,6 +2,7 @@ import { type ActiveOrganization } from './organization.state';
 import { type OrganizationEvent } from './organization.events';
 import { fromOrganizationSnapshot, toOrganizationSnapshot } from './organization.snapshot';
 import {
+  at,
   base,
   cmd,
   given,
@@ -236,10 +237,10 @@ describe('settings, contact person, domains and deletion', () => {
       settings({ autoJoin: true }),
     ];
     given(claimedOfOld)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@gmail.com' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@gmail.com', verifiedAt: at }))
       .then([]);
     given(claimedOfOld)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test', verifiedAt: at }))
       .then([
         { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
       ]);
@@ -250,7 +251,12 @@ describe('settings, contact person, domains and deletion', () => {
       ...base,
       { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
     ];
-    const join = cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@Acme.test' });
+    const join = cmd('system', {
+      type: 'AutoJoinMember',
+      userId: 'new',
+      email: 'new@Acme.test',
+      verifiedAt: at,
+    });
     given(claimed).when(join).then([]);
     const on = [...claimed, settings({ autoJoin: true })];
     given(on)
@@ -259,17 +265,85 @@ describe('settings, contact person, domains and deletion', () => {
         { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
       ]);
     given(on)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@other.com' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@other.com', verifiedAt: at }))
       .then([]);
     given(on)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'no-domain' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'no-domain', verifiedAt: at }))
       .then([]);
     given(on)
-      .when(cmd('system', { type: 'AutoJoinMember', userId: 'ada', email: 'ada@acme.test' }))
+      .when(cmd('system', { type: 'AutoJoinMember', userId: 'ada', email: 'ada@acme.test', verifiedAt: at }))
       .then([]);
     given(on)
-      .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test' }))
+      .when(cmd('new', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test', verifiedAt: at }))
       .thenRefuses('system-only');
+  });
+
+  it('R16: an address joins at the moment it was verified: one verified before the claim, or before auto-join was turned on, is not auto-joined however late its reaction comes', () => {
+    const t = (hour: number) => `2026-11-22T${String(hour).padStart(2, '0')}:00:00.000Z`;
+    const claim = (when: string): OrganizationEvent => ({
+      type: 'DomainClaimed',
+      data: { ...stamp('owner', when), domain: 'acme.test' },
+    });
+    const autoJoin = (on: boolean, when: string): OrganizationEvent => {
+      const event = settings({ autoJoin: on });
+      return { ...event, data: { ...event.data, at: when } } as OrganizationEvent;
+    };
+    // Decided at 20:00, whenever it was verified.
+    const verified = (when: string) => ({
+      ...cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'new@acme.test', verifiedAt: when }),
+      at: t(20),
+    });
+    const joins: OrganizationEvent[] = [
+      {
+        type: 'MemberJoined',
+        data: { ...stamp('system', t(20)), userId: 'new', role: 'user', via: 'auto-join' },
+      },
+    ];
+    // Claimed at 11, auto-join on at 12.
+    const history = [...base, claim(t(11)), autoJoin(true, t(12))];
+    given(history)
+      .when(verified(t(10)))
+      .then([]);
+    given(history)
+      .when(verified(t(11)))
+      .then([]);
+    given(history)
+      .when(verified(t(12)))
+      .then(joins);
+    given(history)
+      .when(verified(t(13)))
+      .then(joins);
+    // Auto-join on first, the domain claimed after: the claim is the later moment.
+    const claimedLater = [...base, autoJoin(true, t(11)), claim(t(12))];
+    given(claimedLater)
+      .when(verified(t(11)))
+      .then([]);
+    given(claimedLater)
+      .when(verified(t(12)))
+      .then(joins);
+    // Turned off and on again: only what was verified since the last time it was turned on.
+    const againAt14 = [...history, autoJoin(false, t(13)), autoJoin(true, t(14))];
+    given(againAt14)
+      .when(verified(t(13)))
+      .then([]);
+    given(againAt14)
+      .when(verified(t(14)))
+      .then(joins);
+    // Other settings changed while it stays on move nothing.
+    given([...history, autoJoin(true, t(14))])
+      .when(verified(t(13)))
+      .then(joins);
+    // Off, it has no moment.
+    expect(given([...history, autoJoin(false, t(13))]).state()).toMatchObject({
+      autoJoin: false,
+      autoJoinSince: undefined,
+    });
+    // A snapshot keeps both moments.
+    const state = given([...history, autoJoin(false, t(13)), autoJoin(true, t(14))]).state();
+    expect(fromOrganizationSnapshot(JSON.parse(JSON.stringify(toOrganizationSnapshot(state))))).toEqual(
+      state,
+    );
+    expect(state).toMatchObject({ autoJoinSince: t(14), domains: new Map([['acme.test', t(11)]]) });
   });
 
   it('R16: someone removed, or who left, is not auto-joined again by verifying another address at the domain; joining again by invitation clears that', () => {
@@ -279,7 +353,7 @@ describe('settings, contact person, domains and deletion', () => {
       settings({ autoJoin: true }),
     ];
     const rejoin = (userId: string) =>
-      cmd('system', { type: 'AutoJoinMember', userId, email: `${userId}+again@acme.test` });
+      cmd('system', { type: 'AutoJoinMember', userId, email: `${userId}+again@acme.test`, verifiedAt: at });
     const removed = [
       ...on,
       { type: 'MemberRemoved', data: { ...stamp('owner'), userId: 'ada' } } as OrganizationEvent,

@@ -4,7 +4,7 @@ import { type ActiveOrganization, type Invitation, type OrganizationState } from
 import { type Role } from '@app/permissions';
 
 /** Plain JSON form of the state. Bump `version` when the state's shape changes: old snapshots are then ignored. */
-interface OrganizationSnapshotV7 {
+interface OrganizationSnapshotV8 {
   status: 'none' | 'active' | 'deleted';
   org?: {
     orgId: string;
@@ -14,9 +14,10 @@ interface OrganizationSnapshotV7 {
     contactPersonId: string | null;
     seats: number;
     autoJoin: boolean;
+    autoJoinSince: string | null;
     membersMayEditOwnAvailability: boolean;
     requireTwoFactor: boolean;
-    domains: string[];
+    domains: [string, string][];
     parentOrgId: string | null;
     childOrgIds: string[];
     formerMembers: string[];
@@ -27,7 +28,7 @@ interface OrganizationSnapshotV7 {
   };
 }
 
-export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV7 {
+export function toOrganizationSnapshot(state: OrganizationState): OrganizationSnapshotV8 {
   if (state.status === 'none') return { status: 'none' };
   return {
     status: state.status,
@@ -39,6 +40,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       contactPersonId: state.contactPersonId ?? null,
       seats: state.seats,
       autoJoin: state.autoJoin,
+      autoJoinSince: state.autoJoinSince ?? null,
       membersMayEditOwnAvailability: state.membersMayEditOwnAvailability,
       requireTwoFactor: state.requireTwoFactor,
       domains: [...state.domains],
@@ -61,7 +63,7 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
 }
 
 export function fromOrganizationSnapshot(json: unknown): OrganizationState {
-  const snapshot = json as OrganizationSnapshotV7;
+  const snapshot = json as OrganizationSnapshotV8;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
   const state: ActiveOrganization = {
@@ -73,9 +75,10 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
     contactPersonId: o.contactPersonId ?? undefined,
     seats: o.seats,
     autoJoin: o.autoJoin,
+    autoJoinSince: o.autoJoinSince ?? undefined,
     membersMayEditOwnAvailability: o.membersMayEditOwnAvailability,
     requireTwoFactor: o.requireTwoFactor,
-    domains: new Set(o.domains),
+    domains: new Map(o.domains),
     parentOrgId: o.parentOrgId ?? undefined,
     childOrgIds: new Set(o.childOrgIds),
     formerMembers: new Set(o.formerMembers),
@@ -103,7 +106,7 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 
 /** Long histories load from a snapshot plus a tail of at most `every` events. */
 export const organizationSnapshots: SnapshotPolicy<OrganizationState> = {
-  version: 7,
+  version: 8,
   every: 100,
   toSnapshot: toOrganizationSnapshot,
   fromSnapshot: fromOrganizationSnapshot,

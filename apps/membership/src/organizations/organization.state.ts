@@ -43,9 +43,12 @@ export interface ActiveOrganization {
   readonly invitations: Map<string, Invitation>;
   seats: number;
   autoJoin: boolean;
+  /** When auto-join was last turned on (R16: an address verified before that is not auto-joined); unset while off. */
+  autoJoinSince: string | undefined;
   membersMayEditOwnAvailability: boolean;
   requireTwoFactor: boolean;
-  readonly domains: Set<string>;
+  /** The claimed e-mail domains, each with when it was claimed (R16). */
+  readonly domains: Map<string, string>;
   /** R19: one parent at most; the parent's `customers.manage` holders act as Admin here. */
   parentOrgId: string | undefined;
   readonly childOrgIds: Set<string>;
@@ -81,9 +84,10 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       invitations: new Map(),
       seats: 0,
       autoJoin: false,
+      autoJoinSince: undefined,
       membersMayEditOwnAvailability: true,
       requireTwoFactor: false,
-      domains: new Set(),
+      domains: new Map(),
       parentOrgId: undefined,
       childOrgIds: new Set(),
       formerMembers: new Set(),
@@ -220,12 +224,14 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     }
     case 'SettingsUpdated':
       org.name = event.data.name;
+      if (!event.data.autoJoin) org.autoJoinSince = undefined;
+      else if (!org.autoJoin) org.autoJoinSince = event.data.at;
       org.autoJoin = event.data.autoJoin;
       org.membersMayEditOwnAvailability = event.data.membersMayEditOwnAvailability;
       org.requireTwoFactor = event.data.requireTwoFactor;
       return org;
     case 'DomainClaimed':
-      org.domains.add(event.data.domain);
+      org.domains.set(event.data.domain, event.data.at);
       return org;
     case 'DomainReleased':
       org.domains.delete(event.data.domain);

@@ -2,7 +2,7 @@ import { fold } from '@app/domain';
 import { organizationDecider } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
 import { type ActiveOrganization } from './organization.state';
-import { base, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
+import { at, base, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
 
 const decider = organizationDecider();
 const state = (history: OrganizationEvent[]) => fold(decider, history) as ActiveOrganization;
@@ -125,7 +125,7 @@ describe('the organization state, event by event', () => {
       { type: 'ChildOrganizationUnlinked', data: { ...stamp('owner'), childOrgId: 'c1' } },
       { type: 'ParentOrganizationLinked', data: { ...stamp('owner'), parentOrgId: 'p1' } },
     ]);
-    expect([...org.domains]).toEqual(['b.example']);
+    expect([...org.domains]).toEqual([['b.example', at]]);
     expect([...org.childOrgIds]).toEqual(['c2']);
     expect(org.parentOrgId).toBe('p1');
     const detached = state([

@@ -54,11 +54,16 @@ export class IdentityReactions extends BusSubscriber {
   }
 
   private async autoJoin(event: EventEnvelope): Promise<void> {
-    const { userId, email } = event.data as { userId: string; email: string };
+    const { userId, email, at } = event.data as { userId: string; email: string; at: string };
     const domain = email.split('@')[1]?.toLowerCase();
     const orgId = domain ? await this.commands.organizationClaiming(domain) : undefined;
     if (!orgId) return;
-    await this.system(event, orgId, `${event.id}/auto-join`, { type: 'AutoJoinMember', userId, email });
+    await this.system(event, orgId, `${event.id}/auto-join`, {
+      type: 'AutoJoinMember',
+      userId,
+      email,
+      verifiedAt: new Date(at).toISOString(),
+    });
   }
 
   private async acceptRegisteredInvitation(event: EventEnvelope): Promise<void> {

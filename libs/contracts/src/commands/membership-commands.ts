@@ -118,7 +118,7 @@ export const MEMBERSHIP_COMMANDS = {
   }),
   AutoJoinMember: internalCommand(
     'R16, R18: a verified address joins the organization that claimed its domain',
-    { userId: id, email },
+    { userId: id, email, verifiedAt: Type.String({ format: 'date-time' }) },
   ),
   RemoveDeletedUser: internalCommand('R10: reaction to an account deletion', {
     userId: id,

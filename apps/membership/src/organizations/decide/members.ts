@@ -51,7 +51,11 @@ export function autoJoinMember({
   // R16/R18: a verified address at a claimed domain joins as User when auto-join is on; R22: asked to enroll.
   requireSystem(command, 'auto-join');
   const domain = command.email.split('@')[1]?.toLowerCase();
-  if (!org.autoJoin || !domain || !org.domains.has(domain) || org.members.has(command.userId)) return [];
+  const claimedAt = domain ? org.domains.get(domain) : undefined;
+  if (!org.autoJoin || !domain || claimedAt === undefined || org.members.has(command.userId)) return [];
+  // At the moment of verifying: an address verified before the claim, or before auto-join was turned on, is invited
+  // as anyone's is, however late its reaction comes (a consumer lagging, or replaying identity's history).
+  if (command.verifiedAt < claimedAt || command.verifiedAt < (org.autoJoinSince ?? claimedAt)) return [];
   // Someone removed (or who left) comes back by invitation, not by verifying another address at the domain.
   if (org.formerMembers.has(command.userId)) return [];
   // A public mail provider's domain claimed before claims were checked for it enrols nobody.

@@ -170,7 +170,8 @@ export function dissolution(org: ActiveOrganization, stamp: Stamp): Organization
           }
         : { type: 'InvitationRevoked', data: { ...stamp, invitationId: invitation.invitationId } },
     );
-  for (const domain of org.domains) events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
+  for (const domain of org.domains.keys())
+    events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
   if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
   events.push({ type: 'OrganizationDeleted', data: stamp });
   return events;

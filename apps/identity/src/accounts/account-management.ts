@@ -238,7 +238,14 @@ export class AccountManagement {
       await this.mayMove(link);
     const result = await this.reserving('email', email, userId, context, () =>
       this.deps.accounts.execute(
-        { type: 'ChangeEmail', userId, actorId: userId, at: this.at(), email },
+        {
+          type: 'ChangeEmail',
+          userId,
+          actorId: userId,
+          at: this.at(),
+          email,
+          ...(link.accountEpoch !== undefined ? { sessionsEndedAt: link.accountEpoch } : {}),
+        },
         { ...context, fingerprint: commandFingerprint({ type: 'ChangeEmail' }) },
       ),
     );

@@ -21,7 +21,15 @@ export type UserCommand =
       emailVerified?: boolean;
     })
   | (Envelope & { type: 'VerifyEmail'; email: string })
-  | (Envelope & { type: 'ChangeEmail'; email: string })
+  | (Envelope & {
+      type: 'ChangeEmail';
+      email: string;
+      /**
+       * When the account's sessions last ended as the move was asked for (`''` if never): a lock, a password change or
+       * reset, or two-factor turned on or off since then voids it.
+       */
+      sessionsEndedAt?: string;
+    })
   | (Envelope & { type: 'UpdateProfile'; name?: string; phone?: string | null; locale?: string })
   | (Envelope & { type: 'ChangePassword'; reason: 'change' | 'reset' })
   | (Envelope & { type: 'EnableTwoFactor' })

@@ -106,6 +106,25 @@ describe('user decider', () => {
       .then([]);
   });
 
+  it('R18: a move asked for before the account last ended its sessions is void, decided against the state it lands on', () => {
+    const move = (sessionsEndedAt: string) =>
+      ({ ...base, type: 'ChangeEmail', email: 'ada@new.example', sessionsEndedAt }) as const;
+    // Never ended: the link recorded ''.
+    expect(given([registered]).when(move('')).decided()).toHaveLength(2);
+    const error = given([registered]).when(move('2026-01-02T00:00:00.000Z')).thenRefuses('token-invalid');
+    expect(error.kind).toBe('gone');
+    const reset: UserEvent = {
+      type: 'PasswordChanged',
+      data: { ...base, at: '2026-01-02T00:00:00.000Z', reason: 'reset' },
+    };
+    given([registered, reset]).when(move('')).thenRefuses('token-invalid');
+    expect(given([registered, reset]).when(move('2026-01-02T00:00:00.000Z')).decided()).toHaveLength(2);
+    // Staying is no change, whatever the link says.
+    given([registered, reset])
+      .when({ ...move(''), email: 'ada@example.com' })
+      .then([]);
+  });
+
   it('R18: an address changed by an older release stays unverified until its link is used', () => {
     const history: UserEvent[] = [
       registered,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { type CredentialStore } from '../credentials/credential.store';
-import { type TwoFactorRecord, type TwoFactorStore } from '../two-factor/two-factor.store';
+import { holdsPending, type TwoFactorRecord, type TwoFactorStore } from '../two-factor/two-factor.store';
 import { InMemoryClaimLedger } from './claim-ledger';
 import { JournalMap } from './journal-map';
 import { JsonFileMap } from './json-file-map';
@@ -48,13 +48,14 @@ export class FileTwoFactorStore implements TwoFactorStore {
     return Promise.resolve({ ...rest, ...(confirmedAt ? { confirmedAt: new Date(confirmedAt) } : {}) });
   }
 
-  put(record: TwoFactorRecord): Promise<void> {
+  replacePending(record: TwoFactorRecord, pending: string | null): Promise<boolean> {
+    if (!holdsPending(this.records.get(record.userId), pending)) return Promise.resolve(false);
     const { confirmedAt, ...rest } = record;
     this.records.set(record.userId, {
       ...rest,
       ...(confirmedAt ? { confirmedAt: confirmedAt.toISOString() } : {}),
     });
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   delete(userId: string): Promise<void> {

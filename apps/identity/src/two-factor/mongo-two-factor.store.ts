@@ -1,7 +1,10 @@
 import { type Connection } from 'mongoose';
 import { type Collection } from 'mongodb';
-import { MongoClaimLedger } from '../shared/mongo';
-import { type TwoFactorRecord, type TwoFactorStore } from './two-factor.store';
+import { MongoClaimLedger, isDuplicateKey } from '../shared/mongo';
+import { sha256Hex } from '../shared/secrets';
+import { holdsPending, type TwoFactorRecord, type TwoFactorStore } from './two-factor.store';
+
+const DAY = 24 * 3600_000;
 
 type Doc = Omit<TwoFactorRecord, 'userId' | 'recoveryCodeHashes'> & {
   _id: string;
@@ -29,12 +32,33 @@ export class MongoTwoFactorStore implements TwoFactorStore {
     return { userId: _id, ...rest };
   }
 
-  async put({ userId, recoveryCodeHashes, ...rest }: TwoFactorRecord): Promise<void> {
-    await this.records.replaceOne(
+  async replacePending(
+    { userId, recoveryCodeHashes, ...rest }: TwoFactorRecord,
+    pending: string | null,
+  ): Promise<boolean> {
+    const doc = { ...rest, recoveryCodeHashes: [...recoveryCodeHashes] };
+    if (pending === null)
+      return this.records.insertOne({ _id: userId, ...doc }).then(
+        () => true,
+        (error: unknown) => {
+          if (isDuplicateKey(error)) return false;
+          throw error;
+        },
+      );
+    // FerretDB v1 applies a conditional replace as a read, then a write: two at once would both match. So a pending
+    // enrollment is given up once, to whoever claims it first (the ledger's unique insert), confirm or restart.
+    const held = await this.records.findOne(
       { _id: userId },
-      { ...rest, recoveryCodeHashes: [...recoveryCodeHashes] },
-      { upsert: true },
+      { projection: { sealedSecret: 1, confirmedAt: 1 } },
     );
+    if (!holdsPending(held, pending)) return false;
+    const now = Date.now();
+    if (
+      !(await this.uses.claim(`${userId}:settles:${sha256Hex(pending)}`, new Date(now), new Date(now + DAY)))
+    )
+      return false;
+    const replaced = await this.records.replaceOne({ _id: userId, sealedSecret: pending }, doc);
+    return replaced.matchedCount === 1;
   }
 
   async delete(userId: string): Promise<void> {

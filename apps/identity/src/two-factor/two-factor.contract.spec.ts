@@ -51,6 +51,35 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
     });
   });
 
+  it('a confirm racing a restarted enrollment: on exactly when the confirm succeeds, and then the restart is refused', async () => {
+    for (let round = 0; round < 10; round++) {
+      const userId = `racer-${round}`;
+      const { secret } = await service.enroll(userId, 'ada@example.com');
+      const code = await codeAt(secret, clock);
+      const [confirmed, restarted] = await Promise.allSettled([
+        service.confirm(userId, code),
+        service.enroll(userId, 'ada@example.com', `restart-${round}`),
+      ]);
+      // Whichever wins, the other is refused, and two-factor is on exactly when the confirm says so.
+      expect([confirmed.status, restarted.status].sort()).toEqual(['fulfilled', 'rejected']);
+      expect(await service.isEnabled(userId)).toBe(confirmed.status === 'fulfilled');
+      if (restarted.status === 'rejected')
+        expect(restarted.reason).toMatchObject({ code: 'two-factor-already-enabled' });
+      if (confirmed.status === 'rejected')
+        expect(confirmed.reason).toMatchObject({ code: 'invalid-two-factor-code' });
+    }
+  });
+
+  it('two confirms of one enrollment at once: one is shown recovery codes, and those are the ones that work', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    const code = await codeAt(secret, clock);
+    const previous = await codeAt(secret, clock - 30_000);
+    const results = await Promise.allSettled([service.confirm('u1', code), service.confirm('u1', previous)]);
+    const shown = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.recoveryCodes] : []));
+    expect(shown).toHaveLength(1);
+    expect(await service.verify('u1', shown[0]![0]!)).toEqual({ valid: true, method: 'recovery-code' });
+  });
+
   it('accepts a code from the previous or next 30-s step, not further, and each code only once', async () => {
     const { secret } = await service.enroll('u1', 'ada@example.com');
     clock -= 120_000;

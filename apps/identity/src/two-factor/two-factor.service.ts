@@ -44,47 +44,50 @@ export class TwoFactorService {
    * the pending one (the same `commandId`) is shown its secret again rather than a new one.
    */
   async enroll(userId: string, accountLabel: string, commandId?: string): Promise<Enrollment> {
-    const existing = await this.store.get(userId);
-    if (existing?.confirmedAt)
-      throw new DomainError(
-        'two-factor-already-enabled',
-        'conflict',
-        'two-factor authentication is already on',
+    const label = (secret: string) => ({
+      secret,
+      otpauthUri: totpUri(this.options.issuer, accountLabel, secret),
+    });
+    // Written only in place of what was read: a confirm landing in between is never overwritten (read again, it
+    // refuses), and an enrollment started in between is replaced by this newer one.
+    for (;;) {
+      const existing = await this.store.get(userId);
+      if (existing?.confirmedAt) throw alreadyEnabled();
+      if (commandId !== undefined && existing?.startedBy === commandId)
+        return label(this.cipher.decrypt(existing.sealedSecret, userId));
+      const secret = generateTotpSecret();
+      const started = await this.store.replacePending(
+        {
+          userId,
+          sealedSecret: this.cipher.encrypt(secret, userId),
+          recoveryCodeHashes: [],
+          ...(commandId !== undefined ? { startedBy: commandId } : {}),
+        },
+        existing?.sealedSecret ?? null,
       );
-    const repeated = commandId !== undefined && existing?.startedBy === commandId;
-    const secret = repeated ? this.cipher.decrypt(existing.sealedSecret, userId) : generateTotpSecret();
-    if (!repeated)
-      await this.store.put({
-        userId,
-        sealedSecret: this.cipher.encrypt(secret, userId),
-        recoveryCodeHashes: [],
-        ...(commandId !== undefined ? { startedBy: commandId } : {}),
-      });
-    const otpauthUri = totpUri(this.options.issuer, accountLabel, secret);
-    return { secret, otpauthUri };
+      if (started) return label(secret);
+    }
   }
 
   /** Proves the authenticator works; returns the recovery codes, shown once. */
   async confirm(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
     const record = await this.store.get(userId);
     if (!record) throw new DomainError('two-factor-not-enrolled', 'not-found', 'start an enrollment first');
-    if (record.confirmedAt)
-      throw new DomainError(
-        'two-factor-already-enabled',
-        'conflict',
-        'two-factor authentication is already on',
-      );
-    if (!(await this.checkTotp(userId, record.sealedSecret, code)))
-      throw new DomainError('invalid-two-factor-code', 'validation', 'the code is not valid', {
-        field: 'code',
-      });
+    if (record.confirmedAt) throw alreadyEnabled();
+    if (!(await this.checkTotp(userId, record.sealedSecret, code))) throw invalidCode();
     const recoveryCodes = Array.from({ length: this.recoveryCodeCount }, recoveryCode);
-    await this.store.put({
-      ...record,
-      confirmedAt: new Date(this.now()),
-      recoveryCodeHashes: recoveryCodes.map((c) => sha256Hex(normalizeRecoveryCode(c))),
-    });
-    return { recoveryCodes };
+    const confirmed = await this.store.replacePending(
+      {
+        ...record,
+        confirmedAt: new Date(this.now()),
+        recoveryCodeHashes: recoveryCodes.map((c) => sha256Hex(normalizeRecoveryCode(c))),
+      },
+      record.sealedSecret,
+    );
+    if (confirmed) return { recoveryCodes };
+    // Confirmed by another request meanwhile, or the enrollment restarted (the code was for the one it replaced).
+    if ((await this.store.get(userId))?.confirmedAt) throw alreadyEnabled();
+    throw invalidCode();
   }
 
   async isEnabled(userId: string): Promise<boolean> {
@@ -118,6 +121,14 @@ export class TwoFactorService {
     // Replay protection: a code (its 30-s time step) is good once per user.
     return this.store.uses.claim(`${userId}:totp:${timeStep}`, new Date(this.now()));
   }
+}
+
+function alreadyEnabled(): DomainError {
+  return new DomainError('two-factor-already-enabled', 'conflict', 'two-factor authentication is already on');
+}
+
+function invalidCode(): DomainError {
+  return new DomainError('invalid-two-factor-code', 'validation', 'the code is not valid', { field: 'code' });
 }
 
 function recoveryCode(): string {

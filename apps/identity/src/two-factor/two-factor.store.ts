@@ -15,8 +15,21 @@ export interface TwoFactorStore {
   /** Used TOTP time steps and recovery codes: each can be claimed once. */
   readonly uses: ClaimLedger;
   get(userId: string): Promise<TwoFactorRecord | null>;
-  put(record: TwoFactorRecord): Promise<void>;
+  /**
+   * Writes `record` in place of the user's pending enrollment sealed as `pending` (`null`: in place of none), and
+   * answers whether it did: false, writing nothing, when the store holds something else by now (another enrollment
+   * started, or this one confirmed, meanwhile).
+   */
+  replacePending(record: TwoFactorRecord, pending: string | null): Promise<boolean>;
   delete(userId: string): Promise<void>;
+}
+
+/** Whether `held` is the pending enrollment sealed as `pending` (or nothing, for `null`). */
+export function holdsPending(
+  held: { sealedSecret: string; confirmedAt?: unknown } | null | undefined,
+  pending: string | null,
+): boolean {
+  return pending === null ? !held : held?.sealedSecret === pending && !held.confirmedAt;
 }
 
 export class InMemoryTwoFactorStore implements TwoFactorStore {
@@ -27,9 +40,10 @@ export class InMemoryTwoFactorStore implements TwoFactorStore {
     return Promise.resolve(this.records.get(userId) ?? null);
   }
 
-  put(record: TwoFactorRecord): Promise<void> {
+  replacePending(record: TwoFactorRecord, pending: string | null): Promise<boolean> {
+    if (!holdsPending(this.records.get(record.userId), pending)) return Promise.resolve(false);
     this.records.set(record.userId, record);
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   delete(userId: string): Promise<void> {

@@ -10,6 +10,7 @@ import { AccountManagement } from '../accounts/account-management';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { registeredUserId } from '../accounts/registration';
 import { UserAccounts } from '../accounts/user-accounts';
+import { PasswordManagement } from '../credentials/password-management';
 import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { totpCode } from '../two-factor/totp';
 import { userStreamName } from '../users/user.events';
@@ -1187,6 +1188,37 @@ describe('identity over the bus, on the event store', () => {
     }
     expect(raced).toBe(true);
     expect(await links.outstanding('email-change', userId)).toBeUndefined();
+  });
+
+  it('R10, R17: a forgot-password racing the deletion of the account it found keeps no link to the erased address', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const accounts = identity.app.get(UserAccounts);
+    const find = accounts.findActiveByEmail.bind(accounts);
+    let deleted = false;
+    // The account is found, then deleted (its links forgotten) before the reset link is stored.
+    const racing = jest.spyOn(accounts, 'findActiveByEmail').mockImplementation(async (...args) => {
+      const found = await find(...args);
+      if (found?.userId === userId && !deleted) {
+        deleted = true;
+        await identity.app
+          .get(AccountManagement)
+          .deleteAccount(
+            userId,
+            { password: PASSWORD, confirmOwnedOrganizations: false },
+            { commandId: randomUUID() },
+          );
+      }
+      return found;
+    });
+    try {
+      await identity.result({ type: 'ForgotPassword', email: address });
+      await waitFor(() => deleted, { what: 'the deletion' });
+      await identity.app.get(PasswordManagement).drain();
+    } finally {
+      racing.mockRestore();
+    }
+    expect(await identity.app.get(OneTimeTokens).outstanding('password-reset', userId)).toBeUndefined();
   });
 
   it("a move whose account cannot be read again after its link was made (the store out of reach) keeps the account's links", async () => {

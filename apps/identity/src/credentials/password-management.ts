@@ -1,4 +1,4 @@
-import { DomainError } from '@app/domain';
+import { DomainError, isDomainError } from '@app/domain';
 import { type AppliedCommand } from '@app/event-store';
 import { commandIdReused, type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type IdentityMail } from '../notifying/identity-mail';
@@ -52,7 +52,8 @@ export class PasswordManagement {
       const user = await this.deps.accounts.findActiveByEmail(email);
       if (!user) return;
       if (!(await this.deps.mailQuota.allows(user.email, 'reset-link'))) return;
-      await this.sendResetLink(user, context);
+      // Deleted since it was found: its link is not kept, and there is nothing to report.
+      await this.sendResetLink(user, context).catch(unlessNotFound);
     });
     return Promise.resolve();
   }
@@ -202,4 +203,8 @@ export class PasswordManagement {
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     });
   }
+}
+
+function unlessNotFound(error: unknown): void {
+  if (!isDomainError(error) || error.kind !== 'not-found') throw error;
 }

@@ -82,6 +82,20 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(redeemed[survivor]).toMatchObject({ value: { subject: `new-${survivor}@example.com` } });
   });
 
+  it("R10: a link issued once its account's links were forgotten (a deletion that read the account before) is not kept", async () => {
+    await tokens.issue('email-verification', 'u2', 'bob@example.com');
+    await tokens.forget('u1');
+    expect(await codeOf(tokens.issue('password-reset', 'u1', 'ada@example.com'))).toBe('user-not-found');
+    expect(await codeOf(tokens.issue('email-change', 'u1', 'ada@new.example'))).toBe('user-not-found');
+    expect(await tokens.outstanding('password-reset', 'u1')).toBeUndefined();
+    expect(await tokens.outstanding('email-change', 'u1')).toBeUndefined();
+    // Nobody else's.
+    expect(await tokens.outstanding('email-verification', 'u2')).toMatchObject({
+      subject: 'bob@example.com',
+    });
+    expect(await tokens.issue('password-reset', 'u2')).toMatchObject({ token: expect.any(String) });
+  });
+
   it('R17: 50 racing redemptions of one reset link -> exactly one success', async () => {
     const { token } = await tokens.issue('password-reset', 'u1');
     const results = await Promise.allSettled(

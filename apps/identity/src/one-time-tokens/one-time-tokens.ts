@@ -32,6 +32,10 @@ export interface RedeemedOneTimeToken {
   readonly repeated?: true;
 }
 
+/** How long a deleted account is remembered as such: far longer than issuing a link takes. */
+const FORGOTTEN_KEPT_MS = 24 * 3600_000;
+const forgotten = (userId: string) => `forgotten:${userId}`;
+
 let issuedHere = 0;
 
 /** See `OneTimeTokenRecord.issueOrder`: fixed-width parts, so that comparing the strings compares the order. */
@@ -77,6 +81,11 @@ export class OneTimeTokens {
       expiresAt,
       issueOrder: issueOrder(createdAt),
     });
+    // Looked at once the link is stored: either the deletion's sweep comes after it, or this sees the deletion.
+    if (await this.store.redemptions.isClaimed(forgotten(userId))) {
+      await this.store.deleteAllFor(userId);
+      throw new DomainError('user-not-found', 'not-found', 'no such user', { userId });
+    }
     return { token, expiresAt };
   }
 
@@ -137,8 +146,11 @@ export class OneTimeTokens {
    * A deleted account's links, used or not, of every purpose: none works after, and none keeps the address it was sent
    * to.
    */
-  forget(userId: string): Promise<void> {
-    return this.store.deleteAllFor(userId);
+  async forget(userId: string): Promise<void> {
+    // Marked first, so that a link being issued meanwhile (its account read before the deletion) is not left behind.
+    const now = this.now();
+    await this.store.redemptions.claim(forgotten(userId), new Date(now), new Date(now + FORGOTTEN_KEPT_MS));
+    await this.store.deleteAllFor(userId);
   }
 
   /** E.g. after a password change: outstanding reset links stop working (a used one still answers its repeat). */

@@ -36,14 +36,15 @@ export class SessionRefresh {
     const user = await this.accounts.current(rotated.userId);
     if (!user || user.locked) {
       await this.refreshTokens.revokeAllForUser(rotated.userId);
-      throw new DomainError('refresh-token-revoked', 'forbidden', 'the refresh token is not valid', {
-        field: 'refreshToken',
-      });
+      throw revoked();
     }
     const access = await this.accessTokens.issue(user.userId, {
       sid: rotated.familyId,
       amr: rotated.amr,
     });
+    // Ended while this was issued (a password change, a sign-out everywhere): the new access token would be dated after
+    // the end, and the gateway would accept it until it next asks whether the session is active.
+    if (!(await this.refreshTokens.isSessionActive(rotated.familyId))) throw revoked();
     return {
       status: 'authenticated',
       userId: user.userId,
@@ -68,4 +69,10 @@ export class SessionRefresh {
   sessionActive(sessionId: string): Promise<boolean> {
     return this.refreshTokens.isSessionActive(sessionId);
   }
+}
+
+function revoked(): DomainError {
+  return new DomainError('refresh-token-revoked', 'forbidden', 'the refresh token is not valid', {
+    field: 'refreshToken',
+  });
 }

@@ -65,6 +65,18 @@ describe('refreshing a session', () => {
     expect(await codeOf(sessions.refresh(third.refreshToken))).toBe('refresh-token-revoked');
   });
 
+  it('a session ended while its refresh was issuing an access token gets none', async () => {
+    const { login, sessions, signIn } = await setup();
+    const session = await signIn();
+    const issue = login.accessTokens.issue.bind(login.accessTokens);
+    // Every session ends (a password change elsewhere) between the rotation and the access token's issue.
+    jest.spyOn(login.accessTokens, 'issue').mockImplementationOnce(async (...args) => {
+      await login.refreshTokens.revokeAllForUser('u1');
+      return issue(...args);
+    });
+    expect(await codeOf(sessions.refresh(session.refreshToken))).toBe('refresh-token-revoked');
+  });
+
   it('an unknown token is refused by its reason, a good one rotates', async () => {
     const { sessions, signIn } = await setup();
     expect(await codeOf(sessions.refresh('not a token we gave'))).toBe('refresh-token-unknown');

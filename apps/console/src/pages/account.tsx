@@ -150,10 +150,12 @@ function EmailAddress({ user }: { user: Schemas['UserView'] }) {
           let said: string | undefined;
           const ok = await action.run(async () => {
             const answer = await unwrap(api.PUT('/v1/me/email', { body: { email, password } }));
-            said =
-              'pendingEmail' in answer
-                ? `We sent a link to ${answer.pendingEmail}. Your address changes once you open it; until then you sign in with ${user.email}.`
-                : 'That is your address already; a change asked for earlier is off.';
+            // Without expiresAt no link went out: the address was sent as many as it may get in an hour.
+            said = !('pendingEmail' in answer)
+              ? 'That is your address already; a change asked for earlier is off.'
+              : answer.expiresAt === undefined
+                ? `No link was sent to ${answer.pendingEmail}: it has had as many as it may get in an hour. Try again later; until then you sign in with ${user.email}.`
+                : `We sent a link to ${answer.pendingEmail}. Your address changes once you open it; until then you sign in with ${user.email}.`;
           });
           if (ok) {
             form.reset();

@@ -700,6 +700,18 @@ describe('the gateway edge', () => {
       ['/health/ready', 'DENY'],
     ]);
     expect((await http().get('/v1/me').set(bearer(ada)).expect(200)).body).toMatchObject({ name: 'Ada' });
+    // Answered as any other request is: its correlation id echoed, CORS for a configured origin.
+    const fromApp = await http()
+      .put('/v1/me')
+      .set('origin', 'https://app.example.com')
+      .set('x-correlation-id', 'wrong-method-1')
+      .set('content-type', 'text/plain')
+      .send('not json');
+    expect([
+      fromApp.status,
+      fromApp.headers['x-correlation-id'],
+      fromApp.headers['access-control-allow-origin'],
+    ]).toEqual([405, 'wrong-method-1', 'https://app.example.com']);
     const nowhere = await http().put('/v1/no-such-route').set(bearer(ada));
     expect([nowhere.status, problem(nowhere).code, nowhere.headers.allow]).toEqual([
       404,

@@ -22,7 +22,9 @@ export function answerWrongMethods(
       if (answered(method) && !served.hasRoute(method, route.url))
         served.on(method, route.url, () => undefined);
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
+  // Before the body is read (a body the path could not take would otherwise answer first), after every onRequest hook
+  // (the correlation id, the request log, CORS and the security headers), which a reply sent there would skip.
+  fastify.addHook('preParsing', (request, reply, _payload, done) => {
     if (request.routeOptions.url !== undefined || request.method === 'OPTIONS') return done();
     const path = request.url.split('?', 1)[0] ?? '/';
     const allowed = METHODS.filter((method) => served.find(method, path) !== null);

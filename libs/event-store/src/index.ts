@@ -12,6 +12,7 @@ export * from './event-store.module';
 export * from './event-store-checkpoint-store';
 export * from './read-last-event';
 export * from './in-memory-index';
+export * from './keyed-queue';
 export * from './aggregate-state-cache';
 export * from './command-window';
 export * from './snapshot-store';

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError } from 'mongodb';
-import { type CheckpointStore } from '@app/event-store';
+import { KeyedQueue, type CheckpointStore } from '@app/event-store';
 import {
   TOMBSTONE_FIELD,
   decodeCursor,
@@ -53,22 +53,6 @@ type Aliases = ReadonlyMap<string, string>;
 const RETIRED_COLLECTION_GRACE_MS = 5 * ALIAS_TTL_MS;
 /** A rebuild generation older than this that is not live was abandoned (rebuilds finish or abort well within it). */
 const ABANDONED_AFTER_MS = 6 * 60 * 60 * 1000;
-
-/** Runs tasks for one key one after another; different keys run concurrently. */
-class KeyedQueue {
-  private readonly tails = new Map<string, Promise<unknown>>();
-
-  run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(task, task);
-    const tail = result.catch(() => undefined);
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
-}
 
 class MongoCollection<D extends ReadModelDocument> implements ReadModelCollection<D> {
   // MongoDB applies the conditional replace atomically per document; FerretDB v1 does not (it reads, then writes).

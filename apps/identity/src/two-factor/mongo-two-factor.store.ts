@@ -1,10 +1,8 @@
 import { type Connection } from 'mongoose';
 import { type Collection } from 'mongodb';
 import { MongoClaimLedger, isDuplicateKey } from '../shared/mongo';
-import { sha256Hex } from '../shared/secrets';
-import { holdsPending, type TwoFactorRecord, type TwoFactorStore } from './two-factor.store';
-
-const DAY = 24 * 3600_000;
+import { KeyedQueue } from '@app/event-store';
+import { type TwoFactorRecord, type TwoFactorStore } from './two-factor.store';
 
 type Doc = Omit<TwoFactorRecord, 'userId' | 'recoveryCodeHashes'> & {
   _id: string;
@@ -15,6 +13,7 @@ type Doc = Omit<TwoFactorRecord, 'userId' | 'recoveryCodeHashes'> & {
 export class MongoTwoFactorStore implements TwoFactorStore {
   readonly uses: MongoClaimLedger;
   private readonly records: Collection<Doc>;
+  private readonly writes = new KeyedQueue();
 
   constructor(connection: Connection) {
     this.uses = new MongoClaimLedger(connection, 'two_factor_uses');
@@ -45,19 +44,11 @@ export class MongoTwoFactorStore implements TwoFactorStore {
           throw error;
         },
       );
-    // FerretDB v1 applies a conditional replace as a read, then a write: two at once would both match. So a pending
-    // enrollment is given up once, to whoever claims it first (the ledger's unique insert), confirm or restart.
-    const held = await this.records.findOne(
-      { _id: userId },
-      { projection: { sealedSecret: 1, confirmedAt: 1 } },
+    // MongoDB applies the conditional replace atomically; FerretDB v1 reads, then writes, so two at once would both
+    // match. Serialised per user in this process, it is exact there too (across processes only MongoDB is).
+    const replaced = await this.writes.run(userId, () =>
+      this.records.replaceOne({ _id: userId, sealedSecret: pending, confirmedAt: { $exists: false } }, doc),
     );
-    if (!holdsPending(held, pending)) return false;
-    const now = Date.now();
-    if (
-      !(await this.uses.claim(`${userId}:settles:${sha256Hex(pending)}`, new Date(now), new Date(now + DAY)))
-    )
-      return false;
-    const replaced = await this.records.replaceOne({ _id: userId, sealedSecret: pending }, doc);
     return replaced.matchedCount === 1;
   }
 

@@ -50,7 +50,7 @@ export class TwoFactorService {
     });
     // Written only in place of what was read: a confirm landing in between is never overwritten (read again, it
     // refuses), and an enrollment started in between is replaced by this newer one.
-    for (;;) {
+    for (let attempt = 1; attempt <= ENROLL_ATTEMPTS; attempt++) {
       const existing = await this.store.get(userId);
       if (existing?.confirmedAt) throw alreadyEnabled();
       if (commandId !== undefined && existing?.startedBy === commandId)
@@ -67,6 +67,7 @@ export class TwoFactorService {
       );
       if (started) return label(secret);
     }
+    throw changedMeanwhile();
   }
 
   /** Proves the authenticator works; returns the recovery codes, shown once. */
@@ -85,9 +86,9 @@ export class TwoFactorService {
       record.sealedSecret,
     );
     if (confirmed) return { recoveryCodes };
-    // Confirmed by another request meanwhile, or the enrollment restarted (the code was for the one it replaced).
+    // Confirmed by another request meanwhile, or the enrollment restarted: the code was right, for the one replaced.
     if ((await this.store.get(userId))?.confirmedAt) throw alreadyEnabled();
-    throw invalidCode();
+    throw changedMeanwhile();
   }
 
   async isEnabled(userId: string): Promise<boolean> {
@@ -125,6 +126,17 @@ export class TwoFactorService {
 
 function alreadyEnabled(): DomainError {
   return new DomainError('two-factor-already-enabled', 'conflict', 'two-factor authentication is already on');
+}
+
+/** Enrollments started at once by one user: each replaces the one it read, so one of a few tries lands. */
+const ENROLL_ATTEMPTS = 5;
+
+function changedMeanwhile(): DomainError {
+  return new DomainError(
+    'concurrency-conflict',
+    'conflict',
+    'the two-factor set-up was started again meanwhile: use the newest one',
+  );
 }
 
 function invalidCode(): DomainError {

@@ -2,6 +2,7 @@ import { type Connection } from 'mongoose';
 import { type Collection, type Document } from 'mongodb';
 import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
 import {
+  orderAfter,
   type IssuedLinkRecord,
   type OneTimeTokenPurpose,
   type OneTimeTokenRecord,
@@ -39,9 +40,15 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
    * for any two, either the later one's sweep comes after the earlier one's insert, or the earlier one's check sees the
    * later one.
    */
-  async replace({ tokenHash, ...rest }: IssuedLinkRecord): Promise<void> {
-    const { userId, purpose, issueOrder } = rest;
-    await this.tokens.insertOne({ _id: tokenHash, ...rest });
+  async replace({ tokenHash, ...asked }: IssuedLinkRecord): Promise<void> {
+    const { userId, purpose } = asked;
+    // Issued after the newest link there, whatever this instance's clock says: a later request's link is the one left.
+    const newest = await this.tokens.findOne(
+      { userId, purpose },
+      { sort: { issueOrder: -1 }, projection: { issueOrder: 1 } },
+    );
+    const issueOrder = orderAfter(newest?.issueOrder, asked.issueOrder);
+    await this.tokens.insertOne({ _id: tokenHash, ...asked, issueOrder });
     await this.tokens.deleteMany({
       userId,
       purpose,

@@ -34,6 +34,17 @@ export interface OneTimeTokenRecord {
   readonly issueOrder?: string;
 }
 
+/**
+ * `own` (an `issueOrder`), or, where that does not come after `newest` (another instance's clock ahead of this one's),
+ * the same one a millisecond after it.
+ */
+export function orderAfter(newest: string | undefined, own: string): string {
+  if (newest === undefined || own > newest) return own;
+  const [time = ''] = newest.split('.', 1);
+  const later = (Number.parseInt(time, 36) + 1).toString(36).padStart(time.length, '0');
+  return `${later}${own.slice(own.indexOf('.'))}`;
+}
+
 /** A link as it is issued: in order. */
 export type IssuedLinkRecord = OneTimeTokenRecord & { readonly issueOrder: string };
 

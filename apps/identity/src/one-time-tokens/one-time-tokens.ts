@@ -123,7 +123,12 @@ export class OneTimeTokens {
     await beforeUse?.(redeemed);
     if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalidLink();
     await this.store.deleteFor(record.userId, record.purpose);
-    if (commandId !== undefined) await this.store.insert({ ...record, redeemedBy: commandId });
+    if (commandId !== undefined) {
+      await this.store.insert({ ...record, redeemedBy: commandId });
+      // Kept to answer a repeat, unless the account's deletion forgot its links meanwhile (as `issue` looks).
+      if (await this.store.redemptions.isClaimed(forgotten(record.userId)))
+        await this.store.deleteAllFor(record.userId);
+    }
     return redeemed;
   }
 

@@ -6,7 +6,7 @@ import jsQR from 'jsqr';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { totpCode } from '../../apps/identity/src/two-factor/totp';
-import { GATEWAY, linkFromOutbox, startWithNpm } from './running-system';
+import { GATEWAY, linkFromOutbox, mailsInOutbox, startWithNpm } from './running-system';
 
 /**
  * The console in a real browser (Debian's chromium through playwright-core) against `npm start`: the main story by
@@ -504,6 +504,8 @@ describe('the console in a browser, against npm start', () => {
     }
     await ask(moved);
     await status.filter({ hasText: `No link was sent to ${moved}` }).waitFor();
+    // The newest of the five is the one that works.
+    await mailsInOutbox(system.dataDir, moved, 5);
     const signInWith = async (email: string) =>
       (
         await fetch(`${GATEWAY}/v1/auth/login`, {

@@ -67,6 +67,15 @@ export async function linkFromOutbox(dataDir: string, to: string, path: string):
   });
 }
 
+/** Waits until the outbox holds `count` mails to `to`. */
+export async function mailsInOutbox(dataDir: string, to: string, count: number): Promise<void> {
+  const dir = join(dataDir, 'outbox', 'email');
+  await waitFor(async () => (await outbox(dir)).filter((mail) => mail.to.includes(to)).length >= count, {
+    timeoutMs: 15_000,
+    what: `${count} mails to ${to}`,
+  });
+}
+
 /** The `.eml` files of the outbox as received mails, oldest first. */
 async function outbox(dir: string): Promise<Received[]> {
   const files = await readdir(dir).catch(() => [] as string[]);

@@ -43,8 +43,9 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
   async replace({ tokenHash, ...asked }: IssuedLinkRecord): Promise<void> {
     const { userId, purpose } = asked;
     // Issued after the newest link there, whatever this instance's clock says: a later request's link is the one left.
+    // A used link's copy (kept to answer its repeat, put back by `redeem` with its old order) orders and replaces nothing.
     const newest = await this.tokens.findOne(
-      { userId, purpose },
+      { userId, purpose, redeemedBy: { $exists: false } },
       { sort: { issueOrder: -1 }, projection: { issueOrder: 1 } },
     );
     const issueOrder = orderAfter(newest?.issueOrder, asked.issueOrder);
@@ -56,7 +57,7 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
       $or: [{ issueOrder: { $exists: false } }, { issueOrder: { $lt: issueOrder } }],
     });
     const later = await this.tokens.findOne(
-      { userId, purpose, issueOrder: { $gt: issueOrder } },
+      { userId, purpose, issueOrder: { $gt: issueOrder }, redeemedBy: { $exists: false } },
       { projection: { _id: 1 } },
     );
     if (later) await this.tokens.deleteOne({ _id: tokenHash });

@@ -104,6 +104,21 @@ describe.each(cases)('one-time tokens on %s', (_name, adapter) => {
     expect(await tokens.redeem('password-reset', second.token)).toMatchObject({ userId: 'u1' });
   });
 
+  it('R17: a used link’s copy, however late its order (put back while a link was being issued), does not replace that link', async () => {
+    await store.insert({
+      tokenHash: 'used-copy',
+      purpose: 'password-reset',
+      userId: 'u1',
+      createdAt: new Date(clock),
+      expiresAt: new Date(clock + 60_000),
+      redeemedBy: 'cmd-0',
+      // Ordered an hour ahead (another instance's clock).
+      issueOrder: `${(clock + 3_600_000).toString(36).padStart(10, '0')}.0000000000.zzzzzzzz`,
+    });
+    const { token } = await tokens.issue('password-reset', 'u1');
+    expect(await tokens.redeem('password-reset', token)).toMatchObject({ userId: 'u1' });
+  });
+
   it('R10: a link used while its account is deleted keeps no copy (with its address) for the repeat of that use', async () => {
     const { token } = await tokens.issue('email-verification', 'u1', 'ada@example.com');
     // The deletion forgets the account's links after the link was checked, before its use is recorded.

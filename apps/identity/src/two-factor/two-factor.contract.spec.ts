@@ -71,6 +71,53 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
     }
   });
 
+  it('a confirm that lost to a restarted set-up is a conflict, and the new authenticator’s code of that moment still works', async () => {
+    const { secret: first } = await service.enroll('u1', 'ada@example.com');
+    let second: string | undefined;
+    // The set-up is started again between the confirm's check of the code and its write.
+    const racing: TwoFactorStore = {
+      uses: store.uses,
+      get: (userId) => store.get(userId),
+      delete: (userId) => store.delete(userId),
+      replacePending: async (record, pending) => {
+        if (record.confirmedAt && second === undefined)
+          second = (await service.enroll('u1', 'ada@example.com', 'restart')).secret;
+        return store.replacePending(record, pending);
+      },
+    };
+    const confirming = new TwoFactorService(racing, new SecretCipher(Buffer.alloc(32, 7)), {
+      issuer: 'Imp',
+      now: () => clock,
+    });
+    await expect(confirming.confirm('u1', await codeAt(first, clock))).rejects.toMatchObject({
+      code: 'concurrency-conflict',
+    });
+    expect(await service.isEnabled('u1')).toBe(false);
+    await service.confirm('u1', await codeAt(second!, clock));
+    expect(await service.isEnabled('u1')).toBe(true);
+  });
+
+  it('an enrollment that keeps losing to others gives up after five tries, as a conflict', async () => {
+    await service.enroll('u1', 'ada@example.com');
+    let tries = 0;
+    const contended: TwoFactorStore = {
+      uses: store.uses,
+      get: (userId) => store.get(userId),
+      delete: (userId) => store.delete(userId),
+      replacePending: () => {
+        tries += 1;
+        return Promise.resolve(false);
+      },
+    };
+    const enrolling = new TwoFactorService(contended, new SecretCipher(Buffer.alloc(32, 7)), {
+      issuer: 'Imp',
+    });
+    await expect(enrolling.enroll('u1', 'ada@example.com')).rejects.toMatchObject({
+      code: 'concurrency-conflict',
+    });
+    expect(tries).toBe(5);
+  });
+
   it('two confirms of one enrollment at once: one is shown recovery codes, and those are the ones that work', async () => {
     const { secret } = await service.enroll('u1', 'ada@example.com');
     const code = await codeAt(secret, clock);

@@ -119,8 +119,10 @@ export class TwoFactorService {
     const secret = this.cipher.decrypt(sealedSecret, userId);
     const timeStep = verifyTotp(secret, code, Math.floor(this.now() / 1000), this.tolerance);
     if (timeStep === undefined) return false;
-    // Replay protection: a code (its 30-s time step) is good once per user.
-    return this.store.uses.claim(`${userId}:totp:${timeStep}`, new Date(this.now()));
+    // Replay protection: a code (its 30-s time step) is good once per user and secret. Keyed by the secret too, so that
+    // a confirm that lost to a restarted set-up does not spend the step for the new authenticator's code.
+    const secretId = sha256Hex(sealedSecret).slice(0, 16);
+    return this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, new Date(this.now()));
   }
 }
 
@@ -135,7 +137,7 @@ function changedMeanwhile(): DomainError {
   return new DomainError(
     'concurrency-conflict',
     'conflict',
-    'the two-factor set-up was started again meanwhile: use the newest one',
+    'the two-factor set-up was started again or ended meanwhile: confirm the newest set-up with its own code',
   );
 }
 

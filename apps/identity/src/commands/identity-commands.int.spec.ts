@@ -1158,6 +1158,16 @@ describe('identity over the bus, on the event store', () => {
     expect(await identity.registerVerified(moved)).not.toBe(userId);
   });
 
+  /** The account's owner deletes it (from within another request's work, in the race tests below). */
+  const deleteAccount = (userId: string) =>
+    identity.app
+      .get(AccountManagement)
+      .deleteAccount(
+        userId,
+        { password: PASSWORD, confirmOwnedOrganizations: false },
+        { commandId: randomUUID() },
+      );
+
   it('R10: a move asked for while the account is deleted leaves no link, and so neither address, behind', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
@@ -1169,13 +1179,7 @@ describe('identity over the bus, on the event store', () => {
       const issued = await issue(...args);
       if (args[0] === 'email-change' && !raced) {
         raced = true;
-        await identity.app
-          .get(AccountManagement)
-          .deleteAccount(
-            userId,
-            { password: PASSWORD, confirmOwnedOrganizations: false },
-            { commandId: randomUUID() },
-          );
+        await deleteAccount(userId);
       }
       return issued;
     });
@@ -1201,13 +1205,7 @@ describe('identity over the bus, on the event store', () => {
       const found = await find(...args);
       if (found?.userId === userId && !deleted) {
         deleted = true;
-        await identity.app
-          .get(AccountManagement)
-          .deleteAccount(
-            userId,
-            { password: PASSWORD, confirmOwnedOrganizations: false },
-            { commandId: randomUUID() },
-          );
+        await deleteAccount(userId);
       }
       return found;
     });

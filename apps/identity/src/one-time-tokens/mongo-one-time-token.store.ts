@@ -43,7 +43,8 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
   async replace({ tokenHash, ...asked }: IssuedLinkRecord): Promise<void> {
     const { userId, purpose } = asked;
     // Issued after the newest link there, whatever this instance's clock says: a later request's link is the one left.
-    // A used link's copy (kept to answer its repeat, put back by `redeem` with its old order) orders and replaces nothing.
+    // A used link's copy (kept to answer its repeat, put back by `redeem` with its old order) orders and replaces
+    // nothing; the sweep drops it.
     const newest = await this.tokens.findOne(
       { userId, purpose, redeemedBy: { $exists: false } },
       { sort: { issueOrder: -1 }, projection: { issueOrder: 1 } },
@@ -54,7 +55,12 @@ export class MongoOneTimeTokenStore implements OneTimeTokenStore {
       userId,
       purpose,
       _id: { $ne: tokenHash },
-      $or: [{ issueOrder: { $exists: false } }, { issueOrder: { $lt: issueOrder } }],
+      // Used copies go whatever their order: a late repeat of their use would otherwise be answered as that use.
+      $or: [
+        { issueOrder: { $exists: false } },
+        { issueOrder: { $lt: issueOrder } },
+        { redeemedBy: { $exists: true } },
+      ],
     });
     const later = await this.tokens.findOne(
       { userId, purpose, issueOrder: { $gt: issueOrder }, redeemedBy: { $exists: false } },

@@ -101,7 +101,7 @@ export class TwoFactorService {
     if (!record?.confirmedAt) return { valid: false };
     const trimmed = code.replace(/\s+/g, '');
     if (/^\d{6}$/.test(trimmed))
-      return (await this.checkTotp(userId, record.sealedSecret, trimmed))
+      return (await this.checkTotp(userId, record.sealedSecret, trimmed, { signIn: true }))
         ? { valid: true, method: 'totp' }
         : { valid: false };
     const hash = sha256Hex(normalizeRecoveryCode(code));
@@ -114,15 +114,26 @@ export class TwoFactorService {
     await this.store.delete(userId);
   }
 
-  private async checkTotp(userId: string, sealedSecret: string, code: string): Promise<boolean> {
+  private async checkTotp(
+    userId: string,
+    sealedSecret: string,
+    code: string,
+    options: { signIn?: boolean } = {},
+  ): Promise<boolean> {
     if (!/^\d{6}$/.test(code)) return false;
     const secret = this.cipher.decrypt(sealedSecret, userId);
     const timeStep = verifyTotp(secret, code, Math.floor(this.now() / 1000), this.tolerance);
     if (timeStep === undefined) return false;
+    const at = new Date(this.now());
+    // Kept while the code could still be accepted (its step, give or take the tolerance), then swept.
+    const until = new Date(this.now() + (2 * this.tolerance + 60) * 1000);
     // Replay protection: a code (its 30-s time step) is good once per user and secret. Keyed by the secret too, so that
     // a confirm that lost to a restarted set-up does not spend the step for the new authenticator's code.
     const secretId = sha256Hex(sealedSecret).slice(0, 16);
-    return this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, new Date(this.now()));
+    if (!(await this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, at, until))) return false;
+    // Replicas of the release before key a step by the user alone: while a rolling upgrade runs both, a sign-in claims
+    // that key too, so that a code used on either is refused on the other. (Drop once no such replica can run.)
+    return !options.signIn || this.store.uses.claim(`${userId}:totp:${timeStep}`, at, until);
   }
 }
 

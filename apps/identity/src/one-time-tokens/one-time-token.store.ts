@@ -35,13 +35,13 @@ export interface OneTimeTokenRecord {
 }
 
 /**
- * `own` (an `issueOrder`), or, where that does not come after `newest` (another instance's clock ahead of this one's),
- * the same one a millisecond after it.
+ * `own` (an `issueOrder`), or, where `newest` was issued at a later millisecond (another instance's clock ahead of this
+ * one's), the same one a millisecond after it. Links of the same millisecond keep their order (this process's count).
  */
 export function orderAfter(newest: string | undefined, own: string): string {
-  if (newest === undefined || own > newest) return own;
-  const [time = ''] = newest.split('.', 1);
-  const later = (Number.parseInt(time, 36) + 1).toString(36).padStart(time.length, '0');
+  const timeOf = (order: string) => Number.parseInt(order.slice(0, order.indexOf('.')), 36);
+  if (newest === undefined || timeOf(newest) <= timeOf(own)) return own;
+  const later = (timeOf(newest) + 1).toString(36).padStart(own.indexOf('.'), '0');
   return `${later}${own.slice(own.indexOf('.'))}`;
 }
 

@@ -131,9 +131,11 @@ export class TwoFactorService {
     // a confirm that lost to a restarted set-up does not spend the step for the new authenticator's code.
     const secretId = sha256Hex(sealedSecret).slice(0, 16);
     if (!(await this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, at, until))) return false;
-    // Replicas of the release before key a step by the user alone: while a rolling upgrade runs both, a sign-in claims
-    // that key too, so that a code used on either is refused on the other. (Drop once no such replica can run.)
-    return !options.signIn || this.store.uses.claim(`${userId}:totp:${timeStep}`, at, until);
+    // Replicas of the release before key a step by the user alone: while a rolling upgrade runs both, this release
+    // claims that key too, so that a code used on either is refused at sign-in on the other. A confirm does not depend
+    // on it: the step may have been spent there on a set-up this one replaced. (Drop once no such replica can run.)
+    const legacyClaimed = await this.store.uses.claim(`${userId}:totp:${timeStep}`, at, until);
+    return legacyClaimed || !options.signIn;
   }
 }
 

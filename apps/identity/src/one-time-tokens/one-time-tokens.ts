@@ -81,11 +81,8 @@ export class OneTimeTokens {
       expiresAt,
       issueOrder: issueOrder(createdAt),
     });
-    // Looked at once the link is stored: either the deletion's sweep comes after it, or this sees the deletion.
-    if (await this.store.redemptions.isClaimed(forgotten(userId))) {
-      await this.store.deleteAllFor(userId);
+    if (await this.droppedIfForgotten(userId))
       throw new DomainError('user-not-found', 'not-found', 'no such user', { userId });
-    }
     return { token, expiresAt };
   }
 
@@ -124,10 +121,9 @@ export class OneTimeTokens {
     if (!(await this.store.redemptions.claim(record.tokenHash, now, record.expiresAt))) throw invalidLink();
     await this.store.deleteFor(record.userId, record.purpose);
     if (commandId !== undefined) {
+      // Kept to answer a repeat, unless the account's deletion forgot its links meanwhile.
       await this.store.insert({ ...record, redeemedBy: commandId });
-      // Kept to answer a repeat, unless the account's deletion forgot its links meanwhile (as `issue` looks).
-      if (await this.store.redemptions.isClaimed(forgotten(record.userId)))
-        await this.store.deleteAllFor(record.userId);
+      await this.droppedIfForgotten(record.userId);
     }
     return redeemed;
   }
@@ -156,6 +152,16 @@ export class OneTimeTokens {
     const now = this.now();
     await this.store.redemptions.claim(forgotten(userId), new Date(now), new Date(now + FORGOTTEN_KEPT_MS));
     await this.store.deleteAllFor(userId);
+  }
+
+  /**
+   * Called once a link is stored: either the deletion's sweep (`forget`) comes after the store, or this sees the
+   * deletion's mark and sweeps itself.
+   */
+  private async droppedIfForgotten(userId: string): Promise<boolean> {
+    if (!(await this.store.redemptions.isClaimed(forgotten(userId)))) return false;
+    await this.store.deleteAllFor(userId);
+    return true;
   }
 
   /** E.g. after a password change: outstanding reset links stop working (a used one still answers its repeat). */

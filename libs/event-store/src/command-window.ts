@@ -40,8 +40,15 @@ export class CommandWindow {
     return this.applied.keys();
   }
 
+  /** A command of several events is recorded once for each as a stream is read: it is kept at its last. */
   record(commandId: string, applied: AppliedCommand): void {
-    if (this.applied.has(commandId)) return;
+    const seen = this.applied.get(commandId);
+    if (seen) {
+      // Set again in place: the command keeps its age in the window.
+      if (applied.revision > seen.revision)
+        this.applied.set(commandId, { ...seen, revision: applied.revision });
+      return;
+    }
     this.applied.set(commandId, applied);
     if (this.applied.size > this.size) this.applied.delete(this.applied.keys().next().value!);
   }

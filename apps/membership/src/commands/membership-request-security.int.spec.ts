@@ -172,7 +172,7 @@ describe('membership commands: who may send what (never trust an actor named in 
     expect((await membership.state(orgId)).members.get('ada')?.role).toBe('admin');
   });
 
-  it('a repeatOnly request answers a recorded command as its duplicate, and decides nothing else', async () => {
+  it('a repeatOnly request answers a recorded command as its duplicate, at its last event, and decides nothing else', async () => {
     const org = await membership.organization('owner', ['bea', 'cal']);
     const leave = (commandId: string, extra: Record<string, unknown> = {}) =>
       membership.signed({
@@ -182,10 +182,18 @@ describe('membership commands: who may send what (never trust an actor named in 
         command: { type: 'LeaveOrganization' },
         ...extra,
       });
+    // Bea alone in a team: her leaving also takes her out of it and deletes it, so her command records three events.
+    await membership.expectOk(
+      membership.send(org, 'owner', { type: 'CreateTeam', teamId: 't0', name: 'Zero' }),
+    );
+    await membership.expectOk(
+      membership.send(org, 'owner', { type: 'AddTeamMember', teamId: 't0', userId: 'bea', role: 'member' }),
+    );
     const commandId = randomUUID();
     const first = await membership.raw(org, leave(commandId));
-    expect(first).toMatchObject({ ok: true, events: 1, duplicate: false });
-    // The organization moves on; the retry still answers where its own command left it.
+    expect(first).toMatchObject({ ok: true, events: 3, duplicate: false });
+    // The organization moves on; the retry still answers where its own command left it: at its last event, since a
+    // reader waiting for the first would be answered before the team's change reached it.
     await membership.expectOk(
       membership.send(org, 'owner', { type: 'CreateTeam', teamId: 't1', name: 'One' }),
     );

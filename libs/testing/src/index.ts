@@ -7,3 +7,4 @@ export * from './free-port';
 export * from './service-process';
 export * from './organization-event';
 export * from './script-exit';
+export * from './clock-window';

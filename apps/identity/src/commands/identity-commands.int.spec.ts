@@ -3,7 +3,7 @@ import request from 'supertest';
 import { AggregateStore } from '@app/event-store';
 import { eventMessage } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
-import { organizationEvent, waitFor } from '@app/testing';
+import { organizationEvent, waitFor, withinOneWindow } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { jsonEvent } from '@eventstore/db-client';
 import { AccountManagement } from '../accounts/account-management';
@@ -1290,7 +1290,6 @@ describe('identity over the bus, on the event store', () => {
  * The previous step's code is taken only until the current step ends: a test that sends one waits, near that end, for
  * the next step, or a slow round trip lands past it.
  */
-async function awayFromStepEnd(): Promise<void> {
-  const intoStep = Date.now() % 30_000;
-  if (intoStep > 25_000) await new Promise((resolve) => setTimeout(resolve, 30_000 - intoStep + 50));
+function awayFromStepEnd(): Promise<void> {
+  return withinOneWindow(5_000, 30_000);
 }

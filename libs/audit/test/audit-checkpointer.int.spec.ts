@@ -30,7 +30,8 @@ describe('AuditCheckpointer: the services sign their streams’ chain heads peri
       streamPrefixes: [prefix],
       key,
       everyMs: 200,
-      leaseMs: 900,
+      // Long enough that a slow append on a loaded machine does not cost a healthy leader its lease.
+      leaseMs: 3_000,
     });
     running.push(checkpointer);
     checkpointer.start();
@@ -130,7 +131,8 @@ describe('AuditCheckpointer: the services sign their streams’ chain heads peri
       streams: [single],
       key,
       everyMs: 200,
-      leaseMs: 900,
+      // Long enough that a slow append on a loaded machine does not cost a healthy leader its lease.
+      leaseMs: 3_000,
     });
     running.push(checkpointer);
     checkpointer.start();

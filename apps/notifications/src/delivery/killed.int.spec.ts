@@ -71,6 +71,15 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('notifications killed wit
         child = await start();
       }
       await waitFor(() => distinct() === requests.length, { timeoutMs: 120_000, what: 'every e-mail' });
+      // The log records a delivery once the SMTP server has answered it: a moment after the mail arrived.
+      const recordOf = (i: number) => log.find(`${requests[i]!.id}|email|kill-${run}-${i}@example.com`);
+      await waitFor(
+        async () =>
+          (await Promise.all(requests.map((_, i) => recordOf(i)))).every(
+            (record) => record?.status === 'sent',
+          ),
+        { timeoutMs: 30_000, intervalMs: 200, what: 'every delivery recorded' },
+      );
       await new Promise((resolve) => setTimeout(resolve, LEASE_MS + 1_000)); // a late second copy would be here now
 
       const received = mine();

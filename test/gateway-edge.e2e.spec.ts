@@ -1718,9 +1718,9 @@ describe('the gateway edge: the limits per signed-in user and per address', () =
   };
 
   it('a user over their limit is refused while another user from the same address is not; then the address is', async () => {
-    await withinOneMinute();
     const ada = await platform.signUp('Ada');
     const bob = await platform.signUp('Bob');
+    await withinOneMinute();
 
     const adaReads = await statusesOf(perUser + 2, () => platform.http.get('/v1/me').set(bearer(ada)));
     expect(adaReads).toEqual([...Array<number>(perUser).fill(200), 429, 429]);

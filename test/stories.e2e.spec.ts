@@ -1533,6 +1533,23 @@ describe('stories over the public API', () => {
     expect(afterInvite.find((e) => e.type === 'OrganizationCreated')).toMatchObject({ actorName: 'Pat' });
   });
 
+  it('R19, R21: a parent’s agent who was a member of the child before is named only for what they did as one', async () => {
+    const partner = await platform.signUp('Pat');
+    const { parentId, childId, agent } = await partnerWithCustomer(partner);
+    // The agent was a member of the child once: joined, left, and took another name since.
+    await platform.rejoin(partner, childId, agent);
+    await http().post(`/v1/orgs/${childId}/leave`).set(bearer(agent)).expect(204);
+    await http().patch('/v1/me').set(bearer(agent)).send({ name: 'Agent Since' }).expect(200);
+    await http().post(`/v1/orgs/${childId}/teams`).set(bearer(agent)).send({ name: 'Through' }).expect(201);
+
+    const events = await collectPages(`/v1/orgs/${childId}/audit/events`, partner);
+    const mine = (type: string) => events.find((e) => e.type === type && e.actorId === agent.userId);
+    expect(mine('MemberLeft')).toMatchObject({ actorName: 'Agent', userName: 'Agent' });
+    expect(mine('TeamCreated')).toMatchObject({ actingVia: parentId });
+    expect(mine('TeamCreated')).not.toHaveProperty('actorName');
+    expect(JSON.stringify(events)).not.toContain('Agent Since');
+  });
+
   it('R19: acting through the parent, one cannot invite oneself into the child and stay there once the link ends', async () => {
     const partner = await platform.signUp('Pat');
     const { parentId, childId, agent } = await partnerWithCustomer(partner);

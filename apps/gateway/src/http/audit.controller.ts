@@ -52,15 +52,16 @@ export class AuditController {
       { where: auditEventsWhere(orgId, query, { from, to, span }) },
       this.cursors.pageIn('audit-events', orgId, query),
     );
-    // Named only if they are or were members here: not an operator, nor an agent of a parent organization (R19).
-    const members = await this.queries.everMembers(
+    // Named only where they were members here at the time: not an operator, nor an agent of a parent organization
+    // (R19), even one who was a member here before, under a name taken since.
+    const { everMembers, memberAt } = await this.queries.membershipsOf(
       orgId,
       page.items.flatMap((event) => [event.actorId, ...peopleInData(event)]),
     );
-    const nameOf = await this.queries.namesOver([...members]);
+    const nameOf = await this.queries.namesOver(everMembers);
     return {
       items: page.items.map((event) =>
-        auditEventView(event, (userId, at) => (members.has(userId) ? nameOf(userId, at) : undefined)),
+        auditEventView(event, (userId, at) => (memberAt(userId, at) ? nameOf(userId, at) : undefined)),
       ),
       ...this.cursors.next('audit-events', page.nextCursor, query),
     };

@@ -175,13 +175,30 @@ export class OrgQueries {
     return { $gte: orgScoped(org.orgId, revisionKey(first)), $lt: orgScoped(org.orgId, revisionKey(end)) };
   }
 
-  /** Those of `userIds` who are or were members of the organization (each has a role interval there, R21). */
-  async everMembers(orgId: string, userIds: readonly string[]): Promise<Set<string>> {
+  /**
+   * When each of `userIds` was a member of the organization (their role intervals there, R21): `memberAt` tells whether
+   * one was at an instant, the end of a membership included (the event of their leaving is theirs still).
+   */
+  async membershipsOf(
+    orgId: string,
+    userIds: readonly string[],
+  ): Promise<{ everMembers: string[]; memberAt: (userId: string, at: string) => boolean }> {
     const ids = [...new Set(userIds)];
-    if (ids.length === 0) return new Set();
     // One query for the page's people, on the `{orgId, userId}` index (a few intervals each).
-    const intervals = await findAll(this.models.roleIntervals, { where: { orgId, userId: { $in: ids } } });
-    return new Set(intervals.map((interval) => interval.userId));
+    const intervals =
+      ids.length === 0
+        ? []
+        : await findAll(this.models.roleIntervals, { where: { orgId, userId: { $in: ids } } });
+    const byUser = new Map<string, RoleIntervalDoc[]>();
+    for (const interval of intervals)
+      byUser.set(interval.userId, [...(byUser.get(interval.userId) ?? []), interval]);
+    return {
+      everMembers: [...byUser.keys()],
+      memberAt: (userId, at) =>
+        (byUser.get(userId) ?? []).some(
+          (i) => i.validFrom <= at && (i.validTo === undefined || at <= i.validTo),
+        ),
+    };
   }
 
   /** As `namesAt`, for instants that differ by user (each event of an audit page names people as they were then). */

@@ -31,13 +31,14 @@ export function printableJson(json: string): string {
 
 /**
  * A CSV cell (RFC 4180) of a value made printable; empty for none. A leading = + - @ is defused, so a spreadsheet
- * does not run the cell as a formula.
+ * does not run the cell as a formula, and a cell with a semicolon is quoted, so that a spreadsheet splitting on
+ * semicolons (the list separator of many locales) does not start a cell after one.
  */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
   const text = printable(value);
   const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-  return /[",]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 function escaped(c: string): string {

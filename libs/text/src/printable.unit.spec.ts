@@ -45,5 +45,7 @@ describe('printable text', () => {
     ]);
     expect(csvCell('say "hi", twice')).toBe('"say ""hi"", twice"');
     expect(csvCell('two\nlines')).toBe('two\\u000alines');
+    // A spreadsheet set to split on semicolons (as in many locales) would start a cell, and a formula, after one.
+    expect(csvCell('x;=1+1;')).toBe('"x;=1+1;"');
   });
 });

@@ -5,6 +5,17 @@ import { followAll, type RunningSubscription } from './catch-up-subscription';
 import { type RecordedDomainEvent } from './recorded-event';
 import { type StoredDataProtection } from './stored-data-protection';
 
+/**
+ * An index still reading the event store (e.g. from the start, after a restart): a wait to be retried, not a failure
+ * of what asked. The bus knows it by its name and holds the message rather than dead-letter it.
+ */
+export class IndexBehindError extends Error {
+  constructor(index: string) {
+    super(`${index} is behind the event store`);
+    this.name = 'IndexBehindError';
+  }
+}
+
 export interface InMemoryIndex extends RunningSubscription {
   /** Resolves once the index has applied every event that exists in the store now; rejects after `timeoutMs`. */
   catchUp(timeoutMs?: number): Promise<void>;
@@ -43,7 +54,7 @@ export function followIntoMemory<E extends DomainEvent>(options: {
       const latest = await newestPosition(options.client);
       const deadline = Date.now() + timeoutMs;
       while (latest !== undefined && (await appliedUpTo()) < latest) {
-        if (Date.now() > deadline) throw new Error(`${options.name} is behind the event store`);
+        if (Date.now() > deadline) throw new IndexBehindError(options.name);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },

@@ -4,6 +4,8 @@
  */
 const UNREACHABLE_ERRORS: ReadonlySet<string> = new Set([
   'DependencyUnavailableError',
+  // @app/event-store: an in-memory index still reading the store (a reaction that needs it waits, however long)
+  'IndexBehindError',
   // mongodb
   'MongoServerSelectionError',
   'MongoNetworkError',

@@ -2,6 +2,7 @@ import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import mongoose from 'mongoose';
+import { followIntoMemory } from '@app/event-store';
 import { DependencyUnavailableError, isDependencyOutage, PoisonMessageError } from '@app/messaging';
 import { freePort } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
@@ -63,6 +64,20 @@ describe('a dependency outage, told from a failure of the message', () => {
     const producer = kafka.producer();
     const error = await failureOf(() => producer.connect());
     await producer.disconnect();
+    expect(isDependencyOutage(error)).toBe(true);
+  });
+
+  it('an in-memory index still reading the event store (after a restart, say): a wait, not a failure', async () => {
+    const index = followIntoMemory({
+      name: 'outage-index',
+      client: eventStore.client,
+      apply: () => undefined,
+    });
+    await index.catchUp();
+    await index.stop();
+    await eventStore.client.appendToStream(`outage-${Date.now()}`, jsonEvent({ type: 'A', data: {} }));
+    const error = await failureOf(() => index.catchUp(0));
+    expect(error).toMatchObject({ message: 'outage-index is behind the event store' });
     expect(isDependencyOutage(error)).toBe(true);
   });
 

@@ -515,9 +515,11 @@ describe('the console in a browser, against npm start', () => {
         })
       ).status;
     expect([await signInWith(eli), await signInWith(moved)]).toEqual([200, 403]);
+    // The page says what using the link does: it moves an account here.
     await page.goto(await linkFromOutbox(system.dataDir, moved, '/verify-email'));
-    await page.getByRole('button', { name: 'Verify my address' }).click();
-    await page.getByText('Your address is verified.').waitFor();
+    await page.getByText('An account asked to use this address from now on.').waitFor();
+    await page.getByRole('button', { name: 'Move my account to this address' }).click();
+    await page.getByText('The account now uses this address.').waitFor();
     expect([await signInWith(eli), await signInWith(moved)]).toEqual([403, 200]);
     await page.goto('/console/account');
     await page

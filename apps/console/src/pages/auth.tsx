@@ -63,14 +63,18 @@ function useLinkToken(): string {
 }
 
 export function VerifyEmail() {
+  const search = useSearch();
+  // A link mailed for an address change: using it moves the account that asked to this address.
+  const [moving] = useState(() => new URLSearchParams(search).get('change') === '1');
   const token = useLinkToken();
   const action = useAction();
   const [verified, setVerified] = useState(false);
   return (
-    <Page title="Verify your e-mail address">
+    <Page title={moving ? 'Move an account to this address' : 'Verify your e-mail address'}>
       {verified ? (
         <Notice>
-          Your address is verified. <Link href="/login">Sign in</Link>
+          {moving ? 'The account now uses this address.' : 'Your address is verified.'}{' '}
+          <Link href="/login">Sign in</Link>
         </Notice>
       ) : (
         <form
@@ -80,11 +84,17 @@ export function VerifyEmail() {
               setVerified(true);
           }}
         >
-          <p>Confirm that this address is yours.</p>
+          <p>
+            {moving
+              ? 'An account asked to use this address from now on. Confirm only if that account is yours and you asked for the change; if not, close this page and nothing changes.'
+              : 'Confirm that this address is yours.'}
+          </p>
           <Alert>
             {action.error ?? (token ? undefined : 'This link has no token. Open the link from the e-mail.')}
           </Alert>
-          <button disabled={action.busy || !token}>Verify my address</button>
+          <button disabled={action.busy || !token}>
+            {moving ? 'Move my account to this address' : 'Verify my address'}
+          </button>
         </form>
       )}
     </Page>

@@ -96,6 +96,8 @@ describe('identity over the bus, on the event store', () => {
       result: { status: 'accepted' },
     });
     const token = await identity.linkToken('verify-email', address);
+    const link = new URL(identity.mails.find((m) => m.data.to === address)!.data.link!);
+    expect([link.pathname, link.searchParams.has('change')]).toEqual(['/verify-email', false]);
     const verified = await identity.result<{ userId: string; emailVerified: boolean; name: string }>({
       type: 'VerifyEmail',
       token,
@@ -599,6 +601,8 @@ describe('identity over the bus, on the event store', () => {
       identity.mails.find((m) => m.data.to === moved && m.data.template === 'verify-email'),
     );
     expect(mail.data).toMatchObject({ occasion: 'email-change', userId, expiresAt: asked.expiresAt });
+    // The console's page for the link says that using it moves an account here.
+    expect(new URL(mail.data.link!).searchParams.get('change')).toBe('1');
     // Nothing recorded, nothing held: the account signs in at its address, and the new one is nobody's yet.
     expect(await userStreamRevision(userId)).toBe(revision);
     expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({

@@ -77,7 +77,8 @@ export class IdentityMail {
       userId: user.userId,
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
-      path: `/verify-email?token=${encodeURIComponent(link.token)}`,
+      // `change`: the console's page says that using the link moves an account to the address.
+      path: `/verify-email?token=${encodeURIComponent(link.token)}${about.occasion === 'email-change' ? '&change=1' : ''}`,
       expiresAt: link.expiresAt,
       ...(about.correlationId ? { correlationId: about.correlationId } : {}),
     });

@@ -1,5 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { jsonEvent } from '@eventstore/db-client';
+import {
+  AddressSubjects,
+  FilePersonalDataKeyStore,
+  PersonalDataProtection,
+  PersonalDataVault,
+} from '@app/personal-data';
+import { makeTempDir } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { RecipientDirectory } from './recipient-directory';
 
@@ -66,6 +74,43 @@ describe('the recipient directory, reading the event store', () => {
     // A send handled late, after the erasure, is not delivered either.
     expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
     expect(await directory.inviteeErased(orgId, 'i2')).toBe(false);
+  });
+
+  it('an invitee whose address was erased with their account since the send (no InviteeErased) is written to by nobody', async () => {
+    const vault = new PersonalDataVault(
+      new FilePersonalDataKeyStore(join(await makeTempDir('directory'), 'keys'), randomBytes(32)),
+    );
+    const addresses = new AddressSubjects(randomBytes(32));
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    const sendTo = async (invitationId: string, field: 'email' | 'phone', address: string) => {
+      const subject = addresses.of(field, address);
+      const data = {
+        orgId,
+        actorId: 'owner',
+        at,
+        invitationId,
+        sendSequence: 1,
+        expiresAt: at,
+        [field]: address,
+      };
+      const sealed = await vault.seal(await vault.liveGeneration(subject), data, [field]);
+      await eventStore.client.appendToStream(
+        `organization-${orgId}`,
+        jsonEvent({ type: 'InvitationSent', data: sealed }),
+      );
+      return subject;
+    };
+    const bob = await sendTo('i1', 'email', 'bob@example.com');
+    const bobsPhone = await sendTo('i2', 'phone', '+14155552671');
+    await sendTo('i3', 'email', 'cy@example.com');
+    const directory = new RecipientDirectory(eventStore.client, new PersonalDataProtection(vault));
+    expect(await directory.inviteeErased(orgId, 'i1')).toBe(false);
+    // Bob deletes his account: the keys of his address and number are destroyed.
+    for (const subject of [bob, bobsPhone]) await vault.erase(await vault.liveGeneration(subject));
+    expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
+    expect(await directory.inviteeErased(orgId, 'i2')).toBe(true);
+    expect(await directory.inviteeErased(orgId, 'i3')).toBe(false);
   });
 
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {

@@ -155,9 +155,15 @@ export class RecipientDirectory {
     };
   }
 
-  /** Whether the invitee of an invitation was erased (after it was sent, as every erasure is). */
+  /**
+   * Whether the invitee of an invitation was erased (after it was sent, as every erasure is): by an `InviteeErased`, or
+   * with their account, whose deletion destroys their address's key (the send then reads back with no address).
+   */
   async inviteeErased(orgId: string, invitationId: string): Promise<boolean> {
-    return (await this.lastSentOrErased(orgId, invitationId))?.type === 'InviteeErased';
+    const sent = await this.lastSentOrErased(orgId, invitationId);
+    if (sent?.type !== 'InvitationSent') return sent !== undefined;
+    const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
+    return typeof email === 'string' ? isErasedEmail(email) : typeof phone !== 'string';
   }
 
   /**

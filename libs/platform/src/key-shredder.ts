@@ -1,6 +1,7 @@
 import {
   Logger,
   type BeforeApplicationShutdown,
+  type InjectionToken,
   type OnApplicationBootstrap,
   type Provider,
 } from '@nestjs/common';
@@ -14,11 +15,17 @@ import {
 import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from './personal-data.module';
 
+/** What else a service forgets of an erasure, after its keys: idempotent, as it may run more than once. */
+export type AfterErasure = (erasure: {
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}) => Promise<void>;
+
 /**
  * Destroys the keys that every erasure event (`UserErased`, `InviteeErased`: any event whose data has `erasedKeys`)
- * of a service's streams names. Whoever records an erasure destroys the keys before answering; this follower makes
- * the erasure certain when that was cut short (a crash after the event was stored). Erasing is idempotent, so
- * replicas may all run it.
+ * of a service's streams names, then does what `afterErasure` adds. Whoever records an erasure does it all before
+ * answering; this follower makes the erasure certain when that was cut short (a crash after the event was stored).
+ * Erasing is idempotent, so replicas may all run it.
  */
 export class KeyShredder implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger;
@@ -29,6 +36,7 @@ export class KeyShredder implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly personalData: PersonalData,
     private readonly name: string,
     private readonly streamPrefix: string,
+    private readonly afterErasure: AfterErasure = async () => undefined,
   ) {
     this.logger = new Logger(name);
   }
@@ -44,8 +52,9 @@ export class KeyShredder implements OnApplicationBootstrap, BeforeApplicationShu
       handle: async (events) => {
         for (const { event } of events) {
           const keys = (event.data as { erasedKeys?: unknown }).erasedKeys;
-          if (Array.isArray(keys))
-            for (const key of keys) if (typeof key === 'string') await this.personalData.vault.erase(key);
+          if (!Array.isArray(keys)) continue;
+          for (const key of keys) if (typeof key === 'string') await this.personalData.vault.erase(key);
+          await this.afterErasure({ type: event.type, data: event.data as Record<string, unknown> });
         }
       },
       onError: (error) => this.logger.warn(`will resume from its checkpoint: ${String(error)}`),
@@ -57,12 +66,19 @@ export class KeyShredder implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
-/** A service's key shredder over its own streams (`user-`, `organization-`). */
-export function keyShredderProvider(name: string, streamPrefix: string): Provider {
+/**
+ * A service's key shredder over its own streams (`user-`, `organization-`); `afterErasure` is made of the providers
+ * `inject` names.
+ */
+export function keyShredderProvider(
+  name: string,
+  streamPrefix: string,
+  after?: { inject: readonly InjectionToken[]; afterErasure: (...deps: never[]) => AfterErasure },
+): Provider {
   return {
     provide: KeyShredder,
-    inject: [EVENT_STORE_CLIENT, PERSONAL_DATA],
-    useFactory: (client: EventStoreDBClient, personalData: PersonalData) =>
-      new KeyShredder(client, personalData, name, streamPrefix),
+    inject: [EVENT_STORE_CLIENT, PERSONAL_DATA, ...(after?.inject ?? [])],
+    useFactory: (client: EventStoreDBClient, personalData: PersonalData, ...deps: never[]) =>
+      new KeyShredder(client, personalData, name, streamPrefix, after?.afterErasure(...deps)),
   };
 }

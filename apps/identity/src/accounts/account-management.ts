@@ -17,6 +17,7 @@ import { parseName, refuseWhileLocked, type ActiveUser } from '../users/user.dec
 import { type IdentifierReservations } from './identifier-reservations';
 import { type OwnedOrganizations } from './owned-organizations';
 import { commandIdReused, type CommandContext, type UserAccounts } from './user-accounts';
+import { forgetSecretsOf } from './erased-account-secrets';
 import { passwordConfirmed } from '../credentials/password-confirmation';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import { AfterAnswer } from '../shared/after-answer';
@@ -362,19 +363,17 @@ export class AccountManagement {
 
   /**
    * The keys named by UserErased are destroyed here, before the answer; the key shredder destroys them again from the
-   * event, which finishes an erasure a crash cut short.
+   * event, and forgets the account's secrets again (`forgetErasedAccounts`), which finishes an erasure a crash cut
+   * short.
    */
   private async erase(
     user: ActiveUser,
     addressKeys: readonly string[],
     context: CommandContext,
   ): Promise<void> {
-    const { reservations, credentials, refreshTokens, twoFactor, personalData, verificationLinks } =
-      this.deps;
+    const { reservations, personalData, verificationLinks } = this.deps;
     for (const key of [user.userId, ...addressKeys]) await personalData.vault.erase(key);
-    await refreshTokens.revokeAllForUser(user.userId);
-    await credentials.delete(user.userId);
-    await twoFactor.disable(user.userId);
+    await forgetSecretsOf(this.deps, user.userId);
     await reservations.release('email', user.email, user.userId, context.commandId);
     if (user.phone) await reservations.release('phone', user.phone, user.userId, context.commandId);
     // Last: its links can no longer sign anyone in, only name the account, so a failure here must not keep the

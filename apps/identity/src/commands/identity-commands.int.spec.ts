@@ -1,6 +1,8 @@
 import { createHash, createPublicKey, randomInt, randomUUID, verify, type JsonWebKey } from 'node:crypto';
 import request from 'supertest';
 import { AggregateStore } from '@app/event-store';
+import { type PersonalData } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
 import { eventMessage } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
 import { organizationEvent, waitFor, withinOneWindow } from '@app/testing';
@@ -13,6 +15,10 @@ import { UserAccounts } from '../accounts/user-accounts';
 import { PasswordManagement } from '../credentials/password-management';
 import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { totpCode } from '../two-factor/totp';
+import { type TwoFactorStore } from '../two-factor/two-factor.store';
+import { TwoFactorService } from '../two-factor/two-factor.service';
+import { type CredentialStore } from '../credentials/credential.store';
+import { CREDENTIAL_STORE, TWO_FACTOR_STORE } from '../modules/identity-tokens';
 import { userStreamName } from '../users/user.events';
 import { type IdentityHarness, startIdentity } from './identity-harness.testing';
 
@@ -1126,6 +1132,49 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address)).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
     const newUser = await identity.registerVerified(address);
     expect(newUser).not.toBe(userId);
+  });
+
+  it('R10: a deletion cut short once recorded (a crash) is finished from its UserErased: sessions, password, second factor, links', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const session = (await login(address)) as { ok: true; result: { refreshToken: string } };
+    const twoFactor = identity.app.get(TwoFactorService);
+    await twoFactor.enroll(userId, address);
+    const links = identity.app.get(OneTimeTokens);
+    await links.issue('password-reset', userId);
+    const credentials = identity.app.get<CredentialStore>(CREDENTIAL_STORE);
+    const twoFactorRecords = identity.app.get<TwoFactorStore>(TWO_FACTOR_STORE);
+    expect([await credentials.getHash(userId), await twoFactorRecords.get(userId)]).toEqual([
+      expect.any(String),
+      expect.objectContaining({ userId }),
+    ]);
+    // What the deletion records, and nothing of what it does after (the process died there).
+    const { vault, addresses } = identity.app.get<PersonalData>(PERSONAL_DATA);
+    await identity.app.get(UserAccounts).execute(
+      {
+        type: 'DeleteUser',
+        userId,
+        actorId: userId,
+        at: new Date().toISOString(),
+        ownedOrganizationIds: [],
+        ownedOrganizationsConfirmed: false,
+        addressKeys: [await vault.liveGeneration(addresses.of('email', address))],
+        addressesKeyed: { email: address },
+      },
+      { commandId: randomUUID() },
+    );
+    await waitFor(async () => (await credentials.getHash(userId)) === null, {
+      what: 'the password hash forgotten from the event',
+    });
+    await waitFor(async () => (await links.outstanding('password-reset', userId)) === undefined, {
+      what: 'the links forgotten',
+    });
+    expect(await twoFactorRecords.get(userId)).toBeNull();
+    expect(await identity.send({ type: 'Refresh', refreshToken: session.result.refreshToken })).toMatchObject(
+      {
+        ok: false,
+      },
+    );
   });
 
   it('R10: an address change landing while the account is deleted leaves neither address held', async () => {

@@ -15,7 +15,7 @@ import {
   type InMemoryIndex,
   type StoredDataProtection,
 } from '@app/event-store';
-import { keyShredderProvider, PERSONAL_DATA } from '@app/platform';
+import { PERSONAL_DATA } from '@app/platform';
 import { type PersonalData } from '@app/personal-data';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { LoginIndex } from '../accounts/login-index';
@@ -91,7 +91,6 @@ export class IdentityStorageModule {
         LoginIndex,
         OwnedOrganizations,
         IdentityIndexes,
-        keyShredderProvider('identity-key-shredder', 'user-'),
         {
           provide: IdentifierReservations,
           inject: [AggregateStore, PERSONAL_DATA],

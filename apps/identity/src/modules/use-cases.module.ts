@@ -1,5 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { AccountManagement } from '../accounts/account-management';
+import { forgetErasedAccounts } from '../accounts/erased-account-secrets';
 import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { Registration } from '../accounts/registration';
 import { UserAccounts } from '../accounts/user-accounts';
@@ -21,7 +22,7 @@ import { TwoFactorService } from '../two-factor/two-factor.service';
 import { CREDENTIAL_STORE } from './identity-tokens';
 import { IdentitySecurityModule } from './security.module';
 import { IdentityIndexes } from './storage.module';
-import { PERSONAL_DATA } from '@app/platform';
+import { keyShredderProvider, PERSONAL_DATA } from '@app/platform';
 import { type PersonalData } from '@app/personal-data';
 
 /** What identity does: registration, account management, passwords, login, sessions, two-factor enrolment. */
@@ -182,6 +183,15 @@ import { type PersonalData } from '@app/personal-data';
           challenges,
         }),
     },
+    keyShredderProvider('identity-key-shredder', 'user-', {
+      inject: [CREDENTIAL_STORE, RefreshTokens, TwoFactorService, OneTimeTokens],
+      afterErasure: (
+        credentials: CredentialStore,
+        refreshTokens: RefreshTokens,
+        twoFactor: TwoFactorService,
+        verificationLinks: OneTimeTokens,
+      ) => forgetErasedAccounts({ credentials, refreshTokens, twoFactor, verificationLinks }),
+    }),
     {
       provide: SessionRefresh,
       inject: [RefreshTokens, AccessTokenService, UserAccounts],

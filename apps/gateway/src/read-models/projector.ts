@@ -116,19 +116,22 @@ export class ReadModelProjector {
     const next = projectUserEvent(current, event);
     if (next === 'deleted') {
       if (current) await this.eraseAddressCopies(current, event.at);
+      // Until membership's removal of them is projected (soon, or once membership is back), the person's member
+      // documents name them as a replay would: erased.
       await this.models.users.deleteIfNewer(event.userId, event.revision);
+      await this.setProfile({ userId: event.userId }, erasedProfile(event.userId, event.revision));
       return;
     }
     if (!next) return;
     // The member documents carry the name and address for search; the user's stream owns them. An event that left
     // both as they were changes nothing there.
     const changed = !current || current.name !== next.name || current.email !== next.email;
-    if (changed) await this.setProfile({ userId: event.userId }, next);
+    if (changed) await this.setProfile({ userId: event.userId }, profileOf(next));
     await this.models.users.upsertIfNewer(next);
     // An organization event being written meanwhile (here, or by another replica) may have taken the profile from the
     // user's document before it changed (or before there was one): set once more, now that the document has it. That
     // event reads the document again after writing (`keepProfilesCurrent`): one of the two sees the other's write.
-    if (changed) await this.setProfile({ userId: event.userId }, next);
+    if (changed) await this.setProfile({ userId: event.userId }, profileOf(next));
   }
 
   /** The events between what is stored (nothing: none yet) and `revision`, when some are missing and can be read. */
@@ -307,7 +310,13 @@ export class ReadModelProjector {
     for (const member of written) {
       const user = users.get(member.userId);
       if (user && (member.name !== user.name || member.email !== user.email))
-        await this.setProfile({ _id: member._id }, user);
+        await this.setProfile({ _id: member._id }, profileOf(user));
+      // Deleted meanwhile: the deletion erased the members before this write, which may have copied the profile.
+      if (!user) {
+        const deleted = await this.models.users.revisionOf(member.userId);
+        if (deleted?.deleted)
+          await this.setProfile({ _id: member._id }, erasedProfile(member.userId, deleted.revision));
+      }
     }
   }
 
@@ -317,11 +326,12 @@ export class ReadModelProjector {
    * replica's feed, a partition handed over mid-event) never leave an older name in place of a newer one. Documents
    * written before the revision was kept have none, and take any.
    */
-  private async setProfile(where: Readonly<Record<string, FieldCondition>>, user: UserDoc): Promise<void> {
-    const revision = profileRevisionOf(user);
-    const profile = { name: user.name, email: user.email, profileRevision: revision };
+  private async setProfile(
+    where: Readonly<Record<string, FieldCondition>>,
+    profile: { name: string; email: string; profileRevision: number },
+  ): Promise<void> {
     // Those without one first: the other order lets an older writer set them after a newer one looked for them.
-    for (const unlessNewer of [{ $exists: false }, { $lt: revision }])
+    for (const unlessNewer of [{ $exists: false }, { $lt: profile.profileRevision }])
       await this.models.members.updateMany({ where: { ...where, profileRevision: unlessNewer } }, profile);
   }
 
@@ -338,6 +348,23 @@ export class ReadModelProjector {
 /** The revision the user's current name and address come from (documents from before it was kept: their own). */
 function profileRevisionOf(user: UserDoc): number {
   return user.profileRevision ?? user.revision;
+}
+
+/** What a member document of a deleted user says of them: what a replay of their erased events gives. */
+function erasedProfile(
+  userId: string,
+  revision: number,
+): { name: string; email: string; profileRevision: number } {
+  return {
+    name: erasedValue('name', userId)!,
+    email: erasedValue('email', userId)!,
+    profileRevision: revision,
+  };
+}
+
+/** What a member document copies of its user. */
+function profileOf(user: UserDoc): { name: string; email: string; profileRevision: number } {
+  return { name: user.name, email: user.email, profileRevision: profileRevisionOf(user) };
 }
 
 async function many<D extends { _id: string }>(

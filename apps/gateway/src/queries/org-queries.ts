@@ -177,12 +177,13 @@ export class OrgQueries {
 
   /**
    * When each of `userIds` was a member of the organization (their role intervals there, R21): `memberAt` tells whether
-   * one was at an instant, the end of a membership included (the event of their leaving is theirs still).
+   * one was at an event of its stream, the event that ended a membership included (their leaving is theirs still).
+   * By revision, not time: events may share an instant, and old histories have times that go backwards.
    */
   async membershipsOf(
     orgId: string,
     userIds: readonly string[],
-  ): Promise<{ everMembers: string[]; memberAt: (userId: string, at: string) => boolean }> {
+  ): Promise<{ everMembers: string[]; memberAt: (userId: string, revision: number) => boolean }> {
     const ids = [...new Set(userIds)];
     // One query for the page's people, on the `{orgId, userId}` index (a few intervals each).
     const intervals =
@@ -194,9 +195,10 @@ export class OrgQueries {
       byUser.set(interval.userId, [...(byUser.get(interval.userId) ?? []), interval]);
     return {
       everMembers: [...byUser.keys()],
-      memberAt: (userId, at) =>
+      // A closed interval was last written by the event that closed it.
+      memberAt: (userId, revision) =>
         (byUser.get(userId) ?? []).some(
-          (i) => i.validFrom <= at && (i.validTo === undefined || at <= i.validTo),
+          (i) => i.fromRevision <= revision && (i.validTo === undefined || revision <= i.revision),
         ),
     };
   }

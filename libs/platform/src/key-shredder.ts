@@ -50,12 +50,15 @@ export class KeyShredder implements OnApplicationBootstrap, BeforeApplicationShu
       maxBatchSize: 500,
       checkpointEveryMs: 1_000,
       handle: async (events) => {
-        for (const { event } of events) {
-          const keys = (event.data as { erasedKeys?: unknown }).erasedKeys;
-          if (!Array.isArray(keys)) continue;
-          for (const key of keys) if (typeof key === 'string') await this.personalData.vault.erase(key);
+        const erasures = events.filter(({ event }) =>
+          Array.isArray((event.data as { erasedKeys?: unknown }).erasedKeys),
+        );
+        // Every key first: what follows may fail (its store down) and be tried again, the keys need nothing else.
+        for (const { event } of erasures)
+          for (const key of (event.data as { erasedKeys: unknown[] }).erasedKeys)
+            if (typeof key === 'string') await this.personalData.vault.erase(key);
+        for (const { event } of erasures)
           await this.afterErasure({ type: event.type, data: event.data as Record<string, unknown> });
-        }
       },
       onError: (error) => this.logger.warn(`will resume from its checkpoint: ${String(error)}`),
     });

@@ -111,6 +111,15 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
     expect(await directory.inviteeErased(orgId, 'i2')).toBe(true);
     expect(await directory.inviteeErased(orgId, 'i3')).toBe(false);
+    // A send recorded with no address at all (the first version of the event) is not an erasure.
+    await eventStore.client.appendToStream(
+      `organization-${orgId}`,
+      jsonEvent({
+        type: 'InvitationSent',
+        data: { orgId, actorId: 'owner', at, invitationId: 'i4', sendSequence: 1 },
+      }),
+    );
+    expect(await directory.inviteeErased(orgId, 'i4')).toBe(false);
   });
 
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {

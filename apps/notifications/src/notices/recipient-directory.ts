@@ -17,6 +17,14 @@ const INVITATION_LOOKBACK = 5_000;
 /** How many events one read back through an organization's history takes at a time. */
 const PAGE = 500n;
 
+/** An event as read back, opened; `storedFields`: its data's fields as stored (an erased phone opens to none). */
+interface StoredEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly storedFields: readonly string[];
+  readonly actingVia?: string;
+}
+
 export interface Contact {
   readonly email: string;
   readonly name: string;
@@ -163,7 +171,9 @@ export class RecipientDirectory {
     const sent = await this.lastSentOrErased(orgId, invitationId);
     if (sent?.type !== 'InvitationSent') return sent !== undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
-    return typeof email === 'string' ? isErasedEmail(email) : typeof phone !== 'string';
+    if (typeof email === 'string') return isErasedEmail(email);
+    // An erased number reads as none; a send recorded with no number at all is not one.
+    return typeof phone !== 'string' && sent.storedFields.includes('phone');
   }
 
   /**
@@ -214,8 +224,8 @@ export class RecipientDirectory {
     direction: typeof FORWARDS | typeof BACKWARDS,
     from: typeof START | typeof END | bigint,
     maxCount: number,
-  ): Promise<{ type: string; data: unknown; actingVia?: string }[]> {
-    const events: { type: string; data: unknown; actingVia?: string }[] = [];
+  ): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(stream, {
         direction,
@@ -224,11 +234,10 @@ export class RecipientDirectory {
       }))
         if (resolved.event) {
           const actingVia = (resolved.event.metadata as { actingVia?: unknown } | undefined)?.actingVia;
+          const stored = resolved.event.data as Record<string, unknown>;
           events.push({
-            ...(await this.protection.open({
-              type: resolved.event.type,
-              data: resolved.event.data as Record<string, unknown>,
-            })),
+            ...(await this.protection.open({ type: resolved.event.type, data: stored })),
+            storedFields: Object.keys(stored),
             ...(typeof actingVia === 'string' ? { actingVia } : {}),
           });
         }

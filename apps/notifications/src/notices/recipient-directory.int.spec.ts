@@ -83,7 +83,12 @@ describe('the recipient directory, reading the event store', () => {
     const addresses = new AddressSubjects(randomBytes(32));
     const orgId = randomUUID();
     const at = new Date().toISOString();
-    const sendTo = async (invitationId: string, field: 'email' | 'phone', address: string) => {
+    const sendTo = async (
+      invitationId: string,
+      field: 'email' | 'phone',
+      address: string,
+      type = 'InvitationSent',
+    ) => {
       const subject = addresses.of(field, address);
       const data = {
         orgId,
@@ -95,14 +100,12 @@ describe('the recipient directory, reading the event store', () => {
         [field]: address,
       };
       const sealed = await vault.seal(await vault.liveGeneration(subject), data, [field]);
-      await eventStore.client.appendToStream(
-        `organization-${orgId}`,
-        jsonEvent({ type: 'InvitationSent', data: sealed }),
-      );
+      await eventStore.client.appendToStream(`organization-${orgId}`, jsonEvent({ type, data: sealed }));
       return subject;
     };
     const bob = await sendTo('i1', 'email', 'bob@example.com');
     const bobsPhone = await sendTo('i2', 'phone', '+14155552671');
+    await sendTo('i5', 'phone', '+14155552671', 'InvitationCreated');
     await sendTo('i3', 'email', 'cy@example.com');
     const directory = new RecipientDirectory(eventStore.client, new PersonalDataProtection(vault));
     expect(await directory.inviteeErased(orgId, 'i1')).toBe(false);
@@ -120,6 +123,15 @@ describe('the recipient directory, reading the event store', () => {
       }),
     );
     expect(await directory.inviteeErased(orgId, 'i4')).toBe(false);
+    // Nor is a resend recorded after the number was erased, which had none left to record: its invitation's was.
+    await eventStore.client.appendToStream(
+      `organization-${orgId}`,
+      jsonEvent({
+        type: 'InvitationSent',
+        data: { orgId, actorId: 'owner', at, invitationId: 'i5', sendSequence: 2 },
+      }),
+    );
+    expect(await directory.inviteeErased(orgId, 'i5')).toBe(true);
   });
 
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {

@@ -153,7 +153,8 @@ export class RecipientDirectory {
     orgId: string,
     invitationId: string,
   ): Promise<{ email?: string; phone?: string } | undefined> {
-    const sent = await this.lastSentOrErased(orgId, invitationId);
+    const events = await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK);
+    const sent = lastSentOrErased(events, invitationId);
     if (!sent || sent.type === 'InviteeErased') return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
     // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
@@ -165,31 +166,19 @@ export class RecipientDirectory {
 
   /**
    * Whether the invitee of an invitation was erased (after it was sent, as every erasure is): by an `InviteeErased`, or
-   * with their account, whose deletion destroys their address's key (the send then reads back with no address).
+   * with their account, whose deletion destroys their address's key, so that the send reads back with its address
+   * erased. A send recorded with no address (the event's first version, or a resend after the address was erased,
+   * which had none left to record) is judged by the invitation's creation.
    */
   async inviteeErased(orgId: string, invitationId: string): Promise<boolean> {
-    const sent = await this.lastSentOrErased(orgId, invitationId);
+    const events = await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK);
+    const sent = lastSentOrErased(events, invitationId);
     if (sent?.type !== 'InvitationSent') return sent !== undefined;
-    const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
-    if (typeof email === 'string') return isErasedEmail(email);
-    // An erased number reads as none; a send recorded with no number at all is not one.
-    return typeof phone !== 'string' && sent.storedFields.includes('phone');
-  }
-
-  /**
-   * Newest first, the invitation's last send or the erasure of its invitee (appended with the revocation it causes),
-   * so an erasure is met before the send it follows: nobody is written to then, even by a process that still holds
-   * the address's key for a while, or that handles the send late.
-   */
-  private async lastSentOrErased(orgId: string, invitationId: string) {
-    return (await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK)).find(
+    const created = events.find(
       (e) =>
-        (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
-        (e.type === 'InviteeErased' &&
-          ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
-            invitationId,
-          )),
+        e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId,
     );
+    return addressErased(sent) ?? (created ? addressErased(created) : undefined) ?? false;
   }
 
   /** The members of an organization before the event at `revision` (a whole read: for rare events only). */
@@ -246,4 +235,34 @@ export class RecipientDirectory {
     }
     return events;
   }
+}
+
+/**
+ * Newest first, the invitation's last send or the erasure of its invitee (appended with the revocation it causes),
+ * so an erasure is met before the send it follows: nobody is written to then, even by a process that still holds
+ * the address's key for a while, or that handles the send late.
+ */
+function lastSentOrErased(
+  newestFirst: readonly StoredEvent[],
+  invitationId: string,
+): StoredEvent | undefined {
+  return newestFirst.find(
+    (e) =>
+      (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
+      (e.type === 'InviteeErased' &&
+        ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
+          invitationId,
+        )),
+  );
+}
+
+/**
+ * Whether the address an invitation event recorded reads as erased now: an erased e-mail reads as such, an erased
+ * number as none (its field stored, nothing read). Undefined where the event recorded no address.
+ */
+function addressErased(event: StoredEvent): boolean | undefined {
+  const { email, phone } = event.data as { email?: unknown; phone?: unknown };
+  if (typeof email === 'string') return isErasedEmail(email);
+  if (typeof phone === 'string') return false;
+  return event.storedFields.includes('phone') ? true : undefined;
 }

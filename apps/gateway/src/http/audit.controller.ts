@@ -61,9 +61,7 @@ export class AuditController {
     const nameOf = await this.queries.namesOver(everMembers);
     return {
       items: page.items.map((event) =>
-        auditEventView(event, (userId, at) =>
-          memberAt(userId, event.revision) ? nameOf(userId, at) : undefined,
-        ),
+        auditEventView(event, (userId, at) => (memberAt(userId, event) ? nameOf(userId, at) : undefined)),
       ),
       ...this.cursors.next('audit-events', page.nextCursor, query),
     };

@@ -15,6 +15,7 @@ import {
   nameAt,
   orgScoped,
   revisionKey,
+  type AuditEventDoc,
   type MemberDoc,
   type OrganizationDoc,
   type RoleIntervalDoc,
@@ -40,6 +41,9 @@ export interface PageRequest {
  * `members.read` (Owner and Admins) see everyone; a User sees themself, the teams they belong to and those teams'
  * members.
  */
+/** What tells an audit event's place in its organization's history. */
+export type AuditMoment = Pick<AuditEventDoc, 'revision' | 'at' | 'actingVia'>;
+
 @Injectable()
 export class OrgQueries {
   constructor(@Inject(READ_MODELS) private readonly models: ReadModels) {}
@@ -177,13 +181,15 @@ export class OrgQueries {
 
   /**
    * When each of `userIds` was a member of the organization (their role intervals there, R21): `memberAt` tells whether
-   * one was at an event of its stream, the event that ended a membership included (their leaving is theirs still).
-   * By revision, not time: events may share an instant, and old histories have times that go backwards.
+   * one was at an event of its stream, by revision (events may share an instant, and old histories have times that go
+   * backwards), the events that ended a membership included (their leaving is theirs still). So are the other events
+   * of the instant a membership began or ended, unless acted through a parent: what the same command recorded
+   * (accepting an invitation before joining; a team emptied after leaving).
    */
   async membershipsOf(
     orgId: string,
     userIds: readonly string[],
-  ): Promise<{ everMembers: string[]; memberAt: (userId: string, revision: number) => boolean }> {
+  ): Promise<{ everMembers: string[]; memberAt: (userId: string, event: AuditMoment) => boolean }> {
     const ids = [...new Set(userIds)];
     // One query for the page's people, on the `{orgId, userId}` index (a few intervals each).
     const intervals =
@@ -193,13 +199,13 @@ export class OrgQueries {
     const byUser = new Map<string, RoleIntervalDoc[]>();
     for (const interval of intervals)
       byUser.set(interval.userId, [...(byUser.get(interval.userId) ?? []), interval]);
+    // A closed interval was last written by the event that closed it.
+    const within = (i: RoleIntervalDoc, { revision, at, actingVia }: AuditMoment) =>
+      (i.fromRevision <= revision && (i.validTo === undefined || revision <= i.revision)) ||
+      (actingVia === undefined && (at === i.validFrom || at === i.validTo));
     return {
       everMembers: [...byUser.keys()],
-      // A closed interval was last written by the event that closed it.
-      memberAt: (userId, revision) =>
-        (byUser.get(userId) ?? []).some(
-          (i) => i.fromRevision <= revision && (i.validTo === undefined || revision <= i.revision),
-        ),
+      memberAt: (userId, event) => (byUser.get(userId) ?? []).some((i) => within(i, event)),
     };
   }
 

@@ -30,6 +30,10 @@ done
 for refused in "podSecurityContext.runAsNonRoot=false" "podSecurityContext.runAsUser=0" "podSecurityContext=null" \
   "securityContext.privileged=true" "securityContext.allowPrivilegeEscalation=true" \
   "securityContext.readOnlyRootFilesystem=false" "securityContext.capabilities.add[0]=NET_ADMIN" \
+  "securityContext.seccompProfile.type=Unconfined" "securityContext.procMount=Unmasked" \
+  "podSecurityContext.fsGroup=0" "podSecurityContext.supplementalGroups[0]=0" "securityContext.runAsGroup=0" \
+  "networkPolicy.proxyNamespaceSelector.kubernetes\\.io/metadata\\.name=null" \
+  "extraEnv[0].name=TRUST_PROXY,extraEnv[0].value=true" "extraEnv[0].name=NODE_TLS_REJECT_UNAUTHORIZED" \
   "extraEnv[0].name=SMTP_URL,extraEnv[0].value=smtp://user:password@relay:587"; do
   if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
     die "the chart's schema takes $refused"

@@ -7,6 +7,7 @@ import { TOPICS } from '@app/contracts';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { loadPermissionsCatalog } from '@app/permissions';
 import {
+  HealthController,
   loadRequestSigningKeys,
   ServiceInfrastructureModule,
   type ResolvedInfrastructure,
@@ -87,6 +88,9 @@ export class GatewayModule {
               ttl: 60_000,
               limit: config.rateLimitPerIp,
               getTracker: (req) => clientAddress(req),
+              // Liveness, which checks nothing: the kubelet may probe from an address clients share (a node's), and a
+              // 429 there would restart the pod.
+              skipIf: (context) => context.getHandler() === HealthController.prototype.live,
             },
             {
               name: 'user',

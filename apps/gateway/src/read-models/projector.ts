@@ -297,7 +297,7 @@ export class ReadModelProjector {
     return members.map((member) => {
       const user = users.get(member.userId);
       if (!user) return member;
-      return { ...member, name: user.name, email: user.email, profileRevision: profileRevisionOf(user) };
+      return { ...member, ...profileOf(user) };
     });
   }
 
@@ -328,7 +328,7 @@ export class ReadModelProjector {
    */
   private async setProfile(
     where: Readonly<Record<string, FieldCondition>>,
-    profile: { name: string; email: string; profileRevision: number },
+    profile: MemberProfile,
   ): Promise<void> {
     // Those without one first: the other order lets an older writer set them after a newer one looked for them.
     for (const unlessNewer of [{ $exists: false }, { $lt: profile.profileRevision }])
@@ -350,11 +350,11 @@ function profileRevisionOf(user: UserDoc): number {
   return user.profileRevision ?? user.revision;
 }
 
+/** What a member document copies of its user, with the user's revision it comes from. */
+type MemberProfile = Required<Pick<MemberDoc, 'name' | 'email' | 'profileRevision'>>;
+
 /** What a member document of a deleted user says of them: what a replay of their erased events gives. */
-function erasedProfile(
-  userId: string,
-  revision: number,
-): { name: string; email: string; profileRevision: number } {
+function erasedProfile(userId: string, revision: number): MemberProfile {
   return {
     name: erasedValue('name', userId)!,
     email: erasedValue('email', userId)!,
@@ -362,8 +362,7 @@ function erasedProfile(
   };
 }
 
-/** What a member document copies of its user. */
-function profileOf(user: UserDoc): { name: string; email: string; profileRevision: number } {
+function profileOf(user: UserDoc): MemberProfile {
   return { name: user.name, email: user.email, profileRevision: profileRevisionOf(user) };
 }
 

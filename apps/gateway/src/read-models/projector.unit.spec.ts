@@ -291,6 +291,30 @@ describe('a profile change projected while an organization event is being writte
     });
   });
 
+  it('erases the member document when the organization event read the profile before the user’s deletion and writes after it', async () => {
+    const models = await member();
+    const a = pausedAt(models.members, 'upsertIfNewer');
+    const replicaA = new ReadModelProjector({ ...models, members: a.paused }, catalog, subjects);
+    const changing = replicaA.applyOrganizationEvent(roleChange);
+    await a.atGate;
+    await new ReadModelProjector(models, catalog, subjects).applyUserEvent({
+      type: 'UserDeleted',
+      userId,
+      revision: 1,
+      at,
+      data: { userId, at },
+    });
+    a.release();
+    await changing;
+
+    expect(await models.members.get(orgScoped(orgId, userId))).toMatchObject({
+      role: 'admin',
+      name: 'erased user user-1',
+      email: 'erased-user-1@erased.invalid',
+      profileRevision: 1,
+    });
+  });
+
   it('reaches the member document of someone who joins as their account is first projected', async () => {
     const models = readModelsOf(new InMemoryReadStore());
     const replicaB = new ReadModelProjector(models, catalog, subjects);

@@ -103,6 +103,15 @@ describe('the recipient directory, reading the event store', () => {
       await eventStore.client.appendToStream(`organization-${orgId}`, jsonEvent({ type, data: sealed }));
       return subject;
     };
+    /** A send recorded with no address field at all. */
+    const sendWithoutAddress = (invitationId: string, sendSequence: number) =>
+      eventStore.client.appendToStream(
+        `organization-${orgId}`,
+        jsonEvent({
+          type: 'InvitationSent',
+          data: { orgId, actorId: 'owner', at, invitationId, sendSequence },
+        }),
+      );
     const bob = await sendTo('i1', 'email', 'bob@example.com');
     const bobsPhone = await sendTo('i2', 'phone', '+14155552671');
     await sendTo('i5', 'phone', '+14155552671', 'InvitationCreated');
@@ -115,22 +124,10 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviteeErased(orgId, 'i2')).toBe(true);
     expect(await directory.inviteeErased(orgId, 'i3')).toBe(false);
     // A send recorded with no address at all (the first version of the event) is not an erasure.
-    await eventStore.client.appendToStream(
-      `organization-${orgId}`,
-      jsonEvent({
-        type: 'InvitationSent',
-        data: { orgId, actorId: 'owner', at, invitationId: 'i4', sendSequence: 1 },
-      }),
-    );
+    await sendWithoutAddress('i4', 1);
     expect(await directory.inviteeErased(orgId, 'i4')).toBe(false);
     // Nor is a resend recorded after the number was erased, which had none left to record: its invitation's was.
-    await eventStore.client.appendToStream(
-      `organization-${orgId}`,
-      jsonEvent({
-        type: 'InvitationSent',
-        data: { orgId, actorId: 'owner', at, invitationId: 'i5', sendSequence: 2 },
-      }),
-    );
+    await sendWithoutAddress('i5', 2);
     expect(await directory.inviteeErased(orgId, 'i5')).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { waitFor } from '@app/testing';
 import {
   bearer,
   PASSWORD,
+  startPlatform,
   startPlatformWithOperator,
   type Platform,
   type SignedIn,
@@ -146,5 +147,51 @@ describe('operators locking accounts', () => {
     expect(unknown.body.code).toBe('user-not-found');
     // none of it locked Bob
     await platform.signIn(bob.email);
+  });
+});
+
+/** A refresh token lives 30 days; one taken from an operator must not lock or erase for all that time. */
+describe('an operator’s action, from a session signed in to long ago', () => {
+  const maxAgeMs = 3_000;
+  const operators: string[] = [];
+  let platform: Platform;
+  let otto: SignedIn;
+  beforeAll(async () => {
+    platform = await startPlatform({
+      gateway: { operators, operatorsRequireTwoFactor: false, operatorSignInMaxAgeMs: maxAgeMs },
+    });
+    otto = await platform.signUp('Otto');
+    operators.push(otto.userId);
+  }, 60_000);
+  afterAll(() => platform?.close());
+
+  const lock = (token: string, userId: string) =>
+    platform.http
+      .post(`/v1/operator/users/${userId}/lock`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ reason: 'reported as compromised' });
+
+  it('is refused however freshly the session was refreshed, reads are answered, and a new sign-in acts again', async () => {
+    const bob = await platform.signUp('Bob');
+    const session = await platform.signIn(otto.email);
+    await lock(session.token, bob.userId).expect(204);
+    await platform.http.post(`/v1/operator/users/${bob.userId}/unlock`).set(bearer(session)).expect(204);
+
+    await new Promise((resolve) => setTimeout(resolve, maxAgeMs + 500));
+    const refreshed = await platform.http
+      .post('/v1/auth/refresh')
+      .send({ refreshToken: session.refreshToken })
+      .expect(200);
+    const refused = await lock(refreshed.body.accessToken as string, bob.userId);
+    expect([refused.status, refused.body.code]).toEqual([403, 'sign-in-too-old']);
+    const progress = await platform.http
+      .get('/v1/operator/read-models/rebuild')
+      .set('Authorization', `Bearer ${refreshed.body.accessToken as string}`);
+    expect([progress.status, progress.body.code]).toEqual([404, 'rebuild-not-found']);
+    // The refusal locked nobody.
+    await platform.signIn(bob.email);
+
+    const signedInAgain = await platform.signIn(otto.email);
+    await lock(signedInAgain.token, bob.userId).expect(204);
   });
 });

@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   readonly sid?: string;
   /** Authentication methods, e.g. ['pwd'] or ['pwd', 'otp'] (R22 checks for 'otp'). */
   readonly amr?: readonly string[];
+  /** When the session was signed in to (seconds, as OpenID Connect's claim); its refreshes keep it. */
+  readonly auth_time?: number;
 }
 
 export type InvalidTokenReason =

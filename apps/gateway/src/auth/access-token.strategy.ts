@@ -66,6 +66,7 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
         userId: claims.sub,
         twoFactor: claims.amr?.includes('otp') === true,
         ...(claims.sid ? { sessionId: claims.sid } : {}),
+        ...(typeof claims.auth_time === 'number' ? { signedInAt: claims.auth_time * 1000 } : {}),
       };
     } catch (error) {
       if (!(error instanceof InvalidAccessTokenError)) throw error;

@@ -6,6 +6,8 @@ export interface Caller {
   /** R22: the session was opened with a second factor (`amr` contains `otp`). */
   readonly twoFactor: boolean;
   readonly sessionId?: string;
+  /** When the session was signed in to (ms since the epoch; the token's `auth_time`), refreshes or not. */
+  readonly signedInAt?: number;
 }
 
 export { Public, PUBLIC_ROUTE } from '@app/platform';

@@ -44,6 +44,12 @@ export interface GatewayConfig {
    * read models) need a session opened with a second factor, not a password alone.
    */
   readonly operatorsRequireTwoFactor: boolean;
+  /**
+   * `OPERATOR_SIGN_IN_MAX_AGE_MS` (default 1 hour): an operator's action (any operator route but a read) needs a
+   * session signed in to within it. Refreshing keeps the sign-in's time, so a refresh token taken from an operator
+   * gives reads for as long as it lives, and no locking, erasing or rebuilding past this age.
+   */
+  readonly operatorSignInMaxAgeMs: number;
   /** Where the gateway's `/schemas` is reached from outside (`SCHEMA_BASE_URL`, else `PUBLIC_URL`). */
   readonly schemaBaseUrl: string;
   /**
@@ -78,6 +84,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       .map((o) => o.trim())
       .filter(Boolean),
     operatorsRequireTwoFactor: flag(env.OPERATORS_REQUIRE_TWO_FACTOR, true, 'OPERATORS_REQUIRE_TWO_FACTOR'),
+    operatorSignInMaxAgeMs: positiveInt(
+      env.OPERATOR_SIGN_IN_MAX_AGE_MS,
+      3_600_000,
+      'OPERATOR_SIGN_IN_MAX_AGE_MS',
+    ),
     schemaBaseUrl: schemaBaseUrl(env),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),

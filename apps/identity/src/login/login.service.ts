@@ -180,7 +180,11 @@ export class LoginService {
 
   private async startSession(userId: string, amr: readonly string[]): Promise<SessionTokens> {
     const refresh = await this.deps.refreshTokens.issue(userId, amr);
-    const access = await this.deps.accessTokens.issue(userId, { sid: refresh.familyId, amr });
+    const access = await this.deps.accessTokens.issue(userId, {
+      sid: refresh.familyId,
+      amr,
+      authTime: refresh.signedInAt,
+    });
     return {
       status: 'authenticated',
       userId,

@@ -25,6 +25,8 @@ export interface IssuedRefreshToken {
   readonly expiresAt: Date;
   /** How the session was opened; a session recorded before this was kept counts as opened with the password alone. */
   readonly amr: readonly string[];
+  /** When the session was opened (the sign-in), however often it was refreshed since. */
+  readonly signedInAt: Date;
 }
 
 export interface RefreshTokenOptions {
@@ -56,8 +58,9 @@ export class RefreshTokens {
   /** A new session (login), opened with the authentication methods `amr`. */
   async issue(userId: string, amr: readonly string[]): Promise<IssuedRefreshToken> {
     const familyId = randomUUID();
-    await this.store.createFamily({ familyId, userId, createdAt: new Date(this.now()), amr: [...amr] });
-    return this.mint(familyId, userId, amr);
+    const createdAt = new Date(this.now());
+    await this.store.createFamily({ familyId, userId, createdAt, amr: [...amr] });
+    return this.mint({ familyId, userId, amr, signedInAt: createdAt });
   }
 
   /**
@@ -72,14 +75,19 @@ export class RefreshTokens {
     const family = await this.store.getFamily(record.familyId);
     if (!family || family.revokedAt) throw new RefreshTokenError('revoked');
     if (record.expiresAt <= now) throw new RefreshTokenError('expired');
-    const amr = family.amr ?? ['pwd'];
+    const session = {
+      familyId: record.familyId,
+      userId: record.userId,
+      amr: family.amr ?? ['pwd'],
+      signedInAt: family.createdAt,
+    };
     if (!(await this.store.uses.claim(record.tokenHash, now, record.expiresAt))) {
       const repeated = commandId ? await this.successorFor(token, commandId) : undefined;
-      if (repeated) return { ...repeated, familyId: record.familyId, userId: record.userId, amr };
+      if (repeated) return { ...repeated, ...session };
       await this.store.revokeFamily(record.familyId, now);
       throw new RefreshTokenError('reused');
     }
-    const successor = await this.mint(record.familyId, record.userId, amr);
+    const successor = await this.mint(session);
     if (commandId)
       await this.store.recordRotation({
         fromHash: record.tokenHash,
@@ -180,11 +188,14 @@ export class RefreshTokens {
     return family !== null && !family.revokedAt;
   }
 
-  private async mint(familyId: string, userId: string, amr: readonly string[]): Promise<IssuedRefreshToken> {
+  private async mint(
+    session: Omit<IssuedRefreshToken, 'token' | 'expiresAt'>,
+  ): Promise<IssuedRefreshToken> {
+    const { familyId, userId } = session;
     const token = randomToken();
     const issuedAt = new Date(this.now());
     const expiresAt = new Date(issuedAt.getTime() + this.ttlMs);
     await this.store.insertToken({ tokenHash: sha256Hex(token), familyId, userId, issuedAt, expiresAt });
-    return { token, familyId, userId, expiresAt, amr };
+    return { ...session, token, expiresAt };
   }
 }

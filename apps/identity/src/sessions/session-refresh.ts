@@ -7,7 +7,8 @@ import { RefreshTokenError, type RefreshTokens } from './refresh-tokens';
  * Refresh (rotation; reuse of a rotated token revokes the family) and logout. A refresh also re-checks the account,
  * so a deleted or locked user's session cannot be stretched. A refreshed access token says how its session was opened
  * (`amr` kept with the session), never more: turning two-factor on ends every session, but a refresh in between must
- * not turn a password-only session into one with the second factor (R22).
+ * not turn a password-only session into one with the second factor (R22), nor make the sign-in look recent
+ * (`auth_time` stays the session's).
  */
 export class SessionRefresh {
   constructor(
@@ -41,6 +42,7 @@ export class SessionRefresh {
     const access = await this.accessTokens.issue(user.userId, {
       sid: rotated.familyId,
       amr: rotated.amr,
+      authTime: rotated.signedInAt,
     });
     // Ended while this was issued (a password change, a sign-out everywhere): the new access token would be dated after
     // the end, and the gateway would accept it until it next asks whether the session is active.

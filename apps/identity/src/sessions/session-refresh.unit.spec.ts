@@ -51,6 +51,25 @@ describe('refreshing a session', () => {
     ]);
   });
 
+  it('keeps the time the session was signed in to (auth_time), however late and often it is refreshed', async () => {
+    const { login, clock, sessions, signIn } = await setup();
+    const claimsOf = (tokens: SessionTokens) => login.accessTokens.verify(tokens.accessToken);
+    const signedInAt = clock.now / 1000;
+    const session = await signIn();
+    expect((await claimsOf(session)).auth_time).toBe(signedInAt);
+
+    clock.now += 2 * 3600_000;
+    const refreshed = await sessions.refresh(session.refreshToken, 'refresh-1');
+    // A repeat of the same request (a retry after a lost answer) is answered the same.
+    const repeated = await sessions.refresh(session.refreshToken, 'refresh-1');
+    const later = await sessions.refresh(refreshed.refreshToken);
+    for (const tokens of [refreshed, repeated, later])
+      expect(await claimsOf(tokens)).toMatchObject({ auth_time: signedInAt, iat: clock.now / 1000 });
+
+    const again = await signIn();
+    expect((await claimsOf(again)).auth_time).toBe(clock.now / 1000);
+  });
+
   it('a locked or deleted account cannot stretch its session, and a locked one loses all of them', async () => {
     const { login, ada, sessions, signIn } = await setup();
     const first = await signIn();

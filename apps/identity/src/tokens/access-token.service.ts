@@ -52,7 +52,7 @@ export class AccessTokenService {
 
   async issue(
     subject: string,
-    extra: { sid?: string; amr?: readonly string[] } = {},
+    extra: { sid?: string; amr?: readonly string[]; authTime?: Date } = {},
   ): Promise<IssuedAccessToken> {
     // Milliseconds kept (RFC 7519 NumericDate may be fractional): the gateway refuses tokens issued before the user's
     // sessions ended, and a session opened in the same second after a password change must not count as before it.
@@ -66,6 +66,7 @@ export class AccessTokenService {
       jti: randomUUID(),
       ...(extra.sid ? { sid: extra.sid } : {}),
       ...(extra.amr ? { amr: [...extra.amr] } : {}),
+      ...(extra.authTime ? { auth_time: Math.floor(extra.authTime.getTime() / 1000) } : {}),
     };
     const key = this.options.signingKey;
     const token = await new SignJWT({ ...claims, amr: claims.amr ? [...claims.amr] : undefined })

@@ -354,4 +354,39 @@ describe('embedded server durability', () => {
       await second.close();
     }
   });
+
+  it('a stream deleted and recreated is still there after a restart, at the same revision', async () => {
+    const dataDir = await makeTempDir('esdb-recreated');
+    const first = await startEmbeddedEventStore({ dataDir, port: 0, fsync: false });
+    let client = connectEventStore(first.connectionString);
+    await client.appendToStream('recreated-1', [
+      jsonEvent({ type: 'A', data: { n: 0 } }),
+      jsonEvent({ type: 'A', data: { n: 1 } }),
+    ]);
+    await client.deleteStream('recreated-1');
+    await client.appendToStream('recreated-1', jsonEvent({ type: 'A', data: { n: 2 } }));
+    await client.dispose();
+    await first.close();
+
+    const second = await startEmbeddedEventStore({ dataDir, port: 0, fsync: false });
+    client = connectEventStore(second.connectionString);
+    try {
+      const next = await client.appendToStream('recreated-1', jsonEvent({ type: 'A', data: { n: 3 } }), {
+        expectedRevision: 2n,
+      });
+      expect(next.nextExpectedRevision).toBe(3n);
+      const created = await client
+        .appendToStream('recreated-1', jsonEvent({ type: 'A', data: { n: 4 } }), {
+          expectedRevision: 'no_stream',
+        })
+        .catch((error: unknown) => error);
+      expect(created).toBeInstanceOf(WrongExpectedVersionError);
+      const read: number[] = [];
+      for await (const e of client.readStream('recreated-1')) read.push((e.event!.data as { n: number }).n);
+      expect(read).toEqual([2, 3]);
+    } finally {
+      await client.dispose();
+      await second.close();
+    }
+  });
 });

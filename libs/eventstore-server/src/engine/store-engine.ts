@@ -117,7 +117,8 @@ export class StoreEngine {
         metadata: Buffer.alloc(0),
       },
     ]);
-    stream.deleted = true;
+    // Whether it reads as deleted was settled as the metadata was indexed: an append that raced in after the check
+    // (allowed by the same expected revision) left it alive, past the $tb.
     return outcome;
   }
 
@@ -243,6 +244,8 @@ export class StoreEngine {
     }
     this.all.push(event);
     if (event.streamName.startsWith('$$') && event.type === '$metadata') this.applyMetadata(event);
+    // Recovery: an event past the $tb of a deletion recreated the stream.
+    else if (stream.deleted && event.revision >= stream.truncateBefore) stream.deleted = false;
   }
 
   private applyMetadata(event: StoredEvent): void {

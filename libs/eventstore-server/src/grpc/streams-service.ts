@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import {
   Metadata,
   status,
   type sendUnaryData,
   type ServerReadableStream,
   type ServerUnaryCall,
-  type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { type StoreEngine } from '../engine/store-engine';
@@ -16,15 +14,14 @@ import { handleBatchAppend } from './batch-append';
 import { eventFilterFrom, type EventFilter } from './event-filter';
 import { sharedPb, streamsPb } from './generated';
 import { streamIdentifier, streamNameOf, uuidFromMessage, uuidMessage } from './uuid-message';
+import { pump, write, type ReadCall } from './subscription-pump';
 
 const { ReadReq, ReadResp, AppendReq, AppendResp, DeleteReq, DeleteResp } = streamsPb;
-type ReadReqT = InstanceType<typeof ReadReq>;
 type ReadRespT = InstanceType<typeof ReadResp>;
 type AppendReqT = InstanceType<typeof AppendReq>;
 type AppendRespT = InstanceType<typeof AppendResp>;
 type DeleteReqT = InstanceType<typeof DeleteReq>;
 type DeleteRespT = InstanceType<typeof DeleteResp>;
-type ReadCall = ServerWritableStream<ReadReqT, ReadRespT>;
 
 const empty = () => new sharedPb.Empty();
 
@@ -167,10 +164,6 @@ function eventResponse(e: StoredEvent): ReadRespT {
   );
 }
 
-async function write(call: ReadCall, message: ReadRespT): Promise<void> {
-  if (!call.write(message)) await new Promise<void>((resolve) => call.once('drain', resolve));
-}
-
 async function handleRead(engine: StoreEngine, call: ReadCall): Promise<void> {
   const options = call.request.getOptions();
   if (!options) {
@@ -270,50 +263,6 @@ async function readAll(
     }
   }
   call.end();
-}
-
-/**
- * Catch-up then live, from one cursor over committed events: the same loop serves history and new commits, so there
- * is neither a gap nor a duplicate at the switch. Backpressure comes from the gRPC stream's `drain`.
- */
-async function pump(
-  engine: StoreEngine,
-  call: ReadCall,
-  step: () => Promise<boolean>,
-  onCaughtUp: () => Promise<void>,
-): Promise<void> {
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const stopListening = engine.onCommit(() => {
-    wake?.();
-    wake = undefined;
-  });
-  const close = () => {
-    closed = true;
-    wake?.();
-  };
-  call.on('cancelled', close);
-  call.on('close', close);
-  call.on('error', close);
-  try {
-    await write(
-      call,
-      new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())),
-    );
-    let caughtUp = false;
-    while (!closed && !call.cancelled) {
-      if (await step()) continue;
-      if (!caughtUp) {
-        caughtUp = true;
-        await write(call, new ReadResp().setCaughtUp(new ReadResp.CaughtUp()));
-      }
-      await onCaughtUp();
-      if (closed) break;
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-  } finally {
-    stopListening();
-  }
 }
 
 async function subscribeToStream(

@@ -28,7 +28,12 @@ export class StoreEngine {
   private flushing: Promise<void> | undefined;
   private failure: unknown;
   private readonly commitListeners = new Set<() => void>();
-  private waitingForCommit: { revision: number; stream: StreamIndex; resolve: () => void }[] = [];
+  private waitingForCommit: {
+    revision: number;
+    stream: StreamIndex;
+    resolve: () => void;
+    reject: (error: Error) => void;
+  }[] = [];
 
   private constructor(private log: EventLogFile | undefined) {}
 
@@ -178,8 +183,8 @@ export class StoreEngine {
       position: stream.committed[revision]!.position,
     });
     if (stream.committed.length > revision) return Promise.resolve(outcome());
-    return new Promise((resolve) =>
-      this.waitingForCommit.push({ revision, stream, resolve: () => resolve(outcome()) }),
+    return new Promise((resolve, reject) =>
+      this.waitingForCommit.push({ revision, stream, resolve: () => resolve(outcome()), reject }),
     );
   }
 
@@ -193,9 +198,13 @@ export class StoreEngine {
           position = await this.log!.append(batch.flatMap((p) => p.buffers));
         } catch (error) {
           // Revisions were promised in memory; after a failed write the only safe state is a stopped store.
-          this.failure = new Error(`event log write failed, store stopped: ${(error as Error).message}`);
-          for (const p of [...batch, ...this.queue]) p.reject(this.failure);
+          const failure = new Error(`event log write failed, store stopped: ${(error as Error).message}`);
+          this.failure = failure;
+          for (const p of [...batch, ...this.queue]) p.reject(failure);
+          // Repeats and empty appends waiting for those revisions would otherwise wait for a commit that never comes.
+          for (const w of this.waitingForCommit) w.reject(failure);
           this.queue = [];
+          this.waitingForCommit = [];
           return;
         }
         for (const pending of batch) {

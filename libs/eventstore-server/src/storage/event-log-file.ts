@@ -70,7 +70,11 @@ export class EventLogFile {
         await handle.write(mark, 0, mark.length, end);
         end += mark.length;
       }
-      if (tornBytes > 0 || !framed) await handle.datasync();
+      // What recovery read may be only in the page cache (a crash of this process after a write, before its
+      // fdatasync): it is served from now on, so it is made durable first, or a power loss could take it back
+      // after readers (the relay) passed it on, and another event would take its revision.
+      if (fsync || tornBytes > 0 || !framed) await handle.datasync();
+      if (fsync && fileSize === 0) await syncDirectory(dataDir);
       const roomEnd = tornBytes > 0 ? end : Math.max(fileSize, end);
       return {
         log: new EventLogFile(path, handle, end, fsync, roomEnd, unlock),
@@ -113,6 +117,16 @@ export class EventLogFile {
   async close(): Promise<void> {
     await this.handle.close();
     await this.unlock();
+  }
+}
+
+/** A new file's directory entry is durable only once its directory is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

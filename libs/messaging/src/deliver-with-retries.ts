@@ -9,7 +9,7 @@ import {
   type ReceivedMessage,
   type RetryPolicy,
 } from './message-bus';
-import { isDependencyOutage } from './dependency-outage';
+import { isContention, isDependencyOutage } from './dependency-outage';
 import { PoisonMessageError } from './poison-message-error';
 
 export interface DeliveryControl {
@@ -32,7 +32,8 @@ export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPol
  * Runs the handler with bounded, exponentially backed-off retries; after the last attempt (or at once for a poison
  * message) the message goes to `<topic>.dlq` with the error and attempt count. A failure because a dependency is
  * unreachable (`isDependencyOutage`) does not count toward the attempts: the message is tried again, holding its
- * key's place, until the dependency is back or the subscription closes, so an outage dead-letters nothing. Returns
+ * key's place, until the dependency is back or the subscription closes, so an outage dead-letters nothing; nor does a
+ * lost race for a stream (`isContention`). Returns
  * true when the message is done with (handled or dead-lettered) and its offset may be committed; false when the
  * subscription closed first, in which case the offset must not be committed and the message will be delivered again.
  */
@@ -62,7 +63,8 @@ export async function deliverWithRetries(
     } catch (error) {
       lastError = error;
       if (error instanceof PoisonMessageError) break;
-      if (!isDependencyOutage(error) && ++failuresCounted >= policy.maxAttempts) break;
+      const counted = !isDependencyOutage(error) && !isContention(error);
+      if (counted && ++failuresCounted >= policy.maxAttempts) break;
       if (!(await pause(backoffBefore(attempt + 1, policy, error), control))) return false;
     }
   }

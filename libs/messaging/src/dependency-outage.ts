@@ -63,6 +63,18 @@ export function isDependencyOutage(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a handler failed because it lost the race for a stream each time it tried (`concurrency-conflict`: other
+ * writers appended first). Nothing is wrong with the message and it goes through once they are done, so, as for an
+ * outage, the bus tries it again without counting the attempt: a busy organization (an import running) must not send
+ * a reaction, such as removing a deleted user, to the dead-letter topic.
+ */
+export function isContention(error: unknown): boolean {
+  for (const link of causeChain(error))
+    if ((link as { code?: unknown }).code === 'concurrency-conflict') return true;
+  return false;
+}
+
 /** The error raised on purpose for a dependency not ready or not reachable, if `error` is one or was caused by one. */
 export function ownUnavailability(error: unknown): DependencyUnavailableError | undefined {
   for (const link of causeChain(error)) if (link instanceof DependencyUnavailableError) return link;

@@ -13,6 +13,7 @@ import {
   type MessageBus,
   type ReceivedMessage,
 } from '@app/messaging';
+import { ConcurrencyConflictError } from '@app/event-store';
 import { freePort, waitFor } from '@app/testing';
 import { busAdapters } from './bus-adapters';
 
@@ -211,6 +212,23 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     await Promise.all([sub.close(), dlq.close()]);
     expect(refused).toMatchObject({ code: 'ECONNREFUSED' });
     expect(attempts).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(handled).toEqual([1, 2]);
+    expect(dead.map(body)).toEqual([{ n: -1 }]);
+  });
+
+  it('a lost race for a stream, more often than the attempts, dead-letters nothing: the message is tried until it goes through', async () => {
+    const t = await topic(1);
+    const { dead, dlq } = await deadLetters(t);
+    // What the aggregate store throws when other writers kept appending first, as a reaction sees it.
+    const { attempts, handled, sub } = await failingMessageOne(t, (attempt) =>
+      attempt <= 5 ? new ConcurrencyConflictError('organization-o1', 5) : undefined,
+    );
+    await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
+    await waitFor(() => handled.length === 2, { timeoutMs: 30_000 });
+    await bus.publish([msg(dlqTopic(t), 'k', { n: -1 })]);
+    await waitFor(() => dead.length > 0, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6]);
     expect(handled).toEqual([1, 2]);
     expect(dead.map(body)).toEqual([{ n: -1 }]);
   });

@@ -1,5 +1,6 @@
 import { type Logger } from '@nestjs/common';
 import { type EventEnvelope } from '@app/contracts';
+import { DomainError } from '@app/domain';
 import { type OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { trusted, type TrustedRequest } from '../commands/membership-request';
 import { SYSTEM_ACTOR } from '../organizations/organization.decider';
@@ -34,8 +35,10 @@ export async function runSystemCommand(
 
 /**
  * A reaction that lost its race for the stream (another replica appended first, each time it tried) was not refused:
- * it fails, so the bus delivers the event again, rather than being dropped like a refusal.
+ * it fails with the code, so the bus delivers the event again however long the stream stays busy, rather than
+ * dropping it like a refusal or dead-lettering it after its attempts.
  */
 export function throwIfTransient(code: string, what: string): void {
-  if (code === 'concurrency-conflict') throw new Error(`${what}: ${code}; to be tried again`);
+  if (code === 'concurrency-conflict')
+    throw new DomainError(code, 'conflict', `${what}: ${code}; to be tried again`);
 }

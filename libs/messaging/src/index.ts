@@ -6,6 +6,7 @@ export * from './message-bus';
 export * from './messaging.module';
 export * from './poison-message-error';
 export * from './request-reply';
+export * from './requester-on-first-use';
 export * from './event-channel';
 export * from './bus-subscriber';
 export * from './signed-requests';

@@ -7,7 +7,7 @@ export type { EmailChangePending, Profile };
 import { DomainError, type DomainErrorJson } from '@app/domain';
 import {
   MESSAGE_BUS,
-  RequestReplyClient,
+  RequesterOnFirstUse,
   RequestSigner,
   RequestFailedError,
   RequestTimeoutError,
@@ -44,16 +44,17 @@ export interface MembershipResult {
  */
 @Injectable()
 export class WriteServices implements OnApplicationShutdown {
-  private client: Promise<RequestReplyClient> | undefined;
+  private readonly client: RequesterOnFirstUse;
   private readonly signer: RequestSigner;
 
   constructor(
-    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(MESSAGE_BUS) bus: MessageBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REQUEST_SIGNING_KEYS) keys: RequestSigningKeys,
     private readonly access: OrgAccess,
   ) {
     this.signer = new RequestSigner(keys, 'gateway');
+    this.client = new RequesterOnFirstUse(bus, 'gateway');
   }
 
   /**
@@ -198,7 +199,7 @@ export class WriteServices implements OnApplicationShutdown {
     let reply: Reply<T>;
     try {
       reply = await (
-        await this.requests()
+        await this.client.get()
       ).request<Reply<T>>(topic, key, this.signer.sign(request), { timeoutMs });
     } catch (error) {
       if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
@@ -209,22 +210,8 @@ export class WriteServices implements OnApplicationShutdown {
     return reply as unknown as T;
   }
 
-  /** Started on first use; one whose start failed (the broker out of reach) is forgotten, so the next request retries. */
-  private requests(): Promise<RequestReplyClient> {
-    if (!this.client) {
-      const starting = RequestReplyClient.start(this.bus, 'gateway');
-      this.client = starting;
-      starting.catch(() => {
-        if (this.client === starting) this.client = undefined;
-      });
-    }
-    return this.client;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    // A client still starting when the gateway stops, whose start then fails, has nothing to close.
-    const client = await this.client?.catch(() => undefined);
-    await client?.close();
+  onApplicationShutdown(): Promise<void> {
+    return this.client.close();
   }
 }
 

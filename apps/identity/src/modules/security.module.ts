@@ -1,8 +1,9 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import {
   MESSAGE_BUS,
-  RequestReplyClient,
+  RequesterOnFirstUse,
   RequestSigner,
+  type RequestReplyClient,
   type MessageBus,
   type SendersKeys,
 } from '@app/messaging';
@@ -39,17 +40,18 @@ import {
 /** Asks membership about invitations: its requester is started on first use and closed at shutdown. */
 @Injectable()
 export class MembershipRequester implements OnApplicationShutdown {
-  private client: Promise<RequestReplyClient> | undefined;
+  private readonly client: RequesterOnFirstUse;
 
-  constructor(@Inject(MESSAGE_BUS) private readonly bus: MessageBus) {}
-
-  get(): Promise<RequestReplyClient> {
-    this.client ??= RequestReplyClient.start(this.bus, 'identity');
-    return this.client;
+  constructor(@Inject(MESSAGE_BUS) bus: MessageBus) {
+    this.client = new RequesterOnFirstUse(bus, 'identity');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await (await this.client)?.close();
+  get(): Promise<RequestReplyClient> {
+    return this.client.get();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.client.close();
   }
 }
 

@@ -13,6 +13,8 @@ import { readLastEvent } from './read-last-event';
 export const LEASE_ACQUIRED = 'LeaseAcquired';
 export const LEASE_RENEWED = 'LeaseRenewed';
 export const LEASE_RELEASED = 'LeaseReleased';
+/** The least wait between two renewals of a held lease (one that failed at once is not retried in a loop). */
+const RETRY_FLOOR_MS = 100;
 
 interface LeaseRecord {
   readonly holder: string;
@@ -90,10 +92,11 @@ export class StreamLease {
       }
       // A leader renews three times per TTL, a third of it after the last renewal began (not after this tick ended,
       // which a slow start or append would push towards the step-down); the others look more often, to take over
-      // soon after a release.
+      // soon after a release. A renewal that failed at once is tried again no sooner than a tenth of a second later,
+      // not in a loop against the event store until the step-down.
       await this.sleep(
         this.held
-          ? Math.max(0, this.held.renewedAt + this.ttlMs / 3 - this.now())
+          ? Math.max(RETRY_FLOOR_MS, this.held.renewedAt + this.ttlMs / 3 - this.now())
           : Math.min(this.ttlMs / 3, 1_000),
       );
     }

@@ -31,8 +31,9 @@ describe('StreamLease: one leader among replicas, through the event store', () =
   const leaders = (...leases: StreamLease[]) => leases.filter((l) => l.isLeader).length;
 
   /** Instance `a` competing through `client` (on its own store or through a proxy), with a 1.5 s TTL. */
-  function leaderOn(client: EventStoreDBClient): { lease: StreamLease; log: string[] } {
+  function leaderOn(client: EventStoreDBClient): { lease: StreamLease; log: string[]; errors: unknown[] } {
     const log: string[] = [];
+    const errors: unknown[] = [];
     const lease = new StreamLease({
       client,
       name: `relay-${randomUUID()}`,
@@ -40,9 +41,10 @@ describe('StreamLease: one leader among replicas, through the event store', () =
       ttlMs: 1_500,
       onAcquired: () => void log.push('a leads'),
       onLost: () => void log.push('a stops'),
+      onError: (error) => void errors.push(error),
     });
     lease.start();
-    return { lease, log };
+    return { lease, log, errors };
   }
 
   it('elects exactly one of several, and keeps it while it renews', async () => {
@@ -136,7 +138,7 @@ describe('StreamLease: one leader among replicas, through the event store', () =
     const store = await startTestEventStore();
     if (!store.embedded) return store.stop(); // a shared EventStoreDB cannot be stopped from here
     const client = EventStoreDBClient.connectionString(store.connectionString);
-    const { lease: a, log } = leaderOn(client);
+    const { lease: a, log, errors } = leaderOn(client);
     try {
       await waitFor(() => a.isLeader, { timeoutMs: 5_000, what: 'a leads' });
       await store.stop();
@@ -145,6 +147,9 @@ describe('StreamLease: one leader among replicas, through the event store', () =
       // It gave up within the TTL (the others may take over only after a full TTL of silence).
       expect(Date.now() - lostAt).toBeLessThan(1_500 + 500);
       expect(log).toEqual(['a leads', 'a stops']);
+      // Renewals refused at once were tried again at most every tenth of a second, not in a loop.
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.length).toBeLessThanOrEqual(Math.ceil((Date.now() - lostAt) / 100) + 1);
     } finally {
       await a.stop();
       await client.dispose();

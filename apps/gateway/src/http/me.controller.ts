@@ -84,18 +84,36 @@ export class MeController {
   @problems(400, 401, 403, 409, 422)
   @ReadsReadModels()
   async remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
-    if (body.confirmOwnedOrganizations && !caller.twoFactor) await this.requireNoOwnedTwoFactorOrg(caller);
+    // Identity deletes only the organizations named here (and refuses if it finds another one owned): without a
+    // second factor, those this check passed, so one handed over to the caller since the read models were last
+    // projected cannot be deleted unchecked.
+    const checked =
+      body.confirmOwnedOrganizations && !caller.twoFactor
+        ? { ownedOrganizationIds: await this.requireNoOwnedTwoFactorOrg(caller, body.ownedOrganizationIds) }
+        : {};
     return this.services.identity(
-      { type: 'DeleteAccount', ...body, confirmOwnedOrganizations: body.confirmOwnedOrganizations ?? false },
+      {
+        type: 'DeleteAccount',
+        ...body,
+        ...checked,
+        confirmOwnedOrganizations: body.confirmOwnedOrganizations ?? false,
+      },
       requesterOf(req, caller),
     );
   }
 
-  /** R22: deleting the account deletes what it owns, an act in each organization: one requiring a second factor needs it. */
-  private async requireNoOwnedTwoFactorOrg(caller: Caller): Promise<void> {
+  /**
+   * R22: deleting the account deletes what it owns, an act in each organization: one requiring a second factor needs
+   * it. Checks those the caller owns and those they named; answers the ones to delete.
+   */
+  private async requireNoOwnedTwoFactorOrg(
+    caller: Caller,
+    named: readonly string[] | undefined,
+  ): Promise<string[]> {
     // Every one of them: a check that stopped at a page would let enough owned organizations hide one.
     const owned = await findAll(this.models.members, { where: { userId: caller.userId, role: 'owner' } });
-    for (const { orgId } of owned)
+    const ownedIds = owned.map((m) => m.orgId);
+    for (const orgId of new Set([...ownedIds, ...(named ?? [])]))
       if ((await this.models.organizations.get(orgId))?.requireTwoFactor)
         throw new DomainError(
           'two-factor-required',
@@ -103,6 +121,7 @@ export class MeController {
           'an organization you own requires a second factor to be deleted: sign in with it (R22)',
           { orgId },
         );
+    return named ? [...named] : ownedIds;
   }
 
   @Get('organizations')

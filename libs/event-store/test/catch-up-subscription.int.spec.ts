@@ -192,3 +192,39 @@ describe('followAll: checkpointed catch-up subscription to $all', () => {
     expect(String(errors[0])).toMatch(/CANCELLED|UNAVAILABLE|cancel/i);
   });
 });
+
+describe('EventStoreCheckpointStore', () => {
+  const eventStore = useTestEventStore();
+
+  it('never moves a checkpoint back: an old holder saving its last batch after the next holder went further keeps the further one', async () => {
+    const name = `relay-${randomUUID()}`;
+    const oldLeader = new EventStoreCheckpointStore(eventStore.client);
+    const newLeader = new EventStoreCheckpointStore(eventStore.client);
+    expect(await oldLeader.load(name)).toBeUndefined();
+    await oldLeader.save(name, '100/100');
+    // The old leader's renewal hangs; the next one takes over from its checkpoint and goes on.
+    expect(await newLeader.load(name)).toBe('100/100');
+    await newLeader.save(name, '300/300');
+
+    // The old leader's batch in flight lands, and it saves where it got to.
+    await oldLeader.save(name, '200/200');
+    expect(await new EventStoreCheckpointStore(eventStore.client).load(name)).toBe('300/300');
+
+    // Further on than anything stored, it is saved; and so are the next holder's next positions.
+    await oldLeader.save(name, '400/400');
+    await newLeader.save(name, '500/500');
+    expect(await new EventStoreCheckpointStore(eventStore.client).load(name)).toBe('500/500');
+  });
+
+  it('orders a stream follower’s revisions as numbers, not as text', async () => {
+    const name = `follower-${randomUUID()}`;
+    const a = new EventStoreCheckpointStore(eventStore.client);
+    const b = new EventStoreCheckpointStore(eventStore.client);
+    await a.load(name);
+    await a.save(name, '9');
+    await b.load(name);
+    await b.save(name, '10');
+    await a.save(name, '9');
+    expect(await b.load(name)).toBe('10');
+  });
+});

@@ -73,7 +73,12 @@ export class StoreEngine {
     if (replay !== undefined) return this.whenCommitted(stream, replay);
 
     if (!satisfies(expected, stream, current)) {
-      return Promise.resolve({ kind: 'wrong-expected-version', expected, currentRevision: current });
+      const refusal: AppendOutcome = { kind: 'wrong-expected-version', expected, currentRevision: current };
+      // The revision it lost to may still be on its way to disk, unreadable: answered once it is readable, so the
+      // loser's next read shows what it lost to (else it decides again on the same state and loses again).
+      if (current !== undefined && stream.committed.length <= current)
+        return this.whenCommitted(stream, current).then(() => refusal);
+      return Promise.resolve(refusal);
     }
     if (events.length === 0) {
       if (current === undefined) return Promise.resolve({ kind: 'success-no-stream' });

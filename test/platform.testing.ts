@@ -83,6 +83,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
       invitationsPerHour: 1_000_000,
       invitationTextsPerDay: 1_000_000,
+      invitationMailsPerDay: 1_000_000,
       ...options.notifications,
     },
   });

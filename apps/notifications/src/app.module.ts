@@ -44,6 +44,7 @@ import { EmailRequests } from './requests/email-requests';
 import { INVITATION_LINKS, InvitationMessages, type InvitationLinks } from './requests/invitation-messages';
 import {
   DEFAULT_INVITATIONS_PER_HOUR,
+  DEFAULT_INVITATION_MAILS_PER_DAY,
   DEFAULT_INVITATION_TEXTS_PER_DAY,
   InvitationQuota,
 } from './requests/invitation-quota';
@@ -89,6 +90,11 @@ export interface NotificationsOptions {
    * numbers together (`NOTIFY_INVITATION_TEXTS_PER_DAY`, default 200); beyond it they are not sent.
    */
   readonly invitationTextsPerDay?: number;
+  /**
+   * Invitation e-mails one organization, and one inviter across organizations, sends in 24 hours, to all addresses
+   * together (`NOTIFY_INVITATION_MAILS_PER_DAY`, default 2,000); beyond it they are not sent.
+   */
+  readonly invitationMailsPerDay?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -138,6 +144,11 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
       env.NOTIFY_INVITATION_TEXTS_PER_DAY,
       DEFAULT_INVITATION_TEXTS_PER_DAY,
       'NOTIFY_INVITATION_TEXTS_PER_DAY',
+    ),
+    invitationMailsPerDay: positiveInt(
+      env.NOTIFY_INVITATION_MAILS_PER_DAY,
+      DEFAULT_INVITATION_MAILS_PER_DAY,
+      'NOTIFY_INVITATION_MAILS_PER_DAY',
     ),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
@@ -209,7 +220,12 @@ export class NotificationsModule {
         { provide: ENABLED_NOTICES, useValue: enabledNotices(options.noticesOff) },
         {
           provide: INVITATION_QUOTA,
-          useValue: new InvitationQuota(options.invitationsPerHour, Date.now, options.invitationTextsPerDay),
+          useValue: new InvitationQuota(
+            options.invitationsPerHour,
+            Date.now,
+            options.invitationTextsPerDay,
+            options.invitationMailsPerDay,
+          ),
         },
         {
           provide: RecipientDirectory,

@@ -13,6 +13,12 @@ export const DEFAULT_INVITATIONS_PER_HOUR = 5;
  */
 export const DEFAULT_INVITATION_TEXTS_PER_DAY = 200;
 
+/**
+ * `NOTIFY_INVITATION_MAILS_PER_DAY`: invitation e-mails one organization, and one inviter across organizations, sends
+ * in 24 hours, to all addresses together (an import of 1,000 rows fits twice).
+ */
+export const DEFAULT_INVITATION_MAILS_PER_DAY = 2_000;
+
 /** From all the organizations of one inviter together, an address receives at most this many times the quota. */
 const ONE_INVITERS_ORGANIZATIONS = 4;
 /** From everyone together, an address receives at most this many times the quota: a ceiling on a spread-out flood. */
@@ -29,7 +35,9 @@ const EVERYONE = 20;
  *
  * Text messages cost the platform money, and SMS-pumping fraud invites thousands of numbers whose carriers share
  * what each message earns: an organization's invitations, and one person's across all their organizations, each send
- * at most `invitationTextsPerDay` texts in 24 hours, to all numbers together.
+ * at most `invitationTextsPerDay` texts in 24 hours, to all numbers together. Mail has a day budget of its own
+ * (`invitationMailsPerDay`), so that a fresh account importing addresses over and over cannot make the platform's
+ * domain a spammer's. An address's `+tag` is counted as the address: `ada+1@` to `ada+1000@` is one mailbox.
  *
  * Counted per message (its event id), so a message delivered again after a crash is not counted twice; kept in this
  * instance's memory, so with n replicas an address receives at most n times as many.
@@ -38,8 +46,8 @@ export class InvitationQuota {
   /** Addresses are counted by a keyed hash (a key of this instance's own): its memory names nobody in the clear. */
   private readonly hashKey = randomBytes(32);
   private readonly sent = new Map<string, Map<string, number>>();
-  /** Texts of the last day, by organization and by the person who sent them. */
-  private readonly texted = new Map<string, Map<string, number>>();
+  /** Messages of the last day, by channel and organization and by channel and the person who sent them. */
+  private readonly daily = new Map<string, Map<string, number>>();
   /** Messages held back in the last hour, by channel: one delivered again is not counted held back twice. */
   private readonly heldBack = new Map<string, Map<string, number>>();
   private prunedAt = 0;
@@ -48,6 +56,7 @@ export class InvitationQuota {
     private readonly perHour: number = DEFAULT_INVITATIONS_PER_HOUR,
     private readonly now: () => number = Date.now,
     private readonly invitationTextsPerDay: number = DEFAULT_INVITATION_TEXTS_PER_DAY,
+    private readonly invitationMailsPerDay: number = DEFAULT_INVITATION_MAILS_PER_DAY,
   ) {}
 
   /**
@@ -79,7 +88,7 @@ export class InvitationQuota {
     channel: 'email' | 'sms' = 'email',
     senderId?: string,
   ): boolean {
-    const recipient = createHmac('sha256', this.hashKey).update(address).digest('base64url');
+    const recipient = createHmac('sha256', this.hashKey).update(mailboxOf(address)).digest('base64url');
     const now = this.now();
     if (now - this.prunedAt >= HOUR) this.prune(now);
     const fromOrganization = windowOf(this.sent, `${orgId}\u0000${recipient}`, now, HOUR);
@@ -87,40 +96,47 @@ export class InvitationQuota {
       ? windowOf(this.sent, `by\u0000${senderId}\u0000${recipient}`, now, HOUR)
       : undefined;
     const fromAll = windowOf(this.sent, recipient, now, HOUR);
-    const text = `${messageId}\u0000${recipient}`;
-    const textsToday =
-      channel === 'sms'
-        ? [`org\u0000${orgId}`, ...(senderId ? [`by\u0000${senderId}`] : [])].map((key) =>
-            windowOf(this.texted, key, now, DAY),
-          )
-        : [];
-    if (fromOrganization.has(messageId) || textsToday.some((window) => window.has(text))) return true;
+    const message = `${messageId}\u0000${recipient}`;
+    const today = [`org\u0000${orgId}`, ...(senderId ? [`by\u0000${senderId}`] : [])].map((key) =>
+      windowOf(this.daily, `${channel}\u0000${key}`, now, DAY),
+    );
+    const dayBudget = channel === 'sms' ? this.invitationTextsPerDay : this.invitationMailsPerDay;
+    if (fromOrganization.has(messageId) || today.some((window) => window.has(message))) return true;
     if (
       fromOrganization.size >= this.perHour ||
       (fromInviter?.size ?? 0) >= this.perHour * ONE_INVITERS_ORGANIZATIONS ||
       fromAll.size >= this.perHour * EVERYONE
     )
       return false;
-    if (textsToday.some((window) => window.size >= this.invitationTextsPerDay)) return false;
+    if (today.some((window) => window.size >= dayBudget)) return false;
     fromOrganization.set(messageId, now);
     fromInviter?.set(messageId, now);
     fromAll.set(messageId, now);
-    for (const window of textsToday) window.set(text, now);
+    for (const window of today) window.set(message, now);
     return true;
   }
 
   /** How many windows are remembered (for tests of the pruning). */
   get remembered(): number {
-    return this.sent.size + this.texted.size + this.heldBack.size;
+    return this.sent.size + this.daily.size + this.heldBack.size;
   }
 
   /** Once an hour: windows with nothing counted within their span are forgotten. */
   private prune(now: number): void {
     this.prunedAt = now;
     forgetOlder(this.sent, now, HOUR);
-    forgetOlder(this.texted, now, DAY);
+    forgetOlder(this.daily, now, DAY);
     forgetOlder(this.heldBack, now, HOUR);
   }
+}
+
+/** One mailbox's address whatever its `+tag` (`ada+news@example.com` is `ada@example.com`); numbers as they are. */
+function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  return `${plus < 0 ? local : local.slice(0, plus)}${address.slice(at)}`.toLowerCase();
 }
 
 /** The messages counted under `key` within the last `span`. */

@@ -126,7 +126,36 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     expect(quota.remembered).toBe(3);
     now = 25 * HOUR;
     quota.allows('a@example.com', 'o9', 'm1');
-    expect(quota.remembered).toBe(2);
+    // The texts' day is forgotten; what is left is the mail's hour (organization, everyone) and its organization's day.
+    expect(quota.remembered).toBe(3);
+  });
+
+  it('stops an organization’s and an inviter’s invitation mail at the day budget, to all addresses together', () => {
+    now = 0;
+    const quota = new InvitationQuota(5, clock, 200, 3);
+    const mailed = ['a', 'b', 'c', 'd'].map((n, i) =>
+      quota.allows(`${n}@example.com`, 'o1', `m${i}`, 'email'),
+    );
+    expect(mailed).toEqual([true, true, true, false]);
+    // Texts have their own budget, and another organization its own.
+    expect(quota.allows('+4915100000001', 'o1', 't1', 'sms')).toBe(true);
+    expect(quota.allows('d@example.com', 'o2', 'n1', 'email')).toBe(true);
+    // One inviter's across their organizations.
+    const byMallory = ['o3', 'o4', 'o5', 'o6'].map((org, i) =>
+      quota.allows(`x${i}@example.com`, org, `p${i}`, 'email', 'mallory'),
+    );
+    expect(byMallory).toEqual([true, true, true, false]);
+    now = 24 * HOUR;
+    expect(quota.allows('d@example.com', 'o1', 'm9', 'email')).toBe(true);
+  });
+
+  it('counts an address’s +tags as the address: one mailbox is not flooded through its tags', () => {
+    now = 0;
+    const quota = new InvitationQuota(2, clock);
+    const tagged = [1, 2, 3].map((n) => quota.allows(`Victim+${n}@example.com`, 'o1', `m${n}`, 'email'));
+    expect(tagged).toEqual([true, true, false]);
+    expect(quota.allows('victim@example.com', 'o1', 'm4', 'email')).toBe(false);
+    expect(quota.allows('victim2@example.com', 'o1', 'm5', 'email')).toBe(true);
   });
 
   it('keeps no address in the clear: an erased person is not in its memory, and counting still tells addresses apart', () => {
@@ -145,9 +174,9 @@ describe('R5: the invitation messages one address receives in an hour', () => {
     const quota = new InvitationQuota(2, clock);
     quota.allows('a@example.com', 'o1', 'm1');
     quota.allows('b@example.com', 'o1', 'm2');
-    expect(quota.remembered).toBe(4);
+    expect(quota.remembered).toBe(5); // two addresses' hours from the organization and from everyone, one day
     now = HOUR + 10;
     quota.allows('c@example.com', 'o1', 'm3');
-    expect(quota.remembered).toBe(2);
+    expect(quota.remembered).toBe(3); // c's hours, and the organization's day, which a and b still count in
   });
 });

@@ -93,13 +93,15 @@ export class StreamLease {
       // A leader renews three times per TTL, a third of it after the last renewal began (not after this tick ended,
       // which a slow start or append would push towards the step-down); the others look more often, to take over
       // soon after a release. A renewal that failed at once is tried again no sooner than a tenth of a second later,
-      // not in a loop against the event store until the step-down.
-      await this.sleep(
-        this.held
-          ? Math.max(RETRY_FLOOR_MS, this.held.renewedAt + this.ttlMs / 3 - this.now())
-          : Math.min(this.ttlMs / 3, 1_000),
-      );
+      // not in a loop against the event store, but no later than the step-down at two thirds of the TTL.
+      await this.sleep(this.held ? this.untilNextRenewal(this.held.renewedAt) : Math.min(this.ttlMs / 3, 1_000));
     }
+  }
+
+  private untilNextRenewal(renewedAt: number): number {
+    const now = this.now();
+    const due = Math.max(RETRY_FLOOR_MS, renewedAt + this.ttlMs / 3 - now);
+    return Math.min(due, Math.max(0, renewedAt + (this.ttlMs * 2) / 3 - now));
   }
 
   private async tick(): Promise<void> {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
+import { DEFAULT_RETRY_POLICY, MESSAGE_BUS, type MessageBus, type RetryPolicy } from '@app/messaging';
 import { isDomainError } from '@app/domain';
 import { parseLocale, SUPPORTED_LOCALES, type SupportedLocale } from '@app/identifiers';
 import { DeliveryOutcomes } from './delivery/delivery-outcomes';
@@ -294,6 +294,7 @@ export function busRetryOf(options: NotificationsOptions): RetryPolicy {
     maxAttempts: (options.retry?.maxAttempts ?? 6) + 1,
     initialBackoffMs: options.retry?.initialBackoffMs ?? 1_000,
     maxBackoffMs: options.retry?.maxBackoffMs ?? 60_000,
+    contendedAttempts: DEFAULT_RETRY_POLICY.contendedAttempts,
   };
 }
 

@@ -4,7 +4,12 @@ describe('notifications settings', () => {
   it('read the SMTP server, the lease and the retries from the environment, with defaults', () => {
     const options = readNotificationsOptions({ SMTP_URL: 'smtp://mail:25', NOTIFY_LEASE_MS: '30000' });
     expect(options).toMatchObject({ smtpUrl: 'smtp://mail:25', leaseMs: 30_000 });
-    expect(busRetryOf(options)).toEqual({ maxAttempts: 7, initialBackoffMs: 1_000, maxBackoffMs: 60_000 });
+    expect(busRetryOf(options)).toEqual({
+      maxAttempts: 7,
+      initialBackoffMs: 1_000,
+      maxBackoffMs: 60_000,
+      contendedAttempts: 1_000,
+    });
     expect(readNotificationsOptions({}).leaseMs).toBe(60_000);
   });
 

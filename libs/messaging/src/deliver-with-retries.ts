@@ -46,6 +46,7 @@ export async function deliverWithRetries(
   let lastError: unknown;
   let attempt = 0;
   let failuresCounted = 0;
+  let contended = 0;
   while (failuresCounted < policy.maxAttempts) {
     attempt++;
     try {
@@ -63,7 +64,9 @@ export async function deliverWithRetries(
     } catch (error) {
       lastError = error;
       if (error instanceof PoisonMessageError) break;
-      const counted = !isDependencyOutage(error) && !isContention(error);
+      // A conflict that never clears (a state that cannot catch up with its stream) is a fault after all.
+      const counted =
+        !isDependencyOutage(error) && !(isContention(error) && ++contended < policy.contendedAttempts);
       if (counted && ++failuresCounted >= policy.maxAttempts) break;
       if (!(await pause(backoffBefore(attempt + 1, policy, error), control))) return false;
     }
@@ -113,7 +116,11 @@ async function pause(ms: number, control: DeliveryControl): Promise<boolean> {
  * Exponential with jitter; never shorter than what the failure itself asked for (an error carrying `retryAfterMs`,
  * e.g. from an HTTP `Retry-After`), and never longer than the policy's cap.
  */
-export function backoffBefore(attempt: number, policy: RetryPolicy, error: unknown): number {
+export function backoffBefore(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'initialBackoffMs' | 'maxBackoffMs'>,
+  error: unknown,
+): number {
   const exponential = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** (attempt - 2));
   const jittered = exponential * (0.5 + Math.random() / 2);
   const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;

@@ -34,12 +34,18 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly initialBackoffMs: number;
   readonly maxBackoffMs: number;
+  /**
+   * Lost races for a stream (`isContention`) tried again before they count as attempts: a conflict that never clears
+   * (a state that cannot catch up with its stream) is a fault after all. At the default backoff, an hour or more.
+   */
+  readonly contendedAttempts: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 5,
   initialBackoffMs: 100,
   maxBackoffMs: 5_000,
+  contendedAttempts: 1_000,
 };
 
 export type MessageHandler = (message: ReceivedMessage) => Promise<void>;

@@ -12,6 +12,7 @@ import {
   serveRequests,
   type MessageBus,
   type ReceivedMessage,
+  type RetryPolicy,
 } from '@app/messaging';
 import { ConcurrencyConflictError } from '@app/event-store';
 import { freePort, waitFor } from '@app/testing';
@@ -63,13 +64,17 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
   }
 
   /** Subscribes a handler that fails message `n: 1` with what `failure` gives for its attempt (nothing: handled). */
-  async function failingMessageOne(t: string, failure: (attempt: number) => Error | undefined) {
+  async function failingMessageOne(
+    t: string,
+    failure: (attempt: number) => Error | undefined,
+    retry: Partial<RetryPolicy> = {},
+  ) {
     const attempts: number[] = [];
     const handled: number[] = [];
     const sub = await bus.subscribe({
       groupId: `g-${t}`,
       topics: [t],
-      retry: { maxAttempts: 3, ...fast },
+      retry: { maxAttempts: 3, ...fast, ...retry },
       handler: async (m) => {
         if (body(m).n === 1) {
           attempts.push(m.attempt);
@@ -231,6 +236,23 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     expect(attempts).toEqual([1, 2, 3, 4, 5, 6]);
     expect(handled).toEqual([1, 2]);
     expect(dead.map(body)).toEqual([{ n: -1 }]);
+  });
+
+  it('a race that is lost every time is a fault after all: dead-lettered once the contended attempts and then the attempts are spent', async () => {
+    const t = await topic(1);
+    const { dead, dlq } = await deadLetters(t);
+    const { attempts, handled, sub } = await failingMessageOne(
+      t,
+      () => new ConcurrencyConflictError('organization-o1', 5),
+      { contendedAttempts: 4 },
+    );
+    await bus.publish([msg(t, 'k', { n: 1 }), msg(t, 'k', { n: 2 })]);
+    await waitFor(() => dead.length === 1 && handled.length === 1, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    // Three free tries, then three counted ones.
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(handled).toEqual([2]);
+    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('changed concurrently');
   });
 
   it('sends a poison message to the DLQ without retrying, and a handler failing forever never kills the consumer', async () => {

@@ -1033,7 +1033,7 @@ export interface components {
             /** @description R10: delete the organizations I own with my account (default false: an Owner is then refused, their organizations named) */
             confirmOwnedOrganizations?: boolean;
             /**
-             * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted
+             * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted. Left out by a session without a second factor, the gateway names those it shows I own, each checked for R22
              * @example [
              *       "4b1e8f4e-3f7e-4f4c-9a53-0c8d2f1f7a10"
              *     ]

@@ -111,15 +111,17 @@ export class MeController {
     named: readonly string[] | undefined,
   ): Promise<string[]> {
     // Every one of them: a check that stopped at a page would let enough owned organizations hide one.
-    const owned = await findAll(this.models.members, { where: { userId: caller.userId, role: 'owner' } });
-    const ownedIds = owned.map((m) => m.orgId);
+    const memberships = await findAll(this.models.members, { where: { userId: caller.userId } });
+    const ownedIds = memberships.filter((m) => m.role === 'owner').map((m) => m.orgId);
+    const memberOf = new Set(memberships.map((m) => m.orgId));
     for (const orgId of new Set([...ownedIds, ...(named ?? [])]))
       if ((await this.models.organizations.get(orgId))?.requireTwoFactor)
         throw new DomainError(
           'two-factor-required',
           'forbidden',
           'an organization you own requires a second factor to be deleted: sign in with it (R22)',
-          { orgId },
+          // Not named back unless the read models show the caller in it: another tenant's settings are not told.
+          memberOf.has(orgId) ? { orgId } : {},
         );
     return named ? [...named] : ownedIds;
   }

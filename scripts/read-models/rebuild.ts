@@ -4,7 +4,8 @@
  * Asks the running gateway to rebuild every read model from the event store (reads keep working; the switch is
  * atomic), prints its progress every second and exits 0 once it is done (1 if it failed or was refused).
  * Authenticates as an operator (a user id in IDENTITY_OPERATORS, in a session opened with a second factor):
- * OPERATOR_TOKEN, or OPERATOR_EMAIL, OPERATOR_PASSWORD and OPERATOR_TOTP_CODE to sign in. Progress is kept by the
+ * OPERATOR_TOKEN (from a sign-in within OPERATOR_SIGN_IN_MAX_AGE_MS, an hour: a refreshed token of an older session is
+ * refused), or OPERATOR_EMAIL, OPERATOR_PASSWORD and OPERATOR_TOTP_CODE to sign in. Progress is kept by the
  * gateway replica that runs the rebuild: with several replicas, point --url at one of them (kubectl port-forward).
  */
 import { parseArgs } from 'node:util';
@@ -22,7 +23,8 @@ interface Status {
 }
 
 const USAGE = `usage: npm run read-models:rebuild [-- --url <gateway, default GATEWAY_URL or http://127.0.0.1:3000>]
-  as an operator: OPERATOR_TOKEN, or OPERATOR_EMAIL + OPERATOR_PASSWORD + OPERATOR_TOTP_CODE`;
+  as an operator: OPERATOR_TOKEN (of a sign-in within the last hour), or OPERATOR_EMAIL + OPERATOR_PASSWORD +
+  OPERATOR_TOTP_CODE`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean' } } });

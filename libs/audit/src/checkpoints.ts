@@ -225,6 +225,9 @@ async function readCheckedCheckpoints(
       );
     };
     if (event.type !== CHECKPOINT_EVENT_TYPE) refuse('is not a checkpoint');
+    // Read as written by a signer before anything is computed from it: a field of another shape (anyone who may
+    // append could write one) is this stream's refusal, not a failure that would stop every other stream's signing.
+    if (!wellFormed(checkpoint)) refuse('is not a well-formed checkpoint');
     // A checkpoint stream that was deleted and written again keeps counting revisions: its sequence falls behind.
     if (checkpoint.sequence !== sequence || event.revision !== BigInt(sequence))
       refuse(
@@ -246,6 +249,23 @@ async function readCheckedCheckpoints(
     checkpoints.push(checkpoint);
   }
   return { checkpoints, ...(lastRevision === undefined ? {} : { lastRevision }) };
+}
+
+function wellFormed(checkpoint: SignedCheckpoint): boolean {
+  const text = (value: unknown) => typeof value === 'string';
+  return (
+    typeof checkpoint === 'object' &&
+    checkpoint !== null &&
+    text(checkpoint.stream) &&
+    text(checkpoint.revision) &&
+    /^\d{1,20}$/.test(checkpoint.revision) &&
+    text(checkpoint.hash) &&
+    text(checkpoint.at) &&
+    text(checkpoint.keyId) &&
+    Number.isSafeInteger(checkpoint.sequence) &&
+    text(checkpoint.previous) &&
+    text(checkpoint.signature)
+  );
 }
 
 /**

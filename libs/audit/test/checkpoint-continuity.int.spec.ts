@@ -163,6 +163,42 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     await expect(writeCheckpoints(eventStore.client, [old!], key)).rejects.toThrow(StaleHeadError);
   });
 
+  it('a malformed checkpoint appended to one stream is that stream’s refusal; the others are still signed', async () => {
+    const poisoned = await streamWith([1]);
+    const fine = await streamWith([2]);
+    const [first] = await sign(poisoned.stream);
+    // Whoever may append writes a "checkpoint" with the right place and link but a revision that is no number.
+    await eventStore.client.appendToStream(
+      checkpointStreamOf(poisoned.stream),
+      jsonEvent({
+        type: 'ChainCheckpointSigned',
+        data: { ...first!, sequence: 1, previous: checkpointDigest(first!), revision: 'x' },
+      }),
+    );
+    await poisoned.store.handle(
+      poisoned.stream,
+      { decider: counterDecider },
+      { type: 'Add', amount: 3 },
+      ctx(),
+    );
+    const heads = await Promise.all(
+      [poisoned.stream, fine.stream].map(async (stream) => ({
+        stream,
+        ...(await chainHeadOf(eventStore.client, stream))!,
+      })),
+    );
+    const refused: Error[] = [];
+    const written = await writeCheckpoints(eventStore.client, heads, key, {
+      onRefused: (e) => refused.push(e),
+    });
+    expect(written.map((c) => c.stream)).toEqual([fine.stream]);
+    expect(refused.map((e) => e.message)).toEqual([
+      expect.stringMatching(
+        /checkpoint 1 \(revision 1\) is not a well-formed checkpoint; nothing was signed$/,
+      ),
+    ]);
+  });
+
   it("a public key published under another key's id is ignored", async () => {
     const other = keyOf();
     await eventStore.client.appendToStream(

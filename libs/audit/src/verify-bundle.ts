@@ -152,6 +152,11 @@ function checkSealed(
   return verdict;
 }
 
+/** An instant in UTC as ISO 8601 writes it, the fraction of a second optional. */
+const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+/** How far the clocks of the service stamping events and of the one signing them may differ. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 function verifyStream(
   stream: string,
   events: BundleEvent[],
@@ -162,6 +167,7 @@ function verifyStream(
   const hashes: (string | undefined)[] = [];
   let previous: string | undefined;
   let previousAt: number | undefined;
+  const stamps: number[] = [];
   let chainedFrom: number | undefined;
   const verdict = (firstBad?: { revision: number; reason: string }, signedUpTo?: number): StreamVerdict => ({
     stream,
@@ -211,9 +217,17 @@ function verifyStream(
     // R21: the organization stamps no event before the one before it, so history read by time is history read in
     // order. One that is, well chained, was appended past the decider by someone who could write to the store.
     const stamp = (event.data as { at?: unknown } | null)?.at;
-    const at = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+    const at = typeof stamp === 'string' && UTC_INSTANT.test(stamp) ? Date.parse(stamp) : NaN;
+    // Every organization event is stamped with a UTC instant: one without (missing, another form, an offset) would
+    // fall out of every roster's time cut-off, and the readers of it would disagree on where it falls.
+    if (timeOrdered && Number.isNaN(at))
+      return verdict({
+        revision,
+        reason: 'not stamped with a UTC instant as the organization stamps its events (R21)',
+      });
+    stamps[revision] = at;
     // Compared as instants, not as text: `...:01Z` is before `...:01.500Z`, though it sorts after it.
-    if (timeOrdered && !Number.isNaN(at)) {
+    if (timeOrdered) {
       if (previousAt !== undefined && at < previousAt)
         return verdict({
           revision,
@@ -269,6 +283,18 @@ function verifyStream(
         {
           revision: lastGood + 1,
           reason: `the chain differs from the one signed at revision ${at}: an event in ${lastGood + 1}..${at} was rewritten`,
+        },
+        signedUpTo,
+      );
+    // An event stamped after the checkpoint that signed it was stamped ahead of the clock: with the decider's
+    // "never before the last event", one such event would date every later one there too (R21).
+    const signedAt = Date.parse(String(checkpoint.at)) + CLOCK_SKEW_MS;
+    const ahead = timeOrdered ? stamps.findIndex((stamp, r) => r <= at && stamp > signedAt) : -1;
+    if (ahead >= 0)
+      return verdict(
+        {
+          revision: ahead,
+          reason: `stamped after the checkpoint that signed it (${String(checkpoint.at)}): dated ahead of its time (R21)`,
         },
         signedUpTo,
       );

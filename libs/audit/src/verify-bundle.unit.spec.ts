@@ -408,6 +408,53 @@ describe('verify: tamper evidence of an exported bundle', () => {
     expect(verifyBundle(shortForm, TRUSTED)).toMatchObject({ intact: true, proven: true });
   });
 
+  it('R21: an organization’s event stamped with no UTC instant is not intact (every roster’s time cut-off would miss it)', () => {
+    const contents = Array.from({ length: 5 }, (_, i) => ({
+      type: 'TeamCreated',
+      data: { n: i },
+      actor: 'a',
+    }));
+    const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+    for (const stamp of ['soon', '2026-01-01T01:02:00+01:00', '2026-01-01 00:02:00', ''])
+      expect(
+        verifyBundle(bundleOf(contents, 0, [1], { stampOf: (i) => (i === 2 ? stamp : minute(i)) }), TRUSTED),
+      ).toMatchObject({
+        intact: false,
+        streams: [
+          {
+            firstBad: {
+              revision: 2,
+              reason: 'not stamped with a UTC instant as the organization stamps its events (R21)',
+            },
+          },
+        ],
+      });
+  });
+
+  it('R21: an organization’s event stamped after the checkpoint that signed it is not intact (it would date every later event)', () => {
+    const contents = Array.from({ length: 6 }, (_, i) => ({
+      type: 'TeamCreated',
+      data: { n: i },
+      actor: 'a',
+    }));
+    const minute = (m: number) => new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString();
+    // One event dated 9999, appended past the decider; the decider stamps every later one no earlier.
+    const future = bundleOf(contents, 0, [1, 4], {
+      stampOf: (i) => (i >= 3 ? '9999-12-31T00:00:00.000Z' : minute(i)),
+    });
+    expect(verifyBundle(future, TRUSTED)).toMatchObject({
+      intact: false,
+      streams: [
+        { firstBad: { revision: 3, reason: expect.stringMatching(/dated ahead of its time \(R21\)$/) } },
+      ],
+    });
+    // Within the clocks' allowed difference it is not.
+    const close = bundleOf(contents, 0, [1, 4], {
+      stampOf: (i) => (i === 5 ? '2026-02-01T00:04:00.000Z' : minute(i)),
+    });
+    expect(verifyBundle(close, TRUSTED)).toMatchObject({ intact: true, proven: true });
+  });
+
   it('a chain rewritten from an event on, hashes recomputed, is caught by the signed checkpoint after it', () => {
     const contents = Array.from({ length: 10 }, (_, i) => ({
       type: 'TeamCreated',

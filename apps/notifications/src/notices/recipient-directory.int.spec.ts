@@ -131,6 +131,35 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviteeErased(orgId, 'i5')).toBe(true);
   });
 
+  it('reads a user’s address, name and second factor from the end of their stream, however long it is', async () => {
+    const userId = randomUUID();
+    const stream = `user-${userId}`;
+    const at = new Date().toISOString();
+    const event = (type: string, data: Record<string, unknown> = {}) =>
+      jsonEvent({ type, data: { userId, actorId: userId, at, ...data } });
+    await eventStore.client.appendToStream(
+      stream,
+      event('UserRegistered', { name: 'Ada', email: 'ada@example.com' }),
+    );
+    for (let n = 0; n < 11; n++)
+      await eventStore.client.appendToStream(
+        stream,
+        Array.from({ length: 1_000 }, (_, i) => event('ProfileUpdated', { name: `Ada ${n}-${i}` })),
+      );
+    await eventStore.client.appendToStream(stream, [
+      event('EmailChanged', { email: 'ada@new.example' }),
+      event('TwoFactorEnabled'),
+    ]);
+    const directory = new RecipientDirectory(eventStore.client);
+
+    expect(await directory.contactOf(userId)).toEqual({ email: 'ada@new.example', name: 'Ada 10-999' });
+    expect(await directory.hasSecondFactor(userId)).toBe(true);
+    await eventStore.client.appendToStream(stream, [event('TwoFactorDisabled'), event('UserDeleted')]);
+    expect(await directory.hasSecondFactor(userId)).toBe(false);
+    expect(await directory.contactOf(userId)).toBeUndefined();
+    expect(await directory.contactOf(randomUUID())).toBeUndefined();
+  });
+
   it('tells whether a second factor was already required before a settings change, however long before it was set', async () => {
     const orgId = randomUUID();
     const stream = `organization-${orgId}`;

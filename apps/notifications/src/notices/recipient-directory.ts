@@ -19,6 +19,7 @@ const PAGE = 500n;
 
 /** An event as read back, opened; `storedFields`: its data's fields as stored (an erased phone opens to none). */
 interface StoredEvent {
+  readonly revision: bigint;
   readonly type: string;
   readonly data: unknown;
   readonly storedFields: readonly string[];
@@ -48,7 +49,8 @@ export class RecipientDirectory {
 
   async contactOf(userId: string): Promise<Contact | undefined> {
     let contact: Contact | undefined;
-    for (const event of await this.read(`user-${userId}`, FORWARDS, START, 10_000)) {
+    // All of it, however long: what a user stream says last (a changed address, a deletion) is what counts.
+    for await (const event of this.each(`user-${userId}`, FORWARDS)) {
       const data = event.data as Record<string, unknown>;
       if (event.type === 'UserRegistered')
         contact = { email: String(data.email), name: String(data.name), ...localeIn(data) };
@@ -200,11 +202,26 @@ export class RecipientDirectory {
   }
 
   async hasSecondFactor(userId: string): Promise<boolean> {
-    let enabled = false;
-    for (const event of await this.read(`user-${userId}`, FORWARDS, START, 10_000))
-      if (event.type === 'TwoFactorEnabled') enabled = true;
-      else if (event.type === 'TwoFactorDisabled') enabled = false;
-    return enabled;
+    for await (const event of this.each(`user-${userId}`, BACKWARDS))
+      if (event.type === 'TwoFactorEnabled') return true;
+      else if (event.type === 'TwoFactorDisabled') return false;
+    return false;
+  }
+
+  /** Every event of the stream, a page at a time, oldest or newest first. */
+  private async *each(
+    stream: string,
+    direction: typeof FORWARDS | typeof BACKWARDS,
+  ): AsyncGenerator<StoredEvent> {
+    let from: typeof START | typeof END | bigint = direction === FORWARDS ? START : END;
+    for (;;) {
+      const page = await this.read(stream, direction, from, Number(PAGE));
+      yield* page;
+      const last = page[page.length - 1]?.revision;
+      if (page.length < Number(PAGE) || last === undefined || (direction === BACKWARDS && last === 0n))
+        return;
+      from = direction === FORWARDS ? last + 1n : last - 1n;
+    }
   }
 
   /** Reads to the end (a read left half-consumed keeps its gRPC stream open). */
@@ -225,6 +242,7 @@ export class RecipientDirectory {
           const actingVia = (resolved.event.metadata as { actingVia?: unknown } | undefined)?.actingVia;
           const stored = resolved.event.data as Record<string, unknown>;
           events.push({
+            revision: resolved.event.revision,
             ...(await this.protection.open({ type: resolved.event.type, data: stored })),
             storedFields: Object.keys(stored),
             ...(typeof actingVia === 'string' ? { actingVia } : {}),

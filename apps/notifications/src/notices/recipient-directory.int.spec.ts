@@ -76,6 +76,37 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviteeErased(orgId, 'i2')).toBe(false);
   });
 
+  it('an invitee erased long before a late send is handled is still written to by nobody, however much happened since', async () => {
+    const orgId = randomUUID();
+    const stream = `organization-${orgId}`;
+    const at = new Date().toISOString();
+    const event = (type: string, data: Record<string, unknown>) =>
+      jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } });
+    await eventStore.client.appendToStream(stream, [
+      event('InvitationCreated', { invitationId: 'i1', email: 'alice@example.com', role: 'user' }),
+      event('InvitationSent', {
+        invitationId: 'i1',
+        sendSequence: 1,
+        expiresAt: at,
+        email: 'alice@example.com',
+      }),
+      event('InvitationRevoked', { invitationId: 'i1' }),
+      event('InviteeErased', { invitationIds: ['i1'], erasedKeys: ['addr-1'] }),
+    ]);
+    // An import of thousands of rows since (the relay was down meanwhile).
+    for (let n = 0; n < 6; n++)
+      await eventStore.client.appendToStream(
+        stream,
+        Array.from({ length: 1_000 }, (_, i) =>
+          event('TeamCreated', { teamId: `t${n}-${i}`, name: `T${n}-${i}` }),
+        ),
+      );
+    const directory = new RecipientDirectory(eventStore.client);
+
+    expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
+    expect(await directory.sentInvitation(orgId, 'i1')).toBeUndefined();
+  });
+
   it('an invitee whose address was erased with their account since the send (no InviteeErased) is written to by nobody', async () => {
     const vault = new PersonalDataVault(
       new FilePersonalDataKeyStore(join(await makeTempDir('directory'), 'keys'), randomBytes(32)),

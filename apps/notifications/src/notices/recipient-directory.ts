@@ -155,8 +155,7 @@ export class RecipientDirectory {
     orgId: string,
     invitationId: string,
   ): Promise<{ email?: string; phone?: string } | undefined> {
-    const events = await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK);
-    const sent = lastSentOrErased(events, invitationId);
+    const { sent } = await this.invitationHistory(orgId, invitationId);
     if (!sent || sent.type === 'InviteeErased') return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
     // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
@@ -173,14 +172,29 @@ export class RecipientDirectory {
    * which had none left to record) is judged by the invitation's creation.
    */
   async inviteeErased(orgId: string, invitationId: string): Promise<boolean> {
-    const events = await this.read(`organization-${orgId}`, BACKWARDS, END, INVITATION_LOOKBACK);
-    const sent = lastSentOrErased(events, invitationId);
+    const { sent, created } = await this.invitationHistory(orgId, invitationId);
     if (sent?.type !== 'InvitationSent') return sent !== undefined;
-    const created = events.find(
-      (e) =>
-        e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId,
-    );
     return addressErased(sent) ?? (created ? addressErased(created) : undefined) ?? false;
+  }
+
+  /**
+   * Read back from the newest event to the invitation's creation, however far: its last send or the erasure of its
+   * invitee (see `sentOrErased`), and its creation.
+   */
+  private async invitationHistory(
+    orgId: string,
+    invitationId: string,
+  ): Promise<{ sent?: StoredEvent; created?: StoredEvent }> {
+    let sent: StoredEvent | undefined;
+    for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
+      if (!sent && sentOrErased(event, invitationId)) sent = event;
+      if (
+        event.type === 'InvitationCreated' &&
+        (event.data as Record<string, unknown>).invitationId === invitationId
+      )
+        return { ...(sent ? { sent } : {}), created: event };
+    }
+    return sent ? { sent } : {};
   }
 
   /** The members of an organization before the event at `revision` (a whole read: for rare events only). */
@@ -256,21 +270,17 @@ export class RecipientDirectory {
 }
 
 /**
- * Newest first, the invitation's last send or the erasure of its invitee (appended with the revocation it causes),
- * so an erasure is met before the send it follows: nobody is written to then, even by a process that still holds
- * the address's key for a while, or that handles the send late.
+ * A send of the invitation, or the erasure of its invitee (appended with the revocation it causes). Met newest first,
+ * an erasure comes before the send it follows: nobody is written to then, even by a process that still holds the
+ * address's key for a while, or that handles the send late.
  */
-function lastSentOrErased(
-  newestFirst: readonly StoredEvent[],
-  invitationId: string,
-): StoredEvent | undefined {
-  return newestFirst.find(
-    (e) =>
-      (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
-      (e.type === 'InviteeErased' &&
-        ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
-          invitationId,
-        )),
+function sentOrErased(e: StoredEvent, invitationId: string): boolean {
+  return (
+    (e.type === 'InvitationSent' && (e.data as Record<string, unknown>).invitationId === invitationId) ||
+    (e.type === 'InviteeErased' &&
+      ((e.data as { invitationIds?: unknown }).invitationIds as unknown[] | undefined)?.includes(
+        invitationId,
+      ) === true)
   );
 }
 

@@ -34,7 +34,9 @@ for refused in "podSecurityContext.runAsNonRoot=false" "podSecurityContext.runAs
   "podSecurityContext.fsGroup=0" "podSecurityContext.supplementalGroups[0]=0" "securityContext.runAsGroup=0" \
   "networkPolicy.proxyNamespaceSelector.kubernetes\\.io/metadata\\.name=null" \
   "extraEnv[0].name=TRUST_PROXY,extraEnv[0].value=true" "extraEnv[0].name=NODE_TLS_REJECT_UNAUTHORIZED" \
-  "extraEnv[0].name=SMTP_URL,extraEnv[0].value=smtp://user:password@relay:587"; do
+  "extraEnv[0].name=SMTP_URL,extraEnv[0].value=smtp://user:password@relay:587" \
+  "notifications.smsProviderUrl=http://sms.example/send" \
+  "notifications.smsProviderUrl=https://key@sms.example/send"; do
   if "$helm" template platform "$chart" --kube-version 1.31.0 --set "$refused" >/dev/null 2>&1; then
     die "the chart's schema takes $refused"
   fi

@@ -117,6 +117,25 @@ function messageLocaleIn(setting: string): SupportedLocale {
   }
 }
 
+/**
+ * The SMS provider's URL: https (http only to this machine), its credentials in SMS_PROVIDER_TOKEN and not in the
+ * URL, whose text ends up in errors, delivery records and logs.
+ */
+function smsProviderUrlOf(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('SMS_PROVIDER_URL must be a URL');
+  }
+  if (url.username || url.password)
+    throw new Error('SMS_PROVIDER_URL must not carry a user or password: put the credential in SMS_PROVIDER_TOKEN');
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new Error('SMS_PROVIDER_URL must be https (http only to localhost): it carries the bearer token');
+  return raw;
+}
+
 export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): NotificationsOptions {
   // Where secrets must be configured (a cluster), mail written to files in a pod's scratch space would be lost.
   const secretsRequired = configuredSecretsRequired(env);
@@ -127,7 +146,7 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
   return {
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),
-    ...(env.SMS_PROVIDER_URL ? { smsUrl: env.SMS_PROVIDER_URL } : {}),
+    ...(env.SMS_PROVIDER_URL ? { smsUrl: smsProviderUrlOf(env.SMS_PROVIDER_URL) } : {}),
     smsProviderRequired: secretsRequired,
     ...(env.SMS_PROVIDER_TOKEN ? { smsToken: env.SMS_PROVIDER_TOKEN } : {}),
     ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL.replace(/\/$/, '') } : {}),

@@ -13,6 +13,22 @@ describe('notifications settings', () => {
     expect(readNotificationsOptions({}).leaseMs).toBe(60_000);
   });
 
+  it('take an SMS provider over https only (http to this machine), with no credentials in its URL', () => {
+    expect(readNotificationsOptions({ SMS_PROVIDER_URL: 'https://sms.example/v1/send' }).smsUrl).toBe(
+      'https://sms.example/v1/send',
+    );
+    expect(readNotificationsOptions({ SMS_PROVIDER_URL: 'http://127.0.0.1:9000/send' }).smsUrl).toBe(
+      'http://127.0.0.1:9000/send',
+    );
+    for (const [url, said] of [
+      ['http://sms.example/send', /must be https/],
+      ['https://user:secret@sms.example/send', /must not carry a user or password/],
+      ['https://key@sms.example/send', /must not carry a user or password/],
+      ['sms.example/send', /must be a URL/],
+    ] as const)
+      expect(() => readNotificationsOptions({ SMS_PROVIDER_URL: url })).toThrow(said);
+  });
+
   it('read how many deliveries are in hand per partition: 8 by default, 1 to 64, a wrong value named', () => {
     expect(readNotificationsOptions({}).inHandPerPartition).toBe(8);
     expect(readNotificationsOptions({ NOTIFY_IN_HAND_PER_PARTITION: '1' }).inHandPerPartition).toBe(1);

@@ -93,7 +93,11 @@ const en: Catalog = {
   },
   invitation: {
     subject: 'Invitation to join {org}',
-    body: ['You are invited to join {org} as {role}.'],
+    body: [
+      'You are invited to join {org} as {role}.',
+      // The organization's name is whatever its creator typed: it is named as a name, never as this platform's word.
+      'The name above was chosen by whoever created that organization, not by us. If you do not know it, ignore this message: nothing happens unless you accept, and we never ask for your password in an e-mail.',
+    ],
     action: 'Accept the invitation',
   },
   'role-changed': { subject: 'Your role in {org} changed', body: ['You are now {role} in {org}.'] },
@@ -205,7 +209,10 @@ const de: Catalog = {
   },
   invitation: {
     subject: 'Einladung zu {org}',
-    body: ['Sie sind eingeladen, {org} als {role} beizutreten.'],
+    body: [
+      'Sie sind eingeladen, {org} als {role} beizutreten.',
+      'Den Namen oben hat gewählt, wer diese Organisation angelegt hat, nicht wir. Wenn Sie sie nicht kennen, ignorieren Sie diese Nachricht: Ohne Ihre Annahme geschieht nichts, und wir fragen nie per E-Mail nach Ihrem Passwort.',
+    ],
     action: 'Einladung annehmen',
   },
   'role-changed': {

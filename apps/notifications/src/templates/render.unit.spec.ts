@@ -71,6 +71,21 @@ describe('message templates', () => {
     );
   });
 
+  it('an invitation says its organization’s name is its creator’s words, and that it can be ignored', () => {
+    const values = {
+      org: 'Your mailbox is full, sign in at https://evil.example',
+      role: 'user',
+      link: 'https://x.test/i',
+    };
+    for (const locale of ['en', 'de'] as const) {
+      const { text, html } = renderMessage('invitation', locale, values);
+      for (const part of [text, html]) {
+        expect(part).toContain(locale === 'en' ? 'chosen by whoever created that organization' : 'nicht wir');
+        expect(part).toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie diese Nachricht');
+      }
+    }
+  });
+
   it('a name that tries to add a header stays on the subject line', () => {
     const message = renderMessage('invitation', 'en', { org: 'Acme\r\nBcc: victim@example.com' });
     expect(message.subject).toBe('Invitation to join Acme Bcc: victim@example.com');

@@ -19,6 +19,13 @@ import { type AuditSigningKey } from './signing-key';
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
 
 /**
+ * How far the clock of the service stamping an organization's events and the signer's may differ. A signer signs no
+ * head stamped later than its clock allows, and `verify` refuses an event stamped after the checkpoint that signed it
+ * by more: one event dated ahead of its time (9999) would date every later one there too (R21).
+ */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
  * What a checkpoint signs: a stream's chain head at a revision, when, with which key, and where it stands among the
  * stream's checkpoints: `sequence` counts them from 0 and `previous` is the digest of the one before ('' for the
  * first), so checkpoints form a chain of their own and a dropped or reordered one shows.
@@ -168,13 +175,14 @@ async function signNextCheckpoint(
       return undefined;
     if (last && BigInt(last.revision) > head.revision)
       throw new StaleHeadError(head.stream, BigInt(last.revision));
-    await requireContinues(client, head, last);
+    const now = options.now ?? new Date();
+    await requireContinues(client, head, last, now);
     const checkpoint = signCheckpoint(
       {
         stream: head.stream,
         revision: head.revision.toString(),
         hash: head.hash,
-        at: (options.now ?? new Date()).toISOString(),
+        at: now.toISOString(),
         keyId: key.keyId,
         sequence: checkpoints.length,
         previous: last ? checkpointDigest(last) : '',
@@ -276,11 +284,13 @@ async function requireContinues(
   client: EventStoreDBClient,
   head: ChainHead,
   last: SignedCheckpoint | undefined,
+  now: Date,
 ): Promise<void> {
   const from = last ? BigInt(last.revision) : 0n;
   let previous: string | undefined;
   let expected = from;
   let problem: string | undefined;
+  let headStamp: unknown;
   // Read to the end even after a problem: a read left half-consumed keeps the client from closing.
   for await (const resolved of client.readStream(head.stream, {
     direction: FORWARDS,
@@ -288,11 +298,18 @@ async function requireContinues(
     maxCount: head.revision - from + 1n,
   })) {
     if (problem === undefined) problem = nextLinkProblem(resolved.event!, expected++);
+    if (resolved.event?.revision === head.revision) headStamp = (resolved.event.data as { at?: unknown }).at;
   }
   if (problem === undefined && expected !== head.revision + 1n)
     problem = `the stream ends before revision ${head.revision}`;
   if (problem === undefined && previous !== head.hash)
     problem = `the head at revision ${head.revision} is not the chain's`;
+  if (problem === undefined && head.stream.startsWith('organization-') && typeof headStamp === 'string') {
+    if (Date.parse(headStamp) > now.getTime() + CLOCK_SKEW_MS)
+      problem =
+        `the head is stamped ${headStamp}, later than this signer's clock (${now.toISOString()}) allows: ` +
+        `a clock ahead or behind, or an event dated ahead of its time; it is signed once this clock reaches it`;
+  }
   if (problem !== undefined) throw new CheckpointContinuityError(head.stream, problem);
 
   function nextLinkProblem(

@@ -7,7 +7,7 @@ import {
   type BundleEvent,
   type SealedStream,
 } from './bundle';
-import { checkpointDigest, checkpointSignatureValid } from './checkpoints';
+import { CLOCK_SKEW_MS, checkpointDigest, checkpointSignatureValid } from './checkpoints';
 import { sealSignatureValid } from './seal';
 import { keyIdOf, readPublicKey } from './signing-key';
 
@@ -154,8 +154,6 @@ function checkSealed(
 
 /** An instant in UTC as ISO 8601 writes it, the fraction of a second optional. */
 const UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-/** How far the clocks of the service stamping events and of the one signing them may differ. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 function verifyStream(
   stream: string,
@@ -288,8 +286,13 @@ function verifyStream(
       );
     // An event stamped after the checkpoint that signed it was stamped ahead of the clock: with the decider's
     // "never before the last event", one such event would date every later one there too (R21).
+    // Stamps never go back (checked above), so the signed revision's is the latest; the first past it is looked for
+    // only when it is.
     const signedAt = Date.parse(String(checkpoint.at)) + CLOCK_SKEW_MS;
-    const ahead = timeOrdered ? stamps.findIndex((stamp, r) => r <= at && stamp > signedAt) : -1;
+    const ahead =
+      timeOrdered && (stamps[at] ?? -Infinity) > signedAt
+        ? stamps.findIndex((stamp, r) => r <= at && stamp > signedAt)
+        : -1;
     if (ahead >= 0)
       return verdict(
         {

@@ -199,6 +199,32 @@ describe('signing a checkpoint: only a head that continues what was signed befor
     ]);
   });
 
+  it('signs no organization head stamped later than its clock allows: a clock ahead, or an event dated 9999', async () => {
+    const stream = `organization-${randomUUID()}`;
+    let previous: string | undefined;
+    const appendStamped = async (revision: bigint, at: string) => {
+      const data = { orgId: 'o1', actorId: 'owner', at, seats: Number(revision) };
+      const metadata: Record<string, unknown> = { actor: 'owner' };
+      previous = chainHashOf(previous, { type: 'SeatsChanged', data, metadata, revision });
+      await eventStore.client.appendToStream(
+        stream,
+        jsonEvent({ type: 'SeatsChanged', data, metadata: { ...metadata, [CHAIN_HASH_FIELD]: previous } }),
+      );
+    };
+    await appendStamped(0n, new Date().toISOString());
+    expect(await sign(stream)).toHaveLength(1);
+    await appendStamped(1n, '9999-12-31T00:00:00.000Z');
+
+    await expect(sign(stream)).rejects.toThrow(
+      /is stamped 9999-12-31T00:00:00.000Z, later than this signer's clock/,
+    );
+    const head = { stream, ...(await chainHeadOf(eventStore.client, stream))! };
+    const late = await writeCheckpoints(eventStore.client, [head], key, {
+      now: new Date('9999-12-31T00:01:00.000Z'),
+    });
+    expect(late.map((c) => c.revision)).toEqual(['1']);
+  });
+
   it("a public key published under another key's id is ignored", async () => {
     const other = keyOf();
     await eventStore.client.appendToStream(

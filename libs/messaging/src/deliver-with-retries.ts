@@ -66,7 +66,7 @@ export async function deliverWithRetries(
       if (error instanceof PoisonMessageError) break;
       // A conflict that never clears (a state that cannot catch up with its stream) is a fault after all.
       const counted =
-        !isDependencyOutage(error) && !(isContention(error) && ++contended < policy.contendedAttempts);
+        !isDependencyOutage(error) && !(isContention(error) && ++contended <= policy.contendedAttempts);
       if (counted && ++failuresCounted >= policy.maxAttempts) break;
       if (!(await pause(backoffBefore(attempt + 1, policy, error), control))) return false;
     }

@@ -66,8 +66,8 @@ export function isDependencyOutage(error: unknown): boolean {
 /**
  * Whether a handler failed because it lost the race for a stream each time it tried (`concurrency-conflict`: other
  * writers appended first). Nothing is wrong with the message and it goes through once they are done, so, as for an
- * outage, the bus tries it again without counting the attempt: a busy organization (an import running) must not send
- * a reaction, such as removing a deleted user, to the dead-letter topic.
+ * outage, the bus tries it again without counting the attempt (up to `RetryPolicy.contendedAttempts` times): a busy
+ * organization (an import running) must not send a reaction, such as removing a deleted user, to the dead-letter topic.
  */
 export function isContention(error: unknown): boolean {
   for (const link of causeChain(error))

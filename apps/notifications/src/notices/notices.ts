@@ -107,7 +107,12 @@ export class Notices extends BusSubscriber {
               );
             else if (recipient.phone)
               await deliveries.attempt(() =>
-                this.notifier.deliver({ channel: 'sms', to: recipient.phone!, text: message.text, ...base }),
+                this.notifier.deliver({
+                  channel: 'sms',
+                  to: recipient.phone!,
+                  text: message.textMessage,
+                  ...base,
+                }),
               );
           }
         }

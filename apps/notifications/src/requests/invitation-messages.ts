@@ -103,7 +103,7 @@ export class InvitationMessages extends BusSubscriber {
           await this.notifier.deliver({
             channel: 'sms',
             to: sent.phone,
-            text: message.text,
+            text: message.textMessage,
             idempotencyKey: event.id,
             about,
           });

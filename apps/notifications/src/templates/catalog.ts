@@ -10,6 +10,8 @@ export interface MessageWords {
   readonly hello: string;
   readonly helloNamed: string;
   readonly body: readonly string[];
+  /** Paragraphs after the body in an e-mail, left out of a text message (each segment costs money). */
+  readonly mailOnly?: readonly string[];
   readonly action?: string;
   readonly until?: string;
 }
@@ -93,9 +95,9 @@ const en: Catalog = {
   },
   invitation: {
     subject: 'Invitation to join {org}',
-    body: [
-      'You are invited to join {org} as {role}.',
-      // The organization's name is whatever its creator typed: it is named as a name, never as this platform's word.
+    body: ['You are invited to join {org} as {role}.'],
+    // The organization's name is whatever its creator typed: it is named as a name, never as this platform's word.
+    mailOnly: [
       'The name above was chosen by whoever created that organization, not by us. If you do not know it, ignore this message: nothing happens unless you accept, and we never ask for your password in an e-mail.',
     ],
     action: 'Accept the invitation',
@@ -209,8 +211,8 @@ const de: Catalog = {
   },
   invitation: {
     subject: 'Einladung zu {org}',
-    body: [
-      'Sie sind eingeladen, {org} als {role} beizutreten.',
+    body: ['Sie sind eingeladen, {org} als {role} beizutreten.'],
+    mailOnly: [
       'Den Namen oben hat gewählt, wer diese Organisation angelegt hat, nicht wir. Wenn Sie sie nicht kennen, ignorieren Sie diese Nachricht: Ohne Ihre Annahme geschieht nichts, und wir fragen nie per E-Mail nach Ihrem Passwort.',
     ],
     action: 'Einladung annehmen',

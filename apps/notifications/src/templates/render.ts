@@ -13,6 +13,8 @@ export interface RenderedMessage {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** The text without the e-mail-only paragraphs: what a text message says. */
+  readonly textMessage: string;
 }
 
 /** A message in plain text (for SMS too) and HTML, in the recipient's locale. */
@@ -37,22 +39,29 @@ export function renderMessage(
   const until = link && values.until ? catalog.until : undefined;
   const plain = (s: string) => s;
 
-  const text = [
-    fill(hello, plain),
-    ...words.body.map((p) => fill(p, plain)),
-    ...(link ? [link] : []),
-    ...(until ? [fill(until, plain)] : []),
-  ].join('\n\n');
+  const paragraphs = (mailOnly: readonly string[]) =>
+    [
+      fill(hello, plain),
+      ...[...words.body, ...mailOnly].map((p) => fill(p, plain)),
+      ...(link ? [link] : []),
+      ...(until ? [fill(until, plain)] : []),
+    ].join('\n\n');
+  const text = paragraphs(words.mailOnly ?? []);
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;color:#1a1a1a">',
     `<p>${fill(hello, escapeHtml)}</p>`,
-    ...words.body.map((p) => `<p>${fill(p, escapeHtml)}</p>`),
+    ...[...words.body, ...(words.mailOnly ?? [])].map((p) => `<p>${fill(p, escapeHtml)}</p>`),
     ...(link ? [`<p><a href="${escapeHtml(link)}">${escapeHtml(words.action ?? link)}</a></p>`] : []),
     ...(until ? [`<p>${fill(until, escapeHtml)}</p>`] : []),
     '</body></html>',
   ].join('\n');
   // A header carries one line, whatever a name holds.
-  return { subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '), text: `${text}\n`, html };
+  return {
+    subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '),
+    text: `${text}\n`,
+    html,
+    textMessage: `${paragraphs([])}\n`,
+  };
 }
 
 /** How each language writes a date and time; in UTC, said so, since a mail does not know where it is read. */

@@ -83,6 +83,11 @@ describe('message templates', () => {
         expect(part).toContain(locale === 'en' ? 'chosen by whoever created that organization' : 'nicht wir');
         expect(part).toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie diese Nachricht');
       }
+      // A text message, each of whose segments costs money, says only what it must.
+      const { textMessage } = renderMessage('invitation', locale, values);
+      expect(textMessage).not.toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie');
+      expect(textMessage).toContain(values.link);
+      expect(textMessage).toContain(values.org);
     }
   });
 

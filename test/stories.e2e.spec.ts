@@ -1735,6 +1735,22 @@ describe('stories over the public API', () => {
       .set(bearer(noah))
       .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [orgId] });
     expect([named.status, named.body.code, named.body.orgId]).toEqual([403, 'two-factor-required', orgId]);
+    // Naming another tenant's organization tells nothing of its settings: refused alike, required or not.
+    const guarded = await createOrg(gina, 'Guarded');
+    await http().patch(`/v1/orgs/${guarded}`).set(bearer(gina)).send({ requireTwoFactor: true }).expect(200);
+    const open = await createOrg(gina, 'Open');
+    const strangers = await Promise.all(
+      [guarded, open].map((other) =>
+        http()
+          .delete('/v1/me')
+          .set(bearer(noah))
+          .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [other] }),
+      ),
+    );
+    expect(strangers.map((r) => [r.status, r.body.code])).toEqual([
+      [404, 'organization-not-found'],
+      [404, 'organization-not-found'],
+    ]);
     await http().get(`/v1/orgs/${orgId}`).set(bearer(gina)).expect(200);
     await http().get('/v1/me').set(bearer(noah)).expect(200);
   });

@@ -114,14 +114,23 @@ export class MeController {
     const memberships = await findAll(this.models.members, { where: { userId: caller.userId } });
     const ownedIds = memberships.filter((m) => m.role === 'owner').map((m) => m.orgId);
     const memberOf = new Set(memberships.map((m) => m.orgId));
+    // One the read models do not show the caller in is refused alike whatever its settings (another tenant's are not
+    // told); one handed over a moment ago is shown once they are projected.
+    const stranger = named?.find((orgId) => !memberOf.has(orgId));
+    if (stranger !== undefined)
+      throw new DomainError(
+        'organization-not-found',
+        'not-found',
+        'an organization named is not one of yours (one handed to you a moment ago: try again shortly)',
+        { field: 'ownedOrganizationIds' },
+      );
     for (const orgId of new Set([...ownedIds, ...(named ?? [])]))
       if ((await this.models.organizations.get(orgId))?.requireTwoFactor)
         throw new DomainError(
           'two-factor-required',
           'forbidden',
           'an organization you own requires a second factor to be deleted: sign in with it (R22)',
-          // Not named back unless the read models show the caller in it: another tenant's settings are not told.
-          memberOf.has(orgId) ? { orgId } : {},
+          { orgId },
         );
     return named ? [...named] : ownedIds;
   }

@@ -38,6 +38,17 @@ describe('signing a checkpoint: only a head that continues what was signed befor
       await store.handle(stream, { decider: counterDecider }, { type: 'Add', amount }, ctx());
     return { stream, store };
   }
+  /** The streams' heads, and what signing them all at once wrote and refused. */
+  const signAll = async (streams: string[]) => {
+    const heads = await Promise.all(
+      streams.map(async (stream) => ({ stream, ...(await chainHeadOf(eventStore.client, stream))! })),
+    );
+    const refused: Error[] = [];
+    const written = await writeCheckpoints(eventStore.client, heads, key, {
+      onRefused: (e) => refused.push(e),
+    });
+    return { heads, written, refused };
+  };
   const sign = async (stream: string, signer = key) => {
     const head = (await chainHeadOf(eventStore.client, stream))!;
     return writeCheckpoints(eventStore.client, [{ stream, ...head }], signer);
@@ -143,16 +154,7 @@ describe('signing a checkpoint: only a head that continues what was signed befor
         metadata: { actor: 'mallory', [CHAIN_HASH_FIELD]: 'f'.repeat(64) },
       }),
     );
-    const heads = await Promise.all(
-      [broken.stream, fine.stream].map(async (stream) => ({
-        stream,
-        ...(await chainHeadOf(eventStore.client, stream))!,
-      })),
-    );
-    const refused: Error[] = [];
-    const written = await writeCheckpoints(eventStore.client, heads, key, {
-      onRefused: (e) => refused.push(e),
-    });
+    const { heads, written, refused } = await signAll([broken.stream, fine.stream]);
     expect(written.map((c) => c.stream)).toEqual([fine.stream]);
     expect(refused.map((e) => e.message)).toEqual([
       expect.stringMatching(new RegExp(`^${broken.stream}: .*nothing was signed$`)),
@@ -181,16 +183,7 @@ describe('signing a checkpoint: only a head that continues what was signed befor
       { type: 'Add', amount: 3 },
       ctx(),
     );
-    const heads = await Promise.all(
-      [poisoned.stream, fine.stream].map(async (stream) => ({
-        stream,
-        ...(await chainHeadOf(eventStore.client, stream))!,
-      })),
-    );
-    const refused: Error[] = [];
-    const written = await writeCheckpoints(eventStore.client, heads, key, {
-      onRefused: (e) => refused.push(e),
-    });
+    const { written, refused } = await signAll([poisoned.stream, fine.stream]);
     expect(written.map((c) => c.stream)).toEqual([fine.stream]);
     expect(refused.map((e) => e.message)).toEqual([
       expect.stringMatching(

@@ -11,6 +11,15 @@ import { makeTempDir } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { RecipientDirectory } from './recipient-directory';
 
+/** A new organization's stream, and events of it stamped now by its owner. */
+function newOrganization() {
+  const orgId = randomUUID();
+  const at = new Date().toISOString();
+  const event = (type: string, data: Record<string, unknown>) =>
+    jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } });
+  return { orgId, stream: `organization-${orgId}`, at, event };
+}
+
 describe('the recipient directory, reading the event store', () => {
   const eventStore = useTestEventStore();
 
@@ -48,11 +57,7 @@ describe('the recipient directory, reading the event store', () => {
   });
 
   it('an invitee erased is written to by nobody, even while the address could still be opened (the revocation it causes)', async () => {
-    const orgId = randomUUID();
-    const stream = `organization-${orgId}`;
-    const at = new Date().toISOString();
-    const event = (type: string, data: Record<string, unknown>) =>
-      jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } });
+    const { orgId, stream, at, event } = newOrganization();
     await eventStore.client.appendToStream(stream, [
       event('InvitationSent', { invitationId: 'i1', sendSequence: 1, expiresAt: at, phone: '+14155552671' }),
       event('InvitationSent', {
@@ -77,11 +82,7 @@ describe('the recipient directory, reading the event store', () => {
   });
 
   it('an invitee erased long before a late send is handled is still written to by nobody, however much happened since', async () => {
-    const orgId = randomUUID();
-    const stream = `organization-${orgId}`;
-    const at = new Date().toISOString();
-    const event = (type: string, data: Record<string, unknown>) =>
-      jsonEvent({ type, data: { orgId, actorId: 'owner', at, ...data } });
+    const { orgId, stream, at, event } = newOrganization();
     await eventStore.client.appendToStream(stream, [
       event('InvitationCreated', { invitationId: 'i1', email: 'alice@example.com', role: 'user' }),
       event('InvitationSent', {

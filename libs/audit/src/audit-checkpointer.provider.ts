@@ -8,7 +8,7 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
 import { positiveInt, readInfrastructureConfig } from '@app/platform';
 import { AuditCheckpointer } from './audit-checkpointer';
-import { CheckpointContinuityError } from './checkpoints';
+import { CheckpointContinuityError, HeadAheadOfClockError } from './checkpoints';
 import { loadAuditSigningKey } from './signing-key';
 
 /** The service's checkpointer from start-up to shutdown, stopped before the event-store client closes. */
@@ -48,7 +48,7 @@ export function auditCheckpointsProvider(
           everyMs: positiveInt(process.env.AUDIT_CHECKPOINT_EVERY_MS, 60_000, 'AUDIT_CHECKPOINT_EVERY_MS'),
           // A stream that does not continue its signed history is evidence of tampering, not a passing fault.
           onError: (error) =>
-            error instanceof CheckpointContinuityError
+            error instanceof CheckpointContinuityError && !(error instanceof HeadAheadOfClockError)
               ? logger.error(`audit checkpoints: refused to sign: ${error.message}`)
               : logger.warn(`audit checkpoints: ${String(error)}`),
         }),

@@ -7,7 +7,7 @@ import {
   type CheckpointStore,
   type RunningSubscription,
 } from '@app/event-store';
-import { StaleHeadError, chainHeadOf, writeCheckpoints } from './checkpoints';
+import { HeadAheadOfClockError, StaleHeadError, chainHeadOf, writeCheckpoints } from './checkpoints';
 import { type AuditSigningKey } from './signing-key';
 import { publishPublicKey } from './signing-keys-stream';
 
@@ -28,6 +28,8 @@ export interface AuditCheckpointerOptions {
   readonly everyMs: number;
   readonly leaseMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** The signer's clock (tests). */
+  readonly now?: () => Date;
 }
 
 /**
@@ -74,14 +76,19 @@ export class AuditCheckpointer {
         const heads = [...this.pending].map(([stream, head]) => ({ stream, ...head }));
         if (heads.length === 0) return;
         // A stream whose history no longer continues what was signed is reported and left unsigned (that is the
-        // evidence); it must not keep the other streams from being signed.
+        // evidence); it must not keep the other streams from being signed. A head stamped past this clock stays
+        // pending, to be signed once the clock reaches it (while this replica leads).
+        const aheadOfClock = new Set<string>();
         await writeCheckpoints(this.options.client, heads, this.options.key, {
+          ...(this.options.now ? { now: this.options.now() } : {}),
           onRefused: (refusal) => {
+            if (refusal instanceof HeadAheadOfClockError) aheadOfClock.add(refusal.stream);
             if (!(refusal instanceof StaleHeadError)) this.options.onError?.(refusal);
           },
         });
         for (const head of heads)
-          if (this.pending.get(head.stream)?.revision === head.revision) this.pending.delete(head.stream);
+          if (this.pending.get(head.stream)?.revision === head.revision && !aheadOfClock.has(head.stream))
+            this.pending.delete(head.stream);
       });
     return this.flushing;
   }

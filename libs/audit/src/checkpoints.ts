@@ -56,6 +56,21 @@ export class CheckpointContinuityError extends Error {
   }
 }
 
+/**
+ * An organization's head is stamped later than the signer's clock allows (`CLOCK_SKEW_MS`): a clock off, or an event
+ * dated ahead of its time. Not signed now; signed once the signer's clock reaches it.
+ */
+export class HeadAheadOfClockError extends CheckpointContinuityError {
+  constructor(stream: string, stamp: string, now: Date) {
+    super(
+      stream,
+      `the head is stamped ${stamp}, later than this signer's clock (${now.toISOString()}) allows: a clock off, ` +
+        `or an event dated ahead of its time; it is signed once this clock reaches it`,
+    );
+    this.name = 'HeadAheadOfClockError';
+  }
+}
+
 /** The head to sign is older than one already signed (a signer that was behind): nothing is wrong, nothing to do. */
 export class StaleHeadError extends Error {
   constructor(
@@ -304,13 +319,13 @@ async function requireContinues(
     problem = `the stream ends before revision ${head.revision}`;
   if (problem === undefined && previous !== head.hash)
     problem = `the head at revision ${head.revision} is not the chain's`;
-  if (problem === undefined && head.stream.startsWith('organization-') && typeof headStamp === 'string') {
-    if (Date.parse(headStamp) > now.getTime() + CLOCK_SKEW_MS)
-      problem =
-        `the head is stamped ${headStamp}, later than this signer's clock (${now.toISOString()}) allows: ` +
-        `a clock ahead or behind, or an event dated ahead of its time; it is signed once this clock reaches it`;
-  }
   if (problem !== undefined) throw new CheckpointContinuityError(head.stream, problem);
+  if (
+    head.stream.startsWith('organization-') &&
+    typeof headStamp === 'string' &&
+    Date.parse(headStamp) > now.getTime() + CLOCK_SKEW_MS
+  )
+    throw new HeadAheadOfClockError(head.stream, headStamp, now);
 
   function nextLinkProblem(
     event: { revision: bigint; type: string; data: unknown; metadata?: unknown },

@@ -1,6 +1,12 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { BACKWARDS, END } from '@eventstore/db-client';
-import { AggregateStore, EventStoreCheckpointStore, formatPosition } from '@app/event-store';
+import { BACKWARDS, END, jsonEvent } from '@eventstore/db-client';
+import {
+  AggregateStore,
+  CHAIN_HASH_FIELD,
+  EventStoreCheckpointStore,
+  chainHashOf,
+  formatPosition,
+} from '@app/event-store';
 import {
   AuditCheckpointer,
   chainHeadOf,
@@ -84,6 +90,49 @@ describe('AuditCheckpointer: the services sign their streams’ chain heads peri
       timeoutMs: 5_000,
       what: 'the new head signed',
     });
+  });
+
+  it('an organization head stamped past its clock is signed once the clock reaches it, with nothing appended since', async () => {
+    const stream = `organization-${randomUUID()}`;
+    const start = Date.now();
+    let clock = new Date(start);
+    const refused: unknown[] = [];
+    const checkpointer = new AuditCheckpointer({
+      client: eventStore.client,
+      service: `svc-${stream}`,
+      streamPrefixes: [stream],
+      key,
+      everyMs: 200,
+      leaseMs: 3_000,
+      now: () => clock,
+      onError: (error) => void refused.push(error),
+    });
+    running.push(checkpointer);
+    checkpointer.start();
+    const at = new Date(start + 10 * 60_000).toISOString();
+    const data = { orgId: 'o1', actorId: 'owner', at, seats: 3 };
+    const metadata = {
+      actor: 'owner',
+      correlationId: 'c1',
+      causationId: 'c1',
+      schemaVersion: 1,
+      commandId: randomUUID(),
+    };
+    const hash = chainHashOf(undefined, { type: 'SeatsChanged', data, metadata, revision: 0n });
+    await eventStore.client.appendToStream(
+      stream,
+      jsonEvent({ type: 'SeatsChanged', data, metadata: { ...metadata, [CHAIN_HASH_FIELD]: hash } }),
+    );
+    await waitFor(() => refused.length > 0, { timeoutMs: 5_000, what: 'the head refused for the clock' });
+    expect(String(refused[0])).toMatch(/later than this signer's clock/);
+    expect(await readCheckpoints(eventStore.client, stream)).toEqual([]);
+
+    clock = new Date(start + 10 * 60_000);
+    await waitFor(async () => (await readCheckpoints(eventStore.client, stream)).length === 1, {
+      timeoutMs: 5_000,
+      what: 'the head signed once the clock reached it',
+    });
+    expect((await signedHead(stream))?.hash).toBe(hash);
   });
 
   it('a stream nobody changed gets no new checkpoint', async () => {

@@ -19,7 +19,7 @@ import {
 } from '../notifications.tokens';
 import { type InvitationQuota } from '../requests/invitation-quota';
 import { localeOf, type Locale } from '../templates/catalog';
-import { renderMessage } from '../templates/render';
+import { renderMessage, renderTextMessage } from '../templates/render';
 import { noticesOf, type Notice, type NoticeKind } from './notice-rules';
 import { RecipientDirectory } from './recipient-directory';
 
@@ -96,10 +96,8 @@ export class Notices extends BusSubscriber {
             )
               continue;
             const locale = localeOf(recipient.locale, this.locale);
-            const message = renderMessage(notice.kind, locale, {
-              ...values,
-              ...(recipient.name ? { name: recipient.name } : {}),
-            });
+            const filled = { ...values, ...(recipient.name ? { name: recipient.name } : {}) };
+            const message = renderMessage(notice.kind, locale, filled);
             const base = { idempotencyKey: event.id, about: { ...about, ...recipient.about } };
             if (recipient.email)
               await deliveries.attempt(() =>
@@ -110,7 +108,7 @@ export class Notices extends BusSubscriber {
                 this.notifier.deliver({
                   channel: 'sms',
                   to: recipient.phone!,
-                  text: message.textMessage,
+                  text: renderTextMessage(notice.kind, locale, filled),
                   ...base,
                 }),
               );

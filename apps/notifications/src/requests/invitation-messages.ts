@@ -18,7 +18,7 @@ import {
 } from '../notifications.tokens';
 import { type InvitationQuota } from './invitation-quota';
 import { type Locale } from '../templates/catalog';
-import { renderMessage } from '../templates/render';
+import { renderMessage, renderTextMessage } from '../templates/render';
 import { Notifier } from '../delivery/notifier';
 import { RecipientDirectory } from '../notices/recipient-directory';
 
@@ -85,17 +85,17 @@ export class InvitationMessages extends BusSubscriber {
         });
         const link = `${this.links.publicUrl}/invitations/${encodeURIComponent(token)}`;
         const about = { orgId: event.subject, invitationId: sent.invitationId };
-        const message = renderMessage('invitation', this.locale, {
+        const values = {
           ...(sent.orgName ? { org: sent.orgName } : {}),
           ...(sent.role ? { role: sent.role } : {}),
           link,
           until: sent.expiresAt,
-        });
+        };
         if (sent.email)
           await this.notifier.deliver({
             channel: 'email',
             to: sent.email,
-            ...message,
+            ...renderMessage('invitation', this.locale, values),
             idempotencyKey: event.id,
             about,
           });
@@ -103,7 +103,7 @@ export class InvitationMessages extends BusSubscriber {
           await this.notifier.deliver({
             channel: 'sms',
             to: sent.phone,
-            text: message.textMessage,
+            text: renderTextMessage('invitation', this.locale, values),
             idempotencyKey: event.id,
             about,
           });

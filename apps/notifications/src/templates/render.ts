@@ -13,16 +13,28 @@ export interface RenderedMessage {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
-  /** The text without the e-mail-only paragraphs: what a text message says. */
-  readonly textMessage: string;
 }
 
-/** A message in plain text (for SMS too) and HTML, in the recipient's locale. */
+/** An e-mail in plain text and HTML, in the recipient's locale. */
 export function renderMessage(
   template: TemplateName,
   locale: Locale,
   values: MessageValues,
 ): RenderedMessage {
+  const { subject, text, html } = render(template, locale, values);
+  return { subject, text, html };
+}
+
+/** A text message: the e-mail's text without its e-mail-only paragraphs (each segment costs money). */
+export function renderTextMessage(template: TemplateName, locale: Locale, values: MessageValues): string {
+  return render(template, locale, values).textMessage;
+}
+
+function render(
+  template: TemplateName,
+  locale: Locale,
+  values: MessageValues,
+): RenderedMessage & { textMessage: string } {
   const catalog = CATALOGS[locale];
   const words = catalog[template];
   const filled: Record<string, string> = {

@@ -1,5 +1,5 @@
 import { LOCALES, localeOf, TEMPLATES } from './catalog';
-import { escapeHtml, renderMessage } from './render';
+import { escapeHtml, renderMessage, renderTextMessage } from './render';
 
 const hostile = {
   name: 'Mallory <script>alert(1)</script> & "Co"',
@@ -84,7 +84,12 @@ describe('message templates', () => {
         expect(part).toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie diese Nachricht');
       }
       // A text message, each of whose segments costs money, says only what it must.
-      const { textMessage } = renderMessage('invitation', locale, values);
+      const textMessage = renderTextMessage('invitation', locale, values);
+      expect(Object.keys(renderMessage('invitation', locale, values)).sort()).toEqual([
+        'html',
+        'subject',
+        'text',
+      ]);
       expect(textMessage).not.toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie');
       expect(textMessage).toContain(values.link);
       expect(textMessage).toContain(values.org);

@@ -1749,6 +1749,14 @@ describe('stories over the public API', () => {
       [404, 'organization-not-found'],
       [404, 'organization-not-found'],
     ]);
+    // From a session with a second factor too: Gina names Noah's own organization.
+    const noahs = await createOrg(noah, 'Noahs');
+    const fromTwoFactor = await http()
+      .delete('/v1/me')
+      .set(bearer(gina))
+      .send({ password: PASSWORD, confirmOwnedOrganizations: true, ownedOrganizationIds: [noahs] });
+    expect([fromTwoFactor.status, fromTwoFactor.body.code]).toEqual([404, 'organization-not-found']);
+    await http().get('/v1/me').set(bearer(gina)).expect(200);
     await http().get(`/v1/orgs/${orgId}`).set(bearer(gina)).expect(200);
     await http().get('/v1/me').set(bearer(noah)).expect(200);
   });

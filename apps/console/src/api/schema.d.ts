@@ -1033,7 +1033,7 @@ export interface components {
             /** @description R10: delete the organizations I own with my account (default false: an Owner is then refused, their organizations named) */
             confirmOwnedOrganizations?: boolean;
             /**
-             * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted. Left out by a session without a second factor, the gateway names those it shows I own, each checked for R22
+             * @description R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is not named (one transferred to me since) is not deleted unseen: the answer is 422 `owned-organizations-confirmation-required` naming it, and nothing is deleted. One named that I am not shown in is 404 `organization-not-found`. Left out by a session without a second factor, the gateway names those it shows I own, each checked for R22
              * @example [
              *       "4b1e8f4e-3f7e-4f4c-9a53-0c8d2f1f7a10"
              *     ]
@@ -2788,6 +2788,15 @@ export interface operations {
             };
             /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found, or not visible to the caller (another tenant answers the same) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -81,16 +81,10 @@ export class MeController {
     summary: 'Delete my account (R10): I leave every organization; those I own go with it when I confirm',
   })
   @answers(200, DeletedAccountView, { lagging: false })
-  @problems(400, 401, 403, 409, 422)
+  @problems(400, 401, 403, 404, 409, 422)
   @ReadsReadModels()
   async remove(@CurrentCaller() caller: Caller, @Body() body: DeleteMeBody, @Req() req: FastifyRequest) {
-    // Identity deletes only the organizations named here (and refuses if it finds another one owned): without a
-    // second factor, those this check passed, so one handed over to the caller since the read models were last
-    // projected cannot be deleted unchecked.
-    const checked =
-      body.confirmOwnedOrganizations && !caller.twoFactor
-        ? { ownedOrganizationIds: await this.requireNoOwnedTwoFactorOrg(caller, body.ownedOrganizationIds) }
-        : {};
+    const checked = await this.organizationsToDelete(caller, body);
     return this.services.identity(
       {
         type: 'DeleteAccount',
@@ -103,27 +97,31 @@ export class MeController {
   }
 
   /**
-   * R22: deleting the account deletes what it owns, an act in each organization: one requiring a second factor needs
-   * it. Checks those the caller owns and those they named; answers the ones to delete.
+   * Identity deletes only the organizations named (and refuses if it finds another one owned). A named one the read
+   * models do not show the caller in is refused alike whatever its settings (another tenant's are not told); one
+   * handed over a moment ago is shown once they are projected. R22: deleting what one owns is an act in each
+   * organization, so without a second factor those the caller owns or names are checked, and only those are named
+   * to identity: one handed over since the read models were last projected is not deleted unchecked.
    */
-  private async requireNoOwnedTwoFactorOrg(
+  private async organizationsToDelete(
     caller: Caller,
-    named: readonly string[] | undefined,
-  ): Promise<string[]> {
+    body: DeleteMeBody,
+  ): Promise<{ ownedOrganizationIds?: string[] }> {
+    const named = body.ownedOrganizationIds;
+    const checksSecondFactor = body.confirmOwnedOrganizations === true && !caller.twoFactor;
+    if (named === undefined && !checksSecondFactor) return {};
     // Every one of them: a check that stopped at a page would let enough owned organizations hide one.
     const memberships = await findAll(this.models.members, { where: { userId: caller.userId } });
-    const ownedIds = memberships.filter((m) => m.role === 'owner').map((m) => m.orgId);
     const memberOf = new Set(memberships.map((m) => m.orgId));
-    // One the read models do not show the caller in is refused alike whatever its settings (another tenant's are not
-    // told); one handed over a moment ago is shown once they are projected.
-    const stranger = named?.find((orgId) => !memberOf.has(orgId));
-    if (stranger !== undefined)
+    if (named?.some((orgId) => !memberOf.has(orgId)))
       throw new DomainError(
         'organization-not-found',
         'not-found',
         'an organization named is not one of yours (one handed to you a moment ago: try again shortly)',
         { field: 'ownedOrganizationIds' },
       );
+    if (!checksSecondFactor) return {};
+    const ownedIds = memberships.filter((m) => m.role === 'owner').map((m) => m.orgId);
     for (const orgId of new Set([...ownedIds, ...(named ?? [])]))
       if ((await this.models.organizations.get(orgId))?.requireTwoFactor)
         throw new DomainError(
@@ -132,7 +130,7 @@ export class MeController {
           'an organization you own requires a second factor to be deleted: sign in with it (R22)',
           { orgId },
         );
-    return named ? [...named] : ownedIds;
+    return { ownedOrganizationIds: named ? [...named] : ownedIds };
   }
 
   @Get('organizations')

@@ -185,8 +185,9 @@ export class DeleteMeBody {
     description:
       'R10: the organizations I was shown as mine and confirm deleting. When given, an organization I own that is ' +
       'not named (one transferred to me since) is not deleted unseen: the answer is 422 ' +
-      '`owned-organizations-confirmation-required` naming it, and nothing is deleted. Left out by a session ' +
-      'without a second factor, the gateway names those it shows I own, each checked for R22',
+      '`owned-organizations-confirmation-required` naming it, and nothing is deleted. One named that I am not ' +
+      'shown in is 404 `organization-not-found`. Left out by a session without a second factor, the gateway ' +
+      'names those it shows I own, each checked for R22',
   })
   @Optional()
   @IsArray()

@@ -33,7 +33,7 @@ export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPol
  * message) the message goes to `<topic>.dlq` with the error and attempt count. A failure because a dependency is
  * unreachable (`isDependencyOutage`) does not count toward the attempts: the message is tried again, holding its
  * key's place, until the dependency is back or the subscription closes, so an outage dead-letters nothing; nor does a
- * lost race for a stream (`isContention`). Returns
+ * lost race for a stream (`isContention`), for the policy's first `contendedAttempts` of them. Returns
  * true when the message is done with (handled or dead-lettered) and its offset may be committed; false when the
  * subscription closed first, in which case the offset must not be committed and the message will be delivered again.
  */

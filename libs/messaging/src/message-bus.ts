@@ -36,7 +36,7 @@ export interface RetryPolicy {
   readonly maxBackoffMs: number;
   /**
    * Lost races for a stream (`isContention`) tried again before they count as attempts: a conflict that never clears
-   * (a state that cannot catch up with its stream) is a fault after all. At the default backoff, an hour or more.
+   * (a state that cannot catch up with its stream) is a fault after all. At the default backoff, about an hour.
    */
   readonly contendedAttempts: number;
 }

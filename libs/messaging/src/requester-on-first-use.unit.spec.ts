@@ -27,7 +27,9 @@ describe('a requester started on first use', () => {
     const bus = new InProcessBus();
     await new RequesterOnFirstUse(bus, 'identity').close();
     const failing = new RequesterOnFirstUse(
-      Object.assign(Object.create(bus) as MessageBus, { ensureTopics: () => Promise.reject(new Error('down')) }),
+      Object.assign(Object.create(bus) as MessageBus, {
+        ensureTopics: () => Promise.reject(new Error('down')),
+      }),
       'identity',
     );
     await expect(failing.get()).rejects.toThrow('down');

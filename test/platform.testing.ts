@@ -100,12 +100,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     },
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
   });
-  await initHttpApp(gateway);
-  // Until then the routes that read the models answer 503, as a gateway not yet ready does.
-  await gateway.get(ProjectionFeed).ready();
-  await projectionsCaughtUp();
   const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
-  return new Platform(store, smtp, sms, apps, gateway, notifications, identity);
+  const platform = new Platform(store, smtp, sms, apps, gateway, notifications, identity);
+  try {
+    await initHttpApp(gateway);
+    // Until then the routes that read the models answer 503, as a gateway not yet ready does.
+    await gateway.get(ProjectionFeed).ready();
+    await projectionsCaughtUp();
+  } catch (error) {
+    // A platform that did not start leaves nothing running: its consumers would go on in this process's consumer
+    // groups and metrics, and upset the platforms started after it.
+    await platform.close().catch(() => undefined);
+    throw error;
+  }
+  return platform;
 }
 
 /**

@@ -112,10 +112,7 @@ export class RecipientDirectory {
    */
   async inviterOf(orgId: string, invitationId: string, revision: bigint): Promise<string | undefined> {
     const newestFirst = await this.read(`organization-${orgId}`, BACKWARDS, revision, INVITATION_LOOKBACK);
-    const createdAt = newestFirst.findIndex(
-      (e) =>
-        e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId,
-    );
+    const createdAt = newestFirst.findIndex((e) => createdInvitation(e, invitationId));
     const actor = (newestFirst[createdAt]?.data as Record<string, unknown> | undefined)?.actorId;
     if (typeof actor !== 'string') return undefined;
     // Invited by someone acting through the parent organization (R19): never a member here, so nothing in this stream
@@ -188,11 +185,7 @@ export class RecipientDirectory {
     let sent: StoredEvent | undefined;
     for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
       if (!sent && sentOrErased(event, invitationId)) sent = event;
-      if (
-        event.type === 'InvitationCreated' &&
-        (event.data as Record<string, unknown>).invitationId === invitationId
-      )
-        return { ...(sent ? { sent } : {}), created: event };
+      if (createdInvitation(event, invitationId)) return { ...(sent ? { sent } : {}), created: event };
     }
     return sent ? { sent } : {};
   }
@@ -267,6 +260,10 @@ export class RecipientDirectory {
     }
     return events;
   }
+}
+
+function createdInvitation(e: StoredEvent, invitationId: string): boolean {
+  return e.type === 'InvitationCreated' && (e.data as Record<string, unknown>).invitationId === invitationId;
 }
 
 /**

@@ -96,9 +96,16 @@ function formProblem(line: string, parsed: Record<string, unknown>): string | un
   return undefined;
 }
 
+const ORGANIZATION_STREAM_PREFIX = 'organization-';
+
 /** The stream an organization's history lives in: a bundle of an organization must hold it. */
 export function organizationStreamOf(orgId: string): string {
-  return `organization-${orgId}`;
+  return `${ORGANIZATION_STREAM_PREFIX}${orgId}`;
+}
+
+/** Whether a stream holds an organization's history (its events are stamped in order, R21). */
+export function isOrganizationStream(stream: string): boolean {
+  return stream.startsWith(ORGANIZATION_STREAM_PREFIX);
 }
 
 export class BundleFormatError extends Error {

@@ -14,6 +14,7 @@ import {
   readLastEvent,
   readStreamEvents,
 } from '@app/event-store';
+import { isOrganizationStream } from './bundle';
 import { type AuditSigningKey } from './signing-key';
 
 export const CHECKPOINT_EVENT_TYPE = 'ChainCheckpointSigned';
@@ -321,7 +322,7 @@ async function requireContinues(
     problem = `the head at revision ${head.revision} is not the chain's`;
   if (problem !== undefined) throw new CheckpointContinuityError(head.stream, problem);
   if (
-    head.stream.startsWith('organization-') &&
+    isOrganizationStream(head.stream) &&
     typeof headStamp === 'string' &&
     Date.parse(headStamp) > now.getTime() + CLOCK_SKEW_MS
   )

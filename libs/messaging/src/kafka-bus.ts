@@ -13,6 +13,7 @@ import {
 } from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import { handleInKeyedLanes } from './keyed-lanes';
+import { OutageSetAside } from './outage-set-aside';
 import {
   dlqTopic,
   type BusMessage,
@@ -242,6 +243,7 @@ export class KafkaBus implements MessageBus {
       fromBeginning: ephemeral ? false : (options.fromBeginning ?? true),
     });
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
+    const setAside = new OutageSetAside();
     const runConfig: ConsumerRunConfig = {
       // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
       ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),
@@ -251,6 +253,7 @@ export class KafkaBus implements MessageBus {
         batch,
         resolveOffset,
         heartbeat,
+        pause,
         isRunning,
         isStale,
         commitOffsetsIfNecessary,
@@ -286,25 +289,23 @@ export class KafkaBus implements MessageBus {
             (message) => message.key?.toString('utf8') ?? '',
             async (message) => {
               if (!consuming()) return false;
-              return deliverWithRetries(
-                {
-                  topic: batch.topic,
-                  partition: batch.partition,
-                  offset: message.offset,
-                  key: message.key?.toString('utf8') ?? '',
-                  value: message.value ?? Buffer.alloc(0),
-                  headers: decodeHeaders(message.headers),
-                },
-                options.handler,
-                policy,
-                {
-                  publishToDlq: (m) => this.publish([m]),
-                  isRunning: consuming,
-                  heartbeat,
-                  onDeadLettered: () => deadLettered.add(message.offset),
-                  group: options.groupId,
-                },
-              );
+              const received = {
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: message.offset,
+                key: message.key?.toString('utf8') ?? '',
+                value: message.value ?? Buffer.alloc(0),
+                headers: decodeHeaders(message.headers),
+              };
+              return deliverWithRetries(received, options.handler, policy, {
+                publishToDlq: (m) => this.publish([m]),
+                isRunning: consuming,
+                heartbeat,
+                onDeadLettered: () => deadLettered.add(message.offset),
+                group: options.groupId,
+                attemptsBefore: setAside.takeAttempts(batch.topic, batch.partition, message.offset),
+                setAside: (attempts, retryInMs) => setAside.setAside(received, attempts, retryInMs, pause),
+              });
             },
             {
               concurrency: options.keyConcurrency ?? this.options.keyConcurrency ?? 16,
@@ -338,6 +339,7 @@ export class KafkaBus implements MessageBus {
       close: async () => {
         if (!this.consumers.delete(subscription)) return;
         running = false;
+        setAside.close();
         await restarts.stop();
         // disconnect waits for the in-flight batch, then commits resolved offsets and leaves the group.
         await consumer.disconnect();

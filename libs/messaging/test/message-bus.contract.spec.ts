@@ -221,6 +221,57 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     expect(dead.map(body)).toEqual([{ n: -1 }]);
   });
 
+  it('a message held for an outage holds only its own partition: the others go on meanwhile, and it follows, in its key’s order and its backoff, once the dependency is back', async () => {
+    const t = await topic(3);
+    const port = await freePort();
+    const refused = await new Promise<Error>((resolve) => connect(port, '127.0.0.1').on('error', resolve));
+    const { dead, dlq } = await deadLetters(t);
+    let outage = true;
+    const attempts: number[] = [];
+    let heldPartition: number | undefined;
+    const handled: ReceivedMessage[] = [];
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      // Tries a second or more apart: on Kafka the message waits with its partition paused, not holding the fetch.
+      retry: { maxAttempts: 3, initialBackoffMs: 2_500, maxBackoffMs: 2_500 },
+      handler: async (m) => {
+        if (m.key === 'held' && body(m).n === 1) {
+          attempts.push(m.attempt);
+          heldPartition = m.partition;
+          if (outage) throw new Error('provider unreachable', { cause: refused });
+        }
+        handled.push(m);
+      },
+    });
+    await bus.publish([msg(t, 'held', { n: 1, key: 'held' }), msg(t, 'held', { n: 2, key: 'held' })]);
+    await waitFor(() => attempts.length >= 2, { timeoutMs: 30_000, what: 'the held message tried twice' });
+    const others = Array.from({ length: 30 }, (_, n) => msg(t, `other-${n}`, { n, key: `other-${n}` }));
+    await bus.publish(others);
+    const otherPartitionsHandled = () =>
+      new Set(handled.filter((m) => m.key !== 'held' && m.partition !== heldPartition).map((m) => m.partition));
+    await waitFor(() => otherPartitionsHandled().size === 2, {
+      timeoutMs: 20_000,
+      what: 'messages of both other partitions handled during the outage',
+    });
+    expect(handled.filter((m) => m.key === 'held')).toEqual([]);
+    outage = false;
+    await waitFor(
+      () =>
+        handled.filter((m) => m.key === 'held').length === 2 &&
+        new Set(handled.filter((m) => m.key !== 'held').map((m) => m.key)).size === others.length,
+      { timeoutMs: 30_000, what: 'every message handled once the dependency is back' },
+    );
+    await bus.publish([msg(dlqTopic(t), 'held', { n: -1 })]);
+    await waitFor(() => dead.length > 0, { timeoutMs: 30_000 });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(handled.filter((m) => m.key === 'held').map((m) => body(m).n)).toEqual([1, 2]);
+    // One attempt after another, the count going on across the waits elsewhere: the last one went through.
+    expect(attempts).toEqual(attempts.map((_, i) => i + 1));
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(dead.map(body)).toEqual([{ n: -1 }]);
+  }, 90_000);
+
   it('a lost race for a stream, more often than the attempts, dead-letters nothing: the message is tried until it goes through', async () => {
     const t = await topic(1);
     const { dead, dlq } = await deadLetters(t);

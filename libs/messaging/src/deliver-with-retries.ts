@@ -9,7 +9,7 @@ import {
   type ReceivedMessage,
   type RetryPolicy,
 } from './message-bus';
-import { isContention, isDependencyOutage } from './dependency-outage';
+import { isContention, isDependencyOutage, isRecordTooLarge } from './dependency-outage';
 import { PoisonMessageError } from './poison-message-error';
 
 export interface DeliveryControl {
@@ -82,7 +82,7 @@ export async function deliverWithRetries(
       if (!(await pause(backoffMs, control))) return false;
     }
   }
-  const dead: BusMessage = {
+  let dead: BusMessage = {
     topic: dlqTopic(message.topic),
     key: message.key,
     value: message.value,
@@ -102,10 +102,25 @@ export async function deliverWithRetries(
       await control.publishToDlq(dead);
       control.onDeadLettered?.({ ...message, attempt }, lastError);
       return true;
-    } catch {
+    } catch (error) {
+      // Too large for the DLQ (its own headers pushed it over the limit, or the DLQ allows less): it would be refused
+      // forever and hold its partition. It goes without its value, which its headers say where to read.
+      if (isRecordTooLarge(error) && dead.value !== null && dead.value.length > 0) {
+        dead = withoutValue(dead);
+        continue;
+      }
       if (!(await pause(Math.min(policy.maxBackoffMs, 100 * 2 ** dlqAttempt), control))) return false;
     }
   }
+}
+
+/** The dead letter without the message's value, saying how large it was (it stays in its topic, at its offset). */
+function withoutValue(dead: BusMessage): BusMessage {
+  return {
+    ...dead,
+    value: Buffer.alloc(0),
+    headers: { ...dead.headers, [DLQ_HEADERS.valueOmitted]: String(dead.value?.length ?? 0) },
+  };
 }
 
 function describe(error: unknown): string {

@@ -75,6 +75,18 @@ export function isContention(error: unknown): boolean {
   return false;
 }
 
+/** Kafka's refusals of a record larger than its topic takes (`max.message.bytes`): retrying never helps. */
+const TOO_LARGE_TYPES: ReadonlySet<string> = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+/** Whether a publish failed, or was caused to fail, because a record is larger than its topic accepts. */
+export function isRecordTooLarge(error: unknown): boolean {
+  for (const link of causeChain(error)) {
+    const { type } = link as { type?: unknown };
+    if (typeof type === 'string' && TOO_LARGE_TYPES.has(type)) return true;
+  }
+  return false;
+}
+
 /** The error raised on purpose for a dependency not ready or not reachable, if `error` is one or was caused by one. */
 export function ownUnavailability(error: unknown): DependencyUnavailableError | undefined {
   for (const link of causeChain(error)) if (link instanceof DependencyUnavailableError) return link;

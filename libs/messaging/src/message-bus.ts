@@ -102,4 +102,6 @@ export const DLQ_HEADERS = {
   originalPartition: 'dlq_original_partition',
   originalOffset: 'dlq_original_offset',
   failedAt: 'dlq_failed_at',
+  /** Set when the dead letter goes without the message's value, which the DLQ could not take: its size in bytes. */
+  valueOmitted: 'dlq_value_omitted',
 } as const;

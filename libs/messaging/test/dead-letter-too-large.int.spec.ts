@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DLQ_HEADERS,
+  KafkaBus,
+  PoisonMessageError,
+  dlqTopic,
+  isRecordTooLarge,
+  type ReceivedMessage,
+} from '@app/messaging';
+import { describeIf, infraEnv, waitFor } from '@app/testing';
+
+/**
+ * A message the DLQ cannot take (larger than the DLQ topic allows, or pushed over the limit by the dead letter's own
+ * headers) was retried against it forever, and the partition behind it never moved again.
+ */
+describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on Kafka', () => {
+  let bus: KafkaBus;
+  beforeAll(() => {
+    bus = new KafkaBus({ brokers: infraEnv.kafkaBrokers!, clientId: `dlq-large-${randomUUID().slice(0, 8)}` });
+  });
+  afterAll(() => bus.close());
+
+  it('goes to the DLQ without its value, saying its size and where it is; the partition goes on behind it', async () => {
+    const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
+    await bus.ensureTopics([
+      { topic, partitions: 1, replicationFactor: 1, dlqConfig: { 'max.message.bytes': '4096' } },
+    ]);
+    const large = Buffer.alloc(6_000, 'x');
+    const dead: ReceivedMessage[] = [];
+    const handled: string[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${topic}`,
+      topics: [dlqTopic(topic)],
+      handler: async (m) => {
+        dead.push(m);
+      },
+    });
+    const sub = await bus.subscribe({
+      groupId: `g-${topic}`,
+      topics: [topic],
+      handler: async (m) => {
+        if (m.value.length === large.length) throw new PoisonMessageError('cannot be handled', 'test');
+        handled.push(m.value.toString('utf8'));
+      },
+    });
+    await bus.publish([
+      { topic, key: 'k', headers: { trace: 'one' }, value: large },
+      { topic, key: 'k', headers: {}, value: Buffer.from('after') },
+    ]);
+    await waitFor(() => handled.length === 1 && dead.length === 1, {
+      timeoutMs: 30_000,
+      what: 'the message after the large one handled, and the dead letter in the DLQ',
+    });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(handled).toEqual(['after']);
+    expect(dead[0]!.value.length).toBe(0);
+    expect(dead[0]!.headers).toMatchObject({
+      trace: 'one',
+      [DLQ_HEADERS.valueOmitted]: '6000',
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.originalPartition]: '0',
+      [DLQ_HEADERS.originalOffset]: '0',
+      [DLQ_HEADERS.attempts]: '1',
+    });
+    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
+  }, 60_000);
+
+  it('tells the broker’s refusal of a record too large from other publish failures', async () => {
+    const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
+    await bus.ensureTopics([
+      { topic, partitions: 1, replicationFactor: 1, config: { 'max.message.bytes': '4096' } },
+    ]);
+    const refusal = await bus
+      .publish([{ topic, key: 'k', headers: {}, value: Buffer.alloc(6_000) }])
+      .then(() => undefined, (error: unknown) => error);
+    expect(isRecordTooLarge(refusal)).toBe(true);
+    expect(isRecordTooLarge(new Error('connect ECONNREFUSED'))).toBe(false);
+  }, 30_000);
+});

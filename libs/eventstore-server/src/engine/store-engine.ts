@@ -72,14 +72,7 @@ export class StoreEngine {
     const replay = this.idempotentReplay(stream, expected, events);
     if (replay !== undefined) return this.whenCommitted(stream, replay);
 
-    if (!satisfies(expected, stream, current)) {
-      const refusal: AppendOutcome = { kind: 'wrong-expected-version', expected, currentRevision: current };
-      // The revision it lost to may still be on its way to disk, unreadable: answered once it is readable, so the
-      // loser's next read shows what it lost to (else it decides again on the same state and loses again).
-      if (current !== undefined && stream.committed.length <= current)
-        return this.whenCommitted(stream, current).then(() => refusal);
-      return Promise.resolve(refusal);
-    }
+    if (!satisfies(expected, stream, current)) return this.refused(stream, expected, current);
     if (events.length === 0) {
       if (current === undefined) return Promise.resolve({ kind: 'success-no-stream' });
       return this.whenCommitted(stream, current);
@@ -115,8 +108,7 @@ export class StoreEngine {
     if (!stream || current === undefined) {
       return { kind: 'wrong-expected-version', expected, currentRevision: undefined };
     }
-    if (!satisfies(expected, stream, current))
-      return { kind: 'wrong-expected-version', expected, currentRevision: current };
+    if (!satisfies(expected, stream, current)) return this.refused(stream, expected, current);
     const metadata = { ...(await this.currentMetadata(streamName)), $tb: current + 1 };
     const outcome = await this.append(`$$${streamName}`, { kind: 'any' }, [
       {
@@ -179,6 +171,22 @@ export class StoreEngine {
       if (stream.eventIds[first + i] !== events[i]!.eventId) return undefined;
     }
     return first + events.length - 1;
+  }
+
+  /**
+   * A wrong expected revision. The revision it lost to may still be on its way to disk, unreadable: answered once it
+   * is readable, so the loser's next read shows what it lost to (else it decides again on the same state and loses
+   * again).
+   */
+  private refused(
+    stream: StreamIndex,
+    expected: ExpectedRevision,
+    current: number | undefined,
+  ): Promise<AppendOutcome> {
+    const refusal: AppendOutcome = { kind: 'wrong-expected-version', expected, currentRevision: current };
+    if (current !== undefined && stream.committed.length <= current)
+      return this.whenCommitted(stream, current).then(() => refusal);
+    return Promise.resolve(refusal);
   }
 
   private whenCommitted(stream: StreamIndex, revision: number): Promise<AppendOutcome> {

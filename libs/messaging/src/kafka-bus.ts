@@ -245,8 +245,11 @@ export class KafkaBus implements MessageBus {
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
     const setAside = new OutageSetAside();
     const runConfig: ConsumerRunConfig = {
-      // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
-      ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),
+      // An ephemeral group commits too: kafkajs forgets its position at every rejoin (a coordinator moving, a broker
+      // restarting) and crash, and a group without offsets would start again at the newest message, skipping what
+      // arrived meanwhile (replies, an erasure to forget).
+      autoCommit: true,
+      autoCommitInterval: 200,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({

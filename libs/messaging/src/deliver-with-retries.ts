@@ -22,14 +22,21 @@ export interface DeliveryControl {
   readonly onDeadLettered?: (message: ReceivedMessage, error: unknown) => void;
   /** The consumer group, naming the spans of its handling. */
   readonly group?: string;
-  /** Attempts this message already had before it was set aside (`setAside`): its backoff goes on from there. */
-  readonly attemptsBefore?: number;
+  /** Where this message's retries stood when it was set aside (`setAside`): they go on from there. */
+  readonly progressBefore?: DeliveryProgress;
   /**
-   * Asked, after a failure for an outage, whether to wait `retryInMs` elsewhere instead of in place. Answering true
+   * Asked, after a failure to be retried, whether to wait `retryInMs` elsewhere instead of in place. Answering true
    * ends this delivery undone (as a closing subscription does): the caller delivers the message again later, with
-   * `attemptsBefore` set to `attempt`.
+   * `progressBefore` set to `progress`.
    */
-  readonly setAside?: (attempt: number, retryInMs: number) => boolean;
+  readonly setAside?: (progress: DeliveryProgress, retryInMs: number) => boolean;
+}
+
+/** How far a message's retries went: its attempts, the failures counted against it, its lost races not counted. */
+export interface DeliveryProgress {
+  readonly attempt: number;
+  readonly failuresCounted: number;
+  readonly contended: number;
 }
 
 export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPolicy {
@@ -43,7 +50,7 @@ export function retryPolicy(partial: Partial<RetryPolicy> | undefined): RetryPol
  * key's place, until the dependency is back or the subscription closes, so an outage dead-letters nothing; nor does a
  * lost race for a stream (`isContention`), for the policy's first `contendedAttempts` of them. Returns
  * true when the message is done with (handled or dead-lettered) and its offset may be committed; false when the
- * subscription closed first, or the message was set aside to wait out an outage elsewhere (`control.setAside`), in
+ * subscription closed first, or the message was set aside to wait for its next try elsewhere (`control.setAside`), in
  * which case the offset must not be committed and the message will be delivered again.
  */
 export async function deliverWithRetries(
@@ -53,9 +60,9 @@ export async function deliverWithRetries(
   control: DeliveryControl,
 ): Promise<boolean> {
   let lastError: unknown;
-  let attempt = control.attemptsBefore ?? 0;
-  let failuresCounted = 0;
-  let contended = 0;
+  let attempt = control.progressBefore?.attempt ?? 0;
+  let failuresCounted = control.progressBefore?.failuresCounted ?? 0;
+  let contended = control.progressBefore?.contended ?? 0;
   while (failuresCounted < policy.maxAttempts) {
     attempt++;
     try {
@@ -73,12 +80,12 @@ export async function deliverWithRetries(
     } catch (error) {
       lastError = error;
       if (error instanceof PoisonMessageError) break;
-      const outage = isDependencyOutage(error);
       // A conflict that never clears (a state that cannot catch up with its stream) is a fault after all.
-      const counted = !outage && !(isContention(error) && ++contended <= policy.contendedAttempts);
+      const counted =
+        !isDependencyOutage(error) && !(isContention(error) && ++contended <= policy.contendedAttempts);
       if (counted && ++failuresCounted >= policy.maxAttempts) break;
       const backoffMs = backoffBefore(attempt + 1, policy, error);
-      if (outage && control.setAside?.(attempt, backoffMs)) return false;
+      if (control.setAside?.({ attempt, failuresCounted, contended }, backoffMs)) return false;
       if (!(await pause(backoffMs, control))) return false;
     }
   }

@@ -1,4 +1,5 @@
-import { backoffBefore, deliverWithRetries } from './deliver-with-retries';
+import { backoffBefore, deliverWithRetries, type DeliveryProgress } from './deliver-with-retries';
+import { DLQ_HEADERS, type BusMessage } from './message-bus';
 
 const policy = { maxAttempts: 6, initialBackoffMs: 100, maxBackoffMs: 1_000 };
 
@@ -24,78 +25,90 @@ describe('backoff between delivery attempts', () => {
   });
 });
 
-describe('a delivery set aside to wait out an outage elsewhere', () => {
+describe('a delivery set aside to wait for its next try elsewhere', () => {
   const message = { topic: 't', partition: 0, offset: '7', key: 'k', value: Buffer.from('{}'), headers: {} };
   const outage = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-  const control = (setAside: (attempt: number, retryInMs: number) => boolean, attemptsBefore?: number) => ({
-    publishToDlq: async () => undefined,
-    isRunning: () => true,
-    setAside,
-    ...(attemptsBefore === undefined ? {} : { attemptsBefore }),
-  });
+  const contended = () => Object.assign(new Error('changed concurrently'), { code: 'concurrency-conflict' });
   const fastPolicy = { maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, contendedAttempts: 2 };
+  const control = (
+    setAside: (progress: DeliveryProgress, retryInMs: number) => boolean,
+    progressBefore?: DeliveryProgress,
+  ) => {
+    const dead: BusMessage[] = [];
+    return {
+      dead,
+      control: {
+        publishToDlq: async (m: BusMessage) => void dead.push(m),
+        isRunning: () => true,
+        setAside,
+        ...(progressBefore ? { progressBefore } : {}),
+      },
+    };
+  };
 
-  it('ends undone when the outage is set aside, offering the attempt made and the wait before the next', async () => {
-    const offered: [number, number][] = [];
+  it('ends undone when set aside, offering where its retries stand and the wait before the next', async () => {
+    const offered: [DeliveryProgress, number][] = [];
     const attempts: number[] = [];
+    const { control: asked, dead } = control((progress, retryInMs) => {
+      offered.push([progress, retryInMs]);
+      return progress.attempt === 4;
+    });
     const done = await deliverWithRetries(
       message,
       async (m) => {
         attempts.push(m.attempt);
-        throw outage();
+        throw [outage, contended, () => new Error('bad data'), outage][m.attempt - 1]!();
       },
       fastPolicy,
-      control((attempt, retryInMs) => {
-        offered.push([attempt, retryInMs]);
-        return attempt === 2;
-      }),
+      asked,
     );
     expect(done).toBe(false);
-    expect(attempts).toEqual([1, 2]);
-    expect(offered.map(([attempt]) => attempt)).toEqual([1, 2]);
+    expect(dead).toEqual([]);
+    expect(attempts).toEqual([1, 2, 3, 4]);
+    expect(offered.map(([progress]) => progress)).toEqual([
+      { attempt: 1, failuresCounted: 0, contended: 0 },
+      { attempt: 2, failuresCounted: 0, contended: 1 },
+      { attempt: 3, failuresCounted: 1, contended: 1 },
+      { attempt: 4, failuresCounted: 1, contended: 1 },
+    ]);
     for (const [, retryInMs] of offered) expect(retryInMs).toBeGreaterThan(0);
   });
 
-  it('goes on counting from the attempts it had before it was set aside', async () => {
+  it('goes on from where its retries stood: the attempts count on, and the failures counted before still count', async () => {
     const attempts: number[] = [];
+    const { control: asked, dead } = control(() => false, { attempt: 4, failuresCounted: 2, contended: 2 });
     const done = await deliverWithRetries(
       message,
       async (m) => {
         attempts.push(m.attempt);
-        if (m.attempt < 6) throw outage();
+        throw m.attempt === 5 ? contended() : new Error('bad data');
       },
       fastPolicy,
-      control(() => false, 4),
+      asked,
     );
+    // The lost race is past the two free ones, so it counts: the third counted failure dead-letters the message.
     expect(done).toBe(true);
-    expect(attempts).toEqual([5, 6]);
+    expect(attempts).toEqual([5]);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]!.headers[DLQ_HEADERS.attempts]).toBe('5');
   });
 
-  it('is never offered for a failure of the message or a lost race: those wait in place and count as before', async () => {
-    const offered: number[] = [];
-    const dead: unknown[] = [];
-    const contended = Object.assign(new Error('changed concurrently'), { code: 'concurrency-conflict' });
-    const attempts: number[] = [];
+  it('is not offered when the message is done with: handled, or dead-lettered after its last attempt', async () => {
+    const offered: DeliveryProgress[] = [];
+    const { control: asked, dead } = control((progress) => {
+      offered.push(progress);
+      return false;
+    });
     const done = await deliverWithRetries(
       message,
-      async (m) => {
-        attempts.push(m.attempt);
-        throw m.attempt <= 2 ? contended : new Error('bad data');
+      async () => {
+        throw new Error('bad data');
       },
       fastPolicy,
-      {
-        ...control((attempt) => {
-          offered.push(attempt);
-          return true;
-        }),
-        publishToDlq: async (m) => {
-          dead.push(m);
-        },
-      },
+      asked,
     );
     expect(done).toBe(true);
-    expect(offered).toEqual([]);
-    expect(attempts).toEqual([1, 2, 3, 4, 5]);
+    expect(offered.map((p) => p.attempt)).toEqual([1, 2]);
     expect(dead).toHaveLength(1);
   });
 });

@@ -13,7 +13,8 @@ import {
 } from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
 import { handleInKeyedLanes } from './keyed-lanes';
-import { OutageSetAside } from './outage-set-aside';
+import { SetAsideRetries } from './set-aside-retries';
+import { RememberedPositions } from './remembered-positions';
 import {
   dlqTopic,
   type BusMessage,
@@ -243,20 +244,22 @@ export class KafkaBus implements MessageBus {
       fromBeginning: ephemeral ? false : (options.fromBeginning ?? true),
     });
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
-    const setAside = new OutageSetAside();
+    const setAside = new SetAsideRetries();
+    const positions = ephemeral ? new RememberedPositions() : undefined;
+    if (positions)
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        // Emitted before the member's first fetch in its new generation: the seek applies to that fetch.
+        for (const position of positions.within(payload.memberAssignment)) consumer.seek(position);
+      });
     const runConfig: ConsumerRunConfig = {
-      // An ephemeral group commits too: kafkajs forgets its position at every rejoin (a coordinator moving, a broker
-      // restarting) and crash, and a group without offsets would start again at the newest message, skipping what
-      // arrived meanwhile (replies, an erasure to forget).
-      autoCommit: true,
-      autoCommitInterval: 200,
+      // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
+      ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async ({
         batch,
         resolveOffset,
         heartbeat,
-        pause,
         isRunning,
         isStale,
         commitOffsetsIfNecessary,
@@ -286,12 +289,19 @@ export class KafkaBus implements MessageBus {
         const deadLettered = new Set<string>();
         const highWatermark = Number(batch.highWatermark);
         const beat = setInterval(keepAlive, 1_000);
+        const finished = new Set<string>();
+        let setAsideHere = false;
         try {
-          await handleInKeyedLanes(
+          const committable = await handleInKeyedLanes(
             batch.messages,
             (message) => message.key?.toString('utf8') ?? '',
             async (message) => {
               if (!consuming()) return false;
+              const at = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+              if (setAside.takeFinished(at)) {
+                finished.add(message.offset);
+                return true;
+              }
               const received = {
                 topic: batch.topic,
                 partition: batch.partition,
@@ -300,15 +310,25 @@ export class KafkaBus implements MessageBus {
                 value: message.value ?? Buffer.alloc(0),
                 headers: decodeHeaders(message.headers),
               };
-              return deliverWithRetries(received, options.handler, policy, {
+              const done = await deliverWithRetries(received, options.handler, policy, {
                 publishToDlq: (m) => this.publish([m]),
                 isRunning: consuming,
                 heartbeat,
                 onDeadLettered: () => deadLettered.add(message.offset),
                 group: options.groupId,
-                attemptsBefore: setAside.takeAttempts(batch.topic, batch.partition, message.offset),
-                setAside: (attempts, retryInMs) => setAside.setAside(received, attempts, retryInMs, pause),
+                progressBefore: setAside.takeProgress(at),
+                // Through the consumer, not the batch's own pause: that acts on the group of this run only, and a
+                // restarted consumer (a new run) would keep the partition paused for good.
+                setAside: (progress, retryInMs) => {
+                  const aside =
+                    consuming() &&
+                    setAside.setAside(at, progress, retryInMs, () => pausePartition(consumer, at));
+                  setAsideHere ||= aside;
+                  return aside;
+                },
               });
+              if (done) finished.add(message.offset);
+              return done;
             },
             {
               concurrency: options.keyConcurrency ?? this.options.keyConcurrency ?? 16,
@@ -316,6 +336,7 @@ export class KafkaBus implements MessageBus {
               onCommittable: (index) => {
                 const { offset } = batch.messages[index]!;
                 resolveOffset(offset);
+                positions?.handled(batch.topic, batch.partition, offset);
                 const remaining = highWatermark - Number(offset) - 1;
                 recordConsumed(
                   options.groupId,
@@ -328,6 +349,13 @@ export class KafkaBus implements MessageBus {
               },
             },
           );
+          // What was done behind a message set aside comes again with the partition's next fetch: taken as done then.
+          if (setAsideHere)
+            setAside.rememberFinished(
+              batch.topic,
+              batch.partition,
+              batch.messages.slice(committable).flatMap((m) => (finished.has(m.offset) ? [m.offset] : [])),
+            );
         } finally {
           clearInterval(beat);
         }
@@ -424,6 +452,25 @@ export class KafkaBus implements MessageBus {
       await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), ...this.retiring]);
     }
   }
+}
+
+/** Pauses one partition on whichever run of the consumer is current; answers the resume, for the run current then. */
+function pausePartition(
+  consumer: Consumer,
+  { topic, partition }: { topic: string; partition: number },
+): (() => void) | undefined {
+  try {
+    consumer.pause([{ topic, partitions: [partition] }]);
+  } catch {
+    return undefined; // not running: the message waits in place, as it did before
+  }
+  return () => {
+    try {
+      consumer.resume([{ topic, partitions: [partition] }]);
+    } catch {
+      // Not running (closed, or between a crash and its restart): a new run starts with nothing paused.
+    }
+  };
 }
 
 /** Below the broker's default `message.max.bytes` (1 MiB), with room for the batch's own framing. */

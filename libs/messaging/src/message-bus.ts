@@ -58,9 +58,9 @@ export interface SubscribeOptions {
   /** Where a group with no committed offset starts: the earliest message (default) or only new ones. */
   readonly fromBeginning?: boolean;
   /**
-   * A group of one instance that starts at new messages (a requester's replies). It commits as any group does, so a
-   * rejoin or a restarted consumer goes on where it was. Closing deletes the group; after a crash of the process the
-   * broker drops it once its offsets' retention (`offsets.retention.minutes`) has passed with it empty.
+   * A group of one instance that commits no offsets and starts at new messages (a requester's replies): nothing of it
+   * outlives the instance. After a rejoin or a restarted consumer it goes on where it was (it seeks there). Closing
+   * deletes the group; after a crash the broker drops it, empty and offset-less, at its next offsets-retention check.
    */
   readonly ephemeral?: boolean;
   /** How many messages of one partition this subscriber handles at once (each key still in order); the bus's default. */

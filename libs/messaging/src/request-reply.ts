@@ -44,10 +44,10 @@ interface Pending {
 
 /**
  * Request/reply over the bus, for commands from the gateway (and identity's requests to membership). All instances of
- * a requester share one reply topic, `replies.<requester>`; each reads it in a group of its own that starts at the
- * newest message, and settles only the correlation ids it waits for. Nothing created per instance outlives it for
- * long: the group goes when the instance goes (see `ephemeral`), and the topic's short retention bounds the replies
- * kept. The price is that every instance reads every reply of its requester, which is
+ * a requester share one reply topic, `replies.<requester>`; each reads it in a group of its own that commits nothing
+ * and starts at the newest message, and settles only the correlation ids it waits for. So nothing is created per
+ * instance that could outlive it: the group goes when the instance goes (see `ephemeral`), and the topic's short
+ * retention bounds the replies kept. The price is that every instance reads every reply of its requester, which is
  * cheap at the few replicas a requester runs. Requests are at-least-once: command ids make the handling idempotent.
  */
 export class RequestReplyClient {

@@ -272,6 +272,35 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     expect(dead.map(body)).toEqual([{ n: -1 }]);
   }, 90_000);
 
+  it('a message waiting for its next try does not bring back the messages done behind it in its partition', async () => {
+    const t = await topic(1);
+    let outage = true;
+    const attempts: number[] = [];
+    const handled: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      retry: { maxAttempts: 3, initialBackoffMs: 2_500, maxBackoffMs: 2_500 },
+      handler: async (m) => {
+        if (m.key === 'held') {
+          attempts.push(m.attempt);
+          if (outage) throw Object.assign(new Error('provider unreachable'), { code: 'ECONNREFUSED' });
+        }
+        handled.push(m.key);
+      },
+    });
+    const others = Array.from({ length: 10 }, (_, n) => `other-${n}`);
+    await bus.publish([msg(t, 'held', { n: 0 }), ...others.map((key, n) => msg(t, key, { n }))]);
+    await waitFor(() => attempts.length >= 3, { timeoutMs: 30_000, what: 'the held message tried three times' });
+    outage = false;
+    await waitFor(() => handled.includes('held'), { timeoutMs: 30_000, what: 'the held message handled' });
+    await bus.publish([msg(t, 'last', { n: 0 })]);
+    await waitFor(() => handled.includes('last'), { timeoutMs: 30_000, what: 'a message after them all' });
+    await sub.close();
+    expect(handled.filter((key) => key !== 'held' && key !== 'last').sort()).toEqual([...others].sort());
+    expect(handled.filter((key) => key === 'held')).toEqual(['held']);
+  }, 90_000);
+
   it('a lost race for a stream, more often than the attempts, dead-letters nothing: the message is tried until it goes through', async () => {
     const t = await topic(1);
     const { dead, dlq } = await deadLetters(t);

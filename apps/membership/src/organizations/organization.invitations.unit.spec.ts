@@ -943,6 +943,42 @@ describe('invitations', () => {
     });
   });
 
+  it('R20 at acceptance: what the invited role gives is not recorded as a grant, so a later demotion takes it', () => {
+    const asAdmin = [
+      ...base,
+      ...given(base)
+        .when(invite({ role: 'admin', permissions: ['members.read', 'org.billing', 'org.update'] }))
+        .decided(),
+    ];
+    const joinedAsAdmin = [...asAdmin, ...given(asAdmin).when(accept()).decided()];
+    expect(joinedAsAdmin.at(-1)).toMatchObject({
+      type: 'PermissionsGranted',
+      data: { userId: 'cid', permissions: ['org.billing'] },
+    });
+    const demoted = [
+      ...joinedAsAdmin,
+      ...given(joinedAsAdmin)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'cid', role: 'user' }))
+        .decided(),
+    ];
+    const member = (fold(organizationDecider(), demoted) as ActiveOrganization).members.get('cid')!;
+    expect(member.role).toBe('user');
+    expect([...member.granted]).toEqual([]);
+    // Only role-given permissions asked for: nothing to record at all.
+    const onlyRoleGiven = [
+      ...base,
+      ...given(base)
+        .when(invite({ role: 'admin', permissions: ['members.read', 'org.update'] }))
+        .decided(),
+    ];
+    expect(
+      given(onlyRoleGiven)
+        .when(accept())
+        .decided()
+        .map((e) => e.type),
+    ).toEqual(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+  });
+
   it('R20 at acceptance: a permission the catalog no longer supports for that role is left out', () => {
     // The invitation was written when the role could hold it (history as recorded); acceptance re-checks.
     const stale: OrganizationEvent[] = [

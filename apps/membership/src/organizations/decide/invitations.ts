@@ -286,9 +286,12 @@ export function acceptInvitation({
   }
   // R20 in every state: grant only what the role may still hold with its prerequisites. The grant is the inviter's
   // (whoever set the invitation's permissions last), so the event names them, not the invitee, as who granted it.
+  // What the role gives is held already; recorded as a grant, it would outlive a demotion (an Admin made User keeping
+  // org.update and customers.manage), as grantPermissions leaves it out too.
+  const byRole = catalog.roleDefaults.get(invitation.role);
   const known = new Set(invitation.permissions.filter((p) => isKnownPermission(catalog, p)));
   const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
-  const permissions = [...known].filter((p) => !lacking.includes(p)).sort();
+  const permissions = [...known].filter((p) => !lacking.includes(p) && !byRole?.has(p)).sort();
   if (permissions.length > 0) {
     // A giver who is no member here gave them as an Admin through the parent (R19): the audit says so.
     const viaParent = !org.members.has(invitation.grantedBy) && org.parentOrgId !== undefined;

@@ -278,6 +278,61 @@ describe('settings, contact person, domains and deletion', () => {
       .thenRefuses('system-only');
   });
 
+  it('R16/R5: an address with an invitation waiting to be accepted is left to it: auto-join would make it unacceptable', () => {
+    const expiresAt = '2026-11-29T10:00:00.000Z';
+    const on = [
+      ...base,
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'acme.test' } } as OrganizationEvent,
+      settings({ autoJoin: true }),
+    ];
+    const invitation = (extra: Record<string, unknown> = {}): OrganizationEvent[] => [
+      {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp('admin'),
+          invitationId: 'inv-1',
+          email: 'new@acme.test',
+          role: 'admin',
+          teamIds: [],
+          permissions: [],
+          expiresAt,
+          ...extra,
+        },
+      } as OrganizationEvent,
+      {
+        type: 'InvitationSent',
+        data: { ...stamp('admin'), invitationId: 'inv-1', sendSequence: 1, expiresAt, ...extra },
+      } as OrganizationEvent,
+    ];
+    const join = (verifiedAt = at) =>
+      cmd('system', { type: 'AutoJoinMember', userId: 'new', email: 'New@Acme.test', verifiedAt });
+    const joins: OrganizationEvent[] = [
+      { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
+    ];
+    given([...on, ...invitation()]).when(join()).then([]);
+    // Not waiting: for another address, never sent, past its expiry, revoked, or no longer given by its giver.
+    given([...on, ...invitation({ email: 'other@acme.test' })]).when(join()).then(joins);
+    given([...on, invitation()[0]!]).when(join()).then(joins);
+    given([...on, ...invitation({ expiresAt: at })]).when(join()).then(joins);
+    given([
+      ...on,
+      ...invitation(),
+      { type: 'InvitationRevoked', data: { ...stamp('admin'), invitationId: 'inv-1' } } as OrganizationEvent,
+    ])
+      .when(join())
+      .then(joins);
+    given([
+      ...on,
+      ...invitation(),
+      {
+        type: 'MemberRoleChanged',
+        data: { ...stamp('owner'), userId: 'admin', from: 'admin', to: 'user' },
+      } as OrganizationEvent,
+    ])
+      .when(join())
+      .then(joins);
+  });
+
   it('R16: an address joins at the moment it was verified: one verified before the claim, or before auto-join was turned on, is not auto-joined however late its reaction comes', () => {
     const t = (hour: number) => `2026-11-22T${String(hour).padStart(2, '0')}:00:00.000Z`;
     const claim = (when: string): OrganizationEvent => ({

@@ -330,6 +330,28 @@ export function invitationStillGiven(
 }
 
 /**
+ * R5, R16: whether a pending invitation to this address could be accepted now (its link sent and in time, its terms
+ * still given): it decides how that person joins, so auto-join leaves them to it.
+ */
+export function awaitsAcceptance(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  email: string,
+  at: string,
+): boolean {
+  for (const invitation of org.invitations.values())
+    if (
+      invitation.status === 'pending' &&
+      invitation.email === email &&
+      invitation.sendSequence > 0 &&
+      !expired(invitation, at) &&
+      invitationStillGiven(org, catalog, invitation)
+    )
+      return true;
+  return false;
+}
+
+/**
  * R5, R19: whether an invitation rests on terms its giver gives here only as an Admin through the parent: its terms
  * rest on their giver, and the giver's own standing here (if any) does not give them.
  */

@@ -22,6 +22,7 @@ import {
   type Decision,
   type Stamp,
 } from './guards';
+import { awaitsAcceptance } from './invitations';
 import { dissolution } from './settings';
 import { isPublicMailDomain } from '../public-mail-domains';
 
@@ -46,6 +47,7 @@ export function admitMember({
 export function autoJoinMember({
   command,
   org,
+  catalog,
   stamp,
 }: Decision<CommandOf<'AutoJoinMember'>>): OrganizationEvent[] {
   // R16/R18: a verified address at a claimed domain joins as User when auto-join is on; R22: asked to enroll.
@@ -60,6 +62,9 @@ export function autoJoinMember({
   if (org.formerMembers.has(command.userId)) return [];
   // A public mail provider's domain claimed before claims were checked for it enrols nobody.
   if (isPublicMailDomain(domain)) return [];
+  // Invited at that address (verifying it is how an existing account gets to accept): joining as a plain User now
+  // would leave the invitation's role, teams and permissions unacceptable (`already-member`).
+  if (awaitsAcceptance(org, catalog, command.email.trim().toLowerCase(), stamp.at)) return [];
   return [
     {
       type: 'MemberJoined',

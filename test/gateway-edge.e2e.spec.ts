@@ -1652,6 +1652,16 @@ describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
     // What a client puts first is not trusted: the proxy's own entry (the last) names it.
     expect((await forgot('198.51.100.9, 203.0.113.7')).status).toBe(429);
   });
+  it('counts an IPv6 client by its /64: another address of the same /64 is the same client, the next /64 another', async () => {
+    await withinOneMinute();
+    const statuses = [
+      (await forgot('2001:db8:7:1::1')).status,
+      (await forgot('2001:db8:7:1:ffff::2')).status,
+      (await forgot('2001:db8:7:1:abcd:1234:5678:9')).status,
+    ];
+    expect(statuses).toEqual([202, 202, 429]);
+    expect((await forgot('2001:db8:7:2::1')).status).toBe(202);
+  });
   it('registering through an invitation link counts as signing up: limited per client like the auth routes', async () => {
     await withinOneMinute();
     const accept = () =>

@@ -1,3 +1,4 @@
+import { clientAddress } from './edge/client-address';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -158,9 +159,4 @@ export class GatewayModule {
       ],
     };
   }
-}
-
-function clientAddress(req: Record<string, unknown>): string {
-  const r = req as { ip?: string; socket?: { remoteAddress?: string } };
-  return r.ip ?? r.socket?.remoteAddress ?? 'unknown';
 }

@@ -1,3 +1,4 @@
+import { clientAddress } from '../edge/client-address';
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
@@ -153,8 +154,4 @@ export class AuthController {
       requesterOf(req),
     );
   }
-}
-
-function clientAddress(req: FastifyRequest): string {
-  return (req.ip ?? req.socket.remoteAddress ?? 'unknown').slice(0, 64);
 }

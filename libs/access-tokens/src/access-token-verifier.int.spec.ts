@@ -130,6 +130,23 @@ describe('verified tokens remembered until they expire', () => {
     expect((await verifier.verify(await signed(soon))).sub).toBe('ada');
   });
 
+  it('a signed token without its issuing time is malformed: it could not be ordered against ended sessions', async () => {
+    const verifier = await verifierOf();
+    const signed = (issuedAt: boolean) => {
+      const jwt = new SignJWT({})
+        .setProtectedHeader({ alg: 'EdDSA', typ: ACCESS_TOKEN_TYPE, kid: key.kid })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject('ada')
+        .setExpirationTime('5m');
+      return (issuedAt ? jwt.setIssuedAt() : jwt).sign(key.privateKey);
+    };
+    await expect(verifier.verify(await signed(false))).rejects.toEqual(
+      new InvalidAccessTokenError('malformed'),
+    );
+    expect((await verifier.verify(await signed(true))).sub).toBe('ada');
+  });
+
   it('is the exact token only: a tampered copy of a remembered token is still refused', async () => {
     const verifier = await verifierOf();
     const { token } = await tokens.issue('ada');

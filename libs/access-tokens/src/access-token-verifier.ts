@@ -111,7 +111,9 @@ export class AccessTokenVerifier {
         typ: ACCESS_TOKEN_TYPE,
         issuer: this.options.issuer,
         audience: this.options.audience,
-        requiredClaims: ['exp', 'sub'],
+        // `iat` orders the token against the moment its user's sessions ended (a password change, a lock): a token
+        // without one would pass that check whatever it was.
+        requiredClaims: ['exp', 'sub', 'iat'],
         clockTolerance: tolerance,
         currentDate: new Date(this.now()),
       });
@@ -178,6 +180,7 @@ function reasonOf(error: unknown): InvalidTokenReason {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss') return 'wrong-issuer';
     if (error.claim === 'aud') return 'wrong-audience';
+    if (error.claim === 'iat' && error.reason === 'missing') return 'malformed';
     if (error.claim === 'nbf' || error.claim === 'iat') return 'not-yet-valid';
     if (error.claim === 'sub') return 'missing-subject';
     // An `exp` past is JWTExpired (above); here it is missing or not a time: no token identity signs.

@@ -118,7 +118,25 @@ export class LoginService {
     await this.unlessPasswordChanged(account.userId, checked, input.password, async () => {
       await this.deps.refreshTokens.revoke(session.refreshToken);
     });
+    await this.unlessStandingChanged(account.userId, session, { passwordOnly: true });
     return session;
+  }
+
+  /**
+   * A lock or deletion that came while this sign-in ran ended every session before this one was opened, and would
+   * not end this one (nor would turning on a second factor end a password-only session opened meanwhile): what was
+   * just opened is undone and the sign-in refused, as for a password changed meanwhile.
+   */
+  private async unlessStandingChanged(
+    userId: string,
+    session: SessionTokens,
+    { passwordOnly }: { passwordOnly: boolean },
+  ): Promise<void> {
+    const account = await this.deps.users.current(userId);
+    const secondFactorNow = passwordOnly && (await this.deps.twoFactor.isEnabled(userId));
+    if (account && !account.locked && !secondFactorNow) return;
+    await this.deps.refreshTokens.revoke(session.refreshToken);
+    throw invalidCredentials();
   }
 
   /**
@@ -175,6 +193,7 @@ export class LoginService {
         throw invalidCredentials();
       }
     }
+    await this.unlessStandingChanged(userId, session, { passwordOnly: false });
     return session;
   }
 

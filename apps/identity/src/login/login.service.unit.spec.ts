@@ -119,6 +119,61 @@ describe('login', () => {
     await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
   });
 
+  /** `change` happens as the session is opened: after the sign-in's checks, before it answers. */
+  function whenSessionOpens(login: Awaited<ReturnType<typeof setup>>, change: () => Promise<void> | void) {
+    const issue = login.refreshTokens.issue.bind(login.refreshTokens);
+    const issued: string[] = [];
+    login.refreshTokens.issue = async (...args: Parameters<typeof issue>) => {
+      const made = await issue(...args);
+      issued.push(made.token);
+      await change();
+      return made;
+    };
+    return issued;
+  }
+
+  it('a lock that overtook the sign-in’s checks opens no session: the one just opened is ended', async () => {
+    const login = await setup();
+    const issued = whenSessionOpens(login, () =>
+      login.users.set('ada@example.com', { userId: 'u1', locked: true, twoFactorEnabled: false }),
+    );
+    expect(
+      await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
+    ).toBe('invalid-credentials');
+    expect(issued).toHaveLength(1);
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
+  it('R22: a second factor turned on while a password-only sign-in ran leaves no password-only session', async () => {
+    const login = await setup();
+    const { secret } = await login.twoFactor.enroll('u1', 'ada@example.com');
+    const issued = whenSessionOpens(login, async () => {
+      await login.twoFactor.confirm('u1', totpCode(secret, Date.now() / 1000));
+    });
+    expect(
+      await codeOf(login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })),
+    ).toBe('invalid-credentials');
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+    // Signing in again asks for the second factor.
+    expect(
+      (await login.service.login({ email: 'ada@example.com', password: 'correct horse battery' })).status,
+    ).toBe('two-factor-required');
+  });
+
+  it('R22: a lock that overtook the second step opens no session either', async () => {
+    const { login, secret, clock, challenge } = await withTwoFactor();
+    const pending = await challenge();
+    const issued = whenSessionOpens(login as Awaited<ReturnType<typeof setup>>, () =>
+      login.users.set('ada@example.com', { userId: 'u1', locked: true, twoFactorEnabled: true }),
+    );
+    expect(
+      await codeOf(
+        login.service.completeTwoFactor({ challenge: pending, code: totpCode(secret, clock.now / 1000) }),
+      ),
+    ).toBe('invalid-credentials');
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
   it('R17: the same password hashed again meanwhile is no change: the sign-in succeeds', async () => {
     const login = await setup();
     replacedAfterRead(login, 'correct horse battery');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { waitFor } from '@app/testing';
 import { bearer, startPlatform, type Platform } from './platform.testing';
@@ -162,6 +163,29 @@ describe('notices to the people a change is about', () => {
       .expect(200);
     await arrives(later.email, /Your role in Strict Co 2 changed/);
     expect(mailsTo(bob.email, /requires a second factor/)).toHaveLength(1);
+  });
+
+  it('R22: someone auto-joined into an organization requiring a second factor is asked to enroll', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const ada = await platform.enrollTwoFactor(await platform.signUp('Ada', `ada@${domain}`));
+    const orgId = await platform.createOrg(ada, 'Enroll Co');
+    await platform.http.post(`/v1/orgs/${orgId}/domains`).set(bearer(ada)).send({ domain }).expect(201);
+    await platform.http
+      .patch(`/v1/orgs/${orgId}`)
+      .set(bearer(ada))
+      .send({ autoJoin: true, requireTwoFactor: true })
+      .expect(200);
+    const email = `hal@${domain}`;
+    await platform.http
+      .post('/v1/auth/register')
+      .send({ email, password: 'correct horse battery staple', name: 'Hal' })
+      .expect(202);
+    const token = await platform.linkFromMail(email, '/verify-email');
+    await platform.http.post('/v1/auth/verify-email').send({ token }).expect(200);
+    const [mail] = await arrives(email, /^Enroll Co requires a second factor$/);
+    expect(mail!.raw.replace(/=\r?\n/g, '')).toContain('You joined Enroll Co, which requires two-factor');
+    // The members already there were told when it was turned on (Ada has a second factor: not at all), not now.
+    expect(mailsTo(ada.email, /requires a second factor/)).toHaveLength(0);
   });
 
   it('a second factor turned on, then off, is told to the account owner each time', async () => {

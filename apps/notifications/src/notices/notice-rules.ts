@@ -14,17 +14,18 @@ export const NOTICE_KINDS = [
   'invitation-revoked',
   'organization-deleted',
   'two-factor-required',
+  'two-factor-enrollment',
   'phone-removed',
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
- * Who is told: a user (at their own account's address), the one who created an invitation, the address a sent
- * invitation went to, or the members of the organization as the event found it (all, or those without a second
- * factor).
+ * Who is told: a user (at their own account's address; `unlessTwoFactor`: only while they have no second factor), the
+ * one who created an invitation, the address a sent invitation went to, or the members of the organization as the
+ * event found it (all, or those without a second factor).
  */
 export type Audience =
-  | { readonly userId: string }
+  | { readonly userId: string; readonly unlessTwoFactor?: true }
   | { readonly inviterOf: string }
   | { readonly inviteeOf: string }
   | { readonly members: 'all' | 'without-two-factor' };
@@ -62,6 +63,15 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
         { kind: 'ownership-transferred', to: { userId: str(data, 'from') }, orgId, role: 'admin' },
         { kind: 'ownership-transferred', to: { userId: str(data, 'to') }, orgId, role: 'owner' },
       );
+      break;
+    // R22: someone auto-joined into an organization that requires a second factor is asked to enroll.
+    case 'membership.MemberJoined.v1':
+      if (data.twoFactorEnrollmentRequired === true)
+        notices.push({
+          kind: 'two-factor-enrollment',
+          to: { userId: str(data, 'userId'), unlessTwoFactor: true },
+          orgId,
+        });
       break;
     case 'membership.MemberRemoved.v1':
       notices.push({ kind: 'removed-from-organization', to: { userId: str(data, 'userId') }, orgId });

@@ -77,6 +77,15 @@ describe('who is told about what', () => {
     );
   });
 
+  it('R22: asks a member auto-joined into an organization requiring a second factor to enroll, unless they have one', () => {
+    expect(
+      noticesOf(
+        event('membership.MemberJoined.v1', 'o1', { userId: 'u1', twoFactorEnrollmentRequired: true }),
+        all,
+      ),
+    ).toEqual([{ kind: 'two-factor-enrollment', to: { userId: 'u1', unlessTwoFactor: true }, orgId: 'o1' }]);
+  });
+
   it('tells nobody about other events, or about a kind configuration turned off', () => {
     expect(noticesOf(event('membership.MemberJoined.v1', 'o1', { userId: 'u1' }), all)).toEqual([]);
     const withoutRoles = enabledNotices(noticeKindsIn('role-changed, account-locked'));

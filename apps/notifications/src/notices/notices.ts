@@ -127,7 +127,8 @@ export class Notices extends BusSubscriber {
       return sent ? [{ ...sent, about: { invitationId: to.inviteeOf } }] : [];
     }
     let userIds: string[];
-    if ('userId' in to) userIds = [to.userId];
+    if ('userId' in to)
+      userIds = to.unlessTwoFactor && (await this.directory.hasSecondFactor(to.userId)) ? [] : [to.userId];
     else if ('inviterOf' in to) {
       const inviter = notice.orgId
         ? await this.directory.inviterOf(notice.orgId, to.inviterOf, revision)

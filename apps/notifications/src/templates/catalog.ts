@@ -158,6 +158,12 @@ const en: Catalog = {
     subject: '{org} now requires a second factor',
     body: ['{org} now requires two-factor authentication. Turn it on in your account to keep working there.'],
   },
+  'two-factor-enrollment': {
+    subject: '{org} requires a second factor',
+    body: [
+      'You joined {org}, which requires two-factor authentication. Turn it on in your account to work there.',
+    ],
+  },
 };
 
 const de: Catalog = {
@@ -250,6 +256,12 @@ const de: Catalog = {
     subject: '{org} verlangt jetzt einen zweiten Faktor',
     body: [
       '{org} verlangt jetzt die Zwei-Faktor-Anmeldung. Schalten Sie sie in Ihrem Konto ein, um dort weiterzuarbeiten.',
+    ],
+  },
+  'two-factor-enrollment': {
+    subject: '{org} verlangt einen zweiten Faktor',
+    body: [
+      'Sie sind {org} beigetreten, das die Zwei-Faktor-Anmeldung verlangt. Schalten Sie sie in Ihrem Konto ein, um dort zu arbeiten.',
     ],
   },
   'phone-removed': {

@@ -12,6 +12,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { deliverWithRetries, retryPolicy } from './deliver-with-retries';
+import { isRecordTooLarge } from './dependency-outage';
 import { handleInKeyedLanes } from './keyed-lanes';
 import { SetAsideRetries } from './set-aside-retries';
 import { RememberedPositions } from './remembered-positions';
@@ -174,13 +175,27 @@ export class KafkaBus implements MessageBus {
           await this.send(batch.flatMap((b) => b.messages));
           for (const b of batch) b.resolve();
         } catch (error) {
-          for (const b of batch) b.reject(error);
+          // The broker refused a record as too large, and kafkajs fails the whole request with it: each publish is
+          // sent again on its own, so only the one with that record is refused (the others may land twice).
+          if (batch.length > 1 && isRecordTooLarge(error)) await this.sendEachAlone(batch);
+          else for (const b of batch) b.reject(error);
         }
       }
     } catch (error) {
       for (const b of this.pendingSend.splice(0, this.pendingSend.length)) b.reject(error);
     } finally {
       this.sending = undefined;
+    }
+  }
+
+  private async sendEachAlone(batch: typeof this.pendingSend): Promise<void> {
+    for (const b of batch) {
+      try {
+        await this.send(b.messages);
+        b.resolve();
+      } catch (error) {
+        b.reject(error);
+      }
     }
   }
 
@@ -247,10 +262,20 @@ export class KafkaBus implements MessageBus {
     const setAside = new SetAsideRetries();
     const positions = ephemeral ? new RememberedPositions() : undefined;
     if (positions)
-      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        // Emitted before the member's first fetch in its new generation: the seek applies to that fetch.
+      for (const topic of options.topics)
+        for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
+          positions.startAt(topic, partition, high);
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      // What this member remembered of partitions now another's would be about other deliveries when they return.
+      setAside.forgetAllBut(payload.memberAssignment);
+      if (!positions) return;
+      // Emitted before the member's first fetch in its new generation: the seek applies to that fetch.
+      try {
         for (const position of positions.within(payload.memberAssignment)) consumer.seek(position);
-      });
+      } catch {
+        // Stopping meanwhile (no group to seek in): the next run joins, and seeks, again.
+      }
+    });
     const runConfig: ConsumerRunConfig = {
       // Without an interval, kafkajs' commitOffsetsIfNecessary below never commits: an ephemeral group has no offsets.
       ...(ephemeral ? { autoCommit: false } : { autoCommit: true, autoCommitInterval: 200 }),

@@ -76,6 +76,21 @@ export class SetAsideRetries {
     return offsets?.delete(message.offset) ?? false;
   }
 
+  /**
+   * A rebalance gave this member `assignment` (topic -> partitions): what it remembered of the others is dropped (a
+   * partition that comes back later is read from its committed offset, as anyone would).
+   */
+  forgetAllBut(assignment: Readonly<Record<string, readonly number[]>>): void {
+    const kept = new Set(
+      Object.entries(assignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => partitionKeyOf({ topic, partition })),
+      ),
+    );
+    for (const key of this.finished.keys()) if (!kept.has(key)) this.finished.delete(key);
+    for (const key of this.progress.keys())
+      if (!kept.has(key.slice(0, key.lastIndexOf('@')))) this.progress.delete(key);
+  }
+
   /** The subscription is closing: nothing more is set aside, and no paused partition is resumed. */
   close(): void {
     this.closed = true;

@@ -80,6 +80,21 @@ describe('SetAsideRetries (a Kafka consumer waiting for a retry with the partiti
     expect(aside.takeFinished({ ...message, offset: '47' })).toBe(false);
   });
 
+  it('forgets what it kept of partitions a rebalance gave to another member, and only those', () => {
+    const aside = new SetAsideRetries();
+    const pause = () => () => undefined;
+    aside.setAside(message, progress(2), 2_000, pause);
+    aside.setAside({ topic: 't', partition: 2, offset: '9' }, progress(3), 2_000, pause);
+    aside.rememberFinished('t', 1, ['43']);
+    aside.rememberFinished('t', 2, ['10']);
+    aside.forgetAllBut({ t: [2], other: [1] });
+    expect(aside.takeProgress(message)).toBeUndefined();
+    expect(aside.takeFinished({ ...message, offset: '43' })).toBe(false);
+    expect(aside.takeProgress({ topic: 't', partition: 2, offset: '9' })).toEqual(progress(3));
+    expect(aside.takeFinished({ topic: 't', partition: 2, offset: '10' })).toBe(true);
+    aside.close();
+  });
+
   it('once closed, sets nothing aside and resumes nothing it paused', () => {
     const aside = new SetAsideRetries();
     const { events, pause } = partitionControl();

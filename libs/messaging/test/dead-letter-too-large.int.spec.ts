@@ -16,7 +16,10 @@ import { describeIf, infraEnv, waitFor } from '@app/testing';
 describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on Kafka', () => {
   let bus: KafkaBus;
   beforeAll(() => {
-    bus = new KafkaBus({ brokers: infraEnv.kafkaBrokers!, clientId: `dlq-large-${randomUUID().slice(0, 8)}` });
+    bus = new KafkaBus({
+      brokers: infraEnv.kafkaBrokers!,
+      clientId: `dlq-large-${randomUUID().slice(0, 8)}`,
+    });
   });
   afterAll(() => bus.close());
 
@@ -65,14 +68,32 @@ describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on K
     expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
   }, 60_000);
 
+  it('a publish sent in one request with a record refused as too large is not refused with it', async () => {
+    const small = `dlq-large.${randomUUID().slice(0, 12)}`;
+    const strict = `dlq-large.${randomUUID().slice(0, 12)}`;
+    await bus.ensureTopics([
+      { topic: small, partitions: 1, replicationFactor: 1 },
+      { topic: strict, partitions: 1, replicationFactor: 1, config: { 'max.message.bytes': '4096' } },
+    ]);
+    // Both before the first send starts: coalesced into one request.
+    const [refused, landed] = await Promise.allSettled([
+      bus.publish([{ topic: strict, key: 'k', headers: {}, value: Buffer.alloc(6_000) }]),
+      bus.publish([{ topic: small, key: 'k', headers: {}, value: Buffer.from('fine') }]),
+    ]);
+    expect(refused.status).toBe('rejected');
+    expect(isRecordTooLarge((refused as PromiseRejectedResult).reason)).toBe(true);
+    expect(landed.status).toBe('fulfilled');
+  }, 30_000);
+
   it('tells the broker’s refusal of a record too large from other publish failures', async () => {
     const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
     await bus.ensureTopics([
       { topic, partitions: 1, replicationFactor: 1, config: { 'max.message.bytes': '4096' } },
     ]);
-    const refusal = await bus
-      .publish([{ topic, key: 'k', headers: {}, value: Buffer.alloc(6_000) }])
-      .then(() => undefined, (error: unknown) => error);
+    const refusal = await bus.publish([{ topic, key: 'k', headers: {}, value: Buffer.alloc(6_000) }]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(isRecordTooLarge(refusal)).toBe(true);
     expect(isRecordTooLarge(new Error('connect ECONNREFUSED'))).toBe(false);
   }, 30_000);

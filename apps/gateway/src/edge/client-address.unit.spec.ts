@@ -5,6 +5,12 @@ describe('the address a caller is counted by (rate limits, sign-in throttle)', (
     expect(limitKeyOf('203.0.113.7')).toBe('203.0.113.7');
     expect(limitKeyOf('::ffff:203.0.113.7')).toBe('203.0.113.7');
     expect(limitKeyOf('::FFFF:cb00:7107')).toBe('203.0.113.7');
+    // Behind a translator: SIIT, NAT64's well-known prefix, the old IPv4-compatible form.
+    expect(limitKeyOf('::ffff:0:203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKeyOf('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKeyOf('64:ff9b::198.51.100.9')).toBe('198.51.100.9');
+    expect(limitKeyOf('::203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKeyOf('64:ff9b:1::203.0.113.7')).toBe('64:ff9b:1:0::/64');
   });
 
   it('an IPv6 address by its /64: every address a client is handed counts as one', () => {
@@ -15,6 +21,7 @@ describe('the address a caller is counted by (rate limits, sign-in throttle)', (
     expect(limitKeyOf('2001:db8:85a3:12:0:0:1.2.3.4')).toBe(key);
     expect(limitKeyOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(limitKeyOf('::1')).toBe('0:0:0:0::/64');
+    expect(limitKeyOf('::')).toBe('0:0:0:0::/64');
     expect(limitKeyOf('2001:db8:85a3:13::1')).not.toBe(key);
     expect(limitKeyOf('2001:db8::85a3:12:0:1')).toBe('2001:db8:0:0::/64');
   });

@@ -132,9 +132,16 @@ export class LoginService {
     session: SessionTokens,
     { passwordOnly }: { passwordOnly: boolean },
   ): Promise<void> {
-    const account = await this.deps.users.current(userId);
-    const secondFactorNow = passwordOnly && (await this.deps.twoFactor.isEnabled(userId));
-    if (account && !account.locked && !secondFactorNow) return;
+    let standing: boolean;
+    try {
+      const account = await this.deps.users.current(userId);
+      const secondFactorNow = passwordOnly && (await this.deps.twoFactor.isEnabled(userId));
+      standing = account !== null && !account.locked && !secondFactorNow;
+    } catch (error) {
+      await this.deps.refreshTokens.revoke(session.refreshToken); // not left open unanswered
+      throw error;
+    }
+    if (standing) return;
     await this.deps.refreshTokens.revoke(session.refreshToken);
     throw invalidCredentials();
   }

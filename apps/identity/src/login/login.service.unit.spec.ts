@@ -160,6 +160,17 @@ describe('login', () => {
     ).toBe('two-factor-required');
   });
 
+  it('a re-check that cannot be made leaves no session open behind the failure', async () => {
+    const login = await setup();
+    const issued = whenSessionOpens(login, () => {
+      login.users.current = () => Promise.reject(new Error('event store unavailable'));
+    });
+    await expect(
+      login.service.login({ email: 'ada@example.com', password: 'correct horse battery' }),
+    ).rejects.toThrow('event store unavailable');
+    await expect(login.refreshTokens.rotate(issued[0]!)).rejects.toMatchObject({ reason: 'revoked' });
+  });
+
   it('R22: a lock that overtook the second step opens no session either', async () => {
     const { login, secret, clock, challenge } = await withTwoFactor();
     const pending = await challenge();

@@ -656,6 +656,37 @@ describe('required two-factor authentication (R22)', () => {
       .thenRefuses('invitation-not-found');
   });
 
+  it('R16/R19: an invitation someone acting through the parent made for their own address does not hold back their auto-join', () => {
+    const expiresAt = '2026-11-29T10:00:00.000Z';
+    const withOwnInvitation: OrganizationEvent[] = [
+      ...child,
+      settings({ autoJoin: true }),
+      { type: 'DomainClaimed', data: { ...stamp('owner'), domain: 'branch.example' } },
+      {
+        type: 'InvitationCreated',
+        data: {
+          ...stamp('partner-admin'),
+          invitationId: 'inv-own',
+          email: 'pa@branch.example',
+          role: 'user',
+          teamIds: [],
+          permissions: [],
+          expiresAt,
+        },
+      },
+      {
+        type: 'InvitationSent',
+        data: { ...stamp('partner-admin'), invitationId: 'inv-own', sendSequence: 1, expiresAt },
+      },
+    ];
+    const autoJoin = (userId: string) =>
+      cmd('system', { type: 'AutoJoinMember', userId, email: 'pa@branch.example', verifiedAt: at });
+    // They could not accept it (`own-invitation`): it waits for nobody, and the address joins as any would.
+    given(withOwnInvitation).when(autoJoin('partner-admin')).thenTypes(['MemberJoined']);
+    // Anyone else verifying that address is left to the invitation.
+    given(withOwnInvitation).when(autoJoin('someone-else')).then([]);
+  });
+
   it('R22: auto-joined users of such an organization are asked to enroll', () => {
     const withDomain: OrganizationEvent[] = [
       ...child,

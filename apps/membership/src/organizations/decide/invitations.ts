@@ -330,19 +330,21 @@ export function invitationStillGiven(
 }
 
 /**
- * R5, R16: whether a pending invitation to this address could be accepted now (its link sent and in time, its terms
- * still given): it decides how that person joins, so auto-join leaves them to it.
+ * R5, R16: whether a pending invitation to this address could be accepted by this person now (its link sent and in
+ * time, its terms still given, set by someone else): it decides how they join, so auto-join leaves them to it.
  */
 export function awaitsAcceptance(
   org: ActiveOrganization,
   catalog: PermissionsCatalog,
-  email: string,
+  invitee: { userId: string; email: string },
   at: string,
 ): boolean {
   for (const invitation of org.invitations.values())
     if (
       invitation.status === 'pending' &&
-      invitation.email === email &&
+      invitation.email === invitee.email &&
+      // Whoever set its terms may not take them up (`own-invitation`): it waits for nobody.
+      invitation.grantedBy !== invitee.userId &&
       invitation.sendSequence > 0 &&
       !expired(invitation, at) &&
       invitationStillGiven(org, catalog, invitation)

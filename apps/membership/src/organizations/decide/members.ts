@@ -64,7 +64,10 @@ export function autoJoinMember({
   if (isPublicMailDomain(domain)) return [];
   // Invited at that address (verifying it is how an existing account gets to accept): joining as a plain User now
   // would leave the invitation's role, teams and permissions unacceptable (`already-member`).
-  if (awaitsAcceptance(org, catalog, command.email.toLowerCase(), stamp.at)) return [];
+  if (
+    awaitsAcceptance(org, catalog, { userId: command.userId, email: command.email.toLowerCase() }, stamp.at)
+  )
+    return [];
   return [
     {
       type: 'MemberJoined',

@@ -261,10 +261,7 @@ export class KafkaBus implements MessageBus {
     const live = firstFetch(consumer, this.options.joinTimeoutMs ?? 60_000);
     const setAside = new SetAsideRetries();
     const positions = ephemeral ? new RememberedPositions() : undefined;
-    if (positions)
-      for (const topic of options.topics)
-        for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
-          positions.startAt(topic, partition, high);
+    if (positions) await this.rememberEnds(positions, options.topics);
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       // What this member remembered of partitions now another's would be about other deliveries when they return.
       setAside.forgetAllBut(payload.memberAssignment);
@@ -407,6 +404,24 @@ export class KafkaBus implements MessageBus {
     // started service is consuming: nothing published from here on is skipped, or waits for a rebalance.
     await live;
     return subscription;
+  }
+
+  /**
+   * Where each partition of `topics` ends now, as where an ephemeral member starts. A topic just created may not have
+   * its leaders yet: asked again a few times, then left unknown (a rejoin before anything was done there starts at
+   * the newest message, as kafkajs would).
+   */
+  private async rememberEnds(positions: RememberedPositions, topics: readonly string[]): Promise<void> {
+    for (const topic of topics)
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          for (const { partition, high } of await this.admin.fetchTopicOffsets(topic))
+            positions.startAt(topic, partition, high);
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        }
+      }
   }
 
   /**

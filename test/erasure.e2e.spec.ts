@@ -140,7 +140,7 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       notifications: { erasureSecondPassMs: 10_000 },
     });
     models = platform.gateway.get<ReadModels>(READ_MODELS);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('a deleted user is erased: event store, read models, topics and logs hold no plaintext; the past still names them as erased', async () => {

@@ -39,7 +39,7 @@ describe('the gateway edge', () => {
     });
     ada = await platform.signUp('Ada');
     orgId = await platform.createOrg(ada);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;
@@ -1554,7 +1554,7 @@ describe('the gateway edge when a write service is down, and under a rate limit'
       withoutMembership: true,
       gateway: { commandTimeoutMs: 300, authRateLimitPerIp: 4 },
     });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   let ada: SignedIn;
@@ -1635,7 +1635,7 @@ describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform({ gateway: { authRateLimitPerIp: 2, trustProxy: 1 } });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const forgot = (forwardedFor: string) =>
@@ -1690,7 +1690,7 @@ describe('the gateway edge when identity’s keys cannot be fetched', () => {
     platform = await startPlatform({
       gateway: { jwksUrl: `http://127.0.0.1:${await freePort()}/.well-known/jwks.json` },
     });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('a signed-in request is a 503 with Retry-After, not a 401 that would sign the client out; a forged token stays a 401', async () => {
@@ -1718,7 +1718,7 @@ describe('the gateway edge: the limits per signed-in user and per address', () =
       withoutMembership: true,
       gateway: { rateLimitPerUser: perUser, rateLimitPerIp: perAddress },
     });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const statusesOf = async (count: number, request: () => Promise<{ status: number }>) => {

@@ -14,7 +14,7 @@ describe('an import of the largest size allowed', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('R7: 1,000 CSV rows are answered row by row under the default timeouts, not a 503 while the rows are done', async () => {
@@ -41,7 +41,7 @@ describe('an import under an Idempotency-Key', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('the same key with the same file answers as the first time; with another file or another request it is 409, nothing invited', async () => {
@@ -119,7 +119,7 @@ describe('an import beside another organization’s commands', () => {
   beforeAll(async () => {
     // On FerretDB the read models take a while over 1,000 rows: what is checked is the order the bus handled things in.
     platform = await startPlatform({ gateway: { readYourWritesMs: 15_000 } });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('R7: an import does not hold up another organization’s command behind it in the bus partition they share', async () => {

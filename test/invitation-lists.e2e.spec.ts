@@ -16,7 +16,7 @@ describe('invitations past their expiry, before the sweep', () => {
     });
     ada = await platform.signUp('Ada');
     orgId = await platform.createOrg(ada);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;

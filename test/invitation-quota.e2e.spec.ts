@@ -7,7 +7,7 @@ describe('the invitation quota of one address', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform({ notifications: { invitationsPerHour: 3, invitationTextsPerDay: 2 } });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;

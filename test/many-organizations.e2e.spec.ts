@@ -6,7 +6,7 @@ describe('an account in more than a thousand organizations', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;

@@ -18,7 +18,7 @@ describe('metrics after a workload', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const scrape = async () => (await platform.http.get('/metrics').expect(200)).text;

@@ -8,7 +8,7 @@ describe('notices to the people a change is about', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const mailsTo = (address: string, subject: RegExp): Received[] =>

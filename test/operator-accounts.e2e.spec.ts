@@ -15,7 +15,7 @@ describe('operators locking accounts', () => {
   let operators: string[];
   beforeAll(async () => {
     ({ platform, operator: opal, operators } = await startPlatformWithOperator());
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const lockedMails = (to: string) =>
@@ -163,7 +163,7 @@ describe('an operator’s action, from a session signed in to long ago', () => {
     });
     otto = await platform.signUp('Otto');
     operators.push(otto.userId);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const lock = (token: string, userId: string) =>

@@ -8,7 +8,7 @@ describe('operators releasing a disputed domain claim', () => {
   let operators: string[];
   beforeAll(async () => {
     ({ platform, operator: opal, operators } = await startPlatformWithOperator());
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;

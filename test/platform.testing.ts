@@ -158,8 +158,8 @@ async function skipWhatOtherPlatformsLeft(): Promise<void> {
  * On Kafka every test platform's gateway reads in one consumer group: a new one first works off what the platform
  * before it left unprojected, and its first commands would wait for that. Start from a drained group instead. What is
  * left can be large (integration tests running beside it publish to the same topics, and the read models on FerretDB
- * take each document in turn): the wait fails once the group stood still for 30 s, or after 50 s in all (within
- * the minute a test file gives its platform to start).
+ * take each document in turn): the wait fails once the group stood still for 30 s, or after 100 s in all (within
+ * the two minutes a test file gives its platform to start on Kafka).
  */
 async function projectionsCaughtUp(): Promise<void> {
   if (!infraEnv.kafkaBrokers) return;
@@ -187,7 +187,7 @@ async function projectionsCaughtUp(): Promise<void> {
     let { left, done } = await position();
     let movedAt = Date.now();
     while (left > 0n) {
-      if (Date.now() - movedAt > 30_000 || Date.now() - startedAt > 50_000)
+      if (Date.now() - movedAt > 30_000 || Date.now() - startedAt > 100_000)
         throw new Error(
           `the gateway did not project what earlier platforms left: ${left} messages behind, ` +
             `${Math.round((Date.now() - movedAt) / 1000)} s without progress`,

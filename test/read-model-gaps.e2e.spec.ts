@@ -35,7 +35,7 @@ describe('read models: an event after a gap in its aggregate’s revisions', () 
       .send({ role: 'admin' })
       .expect(200);
     await platform.http.patch('/v1/me').set(bearer(bob)).send({ name: 'Bob Renamed' }).expect(200);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await client?.dispose();
     await platform?.close();

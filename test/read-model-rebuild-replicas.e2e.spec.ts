@@ -32,7 +32,7 @@ describeIf(infraEnv.mongoUrl)(
     beforeAll(async () => {
       platform = await startPlatform({ withoutMembership: true });
       client = EventStoreDBClient.connectionString(platform.store.connectionString);
-    }, 60_000);
+    }, 120_000);
     afterAll(async () => {
       await client?.dispose();
       await platform?.close();

@@ -13,7 +13,7 @@ describe('read-your-writes', () => {
     // The default bound: short enough to wait out while the feed is held, long enough for a command to be shown in
     // time on Kafka too.
     platform = await startPlatform({ gateway: { readYourWritesMs: 2_000 } });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   /** Runs `work` while the gateway's projection feed applies nothing. */

@@ -9,7 +9,7 @@ describe('passwords confirmed while signed in count towards the lockout', () => 
 
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const changePassword = (who: SignedIn, currentPassword: string, newPassword = 'a brand new passphrase') =>

@@ -10,7 +10,7 @@ describe('ending sessions ends the access tokens already issued', () => {
 
   beforeAll(async () => {
     platform = await startPlatform({ gateway: { sessionCheckMs: 200 } });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const me = (who: SignedIn) => platform.http.get('/v1/me').set(bearer(who));

@@ -74,7 +74,7 @@ describe('state topics: a new subscriber bootstraps from them', () => {
   beforeAll(async () => {
     platform = await startPlatform();
     models = platform.gateway.get<ReadModels>(READ_MODELS);
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   it('a consumer built only from the state topics equals the gateway read model; deletions are tombstones', async () => {

@@ -14,7 +14,7 @@ describe('stories over the public API', () => {
   let platform: Platform;
   beforeAll(async () => {
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(() => platform?.close());
 
   const http = () => platform.http;

@@ -15,7 +15,7 @@ describe('tracing', () => {
   beforeAll(async () => {
     stopTracing = startTracing('test', { exporter });
     platform = await startPlatform();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await platform?.close();
     await stopTracing?.();

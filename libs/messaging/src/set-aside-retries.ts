@@ -26,6 +26,7 @@ export class SetAsideRetries {
 
   /** Where the message's retries stood when it was set aside (nothing for one never set aside); forgotten once read. */
   takeProgress(message: MessageAt): DeliveryProgress | undefined {
+    if (this.progress.size === 0) return undefined; // every message asks: no key built while nothing was set aside
     const key = messageKey(message);
     const progress = this.progress.get(key);
     this.progress.delete(key);
@@ -72,6 +73,7 @@ export class SetAsideRetries {
 
   /** Whether the message was done before its partition was set aside (then it is not handled again); once. */
   takeFinished(message: MessageAt): boolean {
+    if (this.finished.size === 0) return false;
     const offsets = this.finished.get(partitionKeyOf(message));
     return offsets?.delete(message.offset) ?? false;
   }

@@ -61,10 +61,12 @@ describe('metrics after a workload', () => {
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(
-      moved(after, 'bus_messages_handled_total', { group: 'gateway.read-models', outcome: 'handled' }),
+      moved(after, 'bus_messages_handled_total', { group: platform.readModelGroup, outcome: 'handled' }),
     ).toBeGreaterThan(0);
     expect(after).toMatch(
-      /bus_consumer_lag\{group="gateway.read-models",topic="membership.organization.v1",partition="\d+"\} \d+/,
+      new RegExp(
+        `bus_consumer_lag\\{group="${platform.readModelGroup}",topic="membership.organization.v1",partition="\\d+"\\} \\d+`,
+      ),
     );
     expect(
       moved(after, 'relay_events_published_total', { relay: 'membership-relay' }),

@@ -12,7 +12,8 @@ import { startTestEventStore, type TestEventStore } from '@app/testing/test-even
 import { type DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
-import { PROJECTION_GROUP, ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { GATEWAY_CONFIG } from '../apps/gateway/src/gateway.tokens';
+import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
@@ -51,7 +52,7 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
-  await skipWhatOtherPlatformsLeft();
+  const readModelGroup = await readModelGroupAtTopicEnds();
   const store = await startTestEventStore();
   const smtp = await startSmtpServer();
   const sms = await startSmsProvider();
@@ -97,6 +98,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       rateLimitPerIp: 1_000_000,
       rateLimitPerUser: 1_000_000,
       authRateLimitPerIp: 1_000_000,
+      ...(readModelGroup ? { readModelGroup } : {}),
       ...options.gateway,
     },
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
@@ -107,7 +109,6 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await initHttpApp(gateway);
     // Until then the routes that read the models answer 503, as a gateway not yet ready does.
     await gateway.get(ProjectionFeed).ready();
-    await projectionsCaughtUp();
   } catch (error) {
     // A platform that did not start leaves nothing running: its consumers would go on in this process's consumer
     // groups and metrics, and upset the platforms started after it.
@@ -132,74 +133,24 @@ export async function startPlatformWithOperator(
 }
 
 /**
- * On Kafka the gateway's group starts where the platforms before left it, and what they (and the integration tests
- * publishing to the same topics) left unprojected is other event stores' history, of no use to this platform's
- * gateway, and can take longer to project into FerretDB than a test file may wait to start. While no gateway reads
- * in the group, it is moved to the end of its topics before this platform publishes anything. With a gateway reading
- * (another platform alive), it is left as it is and worked off (below).
+ * On Kafka each test platform's gateway projects in a consumer group of its own, created at the end of the topics
+ * before this platform publishes anything: what other platforms and the integration tests left there is other event
+ * stores' history, of no use to this gateway, and a group shared between platforms was left with members of processes
+ * killed by earlier files (their sessions still open), which held it where they stopped. Undefined without Kafka.
  */
-async function skipWhatOtherPlatformsLeft(): Promise<void> {
-  if (!infraEnv.kafkaBrokers) return;
+async function readModelGroupAtTopicEnds(): Promise<string | undefined> {
+  if (!infraEnv.kafkaBrokers) return undefined;
+  const groupId = `gateway.read-models.test-${randomUUID().slice(0, 8)}`;
   const admin = new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     for (const topic of [TOPICS.identityUsers, TOPICS.membershipOrganizations])
-      if (existing.has(topic))
-        await admin
-          .resetOffsets({ groupId: PROJECTION_GROUP, topic, earliest: false })
-          .catch(() => undefined);
+      if (existing.has(topic)) await admin.resetOffsets({ groupId, topic, earliest: false });
   } finally {
     await admin.disconnect();
   }
-}
-
-/**
- * On Kafka every test platform's gateway reads in one consumer group: a new one first works off what the platform
- * before it left unprojected, and its first commands would wait for that. Start from a drained group instead. What is
- * left can be large (integration tests running beside it publish to the same topics, and the read models on FerretDB
- * take each document in turn): the wait fails once the group stood still for 30 s, or after 100 s in all (within
- * the two minutes a test file gives its platform to start on Kafka).
- */
-async function projectionsCaughtUp(): Promise<void> {
-  if (!infraEnv.kafkaBrokers) return;
-  const admin = new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const topics = [TOPICS.identityUsers, TOPICS.membershipOrganizations];
-    /** How many messages the group has still to project (0 once drained), and how many it has projected. */
-    const position = async (): Promise<{ left: bigint; done: bigint }> => {
-      const committed = await admin.fetchOffsets({ groupId: PROJECTION_GROUP, topics });
-      let left = 0n;
-      let done = 0n;
-      for (const topic of topics) {
-        const offsets = committed.find((c) => c.topic === topic)?.partitions ?? [];
-        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-          const raw = BigInt(offsets.find((p) => p.partition === partition)?.offset ?? '-1');
-          const at = raw < 0n ? 0n : raw;
-          done += at;
-          if (BigInt(high) > at) left += BigInt(high) - at;
-        }
-      }
-      return { left, done };
-    };
-    const startedAt = Date.now();
-    let { left, done } = await position();
-    let movedAt = Date.now();
-    while (left > 0n) {
-      if (Date.now() - movedAt > 30_000 || Date.now() - startedAt > 100_000)
-        throw new Error(
-          `the gateway did not project what earlier platforms left: ${left} messages behind, ` +
-            `${Math.round((Date.now() - movedAt) / 1000)} s without progress`,
-        );
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const now = await position();
-      if (now.done > done) movedAt = Date.now();
-      ({ left, done } = now);
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  return groupId;
 }
 
 export class Platform {
@@ -215,6 +166,11 @@ export class Platform {
 
   get http() {
     return request(this.gateway.getHttpServer());
+  }
+
+  /** The consumer group the gateway projects the read models in (one per platform on Kafka). */
+  get readModelGroup(): string {
+    return this.gateway.get<GatewayConfig>(GATEWAY_CONFIG).readModelGroup;
   }
 
   get mails(): Received[] {

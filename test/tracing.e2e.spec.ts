@@ -38,7 +38,7 @@ describe('tracing', () => {
     const find = (name: string, scope: string) =>
       inTrace().find((s) => s.name === name && s.instrumentationScope.name === scope);
     const consumedBy = (group: string) => find('consume membership.organization.v1', group);
-    await waitFor(() => consumedBy('gateway.read-models') && consumedBy('notifications.notices'), {
+    await waitFor(() => consumedBy(platform.readModelGroup) && consumedBy('notifications.notices'), {
       what: 'the event consumed in the same trace',
     });
 
@@ -52,7 +52,7 @@ describe('tracing', () => {
     expect(parentOf(consumed)).toBe(request!.spanContext().spanId);
     expect(parentOf(command)).toBe(consumed!.spanContext().spanId);
     expect(parentOf(relay)).toBe(command!.spanContext().spanId);
-    expect(parentOf(consumedBy('gateway.read-models'))).toBe(relay!.spanContext().spanId);
+    expect(parentOf(consumedBy(platform.readModelGroup))).toBe(relay!.spanContext().spanId);
     expect(parentOf(consumedBy('notifications.notices'))).toBe(relay!.spanContext().spanId);
   });
 });

@@ -12,6 +12,11 @@ export interface ServiceProcess {
   readonly exited: Promise<unknown>;
   /** `/health/ready`'s status, or 0 when nothing answers. */
   readiness(): Promise<number>;
+  /**
+   * Stops it as Kubernetes does (SIGTERM, SIGKILL after `graceMs`). Stopped gracefully, it leaves its consumer groups:
+   * a killed member stays in them until its session times out, and holds up whoever joins them next.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -47,6 +52,13 @@ export async function startServiceProcess(
     exited: once(child, 'exit'),
     readiness: async () =>
       (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.status ?? 0,
+    stop: async (graceMs = 20_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const killLater = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.kill('SIGTERM');
+      await instance.exited;
+      clearTimeout(killLater);
+    },
   };
   try {
     // Generous: in test:infra several suites start brokers and service processes at once on two cores, and a service

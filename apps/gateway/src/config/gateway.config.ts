@@ -58,6 +58,11 @@ export interface GatewayConfig {
    * client's, since a client reaching the gateway directly could otherwise name any address it likes.
    */
   readonly trustProxy: number | string | false;
+  /**
+   * `READ_MODEL_GROUP` (default `gateway.read-models`): the Kafka consumer group the read models are projected in.
+   * Replicas sharing one read store share it; gateways keeping read stores of their own on one Kafka each need one.
+   */
+  readonly readModelGroup: string;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -92,6 +97,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     schemaBaseUrl: schemaBaseUrl(env),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),
+    readModelGroup: groupIdOf(env.READ_MODEL_GROUP),
   };
 }
 
@@ -103,4 +109,12 @@ function trustProxyOf(raw: string | undefined): number | string | false {
   if (addresses.some((a) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a)))
     throw new Error(`TRUST_PROXY must be a number of proxies or their addresses/CIDRs, got "${raw}"`);
   return addresses.join(',');
+}
+
+function groupIdOf(raw: string | undefined): string {
+  const value = raw?.trim() || 'gateway.read-models';
+  // Kafka's own rule for group ids is only "not empty"; a name like a topic's keeps metrics and ACLs readable.
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(value))
+    throw new Error(`READ_MODEL_GROUP must be letters, digits, '.', '_' or '-' (at most 200), got "${raw}"`);
+  return value;
 }

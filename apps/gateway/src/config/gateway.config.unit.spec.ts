@@ -17,4 +17,14 @@ describe('the gateway settings', () => {
     for (const bad of ['0', '-5', 'soon'])
       expect(() => readGatewayConfig({ IMPORT_ROW_MS: bad })).toThrow(/IMPORT_ROW_MS/);
   });
+
+  it('READ_MODEL_GROUP: gateway.read-models by default; a name of its own; spaces or slashes refused by name', () => {
+    expect(readGatewayConfig({}).readModelGroup).toBe('gateway.read-models');
+    expect(readGatewayConfig({ READ_MODEL_GROUP: ' ' }).readModelGroup).toBe('gateway.read-models');
+    expect(readGatewayConfig({ READ_MODEL_GROUP: 'gateway.read-models.blue' }).readModelGroup).toBe(
+      'gateway.read-models.blue',
+    );
+    for (const bad of ['read models', 'a/b', 'x'.repeat(201)])
+      expect(() => readGatewayConfig({ READ_MODEL_GROUP: bad })).toThrow(/READ_MODEL_GROUP/);
+  });
 });

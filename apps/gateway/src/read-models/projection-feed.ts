@@ -15,7 +15,8 @@ import {
 } from '@app/messaging';
 import { type PermissionsCatalog } from '@app/permissions';
 import { READ_STORE, type ReadStore } from '@app/read-store';
-import { PERMISSIONS_CATALOG } from '../gateway.tokens';
+import { type GatewayConfig } from '../config/gateway.config';
+import { GATEWAY_CONFIG, PERMISSIONS_CATALOG } from '../gateway.tokens';
 import { EventStoreHistory } from './aggregate-history';
 import { COLLECTIONS } from './documents';
 import { ReadModelProjector } from './projector';
@@ -29,9 +30,6 @@ import {
   type RebuildProgress,
 } from './rebuild';
 
-/** The consumer group the gateway's projections read the topics in. */
-export const PROJECTION_GROUP = 'gateway.read-models';
-
 /** Saved in the read store's checkpoints once the first fill of its read models from the event store is complete. */
 export const FIRST_FILL_CHECKPOINT = 'gateway.read-models.first-fill';
 /** Saved before the first fill writes anything: with it and without the checkpoint, a fill was cut short. */
@@ -42,7 +40,7 @@ const FILL_RETRY_MS = { first: 500, max: 30_000 };
 
 /**
  * Keeps the read models up to date from `identity.user.v1` and `membership.organization.v1` (consumer group
- * `gateway.read-models`, one event at a time per partition). A store whose first fill is not recorded as complete
+ * `READ_MODEL_GROUP`, one event at a time per partition). A store whose first fill is not recorded as complete
  * (the in-memory one at every start, a MongoDB one never filled or left part-filled) is first filled from the event
  * store, again and again until that succeeds; until then live events are retried by the bus as in an outage, never
  * dead-lettered. A rebuild holds the feed only while it switches.
@@ -63,6 +61,7 @@ export class ProjectionFeed extends BusSubscriber {
     @Inject(EVENT_STORE_CLIENT) private readonly client: EventStoreDBClient,
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
     @Inject(PERSONAL_DATA) private readonly personalData: PersonalData,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     readiness: Readiness,
   ) {
     super();
@@ -116,7 +115,7 @@ export class ProjectionFeed extends BusSubscriber {
   protected async subscribe(): Promise<Subscription> {
     void this.ready().catch(() => undefined); // stopped before the fill was done: nothing to report
     return subscribeToEvents(this.bus, {
-      groupId: PROJECTION_GROUP,
+      groupId: this.config.readModelGroup,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       handler: async (event) => {
         this.requireFilled();

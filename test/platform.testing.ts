@@ -4,14 +4,14 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS } from '@app/contracts';
 import { initHttpApp, readInfrastructureConfig } from '@app/platform';
-import { infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
+import { skipWhatEarlierSuitesLeft } from '@app/testing/consumer-groups';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { type DestinationStream } from 'pino';
 import { readGatewayConfig, type GatewayConfig } from '../apps/gateway/src/config/gateway.config';
 import { createGatewayApp } from '../apps/gateway/src/gateway.app';
+import { gatewayGroupsOfItsOwn } from '../apps/gateway/src/config/consumer-groups.testing';
 import { GATEWAY_CONFIG } from '../apps/gateway/src/gateway.tokens';
 import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
@@ -52,7 +52,7 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
-  const readModelGroup = await readModelGroupAtTopicEnds();
+  const groups = await consumerGroupsOfItsOwn();
   const store = await startTestEventStore();
   const smtp = await startSmtpServer();
   const sms = await startSmsProvider();
@@ -93,12 +93,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const gateway = await createGatewayApp(infra, {
     quiet: true,
     config: {
-      ...readGatewayConfig({}),
+      ...readGatewayConfig(groups),
       jwksUrl: `http://127.0.0.1:${identityPort}/.well-known/jwks.json`,
       rateLimitPerIp: 1_000_000,
       rateLimitPerUser: 1_000_000,
       authRateLimitPerIp: 1_000_000,
-      ...(readModelGroup ? { readModelGroup } : {}),
       ...options.gateway,
     },
     ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
@@ -133,24 +132,29 @@ export async function startPlatformWithOperator(
 }
 
 /**
- * On Kafka each test platform's gateway projects in a consumer group of its own, created at the end of the topics
- * before this platform publishes anything: what other platforms and the integration tests left there is other event
- * stores' history, of no use to this gateway, and a group shared between platforms was left with members of processes
- * killed by earlier files (their sessions still open), which held it where they stopped. Undefined without Kafka.
+ * The services' own consumer groups, which every test platform shares (moved to the end of their topics before one
+ * starts), and a read-model group and a state-topics group of the platform's own (created there): what other platforms
+ * and the integration tests left on the topics is other event stores' history. Shared, the gateway's projection had
+ * to work it off into FerretDB before the platform could start (once past two minutes), its state publisher could wait
+ * out models of organizations another platform closed before they were projected, and invitations other suites sent
+ * without notifications running could count against the quota suite's exact figures.
  */
-async function readModelGroupAtTopicEnds(): Promise<string | undefined> {
-  if (!infraEnv.kafkaBrokers) return undefined;
-  const groupId = `gateway.read-models.test-${randomUUID().slice(0, 8)}`;
-  const admin = new Kafka({ brokers: infraEnv.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    for (const topic of [TOPICS.identityUsers, TOPICS.membershipOrganizations])
-      if (existing.has(topic)) await admin.resetOffsets({ groupId, topic, earliest: false });
-  } finally {
-    await admin.disconnect();
-  }
-  return groupId;
+const SERVICE_GROUPS = [
+  'identity',
+  'identity.membership-reactions',
+  'membership',
+  'membership.identity-reactions',
+  'membership.parent-reactions',
+  'notifications.email-requests',
+  'notifications.erasure',
+  'notifications.invitations',
+  'notifications.notices',
+];
+
+/** Before a platform (or a suite's service processes) starts on Kafka: the groups it will read in (above). */
+export async function consumerGroupsOfItsOwn(): Promise<{ READ_MODEL_GROUP?: string }> {
+  await skipWhatEarlierSuitesLeft(SERVICE_GROUPS);
+  return gatewayGroupsOfItsOwn();
 }
 
 export class Platform {

@@ -11,7 +11,7 @@ import {
 } from '@app/testing';
 import { startTestEventStore, type TestEventStore } from '@app/testing/test-event-store';
 import { startSmtpServer } from '../apps/notifications/src/delivery/smtp-server.testing';
-import { PASSWORD, tokenFromMails } from './platform.testing';
+import { consumerGroupsOfItsOwn, PASSWORD, tokenFromMails } from './platform.testing';
 
 type Instance = ServiceProcess;
 
@@ -47,6 +47,7 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
       RATE_LIMIT_PER_IP: '100000',
       RATE_LIMIT_PER_USER: '100000',
       AUTH_RATE_LIMIT_PER_IP: '100000',
+      ...(await consumerGroupsOfItsOwn()),
     };
     const identity = await start('identity');
     env.IDENTITY_JWKS_URL = `http://127.0.0.1:${identity.port}/.well-known/jwks.json`;

@@ -63,6 +63,11 @@ export interface GatewayConfig {
    * Replicas sharing one read store share it; gateways keeping read stores of their own on one Kafka each need one.
    */
   readonly readModelGroup: string;
+  /**
+   * The group the state topics are written in, from the read models: `gateway.state-topics`, or
+   * `<READ_MODEL_GROUP>.state-topics` with a group of its own, since it follows that read store's projection.
+   */
+  readonly stateTopicsGroup: string;
 }
 
 export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -97,7 +102,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     schemaBaseUrl: schemaBaseUrl(env),
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     consoleDir: env.CONSOLE_DIR ?? join(process.cwd(), 'apps/console/dist'),
-    readModelGroup: groupIdOf(env.READ_MODEL_GROUP),
+    ...consumerGroupsOf(env.READ_MODEL_GROUP),
   };
 }
 
@@ -111,10 +116,14 @@ function trustProxyOf(raw: string | undefined): number | string | false {
   return addresses.join(',');
 }
 
-function groupIdOf(raw: string | undefined): string {
-  const value = raw?.trim() || 'gateway.read-models';
+function consumerGroupsOf(
+  raw: string | undefined,
+): Pick<GatewayConfig, 'readModelGroup' | 'stateTopicsGroup'> {
+  const value = raw?.trim() ?? '';
+  if (value === '')
+    return { readModelGroup: 'gateway.read-models', stateTopicsGroup: 'gateway.state-topics' };
   // Kafka's own rule for group ids is only "not empty"; a name like a topic's keeps metrics and ACLs readable.
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(value))
     throw new Error(`READ_MODEL_GROUP must be letters, digits, '.', '_' or '-' (at most 200), got "${raw}"`);
-  return value;
+  return { readModelGroup: value, stateTopicsGroup: `${value}.state-topics` };
 }

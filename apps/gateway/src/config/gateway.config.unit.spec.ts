@@ -18,12 +18,18 @@ describe('the gateway settings', () => {
       expect(() => readGatewayConfig({ IMPORT_ROW_MS: bad })).toThrow(/IMPORT_ROW_MS/);
   });
 
-  it('READ_MODEL_GROUP: gateway.read-models by default; a name of its own; spaces or slashes refused by name', () => {
-    expect(readGatewayConfig({}).readModelGroup).toBe('gateway.read-models');
-    expect(readGatewayConfig({ READ_MODEL_GROUP: ' ' }).readModelGroup).toBe('gateway.read-models');
-    expect(readGatewayConfig({ READ_MODEL_GROUP: 'gateway.read-models.blue' }).readModelGroup).toBe(
-      'gateway.read-models.blue',
-    );
+  it('READ_MODEL_GROUP: gateway.read-models by default; a name of its own (the state topics follow it); spaces or slashes refused by name', () => {
+    const groups = (env: NodeJS.ProcessEnv) => {
+      const { readModelGroup, stateTopicsGroup } = readGatewayConfig(env);
+      return { readModelGroup, stateTopicsGroup };
+    };
+    const defaults = { readModelGroup: 'gateway.read-models', stateTopicsGroup: 'gateway.state-topics' };
+    expect(groups({})).toEqual(defaults);
+    expect(groups({ READ_MODEL_GROUP: ' ' })).toEqual(defaults);
+    expect(groups({ READ_MODEL_GROUP: 'gateway.blue' })).toEqual({
+      readModelGroup: 'gateway.blue',
+      stateTopicsGroup: 'gateway.blue.state-topics',
+    });
     for (const bad of ['read models', 'a/b', 'x'.repeat(201)])
       expect(() => readGatewayConfig({ READ_MODEL_GROUP: bad })).toThrow(/READ_MODEL_GROUP/);
   });

@@ -10,6 +10,7 @@ import { dlqTopic, eventMessage, MESSAGE_BUS, type MessageBus, type ReceivedMess
 import { initHttpApp, readInfrastructureConfig } from '@app/platform';
 import { READ_STORE, type ReadStore } from '@app/read-store';
 import { describeIf, freePort, infraEnv, makeTempDir, waitFor } from '@app/testing';
+import { gatewayGroupsOfItsOwn } from '../config/consumer-groups.testing';
 import { readGatewayConfig } from '../config/gateway.config';
 import { createGatewayApp } from '../gateway.app';
 import { COLLECTIONS, type UserDoc } from './documents';
@@ -51,13 +52,19 @@ async function appendUsers(connectionString: string, userIds: readonly string[])
   }
 }
 
+/** This suite's consumer groups on Kafka, made once (at the end of the topics: earlier suites' events are no concern). */
+let groups: ReturnType<typeof gatewayGroupsOfItsOwn> | undefined;
+
 /** A gateway on the given event store, its read store as configured (on MongoDB, the `gateway` database). */
 async function startGateway(connectionString: string): Promise<INestApplication> {
   const infra = {
     ...readInfrastructureConfig({ ...process.env, DATA_DIR: await makeTempDir('first-fill-gateway') }),
     eventStoreConnectionString: connectionString,
   };
-  const app = await createGatewayApp(infra, { quiet: true, config: readGatewayConfig({}) });
+  const app = await createGatewayApp(infra, {
+    quiet: true,
+    config: readGatewayConfig(await (groups ??= gatewayGroupsOfItsOwn())),
+  });
   await initHttpApp(app);
   return app;
 }

@@ -13,13 +13,12 @@ import {
   type Subscription,
   subscribeToEvents,
 } from '@app/messaging';
-import { READ_MODELS } from '../gateway.tokens';
+import { type GatewayConfig } from '../config/gateway.config';
+import { GATEWAY_CONFIG, READ_MODELS } from '../gateway.tokens';
 import { ProjectionFeed } from '../read-models/projection-feed';
 import { findAll, type ReadModels } from '../read-models/read-models';
 import { consistentAt, organizationStateOf, stateStep, userStateOf } from './public-state';
 
-/** The consumer group the state topics are written from. */
-export const STATE_GROUP = 'gateway.state-topics';
 export const GATEWAY_SOURCE = '/identity-platform/gateway';
 // Fixed namespace: the state of one aggregate at one revision always has the same message id.
 const STATE_NAMESPACE = '9b7c2a4e-1f0d-4e8b-a6c3-5d2e7f9a1b84';
@@ -59,6 +58,7 @@ export class StatePublisher extends BusSubscriber {
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly feed: ProjectionFeed,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     super();
   }
@@ -68,7 +68,7 @@ export class StatePublisher extends BusSubscriber {
 
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
-      groupId: STATE_GROUP,
+      groupId: this.config.stateTopicsGroup,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       // Read models behind (a large organization's deletion on MongoDB, a replica taking over the projections) are
       // waited out for about an hour and a half before the event is dead-lettered: a state topic missing the last

@@ -42,7 +42,10 @@ module.exports = {
     project('unit', 'unit'),
     project('contract', 'contract', withKafka),
     project('int', 'int', withKafka),
-    project('e2e', 'e2e', withKafka),
+    project('e2e', 'e2e', {
+      ...withKafka,
+      setupFilesAfterEnv: ['<rootDir>/test/jest/close-left-open.setup.ts'],
+    }),
     // The console in a real browser against `npm start` (the embedded default, fixed ports): only `npm test` runs it.
     project('browser', 'browser'),
   ],

@@ -14,6 +14,7 @@ import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { gatewayGroupsOfItsOwn } from '../apps/gateway/src/config/consumer-groups.testing';
 import { GATEWAY_CONFIG } from '../apps/gateway/src/gateway.tokens';
 import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { trackStarting } from './jest/left-open';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
 import { totpCode } from '../apps/identity/src/two-factor/totp';
@@ -51,70 +52,91 @@ export interface PlatformOptions {
   readonly logTo?: DestinationStream;
 }
 
-export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+export function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  return trackStarting(startWhole(options));
+}
+
+async function startWhole(options: PlatformOptions): Promise<Platform> {
   const groups = await consumerGroupsOfItsOwn();
-  const store = await startTestEventStore();
-  const smtp = await startSmtpServer();
-  const sms = await startSmsProvider();
-  const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
-  const logTo = options.logTo ? { logTo: options.logTo } : {};
-  const identity = await createIdentityApp(infra, {
-    quiet: true,
-    ...logTo,
-    persistSecrets: false,
-    // Operators are one list for identity and the gateway: a test adds a user to it once it has signed them up.
-    config: {
-      ...readIdentityConfig({}),
-      publicUrl: 'http://gateway.test',
-      operators: options.gateway?.operators ?? [],
-    },
-  });
-  await identity.listen(0, '127.0.0.1');
-  const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
-  const membership = options.withoutMembership
-    ? undefined
-    : await createMembershipApp(infra, { quiet: true, ...logTo, config: options.membership ?? {} });
-  await membership?.init();
-  const notifications = await createNotificationsApp(infra, {
-    quiet: true,
-    ...logTo,
-    delivery: {
-      smtpUrl: smtp.url,
-      smsUrl: sms.url,
-      publicUrl: 'http://gateway.test',
-      deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
-      invitationsPerHour: 1_000_000,
-      invitationTextsPerDay: 1_000_000,
-      invitationMailsPerDay: 1_000_000,
-      ...options.notifications,
-    },
-  });
-  await notifications.init();
-  const gateway = await createGatewayApp(infra, {
-    quiet: true,
-    config: {
-      ...readGatewayConfig(groups),
-      jwksUrl: `http://127.0.0.1:${identityPort}/.well-known/jwks.json`,
-      rateLimitPerIp: 1_000_000,
-      rateLimitPerUser: 1_000_000,
-      authRateLimitPerIp: 1_000_000,
-      ...options.gateway,
-    },
-    ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
-  });
-  const apps = [gateway, notifications, ...(membership ? [membership] : []), identity];
-  const platform = new Platform(store, smtp, sms, apps, gateway, notifications, identity);
+  // Whatever started is stopped again if a later part fails, the last started first.
+  const started: (() => Promise<unknown>)[] = [];
+  const stopAll = () => stopInTurn([...started].reverse());
   try {
+    const store = await startTestEventStore();
+    started.push(() => store.stop());
+    const smtp = await startSmtpServer();
+    started.push(() => smtp.stop());
+    const sms = await startSmsProvider();
+    started.push(() => sms.stop());
+    const infra = { ...readInfrastructureConfig(), eventStoreConnectionString: store.connectionString };
+    const logTo = options.logTo ? { logTo: options.logTo } : {};
+    const identity = await createIdentityApp(infra, {
+      quiet: true,
+      ...logTo,
+      persistSecrets: false,
+      // Operators are one list for identity and the gateway: a test adds a user to it once it has signed them up.
+      config: {
+        ...readIdentityConfig({}),
+        publicUrl: 'http://gateway.test',
+        operators: options.gateway?.operators ?? [],
+      },
+    });
+    let identityStopped: Promise<void> | undefined;
+    const stopIdentity = () => (identityStopped ??= identity.close());
+    started.push(stopIdentity);
+    await identity.listen(0, '127.0.0.1');
+    const identityPort = (identity.getHttpServer().address() as AddressInfo).port;
+    const membership = options.withoutMembership
+      ? undefined
+      : await createMembershipApp(infra, { quiet: true, ...logTo, config: options.membership ?? {} });
+    if (membership) started.push(() => membership.close());
+    await membership?.init();
+    const notifications = await createNotificationsApp(infra, {
+      quiet: true,
+      ...logTo,
+      delivery: {
+        smtpUrl: smtp.url,
+        smsUrl: sms.url,
+        publicUrl: 'http://gateway.test',
+        deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
+        invitationsPerHour: 1_000_000,
+        invitationTextsPerDay: 1_000_000,
+        invitationMailsPerDay: 1_000_000,
+        ...options.notifications,
+      },
+    });
+    started.push(() => notifications.close());
+    await notifications.init();
+    const gateway = await createGatewayApp(infra, {
+      quiet: true,
+      config: {
+        ...readGatewayConfig(groups),
+        jwksUrl: `http://127.0.0.1:${identityPort}/.well-known/jwks.json`,
+        rateLimitPerIp: 1_000_000,
+        rateLimitPerUser: 1_000_000,
+        authRateLimitPerIp: 1_000_000,
+        ...options.gateway,
+      },
+      ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),
+    });
+    started.push(() => gateway.close());
     await initHttpApp(gateway);
     // Until then the routes that read the models answer 503, as a gateway not yet ready does.
     await gateway.get(ProjectionFeed).ready();
+    return new Platform(store, smtp, sms, gateway, notifications, identity, { stopAll, stopIdentity });
   } catch (error) {
     // A platform that did not start leaves nothing running: its consumers would go on in this process's consumer
     // groups and metrics, and upset the platforms started after it.
-    await platform.close().catch(() => undefined);
+    await stopAll().catch(() => undefined);
     throw error;
   }
-  return platform;
+}
+
+/** Runs every stop, one after another, even past one that fails; then throws the first failure. */
+async function stopInTurn(stops: readonly (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const stop of stops) await stop().catch((error: unknown) => failures.push(error));
+  if (failures.length > 0) throw failures[0];
 }
 
 /**
@@ -158,14 +180,19 @@ export async function consumerGroupsOfItsOwn(): Promise<{ READ_MODEL_GROUP?: str
 }
 
 export class Platform {
+  private closed: Promise<void> | undefined;
+
   constructor(
     readonly store: TestEventStore,
     private readonly smtp: { received: Received[]; stop: () => Promise<void> },
     private readonly sms: SmsProvider,
-    private readonly apps: INestApplication[],
     readonly gateway: INestApplication,
     readonly notifications: INestApplication,
     readonly identity: INestApplication,
+    private readonly stops: {
+      readonly stopAll: () => Promise<void>;
+      readonly stopIdentity: () => Promise<void>;
+    },
   ) {}
 
   get http() {
@@ -337,16 +364,15 @@ export class Platform {
     };
   }
 
-  /** Stops identity, as if it were down (the last app started is identity). */
-  async stopIdentity(): Promise<void> {
-    await this.apps.pop()?.close();
+  /** Stops identity, as if it were down. */
+  stopIdentity(): Promise<void> {
+    return this.stops.stopIdentity();
   }
 
-  async close(): Promise<void> {
-    for (const app of this.apps) await app.close();
-    await this.smtp.stop();
-    await this.sms.stop();
-    await this.store.stop();
+  /** Stops everything it started, in the reverse order (the gateway first, the event store last); once. */
+  close(): Promise<void> {
+    this.closed ??= this.stops.stopAll();
+    return this.closed;
   }
 }
 

@@ -59,17 +59,19 @@ export class IdentityHarness {
 
   async listen(): Promise<void> {
     const group = randomUUID().slice(0, 8);
+    // Ephemeral: from the end of the topics as they stand now (before any command of this harness), not from the start
+    // of everything the suites before it published there; and gone from the broker when closed.
     this.subscriptions = [
       await subscribeToEvents(this.bus, {
         groupId: `test-mails-${group}`,
         topics: [TOPICS.notificationCommands],
-        fromBeginning: true,
+        ephemeral: true,
         handler: async (event) => void this.mails.push(event as EventEnvelope<Record<string, string>>),
       }),
       await subscribeToEvents(this.bus, {
         groupId: `test-users-${group}`,
         topics: [TOPICS.identityUsers],
-        fromBeginning: true,
+        ephemeral: true,
         handler: async (event) => void this.userEvents.push(event as EventEnvelope<Record<string, unknown>>),
       }),
     ];

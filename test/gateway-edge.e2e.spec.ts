@@ -1709,6 +1709,33 @@ describe('the gateway edge when identity’s keys cannot be fetched', () => {
   });
 });
 
+describe('the gateway edge: requests whose token does not verify count against the address', () => {
+  const perAddress = 6;
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({ withoutMembership: true, gateway: { rateLimitPerIp: perAddress } });
+  }, 120_000);
+  afterAll(() => platform?.close());
+
+  it('forged tokens are 401 until the address is spent, then 429 with Retry-After, as anonymous requests are', async () => {
+    await withinOneMinute();
+    const statuses: number[] = [];
+    let limited: { headers: Record<string, string>; body: { code?: string } } | undefined;
+    for (let i = 0; i < perAddress + 2; i++) {
+      const res = await platform.http.get('/v1/me').set('authorization', `Bearer forged.${i}.token`);
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    // The platform's own start asked nothing of this address's budget: every request before the limit is a 401.
+    const firstLimited = statuses.indexOf(429);
+    expect(firstLimited).toBeGreaterThan(0);
+    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
+    expect(limited?.body.code).toBe('too-many-requests');
+    expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
+  });
+});
+
 describe('the gateway edge: the limits per signed-in user and per address', () => {
   const perUser = 5;
   const perAddress = 40;

@@ -21,7 +21,7 @@ import { AccessTokenGuard } from './auth/auth.guard';
 import { type Caller } from './auth/caller';
 import { OrganizationCommands } from './commands/organization-commands';
 import { ReadYourWrites } from './commands/read-your-writes';
-import { RateLimitGuard } from './edge/rate-limit.guard';
+import { AddressRateLimitGuard, UserRateLimitGuard } from './edge/rate-limit.guard';
 import { RequestShapeGuard } from './edge/request-shape.guard';
 import { SlidingWindowStorage } from './edge/sliding-window-storage';
 import { WriteServices } from './commands/write-services';
@@ -153,8 +153,10 @@ export class GatewayModule {
         InviteeErasure,
         SessionChecks,
         AccessTokenStrategy,
+        // In this order: the limits per address count every request, also those with a token that does not verify.
+        { provide: APP_GUARD, useClass: AddressRateLimitGuard },
         { provide: APP_GUARD, useClass: AccessTokenGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: UserRateLimitGuard },
         { provide: APP_GUARD, useClass: RequestShapeGuard },
       ],
     };

@@ -25,12 +25,15 @@ type RouteLimit = Omit<ThrottlerRequest, 'context'> & { readonly skip: boolean }
 /**
  * @nestjs/throttler's limits, answered like every other refusal (problem+json, `Retry-After`). What the decorators and
  * options say for a route is worked out on its first request and kept: the library looks it up again on every request
- * (five metadata reads per limit), a twentieth of a member read in its CPU profile (bench/gateway).
+ * (five metadata reads per limit), a twentieth of a member read in its CPU profile (bench/gateway). Each guard below
+ * checks the limits it names.
  */
-@Injectable()
-export class RateLimitGuard extends ThrottlerGuard {
+abstract class RateLimitGuard extends ThrottlerGuard {
+  protected abstract readonly limitNames: readonly string[];
   private readonly limitsOf = perRoute((handler, classRef) =>
-    this.throttlers.map((throttler) => this.resolve(throttler, [handler, classRef])),
+    this.throttlers
+      .filter((throttler) => this.limitNames.includes(throttler.name ?? 'default'))
+      .map((throttler) => this.resolve(throttler, [handler, classRef])),
   );
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -73,4 +76,19 @@ export class RateLimitGuard extends ThrottlerGuard {
       generateKey: read(THROTTLER_KEY_GENERATOR) ?? throttler.generateKey ?? this.commonOptions.generateKey,
     } as RouteLimit;
   }
+}
+
+/**
+ * The limits per client address (`ip` on every route, `auth` on the auth routes), checked before authentication: a
+ * request whose token does not verify costs a verification and counts like any other.
+ */
+@Injectable()
+export class AddressRateLimitGuard extends RateLimitGuard {
+  protected readonly limitNames = ['ip', 'auth'];
+}
+
+/** The limit per signed-in user, checked after authentication has said who they are. */
+@Injectable()
+export class UserRateLimitGuard extends RateLimitGuard {
+  protected readonly limitNames = ['user'];
 }

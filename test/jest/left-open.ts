@@ -12,11 +12,13 @@ export function trackStarting<T extends { close(): Promise<void> }>(starting: Pr
   return starting;
 }
 
+/** Closes what is open; a start that does not end within a minute is given up on (the others are closed still). */
 export async function closeLeftOpen(): Promise<void> {
   const left = [...leftOpen];
   leftOpen.clear();
   const failures: unknown[] = [];
-  for (const started of await Promise.all(left))
+  const giveUp = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 60_000).unref());
+  for (const started of await Promise.all(left.map((starting) => Promise.race([starting, giveUp]))))
     await started?.close().catch((error: unknown) => failures.push(error));
   if (failures.length > 0) throw failures[0];
 }

@@ -119,11 +119,14 @@ function trustProxyOf(raw: string | undefined): number | string | false {
 function consumerGroupsOf(
   raw: string | undefined,
 ): Pick<GatewayConfig, 'readModelGroup' | 'stateTopicsGroup'> {
+  const defaults = { readModelGroup: 'gateway.read-models', stateTopicsGroup: 'gateway.state-topics' };
   const value = raw?.trim() ?? '';
-  if (value === '')
-    return { readModelGroup: 'gateway.read-models', stateTopicsGroup: 'gateway.state-topics' };
+  if (value === '' || value === defaults.readModelGroup) return defaults;
   // Kafka's own rule for group ids is only "not empty"; a name like a topic's keeps metrics and ACLs readable.
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(value))
     throw new Error(`READ_MODEL_GROUP must be letters, digits, '.', '_' or '-' (at most 200), got "${raw}"`);
+  // `gateway` would write the state topics in the default deployment's group.
+  if (`${value}.state-topics` === defaults.stateTopicsGroup)
+    throw new Error(`READ_MODEL_GROUP "${value}" would share the state topics' group of the default gateway`);
   return { readModelGroup: value, stateTopicsGroup: `${value}.state-topics` };
 }

@@ -18,7 +18,7 @@ describe('the gateway settings', () => {
       expect(() => readGatewayConfig({ IMPORT_ROW_MS: bad })).toThrow(/IMPORT_ROW_MS/);
   });
 
-  it('READ_MODEL_GROUP: gateway.read-models by default; a name of its own (the state topics follow it); spaces or slashes refused by name', () => {
+  it('READ_MODEL_GROUP: gateway.read-models by default; a name of its own (the state topics follow it); spaces, slashes or the default gateway’s state group refused by name', () => {
     const groups = (env: NodeJS.ProcessEnv) => {
       const { readModelGroup, stateTopicsGroup } = readGatewayConfig(env);
       return { readModelGroup, stateTopicsGroup };
@@ -26,6 +26,8 @@ describe('the gateway settings', () => {
     const defaults = { readModelGroup: 'gateway.read-models', stateTopicsGroup: 'gateway.state-topics' };
     expect(groups({})).toEqual(defaults);
     expect(groups({ READ_MODEL_GROUP: ' ' })).toEqual(defaults);
+    expect(groups({ READ_MODEL_GROUP: 'gateway.read-models' })).toEqual(defaults);
+    expect(() => groups({ READ_MODEL_GROUP: 'gateway' })).toThrow(/READ_MODEL_GROUP "gateway" would share/);
     expect(groups({ READ_MODEL_GROUP: 'gateway.blue' })).toEqual({
       readModelGroup: 'gateway.blue',
       stateTopicsGroup: 'gateway.blue.state-topics',

@@ -20,6 +20,30 @@ import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from '.
  */
 const withinOneMinute = () => withinOneWindow(20_000, 60_000);
 
+/**
+ * Sends `count` requests one after another: some answered `status` first, then every one refused by a rate limit (429
+ * `too-many-requests` with Retry-After).
+ */
+async function expectAnsweredThenLimited(
+  status: number,
+  count: number,
+  send: (i: number) => Promise<{ status: number; headers: Record<string, string>; body: { code?: string } }>,
+): Promise<void> {
+  const statuses: number[] = [];
+  let limited: { headers: Record<string, string>; body: { code?: string } } | undefined;
+  for (let i = 0; i < count; i++) {
+    const res = await send(i);
+    statuses.push(res.status);
+    if (res.status === 429) limited = res;
+  }
+  const firstLimited = statuses.indexOf(429);
+  expect(firstLimited).toBeGreaterThan(0);
+  expect(statuses.slice(0, firstLimited).every((s) => s === status)).toBe(true);
+  expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
+  expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
+  expect(limited?.body.code).toBe('too-many-requests');
+}
+
 /** What bad input, a missing or broken caller, retries and a dead write service get at the gateway's edge. */
 describe('the gateway edge', () => {
   let platform: Platform;
@@ -1595,20 +1619,10 @@ describe('the gateway edge when a write service is down, and under a rate limit'
   });
 
   it('the auth routes are limited per address: beyond the limit a 429 with Retry-After', async () => {
-    const statuses: number[] = [];
-    let limited: { headers: Record<string, string>; body: { code?: string } } | undefined;
-    for (let i = 0; i < 8; i++) {
-      const res = await platform.http.post('/v1/auth/password/forgot').send({ email: `x${i}@example.com` });
-      statuses.push(res.status);
-      if (res.status === 429) limited = res;
-    }
     // The sign-up before spent 3 of the 4; once limited, every further request is limited.
-    const firstLimited = statuses.indexOf(429);
-    expect(firstLimited).toBeGreaterThan(0);
-    expect(statuses.slice(0, firstLimited).every((s) => s === 202)).toBe(true);
-    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
-    expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
-    expect(limited?.body.code).toBe('too-many-requests');
+    await expectAnsweredThenLimited(202, 8, (i) =>
+      platform.http.post('/v1/auth/password/forgot').send({ email: `x${i}@example.com` }),
+    );
   });
 
   it('refreshing and signing out are not held back by the sign-in limit: a session is always ended when asked', async () => {
@@ -1719,20 +1733,10 @@ describe('the gateway edge: requests whose token does not verify count against t
 
   it('forged tokens are 401 until the address is spent, then 429 with Retry-After, as anonymous requests are', async () => {
     await withinOneMinute();
-    const statuses: number[] = [];
-    let limited: { headers: Record<string, string>; body: { code?: string } } | undefined;
-    for (let i = 0; i < perAddress + 2; i++) {
-      const res = await platform.http.get('/v1/me').set('authorization', `Bearer forged.${i}.token`);
-      statuses.push(res.status);
-      if (res.status === 429) limited = res;
-    }
     // The platform's own start asked nothing of this address's budget: every request before the limit is a 401.
-    const firstLimited = statuses.indexOf(429);
-    expect(firstLimited).toBeGreaterThan(0);
-    expect(statuses.slice(0, firstLimited).every((s) => s === 401)).toBe(true);
-    expect(statuses.slice(firstLimited).every((s) => s === 429)).toBe(true);
-    expect(limited?.body.code).toBe('too-many-requests');
-    expect(limited?.headers['retry-after']).toMatch(/^\d+$/);
+    await expectAnsweredThenLimited(401, perAddress + 2, (i) =>
+      platform.http.get('/v1/me').set('authorization', `Bearer forged.${i}.token`),
+    );
   });
 });
 

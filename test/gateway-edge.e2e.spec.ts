@@ -853,6 +853,18 @@ describe('the gateway edge', () => {
     expect([forged.status, problem(forged).title]).toEqual([401, 'A valid access token is required']);
   });
 
+  it('an access token identity signed that names no session (sid) is a 401, as no logout could end it', async () => {
+    const issuing = platform.identity.get(AccessTokenService);
+    const { sid } = JSON.parse(Buffer.from(ada.token.split('.')[1], 'base64url').toString()) as {
+      sid: string;
+    };
+    const inSession = await issuing.issue(ada.userId, { sid });
+    const sessionless = await issuing.issue(ada.userId);
+    const answered = await http().get(`/v1/orgs/${orgId}`).set('authorization', `Bearer ${inSession.token}`);
+    const refused = await http().get(`/v1/orgs/${orgId}`).set('authorization', `Bearer ${sessionless.token}`);
+    expect([answered.status, refused.status, problem(refused).code]).toEqual([200, 401, 'unauthenticated']);
+  });
+
   it('an Idempotency-Key makes a retried request answer the first answer and append nothing more', async () => {
     const key = `create-${randomUUID()}`;
     const first = await http()

@@ -30,7 +30,8 @@ export class ExpiredAccessTokenException extends UnauthorizedException {
  * account as the read models know it is checked too, so the token of a locked or deleted account, or one issued
  * before a password change or reset or before two-factor was turned on, is refused at once (an account not projected
  * yet, just registered, is not refused). A token whose session was ended (a logout, a stolen refresh token's reuse)
- * is refused too: at once after a logout through this gateway, within `SESSION_CHECK_MS` otherwise (SessionChecks).
+ * is refused too: at once after a logout through this gateway, within `SESSION_CHECK_MS` otherwise (SessionChecks); so is
+ * a token that names no session (`sid`).
  */
 @Injectable()
 export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-token') {
@@ -61,11 +62,12 @@ export class AccessTokenStrategy extends PassportStrategy(Strategy, 'access-toke
     try {
       const claims = await this.verifier.verify(token);
       if (!(await this.accountLive(claims.sub, claims.iat))) return false;
-      if (claims.sid && !(await this.sessions.isActive(claims.sid))) return false;
+      // Identity issues every access token inside a session; one without would outlive every logout, so none is taken.
+      if (!claims.sid || !(await this.sessions.isActive(claims.sid))) return false;
       return {
         userId: claims.sub,
         twoFactor: claims.amr?.includes('otp') === true,
-        ...(claims.sid ? { sessionId: claims.sid } : {}),
+        sessionId: claims.sid,
         ...(typeof claims.auth_time === 'number' ? { signedInAt: claims.auth_time * 1000 } : {}),
       };
     } catch (error) {

@@ -1794,7 +1794,8 @@ describe('the gateway edge: the limits per signed-in user and per address', () =
     expect(anonymous.slice(0, firstLimited).every((s) => s === 200)).toBe(true);
     expect(anonymous.slice(firstLimited).every((s) => s === 429)).toBe(true);
     expect((await platform.http.get('/v1/me').set(bearer(bob))).status).toBe(429);
-    // Liveness is never limited: the kubelet may probe from an address that clients share (a node's).
+    // The probes are never limited: the kubelet may probe from an address that clients share (a node's).
     expect((await platform.http.get('/health/live')).status).toBe(200);
+    expect((await platform.http.get('/health/ready')).status).toBe(200);
   });
 });

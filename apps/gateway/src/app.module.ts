@@ -89,9 +89,11 @@ export class GatewayModule {
               ttl: 60_000,
               limit: config.rateLimitPerIp,
               getTracker: (req) => clientAddress(req),
-              // Liveness, which checks nothing: the kubelet may probe from an address clients share (a node's), and a
-              // 429 there would restart the pod.
-              skipIf: (context) => context.getHandler() === HealthController.prototype.live,
+              // The probes: the kubelet may probe from an address clients share (a node's), and a 429 would restart
+              // the pod (liveness) or take it out of the Service (readiness, whose concurrent checks share one run).
+              skipIf: (context) =>
+                context.getHandler() === HealthController.prototype.live ||
+                context.getHandler() === HealthController.prototype.ready,
             },
             {
               name: 'user',

@@ -9,7 +9,13 @@ import {
   type DynamicModule,
   type Provider,
 } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TerminusModule,
+  type HealthCheckResult,
+} from '@nestjs/terminus';
 
 /** A readiness probe of one real dependency (event store, bus, read store ...). Throws or returns false when down. */
 export interface ReadinessCheck {
@@ -43,6 +49,8 @@ export class Readiness {
 @Public()
 @Controller('health')
 export class HealthController {
+  private checking: Promise<HealthCheckResult> | undefined;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -56,11 +64,20 @@ export class HealthController {
     return this.health.check([]);
   }
 
+  /**
+   * Readiness: every dependency checked. Requests that arrive while a check runs share its answer, so probes (which
+   * are not rate-limited: the kubelet may probe from an address clients share) never run more than one at a time.
+   */
   @Get('ready')
   @HealthCheck()
-  ready() {
+  ready(): Promise<HealthCheckResult> {
     if (processLifecycle.stopping)
       return this.health.check([async () => this.indicators.check('shutdown').down({ message: 'stopping' })]);
+    this.checking ??= this.checkDependencies().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private checkDependencies(): Promise<HealthCheckResult> {
     return this.health.check(
       this.readiness.all.map((c) => async () => {
         const indicator = this.indicators.check(c.name);

@@ -74,9 +74,11 @@ describe('the gateway edge', () => {
   }) => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.stringify(res.body)).not.toMatch(/\bat \S+ \(|node_modules|\.ts:\d+/);
-    return res.body as { code: string; title: string; errors?: { field: string }[] };
+    return res.body as { code: string; title: string; field?: string; errors?: { field: string }[] };
   };
   const fields = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
+  // superagent sends a Buffer body as it is; its types only know serializers that return a string.
+  const bytesAsTheyAre = ((raw: Buffer) => raw) as unknown as (body: unknown) => string;
 
   it('malformed JSON is a 400 naming the body; nothing is appended', async () => {
     const res = await http()
@@ -456,7 +458,7 @@ describe('the gateway edge', () => {
         .post(`/v1/orgs/${orgId}/teams`)
         .set(bearer(ada))
         .set('content-type', contentType)
-        .serialize((raw: Buffer) => raw)
+        .serialize(bytesAsTheyAre)
         .send(bytes);
     const latin1 = Buffer.concat([Buffer.from('{"name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
     const overlong = Buffer.concat([
@@ -490,7 +492,7 @@ describe('the gateway edge', () => {
       .post(`/v1/orgs/${orgId}/invitations/import`)
       .set(bearer(ada))
       .set('content-type', 'text/csv')
-      .serialize((raw: Buffer) => raw)
+      .serialize(bytesAsTheyAre)
       .send(
         Buffer.concat([Buffer.from('email\nlatin-'), Buffer.from([0xe9]), Buffer.from('@example.com\n')]),
       );
@@ -979,7 +981,7 @@ describe('the gateway edge', () => {
     const owner = await platform.signUp('Otto');
     const orgId = await platform.createOrg(owner, 'Welcoming');
     const linkFor = async (email: string) => {
-      const mailsBefore = platform.smtp.received.length;
+      const mailsBefore = platform.mails.length;
       await http()
         .post(`/v1/orgs/${orgId}/invitations`)
         .set(bearer(owner))

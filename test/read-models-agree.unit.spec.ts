@@ -52,21 +52,23 @@ const team = fc.constantFrom(...TEAMS);
 const invitation = fc.constantFrom(...INVITATIONS);
 const role = fc.constantFrom('admin' as const, 'user' as const);
 /** Any few permissions, or (twice as often) a set a User or an Admin may be granted, prerequisites included (R20). */
-const permissions = fc.oneof(
-  { weight: 1, arbitrary: fc.subarray(PERMISSIONS, { minLength: 1, maxLength: 3 }) },
-  {
-    weight: 2,
-    arbitrary: fc.constantFrom(
-      ['members.read'],
-      ['members.read', 'members.invite'],
-      ['members.read', 'teams.manage', 'teams.create'],
-      ['members.read', 'customers.manage'],
-      ['org.update'],
-      ['availability.editOwn'],
-      ['org.billing'],
-    ),
-  },
-);
+const permissions = fc
+  .oneof(
+    { weight: 1, arbitrary: fc.subarray(PERMISSIONS, { minLength: 1, maxLength: 3 }) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        ['members.read'],
+        ['members.read', 'members.invite'],
+        ['members.read', 'teams.manage', 'teams.create'],
+        ['members.read', 'customers.manage'],
+        ['org.update'],
+        ['availability.editOwn'],
+        ['org.billing'],
+      ),
+    },
+  )
+  .map((list): string[] => [...list]);
 const lifetime = fc.integer({ min: 1, max: 10 }).map((days) => days * DAY);
 
 type Step = { wait: number } | { intent: (run: OrganizationRun) => Intent };

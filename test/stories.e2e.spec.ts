@@ -1833,7 +1833,10 @@ describe('stories over the public API', () => {
     const items: Record<string, unknown>[] = [];
     let url: string | undefined = path;
     while (url) {
-      const res = await http().get(url).set(bearer(as)).expect(200);
+      const res: { body: { items: Record<string, unknown>[]; nextCursor?: string } } = await http()
+        .get(url)
+        .set(bearer(as))
+        .expect(200);
       items.push(...res.body.items);
       url = res.body.nextCursor
         ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(res.body.nextCursor)}`

@@ -111,14 +111,25 @@ export async function deliverWithRetries(
       return true;
     } catch (error) {
       // Too large for the DLQ (its own headers pushed it over the limit, or the DLQ allows less): it would be refused
-      // forever and hold its partition. It goes without its value, which its headers say where to read.
-      if (isRecordTooLarge(error) && dead.value !== null && dead.value.length > 0) {
-        dead = withoutValue(dead);
+      // forever and hold its partition. It goes without its value, then without the message's own headers, both of
+      // which stay in its topic at the offset its DLQ headers name.
+      const smaller = isRecordTooLarge(error) ? smallerDeadLetter(dead, message.headers) : undefined;
+      if (smaller) {
+        dead = smaller;
         continue;
       }
       if (!(await pause(Math.min(policy.maxBackoffMs, 100 * 2 ** dlqAttempt), control))) return false;
     }
   }
+}
+
+const DLQ_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DLQ_HEADERS));
+
+/** The dead letter one step smaller, or none when nothing of the message is left to leave out. */
+function smallerDeadLetter(dead: BusMessage, original: ReceivedMessage['headers']): BusMessage | undefined {
+  if (dead.value !== null && dead.value.length > 0) return withoutValue(dead);
+  const own = Object.keys(original).filter((name) => name in dead.headers && !DLQ_HEADER_NAMES.has(name));
+  return own.length > 0 ? withoutHeaders(dead, own) : undefined;
 }
 
 /** The dead letter without the message's value, saying how large it was (it stays in its topic, at its offset). */
@@ -127,6 +138,15 @@ function withoutValue(dead: BusMessage): BusMessage {
     ...dead,
     value: Buffer.alloc(0),
     headers: { ...dead.headers, [DLQ_HEADERS.valueOmitted]: String(dead.value?.length ?? 0) },
+  };
+}
+
+/** The dead letter with only its DLQ headers, saying how many of the message's own it left out. */
+function withoutHeaders(dead: BusMessage, own: readonly string[]): BusMessage {
+  const kept = Object.entries(dead.headers).filter(([name]) => !own.includes(name));
+  return {
+    ...dead,
+    headers: { ...Object.fromEntries(kept), [DLQ_HEADERS.headersOmitted]: String(own.length) },
   };
 }
 

@@ -104,4 +104,6 @@ export const DLQ_HEADERS = {
   failedAt: 'dlq_failed_at',
   /** Set when the dead letter goes without the message's value, which the DLQ could not take: its size in bytes. */
   valueOmitted: 'dlq_value_omitted',
+  /** Set when, without its value, it was still too large, and goes without the message's own headers too: how many. */
+  headersOmitted: 'dlq_headers_omitted',
 } as const;

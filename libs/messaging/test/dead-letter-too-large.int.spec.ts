@@ -68,6 +68,50 @@ describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on K
     expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
   }, 60_000);
 
+  it('still too large without its value, it goes without its own headers too; the partition goes on behind it', async () => {
+    const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
+    await bus.ensureTopics([
+      { topic, partitions: 1, replicationFactor: 1, dlqConfig: { 'max.message.bytes': '4096' } },
+    ]);
+    const dead: ReceivedMessage[] = [];
+    const handled: string[] = [];
+    const dlq = await bus.subscribe({
+      groupId: `dlq-${topic}`,
+      topics: [dlqTopic(topic)],
+      handler: async (m) => {
+        dead.push(m);
+      },
+    });
+    const sub = await bus.subscribe({
+      groupId: `g-${topic}`,
+      topics: [topic],
+      handler: async (m) => {
+        if (m.headers.bulky) throw new PoisonMessageError('cannot be handled', 'test');
+        handled.push(m.value.toString('utf8'));
+      },
+    });
+    await bus.publish([
+      { topic, key: 'k', headers: { bulky: 'y'.repeat(6_000), trace: 'two' }, value: Buffer.from('first') },
+      { topic, key: 'k', headers: {}, value: Buffer.from('after') },
+    ]);
+    await waitFor(() => handled.length === 1 && dead.length === 1, {
+      timeoutMs: 30_000,
+      what: 'the message after the bulky one handled, and the dead letter in the DLQ',
+    });
+    await Promise.all([sub.close(), dlq.close()]);
+    expect(handled).toEqual(['after']);
+    expect(dead[0]!.value.length).toBe(0);
+    expect(dead[0]!.headers).not.toHaveProperty('bulky');
+    expect(dead[0]!.headers).not.toHaveProperty('trace');
+    expect(dead[0]!.headers).toMatchObject({
+      [DLQ_HEADERS.valueOmitted]: '5',
+      [DLQ_HEADERS.headersOmitted]: '2',
+      [DLQ_HEADERS.originalTopic]: topic,
+      [DLQ_HEADERS.originalOffset]: '0',
+    });
+    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
+  }, 60_000);
+
   it('a publish sent in one request with a record refused as too large is not refused with it', async () => {
     const small = `dlq-large.${randomUUID().slice(0, 12)}`;
     const strict = `dlq-large.${randomUUID().slice(0, 12)}`;

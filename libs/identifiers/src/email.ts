@@ -20,6 +20,18 @@ export function parseEmail(raw: string, field = 'email'): string {
   return email;
 }
 
+/**
+ * One mailbox's address whatever its `+tag` (`ada+news@example.com` is `ada@example.com`), lower-cased: what mail
+ * quotas count, so that tags cannot multiply what one mailbox is sent. Anything without an `@` (a number) as it is.
+ */
+export function mailboxOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  return `${plus < 0 ? local : local.slice(0, plus)}${address.slice(at)}`.toLowerCase();
+}
+
 export function emailDomain(email: string): string {
   const normalized = normalizeEmail(email);
   return normalized.slice(normalized.lastIndexOf('@') + 1);

@@ -205,8 +205,9 @@ export class AccountManagement {
     if (pending && pending.subject !== email) await links.revoke('email-change', userId);
     if (email === user.email) return profileOf(user);
     await this.deps.reservations.refuseTaken('email', email, userId);
-    // Mail to an address nobody there asked for is bounded, as links anyone can have resent are.
-    if (!(await this.deps.mailQuota.allows(email, 'email-change-link')))
+    // Mail to an address nobody there asked for is bounded, as links anyone can have resent are, and so is how many
+    // addresses one account has mailed.
+    if (!(await this.deps.mailQuota.allows(email, 'email-change-link', userId)))
       return { userId, pendingEmail: email };
     // A repeat of this request (its key) sends a fresh link, replacing the first: a mail lost before it was sent is
     // sent then.

@@ -1,3 +1,4 @@
+import { mailboxOf } from '@app/identifiers';
 import { type ThrottleStore } from './throttle.store';
 
 const HOUR = 3_600_000;
@@ -5,6 +6,8 @@ const HOUR = 3_600_000;
 export interface MailQuotaOptions {
   /** Mails one address receives this way in an hour (default 5). */
   readonly perHour?: number;
+  /** Mails of one purpose one account asks to have sent to addresses not yet its own, in an hour (default 10). */
+  readonly perAccountPerHour?: number;
   /** What the store keeps instead of the address (a keyed hash, as the login throttle keeps). */
   readonly keyOf?: (email: string) => string;
   readonly now?: () => number;
@@ -25,10 +28,12 @@ export type MailPurpose =
  * answered alike and nothing is sent, so these routes cannot flood a mailbox. The purposes are counted apart, so that
  * registering someone's address again and again cannot stop their reset link (their way to take the account back),
  * and a refused request is not counted: the quota ends an hour after the mails it let through, however often anyone
- * asks meanwhile.
+ * asks meanwhile. An address is counted as its mailbox (its `+tag` left out), and what an account asks for (a move to
+ * another address) is counted for the account too, so that neither tags nor a list of addresses multiply it.
  */
 export class MailQuota {
   private readonly perHour: number;
+  private readonly perAccountPerHour: number;
   private readonly keyOf: (email: string) => string;
   private readonly now: () => number;
 
@@ -37,16 +42,24 @@ export class MailQuota {
     options: MailQuotaOptions = {},
   ) {
     this.perHour = options.perHour ?? 5;
+    this.perAccountPerHour = options.perAccountPerHour ?? 10;
     this.keyOf = options.keyOf ?? ((email) => email);
     this.now = options.now ?? Date.now;
   }
 
-  /** Counts a mail to `email` and says whether it is within the quota (send it) or not (send nothing). */
-  async allows(email: string, purpose: MailPurpose): Promise<boolean> {
-    const key = `mail:${purpose}:${this.keyOf(email)}`;
-    const { attemptId, count } = await this.store.recordAttempt(key, new Date(this.now()), HOUR);
-    if (count <= this.perHour) return true;
-    await this.store.removeAttempt(key, attemptId);
+  /**
+   * Counts a mail to `email` (and for `askedBy`, the account asking) and says whether it is within the quotas (send
+   * it) or not (send nothing, and count nothing).
+   */
+  async allows(email: string, purpose: MailPurpose, askedBy?: string): Promise<boolean> {
+    const quotas = [{ key: `mail:${purpose}:${this.keyOf(mailboxOf(email))}`, limit: this.perHour }];
+    if (askedBy !== undefined)
+      quotas.push({ key: `mail:${purpose}:by:${askedBy}`, limit: this.perAccountPerHour });
+    const at = new Date(this.now());
+    const counted = [];
+    for (const { key } of quotas) counted.push(await this.store.recordAttempt(key, at, HOUR));
+    if (counted.every(({ count }, i) => count <= quotas[i]!.limit)) return true;
+    await Promise.all(counted.map(({ attemptId }, i) => this.store.removeAttempt(quotas[i]!.key, attemptId)));
     return false;
   }
 }

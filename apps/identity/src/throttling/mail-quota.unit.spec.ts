@@ -36,6 +36,44 @@ describe('mails sent to an address without signing in', () => {
     expect(await quota.allows('ada@example.com', 'reset-link')).toBe(true);
   });
 
+  it('counts a mailbox whatever its +tag, so that tagged addresses cannot multiply what it is sent', async () => {
+    const quota = quotaAt({ now: Date.UTC(2026, 0, 1) });
+    const tagged = [];
+    for (let i = 0; i < 6; i++) tagged.push(await quota.allows(`ada+${i}@example.com`, 'verification-link'));
+    expect(tagged).toEqual([true, true, true, true, true, false]);
+    expect(await quota.allows('ADA@example.com', 'verification-link')).toBe(false);
+    expect(await quota.allows('ada.b@example.com', 'verification-link')).toBe(true);
+  });
+
+  it('what an account asks for is counted for the account too: ten addresses an hour, and a refusal counts on neither', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const quota = quotaAt(clock);
+    const asked = [];
+    for (let i = 0; i < 11; i++)
+      asked.push(await quota.allows(`to-${i}@example.com`, 'email-change-link', 'u1'));
+    expect(asked).toEqual([...Array(10).fill(true), false]);
+    // Another account, and the same account's other purposes, have their own.
+    expect(await quota.allows('to-20@example.com', 'email-change-link', 'u2')).toBe(true);
+    // The refused request counted nothing against to-10: five more to it are let through for another account.
+    for (let i = 0; i < 5; i++)
+      expect(await quota.allows('to-10@example.com', 'email-change-link', 'u3')).toBe(true);
+    expect(await quota.allows('to-10@example.com', 'email-change-link', 'u3')).toBe(false);
+    clock.now += HOUR + 1;
+    expect(await quota.allows('to-30@example.com', 'email-change-link', 'u1')).toBe(true);
+  });
+
+  it('an address over its quota counts nothing against the account that asked', async () => {
+    const quota = new MailQuota(new InMemoryThrottleStore(), {
+      now: () => 0,
+      perHour: 1,
+      perAccountPerHour: 2,
+    });
+    expect(await quota.allows('full@example.com', 'email-change-link', 'u1')).toBe(true);
+    expect(await quota.allows('full@example.com', 'email-change-link', 'u1')).toBe(false);
+    expect(await quota.allows('other@example.com', 'email-change-link', 'u1')).toBe(true);
+    expect(await quota.allows('third@example.com', 'email-change-link', 'u1')).toBe(false);
+  });
+
   it('keeps a keyed name for the address, never the address', async () => {
     const store = new InMemoryThrottleStore();
     const keys: string[] = [];
@@ -45,7 +83,11 @@ describe('mails sent to an address without signing in', () => {
         return store.recordAttempt(key, at, windowMs);
       },
     } as unknown as InMemoryThrottleStore;
-    await new MailQuota(recording, { keyOf: () => 'k1' }).allows('ada@example.com', 'reset-link');
-    expect(keys).toEqual(['mail:reset-link:k1']);
+    const named: string[] = [];
+    const quota = new MailQuota(recording, { keyOf: (mailbox) => (named.push(mailbox), 'k1') });
+    await quota.allows('Ada+news@example.com', 'reset-link');
+    await quota.allows('ada@example.com', 'email-change-link', 'u1');
+    expect(keys).toEqual(['mail:reset-link:k1', 'mail:email-change-link:k1', 'mail:email-change-link:by:u1']);
+    expect(named).toEqual(['ada@example.com', 'ada@example.com']);
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { mailboxOf } from '@app/identifiers';
 import { notificationDeliveries } from '@app/metrics';
 
 const HOUR = 3_600_000;
@@ -128,15 +129,6 @@ export class InvitationQuota {
     forgetOlder(this.daily, now, DAY);
     forgetOlder(this.heldBack, now, HOUR);
   }
-}
-
-/** One mailbox's address whatever its `+tag` (`ada+news@example.com` is `ada@example.com`); numbers as they are. */
-function mailboxOf(address: string): string {
-  const at = address.lastIndexOf('@');
-  if (at < 0) return address;
-  const local = address.slice(0, at);
-  const plus = local.indexOf('+');
-  return `${plus < 0 ? local : local.slice(0, plus)}${address.slice(at)}`.toLowerCase();
 }
 
 /** The messages counted under `key` within the last `span`. */

@@ -169,25 +169,37 @@ export class RecipientDirectory {
    * which had none left to record) is judged by the invitation's creation.
    */
   async inviteeErased(orgId: string, invitationId: string): Promise<boolean> {
-    const { sent, created } = await this.invitationHistory(orgId, invitationId);
-    if (sent?.type !== 'InvitationSent') return sent !== undefined;
-    return addressErased(sent) ?? (created ? addressErased(created) : undefined) ?? false;
+    return erasedBy(await this.invitationHistory(orgId, invitationId));
+  }
+
+  /**
+   * Whether the send `sendSequence` of an invitation is still the one to deliver when it is handled: nothing came
+   * after it (a later send, whose link replaces its link; a revocation, an acceptance or an expiry, which leave its link
+   * dead; the erasure of its invitee), and its invitee was not erased (`inviteeErased`).
+   */
+  async sendStillCurrent(orgId: string, invitationId: string, sendSequence: number): Promise<boolean> {
+    const history = await this.invitationHistory(orgId, invitationId);
+    const { latest } = history;
+    if (latest?.type !== 'InvitationSent') return latest === undefined;
+    if ((latest.data as { sendSequence?: unknown }).sendSequence !== sendSequence) return false;
+    return !erasedBy(history);
   }
 
   /**
    * Read back from the newest event to the invitation's creation, however far: its last send or the erasure of its
-   * invitee (see `sentOrErased`), and its creation.
+   * invitee (see `sentOrErased`), the newest of every event that ends or replaces a send, and its creation.
    */
-  private async invitationHistory(
-    orgId: string,
-    invitationId: string,
-  ): Promise<{ sent?: StoredEvent; created?: StoredEvent }> {
+  private async invitationHistory(orgId: string, invitationId: string): Promise<InvitationHistory> {
     let sent: StoredEvent | undefined;
+    let latest: StoredEvent | undefined;
     for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
       if (!sent && sentOrErased(event, invitationId)) sent = event;
-      if (createdInvitation(event, invitationId)) return { ...(sent ? { sent } : {}), created: event };
+      if (!latest && (sentOrErased(event, invitationId) || endedInvitation(event, invitationId)))
+        latest = event;
+      if (createdInvitation(event, invitationId))
+        return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}), created: event };
     }
-    return sent ? { sent } : {};
+    return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}) };
   }
 
   /** The members of an organization before the event at `revision` (a whole read: for rare events only). */
@@ -260,6 +272,23 @@ export class RecipientDirectory {
     }
     return events;
   }
+}
+
+interface InvitationHistory {
+  readonly sent?: StoredEvent;
+  readonly latest?: StoredEvent;
+  readonly created?: StoredEvent;
+}
+
+function erasedBy({ sent, created }: InvitationHistory): boolean {
+  if (sent?.type !== 'InvitationSent') return sent !== undefined;
+  return addressErased(sent) ?? (created ? addressErased(created) : undefined) ?? false;
+}
+
+const ENDING_INVITATION = new Set(['InvitationRevoked', 'InvitationAccepted', 'InvitationExpired']);
+
+function endedInvitation(e: StoredEvent, invitationId: string): boolean {
+  return ENDING_INVITATION.has(e.type) && (e.data as Record<string, unknown>).invitationId === invitationId;
 }
 
 function createdInvitation(e: StoredEvent, invitationId: string): boolean {

@@ -54,4 +54,62 @@ describe('invitation links through a real SMTP server', () => {
     await waitFor(() => smtp().received.find((m) => m.to.includes(kept)), { timeoutMs: 15_000 });
     expect(smtp().received.filter((m) => m.to.includes(erased))).toEqual([]);
   });
+
+  it('R5/R6: a send handled after its invitation was revoked, accepted or expired, or sent again, is not delivered; the latest send is', async () => {
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const to = (name: string) => `${name}-${orgId}@example.com`;
+    const sent = (invitationId: string, sendSequence = 1) => ({
+      orgId,
+      invitationId,
+      sendSequence,
+      expiresAt,
+      email: to(invitationId),
+      orgName: 'Acme',
+      role: 'user',
+      actorId: 'owner',
+      at,
+    });
+    const ended = (type: string, invitationId: string, extra = {}) =>
+      jsonEvent({ type, data: { orgId, invitationId, actorId: 'owner', at, ...extra } });
+    // The store by the time the sends are handled.
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({ type: 'InvitationSent', data: sent('revoked') }),
+      jsonEvent({ type: 'InvitationSent', data: sent('accepted') }),
+      jsonEvent({ type: 'InvitationSent', data: sent('expired') }),
+      jsonEvent({ type: 'InvitationSent', data: sent('resent', 1) }),
+      jsonEvent({ type: 'InvitationSent', data: sent('resent', 2) }),
+      jsonEvent({ type: 'InvitationSent', data: sent('pending') }),
+      ended('InvitationRevoked', 'revoked'),
+      ended('InvitationAccepted', 'accepted', { userId: 'u1' }),
+      ended('InvitationExpired', 'expired'),
+    ]);
+    const published = (data: ReturnType<typeof sent>, revision: number) =>
+      eventMessage(
+        TOPICS.membershipOrganizations,
+        organizationEvent('InvitationSent', orgId, data, {
+          revision: String(revision),
+          test: 'invitation-messages',
+        }),
+      );
+    await started.notifications
+      .get<MessageBus>(MESSAGE_BUS)
+      .publish([
+        published(sent('revoked'), 0),
+        published(sent('accepted'), 1),
+        published(sent('expired'), 2),
+        published(sent('resent', 1), 3),
+        published(sent('resent', 2), 4),
+        published(sent('pending'), 5),
+      ]);
+    // Same organization, so handled in order: once the last has arrived, the others were handled.
+    await waitFor(() => smtp().received.find((m) => m.to.includes(to('pending'))), { timeoutMs: 15_000 });
+    const mailed = smtp().received.filter((m) =>
+      m.to.some((address) => address.endsWith(`-${orgId}@example.com`)),
+    );
+    expect(mailed.map((m) => m.to)).toEqual([[to('resent')], [to('pending')]]);
+    // The resent invitation's mail carries the second send's link (its token names the send).
+    expect(mailed[0]!.raw.replace(/=\r?\n/g, '')).toContain('/invitations/resent.2.');
+  });
 });

@@ -251,6 +251,54 @@ describe('notices to the people a change is about', () => {
   });
 });
 
+/** What an organization's Owner and Admins do tells its members, but not as often as they switch it back and forth. */
+describe('the notices one person receives about one organization', () => {
+  let platform: Platform;
+  beforeAll(async () => {
+    platform = await startPlatform({ notifications: { noticesPerHour: 2 } });
+  }, 120_000);
+  afterAll(() => platform?.close());
+
+  const overQuota = async () => {
+    const metrics = (await platform.http.get('/metrics').expect(200)).text;
+    const line = metrics.match(
+      /^notifications_deliveries_total\{channel="email",status="over-quota"\} (\d+)$/m,
+    );
+    return Number(line?.[1] ?? 0);
+  };
+  const roleMails = (to: string, org: string) =>
+    platform.mails.filter((m) => m.to.includes(to) && decodedSubject(m) === `Your role in ${org} changed`);
+
+  it('a role switched back and forth reaches the member as often as the quota allows; another organization has its own', async () => {
+    const ada = await platform.signUp('Ada');
+    const [flip, other] = [`Flip ${randomUUID().slice(0, 6)}`, `Other ${randomUUID().slice(0, 6)}`];
+    const orgId = await platform.createOrg(ada, flip);
+    const bob = await platform.join(ada, orgId, 'Bob');
+    const heldBefore = await overQuota();
+    for (const role of ['admin', 'user', 'admin'])
+      await platform.http
+        .patch(`/v1/orgs/${orgId}/members/${bob.userId}`)
+        .set(bearer(ada))
+        .send({ role })
+        .expect(200);
+    await waitFor(async () => (await overQuota()) > heldBefore, { what: 'a role notice over the quota' });
+    await waitFor(() => roleMails(bob.email, flip).length >= 2 || undefined, { what: 'two role notices' });
+
+    const otherId = await platform.createOrg(ada, other);
+    await platform.rejoin(ada, otherId, bob);
+    await platform.http
+      .patch(`/v1/orgs/${otherId}/members/${bob.userId}`)
+      .set(bearer(ada))
+      .send({ role: 'admin' })
+      .expect(200);
+    await waitFor(() => roleMails(bob.email, other).length >= 1 || undefined, {
+      what: 'the other role notice',
+    });
+    expect(roleMails(bob.email, flip)).toHaveLength(2);
+    expect(await overQuota()).toBe(heldBefore + 1);
+  });
+});
+
 function decodedSubject(mail: Received): string {
   const line = mail.raw.match(/^Subject: (.*(?:\r?\n[ \t].*)*)/m)?.[1] ?? '';
   return line

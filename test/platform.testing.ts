@@ -102,6 +102,7 @@ async function startWhole(options: PlatformOptions): Promise<Platform> {
         invitationsPerHour: 1_000_000,
         invitationTextsPerDay: 1_000_000,
         invitationMailsPerDay: 1_000_000,
+        noticesPerHour: 1_000_000,
         ...options.notifications,
       },
     });

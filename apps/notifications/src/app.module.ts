@@ -20,6 +20,7 @@ import { MongoDeliveryLog, NOTIFICATIONS_DB } from './delivery/mongo-delivery-lo
 import {
   DELIVERIES_IN_HAND,
   INVITATION_QUOTA,
+  NOTICE_QUOTA,
   DELIVERY_LOG,
   DELIVERY_RETRY,
   ENABLED_NOTICES,
@@ -31,6 +32,7 @@ import { enabledNotices, noticeKindsIn, type NoticeKind } from './notices/notice
 import { Notices } from './notices/notices';
 import { noLongerWanted } from './notices/no-longer-wanted';
 import { RecipientDirectory } from './notices/recipient-directory';
+import { DEFAULT_NOTICES_PER_HOUR, NoticeQuota } from './quotas/notice-quota';
 import { EVENT_STORE_CLIENT, STORED_DATA_PROTECTION, type StoredDataProtection } from '@app/event-store';
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { localeOf } from './templates/catalog';
@@ -95,6 +97,11 @@ export interface NotificationsOptions {
    * together (`NOTIFY_INVITATION_MAILS_PER_DAY`, default 2,000); beyond it they are not sent.
    */
   readonly invitationMailsPerDay?: number;
+  /**
+   * Notices one person receives about one organization in an hour (`NOTIFY_NOTICES_PER_HOUR`, default 10); beyond it
+   * they are not sent. Notices about a person's own account are not counted.
+   */
+  readonly noticesPerHour?: number;
   /** Attempts per delivery before it is dead (`NOTIFY_MAX_ATTEMPTS`, default 6), and the backoff between them. */
   readonly retry?: {
     readonly maxAttempts?: number;
@@ -129,7 +136,9 @@ function smsProviderUrlOf(raw: string): string {
     throw new Error('SMS_PROVIDER_URL must be a URL');
   }
   if (url.username || url.password)
-    throw new Error('SMS_PROVIDER_URL must not carry a user or password: put the credential in SMS_PROVIDER_TOKEN');
+    throw new Error(
+      'SMS_PROVIDER_URL must not carry a user or password: put the credential in SMS_PROVIDER_TOKEN',
+    );
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
     throw new Error('SMS_PROVIDER_URL must be https (http only to localhost): it carries the bearer token');
@@ -168,6 +177,11 @@ export function readNotificationsOptions(env: NodeJS.ProcessEnv = process.env): 
       env.NOTIFY_INVITATION_MAILS_PER_DAY,
       DEFAULT_INVITATION_MAILS_PER_DAY,
       'NOTIFY_INVITATION_MAILS_PER_DAY',
+    ),
+    noticesPerHour: positiveInt(
+      env.NOTIFY_NOTICES_PER_HOUR,
+      DEFAULT_NOTICES_PER_HOUR,
+      'NOTIFY_NOTICES_PER_HOUR',
     ),
     retry: {
       maxAttempts: positiveInt(env.NOTIFY_MAX_ATTEMPTS, 6, 'NOTIFY_MAX_ATTEMPTS'),
@@ -246,6 +260,7 @@ export class NotificationsModule {
             options.invitationMailsPerDay,
           ),
         },
+        { provide: NOTICE_QUOTA, useValue: new NoticeQuota(options.noticesPerHour) },
         {
           provide: RecipientDirectory,
           inject: [EVENT_STORE_CLIENT, STORED_DATA_PROTECTION],

@@ -16,6 +16,9 @@ export const DELIVERIES_IN_HAND = Symbol('DELIVERIES_IN_HAND');
 /** How many invitation messages one address or number receives in an hour (`NOTIFY_INVITATIONS_PER_HOUR`). */
 export const INVITATION_QUOTA = Symbol('INVITATION_QUOTA');
 
+/** How many notices one person receives about one organization in an hour (`NOTIFY_NOTICES_PER_HOUR`). */
+export const NOTICE_QUOTA = Symbol('NOTICE_QUOTA');
+
 /** How a delivery names its recipient's address for erasures (`RecipientKeys`). */
 export const RECIPIENT_KEYS = Symbol('RECIPIENT_KEYS');
 

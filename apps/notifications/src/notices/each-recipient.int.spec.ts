@@ -12,6 +12,7 @@ import { startSmtpServer } from '../delivery/smtp-server.testing';
 import { enabledNotices } from './notice-rules';
 import { Notices } from './notices';
 import { type RecipientDirectory } from './recipient-directory';
+import { NoticeQuota } from '../quotas/notice-quota';
 import { InvitationQuota } from '../requests/invitation-quota';
 
 /**
@@ -50,6 +51,7 @@ describe('notices to several recipients of one event, through a real SMTP server
       8,
       enabledNotices(),
       new InvitationQuota(),
+      new NoticeQuota(),
     );
     await notices.onApplicationBootstrap();
     const deadLettered: string[] = [];

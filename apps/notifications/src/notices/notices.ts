@@ -16,7 +16,9 @@ import {
   ENABLED_NOTICES,
   INVITATION_QUOTA,
   MESSAGE_LOCALE,
+  NOTICE_QUOTA,
 } from '../notifications.tokens';
+import { type NoticeQuota } from '../quotas/notice-quota';
 import { type InvitationQuota } from '../requests/invitation-quota';
 import { localeOf, type Locale } from '../templates/catalog';
 import { renderMessage, renderTextMessage } from '../templates/render';
@@ -46,6 +48,7 @@ export class Notices extends BusSubscriber {
     @Inject(DELIVERIES_IN_HAND) private readonly inHand: number,
     @Inject(ENABLED_NOTICES) private readonly enabled: ReadonlySet<NoticeKind>,
     @Inject(INVITATION_QUOTA) private readonly invitationQuota: InvitationQuota,
+    @Inject(NOTICE_QUOTA) private readonly noticeQuota: NoticeQuota,
   ) {
     super();
   }
@@ -93,6 +96,15 @@ export class Notices extends BusSubscriber {
               notice.kind === 'invitation-revoked' &&
               address &&
               !this.invitationQuota.admits(channel, address, event.subject, event.id, actorOf(event))
+            )
+              continue;
+            // What an organization's Owner and Admins do tells its members: as often as they switch a role or a
+            // setting back and forth, but for the quota.
+            const member = recipient.about.userId;
+            if (
+              notice.orgId &&
+              member &&
+              !this.noticeQuota.admits(channel, notice.orgId, member, `${event.id}\u0000${notice.kind}`)
             )
               continue;
             const locale = localeOf(recipient.locale, this.locale);

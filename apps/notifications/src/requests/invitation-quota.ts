@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mailboxOf } from '@app/identifiers';
 import { notificationDeliveries } from '@app/metrics';
+import { forgetOlder, windowOf } from '../quotas/time-windows';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -128,25 +129,5 @@ export class InvitationQuota {
     forgetOlder(this.sent, now, HOUR);
     forgetOlder(this.daily, now, DAY);
     forgetOlder(this.heldBack, now, HOUR);
-  }
-}
-
-/** The messages counted under `key` within the last `span`. */
-function windowOf(
-  windows: Map<string, Map<string, number>>,
-  key: string,
-  now: number,
-  span: number,
-): Map<string, number> {
-  let window = windows.get(key);
-  if (!window) windows.set(key, (window = new Map()));
-  for (const [id, at] of window) if (now - at >= span) window.delete(id);
-  return window;
-}
-
-function forgetOlder(windows: Map<string, Map<string, number>>, now: number, span: number): void {
-  for (const [key, window] of windows) {
-    for (const [id, at] of window) if (now - at >= span) window.delete(id);
-    if (window.size === 0) windows.delete(key);
   }
 }

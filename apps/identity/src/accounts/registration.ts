@@ -92,14 +92,10 @@ export class Registration {
       return REGISTRATION_ACCEPTED;
     }
     // A repeated registration (the same request and key) sends the link again, as a resend would: within the quota,
-    // and only while the address is unverified, or repeating it would mail anyone as often as asked. The first link
-    // counts too: registering `ada+1@`, `ada+2@` ... would otherwise mail one mailbox once for each.
+    // and only while the address is unverified, or repeating it would mail anyone as often as asked.
     if (created === 'repeated-verified') return REGISTRATION_ACCEPTED;
-    if (!(await this.deps.mailQuota.allows(command.email, 'verification-link'))) {
-      // As long as a new account whose link went out takes, or the quota would tell a new address from a taken one.
-      if (created === 'created') await this.timing.imitate(started);
+    if (created === 'repeated' && !(await this.deps.mailQuota.allows(command.email, 'verification-link')))
       return REGISTRATION_ACCEPTED;
-    }
     await this.deps.mail.sendVerificationLink(this.deps.verificationLinks, command, input.correlationId);
     if (created === 'created') this.timing.record(started);
     return REGISTRATION_ACCEPTED;

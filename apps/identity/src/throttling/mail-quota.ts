@@ -1,4 +1,3 @@
-import { mailboxOf } from '@app/identifiers';
 import { type ThrottleStore } from './throttle.store';
 
 const HOUR = 3_600_000;
@@ -28,8 +27,9 @@ export type MailPurpose =
  * answered alike and nothing is sent, so these routes cannot flood a mailbox. The purposes are counted apart, so that
  * registering someone's address again and again cannot stop their reset link (their way to take the account back),
  * and a refused request is not counted: the quota ends an hour after the mails it let through, however often anyone
- * asks meanwhile. An address is counted as its mailbox (its `+tag` left out), and what an account asks for (a move to
- * another address) is counted for the account too, so that neither tags nor a list of addresses multiply it.
+ * asks meanwhile. What an account asks for (a move to another address) is counted for the account too, so that a list
+ * of addresses does not multiply it. An address is counted as it is written, `+tag` and all: counted as its mailbox,
+ * anyone registering `ada+1@` ... `ada+5@` would stop the links `ada@` asks for herself.
  */
 export class MailQuota {
   private readonly perHour: number;
@@ -52,14 +52,26 @@ export class MailQuota {
    * it) or not (send nothing, and count nothing).
    */
   async allows(email: string, purpose: MailPurpose, askedBy?: string): Promise<boolean> {
-    const quotas = [{ key: `mail:${purpose}:${this.keyOf(mailboxOf(email))}`, limit: this.perHour }];
-    if (askedBy !== undefined)
-      quotas.push({ key: `mail:${purpose}:by:${askedBy}`, limit: this.perAccountPerHour });
+    // The account first: one past its own quota counts nothing, even for a moment, against the address it names.
+    const quotas = [
+      ...(askedBy === undefined
+        ? []
+        : [{ key: `mail:${purpose}:by:${askedBy}`, limit: this.perAccountPerHour }]),
+      { key: `mail:${purpose}:${this.keyOf(email)}`, limit: this.perHour },
+    ];
     const at = new Date(this.now());
-    const counted = [];
-    for (const { key } of quotas) counted.push(await this.store.recordAttempt(key, at, HOUR));
-    if (counted.every(({ count }, i) => count <= quotas[i]!.limit)) return true;
-    await Promise.all(counted.map(({ attemptId }, i) => this.store.removeAttempt(quotas[i]!.key, attemptId)));
-    return false;
+    const counted: { key: string; attemptId: string }[] = [];
+    let within = false;
+    try {
+      for (const { key, limit } of quotas) {
+        const { attemptId, count } = await this.store.recordAttempt(key, at, HOUR);
+        counted.push({ key, attemptId });
+        if (count > limit) return false;
+      }
+      return (within = true);
+    } finally {
+      if (!within)
+        await Promise.all(counted.map(({ key, attemptId }) => this.store.removeAttempt(key, attemptId)));
+    }
   }
 }

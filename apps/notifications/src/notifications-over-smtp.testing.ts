@@ -2,22 +2,22 @@ import { join } from 'node:path';
 import { type INestApplication } from '@nestjs/common';
 import { readInfrastructureConfig } from '@app/platform';
 import { makeTempDir } from '@app/testing';
-import { startSmtpServer } from './delivery/smtp-server.testing';
+import { startSmtpServer, type SmtpServerBehaviour } from './delivery/smtp-server.testing';
 import { createNotificationsApp } from './notifications.app';
 
 /**
- * The notifications service on the configured bus and `eventStoreConnectionString`, mailing a real SMTP server; links
- * on `publicUrl` (the requesting service's, which notifications mails links to only).
+ * The notifications service on the configured bus and `eventStoreConnectionString`, mailing a real SMTP server (that
+ * behaves as `smtp` says); links on `publicUrl` (the requesting service's, which notifications mails links to only).
  */
 export async function startNotificationsOverSmtp(
   eventStoreConnectionString: string,
-  publicUrl?: string,
+  { publicUrl, smtp: behaviour }: { publicUrl?: string; smtp?: SmtpServerBehaviour } = {},
 ): Promise<{
   smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   notifications: INestApplication;
   close: () => Promise<void>;
 }> {
-  const smtp = await startSmtpServer();
+  const smtp = await startSmtpServer(behaviour);
   const notifications = await createNotificationsApp(
     { ...readInfrastructureConfig(), eventStoreConnectionString },
     {

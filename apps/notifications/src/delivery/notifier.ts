@@ -4,7 +4,7 @@ import { PseudonymousIds } from '@app/personal-data';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { DependencyUnavailableError, PoisonMessageError } from '@app/messaging';
 import { classifyFailure, InvalidAddressError, withoutAddresses } from './delivery-failure';
-import { type ClaimedDelivery, type DeliveryLog, type DeliveryRecord } from './delivery-log';
+import { deliveryIdOf, type ClaimedDelivery, type DeliveryLog, type DeliveryRecord } from './delivery-log';
 import { publicDeliveryId } from './delivery-outcomes';
 import { type MailTransport } from './mail-transport';
 import { type OutgoingMessage } from './outgoing-message';
@@ -89,6 +89,27 @@ export class Notifier {
     // Dead, and its event back again (a crash between marking it and dead-lettering): to the DLQ once more.
     if (claim.record.status === 'dead') throw deadLetter(claim.record.attempts, claim.record.lastError);
     return undefined;
+  }
+
+  /**
+   * A message that must not go out any more (`reason`), found so before it is sent: a delivery of it already begun
+   * (tried, and left pending for a retry) is settled as failed, so that it neither waits forever nor keeps its text;
+   * none begun, nothing is recorded.
+   */
+  async withdraw(
+    message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>,
+    reason: string,
+  ): Promise<void> {
+    const begun = await this.log.find(deliveryIdOf(message as OutgoingMessage));
+    if (begun?.status !== 'pending') return;
+    const now = this.now();
+    const claim = await this.log.claim(begun.message, now, this.leaseMs);
+    if (claim.kind === 'busy')
+      throw new DeliveryDeferredError(
+        'another attempt at this delivery is under way',
+        claim.leaseUntil - now,
+      );
+    if (claim.kind === 'claimed') await this.drop(claim.record, reason);
   }
 
   /** Closes the pooled SMTP connections (the delivery log is closed by its owner). */

@@ -12,7 +12,9 @@ describe('e-mail requests through a real SMTP server', () => {
   const smtp = () => started.smtp;
 
   beforeAll(async () => {
-    started = await startNotificationsOverSmtp(eventStore.store.connectionString, 'https://app.example.com');
+    started = await startNotificationsOverSmtp(eventStore.store.connectionString, {
+      publicUrl: 'https://app.example.com',
+    });
     identity = await startIdentity(eventStore.store.connectionString, {
       publicUrl: 'https://app.example.com',
     });

@@ -4,15 +4,22 @@ import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, eventMessage, type MessageBus } from '@app/messaging';
 import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
+import { deliveryIdOf, type DeliveryLog } from '../delivery/delivery-log';
+import { type OutgoingMessage } from '../delivery/outgoing-message';
 import { startNotificationsOverSmtp } from '../notifications-over-smtp.testing';
+import { DELIVERY_LOG } from '../notifications.tokens';
 
 describe('invitation links through a real SMTP server', () => {
   const eventStore = useTestEventStore();
   let started: Awaited<ReturnType<typeof startNotificationsOverSmtp>>;
   const smtp = () => started.smtp;
+  // The SMTP server refuses its first message to this address (451, try again later).
+  const refusedOnce = `refused-once-${randomUUID().slice(0, 8)}@example.com`;
 
   beforeAll(async () => {
-    started = await startNotificationsOverSmtp(eventStore.store.connectionString);
+    started = await startNotificationsOverSmtp(eventStore.store.connectionString, {
+      smtp: { refuseTo: { [refusedOnce]: 1 } },
+    });
   });
   afterAll(() => started.close());
 
@@ -112,4 +119,56 @@ describe('invitation links through a real SMTP server', () => {
     // The resent invitation's mail carries the second send's link (its token names the send).
     expect(mailed[0]!.raw.replace(/=\r?\n/g, '')).toContain('/invitations/resent.2.');
   });
+
+  it('a send tried and left pending, then revoked before its retry, is settled as failed and never sent', async () => {
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    const data = {
+      orgId,
+      invitationId: 'i1',
+      sendSequence: 1,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      email: refusedOnce,
+      orgName: 'Acme',
+      role: 'user',
+      actorId: 'owner',
+      at,
+    };
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({ type: 'InvitationSent', data }),
+    ]);
+    const event = organizationEvent('InvitationSent', orgId, data, { test: 'invitation-messages' });
+    const log = started.notifications.get<DeliveryLog>(DELIVERY_LOG);
+    const id = deliveryIdOf({
+      channel: 'email',
+      to: refusedOnce,
+      idempotencyKey: event.id,
+    } as OutgoingMessage);
+    await started.notifications
+      .get<MessageBus>(MESSAGE_BUS)
+      .publish([eventMessage(TOPICS.membershipOrganizations, event)]);
+    const tried = await waitFor(
+      async () => {
+        const record = await log.find(id);
+        return record?.status === 'pending' && record.attempts === 1 ? record : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the first attempt refused and left pending' },
+    );
+    expect(tried.lastError).toMatch(/451/);
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({ type: 'InvitationRevoked', data: { orgId, invitationId: 'i1', actorId: 'owner', at } }),
+    ]);
+    const settled = await waitFor(
+      async () => {
+        const record = await log.find(id);
+        return record?.status === 'failed' ? record : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the pending delivery settled as failed' },
+    );
+    expect([settled.attempts, settled.lastError]).toEqual([
+      1,
+      'the invitation was revoked, accepted, expired or sent again, or its invitee erased',
+    ]);
+    expect(smtp().received.filter((m) => m.to.includes(refusedOnce))).toEqual([]);
+  }, 40_000);
 });

@@ -73,12 +73,19 @@ export class InvitationMessages extends BusSubscriber {
         const sent = event.data as InvitationSent;
         // Replayed after its invitee was erased, it has no address left to write to.
         if (sent.email && isErasedEmail(sent.email)) return;
-        // Handled late (a backlog, a retry): after the invitee was erased the address is not written to, and a link
-        // already dead (revoked, accepted, expired) or replaced by a later send's is not sent.
-        if (!(await this.directory.sendStillCurrent(event.subject, sent.invitationId, sent.sendSequence)))
-          return;
         const recipient = sent.email ?? sent.phone;
         const channel = sent.email ? 'email' : 'sms';
+        // Handled late (a backlog, a retry): after the invitee was erased the address is not written to, and a link
+        // already dead (revoked, accepted, expired) or replaced by a later send's is not sent; an attempt at it left
+        // pending (a retry) is settled as failed.
+        if (!(await this.directory.sendStillCurrent(event.subject, sent.invitationId, sent.sendSequence))) {
+          if (recipient)
+            await this.notifier.withdraw(
+              { channel, to: recipient, idempotencyKey: event.id },
+              'the invitation was revoked, accepted, expired or sent again, or its invitee erased',
+            );
+          return;
+        }
         if (recipient && !this.quota.admits(channel, recipient, event.subject, event.id, sent.actorId))
           return;
         const token = this.links.tokens.issue({

@@ -22,6 +22,17 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
     const orgId = randomUUID();
     const deletedUser = randomUUID();
     const at = new Date().toISOString();
+    // i3 sent and then revoked: its link is dead, while the notice of its withdrawal is not.
+    const [revokedSend, revocation] = [randomUUID(), randomUUID()];
+    const i3 = { orgId, actorId: 'owner', at, invitationId: 'i3' };
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({
+        id: revokedSend,
+        type: 'InvitationSent',
+        data: { ...i3, sendSequence: 1, expiresAt: at, email: 'revoked@example.com' },
+      }),
+      jsonEvent({ id: revocation, type: 'InvitationRevoked', data: i3 }),
+    ]);
     await eventStore.client.appendToStream(`organization-${orgId}`, [
       jsonEvent({
         type: 'InvitationSent',
@@ -70,6 +81,8 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
         mail('invitation', 'gone@example.com', { orgId, invitationId: 'i1' }),
         mail('verify', 'd@example.com', { userId: deletedUser }),
         mail('kept', 'kept@example.com', { orgId, invitationId: 'i2' }),
+        mail(revokedSend, 'revoked@example.com', { orgId, invitationId: 'i3' }),
+        mail(revocation, 'revoked@example.com', { orgId, invitationId: 'i3' }),
       ];
       for (const message of messages)
         await expect(notifier.deliver(message)).rejects.toBeInstanceOf(PoisonMessageError);
@@ -77,13 +90,25 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
       settled.length = 0;
 
       const outcomes = await notifier.retryDead();
-      expect(outcomes.map((o) => [o.message.idempotencyKey, o.status, o.lastError]).sort()).toEqual([
-        ['invitation', 'failed', 'the invitee was erased'],
-        ['kept', 'sent', undefined],
-        ['verify', 'failed', 'the recipient’s account was deleted'],
-      ]);
-      expect(smtp.received.map((m) => m.to)).toEqual([['kept@example.com']]);
-      expect(settled.sort()).toEqual(['invitation failed', 'kept sent', 'verify failed']);
+      expect(outcomes.map((o) => [o.message.idempotencyKey, o.status, o.lastError]).sort()).toEqual(
+        [
+          ['invitation', 'failed', 'the invitee was erased'],
+          ['kept', 'sent', undefined],
+          [revocation, 'sent', undefined],
+          [revokedSend, 'failed', 'the invitation was revoked, accepted, expired or sent again'],
+          ['verify', 'failed', 'the recipient’s account was deleted'],
+        ].sort(),
+      );
+      expect(smtp.received.map((m) => m.to).sort()).toEqual([['kept@example.com'], ['revoked@example.com']]);
+      expect(settled.sort()).toEqual(
+        [
+          'invitation failed',
+          'kept sent',
+          'verify failed',
+          `${revocation} sent`,
+          `${revokedSend} failed`,
+        ].sort(),
+      );
     } finally {
       await transport.close();
       await smtp.stop();

@@ -19,6 +19,7 @@ const PAGE = 500n;
 
 /** An event as read back, opened; `storedFields`: its data's fields as stored (an erased phone opens to none). */
 interface StoredEvent {
+  readonly id: string;
   readonly revision: bigint;
   readonly type: string;
   readonly data: unknown;
@@ -186,6 +187,22 @@ export class RecipientDirectory {
   }
 
   /**
+   * Whether the invitation send stored as event `eventId` was followed by anything that ends or replaces it (a later
+   * send, a revocation, an acceptance, an expiry, the erasure of its invitee); false for an event that is no send of
+   * this invitation.
+   */
+  async sendSuperseded(orgId: string, invitationId: string, eventId: string): Promise<boolean> {
+    let latest: StoredEvent | undefined;
+    for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
+      const aboutIt = sentOrErased(event, invitationId) || endedInvitation(event, invitationId);
+      if (aboutIt) latest ??= event;
+      if (event.id === eventId) return aboutIt && event.type === 'InvitationSent' && latest !== event;
+      if (createdInvitation(event, invitationId)) return false;
+    }
+    return false;
+  }
+
+  /**
    * Read back from the newest event to the invitation's creation, however far: its last send or the erasure of its
    * invitee (see `sentOrErased`), the newest of every event that ends or replaces a send, and its creation.
    */
@@ -261,6 +278,7 @@ export class RecipientDirectory {
           const actingVia = (resolved.event.metadata as { actingVia?: unknown } | undefined)?.actingVia;
           const stored = resolved.event.data as Record<string, unknown>;
           events.push({
+            id: resolved.event.id,
             revision: resolved.event.revision,
             ...(await this.protection.open({ type: resolved.event.type, data: stored })),
             storedFields: Object.keys(stored),

@@ -112,3 +112,83 @@ describe('a delivery set aside to wait for its next try elsewhere', () => {
     expect(dead).toHaveLength(1);
   });
 });
+
+describe('a dead letter larger than its DLQ takes', () => {
+  const tooLarge = () => Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE' });
+  const poisoned = async () => {
+    throw Object.assign(new Error('cannot be handled'), { name: 'PoisonMessageError' });
+  };
+
+  /** Delivers a message that fails for good, to a DLQ that refuses what is larger than `limit` bytes. */
+  async function deadLetterWithin(limit: number, message: Parameters<typeof deliverWithRetries>[0]) {
+    const refused: BusMessage[] = [];
+    const published: BusMessage[] = [];
+    let running = true;
+    const done = deliverWithRetries(
+      message,
+      poisoned,
+      { ...policy, maxAttempts: 1 },
+      {
+        publishToDlq: async (dead) => {
+          const size =
+            (dead.value?.length ?? 0) +
+            Object.entries(dead.headers).reduce((sum, [name, value]) => sum + name.length + value.length, 0);
+          if (size > limit) {
+            refused.push(dead);
+            if (refused.length > 3) running = false;
+            throw tooLarge();
+          }
+          published.push(dead);
+        },
+        isRunning: () => running,
+      },
+    );
+    return { done: await done, refused, published };
+  }
+  const message = (value: Buffer, headers: Record<string, string>) => ({
+    topic: 't',
+    partition: 0,
+    offset: '3',
+    key: 'k',
+    value,
+    headers,
+  });
+
+  it('goes without its value, then without its own headers, keeping the DLQ headers that say where it is', async () => {
+    const { done, refused, published } = await deadLetterWithin(
+      600,
+      message(Buffer.alloc(2_000), { bulky: 'y'.repeat(2_000), trace: 't' }),
+    );
+    expect(done).toBe(true);
+    expect(refused.map((m) => [m.value?.length, 'bulky' in m.headers])).toEqual([
+      [2_000, true],
+      [0, true],
+    ]);
+    expect(published).toHaveLength(1);
+    expect(published[0]!.value?.length).toBe(0);
+    expect(published[0]!.headers).not.toHaveProperty('bulky');
+    expect(published[0]!.headers).not.toHaveProperty('trace');
+    expect(published[0]!.headers).toMatchObject({
+      [DLQ_HEADERS.valueOmitted]: '2000',
+      [DLQ_HEADERS.headersOmitted]: '2',
+      [DLQ_HEADERS.originalTopic]: 't',
+      [DLQ_HEADERS.originalOffset]: '3',
+    });
+  });
+
+  it('keeps its headers when leaving out its value is enough', async () => {
+    const { published } = await deadLetterWithin(600, message(Buffer.alloc(2_000), { trace: 't' }));
+    expect(published[0]!.headers).toMatchObject({ trace: 't', [DLQ_HEADERS.valueOmitted]: '2000' });
+    expect(published[0]!.headers).not.toHaveProperty(DLQ_HEADERS.headersOmitted);
+  });
+
+  it('with nothing of the message left to leave out, it is tried again, unchanged, until the subscription closes', async () => {
+    const { done, refused, published } = await deadLetterWithin(10, message(Buffer.alloc(0), {}));
+    expect(done).toBe(false);
+    expect(published).toEqual([]);
+    expect(refused.length).toBeGreaterThan(3);
+    expect(
+      new Set(refused.map((m) => JSON.stringify(m.headers[DLQ_HEADERS.headersOmitted] ?? null))),
+    ).toEqual(new Set(['null']));
+  });
+});

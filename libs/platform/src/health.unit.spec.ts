@@ -19,12 +19,17 @@ function heldCheck() {
 describe('readiness', () => {
   let app: INestApplication;
   const held = heldCheck();
+  let arrived = 0;
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [HealthModule.forChecks({ useFactory: () => [held.check] })],
     }).compile();
     app = moduleRef.createNestApplication();
+    app.use((_req: unknown, _res: unknown, next: () => void) => {
+      arrived += 1;
+      next();
+    });
     await app.init();
   });
 
@@ -36,8 +41,9 @@ describe('readiness', () => {
         .get('/health/ready')
         .then((r) => r),
     );
-    await waitUntil(() => held.state.asked > 0);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every probe has arrived before the check answers (from there to the route is no I/O, only a few turns).
+    await waitUntil(() => arrived === 5);
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(held.state.asked).toBe(1);
     held.state.release();
     const answers = await Promise.all(probes);

@@ -127,7 +127,7 @@ describe('a dead letter larger than its DLQ takes', () => {
     const done = deliverWithRetries(
       message,
       poisoned,
-      { ...policy, maxAttempts: 1 },
+      { ...policy, maxAttempts: 1, contendedAttempts: 0 },
       {
         publishToDlq: async (dead) => {
           const size =

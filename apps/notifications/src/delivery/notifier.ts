@@ -112,6 +112,11 @@ export class Notifier {
     if (claim.kind === 'claimed') await this.drop(claim.record, reason);
   }
 
+  /** Whether the message was delivered (the provider took it). */
+  async delivered(message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>): Promise<boolean> {
+    return (await this.log.find(deliveryIdOf(message as OutgoingMessage)))?.status === 'sent';
+  }
+
   /** Closes the pooled SMTP connections (the delivery log is closed by its owner). */
   async close(): Promise<void> {
     await this.mail.close();

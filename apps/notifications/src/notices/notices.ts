@@ -131,12 +131,26 @@ export class Notices extends BusSubscriber {
     });
   }
 
+  /** Whether one of an invitation's sends reached its invitee: one revoked before any was delivered is no news. */
+  private async reached(sent: {
+    email?: string;
+    phone?: string;
+    sentAs: readonly string[];
+  }): Promise<boolean> {
+    const to = sent.email ?? sent.phone;
+    if (!to) return false;
+    const channel = sent.email ? 'email' : 'sms';
+    for (const idempotencyKey of sent.sentAs)
+      if (await this.notifier.delivered({ channel, to, idempotencyKey })) return true;
+    return false;
+  }
+
   /** The people a notice is for, with where to reach them; an account deleted since is nobody. */
   private async recipientsOf(notice: Notice, revision: bigint): Promise<Recipient[]> {
     const to = notice.to;
     if ('inviteeOf' in to) {
       const sent = notice.orgId ? await this.directory.sentInvitation(notice.orgId, to.inviteeOf) : undefined;
-      return sent ? [{ ...sent, about: { invitationId: to.inviteeOf } }] : [];
+      return sent && (await this.reached(sent)) ? [{ ...sent, about: { invitationId: to.inviteeOf } }] : [];
     }
     let userIds: string[];
     if ('userId' in to)

@@ -68,14 +68,20 @@ describe('the recipient directory, reading the event store', () => {
       }),
     ]);
     const directory = new RecipientDirectory(eventStore.client);
-    expect(await directory.sentInvitation(orgId, 'i1')).toEqual({ phone: '+14155552671' });
+    expect(await directory.sentInvitation(orgId, 'i1')).toEqual({
+      phone: '+14155552671',
+      sentAs: [expect.any(String)],
+    });
     // The erasure appends the revocation and InviteeErased at once; the notice for the revocation is handled after.
     await eventStore.client.appendToStream(stream, [
       event('InvitationRevoked', { invitationId: 'i1' }),
       event('InviteeErased', { invitationIds: ['i1'], erasedKeys: ['addr-1'] }),
     ]);
     expect(await directory.sentInvitation(orgId, 'i1')).toBeUndefined();
-    expect(await directory.sentInvitation(orgId, 'i2')).toEqual({ email: 'kept@example.com' });
+    expect(await directory.sentInvitation(orgId, 'i2')).toEqual({
+      email: 'kept@example.com',
+      sentAs: [expect.any(String)],
+    });
     // A send handled late, after the erasure, is not delivered either.
     expect(await directory.inviteeErased(orgId, 'i1')).toBe(true);
     expect(await directory.inviteeErased(orgId, 'i2')).toBe(false);

@@ -148,16 +148,20 @@ export class RecipientDirectory {
     return (settings?.data as Record<string, unknown> | undefined)?.requireTwoFactor === true;
   }
 
-  /** Where an invitation was last sent, if it was sent at all and its invitee was not erased since. */
+  /**
+   * Where an invitation was last sent, and the event ids of its sends, newest first (`sentAs`: the ids their deliveries
+   * are made under), if it was sent at all and its invitee was not erased since.
+   */
   async sentInvitation(
     orgId: string,
     invitationId: string,
-  ): Promise<{ email?: string; phone?: string } | undefined> {
-    const { sent } = await this.invitationHistory(orgId, invitationId);
+  ): Promise<{ email?: string; phone?: string; sentAs: string[] } | undefined> {
+    const { sent, sends } = await this.invitationHistory(orgId, invitationId);
     if (!sent || sent.type === 'InviteeErased') return undefined;
     const { email, phone } = sent.data as { email?: unknown; phone?: unknown };
     // An erased invitee is not written to (their erased address reads `...@erased.invalid`).
     return {
+      sentAs: sends.map((send) => send.id),
       ...(typeof email === 'string' && !isErasedEmail(email) ? { email } : {}),
       ...(typeof phone === 'string' ? { phone } : {}),
     };
@@ -209,14 +213,16 @@ export class RecipientDirectory {
   private async invitationHistory(orgId: string, invitationId: string): Promise<InvitationHistory> {
     let sent: StoredEvent | undefined;
     let latest: StoredEvent | undefined;
+    const sends: StoredEvent[] = [];
     for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
       if (!sent && sentOrErased(event, invitationId)) sent = event;
+      if (event.type === 'InvitationSent' && sentOrErased(event, invitationId)) sends.push(event);
       if (!latest && (sentOrErased(event, invitationId) || endedInvitation(event, invitationId)))
         latest = event;
       if (createdInvitation(event, invitationId))
-        return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}), created: event };
+        return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}), sends, created: event };
     }
-    return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}) };
+    return { ...(sent ? { sent } : {}), ...(latest ? { latest } : {}), sends };
   }
 
   /** The members of an organization before the event at `revision` (a whole read: for rare events only). */
@@ -294,6 +300,8 @@ export class RecipientDirectory {
 
 interface InvitationHistory {
   readonly sent?: StoredEvent;
+  /** Every send of the invitation, newest first. */
+  readonly sends: readonly StoredEvent[];
   readonly latest?: StoredEvent;
   readonly created?: StoredEvent;
 }

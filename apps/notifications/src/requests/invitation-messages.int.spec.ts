@@ -171,4 +171,57 @@ describe('invitation links through a real SMTP server', () => {
     ]);
     expect(smtp().received.filter((m) => m.to.includes(refusedOnce))).toEqual([]);
   }, 40_000);
+
+  it('R5: a withdrawal is told only to an invitee whose invitation was delivered', async () => {
+    const orgId = randomUUID();
+    const at = new Date().toISOString();
+    const [neverMailed, mailed] = [`never-${orgId}@example.com`, `mailed-${orgId}@example.com`];
+    const [neverSent, sentAs] = [randomUUID(), randomUUID()];
+    const sent = (invitationId: string, email: string) => ({
+      orgId,
+      invitationId,
+      sendSequence: 1,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      email,
+      orgName: 'Acme',
+      role: 'user',
+      actorId: 'owner',
+      at,
+    });
+    const revoked = (invitationId: string) => ({ orgId, invitationId, actorId: 'owner', at });
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({
+        type: 'OrganizationCreated',
+        data: { orgId, name: 'Acme', ownerId: 'owner', actorId: 'owner', at },
+      }),
+      jsonEvent({ id: neverSent, type: 'InvitationSent', data: sent('i1', neverMailed) }),
+      jsonEvent({ id: sentAs, type: 'InvitationSent', data: sent('i2', mailed) }),
+    ]);
+    const bus = started.notifications.get<MessageBus>(MESSAGE_BUS);
+    const published = (type: string, data: Record<string, unknown>, revision: number, id?: string) =>
+      eventMessage(TOPICS.membershipOrganizations, {
+        ...organizationEvent(type, orgId, data, { revision: String(revision), test: 'invitation-messages' }),
+        ...(id ? { id } : {}),
+      });
+    // i2's send is handled (while it was still current) and delivered; i1's never was.
+    await bus.publish([published('InvitationSent', sent('i2', mailed), 2, sentAs)]);
+    await waitFor(() => smtp().received.find((m) => m.to.includes(mailed)), { timeoutMs: 15_000 });
+    await eventStore.client.appendToStream(`organization-${orgId}`, [
+      jsonEvent({ type: 'InvitationRevoked', data: revoked('i1') }),
+      jsonEvent({ type: 'InvitationRevoked', data: revoked('i2') }),
+    ]);
+    await bus.publish([
+      published('InvitationRevoked', revoked('i1'), 3),
+      published('InvitationRevoked', revoked('i2'), 4),
+    ]);
+    // Same organization, so handled in order: once i2's withdrawal has arrived, i1's was handled.
+    await waitFor(() => smtp().received.filter((m) => m.to.includes(mailed)).length === 2 || undefined, {
+      timeoutMs: 15_000,
+      what: 'the withdrawal told to the invitee who was mailed',
+    });
+    expect(smtp().received.filter((m) => m.to.includes(mailed))[1]!.raw).toContain(
+      'Your invitation to Acme was withdrawn',
+    );
+    expect(smtp().received.filter((m) => m.to.includes(neverMailed))).toEqual([]);
+  });
 });

@@ -23,12 +23,19 @@ describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on K
   });
   afterAll(() => bus.close());
 
-  it('goes to the DLQ without its value, saying its size and where it is; the partition goes on behind it', async () => {
+  /**
+   * `first` fails for good (`isPoison`) on a topic whose DLQ takes 4 KiB; `after` follows it under the same key.
+   * Resolves once `after` is handled and the dead letter is in the DLQ, with both.
+   */
+  async function deadLetterOf(
+    first: Buffer,
+    headers: Record<string, string>,
+    isPoison: (m: ReceivedMessage) => boolean,
+  ) {
     const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
     await bus.ensureTopics([
       { topic, partitions: 1, replicationFactor: 1, dlqConfig: { 'max.message.bytes': '4096' } },
     ]);
-    const large = Buffer.alloc(6_000, 'x');
     const dead: ReceivedMessage[] = [];
     const handled: string[] = [];
     const dlq = await bus.subscribe({
@@ -42,22 +49,32 @@ describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on K
       groupId: `g-${topic}`,
       topics: [topic],
       handler: async (m) => {
-        if (m.value.length === large.length) throw new PoisonMessageError('cannot be handled', 'test');
+        if (isPoison(m)) throw new PoisonMessageError('cannot be handled', 'test');
         handled.push(m.value.toString('utf8'));
       },
     });
     await bus.publish([
-      { topic, key: 'k', headers: { trace: 'one' }, value: large },
+      { topic, key: 'k', headers, value: first },
       { topic, key: 'k', headers: {}, value: Buffer.from('after') },
     ]);
     await waitFor(() => handled.length === 1 && dead.length === 1, {
       timeoutMs: 30_000,
-      what: 'the message after the large one handled, and the dead letter in the DLQ',
+      what: 'the message after the failing one handled, and the dead letter in the DLQ',
     });
     await Promise.all([sub.close(), dlq.close()]);
+    return { topic, handled, dead: dead[0]! };
+  }
+
+  it('goes to the DLQ without its value, saying its size and where it is; the partition goes on behind it', async () => {
+    const large = Buffer.alloc(6_000, 'x');
+    const { topic, handled, dead } = await deadLetterOf(
+      large,
+      { trace: 'one' },
+      (m) => m.value.length === large.length,
+    );
     expect(handled).toEqual(['after']);
-    expect(dead[0]!.value.length).toBe(0);
-    expect(dead[0]!.headers).toMatchObject({
+    expect(dead.value.length).toBe(0);
+    expect(dead.headers).toMatchObject({
       trace: 'one',
       [DLQ_HEADERS.valueOmitted]: '6000',
       [DLQ_HEADERS.originalTopic]: topic,
@@ -65,51 +82,26 @@ describeIf(infraEnv.kafkaBrokers)('a dead letter larger than its DLQ takes, on K
       [DLQ_HEADERS.originalOffset]: '0',
       [DLQ_HEADERS.attempts]: '1',
     });
-    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
+    expect(dead.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
   }, 60_000);
 
   it('still too large without its value, it goes without its own headers too; the partition goes on behind it', async () => {
-    const topic = `dlq-large.${randomUUID().slice(0, 12)}`;
-    await bus.ensureTopics([
-      { topic, partitions: 1, replicationFactor: 1, dlqConfig: { 'max.message.bytes': '4096' } },
-    ]);
-    const dead: ReceivedMessage[] = [];
-    const handled: string[] = [];
-    const dlq = await bus.subscribe({
-      groupId: `dlq-${topic}`,
-      topics: [dlqTopic(topic)],
-      handler: async (m) => {
-        dead.push(m);
-      },
-    });
-    const sub = await bus.subscribe({
-      groupId: `g-${topic}`,
-      topics: [topic],
-      handler: async (m) => {
-        if (m.headers.bulky) throw new PoisonMessageError('cannot be handled', 'test');
-        handled.push(m.value.toString('utf8'));
-      },
-    });
-    await bus.publish([
-      { topic, key: 'k', headers: { bulky: 'y'.repeat(6_000), trace: 'two' }, value: Buffer.from('first') },
-      { topic, key: 'k', headers: {}, value: Buffer.from('after') },
-    ]);
-    await waitFor(() => handled.length === 1 && dead.length === 1, {
-      timeoutMs: 30_000,
-      what: 'the message after the bulky one handled, and the dead letter in the DLQ',
-    });
-    await Promise.all([sub.close(), dlq.close()]);
+    const { topic, handled, dead } = await deadLetterOf(
+      Buffer.from('first'),
+      { bulky: 'y'.repeat(6_000), trace: 'two' },
+      (m) => m.headers.bulky !== undefined,
+    );
     expect(handled).toEqual(['after']);
-    expect(dead[0]!.value.length).toBe(0);
-    expect(dead[0]!.headers).not.toHaveProperty('bulky');
-    expect(dead[0]!.headers).not.toHaveProperty('trace');
-    expect(dead[0]!.headers).toMatchObject({
+    expect(dead.value.length).toBe(0);
+    expect(dead.headers).not.toHaveProperty('bulky');
+    expect(dead.headers).not.toHaveProperty('trace');
+    expect(dead.headers).toMatchObject({
       [DLQ_HEADERS.valueOmitted]: '5',
       [DLQ_HEADERS.headersOmitted]: '2',
       [DLQ_HEADERS.originalTopic]: topic,
       [DLQ_HEADERS.originalOffset]: '0',
     });
-    expect(dead[0]!.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
+    expect(dead.headers[DLQ_HEADERS.error]).toContain('cannot be handled');
   }, 60_000);
 
   it('a publish sent in one request with a record refused as too large is not refused with it', async () => {

@@ -11,7 +11,11 @@ import { createNotificationsApp } from './notifications.app';
  */
 export async function startNotificationsOverSmtp(
   eventStoreConnectionString: string,
-  { publicUrl, smtp: behaviour }: { publicUrl?: string; smtp?: SmtpServerBehaviour } = {},
+  {
+    publicUrl,
+    smtp: behaviour,
+    retry,
+  }: { publicUrl?: string; smtp?: SmtpServerBehaviour; retry?: { initialBackoffMs?: number } } = {},
 ): Promise<{
   smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   notifications: INestApplication;
@@ -27,6 +31,7 @@ export async function startNotificationsOverSmtp(
         mailFrom: 'no-reply@platform.test',
         deliveryLogFile: join(await makeTempDir('deliveries'), 'deliveries.jsonl'),
         ...(publicUrl ? { publicUrl } : {}),
+        ...(retry ? { retry } : {}),
       },
     },
   );

@@ -70,6 +70,11 @@ export interface AttemptOutcome {
 export interface DeliveryLog {
   claim(message: OutgoingMessage, now: number, leaseMs: number): Promise<Claim>;
   /**
+   * A claim of the delivery `id` only if it was begun (recorded) already, never recording it anew: undefined when it
+   * is not recorded, which an erasure that forgot it meanwhile must not be undone by.
+   */
+  claimBegun(id: string, now: number, leaseMs: number): Promise<Claim | undefined>;
+  /**
    * Ends the attempt of `claimed` (frees its lease) and answers the delivery as it now stands; undefined, and nothing
    * written, when another attempt took the delivery over (this one ran past its lease). Repeated by the same attempt
    * (a retry after a lost answer), it writes nothing and answers what the first ending left. A settled delivery keeps
@@ -201,6 +206,22 @@ export class LocalDeliveryLog implements DeliveryLog {
     const id = deliveryIdOf(message);
     // Looked up first: from reading the record to saving the claim nothing may wait, or two claims could both win.
     const recipientKey = await this.recipientKeys?.of(message);
+    return this.claimNow(id, message, recipientKey, now, leaseMs);
+  }
+
+  async claimBegun(id: string, now: number, leaseMs: number): Promise<Claim | undefined> {
+    const current = this.records.get(id);
+    return current && this.claimNow(id, current.message, current.recipientKey, now, leaseMs);
+  }
+
+  /** Synchronous from reading the record to saving the claim, so that of two claims one wins. */
+  private claimNow(
+    id: string,
+    message: OutgoingMessage,
+    recipientKey: string | undefined,
+    now: number,
+    leaseMs: number,
+  ): Claim {
     const current = this.records.get(id);
     if (current && current.status !== 'pending') return { kind: 'settled', record: current };
     if (current?.leaseUntil !== undefined && current.leaseUntil > now)

@@ -155,6 +155,18 @@ export class MongoDeliveryLog implements DeliveryLog {
     const inserted = await this.firstClaims.submit(fresh);
     if (inserted instanceof Error) throw inserted;
     if (inserted) return { kind: 'claimed', record: fresh };
+    return (
+      (await this.claimBegun(id, now, leaseMs, leaseToken)) ?? { kind: 'busy', leaseUntil: now + leaseMs }
+    );
+  }
+
+  async claimBegun(
+    id: string,
+    now: number,
+    leaseMs: number,
+    leaseToken: string = randomUUID(),
+  ): Promise<Claim | undefined> {
+    const updatedAt = new Date(now).toISOString();
     const taken = await this.deliveries
       .findOneAndUpdate(
         { _id: id, status: 'pending', $or: [{ leaseUntil: { $lte: now } }, { leaseUntil: null }] },
@@ -164,8 +176,9 @@ export class MongoDeliveryLog implements DeliveryLog {
       .lean<DeliveryRecord>();
     if (taken) return { kind: 'claimed', record: { ...taken, leaseToken } };
     const current = await this.find(id);
-    if (current && current.status !== 'pending') return { kind: 'settled', record: current };
-    return { kind: 'busy', leaseUntil: current?.leaseUntil ?? now + leaseMs };
+    if (!current) return undefined;
+    if (current.status !== 'pending') return { kind: 'settled', record: current };
+    return { kind: 'busy', leaseUntil: current.leaseUntil ?? now + leaseMs };
   }
 
   /** One write: the claim carries the message, and the lease guard means the stored record is the claimed one. */

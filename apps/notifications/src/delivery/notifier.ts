@@ -100,21 +100,22 @@ export class Notifier {
     message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>,
     reason: string,
   ): Promise<void> {
-    const begun = await this.log.find(deliveryIdOf(message as OutgoingMessage));
-    if (begun?.status !== 'pending') return;
     const now = this.now();
-    const claim = await this.log.claim(begun.message, now, this.leaseMs);
-    if (claim.kind === 'busy')
+    const claim = await this.log.claimBegun(deliveryIdOf(message as OutgoingMessage), now, this.leaseMs);
+    if (claim?.kind === 'busy')
       throw new DeliveryDeferredError(
         'another attempt at this delivery is under way',
         claim.leaseUntil - now,
       );
-    if (claim.kind === 'claimed') await this.drop(claim.record, reason);
+    if (claim?.kind === 'claimed') await this.drop(claim.record, reason);
   }
 
-  /** Whether the message was delivered (the provider took it). */
-  async delivered(message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>): Promise<boolean> {
-    return (await this.log.find(deliveryIdOf(message as OutgoingMessage)))?.status === 'sent';
+  /** Whether the message was delivered (the provider took it), or is being or will be tried again (pending). */
+  async sentOrUnderWay(
+    message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>,
+  ): Promise<boolean> {
+    const status = (await this.log.find(deliveryIdOf(message as OutgoingMessage)))?.status;
+    return status === 'sent' || status === 'pending';
   }
 
   /** Closes the pooled SMTP connections (the delivery log is closed by its owner). */

@@ -131,7 +131,10 @@ export class Notices extends BusSubscriber {
     });
   }
 
-  /** Whether one of an invitation's sends reached its invitee: one revoked before any was delivered is no news. */
+  /**
+   * Whether one of an invitation's sends reached its invitee: one revoked before any was delivered is no news. A send
+   * under way when the revocation is handled (its provider answering, or its retry due) counts: it may still arrive.
+   */
   private async reached(sent: {
     email?: string;
     phone?: string;
@@ -141,7 +144,7 @@ export class Notices extends BusSubscriber {
     if (!to) return false;
     const channel = sent.email ? 'email' : 'sms';
     for (const idempotencyKey of sent.sentAs)
-      if (await this.notifier.delivered({ channel, to, idempotencyKey })) return true;
+      if (await this.notifier.sentOrUnderWay({ channel, to, idempotencyKey })) return true;
     return false;
   }
 

@@ -293,4 +293,42 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inTeamBefore(orgId, 'desk', 'bob', 6n)).toBe(false);
     expect(await directory.inTeamBefore(orgId, 'other', 'bob', 6n)).toBe(false);
   });
+
+  it('R5/R6: an invitation sent twice names both sends, newest first; only the latest, unexpired, is current', async () => {
+    const { orgId, stream, at, event } = newOrganization();
+    const later = new Date(Date.now() + 86_400_000).toISOString();
+    const [first, second, gone] = [randomUUID(), randomUUID(), randomUUID()];
+    const sent = (id: string, invitationId: string, sendSequence: number, expiresAt: string) =>
+      jsonEvent({
+        id,
+        type: 'InvitationSent',
+        data: {
+          orgId,
+          actorId: 'owner',
+          at,
+          invitationId,
+          sendSequence,
+          expiresAt,
+          email: 'ada@example.com',
+        },
+      });
+    await eventStore.client.appendToStream(stream, [
+      event('InvitationCreated', { invitationId: 'i1', email: 'ada@example.com', role: 'user' }),
+      sent(first, 'i1', 1, later),
+      sent(second, 'i1', 2, later),
+      // Its time is up, though no expiry was recorded yet.
+      sent(gone, 'i2', 1, new Date(Date.now() - 1_000).toISOString()),
+    ]);
+    const directory = new RecipientDirectory(eventStore.client);
+    expect(await directory.sentInvitation(orgId, 'i1')).toEqual({
+      email: 'ada@example.com',
+      sentAs: [second, first],
+    });
+    expect(await directory.sendStillCurrent(orgId, 'i1', 1)).toBe(false);
+    expect(await directory.sendStillCurrent(orgId, 'i1', 2)).toBe(true);
+    expect(await directory.sendSuperseded(orgId, 'i1', first)).toBe(true);
+    expect(await directory.sendSuperseded(orgId, 'i1', second)).toBe(false);
+    expect(await directory.sendStillCurrent(orgId, 'i2', 1)).toBe(false);
+    expect(await directory.sendSuperseded(orgId, 'i2', gone)).toBe(true);
+  });
 });

@@ -180,27 +180,29 @@ export class RecipientDirectory {
   /**
    * Whether the send `sendSequence` of an invitation is still the one to deliver when it is handled: nothing came
    * after it (a later send, whose link replaces its link; a revocation, an acceptance or an expiry, which leave its link
-   * dead; the erasure of its invitee), and its invitee was not erased (`inviteeErased`).
+   * dead; the erasure of its invitee), its link has not expired (swept or not), and its invitee was not erased
+   * (`inviteeErased`).
    */
   async sendStillCurrent(orgId: string, invitationId: string, sendSequence: number): Promise<boolean> {
     const history = await this.invitationHistory(orgId, invitationId);
     const { latest } = history;
     if (latest?.type !== 'InvitationSent') return latest === undefined;
     if ((latest.data as { sendSequence?: unknown }).sendSequence !== sendSequence) return false;
-    return !erasedBy(history);
+    return !lapsed(latest) && !erasedBy(history);
   }
 
   /**
    * Whether the invitation send stored as event `eventId` was followed by anything that ends or replaces it (a later
-   * send, a revocation, an acceptance, an expiry, the erasure of its invitee); false for an event that is no send of
-   * this invitation.
+   * send, a revocation, an acceptance, an expiry, the erasure of its invitee), or its link has expired; false for an
+   * event that is no send of this invitation.
    */
   async sendSuperseded(orgId: string, invitationId: string, eventId: string): Promise<boolean> {
     let latest: StoredEvent | undefined;
     for await (const event of this.each(`organization-${orgId}`, BACKWARDS)) {
       const aboutIt = sentOrErased(event, invitationId) || endedInvitation(event, invitationId);
       if (aboutIt) latest ??= event;
-      if (event.id === eventId) return aboutIt && event.type === 'InvitationSent' && latest !== event;
+      if (event.id === eventId)
+        return aboutIt && event.type === 'InvitationSent' && (latest !== event || lapsed(event));
       if (createdInvitation(event, invitationId)) return false;
     }
     return false;
@@ -309,6 +311,12 @@ interface InvitationHistory {
 function erasedBy({ sent, created }: InvitationHistory): boolean {
   if (sent?.type !== 'InvitationSent') return sent !== undefined;
   return addressErased(sent) ?? (created ? addressErased(created) : undefined) ?? false;
+}
+
+/** A send whose link's time is up, whether or not the expiry was recorded yet. */
+function lapsed(send: StoredEvent): boolean {
+  const expiresAt = Date.parse(String((send.data as { expiresAt?: unknown }).expiresAt));
+  return Number.isFinite(expiresAt) && expiresAt <= Date.now();
 }
 
 const ENDING_INVITATION = new Set(['InvitationRevoked', 'InvitationAccepted', 'InvitationExpired']);

@@ -19,6 +19,8 @@ describe('invitation links through a real SMTP server', () => {
   beforeAll(async () => {
     started = await startNotificationsOverSmtp(eventStore.store.connectionString, {
       smtp: { refuseTo: { [refusedOnce]: 1 } },
+      // A refused message comes back no sooner than 1.5 s: time for a test to change the store meanwhile.
+      retry: { initialBackoffMs: 3_000 },
     });
   });
   afterAll(() => started.close());

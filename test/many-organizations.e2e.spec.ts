@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { infraEnv, waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
 
@@ -10,17 +11,30 @@ describe('an account in more than a thousand organizations', () => {
   afterAll(() => platform?.close());
 
   const http = () => platform.http;
-  /** Made `count` at a time eight by eight; under load an answer may come before the read models show it (202). */
+  /**
+   * Made `count` at a time eight by eight; under load an answer may come before the read models show it (202), or the
+   * command may outlast the gateway's wait (503 with Retry-After), which a client retries under the same key.
+   */
   const createOrgs = async (owner: SignedIn, count: number): Promise<string[]> => {
     const ids: string[] = [];
+    const create = async (at: number) => {
+      const key = `org-${at}-${randomUUID()}`;
+      for (let attempt = 1; ; attempt++) {
+        const res = await http()
+          .post('/v1/orgs')
+          .set(bearer(owner))
+          .set('idempotency-key', key)
+          .send({ name: `Org ${at}` });
+        if (res.status !== 503 || attempt === 3) return res;
+        expect(res.headers['retry-after']).toMatch(/^\d+$/);
+        await new Promise((resolve) => setTimeout(resolve, 1_000 * Number(res.headers['retry-after'])));
+      }
+    };
     const next = async (): Promise<void> => {
       while (ids.length < count) {
         ids.push('');
         const at = ids.length - 1;
-        const res = await http()
-          .post('/v1/orgs')
-          .set(bearer(owner))
-          .send({ name: `Org ${at}` });
+        const res = await create(at);
         expect([201, 202]).toContain(res.status);
         ids[at] = String(res.headers.location).split('/').pop()!;
       }

@@ -131,7 +131,7 @@ export function settledMessage(message: OutgoingMessage): OutgoingMessage {
       };
 }
 
-export function deliveryIdOf(message: OutgoingMessage): string {
+export function deliveryIdOf(message: Pick<OutgoingMessage, 'idempotencyKey' | 'channel' | 'to'>): string {
   return `${message.idempotencyKey}|${message.channel}|${message.to.toLowerCase()}`;
 }
 

@@ -101,7 +101,7 @@ export class Notifier {
     reason: string,
   ): Promise<void> {
     const now = this.now();
-    const claim = await this.log.claimBegun(deliveryIdOf(message as OutgoingMessage), now, this.leaseMs);
+    const claim = await this.log.claimBegun(deliveryIdOf(message), now, this.leaseMs);
     if (claim?.kind === 'busy')
       throw new DeliveryDeferredError(
         'another attempt at this delivery is under way',
@@ -114,7 +114,7 @@ export class Notifier {
   async sentOrUnderWay(
     message: Pick<OutgoingMessage, 'channel' | 'to' | 'idempotencyKey'>,
   ): Promise<boolean> {
-    const status = (await this.log.find(deliveryIdOf(message as OutgoingMessage)))?.status;
+    const status = (await this.log.find(deliveryIdOf(message)))?.status;
     return status === 'sent' || status === 'pending';
   }
 

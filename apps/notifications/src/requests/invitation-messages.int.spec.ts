@@ -5,7 +5,6 @@ import { MESSAGE_BUS, eventMessage, type MessageBus } from '@app/messaging';
 import { organizationEvent, waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { deliveryIdOf, type DeliveryLog } from '../delivery/delivery-log';
-import { type OutgoingMessage } from '../delivery/outgoing-message';
 import { startNotificationsOverSmtp } from '../notifications-over-smtp.testing';
 import { DELIVERY_LOG } from '../notifications.tokens';
 
@@ -145,7 +144,7 @@ describe('invitation links through a real SMTP server', () => {
       channel: 'email',
       to: refusedOnce,
       idempotencyKey: event.id,
-    } as OutgoingMessage);
+    });
     await started.notifications
       .get<MessageBus>(MESSAGE_BUS)
       .publish([eventMessage(TOPICS.membershipOrganizations, event)]);

@@ -12,6 +12,8 @@ export interface MessageWords {
   readonly body: readonly string[];
   /** Paragraphs after the body in an e-mail, left out of a text message (each segment costs money). */
   readonly mailOnly?: readonly string[];
+  /** What a text message says in their place, shorter. */
+  readonly textMessageOnly?: readonly string[];
   readonly action?: string;
   readonly until?: string;
 }
@@ -100,6 +102,8 @@ const en: Catalog = {
     mailOnly: [
       'The name above was chosen by whoever created that organization, not by us. If you do not know it, ignore this message: nothing happens unless you accept, and we never ask for your password in an e-mail.',
     ],
+    // An SMS carries the name too, and a name can read as a warning from us ("account locked, sign in at ...").
+    textMessageOnly: ["The name is its creator's, not ours. Unknown? Ignore this."],
     action: 'Accept the invitation',
   },
   'role-changed': { subject: 'Your role in {org} changed', body: ['You are now {role} in {org}.'] },
@@ -221,6 +225,7 @@ const de: Catalog = {
     mailOnly: [
       'Den Namen oben hat gewählt, wer diese Organisation angelegt hat, nicht wir. Wenn Sie sie nicht kennen, ignorieren Sie diese Nachricht: Ohne Ihre Annahme geschieht nichts, und wir fragen nie per E-Mail nach Ihrem Passwort.',
     ],
+    textMessageOnly: ['Den Namen wählte, wer die Organisation anlegte, nicht wir. Unbekannt? Ignorieren.'],
     action: 'Einladung annehmen',
   },
   'role-changed': {

@@ -72,7 +72,7 @@ function render(
     subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '),
     text: `${text}\n`,
     html,
-    textMessage: `${paragraphs([])}\n`,
+    textMessage: `${paragraphs(words.textMessageOnly ?? [])}\n`,
   };
 }
 

@@ -91,6 +91,15 @@ describe('message templates', () => {
         'text',
       ]);
       expect(textMessage).not.toContain(locale === 'en' ? 'ignore this message' : 'ignorieren Sie');
+      // It still says, in a few words, that the name is not the platform's.
+      expect(textMessage).toContain(
+        locale === 'en'
+          ? "The name is its creator's, not ours. Unknown? Ignore this."
+          : 'nicht wir. Unbekannt? Ignorieren.',
+      );
+      expect(textMessage.indexOf(values.org)).toBeLessThan(
+        textMessage.indexOf(locale === 'en' ? 'not ours' : 'nicht wir'),
+      );
       expect(textMessage).toContain(values.link);
       expect(textMessage).toContain(values.org);
     }

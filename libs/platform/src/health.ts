@@ -5,6 +5,7 @@ import {
   Get,
   Inject,
   Injectable,
+  Logger,
   Module,
   type DynamicModule,
   type Provider,
@@ -24,6 +25,18 @@ export interface ReadinessCheck {
 }
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/**
+ * Why a service of ours is not ready, in words fit for anyone: `/health/ready` is public on the gateway, so only a
+ * check's `NotReady` reason is answered. Any other failure (a driver's error naming hosts, ports, users) is answered
+ * as {@link FAILING} and logged.
+ */
+export class NotReady extends Error {}
+
+export const FAILING = 'failing (the reason is in the service log)';
+
+/** A failing dependency's reason is logged when it changes, and at least this often while it lasts. */
+const RELOG_MS = 60_000;
 
 /**
  * The service's readiness checks: its dependencies', and those a module adds for state of its own that must be in
@@ -49,7 +62,9 @@ export class Readiness {
 @Public()
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger('Readiness');
   private checking: Promise<HealthCheckResult> | undefined;
+  private readonly logged = new Map<string, { reason: string; at: number }>();
 
   constructor(
     private readonly health: HealthCheckService,
@@ -83,12 +98,28 @@ export class HealthController {
         const indicator = this.indicators.check(c.name);
         try {
           const ok = (await withTimeout(c.check(), 2_000)) !== false;
-          return ok ? indicator.up() : indicator.down({ message: 'check returned false' });
+          if (ok) this.logged.delete(c.name);
+          return ok
+            ? indicator.up()
+            : indicator.down({ message: this.failing(c.name, 'check returned false') });
         } catch (error) {
-          return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+          if (error instanceof NotReady) return indicator.down({ message: error.message });
+          return indicator.down({
+            message: this.failing(c.name, error instanceof Error ? error.message : String(error)),
+          });
         }
       }),
     );
+  }
+
+  private failing(name: string, reason: string): string {
+    const last = this.logged.get(name);
+    const now = Date.now();
+    if (!last || last.reason !== reason || now - last.at >= RELOG_MS) {
+      this.logged.set(name, { reason, at: now });
+      this.logger.warn(`not ready: ${name} ${reason}`);
+    }
+    return FAILING;
   }
 }
 

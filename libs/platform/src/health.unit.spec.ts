@@ -1,7 +1,7 @@
-import { type INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { HealthModule, type ReadinessCheck } from './health';
+import { FAILING, HealthModule, NotReady, type ReadinessCheck } from './health';
 
 /** A dependency check that answers when the test says so, counting how often it was asked. */
 function heldCheck() {
@@ -60,6 +60,54 @@ describe('readiness', () => {
     held.state.release();
     const down = await next;
     expect([down.status, down.body.error?.store?.status]).toEqual([503, 'down']);
+  });
+});
+
+describe('readiness answers', () => {
+  const failures: Record<string, () => Promise<boolean | void>> = {
+    driver: () => Promise.reject(new Error('connect ECONNREFUSED 10.0.7.3:27017 (user svc-reader)')),
+    falsy: () => Promise.resolve(false),
+    filling: () => Promise.reject(new NotReady('being filled from the event store')),
+  };
+  let app: INestApplication;
+  const warnings: string[] = [];
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        HealthModule.forChecks({
+          useFactory: () => Object.entries(failures).map(([name, check]) => ({ name, check })),
+        }),
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => {
+      warnings.push(String(message));
+    });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await app.close();
+  });
+
+  it('name no host, port or user of a failing dependency (the route is public), and log the reason instead', async () => {
+    for (let probe = 0; probe < 3; probe++) {
+      const res = await request(app.getHttpServer()).get('/health/ready').expect(503);
+      expect(res.body.error).toEqual({
+        driver: { status: 'down', message: FAILING },
+        falsy: { status: 'down', message: FAILING },
+        // A reason a check gives as NotReady is words of our own, answered as they are.
+        filling: { status: 'down', message: 'being filled from the event store' },
+      });
+      expect(JSON.stringify(res.body)).not.toMatch(/10\.0\.7\.3|27017|svc-reader/);
+    }
+    // Logged once per reason while it stays the same, not once per probe.
+    expect(warnings).toEqual([
+      'not ready: driver connect ECONNREFUSED 10.0.7.3:27017 (user svc-reader)',
+      'not ready: falsy check returned false',
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@ import { type EventStoreDBClient } from '@eventstore/db-client';
 import { TOPICS } from '@app/contracts';
 import { EVENT_STORE_CLIENT } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
-import { PERSONAL_DATA, Readiness } from '@app/platform';
+import { NotReady, PERSONAL_DATA, Readiness } from '@app/platform';
 import {
   BusSubscriber,
   DependencyUnavailableError,
@@ -80,7 +80,7 @@ export class ProjectionFeed extends BusSubscriber {
     readiness.add({
       name: 'read-models',
       check: async () => {
-        if (!this.isFilled) throw new Error('being filled from the event store');
+        if (!this.isFilled) throw new NotReady('being filled from the event store');
       },
     });
   }

@@ -1614,6 +1614,36 @@ describe('stories over the public API', () => {
     await expectRevokedWhenAccepted(invitation, childId, partner);
   });
 
+  it('R16, R19: auto-join leaves an invitee to the Admin invitation a parent’s agent set them, as to a member’s', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const partner = await platform.signUp('Pat', `pat@${domain}`);
+    const { childId, agent } = await partnerWithCustomer(partner);
+    await http().post(`/v1/orgs/${childId}/domains`).set(bearer(partner)).send({ domain }).expect(201);
+    await http().patch(`/v1/orgs/${childId}`).set(bearer(partner)).send({ autoJoin: true }).expect(200);
+    // Bob has an account at the domain, not verified yet: verifying it is how he gets to accept.
+    const email = `bob@${domain}`;
+    await http().post('/v1/auth/register').send({ email, password: PASSWORD, name: 'Bob' }).expect(202);
+    const verifyLink = await platform.linkFromMail(email, '/verify-email');
+    const mailsBefore = platform.mails.length;
+    await http()
+      .post(`/v1/orgs/${childId}/invitations`)
+      .set(bearer(agent))
+      .send({ email, role: 'admin' })
+      .expect(201);
+    const invitation = encodeURIComponent(await platform.linkFromMail(email, '/invitations/', mailsBefore));
+    await http().post('/v1/auth/verify-email').send({ token: verifyLink }).expect(200);
+    const members = async () =>
+      (await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200)).body.items.map(
+        (m: { email: string; role: string }) => [m.email, m.role],
+      );
+    // The verification's auto-join (a reaction, a few milliseconds here) leaves him to the invitation.
+    for (const deadline = Date.now() + 2_000; Date.now() < deadline;)
+      expect(await members()).not.toContainEqual([email, 'user']);
+    const bob = await platform.signIn(email);
+    await http().post(`/v1/invitations/${invitation}/accept`).set(bearer(bob)).send({}).expect(200);
+    expect(await members()).toContainEqual([email, 'admin']);
+  });
+
   it('R5, R8: an Admin removed from an organization that has a parent takes the Admin invitations they set with them', async () => {
     const partner = await platform.signUp('Pat');
     const { childId } = await partnerWithCustomer(partner);

@@ -7,12 +7,16 @@ import { pendingInvitations } from '../organizations/decide/invitations';
 import { type OrganizationState } from '../organizations/organization.state';
 import { type OrganizationStreams } from './organization-streams';
 
-/** The commands that ask whether a pending invitation's terms are still given (R5, R19). */
+/**
+ * The commands that ask whether a pending invitation's terms are still given (R5, R19). Auto-join does too: it leaves
+ * an invitee to an invitation they can accept (R16), one a parent's agent set them included.
+ */
 const ASK_IF_INVITATIONS_GIVEN: ReadonlySet<OrganizationCommand['type']> = new Set([
   'InviteMember',
   'ChangeInvitation',
   'SendInvitation',
   'AcceptInvitation',
+  'AutoJoinMember',
 ]);
 
 /**

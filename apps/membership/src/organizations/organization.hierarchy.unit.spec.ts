@@ -290,6 +290,24 @@ describe('parent and child organizations (R19)', () => {
       .find((e) => e.type === 'PermissionsGranted');
     expect(ownGrant?.data).toMatchObject({ actorId: 'owner', userId: 'newcomer' });
     expect(ownGrant?.data).not.toHaveProperty('actingVia');
+    // A plain User of the child who set them as an Admin through the parent granted them through it too: a User
+    // grants nothing in their own right (R3, R20), and the audit must not say so.
+    const byUserPartner = [
+      ...linked,
+      joined('partner-admin'),
+      ...given([...linked, joined('partner-admin')])
+        .when(acting(withGrant('partner-admin')))
+        .decided(),
+    ];
+    const throughParent = given(byUserPartner)
+      .when(acceptedWhile(['partner-admin']))
+      .decided()
+      .find((e) => e.type === 'PermissionsGranted');
+    expect(throughParent?.data).toMatchObject({
+      actorId: 'partner-admin',
+      actingVia: 'partner',
+      userId: 'newcomer',
+    });
   });
 
   it('R19, R5: an Admin invitation set through the parent is void once its giver no longer holds customers.manage there', () => {

@@ -293,8 +293,9 @@ export function acceptInvitation({
   const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
   const permissions = [...known].filter((p) => !lacking.includes(p) && !byRole?.has(p)).sort();
   if (permissions.length > 0) {
-    // A giver who is no member here gave them as an Admin through the parent (R19): the audit says so.
-    const viaParent = !org.members.has(invitation.grantedBy) && org.parentOrgId !== undefined;
+    // A giver whose own standing here does not give them (no member, or a User) gave them as an Admin through the
+    // parent (R19): the audit says so.
+    const viaParent = givenOnlyThroughParent(org, catalog, invitation);
     events.push({
       type: 'PermissionsGranted',
       data: {

@@ -7,6 +7,7 @@ import { type ActiveOrganization } from './organization.state';
 import {
   base as members,
   cmd,
+  created,
   given,
   givenWith,
   granted,
@@ -1003,6 +1004,26 @@ describe('invitations', () => {
     expect(given(stale).when(accept()).decided().at(-1)).toMatchObject({
       type: 'PermissionsGranted',
       data: { userId: 'cid', permissions: ['org.update'] },
+    });
+  });
+
+  it('R20 at acceptance: a permission the plan no longer allows (the catalog changed since) is left out', () => {
+    const allowedThen = extendCatalog(defaultCatalog, { 'env.read': { plans: ['free'] } });
+    const allowedNoMore = extendCatalog(defaultCatalog, { 'env.read': {} });
+    const onFree = [created('free'), joined('admin', 'admin')];
+    const invited = [
+      ...onFree,
+      ...givenWith(allowedThen)(onFree)
+        .when(invite({ teamIds: [], permissions: ['members.read', 'env.read'] }))
+        .decided(),
+    ];
+    expect(givenWith(allowedThen)(invited).when(accept()).decided().at(-1)).toMatchObject({
+      type: 'PermissionsGranted',
+      data: { userId: 'cid', permissions: ['env.read', 'members.read'] },
+    });
+    expect(givenWith(allowedNoMore)(invited).when(accept()).decided().at(-1)).toMatchObject({
+      type: 'PermissionsGranted',
+      data: { userId: 'cid', permissions: ['members.read'] },
     });
   });
 

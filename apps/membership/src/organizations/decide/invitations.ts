@@ -2,6 +2,7 @@ import { impersonalLineType } from '@app/identifiers';
 import {
   effectivePermissions,
   givesInvitationTerms,
+  grantableInPlan,
   grantsLackingPrerequisites,
   isKnownPermission,
   type PermissionsCatalog,
@@ -289,7 +290,12 @@ export function acceptInvitation({
   // What the role gives is held already; recorded as a grant, it would outlive a demotion (an Admin made User keeping
   // org.update and customers.manage), as grantPermissions leaves it out too.
   const byRole = catalog.roleDefaults.get(invitation.role);
-  const known = new Set(invitation.permissions.filter((p) => isKnownPermission(catalog, p)));
+  // Known and allowed by the plan as the catalog stands now (R20): it may have changed since the invitation.
+  const known = new Set(
+    invitation.permissions.filter(
+      (p) => isKnownPermission(catalog, p) && grantableInPlan(catalog, org.plan, p),
+    ),
+  );
   const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
   const permissions = [...known].filter((p) => !lacking.includes(p) && !byRole?.has(p)).sort();
   if (permissions.length > 0) {

@@ -309,11 +309,19 @@ describe('settings, contact person, domains and deletion', () => {
     const joins: OrganizationEvent[] = [
       { type: 'MemberJoined', data: { ...stamp('system'), userId: 'new', role: 'user', via: 'auto-join' } },
     ];
-    given([...on, ...invitation()]).when(join()).then([]);
+    given([...on, ...invitation()])
+      .when(join())
+      .then([]);
     // Not waiting: for another address, never sent, past its expiry, revoked, or no longer given by its giver.
-    given([...on, ...invitation({ email: 'other@acme.test' })]).when(join()).then(joins);
-    given([...on, invitation()[0]!]).when(join()).then(joins);
-    given([...on, ...invitation({ expiresAt: at })]).when(join()).then(joins);
+    given([...on, ...invitation({ email: 'other@acme.test' })])
+      .when(join())
+      .then(joins);
+    given([...on, invitation()[0]!])
+      .when(join())
+      .then(joins);
+    given([...on, ...invitation({ expiresAt: at })])
+      .when(join())
+      .then(joins);
     given([
       ...on,
       ...invitation(),
@@ -368,6 +376,10 @@ describe('settings, contact person, domains and deletion', () => {
     given(history)
       .when(verified(t(13)))
       .then(joins);
+    // Compared as instants, not as text: a stamp written without milliseconds is no later than one with them.
+    const withoutMillis = [...base, claim('2026-11-22T12:00:00Z'), autoJoin(true, '2026-11-22T12:00:00Z')];
+    given(withoutMillis).when(verified('2026-11-22T12:00:00.500Z')).then(joins);
+    given(withoutMillis).when(verified('2026-11-22T11:59:59.500Z')).then([]);
     // Auto-join on first, the domain claimed after: the claim is the later moment.
     const claimedLater = [...base, autoJoin(true, t(11)), claim(t(12))];
     given(claimedLater)

@@ -57,7 +57,9 @@ export function autoJoinMember({
   if (!org.autoJoin || !domain || claimedAt === undefined || org.members.has(command.userId)) return [];
   // At the moment of verifying: an address verified before the claim, or before auto-join was turned on, is invited
   // as anyone's is, however late its reaction comes (a consumer lagging, or replaying identity's history).
-  if (command.verifiedAt < claimedAt || command.verifiedAt < (org.autoJoinSince ?? claimedAt)) return [];
+  const verifiedAt = Date.parse(command.verifiedAt);
+  if (verifiedAt < Date.parse(claimedAt) || verifiedAt < Date.parse(org.autoJoinSince ?? claimedAt))
+    return [];
   // Someone removed (or who left) comes back by invitation, not by verifying another address at the domain.
   if (org.formerMembers.has(command.userId)) return [];
   // A public mail provider's domain claimed before claims were checked for it enrols nobody.

@@ -52,7 +52,7 @@ export class OrgAccess {
     // parent that requires a second factor requires it for acting through it too.
     const throughParent =
       (!member || member.role === 'user') && org.parentOrgId !== undefined
-        ? await this.rightsInParent(caller.userId, org.parentOrgId)
+        ? await this.rightsInParent(caller.userId, org.parentOrgId, orgId)
         : undefined;
     const secondFactorMissing =
       throughParent === 'needs-two-factor' && !caller.twoFactor && !options.twoFactorExempt;
@@ -101,13 +101,17 @@ export class OrgAccess {
     return standing;
   }
 
-  /** Whether the caller holds customers.manage in the parent, and whether the parent asks a second factor for it. */
+  /**
+   * Whether the caller holds customers.manage in the parent, and whether the parent asks a second factor for it. Only
+   * in a child the parent lists: a link half made (the child's side alone) or half undone gives nobody anything.
+   */
   private async rightsInParent(
     userId: string,
     parentOrgId: string,
+    childOrgId: string,
   ): Promise<'holds' | 'needs-two-factor' | undefined> {
     const parent = await this.models.organizations.get(parentOrgId);
-    if (!parent || parent.deleted) return undefined;
+    if (!parent || parent.deleted || !parent.childOrgIds.includes(childOrgId)) return undefined;
     const member = await this.models.members.get(orgScoped(parentOrgId, userId));
     if (!member || !this.held(member).has(CUSTOMERS_MANAGE)) return undefined;
     return parent.requireTwoFactor ? 'needs-two-factor' : 'holds';

@@ -7,7 +7,7 @@ import { OrgAccess } from './org-access';
 const orgId = 'org-1';
 const at = '2026-01-01T00:00:00.000Z';
 
-const organization = (id: string, parentOrgId?: string): OrganizationDoc => ({
+const organization = (id: string, parentOrgId?: string, childOrgIds: string[] = []): OrganizationDoc => ({
   _id: id,
   revision: 2,
   orgId: id,
@@ -19,7 +19,7 @@ const organization = (id: string, parentOrgId?: string): OrganizationDoc => ({
   requireTwoFactor: false,
   domains: [],
   ...(parentOrgId ? { parentOrgId } : {}),
-  childOrgIds: [],
+  childOrgIds,
   seats: 0,
   memberCount: 2,
   createdAt: at,
@@ -66,7 +66,7 @@ describe('a caller’s standing in an organization', () => {
 
   it('R19: acts as an Admin through the parent only while the catalog in force gives them customers.manage there', async () => {
     const models = readModelsOf(new InMemoryReadStore());
-    await models.organizations.upsertIfNewer(organization('parent'));
+    await models.organizations.upsertIfNewer(organization('parent', undefined, ['child']));
     await models.organizations.upsertIfNewer(organization('child', 'parent'));
     // Projected when Admins held customers.manage by default.
     await models.members.upsertIfNewer(admin('parent', 'pam', ['customers.manage', 'members.read']));
@@ -83,5 +83,15 @@ describe('a caller’s standing in an organization', () => {
     await expect(new OrgAccess(models, withoutIt).standing(caller, 'child')).rejects.toMatchObject({
       code: 'organization-not-found',
     });
+  });
+
+  it('R19: a link only the child records (half made, or half undone by an unlink) gives the parent’s people nothing', async () => {
+    const models = readModelsOf(new InMemoryReadStore());
+    await models.organizations.upsertIfNewer(organization('parent', undefined, ['other']));
+    await models.organizations.upsertIfNewer(organization('child', 'parent'));
+    await models.members.upsertIfNewer(admin('parent', 'pam', ['customers.manage', 'members.read']));
+    await expect(
+      new OrgAccess(models, defaultCatalog).standing({ userId: 'pam', twoFactor: false }, 'child'),
+    ).rejects.toMatchObject({ code: 'organization-not-found' });
   });
 });

@@ -64,7 +64,7 @@ async function actorStanding(
   const own = state.members.get(command.actorId);
   if (own && rankOf(own.role) >= rankOf('admin')) return { command };
   const parent = await streams.active(state.parentOrgId);
-  if (partnersAmong(parent, catalog, [command.actorId]).length === 0) return { command };
+  if (partnersAmong(parent, catalog, [command.actorId], state.orgId).length === 0) return { command };
   // R22: a parent that requires a second factor requires it for acting through it too. A member of this
   // organization without one acts in their own right (and is refused what that does not allow).
   if (parent!.requireTwoFactor && !command.actorTwoFactor) {
@@ -102,5 +102,5 @@ async function giversActingViaParent(
   );
   if (givers.size === 0) return undefined;
   const parent = await streams.active(state.parentOrgId);
-  return { parentOrgId: state.parentOrgId, userIds: partnersAmong(parent, catalog, givers) };
+  return { parentOrgId: state.parentOrgId, userIds: partnersAmong(parent, catalog, givers, state.orgId) };
 }

@@ -67,7 +67,7 @@ export class InvitationQueries {
     }
     const catalog = this.deps.catalog ?? defaultCatalog;
     const parent = org.parentOrgId ? await this.deps.loadOrganization(org.parentOrgId) : undefined;
-    const partnersInParent = new Set(partnersAmong(parent, catalog, [invitation.grantedBy]));
+    const partnersInParent = new Set(partnersAmong(parent, catalog, [invitation.grantedBy], org.orgId));
     if (
       invitation.status === 'revoked' ||
       !invitationStillGiven({ ...org, partnersInParent }, catalog, invitation)

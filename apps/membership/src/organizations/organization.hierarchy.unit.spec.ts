@@ -512,19 +512,30 @@ describe('parent and child organizations (R19)', () => {
   });
 
   it('R19: the partners among some users are those who hold customers.manage in the parent, by role or by grant', () => {
-    const parent = given([
+    const history: OrganizationEvent[] = [
       created(),
       joined('admin', 'admin'),
       joined('granted'),
       joined('plain'),
       granted('granted', ['members.read', 'customers.manage']),
-    ])
+    ];
+    const parent = given(history)
       .when(cmd('owner', { type: 'SetSchedulable', userId: 'plain', schedulable: true }))
       .state() as ActiveOrganization;
-    expect(partnersAmong(parent, defaultCatalog, ['owner', 'admin', 'granted', 'plain', 'stranger'])).toEqual(
-      ['owner', 'admin', 'granted'],
-    );
-    expect(partnersAmong(undefined, defaultCatalog, ['owner'])).toEqual([]);
+    const users = ['owner', 'admin', 'granted', 'plain', 'stranger'];
+    const parentOf = (childOrgId: string) =>
+      given([...history, { type: 'ChildOrganizationLinked', data: { ...stamp('owner'), childOrgId } }])
+        .when(cmd('owner', { type: 'SetSchedulable', userId: 'plain', schedulable: true }))
+        .state() as ActiveOrganization;
+    expect(partnersAmong(parentOf('branch'), defaultCatalog, users, 'branch')).toEqual([
+      'owner',
+      'admin',
+      'granted',
+    ]);
+    // Only in a child the parent records: a link half made (the child's side alone) or half undone gives nothing.
+    expect(partnersAmong(parentOf('branch'), defaultCatalog, users, 'elsewhere')).toEqual([]);
+    expect(partnersAmong(parent, defaultCatalog, users, 'branch')).toEqual([]);
+    expect(partnersAmong(undefined, defaultCatalog, ['owner'], 'branch')).toEqual([]);
   });
 
   it('R19: a child member acting through the parent keeps their own role and grants as a member', () => {

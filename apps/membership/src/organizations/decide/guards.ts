@@ -112,12 +112,15 @@ export function viewFor(org: ActiveOrganization, command: OrganizationCommand): 
   return withActingAs(view, command);
 }
 
-/** R19: of `userIds`, those who hold `customers.manage` in `parent`, and so may act as Admins in its children. */
+/** R19: of `userIds`, those who hold `customers.manage` in `parent`, and so may act as Admins in its child `childOrgId`. */
 export function partnersAmong(
   parent: ActiveOrganization | undefined,
   catalog: PermissionsCatalog,
   userIds: Iterable<string>,
+  childOrgId: string,
 ): string[] {
+  // A link the parent does not record (half made, or half undone by an unlink) gives nobody anything in the child.
+  if (!parent?.childOrgIds.has(childOrgId)) return [];
   return [...userIds].filter((userId) => {
     const member = parent?.members.get(userId);
     return member !== undefined && holds(catalog, member, 'customers.manage');

@@ -79,12 +79,17 @@ export async function diffOrganization(
 /**
  * As JSON would carry it: the same document from memory and from MongoDB compares equal. A member's
  * `profileRevision` is the projection's own bookkeeping (which user revision its name came from, absent on documents
- * written before it was kept), not something the events say: left out.
+ * written before it was kept), not something the events say: left out. So are the `permissions` of a document that
+ * keeps its role and grants: they are the role's defaults plus the grants, in the catalog of the day the document was
+ * projected (the API and the roster work them out again from role and grants, with the catalog in force), so a
+ * replay on a machine with another catalog, or after the catalog changed, is no divergence. Role and grants are
+ * compared.
  */
 function normalized(doc: object): Record<string, unknown> {
   const { profileRevision: _bookkeeping, ...content } = JSON.parse(JSON.stringify(doc)) as Record<
     string,
     unknown
   >;
+  if (Array.isArray(content.granted) && typeof content.role === 'string') delete content.permissions;
   return content;
 }

@@ -338,4 +338,26 @@ describe('history --user: changes about more people than the one a row names', (
     expect(await rowsFor('cid', steps)).toEqual(['MemberJoined', 'MemberLeft']);
     expect(await rowsFor('ada', steps)).toContain('OrganizationDeleted');
   });
+
+  it('R10, R21: an organization deleted with its Owner’s account says whose, though the system deleted it', () => {
+    const history = historyOf('org', [
+      created('ada'),
+      {
+        type: 'OrganizationDeleted',
+        data: { actorId: 'system', reason: 'owner-account-deleted', ownerId: 'ada' },
+        by: 'system',
+      },
+      { type: 'OrganizationDeleted', data: {}, by: 'ada' },
+    ]);
+    expect(historyRowOf(history[1]!)).toMatchObject({
+      actor: 'system',
+      user: 'ada',
+      detail: 'organization deleted with its Owner’s account (R10)',
+    });
+    expect(historyRowOf(history[2]!)).toMatchObject({
+      actor: 'ada',
+      user: '',
+      detail: 'organization deleted',
+    });
+  });
 });

@@ -55,7 +55,10 @@ const DESCRIBE: Record<string, (d: Data) => [string, string]> = {
   ParentOrganizationUnlinked: (d) => ['', `parent ${String(d.parentOrgId)} unlinked`],
   ChildOrganizationLinked: (d) => ['', `child ${String(d.childOrgId)} linked`],
   ChildOrganizationUnlinked: (d) => ['', `child ${String(d.childOrgId)} unlinked`],
-  OrganizationDeleted: () => ['', 'organization deleted'],
+  OrganizationDeleted: (d) =>
+    d.reason === 'owner-account-deleted'
+      ? [String(d.ownerId), 'organization deleted with its Owner’s account (R10)']
+      : ['', 'organization deleted'],
 };
 
 export function historyRowOf(record: OrganizationRecord): HistoryRow | undefined {

@@ -39,7 +39,11 @@ export type OrganizationEvent =
     }
   | { type: 'TeamMemberAdded'; data: Stamp & { teamId: string; userId: string; role: TeamRole } }
   | { type: 'TeamMemberRemoved'; data: Stamp & { teamId: string; userId: string } }
-  | { type: 'OrganizationDeleted'; data: Stamp }
+  /** By the Owner (R10), or, by the system, with its Owner's account (`reason`, naming that Owner). */
+  | {
+      type: 'OrganizationDeleted';
+      data: Stamp & { reason?: 'owner-account-deleted'; ownerId?: string };
+    }
   | {
       type: 'InvitationCreated';
       data: Stamp & {

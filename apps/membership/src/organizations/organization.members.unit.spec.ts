@@ -344,12 +344,25 @@ describe('members and roles', () => {
         .then([]);
     });
 
-    it('R10: a deleted owner’s organization is deleted with the confirmation', () => {
-      given(owned)
+    it('R10: a deleted owner’s organization is deleted with the confirmation, saying whose account took it (R21)', () => {
+      const deleted = given(owned)
         .when(
           cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: true }),
         )
-        .thenTypes(['TeamDeleted', 'OrganizationDeleted']);
+        .thenTypes(['TeamDeleted', 'OrganizationDeleted'])
+        .decided();
+      expect(deleted.at(-1)!.data).toEqual({
+        ...stamp('system'),
+        reason: 'owner-account-deleted',
+        ownerId: 'owner',
+      });
+      // Deleted by its Owner, it says nothing more than who and when.
+      expect(
+        given(owned)
+          .when(cmd('owner', { type: 'DeleteOrganization' }))
+          .decided()
+          .at(-1)!.data,
+      ).toEqual(stamp('owner'));
     });
 
     it('R1/R10: without it (identity decided before it knew of this organization) it is neither deleted nor left to a deleted owner', () => {
@@ -384,7 +397,12 @@ describe('members and roles', () => {
         .when(
           cmd('system', { type: 'RemoveDeletedUser', userId: 'owner', ownedOrganizationsConfirmed: false }),
         )
-        .thenTypes(['OrganizationDeleted']);
+        .then([
+          {
+            type: 'OrganizationDeleted',
+            data: { ...stamp('system'), reason: 'owner-account-deleted', ownerId: 'owner' },
+          },
+        ]);
     });
 
     it('R10: only the system reacts to deleted accounts', () => {

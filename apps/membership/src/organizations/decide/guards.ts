@@ -122,7 +122,7 @@ export function partnersAmong(
   // A link the parent does not record (half made, or half undone by an unlink) gives nobody anything in the child.
   if (!parent?.childOrgIds.has(childOrgId)) return [];
   return [...userIds].filter((userId) => {
-    const member = parent?.members.get(userId);
+    const member = parent.members.get(userId);
     return member !== undefined && holds(catalog, member, 'customers.manage');
   });
 }

@@ -375,12 +375,13 @@ export function removeDeletedUser({
   const member = org.members.get(command.userId);
   if (!member) return [];
   if (member.role !== 'owner') return departure(org, member, 'MemberLeft', stamp);
-  if (command.ownedOrganizationsConfirmed) return dissolution(org, stamp);
+  const withTheAccount = { reason: 'owner-account-deleted', ownerId: member.userId } as const;
+  if (command.ownedOrganizationsConfirmed) return dissolution(org, stamp, withTheAccount);
   // The account is gone, but its owner never confirmed deleting this organization (identity decided before it knew
   // of it). It is neither deleted unasked nor left owned by a deleted account (R1): the longest-standing Admin, else
   // member, becomes Owner and the deleted account leaves. With nobody else, nothing is left to keep.
   const successor = successorOf(org, member.userId);
-  if (!successor) return dissolution(org, stamp);
+  if (!successor) return dissolution(org, stamp, withTheAccount);
   return [
     { type: 'OwnershipTransferred', data: { ...stamp, from: member.userId, to: successor.userId } },
     ...departure(org, member, 'MemberLeft', stamp),

@@ -156,7 +156,11 @@ export function deleteOrganization({
  * R10: teams disbanded, pending invitations revoked (one whose sent link has lapsed is recorded expired: R6), domains
  * released, seats to zero, then the organization.
  */
-export function dissolution(org: ActiveOrganization, stamp: Stamp): OrganizationEvent[] {
+export function dissolution(
+  org: ActiveOrganization,
+  stamp: Stamp,
+  cause?: { reason: 'owner-account-deleted'; ownerId: string },
+): OrganizationEvent[] {
   const events: OrganizationEvent[] = [...org.teams.keys()].map((teamId) => ({
     type: 'TeamDeleted',
     data: { ...stamp, teamId, reason: 'organization-deleted' },
@@ -173,7 +177,8 @@ export function dissolution(org: ActiveOrganization, stamp: Stamp): Organization
   for (const domain of org.domains.keys())
     events.push({ type: 'DomainReleased', data: { ...stamp, domain } });
   if (org.seats > 0) events.push({ type: 'SeatsChanged', data: { ...stamp, seats: 0 } });
-  events.push({ type: 'OrganizationDeleted', data: stamp });
+  // Deleted by the system with its Owner's account: the audit says whose, as it says who deleted it otherwise (R21).
+  events.push({ type: 'OrganizationDeleted', data: { ...stamp, ...cause } });
   return events;
 }
 

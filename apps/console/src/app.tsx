@@ -29,6 +29,7 @@ export function App() {
         <Route path="/forgot-password" component={ForgotPassword} />
         <Route path="/reset-password" component={ResetPassword} />
         <Route path="/invitations/:token" component={AcceptInvitation} />
+        <Route path="/invitations" component={AcceptInvitation} />
         <Route path="/orgs/:orgId" nest>
           <SignedIn>
             <Organization />

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useParams } from 'wouter';
 import { api, unwrap } from '../api/client';
 import { useSession } from '../session';
@@ -7,9 +7,39 @@ import { Check, Field, formValues } from '../ui/field';
 import { Page } from './auth';
 import { roleName } from './tags';
 
+/** The token of the invitation link this tab opened, once it left the address bar. */
+let openedToken = '';
+
+/**
+ * The link's token, read once and then taken out of the address bar and the history entry (`/console/invitations`
+ * stays), as the mailed links' tokens are: on a shared machine, whoever opens the history next must not find a link
+ * that lets them register in the invitee's place. It stays in this tab's memory only; a reload asks for the link from
+ * the message again.
+ */
+function useInvitationToken(): string {
+  const params = useParams<{ token?: string }>();
+  const [token] = useState(() => params.token ?? openedToken);
+  useEffect(() => {
+    if (params.token === undefined) return;
+    openedToken = params.token;
+    history.replaceState(history.state, '', '/console/invitations');
+  }, []);
+  return token;
+}
+
 /** The page an invitation link opens: a new user registers here; someone with an account signs in and accepts. */
 export function AcceptInvitation() {
-  const { token } = useParams<{ token: string }>();
+  const token = useInvitationToken();
+  if (!token)
+    return (
+      <Page title="Your invitation">
+        <Notice>Open the invitation link from your message again.</Notice>
+      </Page>
+    );
+  return <InvitationFor token={token} />;
+}
+
+function InvitationFor({ token }: { token: string }) {
   const signedIn = useSession();
   const preview = useLoad(
     () => unwrap(api.GET('/v1/invitations/{token}', { params: { path: { token } } })),

@@ -1025,6 +1025,21 @@ describe('invitations', () => {
       type: 'PermissionsGranted',
       data: { userId: 'cid', permissions: ['members.read'] },
     });
+    // A change that leaves the permissions as they are drops it too, rather than refuse what nobody asked for.
+    givenWith(allowedNoMore)(invited)
+      .when(change({ actorId: 'admin', role: 'admin', teamIds: undefined, permissions: undefined }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: {
+            ...stamp('admin'),
+            invitationId: 'inv-1',
+            role: 'admin',
+            teamIds: [],
+            permissions: ['members.read'],
+          },
+        },
+      ]);
   });
 
   it('a team deleted after the invitation is simply left out at acceptance', () => {

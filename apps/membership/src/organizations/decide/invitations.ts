@@ -124,11 +124,13 @@ export function changeInvitation({
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireInvitationNotAbove(actor, invitation);
   requireRoleNotAbove(actor, command.role);
-  // What the change leaves out stays as the invitation has it, less what is gone since (as acceptance leaves it out).
+  // What the change leaves out stays as the invitation has it, less what is gone since, or the plan no longer allows
+  // (as acceptance leaves them out).
   const asked = {
     actorId: command.actorId,
     teamIds: command.teamIds ?? invitation.teamIds.filter((teamId) => org.teams.has(teamId)),
-    permissions: command.permissions ?? invitation.permissions.filter((p) => isKnownPermission(catalog, p)),
+    permissions:
+      command.permissions ?? invitation.permissions.filter((p) => grantableHereNow(org, catalog, p)),
   };
   const terms = invitationTerms(org, catalog, asked, invitation.teamIds);
   assertGrantable(org, catalog, {
@@ -291,11 +293,7 @@ export function acceptInvitation({
   // org.update and customers.manage), as grantPermissions leaves it out too.
   const byRole = catalog.roleDefaults.get(invitation.role);
   // Known and allowed by the plan as the catalog stands now (R20): it may have changed since the invitation.
-  const known = new Set(
-    invitation.permissions.filter(
-      (p) => isKnownPermission(catalog, p) && grantableInPlan(catalog, org.plan, p),
-    ),
-  );
+  const known = new Set(invitation.permissions.filter((p) => grantableHereNow(org, catalog, p)));
   const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
   const permissions = [...known].filter((p) => !lacking.includes(p) && !byRole?.has(p)).sort();
   if (permissions.length > 0) {
@@ -372,6 +370,11 @@ export function givenOnlyThroughParent(
   if (org.parentOrgId === undefined || !restsOnItsGiver(invitation)) return false;
   const member = org.members.get(invitation.grantedBy);
   return !member || !gives(catalog, member, invitation);
+}
+
+/** R20: a permission an invitation lists that the catalog still knows and the organization's plan still allows. */
+function grantableHereNow(org: ActiveOrganization, catalog: PermissionsCatalog, permission: string): boolean {
+  return isKnownPermission(catalog, permission) && grantableInPlan(catalog, org.plan, permission);
 }
 
 /** R5: only an invitation giving more than a plain User's standing lives no longer than its giver's right to give it. */

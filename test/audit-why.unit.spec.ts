@@ -43,6 +43,12 @@ const linked = (parentOrgId: string, by: string): Step => ({
   by,
 });
 
+const childLinked = (childOrgId: string, by: string): Step => ({
+  type: 'ChildOrganizationLinked',
+  data: { childOrgId },
+  by,
+});
+
 /** `why` over a set of organizations, R19 one level up as the CLI runs it. */
 function whyIn(orgs: Record<string, OrganizationRecord[]>) {
   const explain = (
@@ -50,14 +56,19 @@ function whyIn(orgs: Record<string, OrganizationRecord[]>) {
     userId: string,
     permission: string,
     throughParent = true,
+    listingChild?: string,
   ): Promise<Explanation> =>
     explainPermission({
       history: orgs[orgId]!,
       userId,
       permission,
       catalog: defaultCatalog,
+      ...(listingChild ? { listingChild } : {}),
       ...(throughParent
-        ? { parent: (parent: string) => explain(parent, userId, 'customers.manage', false) }
+        ? {
+            parent: (parent: string, child: string) =>
+              explain(parent, userId, 'customers.manage', false, child),
+          }
         : {}),
     });
   return explain;
@@ -66,7 +77,7 @@ function whyIn(orgs: Record<string, OrganizationRecord[]>) {
 describe('audit why (R19, R5, R21)', () => {
   it('R19: a User member of the child acts as an Admin through the parent, where they hold customers.manage', async () => {
     const why = whyIn({
-      parent: historyOf('parent', [created('pat'), joined('uma', 'admin')]),
+      parent: historyOf('parent', [created('pat'), joined('uma', 'admin'), childLinked('child', 'pat')]),
       child: historyOf('child', [created('carl'), linked('parent', 'carl'), joined('uma', 'user')]),
     });
     const answer = await why('child', 'uma', 'members.invite');
@@ -84,8 +95,8 @@ describe('audit why (R19, R5, R21)', () => {
 
   it('R19 goes one level up: an Admin of the grandparent is no Admin in the grandchild', async () => {
     const why = whyIn({
-      grand: historyOf('grand', [created('gina'), joined('uma', 'admin')]),
-      parent: historyOf('parent', [created('pat'), linked('grand', 'pat')]),
+      grand: historyOf('grand', [created('gina'), joined('uma', 'admin'), childLinked('parent', 'gina')]),
+      parent: historyOf('parent', [created('pat'), linked('grand', 'pat'), childLinked('child', 'pat')]),
       child: historyOf('child', [created('carl'), linked('parent', 'carl')]),
     });
     expect(await why('parent', 'uma', 'members.invite')).toMatchObject({ held: true, via: 'parent' });
@@ -94,6 +105,24 @@ describe('audit why (R19, R5, R21)', () => {
       why: 'not a member, and not a member holding customers.manage in the parent parent',
       chain: [],
     });
+  });
+
+  it('R19: a link only the child records (half made, or half undone) gives the parent’s people nothing', async () => {
+    const child = historyOf('child', [created('carl'), linked('parent', 'carl'), joined('uma', 'user')]);
+    const unlinked: Step = { type: 'ChildOrganizationUnlinked', data: { childOrgId: 'child' }, by: 'pat' };
+    for (const parent of [
+      [created('pat'), joined('uma', 'admin')],
+      [created('pat'), joined('uma', 'admin'), childLinked('child', 'pat'), unlinked],
+    ]) {
+      const why = whyIn({ parent: historyOf('parent', parent), child });
+      expect(await why('child', 'uma', 'members.invite')).toEqual({
+        held: false,
+        why:
+          'role user does not hold it by default and it is not granted, and the parent parent does not list as ' +
+          'its child child (a link recorded on one side only gives nothing, R19)',
+        chain: [expect.objectContaining({ change: 'MemberJoined' })],
+      });
+    }
   });
 
   it('an Owner or Admin of the child is never explained through the parent', async () => {

@@ -179,7 +179,12 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
     const { catalog, since, known } = await catalogAt(source, instant ?? new Date());
     if (!known(permission))
       throw new CliError(`--permission: "${permission}" is not in the permissions catalog`);
-    const explain = async (org: string, p: string, throughParent: boolean): Promise<Explanation> =>
+    const explain = async (
+      org: string,
+      p: string,
+      throughParent: boolean,
+      listingChild?: string,
+    ): Promise<Explanation> =>
       explainPermission({
         history: await allRecords(source, org).catch((error: unknown) => {
           // The parent named by a link is not there: say so, rather than blame --org.
@@ -197,7 +202,10 @@ const SOURCE_COMMANDS: Record<string, (source: AuditSource, values: Values) => P
         ...optional('defaultsRecordedAt', since && whenRecorded(since, instant)),
         ...optional('instant', instant),
         // R19 goes one level up: a member of the parent holding customers.manage, never a grandparent's.
-        ...(throughParent ? { parent: (parent: string) => explain(parent, 'customers.manage', false) } : {}),
+        ...optional('listingChild', listingChild),
+        ...(throughParent
+          ? { parent: (parent: string, child: string) => explain(parent, 'customers.manage', false, child) }
+          : {}),
       });
     const answer = await explain(orgId, permission, true);
     const when = instant ? `at ${instant.toISOString()}` : 'now';

@@ -15,6 +15,8 @@ export interface Reason {
   readonly says: string;
 }
 
+const NOT_LISTED = 'does not list as its child';
+
 export type Explanation =
   | { readonly held: true; readonly via: 'member' | 'parent'; readonly chain: Reason[] }
   | { readonly held: false; readonly why: string; readonly chain: Reason[] };
@@ -56,7 +58,13 @@ export async function explainPermission(options: {
   readonly catalog: PermissionsCatalog;
   /** When membership recorded the role defaults `catalog` has (R21): cited for a permission a role holds by default. */
   readonly defaultsRecordedAt?: string;
-  readonly parent?: (parentOrgId: string) => Promise<Explanation>;
+  /** R19: explains `customers.manage` in the parent of `childOrgId` (`listingChild`), one level up. */
+  readonly parent?: (parentOrgId: string, childOrgId: string) => Promise<Explanation>;
+  /**
+   * Explained as the parent of this child (R19): the permission counts there only while this organization lists the
+   * child too. A link half made, or half undone (one side recorded), gives nobody anything, as membership decides.
+   */
+  readonly listingChild?: string;
 }): Promise<Explanation> {
   const { userId, permission, catalog } = options;
   const until = options.instant?.getTime() ?? Infinity;
@@ -177,6 +185,8 @@ export async function explainPermission(options: {
   }
   if (state.status !== 'active')
     return { held: false, why: 'the organization does not exist (yet, or any more)', chain: [] };
+  if (options.listingChild !== undefined && !state.childOrgIds.has(options.listingChild))
+    return { held: false, why: `${NOT_LISTED} ${options.listingChild}`, chain: [] };
   const member = state.members.get(userId);
   const memberChain = [...membership, ...(role && role !== membership[membership.length - 1] ? [role] : [])];
   if (member && effectivePermissions(catalog, member.role, member.granted).has(permission)) {
@@ -205,7 +215,7 @@ export async function explainPermission(options: {
     !options.parent
   )
     return { held: false, why: notHeld, chain: lostChain };
-  const upstream = await options.parent(state.parentOrgId);
+  const upstream = await options.parent(state.parentOrgId, state.orgId);
   const asAdmin = effectivePermissions(catalog, 'admin', member?.granted ?? new Set()).has(permission);
   if (upstream.held && upstream.via === 'member' && asAdmin)
     return { held: true, via: 'parent', chain: [parentLink, ...upstream.chain] };
@@ -214,7 +224,9 @@ export async function explainPermission(options: {
     why:
       upstream.held && upstream.via === 'member'
         ? `${notHeld}; acting as Admin through the parent, and Admins do not hold ${permission}`
-        : `${notHeld}, and not a member holding customers.manage in the parent ${state.parentOrgId}`,
+        : !upstream.held && upstream.why.startsWith(NOT_LISTED)
+          ? `${notHeld}, and the parent ${state.parentOrgId} ${upstream.why} (a link recorded on one side only gives nothing, R19)`
+          : `${notHeld}, and not a member holding customers.manage in the parent ${state.parentOrgId}`,
     chain: lostChain,
   };
 }

@@ -72,7 +72,8 @@ function render(
     subject: fill(words.subject, plain).replace(/[\r\n]+/g, ' '),
     text: `${text}\n`,
     html,
-    textMessage: `${paragraphs(words.textMessageOnly ?? [])}\n`,
+    // Said of a name only when there is one: without it, the message reads "an organization".
+    textMessage: `${paragraphs(values.org ? (words.textMessageOnly ?? []) : [])}\n`,
   };
 }
 

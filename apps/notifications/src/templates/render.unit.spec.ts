@@ -97,6 +97,9 @@ describe('message templates', () => {
           ? "The name is its creator's, not ours. Unknown? Ignore this."
           : 'nicht wir. Unbekannt? Ignorieren.',
       );
+      expect(renderTextMessage('invitation', locale, { ...values, org: undefined })).not.toContain(
+        locale === 'en' ? 'not ours' : 'nicht wir',
+      );
       expect(textMessage.indexOf(values.org)).toBeLessThan(
         textMessage.indexOf(locale === 'en' ? 'not ours' : 'nicht wir'),
       );

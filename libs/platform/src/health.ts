@@ -98,31 +98,29 @@ export class HealthController {
         const indicator = this.indicators.check(c.name);
         try {
           const ok = (await withTimeout(c.check(), 2_000)) !== false;
-          if (ok) this.logged.delete(c.name);
-          return ok
-            ? indicator.up()
-            : indicator.down({ message: this.failing(c.name, 'check returned false') });
-        } catch (error) {
-          if (error instanceof NotReady) {
+          if (ok) {
             this.logged.delete(c.name);
-            return indicator.down({ message: error.message });
+            return indicator.up();
           }
-          return indicator.down({
-            message: this.failing(c.name, error instanceof Error ? error.message : String(error)),
-          });
+          this.log(c.name, 'check returned false');
+          return indicator.down({ message: FAILING });
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          this.log(c.name, reason);
+          return indicator.down({ message: error instanceof NotReady ? reason : FAILING });
         }
       }),
     );
   }
 
-  private failing(name: string, reason: string): string {
+  /** Every failing reason is logged (when it changes, and once a minute while it lasts), answered or not. */
+  private log(name: string, reason: string): void {
     const last = this.logged.get(name);
     const now = Date.now();
     if (!last || last.reason !== reason || now - last.at >= RELOG_MS) {
       this.logged.set(name, { reason, at: now });
       this.logger.warn(`not ready: ${name} ${reason}`);
     }
-    return FAILING;
   }
 }
 

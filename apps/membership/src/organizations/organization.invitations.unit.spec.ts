@@ -1042,6 +1042,37 @@ describe('invitations', () => {
       ]);
   });
 
+  it('R20: a change that leaves the permissions as they are drops one left without its prerequisite, as acceptance does', () => {
+    const env = { 'env.admin': { requires: ['env.read'], plans: ['free'] } };
+    const allowedThen = extendCatalog(defaultCatalog, { 'env.read': { plans: ['free'] }, ...env });
+    const allowedNoMore = extendCatalog(defaultCatalog, { 'env.read': {}, ...env });
+    const onFree = [created('free'), joined('admin', 'admin')];
+    const invited = [
+      ...onFree,
+      ...givenWith(allowedThen)(onFree)
+        .when(invite({ teamIds: [], permissions: ['members.read', 'env.read', 'env.admin'] }))
+        .decided(),
+    ];
+    expect(givenWith(allowedNoMore)(invited).when(accept()).decided().at(-1)).toMatchObject({
+      type: 'PermissionsGranted',
+      data: { permissions: ['members.read'] },
+    });
+    givenWith(allowedNoMore)(invited)
+      .when(change({ role: 'admin', teamIds: undefined, permissions: undefined }))
+      .then([
+        {
+          type: 'InvitationChanged',
+          data: {
+            ...stamp('owner'),
+            invitationId: 'inv-1',
+            role: 'admin',
+            teamIds: [],
+            permissions: ['members.read'],
+          },
+        },
+      ]);
+  });
+
   it('a team deleted after the invitation is simply left out at acceptance', () => {
     const teamGone = [
       ...invited,

@@ -129,8 +129,7 @@ export function changeInvitation({
   const asked = {
     actorId: command.actorId,
     teamIds: command.teamIds ?? invitation.teamIds.filter((teamId) => org.teams.has(teamId)),
-    permissions:
-      command.permissions ?? invitation.permissions.filter((p) => grantableHereNow(org, catalog, p)),
+    permissions: command.permissions ?? invitedPermissionsNow(org, catalog, invitation),
   };
   const terms = invitationTerms(org, catalog, asked, invitation.teamIds);
   assertGrantable(org, catalog, {
@@ -292,10 +291,9 @@ export function acceptInvitation({
   // What the role gives is held already; recorded as a grant, it would outlive a demotion (an Admin made User keeping
   // org.update and customers.manage), as grantPermissions leaves it out too.
   const byRole = catalog.roleDefaults.get(invitation.role);
-  // Known and allowed by the plan as the catalog stands now (R20): it may have changed since the invitation.
-  const known = new Set(invitation.permissions.filter((p) => grantableHereNow(org, catalog, p)));
-  const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
-  const permissions = [...known].filter((p) => !lacking.includes(p) && !byRole?.has(p)).sort();
+  const permissions = invitedPermissionsNow(org, catalog, invitation)
+    .filter((p) => !byRole?.has(p))
+    .sort();
   if (permissions.length > 0) {
     // A giver whose own standing here does not give them (no member, or a User) gave them as an Admin through the
     // parent (R19): the audit says so.
@@ -372,9 +370,23 @@ export function givenOnlyThroughParent(
   return !member || !gives(catalog, member, invitation);
 }
 
-/** R20: a permission an invitation lists that the catalog still knows and the organization's plan still allows. */
-function grantableHereNow(org: ActiveOrganization, catalog: PermissionsCatalog, permission: string): boolean {
-  return isKnownPermission(catalog, permission) && grantableInPlan(catalog, org.plan, permission);
+/**
+ * R20 in every state: the permissions an invitation lists that could still be granted with its role, as the catalog
+ * stands now (it may have changed since the invitation): known, allowed by the organization's plan, with their
+ * prerequisites.
+ */
+function invitedPermissionsNow(
+  org: ActiveOrganization,
+  catalog: PermissionsCatalog,
+  invitation: Invitation,
+): string[] {
+  const known = new Set(
+    invitation.permissions.filter(
+      (p) => isKnownPermission(catalog, p) && grantableInPlan(catalog, org.plan, p),
+    ),
+  );
+  const lacking = grantsLackingPrerequisites(catalog, invitation.role, known);
+  return [...known].filter((p) => !lacking.includes(p));
 }
 
 /** R5: only an invitation giving more than a plain User's standing lives no longer than its giver's right to give it. */

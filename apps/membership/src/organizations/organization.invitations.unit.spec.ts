@@ -1,7 +1,7 @@
 import { type CommandOf, type OrganizationCommand } from './organization.commands';
 import { type OrganizationEvent } from './organization.events';
 import { fold } from '@app/domain';
-import { defaultCatalog, extendCatalog } from '@app/permissions';
+import { defaultCatalog, extendCatalog, type PermissionsCatalog } from '@app/permissions';
 import { organizationDecider } from './organization.decider';
 import { type ActiveOrganization } from './organization.state';
 import {
@@ -1007,16 +1007,28 @@ describe('invitations', () => {
     });
   });
 
+  /** An invitation on the free plan, made by the Owner while `catalog` allowed its `permissions` there. */
+  const invitedOnFree = (catalog: PermissionsCatalog, permissions: string[]): OrganizationEvent[] => {
+    const onFree = [created('free'), joined('admin', 'admin')];
+    return [
+      ...onFree,
+      ...givenWith(catalog)(onFree)
+        .when(invite({ teamIds: [], permissions }))
+        .decided(),
+    ];
+  };
+  /** What a change to Admin that leaves teams and permissions as they are records. */
+  const changedToAdmin = (actorId: string, permissions: string[]): OrganizationEvent[] => [
+    {
+      type: 'InvitationChanged',
+      data: { ...stamp(actorId), invitationId: 'inv-1', role: 'admin', teamIds: [], permissions },
+    },
+  ];
+
   it('R20 at acceptance: a permission the plan no longer allows (the catalog changed since) is left out', () => {
     const allowedThen = extendCatalog(defaultCatalog, { 'env.read': { plans: ['free'] } });
     const allowedNoMore = extendCatalog(defaultCatalog, { 'env.read': {} });
-    const onFree = [created('free'), joined('admin', 'admin')];
-    const invited = [
-      ...onFree,
-      ...givenWith(allowedThen)(onFree)
-        .when(invite({ teamIds: [], permissions: ['members.read', 'env.read'] }))
-        .decided(),
-    ];
+    const invited = invitedOnFree(allowedThen, ['members.read', 'env.read']);
     expect(givenWith(allowedThen)(invited).when(accept()).decided().at(-1)).toMatchObject({
       type: 'PermissionsGranted',
       data: { userId: 'cid', permissions: ['env.read', 'members.read'] },
@@ -1028,49 +1040,21 @@ describe('invitations', () => {
     // A change that leaves the permissions as they are drops it too, rather than refuse what nobody asked for.
     givenWith(allowedNoMore)(invited)
       .when(change({ actorId: 'admin', role: 'admin', teamIds: undefined, permissions: undefined }))
-      .then([
-        {
-          type: 'InvitationChanged',
-          data: {
-            ...stamp('admin'),
-            invitationId: 'inv-1',
-            role: 'admin',
-            teamIds: [],
-            permissions: ['members.read'],
-          },
-        },
-      ]);
+      .then(changedToAdmin('admin', ['members.read']));
   });
 
   it('R20: a change that leaves the permissions as they are drops one left without its prerequisite, as acceptance does', () => {
     const env = { 'env.admin': { requires: ['env.read'], plans: ['free'] } };
     const allowedThen = extendCatalog(defaultCatalog, { 'env.read': { plans: ['free'] }, ...env });
     const allowedNoMore = extendCatalog(defaultCatalog, { 'env.read': {}, ...env });
-    const onFree = [created('free'), joined('admin', 'admin')];
-    const invited = [
-      ...onFree,
-      ...givenWith(allowedThen)(onFree)
-        .when(invite({ teamIds: [], permissions: ['members.read', 'env.read', 'env.admin'] }))
-        .decided(),
-    ];
+    const invited = invitedOnFree(allowedThen, ['members.read', 'env.read', 'env.admin']);
     expect(givenWith(allowedNoMore)(invited).when(accept()).decided().at(-1)).toMatchObject({
       type: 'PermissionsGranted',
       data: { permissions: ['members.read'] },
     });
     givenWith(allowedNoMore)(invited)
       .when(change({ role: 'admin', teamIds: undefined, permissions: undefined }))
-      .then([
-        {
-          type: 'InvitationChanged',
-          data: {
-            ...stamp('owner'),
-            invitationId: 'inv-1',
-            role: 'admin',
-            teamIds: [],
-            permissions: ['members.read'],
-          },
-        },
-      ]);
+      .then(changedToAdmin('owner', ['members.read']));
   });
 
   it('a team deleted after the invitation is simply left out at acceptance', () => {

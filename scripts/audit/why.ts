@@ -15,11 +15,15 @@ export interface Reason {
   readonly says: string;
 }
 
-const NOT_LISTED = 'does not list as its child';
-
 export type Explanation =
   | { readonly held: true; readonly via: 'member' | 'parent'; readonly chain: Reason[] }
-  | { readonly held: false; readonly why: string; readonly chain: Reason[] };
+  | {
+      readonly held: false;
+      readonly why: string;
+      readonly chain: Reason[];
+      /** Explained as a parent (`listingChild`) that does not list the child: no R19 rights there at all. */
+      readonly unlisted?: true;
+    };
 
 const reasonOf = (record: OrganizationRecord, says: string): Reason => {
   const data = record.event.data as { at: string; actorId?: unknown };
@@ -186,7 +190,12 @@ export async function explainPermission(options: {
   if (state.status !== 'active')
     return { held: false, why: 'the organization does not exist (yet, or any more)', chain: [] };
   if (options.listingChild !== undefined && !state.childOrgIds.has(options.listingChild))
-    return { held: false, why: `${NOT_LISTED} ${options.listingChild}`, chain: [] };
+    return {
+      held: false,
+      why: `does not list as its child ${options.listingChild}`,
+      chain: [],
+      unlisted: true,
+    };
   const member = state.members.get(userId);
   const memberChain = [...membership, ...(role && role !== membership[membership.length - 1] ? [role] : [])];
   if (member && effectivePermissions(catalog, member.role, member.granted).has(permission)) {
@@ -224,7 +233,7 @@ export async function explainPermission(options: {
     why:
       upstream.held && upstream.via === 'member'
         ? `${notHeld}; acting as Admin through the parent, and Admins do not hold ${permission}`
-        : !upstream.held && upstream.why.startsWith(NOT_LISTED)
+        : !upstream.held && upstream.unlisted
           ? `${notHeld}, and the parent ${state.parentOrgId} ${upstream.why} (a link recorded on one side only gives nothing, R19)`
           : `${notHeld}, and not a member holding customers.manage in the parent ${state.parentOrgId}`,
     chain: lostChain,

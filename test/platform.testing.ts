@@ -167,6 +167,7 @@ const SERVICE_GROUPS = [
   'identity.membership-reactions',
   'membership',
   'membership.identity-reactions',
+  'membership.joined-account-reactions',
   'membership.parent-reactions',
   'notifications.email-requests',
   'notifications.erasure',

@@ -19,7 +19,7 @@ import {
 } from '@app/platform';
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 import { ROLE_DEFAULTS_STREAM, auditCheckpointsProvider } from '@app/audit';
-import { accountDeleted } from './commands/account-deleted';
+import { accountDeletion } from './commands/account-deleted';
 import { verifiedAddress } from './commands/verified-address';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
@@ -30,6 +30,7 @@ import { InvitationQueries } from './invitations/invitation-queries';
 import { organizationDecider } from './organizations/organization.decider';
 import { organizationSnapshots } from './organizations/organization.snapshot';
 import { IdentityReactions } from './reactions/identity-reactions';
+import { JoinedAccountReactions } from './reactions/joined-account-reactions';
 import { ParentReactions } from './reactions/parent-reactions';
 import { ErasuresForgetCachedStates } from './reactions/erasures-forget-cached-states';
 import { inviteeSealing } from './organizations/personal-fields';
@@ -86,7 +87,7 @@ export class MembershipModule {
               catalog: config.catalog,
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
-              accountDeleted: (userId) => accountDeleted(client, userId),
+              accountDeletion: (userId) => accountDeletion(client, userId),
               verifiedEmailOf: (userId) => verifiedAddress(client, userId, protection),
             }),
         },
@@ -133,6 +134,7 @@ export class MembershipModule {
         MembershipCommandServer,
         IdentityReactions,
         ParentReactions,
+        JoinedAccountReactions,
         ErasuresForgetCachedStates,
       ],
     };

@@ -1,9 +1,32 @@
 import { type EventStoreDBClient } from '@eventstore/db-client';
 import { userStream } from '@app/contracts';
-import { readLastEvent } from '@app/event-store';
+import { readLastEvents } from '@app/event-store';
 
-/** R10: identity ends a deleted account's stream with `UserDeleted`, then `UserErased`; nothing is appended after. */
-export async function accountDeleted(client: EventStoreDBClient, userId: string): Promise<boolean> {
-  const last = (await readLastEvent(client, userStream(userId)))?.event?.type;
-  return last === 'UserDeleted' || last === 'UserErased';
+/** What identity recorded when an account was deleted (R10): the organizations its Owner confirmed deleting. */
+export interface AccountDeletion {
+  readonly ownedOrganizationIds: readonly string[];
+  readonly ownedOrganizationsConfirmed: boolean;
+}
+
+/**
+ * R10: identity ends a deleted account's stream with `UserDeleted`, then `UserErased` (appended after it, or
+ * later by a restart that finishes an interrupted erasure); nothing is appended after either.
+ */
+export async function accountDeletion(
+  client: EventStoreDBClient,
+  userId: string,
+): Promise<AccountDeletion | undefined> {
+  const last = await readLastEvents(client, userStream(userId), 2);
+  if (last[0]?.event?.type !== 'UserDeleted' && last[0]?.event?.type !== 'UserErased') return undefined;
+  const deleted = last.find((resolved) => resolved.event?.type === 'UserDeleted')?.event?.data as
+    Partial<AccountDeletion> | undefined;
+  return {
+    ownedOrganizationIds: deleted?.ownedOrganizationIds ?? [],
+    ownedOrganizationsConfirmed: deleted?.ownedOrganizationsConfirmed === true,
+  };
+}
+
+/** Whether the Owner confirmed deleting this organization with their account (else it goes to a successor). */
+export function deletionConfirms(deletion: AccountDeletion, orgId: string): boolean {
+  return deletion.ownedOrganizationsConfirmed && deletion.ownedOrganizationIds.includes(orgId);
 }

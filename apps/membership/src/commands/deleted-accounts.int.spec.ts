@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { jsonEvent } from '@eventstore/db-client';
-import { userStream } from '@app/contracts';
-import { AggregateStore } from '@app/event-store';
-import { RequestVerifier } from '@app/messaging';
+import { TOPICS, userStream } from '@app/contracts';
+import { AggregateStore, EventStoreCheckpointStore } from '@app/event-store';
+import { InProcessBus, RequestVerifier } from '@app/messaging';
+import { PUBLIC_EVENT_MAPPINGS, publicEventMessages, startEventRelay } from '@app/relay';
+import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
+import { JoinedAccountReactions } from '../reactions/joined-account-reactions';
 import { type ActiveOrganization } from '../organizations/organization.state';
 import { organizationDecider } from '../organizations/organization.decider';
-import { accountDeleted } from './account-deleted';
+import { accountDeletion } from './account-deleted';
 import { trusted } from './membership-request';
 import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
 
@@ -14,10 +17,19 @@ import { OrganizationCommandHandler, organizationStream } from './organization-c
 describe('commands of or for an account being deleted', () => {
   const eventStore = useTestEventStore();
 
-  /** As identity ends a deleted account's stream. */
-  const deleteAccount = (userId: string) =>
+  /** As identity ends a deleted account's stream; `confirmed`: the organizations its Owner confirmed deleting. */
+  const deleteAccount = (userId: string, confirmed: readonly string[] = []) =>
     eventStore.client.appendToStream(userStream(userId), [
-      jsonEvent({ type: 'UserDeleted', data: { userId, actorId: userId, at: new Date().toISOString() } }),
+      jsonEvent({
+        type: 'UserDeleted',
+        data: {
+          userId,
+          actorId: userId,
+          at: new Date().toISOString(),
+          ownedOrganizationIds: confirmed,
+          ownedOrganizationsConfirmed: confirmed.length > 0,
+        },
+      }),
       jsonEvent({
         type: 'UserErased',
         data: { userId, actorId: userId, at: new Date().toISOString(), erasedKeys: [] },
@@ -32,9 +44,9 @@ describe('commands of or for an account being deleted', () => {
     let looks = 0;
     const handler = new OrganizationCommandHandler(new AggregateStore(eventStore.client), {
       verifier: new RequestVerifier({} as never),
-      accountDeleted: async (userId) => {
+      accountDeletion: async (userId) => {
         await onLook(++looks, userId);
-        return accountDeleted(eventStore.client, userId);
+        return accountDeletion(eventStore.client, userId);
       },
     });
     const run = (
@@ -43,7 +55,7 @@ describe('commands of or for an account being deleted', () => {
       command: Record<string, unknown> & { type: string },
       commandId = randomUUID(),
     ) => handler.execute(trusted({ commandId, orgId, actorId, command: command as never }));
-    return { run, resetLooks: () => (looks = 0) };
+    return { handler, run, resetLooks: () => (looks = 0) };
   }
 
   const state = async (orgId: string) =>
@@ -119,5 +131,103 @@ describe('commands of or for an account being deleted', () => {
     const retried = await setUp().run(orgId, gone, { type: 'CreateOrganization', name: 'Late' }, commandId);
     expect(retried).toMatchObject({ ok: false, error: { code: 'user-deleted' } });
     expect((await state(orgId)).status).toBe('deleted');
+  });
+
+  /** Membership started again: its relay publishes what is recorded, and its reactions to joined accounts run. */
+  async function restarted(handler: OrganizationCommandHandler) {
+    const bus = new InProcessBus();
+    await bus.ensureTopics([{ topic: TOPICS.membershipOrganizations }]);
+    const reactions = new JoinedAccountReactions(bus, handler);
+    await reactions.onApplicationBootstrap();
+    const relay = startEventRelay({
+      name: `membership-relay-${randomUUID()}`,
+      client: eventStore.client,
+      checkpoints: new EventStoreCheckpointStore(eventStore.client),
+      streamPrefixes: [PUBLIC_EVENT_MAPPINGS.membership.streamPrefix],
+      toMessages: publicEventMessages(PUBLIC_EVENT_MAPPINGS.membership),
+      publish: (messages) => bus.publish(messages),
+    });
+    return async () => {
+      await relay.stop();
+      await reactions.beforeApplicationShutdown();
+      await bus.close();
+    };
+  }
+
+  /** A handler whose process stops right after recording its command, as the account's deletion lands. */
+  const stoppingAfterRecording = () =>
+    setUp(async (look, userId) => {
+      if (look !== 2) return;
+      await deleteAccount(userId);
+      throw new Error('the process stopped');
+    });
+
+  it('R1, R10: recorded, then the process stopped before it looked again, and nobody retried: the published event takes the account out', async () => {
+    const [admitted, creator, newOwner] = ['admitted', 'creator', 'new-owner'].map(
+      (n) => `${n}-${randomUUID()}`,
+    );
+    const [joinedOrg, createdOrg, transferredOrg] = [randomUUID(), randomUUID(), randomUUID()];
+    const { run } = setUp();
+    for (const orgId of [joinedOrg, transferredOrg])
+      await run(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' });
+    await run(joinedOrg, 'system', { type: 'AdmitMember', userId: 'carol', role: 'user', via: 'invitation' });
+    await run(transferredOrg, 'system', {
+      type: 'AdmitMember',
+      userId: newOwner,
+      role: 'user',
+      via: 'invitation',
+    });
+    const stopped = [
+      stoppingAfterRecording().run(joinedOrg, 'system', {
+        type: 'AdmitMember',
+        userId: admitted,
+        role: 'user',
+        via: 'invitation',
+      }),
+      stoppingAfterRecording().run(createdOrg, creator, { type: 'CreateOrganization', name: 'Late' }),
+      stoppingAfterRecording().run(transferredOrg, 'owner', {
+        type: 'TransferOwnership',
+        newOwnerId: newOwner,
+      }),
+    ];
+    for (const attempt of stopped) await expect(attempt).rejects.toThrow('the process stopped');
+    expect([
+      (await state(joinedOrg)).members.has(admitted),
+      (await state(createdOrg)).ownerId,
+      (await state(transferredOrg)).ownerId,
+    ]).toEqual([true, creator, newOwner]);
+
+    const stop = await restarted(setUp().handler);
+    try {
+      await waitFor(
+        async () =>
+          !(await state(joinedOrg)).members.has(admitted) &&
+          (await state(createdOrg)).status === 'deleted' &&
+          (await state(transferredOrg)).ownerId === 'owner',
+        { what: 'the deleted accounts taken out' },
+      );
+    } finally {
+      await stop();
+    }
+    // Accounts that still exist stay where they are.
+    const joined = await state(joinedOrg);
+    expect([joined.status, joined.ownerId, joined.members.has('carol')]).toEqual(['active', 'owner', true]);
+    expect((await state(transferredOrg)).members.has(newOwner)).toBe(false);
+  });
+
+  it('R10: looked at again after the deletion, an organization its Owner confirmed deleting goes; another goes to a successor', async () => {
+    const gone = `gone-${randomUUID()}`;
+    const { run, handler } = setUp();
+    const [confirmed, unconfirmed] = [randomUUID(), randomUUID()];
+    for (const orgId of [confirmed, unconfirmed]) {
+      await run(orgId, gone, { type: 'CreateOrganization', name: 'Acme' });
+      await run(orgId, 'system', { type: 'AdmitMember', userId: 'bob', role: 'admin', via: 'invitation' });
+    }
+    await deleteAccount(gone, [confirmed]);
+    for (const orgId of [confirmed, unconfirmed])
+      await handler.takeOutIfDeleted(gone, { orgId, commandId: randomUUID() });
+    expect((await state(confirmed)).status).toBe('deleted');
+    const kept = await state(unconfirmed);
+    expect([kept.status, kept.ownerId, kept.members.has(gone)]).toEqual(['active', 'bob', false]);
   });
 });

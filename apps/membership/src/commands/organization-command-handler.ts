@@ -4,6 +4,7 @@ import { type RequestVerifier } from '@app/messaging';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type AddressSubjects } from '@app/personal-data';
 import { type UserDirectory } from '../indexes/user-directory';
+import { deletionConfirms, type AccountDeletion } from './account-deleted';
 import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
 import { givenOnlyThroughParent } from '../organizations/decide/invitations';
 import { withActorStanding } from './actor-standing';
@@ -36,13 +37,16 @@ export interface OrganizationCommandOptions {
   readonly cachedOrganizations?: number;
   /** Who holds an e-mail address or phone number (R5: inviting an existing member is a conflict). */
   readonly users?: Pick<UserDirectory, 'userWithEmail' | 'verifiedEmailOf'>;
-  /** Whether an account has been deleted, as the event store says now (R1, R10). */
-  readonly accountDeleted?: (userId: string) => Promise<boolean>;
+  /** Whether an account has been deleted, as the event store says now (R1, R10), and what its deletion confirmed. */
+  readonly accountDeletion?: (userId: string) => Promise<AccountDeletion | undefined>;
   /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
   readonly verifiedEmailOf?: (userId: string) => Promise<string | undefined>;
   /** Keyed digests of addresses: who an invitation is for counts in its command's fingerprint. */
   readonly addresses?: Pick<AddressSubjects, 'of'>;
 }
+
+/** What a command the system runs in an organization on its own was caused by: a command there, or an event. */
+export type SystemCause = Pick<TrustedRequest, 'orgId' | 'commandId' | 'correlationId'>;
 
 /** The account a command makes a member or the Owner (R1, R10: never a deleted one). */
 function accountJoining(command: OrganizationCommand): string | undefined {
@@ -366,8 +370,9 @@ export class OrganizationCommandHandler {
    */
   private async refuseDeletedAccount(command: OrganizationCommand, request: TrustedRequest): Promise<void> {
     const userId = accountJoining(command);
-    if (userId === undefined || !(await this.options.accountDeleted?.(userId))) return;
-    await this.removeDeleted(userId, request);
+    const deletion = userId === undefined ? undefined : await this.options.accountDeletion?.(userId);
+    if (userId === undefined || deletion === undefined) return;
+    await this.removeDeleted(userId, deletion, request);
     throw new DomainError('user-deleted', 'gone', 'the account was deleted (R10)', { userId });
   }
 
@@ -378,19 +383,37 @@ export class OrganizationCommandHandler {
    */
   private async undoIfDeleted(command: OrganizationCommand, request: TrustedRequest): Promise<void> {
     const userId = accountJoining(command);
-    if (userId !== undefined && (await this.options.accountDeleted?.(userId)))
-      await this.removeDeleted(userId, request);
+    if (userId !== undefined) await this.takeOutIfDeleted(userId, request);
   }
 
-  /** As the reaction to the deletion does (R10: an organization they own goes to a successor, or goes). */
-  private async removeDeleted(userId: string, request: TrustedRequest): Promise<void> {
+  /**
+   * R1, R10: an account that an organization's event made a member or its Owner, taken out if it is deleted by now.
+   * Run for each such event as it is published too (`JoinedAccountReactions`): a process that stopped after recording
+   * the command and before its look again above leaves no deleted account behind, whether or not anyone retries.
+   * The command id derives from the cause's.
+   */
+  async takeOutIfDeleted(userId: string, cause: SystemCause): Promise<void> {
+    const deletion = await this.options.accountDeletion?.(userId);
+    if (deletion !== undefined) await this.removeDeleted(userId, deletion, cause);
+  }
+
+  /**
+   * As the reaction to the deletion does (R10: an organization they own goes, if its Owner confirmed that with their
+   * account; else to a successor), so that whichever of the two comes first, the other finds nothing left to do.
+   */
+  private async removeDeleted(userId: string, deletion: AccountDeletion, cause: SystemCause): Promise<void> {
     const reply = await this.execute(
       trusted({
-        commandId: `${request.commandId}/account-deleted`,
-        orgId: request.orgId,
+        commandId: `${cause.commandId}/account-deleted`,
+        orgId: cause.orgId,
         actorId: SYSTEM_ACTOR,
-        causationId: request.commandId,
-        command: { type: 'RemoveDeletedUser', userId, ownedOrganizationsConfirmed: false },
+        causationId: cause.commandId,
+        ...(cause.correlationId ? { correlationId: cause.correlationId } : {}),
+        command: {
+          type: 'RemoveDeletedUser',
+          userId,
+          ownedOrganizationsConfirmed: deletionConfirms(deletion, cause.orgId),
+        },
       }),
     );
     if (!reply.ok && !['organization-not-found', 'organization-deleted'].includes(reply.error.code))

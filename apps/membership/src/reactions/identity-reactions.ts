@@ -10,6 +10,7 @@ import {
 import { OrganizationCommandHandler } from '../commands/organization-command-handler';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 import { trusted } from '../commands/membership-request';
+import { deletionConfirms, type AccountDeletion } from '../commands/account-deleted';
 import { runSystemCommand, throwIfTransient } from './system-command';
 
 /**
@@ -100,19 +101,14 @@ export class IdentityReactions extends BusSubscriber {
   /** The index lags the event store a little: it must have read everything that exists now before it is used. */
   private async removeDeletedUser(event: EventEnvelope): Promise<void> {
     await this.indexes.catchUp();
-    const { userId, ownedOrganizationIds, ownedOrganizationsConfirmed } = event.data as {
-      userId: string;
-      ownedOrganizationIds: string[];
-      ownedOrganizationsConfirmed: boolean;
-    };
+    const { userId, ...deletion } = event.data as AccountDeletion & { userId: string };
     // The owner confirmed deleting the organizations identity named, no other: one that became theirs after (an
     // ownership transferred to them meanwhile) goes to a successor instead.
-    const confirmed = new Set(ownedOrganizationsConfirmed ? ownedOrganizationIds : []);
     for (const orgId of this.indexes.memberships.organizationsOf(userId)) {
       await this.system(event, orgId, `${event.id}/${orgId}`, {
         type: 'RemoveDeletedUser',
         userId,
-        ownedOrganizationsConfirmed: confirmed.has(orgId),
+        ownedOrganizationsConfirmed: deletionConfirms(deletion, orgId),
       });
     }
   }

@@ -987,7 +987,7 @@ describe('the gateway edge', () => {
         .set(bearer(owner))
         .send({ email, role: 'user' })
         .expect(201);
-      return encodeURIComponent(await platform.linkFromMail(email, '/invitations/', mailsBefore));
+      return encodeURIComponent(await platform.linkFromMail(email, '/invitations#', mailsBefore));
     };
     const spent = (res: { status: number; body: unknown }) =>
       expect([res.status, problem(res as never).code]).toEqual([410, 'invitation-already-accepted']);
@@ -1187,7 +1187,7 @@ describe('the gateway edge', () => {
       .set(bearer(ada))
       .send({ email: invited, role: 'user' })
       .expect(201);
-    const link = await platform.linkFromMail(invited, '/invitations/');
+    const link = await platform.linkFromMail(invited, '/invitations#');
     const accepted = await http()
       .post(`/v1/invitations/${encodeURIComponent(link)}/accept`)
       .set('idempotency-key', key)
@@ -1216,7 +1216,7 @@ describe('the gateway edge', () => {
     const second = await invite(orgId, theirs);
     expect(second.body.invitationId).not.toBe(first.body.invitationId);
     const preview = await http()
-      .get(`/v1/invitations/${encodeURIComponent(await platform.linkFromMail(theirs, '/invitations/'))}`)
+      .get(`/v1/invitations/${encodeURIComponent(await platform.linkFromMail(theirs, '/invitations#'))}`)
       .expect(200);
     expect(preview.body).toMatchObject({ email: theirs, orgName: 'Acme' });
   });

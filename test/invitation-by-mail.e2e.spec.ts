@@ -56,7 +56,7 @@ describe('an invitation travels by mail and is accepted by registering', () => {
   });
 
   const linkIn = (raw: string) =>
-    /https:\/\/app\.example\.com\/invitations\/([A-Za-z0-9._%-]+)/.exec(
+    /https:\/\/app\.example\.com\/invitations#token=([A-Za-z0-9._%-]+)/.exec(
       raw.replace(/=\r?\n/g, '').replace(/=3D/g, '='),
     )?.[1];
 

@@ -104,7 +104,7 @@ describe('notices to the people a change is about', () => {
       .set(bearer(ada))
       .send({ email, role: 'user' })
       .expect(201);
-    const invitation = await platform.linkFromMail(email, '/invitations/');
+    const invitation = await platform.linkFromMail(email, '/invitations#');
     await http()
       .post(`/v1/invitations/${encodeURIComponent(invitation)}/accept`)
       .set(bearer(gerda))
@@ -210,7 +210,7 @@ describe('notices to the people a change is about', () => {
       .set(bearer(bob))
       .send({ email: dora, role: 'user' })
       .expect(201);
-    const token = await platform.linkFromMail(dora, '/invitations/');
+    const token = await platform.linkFromMail(dora, '/invitations#');
     await platform.http.delete(`/v1/orgs/${orgId}/members/${bob.userId}`).set(bearer(ada)).expect(204);
     await platform.http
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
@@ -238,7 +238,7 @@ describe('notices to the people a change is about', () => {
       .set(bearer(ada))
       .send({ email: erin, role: 'user' })
       .expect(201);
-    await platform.linkFromMail(erin, '/invitations/');
+    await platform.linkFromMail(erin, '/invitations#');
     await platform.http
       .delete(`/v1/orgs/${orgId}/invitations/${invitation.body.invitationId}`)
       .set(bearer(ada))

@@ -229,7 +229,7 @@ export class Platform {
       timeoutMs: 10_000,
       what: `an SMS to ${to}`,
     });
-    const link = text.match(/https?:\/\/\S*\/invitations\/(\S+)/);
+    const link = text.match(/https?:\/\/\S*\/invitations#token=(\S+)/);
     if (!link) throw new Error(`no invitation link in "${text}"`);
     return decodeURIComponent(link[1]!);
   }
@@ -292,7 +292,7 @@ export class Platform {
       .set(bearer(by))
       .send({ email, role: 'user', ...terms })
       .expect(201);
-    const token = await this.linkFromMail(email, '/invitations/');
+    const token = await this.linkFromMail(email, '/invitations#');
     await this.http
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
       .send({ name, password: PASSWORD, termsAccepted: true })
@@ -313,7 +313,7 @@ export class Platform {
       .set(bearer(by))
       .send({ email: who.email, role: 'user', ...terms })
       .expect(201);
-    const token = await this.linkFromMail(who.email, '/invitations/', mailsBefore);
+    const token = await this.linkFromMail(who.email, '/invitations#', mailsBefore);
     await this.http
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
       .set(bearer(who))
@@ -437,5 +437,9 @@ export async function tokenFromMails(
     what: `a mail to ${to} with ${path}`,
   });
   const url = new URL(link);
-  return url.searchParams.get('token') ?? url.pathname.split('/').pop()!;
+  return (
+    new URLSearchParams(url.hash.slice(1)).get('token') ??
+    url.searchParams.get('token') ??
+    url.pathname.split('/').pop()!
+  );
 }

@@ -110,7 +110,7 @@ describeIf(infraEnv.kafkaBrokers && infraEnv.mongoUrl)('two replicas of every se
       }),
       201,
     );
-    const token = await tokenFromMails(smtp.received, email, '/invitations/', 0, 30_000);
+    const token = await tokenFromMails(smtp.received, email, '/invitations#', 0, 30_000);
     await json(
       api(port, `/v1/invitations/${encodeURIComponent(token)}/accept`, {
         method: 'POST',

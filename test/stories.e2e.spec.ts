@@ -164,7 +164,7 @@ describe('stories over the public API', () => {
       sent: true,
       invitedBy: ada.userId,
     });
-    const token = await platform.linkFromMail(email, '/invitations/');
+    const token = await platform.linkFromMail(email, '/invitations#');
     const preview = await http()
       .get(`/v1/invitations/${encodeURIComponent(token)}`)
       .expect(200);
@@ -220,7 +220,7 @@ describe('stories over the public API', () => {
           .set(bearer(ada))
           .send({ email, role: 'user' })
           .expect(201);
-        const token = await platform.linkFromMail(email, '/invitations/');
+        const token = await platform.linkFromMail(email, '/invitations#');
         const invitation = `/v1/orgs/${orgId}/invitations/${invited.body.invitationId}`;
         // Registering hashes the password first: the change lands after the link was checked, before joining.
         const [accepted] = await Promise.all([
@@ -256,7 +256,7 @@ describe('stories over the public API', () => {
       .set(bearer(ada))
       .send({ email: carol.email, role: 'user' })
       .expect(201);
-    const token = await platform.linkFromMail(carol.email, '/invitations/');
+    const token = await platform.linkFromMail(carol.email, '/invitations#');
     const preview = await http()
       .get(`/v1/invitations/${encodeURIComponent(token)}`)
       .expect(200);
@@ -434,7 +434,7 @@ describe('stories over the public API', () => {
       .send({ role: 'admin', teamIds: [] })
       .expect(200);
     expect(roleOnly.body).toMatchObject({ role: 'admin', permissions: ['org.billing'] });
-    const token = await platform.linkFromMail(email, '/invitations/');
+    const token = await platform.linkFromMail(email, '/invitations#');
     await http().delete(`/v1/orgs/${orgId}/invitations/${body.invitationId}`).set(bearer(ada)).expect(204);
     const accept = await http()
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
@@ -1562,7 +1562,7 @@ describe('stories over the public API', () => {
       .set(bearer(agent))
       .send({ email: agent.email, role: 'admin' })
       .expect(201);
-    const token = await platform.linkFromMail(agent.email, '/invitations/', mailsBefore);
+    const token = await platform.linkFromMail(agent.email, '/invitations#', mailsBefore);
     const accepted = await http()
       .post(`/v1/invitations/${encodeURIComponent(token)}/accept`)
       .set(bearer(agent))
@@ -1583,7 +1583,7 @@ describe('stories over the public API', () => {
       .set(bearer(by))
       .send({ email: alt, role: 'admin' })
       .expect(201);
-    return { alt, token: encodeURIComponent(await platform.linkFromMail(alt, '/invitations/', mailsBefore)) };
+    return { alt, token: encodeURIComponent(await platform.linkFromMail(alt, '/invitations#', mailsBefore)) };
   }
 
   /** The link previews as revoked, accepting it as a new person is refused so, and `owner` finds nobody joined. */
@@ -1630,7 +1630,7 @@ describe('stories over the public API', () => {
       .set(bearer(agent))
       .send({ email, role: 'admin' })
       .expect(201);
-    const invitation = encodeURIComponent(await platform.linkFromMail(email, '/invitations/', mailsBefore));
+    const invitation = encodeURIComponent(await platform.linkFromMail(email, '/invitations#', mailsBefore));
     await http().post('/v1/auth/verify-email').send({ token: verifyLink }).expect(200);
     const members = async () =>
       (await http().get(`/v1/orgs/${childId}/members`).set(bearer(partner)).expect(200)).body.items.map(
@@ -1665,7 +1665,7 @@ describe('stories over the public API', () => {
       .set(bearer(cal))
       .send({ email: plain, role: 'user' })
       .expect(201);
-    const plainToken = encodeURIComponent(await platform.linkFromMail(plain, '/invitations/', mailsBefore));
+    const plainToken = encodeURIComponent(await platform.linkFromMail(plain, '/invitations#', mailsBefore));
     expect((await http().get(`/v1/invitations/${admin.token}`).expect(200)).body.role).toBe('admin');
     await http()
       .patch(`/v1/orgs/${orgId}/members/${cal.userId}`)

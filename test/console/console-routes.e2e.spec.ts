@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { makeTempDir } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { CONSOLE_API_TYPES, openApiTypes } from '../../scripts/console/openapi-types';
-import { bearer, startPlatform, type Platform } from '../platform.testing';
+import { bearer, newestLink, startPlatform, type Platform } from '../platform.testing';
 
 /**
  * What the console stands on: the gateway serves it (with the links in messages leading into it), its typed client
@@ -48,7 +48,30 @@ describe('the console: served by the gateway, typed from the OpenAPI document th
     expect([directory.status, directory.body.code]).toEqual([403, 'forbidden']);
   });
 
-  it("the links in messages lead to the console's pages, query and token intact", async () => {
+  it("the links in messages lead to the console's pages, query intact; the token travels in the fragment, never sent here", async () => {
+    const mailsBefore = platform.mails.length;
+    const linkTo = async (to: string, path: string) =>
+      new URL(await waitFor(() => newestLink(platform.mails.slice(mailsBefore), to, path), { what: path }));
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada, 'Links');
+    const email = `invitee.${Date.now()}@example.com`;
+    await platform.http
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email, role: 'user' })
+      .expect(201);
+    await platform.http.post('/v1/auth/password/forgot').send({ email: ada.email }).expect(202);
+    for (const [to, path] of [
+      [ada.email, '/verify-email'],
+      [email, '/invitations'],
+      [ada.email, '/reset-password'],
+    ] as const) {
+      const link = await linkTo(to, path);
+      expect([link.pathname, link.search, link.hash.startsWith('#token=')]).toEqual([path, '', true]);
+    }
+    const opened = await platform.http.get('/invitations').expect(302);
+    expect(opened.headers.location).toBe('/console/invitations');
+    // Links sent before carried the token in the query or the path: they still lead to the page.
     const verify = await platform.http.get('/verify-email?token=a.b-c').expect(302);
     expect(verify.headers.location).toBe('/console/verify-email?token=a.b-c');
     const reset = await platform.http.get('/reset-password?token=xyz').expect(302);

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useParams } from 'wouter';
 import { api, unwrap } from '../api/client';
+import { forgetTokenInAddress, tokenInAddress } from '../link-token';
 import { useSession } from '../session';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
 import { Check, Field, formValues } from '../ui/field';
@@ -18,11 +19,13 @@ let openedToken = '';
  */
 function useInvitationToken(): string {
   const params = useParams<{ token?: string }>();
-  const [token] = useState(() => params.token ?? openedToken);
+  // Links carry the token in the fragment; those sent before, in the path.
+  const [token] = useState(() => params.token ?? tokenInAddress() ?? openedToken);
   useEffect(() => {
-    if (params.token === undefined) return;
-    openedToken = params.token;
-    history.replaceState(history.state, '', '/console/invitations');
+    const opened = params.token ?? tokenInAddress();
+    if (opened === undefined) return;
+    openedToken = opened;
+    forgetTokenInAddress('/console/invitations');
   }, []);
   return token;
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, unwrap } from '../api/client';
+import { forgetTokenInAddress, tokenInAddress } from '../link-token';
 import { session } from '../session';
 import { Alert, Notice, useAction } from '../ui/async';
 import { Field, formValues } from '../ui/field';
@@ -53,11 +54,9 @@ export function SignUp() {
  * secret is not left in the browser's history (a reload asks for the link from the mail again).
  */
 function useLinkToken(): string {
-  const search = useSearch();
-  const [token] = useState(() => new URLSearchParams(search).get('token') ?? '');
+  const [token] = useState(() => tokenInAddress() ?? '');
   useEffect(() => {
-    if (new URLSearchParams(location.search).has('token'))
-      history.replaceState(history.state, '', location.pathname);
+    if (tokenInAddress() !== undefined) forgetTokenInAddress();
   }, []);
   return token;
 }

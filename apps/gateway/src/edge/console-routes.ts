@@ -20,7 +20,9 @@ const CONSOLE_CSP = [
 /**
  * Serves the built console (`npm run console:build`) under `/console`: hashed assets kept by browsers for a year,
  * and `index.html` for every other path below it, which the console routes itself. The links in messages
- * (`/verify-email`, `/reset-password`, `/invitations/<token>` under PUBLIC_URL) lead to the console's pages.
+ * (`/verify-email`, `/reset-password`, `/invitations` under PUBLIC_URL, the token in the fragment, which the browser
+ * keeps through the redirect and never sends here) lead to the console's pages; `/invitations/<token>`, as links
+ * were sent before, too.
  * Returns false, serving nothing, when the console has not been built.
  */
 export function serveConsole(app: NestFastifyApplication, dir: string): boolean {
@@ -51,6 +53,7 @@ export function serveConsole(app: NestFastifyApplication, dir: string): boolean 
   fastify.get('/reset-password', (request, reply) =>
     reply.redirect(`/console/reset-password${search(request.url)}`),
   );
+  fastify.get('/invitations', (_request, reply) => reply.redirect('/console/invitations'));
   fastify.get<{ Params: { token: string } }>('/invitations/:token', (request, reply) =>
     reply.redirect(`/console/invitations/${encodeURIComponent(request.params.token)}`),
   );

@@ -44,6 +44,11 @@ export async function startIdentity(
   return harness;
 }
 
+/** The token of a mailed link: in its fragment, which browsers never send to a server. */
+export function tokenOfLink(link: string): string {
+  return new URLSearchParams(new URL(link).hash.slice(1)).get('token')!;
+}
+
 export class IdentityHarness {
   readonly mails: EventEnvelope<Record<string, string>>[] = [];
   readonly userEvents: EventEnvelope<Record<string, unknown>>[] = [];
@@ -100,7 +105,7 @@ export class IdentityHarness {
         timeoutMs: 10_000,
       },
     );
-    return new URL(mail.data.link!).searchParams.get('token')!;
+    return tokenOfLink(mail.data.link!);
   }
 
   /** Registers and verifies; returns the user id. */

@@ -198,7 +198,7 @@ export class PasswordManagement {
       userId: user.userId,
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
-      path: `/reset-password?token=${encodeURIComponent(link.token)}`,
+      path: `/reset-password#token=${encodeURIComponent(link.token)}`,
       expiresAt: link.expiresAt,
       ...(context.correlationId ? { correlationId: context.correlationId } : {}),
     });

@@ -13,7 +13,10 @@ export interface MailRequest {
   readonly name?: string;
   /** The recipient's language when known (their profile's, or the one a registration asked for). */
   readonly locale?: string;
-  /** Path and query under PUBLIC_URL, e.g. `/verify-email?token=...`. */
+  /**
+   * Path, query and fragment under PUBLIC_URL, e.g. `/verify-email#token=...`: a token goes in the fragment, which
+   * browsers never send to a server, so it stays out of the access logs of every proxy on the way.
+   */
   readonly path?: string;
   readonly expiresAt?: Date;
   readonly correlationId?: string;
@@ -78,7 +81,7 @@ export class IdentityMail {
       name: user.name,
       ...(user.locale ? { locale: user.locale } : {}),
       // `change`: the console's page says that using the link moves an account to the address.
-      path: `/verify-email?token=${encodeURIComponent(link.token)}${about.occasion === 'email-change' ? '&change=1' : ''}`,
+      path: `/verify-email${about.occasion === 'email-change' ? '?change=1' : ''}#token=${encodeURIComponent(link.token)}`,
       expiresAt: link.expiresAt,
       ...(about.correlationId ? { correlationId: about.correlationId } : {}),
     });

@@ -38,7 +38,7 @@ describe('e-mail requests through a real SMTP server', () => {
     expect(mail.from).toBe('no-reply@platform.test');
     expect(mail.raw).toContain('Subject: Confirm your e-mail address');
     const unfolded = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-    const token = /https:\/\/app\.example\.com\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
+    const token = /https:\/\/app\.example\.com\/verify-email#token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
     expect(token).toBeDefined();
     expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({ emailVerified: true });
     expect(smtp().received.filter((m) => m.to.includes(address))).toHaveLength(1);
@@ -55,7 +55,9 @@ describe('e-mail requests through a real SMTP server', () => {
     expect(mail.raw).toContain('Subject: Confirm your new e-mail address');
     expect(mail.raw).not.toContain('An account was created with this address');
     const unfolded = mail.raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
-    const token = /https:\/\/app\.example\.com\/verify-email\?token=([A-Za-z0-9_-]+)/.exec(unfolded)?.[1];
+    const token = /https:\/\/app\.example\.com\/verify-email\?change=1#token=([A-Za-z0-9_-]+)/.exec(
+      unfolded,
+    )?.[1];
     expect(await identity.result({ type: 'VerifyEmail', token })).toMatchObject({
       email: moved,
       emailVerified: true,
@@ -77,7 +79,7 @@ describe('e-mail requests through a real SMTP server', () => {
       () => smtp().received.find((m) => m.to.includes(address) && m.raw.includes('Reset your password')),
       { timeoutMs: 15_000 },
     );
-    expect(mail.raw).toContain('reset-password?token');
+    expect(mail.raw).toContain('reset-password#token');
     expect(smtp().received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
   });
 

@@ -92,7 +92,8 @@ export class InvitationMessages extends BusSubscriber {
           invitationId: sent.invitationId,
           sendSequence: sent.sendSequence,
         });
-        const link = `${this.links.publicUrl}/invitations/${encodeURIComponent(token)}`;
+        // In the fragment, which browsers never send to a server: out of the access logs on the way.
+        const link = `${this.links.publicUrl}/invitations#token=${encodeURIComponent(token)}`;
         const about = { orgId: event.subject, invitationId: sent.invitationId };
         const values = {
           ...(sent.orgName ? { org: sent.orgName } : {}),

@@ -1278,8 +1278,10 @@ describe('the gateway edge', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     }
+    // The docs share the console's origin (and a tab's session storage): they run this origin's scripts only.
     expect(page.headers['content-security-policy']).toBe(
-      "frame-ancestors 'none';base-uri 'none';object-src 'none'",
+      "default-src 'self';script-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:;connect-src 'self';" +
+        "object-src 'none';base-uri 'none';form-action 'self';frame-ancestors 'none'",
     );
   });
 

@@ -743,6 +743,21 @@ describe('the console in a browser, against npm start', () => {
     expect(text.toLowerCase()).toContain(problem.title.toLowerCase().replace(/\.$/, ''));
   }, 60_000);
 
+  it('the API docs render under their Content-Security-Policy: this origin’s scripts only, nothing refused', async () => {
+    // Not the other tests' profile: this one keeps the CSP, as a reader's browser does.
+    const page = await (await browser.newContext({ baseURL: GATEWAY })).newPage();
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+    await page.goto('/docs');
+    await page.getByText('/v1/orgs/{orgId}/members/{userId}').first().waitFor();
+    // The bundle has run (an operation expands), and nothing was inline or from elsewhere.
+    await page.getByText('/v1/auth/login', { exact: true }).first().click();
+    await page.getByRole('button', { name: 'Try it out' }).first().waitFor();
+    expect(refused).toEqual([]);
+  }, 60_000);
+
   it('at a phone’s width nothing runs off the side of the page', async () => {
     const page = await newPage({ width: 375, height: 740 });
     for (const path of [

@@ -3,7 +3,6 @@ import { BadRequestException, UnsupportedMediaTypeException, type INestApplicati
 import { type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { type DestinationStream } from 'pino';
-import helmet from 'helmet';
 import { createHttpApp, type ResolvedInfrastructure } from '@app/platform';
 import { printable } from '@app/text';
 import { GatewayModule } from './app.module';
@@ -31,16 +30,23 @@ export async function createGatewayApp(
     ...(options.quiet !== undefined ? { quiet: options.quiet } : {}),
     ...(options.logTo ? { logTo: options.logTo } : {}),
   })) as NestFastifyApplication;
-  // The console sets its own CSP. Swagger UI's page runs inline script, so the docs' CSP restricts only framing, base
-  // URLs and plugins; neither page is framed, not even by this origin.
+  // The console sets its own CSP (over these). The API docs share its origin, and a tab keeps its session storage
+  // (the console's tokens) through a visit to them, so they run this origin's scripts only: Swagger UI's page loads
+  // its scripts from files here, and needs inline styles (its own and React's) and data: images. Neither page is
+  // framed, not even by this origin.
   const documentHeaders = securityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
-        defaultSrc: helmet.contentSecurityPolicy.dangerouslyDisableDefaultSrc,
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
         objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
       },
     },
     frameguard: { action: 'deny' },
@@ -61,7 +67,11 @@ export async function createGatewayApp(
   acceptJsonAndCsv(app);
   serveConsole(app, config.consoleDir);
   const document = openApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    // Swagger UI would send the document to its public validator, and show that site's badge.
+    swaggerOptions: { validatorUrl: null },
+  });
   return app;
 }
 

@@ -13,6 +13,7 @@ import { IdentifierReservations } from '../accounts/identifier-reservations';
 import { registeredUserId } from '../accounts/registration';
 import { UserAccounts } from '../accounts/user-accounts';
 import { PasswordManagement } from '../credentials/password-management';
+import { PasswordHasher } from '../credentials/password-hasher';
 import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { RefreshTokens } from '../sessions/refresh-tokens';
 import { totpCode } from '../two-factor/totp';
@@ -368,6 +369,111 @@ describe('identity over the bus, on the event store', () => {
       ok: true,
     });
     expect(await refreshes(afterTurnOff)).toBe(true);
+  });
+
+  it('a password change that stored the new password and failed before recording it: nothing of the old password is left, and its retry finishes it', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const before = await login(address);
+    // An address change asked for with the old password (by whoever the new one is to shut out, perhaps).
+    const elsewhere = email();
+    await identity.result({ type: 'ChangeEmail', email: elsewhere, password: PASSWORD }, userId);
+    const moveLink = await identity.linkToken('verify-email', elsewhere);
+    const revision = await userStreamRevision(userId);
+    const NEW_PASSWORD = 'another long passphrase';
+    const accounts = identity.app.get(UserAccounts);
+    const links = identity.app.get(OneTimeTokens);
+    const credentials = identity.app.get<CredentialStore>(CREDENTIAL_STORE);
+    const execute = accounts.execute.bind(accounts);
+    let atFailure: { moveLinkLeft: boolean; newPasswordInForce: boolean } | undefined;
+    const failingOnce = jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'ChangePassword' && atFailure === undefined) {
+        atFailure = {
+          moveLinkLeft: (await links.outstanding('email-change', userId)) !== undefined,
+          newPasswordInForce: await identity.app
+            .get(PasswordHasher)
+            .verify((await credentials.getHash(userId))!, NEW_PASSWORD),
+        };
+        throw new Error('the event store stopped answering');
+      }
+      return execute(command, context);
+    });
+    try {
+      // The bus delivers the request again (the same command id), as a client's keyed retry would send it: its
+      // current password is no longer the one in force, and it is not refused for that.
+      expect(
+        await identity.send(
+          { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
+          userId,
+        ),
+      ).toMatchObject({ ok: true, result: { status: 'accepted' } });
+    } finally {
+      failingOnce.mockRestore();
+    }
+    // When it failed, the new password was in force and nothing of the old one's standing was left.
+    expect(atFailure).toEqual({ moveLinkLeft: false, newPasswordInForce: true });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    const { refreshToken } = (before as { result: { refreshToken: string } }).result;
+    expect((await identity.send({ type: 'Refresh', refreshToken })).ok).toBe(false);
+    expect(await identity.send({ type: 'VerifyEmail', token: moveLink })).toMatchObject({
+      ok: false,
+      error: { code: 'token-invalid' },
+    });
+    await waitFor(() =>
+      identity.mails.find((m) => m.data.to === address && m.data.template === 'password-changed'),
+    );
+    // Another request, with the old password as its current one, is still refused.
+    expect(
+      await identity.send(
+        { type: 'ChangePassword', currentPassword: PASSWORD, newPassword: 'a third long passphrase' },
+        userId,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await login(address, NEW_PASSWORD)).toMatchObject({ ok: true });
+  });
+
+  it('R22: turning two-factor off, taken out of the store and failed before it was recorded: its retry records it and ends the sessions', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await awayFromStepEnd();
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    const previousCode = totpCode(secret, Math.floor(Date.now() / 1000) - 30);
+    expect(await identity.send({ type: 'ConfirmTwoFactor', code: previousCode }, userId)).toMatchObject({
+      ok: true,
+    });
+    const revision = await userStreamRevision(userId);
+    const accounts = identity.app.get(UserAccounts);
+    const execute = accounts.execute.bind(accounts);
+    let failed = false;
+    const failingOnce = jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'DisableTwoFactor' && !failed) {
+        failed = true;
+        throw new Error('the event store stopped answering');
+      }
+      return execute(command, context);
+    });
+    try {
+      // Delivered again by the bus under the same command id: the factor is gone, and the retry is not refused for it.
+      const code = totpCode(secret, Math.floor(Date.now() / 1000));
+      expect(await identity.send({ type: 'DisableTwoFactor', code }, userId)).toMatchObject({
+        ok: true,
+        result: { status: 'accepted' },
+      });
+    } finally {
+      failingOnce.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+    expect(await login(address)).toMatchObject({ ok: true, result: { status: 'authenticated' } });
+    // With nothing on, nothing recorded: turning it off again is said to be off.
+    expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-not-enrolled' },
+    });
   });
 
   it('a keyed retry of a password change or of turning two-factor off answers as the first did: nothing done again, no wrong password counted', async () => {

@@ -4,20 +4,36 @@ import { type Collection } from 'mongodb';
 /** Password hashes live only here (the service's own collection), never in events. */
 export interface CredentialStore {
   getHash(userId: string): Promise<string | null>;
-  setHash(userId: string, hash: string, at: Date): Promise<void>;
+  /**
+   * `changedBy`: the password change (its command id) that sets this hash, so that a retry of it can finish what a
+   * first attempt that stopped after this write began (see `PasswordManagement.change`).
+   */
+  setHash(userId: string, hash: string, at: Date, changedBy?: string): Promise<void>;
+  /** The password change that set the hash in force, if one did (not a registration or a sign-in's rehash). */
+  changedBy(userId: string): Promise<string | undefined>;
   delete(userId: string): Promise<void>;
 }
 
+/** A stored hash, and the password change that set it. */
+export interface StoredCredential {
+  readonly hash: string;
+  readonly changedBy?: string;
+}
+
 export class InMemoryCredentialStore implements CredentialStore {
-  private readonly hashes = new Map<string, string>();
+  private readonly hashes = new Map<string, StoredCredential>();
 
   getHash(userId: string): Promise<string | null> {
-    return Promise.resolve(this.hashes.get(userId) ?? null);
+    return Promise.resolve(this.hashes.get(userId)?.hash ?? null);
   }
 
-  setHash(userId: string, hash: string, _at?: Date): Promise<void> {
-    this.hashes.set(userId, hash);
+  setHash(userId: string, hash: string, _at?: Date, changedBy?: string): Promise<void> {
+    this.hashes.set(userId, changedBy === undefined ? { hash } : { hash, changedBy });
     return Promise.resolve();
+  }
+
+  changedBy(userId: string): Promise<string | undefined> {
+    return Promise.resolve(this.hashes.get(userId)?.changedBy);
   }
 
   delete(userId: string): Promise<void> {
@@ -26,7 +42,7 @@ export class InMemoryCredentialStore implements CredentialStore {
   }
 }
 
-type Doc = { _id: string; hash: string; updatedAt: Date };
+type Doc = { _id: string; hash: string; updatedAt: Date; changedBy?: string };
 
 /** Collection `credentials`. */
 export class MongoCredentialStore implements CredentialStore {
@@ -40,8 +56,16 @@ export class MongoCredentialStore implements CredentialStore {
     return (await this.collection.findOne({ _id: userId }))?.hash ?? null;
   }
 
-  async setHash(userId: string, hash: string, at: Date): Promise<void> {
-    await this.collection.replaceOne({ _id: userId }, { hash, updatedAt: at }, { upsert: true });
+  async setHash(userId: string, hash: string, at: Date, changedBy?: string): Promise<void> {
+    await this.collection.replaceOne(
+      { _id: userId },
+      { hash, updatedAt: at, ...(changedBy === undefined ? {} : { changedBy }) },
+      { upsert: true },
+    );
+  }
+
+  async changedBy(userId: string): Promise<string | undefined> {
+    return (await this.collection.findOne({ _id: userId }))?.changedBy;
   }
 
   async delete(userId: string): Promise<void> {

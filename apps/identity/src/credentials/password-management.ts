@@ -128,6 +128,13 @@ export class PasswordManagement {
   ): Promise<{ revision: string }> {
     const user = await this.deps.accounts.active(userId);
     if (appliedBefore) return this.changeRetried(user, input.newPassword, appliedBefore, context);
+    // A first attempt that stored the new password and stopped before the change was recorded: its retry (the new
+    // password it sets is in force) finishes it, rather than being refused the current password it replaced.
+    if (
+      (await this.deps.credentials.changedBy(userId)) === context.commandId &&
+      (await passwordConfirmed(this.deps, user, input.newPassword))
+    )
+      return this.replace(user, input.newPassword, 'change', userId, context);
     if (!(await passwordConfirmed(this.deps, user, input.currentPassword)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
         field: 'currentPassword',
@@ -162,7 +169,12 @@ export class PasswordManagement {
     await this.deps.oneTimeTokens.revoke('two-factor-challenge', userId);
   }
 
-  /** New hash, PasswordChanged, then every session and outstanding reset link ends. */
+  /**
+   * Every session and outstanding link ends, the new hash is stored, PasswordChanged is recorded, and the sessions and
+   * links are ended once more (for those begun with the old password meanwhile). Ending them first leaves nothing of
+   * the old password's standing (an address change asked for with it, a session) wherever this stops: a command that
+   * fails after storing the hash finishes on its retry (`change`, and a reset's repeat).
+   */
   private async replace(
     user: ActiveUser,
     password: string,
@@ -171,7 +183,10 @@ export class PasswordManagement {
     context: CommandContext,
   ): Promise<{ revision: string }> {
     this.deps.policy.assert(password, { email: user.email });
-    await this.deps.credentials.setHash(user.userId, await this.deps.hasher.hash(password), this.now());
+    const hash = await this.deps.hasher.hash(password);
+    await this.deps.refreshTokens.revokeAllForUser(user.userId);
+    await this.endLinksAndChallenges(user.userId);
+    await this.deps.credentials.setHash(user.userId, hash, this.now(), context.commandId);
     const changed = await this.deps.refreshTokens.endAllAround(user.userId, () =>
       this.deps.accounts.execute(
         { type: 'ChangePassword', userId: user.userId, actorId, at: this.now().toISOString(), reason },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type CredentialStore } from '../credentials/credential.store';
+import { type CredentialStore, type StoredCredential } from '../credentials/credential.store';
 import { holdsPending, type TwoFactorRecord, type TwoFactorStore } from '../two-factor/two-factor.store';
 import { InMemoryClaimLedger } from './claim-ledger';
 import { JournalMap } from './journal-map';
@@ -7,19 +7,29 @@ import { JsonFileMap } from './json-file-map';
 
 /** Embedded default: password hashes under `<dataDir>/identity/credentials.json` (mode 0600). */
 export class FileCredentialStore implements CredentialStore {
-  private readonly hashes: JsonFileMap<string>;
+  /** A bare hash as written before password changes were recorded with it. */
+  private readonly hashes: JsonFileMap<string | StoredCredential>;
 
   constructor(dataDir: string) {
     this.hashes = new JsonFileMap(join(dataDir, 'identity', 'credentials.json'));
   }
 
   getHash(userId: string): Promise<string | null> {
-    return Promise.resolve(this.hashes.get(userId) ?? null);
+    return Promise.resolve(this.stored(userId)?.hash ?? null);
   }
 
-  setHash(userId: string, hash: string): Promise<void> {
-    this.hashes.set(userId, hash);
+  setHash(userId: string, hash: string, _at?: Date, changedBy?: string): Promise<void> {
+    this.hashes.set(userId, changedBy === undefined ? hash : { hash, changedBy });
     return Promise.resolve();
+  }
+
+  changedBy(userId: string): Promise<string | undefined> {
+    return Promise.resolve(this.stored(userId)?.changedBy);
+  }
+
+  private stored(userId: string): StoredCredential | undefined {
+    const value = this.hashes.get(userId);
+    return typeof value === 'string' ? { hash: value } : value;
   }
 
   delete(userId: string): Promise<void> {

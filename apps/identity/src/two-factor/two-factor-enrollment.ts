@@ -90,9 +90,13 @@ export class TwoFactorEnrollment {
       await this.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
       return { revision: String(appliedBefore.revision) };
     }
-    // Nothing to turn off is said so, and is not a wrong code: counting it would lock out a factor set up later.
-    if (!(await this.twoFactor.isEnabled(userId)))
+    if (!(await this.twoFactor.isEnabled(userId))) {
+      // Taken out of the store by an attempt that stopped before it was recorded: recorded now, sessions ended, as
+      // that attempt would have done (there is no code left to check; the account has no second factor either way).
+      if ((await this.accounts.active(userId)).twoFactorEnabled) return this.recordDisabled(userId, context);
+      // Nothing to turn off is said so, and is not a wrong code: counting it would lock out a factor set up later.
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
+    }
     // Wrong codes count as at sign-in: whoever holds a session must not guess their way to a recovery code.
     const decision = await this.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
@@ -102,7 +106,11 @@ export class TwoFactorEnrollment {
     }
     await decision.attempt.succeeded();
     await this.twoFactor.disable(userId);
-    // Sessions opened with the second factor would go on vouching for one the account no longer has (R22).
+    return this.recordDisabled(userId, context);
+  }
+
+  /** Sessions opened with the second factor would go on vouching for one the account no longer has (R22). */
+  private async recordDisabled(userId: string, context: CommandContext): Promise<{ revision: string }> {
     const disabled = await this.refreshTokens.endAllAround(userId, () =>
       this.accounts.execute(
         { type: 'DisableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jsonEvent } from '@eventstore/db-client';
 import { TOPICS, userStream } from '@app/contracts';
 import { AggregateStore, EventStoreCheckpointStore } from '@app/event-store';
-import { InProcessBus, RequestVerifier } from '@app/messaging';
+import { InProcessBus, isContention, RequestVerifier } from '@app/messaging';
 import { PUBLIC_EVENT_MAPPINGS, publicEventMessages, startEventRelay } from '@app/relay';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
@@ -229,5 +229,36 @@ describe('commands of or for an account being deleted', () => {
     expect((await state(confirmed)).status).toBe('deleted');
     const kept = await state(unconfirmed);
     expect([kept.status, kept.ownerId, kept.members.has(gone)]).toEqual(['active', 'bob', false]);
+  });
+
+  it('R10: a lost race for a busy organization while taking a deleted account out fails as contention, to be tried again', async () => {
+    const gone = `gone-${randomUUID()}`;
+    const { run, handler } = setUp();
+    const orgId = randomUUID();
+    await run(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' });
+    await run(orgId, 'system', { type: 'AdmitMember', userId: gone, role: 'user', via: 'invitation' });
+    await deleteAccount(gone);
+    const execute = handler.execute.bind(handler);
+    const busy = jest
+      .spyOn(handler, 'execute')
+      .mockImplementation(async (request) =>
+        request.command.type === 'RemoveDeletedUser'
+          ? {
+              ok: false,
+              error: { code: 'concurrency-conflict', kind: 'conflict', message: 'busy', details: {} },
+            }
+          : execute(request),
+      );
+    try {
+      const failure = await handler
+        .takeOutIfDeleted(gone, { orgId, commandId: randomUUID() })
+        .catch((e) => e);
+      // The bus tries contention again without counting it towards the dead-letter topic.
+      expect(isContention(failure)).toBe(true);
+    } finally {
+      busy.mockRestore();
+    }
+    await handler.takeOutIfDeleted(gone, { orgId, commandId: randomUUID() });
+    expect((await state(orgId)).members.has(gone)).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type AddressSubjects } from '@app/personal-data';
 import { type UserDirectory } from '../indexes/user-directory';
 import { deletionConfirms, type AccountDeletion } from './account-deleted';
+import { throwIfTransient } from '../reactions/system-command';
 import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
 import { givenOnlyThroughParent } from '../organizations/decide/invitations';
 import { withActorStanding } from './actor-standing';
@@ -416,8 +417,11 @@ export class OrganizationCommandHandler {
         },
       }),
     );
-    if (!reply.ok && !['organization-not-found', 'organization-deleted'].includes(reply.error.code))
+    if (!reply.ok && !['organization-not-found', 'organization-deleted'].includes(reply.error.code)) {
+      // A lost race for a busy stream is tried again (the bus does not count it towards the dead-letter topic).
+      throwIfTransient(reply.error.code, `taking out deleted account ${userId}`);
       throw new Error(`taking out deleted account ${userId}: ${reply.error.code}`);
+    }
   }
 
   /**

@@ -44,8 +44,9 @@ export class JoinedAccountReactions extends BusSubscriber {
     return subscribeToEvents(this.bus, {
       groupId: 'membership.joined-account-reactions',
       topics: [TOPICS.membershipOrganizations],
-      // Started where the topic is when first deployed: before, each command looked again itself.
-      fromBeginning: false,
+      // From the topic's start where the group has no position (first deployed, or a partition it has handled nothing
+      // on yet): an account still there is one event-store read, and one taken out already is a no-op.
+      fromBeginning: true,
       handler: (event) => this.react(event),
     });
   }

@@ -70,11 +70,12 @@ export class OrgQueries {
 
   /** One member, or `not-a-member` when there is none the caller may see (R13). */
   async member(standing: Standing, userId: string): Promise<MemberDoc> {
+    // Whom the caller may see is worked out first, the same for a hidden member and for nobody: the answer's time must
+    // not tell the two apart either.
+    if (!standing.permissions.has('members.read') && !(await this.visibleTo(standing)).includes(userId))
+      throw notAMember(userId);
     const member = await this.models.members.get(orgScoped(standing.org.orgId, userId));
-    const visible =
-      member &&
-      (standing.permissions.has('members.read') || (await this.visibleTo(standing)).includes(userId));
-    if (!member || !visible) throw notAMember(userId);
+    if (!member) throw notAMember(userId);
     return asSeenBy(standing, member);
   }
 
@@ -227,10 +228,8 @@ export class OrgQueries {
   /** R13: the caller, and the members of the teams they belong to. */
   private async visibleTo(standing: Standing): Promise<string[]> {
     const visible = new Set([standing.userId]);
-    for (const teamId of standing.member?.teamIds ?? []) {
-      const team = await this.models.teams.get(orgScoped(standing.org.orgId, teamId));
-      for (const { userId } of team?.members ?? []) visible.add(userId);
-    }
+    const teams = await inOrganization(this.models.teams, standing.org.orgId, standing.member?.teamIds ?? []);
+    for (const team of teams) for (const { userId } of team.members) visible.add(userId);
     return [...visible];
   }
 }

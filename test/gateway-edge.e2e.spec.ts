@@ -1342,6 +1342,9 @@ describe('the gateway edge', () => {
       'DELETE /v1/orgs/{orgId}/invitations/{invitationId}',
       'GET /v1/invitations/{token}',
       'POST /v1/invitations/{token}/accept',
+      // The same two with the token in the body, in no URL.
+      'POST /v1/invitations/preview',
+      'POST /v1/invitations/accept',
       'POST /v1/orgs/{orgId}/teams',
       'GET /v1/orgs/{orgId}/teams',
       'GET /v1/orgs/{orgId}/teams/{teamId}',
@@ -1362,6 +1365,7 @@ describe('the gateway edge', () => {
       ['POST /v1/auth/verify-email', '422'],
       ['POST /v1/auth/password/reset', '404'],
       ['POST /v1/invitations/{token}/accept', '422'],
+      ['POST /v1/invitations/accept', '422'],
       ['POST /v1/orgs/{orgId}/invitations/{invitationId}/send', '422'],
       ['PUT /v1/orgs/{orgId}/teams/{teamId}/members/{userId}', '422'],
       ['POST /v1/orgs/{orgId}/ownership-transfer', '410'],
@@ -1372,7 +1376,8 @@ describe('the gateway edge', () => {
         documented: true,
       });
     // Accepting an invitation takes the invited person's token, or none (a new person registers with it).
-    expect(doc.paths['/v1/invitations/{token}/accept']!.post!.security).toEqual([{}, { bearer: [] }]);
+    for (const path of ['/v1/invitations/{token}/accept', '/v1/invitations/accept'])
+      expect(doc.paths[path]!.post!.security).toEqual([{}, { bearer: [] }]);
     // OpenAPI requires a description on every response.
     const undescribed = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).flatMap(([method, op]) =>
@@ -1701,11 +1706,28 @@ describe('the gateway edge behind a proxy it trusts (TRUST_PROXY)', () => {
         .send({ name: 'Probe', password: 'correct horse battery staple', termsAccepted: true });
     const statuses = [(await accept()).status, (await accept()).status, (await accept()).status];
     expect(statuses).toEqual([400, 400, 429]);
+    // The same with the token in the body, counted with it.
+    const acceptByBody = (forwardedFor: string) =>
+      platform.http
+        .post('/v1/invitations/accept')
+        .set('x-forwarded-for', forwardedFor)
+        .send({ token: 'not-a-real-token', name: 'Probe', password: 'correct horse battery staple' });
+    expect((await acceptByBody('192.0.2.44')).status).toBe(429);
+    const fromAnother = [
+      (await acceptByBody('192.0.2.45')).status,
+      (await acceptByBody('192.0.2.45')).status,
+    ];
+    expect([...fromAnother, (await acceptByBody('192.0.2.45')).status]).toEqual([400, 400, 429]);
     // The preview reads nothing an address could be probed with: not limited as signing up is.
     const preview = await platform.http
       .get('/v1/invitations/not-a-real-token')
       .set('x-forwarded-for', '192.0.2.44');
     expect(preview.status).toBe(400);
+    const previewByBody = await platform.http
+      .post('/v1/invitations/preview')
+      .set('x-forwarded-for', '192.0.2.44')
+      .send({ token: 'not-a-real-token' });
+    expect([previewByBody.status, previewByBody.body.code]).toEqual([400, 'invitation-token-invalid']);
     // It names the link as every 400 names its field.
     expect(preview.body).toMatchObject({
       code: 'invitation-token-invalid',

@@ -148,6 +148,45 @@ describe('stories over the public API', () => {
     ]);
   });
 
+  it('R5: the link’s token sent in the body, in no URL: previewed as the path route answers, then accepted by an existing user', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await createOrg(ada);
+    const carol = await platform.signUp('Carol');
+    await http()
+      .post(`/v1/orgs/${orgId}/invitations`)
+      .set(bearer(ada))
+      .send({ email: carol.email, role: 'user' })
+      .expect(201);
+    const token = await platform.linkFromMail(carol.email, '/invitations#');
+    const byPath = await http()
+      .get(`/v1/invitations/${encodeURIComponent(token)}`)
+      .expect(200);
+    const byBody = await http().post('/v1/invitations/preview').send({ token }).expect(200);
+    expect(byBody.body).toEqual(byPath.body);
+    expect(byBody.body).toMatchObject({ role: 'user', email: carol.email, accountExists: true });
+    for (const [body, field] of [
+      [{}, 'token'],
+      [{ token, extra: 1 }, 'extra'],
+    ] as const) {
+      const refused = await http().post('/v1/invitations/preview').send(body);
+      expect([refused.status, refused.body.code, refused.body.errors?.[0]?.field]).toEqual([
+        400,
+        'validation-failed',
+        field,
+      ]);
+    }
+    const accepted = await http()
+      .post('/v1/invitations/accept')
+      .set(bearer(carol))
+      .send({ token })
+      .expect(200);
+    expect(accepted.body).toMatchObject({ status: 'member', userId: carol.userId, orgId });
+    const used = await http().post('/v1/invitations/preview').send({ token });
+    expect([used.status, used.body.code]).toEqual([410, 'invitation-already-accepted']);
+    const member = await http().get(`/v1/orgs/${orgId}/members/${carol.userId}`).set(bearer(ada)).expect(200);
+    expect(member.body.role).toBe('user');
+  });
+
   it('R5: invited by e-mail, a new person previews the link, registers from it and is a member', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

@@ -111,7 +111,8 @@ export class GatewayModule {
               // tells whether an address is taken).
               skipIf: (context) =>
                 context.getClass() !== AuthController &&
-                context.getHandler() !== PublicInvitationsController.prototype.accept,
+                context.getHandler() !== PublicInvitationsController.prototype.accept &&
+                context.getHandler() !== PublicInvitationsController.prototype.acceptByBody,
             },
           ],
         }),

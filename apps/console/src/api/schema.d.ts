@@ -573,6 +573,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a link invites to, the token in the body (in no URL, so in no access log): as GET /v1/invitations/{token} */
+        post: operations["PublicInvitationsController_previewByBody"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept, the token in the body (in no URL, so in no access log): as POST /v1/invitations/{token}/accept (R5) */
+        post: operations["PublicInvitationsController_acceptByBody"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/invitations/{token}": {
         parameters: {
             query?: never;
@@ -1417,6 +1451,10 @@ export interface components {
              */
             permissions?: string[];
         };
+        InvitationTokenBody: {
+            /** @description the token of the invitation link (what follows `#token=`), sent in the body so that no URL, and so no access log on the way, holds it */
+            token: string;
+        };
         InvitationPreview: {
             /** @example Acme */
             orgName: string;
@@ -1430,6 +1468,42 @@ export interface components {
             expiresAt: string;
             /** @description sign in and accept, or register from the link */
             accountExists: boolean;
+        };
+        AcceptInvitationWithTokenBody: {
+            /**
+             * @description a new user registering from the link (omit when signed in)
+             * @example Bob
+             */
+            name?: string;
+            /** @description a new user registering from the link */
+            password?: string;
+            /** @description a new user registering from the link must accept the terms */
+            termsAccepted?: boolean;
+            /**
+             * @description a new user invited by phone: the address to sign in with (verified by a mailed link). Invited by e-mail, the account takes the invited address: another one is a 400 `email-not-invited`
+             * @example dan@example.com
+             */
+            email?: string;
+            /**
+             * @description the language of messages to a new user: `en` or `de` (a tag such as `de-AT` counts as `de`); else the deployment default
+             * @example de
+             */
+            locale?: string;
+            /** @description the token of the invitation link (what follows `#token=`), sent in the body so that no URL, and so no access log on the way, holds it */
+            token: string;
+        };
+        InvitationAcceptance: {
+            /**
+             * @description `accepted` (202): not yet in the read models
+             * @enum {string}
+             */
+            status: "member" | "accepted";
+            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
+            userId: string;
+            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
+            orgId: string;
+            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
+            invitationId: string;
         };
         AcceptInvitationBody: {
             /**
@@ -1451,19 +1525,6 @@ export interface components {
              * @example de
              */
             locale?: string;
-        };
-        InvitationAcceptance: {
-            /**
-             * @description `accepted` (202): not yet in the read models
-             * @enum {string}
-             */
-            status: "member" | "accepted";
-            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
-            userId: string;
-            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
-            orgId: string;
-            /** @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f */
-            invitationId: string;
         };
         TeamBody: {
             /** @example Support */
@@ -7481,6 +7542,280 @@ export interface operations {
             };
         };
     };
+    PublicInvitationsController_previewByBody: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationTokenBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found, or not visible to the caller (another tenant answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description gone: expired, revoked, used or superseded */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the path or query is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    PublicInvitationsController_acceptByBody: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitationWithTokenBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptance"];
+                };
+            };
+            /** @description accepted; the membership is not in the read models yet */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationAcceptance"];
+                };
+            };
+            /** @description invalid request: the problem names the field (`errors[].field`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not allowed (`code` says which rule), or two-factor authentication required (`two-factor-required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not found, or not visible to the caller (another tenant answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description conflict with the current state (`code` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in
+             *
+             *     gone: expired, revoked, used or superseded
+             */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the path or query is too long */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a body in a media type the route does not read, or sent with a Content-Encoding */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a business rule refused it (`code` names the rule) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too many requests; retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the request headers are too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description a service did not answer in time, a dependency is down, or the read models are still being filled at start; retry after the `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     PublicInvitationsController_preview: {
         parameters: {
             query?: never;
@@ -7666,9 +8001,9 @@ export interface operations {
                 };
             };
             /**
-             * @description gone: expired, revoked, used or superseded
+             * @description the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in
              *
-             *     the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in
+             *     gone: expired, revoked, used or superseded
              */
             410: {
                 headers: {

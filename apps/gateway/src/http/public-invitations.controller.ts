@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Body,
   Controller,
   Get,
@@ -25,7 +26,7 @@ import { WriteServices } from '../commands/write-services';
 import { INVITATION_TOKENS, PERMISSIONS_CATALOG, READ_MODELS } from '../gateway.tokens';
 import { orgScoped, type InvitationDoc } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
-import { AcceptInvitationBody } from './dto/auth.dto';
+import { AcceptInvitationBody, AcceptInvitationWithTokenBody, InvitationTokenBody } from './dto/auth.dto';
 import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
 import { problems } from './problems';
 import { headerOf, requesterOf } from './requester';
@@ -36,6 +37,24 @@ const GONE = {
   revoked: 'invitation-revoked',
   expired: 'invitation-expired',
 } as const;
+
+/** What accepting answers, whichever way the token comes. */
+const acceptanceAnswers = () =>
+  applyDecorators(
+    answers(200, InvitationAcceptance, { lagging: false }),
+    ApiResponse({
+      status: 202,
+      type: InvitationAcceptance,
+      description: 'accepted; the membership is not in the read models yet',
+    }),
+    ApiResponse({
+      status: 410,
+      description:
+        'the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in',
+    }),
+    // 422: signed in with an address not verified yet (email-not-verified).
+    problems(400, 401, 403, 404, 409, 410, 422),
+  );
 
 /** The invitation links people follow from their mail or SMS (R5). */
 @ApiTags('invitations')
@@ -52,6 +71,34 @@ export class PublicInvitationsController {
     private readonly access: OrgAccess,
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
   ) {}
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'What a link invites to, the token in the body (in no URL, so in no access log): as GET /v1/invitations/{token}',
+  })
+  @answers(200, InvitationPreview, { lagging: false })
+  @problems(400, 404, 410)
+  previewByBody(@Body() body: InvitationTokenBody) {
+    return this.preview(body.token);
+  }
+
+  @Post('accept')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Accept, the token in the body (in no URL, so in no access log): as POST /v1/invitations/{token}/accept (R5)',
+    security: [{}, { bearer: [] }],
+  })
+  @acceptanceAnswers()
+  acceptByBody(
+    @Body() body: AcceptInvitationWithTokenBody,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    return this.accept(body.token, body, req, res);
+  }
 
   @Get(':token')
   @ApiOperation({
@@ -85,19 +132,7 @@ export class PublicInvitationsController {
     // Signing in is optional here: anonymous, or the invited person's access token.
     security: [{}, { bearer: [] }],
   })
-  @answers(200, InvitationAcceptance, { lagging: false })
-  @ApiResponse({
-    status: 202,
-    type: InvitationAcceptance,
-    description: 'accepted; the membership is not in the read models yet',
-  })
-  @ApiResponse({
-    status: 410,
-    description:
-      'the invitation was revoked, expired or accepted, or its organization deleted; if that happened while a new account was being registered from it, the problem names the account (`userId`), which exists and signs in',
-  })
-  // 422: signed in with an address not verified yet (email-not-verified).
-  @problems(400, 401, 403, 404, 409, 410, 422)
+  @acceptanceAnswers()
   async accept(
     @Param('token') token: string,
     @Body() body: AcceptInvitationBody,

@@ -239,6 +239,25 @@ export class AcceptInvitationBody {
   locale?: string;
 }
 
+const INVITATION_TOKEN_DESCRIPTION =
+  'the token of the invitation link (what follows `#token=`), sent in the body so that no URL, and so no access log on the way, holds it';
+
+export class InvitationTokenBody {
+  @ApiProperty({ description: INVITATION_TOKEN_DESCRIPTION })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  token!: string;
+}
+
+export class AcceptInvitationWithTokenBody extends AcceptInvitationBody {
+  @ApiProperty({ description: INVITATION_TOKEN_DESCRIPTION })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  token!: string;
+}
+
 export class ChangePasswordBody {
   @ApiProperty()
   @IsString()

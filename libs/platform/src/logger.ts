@@ -34,7 +34,11 @@ export function createLogger(service: string, destination?: DestinationStream): 
 export function redactUrl(url: string): string {
   return (
     url
-      .replace(/^(\/(?:v1\/|console\/)?invitations\/)[^/?#]+/, (_m, prefix: string) => `${prefix}[redacted]`)
+      // The routes that take the token in the body are named as they are.
+      .replace(
+        /^(\/(?:v1\/|console\/)?invitations\/)(?!(?:preview|accept)(?:[?#]|$))[^/?#]+/,
+        (_m, prefix: string) => `${prefix}[redacted]`,
+      )
       // Secrets, and the text a list was searched for (a person's name or address, which an erasure could not reach in
       // the logs).
       // To the next parameter: the query parser keeps a `#` and what follows in the value.

@@ -5,6 +5,10 @@ describe('logs keep secrets out', () => {
   it('paths and queries lose their tokens, nothing else', () => {
     expect(redactUrl('/v1/invitations/abc.def-123/accept')).toBe('/v1/invitations/[redacted]/accept');
     expect(redactUrl('/v1/orgs/o1/invitations/i1/send')).toBe('/v1/orgs/o1/invitations/i1/send');
+    // The token in the body: the route is named as it is.
+    expect(redactUrl('/v1/invitations/accept')).toBe('/v1/invitations/accept');
+    expect(redactUrl('/v1/invitations/preview?x=1')).toBe('/v1/invitations/preview?x=1');
+    expect(redactUrl('/v1/invitations/acceptable.token/accept')).toBe('/v1/invitations/[redacted]/accept');
     // the mailed link and the console page it redirects to
     expect(redactUrl('/invitations/abc.def-123')).toBe('/invitations/[redacted]');
     expect(redactUrl('/console/invitations/abc.def-123?x=1')).toBe('/console/invitations/[redacted]?x=1');

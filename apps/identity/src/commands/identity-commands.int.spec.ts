@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, randomInt, randomUUID, verify, type JsonWebKey } from 'node:crypto';
 import request from 'supertest';
+import { DomainError } from '@app/domain';
 import { AggregateStore } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
@@ -432,6 +433,43 @@ describe('identity over the bus, on the event store', () => {
     expect(await login(address, NEW_PASSWORD)).toMatchObject({ ok: true });
   });
 
+  it('a password change answered with a failure after storing the new password: the same key with another new password is another request, refused once', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const NEW_PASSWORD = 'another long passphrase';
+    const accounts = identity.app.get(UserAccounts);
+    const execute = accounts.execute.bind(accounts);
+    let failed = false;
+    // A failure the bus answers rather than delivers again: the client is told, and retries under its key.
+    const failingOnce = jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'ChangePassword' && !failed) {
+        failed = true;
+        throw new DomainError('account-busy', 'conflict', 'try again');
+      }
+      return execute(command, context);
+    });
+    const key = randomUUID();
+    try {
+      expect(await passwordChangeUnder(key, userId, NEW_PASSWORD)()).toMatchObject({ ok: false });
+    } finally {
+      failingOnce.mockRestore();
+    }
+    expect(failed).toBe(true);
+    const revision = await userStreamRevision(userId);
+    const other = await passwordChangeUnder(key, userId, 'a third long passphrase')();
+    expect(other).toMatchObject({ ok: false, error: { code: 'command-id-reused' } });
+    expect(await userStreamRevision(userId)).toBe(revision);
+    expect(await passwordChangeUnder(key, userId, NEW_PASSWORD)()).toMatchObject({
+      ok: true,
+      result: { status: 'accepted' },
+    });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    // Four wrong passwords more are allowed before the lockout: the refused request counted one, not two.
+    for (let i = 0; i < 3; i++)
+      expect(await login(address, 'not the password at all')).toMatchObject({ ok: false });
+    expect(await login(address, NEW_PASSWORD)).toMatchObject({ ok: true });
+  });
+
   it('R22: turning two-factor off, taken out of the store and failed before it was recorded: its retry records it and ends the sessions', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
@@ -474,6 +512,21 @@ describe('identity over the bus, on the event store', () => {
       ok: false,
       error: { code: 'two-factor-not-enrolled' },
     });
+  });
+
+  it('R22: with the second factor gone unrecorded and a new set-up begun, turning it off without a code is refused, and records nothing', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await enrolTwoFactor(userId);
+    // As a turning-off that stopped after taking the factor out of the store, before recording it.
+    await identity.app.get(TwoFactorService).disable(userId);
+    await identity.result({ type: 'StartTwoFactorEnrollment', password: PASSWORD }, userId);
+    const revision = await userStreamRevision(userId);
+    expect(await identity.send({ type: 'DisableTwoFactor', code: '000000' }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-not-enrolled' },
+    });
+    expect(await userStreamRevision(userId)).toBe(revision);
   });
 
   it('a keyed retry of a password change or of turning two-factor off answers as the first did: nothing done again, no wrong password counted', async () => {

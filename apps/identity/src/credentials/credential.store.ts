@@ -11,6 +11,11 @@ export interface CredentialStore {
   setHash(userId: string, hash: string, at: Date, changedBy?: string): Promise<void>;
   /** The password change that set the hash in force, if one did (not a registration or a sign-in's rehash). */
   changedBy(userId: string): Promise<string | undefined>;
+  /**
+   * A sign-in's new hash of the same password (stronger parameters), stored only if the hash is still `expected`:
+   * a password changed meanwhile stays changed. Whether it was stored.
+   */
+  rehash(userId: string, expected: string, hash: string, at: Date): Promise<boolean>;
   delete(userId: string): Promise<void>;
 }
 
@@ -34,6 +39,13 @@ export class InMemoryCredentialStore implements CredentialStore {
 
   changedBy(userId: string): Promise<string | undefined> {
     return Promise.resolve(this.hashes.get(userId)?.changedBy);
+  }
+
+  rehash(userId: string, expected: string, hash: string, _at?: Date): Promise<boolean> {
+    const stored = this.hashes.get(userId);
+    if (stored?.hash !== expected) return Promise.resolve(false);
+    this.hashes.set(userId, { ...stored, hash });
+    return Promise.resolve(true);
   }
 
   delete(userId: string): Promise<void> {
@@ -66,6 +78,14 @@ export class MongoCredentialStore implements CredentialStore {
 
   async changedBy(userId: string): Promise<string | undefined> {
     return (await this.collection.findOne({ _id: userId }))?.changedBy;
+  }
+
+  async rehash(userId: string, expected: string, hash: string, at: Date): Promise<boolean> {
+    const updated = await this.collection.updateOne(
+      { _id: userId, hash: expected },
+      { $set: { hash, updatedAt: at } },
+    );
+    return updated.modifiedCount === 1;
   }
 
   async delete(userId: string): Promise<void> {

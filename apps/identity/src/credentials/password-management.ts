@@ -129,12 +129,12 @@ export class PasswordManagement {
     const user = await this.deps.accounts.active(userId);
     if (appliedBefore) return this.changeRetried(user, input.newPassword, appliedBefore, context);
     // A first attempt that stored the new password and stopped before the change was recorded: its retry (the new
-    // password it sets is in force) finishes it, rather than being refused the current password it replaced.
-    if (
-      (await this.deps.credentials.changedBy(userId)) === context.commandId &&
-      (await passwordConfirmed(this.deps, user, input.newPassword))
-    )
+    // password it sets is in force) finishes it, rather than being refused the current password it replaced. The same
+    // key with another new password is another request, as once the change is recorded (one wrong password counted).
+    if ((await this.deps.credentials.changedBy(userId)) === context.commandId) {
+      if (!(await passwordConfirmed(this.deps, user, input.newPassword))) throw commandIdReused(context);
       return this.replace(user, input.newPassword, 'change', userId, context);
+    }
     if (!(await passwordConfirmed(this.deps, user, input.currentPassword)))
       throw new DomainError('invalid-credentials', 'forbidden', 'the current password is not correct', {
         field: 'currentPassword',

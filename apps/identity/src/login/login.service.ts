@@ -97,8 +97,9 @@ export class LoginService {
     await decision.attempt.succeeded();
     let checked = hash;
     if (hasher.needsRehash(hash)) {
-      checked = await hasher.hash(input.password);
-      await credentials.setHash(account.userId, checked, new Date(this.now()));
+      // Only over the hash just checked: a password changed meanwhile is not put back (the check below refuses).
+      const rehashed = await hasher.hash(input.password);
+      if (await credentials.rehash(account.userId, hash, rehashed, new Date(this.now()))) checked = rehashed;
     }
 
     // The enrollment store decides, not the lookup (which may lag an enrollment by a moment).

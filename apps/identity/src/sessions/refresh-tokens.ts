@@ -188,9 +188,7 @@ export class RefreshTokens {
     return family !== null && !family.revokedAt;
   }
 
-  private async mint(
-    session: Omit<IssuedRefreshToken, 'token' | 'expiresAt'>,
-  ): Promise<IssuedRefreshToken> {
+  private async mint(session: Omit<IssuedRefreshToken, 'token' | 'expiresAt'>): Promise<IssuedRefreshToken> {
     const { familyId, userId } = session;
     const token = randomToken();
     const issuedAt = new Date(this.now());

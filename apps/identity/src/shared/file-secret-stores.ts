@@ -27,6 +27,13 @@ export class FileCredentialStore implements CredentialStore {
     return Promise.resolve(this.stored(userId)?.changedBy);
   }
 
+  rehash(userId: string, expected: string, hash: string, _at?: Date): Promise<boolean> {
+    const stored = this.stored(userId);
+    if (stored?.hash !== expected) return Promise.resolve(false);
+    this.hashes.set(userId, stored.changedBy === undefined ? hash : { ...stored, hash });
+    return Promise.resolve(true);
+  }
+
   private stored(userId: string): StoredCredential | undefined {
     const value = this.hashes.get(userId);
     return typeof value === 'string' ? { hash: value } : value;

@@ -93,7 +93,8 @@ export class TwoFactorEnrollment {
     if (!(await this.twoFactor.isEnabled(userId))) {
       // Taken out of the store by an attempt that stopped before it was recorded: recorded now, sessions ended, as
       // that attempt would have done (there is no code left to check; the account has no second factor either way).
-      if ((await this.accounts.active(userId)).twoFactorEnabled) return this.recordDisabled(userId, context);
+      if (!(await this.twoFactor.holdsAny(userId)) && (await this.accounts.active(userId)).twoFactorEnabled)
+        return this.recordDisabledUnlessSetUpMeanwhile(userId, context);
       // Nothing to turn off is said so, and is not a wrong code: counting it would lock out a factor set up later.
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
     }
@@ -107,6 +108,23 @@ export class TwoFactorEnrollment {
     await decision.attempt.succeeded();
     await this.twoFactor.disable(userId);
     return this.recordDisabled(userId, context);
+  }
+
+  /**
+   * A set-up confirmed while this was recorded found the account's events saying "on" and recorded nothing: it is
+   * recorded after this, so that the events say what the store holds.
+   */
+  private async recordDisabledUnlessSetUpMeanwhile(
+    userId: string,
+    context: CommandContext,
+  ): Promise<{ revision: string }> {
+    const disabled = await this.recordDisabled(userId, context);
+    if (!(await this.twoFactor.isEnabled(userId))) return disabled;
+    const enabled = await this.accounts.execute(
+      { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
+      { ...context, commandId: `${context.commandId}/set-up-meanwhile` },
+    );
+    return { revision: String(enabled.revision ?? disabled.revision) };
   }
 
   /** Sessions opened with the second factor would go on vouching for one the account no longer has (R22). */

@@ -161,7 +161,11 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       refuseWhileLocked(user);
       // Checked here too, not only before the link was used: a password reset landing in between would not stop it.
       if (command.sessionsEndedAt !== undefined && command.sessionsEndedAt !== (user.sessionsEndedAt ?? ''))
-        throw new DomainError('token-invalid', 'gone', 'this link was voided: the account changed since it was sent');
+        throw new DomainError(
+          'token-invalid',
+          'gone',
+          'this link was voided: the account changed since it was sent',
+        );
       // Decided once a link mailed to the new address was used: the move proves it.
       return [
         { type: 'EmailChanged', data: { ...stamp, previousEmail: user.email, email } },

@@ -7,6 +7,8 @@
  * OPERATOR_TOKEN (from a sign-in within OPERATOR_SIGN_IN_MAX_AGE_MS, an hour: a refreshed token of an older session is
  * refused), or OPERATOR_EMAIL, OPERATOR_PASSWORD and OPERATOR_TOTP_CODE to sign in. Progress is kept by the
  * gateway replica that runs the rebuild: with several replicas, point --url at one of them (kubectl port-forward).
+ * The password, the code and the token go only over https, or to this machine (a port-forward): plain http elsewhere
+ * is refused unless --insecure. A session it opened is signed out when it ends.
  */
 import { parseArgs } from 'node:util';
 import { answerOf } from '../http-answer';
@@ -23,17 +25,55 @@ interface Status {
 }
 
 const USAGE = `usage: npm run read-models:rebuild [-- --url <gateway, default GATEWAY_URL or http://127.0.0.1:3000>]
+  [--insecure: allow plain http to another machine]
   as an operator: OPERATOR_TOKEN (of a sign-in within the last hour), or OPERATOR_EMAIL + OPERATOR_PASSWORD +
   OPERATOR_TOTP_CODE`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { url: { type: 'string' }, insecure: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (values.help) return console.log(USAGE);
   const base = (values.url ?? process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  if (!values.insecure && sendsInTheClear(base))
+    throw new Error(
+      `${base}: an operator's password, code and token would cross the network unencrypted; use https, a ` +
+        `port-forward to 127.0.0.1, or --insecure`,
+    );
   console.log(`gateway ${base}`);
   let session: Session = process.env.OPERATOR_TOKEN
     ? { accessToken: process.env.OPERATOR_TOKEN }
     : await signIn(base);
+  try {
+    await rebuild(
+      base,
+      () => session,
+      (renewed) => (session = renewed),
+    );
+  } finally {
+    // The session this command opened for itself ends with it (a token given to it is the caller's).
+    if (session.refreshToken) {
+      const out = await postJson(base, '/v1/auth/logout', { refreshToken: session.refreshToken }).catch(
+        () => undefined,
+      );
+      console.log(out?.ok ? 'signed out of the session it opened' : 'could not sign out of its session');
+    }
+  }
+}
+
+/** Plain http to anywhere but this machine. */
+function sendsInTheClear(base: string): boolean {
+  const url = new URL(base);
+  const loopback = ['localhost', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+  return url.protocol === 'http:' && !loopback;
+}
+
+async function rebuild(
+  base: string,
+  current: () => Session,
+  renew: (session: Session) => void,
+): Promise<void> {
+  let session = current();
   const call = async (method: 'GET' | 'POST'): Promise<Status> => {
     const send = () =>
       fetch(`${base}/v1/operator/read-models/rebuild`, {
@@ -46,6 +86,7 @@ async function main(): Promise<void> {
       session = await answerOf<Session>(
         await postJson(base, '/v1/auth/refresh', { refreshToken: session.refreshToken }),
       );
+      renew(session);
       res = await send();
     }
     return answerOf<Status>(res);

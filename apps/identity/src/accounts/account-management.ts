@@ -336,10 +336,12 @@ export class AccountManagement {
 
   /** What was asked counts, so a key used again for an unlock, or another reason, is refused, not taken for a retry. */
   async lock(userId: string, actorId: string, reason: string, context: CommandContext): Promise<void> {
-    await this.deps.accounts.execute(
+    const locked = await this.deps.accounts.execute(
       { type: 'LockUser', userId, actorId, at: this.at(), reason },
       { ...context, fingerprint: commandFingerprint({ type: 'LockUser', reason }) },
     );
+    // A retry of a lock undone since (an unlock came between) ends nothing: the account is not locked now.
+    if (locked.duplicate && !('locked' in locked.state && locked.state.locked)) return;
     await this.deps.refreshTokens.revokeAllForUser(userId);
     // A move asked for before the lock, perhaps by whoever it is against, does not happen.
     await this.deps.verificationLinks.revoke('email-change', userId);

@@ -1084,6 +1084,25 @@ describe('identity over the bus, on the event store', () => {
     await waitFor(async () => (await login(address)).ok);
   });
 
+  it('a lock retried under its key after an unlock ends nothing: the sessions opened since go on', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    const key = randomUUID();
+    const lock = () => identity.send({ type: 'LockUser', userId, reason: 'abuse' }, 'operator-1', key);
+    expect(await lock()).toMatchObject({ ok: true });
+    await identity.result({ type: 'UnlockUser', userId }, 'operator-1');
+    const since = (await waitFor(async () => {
+      const signedIn = await login(address);
+      return signedIn.ok ? signedIn : undefined;
+    })) as { result: { sessionId: string } };
+    const revision = await userStreamRevision(userId);
+    expect(await lock()).toMatchObject({ ok: true });
+    expect(await userStreamRevision(userId)).toBe(revision);
+    expect(await identity.result({ type: 'SessionActive', sessionId: since.result.sessionId })).toEqual({
+      active: true,
+    });
+  });
+
   it('R17: a reset membership asks for (PasswordResetRequested) mails the member a link', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -578,6 +579,27 @@ describe('the auditor CLI against the event store of a running system', () => {
         /^audit: no audit signing key: set AUDIT_SIGNING_KEY_PEM \(the key kept under DATA_DIR/,
       ),
     ]);
+    // A key the store has not published, where it has published the services' (a developer's key, and a
+    // port-forward that makes a remote store look like this machine's), signs nothing unless asked to (--new-key).
+    const otherKey = {
+      ...store,
+      AUDIT_SIGNING_KEY_PEM: generateKeyPairSync('ed25519')
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+    };
+    for (const args of [
+      ['checkpoint', '--org', orgId],
+      ['export', '--org', orgId, '--out', '/dev/null', '--sign'],
+    ]) {
+      const foreign = await audit(args, otherKey);
+      expect([foreign.code, foreign.stderr.trim()]).toEqual([
+        1,
+        expect.stringMatching(
+          /^audit: refused: this event store has published audit key\(s\) [0-9a-f]{32}.*--new-key$/,
+        ),
+      ]);
+    }
+    expect(await counts()).toEqual(before);
     await client.dispose();
     const signed = await audit(['checkpoint', '--org', orgId], store);
     expect(signed.code).toBe(0);

@@ -16,6 +16,8 @@ import {
   loadAuditSigningKey,
   publicKeyPem,
   publishPublicKey,
+  publishedPublicKeys,
+  type AuditSigningKey,
   writeCheckpoints,
 } from '@app/audit';
 import {
@@ -54,10 +56,11 @@ const USAGE = `usage: npm run audit -- <command> [options]
   history|roster|why --bundle <file> [--public-key <pem file>] [their options]
                                         (offline, from an export; exit code as verify's)
   diff    --org <id> | --all            (needs MONGO_URL: the gateway's read models)
-  export  --org <id> --out <file> [--sign]
+  export  --org <id> --out <file> [--sign [--new-key]]
   verify  <file> [--public-key <pem file>]
-  checkpoint --org <id>                 (operator: signs the head now, with AUDIT_SIGNING_KEY_PEM, or on this
-                                         machine the key the embedded default keeps under DATA_DIR)
+  checkpoint --org <id> [--new-key]     (operator: signs the head now, with AUDIT_SIGNING_KEY_PEM, or on this
+                                         machine the key the embedded default keeps under DATA_DIR; a key the
+                                         store has not published, where it has others, only with --new-key)
   public-key                            (operator: the key auditors should trust)`;
 
 const OPTIONS = {
@@ -71,6 +74,7 @@ const OPTIONS = {
   out: { type: 'string' },
   all: { type: 'boolean' },
   sign: { type: 'boolean' },
+  'new-key': { type: 'boolean' },
   'public-key': { type: 'string' },
   bundle: { type: 'string' },
   help: { type: 'boolean' },
@@ -262,7 +266,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
   async export(client, values) {
     const orgId = required(values.org, '--org');
     const out = required(values.out, '--out');
-    const key = values.sign ? operatorKey() : undefined;
+    const key = values.sign ? await keyOfThisStore(client, values) : undefined;
     const summary = await exportBundle(client, orgId, out, key);
     console.log(
       `${out}: ${summary.events} events, ${summary.checkpoints} signed checkpoint(s)` +
@@ -276,7 +280,7 @@ const COMMANDS: Record<string, (client: EventStoreDBClient, values: Values) => P
 
   async checkpoint(client, values) {
     const orgId = required(values.org, '--org');
-    const key = operatorKey();
+    const key = await keyOfThisStore(client, values);
     const stream = organizationStreamOf(orgId);
     const head = await chainHeadOf(client, stream);
     if (!head) throw new CliError(`organization ${orgId} has no chained event to sign`);
@@ -427,6 +431,23 @@ function operatorKey() {
   } catch (error) {
     throw new CliError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/**
+ * The operator's key, if the store has published it or none at all; another one (a rotation) only with --new-key. A
+ * port-forward makes a remote store look like this machine's: a developer's key must not sign, or be published, there.
+ */
+async function keyOfThisStore(client: EventStoreDBClient, values: Values): Promise<AuditSigningKey> {
+  const key = operatorKey();
+  const published = await publishedPublicKeys(client);
+  if (published.size > 0 && !published.has(key.keyId) && values['new-key'] !== true)
+    throw new CliError(
+      `refused: this event store has published audit key(s) ${[...published.keys()].join(', ')}, not ${key.keyId} ` +
+        `(is it the store you mean, ${process.env.EVENTSTORE_CONNECTION_STRING ?? 'the default on this machine'}?); ` +
+        'to publish and sign with this key (a rotation), pass --new-key',
+      1,
+    );
+  return key;
 }
 
 function onThisMachine(connectionString: string): boolean {

@@ -10,6 +10,7 @@
  * The password, the code and the token go only over https, or to this machine (a port-forward): plain http elsewhere
  * is refused unless --insecure. A session it opened is signed out when it ends.
  */
+import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { answerOf } from '../http-answer';
 
@@ -61,10 +62,12 @@ async function main(): Promise<void> {
   }
 }
 
-/** Plain http to anywhere but this machine. */
+/** Plain http to anywhere but this machine (a name such as `127.0.0.1.example.com` is anywhere). */
 function sendsInTheClear(base: string): boolean {
   const url = new URL(base);
-  const loopback = ['localhost', '[::1]'].includes(url.hostname) || /^127\./.test(url.hostname);
+  const loopback =
+    ['localhost', '[::1]'].includes(url.hostname) ||
+    (isIPv4(url.hostname) && url.hostname.startsWith('127.'));
   return url.protocol === 'http:' && !loopback;
 }
 

@@ -93,7 +93,7 @@ export class TwoFactorEnrollment {
     if (!(await this.twoFactor.isEnabled(userId))) {
       // Taken out of the store by an attempt that stopped before it was recorded: recorded now, sessions ended, as
       // that attempt would have done (there is no code left to check; the account has no second factor either way).
-      if (!(await this.twoFactor.holdsAny(userId)) && (await this.accounts.active(userId)).twoFactorEnabled)
+      if ((await this.accounts.active(userId)).twoFactorEnabled)
         return this.recordDisabledUnlessSetUpMeanwhile(userId, context);
       // Nothing to turn off is said so, and is not a wrong code: counting it would lock out a factor set up later.
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');

@@ -95,11 +95,6 @@ export class TwoFactorService {
     return Boolean((await this.store.get(userId))?.confirmedAt);
   }
 
-  /** Whether anything is kept for the user: a second factor, or a set-up begun and not confirmed yet. */
-  async holdsAny(userId: string): Promise<boolean> {
-    return (await this.store.get(userId)) !== null;
-  }
-
   /** A current TOTP code or an unused recovery code. */
   async verify(userId: string, code: string): Promise<{ valid: boolean; method?: 'totp' | 'recovery-code' }> {
     const record = await this.store.get(userId);

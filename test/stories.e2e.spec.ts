@@ -185,6 +185,14 @@ describe('stories over the public API', () => {
     expect([used.status, used.body.code]).toEqual([410, 'invitation-already-accepted']);
     const member = await http().get(`/v1/orgs/${orgId}/members/${carol.userId}`).set(bearer(ada)).expect(200);
     expect(member.body.role).toBe('user');
+    // Accepting the used link again, signed in or as a stranger registering, is refused and records nothing.
+    const history = await collectPages(`/v1/orgs/${orgId}/audit/events`, ada);
+    const again = await http().post('/v1/invitations/accept').set(bearer(carol)).send({ token });
+    const stranger = await http()
+      .post('/v1/invitations/accept')
+      .send({ token, name: 'Eve', password: 'another long passphrase', termsAccepted: true });
+    expect([again.status, stranger.status]).toEqual([410, 410]);
+    expect(await collectPages(`/v1/orgs/${orgId}/audit/events`, ada)).toEqual(history);
   });
 
   it('R5: invited by e-mail, a new person previews the link, registers from it and is a member', async () => {

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
+import { BACKWARDS, END, FORWARDS, START, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import { CHAIN_HASH_FIELD, EVENT_STORE_CLIENT, chainHashOf, commandFingerprint } from '@app/event-store';
@@ -455,6 +455,48 @@ describe('erasure: deleting an account crypto-shreds the person, and every store
       what: 'no read-model copy of the address, the deleted organization’s included',
     });
   }, 120_000);
+
+  it('R1, R10: a membership recorded for an account already deleted (its process stopped before it looked again) is taken out once published', async () => {
+    const ada = await platform.signUp('Ada');
+    const [acme, other] = [await platform.createOrg(ada, 'Acme'), await platform.createOrg(ada, 'Other')];
+    const bea = await platform.join(ada, other, 'Bea');
+    await http().delete('/v1/me').set(bearer(bea)).send({ password: PASSWORD }).expect(200);
+    // Membership has handled the deletion: the one organization she was in let her go.
+    await waitFor(async () => (await models.members.get(`${other}/${bea.userId}`)) === null, {
+      what: 'Bea out of the other organization',
+    });
+    // What a command that admitted her, recorded as her deletion landed, leaves when nothing looks again.
+    const client = platform.gateway.get<EventStoreDBClient>(EVENT_STORE_CLIENT);
+    const stream = `organization-${acme}`;
+    let last = -1n;
+    for await (const resolved of client.readStream(stream, {
+      direction: BACKWARDS,
+      fromRevision: END,
+      maxCount: 1,
+    }))
+      last = resolved.event!.revision;
+    const at = new Date().toISOString();
+    await client.appendToStream(
+      stream,
+      jsonEvent({
+        type: 'MemberJoined',
+        data: { orgId: acme, userId: bea.userId, role: 'user', via: 'invitation', actorId: 'system', at },
+        metadata: {
+          correlationId: randomUUID(),
+          causationId: randomUUID(),
+          actor: 'system',
+          schemaVersion: 1,
+          commandId: randomUUID(),
+        },
+      }),
+      { expectedRevision: last },
+    );
+    await waitFor(async () => (await models.organizations.get(acme))?.revision === Number(last) + 2, {
+      what: 'the late membership and its undoing projected',
+    });
+    expect(await models.members.get(`${acme}/${bea.userId}`)).toBeNull();
+    expect(await models.members.get(`${acme}/${ada.userId}`)).toMatchObject({ role: 'owner' });
+  });
 
   it('an address an account joined by, then changed, is not an invitee to erase: the account is deleted instead', async () => {
     const opal = await platform.enrollTwoFactor(await platform.signUp('Opal'));

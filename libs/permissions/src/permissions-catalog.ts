@@ -203,7 +203,18 @@ export function extendCatalog(
       gates: permission.gates ?? `operator permission ${name}`,
     });
     if (permission.admin && minimumRole !== 'owner') adminDefaults.add(name);
-    for (const plan of permission.plans ?? []) plans.get(plan)?.add(name);
+    for (const plan of permission.plans ?? []) {
+      if (!plans.has(plan)) throw new Error(`permission ${name}: unknown plan ${plan}`);
+      plans.get(plan)?.add(name);
+    }
+  }
+  // R20 in every state: what Admins hold by default, they hold with its prerequisites.
+  for (const name of adminDefaults) {
+    const lacking = definitions.get(name)!.requires.filter((p) => !adminDefaults.has(p));
+    if (lacking.length > 0)
+      throw new Error(
+        `permission ${name}: Admins would hold it by default without ${lacking.join(', ')}, which it requires (R20)`,
+      );
   }
   return catalogOf(definitions, adminDefaults, plans);
 }

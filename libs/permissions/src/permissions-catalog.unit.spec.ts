@@ -51,6 +51,52 @@ describe('the permissions catalog (R20)', () => {
     expect(roleMayHold(catalog, 'admin', 'environments.view')).toBe(false);
   });
 
+  it('R20: an operator permission Admins hold by default without its prerequisites is refused, naming them', () => {
+    expect(() =>
+      extendCatalog(defaultCatalog, {
+        'billing.export': { requires: ['org.billing'], minimumRole: 'admin', admin: true },
+      }),
+    ).toThrow(
+      'permission billing.export: Admins would hold it by default without org.billing, which it requires (R20)',
+    );
+    expect(() =>
+      extendCatalog(defaultCatalog, {
+        'environments.admin': { requires: ['environments.read', 'members.read'], admin: true },
+        'environments.read': {},
+      }),
+    ).toThrow('without environments.read,');
+    // Both held by default, or the dependent one not: accepted.
+    const catalog = extendCatalog(defaultCatalog, {
+      'environments.admin': { requires: ['environments.read', 'members.read'], admin: true },
+      'environments.read': { admin: true },
+      'billing.export': { requires: ['org.billing'], minimumRole: 'admin' },
+    });
+    expect(
+      ['environments.admin', 'environments.read', 'billing.export'].map((p) =>
+        catalog.roleDefaults.get('admin')!.has(p),
+      ),
+    ).toEqual([true, true, false]);
+    // Every role's defaults carry their prerequisites, the built-in catalog's too.
+    for (const c of [defaultCatalog, catalog])
+      for (const role of ROLES)
+        for (const p of c.roleDefaults.get(role)!)
+          expect([
+            p,
+            c.permissions.get(p)!.requires.filter((r) => !c.roleDefaults.get(role)!.has(r)),
+          ]).toEqual([p, []]);
+  });
+
+  it('an operator permission naming a plan the catalog does not have is refused; an unbounded plan may be named', () => {
+    expect(() => extendCatalog(defaultCatalog, { 'reports.export': { plans: ['fre'] } })).toThrow(
+      'permission reports.export: unknown plan fre',
+    );
+    const catalog = extendCatalog(defaultCatalog, { 'reports.export': { plans: ['standard', 'free'] } });
+    expect(['standard', 'free'].map((plan) => grantableInPlan(catalog, plan, 'reports.export'))).toEqual([
+      true,
+      true,
+    ]);
+  });
+
   it('grants that lose their prerequisites go, through chains, however they are ordered', () => {
     const catalog = extendCatalog(defaultCatalog, {
       'a.one': { requires: ['members.read'] },

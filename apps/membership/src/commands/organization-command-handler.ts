@@ -1,5 +1,10 @@
 import { DomainError, isDomainError } from '@app/domain';
-import { commandFingerprint, type AggregateStore, type RecordedCommands } from '@app/event-store';
+import {
+  commandFingerprint,
+  type AggregateStore,
+  type CommandResolver,
+  type RecordedCommands,
+} from '@app/event-store';
 import { type RequestVerifier } from '@app/messaging';
 import { defaultCatalog, type PermissionsCatalog } from '@app/permissions';
 import { type AddressSubjects } from '@app/personal-data';
@@ -7,6 +12,7 @@ import { type UserDirectory } from '../indexes/user-directory';
 import { deletionConfirms, type AccountDeletion } from './account-deleted';
 import { throwIfTransient } from '../reactions/system-command';
 import { SYSTEM_ACTOR, type OrganizationCommand } from '../organizations/organization.commands';
+import { type OrganizationState } from '../organizations/organization.state';
 import { givenOnlyThroughParent } from '../organizations/decide/invitations';
 import { withActorStanding } from './actor-standing';
 import { type CommandReply, type ImportReply } from './command-reply';
@@ -133,7 +139,7 @@ export class OrganizationCommandHandler {
       const request = this.withAddressesFingerprinted(trustedRequest);
       const command = await this.withClaimantAddress(this.toDomainCommand(request));
       await this.refuseDeletedAccount(command, request);
-      const standing = withActorStanding(command, this.streams, this.catalog);
+      const standing = this.withInviteeOfInvitation(withActorStanding(command, this.streams, this.catalog));
       switch (command.type) {
         case 'LinkChildOrganization': {
           const linked = await linkChild(this.streams, request, command);
@@ -422,6 +428,19 @@ export class OrganizationCommandHandler {
       throwIfTransient(reply.error.code, `taking out deleted account ${userId}`);
       throw new Error(`taking out deleted account ${userId}: ${reply.error.code}`);
     }
+  }
+
+  /** R5: sending an invitation names the account its address now belongs to, as inviting does. */
+  private withInviteeOfInvitation(
+    resolve: CommandResolver<OrganizationState, OrganizationCommand>,
+  ): CommandResolver<OrganizationState, OrganizationCommand> {
+    return async (state) => {
+      const resolved = await resolve(state);
+      const { command } = resolved;
+      if (command.type !== 'SendInvitation' || state.status !== 'active') return resolved;
+      const invitee = this.inviteeOf(state.invitations.get(command.invitationId)?.email);
+      return invitee ? { ...resolved, command: { ...command, inviteeUserId: invitee } } : resolved;
+    };
   }
 
   /**

@@ -236,7 +236,10 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
     const users = membership.app.get(MembershipIndexes).users;
     await waitFor(() => users.userWithEmail('mo@example.com') === userId);
     // Unverified, the address may be someone else's: they can still be invited (acceptance checks who they are).
-    expect((await invite(orgId, 'mo@example.com', false)).reply).toMatchObject({ ok: true });
+    const unsent = await invite(orgId, 'mo@example.com', false);
+    expect(unsent.reply).toMatchObject({ ok: true });
+    const sendIt = () =>
+      membership.send(orgId, 'owner', { type: 'SendInvitation', invitationId: unsent.invitationId });
     await eventStore.client.appendToStream(`user-${userId}`, [
       jsonEvent({ type: 'EmailVerified', data: { userId, email: 'mo@example.com', actorId: userId, at } }),
     ]);
@@ -244,6 +247,15 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
     expect((await invite(orgId, 'MO@example.com', false)).reply).toMatchObject({
       ok: false,
       error: { code: 'already-member' },
+    });
+    // Nor is the invitation made before sent now: its link could only be refused (already a member).
+    expect(await sendIt()).toMatchObject({
+      ok: false,
+      error: { code: 'already-member', details: { invitationId: unsent.invitationId } },
+    });
+    expect((await membership.state(orgId)).invitations.get(unsent.invitationId)).toMatchObject({
+      status: 'pending',
+      sendSequence: 0,
     });
     const { reply } = await invite(orgId, 'someone.else@example.com', false);
     expect(reply).toMatchObject({ ok: true });

@@ -66,7 +66,13 @@ export type OrganizationCommand = CommandMeta &
         /** Omitted: the invitation's permissions stay as they are. */
         permissions?: string[];
       }
-    | { type: 'SendInvitation'; invitationId: string; expiresAt: string }
+    | {
+        type: 'SendInvitation';
+        invitationId: string;
+        expiresAt: string;
+        /** The account now holding the invitation's e-mail address, when one does (looked up by the handler). */
+        inviteeUserId?: string;
+      }
     /** Erasure of a person known only by an address: its key (`addressKey`) is destroyed once this is recorded. */
     | { type: 'EraseInvitee'; invitationIds: string[]; addressKey: string }
     | { type: 'RevokeInvitation'; invitationId: string }

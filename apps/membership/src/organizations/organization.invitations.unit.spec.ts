@@ -787,6 +787,25 @@ describe('invitations', () => {
       .thenTypes(['InvitationChanged']);
   });
 
+  it('R5, R6: sending an unsent invitation to someone who has joined since is a conflict; to anyone else it is sent', () => {
+    const unsent = [
+      ...base,
+      ...given(base)
+        .when(invite({ send: false }))
+        .decided(),
+    ];
+    const send = (inviteeUserId?: string) =>
+      cmd('owner', {
+        type: 'SendInvitation',
+        invitationId: 'inv-1',
+        expiresAt,
+        ...(inviteeUserId ? { inviteeUserId } : {}),
+      });
+    given(unsent).when(send('bob')).thenRefuses('already-member', { invitationId: 'inv-1' });
+    given(unsent).when(send('someone-else')).thenTypes(['InvitationSent']);
+    given(unsent).when(send()).thenTypes(['InvitationSent']);
+  });
+
   it('R5: inviting an existing member or an already invited person is a conflict; the same invitation again is not', () => {
     given(base)
       .when(invite({ inviteeUserId: 'bob' }))

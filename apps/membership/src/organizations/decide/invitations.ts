@@ -162,6 +162,11 @@ export function sendInvitation({
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireInvitationNotAbove(actor, invitation);
+  // A link its invitee could only be refused with: they joined since it was made (auto-join, R16), unsent (R6).
+  if (command.inviteeUserId && org.members.has(command.inviteeUserId))
+    refuse('already-member', 'conflict', 'this person is already a member (R5)', {
+      invitationId: invitation.invitationId,
+    });
   refuseWhenNoLongerGiven(org, catalog, invitation);
   // One made before such numbers were refused is not texted either.
   refuseImpersonalLine(invitation.phone);

@@ -85,6 +85,11 @@ export type OrganizationCommand = CommandMeta &
         /** The accepting account's verified identity (vouched for by identity); must be the invited one. */
         email?: string;
         phone?: string;
+        /**
+         * Registering from the link (the reaction to identity's UserRegistered, never the bus): when identity recorded
+         * the registration. The link is judged at that instant, not when the reaction gets to it.
+         */
+        registeredAt?: string;
       }
     | { type: 'ExpireInvitation'; invitationId: string }
     /** R5, R19: the parent changed who holds `customers.manage` there; the handler looks every giver up in it. */

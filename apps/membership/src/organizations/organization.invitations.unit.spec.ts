@@ -702,6 +702,17 @@ describe('invitations', () => {
     given(invited)
       .when(accept({ at: afterExpiry }))
       .thenRefuses('invitation-expired');
+    // Registered from the link before it expired, the reaction that accepts coming after: judged at the registration.
+    given(invited)
+      .when(accept({ at: afterExpiry, registeredAt: later }))
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
+    given(invited)
+      .when(accept({ at: afterExpiry, registeredAt: expiresAt }))
+      .thenRefuses('invitation-expired');
+    // A registration a clock dates after the decision is judged now.
+    given(invited)
+      .when(accept({ at: later, registeredAt: afterExpiry }))
+      .thenTypes(['InvitationAccepted', 'MemberJoined', 'TeamMemberAdded']);
     const expire = (when: string): OrganizationCommand => ({
       type: 'ExpireInvitation',
       invitationId: 'inv-1',

@@ -68,11 +68,12 @@ export class IdentityReactions extends BusSubscriber {
   }
 
   private async acceptRegisteredInvitation(event: EventEnvelope): Promise<void> {
-    const { userId, email, phone, invitation } = event.data as {
+    const { userId, email, phone, invitation, at } = event.data as {
       userId: string;
       email: string;
       phone?: string;
       invitation?: { orgId: string; invitationId: string; sendSequence: number };
+      at: string;
     };
     if (!invitation) return;
     const reply = await this.commands.execute(
@@ -89,6 +90,7 @@ export class IdentityReactions extends BusSubscriber {
           userId,
           email,
           ...(phone ? { phone } : {}),
+          registeredAt: new Date(at).toISOString(),
         },
       }),
     );

@@ -257,7 +257,12 @@ export function acceptInvitation({
     refuse('invitation-revoked', 'gone', 'this invitation was revoked', {
       invitationId: invitation.invitationId,
     });
-  if (invitation.status === 'expired' || expired(invitation, stamp.at))
+  // Registering from the link, it was used when identity recorded the registration (or now, if a clock says later).
+  const usedAt =
+    command.registeredAt !== undefined && Date.parse(command.registeredAt) < Date.parse(stamp.at)
+      ? command.registeredAt
+      : stamp.at;
+  if (invitation.status === 'expired' || expired(invitation, usedAt))
     refuse('invitation-expired', 'gone', 'this invitation expired');
   if (invitation.sendSequence === 0 || command.sendSequence !== invitation.sendSequence) {
     refuse('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');

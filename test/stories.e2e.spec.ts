@@ -1097,6 +1097,52 @@ describe('stories over the public API', () => {
     expect(joined).toEqual([expect.objectContaining({ orgId, role: 'user' })]);
   });
 
+  it('R18: an address typed in when registering from a phone invitation, at a claimed domain, joins nothing until verified', async () => {
+    const domain = `${randomUUID().slice(0, 8)}.example.org`;
+    const ada = await platform.signUp('Ada', `ada@${domain}`);
+    const claiming = await createOrg(ada);
+    await http().post(`/v1/orgs/${claiming}/domains`).set(bearer(ada)).send({ domain }).expect(201);
+    await http().patch(`/v1/orgs/${claiming}`).set(bearer(ada)).send({ autoJoin: true }).expect(200);
+    const eve = await platform.signUp('Eve');
+    const inviting = await createOrg(eve, 'Other');
+    const phone = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    await http()
+      .post(`/v1/orgs/${inviting}/invitations`)
+      .set(bearer(eve))
+      .send({ phone, role: 'user' })
+      .expect(201);
+    const email = `zed-${randomUUID().slice(0, 8)}@${domain}`;
+    await http()
+      .post('/v1/invitations/accept')
+      .send({
+        token: await platform.linkFromSms(phone),
+        name: 'Zed',
+        password: PASSWORD,
+        termsAccepted: true,
+        email,
+      })
+      .expect(200);
+    const zed = await platform.signIn(email);
+    // Joined what invited the number; the registration's reaction is done, and the typed address joined nothing.
+    const mine = async () =>
+      (
+        (await http().get('/v1/me/organizations').set(bearer(zed)).expect(200)).body.items as {
+          orgId: string;
+        }[]
+      )
+        .map((o) => o.orgId)
+        .sort();
+    expect(await mine()).toEqual([inviting]);
+    // Verified, the address at the claimed domain joins (R16): the check above could have failed.
+    await http()
+      .post('/v1/auth/verify-email')
+      .send({ token: await platform.linkFromMail(email, '/verify-email') })
+      .expect(200);
+    expect(await waitUntil(async () => ((await mine()).length === 2 ? mine() : undefined))).toEqual(
+      [claiming, inviting].sort(),
+    );
+  });
+
   it('R17: an Admin triggers a reset for a member; the mailed link sets a new password once', async () => {
     const ada = await platform.signUp('Ada');
     const orgId = await createOrg(ada);

@@ -507,40 +507,6 @@ describe('membership commands over the bus, on the event store', () => {
     expect(pending.map((i) => i.invitationId)).toEqual([again!.invitationId]);
   });
 
-  it('R6, R7: a file imported unsent, then imported again to be sent, is not reported unchanged: its rows name the invitations never sent', async () => {
-    const orgId = await newOrganization();
-    const importing = (send?: boolean) =>
-      membership.raw<ImportReply>(
-        orgId,
-        membership.signed({
-          commandId: randomUUID(),
-          orgId,
-          actorId: 'owner',
-          command: {
-            type: 'ImportInvitations',
-            rows: [{ email: 'ada@example.com' }],
-            ...(send === undefined ? {} : { send }),
-          },
-        }),
-      );
-    const [unsent] = (await importing(false)).results;
-    expect(unsent).toMatchObject({ status: 'invited' });
-    // Unsent again: nothing more was asked.
-    expect((await importing(false)).results).toEqual([
-      { row: 0, status: 'unchanged', invitationId: unsent!.invitationId },
-    ]);
-    const [toSend] = (await importing()).results;
-    expect(toSend).toMatchObject({
-      row: 0,
-      status: 'refused',
-      error: { code: 'already-invited', message: expect.stringContaining('never sent') },
-    });
-    expect((await stateOf(orgId)).invitations.get(unsent!.invitationId)).toMatchObject({
-      status: 'pending',
-      sendSequence: 0,
-    });
-  });
-
   /** The claim as the handler hands it to the decider: with the claimant's verified address at the domain. */
   const claimAsked = (domain: string) => ({
     type: 'ClaimDomain' as const,

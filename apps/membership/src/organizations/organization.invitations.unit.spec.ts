@@ -817,21 +817,6 @@ describe('invitations', () => {
     given(unsent).when(send()).thenTypes(['InvitationSent']);
   });
 
-  it('R6, R7: inviting again, to be sent, someone whose invitation was never sent names it unsent, not the same', () => {
-    const unsent = [
-      ...base,
-      ...given(base)
-        .when(invite({ send: false }))
-        .decided(),
-    ];
-    given(unsent)
-      .when(invite({ invitationId: 'inv-2' }))
-      .thenRefuses('already-invited', { invitationId: 'inv-1', sameTerms: false, sent: false });
-    given(unsent)
-      .when(invite({ invitationId: 'inv-2', send: false }))
-      .thenRefuses('already-invited', { invitationId: 'inv-1', sameTerms: true });
-  });
-
   it('R5: inviting an existing member or an already invited person is a conflict; the same invitation again is not', () => {
     given(base)
       .when(invite({ inviteeUserId: 'bob' }))

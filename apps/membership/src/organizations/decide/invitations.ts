@@ -77,14 +77,6 @@ export function inviteMember({
       lapsed.push({ type: 'InvitationRevoked', data: { ...stamp, invitationId: other.invitationId } });
       continue;
     }
-    // Asked to send where the one there was never sent (R6), the same terms are not all that was asked.
-    if (command.send && other.sendSequence === 0)
-      refuse(
-        'already-invited',
-        'conflict',
-        'a pending invitation for this person exists and was never sent: send it (R6)',
-        { invitationId: other.invitationId, sameTerms: false, sent: false },
-      );
     refuse('already-invited', 'conflict', 'a pending invitation for this person exists', {
       invitationId: other.invitationId,
       sameTerms: sameTerms(other, { role: command.role, ...terms }),

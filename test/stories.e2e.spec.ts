@@ -1133,7 +1133,15 @@ describe('stories over the public API', () => {
         .map((o) => o.orgId)
         .sort();
     expect(await mine()).toEqual([inviting]);
-    // Verified, the address at the claimed domain joins (R16): the check above could have failed.
+    expect((await http().get('/v1/me').set(bearer(zed)).expect(200)).body).toMatchObject({
+      emailVerified: false,
+    });
+    // Anything the registration recorded in the claiming organization came before the acceptance's answer; a change
+    // answered after it is shown there only once that is too.
+    await http().patch(`/v1/orgs/${claiming}`).set(bearer(ada)).send({ name: 'Acme at last' }).expect(200);
+    const asMember = await http().get(`/v1/orgs/${claiming}/members/${zed.userId}`).set(bearer(ada));
+    expect([asMember.status, asMember.body.code]).toEqual([404, 'not-a-member']);
+    // Verified, the address at the claimed domain joins (R16): the checks above could have failed.
     await http()
       .post('/v1/auth/verify-email')
       .send({ token: await platform.linkFromMail(email, '/verify-email') })

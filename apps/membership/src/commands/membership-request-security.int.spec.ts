@@ -87,6 +87,36 @@ describe('membership commands: who may send what (never trust an actor named in 
     }
   });
 
+  it('what only the handler or a reaction adds to a command is no field of it on the bus, even from our own services', async () => {
+    for (const [command, sender] of [
+      [
+        {
+          type: 'AcceptInvitation',
+          invitationId: 'x',
+          sendSequence: 1,
+          userId: 'eve',
+          email: 'eve@example.com',
+          registeredAt: '2026-01-01T00:00:00.000Z',
+        },
+        'identity',
+      ],
+      [{ type: 'SendInvitation', invitationId: 'x', inviteeUserId: 'eve' }, 'gateway'],
+      [{ type: 'SendInvitation', invitationId: 'x', expiresAt: '2099-01-01T00:00:00.000Z' }, 'gateway'],
+    ] as const) {
+      const before = await eventsIn(orgId);
+      const reply = await membership.raw<CommandReply>(
+        orgId,
+        membership.signed(request('eve', command), sender),
+      );
+      const field = Object.keys(command).at(-1);
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { code: 'unknown-field', details: { field: `command.${field}` } },
+      });
+      expect(await eventsIn(orgId)).toBe(before);
+    }
+  });
+
   it('the system actor is reserved for in-process work', async () => {
     await refusedAndNothingAppended(
       membership.signed(request('system', { type: 'RemoveMember', userId: 'ada' })),

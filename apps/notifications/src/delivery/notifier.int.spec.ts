@@ -3,7 +3,7 @@ import { appendFile, chmod, mkdir, readFile, readdir, stat, writeFile } from 'no
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { PoisonMessageError } from '@app/messaging';
+import { PoisonMessageError, deliverWithRetries, isContention } from '@app/messaging';
 import { PseudonymousIds } from '@app/personal-data';
 import { infraEnv, makeTempDir, withTempDir } from '@app/testing';
 import { LocalDeliveryLog, type DeliveryLog } from './delivery-log';
@@ -116,7 +116,10 @@ describe.each(logs)(
     it('an SMTP 4xx is transient: deferred for the bus to retry, then sent', async () => {
       const { smtp, log, notifier } = await setUp({ failFirst: 1, failWith: 451 });
       const sender = notifier(log);
-      await expect(sender.deliver(email('evt-4'))).rejects.toBeInstanceOf(DeliveryDeferredError);
+      const deferred = await sender.deliver(email('evt-4')).catch((e: unknown) => e);
+      expect(deferred).toBeInstanceOf(DeliveryDeferredError);
+      // Tried and failed: the bus counts it.
+      expect(isContention(deferred)).toBe(false);
       expect(await log.find('evt-4|email|ada@example.com')).toMatchObject({
         status: 'pending',
         attempts: 1,
@@ -177,6 +180,8 @@ describe.each(logs)(
       const busy = await sender.deliver(email('evt-8')).catch((e: unknown) => e);
       expect(busy).toBeInstanceOf(DeliveryDeferredError);
       expect((busy as DeliveryDeferredError).retryAfterMs).toBe(1_000);
+      // Nothing was tried: a lost race to the bus, not a failure it counts.
+      expect(isContention(busy)).toBe(true);
       clock += 1_001;
       expect(await sender.deliver(email('evt-8'))).toMatchObject({ status: 'sent' });
       // the stale attempt now ends in a transient failure: what it writes no longer counts
@@ -184,6 +189,43 @@ describe.each(logs)(
       expect(await log.finish(stale.record, { status: 'pending', attempts: 1 }, clock)).toBeUndefined();
       expect(await log.find(id)).toMatchObject({ status: 'sent' });
       expect(await sender.deliver(email('evt-8'))).toBeUndefined();
+      expect(smtp.received).toHaveLength(1);
+    });
+
+    it('a delivery another attempt holds is waited for by the bus, not counted: its event is never dead-lettered for it', async () => {
+      const { smtp, log } = await setUp();
+      let clock = 2_000_000;
+      const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
+      closers.unshift(() => transport.close());
+      // One attempt of the notifier's; the bus allows one more (as busRetryOf does).
+      const sender = new Notifier(transport, new FileSmsTransport('/nonexistent'), log, {
+        leaseMs: 1_000,
+        now: () => clock,
+        maxAttempts: 1,
+      });
+      const held = await log.claim(email('evt-held'), clock, 1_000);
+      expect(held.kind).toBe('claimed');
+      let calls = 0;
+      const deadLettered: unknown[] = [];
+      const done = await deliverWithRetries(
+        {
+          topic: 'notifications.commands.v1',
+          partition: 0,
+          offset: '0',
+          key: 'k',
+          headers: {},
+          value: Buffer.from('{}'),
+        },
+        async () => {
+          // Held through three deliveries of the event, then its lease is over.
+          if (++calls === 4) clock += 1_001;
+          await sender.deliver(email('evt-held'));
+        },
+        { maxAttempts: 2, initialBackoffMs: 1, maxBackoffMs: 5, contendedAttempts: 1_000 },
+        { publishToDlq: async (dead) => void deadLettered.push(dead), isRunning: () => true },
+      );
+      expect([done, calls, deadLettered]).toEqual([true, 4, []]);
+      expect(await log.find('evt-held|email|ada@example.com')).toMatchObject({ status: 'sent', attempts: 1 });
       expect(smtp.received).toHaveLength(1);
     });
 

@@ -44,6 +44,20 @@ export class DeliveryDeferredError extends Error {
   }
 }
 
+/**
+ * Another attempt holds the delivery (its lease): nothing was tried here, so the bus retries it as a lost race, not
+ * counting it (`isContention`). Counted, two such waits could spend the one attempt the bus allows beyond the
+ * notifier's and dead-letter the event while its delivery is still pending, where nothing would bring it back.
+ */
+export class DeliveryBusyError extends DeliveryDeferredError {
+  readonly code = 'concurrency-conflict';
+
+  constructor(retryAfterMs?: number) {
+    super('another attempt at this delivery is under way', retryAfterMs);
+    this.name = 'DeliveryBusyError';
+  }
+}
+
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
 
 /**
@@ -78,11 +92,7 @@ export class Notifier {
   async deliver(message: OutgoingMessage): Promise<DeliveryRecord | undefined> {
     const now = this.now();
     const claim = await this.log.claim(message, now, this.leaseMs);
-    if (claim.kind === 'busy')
-      throw new DeliveryDeferredError(
-        'another attempt at this delivery is under way',
-        claim.leaseUntil - now,
-      );
+    if (claim.kind === 'busy') throw new DeliveryBusyError(claim.leaseUntil - now);
     if (claim.kind === 'claimed') return this.attempt(claim.record, this.maxAttempts);
     if (claim.record.status === 'pending') return undefined;
     await this.onSettled(claim.record);
@@ -102,11 +112,7 @@ export class Notifier {
   ): Promise<void> {
     const now = this.now();
     const claim = await this.log.claimBegun(deliveryIdOf(message), now, this.leaseMs);
-    if (claim?.kind === 'busy')
-      throw new DeliveryDeferredError(
-        'another attempt at this delivery is under way',
-        claim.leaseUntil - now,
-      );
+    if (claim?.kind === 'busy') throw new DeliveryBusyError(claim.leaseUntil - now);
     if (claim?.kind === 'claimed') await this.drop(claim.record, reason);
   }
 
@@ -186,7 +192,7 @@ export class Notifier {
       );
       if (status === 'pending') throw new DeliveryDeferredError(failure.reason, failure.retryAfterMs);
       // Taken over meanwhile: the attempt that holds it now announces the outcome.
-      if (!settled) throw new DeliveryDeferredError('the attempt ran past its lease');
+      if (!settled) throw new DeliveryBusyError();
       await this.onSettled(settled);
       if (status === 'dead') throw deadLetter(attempts, failure.reason);
       return settled;

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -208,6 +208,29 @@ describe('read-model rebuild', () => {
     );
     expect(signingIn.stdout).toMatch(/done: \d+ events/);
     expect(signingIn.stdout).toContain('signed out of the session it opened');
+    // Interrupted (Ctrl-C) once signed in, it signs out too, then stops.
+    const interrupted = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', url],
+      {
+        env: {
+          ...process.env,
+          OPERATOR_EMAIL: operator.email,
+          OPERATOR_PASSWORD: PASSWORD,
+          OPERATOR_TOTP_CODE: operator.recoveryCodes[1],
+        },
+      },
+    );
+    let printed = '';
+    interrupted.stdout.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+      if (printed.includes('signed in\n') && !interrupted.killed) interrupted.kill('SIGINT');
+    });
+    const exitCode = await new Promise((resolve) => interrupted.once('exit', resolve));
+    expect([exitCode, printed]).toEqual([
+      130,
+      expect.stringContaining('signed out of the session it opened'),
+    ]);
     // An operator's password and code are not sent in the clear to another machine.
     for (const elsewhere of ['http://gateway.example:3000', 'http://127.0.0.1.gateway.example:3000']) {
       const inTheClear = await promisify(execFile)(

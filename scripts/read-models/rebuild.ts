@@ -8,7 +8,7 @@
  * refused), or OPERATOR_EMAIL, OPERATOR_PASSWORD and OPERATOR_TOTP_CODE to sign in. Progress is kept by the
  * gateway replica that runs the rebuild: with several replicas, point --url at one of them (kubectl port-forward).
  * The password, the code and the token go only over https, or to this machine (a port-forward): plain http elsewhere
- * is refused unless --insecure. A session it opened is signed out when it ends.
+ * is refused unless --insecure. A session it opened is signed out when it ends, or is interrupted (Ctrl-C).
  */
 import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -45,6 +45,22 @@ async function main(): Promise<void> {
   let session: Session = process.env.OPERATOR_TOKEN
     ? { accessToken: process.env.OPERATOR_TOKEN }
     : await signIn(base);
+  // The session this command opened for itself ends with it (a token given to it is the caller's), Ctrl-C included.
+  const signOut = async () => {
+    if (!session.refreshToken) return;
+    const out = await postJson(base, '/v1/auth/logout', { refreshToken: session.refreshToken }).catch(
+      () => undefined,
+    );
+    console.log(out?.ok ? 'signed out of the session it opened' : 'could not sign out of its session');
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      console.log(
+        `interrupted: a rebuild already started goes on in the gateway (GET /v1/operator/read-models/rebuild)`,
+      );
+      void signOut().finally(() => process.exit(130));
+    });
+  if (session.refreshToken) console.log('signed in');
   try {
     await rebuild(
       base,
@@ -52,13 +68,7 @@ async function main(): Promise<void> {
       (renewed) => (session = renewed),
     );
   } finally {
-    // The session this command opened for itself ends with it (a token given to it is the caller's).
-    if (session.refreshToken) {
-      const out = await postJson(base, '/v1/auth/logout', { refreshToken: session.refreshToken }).catch(
-        () => undefined,
-      );
-      console.log(out?.ok ? 'signed out of the session it opened' : 'could not sign out of its session');
-    }
+    await signOut();
   }
 }
 

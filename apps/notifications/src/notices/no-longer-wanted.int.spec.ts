@@ -58,6 +58,24 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
       }),
       jsonEvent({ type: 'UserDeleted', data: { userId: deletedUser, actorId: deletedUser, at } }),
     ]);
+    // Moved from one address to another since the organization's notice to them was written.
+    const movedUser = randomUUID();
+    await eventStore.client.appendToStream(`user-${movedUser}`, [
+      jsonEvent({
+        type: 'UserRegistered',
+        data: { userId: movedUser, actorId: movedUser, at, name: 'M', email: 'm.old@example.com' },
+      }),
+      jsonEvent({
+        type: 'EmailChanged',
+        data: {
+          userId: movedUser,
+          actorId: movedUser,
+          at,
+          previousEmail: 'm.old@example.com',
+          email: 'm.new@example.com',
+        },
+      }),
+    ]);
     const smtp = await startSmtpServer({ failFirst: 1_000, failWith: 421 });
     const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
     const log = new LocalDeliveryLog(join(await makeTempDir('retry-dead'), 'deliveries.jsonl'));
@@ -83,6 +101,10 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
         mail('kept', 'kept@example.com', { orgId, invitationId: 'i2' }),
         mail(revokedSend, 'revoked@example.com', { orgId, invitationId: 'i3' }),
         mail(revocation, 'revoked@example.com', { orgId, invitationId: 'i3' }),
+        mail('notice-old', 'm.old@example.com', { orgId, userId: movedUser }),
+        mail('notice-new', 'M.New@example.com', { orgId, userId: movedUser }),
+        // A request's mail to the address a move asks for is no notice: it goes where it was asked to.
+        mail('move-link', 'm.next@example.com', { userId: movedUser }),
       ];
       for (const message of messages)
         await expect(notifier.deliver(message)).rejects.toBeInstanceOf(PoisonMessageError);
@@ -97,14 +119,25 @@ describe('retrying dead deliveries: nothing goes to a recipient erased or delete
           [revocation, 'sent', undefined],
           [revokedSend, 'failed', 'the invitation was revoked, accepted, expired or sent again'],
           ['verify', 'failed', 'the recipient’s account was deleted'],
+          ['notice-old', 'failed', 'the recipient’s address changed'],
+          ['notice-new', 'sent', undefined],
+          ['move-link', 'sent', undefined],
         ].sort(),
       );
-      expect(smtp.received.map((m) => m.to).sort()).toEqual([['kept@example.com'], ['revoked@example.com']]);
+      expect(smtp.received.map((m) => m.to).sort()).toEqual([
+        ['M.New@example.com'],
+        ['kept@example.com'],
+        ['m.next@example.com'],
+        ['revoked@example.com'],
+      ]);
       expect(settled.sort()).toEqual(
         [
           'invitation failed',
           'kept sent',
           'verify failed',
+          'notice-old failed',
+          'notice-new sent',
+          'move-link sent',
           `${revocation} sent`,
           `${revokedSend} failed`,
         ].sort(),

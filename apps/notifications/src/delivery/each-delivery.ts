@@ -1,4 +1,5 @@
 import { PoisonMessageError } from '@app/messaging';
+import { DeliveryBusyError } from './notifier';
 
 /**
  * The deliveries one event asks for, each on its own: one recipient's failure neither stops nor costs the others
@@ -8,6 +9,7 @@ import { PoisonMessageError } from '@app/messaging';
  */
 export class EachDelivery {
   private retry: { error: unknown } | undefined;
+  private busy: DeliveryBusyError | undefined;
   private dead: PoisonMessageError | undefined;
 
   async attempt(deliver: () => Promise<unknown>): Promise<void> {
@@ -15,12 +17,18 @@ export class EachDelivery {
       await deliver();
     } catch (error) {
       if (error instanceof PoisonMessageError) this.dead ??= error;
+      else if (error instanceof DeliveryBusyError) this.busy ??= error;
       else this.retry ??= { error };
     }
   }
 
-  /** Throws what the event's handler must: the first failure to retry, else the first dead delivery. */
+  /**
+   * Throws what the event's handler must: a delivery another attempt holds first (the bus waits for it without
+   * counting: another recipient's failures, each counted by its own delivery, must not spend the event's attempts
+   * while this one has had none), else the first failure to retry, else the first dead delivery.
+   */
   settle(): void {
+    if (this.busy) throw this.busy;
     if (this.retry) throw this.retry.error;
     if (this.dead) throw this.dead;
   }

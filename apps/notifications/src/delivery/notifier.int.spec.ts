@@ -192,6 +192,34 @@ describe.each(logs)(
       expect(smtp.received).toHaveLength(1);
     });
 
+    it('an attempt that failed after another took the delivery over is not counted: the other records the outcome', async () => {
+      const { smtp, log } = await setUp({ failFirst: 1, failWith: 451 });
+      let clock = 3_000_000;
+      const transport = new SmtpMailTransport(smtp.url, 'no-reply@platform.test');
+      closers.unshift(() => transport.close());
+      let takenOver: Awaited<ReturnType<DeliveryLog['claim']>> | undefined;
+      // The relay answers after the lease: meanwhile another attempt takes the delivery.
+      const slow = Object.assign(Object.create(transport) as SmtpMailTransport, {
+        send: async (...args: Parameters<SmtpMailTransport['send']>) => {
+          clock += 1_001;
+          takenOver = await log.claim(email('evt-taken'), clock, 1_000);
+          return transport.send(...args);
+        },
+      });
+      const sender = new Notifier(slow, new FileSmsTransport('/nonexistent'), log, {
+        leaseMs: 1_000,
+        now: () => clock,
+      });
+      const failure = await sender.deliver(email('evt-taken')).catch((e: unknown) => e);
+      expect(takenOver?.kind).toBe('claimed');
+      expect([failure instanceof DeliveryDeferredError, isContention(failure)]).toEqual([true, true]);
+      // What the log holds is the other attempt's, this one's failure unrecorded.
+      expect(await log.find('evt-taken|email|ada@example.com')).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+      });
+    });
+
     it('a delivery another attempt holds is waited for by the bus, not counted: its event is never dead-lettered for it', async () => {
       const { smtp, log } = await setUp();
       let clock = 2_000_000;

@@ -190,9 +190,10 @@ export class Notifier {
         { status, attempts, lastError: failure.reason },
         this.now(),
       );
-      if (status === 'pending') throw new DeliveryDeferredError(failure.reason, failure.retryAfterMs);
-      // Taken over meanwhile: the attempt that holds it now announces the outcome.
+      // Taken over meanwhile: the attempt that holds it now records and announces the outcome (this one is not
+      // recorded, so the bus does not count it either).
       if (!settled) throw new DeliveryBusyError();
+      if (status === 'pending') throw new DeliveryDeferredError(failure.reason, failure.retryAfterMs);
       await this.onSettled(settled);
       if (status === 'dead') throw deadLetter(attempts, failure.reason);
       return settled;

@@ -42,34 +42,49 @@ async function main(): Promise<void> {
         `port-forward to 127.0.0.1, or --insecure`,
     );
   console.log(`gateway ${base}`);
-  let session: Session = process.env.OPERATOR_TOKEN
-    ? { accessToken: process.env.OPERATOR_TOKEN }
-    : await signIn(base);
-  // The session this command opened for itself ends with it (a token given to it is the caller's), Ctrl-C included.
-  const signOut = async () => {
-    if (!session.refreshToken) return;
-    const out = await postJson(base, '/v1/auth/logout', { refreshToken: session.refreshToken }).catch(
-      () => undefined,
-    );
-    console.log(out?.ok ? 'signed out of the session it opened' : 'could not sign out of its session');
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
-      console.log(
-        `interrupted: a rebuild already started goes on in the gateway (GET /v1/operator/read-models/rebuild)`,
+  let session: Session | undefined;
+  let signingOut: Promise<void> | undefined;
+  // The session this command opened for itself ends with it (a token given to it is the caller's), once.
+  const signOut = (): Promise<void> =>
+    (signingOut ??= (async () => {
+      if (!session?.refreshToken) return;
+      const out = await postJson(base, '/v1/auth/logout', { refreshToken: session.refreshToken }).catch(
+        () => undefined,
       );
-      void signOut().finally(() => process.exit(130));
+      console.log(out?.ok ? 'signed out of the session it opened' : 'could not sign out of its session');
+    })());
+  // Interrupted (Ctrl-C, or a supervisor's SIGTERM), it signs out first. A signal again (npm passes Ctrl-C on to the
+  // script it runs) changes nothing; every request has a timeout, so it ends.
+  let interruptedWith: number | undefined;
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.on(signal, () => {
+      if (interruptedWith !== undefined) return;
+      interruptedWith = code;
+      console.log(
+        'interrupted: a rebuild already started goes on in the gateway (GET /v1/operator/read-models/rebuild)',
+      );
+      // Still signing in: the session is signed out once it exists (below).
+      if (session) void signOut().finally(() => process.exit(code));
     });
+  session = process.env.OPERATOR_TOKEN ? { accessToken: process.env.OPERATOR_TOKEN } : await signIn(base);
+  if (interruptedWith !== undefined) {
+    await signOut();
+    process.exit(interruptedWith);
+  }
   if (session.refreshToken) console.log('signed in');
   try {
     await rebuild(
       base,
-      () => session,
+      () => session!,
       (renewed) => (session = renewed),
     );
   } finally {
     await signOut();
   }
+  if (interruptedWith !== undefined) process.exit(interruptedWith);
 }
 
 /** Plain http to anywhere but this machine (a name such as `127.0.0.1.example.com` is anywhere). */
@@ -92,6 +107,7 @@ async function rebuild(
       fetch(`${base}/v1/operator/read-models/rebuild`, {
         method,
         headers: { authorization: `Bearer ${session.accessToken}` },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     let res = await send();
     // Access tokens last 5 minutes, a rebuild may take longer: a session this command opened is renewed.
@@ -139,11 +155,15 @@ interface Session {
   refreshToken?: string;
 }
 
+/** No request waits on a gateway that stopped answering for longer than this. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
 function postJson(base: string, path: string, body: object): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
 }
 

@@ -249,6 +249,10 @@ describe('invitations', () => {
         .decided(),
     ];
     given(unsent).when(accept()).thenRefuses('invitation-link-superseded');
+    // Never sent, it has no link at all: not even one naming send 0.
+    given(unsent)
+      .when(accept({ sendSequence: 0 }))
+      .thenRefuses('invitation-link-superseded');
     const sent = given(unsent)
       .when(cmd('owner', { type: 'SendInvitation', invitationId: 'inv-1', expiresAt }))
       .thenTypes(['InvitationSent'])
@@ -726,6 +730,10 @@ describe('invitations', () => {
     ];
     given(expired).when(expire(afterExpiry)).then([]);
     given(expired).when(accept()).thenRefuses('invitation-expired');
+    // Once the expiry is recorded, a registration in time is refused too: the record stands.
+    given(expired)
+      .when(accept({ at: afterExpiry, registeredAt: later }))
+      .thenRefuses('invitation-expired');
     // Expired is one answer to every command on it, revoking included.
     given(expired)
       .when(cmd('owner', { type: 'RevokeInvitation', invitationId: 'inv-1' }))

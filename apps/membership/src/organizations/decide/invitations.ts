@@ -258,11 +258,8 @@ export function acceptInvitation({
       invitationId: invitation.invitationId,
     });
   // Registering from the link, it was used when identity recorded the registration (or now, if a clock says later).
-  const usedAt =
-    command.registeredAt !== undefined && Date.parse(command.registeredAt) < Date.parse(stamp.at)
-      ? command.registeredAt
-      : stamp.at;
-  if (invitation.status === 'expired' || expired(invitation, usedAt))
+  const usedAt = Math.min(Date.parse(command.registeredAt ?? stamp.at), Date.parse(stamp.at));
+  if (invitation.status === 'expired' || expired(invitation, new Date(usedAt).toISOString()))
     refuse('invitation-expired', 'gone', 'this invitation expired');
   if (invitation.sendSequence === 0 || command.sendSequence !== invitation.sendSequence) {
     refuse('invitation-link-superseded', 'gone', 'this link was replaced by a newer one');

@@ -177,51 +177,40 @@ describe('read-model rebuild', () => {
     expect(await documentsOf(store())).toEqual(await fromScratch());
   });
 
+  const REBUILD_SCRIPT = ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url'];
+  /** The script's environment to sign in itself, with one of the operator's recovery codes for the second factor. */
+  const signingInWith = (code: string) => ({
+    ...process.env,
+    OPERATOR_EMAIL: operator.email,
+    OPERATOR_PASSWORD: PASSWORD,
+    OPERATOR_TOTP_CODE: code,
+  });
+
   it('npm run read-models:rebuild asks the gateway, prints progress and ends when the switch is done', async () => {
     const url = `http://127.0.0.1:${await listening()}`;
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', url],
-      { env: { ...process.env, OPERATOR_TOKEN: operator.token }, timeout: 60_000 },
-    );
+    const { stdout } = await promisify(execFile)(process.execPath, [...REBUILD_SCRIPT, url], {
+      env: { ...process.env, OPERATOR_TOKEN: operator.token },
+      timeout: 60_000,
+    });
     expect(stdout).toMatch(/rebuild [0-9a-f-]{36} started/);
     expect(stdout).toMatch(/done: \d+ events .* \d+ events\/s/);
-    const refused = await promisify(execFile)(
-      process.execPath,
-      ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', url],
-      { env: { ...process.env, OPERATOR_TOKEN: owner.token }, timeout: 60_000 },
-    ).catch((error: { code: number; stderr: string }) => error);
+    const refused = await promisify(execFile)(process.execPath, [...REBUILD_SCRIPT, url], {
+      env: { ...process.env, OPERATOR_TOKEN: owner.token },
+      timeout: 60_000,
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('operator-only') });
     // Signing in itself (a recovery code for the second factor), it signs that session out at the end.
-    const signingIn = await promisify(execFile)(
-      process.execPath,
-      ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', url],
-      {
-        env: {
-          ...process.env,
-          OPERATOR_EMAIL: operator.email,
-          OPERATOR_PASSWORD: PASSWORD,
-          OPERATOR_TOTP_CODE: operator.recoveryCodes[0],
-        },
-        timeout: 60_000,
-      },
-    );
+    const signingIn = await promisify(execFile)(process.execPath, [...REBUILD_SCRIPT, url], {
+      env: signingInWith(operator.recoveryCodes[0]!),
+      timeout: 60_000,
+    });
     expect(signingIn.stdout).toMatch(/done: \d+ events/);
     expect(signingIn.stdout).toContain('signed out of the session it opened');
     // Interrupted (Ctrl-C) once signed in, it signs out too, then stops; the signal again (npm passes Ctrl-C on to
     // the script it runs) does not cut that short.
-    const interrupted = spawn(
-      process.execPath,
-      ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', url],
-      {
-        env: {
-          ...process.env,
-          OPERATOR_EMAIL: operator.email,
-          OPERATOR_PASSWORD: PASSWORD,
-          OPERATOR_TOTP_CODE: operator.recoveryCodes[1],
-        },
-      },
-    );
+    const interrupted = spawn(process.execPath, [...REBUILD_SCRIPT, url], {
+      env: signingInWith(operator.recoveryCodes[1]!),
+    });
     try {
       let printed = '';
       interrupted.stdout.on('data', (chunk: Buffer) => {
@@ -241,11 +230,10 @@ describe('read-model rebuild', () => {
     }
     // An operator's password and code are not sent in the clear to another machine.
     for (const elsewhere of ['http://gateway.example:3000', 'http://127.0.0.1.gateway.example:3000']) {
-      const inTheClear = await promisify(execFile)(
-        process.execPath,
-        ['-r', '@swc-node/register', 'scripts/read-models/rebuild.ts', '--url', elsewhere],
-        { env: { ...process.env, OPERATOR_TOKEN: operator.token }, timeout: 60_000 },
-      ).catch((error: { code: number; stderr: string }) => error);
+      const inTheClear = await promisify(execFile)(process.execPath, [...REBUILD_SCRIPT, elsewhere], {
+        env: { ...process.env, OPERATOR_TOKEN: operator.token },
+        timeout: 60_000,
+      }).catch((error: { code: number; stderr: string }) => error);
       expect(inTheClear).toMatchObject({ code: 1, stderr: expect.stringContaining('unencrypted') });
     }
   }, 180_000);

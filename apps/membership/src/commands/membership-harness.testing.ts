@@ -20,6 +20,21 @@ import { type CommandReply } from './command-reply';
 import { trusted } from './membership-request';
 import { OrganizationCommandHandler, organizationStream } from './organization-command-handler';
 
+/**
+ * INVITATION_TOKEN_SECRET for the enclosing `describe` (membership reads it when it starts, so call this before the
+ * hook that starts it), put back as it was afterwards.
+ */
+export function useInvitationTokenSecret(secret: string): void {
+  const previous = process.env.INVITATION_TOKEN_SECRET;
+  beforeAll(() => {
+    process.env.INVITATION_TOKEN_SECRET = secret;
+  });
+  afterAll(() => {
+    if (previous === undefined) delete process.env.INVITATION_TOKEN_SECRET;
+    else process.env.INVITATION_TOKEN_SECRET = previous;
+  });
+}
+
 /** The membership service on a test event store and the configured bus, with a requester. */
 export async function startMembership(
   eventStore: { client: EventStoreDBClient; connectionString: string },

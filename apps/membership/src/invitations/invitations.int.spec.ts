@@ -5,7 +5,11 @@ import { InvitationTokens } from '@app/invitation-tokens';
 import { subscribeToEvents } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { type MembershipHarness, startMembership } from '../commands/membership-harness.testing';
+import {
+  startMembership,
+  useInvitationTokenSecret,
+  type MembershipHarness,
+} from '../commands/membership-harness.testing';
 import { MembershipIndexes } from '../indexes/membership-indexes';
 
 const SECRET = 'membership-int-invitation-secret-32-bytes!!';
@@ -14,10 +18,9 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
   const eventStore = useTestEventStore();
   const tokens = new InvitationTokens(SECRET);
   let membership: MembershipHarness;
-  const previous = process.env.INVITATION_TOKEN_SECRET;
+  useInvitationTokenSecret(SECRET);
 
   beforeAll(async () => {
-    process.env.INVITATION_TOKEN_SECRET = SECRET;
     membership = await startMembership(
       { client: eventStore.client, connectionString: eventStore.store.connectionString },
       // Short enough for the sweep test to wait out, long enough that the other tests' invitations stay pending
@@ -25,11 +28,7 @@ describe('invitations over the bus: links, expiry, existing accounts (R5)', () =
       { invitationLifetimeMs: 4_000, invitationExpirySweepMs: 100 },
     );
   });
-  afterAll(async () => {
-    await membership.close();
-    if (previous === undefined) delete process.env.INVITATION_TOKEN_SECRET;
-    else process.env.INVITATION_TOKEN_SECRET = previous;
-  });
+  afterAll(() => membership.close());
 
   const invite = async (orgId: string, email: string, send = true) => {
     const invitationId = randomUUID();

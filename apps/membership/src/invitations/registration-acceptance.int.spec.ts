@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { MESSAGE_BUS, type MessageBus } from '@app/messaging';
 import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
-import { startMembership, type MembershipHarness } from '../commands/membership-harness.testing';
+import {
+  startMembership,
+  useInvitationTokenSecret,
+  type MembershipHarness,
+} from '../commands/membership-harness.testing';
 import { identityEventMessage } from '../reactions/identity-event.testing';
 
 const SECRET = 'membership-int-invitation-secret-32-bytes!!';
@@ -10,21 +14,16 @@ const SECRET = 'membership-int-invitation-secret-32-bytes!!';
 describe('registering from an invitation link: accepted as of the registration (R5)', () => {
   const eventStore = useTestEventStore();
   let membership: MembershipHarness;
-  const previous = process.env.INVITATION_TOKEN_SECRET;
+  useInvitationTokenSecret(SECRET);
 
   beforeAll(async () => {
-    process.env.INVITATION_TOKEN_SECRET = SECRET;
     membership = await startMembership(
       { client: eventStore.client, connectionString: eventStore.store.connectionString },
       // Links live 1 s; the sweep that records expiry does not run during the test.
       { invitationLifetimeMs: 1_000, invitationExpirySweepMs: 600_000 },
     );
   });
-  afterAll(async () => {
-    await membership.close();
-    if (previous === undefined) delete process.env.INVITATION_TOKEN_SECRET;
-    else process.env.INVITATION_TOKEN_SECRET = previous;
-  });
+  afterAll(() => membership.close());
 
   const registered = (
     userId: string,

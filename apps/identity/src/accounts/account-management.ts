@@ -328,6 +328,30 @@ export class AccountManagement {
     }
   }
 
+  /**
+   * A registration that stalled past a reservation's minute (IdentifierReservations) and lost its address, or its
+   * invitation's link, to another registration meanwhile: its account is deleted as soon as it is recorded, before
+   * anyone signs in to it, and what it held goes to the account that holds it now. Only the account's own key is
+   * destroyed: the address's key seals the other account's address too.
+   */
+  async withdrawRegistration(userId: string, context: CommandContext): Promise<void> {
+    const user = await this.deps.accounts.active(userId);
+    await this.deps.accounts.execute(
+      {
+        type: 'DeleteUser',
+        userId,
+        actorId: 'system',
+        at: this.at(),
+        ownedOrganizationIds: [],
+        ownedOrganizationsConfirmed: false,
+        addressKeys: [],
+        addressesKeyed: { email: user.email, ...(user.phone ? { phone: user.phone } : {}) },
+      },
+      context,
+    );
+    await this.erase(user, [], context);
+  }
+
   /** An operator's lock: the account cannot sign in and its sessions end. */
   /** See UserAccounts.refuseReusedCommandId. */
   refuseReusedCommandId(userId: string, context: CommandContext): Promise<AppliedCommand | undefined> {

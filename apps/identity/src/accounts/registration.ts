@@ -15,6 +15,7 @@ import { type ReservationKind } from '../users/reservation.decider';
 import { type IdentifierReservations } from './identifier-reservations';
 import { LookAlikeTiming } from './look-alike-timing';
 import { type UserAccounts } from './user-accounts';
+import { type AccountManagement } from './account-management';
 import { type MailQuota } from '../throttling/mail-quota';
 
 const USER_ID_NAMESPACE = '6f1c3c0e-5d4e-4f0a-9a57-2f3f8f1f0b7e';
@@ -53,6 +54,8 @@ export interface RegistrationDependencies {
   readonly verificationLinks: OneTimeTokens;
   readonly mail: IdentityMail;
   readonly invitations: InvitationDirectory;
+  /** Deletes an account whose registration lost what it reserved to another registration (see `create`). */
+  readonly withdrawals: Pick<AccountManagement, 'withdrawRegistration'>;
   /** A few unasked-for mails an hour per address (the "you already have an account" mail here). */
   readonly mailQuota: MailQuota;
   readonly now?: () => Date;
@@ -293,8 +296,15 @@ export class Registration {
     // do: above all, its password is never set again) or another request under a reused id, refused untouched.
     const existing = await accounts.load(command.userId);
     if (existing.status !== 'none') {
-      if (existing.status === 'active' && existing.email === command.email)
+      if (existing.status === 'active' && existing.email === command.email) {
+        // Its first try recorded the account but failed to withdraw it (below): the address is someone else's.
+        const holder = await reservations.holderOf('email', command.email);
+        if (holder !== undefined && holder !== command.userId) {
+          await this.withdraw(command.userId, input.commandId);
+          return 'email-taken';
+        }
         return existing.emailVerified ? 'repeated-verified' : 'repeated';
+      }
       throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
         commandId: input.commandId,
       });
@@ -337,13 +347,44 @@ export class Registration {
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
       // reserved, having read no account yet: the account holds them again (renewing them when nobody let go).
+      // A registration that stalled for over a minute since it reserved may have lost them instead: another took
+      // them over, having read no account. Reserving is decided on each stream, so either this renewal comes first
+      // and the take-over gives up, or the take-over does and this account gives way.
       const held = `${input.commandId}/held-${randomUUID()}`;
-      for (const [kind, value] of reserved) await reservations.reserve(kind, value, command.userId, held);
+      for (const [kind, value] of reserved) {
+        const kept = await reservations.reserve(kind, value, command.userId, held).then(
+          () => true,
+          (error: unknown) => {
+            if (isDomainError(error) && error.code === `${kind}-taken`) return false;
+            throw error;
+          },
+        );
+        if (kept) continue;
+        if (kind === 'phone') {
+          await this.dropPhone(command.userId, input.commandId);
+          continue;
+        }
+        await this.withdraw(command.userId, input.commandId);
+        if (kind === 'invitation') throw linkSpent();
+        return 'email-taken';
+      }
       return 'created';
     } catch (error) {
       await undo();
       throw error;
     }
+  }
+
+  private withdraw(userId: string, commandId: string): Promise<void> {
+    return this.deps.withdrawals.withdrawRegistration(userId, { commandId: `${commandId}/withdrawn` });
+  }
+
+  /** A number another account took over meanwhile is left off this one, as one taken before would have been. */
+  private async dropPhone(userId: string, commandId: string): Promise<void> {
+    await this.deps.accounts.execute(
+      { type: 'UpdateProfile', userId, actorId: 'system', at: this.now().toISOString(), phone: null },
+      { commandId: `${commandId}/phone-taken-over` },
+    );
   }
 
   /**

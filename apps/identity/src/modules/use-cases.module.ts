@@ -41,6 +41,7 @@ import { type PersonalData } from '@app/personal-data';
         IdentityMail,
         MembershipInvitations,
         MailQuota,
+        AccountManagement,
       ],
       useFactory: (
         accounts: UserAccounts,
@@ -52,8 +53,10 @@ import { type PersonalData } from '@app/personal-data';
         mail: IdentityMail,
         invitations: MembershipInvitations,
         mailQuota: MailQuota,
+        withdrawals: AccountManagement,
       ) =>
         new Registration({
+          withdrawals,
           mailQuota,
           accounts,
           reservations,

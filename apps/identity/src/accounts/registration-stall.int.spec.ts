@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { AggregateStore } from '@app/event-store';
+import { type PersonalData } from '@app/personal-data';
+import { PERSONAL_DATA } from '@app/platform';
+import { useTestEventStore } from '@app/testing/test-event-store';
+import { startIdentity, type IdentityHarness } from '../commands/identity-harness.testing';
+import { type CredentialStore } from '../credentials/credential.store';
+import { PasswordHasher } from '../credentials/password-hasher';
+import { PasswordPolicy } from '../credentials/password-policy';
+import { MembershipInvitations } from '../invitations/membership-invitations';
+import { CREDENTIAL_STORE } from '../modules/identity-tokens';
+import { IdentityMail } from '../notifying/identity-mail';
+import { OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { MailQuota } from '../throttling/mail-quota';
+import { AccountManagement } from './account-management';
+import { IdentifierReservations } from './identifier-reservations';
+import {
+  Registration,
+  registeredUserId,
+  type RegistrationDependencies,
+  type RegistrationInput,
+} from './registration';
+import { UserAccounts } from './user-accounts';
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * A registration that stalls for over a minute after reserving its address (a paused process, a store that hangs)
+ * loses the address to the next registration of it, which takes a reservation without an account over. When the
+ * stalled one goes on and records its account, that account must give way: one account per address, whatever the
+ * timing. Identity runs whole on the event store; the registrations under test read a clock the test moves, and the
+ * first one's password write waits until the test lets it go.
+ */
+describe('one account per address: a registration that stalled past its reservation’s minute', () => {
+  const eventStore = useTestEventStore();
+  let identity: IdentityHarness;
+  let accounts: UserAccounts;
+  let credentials: CredentialStore;
+  let withdrawals: AccountManagement;
+  let clock: Date;
+  let registration: Registration;
+  let dependencies: RegistrationDependencies;
+  /** The user ids whose password write waits, each until its release is called. */
+  const stalled = new Map<string, { reached: () => void; release: Promise<void> }>();
+
+  beforeAll(async () => {
+    identity = await startIdentity(eventStore.store.connectionString);
+    const get = <T>(token: unknown) => identity.app.get<T>(token as string, { strict: false });
+    accounts = get(UserAccounts);
+    credentials = get(CREDENTIAL_STORE);
+    withdrawals = get(AccountManagement);
+    const store = get<AggregateStore>(AggregateStore);
+    const reservations = new IdentifierReservations(
+      store,
+      get<PersonalData>(PERSONAL_DATA).pseudonyms,
+      () => clock,
+    );
+    const setHash = credentials.setHash.bind(credentials);
+    jest.spyOn(credentials, 'setHash').mockImplementation(async (userId, ...rest) => {
+      const stall = stalled.get(userId);
+      if (stall) {
+        stalled.delete(userId);
+        stall.reached();
+        await stall.release;
+      }
+      return setHash(userId, ...rest);
+    });
+    dependencies = {
+      accounts,
+      reservations,
+      credentials,
+      withdrawals,
+      hasher: get(PasswordHasher),
+      policy: get(PasswordPolicy),
+      verificationLinks: get(OneTimeTokens),
+      mail: get(IdentityMail),
+      invitations: get(MembershipInvitations),
+      mailQuota: get(MailQuota),
+      now: () => clock,
+    };
+    registration = new Registration(dependencies);
+  }, 60_000);
+  afterAll(() => identity?.close());
+  beforeEach(() => {
+    clock = new Date();
+  });
+
+  const input = (email: string, phone?: string): RegistrationInput => ({
+    commandId: randomUUID(),
+    name: 'Ada',
+    email,
+    password: PASSWORD,
+    ...(phone ? { phone } : {}),
+  });
+  const unique = () => randomUUID().slice(0, 8);
+  /** Registers, stopping in its password write (after its reservations) until `goOn` is called. */
+  async function stalledRegistration(registering: RegistrationInput) {
+    let reached!: () => void;
+    let goOn!: () => void;
+    const inPasswordWrite = new Promise<void>((resolve) => (reached = resolve));
+    stalled.set(registeredUserId(registering.commandId), {
+      reached,
+      release: new Promise<void>((resolve) => (goOn = resolve)),
+    });
+    const answer = registration.register(registering);
+    await inPasswordWrite;
+    return { answer, goOn };
+  }
+  const afterAMinute = () => (clock = new Date(clock.getTime() + 61_000));
+  const withdrawnHolderOf = (email: string) =>
+    identity.app.get(IdentifierReservations, { strict: false }).holderOf('email', email);
+  const statusOf = async (commandId: string) => (await accounts.load(registeredUserId(commandId))).status;
+
+  it('the account it records once it goes on is withdrawn: the address stays with the registration that took it over', async () => {
+    const email = `stall-${unique()}@example.com`;
+    const [first, second] = [input(email), input(email)];
+    const stalledFirst = await stalledRegistration(first);
+    afterAMinute();
+    await registration.register(second);
+    expect(await statusOf(second.commandId)).toBe('active');
+
+    stalledFirst.goOn();
+    await stalledFirst.answer;
+    expect(await statusOf(first.commandId)).toBe('deleted');
+    const holder = registeredUserId(second.commandId);
+    expect((await accounts.findActiveByEmail(email))?.userId).toBe(holder);
+    // The withdrawn account's erasure destroyed its own key only: the address it shared is still readable.
+    expect((await accounts.active(holder)).email).toBe(email);
+    expect(await credentials.getHash(registeredUserId(first.commandId))).toBeNull();
+    const signedIn = await identity.send({ type: 'Login', email, password: PASSWORD, ip: '10.9.8.7' });
+    expect(signedIn).toMatchObject({ ok: true });
+  });
+
+  it('a retry of it after the withdrawal failed withdraws it then', async () => {
+    const email = `stall-retry-${unique()}@example.com`;
+    const [first, second] = [input(email), input(email)];
+    const stalledFirst = await stalledRegistration(first);
+    afterAMinute();
+    await registration.register(second);
+    const failing = jest
+      .spyOn(withdrawals, 'withdrawRegistration')
+      .mockRejectedValueOnce(new Error('the event store is out of reach'));
+    stalledFirst.goOn();
+    await expect(stalledFirst.answer).rejects.toThrow('the event store is out of reach');
+    failing.mockRestore();
+    expect(await statusOf(first.commandId)).toBe('active');
+
+    await registration.register(first);
+    expect(await statusOf(first.commandId)).toBe('deleted');
+    expect(await statusOf(second.commandId)).toBe('active');
+    expect((await accounts.findActiveByEmail(email))?.userId).toBe(registeredUserId(second.commandId));
+  });
+
+  it('R5: an invitation’s link taken over meanwhile (by another registration from it) withdraws the account: the link is spent', async () => {
+    // Sent to a phone number, so each registration from it types an address of its own.
+    const invitation = {
+      invitationId: randomUUID(),
+      orgId: randomUUID(),
+      orgName: 'Acme',
+      phone: `+1415557${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
+      role: 'user',
+      status: 'pending' as const,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      sendSequence: 1,
+    };
+    const fromLink = new Registration({
+      ...dependencies,
+      invitations: { describe: () => Promise.resolve(invitation) } as unknown as MembershipInvitations,
+    });
+    const redeem = (email: string) => ({
+      ...input(email),
+      token: 'the link’s token',
+      termsAccepted: true,
+    });
+    const [first, second] = [
+      redeem(`stall-link-a-${unique()}@example.com`),
+      redeem(`stall-link-b-${unique()}@example.com`),
+    ];
+    let goOn!: () => void;
+    const reached = new Promise<void>((resolve) =>
+      stalled.set(registeredUserId(first.commandId), {
+        reached: resolve,
+        release: new Promise<void>((release) => (goOn = release)),
+      }),
+    );
+    const firstAnswer = fromLink.registerFromInvitation(first);
+    await reached;
+    afterAMinute();
+    await fromLink.registerFromInvitation(second);
+
+    goOn();
+    await expect(firstAnswer).rejects.toMatchObject({ code: 'invitation-already-accepted' });
+    expect(await statusOf(first.commandId)).toBe('deleted');
+    expect(await statusOf(second.commandId)).toBe('active');
+    // What the withdrawn account held is free again: its own address.
+    expect(await accounts.findActiveByEmail(first.email)).toBeUndefined();
+    expect(await withdrawnHolderOf(first.email)).toBeUndefined();
+  });
+
+  it('a phone number taken over meanwhile is left off its account, which keeps its own address', async () => {
+    const phone = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    const [first, second] = [
+      input(`stall-phone-a-${unique()}@example.com`, phone),
+      input(`stall-phone-b-${unique()}@example.com`, phone),
+    ];
+    const stalledFirst = await stalledRegistration(first);
+    afterAMinute();
+    await registration.register(second);
+
+    stalledFirst.goOn();
+    await stalledFirst.answer;
+    const [kept, taker] = await Promise.all(
+      [first, second].map((r) => accounts.active(registeredUserId(r.commandId))),
+    );
+    expect(kept).toMatchObject({ email: first.email });
+    expect(kept!.phone).toBeUndefined();
+    expect(taker!.phone).toBe(phone);
+  });
+});

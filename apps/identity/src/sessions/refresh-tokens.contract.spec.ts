@@ -135,6 +135,44 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(await tokens.isSessionActive(first.familyId)).toBe(false);
   });
 
+  it.each([
+    ['minting its successor', 'insertToken'],
+    ['recording the rotation', 'recordRotation'],
+  ] as const)(
+    'a rotation that failed after using the token (%s) is finished by its retry; another request is still reuse',
+    async (_step, failing) => {
+      const first = await tokens.issue('u1', PWD);
+      const broken = jest.spyOn(store, failing).mockRejectedValueOnce(new Error('the store is out of reach'));
+      await expect(tokens.rotate(first.token, 'cmd-1')).rejects.toThrow('the store is out of reach');
+      broken.mockRestore();
+      const second = await tokens.rotate(first.token, 'cmd-1');
+      expect(second).toMatchObject({ familyId: first.familyId, userId: 'u1' });
+      expect(await tokens.isSessionActive(first.familyId)).toBe(true);
+      // Recorded now: a repeat gets that same successor, and the successor goes on.
+      expect((await tokens.rotate(first.token, 'cmd-1')).token).toBe(second.token);
+      expect((await tokens.rotate(second.token, 'cmd-2')).familyId).toBe(first.familyId);
+
+      const other = await tokens.issue('u1', PWD);
+      const failedAgain = jest
+        .spyOn(store, failing)
+        .mockRejectedValueOnce(new Error('the store is out of reach'));
+      await expect(tokens.rotate(other.token, 'cmd-3')).rejects.toThrow('the store is out of reach');
+      failedAgain.mockRestore();
+      expect(await failure(tokens.rotate(other.token, 'cmd-4'))).toBe('reused');
+      expect(await tokens.isSessionActive(other.familyId)).toBe(false);
+    },
+  );
+
+  it('a retry of a rotation that failed after using the token, once the repeat window passed, is reuse', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const broken = jest.spyOn(store, 'recordRotation').mockRejectedValueOnce(new Error('down'));
+    await expect(tokens.rotate(first.token, 'cmd-1')).rejects.toThrow('down');
+    broken.mockRestore();
+    clock += 5 * 60_000;
+    expect(await failure(tokens.rotate(first.token, 'cmd-1'))).toBe('reused');
+    expect(await tokens.isSessionActive(first.familyId)).toBe(false);
+  });
+
   it('a repeat after the window is reuse', async () => {
     const first = await tokens.issue('u1', PWD);
     await tokens.rotate(first.token, 'cmd-1');

@@ -4,6 +4,8 @@ import { randomToken, sha256Hex } from '../shared/secrets';
 import { openSuccessor, sealSuccessor } from './refresh-rotation-seal';
 import { type RefreshTokenStore } from './refresh-token.store';
 
+const NOT_RECORDED = Symbol('no rotation recorded');
+
 export type RefreshFailure = 'unknown' | 'expired' | 'revoked' | 'reused';
 
 /**
@@ -81,11 +83,15 @@ export class RefreshTokens {
       amr: family.amr ?? ['pwd'],
       signedInAt: family.createdAt,
     };
-    if (!(await this.store.uses.claim(record.tokenHash, now, record.expiresAt))) {
+    if (!(await this.store.uses.claim(record.tokenHash, now, record.expiresAt, commandId))) {
       const repeated = commandId ? await this.successorFor(token, commandId) : undefined;
-      if (repeated) return { ...repeated, ...session };
-      await this.store.revokeFamily(record.familyId, now);
-      throw new RefreshTokenError('reused');
+      if (repeated && repeated !== NOT_RECORDED) return { ...repeated, ...session };
+      // This very request used the token before and failed before recording its successor (a store error, a crash):
+      // its retry finishes the rotation, instead of being taken for someone else's use and ending the session.
+      if (!(repeated === NOT_RECORDED && (await this.ownUnfinishedUse(record.tokenHash, commandId!, now)))) {
+        await this.store.revokeFamily(record.familyId, now);
+        throw new RefreshTokenError('reused');
+      }
     }
     const successor = await this.mint(session);
     if (commandId)
@@ -99,14 +105,21 @@ export class RefreshTokens {
     return successor;
   }
 
+  /** Whether the use of the token was claimed by this request, within the repeat window. */
+  private async ownUnfinishedUse(tokenHash: string, commandId: string, now: Date): Promise<boolean> {
+    const claim = await this.store.uses.claimOf(tokenHash);
+    return claim?.claimant === commandId && now.getTime() - claim.at.getTime() < this.repeatWindowMs;
+  }
+
   /**
-   * The successor the same request got, if it rotated `token` within the window. A repeat racing the first use may
-   * arrive before the rotation is recorded, so it is looked for a little longer.
+   * The successor the same request got, if it rotated `token` within the window; NOT_RECORDED when no rotation of it
+   * was recorded at all. A repeat racing the first use may arrive before the rotation is recorded, so it is looked
+   * for a little longer.
    */
   private async successorFor(
     token: string,
     commandId: string,
-  ): Promise<Pick<IssuedRefreshToken, 'token' | 'expiresAt'> | undefined> {
+  ): Promise<Pick<IssuedRefreshToken, 'token' | 'expiresAt'> | typeof NOT_RECORDED | undefined> {
     const fromHash = sha256Hex(token);
     for (let attempt = 0; attempt < 40; attempt++) {
       const rotation = await this.store.findRotation(fromHash);
@@ -120,7 +133,7 @@ export class RefreshTokens {
       }
       await sleep(25);
     }
-    return undefined;
+    return NOT_RECORDED;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { type Connection } from 'mongoose';
 import { MongoServerError, type Collection, type Document } from 'mongodb';
-import { type ClaimLedger } from './claim-ledger';
+import { type ClaimLedger, type NamedClaim } from './claim-ledger';
 
 const DUPLICATE_KEY = 11000;
 
@@ -22,7 +22,7 @@ export async function ensureIndex(
   }
 }
 
-type ClaimDoc = { _id: string; at: Date; expiresAt?: Date };
+type ClaimDoc = { _id: string; at: Date; expiresAt?: Date; claimant?: string };
 
 export class MongoClaimLedger implements ClaimLedger {
   private readonly collection: Collection<ClaimDoc>;
@@ -39,9 +39,14 @@ export class MongoClaimLedger implements ClaimLedger {
     );
   }
 
-  async claim(key: string, at: Date, expiresAt?: Date): Promise<boolean> {
+  async claim(key: string, at: Date, expiresAt?: Date, claimant?: string): Promise<boolean> {
     try {
-      await this.collection.insertOne({ _id: key, at, ...(expiresAt ? { expiresAt } : {}) });
+      await this.collection.insertOne({
+        _id: key,
+        at,
+        ...(expiresAt ? { expiresAt } : {}),
+        ...(claimant ? { claimant } : {}),
+      });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false;
@@ -51,5 +56,10 @@ export class MongoClaimLedger implements ClaimLedger {
 
   async isClaimed(key: string): Promise<boolean> {
     return (await this.collection.findOne({ _id: key }, { projection: { _id: 1 } })) !== null;
+  }
+
+  async claimOf(key: string): Promise<NamedClaim | undefined> {
+    const found = await this.collection.findOne({ _id: key });
+    return found?.claimant ? { claimant: found.claimant, at: found.at } : undefined;
   }
 }

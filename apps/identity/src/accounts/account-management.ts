@@ -335,7 +335,10 @@ export class AccountManagement {
    * destroyed: the address's key seals the other account's address too.
    */
   async withdrawRegistration(userId: string, context: CommandContext): Promise<void> {
-    const user = await this.deps.accounts.active(userId);
+    const user = await this.deps.accounts.load(userId);
+    // Withdrawn already (by another delivery of the same registration, or its retry): nothing left to do here, and
+    // what an erasure cut short is finished from its UserErased.
+    if (user.status !== 'active') return;
     await this.deps.accounts.execute(
       {
         type: 'DeleteUser',

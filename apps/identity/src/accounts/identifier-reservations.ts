@@ -68,8 +68,11 @@ export class IdentifierReservations {
     throw taken(kind);
   }
 
-  /** Throws `<kind>-taken` (conflict) when another user holds it. */
-  async reserve(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<void> {
+  /**
+   * Throws `<kind>-taken` (conflict) when another user holds it. Resolves with when it is held since (the `at` of the
+   * reservation in force, which `release` can be limited to).
+   */
+  async reserve(kind: ReservationKind, value: string, userId: string, commandId: string): Promise<string> {
     const reserve = (suffix: string) =>
       this.store.handle(
         this.streamOf(kind, value),
@@ -86,14 +89,14 @@ export class IdentifierReservations {
       // Its id was used before (a retry): released meanwhile (a registration undone, then retried under the same key),
       // or held since, perhaps long enough to look left behind. Either way it is reserved again, under an id of its
       // own, which renews it.
-      if (reserved.duplicate) await reserve(`/again-${randomUUID()}`);
+      return heldSinceOf(reserved.duplicate ? await reserve(`/again-${randomUUID()}`) : reserved);
     } catch (error) {
       if (!isDomainError(error) || error.code !== `${kind}-taken`) throw error;
       const abandoned = await this.abandonedHolder(kind, value);
       if (!abandoned) throw error;
       // Only the reservation found left behind: one its holder has taken up again since stays, and this one fails.
       await this.release(kind, value, abandoned.holder, `${commandId}/takeover`, abandoned.at);
-      await reserve('/after-takeover');
+      return heldSinceOf(await reserve('/after-takeover'));
     }
   }
 
@@ -167,6 +170,10 @@ export class IdentifierReservations {
     if (account.status === 'none') return found;
     return kind !== 'invitation' && account[kind] !== value ? found : undefined;
   }
+}
+
+function heldSinceOf(reserved: { state: { since?: string } }): string {
+  return reserved.state.since!;
 }
 
 function taken(kind: ReservationKind): DomainError {

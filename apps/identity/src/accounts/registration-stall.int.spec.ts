@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AggregateStore } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
+import { waitFor } from '@app/testing';
 import { useTestEventStore } from '@app/testing/test-event-store';
 import { startIdentity, type IdentityHarness } from '../commands/identity-harness.testing';
 import { type CredentialStore } from '../credentials/credential.store';
@@ -40,8 +41,17 @@ describe('one account per address: a registration that stalled past its reservat
   let clock: Date;
   let registration: Registration;
   let dependencies: RegistrationDependencies;
-  /** The user ids whose password write waits, each until its release is called. */
-  const stalled = new Map<string, { reached: () => void; release: Promise<void> }>();
+  /** Where a registration stops until the test lets it go on. */
+  type StallPoint = 'storing its password' | 'recording its account';
+  /** The user ids whose registration stops, where, each until its release. */
+  const stalled = new Map<string, { at: StallPoint; reached: () => void; release: Promise<void> }>();
+  const stopIfStalled = async (userId: string, at: StallPoint) => {
+    const stall = stalled.get(userId);
+    if (stall?.at !== at) return;
+    stalled.delete(userId);
+    stall.reached();
+    await stall.release;
+  };
 
   beforeAll(async () => {
     identity = await startIdentity(eventStore.store.connectionString);
@@ -57,13 +67,13 @@ describe('one account per address: a registration that stalled past its reservat
     );
     const setHash = credentials.setHash.bind(credentials);
     jest.spyOn(credentials, 'setHash').mockImplementation(async (userId, ...rest) => {
-      const stall = stalled.get(userId);
-      if (stall) {
-        stalled.delete(userId);
-        stall.reached();
-        await stall.release;
-      }
+      await stopIfStalled(userId, 'storing its password');
       return setHash(userId, ...rest);
+    });
+    const execute = accounts.execute.bind(accounts);
+    jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'RegisterUser') await stopIfStalled(command.userId, 'recording its account');
+      return execute(command, context);
     });
     dependencies = {
       accounts,
@@ -93,48 +103,69 @@ describe('one account per address: a registration that stalled past its reservat
     ...(phone ? { phone } : {}),
   });
   const unique = () => randomUUID().slice(0, 8);
-  /** Registers, stopping in its password write (after its reservations) until `goOn` is called. */
-  async function stalledRegistration(registering: RegistrationInput) {
+  /** Starts `registering`, resolved once it stopped at `at`; it goes on when `goOn` is called. */
+  async function stalledAt<T>(at: StallPoint, commandId: string, registering: () => Promise<T>) {
     let reached!: () => void;
     let goOn!: () => void;
-    const inPasswordWrite = new Promise<void>((resolve) => (reached = resolve));
-    stalled.set(registeredUserId(registering.commandId), {
+    const stopped = new Promise<void>((resolve) => (reached = resolve));
+    stalled.set(registeredUserId(commandId), {
+      at,
       reached,
       release: new Promise<void>((resolve) => (goOn = resolve)),
     });
-    const answer = registration.register(registering);
-    await inPasswordWrite;
+    const answer = registering();
+    await stopped;
     return { answer, goOn };
   }
+  const stalledRegistration = (at: StallPoint, registering: RegistrationInput) =>
+    stalledAt(at, registering.commandId, () => registration.register(registering));
+  const mailsTo = (to: string, template: string) =>
+    identity.mails.filter((m) => m.data.to === to && m.data.template === template);
   const afterAMinute = () => (clock = new Date(clock.getTime() + 61_000));
-  const withdrawnHolderOf = (email: string) =>
-    identity.app.get(IdentifierReservations, { strict: false }).holderOf('email', email);
+  const holderOf = (kind: 'email' | 'phone', value: string) =>
+    identity.app.get(IdentifierReservations, { strict: false }).holderOf(kind, value);
   const statusOf = async (commandId: string) => (await accounts.load(registeredUserId(commandId))).status;
 
-  it('the account it records once it goes on is withdrawn: the address stays with the registration that took it over', async () => {
-    const email = `stall-${unique()}@example.com`;
-    const [first, second] = [input(email), input(email)];
-    const stalledFirst = await stalledRegistration(first);
-    afterAMinute();
-    await registration.register(second);
-    expect(await statusOf(second.commandId)).toBe('active');
+  it.each([
+    [
+      'storing its password',
+      'records no account: it finds the address taken when it reserves again first',
+      'none',
+    ],
+    ['recording its account', 'withdraws the account it recorded meanwhile', 'deleted'],
+  ] as const)(
+    'stalled while %s, it %s; the address stays with the registration that took it over',
+    async (at, _outcome, status) => {
+      const email = `stall-${unique()}@example.com`;
+      const [first, second] = [input(email), input(email)];
+      const stalledFirst = await stalledRegistration(at, first);
+      afterAMinute();
+      await registration.register(second);
+      expect(await statusOf(second.commandId)).toBe('active');
 
-    stalledFirst.goOn();
-    await stalledFirst.answer;
-    expect(await statusOf(first.commandId)).toBe('deleted');
-    const holder = registeredUserId(second.commandId);
-    expect((await accounts.findActiveByEmail(email))?.userId).toBe(holder);
-    // The withdrawn account's erasure destroyed its own key only: the address it shared is still readable.
-    expect((await accounts.active(holder)).email).toBe(email);
-    expect(await credentials.getHash(registeredUserId(first.commandId))).toBeNull();
-    const signedIn = await identity.send({ type: 'Login', email, password: PASSWORD, ip: '10.9.8.7' });
-    expect(signedIn).toMatchObject({ ok: true });
-  });
+      stalledFirst.goOn();
+      // Answered as every registration is, whatever happened: the address's owner is mailed that it has an account.
+      expect(await stalledFirst.answer).toEqual({ status: 'accepted' });
+      expect(await statusOf(first.commandId)).toBe(status);
+      const holder = registeredUserId(second.commandId);
+      expect((await accounts.findActiveByEmail(email))?.userId).toBe(holder);
+      // The withdrawn account's erasure destroyed its own key only: the address it shared is still readable.
+      expect((await accounts.active(holder)).email).toBe(email);
+      if (status === 'deleted')
+        expect(await credentials.getHash(registeredUserId(first.commandId))).toBeNull();
+      await waitFor(() => mailsTo(email, 'account-exists').length > 0 || undefined, {
+        what: 'account-exists',
+      });
+      expect(mailsTo(email, 'verify-email')).toHaveLength(1);
+      const signedIn = await identity.send({ type: 'Login', email, password: PASSWORD, ip: '10.9.8.7' });
+      expect(signedIn).toMatchObject({ ok: true });
+    },
+  );
 
-  it('a retry of it after the withdrawal failed withdraws it then', async () => {
+  it('a retry of it after the withdrawal failed withdraws it then; a retry after that is answered the same', async () => {
     const email = `stall-retry-${unique()}@example.com`;
     const [first, second] = [input(email), input(email)];
-    const stalledFirst = await stalledRegistration(first);
+    const stalledFirst = await stalledRegistration('recording its account', first);
     afterAMinute();
     await registration.register(second);
     const failing = jest
@@ -145,13 +176,15 @@ describe('one account per address: a registration that stalled past its reservat
     failing.mockRestore();
     expect(await statusOf(first.commandId)).toBe('active');
 
-    await registration.register(first);
+    expect(await registration.register(first)).toEqual({ status: 'accepted' });
     expect(await statusOf(first.commandId)).toBe('deleted');
     expect(await statusOf(second.commandId)).toBe('active');
     expect((await accounts.findActiveByEmail(email))?.userId).toBe(registeredUserId(second.commandId));
+    // Withdrawn: a retry of the same request is answered as before, not as a reused command id.
+    expect(await registration.register(first)).toEqual({ status: 'accepted' });
   });
 
-  it('R5: an invitation’s link taken over meanwhile (by another registration from it) withdraws the account: the link is spent', async () => {
+  it('R5: an invitation’s link taken over while the account was being recorded withdraws it: the link is spent', async () => {
     // Sent to a phone number, so each registration from it types an address of its own.
     const invitation = {
       invitationId: randomUUID(),
@@ -176,44 +209,43 @@ describe('one account per address: a registration that stalled past its reservat
       redeem(`stall-link-a-${unique()}@example.com`),
       redeem(`stall-link-b-${unique()}@example.com`),
     ];
-    let goOn!: () => void;
-    const reached = new Promise<void>((resolve) =>
-      stalled.set(registeredUserId(first.commandId), {
-        reached: resolve,
-        release: new Promise<void>((release) => (goOn = release)),
-      }),
+    const stalledFirst = await stalledAt('recording its account', first.commandId, () =>
+      fromLink.registerFromInvitation(first),
     );
-    const firstAnswer = fromLink.registerFromInvitation(first);
-    await reached;
     afterAMinute();
     await fromLink.registerFromInvitation(second);
 
-    goOn();
-    await expect(firstAnswer).rejects.toMatchObject({ code: 'invitation-already-accepted' });
+    stalledFirst.goOn();
+    await expect(stalledFirst.answer).rejects.toMatchObject({ code: 'invitation-already-accepted' });
     expect(await statusOf(first.commandId)).toBe('deleted');
     expect(await statusOf(second.commandId)).toBe('active');
     // What the withdrawn account held is free again: its own address.
     expect(await accounts.findActiveByEmail(first.email)).toBeUndefined();
-    expect(await withdrawnHolderOf(first.email)).toBeUndefined();
+    expect(await holderOf('email', first.email)).toBeUndefined();
   });
 
-  it('a phone number taken over meanwhile is left off its account, which keeps its own address', async () => {
-    const phone = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
-    const [first, second] = [
-      input(`stall-phone-a-${unique()}@example.com`, phone),
-      input(`stall-phone-b-${unique()}@example.com`, phone),
-    ];
-    const stalledFirst = await stalledRegistration(first);
-    afterAMinute();
-    await registration.register(second);
+  it.each(['storing its password', 'recording its account'] as const)(
+    'a phone number taken over while %s is left off its account, which keeps its own address',
+    async (at) => {
+      const phone = `+1415556${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+      const [first, second] = [
+        input(`stall-phone-a-${unique()}@example.com`, phone),
+        input(`stall-phone-b-${unique()}@example.com`, phone),
+      ];
+      const stalledFirst = await stalledRegistration(at, first);
+      afterAMinute();
+      await registration.register(second);
 
-    stalledFirst.goOn();
-    await stalledFirst.answer;
-    const [kept, taker] = await Promise.all(
-      [first, second].map((r) => accounts.active(registeredUserId(r.commandId))),
-    );
-    expect(kept).toMatchObject({ email: first.email });
-    expect(kept!.phone).toBeUndefined();
-    expect(taker!.phone).toBe(phone);
-  });
+      stalledFirst.goOn();
+      await stalledFirst.answer;
+      const [kept, taker] = await Promise.all(
+        [first, second].map((r) => accounts.active(registeredUserId(r.commandId))),
+      );
+      expect(kept).toMatchObject({ email: first.email });
+      expect(kept!.phone).toBeUndefined();
+      expect(taker!.phone).toBe(phone);
+      expect(await holderOf('phone', phone)).toBe(taker!.userId);
+      expect(await holderOf('email', first.email)).toBe(kept!.userId);
+    },
+  );
 });

@@ -305,6 +305,12 @@ export class Registration {
         }
         return existing.emailVerified ? 'repeated-verified' : 'repeated';
       }
+      // Withdrawn by its first try: answered as that try was, for a taken address.
+      if (
+        existing.status === 'deleted' &&
+        (await accounts.applied(command.userId, withdrawal(input.commandId)))
+      )
+        return 'email-taken';
       throw new DomainError('command-id-reused', 'conflict', 'this command id was used for another command', {
         commandId: input.commandId,
       });
@@ -316,67 +322,96 @@ export class Registration {
     const phoneHolder =
       command.phone && phoneProven ? await reservations.holderOf('phone', command.phone) : undefined;
     let registered = command;
-    const reserved: [ReservationKind, string][] = [];
+    let reserved: Reserved[] = [];
     const undo = () => this.releaseUnlessRegistered(command.userId, reserved, input.commandId);
     if (invitation !== undefined) {
       try {
-        await reservations.reserve('invitation', invitation, command.userId, input.commandId);
+        const since = await reservations.reserve('invitation', invitation, command.userId, input.commandId);
+        reserved.push({ kind: 'invitation', value: invitation, since });
       } catch (error) {
         if (isDomainError(error) && error.code === 'invitation-taken') throw linkSpent();
         throw error;
       }
-      reserved.push(['invitation', invitation]);
     }
     try {
-      await reservations.reserve('email', command.email, command.userId, input.commandId);
+      const since = await reservations.reserve('email', command.email, command.userId, input.commandId);
+      reserved.push({ kind: 'email', value: command.email, since });
     } catch (error) {
       await undo();
       if (isDomainError(error) && error.code === 'email-taken') return 'email-taken';
       throw error;
     }
-    reserved.push(['email', command.email]);
     try {
       if (command.phone) {
         if (phoneHolder !== undefined && phoneHolder !== command.userId)
           await this.takePhoneFrom(phoneHolder, command.phone, input.commandId);
-        if (await this.reservePhone(command, input.commandId, phoneProven))
-          reserved.push(['phone', command.phone]);
+        const since = await this.reservePhone(command, input.commandId, phoneProven);
+        if (since !== undefined) reserved.push({ kind: 'phone', value: command.phone, since });
         else registered = withoutPhone(command);
       }
       await credentials.setHash(command.userId, hash, this.now());
-      await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
-      // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
-      // reserved, having read no account yet: the account holds them again (renewing them when nobody let go).
-      // A registration that stalled for over a minute since it reserved may have lost them instead: another took
-      // them over, having read no account. Reserving is decided on each stream, so either this renewal comes first
-      // and the take-over gives up, or the take-over does and this account gives way.
-      const held = `${input.commandId}/held-${randomUUID()}`;
-      for (const [kind, value] of reserved) {
-        const kept = await reservations.reserve(kind, value, command.userId, held).then(
-          () => true,
-          (error: unknown) => {
-            if (isDomainError(error) && error.code === `${kind}-taken`) return false;
-            throw error;
-          },
-        );
-        if (kept) continue;
-        if (kind === 'phone') {
-          await this.dropPhone(command.userId, input.commandId);
-          continue;
-        }
-        await this.withdraw(command.userId, input.commandId);
-        if (kind === 'invitation') throw linkSpent();
+      // Reserved again just before the append: a reservation a minute old counts as left behind (see
+      // IdentifierReservations), so a registration that stalled since it reserved (a paused process, a store that
+      // hung) restarts that minute here, or finds what another registration took over meanwhile and records nothing.
+      const lostBefore = await this.renew(
+        command.userId,
+        reserved,
+        `${input.commandId}/before-${randomUUID()}`,
+      );
+      if (lostBefore.includes('phone')) {
+        registered = withoutPhone(registered);
+        reserved = reserved.filter((r) => r.kind !== 'phone');
+      }
+      if (lostBefore.some((kind) => kind !== 'phone')) {
+        await undo();
+        if (lostBefore.includes('invitation')) throw linkSpent();
         return 'email-taken';
       }
-      return 'created';
+      await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
+      // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
+      // reserved, having read no account yet: the account holds them again (renewing them when nobody let go). An
+      // append that itself stalled for a minute may find them taken over instead: the account then gives way.
+      const lostAfter = await this.renew(command.userId, reserved, `${input.commandId}/held-${randomUUID()}`);
+      return await this.giveWay(command.userId, lostAfter, input.commandId);
     } catch (error) {
       await undo();
       throw error;
     }
   }
 
+  /** Reserves again what the registration reserved (renewing its minute); the kinds another account holds now. */
+  private async renew(userId: string, reserved: Reserved[], commandId: string): Promise<ReservationKind[]> {
+    const lost: ReservationKind[] = [];
+    for (const entry of reserved)
+      try {
+        entry.since = await this.deps.reservations.reserve(entry.kind, entry.value, userId, commandId);
+      } catch (error) {
+        if (!isDomainError(error) || error.code !== `${entry.kind}-taken`) throw error;
+        lost.push(entry.kind);
+      }
+    return lost;
+  }
+
+  /**
+   * A recorded account that lost what it reserved to another registration gives way: a lost number is left off it; a
+   * lost address or link deletes it (the other account keeps them), and it is answered as a taken address or a spent
+   * link.
+   */
+  private async giveWay(
+    userId: string,
+    lost: ReservationKind[],
+    commandId: string,
+  ): Promise<'created' | 'email-taken'> {
+    if (lost.includes('phone') && !lost.some((kind) => kind !== 'phone'))
+      await this.dropPhone(userId, commandId);
+    if (!lost.some((kind) => kind !== 'phone')) return 'created';
+    await this.withdraw(userId, commandId);
+    if (lost.includes('invitation')) throw linkSpent();
+    return 'email-taken';
+  }
+
   private withdraw(userId: string, commandId: string): Promise<void> {
-    return this.deps.withdrawals.withdrawRegistration(userId, { commandId: `${commandId}/withdrawn` });
+    return this.deps.withdrawals.withdrawRegistration(userId, { commandId: withdrawal(commandId) });
   }
 
   /** A number another account took over meanwhile is left off this one, as one taken before would have been. */
@@ -388,12 +423,13 @@ export class Registration {
   }
 
   /**
-   * What a failed registration reserved is released. Not when the account was recorded after all (the append landed,
-   * its answer was lost), or cannot be read to tell: it holds what was reserved for it.
+   * What a failed registration reserved is released: only the reservations it made (another delivery of the same
+   * request may have reserved since). Not when the account was recorded after all (the append landed, its answer
+   * was lost), or cannot be read to tell: it holds what was reserved for it.
    */
   private async releaseUnlessRegistered(
     userId: string,
-    reserved: readonly [ReservationKind, string][],
+    reserved: Reserved[],
     commandId: string,
   ): Promise<void> {
     if (reserved.length === 0) return;
@@ -405,32 +441,48 @@ export class Registration {
     // A release of one's own reservation is safe to repeat; an id of its own each time, since the same request may
     // have reserved it again since (a redelivery), and a release under the first undo's id would be taken for that.
     const undo = `${commandId}/undo-${randomUUID()}`;
-    for (const [kind, value] of reserved)
-      await this.deps.reservations.release(kind, value, userId, undo).catch(() => undefined);
+    for (const { kind, value, since } of reserved)
+      await this.deps.reservations.release(kind, value, userId, undo, since).catch(() => undefined);
     // Another delivery of this request may have made the account meanwhile: released first and read after (as it
-    // appends first and reserves after), one of the two sees the other, and the account keeps what it holds.
+    // appends first and reserves after), one of the two sees the other, and the account keeps what it holds, or
+    // gives way when another registration took it in between.
     if ((await this.deps.accounts.load(userId).catch(() => undefined))?.status === 'none') return;
-    const held = `${commandId}/held-${randomUUID()}`;
-    for (const [kind, value] of reserved)
-      await this.deps.reservations.reserve(kind, value, userId, held).catch(() => undefined);
+    await this.renew(userId, reserved, `${commandId}/held-${randomUUID()}`)
+      .then((lost) => this.giveWay(userId, lost, commandId))
+      .catch(() => undefined);
   }
 
   /**
-   * False when another account holds the number, from before or by winning a race for it (the reservation decides):
-   * then it is left off. A number an invitation proved is not given up that way.
+   * Undefined when another account holds the number, from before or by winning a race for it (the reservation
+   * decides): then it is left off. A number an invitation proved is not given up that way. Else when it was reserved.
    */
-  private async reservePhone(command: RegisterUser, commandId: string, proven: boolean): Promise<boolean> {
+  private async reservePhone(
+    command: RegisterUser,
+    commandId: string,
+    proven: boolean,
+  ): Promise<string | undefined> {
     try {
-      await this.deps.reservations.reserve('phone', command.phone!, command.userId, commandId);
-      return true;
+      return await this.deps.reservations.reserve('phone', command.phone!, command.userId, commandId);
     } catch (error) {
-      if (!proven && isDomainError(error) && error.code === 'phone-taken') return false;
+      if (!proven && isDomainError(error) && error.code === 'phone-taken') return undefined;
       throw error;
     }
   }
 }
 
 type RegisterUser = UserCommand & { type: 'RegisterUser' };
+
+/** What a registration reserved, and when (the reservation it made, which its undo alone releases). */
+interface Reserved {
+  readonly kind: ReservationKind;
+  readonly value: string;
+  since: string;
+}
+
+/** The command id of the deletion that withdraws a registration's account (see `giveWay`). */
+function withdrawal(commandId: string): string {
+  return `${commandId}/withdrawn`;
+}
 
 function withoutPhone(command: RegisterUser): RegisterUser {
   const { phone: _leftOff, ...rest } = command;

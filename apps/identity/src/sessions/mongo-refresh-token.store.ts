@@ -1,6 +1,6 @@
 import { type Connection } from 'mongoose';
 import { type Collection, type Document } from 'mongodb';
-import { MongoClaimLedger, ensureIndex } from '../shared/mongo';
+import { MongoClaimLedger, ensureIndex, isDuplicateKey } from '../shared/mongo';
 import {
   type RefreshFamily,
   type RefreshRotation,
@@ -44,8 +44,14 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
-  async recordRotation({ fromHash, ...rest }: RefreshRotation): Promise<void> {
-    await this.rotations.insertOne({ _id: fromHash, ...rest });
+  async recordRotation({ fromHash, ...rest }: RefreshRotation): Promise<boolean> {
+    try {
+      await this.rotations.insertOne({ _id: fromHash, ...rest });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   async findRotation(fromHash: string): Promise<RefreshRotation | null> {

@@ -36,7 +36,8 @@ export interface RefreshRotation {
 export interface RefreshTokenStore {
   /** Marks a token as used; exactly one concurrent caller gets true. */
   readonly uses: ClaimLedger;
-  recordRotation(rotation: RefreshRotation): Promise<void>;
+  /** False, recording nothing, when a rotation of the same token is recorded already (the first one stays). */
+  recordRotation(rotation: RefreshRotation): Promise<boolean>;
   findRotation(fromHash: string): Promise<RefreshRotation | null>;
   createFamily(family: RefreshFamily): Promise<void>;
   getFamily(familyId: string): Promise<RefreshFamily | null>;
@@ -56,12 +57,13 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     private readonly rotations: KeyValueMap<RefreshRotation> = new Map(),
   ) {}
 
-  recordRotation(rotation: RefreshRotation): Promise<void> {
+  recordRotation(rotation: RefreshRotation): Promise<boolean> {
     if (this.rotations.size >= 1_000)
       for (const [fromHash, kept] of [...this.rotations])
         if (kept.expiresAt <= rotation.rotatedAt) this.rotations.delete(fromHash);
+    if (this.rotations.has(rotation.fromHash)) return Promise.resolve(false);
     this.rotations.set(rotation.fromHash, rotation);
-    return Promise.resolve();
+    return Promise.resolve(true);
   }
 
   findRotation(fromHash: string): Promise<RefreshRotation | null> {

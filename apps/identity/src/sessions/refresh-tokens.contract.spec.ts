@@ -163,12 +163,30 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     },
   );
 
-  it('a retry of a rotation that failed after using the token, once the repeat window passed, is reuse', async () => {
+  it('a first attempt slower than its retry: both are answered with the one successor recorded', async () => {
+    const first = await tokens.issue('u1', PWD);
+    const insertToken = store.insertToken.bind(store);
+    let goOn!: () => void;
+    const held = new Promise<void>((resolve) => (goOn = resolve));
+    const slow = jest.spyOn(store, 'insertToken').mockImplementationOnce(async (record) => {
+      await held;
+      return insertToken(record);
+    });
+    const slowAnswer = tokens.rotate(first.token, 'cmd-1');
+    const retried = await tokens.rotate(first.token, 'cmd-1');
+    goOn();
+    expect((await slowAnswer).token).toBe(retried.token);
+    slow.mockRestore();
+    expect(await tokens.isSessionActive(first.familyId)).toBe(true);
+    expect((await tokens.rotate(retried.token, 'cmd-2')).familyId).toBe(first.familyId);
+  });
+
+  it('a retry of a rotation that failed after using the token, once half the repeat window passed, is reuse', async () => {
     const first = await tokens.issue('u1', PWD);
     const broken = jest.spyOn(store, 'recordRotation').mockRejectedValueOnce(new Error('down'));
     await expect(tokens.rotate(first.token, 'cmd-1')).rejects.toThrow('down');
     broken.mockRestore();
-    clock += 5 * 60_000;
+    clock += 2.5 * 60_000;
     expect(await failure(tokens.rotate(first.token, 'cmd-1'))).toBe('reused');
     expect(await tokens.isSessionActive(first.familyId)).toBe(false);
   });

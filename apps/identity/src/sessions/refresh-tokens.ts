@@ -94,21 +94,32 @@ export class RefreshTokens {
       }
     }
     const successor = await this.mint(session);
-    if (commandId)
-      await this.store.recordRotation({
-        fromHash: record.tokenHash,
-        commandId,
-        sealedSuccessor: sealSuccessor(token, commandId, successor.token),
-        rotatedAt: now,
-        expiresAt: new Date(now.getTime() + this.repeatWindowMs),
-      });
-    return successor;
+    if (!commandId) return successor;
+    const recorded = await this.store.recordRotation({
+      fromHash: record.tokenHash,
+      commandId,
+      sealedSuccessor: sealSuccessor(token, commandId, successor.token),
+      rotatedAt: now,
+      expiresAt: new Date(now.getTime() + this.repeatWindowMs),
+    });
+    if (recorded) return successor;
+    // Only this request could record it (it claimed the use): a first attempt slower than its retry's wait got there
+    // first. The one successor recorded is the answer, so the session never has two.
+    const first = await this.successorFor(token, commandId);
+    if (!first || first === NOT_RECORDED) {
+      await this.store.revokeFamily(record.familyId, now);
+      throw new RefreshTokenError('reused');
+    }
+    return { ...first, ...session };
   }
 
-  /** Whether the use of the token was claimed by this request, within the repeat window. */
+  /**
+   * Whether the use of the token was claimed by this request, within half the repeat window: a rotation record
+   * outlives the whole window (by the store's clock), so a record missing that early was never written.
+   */
   private async ownUnfinishedUse(tokenHash: string, commandId: string, now: Date): Promise<boolean> {
     const claim = await this.store.uses.claimOf(tokenHash);
-    return claim?.claimant === commandId && now.getTime() - claim.at.getTime() < this.repeatWindowMs;
+    return claim?.claimant === commandId && now.getTime() - claim.at.getTime() < this.repeatWindowMs / 2;
   }
 
   /**

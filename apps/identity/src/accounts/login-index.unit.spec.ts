@@ -28,6 +28,35 @@ describe('login index', () => {
     expect(index.find('b@x.io')).toBeUndefined();
   });
 
+  it('an account withdrawn after registering an address another account holds leaves that account found', () => {
+    const index = new LoginIndex();
+    const register = (userId: string) =>
+      index.apply(
+        recorded({
+          type: 'UserRegistered',
+          data: { userId, actorId: userId, at, name: 'A', email: 'a@x.io' },
+        }),
+      );
+    register('keeps');
+    register('withdrawn');
+    index.apply(
+      recorded({ type: 'UserLocked', data: { userId: 'keeps', actorId: 'op', at, reason: 'abuse' } }),
+    );
+    index.apply(
+      recorded({
+        type: 'UserDeleted',
+        data: {
+          userId: 'withdrawn',
+          actorId: 'system',
+          at,
+          ownedOrganizationIds: [],
+          ownedOrganizationsConfirmed: false,
+        },
+      }),
+    );
+    expect(index.find('a@x.io')).toEqual({ userId: 'keeps', locked: true, twoFactorEnabled: false });
+  });
+
   it('ignores streams other than users (reservations carry no address)', () => {
     const index = new LoginIndex();
     index.apply(

@@ -91,6 +91,18 @@ describe('membership indexes', () => {
     expect(users.userWithEmail('c@x.io')).toBeUndefined();
   });
 
+  it('R5: an account withdrawn after registering an address another account holds leaves that account found', () => {
+    const users = new UserDirectory();
+    users.apply(on('user-keeps', 'UserRegistered', { userId: 'keeps', email: 'a@x.io' }));
+    users.apply(on('user-withdrawn', 'UserRegistered', { userId: 'withdrawn', email: 'a@x.io' }));
+    users.apply(on('user-withdrawn', 'UserDeleted', { userId: 'withdrawn' }));
+    expect(users.userWithEmail('a@x.io')).toBe('keeps');
+    users.apply(
+      on('user-keeps', 'EmailChanged', { userId: 'keeps', previousEmail: 'a@x.io', email: 'b@x.io' }),
+    );
+    expect(users.userWithEmail('a@x.io')).toBeUndefined();
+  });
+
   it('R16, R18: the user directory knows an address as verified only until it changes', () => {
     const users = new UserDirectory();
     users.apply(on('user-u1', 'UserRegistered', { userId: 'u1', email: 'a@x.io' }));

@@ -19,7 +19,12 @@ interface Identifiers {
  * `identity.user.v1`).
  */
 export class UserDirectory {
-  private readonly byEmail = new Map<string, string>();
+  /**
+   * The accounts whose events named each address, latest last. Usually one: two only when a registration that lost
+   * its address to another recorded its account anyway and is then withdrawn (deleted), which must not take the
+   * address from the account that keeps it.
+   */
+  private readonly byEmail = new Map<string, string[]>();
   private readonly identifiersOf = new Map<string, Identifiers>();
 
   apply({ event, streamName }: RecordedDomainEvent<UserEvent>): void {
@@ -44,7 +49,7 @@ export class UserDirectory {
   }
 
   userWithEmail(email: string): string | undefined {
-    return this.byEmail.get(email.trim().toLowerCase());
+    return this.byEmail.get(email.trim().toLowerCase())?.at(-1);
   }
 
   /** The account's address if it is verified now (R16: what a domain claim is proven by). */
@@ -54,9 +59,15 @@ export class UserDirectory {
   }
 
   private record(userId: string, identifiers: Identifiers): void {
-    const previous = this.identifiersOf.get(userId);
-    if (previous?.email) this.byEmail.delete(previous.email);
+    const previous = this.identifiersOf.get(userId)?.email;
     this.identifiersOf.set(userId, identifiers);
-    if (identifiers.email) this.byEmail.set(identifiers.email, userId);
+    if (previous === identifiers.email) return;
+    if (previous !== undefined) {
+      const others = (this.byEmail.get(previous) ?? []).filter((holder) => holder !== userId);
+      if (others.length > 0) this.byEmail.set(previous, others);
+      else this.byEmail.delete(previous);
+    }
+    if (identifiers.email)
+      this.byEmail.set(identifiers.email, [...(this.byEmail.get(identifiers.email) ?? []), userId]);
   }
 }

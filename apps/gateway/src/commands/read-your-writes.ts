@@ -64,10 +64,17 @@ export class ReadYourWrites {
    * them when it sees the registration, so no revision comes back to wait for; but an admission is one atomic
    * append, so once the member shows, the organization's stream head covers all of it.
    */
-  async memberShows(orgId: string, userId: string): Promise<boolean> {
+  async memberShows(
+    orgId: string,
+    userId: string,
+    /** Stops the wait early, answering false: what shows that the member will not come (a refused acceptance). */
+    wontJoin: () => Promise<boolean> = () => Promise.resolve(false),
+  ): Promise<boolean> {
     const deadline = Date.now() + this.config.readYourWritesMs;
-    const joined = async () => (await this.models.members.get(orgScoped(orgId, userId))) !== null;
-    if (!(await this.until(joined, deadline))) return false;
+    let refused = false;
+    const joined = async () =>
+      (await this.models.members.get(orgScoped(orgId, userId))) !== null || (refused = await wontJoin());
+    if (!(await this.until(joined, deadline)) || refused) return false;
     return this.until(this.organizationReached(orgId, await this.streamHead(orgId)), deadline);
   }
 

@@ -175,9 +175,22 @@ export class PublicInvitationsController {
       },
       requesterOf(req),
     );
-    // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes).
-    const shown = await this.freshness.memberShows(registered.orgId, registered.userId);
-    if (!shown) await this.refusedAfterRegistering(registered, token);
+    // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes), or
+    // the read models show it will not (the invitation revoked or its link replaced meanwhile).
+    const refusal = () => this.refusalAfterRegistering(registered, token);
+    const shown = await this.freshness.memberShows(
+      registered.orgId,
+      registered.userId,
+      async () => (await refusal()) !== undefined,
+    );
+    const code = shown ? undefined : await refusal();
+    if (code)
+      throw new DomainError(
+        code,
+        'gone',
+        `your account was created, but the invitation could not be accepted (${code}); sign in with it`,
+        { userId: registered.userId },
+      );
     return this.answer(registered, shown, res);
   }
 
@@ -187,33 +200,25 @@ export class PublicInvitationsController {
    * (which promises the membership): the account itself stays, and signs in. A read model that merely lags, or an
    * expiry it cannot tell from a late acceptance, still answers 202.
    */
-  private async refusedAfterRegistering(
+  private async refusalAfterRegistering(
     registered: { userId: string; orgId: string; invitationId: string },
     token: string,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const { userId, orgId, invitationId } = registered;
     const invitation = await this.models.invitations.get(orgScoped(orgId, invitationId));
     const org = await this.models.organizations.get(orgId);
-    const code =
-      !org || org.deleted
-        ? 'organization-deleted'
-        : !invitation
-          ? undefined
-          : invitation.status !== 'pending'
-            ? invitation.acceptedBy === userId
-              ? undefined
-              : GONE[invitation.status]
-            : // A newer link than this one; an older sequence only means the read model is behind.
-              invitation.sendSequence > (this.links.verify(token)?.sendSequence ?? Infinity)
-              ? 'invitation-link-superseded'
-              : undefined;
-    if (code)
-      throw new DomainError(
-        code,
-        'gone',
-        `your account was created, but the invitation could not be accepted (${code}); sign in with it`,
-        { userId },
-      );
+    return !org || org.deleted
+      ? 'organization-deleted'
+      : !invitation
+        ? undefined
+        : invitation.status !== 'pending'
+          ? invitation.acceptedBy === userId
+            ? undefined
+            : GONE[invitation.status]
+          : // A newer link than this one; an older sequence only means the read model is behind.
+            invitation.sendSequence > (this.links.verify(token)?.sendSequence ?? Infinity)
+            ? 'invitation-link-superseded'
+            : undefined;
   }
 
   private answer(

@@ -224,6 +224,45 @@ describe('one account per address: a registration that stalled past its reservat
     expect(await holderOf('email', first.email)).toBeUndefined();
   });
 
+  it('R5: a number an invitation proved, taken over while the account was being made, is taken back', async () => {
+    const phone = `+1415558${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+    const invitation = {
+      invitationId: randomUUID(),
+      orgId: randomUUID(),
+      orgName: 'Acme',
+      phone,
+      role: 'user',
+      status: 'pending' as const,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      sendSequence: 1,
+    };
+    const fromLink = new Registration({
+      ...dependencies,
+      invitations: { describe: () => Promise.resolve(invitation) } as unknown as MembershipInvitations,
+    });
+    const invited = {
+      ...input(`stall-proven-${unique()}@example.com`),
+      token: 'the link’s token',
+      termsAccepted: true,
+    };
+    const stalledInvitee = await stalledAt('storing its password', invited.commandId, () =>
+      fromLink.registerFromInvitation(invited),
+    );
+    afterAMinute();
+    const claimant = input(`stall-claims-${unique()}@example.com`, phone);
+    await registration.register(claimant);
+    expect(await holderOf('phone', phone)).toBe(registeredUserId(claimant.commandId));
+
+    stalledInvitee.goOn();
+    await stalledInvitee.answer;
+    const [invitee, other] = await Promise.all(
+      [invited, claimant].map((r) => accounts.active(registeredUserId(r.commandId))),
+    );
+    expect(invitee!.phone).toBe(phone);
+    expect(other!.phone).toBeUndefined();
+    expect(await holderOf('phone', phone)).toBe(invitee!.userId);
+  });
+
   it.each(['storing its password', 'recording its account'] as const)(
     'a phone number taken over while %s is left off its account, which keeps its own address',
     async (at) => {

@@ -358,7 +358,14 @@ export class Registration {
         reserved,
         `${input.commandId}/before-${randomUUID()}`,
       );
-      if (lostBefore.includes('phone')) {
+      const phone = reserved.find((r) => r.kind === 'phone');
+      if (phone && lostBefore.includes('phone') && phoneProven) {
+        // The invitation's link proved the number (membership admits by it): taken back, as it was taken at first.
+        const holder = await reservations.holderOf('phone', phone.value);
+        if (holder !== undefined && holder !== command.userId)
+          await this.takePhoneFrom(holder, phone.value, `${input.commandId}/taken-back-${randomUUID()}`);
+        phone.since = await reservations.reserve('phone', phone.value, command.userId, input.commandId);
+      } else if (lostBefore.includes('phone')) {
         registered = withoutPhone(registered);
         reserved = reserved.filter((r) => r.kind !== 'phone');
       }
@@ -446,8 +453,14 @@ export class Registration {
     // Another delivery of this request may have made the account meanwhile: released first and read after (as it
     // appends first and reserves after), one of the two sees the other, and the account keeps what it holds, or
     // gives way when another registration took it in between.
-    if ((await this.deps.accounts.load(userId).catch(() => undefined))?.status === 'none') return;
-    await this.renew(userId, reserved, `${commandId}/held-${randomUUID()}`)
+    const account = await this.deps.accounts.load(userId).catch(() => undefined);
+    if (account?.status !== 'active') return;
+    // Only what the account still has (it may have changed its address or number since it was made).
+    const still = reserved.filter(
+      ({ kind, value }) =>
+        kind === 'invitation' || (kind === 'email' ? account.email : account.phone) === value,
+    );
+    await this.renew(userId, still, `${commandId}/held-${randomUUID()}`)
       .then((lost) => this.giveWay(userId, lost, commandId))
       .catch(() => undefined);
   }

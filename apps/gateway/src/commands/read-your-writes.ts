@@ -9,6 +9,8 @@ import { orgScoped } from '../read-models/documents';
 import { type ReadModels } from '../read-models/read-models';
 import { type MembershipResult } from './write-services';
 
+/** How often a wait for a new member looks whether the read models show it will not come. */
+const REFUSAL_CHECK_MS = 50;
 /** What a command answers when the read models have not reached its revision within the bound. */
 export interface Accepted {
   readonly status: 'accepted';
@@ -71,9 +73,14 @@ export class ReadYourWrites {
     wontJoin: () => Promise<boolean> = () => Promise.resolve(false),
   ): Promise<boolean> {
     const deadline = Date.now() + this.config.readYourWritesMs;
-    let refused = false;
-    const joined = async () =>
-      (await this.models.members.get(orgScoped(orgId, userId))) !== null || (refused = await wontJoin());
+    let [refused, askedAt] = [false, 0];
+    // The member is looked for on every turn; what would refuse it less often, as it costs reads of its own.
+    const joined = async () => {
+      if ((await this.models.members.get(orgScoped(orgId, userId))) !== null) return true;
+      if (Date.now() - askedAt < REFUSAL_CHECK_MS) return false;
+      askedAt = Date.now();
+      return (refused = await wontJoin());
+    };
     if (!(await this.until(joined, deadline)) || refused) return false;
     return this.until(this.organizationReached(orgId, await this.streamHead(orgId)), deadline);
   }

@@ -177,13 +177,14 @@ export class PublicInvitationsController {
     );
     // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes), or
     // the read models show it will not (the invitation revoked or its link replaced meanwhile).
-    const refusal = () => this.refusalAfterRegistering(registered, token);
+    const sendSequence = this.links.verify(token)?.sendSequence;
+    const refusal = (final: boolean) => this.refusalAfterRegistering(registered, sendSequence, final);
     const shown = await this.freshness.memberShows(
       registered.orgId,
       registered.userId,
-      async () => (await refusal()) !== undefined,
+      async () => (await refusal(false)) !== undefined,
     );
-    const code = shown ? undefined : await refusal();
+    const code = shown ? undefined : await refusal(true);
     if (code)
       throw new DomainError(
         code,
@@ -202,23 +203,27 @@ export class PublicInvitationsController {
    */
   private async refusalAfterRegistering(
     registered: { userId: string; orgId: string; invitationId: string },
-    token: string,
+    /** The link's. */
+    sendSequence: number | undefined,
+    /** Once the wait is over: an organization the read models do not hold is then taken as deleted. */
+    final: boolean,
   ): Promise<string | undefined> {
     const { userId, orgId, invitationId } = registered;
     const invitation = await this.models.invitations.get(orgScoped(orgId, invitationId));
+    const gone = !invitation
+      ? undefined
+      : invitation.status !== 'pending'
+        ? invitation.acceptedBy === userId
+          ? undefined
+          : GONE[invitation.status]
+        : // A newer link than this one; an older sequence only means the read model is behind.
+          invitation.sendSequence > (sendSequence ?? Infinity)
+          ? 'invitation-link-superseded'
+          : undefined;
+    // While waiting, only a changed invitation stops the wait (a deleted organization revokes its invitations).
+    if (gone === undefined && !final) return undefined;
     const org = await this.models.organizations.get(orgId);
-    return !org || org.deleted
-      ? 'organization-deleted'
-      : !invitation
-        ? undefined
-        : invitation.status !== 'pending'
-          ? invitation.acceptedBy === userId
-            ? undefined
-            : GONE[invitation.status]
-          : // A newer link than this one; an older sequence only means the read model is behind.
-            invitation.sendSequence > (this.links.verify(token)?.sendSequence ?? Infinity)
-            ? 'invitation-link-superseded'
-            : undefined;
+    return org?.deleted || (final && !org) ? 'organization-deleted' : gone;
   }
 
   private answer(

@@ -44,6 +44,32 @@ describe('operators locking accounts', () => {
     await platform.signIn(ada.email);
   });
 
+  it('R2: ownership cannot go to a locked account (422 new-owner-locked, nothing changes); unlocked, it can', async () => {
+    const ada = await platform.signUp('Ada');
+    const orgId = await platform.createOrg(ada);
+    const bob = await platform.join(ada, orgId, 'Bob');
+    await lock(opal, bob.userId).expect(204);
+    const refused = await platform.http
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId });
+    expect([refused.status, refused.body.code, refused.body.field]).toEqual([
+      422,
+      'new-owner-locked',
+      'newOwnerId',
+    ]);
+    const org = await platform.http.get(`/v1/orgs/${orgId}`).set(bearer(ada)).expect(200);
+    expect(org.body).toMatchObject({ ownerId: ada.userId, myRole: 'owner' });
+
+    await platform.http.post(`/v1/operator/users/${bob.userId}/unlock`).set(bearer(opal)).expect(204);
+    const moved = await platform.http
+      .post(`/v1/orgs/${orgId}/ownership-transfer`)
+      .set(bearer(ada))
+      .send({ newOwnerId: bob.userId })
+      .expect(200);
+    expect(moved.body).toMatchObject({ ownerId: bob.userId, myRole: 'admin' });
+  });
+
   it('a lock repeated under its Idempotency-Key is the first answer; the key used for an unlock or another reason is a 409', async () => {
     const dora = await platform.signUp('Dora');
     const key = `lock-${dora.userId}`;

@@ -20,6 +20,7 @@ import {
 import { PUBLIC_EVENT_MAPPINGS, publishingRelayProvider } from '@app/relay';
 import { ROLE_DEFAULTS_STREAM, auditCheckpointsProvider } from '@app/audit';
 import { accountDeletion } from './commands/account-deleted';
+import { accountLocked } from './commands/account-locked';
 import { verifiedAddress } from './commands/verified-address';
 import { MembershipCommandServer } from './commands/membership-command-server';
 import { OrganizationCommandHandler, organizationStream } from './commands/organization-command-handler';
@@ -88,6 +89,7 @@ export class MembershipModule {
               invitationLifetimeMs: config.invitationLifetimeMs,
               users: indexes.users,
               accountDeletion: (userId) => accountDeletion(client, userId),
+              accountLocked: (userId) => accountLocked(client, userId),
               verifiedEmailOf: (userId) => verifiedAddress(client, userId, protection),
             }),
         },

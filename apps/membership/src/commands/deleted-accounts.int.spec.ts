@@ -239,16 +239,14 @@ describe('commands of or for an account being deleted', () => {
     await run(orgId, 'system', { type: 'AdmitMember', userId: gone, role: 'user', via: 'invitation' });
     await deleteAccount(gone);
     const execute = handler.execute.bind(handler);
-    const busy = jest
-      .spyOn(handler, 'execute')
-      .mockImplementation(async (request) =>
-        request.command.type === 'RemoveDeletedUser'
-          ? {
-              ok: false,
-              error: { code: 'concurrency-conflict', kind: 'conflict', message: 'busy', details: {} },
-            }
-          : execute(request),
-      );
+    const busy = jest.spyOn(handler, 'execute').mockImplementation(async (request) =>
+      request.command.type === 'RemoveDeletedUser'
+        ? {
+            ok: false,
+            error: { code: 'concurrency-conflict', kind: 'conflict', message: 'busy', details: {} },
+          }
+        : execute(request),
+    );
     try {
       const failure = await handler
         .takeOutIfDeleted(gone, { orgId, commandId: randomUUID() })

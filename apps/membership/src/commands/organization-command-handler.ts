@@ -46,6 +46,8 @@ export interface OrganizationCommandOptions {
   readonly users?: Pick<UserDirectory, 'userWithEmail' | 'verifiedEmailOf'>;
   /** Whether an account has been deleted, as the event store says now (R1, R10), and what its deletion confirmed. */
   readonly accountDeletion?: (userId: string) => Promise<AccountDeletion | undefined>;
+  /** Whether an account is locked now, as the event store says (R2: ownership goes to an active member). */
+  readonly accountLocked?: (userId: string) => Promise<boolean>;
   /** The account's e-mail address if it is verified, as the event store says now (R16: proves a domain claim). */
   readonly verifiedEmailOf?: (userId: string) => Promise<string | undefined>;
   /** Keyed digests of addresses: who an invitation is for counts in its command's fingerprint. */
@@ -137,7 +139,9 @@ export class OrganizationCommandHandler {
         });
       }
       const request = this.withAddressesFingerprinted(trustedRequest);
-      const command = await this.withClaimantAddress(this.toDomainCommand(request));
+      const command = await this.withNewOwnerLock(
+        await this.withClaimantAddress(this.toDomainCommand(request)),
+      );
       await this.refuseDeletedAccount(command, request);
       const standing = this.withInviteeOfInvitation(withActorStanding(command, this.streams, this.catalog));
       switch (command.type) {
@@ -368,6 +372,15 @@ export class OrganizationCommandHandler {
     const { actorVerifiedEmail: _fromRequest, ...asked } = command;
     const actorVerifiedEmail = await this.options.verifiedEmailOf?.(command.actorId);
     return actorVerifiedEmail === undefined ? asked : { ...asked, actorVerifiedEmail };
+  }
+
+  /** R2: the decider is told when the account ownership would go to is locked now. */
+  private async withNewOwnerLock(command: OrganizationCommand): Promise<OrganizationCommand> {
+    if (command.type !== 'TransferOwnership') return command;
+    const { newOwnerLocked: _fromRequest, ...asked } = command;
+    return (await this.options.accountLocked?.(command.newOwnerId))
+      ? { ...asked, newOwnerLocked: true }
+      : asked;
   }
 
   /**

@@ -31,7 +31,12 @@ export type OrganizationCommand = CommandMeta &
     | { type: 'CreateOrganization'; orgId: string; name: string; plan?: string }
     | { type: 'AdmitMember'; userId: string; role: InvitedRole; via: 'invitation' | 'auto-join' }
     | { type: 'ChangeMemberRole'; userId: string; role: InvitedRole }
-    | { type: 'TransferOwnership'; newOwnerId: string }
+    | {
+        type: 'TransferOwnership';
+        newOwnerId: string;
+        /** Set by the handler, from identity's events: the new Owner's account is locked now (R2: not active). */
+        newOwnerLocked?: boolean;
+      }
     | { type: 'GrantPermissions'; userId: string; permissions: string[] }
     | { type: 'RevokePermissions'; userId: string; permissions: string[] }
     | { type: 'SetSchedulable'; userId: string; schedulable: boolean }

@@ -121,6 +121,19 @@ describe('members and roles', () => {
         .thenRefuses('already-owner', { field: 'newOwnerId' });
     });
 
+    it('R2: ownership goes to an active member: a locked account is refused, naming newOwnerId', () => {
+      given(base)
+        .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'ada', newOwnerLocked: true }))
+        .thenRefuses('new-owner-locked', { field: 'newOwnerId' });
+      // Who is not a member is told that first: a lock says nothing about them to this organization.
+      given(base)
+        .when(cmd('owner', { type: 'TransferOwnership', newOwnerId: 'stranger', newOwnerLocked: true }))
+        .thenRefuses('not-a-member');
+      given(base)
+        .when(cmd('admin', { type: 'TransferOwnership', newOwnerId: 'ada', newOwnerLocked: true }))
+        .thenRefuses('owner-only');
+    });
+
     it('R20: the previous Owner, now Admin, loses grants whose prerequisites only the Owner role gave', () => {
       // An operator's permission that requires an Owner-only one; a grant recorded before the catalog said so.
       const catalog = extendCatalog(defaultCatalog, { 'vault.open': { requires: ['org.delete'] } });

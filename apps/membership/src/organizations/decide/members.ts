@@ -142,6 +142,16 @@ export function transferOwnership({
       field: 'newOwnerId',
     });
   memberOf(org, command.newOwnerId);
+  // Locked by an operator, the new Owner could not sign in, and nobody could act as Owner until it is unlocked.
+  if (command.newOwnerLocked === true)
+    refuse(
+      'new-owner-locked',
+      'rule-violation',
+      'ownership goes to an active member: this account is locked (R2)',
+      {
+        field: 'newOwnerId',
+      },
+    );
   const previous = memberOf(org, command.actorId);
   return [
     { type: 'OwnershipTransferred', data: { ...stamp, from: command.actorId, to: command.newOwnerId } },

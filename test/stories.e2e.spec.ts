@@ -740,7 +740,8 @@ describe('stories over the public API', () => {
       .patch(`/v1/orgs/${orgId}/teams/${other.teamId}`)
       .set(bearer(bob))
       .send({ name: 'Taken over' });
-    expect([403, 404]).toContain(notHis.status);
+    // A plain member of that team: it sees the team, and is told it may not rename it.
+    expect([notHis.status, notHis.body.code]).toEqual([403, 'insufficient-role']);
     // R12
     const stranger = await http()
       .put(`/v1/orgs/${orgId}/teams/${team.teamId}/members/${outsider.userId}`)

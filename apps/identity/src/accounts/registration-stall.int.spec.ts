@@ -121,6 +121,25 @@ describe('one account per address: a registration that stalled past its reservat
     stalledAt(at, registering.commandId, () => registration.register(registering));
   const mailsTo = (to: string, template: string) =>
     identity.mails.filter((m) => m.data.to === to && m.data.template === template);
+  const phoneNumber = () => `+1415557${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
+  /** Registration from the link of a pending invitation sent to `phone` (membership's directory stands in here). */
+  const registrationFromLinkTo = (phone: string) => {
+    const invitation = {
+      invitationId: randomUUID(),
+      orgId: randomUUID(),
+      orgName: 'Acme',
+      phone,
+      role: 'user',
+      status: 'pending' as const,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      sendSequence: 1,
+    };
+    return new Registration({
+      ...dependencies,
+      invitations: { describe: () => Promise.resolve(invitation) } as unknown as MembershipInvitations,
+    });
+  };
+  const redeem = (email: string) => ({ ...input(email), token: 'the link’s token', termsAccepted: true });
   const afterAMinute = () => (clock = new Date(clock.getTime() + 61_000));
   const holderOf = (kind: 'email' | 'phone', value: string) =>
     identity.app.get(IdentifierReservations, { strict: false }).holderOf(kind, value);
@@ -186,25 +205,7 @@ describe('one account per address: a registration that stalled past its reservat
 
   it('R5: an invitation’s link taken over while the account was being recorded withdraws it: the link is spent', async () => {
     // Sent to a phone number, so each registration from it types an address of its own.
-    const invitation = {
-      invitationId: randomUUID(),
-      orgId: randomUUID(),
-      orgName: 'Acme',
-      phone: `+1415557${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`,
-      role: 'user',
-      status: 'pending' as const,
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      sendSequence: 1,
-    };
-    const fromLink = new Registration({
-      ...dependencies,
-      invitations: { describe: () => Promise.resolve(invitation) } as unknown as MembershipInvitations,
-    });
-    const redeem = (email: string) => ({
-      ...input(email),
-      token: 'the link’s token',
-      termsAccepted: true,
-    });
+    const fromLink = registrationFromLinkTo(phoneNumber());
     const [first, second] = [
       redeem(`stall-link-a-${unique()}@example.com`),
       redeem(`stall-link-b-${unique()}@example.com`),
@@ -225,26 +226,9 @@ describe('one account per address: a registration that stalled past its reservat
   });
 
   it('R5: a number an invitation proved, taken over while the account was being made, is taken back', async () => {
-    const phone = `+1415558${String(Math.floor(Math.random() * 10_000)).padStart(4, '0')}`;
-    const invitation = {
-      invitationId: randomUUID(),
-      orgId: randomUUID(),
-      orgName: 'Acme',
-      phone,
-      role: 'user',
-      status: 'pending' as const,
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-      sendSequence: 1,
-    };
-    const fromLink = new Registration({
-      ...dependencies,
-      invitations: { describe: () => Promise.resolve(invitation) } as unknown as MembershipInvitations,
-    });
-    const invited = {
-      ...input(`stall-proven-${unique()}@example.com`),
-      token: 'the link’s token',
-      termsAccepted: true,
-    };
+    const phone = phoneNumber();
+    const fromLink = registrationFromLinkTo(phone);
+    const invited = redeem(`stall-proven-${unique()}@example.com`);
     const stalledInvitee = await stalledAt('storing its password', invited.commandId, () =>
       fromLink.registerFromInvitation(invited),
     );

@@ -247,6 +247,25 @@ describe('one account per address: a registration that stalled past its reservat
     expect(await holderOf('phone', phone)).toBe(invitee!.userId);
   });
 
+  it('R5: a proven number is not taken back for a registration that lost its address too: it records nothing', async () => {
+    const phone = phoneNumber();
+    const fromLink = registrationFromLinkTo(phone);
+    const invited = redeem(`stall-both-${unique()}@example.com`);
+    const stalledInvitee = await stalledAt('storing its password', invited.commandId, () =>
+      fromLink.registerFromInvitation(invited),
+    );
+    afterAMinute();
+    const claimant = input(invited.email, phone);
+    await registration.register(claimant);
+
+    stalledInvitee.goOn();
+    await expect(stalledInvitee.answer).rejects.toMatchObject({ code: 'account-exists' });
+    expect(await statusOf(invited.commandId)).toBe('none');
+    const kept = await accounts.active(registeredUserId(claimant.commandId));
+    expect(kept.phone).toBe(phone);
+    expect(await holderOf('phone', phone)).toBe(kept.userId);
+  });
+
   it.each(['storing its password', 'recording its account'] as const)(
     'a phone number taken over while %s is left off its account, which keeps its own address',
     async (at) => {

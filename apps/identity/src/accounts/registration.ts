@@ -358,6 +358,11 @@ export class Registration {
         reserved,
         `${input.commandId}/before-${randomUUID()}`,
       );
+      if (lostBefore.some((kind) => kind !== 'phone')) {
+        await undo();
+        if (lostBefore.includes('invitation')) throw linkSpent();
+        return 'email-taken';
+      }
       const phone = reserved.find((r) => r.kind === 'phone');
       if (phone && lostBefore.includes('phone') && phoneProven) {
         // The invitation's link proved the number (membership admits by it): taken back, as it was taken at first.
@@ -368,11 +373,6 @@ export class Registration {
       } else if (lostBefore.includes('phone')) {
         registered = withoutPhone(registered);
         reserved = reserved.filter((r) => r.kind !== 'phone');
-      }
-      if (lostBefore.some((kind) => kind !== 'phone')) {
-        await undo();
-        if (lostBefore.includes('invitation')) throw linkSpent();
-        return 'email-taken';
       }
       await accounts.execute(registered, { commandId: input.commandId, ...correlation(input) });
       // Another delivery of this very request (the same account) may have failed meanwhile and undone what both
@@ -454,12 +454,16 @@ export class Registration {
     // appends first and reserves after), one of the two sees the other, and the account keeps what it holds, or
     // gives way when another registration took it in between.
     const account = await this.deps.accounts.load(userId).catch(() => undefined);
-    if (account?.status !== 'active') return;
-    // Only what the account still has (it may have changed its address or number since it was made).
-    const still = reserved.filter(
-      ({ kind, value }) =>
-        kind === 'invitation' || (kind === 'email' ? account.email : account.phone) === value,
-    );
+    if (account !== undefined && account.status !== 'active') return;
+    // Only what the account still has (it may have changed its address or number since it was made); all of it when
+    // the account cannot be read to tell, as it may be there.
+    const still =
+      account === undefined
+        ? reserved
+        : reserved.filter(
+            ({ kind, value }) =>
+              kind === 'invitation' || (kind === 'email' ? account.email : account.phone) === value,
+          );
     await this.renew(userId, still, `${commandId}/held-${randomUUID()}`)
       .then((lost) => this.giveWay(userId, lost, commandId))
       .catch(() => undefined);

@@ -19,8 +19,12 @@ describe('R2: ownership offered to a locked account', () => {
       verifier: new RequestVerifier({} as never),
       accountLocked: (userId) => accountLocked(eventStore.client, userId),
     });
-  const run = (orgId: string, actorId: string, command: Record<string, unknown> & { type: string }) =>
-    handler().execute(trusted({ commandId: randomUUID(), orgId, actorId, command: command as never }));
+  const run = (
+    orgId: string,
+    actorId: string,
+    command: Record<string, unknown> & { type: string },
+    commandId = randomUUID(),
+  ) => handler().execute(trusted({ commandId, orgId, actorId, command: command as never }));
   /** As identity records them on the account's stream. */
   const record = (userId: string, type: 'UserRegistered' | 'UserLocked' | 'UserUnlocked') =>
     eventStore.client.appendToStream(userStream(userId), [
@@ -82,5 +86,17 @@ describe('R2: ownership offered to a locked account', () => {
       ok: true,
     });
     expect(await ownerOf(orgId)).toBe(bob);
+  });
+
+  it('a retry of a transfer made before the account was locked is answered as the transfer it was', async () => {
+    const [orgId, cid, transfer] = [randomUUID(), `cid-${randomUUID()}`, randomUUID()];
+    await run(orgId, 'owner', { type: 'CreateOrganization', name: 'Acme' });
+    await run(orgId, 'system', { type: 'AdmitMember', userId: cid, role: 'user', via: 'invitation' });
+    await record(cid, 'UserRegistered');
+    const command = { type: 'TransferOwnership', newOwnerId: cid };
+    expect(await run(orgId, 'owner', command, transfer)).toMatchObject({ ok: true });
+    await record(cid, 'UserLocked');
+    expect(await run(orgId, 'owner', command, transfer)).toMatchObject({ ok: true, duplicate: true });
+    expect(await ownerOf(orgId)).toBe(cid);
   });
 });

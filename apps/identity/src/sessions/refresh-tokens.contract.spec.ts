@@ -166,13 +166,17 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
   it('a first attempt slower than its retry: both are answered with the one successor recorded', async () => {
     const first = await tokens.issue('u1', PWD);
     const insertToken = store.insertToken.bind(store);
-    let goOn!: () => void;
+    let [goOn, minting] = [() => {}, () => {}];
     const held = new Promise<void>((resolve) => (goOn = resolve));
+    const firstMints = new Promise<void>((resolve) => (minting = resolve));
     const slow = jest.spyOn(store, 'insertToken').mockImplementationOnce(async (record) => {
+      minting();
       await held;
       return insertToken(record);
     });
     const slowAnswer = tokens.rotate(first.token, 'cmd-1');
+    // The first attempt has used the token and is minting its successor when its retry comes.
+    await firstMints;
     const retried = await tokens.rotate(first.token, 'cmd-1');
     goOn();
     expect((await slowAnswer).token).toBe(retried.token);

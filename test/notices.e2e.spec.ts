@@ -255,12 +255,7 @@ describe('notices to the people a change is about', () => {
 describe('the notices one person receives about one organization', () => {
   let platform: Platform;
   beforeAll(async () => {
-    // A generous read-your-writes bound: what is checked is the notices, and on a loaded machine the read models on
-    // Kafka and FerretDB can take longer than the 2 s default to show a role change (202 instead of 200).
-    platform = await startPlatform({
-      notifications: { noticesPerHour: 2 },
-      gateway: { readYourWritesMs: 15_000 },
-    });
+    platform = await startPlatform({ notifications: { noticesPerHour: 2 } });
   }, 120_000);
   afterAll(() => platform?.close());
 

@@ -116,6 +116,9 @@ async function startWhole(options: PlatformOptions): Promise<Platform> {
         rateLimitPerIp: 1_000_000,
         rateLimitPerUser: 1_000_000,
         authRateLimitPerIp: 1_000_000,
+        // A suite's answers wait for the read models as production's do, with room for a loaded CI machine whose
+        // projection on Kafka and FerretDB can lag past the 2 s default: the suites that test the bound set their own.
+        readYourWritesMs: 15_000,
         ...options.gateway,
       },
       ...(options.gatewayLogTo ? { logTo: options.gatewayLogTo } : logTo),

@@ -159,9 +159,12 @@ export class OrgQueries {
   /**
    * The `_id` range of an organization's audit events recorded from `from` to `to` (either may be absent; instants
    * as stored): the decider stamps no event before the one before it, so each end is found by halving over the
-   * revisions rather than by reading every event before it. Undefined where an event is missing from the read model.
+   * revisions rather than by reading every event before it. Undefined where an event is missing from the read model,
+   * or where the history's times go backwards somewhere (recorded before the decider kept them in order): there the
+   * list filters on each event's own time alone.
    */
   async auditSpan(org: OrganizationDoc, from?: string, to?: string): Promise<Range | undefined> {
+    if (org.timesGoBack) return undefined;
     const firstWhere = async (reached: (at: string) => boolean): Promise<number | undefined> => {
       let lo = 0;
       let hi = org.revision + 1;

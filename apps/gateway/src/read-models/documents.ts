@@ -102,8 +102,13 @@ export interface OrganizationDoc {
   readonly seats: number;
   readonly memberCount: number;
   readonly createdAt: string;
-  /** When the organization's latest event (any, members' and teams' too) happened: its document moves with each. */
+  /**
+   * When the organization's latest event (any, members' and teams' too) happened: its document moves with each. The
+   * latest instant of its history so far, where an old history's times go backwards.
+   */
   readonly updatedAt: string;
+  /** Some event of its history is stamped before one before it (recorded before the decider kept them in order). */
+  readonly timesGoBack?: boolean;
   /** Deleted organizations keep their document (with the revision), so a replayed older event cannot revive them. */
   readonly deleted?: boolean;
 }

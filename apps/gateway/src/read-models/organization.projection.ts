@@ -124,8 +124,19 @@ export function projectOrganizationEvent(
     audit: auditOf(event, view),
   };
   const org = view.org;
+  // R21: a history is read as membership's roster reads it, each event at the latest instant seen so far. The decider
+  // stamps no event before the one before it, but histories recorded before it did can go backwards in time: their
+  // intervals would overlap, and the audit list's time span could not be found by halving over revisions.
+  const backwards = org != null && Date.parse(event.at) < Date.parse(org.updatedAt);
+  const at = backwards ? org.updatedAt : event.at;
+  const moved = (doc: OrganizationDoc): OrganizationDoc => ({
+    ...doc,
+    revision: rev,
+    updatedAt: at,
+    ...(backwards ? { timesGoBack: true } : {}),
+  });
   const touchOrg = (patch: Partial<OrganizationDoc>) => {
-    if (org) changes.org = { ...org, ...patch, revision: rev, updatedAt: event.at };
+    if (org) changes.org = moved({ ...org, ...patch });
   };
   const member = (userId: string) => view.members.get(userId);
   const setMember = (next: MemberDoc) => {
@@ -147,7 +158,7 @@ export function projectOrganizationEvent(
     const open = view.intervals.get(userId);
     const teams = next ? teamsOf(next) : [];
     if (open && next && sameStanding(open, next, teams)) return;
-    if (open) changes.intervals.push({ ...open, revision: rev, validTo: event.at });
+    if (open) changes.intervals.push({ ...open, revision: rev, validTo: at });
     if (next)
       changes.intervals.push({
         _id: orgScoped(event.orgId, userId, revisionKey(rev)),
@@ -158,7 +169,7 @@ export function projectOrganizationEvent(
         permissions: next.permissions,
         granted: next.granted,
         teams,
-        validFrom: event.at,
+        validFrom: at,
         fromRevision: rev,
       });
   };
@@ -288,13 +299,11 @@ export function projectOrganizationEvent(
       recordInterval(undefined, userId);
       if (org) {
         const { contactPersonId, ...rest } = org;
-        changes.org = {
+        changes.org = moved({
           ...rest,
           ...(contactPersonId && contactPersonId !== userId ? { contactPersonId } : {}),
           memberCount: Math.max(0, org.memberCount - 1),
-          revision: rev,
-          updatedAt: event.at,
-        };
+        });
       }
       break;
     }
@@ -432,12 +441,10 @@ export function projectOrganizationEvent(
     case 'ParentOrganizationUnlinked':
       if (org) {
         const { parentOrgId, ...rest } = org;
-        changes.org = {
+        changes.org = moved({
           ...rest,
           ...(parentOrgId && parentOrgId !== d.parentOrgId ? { parentOrgId } : {}),
-          revision: rev,
-          updatedAt: event.at,
-        };
+        });
       }
       break;
     case 'OrganizationDeleted':
@@ -453,7 +460,7 @@ export function projectOrganizationEvent(
     default:
       break;
   }
-  if (!changes.org && org) changes.org = { ...org, revision: rev, updatedAt: event.at };
+  if (!changes.org && org) changes.org = moved(org);
   return changes;
 }
 

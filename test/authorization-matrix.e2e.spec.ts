@@ -351,7 +351,8 @@ describe('authorization matrix: every organization route × every kind of caller
     },
     {
       name: 'GET /v1/orgs/:orgId/children',
-      expected: admins(200),
+      // R19: only the direct parent counts; the child's own children are other tenants to the parent's agent.
+      expected: { ...admins(200), partner: 403 },
       request: async (f) => ({ method: 'get', path: `/v1/orgs/${f.orgId}/children` }),
     },
     {

@@ -1563,8 +1563,25 @@ describe('stories over the public API', () => {
     expect(
       (await http().post(`/v1/orgs/${parentId}/teams`).set(bearer(agent)).send({ name: 'Mine' })).status,
     ).toBe(403);
+    // The child's own child is another tenant to the agent: only the direct parent counts.
+    const grandchildId = await createOrg(partner, 'Branch');
+    await http()
+      .post(`/v1/orgs/${childId}/children`)
+      .set(bearer(partner))
+      .send({ childOrgId: grandchildId })
+      .expect(201);
     const child = await http().get(`/v1/orgs/${childId}`).set(bearer(agent)).expect(200);
     expect(child.body).toMatchObject({ myRole: 'admin', actingVia: parentId, parentOrgId: parentId });
+    expect(child.body).not.toHaveProperty('childOrgIds');
+    const children = await http().get(`/v1/orgs/${childId}/children`).set(bearer(agent));
+    expect([children.status, children.body.code]).toEqual([403, 'insufficient-role']);
+    expect(JSON.stringify(children.body)).not.toContain(grandchildId);
+    expect(
+      (await http().get(`/v1/orgs/${childId}/children`).set(bearer(partner)).expect(200)).body.items,
+    ).toEqual([{ orgId: grandchildId }]);
+    // R16: nor does the agent turn auto-join on: with an address at a domain the child holds, they would join it.
+    const autoJoin = await http().patch(`/v1/orgs/${childId}`).set(bearer(agent)).send({ autoJoin: true });
+    expect([autoJoin.status, autoJoin.body.code]).toEqual([403, 'domain-not-proven']);
     // R13: a plain User of the child is told nothing of the organization above it.
     const uma = await inviteNewMember(partner, childId, 'Uma');
     const asUser = await http().get(`/v1/orgs/${childId}`).set(bearer(uma)).expect(200);

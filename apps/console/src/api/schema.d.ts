@@ -1187,7 +1187,7 @@ export interface components {
              * @example 3f0c1d2e-5b6a-4c7d-8e9f-0a1b2c3d4e5f
              */
             parentOrgId?: string;
-            /** @description holders of members.read */
+            /** @description holders of members.read, unless acting through the parent (R19) */
             childOrgIds?: string[];
             /**
              * @description holders of members.read

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
+import { DomainError } from '@app/domain';
 import { OrgQueries } from '../queries/org-queries';
 import { OrgAccess } from '../access/org-access';
 import { CurrentCaller, type Caller } from '../auth/caller';
@@ -175,12 +176,8 @@ export class OrgsController {
   ) {
     // Outsiders are answered here as on every route; the Owner is named by membership, not by the caller.
     await this.access.standing(caller, orgId);
-    return this.commands.answer(
-      orgId,
-      { type: 'SetContactPerson' },
-      requesterOf(req, caller),
-      res,
-      () => this.read(caller, orgId),
+    return this.commands.answer(orgId, { type: 'SetContactPerson' }, requesterOf(req, caller), res, () =>
+      this.read(caller, orgId),
     );
   }
 
@@ -261,7 +258,14 @@ export class OrgsController {
   @answersPage(ChildItem)
   @problems(401, 403, 404)
   async children(@CurrentCaller() caller: Caller, @Param('orgId') orgId: string) {
-    const { org } = await this.access.requiring(caller, orgId, 'members.read');
+    const { org, actingVia } = await this.access.requiring(caller, orgId, 'members.read');
+    // R19: acting through the parent reaches this organization, not its children (other tenants to them).
+    if (actingVia)
+      throw new DomainError(
+        'insufficient-role',
+        'forbidden',
+        'acting through the parent, this organization’s own children are not yours to list (R19)',
+      );
     return { items: (await this.queries.childrenOf(org)).map((childOrgId) => ({ orgId: childOrgId })) };
   }
 

@@ -44,11 +44,12 @@ export function organizationView(org: OrganizationDoc, standing: Standing) {
       requireTwoFactor: org.requireTwoFactor,
     },
     ...(can('org.update') ? { domains: org.domains } : {}),
-    // R13, R19: the organizations linked to this one are other tenants; a User is told of none of them.
+    // R13, R19: the organizations linked to this one are other tenants; a User is told of none of them, and someone
+    // acting through the parent (who knows the parent) of none of its children, where they have no standing.
     ...(can('members.read')
       ? {
           ...(org.parentOrgId ? { parentOrgId: org.parentOrgId } : {}),
-          childOrgIds: org.childOrgIds,
+          ...(standing.actingVia ? {} : { childOrgIds: org.childOrgIds }),
           memberCount: org.memberCount,
         }
       : {}),

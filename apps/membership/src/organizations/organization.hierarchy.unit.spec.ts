@@ -200,6 +200,56 @@ describe('parent and child organizations (R19)', () => {
       .then([{ type: 'DomainClaimed', data: { ...stamp('partner-admin'), domain: 'other.example' } }]);
   });
 
+  it('R19, R16: acting through the parent, one turns auto-join off but not on: with an address at the domain, one would join', () => {
+    const autoJoin = (on: boolean) => acting(cmd('partner-admin', { type: 'UpdateSettings', autoJoin: on }));
+    given(linked).when(autoJoin(true)).thenRefuses('domain-not-proven', { field: 'autoJoin' });
+    const on = [...linked, settings({ autoJoin: true })];
+    given(on).when(autoJoin(true)).then([]);
+    given(on)
+      .when(autoJoin(false))
+      .then([
+        {
+          type: 'SettingsUpdated',
+          data: {
+            ...stamp('partner-admin'),
+            name: 'Acme',
+            autoJoin: false,
+            membersMayEditOwnAvailability: true,
+            requireTwoFactor: false,
+          },
+        },
+      ]);
+    // The other settings are an Admin's to change, acting through the parent too; the child's own Admin turns it on.
+    given(linked)
+      .when(acting(cmd('partner-admin', { type: 'UpdateSettings', membersMayEditOwnAvailability: false })))
+      .then([
+        {
+          type: 'SettingsUpdated',
+          data: {
+            ...stamp('partner-admin'),
+            name: 'Branch',
+            autoJoin: false,
+            membersMayEditOwnAvailability: false,
+            requireTwoFactor: false,
+          },
+        },
+      ]);
+    given([...linked, joined('partner-admin', 'admin')])
+      .when(cmd('partner-admin', { type: 'UpdateSettings', autoJoin: true }))
+      .then([
+        {
+          type: 'SettingsUpdated',
+          data: {
+            ...stamp('partner-admin'),
+            name: 'Branch',
+            autoJoin: true,
+            membersMayEditOwnAvailability: true,
+            requireTwoFactor: false,
+          },
+        },
+      ]);
+  });
+
   it('R19: an acting Admin grants themself nothing (no permission that would outlive the link)', () => {
     given(linked)
       .when(

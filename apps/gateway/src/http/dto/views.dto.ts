@@ -50,7 +50,11 @@ export class OrganizationView {
   domains?: string[];
   @ApiPropertyOptional({ example: ID, description: 'R19; shown to holders of members.read' })
   parentOrgId?: string;
-  @ApiPropertyOptional({ type: [String], description: 'holders of members.read' }) childOrgIds?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'holders of members.read, unless acting through the parent (R19)',
+  })
+  childOrgIds?: string[];
   @ApiPropertyOptional({ description: 'holders of members.read', example: 12 }) memberCount?: number;
   @ApiPropertyOptional({ description: 'R15, holders of org.billing', example: 4 }) seats?: number;
   @ApiProperty({ enum: ['owner', 'admin', 'user'] }) myRole!: string;

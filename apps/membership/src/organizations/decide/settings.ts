@@ -55,6 +55,15 @@ export function updateSettings({
     membersMayEditOwnAvailability: command.membersMayEditOwnAvailability ?? org.membersMayEditOwnAvailability,
     requireTwoFactor: command.requireTwoFactor ?? org.requireTwoFactor,
   };
+  // R16, R19: acting through a parent, nobody turns auto-join on: with an address at a domain the organization holds
+  // (an alias will do), they would join it themself, which outlives the link (as claiming a domain would).
+  if (next.autoJoin && !org.autoJoin && org.actingAs?.userId === command.actorId)
+    refuse(
+      'domain-not-proven',
+      'forbidden',
+      'acting through a parent, auto-join is turned on by a member of the organization (R16, R19)',
+      { field: 'autoJoin' },
+    );
   // R22: whoever turns the requirement on has a second factor themself, or they would lock themself out at once.
   if (next.requireTwoFactor && !org.requireTwoFactor && !command.actorTwoFactor)
     refuse(

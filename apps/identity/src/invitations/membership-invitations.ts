@@ -56,7 +56,10 @@ export class MembershipInvitations implements InvitationDirectory {
     if (reply.invitation.status === 'accepted' && options.acceptedBy !== undefined) return reply.invitation;
     if (reply.invitation.status !== 'pending')
       throw new DomainError(
-        `invitation-${reply.invitation.status}`,
+        // As membership names them (docs/errors.md): an accepted one is `invitation-already-accepted`.
+        reply.invitation.status === 'accepted'
+          ? 'invitation-already-accepted'
+          : `invitation-${reply.invitation.status}`,
         'gone',
         'this invitation can no longer be used',
       );

@@ -43,7 +43,7 @@ export class HttpSmsTransport implements SmsTransport {
   }
 }
 
-/** The embedded default: one JSON line per SMS in `<dataDir>/outbox/sms.jsonl`. */
+/** The embedded default: one JSON line per SMS in `<dataDir>/outbox/sms/sms.jsonl`. */
 export class FileSmsTransport implements SmsTransport {
   readonly name = 'file';
   private folder: Promise<void> | undefined;

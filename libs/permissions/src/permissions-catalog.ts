@@ -280,16 +280,19 @@ export function grantsLackingPrerequisites(
 
 /**
  * R5: whether a giver (role and effective permissions) may give an invitation these terms: they invite, their role is
- * as high, and they hold each permission it grants that the catalog still has.
+ * as high, and they hold each permission it grants that the catalog still has, which only an Owner or Admin grants
+ * (as granting directly: an Admin demoted to User who kept the permissions gives such an invitation no longer).
  */
 export function givesInvitationTerms(
   catalog: PermissionsCatalog,
   giver: { readonly role: Role; readonly permissions: ReadonlySet<string> },
   terms: { readonly role: Role; readonly permissions: readonly string[] },
 ): boolean {
+  const grants = terms.permissions.filter((p) => isKnownPermission(catalog, p));
   return (
     giver.permissions.has('members.invite') &&
     rankOf(giver.role) >= rankOf(terms.role) &&
-    terms.permissions.every((p) => !isKnownPermission(catalog, p) || giver.permissions.has(p))
+    (grants.length === 0 || rankOf(giver.role) >= rankOf('admin')) &&
+    grants.every((p) => giver.permissions.has(p))
   );
 }

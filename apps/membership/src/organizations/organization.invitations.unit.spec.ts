@@ -462,6 +462,34 @@ describe('invitations', () => {
       .state() as ActiveOrganization;
     expect([...state.members.get('admin')!.granted].sort()).toEqual(['members.invite', 'members.read']);
     given(demoted).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    // A User invitation with permissions, from an Admin who keeps inviting and holding them once demoted: only an Admin
+    // or the Owner grants, so the demotion revokes it, and the invitee never holds what a User granted.
+    const userInvitation = [
+      ...invites,
+      ...given(invites)
+        .when(invite({ actorId: 'admin', permissions: ['members.read'] }))
+        .decided(),
+    ];
+    given(userInvitation)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+      .thenTypes(['MemberRoleChanged', 'InvitationRevoked']);
+    const demotedGiver = [
+      ...userInvitation,
+      ...given(userInvitation)
+        .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+        .decided(),
+    ];
+    given(demotedGiver).when(accept()).thenRefuses('invitation-revoked', { invitationId: 'inv-1' });
+    // Without permissions, the same invitation is a plain User's and outlives the demotion.
+    const plain = [
+      ...invites,
+      ...given(invites)
+        .when(invite({ actorId: 'admin' }))
+        .decided(),
+    ];
+    given(plain)
+      .when(cmd('owner', { type: 'ChangeMemberRole', userId: 'admin', role: 'user' }))
+      .thenTypes(['MemberRoleChanged']);
   });
 
   it("R5: the change that takes away a giver's right revokes their invitations, so the right coming back does not bring them back", () => {

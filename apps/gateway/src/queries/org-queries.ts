@@ -42,7 +42,7 @@ export interface PageRequest {
  * members.
  */
 /** What tells an audit event's place in its organization's history. */
-export type AuditMoment = Pick<AuditEventDoc, 'revision' | 'at' | 'actingVia'>;
+export type AuditMoment = Pick<AuditEventDoc, 'revision' | 'at' | 'reachedAt' | 'actingVia'>;
 
 @Injectable()
 export class OrgQueries {
@@ -204,9 +204,10 @@ export class OrgQueries {
     for (const interval of intervals)
       byUser.set(interval.userId, [...(byUser.get(interval.userId) ?? []), interval]);
     // A closed interval was last written by the event that closed it.
-    const within = (i: RoleIntervalDoc, { revision, at, actingVia }: AuditMoment) =>
+    // Instants as the intervals hold them: where an old history's time went back, the one it had reached.
+    const within = (i: RoleIntervalDoc, { revision, at, reachedAt = at, actingVia }: AuditMoment) =>
       (i.fromRevision <= revision && (i.validTo === undefined || revision <= i.revision)) ||
-      (actingVia === undefined && (at === i.validFrom || at === i.validTo));
+      (actingVia === undefined && (reachedAt === i.validFrom || reachedAt === i.validTo));
     return {
       everMembers: [...byUser.keys()],
       memberAt: (userId, event) => (byUser.get(userId) ?? []).some((i) => within(i, event)),

@@ -21,9 +21,12 @@ describe('memberships over an organization’s history', () => {
     for (const [revision, [type, at, data]] of steps.entries())
       await projector.applyOrganizationEvent(organizationEventOf(orgId, revision, type, at, data));
     const queries = new OrgQueries(models);
+    // The audit list's own documents carry the instant an old history had reached.
+    const audit = await models.auditEvents.find({ where: { orgId } }, { limit: 100 });
     const moments = steps.map(([, at, , actingVia], revision) => ({
       revision,
       at,
+      ...(audit.items[revision]?.reachedAt ? { reachedAt: audit.items[revision]!.reachedAt } : {}),
       ...(actingVia ? { actingVia } : {}),
     }));
     return async (userId: string) => {
@@ -60,6 +63,20 @@ describe('memberships over an organization’s history', () => {
       ['TeamCreated', t(4), { teamId: 't2', name: 'Two' }, 'parent-1'],
     ]);
     expect(await membership('ada')).toEqual([false, true, true, true, false]);
+  });
+
+  it('in such a history, the events of the instant a membership began are still theirs, at the instant reached', async () => {
+    const membership = await history([
+      ['OrganizationCreated', t(1), { name: 'Acme', ownerId: 'owner', plan: 'standard' }],
+      ['TeamCreated', t(5), { teamId: 't1', name: 'One' }],
+      // One command, stamped before the event before it: accepting, then joining, at :02 (read as :05).
+      ['InvitationAccepted', t(2), { invitationId: 'i1', userId: 'ada' }],
+      ['MemberJoined', t(2), { userId: 'ada', role: 'user' }],
+      ['MemberLeft', t(3), { userId: 'ada' }],
+      ['TeamDeleted', t(3), { teamId: 't1', reason: 'deleted' }],
+      ['TeamCreated', t(7), { teamId: 't2', name: 'Two' }],
+    ]);
+    expect(await membership('ada')).toEqual([false, true, true, true, true, true, false]);
   });
 });
 

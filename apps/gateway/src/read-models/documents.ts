@@ -197,6 +197,8 @@ export interface AuditEventDoc {
   readonly actorId: string;
   readonly actingVia?: string;
   readonly at: string;
+  /** The instant its history had reached, where the event is stamped before it (old histories): its intervals' time. */
+  readonly reachedAt?: string;
   readonly correlationId: string;
   readonly data: Readonly<Record<string, unknown>>;
   /**

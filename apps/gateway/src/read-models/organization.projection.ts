@@ -114,6 +114,12 @@ export function projectOrganizationEvent(
 ): Changes {
   const d = event.data;
   const rev = event.revision;
+  const org = view.org;
+  // R21: a history is read as membership's roster reads it, each event at the latest instant seen so far. The decider
+  // stamps no event before the one before it, but histories recorded before it did can go backwards in time: their
+  // intervals would overlap, and the audit list's time span could not be found by halving over revisions.
+  const backwards = org != null && Date.parse(event.at) < Date.parse(org.updatedAt);
+  const at = backwards ? org.updatedAt : event.at;
   const changes: Changes = {
     members: [],
     removedMembers: [],
@@ -121,14 +127,8 @@ export function projectOrganizationEvent(
     removedTeams: [],
     invitations: [],
     intervals: [],
-    audit: auditOf(event, view),
+    audit: { ...auditOf(event, view), ...(backwards ? { reachedAt: at } : {}) },
   };
-  const org = view.org;
-  // R21: a history is read as membership's roster reads it, each event at the latest instant seen so far. The decider
-  // stamps no event before the one before it, but histories recorded before it did can go backwards in time: their
-  // intervals would overlap, and the audit list's time span could not be found by halving over revisions.
-  const backwards = org != null && Date.parse(event.at) < Date.parse(org.updatedAt);
-  const at = backwards ? org.updatedAt : event.at;
   const moved = (doc: OrganizationDoc): OrganizationDoc => ({
     ...doc,
     revision: rev,

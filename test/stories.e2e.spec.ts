@@ -1579,6 +1579,14 @@ describe('stories over the public API', () => {
     expect(
       (await http().get(`/v1/orgs/${childId}/children`).set(bearer(partner)).expect(200)).body.items,
     ).toEqual([{ orgId: grandchildId }]);
+    // Nor does the child's history name it to the agent: the link shows, the child it made does not.
+    const seenByAgent = await collectPages(`/v1/orgs/${childId}/audit/events`, agent);
+    expect(seenByAgent.find((e) => e.type === 'ChildOrganizationLinked')).toBeDefined();
+    expect(JSON.stringify(seenByAgent)).not.toContain(grandchildId);
+    const seenByOwner = await collectPages(`/v1/orgs/${childId}/audit/events`, partner);
+    expect(seenByOwner.find((e) => e.type === 'ChildOrganizationLinked')?.data).toMatchObject({
+      childOrgId: grandchildId,
+    });
     // R16: nor does the agent turn auto-join on: with an address at a domain the child holds, they would join it.
     const autoJoin = await http().patch(`/v1/orgs/${childId}`).set(bearer(agent)).send({ autoJoin: true });
     expect([autoJoin.status, autoJoin.body.code]).toEqual([403, 'domain-not-proven']);

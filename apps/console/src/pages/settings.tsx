@@ -10,12 +10,17 @@ export function Settings() {
   const { org, can, reload } = useOrg();
   const orgId = org.orgId;
   const editable = can('org.update');
+  // R19: acting through the parent, this organization's own children are not one's to see, nor auto-join to turn on.
+  const throughParent = org.actingVia !== undefined;
   const domains = useLoad(
     () => unwrap(api.GET('/v1/orgs/{orgId}/domains', { params: { path: { orgId } } })),
     orgId,
   );
   const children = useLoad(
-    () => unwrap(api.GET('/v1/orgs/{orgId}/children', { params: { path: { orgId } } })),
+    () =>
+      throughParent
+        ? Promise.resolve({ items: [] as { orgId: string }[] })
+        : unwrap(api.GET('/v1/orgs/{orgId}/children', { params: { path: { orgId } } })),
     orgId,
   );
   // Everything on the page is read again after a change: the organization, its domains and its children.
@@ -74,7 +79,12 @@ export function Settings() {
         <Check
           label="Auto-join: people who verify an address at a claimed domain join as Users"
           checked={org.settings.autoJoin}
-          disabled={!editable || busy}
+          disabled={!editable || busy || (throughParent && !org.settings.autoJoin)}
+          hint={
+            throughParent && !org.settings.autoJoin
+              ? 'Acting through the parent organization, you can turn it off but not on (R19).'
+              : undefined
+          }
           onChange={(e) =>
             update(
               { autoJoin: e.target.checked },
@@ -121,46 +131,49 @@ export function Settings() {
         />
       </section>
 
-      <section aria-labelledby="children">
-        <h2 id="children">Child organizations</h2>
-        <p className="hint">
-          Members here who hold customers.manage act as Admins in each child organization, never as its Owner
-          (R19).
-        </p>
-        <EditableList
-          loaded={children}
-          names={(page) => page.items.map((item) => item.orgId)}
-          empty="No child organization."
-          editable={org.myRole !== 'user'}
-          busy={busy}
-          error={error}
-          remove={{
-            label: 'Unlink',
-            explain: 'Members of this organization no longer act in that one through customers.manage (R19).',
-            run: (childOrgId) =>
-              act('Child organization unlinked.', () =>
-                command(
-                  api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
-                    params: { path: { orgId, childOrgId } },
-                  }),
+      {!throughParent && (
+        <section aria-labelledby="children">
+          <h2 id="children">Child organizations</h2>
+          <p className="hint">
+            Members here who hold customers.manage act as Admins in each child organization, never as its
+            Owner (R19).
+          </p>
+          <EditableList
+            loaded={children}
+            names={(page) => page.items.map((item) => item.orgId)}
+            empty="No child organization."
+            editable={org.myRole !== 'user'}
+            busy={busy}
+            error={error}
+            remove={{
+              label: 'Unlink',
+              explain:
+                'Members of this organization no longer act in that one through customers.manage (R19).',
+              run: (childOrgId) =>
+                act('Child organization unlinked.', () =>
+                  command(
+                    api.DELETE('/v1/orgs/{orgId}/children/{childOrgId}', {
+                      params: { path: { orgId, childOrgId } },
+                    }),
+                  ),
                 ),
-              ),
-          }}
-          add={{
-            label: 'Organization id to link as a child',
-            button: 'Link',
-            run: (childOrgId) =>
-              act('Child organization linked.', () =>
-                command(
-                  api.POST('/v1/orgs/{orgId}/children', {
-                    params: { path: { orgId } },
-                    body: { childOrgId },
-                  }),
+            }}
+            add={{
+              label: 'Organization id to link as a child',
+              button: 'Link',
+              run: (childOrgId) =>
+                act('Child organization linked.', () =>
+                  command(
+                    api.POST('/v1/orgs/{orgId}/children', {
+                      params: { path: { orgId } },
+                      body: { childOrgId },
+                    }),
+                  ),
                 ),
-              ),
-          }}
-        />
-      </section>
+            }}
+          />
+        </section>
+      )}
     </>
   );
 }

@@ -5,6 +5,7 @@ import { CurrentCaller, type Caller } from '../auth/caller';
 import { Inject } from '@nestjs/common';
 import { READ_MODELS } from '../gateway.tokens';
 import { type ReadModels } from '../read-models/read-models';
+import { type AuditEventDoc } from '../read-models/documents';
 import { DependencyUnavailableError } from '@app/messaging';
 import { type FieldCondition, type Range } from '@app/read-store';
 import { ReadYourWrites } from '../commands/read-your-writes';
@@ -61,7 +62,9 @@ export class AuditController {
     const nameOf = await this.queries.namesOver(everMembers);
     return {
       items: page.items.map((event) =>
-        auditEventView(event, (userId, at) => (memberAt(userId, event) ? nameOf(userId, at) : undefined)),
+        auditEventView(standing.actingVia ? withoutChildren(event) : event, (userId, at) =>
+          memberAt(userId, event) ? nameOf(userId, at) : undefined,
+        ),
       ),
       ...this.cursors.next('audit-events', page.nextCursor, query),
     };
@@ -133,6 +136,16 @@ function auditEventsWhere(
       ? { at: { ...(time.from ? { $gte: time.from } : {}), ...(time.to ? { $lte: time.to } : {}) } }
       : {}),
   };
+}
+
+/**
+ * R19: acting through the parent reaches this organization, not its own children (other tenants to them): their ids
+ * are left out of its history as of its view.
+ */
+function withoutChildren(event: AuditEventDoc): AuditEventDoc {
+  if (event.type !== 'ChildOrganizationLinked' && event.type !== 'ChildOrganizationUnlinked') return event;
+  const { childOrgId: _hidden, ...data } = event.data;
+  return { ...event, data };
 }
 
 /** Nothing is stamped in the last millisecond of year 9999, so a `from` rounded up to it still keeps nothing. */

@@ -61,7 +61,7 @@ export function updateSettings({
     refuse(
       'domain-not-proven',
       'forbidden',
-      'acting through a parent, auto-join is turned on by a member of the organization (R16, R19)',
+      'acting through a parent, one does not turn auto-join on: an Admin or the Owner of the organization does (R16, R19)',
       { field: 'autoJoin' },
     );
   // R22: whoever turns the requirement on has a second factor themself, or they would lock themself out at once.

@@ -707,6 +707,40 @@ describe('invitations', () => {
       .thenRefuses('invitation-identity-mismatch');
   });
 
+  it('R5, R7: a number whose link a member accepted is not invited again while they are a member (a re-run import texts nobody)', () => {
+    const phone = '+442079460958';
+    const byPhone = [
+      ...base,
+      ...given(base)
+        .when(invite({ email: undefined, phone }))
+        .decided(),
+    ];
+    const joinedByPhone = [
+      ...byPhone,
+      ...given(byPhone)
+        .when(accept({ email: undefined, phone }))
+        .decided(),
+    ];
+    // No team: the member's leaving empties and so deletes theirs (R8).
+    const again = invite({ invitationId: 'inv-2', email: undefined, phone, teamIds: [] });
+    given(joinedByPhone).when(again).thenRefuses('already-member');
+    // The same invitation again (a retry under its id) is still recognised as done, not refused.
+    given(joinedByPhone)
+      .when(invite({ email: undefined, phone }))
+      .then([]);
+    // Another number, or the same one once its member has left, is invited.
+    given(joinedByPhone)
+      .when(invite({ invitationId: 'inv-2', email: undefined, phone: '+442079460959' }))
+      .thenTypes(['InvitationCreated', 'InvitationSent']);
+    const left = [
+      ...joinedByPhone,
+      ...given(joinedByPhone)
+        .when(cmd('cid', { type: 'LeaveOrganization' }))
+        .decided(),
+    ];
+    given(left).when(again).thenTypes(['InvitationCreated', 'InvitationSent']);
+  });
+
   it('R5: revoked and expired invitations cannot be accepted; expiry is recorded once due, by the system', () => {
     const revoked = [
       ...invited,

@@ -61,6 +61,11 @@ export function inviteMember({
     });
   }
   refuseImpersonalLine(phone);
+  // R5, R7: a number whose texted link someone still a member accepted names them (the handler names an account by a
+  // proven e-mail address only, and a number is proven by its link alone): inviting it again is a conflict, so a
+  // re-run import texts no member.
+  if (phone && joinedByLink(org, phone))
+    refuse('already-member', 'conflict', 'this person is already a member (R5)');
   const lapsed: OrganizationEvent[] = [];
   for (const other of org.invitations.values()) {
     if (other.status !== 'pending' || !sameInvitee(other, email, phone)) continue;
@@ -593,6 +598,18 @@ function refuseImpersonalLine(phone: string | undefined): void {
       field: 'phone',
       lineType: line,
     });
+}
+
+function joinedByLink(org: OrganizationView, phone: string): boolean {
+  for (const invitation of org.invitations.values())
+    if (
+      invitation.status === 'accepted' &&
+      invitation.phone === phone &&
+      invitation.acceptedBy !== undefined &&
+      org.members.has(invitation.acceptedBy)
+    )
+      return true;
+  return false;
 }
 
 function sameInvitee(invitation: Invitation, email: string | undefined, phone: string | undefined): boolean {

@@ -2,6 +2,7 @@ import {
   defaultCatalog,
   effectivePermissions,
   extendCatalog,
+  givesInvitationTerms,
   grantableInPlan,
   grantsLackingPrerequisites,
   ROLES,
@@ -115,5 +116,23 @@ describe('the permissions catalog (R20)', () => {
     expect(grantsLackingPrerequisites(catalog, 'admin', new Set(['a.three', 'a.two', 'a.one']))).toEqual([]);
     expect(grantsLackingPrerequisites(catalog, 'user', new Set(['org.billing']))).toEqual(['org.billing']);
     expect([...effectivePermissions(catalog, 'user', ['a.one'])]).toEqual(['a.one']);
+  });
+
+  it('R5: who gives an invitation its terms: an inviter of a role as high, and only an Owner or Admin grants with it', () => {
+    const giver = (role: 'owner' | 'admin' | 'user', ...permissions: string[]) => ({
+      role,
+      permissions: new Set(permissions),
+    });
+    const gives = (g: ReturnType<typeof giver>, role: 'admin' | 'user', ...permissions: string[]) =>
+      givesInvitationTerms(defaultCatalog, g, { role, permissions });
+    expect(gives(giver('user', 'members.invite'), 'user')).toBe(true);
+    expect(gives(giver('user'), 'user')).toBe(false);
+    expect(gives(giver('user', 'members.invite'), 'admin')).toBe(false);
+    expect(gives(giver('admin', 'members.invite', 'members.read'), 'admin', 'members.read')).toBe(true);
+    expect(gives(giver('admin', 'members.invite'), 'user', 'members.read')).toBe(false);
+    // A User holding what the invitation grants still does not grant it.
+    expect(gives(giver('user', 'members.invite', 'members.read'), 'user', 'members.read')).toBe(false);
+    // A permission the catalog no longer has is left out at acceptance: it asks nothing of the giver.
+    expect(gives(giver('user', 'members.invite'), 'user', 'no.such.permission')).toBe(true);
   });
 });

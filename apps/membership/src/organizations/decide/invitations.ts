@@ -600,15 +600,10 @@ function refuseImpersonalLine(phone: string | undefined): void {
     });
 }
 
+/** Whether someone who accepted an invitation to this number is a member (only an accepted one names who did). */
 function joinedByLink(org: OrganizationView, phone: string): boolean {
-  for (const invitation of org.invitations.values())
-    if (
-      invitation.status === 'accepted' &&
-      invitation.phone === phone &&
-      invitation.acceptedBy !== undefined &&
-      org.members.has(invitation.acceptedBy)
-    )
-      return true;
+  for (const { phone: invited, acceptedBy } of org.invitations.values())
+    if (invited === phone && acceptedBy !== undefined && org.members.has(acceptedBy)) return true;
   return false;
 }
 

@@ -739,6 +739,19 @@ describe('invitations', () => {
         .decided(),
     ];
     given(left).when(again).thenTypes(['InvitationCreated', 'InvitationSent']);
+    // Made while they were away, unsent; they joined again another way: it is not texted to them.
+    const unsentThenBack = [
+      ...left,
+      ...given(left)
+        .when({ ...again, send: false })
+        .decided(),
+      joined('cid'),
+    ];
+    const send = cmd('owner', { type: 'SendInvitation', invitationId: 'inv-2', expiresAt });
+    given(unsentThenBack).when(send).thenRefuses('already-member', { invitationId: 'inv-2' });
+    given([...unsentThenBack.slice(0, -1)])
+      .when(send)
+      .thenTypes(['InvitationSent']);
   });
 
   it('R5: revoked and expired invitations cannot be accepted; expiry is recorded once due, by the system', () => {

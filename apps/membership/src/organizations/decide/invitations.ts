@@ -167,8 +167,12 @@ export function sendInvitation({
   const actor = requirePermission(org, catalog, command.actorId, 'members.invite');
   const invitation = pendingInvitation(org, command.invitationId, stamp.at);
   requireInvitationNotAbove(actor, invitation);
-  // A link its invitee could only be refused with: they joined since it was made (auto-join, R16), unsent (R6).
-  if (command.inviteeUserId && org.members.has(command.inviteeUserId))
+  // A link its invitee could only be refused with: they joined since it was made (auto-join, R16), unsent (R6); by
+  // phone, someone who joined by a link to the number is a member since.
+  if (
+    (command.inviteeUserId && org.members.has(command.inviteeUserId)) ||
+    (invitation.phone && joinedByLink(org, invitation.phone))
+  )
     refuse('already-member', 'conflict', 'this person is already a member (R5)', {
       invitationId: invitation.invitationId,
     });

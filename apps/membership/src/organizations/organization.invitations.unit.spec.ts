@@ -743,7 +743,7 @@ describe('invitations', () => {
     const unsentThenBack = [
       ...left,
       ...given(left)
-        .when({ ...again, send: false })
+        .when(invite({ invitationId: 'inv-2', email: undefined, phone, teamIds: [], send: false }))
         .decided(),
       joined('cid'),
     ];

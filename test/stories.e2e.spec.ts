@@ -1542,15 +1542,20 @@ describe('stories over the public API', () => {
     expect(schedulable.body.items.map((m: { userId: string }) => m.userId)).toEqual([bob.userId]);
   });
 
+  /** R19: `owner`, Owner of both, links `childId` under `parentId`. */
+  async function linkChild(owner: SignedIn, parentId: string, childId: string): Promise<void> {
+    await http()
+      .post(`/v1/orgs/${parentId}/children`)
+      .set(bearer(owner))
+      .send({ childOrgId: childId })
+      .expect(201);
+  }
+
   /** `partner`'s organization with a customer organization under it, and an agent holding customers.manage. */
   async function partnerWithCustomer(partner: SignedIn) {
     const parentId = await createOrg(partner, 'Partner');
     const childId = await createOrg(partner, 'Customer');
-    await http()
-      .post(`/v1/orgs/${parentId}/children`)
-      .set(bearer(partner))
-      .send({ childOrgId: childId })
-      .expect(201);
+    await linkChild(partner, parentId, childId);
     const agent = await inviteNewMember(partner, parentId, 'Agent', {
       permissions: ['members.read', 'customers.manage'],
     });
@@ -1565,11 +1570,7 @@ describe('stories over the public API', () => {
     ).toBe(403);
     // The child's own child is another tenant to the agent: only the direct parent counts.
     const grandchildId = await createOrg(partner, 'Branch');
-    await http()
-      .post(`/v1/orgs/${childId}/children`)
-      .set(bearer(partner))
-      .send({ childOrgId: grandchildId })
-      .expect(201);
+    await linkChild(partner, childId, grandchildId);
     const child = await http().get(`/v1/orgs/${childId}`).set(bearer(agent)).expect(200);
     expect(child.body).toMatchObject({ myRole: 'admin', actingVia: parentId, parentOrgId: parentId });
     expect(child.body).not.toHaveProperty('childOrgIds');
@@ -1590,6 +1591,11 @@ describe('stories over the public API', () => {
     // R16: nor does the agent turn auto-join on: with an address at a domain the child holds, they would join it.
     const autoJoin = await http().patch(`/v1/orgs/${childId}`).set(bearer(agent)).send({ autoJoin: true });
     expect([autoJoin.status, autoJoin.body.code]).toEqual([403, 'domain-not-proven']);
+    // The refusal recorded nothing: the child's history (every event of its stream) and its setting are as they were.
+    expect(await collectPages(`/v1/orgs/${childId}/audit/events`, partner)).toEqual(seenByOwner);
+    expect(
+      (await http().get(`/v1/orgs/${childId}`).set(bearer(partner)).expect(200)).body.settings.autoJoin,
+    ).toBe(false);
     // R13: a plain User of the child is told nothing of the organization above it.
     const uma = await inviteNewMember(partner, childId, 'Uma');
     const asUser = await http().get(`/v1/orgs/${childId}`).set(bearer(uma)).expect(200);
@@ -1879,11 +1885,7 @@ describe('stories over the public API', () => {
     const paula = await platform.signUp('Paula');
     const { parentId, childId } = await partnerWithCustomer(paula);
     const kept = await createOrg(paula, 'Kept');
-    await http()
-      .post(`/v1/orgs/${parentId}/children`)
-      .set(bearer(paula))
-      .send({ childOrgId: kept })
-      .expect(201);
+    await linkChild(paula, parentId, kept);
     const children = async () =>
       (await http().get(`/v1/orgs/${parentId}/children`).set(bearer(paula)).expect(200)).body.items;
     expect(await children()).toEqual(expect.arrayContaining([{ orgId: childId }, { orgId: kept }]));

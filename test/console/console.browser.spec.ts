@@ -721,6 +721,63 @@ describe('the console in a browser, against npm start', () => {
     }
   }, 90_000);
 
+  it('R19: acting in a customer organization through the parent, its settings show no child organizations and no auto-join to turn on', async () => {
+    const stamp = Date.now();
+    const pat = `pat.${stamp}@example.com`;
+    const agent = `agent.${stamp}@example.com`;
+    // Pat owns a partner organization, its customer, and the customer's own branch; the agent holds customers.manage
+    // in the partner only.
+    await callApi('POST', '/v1/auth/register', undefined, { email: pat, password: PASSWORD, name: 'Pat' });
+    await callApi('POST', '/v1/auth/verify-email', undefined, {
+      token: tokenOf(await linkFromOutbox(system.dataDir, pat, '/verify-email')),
+    });
+    const owner = (await callApi('POST', '/v1/auth/login', undefined, { email: pat, password: PASSWORD }))
+      .accessToken as string;
+    const create = async (name: string) =>
+      (await callApi('POST', '/v1/orgs', owner, { name })).orgId as string;
+    const [partnerId, customerId, branchId] = [
+      await create('Partner'),
+      await create('Customer'),
+      await create('Branch'),
+    ];
+    await callApi('POST', `/v1/orgs/${partnerId}/children`, owner, { childOrgId: customerId });
+    await callApi('POST', `/v1/orgs/${customerId}/children`, owner, { childOrgId: branchId });
+    await callApi('POST', `/v1/orgs/${partnerId}/invitations`, owner, {
+      email: agent,
+      role: 'user',
+      permissions: ['members.read', 'customers.manage'],
+    });
+    await callApi('POST', '/v1/invitations/accept', undefined, {
+      token: tokenOf(await linkFromOutbox(system.dataDir, agent, '/invitations#')),
+      name: 'Agent',
+      password: PASSWORD,
+      termsAccepted: true,
+    });
+
+    const autoJoinLabel = 'Auto-join: people who verify an address at a claimed domain join as Users';
+    // The customer's Owner sees its branch and may turn auto-join on.
+    const pats = await newPage();
+    await signIn(pats, pat);
+    await pats.goto(`/console/orgs/${customerId}/settings`);
+    await pats.getByRole('heading', { name: 'Child organizations' }).waitFor();
+    await pats.getByRole('button', { name: `Unlink ${branchId}` }).waitFor();
+    expect(await pats.getByLabel(autoJoinLabel).isEnabled()).toBe(true);
+
+    const agents = await newPage();
+    await signIn(agents, agent);
+    await agents.goto(`/console/orgs/${customerId}/settings`);
+    await agents.getByRole('heading', { name: 'Settings of Customer' }).waitFor();
+    // Acting as Admin through the partner: the settings are theirs to change, but not auto-join on.
+    expect(await agents.getByLabel('Name').isEnabled()).toBe(true);
+    expect(await agents.getByLabel(autoJoinLabel).isDisabled()).toBe(true);
+    await agents
+      .getByText('Acting through the parent organization, you can turn it off but not on (R19).')
+      .waitFor();
+    await expect(agents.getByRole('heading', { name: 'Child organizations' }).count()).resolves.toBe(0);
+    await expect(agents.getByText(branchId, { exact: false }).count()).resolves.toBe(0);
+    await scan(agents, 'settings-through-parent');
+  }, 90_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');
@@ -815,3 +872,28 @@ describe("the README's curl walk-through, against npm start", () => {
     });
   }, 90_000);
 });
+
+/** A JSON request straight to the API; anything but a success fails the test with the problem it answered. */
+async function callApi(
+  method: string,
+  path: string,
+  accessToken: string | undefined,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const answer = await fetch(`${GATEWAY}${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await answer.text();
+  if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${text}`);
+  return text === '' ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+/** The token a mailed link carries in its fragment (`#token=...`). */
+function tokenOf(link: string): string {
+  return new URLSearchParams(new URL(link).hash.slice(1)).get('token') ?? '';
+}

@@ -119,6 +119,19 @@ describe('teams (R11, R12)', () => {
     given([...withTeam, team('t2'), granted('bob', ['members.read', 'teams.manage'])])
       .when(cmd('bob', { type: 'RenameTeam', teamId: 't2', name: 'Mine' }))
       .thenTypes(['TeamRenamed']);
+    // A User holding teams.manage also takes members out of, and deletes, a team they are not in.
+    const outside = [
+      ...withTeam,
+      team('t2'),
+      inTeam('t2', 'ada'),
+      granted('bob', ['members.read', 'teams.manage']),
+    ];
+    given(outside)
+      .when(cmd('bob', { type: 'RemoveTeamMember', teamId: 't2', userId: 'ada' }))
+      .thenTypes(['TeamMemberRemoved']);
+    given(outside)
+      .when(cmd('bob', { type: 'DeleteTeam', teamId: 't2' }))
+      .then([{ type: 'TeamDeleted', data: { ...stamp('bob'), teamId: 't2', reason: 'deleted' } }]);
   });
 
   it('R13: a User outside a team they cannot see is told there is no such team, as reading it says, not refused it', () => {

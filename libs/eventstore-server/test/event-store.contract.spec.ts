@@ -91,6 +91,20 @@ describe('event store contract (EventStoreDB semantics)', () => {
       expect(numbers(await readAll(s))).toEqual([0, 1, 2]);
     });
 
+    it('a retry under any whose first event is written but not the rest is a WrongExpectedVersion, and writes nothing', async () => {
+      const s = stream();
+      const written = ev('A', 0);
+      await client.appendToStream(s, written, { expectedRevision: ANY });
+      const partly = await client
+        .appendToStream(s, [written, ev('A', 1)], { expectedRevision: ANY })
+        .catch((e: unknown) => e);
+      expect(partly).toBeInstanceOf(WrongExpectedVersionError);
+      expect(numbers(await readAll(s))).toEqual([0]);
+      // All of it written already: acknowledged again, nothing twice.
+      await client.appendToStream(s, written, { expectedRevision: ANY });
+      expect(numbers(await readAll(s))).toEqual([0]);
+    });
+
     it('of 20 concurrent appends expecting the same revision, exactly one wins', async () => {
       const s = stream();
       await client.appendToStream(s, ev('A', 0));
@@ -151,6 +165,31 @@ describe('event store contract (EventStoreDB semantics)', () => {
           .catch((e: unknown) => e);
         expect(split).toBeInstanceOf(MaxAppendSizeExceededError);
         expect((await client.appendToStream(s, sized(MiB), options)).nextExpectedRevision).toBe(0n);
+      },
+    );
+
+    it.each(paths)(
+      '%s: an event id that is not a UUID is refused and writes nothing; other spellings of a UUID are the same id',
+      async (_path, options) => {
+        const s = stream();
+        for (const id of ['order-1-evt', `${randomUUID()}0`, randomUUID().replace(/-/g, '').slice(2)]) {
+          const refused = await client
+            .appendToStream(s, [ev('A', 0), ev('A', 1, id)], options)
+            .catch((e: unknown) => e);
+          expect([id, refused]).toEqual([id, expect.any(Error)]);
+        }
+        await expect(readAll(s)).rejects.toBeInstanceOf(StreamNotFoundError);
+        const id = randomUUID();
+        await client.appendToStream(s, ev('A', 0, `{${id.toUpperCase()}}`), {
+          ...options,
+          expectedRevision: NO_STREAM,
+        });
+        // The same id hyphen-less is the same event: a retry, not a second one.
+        await client.appendToStream(s, ev('A', 0, id.replace(/-/g, '')), {
+          ...options,
+          expectedRevision: NO_STREAM,
+        });
+        expect((await readAll(s)).map((e) => e.event!.id)).toEqual([id]);
       },
     );
 
@@ -323,6 +362,35 @@ describe('embedded server limits', () => {
     await expect(startEmbeddedEventStore({ port: 0, dataDir, maxAppendSize: 16_767_217 })).rejects.toThrow(
       /maxAppendSize/,
     );
+  });
+
+  it('a stream name or type over 65,535 bytes is a bad request (the log keeps each in 16 bits), and the server serves on', async () => {
+    const dataDir = await makeTempDir('esdb-names');
+    const server = await startEmbeddedEventStore({ port: 0, dataDir, fsync: false });
+    const client = connectEventStore(server.connectionString);
+    const long = 'é'.repeat(32_768);
+    try {
+      for (const [stream, event] of [
+        [long, jsonEvent({ type: 'A', data: {} })],
+        ['names-1', jsonEvent({ type: long, data: {} })],
+      ] as const) {
+        const refused = await client.appendToStream(stream, event).catch((e: unknown) => e);
+        expect(refused).toBeInstanceOf(Error);
+        expect(String(refused)).not.toMatch(/WrongExpectedVersion/);
+      }
+      // Each just under the bound is kept, and the server is still up.
+      const fits = 'x'.repeat(65_535);
+      await client.appendToStream(fits, jsonEvent({ type: fits, data: { n: 1 } }));
+      const [read] = await (async () => {
+        const out: ResolvedEvent[] = [];
+        for await (const e of client.readStream(fits)) out.push(e);
+        return out;
+      })();
+      expect(read!.event!.type).toBe(fits);
+    } finally {
+      await client.dispose();
+      await server.close();
+    }
   });
 });
 

@@ -66,10 +66,12 @@ export class StoreEngine {
     events: readonly ProposedEvent[],
   ): Promise<AppendOutcome> {
     if (this.failure) return Promise.reject(this.failure);
-    const stream = this.streamFor(streamName);
+    // Kept only once something is written to it: a refused or empty append leaves no trace.
+    const stream = this.streams.get(streamName) ?? new StreamIndex(streamName);
     const current = stream.exists ? stream.nextRevision - 1 : undefined;
 
     const replay = this.idempotentReplay(stream, expected, events);
+    if (replay === 'partly-written') return this.refused(stream, expected, current);
     if (replay !== undefined) return this.whenCommitted(stream, replay);
 
     if (!satisfies(expected, stream, current)) return this.refused(stream, expected, current);
@@ -89,7 +91,14 @@ export class StoreEngine {
       data: e.data,
       metadata: e.metadata,
     }));
-    const buffers = records.map(encodeRecord);
+    let buffers: Buffer[];
+    try {
+      buffers = records.map(encodeRecord);
+    } catch (error) {
+      // Whatever the checks before missed is this append's refusal, not an exception in the caller's stream handler.
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    this.streams.set(streamName, stream);
     for (const r of records) {
       stream.revisionOfId.set(r.eventId, r.revision);
       stream.eventIds.push(r.eventId);
@@ -109,7 +118,8 @@ export class StoreEngine {
       return { kind: 'wrong-expected-version', expected, currentRevision: undefined };
     }
     if (!satisfies(expected, stream, current)) return this.refused(stream, expected, current);
-    const metadata = { ...(await this.currentMetadata(streamName)), $tb: current + 1 };
+    // Checked and queued in one synchronous step, as one decision (no await before the append below).
+    const metadata = { ...this.currentMetadata(streamName), $tb: current + 1 };
     const outcome = await this.append(`$$${streamName}`, { kind: 'any' }, [
       {
         eventId: crypto.randomUUID(),
@@ -129,7 +139,7 @@ export class StoreEngine {
     await this.log?.close();
   }
 
-  private async currentMetadata(streamName: string): Promise<Record<string, unknown>> {
+  private currentMetadata(streamName: string): Record<string, unknown> {
     const meta = this.streams.get(`$$${streamName}`);
     const last = meta?.committed[meta.committed.length - 1];
     if (!last) return {};
@@ -151,24 +161,26 @@ export class StoreEngine {
 
   /**
    * EventStoreDB's idempotence: events whose ids already sit in the stream, in the same order, at the place the
-   * expected revision points to, are acknowledged again instead of appended twice.
+   * expected revision points to, are acknowledged again instead of appended twice. An append under `any` or
+   * `stream_exists` whose first event is written but not the rest is `partly-written`, which EventStoreDB answers as
+   * a wrong expected version (writing the rest would write the first one twice).
    */
   private idempotentReplay(
     stream: StreamIndex,
     expected: ExpectedRevision,
     events: readonly ProposedEvent[],
-  ): number | undefined {
+  ): number | 'partly-written' | undefined {
     if (events.length === 0) return undefined;
     const first = stream.revisionOfId.get(events[0]!.eventId);
     if (first === undefined) return undefined;
+    const anywhere = expected.kind === 'any' || expected.kind === 'stream_exists';
     const placed =
-      expected.kind === 'any' ||
+      anywhere ||
       (expected.kind === 'exact' && expected.revision + 1 === first) ||
-      (expected.kind === 'no_stream' && first === 0) ||
-      (expected.kind === 'stream_exists' && first > 0);
+      (expected.kind === 'no_stream' && first === 0);
     if (!placed) return undefined;
     for (let i = 0; i < events.length; i++) {
-      if (stream.eventIds[first + i] !== events[i]!.eventId) return undefined;
+      if (stream.eventIds[first + i] !== events[i]!.eventId) return anywhere ? 'partly-written' : undefined;
     }
     return first + events.length - 1;
   }

@@ -42,4 +42,40 @@ describe('the store engine', () => {
       await engine.close();
     }
   });
+
+  it('keeps nothing of a stream that a refused or empty append named', async () => {
+    const { engine } = await StoreEngine.open(await makeTempDir('engine'), true);
+    try {
+      expect(await engine.append('s-1', { kind: 'exact', revision: 3 }, [event()])).toMatchObject({
+        kind: 'wrong-expected-version',
+      });
+      expect(await engine.append('s-2', { kind: 'any' }, [])).toEqual({ kind: 'success-no-stream' });
+      expect([engine.stream('s-1'), engine.stream('s-2')]).toEqual([undefined, undefined]);
+      await engine.append('s-3', { kind: 'no_stream' }, [event()]);
+      expect(engine.stream('s-3')!.committed).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('an id the log cannot hold fails that append only: nothing of it is kept, and the log reads back whole', async () => {
+    const dataDir = await makeTempDir('engine');
+    const first = await StoreEngine.open(dataDir, true);
+    await first.engine.append('s-1', { kind: 'any' }, [event()]);
+    const refused = first.engine.append('s-1', { kind: 'exact', revision: 0 }, [
+      event(),
+      { ...event(), eventId: 'order-1-evt' },
+    ]);
+    await expect(refused).rejects.toThrow(/not a UUID/);
+    await first.engine.append('s-1', { kind: 'exact', revision: 0 }, [event()]);
+    await first.engine.close();
+
+    const second = await StoreEngine.open(dataDir, true);
+    try {
+      expect(second.truncatedBytes).toBe(0);
+      expect(second.engine.stream('s-1')!.committed.map((e) => e.revision)).toEqual([0, 1]);
+    } finally {
+      await second.engine.close();
+    }
+  });
 });

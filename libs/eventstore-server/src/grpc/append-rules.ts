@@ -1,6 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { type ProposedEvent } from '../engine/expected-revision';
 import { sharedPb } from './generated';
+import { isCanonicalUuid } from './uuid-message';
 
 /** EventStoreDB's default `MaxAppendSize`, and the largest value it accepts for it. */
 export const DEFAULT_MAX_APPEND_SIZE = 1_048_576;
@@ -13,23 +14,37 @@ export const LARGEST_MAX_APPEND_SIZE = 16_767_216;
  * - the empty stream name, `$all` and system streams (`$...`, but not the metadata streams `$$<name>` of ordinary
  *   streams), refused as access denied, as a secured server answers callers that are not admins;
  * - an event with an empty type or the all-zero id, a bad request.
+ * Also refused here, as a bad request, so that nothing unwritable reaches the log: an id that is no UUID (EventStoreDB
+ * fails to parse it), and a stream name, type or content type over 65,535 bytes (each is stored with a 16-bit length;
+ * EventStoreDB takes longer ones, but nothing of ours comes near).
  */
 export type AppendRefusal =
   | { readonly kind: 'maximum-append-size-exceeded'; readonly maxAppendSize: number }
   | { readonly kind: 'access-denied' }
   | { readonly kind: 'bad-request'; readonly message: string };
 
+/** The longest stream name, event type or content type the log stores, in UTF-8 bytes. */
+export const LONGEST_NAME_BYTES = 65_535;
+
 export function streamRefusal(stream: string): AppendRefusal | undefined {
   const base = stream.startsWith('$$') ? stream.slice(2) : stream;
   if (base === '' || base === '$all' || base.startsWith('$')) return { kind: 'access-denied' };
-  return undefined;
+  return tooLong('stream name', stream);
 }
 
 export function eventRefusal(event: ProposedEvent): AppendRefusal | undefined {
   if (event.type === '') return { kind: 'bad-request', message: 'Empty eventType provided.' };
   if (/^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(event.eventId))
     return { kind: 'bad-request', message: 'Empty eventId provided.' };
-  return undefined;
+  if (!isCanonicalUuid(event.eventId))
+    return { kind: 'bad-request', message: 'Invalid eventId provided: not a UUID.' };
+  return tooLong('eventType', event.type) ?? tooLong('content-type', event.contentType);
+}
+
+function tooLong(what: string, text: string): AppendRefusal | undefined {
+  return Buffer.byteLength(text, 'utf8') > LONGEST_NAME_BYTES
+    ? { kind: 'bad-request', message: `The ${what} is longer than ${LONGEST_NAME_BYTES} bytes.` }
+    : undefined;
 }
 
 /** Adds up an append as it arrives; refuses once it goes over the limit. */

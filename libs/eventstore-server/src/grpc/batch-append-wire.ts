@@ -1,5 +1,5 @@
 import { type ExpectedRevision } from '../engine/expected-revision';
-import { uuidFromHalves } from './uuid-message';
+import { canonicalUuid, uuidFromHalves } from './uuid-message';
 
 /**
  * `Streams.BatchAppend`'s request and success answer in protobuf's wire format, read and written directly: every append
@@ -143,7 +143,7 @@ export function decodeBatchAppendReq(bytes: Buffer): BatchAppendRequest {
 function uuidOf(reader: WireReader): string | undefined {
   let id: string | undefined;
   for (let field = reader.next(); field; field = reader.next()) {
-    if (field.field === 2 && field.wireType === LENGTH_DELIMITED) id = reader.stringField().toLowerCase();
+    if (field.field === 2 && field.wireType === LENGTH_DELIMITED) id = canonicalUuid(reader.stringField());
     else if (field.field === 1 && field.wireType === LENGTH_DELIMITED) id = structuredUuid(reader.message());
     else reader.skip(field.wireType);
   }

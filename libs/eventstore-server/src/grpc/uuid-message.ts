@@ -3,12 +3,37 @@ import { sharedPb } from './generated';
 /** UUIDs arrive as a string or as two signed 64-bit halves (the "structured" form); we keep the canonical string. */
 export function uuidFromMessage(message: InstanceType<typeof sharedPb.UUID> | undefined): string | undefined {
   if (!message) return undefined;
-  if (message.hasString()) return message.getString().toLowerCase();
+  if (message.hasString()) return canonicalUuid(message.getString());
   if (message.hasStructured()) {
     const s = message.getStructured()!;
     return uuidFromHalves(BigInt(s.getMostSignificantBits()), BigInt(s.getLeastSignificantBits()));
   }
   return undefined;
+}
+
+/**
+ * A UUID given as a string, in the canonical lower-case hyphenated form. EventStoreDB parses it as a .NET Guid, so
+ * the forms that takes (32 digits, hyphenated, in braces or parentheses) are the same id; anything else is kept as
+ * given, for the append to refuse (`isCanonicalUuid`).
+ */
+export function canonicalUuid(text: string): string {
+  const wrapped = /^\{.*\}$|^\(.*\)$/s.test(text);
+  const inner = wrapped ? text.slice(1, -1) : text;
+  // Braces and parentheses hold the hyphenated form only.
+  const hex = HYPHENATED.test(inner)
+    ? inner.replace(/-/g, '')
+    : !wrapped && /^[0-9a-f]{32}$/i.test(inner)
+      ? inner
+      : undefined;
+  if (hex === undefined) return text;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isCanonicalUuid(id: string): boolean {
+  return HYPHENATED.test(id) && id === id.toLowerCase();
 }
 
 /** The canonical string of a UUID given as its two 64-bit halves, signed or not. */

@@ -35,7 +35,10 @@ export function encodeRecord(record: NewRecord): Buffer {
   o = out.writeUInt8(FORMAT, o);
   o = out.writeBigUInt64LE(BigInt(record.revision), o);
   o = out.writeBigInt64LE(record.createdTicks, o);
-  o += Buffer.from(record.eventId.replace(/-/g, ''), 'hex').copy(out, o);
+  const id = Buffer.from(record.eventId.replace(/-/g, ''), 'hex');
+  // Buffer.from stops at the first non-hex digit: anything but 16 bytes would shift every field after it.
+  if (id.length !== 16) throw new RangeError(`event id ${JSON.stringify(record.eventId)} is not a UUID`);
+  o += id.copy(out, o);
   for (const part of [stream, type, contentType]) {
     o = out.writeUInt16LE(part.length, o);
     o += part.copy(out, o);

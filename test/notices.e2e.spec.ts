@@ -77,6 +77,34 @@ describe('notices to the people a change is about', () => {
     expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
   });
 
+  it('an address nobody has proven is sent no notice: registering someone else’s and making changes about oneself mails them nothing', async () => {
+    const email = `pat-${randomUUID().slice(0, 8)}@example.com`;
+    await platform.http
+      .post('/v1/auth/register')
+      .send({ email, password: 'correct horse battery staple', name: 'Pat' })
+      .expect(202);
+    const pat = await platform.signIn(email);
+    const orgId = await platform.createOrg(pat, 'Unproven Works');
+    const team = await platform.http
+      .post(`/v1/orgs/${orgId}/teams`)
+      .set(bearer(pat))
+      .send({ name: 'Desk' })
+      .expect(201);
+    const member = `/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${pat.userId}`;
+    await platform.http.put(member).set(bearer(pat)).send({ role: 'member' }).expect(200);
+    await platform.http.delete(member).set(bearer(pat)).expect(204);
+
+    // Once the address is proven, the next change reaches it; the organization's notices go out in order, so the one
+    // before was held back, not slow.
+    await platform.http
+      .post('/v1/auth/verify-email')
+      .send({ token: await platform.linkFromMail(email, '/verify-email') })
+      .expect(200);
+    await platform.http.put(member).set(bearer(pat)).send({ role: 'manager' }).expect(200);
+    await arrives(email, /You manage a team in Unproven Works/);
+    expect(mailsTo(email, /You joined a team/)).toHaveLength(0);
+  });
+
   it("messages are written in the recipient's locale: chosen at sign-up, changed in the profile", async () => {
     const http = () => platform.http;
     const email = `gerda-${Date.now()}@example.com`;

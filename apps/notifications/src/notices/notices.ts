@@ -174,8 +174,10 @@ export class Notices extends BusSubscriber {
     }
     const recipients: Recipient[] = [];
     for (const userId of userIds) {
+      // Anyone may register someone else's address and then make organizations and changes about themself: an
+      // address nobody has proven is sent nothing but its own link (by identity), never a notice.
       const contact = await this.directory.contactOf(userId);
-      if (contact) recipients.push({ ...contact, about: { userId } });
+      if (contact?.verified) recipients.push({ ...contact, about: { userId } });
     }
     return recipients;
   }

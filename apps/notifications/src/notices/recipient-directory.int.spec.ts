@@ -169,6 +169,30 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviteeErased(orgId, 'i5')).toBe(true);
   });
 
+  it('an address is proven once its link was opened, or the account moved to it (by a link opened there)', async () => {
+    const userId = randomUUID();
+    const at = new Date().toISOString();
+    const event = (type: string, data: Record<string, unknown> = {}) =>
+      jsonEvent({ type, data: { userId, actorId: userId, at, ...data } });
+    const append = (type: string, data?: Record<string, unknown>) =>
+      eventStore.client.appendToStream(`user-${userId}`, event(type, data));
+    const directory = new RecipientDirectory(eventStore.client);
+    await append('UserRegistered', { name: 'Ada', email: 'ada@example.com' });
+    expect(await directory.contactOf(userId)).toMatchObject({ email: 'ada@example.com', verified: false });
+    await append('EmailVerified', { email: 'ada@example.com' });
+    expect(await directory.contactOf(userId)).toMatchObject({ email: 'ada@example.com', verified: true });
+
+    const movedId = randomUUID();
+    await eventStore.client.appendToStream(`user-${movedId}`, [
+      jsonEvent({
+        type: 'UserRegistered',
+        data: { userId: movedId, at, name: 'Bob', email: 'bob@example.com' },
+      }),
+      jsonEvent({ type: 'EmailChanged', data: { userId: movedId, at, email: 'bob@new.example' } }),
+    ]);
+    expect(await directory.contactOf(movedId)).toMatchObject({ email: 'bob@new.example', verified: true });
+  });
+
   it('reads a user’s address, name and second factor from the end of their stream, however long it is', async () => {
     const userId = randomUUID();
     const stream = `user-${userId}`;
@@ -190,7 +214,11 @@ describe('the recipient directory, reading the event store', () => {
     ]);
     const directory = new RecipientDirectory(eventStore.client);
 
-    expect(await directory.contactOf(userId)).toEqual({ email: 'ada@new.example', name: 'Ada 10-999' });
+    expect(await directory.contactOf(userId)).toEqual({
+      email: 'ada@new.example',
+      name: 'Ada 10-999',
+      verified: true,
+    });
     expect(await directory.hasSecondFactor(userId)).toBe(true);
     await eventStore.client.appendToStream(stream, [event('TwoFactorDisabled'), event('UserDeleted')]);
     expect(await directory.hasSecondFactor(userId)).toBe(false);

@@ -32,6 +32,8 @@ export interface Contact {
   readonly name: string;
   /** The language the user chose for messages, if they chose one. */
   readonly locale?: string;
+  /** Whether the address was proven (its link opened, or moved to by one): until then it may be anyone's. */
+  readonly verified: boolean;
 }
 
 /**
@@ -54,8 +56,11 @@ export class RecipientDirectory {
     for await (const event of this.each(`user-${userId}`, FORWARDS)) {
       const data = event.data as Record<string, unknown>;
       if (event.type === 'UserRegistered')
-        contact = { email: String(data.email), name: String(data.name), ...localeIn(data) };
-      else if (event.type === 'EmailChanged' && contact) contact = { ...contact, email: String(data.email) };
+        contact = { email: String(data.email), name: String(data.name), ...localeIn(data), verified: false };
+      else if (event.type === 'EmailVerified' && contact) contact = { ...contact, verified: true };
+      // Identity moves an account only to an address whose link was opened.
+      else if (event.type === 'EmailChanged' && contact)
+        contact = { ...contact, email: String(data.email), verified: true };
       else if (event.type === 'ProfileUpdated' && contact)
         contact = {
           ...contact,

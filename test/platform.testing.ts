@@ -14,6 +14,7 @@ import { createGatewayApp } from '../apps/gateway/src/gateway.app';
 import { gatewayGroupsOfItsOwn } from '../apps/gateway/src/config/consumer-groups.testing';
 import { GATEWAY_CONFIG } from '../apps/gateway/src/gateway.tokens';
 import { ProjectionFeed } from '../apps/gateway/src/read-models/projection-feed';
+import { WriteServices } from '../apps/gateway/src/commands/write-services';
 import { trackStarting } from './jest/left-open';
 import { readIdentityConfig } from '../apps/identity/src/config/identity.config';
 import { createIdentityApp } from '../apps/identity/src/identity.app';
@@ -127,6 +128,7 @@ async function startWhole(options: PlatformOptions): Promise<Platform> {
     await initHttpApp(gateway);
     // Until then the routes that read the models answer 503, as a gateway not yet ready does.
     await gateway.get(ProjectionFeed).ready();
+    await gateway.get(WriteServices).started();
     return new Platform(store, smtp, sms, gateway, notifications, identity, { stopAll, stopIdentity });
   } catch (error) {
     // A platform that did not start leaves nothing running: its consumers would go on in this process's consumer

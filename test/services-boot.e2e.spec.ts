@@ -11,7 +11,7 @@ import { createMembershipApp } from '../apps/membership/src/membership.app';
 import { createNotificationsApp } from '../apps/notifications/src/notifications.app';
 
 const services = [
-  ['gateway', createGatewayApp, ['eventstore', 'bus', 'readstore', 'read-models']],
+  ['gateway', createGatewayApp, ['eventstore', 'bus', 'readstore', 'read-models', 'command-replies']],
   ['identity', createIdentityApp, ['eventstore', 'bus', 'readstore']],
   ['membership', createMembershipApp, ['eventstore', 'bus']],
   ['notifications', createNotificationsApp, ['eventstore', 'bus', 'readstore']],

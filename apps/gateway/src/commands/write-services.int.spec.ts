@@ -1,6 +1,6 @@
 import { InProcessBus, serveRequests, type TopicSpec } from '@app/messaging';
 import { TOPICS } from '@app/contracts';
-import { loadRequestSigningKeys } from '@app/platform';
+import { loadRequestSigningKeys, Readiness } from '@app/platform';
 import { makeTempDir } from '@app/testing';
 import { readGatewayConfig } from '../config/gateway.config';
 import { type OrgAccess } from '../access/org-access';
@@ -19,13 +19,33 @@ class BusOutOfReachOnce extends InProcessBus {
   }
 }
 
+/** A bus whose broker stops answering (a start hangs in its retries) until `answer()`. */
+class BusNotAnswering extends InProcessBus {
+  private reachable = Promise.resolve();
+  private answered = (): void => undefined;
+
+  stopAnswering(): void {
+    this.reachable = new Promise((resolve) => (this.answered = resolve));
+  }
+
+  answer(): void {
+    this.answered();
+  }
+
+  override async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
+    await this.reachable;
+    return super.ensureTopics(specs);
+  }
+}
+
 /** The gateway's way to the write services over `bus` (identity requests need no standing in an organization). */
-async function writeServicesOn(bus: InProcessBus): Promise<WriteServices> {
+async function writeServicesOn(bus: InProcessBus, readiness?: Readiness): Promise<WriteServices> {
   return new WriteServices(
     bus,
     readGatewayConfig({}),
     loadRequestSigningKeys({ dataDir: await makeTempDir('write-services'), sender: 'gateway' }),
     undefined as unknown as OrgAccess, // not reached
+    readiness,
   );
 }
 
@@ -48,6 +68,40 @@ describe('the gateway’s way to the write services', () => {
         );
       await expect(ask()).rejects.toThrow('broker out of reach');
       await expect(ask()).resolves.toEqual({ active: true });
+    } finally {
+      await services.onApplicationShutdown();
+      await served.close();
+      await bus.close();
+    }
+  });
+
+  it('a broker that does not answer the first start is a 503 within the request’s timeout, not a wait for the start', async () => {
+    const bus = new BusNotAnswering();
+    await bus.ensureTopics([{ topic: TOPICS.identityCommands }]);
+    const served = await serveRequests(bus, {
+      groupId: 'identity',
+      topic: TOPICS.identityCommands,
+      handler: async () => ({ ok: true, result: { active: true } }),
+    });
+    const readiness = new Readiness([]);
+    const services = await writeServicesOn(bus, readiness);
+    const [replies] = readiness.all;
+    bus.stopAnswering();
+    services.onApplicationBootstrap();
+    const ask = () =>
+      services.identity<{ active: boolean }>(
+        { type: 'SessionActive', sessionId: 's1' },
+        { correlationId: 'c1' },
+        { timeoutMs: 200 },
+      );
+    try {
+      await expect(ask()).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1 });
+      // Meanwhile it is not ready for traffic, saying why.
+      await expect(replies!.check()).rejects.toThrow('joining its reply topic on the bus');
+      // Once the broker answers, the start begun at bootstrap completes and requests are answered.
+      bus.answer();
+      await expect(ask()).resolves.toEqual({ active: true });
+      await expect(replies!.check()).resolves.toBeUndefined();
     } finally {
       await services.onApplicationShutdown();
       await served.close();

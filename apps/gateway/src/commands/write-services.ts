@@ -1,8 +1,15 @@
-import { Inject, Injectable, ServiceUnavailableException, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  ServiceUnavailableException,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TOPICS, type EmailChangePending, type Profile } from '@app/contracts';
 
-import { reasonFor } from '@app/platform';
+import { NotReady, Readiness, reasonFor } from '@app/platform';
 export type { EmailChangePending, Profile };
 import { DomainError, type DomainErrorJson } from '@app/domain';
 import {
@@ -12,6 +19,7 @@ import {
   RequestFailedError,
   RequestTimeoutError,
   type MessageBus,
+  type RequestReplyClient,
   type RequestSigningKeys,
 } from '@app/messaging';
 import { OrgAccess } from '../access/org-access';
@@ -43,18 +51,46 @@ export interface MembershipResult {
  * the problem+json); no answer within the timeout is a 503 with Retry-After, never a hang.
  */
 @Injectable()
-export class WriteServices implements OnApplicationShutdown {
+export class WriteServices implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly client: RequesterOnFirstUse;
   private readonly signer: RequestSigner;
+  private repliesHeard = false;
 
   constructor(
     @Inject(MESSAGE_BUS) bus: MessageBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REQUEST_SIGNING_KEYS) keys: RequestSigningKeys,
     private readonly access: OrgAccess,
+    @Optional() readiness?: Readiness,
   ) {
     this.signer = new RequestSigner(keys, 'gateway');
     this.client = new RequesterOnFirstUse(bus, 'gateway');
+    // Not ready for traffic until it hears replies: a command meanwhile would wait out its time and answer 503.
+    readiness?.add({
+      name: 'command-replies',
+      check: async () => {
+        if (this.repliesHeard) return;
+        this.startReplies();
+        throw new NotReady('joining its reply topic on the bus');
+      },
+    });
+  }
+
+  /** Started now, not at the first request (joining a consumer group takes seconds); a failed start is tried again. */
+  onApplicationBootstrap(): void {
+    this.startReplies();
+  }
+
+  /** Resolves once commands can be sent (the reply client started). */
+  async started(): Promise<void> {
+    await this.client.get();
+  }
+
+  private startReplies(): void {
+    this.client.get().then(
+      () => (this.repliesHeard = true),
+      () => undefined,
+    );
   }
 
   /**
@@ -198,9 +234,11 @@ export class WriteServices implements OnApplicationShutdown {
   ): Promise<T> {
     let reply: Reply<T>;
     try {
-      reply = await (
-        await this.client.get()
-      ).request<Reply<T>>(topic, key, this.signer.sign(request), { timeoutMs });
+      const started = performance.now();
+      const client = await this.clientWithin(topic, timeoutMs);
+      reply = await client.request<Reply<T>>(topic, key, this.signer.sign(request), {
+        timeoutMs: Math.max(1, Math.round(timeoutMs - (performance.now() - started))),
+      });
     } catch (error) {
       if (error instanceof RequestTimeoutError) throw unavailable(timeoutMs);
       if (error instanceof RequestFailedError) throw new WriteServiceFailed();
@@ -208,6 +246,22 @@ export class WriteServices implements OnApplicationShutdown {
     }
     if (!reply.ok) throw refusalOverHttp(reply.error, bodyNames);
     return reply as unknown as T;
+  }
+
+  /**
+   * The request/reply client, once started; starting it (the broker's topics, joining its consumer group) counts
+   * against the request's time, so a broker out of reach is a 503 in time rather than a hang of its retries.
+   */
+  private async clientWithin(topic: string, timeoutMs: number): Promise<RequestReplyClient> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RequestTimeoutError(topic, timeoutMs)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.client.get(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   onApplicationShutdown(): Promise<void> {

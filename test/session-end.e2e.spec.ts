@@ -1,5 +1,6 @@
 import { waitFor } from '@app/testing';
 import { bearer, PASSWORD, startPlatform, type Platform, type SignedIn } from './platform.testing';
+import { totpCode } from '../apps/identity/src/two-factor/totp';
 
 /**
  * A password change or reset, and turning two-factor on or off, end every session of the user (R17, R22): the refresh tokens
@@ -76,6 +77,29 @@ describe('ending sessions ends the access tokens already issued', () => {
     const paths = (await platform.http.get('/docs/openapi.json').expect(200)).body.paths;
     expect(Object.keys(paths['/v1/me/two-factor'].delete.responses)).toContain('404');
     expect(Object.keys(paths['/v1/me/two-factor/confirm'].post.responses)).toContain('404');
+  });
+
+  it('R22: wrong codes confirming an enrolment are 400 until five; then even the right one is 403 for a while, as documented', async () => {
+    const gus = await platform.signUp('Gus');
+    const started = await platform.http
+      .post('/v1/me/two-factor')
+      .set(bearer(gus))
+      .send({ password: PASSWORD })
+      .expect(200);
+    const right = totpCode(started.body.secret as string, Math.floor(Date.now() / 1000));
+    const wrong = right === '000000' ? '111111' : '000000';
+    const confirm = (code: string) =>
+      platform.http.post('/v1/me/two-factor/confirm').set(bearer(gus)).send({ code });
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await confirm(wrong)).body).toMatchObject({ status: 400, code: 'invalid-two-factor-code' });
+    const locked = await confirm(right).expect(403);
+    expect(locked.body).toMatchObject({ code: 'invalid-two-factor-code' });
+    expect(locked.body.recoveryCodes).toBeUndefined();
+    await me(gus).expect(200); // not turned on: the session goes on
+    const paths = (await platform.http.get('/docs/openapi.json').expect(200)).body.paths;
+    expect(Object.keys(paths['/v1/me/two-factor/confirm'].post.responses)).toEqual(
+      expect.arrayContaining(['400', '403']),
+    );
   });
 
   it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {

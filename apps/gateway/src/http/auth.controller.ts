@@ -146,7 +146,7 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'R17: set a new password with the mailed token (single use); every session ends' })
   @done()
-  // 404: the account the link was for was deleted since.
+  // 404: the account the link was for was being deleted as it was used (deleting it ends its links: after, 410).
   @problems(400, 404, 410)
   async reset(@Body() body: ResetPasswordBody, @Req() req: FastifyRequest): Promise<void> {
     await this.services.identity(

@@ -226,7 +226,8 @@ export class MeController {
       'R22: confirm the enrolment with a code: recovery codes, shown once; sign in again (with a code)',
   })
   @answers(200, RecoveryCodesView, { lagging: false })
-  @problems(400, 401, 404, 409)
+  // 403: too many wrong codes, as at sign-in (the count is shared), for 15 minutes.
+  @problems(400, 401, 403, 404, 409)
   confirmTwoFactor(
     @CurrentCaller() caller: Caller,
     @Body() body: TwoFactorCodeBody,

@@ -171,10 +171,11 @@ describe('invitations', () => {
     given(inviter)
       .when(invite({ actorId: 'bob', teamIds: [] }))
       .thenTypes(['InvitationCreated', 'InvitationSent']);
-    // R11: into a team only where they could add the member themself (managing it).
-    given(inviter)
+    // R11: into a team only where they could add the member themself (managing it); the refusal names the team.
+    const notManaged = given(inviter)
       .when(invite({ actorId: 'bob' }))
-      .thenRefuses('insufficient-role', { required: 'teams.manage' });
+      .thenRefuses('insufficient-role', { required: 'teams.manage', field: 'teamIds', teamId: 't1' });
+    expect(notManaged.message).toBe('requires teams.manage or managing this team (R11): team t1');
     given([...inviter, inTeam('t1', 'bob', 'manager')])
       .when(invite({ actorId: 'bob' }))
       .thenTypes(['InvitationCreated', 'InvitationSent']);
@@ -219,7 +220,12 @@ describe('invitations', () => {
     // The team the Owner named stays; one Bob does not manage cannot be added by him.
     given(userInvited)
       .when(change({ actorId: 'bob', teamIds: ['t1', 't2'] }))
-      .thenRefuses('insufficient-role', { required: 'teams.manage' });
+      .thenRefuses('insufficient-role', { required: 'teams.manage', field: 'teamIds', teamId: 't2' });
+    // A team that does not exist is named as it was (its message names it already).
+    const missing = given(userInvited)
+      .when(change({ teamIds: ['t1', 'gone'] }))
+      .thenRefuses('team-not-found', { field: 'teamIds', teamId: 'gone' });
+    expect(missing.message).toBe('no team gone');
     given(userInvited)
       .when(change({ actorId: 'bob', teamIds: ['t1'], permissions: [] }))
       .then([]);

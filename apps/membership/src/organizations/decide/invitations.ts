@@ -1,3 +1,4 @@
+import { DomainError } from '@app/domain';
 import { impersonalLineType } from '@app/identifiers';
 import {
   effectivePermissions,
@@ -584,14 +585,26 @@ function invitationTerms(
   },
   named: readonly string[] = [],
 ): { teamIds: string[]; permissions: string[] } {
-  for (const teamId of command.teamIds) {
-    const team = teamOf(org, teamId);
-    if (!named.includes(teamId)) requireTeamManager(org, catalog, command.actorId, team);
-  }
+  for (const teamId of command.teamIds)
+    aboutTeam(teamId, () => {
+      const team = teamOf(org, teamId);
+      if (!named.includes(teamId)) requireTeamManager(org, catalog, command.actorId, team);
+    });
   return {
     teamIds: [...new Set(command.teamIds)].sort(),
     permissions: [...new Set(command.permissions)].sort(),
   };
+}
+
+/** A refusal about one of an invitation's teams names the field and the team (an import's row says which). */
+function aboutTeam(teamId: string, check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const message = error.message.includes(teamId) ? error.message : `${error.message}: team ${teamId}`;
+    throw new DomainError(error.code, error.kind, message, { ...error.details, field: 'teamIds', teamId });
+  }
 }
 
 /** R5: a number that is not a person's line is never invited, nor texted an invitation made before. */

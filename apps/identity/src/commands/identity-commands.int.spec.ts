@@ -765,6 +765,37 @@ describe('identity over the bus, on the event store', () => {
     );
   });
 
+  it('R17: a keyed reset that used the link and failed is not carried on by its retry once the owner changed the password or moved', async () => {
+    const usedThenFailed = async (address: string) => {
+      await identity.result({ type: 'ForgotPassword', email: address });
+      const token = await identity.linkToken('reset-password', address);
+      const commandId = randomUUID();
+      await identity.app.get(OneTimeTokens).redeem('password-reset', token, commandId);
+      return () =>
+        identity.send(
+          { type: 'ResetPassword', token, password: 'the taker’s passphrase' },
+          undefined,
+          commandId,
+        );
+    };
+    const changed = email();
+    const changedId = await identity.registerVerified(changed);
+    const retryAfterChange = await usedThenFailed(changed);
+    expect(await passwordChangeUnder(randomUUID(), changedId, 'the owner’s new passphrase')()).toMatchObject({
+      ok: true,
+    });
+    expect(await retryAfterChange()).toMatchObject({ ok: false, error: { code: 'token-invalid' } });
+    expect(await login(changed, 'the owner’s new passphrase')).toMatchObject({ ok: true });
+
+    const left = email();
+    const leftId = await identity.registerVerified(left);
+    const retryAfterMove = await usedThenFailed(left);
+    const moved = email();
+    await identity.changeEmail(leftId, moved, PASSWORD);
+    expect(await retryAfterMove()).toMatchObject({ ok: false, error: { code: 'token-invalid' } });
+    expect(await login(moved)).toMatchObject({ ok: true });
+  });
+
   it('R17/R18: changing the address ends the reset links sent to the old one', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

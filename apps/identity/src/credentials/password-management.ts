@@ -2,7 +2,7 @@ import { DomainError, isDomainError } from '@app/domain';
 import { type AppliedCommand } from '@app/event-store';
 import { commandIdReused, type CommandContext, type UserAccounts } from '../accounts/user-accounts';
 import { type IdentityMail } from '../notifying/identity-mail';
-import { type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
+import { invalidLink, type OneTimeTokens } from '../one-time-tokens/one-time-tokens';
 import { type RefreshTokens } from '../sessions/refresh-tokens';
 import { type LoginThrottle } from '../throttling/login-throttle';
 import { parseEmail } from '@app/identifiers';
@@ -80,24 +80,18 @@ export class PasswordManagement {
 
   async reset(token: string, newPassword: string, context: CommandContext): Promise<void> {
     this.deps.policy.assert(newPassword);
-    const { userId, subject, repeated } = await this.deps.oneTimeTokens.redeem(
+    const link = await this.deps.oneTimeTokens.redeem(
       'password-reset',
       token,
       context.commandId,
       async (link) => {
         const { email } = await this.deps.accounts.active(link.userId);
-        // R17: a link mailed to an address the account has left is not the account's any more, whatever the order of
-        // the change and the link's sending (the change also ends the links it finds).
-        if (link.subject !== undefined && link.subject !== email)
-          throw new DomainError(
-            'token-invalid',
-            'gone',
-            'this link went to an address the account no longer has',
-          );
+        refuseLinkToLeftAddress(link, email);
         // A password the policy refuses for this account (its own address) leaves the link usable.
         this.deps.policy.assert(newPassword, { email });
       },
     );
+    const { userId, subject, repeated } = link;
     const user = await this.deps.accounts.active(userId);
     // The same request again (its command id covers the new password too). Once its change was recorded, it is
     // answered as the first and nothing is redone, so the sessions opened with the new password since go on; only
@@ -107,6 +101,14 @@ export class PasswordManagement {
       await this.deps.refreshTokens.revokeOpenedBefore(userId, user.sessionsEndedAt);
       await this.endLinksAndChallenges(userId);
       return;
+    }
+    if (repeated) {
+      // Carried on only while the link still speaks for the account as it was: not once it moved from the address
+      // the link went to, nor once its sessions were ended since (its owner changed the password, say): the used
+      // link's copy kept to answer this retry must not set a password over theirs.
+      refuseLinkToLeftAddress(link, user.email);
+      if (link.accountEpoch !== undefined && link.accountEpoch !== (user.sessionsEndedAt ?? ''))
+        throw invalidLink();
     }
     await this.replace(user, newPassword, 'reset', user.userId, context);
     // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the
@@ -206,7 +208,9 @@ export class PasswordManagement {
   }
 
   private async sendResetLink(user: ActiveUser, context: CommandContext): Promise<void> {
-    const link = await this.deps.oneTimeTokens.issue('password-reset', user.userId, user.email);
+    const link = await this.deps.oneTimeTokens.issue('password-reset', user.userId, user.email, {
+      accountEpoch: user.sessionsEndedAt ?? '',
+    });
     await this.deps.mail.send({
       template: 'reset-password',
       to: user.email,
@@ -222,4 +226,10 @@ export class PasswordManagement {
 
 function unlessNotFound(error: unknown): void {
   if (!isDomainError(error) || error.kind !== 'not-found') throw error;
+}
+
+/** R17: a link mailed to an address the account has left is not the account's any more (the move ends the links it finds). */
+function refuseLinkToLeftAddress(link: { subject?: string }, email: string): void {
+  if (link.subject !== undefined && link.subject !== email)
+    throw new DomainError('token-invalid', 'gone', 'this link went to an address the account no longer has');
 }

@@ -200,12 +200,15 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
         throw new PoisonMessageError('request body is not JSON', 'malformed-request');
       }
       const command = commandTypeOf(payload);
-      const lateMs = lateness(message);
-      if (lateMs > graceMs) {
+      /** Past its deadline: its requester answered 503 already ("dropped undone"), so it is dropped undone. */
+      const expired = (): boolean => {
+        const lateMs = lateness(message);
+        if (lateMs <= graceMs) return false;
         commandDuration.startTimer({ service: options.groupId, command })({ outcome: 'expired' });
         options.onExpired?.({ command, lateMs });
-        return;
-      }
+        return true;
+      };
+      if (expired()) return;
       const handle = async () => {
         const end = commandDuration.startTimer({ service: options.groupId, command });
         let reply: unknown;
@@ -237,6 +240,8 @@ export async function serveRequests(bus: MessageBus, options: ServeRequestsOptio
       };
       if (!options.inBackground?.(payload)) return answer(await handle());
       while (inBackground.size >= (options.maxInBackground ?? 2)) await Promise.race(inBackground);
+      // Its wait for a place may have outlasted its deadline too.
+      if (expired()) return;
       const running = (async () => {
         let reply: unknown;
         try {

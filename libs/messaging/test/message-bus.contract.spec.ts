@@ -249,7 +249,9 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     const others = Array.from({ length: 30 }, (_, n) => msg(t, `other-${n}`, { n, key: `other-${n}` }));
     await bus.publish(others);
     const otherPartitionsHandled = () =>
-      new Set(handled.filter((m) => m.key !== 'held' && m.partition !== heldPartition).map((m) => m.partition));
+      new Set(
+        handled.filter((m) => m.key !== 'held' && m.partition !== heldPartition).map((m) => m.partition),
+      );
     await waitFor(() => otherPartitionsHandled().size === 2, {
       timeoutMs: 20_000,
       what: 'messages of both other partitions handled during the outage',
@@ -291,7 +293,10 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     });
     const others = Array.from({ length: 10 }, (_, n) => `other-${n}`);
     await bus.publish([msg(t, 'held', { n: 0 }), ...others.map((key, n) => msg(t, key, { n }))]);
-    await waitFor(() => attempts.length >= 3, { timeoutMs: 30_000, what: 'the held message tried three times' });
+    await waitFor(() => attempts.length >= 3, {
+      timeoutMs: 30_000,
+      what: 'the held message tried three times',
+    });
     outage = false;
     await waitFor(() => handled.includes('held'), { timeoutMs: 30_000, what: 'the held message handled' });
     await bus.publish([msg(t, 'last', { n: 0 })]);
@@ -660,6 +665,46 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
       release();
       expect(await Promise.all([first, second])).toEqual([{ done: { n: 1 } }, { done: { n: 2 } }]);
       expect(started).toEqual([1, 2]);
+    } finally {
+      release();
+      await client.close();
+      await server.close();
+    }
+  });
+
+  it('leaves undone a background request whose wait for a place outlasted its deadline', async () => {
+    const t = await topic(1);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const expired: { command: string; lateMs: number }[] = [];
+    const server = await serveRequests(bus, {
+      groupId: `svc-${t}`,
+      topic: t,
+      deadlineGraceMs: 0,
+      handler: async (payload) => {
+        started.push((payload as { n: number }).n);
+        if ((payload as { n: number }).n === 1) await released;
+        return { done: payload };
+      },
+      inBackground: () => true,
+      maxInBackground: 1,
+      onExpired: (dropped) => expired.push(dropped),
+    });
+    const client = await RequestReplyClient.start(bus, 'contract-test');
+    try {
+      const first = client.request(t, 'org-a', { n: 1 }, { timeoutMs: 20_000 });
+      first.catch(() => undefined);
+      await waitFor(() => started.length === 1, { what: 'the first request to start' });
+      await expect(client.request(t, 'org-b', { n: 2 }, { timeoutMs: 200 })).rejects.toBeInstanceOf(
+        RequestTimeoutError,
+      );
+      release();
+      expect(await first).toEqual({ done: { n: 1 } });
+      expect(await client.request(t, 'org-c', { n: 3 }, { timeoutMs: 20_000 })).toEqual({ done: { n: 3 } });
+      await waitFor(() => expired.length > 0 || undefined, { what: 'the late request dropped' });
+      expect(expired).toEqual([{ command: 'unknown', lateMs: expect.any(Number) }]);
+      expect(started).toEqual([1, 3]);
     } finally {
       release();
       await client.close();

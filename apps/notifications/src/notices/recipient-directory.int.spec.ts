@@ -298,6 +298,22 @@ describe('the recipient directory, reading the event store', () => {
     expect(await directory.inviterOf(orgId, 'by-partner', 5n)).toBeUndefined();
     expect(await directory.inviterOf(orgId, 'by-leaver', 4n)).toBe('leaver');
     expect(await directory.inviterOf(orgId, 'by-leaver', 5n)).toBeUndefined();
+    // However much came between (imports make thousands of events), the creation is found, and a leaving among them.
+    await append('MemberJoined', { actorId: 'owner', userId: 'later', role: 'admin' }); // revision 6
+    await invitation('long-ago', 'later'); // revision 7
+    await eventStore.client.appendToStream(
+      stream,
+      Array.from({ length: 6_000 }, (_, i) =>
+        jsonEvent({
+          type: 'TeamCreated',
+          data: { orgId, actorId: 'owner', at, teamId: `t${i}`, name: `T${i}` },
+        }),
+      ),
+    );
+    expect(await directory.inviterOf(orgId, 'long-ago', 6_007n)).toBe('later');
+    await append('MemberRemoved', { actorId: 'owner', userId: 'later' }); // revision 6,008
+    expect(await directory.inviterOf(orgId, 'long-ago', 6_008n)).toBeUndefined();
+    expect(await directory.inviterOf(orgId, 'never-made', 6_008n)).toBeUndefined();
   });
 
   it('whether a member was in a team just before an event: since the team was made, until removed or gone', async () => {

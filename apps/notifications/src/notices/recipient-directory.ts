@@ -12,8 +12,6 @@ import {
 const localeIn = (data: Record<string, unknown>) =>
   typeof data.locale === 'string' ? { locale: data.locale } : {};
 
-/** Invitations are acted on soon after they are made: they are looked for among this many of the latest events. */
-const INVITATION_LOOKBACK = 5_000;
 /** How many events one read back through an organization's history takes at a time. */
 const PAGE = 500n;
 
@@ -117,20 +115,27 @@ export class RecipientDirectory {
    * unless they have left the organization or been removed since: a non-member is told nothing of it.
    */
   async inviterOf(orgId: string, invitationId: string, revision: bigint): Promise<string | undefined> {
-    const newestFirst = await this.read(`organization-${orgId}`, BACKWARDS, revision, INVITATION_LOOKBACK);
-    const createdAt = newestFirst.findIndex((e) => createdInvitation(e, invitationId));
-    const actor = (newestFirst[createdAt]?.data as Record<string, unknown> | undefined)?.actorId;
+    // Read back a page at a time to the invitation's creation, however far (imports make many events), keeping only
+    // who joined or left on the way: the inviter is known once the creation is found.
+    const standings: StoredEvent[] = [];
+    let created: StoredEvent | undefined;
+    for (let from = revision; from >= 0n && !created; from -= PAGE) {
+      const page = await this.read(`organization-${orgId}`, BACKWARDS, from, Number(PAGE));
+      for (const event of page) {
+        if (createdInvitation(event, invitationId)) {
+          created = event;
+          break;
+        }
+        if (['MemberJoined', 'MemberRemoved', 'MemberLeft'].includes(event.type)) standings.push(event);
+      }
+      if (page.length < Number(PAGE)) break;
+    }
+    const actor = (created?.data as Record<string, unknown> | undefined)?.actorId;
     if (typeof actor !== 'string') return undefined;
     // Invited by someone acting through the parent organization (R19): never a member here, so nothing in this stream
     // says whether they still may see it (the link or their right in the parent may be gone); they are not told.
-    if (newestFirst[createdAt]?.actingVia !== undefined) return undefined;
-    const latestStanding = newestFirst
-      .slice(0, createdAt)
-      .find(
-        (e) =>
-          ['MemberJoined', 'MemberRemoved', 'MemberLeft'].includes(e.type) &&
-          (e.data as Record<string, unknown>).userId === actor,
-      );
+    if (created?.actingVia !== undefined) return undefined;
+    const latestStanding = standings.find((e) => (e.data as Record<string, unknown>).userId === actor);
     return latestStanding && latestStanding.type !== 'MemberJoined' ? undefined : actor;
   }
 

@@ -83,6 +83,27 @@ describe('e-mail requests through a real SMTP server', () => {
     expect(smtp().received.some((m) => m.to.some((to) => to.startsWith('nobody-')))).toBe(false);
   });
 
+  it('R17: a request whose link expired before it was handled (a backlog) mails nothing; one still valid is mailed', async () => {
+    const late = `late-${Date.now()}@example.com`;
+    const bus = started.notifications.get<MessageBus>(MESSAGE_BUS);
+    const request = (expiresAt: string) => ({
+      template: 'reset-password' as const,
+      to: late,
+      link: 'https://app.example.com/reset-password#token=abc',
+      expiresAt,
+    });
+    await bus.publish([
+      emailRequested(request(new Date(Date.now() - 1_000).toISOString())).message,
+      emailRequested(request(new Date(Date.now() + 1_800_000).toISOString())).message,
+    ]);
+    await waitFor(() => smtp().received.find((m) => m.to.includes(late)), {
+      timeoutMs: 15_000,
+      what: 'the valid link’s mail',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(smtp().received.filter((m) => m.to.includes(late))).toHaveLength(1);
+  });
+
   it('R10: a request for an account deleted since (a redelivery after its erasure) mails nothing', async () => {
     const gone = `gone-${Date.now()}@example.com`;
     const goneId = await identity.registerVerified(gone);

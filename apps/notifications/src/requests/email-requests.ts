@@ -46,6 +46,8 @@ export class EmailRequests extends BusSubscriber {
           throw new PoisonMessageError('the link is not on PUBLIC_URL: not mailed', 'foreign-link');
         // Asked again after the account was deleted (a redelivery): the erasure forgot the delivery, and nothing goes.
         if (request.userId && (await this.directory.accountDeleted(request.userId))) return;
+        // Handled only after its link expired (a backlog): a mail saying "until" a time gone by would only mislead.
+        if (request.expiresAt !== undefined && Date.parse(request.expiresAt) <= Date.now()) return;
         await this.notifier.deliver({
           channel: 'email',
           to: request.to,

@@ -77,6 +77,14 @@ describe('notices to the people a change is about', () => {
     expect(mailsTo(ada.email, /Your role in|You manage a team/)).toHaveLength(0);
   });
 
+  const unverifiedCount = async () => {
+    const metrics = (await platform.http.get('/metrics').expect(200)).text;
+    const line = /^notifications_deliveries_total\{channel="email",status="unverified"\} (\d+)$/m.exec(
+      metrics,
+    );
+    return Number(line?.[1] ?? 0);
+  };
+
   it('an address nobody has proven is sent no notice: registering someone else’s and making changes about oneself mails them nothing', async () => {
     const email = `pat-${randomUUID().slice(0, 8)}@example.com`;
     await platform.http
@@ -84,6 +92,7 @@ describe('notices to the people a change is about', () => {
       .send({ email, password: 'correct horse battery staple', name: 'Pat' })
       .expect(202);
     const pat = await platform.signIn(email);
+    const heldBefore = await unverifiedCount();
     const orgId = await platform.createOrg(pat, 'Unproven Works');
     const team = await platform.http
       .post(`/v1/orgs/${orgId}/teams`)
@@ -93,6 +102,10 @@ describe('notices to the people a change is about', () => {
     const member = `/v1/orgs/${orgId}/teams/${team.body.teamId}/members/${pat.userId}`;
     await platform.http.put(member).set(bearer(pat)).send({ role: 'member' }).expect(200);
     await platform.http.delete(member).set(bearer(pat)).expect(204);
+    // Held back, and counted as such.
+    await waitFor(async () => (await unverifiedCount()) > heldBefore || undefined, {
+      what: 'a notice held back for an unproven address',
+    });
 
     // Once the address is proven, the next change reaches it; the organization's notices go out in order, so the one
     // before was held back, not slow.

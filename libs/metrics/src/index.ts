@@ -71,7 +71,8 @@ export const notificationDeliveries = new Counter({
   name: 'notifications_deliveries_total',
   help:
     'Delivery attempts by channel and the status they left (sent, pending = retried later, failed, dead), and ' +
-    'invitation messages not sent because their recipient had had the hour’s quota (over-quota)',
+    'invitation messages not sent because their recipient had had the hour’s quota (over-quota), and notices not ' +
+    'sent because the account’s address was never proven (unverified)',
   labelNames: ['channel', 'status'] as const,
   registers: [metricsRegistry],
 });

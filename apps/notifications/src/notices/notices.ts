@@ -1,3 +1,4 @@
+import { notificationDeliveries } from '@app/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
@@ -178,6 +179,7 @@ export class Notices extends BusSubscriber {
       // address nobody has proven is sent nothing but its own link (by identity), never a notice.
       const contact = await this.directory.contactOf(userId);
       if (contact?.verified) recipients.push({ ...contact, about: { userId } });
+      else if (contact) notificationDeliveries.inc({ channel: 'email', status: 'unverified' });
     }
     return recipients;
   }

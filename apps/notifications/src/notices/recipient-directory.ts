@@ -55,10 +55,12 @@ export class RecipientDirectory {
       const data = event.data as Record<string, unknown>;
       if (event.type === 'UserRegistered')
         contact = { email: String(data.email), name: String(data.name), ...localeIn(data), verified: false };
-      else if (event.type === 'EmailVerified' && contact) contact = { ...contact, verified: true };
-      // Identity moves an account only to an address whose link was opened.
+      // Proven when its link was opened: identity follows a move with EmailVerified of the new address (releases before
+      // 5 Dec moved an account without a link, and such a move stays unproven until verified).
+      else if (event.type === 'EmailVerified' && contact)
+        contact = { ...contact, verified: sameAddress(data.email, contact.email) };
       else if (event.type === 'EmailChanged' && contact)
-        contact = { ...contact, email: String(data.email), verified: true };
+        contact = { ...contact, email: String(data.email), verified: false };
       else if (event.type === 'ProfileUpdated' && contact)
         contact = {
           ...contact,
@@ -363,4 +365,8 @@ function addressErased(event: StoredEvent): boolean | undefined {
   if (typeof email === 'string') return isErasedEmail(email);
   if (typeof phone === 'string') return false;
   return event.storedFields.includes('phone') ? true : undefined;
+}
+
+function sameAddress(verified: unknown, current: string): boolean {
+  return typeof verified === 'string' && verified.toLowerCase() === current.toLowerCase();
 }

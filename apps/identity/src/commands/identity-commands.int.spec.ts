@@ -794,6 +794,23 @@ describe('identity over the bus, on the event store', () => {
     await identity.changeEmail(leftId, moved, PASSWORD);
     expect(await retryAfterMove()).toMatchObject({ ok: false, error: { code: 'token-invalid' } });
     expect(await login(moved)).toMatchObject({ ok: true });
+
+    // The same holds for a link's first use: sessions ended since it was sent (two-factor turned on) void it.
+    const secured = email();
+    const securedId = await identity.registerVerified(secured);
+    await identity.result({ type: 'ForgotPassword', email: secured });
+    const sentBefore = await identity.linkToken('reset-password', secured);
+    await enrolTwoFactor(securedId);
+    expect(
+      await identity.send({ type: 'ResetPassword', token: sentBefore, password: 'a brand new passphrase' }),
+    ).toMatchObject({ ok: false, error: { code: 'token-invalid' } });
+    await identity.result({ type: 'ForgotPassword', email: secured });
+    // Mailed after the answer: the newest link, once it is not the one before.
+    const sentAfter = await waitFor(async () => {
+      const newest = await identity.linkToken('reset-password', secured);
+      return newest !== sentBefore ? newest : undefined;
+    });
+    await identity.result({ type: 'ResetPassword', token: sentAfter, password: 'a brand new passphrase' });
   });
 
   it('R17/R18: changing the address ends the reset links sent to the old one', async () => {

@@ -85,8 +85,9 @@ export class PasswordManagement {
       token,
       context.commandId,
       async (link) => {
-        const { email } = await this.deps.accounts.active(link.userId);
-        refuseLinkToLeftAddress(link, email);
+        const account = await this.deps.accounts.active(link.userId);
+        refuseLinkNoLongerTheAccounts(link, account);
+        const { email } = account;
         // A password the policy refuses for this account (its own address) leaves the link usable.
         this.deps.policy.assert(newPassword, { email });
       },
@@ -102,14 +103,9 @@ export class PasswordManagement {
       await this.endLinksAndChallenges(userId);
       return;
     }
-    if (repeated) {
-      // Carried on only while the link still speaks for the account as it was: not once it moved from the address
-      // the link went to, nor once its sessions were ended since (its owner changed the password, say): the used
-      // link's copy kept to answer this retry must not set a password over theirs.
-      refuseLinkToLeftAddress(link, user.email);
-      if (link.accountEpoch !== undefined && link.accountEpoch !== (user.sessionsEndedAt ?? ''))
-        throw invalidLink();
-    }
+    // Carried on only while the link still speaks for the account, as on its first use: the used link's copy kept to
+    // answer this retry must not set a password over its owner's change, or after a move.
+    if (repeated) refuseLinkNoLongerTheAccounts(link, user);
     await this.replace(user, newPassword, 'reset', user.userId, context);
     // The owner of the mailbox proved themselves: a lockout from someone guessing is lifted, and the address, if the
     // link went to the one the account still has, is verified (the mailbox's owner may then set up two-factor).
@@ -228,8 +224,18 @@ function unlessNotFound(error: unknown): void {
   if (!isDomainError(error) || error.kind !== 'not-found') throw error;
 }
 
-/** R17: a link mailed to an address the account has left is not the account's any more (the move ends the links it finds). */
-function refuseLinkToLeftAddress(link: { subject?: string }, email: string): void {
-  if (link.subject !== undefined && link.subject !== email)
+/**
+ * R17: a reset link speaks for the account as it was when sent: not once the account left the address it went to
+ * (whatever the order of the move and the sending), nor once its sessions were ended since (a password change, two-
+ * factor turned on or off, a lock): the account's owner acted on it meanwhile. Links sent before they recorded the
+ * account's epoch are judged by the address only.
+ */
+function refuseLinkNoLongerTheAccounts(
+  link: { subject?: string; accountEpoch?: string },
+  account: { email: string; sessionsEndedAt?: string },
+): void {
+  if (link.subject !== undefined && link.subject !== account.email)
     throw new DomainError('token-invalid', 'gone', 'this link went to an address the account no longer has');
+  if (link.accountEpoch !== undefined && link.accountEpoch !== (account.sessionsEndedAt ?? ''))
+    throw invalidLink();
 }

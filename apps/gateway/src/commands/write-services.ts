@@ -55,6 +55,7 @@ export class WriteServices implements OnApplicationBootstrap, OnApplicationShutd
   private readonly client: RequesterOnFirstUse;
   private readonly signer: RequestSigner;
   private repliesHeard = false;
+  private closed = false;
 
   constructor(
     @Inject(MESSAGE_BUS) bus: MessageBus,
@@ -87,6 +88,7 @@ export class WriteServices implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private startReplies(): void {
+    if (this.closed) return;
     this.client.get().then(
       () => (this.repliesHeard = true),
       () => undefined,
@@ -265,6 +267,8 @@ export class WriteServices implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationShutdown(): Promise<void> {
+    // A readiness probe after this starts no new client.
+    this.closed = true;
     return this.client.close();
   }
 }

@@ -70,6 +70,8 @@ export class StoreEngine {
     const stream = this.streams.get(streamName) ?? new StreamIndex(streamName);
     const current = stream.exists ? stream.nextRevision - 1 : undefined;
 
+    // EventStoreDB refuses stream_exists on a missing (or soft-deleted) stream before it looks for a replay.
+    if (expected.kind === 'stream_exists' && !stream.exists) return this.refused(stream, expected, current);
     const replay = this.idempotentReplay(stream, expected, events);
     if (replay === 'partly-written') return this.refused(stream, expected, current);
     if (replay !== undefined) return this.whenCommitted(stream, replay);

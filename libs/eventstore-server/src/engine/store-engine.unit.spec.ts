@@ -43,6 +43,28 @@ describe('the store engine', () => {
     }
   });
 
+  it('a retry under stream_exists after the stream was deleted is refused, not answered as done', async () => {
+    const { engine } = await StoreEngine.open(await makeTempDir('engine'), true);
+    try {
+      await engine.append('s-1', { kind: 'any' }, [event()]);
+      const second = event();
+      expect(await engine.append('s-1', { kind: 'stream_exists' }, [second])).toMatchObject({
+        kind: 'success',
+        currentRevision: 1,
+      });
+      expect(await engine.append('s-1', { kind: 'stream_exists' }, [second])).toMatchObject({
+        kind: 'success',
+        currentRevision: 1,
+      });
+      await engine.softDelete('s-1', { kind: 'any' });
+      expect(await engine.append('s-1', { kind: 'stream_exists' }, [second])).toMatchObject({
+        kind: 'wrong-expected-version',
+      });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('keeps nothing of a stream that a refused or empty append named', async () => {
     const { engine } = await StoreEngine.open(await makeTempDir('engine'), true);
     try {

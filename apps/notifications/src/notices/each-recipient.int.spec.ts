@@ -27,7 +27,7 @@ describe('notices to several recipients of one event, through a real SMTP server
   // Only what a transfer's notices look up: the organization's name and each person's address.
   const directory = {
     organizationNameOf: async () => 'Acme',
-    contactOf: async (userId: string) => ({ email: addressOf(userId), name: userId }),
+    contactOf: async (userId: string) => ({ email: addressOf(userId), name: userId, verified: true }),
   } as unknown as RecipientDirectory;
   const closers: (() => Promise<unknown>)[] = [];
   afterEach(async () => {

@@ -94,8 +94,8 @@ export class RecipientDirectory {
     orgId: string,
     revision: bigint,
     floor: bigint,
-    matches: (event: { type: string; data: unknown }) => boolean,
-  ): Promise<{ type: string; data: unknown } | undefined> {
+    matches: (event: StoredEvent) => boolean,
+  ): Promise<StoredEvent | undefined> {
     for (let from = revision; from > floor;) {
       const count = from - floor < PAGE ? Number(from - floor) : Number(PAGE);
       const page = await this.read(`organization-${orgId}`, BACKWARDS, from, count);
@@ -117,21 +117,14 @@ export class RecipientDirectory {
    * unless they have left the organization or been removed since: a non-member is told nothing of it.
    */
   async inviterOf(orgId: string, invitationId: string, revision: bigint): Promise<string | undefined> {
-    // Read back a page at a time to the invitation's creation, however far (imports make many events), keeping only
-    // who joined or left on the way: the inviter is known once the creation is found.
+    // Read back to the invitation's creation, however far (imports make many events), keeping who joined or left on
+    // the way: the inviter is known once the creation is found.
     const standings: StoredEvent[] = [];
-    let created: StoredEvent | undefined;
-    for (let from = revision; from >= 0n && !created; from -= PAGE) {
-      const page = await this.read(`organization-${orgId}`, BACKWARDS, from, Number(PAGE));
-      for (const event of page) {
-        if (createdInvitation(event, invitationId)) {
-          created = event;
-          break;
-        }
-        if (['MemberJoined', 'MemberRemoved', 'MemberLeft'].includes(event.type)) standings.push(event);
-      }
-      if (page.length < Number(PAGE)) break;
-    }
+    const created = await this.latestBetween(orgId, revision, -1n, (event) => {
+      if (createdInvitation(event, invitationId)) return true;
+      if (['MemberJoined', 'MemberRemoved', 'MemberLeft'].includes(event.type)) standings.push(event);
+      return false;
+    });
     const actor = (created?.data as Record<string, unknown> | undefined)?.actorId;
     if (typeof actor !== 'string') return undefined;
     // Invited by someone acting through the parent organization (R19): never a member here, so nothing in this stream

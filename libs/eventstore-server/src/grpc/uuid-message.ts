@@ -25,9 +25,7 @@ export function canonicalUuid(text: string): string {
     : !wrapped && /^[0-9a-f]{32}$/i.test(inner)
       ? inner
       : undefined;
-  if (hex === undefined) return text;
-  const h = hex.toLowerCase();
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return hex === undefined ? text : hyphenated(hex.toLowerCase());
 }
 
 const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,9 +36,14 @@ export function isCanonicalUuid(id: string): boolean {
 
 /** The canonical string of a UUID given as its two 64-bit halves, signed or not. */
 export function uuidFromHalves(high: bigint, low: bigint): string {
-  const hex =
+  return hyphenated(
     BigInt.asUintN(64, high).toString(16).padStart(16, '0') +
-    BigInt.asUintN(64, low).toString(16).padStart(16, '0');
+      BigInt.asUintN(64, low).toString(16).padStart(16, '0'),
+  );
+}
+
+/** 32 lower-case hex digits in the 8-4-4-4-12 form. */
+function hyphenated(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

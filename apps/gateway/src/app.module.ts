@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { PermissionsController } from './http/permissions.controller';
 import { TOPICS } from '@app/contracts';
+import { type RequestSigningKeys } from '@app/messaging';
 import { loadInvitationTokens } from '@app/invitation-tokens';
 import { loadPermissionsCatalog } from '@app/permissions';
 import {
@@ -48,6 +49,7 @@ import { SchemasController } from './http/schemas.controller';
 import { TeamsController } from './http/teams.controller';
 import { OrgQueries } from './queries/org-queries';
 import { ListCursors } from './http/page';
+import { AnonymousRequesters } from './http/requester';
 import { ProjectionFeed } from './read-models/projection-feed';
 import { StatePublisher } from './state-topics/state-publisher';
 import { readModelsOf } from './read-models/read-models';
@@ -135,6 +137,11 @@ export class GatewayModule {
         {
           provide: REQUEST_SIGNING_KEYS,
           useFactory: () => loadRequestSigningKeys({ dataDir: infra.dataDir, sender: 'gateway' }),
+        },
+        {
+          provide: AnonymousRequesters,
+          inject: [REQUEST_SIGNING_KEYS],
+          useFactory: (keys: RequestSigningKeys) => new AnonymousRequesters(keys),
         },
         { provide: PERMISSIONS_CATALOG, useFactory: () => loadPermissionsCatalog() },
         {

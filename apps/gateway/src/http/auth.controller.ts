@@ -19,7 +19,7 @@ import {
 } from './dto/auth.dto';
 import { AcceptedView, SessionView, UserView, answers, done } from './dto/views.dto';
 import { problems } from './problems';
-import { requesterOf } from './requester';
+import { AnonymousRequesters } from './requester';
 
 @ApiTags('auth')
 @Public()
@@ -29,6 +29,7 @@ export class AuthController {
     private readonly services: WriteServices,
     private readonly freshness: ReadYourWrites,
     private readonly sessions: SessionChecks,
+    private readonly anonymous: AnonymousRequesters,
   ) {}
 
   @Post('register')
@@ -40,7 +41,7 @@ export class AuthController {
   @answers(202, AcceptedView)
   @problems(400, 409, 429)
   register(@Body() body: RegisterBody, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'Register', ...body }, requesterOf(req));
+    return this.services.identity({ type: 'Register', ...body }, this.anonymous.requesterOf(req));
   }
 
   @Post('verify-email')
@@ -60,7 +61,7 @@ export class AuthController {
   ) {
     const profile = await this.services.identity<Profile>(
       { type: 'VerifyEmail', token: body.token },
-      requesterOf(req),
+      this.anonymous.requesterOf(req),
     );
     return this.freshness.answerProfile(profile, res);
   }
@@ -73,7 +74,10 @@ export class AuthController {
   @answers(202, AcceptedView)
   @problems(400, 429)
   resendVerification(@Body() body: EmailBody, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'ResendVerification', email: body.email }, requesterOf(req));
+    return this.services.identity(
+      { type: 'ResendVerification', email: body.email },
+      this.anonymous.requesterOf(req),
+    );
   }
 
   @Post('login')
@@ -85,7 +89,10 @@ export class AuthController {
   @answers(200, SessionView, { lagging: false })
   @problems(400, 403, 429)
   login(@Body() body: LoginBody, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'Login', ...body, ip: clientAddress(req) }, requesterOf(req));
+    return this.services.identity(
+      { type: 'Login', ...body, ip: clientAddress(req) },
+      this.anonymous.requesterOf(req),
+    );
   }
 
   @Post('login/two-factor')
@@ -96,7 +103,7 @@ export class AuthController {
   loginTwoFactor(@Body() body: TwoFactorLoginBody, @Req() req: FastifyRequest) {
     return this.services.identity(
       { type: 'CompleteTwoFactorLogin', ...body, ip: clientAddress(req) },
-      requesterOf(req),
+      this.anonymous.requesterOf(req),
     );
   }
 
@@ -109,7 +116,10 @@ export class AuthController {
   @answers(200, SessionView, { lagging: false })
   @problems(400, 403)
   refresh(@Body() body: RefreshBody, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'Refresh', refreshToken: body.refreshToken }, requesterOf(req));
+    return this.services.identity(
+      { type: 'Refresh', refreshToken: body.refreshToken },
+      this.anonymous.requesterOf(req),
+    );
   }
 
   @Post('logout')
@@ -126,7 +136,7 @@ export class AuthController {
   async logout(@Body() body: LogoutBody, @Req() req: FastifyRequest): Promise<void> {
     const { sessionId } = await this.services.identity<{ sessionId?: string }>(
       { type: 'Logout', refreshToken: body.refreshToken, ...(body.everywhere ? { everywhere: true } : {}) },
-      requesterOf(req),
+      this.anonymous.requesterOf(req),
     );
     if (sessionId) this.sessions.ended(sessionId);
   }
@@ -139,7 +149,10 @@ export class AuthController {
   @answers(202, AcceptedView)
   @problems(400, 429)
   forgot(@Body() body: EmailBody, @Req() req: FastifyRequest) {
-    return this.services.identity({ type: 'ForgotPassword', email: body.email }, requesterOf(req));
+    return this.services.identity(
+      { type: 'ForgotPassword', email: body.email },
+      this.anonymous.requesterOf(req),
+    );
   }
 
   @Post('password/reset')
@@ -151,7 +164,7 @@ export class AuthController {
   async reset(@Body() body: ResetPasswordBody, @Req() req: FastifyRequest): Promise<void> {
     await this.services.identity(
       { type: 'ResetPassword', token: body.token, password: body.password },
-      requesterOf(req),
+      this.anonymous.requesterOf(req),
     );
   }
 }

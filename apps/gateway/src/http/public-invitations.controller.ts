@@ -29,7 +29,7 @@ import { type ReadModels } from '../read-models/read-models';
 import { AcceptInvitationBody, AcceptInvitationWithTokenBody, InvitationTokenBody } from './dto/auth.dto';
 import { InvitationAcceptance, InvitationPreview, answers } from './dto/views.dto';
 import { problems } from './problems';
-import { headerOf, requesterOf } from './requester';
+import { AnonymousRequesters, headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
 
 const GONE = {
@@ -70,6 +70,7 @@ export class PublicInvitationsController {
     @Inject(READ_MODELS) private readonly models: ReadModels,
     private readonly access: OrgAccess,
     @Inject(PERMISSIONS_CATALOG) private readonly catalog: PermissionsCatalog,
+    private readonly anonymous: AnonymousRequesters,
   ) {}
 
   @Post('preview')
@@ -173,7 +174,7 @@ export class PublicInvitationsController {
         ...(body.email ? { email: body.email } : {}),
         ...(body.locale ? { locale: body.locale } : {}),
       },
-      requesterOf(req),
+      this.anonymous.requesterOf(req),
     );
     // Membership accepts for the new account when it sees it registered: wait until it shows (read-your-writes), or
     // the read models show it will not (the invitation revoked or its link replaced meanwhile).

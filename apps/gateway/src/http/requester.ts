@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
+import { type RequestSigningKeys } from '@app/messaging';
 import { CORRELATION_HEADER } from '@app/platform';
 import { type Caller } from '../auth/caller';
 import { type Requester } from '../commands/write-services';
@@ -15,13 +16,43 @@ const KEY = new RegExp(IDEMPOTENCY_KEY_PATTERN);
  * Who asks and with which ids: the verified caller (nothing a body says), the correlation id (carried into the bus
  * messages and the event metadata), and a command id that is the same for a repeated `Idempotency-Key` of the same
  * caller, so a retried request is applied once and a key reused for another request is `command-id-reused`.
- *
- * Anonymous callers (registration, accepting an invitation as a new user, password reset) are nobody in particular:
- * one key namespace for all of them would let one person's request land on another's command (a registration's user
- * id comes from its command id). Their command id is of the key and the request itself (method, path, body), so only
- * the very same request repeats; a key reused for another request is a new command.
  */
-export function requesterOf(req: FastifyRequest, caller?: Caller): Requester {
+export function requesterOf(req: FastifyRequest, caller: Caller): Requester {
+  return requesterWith(req, { actorId: caller.userId, actorTwoFactor: caller.twoFactor }, caller.userId);
+}
+
+/**
+ * Anonymous callers (registration, sign-in, accepting an invitation as a new user, password reset) are nobody in
+ * particular: one key namespace for all of them would let one person's request land on another's command (a
+ * registration's user id comes from its command id). Their command id is of the key and the request itself (method,
+ * path, body), so only the very same request repeats; a key reused for another request is a new command.
+ *
+ * The request is digested under a key of the gateway's own: its body holds a password, and the command id (and the
+ * user id made from it) is seen by every member and auditor, so an unkeyed digest would let whoever learned the
+ * Idempotency-Key test passwords against it at a hash's speed, not argon2's. The key is derived from the gateway's
+ * current request-signing secret, which its replicas share, so a retry reaching another replica is the same command.
+ */
+export class AnonymousRequesters {
+  private readonly digestKey: Buffer;
+
+  constructor(signingKeys: RequestSigningKeys) {
+    this.digestKey = Buffer.from(
+      hkdfSync('sha256', signingKeys.current.secret, Buffer.alloc(0), 'anonymous-command-ids', 32),
+    );
+  }
+
+  requesterOf(req: FastifyRequest): Requester {
+    const request = JSON.stringify([req.method, req.url, req.body ?? null]);
+    const digest = createHmac('sha256', this.digestKey).update(request).digest('base64url');
+    return requesterWith(req, {}, `anonymous/${digest}`);
+  }
+}
+
+function requesterWith(
+  req: FastifyRequest,
+  actor: Pick<Requester, 'actorId' | 'actorTwoFactor'>,
+  idempotencyScope: string,
+): Requester {
   const key = headerOf(req, 'idempotency-key');
   if (key !== undefined && !KEY.test(key))
     throw new BadRequestException({
@@ -30,22 +61,10 @@ export function requesterOf(req: FastifyRequest, caller?: Caller): Requester {
       errors: [{ field: 'Idempotency-Key', message: 'must be 8 to 128 letters, digits or ._:-' }],
     });
   return {
-    ...(caller ? { actorId: caller.userId, actorTwoFactor: caller.twoFactor } : {}),
+    ...actor,
     correlationId: headerOf(req, CORRELATION_HEADER)!,
-    ...(key
-      ? {
-          commandId: uuidv5(
-            `${caller ? caller.userId : anonymousRequest(req)}:${key}`,
-            IDEMPOTENCY_NAMESPACE,
-          ),
-        }
-      : {}),
+    ...(key ? { commandId: uuidv5(`${idempotencyScope}:${key}`, IDEMPOTENCY_NAMESPACE) } : {}),
   };
-}
-
-function anonymousRequest(req: FastifyRequest): string {
-  const request = JSON.stringify([req.method, req.url, req.body ?? null]);
-  return `anonymous/${createHash('sha256').update(request).digest('base64url')}`;
 }
 
 /** A request header's value; a header sent twice counts as its first value. */

@@ -587,6 +587,47 @@ describe('stories over the public API', () => {
       ['refused', 'validation-failed'],
     ]);
     expect(ragged.body.results[1].error).toMatchObject({ field: 'column 4' });
+    // A spreadsheet's export: column names and roles in its own case, and its blank rows as lines of empty cells,
+    // which are no rows (as blank lines are not).
+    const [pia, quin, rex] = [unique('Pia'), unique('Quin'), unique('Rex')];
+    const exported = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(`Email,ROLE,TeamIds\r\n${pia},Admin,\r\n,,\r\n , ,\r\n${quin},user,\r\n${rex},Owner,\r\n,,\r\n`)
+      .expect(200);
+    expect(
+      exported.body.results.map((r: { row: number; status: string; error?: { field?: string } }) => [
+        r.row,
+        r.status,
+        r.error?.field,
+      ]),
+    ).toEqual([
+      [0, 'invited', undefined],
+      [1, 'invited', undefined],
+      [2, 'refused', 'role'],
+    ]);
+    const roles = await http()
+      .get(`/v1/orgs/${orgId}/invitations?status=pending`)
+      .set(bearer(ada))
+      .expect(200);
+    expect(
+      (roles.body.items as { email: string; role: string }[])
+        .filter((i) => [pia, quin].includes(i.email))
+        .map((i) => [i.email, i.role])
+        .sort(),
+    ).toEqual(
+      [
+        [pia, 'admin'],
+        [quin, 'user'],
+      ].sort(),
+    );
+    const twice = await http()
+      .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
+      .set(bearer(ada))
+      .set('content-type', 'text/csv')
+      .send(`email,EMAIL\n${quin},${quin}\n`);
+    expect([twice.status, twice.body.errors?.[0]?.message]).toEqual([400, 'the column email is given twice']);
   });
 
   it('R3, R4: roles change between Admin and User, never one’s own, never the Owner’s; team roles stay', async () => {

@@ -778,6 +778,46 @@ describe('the console in a browser, against npm start', () => {
     await scan(agents, 'settings-through-parent');
   }, 90_000);
 
+  it('R7: a CSV file imported from the invite dialog is answered row by row, numbered as a spreadsheet shows them', async () => {
+    const stamp = Date.now();
+    const uma = `uma.${stamp}@example.com`;
+    await callApi('POST', '/v1/auth/register', undefined, { email: uma, password: PASSWORD, name: 'Uma' });
+    await callApi('POST', '/v1/auth/verify-email', undefined, {
+      token: tokenOf(await linkFromOutbox(system.dataDir, uma, '/verify-email')),
+    });
+    const token = (await callApi('POST', '/v1/auth/login', undefined, { email: uma, password: PASSWORD }))
+      .accessToken as string;
+    const orgId = (await callApi('POST', '/v1/orgs', token, { name: 'Imports' })).orgId as string;
+
+    const page = await newPage();
+    await signIn(page, uma);
+    await page.goto(`/console/orgs/${orgId}/invitations`);
+    await page.getByRole('button', { name: 'Invite users' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite users' });
+    await dialog.getByLabel('Import a CSV file').check();
+    // As a spreadsheet saves it: its own case for names and roles, a blank row as a line of empty cells.
+    const csv = `Email,Role\r\nvi.${stamp}@example.com,Admin\r\n,\r\nnot-an-address,user\r\n`;
+    await dialog.getByLabel('CSV file', { exact: true }).setInputFiles({
+      name: 'people.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await dialog.getByLabel('Send the invitations now').uncheck();
+    await dialog.getByRole('button', { name: 'Import' }).click();
+    const results = dialog.getByRole('table', { name: /Result per row/ });
+    await results.waitFor();
+    const rows = await results
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map(([row, result]) => [row, result?.split(':')[0]])).toEqual([
+      ['1', 'Invited'],
+      ['2', 'Refused'],
+    ]);
+    expect(rows[1]![1]).toContain('email');
+    await scan(page, 'invite-dialog-import');
+    expect(seriousViolations).toEqual([]);
+  }, 90_000);
+
   it('a refusal is shown in plain words, never as a code', async () => {
     const page = await newPage();
     await page.goto('/console/login');

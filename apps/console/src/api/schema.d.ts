@@ -1425,7 +1425,10 @@ export interface components {
             field?: string;
         };
         ImportRowResult: {
-            /** @example 0 */
+            /**
+             * @description The row's place in `rows`, from 0; in a CSV, 0 is the first row after the header (blank lines and lines of empty cells are not counted)
+             * @example 0
+             */
             row: number;
             /**
              * @description `unchanged`: the same invitation was already there (an import run again invites nobody twice)
@@ -6862,7 +6865,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        /** @description JSON `{ rows, send? }`, or CSV with a header row (`email`, `phone`, `role`, `teamIds` separated by `;`); `?send=false` for CSV */
+        /** @description JSON `{ rows, send? }`, or CSV with a header row (`email`, `phone`, `role`, `teamIds` separated by `;`; column names and roles in any case; blank lines and lines of empty cells are no rows); `?send=false` for CSV */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ImportBody"];

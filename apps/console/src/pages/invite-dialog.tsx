@@ -189,7 +189,7 @@ function ImportResults({ results }: { results: readonly Schemas['ImportRowResult
   };
   return (
     <table className="results">
-      <caption>Result per row</caption>
+      <caption>Result per row (row 1 is the first after the header)</caption>
       <thead>
         <tr>
           <th scope="col">Row</th>
@@ -199,7 +199,7 @@ function ImportResults({ results }: { results: readonly Schemas['ImportRowResult
       <tbody>
         {results.map((r) => (
           <tr key={r.row}>
-            <td>{r.row}</td>
+            <td>{r.row + 1}</td>
             <td>
               {words[r.status] ?? r.status}
               {r.error ? `: ${r.error.field ? `${r.error.field}: ` : ''}${r.error.message}` : ''}

@@ -94,7 +94,7 @@ export class InvitationsController {
   @ApiConsumes('application/json', 'text/csv')
   @ApiBody({
     description:
-      'JSON `{ rows, send? }`, or CSV with a header row (`email`, `phone`, `role`, `teamIds` separated by `;`); `?send=false` for CSV',
+      'JSON `{ rows, send? }`, or CSV with a header row (`email`, `phone`, `role`, `teamIds` separated by `;`; column names and roles in any case; blank lines and lines of empty cells are no rows); `?send=false` for CSV',
     type: ImportBody,
   })
   @ApiOperation({
@@ -252,27 +252,32 @@ export class InvitationsController {
   }
 }
 
-/** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`. */
+/** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`, a role in any case (`Admin`). */
 const CSV_COLUMNS = ['email', 'phone', 'role', 'teamIds'];
 
 /** A header row the import cannot read: the whole file is refused, before any row is invited. */
 class CsvHeaderError extends Error {}
 
 /**
- * The header row: each column once, each one an import reads. A column it does not read would refuse every row that
- * fills it and quietly pass every row that leaves it empty. A column without a name (a spreadsheet's trailing comma)
- * is read as none: a value under it is refused with its row.
+ * The header row: each column once, each one an import reads, in any case (`Email`, `TEAMIDS`). A column it does not
+ * read would refuse every row that fills it and quietly pass every row that leaves it empty. A column without a name
+ * (a spreadsheet's trailing comma) is read as none: a value under it is refused with its row.
  */
 function csvColumns(header: string[]): string[] {
-  const names = header.map((h) => h.trim());
-  const repeated = names.find((name, i) => name !== '' && names.indexOf(name) !== i);
-  if (repeated !== undefined) throw new CsvHeaderError(`the column ${repeated} is given twice`);
-  const unknown = names.find((name) => name !== '' && !CSV_COLUMNS.includes(name));
+  const given = header.map((h) => h.trim());
+  const unknown = given.find((name) => name !== '' && columnNamed(name) === undefined);
   if (unknown !== undefined)
     throw new CsvHeaderError(
       `${JSON.stringify(unknown.slice(0, 100))} is not a column of an import (${CSV_COLUMNS.join(', ')})`,
     );
+  const names = given.map((name) => (name === '' ? '' : columnNamed(name)!));
+  const repeated = names.findIndex((name, i) => name !== '' && names.indexOf(name) !== i);
+  if (repeated !== -1) throw new CsvHeaderError(`the column ${names[repeated]} is given twice`);
   return names;
+}
+
+function columnNamed(name: string): string | undefined {
+  return CSV_COLUMNS.find((column) => column.toLowerCase() === name.toLowerCase());
 }
 
 /**
@@ -302,6 +307,8 @@ export function rowsOfCsv(text: string): Record<string, unknown>[] {
       // A quote inside a cell that does not start with one is that cell's text (refused with its row, not the file).
       relax_quotes: true,
       skip_empty_lines: true,
+      // A line of empty cells (`,,,`: what a spreadsheet exports for its blank rows) is no row, as a blank line is not.
+      skip_records_with_empty_values: true,
       trim: true,
       bom: true,
     }) as string[][];
@@ -327,13 +334,7 @@ export function rowsOfCsv(text: string): Record<string, unknown>[] {
     const row: Record<string, unknown> = {};
     for (const [column, value] of Object.entries(record)) {
       if (value === '') continue;
-      row[column] =
-        column === 'teamIds'
-          ? value
-              .split(';')
-              .map((t) => t.trim())
-              .filter(Boolean)
-          : value;
+      row[column] = column === 'teamIds' ? listOf(value) : column === 'role' ? value.toLowerCase() : value;
     }
     return row;
   });
@@ -358,4 +359,12 @@ function fieldErrors(errors: ValidationError[], prefix = ''): { field: string; m
       ...fieldErrors(e.children ?? [], field),
     ];
   });
+}
+
+/** `teamIds` in a CSV cell: separated by `;`. */
+function listOf(cell: string): string[] {
+  return cell
+    .split(';')
+    .map((t) => t.trim())
+    .filter(Boolean);
 }

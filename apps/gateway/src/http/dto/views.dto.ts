@@ -163,7 +163,12 @@ export class ImportRowError {
 }
 
 export class ImportRowResult {
-  @ApiProperty({ example: 0 }) row!: number;
+  @ApiProperty({
+    example: 0,
+    description:
+      "The row's place in `rows`, from 0; in a CSV, 0 is the first row after the header (blank lines and lines of empty cells are not counted)",
+  })
+  row!: number;
   @ApiProperty({
     enum: ['invited', 'unchanged', 'refused'],
     description:

@@ -330,8 +330,8 @@ export class Platform {
    * R22: enrolls an authenticator for `who` (confirmed with a code) and signs in again with the next code: a session
    * whose token says a second factor was used.
    */
-  /** Enrolls and signs in again with a code: the session with a second factor, and the recovery codes. */
-  async enrollTwoFactor(who: SignedIn): Promise<SignedIn & { recoveryCodes: string[] }> {
+  /** Enrolls and signs in again with a code: the session with a second factor, the recovery codes and the secret. */
+  async enrollTwoFactor(who: SignedIn): Promise<SignedIn & { recoveryCodes: string[]; secret: string }> {
     const started = await this.http
       .post('/v1/me/two-factor')
       .set(bearer(who))
@@ -358,6 +358,7 @@ export class Platform {
       token: res.body.accessToken,
       refreshToken: res.body.refreshToken,
       recoveryCodes: confirmed.body.recoveryCodes as string[],
+      secret,
     };
   }
 

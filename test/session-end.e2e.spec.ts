@@ -102,6 +102,93 @@ describe('ending sessions ends the access tokens already issued', () => {
     );
   });
 
+  it('R22: new recovery codes for a current code: the old ones stop working, the new ones pass sign-in, sessions go on', async () => {
+    const hal = await platform.signUp('Hal');
+    const withSecondFactor = await platform.enrollTwoFactor(hal);
+    const replace = (code: string, who: SignedIn = withSecondFactor) =>
+      platform.http.post('/v1/me/two-factor/recovery-codes').set(bearer(who)).send({ code });
+    // A recovery code is not the authenticator: refused, and not spent by it.
+    const offered = await replace(withSecondFactor.recoveryCodes[0]!).expect(403);
+    expect(offered.body).toMatchObject({ code: 'invalid-two-factor-code', field: 'code' });
+    // Enrolling used the step of its moment and the next; the one before (or, past a step's end since, the one after)
+    // is still accepted within the drift.
+    const now = Math.floor(Date.now() / 1000);
+    let used = totpCode(withSecondFactor.secret, now - 30);
+    let replaced = await replace(used);
+    if (replaced.status === 403)
+      replaced = await replace((used = totpCode(withSecondFactor.secret, now + 30)));
+    expect(replaced.status).toBe(200);
+    const codes = replaced.body.recoveryCodes as string[];
+    expect(codes).toHaveLength(10);
+    expect(codes.some((c) => withSecondFactor.recoveryCodes.includes(c))).toBe(false);
+    // The same code again is used up: refused, nothing replaced.
+    await replace(used).expect(403);
+    await me(withSecondFactor).expect(200);
+
+    const signInWith = async (code: string) => {
+      const login = await platform.http
+        .post('/v1/auth/login')
+        .send({ email: hal.email, password: PASSWORD })
+        .expect(200);
+      return platform.http.post('/v1/auth/login/two-factor').send({ challenge: login.body.challenge, code });
+    };
+    const old = await signInWith(withSecondFactor.recoveryCodes[1]!);
+    expect([old.status, old.body.code]).toEqual([403, 'invalid-two-factor-code']);
+    // the first old code, offered above, does not work either: all of them went
+    expect((await signInWith(withSecondFactor.recoveryCodes[0]!)).status).toBe(403);
+    const fresh = await signInWith(codes[0]!);
+    expect(fresh.status).toBe(200);
+    await me({ ...hal, token: fresh.body.accessToken }).expect(200);
+  });
+
+  it('R22: wrong codes asking for new recovery codes count as at sign-in: after five, even the right one is refused', async () => {
+    const jo = await platform.signUp('Jo');
+    const withSecondFactor = await platform.enrollTwoFactor(jo);
+    const replace = (code: string) =>
+      platform.http.post('/v1/me/two-factor/recovery-codes').set(bearer(withSecondFactor)).send({ code });
+    const now = Math.floor(Date.now() / 1000);
+    const rights = [-30, 0, 30].map((offset) => totpCode(withSecondFactor.secret, now + offset));
+    const wrong = ['000000', '111111', '222222'].find((code) => !rights.includes(code))!;
+    for (let attempt = 0; attempt < 5; attempt++)
+      expect((await replace(wrong)).body).toMatchObject({ status: 403, code: 'invalid-two-factor-code' });
+    for (const right of rights) {
+      const locked = await replace(right).expect(403);
+      expect(locked.body.title).toContain('too many wrong codes');
+      expect(locked.body.recoveryCodes).toBeUndefined();
+    }
+    // The count is the sign-in's: its second step is refused too, with a recovery code that is still good.
+    const login = await platform.http
+      .post('/v1/auth/login')
+      .send({ email: jo.email, password: PASSWORD })
+      .expect(200);
+    const second = await platform.http
+      .post('/v1/auth/login/two-factor')
+      .send({ challenge: login.body.challenge, code: withSecondFactor.recoveryCodes[0] });
+    expect(second.status).toBe(403);
+  });
+
+  it('R22: new recovery codes without two-factor are 404, signed out 401; each is documented', async () => {
+    const ivy = await platform.signUp('Ivy');
+    const refused = await platform.http
+      .post('/v1/me/two-factor/recovery-codes')
+      .set(bearer(ivy))
+      .send({ code: '123456' })
+      .expect(404);
+    expect(refused.body).toMatchObject({ code: 'two-factor-not-enrolled' });
+    await platform.http.post('/v1/me/two-factor/recovery-codes').send({ code: '123456' }).expect(401);
+    const unnamed = await platform.http
+      .post('/v1/me/two-factor/recovery-codes')
+      .set(bearer(ivy))
+      .send({})
+      .expect(400);
+    expect(unnamed.body.errors[0]).toMatchObject({ field: 'code' });
+    await me(ivy).expect(200);
+    const paths = (await platform.http.get('/docs/openapi.json').expect(200)).body.paths;
+    expect(Object.keys(paths['/v1/me/two-factor/recovery-codes'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '409']),
+    );
+  });
+
   it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {
     const eve = await platform.signUp('Eve');
     const withSecondFactor = await platform.enrollTwoFactor(eve);

@@ -391,7 +391,8 @@ describe('the console in a browser, against npm start', () => {
     await page.getByLabel('Code from the app').fill(totpCode(secret, Math.floor(Date.now() / 1000)));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByText('Keep these recovery codes somewhere safe').waitFor();
-    expect(await page.locator('ul.codes li').count()).toBeGreaterThan(0);
+    const firstCodes = await page.locator('ul.codes li').allTextContents();
+    expect(firstCodes.length).toBeGreaterThan(0);
     await scan(page, 'account');
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -404,6 +405,36 @@ describe('the console in a browser, against npm start', () => {
     await page
       .getByLabel(/Code from your authenticator app/)
       .fill(totpCode(secret, Math.floor(Date.now() / 1000) + 30));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
+
+    // New recovery codes, for a code of the app: of the steps within the drift, the one not spent yet.
+    await page.getByRole('link', { name: 'Your account' }).click();
+    const forNewCodes = page.getByLabel('A current code from the app, for new recovery codes');
+    const now = Math.floor(Date.now() / 1000);
+    let replaced = false;
+    for (const offset of [-30, 0, 30]) {
+      await forNewCodes.fill(totpCode(secret, now + offset));
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/v1/me/two-factor/recovery-codes')),
+        page.getByRole('button', { name: 'New recovery codes' }).click(),
+      ]);
+      if ((replaced = answer.status() === 200)) break;
+    }
+    expect(replaced).toBe(true);
+    await page.getByText('New recovery codes: the ones before no longer work.').waitFor();
+    const newCodes = await page.locator('ul.codes li').allTextContents();
+    expect(newCodes).toHaveLength(firstCodes.length);
+    expect(newCodes.filter((code) => firstCodes.includes(code))).toEqual([]);
+    await scan(page, 'account-new-recovery-codes');
+    // One of them passes the second step of a sign-in.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('E-mail').fill(cy);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Two-factor code' }).waitFor();
+    await page.getByLabel(/Code from your authenticator app/).fill(newCodes[0]!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
     expect(seriousViolations).toEqual([]);

@@ -185,7 +185,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
   const [enabled, setEnabled] = useState(user.twoFactorEnabled);
   const action = useAction();
   const [enrollment, setEnrollment] = useState<Schemas['TwoFactorEnrollmentView']>();
-  const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
+  const [recoveryCodes, setRecoveryCodes] = useState<{ codes: string[]; replaced: boolean }>();
   return (
     <section aria-labelledby="two-factor">
       <h2 id="two-factor">Two-factor sign-in</h2>
@@ -193,12 +193,13 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
       {recoveryCodes && (
         <div className="notice" role="status">
           <p>
-            Two-factor sign-in is on, and every session has ended: sign in again once you have saved the
-            recovery codes below. Keep these recovery codes somewhere safe; each works once, and they are
-            shown only now:
+            {recoveryCodes.replaced
+              ? 'New recovery codes: the ones before no longer work.'
+              : 'Two-factor sign-in is on, and every session has ended: sign in again once you have saved the recovery codes below.'}{' '}
+            Keep these recovery codes somewhere safe; each works once, and they are shown only now:
           </p>
           <ul className="codes">
-            {recoveryCodes.map((code) => (
+            {recoveryCodes.codes.map((code) => (
               <li key={code}>
                 <code>{code}</code>
               </li>
@@ -207,29 +208,53 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
         </div>
       )}
       {enabled ? (
-        <form
-          className="inline"
-          onSubmit={async (event) => {
-            event.preventDefault();
-            const form = event.currentTarget;
-            const { code } = formValues(form);
-            if (await action.run(() => unwrap(api.DELETE('/v1/me/two-factor', { body: { code } })))) {
-              setRecoveryCodes(undefined);
-              setEnabled(false);
-            }
-          }}
-        >
-          <Field
-            label="A current code, to turn it off"
-            name="code"
-            required
-            autoComplete="one-time-code"
-            inputMode="numeric"
-          />
-          <button className="danger" disabled={action.busy}>
-            Turn off
-          </button>
-        </form>
+        <>
+          <form
+            className="inline"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              const form = event.currentTarget;
+              const { code } = formValues(form);
+              await action.run(async () => {
+                const answer = await unwrap(api.POST('/v1/me/two-factor/recovery-codes', { body: { code } }));
+                form.reset();
+                setRecoveryCodes({ codes: answer.recoveryCodes, replaced: true });
+              });
+            }}
+          >
+            <Field
+              label="A current code from the app, for new recovery codes"
+              name="code"
+              required
+              autoComplete="one-time-code"
+              inputMode="numeric"
+            />
+            <button disabled={action.busy}>New recovery codes</button>
+          </form>
+          <form
+            className="inline"
+            onSubmit={async (event) => {
+              event.preventDefault();
+              const form = event.currentTarget;
+              const { code } = formValues(form);
+              if (await action.run(() => unwrap(api.DELETE('/v1/me/two-factor', { body: { code } })))) {
+                setRecoveryCodes(undefined);
+                setEnabled(false);
+              }
+            }}
+          >
+            <Field
+              label="A current code, to turn it off"
+              name="code"
+              required
+              autoComplete="one-time-code"
+              inputMode="numeric"
+            />
+            <button className="danger" disabled={action.busy}>
+              Turn off
+            </button>
+          </form>
+        </>
       ) : enrollment ? (
         <form
           onSubmit={async (event) => {
@@ -238,7 +263,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
             await action.run(async () => {
               const answer = await unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } }));
               setEnrollment(undefined);
-              setRecoveryCodes(answer.recoveryCodes);
+              setRecoveryCodes({ codes: answer.recoveryCodes, replaced: false });
               setEnabled(true);
               onSessionsEnded();
             });

@@ -236,6 +236,27 @@ export class MeController {
     return this.services.identity({ type: 'ConfirmTwoFactor', code: body.code }, requesterOf(req, caller));
   }
 
+  @Post('two-factor/recovery-codes')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on. Also what to do when a set-up's answer (its codes) was lost",
+  })
+  @answers(200, RecoveryCodesView, { lagging: false })
+  // 403: a wrong or used code, or too many wrong codes (the count is shared with sign-in); 404: two-factor is not on;
+  // 409: set up again or its codes replaced meanwhile. A lost answer is asked again with a new code, not its key.
+  @problems(400, 401, 403, 404, 409)
+  replaceRecoveryCodes(
+    @CurrentCaller() caller: Caller,
+    @Body() body: TwoFactorCodeBody,
+    @Req() req: FastifyRequest,
+  ) {
+    return this.services.identity(
+      { type: 'ReplaceRecoveryCodes', code: body.code },
+      requesterOf(req, caller),
+    );
+  }
+
   @Delete('two-factor')
   @HttpCode(204)
   @ApiOperation({ summary: 'R22: turn two-factor authentication off with a current code' })

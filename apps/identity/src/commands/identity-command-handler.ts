@@ -119,6 +119,8 @@ export class IdentityCommandHandler {
         return twoFactor.start(actor, c.password, context);
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
+      case 'ReplaceRecoveryCodes':
+        return twoFactor.replaceRecoveryCodes(actor, c.code);
       case 'DisableTwoFactor':
         return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context, appliedBefore)) };
       case 'LockUser':

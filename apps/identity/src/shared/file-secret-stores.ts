@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { type CredentialStore, type StoredCredential } from '../credentials/credential.store';
-import { holdsPending, type TwoFactorRecord, type TwoFactorStore } from '../two-factor/two-factor.store';
+import {
+  holdsConfirmed,
+  holdsPending,
+  type TwoFactorRecord,
+  type TwoFactorStore,
+} from '../two-factor/two-factor.store';
 import { InMemoryClaimLedger } from './claim-ledger';
 import { JournalMap } from './journal-map';
 import { JsonFileMap } from './json-file-map';
@@ -72,6 +77,18 @@ export class FileTwoFactorStore implements TwoFactorStore {
       ...rest,
       ...(confirmedAt ? { confirmedAt: confirmedAt.toISOString() } : {}),
     });
+    return Promise.resolve(true);
+  }
+
+  replaceRecoveryCodes(
+    userId: string,
+    sealedSecret: string,
+    previous: readonly string[],
+    hashes: readonly string[],
+  ): Promise<boolean> {
+    const held = this.records.get(userId);
+    if (!holdsConfirmed(held, sealedSecret, previous)) return Promise.resolve(false);
+    this.records.set(userId, { ...held!, recoveryCodeHashes: [...hashes] });
     return Promise.resolve(true);
   }
 

@@ -52,6 +52,22 @@ export class MongoTwoFactorStore implements TwoFactorStore {
     return replaced.matchedCount === 1;
   }
 
+  async replaceRecoveryCodes(
+    userId: string,
+    sealedSecret: string,
+    previous: readonly string[],
+    hashes: readonly string[],
+  ): Promise<boolean> {
+    // Serialised per user as replacePending is: FerretDB v1 reads, then writes.
+    const replaced = await this.writes.run(userId, () =>
+      this.records.updateOne(
+        { _id: userId, sealedSecret, confirmedAt: { $exists: true }, recoveryCodeHashes: [...previous] },
+        { $set: { recoveryCodeHashes: [...hashes] } },
+      ),
+    );
+    return replaced.matchedCount === 1;
+  }
+
   async delete(userId: string): Promise<void> {
     await this.records.deleteOne({ _id: userId });
   }

@@ -74,6 +74,31 @@ export class TwoFactorEnrollment {
     return result;
   }
 
+  /**
+   * New recovery codes, for a current code of the authenticator; the old codes stop working, sessions go on. What a
+   * user does who lost their codes, or never saw them (a set-up whose answer was lost after it was done). Wrong codes
+   * count as at sign-in: a stolen session must not guess its way to codes that pass the second factor.
+   */
+  async replaceRecoveryCodes(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    await this.accounts.active(userId);
+    if (!(await this.twoFactor.isEnabled(userId)))
+      throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
+    const decision = await this.throttle.beginSecondFactor(userId);
+    if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
+    try {
+      const replaced = await this.twoFactor.replaceRecoveryCodes(userId, code);
+      await decision.attempt.succeeded();
+      return replaced;
+    } catch (error) {
+      if (!(isDomainError(error) && error.code === 'invalid-two-factor-code')) {
+        await decision.attempt.withdrawn();
+        throw error;
+      }
+      await decision.attempt.failed();
+      throw invalidCode('the code is not valid: give a current code from the authenticator app');
+    }
+  }
+
   /** The account stream's revision after it: the read models must reach it before old sessions are refused there. */
   async disable(
     userId: string,

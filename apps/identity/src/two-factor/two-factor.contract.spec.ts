@@ -79,6 +79,7 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
       uses: store.uses,
       get: (userId) => store.get(userId),
       delete: (userId) => store.delete(userId),
+      replaceRecoveryCodes: (...args) => store.replaceRecoveryCodes(...args),
       replacePending: async (record, pending) => {
         if (record.confirmedAt && second === undefined)
           second = (await service.enroll('u1', 'ada@example.com', 'restart')).secret;
@@ -104,6 +105,7 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
       uses: store.uses,
       get: (userId) => store.get(userId),
       delete: (userId) => store.delete(userId),
+      replaceRecoveryCodes: (...args) => store.replaceRecoveryCodes(...args),
       replacePending: () => {
         tries += 1;
         return Promise.resolve(false);
@@ -172,6 +174,87 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
     expect((await service.verify('u1', first)).valid).toBe(false);
     expect((await service.verify('u1', second.replace('-', ''))).valid).toBe(true);
     expect((await service.verify('u1', 'aaaaa-bbbbb')).valid).toBe(false);
+  });
+
+  it('new recovery codes for a current code: the old ones stop working, the new ones work once each', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    const { recoveryCodes: old } = await service.confirm('u1', await codeAt(secret, clock));
+    expect(await service.verify('u1', old[0]!)).toEqual({ valid: true, method: 'recovery-code' });
+    clock += 30_000;
+    const { recoveryCodes } = await service.replaceRecoveryCodes('u1', ` ${await codeAt(secret, clock)} `);
+    expect(recoveryCodes).toHaveLength(10);
+    expect(new Set([...recoveryCodes, ...old]).size).toBe(20);
+    expect(JSON.stringify(await store.get('u1'))).not.toContain(recoveryCodes[0]);
+    expect(await service.verify('u1', old[1]!)).toEqual({ valid: false });
+    expect(await service.verify('u1', recoveryCodes[0]!)).toEqual({ valid: true, method: 'recovery-code' });
+    expect(await service.verify('u1', recoveryCodes[0]!)).toEqual({ valid: false });
+    expect(await service.verify('u1', recoveryCodes[9]!)).toEqual({ valid: true, method: 'recovery-code' });
+    // Still the same authenticator: its next code signs in.
+    clock += 30_000;
+    expect(await service.verify('u1', await codeAt(secret, clock))).toEqual({ valid: true, method: 'totp' });
+  });
+
+  it('new recovery codes are refused for a wrong code, a code already used, a recovery code, and without two-factor', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    await expect(service.replaceRecoveryCodes('u1', await codeAt(secret, clock))).rejects.toMatchObject({
+      code: 'two-factor-not-enrolled',
+    });
+    const confirmedWith = await codeAt(secret, clock);
+    const { recoveryCodes } = await service.confirm('u1', confirmedWith);
+    const unchanged = (await store.get('u1'))!.recoveryCodeHashes;
+    for (const code of ['000000', confirmedWith, recoveryCodes[0]!])
+      await expect(service.replaceRecoveryCodes('u1', code)).rejects.toMatchObject({
+        code: 'invalid-two-factor-code',
+      });
+    expect((await store.get('u1'))!.recoveryCodeHashes).toEqual(unchanged);
+    // The recovery code offered as the code was not spent.
+    expect(await service.verify('u1', recoveryCodes[0]!)).toEqual({ valid: true, method: 'recovery-code' });
+    await service.disable('u1');
+    clock += 30_000;
+    await expect(service.replaceRecoveryCodes('u1', await codeAt(secret, clock))).rejects.toMatchObject({
+      code: 'two-factor-not-enrolled',
+    });
+    await expect(service.replaceRecoveryCodes('nobody', '123456')).rejects.toMatchObject({
+      code: 'two-factor-not-enrolled',
+    });
+  });
+
+  it('two replacements at once: one is shown codes, and those are the ones that work; the other is a conflict', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    await service.confirm('u1', await codeAt(secret, clock - 30_000));
+    const results = await Promise.allSettled([
+      service.replaceRecoveryCodes('u1', await codeAt(secret, clock)),
+      service.replaceRecoveryCodes('u1', await codeAt(secret, clock + 30_000)),
+    ]);
+    const shown = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.recoveryCodes] : []));
+    expect(shown).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'concurrency-conflict' },
+    });
+    expect(await service.verify('u1', shown[0]![3]!)).toEqual({ valid: true, method: 'recovery-code' });
+  });
+
+  it('a replacement racing a turn-off writes nothing back: two-factor stays off', async () => {
+    const { secret } = await service.enroll('u1', 'ada@example.com');
+    await service.confirm('u1', await codeAt(secret, clock - 30_000));
+    const racing: TwoFactorStore = {
+      uses: store.uses,
+      get: (userId) => store.get(userId),
+      delete: (userId) => store.delete(userId),
+      replacePending: (record, pending) => store.replacePending(record, pending),
+      replaceRecoveryCodes: async (...args) => {
+        await store.delete('u1');
+        return store.replaceRecoveryCodes(...args);
+      },
+    };
+    const replacing = new TwoFactorService(racing, new SecretCipher(Buffer.alloc(32, 7)), {
+      issuer: 'Imp',
+      now: () => clock,
+    });
+    await expect(replacing.replaceRecoveryCodes('u1', await codeAt(secret, clock))).rejects.toMatchObject({
+      code: 'two-factor-not-enrolled',
+    });
+    expect(await store.get('u1')).toBeNull();
   });
 
   it('disable removes the secret; a user without 2FA never verifies', async () => {

@@ -76,12 +76,12 @@ export class TwoFactorService {
     if (!record) throw new DomainError('two-factor-not-enrolled', 'not-found', 'start an enrollment first');
     if (record.confirmedAt) throw alreadyEnabled();
     if (!(await this.checkTotp(userId, record.sealedSecret, code))) throw invalidCode();
-    const recoveryCodes = Array.from({ length: this.recoveryCodeCount }, recoveryCode);
+    const recoveryCodes = this.newRecoveryCodes();
     const confirmed = await this.store.replacePending(
       {
         ...record,
         confirmedAt: new Date(this.now()),
-        recoveryCodeHashes: recoveryCodes.map((c) => sha256Hex(normalizeRecoveryCode(c))),
+        recoveryCodeHashes: recoveryCodes.map(recoveryCodeHash),
       },
       record.sealedSecret,
     );
@@ -89,6 +89,31 @@ export class TwoFactorService {
     // Confirmed by another request meanwhile, or the enrollment restarted: the code was right, for the one replaced.
     if ((await this.store.get(userId))?.confirmedAt) throw alreadyEnabled();
     throw changedMeanwhile();
+  }
+
+  /**
+   * New recovery codes for a current code of the authenticator (not a recovery code: the codes stand in for the
+   * authenticator, so only the authenticator makes new ones); the old ones stop working. Shown once, as at set-up.
+   */
+  async replaceRecoveryCodes(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+    const record = await this.store.get(userId);
+    if (!record?.confirmedAt) throw notEnabled();
+    if (!(await this.checkTotp(userId, record.sealedSecret, code.replace(/\s+/g, ''), { signIn: true })))
+      throw invalidCode();
+    const recoveryCodes = this.newRecoveryCodes();
+    const replaced = await this.store.replaceRecoveryCodes(
+      userId,
+      record.sealedSecret,
+      record.recoveryCodeHashes,
+      recoveryCodes.map(recoveryCodeHash),
+    );
+    if (replaced) return { recoveryCodes };
+    if (!(await this.store.get(userId))?.confirmedAt) throw notEnabled();
+    throw new DomainError(
+      'concurrency-conflict',
+      'conflict',
+      'two-factor sign-in was set up again or its recovery codes replaced meanwhile: ask again with a new code',
+    );
   }
 
   async isEnabled(userId: string): Promise<boolean> {
@@ -104,7 +129,7 @@ export class TwoFactorService {
       return (await this.checkTotp(userId, record.sealedSecret, trimmed, { signIn: true }))
         ? { valid: true, method: 'totp' }
         : { valid: false };
-    const hash = sha256Hex(normalizeRecoveryCode(code));
+    const hash = recoveryCodeHash(code);
     if (!record.recoveryCodeHashes.includes(hash)) return { valid: false };
     const fresh = await this.store.uses.claim(`${userId}:recovery:${hash}`, new Date(this.now()));
     return fresh ? { valid: true, method: 'recovery-code' } : { valid: false };
@@ -112,6 +137,10 @@ export class TwoFactorService {
 
   async disable(userId: string): Promise<void> {
     await this.store.delete(userId);
+  }
+
+  private newRecoveryCodes(): string[] {
+    return Array.from({ length: this.recoveryCodeCount }, recoveryCode);
   }
 
   private async checkTotp(
@@ -164,6 +193,10 @@ function recoveryCode(): string {
   return `${chars.slice(0, 5)}-${chars.slice(5)}`;
 }
 
-function normalizeRecoveryCode(code: string): string {
-  return code.toLowerCase().replace(/[\s-]/g, '');
+function recoveryCodeHash(code: string): string {
+  return sha256Hex(code.toLowerCase().replace(/[\s-]/g, ''));
+}
+
+function notEnabled(): DomainError {
+  return new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
 }

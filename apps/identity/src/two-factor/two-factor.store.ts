@@ -21,6 +21,17 @@ export interface TwoFactorStore {
    * started, or this one confirmed, meanwhile).
    */
   replacePending(record: TwoFactorRecord, pending: string | null): Promise<boolean>;
+  /**
+   * Puts `hashes` in place of the recovery codes of the user's confirmed second factor sealed as `sealedSecret`, and
+   * answers whether it did: false, writing nothing, when the store holds anything else by now (turned off, set up
+   * again, or its codes replaced meanwhile: `previous` are the hashes the caller read).
+   */
+  replaceRecoveryCodes(
+    userId: string,
+    sealedSecret: string,
+    previous: readonly string[],
+    hashes: readonly string[],
+  ): Promise<boolean>;
   delete(userId: string): Promise<void>;
 }
 
@@ -30,6 +41,21 @@ export function holdsPending(
   pending: string | null,
 ): boolean {
   return pending === null ? !held : held?.sealedSecret === pending && !held.confirmedAt;
+}
+
+/** Whether `held` is the confirmed second factor sealed as `sealedSecret`, with the recovery codes `codes`. */
+export function holdsConfirmed(
+  held:
+    { sealedSecret: string; confirmedAt?: unknown; recoveryCodeHashes: readonly string[] } | null | undefined,
+  sealedSecret: string,
+  codes: readonly string[],
+): boolean {
+  return (
+    held?.sealedSecret === sealedSecret &&
+    Boolean(held.confirmedAt) &&
+    held.recoveryCodeHashes.length === codes.length &&
+    held.recoveryCodeHashes.every((hash, i) => hash === codes[i])
+  );
 }
 
 export class InMemoryTwoFactorStore implements TwoFactorStore {
@@ -43,6 +69,18 @@ export class InMemoryTwoFactorStore implements TwoFactorStore {
   replacePending(record: TwoFactorRecord, pending: string | null): Promise<boolean> {
     if (!holdsPending(this.records.get(record.userId), pending)) return Promise.resolve(false);
     this.records.set(record.userId, record);
+    return Promise.resolve(true);
+  }
+
+  replaceRecoveryCodes(
+    userId: string,
+    sealedSecret: string,
+    previous: readonly string[],
+    hashes: readonly string[],
+  ): Promise<boolean> {
+    const held = this.records.get(userId);
+    if (!holdsConfirmed(held, sealedSecret, previous)) return Promise.resolve(false);
+    this.records.set(userId, { ...held!, recoveryCodeHashes: [...hashes] });
     return Promise.resolve(true);
   }
 

@@ -96,6 +96,11 @@ export const IDENTITY_COMMANDS = {
     signedIn,
   ),
   ConfirmTwoFactor: command('R22: confirm TOTP enrolment with a code', { code: text }, signedIn),
+  ReplaceRecoveryCodes: command(
+    'R22: new recovery codes for a current authenticator code; the old ones stop working',
+    { code: text },
+    signedIn,
+  ),
   DisableTwoFactor: command('R22: turn TOTP off with a code', { code: text }, signedIn),
   LockUser: command('an operator locks an account', { userId: id, reason: text }, signedIn),
   UnlockUser: command('an operator unlocks an account', { userId: id }, signedIn),

@@ -514,6 +514,96 @@ describe('identity over the bus, on the event store', () => {
     });
   });
 
+  it('R22: a set-up stored and failed before it was recorded: its retry records it on (409, codes lost), and new recovery codes can be had', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await awayFromStepEnd();
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    const revision = await userStreamRevision(userId);
+    const accounts = identity.app.get(UserAccounts);
+    const execute = accounts.execute.bind(accounts);
+    let failed = false;
+    const failingOnce = jest.spyOn(accounts, 'execute').mockImplementation(async (command, context) => {
+      if (command.type === 'EnableTwoFactor' && !failed) {
+        failed = true;
+        throw new Error('the event store stopped answering');
+      }
+      return execute(command, context);
+    });
+    try {
+      // Delivered again by the bus under the same command id: the factor is on, and now recorded so.
+      const code = totpCode(secret, Math.floor(Date.now() / 1000) - 30);
+      expect(await identity.send({ type: 'ConfirmTwoFactor', code }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'two-factor-already-enabled' },
+      });
+    } finally {
+      failingOnce.mockRestore();
+    }
+    expect(failed).toBe(true);
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
+    // Recorded once: a later confirm finds it on and records nothing more.
+    expect(
+      await identity.send(
+        { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+        userId,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'two-factor-already-enabled' } });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    // The codes that attempt made were never shown: new ones, for a current code, pass the second step of a sign-in.
+    const { recoveryCodes } = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ReplaceRecoveryCodes', code: totpCode(secret, Math.floor(Date.now() / 1000) + 30) },
+      userId,
+    );
+    expect(recoveryCodes).toHaveLength(10);
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    await signInWithRecoveryCode(address, recoveryCodes[0]);
+  });
+
+  it('R22: new recovery codes are refused without a second factor, for a recovery code, and for wrong codes, which count towards the lockout', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await refusedEachTime(
+      1,
+      { type: 'ReplaceRecoveryCodes', code: '123456' },
+      userId,
+      'two-factor-not-enrolled',
+    );
+    const { recoveryCodes } = await enrolTwoFactor(userId);
+    const revision = await userStreamRevision(userId);
+    expect(
+      await identity.send({ type: 'ReplaceRecoveryCodes', code: recoveryCodes[0] }, userId),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-two-factor-code', kind: 'forbidden', details: { field: 'code' } },
+    });
+    await refusedEachTime(
+      4,
+      { type: 'ReplaceRecoveryCodes', code: 'abcde-fghij' },
+      userId,
+      'invalid-two-factor-code',
+    );
+    // Five wrong codes: the sign-in's second step is refused now, even with a good recovery code.
+    const challenge = await identity.result<{ challenge: string }>({
+      type: 'Login',
+      email: address,
+      password: PASSWORD,
+      ip: clientIp,
+    });
+    expect(
+      await identity.send({
+        type: 'CompleteTwoFactorLogin',
+        challenge: challenge.challenge,
+        code: recoveryCodes[1],
+      }),
+    ).toMatchObject({ ok: false });
+    expect(await userStreamRevision(userId)).toBe(revision);
+  });
+
   it('R22: with the second factor gone unrecorded and a new set-up begun, turning it off records that it is off; confirming the set-up then records it on', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

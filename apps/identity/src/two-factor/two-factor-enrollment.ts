@@ -62,16 +62,38 @@ export class TwoFactorEnrollment {
       // Only a wrong code counts; nothing to confirm (none started, or on already) checked no code.
       if (isDomainError(error) && error.code === 'invalid-two-factor-code') await decision.attempt.failed();
       else await decision.attempt.withdrawn();
+      if (isDomainError(error) && error.code === 'two-factor-already-enabled')
+        await this.recordEnabledIfUnrecorded(userId, context);
       throw error;
     }
     await decision.attempt.succeeded();
+    await this.recordEnabled(userId, context);
+    return result;
+  }
+
+  /**
+   * A confirm that stored the second factor and stopped before recording it (the event store did not answer) left the
+   * account's events saying "off": its retry, or any later confirm, finds it on and records it, so that organizations
+   * and the read models see what sign-in asks for. The codes that attempt made are not kept; new ones are asked for
+   * with a current code. A turn-off landing meanwhile is recorded after this, as it would have been.
+   */
+  private async recordEnabledIfUnrecorded(userId: string, context: CommandContext): Promise<void> {
+    if ((await this.accounts.active(userId)).twoFactorEnabled) return;
+    await this.recordEnabled(userId, context);
+    if (!(await this.twoFactor.isEnabled(userId)))
+      await this.recordDisabled(userId, {
+        ...context,
+        commandId: `${context.commandId}/turned-off-meanwhile`,
+      });
+  }
+
+  private async recordEnabled(userId: string, context: CommandContext): Promise<void> {
     await this.refreshTokens.endAllAround(userId, () =>
       this.accounts.execute(
         { type: 'EnableTwoFactor', userId, actorId: userId, at: this.now().toISOString() },
         context,
       ),
     );
-    return result;
   }
 
   /**

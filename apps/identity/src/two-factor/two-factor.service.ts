@@ -169,7 +169,11 @@ export class TwoFactorService {
 }
 
 function alreadyEnabled(): DomainError {
-  return new DomainError('two-factor-already-enabled', 'conflict', 'two-factor authentication is already on');
+  return new DomainError(
+    'two-factor-already-enabled',
+    'conflict',
+    'two-factor authentication is already on (recovery codes that never reached you: ask for new ones with a current code)',
+  );
 }
 
 /** Enrollments started at once by one user: each replaces the one it read, so one of a few tries lands. */

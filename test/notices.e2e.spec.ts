@@ -1,3 +1,4 @@
+import { totpCode } from '../apps/identity/src/two-factor/totp';
 import { randomUUID } from 'node:crypto';
 import { type Received } from '../apps/notifications/src/delivery/smtp-server.testing';
 import { waitFor } from '@app/testing';
@@ -239,6 +240,27 @@ describe('notices to the people a change is about', () => {
       .expect(204);
     await arrives(ada.email, /Two-factor sign-in was turned off/);
     expect(mailsTo(ada.email, /Two-factor sign-in was turned on/)).toHaveLength(1);
+  });
+
+  it('R22: new recovery codes are told to the account owner (who may not have made them)', async () => {
+    const ada = await platform.enrollTwoFactor(await platform.signUp('Ada'));
+    await arrives(ada.email, /Two-factor sign-in was turned on/);
+    expect(mailsTo(ada.email, /New recovery codes/)).toHaveLength(0);
+    // The steps enrolling used are spent: the one before, or after a step's end the one after, is still accepted.
+    const now = Math.floor(Date.now() / 1000);
+    let status = 0;
+    for (const offset of [-30, 30]) {
+      status = (
+        await platform.http
+          .post('/v1/me/two-factor/recovery-codes')
+          .set(bearer(ada))
+          .send({ code: totpCode(ada.secret, now + offset) })
+      ).status;
+      if (status === 200) break;
+    }
+    expect(status).toBe(200);
+    const [mail] = await arrives(ada.email, /^New recovery codes were made for your account$/);
+    expect(mail!.raw.replace(/=\r?\n/g, '')).toContain('the recovery codes you had before no longer work');
   });
 
   it('an inviter who has left is not told of the acceptance', async () => {

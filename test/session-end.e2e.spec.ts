@@ -105,8 +105,13 @@ describe('ending sessions ends the access tokens already issued', () => {
   it('R22: new recovery codes for a current code: the old ones stop working, the new ones pass sign-in, sessions go on', async () => {
     const hal = await platform.signUp('Hal');
     const withSecondFactor = await platform.enrollTwoFactor(hal);
+    const key = `new-codes-${Date.now()}`;
     const replace = (code: string, who: SignedIn = withSecondFactor) =>
-      platform.http.post('/v1/me/two-factor/recovery-codes').set(bearer(who)).send({ code });
+      platform.http
+        .post('/v1/me/two-factor/recovery-codes')
+        .set(bearer(who))
+        .set('idempotency-key', key)
+        .send({ code });
     // A recovery code is not the authenticator: refused, and not spent by it.
     const offered = await replace(withSecondFactor.recoveryCodes[0]!).expect(403);
     expect(offered.body).toMatchObject({ code: 'invalid-two-factor-code', field: 'code' });
@@ -121,8 +126,17 @@ describe('ending sessions ends the access tokens already issued', () => {
     const codes = replaced.body.recoveryCodes as string[];
     expect(codes).toHaveLength(10);
     expect(codes.some((c) => withSecondFactor.recoveryCodes.includes(c))).toBe(false);
-    // The same code again is used up: refused, nothing replaced.
-    await replace(used).expect(403);
+    // Repeated under its key: the codes were shown once, and no others are made. The same code under another key is
+    // used up. Neither is a wrong code, nor replaces anything (the codes shown above pass a sign-in below).
+    const repeated = await replace(used).expect(409);
+    expect(repeated.body).toMatchObject({ code: 'recovery-codes-shown-once' });
+    expect(repeated.body.recoveryCodes).toBeUndefined();
+    const usedAgain = await platform.http
+      .post('/v1/me/two-factor/recovery-codes')
+      .set(bearer(withSecondFactor))
+      .send({ code: used })
+      .expect(403);
+    expect(usedAgain.body).toMatchObject({ code: 'two-factor-code-used', field: 'code' });
     await me(withSecondFactor).expect(200);
 
     const signInWith = async (code: string) => {
@@ -184,9 +198,12 @@ describe('ending sessions ends the access tokens already issued', () => {
     expect(unnamed.body.errors[0]).toMatchObject({ field: 'code' });
     await me(ivy).expect(200);
     const paths = (await platform.http.get('/docs/openapi.json').expect(200)).body.paths;
-    expect(Object.keys(paths['/v1/me/two-factor/recovery-codes'].post.responses)).toEqual(
+    const operation = paths['/v1/me/two-factor/recovery-codes'].post;
+    expect(Object.keys(operation.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401', '403', '404', '409']),
     );
+    const keyHeader = operation.parameters.find((p: { name: string }) => p.name === 'Idempotency-Key');
+    expect(keyHeader.description).toContain('recovery-codes-shown-once');
   });
 
   it('R22: turning two-factor off ends the sessions opened with it: none goes on vouching for a second factor', async () => {

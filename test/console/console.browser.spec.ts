@@ -437,6 +437,24 @@ describe('the console in a browser, against npm start', () => {
     await page.getByLabel(/Code from your authenticator app/).fill(newCodes[0]!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your organizations' }).waitFor();
+
+    // A profile that says "off" while it is on (its set-up recorded late): setting up again is refused, and the page
+    // turns to the "on" view, where new recovery codes can be had.
+    await page.route('**/v1/me', async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const answer = await route.fetch();
+      await route.fulfill({ response: answer, json: { ...(await answer.json()), twoFactorEnabled: false } });
+    });
+    await page.getByRole('link', { name: 'Your account' }).click();
+    await page.getByLabel('Your password, to set it up').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set up two-factor sign-in' }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /already on/ })
+      .waitFor();
+    await page.getByLabel('A current code from the app, for new recovery codes').waitFor();
+    await expect(page.getByLabel('Your password, to set it up').count()).resolves.toBe(0);
+    await page.unroute('**/v1/me');
     expect(seriousViolations).toEqual([]);
   }, 90_000);
 

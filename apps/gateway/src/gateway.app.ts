@@ -342,6 +342,14 @@ function withGoneOnWrites(document: OpenAPIObject): void {
 /** Signing in and asking for a reset link take a key (it is checked) but are not made repeatable: no 409 either. */
 const NOT_REPEATABLE = new Set(['/v1/auth/login', '/v1/auth/login/two-factor', '/v1/auth/password/forgot']);
 
+/** Routes whose repeat under a key is not answered as the first time, and what it gets instead. */
+const REPEATED_OTHERWISE: Record<string, string> = {
+  '/v1/me/two-factor/recovery-codes':
+    'Makes no codes twice: the same key with the same request, once it made codes, is 409 ' +
+    '`recovery-codes-shown-once` (they are shown once and kept hashed only: ask again with a new code and key); ' +
+    'the same key with another request on the account is 409 `command-id-reused`.',
+};
+
 /**
  * Every write route reads an `Idempotency-Key` (`requesterOf`), so each one documents the header, and the 409 a key
  * reused for another request answers, here once rather than on each route.
@@ -358,11 +366,12 @@ function withIdempotencyKeys(document: OpenAPIObject): void {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
-          description: repeatable
-            ? 'Makes the request safe to repeat: the same key with the same request gets the first answer and ' +
-              'changes nothing more; the same key with another request on the same organization or account is 409 ' +
-              '`command-id-reused` (on another one it is a new request there).'
-            : 'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
+          description: !repeatable
+            ? 'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.'
+            : (REPEATED_OTHERWISE[path] ??
+              'Makes the request safe to repeat: the same key with the same request gets the first answer and ' +
+                'changes nothing more; the same key with another request on the same organization or account is 409 ' +
+                '`command-id-reused` (on another one it is a new request there).'),
           schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN, example: 'a1b2c3d4-retry-safe' },
         },
       ];

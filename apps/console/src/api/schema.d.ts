@@ -3874,7 +3874,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
+                /** @description Makes no codes twice: the same key with the same request, once it made codes, is 409 `recovery-codes-shown-once` (they are shown once and kept hashed only: ask again with a new code and key); the same key with another request on the account is 409 `command-id-reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;

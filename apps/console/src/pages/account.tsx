@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, unwrap, type Schemas } from '../api/client';
+import { ApiError, api, unwrap, type Schemas } from '../api/client';
 import { session } from '../session';
 import { signOut } from '../sign-out';
 import { Alert, Notice, Show, useAction, useLoad } from '../ui/async';
@@ -186,6 +186,19 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
   const action = useAction();
   const [enrollment, setEnrollment] = useState<Schemas['TwoFactorEnrollmentView']>();
   const [recoveryCodes, setRecoveryCodes] = useState<{ codes: string[]; replaced: boolean }>();
+  // On already (this page was read before, or a set-up went through and its answer was lost): shown as on, where new
+  // recovery codes can be had, with the API's words saying so.
+  const foundOn = async <T,>(call: Promise<T>): Promise<T> => {
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof ApiError && error.problem.code === 'two-factor-already-enabled') {
+        setEnrollment(undefined);
+        setEnabled(true);
+      }
+      throw error;
+    }
+  };
   return (
     <section aria-labelledby="two-factor">
       <h2 id="two-factor">Two-factor sign-in</h2>
@@ -261,7 +274,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
             event.preventDefault();
             const { code } = formValues(event.currentTarget);
             await action.run(async () => {
-              const answer = await unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } }));
+              const answer = await foundOn(unwrap(api.POST('/v1/me/two-factor/confirm', { body: { code } })));
               setEnrollment(undefined);
               setRecoveryCodes({ codes: answer.recoveryCodes, replaced: false });
               setEnabled(true);
@@ -296,7 +309,7 @@ function TwoFactor({ user, onSessionsEnded }: { user: Schemas['UserView']; onSes
             event.preventDefault();
             const { password } = formValues(event.currentTarget);
             await action.run(async () =>
-              setEnrollment(await unwrap(api.POST('/v1/me/two-factor', { body: { password } }))),
+              setEnrollment(await foundOn(unwrap(api.POST('/v1/me/two-factor', { body: { password } })))),
             );
           }}
         >

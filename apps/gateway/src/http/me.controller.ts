@@ -243,8 +243,9 @@ export class MeController {
       "R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on. Also what to do when a set-up's answer (its codes) was lost",
   })
   @answers(200, RecoveryCodesView, { lagging: false })
-  // 403: a wrong or used code, or too many wrong codes (the count is shared with sign-in); 404: two-factor is not on;
-  // 409: set up again or its codes replaced meanwhile. A lost answer is asked again with a new code, not its key.
+  // 403: a wrong code (counted, shared with sign-in), a code used already (`two-factor-code-used`, not counted), or too
+  // many wrong codes; 404: two-factor is not on; 409: set up again or its codes replaced meanwhile, or the request
+  // repeated under its key (`recovery-codes-shown-once`). A lost answer is asked again with a new code.
   @problems(400, 401, 403, 404, 409)
   replaceRecoveryCodes(
     @CurrentCaller() caller: Caller,

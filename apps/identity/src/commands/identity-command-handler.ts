@@ -120,7 +120,7 @@ export class IdentityCommandHandler {
       case 'ConfirmTwoFactor':
         return twoFactor.confirm(actor, c.code, context);
       case 'ReplaceRecoveryCodes':
-        return twoFactor.replaceRecoveryCodes(actor, c.code);
+        return twoFactor.replaceRecoveryCodes(actor, c.code, context, appliedBefore);
       case 'DisableTwoFactor':
         return { ...ACCEPTED, ...(await twoFactor.disable(actor, c.code, context, appliedBefore)) };
       case 'LockUser':
@@ -151,6 +151,7 @@ const OWN_ACCOUNT_WORK = {
   ChangePassword: [],
   DeleteAccount: ['confirmOwnedOrganizations', 'ownedOrganizationIds'],
   ConfirmTwoFactor: [],
+  ReplaceRecoveryCodes: [],
   DisableTwoFactor: [],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, randomInt, randomUUID, verify, type JsonWebKey } from 'node:crypto';
 import request from 'supertest';
 import { DomainError } from '@app/domain';
-import { AggregateStore } from '@app/event-store';
+import { AggregateStore, readLastEvent } from '@app/event-store';
 import { type PersonalData } from '@app/personal-data';
 import { PERSONAL_DATA } from '@app/platform';
 import { eventMessage } from '@app/messaging';
@@ -560,7 +560,8 @@ describe('identity over the bus, on the event store', () => {
       userId,
     );
     expect(recoveryCodes).toHaveLength(10);
-    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    // and that is recorded after it, as every replacement is
+    expect(await userStreamRevision(userId)).toBe(revision! + 2n);
     await signInWithRecoveryCode(address, recoveryCodes[0]);
   });
 
@@ -600,8 +601,46 @@ describe('identity over the bus, on the event store', () => {
         challenge: challenge.challenge,
         code: recoveryCodes[1],
       }),
-    ).toMatchObject({ ok: false });
+    ).toMatchObject({ ok: false, error: { code: 'invalid-two-factor-code' } });
     expect(await userStreamRevision(userId)).toBe(revision);
+  });
+
+  it('R22: new recovery codes are recorded (RecoveryCodesReplaced, no code in it); a keyed retry is told they were shown once, a right code used before is not counted', async () => {
+    const address = email();
+    const userId = await identity.registerVerified(address);
+    await awayFromStepEnd();
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    await identity.result(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000) - 30) },
+      userId,
+    );
+    const revision = await userStreamRevision(userId);
+    const replacing = randomUUID();
+    const code = totpCode(secret, Math.floor(Date.now() / 1000));
+    const first = await identity.send({ type: 'ReplaceRecoveryCodes', code }, userId, replacing);
+    expect(first).toMatchObject({ ok: true, result: { recoveryCodes: expect.any(Array) } });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    const recorded = await readLastEvent(eventStore.client, userStreamName(userId));
+    expect(recorded?.event?.type).toBe('RecoveryCodesReplaced');
+    expect(Object.keys(recorded!.event!.data as object).sort()).toEqual(['actorId', 'at', 'userId']);
+    // The same request again under its key: nothing made, nothing counted.
+    for (let i = 0; i < 6; i++)
+      expect(await identity.send({ type: 'ReplaceRecoveryCodes', code }, userId, replacing)).toMatchObject({
+        ok: false,
+        error: { code: 'recovery-codes-shown-once', kind: 'conflict' },
+      });
+    // Without its key, the same code is used: refused as such, not as a guess, so six of them lock nothing out.
+    for (let i = 0; i < 6; i++)
+      expect(await identity.send({ type: 'ReplaceRecoveryCodes', code }, userId)).toMatchObject({
+        ok: false,
+        error: { code: 'two-factor-code-used' },
+      });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    const { recoveryCodes } = (first as { result: { recoveryCodes: string[] } }).result;
+    await signInWithRecoveryCode(address, recoveryCodes[0]);
   });
 
   it('R22: with the second factor gone unrecorded and a new set-up begun, turning it off records that it is off; confirming the set-up then records it on', async () => {

@@ -44,7 +44,16 @@ export class TwoFactorEnrollment {
       throw new DomainError('invalid-credentials', 'forbidden', 'the password is not correct', {
         field: 'password',
       });
-    return this.twoFactor.enroll(userId, user.email, context?.commandId);
+    try {
+      return await this.twoFactor.enroll(userId, user.email, context?.commandId);
+    } catch (error) {
+      if (context && isDomainError(error) && error.code === 'two-factor-already-enabled')
+        await this.recordEnabledIfUnrecorded(userId, {
+          ...context,
+          commandId: `${context.commandId}/found-on`,
+        });
+      throw error;
+    }
   }
 
   /**
@@ -101,17 +110,30 @@ export class TwoFactorEnrollment {
    * user does who lost their codes, or never saw them (a set-up whose answer was lost after it was done). Wrong codes
    * count as at sign-in: a stolen session must not guess its way to codes that pass the second factor.
    */
-  async replaceRecoveryCodes(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
+  async replaceRecoveryCodes(
+    userId: string,
+    code: string,
+    context: CommandContext,
+    appliedBefore?: AppliedCommand,
+  ): Promise<{ recoveryCodes: string[] }> {
+    // The codes are kept hashed only: a keyed retry after they were made cannot be shown them.
+    if (appliedBefore)
+      throw new DomainError(
+        'recovery-codes-shown-once',
+        'conflict',
+        'this request made new recovery codes, shown once in its answer: ask again with a new code for another set',
+      );
     await this.accounts.active(userId);
     if (!(await this.twoFactor.isEnabled(userId)))
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
+    await this.recordEnabledIfUnrecorded(userId, { ...context, commandId: `${context.commandId}/found-on` });
     const decision = await this.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
+    let replaced: { recoveryCodes: string[] };
     try {
-      const replaced = await this.twoFactor.replaceRecoveryCodes(userId, code);
-      await decision.attempt.succeeded();
-      return replaced;
+      replaced = await this.twoFactor.replaceRecoveryCodes(userId, code);
     } catch (error) {
+      // A right code used before (this request delivered again, say) is no guess: it is refused, not counted.
       if (!(isDomainError(error) && error.code === 'invalid-two-factor-code')) {
         await decision.attempt.withdrawn();
         throw error;
@@ -119,6 +141,14 @@ export class TwoFactorEnrollment {
       await decision.attempt.failed();
       throw invalidCode('the code is not valid: give a current code from the authenticator app');
     }
+    await decision.attempt.succeeded();
+    // Recorded after the store holds them: a failure here leaves the new codes working and unrecorded, never the
+    // record of codes that were not made. The owner is told (a notice) from the event.
+    await this.accounts.execute(
+      { type: 'ReplaceRecoveryCodes', userId, actorId: userId, at: this.now().toISOString() },
+      context,
+    );
+    return replaced;
   }
 
   /** The account stream's revision after it: the read models must reach it before old sessions are refused there. */

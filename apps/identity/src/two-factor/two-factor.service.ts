@@ -98,8 +98,17 @@ export class TwoFactorService {
   async replaceRecoveryCodes(userId: string, code: string): Promise<{ recoveryCodes: string[] }> {
     const record = await this.store.get(userId);
     if (!record?.confirmedAt) throw notEnabled();
-    if (!(await this.checkTotp(userId, record.sealedSecret, code.replace(/\s+/g, ''), { signIn: true })))
-      throw invalidCode();
+    const verdict = await this.totpVerdict(userId, record.sealedSecret, code.replace(/\s+/g, ''), {
+      signIn: true,
+    });
+    if (verdict === 'used')
+      throw new DomainError(
+        'two-factor-code-used',
+        'forbidden',
+        'this code was used already: enter the next one your authenticator app shows',
+        { field: 'code' },
+      );
+    if (verdict !== 'valid') throw invalidCode();
     const recoveryCodes = this.newRecoveryCodes();
     const replaced = await this.store.replaceRecoveryCodes(
       userId,
@@ -149,22 +158,32 @@ export class TwoFactorService {
     code: string,
     options: { signIn?: boolean } = {},
   ): Promise<boolean> {
-    if (!/^\d{6}$/.test(code)) return false;
+    return (await this.totpVerdict(userId, sealedSecret, code, options)) === 'valid';
+  }
+
+  /** `used`: a right code of a step claimed before (a replay, or a retry of the request that claimed it). */
+  private async totpVerdict(
+    userId: string,
+    sealedSecret: string,
+    code: string,
+    options: { signIn?: boolean } = {},
+  ): Promise<'valid' | 'invalid' | 'used'> {
+    if (!/^\d{6}$/.test(code)) return 'invalid';
     const secret = this.cipher.decrypt(sealedSecret, userId);
     const timeStep = verifyTotp(secret, code, Math.floor(this.now() / 1000), this.tolerance);
-    if (timeStep === undefined) return false;
+    if (timeStep === undefined) return 'invalid';
     const at = new Date(this.now());
     // Kept while the code could still be accepted (its step, give or take the tolerance), then swept.
     const until = new Date(this.now() + (2 * this.tolerance + 60) * 1000);
     // Replay protection: a code (its 30-s time step) is good once per user and secret. Keyed by the secret too, so that
     // a confirm that lost to a restarted set-up does not spend the step for the new authenticator's code.
     const secretId = sha256Hex(sealedSecret).slice(0, 16);
-    if (!(await this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, at, until))) return false;
+    if (!(await this.store.uses.claim(`${userId}:totp:${secretId}:${timeStep}`, at, until))) return 'used';
     // Replicas of the release before key a step by the user alone: while a rolling upgrade runs both, this release
     // claims that key too, so that a code used on either is refused at sign-in on the other. A confirm does not depend
     // on it: the step may have been spent there on a set-up this one replaced. (Drop once no such replica can run.)
     const legacyClaimed = await this.store.uses.claim(`${userId}:totp:${timeStep}`, at, until);
-    return legacyClaimed || !options.signIn;
+    return legacyClaimed || !options.signIn ? 'valid' : 'used';
   }
 }
 

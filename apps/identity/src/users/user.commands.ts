@@ -34,6 +34,8 @@ export type UserCommand =
   | (Envelope & { type: 'ChangePassword'; reason: 'change' | 'reset' })
   | (Envelope & { type: 'EnableTwoFactor' })
   | (Envelope & { type: 'DisableTwoFactor' })
+  /** New recovery codes were made (the codes themselves stay in the two-factor store, hashed). */
+  | (Envelope & { type: 'ReplaceRecoveryCodes' })
   | (Envelope & { type: 'LockUser'; reason: string })
   | (Envelope & { type: 'UnlockUser' })
   | (Envelope & {

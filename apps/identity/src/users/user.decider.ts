@@ -82,6 +82,8 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, twoFactorEnabled: true, sessionsEndedAt: event.data.at };
     case 'TwoFactorDisabled':
       return { ...state, twoFactorEnabled: false, sessionsEndedAt: event.data.at };
+    case 'RecoveryCodesReplaced':
+      return state;
     case 'UserLocked':
       // A lock ends every session: tokens issued before it stay refused after an unlock.
       return { ...state, locked: true, sessionsEndedAt: event.data.at };
@@ -199,6 +201,12 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       return user.twoFactorEnabled ? [] : [{ type: 'TwoFactorEnabled', data: stamp }];
     case 'DisableTwoFactor':
       return user.twoFactorEnabled ? [{ type: 'TwoFactorDisabled', data: stamp }] : [];
+    case 'ReplaceRecoveryCodes':
+      if (!user.twoFactorEnabled)
+        throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on', {
+          userId: command.userId,
+        });
+      return [{ type: 'RecoveryCodesReplaced', data: stamp }];
     case 'LockUser':
       return user.locked ? [] : [{ type: 'UserLocked', data: { ...stamp, reason: command.reason } }];
     case 'UnlockUser':

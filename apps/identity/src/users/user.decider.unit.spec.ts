@@ -558,6 +558,39 @@ describe('user decider', () => {
     });
   });
 
+  it('R22: replacing recovery codes is recorded only while two-factor is on, and changes nothing else', () => {
+    given([registered])
+      .when({ ...base, type: 'ReplaceRecoveryCodes' })
+      .thenRefuses('two-factor-not-enrolled', { userId: 'u1' });
+    const enabled: UserEvent = {
+      type: 'TwoFactorEnabled',
+      data: { ...base, at: '2026-01-03T00:00:00.000Z' },
+    };
+    const replaced = given([registered, enabled])
+      .when({ ...base, type: 'ReplaceRecoveryCodes' })
+      .decided();
+    expect(replaced).toEqual([{ type: 'RecoveryCodesReplaced', data: base }]);
+    // Sessions go on, two-factor stays on: the state is as it was.
+    expect(fold(userDecider, [registered, enabled, ...replaced])).toEqual(
+      fold(userDecider, [registered, enabled]),
+    );
+    // Replaced again: recorded again (each replacement voids the codes before it).
+    given([registered, enabled, ...replaced])
+      .when({ ...base, type: 'ReplaceRecoveryCodes' })
+      .then(replaced);
+    const disabled: UserEvent = { type: 'TwoFactorDisabled', data: base };
+    given([registered, enabled, ...replaced, disabled])
+      .when({ ...base, type: 'ReplaceRecoveryCodes' })
+      .thenRefuses('two-factor-not-enrolled', { userId: 'u1' });
+    const deleted: UserEvent = {
+      type: 'UserDeleted',
+      data: { ...base, ownedOrganizationIds: [], ownedOrganizationsConfirmed: false },
+    };
+    given([registered, enabled, deleted])
+      .when({ ...base, type: 'ReplaceRecoveryCodes' })
+      .thenRefuses('user-deleted', { userId: 'u1' });
+  });
+
   it('a deleted user stays deleted whatever comes after; the refusals name the user', () => {
     const deleted: UserEvent = {
       type: 'UserDeleted',

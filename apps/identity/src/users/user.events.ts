@@ -33,6 +33,8 @@ export type UserEvent =
   | { type: 'PasswordChanged'; data: Stamp & { reason: 'change' | 'reset' } }
   | { type: 'TwoFactorEnabled'; data: Stamp }
   | { type: 'TwoFactorDisabled'; data: Stamp }
+  /** The second factor's recovery codes were replaced: the ones before stop working (which codes is never said). */
+  | { type: 'RecoveryCodesReplaced'; data: Stamp }
   | { type: 'UserLocked'; data: Stamp & { reason: string } }
   | { type: 'UserUnlocked'; data: Stamp }
   | {

@@ -10,6 +10,7 @@ export const NOTICE_KINDS = [
   'account-locked',
   'two-factor-enabled',
   'two-factor-disabled',
+  'recovery-codes-replaced',
   'invitation-accepted',
   'invitation-revoked',
   'organization-deleted',
@@ -93,6 +94,11 @@ export function noticesOf(event: EventEnvelope, enabled: ReadonlySet<NoticeKind>
       break;
     case 'identity.TwoFactorDisabled.v1':
       notices.push({ kind: 'two-factor-disabled', to: { userId: event.subject } });
+      break;
+    // New recovery codes pass the second factor from now on: whoever made them with a stolen session and code must not
+    // go unheard (the owner's own codes stopped working).
+    case 'identity.RecoveryCodesReplaced.v1':
+      notices.push({ kind: 'recovery-codes-replaced', to: { userId: event.subject } });
       break;
     case 'identity.ProfileUpdated.v1':
       // R5: the number was taken back by the person an invitation sent to it proved it belongs to (the platform did

@@ -45,6 +45,9 @@ describe('who is told about what', () => {
     expect(
       noticesOf(event('identity.TwoFactorDisabled.v1', 'u7', { userId: 'u7', actorId: 'u7' }), all),
     ).toEqual([{ kind: 'two-factor-disabled', to: { userId: 'u7' } }]);
+    expect(
+      noticesOf(event('identity.RecoveryCodesReplaced.v1', 'u7', { userId: 'u7', actorId: 'u7' }), all),
+    ).toEqual([{ kind: 'recovery-codes-replaced', to: { userId: 'u7' } }]);
     expect(noticesOf(event('identity.UserUnlocked.v1', 'u5', { userId: 'u5' }), all)).toEqual([]);
   });
 

@@ -140,6 +140,13 @@ const en: Catalog = {
       'If you did not do this, reset your password now and turn two-factor sign-in on again.',
     ],
   },
+  'recovery-codes-replaced': {
+    subject: 'New recovery codes were made for your account',
+    body: [
+      'New recovery codes were made for the two-factor sign-in of your account, with a code from your authenticator app: the recovery codes you had before no longer work.',
+      'If you did not do this, reset your password now, then turn two-factor sign-in off and on again, and contact support.',
+    ],
+  },
   'account-locked': {
     subject: 'Your account was locked',
     body: [
@@ -287,6 +294,13 @@ const de: Catalog = {
     body: [
       'Für Ihr Konto wurde die Zwei-Faktor-Anmeldung ausgeschaltet: Die Anmeldung fragt jetzt nur noch nach Ihrem Passwort, und alle Sitzungen wurden abgemeldet.',
       'Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück und schalten Sie die Zwei-Faktor-Anmeldung wieder ein.',
+    ],
+  },
+  'recovery-codes-replaced': {
+    subject: 'Für Ihr Konto wurden neue Wiederherstellungscodes erstellt',
+    body: [
+      'Für die Zwei-Faktor-Anmeldung Ihres Kontos wurden mit einem Code aus Ihrer Authenticator-App neue Wiederherstellungscodes erstellt: Ihre bisherigen Wiederherstellungscodes gelten nicht mehr.',
+      'Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück, schalten Sie die Zwei-Faktor-Anmeldung aus und wieder ein, und wenden Sie sich an den Support.',
     ],
   },
   'account-locked': {

@@ -11,6 +11,7 @@ import identityProfileUpdatedV1 from './identity/identity.ProfileUpdated.v1.sche
 import identityPasswordChangedV1 from './identity/identity.PasswordChanged.v1.schema.json';
 import identityTwoFactorEnabledV1 from './identity/identity.TwoFactorEnabled.v1.schema.json';
 import identityTwoFactorDisabledV1 from './identity/identity.TwoFactorDisabled.v1.schema.json';
+import identityRecoveryCodesReplacedV1 from './identity/identity.RecoveryCodesReplaced.v1.schema.json';
 import identityUserLockedV1 from './identity/identity.UserLocked.v1.schema.json';
 import identityUserUnlockedV1 from './identity/identity.UserUnlocked.v1.schema.json';
 import notificationsEmailRequestedV1 from './notifications/notifications.EmailRequested.v1.schema.json';
@@ -62,6 +63,7 @@ export const eventSchemas: readonly { readonly $id: string; readonly [key: strin
   identityPasswordChangedV1,
   identityTwoFactorEnabledV1,
   identityTwoFactorDisabledV1,
+  identityRecoveryCodesReplacedV1,
   identityUserLockedV1,
   identityUserUnlockedV1,
   notificationsEmailRequestedV1,

@@ -482,6 +482,9 @@ describe('stories over the public API', () => {
       })
       .expect(200);
     expect(again.body.results.map((r: { status: string }) => r.status)).not.toContain('invited');
+    // Rows given as JSON have no lines; a CSV's do (below).
+    expect(again.body.results.filter((r: object) => 'line' in r)).toEqual([]);
+    expect(first.body.results.map((r: { line: number }) => r.line)).toEqual([2, 3, 4]);
     // In JSON too, a bad row (an unknown field, not an object) refuses only itself, naming what is wrong.
     const mixed = await http()
       .post(`/v1/orgs/${orgId}/invitations/import`)
@@ -594,18 +597,25 @@ describe('stories over the public API', () => {
       .post(`/v1/orgs/${orgId}/invitations/import?send=false`)
       .set(bearer(ada))
       .set('content-type', 'text/csv')
-      .send(`Email,ROLE,TeamIds\r\n${pia},Admin,\r\n,,\r\n , ,\r\n${quin},user,\r\n${rex},Owner,\r\n,,\r\n`)
+      .send(
+        `Email,ROLE,TeamIds\r\n${pia},Admin,\r\n,,\r\n , ,\r\n${quin},user,\r\n"two\r\nlines",user,\r\n${rex},Owner,\r\n,,\r\n`,
+      )
       .expect(200);
+    // Each row says the line of the file it starts on (a quoted cell may span lines), as an editor numbers them.
     expect(
-      exported.body.results.map((r: { row: number; status: string; error?: { field?: string } }) => [
-        r.row,
-        r.status,
-        r.error?.field,
-      ]),
+      exported.body.results.map(
+        (r: { row: number; line: number; status: string; error?: { field?: string } }) => [
+          r.row,
+          r.line,
+          r.status,
+          r.error?.field,
+        ],
+      ),
     ).toEqual([
-      [0, 'invited', undefined],
-      [1, 'invited', undefined],
-      [2, 'refused', 'role'],
+      [0, 2, 'invited', undefined],
+      [1, 5, 'invited', undefined],
+      [2, 6, 'refused', 'email'],
+      [3, 8, 'refused', 'role'],
     ]);
     const roles = await http()
       .get(`/v1/orgs/${orgId}/invitations?status=pending`)

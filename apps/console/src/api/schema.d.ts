@@ -1448,6 +1448,11 @@ export interface components {
              */
             row: number;
             /**
+             * @description A CSV import: the line of the file the row starts on, as an editor or spreadsheet numbers it (1 is the header)
+             * @example 2
+             */
+            line?: number;
+            /**
              * @description `unchanged`: the same invitation was already there (an import run again invites nobody twice)
              * @enum {string}
              */

@@ -189,17 +189,17 @@ function ImportResults({ results }: { results: readonly Schemas['ImportRowResult
   };
   return (
     <table className="results">
-      <caption>Result per row (row 1 is the first after the header)</caption>
+      <caption>Result per line of the file</caption>
       <thead>
         <tr>
-          <th scope="col">Row</th>
+          <th scope="col">Line</th>
           <th scope="col">Result</th>
         </tr>
       </thead>
       <tbody>
         {results.map((r) => (
           <tr key={r.row}>
-            <td>{r.row + 1}</td>
+            <td>{r.line ?? r.row + 2}</td>
             <td>
               {words[r.status] ?? r.status}
               {r.error ? `: ${r.error.field ? `${r.error.field}: ` : ''}${r.error.message}` : ''}

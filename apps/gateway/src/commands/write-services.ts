@@ -152,7 +152,7 @@ export class WriteServices implements OnApplicationBootstrap, OnApplicationShutd
    */
   async importInvitations(orgId: string, command: { rows: readonly unknown[] }, requester: Requester) {
     await this.requireStanding(orgId, 'ImportInvitations', requester);
-    return this.send<{ revision: string | null; results: unknown[] }>(
+    return this.send<{ revision: string | null; results: { row: number }[] }>(
       TOPICS.membershipCommands,
       orgId,
       membershipRequest(orgId, { type: 'ImportInvitations', ...command }, requester),

@@ -14,7 +14,6 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { parse } from 'csv-parse/sync';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
@@ -33,6 +32,7 @@ import { ChangeInvitationBody, ImportBody, InvitationBody, InvitationsQuery } fr
 import { newId } from './orgs.controller';
 import { ImportResult, InvitationView, answers, answersPage, doneOrLagging } from './dto/views.dto';
 import { problems } from './problems';
+import { rowsOfCsv } from './import-csv';
 import { TakesCsv } from './takes-csv';
 import { headerOf, requesterOf } from './requester';
 import { ReadsReadModels } from '../read-models/read-models-filled.guard';
@@ -131,8 +131,9 @@ export class InvitationsController {
         title: 'send: a JSON import says send in its body',
         errors: [{ field: 'send', message: 'send is for CSV; a JSON import says send in its body' }],
       });
-    const body = csv
-      ? { rows: rowsOfCsv(String(req.body ?? '')), ...(send === 'false' ? { send: false } : {}) }
+    const file = csv ? rowsOfCsv(String(req.body ?? '')) : undefined;
+    const body = file
+      ? { rows: file.rows, ...(send === 'false' ? { send: false } : {}) }
       : importBodyOf(req.body);
     const { revision, results } = await this.services.importInvitations(
       orgId,
@@ -141,7 +142,10 @@ export class InvitationsController {
     );
     // Answered row by row whatever the read models show; the wait only lets the caller's next read see the rows.
     await this.freshness.organizationAt(orgId, revision);
-    return { results };
+    // A CSV row also says the line of the file it starts on, as a spreadsheet or an editor numbers it.
+    return {
+      results: file ? results.map((result) => ({ ...result, line: file.lines[result.row] })) : results,
+    };
   }
 
   @Get()
@@ -252,94 +256,6 @@ export class InvitationsController {
   }
 }
 
-/** R7 from CSV: a header row, then one person per row; `teamIds` separated by `;`, a role in any case (`Admin`). */
-const CSV_COLUMNS = ['email', 'phone', 'role', 'teamIds'];
-
-/** A header row the import cannot read: the whole file is refused, before any row is invited. */
-class CsvHeaderError extends Error {}
-
-/**
- * The header row: each column once, each one an import reads, in any case (`Email`, `TEAMIDS`). A column it does not
- * read would refuse every row that fills it and quietly pass every row that leaves it empty. A column without a name
- * (a spreadsheet's trailing comma) is read as none: a value under it is refused with its row.
- */
-function csvColumns(header: string[]): string[] {
-  const given = header.map((h) => h.trim());
-  const unknown = given.find((name) => name !== '' && columnNamed(name) === undefined);
-  if (unknown !== undefined)
-    throw new CsvHeaderError(
-      `${JSON.stringify(unknown.slice(0, 100))} is not a column of an import (${CSV_COLUMNS.join(', ')})`,
-    );
-  const names = given.map((name) => (name === '' ? '' : columnNamed(name)!));
-  const repeated = names.findIndex((name, i) => name !== '' && names.indexOf(name) !== i);
-  if (repeated !== -1) throw new CsvHeaderError(`the column ${names[repeated]} is given twice`);
-  return names;
-}
-
-function columnNamed(name: string): string | undefined {
-  return CSV_COLUMNS.find((column) => column.toLowerCase() === name.toLowerCase());
-}
-
-/**
- * A row's cells by column: a short row leaves the rest empty; a cell past the header's last column, or under a column
- * without a name, is named by its place (`column 5`), and the row is refused for it, never quietly dropped.
- */
-function recordOf(columns: readonly string[], cells: readonly string[]): Record<string, string> {
-  const record: Record<string, string> = {};
-  cells.forEach((value, i) => {
-    const column = columns[i] || `column ${i + 1}`;
-    if (value !== '' || !(column in record)) record[column] = value;
-  });
-  return record;
-}
-
-/** The parser quotes the cell it stopped in, which can be as long as the body. */
-function atMost(length: number, text: string): string {
-  return text.length <= length ? text : `${text.slice(0, length)}…`;
-}
-
-export function rowsOfCsv(text: string): Record<string, unknown>[] {
-  let records: Record<string, string>[];
-  try {
-    // Rows may be short or long: a row's cells are its own (R7: one row's fault refuses that row, not the import).
-    const [header, ...lines] = parse(text, {
-      relax_column_count: true,
-      // A quote inside a cell that does not start with one is that cell's text (refused with its row, not the file).
-      relax_quotes: true,
-      skip_empty_lines: true,
-      // A line of empty cells (`,,,`: what a spreadsheet exports for its blank rows) is no row, as a blank line is not.
-      skip_records_with_empty_values: true,
-      trim: true,
-      bom: true,
-    }) as string[][];
-    const columns = header ? csvColumns(header) : [];
-    records = lines.map((cells) => recordOf(columns, cells));
-  } catch (error) {
-    const header = error instanceof CsvHeaderError;
-    throw new BadRequestException({
-      code: 'validation-failed',
-      title: header
-        ? `The header row: ${error.message}`
-        : `not CSV: ${atMost(200, (error as Error).message)}`,
-      errors: [{ field: 'body', message: header ? error.message : 'not CSV with a header row' }],
-    });
-  }
-  if (records.length === 0 || records.length > 1_000)
-    throw new BadRequestException({
-      code: 'validation-failed',
-      title: 'give 1 to 1,000 rows',
-      errors: [{ field: 'rows', message: 'give 1 to 1,000 rows' }],
-    });
-  return records.map((record) => {
-    const row: Record<string, unknown> = {};
-    for (const [column, value] of Object.entries(record)) {
-      if (value === '') continue;
-      row[column] = column === 'teamIds' ? listOf(value) : column === 'role' ? value.toLowerCase() : value;
-    }
-    return row;
-  });
-}
-
 /** JSON bodies are checked like every other body (the route also takes CSV, so the pipe cannot do it). */
 function importBodyOf(body: unknown): { rows: unknown[]; send?: boolean } {
   const checked = plainToInstance(ImportBody, body ?? {});
@@ -359,12 +275,4 @@ function fieldErrors(errors: ValidationError[], prefix = ''): { field: string; m
       ...fieldErrors(e.children ?? [], field),
     ];
   });
-}
-
-/** `teamIds` in a CSV cell: separated by `;`. */
-function listOf(cell: string): string[] {
-  return cell
-    .split(';')
-    .map((t) => t.trim())
-    .filter(Boolean);
 }

@@ -169,6 +169,12 @@ export class ImportRowResult {
       "The row's place in `rows`, from 0; in a CSV, 0 is the first row after the header (blank lines and lines of empty cells are not counted)",
   })
   row!: number;
+  @ApiPropertyOptional({
+    example: 2,
+    description:
+      'A CSV import: the line of the file the row starts on, as an editor or spreadsheet numbers it (1 is the header)',
+  })
+  line?: number;
   @ApiProperty({
     enum: ['invited', 'unchanged', 'refused'],
     description:

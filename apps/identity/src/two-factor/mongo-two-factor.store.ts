@@ -58,7 +58,8 @@ export class MongoTwoFactorStore implements TwoFactorStore {
     previous: readonly string[],
     hashes: readonly string[],
   ): Promise<boolean> {
-    // Serialised per user as replacePending is: FerretDB v1 reads, then writes.
+    // Serialised per user as replacePending is: FerretDB v1 reads, then writes. Across identity replicas a user's
+    // commands are one Kafka key, handled by one consumer at a time; only a rebalance mid-request could let two in.
     const replaced = await this.writes.run(userId, () =>
       this.records.updateOne(
         { _id: userId, sealedSecret, confirmedAt: { $exists: true }, recoveryCodeHashes: [...previous] },

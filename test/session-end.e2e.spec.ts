@@ -34,6 +34,59 @@ describe('ending sessions ends the access tokens already issued', () => {
     expect((await me(fresh).expect(200)).body.userId).toBe(ada.userId);
   });
 
+  it('my sessions: each listed, this one marked; ending another device’s signs that device out and leaves this one', async () => {
+    const kim = await platform.signUp('Kim');
+    const phone = await platform.signIn(kim.email);
+    const listed = await platform.http.get('/v1/me/sessions').set(bearer(kim)).expect(200);
+    const items = listed.body.items as {
+      sessionId: string;
+      signedInAt: string;
+      lastUsedAt: string;
+      expiresAt: string;
+      secondFactor: boolean;
+      current: boolean;
+    }[];
+    expect(items).toHaveLength(2);
+    // the latest used first: the phone signed in after
+    const [phoneSession, mine] = items;
+    expect(mine).toMatchObject({ current: true, secondFactor: false });
+    expect(phoneSession).toMatchObject({ current: false, secondFactor: false });
+    expect(Date.parse(phoneSession!.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(mine!.lastUsedAt));
+    expect(Date.parse(mine!.expiresAt)).toBeGreaterThan(Date.now());
+    // Nobody else's sessions are shown, nor can be ended.
+    const lou = await platform.signUp('Lou');
+    const lous = (await platform.http.get('/v1/me/sessions').set(bearer(lou)).expect(200)).body.items;
+    expect(lous.map((s: { sessionId: string }) => s.sessionId)).not.toContain(mine!.sessionId);
+    const notYours = await platform.http
+      .delete(`/v1/me/sessions/${phoneSession!.sessionId}`)
+      .set(bearer(lou))
+      .expect(404);
+    expect(notYours.body).toMatchObject({ code: 'session-not-found' });
+    await me(phone).expect(200);
+
+    await platform.http.delete(`/v1/me/sessions/${phoneSession!.sessionId}`).set(bearer(kim)).expect(204);
+    // At once on the gateway that ended it (others ask identity within SESSION_CHECK_MS).
+    await me(phone).expect(401);
+    const refresh = await platform.http.post('/v1/auth/refresh').send({ refreshToken: phone.refreshToken });
+    expect([refresh.status, refresh.body.code]).toEqual([403, 'refresh-token-revoked']);
+    await me(kim).expect(200);
+    // Ended already: 204 again, nothing more; an unknown id, or one no session could have, 404; signed out 401.
+    await platform.http.delete(`/v1/me/sessions/${phoneSession!.sessionId}`).set(bearer(kim)).expect(204);
+    const after = (await platform.http.get('/v1/me/sessions').set(bearer(kim)).expect(200)).body.items;
+    expect(after.map((s: { sessionId: string }) => s.sessionId)).toEqual([mine!.sessionId]);
+    await platform.http
+      .delete('/v1/me/sessions/00000000-0000-4000-8000-000000000000')
+      .set(bearer(kim))
+      .expect(404);
+    const malformed = await platform.http
+      .delete('/v1/me/sessions/not-a-session')
+      .set(bearer(kim))
+      .expect(404);
+    expect(malformed.body).toMatchObject({ code: 'session-not-found' });
+    await platform.http.get('/v1/me/sessions').expect(401);
+    await platform.http.delete(`/v1/me/sessions/${mine!.sessionId}`).expect(401);
+  });
+
   it('R17: a reset through the mailed link ends the sessions of whoever knew the old password', async () => {
     const bob = await platform.signUp('Bob');
     await me(bob).expect(200);

@@ -665,6 +665,47 @@ describe('the console in a browser, against npm start', () => {
     }
   }, 60_000);
 
+  it('the account page lists where I am signed in, and ends the session of another browser, leaving this one', async () => {
+    const here = await newPage();
+    const elsewhere = await newPage();
+    const hed = `hed.${Date.now()}@example.com`;
+    await signUpByClicking(here, 'Hed Hill', hed);
+    await signIn(here, hed);
+    await signIn(elsewhere, hed);
+    const theirs = await elsewhere.evaluate(
+      () =>
+        (
+          JSON.parse(sessionStorage.getItem('identity-platform.console.session') ?? '{}') as {
+            refreshToken?: string;
+          }
+        ).refreshToken,
+    );
+    await here.goto('/console/account');
+    const table = here.getByRole('table', { name: 'Your sessions, the latest used first' });
+    await table.waitFor();
+    const rows = table.locator('tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.filter({ hasText: 'This browser' }).count()).resolves.toBe(1);
+    await scan(here, 'account-sessions');
+    await table.getByRole('button', { name: /^End the session signed in/ }).click();
+    await here.getByText('Session ended: that device is signed out.').waitFor();
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain('This browser');
+    const refreshed = await fetch(`${GATEWAY}/v1/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: theirs }),
+    });
+    expect([refreshed.status, ((await refreshed.json()) as { code?: string }).code]).toEqual([
+      403,
+      'refresh-token-revoked',
+    ]);
+    // This browser goes on.
+    await here.getByRole('link', { name: 'Your account' }).click();
+    await here.getByRole('heading', { name: 'Your account', exact: true }).waitFor();
+    expect(seriousViolations).toEqual([]);
+  }, 60_000);
+
   it('a duplicated tab shares the session: renewing it in one tab, or in both at once, signs neither out', async () => {
     const page = await newPage();
     const gil = `gil.${Date.now()}@example.com`;

@@ -343,6 +343,7 @@ function SignOutEverywhere() {
   return (
     <section aria-labelledby="everywhere">
       <h2 id="everywhere">Signed-in devices</h2>
+      <Sessions />
       <p>
         Signing out everywhere ends every session of your account, on every device and browser, this one too.
       </p>
@@ -355,6 +356,76 @@ function SignOutEverywhere() {
         </p>
       )}
     </section>
+  );
+}
+
+/** Where the account is signed in; any session but this one can be ended from here (this one signs out). */
+function Sessions() {
+  const sessions = useLoad(() => unwrap(api.GET('/v1/me/sessions', {})), 'sessions');
+  const action = useAction();
+  const [ended, setEnded] = useState<string>();
+  return (
+    <>
+      <Alert>{action.error}</Alert>
+      <Notice>{ended}</Notice>
+      <Show loaded={sessions}>
+        {({ items }) => (
+          <table>
+            <caption>Your sessions, the latest used first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Signed in</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Second factor</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((s) => (
+                <tr key={s.sessionId}>
+                  <td>
+                    <time dateTime={s.signedInAt}>{new Date(s.signedInAt).toLocaleString()}</time>
+                  </td>
+                  <td>
+                    <time dateTime={s.lastUsedAt}>{new Date(s.lastUsedAt).toLocaleString()}</time>
+                  </td>
+                  <td>{s.secondFactor ? 'Yes' : 'No'}</td>
+                  <td>
+                    {s.current ? (
+                      'This browser'
+                    ) : (
+                      <button
+                        type="button"
+                        className="secondary"
+                        disabled={action.busy}
+                        aria-label={`End the session signed in ${new Date(s.signedInAt).toLocaleString()}`}
+                        onClick={async () => {
+                          const done = await action.run(() =>
+                            unwrap(
+                              api.DELETE('/v1/me/sessions/{sessionId}', {
+                                params: { path: { sessionId: s.sessionId } },
+                              }),
+                            ),
+                          );
+                          if (done) {
+                            setEnded('Session ended: that device is signed out.');
+                            sessions.reload();
+                          }
+                        }}
+                      >
+                        End
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Show>
+    </>
   );
 }
 

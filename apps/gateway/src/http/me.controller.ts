@@ -1,8 +1,22 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { DomainError } from '@app/domain';
 import { CurrentCaller, type Caller } from '../auth/caller';
+import { SessionChecks } from '../auth/session-checks';
 import { ReadYourWrites } from '../commands/read-your-writes';
 import { WriteServices, type EmailChangePending, type Profile } from '../commands/write-services';
 import { READ_MODELS } from '../gateway.tokens';
@@ -22,6 +36,7 @@ import {
   EmailChangeView,
   MyOrganizationView,
   RecoveryCodesView,
+  OpenSessionView,
   TwoFactorEnrollmentView,
   UserView,
   answers,
@@ -41,6 +56,7 @@ export class MeController {
     private readonly services: WriteServices,
     private readonly freshness: ReadYourWrites,
     @Inject(READ_MODELS) private readonly models: ReadModels,
+    private readonly sessionChecks: SessionChecks,
   ) {}
 
   @Get()
@@ -141,6 +157,42 @@ export class MeController {
   async organizations(@CurrentCaller() caller: Caller) {
     const memberships = await findAll(this.models.members, { where: { userId: caller.userId } });
     return { items: memberships.map(myOrganizationView) };
+  }
+
+  @Get('sessions')
+  @ApiOperation({
+    summary:
+      'Where I am signed in: my open sessions, the latest used first, each with when it was opened and last used, until when it lasts, and whether with a second factor',
+  })
+  @answersPage(OpenSessionView)
+  @problems(401)
+  async sessions(@CurrentCaller() caller: Caller, @Req() req: FastifyRequest) {
+    const { sessions } = await this.services.identity<{ sessions: Omit<OpenSessionView, 'current'>[] }>(
+      { type: 'ListSessions' },
+      requesterOf(req, caller),
+    );
+    return {
+      items: sessions.map((session) => ({ ...session, current: session.sessionId === caller.sessionId })),
+    };
+  }
+
+  @Delete('sessions/:sessionId')
+  @HttpCode(204)
+  @ApiOperation({
+    summary:
+      'End one of my sessions (a device I no longer have): its refresh token stops working at once, its access tokens at once on this gateway and within SESSION_CHECK_MS on others. Ending one that has ended is 204 too',
+  })
+  @done()
+  // 400: an id longer than any; 404: no session of mine has that id.
+  @problems(400, 401, 404)
+  async endSession(
+    @CurrentCaller() caller: Caller,
+    @Param('sessionId') sessionId: string,
+    @Req() req: FastifyRequest,
+  ) {
+    await this.services.identity({ type: 'EndSession', sessionId }, requesterOf(req, caller));
+    // As a logout through this gateway does: its access tokens are refused here at once, elsewhere at the next check.
+    this.sessionChecks.ended(sessionId);
   }
 
   @Put('password')

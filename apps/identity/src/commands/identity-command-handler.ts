@@ -95,6 +95,11 @@ export class IdentityCommandHandler {
           : await sessions.logout(c.refreshToken);
         return { ...ACCEPTED, ...(sessionId ? { sessionId } : {}) };
       }
+      case 'ListSessions':
+        return { sessions: await sessions.sessionsOf(actor) };
+      case 'EndSession':
+        await sessions.endSession(actor, c.sessionId);
+        return ACCEPTED;
       case 'SessionActive':
         return { active: await sessions.sessionActive(c.sessionId) };
       case 'GetJwks':

@@ -90,6 +90,24 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
+  async touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void> {
+    await this.families.updateOne(
+      { _id: familyId, revokedAt: { $exists: false } },
+      { $set: { lastUsedAt: usedAt, expiresAt } },
+    );
+  }
+
+  async liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]> {
+    const docs = await this.families
+      .find({
+        userId,
+        revokedAt: { $exists: false },
+        $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }],
+      })
+      .toArray();
+    return docs.map(({ _id, ...rest }) => ({ familyId: _id, ...rest }));
+  }
+
   async revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {
     await this.families.updateMany(
       {

@@ -16,6 +16,10 @@ export interface RefreshFamily {
   /** How the session was opened (`['pwd']`, `['pwd', 'otp']`); every access token of the session says the same. */
   readonly amr?: readonly string[];
   readonly revokedAt?: Date;
+  /** When its latest token was issued (the sign-in or the latest refresh); absent on sessions kept before this was. */
+  readonly lastUsedAt?: Date;
+  /** When its latest token expires: the session ends then unless refreshed. */
+  readonly expiresAt?: Date;
 }
 
 /**
@@ -44,6 +48,10 @@ export interface RefreshTokenStore {
   insertToken(record: RefreshTokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
   revokeFamily(familyId: string, at: Date): Promise<void>;
+  /** Notes a token issued in the session: when, and until when the session lasts now. */
+  touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void>;
+  /** The user's sessions neither ended nor expired at `now`. */
+  liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]>;
   /** Every session of the user, or those opened before `openedBefore`. */
   revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void>;
 }
@@ -92,6 +100,23 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     const family = this.families.get(familyId);
     if (family && !family.revokedAt) this.families.set(familyId, { ...family, revokedAt: at });
     return Promise.resolve();
+  }
+
+  touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void> {
+    const family = this.families.get(familyId);
+    // Kept as it is once ended: the end is what counts.
+    if (family && !family.revokedAt)
+      this.families.set(familyId, { ...family, lastUsedAt: usedAt, expiresAt });
+    return Promise.resolve();
+  }
+
+  liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]> {
+    return Promise.resolve(
+      [...this.families.values()].filter(
+        (family) =>
+          family.userId === userId && !family.revokedAt && !(family.expiresAt && family.expiresAt <= now),
+      ),
+    );
   }
 
   revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {

@@ -239,6 +239,58 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect(await failure(tokens.rotate(session.token))).toBe('revoked');
   });
 
+  it("lists the user's open sessions, the latest used first: opened when, used last when, until when, with a second factor or not", async () => {
+    const laptop = await tokens.issue('u1', PWD);
+    clock += 60_000;
+    const phone = await tokens.issue('u1', ['pwd', 'otp']);
+    await tokens.issue('u2', PWD);
+    clock += 60_000;
+    // The laptop refreshes: now it is the latest used, still opened when it was.
+    await tokens.rotate(laptop.token);
+    const at = (ms: number) => new Date(ms).toISOString();
+    const start = Date.UTC(2026, 0, 1);
+    expect(await tokens.sessionsOf('u1')).toEqual([
+      {
+        sessionId: laptop.familyId,
+        signedInAt: at(start),
+        lastUsedAt: at(start + 120_000),
+        expiresAt: at(start + 120_000 + 3600_000),
+        secondFactor: false,
+      },
+      {
+        sessionId: phone.familyId,
+        signedInAt: at(start + 60_000),
+        lastUsedAt: at(start + 60_000),
+        expiresAt: at(start + 60_000 + 3600_000),
+        secondFactor: true,
+      },
+    ]);
+    // Ended or expired, a session is not listed.
+    await tokens.revoke(laptop.token);
+    expect((await tokens.sessionsOf('u1')).map((s) => s.sessionId)).toEqual([phone.familyId]);
+    clock = start + 60_000 + 3600_000;
+    expect(await tokens.sessionsOf('u1')).toEqual([]);
+    expect(await tokens.sessionsOf('nobody')).toEqual([]);
+  });
+
+  it("ends one of the user's sessions and no other; again, nothing; another user's or an unknown one is none of theirs", async () => {
+    const lost = await tokens.issue('u1', PWD);
+    const kept = await tokens.issue('u1', PWD);
+    const others = await tokens.issue('u2', PWD);
+    await tokens.endSession('u1', lost.familyId);
+    expect(await failure(tokens.rotate(lost.token))).toBe('revoked');
+    expect(await tokens.isSessionActive(lost.familyId)).toBe(false);
+    await tokens.endSession('u1', lost.familyId);
+    for (const sessionId of [others.familyId, 'no-such-session'])
+      await expect(tokens.endSession('u1', sessionId)).rejects.toMatchObject({
+        code: 'session-not-found',
+        kind: 'not-found',
+      });
+    expect(await tokens.isSessionActive(others.familyId)).toBe(true);
+    expect((await tokens.rotate(kept.token)).familyId).toBe(kept.familyId);
+    expect((await tokens.sessionsOf('u1')).map((s) => s.sessionId)).toEqual([kept.familyId]);
+  });
+
   it('revokeAllForUser ends every session of that user and no other', async () => {
     const a = await tokens.issue('u1', PWD);
     const b = await tokens.issue('u1', PWD);

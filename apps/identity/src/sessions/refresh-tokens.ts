@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DomainError } from '@app/domain';
 import { randomToken, sha256Hex } from '../shared/secrets';
 import { openSuccessor, sealSuccessor } from './refresh-rotation-seal';
 import { type RefreshTokenStore } from './refresh-token.store';
@@ -29,6 +30,15 @@ export interface IssuedRefreshToken {
   readonly amr: readonly string[];
   /** When the session was opened (the sign-in), however often it was refreshed since. */
   readonly signedInAt: Date;
+}
+
+/** A session as its user sees it: when it was opened and last used, and whether with a second factor. */
+export interface OpenSession {
+  readonly sessionId: string;
+  readonly signedInAt: string;
+  readonly lastUsedAt: string;
+  readonly expiresAt?: string;
+  readonly secondFactor: boolean;
 }
 
 export interface RefreshTokenOptions {
@@ -206,6 +216,31 @@ export class RefreshTokens {
     return result;
   }
 
+  /** The user's open sessions, the one used most lately first. */
+  async sessionsOf(userId: string): Promise<OpenSession[]> {
+    const families = await this.store.liveFamiliesOf(userId, new Date(this.now()));
+    return families
+      .map((family) => ({
+        sessionId: family.familyId,
+        signedInAt: family.createdAt.toISOString(),
+        lastUsedAt: (family.lastUsedAt ?? family.createdAt).toISOString(),
+        ...(family.expiresAt ? { expiresAt: family.expiresAt.toISOString() } : {}),
+        secondFactor: (family.amr ?? []).includes('otp'),
+      }))
+      .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt) || a.sessionId.localeCompare(b.sessionId));
+  }
+
+  /**
+   * Ends one of the user's sessions (a device they no longer have). Ending one that has ended already does nothing;
+   * a session that is not theirs is none they have.
+   */
+  async endSession(userId: string, sessionId: string): Promise<void> {
+    const family = await this.store.getFamily(sessionId);
+    if (family?.userId !== userId)
+      throw new DomainError('session-not-found', 'not-found', 'you have no such session', { sessionId });
+    await this.store.revokeFamily(sessionId, new Date(this.now()));
+  }
+
   /** Whether a session (the `sid` of an access token) is still alive. */
   async isSessionActive(familyId: string): Promise<boolean> {
     const family = await this.store.getFamily(familyId);
@@ -218,6 +253,7 @@ export class RefreshTokens {
     const issuedAt = new Date(this.now());
     const expiresAt = new Date(issuedAt.getTime() + this.ttlMs);
     await this.store.insertToken({ tokenHash: sha256Hex(token), familyId, userId, issuedAt, expiresAt });
+    await this.store.touchFamily(familyId, issuedAt, expiresAt);
     return { ...session, token, expiresAt };
   }
 }

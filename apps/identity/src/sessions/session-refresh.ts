@@ -1,7 +1,7 @@
 import { DomainError } from '@app/domain';
 import { type SessionTokens, type UserLookup } from '../login/login.service';
 import { type AccessTokenService } from '../tokens/access-token.service';
-import { RefreshTokenError, type RefreshTokens } from './refresh-tokens';
+import { RefreshTokenError, type OpenSession, type RefreshTokens } from './refresh-tokens';
 
 /**
  * Refresh (rotation; reuse of a rotated token revokes the family) and logout. A refresh also re-checks the account,
@@ -70,6 +70,16 @@ export class SessionRefresh {
 
   sessionActive(sessionId: string): Promise<boolean> {
     return this.refreshTokens.isSessionActive(sessionId);
+  }
+
+  /** The user's open sessions, for them to see where they are signed in. */
+  sessionsOf(userId: string): Promise<OpenSession[]> {
+    return this.refreshTokens.sessionsOf(userId);
+  }
+
+  /** Ends one session of the user's (the gateway stops accepting its access tokens at its next check). */
+  endSession(userId: string, sessionId: string): Promise<void> {
+    return this.refreshTokens.endSession(userId, sessionId);
   }
 }
 

@@ -19,7 +19,10 @@ export function dataDirSessionStores(dataDir: string) {
   const file = (name: string) => join(dataDir, 'identity', `${name}.jsonl`);
   return {
     refreshTokens: new InMemoryRefreshTokenStore(
-      new JournalMap(file('refresh-families'), datesCodec<RefreshFamily>('createdAt', 'revokedAt')),
+      new JournalMap(
+        file('refresh-families'),
+        datesCodec<RefreshFamily>('createdAt', 'revokedAt', 'lastUsedAt', 'expiresAt'),
+      ),
       new JournalMap(file('refresh-tokens'), datesCodec<RefreshTokenRecord>('issuedAt', 'expiresAt')),
       new InMemoryClaimLedger(new JournalMap(file('refresh-token-uses'))),
       new JournalMap(file('refresh-rotations'), datesCodec<RefreshRotation>('rotatedAt', 'expiresAt')),

@@ -60,6 +60,16 @@ export const IDENTITY_COMMANDS = {
     anonymous,
   ),
   SessionActive: command('whether a session is still active', { sessionId: text }, anonymous),
+  ListSessions: command(
+    "the caller's open sessions: opened, last used, until, with a second factor",
+    {},
+    signedIn,
+  ),
+  EndSession: command(
+    "end one of the caller's sessions (a device they no longer have)",
+    { sessionId: id },
+    signedIn,
+  ),
   GetJwks: command('the public keys of access tokens', {}, anonymous),
   ChangePassword: command(
     'change the password (every session ends)',

@@ -335,6 +335,27 @@ export class TwoFactorEnrollmentView {
   @ApiProperty({ example: 'otpauth://totp/Identity:ada@example.com?secret=...' }) otpauthUri!: string;
 }
 
+export class OpenSessionView {
+  @ApiProperty({ example: ID, description: 'the session, as the `sid` of its access tokens' })
+  sessionId!: string;
+  @ApiProperty({ example: '2026-12-07T09:00:00.000Z', description: 'when it was signed in to' })
+  signedInAt!: string;
+  @ApiProperty({
+    example: '2026-12-07T10:55:00.000Z',
+    description: 'when it was last signed in to or refreshed',
+  })
+  lastUsedAt!: string;
+  @ApiPropertyOptional({
+    example: '2027-01-06T10:55:00.000Z',
+    description: 'when it ends unless refreshed before (absent on sessions older than this field)',
+  })
+  expiresAt?: string;
+  @ApiProperty({ description: 'R22: signed in with a second factor' })
+  secondFactor!: boolean;
+  @ApiProperty({ description: 'the session this request was made in' })
+  current!: boolean;
+}
+
 export class RecoveryCodesView {
   @ApiProperty({ type: [String], description: 'each usable once instead of a code; shown once' })
   recoveryCodes!: string[];

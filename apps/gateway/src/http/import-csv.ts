@@ -48,9 +48,9 @@ function atMost(length: number, text: string): string {
 }
 
 /** A CSV import's rows, and the line of the file each starts on (1 is the header's). */
-export function rowsOfCsv(text: string): { rows: Record<string, unknown>[]; lines: number[] } {
+export function rowsOfCsv(text: string): { rows: Record<string, unknown>[]; lines: (number | undefined)[] } {
   let records: Record<string, string>[];
-  let lines: number[];
+  let lines: (number | undefined)[];
   try {
     // Rows may be short or long: a row's cells are its own (R7: one row's fault refuses that row, not the import).
     const [header, ...parsed] = parse(text, {
@@ -103,18 +103,41 @@ interface ParsedLine {
  * The line each record starts on, found from its raw text in the file: a quoted cell may span lines, and the parser's
  * own line count is off for line breaks inside quotes of a file whose lines end in CRLF.
  */
-function firstLinesOf(text: string, parsed: readonly ParsedLine[]): number[] {
+function firstLinesOf(text: string, parsed: readonly ParsedLine[]): (number | undefined)[] {
   let line = 1;
   let counted = 0;
   let searched = 0;
   return parsed.map(({ raw }) => {
-    const inside = raw.replace(/^[\r\n]+|[\r\n]+$/g, '');
-    const start = text.indexOf(inside, searched);
-    line += text.slice(counted, start).match(/\r\n|\r|\n/g)?.length ?? 0;
-    counted = start;
-    searched = start + inside.length;
+    const found = rawTextIn(text, raw.replace(/^[\r\n]+|[\r\n]+$/g, ''), searched);
+    // Not found (it never should be): that row says no line rather than a wrong one; the next is looked for after
+    // the last row found.
+    if (!found) return undefined;
+    line += text.slice(counted, found.start).match(/\r\n|\r|\n/g)?.length ?? 0;
+    counted = found.start;
+    searched = found.end;
     return line;
   });
+}
+
+/**
+ * Where a record's raw text is in the file, from `from` on. The parser keeps only the first byte of a multi-byte space
+ * it trims (a no-break space a spreadsheet put before a value), which reads as U+FFFD: that stands for one space.
+ */
+function rawTextIn(text: string, raw: string, from: number): { start: number; end: number } | undefined {
+  if (!raw.includes('\uFFFD')) {
+    const start = text.indexOf(raw, from);
+    return start < 0 ? undefined : { start, end: start + raw.length };
+  }
+  const pattern = new RegExp(
+    raw
+      .split('\uFFFD')
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('(?:\\s|\uFFFD)'),
+    'g',
+  );
+  pattern.lastIndex = from;
+  const match = pattern.exec(text);
+  return match ? { start: match.index, end: match.index + match[0].length } : undefined;
 }
 
 /** `teamIds` in a CSV cell: separated by `;`. */

@@ -24,6 +24,20 @@ describe('R7: an import read from CSV', () => {
     expect(rowsOfCsv('email\n\n\nemail@x.io\nem\n').lines).toEqual([4, 5]);
   });
 
+  it('finds the line of a row whose cells start with a space the parser trims as bytes (a no-break space, U+3000)', () => {
+    const text =
+      'email,role\n\u00a0a@x.io,user\n\nb@x.io,\u3000admin\n\u00a0\u00a0ba@x.io,user\nca@x.io,user\n';
+    expect(rowsOfCsv(text)).toEqual({
+      rows: [
+        { email: 'a@x.io', role: 'user' },
+        { email: 'b@x.io', role: 'admin' },
+        { email: 'ba@x.io', role: 'user' },
+        { email: 'ca@x.io', role: 'user' },
+      ],
+      lines: [2, 4, 5, 6],
+    });
+  });
+
   it('reads column names and roles in any case, and refuses a column given twice in two cases', () => {
     expect(rowsOfCsv('Email,ROLE,TeamIds\nA@x.io,Admin,t1; t2\n').rows).toEqual([
       { email: 'A@x.io', role: 'admin', teamIds: ['t1', 't2'] },

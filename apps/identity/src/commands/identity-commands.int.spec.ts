@@ -514,6 +514,57 @@ describe('identity over the bus, on the event store', () => {
     });
   });
 
+  /** A second factor in the store that the account's events never recorded (a set-up whose append failed). */
+  const unrecordedSecondFactor = async (userId: string) => {
+    const service = identity.app.get(TwoFactorService);
+    const { secret } = await service.enroll(userId, 'unrecorded@example.com');
+    await service.confirm(userId, totpCode(secret, Math.floor(Date.now() / 1000) - 30));
+    return secret;
+  };
+
+  it('R22: a second factor on but unrecorded is recorded by setting it up again (409, with the password)', async () => {
+    const userId = await identity.registerVerified(email());
+    await awayFromStepEnd();
+    await unrecordedSecondFactor(userId);
+    const revision = await userStreamRevision(userId);
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: false });
+    // A wrong password records nothing.
+    expect(
+      await identity.send({ type: 'StartTwoFactorEnrollment', password: 'not the password at all' }, userId),
+    ).toMatchObject({ ok: false, error: { code: 'invalid-credentials' } });
+    expect(await userStreamRevision(userId)).toBe(revision);
+    expect(
+      await identity.send({ type: 'StartTwoFactorEnrollment', password: PASSWORD }, userId),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'two-factor-already-enabled' },
+    });
+    expect(await userStreamRevision(userId)).toBe(revision! + 1n);
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
+  });
+
+  it('R22: a second factor on but unrecorded is recorded by new recovery codes, once the code is proven, not before', async () => {
+    const userId = await identity.registerVerified(email());
+    await awayFromStepEnd();
+    const secret = await unrecordedSecondFactor(userId);
+    const revision = await userStreamRevision(userId);
+    expect(await identity.send({ type: 'ReplaceRecoveryCodes', code: '000000' }, userId)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-two-factor-code' },
+    });
+    expect(await userStreamRevision(userId)).toBe(revision);
+    const replaced = await identity.result<{ recoveryCodes: string[] }>(
+      { type: 'ReplaceRecoveryCodes', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+      userId,
+    );
+    expect(replaced.recoveryCodes).toHaveLength(10);
+    expect(await userStreamRevision(userId)).toBe(revision! + 2n);
+    expect(await readLastEvent(eventStore.client, userStreamName(userId))).toMatchObject({
+      event: { type: 'RecoveryCodesReplaced' },
+    });
+    expect(await identity.result({ type: 'GetProfile' }, userId)).toMatchObject({ twoFactorEnabled: true });
+  });
+
   it('R22: a set-up stored and failed before it was recorded: its retry records it on (409, codes lost), and new recovery codes can be had', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

@@ -126,7 +126,6 @@ export class TwoFactorEnrollment {
     await this.accounts.active(userId);
     if (!(await this.twoFactor.isEnabled(userId)))
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
-    await this.recordEnabledIfUnrecorded(userId, { ...context, commandId: `${context.commandId}/found-on` });
     const decision = await this.throttle.beginSecondFactor(userId);
     if (!decision.allowed) throw invalidCode('too many wrong codes: wait 15 minutes');
     let replaced: { recoveryCodes: string[] };
@@ -142,6 +141,9 @@ export class TwoFactorEnrollment {
       throw invalidCode('the code is not valid: give a current code from the authenticator app');
     }
     await decision.attempt.succeeded();
+    // A set-up never recorded is recorded first (only now, with the factor proven: a session alone does not end every
+    // session), so that the replacement is recorded on an account whose events say the factor is on.
+    await this.recordEnabledIfUnrecorded(userId, { ...context, commandId: `${context.commandId}/found-on` });
     // Recorded after the store holds them: a failure here leaves the new codes working and unrecorded, never the
     // record of codes that were not made. The owner is told (a notice) from the event.
     await this.accounts.execute(

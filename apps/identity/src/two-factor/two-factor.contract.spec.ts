@@ -212,6 +212,12 @@ describe.each(cases)('R22: TOTP two-factor on %s', (_name, adapter) => {
       details: { field: 'code' },
     });
     expect((await store.get('u1'))!.recoveryCodeHashes).toEqual(unchanged);
+    // A step a replica of the release before spent (keyed by the user alone) is used too, not wrong.
+    clock += 30_000;
+    expect(await store.uses.claim(`u1:totp:${Math.floor(clock / 1000 / 30)}`, new Date(clock))).toBe(true);
+    await expect(service.replaceRecoveryCodes('u1', await codeAt(secret, clock))).rejects.toMatchObject({
+      code: 'two-factor-code-used',
+    });
     // The recovery code offered as the code was not spent.
     expect(await service.verify('u1', recoveryCodes[0]!)).toEqual({ valid: true, method: 'recovery-code' });
     await service.disable('u1');

@@ -591,6 +591,15 @@ describe('user decider', () => {
       .thenRefuses('user-deleted', { userId: 'u1' });
   });
 
+  it('an event of a later release is folded as nothing: the user stays as they were, and can still act', () => {
+    const enabled: UserEvent = { type: 'TwoFactorEnabled', data: base };
+    const later = { type: 'SomethingOfALaterRelease', data: base } as unknown as UserEvent;
+    expect(fold(userDecider, [registered, enabled, later])).toEqual(fold(userDecider, [registered, enabled]));
+    given([registered, enabled, later])
+      .when({ ...base, type: 'DisableTwoFactor' })
+      .then([{ type: 'TwoFactorDisabled', data: base }]);
+  });
+
   it('a deleted user stays deleted whatever comes after; the refusals name the user', () => {
     const deleted: UserEvent = {
       type: 'UserDeleted',

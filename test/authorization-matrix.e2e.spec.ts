@@ -693,7 +693,7 @@ describe('authorization matrix: every organization route × every kind of caller
     await http().get('/v1/me').set(bearer(targetMember)).expect(200);
   });
 
-  it.each([['GET /v1/me'], ['GET /v1/me/organizations'], ['GET /v1/permissions']])(
+  it.each([['GET /v1/me'], ['GET /v1/me/organizations'], ['GET /v1/me/sessions'], ['GET /v1/permissions']])(
     '%s: signed in, anyone; anonymous 401',
     async (name) => {
       const path = name.split(' ')[1]!;

@@ -47,8 +47,8 @@ describe('ending sessions ends the access tokens already issued', () => {
       current: boolean;
     }[];
     expect(items).toHaveLength(2);
-    // the latest used first: the phone signed in after
-    const [phoneSession, mine] = items;
+    const mine = items.find((s) => s.current);
+    const phoneSession = items.find((s) => !s.current);
     expect(mine).toMatchObject({ current: true, secondFactor: false });
     expect(phoneSession).toMatchObject({ current: false, secondFactor: false });
     expect(Date.parse(phoneSession!.lastUsedAt)).toBeGreaterThanOrEqual(Date.parse(mine!.lastUsedAt));

@@ -109,6 +109,7 @@ describe('the console: served by the gateway, typed from the OpenAPI document th
     const reads: [string, string][] = [
       ['/v1/me', '/v1/me'],
       ['/v1/me/organizations', '/v1/me/organizations'],
+      ['/v1/me/sessions', '/v1/me/sessions'],
       ['/v1/orgs/{orgId}', `/v1/orgs/${orgId}`],
       ['/v1/orgs/{orgId}/members', `/v1/orgs/${orgId}/members`],
       ['/v1/orgs/{orgId}/members/{userId}', `/v1/orgs/${orgId}/members/${bob.userId}`],

@@ -327,6 +327,8 @@ function withResponseDescriptions(document: OpenAPIObject): void {
 function withGoneOnWrites(document: OpenAPIObject): void {
   for (const [path, item] of Object.entries(document.paths)) {
     if (!path.startsWith('/v1/orgs/{orgId}') && !path.startsWith('/v1/me')) continue;
+    // Ending a session records nothing on the account: a deleted account's token is refused before (401).
+    if (path === '/v1/me/sessions/{sessionId}') continue;
     for (const method of ['post', 'put', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (operation && !operation.responses['410'])
@@ -339,8 +341,17 @@ function withGoneOnWrites(document: OpenAPIObject): void {
   }
 }
 
-/** Signing in and asking for a reset link take a key (it is checked) but are not made repeatable: no 409 either. */
-const NOT_REPEATABLE = new Set(['/v1/auth/login', '/v1/auth/login/two-factor', '/v1/auth/password/forgot']);
+/** Routes that take a key (it is checked) but are not made repeatable by it, and why: no 409 either. */
+const NOT_REPEATABLE: Record<string, string> = {
+  '/v1/auth/login':
+    'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
+  '/v1/auth/login/two-factor':
+    'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
+  '/v1/auth/password/forgot':
+    'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.',
+  '/v1/me/sessions/{sessionId}':
+    'Checked (400 when malformed); ending a session needs no key to be repeated: ended already, it is 204 again.',
+};
 
 /** Routes whose repeat under a key is not answered as the first time, and what it gets instead. */
 const REPEATED_OTHERWISE: Record<string, string> = {
@@ -359,7 +370,7 @@ function withIdempotencyKeys(document: OpenAPIObject): void {
     for (const method of ['post', 'put', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (!operation) continue;
-      const repeatable = !NOT_REPEATABLE.has(path);
+      const repeatable = NOT_REPEATABLE[path] === undefined;
       operation.parameters = [
         ...(operation.parameters ?? []),
         {
@@ -367,7 +378,7 @@ function withIdempotencyKeys(document: OpenAPIObject): void {
           in: 'header',
           required: false,
           description: !repeatable
-            ? 'Checked (400 when malformed), but signing in and asking for a reset link are not made repeatable.'
+            ? NOT_REPEATABLE[path]
             : (REPEATED_OTHERWISE[path] ??
               'Makes the request safe to repeat: the same key with the same request gets the first answer and ' +
                 'changes nothing more; the same key with another request on the same organization or account is 409 ' +

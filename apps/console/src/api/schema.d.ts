@@ -1161,10 +1161,10 @@ export interface components {
              */
             lastUsedAt: string;
             /**
-             * @description when it ends unless refreshed before (absent on sessions older than this field)
+             * @description when it ends unless refreshed before
              * @example 2027-01-06T10:55:00.000Z
              */
-            expiresAt?: string;
+            expiresAt: string;
             /** @description R22: signed in with a second factor */
             secondFactor: boolean;
             /** @description the session this request was made in */
@@ -3355,7 +3355,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes the request safe to repeat: the same key with the same request gets the first answer and changes nothing more; the same key with another request on the same organization or account is 409 `command-id-reused` (on another one it is a new request there). */
+                /** @description Checked (400 when malformed); ending a session needs no key to be repeated: ended already, it is 204 again. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -3392,24 +3392,6 @@ export interface operations {
             };
             /** @description not found, or not visible to the caller (another tenant answers the same) */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description conflict with the current state (`code` says which), e.g. `command-id-reused` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description gone: the organization or the account was deleted (`organization-deleted`, `user-deleted`) */
-            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,14 +7,15 @@ import { type TwoFactorService } from '../two-factor/two-factor.service';
 /** What identity keeps of an account outside its events, by the account's id. */
 export interface AccountSecrets {
   readonly credentials: Pick<CredentialStore, 'delete'>;
-  readonly refreshTokens: Pick<RefreshTokens, 'revokeAllForUser'>;
+  readonly refreshTokens: Pick<RefreshTokens, 'revokeAllForUser' | 'forgetActivityOf'>;
   readonly twoFactor: Pick<TwoFactorService, 'disable'>;
   readonly verificationLinks: Pick<OneTimeTokens, 'forget'>;
 }
 
-/** An erased account's sessions end, and its password hash and second factor go. */
+/** An erased account's sessions end (when they were used is forgotten), and its password hash and second factor go. */
 export async function forgetSecretsOf(secrets: AccountSecrets, userId: string): Promise<void> {
   await secrets.refreshTokens.revokeAllForUser(userId);
+  await secrets.refreshTokens.forgetActivityOf(userId);
   await secrets.credentials.delete(userId);
   await secrets.twoFactor.disable(userId);
 }

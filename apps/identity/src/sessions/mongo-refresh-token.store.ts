@@ -2,31 +2,36 @@ import { type Connection } from 'mongoose';
 import { type Collection, type Document } from 'mongodb';
 import { MongoClaimLedger, ensureIndex, isDuplicateKey } from '../shared/mongo';
 import {
+  type LiveSession,
   type RefreshFamily,
   type RefreshRotation,
   type RefreshTokenRecord,
   type RefreshTokenStore,
+  type SessionActivity,
 } from './refresh-token.store';
 
 type TokenDoc = Omit<RefreshTokenRecord, 'tokenHash'> & { _id: string };
 type FamilyDoc = Omit<RefreshFamily, 'familyId'> & { _id: string };
 type RotationDoc = Omit<RefreshRotation, 'fromHash'> & { _id: string };
+type ActivityDoc = Omit<SessionActivity, 'familyId'> & { _id: string };
 
 /**
- * Collections `refresh_tokens`, `refresh_token_uses`, `refresh_families` and `refresh_rotations` in the identity
- * service's own database.
+ * Collections `refresh_tokens`, `refresh_token_uses`, `refresh_families`, `refresh_rotations` and `refresh_activity`
+ * in the identity service's own database.
  */
 export class MongoRefreshTokenStore implements RefreshTokenStore {
   readonly uses: MongoClaimLedger;
   private readonly tokens: Collection<TokenDoc>;
   private readonly families: Collection<FamilyDoc>;
   private readonly rotations: Collection<RotationDoc>;
+  private readonly activity: Collection<ActivityDoc>;
 
   constructor(connection: Connection) {
     this.uses = new MongoClaimLedger(connection, 'refresh_token_uses');
     this.tokens = connection.collection<TokenDoc>('refresh_tokens');
     this.families = connection.collection<FamilyDoc>('refresh_families');
     this.rotations = connection.collection<RotationDoc>('refresh_rotations');
+    this.activity = connection.collection<ActivityDoc>('refresh_activity');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -42,6 +47,12 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
       { expiresAt: 1 },
       { expireAfterSeconds: 0 },
     );
+    await ensureIndex(
+      this.activity as unknown as Collection<Document>,
+      { expiresAt: 1 },
+      { expireAfterSeconds: 0 },
+    );
+    await ensureIndex(this.activity as unknown as Collection<Document>, { userId: 1 });
   }
 
   async recordRotation({ fromHash, ...rest }: RefreshRotation): Promise<boolean> {
@@ -90,22 +101,25 @@ export class MongoRefreshTokenStore implements RefreshTokenStore {
     );
   }
 
-  async touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void> {
-    await this.families.updateOne(
-      { _id: familyId, revokedAt: { $exists: false } },
-      { $set: { lastUsedAt: usedAt, expiresAt } },
-    );
+  async noteActivity({ familyId, ...rest }: SessionActivity): Promise<void> {
+    await this.activity.replaceOne({ _id: familyId }, rest, { upsert: true });
   }
 
-  async liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]> {
-    const docs = await this.families
-      .find({
-        userId,
-        revokedAt: { $exists: false },
-        $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: now } }],
-      })
+  async liveSessionsOf(userId: string, now: Date): Promise<LiveSession[]> {
+    const notes = await this.activity.find({ userId, expiresAt: { $gt: now } }).toArray();
+    if (notes.length === 0) return [];
+    const families = await this.families
+      .find({ _id: { $in: notes.map((note) => note._id) }, revokedAt: { $exists: false } })
       .toArray();
-    return docs.map(({ _id, ...rest }) => ({ familyId: _id, ...rest }));
+    const noteOf = new Map(notes.map((note) => [note._id, note]));
+    return families.map(({ _id, ...family }) => {
+      const { lastUsedAt, expiresAt } = noteOf.get(_id)!;
+      return { familyId: _id, ...family, lastUsedAt, expiresAt };
+    });
+  }
+
+  async forgetActivityOf(userId: string): Promise<void> {
+    await this.activity.deleteMany({ userId });
   }
 
   async revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {

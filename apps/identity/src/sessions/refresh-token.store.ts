@@ -16,11 +16,21 @@ export interface RefreshFamily {
   /** How the session was opened (`['pwd']`, `['pwd', 'otp']`); every access token of the session says the same. */
   readonly amr?: readonly string[];
   readonly revokedAt?: Date;
-  /** When its latest token was issued (the sign-in or the latest refresh); absent on sessions kept before this was. */
-  readonly lastUsedAt?: Date;
-  /** When its latest token expires: the session ends then unless refreshed. */
-  readonly expiresAt?: Date;
 }
+
+/**
+ * When a session's latest token was issued (its sign-in or latest refresh) and until when it lasts unless refreshed.
+ * Kept apart from the family: a write of it must never carry back a family read before it was ended.
+ */
+export interface SessionActivity {
+  readonly familyId: string;
+  readonly userId: string;
+  readonly lastUsedAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** An open session: its family, and its latest activity. */
+export type LiveSession = RefreshFamily & Pick<SessionActivity, 'lastUsedAt' | 'expiresAt'>;
 
 /**
  * One rotation, kept for a short while so that a repeat of the same request (same command id: a client's retry after
@@ -48,10 +58,15 @@ export interface RefreshTokenStore {
   insertToken(record: RefreshTokenRecord): Promise<void>;
   findToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
   revokeFamily(familyId: string, at: Date): Promise<void>;
-  /** Notes a token issued in the session: when, and until when the session lasts now. */
-  touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void>;
-  /** The user's sessions neither ended nor expired at `now`. */
-  liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]>;
+  /** Notes a token issued in the session (in place of the note before). */
+  noteActivity(activity: SessionActivity): Promise<void>;
+  /**
+   * The user's sessions neither ended nor expired at `now`. A session with no activity noted (opened before notes were
+   * kept, and not refreshed since) is not among them.
+   */
+  liveSessionsOf(userId: string, now: Date): Promise<LiveSession[]>;
+  /** Forgets when the user's sessions were used (an erased account). */
+  forgetActivityOf(userId: string): Promise<void>;
   /** Every session of the user, or those opened before `openedBefore`. */
   revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void>;
 }
@@ -63,6 +78,7 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     private readonly tokens: KeyValueMap<RefreshTokenRecord> = new Map(),
     readonly uses: ClaimLedger = new InMemoryClaimLedger(),
     private readonly rotations: KeyValueMap<RefreshRotation> = new Map(),
+    private readonly activity: KeyValueMap<SessionActivity> = new Map(),
   ) {}
 
   recordRotation(rotation: RefreshRotation): Promise<boolean> {
@@ -102,21 +118,27 @@ export class InMemoryRefreshTokenStore implements RefreshTokenStore {
     return Promise.resolve();
   }
 
-  touchFamily(familyId: string, usedAt: Date, expiresAt: Date): Promise<void> {
-    const family = this.families.get(familyId);
-    // Kept as it is once ended: the end is what counts.
-    if (family && !family.revokedAt)
-      this.families.set(familyId, { ...family, lastUsedAt: usedAt, expiresAt });
+  noteActivity(activity: SessionActivity): Promise<void> {
+    if (this.activity.size >= 1_000 && !this.activity.has(activity.familyId))
+      for (const [familyId, kept] of [...this.activity])
+        if (kept.expiresAt <= activity.lastUsedAt) this.activity.delete(familyId);
+    this.activity.set(activity.familyId, activity);
     return Promise.resolve();
   }
 
-  liveFamiliesOf(userId: string, now: Date): Promise<RefreshFamily[]> {
-    return Promise.resolve(
-      [...this.families.values()].filter(
-        (family) =>
-          family.userId === userId && !family.revokedAt && !(family.expiresAt && family.expiresAt <= now),
-      ),
-    );
+  liveSessionsOf(userId: string, now: Date): Promise<LiveSession[]> {
+    const live: LiveSession[] = [];
+    for (const { familyId, userId: owner, lastUsedAt, expiresAt } of this.activity.values()) {
+      const family = owner === userId && expiresAt > now ? this.families.get(familyId) : undefined;
+      if (family && !family.revokedAt) live.push({ ...family, lastUsedAt, expiresAt });
+    }
+    return Promise.resolve(live);
+  }
+
+  forgetActivityOf(userId: string): Promise<void> {
+    for (const [familyId, kept] of [...this.activity])
+      if (kept.userId === userId) this.activity.delete(familyId);
+    return Promise.resolve();
   }
 
   revokeAllForUser(userId: string, at: Date, openedBefore?: Date): Promise<void> {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sha256Hex } from '../shared/secrets';
 import { adapterCases } from '../shared/adapters.testing';
 import { dataDirSessionStores } from '../shared/data-dir-stores';
@@ -291,6 +294,31 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     expect((await tokens.sessionsOf('u1')).map((s) => s.sessionId)).toEqual([kept.familyId]);
   });
 
+  it('a session ended while its use is being noted stays ended and unlisted; one never noted is not listed', async () => {
+    const session = await tokens.issue('u1', PWD);
+    await tokens.endSession('u1', session.familyId);
+    // A refresh that read the session before it ended notes its use after: the end stands.
+    await store.noteActivity({
+      familyId: session.familyId,
+      userId: 'u1',
+      lastUsedAt: new Date(clock),
+      expiresAt: new Date(clock + 3600_000),
+    });
+    expect(await tokens.isSessionActive(session.familyId)).toBe(false);
+    expect(await tokens.sessionsOf('u1')).toEqual([]);
+    await store.createFamily({ familyId: 'opened-before-notes', userId: 'u1', createdAt: new Date(clock) });
+    expect(await tokens.sessionsOf('u1')).toEqual([]);
+  });
+
+  it("forgets when an erased account's sessions were used, and no one else's", async () => {
+    await tokens.issue('u1', PWD);
+    const others = await tokens.issue('u2', PWD);
+    await tokens.revokeAllForUser('u1');
+    await tokens.forgetActivityOf('u1');
+    expect(await store.liveSessionsOf('u1', new Date(0))).toEqual([]);
+    expect((await tokens.sessionsOf('u2')).map((s) => s.sessionId)).toEqual([others.familyId]);
+  });
+
   it('revokeAllForUser ends every session of that user and no other', async () => {
     const a = await tokens.issue('u1', PWD);
     const b = await tokens.issue('u1', PWD);
@@ -327,5 +355,22 @@ describe.each(cases)('refresh tokens on %s', (_name, adapter) => {
     clock += 3600_000;
     expect(await failure(tokens.rotate(session.token))).toBe('expired');
     expect(await failure(tokens.rotate('bogus'))).toBe('unknown');
+  });
+});
+
+describe('sessions on the embedded default, across a restart', () => {
+  it('lists them as before, with their times', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sessions-'));
+    try {
+      const clock = Date.UTC(2026, 0, 1);
+      const before = new RefreshTokens(dataDirSessionStores(dir).refreshTokens, { now: () => clock });
+      const session = await before.issue('u1', ['pwd', 'otp']);
+      const listed = await before.sessionsOf('u1');
+      const after = new RefreshTokens(dataDirSessionStores(dir).refreshTokens, { now: () => clock });
+      expect(await after.sessionsOf('u1')).toEqual(listed);
+      expect(listed).toEqual([expect.objectContaining({ sessionId: session.familyId, secondFactor: true })]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

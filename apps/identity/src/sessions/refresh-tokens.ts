@@ -37,7 +37,7 @@ export interface OpenSession {
   readonly sessionId: string;
   readonly signedInAt: string;
   readonly lastUsedAt: string;
-  readonly expiresAt?: string;
+  readonly expiresAt: string;
   readonly secondFactor: boolean;
 }
 
@@ -187,6 +187,11 @@ export class RefreshTokens {
     return record.familyId;
   }
 
+  /** An erased account: when its sessions were used is forgotten too (they were ended). */
+  async forgetActivityOf(userId: string): Promise<void> {
+    await this.store.forgetActivityOf(userId);
+  }
+
   /** Password change or reset, two-factor turned on or off, a lock, account deletion: every session of the user ends. */
   async revokeAllForUser(userId: string): Promise<void> {
     await this.store.revokeAllForUser(userId, new Date(this.now()));
@@ -218,14 +223,14 @@ export class RefreshTokens {
 
   /** The user's open sessions, the one used most lately first. */
   async sessionsOf(userId: string): Promise<OpenSession[]> {
-    const families = await this.store.liveFamiliesOf(userId, new Date(this.now()));
-    return families
-      .map((family) => ({
-        sessionId: family.familyId,
-        signedInAt: family.createdAt.toISOString(),
-        lastUsedAt: (family.lastUsedAt ?? family.createdAt).toISOString(),
-        ...(family.expiresAt ? { expiresAt: family.expiresAt.toISOString() } : {}),
-        secondFactor: (family.amr ?? []).includes('otp'),
+    const sessions = await this.store.liveSessionsOf(userId, new Date(this.now()));
+    return sessions
+      .map((session) => ({
+        sessionId: session.familyId,
+        signedInAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        expiresAt: session.expiresAt.toISOString(),
+        secondFactor: (session.amr ?? []).includes('otp'),
       }))
       .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt) || a.sessionId.localeCompare(b.sessionId));
   }
@@ -253,7 +258,10 @@ export class RefreshTokens {
     const issuedAt = new Date(this.now());
     const expiresAt = new Date(issuedAt.getTime() + this.ttlMs);
     await this.store.insertToken({ tokenHash: sha256Hex(token), familyId, userId, issuedAt, expiresAt });
-    await this.store.touchFamily(familyId, issuedAt, expiresAt);
+    // Only shown to the user (where they are signed in): a failure to note it does not fail the sign-in or refresh.
+    await this.store
+      .noteActivity({ familyId, userId, lastUsedAt: issuedAt, expiresAt })
+      .catch(() => undefined);
     return { ...session, token, expiresAt };
   }
 }

@@ -5,6 +5,7 @@ import {
   type RefreshFamily,
   type RefreshRotation,
   type RefreshTokenRecord,
+  type SessionActivity,
 } from '../sessions/refresh-token.store';
 import { InMemoryThrottleStore } from '../throttling/throttle.store';
 import { InMemoryClaimLedger } from './claim-ledger';
@@ -19,13 +20,11 @@ export function dataDirSessionStores(dataDir: string) {
   const file = (name: string) => join(dataDir, 'identity', `${name}.jsonl`);
   return {
     refreshTokens: new InMemoryRefreshTokenStore(
-      new JournalMap(
-        file('refresh-families'),
-        datesCodec<RefreshFamily>('createdAt', 'revokedAt', 'lastUsedAt', 'expiresAt'),
-      ),
+      new JournalMap(file('refresh-families'), datesCodec<RefreshFamily>('createdAt', 'revokedAt')),
       new JournalMap(file('refresh-tokens'), datesCodec<RefreshTokenRecord>('issuedAt', 'expiresAt')),
       new InMemoryClaimLedger(new JournalMap(file('refresh-token-uses'))),
       new JournalMap(file('refresh-rotations'), datesCodec<RefreshRotation>('rotatedAt', 'expiresAt')),
+      new JournalMap(file('refresh-activity'), datesCodec<SessionActivity>('lastUsedAt', 'expiresAt')),
     ),
     oneTimeTokens: new InMemoryOneTimeTokenStore(
       new JournalMap(file('one-time-tokens'), datesCodec<OneTimeTokenRecord>('createdAt', 'expiresAt')),

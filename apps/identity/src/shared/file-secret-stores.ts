@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type CredentialStore, type StoredCredential } from '../credentials/credential.store';
 import {
-  holdsConfirmed,
+  withCodesReplaced,
   holdsPending,
   type TwoFactorRecord,
   type TwoFactorStore,
@@ -86,10 +86,9 @@ export class FileTwoFactorStore implements TwoFactorStore {
     previous: readonly string[],
     hashes: readonly string[],
   ): Promise<boolean> {
-    const held = this.records.get(userId);
-    if (!holdsConfirmed(held, sealedSecret, previous)) return Promise.resolve(false);
-    this.records.set(userId, { ...held!, recoveryCodeHashes: [...hashes] });
-    return Promise.resolve(true);
+    const replaced = withCodesReplaced(this.records.get(userId), sealedSecret, previous, hashes);
+    if (replaced) this.records.set(userId, replaced);
+    return Promise.resolve(replaced !== undefined);
   }
 
   delete(userId: string): Promise<void> {

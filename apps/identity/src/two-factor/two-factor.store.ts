@@ -58,6 +58,20 @@ export function holdsConfirmed(
   );
 }
 
+/** `held` with `hashes` as its recovery codes, if it is what `replaceRecoveryCodes` may replace; else undefined. */
+export function withCodesReplaced<
+  T extends { sealedSecret: string; confirmedAt?: unknown; recoveryCodeHashes: readonly string[] },
+>(
+  held: T | undefined,
+  sealedSecret: string,
+  previous: readonly string[],
+  hashes: readonly string[],
+): T | undefined {
+  return holdsConfirmed(held, sealedSecret, previous)
+    ? { ...held!, recoveryCodeHashes: [...hashes] }
+    : undefined;
+}
+
 export class InMemoryTwoFactorStore implements TwoFactorStore {
   readonly uses = new InMemoryClaimLedger();
   private readonly records = new Map<string, TwoFactorRecord>();
@@ -78,10 +92,9 @@ export class InMemoryTwoFactorStore implements TwoFactorStore {
     previous: readonly string[],
     hashes: readonly string[],
   ): Promise<boolean> {
-    const held = this.records.get(userId);
-    if (!holdsConfirmed(held, sealedSecret, previous)) return Promise.resolve(false);
-    this.records.set(userId, { ...held!, recoveryCodeHashes: [...hashes] });
-    return Promise.resolve(true);
+    const replaced = withCodesReplaced(this.records.get(userId), sealedSecret, previous, hashes);
+    if (replaced) this.records.set(userId, replaced);
+    return Promise.resolve(replaced !== undefined);
   }
 
   delete(userId: string): Promise<void> {

@@ -345,11 +345,8 @@ export class OpenSessionView {
     description: 'when it was last signed in to or refreshed',
   })
   lastUsedAt!: string;
-  @ApiPropertyOptional({
-    example: '2027-01-06T10:55:00.000Z',
-    description: 'when it ends unless refreshed before (absent on sessions older than this field)',
-  })
-  expiresAt?: string;
+  @ApiProperty({ example: '2027-01-06T10:55:00.000Z', description: 'when it ends unless refreshed before' })
+  expiresAt!: string;
   @ApiProperty({ description: 'R22: signed in with a second factor' })
   secondFactor!: boolean;
   @ApiProperty({ description: 'the session this request was made in' })

@@ -356,9 +356,9 @@ const NOT_REPEATABLE: Record<string, string> = {
 /** Routes whose repeat under a key is not answered as the first time, and what it gets instead. */
 const REPEATED_OTHERWISE: Record<string, string> = {
   '/v1/me/two-factor/recovery-codes':
-    'Makes no codes twice: the same key with the same request, once it made codes, is 409 ' +
+    'Makes no codes twice: the same key again for new codes (whatever the code), once it made codes, is 409 ' +
     '`recovery-codes-shown-once` (they are shown once and kept hashed only: ask again with a new code and key); ' +
-    'the same key with another request on the account is 409 `command-id-reused`.',
+    'the same key with another kind of request on the account is 409 `command-id-reused`.',
 };
 
 /**

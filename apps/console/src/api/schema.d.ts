@@ -308,7 +308,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on. Also what to do when a set-up's answer (its codes) was lost */
+        /** R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on (unless this also records a set-up that was never recorded, which ends them, as turning it on does). Also what to do when a set-up's answer (its codes) was lost */
         post: operations["MeController_replaceRecoveryCodes"];
         delete?: never;
         options?: never;
@@ -4139,7 +4139,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes no codes twice: the same key with the same request, once it made codes, is 409 `recovery-codes-shown-once` (they are shown once and kept hashed only: ask again with a new code and key); the same key with another request on the account is 409 `command-id-reused`. */
+                /** @description Makes no codes twice: the same key again for new codes (whatever the code), once it made codes, is 409 `recovery-codes-shown-once` (they are shown once and kept hashed only: ask again with a new code and key); the same key with another kind of request on the account is 409 `command-id-reused`. */
                 "Idempotency-Key"?: string;
             };
             path?: never;

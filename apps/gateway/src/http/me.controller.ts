@@ -292,7 +292,7 @@ export class MeController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      "R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on. Also what to do when a set-up's answer (its codes) was lost",
+      "R22: new recovery codes, shown once, for a current code from the authenticator (not a recovery code); the old codes stop working, sessions go on (unless this also records a set-up that was never recorded, which ends them, as turning it on does). Also what to do when a set-up's answer (its codes) was lost",
   })
   @answers(200, RecoveryCodesView, { lagging: false })
   // 403: a wrong code (counted, shared with sign-in), a code used already (`two-factor-code-used`, not counted), or too

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { type FastifyRequest } from 'fastify';
 import { v5 as uuidv5 } from 'uuid';
@@ -27,10 +27,13 @@ export function requesterOf(req: FastifyRequest, caller: Caller): Requester {
  * registration's user id comes from its command id). Their command id is of the key and the request itself (method,
  * path, body), so only the very same request repeats; a key reused for another request is a new command.
  *
- * The request is digested under a key of the gateway's own: its body holds a password, and the command id (and the
- * user id made from it) is seen by every member and auditor, so an unkeyed digest would let whoever learned the
- * Idempotency-Key test passwords against it at a hash's speed, not argon2's. The key is derived from the gateway's
- * current request-signing secret, which its replicas share, so a retry reaching another replica is the same command.
+ * A request whose body holds a password (registration, a reset, accepting as a new user) is digested under a key of
+ * the gateway's own: the command id (and the user id made from it) is seen by every member and auditor, so an unkeyed
+ * digest would let whoever learned the Idempotency-Key test passwords against it at a hash's speed, not argon2's. The
+ * key is derived from the gateway's current request-signing secret, which its replicas share, so a retry reaching
+ * another replica is the same command; only while a rotation of that secret rolls out may it not be. Every other
+ * anonymous body holds a token too long to guess (a refresh, a link): its plain digest gives nothing away, and stays
+ * the same across replicas and rotations, which a refresh's retry relies on (another id would be the token's reuse).
  */
 export class AnonymousRequesters {
   private readonly digestKey: Buffer;
@@ -43,9 +46,15 @@ export class AnonymousRequesters {
 
   requesterOf(req: FastifyRequest): Requester {
     const request = JSON.stringify([req.method, req.url, req.body ?? null]);
-    const digest = createHmac('sha256', this.digestKey).update(request).digest('base64url');
+    const digest = holdsPassword(req.body)
+      ? createHmac('sha256', this.digestKey).update(request).digest('base64url')
+      : createHash('sha256').update(request).digest('base64url');
     return requesterWith(req, {}, `anonymous/${digest}`);
   }
+}
+
+function holdsPassword(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'password' in body;
 }
 
 function requesterWith(

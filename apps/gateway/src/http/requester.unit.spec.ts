@@ -62,6 +62,22 @@ describe("an anonymous request's command id", () => {
   });
 });
 
+describe("a password-free anonymous request's command id", () => {
+  it('is a plain digest, the same under any gateway key: a refresh retried on a replica with another key repeats', () => {
+    const refresh = request({ refreshToken: 'x'.repeat(43) }, 'renew-0001', '/v1/auth/refresh');
+    const id = anonymous().requesterOf(refresh).commandId;
+    expect(anonymous('another-gateway-secret-of-32-bytes-or-more').requesterOf(refresh).commandId).toBe(id);
+    const plain = createHash('sha256')
+      .update(JSON.stringify(['POST', '/v1/auth/refresh', { refreshToken: 'x'.repeat(43) }]))
+      .digest('base64url');
+    expect(id).toBe(uuidv5(`anonymous/${plain}:renew-0001`, 'b6f3c0a2-1f4e-4d8a-9c7b-2e5d6a8f0c11'));
+    expect(
+      anonymous().requesterOf(request({ refreshToken: 'y'.repeat(43) }, 'renew-0001', '/v1/auth/refresh'))
+        .commandId,
+    ).not.toBe(id);
+  });
+});
+
 describe("a signed-in caller's command id", () => {
   it("is the caller's key: the same key gives the same id whatever the body, and names the actor", () => {
     const caller = { userId: '6f1c2b9e-0d4a-4f7e-9a51-3c2d8e7b6a10', twoFactor: true } as Parameters<

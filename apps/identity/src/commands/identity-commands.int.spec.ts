@@ -656,6 +656,30 @@ describe('identity over the bus, on the event store', () => {
     expect(await userStreamRevision(userId)).toBe(revision);
   });
 
+  it('R22: a locked account makes no new recovery codes, even with a token from before the lock and a right code', async () => {
+    const userId = await identity.registerVerified(email());
+    await awayFromStepEnd();
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    await identity.result(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000) - 30) },
+      userId,
+    );
+    await identity.result({ type: 'LockUser', userId, reason: 'taken over' }, 'operator-1');
+    const before = await identity.app.get<TwoFactorStore>(TWO_FACTOR_STORE).get(userId);
+    const revision = await userStreamRevision(userId);
+    expect(
+      await identity.send(
+        { type: 'ReplaceRecoveryCodes', code: totpCode(secret, Math.floor(Date.now() / 1000)) },
+        userId,
+      ),
+    ).toMatchObject({ ok: false, error: { code: 'account-locked' } });
+    expect(await identity.app.get<TwoFactorStore>(TWO_FACTOR_STORE).get(userId)).toEqual(before);
+    expect(await userStreamRevision(userId)).toBe(revision);
+  });
+
   it('R22: new recovery codes are recorded (RecoveryCodesReplaced, no code in it); a keyed retry is told they were shown once, a right code used before is not counted', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);

@@ -7,6 +7,7 @@ import {
   passwordConfirmed,
   type PasswordConfirmationDependencies,
 } from '../credentials/password-confirmation';
+import { refuseWhileLocked } from '../users/user.decider';
 import { type Enrollment, type TwoFactorService } from './two-factor.service';
 
 /**
@@ -123,7 +124,8 @@ export class TwoFactorEnrollment {
         'conflict',
         'this request made new recovery codes, shown once in its answer: ask again with a new code for another set',
       );
-    await this.accounts.active(userId);
+    // A token issued before a lock reaches here until the gateway sees the lock: codes made now would outlive it.
+    refuseWhileLocked(await this.accounts.active(userId));
     if (!(await this.twoFactor.isEnabled(userId)))
       throw new DomainError('two-factor-not-enrolled', 'not-found', 'two-factor sign-in is not on');
     const decision = await this.throttle.beginSecondFactor(userId);

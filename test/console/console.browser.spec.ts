@@ -689,6 +689,8 @@ describe('the console in a browser, against npm start', () => {
     await scan(here, 'account-sessions');
     await table.getByRole('button', { name: /^End the session signed in/ }).click();
     await here.getByText('Session ended: that device is signed out.').waitFor();
+    // The list is read again after the notice: wait for the ended session to leave it.
+    await table.getByRole('button', { name: /^End the session signed in/ }).waitFor({ state: 'detached' });
     await expect(rows.count()).resolves.toBe(1);
     await expect(rows.first().textContent()).resolves.toContain('This browser');
     const refreshed = await fetch(`${GATEWAY}/v1/auth/refresh`, {

@@ -89,11 +89,23 @@ export class RequestReplyClient {
   ): Promise<Reply> {
     const correlationId = randomUUID();
     const timeoutMs = options.timeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
     const reply = new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      // Never given up before the deadline the request carries has passed by the clock (a timer can fire a little
+      // early by it): a service finding the request then past it drops it, so "dropped undone" holds.
+      const expire = () => {
+        const waiting = this.pending.get(correlationId);
+        if (!waiting) return;
+        // Past it means after it: a service that looks in the same millisecond still takes the request as in time.
+        const left = deadline - Date.now();
+        if (left >= 0) {
+          waiting.timer = setTimeout(expire, left + 1);
+          return;
+        }
         this.pending.delete(correlationId);
         reject(new RequestTimeoutError(topic, timeoutMs));
-      }, timeoutMs);
+      };
+      const timer = setTimeout(expire, timeoutMs);
       this.pending.set(correlationId, { resolve: resolve as (r: unknown) => void, reject, timer });
     });
     this.bus
@@ -105,7 +117,7 @@ export class RequestReplyClient {
             ...options.headers,
             [REPLY_TO_HEADER]: this.replyTopic,
             [CORRELATION_ID_HEADER]: correlationId,
-            [DEADLINE_HEADER]: String(Date.now() + timeoutMs),
+            [DEADLINE_HEADER]: String(deadline),
             [FAILURE_REPLIES_HEADER]: '1',
             'content-type': 'application/json',
           },

@@ -514,6 +514,23 @@ describe('identity over the bus, on the event store', () => {
     });
   });
 
+  /**
+   * Sets up a second factor and confirms it with the previous step's code, so that the current step's code is still
+   * unused; its secret.
+   */
+  const secondFactorConfirmedAStepAgo = async (userId: string) => {
+    await awayFromStepEnd();
+    const { secret } = await identity.result<{ secret: string }>(
+      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
+      userId,
+    );
+    await identity.result(
+      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000) - 30) },
+      userId,
+    );
+    return secret;
+  };
+
   /** A second factor in the store that the account's events never recorded (a set-up whose append failed). */
   const unrecordedSecondFactor = async (userId: string) => {
     const service = identity.app.get(TwoFactorService);
@@ -658,15 +675,7 @@ describe('identity over the bus, on the event store', () => {
 
   it('R22: a locked account makes no new recovery codes, even with a token from before the lock and a right code', async () => {
     const userId = await identity.registerVerified(email());
-    await awayFromStepEnd();
-    const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
-      userId,
-    );
-    await identity.result(
-      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000) - 30) },
-      userId,
-    );
+    const secret = await secondFactorConfirmedAStepAgo(userId);
     await identity.result({ type: 'LockUser', userId, reason: 'taken over' }, 'operator-1');
     const before = await identity.app.get<TwoFactorStore>(TWO_FACTOR_STORE).get(userId);
     const revision = await userStreamRevision(userId);
@@ -683,15 +692,7 @@ describe('identity over the bus, on the event store', () => {
   it('R22: new recovery codes are recorded (RecoveryCodesReplaced, no code in it); a keyed retry is told they were shown once, a right code used before is not counted', async () => {
     const address = email();
     const userId = await identity.registerVerified(address);
-    await awayFromStepEnd();
-    const { secret } = await identity.result<{ secret: string }>(
-      { type: 'StartTwoFactorEnrollment', password: PASSWORD },
-      userId,
-    );
-    await identity.result(
-      { type: 'ConfirmTwoFactor', code: totpCode(secret, Math.floor(Date.now() / 1000) - 30) },
-      userId,
-    );
+    const secret = await secondFactorConfirmedAStepAgo(userId);
     const revision = await userStreamRevision(userId);
     const replacing = randomUUID();
     const code = totpCode(secret, Math.floor(Date.now() / 1000));

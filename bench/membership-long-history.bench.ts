@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { jsonEvent } from '@eventstore/db-client';
 import { AggregateStateCache, AggregateStore, connectEventStore } from '@app/event-store';
+import { PersonalDataProtection, acquirePersonalData, releasePersonalData } from '@app/personal-data';
 import { makeTempDir } from '@app/testing';
 import { organizationDecider } from '../apps/membership/src/organizations/organization.decider';
 import { type OrganizationEvent } from '../apps/membership/src/organizations/organization.events';
 import { organizationSnapshots } from '../apps/membership/src/organizations/organization.snapshot';
 import { type OrganizationState } from '../apps/membership/src/organizations/organization.state';
+import { inviteeSealing } from '../apps/membership/src/organizations/personal-fields';
 import { startServerProcess } from './server-process';
 import { line, ms, runIfMain, summarize } from './stats';
 
@@ -64,7 +66,11 @@ export async function run(): Promise<void> {
   if (batch.length) await client.appendToStream(stream, batch);
 
   const decider = organizationDecider();
-  const store = new AggregateStore(client);
+  // Sealing as the service seals: its snapshots are opened through the same protection on every cold load.
+  const personalData = await acquirePersonalData({ dataDir: dir });
+  const store = new AggregateStore(client, {
+    protection: new PersonalDataProtection(personalData.vault, inviteeSealing(personalData.addresses)),
+  });
   let t = performance.now();
   const replayed = await store.load(stream, { decider });
   line(
@@ -96,7 +102,8 @@ export async function run(): Promise<void> {
     cold.push(performance.now() - t);
   }
   const c = summarize(cold);
-  line('cold: load (snapshot + tail) + decide + append p50 / p99', `${ms(c.p50)} / ${ms(c.p99)}`);
+  line('cold: load (snapshot + tail) + decide + append p50', ms(c.p50));
+  line('cold: load (snapshot + tail) + decide + append p99', ms(c.p99), '<= 50 ms', c.p99 <= 50);
 
   // As the service runs: the organization's state stays in memory; a command reads only what was appended since.
   const cached = { ...withSnapshots, cache: new AggregateStateCache<OrganizationState>() };
@@ -110,7 +117,9 @@ export async function run(): Promise<void> {
   const s = summarize(samples);
   line('service: load (cached) + decide + append p50', ms(s.p50), '< 50 ms', s.p50 < 50);
   line('service: load (cached) + decide + append p99', ms(s.p99), '< 50 ms', s.p99 < 50);
+  await store.snapshotsWritten();
   await client.dispose();
+  await releasePersonalData(personalData);
   await server.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -68,7 +68,14 @@ export class PersonalDataProtection implements StoredDataProtection {
   async sealSnapshot(streamName: string, state: unknown): Promise<unknown> {
     const rule = this.rules.snapshots;
     if (!rule) return state;
-    return mapObjects(state, async (object) => {
+    const personalIn = (object: Record<string, unknown>) =>
+      Object.entries(object).some(
+        ([property, value]) =>
+          typeof value === 'string' &&
+          !isErasedEmail(value) &&
+          rule(streamName, property, value) !== undefined,
+      );
+    return mapObjects(state, personalIn, async (object) => {
       let sealed = object;
       for (const [property, value] of Object.entries(object)) {
         if (typeof value !== 'string' || isErasedEmail(value)) continue;
@@ -88,8 +95,10 @@ export class PersonalDataProtection implements StoredDataProtection {
   }
 
   async openSnapshot(state: unknown): Promise<unknown> {
-    return mapObjects(state, async (object) =>
-      Object.values(object).some(looksSealed) ? (await this.vault.open(object, erasedValue)).data : object,
+    return mapObjects(
+      state,
+      (object) => Object.values(object).some(looksSealed),
+      async (object) => (await this.vault.open(object, erasedValue)).data,
     );
   }
 }
@@ -99,18 +108,49 @@ const looksSealed = (value: unknown): boolean => typeof value === 'string' && va
 /** Subjects named after an address have generations (PersonalDataVault.liveGeneration); a person's own do not. */
 export const isAddressSubject = (subject: string): boolean => subject.startsWith('addr-');
 
-/** Applies `change` to every plain object in a JSON value, innermost first. */
+/**
+ * Applies `change` to every plain object in a JSON value that `wants` it, innermost first, copying the arrays and
+ * objects on the way to one. What holds none is returned as it is, without a turn of the event loop per value: a
+ * large organization's snapshot is tens of thousands of values, of which a few invitations are personal.
+ */
 async function mapObjects(
   value: unknown,
+  wants: (object: Record<string, unknown>) => boolean,
   change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
 ): Promise<unknown> {
+  const onPath = new Set<object>();
+  markPaths(value, wants, onPath);
+  return onPath.size === 0 ? value : rebuild(value, onPath, wants, change);
+}
+
+/** Adds to `onPath` every object or array that is wanted or holds one that is; whether `value` is such. */
+function markPaths(
+  value: unknown,
+  wants: (object: Record<string, unknown>) => boolean,
+  onPath: Set<object>,
+): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  let found = false;
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    if (markPaths(item, wants, onPath)) found = true;
+  if (!Array.isArray(value) && wants(value as Record<string, unknown>)) found = true;
+  if (found) onPath.add(value);
+  return found;
+}
+
+async function rebuild(
+  value: unknown,
+  onPath: Set<object>,
+  wants: (object: Record<string, unknown>) => boolean,
+  change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
+): Promise<unknown> {
+  if (value === null || typeof value !== 'object' || !onPath.has(value)) return value;
   if (Array.isArray(value)) {
     const items: unknown[] = [];
-    for (const item of value) items.push(await mapObjects(item, change));
+    for (const item of value) items.push(await rebuild(item, onPath, wants, change));
     return items;
   }
-  if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = await mapObjects(item, change);
-  return change(copy);
+  for (const [key, item] of Object.entries(value)) copy[key] = await rebuild(item, onPath, wants, change);
+  return wants(copy) ? change(copy) : copy;
 }

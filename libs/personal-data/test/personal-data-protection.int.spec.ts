@@ -171,6 +171,20 @@ describe('the event store protection: personal fields sealed per person, opened 
     expect(await protection.openSnapshot(sealed)).toEqual(state);
     // Without snapshot rules a snapshot is stored as it is.
     expect(await new PersonalDataProtection(vault).sealSnapshot('organization-o1', state)).toBe(state);
+    // With them, what holds nothing personal is kept as it is, not copied value by value; only the way to a
+    // personal value is.
+    const members = [['u1', 'user', [], false]];
+    const plain = { name: 'Acme', members, invitations: [] };
+    expect(await protection.sealSnapshot('organization-o1', plain)).toBe(plain);
+    expect(await protection.openSnapshot(plain)).toBe(plain);
+    const mixed = (await protection.sealSnapshot('organization-o1', {
+      ...state,
+      members,
+    })) as typeof state & {
+      members: unknown;
+    };
+    expect(mixed.members).toBe(members);
+    expect(await protection.openSnapshot(mixed)).toEqual({ ...state, members });
   });
 
   it('the services of one process share one vault per key store, so an erasure is seen by all at once', async () => {

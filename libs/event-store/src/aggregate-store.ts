@@ -440,9 +440,10 @@ export class AggregateStore {
   > {
     const data = await this.snapshotStore.read(streamName);
     // A snapshot without the command window (written before it existed) cannot tell retries: read the stream instead.
-    if (!data || data.version !== policy.version || !data.commands) return undefined;
+    const readable = data?.version === policy.version || policy.alsoReads?.includes(data?.version ?? NaN);
+    if (!data || !readable || !data.commands) return undefined;
     return {
-      state: policy.fromSnapshot(await this.protection.openSnapshot(data.state)),
+      state: policy.fromSnapshot(await this.protection.openSnapshot(data.state), data.version),
       revision: BigInt(data.revision),
       commands: CommandWindow.fromSnapshot(data.commands, this.windowSize),
       ...(data.chainHead === undefined ? {} : { chainHead: data.chainHead }),

@@ -5,10 +5,12 @@
 export interface SnapshotPolicy<State> {
   /** Bump when the state's shape changes: snapshots of another version are ignored and rebuilt. */
   readonly version: number;
+  /** Earlier versions `fromSnapshot` still reads, so an upgrade does not replay every long stream once. */
+  readonly alsoReads?: readonly number[];
   /** Write a new snapshot once the tail read after the last one is at least this long. */
   readonly every: number;
   readonly toSnapshot: (state: State) => unknown;
-  readonly fromSnapshot: (snapshot: unknown) => State;
+  readonly fromSnapshot: (snapshot: unknown, version: number) => State;
 }
 
 export const SNAPSHOT_EVENT_TYPE = 'AggregateSnapshot';

@@ -1,5 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { FORWARDS, START, binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import {
+  BACKWARDS,
+  FORWARDS,
+  START,
+  binaryEvent,
+  jsonEvent,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
 import { DomainError } from '@app/domain';
 import {
   AggregateStateCache,
@@ -500,6 +507,45 @@ describe('AggregateStore against the event store', () => {
     let snapshotCount = 0;
     for await (const _ of client.readStream(snapshotStreamOf(s))) snapshotCount++;
     expect(snapshotCount).toBeGreaterThan(0);
+  });
+
+  it('reads a snapshot of an earlier version the policy still reads, and ignores any other version', async () => {
+    const written = {
+      version: 1,
+      every: 10,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (json: unknown) => json as CounterState,
+    };
+    const s = stream();
+    await store.handle(s, { decider: counterDecider, snapshots: written }, { type: 'Open', id: s }, ctx());
+    for (let i = 0; i < 25; i++)
+      await store.handle(
+        s,
+        { decider: counterDecider, snapshots: written },
+        { type: 'Add', amount: 1 },
+        ctx(),
+      );
+    await store.snapshotsWritten();
+    const versionsRead: number[] = [];
+    const next = (alsoReads?: number[]) => ({
+      decider: counterDecider,
+      snapshots: {
+        ...written,
+        version: 2,
+        ...(alsoReads ? { alsoReads } : {}),
+        fromSnapshot: (json: unknown, version: number) => {
+          versionsRead.push(version);
+          return json as CounterState;
+        },
+      },
+    });
+    const upgraded = await store.load(s, next([1]));
+    expect(upgraded.tailLength).toBeLessThan(10);
+    expect(upgraded.state).toEqual((await store.load(s, counter)).state);
+    expect(versionsRead).toEqual([1]);
+    const other = await store.load(s, next([3]));
+    expect(other.tailLength).toBe(26);
+    expect(versionsRead).toEqual([1]);
   });
 
   it('writes one snapshot of a stream at a time: commands while one is being written start no other', async () => {

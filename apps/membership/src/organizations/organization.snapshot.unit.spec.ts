@@ -1,0 +1,76 @@
+import { fold } from '@app/domain';
+import { organizationDecider } from './organization.decider';
+import { type OrganizationEvent } from './organization.events';
+import {
+  fromOrganizationSnapshot,
+  organizationSnapshots,
+  toOrganizationSnapshot,
+} from './organization.snapshot';
+import { type ActiveOrganization } from './organization.state';
+import { created, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
+
+const weekly = [{ day: 1, from: '09:00', to: '17:00' }];
+
+/** Members with and without grants, schedulable or not, with and without their own availability. */
+const history: OrganizationEvent[] = [
+  created(),
+  joined('ada'),
+  joined('bob', 'admin'),
+  joined('cy'),
+  granted('ada', ['members.invite', 'teams.manage']),
+  { type: 'SchedulableChanged', data: { ...stamp('owner'), userId: 'bob', schedulable: true } },
+  { type: 'AvailabilityChanged', data: { ...stamp('cy'), userId: 'cy', available: false, weekly } },
+  team('t1', 'Night shift'),
+  inTeam('t1', 'ada', 'manager'),
+];
+const state = fold(organizationDecider(), history) as ActiveOrganization;
+const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+describe('organization snapshots', () => {
+  it('come back as the state they were taken of, through JSON', () => {
+    expect(fromOrganizationSnapshot(throughJson(toOrganizationSnapshot(state)))).toEqual(state);
+    expect(fromOrganizationSnapshot(throughJson(toOrganizationSnapshot({ status: 'none' })))).toEqual({
+      status: 'none',
+    });
+  });
+
+  it('keep the members column by column, grants and availability only where there are some', () => {
+    const { org } = toOrganizationSnapshot(state);
+    expect(org?.members).toEqual({
+      userIds: ['owner', 'ada', 'bob', 'cy'],
+      roles: ['owner', 'user', 'admin', 'user'],
+      joinedAt: Array.from({ length: 4 }, () => state.lastEventAt),
+      schedulable: [2],
+      granted: [[1, ['members.invite', 'teams.manage']]],
+      availability: [[3, { available: false, weekly }]],
+    });
+  });
+
+  it('a member restored without grants gets a set of their own: granting to one changes no other', () => {
+    const restored = fromOrganizationSnapshot(
+      throughJson(toOrganizationSnapshot(state)),
+    ) as ActiveOrganization;
+    restored.members.get('bob')!.granted.add('x');
+    expect(restored.members.get('cy')!.granted.size).toBe(0);
+  });
+
+  it('version 8 snapshots (one array per member, as the release before wrote them) are still read', () => {
+    expect(organizationSnapshots.version).toBe(9);
+    expect(organizationSnapshots.alsoReads).toEqual([8]);
+    const v9 = toOrganizationSnapshot(state);
+    const v8 = {
+      ...v9,
+      org: {
+        ...v9.org,
+        members: [
+          ['owner', 'owner', [], false, state.lastEventAt, null],
+          ['ada', 'user', ['members.invite', 'teams.manage'], false, state.lastEventAt, null],
+          ['bob', 'admin', [], true, state.lastEventAt, null],
+          ['cy', 'user', [], false, state.lastEventAt, { available: false, weekly }],
+        ],
+      },
+    };
+    expect(organizationSnapshots.fromSnapshot(throughJson(v8), 8)).toEqual(state);
+    expect(organizationSnapshots.fromSnapshot(throughJson(v9), 9)).toEqual(state);
+  });
+});

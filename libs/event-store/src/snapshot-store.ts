@@ -1,7 +1,17 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { FORWARDS, binaryEvent, jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
+import {
+  FORWARDS,
+  binaryEvent,
+  jsonEvent,
+  type EventStoreDBClient,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
 import { readLastEvents } from './read-last-event';
 import { SNAPSHOT_EVENT_TYPE, snapshotStreamOf, type SnapshotRecord } from './snapshot-policy';
+
+/** In the thread pool: a large organization's state takes milliseconds to compress, which commands would wait on. */
+const gzipAsync = promisify(gzip);
 
 export const SNAPSHOT_CHUNK_EVENT_TYPE = 'AggregateSnapshotChunk';
 
@@ -32,6 +42,15 @@ export class SnapshotStore {
   constructor(private readonly client: EventStoreDBClient) {}
 
   async read(streamName: string): Promise<SnapshotRecord | undefined> {
+    // A newer snapshot completed between reading a manifest and its chunks truncates those chunks away: the newer
+    // manifest is then there to read. Twice more at most, since snapshots of a busy stream keep coming.
+    for (let attempt = 1; ; attempt++) {
+      const found = await this.readNewest(streamName);
+      if (found !== 'replaced' || attempt === 3) return found === 'replaced' ? undefined : found;
+    }
+  }
+
+  private async readNewest(streamName: string): Promise<SnapshotRecord | undefined | 'replaced'> {
     const snapshots = snapshotStreamOf(streamName);
     // Snapshots are written while commands go on, so the newest manifest may sit behind the chunks of the next one.
     const recent = await readLastEvents(this.client, snapshots, MANIFEST_LOOKBACK);
@@ -39,17 +58,14 @@ export class SnapshotStore {
     if (!last?.event) return undefined;
     const data = last.event.data as unknown as SnapshotRecord | SnapshotManifest;
     if (!('encoding' in data)) return data; // written inline, before snapshots were chunked
-    const pieces: Buffer[] = [];
-    for await (const chunk of this.client.readStream(snapshots, {
-      direction: FORWARDS,
-      fromRevision: BigInt(data.firstChunk),
-      maxCount: data.chunks,
-    })) {
-      if (chunk.event?.type === SNAPSHOT_CHUNK_EVENT_TYPE)
-        pieces.push(Buffer.from(chunk.event.data as Uint8Array));
-    }
+    const firstChunk = BigInt(data.firstChunk);
+    // The chunks sit just before their manifest, so the look-back has usually read them already.
+    const pieces =
+      chunksAmong(recent, firstChunk, data.chunks) ??
+      (await this.readChunks(snapshots, firstChunk, data.chunks));
+    if (pieces === 'replaced') return pieces;
     const packed = Buffer.concat(pieces);
-    if (pieces.length !== data.chunks || packed.length !== data.bytes) return undefined;
+    if (packed.length !== data.bytes) return undefined;
     try {
       return JSON.parse(gunzipSync(packed).toString('utf8')) as SnapshotRecord;
     } catch {
@@ -57,9 +73,30 @@ export class SnapshotStore {
     }
   }
 
+  private async readChunks(
+    snapshots: string,
+    firstChunk: bigint,
+    count: number,
+  ): Promise<Buffer[] | 'replaced'> {
+    const pieces: Buffer[] = [];
+    let truncated = false;
+    // Read to the end even when the answer is known: a read left half-consumed keeps the client from closing.
+    for await (const chunk of this.client.readStream(snapshots, {
+      direction: FORWARDS,
+      fromRevision: firstChunk,
+      maxCount: count,
+    })) {
+      // Truncated away, the read starts at the first event kept: the newer snapshot's.
+      if (chunk.event?.revision !== firstChunk + BigInt(pieces.length)) truncated = true;
+      else if (chunk.event.type === SNAPSHOT_CHUNK_EVENT_TYPE)
+        pieces.push(Buffer.from(chunk.event.data as Uint8Array));
+    }
+    return truncated || pieces.length < count ? 'replaced' : pieces;
+  }
+
   async write(streamName: string, record: SnapshotRecord): Promise<void> {
     const snapshots = snapshotStreamOf(streamName);
-    const packed = gzipSync(JSON.stringify(record));
+    const packed = await gzipAsync(JSON.stringify(record));
     let firstChunk: bigint | undefined;
     let chunks = 0;
     for (let offset = 0; offset < packed.length; offset += CHUNK_BYTES) {
@@ -85,4 +122,18 @@ export class SnapshotStore {
     // A concurrent writer's newer chunks always come after ours, so truncating before ours keeps them.
     await this.client.setStreamMetadata(snapshots, { truncateBefore: Number(firstChunk!) });
   }
+}
+
+/** The `count` chunks from revision `first` on, when `events` (newest first) hold every one of them. */
+function chunksAmong(events: readonly ResolvedEvent[], first: bigint, count: number): Buffer[] | undefined {
+  const byRevision = new Map<bigint, Uint8Array>();
+  for (const { event } of events)
+    if (event?.type === SNAPSHOT_CHUNK_EVENT_TYPE) byRevision.set(event.revision, event.data as Uint8Array);
+  const pieces: Buffer[] = [];
+  for (let i = 0n; i < BigInt(count); i++) {
+    const data = byRevision.get(first + i);
+    if (!data) return undefined;
+    pieces.push(Buffer.from(data));
+  }
+  return pieces;
 }

@@ -43,19 +43,26 @@ export class SnapshotStore {
 
   async read(streamName: string): Promise<SnapshotRecord | undefined> {
     // A newer snapshot completed between reading a manifest and its chunks truncates those chunks away: the newer
-    // manifest is then there to read. Twice more at most, since snapshots of a busy stream keep coming.
-    for (let attempt = 1; ; attempt++) {
-      const found = await this.readNewest(streamName);
-      if (found !== 'replaced' || attempt === 3) return found === 'replaced' ? undefined : found;
+    // manifest is then there to read. Twice more at most, since snapshots of a busy stream keep coming; and not
+    // when the newest manifest is still the one whose chunks were gone.
+    let replaced: bigint | undefined;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const found = await this.readNewest(streamName, replaced);
+      if (found === undefined || !('replaced' in found)) return found;
+      replaced = found.replaced;
     }
+    return undefined;
   }
 
-  private async readNewest(streamName: string): Promise<SnapshotRecord | undefined | 'replaced'> {
+  private async readNewest(
+    streamName: string,
+    replacedBefore: bigint | undefined,
+  ): Promise<SnapshotRecord | undefined | { replaced: bigint }> {
     const snapshots = snapshotStreamOf(streamName);
     // Snapshots are written while commands go on, so the newest manifest may sit behind the chunks of the next one.
     const recent = await readLastEvents(this.client, snapshots, MANIFEST_LOOKBACK);
     const last = recent.find((e) => e.event?.type === SNAPSHOT_EVENT_TYPE);
-    if (!last?.event) return undefined;
+    if (!last?.event || last.event.revision === replacedBefore) return undefined;
     const data = last.event.data as unknown as SnapshotRecord | SnapshotManifest;
     if (!('encoding' in data)) return data; // written inline, before snapshots were chunked
     const firstChunk = BigInt(data.firstChunk);
@@ -63,9 +70,9 @@ export class SnapshotStore {
     const pieces =
       chunksAmong(recent, firstChunk, data.chunks) ??
       (await this.readChunks(snapshots, firstChunk, data.chunks));
-    if (pieces === 'replaced') return pieces;
-    const packed = Buffer.concat(pieces);
-    if (packed.length !== data.bytes) return undefined;
+    if (pieces === 'truncated') return { replaced: last.event.revision };
+    const packed = pieces && Buffer.concat(pieces);
+    if (!packed || packed.length !== data.bytes) return undefined;
     try {
       return JSON.parse(gunzipSync(packed).toString('utf8')) as SnapshotRecord;
     } catch {
@@ -73,25 +80,22 @@ export class SnapshotStore {
     }
   }
 
+  /** The chunks, 'truncated' when a newer snapshot truncated them away, undefined when others sit among them. */
   private async readChunks(
     snapshots: string,
     firstChunk: bigint,
     count: number,
-  ): Promise<Buffer[] | 'replaced'> {
-    const pieces: Buffer[] = [];
-    let truncated = false;
-    // Read to the end even when the answer is known: a read left half-consumed keeps the client from closing.
-    for await (const chunk of this.client.readStream(snapshots, {
+  ): Promise<Buffer[] | 'truncated' | undefined> {
+    const events: ResolvedEvent[] = [];
+    for await (const resolved of this.client.readStream(snapshots, {
       direction: FORWARDS,
       fromRevision: firstChunk,
       maxCount: count,
-    })) {
-      // Truncated away, the read starts at the first event kept: the newer snapshot's.
-      if (chunk.event?.revision !== firstChunk + BigInt(pieces.length)) truncated = true;
-      else if (chunk.event.type === SNAPSHOT_CHUNK_EVENT_TYPE)
-        pieces.push(Buffer.from(chunk.event.data as Uint8Array));
-    }
-    return truncated || pieces.length < count ? 'replaced' : pieces;
+    }))
+      events.push(resolved);
+    // Truncated away, the read starts at the first event kept: past where the chunks began.
+    if (events.length === 0 || (events[0]!.event?.revision ?? firstChunk) > firstChunk) return 'truncated';
+    return chunksAmong(events, firstChunk, count);
   }
 
   async write(streamName: string, record: SnapshotRecord): Promise<void> {

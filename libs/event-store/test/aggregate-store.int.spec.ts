@@ -625,6 +625,42 @@ describe('AggregateStore against the event store', () => {
     expect(loaded.state).toEqual((await store.load(s, counter)).state);
   });
 
+  it('a manifest whose chunks are gone, with no newer one, is given up after one more look: the stream is read', async () => {
+    const withSnapshots = {
+      decider: counterDecider,
+      snapshots: {
+        version: 1,
+        every: 5,
+        toSnapshot: (st: CounterState) => st,
+        fromSnapshot: (j: unknown) => j as CounterState,
+      },
+    };
+    const s = stream();
+    await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
+    for (let i = 0; i < 6; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+    await store.snapshotsWritten();
+    let manifest = -1n;
+    for await (const e of client.readStream(snapshotStreamOf(s)))
+      if (e.event?.type === 'AggregateSnapshot') manifest = e.event.revision;
+    // Everything before the manifest truncated away: its chunks are gone.
+    await client.setStreamMetadata(snapshotStreamOf(s), { truncateBefore: Number(manifest) });
+    const snapshotReads: unknown[] = [];
+    const counting = new Proxy(client, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (property !== 'readStream') return typeof value === 'function' ? value.bind(target) : value;
+        return (streamName: string, options?: { direction?: unknown }) => {
+          if (streamName.startsWith('snapshot-')) snapshotReads.push(options?.direction);
+          return target.readStream(streamName, options as never);
+        };
+      },
+    });
+    const loaded = await new AggregateStore(counting, {}).load(s, withSnapshots);
+    expect(loaded.tailLength).toBe(7);
+    expect(loaded.state).toEqual((await store.load(s, counter)).state);
+    expect(snapshotReads).toEqual([BACKWARDS, FORWARDS, BACKWARDS]);
+  });
+
   it('writes one snapshot of a stream at a time: commands while one is being written start no other', async () => {
     // The snapshot stream's appends are held until released, as a slow store would hold them.
     let release!: () => void;

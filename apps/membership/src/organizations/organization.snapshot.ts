@@ -75,7 +75,11 @@ export function toOrganizationSnapshot(state: OrganizationState): OrganizationSn
       lastEventAt: state.lastEventAt,
       members: memberColumnsOf(state.members),
       teams: [...state.teams.values()].map((t) => [t.teamId, t.name, [...t.members]]),
-      invitations: [...state.invitations.values()].map((i) => ({ ...i })),
+      invitations: [...state.invitations.values()].map((i) => ({
+        ...i,
+        teamIds: [...i.teamIds],
+        permissions: [...i.permissions],
+      })),
     },
   };
 }
@@ -96,13 +100,19 @@ function memberColumnsOf(members: ReadonlyMap<string, Member>): MemberColumns {
     columns.joinedAt.push(m.joinedAt);
     if (m.schedulable) columns.schedulable.push(i);
     if (m.granted.size > 0) columns.granted.push([i, [...m.granted]]);
-    if (m.availability) columns.availability.push([i, m.availability]);
+    // A copy: the snapshot is serialised after the sealing's awaits, while commands go on evolving the state.
+    if (m.availability)
+      columns.availability.push([
+        i,
+        { available: m.availability.available, weekly: m.availability.weekly.map((w) => ({ ...w })) },
+      ]);
     i++;
   }
   return columns;
 }
 
-export function fromOrganizationSnapshot(json: unknown, version = VERSION): OrganizationState {
+/** Reads version 9 (members by column) and version 8 (one array per member), told apart by their shape. */
+export function fromOrganizationSnapshot(json: unknown): OrganizationState {
   const snapshot = json as OrganizationSnapshot<MemberColumns | MemberRowV8[]>;
   if (snapshot.status === 'none' || !snapshot.org) return { status: 'none' };
   const o = snapshot.org;
@@ -123,10 +133,7 @@ export function fromOrganizationSnapshot(json: unknown, version = VERSION): Orga
     childOrgIds: new Set(o.childOrgIds),
     formerMembers: new Set(o.formerMembers),
     lastEventAt: o.lastEventAt,
-    members:
-      version === MEMBER_ROWS_VERSION
-        ? membersOfRows(o.members as MemberRowV8[])
-        : membersOfColumns(o.members as MemberColumns),
+    members: Array.isArray(o.members) ? membersOfRows(o.members) : membersOfColumns(o.members),
     teams: new Map(
       o.teams.map(([teamId, name, members]) => [teamId, { teamId, name, members: new Map(members) }]),
     ),

@@ -46,6 +46,14 @@ describe('organization snapshots', () => {
     });
   });
 
+  it('share nothing the state goes on changing: it is serialised after the sealing, while commands go on', () => {
+    const { org } = toOrganizationSnapshot(state);
+    const cy = state.members.get('cy')!.availability!;
+    expect(org?.members.availability[0]?.[1]).toEqual(cy);
+    expect(org?.members.availability[0]?.[1]).not.toBe(cy);
+    expect(org?.members.availability[0]?.[1].weekly[0]).not.toBe(cy.weekly[0]);
+  });
+
   it('a member restored without grants gets a set of their own: granting to one changes no other', () => {
     const restored = fromOrganizationSnapshot(
       throughJson(toOrganizationSnapshot(state)),
@@ -71,6 +79,7 @@ describe('organization snapshots', () => {
       },
     };
     expect(organizationSnapshots.fromSnapshot(throughJson(v8), 8)).toEqual(state);
+    expect(fromOrganizationSnapshot(throughJson(v8))).toEqual(state);
     expect(organizationSnapshots.fromSnapshot(throughJson(v9), 9)).toEqual(state);
   });
 });

@@ -548,22 +548,26 @@ describe('AggregateStore against the event store', () => {
     expect(versionsRead).toEqual([1]);
   });
 
-  it('reads a snapshot with one read of its stream: the chunks come with the manifest', async () => {
-    const withSnapshots = {
-      decider: counterDecider,
-      snapshots: {
-        version: 1,
-        every: 5,
-        toSnapshot: (st: CounterState) => st,
-        fromSnapshot: (j: unknown) => j as CounterState,
-      },
-    };
-    const s = stream();
-    await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
-    for (let i = 0; i < 6; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+  /** Snapshots every five events, of the counter's state as it is. */
+  const everyFive = {
+    decider: counterDecider,
+    snapshots: {
+      version: 1,
+      every: 5,
+      toSnapshot: (st: CounterState) => st,
+      fromSnapshot: (j: unknown) => j as CounterState,
+    },
+  };
+  async function snapshotAfterSeven(s: string): Promise<void> {
+    await store.handle(s, everyFive, { type: 'Open', id: s }, ctx());
+    for (let i = 0; i < 6; i++) await store.handle(s, everyFive, { type: 'Add', amount: 1 }, ctx());
     await store.snapshotsWritten();
+  }
+
+  /** A client that notes the direction of each read of a snapshot stream. */
+  function countingSnapshotReads(of: EventStoreDBClient) {
     const snapshotReads: unknown[] = [];
-    const counting = new Proxy(client, {
+    const counting = new Proxy(of, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver) as unknown;
         if (property !== 'readStream') return typeof value === 'function' ? value.bind(target) : value;
@@ -573,27 +577,25 @@ describe('AggregateStore against the event store', () => {
         };
       },
     });
-    const loaded = await new AggregateStore(counting, {}).load(s, withSnapshots);
+    return { counting, snapshotReads };
+  }
+
+  it('reads a snapshot with one read of its stream: the chunks come with the manifest', async () => {
+    const s = stream();
+    await snapshotAfterSeven(s);
+    const { counting, snapshotReads } = countingSnapshotReads(client);
+    const loaded = await new AggregateStore(counting, {}).load(s, everyFive);
     expect(loaded.tailLength).toBeLessThan(5);
     expect(snapshotReads).toEqual([BACKWARDS]);
   });
 
   it('a snapshot replaced while its chunks are read is read again from the newer one, not by replaying all', async () => {
-    const withSnapshots = {
-      decider: counterDecider,
-      snapshots: {
-        version: 1,
-        every: 5,
-        toSnapshot: (st: CounterState) => st,
-        fromSnapshot: (j: unknown) => j as CounterState,
-      },
-    };
     const s = stream();
     const addSix = async () => {
-      for (let i = 0; i < 6; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
+      for (let i = 0; i < 6; i++) await store.handle(s, everyFive, { type: 'Add', amount: 1 }, ctx());
       await store.snapshotsWritten();
     };
-    await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
+    await store.handle(s, everyFive, { type: 'Open', id: s }, ctx());
     await addSix();
     let raced = false;
     const racing = new Proxy(client, {
@@ -619,43 +621,22 @@ describe('AggregateStore against the event store', () => {
         };
       },
     });
-    const loaded = await new AggregateStore(racing, {}).load(s, withSnapshots);
+    const loaded = await new AggregateStore(racing, {}).load(s, everyFive);
     expect(raced).toBe(true);
     expect(loaded.tailLength).toBeLessThan(5);
     expect(loaded.state).toEqual((await store.load(s, counter)).state);
   });
 
   it('a manifest whose chunks are gone, with no newer one, is given up after one more look: the stream is read', async () => {
-    const withSnapshots = {
-      decider: counterDecider,
-      snapshots: {
-        version: 1,
-        every: 5,
-        toSnapshot: (st: CounterState) => st,
-        fromSnapshot: (j: unknown) => j as CounterState,
-      },
-    };
     const s = stream();
-    await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
-    for (let i = 0; i < 6; i++) await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
-    await store.snapshotsWritten();
+    await snapshotAfterSeven(s);
     let manifest = -1n;
     for await (const e of client.readStream(snapshotStreamOf(s)))
       if (e.event?.type === 'AggregateSnapshot') manifest = e.event.revision;
     // Everything before the manifest truncated away: its chunks are gone.
     await client.setStreamMetadata(snapshotStreamOf(s), { truncateBefore: Number(manifest) });
-    const snapshotReads: unknown[] = [];
-    const counting = new Proxy(client, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (property !== 'readStream') return typeof value === 'function' ? value.bind(target) : value;
-        return (streamName: string, options?: { direction?: unknown }) => {
-          if (streamName.startsWith('snapshot-')) snapshotReads.push(options?.direction);
-          return target.readStream(streamName, options as never);
-        };
-      },
-    });
-    const loaded = await new AggregateStore(counting, {}).load(s, withSnapshots);
+    const { counting, snapshotReads } = countingSnapshotReads(client);
+    const loaded = await new AggregateStore(counting, {}).load(s, everyFive);
     expect(loaded.tailLength).toBe(7);
     expect(loaded.state).toEqual((await store.load(s, counter)).state);
     expect(snapshotReads).toEqual([BACKWARDS, FORWARDS, BACKWARDS]);
@@ -680,15 +661,7 @@ describe('AggregateStore against the event store', () => {
       },
     });
     const slow = new AggregateStore(slowSnapshots, {});
-    const withSnapshots = {
-      decider: counterDecider,
-      snapshots: {
-        version: 1,
-        every: 5,
-        toSnapshot: (st: CounterState) => st,
-        fromSnapshot: (j: unknown) => j as CounterState,
-      },
-    };
+    const withSnapshots = everyFive;
     const s = stream();
     await slow.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
     for (let i = 0; i < 15; i++) await slow.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());

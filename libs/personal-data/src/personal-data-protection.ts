@@ -68,30 +68,38 @@ export class PersonalDataProtection implements StoredDataProtection {
   async sealSnapshot(streamName: string, state: unknown): Promise<unknown> {
     const rule = this.rules.snapshots;
     if (!rule) return state;
-    const personalIn = (object: Record<string, unknown>) =>
-      Object.entries(object).some(
-        ([property, value]) =>
-          typeof value === 'string' &&
-          !isErasedEmail(value) &&
-          rule(streamName, property, value) !== undefined,
-      );
-    return mapObjects(state, personalIn, async (object) => {
-      let sealed = object;
-      for (const [property, value] of Object.entries(object)) {
-        if (typeof value !== 'string' || isErasedEmail(value)) continue;
-        const subject = rule(streamName, property, value);
-        if (!subject) continue;
-        const live = await this.liveSubject(subject);
-        // A later generation with no key yet: the value is one its first generation sealed, erased since, that a
-        // state in memory still held. It is stored as erased, never sealed again under a new key.
-        if (live !== subject && !(await this.vault.hasKey(live))) {
-          const { [property]: _erased, ...rest } = sealed;
-          const replacement = erasedValue(property, subject);
-          sealed = replacement === undefined ? rest : { ...rest, [property]: replacement };
-        } else sealed = await this.vault.seal(live, sealed, [property]);
-      }
-      return sealed;
-    });
+    const subjectsIn = (object: Record<string, unknown>) =>
+      Object.entries(object).flatMap(([property, value]) => {
+        const subject =
+          typeof value === 'string' && !isErasedEmail(value) ? rule(streamName, property, value) : undefined;
+        return subject === undefined ? [] : [subject];
+      });
+    const personalIn = (object: Record<string, unknown>) => subjectsIn(object).length > 0;
+    // Their keys fetched several at a time first: an address's live generation and its key are then in memory.
+    const prefetch = (personal: Record<string, unknown>[]) =>
+      this.vault.prefetch(personal.flatMap(subjectsIn));
+    return mapObjects(
+      state,
+      personalIn,
+      async (object) => {
+        let sealed = object;
+        for (const [property, value] of Object.entries(object)) {
+          if (typeof value !== 'string' || isErasedEmail(value)) continue;
+          const subject = rule(streamName, property, value);
+          if (!subject) continue;
+          const live = await this.liveSubject(subject);
+          // A later generation with no key yet: the value is one its first generation sealed, erased since, that a
+          // state in memory still held. It is stored as erased, never sealed again under a new key.
+          if (live !== subject && !(await this.vault.hasKey(live))) {
+            const { [property]: _erased, ...rest } = sealed;
+            const replacement = erasedValue(property, subject);
+            sealed = replacement === undefined ? rest : { ...rest, [property]: replacement };
+          } else sealed = await this.vault.seal(live, sealed, [property]);
+        }
+        return sealed;
+      },
+      prefetch,
+    );
   }
 
   async openSnapshot(state: unknown): Promise<unknown> {
@@ -99,6 +107,8 @@ export class PersonalDataProtection implements StoredDataProtection {
       state,
       (object) => Object.values(object).some(looksSealed),
       async (object) => (await this.vault.open(object, erasedValue)).data,
+      // Every key a large organization's invitations need, fetched several at a time rather than one per value.
+      (sealed) => this.vault.prefetch(sealed.flatMap((object) => sealedSubjectsIn(object))),
     );
   }
 }
@@ -117,10 +127,17 @@ async function mapObjects(
   value: unknown,
   wants: (object: Record<string, unknown>) => boolean,
   change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  beforeChanges?: (wanted: Record<string, unknown>[]) => Promise<void>,
 ): Promise<unknown> {
   const onPath = new Set<object>();
   markPaths(value, wants, onPath);
-  return onPath.size === 0 ? value : rebuild(value, onPath, wants, change);
+  if (onPath.size === 0) return value;
+  await beforeChanges?.(
+    [...onPath].filter(
+      (o): o is Record<string, unknown> => !Array.isArray(o) && wants(o as Record<string, unknown>),
+    ),
+  );
+  return rebuild(value, onPath, wants, change);
 }
 
 /** Adds to `onPath` every object or array that is wanted or holds one that is; whether `value` is such. */

@@ -9,6 +9,7 @@ import {
   PersonalDataVault,
   acquirePersonalData,
   releasePersonalData,
+  type PersonalDataKeyStore,
   type SealingRules,
 } from '@app/personal-data';
 
@@ -185,6 +186,43 @@ describe('the event store protection: personal fields sealed per person, opened 
     };
     expect(mixed.members).toBe(members);
     expect(await protection.openSnapshot(mixed)).toEqual({ ...state, members });
+  });
+
+  it('a snapshot with many people in it has their keys fetched several at a time, opened or sealed', async () => {
+    const state = {
+      name: 'Acme',
+      invitations: Array.from({ length: 40 }, (_, i) => [
+        `i${i}`,
+        { email: `p${i}@example.com`, role: 'user' },
+      ]),
+    };
+    const sealed = await new PersonalDataProtection(vault, rules).sealSnapshot('organization-o1', state);
+    // Another process, its key cache cold, over the same keys.
+    const store = new FilePersonalDataKeyStore(keysDir, masterKey);
+    let fetching = 0;
+    let mostAtOnce = 0;
+    const counted: PersonalDataKeyStore = {
+      keyFor: (subject) => store.keyFor(subject),
+      erase: (subject) => store.erase(subject),
+      isErased: (subject) => store.isErased(subject),
+      existingKey: async (subject) => {
+        mostAtOnce = Math.max(mostAtOnce, ++fetching);
+        try {
+          return await store.existingKey(subject);
+        } finally {
+          fetching--;
+        }
+      },
+    };
+    const reader = new PersonalDataProtection(new PersonalDataVault(counted));
+    expect(await reader.openSnapshot(sealed)).toEqual(state);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    // Sealing the next snapshot, in a third process: the same.
+    mostAtOnce = 0;
+    const writer = new PersonalDataProtection(new PersonalDataVault(counted), rules);
+    const next = await writer.sealSnapshot('organization-o1', state);
+    expect(mostAtOnce).toBeGreaterThan(1);
+    expect(await reader.openSnapshot(next)).toEqual(state);
   });
 
   it('the services of one process share one vault per key store, so an erasure is seen by all at once', async () => {

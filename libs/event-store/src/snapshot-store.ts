@@ -2,6 +2,8 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import {
   FORWARDS,
+  StreamDeletedError,
+  StreamNotFoundError,
   binaryEvent,
   jsonEvent,
   type EventStoreDBClient,
@@ -87,12 +89,18 @@ export class SnapshotStore {
     count: number,
   ): Promise<Buffer[] | 'truncated' | undefined> {
     const events: ResolvedEvent[] = [];
-    for await (const resolved of this.client.readStream(snapshots, {
-      direction: FORWARDS,
-      fromRevision: firstChunk,
-      maxCount: count,
-    }))
-      events.push(resolved);
+    try {
+      for await (const resolved of this.client.readStream(snapshots, {
+        direction: FORWARDS,
+        fromRevision: firstChunk,
+        maxCount: count,
+      }))
+        events.push(resolved);
+    } catch (error) {
+      // Deleted since its manifest was read: the stream itself is the fallback.
+      if (error instanceof StreamNotFoundError || error instanceof StreamDeletedError) return undefined;
+      throw error;
+    }
     // Truncated away, the read starts at the first event kept: past where the chunks began.
     if (events.length === 0 || (events[0]!.event?.revision ?? firstChunk) > firstChunk) return 'truncated';
     return chunksAmong(events, firstChunk, count);

@@ -77,7 +77,7 @@ export class PersonalDataProtection implements StoredDataProtection {
     const personalIn = (object: Record<string, unknown>) => subjectsIn(object).length > 0;
     // Their keys fetched several at a time first: an address's live generation and its key are then in memory.
     const prefetch = (personal: Record<string, unknown>[]) =>
-      this.vault.prefetch(personal.flatMap(subjectsIn));
+      this.vault.prefetch(personal.flatMap(subjectsIn), { rememberMissing: false });
     return mapObjects(
       state,
       personalIn,

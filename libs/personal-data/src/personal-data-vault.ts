@@ -88,12 +88,16 @@ export class PersonalDataVault {
     return { data: (opened ?? data) as T, erased: [...erased] };
   }
 
-  /** Fetches the keys of these subjects that are not in memory, several at a time, so opening them waits for none. */
-  async prefetch(subjects: Iterable<string>): Promise<void> {
+  /**
+   * Fetches the keys of these subjects that are not in memory, several at a time, so opening them waits for none.
+   * `rememberMissing: false` keeps no note of a subject without a key: a writer about to make one (or another
+   * replica making it meanwhile) must not have its values read as erased here for the cache's time.
+   */
+  async prefetch(subjects: Iterable<string>, { rememberMissing = true } = {}): Promise<void> {
     const missing = [...new Set(subjects)].filter((subject) => this.cachedKey(subject) === undefined);
     let next = 0;
     const fetchNext = async (): Promise<void> => {
-      while (next < missing.length) await this.keyOf(missing[next++]!, false);
+      while (next < missing.length) await this.keyOf(missing[next++]!, false, rememberMissing);
     };
     await Promise.all(Array.from({ length: Math.min(PREFETCH_CONCURRENCY, missing.length) }, fetchNext));
   }
@@ -140,13 +144,13 @@ export class PersonalDataVault {
     return cached && cached.until > Date.now() ? cached.key : undefined;
   }
 
-  private async keyOf(subject: string, create: boolean): Promise<Buffer | null> {
+  private async keyOf(subject: string, create: boolean, rememberMissing = true): Promise<Buffer | null> {
     const cached = this.cache.get(subject);
     if (cached && cached.until > Date.now() && (cached.key || !create)) return cached.key;
     const key = create ? await this.keys.keyFor(subject) : await this.keys.existingKey(subject);
     // An erasure here while the key was being looked up wins: the key read before it is not kept.
     if (this.erased.has(subject)) return null;
-    this.cache.set(subject, { key, until: Date.now() + this.cacheMs });
+    if (key || rememberMissing) this.cache.set(subject, { key, until: Date.now() + this.cacheMs });
     return key;
   }
 }

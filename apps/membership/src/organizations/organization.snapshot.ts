@@ -104,7 +104,7 @@ function memberColumnsOf(members: ReadonlyMap<string, Member>): MemberColumns {
     if (m.availability)
       columns.availability.push([
         i,
-        { available: m.availability.available, weekly: m.availability.weekly.map((w) => ({ ...w })) },
+        { ...m.availability, weekly: m.availability.weekly.map((w) => ({ ...w })) },
       ]);
     i++;
   }

@@ -22,6 +22,18 @@ const history: OrganizationEvent[] = [
   { type: 'AvailabilityChanged', data: { ...stamp('cy'), userId: 'cy', available: false, weekly } },
   team('t1', 'Night shift'),
   inTeam('t1', 'ada', 'manager'),
+  {
+    type: 'InvitationCreated',
+    data: {
+      ...stamp('owner'),
+      invitationId: 'inv-1',
+      email: 'dee@example.com',
+      role: 'user',
+      teamIds: ['t1'],
+      permissions: ['members.invite'],
+      expiresAt: '2026-12-22T10:00:00.000Z',
+    },
+  },
 ];
 const state = fold(organizationDecider(), history) as ActiveOrganization;
 const throughJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
@@ -52,6 +64,10 @@ describe('organization snapshots', () => {
     expect(org?.members.availability[0]?.[1]).toEqual(cy);
     expect(org?.members.availability[0]?.[1]).not.toBe(cy);
     expect(org?.members.availability[0]?.[1].weekly[0]).not.toBe(cy.weekly[0]);
+    const invitation = state.invitations.get('inv-1')!;
+    expect(org?.invitations[0]).toEqual(invitation);
+    expect(org?.invitations[0]?.teamIds).not.toBe(invitation.teamIds);
+    expect(org?.invitations[0]?.permissions).not.toBe(invitation.permissions);
   });
 
   it('a member restored without grants gets a set of their own: granting to one changes no other', () => {

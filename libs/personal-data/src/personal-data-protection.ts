@@ -129,45 +129,49 @@ async function mapObjects(
   change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
   beforeChanges?: (wanted: Record<string, unknown>[]) => Promise<void>,
 ): Promise<unknown> {
-  const onPath = new Set<object>();
-  markPaths(value, wants, onPath);
-  if (onPath.size === 0) return value;
-  await beforeChanges?.(
-    [...onPath].filter(
-      (o): o is Record<string, unknown> => !Array.isArray(o) && wants(o as Record<string, unknown>),
-    ),
-  );
-  return rebuild(value, onPath, wants, change);
+  const marks: Marks = { onPath: new Set(), wanted: new Set() };
+  markPaths(value, wants, marks);
+  if (marks.wanted.size === 0) return value;
+  await beforeChanges?.([...marks.wanted]);
+  return rebuild(value, marks, change);
 }
 
-/** Adds to `onPath` every object or array that is wanted or holds one that is; whether `value` is such. */
+/** The objects `wants` chose, and every object or array on the way to one (them included). */
+interface Marks {
+  readonly onPath: Set<object>;
+  readonly wanted: Set<Record<string, unknown>>;
+}
+
+/** Marks what `value` holds that is wanted, and the way to it; whether `value` is or holds such. */
 function markPaths(
   value: unknown,
   wants: (object: Record<string, unknown>) => boolean,
-  onPath: Set<object>,
+  marks: Marks,
 ): boolean {
   if (value === null || typeof value !== 'object') return false;
   let found = false;
   for (const item of Array.isArray(value) ? value : Object.values(value))
-    if (markPaths(item, wants, onPath)) found = true;
-  if (!Array.isArray(value) && wants(value as Record<string, unknown>)) found = true;
-  if (found) onPath.add(value);
+    if (markPaths(item, wants, marks)) found = true;
+  if (!Array.isArray(value) && wants(value as Record<string, unknown>)) {
+    marks.wanted.add(value as Record<string, unknown>);
+    found = true;
+  }
+  if (found) marks.onPath.add(value);
   return found;
 }
 
 async function rebuild(
   value: unknown,
-  onPath: Set<object>,
-  wants: (object: Record<string, unknown>) => boolean,
+  marks: Marks,
   change: (object: Record<string, unknown>) => Promise<Record<string, unknown>>,
 ): Promise<unknown> {
-  if (value === null || typeof value !== 'object' || !onPath.has(value)) return value;
+  if (value === null || typeof value !== 'object' || !marks.onPath.has(value)) return value;
   if (Array.isArray(value)) {
     const items: unknown[] = [];
-    for (const item of value) items.push(await rebuild(item, onPath, wants, change));
+    for (const item of value) items.push(await rebuild(item, marks, change));
     return items;
   }
   const copy: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) copy[key] = await rebuild(item, onPath, wants, change);
-  return wants(copy) ? change(copy) : copy;
+  for (const [key, item] of Object.entries(value)) copy[key] = await rebuild(item, marks, change);
+  return marks.wanted.has(value as Record<string, unknown>) ? change(copy) : copy;
 }

@@ -1,4 +1,6 @@
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { jsonEvent, START, type EventStoreDBClient } from '@eventstore/db-client';
 import { startEmbeddedEventStore } from '@app/eventstore-server';
@@ -23,6 +25,13 @@ const payload = {
  */
 const WARM_UP_APPENDS = 10_000;
 const event = () => jsonEvent({ type: 'MemberRoleChanged', data: payload, metadata: { actor: 'user-2' } });
+
+function heapAfterCollecting(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let i = 0; i < 3; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
 
 /**
  * The disk's own cost of durability: 4 KiB write + fdatasync in a loop, on the data dir's filesystem, each write
@@ -276,14 +285,22 @@ export async function run(): Promise<void> {
   }
   await fillClient.dispose();
   await filler.close();
+  const heapBefore = heapAfterCollecting();
   const restartStarted = performance.now();
   const restarted = await startEmbeddedEventStore({ dataDir: bigDir, port: 0 });
   const restartMs = performance.now() - restartStarted;
+  const heapPerEvent = (heapAfterCollecting() - heapBefore) / restarted.eventCount;
+  const logPerEvent = (await stat(join(bigDir, 'events.log'))).size / restarted.eventCount;
   line(
     `restart with ${restarted.eventCount.toLocaleString('en-US')} events`,
     ms(restartMs),
     '< 1,000 ms',
     restartMs < 1000,
+  );
+  // What a major collection of the store's process has to mark grows with this (cold loads wait on it).
+  line(
+    'heap held per event / log bytes per event',
+    `${heapPerEvent.toFixed(0)} B / ${logPerEvent.toFixed(0)} B`,
   );
   await restarted.close();
   await rm(dir, { recursive: true, force: true });

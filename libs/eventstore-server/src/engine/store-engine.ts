@@ -24,6 +24,7 @@ interface PendingAppend {
 export class StoreEngine {
   readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StreamIndex>();
+  private readonly names = new Map<string, string>();
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failure: unknown;
@@ -42,7 +43,9 @@ export class StoreEngine {
     fsync: boolean,
   ): Promise<{ engine: StoreEngine; truncatedBytes: number }> {
     const engine = new StoreEngine(undefined);
-    const { log, truncatedBytes } = await EventLogFile.open(dataDir, fsync, (event) => engine.index(event));
+    const { log, truncatedBytes } = await EventLogFile.open(dataDir, fsync, (event) =>
+      engine.index(event, event.position),
+    );
     engine.log = log;
     return { engine, truncatedBytes };
   }
@@ -238,7 +241,7 @@ export class StoreEngine {
           let last = position;
           pending.records.forEach((record, i) => {
             last = position;
-            this.index({ ...record, position });
+            this.index(record, position);
             position += pending.buffers[i]!.length;
           });
           pending.resolve({
@@ -265,14 +268,28 @@ export class StoreEngine {
     this.waitingForCommit = still;
   }
 
-  /** Adds a durable event to the indexes: on recovery, and after each group commit. */
-  private index(event: StoredEvent): void {
-    const stream = this.streamFor(event.streamName);
-    if (stream.committed.length !== event.revision) {
+  /**
+   * Adds a durable event to the indexes: on recovery, and after each group commit. The event keeps its stream's
+   * name and one copy of each type and content type: every event held in memory has its own otherwise.
+   */
+  private index(record: NewRecord, position: number): void {
+    const stream = this.streamFor(record.streamName);
+    if (stream.committed.length !== record.revision) {
       throw new Error(
-        `log out of order: ${event.streamName}@${event.revision} after ${stream.committed.length - 1}`,
+        `log out of order: ${record.streamName}@${record.revision} after ${stream.committed.length - 1}`,
       );
     }
+    const event: StoredEvent = {
+      position,
+      streamName: stream.name,
+      revision: record.revision,
+      eventId: record.eventId,
+      type: this.oneCopyOf(record.type),
+      contentType: this.oneCopyOf(record.contentType),
+      createdTicks: record.createdTicks,
+      data: record.data,
+      metadata: record.metadata,
+    };
     stream.committed.push(event);
     if (stream.eventIds.length <= event.revision) {
       stream.eventIds.push(event.eventId);
@@ -282,6 +299,13 @@ export class StoreEngine {
     if (event.streamName.startsWith('$$') && event.type === '$metadata') this.applyMetadata(event);
     // Recovery: an event past the $tb of a deletion recreated the stream.
     else if (stream.deleted && event.revision >= stream.truncateBefore) stream.deleted = false;
+  }
+
+  private oneCopyOf(name: string): string {
+    const kept = this.names.get(name);
+    if (kept !== undefined) return kept;
+    this.names.set(name, name);
+    return name;
   }
 
   private applyMetadata(event: StoredEvent): void {

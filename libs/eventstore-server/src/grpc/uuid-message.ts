@@ -1,3 +1,4 @@
+import { hyphenatedUuid } from '../storage/uuid-text';
 import { sharedPb } from './generated';
 
 /** UUIDs arrive as a string or as two signed 64-bit halves (the "structured" form); we keep the canonical string. */
@@ -25,7 +26,7 @@ export function canonicalUuid(text: string): string {
     : !wrapped && /^[0-9a-f]{32}$/i.test(inner)
       ? inner
       : undefined;
-  return hex === undefined ? text : hyphenated(hex.toLowerCase());
+  return hex === undefined ? text : hyphenatedUuid(hex.toLowerCase());
 }
 
 const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,15 +37,10 @@ export function isCanonicalUuid(id: string): boolean {
 
 /** The canonical string of a UUID given as its two 64-bit halves, signed or not. */
 export function uuidFromHalves(high: bigint, low: bigint): string {
-  return hyphenated(
+  return hyphenatedUuid(
     BigInt.asUintN(64, high).toString(16).padStart(16, '0') +
       BigInt.asUintN(64, low).toString(16).padStart(16, '0'),
   );
-}
-
-/** 32 lower-case hex digits in the 8-4-4-4-12 form. */
-function hyphenated(hex: string): string {
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function uuidMessage(id: string): InstanceType<typeof sharedPb.UUID> {

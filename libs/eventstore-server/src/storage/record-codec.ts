@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { type NewRecord, type StoredEvent } from './stored-event';
+import { uuidFromBytes } from './uuid-text';
 
 /**
  * Record layout, little-endian: u32 payload length | u32 CRC-32 of payload | payload.
@@ -88,9 +89,8 @@ function parsePayload(p: Buffer, position: number): StoredEvent {
   o += 8;
   const createdTicks = p.readBigInt64LE(o);
   o += 8;
-  const hex = p.toString('hex', o, o + 16);
+  const eventId = uuidFromBytes(p, o);
   o += 16;
-  const eventId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   const strings: string[] = [];
   for (let i = 0; i < 3; i++) {
     const len = p.readUInt16LE(o);

@@ -4,6 +4,7 @@ import {
   type ActiveOrganization,
   type Invitation,
   type Member,
+  NO_GRANTS,
   type OrganizationState,
 } from './organization.state';
 import { type Role } from '@app/permissions';
@@ -153,13 +154,18 @@ function membersOfColumns(columns: MemberColumns): Map<string, Member> {
     members.set(userId, {
       userId,
       role: columns.roles[i]!,
-      granted: new Set(granted.get(i)),
+      granted: grantsOf(granted.get(i)),
       schedulable: schedulable.has(i),
       joinedAt: columns.joinedAt[i]!,
       ...(own ? { availability: own } : {}),
     });
   }
   return members;
+}
+
+/** Most members have no grants of their own: they share one empty set instead of 10,000 of them. */
+function grantsOf(permissions: string[] | undefined): ReadonlySet<string> {
+  return permissions?.length ? new Set(permissions) : NO_GRANTS;
 }
 
 function membersOfRows(rows: MemberRowV8[]): Map<string, Member> {
@@ -169,7 +175,7 @@ function membersOfRows(rows: MemberRowV8[]): Map<string, Member> {
       {
         userId,
         role,
-        granted: new Set(granted),
+        granted: grantsOf(granted),
         schedulable,
         joinedAt,
         ...(availability ? { availability } : {}),

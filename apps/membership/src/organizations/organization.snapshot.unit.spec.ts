@@ -6,7 +6,7 @@ import {
   organizationSnapshots,
   toOrganizationSnapshot,
 } from './organization.snapshot';
-import { type ActiveOrganization } from './organization.state';
+import { type ActiveOrganization, evolveOrganization, NO_GRANTS } from './organization.state';
 import { created, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
 
 const weekly = [{ day: 1, from: '09:00', to: '17:00' }];
@@ -70,12 +70,15 @@ describe('organization snapshots', () => {
     expect(org?.invitations[0]?.permissions).not.toBe(invitation.permissions);
   });
 
-  it('a member restored without grants gets a set of their own: granting to one changes no other', () => {
+  it('members restored without grants share one empty set, and granting to one of them changes no other', () => {
     const restored = fromOrganizationSnapshot(
       throughJson(toOrganizationSnapshot(state)),
     ) as ActiveOrganization;
-    restored.members.get('bob')!.granted.add('x');
-    expect(restored.members.get('cy')!.granted.size).toBe(0);
+    expect(restored.members.get('bob')!.granted).toBe(restored.members.get('cy')!.granted);
+    const after = evolveOrganization(restored, granted('bob', ['members.invite'])) as ActiveOrganization;
+    expect([...after.members.get('bob')!.granted]).toEqual(['members.invite']);
+    expect(after.members.get('cy')!.granted.size).toBe(0);
+    expect(NO_GRANTS.size).toBe(0);
   });
 
   it('version 8 snapshots (one array per member, as the release before wrote them) are still read', () => {

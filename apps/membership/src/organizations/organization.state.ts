@@ -4,11 +4,14 @@ import { type Role } from '@app/permissions';
 export interface Member {
   readonly userId: string;
   role: Role;
-  readonly granted: Set<string>;
+  /** Replaced, never changed in place: members without grants share `NO_GRANTS`. */
+  granted: ReadonlySet<string>;
   schedulable: boolean;
   readonly joinedAt: string;
   availability?: Availability;
 }
+
+export const NO_GRANTS: ReadonlySet<string> = new Set();
 
 export interface Team {
   readonly teamId: string;
@@ -78,7 +81,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
       ownerId,
       contactPersonId: ownerId,
       members: new Map([
-        [ownerId, { userId: ownerId, role: 'owner', granted: new Set(), schedulable: false, joinedAt: at }],
+        [ownerId, { userId: ownerId, role: 'owner', granted: NO_GRANTS, schedulable: false, joinedAt: at }],
       ]),
       teams: new Map(),
       invitations: new Map(),
@@ -100,7 +103,7 @@ export function evolveOrganization(state: OrganizationState, event: Organization
   switch (event.type) {
     case 'MemberJoined': {
       const { userId, role, at } = event.data;
-      org.members.set(userId, { userId, role, granted: new Set(), schedulable: false, joinedAt: at });
+      org.members.set(userId, { userId, role, granted: NO_GRANTS, schedulable: false, joinedAt: at });
       org.formerMembers.delete(userId);
       return org;
     }
@@ -119,12 +122,13 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     }
     case 'PermissionsGranted': {
       const member = org.members.get(event.data.userId);
-      for (const p of event.data.permissions) member?.granted.add(p);
+      if (member) member.granted = new Set([...member.granted, ...event.data.permissions]);
       return org;
     }
     case 'PermissionsRevoked': {
       const member = org.members.get(event.data.userId);
-      for (const p of event.data.permissions) member?.granted.delete(p);
+      const revoked = new Set(event.data.permissions);
+      if (member) member.granted = new Set([...member.granted].filter((p) => !revoked.has(p)));
       return org;
     }
     case 'SchedulableChanged': {

@@ -1,6 +1,7 @@
 import { EventLogFile } from '../storage/event-log-file';
 import { encodeRecord } from '../storage/record-codec';
-import { type NewRecord, type StoredEvent } from '../storage/stored-event';
+import { dataOf, type NewRecord, type StoredEvent } from '../storage/stored-event';
+import { PayloadSlab } from './payload-slab';
 import { type AppendOutcome, type ExpectedRevision, type ProposedEvent } from './expected-revision';
 import { StreamIndex } from './stream-index';
 
@@ -25,6 +26,7 @@ export class StoreEngine {
   readonly all: StoredEvent[] = [];
   private readonly streams = new Map<string, StreamIndex>();
   private readonly names = new Map<string, string>();
+  private readonly payloads = new PayloadSlab();
   private queue: PendingAppend[] = [];
   private flushing: Promise<void> | undefined;
   private failure: unknown;
@@ -149,7 +151,7 @@ export class StoreEngine {
     const last = meta?.committed[meta.committed.length - 1];
     if (!last) return {};
     try {
-      return JSON.parse(last.data.toString('utf8')) as Record<string, unknown>;
+      return JSON.parse(dataOf(last).toString('utf8')) as Record<string, unknown>;
     } catch {
       return {};
     }
@@ -270,7 +272,8 @@ export class StoreEngine {
 
   /**
    * Adds a durable event to the indexes: on recovery, and after each group commit. The event keeps its stream's
-   * name and one copy of each type and content type: every event held in memory has its own otherwise.
+   * name and one copy of each type and content type (every event held in memory has its own otherwise), and its data
+   * and metadata go into the payload slab.
    */
   private index(record: NewRecord, position: number): void {
     const stream = this.streamFor(record.streamName);
@@ -279,6 +282,7 @@ export class StoreEngine {
         `log out of order: ${record.streamName}@${record.revision} after ${stream.committed.length - 1}`,
       );
     }
+    const { payload, start } = this.payloads.keep(record.data, record.metadata);
     const event: StoredEvent = {
       position,
       streamName: stream.name,
@@ -287,8 +291,10 @@ export class StoreEngine {
       type: this.oneCopyOf(record.type),
       contentType: this.oneCopyOf(record.contentType),
       createdTicks: record.createdTicks,
-      data: record.data,
-      metadata: record.metadata,
+      payload,
+      dataStart: start,
+      metadataStart: start + record.data.length,
+      metadataEnd: start + record.data.length + record.metadata.length,
     };
     stream.committed.push(event);
     if (stream.eventIds.length <= event.revision) {
@@ -311,7 +317,7 @@ export class StoreEngine {
   private applyMetadata(event: StoredEvent): void {
     const target = this.streamFor(event.streamName.slice(2));
     try {
-      const meta = JSON.parse(event.data.toString('utf8')) as { $tb?: unknown; $maxCount?: unknown };
+      const meta = JSON.parse(dataOf(event).toString('utf8')) as { $tb?: unknown; $maxCount?: unknown };
       target.truncateBefore = typeof meta.$tb === 'number' ? meta.$tb : 0;
       target.maxCount = typeof meta.$maxCount === 'number' ? meta.$maxCount : undefined;
       // Recovery: a stream whose $tb is past its last event was soft-deleted and not appended to since.

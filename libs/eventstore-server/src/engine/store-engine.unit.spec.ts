@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { dataOf, metadataOf } from '../storage/stored-event';
 import { makeTempDir } from '@app/testing';
 import { StoreEngine } from './store-engine';
 import { type ProposedEvent } from './expected-revision';
@@ -12,6 +13,32 @@ const event = (): ProposedEvent => ({
 });
 
 describe('the store engine', () => {
+  it("holds each event's data and metadata as appended, across payload buffers and after a restart", async () => {
+    const dir = await makeTempDir('engine');
+    const appended = Array.from({ length: 600 }, (_, i) => ({
+      ...event(),
+      data: randomBytes(1 + ((i * 37) % 4_000)),
+      metadata: Buffer.from(JSON.stringify({ i })),
+    }));
+    const check = (engine: StoreEngine) =>
+      engine.stream('s-1')!.committed.forEach((stored, i) => {
+        expect(dataOf(stored).equals(appended[i]!.data)).toBe(true);
+        expect(metadataOf(stored).toString('utf8')).toBe(JSON.stringify({ i }));
+      });
+    const first = await StoreEngine.open(dir, false);
+    for (let i = 0; i < appended.length; i += 50)
+      await first.engine.append('s-1', { kind: 'any' }, appended.slice(i, i + 50));
+    check(first.engine);
+    await first.engine.close();
+    const reopened = await StoreEngine.open(dir, false);
+    try {
+      expect(reopened.engine.stream('s-1')!.committed).toHaveLength(600);
+      check(reopened.engine);
+    } finally {
+      await reopened.engine.close();
+    }
+  });
+
   it('answers a loser once the revision it lost to can be read, so its next read shows what it lost to', async () => {
     const { engine } = await StoreEngine.open(await makeTempDir('engine'), true);
     try {

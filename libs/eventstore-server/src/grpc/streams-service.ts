@@ -8,7 +8,7 @@ import {
 } from '@grpc/grpc-js';
 import { type StoreEngine } from '../engine/store-engine';
 import { type AppendOutcome, type ExpectedRevision, type ProposedEvent } from '../engine/expected-revision';
-import { type StoredEvent } from '../storage/stored-event';
+import { dataOf, metadataOf, type StoredEvent } from '../storage/stored-event';
 import { AppendSize, eventRefusal, streamRefusal, unaryError, type AppendRefusal } from './append-rules';
 import { handleBatchAppend } from './batch-append';
 import { eventFilterFrom, type EventFilter } from './event-filter';
@@ -153,8 +153,8 @@ function eventResponse(e: StoredEvent): ReadRespT {
     .setStreamRevision(String(e.revision))
     .setPreparePosition(String(e.position))
     .setCommitPosition(String(e.position))
-    .setCustomMetadata(e.metadata)
-    .setData(e.data);
+    .setCustomMetadata(metadataOf(e))
+    .setData(dataOf(e));
   const map = recorded.getMetadataMap();
   map.set('type', e.type);
   map.set('content-type', e.contentType);

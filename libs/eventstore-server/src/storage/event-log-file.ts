@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { lockDataDir } from './data-dir-lock';
 import { decodeFrame, encodeFrameHeader, FRAME_HEADER_BYTES } from './frame-codec';
 import { decodeRecord } from './record-codec';
-import { type StoredEvent } from './stored-event';
+import { type LoggedRecord } from './stored-event';
 
 export class CorruptLogError extends Error {
   constructor(
@@ -50,7 +50,7 @@ export class EventLogFile {
   static async open(
     dataDir: string,
     fsync: boolean,
-    onEvent: (event: StoredEvent) => void,
+    onEvent: (event: LoggedRecord) => void,
   ): Promise<{ log: EventLogFile; truncatedBytes: number }> {
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, 'events.log');
@@ -147,7 +147,7 @@ function sliceFrom(records: readonly Buffer[], skip: number): Buffer[] {
 async function recover(
   handle: FileHandle,
   path: string,
-  onEvent: (event: StoredEvent) => void,
+  onEvent: (event: LoggedRecord) => void,
 ): Promise<{ validEnd: number; fileSize: number; tornBytes: number; framed: boolean }> {
   const fileSize = (await handle.stat()).size;
   let carry = Buffer.alloc(0);

@@ -4,7 +4,7 @@ import { withTempDir } from '@app/testing';
 import { CorruptLogError, EventLogFile, ROOM_BYTES } from './event-log-file';
 import { decodeFrame, encodeFrameHeader, FRAME_HEADER_BYTES } from './frame-codec';
 import { decodeRecord, encodeRecord } from './record-codec';
-import { type NewRecord, type StoredEvent } from './stored-event';
+import { type LoggedRecord, type NewRecord } from './stored-event';
 
 const record = (revision: number, body = `{"n":${revision}}`): NewRecord => ({
   streamName: 'order-1',
@@ -52,8 +52,8 @@ async function threeFrames(dir: string): Promise<{ groups: NewRecord[][]; file: 
   return { groups, file: await writeLog(dir, ...groups), at: offsetsOf(...groups) };
 }
 
-async function recover(dir: string): Promise<{ events: StoredEvent[]; truncatedBytes: number }> {
-  const events: StoredEvent[] = [];
+async function recover(dir: string): Promise<{ events: LoggedRecord[]; truncatedBytes: number }> {
+  const events: LoggedRecord[] = [];
   const { log, truncatedBytes } = await EventLogFile.open(dir, false, (e) => events.push(e));
   await log.close();
   return { events, truncatedBytes };

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { decodeRecord, MAX_RECORD_BYTES } from './record-codec';
-import { type StoredEvent } from './stored-event';
+import { type LoggedRecord } from './stored-event';
 
 /**
  * Each group commit is written as one frame: u32 magic | u32 length of its records | u32 CRC-32 of them | the records.
@@ -28,7 +28,7 @@ export function encodeFrameHeader(records: readonly Buffer[]): Buffer {
 }
 
 export type FrameDecodeResult =
-  | { kind: 'frame'; events: StoredEvent[]; nextOffset: number }
+  | { kind: 'frame'; events: LoggedRecord[]; nextOffset: number }
   | { kind: 'not-a-frame' }
   | { kind: 'incomplete' }
   | { kind: 'corrupt'; reason: string };
@@ -54,7 +54,7 @@ export function decodeFrame(
   if (buf.length < end) return { kind: 'incomplete' };
   if (crc32(buf.subarray(start, end)) !== buf.readUInt32LE(offset + 8))
     return { kind: 'corrupt', reason: 'frame checksum mismatch' };
-  const events: StoredEvent[] = [];
+  const events: LoggedRecord[] = [];
   let at = start;
   while (at < end) {
     const record = decodeRecord(buf.subarray(0, end), at, basePosition);

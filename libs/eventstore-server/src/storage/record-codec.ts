@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { type NewRecord, type StoredEvent } from './stored-event';
+import { type LoggedRecord, type NewRecord } from './stored-event';
 import { uuidFromBytes } from './uuid-text';
 
 /**
@@ -54,7 +54,7 @@ export function encodeRecord(record: NewRecord): Buffer {
 }
 
 export type DecodeResult =
-  | { kind: 'record'; event: StoredEvent; nextOffset: number }
+  | { kind: 'record'; event: LoggedRecord; nextOffset: number }
   | { kind: 'incomplete' }
   | { kind: 'corrupt'; reason: string };
 
@@ -81,7 +81,7 @@ export function decodeRecord(buf: Buffer, offset: number, basePosition: number):
   }
 }
 
-function parsePayload(p: Buffer, position: number): StoredEvent {
+function parsePayload(p: Buffer, position: number): LoggedRecord {
   let o = 0;
   const format = p.readUInt8(o++);
   if (format !== FORMAT) throw new Error(`unknown record format ${format}`);
@@ -103,7 +103,7 @@ function parsePayload(p: Buffer, position: number): StoredEvent {
     const len = p.readUInt32LE(o);
     o += 4;
     if (o + len > p.length) throw new Error('field runs past the record');
-    blobs.push(Buffer.from(p.subarray(o, o + len)));
+    blobs.push(p.subarray(o, o + len));
     o += len;
   }
   if (o !== p.length) throw new Error('trailing bytes in record');

@@ -1,0 +1,25 @@
+/** Bytes the store keeps are copied into buffers of this size, one after another. */
+const SLAB_BYTES = 1024 * 1024;
+
+/**
+ * Where the store keeps its events' data and metadata: copied side by side into large buffers. A Buffer object per
+ * event (two, before) was about 100 bytes of heap each that every major collection of the store had to mark.
+ */
+export class PayloadSlab {
+  private buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+
+  /** Copies both in, data first; answers the buffer they are in and where the data starts. */
+  keep(data: Buffer, metadata: Buffer): { payload: Buffer; start: number } {
+    const size = data.length + metadata.length;
+    if (this.used + size > this.buffer.length) {
+      this.buffer = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
+      this.used = 0;
+    }
+    const start = this.used;
+    data.copy(this.buffer, start);
+    metadata.copy(this.buffer, start + data.length);
+    this.used += size;
+    return { payload: this.buffer, start };
+  }
+}

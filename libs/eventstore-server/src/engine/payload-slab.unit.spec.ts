@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import { PayloadSlab } from './payload-slab';
+
+describe('the payload slab', () => {
+  it('keeps every payload as given while later ones fill it and the next ones, large ones included', () => {
+    const slab = new PayloadSlab();
+    const given = Array.from({ length: 3_000 }, (_, i) => ({
+      data: randomBytes(i === 1_500 ? 3 * 1024 * 1024 : i % 1_000),
+      metadata: randomBytes(i % 7 === 0 ? 0 : 200),
+    }));
+    const kept = given.map(({ data, metadata }) => slab.keep(data, metadata));
+    given.forEach(({ data, metadata }, i) => {
+      const { payload, start } = kept[i]!;
+      expect(payload.subarray(start, start + data.length).equals(data)).toBe(true);
+      const metadataAt = start + data.length;
+      expect(payload.subarray(metadataAt, metadataAt + metadata.length).equals(metadata)).toBe(true);
+    });
+    expect(new Set(kept.map((k) => k.payload)).size).toBeGreaterThan(2);
+  });
+
+  it('copies: changing what was given afterwards changes nothing kept', () => {
+    const slab = new PayloadSlab();
+    const data = Buffer.from('{"a":1}');
+    const { payload, start } = slab.keep(data, Buffer.from('{}'));
+    data.fill(0);
+    expect(payload.toString('utf8', start, start + 9)).toBe('{"a":1}{}');
+  });
+});

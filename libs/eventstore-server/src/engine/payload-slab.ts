@@ -1,5 +1,7 @@
 /** Bytes the store keeps are copied into buffers of this size, one after another. */
 const SLAB_BYTES = 1024 * 1024;
+/** A payload larger than this gets a buffer of its own: in a slab it could leave most of one unused. */
+const OWN_BUFFER_FROM = SLAB_BYTES / 8;
 
 /**
  * Where the store keeps its events' data and metadata: copied side by side into large buffers. A Buffer object per
@@ -12,8 +14,9 @@ export class PayloadSlab {
   /** Copies both in, data first; answers the buffer they are in and where the data starts. */
   keep(data: Buffer, metadata: Buffer): { payload: Buffer; start: number } {
     const size = data.length + metadata.length;
+    if (size > OWN_BUFFER_FROM) return { payload: Buffer.concat([data, metadata], size), start: 0 };
     if (this.used + size > this.buffer.length) {
-      this.buffer = Buffer.allocUnsafe(Math.max(SLAB_BYTES, size));
+      this.buffer = Buffer.allocUnsafe(SLAB_BYTES);
       this.used = 0;
     }
     const start = this.used;

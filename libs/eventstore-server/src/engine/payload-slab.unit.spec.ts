@@ -18,6 +18,17 @@ describe('the payload slab', () => {
     expect(new Set(kept.map((k) => k.payload)).size).toBeGreaterThan(2);
   });
 
+  it('a large payload gets a buffer of its own and leaves the slab to the small ones around it', () => {
+    const slab = new PayloadSlab();
+    const before = slab.keep(Buffer.from('a'), Buffer.alloc(0));
+    const large = slab.keep(randomBytes(200 * 1024), Buffer.from('{}'));
+    const after = slab.keep(Buffer.from('b'), Buffer.alloc(0));
+    expect(large.payload.length).toBe(200 * 1024 + 2);
+    expect(large.start).toBe(0);
+    expect(after.payload).toBe(before.payload);
+    expect(after.start).toBe(before.start + 1);
+  });
+
   it('copies: changing what was given afterwards changes nothing kept', () => {
     const slab = new PayloadSlab();
     const data = Buffer.from('{"a":1}');

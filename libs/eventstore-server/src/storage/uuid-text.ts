@@ -1,5 +1,6 @@
 const DASHES = [8, 13, 18, 23];
 const scratch = Buffer.alloc(36);
+const HEX = /^[0-9a-f]+$/;
 
 /**
  * 32 lower-case hex digits in the 8-4-4-4-12 form, as one flat string. Joined with `+` or a template, the id would
@@ -7,6 +8,8 @@ const scratch = Buffer.alloc(36);
  * every event the store holds instead of one 36-character string.
  */
 export function hyphenatedUuid(hex: string): string {
+  // Anything shorter would leave the previous id's digits in the shared buffer.
+  if (hex.length !== 32 || !HEX.test(hex)) throw new RangeError(`not 32 hex digits: ${JSON.stringify(hex)}`);
   scratch.write(hex, 4, 32, 'latin1');
   // Each group moves left onto bytes already copied from: the groups after it are still where `write` put them.
   scratch.copyWithin(0, 4, 12);

@@ -19,6 +19,16 @@ describe('UUID text', () => {
     }
   });
 
+  it("refuses anything but 32 hex digits, which would leave the previous id's digits in the shared buffer", () => {
+    hyphenatedUuid('0123456789abcdef0123456789abcdef');
+    for (const wrong of [
+      '0123456789abcdef',
+      '0123456789abcdef0123456789abcdeg',
+      '0123456789ABCDEF0123456789ABCDEF',
+    ])
+      expect(() => hyphenatedUuid(wrong)).toThrow(RangeError);
+  });
+
   it('each id stays as it was when the next one is made (the text is built in a shared buffer)', () => {
     const first = hyphenatedUuid('00000000000000000000000000000000');
     hyphenatedUuid('11111111111111111111111111111111');

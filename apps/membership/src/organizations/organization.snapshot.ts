@@ -4,7 +4,7 @@ import {
   type ActiveOrganization,
   type Invitation,
   type Member,
-  NO_GRANTS,
+  grantsOf,
   type OrganizationState,
 } from './organization.state';
 import { type Role } from '@app/permissions';
@@ -161,11 +161,6 @@ function membersOfColumns(columns: MemberColumns): Map<string, Member> {
     });
   }
   return members;
-}
-
-/** Most members have no grants of their own: they share one empty set instead of 10,000 of them. */
-function grantsOf(permissions: string[] | undefined): ReadonlySet<string> {
-  return permissions?.length ? new Set(permissions) : NO_GRANTS;
 }
 
 function membersOfRows(rows: MemberRowV8[]): Map<string, Member> {

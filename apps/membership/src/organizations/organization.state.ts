@@ -11,7 +11,27 @@ export interface Member {
   availability?: Availability;
 }
 
-export const NO_GRANTS: ReadonlySet<string> = new Set();
+/** A set no code can add to: one shared by every member without grants of their own. */
+class NoGrants extends Set<string> {
+  override add(): this {
+    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+  }
+
+  override delete(): boolean {
+    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+  }
+
+  override clear(): void {
+    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+  }
+}
+
+export const NO_GRANTS: ReadonlySet<string> = new NoGrants();
+
+/** Most members have no grants of their own: they share one empty set instead of 10,000 of them. */
+export function grantsOf(permissions: readonly string[] | undefined): ReadonlySet<string> {
+  return permissions?.length ? new Set(permissions) : NO_GRANTS;
+}
 
 export interface Team {
   readonly teamId: string;
@@ -122,13 +142,13 @@ export function evolveOrganization(state: OrganizationState, event: Organization
     }
     case 'PermissionsGranted': {
       const member = org.members.get(event.data.userId);
-      if (member) member.granted = new Set([...member.granted, ...event.data.permissions]);
+      if (member) member.granted = grantsOf([...member.granted, ...event.data.permissions]);
       return org;
     }
     case 'PermissionsRevoked': {
       const member = org.members.get(event.data.userId);
       const revoked = new Set(event.data.permissions);
-      if (member) member.granted = new Set([...member.granted].filter((p) => !revoked.has(p)));
+      if (member) member.granted = grantsOf([...member.granted].filter((p) => !revoked.has(p)));
       return org;
     }
     case 'SchedulableChanged': {

@@ -1,7 +1,7 @@
 import { fold } from '@app/domain';
 import { organizationDecider } from './organization.decider';
 import { type OrganizationEvent } from './organization.events';
-import { type ActiveOrganization } from './organization.state';
+import { type ActiveOrganization, NO_GRANTS } from './organization.state';
 import { at, base, granted, inTeam, joined, stamp, team } from './organization.fixtures.testing';
 
 const decider = organizationDecider();
@@ -40,6 +40,28 @@ describe('the organization state, event by event', () => {
       { type: 'MemberRemoved', data: { ...stamp('owner'), userId: 'bob' } },
     ]);
     expect(afterBob.contactPersonId).toBeUndefined();
+  });
+
+  it('grants are replaced, never changed in place: members without any share one set no code can add to', () => {
+    const before = state([...base, granted('bob', ['members.read', 'audit.read'])]);
+    const bobsGrants = before.members.get('bob')!.granted;
+    const after = state([
+      ...base,
+      granted('bob', ['members.read', 'audit.read']),
+      {
+        type: 'PermissionsRevoked',
+        data: { ...stamp('owner'), userId: 'bob', permissions: ['members.read', 'audit.read'] },
+      },
+    ]);
+    expect([...bobsGrants]).toEqual(['members.read', 'audit.read']);
+    expect(after.members.get('bob')!.granted).toBe(NO_GRANTS);
+    expect(after.members.get('ada')!.granted).toBe(NO_GRANTS);
+    const shared = NO_GRANTS as Set<string>;
+    expect(() => shared.add('audit.read')).toThrow(TypeError);
+    expect(() => shared.delete('audit.read')).toThrow(TypeError);
+    expect(() => shared.clear()).toThrow(TypeError);
+    expect(NO_GRANTS.size).toBe(0);
+    expect([...state([...base, granted('ada', [])]).members.get('ada')!.granted]).toEqual([]);
   });
 
   it('teams: renamed, members added with their team role and removed', () => {

@@ -11,18 +11,20 @@ export interface Member {
   availability?: Availability;
 }
 
+const CHANGED_IN_PLACE = "NO_GRANTS is shared: replace a member's grants, never change them in place";
+
 /** A set no code can add to: one shared by every member without grants of their own. */
 class NoGrants extends Set<string> {
   override add(): this {
-    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+    throw new TypeError(CHANGED_IN_PLACE);
   }
 
   override delete(): boolean {
-    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+    throw new TypeError(CHANGED_IN_PLACE);
   }
 
   override clear(): void {
-    throw new TypeError("NO_GRANTS is shared: replace a member's grants, never change them in place");
+    throw new TypeError(CHANGED_IN_PLACE);
   }
 }
 

@@ -4,8 +4,8 @@ const SLAB_BYTES = 1024 * 1024;
 const OWN_BUFFER_FROM = SLAB_BYTES / 8;
 
 /**
- * Where the store keeps its events' data and metadata: copied side by side into large buffers. A Buffer object per
- * event (two, before) was about 100 bytes of heap each that every major collection of the store had to mark.
+ * Where the store keeps its events' data and metadata: copied side by side into large buffers. Two Buffer objects
+ * per event would be about 200 bytes of heap for each event held, which every major collection of the store marks.
  */
 export class PayloadSlab {
   private buffer = Buffer.allocUnsafe(0);

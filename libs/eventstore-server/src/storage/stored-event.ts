@@ -24,14 +24,8 @@ export interface LoggedRecord extends NewRecord {
  * One event as the store holds it in memory. Its data and metadata sit side by side in a payload buffer shared with
  * other events, so holding an event costs the heap no Buffer object of its own.
  */
-export interface StoredEvent {
+export interface StoredEvent extends Omit<NewRecord, 'data' | 'metadata'> {
   readonly position: number;
-  readonly streamName: string;
-  readonly revision: number;
-  readonly eventId: string;
-  readonly type: string;
-  readonly contentType: string;
-  readonly createdTicks: bigint;
   readonly payload: Buffer;
   readonly dataStart: number;
   readonly metadataStart: number;

@@ -18,6 +18,7 @@ export function uuidFromMessage(message: InstanceType<typeof sharedPb.UUID> | un
  * given, for the append to refuse (`isCanonicalUuid`).
  */
 export function canonicalUuid(text: string): string {
+  if (isCanonicalUuid(text)) return text;
   const wrapped = /^\{.*\}$|^\(.*\)$/s.test(text);
   const inner = wrapped ? text.slice(1, -1) : text;
   // Braces and parentheses hold the hyphenated form only.
@@ -31,9 +32,19 @@ export function canonicalUuid(text: string): string {
 
 const HYPHENATED = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Lower-case hex digits, hyphenated 8-4-4-4-12. Checked for every id an append carries, so without a regex. */
 export function isCanonicalUuid(id: string): boolean {
-  return HYPHENATED.test(id) && id === id.toLowerCase();
+  if (id.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = id.charCodeAt(i);
+    const hyphen = i === 8 || i === 13 || i === 18 || i === 23;
+    if (hyphen ? c !== HYPHEN : !((c >= DIGIT_0 && c <= DIGIT_9) || (c >= LOWER_A && c <= LOWER_F)))
+      return false;
+  }
+  return true;
 }
+
+const [HYPHEN, DIGIT_0, DIGIT_9, LOWER_A, LOWER_F] = [0x2d, 0x30, 0x39, 0x61, 0x66];
 
 /** The canonical string of a UUID given as its two 64-bit halves, signed or not. */
 export function uuidFromHalves(high: bigint, low: bigint): string {

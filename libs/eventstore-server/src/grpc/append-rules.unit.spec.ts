@@ -18,9 +18,10 @@ describe('what an append may hold', () => {
       'order-1',
       '0F8FAD5B-D9CB-469F-A165-70867728950E',
       '0f8fad5bd9cb469fa16570867728950e',
-      // 36 characters, one out of place: a hyphen moved, and the characters either side of 0-9 and a-f.
-      '0f8fad5bd-9cb-469f-a165-70867728950e',
-      '0f8fad5b-d9cb-469f-a165-70867728950e'.replace('5b-', '5b0').slice(0, 35) + '-',
+      // 36 characters, one out of place: a digit where a hyphen goes, a hyphen where a digit goes, and the characters
+      // either side of 0-9 and a-f.
+      '0f8fad5b0d9cb-469f-a165-70867728950e',
+      '0f8fad5b-d9cb-469f-a165-7086772895-e',
       ...['/', ':', '`', 'g', 'F'].map((c) => `${c}f8fad5b-d9cb-469f-a165-70867728950e`),
       ...['/', ':', '`', 'g'].map((c) => `0f8fad5b-d9cb-469f-a165-70867728950${c}`),
     ])

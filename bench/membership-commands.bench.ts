@@ -5,7 +5,7 @@ import { TOPICS } from '@app/contracts';
 import { MESSAGE_BUS, RequestReplyClient, RequestSigner, type MessageBus } from '@app/messaging';
 import { messagesHandled } from '@app/metrics';
 import { loadRequestSigningKeys, readInfrastructureConfig } from '@app/platform';
-import { makeTempDir } from '@app/testing';
+import { makeTempDir, waitFor } from '@app/testing';
 import { type CommandReply } from '../apps/membership/src/commands/command-reply';
 import { trusted } from '../apps/membership/src/commands/membership-request';
 import { OrganizationCommandHandler } from '../apps/membership/src/commands/organization-command-handler';
@@ -99,16 +99,20 @@ async function measure(
   return { rate, ...summarize(samples) };
 }
 
-/** Once no consumer in this process has handled a message for half a second. */
+/** Once no consumer in this process has handled a message for half a second (failing after a minute of work). */
 async function untilIdle(): Promise<void> {
   const handled = async () => (await messagesHandled.get()).values.reduce((sum, v) => sum + v.value, 0);
-  let before = await handled();
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const now = await handled();
-    if (now === before) return;
-    before = now;
-  }
+  // waitFor probes at once: the first probe only takes the count, each later one compares with the one before.
+  let before: number | undefined;
+  await waitFor(
+    async () => {
+      const now = await handled();
+      const idle = now === before;
+      before = now;
+      return idle;
+    },
+    { intervalMs: 500, timeoutMs: 60_000, what: "the setup's consumers to be idle" },
+  );
 }
 
 /**

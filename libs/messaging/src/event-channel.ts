@@ -57,6 +57,8 @@ export interface EventSubscriptionOptions {
   readonly registry?: SchemaRegistry;
   readonly fromBeginning?: boolean;
   readonly keyConcurrency?: number;
+  /** For reactions and notices: SubscribeOptions.gatherMs. */
+  readonly gatherMs?: number;
   /** A group of this process alone, from the events published after it joined (SubscribeOptions.ephemeral). */
   readonly ephemeral?: boolean;
 }
@@ -73,6 +75,7 @@ export function subscribeToEvents(bus: MessageBus, options: EventSubscriptionOpt
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.fromBeginning === undefined ? {} : { fromBeginning: options.fromBeginning }),
     ...(options.keyConcurrency === undefined ? {} : { keyConcurrency: options.keyConcurrency }),
+    ...(options.gatherMs === undefined ? {} : { gatherMs: options.gatherMs }),
     ...(options.ephemeral ? { ephemeral: true } : {}),
     handler: async (message) => {
       let event: EventEnvelope;

@@ -249,7 +249,7 @@ export class KafkaBus implements MessageBus {
       // An ephemeral member is alone in its group: a short session only shortens how long a crashed one lingers.
       sessionTimeout: ephemeral ? 10_000 : (this.options.sessionTimeoutMs ?? 30_000),
       heartbeatInterval: ephemeral ? 1_000 : Math.min(3_000, (this.options.sessionTimeoutMs ?? 30_000) / 6),
-      maxWaitTimeInMs: 100,
+      ...fetchSettings(options),
       retry: { retries: 10 },
     });
     let running = true;
@@ -511,6 +511,22 @@ function pausePartition(
       // Not running (closed, or between a crash and its restart): a new run starts with nothing paused.
     }
   };
+}
+
+/** Bytes a gathering subscriber's fetch waits for (at most its `gatherMs`): a few hundred events of ours. */
+const GATHER_BYTES = 64 * 1024;
+
+/**
+ * How a subscriber's fetches wait at the broker. By default a fetch is answered once one message is there, and an
+ * empty one after 100 ms (the idle poll). A gathering subscriber's fetch waits for GATHER_BYTES or its `gatherMs`.
+ */
+export function fetchSettings(options: Pick<SubscribeOptions, 'gatherMs'>): {
+  minBytes?: number;
+  maxWaitTimeInMs: number;
+} {
+  return options.gatherMs === undefined
+    ? { maxWaitTimeInMs: 100 }
+    : { minBytes: GATHER_BYTES, maxWaitTimeInMs: options.gatherMs };
 }
 
 /** Below the broker's default `message.max.bytes` (1 MiB), with room for the batch's own framing. */

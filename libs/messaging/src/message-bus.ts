@@ -65,7 +65,17 @@ export interface SubscribeOptions {
   readonly ephemeral?: boolean;
   /** How many messages of one partition this subscriber handles at once (each key still in order); the bus's default. */
   readonly keyConcurrency?: number;
+  /**
+   * For a subscriber nobody waits on (a reaction, a notice): how long the broker may hold a fetch to gather more
+   * messages. Under load that makes far fewer, larger fetches, each of which costs this process and the broker about
+   * the same; when quiet, a message waits up to this long. Unset: a fetch is answered as soon as a message is there.
+   * The in-process bus hands every message over at once and ignores it.
+   */
+  readonly gatherMs?: number;
 }
+
+/** What a reaction or a notice may wait to be gathered with others (SubscribeOptions.gatherMs). */
+export const REACTION_GATHER_MS = 100;
 
 export interface Subscription {
   /** Stops taking messages, lets the in-flight handlers finish, commits what finished in order, leaves the group. */

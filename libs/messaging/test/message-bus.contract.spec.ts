@@ -157,6 +157,35 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
     for (const key of keys) expect(byKey.get(key)).toEqual(Array.from({ length: 50 }, (_, n) => n));
   });
 
+  it('a subscriber that gathers gets a lone message (the broker stops waiting for more), and messages that trickle in, each key in order', async () => {
+    const t = await topic(3);
+    const byKey = new Map<string, number[]>();
+    const sub = await bus.subscribe({
+      groupId: `g-${t}`,
+      topics: [t],
+      gatherMs: 200,
+      handler: async (m) => {
+        const { n, key } = body(m);
+        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
+      },
+    });
+    await bus.publish([msg(t, 'lone', { key: 'lone', n: 0 })]);
+    await waitFor(() => byKey.get('lone')?.length === 1, { timeoutMs: 30_000, what: 'the lone message' });
+    const keys = ['a', 'b', 'c', 'd'];
+    for (let n = 0; n < 40; n++) {
+      const key = keys[n % keys.length]!;
+      await bus.publish([msg(t, key, { key, n })]);
+    }
+    await waitFor(() => keys.every((k) => byKey.get(k)?.length === 10), {
+      timeoutMs: 30_000,
+      what: 'every message',
+    });
+    await sub.close();
+    for (const [i, key] of keys.entries())
+      expect(byKey.get(key)).toEqual(Array.from({ length: 10 }, (_, j) => j * keys.length + i));
+    expect(byKey.get('lone')).toEqual([0]);
+  });
+
   it('takes a burst of concurrent publishes larger than one broker request (6 MiB) whole, each key in order', async () => {
     const t = await topic(3);
     const { byKey, sub } = await numbersByKey(t);

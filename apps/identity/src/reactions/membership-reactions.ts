@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { isDomainError } from '@app/domain';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -28,6 +29,7 @@ export class MembershipReactions extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'identity.membership-reactions',
+      gatherMs: REACTION_GATHER_MS,
       topics: [TOPICS.membershipOrganizations],
       handler: async (event) => {
         const { userId } = event.data as { userId: string };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -43,6 +44,7 @@ export class JoinedAccountReactions extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'membership.joined-account-reactions',
+      gatherMs: REACTION_GATHER_MS,
       topics: [TOPICS.membershipOrganizations],
       // From the topic's start where the group has no position (first deployed, or a partition it has handled nothing
       // on yet): an account still there is one event-store read, and one taken out already is a no-op.

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -53,6 +54,7 @@ export class ParentReactions extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'membership.parent-reactions',
+      gatherMs: REACTION_GATHER_MS,
       topics: [TOPICS.membershipOrganizations],
       // Started where the topic is when first deployed: a loss recorded before is refused at sending or accepting.
       fromBeginning: false,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -43,6 +44,7 @@ export class ForgetErasedRecipients extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.erasure',
+      gatherMs: REACTION_GATHER_MS,
       retry: this.retry,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       handler: async (event) => {

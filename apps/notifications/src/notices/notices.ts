@@ -2,6 +2,7 @@ import { notificationDeliveries } from '@app/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -57,6 +58,7 @@ export class Notices extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.notices',
+      gatherMs: REACTION_GATHER_MS,
       retry: this.retry,
       keyConcurrency: this.inHand,
       topics: [TOPICS.membershipOrganizations, TOPICS.identityUsers],

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   PoisonMessageError,
@@ -34,6 +35,7 @@ export class EmailRequests extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.email-requests',
+      gatherMs: REACTION_GATHER_MS,
       retry: this.retry,
       keyConcurrency: this.inHand,
       topics: [TOPICS.notificationCommands],

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import {
+  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -65,6 +66,7 @@ export class InvitationMessages extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'notifications.invitations',
+      gatherMs: REACTION_GATHER_MS,
       retry: this.retry,
       keyConcurrency: this.inHand,
       topics: [TOPICS.membershipOrganizations],

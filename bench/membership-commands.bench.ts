@@ -21,7 +21,7 @@ const CONCURRENCY = 16;
 /** A mix of membership commands on 100 organizations through the bus, as the gateway sends them. */
 async function measure(
   infra: Parameters<typeof createMembershipApp>[0],
-): Promise<{ rate: number; p50: number; p99: number }> {
+): Promise<{ rate: number; p50: number; p99: number; cpuPerCommand: number }> {
   const app = await createMembershipApp(infra, { quiet: true });
   await app.init();
   const client = await RequestReplyClient.start(app.get<MessageBus>(MESSAGE_BUS), 'bench');
@@ -80,6 +80,7 @@ async function measure(
   let failures = 0;
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < COMMANDS) {
@@ -93,10 +94,13 @@ async function measure(
     }),
   );
   const rate = COMMANDS / ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(cpu);
+  // The service and its requester share this process (and its thread): what all of it costs a command.
+  const cpuPerCommand = (used.user + used.system) / COMMANDS;
   if (failures > 0) throw new Error(`${failures} commands refused: the mix no longer fits the rules`);
   await client.close();
   await app.close();
-  return { rate, ...summarize(samples) };
+  return { rate, cpuPerCommand, ...summarize(samples) };
 }
 
 /** Once no consumer in this process has handled a message for half a second (failing after a minute of work). */
@@ -144,7 +148,7 @@ export async function run(): Promise<void> {
     results.push(r);
     line(
       `membership commands, ${CONCURRENCY} in flight: ${name}`,
-      `${perSecond(r.rate)}, p50 ${ms(r.p50)} / p99 ${ms(r.p99)}`,
+      `${perSecond(r.rate)}, p50 ${ms(r.p50)} / p99 ${ms(r.p99)}, ${r.cpuPerCommand.toFixed(0)} µs of CPU a command`,
     );
   }
   if (results.length === 3) {

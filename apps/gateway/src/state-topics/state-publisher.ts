@@ -7,6 +7,7 @@ import { PUBLIC_EVENT_MAPPINGS } from '@app/relay';
 import {
   BusSubscriber,
   MESSAGE_BUS,
+  REACTION_GATHER_MS,
   eventMessage,
   type BusMessage,
   type MessageBus,
@@ -69,6 +70,8 @@ export class StatePublisher extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: this.config.stateTopicsGroup,
+      // Nobody waits on a state topic: its fetches gather under load.
+      gatherMs: REACTION_GATHER_MS,
       topics: [TOPICS.identityUsers, TOPICS.membershipOrganizations],
       // Read models behind (a large organization's deletion on MongoDB, a replica taking over the projections) are
       // waited out for about an hour and a half before the event is dead-lettered: a state topic missing the last

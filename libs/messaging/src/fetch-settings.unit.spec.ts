@@ -12,4 +12,13 @@ describe('how a Kafka subscriber’s fetches wait at the broker', () => {
       maxWaitTimeInMs: 100,
     });
   });
+
+  it('refuses a gathering time that would make an idle consumer spin (0) or hold its heartbeats back (over a second)', () => {
+    for (const gatherMs of [0, -5, 1.5, 1_001, Number.NaN])
+      expect(() => fetchSettings({ gatherMs })).toThrow(
+        /gatherMs must be a whole number of milliseconds from 1 to 1000/,
+      );
+    expect(fetchSettings({ gatherMs: 1 })).toEqual({ minBytes: 65_536, maxWaitTimeInMs: 1 });
+    expect(fetchSettings({ gatherMs: 1_000 })).toEqual({ minBytes: 65_536, maxWaitTimeInMs: 1_000 });
+  });
 });

@@ -516,17 +516,25 @@ function pausePartition(
 /** Bytes a gathering subscriber's fetch waits for (at most its `gatherMs`): a few hundred events of ours. */
 const GATHER_BYTES = 64 * 1024;
 
+/** Heartbeats go between fetches: a longer hold would delay them towards the session timeout. */
+const MAX_GATHER_MS = 1_000;
+
 /**
  * How a subscriber's fetches wait at the broker. By default a fetch is answered once one message is there, and an
- * empty one after 100 ms (the idle poll). A gathering subscriber's fetch waits for GATHER_BYTES or its `gatherMs`.
+ * empty one after 100 ms (the idle poll). A gathering subscriber's fetch waits for GATHER_BYTES or its `gatherMs`
+ * (from 1 ms: at 0 an idle consumer would fetch in a tight loop; up to MAX_GATHER_MS).
  */
 export function fetchSettings(options: Pick<SubscribeOptions, 'gatherMs'>): {
   minBytes?: number;
   maxWaitTimeInMs: number;
 } {
-  return options.gatherMs === undefined
-    ? { maxWaitTimeInMs: 100 }
-    : { minBytes: GATHER_BYTES, maxWaitTimeInMs: options.gatherMs };
+  const { gatherMs } = options;
+  if (gatherMs === undefined) return { maxWaitTimeInMs: 100 };
+  if (!Number.isInteger(gatherMs) || gatherMs < 1 || gatherMs > MAX_GATHER_MS)
+    throw new RangeError(
+      `gatherMs must be a whole number of milliseconds from 1 to ${MAX_GATHER_MS}: ${gatherMs}`,
+    );
+  return { minBytes: GATHER_BYTES, maxWaitTimeInMs: gatherMs };
 }
 
 /** Below the broker's default `message.max.bytes` (1 MiB), with room for the batch's own framing. */

@@ -66,10 +66,11 @@ export interface SubscribeOptions {
   /** How many messages of one partition this subscriber handles at once (each key still in order); the bus's default. */
   readonly keyConcurrency?: number;
   /**
-   * For a subscriber nobody waits on (a reaction, a notice): how long the broker may hold a fetch to gather more
-   * messages. Under load that makes far fewer, larger fetches, each of which costs this process and the broker about
-   * the same; when quiet, a message waits up to this long. Unset: a fetch is answered as soon as a message is there.
-   * The in-process bus hands every message over at once and ignores it.
+   * For a subscriber no request waits on (a reaction, a notice): how long (1 to 1,000 ms) the broker may hold a fetch
+   * to gather more messages. Under load that makes far fewer, larger fetches, each of which costs this process and the
+   * broker about the same; below 64 KiB of messages per hold, a message waits up to this long (reactions to reactions
+   * add up). Unset: a fetch is answered as soon as a message is there. The in-process bus hands every message over at
+   * once and ignores it.
    */
   readonly gatherMs?: number;
 }

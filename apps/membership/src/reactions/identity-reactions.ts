@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
-  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
   subscribeToEvents,
@@ -37,7 +36,6 @@ export class IdentityReactions extends BusSubscriber {
   protected subscribe(): Promise<Subscription> {
     return subscribeToEvents(this.bus, {
       groupId: 'membership.identity-reactions',
-      gatherMs: REACTION_GATHER_MS,
       topics: [TOPICS.identityUsers],
       handler: (event) => this.react(event),
     });

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { isDomainError } from '@app/domain';
 import {
-  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
+  REACTION_GATHER_MS,
   subscribeToEvents,
   type MessageBus,
   type Subscription,

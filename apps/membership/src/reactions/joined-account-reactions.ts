@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
-  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
+  REACTION_GATHER_MS,
   subscribeToEvents,
   type MessageBus,
   type Subscription,

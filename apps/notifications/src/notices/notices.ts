@@ -2,9 +2,9 @@ import { notificationDeliveries } from '@app/metrics';
 import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS, type EventEnvelope } from '@app/contracts';
 import {
-  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
+  REACTION_GATHER_MS,
   subscribeToEvents,
   type MessageBus,
   type RetryPolicy,

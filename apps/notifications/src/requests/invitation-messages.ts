@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TOPICS } from '@app/contracts';
 import { type InvitationTokens } from '@app/invitation-tokens';
 import {
-  REACTION_GATHER_MS,
   BusSubscriber,
   MESSAGE_BUS,
+  REACTION_GATHER_MS,
   subscribeToEvents,
   type MessageBus,
   type RetryPolicy,

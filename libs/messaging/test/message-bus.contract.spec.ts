@@ -13,6 +13,7 @@ import {
   type MessageBus,
   type ReceivedMessage,
   type RetryPolicy,
+  type SubscribeOptions,
 } from '@app/messaging';
 import { ConcurrencyConflictError } from '@app/event-store';
 import { freePort, waitFor } from '@app/testing';
@@ -39,11 +40,12 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
   }
 
   /** Subscribes to `t`, collecting each key's `n` in the order received. */
-  async function numbersByKey(t: string) {
+  async function numbersByKey(t: string, options: Pick<SubscribeOptions, 'gatherMs'> = {}) {
     const byKey = new Map<string, number[]>();
     const sub = await bus.subscribe({
       groupId: `g-${t}`,
       topics: [t],
+      ...options,
       handler: async (m) => {
         const { n, key } = body(m);
         byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
@@ -159,16 +161,7 @@ describe.each(adapters)('MessageBus contract: %s', (_name, create) => {
 
   it('a subscriber that gathers gets a lone message within its gathering time (the broker stops waiting for more), and messages published one at a time, each key in order', async () => {
     const t = await topic(3);
-    const byKey = new Map<string, number[]>();
-    const sub = await bus.subscribe({
-      groupId: `g-${t}`,
-      topics: [t],
-      gatherMs: 200,
-      handler: async (m) => {
-        const { n, key } = body(m);
-        byKey.set(key!, [...(byKey.get(key!) ?? []), n]);
-      },
-    });
+    const { byKey, sub } = await numbersByKey(t, { gatherMs: 200 });
     await bus.publish([msg(t, 'lone', { key: 'lone', n: 0 })]);
     // Gathering 200 ms, not the 5 s kafkajs holds a fetch for by default: well within 2.5 s of its publish.
     await waitFor(() => byKey.get('lone')?.length === 1, { timeoutMs: 2_500, what: 'the lone message' });

@@ -146,7 +146,9 @@ export function fromOrganizationSnapshot(json: unknown): OrganizationState {
 function membersOfColumns(columns: MemberColumns): Map<string, Member> {
   const granted = new Map(columns.granted);
   const availability = new Map(columns.availability);
-  const schedulable = new Set(columns.schedulable);
+  // An array, not a set: building a set of thousands of indexes cost as much as the members' map.
+  const schedulable = new Array<boolean>(columns.userIds.length).fill(false);
+  for (const i of columns.schedulable) schedulable[i] = true;
   const members = new Map<string, Member>();
   for (let i = 0; i < columns.userIds.length; i++) {
     const userId = columns.userIds[i]!;
@@ -155,7 +157,7 @@ function membersOfColumns(columns: MemberColumns): Map<string, Member> {
       userId,
       role: columns.roles[i]!,
       granted: grantsOf(granted.get(i)),
-      schedulable: schedulable.has(i),
+      schedulable: schedulable[i]!,
       joinedAt: columns.joinedAt[i]!,
       ...(own ? { availability: own } : {}),
     });

@@ -21,20 +21,11 @@ export class CommandWindow {
 
   constructor(private readonly size: number = DEFAULT_COMMAND_WINDOW) {}
 
-  /** A window as `toSnapshot` wrote it, or as rows (`[commandId, revision, fingerprint]`) as snapshots kept it before. */
-  static fromSnapshot(saved: unknown, size?: number): CommandWindow {
+  static fromSnapshot(entries: unknown, size?: number): CommandWindow {
     const window = new CommandWindow(size);
-    if (Array.isArray(saved)) {
-      for (const entry of saved as [string, string, string | null][]) {
+    if (Array.isArray(entries)) {
+      for (const entry of entries as [string, string, string | null][]) {
         window.record(entry[0], { revision: BigInt(entry[1]), fingerprint: entry[2] ?? undefined });
-      }
-    } else if (isColumns(saved)) {
-      const { ids, revisions, fingerprints } = saved;
-      for (let i = 0; i < ids.length; i++) {
-        window.record(ids[i]!, {
-          revision: BigInt(revisions[i]!),
-          fingerprint: fingerprints[i] ?? undefined,
-        });
       }
     }
     return window;
@@ -62,39 +53,9 @@ export class CommandWindow {
     if (this.applied.size > this.size) this.applied.delete(this.applied.keys().next().value!);
   }
 
-  toSnapshot(): CommandColumns {
-    const ids: string[] = [];
-    const revisions: number[] = [];
-    const fingerprints: (string | null)[] = [];
-    for (const [id, applied] of this.applied) {
-      ids.push(id);
-      revisions.push(Number(applied.revision));
-      fingerprints.push(applied.fingerprint ?? null);
-    }
-    return { ids, revisions, fingerprints };
+  toSnapshot(): [string, string, string | null][] {
+    return [...this.applied].map(([id, a]) => [id, a.revision.toString(), a.fingerprint ?? null]);
   }
-}
-
-/**
- * The window as a snapshot keeps it, oldest first: a column each, so reading it back parses three arrays rather than
- * an array for each of thousands of commands. Revisions are numbers: a stream would need 2^53 events to lose one.
- */
-export interface CommandColumns {
-  readonly ids: readonly string[];
-  readonly revisions: readonly number[];
-  readonly fingerprints: readonly (string | null)[];
-}
-
-function isColumns(saved: unknown): saved is CommandColumns {
-  if (typeof saved !== 'object' || saved === null) return false;
-  const { ids, revisions, fingerprints } = saved as Partial<CommandColumns>;
-  return (
-    Array.isArray(ids) &&
-    Array.isArray(revisions) &&
-    Array.isArray(fingerprints) &&
-    revisions.length === ids.length &&
-    fingerprints.length === ids.length
-  );
 }
 
 /** A short, stable digest of what a command asks (RFC 8785 canonical JSON, SHA-256), independent of key order. */

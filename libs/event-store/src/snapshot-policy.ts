@@ -1,5 +1,3 @@
-import { type CommandColumns } from './command-window';
-
 /**
  * Long streams (an organization with 200k events) are loaded from a snapshot plus a short tail. The snapshot lives in
  * its own stream, `snapshot-<stream>`, outside the aggregate prefixes the relay follows, so it is never published.
@@ -22,11 +20,8 @@ export interface SnapshotRecord {
   /** Stream revision of the last event the snapshot includes, as a decimal string. */
   readonly revision: string;
   readonly state: unknown;
-  /**
-   * The stream's latest command ids as of `revision`, oldest first: in columns, or as `[commandId, revision,
-   * fingerprint]` rows in snapshots written before the columns.
-   */
-  readonly commands?: CommandColumns | readonly [string, string, string | null][];
+  /** The stream's latest command ids as of `revision`: `[commandId, revision, fingerprint]`, oldest first. */
+  readonly commands?: readonly [string, string, string | null][];
   /** The hash of the event at `revision` (`null` when it has none), so the next append links without reading it. */
   readonly chainHead?: string | null;
 }

@@ -32,8 +32,6 @@ interface SnapshotManifest {
   readonly firstChunk: string;
   readonly chunks: number;
   readonly bytes: number;
-  /** How many of the last bytes are the command window, as JSON, uncompressed; absent when it is inside the gzip. */
-  readonly commandBytes?: number;
 }
 
 /**
@@ -78,15 +76,7 @@ export class SnapshotStore {
     const packed = pieces && Buffer.concat(pieces);
     if (!packed || packed.length !== data.bytes) return undefined;
     try {
-      const compressed = packed.length - (data.commandBytes ?? 0);
-      const record = JSON.parse(
-        gunzipSync(packed.subarray(0, compressed)).toString('utf8'),
-      ) as SnapshotRecord;
-      if (data.commandBytes === undefined) return record;
-      return {
-        ...record,
-        commands: JSON.parse(packed.subarray(compressed).toString('utf8')) as SnapshotRecord['commands'],
-      };
+      return JSON.parse(gunzipSync(packed).toString('utf8')) as SnapshotRecord;
     } catch {
       return undefined; // chunks of two writers interleaved: the stream itself is the fallback
     }
@@ -116,17 +106,9 @@ export class SnapshotStore {
     return chunksAmong(events, firstChunk, count);
   }
 
-  /**
-   * The command window is written beside the compressed rest: random ids and digests, gzip barely shrinks it (5,000
-   * commands: 224 of a 262 KB snapshot) for most of the time spent compressing and decompressing. A reader from
-   * before finds no gzip stream it can read in the whole, and reads the stream instead.
-   */
   async write(streamName: string, record: SnapshotRecord): Promise<void> {
     const snapshots = snapshotStreamOf(streamName);
-    const { commands, ...rest } = record;
-    const compressed = await gzipAsync(JSON.stringify(rest));
-    const window = commands === undefined ? undefined : Buffer.from(JSON.stringify(commands), 'utf8');
-    const packed = window ? Buffer.concat([compressed, window]) : compressed;
+    const packed = await gzipAsync(JSON.stringify(record));
     let firstChunk: bigint | undefined;
     let chunks = 0;
     for (let offset = 0; offset < packed.length; offset += CHUNK_BYTES) {
@@ -144,7 +126,6 @@ export class SnapshotStore {
       firstChunk: firstChunk!.toString(),
       chunks,
       bytes: packed.length,
-      ...(window ? { commandBytes: window.length } : {}),
     };
     await this.client.appendToStream(
       snapshots,

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   BACKWARDS,
   FORWARDS,
@@ -440,92 +439,6 @@ describe('AggregateStore against the event store', () => {
       expect((await store.handle(s, withSnapshots, { type: 'Add', amount: 4 }, ctx(retried))).duplicate).toBe(
         true,
       );
-    });
-
-    it('keeps the command window beside the compressed state, in columns, uncompressed', async () => {
-      const s = stream();
-      const retried = randomUUID();
-      await store.handle(s, withSnapshots, { type: 'Open', id: s }, ctx());
-      await store.handle(s, withSnapshots, { type: 'Add', amount: 2 }, fingerprinted(retried, 'add-2'));
-      await store.handle(s, withSnapshots, { type: 'Add', amount: 1 }, ctx());
-      await waitForSnapshotCovering(s, 2n);
-      const events: { type: string; data: unknown }[] = [];
-      for await (const e of client.readStream(snapshotStreamOf(s))) events.push(e.event! as never);
-      const manifest = events.at(-1)!.data as { bytes: number; commandBytes: number };
-      const packed = Buffer.concat(
-        events.filter((e) => e.type === 'AggregateSnapshotChunk').map((e) => e.data as Uint8Array),
-      );
-      expect(packed.length).toBe(manifest.bytes);
-      const window = JSON.parse(packed.subarray(packed.length - manifest.commandBytes).toString('utf8'));
-      expect(window).toEqual({
-        ids: [expect.any(String), retried, expect.any(String)],
-        revisions: [0, 1, 2],
-        fingerprints: [null, 'add-2', null],
-      });
-      const rest = JSON.parse(
-        gunzipSync(packed.subarray(0, packed.length - manifest.commandBytes)).toString(),
-      );
-      expect(rest).toEqual({
-        version: 1,
-        revision: '2',
-        state: { opened: true, balance: 3, events: 3 },
-        chainHead: expect.any(String),
-      });
-      // A reader from before the columns gunzips the whole: it fails, and that reader reads the stream instead.
-      expect(() => gunzipSync(packed)).toThrow();
-      const again = await new AggregateStore(client).handle(
-        s,
-        withSnapshots,
-        { type: 'Add', amount: 2 },
-        fingerprinted(retried, 'add-2'),
-      );
-      expect(again).toMatchObject({ duplicate: true, events: [] });
-    });
-
-    it('still reads a snapshot whose command window is rows inside the gzip, as written before the columns', async () => {
-      const s = stream();
-      const retried = randomUUID();
-      await store.handle(s, counter, { type: 'Open', id: s }, ctx());
-      await store.handle(s, counter, { type: 'Add', amount: 4 }, fingerprinted(retried, 'add-4'));
-      const record = {
-        version: 1,
-        revision: '1',
-        state: { opened: true, balance: 4, events: 2 },
-        commands: [
-          [randomUUID(), '0', null],
-          [retried, '1', 'add-4'],
-        ],
-        chainHead: null,
-      };
-      const packed = gzipSync(JSON.stringify(record));
-      const chunk = await client.appendToStream(
-        snapshotStreamOf(s),
-        binaryEvent({ type: 'AggregateSnapshotChunk', data: packed }),
-      );
-      await client.appendToStream(
-        snapshotStreamOf(s),
-        jsonEvent({
-          type: 'AggregateSnapshot',
-          data: {
-            version: 1,
-            revision: '1',
-            encoding: 'gzip',
-            firstChunk: chunk.nextExpectedRevision.toString(),
-            chunks: 1,
-            bytes: packed.length,
-          },
-        }),
-      );
-      const fresh = new AggregateStore(client);
-      expect((await fresh.load(s, withSnapshots)).tailLength).toBe(0);
-      const again = await fresh.handle(
-        s,
-        withSnapshots,
-        { type: 'Add', amount: 4 },
-        fingerprinted(retried, 'add-4'),
-      );
-      expect(again).toMatchObject({ duplicate: true, events: [] });
-      expect((await fresh.load(s, counter)).state.balance).toBe(4);
     });
 
     async function waitForSnapshotCovering(s: string, revision: bigint): Promise<void> {

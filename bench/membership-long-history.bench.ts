@@ -15,6 +15,8 @@ import { line, ms, runIfMain, summarize } from './stats';
 
 const MEMBERS = 10_000;
 const EVENTS = 200_000;
+const COLD_WARM_UP = 20;
+const COLD_MEASURED = 500;
 
 /** An organization with 10,000 members and 200,000 events: joins, then schedulable toggles with seat changes. */
 function* history(orgId: string): Generator<OrganizationEvent> {
@@ -106,16 +108,35 @@ export async function run(): Promise<void> {
   // The first command's snapshot is written in the background; cold loads are measured once it is there.
   while ((await store.load(stream, withSnapshots)).tailLength > organizationSnapshots.every)
     await new Promise((resolve) => setTimeout(resolve, 100));
-  // Cold: every command reads the latest snapshot and its tail (a fresh instance, or a cache miss).
-  const cold: number[] = [];
-  for (let i = 1; i <= 100; i++) {
+  // Cold: every command reads the latest snapshot and its tail (a fresh instance, or a cache miss). The first few
+  // compile the snapshot's path and are left out; 500 are measured, so the p99 is not simply the slowest one.
+  let first = 0;
+  for (let i = 1; i <= COLD_WARM_UP; i++) {
     t = performance.now();
     await store.handle(stream, withSnapshots, command(i), { commandId: randomUUID(), actor: 'u0' });
+    if (i === 1) first = performance.now() - t;
+  }
+  const cold: number[] = [];
+  for (let i = 1; i <= COLD_MEASURED; i++) {
+    t = performance.now();
+    await store.handle(stream, withSnapshots, command(COLD_WARM_UP + i), {
+      commandId: randomUUID(),
+      actor: 'u0',
+    });
     cold.push(performance.now() - t);
   }
   const c = summarize(cold);
-  line('cold: load (snapshot + tail) + decide + append p50', ms(c.p50));
-  line('cold: load (snapshot + tail) + decide + append p99', ms(c.p99), '<= 50 ms', c.p99 <= 50);
+  line(`cold: load (snapshot + tail) + decide + append p50 (${COLD_MEASURED})`, ms(c.p50));
+  line(
+    `cold: load (snapshot + tail) + decide + append p99 (${COLD_MEASURED})`,
+    ms(c.p99),
+    '<= 50 ms',
+    c.p99 <= 50,
+  );
+  line(
+    'cold: the slowest measured; the first, not measured (compiling)',
+    `${ms(Math.max(...cold))}; ${ms(first)}`,
+  );
 
   // As the service runs: the organization's state stays in memory; a command reads only what was appended since.
   const cached = { ...withSnapshots, cache: new AggregateStateCache<OrganizationState>() };
